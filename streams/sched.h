@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * One STREAMS scheduler per lcore.
+ *
+ * Principles of operation
+ * -----------------------
+ * Each lcore owns a struct yard_sched. Every queue records its lcore's scheduler in q_sched,
+ * and only that lcore touches the queue. The lcore loop (yard_sched_run_once()) does, in order:
+ *   1. poll: the registered poll hooks (PMD RX bursts, applications) run and report work done;
+ *   2. deferred puts: messages putnext deferred because the stack was deep (in order);
+ *   3. mailbox: messages other lcores sent to queues this lcore owns (rte_ring, MPSC; each
+ *      entry is a (queue, message) pair enqueued together, so each sender's order is kept);
+ *   4. service: enabled queues' service procedures, FIFO, at most `budget` runs per pass, so
+ *      one busy queue cannot starve polling; a queue enabled again while it runs goes to the
+ *      tail of the run list (illumos runservice runs it "once more");
+ *   5. timers (rte_timer_manage) and bufcalls;
+ *   6. flush hooks (PMD TX flush).
+ * A pass that did any work counts its cycles as busy, otherwise idle.
+ *
+ * Only the owning lcore calls these functions for its scheduler, except yard_mbox_put*(),
+ * which any lcore may call, and yard_sched_stop().
+ */
+#ifndef YARD_STREAMS_SCHED_H
+#define YARD_STREAMS_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_lcore.h>
+#include <rte_ring.h>
+
+#include <streams/queue.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Per-lcore scheduler counters, plain increments, read without stopping the lcore. */
+struct yard_sched_stats {
+	uint64_t loops;           /**< passes of the loop */
+	uint64_t busy_cycles;     /**< TSC cycles of passes that did work */
+	uint64_t idle_cycles;     /**< TSC cycles of passes that did nothing */
+	uint64_t service_runs;    /**< service procedure calls */
+	uint64_t poll_msgs;       /**< messages brought in by poll hooks */
+	uint64_t mbox_msgs;       /**< messages taken from this lcore's mailbox */
+	uint64_t mbox_full;       /**< sends from this lcore refused because a mailbox was full */
+	uint64_t deferred_puts;   /**< putnext calls deferred (depth or ordering) */
+	uint64_t timers_run;      /**< yard timeouts fired */
+	uint64_t budget_exhausted;/**< passes that left enabled queues for the next pass */
+	uint64_t mbox_drops;      /**< putnext across lcores freed: the target mailbox was full */
+} __rte_cache_aligned;
+
+/** A hook run every pass. Returns the number of messages (or units of work) it handled. */
+typedef unsigned (*yard_poll_fn)(void *arg);
+
+#define YARD_SCHED_MAX_HOOKS 32
+#define YARD_MBOX_SIZE_DEFAULT 4096
+#define YARD_SCHED_BUDGET_DEFAULT 64
+
+struct yard_hook {
+	yard_poll_fn fn;
+	void *arg;
+};
+
+struct yard_sched {
+	/* hot, touched every pass */
+	queue_t *sc_runhead;        /**< enabled queues, linked by q_link */
+	queue_t *sc_runtail;
+	mblk_t *sc_deferhead;       /**< deferred puts, linked by b_next, target queue in b_prev */
+	mblk_t *sc_defertail;
+	unsigned sc_put_depth;      /**< nested put procedures now */
+	unsigned sc_budget;         /**< service runs per pass */
+	unsigned sc_npoll, sc_nflush;
+	struct yard_hook sc_poll[YARD_SCHED_MAX_HOOKS];
+	struct yard_hook sc_flush[YARD_SCHED_MAX_HOOKS];
+	struct rte_ring *sc_mbox;   /**< (queue, mblk) pairs from other lcores */
+	unsigned sc_lcore;
+	volatile bool sc_stop;      /**< set by yard_sched_stop() */
+	bool sc_inited;
+	void *sc_bufcalls;          /**< pending bufcalls (bufcall.c) */
+	uint64_t sc_timer_hz;       /**< rte_get_timer_hz() */
+	struct yard_sched_stats sc_stats;
+} __rte_cache_aligned;
+
+/** Deferred-put target is kept in the message's b_prev while on the defer list. */
+
+/**
+ * Initialise the scheduler of lcore `lcore` (mailbox of `mbox_size` entries, a power of 2).
+ * Call once per lcore from the main lcore before launching. 0 or -errno.
+ */
+int yard_sched_init(unsigned lcore, unsigned mbox_size);
+/** Free every scheduler's resources (after the lcores have stopped). */
+void yard_sched_fini_all(void);
+/** The scheduler of an lcore. */
+struct yard_sched *yard_sched_of(unsigned lcore);
+
+/** The calling lcore's scheduler (non-EAL threads get the main lcore's). */
+static inline struct yard_sched *
+yard_sched_self(void)
+{
+	extern struct yard_sched yard_scheds[RTE_MAX_LCORE];
+	unsigned id = rte_lcore_id();
+
+	if (unlikely(id >= RTE_MAX_LCORE))
+		id = rte_get_main_lcore();
+	return &yard_scheds[id];
+}
+
+/** Register a poll hook (RX) or a flush hook (TX) on a scheduler. 0 or -ENOSPC. */
+int yard_sched_add_poll(struct yard_sched *sc, yard_poll_fn fn, void *arg);
+int yard_sched_add_flush(struct yard_sched *sc, yard_poll_fn fn, void *arg);
+/** Remove a hook registered with the same fn and arg. 0 or -ENOENT. */
+int yard_sched_del_poll(struct yard_sched *sc, yard_poll_fn fn, void *arg);
+int yard_sched_del_flush(struct yard_sched *sc, yard_poll_fn fn, void *arg);
+
+/** Put q on its lcore's run list (called by qenable). */
+void yard_sched_enqueue(struct yard_sched *sc, queue_t *q);
+/** Take q off the run list if it is there (qprocsoff, close). */
+void yard_sched_remove(struct yard_sched *sc, queue_t *q);
+/** Defer mp for q (putnext's depth guard). */
+void yard_sched_defer(struct yard_sched *sc, queue_t *q, mblk_t *mp);
+/** Drop every deferred message and mailbox entry addressed to q (close). Returns count freed. */
+unsigned yard_sched_purge_queue(struct yard_sched *sc, queue_t *q);
+
+/** Run enabled service procedures, at most budget of them (0: until the list is empty). */
+unsigned yard_sched_run_service(struct yard_sched *sc, unsigned budget);
+/** One pass of the loop. Returns the work done (messages and runs). */
+unsigned yard_sched_run_once(struct yard_sched *sc);
+/** Run the calling lcore's loop until yard_sched_stop(); usable with rte_eal_remote_launch. */
+int yard_sched_loop(void *arg);
+/** Ask an lcore's loop to return. */
+void yard_sched_stop(unsigned lcore);
+/** Run passes (no hooks required) until nothing is left to do or max passes; returns passes. */
+unsigned yard_sched_drain(struct yard_sched *sc, unsigned max_passes);
+
+/* ---- mailbox ------------------------------------------------------------------------------ */
+
+/**
+ * Send mp to queue q, which another lcore may own: put(q, mp) runs on q's lcore. If the
+ * caller owns q, put() runs now. 1 if sent, 0 if the mailbox is full (mp is still the caller's;
+ * the sender's mbox_full counter is bumped).
+ */
+int yard_mbox_put(queue_t *q, mblk_t *mp);
+/** Send n messages to q in order; returns how many were sent (a prefix of mps). */
+unsigned yard_mbox_put_burst(queue_t *q, mblk_t **mps, unsigned n);
+/** Drain up to max entries of sc's mailbox (owning lcore only). Returns messages delivered. */
+unsigned yard_mbox_drain(struct yard_sched *sc, unsigned max);
+
+/* ---- timers ------------------------------------------------------------------------------- */
+
+typedef uintptr_t timeout_id_t;
+/** Call fn(arg) once after usec microseconds on the calling lcore. 0 if no timer could be had. */
+timeout_id_t yard_timeout(void (*fn)(void *), void *arg, uint64_t usec);
+/** Cancel a pending timeout; returns 0 if it was pending, -1 if it had fired or was unknown. */
+int yard_untimeout(timeout_id_t id);
+/** SVR4 qtimeout: ticks are milliseconds (hz = 1000). */
+timeout_id_t qtimeout(queue_t *q, void (*fn)(void *), void *arg, long ticks);
+int quntimeout(queue_t *q, timeout_id_t id);
+/** Timers outstanding on all lcores (tests check it returns to baseline). */
+unsigned yard_timeouts_pending(void);
+
+/** Sum every initialised lcore's counters into *out. */
+void yard_sched_stats_sum(struct yard_sched_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* YARD_STREAMS_SCHED_H */

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Shared set-up for the Criterion suites (see yard_test.h). */
+#include "yard_test.h"
+
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_lcore.h>
+
+static unsigned yt_msgs_base;
+static unsigned yt_timers_base;
+
+void
+yt_setup_conf(const struct yard_streams_conf *conf)
+{
+	char *argv[] = {
+		"yard-test", "--no-huge", "--no-shconf", "--no-pci", "--no-telemetry",
+		"-m", "512", "-l", "0-1", "--log-level=*:error", NULL,
+	};
+	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
+
+	cr_assert_geq(rte_eal_init(argc, argv), 0, "rte_eal_init failed");
+	cr_assert_eq(yard_streams_init(conf), 0, "yard_streams_init failed");
+	yt_msgs_base = yard_msgs_in_use();
+	yt_timers_base = yard_timeouts_pending();
+}
+
+void
+yt_setup(void)
+{
+	struct yard_streams_conf conf = {
+		.pools = { .data_n = 4095, .ctl_n = 2047, .esb_n = 255, .cache = 32 },
+	};
+
+	yt_setup_conf(&conf);
+}
+
+int
+yt_msgs_outstanding(void)
+{
+	return (int)yard_msgs_in_use() - (int)yt_msgs_base;
+}
+
+void
+yt_teardown(void)
+{
+	int left = yt_msgs_outstanding();
+	int timers = (int)yard_timeouts_pending() - (int)yt_timers_base;
+
+	cr_expect_eq(left, 0, "%d message block(s) leaked", left);
+	cr_expect_eq(timers, 0, "%d timer(s) left pending", timers);
+	/* EAL and the pools go with the process; Criterion forks one per test. */
+}
+
+mblk_t *
+yt_msg(unsigned char type, size_t len, unsigned char fill)
+{
+	mblk_t *mp = allocb(len, BPRI_MED);
+
+	cr_assert_not_null(mp, "allocb(%zu) failed", len);
+	DB_TYPE(mp) = type;
+	memset(mp->b_wptr, fill, len);
+	mp->b_wptr += len;
+	return mp;
+}
+
+void
+yt_drain(void)
+{
+	yard_sched_drain(yard_sched_self(), 10000);
+}
