@@ -12,6 +12,32 @@
 
 #include <streams/stream.h>
 
+/**
+ * A test whose body is followed, inside the test itself, by yt_end_of_test(): the suite's
+ * cleanup hook (if any) and the leak check. Criterion (2.4) ignores failures and even crashes
+ * in .fini, so a leak check there would only print a warning; this makes a leak fail the test.
+ * Use it instead of Test() in every suite set up with yt_setup().
+ */
+#define YT_TEST(suite, name, ...)                                             \
+	static void yt_body_##suite##_##name(void);                           \
+	Test(suite, name, ##__VA_ARGS__)                                      \
+	{                                                                     \
+		yt_body_##suite##_##name();                                   \
+		yt_end_of_test();                                             \
+	}                                                                     \
+	static void yt_body_##suite##_##name(void)
+
+/**
+ * Run the cleanup hook, then assert that every message block and timer is back at its
+ * baseline. Called by YT_TEST() after the body; parameterized tests call it last themselves.
+ */
+void yt_end_of_test(void);
+/**
+ * A suite's cleanup (close its streams, ports, rings) to run before the leak check at the end
+ * of each test; it must be idempotent, as the suite's .fini may run it again.
+ */
+void yt_set_cleanup(void (*fn)(void));
+
 /** Bring up EAL (lcores 0-1) and STREAMS with small pools; record the baselines. */
 void yt_setup(void);
 /** Assert messages and timers are back at baseline, then tear STREAMS down. */

@@ -61,26 +61,32 @@ rings_up(unsigned ab_size, bool single_seg)
 	cr_assert_eq(pb->yp_index, 1);
 }
 
+static void ring_cleanup(void);
+
 static void
 ring_setup(void)
 {
 	rings_up(1024, false);
+	yt_set_cleanup(ring_cleanup);
 }
 
 static void
 ring_setup_small(void)
 {
 	rings_up(64, false); /* 63 frames fit in A's TX ring */
+	yt_set_cleanup(ring_cleanup);
 }
 
 static void
 ring_setup_single(void)
 {
 	rings_up(1024, true); /* no MULTI_SEGS: chains are pulled up */
+	yt_set_cleanup(ring_cleanup);
 }
 
+/* Close everything the test left open: YT_TEST runs it before its leak check, .fini again. */
 static void
-ring_teardown(void)
+ring_cleanup(void)
 {
 	unsigned left = 0;
 	void *m;
@@ -92,18 +98,25 @@ ring_teardown(void)
 	}
 	cr_expect_eq(yard_port_close_all(), 0);
 	for (unsigned q = 0; q < NQ; q++) {
-		while (rte_ring_dequeue(ab[q], &m) == 0) {
+		while (ab[q] != NULL && rte_ring_dequeue(ab[q], &m) == 0) {
 			rte_pktmbuf_free(m);
 			left++;
 		}
-		while (rte_ring_dequeue(ba[q], &m) == 0) {
+		while (ba[q] != NULL && rte_ring_dequeue(ba[q], &m) == 0) {
 			rte_pktmbuf_free(m);
 			left++;
 		}
 		rte_ring_free(ab[q]);
 		rte_ring_free(ba[q]);
+		ab[q] = ba[q] = NULL;
 	}
 	cr_expect_eq(left, 0, "%u frame(s) left in the rings", left);
+}
+
+static void
+ring_teardown(void)
+{
+	ring_cleanup();
 	yt_teardown();
 }
 
@@ -364,7 +377,7 @@ receive_in_order(struct stdata *sd, unsigned n, size_t len, uint32_t first)
 
 /* ---- DLPI control ------------------------------------------------------------------------- */
 
-Test(pmd, answers_info_req_with_mac_mtu_and_caps)
+YT_TEST(pmd, answers_info_req_with_mac_mtu_and_caps)
 {
 	struct stdata *sd = open_attached(pa, 1);
 	dl_info_req_t req = { .dl_primitive = DL_INFO_REQ };
@@ -406,7 +419,7 @@ Test(pmd, answers_info_req_with_mac_mtu_and_caps)
 	freemsg(ans);
 }
 
-Test(pmd, gives_every_open_its_own_minor)
+YT_TEST(pmd, gives_every_open_its_own_minor)
 {
 	struct stdata *s1 = open_pmd();
 	struct stdata *s2 = open_pmd();
@@ -423,7 +436,7 @@ Test(pmd, gives_every_open_its_own_minor)
 	cr_expect_eq(yard_pmd_minor(NULL), -1);
 }
 
-Test(pmd, reports_unattached_state_in_info_ack)
+YT_TEST(pmd, reports_unattached_state_in_info_ack)
 {
 	struct stdata *sd = open_pmd();
 	dl_info_req_t req = { .dl_primitive = DL_INFO_REQ };
@@ -439,7 +452,7 @@ Test(pmd, reports_unattached_state_in_info_ack)
 	freemsg(ans);
 }
 
-Test(pmd, refuses_bad_attach_requests)
+YT_TEST(pmd, refuses_bad_attach_requests)
 {
 	struct stdata *sd = open_pmd();
 	struct stdata *other;
@@ -466,7 +479,7 @@ Test(pmd, refuses_bad_attach_requests)
 	expect_ok_ack(attach_req(other, YARD_DL_PPA(0, 1)), DL_ATTACH_REQ);
 }
 
-Test(pmd, hooks_on_attach_and_unhooks_on_detach)
+YT_TEST(pmd, hooks_on_attach_and_unhooks_on_detach)
 {
 	struct yard_sched *sc = yard_sched_self();
 	unsigned npoll = sc->sc_npoll, nflush = sc->sc_nflush;
@@ -492,7 +505,7 @@ Test(pmd, hooks_on_attach_and_unhooks_on_detach)
 	cr_expect_eq(yard_port_close(pb), 0);
 }
 
-Test(pmd, binds_and_unbinds_a_sap)
+YT_TEST(pmd, binds_and_unbinds_a_sap)
 {
 	struct stdata *sd = open_attached(pa, 0);
 	dl_bind_req_t bind = { .dl_primitive = DL_BIND_REQ, .dl_sap = 0x0806,
@@ -525,7 +538,7 @@ Test(pmd, binds_and_unbinds_a_sap)
 
 /* ---- data path ---------------------------------------------------------------------------- */
 
-Test(pmd, carries_frames_from_a_to_b_intact_and_in_order)
+YT_TEST(pmd, carries_frames_from_a_to_b_intact_and_in_order)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	struct stdata *sb = open_attached(pb, 0);
@@ -567,7 +580,7 @@ Test(pmd, carries_frames_from_a_to_b_intact_and_in_order)
 	cr_expect_eq(qstat(pa, 0)->pmds_rx_pkts, 0);
 }
 
-Test(pmd, turns_mbufs_a_pmd_allocated_into_messages_and_returns_them_all)
+YT_TEST(pmd, turns_mbufs_a_pmd_allocated_into_messages_and_returns_them_all)
 {
 	struct yard_port_conf conf = { .device = "net_null0,size=128", .pool_size = 511 };
 	struct yard_port *pn = NULL;
@@ -594,7 +607,7 @@ Test(pmd, turns_mbufs_a_pmd_allocated_into_messages_and_returns_them_all)
 	cr_expect_eq(yard_port_close(pn), 0);
 }
 
-Test(pmd, takes_bursts_from_a_module_above)
+YT_TEST(pmd, takes_bursts_from_a_module_above)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	struct stdata *sb = open_attached(pb, 0);
@@ -609,7 +622,7 @@ Test(pmd, takes_bursts_from_a_module_above)
 	cr_expect_eq(drops(qstat(pa, 0)), 0);
 }
 
-Test(pmd_single, linearizes_chains_for_a_port_without_multiseg)
+YT_TEST(pmd_single, linearizes_chains_for_a_port_without_multiseg)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	struct stdata *sb = open_attached(pb, 0);
@@ -641,7 +654,7 @@ Test(pmd_single, linearizes_chains_for_a_port_without_multiseg)
 	cr_expect_eq(drops(qstat(pa, 0)), 0);
 }
 
-Test(pmd, turns_a_b_cont_chain_into_an_mbuf_chain)
+YT_TEST(pmd, turns_a_b_cont_chain_into_an_mbuf_chain)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	struct stdata *sb = open_attached(pb, 0);
@@ -687,7 +700,7 @@ Test(pmd, turns_a_b_cont_chain_into_an_mbuf_chain)
 	cr_expect_eq(qstat(pa, 0)->pmds_tx_linearized, 0);
 }
 
-Test(pmd, passes_tx_offload_metadata_through_untouched)
+YT_TEST(pmd, passes_tx_offload_metadata_through_untouched)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	mblk_t *mp = frame(pb, pa, 200, 1);
@@ -707,7 +720,7 @@ Test(pmd, passes_tx_offload_metadata_through_untouched)
 	rte_pktmbuf_free(m);
 }
 
-Test(pmd, drops_and_counts_frames_that_cannot_go_out)
+YT_TEST(pmd, drops_and_counts_frames_that_cannot_go_out)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	struct stdata *sb = open_attached(pb, 0);
@@ -755,7 +768,7 @@ Test(pmd, drops_and_counts_frames_that_cannot_go_out)
 	cr_expect_null(take(sb));
 }
 
-Test(pmd, drops_data_on_an_unattached_stream_and_counts_it)
+YT_TEST(pmd, drops_data_on_an_unattached_stream_and_counts_it)
 {
 	struct stdata *sd = open_pmd();
 	struct pmdstat before, after;
@@ -823,7 +836,7 @@ expect_unitdata_frame(mblk_t *mp, uint16_t sap, size_t plen, unsigned char fill)
 	freemsg(mp);
 }
 
-Test(pmd, prepends_an_ethernet_header_to_unitdata)
+YT_TEST(pmd, prepends_an_ethernet_header_to_unitdata)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	struct stdata *sb = open_attached(pb, 0);
@@ -854,7 +867,7 @@ Test(pmd, prepends_an_ethernet_header_to_unitdata)
 	cr_expect_eq(drops(qstat(pa, 0)), 0);
 }
 
-Test(pmd, prepends_the_header_as_a_block_and_keeps_offload_metadata)
+YT_TEST(pmd, prepends_the_header_as_a_block_and_keeps_offload_metadata)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	mblk_t *pl = payload(300, 0, 0x11);
@@ -876,7 +889,7 @@ Test(pmd, prepends_the_header_as_a_block_and_keeps_offload_metadata)
 	rte_pktmbuf_free(m);
 }
 
-Test(pmd_single, pulls_a_headerless_unitdata_up_into_one_segment)
+YT_TEST(pmd_single, pulls_a_headerless_unitdata_up_into_one_segment)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	struct stdata *sb = open_attached(pb, 0);
@@ -909,7 +922,7 @@ expect_uderror(mblk_t *ans, uint32_t dl_errno)
 	freemsg(ans);
 }
 
-Test(pmd, refuses_bad_unitdata_with_uderror_ind)
+YT_TEST(pmd, refuses_bad_unitdata_with_uderror_ind)
 {
 	struct stdata *un = open_pmd();
 	struct stdata *sa = open_attached(pa, 0);
@@ -952,7 +965,7 @@ note_events(struct stdata *sd, unsigned events, void *arg)
 	notified |= events;
 }
 
-Test(pmd_small, holds_writers_back_when_the_tx_ring_is_full_and_loses_nothing)
+YT_TEST(pmd_small, holds_writers_back_when_the_tx_ring_is_full_and_loses_nothing)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	struct stdata *sb = open_attached(pb, 0);
@@ -1006,7 +1019,7 @@ Test(pmd_small, holds_writers_back_when_the_tx_ring_is_full_and_loses_nothing)
 	receive_in_order(sb, 1, 1000, offered);
 }
 
-Test(pmd, stops_polling_while_upstream_is_full_and_loses_nothing)
+YT_TEST(pmd, stops_polling_while_upstream_is_full_and_loses_nothing)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	struct stdata *sb = open_attached(pb, 0);
@@ -1041,7 +1054,7 @@ Test(pmd, stops_polling_while_upstream_is_full_and_loses_nothing)
 
 /* ---- M_FLUSH, M_IOCTL, other messages ----------------------------------------------------- */
 
-Test(pmd_small, flushw_frees_the_queue_and_the_staged_frames)
+YT_TEST(pmd_small, flushw_frees_the_queue_and_the_staged_frames)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	const struct pmdstat *st = qstat(pa, 0);
@@ -1061,7 +1074,7 @@ Test(pmd_small, flushw_frees_the_queue_and_the_staged_frames)
 	cr_expect_null(take(sb));
 }
 
-Test(pmd, flushr_comes_back_up_and_empties_the_read_side)
+YT_TEST(pmd, flushr_comes_back_up_and_empties_the_read_side)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	struct stdata *sb = open_attached(pb, 0);
@@ -1080,7 +1093,7 @@ Test(pmd, flushr_comes_back_up_and_empties_the_read_side)
 	cr_expect_null(take(sb));
 }
 
-Test(pmd, naks_unknown_ioctls_and_frees_unknown_messages)
+YT_TEST(pmd, naks_unknown_ioctls_and_frees_unknown_messages)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	struct strioctl ic = { .ic_cmd = 0x7e57, .ic_timout = 5, .ic_len = 0, .ic_dp = NULL };
@@ -1097,7 +1110,7 @@ Test(pmd, naks_unknown_ioctls_and_frees_unknown_messages)
 
 /* ---- close -------------------------------------------------------------------------------- */
 
-Test(pmd_small, close_frees_staged_and_queued_frames)
+YT_TEST(pmd_small, close_frees_staged_and_queued_frames)
 {
 	struct yard_sched *sc = yard_sched_self();
 	unsigned npoll = sc->sc_npoll;
@@ -1122,7 +1135,7 @@ Test(pmd_small, close_frees_staged_and_queued_frames)
 
 /* ---- counters ----------------------------------------------------------------------------- */
 
-Test(pmd, names_its_counters_and_fills_telemetry)
+YT_TEST(pmd, names_its_counters_and_fills_telemetry)
 {
 	struct stdata *sa = open_attached(pa, 0);
 	struct stdata *sb = open_attached(pb, 0);

@@ -39,7 +39,7 @@ open_null(const char *device, uint16_t nb_rxq)
 	return p;
 }
 
-Test(port, probes_a_vdev_and_removes_it_at_close)
+YT_TEST(port, probes_a_vdev_and_removes_it_at_close)
 {
 	struct yard_port *p;
 
@@ -63,7 +63,7 @@ Test(port, probes_a_vdev_and_removes_it_at_close)
 	cr_expect_eq(yard_port_count(), 0);
 }
 
-Test(port, grants_only_the_offloads_dev_info_reports)
+YT_TEST(port, grants_only_the_offloads_dev_info_reports)
 {
 	struct yard_port *p = open_null("net_null0", 1);
 	struct rte_eth_dev_info info;
@@ -99,7 +99,7 @@ Test(port, grants_only_the_offloads_dev_info_reports)
 	cr_assert_eq(yard_port_close(p), 0);
 }
 
-Test(port, uses_rss_only_with_more_than_one_rx_queue)
+YT_TEST(port, uses_rss_only_with_more_than_one_rx_queue)
 {
 	struct yard_port *p = open_null("net_null0", 1);
 	struct rte_eth_dev_info info;
@@ -130,7 +130,7 @@ Test(port, uses_rss_only_with_more_than_one_rx_queue)
 	cr_assert_eq(yard_port_close(p), 0);
 }
 
-Test(port, fails_cleanly_on_an_unknown_device)
+YT_TEST(port, fails_cleanly_on_an_unknown_device)
 {
 	struct yard_port_conf conf = { .device = "net_nosuchpmd0,foo=1" };
 	struct yard_port *p = NULL;
@@ -141,7 +141,7 @@ Test(port, fails_cleanly_on_an_unknown_device)
 	cr_expect(!dev_exists("net_nosuchpmd0"));
 }
 
-Test(port, refuses_an_invalid_configuration)
+YT_TEST(port, refuses_an_invalid_configuration)
 {
 	struct yard_port *p = NULL;
 	struct yard_port_conf none = { .device = NULL };
@@ -159,7 +159,7 @@ Test(port, refuses_an_invalid_configuration)
 	cr_expect(!dev_exists("net_null0"), "a refused configuration probed the device");
 }
 
-Test(port, refuses_an_mtu_the_pmd_cannot_set_and_stays_usable)
+YT_TEST(port, refuses_an_mtu_the_pmd_cannot_set_and_stays_usable)
 {
 	struct rte_ring *rx = rte_ring_create("mtu_rx", 64, SOCKET_ID_ANY, 0);
 	struct rte_ring *tx = rte_ring_create("mtu_tx", 64, SOCKET_ID_ANY, 0);
@@ -189,7 +189,7 @@ Test(port, refuses_an_mtu_the_pmd_cannot_set_and_stays_usable)
 	rte_ring_free(tx);
 }
 
-Test(port, refuses_a_device_already_open)
+YT_TEST(port, refuses_a_device_already_open)
 {
 	struct yard_port *p = open_null("net_null0", 1);
 	struct yard_port_conf again = { .device = "net_null0", .name = "other", .pool_size = 511 };
@@ -203,7 +203,7 @@ Test(port, refuses_a_device_already_open)
 	cr_assert_eq(yard_port_close(p), 0);
 }
 
-Test(port, keeps_indexes_stable_and_reuses_the_lowest_free_slot)
+YT_TEST(port, keeps_indexes_stable_and_reuses_the_lowest_free_slot)
 {
 	struct yard_port *a = open_null("net_null0", 1);
 	struct yard_port *b = open_null("net_null1", 1);
@@ -226,7 +226,7 @@ Test(port, keeps_indexes_stable_and_reuses_the_lowest_free_slot)
 	cr_expect(!dev_exists("net_null2"));
 }
 
-Test(port, declines_multiseg_when_asked_for_single_segments)
+YT_TEST(port, declines_multiseg_when_asked_for_single_segments)
 {
 	struct rte_ring *rx = rte_ring_create("ss_rx", 64, SOCKET_ID_ANY, 0);
 	struct rte_ring *tx = rte_ring_create("ss_tx", 64, SOCKET_ID_ANY, 0);
@@ -246,7 +246,7 @@ Test(port, declines_multiseg_when_asked_for_single_segments)
 	rte_ring_free(tx);
 }
 
-Test(port, names_a_port_as_configured)
+YT_TEST(port, names_a_port_as_configured)
 {
 	struct yard_port_conf conf = { .device = "net_null0", .name = "uplink", .pool_size = 511 };
 	struct yard_port *p = NULL;

@@ -53,7 +53,7 @@ free_one(mblk_t *chain)
 	return next;
 }
 
-Test(bufcall, fires_once_when_a_block_is_freed)
+YT_TEST(bufcall, fires_once_when_a_block_is_freed)
 {
 	mblk_t *chain = exhaust(64);
 	uint64_t before = bufcalls_run();
@@ -72,7 +72,7 @@ Test(bufcall, fires_once_when_a_block_is_freed)
 	freemsgchain(chain);
 }
 
-Test(bufcall, unbufcall_prevents_it)
+YT_TEST(bufcall, unbufcall_prevents_it)
 {
 	mblk_t *chain = exhaust(64);
 	bufcall_id_t id = bufcall(64, BPRI_MED, record, (void *)1);
@@ -85,7 +85,7 @@ Test(bufcall, unbufcall_prevents_it)
 	freemsgchain(chain);
 }
 
-Test(bufcall, waits_only_for_the_size_it_asked)
+YT_TEST(bufcall, waits_only_for_the_size_it_asked)
 {
 	mblk_t *chain = exhaust(64);
 
@@ -101,7 +101,7 @@ Test(bufcall, waits_only_for_the_size_it_asked)
 	freemsgchain(chain);
 }
 
-Test(bufcall, runs_ready_callbacks_in_registration_order)
+YT_TEST(bufcall, runs_ready_callbacks_in_registration_order)
 {
 	for (intptr_t i = 0; i < 10; i++)
 		cr_assert_neq(bufcall(10 + (size_t)i * 300, BPRI_LO, record, (void *)i), 0);
@@ -110,7 +110,7 @@ Test(bufcall, runs_ready_callbacks_in_registration_order)
 		cr_expect_eq(fired[i], i);
 }
 
-Test(bufcall, returns_zero_when_the_table_is_full)
+YT_TEST(bufcall, returns_zero_when_the_table_is_full)
 {
 	mblk_t *chain = exhaust(64);
 	bufcall_id_t ids[64];
@@ -138,7 +138,7 @@ Test(bufcall, returns_zero_when_the_table_is_full)
 	freemsgchain(chain);
 }
 
-Test(bufcall, unbufcall_of_a_stale_id_is_harmless)
+YT_TEST(bufcall, unbufcall_of_a_stale_id_is_harmless)
 {
 	bufcall_id_t old = bufcall(10, BPRI_MED, record, (void *)1), young;
 
@@ -168,7 +168,7 @@ again(void *arg)
 		again_id = bufcall(64, BPRI_MED, again, arg);
 }
 
-Test(bufcall, callback_may_bufcall_again_for_the_next_pass)
+YT_TEST(bufcall, callback_may_bufcall_again_for_the_next_pass)
 {
 	cr_assert_neq(bufcall(64, BPRI_MED, again, NULL), 0);
 	cr_expect_eq(yard_bufcall_run(), 1);
@@ -188,7 +188,7 @@ cancel_victim(void *arg)
 	unbufcall(victim_id);
 }
 
-Test(bufcall, callback_may_cancel_a_pending_request)
+YT_TEST(bufcall, callback_may_cancel_a_pending_request)
 {
 	mblk_t *chain = exhaust(64);
 
@@ -202,14 +202,14 @@ Test(bufcall, callback_may_cancel_a_pending_request)
 	freemsgchain(chain);
 }
 
-Test(bufcall, waits_for_oversize_blocks_too)
+YT_TEST(bufcall, waits_for_oversize_blocks_too)
 {
 	cr_assert_neq(bufcall(100000, BPRI_MED, record, (void *)7), 0);
 	cr_expect_eq(yard_bufcall_run(), 1);
 	cr_expect_eq(fired[0], 7);
 }
 
-Test(bufcall, marks_the_scheduler_while_pending)
+YT_TEST(bufcall, marks_the_scheduler_while_pending)
 {
 	struct yard_sched *sc = yard_sched_self();
 	bufcall_id_t id;
@@ -224,7 +224,7 @@ Test(bufcall, marks_the_scheduler_while_pending)
 	cr_expect_null(sc->sc_bufcalls);
 }
 
-Test(bufcall, runs_from_the_scheduler_loop)
+YT_TEST(bufcall, runs_from_the_scheduler_loop)
 {
 	mblk_t *chain = exhaust(64);
 
@@ -249,7 +249,7 @@ bufcall_on_other_lcore(void *arg)
 	return yard_bufcall_run() == 1 ? 0 : -2;
 }
 
-Test(bufcall, requests_belong_to_their_lcore)
+YT_TEST(bufcall, requests_belong_to_their_lcore)
 {
 	unsigned other = rte_get_next_lcore(rte_lcore_id(), 1, 0);
 

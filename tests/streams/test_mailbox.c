@@ -164,7 +164,7 @@ wait_for_full(const struct sender *s)
 		rte_pause();
 }
 
-Test(mailbox, delivers_a_million_messages_from_lcore_1_in_order, .timeout = 240)
+YT_TEST(mailbox, delivers_a_million_messages_from_lcore_1_in_order, .timeout = 240)
 {
 	struct yard_sched *sc0 = yard_sched_of(0), *sc1 = yard_sched_of(1);
 	struct sender s = { .q = mkq(0, 0), .n = 1000000 };
@@ -190,7 +190,7 @@ Test(mailbox, delivers_a_million_messages_from_lcore_1_in_order, .timeout = 240)
 	cr_assert(rte_ring_empty(sc0->sc_mbox));
 }
 
-Test(mailbox, delivers_bursts_from_lcore_1_in_order, .timeout = 240)
+YT_TEST(mailbox, delivers_bursts_from_lcore_1_in_order, .timeout = 240)
 {
 	struct yard_sched *sc1 = yard_sched_of(1);
 	struct sender s = { .q = mkq(0, 0), .n = 200000, .burst = 24 };
@@ -221,7 +221,7 @@ big_burst_main(void *arg)
 	return 0;
 }
 
-Test(mailbox, put_burst_sends_the_prefix_that_fits)
+YT_TEST(mailbox, put_burst_sends_the_prefix_that_fits)
 {
 	static struct big_burst b;
 	struct yard_sched *sc0 = yard_sched_of(0);
@@ -240,7 +240,7 @@ Test(mailbox, put_burst_sends_the_prefix_that_fits)
 	cr_assert_eq(misordered, 0);
 }
 
-Test(mailbox, put_to_a_queue_the_caller_owns_runs_put_at_once)
+YT_TEST(mailbox, put_to_a_queue_the_caller_owns_runs_put_at_once)
 {
 	struct yard_sched *sc0 = yard_sched_self();
 	queue_t *q = mkq(0, 0);
@@ -275,7 +275,7 @@ pairs_main(void *arg)
 	return 0;
 }
 
-Test(mailbox, purge_drops_entries_for_the_queue_and_keeps_the_others_in_order)
+YT_TEST(mailbox, purge_drops_entries_for_the_queue_and_keeps_the_others_in_order)
 {
 	struct yard_sched *sc0 = yard_sched_self();
 	queue_t *a = mkq(0, 0), *b = mkq(1, 0);
@@ -324,7 +324,7 @@ remote_sink(queue_t *q, mblk_t *mp)
 
 static struct qinit remote_init = { .qi_putp = remote_sink, .qi_minfo = &minfo };
 
-Test(mailbox, putnext_to_another_lcore_goes_through_its_mailbox)
+YT_TEST(mailbox, putnext_to_another_lcore_goes_through_its_mailbox)
 {
 	struct yard_sched *sc0 = yard_sched_of(0), *sc1 = yard_sched_of(1);
 	queue_t *mine = mkq(0, 0), *theirs = mkq(1, 1);
@@ -347,7 +347,7 @@ Test(mailbox, putnext_to_another_lcore_goes_through_its_mailbox)
 	cr_assert_eq(sc0->sc_stats.mbox_drops, 0);
 }
 
-Test(mailbox, putnext_to_a_full_mailbox_frees_and_counts_the_message)
+YT_TEST(mailbox, putnext_to_a_full_mailbox_frees_and_counts_the_message)
 {
 	struct yard_sched *sc0 = yard_sched_of(0), *sc1 = yard_sched_of(1);
 	queue_t *mine = mkq(0, 0), *theirs = mkq(1, 1);
@@ -389,7 +389,7 @@ closer_put(queue_t *q, mblk_t *mp)
 
 static struct qinit closer_init = { .qi_putp = closer_put, .qi_minfo = &minfo };
 
-Test(mailbox, purge_from_a_put_procedure_reaches_messages_the_drain_has_in_hand)
+YT_TEST(mailbox, purge_from_a_put_procedure_reaches_messages_the_drain_has_in_hand)
 {
 	struct yard_sched *sc0 = yard_sched_self();
 	queue_t *a = mkq(0, 0), *b = mkq(1, 0);

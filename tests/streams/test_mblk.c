@@ -112,7 +112,7 @@ exhaust(size_t size, unsigned *count)
 
 /* ---- pools -------------------------------------------------------------------------------- */
 
-Test(pools, pick_the_smallest_pool_that_fits)
+YT_TEST(pools, pick_the_smallest_pool_that_fits)
 {
 	mblk_t *small = allocb(100, BPRI_MED);
 	mblk_t *big = allocb(1000, BPRI_MED);
@@ -127,7 +127,7 @@ Test(pools, pick_the_smallest_pool_that_fits)
 	cr_expect_eq(yt_msgs_outstanding(), 0);
 }
 
-Test(pools, have_the_private_area_yard_needs)
+YT_TEST(pools, have_the_private_area_yard_needs)
 {
 	cr_expect_eq(rte_pktmbuf_priv_size(yard_pool_data()), YARD_MBUF_PRIV_SIZE);
 	cr_expect_eq(rte_pktmbuf_priv_size(yard_pool_ctl()), YARD_MBUF_PRIV_SIZE);
@@ -135,13 +135,13 @@ Test(pools, have_the_private_area_yard_needs)
 	cr_expect_eq(rte_pktmbuf_data_room_size(yard_pool_ctl()), 512);
 }
 
-Test(pools, refuse_a_second_init)
+YT_TEST(pools, refuse_a_second_init)
 {
 	cr_expect_eq(yard_pools_init(NULL), -EEXIST);
 	cr_expect_not_null(yard_pool_data());
 }
 
-Test(yard_pktmbuf_pool_create, initialises_every_element_dblk)
+YT_TEST(yard_pktmbuf_pool_create, initialises_every_element_dblk)
 {
 	struct rte_mbuf *ms[63];
 	struct rte_mempool *mp;
@@ -164,7 +164,7 @@ Test(yard_pktmbuf_pool_create, initialises_every_element_dblk)
 	rte_mempool_free(mp);
 }
 
-Test(yard_pktmbuf_pool_create, fails_with_rte_errno_on_a_duplicate_name)
+YT_TEST(yard_pktmbuf_pool_create, fails_with_rte_errno_on_a_duplicate_name)
 {
 	struct rte_mempool *a, *b;
 
@@ -176,7 +176,7 @@ Test(yard_pktmbuf_pool_create, fails_with_rte_errno_on_a_duplicate_name)
 	rte_mempool_free(a);
 }
 
-Test(pools, count_oversize_blocks_as_in_use)
+YT_TEST(pools, count_oversize_blocks_as_in_use)
 {
 	mblk_t *mp = allocb(70000, BPRI_MED);
 
@@ -188,7 +188,7 @@ Test(pools, count_oversize_blocks_as_in_use)
 
 /* ---- allocb ------------------------------------------------------------------------------- */
 
-Test(allocb, initialises_every_field)
+YT_TEST(allocb, initialises_every_field)
 {
 	mblk_t *mp = allocb(200, BPRI_HI);
 
@@ -209,7 +209,7 @@ Test(allocb, initialises_every_field)
 	freeb(mp);
 }
 
-Test(allocb, resets_the_type_of_a_recycled_block)
+YT_TEST(allocb, resets_the_type_of_a_recycled_block)
 {
 	mblk_t *mp = allocb(10, BPRI_MED);
 
@@ -225,7 +225,7 @@ Test(allocb, resets_the_type_of_a_recycled_block)
 	freeb(mp);
 }
 
-Test(allocb, gives_a_zero_sized_block)
+YT_TEST(allocb, gives_a_zero_sized_block)
 {
 	mblk_t *mp = allocb(0, BPRI_LO);
 
@@ -234,7 +234,7 @@ Test(allocb, gives_a_zero_sized_block)
 	freeb(mp);
 }
 
-Test(allocb, uses_the_whole_data_room)
+YT_TEST(allocb, uses_the_whole_data_room)
 {
 	size_t room = rte_pktmbuf_data_room_size(yard_pool_data());
 	mblk_t *mp = allocb(room, BPRI_MED);
@@ -247,7 +247,7 @@ Test(allocb, uses_the_whole_data_room)
 	freeb(mp);
 }
 
-Test(allocb, with_headroom_leaves_room_to_prepend)
+YT_TEST(allocb, with_headroom_leaves_room_to_prepend)
 {
 	mblk_t *mp = yard_allocb_hr(100, 64);
 
@@ -260,7 +260,7 @@ Test(allocb, with_headroom_leaves_room_to_prepend)
 	freeb(mp);
 }
 
-Test(allocb, with_headroom_picks_the_pool_by_the_total)
+YT_TEST(allocb, with_headroom_picks_the_pool_by_the_total)
 {
 	mblk_t *mp = yard_allocb_hr(500, 128);
 
@@ -269,7 +269,7 @@ Test(allocb, with_headroom_picks_the_pool_by_the_total)
 	freeb(mp);
 }
 
-Test(allocb, oversize_attaches_a_big_buffer)
+YT_TEST(allocb, oversize_attaches_a_big_buffer)
 {
 	struct yard_msgstat before = stat_now();
 	mblk_t *mp = allocb(70000, BPRI_MED);
@@ -289,7 +289,7 @@ Test(allocb, oversize_attaches_a_big_buffer)
 	freeb(mp);
 }
 
-Test(allocb, oversize_with_headroom)
+YT_TEST(allocb, oversize_with_headroom)
 {
 	mblk_t *mp = yard_allocb_hr(70000, 256);
 
@@ -299,7 +299,7 @@ Test(allocb, oversize_with_headroom)
 	freeb(mp);
 }
 
-Test(allocb, returns_null_and_counts_when_the_pool_is_exhausted)
+YT_TEST(allocb, returns_null_and_counts_when_the_pool_is_exhausted)
 {
 	struct yard_msgstat before = stat_now();
 	unsigned n;
@@ -317,7 +317,7 @@ Test(allocb, returns_null_and_counts_when_the_pool_is_exhausted)
 	freemsgchain(chain);
 }
 
-Test(allocb, bulk_gives_initialised_data_blocks)
+YT_TEST(allocb, bulk_gives_initialised_data_blocks)
 {
 	mblk_t *mps[100];
 
@@ -334,7 +334,7 @@ Test(allocb, bulk_gives_initialised_data_blocks)
 	freemsg_burst(mps, 100);
 }
 
-Test(allocb, bulk_is_all_or_nothing)
+YT_TEST(allocb, bulk_is_all_or_nothing)
 {
 	struct yard_msgstat before = stat_now();
 	unsigned avail = rte_mempool_avail_count(yard_pool_data());
@@ -349,7 +349,7 @@ Test(allocb, bulk_is_all_or_nothing)
 	free(mps);
 }
 
-Test(allocb, testb_tells_whether_allocb_would_succeed)
+YT_TEST(allocb, testb_tells_whether_allocb_would_succeed)
 {
 	mblk_t *chain, *one;
 
@@ -370,7 +370,7 @@ Test(allocb, testb_tells_whether_allocb_would_succeed)
 
 /* ---- RX conversion ------------------------------------------------------------------------ */
 
-Test(rx, mbuf_to_mblk_is_zero_copy)
+YT_TEST(rx, mbuf_to_mblk_is_zero_copy)
 {
 	struct yard_msgstat before = stat_now();
 	struct rte_mbuf *m = rte_pktmbuf_alloc(yard_pool_data());
@@ -395,7 +395,7 @@ Test(rx, mbuf_to_mblk_is_zero_copy)
 	freemsg(mp);
 }
 
-Test(rx, mbuf_chain_becomes_a_b_cont_chain)
+YT_TEST(rx, mbuf_chain_becomes_a_b_cont_chain)
 {
 	struct rte_mbuf *a = rte_pktmbuf_alloc(yard_pool_data());
 	struct rte_mbuf *b = rte_pktmbuf_alloc(yard_pool_data());
@@ -414,7 +414,7 @@ Test(rx, mbuf_chain_becomes_a_b_cont_chain)
 	freemsg(mp);
 }
 
-Test(rx, mblk_to_mbuf_syncs_a_three_block_chain_and_drops_empty_blocks)
+YT_TEST(rx, mblk_to_mbuf_syncs_a_three_block_chain_and_drops_empty_blocks)
 {
 	mblk_t *a = yard_allocb_hr(50, 32), *b = allocb(10, BPRI_MED), *c = allocb(1000, BPRI_MED);
 	struct rte_mbuf *m, *mc = yard_mblk_mbuf(c);
@@ -448,7 +448,7 @@ Test(rx, mblk_to_mbuf_syncs_a_three_block_chain_and_drops_empty_blocks)
 	rte_pktmbuf_free(m);
 }
 
-Test(rx, mblk_to_mbuf_then_back_keeps_the_data)
+YT_TEST(rx, mblk_to_mbuf_then_back_keeps_the_data)
 {
 	mblk_t *mp = seq_blk(M_DATA, 300, 9), *back;
 	struct rte_mbuf *m;
@@ -465,7 +465,7 @@ Test(rx, mblk_to_mbuf_then_back_keeps_the_data)
 
 /* ---- freeing ------------------------------------------------------------------------------ */
 
-Test(freemsg, treats_null_as_nothing)
+YT_TEST(freemsg, treats_null_as_nothing)
 {
 	freeb(NULL);
 	freemsg(NULL);
@@ -474,7 +474,7 @@ Test(freemsg, treats_null_as_nothing)
 	cr_expect_eq(yt_msgs_outstanding(), 0);
 }
 
-Test(freemsg, frees_every_block_of_a_message)
+YT_TEST(freemsg, frees_every_block_of_a_message)
 {
 	size_t lens[] = { 10, 1000, 0, 70000, 3 };
 	mblk_t *mp = seq_msg(lens, 5);
@@ -485,7 +485,7 @@ Test(freemsg, frees_every_block_of_a_message)
 	cr_expect_eq(yt_msgs_outstanding(), 0);
 }
 
-Test(freemsg, freeb_frees_only_one_block)
+YT_TEST(freemsg, freeb_frees_only_one_block)
 {
 	mblk_t *a = yt_msg(M_DATA, 10, 1), *b = yt_msg(M_DATA, 10, 2);
 
@@ -496,7 +496,7 @@ Test(freemsg, freeb_frees_only_one_block)
 	freeb(b);
 }
 
-Test(freemsg, burst_frees_many_mixed_messages)
+YT_TEST(freemsg, burst_frees_many_mixed_messages)
 {
 	mblk_t *mps[150];
 
@@ -511,7 +511,7 @@ Test(freemsg, burst_frees_many_mixed_messages)
 	cr_expect_eq(yt_msgs_outstanding(), 0);
 }
 
-Test(freemsg, chain_follows_b_next)
+YT_TEST(freemsg, chain_follows_b_next)
 {
 	mblk_t *head = NULL;
 
@@ -529,7 +529,7 @@ Test(freemsg, chain_follows_b_next)
 
 /* ---- dupb --------------------------------------------------------------------------------- */
 
-Test(dupb, shares_the_data_and_the_dblk)
+YT_TEST(dupb, shares_the_data_and_the_dblk)
 {
 	mblk_t *bp = yt_msg(M_PROTO, 100, 7), *dp;
 
@@ -557,7 +557,7 @@ Test(dupb, shares_the_data_and_the_dblk)
 	freeb(bp);
 }
 
-Test(dupb, freeing_the_original_first_keeps_the_data_for_the_dup)
+YT_TEST(dupb, freeing_the_original_first_keeps_the_data_for_the_dup)
 {
 	mblk_t *bp = yt_msg(M_DATA, 1000, 0x42), *dp = dupb(bp);
 
@@ -570,7 +570,7 @@ Test(dupb, freeing_the_original_first_keeps_the_data_for_the_dup)
 	cr_expect_eq(yt_msgs_outstanding(), 0);
 }
 
-Test(dupb, of_a_dup_references_the_same_buffer)
+YT_TEST(dupb, of_a_dup_references_the_same_buffer)
 {
 	mblk_t *bp = yt_msg(M_DATA, 50, 1), *d1 = dupb(bp), *d2 = dupb(d1);
 
@@ -584,7 +584,7 @@ Test(dupb, of_a_dup_references_the_same_buffer)
 	freeb(d2);
 }
 
-Test(dupb, copies_no_bytes)
+YT_TEST(dupb, copies_no_bytes)
 {
 	struct yard_msgstat before = stat_now();
 	mblk_t *bp = yt_msg(M_DATA, 1500, 1), *dp = dupb(bp);
@@ -594,7 +594,7 @@ Test(dupb, copies_no_bytes)
 	freeb(bp);
 }
 
-Test(dupb, fails_and_counts_when_the_ctl_pool_is_exhausted)
+YT_TEST(dupb, fails_and_counts_when_the_ctl_pool_is_exhausted)
 {
 	mblk_t *bp = yt_msg(M_DATA, 1500, 1), *chain = exhaust(1, NULL);
 	struct yard_msgstat before = stat_now();
@@ -606,7 +606,7 @@ Test(dupb, fails_and_counts_when_the_ctl_pool_is_exhausted)
 	freeb(bp);
 }
 
-Test(dupb, dupmsg_duplicates_every_block)
+YT_TEST(dupb, dupmsg_duplicates_every_block)
 {
 	size_t lens[] = { 20, 700, 70000 };
 	mblk_t *mp = seq_msg(lens, 3), *dp = dupmsg(mp);
@@ -624,7 +624,7 @@ Test(dupb, dupmsg_duplicates_every_block)
 	freemsg(dp);
 }
 
-Test(dupb, dupmsg_is_all_or_nothing)
+YT_TEST(dupb, dupmsg_is_all_or_nothing)
 {
 	size_t lens[] = { 1000, 1000, 1000 };
 	mblk_t *mp = seq_msg(lens, 3), *chain, *one;
@@ -657,7 +657,7 @@ esb_free(void *arg)
 	esb_last_arg = arg;
 }
 
-Test(esballoc, wraps_the_callers_buffer)
+YT_TEST(esballoc, wraps_the_callers_buffer)
 {
 	static unsigned char buf[3000];
 	frtn_t fr = { esb_free, buf };
@@ -680,7 +680,7 @@ Test(esballoc, wraps_the_callers_buffer)
 	cr_expect_eq(esb_last_arg, buf);
 }
 
-Test(esballoc, frees_once_after_the_last_of_several_dups)
+YT_TEST(esballoc, frees_once_after_the_last_of_several_dups)
 {
 	static unsigned char buf[512];
 	frtn_t fr = { esb_free, &fr };
@@ -705,7 +705,7 @@ Test(esballoc, frees_once_after_the_last_of_several_dups)
 	cr_expect_eq(esb_last_arg, &fr);
 }
 
-Test(esballoc, keeps_its_own_copy_of_the_free_routine)
+YT_TEST(esballoc, keeps_its_own_copy_of_the_free_routine)
 {
 	static unsigned char buf[64];
 	frtn_t fr = { esb_free, buf };
@@ -717,7 +717,7 @@ Test(esballoc, keeps_its_own_copy_of_the_free_routine)
 	cr_expect_eq(esb_frees, 1);
 }
 
-Test(esballoc, refuses_buffers_larger_than_an_mbuf_can_describe)
+YT_TEST(esballoc, refuses_buffers_larger_than_an_mbuf_can_describe)
 {
 	static unsigned char buf[70000];
 	frtn_t fr = { esb_free, NULL };
@@ -732,7 +732,7 @@ Test(esballoc, refuses_buffers_larger_than_an_mbuf_can_describe)
 	cr_expect_eq(esb_frees, 1);
 }
 
-Test(esballoc, fails_when_descriptors_run_out)
+YT_TEST(esballoc, fails_when_descriptors_run_out)
 {
 	static unsigned char buf[16];
 	frtn_t fr = { esb_free, NULL };
@@ -764,7 +764,7 @@ rearm_free(void *arg)
 		rearmed = esballoc(rearm_buf, sizeof(rearm_buf), BPRI_MED, &rearm_fr);
 }
 
-Test(esballoc, free_routine_may_esballoc_again)
+YT_TEST(esballoc, free_routine_may_esballoc_again)
 {
 	mblk_t *mp;
 
@@ -779,7 +779,7 @@ Test(esballoc, free_routine_may_esballoc_again)
 	cr_expect_eq(esb_frees, 2);
 }
 
-Test(esballoc, works_without_a_free_routine)
+YT_TEST(esballoc, works_without_a_free_routine)
 {
 	static unsigned char buf[32];
 	mblk_t *mp = esballoc(buf, sizeof(buf), BPRI_MED, NULL);
@@ -790,7 +790,7 @@ Test(esballoc, works_without_a_free_routine)
 
 /* ---- copyb -------------------------------------------------------------------------------- */
 
-Test(copyb, copies_the_data_at_the_same_offset)
+YT_TEST(copyb, copies_the_data_at_the_same_offset)
 {
 	struct yard_msgstat before = stat_now();
 	mblk_t *bp = seq_blk(M_PCPROTO, 300, 5), *cp;
@@ -817,7 +817,7 @@ Test(copyb, copies_the_data_at_the_same_offset)
 	freeb(cp);
 }
 
-Test(copyb, of_an_esballoc_block_is_a_plain_block)
+YT_TEST(copyb, of_an_esballoc_block_is_a_plain_block)
 {
 	static unsigned char buf[1000];
 	frtn_t fr = { esb_free, NULL };
@@ -837,7 +837,7 @@ Test(copyb, of_an_esballoc_block_is_a_plain_block)
 	cr_expect_eq(esb_frees, 1);
 }
 
-Test(copyb, copymsg_copies_every_block_and_counts_the_bytes)
+YT_TEST(copyb, copymsg_copies_every_block_and_counts_the_bytes)
 {
 	struct yard_msgstat before = stat_now();
 	size_t lens[] = { 10, 2000, 70000 };
@@ -859,7 +859,7 @@ Test(copyb, copymsg_copies_every_block_and_counts_the_bytes)
 	freemsg(cp);
 }
 
-Test(copyb, copymsg_is_all_or_nothing)
+YT_TEST(copyb, copymsg_is_all_or_nothing)
 {
 	size_t lens[] = { 100, 100, 100 };
 	mblk_t *mp = seq_msg(lens, 3), *chain, *one;
@@ -879,7 +879,7 @@ Test(copyb, copymsg_is_all_or_nothing)
 
 /* ---- chaining ----------------------------------------------------------------------------- */
 
-Test(chain, linkb_appends_at_the_end)
+YT_TEST(chain, linkb_appends_at_the_end)
 {
 	mblk_t *a = yt_msg(M_DATA, 1, 0), *b = yt_msg(M_DATA, 2, 0), *c = yt_msg(M_DATA, 3, 0);
 
@@ -891,7 +891,7 @@ Test(chain, linkb_appends_at_the_end)
 	freemsg(a);
 }
 
-Test(chain, unlinkb_detaches_the_first_block)
+YT_TEST(chain, unlinkb_detaches_the_first_block)
 {
 	mblk_t *a = yt_msg(M_DATA, 1, 0), *b = yt_msg(M_DATA, 2, 0), *rest;
 
@@ -904,7 +904,7 @@ Test(chain, unlinkb_detaches_the_first_block)
 	freemsg(rest);
 }
 
-Test(chain, rmvb_removes_a_middle_block)
+YT_TEST(chain, rmvb_removes_a_middle_block)
 {
 	mblk_t *a = yt_msg(M_DATA, 1, 0), *b = yt_msg(M_DATA, 2, 0), *c = yt_msg(M_DATA, 3, 0);
 
@@ -920,7 +920,7 @@ Test(chain, rmvb_removes_a_middle_block)
 	freeb(a);
 }
 
-Test(chain, rmvb_of_the_head_returns_the_rest)
+YT_TEST(chain, rmvb_of_the_head_returns_the_rest)
 {
 	mblk_t *a = yt_msg(M_DATA, 1, 0), *b = yt_msg(M_DATA, 2, 0);
 
@@ -932,7 +932,7 @@ Test(chain, rmvb_of_the_head_returns_the_rest)
 	freeb(b);
 }
 
-Test(chain, rmvb_returns_minus_one_if_the_block_is_not_there)
+YT_TEST(chain, rmvb_returns_minus_one_if_the_block_is_not_there)
 {
 	mblk_t *a = yt_msg(M_DATA, 1, 0), *b = yt_msg(M_DATA, 2, 0), *x = yt_msg(M_DATA, 3, 0);
 
@@ -945,7 +945,7 @@ Test(chain, rmvb_returns_minus_one_if_the_block_is_not_there)
 
 /* ---- sizes -------------------------------------------------------------------------------- */
 
-Test(sizes, msgdsize_counts_only_m_data)
+YT_TEST(sizes, msgdsize_counts_only_m_data)
 {
 	mblk_t *mp = yt_msg(M_PROTO, 40, 0);
 
@@ -959,7 +959,7 @@ Test(sizes, msgdsize_counts_only_m_data)
 	freemsg(mp);
 }
 
-Test(sizes, xmsgsize_spans_the_leading_same_type_run)
+YT_TEST(sizes, xmsgsize_spans_the_leading_same_type_run)
 {
 	mblk_t *mp = yt_msg(M_DATA, 10, 0);
 
@@ -972,7 +972,7 @@ Test(sizes, xmsgsize_spans_the_leading_same_type_run)
 	freemsg(mp);
 }
 
-Test(sizes, mp_cont_len_counts_bytes_and_blocks)
+YT_TEST(sizes, mp_cont_len_counts_bytes_and_blocks)
 {
 	size_t lens[] = { 3, 0, 9, 100 };
 	mblk_t *mp = seq_msg(lens, 4);
@@ -988,7 +988,7 @@ Test(sizes, mp_cont_len_counts_bytes_and_blocks)
 
 /* ---- pullupmsg ---------------------------------------------------------------------------- */
 
-Test(pullupmsg, joins_three_blocks_in_place)
+YT_TEST(pullupmsg, joins_three_blocks_in_place)
 {
 	size_t lens[] = { 1000, 200, 300, 50 };
 	mblk_t *mp = seq_msg(lens, 4);
@@ -1003,7 +1003,7 @@ Test(pullupmsg, joins_three_blocks_in_place)
 	freemsg(mp);
 }
 
-Test(pullupmsg, pulls_only_len_bytes)
+YT_TEST(pullupmsg, pulls_only_len_bytes)
 {
 	size_t lens[] = { 10, 20, 30, 40 };
 	mblk_t *mp = seq_msg(lens, 4);
@@ -1016,7 +1016,7 @@ Test(pullupmsg, pulls_only_len_bytes)
 	freemsg(mp);
 }
 
-Test(pullupmsg, does_nothing_if_the_first_block_suffices)
+YT_TEST(pullupmsg, does_nothing_if_the_first_block_suffices)
 {
 	size_t lens[] = { 100, 20 };
 	mblk_t *mp = seq_msg(lens, 2);
@@ -1029,7 +1029,7 @@ Test(pullupmsg, does_nothing_if_the_first_block_suffices)
 	freemsg(mp);
 }
 
-Test(pullupmsg, fails_if_the_message_is_too_short)
+YT_TEST(pullupmsg, fails_if_the_message_is_too_short)
 {
 	size_t lens[] = { 10, 20 };
 	mblk_t *mp = seq_msg(lens, 2);
@@ -1042,7 +1042,7 @@ Test(pullupmsg, fails_if_the_message_is_too_short)
 	freemsg(mp);
 }
 
-Test(pullupmsg, stops_at_a_change_of_type)
+YT_TEST(pullupmsg, stops_at_a_change_of_type)
 {
 	mblk_t *mp = seq_blk(M_PROTO, 8, 0);
 
@@ -1057,7 +1057,7 @@ Test(pullupmsg, stops_at_a_change_of_type)
 	freemsg(mp);
 }
 
-Test(pullupmsg, moves_data_to_the_base_when_the_tail_is_short)
+YT_TEST(pullupmsg, moves_data_to_the_base_when_the_tail_is_short)
 {
 	size_t lens[] = { 400, 150 };
 	mblk_t *mp = seq_msg(lens, 2);
@@ -1071,7 +1071,7 @@ Test(pullupmsg, moves_data_to_the_base_when_the_tail_is_short)
 	freemsg(mp);
 }
 
-Test(pullupmsg, gets_a_bigger_buffer_when_the_first_block_is_small)
+YT_TEST(pullupmsg, gets_a_bigger_buffer_when_the_first_block_is_small)
 {
 	size_t lens[] = { 64, 1000, 1000 };
 	mblk_t *mp = seq_msg(lens, 3), *orig = mp;
@@ -1096,7 +1096,7 @@ Test(pullupmsg, gets_a_bigger_buffer_when_the_first_block_is_small)
 	rte_pktmbuf_free(m);
 }
 
-Test(pullupmsg, grows_into_an_oversize_buffer)
+YT_TEST(pullupmsg, grows_into_an_oversize_buffer)
 {
 	size_t lens[] = { 2000, 2000, 2000, 2000, 2000 };
 	mblk_t *mp = seq_msg(lens, 5);
@@ -1109,7 +1109,7 @@ Test(pullupmsg, grows_into_an_oversize_buffer)
 	freemsg(mp);
 }
 
-Test(pullupmsg, of_a_dup_leaves_the_original_untouched)
+YT_TEST(pullupmsg, of_a_dup_leaves_the_original_untouched)
 {
 	size_t lens[] = { 100, 100 };
 	mblk_t *orig = seq_msg(lens, 2), *dp = dupmsg(orig);
@@ -1126,7 +1126,7 @@ Test(pullupmsg, of_a_dup_leaves_the_original_untouched)
 	freemsg(orig);
 }
 
-Test(pullupmsg, of_a_dup_whose_original_is_gone_writes_in_place)
+YT_TEST(pullupmsg, of_a_dup_whose_original_is_gone_writes_in_place)
 {
 	size_t lens[] = { 100, 100 };
 	mblk_t *orig = seq_msg(lens, 2), *dp = dupmsg(orig);
@@ -1139,7 +1139,7 @@ Test(pullupmsg, of_a_dup_whose_original_is_gone_writes_in_place)
 	freemsg(dp);
 }
 
-Test(pullupmsg, refuses_a_shared_original_block)
+YT_TEST(pullupmsg, refuses_a_shared_original_block)
 {
 	size_t lens[] = { 100, 100 };
 	mblk_t *mp = seq_msg(lens, 2), *dp = dupb(mp);
@@ -1155,7 +1155,7 @@ Test(pullupmsg, refuses_a_shared_original_block)
 	freemsg(mp);
 }
 
-Test(pullupmsg, keeps_the_packet_metadata_of_the_mbuf)
+YT_TEST(pullupmsg, keeps_the_packet_metadata_of_the_mbuf)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(yard_pool_data()), *dm;
 	mblk_t *rx, *dp;
@@ -1185,7 +1185,7 @@ Test(pullupmsg, keeps_the_packet_metadata_of_the_mbuf)
 	freemsg(rx);
 }
 
-Test(pullupmsg, never_writes_into_an_esballoc_buffer)
+YT_TEST(pullupmsg, never_writes_into_an_esballoc_buffer)
 {
 	static unsigned char buf[1000];
 	frtn_t fr = { esb_free, NULL };
@@ -1203,7 +1203,7 @@ Test(pullupmsg, never_writes_into_an_esballoc_buffer)
 	cr_expect_eq(esb_frees, 1);
 }
 
-Test(pullupmsg, frees_empty_blocks_it_passes)
+YT_TEST(pullupmsg, frees_empty_blocks_it_passes)
 {
 	mblk_t *mp = seq_blk(M_DATA, 5, 0);
 
@@ -1218,7 +1218,7 @@ Test(pullupmsg, frees_empty_blocks_it_passes)
 
 /* ---- msgpullup ---------------------------------------------------------------------------- */
 
-Test(msgpullup, makes_a_new_contiguous_message)
+YT_TEST(msgpullup, makes_a_new_contiguous_message)
 {
 	size_t lens[] = { 100, 200, 300 };
 	mblk_t *mp = seq_msg(lens, 3), *np;
@@ -1239,7 +1239,7 @@ Test(msgpullup, makes_a_new_contiguous_message)
 	freemsg(mp);
 }
 
-Test(msgpullup, shares_the_rest_after_len_bytes)
+YT_TEST(msgpullup, shares_the_rest_after_len_bytes)
 {
 	size_t lens[] = { 10, 20, 30, 40 };
 	mblk_t *mp = seq_msg(lens, 4), *np;
@@ -1259,7 +1259,7 @@ Test(msgpullup, shares_the_rest_after_len_bytes)
 	freemsg(np);
 }
 
-Test(msgpullup, keeps_type_band_and_flags)
+YT_TEST(msgpullup, keeps_type_band_and_flags)
 {
 	mblk_t *mp = seq_blk(M_PROTO, 4, 0), *np;
 
@@ -1279,7 +1279,7 @@ Test(msgpullup, keeps_type_band_and_flags)
 	freemsg(mp);
 }
 
-Test(msgpullup, fails_if_the_message_is_too_short)
+YT_TEST(msgpullup, fails_if_the_message_is_too_short)
 {
 	size_t lens[] = { 10, 20 };
 	mblk_t *mp = seq_msg(lens, 2);
@@ -1292,7 +1292,7 @@ Test(msgpullup, fails_if_the_message_is_too_short)
 
 /* ---- adjmsg ------------------------------------------------------------------------------- */
 
-Test(adjmsg, trims_from_the_head_across_blocks)
+YT_TEST(adjmsg, trims_from_the_head_across_blocks)
 {
 	size_t lens[] = { 10, 10, 10 };
 	mblk_t *mp = seq_msg(lens, 3);
@@ -1308,7 +1308,7 @@ Test(adjmsg, trims_from_the_head_across_blocks)
 	freemsg(mp);
 }
 
-Test(adjmsg, trims_from_the_tail_across_blocks)
+YT_TEST(adjmsg, trims_from_the_tail_across_blocks)
 {
 	size_t lens[] = { 10, 10, 10 };
 	mblk_t *mp = seq_msg(lens, 3);
@@ -1323,7 +1323,7 @@ Test(adjmsg, trims_from_the_tail_across_blocks)
 	freemsg(mp);
 }
 
-Test(adjmsg, trims_the_tail_of_the_leading_run_only)
+YT_TEST(adjmsg, trims_the_tail_of_the_leading_run_only)
 {
 	mblk_t *mp = seq_blk(M_PROTO, 10, 0);
 
@@ -1337,7 +1337,7 @@ Test(adjmsg, trims_the_tail_of_the_leading_run_only)
 	freemsg(mp);
 }
 
-Test(adjmsg, refuses_a_message_too_short_and_leaves_it)
+YT_TEST(adjmsg, refuses_a_message_too_short_and_leaves_it)
 {
 	size_t lens[] = { 10, 10, 10 };
 	mblk_t *mp = seq_msg(lens, 3);
@@ -1354,7 +1354,7 @@ Test(adjmsg, refuses_a_message_too_short_and_leaves_it)
 	freemsg(mp);
 }
 
-Test(adjmsg, removes_empty_blocks_on_the_way)
+YT_TEST(adjmsg, removes_empty_blocks_on_the_way)
 {
 	mblk_t *mp = seq_blk(M_DATA, 4, 0);
 
@@ -1379,7 +1379,7 @@ copy_on_other_lcore(void *arg)
 	return 0;
 }
 
-Test(msgstat, sums_every_lcore)
+YT_TEST(msgstat, sums_every_lcore)
 {
 	mblk_t *bp = yt_msg(M_DATA, 77, 0), *cp;
 	struct yard_msgstat before = stat_now();
@@ -1402,7 +1402,7 @@ stat_from_thread(void *arg)
 	return yard_msgstat_self();
 }
 
-Test(msgstat, non_eal_threads_use_the_main_lcore_slot)
+YT_TEST(msgstat, non_eal_threads_use_the_main_lcore_slot)
 {
 	pthread_t t;
 	void *ret;

@@ -105,7 +105,7 @@ count_drivers(void)
 
 /* ---- registration ------------------------------------------------------------------------- */
 
-Test(modsw, registers_a_module_and_finds_it_by_name)
+YT_TEST(modsw, registers_a_module_and_finds_it_by_name)
 {
 	const struct fmodsw *f;
 
@@ -120,7 +120,7 @@ Test(modsw, registers_a_module_and_finds_it_by_name)
 	cr_assert_null(yard_drv_find("tmoda"), "modules and drivers are separate tables");
 }
 
-Test(modsw, registers_a_driver_and_finds_it_by_name)
+YT_TEST(modsw, registers_a_driver_and_finds_it_by_name)
 {
 	const struct yard_devsw *d;
 
@@ -134,7 +134,7 @@ Test(modsw, registers_a_driver_and_finds_it_by_name)
 	cr_assert_null(yard_mod_find("tdrv"));
 }
 
-Test(modsw, refuses_a_duplicate_name_with_eexist)
+YT_TEST(modsw, refuses_a_duplicate_name_with_eexist)
 {
 	cr_assert_eq(yard_mod_register("tmoda", &tmoda_info, 0), 0);
 	cr_assert_eq(yard_mod_register("tmoda", &tmodb_info, 0), -EEXIST);
@@ -144,7 +144,7 @@ Test(modsw, refuses_a_duplicate_name_with_eexist)
 	cr_assert_eq(yard_drv_register("loop", &tdrv_info, 0), -EEXIST, "loop is built in");
 }
 
-Test(modsw, refuses_a_name_longer_than_fmnamesz)
+YT_TEST(modsw, refuses_a_name_longer_than_fmnamesz)
 {
 	char name[FMNAMESZ + 2];
 
@@ -157,7 +157,7 @@ Test(modsw, refuses_a_name_longer_than_fmnamesz)
 	cr_assert_not_null(yard_mod_find(name));
 }
 
-Test(modsw, refuses_an_empty_name_or_an_incomplete_streamtab)
+YT_TEST(modsw, refuses_an_empty_name_or_an_incomplete_streamtab)
 {
 	static struct streamtab halfmux = {
 		.st_rdinit = &tdrv_rinit, .st_wrinit = &tdrv_winit, .st_muxrinit = &tdrv_rinit,
@@ -173,7 +173,7 @@ Test(modsw, refuses_an_empty_name_or_an_incomplete_streamtab)
 	cr_assert_null(yard_drv_find("tdrv"));
 }
 
-Test(modsw, unregisters_and_registers_again)
+YT_TEST(modsw, unregisters_and_registers_again)
 {
 	cr_assert_eq(yard_mod_register("tmoda", &tmoda_info, 0), 0);
 	cr_assert_eq(yard_mod_unregister("tmoda"), 0);
@@ -189,7 +189,7 @@ Test(modsw, unregisters_and_registers_again)
 	cr_assert_eq(yard_drv_unregister(NULL), -ENOENT);
 }
 
-Test(modsw, iterates_over_every_registration_and_skips_the_removed)
+YT_TEST(modsw, iterates_over_every_registration_and_skips_the_removed)
 {
 	unsigned m0 = count_modules(), d0 = count_drivers();
 	bool seen_a = false, seen_b = false;
@@ -216,7 +216,7 @@ Test(modsw, iterates_over_every_registration_and_skips_the_removed)
 	cr_assert_null(yard_mod_at(m0 + 2));
 }
 
-Test(modsw, has_the_builtin_loop_driver_and_passthru_module)
+YT_TEST(modsw, has_the_builtin_loop_driver_and_passthru_module)
 {
 	const struct yard_devsw *d = yard_drv_find("loop");
 
@@ -228,7 +228,7 @@ Test(modsw, has_the_builtin_loop_driver_and_passthru_module)
 	cr_assert_eq(yard_drv_find("loop"), d);
 }
 
-Test(modsw, refuses_with_enospc_when_the_table_is_full)
+YT_TEST(modsw, refuses_with_enospc_when_the_table_is_full)
 {
 	char name[FMNAMESZ + 1];
 	unsigned added = 0;
@@ -250,7 +250,7 @@ Test(modsw, refuses_with_enospc_when_the_table_is_full)
 
 /* ---- autopush ----------------------------------------------------------------------------- */
 
-Test(modsw, autopush_pushes_the_modules_in_order_at_every_open)
+YT_TEST(modsw, autopush_pushes_the_modules_in_order_at_every_open)
 {
 	const char *const mods[] = { "tmoda", "tmodb" };
 	struct str_mlist names[4];
@@ -291,7 +291,7 @@ Test(modsw, autopush_pushes_the_modules_in_order_at_every_open)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(modsw, autopush_refuses_unknown_modules_and_drivers)
+YT_TEST(modsw, autopush_refuses_unknown_modules_and_drivers)
 {
 	const char *const good[] = { "tmoda" };
 	const char *const bad[] = { "tmoda", "nosuch" };
@@ -317,7 +317,7 @@ Test(modsw, autopush_refuses_unknown_modules_and_drivers)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(modsw, autopush_failure_fails_the_open_and_leaves_nothing)
+YT_TEST(modsw, autopush_failure_fails_the_open_and_leaves_nothing)
 {
 	const char *const mods[] = { "tmoda", "tfail" };
 	unsigned nstreams = sth_count();
@@ -336,7 +336,7 @@ Test(modsw, autopush_failure_fails_the_open_and_leaves_nothing)
 	cr_assert_str_eq(oplog[3], "close:tdrv");
 }
 
-Test(modsw, unregistering_a_module_drops_it_from_autopush_lists)
+YT_TEST(modsw, unregistering_a_module_drops_it_from_autopush_lists)
 {
 	const char *const mods[] = { "tmoda" };
 	struct stdata *sd;

@@ -263,7 +263,7 @@ link_(struct stdata *upper, struct stdata *lower, int cmd)
 
 /* ---- linking ------------------------------------------------------------------------------ */
 
-Test(mux, links_two_lower_streams_and_routes_through_each)
+YT_TEST(mux, links_two_lower_streams_and_routes_through_each)
 {
 	struct stdata *u = open_s("tmux"), *l1 = open_s("loop"), *l2 = open_s("loop");
 	int m1 = yard_loop_minor(l1), m2 = yard_loop_minor(l2);
@@ -324,7 +324,7 @@ Test(mux, links_two_lower_streams_and_routes_through_each)
 	cr_assert_eq(sth_close(l2), 0);
 }
 
-Test(mux, refuses_links_that_make_no_sense)
+YT_TEST(mux, refuses_links_that_make_no_sense)
 {
 	struct stdata *u = open_s("tmux"), *l1 = open_s("loop"), *l2 = open_s("loop");
 	struct stdata *u2 = open_s("tmux");
@@ -347,7 +347,7 @@ Test(mux, refuses_links_that_make_no_sense)
 	cr_assert_eq(sth_close(l2), 0);
 }
 
-Test(mux, refuses_a_cycle_through_two_multiplexing_drivers)
+YT_TEST(mux, refuses_a_cycle_through_two_multiplexing_drivers)
 {
 	struct stdata *a = open_s("tmux"), *b = open_s("tmux2");
 	struct stdata *c = open_s("tmux2"), *d = open_s("tmux");
@@ -363,7 +363,7 @@ Test(mux, refuses_a_cycle_through_two_multiplexing_drivers)
 	cr_assert_eq(yard_mux_nlinks(), 0);
 }
 
-Test(mux, undoes_a_link_the_driver_naks)
+YT_TEST(mux, undoes_a_link_the_driver_naks)
 {
 	struct stdata *u = open_s("tmux"), *l1 = open_s("loop");
 
@@ -380,7 +380,7 @@ Test(mux, undoes_a_link_the_driver_naks)
 	cr_assert_eq(sth_close(l1), 0);
 }
 
-Test(mux, unlinks_one_stream_which_works_alone_again)
+YT_TEST(mux, unlinks_one_stream_which_works_alone_again)
 {
 	struct stdata *u = open_s("tmux"), *l1 = open_s("loop"), *l2 = open_s("loop");
 	int id1 = link_(u, l1, I_LINK), id2 = link_(u, l2, I_LINK);
@@ -419,7 +419,7 @@ Test(mux, unlinks_one_stream_which_works_alone_again)
 	cr_assert_eq(tx.unlinks, 2, "nothing more to undo at close");
 }
 
-Test(mux, keeps_a_persistent_link_until_i_punlink)
+YT_TEST(mux, keeps_a_persistent_link_until_i_punlink)
 {
 	struct stdata *u = open_s("tmux"), *l1 = open_s("loop"), *u2;
 	int id = link_(u, l1, I_PLINK);
@@ -457,7 +457,7 @@ Test(mux, keeps_a_persistent_link_until_i_punlink)
 	cr_assert_eq(sth_close(u2), 0);
 }
 
-Test(mux, takes_down_every_persistent_link_with_muxid_all)
+YT_TEST(mux, takes_down_every_persistent_link_with_muxid_all)
 {
 	struct stdata *u = open_s("tmux"), *l1 = open_s("loop"), *l2 = open_s("loop");
 
@@ -471,7 +471,7 @@ Test(mux, takes_down_every_persistent_link_with_muxid_all)
 	cr_assert_eq(sth_close(u), 0);
 }
 
-Test(mux, refuses_a_lower_stream_that_is_hung_up)
+YT_TEST(mux, refuses_a_lower_stream_that_is_hung_up)
 {
 	struct stdata *u = open_s("tmux"), *l1 = open_s("loop");
 	mblk_t *mp = yt_msg(M_HANGUP, 0, 0);

@@ -189,7 +189,7 @@ count_output(struct stdata *sd, unsigned events, void *arg)
 
 /* ---- passthru: echo through modules ------------------------------------------------------- */
 
-Test(passthru, echoes_data_and_protocol_messages_in_order)
+YT_TEST(passthru, echoes_data_and_protocol_messages_in_order)
 {
 	struct stdata *sd = open_loop(1);
 	struct passthru_priv *pp = pt_priv(wq_at(sd, 0));
@@ -207,7 +207,7 @@ Test(passthru, echoes_data_and_protocol_messages_in_order)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(passthru, delivers_high_priority_then_bands_then_band_zero)
+YT_TEST(passthru, delivers_high_priority_then_bands_then_band_zero)
 {
 	struct stdata *sd = open_loop(1);
 
@@ -229,7 +229,7 @@ Test(passthru, delivers_high_priority_then_bands_then_band_zero)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(passthru, pushes_three_deep_and_pops_back_to_the_driver)
+YT_TEST(passthru, pushes_three_deep_and_pops_back_to_the_driver)
 {
 	struct stdata *sd = open_loop(3);
 	char name[FMNAMESZ + 1] = "";
@@ -261,7 +261,7 @@ Test(passthru, pushes_three_deep_and_pops_back_to_the_driver)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(passthru, is_pushed_by_autopush_on_loop)
+YT_TEST(passthru, is_pushed_by_autopush_on_loop)
 {
 	const char *const mods[] = { "passthru", "passthru" };
 	struct stdata *sd;
@@ -280,7 +280,7 @@ Test(passthru, is_pushed_by_autopush_on_loop)
 
 /* ---- passthru: flow control --------------------------------------------------------------- */
 
-Test(passthru, carries_flow_control_end_to_end)
+YT_TEST(passthru, carries_flow_control_end_to_end)
 {
 	struct stdata *sd = open_loop(1);
 	queue_t *pwq = wq_at(sd, 0), *lwq = loop_wq(sd);
@@ -347,7 +347,7 @@ Test(passthru, carries_flow_control_end_to_end)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(passthru, flushes_its_queues_and_the_drivers_on_I_FLUSH)
+YT_TEST(passthru, flushes_its_queues_and_the_drivers_on_I_FLUSH)
 {
 	struct stdata *sd = open_loop(1);
 	queue_t *pwq = wq_at(sd, 0), *lwq = loop_wq(sd), *prq = RD(pwq);
@@ -389,7 +389,7 @@ Test(passthru, flushes_its_queues_and_the_drivers_on_I_FLUSH)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(passthru, flushes_only_the_named_band_on_I_FLUSHBAND)
+YT_TEST(passthru, flushes_only_the_named_band_on_I_FLUSHBAND)
 {
 	struct stdata *sd = open_loop(1);
 	queue_t *lwq = loop_wq(sd);
@@ -467,7 +467,7 @@ open_burst_stack(void)
 
 #define NBURST 16
 
-Test(passthru, passes_a_burst_whole_down_to_the_driver)
+YT_TEST(passthru, passes_a_burst_whole_down_to_the_driver)
 {
 	struct stdata *sd = open_burst_stack();
 	struct passthru_priv *pp = pt_priv(wq_at(sd, 1));
@@ -489,7 +489,7 @@ Test(passthru, passes_a_burst_whole_down_to_the_driver)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(passthru, queues_a_burst_in_order_when_the_driver_is_full)
+YT_TEST(passthru, queues_a_burst_in_order_when_the_driver_is_full)
 {
 	struct stdata *sd = open_burst_stack();
 	queue_t *pwq = wq_at(sd, 1), *lwq = loop_wq(sd);
@@ -522,7 +522,7 @@ Test(passthru, queues_a_burst_in_order_when_the_driver_is_full)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(passthru, passes_an_upstream_burst_whole_to_the_stream_head)
+YT_TEST(passthru, passes_an_upstream_burst_whole_to_the_stream_head)
 {
 	struct stdata *sd = open_loop(1);
 	queue_t *lrq = RD(loop_wq(sd));
@@ -540,7 +540,7 @@ Test(passthru, passes_an_upstream_burst_whole_to_the_stream_head)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(passthru, takes_a_mixed_burst_one_message_at_a_time)
+YT_TEST(passthru, takes_a_mixed_burst_one_message_at_a_time)
 {
 	struct stdata *sd = open_burst_stack();
 	struct passthru_priv *pp = pt_priv(wq_at(sd, 1));
@@ -564,7 +564,7 @@ Test(passthru, takes_a_mixed_burst_one_message_at_a_time)
 
 /* ---- passthru: zero copy ------------------------------------------------------------------ */
 
-Test(passthru, moves_messages_down_and_up_without_copying)
+YT_TEST(passthru, moves_messages_down_and_up_without_copying)
 {
 	struct stdata *sd = open_loop(2);
 	struct yard_msgstat before, after;
@@ -586,7 +586,7 @@ Test(passthru, moves_messages_down_and_up_without_copying)
 
 /* ---- loop: ioctls ------------------------------------------------------------------------- */
 
-Test(loop, clone_opens_a_new_minor_each_time)
+YT_TEST(loop, clone_opens_a_new_minor_each_time)
 {
 	struct stdata *a = open_loop(0), *b = open_loop(1);
 	int ma = yard_loop_minor(a), mb = yard_loop_minor(b);
@@ -600,7 +600,7 @@ Test(loop, clone_opens_a_new_minor_each_time)
 	cr_assert_eq(sth_close(b), 0);
 }
 
-Test(loop, answers_LOOP_GETMINOR_with_the_minor)
+YT_TEST(loop, answers_LOOP_GETMINOR_with_the_minor)
 {
 	struct stdata *sd = open_loop(1);
 	int minor = -1;
@@ -621,7 +621,7 @@ Test(loop, answers_LOOP_GETMINOR_with_the_minor)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(loop, naks_unknown_ioctls_with_EINVAL)
+YT_TEST(loop, naks_unknown_ioctls_with_EINVAL)
 {
 	struct stdata *sd = open_loop(1);
 
@@ -631,7 +631,7 @@ Test(loop, naks_unknown_ioctls_with_EINVAL)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(loop, holds_normal_messages_but_turns_M_PCPROTO_around_at_once)
+YT_TEST(loop, holds_normal_messages_but_turns_M_PCPROTO_around_at_once)
 {
 	struct stdata *sd = open_loop(1);
 
@@ -647,7 +647,7 @@ Test(loop, holds_normal_messages_but_turns_M_PCPROTO_around_at_once)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(loop, drops_and_counts_types_it_does_not_turn_around)
+YT_TEST(loop, drops_and_counts_types_it_does_not_turn_around)
 {
 	struct stdata *sd = open_loop(0);
 	queue_t *lwq = loop_wq(sd);
@@ -663,7 +663,7 @@ Test(loop, drops_and_counts_types_it_does_not_turn_around)
 
 /* ---- loop: cross-connection --------------------------------------------------------------- */
 
-Test(loop, cross_connects_two_minors_with_LOOP_SET)
+YT_TEST(loop, cross_connects_two_minors_with_LOOP_SET)
 {
 	struct stdata *a = open_loop(1), *b = open_loop(0);
 	int ma = yard_loop_minor(a), mb = yard_loop_minor(b);
@@ -694,7 +694,7 @@ Test(loop, cross_connects_two_minors_with_LOOP_SET)
 	cr_assert_eq(sth_close(b), 0);
 }
 
-Test(loop, refuses_LOOP_SET_to_itself_a_closed_minor_or_a_busy_one)
+YT_TEST(loop, refuses_LOOP_SET_to_itself_a_closed_minor_or_a_busy_one)
 {
 	struct stdata *a = open_loop(0), *b = open_loop(0), *c = open_loop(0);
 	int ma = yard_loop_minor(a), mb = yard_loop_minor(b);
@@ -729,7 +729,7 @@ remote_close(void *arg)
 	return sth_close(remote_sd);
 }
 
-Test(loop, refuses_LOOP_SET_to_a_minor_of_another_lcore)
+YT_TEST(loop, refuses_LOOP_SET_to_a_minor_of_another_lcore)
 {
 	struct stdata *a = open_loop(1);
 	int mr;
@@ -748,7 +748,7 @@ Test(loop, refuses_LOOP_SET_to_a_minor_of_another_lcore)
 	cr_assert_eq(sth_close(a), 0);
 }
 
-Test(loop, drops_and_counts_what_is_written_to_a_closed_peer)
+YT_TEST(loop, drops_and_counts_what_is_written_to_a_closed_peer)
 {
 	struct stdata *a = open_loop(1), *b = open_loop(1);
 	int ma = yard_loop_minor(a);
@@ -775,7 +775,7 @@ Test(loop, drops_and_counts_what_is_written_to_a_closed_peer)
 
 /* ---- loop: capture and injection ---------------------------------------------------------- */
 
-Test(loop, captures_messages_for_yard_loop_take)
+YT_TEST(loop, captures_messages_for_yard_loop_take)
 {
 	struct stdata *sd = open_loop(1);
 	int minor = yard_loop_minor(sd);
@@ -809,7 +809,7 @@ Test(loop, captures_messages_for_yard_loop_take)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(loop, injects_messages_up_through_passthru)
+YT_TEST(loop, injects_messages_up_through_passthru)
 {
 	struct stdata *sd = open_loop(1);
 	struct passthru_priv *pp = pt_priv(wq_at(sd, 0));
@@ -830,7 +830,7 @@ Test(loop, injects_messages_up_through_passthru)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(loop, knows_no_minor_that_is_not_open)
+YT_TEST(loop, knows_no_minor_that_is_not_open)
 {
 	cr_assert_eq(yard_loop_minor(NULL), -1);
 	cr_assert_null(yard_loop_stats(-1));

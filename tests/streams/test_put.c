@@ -103,7 +103,7 @@ mkq(unsigned i, struct qinit *init)
 	return &qp->qu_wqueue;
 }
 
-Test(put, putnext_calls_the_next_put_procedure)
+YT_TEST(put, putnext_calls_the_next_put_procedure)
 {
 	queue_t *a = mkq(0, &pass_init), *b = mkq(1, &sink_init);
 
@@ -122,7 +122,7 @@ Test(put, putnext_calls_the_next_put_procedure)
 	cr_assert_eq(yard_sched_self()->sc_put_depth, 0, "depth is balanced");
 }
 
-Test(put, a_chain_deeper_than_the_limit_delivers_every_message_in_order)
+YT_TEST(put, a_chain_deeper_than_the_limit_delivers_every_message_in_order)
 {
 	struct yard_sched *sc = yard_sched_self();
 	queue_t *q[NCHAIN + 1];
@@ -161,7 +161,7 @@ Test(put, a_chain_deeper_than_the_limit_delivers_every_message_in_order)
 	cr_assert_null(sc->sc_deferhead);
 }
 
-Test(put, keeps_order_when_earlier_messages_to_a_queue_were_deferred)
+YT_TEST(put, keeps_order_when_earlier_messages_to_a_queue_were_deferred)
 {
 	struct yard_sched *sc = yard_sched_self();
 	queue_t *q = mkq(0, &sink_init);
@@ -191,7 +191,7 @@ Test(put, keeps_order_when_earlier_messages_to_a_queue_were_deferred)
 	cr_assert_eq(ngot, 4, "with nothing deferred, put is direct again");
 }
 
-Test(put, purge_frees_only_the_deferred_messages_of_the_queue)
+YT_TEST(put, purge_frees_only_the_deferred_messages_of_the_queue)
 {
 	struct yard_sched *sc = yard_sched_self();
 	queue_t *a = mkq(0, &sink_init), *b = mkq(1, &sink_init);
@@ -214,7 +214,7 @@ Test(put, purge_frees_only_the_deferred_messages_of_the_queue)
 	cr_assert_eq(last_q, b);
 }
 
-Test(put, putnext_burst_uses_the_burst_put_procedure_once)
+YT_TEST(put, putnext_burst_uses_the_burst_put_procedure_once)
 {
 	queue_t *a = mkq(0, &pass_init), *b = mkq(1, &sinkb_init);
 	mblk_t *mps[8];
@@ -233,7 +233,7 @@ Test(put, putnext_burst_uses_the_burst_put_procedure_once)
 	cr_assert_eq(burst_calls, 1, "an empty burst calls nothing");
 }
 
-Test(put, putnext_burst_falls_back_to_one_put_per_message)
+YT_TEST(put, putnext_burst_falls_back_to_one_put_per_message)
 {
 	queue_t *a = mkq(0, &pass_init), *b = mkq(1, &sink_init);
 	mblk_t *mps[8];
@@ -248,7 +248,7 @@ Test(put, putnext_burst_falls_back_to_one_put_per_message)
 		cr_assert_eq(got[i], i);
 }
 
-Test(put, put_burst_waits_behind_deferred_messages)
+YT_TEST(put, put_burst_waits_behind_deferred_messages)
 {
 	struct yard_sched *sc = yard_sched_self();
 	queue_t *q = mkq(0, &sinkb_init);
@@ -268,7 +268,7 @@ Test(put, put_burst_waits_behind_deferred_messages)
 		cr_assert_eq(got[i], i);
 }
 
-Test(put, qreply_goes_to_the_other_side)
+YT_TEST(put, qreply_goes_to_the_other_side)
 {
 	queue_t *wq = mkq(0, &pass_init);
 	queue_t *rq = RD(wq);
@@ -285,7 +285,7 @@ Test(put, qreply_goes_to_the_other_side)
 	cr_assert_eq(down->q_nput, 0);
 }
 
-Test(put, putctl_refuses_data_types_but_sends_m_delay_and_controls)
+YT_TEST(put, putctl_refuses_data_types_but_sends_m_delay_and_controls)
 {
 	queue_t *q = mkq(0, &sink_init);
 	static const int refused[] = { M_DATA, M_PROTO, M_PCPROTO, M_MULTIDATA };
@@ -323,7 +323,7 @@ ctl_put(queue_t *q, mblk_t *mp)
 
 static struct qinit ctl_init = { .qi_putp = ctl_put, .qi_minfo = &minfo };
 
-Test(put, putctl1_and_putnextctl1_carry_one_parameter_byte)
+YT_TEST(put, putctl1_and_putnextctl1_carry_one_parameter_byte)
 {
 	queue_t *a = mkq(0, &pass_init), *b = mkq(1, &ctl_init);
 

@@ -253,6 +253,25 @@ Test(allocq, freeq_takes_enabled_queues_off_the_run_list)
 	cr_assert_null(yard_sched_self()->sc_runhead);
 }
 
+Test(allocq, freeq_drops_messages_deferred_to_its_queues)
+{
+	queue_t *rq = t_pair();
+	queue_t *other = t_pair();
+	struct yard_sched *sc = yard_sched_self();
+	mblk_t *keep = t_data(1);
+
+	yard_sched_defer(sc, rq, t_data(1));
+	yard_sched_defer(sc, other, keep);
+	yard_sched_defer(sc, WR(rq), t_data(2));
+	cr_assert_eq(yt_msgs_outstanding(), 3);
+	freeq(rq);
+	cr_assert_eq(yt_msgs_outstanding(), 1, "only the other queue's message is left");
+	cr_assert_eq(sc->sc_deferhead, keep);
+	yt_drain(); /* delivers it: t_put queues it on `other` */
+	cr_assert_eq(other->q_first, keep);
+	freeq(other);
+}
+
 Test(allocq, set_nfsrv_points_each_queue_at_the_nearest_service_queue)
 {
 	/* write side: q0(srv) -> q1 -> q2 -> q3(srv) -> q4 -> q5 (end, no srv) */

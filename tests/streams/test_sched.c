@@ -65,7 +65,7 @@ mkq(unsigned i)
 	return &qp->qu_wqueue;
 }
 
-Test(sched, runs_a_service_procedure_once_per_enable)
+YT_TEST(sched, runs_a_service_procedure_once_per_enable)
 {
 	struct yard_sched *sc = yard_sched_self();
 	queue_t *q = mkq(0);
@@ -92,7 +92,7 @@ Test(sched, runs_a_service_procedure_once_per_enable)
 	cr_assert_eq(q->q_nsrv, 2);
 }
 
-Test(sched, services_enabled_queues_in_fifo_order)
+YT_TEST(sched, services_enabled_queues_in_fifo_order)
 {
 	static const unsigned order[] = { 3, 1, 4, 0, 2, 7, 5, 6 };
 	queue_t *q[NQ];
@@ -108,7 +108,7 @@ Test(sched, services_enabled_queues_in_fifo_order)
 		cr_assert_eq(ran[i], q[order[i]], "run %u was not queue %u", i, order[i]);
 }
 
-Test(sched, stops_at_the_budget_and_runs_the_rest_next_pass)
+YT_TEST(sched, stops_at_the_budget_and_runs_the_rest_next_pass)
 {
 	struct yard_sched *sc = yard_sched_self();
 	queue_t *q[5];
@@ -135,7 +135,7 @@ Test(sched, stops_at_the_budget_and_runs_the_rest_next_pass)
 	cr_assert_null(sc->sc_runhead);
 }
 
-Test(sched, runs_a_queue_enabled_during_its_service_again_later_not_recursively)
+YT_TEST(sched, runs_a_queue_enabled_during_its_service_again_later_not_recursively)
 {
 	struct yard_sched *sc = yard_sched_self();
 	queue_t *q = mkq(0), *other = mkq(1);
@@ -160,7 +160,7 @@ Test(sched, runs_a_queue_enabled_during_its_service_again_later_not_recursively)
 	cr_assert_null(sc->sc_runhead);
 }
 
-Test(sched, clears_qback_and_every_band_qb_back_after_service)
+YT_TEST(sched, clears_qback_and_every_band_qb_back_after_service)
 {
 	queue_t *q = mkq(0);
 	qband_t b1 = { .qb_flag = QB_BACK | QB_FULL }, b2 = { .qb_flag = QB_BACK };
@@ -180,7 +180,7 @@ Test(sched, clears_qback_and_every_band_qb_back_after_service)
 	q->q_bandp = NULL;
 }
 
-Test(sched, never_runs_a_queue_marked_qwclose)
+YT_TEST(sched, never_runs_a_queue_marked_qwclose)
 {
 	struct yard_sched *sc = yard_sched_self();
 	queue_t *q = mkq(0);
@@ -194,7 +194,7 @@ Test(sched, never_runs_a_queue_marked_qwclose)
 	cr_assert_null(sc->sc_runhead);
 }
 
-Test(sched, remove_takes_a_queue_off_the_run_list)
+YT_TEST(sched, remove_takes_a_queue_off_the_run_list)
 {
 	struct yard_sched *sc = yard_sched_self();
 	queue_t *a = mkq(0), *b = mkq(1), *c = mkq(2);
@@ -247,7 +247,7 @@ trace_srv(queue_t *q)
 
 static struct qinit trace_init = { .qi_putp = nop_put, .qi_srvp = trace_srv, .qi_minfo = &minfo };
 
-Test(sched, runs_poll_hooks_then_service_then_flush_hooks_every_pass)
+YT_TEST(sched, runs_poll_hooks_then_service_then_flush_hooks_every_pass)
 {
 	struct yard_sched *sc = yard_sched_self();
 	static const char P = 'P', Q = 'Q', F = 'F';
@@ -275,7 +275,7 @@ Test(sched, runs_poll_hooks_then_service_then_flush_hooks_every_pass)
 	cr_assert_eq(sc->sc_nflush, 0);
 }
 
-Test(sched, refuses_more_hooks_than_it_has_slots)
+YT_TEST(sched, refuses_more_hooks_than_it_has_slots)
 {
 	struct yard_sched *sc = yard_sched_self();
 	unsigned n = 0;
@@ -303,7 +303,7 @@ self_deleting(void *arg)
 	return 0;
 }
 
-Test(sched, lets_a_hook_delete_itself_without_skipping_the_next)
+YT_TEST(sched, lets_a_hook_delete_itself_without_skipping_the_next)
 {
 	struct yard_sched *sc = yard_sched_self();
 	unsigned n = 0;
@@ -321,7 +321,7 @@ Test(sched, lets_a_hook_delete_itself_without_skipping_the_next)
 
 /* ---- counters ----------------------------------------------------------------------------- */
 
-Test(sched, counts_idle_and_busy_cycles_and_loops)
+YT_TEST(sched, counts_idle_and_busy_cycles_and_loops)
 {
 	struct yard_sched *sc = yard_sched_self();
 	struct yard_sched_stats s0 = sc->sc_stats;
@@ -350,7 +350,7 @@ Test(sched, counts_idle_and_busy_cycles_and_loops)
 	cr_assert_geq(sum.poll_msgs, 10);
 }
 
-Test(sched, drain_stops_when_nothing_is_left_to_do)
+YT_TEST(sched, drain_stops_when_nothing_is_left_to_do)
 {
 	struct yard_sched *sc = yard_sched_self();
 	queue_t *q = mkq(0);
@@ -380,7 +380,7 @@ count_on_lcore(void *arg)
 	return 0;
 }
 
-Test(sched, loop_runs_on_lcore_1_until_yard_sched_stop)
+YT_TEST(sched, loop_runs_on_lcore_1_until_yard_sched_stop)
 {
 	struct yard_sched *sc1 = yard_sched_of(1);
 	unsigned polls = 0;

@@ -442,7 +442,7 @@ setopts(unsigned flags)
 
 /* ---- open and close ----------------------------------------------------------------------- */
 
-Test(sth, opens_and_closes_a_stream_without_leaking)
+YT_TEST(sth, opens_and_closes_a_stream_without_leaking)
 {
 	unsigned n0 = sth_count();
 	struct stdata *sd = open_s("techo");
@@ -473,7 +473,7 @@ Test(sth, opens_and_closes_a_stream_without_leaking)
 	cr_assert_eq(sth_close(NULL), -EINVAL);
 }
 
-Test(sth, refuses_an_unknown_driver_and_undoes_a_failed_open)
+YT_TEST(sth, refuses_an_unknown_driver_and_undoes_a_failed_open)
 {
 	unsigned n0 = sth_count();
 	struct stdata *sd = (struct stdata *)&sd;
@@ -485,7 +485,7 @@ Test(sth, refuses_an_unknown_driver_and_undoes_a_failed_open)
 	cr_assert_eq(sth_count(), n0);
 }
 
-Test(sth, gives_a_clone_driver_cloneopen_and_keeps_its_minor)
+YT_TEST(sth, gives_a_clone_driver_cloneopen_and_keeps_its_minor)
 {
 	struct stdata *sd = open_s("tclone");
 
@@ -496,7 +496,7 @@ Test(sth, gives_a_clone_driver_cloneopen_and_keeps_its_minor)
 
 /* ---- push and pop ------------------------------------------------------------------------- */
 
-Test(sth, pushes_and_pops_modules_in_order)
+YT_TEST(sth, pushes_and_pops_modules_in_order)
 {
 	struct stdata *sd = open_s("techo");
 	struct str_mlist names[8];
@@ -551,7 +551,7 @@ Test(sth, pushes_and_pops_modules_in_order)
 	cr_assert_eq(tm.closes, 3);
 }
 
-Test(sth, refuses_a_push_past_nstrpush_and_an_unknown_module)
+YT_TEST(sth, refuses_a_push_past_nstrpush_and_an_unknown_module)
 {
 	struct stdata *sd = open_s("techo");
 	char name[FMNAMESZ + 1];
@@ -572,7 +572,7 @@ Test(sth, refuses_a_push_past_nstrpush_and_an_unknown_module)
 		cr_assert_eq(tm.log[YARD_NSTRPUSH + i], -(YARD_NSTRPUSH - i));
 }
 
-Test(sth, unwinds_a_push_whose_open_fails)
+YT_TEST(sth, unwinds_a_push_whose_open_fails)
 {
 	struct stdata *sd = open_s("techo");
 	struct got g;
@@ -588,7 +588,7 @@ Test(sth, unwinds_a_push_whose_open_fails)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, keeps_modules_below_the_anchor)
+YT_TEST(sth, keeps_modules_below_the_anchor)
 {
 	struct stdata *sd = open_s("techo");
 
@@ -606,7 +606,7 @@ Test(sth, keeps_modules_below_the_anchor)
 
 /* ---- putmsg and getmsg -------------------------------------------------------------------- */
 
-Test(sth, carries_control_and_data_parts_through_putmsg_and_getmsg)
+YT_TEST(sth, carries_control_and_data_parts_through_putmsg_and_getmsg)
 {
 	struct stdata *sd = open_s("techo");
 	char cbuf[16], dbuf[16];
@@ -649,7 +649,7 @@ Test(sth, carries_control_and_data_parts_through_putmsg_and_getmsg)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, refuses_bad_putmsg_and_getmsg_arguments)
+YT_TEST(sth, refuses_bad_putmsg_and_getmsg_arguments)
 {
 	struct stdata *sd = open_s("techo");
 	struct strbuf c = { .len = 2, .buf = "ab" };
@@ -676,7 +676,7 @@ Test(sth, refuses_bad_putmsg_and_getmsg_arguments)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, orders_bands_at_the_head_and_filters_getpmsg_by_band_and_priority)
+YT_TEST(sth, orders_bands_at_the_head_and_filters_getpmsg_by_band_and_priority)
 {
 	struct stdata *sd = open_s("techo");
 	struct got g;
@@ -716,7 +716,7 @@ Test(sth, orders_bands_at_the_head_and_filters_getpmsg_by_band_and_priority)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, returns_morectl_and_moredata_and_keeps_the_rest)
+YT_TEST(sth, returns_morectl_and_moredata_and_keeps_the_rest)
 {
 	struct stdata *sd = open_s("techo");
 	char cbuf[32], dbuf[32];
@@ -755,7 +755,7 @@ Test(sth, returns_morectl_and_moredata_and_keeps_the_rest)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, takes_only_high_priority_messages_with_rs_hipri)
+YT_TEST(sth, takes_only_high_priority_messages_with_rs_hipri)
 {
 	struct stdata *sd = open_s("techo");
 	char cbuf[8], dbuf[8];
@@ -778,7 +778,7 @@ Test(sth, takes_only_high_priority_messages_with_rs_hipri)
 
 /* ---- I_STR -------------------------------------------------------------------------------- */
 
-Test(sth, runs_an_i_str_round_trip_with_data_back)
+YT_TEST(sth, runs_an_i_str_round_trip_with_data_back)
 {
 	struct stdata *sd = open_s("techo");
 	char buf[8] = "abcde";
@@ -794,7 +794,7 @@ Test(sth, runs_an_i_str_round_trip_with_data_back)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, returns_the_error_of_an_i_str_nak)
+YT_TEST(sth, returns_the_error_of_an_i_str_nak)
 {
 	struct stdata *sd = open_s("techo");
 
@@ -806,7 +806,7 @@ Test(sth, returns_the_error_of_an_i_str_nak)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, times_out_an_unanswered_i_str_and_drops_the_late_answer)
+YT_TEST(sth, times_out_an_unanswered_i_str_and_drops_the_late_answer)
 {
 	struct stdata *sd = open_s("techo");
 	uint64_t t0 = rte_get_timer_cycles(), hz = rte_get_timer_hz();
@@ -828,7 +828,7 @@ Test(sth, times_out_an_unanswered_i_str_and_drops_the_late_answer)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, refuses_a_second_i_str_while_one_is_in_flight)
+YT_TEST(sth, refuses_a_second_i_str_while_one_is_in_flight)
 {
 	struct stdata *sd = open_s("techo");
 
@@ -838,7 +838,7 @@ Test(sth, refuses_a_second_i_str_while_one_is_in_flight)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, drops_an_ack_nobody_waits_for)
+YT_TEST(sth, drops_an_ack_nobody_waits_for)
 {
 	struct stdata *sd = open_s("techo");
 	mblk_t *mp = mkiocb(TE_ECHO);
@@ -851,7 +851,7 @@ Test(sth, drops_an_ack_nobody_waits_for)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, naks_an_m_ioctl_that_arrives_from_below)
+YT_TEST(sth, naks_an_m_ioctl_that_arrives_from_below)
 {
 	struct stdata *sd = open_s("techo");
 
@@ -867,7 +867,7 @@ Test(sth, naks_an_m_ioctl_that_arrives_from_below)
 
 /* ---- flushing ----------------------------------------------------------------------------- */
 
-Test(sth, flushes_both_sides_with_i_flush_and_loops_the_message_once)
+YT_TEST(sth, flushes_both_sides_with_i_flush_and_loops_the_message_once)
 {
 	struct stdata *sd = open_s("tq");
 	queue_t *dwq = drv_wq(sd);
@@ -895,7 +895,7 @@ Test(sth, flushes_both_sides_with_i_flush_and_loops_the_message_once)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, flushes_one_band_with_i_flushband)
+YT_TEST(sth, flushes_one_band_with_i_flushband)
 {
 	struct stdata *sd = open_s("techo");
 	struct bandinfo bi = { .bi_pri = 2, .bi_flag = FLUSHR };
@@ -916,7 +916,7 @@ Test(sth, flushes_one_band_with_i_flushband)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, turns_a_flushw_from_below_around_once_with_msgnoloop)
+YT_TEST(sth, turns_a_flushw_from_below_around_once_with_msgnoloop)
 {
 	struct stdata *sd = open_s("techo");
 
@@ -937,7 +937,7 @@ Test(sth, turns_a_flushw_from_below_around_once_with_msgnoloop)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, keeps_m_pcproto_on_flushr_with_rflushpcprot)
+YT_TEST(sth, keeps_m_pcproto_on_flushr_with_rflushpcprot)
 {
 	struct stdata *sd = open_s("techo");
 	mblk_t *so = setopts(SO_READOPT);
@@ -957,7 +957,7 @@ Test(sth, keeps_m_pcproto_on_flushr_with_rflushpcprot)
 
 /* ---- M_ERROR, M_HANGUP, M_SETOPTS --------------------------------------------------------- */
 
-Test(sth, takes_a_one_byte_m_error_for_both_sides_and_flushes_only_once)
+YT_TEST(sth, takes_a_one_byte_m_error_for_both_sides_and_flushes_only_once)
 {
 	struct stdata *sd = open_s("techo");
 	char buf[8];
@@ -989,7 +989,7 @@ Test(sth, takes_a_one_byte_m_error_for_both_sides_and_flushes_only_once)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, takes_a_two_byte_m_error_per_side)
+YT_TEST(sth, takes_a_two_byte_m_error_per_side)
 {
 	struct stdata *sd = open_s("techo");
 	struct got g;
@@ -1019,7 +1019,7 @@ Test(sth, takes_a_two_byte_m_error_per_side)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, reports_a_nonpersistent_read_error_once)
+YT_TEST(sth, reports_a_nonpersistent_read_error_once)
 {
 	struct stdata *sd = open_s("techo");
 	int opt;
@@ -1036,7 +1036,7 @@ Test(sth, reports_a_nonpersistent_read_error_once)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, fails_writes_after_m_hangup_and_reads_zero_once_drained)
+YT_TEST(sth, fails_writes_after_m_hangup_and_reads_zero_once_drained)
 {
 	struct stdata *sd = open_s("techo");
 	char buf[8];
@@ -1068,7 +1068,7 @@ Test(sth, fails_writes_after_m_hangup_and_reads_zero_once_drained)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, applies_m_setopts_to_the_head_read_queue)
+YT_TEST(sth, applies_m_setopts_to_the_head_read_queue)
 {
 	struct stdata *sd = open_s("techo");
 	queue_t *rq = STH_RQ(sd);
@@ -1113,7 +1113,7 @@ Test(sth, applies_m_setopts_to_the_head_read_queue)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, lets_a_full_read_queue_go_when_m_setopts_raises_high_water)
+YT_TEST(sth, lets_a_full_read_queue_go_when_m_setopts_raises_high_water)
 {
 	struct stdata *sd = open_s("techo");
 	queue_t *rq = STH_RQ(sd);
@@ -1134,7 +1134,7 @@ Test(sth, lets_a_full_read_queue_go_when_m_setopts_raises_high_water)
 
 /* ---- flow control and events -------------------------------------------------------------- */
 
-Test(sth, refuses_writes_when_flow_controlled_and_says_s_output_when_it_clears)
+YT_TEST(sth, refuses_writes_when_flow_controlled_and_says_s_output_when_it_clears)
 {
 	struct stdata *sd = open_s("tq");
 	queue_t *dwq = drv_wq(sd);
@@ -1170,7 +1170,7 @@ Test(sth, refuses_writes_when_flow_controlled_and_says_s_output_when_it_clears)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, does_not_post_s_output_when_the_queue_filled_again)
+YT_TEST(sth, does_not_post_s_output_when_the_queue_filled_again)
 {
 	struct stdata *sd = open_s("tq");
 	queue_t *dwq = drv_wq(sd);
@@ -1194,7 +1194,7 @@ Test(sth, does_not_post_s_output_when_the_queue_filled_again)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, posts_s_input_for_data_and_s_hipri_for_m_pcproto)
+YT_TEST(sth, posts_s_input_for_data_and_s_hipri_for_m_pcproto)
 {
 	struct stdata *sd = open_s("techo");
 	struct got g;
@@ -1224,7 +1224,7 @@ Test(sth, posts_s_input_for_data_and_s_hipri_for_m_pcproto)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, posts_s_msg_for_m_sig_in_order_with_the_data)
+YT_TEST(sth, posts_s_msg_for_m_sig_in_order_with_the_data)
 {
 	struct stdata *sd = open_s("techo");
 
@@ -1247,7 +1247,7 @@ Test(sth, posts_s_msg_for_m_sig_in_order_with_the_data)
 
 /* ---- read and write ----------------------------------------------------------------------- */
 
-Test(sth, reads_a_byte_stream_across_messages_in_rnorm)
+YT_TEST(sth, reads_a_byte_stream_across_messages_in_rnorm)
 {
 	struct stdata *sd = open_s("techo");
 	char buf[16] = { 0 };
@@ -1263,7 +1263,7 @@ Test(sth, reads_a_byte_stream_across_messages_in_rnorm)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, reads_one_message_and_discards_the_rest_in_rmsgd)
+YT_TEST(sth, reads_one_message_and_discards_the_rest_in_rmsgd)
 {
 	struct stdata *sd = open_s("techo");
 	char buf[16];
@@ -1279,7 +1279,7 @@ Test(sth, reads_one_message_and_discards_the_rest_in_rmsgd)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, reads_one_message_and_keeps_the_rest_in_rmsgn)
+YT_TEST(sth, reads_one_message_and_keeps_the_rest_in_rmsgn)
 {
 	struct stdata *sd = open_s("techo");
 	char buf[16];
@@ -1295,7 +1295,7 @@ Test(sth, reads_one_message_and_keeps_the_rest_in_rmsgn)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, handles_control_messages_in_read_per_the_protocol_option)
+YT_TEST(sth, handles_control_messages_in_read_per_the_protocol_option)
 {
 	struct stdata *sd = open_s("techo");
 	char buf[16];
@@ -1321,7 +1321,7 @@ Test(sth, handles_control_messages_in_read_per_the_protocol_option)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, reads_zero_for_a_zero_length_message)
+YT_TEST(sth, reads_zero_for_a_zero_length_message)
 {
 	struct stdata *sd = open_s("techo");
 	char buf[16];
@@ -1336,7 +1336,7 @@ Test(sth, reads_zero_for_a_zero_length_message)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, splits_a_write_at_the_max_packet_size_below)
+YT_TEST(sth, splits_a_write_at_the_max_packet_size_below)
 {
 	struct stdata *sd = open_s("techo");
 	char out[250], in[300];
@@ -1364,7 +1364,7 @@ Test(sth, splits_a_write_at_the_max_packet_size_below)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, writes_a_large_message_as_one_message_of_several_blocks)
+YT_TEST(sth, writes_a_large_message_as_one_message_of_several_blocks)
 {
 	struct stdata *sd = open_s("techo");
 	static char out[20000];
@@ -1382,7 +1382,7 @@ Test(sth, writes_a_large_message_as_one_message_of_several_blocks)
 
 /* ---- read-queue queries ------------------------------------------------------------------- */
 
-Test(sth, answers_i_nread_i_peek_i_ckband_i_getband_and_i_atmark)
+YT_TEST(sth, answers_i_nread_i_peek_i_ckband_i_getband_and_i_atmark)
 {
 	struct stdata *sd = open_s("techo");
 	char cbuf[8], dbuf[8];
@@ -1439,7 +1439,7 @@ Test(sth, answers_i_nread_i_peek_i_ckband_i_getband_and_i_atmark)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
-Test(sth, keeps_and_validates_the_stream_options)
+YT_TEST(sth, keeps_and_validates_the_stream_options)
 {
 	struct stdata *sd = open_s("techo");
 	int v;
@@ -1470,7 +1470,7 @@ Test(sth, keeps_and_validates_the_stream_options)
 
 /* ---- zero copy ---------------------------------------------------------------------------- */
 
-Test(sth, passes_whole_messages_with_the_zero_copy_calls)
+YT_TEST(sth, passes_whole_messages_with_the_zero_copy_calls)
 {
 	struct stdata *sd = open_s("techo");
 	mblk_t *mp = yt_msg(M_PROTO, 10, 'z'), *got = NULL, *bad;
@@ -1509,7 +1509,7 @@ read_in_notifier(struct stdata *sd, unsigned events, void *arg)
 	}
 }
 
-Test(sth, runs_over_loop_and_passthru_and_lets_the_notifier_read)
+YT_TEST(sth, runs_over_loop_and_passthru_and_lets_the_notifier_read)
 {
 	struct stdata *sd = open_s("loop");
 	char buf[16] = { 0 };

@@ -48,7 +48,7 @@ spin_until(const unsigned *counter, unsigned want, uint64_t timeout_us)
 		yard_sched_run_once(sc);
 }
 
-Test(timer, a_timeout_fires_once_after_its_delay)
+YT_TEST(timer, a_timeout_fires_once_after_its_delay)
 {
 	struct yard_sched *sc = yard_sched_self();
 	uint64_t t0 = rte_get_timer_cycles();
@@ -69,7 +69,7 @@ Test(timer, a_timeout_fires_once_after_its_delay)
 	cr_assert_eq(yard_untimeout(id), -1, "untimeout after it fired finds nothing");
 }
 
-Test(timer, untimeout_prevents_it)
+YT_TEST(timer, untimeout_prevents_it)
 {
 	timeout_id_t id = yard_timeout(count_fire, NULL, 1000);
 
@@ -82,7 +82,7 @@ Test(timer, untimeout_prevents_it)
 	cr_assert_eq(yard_untimeout(0), -1);
 }
 
-Test(timer, a_stale_id_does_not_cancel_the_entry_s_next_timeout)
+YT_TEST(timer, a_stale_id_does_not_cancel_the_entry_s_next_timeout)
 {
 	timeout_id_t old = yard_timeout(count_fire, NULL, 1000000);
 	timeout_id_t cur;
@@ -110,7 +110,7 @@ qt_fire(void *arg)
 	fired++;
 }
 
-Test(timer, qtimeout_counts_ticks_in_milliseconds)
+YT_TEST(timer, qtimeout_counts_ticks_in_milliseconds)
 {
 	queinfo_t qp;
 	queue_t *q = &qp.qu_rqueue;
@@ -152,7 +152,7 @@ record_deadline(void *arg)
 		order[norder++] = (uintptr_t)arg;
 }
 
-Test(timer, many_timers_fire_in_deadline_order)
+YT_TEST(timer, many_timers_fire_in_deadline_order)
 {
 	timeout_id_t ids[NTIMERS];
 
@@ -186,7 +186,7 @@ rearm(void *arg)
 	}
 }
 
-Test(timer, a_callback_may_arm_another_timeout)
+YT_TEST(timer, a_callback_may_arm_another_timeout)
 {
 	chain_left = 9;
 	cr_assert_neq(yard_timeout(rearm, NULL, 100), 0);
@@ -197,7 +197,7 @@ Test(timer, a_callback_may_arm_another_timeout)
 	cr_assert_eq(yard_timeouts_pending(), 0);
 }
 
-Test(timer, pending_counts_outstanding_timeouts_back_to_zero)
+YT_TEST(timer, pending_counts_outstanding_timeouts_back_to_zero)
 {
 	timeout_id_t a, b, c;
 

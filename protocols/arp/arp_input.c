@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * arp read side: classify received frames by ethertype, pass IPv4 up without its Ethernet
+ * header (as one burst), and process ARP (RFC 826 "Packet Reception", RFC 5227).
+ *
+ * A burst is classified in place: IPv4 frames are compacted to the front of the caller's
+ * vector and passed on with one putnext_burst(); everything else is consumed on the way. A
+ * non-M_DATA message in the middle of a burst first flushes what was collected, so the order
+ * of messages is kept.
+ */
+#include <string.h>
+
+#include "arp_priv.h"
+
+/* ol_flags bits describing the buffer itself; never ours to change. */
+#define ARP_MBUF_KEEP (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
+
+/*
+ * Answer a request for our address by turning it into the reply, in place when the block is
+ * ours alone (it always is for a frame fresh from a PMD).
+ */
+static void
+arp_reply(queue_t *q, struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *sha,
+	  uint32_t sip)
+{
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *ah;
+	struct rte_mbuf *m;
+
+	if (DB_REF(mp) != 1 || (size_t)(DB_LIM(mp) - mp->b_rptr) < ARP_FRAME_MIN) {
+		struct rte_ether_addr to = *sha;
+
+		freemsg(mp);
+		if (arp_send_arp(ap, RTE_ARP_OP_REPLY, &to, &to, sip, ap->ap_if.ai_addr) == 0)
+			ARP_INC(ap, tx_replies);
+		return;
+	}
+	if (mp->b_cont != NULL) {
+		freemsg(mp->b_cont);
+		mp->b_cont = NULL;
+	}
+	eh = (struct rte_ether_hdr *)mp->b_rptr;
+	ah = (struct rte_arp_hdr *)(eh + 1);
+	rte_ether_addr_copy(sha, &eh->dst_addr);
+	rte_ether_addr_copy(&ap->ap_if.ai_mac, &eh->src_addr);
+	ah->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+	rte_ether_addr_copy(sha, &ah->arp_data.arp_tha);
+	ah->arp_data.arp_tip = sip;
+	rte_ether_addr_copy(&ap->ap_if.ai_mac, &ah->arp_data.arp_sha);
+	ah->arp_data.arp_sip = ap->ap_if.ai_addr;
+	memset(mp->b_rptr + ARP_FRAME_LEN, 0, ARP_FRAME_MIN - ARP_FRAME_LEN);
+	mp->b_wptr = mp->b_rptr + ARP_FRAME_MIN;
+	m = yard_mblk_mbuf(mp);
+	m->ol_flags &= ARP_MBUF_KEEP; /* RX verdicts mean nothing on the way out */
+	ARP_INC(ap, tx_replies);
+	qreply(q, mp);
+}
+
+/* One ARP frame (Ethernet header still in front). Consumes mp. */
+static void
+arp_rx_arp(queue_t *q, struct arp_priv *ap, mblk_t *mp)
+{
+	struct rte_arp_hdr *ah;
+	struct rte_ether_addr sha;
+	uint32_t sip, tip;
+	size_t len;
+	uint16_t op;
+	bool for_us, changed = false;
+	struct arp_ent *e = NULL;
+
+	ARP_INC(ap, rx_arp);
+	len = (mp->b_cont == NULL ? MBLKL(mp) : msgdsize(mp)) - RTE_ETHER_HDR_LEN;
+	if (len < 8) {
+		ARP_INC(ap, drop_bad_len);
+		goto drop;
+	}
+	if (MBLKL(mp) < RTE_ETHER_HDR_LEN + RTE_MIN(len, sizeof(*ah)) &&
+	    !pullupmsg(mp, (ssize_t)(RTE_ETHER_HDR_LEN + RTE_MIN(len, sizeof(*ah))))) {
+		ARP_INC(ap, drop_rx_nomem);
+		goto drop;
+	}
+	ah = (struct rte_arp_hdr *)(mp->b_rptr + RTE_ETHER_HDR_LEN);
+	if (ah->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER)) {
+		ARP_INC(ap, drop_bad_hw);
+		goto drop;
+	}
+	if (ah->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4)) {
+		ARP_INC(ap, drop_bad_proto);
+		goto drop;
+	}
+	if (ah->arp_hlen != RTE_ETHER_ADDR_LEN || ah->arp_plen != sizeof(uint32_t) ||
+	    len < sizeof(*ah)) {
+		ARP_INC(ap, drop_bad_len);
+		goto drop;
+	}
+	op = rte_be_to_cpu_16(ah->arp_opcode);
+	if (op != RTE_ARP_OP_REQUEST && op != RTE_ARP_OP_REPLY) {
+		ARP_INC(ap, drop_bad_op);
+		goto drop;
+	}
+	sha = ah->arp_data.arp_sha;
+	sip = ah->arp_data.arp_sip;
+	tip = ah->arp_data.arp_tip;
+	if (rte_is_zero_ether_addr(&sha) || rte_is_multicast_ether_addr(&sha) ||
+	    rte_is_same_ether_addr(&sha, &ap->ap_if.ai_mac) ||
+	    (sip != 0 && arp_addr_bad_src(ap, sip))) {
+		ARP_INC(ap, drop_bad_sender);
+		goto drop;
+	}
+	if (op == RTE_ARP_OP_REQUEST)
+		ARP_INC(ap, rx_requests);
+	else
+		ARP_INC(ap, rx_replies);
+	if (sip == ap->ap_if.ai_addr) {
+		/* Someone else uses our address (RFC 5227 section 2.4): never learn it. */
+		ARP_INC(ap, drop_dup_addr);
+		goto drop;
+	}
+	for_us = tip == ap->ap_if.ai_addr;
+	/*
+	 * RFC 826: merge the sender into an existing entry whoever the target is; add it only
+	 * when we are the target. A probe (sender 0, RFC 5227) teaches nothing.
+	 */
+	if (sip != 0)
+		e = arp_cache_learn(ap, sip, &sha, for_us, &changed);
+	if (e != NULL && e->ae_state != ARP_STATE_STATIC)
+		arp_sib_notify(ap, sip, &sha);
+	if (!for_us) {
+		if (e == NULL)
+			ARP_INC(ap, drop_not_target);
+		goto drop;
+	}
+	if (op == RTE_ARP_OP_REQUEST) {
+		ARP_INC(ap, rx_requests_for_us);
+		arp_reply(q, ap, mp, &sha, sip);
+		return;
+	}
+drop:
+	freemsg(mp);
+}
+
+/* One frame: returns true if it is IPv4 for the burst going up (header stripped). */
+static inline bool
+arp_rx_frame(queue_t *q, struct arp_priv *ap, mblk_t *mp)
+{
+	struct rte_ether_hdr *eh;
+	struct rte_mbuf *m;
+
+	ARP_INC(ap, rx_frames);
+	if (unlikely(!ap->ap_configured)) {
+		ARP_INC(ap, drop_unconfigured);
+		goto drop;
+	}
+	if (unlikely(MBLKL(mp) < RTE_ETHER_HDR_LEN)) {
+		if (msgdsize(mp) < RTE_ETHER_HDR_LEN) {
+			ARP_INC(ap, drop_short);
+			goto drop;
+		}
+		if (!pullupmsg(mp, RTE_ETHER_HDR_LEN)) {
+			ARP_INC(ap, drop_rx_nomem);
+			goto drop;
+		}
+	}
+	eh = (struct rte_ether_hdr *)mp->b_rptr;
+	if (unlikely(!rte_is_same_ether_addr(&eh->dst_addr, &ap->ap_if.ai_mac) &&
+		     !rte_is_multicast_ether_addr(&eh->dst_addr))) {
+		ARP_INC(ap, drop_not_for_us);
+		goto drop;
+	}
+	m = yard_mblk_mbuf(mp);
+	if (unlikely((m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) && (m->vlan_tci & 0xfff) != 0)) {
+		ARP_INC(ap, drop_vlan);
+		goto drop;
+	}
+	switch (eh->ether_type) {
+	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+		mp->b_rptr += RTE_ETHER_HDR_LEN;
+		ARP_INC(ap, rx_ipv4);
+		return true;
+	case RTE_BE16(RTE_ETHER_TYPE_ARP):
+		arp_rx_arp(q, ap, mp);
+		return false;
+	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+		ARP_INC(ap, drop_ipv6);
+		break;
+	case RTE_BE16(RTE_ETHER_TYPE_VLAN):
+	case RTE_BE16(RTE_ETHER_TYPE_QINQ):
+		ARP_INC(ap, drop_vlan);
+		break;
+	default:
+		ARP_INC(ap, drop_other_type);
+		break;
+	}
+drop:
+	freemsg(mp);
+	return false;
+}
+
+static void
+arp_rput_other(queue_t *q, struct arp_priv *ap, mblk_t *mp)
+{
+	if (DB_TYPE(mp) == M_CTL && MBLKL(mp) >= sizeof(struct arp_learn) &&
+	    ((const struct arp_learn *)mp->b_rptr)->al_magic == ARP_LEARN_MAGIC) {
+		arp_sib_input(ap, mp);
+		return;
+	}
+	/* M_FLUSH, M_IOCACK, DLPI M_PROTO/M_PCPROTO, ...: not ours; nothing is queued here. */
+	putnext(q, mp);
+}
+
+void
+arp_rput_burst(queue_t *q, mblk_t **mps, unsigned n)
+{
+	struct arp_priv *ap = q->q_ptr;
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		mblk_t *mp = mps[i];
+
+		if (unlikely(DB_TYPE(mp) != M_DATA)) {
+			if (k != 0) {
+				putnext_burst(q, mps, k);
+				k = 0;
+			}
+			arp_rput_other(q, ap, mp);
+			continue;
+		}
+		if (arp_rx_frame(q, ap, mp))
+			mps[k++] = mp;
+	}
+	if (k != 0)
+		putnext_burst(q, mps, k);
+}
+
+int
+arp_rput(queue_t *q, mblk_t *mp)
+{
+	arp_rput_burst(q, &mp, 1);
+	return 0;
+}

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * arp write side: resolving the next hop of IPv4 packets from above, Ethernet framing, and
+ * the ARP frames the module originates (requests, gratuitous announcements).
+ *
+ * Framing is zero copy when it can be: the Ethernet header goes into the headroom of the
+ * packet's first block when that block is not shared (DB_REF 1) and has 14 bytes in front of
+ * b_rptr (IP leaves YARD_LINK_HEADROOM; a received packet reused for a reply still has the
+ * room its own Ethernet header took). Otherwise a new block carries the header, and the TX
+ * offload request of the packet (ol_flags, l2/l3 lengths) moves to the new first mbuf, where a
+ * PMD reads it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "arp_priv.h"
+
+static const struct rte_ether_addr arp_bcast_mac = {
+	.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+};
+
+/* ol_flags bits describing the buffer itself; never ours to change. */
+#define ARP_MBUF_KEEP (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
+
+mblk_t *
+arp_frame(struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *dst)
+{
+	struct rte_ether_hdr *eh;
+
+	if (likely(DB_REF(mp) == 1 && MBLKHEAD(mp) >= RTE_ETHER_HDR_LEN)) {
+		mp->b_rptr -= RTE_ETHER_HDR_LEN;
+	} else {
+		mblk_t *hp = allocb(RTE_ETHER_HDR_LEN, BPRI_HI);
+		struct rte_mbuf *hm, *m;
+
+		if (unlikely(hp == NULL)) {
+			ARP_INC(ap, drop_tx_nomem);
+			freemsg(mp);
+			return NULL;
+		}
+		hm = yard_mblk_mbuf(hp);
+		m = yard_mblk_mbuf(mp);
+		hm->ol_flags = (hm->ol_flags & ARP_MBUF_KEEP) |
+			       (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK);
+		hm->tx_offload = m->tx_offload;
+		hp->b_wptr += RTE_ETHER_HDR_LEN;
+		hp->b_cont = mp;
+		mp = hp;
+		ARP_INC(ap, tx_hdr_block);
+	}
+	eh = (struct rte_ether_hdr *)mp->b_rptr;
+	rte_ether_addr_copy(dst, &eh->dst_addr);
+	rte_ether_addr_copy(&ap->ap_if.ai_mac, &eh->src_addr);
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	if (unlikely(mp->b_cont != NULL && !(ap->ap_if.ai_caps & YARD_LINK_CAP_TX_MULTISEG)) &&
+	    !pullupmsg(mp, -1)) {
+		ARP_INC(ap, drop_tx_linearize);
+		freemsg(mp);
+		return NULL;
+	}
+	return mp;
+}
+
+int
+arp_frame_send(queue_t *wq, struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *dst)
+{
+	mp = arp_frame(ap, mp, dst);
+	if (mp == NULL)
+		return 0;
+	ARP_INC(ap, tx_frames);
+	putnext(wq, mp);
+	return 1;
+}
+
+/* RFC 1112 section 6.4: IPv4 multicast maps to 01:00:5e + the low 23 bits of the group. */
+static void
+arp_mcast_mac(uint32_t addr, struct rte_ether_addr *mac)
+{
+	uint32_t h = rte_be_to_cpu_32(addr);
+
+	mac->addr_bytes[0] = 0x01;
+	mac->addr_bytes[1] = 0x00;
+	mac->addr_bytes[2] = 0x5e;
+	mac->addr_bytes[3] = (uint8_t)((h >> 16) & 0x7f);
+	mac->addr_bytes[4] = (uint8_t)(h >> 8);
+	mac->addr_bytes[5] = (uint8_t)h;
+}
+
+mblk_t *
+arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp)
+{
+	struct rte_ether_addr mac;
+	struct arp_ent *e;
+	uint32_t nh;
+	uint64_t now;
+
+	if (unlikely(!ap->ap_configured)) {
+		ARP_INC(ap, drop_tx_unconfigured);
+		freemsg(mp);
+		return NULL;
+	}
+	nh = yard_nexthop_get(mp);
+	if (unlikely(nh == 0)) {
+		ARP_INC(ap, drop_no_nexthop);
+		freemsg(mp);
+		return NULL;
+	}
+	if (unlikely(nh == UINT32_MAX || (ap->ap_if.ai_prefix < 31 && nh == ap->ap_bcast)))
+		return arp_frame(ap, mp, &arp_bcast_mac);
+	if (unlikely((rte_be_to_cpu_32(nh) & 0xf0000000u) == 0xe0000000u)) {
+		arp_mcast_mac(nh, &mac);
+		return arp_frame(ap, mp, &mac);
+	}
+	now = rte_get_timer_cycles();
+	e = arp_cache_lookup(ap, nh);
+	if (likely(e != NULL)) {
+		switch (arp_cache_state(ap, e, now)) {
+		case ARP_STATE_REACHABLE:
+		case ARP_STATE_STATIC:
+			return arp_frame(ap, mp, &e->ae_mac);
+		case ARP_STATE_STALE:
+			/* Use it, and ask once whether it still holds (a reply confirms it). */
+			if (!e->ae_refresh) {
+				e->ae_refresh = 1;
+				arp_send_request(ap, nh);
+			}
+			return arp_frame(ap, mp, &e->ae_mac);
+		default:
+			arp_cache_hold(ap, e, mp);
+			return NULL;
+		}
+	}
+	e = arp_cache_add(ap, nh, ARP_STATE_INCOMPLETE);
+	if (unlikely(e == NULL)) {
+		ARP_INC(ap, drop_table_full);
+		freemsg(mp);
+		return NULL;
+	}
+	e->ae_confirmed = now;
+	e->ae_tries = 1;
+	e->ae_next_try = now + ap->ap_retry_cyc;
+	arp_cache_hold(ap, e, mp);
+	arp_send_request(ap, nh);
+	arp_cache_arm(ap);
+	return NULL;
+}
+
+int
+arp_send_arp(struct arp_priv *ap, uint16_t op, const struct rte_ether_addr *eth_dst,
+	     const struct rte_ether_addr *tha, uint32_t tip, uint32_t sip)
+{
+	mblk_t *mp = allocb(ARP_FRAME_MIN, BPRI_HI);
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *ah;
+
+	if (mp == NULL) {
+		ARP_INC(ap, drop_tx_nomem);
+		return -ENOBUFS;
+	}
+	memset(mp->b_wptr, 0, ARP_FRAME_MIN);
+	eh = (struct rte_ether_hdr *)mp->b_wptr;
+	rte_ether_addr_copy(eth_dst, &eh->dst_addr);
+	rte_ether_addr_copy(&ap->ap_if.ai_mac, &eh->src_addr);
+	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+	ah = (struct rte_arp_hdr *)(eh + 1);
+	ah->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+	ah->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	ah->arp_hlen = RTE_ETHER_ADDR_LEN;
+	ah->arp_plen = sizeof(uint32_t);
+	ah->arp_opcode = rte_cpu_to_be_16(op);
+	rte_ether_addr_copy(&ap->ap_if.ai_mac, &ah->arp_data.arp_sha);
+	ah->arp_data.arp_sip = sip;
+	rte_ether_addr_copy(tha, &ah->arp_data.arp_tha);
+	ah->arp_data.arp_tip = tip;
+	/* Padded to the 60-byte Ethernet minimum: not every PMD pads short frames. */
+	mp->b_wptr += ARP_FRAME_MIN;
+	putnext(WR(ap->ap_rq), mp);
+	return 0;
+}
+
+void
+arp_send_request(struct arp_priv *ap, uint32_t addr)
+{
+	static const struct rte_ether_addr zero;
+
+	if (arp_send_arp(ap, RTE_ARP_OP_REQUEST, &arp_bcast_mac, &zero, addr,
+			 ap->ap_if.ai_addr) == 0)
+		ARP_INC(ap, tx_requests);
+}
+
+void
+arp_send_gratuitous(struct arp_priv *ap)
+{
+	static const struct rte_ether_addr zero;
+
+	/* RFC 5227 section 3: an ARP request with sender and target both our address. */
+	if (arp_send_arp(ap, RTE_ARP_OP_REQUEST, &arp_bcast_mac, &zero, ap->ap_if.ai_addr,
+			 ap->ap_if.ai_addr) == 0)
+		ARP_INC(ap, tx_gratuitous);
+}

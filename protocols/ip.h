@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The "ip" STREAMS multiplexor: IPv4 (RFC 791, RFC 1122) and ICMP (RFC 792), as in SVR4.
+ *
+ * Shape. ip is a driver with a lower side (st_muxrinit/st_muxwinit). Each lcore runs one ip
+ * *instance*: the first stream opened on "ip" on an lcore is that lcore's control stream and
+ * owns the instance (routes, interfaces, reassembly table, counters); streams opened later on
+ * the same lcore are upper (transport) streams attached to that instance. Link streams (a
+ * driver with "arp" pushed, configured with ARP_SETIF) are I_LINKed under the control stream;
+ * ip remembers each link's lower write queue (l_qbot) by muxid. Closing the control stream
+ * unlinks its links, frees the instance and hangs up the upper streams still attached.
+ *
+ *            control stream (app)      upper streams (udp, tcp: IP_PROTO_BIND)
+ *                         \              /
+ *                          ip instance (this lcore)
+ *                         /              \
+ *                link (pmd+arp, port 0)   link (pmd+arp, port 1)      <- I_LINK, muxid
+ *
+ * Input (lower read side, in bursts): every IPv4 packet is validated exactly (length, version,
+ * IHL, total length with Ethernet padding trimmed, header checksum, or the port's verdict when
+ * the link's caps say it verifies, TTL, option lengths, source address sanity) and is then
+ * delivered locally if its destination is one of the instance's addresses or a broadcast of
+ * the arriving link's subnet; anything else is dropped and counted. **There is no
+ * forwarding.** Options are validated and skipped, never processed. Fragments are reassembled
+ * with rte_ip_frag (see "Fragments" below). ICMP echo requests are answered in place; other
+ * protocols go up to the upper stream bound to them, as M_DATA with b_rptr at the IPv4 header
+ * (the transport trims it); no bound stream: protocol unreachable (rate limited).
+ *
+ * Output (upper write side): either M_DATA holding a whole IPv4 datagram built by the
+ * transport (ip fills in a zero source address and a zero identification, and the header
+ * checksum), or an M_PROTO struct ip_unitdata_req followed by M_DATA payload, for which ip
+ * builds the header. ip looks the destination up (rte_lpm; connected routes come with
+ * IP_IFADD; a default route is IP_ROUTE_ADD with prefix 0), sets the next hop (protocols/link.h),
+ * fragments to the link MTU, sets the TX checksum offload flags (ol_flags, l2_len, l3_len) when
+ * the link's caps say the port computes them and computes the checksum otherwise, and sends
+ * the packet down the link. When the link's driver is full the packet waits on the link's
+ * lower write queue (up to its high-water mark; beyond it is dropped and counted).
+ *
+ * Fragments. Fragments of one datagram may arrive on different lcores (RSS hashes on ports).
+ * Each is sent to one *owner* instance chosen by hashing (source, destination, id, protocol)
+ * over the lcores that have ip instances (ip_frag_owner()), through the owner's mailbox; the
+ * owner reassembles it and delivers the datagram on its lcore. A full mailbox drops the
+ * fragment (counted frag_fwd_fail). Instances must be opened and closed while traffic is
+ * quiescent (application start and shutdown), since the owner set changes then.
+ *
+ * All addresses are in network byte order.
+ */
+#ifndef YARD_PROTOCOLS_IP_H
+#define YARD_PROTOCOLS_IP_H
+
+#include <stdint.h>
+
+#include <protocols/link.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rte_tel_data;
+
+/** Driver name to sth_open(). */
+#define IP_DRVNAME "ip"
+
+/** @name ip ioctls (I_STR ic_cmd; ic_dp/ic_len as given). */
+/**@{*/
+#define IP_IOC ('I' << 8)
+/**
+ * Give a link an address: struct ip_ifreq in. Adds the connected route (ii_addr/ii_prefix via
+ * the link). Control stream only. ENXIO unknown muxid, EEXIST the link has one already (delete
+ * it first with IP_IFDEL), EINVAL bad address/prefix/MTU.
+ */
+#define IP_IFADD      (IP_IOC | 1)
+/** Remove a link's address and every route through the link: int muxid in. ENXIO. */
+#define IP_IFDEL      (IP_IOC | 2)
+/**
+ * Add a route: struct ip_route in. ir_prefix 0 is the default route. ir_gateway 0 means
+ * directly connected. ENXIO unknown muxid, EEXIST the same dst/prefix exists, ENOSPC full.
+ */
+#define IP_ROUTE_ADD  (IP_IOC | 3)
+/** Delete a route: struct ip_route in (ir_dst, ir_prefix). ENOENT. */
+#define IP_ROUTE_DEL  (IP_IOC | 4)
+/**
+ * Look a destination up: struct ip_route in (ir_dst) and out (the route used: ir_dst and
+ * ir_prefix of the route, ir_gateway, ir_muxid; ir_nexthop = where the packet would go).
+ * ENETUNREACH if no route.
+ */
+#define IP_ROUTE_GET  (IP_IOC | 5)
+/**
+ * Tune the instance: struct ip_param in and out; zero fields keep their value; the answer
+ * holds the values in force. A new reassembly timeout or flow count rebuilds the (then empty)
+ * reassembly table: EBUSY while fragments are waiting. EINVAL out of range.
+ */
+#define IP_SETPARAM   (IP_IOC | 6)
+/** This lcore's counters: struct ip_stats out. */
+#define IP_GETSTATS   (IP_IOC | 7)
+/**
+ * Bind an upper stream to an IPv4 protocol number: int proto in (1..254; 1 is ICMP: the
+ * stream then also receives the ICMP messages ip does not answer itself). One stream per
+ * protocol per instance: EADDRINUSE. Not on the control stream: EINVAL.
+ */
+#define IP_PROTO_BIND (IP_IOC | 8)
+/**@}*/
+
+/** IP_IFADD argument. */
+struct ip_ifreq {
+	int ii_muxid;       /**< the link (I_LINK's return) */
+	uint32_t ii_addr;   /**< our address on the link, network order */
+	uint8_t ii_prefix;  /**< subnet prefix length, 1..32 */
+	uint8_t ii_pad;
+	uint16_t ii_mtu;    /**< link MTU (largest IPv4 packet), 68..9000 */
+	uint32_t ii_caps;   /**< YARD_LINK_CAP_* of the port */
+};
+
+/** IP_ROUTE_ADD / IP_ROUTE_DEL / IP_ROUTE_GET argument. */
+struct ip_route {
+	uint32_t ir_dst;     /**< destination network, network order */
+	uint8_t ir_prefix;   /**< prefix length 0..32 (0: default route) */
+	uint8_t ir_pad[3];
+	uint32_t ir_gateway; /**< next hop router, 0 for a connected route */
+	int ir_muxid;        /**< the link to send through */
+	uint32_t ir_nexthop; /**< IP_ROUTE_GET: the neighbour a packet would go to (out) */
+};
+
+/** IP_SETPARAM argument; 0 keeps a field's value. Defaults in brackets. */
+struct ip_param {
+	uint32_t ip_reass_timeout_ms; /**< time to complete a datagram, 1..60000 [2000] */
+	uint32_t ip_max_flows;        /**< datagrams being reassembled at once, 1..65536 [1024] */
+	uint32_t ip_max_frags;        /**< fragments per datagram: fixed by the DPDK build at
+				       *   RTE_LIBRTE_IP_FRAG_MAX_FRAG; other values EINVAL */
+	uint32_t ip_icmp_rate;        /**< ICMP errors per second, 1..100000 [100] */
+	uint32_t ip_icmp_burst;       /**< ICMP error token bucket depth, 1..100000 [10] */
+	uint32_t ip_default_ttl;      /**< TTL of datagrams ip builds, 1..255 [64] */
+};
+
+/** IP_UNITDATA_REQ: the M_PROTO block in front of the payload of a datagram ip builds. */
+#define IP_UNITDATA_REQ 0x49505544u /* "IPUD" */
+/** iu_flags: set don't-fragment. */
+#define IP_UNITDATA_DF 0x01
+
+/** An upper stream's request for ip to build the header (M_PROTO, then M_DATA payload). */
+struct ip_unitdata_req {
+	uint32_t iu_prim;   /**< IP_UNITDATA_REQ */
+	uint32_t iu_dst;    /**< destination, network order */
+	uint32_t iu_src;    /**< source, 0: the outgoing interface's address */
+	uint8_t iu_proto;   /**< protocol (0: the stream's bound protocol) */
+	uint8_t iu_tos;     /**< type of service */
+	uint8_t iu_ttl;     /**< 0: the default TTL */
+	uint8_t iu_flags;   /**< IP_UNITDATA_DF */
+};
+
+/** Counters of IP on one lcore: ips_<name> for every IP_STAT() in ip/ip.def. */
+struct ipstat {
+#define IP_STAT(name, help) uint64_t ips_##name;
+#include <protocols/ip/ip.def>
+#undef IP_STAT
+};
+
+/** Counters of ICMP on one lcore: icmps_<name> for every ICMP_STAT() in ip/icmp.def. */
+struct icmpstat {
+#define ICMP_STAT(name, help) uint64_t icmps_##name;
+#include <protocols/ip/icmp.def>
+#undef ICMP_STAT
+};
+
+/** IPS_<name> / ICMPS_<name> indexes, in .def order. */
+enum ipstat_index {
+#define IP_STAT(name, help) IPS_##name,
+#include <protocols/ip/ip.def>
+#undef IP_STAT
+	IPS__COUNT
+};
+enum icmpstat_index {
+#define ICMP_STAT(name, help) ICMPS_##name,
+#include <protocols/ip/icmp.def>
+#undef ICMP_STAT
+	ICMPS__COUNT
+};
+
+/** IP_GETSTATS answer. */
+struct ip_stats {
+	struct ipstat is_ip;
+	struct icmpstat is_icmp;
+};
+
+/** Names and help texts of the counters, NULL past the end. */
+const char *ipstat_name(unsigned i);
+const char *ipstat_help(unsigned i);
+const char *icmpstat_name(unsigned i);
+const char *icmpstat_help(unsigned i);
+
+/**
+ * Sum the counters of lcore (-1: every lcore) into *out (either pointer may be NULL).
+ * Readable from any lcore. Counters survive the instance: they are per lcore.
+ */
+void ipstat_sum(struct ipstat *ip, struct icmpstat *icmp, int lcore);
+
+/** Fill d (fresh) with a dict of IP counters of lcore (-1: summed over lcores). 0 or -errno. */
+int ip_tel_fill(struct rte_tel_data *d, int lcore);
+/** Same for ICMP. */
+int icmp_tel_fill(struct rte_tel_data *d, int lcore);
+/** Fill d with {"lcore<N>": {counters}} for every lcore that ever had an ip instance. */
+int ip_tel_fill_per_lcore(struct rte_tel_data *d);
+int icmp_tel_fill_per_lcore(struct rte_tel_data *d);
+/**
+ * rte_telemetry_cb's for the application to register (e.g. "/yard/ip", "/yard/icmp").
+ * params: empty for the sum over lcores, "<lcore>" for one lcore, "per_lcore" for all of them
+ * one by one.
+ */
+int ip_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d);
+int icmp_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d);
+
+/**
+ * The lcore whose ip instance reassembles the datagram (src, dst, id, proto) (all as on the
+ * wire), or -1 if no lcore has an instance. Exposed for tests and inspection.
+ */
+int ip_frag_owner(uint32_t src, uint32_t dst, uint16_t id, uint8_t proto);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* YARD_PROTOCOLS_IP_H */

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ip input: the lower read side. Bursts of IPv4 packets from the links (arp has removed the
+ * Ethernet header) are validated, reassembled when fragmented, and delivered locally.
+ *
+ * Principles of operation
+ * -----------------------
+ * Validation follows RFC 791 section 3.1 and RFC 1122 section 3.2.1, in an order that never
+ * reads a byte it has not proved present: length >= 20, version 4, IHL >= 5 and within the
+ * packet, the header pulled up into the first block, total length >= IHL*4 and <= the bytes
+ * received (Ethernet padding past it is trimmed with adjmsg), the header checksum (the port's
+ * verdict when the link's caps say it verifies, RFC 1071 otherwise), TTL not 0, options well
+ * formed (each is skipped, none is acted on), the source a possible host (RFC 1122 3.2.1.3:
+ * not broadcast, multicast, loopback, class E, zero or our own), the destination ours or a
+ * broadcast of the arriving link's subnet. Each failure is a `goto drop` with its own counter.
+ * There is no forwarding: a packet for another host is dropped (drop_not_for_us).
+ *
+ * A burst is delivered as bursts: datagrams for the same upper stream that follow each other
+ * are passed on with one putnext_burst(), compacted in place in the caller's vector, and
+ * flow control is asked once per run (a full upper stream drops the run, counted).
+ */
+#include "ip_priv.h"
+
+/* Options are well formed (RFC 791 3.1): each is type, length >= 2 within the header. */
+static bool
+ip_options_ok(const uint8_t *p, unsigned len)
+{
+	unsigned i = 0;
+
+	while (i < len) {
+		uint8_t type = p[i];
+		unsigned olen;
+
+		if (type == YARD_IPOPT_EOL)
+			return true; /* the rest is padding */
+		if (type == YARD_IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			return false;
+		olen = p[i + 1];
+		if (olen < YARD_IPOPT_MINLEN || i + olen > len)
+			return false;
+		i += olen;
+	}
+	return true;
+}
+
+/* RFC 1122 3.2.1.3: addresses no host may send from. */
+static inline bool
+ip_src_bad(const struct ip_inst *ii, const struct ip_link *il, uint32_t src)
+{
+	uint32_t h = rte_be_to_cpu_32(src);
+
+	if (h == 0 || h == UINT32_MAX || (h & 0xf0000000u) >= 0xe0000000u ||
+	    (h & 0xff000000u) == 0x7f000000u)
+		return true;
+	if (il->il_prefix < 31 && src == il->il_bcast)
+		return true;
+	return src == il->il_addr || ip_is_ours(ii, src);
+}
+
+/* Where a whole datagram goes: the upper read queue to putnext it to, or NULL if consumed. */
+static queue_t *
+ip_deliver_q(struct ip_inst *ii, mblk_t *mp)
+{
+	const struct rte_ipv4_hdr *ip = ip_hdr(mp);
+	bool bcast = !ip_is_ours(ii, ip->dst_addr);
+	queue_t *rq;
+
+	if (ip->next_proto_id == IPPROTO_ICMP) {
+		IP_INC(ii, rx_delivered);
+		icmp_input(ii, mp, bcast);
+		return NULL;
+	}
+	rq = ii->ii_proto[ip->next_proto_id];
+	if (likely(rq != NULL))
+		return rq; /* counted delivered once the upper stream takes it */
+	/* RFC 1122 3.2.2.1: protocol unreachable (suppressed for broadcasts, rate limited). */
+	IP_INC(ii, drop_proto_unreach);
+	icmp_error(ii, mp, YARD_ICMP_DEST_UNREACH, YARD_ICMP_UNREACH_PROTOCOL, bcast);
+	freemsg(mp);
+	return NULL;
+}
+
+void
+ip_deliver(struct ip_inst *ii, mblk_t *mp, bool bcast)
+{
+	queue_t *rq;
+
+	(void)bcast; /* recomputed from the destination: reassembly does not keep it */
+	rq = ip_deliver_q(ii, mp);
+	if (rq == NULL)
+		return;
+	if (!canputnext(rq)) {
+		IP_INC(ii, drop_upper_flow);
+		freemsg(mp);
+		return;
+	}
+	IP_INC(ii, rx_delivered);
+	putnext(rq, mp);
+}
+
+/*
+ * Validate one packet. Returns the upper queue to deliver it to (mp then stays the caller's),
+ * or NULL when it was consumed: dropped, answered, or taken by reassembly.
+ */
+static inline queue_t *
+ip_input_one(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
+{
+	struct rte_ipv4_hdr *ip;
+	struct rte_mbuf *m;
+	size_t len;
+	unsigned hlen, tot;
+	uint16_t frag;
+
+	IP_INC(ii, rx_packets);
+	if (unlikely(!il->il_has_if)) {
+		IP_INC(ii, drop_no_if);
+		goto drop;
+	}
+	len = likely(mp->b_cont == NULL) ? MBLKL(mp) : msgdsize(mp);
+	if (unlikely(len < YARD_IPV4_HDR_MIN)) {
+		IP_INC(ii, drop_too_short);
+		goto drop;
+	}
+	if (unlikely(MBLKL(mp) < YARD_IPV4_HDR_MIN) && !pullupmsg(mp, YARD_IPV4_HDR_MIN)) {
+		IP_INC(ii, drop_rx_nomem);
+		goto drop;
+	}
+	ip = ip_hdr(mp);
+	if (unlikely((ip->version_ihl >> 4) != 4)) {
+		IP_INC(ii, drop_bad_version);
+		goto drop;
+	}
+	hlen = ip_hlen(ip);
+	if (unlikely(hlen < YARD_IPV4_HDR_MIN || hlen > len)) {
+		IP_INC(ii, drop_bad_ihl);
+		goto drop;
+	}
+	if (unlikely(MBLKL(mp) < hlen)) {
+		if (!pullupmsg(mp, (ssize_t)hlen)) {
+			IP_INC(ii, drop_rx_nomem);
+			goto drop;
+		}
+		ip = ip_hdr(mp);
+	}
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if (unlikely(tot < hlen || tot > len)) {
+		IP_INC(ii, drop_bad_len);
+		goto drop;
+	}
+	/* Ask the port's verdict only if the link says it gives one (RTE_MBUF_F_RX_IP_CKSUM_*). */
+	m = yard_mblk_mbuf(mp);
+	if ((il->il_caps & YARD_LINK_CAP_RX_IPV4_CKSUM) &&
+	    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD) {
+		IP_INC(ii, rx_cksum_hw);
+	} else if ((il->il_caps & YARD_LINK_CAP_RX_IPV4_CKSUM) &&
+		   (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD) {
+		IP_INC(ii, drop_bad_cksum);
+		goto drop;
+	} else if (unlikely(rte_raw_cksum(ip, hlen) != 0xffff)) {
+		IP_INC(ii, drop_bad_cksum);
+		goto drop;
+	}
+	if (unlikely(tot < len))
+		(void)adjmsg(mp, -(ssize_t)(len - tot)); /* link-layer padding */
+	if (unlikely(ip->time_to_live == 0)) {
+		IP_INC(ii, drop_ttl_zero);
+		goto drop;
+	}
+	if (unlikely(hlen > YARD_IPV4_HDR_MIN) &&
+	    !ip_options_ok((const uint8_t *)(ip + 1), hlen - YARD_IPV4_HDR_MIN)) {
+		IP_INC(ii, drop_bad_options);
+		goto drop;
+	}
+	if (unlikely(ip_src_bad(ii, il, ip->src_addr))) {
+		IP_INC(ii, drop_bad_src);
+		goto drop;
+	}
+	if (likely(ip->dst_addr == il->il_addr || ip_is_ours(ii, ip->dst_addr))) {
+		/* ours */
+	} else if (ip->dst_addr == UINT32_MAX || (il->il_prefix < 31 && ip->dst_addr == il->il_bcast)) {
+		IP_INC(ii, rx_bcast);
+	} else {
+		IP_INC(ii, drop_not_for_us);
+		goto drop;
+	}
+	frag = rte_be_to_cpu_16(ip->fragment_offset);
+	if (unlikely(frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+		ip_reass_input(ii, mp, true);
+		return NULL;
+	}
+	return ip_deliver_q(ii, mp);
+drop:
+	freemsg(mp);
+	return NULL;
+}
+
+static void
+ip_deliver_run(struct ip_inst *ii, queue_t *rq, mblk_t **mps, unsigned k)
+{
+	if (unlikely(!canputnext(rq))) {
+		IP_ADD_N(ii, drop_upper_flow, k);
+		freemsg_burst(mps, k);
+		return;
+	}
+	IP_ADD_N(ii, rx_delivered, k);
+	putnext_burst(rq, mps, k);
+}
+
+/* Lower read side, anything but M_DATA: the mux stands where the lower stream head was. */
+static void
+ip_lrput_other(queue_t *q, struct ip_link *il, mblk_t *mp)
+{
+	if (DB_TYPE(mp) == M_FLUSH) {
+		if (*mp->b_rptr & FLUSHR)
+			flushq(q, FLUSHDATA);
+		if (*mp->b_rptr & FLUSHW) {
+			*mp->b_rptr &= (unsigned char)~FLUSHR;
+			flushq(WR(q), FLUSHDATA);
+			qreply(q, mp);
+			return;
+		}
+		freemsg(mp);
+		return;
+	}
+	/* DLPI indications, stray ioctl answers: nothing ip asked for. */
+	if (il != NULL)
+		IP_INC(il->il_inst, drop_bad_msg);
+	freemsg(mp);
+}
+
+void
+ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
+{
+	struct ip_link *il = q->q_ptr;
+	struct ip_inst *ii;
+	queue_t *run_q = NULL;
+	unsigned k = 0;
+
+	if (unlikely(il == NULL || il->il_inst == NULL)) {
+		/* Racing an unlink: the link is gone. */
+		for (unsigned i = 0; i < n; i++) {
+			if (DB_TYPE(mps[i]) != M_DATA)
+				ip_lrput_other(q, NULL, mps[i]);
+			else
+				freemsg(mps[i]);
+		}
+		return;
+	}
+	ii = il->il_inst;
+	for (unsigned i = 0; i < n; i++) {
+		mblk_t *mp = mps[i];
+		queue_t *rq;
+
+		if (unlikely(DB_TYPE(mp) != M_DATA)) {
+			if (k != 0) {
+				ip_deliver_run(ii, run_q, mps, k);
+				k = 0;
+			}
+			ip_lrput_other(q, il, mp);
+			continue;
+		}
+		rq = ip_input_one(ii, il, mp);
+		if (rq == NULL)
+			continue;
+		if (k != 0 && rq != run_q) {
+			ip_deliver_run(ii, run_q, mps, k);
+			k = 0;
+		}
+		run_q = rq;
+		mps[k++] = mp;
+	}
+	if (k != 0)
+		ip_deliver_run(ii, run_q, mps, k);
+}
+
+int
+ip_lrput(queue_t *q, mblk_t *mp)
+{
+	ip_lrput_burst(q, &mp, 1);
+	return 0;
+}

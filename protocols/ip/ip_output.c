@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ip output: the upper write side, route lookup, fragmentation, checksums and the links'
+ * write queues.
+ *
+ * Principles of operation
+ * -----------------------
+ * Every datagram reaches ip_output() with its whole IPv4 header at b_rptr of its first block:
+ * built by a transport (M_DATA), by ip from an IP_UNITDATA_REQ, or an ICMP message ip made.
+ * ip_output() looks the destination up, records the next hop in the "yard_nexthop" mbuf field
+ * for arp, and either finishes the header (checksum or TX offload request) or fragments.
+ *
+ * Fragmentation (RFC 791 section 3.2, "fragmentation procedure") is done over message blocks,
+ * not with rte_ipv4_fragment_packet(): each fragment is a fresh header block (with
+ * YARD_LINK_HEADROOM in front, so arp writes the Ethernet header in place) followed by dupb()
+ * references to the byte ranges of the original payload it carries. Nothing is copied, the
+ * original's blocks stay authoritative (no mblk -> mbuf sync and back), a payload spread over
+ * several blocks (a reassembled datagram being echoed) is cut wherever its fragments fall, and
+ * every allocation failure is a counted drop of the whole datagram. Non-first fragments carry
+ * only the options whose copied flag is set.
+ *
+ * A link's write queue (l_qbot, with ip_lwsrv) holds what its driver cannot take yet: ip
+ * sends straight down while the queue is empty and the driver has room, else queues (keeping
+ * order) up to the high-water mark, beyond which it drops and counts drop_tx_flow. The driver
+ * back-enables the queue when it drains.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ip_priv.h"
+
+uint16_t
+ip_cksum_msg(const mblk_t *mp, size_t off, size_t len)
+{
+	uint32_t sum = 0;
+	size_t done = 0;
+
+	for (; mp != NULL && len != 0; mp = mp->b_cont) {
+		size_t bl = MBLKL(mp), take;
+		uint16_t part;
+
+		if (off >= bl) {
+			off -= bl;
+			continue;
+		}
+		take = RTE_MIN(bl - off, len);
+		part = __rte_raw_cksum_reduce(__rte_raw_cksum(mp->b_rptr + off, take, 0));
+		/* A block starting at an odd offset of the message has its bytes swapped. */
+		if (done & 1)
+			part = rte_bswap16(part);
+		sum += part;
+		done += take;
+		len -= take;
+		off = 0;
+	}
+	return __rte_raw_cksum_reduce(sum);
+}
+
+size_t
+ip_msg_copy(const mblk_t *mp, size_t off, size_t len, void *dst)
+{
+	uint8_t *d = dst;
+	size_t done = 0;
+
+	for (; mp != NULL && done < len; mp = mp->b_cont) {
+		size_t bl = MBLKL(mp), take;
+
+		if (off >= bl) {
+			off -= bl;
+			continue;
+		}
+		take = RTE_MIN(bl - off, len - done);
+		memcpy(d + done, mp->b_rptr + off, take);
+		done += take;
+		off = 0;
+	}
+	return done;
+}
+
+/* Finish a header about to leave: checksum in software or an offload request for the port. */
+static inline void
+ip_finish(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen)
+{
+	struct rte_ipv4_hdr *ip = ip_hdr(mp);
+	struct rte_mbuf *m = yard_mblk_mbuf(mp);
+	uint64_t fl = m->ol_flags & (IP_MBUF_KEEP | RTE_MBUF_F_TX_L4_MASK);
+
+	ip->hdr_checksum = 0;
+	if (il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM) {
+		fl |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+		IP_INC(ii, tx_cksum_hw);
+	} else {
+		ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, hlen);
+		if (fl & RTE_MBUF_F_TX_L4_MASK)
+			fl |= RTE_MBUF_F_TX_IPV4;
+	}
+	/* RX verdicts of a reused received buffer must not read as TX requests. */
+	m->ol_flags = fl;
+	m->l2_len = YARD_LINK_HDR_LEN;
+	m->l3_len = hlen;
+}
+
+static void
+ip_link_send(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
+{
+	queue_t *q = il->il_qbot;
+
+	if (likely(q->q_first == NULL && canputnext(q))) {
+		IP_INC(ii, tx_packets);
+		putnext(q, mp);
+		return;
+	}
+	if (canput(q)) {
+		IP_INC(ii, tx_packets);
+		IP_INC(ii, tx_queued);
+		(void)putq(q, mp);
+		return;
+	}
+	IP_INC(ii, drop_tx_flow);
+	freemsg(mp);
+}
+
+int
+ip_lwsrv(queue_t *q)
+{
+	mblk_t *mp;
+
+	while ((mp = getq(q)) != NULL) {
+		if (!canputnext(q)) {
+			(void)putbq(q, mp);
+			break;
+		}
+		putnext(q, mp);
+	}
+	return 0;
+}
+
+/* The options of a non-first fragment: those with the copied flag (RFC 791 3.1), padded. */
+static unsigned
+ip_copied_options(const uint8_t *opt, unsigned len, uint8_t *out)
+{
+	unsigned i = 0, n = 0;
+
+	while (i < len) {
+		uint8_t type = opt[i];
+		unsigned olen;
+
+		if (type == YARD_IPOPT_EOL)
+			break;
+		if (type == YARD_IPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			break;
+		olen = opt[i + 1];
+		if (olen < YARD_IPOPT_MINLEN || i + olen > len)
+			break;
+		if (type & 0x80) {
+			memcpy(out + n, opt + i, olen);
+			n += olen;
+		}
+		i += olen;
+	}
+	while (n & 3)
+		out[n++] = YARD_IPOPT_EOL;
+	return n;
+}
+
+static int
+ip_fragment(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, uint32_t nexthop)
+{
+	const struct rte_ipv4_hdr *ip = ip_hdr(mp);
+	unsigned hlen = ip_hlen(ip), tot = rte_be_to_cpu_16(ip->total_length);
+	uint16_t field = rte_be_to_cpu_16(ip->fragment_offset);
+	unsigned base = (unsigned)(field & RTE_IPV4_HDR_OFFSET_MASK) * 8u;
+	bool more = field & RTE_IPV4_HDR_MF_FLAG;
+	uint8_t ropt[YARD_IPV4_HDR_MAX - YARD_IPV4_HDR_MIN];
+	unsigned rlen = YARD_IPV4_HDR_MIN +
+			ip_copied_options((const uint8_t *)(ip + 1), hlen - YARD_IPV4_HDR_MIN, ropt);
+	unsigned payload = tot - hlen, off = 0, nfrag = 0;
+	mblk_t *frags = NULL, **tailp = &frags;
+	mblk_t *bp = mp;
+	size_t pos = hlen; /* cursor in the original's payload: block bp, offset pos */
+
+	while (off < payload) {
+		unsigned fh = off == 0 ? hlen : rlen;
+		unsigned fl = RTE_MIN((il->il_mtu - fh) & ~7u, payload - off);
+		unsigned need = fl;
+		struct rte_ipv4_hdr *fip;
+		mblk_t *hp = yard_allocb_hr(fh, YARD_LINK_HEADROOM), *tail;
+
+		if (hp == NULL)
+			goto nomem;
+		fip = (struct rte_ipv4_hdr *)hp->b_wptr;
+		memcpy(fip, ip, YARD_IPV4_HDR_MIN);
+		if (off == 0)
+			memcpy(fip + 1, ip + 1, hlen - YARD_IPV4_HDR_MIN);
+		else
+			memcpy(fip + 1, ropt, rlen - YARD_IPV4_HDR_MIN);
+		fip->version_ihl = (uint8_t)(0x40 | (fh / 4));
+		fip->total_length = rte_cpu_to_be_16((uint16_t)(fh + fl));
+		fip->fragment_offset = rte_cpu_to_be_16((uint16_t)(((base + off) >> 3) |
+			((off + fl < payload || more) ? RTE_IPV4_HDR_MF_FLAG : 0)));
+		hp->b_wptr += fh;
+		tail = hp;
+		*tailp = hp;
+		tailp = &hp->b_next;
+		while (need != 0) {
+			size_t avail = MBLKL(bp) - pos, take;
+			mblk_t *dp;
+
+			if (avail == 0) {
+				bp = bp->b_cont;
+				pos = 0;
+				continue;
+			}
+			take = RTE_MIN(avail, (size_t)need);
+			dp = dupb(bp);
+			if (dp == NULL)
+				goto nomem;
+			dp->b_rptr = bp->b_rptr + pos;
+			dp->b_wptr = dp->b_rptr + take;
+			tail->b_cont = dp;
+			tail = dp;
+			pos += take;
+			need -= (unsigned)take;
+		}
+		ip_finish(ii, il, hp, fh);
+		yard_nexthop_set(hp, nexthop);
+		nfrag++;
+		off += fl;
+	}
+	/* The fragments hold references to the payload; the original goes. */
+	freemsg(mp);
+	IP_INC(ii, tx_fragmented);
+	IP_ADD_N(ii, tx_fragments, nfrag);
+	while (frags != NULL) {
+		mblk_t *next = frags->b_next;
+
+		frags->b_next = NULL;
+		ip_link_send(ii, il, frags);
+		frags = next;
+	}
+	return 0;
+nomem:
+	IP_INC(ii, drop_tx_nomem);
+	while (frags != NULL) {
+		mblk_t *next = frags->b_next;
+
+		frags->b_next = NULL;
+		freemsg(frags);
+		frags = next;
+	}
+	freemsg(mp);
+	return -ENOBUFS;
+}
+
+int
+ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
+{
+	struct rte_ipv4_hdr *ip = ip_hdr(mp);
+	unsigned hlen = ip_hlen(ip), tot = rte_be_to_cpu_16(ip->total_length);
+	struct ip_link *il;
+	struct ip_rt *rt;
+	uint32_t nh;
+
+	rt = ip_route_lookup(ii, ip->dst_addr, &nh);
+	if (unlikely(rt == NULL)) {
+		IP_INC(ii, drop_no_route);
+		freemsg(mp);
+		return -ENETUNREACH;
+	}
+	il = rt->rt_link;
+	if ((flags & IP_OUT_FILL_SRC) && ip->src_addr == 0)
+		ip->src_addr = il->il_addr;
+	if ((flags & IP_OUT_NEW_ID) || ((flags & IP_OUT_FILL_ID) && ip->packet_id == 0))
+		ip->packet_id = rte_cpu_to_be_16(ii->ii_ipid++);
+	IP_INC(ii, tx_datagrams);
+	if (likely(tot <= il->il_mtu)) {
+		ip_finish(ii, il, mp, hlen);
+		yard_nexthop_set(mp, nh);
+		ip_link_send(ii, il, mp);
+		return 0;
+	}
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {
+		IP_INC(ii, drop_df);
+		freemsg(mp);
+		return -EMSGSIZE;
+	}
+	return ip_fragment(ii, il, mp, nh);
+}
+
+/* ---- upper write side --------------------------------------------------------------------- */
+
+/* A datagram a transport built (M_DATA, header first). */
+static void
+ip_output_raw(struct ip_inst *ii, mblk_t *mp)
+{
+	struct rte_ipv4_hdr *ip;
+	unsigned hlen;
+
+	if (MBLKL(mp) < YARD_IPV4_HDR_MIN && !pullupmsg(mp, YARD_IPV4_HDR_MIN))
+		goto bad;
+	ip = ip_hdr(mp);
+	hlen = ip_hlen(ip);
+	if ((ip->version_ihl >> 4) != 4 || hlen < YARD_IPV4_HDR_MIN)
+		goto bad;
+	if (MBLKL(mp) < hlen && !pullupmsg(mp, (ssize_t)hlen))
+		goto bad;
+	ip = ip_hdr(mp);
+	if (rte_be_to_cpu_16(ip->total_length) != msgdsize(mp) ||
+	    rte_be_to_cpu_16(ip->total_length) < hlen)
+		goto bad;
+	(void)ip_output(ii, mp, IP_OUT_FILL_SRC | IP_OUT_FILL_ID);
+	return;
+bad:
+	IP_INC(ii, drop_bad_unitdata);
+	freemsg(mp);
+}
+
+/* IP_UNITDATA_REQ: M_PROTO header request, then the payload; ip builds the header. */
+static void
+ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp)
+{
+	struct ip_unitdata_req req;
+	struct rte_ipv4_hdr *ip;
+	mblk_t *payload = mp->b_cont, *hp;
+	size_t plen;
+	uint8_t proto;
+
+	if (MBLKL(mp) < sizeof(req))
+		goto bad;
+	memcpy(&req, mp->b_rptr, sizeof(req));
+	proto = req.iu_proto != 0 ? req.iu_proto : (uint8_t)up->iu_proto;
+	plen = payload != NULL ? msgdsize(payload) : 0;
+	if (req.iu_prim != IP_UNITDATA_REQ || proto == 0 || req.iu_dst == 0 ||
+	    plen + YARD_IPV4_HDR_MIN > YARD_IPV4_MAX_LEN ||
+	    (payload != NULL && DB_TYPE(payload) != M_DATA))
+		goto bad;
+	if (payload != NULL && DB_REF(payload) == 1 &&
+	    MBLKHEAD(payload) >= YARD_IPV4_HDR_MIN + YARD_LINK_HDR_LEN) {
+		/* The transport left headroom: the header goes there, the M_PROTO block goes. */
+		freeb(mp);
+		hp = payload;
+		hp->b_rptr -= YARD_IPV4_HDR_MIN;
+	} else if (DB_REF(mp) == 1 &&
+		   MBLKSIZE(mp) >= YARD_LINK_HEADROOM + YARD_IPV4_HDR_MIN) {
+		/* Reuse the M_PROTO block as the header block. */
+		hp = mp;
+		DB_TYPE(hp) = M_DATA;
+		hp->b_rptr = DB_BASE(hp) + YARD_LINK_HEADROOM;
+		hp->b_wptr = hp->b_rptr + YARD_IPV4_HDR_MIN;
+	} else {
+		hp = yard_allocb_hr(YARD_IPV4_HDR_MIN, YARD_LINK_HEADROOM);
+		if (hp == NULL) {
+			IP_INC(ii, drop_tx_nomem);
+			freemsg(mp);
+			return;
+		}
+		hp->b_wptr += YARD_IPV4_HDR_MIN;
+		hp->b_cont = payload;
+		freeb(mp);
+	}
+	ip = ip_hdr(hp);
+	ip->version_ihl = 0x45;
+	ip->type_of_service = req.iu_tos;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(plen + YARD_IPV4_HDR_MIN));
+	ip->packet_id = rte_cpu_to_be_16(ii->ii_ipid++);
+	ip->fragment_offset = (req.iu_flags & IP_UNITDATA_DF) ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0;
+	ip->time_to_live = req.iu_ttl != 0 ? req.iu_ttl : (uint8_t)ii->ii_param.ip_default_ttl;
+	ip->next_proto_id = proto;
+	ip->hdr_checksum = 0;
+	ip->src_addr = req.iu_src;
+	ip->dst_addr = req.iu_dst;
+	(void)ip_output(ii, hp, IP_OUT_FILL_SRC);
+	return;
+bad:
+	IP_INC(ii, drop_bad_unitdata);
+	freemsg(mp);
+}
+
+void
+ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
+{
+	struct ip_upper *up = q->q_ptr;
+
+	for (unsigned i = 0; i < n; i++) {
+		mblk_t *mp = mps[i];
+		struct ip_inst *ii = up != NULL ? up->iu_inst : NULL;
+
+		switch (DB_TYPE(mp)) {
+		case M_DATA:
+		case M_PROTO:
+			if (ii == NULL) {
+				freemsg(mp); /* orphaned by the control stream's close */
+				break;
+			}
+			if (DB_TYPE(mp) == M_DATA)
+				ip_output_raw(ii, mp);
+			else
+				ip_output_unitdata(ii, up, mp);
+			break;
+		default:
+			ip_uwput_other(q, mp);
+			break;
+		}
+	}
+}
+
+int
+ip_uwput(queue_t *q, mblk_t *mp)
+{
+	ip_uwput_burst(q, &mp, 1);
+	return 0;
+}

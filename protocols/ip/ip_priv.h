@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals of the ip multiplexor shared by ip.c (open/close, links, ioctls), ip_input.c
+ * (lower read side), ip_output.c (upper write side, fragmentation), ip_reass.c (reassembly and
+ * fragment ownership), ip_route.c (rte_lpm routes), icmp.c and ip_tel.c. Not a contract.
+ *
+ * Legend: struct ip_inst and everything it points to belongs to the lcore that opened the
+ * control stream; only that lcore touches it. Exceptions: ip_insts[] and the owner bitmap,
+ * written with atomics at open/close and read (atomically) by every lcore to pick the owner
+ * of a fragment; and the per-lcore counters, read by telemetry from any thread.
+ */
+#ifndef YARD_PROTOCOLS_IP_PRIV_H
+#define YARD_PROTOCOLS_IP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ip.h>
+#include <rte_ip_frag.h>
+#include <rte_lpm.h>
+
+#include <streams/stream.h>
+#include <protocols/icmp_hdr.h>
+#include <protocols/ip.h>
+#include <protocols/ip_hdr.h>
+
+#define IP_MAX_LINKS  16    /**< links under one instance */
+#define IP_MAX_ROUTES 256   /**< routes of one instance (rte_lpm rules) */
+#define IP_LPM_TBL8S  256   /**< rte_lpm tbl8 groups (routes longer than /24) */
+
+/** Default parameters (struct ip_param). */
+#define IP_DEF_REASS_TIMEOUT_MS 2000u
+#define IP_DEF_MAX_FLOWS        1024u
+#define IP_DEF_ICMP_RATE        100u
+#define IP_DEF_ICMP_BURST       10u
+#define IP_DEF_TTL              64u
+
+/**
+ * Non-last fragments carrying fewer payload bytes than this are dropped as tiny. No link that
+ * can carry IPv4 at all has an MTU this small in practice (RFC 791 requires 576 of hosts,
+ * RFC 1191 plateaus start at 68 but real links at 296), and tiny fragments are the classic
+ * way to hide a transport header from filters (RFC 1858 section 3).
+ */
+#define IP_FRAG_MIN_PAYLOAD 64u
+
+struct ip_inst;
+
+/** One link below the instance (one I_LINK), on the lower queues' q_ptr. */
+struct ip_link {
+	int il_muxid;            /**< 0: slot free */
+	queue_t *il_qbot;        /**< lower write queue (l_qbot) */
+	struct ip_inst *il_inst;
+	bool il_has_if;          /**< IP_IFADD done */
+	uint32_t il_addr;        /**< our address, network order */
+	uint32_t il_mask;        /**< network order */
+	uint32_t il_bcast;       /**< subnet broadcast, network order */
+	uint8_t il_prefix;
+	uint16_t il_mtu;
+	uint32_t il_caps;        /**< YARD_LINK_CAP_* */
+};
+
+/** A route: rte_lpm maps the destination to its index in ii_routes. */
+struct ip_rt {
+	bool rt_used;
+	uint8_t rt_prefix;
+	uint32_t rt_dst;         /**< network order, masked */
+	uint32_t rt_gw;          /**< 0: connected */
+	struct ip_link *rt_link;
+};
+
+/** An upper stream (control or transport), on the upper queues' q_ptr. */
+struct ip_upper {
+	queue_t *iu_rq;
+	struct ip_inst *iu_inst;   /**< NULL once the control stream has gone */
+	bool iu_control;
+	int iu_proto;              /**< bound protocol, 0 if none */
+	struct ip_upper *iu_next;  /**< the instance's upper streams */
+};
+
+/** The ip instance of one lcore. */
+struct ip_inst {
+	unsigned ii_lcore;
+	queue_t *ii_ctl_rq;                  /**< control stream's read queue: fragments from siblings */
+	struct ip_upper *ii_uppers;          /**< every upper stream, control first */
+	struct ipstat *ii_ip;                /**< this lcore's counters */
+	struct icmpstat *ii_icmp;
+	struct ip_param ii_param;
+	uint64_t ii_hz;
+	uint16_t ii_ipid;                    /**< next identification (host order) */
+	queue_t *ii_proto[256];              /**< upper read queue bound to each protocol */
+	struct ip_link ii_links[IP_MAX_LINKS];
+	/* routing */
+	struct rte_lpm *ii_lpm;
+	struct ip_rt ii_routes[IP_MAX_ROUTES];
+	int ii_default;                      /**< index of the default route, -1 if none */
+	/* reassembly */
+	struct rte_ip_frag_tbl *ii_frag;
+	uint64_t ii_frag_cyc;                /**< reassembly timeout in timer cycles */
+	uint32_t ii_frag_pending;            /**< fragments (one mbuf each) held by the table */
+	timeout_id_t ii_frag_timer;
+	struct rte_ip_frag_death_row ii_dr;
+	/* ICMP error token bucket (RFC 1812 section 4.3.2.8) */
+	uint64_t ii_tb_credit;               /**< in timer cycles */
+	uint64_t ii_tb_last;
+	uint64_t ii_tb_cost;                 /**< cycles per token: hz / rate */
+};
+
+/** Per-lcore counters, static so telemetry never reads freed memory. */
+struct ip_pcpu {
+	struct ipstat ip;
+	struct icmpstat icmp;
+	volatile uint32_t used;              /**< an instance ran on this lcore */
+} __rte_cache_aligned;
+
+extern struct ip_pcpu ip_pcpu[RTE_MAX_LCORE];
+extern struct ip_inst *ip_insts[RTE_MAX_LCORE];
+
+#define IP_INC(ii, name) ((ii)->ii_ip->ips_##name++)
+#define IP_ADD_N(ii, name, n) ((ii)->ii_ip->ips_##name += (n))
+#define ICMP_INC(ii, name) ((ii)->ii_icmp->icmps_##name++)
+
+/* ol_flags bits describing the buffer itself; never ours to change. */
+#define IP_MBUF_KEEP (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
+
+static inline uint64_t
+ip_ms_to_cyc(uint64_t hz, uint32_t ms)
+{
+	return hz / 1000 * ms + (hz % 1000) * ms / 1000;
+}
+
+static inline struct rte_ipv4_hdr *
+ip_hdr(const mblk_t *mp)
+{
+	return (struct rte_ipv4_hdr *)mp->b_rptr;
+}
+
+static inline unsigned
+ip_hlen(const struct rte_ipv4_hdr *ip)
+{
+	return (unsigned)(ip->version_ihl & 0x0f) * 4u;
+}
+
+/** Is addr (network order) one of the instance's addresses? */
+static inline bool
+ip_is_ours(const struct ip_inst *ii, uint32_t addr)
+{
+	for (unsigned i = 0; i < IP_MAX_LINKS; i++)
+		if (ii->ii_links[i].il_has_if && ii->ii_links[i].il_addr == addr)
+			return true;
+	return false;
+}
+
+/* ---- ip.c --------------------------------------------------------------------------------- */
+
+/** The link with this muxid, NULL if none. */
+struct ip_link *ip_link_find(struct ip_inst *ii, int muxid);
+/** Upper write side, everything but data: ioctls, flush. */
+void ip_uwput_other(queue_t *q, mblk_t *mp);
+
+/* ---- ip_input.c --------------------------------------------------------------------------- */
+
+void ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n);
+int ip_lrput(queue_t *q, mblk_t *mp);
+/** Deliver a whole (validated, reassembled) datagram locally. bcast: sent to a broadcast. */
+void ip_deliver(struct ip_inst *ii, mblk_t *mp, bool bcast);
+
+/* ---- ip_output.c -------------------------------------------------------------------------- */
+
+/** Output flags. */
+#define IP_OUT_FILL_SRC 0x1 /**< fill a zero source from the outgoing link */
+#define IP_OUT_FILL_ID  0x2 /**< fill a zero identification */
+#define IP_OUT_NEW_ID   0x4 /**< always take a new identification */
+
+/**
+ * Send a datagram whose complete IPv4 header (options included) is at b_rptr of the first
+ * block: route, fragment, checksum, link. Consumes mp; drops are counted. 0 or -errno.
+ */
+int ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags);
+/** Upper write side. */
+int ip_uwput(queue_t *q, mblk_t *mp);
+void ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n);
+/** Lower write service: move what waits on the link down when the driver has room. */
+int ip_lwsrv(queue_t *q);
+/** Internet checksum (not complemented, folded) of len bytes of mp from offset off. */
+uint16_t ip_cksum_msg(const mblk_t *mp, size_t off, size_t len);
+/** Copy len bytes of mp from offset off to dst; returns bytes copied. */
+size_t ip_msg_copy(const mblk_t *mp, size_t off, size_t len, void *dst);
+
+/* ---- ip_reass.c --------------------------------------------------------------------------- */
+
+/** Create the instance's reassembly table for its parameters. 0 or -ENOMEM. */
+int ip_reass_init(struct ip_inst *ii);
+/** Free the table and every fragment it holds. */
+void ip_reass_fini(struct ip_inst *ii);
+/**
+ * A validated fragment (header pulled up, padding trimmed): forward it to its owner lcore or
+ * reassemble it here. Consumes mp. `arrived_here`: false when it came from another instance.
+ */
+void ip_reass_input(struct ip_inst *ii, mblk_t *mp, bool arrived_here);
+/** Upper read put procedure of the control stream: fragments forwarded by siblings. */
+int ip_urput(queue_t *q, mblk_t *mp);
+/** Make this instance a fragment owner / stop being one. */
+void ip_owner_join(struct ip_inst *ii);
+void ip_owner_leave(struct ip_inst *ii);
+
+/* ---- ip_route.c --------------------------------------------------------------------------- */
+
+int ip_route_init(struct ip_inst *ii);
+void ip_route_fini(struct ip_inst *ii);
+/** Add a route. 0 or -errno (EEXIST, ENOSPC, EINVAL). */
+int ip_route_add(struct ip_inst *ii, uint32_t dst, uint8_t prefix, uint32_t gw,
+		 struct ip_link *il);
+int ip_route_del(struct ip_inst *ii, uint32_t dst, uint8_t prefix);
+/** Remove every route through il. */
+void ip_route_del_link(struct ip_inst *ii, struct ip_link *il);
+/** The route for dst (network order), NULL if none; *nexthop set. */
+struct ip_rt *ip_route_lookup(struct ip_inst *ii, uint32_t dst, uint32_t *nexthop);
+
+/* ---- icmp.c ------------------------------------------------------------------------------- */
+
+/** A whole ICMP datagram for us (IP header at b_rptr). Consumes mp. */
+void icmp_input(struct ip_inst *ii, mblk_t *mp, bool bcast);
+/**
+ * Send an ICMP error about the datagram orig (IP header at b_rptr; not consumed), subject to
+ * RFC 1122 3.2.2 suppression and the rate limit. bcast: orig was sent to a broadcast.
+ */
+void icmp_error(struct ip_inst *ii, const mblk_t *orig, uint8_t type, uint8_t code, bool bcast);
+/** Reset the token bucket from the parameters. */
+void icmp_ratelimit_init(struct ip_inst *ii);
+
+/* ---- ip_tel.c ----------------------------------------------------------------------------- */
+
+/** Counters of an lcore (marks them used). */
+struct ip_pcpu *ip_pcpu_get(unsigned lcore);
+
+#endif /* YARD_PROTOCOLS_IP_PRIV_H */

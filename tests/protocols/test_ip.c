@@ -1,0 +1,1151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ip multiplexor (IPv4 + ICMP) over a loop + arp link: crafted frames in, what it sends
+ * captured and checked with a checksum written independently of the module's.
+ */
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "proto_test.h"
+
+#include <criterion/parameterized.h>
+
+TestSuite(ip, .init = yt_setup, .fini = yt_teardown);
+TestSuite(icmp, .init = yt_setup, .fini = yt_teardown);
+
+#define FAR     PT_IPV4(10, 9, 9, 9)
+#define OTHER   PT_IPV4(198, 18, 0, 77)
+#define BCAST   PT_IPV4(198, 18, 0, 255)
+#define FRAME_MAX 2048
+
+static unsigned
+rd16(const uint8_t *p)
+{
+	return (unsigned)(p[0] << 8 | p[1]);
+}
+
+/* A captured IPv4 frame: Ethernet to the peer, a correct header. Returns the header length. */
+static unsigned
+check_ip_frame(const uint8_t *f, size_t n, uint32_t src, uint32_t dst, uint8_t proto)
+{
+	const uint8_t *ip = f + 14;
+	unsigned hlen;
+
+	cr_assert_geq(n, 14 + 20);
+	cr_assert_arr_eq(f, &pt_mac_peer, 6, "to the peer's MAC");
+	cr_assert_arr_eq(f + 6, &pt_mac_us, 6);
+	cr_assert_eq(rd16(f + 12), 0x0800);
+	cr_assert_eq(ip[0] >> 4, 4);
+	hlen = (ip[0] & 0xf) * 4u;
+	cr_assert_eq(rd16(ip + 2), n - 14, "total length matches the frame");
+	cr_assert_eq(pt_cksum(ip, hlen), 0, "header checksum verifies");
+	cr_assert_eq(ip[9], proto);
+	cr_assert_arr_eq(ip + 12, &src, 4);
+	cr_assert_arr_eq(ip + 16, &dst, 4);
+	cr_assert_gt(ip[8], 0, "TTL set");
+	return hlen;
+}
+
+/* Check a captured echo reply to a request made by pt_ping(id, seq, dlen). */
+static void
+check_echo_reply(const uint8_t *f, size_t n, uint32_t to, uint16_t id, uint16_t seq, size_t dlen)
+{
+	unsigned hlen = check_ip_frame(f, n, PT_ADDR_US, to, IPPROTO_ICMP);
+	const uint8_t *ic = f + 14 + hlen;
+	uint8_t want[FRAME_MAX];
+
+	cr_assert_eq(n, 14 + hlen + 8 + dlen);
+	cr_assert_eq(ic[0], 0, "echo reply");
+	cr_assert_eq(ic[1], 0);
+	cr_assert_eq(pt_cksum(ic, 8 + dlen), 0, "ICMP checksum verifies");
+	cr_assert_eq(rd16(ic + 4), id);
+	cr_assert_eq(rd16(ic + 6), seq);
+	pt_icmp_echo(want, 8, id, seq, dlen);
+	cr_assert_arr_eq(ic + 8, want + 8, dlen, "the data comes back whole");
+}
+
+static void
+ping_and_check(struct pt_stack *s, uint16_t seq)
+{
+	uint8_t f[FRAME_MAX];
+	size_t n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 0x1234, seq, 56);
+
+	pt_inject(s->link.minor, f, n);
+	n = pt_take(s->link.minor, f, sizeof(f));
+	cr_assert_gt(n, 0, "ping %u answered", seq);
+	check_echo_reply(f, n, PT_ADDR_PEER, 0x1234, seq, 56);
+}
+
+/* One fragment frame of datagram body (after the IPv4 header) at off, len bytes. */
+static size_t
+frag_frame(uint8_t *f, uint32_t src, uint32_t dst, uint8_t proto, uint16_t id,
+	   const uint8_t *body, size_t off, size_t len, bool more)
+{
+	size_t n = pt_eth(f, &pt_mac_us, &pt_mac_peer, 0x0800);
+
+	n += pt_ipv4(f + n, src, dst, proto, id, (uint16_t)(off / 8 | (more ? 0x2000 : 0)), 64,
+		     NULL, 0, len);
+	memcpy(f + n, body + off, len);
+	return n + len;
+}
+
+/* Reassemble captured fragments into body; returns the datagram's payload length. */
+static size_t
+take_fragments(int minor, uint32_t dst, uint8_t proto, uint8_t *body, size_t max,
+	       unsigned *nfrags)
+{
+	uint8_t f[FRAME_MAX];
+	size_t n, total = 0, got = 0;
+	bool last = false;
+
+	*nfrags = 0;
+	while ((n = pt_take(minor, f, sizeof(f))) != 0) {
+		unsigned hlen = check_ip_frame(f, n, PT_ADDR_US, dst, proto);
+		unsigned field = rd16(f + 14 + 6);
+		size_t off = (field & 0x1fff) * 8u, len = n - 14 - hlen;
+
+		cr_assert_leq(n - 14, 1500, "fragment within the MTU");
+		cr_assert_leq(off + len, max);
+		memcpy(body + off, f + 14 + hlen, len);
+		got += len;
+		if (!(field & 0x2000)) {
+			cr_assert(!last, "one last fragment");
+			last = true;
+			total = off + len;
+		} else {
+			cr_assert_eq(len % 8, 0, "non-last fragments are multiples of 8");
+		}
+		(*nfrags)++;
+	}
+	cr_assert(last, "the last fragment came");
+	cr_assert_eq(got, total, "no hole, no overlap");
+	return total;
+}
+
+/* ---- ICMP echo ---------------------------------------------------------------------------- */
+
+YT_TEST(icmp, answers_an_echo_request)
+{
+	struct pt_stack s;
+	struct ip_stats st;
+
+	pt_stack_open(&s, 0, 1500);
+	ping_and_check(&s, 1);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_icmp.icmps_rx_echo_requests, 1);
+	cr_assert_eq(st.is_icmp.icmps_tx_echo_replies, 1);
+	cr_assert_eq(st.is_ip.ips_rx_delivered, 1);
+	cr_assert_eq(st.is_ip.ips_tx_packets, 1);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(icmp, answers_in_place_without_copying)
+{
+	struct pt_stack s;
+	struct yard_msgstat before, after;
+
+	pt_stack_open(&s, 0, 1500);
+	yard_msgstat_sum(&before);
+	ping_and_check(&s, 1);
+	yard_msgstat_sum(&after);
+	cr_assert_eq(after.copied_bytes, before.copied_bytes, "no byte of the reply was copied");
+	cr_assert_eq(after.allocb_fail, before.allocb_fail);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(icmp, answers_an_echo_request_with_options_without_them)
+{
+	static const uint8_t opts[] = { 1, 1, 1, 0 }; /* NOP NOP NOP EOL */
+	struct pt_stack s;
+	uint8_t f[FRAME_MAX];
+	size_t n;
+
+	pt_stack_open(&s, 0, 1500);
+	n = pt_eth(f, &pt_mac_us, &pt_mac_peer, 0x0800);
+	n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_ICMP, 7, 0, 64, opts, sizeof(opts),
+		     8 + 32);
+	n += pt_icmp_echo(f + n, 8, 0x99, 3, 32);
+	pt_inject(s.link.minor, f, n);
+	n = pt_take(s.link.minor, f, sizeof(f));
+	check_echo_reply(f, n, PT_ADDR_PEER, 0x99, 3, 32);
+	cr_assert_eq(f[14], 0x45, "options are skipped, not echoed");
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(icmp, answers_a_3000_byte_ping_in_fragments)
+{
+	uint8_t body[4096], got[4096], f[FRAME_MAX];
+	struct pt_stack s;
+	struct ip_stats st;
+	unsigned nfrags;
+	size_t blen = pt_icmp_echo(body, 8, 0x4242, 9, 3000), n, total;
+	uint8_t want[4096];
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(blen, 3008);
+	/* Out of order, as networks deliver them. */
+	n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 1, 77, body, 2960, 48, false);
+	pt_inject(s.link.minor, f, n);
+	n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 1, 77, body, 0, 1480, true);
+	pt_inject(s.link.minor, f, n);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "nothing until the datagram is whole");
+	n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 1, 77, body, 1480, 1480, true);
+	pt_inject(s.link.minor, f, n);
+	total = take_fragments(s.link.minor, PT_ADDR_PEER, 1, got, sizeof(got), &nfrags);
+	cr_assert_eq(total, 3008);
+	cr_assert_eq(nfrags, 3, "the reply is fragmented to the 1500-byte MTU");
+	cr_assert_eq(got[0], 0, "echo reply");
+	cr_assert_eq(pt_cksum(got, total), 0, "ICMP checksum over the whole reply verifies");
+	pt_icmp_echo(want, 8, 0x4242, 9, 3000);
+	cr_assert_arr_eq(got + 4, want + 4, 3004, "identifier, sequence and data come back");
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_frag_rx, 3);
+	cr_assert_eq(st.is_ip.ips_frag_reassembled, 1);
+	cr_assert_eq(st.is_ip.ips_tx_fragmented, 1);
+	cr_assert_eq(st.is_ip.ips_tx_fragments, 3);
+	/* And a plain ping still works. */
+	ping_and_check(&s, 2);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(icmp, ignores_an_echo_request_to_a_broadcast)
+{
+	struct pt_stack s;
+	uint8_t f[FRAME_MAX];
+	struct ip_stats st;
+	size_t n;
+
+	pt_stack_open(&s, 0, 1500);
+	n = pt_ping(f, PT_ADDR_PEER, BCAST, 1, 1, 8);
+	memcpy(f, &pt_mac_bcast, 6);
+	pt_inject(s.link.minor, f, n);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_rx_bcast, 1);
+	cr_assert_eq(st.is_icmp.icmps_drop_bcast_echo, 1);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+enum icmp_bad { IB_CKSUM, IB_CODE, IB_TYPE, IB_SHORT };
+
+struct icmp_bad_case {
+	enum icmp_bad kind;
+	unsigned counter; /* ICMPS_* */
+};
+
+ParameterizedTestParameters(icmp, drops_and_counts_a_malformed_message)
+{
+	static struct icmp_bad_case cases[] = {
+		{ IB_CKSUM, ICMPS_drop_bad_cksum },
+		{ IB_CODE, ICMPS_drop_bad_code },
+		{ IB_TYPE, ICMPS_drop_bad_type },
+		{ IB_SHORT, ICMPS_drop_too_short },
+	};
+
+	return cr_make_param_array(struct icmp_bad_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct icmp_bad_case *c, icmp, drops_and_counts_a_malformed_message)
+{
+	struct pt_stack s;
+	uint8_t f[FRAME_MAX], *ic = f + 14 + 20;
+	struct ip_stats st;
+	uint16_t ck;
+	size_t n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 1, 16);
+
+	pt_stack_open(&s, 0, 1500);
+	switch (c->kind) {
+	case IB_CKSUM:
+		ic[8] ^= 0xff;
+		break;
+	case IB_CODE:
+	case IB_TYPE:
+		if (c->kind == IB_CODE)
+			ic[1] = 1;
+		else
+			ic[0] = 42;
+		ic[2] = ic[3] = 0;
+		ck = pt_cksum(ic, 8 + 16);
+		ic[2] = (uint8_t)(ck >> 8), ic[3] = (uint8_t)ck;
+		break;
+	case IB_SHORT:
+		n = 14 + pt_ipv4(f + 14, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_ICMP, 1, 0, 64, NULL, 0, 4);
+		memset(f + n, 0, 4);
+		n += 4;
+		break;
+	}
+	pt_inject(s.link.minor, f, n);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "not answered");
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(((uint64_t *)&st.is_icmp)[c->counter], 1, "%s", icmpstat_name(c->counter));
+	ping_and_check(&s, 5);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+/* ---- IPv4 validation ---------------------------------------------------------------------- */
+
+enum ip_bad {
+	BAD_CKSUM, BAD_IHL, BAD_TOTLEN, BAD_TRUNCATED, BAD_TTL0, BAD_OPTLEN, BAD_VERSION,
+	BAD_SRC_BCAST, BAD_SRC_MCAST, BAD_SRC_LOOP, BAD_SRC_OURS, BAD_NOT_FOR_US, BAD_SHORT_TOT,
+};
+
+struct ip_bad_case {
+	enum ip_bad kind;
+	unsigned counter; /* IPS_* */
+};
+
+static void
+refresh_cksum(uint8_t *ip)
+{
+	unsigned hlen = (ip[0] & 0xf) * 4u;
+	uint16_t c;
+
+	ip[10] = ip[11] = 0;
+	c = pt_cksum(ip, hlen);
+	ip[10] = (uint8_t)(c >> 8), ip[11] = (uint8_t)c;
+}
+
+static size_t
+bad_packet(enum ip_bad kind, uint8_t *f)
+{
+	static const uint8_t badopt[] = { 0x07, 0x09, 0x04, 0x00 }; /* RR claiming 9 of 4 bytes */
+	size_t n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 1, 32);
+	uint8_t *ip = f + 14;
+	uint32_t a;
+
+	switch (kind) {
+	case BAD_CKSUM:
+		ip[10] ^= 0x5a;
+		break;
+	case BAD_IHL:
+		ip[0] = 0x44;
+		refresh_cksum(ip);
+		break;
+	case BAD_TOTLEN:
+		ip[2] = 0x01, ip[3] = 0x00; /* 256 > the 60 bytes there */
+		refresh_cksum(ip);
+		break;
+	case BAD_SHORT_TOT:
+		ip[2] = 0, ip[3] = 16; /* less than the header */
+		refresh_cksum(ip);
+		break;
+	case BAD_TRUNCATED:
+		return 14 + 12;
+	case BAD_TTL0:
+		ip[8] = 0;
+		refresh_cksum(ip);
+		break;
+	case BAD_OPTLEN:
+		n = pt_eth(f, &pt_mac_us, &pt_mac_peer, 0x0800);
+		n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_ICMP, 1, 0, 64, badopt,
+			     sizeof(badopt), 8 + 32);
+		n += pt_icmp_echo(f + n, 8, 1, 1, 32);
+		break;
+	case BAD_VERSION:
+		ip[0] = 0x65;
+		refresh_cksum(ip);
+		break;
+	case BAD_SRC_BCAST:
+	case BAD_SRC_MCAST:
+	case BAD_SRC_LOOP:
+	case BAD_SRC_OURS:
+		a = kind == BAD_SRC_BCAST ? UINT32_MAX :
+		    kind == BAD_SRC_MCAST ? PT_IPV4(224, 0, 0, 1) :
+		    kind == BAD_SRC_LOOP ? PT_IPV4(127, 0, 0, 1) : PT_ADDR_US;
+		memcpy(ip + 12, &a, 4);
+		refresh_cksum(ip);
+		break;
+	case BAD_NOT_FOR_US:
+		a = OTHER;
+		memcpy(ip + 16, &a, 4);
+		refresh_cksum(ip);
+		break;
+	}
+	return n;
+}
+
+ParameterizedTestParameters(ip, drops_and_counts_a_malformed_packet)
+{
+	static struct ip_bad_case cases[] = {
+		{ BAD_CKSUM, IPS_drop_bad_cksum },
+		{ BAD_IHL, IPS_drop_bad_ihl },
+		{ BAD_TOTLEN, IPS_drop_bad_len },
+		{ BAD_SHORT_TOT, IPS_drop_bad_len },
+		{ BAD_TRUNCATED, IPS_drop_too_short },
+		{ BAD_TTL0, IPS_drop_ttl_zero },
+		{ BAD_OPTLEN, IPS_drop_bad_options },
+		{ BAD_VERSION, IPS_drop_bad_version },
+		{ BAD_SRC_BCAST, IPS_drop_bad_src },
+		{ BAD_SRC_MCAST, IPS_drop_bad_src },
+		{ BAD_SRC_LOOP, IPS_drop_bad_src },
+		{ BAD_SRC_OURS, IPS_drop_bad_src },
+		{ BAD_NOT_FOR_US, IPS_drop_not_for_us },
+	};
+
+	return cr_make_param_array(struct ip_bad_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct ip_bad_case *c, ip, drops_and_counts_a_malformed_packet)
+{
+	struct pt_stack s;
+	uint8_t f[FRAME_MAX];
+	struct ip_stats st;
+	uint64_t drops = 0;
+	size_t n;
+
+	pt_stack_open(&s, 0, 1500);
+	n = bad_packet(c->kind, f);
+	pt_inject(s.link.minor, f, n);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "dropped, not answered");
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(((uint64_t *)&st.is_ip)[c->counter], 1, "%s", ipstat_name(c->counter));
+	for (unsigned i = 0; i < IPS__COUNT; i++)
+		if (strncmp(ipstat_name(i), "drop_", 5) == 0)
+			drops += ((uint64_t *)&st.is_ip)[i];
+	cr_assert_eq(drops, 1, "counted under one reason only");
+	cr_assert_eq(st.is_ip.ips_rx_delivered, 0);
+	ping_and_check(&s, 2);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, trims_ethernet_padding)
+{
+	struct pt_stack s;
+	uint8_t f[FRAME_MAX];
+	size_t n;
+
+	pt_stack_open(&s, 0, 1500);
+	n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 5, 6, 0); /* 14 + 28: short of 60 */
+	memset(f + n, 0xee, 60 - n);
+	pt_inject(s.link.minor, f, 60);
+	n = pt_take(s.link.minor, f, sizeof(f));
+	check_echo_reply(f, n, PT_ADDR_PEER, 5, 6, 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+/* ---- fragments ---------------------------------------------------------------------------- */
+
+YT_TEST(ip, drops_overlapping_fragments)
+{
+	uint8_t body[4096], f[FRAME_MAX];
+	struct pt_stack s;
+	struct ip_stats st;
+	size_t n;
+
+	pt_icmp_echo(body, 8, 1, 1, 3000);
+	pt_stack_open(&s, 0, 1500);
+	n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 1, 300, body, 0, 1480, true);
+	pt_inject(s.link.minor, f, n);
+	n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 1, 300, body, 1000, 1480, true);
+	pt_inject(s.link.minor, f, n);
+	n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 1, 300, body, 2480, 528, false);
+	pt_inject(s.link.minor, f, n);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "no reply to an overlapped datagram");
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_frag_reassembled, 0);
+	cr_assert_eq(st.is_ip.ips_frag_invalid, 3, "all three fragments dropped");
+	ping_and_check(&s, 3);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, drops_tiny_misaligned_and_oversized_fragments)
+{
+	uint8_t body[66 * 1024], f[FRAME_MAX];
+	struct pt_stack s;
+	struct ip_stats st;
+	size_t n;
+
+	memset(body, 0x11, sizeof(body));
+	pt_stack_open(&s, 0, 1500);
+	/* Tiny: a first fragment with 16 bytes, and one at offset 8 (RFC 1858). */
+	n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 6, 400, body, 0, 16, true);
+	pt_inject(s.link.minor, f, n);
+	n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 6, 400, body, 8, 200, false);
+	pt_inject(s.link.minor, f, n);
+	/* Misaligned: more fragments follow but 1001 is not a multiple of 8. */
+	n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 6, 401, body, 0, 1001, true);
+	pt_inject(s.link.minor, f, n);
+	/* Oversized: would end past 65535. */
+	n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 6, 402, body, 65000, 1000, false);
+	pt_inject(s.link.minor, f, n);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_frag_tiny, 2);
+	cr_assert_eq(st.is_ip.ips_frag_bad_align, 1);
+	cr_assert_eq(st.is_ip.ips_frag_oversize, 1);
+	cr_assert_eq(st.is_ip.ips_frag_invalid, 0, "none reached the table");
+	ping_and_check(&s, 4);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, times_out_an_incomplete_datagram_with_time_exceeded)
+{
+	struct ip_param p = { .ip_reass_timeout_ms = 20 };
+	uint8_t body[4096], f[FRAME_MAX], frag[FRAME_MAX];
+	struct pt_stack s;
+	struct ip_stats st;
+	unsigned hlen;
+	size_t n, fn;
+
+	pt_icmp_echo(body, 8, 1, 1, 3000);
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_geq(pt_istr(s.ip, IP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_eq(p.ip_max_flows, 1024, "defaults kept");
+	fn = frag_frame(frag, PT_ADDR_PEER, PT_ADDR_US, 1, 500, body, 0, 1480, true);
+	pt_inject(s.link.minor, frag, fn);
+	pt_run_ms(60);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_frag_timeout, 1);
+	cr_assert_eq(st.is_icmp.icmps_tx_time_exceeded, 1);
+	n = pt_take(s.link.minor, f, sizeof(f));
+	hlen = check_ip_frame(f, n, PT_ADDR_US, PT_ADDR_PEER, IPPROTO_ICMP);
+	cr_assert_eq(f[14 + hlen], 11, "time exceeded");
+	cr_assert_eq(f[14 + hlen + 1], 1, "fragment reassembly time exceeded");
+	cr_assert_eq(pt_cksum(f + 14 + hlen, n - 14 - hlen), 0);
+	cr_assert_arr_eq(f + 14 + hlen + 8, frag + 14, 20 + 8, "quotes the header and 8 bytes");
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, frees_waiting_fragments_at_close)
+{
+	uint8_t body[4096], f[FRAME_MAX];
+	struct pt_stack s;
+	size_t n;
+
+	pt_icmp_echo(body, 8, 1, 1, 3000);
+	pt_stack_open(&s, 0, 1500);
+	for (uint16_t id = 0; id < 5; id++) {
+		n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 1, id, body, 1480, 1480, true);
+		pt_inject(s.link.minor, f, n);
+	}
+	cr_assert_geq(yt_msgs_outstanding(), 5, "the table holds the fragments");
+	pt_stack_close(&s); /* the leak check at teardown proves they were freed */
+	pt_assert_clean();
+}
+
+/* ---- routing and delivery ----------------------------------------------------------------- */
+
+YT_TEST(ip, counts_no_route_until_a_default_route_exists)
+{
+	struct ip_route r = { .ir_dst = 0, .ir_prefix = 0, .ir_gateway = PT_ADDR_PEER };
+	struct pt_stack s;
+	uint8_t f[FRAME_MAX];
+	size_t n;
+
+	pt_stack_open(&s, 0, 1500);
+	n = pt_ping(f, FAR, PT_ADDR_US, 3, 1, 8);
+	pt_inject(s.link.minor, f, n);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0);
+	cr_assert_eq(pt_ipstat(s.ip).is_ip.ips_drop_no_route, 1);
+	r.ir_dst = FAR;
+	cr_assert_eq(pt_istr(s.ip, IP_ROUTE_GET, &r, sizeof(r)), -ENETUNREACH);
+	r = (struct ip_route){ .ir_gateway = PT_ADDR_PEER, .ir_muxid = s.link.muxid };
+	cr_assert_geq(pt_istr(s.ip, IP_ROUTE_ADD, &r, sizeof(r)), 0, "default route");
+	cr_assert_eq(pt_istr(s.ip, IP_ROUTE_ADD, &r, sizeof(r)), -EEXIST);
+	r.ir_dst = FAR;
+	cr_assert_geq(pt_istr(s.ip, IP_ROUTE_GET, &r, sizeof(r)), 0);
+	cr_assert_eq(r.ir_prefix, 0);
+	cr_assert_eq(r.ir_gateway, PT_ADDR_PEER);
+	cr_assert_eq(r.ir_nexthop, PT_ADDR_PEER);
+	cr_assert_eq(r.ir_muxid, s.link.muxid);
+	n = pt_ping(f, FAR, PT_ADDR_US, 3, 2, 8);
+	pt_inject(s.link.minor, f, n);
+	n = pt_take(s.link.minor, f, sizeof(f));
+	check_echo_reply(f, n, FAR, 3, 2, 8); /* through the gateway: the peer's MAC */
+	r = (struct ip_route){ .ir_dst = 0, .ir_prefix = 0 };
+	cr_assert_geq(pt_istr(s.ip, IP_ROUTE_DEL, &r, sizeof(r)), 0);
+	cr_assert_eq(pt_istr(s.ip, IP_ROUTE_DEL, &r, sizeof(r)), -ENOENT);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, forgets_a_link_and_its_routes_at_unlink)
+{
+	struct ip_route r = { .ir_dst = PT_ADDR_PEER };
+	struct pt_stack s;
+	uint8_t f[FRAME_MAX];
+	mblk_t *mp;
+	size_t n;
+	int muxid;
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_geq(pt_istr(s.ip, IP_ROUTE_GET, &r, sizeof(r)), 0);
+	cr_assert_eq(r.ir_prefix, PT_PREFIX, "the connected route");
+	cr_assert_eq(r.ir_gateway, 0);
+	cr_assert_eq(sth_ioctl(s.ip, I_UNLINK, s.link.muxid), 0);
+	r = (struct ip_route){ .ir_dst = PT_ADDR_PEER };
+	cr_assert_eq(pt_istr(s.ip, IP_ROUTE_GET, &r, sizeof(r)), -ENETUNREACH, "route gone");
+	/* The link is an ordinary stream again: IPv4 reaches its stream head. */
+	n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 1, 8);
+	pt_inject(s.link.minor, f, n);
+	cr_assert_eq(sth_getmsg_mblk(s.link.sd, &mp), 0);
+	freemsg(mp);
+	/* Link it again: a new muxid, no address until IP_IFADD. */
+	muxid = sth_ioctl(s.ip, I_LINK, (intptr_t)s.link.sd);
+	cr_assert_gt(muxid, 0);
+	cr_assert_neq(muxid, s.link.muxid);
+	pt_inject(s.link.minor, f, n);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0);
+	cr_assert_eq(pt_ipstat(s.ip).is_ip.ips_drop_no_if, 1);
+	cr_assert_eq(pt_istr(s.ip, IP_IFDEL, &muxid, sizeof(muxid)), -ENXIO, "no address yet");
+	{
+		struct ip_ifreq ifr = { .ii_muxid = muxid, .ii_addr = PT_ADDR_US,
+					.ii_prefix = PT_PREFIX, .ii_mtu = 1500 };
+
+		cr_assert_geq(pt_istr(s.ip, IP_IFADD, &ifr, sizeof(ifr)), 0);
+		ping_and_check(&s, 7);
+		cr_assert_geq(pt_istr(s.ip, IP_IFDEL, &muxid, sizeof(muxid)), 0);
+		r = (struct ip_route){ .ir_dst = PT_ADDR_PEER };
+		cr_assert_eq(pt_istr(s.ip, IP_ROUTE_GET, &r, sizeof(r)), -ENETUNREACH);
+	}
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, rejects_bad_configuration)
+{
+	struct ip_ifreq ifr = { .ii_muxid = 999, .ii_addr = PT_ADDR_US, .ii_prefix = 24,
+				.ii_mtu = 1500 };
+	struct ip_route r = { .ir_dst = FAR, .ir_prefix = 8, .ir_muxid = 999 };
+	struct ip_param p = { .ip_max_frags = 3 };
+	struct pt_stack s;
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(pt_istr(s.ip, IP_IFADD, &ifr, sizeof(ifr)), -ENXIO, "unknown muxid");
+	ifr.ii_muxid = s.link.muxid;
+	cr_assert_eq(pt_istr(s.ip, IP_IFADD, &ifr, sizeof(ifr)), -EEXIST, "has an address");
+	cr_assert_eq(pt_istr(s.ip, IP_ROUTE_ADD, &r, sizeof(r)), -ENXIO);
+	r.ir_prefix = 33;
+	r.ir_muxid = s.link.muxid;
+	cr_assert_eq(pt_istr(s.ip, IP_ROUTE_ADD, &r, sizeof(r)), -EINVAL);
+	cr_assert_eq(pt_istr(s.ip, IP_SETPARAM, &p, sizeof(p)), -EINVAL, "max frags is fixed");
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, delivers_a_bound_protocol_to_its_upper_stream)
+{
+	struct pt_stack s;
+	struct stdata *u, *u2;
+	uint8_t f[FRAME_MAX];
+	int proto = 17;
+	mblk_t *mp;
+	size_t n;
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(pt_istr(s.ip, IP_PROTO_BIND, &proto, sizeof(proto)), -EINVAL,
+		     "not on the control stream");
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u2), 0);
+	cr_assert_geq(pt_istr(u, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
+	cr_assert_eq(pt_istr(u2, IP_PROTO_BIND, &proto, sizeof(proto)), -EADDRINUSE);
+	n = pt_eth(f, &pt_mac_us, &pt_mac_peer, 0x0800);
+	n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, 17, 9, 0, 64, NULL, 0, 12);
+	memset(f + n, 0x5c, 12);
+	n += 12;
+	pt_inject(s.link.minor, f, n);
+	cr_assert_eq(sth_getmsg_mblk(u, &mp), 0, "delivered up");
+	cr_assert_eq(DB_TYPE(mp), M_DATA);
+	cr_assert_eq(msgdsize(mp), 32);
+	cr_assert_arr_eq(mp->b_rptr, f + 14, 32, "b_rptr at the IPv4 header");
+	freemsg(mp);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "no protocol unreachable");
+	cr_assert_eq(sth_close(u2), 0);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, sends_unitdata_from_an_upper_stream_fragmented)
+{
+	struct ip_unitdata_req req = {
+		.iu_prim = IP_UNITDATA_REQ, .iu_dst = PT_ADDR_PEER, .iu_proto = 0,
+	};
+	static uint8_t data[4000];
+	uint8_t got[8192];
+	struct strbuf ctl = { .len = sizeof(req), .buf = (char *)&req };
+	struct strbuf dat = { .len = sizeof(data), .buf = (char *)data };
+	struct pt_stack s;
+	struct stdata *u;
+	int proto = 253;
+	unsigned nfrags;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i ^ (i >> 8));
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
+	cr_assert_geq(pt_istr(u, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
+	cr_assert_eq(sth_putmsg(u, &ctl, &dat, 0), 0);
+	yt_drain();
+	cr_assert_eq(take_fragments(s.link.minor, PT_ADDR_PEER, 253, got, sizeof(got), &nfrags),
+		     sizeof(data));
+	cr_assert_eq(nfrags, 3);
+	cr_assert_arr_eq(got, data, sizeof(data));
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, queues_on_a_full_link_and_sends_when_it_drains)
+{
+	struct ip_unitdata_req req = { .iu_prim = IP_UNITDATA_REQ, .iu_dst = PT_ADDR_PEER };
+	static uint8_t data[4000];
+	struct strbuf ctl = { .len = sizeof(req), .buf = (char *)&req };
+	struct strbuf dat = { .len = sizeof(data), .buf = (char *)data };
+	struct pt_stack s;
+	struct stdata *u;
+	struct ip_stats st;
+	int proto = 253;
+	unsigned frames = 0;
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
+	cr_assert_geq(pt_istr(u, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
+	/* 30 datagrams, 90 fragments, without letting the loop driver's service run. */
+	for (int i = 0; i < 30; i++)
+		cr_assert_eq(sth_putmsg(u, &ctl, &dat, 0), 0);
+	st = pt_ipstat(s.ip); /* (the ioctl ran the scheduler: the driver has drained since) */
+	cr_assert_gt(st.is_ip.ips_tx_queued, 0, "the driver filled up and ip queued");
+	cr_assert_eq(st.is_ip.ips_drop_tx_flow, 0, "nothing dropped below the high-water mark");
+	yt_drain();
+	while (pt_take(s.link.minor, (uint8_t[FRAME_MAX]){ 0 }, FRAME_MAX) != 0)
+		frames++;
+	cr_assert_eq(frames, 90, "every fragment went out in the end (%u)", frames);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, hangs_up_upper_streams_when_the_control_stream_closes)
+{
+	struct pt_stack s;
+	struct stdata *u;
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
+	cr_assert_eq(sth_close(s.ip), 0);
+	yt_drain();
+	cr_assert(u->sd_flag & STRHUP, "the upper stream was hung up");
+	cr_assert_eq(sth_close(u), 0);
+	pt_link_close(&s.link);
+	pt_assert_clean();
+}
+
+/* ---- ICMP errors -------------------------------------------------------------------------- */
+
+YT_TEST(icmp, rate_limits_protocol_unreachable)
+{
+	struct ip_param p = { .ip_icmp_rate = 1, .ip_icmp_burst = 3 };
+	struct pt_stack s;
+	uint8_t f[FRAME_MAX], sent[FRAME_MAX];
+	struct ip_stats st;
+	unsigned replies = 0;
+	size_t n, sn = 0;
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_geq(pt_istr(s.ip, IP_SETPARAM, &p, sizeof(p)), 0);
+	for (int i = 0; i < 10; i++) {
+		sn = pt_eth(sent, &pt_mac_us, &pt_mac_peer, 0x0800);
+		sn += pt_ipv4(sent + sn, PT_ADDR_PEER, PT_ADDR_US, 200, (uint16_t)i, 0, 64, NULL, 0,
+			      16);
+		memset(sent + sn, i, 16);
+		sn += 16;
+		pt_inject(s.link.minor, sent, sn);
+	}
+	while ((n = pt_take(s.link.minor, f, sizeof(f))) != 0) {
+		unsigned hlen = check_ip_frame(f, n, PT_ADDR_US, PT_ADDR_PEER, IPPROTO_ICMP);
+		const uint8_t *ic = f + 14 + hlen;
+
+		cr_assert_eq(ic[0], 3, "destination unreachable");
+		cr_assert_eq(ic[1], 2, "protocol unreachable");
+		cr_assert_eq(pt_cksum(ic, n - 14 - hlen), 0);
+		cr_assert_eq(n - 14 - hlen, 8 + 20 + 8, "quotes the header and 8 bytes");
+		cr_assert_eq(ic[8 + 9], 200, "about the protocol-200 datagram");
+		replies++;
+	}
+	cr_assert_eq(replies, 3, "the burst, then nothing: got %u", replies);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_drop_proto_unreach, 10);
+	cr_assert_eq(st.is_icmp.icmps_tx_proto_unreach, 3);
+	cr_assert_eq(st.is_icmp.icmps_err_ratelimited, 7);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(icmp, sends_no_error_about_a_broadcast)
+{
+	struct pt_stack s;
+	uint8_t f[FRAME_MAX];
+	size_t n;
+
+	pt_stack_open(&s, 0, 1500);
+	n = pt_eth(f, &pt_mac_bcast, &pt_mac_peer, 0x0800);
+	n += pt_ipv4(f + n, PT_ADDR_PEER, BCAST, 200, 1, 0, 64, NULL, 0, 8);
+	memset(f + n, 0, 8);
+	pt_inject(s.link.minor, f, n + 8);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0);
+	cr_assert_eq(pt_ipstat(s.ip).is_icmp.icmps_err_suppressed, 1);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+/* ---- offloads ----------------------------------------------------------------------------- */
+
+YT_TEST(ip, leaves_the_header_checksum_to_a_port_that_computes_it)
+{
+	struct pt_stack s;
+	uint8_t f[FRAME_MAX];
+	struct rte_mbuf *m;
+	mblk_t *mp;
+	size_t n;
+
+	pt_stack_open(&s, YARD_LINK_CAP_TX_IPV4_CKSUM, 1500);
+	n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 1, 8);
+	pt_inject(s.link.minor, f, n);
+	mp = yard_loop_take(s.link.minor);
+	cr_assert_not_null(mp);
+	m = yard_mblk_mbuf(mp);
+	cr_assert(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM);
+	cr_assert(m->ol_flags & RTE_MBUF_F_TX_IPV4);
+	cr_assert_eq(m->l2_len, 14);
+	cr_assert_eq(m->l3_len, 20);
+	cr_assert_eq(mp->b_rptr[14 + 10], 0, "checksum left at 0 for the port");
+	cr_assert_eq(mp->b_rptr[14 + 11], 0);
+	freemsg(mp);
+	cr_assert_eq(pt_ipstat(s.ip).is_ip.ips_tx_cksum_hw, 1);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, trusts_the_ports_checksum_verdict_only_when_it_gives_one)
+{
+	struct pt_stack s;
+	uint8_t f[FRAME_MAX];
+	struct ip_stats st;
+	size_t n;
+
+	pt_stack_open(&s, YARD_LINK_CAP_RX_IPV4_CKSUM, 1500);
+	n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 1, 8);
+	pt_inject_flags(s.link.minor, f, n, RTE_MBUF_F_RX_IP_CKSUM_BAD);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "the port said bad");
+	n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 2, 8);
+	f[14 + 10] ^= 0xff; /* wrong, but the port says good: not checked again */
+	pt_inject_flags(s.link.minor, f, n, RTE_MBUF_F_RX_IP_CKSUM_GOOD);
+	cr_assert_gt(pt_take(s.link.minor, f, sizeof(f)), 0);
+	n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 3, 8);
+	f[14 + 10] ^= 0xff; /* no verdict (UNKNOWN): checked in software */
+	pt_inject(s.link.minor, f, n);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_drop_bad_cksum, 2);
+	cr_assert_eq(st.is_ip.ips_rx_cksum_hw, 1);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+/* ---- counters ----------------------------------------------------------------------------- */
+
+YT_TEST(ip, exposes_counters_to_telemetry)
+{
+	struct ipstat ip;
+	struct icmpstat icmp;
+	struct rte_tel_data *d;
+	struct pt_stack s;
+
+	pt_stack_open(&s, 0, 1500);
+	ping_and_check(&s, 1);
+	ipstat_sum(&ip, &icmp, (int)rte_lcore_id());
+	cr_assert_eq(ip.ips_rx_packets, 1);
+	cr_assert_eq(icmp.icmps_tx_echo_replies, 1);
+	ipstat_sum(&ip, &icmp, -1);
+	cr_assert_eq(ip.ips_rx_packets, 1, "one lcore in this process");
+	cr_assert_str_eq(ipstat_name(IPS_drop_bad_cksum), "drop_bad_cksum");
+	cr_assert_str_eq(icmpstat_name(ICMPS_tx_echo_replies), "tx_echo_replies");
+	cr_assert_not_null(ipstat_help(0));
+	cr_assert_null(icmpstat_help(ICMPS__COUNT));
+	d = rte_tel_data_alloc();
+	cr_assert_eq(ip_tel_cmd("/yard/ip", "", d), 0);
+	rte_tel_data_free(d);
+	d = rte_tel_data_alloc();
+	cr_assert_eq(icmp_tel_cmd("/yard/icmp", "0", d), 0);
+	rte_tel_data_free(d);
+	d = rte_tel_data_alloc();
+	cr_assert_eq(ip_tel_cmd("/yard/ip", "nope", d), -EINVAL);
+	rte_tel_data_free(d);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+/* ---- two lcores: fragment owners and ARP siblings ----------------------------------------- */
+
+/*
+ * The worker runs on lcore 1 with its own ip instance and links, the way the application runs
+ * one per lcore. It must not use Criterion's assertions (they only work on the test's thread):
+ * it records failures in wk_fail and the main thread asserts on them.
+ */
+enum { WK_INIT, WK_READY, WK_INJECT, WK_INJECTED, WK_STOP, WK_STOPPED };
+
+struct wk_frame {
+	int which; /* 0: the ip link, 1: the port-9 link */
+	size_t len;
+	uint8_t data[FRAME_MAX];
+};
+
+struct worker {
+	volatile int state;
+	int fail;                 /* line of the first failure, 0 if none */
+	struct stdata *ip, *link, *link9;
+	int minor, minor9;
+	struct wk_frame frames[4];
+	unsigned nframes;
+	unsigned captured;        /* IPv4 frames the worker's ip link sent after set-up */
+	unsigned echo_replies;    /* ... of which fragments of an ICMP echo reply */
+};
+
+#define WK_CHECK(w, cond)                          \
+	do {                                       \
+		if (!(cond) && (w)->fail == 0)     \
+			(w)->fail = __LINE__;      \
+	} while (0)
+
+static int
+wk_istr(struct stdata *sd, int cmd, void *data, int len)
+{
+	struct strioctl ic = { .ic_cmd = cmd, .ic_timout = 5, .ic_len = len, .ic_dp = data };
+
+	return sth_ioctl(sd, I_STR, (intptr_t)&ic);
+}
+
+static void
+wk_discard(int minor)
+{
+	mblk_t *mp;
+
+	while ((mp = yard_loop_take(minor)) != NULL)
+		freemsg(mp);
+}
+
+static struct stdata *
+wk_link(struct worker *w, uint16_t port, int *minor)
+{
+	struct arp_ifreq ifr = { .ai_mac = pt_mac_us, .ai_port = port, .ai_addr = PT_ADDR_US,
+				 .ai_prefix = PT_PREFIX, .ai_mtu = 1500 };
+	struct stdata *sd = NULL;
+	int one = 1;
+
+	WK_CHECK(w, sth_open("loop", 0, &sd) == 0);
+	if (sd == NULL)
+		return NULL;
+	*minor = yard_loop_minor(sd);
+	WK_CHECK(w, sth_ioctl(sd, I_PUSH, (intptr_t)ARP_MODNAME) == 0);
+	WK_CHECK(w, wk_istr(sd, LOOP_CAPTURE, &one, sizeof(one)) >= 0);
+	WK_CHECK(w, wk_istr(sd, ARP_SETIF, &ifr, sizeof(ifr)) >= 0);
+	return sd;
+}
+
+static int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct arp_entry ae = { .ae_addr = PT_ADDR_PEER, .ae_mac = pt_mac_peer };
+	struct yard_sched *sc = yard_sched_self();
+	struct ip_ifreq ifr;
+	int muxid;
+	mblk_t *mp;
+
+	WK_CHECK(w, rte_lcore_id() == 1);
+	WK_CHECK(w, sth_open(IP_DRVNAME, 0, &w->ip) == 0);
+	w->link = wk_link(w, 0, &w->minor);
+	w->link9 = wk_link(w, 9, &w->minor9);
+	if (w->ip == NULL || w->link == NULL || w->link9 == NULL) {
+		w->state = WK_STOPPED;
+		return -1;
+	}
+	WK_CHECK(w, wk_istr(w->link, ARP_ADD, &ae, sizeof(ae)) >= 0);
+	muxid = sth_ioctl(w->ip, I_LINK, (intptr_t)w->link);
+	WK_CHECK(w, muxid > 0);
+	ifr = (struct ip_ifreq){ .ii_muxid = muxid, .ii_addr = PT_ADDR_US, .ii_prefix = PT_PREFIX,
+				 .ii_mtu = 1500 };
+	WK_CHECK(w, wk_istr(w->ip, IP_IFADD, &ifr, sizeof(ifr)) >= 0);
+	yard_sched_drain(sc, 1000);
+	wk_discard(w->minor);
+	wk_discard(w->minor9);
+	__atomic_store_n(&w->state, WK_READY, __ATOMIC_RELEASE);
+	for (;;) {
+		int st = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
+
+		(void)yard_sched_run_once(sc);
+		while ((mp = yard_loop_take(w->minor)) != NULL) {
+			const uint8_t *p = mp->b_rptr;
+
+			if (MBLKL(mp) >= 14 + 20 + 8 && p[12] == 0x08 && p[13] == 0x00) {
+				w->captured++;
+				/* The first fragment carries the ICMP type. */
+				if (p[14 + 9] == IPPROTO_ICMP && (rd16(p + 14 + 6) & 0x1fff) == 0 &&
+				    p[14 + 20] == 0)
+					w->echo_replies++;
+			}
+			freemsg(mp);
+		}
+		if (st == WK_INJECT) {
+			for (unsigned i = 0; i < w->nframes; i++) {
+				struct wk_frame *fr = &w->frames[i];
+
+				mp = yard_allocb_hr(fr->len, RTE_PKTMBUF_HEADROOM);
+				WK_CHECK(w, mp != NULL);
+				if (mp == NULL)
+					continue;
+				memcpy(mp->b_wptr, fr->data, fr->len);
+				mp->b_wptr += fr->len;
+				WK_CHECK(w, yard_loop_inject(fr->which ? w->minor9 : w->minor, mp) == 0);
+			}
+			yard_sched_drain(sc, 1000);
+			__atomic_store_n(&w->state, WK_INJECTED, __ATOMIC_RELEASE);
+		} else if (st == WK_STOP) {
+			break;
+		}
+	}
+	WK_CHECK(w, sth_close(w->ip) == 0);
+	yard_sched_drain(sc, 1000);
+	wk_discard(w->minor);
+	wk_discard(w->minor9);
+	WK_CHECK(w, sth_close(w->link) == 0);
+	WK_CHECK(w, sth_close(w->link9) == 0);
+	yard_sched_drain(sc, 1000);
+	__atomic_store_n(&w->state, WK_STOPPED, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Run our own scheduler while waiting for the worker to reach a state. */
+static void
+wk_wait(struct worker *w, int state)
+{
+	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+
+	while (__atomic_load_n(&w->state, __ATOMIC_ACQUIRE) != state) {
+		cr_assert_lt(rte_get_timer_cycles(), end, "worker stuck (state %d, fail at line %d)",
+			     w->state, w->fail);
+		yt_drain();
+		rte_pause();
+	}
+}
+
+static void
+wk_run(struct worker *w)
+{
+	__atomic_store_n(&w->state, WK_INJECT, __ATOMIC_RELEASE);
+	wk_wait(w, WK_INJECTED);
+	pt_run_ms(20); /* mailbox messages the worker sent us */
+}
+
+/* An identification whose datagram (peer -> us, ICMP) lcore `owner` reassembles. */
+static uint16_t
+id_owned_by(int owner)
+{
+	for (uint16_t id = 1; id < 1000; id++)
+		if (ip_frag_owner(PT_ADDR_PEER, PT_ADDR_US, rte_cpu_to_be_16(id), IPPROTO_ICMP) ==
+		    owner)
+			return id;
+	cr_assert_fail("no identification maps to lcore %d", owner);
+	return 0;
+}
+
+TestSuite(lcores, .init = yt_setup, .fini = yt_teardown);
+
+YT_TEST(lcores, reassemble_each_datagram_on_its_owner_and_share_arp)
+{
+	static struct worker w;
+	static const struct rte_ether_addr zero;
+	static const struct rte_ether_addr mac2 = { .addr_bytes = { 2, 0, 0, 0, 0, 0x42 } };
+	uint8_t body[4096], got[4096];
+	struct pt_stack s;
+	struct pt_link l9;
+	struct ipstat ip0, ip1;
+	struct arp_entry ae;
+	unsigned nfrags;
+	uint16_t id;
+
+	cr_assert_eq(rte_lcore_id(), 0);
+	pt_stack_open(&s, 0, 1500);
+	pt_link_open(&l9, 9, 0, 1500);
+	cr_assert_eq(rte_eal_remote_launch(worker_main, &w, 1), 0);
+	wk_wait(&w, WK_READY);
+	cr_assert_eq(w.fail, 0, "worker set-up failed at line %d", w.fail);
+
+	/* 1. Every fragment arrives on lcore 1 and lcore 0 owns the datagram. */
+	id = id_owned_by(0);
+	pt_icmp_echo(body, 8, 0x77, 1, 3000);
+	w.nframes = 3;
+	w.frames[0].len = frag_frame(w.frames[0].data, PT_ADDR_PEER, PT_ADDR_US, 1, id, body, 0,
+				     1480, true);
+	w.frames[1].len = frag_frame(w.frames[1].data, PT_ADDR_PEER, PT_ADDR_US, 1, id, body,
+				     1480, 1480, true);
+	w.frames[2].len = frag_frame(w.frames[2].data, PT_ADDR_PEER, PT_ADDR_US, 1, id, body,
+				     2960, 48, false);
+	for (unsigned i = 0; i < 3; i++)
+		w.frames[i].which = 0;
+	wk_run(&w);
+	cr_assert_eq(take_fragments(s.link.minor, PT_ADDR_PEER, 1, got, sizeof(got), &nfrags), 3008,
+		     "lcore 0 reassembled and answered");
+	cr_assert_eq(got[0], 0);
+	cr_assert_eq(pt_cksum(got, 3008), 0);
+	ipstat_sum(&ip0, NULL, 0);
+	ipstat_sum(&ip1, NULL, 1);
+	cr_assert_eq(ip1.ips_frag_forwarded, 3);
+	cr_assert_eq(ip0.ips_frag_fwd_received, 3);
+	cr_assert_eq(ip0.ips_frag_reassembled, 1);
+	cr_assert_eq(ip1.ips_frag_reassembled, 0);
+
+	/* 2. The fragments arrive on both lcores; lcore 1 owns the datagram. */
+	id = id_owned_by(1);
+	uint8_t f[FRAME_MAX];
+	size_t n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 1, id, body, 0, 1480, true);
+
+	pt_inject(s.link.minor, f, n); /* forwarded to lcore 1 */
+	w.nframes = 2;
+	w.frames[0].len = frag_frame(w.frames[0].data, PT_ADDR_PEER, PT_ADDR_US, 1, id, body,
+				     1480, 1480, true);
+	w.frames[1].len = frag_frame(w.frames[1].data, PT_ADDR_PEER, PT_ADDR_US, 1, id, body,
+				     2960, 48, false);
+	wk_run(&w);
+	ipstat_sum(&ip0, NULL, 0);
+	ipstat_sum(&ip1, NULL, 1);
+	cr_assert_eq(ip0.ips_frag_forwarded, 1);
+	cr_assert_eq(ip1.ips_frag_fwd_received, 1);
+	cr_assert_eq(ip1.ips_frag_reassembled, 1);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "lcore 0 does not answer this one");
+
+	/* 3. ARP learned on lcore 1 reaches lcore 0's sibling instance of port 9. */
+	w.nframes = 1;
+	w.frames[0].which = 1;
+	w.frames[0].len = pt_arp(w.frames[0].data, &pt_mac_bcast, 1, &mac2,
+				 PT_IPV4(198, 18, 0, 42), &zero, PT_ADDR_US);
+	wk_run(&w);
+	memset(&ae, 0, sizeof(ae));
+	ae.ae_addr = PT_IPV4(198, 18, 0, 42);
+	cr_assert_geq(pt_istr(l9.sd, ARP_GET, &ae, sizeof(ae)), 0, "lcore 0 learned it too");
+	cr_assert_eq(ae.ae_state, ARP_STATE_REACHABLE);
+	cr_assert_arr_eq(&ae.ae_mac, &mac2, 6);
+	cr_assert_eq(pt_arpstat(l9.sd).arps_sib_received, 1);
+
+	__atomic_store_n(&w.state, WK_STOP, __ATOMIC_RELEASE);
+	wk_wait(&w, WK_STOPPED);
+	cr_assert_eq(rte_eal_wait_lcore(1), 0);
+	cr_assert_eq(w.fail, 0, "worker failed at line %d", w.fail);
+	cr_assert_eq(w.captured, 3, "lcore 1 answered in three fragments (%u)", w.captured);
+	cr_assert_eq(w.echo_replies, 1);
+	pt_link_close(&l9);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
