@@ -39,7 +39,9 @@
  * allocated with calloc() from putq/putbq/insq/strqset. That is the one allocation a put or
  * service procedure may reach; it happens once per band per queue for the life of the queue
  * and never on the steady-state path. freeq() frees what is left without back-enabling: the
- * neighbours of a queue being freed may already be gone.
+ * neighbours of a queue being freed may already be gone. insq() checks the whole order (the
+ * neighbours' ranks), a little stricter than illumos, whose checks let a normal message be
+ * inserted ahead of a high-priority one in some places; it returns 0 without logging.
  */
 #include <errno.h>
 #include <stdlib.h>

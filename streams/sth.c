@@ -35,10 +35,17 @@
  * -EINVAL, and sth_close() on it returns -EBUSY: its queues belong to the multiplexor until
  * I_UNLINK.
  *
+ * Close undoes open in reverse: the stream's own (non-persistent) links first, since their
+ * I_UNLINKs travel down through the modules; then the modules, top first (qprocsoff, close
+ * routine, unlink, free); then the driver; then the head. Whatever the scheduler still holds
+ * for a queue being freed (deferred puts, mailbox entries) is dropped with it. Close, like
+ * every call here, belongs on the lcore that owns the stream; it refuses (-EBUSY) while an
+ * I_STR on the stream is running the scheduler further up the C stack.
+ *
  * Where yard differs from illumos: a getmsg remainder whose control part was consumed goes
  * back as a plain M_DATA message (illumos keeps the high-priority state of an M_PCPROTO);
- * the write offset (SO_WROFF) is given as headroom of the first data block; I_SETCLTIME is
- * recorded but close never waits, since nothing here blocks.
+ * M_COPYIN/M_COPYOUT are dropped, as there are no transparent ioctls; I_SETCLTIME is recorded
+ * but close never waits, since nothing here blocks.
  */
 #include <errno.h>
 #include <stdbool.h>

@@ -109,7 +109,7 @@ t_unschedule(queue_t **p, int n)
 
 TestSuite(canput, .init = yt_setup, .fini = yt_teardown);
 
-Test(canput, returns_one_while_the_queue_is_not_full)
+YT_TEST(canput, returns_one_while_the_queue_is_not_full)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -119,7 +119,7 @@ Test(canput, returns_one_while_the_queue_is_not_full)
 	freeq(q);
 }
 
-Test(canput, refuses_a_full_queue_and_sets_qwantw)
+YT_TEST(canput, refuses_a_full_queue_and_sets_qwantw)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -130,7 +130,7 @@ Test(canput, refuses_a_full_queue_and_sets_qwantw)
 	freeq(q);
 }
 
-Test(canput, asks_the_nearest_service_queue_through_q_nfsrv)
+YT_TEST(canput, asks_the_nearest_service_queue_through_q_nfsrv)
 {
 	queue_t *p[3];
 
@@ -142,7 +142,7 @@ Test(canput, asks_the_nearest_service_queue_through_q_nfsrv)
 	t_free(p, 3);
 }
 
-Test(canput, canputnext_asks_q_next_nfsrv_not_q_itself)
+YT_TEST(canput, canputnext_asks_q_next_nfsrv_not_q_itself)
 {
 	queue_t *p[3];
 
@@ -157,7 +157,7 @@ Test(canput, canputnext_asks_q_next_nfsrv_not_q_itself)
 	t_free(p, 3);
 }
 
-Test(canput, canputnext_at_a_stream_end_without_service_asks_the_last_queue)
+YT_TEST(canput, canputnext_at_a_stream_end_without_service_asks_the_last_queue)
 {
 	queue_t *p[2];
 
@@ -169,7 +169,7 @@ Test(canput, canputnext_at_a_stream_end_without_service_asks_the_last_queue)
 	t_free(p, 2);
 }
 
-Test(canput, canputnext_on_the_read_side_looks_upstream)
+YT_TEST(canput, canputnext_on_the_read_side_looks_upstream)
 {
 	queue_t *p[3];
 
@@ -181,7 +181,7 @@ Test(canput, canputnext_on_the_read_side_looks_upstream)
 	t_free(p, 3);
 }
 
-Test(canput, bcanput_of_band_zero_is_canput)
+YT_TEST(canput, bcanput_of_band_zero_is_canput)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -192,7 +192,7 @@ Test(canput, bcanput_of_band_zero_is_canput)
 	freeq(q);
 }
 
-Test(canput, bcanput_of_a_band_above_q_nband_returns_one_and_allocates_nothing)
+YT_TEST(canput, bcanput_of_a_band_above_q_nband_returns_one_and_allocates_nothing)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -204,7 +204,7 @@ Test(canput, bcanput_of_a_band_above_q_nband_returns_one_and_allocates_nothing)
 	freeq(q);
 }
 
-Test(canput, bcanput_refuses_a_full_band_and_sets_qb_wantw)
+YT_TEST(canput, bcanput_refuses_a_full_band_and_sets_qb_wantw)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -218,7 +218,7 @@ Test(canput, bcanput_refuses_a_full_band_and_sets_qb_wantw)
 	freeq(q);
 }
 
-Test(canput, bcanput_of_a_band_ignores_a_full_band_zero)
+YT_TEST(canput, bcanput_of_a_band_ignores_a_full_band_zero)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -230,7 +230,7 @@ Test(canput, bcanput_of_a_band_ignores_a_full_band_zero)
 	freeq(q);
 }
 
-Test(canput, bcanputnext_goes_through_q_nfsrv)
+YT_TEST(canput, bcanputnext_goes_through_q_nfsrv)
 {
 	queue_t *p[3];
 
@@ -259,7 +259,7 @@ t_refused(queue_t **p, int nmsg, size_t len)
 	t_unschedule(p, 2);
 }
 
-Test(backenable, waits_until_both_counts_are_below_lowat)
+YT_TEST(backenable, waits_until_both_counts_are_below_lowat)
 {
 	queue_t *p[2];
 
@@ -279,7 +279,7 @@ Test(backenable, waits_until_both_counts_are_below_lowat)
 	t_free(p, 2);
 }
 
-Test(backenable, holds_off_while_blocks_are_at_lowat_though_bytes_are_below)
+YT_TEST(backenable, holds_off_while_blocks_are_at_lowat_though_bytes_are_below)
 {
 	queue_t *p[2];
 
@@ -294,7 +294,7 @@ Test(backenable, holds_off_while_blocks_are_at_lowat_though_bytes_are_below)
 	t_free(p, 2);
 }
 
-Test(backenable, holds_off_while_bytes_are_at_lowat_though_blocks_are_below)
+YT_TEST(backenable, holds_off_while_bytes_are_at_lowat_though_blocks_are_below)
 {
 	queue_t *p[2];
 
@@ -321,7 +321,7 @@ Test(backenable, holds_off_while_bytes_are_at_lowat_though_blocks_are_below)
 	t_free(p, 2);
 }
 
-Test(backenable, does_nothing_without_a_refused_writer)
+YT_TEST(backenable, does_nothing_without_a_refused_writer)
 {
 	queue_t *p[2];
 
@@ -335,7 +335,7 @@ Test(backenable, does_nothing_without_a_refused_writer)
 	t_free(p, 2);
 }
 
-Test(backenable, lowat_zero_back_enables_on_the_first_dequeue)
+YT_TEST(backenable, lowat_zero_back_enables_on_the_first_dequeue)
 {
 	queue_t *p[2];
 
@@ -350,7 +350,7 @@ Test(backenable, lowat_zero_back_enables_on_the_first_dequeue)
 	t_free(p, 2);
 }
 
-Test(backenable, finds_the_nearest_upstream_queue_with_a_service_procedure)
+YT_TEST(backenable, finds_the_nearest_upstream_queue_with_a_service_procedure)
 {
 	queue_t *p[4];
 
@@ -368,7 +368,7 @@ Test(backenable, finds_the_nearest_upstream_queue_with_a_service_procedure)
 	t_free(p, 4);
 }
 
-Test(backenable, stops_at_the_first_service_queue_upstream)
+YT_TEST(backenable, stops_at_the_first_service_queue_upstream)
 {
 	queue_t *p[3];
 
@@ -384,7 +384,7 @@ Test(backenable, stops_at_the_first_service_queue_upstream)
 	t_free(p, 3);
 }
 
-Test(backenable, schedules_the_writer_even_under_noenable)
+YT_TEST(backenable, schedules_the_writer_even_under_noenable)
 {
 	queue_t *p[2];
 
@@ -398,7 +398,7 @@ Test(backenable, schedules_the_writer_even_under_noenable)
 	t_free(p, 2);
 }
 
-Test(backenable, on_the_read_side_schedules_the_queue_below)
+YT_TEST(backenable, on_the_read_side_schedules_the_queue_below)
 {
 	queue_t *p[3];
 
@@ -413,7 +413,7 @@ Test(backenable, on_the_read_side_schedules_the_queue_below)
 	t_free(p, 3);
 }
 
-Test(backenable, with_no_service_queue_upstream_does_nothing)
+YT_TEST(backenable, with_no_service_queue_upstream_does_nothing)
 {
 	queue_t *p[3];
 
@@ -429,7 +429,7 @@ Test(backenable, with_no_service_queue_upstream_does_nothing)
 	t_free(p, 3);
 }
 
-Test(backenable, of_a_band_sets_qb_back_on_the_writer_band)
+YT_TEST(backenable, of_a_band_sets_qb_back_on_the_writer_band)
 {
 	queue_t *p[2];
 
@@ -450,7 +450,7 @@ Test(backenable, of_a_band_sets_qb_back_on_the_writer_band)
 	t_free(p, 2);
 }
 
-Test(backenable, of_a_band_leaves_band_zero_waiting)
+YT_TEST(backenable, of_a_band_leaves_band_zero_waiting)
 {
 	queue_t *p[2];
 
@@ -469,7 +469,7 @@ Test(backenable, of_a_band_leaves_band_zero_waiting)
 	t_free(p, 2);
 }
 
-Test(backenable, rmvq_back_enables_like_getq)
+YT_TEST(backenable, rmvq_back_enables_like_getq)
 {
 	queue_t *p[2];
 
@@ -485,7 +485,7 @@ Test(backenable, rmvq_back_enables_like_getq)
 	t_free(p, 2);
 }
 
-Test(backenable, getq_burst_back_enables_once)
+YT_TEST(backenable, getq_burst_back_enables_once)
 {
 	queue_t *p[2];
 	mblk_t *got[8];
@@ -499,7 +499,7 @@ Test(backenable, getq_burst_back_enables_once)
 	t_free(p, 2);
 }
 
-Test(backenable, getq_burst_back_enables_each_band_it_drained)
+YT_TEST(backenable, getq_burst_back_enables_each_band_it_drained)
 {
 	queue_t *p[2];
 	mblk_t *got[32];
@@ -522,7 +522,7 @@ Test(backenable, getq_burst_back_enables_each_band_it_drained)
 	t_free(p, 2);
 }
 
-Test(backenable, flushq_answers_waiting_writers_of_every_band)
+YT_TEST(backenable, flushq_answers_waiting_writers_of_every_band)
 {
 	queue_t *p[2];
 
@@ -541,7 +541,7 @@ Test(backenable, flushq_answers_waiting_writers_of_every_band)
 	t_free(p, 2);
 }
 
-Test(backenable, flushq_of_data_keeps_waiting_while_control_messages_hold_it_up)
+YT_TEST(backenable, flushq_of_data_keeps_waiting_while_control_messages_hold_it_up)
 {
 	queue_t *p[2];
 
@@ -560,7 +560,7 @@ Test(backenable, flushq_of_data_keeps_waiting_while_control_messages_hold_it_up)
 	t_free(p, 2);
 }
 
-Test(backenable, flushband_answers_band_zero_and_band_n)
+YT_TEST(backenable, flushband_answers_band_zero_and_band_n)
 {
 	queue_t *p[2];
 
@@ -580,7 +580,7 @@ Test(backenable, flushband_answers_band_zero_and_band_n)
 	t_free(p, 2);
 }
 
-Test(backenable, qbackenable_after_raising_lowat_answers_the_want)
+YT_TEST(backenable, qbackenable_after_raising_lowat_answers_the_want)
 {
 	queue_t *p[2];
 
@@ -595,7 +595,7 @@ Test(backenable, qbackenable_after_raising_lowat_answers_the_want)
 	t_free(p, 2);
 }
 
-Test(backenable, qbackenable_of_an_unallocated_band_does_nothing)
+YT_TEST(backenable, qbackenable_of_an_unallocated_band_does_nothing)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -604,7 +604,7 @@ Test(backenable, qbackenable_of_an_unallocated_band_does_nothing)
 	freeq(q);
 }
 
-Test(backenable, backq_walks_back_on_each_side_and_stops_at_the_ends)
+YT_TEST(backenable, backq_walks_back_on_each_side_and_stops_at_the_ends)
 {
 	queue_t *p[3];
 
@@ -622,7 +622,7 @@ Test(backenable, backq_walks_back_on_each_side_and_stops_at_the_ends)
 
 TestSuite(qenable, .init = yt_setup, .fini = yt_teardown);
 
-Test(qenable, twice_puts_the_queue_on_the_run_list_once)
+YT_TEST(qenable, twice_puts_the_queue_on_the_run_list_once)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 	struct yard_sched *sc = yard_sched_self();
@@ -641,7 +641,7 @@ Test(qenable, twice_puts_the_queue_on_the_run_list_once)
 	freeq(q);
 }
 
-Test(qenable, of_a_queue_without_a_service_procedure_does_nothing)
+YT_TEST(qenable, of_a_queue_without_a_service_procedure_does_nothing)
 {
 	queue_t *q = allocq(&t_nosrvinit, &t_nosrvinit);
 
@@ -651,7 +651,7 @@ Test(qenable, of_a_queue_without_a_service_procedure_does_nothing)
 	freeq(q);
 }
 
-Test(qenable, after_qprocsoff_does_nothing)
+YT_TEST(qenable, after_qprocsoff_does_nothing)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -663,7 +663,7 @@ Test(qenable, after_qprocsoff_does_nothing)
 	freeq(q);
 }
 
-Test(qenable, while_in_service_marks_qenab_without_enqueueing)
+YT_TEST(qenable, while_in_service_marks_qenab_without_enqueueing)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -687,7 +687,7 @@ t_srv_reenable_once(queue_t *q)
 	return 0;
 }
 
-Test(qenable, from_its_own_service_procedure_runs_it_once_more)
+YT_TEST(qenable, from_its_own_service_procedure_runs_it_once_more)
 {
 	struct qinit qi = { .qi_putp = t_put, .qi_srvp = t_srv_reenable_once, .qi_minfo = &t_minfo };
 	queue_t *q = allocq(&qi, &qi);
@@ -700,7 +700,7 @@ Test(qenable, from_its_own_service_procedure_runs_it_once_more)
 	freeq(q);
 }
 
-Test(qenable, noenable_and_enableok_toggle_qnoenb)
+YT_TEST(qenable, noenable_and_enableok_toggle_qnoenb)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -713,7 +713,7 @@ Test(qenable, noenable_and_enableok_toggle_qnoenb)
 	freeq(q);
 }
 
-Test(qenable, qenable_itself_ignores_noenable)
+YT_TEST(qenable, qenable_itself_ignores_noenable)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -764,9 +764,10 @@ ParameterizedTest(struct enab_case *c, qenable, putq_follows_the_illumos_enablin
 		     c->type, c->band, c->qwantr, c->noenb);
 	cr_assert_eq(t_on_runlist(q), c->enables);
 	freeq(q);
+	yt_end_of_test();
 }
 
-Test(qenable, getq_on_empty_then_putq_enables)
+YT_TEST(qenable, getq_on_empty_then_putq_enables)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -788,7 +789,7 @@ Test(qenable, getq_on_empty_then_putq_enables)
 
 TestSuite(qprocs, .init = yt_setup, .fini = yt_teardown);
 
-Test(qprocs, on_sets_qprocson_on_both_queues)
+YT_TEST(qprocs, on_sets_qprocson_on_both_queues)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -799,7 +800,7 @@ Test(qprocs, on_sets_qprocson_on_both_queues)
 	freeq(q);
 }
 
-Test(qprocs, off_closes_both_queues_and_takes_them_off_the_run_list)
+YT_TEST(qprocs, off_closes_both_queues_and_takes_them_off_the_run_list)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 	queue_t *other = allocq(&t_srvinit, &t_srvinit);
@@ -819,7 +820,7 @@ Test(qprocs, off_closes_both_queues_and_takes_them_off_the_run_list)
 	freeq(other);
 }
 
-Test(qprocs, on_after_off_lets_the_queue_be_enabled_again)
+YT_TEST(qprocs, on_after_off_lets_the_queue_be_enabled_again)
 {
 	queue_t *q = allocq(&t_srvinit, &t_srvinit);
 
@@ -843,7 +844,7 @@ t_insert(queue_t **p, queue_t *mid)
 	yard_set_nfsrv(RD(p[1]));
 }
 
-Test(qprocs, on_enables_an_inserted_queue_whose_next_service_queue_has_qwantw)
+YT_TEST(qprocs, on_enables_an_inserted_queue_whose_next_service_queue_has_qwantw)
 {
 	queue_t *p[2], *mid = allocq(&t_srvinit, &t_srvinit);
 
@@ -857,7 +858,7 @@ Test(qprocs, on_enables_an_inserted_queue_whose_next_service_queue_has_qwantw)
 	freeq(mid);
 }
 
-Test(qprocs, on_enables_an_inserted_queue_whose_next_service_queue_has_qb_wantw)
+YT_TEST(qprocs, on_enables_an_inserted_queue_whose_next_service_queue_has_qb_wantw)
 {
 	queue_t *p[2], *mid = allocq(&t_srvinit, &t_srvinit);
 
@@ -873,7 +874,7 @@ Test(qprocs, on_enables_an_inserted_queue_whose_next_service_queue_has_qb_wantw)
 	freeq(mid);
 }
 
-Test(qprocs, on_does_not_enable_an_inserted_queue_without_a_service_procedure)
+YT_TEST(qprocs, on_does_not_enable_an_inserted_queue_without_a_service_procedure)
 {
 	queue_t *p[2], *mid = allocq(&t_nosrvinit, &t_nosrvinit);
 
@@ -930,7 +931,7 @@ t_reader_srv(queue_t *q)
 	return 0;
 }
 
-Test(backenable, paces_a_writer_to_a_slow_reader_without_loss_or_reordering)
+YT_TEST(backenable, paces_a_writer_to_a_slow_reader_without_loss_or_reordering)
 {
 	struct qinit wqi = { .qi_putp = t_put, .qi_srvp = t_writer_srv, .qi_minfo = &t_minfo };
 	struct qinit rqi = { .qi_putp = t_put, .qi_srvp = t_reader_srv, .qi_minfo = &t_minfo };

@@ -160,7 +160,7 @@ t_expect_order(queue_t *q, mblk_t **exp, int n)
 
 TestSuite(allocq, .init = yt_setup, .fini = yt_teardown);
 
-Test(allocq, marks_read_queue_qreadr_and_both_quse_qwantr)
+YT_TEST(allocq, marks_read_queue_qreadr_and_both_quse_qwantr)
 {
 	queue_t *rq = t_pair();
 	queue_t *wq = WR(rq);
@@ -179,7 +179,7 @@ Test(allocq, marks_read_queue_qreadr_and_both_quse_qwantr)
 	freeq(rq);
 }
 
-Test(allocq, takes_procedures_and_water_marks_from_each_side)
+YT_TEST(allocq, takes_procedures_and_water_marks_from_each_side)
 {
 	queue_t *rq = allocq(&t_srvinit, &t_srvinit2);
 	queue_t *wq = WR(rq);
@@ -197,7 +197,7 @@ Test(allocq, takes_procedures_and_water_marks_from_each_side)
 	freeq(rq);
 }
 
-Test(allocq, gives_the_calling_lcore_scheduler_and_self_nfsrv)
+YT_TEST(allocq, gives_the_calling_lcore_scheduler_and_self_nfsrv)
 {
 	queue_t *rq = t_pair();
 
@@ -208,7 +208,7 @@ Test(allocq, gives_the_calling_lcore_scheduler_and_self_nfsrv)
 	freeq(rq);
 }
 
-Test(allocq, setq_replaces_procedures_and_water_marks)
+YT_TEST(allocq, setq_replaces_procedures_and_water_marks)
 {
 	queue_t *rq = t_pair();
 
@@ -223,7 +223,7 @@ Test(allocq, setq_replaces_procedures_and_water_marks)
 	freeq(rq);
 }
 
-Test(allocq, freeq_frees_queued_messages_and_bands)
+YT_TEST(allocq, freeq_frees_queued_messages_and_bands)
 {
 	queue_t *rq = t_pair();
 
@@ -236,7 +236,7 @@ Test(allocq, freeq_frees_queued_messages_and_bands)
 	cr_assert_eq(yt_msgs_outstanding(), 0);
 }
 
-Test(allocq, freeq_takes_enabled_queues_off_the_run_list)
+YT_TEST(allocq, freeq_takes_enabled_queues_off_the_run_list)
 {
 	queue_t *rq = t_pair();
 	queue_t *other = t_pair();
@@ -253,7 +253,7 @@ Test(allocq, freeq_takes_enabled_queues_off_the_run_list)
 	cr_assert_null(yard_sched_self()->sc_runhead);
 }
 
-Test(allocq, freeq_drops_messages_deferred_to_its_queues)
+YT_TEST(allocq, freeq_drops_messages_deferred_to_its_queues)
 {
 	queue_t *rq = t_pair();
 	queue_t *other = t_pair();
@@ -272,7 +272,7 @@ Test(allocq, freeq_drops_messages_deferred_to_its_queues)
 	freeq(other);
 }
 
-Test(allocq, set_nfsrv_points_each_queue_at_the_nearest_service_queue)
+YT_TEST(allocq, set_nfsrv_points_each_queue_at_the_nearest_service_queue)
 {
 	/* write side: q0(srv) -> q1 -> q2 -> q3(srv) -> q4 -> q5 (end, no srv) */
 	struct qinit *kinds[6] = { &t_srvinit, &t_nosrvinit, &t_nosrvinit,
@@ -301,7 +301,7 @@ Test(allocq, set_nfsrv_points_each_queue_at_the_nearest_service_queue)
 		freeq(rq[i]);
 }
 
-Test(allocq, set_nfsrv_is_recomputed_after_a_pop)
+YT_TEST(allocq, set_nfsrv_is_recomputed_after_a_pop)
 {
 	queue_t *a = allocq(&t_srvinit, &t_srvinit);
 	queue_t *b = allocq(&t_nosrvinit, &t_nosrvinit);
@@ -329,7 +329,7 @@ Test(allocq, set_nfsrv_is_recomputed_after_a_pop)
 
 TestSuite(putq, .init = yt_setup, .fini = yt_teardown);
 
-Test(putq, then_getq_is_fifo)
+YT_TEST(putq, then_getq_is_fifo)
 {
 	queue_t *q = t_pair();
 	mblk_t *m[16];
@@ -351,7 +351,7 @@ Test(putq, then_getq_is_fifo)
 	freeq(q);
 }
 
-Test(putq, puts_high_priority_ahead_of_bands_ahead_of_band_zero)
+YT_TEST(putq, puts_high_priority_ahead_of_bands_ahead_of_band_zero)
 {
 	queue_t *q = t_pair();
 	mblk_t *a0 = t_data(1), *b1 = t_band(1, 1), *h1 = t_hipri(1), *d2 = t_band(2, 1);
@@ -416,9 +416,10 @@ ParameterizedTest(struct order_case *c, putq, keeps_rank_order_fifo_within_rank)
 	t_expect_order(q, out, n);
 	flushq(q, FLUSHALL);
 	freeq(q);
+	yt_end_of_test();
 }
 
-Test(putq, forces_band_zero_on_high_priority_messages)
+YT_TEST(putq, forces_band_zero_on_high_priority_messages)
 {
 	queue_t *q = t_pair();
 	mblk_t *mp = t_hipri(4);
@@ -431,7 +432,7 @@ Test(putq, forces_band_zero_on_high_priority_messages)
 	freeq(q);
 }
 
-Test(putq, allocates_bands_lazily_inheriting_water_marks)
+YT_TEST(putq, allocates_bands_lazily_inheriting_water_marks)
 {
 	queue_t *q = t_pair();
 
@@ -460,7 +461,7 @@ Test(putq, allocates_bands_lazily_inheriting_water_marks)
 	freeq(q);
 }
 
-Test(putq, counts_bytes_and_blocks_over_b_cont)
+YT_TEST(putq, counts_bytes_and_blocks_over_b_cont)
 {
 	queue_t *q = t_pair();
 	mblk_t *mp = t_data(10);
@@ -477,7 +478,7 @@ Test(putq, counts_bytes_and_blocks_over_b_cont)
 	freeq(q);
 }
 
-Test(putq, counts_band_bytes_and_blocks_in_the_band)
+YT_TEST(putq, counts_band_bytes_and_blocks_in_the_band)
 {
 	queue_t *q = t_pair();
 	mblk_t *mp = t_band(2, 8);
@@ -495,7 +496,7 @@ Test(putq, counts_band_bytes_and_blocks_in_the_band)
 
 TestSuite(qfull, .init = yt_setup, .fini = yt_teardown);
 
-Test(qfull, is_set_at_hiwat_by_bytes)
+YT_TEST(qfull, is_set_at_hiwat_by_bytes)
 {
 	queue_t *q = t_pair();
 
@@ -507,7 +508,7 @@ Test(qfull, is_set_at_hiwat_by_bytes)
 	freeq(q);
 }
 
-Test(qfull, is_set_at_hiwat_by_message_blocks)
+YT_TEST(qfull, is_set_at_hiwat_by_message_blocks)
 {
 	queue_t *q = t_pair();
 
@@ -523,7 +524,7 @@ Test(qfull, is_set_at_hiwat_by_message_blocks)
 	freeq(q);
 }
 
-Test(qfull, stays_set_while_blocks_are_at_hiwat_though_bytes_are_below)
+YT_TEST(qfull, stays_set_while_blocks_are_at_hiwat_though_bytes_are_below)
 {
 	queue_t *q = t_pair();
 	mblk_t *big = t_data(20);
@@ -542,7 +543,7 @@ Test(qfull, stays_set_while_blocks_are_at_hiwat_though_bytes_are_below)
 	freeq(q);
 }
 
-Test(qfull, stays_set_while_bytes_are_at_hiwat_though_blocks_are_below)
+YT_TEST(qfull, stays_set_while_bytes_are_at_hiwat_though_blocks_are_below)
 {
 	queue_t *q = t_pair();
 
@@ -557,7 +558,7 @@ Test(qfull, stays_set_while_bytes_are_at_hiwat_though_blocks_are_below)
 	freeq(q);
 }
 
-Test(qfull, clears_when_the_queue_empties_even_with_hiwat_zero)
+YT_TEST(qfull, clears_when_the_queue_empties_even_with_hiwat_zero)
 {
 	queue_t *q = t_pair();
 
@@ -569,7 +570,7 @@ Test(qfull, clears_when_the_queue_empties_even_with_hiwat_zero)
 	freeq(q);
 }
 
-Test(qfull, high_priority_messages_count_toward_band_zero)
+YT_TEST(qfull, high_priority_messages_count_toward_band_zero)
 {
 	queue_t *q = t_pair();
 
@@ -579,7 +580,7 @@ Test(qfull, high_priority_messages_count_toward_band_zero)
 	freeq(q);
 }
 
-Test(qfull, band_fills_qb_full_and_not_qfull)
+YT_TEST(qfull, band_fills_qb_full_and_not_qfull)
 {
 	queue_t *q = t_pair();
 
@@ -594,7 +595,7 @@ Test(qfull, band_fills_qb_full_and_not_qfull)
 	freeq(q);
 }
 
-Test(qfull, band_fills_by_block_count)
+YT_TEST(qfull, band_fills_by_block_count)
 {
 	queue_t *q = t_pair();
 
@@ -610,7 +611,7 @@ Test(qfull, band_fills_by_block_count)
 
 TestSuite(putbq, .init = yt_setup, .fini = yt_teardown);
 
-Test(putbq, returns_a_band_zero_message_after_high_priority_and_bands)
+YT_TEST(putbq, returns_a_band_zero_message_after_high_priority_and_bands)
 {
 	queue_t *q = t_pair();
 	mblk_t *a = t_data(1), *b = t_data(1), *h = t_hipri(1), *x = t_band(1, 1);
@@ -625,7 +626,7 @@ Test(putbq, returns_a_band_zero_message_after_high_priority_and_bands)
 	freeq(q);
 }
 
-Test(putbq, returns_a_band_message_to_the_front_of_its_band)
+YT_TEST(putbq, returns_a_band_message_to_the_front_of_its_band)
 {
 	queue_t *q = t_pair();
 	mblk_t *h = t_hipri(1), *x1 = t_band(2, 1), *y1 = t_band(1, 1), *y2 = t_band(1, 1);
@@ -643,7 +644,7 @@ Test(putbq, returns_a_band_message_to_the_front_of_its_band)
 	freeq(q);
 }
 
-Test(putbq, places_a_message_of_an_empty_band_between_higher_and_lower_bands)
+YT_TEST(putbq, places_a_message_of_an_empty_band_between_higher_and_lower_bands)
 {
 	queue_t *q = t_pair();
 	mblk_t *h = t_hipri(1), *x = t_band(3, 1), *y = t_band(1, 1), *a = t_data(1);
@@ -658,7 +659,7 @@ Test(putbq, places_a_message_of_an_empty_band_between_higher_and_lower_bands)
 	freeq(q);
 }
 
-Test(putbq, puts_high_priority_at_the_very_front)
+YT_TEST(putbq, puts_high_priority_at_the_very_front)
 {
 	queue_t *q = t_pair();
 	mblk_t *h1 = t_hipri(1), *x = t_band(3, 1), *a = t_data(1), *h0 = t_hipri(1);
@@ -671,7 +672,7 @@ Test(putbq, puts_high_priority_at_the_very_front)
 	freeq(q);
 }
 
-Test(putbq, into_an_empty_queue_makes_the_only_message)
+YT_TEST(putbq, into_an_empty_queue_makes_the_only_message)
 {
 	queue_t *q = t_pair();
 	mblk_t *x = t_band(4, 3);
@@ -683,7 +684,7 @@ Test(putbq, into_an_empty_queue_makes_the_only_message)
 	freeq(q);
 }
 
-Test(putbq, after_getq_restores_the_queue_exactly)
+YT_TEST(putbq, after_getq_restores_the_queue_exactly)
 {
 	queue_t *q = t_pair();
 	mblk_t *m[] = { t_hipri(1), t_hipri(2), t_band(5, 1), t_band(5, 2), t_band(2, 3),
@@ -706,7 +707,7 @@ Test(putbq, after_getq_restores_the_queue_exactly)
 	freeq(q);
 }
 
-Test(putbq, enables_for_high_priority_even_with_noenable)
+YT_TEST(putbq, enables_for_high_priority_even_with_noenable)
 {
 	queue_t *q = t_pair();
 
@@ -718,7 +719,7 @@ Test(putbq, enables_for_high_priority_even_with_noenable)
 	freeq(q);
 }
 
-Test(putbq, does_not_enable_a_band_message_without_qwantr)
+YT_TEST(putbq, does_not_enable_a_band_message_without_qwantr)
 {
 	queue_t *q = t_pair();
 
@@ -730,7 +731,7 @@ Test(putbq, does_not_enable_a_band_message_without_qwantr)
 	freeq(q);
 }
 
-Test(putbq, enables_with_qwantr_unless_noenable)
+YT_TEST(putbq, enables_with_qwantr_unless_noenable)
 {
 	queue_t *q = t_pair();
 	queue_t *wq = WR(q);
@@ -748,7 +749,7 @@ Test(putbq, enables_with_qwantr_unless_noenable)
 
 TestSuite(insq, .init = yt_setup, .fini = yt_teardown);
 
-Test(insq, inserts_before_emp_within_a_band)
+YT_TEST(insq, inserts_before_emp_within_a_band)
 {
 	queue_t *q = t_pair();
 	mblk_t *x1 = t_band(1, 1), *x2 = t_band(1, 1), *m = t_band(1, 1);
@@ -760,7 +761,7 @@ Test(insq, inserts_before_emp_within_a_band)
 	freeq(q);
 }
 
-Test(insq, before_the_band_first_becomes_qb_first)
+YT_TEST(insq, before_the_band_first_becomes_qb_first)
 {
 	queue_t *q = t_pair();
 	mblk_t *h = t_hipri(1), *x = t_band(1, 1), *m = t_band(1, 1);
@@ -773,7 +774,7 @@ Test(insq, before_the_band_first_becomes_qb_first)
 	freeq(q);
 }
 
-Test(insq, after_the_band_last_becomes_qb_last)
+YT_TEST(insq, after_the_band_last_becomes_qb_last)
 {
 	queue_t *q = t_pair();
 	mblk_t *x = t_band(2, 1), *a = t_data(1), *m = t_band(2, 1);
@@ -786,7 +787,7 @@ Test(insq, after_the_band_last_becomes_qb_last)
 	freeq(q);
 }
 
-Test(insq, with_null_emp_appends_at_the_tail)
+YT_TEST(insq, with_null_emp_appends_at_the_tail)
 {
 	queue_t *q = t_pair();
 	mblk_t *x = t_band(2, 1), *a = t_data(1), *b = t_data(1);
@@ -798,7 +799,7 @@ Test(insq, with_null_emp_appends_at_the_tail)
 	freeq(q);
 }
 
-Test(insq, into_an_empty_queue_allocates_the_band)
+YT_TEST(insq, into_an_empty_queue_allocates_the_band)
 {
 	queue_t *q = t_pair();
 	mblk_t *x = t_band(6, 2);
@@ -857,9 +858,10 @@ ParameterizedTest(struct insq_bad *c, insq, rejects_an_out_of_order_place)
 	cr_assert_null(mp->b_next);
 	freemsg(mp);
 	freeq(q);
+	yt_end_of_test();
 }
 
-Test(insq, enables_only_with_qwantr)
+YT_TEST(insq, enables_only_with_qwantr)
 {
 	queue_t *q = t_pair();
 	queue_t *wq = WR(q);
@@ -909,9 +911,10 @@ ParameterizedTest(int *which, rmvq, fixes_band_first_and_last)
 	cr_assert_eq(yard_qband(q, 1)->qb_first, rest[1]);
 	cr_assert_eq(yard_qband(q, 1)->qb_last, rest[2]);
 	freeq(q);
+	yt_end_of_test();
 }
 
-Test(rmvq, of_the_only_band_message_empties_the_band)
+YT_TEST(rmvq, of_the_only_band_message_empties_the_band)
 {
 	queue_t *q = t_pair();
 	mblk_t *x = t_band(2, 5), *a = t_data(1);
@@ -927,7 +930,7 @@ Test(rmvq, of_the_only_band_message_empties_the_band)
 	freeq(q);
 }
 
-Test(rmvq, of_the_queue_first_and_last_fix_q_first_and_q_last)
+YT_TEST(rmvq, of_the_queue_first_and_last_fix_q_first_and_q_last)
 {
 	queue_t *q = t_pair();
 	mblk_t *a = t_data(1), *b = t_data(2), *c = t_data(3);
@@ -949,7 +952,7 @@ Test(rmvq, of_the_queue_first_and_last_fix_q_first_and_q_last)
 	freeq(q);
 }
 
-Test(rmvq, clears_qfull_when_both_counts_drop_below_hiwat)
+YT_TEST(rmvq, clears_qfull_when_both_counts_drop_below_hiwat)
 {
 	queue_t *q = t_pair();
 	mblk_t *a = t_data(5), *b = t_data(5);
@@ -968,7 +971,7 @@ Test(rmvq, clears_qfull_when_both_counts_drop_below_hiwat)
 
 TestSuite(getq, .init = yt_setup, .fini = yt_teardown);
 
-Test(getq, on_an_empty_queue_sets_qwantr_and_returns_null)
+YT_TEST(getq, on_an_empty_queue_sets_qwantr_and_returns_null)
 {
 	queue_t *q = t_pair();
 
@@ -978,7 +981,7 @@ Test(getq, on_an_empty_queue_sets_qwantr_and_returns_null)
 	freeq(q);
 }
 
-Test(getq, of_a_message_clears_qwantr)
+YT_TEST(getq, of_a_message_clears_qwantr)
 {
 	queue_t *q = t_pair();
 
@@ -989,7 +992,7 @@ Test(getq, of_a_message_clears_qwantr)
 	freeq(q);
 }
 
-Test(getq, burst_dequeues_in_order)
+YT_TEST(getq, burst_dequeues_in_order)
 {
 	queue_t *q = t_pair();
 	mblk_t *m[6] = { t_data(1), t_band(1, 1), t_hipri(1), t_data(2), t_band(2, 1), t_hipri(2) };
@@ -1017,7 +1020,7 @@ Test(getq, burst_dequeues_in_order)
 	freeq(q);
 }
 
-Test(getq, burst_of_zero_changes_nothing)
+YT_TEST(getq, burst_of_zero_changes_nothing)
 {
 	queue_t *q = t_pair();
 	mblk_t *got[1];
@@ -1028,7 +1031,7 @@ Test(getq, burst_of_zero_changes_nothing)
 	freeq(q);
 }
 
-Test(getq, burst_on_empty_sets_qwantr)
+YT_TEST(getq, burst_on_empty_sets_qwantr)
 {
 	queue_t *q = t_pair();
 	mblk_t *got[4];
@@ -1041,7 +1044,7 @@ Test(getq, burst_on_empty_sets_qwantr)
 
 /* ---- putq_burst --------------------------------------------------------------------------- */
 
-Test(putq, burst_queues_all_in_order_and_enables_once)
+YT_TEST(putq, burst_queues_all_in_order_and_enables_once)
 {
 	queue_t *q = t_pair();
 	mblk_t *m[8];
@@ -1056,7 +1059,7 @@ Test(putq, burst_queues_all_in_order_and_enables_once)
 	freeq(q);
 }
 
-Test(putq, burst_of_band_zero_does_not_enable_without_qwantr)
+YT_TEST(putq, burst_of_band_zero_does_not_enable_without_qwantr)
 {
 	queue_t *q = t_pair();
 	mblk_t *m[3] = { t_data(1), t_data(1), t_data(1) };
@@ -1067,7 +1070,7 @@ Test(putq, burst_of_band_zero_does_not_enable_without_qwantr)
 	freeq(q);
 }
 
-Test(putq, burst_with_a_band_or_high_priority_message_enables)
+YT_TEST(putq, burst_with_a_band_or_high_priority_message_enables)
 {
 	queue_t *q = t_pair();
 	queue_t *wq = WR(q);
@@ -1087,7 +1090,7 @@ Test(putq, burst_with_a_band_or_high_priority_message_enables)
 
 /* ---- a random walk against a model -------------------------------------------------------- */
 
-Test(putq, random_operations_keep_every_invariant)
+YT_TEST(putq, random_operations_keep_every_invariant)
 {
 	queue_t *q = t_pair();
 	mblk_t *model[256];
@@ -1175,7 +1178,7 @@ calloc(size_t n, size_t size)
 	return __libc_calloc(n, size);
 }
 
-Test(putq, returns_zero_and_leaves_the_queue_alone_when_a_band_cannot_be_had)
+YT_TEST(putq, returns_zero_and_leaves_the_queue_alone_when_a_band_cannot_be_had)
 {
 	queue_t *q = t_pair();
 	mblk_t *a = t_data(1), *x = t_band(2, 5), *y = t_band(3, 1), *m[2];
@@ -1209,7 +1212,7 @@ Test(putq, returns_zero_and_leaves_the_queue_alone_when_a_band_cannot_be_had)
 
 TestSuite(flushq, .init = yt_setup, .fini = yt_teardown);
 
-Test(flushq, flushdata_frees_data_and_keeps_control_messages)
+YT_TEST(flushq, flushdata_frees_data_and_keeps_control_messages)
 {
 	queue_t *q = t_pair();
 	mblk_t *data = t_data(5), *proto = yt_msg(M_PROTO, 4, 0), *ioctl = yt_msg(M_IOCTL, 8, 0);
@@ -1236,7 +1239,7 @@ Test(flushq, flushdata_frees_data_and_keeps_control_messages)
 	freeq(q);
 }
 
-Test(flushq, flushall_frees_everything_and_resets_counts_and_full_flags)
+YT_TEST(flushq, flushall_frees_everything_and_resets_counts_and_full_flags)
 {
 	queue_t *q = t_pair();
 
@@ -1267,7 +1270,7 @@ Test(flushq, flushall_frees_everything_and_resets_counts_and_full_flags)
 	freeq(q);
 }
 
-Test(flushq, common_with_pcproto_flag_keeps_m_pcproto)
+YT_TEST(flushq, common_with_pcproto_flag_keeps_m_pcproto)
 {
 	queue_t *q = t_pair();
 	mblk_t *pc1 = t_hipri(1), *pc2 = t_hipri(2), *data = t_data(1), *flush;
@@ -1285,7 +1288,7 @@ Test(flushq, common_with_pcproto_flag_keeps_m_pcproto)
 	freeq(q);
 }
 
-Test(flushq, band_zero_frees_band_zero_data_and_keeps_the_rest)
+YT_TEST(flushq, band_zero_frees_band_zero_data_and_keeps_the_rest)
 {
 	queue_t *q = t_pair();
 	mblk_t *a = t_data(1), *b = t_data(2), *ioc = yt_msg(M_IOCTL, 3, 0);
@@ -1307,7 +1310,7 @@ Test(flushq, band_zero_frees_band_zero_data_and_keeps_the_rest)
 	freeq(q);
 }
 
-Test(flushq, band_n_frees_only_that_band)
+YT_TEST(flushq, band_n_frees_only_that_band)
 {
 	queue_t *q = t_pair();
 	mblk_t *a = t_data(1), *x1 = t_band(1, 2), *y1 = t_band(2, 3), *y2 = t_band(2, 4);
@@ -1332,7 +1335,7 @@ Test(flushq, band_n_frees_only_that_band)
 	freeq(q);
 }
 
-Test(flushq, band_above_q_nband_is_a_no_op)
+YT_TEST(flushq, band_above_q_nband_is_a_no_op)
 {
 	queue_t *q = t_pair();
 	mblk_t *x = t_band(1, 1), *a = t_data(1);
@@ -1349,7 +1352,7 @@ Test(flushq, band_above_q_nband_is_a_no_op)
 
 TestSuite(qattr, .init = yt_setup, .fini = yt_teardown);
 
-Test(qattr, qsize_counts_messages_not_blocks)
+YT_TEST(qattr, qsize_counts_messages_not_blocks)
 {
 	queue_t *q = t_pair();
 	mblk_t *mp = t_data(1);
@@ -1365,7 +1368,7 @@ Test(qattr, qsize_counts_messages_not_blocks)
 	freeq(q);
 }
 
-Test(qattr, strqget_reads_the_queue_fields)
+YT_TEST(qattr, strqget_reads_the_queue_fields)
 {
 	queue_t *q = allocq(&t_srvinit2, &t_srvinit2);
 	mblk_t *a = t_data(3), *b = t_data(4);
@@ -1395,7 +1398,7 @@ Test(qattr, strqget_reads_the_queue_fields)
 	freeq(q);
 }
 
-Test(qattr, strqget_reads_a_band_and_allocates_it)
+YT_TEST(qattr, strqget_reads_a_band_and_allocates_it)
 {
 	queue_t *q = allocq(&t_srvinit2, &t_srvinit2);
 	mblk_t *x = t_band(2, 9);
@@ -1421,7 +1424,7 @@ Test(qattr, strqget_reads_a_band_and_allocates_it)
 	freeq(q);
 }
 
-Test(qattr, strqset_sets_water_marks_and_packet_sizes)
+YT_TEST(qattr, strqset_sets_water_marks_and_packet_sizes)
 {
 	queue_t *q = t_pair();
 
@@ -1438,7 +1441,7 @@ Test(qattr, strqset_sets_water_marks_and_packet_sizes)
 	freeq(q);
 }
 
-Test(qattr, strqset_sets_band_water_marks)
+YT_TEST(qattr, strqset_sets_band_water_marks)
 {
 	queue_t *q = t_pair();
 
@@ -1481,9 +1484,10 @@ ParameterizedTest(struct qset_err *c, qattr, strqset_refuses_read_only_and_bad_f
 	cr_assert_eq(q->q_count, 0);
 	cr_assert_eq(q->q_maxpsz, INFPSZ);
 	freeq(q);
+	yt_end_of_test();
 }
 
-Test(qattr, strqset_does_not_reevaluate_qfull)
+YT_TEST(qattr, strqset_does_not_reevaluate_qfull)
 {
 	queue_t *q = t_pair();
 
