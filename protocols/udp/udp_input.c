@@ -1,0 +1,409 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * udp input: the lower read side. Datagrams from ip are validated (RFC 768, RFC 1122 4.1.3),
+ * matched to an endpoint and sent up as T_UNITDATA_IND without copying their data; ICMP
+ * errors about datagrams we sent become T_UDERROR_IND.
+ *
+ * Principles of operation
+ * -----------------------
+ * ip delivers each datagram whole (reassembled if it came in fragments), validated up to the
+ * IPv4 header, with b_rptr at that header and its IHL*4 bytes in the first block. udp checks,
+ * never reading a byte it has not proved present: the IP payload holds a UDP header; the UDP
+ * length is at least 8 and at most the payload (a shorter one is honoured and the excess
+ * trimmed, RFC 1122 4.1.3.4 leaves that to the host); the checksum, unless zero (RFC 768: none
+ * was computed), is verified over the pseudo-header and every block of the datagram. Each
+ * failure is a `goto drop` with its own counter.
+ *
+ * The endpoint is the one bound to the destination address and port, else the one bound to
+ * the port with the wildcard address. With none, RFC 1122 4.1.3.1 asks for ICMP port
+ * unreachable: udp gives the datagram back to ip inside an IP_ICMP_ERR_REQ M_CTL (ip quotes it,
+ * applies the RFC 1122 3.2.2 suppression rules and its rate limit) unless it was sent to a
+ * broadcast or multicast address.
+ *
+ * Zero copy: the T_UNITDATA_IND is a small new block (the primitive and the source address)
+ * whose b_cont is the received message with b_rptr moved past the IP and UDP headers.
+ * Datagrams for the same endpoint that follow each other in a burst go up with one
+ * putnext_burst(), after one canputnext(): a full stream head drops the run, counted
+ * drop_rcvbuf_full (UDP has no flow control of its own).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "udp_priv.h"
+
+uint16_t
+udp_sum_msg(const mblk_t *mp, size_t off, size_t len, uint32_t sum)
+{
+	size_t done = 0;
+
+	for (; mp != NULL && len != 0; mp = mp->b_cont) {
+		size_t bl = MBLKL(mp), take;
+		uint16_t part;
+
+		if (off >= bl) {
+			off -= bl;
+			continue;
+		}
+		take = RTE_MIN(bl - off, len);
+		part = __rte_raw_cksum_reduce(__rte_raw_cksum(mp->b_rptr + off, take, 0));
+		/* A block that starts at an odd offset of the datagram has its bytes swapped. */
+		if (done & 1)
+			part = rte_bswap16(part);
+		sum += part;
+		done += take;
+		len -= take;
+		off = 0;
+	}
+	return udp_fold(sum);
+}
+
+/* The endpoint for (daddr, port): bound to daddr, else to the wildcard; NULL if none. */
+static inline struct udp_ep *
+udp_lookup(const struct udp_inst *ui, uint32_t daddr, uint16_t port)
+{
+	struct udp_ep *wild = NULL;
+
+	for (struct udp_ep *ep = ui->ui_ports[port]; ep != NULL; ep = ep->ue_pnext) {
+		if (ep->ue_laddr == daddr)
+			return ep;
+		if (ep->ue_laddr == 0)
+			wild = ep;
+	}
+	return wild;
+}
+
+/* RFC 1122 4.1.3.1: no one listens: ask ip for a port unreachable about mp (consumed). */
+static void
+udp_port_unreach(struct udp_inst *ui, mblk_t *mp)
+{
+	struct ip_icmp_err_req *req;
+	mblk_t *ctl;
+
+	if (ui->ui_lower == NULL || ui->ui_lower_hup) {
+		freemsg(mp);
+		return;
+	}
+	ctl = allocb(sizeof(*req), BPRI_MED);
+	if (ctl == NULL) {
+		freemsg(mp);
+		return; /* counted drop_no_port already; the ICMP is a courtesy */
+	}
+	DB_TYPE(ctl) = M_CTL;
+	req = (struct ip_icmp_err_req *)ctl->b_wptr;
+	req->ie_prim = IP_ICMP_ERR_REQ;
+	req->ie_type = 3; /* destination unreachable (RFC 792) */
+	req->ie_code = 3; /* port unreachable */
+	req->ie_pad = 0;
+	ctl->b_wptr += sizeof(*req);
+	ctl->b_cont = mp;
+	UDP_INC(ui, tx_port_unreach);
+	putnext(ui->ui_lower, ctl);
+}
+
+/*
+ * Validate one datagram (b_rptr at its IPv4 header). Returns the read queue of the endpoint
+ * and *mpp turned into its T_UNITDATA_IND, or NULL when the datagram was consumed.
+ */
+static inline queue_t *
+udp_input_one(struct udp_inst *ui, mblk_t **mpp)
+{
+	mblk_t *mp = *mpp, *ind;
+	const struct rte_ipv4_hdr *ip;
+	const struct rte_udp_hdr *uh;
+	struct T_unitdata_ind *tui;
+	struct sockaddr_in *sin;
+	struct udp_ep *ep;
+	size_t plen, ulen, blen;
+	unsigned hlen;
+	uint32_t src, dst;
+	uint16_t sport;
+
+	UDP_INC(ui, rx_datagrams);
+	blen = MBLKL(mp);
+	if (unlikely(blen < UDP_IPV4_HDR_LEN)) {
+		UDP_INC(ui, drop_short);
+		goto drop;
+	}
+	ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
+	hlen = (ip->version_ihl & 0x0f) * 4u;
+	plen = (likely(mp->b_cont == NULL) ? blen : msgdsize(mp));
+	if (unlikely(hlen < UDP_IPV4_HDR_LEN || blen < hlen || plen < hlen + UDP_HDR_LEN)) {
+		UDP_INC(ui, drop_short);
+		goto drop;
+	}
+	plen -= hlen;
+	if (unlikely(blen < hlen + UDP_HDR_LEN)) {
+		if (!pullupmsg(mp, (ssize_t)(hlen + UDP_HDR_LEN))) {
+			UDP_INC(ui, drop_rx_nomem);
+			goto drop;
+		}
+		ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
+	}
+	uh = (const struct rte_udp_hdr *)(mp->b_rptr + hlen);
+	ulen = rte_be_to_cpu_16(uh->dgram_len);
+	if (unlikely(ulen < UDP_HDR_LEN || ulen > plen)) {
+		UDP_INC(ui, drop_bad_len);
+		goto drop;
+	}
+	src = ip->src_addr;
+	dst = ip->dst_addr;
+	if (uh->dgram_cksum == 0) {
+		UDP_INC(ui, rx_no_cksum); /* RFC 768: the sender computed none */
+	} else {
+		uint64_t l4 = yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+		/* The port's verdict only when asked to trust it, and only for one whole buffer. */
+		if ((ui->ui_flags & UDP_PF_RX_CKSUM_OFFLOAD) && mp->b_cont == NULL &&
+		    l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
+			UDP_INC(ui, rx_cksum_hw);
+		} else if ((ui->ui_flags & UDP_PF_RX_CKSUM_OFFLOAD) && mp->b_cont == NULL &&
+			   l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD) {
+			UDP_INC(ui, drop_bad_cksum);
+			goto drop;
+		} else if (udp_sum_msg(mp, hlen, ulen, udp_phdr_sum(src, dst, (uint16_t)ulen)) !=
+			   0xffff) {
+			UDP_INC(ui, drop_bad_cksum);
+			goto drop;
+		} else {
+			UDP_INC(ui, rx_cksum_sw);
+		}
+	}
+	ep = udp_lookup(ui, dst, rte_be_to_cpu_16(uh->dst_port));
+	if (unlikely(ep == NULL)) {
+		if (udp_is_bcast(ui, dst)) {
+			UDP_INC(ui, drop_no_port_bcast);
+			goto drop;
+		}
+		UDP_INC(ui, drop_no_port);
+		udp_port_unreach(ui, mp);
+		return NULL;
+	}
+	ind = allocb(sizeof(*tui) + sizeof(*sin), BPRI_MED);
+	if (unlikely(ind == NULL)) {
+		UDP_INC(ui, drop_rx_nomem);
+		goto drop;
+	}
+	sport = uh->src_port;
+	if (unlikely(ulen < plen)) {
+		UDP_INC(ui, rx_trimmed);
+		(void)adjmsg(mp, -(ssize_t)(plen - ulen));
+	}
+	/* The data is the received message itself, past the headers. */
+	mp->b_rptr += hlen + UDP_HDR_LEN;
+	if (MBLKL(mp) == 0 && mp->b_cont != NULL) {
+		mblk_t *next = mp->b_cont;
+
+		mp->b_cont = NULL;
+		freeb(mp);
+		mp = next;
+	}
+	DB_TYPE(ind) = M_PROTO;
+	tui = (struct T_unitdata_ind *)ind->b_wptr;
+	tui->PRIM_type = T_UNITDATA_IND;
+	tui->SRC_length = (t_scalar_t)sizeof(*sin);
+	tui->SRC_offset = (t_scalar_t)sizeof(*tui);
+	tui->OPT_length = 0;
+	tui->OPT_offset = 0;
+	sin = (struct sockaddr_in *)(tui + 1);
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = sport;
+	sin->sin_addr.s_addr = src;
+	ind->b_wptr += sizeof(*tui) + sizeof(*sin);
+	ind->b_cont = mp;
+	*mpp = ind;
+	return ep->ue_rq;
+drop:
+	freemsg(mp);
+	return NULL;
+}
+
+static void
+udp_deliver_run(struct udp_inst *ui, queue_t *rq, mblk_t **mps, unsigned k)
+{
+	if (unlikely(!canputnext(rq))) {
+		UDP_ADD_N(ui, drop_rcvbuf_full, k);
+		freemsg_burst(mps, k);
+		return;
+	}
+	UDP_ADD_N(ui, rx_delivered, k);
+	putnext_burst(rq, mps, k);
+}
+
+/* ---- ICMP errors about our datagrams ------------------------------------------------------- */
+
+/* The errno an ICMP error stands for, 0 for one to ignore (RFC 1122 4.1.3.3, RFC 6633). */
+static int
+udp_icmp_errno(uint8_t type, uint8_t code)
+{
+	switch (type) {
+	case 3: /* destination unreachable */
+		switch (code) {
+		case 0: case 6: case 9: case 11:
+			return ENETUNREACH;
+		case 2:
+			return ENOPROTOOPT;
+		case 3:
+			return ECONNREFUSED;
+		case 4:
+			return EMSGSIZE;
+		default:
+			return EHOSTUNREACH;
+		}
+	case 11: /* time exceeded */
+		return EHOSTUNREACH;
+	case 12: /* parameter problem */
+		return EPROTO;
+	default: /* source quench (deprecated, RFC 6633) and anything else */
+		return 0;
+	}
+}
+
+static void
+udp_icmp_input(struct udp_inst *ui, mblk_t *mp)
+{
+	struct ip_icmp_err_ind ind;
+	const struct rte_ipv4_hdr *qip;
+	const struct rte_udp_hdr *quh;
+	struct T_uderror_ind *ue;
+	struct sockaddr_in *sin;
+	struct udp_ep *ep;
+	mblk_t *q = mp->b_cont, *up;
+	unsigned hlen;
+	int err;
+
+	UDP_INC(ui, icmp_rx);
+	if (MBLKL(mp) < sizeof(ind) || q == NULL)
+		goto drop;
+	memcpy(&ind, mp->b_rptr, sizeof(ind));
+	err = udp_icmp_errno(ind.ie_type, ind.ie_code);
+	if (err == 0 || msgdsize(q) < UDP_IPV4_HDR_LEN + UDP_HDR_LEN)
+		goto drop;
+	if (MBLKL(q) < UDP_IPV4_HDR_LEN && !pullupmsg(q, UDP_IPV4_HDR_LEN))
+		goto drop;
+	qip = (const struct rte_ipv4_hdr *)q->b_rptr;
+	hlen = (qip->version_ihl & 0x0f) * 4u;
+	if ((qip->version_ihl >> 4) != 4 || hlen < UDP_IPV4_HDR_LEN ||
+	    qip->next_proto_id != IPPROTO_UDP || msgdsize(q) < hlen + UDP_HDR_LEN)
+		goto drop;
+	if (MBLKL(q) < hlen + UDP_HDR_LEN && !pullupmsg(q, (ssize_t)(hlen + UDP_HDR_LEN)))
+		goto drop;
+	qip = (const struct rte_ipv4_hdr *)q->b_rptr;
+	quh = (const struct rte_udp_hdr *)(q->b_rptr + hlen);
+	/* The quoted datagram is one we sent: its source is the endpoint. */
+	ep = udp_lookup(ui, qip->src_addr, rte_be_to_cpu_16(quh->src_port));
+	if (ep == NULL || !canputnext(ep->ue_rq))
+		goto drop;
+	up = allocb(sizeof(*ue) + sizeof(*sin), BPRI_MED);
+	if (up == NULL)
+		goto drop;
+	DB_TYPE(up) = M_PROTO;
+	ue = (struct T_uderror_ind *)up->b_wptr;
+	ue->PRIM_type = T_UDERROR_IND;
+	ue->DEST_length = (t_scalar_t)sizeof(*sin);
+	ue->DEST_offset = (t_scalar_t)sizeof(*ue);
+	ue->OPT_length = 0;
+	ue->OPT_offset = 0;
+	ue->ERROR_type = err;
+	sin = (struct sockaddr_in *)(ue + 1);
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = quh->dst_port;
+	sin->sin_addr.s_addr = qip->dst_addr;
+	up->b_wptr += sizeof(*ue) + sizeof(*sin);
+	freemsg(mp);
+	UDP_INC(ui, icmp_delivered);
+	putnext(ep->ue_rq, up);
+	return;
+drop:
+	UDP_INC(ui, icmp_dropped);
+	freemsg(mp);
+}
+
+/* ---- the lower read put procedures --------------------------------------------------------- */
+
+/* Anything but M_DATA from ip: the mux stands where the lower stream head was. */
+static void
+udp_lrput_other(queue_t *q, struct udp_inst *ui, mblk_t *mp)
+{
+	switch (DB_TYPE(mp)) {
+	case M_FLUSH:
+		if (*mp->b_rptr & FLUSHR)
+			flushq(q, FLUSHDATA);
+		if (*mp->b_rptr & FLUSHW) {
+			*mp->b_rptr &= (unsigned char)~FLUSHR;
+			flushq(WR(q), FLUSHDATA);
+			qreply(q, mp);
+			return;
+		}
+		freemsg(mp);
+		return;
+	case M_CTL:
+		if (ui != NULL && MBLKL(mp) >= sizeof(uint32_t) &&
+		    *(const uint32_t *)mp->b_rptr == IP_ICMP_ERR_IND) {
+			udp_icmp_input(ui, mp);
+			return;
+		}
+		break;
+	case M_HANGUP:
+	case M_ERROR:
+		/* ip's instance went away: the link carries nothing any more. */
+		if (ui != NULL) {
+			ui->ui_lower_hup = true;
+			udp_wake_all(ui); /* what waited is dropped (drop_no_lower) */
+		}
+		freemsg(mp);
+		return;
+	default:
+		break;
+	}
+	if (ui != NULL)
+		UDP_INC(ui, drop_bad_lower);
+	freemsg(mp);
+}
+
+void
+udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
+{
+	struct udp_inst *ui = q->q_ptr;
+	queue_t *run_q = NULL;
+	unsigned k = 0;
+
+	if (unlikely(ui == NULL)) {
+		/* Racing an unlink: the link is gone. */
+		for (unsigned i = 0; i < n; i++)
+			udp_lrput_other(q, NULL, mps[i]);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		mblk_t *mp = mps[i];
+		queue_t *rq;
+
+		if (unlikely(DB_TYPE(mp) != M_DATA)) {
+			if (k != 0) {
+				udp_deliver_run(ui, run_q, mps, k);
+				k = 0;
+			}
+			udp_lrput_other(q, ui, mp);
+			continue;
+		}
+		rq = udp_input_one(ui, &mp);
+		if (rq == NULL)
+			continue;
+		if (k != 0 && rq != run_q) {
+			udp_deliver_run(ui, run_q, mps, k);
+			k = 0;
+		}
+		run_q = rq;
+		mps[k++] = mp;
+	}
+	if (k != 0)
+		udp_deliver_run(ui, run_q, mps, k);
+}
+
+int
+udp_lrput(queue_t *q, mblk_t *mp)
+{
+	udp_lrput_burst(q, &mp, 1);
+	return 0;
+}

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * udp options: T_OPTMGMT_REQ with XTI options (struct T_opthdr), and the per-datagram options
+ * of T_UNITDATA_REQ.
+ *
+ * Principles of operation
+ * -----------------------
+ * The options udp knows, with their value types (XTI and XNS 5.2):
+ *
+ *   XTI_GENERIC XTI_RCVBUF      t_uscalar_t  bytes the stream head holds (M_SETOPTS SO_HIWAT)
+ *   XTI_GENERIC XTI_SNDBUF      t_uscalar_t  bytes the endpoint's write queue holds (strqset)
+ *   T_INET_IP   T_IP_BROADCAST  t_uscalar_t  T_YES/T_NO: may send to a broadcast address
+ *   T_INET_IP   T_IP_TOS        unsigned char
+ *   T_INET_IP   T_IP_TTL        unsigned char (1..255)
+ *   T_INET_UDP  T_UDP_CHECKSUM  t_uscalar_t  T_YES/T_NO: compute checksums on output
+ *
+ * A request is checked whole before anything is done (a malformed buffer is T_ERROR_ACK
+ * TBADOPT, a bad MGMT_flags TBADFLAG). Then each option is answered in order, as XTI says:
+ * T_DEFAULT and T_CURRENT return the values (T_ALLOPT: every option of the level), T_CHECK
+ * says whether a value would be accepted, T_NEGOTIATE sets it (no value, or T_ALLOPT:
+ * the default). Each answer carries its status; an unknown option comes back as its header
+ * alone with T_NOTSUPPORT; a value out of range is T_FAILURE, one the provider had to adjust
+ * (buffer sizes beyond the limits) T_PARTSUCCESS. MGMT_flags of the acknowledgement is the
+ * worst status of all (T_NOTSUPPORT > T_READONLY > T_FAILURE > T_PARTSUCCESS > T_SUCCESS).
+ * Unsigned char values are accepted as one byte or as a t_uscalar_t, and returned as one byte.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "udp_priv.h"
+
+struct udp_optdef {
+	t_uscalar_t od_level;
+	t_uscalar_t od_name;
+	unsigned od_vlen; /* 4: t_uscalar_t, 1: unsigned char */
+};
+
+static const struct udp_optdef udp_optdefs[] = {
+	{ XTI_GENERIC, XTI_RCVBUF, 4 },
+	{ XTI_GENERIC, XTI_SNDBUF, 4 },
+	{ T_INET_IP, T_IP_BROADCAST, 4 },
+	{ T_INET_IP, T_IP_TOS, 1 },
+	{ T_INET_IP, T_IP_TTL, 1 },
+	{ T_INET_UDP, T_UDP_CHECKSUM, 4 },
+};
+#define UDP_NOPTDEFS RTE_DIM(udp_optdefs)
+/* One switch value per (level, name). */
+#define UDP_OPTKEY(level, name) ((uint32_t)(level) << 16 | (uint32_t)(name))
+/* The most an answer to one option takes: header, value, padding. */
+#define UDP_OPT_OUT_MAX (sizeof(struct T_opthdr) + sizeof(t_uscalar_t))
+
+static const struct udp_optdef *
+udp_optdef_find(t_uscalar_t level, t_uscalar_t name)
+{
+	for (unsigned i = 0; i < UDP_NOPTDEFS; i++)
+		if (udp_optdefs[i].od_level == level && udp_optdefs[i].od_name == name)
+			return &udp_optdefs[i];
+	return NULL;
+}
+
+static bool
+udp_level_known(t_uscalar_t level)
+{
+	for (unsigned i = 0; i < UDP_NOPTDEFS; i++)
+		if (udp_optdefs[i].od_level == level)
+			return true;
+	return false;
+}
+
+static uint32_t
+udp_opt_default(const struct udp_optdef *d)
+{
+	switch (UDP_OPTKEY(d->od_level, d->od_name)) {
+	case UDP_OPTKEY(XTI_GENERIC, XTI_RCVBUF):
+		return UDP_RCVBUF_DEFAULT;
+	case UDP_OPTKEY(XTI_GENERIC, XTI_SNDBUF):
+		return UDP_SNDBUF_DEFAULT;
+	case UDP_OPTKEY(T_INET_IP, T_IP_TTL):
+		return UDP_TTL_DEFAULT;
+	case UDP_OPTKEY(T_INET_UDP, T_UDP_CHECKSUM):
+		return T_YES;
+	default: /* T_IP_BROADCAST, T_IP_TOS */
+		return 0;
+	}
+}
+
+static uint32_t
+udp_opt_current(const struct udp_ep *ep, const struct udp_optdef *d)
+{
+	switch (UDP_OPTKEY(d->od_level, d->od_name)) {
+	case UDP_OPTKEY(XTI_GENERIC, XTI_RCVBUF):
+		return ep->ue_rcvbuf;
+	case UDP_OPTKEY(XTI_GENERIC, XTI_SNDBUF):
+		return ep->ue_sndbuf;
+	case UDP_OPTKEY(T_INET_IP, T_IP_BROADCAST):
+		return ep->ue_broadcast ? T_YES : T_NO;
+	case UDP_OPTKEY(T_INET_IP, T_IP_TOS):
+		return ep->ue_tos;
+	case UDP_OPTKEY(T_INET_IP, T_IP_TTL):
+		return ep->ue_ttl != 0 ? ep->ue_ttl : UDP_TTL_DEFAULT;
+	default: /* T_UDP_CHECKSUM */
+		return ep->ue_cksum ? T_YES : T_NO;
+	}
+}
+
+/* Would v be accepted? T_SUCCESS, T_PARTSUCCESS with *v adjusted, or T_FAILURE. */
+static t_uscalar_t
+udp_opt_check(const struct udp_optdef *d, uint32_t *v)
+{
+	uint32_t lo, hi;
+
+	switch (UDP_OPTKEY(d->od_level, d->od_name)) {
+	case UDP_OPTKEY(XTI_GENERIC, XTI_RCVBUF):
+		lo = UDP_RCVBUF_MIN, hi = UDP_RCVBUF_MAX;
+		break;
+	case UDP_OPTKEY(XTI_GENERIC, XTI_SNDBUF):
+		lo = UDP_SNDBUF_MIN, hi = UDP_SNDBUF_MAX;
+		break;
+	case UDP_OPTKEY(T_INET_IP, T_IP_TOS):
+		return *v <= UINT8_MAX ? T_SUCCESS : T_FAILURE;
+	case UDP_OPTKEY(T_INET_IP, T_IP_TTL):
+		return *v >= 1 && *v <= UINT8_MAX ? T_SUCCESS : T_FAILURE;
+	default: /* T_IP_BROADCAST, T_UDP_CHECKSUM */
+		return *v == T_YES || *v == T_NO ? T_SUCCESS : T_FAILURE;
+	}
+	if (*v < lo) {
+		*v = lo;
+		return T_PARTSUCCESS;
+	}
+	if (*v > hi) {
+		*v = hi;
+		return T_PARTSUCCESS;
+	}
+	return T_SUCCESS;
+}
+
+/* Set a checked value. false if it could not be done (no block for M_SETOPTS). */
+static bool
+udp_opt_apply(struct udp_ep *ep, const struct udp_optdef *d, uint32_t v)
+{
+	switch (UDP_OPTKEY(d->od_level, d->od_name)) {
+	case UDP_OPTKEY(XTI_GENERIC, XTI_RCVBUF): {
+		mblk_t *mp = allocb(sizeof(struct stroptions), BPRI_MED);
+		struct stroptions *so;
+
+		if (mp == NULL)
+			return false;
+		DB_TYPE(mp) = M_SETOPTS;
+		so = (struct stroptions *)mp->b_wptr;
+		memset(so, 0, sizeof(*so));
+		so->so_flags = SO_HIWAT;
+		so->so_hiwat = v;
+		mp->b_wptr += sizeof(*so);
+		putnext(ep->ue_rq, mp);
+		ep->ue_rcvbuf = v;
+		return true;
+	}
+	case UDP_OPTKEY(XTI_GENERIC, XTI_SNDBUF): {
+		queue_t *wq = WR(ep->ue_rq);
+
+		/* Keep lowat <= hiwat at every step. */
+		if (v / 4 < wq->q_lowat) {
+			(void)strqset(wq, QLOWAT, 0, (intptr_t)(v / 4));
+			(void)strqset(wq, QHIWAT, 0, (intptr_t)v);
+		} else {
+			(void)strqset(wq, QHIWAT, 0, (intptr_t)v);
+			(void)strqset(wq, QLOWAT, 0, (intptr_t)(v / 4));
+		}
+		ep->ue_sndbuf = v;
+		return true;
+	}
+	case UDP_OPTKEY(T_INET_IP, T_IP_BROADCAST):
+		ep->ue_broadcast = v == T_YES;
+		return true;
+	case UDP_OPTKEY(T_INET_IP, T_IP_TOS):
+		ep->ue_tos = (uint8_t)v;
+		return true;
+	case UDP_OPTKEY(T_INET_IP, T_IP_TTL):
+		ep->ue_ttl = (uint8_t)v;
+		return true;
+	default: /* T_UDP_CHECKSUM */
+		ep->ue_cksum = v == T_YES;
+		return true;
+	}
+}
+
+void
+udp_opt_init(struct udp_ep *ep)
+{
+	ep->ue_cksum = true;
+	ep->ue_broadcast = false;
+	ep->ue_tos = 0;
+	ep->ue_ttl = 0;
+	ep->ue_rcvbuf = UDP_RCVBUF_DEFAULT;
+	ep->ue_sndbuf = UDP_SNDBUF_DEFAULT;
+}
+
+/* ---- the option buffer -------------------------------------------------------------------- */
+
+static unsigned
+udp_status_rank(t_uscalar_t st)
+{
+	switch (st) {
+	case T_SUCCESS:
+		return 0;
+	case T_PARTSUCCESS:
+		return 1;
+	case T_FAILURE:
+		return 2;
+	case T_READONLY:
+		return 3;
+	default:
+		return 4; /* T_NOTSUPPORT */
+	}
+}
+
+/* Where an answer is being built. */
+struct udp_optout {
+	uint8_t *oo_buf;
+	size_t oo_len;
+	size_t oo_max;
+	t_uscalar_t oo_worst;
+};
+
+static void
+udp_emit(struct udp_optout *oo, t_uscalar_t level, t_uscalar_t name, t_uscalar_t status,
+	 const struct udp_optdef *d, uint32_t v)
+{
+	struct T_opthdr oh = { .len = sizeof(oh), .level = level, .name = name, .status = status };
+	size_t at = _TPI_ALIGN_TOPT(oo->oo_len);
+
+	if (d != NULL)
+		oh.len += d->od_vlen;
+	if (at + oh.len > oo->oo_max)
+		return; /* sized beforehand: cannot happen */
+	memset(oo->oo_buf + oo->oo_len, 0, at - oo->oo_len);
+	memcpy(oo->oo_buf + at, &oh, sizeof(oh));
+	if (d != NULL && d->od_vlen == 1) {
+		oo->oo_buf[at + sizeof(oh)] = (uint8_t)v;
+	} else if (d != NULL) {
+		t_uscalar_t u = v;
+
+		memcpy(oo->oo_buf + at + sizeof(oh), &u, sizeof(u));
+	}
+	oo->oo_len = at + oh.len;
+	if (udp_status_rank(status) > udp_status_rank(oo->oo_worst))
+		oo->oo_worst = status;
+}
+
+/* Read an option's value: 0 if it has one of an acceptable size, else -1. */
+static int
+udp_opt_read(const struct udp_optdef *d, const uint8_t *val, size_t vlen, uint32_t *v)
+{
+	if (vlen == sizeof(t_uscalar_t)) {
+		t_uscalar_t u;
+
+		memcpy(&u, val, sizeof(u));
+		*v = u;
+		return 0;
+	}
+	if (vlen == 1 && d->od_vlen == 1) {
+		*v = val[0];
+		return 0;
+	}
+	return -1;
+}
+
+/* Answer one option. */
+static void
+udp_opt_one(struct udp_ep *ep, struct udp_optout *oo, t_scalar_t flags, const struct T_opthdr *ih,
+	    const uint8_t *val, size_t vlen)
+{
+	const struct udp_optdef *d;
+	t_uscalar_t st;
+	uint32_t v;
+
+	if (ih->name == T_ALLOPT) {
+		if (!udp_level_known(ih->level)) {
+			udp_emit(oo, ih->level, T_ALLOPT, T_NOTSUPPORT, NULL, 0);
+			return;
+		}
+		for (unsigned i = 0; i < UDP_NOPTDEFS; i++) {
+			d = &udp_optdefs[i];
+			if (d->od_level != ih->level)
+				continue;
+			if (flags == T_CURRENT) {
+				udp_emit(oo, d->od_level, d->od_name, T_SUCCESS, d,
+					 udp_opt_current(ep, d));
+			} else if (flags == T_DEFAULT) {
+				udp_emit(oo, d->od_level, d->od_name, T_SUCCESS, d, udp_opt_default(d));
+			} else { /* T_NEGOTIATE: every option of the level back to its default */
+				v = udp_opt_default(d);
+				st = udp_opt_apply(ep, d, v) ? T_SUCCESS : T_FAILURE;
+				udp_emit(oo, d->od_level, d->od_name, st, d, udp_opt_current(ep, d));
+			}
+		}
+		return;
+	}
+	d = udp_optdef_find(ih->level, ih->name);
+	if (d == NULL) {
+		udp_emit(oo, ih->level, ih->name, T_NOTSUPPORT, NULL, 0);
+		return;
+	}
+	switch (flags) {
+	case T_DEFAULT:
+		udp_emit(oo, d->od_level, d->od_name, T_SUCCESS, d, udp_opt_default(d));
+		return;
+	case T_CURRENT:
+		udp_emit(oo, d->od_level, d->od_name, T_SUCCESS, d, udp_opt_current(ep, d));
+		return;
+	case T_CHECK: {
+		uint32_t given;
+
+		if (vlen == 0 || udp_opt_read(d, val, vlen, &v) != 0) {
+			udp_emit(oo, d->od_level, d->od_name, T_FAILURE, NULL, 0);
+			return;
+		}
+		given = v;
+		st = udp_opt_check(d, &v);
+		udp_emit(oo, d->od_level, d->od_name, st, d, given);
+		return;
+	}
+	default: /* T_NEGOTIATE */
+		if (vlen == 0)
+			v = udp_opt_default(d);
+		else if (udp_opt_read(d, val, vlen, &v) != 0)
+			v = UINT32_MAX; /* unreachable: checked in the first pass */
+		st = udp_opt_check(d, &v);
+		if (st != T_FAILURE && !udp_opt_apply(ep, d, v))
+			st = T_FAILURE;
+		udp_emit(oo, d->od_level, d->od_name, st, d, udp_opt_current(ep, d));
+		return;
+	}
+}
+
+/*
+ * Walk an option buffer. With ep NULL, only check its format (and count options and
+ * T_ALLOPTs); else answer each option into oo. 0 or a TLI error (TBADOPT).
+ */
+static int
+udp_opt_walk(struct udp_ep *ep, struct udp_optout *oo, t_scalar_t flags, const uint8_t *opt,
+	     size_t len, unsigned *nopt, unsigned *nall)
+{
+	size_t o = 0;
+
+	while (o < len) {
+		struct T_opthdr ih;
+		const struct udp_optdef *d;
+		size_t vlen;
+
+		if (len - o < sizeof(ih))
+			return TBADOPT;
+		memcpy(&ih, opt + o, sizeof(ih));
+		if (ih.len < sizeof(ih) || ih.len > len - o)
+			return TBADOPT;
+		vlen = ih.len - sizeof(ih);
+		if (ep == NULL) {
+			if (ih.name == T_ALLOPT) {
+				if (flags == T_CHECK)
+					return TBADOPT; /* XTI: T_ALLOPT with T_CHECK is meaningless */
+				(*nall)++;
+			} else {
+				(*nopt)++;
+				d = udp_optdef_find(ih.level, ih.name);
+				if (d != NULL && vlen != 0 && flags == T_NEGOTIATE) {
+					uint32_t v;
+
+					if (udp_opt_read(d, opt + o + sizeof(ih), vlen, &v) != 0)
+						return TBADOPT;
+				}
+			}
+		} else {
+			udp_opt_one(ep, oo, flags, &ih, opt + o + sizeof(ih), vlen);
+		}
+		o = _TPI_ALIGN_TOPT(o + ih.len);
+	}
+	return 0;
+}
+
+void
+udp_optmgmt(queue_t *wq, struct udp_ep *ep, mblk_t *mp)
+{
+	struct T_optmgmt_req req;
+	struct T_optmgmt_ack *ack;
+	struct udp_optout oo;
+	const uint8_t *opt = NULL;
+	unsigned nopt = 0, nall = 0;
+	size_t len = 0, room;
+	mblk_t *np;
+	int err;
+
+	if (MBLKL(mp) < sizeof(req)) {
+		udp_error_ack(wq, mp, T_OPTMGMT_REQ, TSYSERR, EINVAL);
+		return;
+	}
+	memcpy(&req, mp->b_rptr, sizeof(req));
+	if (req.MGMT_flags != T_NEGOTIATE && req.MGMT_flags != T_CHECK &&
+	    req.MGMT_flags != T_DEFAULT && req.MGMT_flags != T_CURRENT) {
+		udp_error_ack(wq, mp, T_OPTMGMT_REQ, TBADFLAG, 0);
+		return;
+	}
+	if (req.OPT_length != 0) {
+		if (req.OPT_length < 0 || req.OPT_offset < 0 ||
+		    (size_t)req.OPT_offset + (size_t)req.OPT_length > MBLKL(mp)) {
+			udp_error_ack(wq, mp, T_OPTMGMT_REQ, TBADOPT, 0);
+			return;
+		}
+		opt = mp->b_rptr + req.OPT_offset;
+		len = (size_t)req.OPT_length;
+	}
+	err = udp_opt_walk(NULL, NULL, req.MGMT_flags, opt, len, &nopt, &nall);
+	if (err != 0) {
+		udp_error_ack(wq, mp, T_OPTMGMT_REQ, err, 0);
+		return;
+	}
+	room = sizeof(*ack) + (nopt + nall * UDP_NOPTDEFS) * UDP_OPT_OUT_MAX;
+	np = allocb(room, BPRI_MED);
+	if (np == NULL) {
+		udp_error_ack(wq, mp, T_OPTMGMT_REQ, TSYSERR, ENOSR);
+		return;
+	}
+	oo = (struct udp_optout){
+		.oo_buf = np->b_rptr + sizeof(*ack),
+		.oo_max = room - sizeof(*ack),
+		.oo_worst = T_SUCCESS,
+	};
+	(void)udp_opt_walk(ep, &oo, req.MGMT_flags, opt, len, &nopt, &nall);
+	freemsg(mp);
+	DB_TYPE(np) = M_PCPROTO;
+	ack = (struct T_optmgmt_ack *)np->b_rptr;
+	ack->PRIM_type = T_OPTMGMT_ACK;
+	ack->OPT_length = (t_scalar_t)oo.oo_len;
+	ack->OPT_offset = oo.oo_len != 0 ? (t_scalar_t)sizeof(*ack) : 0;
+	ack->MGMT_flags = (t_scalar_t)oo.oo_worst;
+	np->b_wptr = np->b_rptr + sizeof(*ack) + oo.oo_len;
+	qreply(wq, np);
+}
+
+int
+udp_opt_unitdata(const uint8_t *opt, size_t len, uint8_t *tos, uint8_t *ttl)
+{
+	size_t o = 0;
+
+	while (o < len) {
+		struct T_opthdr ih;
+		const struct udp_optdef *d;
+		uint32_t v;
+
+		if (len - o < sizeof(ih))
+			return EINVAL;
+		memcpy(&ih, opt + o, sizeof(ih));
+		if (ih.len < sizeof(ih) || ih.len > len - o)
+			return EINVAL;
+		d = udp_optdef_find(ih.level, ih.name);
+		if (d == NULL || ih.level != T_INET_IP ||
+		    (ih.name != T_IP_TOS && ih.name != T_IP_TTL) ||
+		    udp_opt_read(d, opt + o + sizeof(ih), ih.len - sizeof(ih), &v) != 0 ||
+		    udp_opt_check(d, &v) != T_SUCCESS)
+			return EINVAL;
+		if (ih.name == T_IP_TOS)
+			*tos = (uint8_t)v;
+		else
+			*ttl = (uint8_t)v;
+		o = _TPI_ALIGN_TOPT(o + ih.len);
+	}
+	return 0;
+}

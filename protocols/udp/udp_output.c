@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * udp output: T_UNITDATA_REQ to ip, T_UDERROR_IND for what cannot be sent, and the upper
+ * write service procedure that drains requests that waited for ip.
+ *
+ * Principles of operation
+ * -----------------------
+ * A T_UNITDATA_REQ becomes, without copying its data and usually without allocating:
+ *
+ *   M_PROTO  struct ip_unitdata_req   <- the T_UNITDATA_REQ's own block, rewritten
+ *     M_DATA [headroom][UDP header][payload ...]   <- the first data block, header in place
+ *
+ * The UDP header goes into the first data block's headroom when the block is not shared
+ * (DB_REF 1) and has room for it and for the IPv4 and Ethernet headers ip and arp will
+ * prepend (UDP_INPLACE_ROOM; the stream head leaves UDP_WROFF, and a received buffer echoed
+ * back has its old headers' room); otherwise a small block with that headroom is linked in
+ * front. ip then finds the same room for the IPv4 header and frees the request block.
+ *
+ * The checksum (RFC 768) covers a pseudo-header with the source address, so udp chooses the
+ * source itself (the endpoint's bound address, else udp_src_for()) and tells ip in iu_src.
+ * It is computed in software over every block: ip only offloads the IPv4 header checksum, and
+ * has no way yet to tell a transport whether the outgoing port computes L4 checksums.
+ *
+ * Errors the sender must hear of are T_UDERROR_IND (ERROR_type an errno): not bound (EPROTO),
+ * a malformed or zero destination (EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL), a bad option (EINVAL),
+ * too much data (EMSGSIZE), a broadcast without T_IP_BROADCAST (EACCES), no local address
+ * (EADDRNOTAVAIL). Losses below udp are counted, not indicated.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "udp_priv.h"
+
+void
+udp_uderr(struct udp_ep *ep, mblk_t *mp, int err)
+{
+	struct udp_inst *ui = ep->ue_inst;
+	const struct T_unitdata_req *req = (const struct T_unitdata_req *)mp->b_rptr;
+	uint8_t dest[sizeof(struct sockaddr_in)];
+	size_t dlen = 0;
+	struct T_uderror_ind *ue;
+	mblk_t *np;
+
+	/* Quote the destination as given when it is where it claims to be and not oversized. */
+	if (MBLKL(mp) >= sizeof(*req) && req->DEST_length > 0 &&
+	    (size_t)req->DEST_length <= sizeof(dest) && req->DEST_offset >= 0 &&
+	    (size_t)req->DEST_offset + (size_t)req->DEST_length <= MBLKL(mp)) {
+		dlen = (size_t)req->DEST_length;
+		memcpy(dest, mp->b_rptr + req->DEST_offset, dlen);
+	}
+	np = udp_tpi_reuse(ui, mp, sizeof(*ue) + dlen, M_PROTO);
+	if (np == NULL) {
+		UDP_INC(ui, drop_tx_nomem);
+		return;
+	}
+	ue = (struct T_uderror_ind *)np->b_rptr;
+	ue->PRIM_type = T_UDERROR_IND;
+	ue->DEST_length = (t_scalar_t)dlen;
+	ue->DEST_offset = dlen != 0 ? (t_scalar_t)sizeof(*ue) : 0;
+	ue->OPT_length = 0;
+	ue->OPT_offset = 0;
+	ue->ERROR_type = err;
+	if (dlen != 0)
+		memcpy(ue + 1, dest, dlen);
+	putnext(ep->ue_rq, np);
+}
+
+void
+udp_output(struct udp_ep *ep, mblk_t *mp)
+{
+	struct udp_inst *ui = ep->ue_inst;
+	struct T_unitdata_req req;
+	struct ip_unitdata_req *iu;
+	struct sockaddr_in sin;
+	struct rte_udp_hdr *uh;
+	mblk_t *data, *hb;
+	uint8_t tos = ep->ue_tos, ttl = ep->ue_ttl;
+	uint32_t src;
+	size_t plen;
+	unsigned ulen;
+
+	if (unlikely(MBLKL(mp) < sizeof(req))) {
+		UDP_INC(ui, uderr_bad_addr);
+		udp_uderr(ep, mp, EINVAL);
+		return;
+	}
+	memcpy(&req, mp->b_rptr, sizeof(req));
+	if (unlikely(ep->ue_state != TS_IDLE)) {
+		UDP_INC(ui, uderr_state);
+		udp_uderr(ep, mp, EPROTO);
+		return;
+	}
+	if (unlikely(req.DEST_length != (t_scalar_t)sizeof(sin) || req.DEST_offset < 0 ||
+		     (size_t)req.DEST_offset + sizeof(sin) > MBLKL(mp))) {
+		UDP_INC(ui, uderr_bad_addr);
+		udp_uderr(ep, mp, EINVAL);
+		return;
+	}
+	memcpy(&sin, mp->b_rptr + req.DEST_offset, sizeof(sin));
+	if (unlikely(sin.sin_family != AF_INET)) {
+		UDP_INC(ui, uderr_bad_addr);
+		udp_uderr(ep, mp, EAFNOSUPPORT);
+		return;
+	}
+	if (unlikely(sin.sin_port == 0 || sin.sin_addr.s_addr == 0)) {
+		UDP_INC(ui, uderr_bad_addr);
+		udp_uderr(ep, mp, EADDRNOTAVAIL);
+		return;
+	}
+	if (unlikely(req.OPT_length != 0)) {
+		if (req.OPT_length < 0 || req.OPT_offset < 0 ||
+		    (size_t)req.OPT_offset + (size_t)req.OPT_length > MBLKL(mp) ||
+		    udp_opt_unitdata(mp->b_rptr + req.OPT_offset, (size_t)req.OPT_length, &tos,
+				     &ttl) != 0) {
+			UDP_INC(ui, uderr_bad_opt);
+			udp_uderr(ep, mp, EINVAL);
+			return;
+		}
+	}
+	data = mp->b_cont;
+	plen = data == NULL ? 0 : (likely(data->b_cont == NULL) ? MBLKL(data) : msgdsize(data));
+	if (unlikely(data != NULL && DB_TYPE(data) != M_DATA)) {
+		UDP_INC(ui, drop_bad_wmsg);
+		udp_uderr(ep, mp, EINVAL);
+		return;
+	}
+	if (unlikely(plen > UDP_TSDU_MAX)) {
+		UDP_INC(ui, uderr_too_big);
+		udp_uderr(ep, mp, EMSGSIZE);
+		return;
+	}
+	if (unlikely(udp_is_bcast(ui, sin.sin_addr.s_addr) && !ep->ue_broadcast)) {
+		UDP_INC(ui, uderr_bcast);
+		udp_uderr(ep, mp, EACCES);
+		return;
+	}
+	src = ep->ue_laddr != 0 ? ep->ue_laddr : udp_src_for(ui, sin.sin_addr.s_addr);
+	if (unlikely(src == 0)) {
+		UDP_INC(ui, uderr_no_src);
+		udp_uderr(ep, mp, EADDRNOTAVAIL);
+		return;
+	}
+	if (unlikely(ui->ui_lower == NULL || ui->ui_lower_hup)) {
+		UDP_INC(ui, drop_no_lower);
+		freemsg(mp);
+		return;
+	}
+
+	/* The UDP header: in the data's headroom, or in a block of its own. */
+	ulen = (unsigned)plen + UDP_HDR_LEN;
+	if (likely(data != NULL && DB_REF(data) == 1 && MBLKHEAD(data) >= UDP_INPLACE_ROOM)) {
+		hb = data;
+		hb->b_rptr -= UDP_HDR_LEN;
+		UDP_INC(ui, tx_hdr_inplace);
+	} else {
+		hb = yard_allocb_hr(UDP_HDR_LEN, UDP_IPV4_HDR_LEN + YARD_LINK_HEADROOM);
+		if (unlikely(hb == NULL)) {
+			UDP_INC(ui, drop_tx_nomem);
+			freemsg(mp);
+			return;
+		}
+		hb->b_wptr += UDP_HDR_LEN;
+		hb->b_cont = data;
+		UDP_INC(ui, tx_hdr_block);
+	}
+	/* A received buffer sent back must not carry offload requests of its own. */
+	yard_mblk_mbuf(hb)->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+	uh = (struct rte_udp_hdr *)hb->b_rptr;
+	uh->src_port = rte_cpu_to_be_16(ep->ue_lport);
+	uh->dst_port = sin.sin_port;
+	uh->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
+	uh->dgram_cksum = 0;
+	if (likely(ep->ue_cksum)) {
+		uint16_t c = (uint16_t)~udp_sum_msg(hb, 0, ulen,
+						    udp_phdr_sum(src, sin.sin_addr.s_addr,
+								 (uint16_t)ulen));
+
+		uh->dgram_cksum = c == 0 ? 0xffff : c; /* RFC 768: zero means "none" */
+		UDP_INC(ui, tx_cksum_sw);
+	} else {
+		UDP_INC(ui, tx_no_cksum);
+	}
+
+	/* The request block becomes ip's: rewrite it in place when it is ours alone. */
+	mp->b_cont = NULL;
+	if (likely(DB_REF(mp) == 1 && MBLKSIZE(mp) >= sizeof(*iu))) {
+		mp->b_rptr = DB_BASE(mp);
+	} else {
+		mblk_t *np = allocb(sizeof(*iu), BPRI_MED);
+
+		freeb(mp);
+		if (unlikely(np == NULL)) {
+			UDP_INC(ui, drop_tx_nomem);
+			freemsg(hb);
+			return;
+		}
+		mp = np;
+	}
+	mp->b_wptr = mp->b_rptr + sizeof(*iu);
+	DB_TYPE(mp) = M_PROTO;
+	mp->b_band = 0;
+	iu = (struct ip_unitdata_req *)mp->b_rptr;
+	iu->iu_prim = IP_UNITDATA_REQ;
+	iu->iu_dst = sin.sin_addr.s_addr;
+	iu->iu_src = src;
+	iu->iu_proto = IPPROTO_UDP;
+	iu->iu_tos = tos;
+	iu->iu_ttl = ttl;
+	iu->iu_flags = 0;
+	mp->b_cont = hb;
+	UDP_INC(ui, tx_datagrams);
+	putnext(ui->ui_lower, mp);
+}
+
+int
+udp_wsrv(queue_t *q)
+{
+	struct udp_ep *ep = q->q_ptr;
+	struct udp_inst *ui = ep->ue_inst;
+	mblk_t *mp;
+
+	while ((mp = getq(q)) != NULL) {
+		queue_t *lq = ui->ui_lower;
+
+		if (lq != NULL && !ui->ui_lower_hup && !canputnext(lq)) {
+			(void)putbq(q, mp);
+			udp_block(ep);
+			break;
+		}
+		udp_output(ep, mp);
+	}
+	return 0;
+}

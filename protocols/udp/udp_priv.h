@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals of the udp driver shared by udp.c (open/close, links, ioctls, TPI requests),
+ * udp_input.c (lower read side), udp_output.c (T_UNITDATA_REQ, T_UDERROR_IND), udp_opt.c
+ * (options) and udp_tel.c (counters). Not a contract.
+ *
+ * Legend: struct udp_inst and every endpoint on it belong to the lcore that opened them; only
+ * that lcore touches them. The per-lcore counters (udp_pcpu) are also read by telemetry from
+ * any thread, with plain 64-bit loads.
+ */
+#ifndef YARD_PROTOCOLS_UDP_PRIV_H
+#define YARD_PROTOCOLS_UDP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include <streams/stream.h>
+#include <protocols/ip.h>
+#include <protocols/tihdr.h>
+#include <protocols/udp.h>
+
+#define UDP_HDR_LEN 8u
+#define UDP_IPV4_HDR_LEN 20u
+/** Headroom a data block needs for the UDP header to go in place: UDP + IPv4 + Ethernet. */
+#define UDP_INPLACE_ROOM (UDP_HDR_LEN + UDP_IPV4_HDR_LEN + 14u)
+/** What ip uses when an endpoint leaves the TTL to it (IP_DEF_TTL; reported by T_CURRENT). */
+#define UDP_TTL_DEFAULT 64u
+/** Ports in the table. */
+#define UDP_NPORTS 65536u
+
+struct udp_inst;
+
+/** An open udp stream (endpoint or control), on both upper queues' q_ptr. */
+struct udp_ep {
+	queue_t *ue_rq;             /**< upper read queue */
+	struct udp_inst *ue_inst;
+	t_scalar_t ue_state;        /**< TS_UNBND or TS_IDLE */
+	bool ue_control;            /**< holds the instance's link */
+	bool ue_blocked;            /**< on ui_blocked, waiting for ip's flow control */
+	bool ue_broadcast;          /**< T_IP_BROADCAST */
+	bool ue_cksum;              /**< T_UDP_CHECKSUM */
+	uint8_t ue_tos;             /**< T_IP_TOS */
+	uint8_t ue_ttl;             /**< T_IP_TTL, 0: ip's default */
+	uint16_t ue_lport;          /**< bound port, host order; 0 if unbound */
+	uint32_t ue_laddr;          /**< bound address, network order; 0: any */
+	uint32_t ue_rcvbuf;         /**< XTI_RCVBUF */
+	uint32_t ue_sndbuf;         /**< XTI_SNDBUF */
+	struct udp_ep *ue_pnext;    /**< next endpoint bound to the same port */
+	struct udp_ep *ue_bnext;    /**< next endpoint on ui_blocked */
+};
+
+/** A local address (UDP_ADDR_ADD). */
+struct udp_laddr {
+	uint32_t la_addr;           /**< network order */
+	uint32_t la_mask;           /**< network order */
+	uint32_t la_bcast;          /**< subnet broadcast; 0 for /31 and /32 */
+	uint8_t la_prefix;
+};
+
+/** The udp instance of one lcore. */
+struct udp_inst {
+	unsigned ui_lcore;
+	unsigned ui_refs;                   /**< open udp streams on the lcore */
+	struct udpstat *ui_st;              /**< this lcore's counters */
+	queue_t *ui_lower;                  /**< the link's lower write queue (l_qbot), or NULL */
+	int ui_muxid;
+	bool ui_lower_hup;                  /**< ip hung the link up (its instance closed) */
+	struct udp_ep *ui_blocked;          /**< endpoints waiting for the lower side */
+	uint32_t ui_flags;                  /**< UDP_PF_* */
+	uint16_t ui_port_lo, ui_port_hi;    /**< ephemeral range, host order */
+	uint16_t ui_port_next;              /**< where the next ephemeral search starts */
+	unsigned ui_naddrs;
+	struct udp_laddr ui_addrs[UDP_MAX_ADDRS];
+	struct udp_ep *ui_ports[UDP_NPORTS]; /**< endpoints bound to each port (host order) */
+};
+
+/** Per-lcore counters, static so telemetry never reads freed memory. */
+struct udp_pcpu {
+	struct udpstat st;
+	volatile uint32_t used;             /**< an instance ran on this lcore */
+} __rte_cache_aligned;
+
+extern struct udp_pcpu udp_pcpu[RTE_MAX_LCORE];
+
+#define UDP_INC(ui, name) ((ui)->ui_st->udps_##name++)
+#define UDP_ADD_N(ui, name, n) ((ui)->ui_st->udps_##name += (n))
+
+/* ---- checksums ---------------------------------------------------------------------------- */
+
+/** Fold a 32-bit one's complement sum to 16 bits. */
+static inline uint16_t
+udp_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/** The pseudo-header's sum (RFC 768): addresses as they are in memory, proto, UDP length. */
+static inline uint32_t
+udp_phdr_sum(uint32_t src, uint32_t dst, uint16_t ulen)
+{
+	return (src & 0xffff) + (src >> 16) + (dst & 0xffff) + (dst >> 16) +
+	       rte_cpu_to_be_16(IPPROTO_UDP) + rte_cpu_to_be_16(ulen);
+}
+
+/** One's complement sum (folded, not complemented) of len bytes of mp from off, plus sum. */
+uint16_t udp_sum_msg(const mblk_t *mp, size_t off, size_t len, uint32_t sum);
+
+/* ---- udp.c -------------------------------------------------------------------------------- */
+
+/** Is addr (network order) a broadcast we know of, or multicast? */
+bool udp_is_bcast(const struct udp_inst *ui, uint32_t addr);
+/** Is addr one of the instance's local addresses? */
+bool udp_is_local(const struct udp_inst *ui, uint32_t addr);
+/** Wait for the lower side: put ep on ui_blocked. */
+void udp_block(struct udp_ep *ep);
+/** Let every waiting endpoint's service procedure run (room below, or no lower side at all). */
+void udp_wake_all(struct udp_inst *ui);
+/** The source address for a datagram to dst from a wildcard endpoint; 0 if none. */
+uint32_t udp_src_for(const struct udp_inst *ui, uint32_t dst);
+/** Reply to a TPI request (mp, reused when it can be) with T_ERROR_ACK. */
+void udp_error_ack(queue_t *wq, mblk_t *mp, t_scalar_t prim, t_scalar_t tli, t_scalar_t unx);
+/**
+ * A block of size bytes of type for an acknowledgement, b_wptr at its end: mp itself when it is
+ * not shared and large enough (its b_cont freed), else a new one (mp freed). NULL if none
+ * (mp freed, counted tpi_nomem).
+ */
+mblk_t *udp_tpi_reuse(struct udp_inst *ui, mblk_t *mp, size_t size, unsigned char type);
+
+/* ---- udp_input.c -------------------------------------------------------------------------- */
+
+void udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n);
+int udp_lrput(queue_t *q, mblk_t *mp);
+
+/* ---- udp_output.c ------------------------------------------------------------------------- */
+
+/** Send a T_UNITDATA_REQ (consumed): header, checksum, IP_UNITDATA_REQ, down to ip. */
+void udp_output(struct udp_ep *ep, mblk_t *mp);
+/** Answer a T_UNITDATA_REQ (consumed) with T_UDERROR_IND err up the endpoint. */
+void udp_uderr(struct udp_ep *ep, mblk_t *mp, int err);
+/** Upper write service procedure: requests that waited for the lower side. */
+int udp_wsrv(queue_t *q);
+/** Lower write service procedure: the lower side has room again. */
+int udp_lwsrv(queue_t *q);
+
+/* ---- udp_opt.c ---------------------------------------------------------------------------- */
+
+/** T_OPTMGMT_REQ (consumed): answer T_OPTMGMT_ACK or T_ERROR_ACK. */
+void udp_optmgmt(queue_t *wq, struct udp_ep *ep, mblk_t *mp);
+/**
+ * The options of a T_UNITDATA_REQ (T_IP_TOS, T_IP_TTL): *tos and *ttl updated. 0, or an
+ * errno for a malformed or unsupported option.
+ */
+int udp_opt_unitdata(const uint8_t *opt, size_t len, uint8_t *tos, uint8_t *ttl);
+/** Give a new endpoint its default options (and its stream head's read water marks). */
+void udp_opt_init(struct udp_ep *ep);
+
+/* ---- udp_tel.c ---------------------------------------------------------------------------- */
+
+/** Counters of an lcore (marks them used). */
+struct udp_pcpu *udp_pcpu_get(unsigned lcore);
+
+#endif /* YARD_PROTOCOLS_UDP_PRIV_H */

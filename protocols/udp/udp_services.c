@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * UDP echo (RFC 862) and discard (RFC 863) over XTI (udp_services.h). This file uses nothing
+ * of udp but its name: it is an XTI application, and the example docs/xti.md quotes.
+ *
+ * Principles of operation
+ * -----------------------
+ * A service is an endpoint bound to its port on every local address, driven by the events
+ * XTI reports (yard_t_set_notify): T_DATA and T_UDERR run svc_pump(), which reads until
+ * TNODATA (the events are edge triggered); T_GODATA runs it too, after a send met flow
+ * control. Echo turns each datagram around with the zero-copy calls: the message received is
+ * the message sent, its UDP and IP headers rewritten in the headroom the received buffer
+ * already has, so the payload is never copied and nothing is allocated.
+ *
+ * The callback runs inside the stream head's put procedure, and a send can make the provider
+ * indicate an error up the same stream at once (T_UDERROR_IND), which calls the callback
+ * again while the first run is still sending. svc_pump() is therefore not re-entered: a nested
+ * call only asks the running one to go round once more (sv_again).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
+#include <rte_lcore.h>
+#include <rte_telemetry.h>
+
+#include <streams/stream.h>
+#include <protocols/udp.h>
+#include <protocols/udp_services.h>
+#include <protocols/xti/xti.h>
+
+struct udp_svc {
+	bool sv_used;
+	bool sv_in_pump;              /* svc_pump() is running (maybe further up the stack) */
+	bool sv_again;                /* an event came while it ran: go round again */
+	enum yard_udp_svc_kind sv_kind;
+	uint16_t sv_port;
+	int sv_fd;
+	mblk_t *sv_pending;           /* echo: a datagram flow control refused */
+	struct sockaddr_in sv_pend_to;
+	struct yard_udp_svc_stats *sv_st;
+};
+
+static struct udp_svc svc_tab[RTE_MAX_LCORE][YARD_UDP_SVC_MAX];
+static struct yard_udp_svc_stats svc_pcpu[RTE_MAX_LCORE][YARD_UDP_SVC__COUNT];
+
+static unsigned
+svc_lcore(void)
+{
+	return yard_sched_self()->sc_lcore;
+}
+
+/* Send one datagram back; true if it went or was dropped, false if flow control kept it. */
+static bool
+svc_echo_one(struct udp_svc *s, const struct sockaddr_in *to, mblk_t *mp, size_t len)
+{
+	struct netbuf nb = { .maxlen = sizeof(*to), .len = sizeof(*to), .buf = (void *)to };
+
+	if (yard_t_sndudata_mblk(s->sv_fd, &nb, mp) == 0) {
+		s->sv_st->tx_datagrams++;
+		s->sv_st->tx_bytes += len;
+		return true;
+	}
+	if (t_errno == TFLOW) {
+		s->sv_pending = mp;
+		s->sv_pend_to = *to;
+		s->sv_st->tx_flow_waits++;
+		return false;
+	}
+	s->sv_st->tx_drops++;
+	freemsg(mp);
+	return true;
+}
+
+static void
+svc_drain(struct udp_svc *s)
+{
+	struct sockaddr_in from;
+	struct netbuf nb = { .buf = &from };
+	mblk_t *mp;
+
+	if (s->sv_pending != NULL) {
+		mp = s->sv_pending;
+		s->sv_pending = NULL;
+		if (!svc_echo_one(s, &s->sv_pend_to, mp, msgdsize(mp)))
+			return; /* still refused: wait for T_GODATA again */
+	}
+	for (;;) {
+		size_t len;
+
+		nb.maxlen = sizeof(from);
+		nb.len = 0;
+		if (yard_t_rcvudata_mblk(s->sv_fd, &nb, &mp) < 0) {
+			if (t_errno == TLOOK) {
+				(void)t_rcvuderr(s->sv_fd, NULL);
+				s->sv_st->uderrs++;
+				continue;
+			}
+			return; /* TNODATA: all read */
+		}
+		len = mp == NULL ? 0 : (mp->b_cont == NULL ? MBLKL(mp) : msgdsize(mp));
+		s->sv_st->rx_datagrams++;
+		s->sv_st->rx_bytes += len;
+		if (s->sv_kind == YARD_UDP_SVC_DISCARD || nb.len != sizeof(from)) {
+			freemsg(mp);
+			continue;
+		}
+		if (!svc_echo_one(s, &from, mp, len))
+			return;
+	}
+}
+
+static void
+svc_pump(struct udp_svc *s)
+{
+	if (s->sv_in_pump) {
+		s->sv_again = true;
+		return;
+	}
+	s->sv_in_pump = true;
+	do {
+		s->sv_again = false;
+		svc_drain(s);
+	} while (s->sv_again && s->sv_used);
+	s->sv_in_pump = false;
+}
+
+static void
+svc_notify(int fd, int events, void *arg)
+{
+	struct udp_svc *s = arg;
+
+	(void)fd;
+	(void)events;
+	svc_pump(s);
+}
+
+static int
+svc_errno(int terr)
+{
+	switch (terr) {
+	case TBADNAME:
+		return -ENXIO;
+	case TADDRBUSY:
+		return -EADDRINUSE;
+	case TBADADDR:
+		return -EINVAL;
+	case TNOADDR:
+		return -EADDRNOTAVAIL;
+	case TSYSERR:
+		return errno > 0 ? -errno : -EIO;
+	default:
+		return -EIO;
+	}
+}
+
+static int
+svc_start(uint16_t port, enum yard_udp_svc_kind kind)
+{
+	unsigned lc = svc_lcore();
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = rte_cpu_to_be_16(port),
+		.sin_addr.s_addr = 0,
+	};
+	struct t_bind req = { .addr = { .maxlen = sizeof(sin), .len = sizeof(sin), .buf = &sin } };
+	struct udp_svc *s = NULL;
+	int fd, rc;
+
+	if (port == 0)
+		return -EINVAL;
+	for (unsigned i = 0; i < YARD_UDP_SVC_MAX; i++) {
+		if (svc_tab[lc][i].sv_used && svc_tab[lc][i].sv_port == port)
+			return -EADDRINUSE;
+		if (!svc_tab[lc][i].sv_used && s == NULL)
+			s = &svc_tab[lc][i];
+	}
+	if (s == NULL)
+		return -ENOSPC;
+	fd = t_open(UDP_DRVNAME, O_RDWR | O_NONBLOCK, NULL);
+	if (fd < 0)
+		return svc_errno(t_errno);
+	if (t_bind(fd, &req, NULL) < 0) {
+		rc = svc_errno(t_errno);
+		(void)t_close(fd);
+		return rc;
+	}
+	memset(s, 0, sizeof(*s));
+	s->sv_used = true;
+	s->sv_kind = kind;
+	s->sv_port = port;
+	s->sv_fd = fd;
+	s->sv_st = &svc_pcpu[lc][kind];
+	if (yard_t_set_notify(fd, T_DATA | T_UDERR | T_GODATA, svc_notify, s) < 0) {
+		rc = svc_errno(t_errno);
+		(void)t_close(fd);
+		s->sv_used = false;
+		return rc;
+	}
+	svc_pump(s); /* whatever arrived between the bind and now */
+	return 0;
+}
+
+int
+yard_udp_echo_start(uint16_t port)
+{
+	return svc_start(port, YARD_UDP_SVC_ECHO);
+}
+
+int
+yard_udp_discard_start(uint16_t port)
+{
+	return svc_start(port, YARD_UDP_SVC_DISCARD);
+}
+
+static void
+svc_stop(struct udp_svc *s)
+{
+	(void)yard_t_set_notify(s->sv_fd, 0, NULL, NULL);
+	freemsg(s->sv_pending);
+	s->sv_pending = NULL;
+	(void)t_close(s->sv_fd);
+	s->sv_used = false;
+}
+
+int
+yard_udp_service_stop(uint16_t port)
+{
+	unsigned lc = svc_lcore();
+
+	for (unsigned i = 0; i < YARD_UDP_SVC_MAX; i++) {
+		if (svc_tab[lc][i].sv_used && svc_tab[lc][i].sv_port == port) {
+			svc_stop(&svc_tab[lc][i]);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+void
+yard_udp_services_stop_all(void)
+{
+	unsigned lc = svc_lcore();
+
+	for (unsigned i = 0; i < YARD_UDP_SVC_MAX; i++)
+		if (svc_tab[lc][i].sv_used)
+			svc_stop(&svc_tab[lc][i]);
+}
+
+int
+yard_udp_service_fd(uint16_t port)
+{
+	unsigned lc = svc_lcore();
+
+	for (unsigned i = 0; i < YARD_UDP_SVC_MAX; i++)
+		if (svc_tab[lc][i].sv_used && svc_tab[lc][i].sv_port == port)
+			return svc_tab[lc][i].sv_fd;
+	return -1;
+}
+
+/* ---- counters ----------------------------------------------------------------------------- */
+
+void
+yard_udp_svc_stats_sum(enum yard_udp_svc_kind kind, int lcore, struct yard_udp_svc_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if ((unsigned)kind >= YARD_UDP_SVC__COUNT)
+		return;
+	for (int lc = 0; lc < RTE_MAX_LCORE; lc++) {
+		const volatile struct yard_udp_svc_stats *s = &svc_pcpu[lc][kind];
+
+		if (lcore >= 0 && lc != lcore)
+			continue;
+		out->rx_datagrams += s->rx_datagrams;
+		out->rx_bytes += s->rx_bytes;
+		out->tx_datagrams += s->tx_datagrams;
+		out->tx_bytes += s->tx_bytes;
+		out->tx_flow_waits += s->tx_flow_waits;
+		out->tx_drops += s->tx_drops;
+		out->uderrs += s->uderrs;
+	}
+}
+
+int
+yard_udp_svc_tel_fill_kind(struct rte_tel_data *d, enum yard_udp_svc_kind kind, int lcore)
+{
+	struct yard_udp_svc_stats st;
+	int rc;
+
+	yard_udp_svc_stats_sum(kind, lcore, &st);
+	rc = rte_tel_data_start_dict(d);
+	if (rc == 0)
+		rc = rte_tel_data_add_dict_u64(d, "rx_datagrams", st.rx_datagrams);
+	if (rc == 0)
+		rc = rte_tel_data_add_dict_u64(d, "rx_bytes", st.rx_bytes);
+	if (rc == 0)
+		rc = rte_tel_data_add_dict_u64(d, "tx_datagrams", st.tx_datagrams);
+	if (rc == 0)
+		rc = rte_tel_data_add_dict_u64(d, "tx_bytes", st.tx_bytes);
+	if (rc == 0)
+		rc = rte_tel_data_add_dict_u64(d, "tx_flow_waits", st.tx_flow_waits);
+	if (rc == 0)
+		rc = rte_tel_data_add_dict_u64(d, "tx_drops", st.tx_drops);
+	if (rc == 0)
+		rc = rte_tel_data_add_dict_u64(d, "uderrs", st.uderrs);
+	return rc;
+}
+
+int
+yard_udp_svc_tel_fill(struct rte_tel_data *d, int lcore)
+{
+	static const char *const names[YARD_UDP_SVC__COUNT] = { "echo", "discard" };
+	int rc = rte_tel_data_start_dict(d);
+
+	for (int k = 0; rc == 0 && k < YARD_UDP_SVC__COUNT; k++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL)
+			return -ENOMEM;
+		rc = yard_udp_svc_tel_fill_kind(c, (enum yard_udp_svc_kind)k, lcore);
+		if (rc == 0)
+			rc = rte_tel_data_add_dict_container(d, names[k], c, 0);
+		if (rc != 0)
+			rte_tel_data_free(c);
+	}
+	return rc;
+}
+
+int
+yard_udp_svc_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char *end;
+	long lc;
+
+	(void)cmd;
+	if (params == NULL || *params == '\0')
+		return yard_udp_svc_tel_fill(d, -1);
+	lc = strtol(params, &end, 10);
+	if (end == params || *end != '\0' || lc < 0 || lc >= RTE_MAX_LCORE)
+		return -EINVAL;
+	return yard_udp_svc_tel_fill(d, (int)lc);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * UDP counters: the static per-lcore blocks, their names and help (udp.def), sums, and the
+ * telemetry fillers the application registers. Counters live per lcore, not per instance, so
+ * they outlive an instance and telemetry never reads freed memory; readers take plain 64-bit
+ * loads while the owning lcore keeps counting.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include "udp_priv.h"
+
+struct udp_pcpu udp_pcpu[RTE_MAX_LCORE];
+
+static const char *const udps_names[UDPS__COUNT] = {
+#define UDP_STAT(name, help) #name,
+#include "udp.def"
+#undef UDP_STAT
+};
+static const char *const udps_helps[UDPS__COUNT] = {
+#define UDP_STAT(name, help) help,
+#include "udp.def"
+#undef UDP_STAT
+};
+
+static_assert(sizeof(struct udpstat) == UDPS__COUNT * sizeof(uint64_t), "udpstat is a vector");
+
+const char *
+udpstat_name(unsigned i)
+{
+	return i < UDPS__COUNT ? udps_names[i] : NULL;
+}
+
+const char *
+udpstat_help(unsigned i)
+{
+	return i < UDPS__COUNT ? udps_helps[i] : NULL;
+}
+
+struct udp_pcpu *
+udp_pcpu_get(unsigned lcore)
+{
+	struct udp_pcpu *pc = &udp_pcpu[lcore];
+
+	__atomic_store_n(&pc->used, 1, __ATOMIC_RELEASE);
+	return pc;
+}
+
+void
+udpstat_sum(struct udpstat *out, int lcore)
+{
+	uint64_t *o = (uint64_t *)out;
+
+	memset(out, 0, sizeof(*out));
+	for (int lc = 0; lc < RTE_MAX_LCORE; lc++) {
+		const volatile uint64_t *v = (const volatile uint64_t *)&udp_pcpu[lc].st;
+
+		if ((lcore >= 0 && lc != lcore) ||
+		    !__atomic_load_n(&udp_pcpu[lc].used, __ATOMIC_ACQUIRE))
+			continue;
+		for (unsigned c = 0; c < UDPS__COUNT; c++)
+			o[c] += v[c];
+	}
+}
+
+int
+udp_tel_fill(struct rte_tel_data *d, int lcore)
+{
+	struct udpstat st;
+	const uint64_t *v = (const uint64_t *)&st;
+	int rc;
+
+	udpstat_sum(&st, lcore);
+	rc = rte_tel_data_start_dict(d);
+	for (unsigned c = 0; rc == 0 && c < UDPS__COUNT; c++)
+		rc = rte_tel_data_add_dict_u64(d, udps_names[c], v[c]);
+	return rc;
+}
+
+int
+udp_tel_fill_per_lcore(struct rte_tel_data *d)
+{
+	int rc = rte_tel_data_start_dict(d);
+
+	for (unsigned lc = 0; rc == 0 && lc < RTE_MAX_LCORE; lc++) {
+		struct rte_tel_data *c;
+		char key[32];
+
+		if (!__atomic_load_n(&udp_pcpu[lc].used, __ATOMIC_ACQUIRE))
+			continue;
+		c = rte_tel_data_alloc();
+		if (c == NULL)
+			return -ENOMEM;
+		rc = udp_tel_fill(c, (int)lc);
+		if (rc == 0) {
+			snprintf(key, sizeof(key), "lcore%u", lc);
+			rc = rte_tel_data_add_dict_container(d, key, c, 0);
+		}
+		if (rc != 0)
+			rte_tel_data_free(c);
+	}
+	return rc;
+}
+
+int
+udp_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char *end;
+	long lc;
+
+	(void)cmd;
+	if (params == NULL || *params == '\0')
+		return udp_tel_fill(d, -1);
+	if (strcmp(params, "per_lcore") == 0)
+		return udp_tel_fill_per_lcore(d);
+	lc = strtol(params, &end, 10);
+	if (end == params || *end != '\0' || lc < 0 || lc >= RTE_MAX_LCORE)
+		return -EINVAL;
+	return udp_tel_fill(d, (int)lc);
+}

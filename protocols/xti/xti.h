@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The X/Open Transport Interface (XTI, XNS 5.2) for yard applications: the connectionless
+ * calls, the structures and constants of `<xti.h>`, and yard's extensions for poll mode and
+ * zero copy. docs/xti.md is the programming guide.
+ *
+ * A transport endpoint is a stream opened on a transport provider's driver ("udp") with the
+ * timod module pushed (t_open()); each call turns into stream-head operations: a TI_* ioctl
+ * through timod for the requests the provider acknowledges (bind, options, information), a
+ * putmsg/getmsg of TPI primitives for datagrams. File descriptors are small integers naming
+ * entries of the library's endpoint table, not kernel descriptors.
+ *
+ * Poll mode. An application runs on the lcore that owns its streams, inside that lcore's
+ * STREAMS loop, so every call is non-blocking (O_NONBLOCK is implied): t_rcvudata() with
+ * nothing queued fails with TNODATA, t_sndudata() under flow control with TFLOW. Calls must be
+ * made on the lcore that opened the endpoint (TSYSERR/EXDEV otherwise). Instead of spinning on
+ * t_look(), an application registers a callback per endpoint with yard_t_set_notify(): it is
+ * called from the stream head when data or an error indication arrives (T_DATA, T_UDERR) and
+ * when flow control that refused a send has cleared (T_GODATA). The events are edge
+ * triggered: on T_DATA, read until TNODATA. The callback may send and receive on any
+ * endpoint, but must not t_close() the endpoint it was called for, and should not make calls
+ * that wait for an acknowledgement (t_bind, t_optmgmt, ...) unless the provider answers at
+ * once, as udp does.
+ *
+ * Setup calls (t_open, t_bind, t_unbind, t_optmgmt, t_getinfo, t_getprotaddr, t_sync) run an
+ * I_STR that turns the owning lcore's scheduler until the provider answers.
+ *
+ * Errors: every call returns -1 (or NULL) and sets t_errno; TSYSERR also sets errno. t_errno
+ * is per thread, hence per lcore.
+ *
+ * Connection-oriented calls (t_connect, t_listen, t_accept, t_snd, t_rcv, ...) come with TCP.
+ */
+#ifndef YARD_PROTOCOLS_XTI_H
+#define YARD_PROTOCOLS_XTI_H
+
+#include <fcntl.h>
+#include <stdint.h>
+
+#include <protocols/tihdr.h>
+#include <streams/mblk.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct stdata;
+
+/** The calling thread's t_errno (per lcore). */
+int *yard_t_errno_loc(void);
+/** XTI's error number: a modifiable lvalue, per thread. */
+#define t_errno (*yard_t_errno_loc())
+
+/** Endpoints the library can have open at once (over every lcore). */
+#define YARD_T_MAX_FDS 1024
+
+/** @name t_look() events. */
+/**@{*/
+#define T_LISTEN     0x0001 /**< connection indication */
+#define T_CONNECT    0x0002 /**< connection confirmation */
+#define T_DATA       0x0004 /**< normal data (a datagram) */
+#define T_EXDATA     0x0008 /**< expedited data */
+#define T_DISCONNECT 0x0010 /**< disconnection */
+#define T_UDERR      0x0040 /**< datagram error indication */
+#define T_ORDREL     0x0080 /**< orderly release indication */
+#define T_GODATA     0x0100 /**< sending normal data is possible again */
+#define T_GOEXDATA   0x0200 /**< sending expedited data is possible again */
+/** yard: the stream failed (M_ERROR) or hung up; the endpoint is useless. */
+#define YARD_T_ERROR 0x8000
+/**@}*/
+
+/** @name Data flags (t_rcvudata *flags). T_NEGOTIATE ... T_NOTSUPPORT are in tihdr.h. */
+/**@{*/
+#define T_MORE      0x001 /**< more of this datagram follows */
+#define T_EXPEDITED 0x002
+#define T_PUSH      0x004
+/**@}*/
+
+/** @name t_info flags. */
+/**@{*/
+#define T_SENDZERO   0x001 /**< zero-length datagrams may be sent */
+#define T_ORDRELDATA 0x002
+/**@}*/
+
+/** @name States (t_getstate). */
+/**@{*/
+#define T_UNINIT   0 /**< not open */
+#define T_UNBND    1 /**< open, not bound */
+#define T_IDLE     2 /**< bound (connectionless: ready) */
+#define T_OUTCON   3
+#define T_INCON    4
+#define T_DATAXFER 5
+#define T_OUTREL   6
+#define T_INREL    7
+/**@}*/
+
+/** @name t_alloc() structure types and fields. */
+/**@{*/
+#define T_BIND     1
+#define T_OPTMGMT  2
+#define T_CALL     3
+#define T_DIS      4
+#define T_UNITDATA 5
+#define T_UDERROR  6
+#define T_INFO     7
+
+#define T_ADDR  0x01
+#define T_OPT   0x02
+#define T_UDATA 0x04
+#define T_ALL   0xffff
+/**@}*/
+
+/** What a transport provider can do (t_open, t_getinfo). -1: no limit, -2: not supported. */
+struct t_info {
+	t_scalar_t addr;     /**< largest address */
+	t_scalar_t options;  /**< largest option buffer */
+	t_scalar_t tsdu;     /**< largest datagram */
+	t_scalar_t etsdu;    /**< largest expedited data unit */
+	t_scalar_t connect;  /**< data with a connection request */
+	t_scalar_t discon;   /**< data with a disconnection */
+	t_scalar_t servtype; /**< T_COTS, T_COTS_ORD, T_CLTS */
+	t_scalar_t flags;    /**< T_SENDZERO, T_ORDRELDATA */
+};
+
+/** A buffer: maxlen bytes at buf, len of them used. */
+struct netbuf {
+	unsigned int maxlen;
+	unsigned int len;
+	void *buf;
+};
+
+/** An option in an option buffer (the same layout as TPI's struct T_opthdr). */
+struct t_opthdr {
+	t_uscalar_t len;    /**< header and value, without padding */
+	t_uscalar_t level;
+	t_uscalar_t name;
+	t_uscalar_t status;
+};
+
+struct t_bind {
+	struct netbuf addr;
+	unsigned qlen;       /**< connection indications (connection oriented only) */
+};
+
+struct t_optmgmt {
+	struct netbuf opt;
+	t_scalar_t flags;    /**< T_NEGOTIATE, T_CHECK, T_DEFAULT, T_CURRENT; the result */
+};
+
+struct t_discon {
+	struct netbuf udata;
+	int reason;
+	int sequence;
+};
+
+struct t_call {
+	struct netbuf addr;
+	struct netbuf opt;
+	struct netbuf udata;
+	int sequence;
+};
+
+struct t_unitdata {
+	struct netbuf addr;  /**< the peer: struct sockaddr_in for udp */
+	struct netbuf opt;
+	struct netbuf udata; /**< the datagram */
+};
+
+struct t_uderr {
+	struct netbuf addr;  /**< where the datagram was going */
+	struct netbuf opt;
+	t_scalar_t error;    /**< provider specific; an errno for udp */
+};
+
+/** @name Walking an option buffer. */
+/**@{*/
+#define T_ALIGN(p) (((uintptr_t)(p) + (sizeof(t_uscalar_t) - 1)) & \
+		    ~(uintptr_t)(sizeof(t_uscalar_t) - 1))
+#define T_OPT_DATA(tohp) ((unsigned char *)(tohp) + sizeof(struct t_opthdr))
+#define T_OPT_FIRSTHDR(nbp) \
+	((nbp)->len >= sizeof(struct t_opthdr) ? (struct t_opthdr *)(nbp)->buf : NULL)
+#define T_OPT_NEXTHDR(nbp, tohp) \
+	(((char *)(nbp)->buf + (nbp)->len) < \
+		 ((char *)T_ALIGN((char *)(tohp) + (tohp)->len) + sizeof(struct t_opthdr)) ? \
+	 NULL : (struct t_opthdr *)T_ALIGN((char *)(tohp) + (tohp)->len))
+/**@}*/
+
+/* ---- XTI ---------------------------------------------------------------------------------- */
+
+/**
+ * Open an endpoint on transport provider `name` (a driver, e.g. "udp") on the calling lcore
+ * and push timod. oflag: O_RDWR, optionally | O_NONBLOCK (implied). Fills *info if not NULL.
+ * @return the endpoint (>= 0), or -1: TBADNAME, TBADFLAG, TSYSERR (EMFILE: table full).
+ */
+int t_open(const char *name, int oflag, struct t_info *info);
+/**
+ * Bind an address (req NULL or an empty address: the provider chooses). The address bound
+ * goes to ret (if not NULL and ret->addr.maxlen > 0).
+ * @return 0, or -1: TOUTSTATE, TBADADDR, TADDRBUSY, TNOADDR, TBUFOVFLW (bound all the same),
+ * TSYSERR.
+ */
+int t_bind(int fd, const struct t_bind *req, struct t_bind *ret);
+/** Unbind; datagrams queued for the endpoint are flushed. TOUTSTATE. */
+int t_unbind(int fd);
+/** Close the endpoint in any state. TBADF. */
+int t_close(int fd);
+/** The provider's current characteristics. */
+int t_getinfo(int fd, struct t_info *info);
+/** The endpoint's state (T_UNBND, T_IDLE, ...). */
+int t_getstate(int fd);
+/**
+ * The event pending on the endpoint, 0 if none: the one of the first message queued (T_DATA,
+ * T_UDERR, ...), else T_GODATA once after flow control cleared.
+ */
+int t_look(int fd);
+/** Allocate an XTI structure and the buffers the provider's limits call for (fields). */
+void *t_alloc(int fd, int struct_type, int fields);
+/** Free what t_alloc() allocated. TNOSTRUCTYPE. */
+int t_free(void *ptr, int struct_type);
+/** Manage options (XTI format). TBADOPT, TBADFLAG, TBUFOVFLW, TOUTSTATE. */
+int t_optmgmt(int fd, const struct t_optmgmt *req, struct t_optmgmt *ret);
+/**
+ * Send a datagram to unitdata->addr (data copied into a message).
+ * @return 0, or -1: TFLOW (flow control: retry on T_GODATA), TBADDATA, TOUTSTATE, TSYSERR.
+ */
+int t_sndudata(int fd, const struct t_unitdata *unitdata);
+/**
+ * Receive a datagram. When udata.maxlen is too small, the rest stays for the next call and
+ * *flags has T_MORE.
+ * @return 0, or -1: TNODATA, TLOOK (a T_UDERR is first: t_rcvuderr), TBUFOVFLW (address or
+ * options did not fit; the datagram is discarded), TOUTSTATE.
+ */
+int t_rcvudata(int fd, struct t_unitdata *unitdata, int *flags);
+/** Take the datagram error indication (uderr NULL: discard it). TNOUDERR, TBUFOVFLW. */
+int t_rcvuderr(int fd, struct t_uderr *uderr);
+/** The local and (connection oriented) remote address. Either pointer may be NULL. */
+int t_getprotaddr(int fd, struct t_bind *boundaddr, struct t_bind *peeraddr);
+/** Resynchronise the library with the provider; returns the state. */
+int t_sync(int fd);
+/** Print errmsg and the message for t_errno (and errno for TSYSERR) on stderr. */
+int t_error(const char *errmsg);
+/** The message for a t_errno value. */
+const char *t_strerror(int errnum);
+
+/* ---- yard extensions ---------------------------------------------------------------------- */
+
+/** Event callback: events is a subset of what was asked (T_DATA, T_UDERR, T_GODATA, ...). */
+typedef void (*yard_t_notify_fn)(int fd, int events, void *arg);
+
+/**
+ * Call fn(fd, events, arg) on the endpoint's lcore when one of `events` (T_DATA, T_UDERR,
+ * T_GODATA, YARD_T_ERROR) happens; fn NULL stops the calls. Edge triggered (see above).
+ * @return 0, or -1: TBADF.
+ */
+int yard_t_set_notify(int fd, int events, yard_t_notify_fn fn, void *arg);
+/**
+ * Zero copy send: data (an M_DATA message, possibly NULL for an empty datagram) goes to addr
+ * as it is. On success the message is the provider's; on failure (TFLOW, ...) it is still
+ * the caller's.
+ */
+int yard_t_sndudata_mblk(int fd, const struct netbuf *addr, mblk_t *data);
+/**
+ * Zero copy receive: *datap is the datagram's data as it arrived (the received buffer, past
+ * the headers); the sender's address goes to addr (if not NULL and maxlen > 0). The caller
+ * frees or sends *datap. Errors as t_rcvudata() (no T_MORE: the datagram comes whole).
+ */
+int yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap);
+/** The stream under an endpoint (inspection, tests), NULL if fd is not open. */
+struct stdata *yard_t_stream(int fd);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* YARD_PROTOCOLS_XTI_H */

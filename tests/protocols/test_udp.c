@@ -1,0 +1,1243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The udp driver through TPI (no timod): the state machine and its errors, addresses and
+ * ports, datagrams in and out (checked with a checksum computed independently), zero copy,
+ * fragments both ways through ip, malformed input, ICMP, flow control; and the echo and
+ * discard services over XTI.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_telemetry.h>
+
+#include <protocols/udp_services.h>
+#include <protocols/xti/xti.h>
+#include <streams/loop.h>
+
+#include "udp_test.h"
+
+TestSuite(udp, .init = yt_setup, .fini = yt_teardown);
+TestSuite(udp_services, .init = yt_setup, .fini = yt_teardown);
+
+#define OTHER_ADDR PT_IPV4(198, 18, 0, 3)
+#define BCAST_ADDR PT_IPV4(198, 18, 0, 255)
+
+static unsigned
+rd16(const uint8_t *p)
+{
+	return (unsigned)(p[0] << 8 | p[1]);
+}
+
+/* Take the next message of an endpoint whole (zero copy), asserting its primitive. */
+static mblk_t *
+take_prim(struct stdata *sd, t_scalar_t prim)
+{
+	mblk_t *mp = NULL;
+
+	cr_assert_eq(sth_getmsg_mblk(sd, &mp), 0, "a message is waiting");
+	cr_assert_not_null(mp);
+	cr_assert(DB_TYPE(mp) == M_PROTO || DB_TYPE(mp) == M_PCPROTO);
+	cr_assert_geq(MBLKL(mp), sizeof(t_scalar_t));
+	cr_assert_eq(((union T_primitives *)mp->b_rptr)->type, prim, "primitive %d, not %d",
+		     ((union T_primitives *)mp->b_rptr)->type, prim);
+	return mp;
+}
+
+static void
+assert_empty(struct stdata *sd)
+{
+	mblk_t *mp = NULL;
+
+	cr_assert_eq(sth_getmsg_mblk(sd, &mp), -EAGAIN, "nothing queued");
+}
+
+/* Send a TPI request and expect T_ERROR_ACK tli for it. */
+static void
+expect_error_ack(struct stdata *sd, const void *req, size_t len, t_scalar_t tli)
+{
+	struct T_error_ack ea;
+
+	cr_assert_eq(ut_put(sd, req, len, false), 0);
+	yt_drain();
+	cr_assert_eq(ut_get(sd, &ea, sizeof(ea), NULL, 0, NULL), (int)sizeof(ea));
+	cr_assert_eq(ea.PRIM_type, T_ERROR_ACK);
+	cr_assert_eq(ea.ERROR_prim, *(const t_scalar_t *)req);
+	cr_assert_eq(ea.TLI_error, tli, "TLI error %d, not %d", ea.TLI_error, tli);
+}
+
+/* T_OPTMGMT_REQ T_NEGOTIATE of one t_uscalar_t or unsigned char option; the MGMT_flags. */
+static t_scalar_t
+negotiate(struct stdata *sd, t_uscalar_t level, t_uscalar_t name, uint32_t v, size_t vlen)
+{
+	union {
+		struct T_optmgmt_req req;
+		struct T_optmgmt_ack ack;
+		uint8_t raw[256];
+	} u;
+	struct T_opthdr oh = { .len = (t_uscalar_t)(sizeof(oh) + vlen), .level = level,
+			       .name = name };
+
+	memset(&u, 0, sizeof(u));
+	u.req.PRIM_type = T_OPTMGMT_REQ;
+	u.req.OPT_length = (t_scalar_t)(sizeof(oh) + vlen);
+	u.req.OPT_offset = sizeof(u.req);
+	u.req.MGMT_flags = T_NEGOTIATE;
+	memcpy(u.raw + sizeof(u.req), &oh, sizeof(oh));
+	if (vlen == 1)
+		u.raw[sizeof(u.req) + sizeof(oh)] = (uint8_t)v;
+	else
+		memcpy(u.raw + sizeof(u.req) + sizeof(oh), &v, 4);
+	cr_assert_eq(ut_put(sd, &u, sizeof(u.req) + sizeof(oh) + vlen, false), 0);
+	yt_drain();
+	cr_assert_gt(ut_get(sd, &u, sizeof(u), NULL, 0, NULL), 0);
+	cr_assert_eq(u.ack.PRIM_type, T_OPTMGMT_ACK);
+	return u.ack.MGMT_flags;
+}
+
+/* ---- TPI: information, states and addresses ----------------------------------------------- */
+
+YT_TEST(udp, info_ack_describes_a_connectionless_provider)
+{
+	struct stdata *ep = ut_ep_open();
+	struct T_info_ack ia = ut_info(ep);
+
+	cr_assert_eq(ia.TSDU_size, 65507);
+	cr_assert_eq(ia.ADDR_size, (t_scalar_t)sizeof(struct sockaddr_in));
+	cr_assert_eq(ia.SERV_type, T_CLTS);
+	cr_assert_eq(ia.CURRENT_state, TS_UNBND);
+	cr_assert_eq(ia.ETSDU_size, T_INVALID);
+	cr_assert_eq(ia.CDATA_size, T_INVALID);
+	cr_assert_eq(ia.PROVIDER_flag & (SENDZERO | XPG4_1), SENDZERO | XPG4_1);
+	cr_assert_eq(sth_close(ep), 0);
+}
+
+YT_TEST(udp, binds_a_port_and_goes_idle)
+{
+	struct stdata *ep = ut_ep_open();
+	struct sockaddr_in bound;
+	struct T_addr_req ar = { .PRIM_type = T_ADDR_REQ };
+	union {
+		struct T_addr_ack ack;
+		uint8_t raw[128];
+	} u;
+
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7000, &bound), 0);
+	cr_assert_eq(bound.sin_family, AF_INET);
+	cr_assert_eq(rte_be_to_cpu_16(bound.sin_port), 7000);
+	cr_assert_eq(bound.sin_addr.s_addr, 0, "the wildcard address");
+	cr_assert_eq(ut_info(ep).CURRENT_state, TS_IDLE);
+	cr_assert_eq(ut_put(ep, &ar, sizeof(ar), true), 0);
+	yt_drain();
+	cr_assert_gt(ut_get(ep, &u, sizeof(u), NULL, 0, NULL), 0);
+	cr_assert_eq(u.ack.PRIM_type, T_ADDR_ACK);
+	cr_assert_eq(u.ack.LOCADDR_length, (t_scalar_t)sizeof(bound));
+	cr_assert_eq(u.ack.REMADDR_length, 0, "connectionless: no peer");
+	cr_assert_arr_eq(u.raw + u.ack.LOCADDR_offset, &bound, sizeof(bound));
+	cr_assert_eq(sth_close(ep), 0);
+}
+
+YT_TEST(udp, refuses_a_second_bind_with_toutstate)
+{
+	struct stdata *ep = ut_ep_open();
+
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7001, NULL), 0);
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7002, NULL), TOUTSTATE);
+	cr_assert_eq(ut_info(ep).CURRENT_state, TS_IDLE, "the error leaves the state");
+	cr_assert_eq(sth_close(ep), 0);
+}
+
+YT_TEST(udp, refuses_unbind_when_unbound_with_toutstate)
+{
+	struct stdata *ep = ut_ep_open();
+	struct T_unbind_req ur = { .PRIM_type = T_UNBIND_REQ };
+	struct T_ok_ack ok;
+
+	expect_error_ack(ep, &ur, sizeof(ur), TOUTSTATE);
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7003, NULL), 0);
+	cr_assert_eq(ut_put(ep, &ur, sizeof(ur), false), 0);
+	yt_drain();
+	cr_assert_eq(ut_get(ep, &ok, sizeof(ok), NULL, 0, NULL), (int)sizeof(ok));
+	cr_assert_eq(ok.PRIM_type, T_OK_ACK);
+	cr_assert_eq(ok.CORRECT_prim, T_UNBIND_REQ);
+	cr_assert_eq(ut_info(ep).CURRENT_state, TS_UNBND);
+	expect_error_ack(ep, &ur, sizeof(ur), TOUTSTATE);
+	cr_assert_eq(sth_close(ep), 0);
+}
+
+YT_TEST(udp, answers_unitdata_before_bind_with_uderror_eproto)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	mblk_t *mp;
+	struct T_uderror_ind ue;
+	struct sockaddr_in dest;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 9, "x", 1), 0);
+	yt_drain();
+	mp = take_prim(ep, T_UDERROR_IND);
+	memcpy(&ue, mp->b_rptr, sizeof(ue));
+	cr_assert_eq(ue.ERROR_type, EPROTO);
+	cr_assert_eq(ue.DEST_length, (t_scalar_t)sizeof(dest), "the destination is quoted");
+	memcpy(&dest, mp->b_rptr + ue.DEST_offset, sizeof(dest));
+	cr_assert_eq(dest.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_null(mp->b_cont, "the data is not sent back");
+	freemsg(mp);
+	cr_assert_null(yard_loop_take(b.minor), "nothing went down");
+	cr_assert_eq(ut_udpstat(b.udp).udps_uderr_state, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, refuses_malformed_addresses_with_tbadaddr)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	union {
+		struct T_bind_req req;
+		uint8_t raw[64];
+	} u;
+	struct sockaddr_in sin = ut_sin(0, 7100);
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	memset(&u, 0, sizeof(u));
+	u.req.PRIM_type = T_BIND_REQ;
+	u.req.ADDR_offset = sizeof(u.req);
+	/* Too short for a sockaddr_in. */
+	u.req.ADDR_length = 8;
+	memcpy(u.raw + sizeof(u.req), &sin, sizeof(sin));
+	expect_error_ack(ep, &u, sizeof(u.req) + 8, TBADADDR);
+	/* Not AF_INET. */
+	u.req.ADDR_length = sizeof(sin);
+	sin.sin_family = AF_INET6;
+	memcpy(u.raw + sizeof(u.req), &sin, sizeof(sin));
+	expect_error_ack(ep, &u, sizeof(u.req) + sizeof(sin), TBADADDR);
+	/* Beyond the message. */
+	sin.sin_family = AF_INET;
+	memcpy(u.raw + sizeof(u.req), &sin, sizeof(sin));
+	u.req.ADDR_offset = 40;
+	expect_error_ack(ep, &u, sizeof(u.req) + sizeof(sin), TBADADDR);
+	/* Not one of our addresses. */
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, PT_IPV4(10, 1, 2, 3), 7100, NULL), TBADADDR);
+	cr_assert_eq(ut_info(ep).CURRENT_state, TS_UNBND);
+	/* Ours is fine. */
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, PT_ADDR_US, 7100, NULL), 0);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, refuses_a_taken_port_with_taddrbusy)
+{
+	struct ut_bare b;
+	struct udp_addrreq ar = { .ua_addr = OTHER_ADDR, .ua_prefix = 24 };
+	struct stdata *a, *c, *d, *e;
+
+	ut_bare_open(&b, false);
+	cr_assert_geq(pt_istr(b.udp, UDP_ADDR_ADD, &ar, sizeof(ar)), 0);
+	a = ut_ep_open();
+	c = ut_ep_open();
+	d = ut_ep_open();
+	e = ut_ep_open();
+	cr_assert_eq(ut_bind(a, T_BIND_REQ, PT_ADDR_US, 5353, NULL), 0);
+	cr_assert_eq(ut_bind(c, T_BIND_REQ, PT_ADDR_US, 5353, NULL), TADDRBUSY, "same address");
+	cr_assert_eq(ut_bind(c, T_BIND_REQ, 0, 5353, NULL), TADDRBUSY, "the wildcard covers it");
+	cr_assert_eq(ut_bind(d, T_BIND_REQ, OTHER_ADDR, 5353, NULL), 0, "another address");
+	cr_assert_eq(ut_bind(e, T_BIND_REQ, 0, 6000, NULL), 0);
+	cr_assert_eq(ut_bind(c, T_BIND_REQ, PT_ADDR_US, 6000, NULL), TADDRBUSY,
+		     "a wildcard bind takes the port on every address");
+	cr_assert_eq(ut_info(c).CURRENT_state, TS_UNBND);
+	cr_assert_eq(sth_close(a), 0);
+	cr_assert_eq(ut_bind(c, T_BIND_REQ, PT_ADDR_US, 5353, NULL), 0, "free after close");
+	cr_assert_eq(sth_close(c), 0);
+	cr_assert_eq(sth_close(d), 0);
+	cr_assert_eq(sth_close(e), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, lets_o_t_bind_choose_another_port)
+{
+	struct stdata *a = ut_ep_open(), *c = ut_ep_open();
+	struct sockaddr_in bound;
+
+	cr_assert_eq(ut_bind(a, T_BIND_REQ, 0, 7200, NULL), 0);
+	cr_assert_eq(ut_bind(c, O_T_BIND_REQ, 0, 7200, &bound), 0, "TLI: no TADDRBUSY");
+	cr_assert_neq(rte_be_to_cpu_16(bound.sin_port), 7200);
+	cr_assert_geq(rte_be_to_cpu_16(bound.sin_port), UDP_PORT_EPH_LO);
+	cr_assert_eq(sth_close(a), 0);
+	cr_assert_eq(sth_close(c), 0);
+}
+
+YT_TEST(udp, gives_distinct_ephemeral_ports_in_range)
+{
+	enum { N = 64 };
+	struct stdata *eps[N];
+	uint16_t ports[N];
+
+	for (int i = 0; i < N; i++) {
+		struct sockaddr_in bound;
+
+		eps[i] = ut_ep_open();
+		cr_assert_eq(ut_bind(eps[i], T_BIND_REQ, 0, 0, &bound), 0);
+		ports[i] = rte_be_to_cpu_16(bound.sin_port);
+		cr_assert_geq(ports[i], UDP_PORT_EPH_LO);
+		cr_assert_leq(ports[i], UDP_PORT_EPH_HI);
+		for (int j = 0; j < i; j++)
+			cr_assert_neq(ports[i], ports[j], "ports %d and %d are both %u", i, j, ports[i]);
+	}
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(sth_close(eps[i]), 0);
+}
+
+YT_TEST(udp, runs_out_of_ephemeral_ports_with_tnoaddr)
+{
+	struct udp_param p = { .up_port_lo = 50000, .up_port_hi = 50002 };
+	struct stdata *eps[4];
+
+	for (int i = 0; i < 4; i++)
+		eps[i] = ut_ep_open();
+	cr_assert_geq(pt_istr(eps[0], UDP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_eq(p.up_port_lo, 50000);
+	cr_assert_eq(p.up_port_hi, 50002);
+	for (int i = 0; i < 3; i++) {
+		struct sockaddr_in bound;
+
+		cr_assert_eq(ut_bind(eps[i], T_BIND_REQ, 0, 0, &bound), 0);
+		cr_assert_geq(rte_be_to_cpu_16(bound.sin_port), 50000);
+		cr_assert_leq(rte_be_to_cpu_16(bound.sin_port), 50002);
+	}
+	cr_assert_eq(ut_bind(eps[3], T_BIND_REQ, 0, 0, NULL), TNOADDR);
+	p = (struct udp_param){ .up_port_lo = 100 };
+	cr_assert_eq(pt_istr(eps[0], UDP_SETPARAM, &p, sizeof(p)), -EINVAL, "below 1024");
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(sth_close(eps[i]), 0);
+}
+
+YT_TEST(udp, answers_capability_with_the_info)
+{
+	struct stdata *ep = ut_ep_open();
+	struct T_capability_req cr = { .PRIM_type = T_CAPABILITY_REQ, .CAP_bits1 = TC1_INFO };
+	struct T_capability_ack ca;
+
+	cr_assert_eq(ut_put(ep, &cr, sizeof(cr), true), 0);
+	yt_drain();
+	cr_assert_eq(ut_get(ep, &ca, sizeof(ca), NULL, 0, NULL), (int)sizeof(ca));
+	cr_assert_eq(ca.PRIM_type, T_CAPABILITY_ACK);
+	cr_assert_eq(ca.CAP_bits1, TC1_INFO);
+	cr_assert_eq(ca.INFO_ack.PRIM_type, T_INFO_ACK);
+	cr_assert_eq(ca.INFO_ack.TSDU_size, 65507);
+	cr_assert_eq(ca.INFO_ack.SERV_type, T_CLTS);
+	cr_assert_eq(sth_close(ep), 0);
+}
+
+YT_TEST(udp, refuses_connection_primitives_with_tnotsupport)
+{
+	struct stdata *ep = ut_ep_open();
+	struct T_conn_req conn = { .PRIM_type = T_CONN_REQ };
+	struct T_optmgmt_req old = { .PRIM_type = T_SVR4_OPTMGMT_REQ, .MGMT_flags = T_CHECK };
+	struct T_data_req dr = { .PRIM_type = T_DATA_REQ };
+
+	expect_error_ack(ep, &conn, sizeof(conn), TNOTSUPPORT);
+	expect_error_ack(ep, &old, sizeof(old), TNOTSUPPORT);
+	expect_error_ack(ep, &dr, sizeof(dr), TNOTSUPPORT);
+	cr_assert_eq(sth_close(ep), 0);
+}
+
+/* ---- datagrams in ------------------------------------------------------------------------- */
+
+YT_TEST(udp, delivers_a_datagram_with_its_source_without_copying)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	uint8_t d[256];
+	struct yard_msgstat before, after;
+	struct T_unitdata_ind tui;
+	struct sockaddr_in src;
+	const unsigned char *base, *lim;
+	mblk_t *inj, *mp;
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 4321, 7300, NULL, 100);
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7300, NULL), 0);
+	inj = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+	memcpy(inj->b_wptr, d, n);
+	inj->b_wptr += n;
+	base = DB_BASE(inj);
+	lim = DB_LIM(inj);
+	yard_msgstat_sum(&before);
+	cr_assert_eq(yard_loop_inject(b.minor, inj), 0);
+	yt_drain();
+	yard_msgstat_sum(&after);
+	cr_assert_eq(after.copied_bytes, before.copied_bytes, "nothing copied on the way up");
+	mp = take_prim(ep, T_UNITDATA_IND);
+	cr_assert_eq(DB_TYPE(mp), M_PROTO);
+	memcpy(&tui, mp->b_rptr, sizeof(tui));
+	cr_assert_eq(tui.SRC_length, (t_scalar_t)sizeof(src));
+	cr_assert_eq(tui.OPT_length, 0);
+	memcpy(&src, mp->b_rptr + tui.SRC_offset, sizeof(src));
+	cr_assert_eq(src.sin_family, AF_INET);
+	cr_assert_eq(src.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_eq(rte_be_to_cpu_16(src.sin_port), 4321);
+	cr_assert_not_null(mp->b_cont);
+	cr_assert_eq(mp->b_cont, inj, "the data is the injected block itself");
+	cr_assert(mp->b_cont->b_rptr >= base && mp->b_cont->b_wptr <= lim,
+		  "the data lies in the injected buffer");
+	cr_assert_eq(mp->b_cont->b_rptr, base + RTE_PKTMBUF_HEADROOM + 28, "past IP and UDP");
+	cr_assert_eq(msgdsize(mp), 100);
+	cr_assert_arr_eq(mp->b_cont->b_rptr, d + 28, 100);
+	freemsg(mp);
+	cr_assert_eq(ut_udpstat(b.udp).udps_rx_delivered, 1);
+	cr_assert_eq(ut_udpstat(b.udp).udps_rx_cksum_sw, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, delivers_by_destination_address_and_port)
+{
+	struct ut_bare b;
+	struct udp_addrreq ar = { .ua_addr = OTHER_ADDR, .ua_prefix = 24 };
+	struct stdata *us, *other, *wild;
+	uint8_t d[128];
+	size_t n;
+	mblk_t *mp;
+
+	ut_bare_open(&b, false);
+	cr_assert_geq(pt_istr(b.udp, UDP_ADDR_ADD, &ar, sizeof(ar)), 0);
+	us = ut_ep_open();
+	other = ut_ep_open();
+	wild = ut_ep_open();
+	cr_assert_eq(ut_bind(us, T_BIND_REQ, PT_ADDR_US, 7400, NULL), 0);
+	cr_assert_eq(ut_bind(other, T_BIND_REQ, OTHER_ADDR, 7400, NULL), 0);
+	cr_assert_eq(ut_bind(wild, T_BIND_REQ, 0, 7401, NULL), 0);
+	n = ut_ipudp(d, PT_ADDR_PEER, OTHER_ADDR, 1, 7400, NULL, 10);
+	(void)ut_bare_inject(&b, d, n);
+	freemsg(take_prim(other, T_UNITDATA_IND));
+	assert_empty(us);
+	n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 1, 7400, NULL, 10);
+	(void)ut_bare_inject(&b, d, n);
+	freemsg(take_prim(us, T_UNITDATA_IND));
+	assert_empty(other);
+	/* The wildcard takes the port on every address, and broadcasts. */
+	n = ut_ipudp(d, PT_ADDR_PEER, OTHER_ADDR, 1, 7401, NULL, 10);
+	(void)ut_bare_inject(&b, d, n);
+	n = ut_ipudp(d, PT_ADDR_PEER, BCAST_ADDR, 1, 7401, NULL, 10);
+	(void)ut_bare_inject(&b, d, n);
+	mp = take_prim(wild, T_UNITDATA_IND);
+	freemsg(mp);
+	mp = take_prim(wild, T_UNITDATA_IND);
+	freemsg(mp);
+	cr_assert_eq(sth_close(us), 0);
+	cr_assert_eq(sth_close(other), 0);
+	cr_assert_eq(sth_close(wild), 0);
+	ut_bare_close(&b);
+}
+
+struct bad_case {
+	const char *what;
+	int kind;        /* 0 length < 8, 1 length > payload, 2 bad checksum, 3 payload < 8 */
+	unsigned index;  /* the counter that must count it */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "UDP length below 8", 0, UDPS_drop_bad_len },
+	{ "UDP length beyond the IP payload", 1, UDPS_drop_bad_len },
+	{ "bad checksum", 2, UDPS_drop_bad_cksum },
+	{ "IP payload shorter than a UDP header", 3, UDPS_drop_short },
+};
+
+YT_TEST(udp, drops_and_counts_malformed_datagrams)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7500, NULL), 0);
+	for (unsigned i = 0; i < RTE_DIM(bad_cases); i++) {
+		const struct bad_case *c = &bad_cases[i];
+		struct udpstat st0 = ut_udpstat(b.udp), st1;
+		uint8_t d[256];
+		size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 9, 7500, NULL, 40);
+
+		switch (c->kind) {
+		case 0:
+			d[20 + 4] = 0, d[20 + 5] = 7;
+			break;
+		case 1:
+			d[20 + 4] = 0, d[20 + 5] = 49;
+			break;
+		case 2:
+			d[20 + 8 + 3] ^= 0x40;
+			break;
+		default:
+			n = pt_ipv4(d, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_UDP, 1, 0, 64, NULL, 0, 4);
+			memset(d + n, 0, 4);
+			n += 4;
+			break;
+		}
+		(void)ut_bare_inject(&b, d, n);
+		st1 = ut_udpstat(b.udp);
+		cr_assert_eq(((uint64_t *)&st1)[c->index], ((uint64_t *)&st0)[c->index] + 1,
+			     "%s: counted %s", c->what, udpstat_name(c->index));
+		cr_assert_eq(st1.udps_rx_delivered, st0.udps_rx_delivered, "%s: not delivered",
+			     c->what);
+		assert_empty(ep);
+		cr_assert_null(yard_loop_take(b.minor), "%s: no ICMP for a malformed datagram",
+			       c->what);
+	}
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, trims_a_datagram_shorter_than_its_ip_payload)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	uint8_t d[256];
+	size_t n;
+	mblk_t *mp;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7600, NULL), 0);
+	/* A 30-byte UDP datagram (checksum over those) inside a 50-byte IP payload. */
+	n = pt_ipv4(d, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_UDP, 1, 0, 64, NULL, 0, 50);
+	(void)ut_udp(d + n, PT_ADDR_PEER, PT_ADDR_US, 9, 7600, NULL, 22);
+	memset(d + n + 30, 0xee, 20);
+	(void)ut_bare_inject(&b, d, n + 50);
+	mp = take_prim(ep, T_UNITDATA_IND);
+	cr_assert_eq(msgdsize(mp), 22, "the trailing bytes are not data");
+	freemsg(mp);
+	cr_assert_eq(ut_udpstat(b.udp).udps_rx_trimmed, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, accepts_a_datagram_without_checksum_and_an_empty_one)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	uint8_t d[256];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 9, 7700, NULL, 16);
+	mblk_t *mp;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7700, NULL), 0);
+	d[20 + 6] = d[20 + 7] = 0; /* RFC 768: no checksum */
+	(void)ut_bare_inject(&b, d, n);
+	mp = take_prim(ep, T_UNITDATA_IND);
+	cr_assert_eq(msgdsize(mp), 16);
+	freemsg(mp);
+	n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 9, 7700, NULL, 0);
+	(void)ut_bare_inject(&b, d, n);
+	mp = take_prim(ep, T_UNITDATA_IND);
+	cr_assert_not_null(mp->b_cont, "an empty data part");
+	cr_assert_eq(msgdsize(mp), 0);
+	freemsg(mp);
+	cr_assert_eq(ut_udpstat(b.udp).udps_rx_no_cksum, 1);
+	cr_assert_eq(ut_udpstat(b.udp).udps_rx_cksum_sw, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, trusts_the_port_checksum_verdict_only_when_told)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	struct udp_param p = { .up_flags = UDP_PF_RX_CKSUM_OFFLOAD };
+	uint8_t d[256];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 9, 7800, NULL, 16);
+	mblk_t *mp;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7800, NULL), 0);
+	d[20 + 7] ^= 1; /* wrong, but the "port" says good */
+	mp = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+	memcpy(mp->b_wptr, d, n);
+	mp->b_wptr += n;
+	yard_mblk_mbuf(mp)->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	cr_assert_eq(yard_loop_inject(b.minor, mp), 0);
+	yt_drain();
+	assert_empty(ep);
+	cr_assert_eq(ut_udpstat(b.udp).udps_drop_bad_cksum, 1, "not told: verified in software");
+
+	cr_assert_geq(pt_istr(b.udp, UDP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_eq(p.up_flags, UDP_PF_RX_CKSUM_OFFLOAD);
+	mp = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+	memcpy(mp->b_wptr, d, n);
+	mp->b_wptr += n;
+	yard_mblk_mbuf(mp)->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	cr_assert_eq(yard_loop_inject(b.minor, mp), 0);
+	yt_drain();
+	freemsg(take_prim(ep, T_UNITDATA_IND));
+	cr_assert_eq(ut_udpstat(b.udp).udps_rx_cksum_hw, 1);
+
+	n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 9, 7800, NULL, 16); /* right, "port" says bad */
+	mp = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+	memcpy(mp->b_wptr, d, n);
+	mp->b_wptr += n;
+	yard_mblk_mbuf(mp)->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_BAD;
+	cr_assert_eq(yard_loop_inject(b.minor, mp), 0);
+	yt_drain();
+	assert_empty(ep);
+	cr_assert_eq(ut_udpstat(b.udp).udps_drop_bad_cksum, 2);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, asks_ip_for_port_unreachable_for_a_closed_port)
+{
+	struct ut_bare b;
+	uint8_t d[256];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 5000, 4444, NULL, 32);
+	struct ip_icmp_err_req req;
+	mblk_t *mp;
+
+	ut_bare_open(&b, false);
+	(void)ut_bare_inject(&b, d, n);
+	mp = yard_loop_take(b.minor);
+	cr_assert_not_null(mp, "udp sent something down");
+	cr_assert_eq(DB_TYPE(mp), M_CTL);
+	cr_assert_eq(MBLKL(mp), sizeof(req));
+	memcpy(&req, mp->b_rptr, sizeof(req));
+	cr_assert_eq(req.ie_prim, IP_ICMP_ERR_REQ);
+	cr_assert_eq(req.ie_type, 3, "destination unreachable");
+	cr_assert_eq(req.ie_code, 3, "port unreachable");
+	cr_assert_not_null(mp->b_cont);
+	cr_assert_eq(msgdsize(mp->b_cont), n, "the whole datagram, from its IPv4 header");
+	cr_assert_arr_eq(mp->b_cont->b_rptr, d, n);
+	freemsg(mp);
+	cr_assert_eq(ut_udpstat(b.udp).udps_drop_no_port, 1);
+	cr_assert_eq(ut_udpstat(b.udp).udps_tx_port_unreach, 1);
+
+	/* RFC 1122 4.1.3.1: never for a broadcast. */
+	n = ut_ipudp(d, PT_ADDR_PEER, BCAST_ADDR, 5000, 4444, NULL, 32);
+	(void)ut_bare_inject(&b, d, n);
+	cr_assert_null(yard_loop_take(b.minor));
+	n = ut_ipudp(d, PT_ADDR_PEER, PT_IPV4(255, 255, 255, 255), 5000, 4444, NULL, 32);
+	(void)ut_bare_inject(&b, d, n);
+	cr_assert_null(yard_loop_take(b.minor));
+	cr_assert_eq(ut_udpstat(b.udp).udps_drop_no_port_bcast, 2);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, reports_an_icmp_error_as_uderror)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	struct ip_icmp_err_ind ind = { .ie_prim = IP_ICMP_ERR_IND, .ie_type = 3, .ie_code = 3,
+				       .ie_from = PT_ADDR_PEER };
+	uint8_t q[64];
+	size_t n = ut_ipudp(q, PT_ADDR_US, PT_ADDR_PEER, 7900, 9999, NULL, 8);
+	struct T_uderror_ind ue;
+	struct sockaddr_in dest;
+	mblk_t *mp, *qp;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7900, NULL), 0);
+	mp = yt_msg(M_CTL, sizeof(ind), 0);
+	memcpy(mp->b_rptr, &ind, sizeof(ind));
+	qp = yt_msg(M_DATA, n, 0);
+	memcpy(qp->b_rptr, q, n);
+	mp->b_cont = qp;
+	cr_assert_eq(yard_loop_inject(b.minor, mp), 0);
+	yt_drain();
+	mp = take_prim(ep, T_UDERROR_IND);
+	memcpy(&ue, mp->b_rptr, sizeof(ue));
+	cr_assert_eq(ue.ERROR_type, ECONNREFUSED);
+	cr_assert_eq(ue.DEST_length, (t_scalar_t)sizeof(dest));
+	memcpy(&dest, mp->b_rptr + ue.DEST_offset, sizeof(dest));
+	cr_assert_eq(dest.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_eq(rte_be_to_cpu_16(dest.sin_port), 9999);
+	freemsg(mp);
+	cr_assert_eq(ut_udpstat(b.udp).udps_icmp_delivered, 1);
+
+	/* Source quench is ignored (RFC 6633); an error for a port no one holds is dropped. */
+	ind.ie_type = 4, ind.ie_code = 0;
+	mp = yt_msg(M_CTL, sizeof(ind), 0);
+	memcpy(mp->b_rptr, &ind, sizeof(ind));
+	mp->b_cont = yt_msg(M_DATA, n, 0);
+	memcpy(mp->b_cont->b_rptr, q, n);
+	cr_assert_eq(yard_loop_inject(b.minor, mp), 0);
+	yt_drain();
+	assert_empty(ep);
+	cr_assert_eq(ut_udpstat(b.udp).udps_icmp_dropped, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, drops_datagrams_when_the_receive_buffer_is_full)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	uint8_t d[1024];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 9, 8000, NULL, 700);
+	struct udpstat st;
+	unsigned got = 0;
+	mblk_t *mp;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 8000, NULL), 0);
+	cr_assert_eq(negotiate(ep, XTI_GENERIC, XTI_RCVBUF, UDP_RCVBUF_MIN, 4), T_SUCCESS);
+	for (int i = 0; i < 6; i++)
+		(void)ut_bare_inject(&b, d, n);
+	while (sth_getmsg_mblk(ep, &mp) == 0) {
+		got++;
+		freemsg(mp);
+	}
+	st = ut_udpstat(b.udp);
+	cr_assert_geq(got, 1);
+	cr_assert_lt(got, 6, "the stream head held XTI_RCVBUF bytes only");
+	cr_assert_eq(st.udps_drop_rcvbuf_full, 6 - got);
+	cr_assert_eq(st.udps_rx_delivered, got);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+/* ---- datagrams out ------------------------------------------------------------------------ */
+
+/* Check a captured UDP frame to the peer; returns the UDP header's offset in f. */
+static size_t
+check_udp_frame(const uint8_t *f, size_t n, uint16_t sport, uint16_t dport, size_t dlen)
+{
+	const uint8_t *ip = f + 14, *uh;
+	unsigned hlen;
+	uint32_t src, dst;
+
+	cr_assert_geq(n, 14 + 28);
+	cr_assert_arr_eq(f, &pt_mac_peer, 6, "to the peer's MAC");
+	cr_assert_eq(rd16(f + 12), 0x0800);
+	hlen = (ip[0] & 0xf) * 4u;
+	cr_assert_eq(ip[0] >> 4, 4);
+	cr_assert_eq(rd16(ip + 2), n - 14);
+	cr_assert_eq(pt_cksum(ip, hlen), 0, "IPv4 header checksum verifies");
+	cr_assert_eq(ip[9], IPPROTO_UDP);
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	cr_assert_eq(src, PT_ADDR_US, "from our address");
+	cr_assert_eq(dst, PT_ADDR_PEER);
+	uh = ip + hlen;
+	cr_assert_eq(rd16(uh), sport);
+	cr_assert_eq(rd16(uh + 2), dport);
+	cr_assert_eq(rd16(uh + 4), 8 + dlen);
+	cr_assert_neq(rd16(uh + 6), 0, "a checksum was computed");
+	cr_assert_eq(ut_udp_cksum(src, dst, uh, 8 + dlen), 0, "UDP checksum verifies");
+	cr_assert_eq(n, 14 + hlen + 8 + dlen);
+	return 14 + hlen;
+}
+
+YT_TEST(udp, sends_datagrams_whose_headers_and_checksum_verify)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	uint8_t data[300], f[UT_FRAME_MAX];
+	size_t n, off;
+	struct udpstat st;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = ut_pat(i);
+	ut_stack_open(&s, 0, 1500);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 8100, NULL), 0);
+	for (size_t len = 0; len <= 300; len += 75) {
+		cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 9000, data, len), 0);
+		yt_drain();
+		n = pt_take(s.pt.link.minor, f, sizeof(f));
+		cr_assert_gt(n, 0, "a frame for %zu bytes", len);
+		off = check_udp_frame(f, n, 8100, 9000, len);
+		cr_assert_arr_eq(f + off + 8, data, len);
+	}
+	st = ut_udpstat(s.up.up_udp);
+	cr_assert_eq(st.udps_tx_datagrams, 5);
+	cr_assert_eq(st.udps_tx_cksum_sw, 5);
+	cr_assert_eq(st.udps_tx_hdr_inplace, 5, "the stream head left room for the headers");
+	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
+}
+
+YT_TEST(udp, puts_the_header_in_front_of_data_without_headroom_without_copying)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	union {
+		struct T_unitdata_req req;
+		uint8_t raw[64];
+	} u;
+	struct sockaddr_in sin = ut_sin(PT_ADDR_PEER, 53);
+	struct yard_msgstat before, after;
+	const struct ip_unitdata_req *iu;
+	mblk_t *ctl, *data, *mp;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, PT_ADDR_US, 8200, NULL), 0);
+	memset(&u, 0, sizeof(u));
+	u.req.PRIM_type = T_UNITDATA_REQ;
+	u.req.DEST_length = sizeof(sin);
+	u.req.DEST_offset = sizeof(u.req);
+	memcpy(u.raw + sizeof(u.req), &sin, sizeof(sin));
+	ctl = yt_msg(M_PROTO, sizeof(u.req) + sizeof(sin), 0);
+	memcpy(ctl->b_rptr, &u, sizeof(u.req) + sizeof(sin));
+	data = yt_msg(M_DATA, 64, 0x5a); /* allocb: no headroom */
+	ctl->b_cont = data;
+	yard_msgstat_sum(&before);
+	cr_assert_eq(sth_putmsg_mblk(ep, ctl), 0);
+	yt_drain();
+	yard_msgstat_sum(&after);
+	cr_assert_eq(after.copied_bytes, before.copied_bytes);
+	mp = yard_loop_take(b.minor);
+	cr_assert_not_null(mp);
+	cr_assert_eq(DB_TYPE(mp), M_PROTO, "the request for ip");
+	cr_assert_eq(mp, ctl, "the T_UNITDATA_REQ block became the IP_UNITDATA_REQ");
+	iu = (const struct ip_unitdata_req *)mp->b_rptr;
+	cr_assert_eq(iu->iu_prim, IP_UNITDATA_REQ);
+	cr_assert_eq(iu->iu_dst, PT_ADDR_PEER);
+	cr_assert_eq(iu->iu_src, PT_ADDR_US);
+	cr_assert_eq(iu->iu_proto, IPPROTO_UDP);
+	cr_assert_not_null(mp->b_cont);
+	cr_assert_eq(MBLKL(mp->b_cont), 8, "a block of its own for the UDP header");
+	cr_assert_geq(MBLKHEAD(mp->b_cont), 20 + 14, "with room for ip and arp in front");
+	cr_assert_eq(mp->b_cont->b_cont, data, "then the data, untouched");
+	cr_assert_eq(rd16(mp->b_cont->b_rptr + 4), 72);
+	freemsg(mp);
+	cr_assert_eq(ut_udpstat(b.udp).udps_tx_hdr_block, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, answers_bad_destinations_with_uderror)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	struct {
+		uint32_t addr;
+		uint16_t port;
+		int err;
+	} cases[] = {
+		{ PT_ADDR_PEER, 0, EADDRNOTAVAIL },
+		{ 0, 53, EADDRNOTAVAIL },
+		{ BCAST_ADDR, 53, EACCES },
+		{ PT_IPV4(255, 255, 255, 255), 53, EACCES },
+	};
+	static uint8_t big[UDP_TSDU_MAX + 1];
+	mblk_t *mp;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 8300, NULL), 0);
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		struct T_uderror_ind ue;
+
+		cr_assert_eq(ut_sendto(ep, cases[i].addr, cases[i].port, "abc", 3), 0);
+		yt_drain();
+		mp = take_prim(ep, T_UDERROR_IND);
+		memcpy(&ue, mp->b_rptr, sizeof(ue));
+		cr_assert_eq(ue.ERROR_type, cases[i].err, "case %u: %d", i, ue.ERROR_type);
+		freemsg(mp);
+	}
+	cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 53, big, sizeof(big)), 0);
+	yt_drain();
+	mp = take_prim(ep, T_UDERROR_IND);
+	cr_assert_eq(((struct T_uderror_ind *)mp->b_rptr)->ERROR_type, EMSGSIZE);
+	freemsg(mp);
+	cr_assert_null(yard_loop_take(b.minor), "nothing went down");
+
+	/* With T_IP_BROADCAST, a broadcast goes. */
+	cr_assert_eq(negotiate(ep, T_INET_IP, T_IP_BROADCAST, T_YES, 4), T_SUCCESS);
+	cr_assert_eq(ut_sendto(ep, BCAST_ADDR, 53, "abc", 3), 0);
+	yt_drain();
+	mp = yard_loop_take(b.minor);
+	cr_assert_not_null(mp);
+	cr_assert_eq(((struct ip_unitdata_req *)mp->b_rptr)->iu_dst, BCAST_ADDR);
+	freemsg(mp);
+	cr_assert_eq(ut_udpstat(b.udp).udps_uderr_bcast, 2);
+	cr_assert_eq(ut_udpstat(b.udp).udps_uderr_too_big, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, applies_tos_ttl_and_checksum_options_to_what_it_sends)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	uint8_t f[UT_FRAME_MAX];
+	size_t n;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 8400, NULL), 0);
+	cr_assert_eq(negotiate(ep, T_INET_IP, T_IP_TOS, 0xb8, 1), T_SUCCESS);
+	cr_assert_eq(negotiate(ep, T_INET_IP, T_IP_TTL, 17, 1), T_SUCCESS);
+	cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 9, "hello", 5), 0);
+	yt_drain();
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	(void)check_udp_frame(f, n, 8400, 9, 5);
+	cr_assert_eq(f[14 + 1], 0xb8, "TOS");
+	cr_assert_eq(f[14 + 8], 17, "TTL");
+	cr_assert_eq(negotiate(ep, T_INET_UDP, T_UDP_CHECKSUM, T_NO, 4), T_SUCCESS);
+	cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 9, "hello", 5), 0);
+	yt_drain();
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	cr_assert_eq(n, 14 + 20 + 8 + 5);
+	cr_assert_eq(rd16(f + 14 + 20 + 6), 0, "no checksum when turned off");
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_tx_no_cksum, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
+}
+
+/* ---- fragments both ways ------------------------------------------------------------------ */
+
+YT_TEST(udp, sends_a_60000_byte_datagram_in_fragments)
+{
+	static uint8_t data[60000], body[61000];
+	struct ut_stack s;
+	struct stdata *ep;
+	unsigned nfrags;
+	uint8_t proto;
+	uint32_t src, dst;
+	size_t total;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = ut_pat(i);
+	ut_stack_open(&s, 0, 1500);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 8500, NULL), 0);
+	cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 9000, data, sizeof(data)), 0);
+	yt_drain();
+	total = ut_take_datagram(s.pt.link.minor, body, sizeof(body), &nfrags, &proto, &src,
+				 &dst);
+	cr_assert_eq(total, 8 + 60000);
+	cr_assert_eq(nfrags, 41, "fragmented to the 1500-byte MTU");
+	cr_assert_eq(proto, IPPROTO_UDP);
+	cr_assert_eq(src, PT_ADDR_US);
+	cr_assert_eq(rd16(body), 8500);
+	cr_assert_eq(rd16(body + 2), 9000);
+	cr_assert_eq(rd16(body + 4), 60008);
+	cr_assert_eq(ut_udp_cksum(src, dst, body, total), 0, "UDP checksum over the whole");
+	cr_assert_arr_eq(body + 8, data, sizeof(data));
+	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
+}
+
+YT_TEST(udp, receives_a_60000_byte_datagram_reassembled_by_ip)
+{
+	static uint8_t body[60008], got[60000];
+	struct ut_stack s;
+	struct stdata *ep;
+	struct {
+		struct T_unitdata_ind tui;
+		struct sockaddr_in src;
+	} ind;
+	int clen, dlen = 0;
+
+	/*
+	 * ip reassembles with rte_ip_frag, which takes at most RTE_LIBRTE_IP_FRAG_MAX_FRAG (8)
+	 * fragments: at a 9000-byte MTU the datagram comes in 7.
+	 */
+	ut_stack_open(&s, 0, 9000);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 8600, NULL), 0);
+	cr_assert_eq(negotiate(ep, XTI_GENERIC, XTI_RCVBUF, 128 * 1024, 4), T_SUCCESS);
+	(void)ut_udp(body, PT_ADDR_PEER, PT_ADDR_US, 5151, 8600, NULL, 60000);
+	ut_inject_fragments(s.pt.link.minor, 0x4242, body, sizeof(body), 9000);
+	clen = ut_get(ep, &ind, sizeof(ind), got, sizeof(got), &dlen);
+	cr_assert_eq(clen, (int)sizeof(ind), "a T_UNITDATA_IND came up");
+	cr_assert_eq(ind.tui.PRIM_type, T_UNITDATA_IND);
+	cr_assert_eq(ind.src.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_eq(rte_be_to_cpu_16(ind.src.sin_port), 5151);
+	cr_assert_eq(dlen, 60000);
+	cr_assert_arr_eq(got, body + 8, 60000, "intact");
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_rx_cksum_sw, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
+}
+
+/* ---- flow control ------------------------------------------------------------------------- */
+
+static unsigned notify_events;
+
+static void
+note_events(struct stdata *sd, unsigned events, void *arg)
+{
+	(void)sd;
+	(void)arg;
+	notify_events |= events;
+}
+
+/* Let a held loop under udp go (it cannot be reached with I_STR once linked). */
+static void
+release_loop(struct ut_bare *b)
+{
+	mblk_t *mp = mkiocb(LOOP_RELEASE);
+
+	cr_assert_not_null(mp);
+	putnext(b->loop->sd_wrq, mp); /* its M_IOCACK reaches udp, which drops it (counted) */
+	yt_drain();
+}
+
+YT_TEST(udp, holds_the_writer_back_when_ip_is_flow_controlled)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	static uint8_t data[1000];
+	unsigned sent = 0, taken = 0;
+	struct udpstat st;
+	mblk_t *mp;
+	int rc;
+
+	ut_bare_open(&b, true);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 8700, NULL), 0);
+	cr_assert_eq(negotiate(ep, XTI_GENERIC, XTI_SNDBUF, UDP_SNDBUF_MIN * 4, 4), T_SUCCESS);
+	sth_set_notify(ep, S_OUTPUT, note_events, NULL);
+	while ((rc = ut_sendto(ep, PT_ADDR_PEER, 9, data, sizeof(data))) == 0) {
+		sent++;
+		yt_drain();
+		cr_assert_lt(sent, 1000, "flow control never came");
+	}
+	cr_assert_eq(rc, -EAGAIN, "the stream head refuses the writer");
+	st = ut_udpstat(b.udp);
+	cr_assert_gt(st.udps_tx_queued, 0, "udp queued behind the held lower side");
+	cr_assert_eq(notify_events & S_OUTPUT, 0);
+
+	release_loop(&b);
+	cr_assert(notify_events & S_OUTPUT, "the writer hears it may write again");
+	while ((mp = yard_loop_take(b.minor)) != NULL) {
+		cr_assert_eq(DB_TYPE(mp), M_PROTO);
+		freemsg(mp);
+		taken++;
+	}
+	cr_assert_eq(taken, sent, "every datagram accepted went down, in the end");
+	cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 9, data, sizeof(data)), 0, "writable again");
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, drops_and_counts_output_without_an_ip_stream)
+{
+	struct stdata *ep = ut_ep_open();
+	struct stdata *ctl = ut_ep_open();
+	struct udp_addrreq ar = { .ua_addr = PT_ADDR_US, .ua_prefix = 24 };
+
+	cr_assert_geq(pt_istr(ctl, UDP_ADDR_ADD, &ar, sizeof(ar)), 0);
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 8800, NULL), 0);
+	cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 9, "x", 1), 0);
+	yt_drain();
+	assert_empty(ep);
+	cr_assert_eq(ut_udpstat(ep).udps_drop_no_lower, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	cr_assert_eq(sth_close(ctl), 0);
+}
+
+YT_TEST(udp, fills_telemetry_with_its_counters)
+{
+	struct ut_bare b;
+	uint8_t d[128];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 1, 4444, NULL, 8);
+	struct rte_tel_data *t = rte_tel_data_alloc();
+	struct udpstat st;
+
+	ut_bare_open(&b, false);
+	(void)ut_bare_inject(&b, d, n);
+	(void)pt_discard(b.minor);
+	udpstat_sum(&st, -1);
+	cr_assert_geq(st.udps_drop_no_port, 1);
+	cr_assert_not_null(t);
+	cr_assert_eq(udp_tel_fill(t, -1), 0);
+	rte_tel_data_free(t);
+	/* (per_lcore nests containers, which only the telemetry socket frees: not called here.) */
+	t = rte_tel_data_alloc();
+	cr_assert_eq(udp_tel_cmd("/yard/udp", "0", t), 0);
+	rte_tel_data_free(t);
+	t = rte_tel_data_alloc();
+	cr_assert_eq(udp_tel_cmd("/yard/udp", "x", t), -EINVAL);
+	rte_tel_data_free(t);
+	cr_assert_str_eq(udpstat_name(UDPS_drop_no_port), "drop_no_port");
+	cr_assert_not_null(udpstat_help(UDPS_drop_no_port));
+	cr_assert_null(udpstat_name(UDPS__COUNT));
+	ut_bare_close(&b);
+}
+
+/* ---- the echo and discard services -------------------------------------------------------- */
+
+YT_TEST(udp_services, echo_answers_and_counts)
+{
+	struct ut_stack s;
+	uint8_t f[UT_FRAME_MAX];
+	struct yard_udp_svc_stats st;
+	size_t n, off;
+
+	ut_stack_open(&s, 0, 1500);
+	cr_assert_eq(yard_udp_echo_start(7), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		n = ut_frame(f, (uint16_t)(40000 + i), 7, NULL, 64 + i);
+		pt_inject(s.pt.link.minor, f, n);
+		n = pt_take(s.pt.link.minor, f, sizeof(f));
+		cr_assert_gt(n, 0, "echo %u answered", i);
+		off = check_udp_frame(f, n, 7, (uint16_t)(40000 + i), 64 + i);
+		for (size_t j = 0; j < 64 + i; j++)
+			cr_assert_eq(f[off + 8 + j], ut_pat(j), "byte %zu comes back", j);
+	}
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_ECHO, -1, &st);
+	cr_assert_eq(st.rx_datagrams, 3);
+	cr_assert_eq(st.tx_datagrams, 3);
+	cr_assert_eq(st.rx_bytes, 64 + 65 + 66);
+	cr_assert_eq(st.tx_bytes, st.rx_bytes);
+	yard_udp_services_stop_all();
+	ut_stack_close(&s);
+}
+
+YT_TEST(udp_services, echo_sends_the_received_buffer_back_without_copying)
+{
+	struct ut_stack s;
+	uint8_t f[UT_FRAME_MAX];
+	struct yard_msgstat before, after;
+	struct udpstat u0, u1;
+	size_t n;
+
+	ut_stack_open(&s, YARD_LINK_CAP_TX_MULTISEG, 1500);
+	cr_assert_eq(yard_udp_echo_start(7), 0);
+	n = ut_frame(f, 40000, 7, NULL, 512);
+	u0 = ut_udpstat(s.up.up_udp);
+	yard_msgstat_sum(&before);
+	pt_inject(s.pt.link.minor, f, n);
+	yard_msgstat_sum(&after);
+	u1 = ut_udpstat(s.up.up_udp);
+	cr_assert_eq(after.copied_bytes, before.copied_bytes, "no byte copied, in or out");
+	cr_assert_eq(u1.udps_tx_hdr_inplace, u0.udps_tx_hdr_inplace + 1,
+		     "the UDP header went into the received buffer's headroom");
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	(void)check_udp_frame(f, n, 7, 40000, 512);
+	yard_udp_services_stop_all();
+	ut_stack_close(&s);
+}
+
+YT_TEST(udp_services, echo_returns_a_60000_byte_datagram_intact)
+{
+	static uint8_t body[60008], back[61000];
+	struct ut_stack s;
+	unsigned nfrags;
+	uint8_t proto;
+	uint32_t src, dst;
+	size_t total;
+	int fd;
+
+	ut_stack_open(&s, 0, 9000);
+	cr_assert_eq(yard_udp_echo_start(7), 0);
+	fd = yard_udp_service_fd(7);
+	cr_assert_geq(fd, 0);
+	(void)ut_udp(body, PT_ADDR_PEER, PT_ADDR_US, 6000, 7, NULL, 60000);
+	ut_inject_fragments(s.pt.link.minor, 0x7777, body, sizeof(body), 9000);
+	total = ut_take_datagram(s.pt.link.minor, back, sizeof(back), &nfrags, &proto, &src, &dst);
+	cr_assert_eq(total, 60008);
+	cr_assert_eq(nfrags, 7);
+	cr_assert_eq(rd16(back), 7);
+	cr_assert_eq(rd16(back + 2), 6000);
+	cr_assert_eq(ut_udp_cksum(src, dst, back, total), 0);
+	cr_assert_arr_eq(back + 8, body + 8, 60000, "the data comes back intact");
+	yard_udp_services_stop_all();
+	ut_stack_close(&s);
+}
+
+YT_TEST(udp_services, discard_swallows_and_counts)
+{
+	struct ut_stack s;
+	uint8_t f[UT_FRAME_MAX];
+	struct yard_udp_svc_stats st;
+	size_t n;
+
+	ut_stack_open(&s, 0, 1500);
+	cr_assert_eq(yard_udp_discard_start(9), 0);
+	for (unsigned i = 0; i < 5; i++) {
+		n = ut_frame(f, 40000, 9, NULL, 100);
+		pt_inject(s.pt.link.minor, f, n);
+	}
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 0, "discard answers nothing");
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_DISCARD, -1, &st);
+	cr_assert_eq(st.rx_datagrams, 5);
+	cr_assert_eq(st.rx_bytes, 500);
+	cr_assert_eq(st.tx_datagrams, 0);
+	yard_udp_services_stop_all();
+	ut_stack_close(&s);
+}
+
+YT_TEST(udp_services, serve_a_port_once_per_lcore_and_stop)
+{
+	struct ut_stack s;
+	uint8_t f[UT_FRAME_MAX];
+	struct rte_tel_data *t;
+	size_t n;
+
+	ut_stack_open(&s, 0, 1500);
+	cr_assert_eq(yard_udp_echo_start(7), 0);
+	cr_assert_eq(yard_udp_echo_start(7), -EADDRINUSE);
+	cr_assert_eq(yard_udp_discard_start(7), -EADDRINUSE);
+	cr_assert_eq(yard_udp_discard_start(9), 0);
+	cr_assert_eq(yard_udp_echo_start(0), -EINVAL);
+	t = rte_tel_data_alloc();
+	cr_assert_eq(yard_udp_svc_tel_fill_kind(t, YARD_UDP_SVC_ECHO, -1), 0);
+	rte_tel_data_free(t);
+	cr_assert_eq(yard_udp_service_stop(7), 0);
+	cr_assert_eq(yard_udp_service_stop(7), -ENOENT);
+	cr_assert_eq(yard_udp_service_fd(7), -1);
+	/* The port is closed now: udp asks ip for a port unreachable (ip does not send it yet). */
+	n = ut_frame(f, 40000, 7, NULL, 10);
+	pt_inject(s.pt.link.minor, f, n);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_drop_no_port, 1);
+	cr_assert_eq(yard_udp_echo_start(7), 0, "and it can be served again");
+	yard_udp_services_stop_all();
+	cr_assert_eq(yard_udp_service_fd(9), -1);
+	ut_stack_close(&s);
+}
+
+YT_TEST(udp_services, echo_waits_out_flow_control_and_resumes)
+{
+	struct ut_bare b;
+	uint8_t d[1200];
+	struct yard_udp_svc_stats st;
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 40000, 7, NULL, 1000);
+	unsigned taken = 0;
+	mblk_t *mp;
+	int fd;
+	struct t_optmgmt req, ret;
+	uint8_t ob[64], rb[64];
+	struct t_opthdr *oh = (struct t_opthdr *)ob;
+
+	ut_bare_open(&b, true);
+	cr_assert_eq(yard_udp_echo_start(7), 0);
+	fd = yard_udp_service_fd(7);
+	/* A small send buffer so flow control comes soon. */
+	oh->len = sizeof(*oh) + 4;
+	oh->level = XTI_GENERIC;
+	oh->name = XTI_SNDBUF;
+	oh->status = 0;
+	*(t_uscalar_t *)(oh + 1) = UDP_SNDBUF_MIN * 2;
+	req = (struct t_optmgmt){ .opt = { .len = oh->len, .buf = ob }, .flags = T_NEGOTIATE };
+	ret = (struct t_optmgmt){ .opt = { .maxlen = sizeof(rb), .buf = rb } };
+	cr_assert_eq(t_optmgmt(fd, &req, &ret), 0);
+	for (int i = 0; i < 100; i++)
+		(void)ut_bare_inject(&b, d, n);
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_ECHO, -1, &st);
+	cr_assert_geq(st.tx_flow_waits, 1, "the echo met flow control and waits");
+	cr_assert_eq(st.rx_datagrams, st.tx_datagrams + 1, "one datagram kept, none lost");
+	cr_assert_lt(st.tx_datagrams, 100);
+	release_loop(&b);
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_ECHO, -1, &st);
+	cr_assert_gt(st.tx_datagrams, 0);
+	cr_assert_eq(st.rx_datagrams, st.tx_datagrams, "everything read was echoed");
+	cr_assert_eq(st.rx_datagrams + ut_udpstat(b.udp).udps_drop_rcvbuf_full, 100,
+		     "the rest was dropped at the full stream head (UDP semantics)");
+	while ((mp = yard_loop_take(b.minor)) != NULL) {
+		freemsg(mp);
+		taken++;
+	}
+	cr_assert_eq(taken, st.tx_datagrams);
+	yard_udp_services_stop_all();
+	ut_bare_close(&b);
+}

@@ -1,0 +1,729 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The XTI library over timod and udp: states and errors, addresses, datagrams both ways, the
+ * look buffer, options, flow control and the events of poll mode, and the zero-copy calls.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_launch.h>
+
+#include <protocols/xti/xti.h>
+#include <streams/loop.h>
+
+#include "udp_test.h"
+
+#include <criterion/redirect.h>
+
+TestSuite(xti, .init = yt_setup, .fini = yt_teardown);
+
+#define BCAST_ADDR PT_IPV4(198, 18, 0, 255)
+
+static unsigned
+rd16(const uint8_t *p)
+{
+	return (unsigned)(p[0] << 8 | p[1]);
+}
+
+static int
+xopen(void)
+{
+	int fd = t_open(UDP_DRVNAME, O_RDWR | O_NONBLOCK, NULL);
+
+	cr_assert_geq(fd, 0, "t_open: t_errno %d", t_errno);
+	return fd;
+}
+
+/* t_bind to (addr, port); 0 or the t_errno. */
+static int
+xbind(int fd, uint32_t addr, uint16_t port, struct sockaddr_in *bound)
+{
+	struct sockaddr_in sin = ut_sin(addr, port), out;
+	struct t_bind req = { .addr = { .maxlen = sizeof(sin), .len = sizeof(sin), .buf = &sin } };
+	struct t_bind ret = { .addr = { .maxlen = sizeof(out), .buf = &out } };
+
+	if (t_bind(fd, &req, &ret) < 0)
+		return t_errno;
+	cr_assert_eq(ret.addr.len, sizeof(out));
+	if (bound != NULL)
+		*bound = out;
+	return 0;
+}
+
+static int
+xsend(int fd, uint32_t addr, uint16_t port, const void *data, size_t len)
+{
+	struct sockaddr_in sin = ut_sin(addr, port);
+	struct t_unitdata ud = {
+		.addr = { .maxlen = sizeof(sin), .len = sizeof(sin), .buf = &sin },
+		.udata = { .maxlen = (unsigned)len, .len = (unsigned)len, .buf = (void *)data },
+	};
+
+	return t_sndudata(fd, &ud) < 0 ? t_errno : 0;
+}
+
+/* One option of t_optmgmt: the status of the option answered, and its value in *v. */
+static t_uscalar_t
+xopt(int fd, t_scalar_t flags, t_uscalar_t level, t_uscalar_t name, uint32_t v, size_t vlen,
+     uint32_t *out, t_scalar_t *mgmt)
+{
+	uint8_t ib[64], ob[256];
+	struct t_opthdr *ih = (struct t_opthdr *)ib, *oh;
+	struct t_optmgmt req = { .opt = { .len = (unsigned)(sizeof(*ih) + vlen), .buf = ib },
+				 .flags = flags };
+	struct t_optmgmt ret = { .opt = { .maxlen = sizeof(ob), .buf = ob } };
+
+	ih->len = (t_uscalar_t)(sizeof(*ih) + vlen);
+	ih->level = level;
+	ih->name = name;
+	ih->status = 0;
+	if (vlen == 1)
+		ib[sizeof(*ih)] = (uint8_t)v;
+	else if (vlen == 4)
+		memcpy(ib + sizeof(*ih), &v, 4);
+	cr_assert_eq(t_optmgmt(fd, &req, &ret), 0, "t_optmgmt: t_errno %d", t_errno);
+	if (mgmt != NULL)
+		*mgmt = ret.flags;
+	oh = T_OPT_FIRSTHDR(&ret.opt);
+	cr_assert_not_null(oh, "an option came back");
+	cr_assert_eq(oh->level, level);
+	cr_assert_eq(oh->name, name);
+	if (out != NULL) {
+		if (oh->len == sizeof(*oh) + 1)
+			*out = *T_OPT_DATA(oh);
+		else if (oh->len == sizeof(*oh) + 4)
+			memcpy(out, T_OPT_DATA(oh), 4);
+		else
+			*out = UINT32_MAX;
+	}
+	return oh->status;
+}
+
+/* ---- open, states, bind ------------------------------------------------------------------- */
+
+YT_TEST(xti, opens_an_unbound_endpoint_and_describes_the_provider)
+{
+	struct t_info info;
+	int fd = t_open(UDP_DRVNAME, O_RDWR, &info);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(info.servtype, T_CLTS);
+	cr_assert_eq(info.tsdu, 65507);
+	cr_assert_eq(info.addr, (t_scalar_t)sizeof(struct sockaddr_in));
+	cr_assert_eq(info.etsdu, T_INVALID);
+	cr_assert_eq(info.flags & T_SENDZERO, T_SENDZERO);
+	cr_assert_eq(t_getstate(fd), T_UNBND);
+	cr_assert_not_null(yard_t_stream(fd));
+	cr_assert_eq(sth_ioctl(yard_t_stream(fd), I_FIND, (intptr_t)"timod"), 1, "timod pushed");
+	cr_assert_eq(t_close(fd), 0);
+}
+
+YT_TEST(xti, refuses_an_unknown_provider_and_bad_flags)
+{
+	cr_assert_eq(t_open("nosuch", O_RDWR, NULL), -1);
+	cr_assert_eq(t_errno, TBADNAME);
+	cr_assert_eq(t_open(UDP_DRVNAME, O_RDONLY, NULL), -1);
+	cr_assert_eq(t_errno, TBADFLAG);
+	cr_assert_eq(t_open(UDP_DRVNAME, O_RDWR | O_APPEND, NULL), -1);
+	cr_assert_eq(t_errno, TBADFLAG);
+	cr_assert_eq(t_getstate(-1), -1);
+	cr_assert_eq(t_errno, TBADF);
+	cr_assert_eq(t_getstate(YARD_T_MAX_FDS - 1), -1);
+	cr_assert_eq(t_errno, TBADF);
+}
+
+YT_TEST(xti, follows_the_state_machine)
+{
+	int fd = xopen();
+	struct t_unitdata ud;
+	char buf[16];
+	int flags = 0;
+
+	memset(&ud, 0, sizeof(ud));
+	ud.udata = (struct netbuf){ .maxlen = sizeof(buf), .buf = buf };
+	cr_assert_eq(t_unbind(fd), -1);
+	cr_assert_eq(t_errno, TOUTSTATE, "unbind when unbound");
+	cr_assert_eq(xsend(fd, PT_ADDR_PEER, 9, "x", 1), TOUTSTATE, "send before bind");
+	cr_assert_eq(t_rcvudata(fd, &ud, &flags), -1);
+	cr_assert_eq(t_errno, TOUTSTATE, "receive before bind");
+	cr_assert_eq(xbind(fd, 0, 9100, NULL), 0);
+	cr_assert_eq(t_getstate(fd), T_IDLE);
+	cr_assert_eq(xbind(fd, 0, 9101, NULL), TOUTSTATE, "bind twice");
+	cr_assert_eq(t_getstate(fd), T_IDLE);
+	cr_assert_eq(t_unbind(fd), 0);
+	cr_assert_eq(t_getstate(fd), T_UNBND);
+	cr_assert_eq(xbind(fd, 0, 9100, NULL), 0, "the port was freed");
+	cr_assert_eq(t_close(fd), 0);
+	cr_assert_eq(t_getstate(fd), -1);
+	cr_assert_eq(t_errno, TBADF, "closed");
+	cr_assert_eq(t_close(fd), -1);
+	cr_assert_eq(t_errno, TBADF);
+}
+
+YT_TEST(xti, refuses_bad_addresses_with_tbadaddr)
+{
+	int fd = xopen();
+	struct sockaddr_in sin = ut_sin(0, 9200);
+	uint8_t big[32] = { 0 };
+	struct t_bind req = { .addr = { .maxlen = 8, .len = 8, .buf = &sin } };
+
+	cr_assert_eq(t_bind(fd, &req, NULL), -1);
+	cr_assert_eq(t_errno, TBADADDR, "too short");
+	sin.sin_family = AF_UNIX;
+	req.addr.len = sizeof(sin);
+	cr_assert_eq(t_bind(fd, &req, NULL), -1);
+	cr_assert_eq(t_errno, TBADADDR, "not AF_INET");
+	req.addr = (struct netbuf){ .maxlen = sizeof(big), .len = sizeof(big), .buf = big };
+	cr_assert_eq(t_bind(fd, &req, NULL), -1);
+	cr_assert_eq(t_errno, TBADADDR, "longer than the provider's addresses");
+	cr_assert_eq(t_getstate(fd), T_UNBND);
+	cr_assert_eq(t_close(fd), 0);
+}
+
+YT_TEST(xti, refuses_a_taken_port_with_taddrbusy)
+{
+	int a = xopen(), b = xopen();
+
+	cr_assert_eq(xbind(a, 0, 9300, NULL), 0);
+	cr_assert_eq(xbind(b, 0, 9300, NULL), TADDRBUSY);
+	cr_assert_eq(t_getstate(b), T_UNBND);
+	cr_assert_eq(t_close(a), 0);
+	cr_assert_eq(xbind(b, 0, 9300, NULL), 0);
+	cr_assert_eq(t_close(b), 0);
+}
+
+YT_TEST(xti, binds_an_ephemeral_port_and_reports_a_short_buffer)
+{
+	int fd = xopen(), fd2 = xopen();
+	struct sockaddr_in out;
+	uint8_t small[4];
+	struct t_bind ret = { .addr = { .maxlen = sizeof(out), .buf = &out } };
+	struct t_bind ret2 = { .addr = { .maxlen = sizeof(small), .buf = small } };
+
+	cr_assert_eq(t_bind(fd, NULL, &ret), 0, "no address: the provider chooses");
+	cr_assert_eq(ret.addr.len, sizeof(out));
+	cr_assert_geq(rte_be_to_cpu_16(out.sin_port), UDP_PORT_EPH_LO);
+	cr_assert_eq(t_bind(fd2, NULL, &ret2), -1);
+	cr_assert_eq(t_errno, TBUFOVFLW);
+	cr_assert_eq(t_getstate(fd2), T_IDLE, "bound all the same");
+	cr_assert_eq(t_close(fd), 0);
+	cr_assert_eq(t_close(fd2), 0);
+}
+
+/* ---- datagrams ---------------------------------------------------------------------------- */
+
+YT_TEST(xti, says_tnodata_when_nothing_is_queued)
+{
+	int fd = xopen();
+	struct t_unitdata ud;
+	char buf[16];
+	int flags = -1;
+
+	cr_assert_eq(xbind(fd, 0, 9400, NULL), 0);
+	memset(&ud, 0, sizeof(ud));
+	ud.udata = (struct netbuf){ .maxlen = sizeof(buf), .buf = buf };
+	cr_assert_eq(t_rcvudata(fd, &ud, &flags), -1);
+	cr_assert_eq(t_errno, TNODATA);
+	cr_assert_eq(t_look(fd), 0);
+	cr_assert_eq(t_close(fd), 0);
+}
+
+YT_TEST(xti, sends_and_receives_datagrams)
+{
+	struct ut_stack s;
+	int fd;
+	uint8_t f[UT_FRAME_MAX], buf[100];
+	struct sockaddr_in from;
+	struct t_unitdata ud;
+	size_t n;
+	int flags = -1;
+
+	ut_stack_open(&s, 0, 1500);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9500, NULL), 0);
+	cr_assert_eq(xsend(fd, PT_ADDR_PEER, 4000, "datagram", 8), 0);
+	yt_drain();
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	cr_assert_eq(n, 14 + 20 + 8 + 8);
+	cr_assert_eq(rd16(f + 34), 9500);
+	cr_assert_eq(rd16(f + 36), 4000);
+	cr_assert_eq(ut_udp_cksum(PT_ADDR_US, PT_ADDR_PEER, f + 34, 16), 0);
+	cr_assert_arr_eq(f + 42, "datagram", 8);
+
+	n = ut_frame(f, 4001, 9500, NULL, 50);
+	pt_inject(s.pt.link.minor, f, n);
+	cr_assert_eq(t_look(fd), T_DATA);
+	memset(&ud, 0, sizeof(ud));
+	ud.addr = (struct netbuf){ .maxlen = sizeof(from), .buf = &from };
+	ud.udata = (struct netbuf){ .maxlen = 20, .buf = buf };
+	cr_assert_eq(t_rcvudata(fd, &ud, &flags), 0);
+	cr_assert_eq(flags, T_MORE, "20 of 50 bytes: more to come");
+	cr_assert_eq(ud.udata.len, 20);
+	cr_assert_eq(ud.addr.len, sizeof(from));
+	cr_assert_eq(from.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_eq(rte_be_to_cpu_16(from.sin_port), 4001);
+	ud.udata = (struct netbuf){ .maxlen = 100, .buf = buf + 20 };
+	cr_assert_eq(t_rcvudata(fd, &ud, &flags), 0);
+	cr_assert_eq(flags, 0, "the rest");
+	cr_assert_eq(ud.udata.len, 30);
+	for (size_t i = 0; i < 50; i++)
+		cr_assert_eq(buf[i], ut_pat(i));
+	cr_assert_eq(t_rcvudata(fd, &ud, &flags), -1);
+	cr_assert_eq(t_errno, TNODATA);
+	cr_assert_eq(t_close(fd), 0);
+	ut_stack_close(&s);
+}
+
+YT_TEST(xti, carries_60000_bytes_both_ways)
+{
+	static uint8_t data[60000], body[60008], back[61000];
+	struct ut_stack s;
+	struct t_unitdata ud;
+	unsigned nfrags;
+	uint8_t proto;
+	uint32_t src, dst;
+	int fd, flags = -1;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = ut_pat(i + 3);
+	ut_stack_open(&s, 0, 9000);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9600, NULL), 0);
+	cr_assert_eq(xsend(fd, PT_ADDR_PEER, 4000, data, sizeof(data)), 0);
+	yt_drain();
+	cr_assert_eq(ut_take_datagram(s.pt.link.minor, back, sizeof(back), &nfrags, &proto, &src,
+				      &dst), 60008);
+	cr_assert_eq(nfrags, 7);
+	cr_assert_eq(ut_udp_cksum(src, dst, back, 60008), 0);
+	cr_assert_arr_eq(back + 8, data, sizeof(data));
+
+	(void)ut_udp(body, PT_ADDR_PEER, PT_ADDR_US, 4000, 9600, data, sizeof(data));
+	ut_inject_fragments(s.pt.link.minor, 0x5151, body, sizeof(body), 9000);
+	memset(&ud, 0, sizeof(ud));
+	ud.udata = (struct netbuf){ .maxlen = sizeof(back), .buf = back };
+	cr_assert_eq(t_rcvudata(fd, &ud, &flags), 0);
+	cr_assert_eq(flags, 0);
+	cr_assert_eq(ud.udata.len, 60000);
+	cr_assert_arr_eq(back, data, sizeof(data));
+	cr_assert_eq(t_close(fd), 0);
+	ut_stack_close(&s);
+}
+
+YT_TEST(xti, looks_at_errors_before_data_and_takes_them_with_t_rcvuderr)
+{
+	struct ut_bare b;
+	int fd;
+	uint8_t d[128], buf[64];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 4000, 9700, NULL, 10);
+	struct sockaddr_in to;
+	struct t_uderr ue = { .addr = { .maxlen = sizeof(to), .buf = &to } };
+	struct t_unitdata ud;
+	int flags;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9700, NULL), 0);
+	cr_assert_eq(xsend(fd, BCAST_ADDR, 53, "q", 1), 0, "accepted; refused by udp later");
+	yt_drain();
+	(void)ut_bare_inject(&b, d, n);
+	cr_assert_eq(t_look(fd), T_UDERR);
+	memset(&ud, 0, sizeof(ud));
+	ud.udata = (struct netbuf){ .maxlen = sizeof(buf), .buf = buf };
+	cr_assert_eq(t_rcvudata(fd, &ud, &flags), -1);
+	cr_assert_eq(t_errno, TLOOK, "an error indication is first");
+	cr_assert_eq(t_look(fd), T_UDERR, "still there");
+	cr_assert_eq(t_rcvuderr(fd, &ue), 0);
+	cr_assert_eq(ue.error, EACCES);
+	cr_assert_eq(ue.addr.len, sizeof(to));
+	cr_assert_eq(to.sin_addr.s_addr, BCAST_ADDR);
+	cr_assert_eq(rte_be_to_cpu_16(to.sin_port), 53);
+	cr_assert_eq(t_look(fd), T_DATA);
+	cr_assert_eq(t_rcvuderr(fd, NULL), -1);
+	cr_assert_eq(t_errno, TNOUDERR);
+	cr_assert_eq(t_rcvudata(fd, &ud, &flags), 0);
+	cr_assert_eq(ud.udata.len, 10);
+	cr_assert_eq(t_look(fd), 0);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+YT_TEST(xti, negotiates_checks_and_reports_options)
+{
+	int fd = xopen();
+	uint32_t v;
+	t_scalar_t mgmt;
+
+	cr_assert_eq(xopt(fd, T_DEFAULT, XTI_GENERIC, XTI_RCVBUF, 0, 0, &v, &mgmt), T_SUCCESS);
+	cr_assert_eq(v, UDP_RCVBUF_DEFAULT);
+	cr_assert_eq(xopt(fd, T_NEGOTIATE, XTI_GENERIC, XTI_RCVBUF, 65536, 4, &v, &mgmt), T_SUCCESS);
+	cr_assert_eq(v, 65536);
+	cr_assert_eq(mgmt, T_SUCCESS);
+	cr_assert_eq(xopt(fd, T_CURRENT, XTI_GENERIC, XTI_RCVBUF, 0, 0, &v, NULL), T_SUCCESS);
+	cr_assert_eq(v, 65536);
+	cr_assert_eq(STH_RQ(yard_t_stream(fd))->q_hiwat, 65536, "the stream head holds that much");
+	cr_assert_eq(xopt(fd, T_NEGOTIATE, XTI_GENERIC, XTI_SNDBUF, 1u << 30, 4, &v, &mgmt),
+		     T_PARTSUCCESS);
+	cr_assert_eq(v, UDP_SNDBUF_MAX, "clamped");
+	cr_assert_eq(mgmt, T_PARTSUCCESS);
+	cr_assert_eq(xopt(fd, T_NEGOTIATE, T_INET_IP, T_IP_TTL, 9, 1, &v, NULL), T_SUCCESS);
+	cr_assert_eq(v, 9);
+	cr_assert_eq(xopt(fd, T_NEGOTIATE, T_INET_IP, T_IP_TOS, 0x10, 4, &v, NULL), T_SUCCESS);
+	cr_assert_eq(v, 0x10);
+	cr_assert_eq(xopt(fd, T_CHECK, T_INET_IP, T_IP_TTL, 0, 1, NULL, &mgmt), T_FAILURE);
+	cr_assert_eq(mgmt, T_FAILURE);
+	cr_assert_eq(xopt(fd, T_CURRENT, T_INET_IP, T_IP_TTL, 0, 0, &v, NULL), T_SUCCESS);
+	cr_assert_eq(v, 9, "T_CHECK changed nothing");
+	cr_assert_eq(xopt(fd, T_NEGOTIATE, T_INET_IP, T_IP_BROADCAST, 7, 4, NULL, NULL), T_FAILURE);
+	cr_assert_eq(xopt(fd, T_NEGOTIATE, T_INET_IP, T_IP_BROADCAST, T_YES, 4, &v, NULL),
+		     T_SUCCESS);
+	cr_assert_eq(v, T_YES);
+	cr_assert_eq(xopt(fd, T_DEFAULT, T_INET_UDP, T_UDP_CHECKSUM, 0, 0, &v, NULL), T_SUCCESS);
+	cr_assert_eq(v, T_YES);
+	cr_assert_eq(xopt(fd, T_CURRENT, T_INET_IP, T_IP_DONTROUTE, 0, 0, NULL, &mgmt),
+		     T_NOTSUPPORT);
+	cr_assert_eq(mgmt, T_NOTSUPPORT);
+	cr_assert_eq(t_close(fd), 0);
+}
+
+YT_TEST(xti, lists_every_option_of_a_level)
+{
+	int fd = xopen();
+	uint8_t ib[32], ob[256];
+	struct t_opthdr *ih = (struct t_opthdr *)ib, *oh;
+	struct t_optmgmt req = { .opt = { .len = sizeof(*ih), .buf = ib }, .flags = T_CURRENT };
+	struct t_optmgmt ret = { .opt = { .maxlen = sizeof(ob), .buf = ob } };
+	unsigned count = 0;
+
+	*ih = (struct t_opthdr){ .len = sizeof(*ih), .level = T_INET_IP, .name = T_ALLOPT };
+	cr_assert_eq(t_optmgmt(fd, &req, &ret), 0);
+	for (oh = T_OPT_FIRSTHDR(&ret.opt); oh != NULL; oh = T_OPT_NEXTHDR(&ret.opt, oh)) {
+		cr_assert_eq(oh->level, T_INET_IP);
+		cr_assert_eq(oh->status, T_SUCCESS);
+		count++;
+	}
+	cr_assert_eq(count, 3, "T_IP_BROADCAST, T_IP_TOS, T_IP_TTL");
+	ret.opt.maxlen = 8;
+	cr_assert_eq(t_optmgmt(fd, &req, &ret), -1);
+	cr_assert_eq(t_errno, TBUFOVFLW);
+	cr_assert_eq(t_close(fd), 0);
+}
+
+YT_TEST(xti, refuses_bad_flags_and_malformed_options)
+{
+	int fd = xopen();
+	uint8_t ib[64], ob[64];
+	struct t_opthdr *ih = (struct t_opthdr *)ib;
+	struct t_optmgmt req = { .opt = { .len = sizeof(*ih), .buf = ib }, .flags = T_CHECK };
+	struct t_optmgmt ret = { .opt = { .maxlen = sizeof(ob), .buf = ob } };
+
+	*ih = (struct t_opthdr){ .len = sizeof(*ih), .level = XTI_GENERIC, .name = XTI_RCVBUF };
+	req.flags = T_CHECK | T_NEGOTIATE;
+	cr_assert_eq(t_optmgmt(fd, &req, &ret), -1);
+	cr_assert_eq(t_errno, TBADFLAG);
+	req.flags = T_NEGOTIATE;
+	ih->len = 8; /* shorter than its header */
+	cr_assert_eq(t_optmgmt(fd, &req, &ret), -1);
+	cr_assert_eq(t_errno, TBADOPT);
+	ih->len = sizeof(*ih) + 40; /* beyond the buffer */
+	cr_assert_eq(t_optmgmt(fd, &req, &ret), -1);
+	cr_assert_eq(t_errno, TBADOPT);
+	ih->len = sizeof(*ih) + 2; /* a two-byte value for a t_uscalar_t */
+	req.opt.len = sizeof(*ih) + 2;
+	cr_assert_eq(t_optmgmt(fd, &req, &ret), -1);
+	cr_assert_eq(t_errno, TBADOPT);
+	*ih = (struct t_opthdr){ .len = sizeof(*ih), .level = T_INET_IP, .name = T_ALLOPT };
+	req = (struct t_optmgmt){ .opt = { .len = sizeof(*ih), .buf = ib }, .flags = T_CHECK };
+	cr_assert_eq(t_optmgmt(fd, &req, &ret), -1);
+	cr_assert_eq(t_errno, TBADOPT, "T_ALLOPT cannot be checked");
+	cr_assert_eq(t_close(fd), 0);
+}
+
+/* ---- information -------------------------------------------------------------------------- */
+
+YT_TEST(xti, reports_addresses_info_and_state)
+{
+	struct ut_bare b;
+	int fd;
+	struct sockaddr_in loc, rem;
+	struct t_bind bound = { .addr = { .maxlen = sizeof(loc), .buf = &loc } };
+	struct t_bind peer = { .addr = { .maxlen = sizeof(rem), .buf = &rem } };
+	struct t_info info;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(t_getprotaddr(fd, &bound, &peer), 0);
+	cr_assert_eq(bound.addr.len, 0, "unbound");
+	cr_assert_eq(xbind(fd, PT_ADDR_US, 9800, NULL), 0);
+	cr_assert_eq(t_getprotaddr(fd, &bound, &peer), 0);
+	cr_assert_eq(bound.addr.len, sizeof(loc));
+	cr_assert_eq(loc.sin_addr.s_addr, PT_ADDR_US);
+	cr_assert_eq(rte_be_to_cpu_16(loc.sin_port), 9800);
+	cr_assert_eq(peer.addr.len, 0, "connectionless: no peer");
+	cr_assert_eq(t_getinfo(fd, &info), 0);
+	cr_assert_eq(info.tsdu, 65507);
+	cr_assert_eq(t_sync(fd), T_IDLE);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(xti, allocates_buffers_from_the_provider_limits)
+{
+	int fd = xopen();
+	struct t_unitdata *ud = t_alloc(fd, T_UNITDATA, T_ALL);
+	struct t_bind *bd = t_alloc(fd, T_BIND, T_ADDR);
+	struct t_uderr *ue = t_alloc(fd, T_UDERROR, T_ADDR);
+	struct t_info *ti = t_alloc(fd, T_INFO, 0);
+	struct t_call *call = t_alloc(fd, T_CALL, T_ALL);
+
+	cr_assert_not_null(ud);
+	cr_assert_eq(ud->addr.maxlen, sizeof(struct sockaddr_in));
+	cr_assert_eq(ud->udata.maxlen, 65507);
+	cr_assert_eq(ud->opt.maxlen, 512);
+	cr_assert_not_null(ud->udata.buf);
+	cr_assert_not_null(bd);
+	cr_assert_eq(bd->addr.maxlen, sizeof(struct sockaddr_in));
+	cr_assert_not_null(ue);
+	cr_assert_eq(ue->opt.maxlen, 0, "not asked for");
+	cr_assert_not_null(ti);
+	cr_assert_not_null(call);
+	cr_assert_eq(call->udata.maxlen, 0, "no connect data: T_INVALID");
+	cr_assert_null(t_alloc(fd, 99, T_ALL));
+	cr_assert_eq(t_errno, TNOSTRUCTYPE);
+	cr_assert_eq(t_free(ud, T_UNITDATA), 0);
+	cr_assert_eq(t_free(bd, T_BIND), 0);
+	cr_assert_eq(t_free(ue, T_UDERROR), 0);
+	cr_assert_eq(t_free(ti, T_INFO), 0);
+	cr_assert_eq(t_free(call, T_CALL), 0);
+	cr_assert_eq(t_close(fd), 0);
+}
+
+/* ---- poll mode: flow control and events ---------------------------------------------------- */
+
+static int ev_seen;
+static int ev_calls;
+
+static void
+on_event(int fd, int events, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	ev_seen |= events;
+	ev_calls++;
+}
+
+static void
+release_loop(struct ut_bare *b)
+{
+	mblk_t *mp = mkiocb(LOOP_RELEASE);
+
+	cr_assert_not_null(mp);
+	putnext(b->loop->sd_wrq, mp);
+	yt_drain();
+}
+
+YT_TEST(xti, says_tflow_under_flow_control_and_godata_when_it_clears)
+{
+	struct ut_bare b;
+	static uint8_t data[1000];
+	int fd, rc, sent = 0;
+
+	ut_bare_open(&b, true);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9900, NULL), 0);
+	cr_assert_eq(yard_t_set_notify(fd, T_GODATA, on_event, NULL), 0);
+	while ((rc = xsend(fd, PT_ADDR_PEER, 9, data, sizeof(data))) == 0) {
+		yt_drain();
+		cr_assert_lt(++sent, 1000);
+	}
+	cr_assert_eq(rc, TFLOW);
+	cr_assert_eq(ev_seen, 0);
+	cr_assert_eq(t_look(fd), 0, "nothing yet");
+	release_loop(&b);
+	cr_assert_eq(ev_seen, T_GODATA, "the callback heard flow control clear");
+	cr_assert_eq(t_look(fd), T_GODATA);
+	cr_assert_eq(t_look(fd), 0, "reported once");
+	cr_assert_eq(xsend(fd, PT_ADDR_PEER, 9, data, sizeof(data)), 0);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(xti, calls_back_on_data_and_errors_without_polling)
+{
+	struct ut_bare b;
+	uint8_t d[128];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 4000, 9950, NULL, 10);
+	int fd;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9950, NULL), 0);
+	cr_assert_eq(yard_t_set_notify(fd, T_DATA | T_UDERR, on_event, NULL), 0);
+	(void)ut_bare_inject(&b, d, n);
+	cr_assert_eq(ev_seen, T_DATA);
+	cr_assert_eq(ev_calls, 1);
+	(void)ut_bare_inject(&b, d, n);
+	cr_assert_eq(ev_calls, 1, "edge triggered: the queue was not empty");
+	for (int i = 0; i < 2; i++) {
+		uint8_t buf[64];
+		struct t_unitdata ud = { .udata = { .maxlen = sizeof(buf), .buf = buf } };
+		int flags = -1;
+
+		cr_assert_eq(t_rcvudata(fd, &ud, &flags), 0);
+		cr_assert_eq(flags, 0);
+		cr_assert_eq(ud.udata.len, 10);
+	}
+	ev_seen = 0;
+	cr_assert_eq(xsend(fd, BCAST_ADDR, 53, "x", 1), 0);
+	yt_drain();
+	cr_assert_eq(ev_seen, T_UDERR);
+	cr_assert_eq(t_rcvuderr(fd, NULL), 0);
+	cr_assert_eq(yard_t_set_notify(fd, 0, NULL, NULL), 0);
+	ev_seen = 0;
+	(void)ut_bare_inject(&b, d, n);
+	cr_assert_eq(ev_seen, 0, "no callback once stopped");
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
+/* ---- zero copy ---------------------------------------------------------------------------- */
+
+YT_TEST(xti, hands_over_the_received_buffer_and_sends_a_message_as_it_is)
+{
+	struct ut_bare b;
+	uint8_t d[256];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 4000, 9990, NULL, 64);
+	struct sockaddr_in from;
+	struct netbuf nb = { .maxlen = sizeof(from), .buf = &from };
+	struct yard_msgstat before, after;
+	mblk_t *inj, *mp, *out;
+	int fd;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9990, NULL), 0);
+	cr_assert_eq(yard_t_rcvudata_mblk(fd, &nb, &mp), -1);
+	cr_assert_eq(t_errno, TNODATA);
+	inj = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+	memcpy(inj->b_wptr, d, n);
+	inj->b_wptr += n;
+	yard_msgstat_sum(&before);
+	cr_assert_eq(yard_loop_inject(b.minor, inj), 0);
+	yt_drain();
+	cr_assert_eq(yard_t_rcvudata_mblk(fd, &nb, &mp), 0);
+	cr_assert_eq(mp, inj, "the very block that arrived");
+	cr_assert_eq(MBLKL(mp), 64);
+	cr_assert_arr_eq(mp->b_rptr, d + 28, 64);
+	cr_assert_eq(nb.len, sizeof(from));
+	cr_assert_eq(from.sin_addr.s_addr, PT_ADDR_PEER);
+	/* Back to the sender, as it is. */
+	cr_assert_eq(yard_t_sndudata_mblk(fd, &nb, mp), 0);
+	yt_drain();
+	yard_msgstat_sum(&after);
+	cr_assert_eq(after.copied_bytes, before.copied_bytes, "no copy either way");
+	out = yard_loop_take(b.minor);
+	cr_assert_not_null(out);
+	cr_assert_eq(DB_TYPE(out), M_PROTO);
+	cr_assert_eq(out->b_cont, inj, "the same buffer goes down, the header in its headroom");
+	cr_assert_eq(MBLKL(out->b_cont), 8 + 64);
+	cr_assert_eq(rd16(out->b_cont->b_rptr), 9990);
+	cr_assert_eq(rd16(out->b_cont->b_rptr + 2), 4000);
+	freemsg(out);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(xti, keeps_the_message_when_a_zero_copy_send_is_refused)
+{
+	struct ut_bare b;
+	struct sockaddr_in to = ut_sin(PT_ADDR_PEER, 9);
+	struct netbuf nb = { .maxlen = sizeof(to), .len = sizeof(to), .buf = &to };
+	mblk_t *mp;
+	int fd, rc, sent = 0;
+
+	ut_bare_open(&b, true);
+	fd = xopen();
+	cr_assert_eq(yard_t_sndudata_mblk(fd, &nb, NULL), -1);
+	cr_assert_eq(t_errno, TOUTSTATE);
+	cr_assert_eq(xbind(fd, 0, 9991, NULL), 0);
+	for (;;) {
+		mp = yard_allocb_hr(1000, UDP_WROFF);
+		mp->b_wptr += 1000;
+		rc = yard_t_sndudata_mblk(fd, &nb, mp);
+		if (rc < 0)
+			break;
+		yt_drain();
+		cr_assert_lt(++sent, 1000);
+	}
+	cr_assert_eq(t_errno, TFLOW);
+	cr_assert_eq(DB_TYPE(mp), M_DATA, "still the caller's");
+	freemsg(mp);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+YT_TEST(xti, describes_its_errors)
+{
+	cr_assert_str_eq(t_strerror(TFLOW), "Can't send message - (blocked)");
+	cr_assert_str_eq(t_strerror(TADDRBUSY), "Transport address is in use");
+	cr_assert_str_eq(t_strerror(1000), "Unknown error");
+	cr_redirect_stderr();
+	t_errno = TNODATA;
+	cr_assert_eq(t_error("test"), 0);
+	errno = EPERM;
+	t_errno = TSYSERR;
+	cr_assert_eq(t_error(NULL), 0);
+	fflush(stderr);
+	cr_assert_stderr_eq_str("test: No message currently available\n"
+				"System error: Operation not permitted\n");
+}
+
+static void *
+errno_thread(void *arg)
+{
+	*(int *)arg = t_errno;
+	t_errno = TBADF;
+	return NULL;
+}
+
+YT_TEST(xti, keeps_t_errno_per_thread)
+{
+	pthread_t th;
+	int seen = -1;
+
+	t_errno = TLOOK;
+	cr_assert_eq(pthread_create(&th, NULL, errno_thread, &seen), 0);
+	cr_assert_eq(pthread_join(th, NULL), 0);
+	cr_assert_eq(seen, 0, "another thread starts clean");
+	cr_assert_eq(t_errno, TLOOK, "and does not touch ours");
+}
+
+static int other_lcore_rc, other_lcore_terr, other_lcore_errno;
+
+static int
+from_other_lcore(void *arg)
+{
+	other_lcore_rc = t_getstate(*(int *)arg);
+	other_lcore_terr = t_errno;
+	other_lcore_errno = errno;
+	return 0;
+}
+
+YT_TEST(xti, refuses_calls_from_another_lcore)
+{
+	int fd = xopen();
+	unsigned worker = rte_get_next_lcore(rte_lcore_id(), 1, 0);
+
+	cr_assert_lt(worker, RTE_MAX_LCORE, "a second lcore");
+	cr_assert_eq(rte_eal_remote_launch(from_other_lcore, &fd, worker), 0);
+	cr_assert_eq(rte_eal_wait_lcore(worker), 0);
+	cr_assert_eq(other_lcore_rc, -1);
+	cr_assert_eq(other_lcore_terr, TSYSERR);
+	cr_assert_eq(other_lcore_errno, EXDEV);
+	cr_assert_eq(t_close(fd), 0);
+}
