@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcp output: deciding what to send (data within min(snd_wnd, cwnd), Nagle, window updates,
+ * SYN/FIN, persist) and building segments without copying the data.
+ *
+ * Principles of operation. The send buffer is a b_cont chain of the blocks the user wrote,
+ * starting at snd_una. A segment of [off, off+len) is cut with dupb() of the blocks it
+ * overlaps, their b_rptr/b_wptr narrowed to the range: the data is shared by reference, so a
+ * retransmission is another dupb of the same blocks, and an ACK frees the blocks at once
+ * (tcp_sb_drop); a copy still in flight keeps the buffer alive by its reference count. The
+ * IPv4 and TCP headers go into one new small block with link headroom in front of the chain.
+ * The checksum is computed in software over the chain (ip offloads only the IPv4 header
+ * checksum, and a transport cannot learn the link's caps), and the whole datagram goes to ip
+ * as M_DATA.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+#include <protocols/ip_hdr.h>
+#include <protocols/link.h>
+
+#include "tcp_priv.h"
+
+/* Flags a state sends with (RFC 9293 3.10, as BSD's tcp_outflags). */
+static const uint8_t tcp_outflags[TCP_NSTATES] = {
+	[TCPS_CLOSED] = TH_RST | TH_ACK,
+	[TCPS_LISTEN] = 0,
+	[TCPS_SYN_SENT] = TH_SYN,
+	[TCPS_SYN_RECEIVED] = TH_SYN | TH_ACK,
+	[TCPS_ESTABLISHED] = TH_ACK,
+	[TCPS_CLOSE_WAIT] = TH_ACK,
+	[TCPS_FIN_WAIT_1] = TH_FIN | TH_ACK,
+	[TCPS_CLOSING] = TH_FIN | TH_ACK,
+	[TCPS_LAST_ACK] = TH_FIN | TH_ACK,
+	[TCPS_FIN_WAIT_2] = TH_ACK,
+	[TCPS_TIME_WAIT] = TH_ACK,
+};
+
+void
+tcp_ip_send(struct tcp_inst *ti, mblk_t *mp)
+{
+	queue_t *q = ti->ti_lwq;
+
+	TCP_INC(ti, tx_segs);
+	if (unlikely(q == NULL)) {
+		TCP_INC(ti, drop_tx_noroute);
+		freemsg(mp);
+		return;
+	}
+	if (likely(q->q_first == NULL && canputnext(q))) {
+		putnext(q, mp);
+		return;
+	}
+	if (q->q_count > TCP_LOWQ_LIMIT) {
+		TCP_INC(ti, drop_tx_flow);
+		freemsg(mp);
+		return;
+	}
+	TCP_INC(ti, tx_queued);
+	(void)putq(q, mp);
+}
+
+/* A new header block: IPv4 (20) + TCP (thlen) with link headroom in front. */
+static mblk_t *
+tcp_hdr_block(uint32_t src, uint32_t dst, unsigned thlen, size_t dlen)
+{
+	mblk_t *hp = yard_allocb_hr(YARD_IPV4_HDR_MIN + thlen, YARD_LINK_HEADROOM);
+	struct rte_ipv4_hdr *ip;
+
+	if (hp == NULL)
+		return NULL;
+	ip = (struct rte_ipv4_hdr *)hp->b_rptr;
+	memset(ip, 0, YARD_IPV4_HDR_MIN + thlen);
+	ip->version_ihl = 0x45;
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(YARD_IPV4_HDR_MIN + thlen + dlen));
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_TCP;
+	ip->src_addr = src;
+	ip->dst_addr = dst;
+	hp->b_wptr = hp->b_rptr + YARD_IPV4_HDR_MIN + thlen;
+	return hp;
+}
+
+static void
+tcp_finish(mblk_t *hp, unsigned thlen, size_t dlen)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)hp->b_rptr;
+	struct yard_tcphdr *th = (struct yard_tcphdr *)(hp->b_rptr + YARD_IPV4_HDR_MIN);
+
+	th->th_sum = 0;
+	th->th_sum = tcp_cksum(ip->src_addr, ip->dst_addr, hp, YARD_IPV4_HDR_MIN, thlen + dlen);
+}
+
+/* RST or ACK with no connection block (RFC 9293 3.10.7.1, 3.5.2). k is from our side. */
+void
+tcp_respond(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+	    uint8_t flags)
+{
+	mblk_t *hp = tcp_hdr_block(k->k_laddr, k->k_faddr, YARD_TCP_HDR_MIN, 0);
+	struct yard_tcphdr *th;
+
+	if (hp == NULL) {
+		TCP_INC(ti, drop_tx_nomem);
+		return;
+	}
+	th = (struct yard_tcphdr *)(hp->b_rptr + YARD_IPV4_HDR_MIN);
+	th->th_sport = k->k_lport;
+	th->th_dport = k->k_fport;
+	th->th_seq = rte_cpu_to_be_32(seq);
+	th->th_ack = rte_cpu_to_be_32(ack);
+	th->th_off = (YARD_TCP_HDR_MIN / 4) << 4;
+	th->th_flags = flags;
+	tcp_finish(hp, YARD_TCP_HDR_MIN, 0);
+	if (flags & TH_RST)
+		TCP_INC(ti, tx_rsts);
+	else
+		TCP_INC(ti, tx_acks);
+	tcp_ip_send(ti, hp);
+}
+
+/* dupb the bytes [off, off + len) of the send buffer into a new chain (no copy). */
+static mblk_t *
+tcp_sb_cut(struct tcpcb *tp, uint32_t off, uint32_t len)
+{
+	mblk_t *head = NULL, **tailp = &head;
+
+	for (mblk_t *bp = tp->sb_head; bp != NULL && len > 0; bp = bp->b_cont) {
+		size_t bl = MBLKL(bp), take;
+		mblk_t *np;
+
+		if (off >= bl) {
+			off -= (uint32_t)bl;
+			continue;
+		}
+		take = RTE_MIN(bl - off, (size_t)len);
+		np = dupb(bp);
+		if (np == NULL) {
+			freemsg(head);
+			return NULL;
+		}
+		np->b_rptr = bp->b_rptr + off;
+		np->b_wptr = np->b_rptr + take;
+		np->b_cont = NULL;
+		*tailp = np;
+		tailp = &np->b_cont;
+		len -= (uint32_t)take;
+		off = 0;
+	}
+	return head;
+}
+
+uint32_t
+tcp_rexmt_timeout(struct tcpcb *tp)
+{
+	uint64_t rto = (uint64_t)tp->t_rto << RTE_MIN(tp->t_rxtshift, 16u);
+	uint32_t max = tp->tp_inst->ti_param.tp_rto_max_ms;
+
+	return rto > max ? max : (uint32_t)rto;
+}
+
+void
+tcp_setpersist(struct tcpcb *tp)
+{
+	uint64_t t = (uint64_t)RTE_MAX(tp->t_rto, TCP_PERSIST_MIN_MS) << RTE_MIN(tp->t_rxtshift, 16u);
+
+	if (t > TCP_PERSIST_MAX_MS)
+		t = TCP_PERSIST_MAX_MS;
+	tcp_timer_arm(tp, TT_PERSIST, (uint32_t)t);
+	if (tp->t_rxtshift < 16)
+		tp->t_rxtshift++;
+}
+
+void
+tcp_send_ack_now(struct tcpcb *tp)
+{
+	tp->tp_flags |= TF_ACKNOW;
+	(void)tcp_output(tp);
+}
+
+/* The window to advertise (unscaled), with receiver SWS avoidance (RFC 9293 3.8.6.2.2). */
+static uint32_t
+tcp_recwin(struct tcpcb *tp)
+{
+	uint32_t win = tcp_rcv_space(tp);
+	uint32_t max = (uint32_t)TCP_MAXWIN << tp->rcv_scale;
+
+	if (win < tp->t_rcvbuf / 4 && win < tp->t_maxseg)
+		win = 0;
+	if (win > max)
+		win = max;
+	/* never shrink what was offered (RFC 9293 3.8.6.2.2) */
+	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) && win < tp->rcv_adv - tp->rcv_nxt)
+		win = tp->rcv_adv - tp->rcv_nxt;
+	return win;
+}
+
+int
+tcp_output(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	bool idle, sendalot;
+	uint32_t off, recwin, sendwin;
+	int32_t len;
+	uint8_t flags, opt[40];
+	unsigned optlen, thlen;
+	mblk_t *hp, *data;
+	struct yard_tcphdr *th;
+	uint32_t seq;
+
+	if (ti == NULL || tp->tp_state == TCPS_CLOSED || tp->tp_state == TCPS_LISTEN)
+		return 0;
+	idle = tp->snd_max == tp->snd_una;
+again:
+	sendalot = false;
+	off = tp->snd_nxt - tp->snd_una;
+	sendwin = RTE_MIN(tp->snd_wnd, tp->snd_cwnd);
+	flags = tcp_outflags[tp->tp_state];
+	/* A FIN only once the user asked for it (TF_WANTFIN is set with those states). */
+	if (tp->tp_flags & TF_FORCE) {
+		if (sendwin == 0) {
+			if (off < tp->sb_cc)
+				flags &= (uint8_t)~TH_FIN;
+			sendwin = 1;
+		} else {
+			tp->t_timer[TT_PERSIST] = 0;
+			tp->t_rxtshift = 0;
+		}
+	}
+	if (flags & TH_SYN) {
+		/* The SYN is sent once per (re)transmission: only when snd_nxt is at the ISS. */
+		if (tp->snd_nxt != tp->iss)
+			flags &= (uint8_t)~TH_SYN;
+		len = 0;
+		if (!TCPS_HAVEESTABLISHED(tp->tp_state) && !(flags & TH_SYN) &&
+		    !(tp->tp_flags & TF_ACKNOW))
+			return 0;
+	} else {
+		len = (int32_t)(RTE_MIN(tp->sb_cc, sendwin) - off);
+		if ((int32_t)(RTE_MIN(tp->sb_cc, sendwin)) < (int32_t)off)
+			len = -1;
+	}
+	if (len < 0) {
+		len = 0;
+		if (sendwin == 0) {
+			/* the window shrank to nothing: back off to snd_una and persist */
+			tp->t_timer[TT_REXMT] = 0;
+			tp->t_rxtshift = 0;
+			tp->snd_nxt = tp->snd_una;
+		}
+	}
+	if (len > tp->t_maxseg) {
+		len = tp->t_maxseg;
+		sendalot = true;
+	}
+	if ((flags & TH_FIN) && SEQ_LT(tp->snd_nxt + (uint32_t)len, tp->snd_una + tp->sb_cc))
+		flags &= (uint8_t)~TH_FIN;
+	recwin = TCPS_HAVERCVDSYN(tp->tp_state) || tp->tp_state == TCPS_SYN_SENT ?
+		 tcp_recwin(tp) : 0;
+
+	if (len > 0) {
+		if (len == tp->t_maxseg)
+			goto send;
+		/* Nagle (RFC 896, RFC 1122 4.2.3.4): small segments only when nothing is out. */
+		if ((idle || (tp->tp_flags & TF_NODELAY)) &&
+		    (uint32_t)len + off >= tp->sb_cc)
+			goto send;
+		if (tp->tp_flags & TF_FORCE)
+			goto send;
+		if (tp->snd_max_wnd > 0 && (uint32_t)len >= tp->snd_max_wnd / 2)
+			goto send;
+		if (SEQ_LT(tp->snd_nxt, tp->snd_max))
+			goto send;
+	}
+	if (recwin > 0 && TCPS_HAVEESTABLISHED(tp->tp_state) &&
+	    !TCPS_HAVERCVDFIN(tp->tp_state)) {
+		int64_t adv = (int64_t)recwin - (int64_t)(uint32_t)(tp->rcv_adv - tp->rcv_nxt);
+
+		if (adv >= 2 * (int64_t)tp->t_maxseg || 2 * adv >= (int64_t)tp->t_rcvbuf)
+			goto send;
+	}
+	if (tp->tp_flags & TF_ACKNOW)
+		goto send;
+	if (flags & (TH_SYN | TH_RST))
+		goto send;
+	if ((flags & TH_FIN) && (!(tp->tp_flags & TF_SENTFIN) || tp->snd_nxt == tp->snd_una))
+		goto send;
+	/* Data waits on a zero window and nothing is timed: probe (RFC 9293 3.8.6.1). */
+	if (tp->sb_cc > off && tp->t_timer[TT_REXMT] == 0 && tp->t_timer[TT_PERSIST] == 0) {
+		tp->t_rxtshift = 0;
+		tcp_setpersist(tp);
+	}
+	return 0;
+
+send:
+	optlen = 0;
+	if (flags & TH_SYN) {
+		opt[0] = TCPOPT_MAXSEG;
+		opt[1] = TCPOLEN_MAXSEG;
+		opt[2] = (uint8_t)(ti->ti_param.tp_mss >> 8);
+		opt[3] = (uint8_t)ti->ti_param.tp_mss;
+		optlen = 4;
+		if ((tp->tp_flags & TF_REQ_WS) &&
+		    (tp->tp_state == TCPS_SYN_SENT || (tp->tp_flags & TF_RCVD_WS))) {
+			opt[optlen++] = TCPOPT_NOP;
+			opt[optlen++] = TCPOPT_WINDOW;
+			opt[optlen++] = TCPOLEN_WINDOW;
+			opt[optlen++] = tp->req_rcv_scale;
+		}
+	}
+	if ((tp->tp_flags & TF_REQ_TS) && !(flags & TH_RST) &&
+	    ((flags & TH_SYN) ? (tp->tp_state == TCPS_SYN_SENT || (tp->tp_flags & TF_RCVD_TS)) :
+				(tp->tp_flags & TF_RCVD_TS) != 0)) {
+		uint32_t tsval = rte_cpu_to_be_32((uint32_t)tcp_now(ti));
+		uint32_t tsecr = rte_cpu_to_be_32(tp->ts_recent);
+
+		opt[optlen++] = TCPOPT_NOP;
+		opt[optlen++] = TCPOPT_NOP;
+		opt[optlen++] = TCPOPT_TIMESTAMP;
+		opt[optlen++] = TCPOLEN_TIMESTAMP;
+		memcpy(&opt[optlen], &tsval, 4);
+		memcpy(&opt[optlen + 4], &tsecr, 4);
+		optlen += 8;
+	}
+	thlen = YARD_TCP_HDR_MIN + optlen;
+	/* FIN retransmission: the FIN's sequence number again. */
+	if ((flags & TH_FIN) && (tp->tp_flags & TF_SENTFIN) && tp->snd_nxt == tp->snd_max)
+		tp->snd_nxt--;
+	data = NULL;
+	if (len > 0) {
+		data = tcp_sb_cut(tp, off, (uint32_t)len);
+		if (data == NULL) {
+			TCP_INC(ti, drop_tx_nomem);
+			return -ENOBUFS;
+		}
+	}
+	hp = tcp_hdr_block(tp->tp_key.k_laddr, tp->tp_key.k_faddr, thlen, (size_t)len);
+	if (hp == NULL) {
+		freemsg(data);
+		TCP_INC(ti, drop_tx_nomem);
+		return -ENOBUFS;
+	}
+	hp->b_cont = data;
+	th = (struct yard_tcphdr *)(hp->b_rptr + YARD_IPV4_HDR_MIN);
+	th->th_sport = tp->tp_key.k_lport;
+	th->th_dport = tp->tp_key.k_fport;
+	if (len > 0 || (flags & (TH_SYN | TH_FIN)) || tp->t_timer[TT_PERSIST] != 0)
+		seq = tp->snd_nxt;
+	else
+		seq = tp->snd_max;
+	th->th_seq = rte_cpu_to_be_32(seq);
+	th->th_ack = (flags & TH_ACK) ? rte_cpu_to_be_32(tp->rcv_nxt) : 0;
+	th->th_off = (uint8_t)((thlen / 4) << 4);
+	th->th_flags = flags;
+	if (len > 0 && (uint32_t)len + off >= tp->sb_cc)
+		th->th_flags |= TH_PSH;
+	/* RFC 7323 2.2: the window of a SYN is never scaled. */
+	if (flags & TH_SYN)
+		th->th_win = rte_cpu_to_be_16((uint16_t)RTE_MIN(recwin, TCP_MAXWIN));
+	else
+		th->th_win = rte_cpu_to_be_16((uint16_t)RTE_MIN(recwin >> tp->rcv_scale,
+								TCP_MAXWIN));
+	memcpy((uint8_t *)th + YARD_TCP_HDR_MIN, opt, optlen);
+	tcp_finish(hp, thlen, (size_t)len);
+
+	/* counters */
+	if (len > 0) {
+		if (SEQ_LT(tp->snd_nxt, tp->snd_max)) {
+			TCP_INC(ti, tx_rexmt_segs);
+			TCP_ADD(ti, tx_rexmt_bytes, (uint32_t)len);
+		} else if (tp->t_timer[TT_PERSIST] != 0 && (tp->tp_flags & TF_FORCE)) {
+			TCP_INC(ti, tx_probes);
+		} else {
+			TCP_INC(ti, tx_data_segs);
+			TCP_ADD(ti, tx_data_bytes, (uint32_t)len);
+		}
+	} else if (!(flags & (TH_SYN | TH_FIN | TH_RST))) {
+		TCP_INC(ti, tx_acks);
+	}
+
+	/* advance the send sequence */
+	if (!(tp->tp_flags & TF_FORCE) || tp->t_timer[TT_PERSIST] == 0) {
+		uint32_t startseq = tp->snd_nxt;
+
+		if (flags & TH_SYN)
+			tp->snd_nxt++;
+		if (flags & TH_FIN) {
+			tp->snd_nxt++;
+			tp->tp_flags |= TF_SENTFIN;
+		}
+		tp->snd_nxt += (uint32_t)len;
+		if (SEQ_GT(tp->snd_nxt, tp->snd_max)) {
+			tp->snd_max = tp->snd_nxt;
+			if (!(tp->tp_flags & (TF_RCVD_TS | TF_RTTING))) {
+				tp->tp_flags |= TF_RTTING;
+				tp->t_rtseq = startseq;
+				tp->t_rtstart = tcp_now(ti);
+			}
+		}
+		if (tp->t_timer[TT_REXMT] == 0 && tp->snd_nxt != tp->snd_una) {
+			if (tp->t_timer[TT_PERSIST] != 0) {
+				tp->t_timer[TT_PERSIST] = 0;
+				tp->t_rxtshift = 0;
+			}
+			tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+		}
+	} else {
+		uint32_t xmit = (uint32_t)len + ((flags & TH_FIN) ? 1 : 0);
+
+		if (SEQ_GT(tp->snd_nxt + xmit, tp->snd_max))
+			tp->snd_max = tp->snd_nxt + xmit;
+	}
+	if (recwin > 0 && SEQ_GT(tp->rcv_nxt + recwin, tp->rcv_adv))
+		tp->rcv_adv = tp->rcv_nxt + recwin;
+	tp->last_ack_sent = tp->rcv_nxt;
+	tp->tp_flags &= ~(TF_ACKNOW | TF_DELACK);
+	tp->t_timer[TT_DELACK] = 0;
+	tcp_ip_send(ti, hp);
+	if (sendalot)
+		goto again;
+	return 0;
+}

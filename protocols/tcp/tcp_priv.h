@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals of the tcp driver shared by its files:
+ *   tcp.c          open/close, instances, ioctls, the lower (ip) side, plumbing
+ *   tcp_tpi.c      the TPI upper interface of endpoints
+ *   tcp_input.c    segment arrival (RFC 9293 3.10.7)
+ *   tcp_output.c   segment construction and transmission
+ *   tcp_timer.c    the per-instance tick and the per-connection timers
+ *   tcp_subr.c     connection blocks, tables, ISNs (RFC 6528), checksums, counters
+ *   tcp_cc_newreno.c  RFC 5681 + RFC 6582 congestion control
+ *
+ * Everything of an instance runs on its lcore: no locks. Field legend: tp_* is per connection,
+ * ti_* per instance.
+ */
+#ifndef YARD_PROTOCOLS_TCP_PRIV_H
+#define YARD_PROTOCOLS_TCP_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_hash.h>
+
+#include <protocols/tcp.h>
+#include <protocols/tcp_hdr.h>
+#include <protocols/tihdr.h>
+#include <streams/stream.h>
+
+#include "tcp_fsm.h"
+
+/* Defaults of struct tcp_param. */
+#define TCP_DEF_MSL_MS       30000u
+#define TCP_DEF_RTO_MIN_MS   200u
+#define TCP_DEF_RTO_MAX_MS   60000u
+#define TCP_DEF_RTO_INIT_MS  1000u
+#define TCP_DEF_REXMT_MAX    12u
+#define TCP_DEF_SYN_REXMT_MAX 6u
+#define TCP_DEF_DELACK_MS    40u
+#define TCP_DEF_KEEPIDLE_MS  7200000u
+#define TCP_DEF_KEEPINTVL_MS 75000u
+#define TCP_DEF_KEEPCNT      8u
+#define TCP_DEF_MSS          1460u
+#define TCP_DEF_SYN_BACKLOG  128u
+#define TCP_DEF_PORT_LO      49152u
+#define TCP_DEF_PORT_HI      65535u
+
+#define TCP_TICK_MS        5u      /* granularity of every TCP timer */
+#define TCP_MAX_CONNS      65536u  /* connection table size per instance */
+#define TCP_MAX_BINDS      16384u  /* bound ports per instance */
+#define TCP_PERSIST_MIN_MS 500u
+#define TCP_PERSIST_MAX_MS 60000u
+#define TCP_MAXWIN         65535u
+#define TCP_HDRS_MAX       (20u + 60u) /* IPv4 + TCP with options */
+#define TCP_LOWQ_LIMIT     (1024u * 1024u) /* bytes on the lower write queue before drops */
+
+/* Timers (deadlines in instance milliseconds, 0 = off). */
+enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_NTIMERS };
+
+/* tp_flags. */
+#define TF_ACKNOW    0x0001u /* send an ACK now */
+#define TF_DELACK    0x0002u /* an ACK is owed, delayed */
+#define TF_NODELAY   0x0004u /* Nagle off */
+#define TF_SENTFIN   0x0008u /* our FIN has been sent at least once */
+#define TF_WANTFIN   0x0010u /* the user asked for orderly release: FIN after the data */
+#define TF_RCVD_TS   0x0020u /* timestamps agreed (RFC 7323 3.2) */
+#define TF_RCVD_WS   0x0040u /* window scaling agreed (RFC 7323 2.2) */
+#define TF_REQ_TS    0x0080u /* we offer timestamps */
+#define TF_REQ_WS    0x0100u /* we offer window scaling */
+#define TF_KEEPALIVE 0x0200u
+#define TF_FORCE     0x0400u /* persist: send one byte into a zero window */
+#define TF_INRECOVERY 0x0800u /* NewReno fast recovery */
+#define TF_LISTENER  0x1000u
+#define TF_ORPHAN    0x2000u /* its stream closed; finishing the close on its own */
+#define TF_CONNIND   0x4000u /* T_CONN_IND sent, waiting for T_CONN_RES */
+#define TF_RTTING    0x8000u /* timing a segment (no timestamps) */
+#define TF_ORDREL_PENDING 0x10000u /* FIN arrived before the endpoint was attached */
+
+struct tcp_inst;
+struct tcpcb;
+
+/* Congestion control (per connection, selectable by name). */
+struct tcp_cc_ops {
+	const char *name;
+	void (*cc_init)(struct tcpcb *tp);
+	/* New data acknowledged (outside recovery). */
+	void (*cc_ack)(struct tcpcb *tp, uint32_t acked);
+	/* The third duplicate ACK: enter recovery (RFC 5681 3.2 steps 2-3). */
+	void (*cc_enter_recovery)(struct tcpcb *tp);
+	/* Retransmission timeout (RFC 5681 3.1 eq. 4). */
+	void (*cc_timeout)(struct tcpcb *tp);
+};
+
+/* The 4-tuple, the connection table's key (network order). */
+struct tcp_key {
+	uint32_t k_laddr;
+	uint32_t k_faddr;
+	uint16_t k_lport;
+	uint16_t k_fport;
+};
+
+/* A connection, an endpoint, or both. */
+struct tcpcb {
+	struct tcp_inst *tp_inst;  /* NULL once the instance has gone */
+	queue_t *tp_rq;            /* endpoint read queue; NULL for embryonic and orphans */
+	struct tcpcb *tp_next, *tp_prev;   /* instance's list of every block */
+	struct tcpcb *tp_head;     /* the listener this connection came from */
+	struct tcpcb *tp_qnext;    /* link on the listener's SYN or accept list */
+	struct tcpcb *tp_synq;     /* listener: embryonic connections */
+	struct tcpcb *tp_acceptq;  /* listener: established, T_CONN_IND sent */
+	unsigned tp_synqlen, tp_nconind, tp_conind_max;
+	uint32_t tp_id;            /* ACCEPTOR_id of the endpoint; SEQ_number of T_CONN_IND */
+	int tp_tstate;             /* TPI state TS_* */
+	int tp_state;              /* TCPS_* */
+	uint32_t tp_flags;         /* TF_* */
+	struct tcp_key tp_key;     /* laddr/lport bound, faddr/fport when connected */
+	bool tp_hashed;            /* in the connection table */
+	bool tp_bound;             /* in the bind table */
+
+	/* send sequence space (RFC 9293 3.3.1) */
+	uint32_t snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, iss;
+	uint32_t snd_max_wnd;      /* largest window the peer offered */
+	/* receive sequence space */
+	uint32_t rcv_nxt, rcv_adv, irs;
+	uint8_t snd_scale, rcv_scale, req_rcv_scale;
+	uint16_t t_maxseg;         /* MSS for sending: min(peer's, ours) less options */
+	uint16_t t_peermss;
+	/* congestion control */
+	const struct tcp_cc_ops *t_cc;
+	uint32_t snd_cwnd, snd_ssthresh, snd_recover, t_bytes_acked;
+	unsigned t_dupacks;
+	/* RTT (RFC 6298), in milliseconds scaled: srtt << 3, rttvar << 2 */
+	int32_t t_srtt, t_rttvar;
+	uint32_t t_rto;            /* current RTO (ms), before backoff */
+	unsigned t_rxtshift;       /* backoff exponent */
+	uint32_t t_rtseq;          /* segment being timed (no timestamps) */
+	uint64_t t_rtstart;
+	/* timestamps (RFC 7323) */
+	uint32_t ts_recent, last_ack_sent;
+	uint64_t ts_recent_age;
+	/* timers */
+	uint64_t t_timer[TT_NTIMERS];
+	unsigned t_keepsent;
+	uint64_t t_idle_since;     /* last segment received */
+	/* send buffer: a b_cont chain from snd_una, held by reference */
+	mblk_t *sb_head, *sb_tail;
+	uint32_t sb_cc;
+	uint32_t t_sndbuf, t_rcvbuf;
+	/* reassembly: b_next list ordered by sequence, seq in the mbuf's hash.usr */
+	mblk_t *t_reass;
+	uint32_t t_reass_bytes;
+	/* data for an endpoint not yet attached (accept pending) */
+	mblk_t *t_rcvhold;
+	uint32_t t_rcvhold_bytes;
+	int t_error;               /* why the connection ended (errno), for T_DISCON_IND */
+};
+
+/* Per-lcore counters, static so telemetry never reads freed memory. */
+struct tcp_pcpu {
+	struct tcpstat st;
+	volatile uint32_t used;
+} __rte_cache_aligned;
+
+extern struct tcp_pcpu tcp_pcpu[RTE_MAX_LCORE];
+
+struct tcp_inst {
+	unsigned ti_lcore;
+	queue_t *ti_ctl_rq;        /* the control stream's read queue */
+	queue_t *ti_lwq;           /* lower write queue (l_qbot) toward ip, NULL if unlinked */
+	int ti_muxid;
+	struct tcpstat *ti_st;
+	struct rte_hash *ti_conns; /* struct tcp_key -> tcpcb */
+	struct rte_hash *ti_binds; /* uint32 lport -> tcpcb bound there (listener or endpoint) */
+	struct tcpcb *ti_cbs;      /* every block of the instance */
+	uint32_t ti_addrs[TCP_MAX_ADDRS];
+	uint8_t ti_prefix[TCP_MAX_ADDRS];
+	unsigned ti_naddrs;
+	struct tcp_param ti_param;
+	timeout_id_t ti_tick;
+	uint64_t ti_hz;
+	uint64_t ti_tsc0;
+	uint64_t ti_now;           /* milliseconds since creation, refreshed by tcp_now() */
+	uint8_t ti_isn_key[16];
+	uint32_t ti_next_id;
+	uint16_t ti_eph_next;
+	unsigned ti_nopen;         /* streams open (control + endpoints) */
+};
+
+extern struct tcp_inst *tcp_insts[RTE_MAX_LCORE];
+
+#define TCP_INC(ti, name) ((ti)->ti_st->tcps_##name++)
+#define TCP_ADD(ti, name, n) ((ti)->ti_st->tcps_##name += (n))
+
+/* Sequence number of an out-of-order segment, kept in its first mbuf. */
+static inline uint32_t *
+tcp_mseq(mblk_t *mp)
+{
+	return &yard_mblk_mbuf(mp)->hash.usr;
+}
+
+/* tcp_subr.c */
+uint64_t tcp_now(struct tcp_inst *ti);
+struct tcpcb *tcp_cb_alloc(struct tcp_inst *ti);
+void tcp_cb_free(struct tcpcb *tp);
+int tcp_hash_insert(struct tcpcb *tp);
+void tcp_hash_remove(struct tcpcb *tp);
+struct tcpcb *tcp_lookup(struct tcp_inst *ti, uint32_t laddr, uint16_t lport, uint32_t faddr,
+			 uint16_t fport);
+struct tcpcb *tcp_lookup_listener(struct tcp_inst *ti, uint32_t laddr, uint16_t lport);
+int tcp_bind_port(struct tcpcb *tp, uint16_t lport_be);
+void tcp_unbind(struct tcpcb *tp);
+uint32_t tcp_new_isn(struct tcp_inst *ti, const struct tcp_key *k);
+uint32_t tcp_src_addr(struct tcp_inst *ti, uint32_t faddr);
+bool tcp_is_local(struct tcp_inst *ti, uint32_t addr);
+uint16_t tcp_cksum(uint32_t src, uint32_t dst, const mblk_t *mp, size_t off, size_t len);
+const struct tcp_cc_ops *tcp_cc_find(const char *name);
+void tcp_set_state(struct tcpcb *tp, int state);
+void tcp_sb_drop(struct tcpcb *tp, uint32_t n);
+void tcp_free_bufs(struct tcpcb *tp);
+uint32_t tcp_rcv_space(struct tcpcb *tp);
+
+/* tcp_output.c */
+int tcp_output(struct tcpcb *tp);
+void tcp_respond(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+		 uint8_t flags);
+void tcp_send_ack_now(struct tcpcb *tp);
+void tcp_ip_send(struct tcp_inst *ti, mblk_t *mp);
+void tcp_setpersist(struct tcpcb *tp);
+uint32_t tcp_rexmt_timeout(struct tcpcb *tp);
+
+/* tcp_input.c */
+void tcp_input(struct tcp_inst *ti, mblk_t *mp);
+/* Both return true if tp was freed (embryonic or orphan), false if it stays on its stream. */
+bool tcp_drop(struct tcpcb *tp, int err);
+bool tcp_close_conn(struct tcpcb *tp);
+void tcp_mss_update(struct tcpcb *tp, unsigned peermss);
+uint8_t tcp_wscale_for(uint32_t rcvbuf);
+void tcp_usrclosed(struct tcpcb *tp);
+
+/* tcp_timer.c */
+void tcp_timer_start(struct tcp_inst *ti);
+void tcp_timer_stop(struct tcp_inst *ti);
+void tcp_timer_arm(struct tcpcb *tp, int which, uint32_t ms);
+void tcp_timer_cancel_all(struct tcpcb *tp);
+void tcp_rtt_update(struct tcpcb *tp, uint32_t rtt_ms);
+
+/* tcp_tpi.c: upward notifications */
+void tcp_tpi_wput(queue_t *q, mblk_t *mp);
+void tcp_tpi_wsrv(queue_t *q);
+void tcp_ind_connected(struct tcpcb *tp);          /* T_CONN_CON or T_CONN_IND */
+void tcp_ind_data(struct tcpcb *tp, mblk_t *mp);   /* in-order data up */
+void tcp_ind_ordrel(struct tcpcb *tp);             /* the peer's FIN */
+void tcp_ind_discon(struct tcpcb *tp, int err);    /* reset, timeout, refused */
+void tcp_sndbuf_space(struct tcpcb *tp);           /* ACKs made room */
+void tcp_abort_endpoint(struct tcpcb *tp);         /* stream closing */
+void tcp_setopts_up(struct tcpcb *tp);
+
+/* congestion control modules */
+extern const struct tcp_cc_ops tcp_cc_newreno;
+
+#endif

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcp timers. Each connection keeps five deadlines (retransmission, persist, keepalive,
+ * 2MSL, delayed ACK) in instance milliseconds; one yard timer per instance ticks every
+ * TCP_TICK_MS and fires the deadlines that have passed. Arming or cancelling a timer is a
+ * store: no timer allocation per segment. The tick walks the instance's blocks, which is
+ * linear in connections: good for thousands, and the place a timing wheel would go.
+ *
+ * RTO per RFC 6298: SRTT/RTTVAR from samples (timestamps, RFC 7323 4, or one timed segment
+ * per window), RTO = SRTT + max(G, 4 RTTVAR) clamped to [rto_min, rto_max], doubled on each
+ * expiry (5.5), the retry limit ending the connection with ETIMEDOUT (T_DISCON_IND).
+ */
+#include <errno.h>
+
+#include "tcp_priv.h"
+
+static void tcp_tick(void *arg);
+
+void
+tcp_timer_start(struct tcp_inst *ti)
+{
+	ti->ti_tick = yard_timeout(tcp_tick, ti, TCP_TICK_MS * 1000);
+}
+
+void
+tcp_timer_stop(struct tcp_inst *ti)
+{
+	if (ti->ti_tick != 0)
+		(void)yard_untimeout(ti->ti_tick);
+	ti->ti_tick = 0;
+}
+
+void
+tcp_timer_arm(struct tcpcb *tp, int which, uint32_t ms)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+
+	if (ti == NULL)
+		return;
+	tp->t_timer[which] = tcp_now(ti) + (ms > 0 ? ms : 1);
+}
+
+void
+tcp_timer_cancel_all(struct tcpcb *tp)
+{
+	for (int i = 0; i < TT_NTIMERS; i++)
+		tp->t_timer[i] = 0;
+}
+
+/* RFC 6298 2.2-2.3 (the estimator scaled as in BSD: srtt << 3, rttvar << 2). */
+void
+tcp_rtt_update(struct tcpcb *tp, uint32_t rtt)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	uint32_t rto;
+
+	TCP_INC(ti, rtt_samples);
+	if (rtt == 0)
+		rtt = 1;
+	if (tp->t_srtt == 0) {
+		tp->t_srtt = (int32_t)rtt << 3;
+		tp->t_rttvar = (int32_t)rtt << 1;
+	} else {
+		int32_t delta = (int32_t)rtt - (tp->t_srtt >> 3);
+
+		tp->t_srtt += delta;
+		if (tp->t_srtt <= 0)
+			tp->t_srtt = 1;
+		if (delta < 0)
+			delta = -delta;
+		tp->t_rttvar += delta - (tp->t_rttvar >> 2);
+		if (tp->t_rttvar <= 0)
+			tp->t_rttvar = 1;
+	}
+	rto = (uint32_t)((tp->t_srtt >> 3) + RTE_MAX((int32_t)TCP_TICK_MS, tp->t_rttvar));
+	rto = RTE_MAX(rto, ti->ti_param.tp_rto_min_ms);
+	rto = RTE_MIN(rto, ti->ti_param.tp_rto_max_ms);
+	tp->t_rto = rto;
+	tp->t_rxtshift = 0;
+}
+
+/* RFC 6298 5.4-5.7: retransmit the earliest unacknowledged segment, back off. */
+static bool
+tcp_timer_rexmt(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	unsigned limit = tp->tp_state < TCPS_ESTABLISHED ? ti->ti_param.tp_syn_rexmt_max :
+							   ti->ti_param.tp_rexmt_max;
+
+	TCP_INC(ti, rexmt_timeouts);
+	if (++tp->t_rxtshift > limit) {
+		TCP_INC(ti, rexmt_drops);
+		return !tcp_drop(tp, ETIMEDOUT);
+	}
+	/* Karn: no sample from a retransmitted segment. */
+	tp->tp_flags &= ~TF_RTTING;
+	if (tp->tp_state >= TCPS_ESTABLISHED)
+		tp->t_cc->cc_timeout(tp);
+	tp->tp_flags &= ~TF_INRECOVERY;
+	tp->t_dupacks = 0;
+	tp->snd_nxt = tp->snd_una;
+	tp->snd_recover = tp->snd_max;
+	/* A SYN resent: snd_nxt back at the ISS makes tcp_output send it again. */
+	tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+	if (tp->tp_flags & TF_SENTFIN && tp->snd_una + tp->sb_cc + 1 == tp->snd_max)
+		tp->tp_flags &= ~TF_SENTFIN;
+	(void)tcp_output(tp);
+	return true;
+}
+
+static void
+tcp_timer_persist(struct tcpcb *tp)
+{
+	tcp_setpersist(tp);
+	tp->tp_flags |= TF_FORCE;
+	(void)tcp_output(tp);
+	tp->tp_flags &= ~TF_FORCE;
+}
+
+/* RFC 1122 4.2.3.6: probe an idle connection; drop it after tp_keepcnt unanswered probes. */
+static bool
+tcp_timer_keep(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	struct tcp_key k = tp->tp_key;
+
+	if (!(tp->tp_flags & TF_KEEPALIVE) || tp->tp_state < TCPS_ESTABLISHED ||
+	    tp->tp_state > TCPS_CLOSE_WAIT) {
+		/* connection establishment took too long */
+		if (tp->tp_state < TCPS_ESTABLISHED)
+			return !tcp_drop(tp, ETIMEDOUT);
+		return true;
+	}
+	if (tcp_now(ti) - tp->t_idle_since < ti->ti_param.tp_keepidle_ms) {
+		tcp_timer_arm(tp, TT_KEEP, (uint32_t)(ti->ti_param.tp_keepidle_ms -
+					   (tcp_now(ti) - tp->t_idle_since)));
+		return true;
+	}
+	if (tp->t_keepsent >= ti->ti_param.tp_keepcnt) {
+		TCP_INC(ti, keep_drops);
+		return !tcp_drop(tp, ETIMEDOUT);
+	}
+	tp->t_keepsent++;
+	TCP_INC(ti, tx_keepalives);
+	/* SEG.SEQ = SND.NXT - 1, no data: the peer must answer with an ACK. */
+	tcp_respond(ti, &k, tp->snd_una - 1, tp->rcv_nxt, TH_ACK);
+	tcp_timer_arm(tp, TT_KEEP, ti->ti_param.tp_keepintvl_ms);
+	return true;
+}
+
+/* Fire one timer; false if tp was freed. */
+static bool
+tcp_timer_fire(struct tcpcb *tp, int which)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	bool tcp_alive = true;
+
+	switch (which) {
+	case TT_DELACK:
+		if (tp->tp_flags & TF_DELACK) {
+			TCP_INC(ti, tx_delacks);
+			tcp_send_ack_now(tp);
+		}
+		break;
+	case TT_REXMT:
+		tcp_alive = tcp_timer_rexmt(tp);
+		break;
+	case TT_PERSIST:
+		tcp_timer_persist(tp);
+		break;
+	case TT_KEEP:
+		tcp_alive = tcp_timer_keep(tp);
+		break;
+	case TT_2MSL:
+		if (tp->tp_state == TCPS_TIME_WAIT)
+			TCP_INC(ti, timewait_expired);
+		/* TIME-WAIT over, or FIN-WAIT-2 of an orphan timed out */
+		return !tcp_close_conn(tp);
+	}
+	return tcp_alive;
+}
+
+static void
+tcp_tick(void *arg)
+{
+	struct tcp_inst *ti = arg;
+	uint64_t now = tcp_now(ti);
+	struct tcpcb *tp, *next;
+
+	ti->ti_tick = 0;
+	for (tp = ti->ti_cbs; tp != NULL; tp = next) {
+		next = tp->tp_next;
+		for (int i = 0; i < TT_NTIMERS; i++) {
+			if (tp->t_timer[i] == 0 || tp->t_timer[i] > now)
+				continue;
+			tp->t_timer[i] = 0;
+			if (!tcp_timer_fire(tp, i))
+				break;
+		}
+	}
+	tcp_timer_start(ti);
+}

@@ -1,0 +1,1078 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcp through the loop-back driver: loop (LOOP_CAPTURE) + arp + ip + tcp, with segments
+ * crafted as if from the peer (198.18.0.1) and the segments tcp sends taken from the capture.
+ */
+#include <string.h>
+
+#include <netinet/in.h>
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+#include <protocols/tcp.h>
+#include <protocols/tcp_hdr.h>
+#include <protocols/tihdr.h>
+
+#include "proto_test.h"
+
+TestSuite(tcp, .init = yt_setup, .fini = yt_teardown);
+
+static struct pt_stack tt_s;
+static struct yard_tcp_plumbing tt_p;
+
+#define PEER_PORT 40000
+#define OUR_PORT  80
+
+/* Ports of the crafted segments (ours: what an active open chose). */
+static uint16_t tt_lport = OUR_PORT, tt_fport = PEER_PORT;
+
+static void
+tt_open(void)
+{
+	struct tcp_addrreq a = { .ta_addr = PT_ADDR_US, .ta_prefix = PT_PREFIX };
+	struct tcp_param p = { .tp_msl_ms = 50, .tp_rto_init_ms = 100, .tp_rto_min_ms = 50 };
+
+	pt_stack_open(&tt_s, 0, 1500);
+	cr_assert_eq(yard_tcp_plumb(&tt_p, &a, 1), 0, "plumb");
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+}
+
+static void
+tt_close(void)
+{
+	yard_tcp_unplumb(&tt_p);
+	pt_stack_close(&tt_s);
+}
+
+/* A segment from the peer; returns nothing, injects it. */
+static void
+tt_send(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *opts,
+	size_t optlen, const void *data, size_t dlen)
+{
+	uint8_t f[1600];
+	size_t n = pt_eth(f, &pt_mac_us, &pt_mac_peer, RTE_ETHER_TYPE_IPV4);
+	size_t thl = YARD_TCP_HDR_MIN + optlen;
+	struct yard_tcphdr *th;
+	uint8_t ps[12 + 1500];
+
+	n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_TCP, 1, 0, 64, NULL, 0, thl + dlen);
+	th = (struct yard_tcphdr *)(f + n);
+	memset(th, 0, thl);
+	th->th_sport = rte_cpu_to_be_16(tt_fport);
+	th->th_dport = rte_cpu_to_be_16(tt_lport);
+	th->th_seq = rte_cpu_to_be_32(seq);
+	th->th_ack = rte_cpu_to_be_32(ack);
+	th->th_off = (uint8_t)((thl / 4) << 4);
+	th->th_flags = flags;
+	th->th_win = rte_cpu_to_be_16(win);
+	if (optlen > 0)
+		memcpy((uint8_t *)th + YARD_TCP_HDR_MIN, opts, optlen);
+	if (dlen > 0)
+		memcpy((uint8_t *)th + thl, data, dlen);
+	/* checksum over the pseudo header */
+	memcpy(ps, &(uint32_t){ PT_ADDR_PEER }, 4);
+	memcpy(ps + 4, &(uint32_t){ PT_ADDR_US }, 4);
+	ps[8] = 0;
+	ps[9] = IPPROTO_TCP;
+	*(uint16_t *)(ps + 10) = rte_cpu_to_be_16((uint16_t)(thl + dlen));
+	memcpy(ps + 12, th, thl + dlen);
+	th->th_sum = rte_cpu_to_be_16(pt_cksum(ps, 12 + thl + dlen));
+	pt_inject(tt_s.link.minor, f, n + thl + dlen);
+	yt_drain();
+}
+
+struct tt_seg {
+	uint16_t sport, dport;
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t win;
+	size_t dlen;
+	uint8_t opts[40];
+	size_t optlen;
+	uint8_t data[1600];
+};
+
+/* The next segment tcp sent; false if none. */
+static bool
+tt_take(struct tt_seg *s)
+{
+	uint8_t f[2000];
+	size_t n = pt_take(tt_s.link.minor, f, sizeof(f));
+	struct yard_tcphdr *th;
+	size_t iphl, thl, tot;
+
+	if (n == 0)
+		return false;
+	cr_assert_eq(f[12], 0x08);
+	iphl = (f[14] & 0xf) * 4u;
+	tot = (size_t)f[16] << 8 | f[17];
+	cr_assert_eq(f[14 + 9], IPPROTO_TCP);
+	cr_assert_eq(pt_cksum(f + 14, iphl), 0, "IPv4 header checksum");
+	cr_assert_geq(n, 14 + tot, "the frame holds the IP datagram");
+	th = (struct yard_tcphdr *)(f + 14 + iphl);
+	thl = (th->th_off >> 4) * 4u;
+	/* the checksum verifies */
+	{
+		uint8_t ps[12 + 2000];
+
+		memcpy(ps, f + 14 + 12, 8);
+		ps[8] = 0;
+		ps[9] = IPPROTO_TCP;
+		*(uint16_t *)(ps + 10) = rte_cpu_to_be_16((uint16_t)(tot - iphl));
+		memcpy(ps + 12, th, tot - iphl);
+		cr_assert_eq(pt_cksum(ps, 12 + tot - iphl), 0, "TCP checksum");
+	}
+	s->sport = rte_be_to_cpu_16(th->th_sport);
+	s->dport = rte_be_to_cpu_16(th->th_dport);
+	s->flags = th->th_flags;
+	s->seq = rte_be_to_cpu_32(th->th_seq);
+	s->ack = rte_be_to_cpu_32(th->th_ack);
+	s->win = rte_be_to_cpu_16(th->th_win);
+	s->optlen = thl - YARD_TCP_HDR_MIN;
+	memcpy(s->opts, (uint8_t *)th + YARD_TCP_HDR_MIN, s->optlen);
+	s->dlen = tot - iphl - thl;
+	memcpy(s->data, (uint8_t *)th + thl, s->dlen);
+	return true;
+}
+
+static struct tcpstat
+tt_stats(void)
+{
+	struct tcpstat st;
+
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_GETSTATS, &st, sizeof(st)), 0);
+	return st;
+}
+
+static struct tcp_conninfo
+tt_info(struct stdata *ep)
+{
+	struct tcp_conninfo ci;
+
+	cr_assert_geq(pt_istr(ep, TCP_GETINFO, &ci, sizeof(ci)), 0);
+	return ci;
+}
+
+static void
+tt_put(struct stdata *sd, const void *ctl, size_t len)
+{
+	struct strbuf c = { .len = (int)len, .buf = (char *)(uintptr_t)ctl };
+
+	cr_assert_eq(sth_putmsg(sd, &c, NULL, 0), 0);
+	yt_drain();
+}
+
+/* Take the next message's control part into buf; returns its primitive, -1 if none. */
+static t_scalar_t
+tt_get(struct stdata *sd, void *buf, size_t max, int *datalen)
+{
+	char dbuf[4096];
+	struct strbuf c = { .maxlen = (int)max, .buf = buf };
+	struct strbuf d = { .maxlen = sizeof(dbuf), .buf = dbuf };
+	int fl = 0;
+
+	if (sth_getmsg(sd, &c, &d, &fl) < 0)
+		return -1;
+	if (datalen != NULL)
+		*datalen = d.len;
+	return c.len >= 4 ? *(t_scalar_t *)buf : -2;
+}
+
+/* Take the next message, which must be plain data, into buf; its length, -1 if none. */
+static int
+tt_getdata(struct stdata *sd, void *buf, size_t max)
+{
+	char cbuf[256];
+	struct strbuf c = { .maxlen = sizeof(cbuf), .buf = cbuf };
+	struct strbuf d = { .maxlen = (int)max, .buf = buf };
+	int fl = 0;
+
+	if (sth_getmsg(sd, &c, &d, &fl) < 0)
+		return -1;
+	cr_assert_leq(c.len, 0, "plain M_DATA, no control part");
+	return d.len;
+}
+
+static void
+tt_bind(struct stdata *ep, uint16_t port, unsigned conind)
+{
+	struct {
+		struct T_bind_req r;
+		struct sockaddr_in sin;
+	} b = { { T_BIND_REQ, sizeof(struct sockaddr_in), sizeof(struct T_bind_req), conind },
+		{ .sin_family = AF_INET, .sin_port = rte_cpu_to_be_16(port) } };
+	char buf[256];
+
+	tt_put(ep, &b, sizeof(b));
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_BIND_ACK);
+}
+
+static uint32_t
+tt_acceptor_id(struct stdata *ep)
+{
+	struct T_capability_req r = { T_CAPABILITY_REQ, TC1_ACCEPTOR_ID };
+	struct T_capability_ack a;
+
+	tt_put(ep, &r, sizeof(r));
+	cr_assert_eq(tt_get(ep, &a, sizeof(a), NULL), T_CAPABILITY_ACK);
+	return a.ACCEPTOR_id;
+}
+
+/* Passive open to ESTABLISHED: returns the accepted endpoint; *iss our ISS. */
+static struct stdata *
+tt_passive(struct stdata **lsn, uint32_t peer_iss, uint32_t *iss)
+{
+	struct stdata *acc;
+	struct tt_seg s;
+	uint8_t mss[4] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4 };
+	union {
+		struct T_conn_ind ci;
+		char b[256];
+	} u;
+	struct T_conn_res cr;
+	char buf[256];
+
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, lsn), 0);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
+	tt_bind(*lsn, OUR_PORT, 4);
+	tt_send(TH_SYN, peer_iss, 0, 65535, mss, sizeof(mss), NULL, 0);
+	cr_assert(tt_take(&s), "SYN,ACK sent");
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(s.ack, peer_iss + 1);
+	cr_assert_eq(s.opts[0], TCPOPT_MAXSEG);
+	*iss = s.seq;
+	tt_send(TH_ACK, peer_iss + 1, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(*lsn, &u, sizeof(u), NULL), T_CONN_IND);
+	cr_assert_eq(((struct sockaddr_in *)(u.b + u.ci.SRC_offset))->sin_addr.s_addr,
+		     PT_ADDR_PEER);
+	cr = (struct T_conn_res){ T_CONN_RES, tt_acceptor_id(acc), 0, 0, u.ci.SEQ_number };
+	tt_put(*lsn, &cr, sizeof(cr));
+	cr_assert_eq(tt_get(*lsn, buf, sizeof(buf), NULL), T_OK_ACK);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_ESTABLISHED);
+	return acc;
+}
+
+YT_TEST(tcp, passive_open_accepts_on_another_endpoint_and_delivers_data_zero_copy)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct yard_msgstat m0, m1;
+	char buf[256];
+	int dl = 0;
+	struct tt_seg s;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	yard_msgstat_sum(&m0);
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "hello", 5);
+	yard_msgstat_sum(&m1);
+	cr_assert_eq(m1.copied_bytes, m0.copied_bytes, "no copy on the way up");
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), &dl), -2, "plain M_DATA up");
+	cr_assert_eq(dl, 5);
+	/* the ACK is delayed, then sent by the timer */
+	cr_assert_not(tt_take(&s), "ACK delayed");
+	pt_run_ms(120);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.ack, 1006);
+	cr_assert_eq(tt_stats().tcps_tx_delacks, 1);
+	sth_close(acc);
+	sth_close(lsn);
+	tt_close();
+	pt_assert_clean();
+}
+
+YT_TEST(tcp, segment_for_no_listener_is_answered_with_rst)
+{
+	struct tt_seg s;
+
+	tt_open();
+	tt_send(TH_SYN, 5, 0, 1000, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_RST | TH_ACK);
+	cr_assert_eq(s.ack, 6);
+	cr_assert_eq(tt_stats().tcps_drop_no_conn, 1);
+	tt_close();
+	pt_assert_clean();
+}
+
+YT_TEST(tcp, rst_in_window_but_not_at_rcv_nxt_draws_a_challenge_ack)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_send(TH_RST, 1100, 0, 0, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_ACK);
+	cr_assert_eq(s.ack, 1001);
+	cr_assert_eq(tt_stats().tcps_rst_challenged, 1);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_ESTABLISHED);
+	/* a SYN in ESTABLISHED: challenge ACK too (RFC 5961 4) */
+	tt_send(TH_SYN, 5000, 0, 0, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_ACK);
+	cr_assert_eq(tt_stats().tcps_syn_challenged, 1);
+	/* RST at RCV.NXT resets: T_DISCON_IND */
+	{
+		char buf[256];
+
+		tt_send(TH_RST, 1001, 0, 0, NULL, 0, NULL, 0);
+		cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_DISCON_IND);
+		cr_assert_eq(((struct T_discon_ind *)buf)->DISCON_reason, ECONNRESET);
+	}
+	sth_close(acc);
+	sth_close(lsn);
+	tt_close();
+	pt_assert_clean();
+}
+
+YT_TEST(tcp, out_of_order_segments_are_reassembled)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	char buf[256];
+	int dl = 0;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_send(TH_ACK, 1004, iss + 1, 65535, NULL, 0, "def", 3);
+	cr_assert(tt_take(&s), "immediate duplicate ACK");
+	cr_assert_eq(s.ack, 1001);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), -1, "nothing delivered yet");
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, "abc", 3);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.ack, 1007);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), &dl), -2);
+	cr_assert_eq(dl, 3);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), &dl), -2);
+	cr_assert_eq(dl, 3);
+	cr_assert_eq(tt_stats().tcps_rx_ooo_segs, 1);
+	sth_close(acc);
+	sth_close(lsn);
+	tt_close();
+	pt_assert_clean();
+}
+
+YT_TEST(tcp, passive_close_goes_through_close_wait_and_last_ack)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	char buf[256];
+	struct T_ordrel_req orq = { T_ORDREL_REQ };
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_send(TH_ACK | TH_FIN, 1001, iss + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSE_WAIT);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.ack, 1002);
+	tt_put(acc, &orq, sizeof(orq));
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_FIN | TH_ACK);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_LAST_ACK);
+	tt_send(TH_ACK, 1002, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED);
+	sth_close(acc);
+	sth_close(lsn);
+	tt_close();
+	pt_assert_clean();
+}
+
+YT_TEST(tcp, active_close_reaches_time_wait_and_expires_after_2msl)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	char buf[256];
+	struct T_ordrel_req orq = { T_ORDREL_REQ };
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_put(acc, &orq, sizeof(orq));
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_FIN | TH_ACK);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_FIN_WAIT_1);
+	tt_send(TH_ACK, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_FIN_WAIT_2);
+	tt_send(TH_ACK | TH_FIN, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT);
+	cr_assert(tt_take(&s), "the peer's FIN acknowledged");
+	cr_assert_eq(s.ack, 1002);
+	/* the peer lost that ACK: its FIN again is ACKed again */
+	tt_send(TH_ACK | TH_FIN, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_ACK);
+	cr_assert_eq(s.seq, iss + 2);
+	cr_assert_eq(s.ack, 1002);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT);
+	pt_run_ms(200);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED);
+	cr_assert_eq(tt_stats().tcps_timewait_expired, 1);
+	sth_close(acc);
+	sth_close(lsn);
+	tt_close();
+	pt_assert_clean();
+}
+
+YT_TEST(tcp, active_open_retransmits_syn_with_backoff_then_disconnects)
+{
+	struct stdata *ep;
+	struct tcp_param p = { .tp_syn_rexmt_max = 2 };
+	struct {
+		struct T_conn_req r;
+		struct sockaddr_in sin;
+	} c = { { T_CONN_REQ, sizeof(struct sockaddr_in), sizeof(struct T_conn_req), 0, 0 },
+		{ .sin_family = AF_INET, .sin_port = rte_cpu_to_be_16(PEER_PORT),
+		  .sin_addr = { PT_ADDR_PEER } } };
+	struct tt_seg s;
+	char buf[256];
+	unsigned syns = 0;
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
+	tt_bind(ep, 0, 0);
+	tt_put(ep, &c, sizeof(c));
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_OK_ACK);
+	cr_assert_eq(tt_info(ep).tcpi_state, TCPS_SYN_SENT);
+	for (int i = 0; i < 20 && syns < 3; i++) {
+		pt_run_ms(100);
+		while (tt_take(&s)) {
+			cr_assert_eq(s.flags, TH_SYN);
+			syns++;
+		}
+	}
+	cr_assert_eq(syns, 3, "the SYN and two retransmissions");
+	pt_run_ms(1000);
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_DISCON_IND);
+	cr_assert_eq(((struct T_discon_ind *)buf)->DISCON_reason, ETIMEDOUT);
+	cr_assert_eq(tt_stats().tcps_rexmt_drops, 1);
+	sth_close(ep);
+	tt_close();
+	pt_assert_clean();
+}
+
+/* ---- helpers of the tests below ------------------------------------------------------------ */
+
+static void
+tt_write(struct stdata *sd, const void *buf, size_t len)
+{
+	cr_assert_eq(sth_write(sd, buf, len), (ssize_t)len);
+	yt_drain();
+}
+
+/* The option of kind in a captured segment, NULL if absent. */
+static const uint8_t *
+tt_opt(const struct tt_seg *s, uint8_t kind)
+{
+	for (size_t i = 0; i < s->optlen;) {
+		if (s->opts[i] == TCPOPT_EOL)
+			break;
+		if (s->opts[i] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= s->optlen || s->opts[i + 1] < 2)
+			break;
+		if (s->opts[i] == kind)
+			return &s->opts[i];
+		i += s->opts[i + 1];
+	}
+	return NULL;
+}
+
+static uint32_t
+tt_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A timestamp option (NOP NOP TS) into o; returns 12. */
+static size_t
+tt_ts(uint8_t *o, uint32_t val, uint32_t ecr)
+{
+	o[0] = TCPOPT_NOP;
+	o[1] = TCPOPT_NOP;
+	o[2] = TCPOPT_TIMESTAMP;
+	o[3] = TCPOLEN_TIMESTAMP;
+	for (int i = 0; i < 4; i++) {
+		o[4 + i] = (uint8_t)(val >> (24 - 8 * i));
+		o[8 + i] = (uint8_t)(ecr >> (24 - 8 * i));
+	}
+	return 12;
+}
+
+static void
+tt_pattern(uint8_t *p, size_t len, uint32_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)((i + seed) * 131u >> 3);
+}
+
+/* Active open to SYN-SENT: returns the endpoint; *s is its SYN. Sets tt_lport. */
+static struct stdata *
+tt_connect(struct tt_seg *s)
+{
+	struct stdata *ep;
+	struct {
+		struct T_conn_req r;
+		struct sockaddr_in sin;
+	} c = { { T_CONN_REQ, sizeof(struct sockaddr_in), sizeof(struct T_conn_req), 0, 0 },
+		{ .sin_family = AF_INET, .sin_port = rte_cpu_to_be_16(PEER_PORT),
+		  .sin_addr = { PT_ADDR_PEER } } };
+	char buf[256];
+
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
+	tt_bind(ep, 0, 0);
+	tt_put(ep, &c, sizeof(c));
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_OK_ACK);
+	cr_assert(tt_take(s), "SYN sent");
+	cr_assert_eq(s->flags, TH_SYN);
+	cr_assert_eq(s->dport, PEER_PORT);
+	cr_assert_geq(s->sport, 49152, "an ephemeral port");
+	tt_lport = s->sport;
+	return ep;
+}
+
+static void
+tt_done(struct stdata *a, struct stdata *b)
+{
+	if (a != NULL)
+		sth_close(a);
+	if (b != NULL)
+		sth_close(b);
+	tt_close();
+	tt_lport = OUR_PORT;
+	pt_assert_clean();
+}
+
+/* ---- more behaviour -------------------------------------------------------------------------- */
+
+YT_TEST(tcp, data_both_ways_is_segmented_by_mss_acked_and_freed_at_once)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	uint8_t out[4000], in[4000];
+	size_t got = 0;
+	int base;
+	char buf[256];
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	base = yt_msgs_outstanding();
+	tt_pattern(out, sizeof(out), 7);
+	tt_write(acc, out, sizeof(out));
+	/* the initial window (RFC 5681 3.1) is 4380 bytes: all three segments go */
+	for (int i = 0; i < 3; i++) {
+		cr_assert(tt_take(&s), "segment %d", i);
+		cr_assert_eq(s.seq, iss + 1 + (uint32_t)got);
+		cr_assert_eq(s.ack, 1001);
+		cr_assert_eq(s.flags & TH_ACK, TH_ACK);
+		cr_assert_eq(s.dlen, i < 2 ? 1460u : 1080u);
+		cr_assert_eq(s.flags & TH_PSH, i < 2 ? 0 : TH_PSH, "PSH on the last");
+		memcpy(in + got, s.data, s.dlen);
+		got += s.dlen;
+	}
+	cr_assert_not(tt_take(&s));
+	cr_assert_eq(memcmp(in, out, sizeof(out)), 0, "the bytes written");
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 4000);
+	cr_assert_gt(yt_msgs_outstanding(), base, "the send buffer holds the data");
+	/* the peer acknowledges everything with data of its own */
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 4001, 65535, NULL, 0, "xyz", 3);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	cr_assert_eq(tt_info(acc).tcpi_snd_una, iss + 4001);
+	cr_assert_eq(tt_getdata(acc, buf, sizeof(buf)), 3);
+	cr_assert_eq(memcmp(buf, "xyz", 3), 0);
+	cr_assert_eq(yt_msgs_outstanding(), base, "acknowledged data freed at once");
+	pt_run_ms(120);
+	cr_assert(tt_take(&s), "delayed ACK");
+	cr_assert_eq(s.ack, 1004);
+	cr_assert_eq(s.seq, iss + 4001);
+	cr_assert_eq(s.dlen, 0);
+	cr_assert_eq(tt_stats().tcps_tx_data_bytes, 4000);
+	cr_assert_eq(tt_stats().tcps_rx_data_bytes, 3);
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, received_data_goes_up_in_the_received_buffer_without_a_copy)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct yard_msgstat m0, m1;
+	mblk_t *mp = NULL;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	yard_msgstat_sum(&m0);
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "zerocopy", 8);
+	yard_msgstat_sum(&m1);
+	cr_assert_eq(m1.copied_bytes, m0.copied_bytes, "no copy on the way up");
+	cr_assert_eq(sth_getmsg_mblk(acc, &mp), 0);
+	cr_assert_eq(DB_TYPE(mp), M_DATA);
+	cr_assert_null(mp->b_cont);
+	cr_assert_eq(MBLKL(mp), 8);
+	cr_assert_eq(memcmp(mp->b_rptr, "zerocopy", 8), 0);
+	/* the payload sits where it was received: headroom + Ethernet + IPv4 + TCP headers */
+	cr_assert_eq(mp->b_rptr - DB_BASE(mp), RTE_PKTMBUF_HEADROOM + 14 + 20 + 20,
+		     "the injected mbuf itself, headers trimmed");
+	cr_assert_eq((void *)DB_BASE(mp), yard_mblk_mbuf(mp)->buf_addr);
+	freemsg(mp);
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, simultaneous_close_goes_through_closing_to_time_wait)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	char buf[256];
+	struct T_ordrel_req orq = { T_ORDREL_REQ };
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_put(acc, &orq, sizeof(orq));
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_FIN | TH_ACK);
+	cr_assert_eq(s.seq, iss + 1);
+	/* the peer's FIN crosses ours: it does not acknowledge our FIN */
+	tt_send(TH_ACK | TH_FIN, 1001, iss + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSING);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.ack, 1002, "its FIN acknowledged");
+	cr_assert_eq(s.flags & TH_ACK, TH_ACK);
+	tt_send(TH_ACK, 1002, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT);
+	pt_run_ms(200);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED);
+	cr_assert_eq(tt_stats().tcps_timewait_expired, 1);
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, rst_out_of_window_is_ignored_silently)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_send(TH_RST, 1001 + 100000, 0, 0, NULL, 0, NULL, 0);
+	tt_send(TH_RST | TH_ACK, 1000, iss + 1, 0, NULL, 0, NULL, 0);
+	cr_assert_not(tt_take(&s), "no answer");
+	cr_assert_eq(tt_stats().tcps_drop_rst_out_window, 2);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_ESTABLISHED);
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, duplicate_segment_is_acked_at_once_and_delivered_once)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	char buf[256];
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, "abc", 3);
+	cr_assert_not(tt_take(&s), "first ACK delayed");
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, "abc", 3);
+	cr_assert(tt_take(&s), "a duplicate is ACKed at once");
+	cr_assert_eq(s.ack, 1004);
+	/* partly duplicate: the new tail is kept */
+	tt_send(TH_ACK, 1002, iss + 1, 65535, NULL, 0, "bcdef", 5);
+	cr_assert_eq(tt_getdata(acc, buf, sizeof(buf)), 3);
+	cr_assert_eq(memcmp(buf, "abc", 3), 0);
+	cr_assert_eq(tt_getdata(acc, buf, sizeof(buf)), 3);
+	cr_assert_eq(memcmp(buf, "def", 3), 0);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), -1, "nothing more");
+	cr_assert_eq(tt_stats().tcps_rx_dup_segs, 1);
+	cr_assert_eq(tt_stats().tcps_rx_partdup_segs, 1);
+	cr_assert_eq(tt_info(acc).tcpi_rcv_nxt, 1007);
+	(void)pt_discard(tt_s.link.minor);
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, out_of_order_segments_overlapping_are_trimmed_and_reassembled)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	char got[16];
+	size_t n = 0;
+	char buf[256];
+	int dl = 0;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	/* bytes 1001.. are "abcdefghij": send ghij, then efgh (overlaps), then abcd */
+	tt_send(TH_ACK, 1007, iss + 1, 65535, NULL, 0, "ghij", 4);
+	tt_send(TH_ACK, 1005, iss + 1, 65535, NULL, 0, "efgh", 4);
+	cr_assert_eq(tt_info(acc).tcpi_ooo_bytes, 6);
+	while (tt_take(&s))
+		cr_assert_eq(s.ack, 1001, "duplicate ACKs for the hole");
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, "abcd", 4);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.ack, 1011);
+	while ((dl = tt_getdata(acc, buf, sizeof(buf))) >= 0) {
+		cr_assert_leq(n + (size_t)dl, sizeof(got));
+		memcpy(got + n, buf, (size_t)dl);
+		n += (size_t)dl;
+	}
+	cr_assert_eq(n, 10);
+	cr_assert_eq(memcmp(got, "abcdefghij", 10), 0);
+	cr_assert_eq(tt_info(acc).tcpi_ooo_bytes, 0);
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, zero_window_is_probed_by_the_persist_timer)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	uint8_t out[100];
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_send(TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_snd_wnd, 0);
+	tt_pattern(out, sizeof(out), 1);
+	tt_write(acc, out, sizeof(out));
+	cr_assert_not(tt_take(&s), "nothing into a zero window");
+	pt_run_ms(300);
+	cr_assert_not(tt_take(&s));
+	pt_run_ms(400);
+	cr_assert(tt_take(&s), "a probe after the persist timeout (500 ms floor)");
+	cr_assert_eq(s.dlen, 1);
+	cr_assert_eq(s.seq, iss + 1);
+	cr_assert_eq(s.data[0], out[0]);
+	cr_assert_eq(tt_stats().tcps_tx_probes, 1);
+	/* still closed: the next probe backs off */
+	tt_send(TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0);
+	cr_assert_not(tt_take(&s));
+	/* the window opens: everything goes */
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.seq, iss + 1);
+	cr_assert_eq(s.dlen, 100);
+	cr_assert_eq(memcmp(s.data, out, 100), 0);
+	tt_send(TH_ACK, 1001, iss + 101, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	pt_run_ms(1200);
+	cr_assert_not(tt_take(&s), "nothing more: no probe, no retransmission");
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, three_duplicate_acks_trigger_fast_retransmit_and_newreno_recovery)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	uint8_t out[4380];
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_pattern(out, sizeof(out), 3);
+	tt_write(acc, out, sizeof(out));
+	for (int i = 0; i < 3; i++)
+		cr_assert(tt_take(&s));
+	/* the first segment is lost: the peer ACKs the SYN three more times */
+	for (int i = 0; i < 3; i++) {
+		cr_assert_not(tt_take(&s), "no retransmission before the third");
+		tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0);
+	}
+	cr_assert(tt_take(&s), "fast retransmit");
+	cr_assert_eq(s.seq, iss + 1);
+	cr_assert_eq(s.dlen, 1460);
+	cr_assert_eq(memcmp(s.data, out, 1460), 0);
+	cr_assert_eq(tt_stats().tcps_fast_rexmt, 1);
+	cr_assert_eq(tt_stats().tcps_tx_rexmt_segs, 1);
+	cr_assert(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_eq(tt_info(acc).tcpi_snd_ssthresh, 2 * 1460, "ssthresh = max(flight/2, 2 MSS)");
+	/* a partial ACK (RFC 6582): the next hole is resent at once */
+	tt_send(TH_ACK, 1001, iss + 1461, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s), "partial ACK retransmits");
+	cr_assert_eq(s.seq, iss + 1461);
+	cr_assert_eq(tt_stats().tcps_recovery_partial, 1);
+	/* the full ACK ends recovery */
+	tt_send(TH_ACK, 1001, iss + 4381, 65535, NULL, 0, NULL, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	(void)pt_discard(tt_s.link.minor);
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, active_open_negotiates_mss_window_scale_and_timestamps)
+{
+	struct stdata *ep;
+	struct tt_seg s;
+	const uint8_t *o;
+	uint8_t opts[40];
+	size_t ol = 0;
+	uint32_t iss, ourts;
+	char buf[256];
+	struct tcp_conninfo ci;
+
+	tt_open();
+	ep = tt_connect(&s);
+	iss = s.seq;
+	cr_assert_not_null(o = tt_opt(&s, TCPOPT_MAXSEG));
+	cr_assert_eq(o[1], 4);
+	cr_assert_eq(o[2] << 8 | o[3], 1460);
+	cr_assert_not_null(o = tt_opt(&s, TCPOPT_WINDOW));
+	cr_assert_eq(o[2], 3, "256 KiB receive buffer needs a shift of 3");
+	cr_assert_not_null(o = tt_opt(&s, TCPOPT_TIMESTAMP));
+	ourts = tt_be32(o + 2);
+	cr_assert_eq(tt_be32(o + 6), 0, "TSecr 0 in a SYN");
+	/* SYN,ACK: MSS 1200, shift 7, timestamps */
+	opts[ol++] = TCPOPT_MAXSEG, opts[ol++] = 4, opts[ol++] = 1200 >> 8, opts[ol++] = 1200 & 0xff;
+	opts[ol++] = TCPOPT_NOP, opts[ol++] = TCPOPT_WINDOW, opts[ol++] = 3, opts[ol++] = 7;
+	ol += tt_ts(opts + ol, 555, ourts);
+	tt_send(TH_SYN | TH_ACK, 7000, iss + 1, 65535, opts, ol, NULL, 0);
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_CONN_CON);
+	cr_assert(tt_take(&s), "the handshake's ACK");
+	cr_assert_eq(s.flags, TH_ACK);
+	cr_assert_eq(s.seq, iss + 1);
+	cr_assert_eq(s.ack, 7001);
+	cr_assert_not_null(o = tt_opt(&s, TCPOPT_TIMESTAMP));
+	cr_assert_eq(tt_be32(o + 6), 555, "TSecr echoes the peer's TSval");
+	/* the 256 KiB buffer less the unread T_CONN_CON, scaled */
+	cr_assert_leq(s.win, (256 * 1024) >> 3, "win %u", s.win);
+	cr_assert_geq(s.win, (256 * 1024 - 256) >> 3, "win %u", s.win);
+	ci = tt_info(ep);
+	cr_assert_eq(ci.tcpi_state, TCPS_ESTABLISHED);
+	cr_assert_eq(ci.tcpi_flags & (TCPI_TS | TCPI_WS), TCPI_TS | TCPI_WS);
+	cr_assert_eq(ci.tcpi_snd_wscale, 7);
+	cr_assert_eq(ci.tcpi_rcv_wscale, 3);
+	cr_assert_eq(ci.tcpi_mss, 1200 - 12, "MSS less the timestamp option");
+	cr_assert_gt(tt_stats().tcps_rtt_samples, 0, "RTT sampled from the SYN,ACK");
+	/* windows are scaled after the SYN */
+	ol = tt_ts(opts, 556, ourts);
+	tt_send(TH_ACK, 7001, iss + 1, 100, opts, ol, NULL, 0);
+	cr_assert_eq(tt_info(ep).tcpi_snd_wnd, 100u << 7);
+	/* PAWS: an older timestamp is dropped and answered with an ACK */
+	ol = tt_ts(opts, 500, ourts);
+	tt_send(TH_ACK, 7001, iss + 1, 100, opts, ol, "old", 3);
+	cr_assert_eq(tt_stats().tcps_drop_paws, 1);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.ack, 7001);
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), -1, "not delivered");
+	/* a newer one is accepted */
+	ol = tt_ts(opts, 600, ourts);
+	tt_send(TH_ACK | TH_PSH, 7001, iss + 1, 100, opts, ol, "new", 3);
+	cr_assert_eq(tt_info(ep).tcpi_rcv_nxt, 7004);
+	(void)pt_discard(tt_s.link.minor);
+	tt_done(ep, NULL);
+}
+
+YT_TEST(tcp, simultaneous_open_passes_through_syn_received)
+{
+	struct stdata *ep;
+	struct tt_seg s;
+	uint32_t iss;
+	char buf[256];
+
+	tt_open();
+	ep = tt_connect(&s);
+	iss = s.seq;
+	/* the peer's SYN crosses ours */
+	tt_send(TH_SYN, 7000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(ep).tcpi_state, TCPS_SYN_RECEIVED);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(s.seq, iss, "our SYN again, with the ACK");
+	cr_assert_eq(s.ack, 7001);
+	cr_assert_eq(tt_stats().tcps_simultaneous_opens, 1);
+	/* and its SYN,ACK to our SYN */
+	tt_send(TH_SYN | TH_ACK, 7000, iss + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(ep).tcpi_state, TCPS_ESTABLISHED);
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_CONN_CON);
+	(void)pt_discard(tt_s.link.minor);
+	tt_done(ep, NULL);
+}
+
+YT_TEST(tcp, connection_refused_by_rst_gives_t_discon_ind)
+{
+	struct stdata *ep;
+	struct tt_seg s;
+	char buf[256];
+
+	tt_open();
+	ep = tt_connect(&s);
+	/* an ACK that does not acknowledge our SYN is not believed */
+	tt_send(TH_RST | TH_ACK, 0, s.seq + 5, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(ep).tcpi_state, TCPS_SYN_SENT);
+	tt_send(TH_RST | TH_ACK, 0, s.seq + 1, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_DISCON_IND);
+	cr_assert_eq(((struct T_discon_ind *)buf)->DISCON_reason, ECONNREFUSED);
+	cr_assert_eq(tt_info(ep).tcpi_state, TCPS_CLOSED);
+	tt_done(ep, NULL);
+}
+
+YT_TEST(tcp, lost_data_is_retransmitted_by_the_timer_with_backoff)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss, rto;
+	uint64_t samples;
+	struct tt_seg s;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	/* the handshake gave an RTT sample near 0: the RTO is the 50 ms floor */
+	rto = tt_info(acc).tcpi_rto_ms;
+	cr_assert_eq(rto, 50);
+	samples = tt_stats().tcps_rtt_samples;
+	cr_assert_eq(samples, 1);
+	tt_write(acc, "hello", 5);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.dlen, 5);
+	pt_run_ms(rto + 20);
+	cr_assert(tt_take(&s), "retransmitted after one RTO");
+	cr_assert_eq(s.seq, iss + 1);
+	cr_assert_eq(s.dlen, 5);
+	cr_assert_eq(memcmp(s.data, "hello", 5), 0);
+	cr_assert_eq(tt_info(acc).tcpi_rxtshift, 1);
+	pt_run_ms(rto);
+	cr_assert_not(tt_take(&s), "backed off to two RTOs");
+	pt_run_ms(rto + 20);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(tt_stats().tcps_tx_rexmt_segs, 2);
+	tt_send(TH_ACK, 1001, iss + 6, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_rxtshift, 0);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	cr_assert_eq(tt_stats().tcps_rtt_samples, samples, "Karn: no sample from a retransmission");
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, closing_an_established_stream_sends_fin_and_finishes_as_an_orphan)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	uint64_t closed;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_write(acc, "bye", 3);
+	cr_assert(tt_take(&s));
+	sth_close(acc);
+	yt_drain();
+	cr_assert(tt_take(&s), "FIN after the data");
+	cr_assert_eq(s.flags & TH_FIN, TH_FIN);
+	cr_assert_eq(s.seq, iss + 4);
+	closed = tt_stats().tcps_closed;
+	tt_send(TH_ACK | TH_FIN, 1001, iss + 5, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s), "its FIN acknowledged");
+	cr_assert_eq(s.ack, 1002);
+	/* TIME-WAIT, then the orphan is freed (the leak check proves it) */
+	pt_run_ms(200);
+	cr_assert_eq(tt_stats().tcps_timewait_expired, 1);
+	cr_assert_eq(tt_stats().tcps_closed, closed + 1);
+	tt_done(NULL, lsn);
+}
+
+YT_TEST(tcp, t_discon_req_resets_the_connection)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	char buf[256];
+	struct T_discon_req dr = { T_DISCON_REQ, -1 };
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_put(acc, &dr, sizeof(dr));
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_OK_ACK);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_RST | TH_ACK);
+	cr_assert_eq(s.seq, iss + 1);
+	cr_assert_eq(s.ack, 1001);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED);
+	/* a segment for it now draws a RST */
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, "x", 1);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_RST);
+	cr_assert_eq(s.seq, iss + 1);
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, a_full_indication_queue_drops_further_syns)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+
+	tt_open();
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
+	tt_bind(lsn, OUR_PORT, 1);
+	tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	iss = s.seq;
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0);
+	/* one T_CONN_IND outstanding, the most the listener asked for */
+	tt_fport = PEER_PORT + 1;
+	tt_send(TH_SYN, 5000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert_not(tt_take(&s), "no SYN,ACK: the peer will retry");
+	cr_assert_eq(tt_stats().tcps_drop_listen_overflow, 1);
+	cr_assert_eq(tt_stats().tcps_conn_inds, 1);
+	tt_fport = PEER_PORT;
+	/* closing the listener resets the pending connection */
+	sth_close(lsn);
+	yt_drain();
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags & TH_RST, TH_RST);
+	tt_done(acc, NULL);
+}
+
+YT_TEST(tcp, the_window_closes_when_the_reader_lags_and_reopens_when_it_reads)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss, nxt = 1001, edge = 1001 + 65535;
+	struct tt_seg s;
+	static uint8_t seg[1460], buf[4096];
+	size_t sent = 0, got = 0;
+	bool closed = false;
+	int n;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_pattern(seg, sizeof(seg), 0);
+	/* send as the window allows, never reading, until tcp advertises a zero window */
+	for (int i = 0; i < 1000 && !closed; i++) {
+		uint32_t len = RTE_MIN((uint32_t)sizeof(seg), edge - nxt);
+
+		if (len > 0) {
+			tt_send(TH_ACK, nxt, iss + 1, 65535, NULL, 0, seg, len);
+			nxt += len;
+			sent += len;
+		} else {
+			pt_run_ms(50); /* the delayed ACK */
+		}
+		while (tt_take(&s)) {
+			cr_assert((int32_t)(s.ack + s.win - edge) >= 0, "the window never shrinks");
+			edge = s.ack + s.win;
+			closed = s.win == 0 && s.ack == nxt;
+		}
+	}
+	cr_assert(closed, "a zero window");
+	cr_assert_geq(sent, TCP_RCVBUF_DEFAULT - 1460);
+	cr_assert_leq(sent, TCP_RCVBUF_DEFAULT);
+	cr_assert_eq(tt_stats().tcps_drop_out_of_window, 0);
+	/* the reader catches up: a window update goes out */
+	while ((n = tt_getdata(acc, buf, sizeof(buf))) > 0)
+		got += (size_t)n;
+	cr_assert_eq(got, sent);
+	yt_drain();
+	cr_assert(tt_take(&s), "window update");
+	cr_assert_eq(s.ack, nxt);
+	cr_assert_geq(s.win, 32768);
+	tt_done(acc, lsn);
+}
