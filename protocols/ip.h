@@ -23,9 +23,15 @@
  * delivered locally if its destination is one of the instance's addresses or a broadcast of
  * the arriving link's subnet; anything else is dropped and counted. **There is no
  * forwarding.** Options are validated and skipped, never processed. Fragments are reassembled
- * with rte_ip_frag (see "Fragments" below). ICMP echo requests are answered in place; other
- * protocols go up to the upper stream bound to them, as M_DATA with b_rptr at the IPv4 header
- * (the transport trims it); no bound stream: protocol unreachable (rate limited).
+ * by ip over their message blocks, without copying, up to 65,535 bytes (see "Fragments"
+ * below). ICMP echo requests are answered in place; other protocols go up to the upper stream
+ * bound to them, as M_DATA with b_rptr at the IPv4 header (the transport trims it); no bound
+ * stream: protocol unreachable (rate limited).
+ *
+ * ICMP and transports. A transport asks for an ICMP error about a datagram ip delivered to it
+ * with an M_CTL IP_ICMP_ERR_REQ (e.g. udp's port unreachable); ICMP errors that arrive
+ * (destination unreachable, source quench, time exceeded, parameter problem) go up to the
+ * stream bound to the protocol of the datagram they quote as an M_CTL IP_ICMP_ERR_IND.
  *
  * Output (upper write side): either M_DATA holding a whole IPv4 datagram built by the
  * transport (ip fills in a zero source address and a zero identification, and the header
@@ -42,7 +48,11 @@
  * over the lcores that have ip instances (ip_frag_owner()), through the owner's mailbox; the
  * owner reassembles it and delivers the datagram on its lcore. A full mailbox drops the
  * fragment (counted frag_fwd_fail). Instances must be opened and closed while traffic is
- * quiescent (application start and shutdown), since the owner set changes then.
+ * quiescent (application start and shutdown), since the owner set changes then. The owner
+ * holds at most ip_max_flows datagrams, ip_max_frags fragments each and ip_reass_mem bytes of
+ * buffers in all; overlapping fragments drop their whole datagram (RFC 5722), duplicates are
+ * dropped alone, and a datagram not complete in ip_reass_timeout_ms is dropped with an ICMP
+ * time exceeded (code 1) when its first fragment had come.
  *
  * All addresses are in network byte order.
  */
@@ -88,8 +98,9 @@ struct rte_tel_data;
 #define IP_ROUTE_GET  (IP_IOC | 5)
 /**
  * Tune the instance: struct ip_param in and out; zero fields keep their value; the answer
- * holds the values in force. A new reassembly timeout or flow count rebuilds the (then empty)
- * reassembly table: EBUSY while fragments are waiting. EINVAL out of range.
+ * holds the values in force. A new flow count rebuilds the (then empty) reassembly table:
+ * EBUSY while fragments are waiting. A new timeout applies to datagrams begun after it; new
+ * fragment and memory limits apply at once. EINVAL out of range.
  */
 #define IP_SETPARAM   (IP_IOC | 6)
 /** This lcore's counters: struct ip_stats out. */
@@ -126,11 +137,13 @@ struct ip_route {
 struct ip_param {
 	uint32_t ip_reass_timeout_ms; /**< time to complete a datagram, 1..60000 [2000] */
 	uint32_t ip_max_flows;        /**< datagrams being reassembled at once, 1..65536 [1024] */
-	uint32_t ip_max_frags;        /**< fragments per datagram: fixed by the DPDK build at
-				       *   RTE_LIBRTE_IP_FRAG_MAX_FRAG; other values EINVAL */
+	uint32_t ip_max_frags;        /**< fragments per datagram, 1..1024 [64] (1024: 64 KB in
+				       *   the smallest fragments ip accepts, 64 bytes) */
 	uint32_t ip_icmp_rate;        /**< ICMP errors per second, 1..100000 [100] */
 	uint32_t ip_icmp_burst;       /**< ICMP error token bucket depth, 1..100000 [10] */
 	uint32_t ip_default_ttl;      /**< TTL of datagrams ip builds, 1..255 [64] */
+	uint32_t ip_reass_mem;        /**< buffer bytes all datagrams being reassembled may hold,
+				       *   65536..1 GiB [4 MiB] */
 };
 
 /** IP_UNITDATA_REQ: the M_PROTO block in front of the payload of a datagram ip builds. */
@@ -147,6 +160,46 @@ struct ip_unitdata_req {
 	uint8_t iu_tos;     /**< type of service */
 	uint8_t iu_ttl;     /**< 0: the default TTL */
 	uint8_t iu_flags;   /**< IP_UNITDATA_DF */
+};
+
+/* ---- transports <-> ip: ICMP errors (M_CTL) ---------------------------------------------- */
+
+/**
+ * M_CTL down to ip from a transport: "send ICMP (ie_type, ie_code) about this datagram". The
+ * first block is struct ip_icmp_err_req; b_cont is the offending datagram exactly as ip
+ * delivered it (M_DATA, b_rptr at its IPv4 header). ip applies the rules of every ICMP error
+ * it sends (RFC 1122 3.2.2 suppression: not about an ICMP error, a broadcast or multicast, a
+ * non-first fragment or an impossible source; the rate limit), quotes the datagram's header
+ * and 8 bytes of its data (RFC 792), sends it from the address the datagram was sent to, and
+ * frees the message. ie_type must be an error type (3, 4, 11, 12) with a code defined for it,
+ * else the request is dropped (drop_bad_unitdata).
+ */
+#define IP_ICMP_ERR_REQ 0x49504552u /* "IPER" */
+/**
+ * M_CTL up from ip to the stream bound to a protocol (not ICMP): an ICMP error (destination
+ * unreachable, time exceeded, parameter problem, source quench) arrived whose quoted datagram
+ * is of that protocol and was sent from one of our addresses. The first block is struct
+ * ip_icmp_err_ind; b_cont holds the ICMP message's payload (M_DATA, b_rptr at the quoted IPv4
+ * header, at least that header and 8 bytes more, the header and those 8 bytes in the first
+ * block). Sent only when canputnext() allows (else counted err_upper_flow and not sent).
+ */
+#define IP_ICMP_ERR_IND 0x49504549u /* "IPEI" */
+
+/** IP_ICMP_ERR_REQ. */
+struct ip_icmp_err_req {
+	uint32_t ie_prim;  /**< IP_ICMP_ERR_REQ */
+	uint8_t ie_type;   /**< ICMP type */
+	uint8_t ie_code;   /**< ICMP code */
+	uint16_t ie_pad;
+};
+
+/** IP_ICMP_ERR_IND. */
+struct ip_icmp_err_ind {
+	uint32_t ie_prim;  /**< IP_ICMP_ERR_IND */
+	uint8_t ie_type;   /**< ICMP type */
+	uint8_t ie_code;   /**< ICMP code */
+	uint16_t ie_pad;
+	uint32_t ie_from;  /**< who sent the ICMP message, network order */
 };
 
 /** Counters of IP on one lcore: ips_<name> for every IP_STAT() in ip/ip.def. */

@@ -57,6 +57,7 @@
 #include <stdint.h>
 
 #include <streams/sth.h>
+#include <protocols/ip.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -125,44 +126,9 @@ struct udp_addrreq {
 
 /* ---- udp <-> ip M_CTL messages ------------------------------------------------------------ */
 /*
- * ip.h has no way yet for a transport to ask for an ICMP error, nor to hear of one about a
- * datagram it sent. These two M_CTL messages are what udp sends and understands; ip is to
- * implement its side (until it does, ip counts the request drop_bad_msg and frees it).
+ * udp asks ip for ICMP port unreachable with an M_CTL IP_ICMP_ERR_REQ and hears of ICMP errors
+ * about datagrams it sent as M_CTL IP_ICMP_ERR_IND: both are defined by <protocols/ip.h>.
  */
-#ifndef IP_ICMP_ERR_REQ
-/**
- * M_CTL down to ip from a transport: "send ICMP (ie_type, ie_code) about this datagram". The
- * first block is struct ip_icmp_err_req; b_cont is the offending datagram exactly as ip
- * delivered it (M_DATA, b_rptr at its IPv4 header). ip applies icmp_error()'s rules (RFC 1122
- * 3.2.2 suppression, the rate limit), quotes the datagram and frees the message.
- */
-#define IP_ICMP_ERR_REQ 0x49504552u /* "IPER" */
-/**
- * M_CTL up from ip to the stream bound to a protocol: an ICMP error (destination
- * unreachable, time exceeded, parameter problem, source quench) arrived whose quoted datagram
- * is of that protocol. The first block is struct ip_icmp_err_ind; b_cont holds the ICMP
- * message's payload (M_DATA, b_rptr at the quoted IPv4 header, at least that header and 8
- * bytes more).
- */
-#define IP_ICMP_ERR_IND 0x49504549u /* "IPEI" */
-
-/** IP_ICMP_ERR_REQ. */
-struct ip_icmp_err_req {
-	uint32_t ie_prim;  /**< IP_ICMP_ERR_REQ */
-	uint8_t ie_type;   /**< ICMP type */
-	uint8_t ie_code;   /**< ICMP code */
-	uint16_t ie_pad;
-};
-
-/** IP_ICMP_ERR_IND. */
-struct ip_icmp_err_ind {
-	uint32_t ie_prim;  /**< IP_ICMP_ERR_IND */
-	uint8_t ie_type;   /**< ICMP type */
-	uint8_t ie_code;   /**< ICMP code */
-	uint16_t ie_pad;
-	uint32_t ie_from;  /**< who sent the ICMP message, network order */
-};
-#endif
 
 /* ---- counters ----------------------------------------------------------------------------- */
 

@@ -117,6 +117,8 @@ icmp_error(struct ip_inst *ii, const mblk_t *orig, uint8_t type, uint8_t code, b
 	ICMP_INC(ii, tx_errors);
 	if (type == YARD_ICMP_DEST_UNREACH && code == YARD_ICMP_UNREACH_PROTOCOL)
 		ICMP_INC(ii, tx_proto_unreach);
+	else if (type == YARD_ICMP_DEST_UNREACH && code == YARD_ICMP_UNREACH_PORT)
+		ICMP_INC(ii, tx_port_unreach);
 	else if (type == YARD_ICMP_TIME_EXCEEDED)
 		ICMP_INC(ii, tx_time_exceeded);
 	(void)ip_output(ii, mp, IP_OUT_FILL_SRC | IP_OUT_NEW_ID);
@@ -181,6 +183,78 @@ icmp_echo_reply(struct ip_inst *ii, mblk_t *mp, unsigned hlen)
 	ip->fragment_offset = 0;
 	ICMP_INC(ii, tx_echo_replies);
 	(void)ip_output(ii, mp, IP_OUT_NEW_ID);
+}
+
+/*
+ * An ICMP error about a datagram we sent (RFC 1122 3.2.2.1-5: unreachable, source quench,
+ * time exceeded, parameter problem MUST be passed to the transport): hand it to the stream
+ * bound to the quoted protocol as IP_ICMP_ERR_IND. The ICMP stream, if one is bound, gets a
+ * copy first. Returns mp when no transport took it (the caller goes on with it), else NULL.
+ */
+static mblk_t *
+icmp_err_to_transport(struct ip_inst *ii, mblk_t *mp, unsigned hlen, size_t ilen)
+{
+	const struct rte_ipv4_hdr *ip = ip_hdr(mp), *qip;
+	const struct rte_icmp_hdr *ic;
+	struct ip_icmp_err_ind *ind;
+	size_t qoff = hlen + YARD_ICMP_HDR_LEN;
+	unsigned qhlen;
+	queue_t *rq, *icmp_rq;
+	mblk_t *ctl;
+	uint32_t from = ip->src_addr;
+
+	if (MBLKL(mp) < qoff + YARD_IPV4_HDR_MIN &&
+	    !pullupmsg(mp, (ssize_t)(qoff + YARD_IPV4_HDR_MIN))) {
+		ICMP_INC(ii, drop_nomem);
+		return mp;
+	}
+	qip = (const struct rte_ipv4_hdr *)(mp->b_rptr + qoff);
+	qhlen = ip_hlen(qip);
+	rq = ii->ii_proto[qip->next_proto_id];
+	if (rq == NULL || qip->next_proto_id == IPPROTO_ICMP)
+		return mp; /* no transport to tell: the ICMP stream may want it */
+	/* The header and 8 bytes of what we sent, from us. */
+	if ((qip->version_ihl >> 4) != 4 || qhlen < YARD_IPV4_HDR_MIN ||
+	    ilen < YARD_ICMP_HDR_LEN + qhlen + YARD_ICMP_ERR_QUOTE || !ip_is_ours(ii, qip->src_addr)) {
+		ICMP_INC(ii, err_bad_quote);
+		return mp;
+	}
+	if (!canputnext(rq)) {
+		ICMP_INC(ii, err_upper_flow);
+		return mp;
+	}
+	if (MBLKL(mp) < qoff + qhlen + YARD_ICMP_ERR_QUOTE &&
+	    !pullupmsg(mp, (ssize_t)(qoff + qhlen + YARD_ICMP_ERR_QUOTE))) {
+		ICMP_INC(ii, drop_nomem);
+		return mp;
+	}
+	ctl = allocb(sizeof(*ind), BPRI_HI);
+	if (ctl == NULL) {
+		ICMP_INC(ii, drop_nomem);
+		return mp;
+	}
+	icmp_rq = ii->ii_proto[IPPROTO_ICMP];
+	if (icmp_rq != NULL && canputnext(icmp_rq)) {
+		mblk_t *dp = dupmsg(mp);
+
+		if (dp != NULL)
+			putnext(icmp_rq, dp);
+	}
+	ic = (const struct rte_icmp_hdr *)(mp->b_rptr + hlen);
+	DB_TYPE(ctl) = M_CTL;
+	ind = (struct ip_icmp_err_ind *)ctl->b_wptr;
+	ind->ie_prim = IP_ICMP_ERR_IND;
+	ind->ie_type = ic->icmp_type;
+	ind->ie_code = ic->icmp_code;
+	ind->ie_pad = 0;
+	ind->ie_from = from;
+	ctl->b_wptr += sizeof(*ind);
+	/* The quote is the datagram's payload past the ICMP header; trailing bytes stay. */
+	mp->b_rptr += qoff;
+	ctl->b_cont = mp;
+	ICMP_INC(ii, err_to_transport);
+	putnext(rq, ctl);
+	return NULL;
 }
 
 void
@@ -266,6 +340,11 @@ error:
 		goto drop;
 	}
 	ICMP_INC(ii, rx_errors);
+	if (ic->icmp_type != YARD_ICMP_REDIRECT) {
+		mp = icmp_err_to_transport(ii, mp, hlen, ilen);
+		if (mp == NULL)
+			return;
+	}
 up:
 	rq = ii->ii_proto[IPPROTO_ICMP];
 	if (rq != NULL && canputnext(rq)) {

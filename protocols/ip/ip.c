@@ -166,20 +166,21 @@ ip_setparam(struct ip_inst *ii, struct ip_param *p)
 	} while (0)
 	IP_PARAM_TAKE(ip_reass_timeout_ms, 1, 60000);
 	IP_PARAM_TAKE(ip_max_flows, 1, 65536);
-	IP_PARAM_TAKE(ip_max_frags, RTE_LIBRTE_IP_FRAG_MAX_FRAG, RTE_LIBRTE_IP_FRAG_MAX_FRAG);
+	IP_PARAM_TAKE(ip_max_frags, 1, IP_FRAG_MAX_FRAGS);
 	IP_PARAM_TAKE(ip_icmp_rate, 1, 100000);
 	IP_PARAM_TAKE(ip_icmp_burst, 1, 100000);
 	IP_PARAM_TAKE(ip_default_ttl, 1, 255);
+	IP_PARAM_TAKE(ip_reass_mem, 65536, 1u << 30);
 #undef IP_PARAM_TAKE
 	/*
-	 * Rebuilding the table allocates (rte_ip_frag_table_create) inside the write put
-	 * procedure: a configuration ioctl, run at set-up, never on the packet path.
+	 * Rebuilding the table allocates (rte_zmalloc) inside the write put procedure: a
+	 * configuration ioctl, run at set-up, never on the packet path.
 	 */
-	reass = np.ip_reass_timeout_ms != ii->ii_param.ip_reass_timeout_ms ||
-		np.ip_max_flows != ii->ii_param.ip_max_flows;
-	if (reass && ii->ii_frag_pending != 0)
+	reass = np.ip_max_flows != ii->ii_param.ip_max_flows;
+	if (reass && ii->ii_frag_flows != 0)
 		return EBUSY;
 	ii->ii_param = np;
+	ii->ii_frag_cyc = ip_ms_to_cyc(ii->ii_hz, np.ip_reass_timeout_ms);
 	if (reass) {
 		ip_reass_fini(ii);
 		if (ip_reass_init(ii) != 0)
@@ -433,10 +434,11 @@ ip_inst_create(unsigned lcore, queue_t *rq)
 	ii->ii_param = (struct ip_param){
 		.ip_reass_timeout_ms = IP_DEF_REASS_TIMEOUT_MS,
 		.ip_max_flows = IP_DEF_MAX_FLOWS,
-		.ip_max_frags = RTE_LIBRTE_IP_FRAG_MAX_FRAG,
+		.ip_max_frags = IP_DEF_MAX_FRAGS,
 		.ip_icmp_rate = IP_DEF_ICMP_RATE,
 		.ip_icmp_burst = IP_DEF_ICMP_BURST,
 		.ip_default_ttl = IP_DEF_TTL,
+		.ip_reass_mem = IP_DEF_REASS_MEM,
 	};
 	icmp_ratelimit_init(ii);
 	if (ip_route_init(ii) != 0) {

@@ -380,6 +380,63 @@ bad:
 	freemsg(mp);
 }
 
+/*
+ * IP_ICMP_ERR_REQ (M_CTL): a transport asks for an ICMP error about a datagram ip delivered to
+ * it (b_cont, b_rptr at its IPv4 header). icmp_error() applies RFC 1122 3.2.2 and the rate
+ * limit; here only the request and the quoted header are checked, so icmp_error() never reads
+ * a byte that is not there. Consumes mp.
+ */
+static void
+ip_icmp_err_req(struct ip_inst *ii, mblk_t *mp)
+{
+	struct ip_icmp_err_req req;
+	mblk_t *dp = mp->b_cont;
+	const struct rte_ipv4_hdr *ip;
+	size_t len;
+	unsigned hlen;
+	bool ok;
+
+	if (MBLKL(mp) < sizeof(req) || dp == NULL || DB_TYPE(dp) != M_DATA)
+		goto bad;
+	memcpy(&req, mp->b_rptr, sizeof(req));
+	switch (req.ie_type) {
+	case YARD_ICMP_DEST_UNREACH:
+		ok = req.ie_code <= YARD_ICMP_UNREACH_MAX;
+		break;
+	case YARD_ICMP_SOURCE_QUENCH:
+		ok = req.ie_code == 0;
+		break;
+	case YARD_ICMP_TIME_EXCEEDED:
+		ok = req.ie_code <= YARD_ICMP_TIMXCEED_REASS;
+		break;
+	case YARD_ICMP_PARAM_PROBLEM:
+		ok = req.ie_code <= 2;
+		break;
+	default:
+		ok = false;
+		break;
+	}
+	len = msgdsize(dp);
+	if (!ok || len < YARD_IPV4_HDR_MIN)
+		goto bad;
+	if (MBLKL(dp) < YARD_IPV4_HDR_MIN && !pullupmsg(dp, YARD_IPV4_HDR_MIN))
+		goto bad;
+	ip = ip_hdr(dp);
+	hlen = ip_hlen(ip);
+	if ((ip->version_ihl >> 4) != 4 || hlen < YARD_IPV4_HDR_MIN || hlen > len)
+		goto bad;
+	if (MBLKL(dp) < hlen && !pullupmsg(dp, (ssize_t)hlen))
+		goto bad;
+	ip = ip_hdr(dp);
+	ICMP_INC(ii, err_requests);
+	icmp_error(ii, dp, req.ie_type, req.ie_code, !ip_is_ours(ii, ip->dst_addr));
+	freemsg(mp);
+	return;
+bad:
+	IP_INC(ii, drop_bad_unitdata);
+	freemsg(mp);
+}
+
 void
 ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
@@ -400,6 +457,14 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 				ip_output_raw(ii, mp);
 			else
 				ip_output_unitdata(ii, up, mp);
+			break;
+		case M_CTL:
+			if (ii != NULL && MBLKL(mp) >= sizeof(uint32_t) &&
+			    *(const uint32_t *)mp->b_rptr == IP_ICMP_ERR_REQ) {
+				ip_icmp_err_req(ii, mp);
+				break;
+			}
+			ip_uwput_other(q, mp);
 			break;
 		default:
 			ip_uwput_other(q, mp);

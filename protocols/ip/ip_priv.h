@@ -18,7 +18,6 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ip.h>
-#include <rte_ip_frag.h>
 #include <rte_lpm.h>
 
 #include <streams/stream.h>
@@ -33,6 +32,8 @@
 /** Default parameters (struct ip_param). */
 #define IP_DEF_REASS_TIMEOUT_MS 2000u
 #define IP_DEF_MAX_FLOWS        1024u
+#define IP_DEF_MAX_FRAGS        64u
+#define IP_DEF_REASS_MEM        (4u << 20)
 #define IP_DEF_ICMP_RATE        100u
 #define IP_DEF_ICMP_BURST       10u
 #define IP_DEF_TTL              64u
@@ -44,6 +45,33 @@
  * way to hide a transport header from filters (RFC 1858 section 3).
  */
 #define IP_FRAG_MIN_PAYLOAD 64u
+/**
+ * Most fragments a datagram can need: every non-last fragment carries at least
+ * IP_FRAG_MIN_PAYLOAD bytes, so 65,515 payload bytes take at most 1,024 of them.
+ */
+#define IP_FRAG_MAX_FRAGS ((YARD_IPV4_MAX_LEN - YARD_IPV4_HDR_MIN + IP_FRAG_MIN_PAYLOAD - 1) / \
+			   IP_FRAG_MIN_PAYLOAD)
+
+/**
+ * A datagram being reassembled (ip_reass.c). Its fragments wait on rf_frags, linked by b_next
+ * in offset order, each still whole (IPv4 header at b_rptr) until the datagram completes.
+ */
+struct ip_reass_flow {
+	struct ip_reass_flow *rf_hnext;      /**< hash chain, or the free list */
+	struct ip_reass_flow *rf_older;      /**< age list (creation order) */
+	struct ip_reass_flow *rf_newer;
+	uint32_t rf_src, rf_dst;             /**< the key, as on the wire */
+	uint16_t rf_id;
+	uint8_t rf_proto;
+	bool rf_have_first;                  /**< the offset-0 fragment is held */
+	uint8_t rf_dead;                     /**< refused (IPS_* reason): later fragments go too */
+	uint32_t rf_end;                     /**< payload length, once the last fragment came; 0 before */
+	uint32_t rf_bytes;                   /**< payload bytes held (fragments never overlap) */
+	uint32_t rf_nfrags;
+	uint32_t rf_mem;                     /**< buffer bytes charged to ii_reass_mem */
+	uint64_t rf_expire;                  /**< timer cycles */
+	mblk_t *rf_frags;
+};
 
 struct ip_inst;
 
@@ -95,12 +123,17 @@ struct ip_inst {
 	struct rte_lpm *ii_lpm;
 	struct ip_rt ii_routes[IP_MAX_ROUTES];
 	int ii_default;                      /**< index of the default route, -1 if none */
-	/* reassembly */
-	struct rte_ip_frag_tbl *ii_frag;
+	/* reassembly (ip_reass.c) */
+	struct ip_reass_flow *ii_flows;      /**< ip_max_flows of them */
+	struct ip_reass_flow **ii_fhash;     /**< ii_fmask + 1 chains */
+	uint32_t ii_fmask;
+	struct ip_reass_flow *ii_ffree;      /**< free flows */
+	struct ip_reass_flow *ii_foldest;    /**< age list: expires first */
+	struct ip_reass_flow *ii_fnewest;
+	uint32_t ii_frag_flows;              /**< datagrams being reassembled */
+	uint64_t ii_reass_mem;               /**< buffer bytes the fragments held occupy */
 	uint64_t ii_frag_cyc;                /**< reassembly timeout in timer cycles */
-	uint32_t ii_frag_pending;            /**< fragments (one mbuf each) held by the table */
 	timeout_id_t ii_frag_timer;
-	struct rte_ip_frag_death_row ii_dr;
 	/* ICMP error token bucket (RFC 1812 section 4.3.2.8) */
 	uint64_t ii_tb_credit;               /**< in timer cycles */
 	uint64_t ii_tb_last;
@@ -190,7 +223,7 @@ size_t ip_msg_copy(const mblk_t *mp, size_t off, size_t len, void *dst);
 
 /* ---- ip_reass.c --------------------------------------------------------------------------- */
 
-/** Create the instance's reassembly table for its parameters. 0 or -ENOMEM. */
+/** Create the instance's reassembly table for its parameters (ip_max_flows). 0 or -ENOMEM. */
 int ip_reass_init(struct ip_inst *ii);
 /** Free the table and every fragment it holds. */
 void ip_reass_fini(struct ip_inst *ii);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Reassembly (RFC 791 section 3.2, RFC 815) with rte_ip_frag, and the choice of the lcore
+ * Reassembly (RFC 791 section 3.2, RFC 815) over message blocks, and the choice of the lcore
  * that reassembles each datagram.
  *
  * Principles of operation
@@ -14,34 +14,56 @@
  * driver's upper read queue, so no wrapping is needed), and is reassembled there. The set only
  * changes at instance open/close, which the application does while traffic is quiescent.
  *
- * Table. Each instance has its own rte_ip_frag table (ip_max_flows datagrams, entries expire
- * after ip_reass_timeout_ms). rte_ip_frag works on mbuf chains: a fragment is pulled up into
- * one block and synced to its mbuf (yard_mblk_to_mbuf()) on the way in, and the reassembled
- * mbuf chain is turned back into a message (yard_mbuf_to_mblk()) on the way out. Because each
- * fragment is then exactly one mbuf, ii_frag_pending (mbufs in the table) is kept exact: +1 per
- * fragment given to the table, minus the segments of each datagram it returns, minus every
- * mbuf it puts on the death row. The library frees what it rejects (overlaps, duplicates,
- * more than RTE_LIBRTE_IP_FRAG_MAX_FRAG fragments, no room) onto the death row; we count
- * those as frag_invalid, since the library does not tell the reasons apart. Before it gets
- * there, we drop (and count apart) what we can judge alone: empty and tiny fragments
- * (IP_FRAG_MIN_PAYLOAD, and offset 8 per RFC 1858), misaligned ones, oversized ones.
+ * Table. Each instance has ip_max_flows flow records, allocated when the table is made (open,
+ * IP_SETPARAM), never on the packet path: a free list, hash chains keyed (source, destination,
+ * identification, protocol), and an age list in creation order, which is also expiry order
+ * since every datagram gets the same time to complete. A flow keeps its fragments as they
+ * came, whole messages with their IPv4 header at b_rptr, linked by b_next in offset order.
  *
- * Expiry. While fragments wait, a yard timer sweeps expired datagrams out every quarter of the
- * timeout (and input sweeps before it adds), so their mbufs are freed and counted
- * frag_timeout; when the first fragment of an expired datagram was received, a time exceeded
- * (code 1, RFC 792) goes back to the source, rate limited like every ICMP error. At close the
- * table is destroyed and rte_ip_frag_table_destroy() frees every fragment still in it.
+ * Holes. Overlapping fragments are refused (below), so the fragments held are disjoint
+ * intervals and the holes of RFC 815 are exactly the gaps between neighbours in the sorted
+ * list: the datagram is complete when its last fragment (more-fragments clear) has come and
+ * the payload bytes held add up to where that fragment ends. Insertion finds the neighbours
+ * by walking the list (at most ip_max_frags entries, in practice a few dozen).
+ *
+ * Zero copy. On completion each fragment's header is trimmed by moving b_rptr (an emptied
+ * header block is freed), the fragments are chained with b_cont in offset order, and the
+ * first fragment's header becomes the datagram's: total length set, more-fragments and offset
+ * cleared, checksum recomputed. Nothing is copied; the datagram is as many blocks as it came
+ * in fragments, which every reader of messages here handles.
+ *
+ * Refusals, each counted per fragment it frees:
+ *  - before the owner, by the fragment alone: empty or tiny (IP_FRAG_MIN_PAYLOAD: a first
+ *    fragment that short cannot hold a TCP header either, RFC 1858), offset 8 (RFC 1858 3.2),
+ *    misaligned, ending past 65535;
+ *  - an exact duplicate of a fragment held (same offset and length): the copy goes, the
+ *    datagram stays (frag_dup);
+ *  - overlapping a fragment held, or ending past the end the last fragment gave, or a second
+ *    last fragment disagreeing on the end: the whole datagram goes (frag_overlap; RFC 5722 asks
+ *    it of IPv6, and it is the safe answer to overlap-based evasion in IPv4 too);
+ *  - more than ip_max_frags fragments: the whole datagram goes (frag_too_many);
+ *  - a new datagram with ip_max_flows in reassembly already (frag_flows_full), or a fragment
+ *    that would take the buffer memory held past ip_reass_mem (frag_mem_full): that fragment
+ *    goes. Memory is charged as the whole buffers the fragments sit in (MBLKSIZE), since that
+ *    is what they keep from the pool.
+ *
+ * Expiry. While datagrams wait, a yard timer fires when the oldest expires (and input sweeps
+ * before it adds): their fragments are freed (frag_timeout) and, when the first fragment had
+ * come, a time exceeded (code 1, RFC 792; RFC 1122 3.3.2) quoting it goes back to the source,
+ * rate limited like every ICMP error. At close the table frees every fragment still in it.
  */
 #include <errno.h>
 #include <string.h>
 
 #include <rte_jhash.h>
+#include <rte_malloc.h>
 
 #include "ip_priv.h"
 
 #define IP_OWNER_WORDS ((RTE_MAX_LCORE + 63) / 64)
-#define IP_FRAG_BUCKET_ENTRIES 16
 #define IP_OWNER_SEED 0x79617264u /* "yard" */
+/* Another seed for the table: the owner choice has fixed the low bits of IP_OWNER_SEED's hash. */
+#define IP_FLOW_SEED  0x66726167u /* "frag" */
 
 static uint64_t ip_owner_bits[IP_OWNER_WORDS];
 
@@ -93,16 +115,105 @@ int
 ip_reass_init(struct ip_inst *ii)
 {
 	uint32_t flows = ii->ii_param.ip_max_flows;
-	/* Twice the buckets the flows need, for hash collisions (each key has two candidates). */
-	uint32_t buckets = rte_align32pow2((flows + IP_FRAG_BUCKET_ENTRIES - 1) /
-					   IP_FRAG_BUCKET_ENTRIES) * 2;
+	uint32_t buckets = rte_align32pow2(flows);
 
 	ii->ii_frag_cyc = ip_ms_to_cyc(ii->ii_hz, ii->ii_param.ip_reass_timeout_ms);
-	ii->ii_frag = rte_ip_frag_table_create(buckets, IP_FRAG_BUCKET_ENTRIES, flows,
-					       ii->ii_frag_cyc, (int)rte_socket_id());
-	ii->ii_frag_pending = 0;
-	ii->ii_dr.cnt = 0;
-	return ii->ii_frag == NULL ? -ENOMEM : 0;
+	ii->ii_frag_flows = 0;
+	ii->ii_reass_mem = 0;
+	ii->ii_foldest = ii->ii_fnewest = NULL;
+	ii->ii_ffree = NULL;
+	ii->ii_flows = rte_zmalloc("yard_ip_flows", sizeof(*ii->ii_flows) * flows,
+				   RTE_CACHE_LINE_SIZE);
+	ii->ii_fhash = rte_zmalloc("yard_ip_fhash", sizeof(*ii->ii_fhash) * buckets,
+				   RTE_CACHE_LINE_SIZE);
+	if (ii->ii_flows == NULL || ii->ii_fhash == NULL) {
+		rte_free(ii->ii_flows);
+		rte_free(ii->ii_fhash);
+		ii->ii_flows = NULL;
+		ii->ii_fhash = NULL;
+		return -ENOMEM;
+	}
+	ii->ii_fmask = buckets - 1;
+	for (uint32_t i = flows; i-- > 0;) {
+		ii->ii_flows[i].rf_hnext = ii->ii_ffree;
+		ii->ii_ffree = &ii->ii_flows[i];
+	}
+	return 0;
+}
+
+static inline struct ip_reass_flow **
+ip_reass_bucket(struct ip_inst *ii, uint32_t src, uint32_t dst, uint16_t id, uint8_t proto)
+{
+	return &ii->ii_fhash[rte_jhash_3words(src, dst, (uint32_t)id << 16 | proto,
+					      IP_FLOW_SEED) & ii->ii_fmask];
+}
+
+/* Unhook a flow from its chain and the age list, back to the free list. Its frags are gone. */
+static void
+ip_reass_release(struct ip_inst *ii, struct ip_reass_flow *rf)
+{
+	struct ip_reass_flow **pp = ip_reass_bucket(ii, rf->rf_src, rf->rf_dst, rf->rf_id,
+						    rf->rf_proto);
+
+	while (*pp != rf)
+		pp = &(*pp)->rf_hnext;
+	*pp = rf->rf_hnext;
+	if (rf->rf_older != NULL)
+		rf->rf_older->rf_newer = rf->rf_newer;
+	else
+		ii->ii_foldest = rf->rf_newer;
+	if (rf->rf_newer != NULL)
+		rf->rf_newer->rf_older = rf->rf_older;
+	else
+		ii->ii_fnewest = rf->rf_older;
+	ii->ii_reass_mem -= rf->rf_mem;
+	ii->ii_frag_flows--;
+	memset(rf, 0, sizeof(*rf));
+	rf->rf_hnext = ii->ii_ffree;
+	ii->ii_ffree = rf;
+}
+
+/* Free a flow's fragments; returns how many went. */
+static uint32_t
+ip_reass_free_frags(struct ip_inst *ii, struct ip_reass_flow *rf)
+{
+	uint32_t n = rf->rf_nfrags;
+
+	while (rf->rf_frags != NULL) {
+		mblk_t *mp = rf->rf_frags;
+
+		rf->rf_frags = mp->b_next;
+		mp->b_next = NULL;
+		freemsg(mp);
+	}
+	ii->ii_reass_mem -= rf->rf_mem;
+	rf->rf_mem = 0;
+	rf->rf_nfrags = 0;
+	rf->rf_bytes = 0;
+	rf->rf_have_first = false;
+	return n;
+}
+
+/* Free a flow and its fragments; returns how many fragments went. */
+static uint32_t
+ip_reass_drop(struct ip_inst *ii, struct ip_reass_flow *rf)
+{
+	uint32_t n = ip_reass_free_frags(ii, rf);
+
+	ip_reass_release(ii, rf);
+	return n;
+}
+
+/*
+ * Refuse a datagram: its fragments go, but the flow stays until it expires, so the fragments
+ * still on their way are dropped too (counted for the same reason) instead of starting a
+ * datagram that cannot complete. No time exceeded then: the source is not waiting for one.
+ */
+static void
+ip_reass_poison(struct ip_inst *ii, struct ip_reass_flow *rf, int reason)
+{
+	((uint64_t *)ii->ii_ip)[reason] += ip_reass_free_frags(ii, rf);
+	rf->rf_dead = (uint8_t)reason;
 }
 
 void
@@ -112,43 +223,30 @@ ip_reass_fini(struct ip_inst *ii)
 		(void)quntimeout(ii->ii_ctl_rq, ii->ii_frag_timer);
 		ii->ii_frag_timer = 0;
 	}
-	rte_ip_frag_free_death_row(&ii->ii_dr, 0);
-	if (ii->ii_frag != NULL)
-		rte_ip_frag_table_destroy(ii->ii_frag); /* frees the fragments it holds */
-	ii->ii_frag = NULL;
-	ii->ii_frag_pending = 0;
+	while (ii->ii_foldest != NULL)
+		(void)ip_reass_drop(ii, ii->ii_foldest);
+	rte_free(ii->ii_flows);
+	rte_free(ii->ii_fhash);
+	ii->ii_flows = NULL;
+	ii->ii_fhash = NULL;
+	ii->ii_ffree = NULL;
 }
 
 /* Free what expired; a time exceeded goes back for each datagram whose first fragment came. */
 static void
 ip_reass_expire(struct ip_inst *ii, uint64_t now)
 {
-	struct rte_ip_frag_death_row *dr = &ii->ii_dr;
+	struct ip_reass_flow *rf;
 
-	while (ii->ii_frag_pending != 0) {
-		uint32_t n;
+	while ((rf = ii->ii_foldest) != NULL && rf->rf_expire <= now) {
+		/* RFC 792, RFC 1122 3.3.2: only if fragment zero is available. */
+		if (rf->rf_have_first) {
+			const mblk_t *first = rf->rf_frags;
 
-		rte_ip_frag_table_del_expired_entries(ii->ii_frag, dr, now);
-		n = dr->cnt;
-		if (n == 0)
-			break;
-		IP_ADD_N(ii, frag_timeout, n);
-		ii->ii_frag_pending -= RTE_MIN(n, ii->ii_frag_pending);
-		for (uint32_t i = 0; i < n; i++) {
-			struct rte_mbuf *m = dr->row[i];
-			const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-
-			if ((rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) == 0) {
-				mblk_t *mp = yard_mbuf_to_mblk(m);
-
-				icmp_error(ii, mp, YARD_ICMP_TIME_EXCEEDED, YARD_ICMP_TIMXCEED_REASS,
-					   !ip_is_ours(ii, ip->dst_addr));
-				freemsg(mp);
-			} else {
-				rte_pktmbuf_free(m);
-			}
+			icmp_error(ii, first, YARD_ICMP_TIME_EXCEEDED, YARD_ICMP_TIMXCEED_REASS,
+				   !ip_is_ours(ii, ip_hdr(first)->dst_addr));
 		}
-		dr->cnt = 0;
+		IP_ADD_N(ii, frag_timeout, ip_reass_drop(ii, rf));
 	}
 }
 
@@ -164,18 +262,22 @@ ip_reass_timer(void *arg)
 	ip_reass_arm(ii);
 }
 
+/* Wake up when the oldest datagram expires (a millisecond late rather than early). */
 static void
 ip_reass_arm(struct ip_inst *ii)
 {
-	uint32_t ms;
+	uint64_t now, left;
+	long ms;
 
-	if (ii->ii_frag_timer != 0 || ii->ii_frag_pending == 0)
+	if (ii->ii_frag_timer != 0 || ii->ii_foldest == NULL)
 		return;
-	ms = ii->ii_param.ip_reass_timeout_ms / 4;
-	ii->ii_frag_timer = qtimeout(ii->ii_ctl_rq, ip_reass_timer, ii, (long)(ms != 0 ? ms : 1));
+	now = rte_get_timer_cycles();
+	left = ii->ii_foldest->rf_expire > now ? ii->ii_foldest->rf_expire - now : 0;
+	ms = (long)(left * 1000 / ii->ii_hz) + 1;
+	ii->ii_frag_timer = qtimeout(ii->ii_ctl_rq, ip_reass_timer, ii, ms);
 }
 
-/* Fragments we reject before the table (each its own counter), or 0 if acceptable. */
+/* Fragments we reject before the owner (each its own counter), or 0 if acceptable. */
 static int
 ip_frag_check(const struct rte_ipv4_hdr *ip)
 {
@@ -195,13 +297,186 @@ ip_frag_check(const struct rte_ipv4_hdr *ip)
 	return 0;
 }
 
+/* Offset and payload length of a held (or checked) fragment. */
+static inline void
+ip_frag_range(const mblk_t *mp, unsigned *off, unsigned *len)
+{
+	const struct rte_ipv4_hdr *ip = ip_hdr(mp);
+
+	*off = (unsigned)(rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) * 8u;
+	*len = rte_be_to_cpu_16(ip->total_length) - ip_hlen(ip);
+}
+
+/* Buffer bytes a fragment keeps from the pools. */
+static uint32_t
+ip_frag_truesize(const mblk_t *mp)
+{
+	uint32_t n = 0;
+
+	for (; mp != NULL; mp = mp->b_cont)
+		n += (uint32_t)MBLKSIZE(mp);
+	return n;
+}
+
+/* The datagram is whole: trim, chain, fix the first header, deliver. */
+static void
+ip_reass_complete(struct ip_inst *ii, struct ip_reass_flow *rf)
+{
+	mblk_t *head = rf->rf_frags, *tail, *mp;
+	struct rte_ipv4_hdr *ip = ip_hdr(head);
+	unsigned hlen = ip_hlen(ip);
+	uint32_t end = rf->rf_end;
+
+	rf->rf_frags = NULL;
+	rf->rf_nfrags = 0;
+	ip_reass_release(ii, rf);
+	mp = head->b_next;
+	head->b_next = NULL;
+	for (tail = head; tail->b_cont != NULL; tail = tail->b_cont)
+		;
+	while (mp != NULL) {
+		mblk_t *next = mp->b_next;
+		unsigned fh = ip_hlen(ip_hdr(mp));
+
+		mp->b_next = NULL;
+		/* Input pulled the header into the first block. */
+		mp->b_rptr += fh;
+		if (mp->b_rptr == mp->b_wptr && mp->b_cont != NULL) {
+			mblk_t *rest = mp->b_cont;
+
+			freeb(mp);
+			mp = rest;
+		}
+		tail->b_cont = mp;
+		for (tail = mp; tail->b_cont != NULL; tail = tail->b_cont)
+			;
+		mp = next;
+	}
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + end));
+	ip->fragment_offset &= RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, hlen);
+	IP_INC(ii, frag_reassembled);
+	ip_deliver(ii, head, false);
+}
+
+/* Reassemble one fragment here (the owner). Consumes mp. */
+static void
+ip_reass_add(struct ip_inst *ii, mblk_t *mp)
+{
+	const struct rte_ipv4_hdr *ip = ip_hdr(mp);
+	struct ip_reass_flow **bucket, *rf;
+	mblk_t **pp, *prev = NULL;
+	unsigned off, len, end;
+	uint32_t charge;
+	bool more = ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG);
+
+	ip_frag_range(mp, &off, &len);
+	end = off + len;
+	charge = ip_frag_truesize(mp);
+	bucket = ip_reass_bucket(ii, ip->src_addr, ip->dst_addr, ip->packet_id, ip->next_proto_id);
+	for (rf = *bucket; rf != NULL; rf = rf->rf_hnext)
+		if (rf->rf_src == ip->src_addr && rf->rf_dst == ip->dst_addr &&
+		    rf->rf_id == ip->packet_id && rf->rf_proto == ip->next_proto_id)
+			break;
+	if (rf != NULL && rf->rf_dead != 0) {
+		((uint64_t *)ii->ii_ip)[rf->rf_dead]++;
+		goto drop;
+	}
+	if (ii->ii_reass_mem + charge > ii->ii_param.ip_reass_mem) {
+		IP_INC(ii, frag_mem_full);
+		goto drop;
+	}
+	if (rf == NULL) {
+		rf = ii->ii_ffree;
+		if (rf == NULL) {
+			IP_INC(ii, frag_flows_full);
+			goto drop;
+		}
+		ii->ii_ffree = rf->rf_hnext;
+		rf->rf_src = ip->src_addr;
+		rf->rf_dst = ip->dst_addr;
+		rf->rf_id = ip->packet_id;
+		rf->rf_proto = ip->next_proto_id;
+		rf->rf_expire = rte_get_timer_cycles() + ii->ii_frag_cyc;
+		rf->rf_hnext = *bucket;
+		*bucket = rf;
+		rf->rf_older = ii->ii_fnewest;
+		rf->rf_newer = NULL;
+		if (ii->ii_fnewest != NULL)
+			ii->ii_fnewest->rf_newer = rf;
+		else
+			ii->ii_foldest = rf;
+		ii->ii_fnewest = rf;
+		ii->ii_frag_flows++;
+	}
+	/* The end is known once a last fragment came: nothing may disagree with it. */
+	if ((rf->rf_end != 0 && (end > rf->rf_end || (!more && end != rf->rf_end))))
+		goto overlap;
+	/* Find the neighbours: prev ends at or before off, *pp starts after it. */
+	for (pp = &rf->rf_frags; *pp != NULL; pp = &(*pp)->b_next) {
+		unsigned o, l;
+
+		ip_frag_range(*pp, &o, &l);
+		if (o == off && l == len) {
+			IP_INC(ii, frag_dup); /* the datagram keeps the copy it has */
+			goto drop;
+		}
+		if (o >= off)
+			break;
+		prev = *pp;
+	}
+	if (prev != NULL) {
+		unsigned o, l;
+
+		ip_frag_range(prev, &o, &l);
+		if (o + l > off)
+			goto overlap;
+	}
+	if (*pp != NULL) {
+		unsigned o, l;
+
+		ip_frag_range(*pp, &o, &l);
+		if (o < end)
+			goto overlap;
+	}
+	/* A last fragment ending before data we hold (which the walk has seen as "prev"). */
+	if (!more && *pp != NULL)
+		goto overlap;
+	if (rf->rf_nfrags + 1 > ii->ii_param.ip_max_frags) {
+		IP_INC(ii, frag_too_many);
+		ip_reass_poison(ii, rf, IPS_frag_too_many);
+		freemsg(mp);
+		return;
+	}
+	mp->b_next = *pp;
+	*pp = mp;
+	rf->rf_nfrags++;
+	rf->rf_bytes += len;
+	rf->rf_mem += charge;
+	ii->ii_reass_mem += charge;
+	if (off == 0)
+		rf->rf_have_first = true;
+	if (!more)
+		rf->rf_end = end;
+	if (rf->rf_end != 0 && rf->rf_bytes == rf->rf_end)
+		ip_reass_complete(ii, rf);
+	return;
+overlap:
+	IP_INC(ii, frag_overlap);
+	ip_reass_poison(ii, rf, IPS_frag_overlap);
+	freemsg(mp);
+	return;
+drop:
+	if (rf != NULL && rf->rf_nfrags == 0 && rf->rf_dead == 0)
+		ip_reass_release(ii, rf); /* made for this fragment alone */
+	freemsg(mp);
+}
+
 void
 ip_reass_input(struct ip_inst *ii, mblk_t *mp, bool arrived_here)
 {
 	struct rte_ipv4_hdr *ip = ip_hdr(mp);
-	struct rte_mbuf *m, *r;
-	uint64_t now;
-	uint32_t dropped;
 
 	if (arrived_here) {
 		int reason, owner;
@@ -230,37 +505,13 @@ ip_reass_input(struct ip_inst *ii, mblk_t *mp, bool arrived_here)
 	} else {
 		IP_INC(ii, frag_fwd_received);
 	}
-	if (unlikely(ii->ii_frag == NULL)) {
+	if (unlikely(ii->ii_flows == NULL)) {
 		IP_INC(ii, frag_nomem);
 		freemsg(mp);
 		return;
 	}
-	/* One mbuf per fragment: the table's accounting and rte_pktmbuf_adj() rely on it. */
-	if (mp->b_cont != NULL && !pullupmsg(mp, -1)) {
-		IP_INC(ii, frag_nomem);
-		freemsg(mp);
-		return;
-	}
-	ip = ip_hdr(mp);
-	now = rte_get_timer_cycles();
-	ip_reass_expire(ii, now);
-	m = yard_mblk_to_mbuf(mp);
-	m->l2_len = 0;
-	m->l3_len = ip_hlen(ip);
-	ii->ii_frag_pending++;
-	r = rte_ipv4_frag_reassemble_packet(ii->ii_frag, &ii->ii_dr, m, now, ip);
-	dropped = ii->ii_dr.cnt;
-	if (dropped != 0) {
-		IP_ADD_N(ii, frag_invalid, dropped);
-		ii->ii_frag_pending -= RTE_MIN(dropped, ii->ii_frag_pending);
-		rte_ip_frag_free_death_row(&ii->ii_dr, 0);
-	}
-	if (r != NULL) {
-		ii->ii_frag_pending -= RTE_MIN((uint32_t)r->nb_segs, ii->ii_frag_pending);
-		IP_INC(ii, frag_reassembled);
-		mp = yard_mbuf_to_mblk(r);
-		ip_deliver(ii, mp, false);
-	}
+	ip_reass_expire(ii, rte_get_timer_cycles());
+	ip_reass_add(ii, mp);
 	ip_reass_arm(ii);
 }
 

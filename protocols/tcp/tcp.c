@@ -697,8 +697,9 @@ yard_tcp_unplumb(struct yard_tcp_plumbing *p)
 	if (p->tp_tcp != NULL && p->tp_muxid > 0)
 		(void)sth_ioctl(p->tp_tcp, I_UNLINK, p->tp_muxid);
 	if (p->tp_tcp != NULL)
-		(void)sth_close(p->tp_tcp);
-	if (p->tp_ip != NULL && p->tp_muxid <= 0)
+		(void)sth_close(p->tp_tcp); /* unlinks the ip stream if I_UNLINK could not */
+	/* Unlinked, the ip upper stream is an ordinary stream again: it is ours to close. */
+	if (p->tp_ip != NULL)
 		(void)sth_close(p->tp_ip);
 	memset(p, 0, sizeof(*p));
 }

@@ -448,12 +448,27 @@ tcp_t_conn_res(queue_t *q, mblk_t *mp, struct tcpcb *lp)
 		return tcp_error_ack(q, mp, T_CONN_RES, TBADSEQ, 0);
 	tp = *pp;
 	acb = tcp_find_endpoint(lp->tp_inst, cr->ACCEPTOR_id);
-	if (acb == lp)
-		return tcp_error_ack(q, mp, T_CONN_RES, TNOTSUPPORT, 0);
-	if (acb == NULL || (acb->tp_flags & TF_LISTENER))
+	if (acb == lp) {
+		/*
+		 * Accepting on the listener itself (XTI t_accept with fd == resfd): only with no
+		 * other indication outstanding. The listener stops listening: its embryonic
+		 * connections are reset, its port freed, and the connection takes its stream.
+		 */
+		if (lp->tp_nconind != 1)
+			return tcp_error_ack(q, mp, T_CONN_RES, TINDOUT, 0);
+		while (lp->tp_synq != NULL) {
+			struct tcpcb *ep = lp->tp_synq;
+
+			lp->tp_synq = ep->tp_qnext;
+			lp->tp_synqlen--;
+			ep->tp_head = NULL;
+			(void)tcp_drop(ep, ECONNABORTED);
+		}
+	} else if (acb == NULL || (acb->tp_flags & TF_LISTENER)) {
 		return tcp_error_ack(q, mp, T_CONN_RES, TBADF, 0);
-	if (acb->tp_tstate != TS_IDLE && acb->tp_tstate != TS_UNBND)
+	} else if (acb->tp_tstate != TS_IDLE && acb->tp_tstate != TS_UNBND) {
 		return tcp_error_ack(q, mp, T_CONN_RES, TOUTSTATE, 0);
+	}
 	/* the connection moves onto the acceptor's stream; the acceptor's block goes */
 	*pp = tp->tp_qnext;
 	tp->tp_qnext = NULL;
@@ -469,9 +484,10 @@ tcp_t_conn_res(queue_t *q, mblk_t *mp, struct tcpcb *lp)
 	tp->t_rcvbuf = acb->t_rcvbuf;
 	tp->t_sndbuf = acb->t_sndbuf;
 	tp->tp_flags |= acb->tp_flags & TF_NODELAY;
-	tcp_cb_free(acb);
+	tcp_cb_free(acb); /* the listener itself when accepting on it: lp is gone */
 	tp->tp_tstate = TS_DATA_XFER;
-	lp->tp_tstate = lp->tp_nconind > 0 ? TS_WRES_CIND : TS_IDLE;
+	if (acb != lp)
+		lp->tp_tstate = lp->tp_nconind > 0 ? TS_WRES_CIND : TS_IDLE;
 	TCP_INC(tp->tp_inst, accepts);
 	tcp_ok_ack(q, mp, T_CONN_RES);
 	tcp_setopts_up(tp);

@@ -45,28 +45,14 @@
 #include <protocols/timod/timod.h>
 
 #include "xti.h"
+#include "xti_priv.h"
 
 /* Largest I_STR buffer: a request or an acknowledgement with its address or options. */
 #define XTI_IOCBUF 4096
 /* A provider that reports no limit gets buffers of this size from t_alloc(). */
 #define XTI_DEFAULT_BUF 4096
 
-struct xti_ep {
-	uint32_t te_inuse;           /* claimed by CAS at t_open */
-	int te_fd;
-	struct stdata *te_sd;
-	int te_state;                /* T_UNBND, T_IDLE, ... */
-	struct t_info te_info;
-	mblk_t *te_look;             /* a message taken and not consumed yet, NULL if none */
-	mblk_t *te_spare;            /* a primitive block to build the next T_UNITDATA_REQ in */
-	bool te_flowed;              /* a send met flow control: T_GODATA when it clears */
-	bool te_godata;              /* T_GODATA not yet reported by t_look */
-	int te_notify_events;
-	yard_t_notify_fn te_notify;
-	void *te_notify_arg;
-};
-
-static struct xti_ep xti_eps[YARD_T_MAX_FDS];
+struct xti_ep xti_eps[YARD_T_MAX_FDS];
 static __thread int xti_errno;
 
 int *
@@ -75,23 +61,8 @@ yard_t_errno_loc(void)
 	return &xti_errno;
 }
 
-static inline int
-xti_fail(int terr)
-{
-	t_errno = terr;
-	return -1;
-}
-
-static inline int
-xti_syserr(int err)
-{
-	errno = err;
-	t_errno = TSYSERR;
-	return -1;
-}
-
 /* The endpoint fd names, owned by the calling lcore; NULL with t_errno set otherwise. */
-static struct xti_ep *
+struct xti_ep *
 xti_get(int fd)
 {
 	struct xti_ep *te;
@@ -150,7 +121,7 @@ xti_info_from(struct t_info *info, const struct T_info_ack *ia)
 }
 
 /* The event a message stands for (t_look), 0 if none. */
-static int
+int
 xti_event_of(const mblk_t *mp)
 {
 	if (mp == NULL)
@@ -181,7 +152,7 @@ xti_event_of(const mblk_t *mp)
 }
 
 /* The first message a reader would get: the held one, else the stream head's first. */
-static const mblk_t *
+const mblk_t *
 xti_first(const struct xti_ep *te)
 {
 	const mblk_t *mp;
@@ -194,7 +165,7 @@ xti_first(const struct xti_ep *te)
 }
 
 /* Take the next message: the held one, else from the stream head. 0, or -1 with t_errno. */
-static int
+int
 xti_take(struct xti_ep *te, mblk_t **mpp)
 {
 	int rc;
@@ -245,15 +216,8 @@ xti_ioctl(struct xti_ep *te, int cmd, void *buf, size_t reqlen, size_t maxlen, s
 	return 0;
 }
 
-/* A (length, offset) pair within an answer of len bytes? */
-static inline bool
-xti_in(t_scalar_t l, t_scalar_t off, size_t len)
-{
-	return l == 0 || (l > 0 && off >= 0 && (size_t)off + (size_t)l <= len);
-}
-
 /* Copy l bytes to a netbuf: 0, or -1 (TBUFOVFLW) when its maxlen is positive but too small. */
-static int
+int
 xti_copyout(struct netbuf *nb, const void *src, size_t l)
 {
 	if (nb == NULL || nb->maxlen == 0)
@@ -280,13 +244,15 @@ xti_get_caps(struct xti_ep *te)
 
 	memset(&u, 0, sizeof(u));
 	u.req.PRIM_type = T_CAPABILITY_REQ;
-	u.req.CAP_bits1 = TC1_INFO;
+	u.req.CAP_bits1 = TC1_INFO | TC1_ACCEPTOR_ID;
 	if (xti_ioctl(te, TI_CAPABILITY, &u, sizeof(u.req), sizeof(u), &len) < 0)
 		return -1;
 	if (len < sizeof(u.ack) || u.ack.PRIM_type != T_CAPABILITY_ACK ||
 	    !(u.ack.CAP_bits1 & TC1_INFO))
 		return xti_syserr(EPROTO);
 	xti_info_from(&te->te_info, &u.ack.INFO_ack);
+	te->te_has_acceptor = (u.ack.CAP_bits1 & TC1_ACCEPTOR_ID) != 0;
+	te->te_acceptor = te->te_has_acceptor ? u.ack.ACCEPTOR_id : 0;
 	te->te_state = xti_state_of(u.ack.INFO_ack.CURRENT_state);
 	if (te->te_state < 0)
 		return xti_fail(TSTATECHNG);
@@ -305,6 +271,7 @@ xti_release(struct xti_ep *te)
 	te->te_notify = NULL;
 	te->te_notify_arg = NULL;
 	te->te_notify_events = 0;
+	te->te_ocnt = 0;
 	__atomic_store_n(&te->te_inuse, 0, __ATOMIC_RELEASE);
 }
 
@@ -347,6 +314,7 @@ t_open(const char *name, int oflag, struct t_info *info)
 	te->te_flowed = te->te_godata = false;
 	te->te_notify = NULL;
 	te->te_notify_events = 0;
+	te->te_ocnt = te->te_qlen = 0;
 	if (xti_get_caps(te) < 0) {
 		int terr = t_errno, serr = errno;
 
@@ -412,6 +380,7 @@ t_bind(int fd, const struct t_bind *req, struct t_bind *ret)
 	    !xti_in(u.ack.ADDR_length, u.ack.ADDR_offset, len))
 		return xti_syserr(EPROTO);
 	te->te_state = T_IDLE;
+	te->te_qlen = u.ack.CONIND_number;
 	if (ret != NULL) {
 		ret->qlen = u.ack.CONIND_number;
 		if (xti_copyout(&ret->addr, u.raw + u.ack.ADDR_offset, (size_t)u.ack.ADDR_length) < 0)
@@ -437,6 +406,7 @@ t_unbind(int fd)
 	if (xti_ioctl(te, TI_UNBIND, &u, sizeof(u.req), sizeof(u), NULL) < 0)
 		return -1;
 	te->te_state = T_UNBND;
+	te->te_qlen = 0;
 	/* The provider flushed what was queued; what the library held goes too. */
 	freemsg(te->te_look);
 	te->te_look = NULL;
@@ -650,7 +620,7 @@ t_sndudata(int fd, const struct t_unitdata *ud)
 }
 
 /* Copy and consume up to max bytes of *chainp's data into dst; returns the bytes copied. */
-static size_t
+size_t
 xti_consume(mblk_t **chainp, uint8_t *dst, size_t max)
 {
 	size_t done = 0;

@@ -29,7 +29,16 @@
  * Errors: every call returns -1 (or NULL) and sets t_errno; TSYSERR also sets errno. t_errno
  * is per thread, hence per lcore.
  *
- * Connection-oriented calls (t_connect, t_listen, t_accept, t_snd, t_rcv, ...) come with TCP.
+ * Connection-oriented calls (xti_cots.c; a T_COTS/T_COTS_ORD provider such as "tcp"):
+ * t_connect() sends T_CONN_REQ, waits for the provider's T_OK_ACK (as I_STR does, by turning
+ * the scheduler; tcp answers at once) and fails with TNODATA: the endpoint is T_OUTCON until
+ * T_CONNECT, then t_rcvconnect(). t_listen() takes a T_CONN_IND (T_LISTEN), t_accept() answers
+ * it on the listener itself (only indication outstanding) or on another endpoint of the same
+ * provider, unbound or bound without qlen (the provider attaches the connection to it; it
+ * needs no address of its own). t_snd() fails with TFLOW when the provider's queue is full
+ * (T_GODATA follows); t_rcv() sets T_MORE when a message was only partly read. For a byte
+ * stream (tsdu 0, as tcp) t_rcv() fills the buffer from as many queued messages as fit. On
+ * T_DATA, read until TNODATA or TLOOK (then t_look(): T_ORDREL, T_DISCONNECT).
  */
 #ifndef YARD_PROTOCOLS_XTI_H
 #define YARD_PROTOCOLS_XTI_H
@@ -242,9 +251,101 @@ int t_error(const char *errmsg);
 /** The message for a t_errno value. */
 const char *t_strerror(int errnum);
 
+/* ---- connection-oriented calls ------------------------------------------------------------ */
+
+/** One buffer of t_sndv()/t_rcvv(). */
+struct t_iovec {
+	void *iov_base;
+	size_t iov_len;
+};
+/** Most buffers t_sndv()/t_rcvv() take. */
+#define T_IOV_MAX 16
+
+/**
+ * Ask for a connection to sndcall->addr (T_IDLE). Non-blocking: once the provider has taken
+ * the request, -1 with TNODATA and the state is T_OUTCON; T_CONNECT (t_rcvconnect) or
+ * T_DISCONNECT (t_rcvdis) follows. rcvcall is not used (non-blocking).
+ * @return -1 always: TNODATA (started), TOUTSTATE, TBADADDR, TADDRBUSY, TBADDATA, TFLOW,
+ * TNOTSUPPORT, TSYSERR.
+ */
+int t_connect(int fd, const struct t_call *sndcall, struct t_call *rcvcall);
+/**
+ * Complete a connection (T_OUTCON): the peer's address into call (if not NULL); the state
+ * becomes T_DATAXFER. -1: TNODATA (not yet), TLOOK (a disconnection: t_rcvdis), TBUFOVFLW
+ * (connected all the same), TOUTSTATE.
+ */
+int t_rcvconnect(int fd, struct t_call *call);
+/**
+ * Take a connection indication (T_IDLE or T_INCON, bound with qlen > 0): the caller's
+ * address and the sequence number to accept or refuse it with. State T_INCON.
+ * -1: TNODATA, TLOOK (a disconnection first), TBADQLEN, TBUFOVFLW (the indication is taken;
+ * call->sequence is valid), TOUTSTATE.
+ */
+int t_listen(int fd, struct t_call *call);
+/**
+ * Accept indication call->sequence of listener fd on endpoint resfd: fd itself (only when no
+ * other indication is outstanding: TINDOUT) or another endpoint of the same provider, in
+ * T_UNBND or T_IDLE without qlen (TRESQLEN). resfd becomes T_DATAXFER; fd stays T_INCON while
+ * other indications are outstanding, else T_IDLE. -1: TBADF, TBADSEQ, TOUTSTATE, TINDOUT,
+ * TRESQLEN, TPROVMISMATCH, TLOOK (a disconnection is queued on fd), TSYSERR.
+ */
+int t_accept(int fd, int resfd, const struct t_call *call);
+/**
+ * Send nbytes of data (copied) in T_DATAXFER or T_INREL; flags T_MORE (sent as T_DATA_REQ
+ * with MORE_flag) and T_PUSH. @return the bytes taken (fewer than nbytes when flow control
+ * stopped part), or -1: TFLOW (nothing taken: wait for T_GODATA), TBADDATA, TBADFLAG,
+ * TNOTSUPPORT (T_EXPEDITED), TOUTSTATE, TLOOK (the stream failed), TSYSERR.
+ */
+int t_snd(int fd, void *buf, unsigned int nbytes, int flags);
+/**
+ * Receive data in T_DATAXFER or T_OUTREL. *flags gets T_MORE when a message was only partly
+ * read (the rest comes next). @return the bytes read, or -1: TNODATA, TLOOK (T_ORDREL or
+ * T_DISCONNECT is next), TOUTSTATE, TSYSERR.
+ */
+int t_rcv(int fd, void *buf, unsigned int nbytes, int *flags);
+/** t_snd() from iovcount (<= T_IOV_MAX) buffers, as one message. TBADDATA if too many. */
+int t_sndv(int fd, const struct t_iovec *iov, unsigned int iovcount, int flags);
+/** t_rcv() into iovcount (<= T_IOV_MAX) buffers, filled in order. */
+int t_rcvv(int fd, struct t_iovec *iov, unsigned int iovcount, int *flags);
+/**
+ * Orderly release: no more data from us (T_DATAXFER -> T_OUTREL, T_INREL -> T_IDLE).
+ * -1: TFLOW, TOUTSTATE, TNOTSUPPORT (not T_COTS_ORD), TSYSERR.
+ */
+int t_sndrel(int fd);
+/** Take the peer's orderly release (T_DATAXFER -> T_INREL, T_OUTREL -> T_IDLE). TNOREL, TLOOK. */
+int t_rcvrel(int fd);
+/**
+ * Abort the connection (T_OUTCON, T_DATAXFER, T_OUTREL, T_INREL: data queued is discarded)
+ * or refuse indication call->sequence (T_INCON). Waits for the provider's T_OK_ACK.
+ * -1: TBADSEQ, TOUTSTATE, TSYSERR.
+ */
+int t_snddis(int fd, const struct t_call *call);
+/**
+ * Take a disconnection (discon NULL: discard it): reason (an errno for tcp) and, on a
+ * listener, the sequence of the indication it cancels. The state becomes T_IDLE (T_INCON
+ * while other indications are outstanding). -1: TNODIS, TOUTSTATE, TBUFOVFLW.
+ */
+int t_rcvdis(int fd, struct t_discon *discon);
+
 /* ---- yard extensions ---------------------------------------------------------------------- */
 
-/** Event callback: events is a subset of what was asked (T_DATA, T_UDERR, T_GODATA, ...). */
+/**
+ * Zero copy t_snd(): the M_DATA message goes to the provider as it is (tcp keeps it by
+ * reference for retransmission). On success the message is the provider's and the byte count
+ * is returned; on failure (TFLOW, ...) it is still the caller's. flags: T_MORE, T_PUSH.
+ */
+int yard_t_snd_mblk(int fd, mblk_t *data, int flags);
+/**
+ * Zero copy t_rcv(): *datap is the next data message as it arrived (for tcp the received
+ * buffers, headers trimmed), or the rest of one t_rcv() read partly. *flags gets T_MORE from
+ * a T_DATA_IND's MORE_flag. @return its byte count (*datap is the caller's), or -1 as t_rcv().
+ */
+int yard_t_rcv_mblk(int fd, mblk_t **datap, int *flags);
+
+/**
+ * Event callback: events is a subset of what was asked (T_DATA, T_UDERR, T_GODATA, T_LISTEN,
+ * T_CONNECT, T_DISCONNECT, T_ORDREL, YARD_T_ERROR).
+ */
 typedef void (*yard_t_notify_fn)(int fd, int events, void *arg);
 
 /**

@@ -452,7 +452,7 @@ YT_TEST(ip, drops_overlapping_fragments)
 	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "no reply to an overlapped datagram");
 	st = pt_ipstat(s.ip);
 	cr_assert_eq(st.is_ip.ips_frag_reassembled, 0);
-	cr_assert_eq(st.is_ip.ips_frag_invalid, 3, "all three fragments dropped");
+	cr_assert_eq(st.is_ip.ips_frag_overlap, 3, "all three fragments dropped (RFC 5722)");
 	ping_and_check(&s, 3);
 	pt_stack_close(&s);
 	pt_assert_clean();
@@ -482,7 +482,7 @@ YT_TEST(ip, drops_tiny_misaligned_and_oversized_fragments)
 	cr_assert_eq(st.is_ip.ips_frag_tiny, 2);
 	cr_assert_eq(st.is_ip.ips_frag_bad_align, 1);
 	cr_assert_eq(st.is_ip.ips_frag_oversize, 1);
-	cr_assert_eq(st.is_ip.ips_frag_invalid, 0, "none reached the table");
+	cr_assert_eq(st.is_ip.ips_frag_overlap + st.is_ip.ips_frag_dup, 0, "none reached the table");
 	ping_and_check(&s, 4);
 	pt_stack_close(&s);
 	pt_assert_clean();
@@ -618,7 +618,7 @@ YT_TEST(ip, rejects_bad_configuration)
 	struct ip_ifreq ifr = { .ii_muxid = 999, .ii_addr = PT_ADDR_US, .ii_prefix = 24,
 				.ii_mtu = 1500 };
 	struct ip_route r = { .ir_dst = FAR, .ir_prefix = 8, .ir_muxid = 999 };
-	struct ip_param p = { .ip_max_frags = 3 };
+	struct ip_param p = { .ip_max_frags = 1025 };
 	struct pt_stack s;
 
 	pt_stack_open(&s, 0, 1500);
@@ -629,7 +629,7 @@ YT_TEST(ip, rejects_bad_configuration)
 	r.ir_prefix = 33;
 	r.ir_muxid = s.link.muxid;
 	cr_assert_eq(pt_istr(s.ip, IP_ROUTE_ADD, &r, sizeof(r)), -EINVAL);
-	cr_assert_eq(pt_istr(s.ip, IP_SETPARAM, &p, sizeof(p)), -EINVAL, "max frags is fixed");
+	cr_assert_eq(pt_istr(s.ip, IP_SETPARAM, &p, sizeof(p)), -EINVAL, "more fragments than 64 KB can need");
 	pt_stack_close(&s);
 	pt_assert_clean();
 }
@@ -1146,6 +1146,542 @@ YT_TEST(lcores, reassemble_each_datagram_on_its_owner_and_share_arp)
 	cr_assert_eq(w.captured, 3, "lcore 1 answered in three fragments (%u)", w.captured);
 	cr_assert_eq(w.echo_replies, 1);
 	pt_link_close(&l9);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+/* ---- reassembly over message blocks (64 KB datagrams, limits) ----------------------------- */
+
+#define UDP_SIZED(n) (8u + (n)) /* IP payload of a UDP datagram with n bytes of data */
+
+static uint8_t big_body[65536];
+
+/* Fill big_body with blen bytes of a recognisable pattern (a UDP header first). */
+static void
+big_fill(size_t blen, uint16_t seed)
+{
+	for (size_t i = 0; i < blen; i++)
+		big_body[i] = (uint8_t)(i * 7 + (i >> 9) + seed);
+}
+
+/* The offsets of blen bytes in 1480-byte fragments, in order; returns how many. */
+static unsigned
+frag_offsets(size_t blen, size_t *offs)
+{
+	unsigned n = 0;
+
+	for (size_t off = 0; off < blen; off += 1480)
+		offs[n++] = off;
+	return n;
+}
+
+/* Inject fragment i of datagram id (body big_body, blen bytes) from the peer, proto 17. */
+static void
+inject_frag(int minor, uint16_t id, size_t blen, size_t off)
+{
+	uint8_t f[FRAME_MAX];
+	size_t len = RTE_MIN((size_t)1480, blen - off);
+	size_t n = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 17, id, big_body, off, len,
+			      off + len < blen);
+
+	pt_inject(minor, f, n);
+}
+
+/* An upper stream bound to UDP's protocol number (playing udp). */
+static struct stdata *
+open_bound(int proto)
+{
+	struct stdata *u;
+
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
+	cr_assert_geq(pt_istr(u, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
+	return u;
+}
+
+/* Take the datagram delivered to u and check it is big_body[0..blen) behind a fixed header. */
+static void
+check_delivered(struct stdata *u, size_t blen, unsigned nfrags)
+{
+	static uint8_t flat[65536];
+	unsigned blocks = 0;
+	size_t n = 0;
+	mblk_t *mp;
+
+	cr_assert_eq(sth_getmsg_mblk(u, &mp), 0, "the datagram was delivered");
+	cr_assert_eq(DB_TYPE(mp), M_DATA);
+	cr_assert_eq(msgdsize(mp), 20 + blen);
+	for (mblk_t *bp = mp; bp != NULL; bp = bp->b_cont, blocks++) {
+		memcpy(flat + n, bp->b_rptr, MBLKL(bp));
+		n += MBLKL(bp);
+	}
+	cr_assert_eq(blocks, nfrags, "one block per fragment: nothing copied (%u)", blocks);
+	cr_assert_eq(rd16(flat + 2), 20 + blen, "total length fixed");
+	cr_assert_eq(rd16(flat + 6) & 0x3fff, 0, "no more-fragments, offset 0");
+	cr_assert_eq(pt_cksum(flat, 20), 0, "header checksum recomputed");
+	cr_assert_eq(flat[9], 17);
+	cr_assert_arr_eq(flat + 20, big_body, blen, "the payload is intact");
+	freemsg(mp);
+}
+
+struct reass_case {
+	size_t udp_data;   /* UDP payload bytes */
+	unsigned nfrags;
+	int order;         /* 0 in order, 1 reversed, 2 shuffled */
+};
+
+ParameterizedTestParameters(ip, reassembles_a_udp_sized_datagram_whole_and_delivers_it)
+{
+	static struct reass_case cases[] = {
+		{ 60000, 41, 0 }, { 60000, 41, 1 }, { 60000, 41, 2 },
+		{ 65507, 45, 0 }, { 65507, 45, 1 }, { 65507, 45, 2 },
+	};
+
+	return cr_make_param_array(struct reass_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct reass_case *c, ip, reassembles_a_udp_sized_datagram_whole_and_delivers_it)
+{
+	size_t blen = UDP_SIZED(c->udp_data), offs[64];
+	struct yard_msgstat before, after;
+	struct pt_stack s;
+	struct stdata *u;
+	struct ip_stats st;
+	unsigned n = frag_offsets(blen, offs);
+	uint32_t r = 12345;
+
+	cr_assert_eq(n, c->nfrags);
+	if (c->order == 1) {
+		for (unsigned i = 0; i < n / 2; i++) {
+			size_t t = offs[i];
+
+			offs[i] = offs[n - 1 - i];
+			offs[n - 1 - i] = t;
+		}
+	} else if (c->order == 2) {
+		for (unsigned i = n - 1; i > 0; i--) {
+			unsigned j;
+			size_t t;
+
+			r = r * 1103515245u + 12345u;
+			j = (r >> 8) % (i + 1);
+			t = offs[i];
+			offs[i] = offs[j];
+			offs[j] = t;
+		}
+	}
+	big_fill(blen, (uint16_t)c->order);
+	pt_stack_open(&s, 0, 1500);
+	u = open_bound(17);
+	yard_msgstat_sum(&before);
+	for (unsigned i = 0; i < n; i++) {
+		mblk_t *mp;
+
+		cr_assert_eq(sth_getmsg_mblk(u, &mp), -EAGAIN, "nothing before the last fragment");
+		inject_frag(s.link.minor, 0x7777, blen, offs[i]);
+	}
+	yard_msgstat_sum(&after);
+	cr_assert_eq(after.copied_bytes, before.copied_bytes, "reassembly copied no byte");
+	check_delivered(u, blen, n);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_frag_rx, n);
+	cr_assert_eq(st.is_ip.ips_frag_reassembled, 1);
+	cr_assert_eq(st.is_ip.ips_rx_delivered, 1);
+	cr_assert_eq(pt_take(s.link.minor, (uint8_t[FRAME_MAX]){ 0 }, FRAME_MAX), 0,
+		     "no ICMP error");
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+	yt_end_of_test();
+}
+
+YT_TEST(ip, drops_a_duplicate_fragment_and_keeps_the_datagram)
+{
+	size_t blen = UDP_SIZED(5000), offs[8];
+	unsigned n = frag_offsets(blen, offs);
+	struct pt_stack s;
+	struct stdata *u;
+	struct ip_stats st;
+
+	big_fill(blen, 1);
+	pt_stack_open(&s, 0, 1500);
+	u = open_bound(17);
+	inject_frag(s.link.minor, 42, blen, offs[1]);
+	inject_frag(s.link.minor, 42, blen, offs[0]);
+	inject_frag(s.link.minor, 42, blen, offs[1]); /* again */
+	for (unsigned i = 2; i < n; i++)
+		inject_frag(s.link.minor, 42, blen, offs[i]);
+	check_delivered(u, blen, n);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_frag_dup, 1);
+	cr_assert_eq(st.is_ip.ips_frag_reassembled, 1);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, drops_a_datagram_whose_fragments_disagree_on_its_end)
+{
+	size_t blen = UDP_SIZED(5000), offs[8];
+	unsigned n = frag_offsets(blen, offs);
+	struct pt_stack s;
+	struct stdata *u;
+	struct ip_stats st;
+	uint8_t f[FRAME_MAX];
+	size_t fn;
+	mblk_t *mp;
+
+	big_fill(blen, 2);
+	pt_stack_open(&s, 0, 1500);
+	u = open_bound(17);
+	inject_frag(s.link.minor, 43, blen, offs[n - 1]); /* the last: the end is known */
+	/* A non-last fragment reaching past that end. */
+	fn = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 17, 43, big_body, offs[n - 1], 1480, true);
+	pt_inject(s.link.minor, f, fn);
+	for (unsigned i = 0; i + 1 < n; i++)
+		inject_frag(s.link.minor, 43, blen, offs[i]);
+	cr_assert_eq(sth_getmsg_mblk(u, &mp), -EAGAIN, "nothing delivered");
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_frag_overlap, n + 1, "every fragment of it dropped");
+	cr_assert_eq(st.is_ip.ips_frag_reassembled, 0);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, drops_a_datagram_of_more_fragments_than_ip_max_frags)
+{
+	struct ip_param p = { .ip_max_frags = 4 };
+	size_t blen = UDP_SIZED(60000), offs[64];
+	unsigned n = frag_offsets(blen, offs);
+	struct pt_stack s;
+	struct stdata *u;
+	struct ip_stats st;
+	mblk_t *mp;
+
+	big_fill(blen, 3);
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_geq(pt_istr(s.ip, IP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_eq(p.ip_max_frags, 4);
+	u = open_bound(17);
+	for (unsigned i = 0; i < n; i++)
+		inject_frag(s.link.minor, 44, blen, offs[i]);
+	cr_assert_eq(sth_getmsg_mblk(u, &mp), -EAGAIN);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_frag_too_many, n, "the 4 held, the 5th and those after it");
+	cr_assert_eq(yt_msgs_outstanding(), 0, "no fragment kept");
+	/* The default (64) takes the whole datagram. */
+	p = (struct ip_param){ .ip_max_frags = 64 };
+	cr_assert_geq(pt_istr(s.ip, IP_SETPARAM, &p, sizeof(p)), 0);
+	for (unsigned i = 0; i < n; i++)
+		inject_frag(s.link.minor, 45, blen, offs[i]);
+	check_delivered(u, blen, n);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, refuses_new_datagrams_beyond_ip_max_flows)
+{
+	struct ip_param p = { .ip_max_flows = 2 };
+	size_t blen = UDP_SIZED(3000), offs[8];
+	unsigned n = frag_offsets(blen, offs);
+	struct pt_stack s;
+	struct stdata *u;
+	struct ip_stats st;
+
+	big_fill(blen, 4);
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_geq(pt_istr(s.ip, IP_SETPARAM, &p, sizeof(p)), 0);
+	u = open_bound(17);
+	inject_frag(s.link.minor, 1, blen, offs[0]);
+	inject_frag(s.link.minor, 2, blen, offs[0]);
+	inject_frag(s.link.minor, 3, blen, offs[0]); /* a third datagram: no room */
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_frag_flows_full, 1);
+	p.ip_max_flows = 8;
+	cr_assert_eq(pt_istr(s.ip, IP_SETPARAM, &p, sizeof(p)), -EBUSY, "fragments wait");
+	/* Datagram 1 completes and frees its flow: datagram 3 has room again. */
+	for (unsigned i = 1; i < n; i++)
+		inject_frag(s.link.minor, 1, blen, offs[i]);
+	check_delivered(u, blen, n);
+	for (unsigned i = 0; i < n; i++)
+		inject_frag(s.link.minor, 3, blen, offs[i]);
+	check_delivered(u, blen, n);
+	cr_assert_eq(pt_ipstat(s.ip).is_ip.ips_frag_flows_full, 1);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, refuses_fragments_beyond_ip_reass_mem)
+{
+	struct ip_param p = { .ip_reass_mem = 65536 };
+	size_t blen = UDP_SIZED(60000), offs[64];
+	unsigned n = frag_offsets(blen, offs);
+	struct pt_stack s;
+	struct stdata *u;
+	struct ip_stats st;
+	mblk_t *mp;
+
+	big_fill(blen, 5);
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(pt_istr(s.ip, IP_SETPARAM, &(struct ip_param){ .ip_reass_mem = 1000 },
+			     sizeof(p)), -EINVAL, "too small for any datagram");
+	cr_assert_geq(pt_istr(s.ip, IP_SETPARAM, &p, sizeof(p)), 0);
+	u = open_bound(17);
+	/* 41 fragments in buffers of at least 1.5 KB each do not fit in 64 KB. */
+	for (unsigned i = 0; i < n; i++)
+		inject_frag(s.link.minor, 46, blen, offs[i]);
+	cr_assert_eq(sth_getmsg_mblk(u, &mp), -EAGAIN);
+	st = pt_ipstat(s.ip);
+	cr_assert_gt(st.is_ip.ips_frag_mem_full, 0);
+	cr_assert_lt(st.is_ip.ips_frag_mem_full, n, "some fragments were held");
+	cr_assert_leq((n - st.is_ip.ips_frag_mem_full) * 1500, 65536, "within the limit");
+	/* With room, the missing fragments complete it. */
+	p.ip_reass_mem = 4u << 20;
+	cr_assert_geq(pt_istr(s.ip, IP_SETPARAM, &p, sizeof(p)), 0, "not EBUSY: a limit only");
+	for (unsigned i = n - (unsigned)st.is_ip.ips_frag_mem_full; i < n; i++)
+		inject_frag(s.link.minor, 46, blen, offs[i]);
+	check_delivered(u, blen, n);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, times_out_without_time_exceeded_when_the_first_fragment_never_came)
+{
+	struct ip_param p = { .ip_reass_timeout_ms = 20 };
+	size_t blen = UDP_SIZED(5000), offs[8];
+	struct pt_stack s;
+	struct ip_stats st;
+
+	(void)frag_offsets(blen, offs);
+	big_fill(blen, 6);
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_geq(pt_istr(s.ip, IP_SETPARAM, &p, sizeof(p)), 0);
+	inject_frag(s.link.minor, 47, blen, offs[1]);
+	inject_frag(s.link.minor, 47, blen, offs[2]);
+	pt_run_ms(60);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_frag_timeout, 2);
+	cr_assert_eq(st.is_icmp.icmps_tx_time_exceeded, 0, "RFC 792: only with fragment zero");
+	cr_assert_eq(pt_take(s.link.minor, (uint8_t[FRAME_MAX]){ 0 }, FRAME_MAX), 0);
+	cr_assert_eq(yt_msgs_outstanding(), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+/* ---- ICMP errors for and from transports (M_CTL) ------------------------------------------ */
+
+/* Send an IP_ICMP_ERR_REQ down u about the datagram dg (len bytes, b_rptr at its header). */
+static void
+ask_icmp_error(struct stdata *u, uint8_t type, uint8_t code, const uint8_t *dg, size_t len)
+{
+	struct ip_icmp_err_req req = { .ie_prim = IP_ICMP_ERR_REQ, .ie_type = type,
+				       .ie_code = code };
+	mblk_t *mp = yt_msg(M_CTL, sizeof(req), 0);
+
+	memcpy(mp->b_rptr, &req, sizeof(req));
+	if (dg != NULL) {
+		mp->b_cont = yt_msg(M_DATA, len, 0);
+		memcpy(mp->b_cont->b_rptr, dg, len);
+	}
+	/* As a transport linked above ip would: the stream head does not send M_CTL. */
+	putnext(u->sd_wrq, mp);
+	yt_drain();
+}
+
+YT_TEST(icmp, sends_the_error_a_transport_asks_for)
+{
+	struct pt_stack s;
+	struct stdata *u;
+	uint8_t f[FRAME_MAX], dg[128];
+	struct ip_stats st;
+	unsigned hlen;
+	size_t n, dn;
+	mblk_t *mp;
+
+	pt_stack_open(&s, 0, 1500);
+	u = open_bound(17);
+	/* A UDP datagram from the peer, as ip delivered it. */
+	n = pt_eth(f, &pt_mac_us, &pt_mac_peer, 0x0800);
+	n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, 17, 0x321, 0, 64, NULL, 0, 40);
+	memset(f + n, 0xab, 40);
+	n += 40;
+	pt_inject(s.link.minor, f, n);
+	cr_assert_eq(sth_getmsg_mblk(u, &mp), 0);
+	dn = msgdsize(mp);
+	cr_assert_eq(dn, 60);
+	memcpy(dg, mp->b_rptr, dn);
+	freemsg(mp);
+	ask_icmp_error(u, 3, 3, dg, dn);
+	n = pt_take(s.link.minor, f, sizeof(f));
+	cr_assert_gt(n, 0, "an ICMP error went out");
+	hlen = check_ip_frame(f, n, PT_ADDR_US, PT_ADDR_PEER, IPPROTO_ICMP);
+	cr_assert_eq(f[14 + hlen], 3, "destination unreachable");
+	cr_assert_eq(f[14 + hlen + 1], 3, "port unreachable");
+	cr_assert_eq(n, 14 + hlen + 8 + 20 + 8, "quotes the header and 8 bytes");
+	cr_assert_eq(pt_cksum(f + 14 + hlen, n - 14 - hlen), 0);
+	cr_assert_arr_eq(f + 14 + hlen + 8, dg, 28);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_icmp.icmps_err_requests, 1);
+	cr_assert_eq(st.is_icmp.icmps_tx_port_unreach, 1);
+	/* Not about a broadcast (RFC 1122 3.2.2). */
+	memcpy(dg + 16, &(uint32_t){ BCAST }, 4);
+	ask_icmp_error(u, 3, 3, dg, dn);
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0);
+	cr_assert_eq(pt_ipstat(s.ip).is_icmp.icmps_err_suppressed, 1);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(icmp, drops_a_malformed_error_request)
+{
+	struct pt_stack s;
+	struct stdata *u;
+	uint8_t dg[64];
+	size_t dn = pt_ipv4(dg, PT_ADDR_PEER, PT_ADDR_US, 17, 1, 0, 64, NULL, 0, 8) + 8;
+
+	memset(dg + 20, 0, 8);
+	pt_stack_open(&s, 0, 1500);
+	u = open_bound(17);
+	ask_icmp_error(u, 3, 3, NULL, 0);      /* no datagram */
+	ask_icmp_error(u, 8, 0, dg, dn);       /* not an error type */
+	ask_icmp_error(u, 3, 42, dg, dn);      /* no such code */
+	ask_icmp_error(u, 3, 3, dg, 12);       /* shorter than a header */
+	dg[0] = 0x65;
+	ask_icmp_error(u, 3, 3, dg, dn);       /* not IPv4 */
+	cr_assert_eq(pt_take(s.link.minor, (uint8_t[FRAME_MAX]){ 0 }, FRAME_MAX), 0);
+	cr_assert_eq(pt_ipstat(s.ip).is_ip.ips_drop_bad_unitdata, 5);
+	cr_assert_eq(pt_ipstat(s.ip).is_icmp.icmps_err_requests, 0);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+/* An ICMP error frame from the peer quoting a UDP datagram src -> PT_ADDR_PEER. */
+static size_t
+icmp_error_frame(uint8_t *f, uint8_t type, uint8_t code, uint32_t qsrc, size_t qdata)
+{
+	size_t n = pt_eth(f, &pt_mac_us, &pt_mac_peer, 0x0800), q;
+	uint8_t *ic;
+	uint16_t ck;
+
+	n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_ICMP, 99, 0, 64, NULL, 0,
+		     8 + 20 + qdata);
+	ic = f + n;
+	memset(ic, 0, 8);
+	ic[0] = type;
+	ic[1] = code;
+	q = pt_ipv4(ic + 8, qsrc, PT_ADDR_PEER, 17, 0x55, 0, 63, NULL, 0, 100);
+	for (size_t i = 0; i < qdata; i++)
+		ic[8 + q + i] = (uint8_t)(0x30 + i);
+	ck = pt_cksum(ic, 8 + 20 + qdata);
+	ic[2] = (uint8_t)(ck >> 8), ic[3] = (uint8_t)ck;
+	return n + 8 + 20 + qdata;
+}
+
+static mblk_t *caught;
+static struct qinit ind_qinfo;
+static int (*ind_putp)(queue_t *, mblk_t *);
+static queue_t *ind_rq;
+
+static int
+catch_ind(queue_t *q, mblk_t *mp)
+{
+	if (DB_TYPE(mp) == M_CTL && caught == NULL) {
+		caught = mp;
+		return 0;
+	}
+	return ind_putp(q, mp);
+}
+
+YT_TEST(icmp, passes_an_error_up_to_the_quoted_datagrams_transport)
+{
+	struct pt_stack s;
+	struct stdata *u, *raw;
+	struct ip_icmp_err_ind ind;
+	uint8_t f[FRAME_MAX];
+	struct ip_stats st;
+	size_t n = icmp_error_frame(f, 3, 3, PT_ADDR_US, 8);
+	mblk_t *mp;
+
+	pt_stack_open(&s, 0, 1500);
+	u = open_bound(17);
+	raw = open_bound(IPPROTO_ICMP);
+	/*
+	 * A stream head ignores M_CTL, so this looks at the message on its way, at the top of
+	 * the upper stream, through a put procedure of the test's own.
+	 */
+	ind_rq = STH_RQ(u);
+	ind_putp = ind_rq->q_qinfo->qi_putp;
+	ind_qinfo = *ind_rq->q_qinfo;
+	ind_qinfo.qi_putp = catch_ind;
+	ind_rq->q_qinfo = &ind_qinfo;
+	pt_inject(s.link.minor, f, n);
+	mp = caught;
+	caught = NULL;
+	cr_assert_not_null(mp, "the transport heard of it");
+	cr_assert_eq(DB_TYPE(mp), M_CTL);
+	cr_assert_eq(MBLKL(mp), sizeof(ind));
+	memcpy(&ind, mp->b_rptr, sizeof(ind));
+	cr_assert_eq(ind.ie_prim, IP_ICMP_ERR_IND);
+	cr_assert_eq(ind.ie_type, 3);
+	cr_assert_eq(ind.ie_code, 3);
+	cr_assert_eq(ind.ie_from, PT_ADDR_PEER);
+	cr_assert_not_null(mp->b_cont);
+	cr_assert_eq(DB_TYPE(mp->b_cont), M_DATA);
+	cr_assert_geq(MBLKL(mp->b_cont), 28, "the quoted header and 8 bytes in one block");
+	cr_assert_eq(msgdsize(mp->b_cont), 28);
+	cr_assert_arr_eq(mp->b_cont->b_rptr, f + 14 + 20 + 8, 28, "b_rptr at the quoted header");
+	freemsg(mp);
+	cr_assert_eq(sth_getmsg_mblk(raw, &mp), 0, "the ICMP stream gets it too");
+	cr_assert_eq(DB_TYPE(mp), M_DATA);
+	cr_assert_eq(msgdsize(mp), n - 14);
+	freemsg(mp);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_icmp.icmps_rx_errors, 1);
+	cr_assert_eq(st.is_icmp.icmps_err_to_transport, 1);
+	/* Time exceeded and parameter problem too; redirects and echo replies are not errors. */
+	n = icmp_error_frame(f, 11, 0, PT_ADDR_US, 8);
+	pt_inject(s.link.minor, f, n);
+	cr_assert_not_null(caught);
+	cr_assert_eq(((struct ip_icmp_err_ind *)caught->b_rptr)->ie_type, 11);
+	freemsg(caught);
+	caught = NULL;
+	n = icmp_error_frame(f, 5, 1, PT_ADDR_US, 8);
+	pt_inject(s.link.minor, f, n);
+	cr_assert_null(caught, "not a redirect");
+	cr_assert_eq(pt_ipstat(s.ip).is_icmp.icmps_err_to_transport, 2);
+	ind_qinfo.qi_putp = ind_putp;
+	pt_discard(s.link.minor);
+	while (sth_getmsg_mblk(raw, &mp) == 0)
+		freemsg(mp);
+	cr_assert_eq(sth_close(raw), 0);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(icmp, passes_up_no_error_with_a_short_or_foreign_quote)
+{
+	struct pt_stack s;
+	struct stdata *u;
+	uint8_t f[FRAME_MAX];
+	size_t n;
+	mblk_t *mp;
+
+	pt_stack_open(&s, 0, 1500);
+	u = open_bound(17);
+	n = icmp_error_frame(f, 3, 3, OTHER, 8);       /* a datagram we did not send */
+	pt_inject(s.link.minor, f, n);
+	n = icmp_error_frame(f, 3, 3, PT_ADDR_US, 4);  /* fewer than 8 bytes quoted */
+	pt_inject(s.link.minor, f, n);
+	cr_assert_eq(sth_getmsg_mblk(u, &mp), -EAGAIN);
+	cr_assert_eq(pt_ipstat(s.ip).is_icmp.icmps_err_bad_quote, 2);
+	cr_assert_eq(pt_ipstat(s.ip).is_icmp.icmps_err_to_transport, 0);
+	cr_assert_eq(sth_close(u), 0);
 	pt_stack_close(&s);
 	pt_assert_clean();
 }

@@ -1186,10 +1186,11 @@ YT_TEST(udp_services, serve_a_port_once_per_lcore_and_stop)
 	cr_assert_eq(yard_udp_service_stop(7), 0);
 	cr_assert_eq(yard_udp_service_stop(7), -ENOENT);
 	cr_assert_eq(yard_udp_service_fd(7), -1);
-	/* The port is closed now: udp asks ip for a port unreachable (ip does not send it yet). */
+	/* The port is closed now: udp asks ip for a port unreachable, which ip sends. */
 	n = ut_frame(f, 40000, 7, NULL, 10);
 	pt_inject(s.pt.link.minor, f, n);
 	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_drop_no_port, 1);
+	cr_assert_gt(pt_take(s.pt.link.minor, f, sizeof(f)), 0, "ICMP port unreachable");
 	cr_assert_eq(yard_udp_echo_start(7), 0, "and it can be served again");
 	yard_udp_services_stop_all();
 	cr_assert_eq(yard_udp_service_fd(9), -1);
@@ -1240,4 +1241,76 @@ YT_TEST(udp_services, echo_waits_out_flow_control_and_resumes)
 	cr_assert_eq(taken, st.tx_datagrams);
 	yard_udp_services_stop_all();
 	ut_bare_close(&b);
+}
+
+/* ---- ICMP through the whole stack (udp <-> ip M_CTL) ----------------------------------------- */
+
+YT_TEST(udp, gets_ip_to_send_port_unreachable_for_a_closed_port)
+{
+	struct ut_stack s;
+	uint8_t f[UT_FRAME_MAX], sent[UT_FRAME_MAX];
+	const uint8_t *ip, *ic;
+	size_t n, sn;
+	unsigned hlen;
+
+	ut_stack_open(&s, 0, 1500);
+	sn = ut_frame(sent, 40000, 5555, NULL, 30);
+	pt_inject(s.pt.link.minor, sent, sn);
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	cr_assert_gt(n, 0, "an ICMP message went out");
+	ip = f + 14;
+	hlen = (ip[0] & 0xf) * 4u;
+	cr_assert_eq(ip[9], IPPROTO_ICMP);
+	cr_assert_arr_eq(ip + 12, &(uint32_t){ PT_ADDR_US }, 4, "from the address it was sent to");
+	cr_assert_arr_eq(ip + 16, &(uint32_t){ PT_ADDR_PEER }, 4);
+	cr_assert_eq(pt_cksum(ip, hlen), 0);
+	ic = ip + hlen;
+	cr_assert_eq(ic[0], 3, "destination unreachable");
+	cr_assert_eq(ic[1], 3, "port unreachable");
+	cr_assert_eq(pt_cksum(ic, n - 14 - hlen), 0, "ICMP checksum verifies");
+	cr_assert_eq(n - 14 - hlen, 8 + 20 + 8, "quotes the header and 8 bytes (RFC 792)");
+	cr_assert_arr_eq(ic + 8, sent + 14, 28, "the datagram's own header and UDP header");
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_tx_port_unreach, 1);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_icmp.icmps_tx_port_unreach, 1);
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 0, "one message");
+	ut_stack_close(&s);
+}
+
+YT_TEST(udp, hears_of_an_icmp_error_from_the_network_as_uderror)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	uint8_t f[UT_FRAME_MAX], *ic;
+	struct T_uderror_ind ue;
+	struct sockaddr_in dest;
+	size_t n, q;
+	uint16_t ck;
+	mblk_t *mp;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7901, NULL), 0);
+	/* The peer says our datagram 7901 -> 9999 found no one. */
+	n = pt_eth(f, &pt_mac_us, &pt_mac_peer, 0x0800);
+	n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_ICMP, 3, 0, 64, NULL, 0, 8 + 28);
+	ic = f + n;
+	memset(ic, 0, 8);
+	ic[0] = 3;
+	ic[1] = 3;
+	q = ut_ipudp(ic + 8, PT_ADDR_US, PT_ADDR_PEER, 7901, 9999, NULL, 100);
+	cr_assert_gt(q, 28);
+	ck = pt_cksum(ic, 8 + 28);
+	ic[2] = (uint8_t)(ck >> 8), ic[3] = (uint8_t)ck;
+	pt_inject(s.pt.link.minor, f, n + 8 + 28);
+	mp = take_prim(ep, T_UDERROR_IND);
+	memcpy(&ue, mp->b_rptr, sizeof(ue));
+	cr_assert_eq(ue.ERROR_type, ECONNREFUSED);
+	memcpy(&dest, mp->b_rptr + ue.DEST_offset, sizeof(dest));
+	cr_assert_eq(dest.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_eq(rte_be_to_cpu_16(dest.sin_port), 9999);
+	freemsg(mp);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_icmp_delivered, 1);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_icmp.icmps_err_to_transport, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
 }

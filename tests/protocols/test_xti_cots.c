@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The connection-oriented XTI calls and the TCP services, through the whole stack: loop
+ * (LOOP_CAPTURE) + arp + ip + tcp, the peer's segments crafted (198.18.0.1) and ours taken
+ * from the capture. The helpers are test_tcp.c's.
+ */
+#include <string.h>
+
+#include <netinet/in.h>
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+#include <protocols/tcp.h>
+#include <protocols/tcp_hdr.h>
+#include <protocols/tcp_services.h>
+#include <protocols/tihdr.h>
+#include <protocols/xti/xti.h>
+
+#include "proto_test.h"
+
+TestSuite(xti_cots, .init = yt_setup, .fini = yt_teardown);
+
+static struct pt_stack tt_s;
+static struct yard_tcp_plumbing tt_p;
+
+#define PEER_PORT 40000
+#define OUR_PORT  80
+
+/* Ports of the crafted segments (ours: what an active open chose). */
+static uint16_t tt_lport = OUR_PORT, tt_fport = PEER_PORT;
+
+static void
+tt_open(void)
+{
+	struct tcp_addrreq a = { .ta_addr = PT_ADDR_US, .ta_prefix = PT_PREFIX };
+	struct tcp_param p = { .tp_msl_ms = 50, .tp_rto_init_ms = 100, .tp_rto_min_ms = 50 };
+
+	pt_stack_open(&tt_s, 0, 1500);
+	cr_assert_eq(yard_tcp_plumb(&tt_p, &a, 1), 0, "plumb");
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+}
+
+static void
+tt_close(void)
+{
+	yard_tcp_unplumb(&tt_p);
+	pt_stack_close(&tt_s);
+}
+
+/* A segment from the peer; returns nothing, injects it. */
+static void
+tt_send(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *opts,
+	size_t optlen, const void *data, size_t dlen)
+{
+	uint8_t f[1600];
+	size_t n = pt_eth(f, &pt_mac_us, &pt_mac_peer, RTE_ETHER_TYPE_IPV4);
+	size_t thl = YARD_TCP_HDR_MIN + optlen;
+	struct yard_tcphdr *th;
+	uint8_t ps[12 + 1500];
+
+	n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_TCP, 1, 0, 64, NULL, 0, thl + dlen);
+	th = (struct yard_tcphdr *)(f + n);
+	memset(th, 0, thl);
+	th->th_sport = rte_cpu_to_be_16(tt_fport);
+	th->th_dport = rte_cpu_to_be_16(tt_lport);
+	th->th_seq = rte_cpu_to_be_32(seq);
+	th->th_ack = rte_cpu_to_be_32(ack);
+	th->th_off = (uint8_t)((thl / 4) << 4);
+	th->th_flags = flags;
+	th->th_win = rte_cpu_to_be_16(win);
+	if (optlen > 0)
+		memcpy((uint8_t *)th + YARD_TCP_HDR_MIN, opts, optlen);
+	if (dlen > 0)
+		memcpy((uint8_t *)th + thl, data, dlen);
+	/* checksum over the pseudo header */
+	memcpy(ps, &(uint32_t){ PT_ADDR_PEER }, 4);
+	memcpy(ps + 4, &(uint32_t){ PT_ADDR_US }, 4);
+	ps[8] = 0;
+	ps[9] = IPPROTO_TCP;
+	*(uint16_t *)(ps + 10) = rte_cpu_to_be_16((uint16_t)(thl + dlen));
+	memcpy(ps + 12, th, thl + dlen);
+	th->th_sum = rte_cpu_to_be_16(pt_cksum(ps, 12 + thl + dlen));
+	pt_inject(tt_s.link.minor, f, n + thl + dlen);
+	yt_drain();
+}
+
+struct tt_seg {
+	uint16_t sport, dport;
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t win;
+	size_t dlen;
+	uint8_t opts[40];
+	size_t optlen;
+	uint8_t data[1600];
+};
+
+/* The next segment tcp sent; false if none. */
+static bool
+tt_take(struct tt_seg *s)
+{
+	uint8_t f[2000];
+	size_t n = pt_take(tt_s.link.minor, f, sizeof(f));
+	struct yard_tcphdr *th;
+	size_t iphl, thl, tot;
+
+	if (n == 0)
+		return false;
+	cr_assert_eq(f[12], 0x08);
+	iphl = (f[14] & 0xf) * 4u;
+	tot = (size_t)f[16] << 8 | f[17];
+	cr_assert_eq(f[14 + 9], IPPROTO_TCP);
+	cr_assert_eq(pt_cksum(f + 14, iphl), 0, "IPv4 header checksum");
+	cr_assert_geq(n, 14 + tot, "the frame holds the IP datagram");
+	th = (struct yard_tcphdr *)(f + 14 + iphl);
+	thl = (th->th_off >> 4) * 4u;
+	/* the checksum verifies */
+	{
+		uint8_t ps[12 + 2000];
+
+		memcpy(ps, f + 14 + 12, 8);
+		ps[8] = 0;
+		ps[9] = IPPROTO_TCP;
+		*(uint16_t *)(ps + 10) = rte_cpu_to_be_16((uint16_t)(tot - iphl));
+		memcpy(ps + 12, th, tot - iphl);
+		cr_assert_eq(pt_cksum(ps, 12 + tot - iphl), 0, "TCP checksum");
+	}
+	s->sport = rte_be_to_cpu_16(th->th_sport);
+	s->dport = rte_be_to_cpu_16(th->th_dport);
+	s->flags = th->th_flags;
+	s->seq = rte_be_to_cpu_32(th->th_seq);
+	s->ack = rte_be_to_cpu_32(th->th_ack);
+	s->win = rte_be_to_cpu_16(th->th_win);
+	s->optlen = thl - YARD_TCP_HDR_MIN;
+	memcpy(s->opts, (uint8_t *)th + YARD_TCP_HDR_MIN, s->optlen);
+	s->dlen = tot - iphl - thl;
+	memcpy(s->data, (uint8_t *)th + thl, s->dlen);
+	return true;
+}
+
+
+static struct sockaddr_in
+xc_sin(uint32_t addr, uint16_t port)
+{
+	return (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = rte_cpu_to_be_16(port),
+				     .sin_addr = { addr } };
+}
+
+/* A listener on OUR_PORT with qlen 4. */
+static int
+xc_listener(void)
+{
+	struct sockaddr_in sin = xc_sin(0, OUR_PORT);
+	struct t_bind req = { .addr = { sizeof(sin), sizeof(sin), &sin }, .qlen = 4 };
+	int fd = t_open(TCP_DRVNAME, O_RDWR, NULL);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(t_bind(fd, &req, NULL), 0);
+	return fd;
+}
+
+/* The peer's handshake to OUR_PORT; returns our ISS. */
+static uint32_t
+xc_peer_handshake(uint32_t peer_iss)
+{
+	struct tt_seg s;
+
+	tt_send(TH_SYN, peer_iss, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s), "SYN,ACK");
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	tt_send(TH_ACK, peer_iss + 1, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	return s.seq;
+}
+
+/* Listen and accept on resfd (-1: a new endpoint); returns the endpoint with the connection. */
+static int
+xc_accept(int lfd, int resfd, uint32_t peer_iss, uint32_t *iss)
+{
+	struct sockaddr_in sin;
+	struct t_call call = { .addr = { sizeof(sin), 0, &sin } };
+
+	*iss = xc_peer_handshake(peer_iss);
+	cr_assert_eq(t_look(lfd), T_LISTEN);
+	cr_assert_eq(t_listen(lfd, &call), 0);
+	cr_assert_eq(call.addr.len, sizeof(sin));
+	cr_assert_eq(sin.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_eq(t_getstate(lfd), T_INCON);
+	if (resfd < 0)
+		resfd = t_open(TCP_DRVNAME, O_RDWR, NULL);
+	cr_assert_geq(resfd, 0);
+	cr_assert_eq(t_accept(lfd, resfd, &call), 0, "t_errno %d", t_errno);
+	cr_assert_eq(t_getstate(resfd), T_DATAXFER);
+	yt_drain();
+	return resfd;
+}
+
+static void
+xc_done(void)
+{
+	tt_close();
+	tt_lport = OUR_PORT;
+	pt_assert_clean();
+}
+
+YT_TEST(xti_cots, t_connect_returns_tnodata_and_t_rcvconnect_completes_after_syn_ack)
+{
+	struct sockaddr_in to = xc_sin(PT_ADDR_PEER, PEER_PORT), res;
+	struct t_call snd = { .addr = { sizeof(to), sizeof(to), &to } };
+	struct t_call rcv = { .addr = { sizeof(res), 0, &res } };
+	struct tt_seg s;
+	char buf[16];
+	int fd, fl = -1;
+
+	tt_open();
+	fd = t_open(TCP_DRVNAME, O_RDWR, NULL);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(t_connect(fd, &snd, NULL), -1, "t_connect needs T_IDLE");
+	cr_assert_eq(t_errno, TOUTSTATE);
+	cr_assert_eq(t_bind(fd, NULL, NULL), 0);
+	cr_assert_eq(t_connect(fd, &snd, NULL), -1);
+	cr_assert_eq(t_errno, TNODATA);
+	cr_assert_eq(t_getstate(fd), T_OUTCON);
+	cr_assert_eq(t_rcvconnect(fd, &rcv), -1);
+	cr_assert_eq(t_errno, TNODATA);
+	yt_drain();
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_SYN);
+	tt_lport = s.sport;
+	tt_send(TH_SYN | TH_ACK, 7000, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(t_look(fd), T_CONNECT);
+	cr_assert_eq(t_rcvconnect(fd, &rcv), 0);
+	cr_assert_eq(res.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_eq(t_getstate(fd), T_DATAXFER);
+	cr_assert(tt_take(&s), "the handshake's ACK");
+	/* data both ways; a short buffer reads part of a message: T_MORE */
+	cr_assert_eq(t_snd(fd, "hello", 5, 0), 5);
+	yt_drain();
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.dlen, 5);
+	cr_assert_eq(memcmp(s.data, "hello", 5), 0);
+	tt_send(TH_ACK | TH_PSH, 7001, s.seq + 5, 65535, NULL, 0, "world!", 6);
+	cr_assert_eq(t_look(fd), T_DATA);
+	cr_assert_eq(t_rcv(fd, buf, 3, &fl), 3);
+	cr_assert_eq(fl, T_MORE);
+	cr_assert_eq(memcmp(buf, "wor", 3), 0);
+	cr_assert_eq(t_rcv(fd, buf, sizeof(buf), &fl), 3);
+	cr_assert_eq(fl, 0);
+	cr_assert_eq(memcmp(buf, "ld!", 3), 0);
+	cr_assert_eq(t_rcv(fd, buf, sizeof(buf), &fl), -1);
+	cr_assert_eq(t_errno, TNODATA);
+	cr_assert_eq(t_close(fd), 0);
+	xc_done();
+}
+
+YT_TEST(xti_cots, t_connect_refused_by_rst_gives_tlook_and_t_rcvdis)
+{
+	struct sockaddr_in to = xc_sin(PT_ADDR_PEER, PEER_PORT);
+	struct t_call snd = { .addr = { sizeof(to), sizeof(to), &to } };
+	struct t_discon dis = { .udata = { 0 } };
+	struct tt_seg s;
+	int fd;
+
+	tt_open();
+	fd = t_open(TCP_DRVNAME, O_RDWR, NULL);
+	cr_assert_eq(t_bind(fd, NULL, NULL), 0);
+	cr_assert_eq(t_connect(fd, &snd, NULL), -1);
+	cr_assert_eq(t_errno, TNODATA);
+	yt_drain();
+	cr_assert(tt_take(&s));
+	tt_lport = s.sport;
+	tt_send(TH_RST | TH_ACK, 0, s.seq + 1, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(t_look(fd), T_DISCONNECT);
+	cr_assert_eq(t_rcvconnect(fd, NULL), -1);
+	cr_assert_eq(t_errno, TLOOK);
+	cr_assert_eq(t_rcvdis(fd, &dis), 0);
+	cr_assert_eq(dis.reason, ECONNREFUSED);
+	cr_assert_eq(t_getstate(fd), T_IDLE);
+	cr_assert_eq(t_rcvdis(fd, NULL), -1);
+	cr_assert_eq(t_errno, TOUTSTATE);
+	cr_assert_eq(t_close(fd), 0);
+	xc_done();
+}
+
+YT_TEST(xti_cots, t_accept_on_another_endpoint_then_orderly_release_both_ways)
+{
+	struct tt_seg s;
+	uint32_t iss;
+	char buf[8];
+	int lfd, afd, fl;
+
+	tt_open();
+	lfd = xc_listener();
+	afd = xc_accept(lfd, -1, 1000, &iss);
+	cr_assert_eq(t_getstate(lfd), T_IDLE, "no indication outstanding");
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "abc", 3);
+	tt_send(TH_ACK | TH_FIN, 1004, iss + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(t_look(afd), T_DATA);
+	cr_assert_eq(t_rcvrel(afd), -1, "data first");
+	cr_assert_eq(t_errno, TLOOK);
+	cr_assert_eq(t_rcv(afd, buf, sizeof(buf), &fl), 3);
+	cr_assert_eq(t_rcv(afd, buf, sizeof(buf), &fl), -1);
+	cr_assert_eq(t_errno, TLOOK);
+	cr_assert_eq(t_look(afd), T_ORDREL);
+	cr_assert_eq(t_rcvrel(afd), 0);
+	cr_assert_eq(t_getstate(afd), T_INREL);
+	cr_assert_eq(t_snd(afd, "xy", 2, 0), 2, "T_INREL may still send");
+	cr_assert_eq(t_sndrel(afd), 0);
+	cr_assert_eq(t_getstate(afd), T_IDLE);
+	yt_drain();
+	while (tt_take(&s) && !(s.flags & TH_FIN))
+		;
+	cr_assert(s.flags & TH_FIN, "our FIN");
+	cr_assert_eq(t_close(afd), 0);
+	cr_assert_eq(t_close(lfd), 0);
+	xc_done();
+}
+
+YT_TEST(xti_cots, t_accept_on_the_listener_itself_makes_it_the_connection)
+{
+	uint32_t iss;
+	char buf[8];
+	int lfd, fl;
+
+	tt_open();
+	lfd = xc_listener();
+	cr_assert_eq(xc_accept(lfd, lfd, 1000, &iss), lfd);
+	cr_assert_eq(t_getstate(lfd), T_DATAXFER);
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "abc", 3);
+	cr_assert_eq(t_rcv(lfd, buf, sizeof(buf), &fl), 3);
+	cr_assert_eq(memcmp(buf, "abc", 3), 0);
+	cr_assert_eq(t_close(lfd), 0);
+	xc_done();
+}
+
+YT_TEST(xti_cots, calls_out_of_state_fail_with_toutstate)
+{
+	struct sockaddr_in sin;
+	struct t_call call = { .addr = { sizeof(sin), 0, &sin } };
+	char buf[4];
+	int fd, fl;
+
+	tt_open();
+	fd = t_open(TCP_DRVNAME, O_RDWR, NULL);
+	cr_assert_eq(t_rcv(fd, buf, sizeof(buf), &fl), -1);
+	cr_assert_eq(t_errno, TOUTSTATE);
+	cr_assert_eq(t_snd(fd, buf, sizeof(buf), 0), -1);
+	cr_assert_eq(t_errno, TOUTSTATE);
+	cr_assert_eq(t_sndrel(fd), -1);
+	cr_assert_eq(t_errno, TOUTSTATE);
+	cr_assert_eq(t_bind(fd, NULL, NULL), 0);
+	cr_assert_eq(t_listen(fd, &call), -1, "not a listener");
+	cr_assert_eq(t_errno, TBADQLEN);
+	cr_assert_eq(t_accept(fd, fd, &call), -1);
+	cr_assert_eq(t_errno, TOUTSTATE);
+	cr_assert_eq(t_snddis(fd, NULL), -1);
+	cr_assert_eq(t_errno, TOUTSTATE);
+	cr_assert_eq(t_rcvrel(fd), -1);
+	cr_assert_eq(t_errno, TOUTSTATE);
+	cr_assert_eq(t_close(fd), 0);
+	xc_done();
+}
+
+YT_TEST(xti_cots, t_snddis_resets_and_a_peer_reset_is_taken_by_t_rcvdis)
+{
+	struct t_discon dis = { .udata = { 0 } };
+	struct tt_seg s;
+	uint32_t iss;
+	int lfd, a1, a2;
+
+	tt_open();
+	lfd = xc_listener();
+	a1 = xc_accept(lfd, -1, 1000, &iss);
+	cr_assert_eq(t_snddis(a1, NULL), 0);
+	cr_assert_eq(t_getstate(a1), T_IDLE);
+	yt_drain();
+	cr_assert(tt_take(&s));
+	cr_assert(s.flags & TH_RST);
+	tt_fport = PEER_PORT + 1;
+	a2 = xc_accept(lfd, -1, 5000, &iss);
+	tt_send(TH_RST, 5001, 0, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(t_look(a2), T_DISCONNECT);
+	cr_assert_eq(t_rcvdis(a2, &dis), 0);
+	cr_assert_eq(dis.reason, ECONNRESET);
+	cr_assert_eq(t_getstate(a2), T_IDLE);
+	tt_fport = PEER_PORT;
+	t_close(a1);
+	t_close(a2);
+	t_close(lfd);
+	xc_done();
+}
+
+static int xc_events;
+
+static void
+xc_note(int fd, int events, void *arg)
+{
+	(void)fd;
+	(void)arg;
+	xc_events |= events;
+}
+
+YT_TEST(xti_cots, t_snd_meets_tflow_and_t_godata_follows_when_acks_free_the_buffer)
+{
+	struct {
+		struct t_opthdr h;
+		t_uscalar_t v;
+	} o = { { sizeof(o), XTI_GENERIC, XTI_SNDBUF, 0 }, TCP_BUF_MIN }, oret;
+	struct t_optmgmt req = { .opt = { sizeof(o), sizeof(o), &o }, .flags = T_NEGOTIATE };
+	struct t_optmgmt ret = { .opt = { sizeof(oret), 0, &oret } };
+	static char big[1024];
+	struct tt_seg s;
+	uint32_t iss, sent = 0;
+	int lfd, afd, i, n = 0;
+
+	tt_open();
+	lfd = xc_listener();
+	afd = xc_accept(lfd, -1, 1000, &iss);
+	cr_assert_eq(t_optmgmt(afd, &req, &ret), 0);
+	cr_assert_eq(yard_t_set_notify(afd, T_GODATA, xc_note, NULL), 0);
+	for (i = 0; i < 100000; i++) {
+		n = t_snd(afd, big, sizeof(big), 0);
+		if (n < 0)
+			break;
+		sent += (uint32_t)n;
+	}
+	cr_assert_eq(n, -1);
+	cr_assert_eq(t_errno, TFLOW);
+	yt_drain();
+	while (tt_take(&s))
+		;
+	cr_assert_eq(xc_events, 0);
+	/* the peer acknowledges everything sent so far, segment by segment */
+	for (i = 0; i < 2000 && !(xc_events & T_GODATA); i++) {
+		struct tcp_conninfo ci;
+		struct stdata *sd = yard_t_stream(afd);
+
+		cr_assert_geq(pt_istr(sd, TCP_GETINFO, &ci, sizeof(ci)), 0);
+		tt_send(TH_ACK, 1001, ci.tcpi_snd_nxt, 65535, NULL, 0, NULL, 0);
+		while (tt_take(&s))
+			;
+	}
+	cr_assert(xc_events & T_GODATA, "T_GODATA after the buffer drained");
+	cr_assert_eq(t_look(afd), T_GODATA);
+	cr_assert_gt(t_snd(afd, big, sizeof(big), 0), 0);
+	t_close(afd);
+	t_close(lfd);
+	xc_done();
+}
+
+YT_TEST(xti_cots, t_sndv_and_t_rcvv_scatter_and_gather)
+{
+	struct t_iovec out[2] = { { "ab", 2 }, { "cde", 3 } };
+	char x[2], y[8];
+	struct t_iovec in[2] = { { x, 2 }, { y, 8 } };
+	struct tt_seg s;
+	uint32_t iss;
+	int lfd, afd, fl;
+
+	tt_open();
+	lfd = xc_listener();
+	afd = xc_accept(lfd, -1, 1000, &iss);
+	cr_assert_eq(t_sndv(afd, out, 2, 0), 5);
+	yt_drain();
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.dlen, 5);
+	cr_assert_eq(memcmp(s.data, "abcde", 5), 0);
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 6, 65535, NULL, 0, "12345", 5);
+	cr_assert_eq(t_rcvv(afd, in, 2, &fl), 5);
+	cr_assert_eq(memcmp(x, "12", 2), 0);
+	cr_assert_eq(memcmp(y, "345", 3), 0);
+	cr_assert_eq(t_sndv(afd, out, T_IOV_MAX + 1, 0), -1);
+	cr_assert_eq(t_errno, TBADDATA);
+	t_close(afd);
+	t_close(lfd);
+	xc_done();
+}
+
+/* ---- services ------------------------------------------------------------------------------ */
+
+/* Every data byte tcp sends from now until nothing is left, into buf; *fin if a FIN went. */
+static size_t
+xc_collect(uint8_t *buf, size_t max, bool *fin)
+{
+	struct tt_seg s;
+	size_t n = 0;
+
+	*fin = false;
+	yt_drain();
+	while (tt_take(&s)) {
+		cr_assert_leq(n + s.dlen, max);
+		memcpy(buf + n, s.data, s.dlen);
+		n += s.dlen;
+		*fin |= (s.flags & TH_FIN) != 0;
+	}
+	return n;
+}
+
+YT_TEST(xti_cots, echo_service_sends_the_data_back_and_releases_after_the_peer)
+{
+	uint8_t buf[256];
+	uint32_t iss;
+	bool fin;
+
+	tt_open();
+	tt_lport = 7;
+	cr_assert_eq(yard_tcp_echo_start(7), 0);
+	iss = xc_peer_handshake(1000);
+	cr_assert_eq(yard_tcp_service_conns(), 1);
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "ping", 4);
+	cr_assert_eq(xc_collect(buf, sizeof(buf), &fin), 4);
+	cr_assert_eq(memcmp(buf, "ping", 4), 0);
+	cr_assert_not(fin);
+	tt_send(TH_ACK | TH_FIN, 1005, iss + 5, 65535, NULL, 0, NULL, 0);
+	xc_collect(buf, sizeof(buf), &fin);
+	cr_assert(fin, "the service released too");
+	cr_assert_eq(yard_tcp_service_conns(), 0, "and closed its endpoint");
+	{
+		struct yard_tcp_svc_stats st;
+
+		yard_tcp_svc_stats_sum(YARD_TCP_SVC_ECHO, -1, &st);
+		cr_assert_eq(st.accepted, 1);
+		cr_assert_eq(st.rx_bytes, 4);
+		cr_assert_eq(st.tx_bytes, 4);
+		cr_assert_eq(st.closed, 1);
+	}
+	yard_tcp_services_stop_all();
+	xc_done();
+}
+
+static const char xc_pipelined[] = "GET /5 HTTP/1.1\r\nHost: a\r\n\r\nGET /10 HTTP/1.1\r\nHost: a\r\n\r\n";
+
+YT_TEST(xti_cots, http_answers_pipelined_requests_in_order_and_keeps_the_connection)
+{
+	static uint8_t buf[8192];
+	const char *a, *b;
+	uint32_t iss, seq = 1001;
+	size_t n;
+	bool fin;
+
+	tt_open();
+	cr_assert_eq(yard_http_start(OUR_PORT, "hello\n"), 0);
+	iss = xc_peer_handshake(1000);
+	tt_send(TH_ACK | TH_PSH, seq, iss + 1, 65535, NULL, 0, xc_pipelined,
+		sizeof(xc_pipelined) - 1);
+	seq += sizeof(xc_pipelined) - 1;
+	n = xc_collect(buf, sizeof(buf) - 1, &fin);
+	buf[n] = 0;
+	cr_assert_not(fin, "keep-alive");
+	a = strstr((char *)buf, "Content-Length: 5\r\n");
+	b = strstr((char *)buf, "Content-Length: 10\r\n");
+	cr_assert(a != NULL && b != NULL && a < b, "%s", buf);
+	cr_assert_eq(strncmp(strstr(a, "\r\n\r\n") + 4, "abcdeHTTP/1.1 200 OK\r\n", 22), 0);
+	cr_assert_str_eq(strstr(b, "\r\n\r\n") + 4, "abcdefghij");
+	/* the same connection serves "/" next */
+	tt_send(TH_ACK | TH_PSH, seq, iss + 1 + (uint32_t)n, 65535, NULL, 0,
+		"GET / HTTP/1.1\r\n\r\n", 18);
+	seq += 18;
+	n = xc_collect(buf, sizeof(buf) - 1, &fin);
+	buf[n] = 0;
+	cr_assert_not(fin);
+	cr_assert(strstr((char *)buf, "Content-Length: 6\r\n\r\nhello\n") != NULL, "%s", buf);
+	yard_tcp_services_stop_all();
+	xc_done();
+}
+
+YT_TEST(xti_cots, http_answers_a_malformed_request_with_400_and_closes)
+{
+	static uint8_t buf[4096];
+	uint32_t iss;
+	size_t n;
+	bool fin;
+
+	tt_open();
+	cr_assert_eq(yard_http_start(OUR_PORT, NULL), 0);
+	iss = xc_peer_handshake(1000);
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "BOGUS\r\n\r\n", 9);
+	n = xc_collect(buf, sizeof(buf) - 1, &fin);
+	buf[n] = 0;
+	cr_assert(strncmp((char *)buf, "HTTP/1.1 400 Bad Request\r\n", 26) == 0, "%s", buf);
+	cr_assert(strstr((char *)buf, "Connection: close\r\n") != NULL);
+	cr_assert(fin, "released after the answer");
+	{
+		struct yard_tcp_svc_stats st;
+
+		yard_tcp_svc_stats_sum(YARD_TCP_SVC_HTTP, -1, &st);
+		cr_assert_eq(st.http_bad, 1);
+	}
+	yard_tcp_services_stop_all();
+	xc_done();
+}
+
+YT_TEST(xti_cots, http_1_0_closes_unless_keep_alive_and_head_has_no_body)
+{
+	static uint8_t buf[4096];
+	uint32_t iss;
+	size_t n;
+	bool fin;
+
+	tt_open();
+	cr_assert_eq(yard_http_start(OUR_PORT, NULL), 0);
+	iss = xc_peer_handshake(1000);
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 1, 65535, NULL, 0,
+		"HEAD /100 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 46);
+	n = xc_collect(buf, sizeof(buf) - 1, &fin);
+	buf[n] = 0;
+	cr_assert_not(fin);
+	cr_assert(strstr((char *)buf, "Content-Length: 100\r\n") != NULL, "%s", buf);
+	cr_assert_eq(strcmp(strstr((char *)buf, "\r\n\r\n"), "\r\n\r\n"), 0, "no body");
+	tt_send(TH_ACK | TH_PSH, 1047, iss + 1 + (uint32_t)n, 65535, NULL, 0,
+		"GET /nope HTTP/1.0\r\n\r\n", 22);
+	n = xc_collect(buf, sizeof(buf) - 1, &fin);
+	buf[n] = 0;
+	cr_assert(strncmp((char *)buf, "HTTP/1.1 404 ", 13) == 0, "%s", buf);
+	cr_assert(fin, "HTTP/1.0 without keep-alive closes");
+	yard_tcp_services_stop_all();
+	xc_done();
+}
