@@ -6,12 +6,14 @@
 #      answers at 198.18.0.2/24;
 #   3. give the kernel's side of the tap 198.18.0.1/24 and bring it up;
 #   4. ping yard (a few plain pings, then one of 3000 bytes, fragmented both ways);
-#   5. print yard's counters from DPDK telemetry (dpdk-telemetry.py);
-#   6. stop yard with SIGTERM (it logs "mempools: 0 in use" when every buffer came back);
-#   7. remove the namespace (the tap goes with yard).
-# Steps 6 and 7 run even when an earlier one fails or the script is interrupted.
-# Needs root. Builds yard first if YARD (the binary) is not given and build/dev/app/yard is
-# missing. Exits non-zero if a ping is lost or yard does not stop cleanly.
+#   5. talk to its services: UDP echo, TCP echo (socat) and HTTP (curl);
+#   6. print yard's counters from DPDK telemetry (dpdk-telemetry.py);
+#   7. stop yard with SIGTERM (it logs "mempools: 0 in use" when every buffer came back);
+#   8. remove the namespace (the tap goes with yard).
+# Steps 7 and 8 run even when an earlier one fails or the script is interrupted.
+# Needs root. Installs what is missing (scripts/setup.sh; YARD_SKIP_SETUP=1 skips it), builds
+# yard first if YARD (the binary) is not given and build/dev/app/yard is missing. Exits
+# non-zero if a ping is lost or yard does not stop cleanly.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,7 +27,10 @@ if [ "$(id -u)" -ne 0 ]; then
 	echo "run-default: needs root (network namespaces and taps)" >&2
 	exit 1
 fi
-for tool in ip ping dpdk-telemetry.py; do
+if [ "${YARD_SKIP_SETUP:-0}" != 1 ]; then
+	bash "$root/scripts/setup.sh"
+fi
+for tool in ip ping curl socat dpdk-telemetry.py; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "run-default: $tool is missing; run scripts/setup.sh" >&2
 		exit 1
@@ -90,8 +95,15 @@ echo "== 4. ping yard at 198.18.0.2"
 ip netns exec "$ns" ping -c 4 -i 0.3 -W 2 198.18.0.2
 ip netns exec "$ns" ping -c 2 -i 0.3 -W 2 -s 3000 198.18.0.2
 
-echo "== 5. yard's counters (dpdk-telemetry.py -f $prefix)"
-printf '/yard/icmp,0\n/yard/ip,0\n/yard/ports,0\n' | dpdk-telemetry.py -f "$prefix" |
+echo "== 5. the services: UDP echo (7), TCP echo (7), HTTP (80)"
+printf 'hello over UDP\n' | ip netns exec "$ns" socat -T 2 - UDP:198.18.0.2:7 | sed 's/^/   udp echo: /'
+printf 'hello over TCP\n' | ip netns exec "$ns" socat -T 2 - TCP:198.18.0.2:7,shut-down |
+	sed 's/^/   tcp echo: /'
+ip netns exec "$ns" curl -sS -m 5 -D - -o /dev/null http://198.18.0.2/1000 | sed 's/^/   http: /'
+
+echo "== 6. yard's counters (dpdk-telemetry.py -f $prefix)"
+printf '/yard/icmp,0\n/yard/ip,0\n/yard/udp\n/yard/tcp\n/yard/ports,0\n' |
+	dpdk-telemetry.py -f "$prefix" |
 	python3 -c '
 import json, sys
 for line in sys.stdin:
@@ -105,7 +117,7 @@ for line in sys.stdin:
         print("   %s: %s" % (cmd, ", ".join("%s %d" % kv for kv in shown.items())))
 '
 
-echo "== 6. SIGTERM"
+echo "== 7. SIGTERM"
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
@@ -116,4 +128,4 @@ if [ "$rc" -ne 0 ] || ! grep -q "yard: mempools: 0 in use" "$log"; then
 	exit 1
 fi
 
-echo "== 7. namespace $ns removed"
+echo "== 8. namespace $ns removed"

@@ -21,6 +21,14 @@ packages=(
 	iputils-ping     # integration tests: ping, fragmented and flooded
 	iputils-arping   # integration tests: arping
 	python3-scapy    # integration tests: malformed frames (for /usr/bin/python3)
+	libjansson-dev   # yardctl: JSON of DPDK telemetry
+	tshark           # integration tests: read back yardctl's snoop captures
+	tmux             # integration tests: yardctl stats --watch on a terminal
+	curl             # integration tests: the HTTP service
+	wrk              # integration tests: HTTP load with many connections
+	apache2-utils    # integration tests: ab -k (keep-alive)
+	netcat-openbsd   # integration tests: nc, UDP and TCP round trips
+	socat            # integration tests: UDP and TCP round trips
 )
 
 missing=()

@@ -11,6 +11,7 @@
 
 static unsigned yt_msgs_base;
 static unsigned yt_timers_base;
+static unsigned yt_streams_base;
 static void (*yt_cleanup)(void);
 
 void
@@ -32,6 +33,8 @@ yt_end_of_test(void)
 	timers = (int)yard_timeouts_pending() - (int)yt_timers_base;
 	cr_assert_eq(left, 0, "%d message block(s) leaked", left);
 	cr_assert_eq(timers, 0, "%d timer(s) left pending", timers);
+	cr_assert_eq(sth_count(), yt_streams_base, "%d stream(s) left open",
+		     (int)sth_count() - (int)yt_streams_base);
 }
 
 void
@@ -47,6 +50,7 @@ yt_setup_conf(const struct yard_streams_conf *conf)
 	cr_assert_eq(yard_streams_init(conf), 0, "yard_streams_init failed");
 	yt_msgs_base = yard_msgs_in_use();
 	yt_timers_base = yard_timeouts_pending();
+	yt_streams_base = sth_count();
 }
 
 void

@@ -28,7 +28,7 @@
 	static void yt_body_##suite##_##name(void)
 
 /**
- * Run the cleanup hook, then assert that every message block and timer is back at its
+ * Run the cleanup hook, then assert that every message block, timer and stream is back at its
  * baseline. Called by YT_TEST() after the body; parameterized tests call it last themselves.
  */
 void yt_end_of_test(void);

@@ -1,0 +1,1221 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Reading and validating yard's INI configuration (see config.h for the file's shape).
+ *
+ * Principles of operation
+ * -----------------------
+ * One table per section lists its keys: name, kind of value, where the value goes, range,
+ * default (as text) and whether the key must be given. Defaults are applied by parsing the
+ * default text with the same parser as the file, so the documented default and the applied
+ * one cannot drift; yard_config_key_at() hands the table to the test that keeps
+ * docs/config.md complete.
+ *
+ * Loading runs in four steps, each stopping at the first mistake with one message:
+ *   1. a syntax pass of our own over the file, because rte_cfgfile skips a line with no '='
+ *      silently and gives no line numbers: every line must be blank, a comment, [section] or
+ *      key = value, and a key must sit inside a section;
+ *   2. rte_cfgfile_load_with_params() reads the file (comment character '#', empty values
+ *      allowed so `args =` works; keys that must not be empty are refused here);
+ *   3. each section, by index (so a section given twice is seen), each entry against its
+ *      table: unknown sections and keys, keys given twice, values out of range;
+ *   4. cross-checks between keys and sections: ports numbered without gaps, queues and lcores,
+ *      gateways, overlapping subnets, duplicate devices and service ports.
+ */
+#include <arpa/inet.h>
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cfgfile.h>
+#include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_pci.h>
+
+#include "app/config.h"
+
+/* ---- the key tables ----------------------------------------------------------------------- */
+
+enum cfg_kind {
+	CK_U32,       /* decimal in [min, max] */
+	CK_U16,       /* decimal in [min, max], a uint16_t field */
+	CK_POW2,      /* decimal power of 2 in [min, max] */
+	CK_BOOL,      /* yes/no, true/false, on/off, 1/0 */
+	CK_LOGLEVEL,  /* emergency..debug or 1..8 */
+	CK_HUGE,      /* auto/on/off */
+	CK_TEXT,      /* any text, may be empty ([eal] args) */
+	CK_LCORES,    /* [yard] lcores: "0-1", "0,2,4-5" */
+	CK_DEV,       /* a vdev string or a PCI address with devargs */
+	CK_ADDRPFX,   /* a.b.c.d/prefix */
+	CK_GATEWAY,   /* a.b.c.d, or empty for none */
+	CK_QLCORES,   /* queue_lcores: lcore of queue 0, of queue 1, ... */
+	CK_NEIGH,     /* "a.b.c.d MAC, ..." or empty */
+};
+
+struct cfg_key {
+	const char *name;
+	enum cfg_kind kind;
+	size_t off;           /* in struct yard_config, or struct yard_cfg_port for port keys */
+	uint32_t min, max;
+	const char *def;      /* default, parsed like a value; NULL if derived or required */
+	const char *def_doc;  /* default as documented, when def is NULL */
+	const char *range;    /* range as documented */
+	bool required;
+};
+
+#define CFG(f) offsetof(struct yard_config, f)
+#define PRT(f) offsetof(struct yard_cfg_port, f)
+
+static const struct cfg_key yard_keys[] = {
+	{ "lcores", CK_LCORES, 0, 0, YARD_CFG_MAX_LCORES - 1, "0", NULL,
+	  "lcore ids 0..127: a list of ids and ranges, e.g. 0-1 or 0,2,4-5", false },
+	{ "mbufs", CK_U32, CFG(mbufs), 1023, 1048575, "16383", NULL, "1023..1048575", false },
+	{ "mbuf_cache", CK_U32, CFG(mbuf_cache), 0, 512, "256", NULL, "0..512", false },
+	{ "ctl_mbufs", CK_U32, CFG(ctl_mbufs), 255, 262143, "4095", NULL, "255..262143", false },
+	{ "mbox_size", CK_POW2, CFG(mbox_size), 64, 65536, "4096", NULL,
+	  "a power of 2, 64..65536", false },
+	{ "budget", CK_U32, CFG(budget), 1, 4096, "64", NULL, "1..4096", false },
+	{ "log_level", CK_LOGLEVEL, CFG(log_level), 1, 8, "info", NULL,
+	  "emergency, alert, critical, error, warning, notice, info, debug (or 1..8)", false },
+};
+
+static const struct cfg_key eal_keys[] = {
+	{ "args", CK_TEXT, CFG(eal_args), 0, 0, "", NULL,
+	  "EAL options separated by spaces; not -l, -c, --lcores, --no-huge, -m", false },
+	{ "hugepages", CK_HUGE, CFG(hugepages), 0, 0, "auto", NULL, "auto, on, off", false },
+	{ "memory", CK_U32, CFG(memory_mb), 64, 1048576, "512", NULL,
+	  "64..1048576 (MB, used with --no-huge)", false },
+};
+
+static const struct cfg_key port_keys[] = {
+	{ "dev", CK_DEV, PRT(dev), 0, 0, NULL, "none (required)",
+	  "a vdev string (net_tap0,iface=yard0) or a PCI address (0000:01:00.0[,devargs])", true },
+	{ "address", CK_ADDRPFX, PRT(addr), 1, 32, NULL, "none (required)",
+	  "a.b.c.d/prefix, prefix 1..32, a unicast address", true },
+	{ "gateway", CK_GATEWAY, PRT(gateway), 0, 0, "", NULL,
+	  "a.b.c.d in the port's subnet, or empty for none; one port at most", false },
+	{ "mtu", CK_U16, PRT(mtu), 68, 9000, "1500", NULL, "68..9000", false },
+	{ "rx_queues", CK_U16, PRT(rx_queues), 1, YARD_PORT_MAX_QUEUES, "1", NULL, "1..16",
+	  false },
+	{ "tx_queues", CK_U16, PRT(tx_queues), 1, YARD_PORT_MAX_QUEUES, NULL, "rx_queues",
+	  "1..16, equal to rx_queues", false },
+	{ "rx_desc", CK_U16, PRT(rx_desc), 32, 16384, "1024", NULL,
+	  "32..16384 (the PMD may adjust it)", false },
+	{ "tx_desc", CK_U16, PRT(tx_desc), 32, 16384, "1024", NULL,
+	  "32..16384 (the PMD may adjust it)", false },
+	{ "rx_mbufs", CK_U32, PRT(rx_mbufs), 0, 1048575, "0", NULL,
+	  "0 (sized from the rings) or 511..1048575", false },
+	{ "queue_lcores", CK_QLCORES, 0, 0, YARD_CFG_MAX_LCORES - 1, NULL,
+	  "queue i on the i-th lcore of [yard] lcores",
+	  "one lcore of [yard] lcores per queue, each at most once per port", false },
+	{ "promiscuous", CK_BOOL, PRT(promiscuous), 0, 1, "no", NULL, "yes, no", false },
+	{ "neighbours", CK_NEIGH, 0, 0, 0, "", NULL,
+	  "\"a.b.c.d MAC\" pairs separated by commas, in the port's subnet, at most 16", false },
+};
+
+static const struct cfg_key arp_keys[] = {
+	{ "timeout_ms", CK_U32, CFG(arp_timeout_ms), 1, 86400000, "60000", NULL,
+	  "1..86400000", false },
+	{ "max_entries", CK_U32, CFG(arp_max_entries), 1, 65536, "1024", NULL, "1..65536",
+	  false },
+	{ "hold_max", CK_U32, CFG(arp_hold_max), 1, 256, "4", NULL, "1..256", false },
+	{ "hold_total", CK_U32, CFG(arp_hold_total), 1, 65536, "256", NULL, "1..65536", false },
+	{ "retries", CK_U32, CFG(arp_retries), 1, 100, "3", NULL, "1..100", false },
+	{ "retry_ms", CK_U32, CFG(arp_retry_ms), 1, 60000, "1000", NULL, "1..60000", false },
+};
+
+static const struct cfg_key ip_keys[] = {
+	{ "frag_timeout_ms", CK_U32, CFG(ip_frag_timeout_ms), 1, 60000, "2000", NULL,
+	  "1..60000", false },
+	{ "frag_max_flows", CK_U32, CFG(ip_frag_max_flows), 1, 65536, "1024", NULL, "1..65536",
+	  false },
+	{ "frag_max_frags", CK_U32, CFG(ip_frag_max_frags), 1, 1024, "64", NULL, "1..1024",
+	  false },
+	{ "frag_mem_kb", CK_U32, CFG(ip_frag_mem_kb), 64, 1048576, "4096", NULL,
+	  "64..1048576 (KiB)", false },
+	{ "icmp_rate", CK_U32, CFG(ip_icmp_rate), 1, 100000, "100", NULL, "1..100000", false },
+	{ "icmp_burst", CK_U32, CFG(ip_icmp_burst), 1, 100000, "10", NULL, "1..100000", false },
+	{ "ttl", CK_U32, CFG(ip_ttl), 1, 255, "64", NULL, "1..255", false },
+};
+
+static const struct cfg_key services_keys[] = {
+	{ "udp_echo", CK_U16, CFG(svc_udp_echo), 0, 65535, "0", NULL, "0 (off) or 1..65535",
+	  false },
+	{ "udp_discard", CK_U16, CFG(svc_udp_discard), 0, 65535, "0", NULL,
+	  "0 (off) or 1..65535", false },
+	{ "tcp_echo", CK_U16, CFG(svc_tcp_echo), 0, 65535, "0", NULL, "0 (off) or 1..65535",
+	  false },
+	{ "tcp_discard", CK_U16, CFG(svc_tcp_discard), 0, 65535, "0", NULL,
+	  "0 (off) or 1..65535", false },
+	{ "http", CK_U16, CFG(svc_http), 0, 65535, "0", NULL, "0 (off) or 1..65535", false },
+};
+
+/* Most keys in one section (the seen[] of read_section()). */
+#define CFG_MAX_KEYS 32
+static_assert(RTE_DIM(yard_keys) <= CFG_MAX_KEYS && RTE_DIM(eal_keys) <= CFG_MAX_KEYS &&
+	      RTE_DIM(port_keys) <= CFG_MAX_KEYS && RTE_DIM(arp_keys) <= CFG_MAX_KEYS &&
+	      RTE_DIM(ip_keys) <= CFG_MAX_KEYS && RTE_DIM(services_keys) <= CFG_MAX_KEYS,
+	      "a section has more keys than read_section() tracks");
+
+struct cfg_section {
+	const char *name;
+	bool is_port;             /* port<N>: keys go to a struct yard_cfg_port */
+	const struct cfg_key *keys;
+	unsigned nkeys;
+};
+
+static const struct cfg_section cfg_sections[] = {
+	{ "yard", false, yard_keys, RTE_DIM(yard_keys) },
+	{ "eal", false, eal_keys, RTE_DIM(eal_keys) },
+	{ "portN", true, port_keys, RTE_DIM(port_keys) },
+	{ "arp", false, arp_keys, RTE_DIM(arp_keys) },
+	{ "ip", false, ip_keys, RTE_DIM(ip_keys) },
+	{ "services", false, services_keys, RTE_DIM(services_keys) },
+};
+
+int
+yard_config_key_at(unsigned i, const char **section, const char **key, const char **def,
+		   const char **range)
+{
+	for (unsigned s = 0; s < RTE_DIM(cfg_sections); s++) {
+		const struct cfg_section *sec = &cfg_sections[s];
+
+		if (i < sec->nkeys) {
+			const struct cfg_key *k = &sec->keys[i];
+
+			*section = sec->name;
+			*key = k->name;
+			*def = k->def != NULL ? k->def : k->def_doc;
+			*range = k->range;
+			return 0;
+		}
+		i -= sec->nkeys;
+	}
+	return -1;
+}
+
+/* ---- errors ------------------------------------------------------------------------------- */
+
+/* What a [port<N>] section gave, for the defaults derived once every section is read. */
+struct cfg_port_state {
+	bool tx_queues_given;
+	bool qlcores_given;
+	unsigned nqlcores;
+	uint16_t qlcores[YARD_CFG_MAX_LCORES];
+};
+
+/* Where a message is being composed: "path: [section] key: what". */
+struct cfg_ctx {
+	const char *path;
+	const char *section;  /* NULL: the message is about the file */
+	const char *key;      /* NULL: about the section */
+	char *err;
+	size_t errlen;
+	struct yard_cfg_port *port;  /* the port<N> being read, NULL in other sections */
+	struct cfg_port_state *ps;   /* and what it gave */
+};
+
+static int __rte_format_printf(2, 3)
+cfg_fail(struct cfg_ctx *c, const char *fmt, ...)
+{
+	char what[YARD_CFG_ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (c->err == NULL || c->errlen == 0)
+		return -1;
+	if (c->section == NULL)
+		snprintf(c->err, c->errlen, "%s: %s", c->path, what);
+	else if (c->key == NULL)
+		snprintf(c->err, c->errlen, "%s: [%s]: %s", c->path, c->section, what);
+	else
+		snprintf(c->err, c->errlen, "%s: [%s] %s: %s", c->path, c->section, c->key, what);
+	return -1;
+}
+
+/* ---- value parsers (0, or -1 with the message in c) --------------------------------------- */
+
+/* Strict unsigned decimal: digits only, no sign, no leading zero but "0", no overflow. */
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s) || v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+parse_uint_range(struct cfg_ctx *c, const struct cfg_key *k, const char *val, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(val, &v) != 0)
+		return cfg_fail(c, "'%s' is not a number (decimal digits only)", val);
+	if (v < k->min || v > k->max)
+		return cfg_fail(c, "%s is out of range %u..%u", val, k->min, k->max);
+	if (k->kind == CK_POW2 && !rte_is_power_of_2((uint32_t)v))
+		return cfg_fail(c, "%s is not a power of 2 (range %u..%u)", val, k->min, k->max);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int
+parse_bool(const char *val, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+
+	for (unsigned i = 0; i < RTE_DIM(yes); i++) {
+		if (strcasecmp(val, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(val, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *const log_level_names[] = {
+	NULL, "emergency", "alert", "critical", "error", "warning", "notice", "info", "debug",
+};
+
+const char *
+yard_config_log_level_name(uint32_t level)
+{
+	return level >= 1 && level < RTE_DIM(log_level_names) ? log_level_names[level] : "?";
+}
+
+static int
+parse_log_level(const char *val, uint32_t *out)
+{
+	static const struct { const char *name; uint32_t level; } alias[] = {
+		{ "emerg", RTE_LOG_EMERG }, { "crit", RTE_LOG_CRIT }, { "err", RTE_LOG_ERR },
+		{ "warn", RTE_LOG_WARNING },
+	};
+	uint64_t v;
+
+	for (uint32_t l = 1; l < RTE_DIM(log_level_names); l++) {
+		if (strcasecmp(val, log_level_names[l]) == 0) {
+			*out = l;
+			return 0;
+		}
+	}
+	for (unsigned i = 0; i < RTE_DIM(alias); i++) {
+		if (strcasecmp(val, alias[i].name) == 0) {
+			*out = alias[i].level;
+			return 0;
+		}
+	}
+	if (parse_u64(val, &v) == 0 && v >= 1 && v <= RTE_LOG_DEBUG) {
+		*out = (uint32_t)v;
+		return 0;
+	}
+	return -1;
+}
+
+/* Network order. inet_pton is strict: four decimal parts, each 0..255. */
+static int
+parse_ipv4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*out = a.s_addr;
+	return 0;
+}
+
+static const char *
+ipv4_str(uint32_t addr, char *buf, size_t len)
+{
+	struct in_addr a = { .s_addr = addr };
+
+	if (inet_ntop(AF_INET, &a, buf, (socklen_t)len) == NULL)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+static uint32_t
+prefix_mask(unsigned prefix)
+{
+	return prefix == 0 ? 0 : htonl(~0u << (32 - prefix));
+}
+
+/* A host address yard may own or talk to: not 0/8, loopback, multicast, class E, broadcast. */
+static const char *
+ipv4_unusable(uint32_t addr)
+{
+	uint32_t h = ntohl(addr);
+
+	if ((h >> 24) == 0)
+		return "is in 0.0.0.0/8 (\"this network\")";
+	if ((h >> 24) == 127)
+		return "is a loopback address";
+	if ((h >> 28) == 0xe)
+		return "is a multicast address";
+	if (h == UINT32_MAX)
+		return "is the broadcast address";
+	if ((h >> 28) == 0xf)
+		return "is a reserved (class E) address";
+	return NULL;
+}
+
+static int
+parse_addrpfx(struct cfg_ctx *c, const char *val, struct yard_cfg_port *p)
+{
+	char buf[64];
+	const char *slash = strchr(val, '/');
+	const char *why;
+	uint64_t prefix;
+	uint32_t addr, mask, h;
+	size_t n;
+
+	n = slash != NULL ? (size_t)(slash - val) : strlen(val);
+	if (n >= sizeof(buf))
+		return cfg_fail(c, "'%s' is not an IPv4 address/prefix", val);
+	memcpy(buf, val, n);
+	buf[n] = '\0';
+	if (parse_ipv4(buf, &addr) != 0)
+		return cfg_fail(c, "'%s' is not an IPv4 address/prefix", val);
+	if (slash == NULL)
+		return cfg_fail(c, "'%s' has no /prefix (write e.g. %s/24)", val, val);
+	if (parse_u64(slash + 1, &prefix) != 0)
+		return cfg_fail(c, "'%s': prefix '%s' is not a number", val, slash + 1);
+	if (prefix < 1 || prefix > 32)
+		return cfg_fail(c, "'%s': prefix %s is out of range 1..32", val, slash + 1);
+	why = ipv4_unusable(addr);
+	if (why != NULL)
+		return cfg_fail(c, "'%s': %s %s", val, buf, why);
+	mask = prefix_mask((unsigned)prefix);
+	h = addr & ~mask;
+	if (prefix <= 30 && h == 0)
+		return cfg_fail(c, "'%s' is the network address of its subnet", val);
+	if (prefix <= 30 && h == ~mask)
+		return cfg_fail(c, "'%s' is the broadcast address of its subnet", val);
+	p->addr = addr;
+	p->prefix = (uint8_t)prefix;
+	return 0;
+}
+
+/*
+ * A list of lcore ids and ranges ("0-1", "0,2,4-5"), in the order written. Duplicates are left
+ * for the caller, which knows whether they are an error and what to call them.
+ */
+static int
+parse_lcore_list(struct cfg_ctx *c, const char *val, uint16_t *ids, unsigned max, unsigned *np)
+{
+	char buf[YARD_CFG_DEVLEN];
+	char *save = NULL, *tok;
+	unsigned n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	if (val[0] == '\0')
+		return cfg_fail(c, "empty list: give lcore ids, e.g. 0 or 0-1");
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		char *dash, *end;
+		uint64_t lo, hi;
+
+		while (isspace((unsigned char)*tok))
+			tok++;
+		end = tok + strlen(tok);
+		while (end > tok && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		dash = strchr(tok, '-');
+		if (dash != NULL)
+			*dash = '\0';
+		if (parse_u64(tok, &lo) != 0 || (dash != NULL && parse_u64(dash + 1, &hi) != 0))
+			return cfg_fail(c, "'%s' is not a list of lcore ids and ranges (e.g. 0-1 or "
+					"0,2,4-5)", val);
+		if (dash == NULL)
+			hi = lo;
+		if (lo > hi)
+			return cfg_fail(c, "'%s': range %" PRIu64 "-%" PRIu64 " goes backwards", val,
+					lo, hi);
+		if (hi >= YARD_CFG_MAX_LCORES)
+			return cfg_fail(c, "'%s': lcore %" PRIu64 " is out of range 0..%u", val, hi,
+					YARD_CFG_MAX_LCORES - 1);
+		for (uint64_t l = lo; l <= hi; l++) {
+			if (n == max)
+				return cfg_fail(c, "'%s': more than %u lcores", val, max);
+			ids[n++] = (uint16_t)l;
+		}
+	}
+	if (n == 0)
+		return cfg_fail(c, "empty list: give lcore ids, e.g. 0 or 0-1");
+	*np = n;
+	return 0;
+}
+
+static int
+cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static int
+parse_lcores(struct cfg_ctx *c, const char *val, struct yard_config *cfg)
+{
+	uint16_t ids[YARD_CFG_MAX_LCORES];
+	unsigned n;
+
+	if (parse_lcore_list(c, val, ids, RTE_DIM(ids), &n) != 0)
+		return -1;
+	qsort(ids, n, sizeof(ids[0]), cmp_u16);
+	for (unsigned i = 1; i < n; i++)
+		if (ids[i] == ids[i - 1])
+			return cfg_fail(c, "'%s' names lcore %u twice", val, ids[i]);
+	memcpy(cfg->lcores, ids, n * sizeof(ids[0]));
+	cfg->nlcores = n;
+	return 0;
+}
+
+/* A vdev string or a PCI address (normalised to DDDD:BB:DD.F), devargs after a ','. */
+static int
+parse_dev(struct cfg_ctx *c, const char *val, struct yard_cfg_port *p)
+{
+	char name[YARD_CFG_DEVLEN];
+	const char *args = strchr(val, ',');
+	size_t n = args != NULL ? (size_t)(args - val) : strlen(val);
+	struct rte_pci_addr pci;
+
+	if (n == 0)
+		return cfg_fail(c, "'%s' has no device name before its arguments", val);
+	if (strlen(val) >= sizeof(p->dev) || n >= RTE_ETH_NAME_MAX_LEN)
+		return cfg_fail(c, "'%.40s...' is too long", val);
+	memcpy(name, val, n);
+	name[n] = '\0';
+	for (const char *s = val; *s != '\0'; s++)
+		if (isspace((unsigned char)*s))
+			return cfg_fail(c, "'%s' contains white space", val);
+	if (rte_pci_addr_parse(name, &pci) == 0) {
+		char full[PCI_PRI_STR_SIZE];
+
+		rte_pci_device_name(&pci, full, sizeof(full));
+		if (strlen(full) + strlen(val) - n >= sizeof(p->dev))
+			return cfg_fail(c, "'%.40s...' is too long", val);
+		snprintf(p->dev, sizeof(p->dev), "%s%s", full, args != NULL ? args : "");
+		p->is_pci = true;
+		return 0;
+	}
+	if (!isalpha((unsigned char)name[0]))
+		return cfg_fail(c, "'%s' is neither a PCI address (0000:01:00.0) nor a vdev string "
+				"(net_tap0,iface=yard0)", val);
+	for (const char *s = name; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return cfg_fail(c, "'%s' is neither a PCI address (0000:01:00.0) nor a vdev "
+					"string (net_tap0,iface=yard0)", val);
+	snprintf(p->dev, sizeof(p->dev), "%s", val);
+	p->is_pci = false;
+	return 0;
+}
+
+static int
+parse_neighbours(struct cfg_ctx *c, const char *val, struct yard_cfg_port *p)
+{
+	char buf[YARD_CFG_DEVLEN];
+	char *save = NULL, *item;
+
+	p->nneighbours = 0;
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (item = strtok_r(buf, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+		char addr_s[64], mac_s[64], extra[2];
+		struct yard_cfg_neighbour *nb;
+
+		if (sscanf(item, " %63s %63s %1s", addr_s, mac_s, extra) != 2)
+			return cfg_fail(c, "'%s' is not \"a.b.c.d MAC\" (e.g. 198.18.0.1 "
+					"02:00:00:00:00:01)", item);
+		if (p->nneighbours == YARD_CFG_MAX_NEIGHBOURS)
+			return cfg_fail(c, "more than %u neighbours", YARD_CFG_MAX_NEIGHBOURS);
+		nb = &p->neighbours[p->nneighbours];
+		if (parse_ipv4(addr_s, &nb->addr) != 0)
+			return cfg_fail(c, "'%s' is not an IPv4 address", addr_s);
+		if (ipv4_unusable(nb->addr) != NULL)
+			return cfg_fail(c, "%s %s", addr_s, ipv4_unusable(nb->addr));
+		if (rte_ether_unformat_addr(mac_s, &nb->mac) != 0)
+			return cfg_fail(c, "'%s' is not a MAC address (e.g. 02:00:00:00:00:01)",
+					mac_s);
+		if (!rte_is_valid_assigned_ether_addr(&nb->mac))
+			return cfg_fail(c, "%s is not a unicast MAC address", mac_s);
+		p->nneighbours++;
+	}
+	return 0;
+}
+
+/* Forbid the EAL options yard derives from other keys. */
+static int
+check_eal_args(struct cfg_ctx *c, const char *val)
+{
+	static const struct { const char *opt; const char *why; } taken[] = {
+		{ "-l", "lcores come from [yard] lcores" },
+		{ "-c", "lcores come from [yard] lcores" },
+		{ "--lcores", "lcores come from [yard] lcores" },
+		{ "--no-huge", "use [eal] hugepages = off" },
+		{ "-m", "use [eal] memory" },
+	};
+	char buf[YARD_CFG_DEVLEN];
+	char *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (tok = strtok_r(buf, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
+		for (unsigned i = 0; i < RTE_DIM(taken); i++) {
+			size_t n = strlen(taken[i].opt);
+
+			/* "-l 0", "-l0", "--lcores=0" */
+			if (strncmp(tok, taken[i].opt, n) == 0 &&
+			    (tok[n] == '\0' || tok[n] == '=' || (taken[i].opt[1] != '-' &&
+								  isdigit((unsigned char)tok[n]))))
+				return cfg_fail(c, "'%s' is not allowed here: %s", taken[i].opt,
+						taken[i].why);
+		}
+	}
+	return 0;
+}
+
+/* Parse one value into its place; base is the config or the port. */
+static int
+parse_value(struct cfg_ctx *c, struct yard_config *cfg, const struct cfg_key *k,
+	    const char *val)
+{
+	void *base = c->port != NULL ? (void *)c->port : (void *)cfg;
+	void *field = (char *)base + k->off;
+	uint32_t v;
+	bool b;
+
+	if (val[0] == '\0' && k->kind != CK_TEXT && k->kind != CK_GATEWAY && k->kind != CK_NEIGH)
+		return cfg_fail(c, "empty value (range: %s)", k->range);
+	switch (k->kind) {
+	case CK_U32:
+	case CK_POW2:
+		if (parse_uint_range(c, k, val, &v) != 0)
+			return -1;
+		if (k->off == PRT(rx_mbufs) && c->port != NULL && v != 0 && v < 511)
+			return cfg_fail(c, "%s is out of range: 0 (sized from the rings) or "
+					"511..1048575", val);
+		*(uint32_t *)field = v;
+		return 0;
+	case CK_U16:
+		if (parse_uint_range(c, k, val, &v) != 0)
+			return -1;
+		*(uint16_t *)field = (uint16_t)v;
+		return 0;
+	case CK_BOOL:
+		if (parse_bool(val, &b) != 0)
+			return cfg_fail(c, "'%s' is not yes or no (nor true/false, on/off, 1/0)",
+					val);
+		*(bool *)field = b;
+		return 0;
+	case CK_LOGLEVEL:
+		if (parse_log_level(val, &v) != 0)
+			return cfg_fail(c, "'%s' is not a log level (%s)", val, k->range);
+		*(uint32_t *)field = v;
+		return 0;
+	case CK_HUGE:
+		if (strcasecmp(val, "auto") == 0)
+			cfg->hugepages = YARD_HUGE_AUTO;
+		else if (strcasecmp(val, "on") == 0 || strcasecmp(val, "yes") == 0)
+			cfg->hugepages = YARD_HUGE_ON;
+		else if (strcasecmp(val, "off") == 0 || strcasecmp(val, "no") == 0)
+			cfg->hugepages = YARD_HUGE_OFF;
+		else
+			return cfg_fail(c, "'%s' is not auto, on or off", val);
+		return 0;
+	case CK_TEXT:
+		if (check_eal_args(c, val) != 0)
+			return -1;
+		snprintf(cfg->eal_args, sizeof(cfg->eal_args), "%s", val);
+		return 0;
+	case CK_LCORES:
+		return parse_lcores(c, val, cfg);
+	case CK_DEV:
+		return parse_dev(c, val, c->port);
+	case CK_ADDRPFX:
+		return parse_addrpfx(c, val, c->port);
+	case CK_GATEWAY:
+		if (val[0] == '\0') {
+			c->port->gateway = 0;
+			return 0;
+		}
+		if (parse_ipv4(val, &v) != 0)
+			return cfg_fail(c, "'%s' is not an IPv4 address", val);
+		if (ipv4_unusable(v) != NULL)
+			return cfg_fail(c, "%s %s", val, ipv4_unusable(v));
+		c->port->gateway = v;
+		return 0;
+	case CK_QLCORES:
+		if (parse_lcore_list(c, val, c->ps->qlcores, RTE_DIM(c->ps->qlcores),
+				     &c->ps->nqlcores) != 0)
+			return -1;
+		c->ps->qlcores_given = true;
+		return 0;
+	case CK_NEIGH:
+		return parse_neighbours(c, val, c->port);
+	}
+	return cfg_fail(c, "internal error: unknown kind of key");
+}
+
+/* Apply the defaults of a table (keys with a parseable default). */
+static void
+apply_defaults(struct yard_config *cfg, struct yard_cfg_port *port, const struct cfg_key *keys,
+	       unsigned nkeys)
+{
+	struct cfg_ctx c = { .path = "defaults", .port = port };
+
+	for (unsigned i = 0; i < nkeys; i++)
+		if (keys[i].def != NULL)
+			(void)parse_value(&c, cfg, &keys[i], keys[i].def);
+}
+
+void
+yard_config_defaults(struct yard_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (unsigned s = 0; s < RTE_DIM(cfg_sections); s++)
+		if (!cfg_sections[s].is_port)
+			apply_defaults(cfg, NULL, cfg_sections[s].keys, cfg_sections[s].nkeys);
+}
+
+bool
+yard_config_has_lcore(const struct yard_config *cfg, unsigned lcore)
+{
+	for (unsigned i = 0; i < cfg->nlcores; i++)
+		if (cfg->lcores[i] == lcore)
+			return true;
+	return false;
+}
+
+/* ---- step 1: syntax ----------------------------------------------------------------------- */
+
+static int
+check_syntax(struct cfg_ctx *c)
+{
+	char line[1024];
+	unsigned lineno = 0;
+	bool in_section = false;
+	int rc = 0;
+	FILE *f = fopen(c->path, "r");
+
+	if (f == NULL)
+		return cfg_fail(c, "cannot read: %s", strerror(errno));
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		size_t len = strlen(line);
+		char *s = line, *e, *hash, *eq;
+
+		lineno++;
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			rc = cfg_fail(c, "line %u: longer than %zu characters", lineno,
+				      sizeof(line) - 2);
+			break;
+		}
+		/* rte_cfgfile's comment rule: from the first '#' not preceded by '\'. */
+		for (hash = strchr(line, '#'); hash != NULL; hash = strchr(hash + 1, '#')) {
+			if (hash == line || hash[-1] != '\\') {
+				*hash = '\0';
+				break;
+			}
+		}
+		while (isspace((unsigned char)*s))
+			s++;
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (*s == '\0')
+			continue;
+		if (*s == '[') {
+			if (e[-1] != ']' || e - s < 3)
+				rc = cfg_fail(c, "line %u: '%s' is not a [section] header", lineno,
+					      s);
+			else if ((size_t)(e - s - 2) >= CFG_NAME_LEN)
+				rc = cfg_fail(c, "line %u: section name longer than %u characters",
+					      lineno, CFG_NAME_LEN - 1);
+			in_section = true;
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (eq == NULL) {
+			rc = cfg_fail(c, "line %u: '%s' is neither [section] nor key = value%s",
+				      lineno, s, *s == ';' ? " (comments start with '#')" : "");
+		} else if (eq == s) {
+			rc = cfg_fail(c, "line %u: '%s' has no key before '='", lineno, s);
+		} else if (!in_section) {
+			rc = cfg_fail(c, "line %u: '%s' comes before any [section]", lineno, s);
+		} else {
+			char *kend = eq;
+			char *v = eq + 1;
+
+			while (kend > s && isspace((unsigned char)kend[-1]))
+				kend--;
+			while (isspace((unsigned char)*v))
+				v++;
+			if ((size_t)(kend - s) >= CFG_NAME_LEN)
+				rc = cfg_fail(c, "line %u: key longer than %u characters", lineno,
+					      CFG_NAME_LEN - 1);
+			else if (strlen(v) >= CFG_VALUE_LEN)
+				rc = cfg_fail(c, "line %u: value longer than %u characters", lineno,
+					      CFG_VALUE_LEN - 1);
+		}
+	}
+	if (rc == 0 && ferror(f))
+		rc = cfg_fail(c, "cannot read: %s", strerror(errno));
+	fclose(f);
+	return rc;
+}
+
+/* ---- step 3: sections and keys ------------------------------------------------------------ */
+
+/* "port<N>": N in 0..YARD_MAX_PORTS-1, no leading zeros. -1 if the name is not port<N>. */
+static int
+port_number(const char *name, bool *in_range)
+{
+	uint64_t n;
+
+	*in_range = false;
+	if (strncmp(name, "port", 4) != 0 || parse_u64(name + 4, &n) != 0)
+		return -1;
+	*in_range = n < YARD_MAX_PORTS;
+	return n < YARD_MAX_PORTS ? (int)n : (int)YARD_MAX_PORTS;
+}
+
+static void
+key_list(const struct cfg_section *sec, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < sec->nkeys && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i != 0 ? ", " : "",
+					 sec->keys[i].name);
+}
+
+static int
+read_section(struct cfg_ctx *c, struct yard_config *cfg, const struct cfg_section *sec,
+	     const struct rte_cfgfile_entry *ents, int nents)
+{
+	bool seen[CFG_MAX_KEYS] = { false };
+
+	for (int i = 0; i < nents; i++) {
+		const struct cfg_key *k = NULL;
+		unsigned ki = 0;
+
+		c->key = ents[i].name;
+		for (ki = 0; ki < sec->nkeys; ki++) {
+			if (strcmp(sec->keys[ki].name, ents[i].name) == 0) {
+				k = &sec->keys[ki];
+				break;
+			}
+		}
+		if (k == NULL) {
+			char keys[256];
+
+			key_list(sec, keys, sizeof(keys));
+			return cfg_fail(c, "unknown key (keys of [%s]: %s)", sec->name, keys);
+		}
+		if (seen[ki])
+			return cfg_fail(c, "given twice");
+		seen[ki] = true;
+		if (k->off == PRT(tx_queues) && c->port != NULL)
+			c->ps->tx_queues_given = true;
+		if (parse_value(c, cfg, k, ents[i].value) != 0)
+			return -1;
+	}
+	c->key = NULL;
+	for (unsigned ki = 0; ki < sec->nkeys; ki++) {
+		if (sec->keys[ki].required && !seen[ki]) {
+			c->key = sec->keys[ki].name;
+			return cfg_fail(c, "missing (required: %s)", sec->keys[ki].range);
+		}
+	}
+	return 0;
+}
+
+/* Derived defaults and checks within one port, once every section is read. */
+static int
+finish_port(struct cfg_ctx *c, struct yard_config *cfg)
+{
+	struct yard_cfg_port *p = c->port;
+	const struct cfg_port_state *ps = c->ps;
+	char a[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN];
+
+	if (!ps->tx_queues_given)
+		p->tx_queues = p->rx_queues;
+	if (p->tx_queues != p->rx_queues) {
+		c->key = "tx_queues";
+		return cfg_fail(c, "%u differs from rx_queues %u: each stream serves one RX/TX "
+				"queue pair, so the counts must be equal", p->tx_queues,
+				p->rx_queues);
+	}
+	if (ps->qlcores_given) {
+		c->key = "queue_lcores";
+		if (ps->nqlcores < p->rx_queues)
+			return cfg_fail(c, "queue %u has no lcore (%u rx_queues, %u lcore%s listed)",
+					ps->nqlcores, p->rx_queues, ps->nqlcores,
+					ps->nqlcores == 1 ? "" : "s");
+		if (ps->nqlcores > p->rx_queues)
+			return cfg_fail(c, "%u lcores listed for %u rx_queues (one lcore per queue)",
+					ps->nqlcores, p->rx_queues);
+		for (unsigned q = 0; q < p->rx_queues; q++)
+			p->queue_lcore[q] = ps->qlcores[q];
+	} else {
+		if (p->rx_queues > cfg->nlcores) {
+			c->key = "rx_queues";
+			return cfg_fail(c, "%u queues but [yard] lcores has %u lcore%s, and an lcore "
+					"serves at most one queue of a port: add lcores or set "
+					"queue_lcores", p->rx_queues, cfg->nlcores,
+					cfg->nlcores == 1 ? "" : "s");
+		}
+		for (unsigned q = 0; q < p->rx_queues; q++)
+			p->queue_lcore[q] = cfg->lcores[q];
+	}
+	c->key = "queue_lcores";
+	for (unsigned q = 0; q < p->rx_queues; q++) {
+		if (!yard_config_has_lcore(cfg, p->queue_lcore[q]))
+			return cfg_fail(c, "lcore %u (queue %u) is not in [yard] lcores",
+					p->queue_lcore[q], q);
+		for (unsigned r = 0; r < q; r++)
+			if (p->queue_lcore[r] == p->queue_lcore[q])
+				return cfg_fail(c, "lcore %u serves queue %u and queue %u; an lcore "
+						"serves at most one queue of a port (its ip "
+						"instance has one link per port)",
+						p->queue_lcore[q], r, q);
+	}
+	if (p->gateway != 0) {
+		uint32_t mask = prefix_mask(p->prefix);
+
+		c->key = "gateway";
+		ipv4_str(p->addr & mask, n, sizeof(n));
+		ipv4_str(p->gateway, a, sizeof(a));
+		if ((p->gateway & mask) != (p->addr & mask))
+			return cfg_fail(c, "%s is not in the port's subnet %s/%u", a, n, p->prefix);
+		if (p->gateway == p->addr)
+			return cfg_fail(c, "%s is the port's own address", a);
+		if (p->prefix <= 30 && ((p->gateway & ~mask) == 0 ||
+					(p->gateway & ~mask) == ~mask))
+			return cfg_fail(c, "%s is the network or broadcast address of %s/%u", a, n,
+					p->prefix);
+	}
+	c->key = "neighbours";
+	for (unsigned i = 0; i < p->nneighbours; i++) {
+		uint32_t mask = prefix_mask(p->prefix);
+		uint32_t na = p->neighbours[i].addr;
+
+		ipv4_str(na, a, sizeof(a));
+		if ((na & mask) != (p->addr & mask))
+			return cfg_fail(c, "%s is not in the port's subnet %s/%u", a,
+					ipv4_str(p->addr & mask, n, sizeof(n)), p->prefix);
+		if (na == p->addr)
+			return cfg_fail(c, "%s is the port's own address", a);
+		for (unsigned j = 0; j < i; j++)
+			if (p->neighbours[j].addr == na)
+				return cfg_fail(c, "%s is listed twice", a);
+	}
+	c->key = NULL;
+	return 0;
+}
+
+/* ---- step 4: across sections -------------------------------------------------------------- */
+
+static size_t
+devname_len(const char *dev)
+{
+	return strcspn(dev, ",");
+}
+
+static int
+check_ports(struct cfg_ctx *c, struct yard_config *cfg)
+{
+	char sec[2][16];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	unsigned last = 0;
+	bool any = false;
+
+	for (unsigned i = 0; i < YARD_MAX_PORTS; i++) {
+		if (cfg->ports[i].present) {
+			last = i;
+			any = true;
+		}
+	}
+	c->key = NULL;
+	if (!any) {
+		c->section = NULL;
+		return cfg_fail(c, "no [port0] section: yard needs at least one port");
+	}
+	for (unsigned i = 0; i < last; i++) {
+		if (!cfg->ports[i].present) {
+			snprintf(sec[0], sizeof(sec[0]), "port%u", last);
+			c->section = sec[0];
+			return cfg_fail(c, "ports are numbered from 0 without gaps, and [port%u] is "
+					"missing", i);
+		}
+	}
+	cfg->nports = last + 1;
+
+	for (unsigned j = 0; j < cfg->nports; j++) {
+		const struct yard_cfg_port *pj = &cfg->ports[j];
+
+		snprintf(sec[1], sizeof(sec[1]), "port%u", j);
+		c->section = sec[1];
+		for (unsigned i = 0; i < j; i++) {
+			const struct yard_cfg_port *pi = &cfg->ports[i];
+			uint32_t m = prefix_mask(RTE_MIN(pi->prefix, pj->prefix));
+			size_t li = devname_len(pi->dev), lj = devname_len(pj->dev);
+
+			if (li == lj && strncmp(pi->dev, pj->dev, li) == 0) {
+				c->key = "dev";
+				return cfg_fail(c, "device %.*s is [port%u]'s too", (int)lj, pj->dev,
+						i);
+			}
+			if ((pi->addr & m) == (pj->addr & m)) {
+				c->key = "address";
+				return cfg_fail(c, "subnet %s/%u overlaps [port%u]'s %s/%u",
+						ipv4_str(pj->addr & prefix_mask(pj->prefix), a,
+							 sizeof(a)), pj->prefix, i,
+						ipv4_str(pi->addr & prefix_mask(pi->prefix), b,
+							 sizeof(b)), pi->prefix);
+			}
+			if (pi->gateway != 0 && pj->gateway != 0) {
+				c->key = "gateway";
+				return cfg_fail(c, "[port%u] has a gateway already; yard has one "
+						"default route", i);
+			}
+		}
+	}
+	c->key = NULL;
+
+	/* Every enabled lcore must have work: an idle ip instance would be given fragments. */
+	c->section = "yard";
+	c->key = "lcores";
+	for (unsigned l = 0; l < cfg->nlcores; l++) {
+		bool serves = false;
+
+		for (unsigned p = 0; p < cfg->nports && !serves; p++)
+			for (unsigned q = 0; q < cfg->ports[p].rx_queues && !serves; q++)
+				serves = cfg->ports[p].queue_lcore[q] == cfg->lcores[l];
+		if (!serves)
+			return cfg_fail(c, "lcore %u serves no queue: name it in a port's "
+					"queue_lcores or remove it", cfg->lcores[l]);
+	}
+	c->key = NULL;
+	return 0;
+}
+
+static int
+check_services(struct cfg_ctx *c, const struct yard_config *cfg)
+{
+	const struct { const char *name; uint16_t port; bool tcp; } s[] = {
+		{ "udp_echo", cfg->svc_udp_echo, false },
+		{ "udp_discard", cfg->svc_udp_discard, false },
+		{ "tcp_echo", cfg->svc_tcp_echo, true },
+		{ "tcp_discard", cfg->svc_tcp_discard, true },
+		{ "http", cfg->svc_http, true },
+	};
+
+	c->section = "services";
+	for (unsigned j = 0; j < RTE_DIM(s); j++) {
+		for (unsigned i = 0; i < j; i++) {
+			if (s[j].port != 0 && s[i].port == s[j].port && s[i].tcp == s[j].tcp) {
+				c->key = s[j].name;
+				return cfg_fail(c, "%s port %u is %s's already",
+						s[j].tcp ? "TCP" : "UDP", s[j].port, s[i].name);
+			}
+		}
+	}
+	c->key = NULL;
+	return 0;
+}
+
+int
+yard_config_load(const char *path, struct yard_config *cfg, char *err, size_t errlen)
+{
+	struct rte_cfgfile_parameters params = { .comment_character = '#' };
+	struct cfg_ctx c = { .path = path, .err = err, .errlen = errlen };
+	struct rte_cfgfile *f;
+	struct rte_cfgfile_entry *ents = NULL;
+	struct cfg_port_state *ps;
+	bool seen[RTE_DIM(cfg_sections)] = { false };
+	char name[CFG_NAME_LEN];
+	char psec[16];
+	int nsec, rc = -1;
+
+	if (err != NULL && errlen != 0)
+		err[0] = '\0';
+	yard_config_defaults(cfg);
+	if (path == NULL || path[0] == '\0') {
+		c.path = "(none)";
+		return cfg_fail(&c, "no configuration file given");
+	}
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+
+	if (check_syntax(&c) != 0)
+		return -1;
+	ps = calloc(YARD_MAX_PORTS, sizeof(*ps));
+	if (ps == NULL)
+		return cfg_fail(&c, "out of memory");
+	f = rte_cfgfile_load_with_params(path, CFG_FLAG_EMPTY_VALUES, &params);
+	if (f == NULL) {
+		free(ps);
+		return cfg_fail(&c, "rte_cfgfile cannot read it (see the line it logged)");
+	}
+	nsec = rte_cfgfile_num_sections(f, NULL, 0);
+
+	for (int si = 0; si < nsec; si++) {
+		const struct cfg_section *sec = NULL;
+		int nents, got, pn = -1;
+		bool in_range;
+
+		nents = rte_cfgfile_section_num_entries_by_index(f, name, si);
+		if (nents < 0) {
+			c.section = NULL;
+			cfg_fail(&c, "rte_cfgfile cannot list section %d", si);
+			goto out;
+		}
+		c.section = name;
+		c.key = NULL;
+		c.port = NULL;
+		for (unsigned s = 0; s < RTE_DIM(cfg_sections); s++) {
+			if (!cfg_sections[s].is_port && strcmp(cfg_sections[s].name, name) == 0) {
+				sec = &cfg_sections[s];
+				if (seen[s]) {
+					cfg_fail(&c, "section given twice");
+					goto out;
+				}
+				seen[s] = true;
+			}
+		}
+		if (sec == NULL) {
+			pn = port_number(name, &in_range);
+			if (pn >= 0 && !in_range) {
+				cfg_fail(&c, "port numbers go from 0 to %u", YARD_MAX_PORTS - 1);
+				goto out;
+			}
+			if (pn < 0) {
+				cfg_fail(&c, "unknown section (sections: [yard], [eal], [port<N>], "
+					 "[arp], [ip], [services])");
+				goto out;
+			}
+			if (cfg->ports[pn].present) {
+				cfg_fail(&c, "section given twice");
+				goto out;
+			}
+			sec = &cfg_sections[2];
+			c.port = &cfg->ports[pn];
+			c.ps = &ps[pn];
+			c.port->present = true;
+			apply_defaults(cfg, c.port, port_keys, RTE_DIM(port_keys));
+		}
+		free(ents);
+		ents = calloc(nents > 0 ? (size_t)nents : 1, sizeof(*ents));
+		if (ents == NULL) {
+			cfg_fail(&c, "out of memory");
+			goto out;
+		}
+		got = rte_cfgfile_section_entries_by_index(f, si, name, ents, nents);
+		if (got != nents) {
+			cfg_fail(&c, "rte_cfgfile cannot list its keys");
+			goto out;
+		}
+		if (read_section(&c, cfg, sec, ents, nents) != 0)
+			goto out;
+	}
+	/* Ports last: their derived defaults depend on [yard] lcores, wherever it is. */
+	for (unsigned p = 0; p < YARD_MAX_PORTS; p++) {
+		if (!cfg->ports[p].present)
+			continue;
+		snprintf(psec, sizeof(psec), "port%u", p);
+		c.section = psec;
+		c.key = NULL;
+		c.port = &cfg->ports[p];
+		c.ps = &ps[p];
+		if (finish_port(&c, cfg) != 0)
+			goto out;
+	}
+	c.port = NULL;
+	c.ps = NULL;
+	if (check_ports(&c, cfg) != 0 || check_services(&c, cfg) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(ents);
+	free(ps);
+	rte_cfgfile_close(f);
+	return rc;
+}
+
+/* ---- EAL arguments ------------------------------------------------------------------------ */
+
+/* Append a copy of s to buf and its pointer to argv. */
+static int
+push_arg(char **argv, int *n, int max, char *buf, size_t buflen, size_t *used, const char *s)
+{
+	size_t len = strlen(s) + 1;
+
+	if (*n >= max || *used + len > buflen)
+		return -1;
+	memcpy(buf + *used, s, len);
+	argv[(*n)++] = buf + *used;
+	*used += len;
+	return 0;
+}
+
+int
+yard_config_eal_args(const struct yard_config *cfg, bool use_hugepages, char **argv, int max,
+		     char *buf, size_t buflen)
+{
+	char tmp[YARD_CFG_DEVLEN * 2];
+	char *save = NULL, *tok;
+	size_t used = 0, tl = 0;
+	int n = 0;
+	bool pci = false;
+
+#define PUSH(s) do { if (push_arg(argv, &n, max, buf, buflen, &used, (s)) != 0) return -1; } \
+	while (0)
+
+	/* -l in ascending order; EAL makes the first the main lcore. */
+	tmp[0] = '\0';
+	for (unsigned i = 0; i < cfg->nlcores && tl < sizeof(tmp); i++)
+		tl += (size_t)snprintf(tmp + tl, sizeof(tmp) - tl, "%s%u", i ? "," : "",
+				       cfg->lcores[i]);
+	PUSH("-l");
+	PUSH(tmp);
+	if (!use_hugepages) {
+		PUSH("--no-huge");
+		PUSH("-m");
+		snprintf(tmp, sizeof(tmp), "%u", cfg->memory_mb);
+		PUSH(tmp);
+	}
+	for (unsigned p = 0; p < cfg->nports; p++) {
+		if (cfg->ports[p].is_pci) {
+			PUSH("-a");
+			PUSH(cfg->ports[p].dev);
+			pci = true;
+		}
+	}
+	if (!pci)
+		PUSH("--no-pci");
+	/* The global level, and yard's own types (registered at INFO) to the same level. */
+	snprintf(tmp, sizeof(tmp), "--log-level=%u", cfg->log_level);
+	PUSH(tmp);
+	snprintf(tmp, sizeof(tmp), "--log-level=yard.*:%u", cfg->log_level);
+	PUSH(tmp);
+	snprintf(tmp, sizeof(tmp), "%s", cfg->eal_args);
+	for (tok = strtok_r(tmp, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save))
+		PUSH(tok);
+#undef PUSH
+	return n;
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * yard's configuration: an INI file read with DPDK's rte_cfgfile, validated completely before
+ * EAL is initialised, so a bad file stops yard before it touches a port.
+ *
+ * Sections: [yard] (lcores, pools, scheduler, log level), [eal] (extra EAL arguments,
+ * hugepages, memory), one [port<N>] per port (N = 0, 1, ... without gaps: N is the port's
+ * index in yard's port table), [arp], [ip] and [services]. Every key has a default and a range
+ * (docs/config.md lists them all; yard_config_key_at() walks the same table). Unknown
+ * sections, unknown keys, a key given twice, a line that is not `key = value`, a value out of
+ * range or inconsistent with another all fail, with one message naming the file, the section,
+ * the key and what is wrong:
+ *
+ *     config/bad.ini: [port0] address: '198.18.0.300/24' is not an IPv4 address/prefix
+ *
+ * Comments start with '#' (anywhere on a line). Values may be empty only where the key says
+ * so (`args =`, `gateway =`, `neighbours =`).
+ *
+ * This file knows nothing of EAL, ports or streams: it reads and checks. It can be used (and
+ * is unit-tested) without rte_eal_init().
+ */
+#ifndef YARD_APP_CONFIG_H
+#define YARD_APP_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include <pmd_glue/port.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define YARD_CFG_MAX_LCORES     128  /**< lcore ids 0..127 (RTE_MAX_LCORE of Debian's DPDK) */
+#define YARD_CFG_MAX_NEIGHBOURS 16   /**< static neighbours per port */
+#define YARD_CFG_DEVLEN         256  /**< a device string (rte_cfgfile's value length) */
+#define YARD_CFG_ERRLEN         512  /**< room for one error message */
+
+/** [eal] hugepages. */
+enum yard_cfg_huge {
+	YARD_HUGE_AUTO = 0, /**< use hugepages when some are mounted and free, else --no-huge */
+	YARD_HUGE_ON,       /**< require them */
+	YARD_HUGE_OFF,      /**< always --no-huge */
+};
+
+/** A static neighbour ([portN] neighbours). */
+struct yard_cfg_neighbour {
+	uint32_t addr;               /**< network order */
+	struct rte_ether_addr mac;
+};
+
+/** One [port<N>] section. */
+struct yard_cfg_port {
+	bool present;                /**< the section was in the file */
+	char dev[YARD_CFG_DEVLEN];   /**< vdev string, or PCI address (normalised) + devargs */
+	bool is_pci;
+	uint32_t addr;               /**< network order */
+	uint8_t prefix;
+	uint32_t gateway;            /**< network order, 0 if none */
+	uint16_t mtu;
+	uint16_t rx_queues;
+	uint16_t tx_queues;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	uint32_t rx_mbufs;           /**< RX pool size, 0 = sized from the rings */
+	bool promiscuous;
+	/** queue_lcores: the lcore serving RX/TX queue pair i, for i < rx_queues. */
+	uint16_t queue_lcore[YARD_PORT_MAX_QUEUES];
+	unsigned nneighbours;
+	struct yard_cfg_neighbour neighbours[YARD_CFG_MAX_NEIGHBOURS];
+};
+
+/** The whole configuration, after validation. */
+struct yard_config {
+	char path[PATH_MAX];         /**< the file it was read from */
+	/* [yard] */
+	unsigned nlcores;
+	uint16_t lcores[YARD_CFG_MAX_LCORES]; /**< ascending; lcores[0] is EAL's main lcore */
+	uint32_t mbufs;              /**< STREAMS data pool */
+	uint32_t mbuf_cache;         /**< per-lcore cache of every pool */
+	uint32_t ctl_mbufs;          /**< STREAMS control pool */
+	uint32_t mbox_size;          /**< per-lcore mailbox entries, a power of 2 */
+	uint32_t budget;             /**< service procedure runs per loop pass */
+	uint32_t log_level;          /**< RTE_LOG_* (1 emergency .. 8 debug) */
+	/* [eal] */
+	char eal_args[YARD_CFG_DEVLEN];
+	enum yard_cfg_huge hugepages;
+	uint32_t memory_mb;          /**< -m with --no-huge */
+	/* [port<N>] */
+	unsigned nports;
+	struct yard_cfg_port ports[YARD_MAX_PORTS];
+	/* [arp]: struct arp_param fields */
+	uint32_t arp_timeout_ms, arp_max_entries, arp_hold_max, arp_hold_total, arp_retries,
+		 arp_retry_ms;
+	/* [ip]: struct ip_param fields */
+	uint32_t ip_frag_timeout_ms, ip_frag_max_flows, ip_frag_max_frags, ip_frag_mem_kb,
+		 ip_icmp_rate, ip_icmp_burst, ip_ttl;
+	/* [services]: port numbers, 0 = off */
+	uint16_t svc_udp_echo, svc_udp_discard, svc_tcp_echo, svc_tcp_discard, svc_http;
+};
+
+/** Fill cfg with every default (no port). */
+void yard_config_defaults(struct yard_config *cfg);
+
+/**
+ * Read and validate path into cfg.
+ * @return 0, or -1 with one line in err ("file: [section] key: what is wrong").
+ */
+int yard_config_load(const char *path, struct yard_config *cfg, char *err, size_t errlen);
+
+/** Whether lcore is in [yard] lcores. */
+bool yard_config_has_lcore(const struct yard_config *cfg, unsigned lcore);
+
+/** Name of an RTE_LOG_* level ("info"), "?" if none. */
+const char *yard_config_log_level_name(uint32_t level);
+
+/**
+ * The EAL arguments a configuration asks for (not including argv[0] or the command line's own
+ * EAL arguments): -l, --no-huge/-m when use_hugepages is false, --no-pci or -a for every PCI
+ * port, --log-level, then [eal] args split at white space.
+ * @return the count written to argv (at most max; strings point into buf), or -1 if buf or
+ * argv is too small.
+ */
+int yard_config_eal_args(const struct yard_config *cfg, bool use_hugepages, char **argv,
+			 int max, char *buf, size_t buflen);
+
+/**
+ * Walk every documented key: i-th (section, key, default, range) or -1 past the end. Port keys
+ * come with section "portN". For tests that keep docs/config.md in step with the parser.
+ */
+int yard_config_key_at(unsigned i, const char **section, const char **key, const char **def,
+		       const char **range);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* YARD_APP_CONFIG_H */

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * yard: the binary. Reads the configuration, brings up EAL, STREAMS, the ports and every
+ * lcore's stack, runs the lcore loops until SIGINT or SIGTERM, and takes it all down again,
+ * checking that every message block came back.
+ *
+ *   yard [--config FILE] [--check-config FILE] [--help] [--version] [-- EAL arguments]
+ *
+ * Exit status: 0 clean stop (or a valid --check-config); 1 usage or configuration error
+ * (nothing was touched); 2 start-up failed (EAL, a port, a stack); 3 the stop was not clean
+ * (a stream could not close, or message blocks were still in use).
+ *
+ * Order of the start: the configuration is validated completely before EAL is initialised,
+ * so a mistake costs nothing. EAL's arguments come from the configuration ([yard] lcores,
+ * [eal]) with --no-huge and -m when no hugepages are available, then the command line's own
+ * EAL arguments (which win where they repeat an option).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+
+#include <pmd_glue/pmd.h>
+#include <pmd_glue/port.h>
+
+#include "app/control.h"
+#include "app/yard.h"
+
+RTE_LOG_REGISTER(yard_app_logtype, yard.app, INFO);
+
+#define EXIT_CONFIG  1
+#define EXIT_START   2
+#define EXIT_UNCLEAN 3
+
+#define EAL_MAX_ARGS 128
+
+static volatile sig_atomic_t yard_signal;
+static volatile sig_atomic_t yard_stopping;
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: yard [--config FILE] [--check-config FILE] [--help] [--version] "
+		"[-- EAL arguments]\n"
+		"  --config FILE        run with FILE (default %s)\n"
+		"  --check-config FILE  validate FILE, print a summary, exit 0 if valid, 1 if not\n"
+		"  --help               this text\n"
+		"  --version            yard's version\n"
+		"  -- ARGS              extra EAL arguments, after those the configuration gives\n"
+		"SIGINT or SIGTERM stops yard cleanly. docs/running.md tells more.\n",
+		YARD_DEFAULT_CONFIG);
+}
+
+static void
+on_signal(int sig)
+{
+	if (yard_stopping) {
+		/* A second signal while shutting down: the operator means it. */
+		static const char msg[] = "yard: second signal while stopping, exiting now\n";
+
+		(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+		_exit(EXIT_UNCLEAN);
+	}
+	yard_signal = sig;
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++)
+		yard_sched_stop(l);
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/*
+ * Hugepages are usable when a hugetlbfs is mounted and pages of some size are free. Fills
+ * why with what was found, for the log line.
+ */
+static bool
+hugepages_usable(char *why, size_t len)
+{
+	unsigned long free_pages = 0, v;
+	bool mounted = false;
+	char line[512], fstype[64];
+	FILE *f;
+
+	f = fopen("/proc/mounts", "r");
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "%*s %*s %63s", fstype) == 1 &&
+			    strcmp(fstype, "hugetlbfs") == 0)
+				mounted = true;
+		fclose(f);
+	}
+	f = fopen("/proc/meminfo", "r");
+	if (f != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "HugePages_Free: %lu", &v) == 1)
+				free_pages = v;
+		fclose(f);
+	}
+	/* Pages of other sizes (1 GiB) are not in /proc/meminfo's count. */
+	for (unsigned i = 0; i < 2; i++) {
+		static const char *const sizes[] = { "hugepages-1048576kB", "hugepages-2048kB" };
+		char path[128];
+
+		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages", sizes[i]);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fscanf(f, "%lu", &v) == 1 && i == 0)
+			free_pages += v;
+		fclose(f);
+	}
+	snprintf(why, len, "%lu free hugepages, hugetlbfs %s", free_pages,
+		 mounted ? "mounted" : "not mounted");
+	return mounted && free_pages > 0;
+}
+
+static void
+print_summary(FILE *out, const struct yard_config *cfg)
+{
+	char a[INET_ADDRSTRLEN];
+
+	fprintf(out, "%s: valid: %u port%s, lcores", cfg->path, cfg->nports,
+		cfg->nports == 1 ? "" : "s");
+	for (unsigned i = 0; i < cfg->nlcores; i++)
+		fprintf(out, "%s%u", i ? "," : " ", cfg->lcores[i]);
+	fprintf(out, "\n");
+	for (unsigned p = 0; p < cfg->nports; p++) {
+		const struct yard_cfg_port *pc = &cfg->ports[p];
+		struct in_addr in = { .s_addr = pc->addr };
+
+		inet_ntop(AF_INET, &in, a, sizeof(a));
+		fprintf(out, "  port%u: %s %s/%u mtu %u, %u queue%s on lcore%s", p, pc->dev, a,
+			pc->prefix, pc->mtu, pc->rx_queues, pc->rx_queues == 1 ? "" : "s",
+			pc->rx_queues == 1 ? "" : "s");
+		for (unsigned q = 0; q < pc->rx_queues; q++)
+			fprintf(out, "%s%u", q ? "," : " ", pc->queue_lcore[q]);
+		if (pc->gateway != 0) {
+			in.s_addr = pc->gateway;
+			inet_ntop(AF_INET, &in, a, sizeof(a));
+			fprintf(out, ", gateway %s", a);
+		}
+		fprintf(out, "\n");
+	}
+}
+
+/*
+ * net_tap gives the kernel side of its tap the port's own MAC. With the kernel as yard's peer
+ * on that link, both ends would then use one MAC, and arp rightly refuses an ARP whose sender
+ * is its own address. So the kernel side gets a MAC of its own: yard's with the last octet's
+ * low bit flipped (still locally administered unicast). The PMD's MAC does not change.
+ */
+static void
+tap_peer_mac(const struct yard_port *port)
+{
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr peer = port->yp_mac;
+	struct ifreq ifr;
+	char ifname[IF_NAMESIZE];
+	int fd;
+
+	if (rte_eth_dev_info_get(port->yp_port_id, &info) != 0 || info.driver_name == NULL ||
+	    strcmp(info.driver_name, "net_tap") != 0 || info.if_index == 0 ||
+	    if_indextoname(info.if_index, ifname) == NULL)
+		return;
+	peer.addr_bytes[RTE_ETHER_ADDR_LEN - 1] ^= 0x01;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_hwaddr.sa_family = 1; /* ARPHRD_ETHER */
+	memcpy(ifr.ifr_hwaddr.sa_data, peer.addr_bytes, RTE_ETHER_ADDR_LEN);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, SIOCSIFHWADDR, &ifr) != 0) {
+		YARD_LOG(WARNING, "%s: cannot give the tap %s a MAC of its own (%s): the kernel "
+			 "and yard share " RTE_ETHER_ADDR_PRT_FMT ", and ARP between them fails",
+			 port->yp_name, ifname, strerror(errno),
+			 RTE_ETHER_ADDR_BYTES(&port->yp_mac));
+	} else {
+		YARD_LOG(INFO, "%s: kernel side of the tap, %s, now has MAC " RTE_ETHER_ADDR_PRT_FMT
+			 " (yard keeps " RTE_ETHER_ADDR_PRT_FMT ")", port->yp_name, ifname,
+			 RTE_ETHER_ADDR_BYTES(&peer), RTE_ETHER_ADDR_BYTES(&port->yp_mac));
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * ip reassembles a datagram on one owner lcore, chosen by hash among all lcores with an ip
+ * instance, and answers it from there, through that lcore's own links. An lcore serving no
+ * queue of some port has no route back through it: say so once, at start.
+ */
+static void
+warn_partial_lcores(const struct yard_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->nlcores; i++) {
+		for (unsigned p = 0; p < cfg->nports; p++) {
+			const struct yard_cfg_port *pc = &cfg->ports[p];
+			bool serves = false;
+
+			for (unsigned q = 0; q < pc->rx_queues; q++)
+				serves |= pc->queue_lcore[q] == cfg->lcores[i];
+			if (!serves)
+				YARD_LOG(WARNING, "lcore %u serves no queue of port%u: fragmented "
+					 "datagrams from port%u that lcore %u is chosen to reassemble "
+					 "cannot be answered", cfg->lcores[i], p, p, cfg->lcores[i]);
+		}
+	}
+}
+
+/* Open every configured port; its index in the port table is its [port<N>] number. */
+static int
+open_ports(const struct yard_config *cfg)
+{
+	for (unsigned p = 0; p < cfg->nports; p++) {
+		const struct yard_cfg_port *pc = &cfg->ports[p];
+		char name[16];
+		struct yard_port_conf pcf = {
+			.name = name,
+			.device = pc->dev,
+			.nb_rxq = pc->rx_queues,
+			.nb_txq = pc->tx_queues,
+			.nb_rxd = pc->rx_desc,
+			.nb_txd = pc->tx_desc,
+			.mtu = pc->mtu,
+			.pool_size = pc->rx_mbufs,
+			.pool_cache = cfg->mbuf_cache,
+			.promiscuous = pc->promiscuous,
+		};
+		struct yard_port *port;
+		int rc;
+
+		snprintf(name, sizeof(name), "port%u", p);
+		rc = yard_port_open(&pcf, &port);
+		if (rc != 0) {
+			YARD_LOG(ERR, "%s: [%s] dev = %s: cannot open the port: %s", cfg->path, name,
+				 pc->dev, strerror(-rc));
+			return rc;
+		}
+		if (port->yp_index != p) {
+			YARD_LOG(ERR, "[%s]: opened as port index %u, expected %u", name,
+				 port->yp_index, p);
+			return -EINVAL;
+		}
+		tap_peer_mac(port);
+	}
+	return 0;
+}
+
+/*
+ * Close the ports and count what is still out of the pools: yard's message blocks and each
+ * port's RX pool (found by name after the close, which frees a pool only once all its mbufs
+ * are back). Returns the total in use and logs the line the tests look for.
+ */
+static unsigned
+close_ports_and_count(void)
+{
+	char names[YARD_MAX_PORTS][RTE_MEMPOOL_NAMESIZE];
+	char detail[512];
+	unsigned total, msgs, n = yard_port_count();
+	size_t used = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct yard_port *p = yard_port_by_index(i);
+
+		names[i][0] = '\0';
+		if (p != NULL && p->yp_rxpool != NULL)
+			snprintf(names[i], sizeof(names[i]), "%s", p->yp_rxpool->name);
+	}
+	if (yard_port_close_all() != 0)
+		YARD_LOG(ERR, "a port could not be closed (a stream is still attached)");
+	msgs = yard_msgs_in_use();
+	total = msgs;
+	used += (size_t)snprintf(detail + used, sizeof(detail) - used, "yard pools %u", msgs);
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mempool *mp;
+		unsigned c = 0;
+
+		if (names[i][0] == '\0')
+			continue;
+		mp = rte_mempool_lookup(names[i]);
+		if (mp != NULL)
+			c = rte_mempool_in_use_count(mp);
+		total += c;
+		if (used < sizeof(detail))
+			used += (size_t)snprintf(detail + used, sizeof(detail) - used,
+						 ", port%u rx pool %u%s", i, c,
+						 mp == NULL ? " (freed)" : "");
+	}
+	if (total == 0)
+		YARD_LOG(NOTICE, "mempools: 0 in use (%s)", detail);
+	else
+		YARD_LOG(ERR, "mempools: %u in use (%s): message blocks leaked", total, detail);
+	return total;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct yard_config cfg;
+	char err[YARD_CFG_ERRLEN], why[128], argbuf[4096];
+	char *eal_argv[EAL_MAX_ARGS];
+	const char *config = NULL, *check = NULL;
+	int opt, eal_argc, n, status = 0;
+	bool huge;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'k':
+			check = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("yard %s\n", YARD_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "yard: unknown option or missing argument: %s\n",
+				argv[optind - 1]);
+			usage(stderr);
+			return EXIT_CONFIG;
+		}
+	}
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
+		fprintf(stderr, "yard: unexpected argument '%s' (EAL arguments go after --)\n",
+			argv[optind]);
+		return EXIT_CONFIG;
+	}
+
+	if (check != NULL) {
+		if (yard_config_load(check, &cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "yard: %s\n", err);
+			return EXIT_CONFIG;
+		}
+		print_summary(stdout, &cfg);
+		return 0;
+	}
+	if (yard_config_load(config != NULL ? config : YARD_DEFAULT_CONFIG, &cfg, err,
+			     sizeof(err)) != 0) {
+		fprintf(stderr, "yard: %s\n", err);
+		if (config == NULL)
+			fprintf(stderr, "yard: give a configuration with --config FILE\n");
+		return EXIT_CONFIG;
+	}
+
+	huge = hugepages_usable(why, sizeof(why));
+	if (cfg.hugepages == YARD_HUGE_ON && !huge) {
+		fprintf(stderr, "yard: %s: [eal] hugepages = on, but none are usable (%s)\n",
+			cfg.path, why);
+		return EXIT_START;
+	}
+	if (cfg.hugepages == YARD_HUGE_OFF)
+		huge = false;
+
+	eal_argv[0] = argv[0];
+	n = yard_config_eal_args(&cfg, huge, eal_argv + 1, EAL_MAX_ARGS - 2, argbuf,
+				 sizeof(argbuf));
+	if (n < 0 || 1 + n + (argc - optind) >= EAL_MAX_ARGS) {
+		fprintf(stderr, "yard: too many EAL arguments\n");
+		return EXIT_CONFIG;
+	}
+	eal_argc = 1 + n;
+	for (int i = optind; i < argc; i++)
+		eal_argv[eal_argc++] = argv[i];
+	eal_argv[eal_argc] = NULL;
+
+	if (cfg.hugepages == YARD_HUGE_OFF)
+		YARD_LOG(NOTICE, "hugepages = off: running with --no-huge -m %u", cfg.memory_mb);
+	else if (!huge)
+		YARD_LOG(NOTICE, "no hugepages (%s): running with --no-huge -m %u", why,
+			 cfg.memory_mb);
+	else
+		YARD_LOG(NOTICE, "using hugepages (%s)", why);
+	{
+		char line[1024];
+		size_t used = 0;
+
+		line[0] = '\0';
+		for (int i = 1; i < eal_argc && used < sizeof(line); i++)
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s",
+						 i > 1 ? " " : "", eal_argv[i]);
+		YARD_LOG(INFO, "config %s; EAL arguments: %s", cfg.path, line);
+	}
+
+	install_signals();
+	if (rte_eal_init(eal_argc, eal_argv) < 0) {
+		/* EAL has said why on the lines above; rte_errno is not always set. */
+		YARD_LOG(ERR, "EAL initialisation failed%s%s (EAL arguments: see above)",
+			 rte_errno != 0 ? ": " : "", rte_errno != 0 ? rte_strerror(rte_errno) : "");
+		return EXIT_START;
+	}
+	if (yard_tel_register(&cfg) != 0) {
+		status = EXIT_START;
+		goto eal_down;
+	}
+	if (yard_ctl_register(&cfg) != 0) { /* yardctl's commands (control.c) */
+		status = EXIT_START;
+		goto eal_down;
+	}
+	{
+		struct yard_streams_conf sc = {
+			.pools = {
+				.data_n = cfg.mbufs,
+				.ctl_n = cfg.ctl_mbufs,
+				.cache = cfg.mbuf_cache,
+				.socket = SOCKET_ID_ANY,
+			},
+			.mbox_size = cfg.mbox_size,
+			.budget = cfg.budget,
+		};
+		int rc = yard_streams_init(&sc);
+
+		if (rc != 0) {
+			YARD_LOG(ERR, "STREAMS initialisation failed: %s", strerror(-rc));
+			status = EXIT_START;
+			goto eal_down;
+		}
+	}
+	if (yard_pmd_register() != 0) {
+		YARD_LOG(ERR, "cannot register the \"%s\" driver", YARD_PMD_NAME);
+		status = EXIT_START;
+		goto streams_down;
+	}
+	if (open_ports(&cfg) != 0 || yard_stacks_setup(&cfg) != 0) {
+		status = EXIT_START;
+		goto stacks_down;
+	}
+	if (yard_ctl_setup(&cfg) != 0) { /* each lcore's control queue */
+		status = EXIT_START;
+		goto stacks_down;
+	}
+	warn_partial_lcores(&cfg);
+	/* Before the "running" line, which tells scripts that telemetry now answers in full. */
+	yard_tel_start();
+	yard_ctl_start();
+	{
+		char rt[PATH_MAX];
+
+		snprintf(rt, sizeof(rt), "%s", rte_eal_get_runtime_dir());
+		YARD_LOG(NOTICE, "running on %u lcore%s, %u port%s; telemetry: dpdk-telemetry.py "
+			 "-f %s; SIGINT or SIGTERM stops", cfg.nlcores, cfg.nlcores == 1 ? "" : "s",
+			 cfg.nports, cfg.nports == 1 ? "" : "s", basename(rt));
+	}
+	/*
+	 * A signal that came before this point has already set every lcore's stop flag, so the
+	 * loops return at once; one that comes later sets it while they run.
+	 */
+	if (yard_signal == 0) {
+		rte_eal_mp_remote_launch(yard_sched_loop, NULL, CALL_MAIN);
+		rte_eal_mp_wait_lcore();
+	}
+	yard_stopping = 1;
+	YARD_LOG(NOTICE, "stopping (%s)", yard_signal != 0 ? strsignal(yard_signal) : "no signal");
+
+stacks_down:
+	yard_tel_quiesce();
+	yard_ctl_quiesce();
+	yard_stacks_teardown();
+	if (sth_count() != 0) {
+		YARD_LOG(ERR, "%u stream(s) still open after teardown", sth_count());
+		if (status == 0)
+			status = EXIT_UNCLEAN;
+	}
+	if (close_ports_and_count() != 0 && status == 0)
+		status = EXIT_UNCLEAN;
+streams_down:
+	if (sth_count() == 0)
+		yard_streams_fini();
+eal_down:
+	rte_eal_cleanup();
+	if (status == 0)
+		YARD_LOG(NOTICE, "stopped cleanly");
+	return status;
+}

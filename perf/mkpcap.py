@@ -1,0 +1,28 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""
+Write a pcap of UDP datagrams to yard's echo service for net_pcap to replay (infinite_rx=1):
+64-byte frames on the wire (60 in the file; the NIC adds the FCS), many flows (source ports),
+from the benchmark peer 198.18.2.1 / 02:00:00:00:00:01 to yard at 198.18.2.2, broadcast MAC
+(yard's net_pcap MAC is not known in advance; its arp module takes broadcast frames).
+Checksums are valid: yard verifies them.
+
+    mkpcap.py OUT.pcap [FLOWS] [FRAME_LEN]
+"""
+import sys
+
+from scapy.all import IP, UDP, Ether, Raw, wrpcap
+
+out = sys.argv[1]
+flows = int(sys.argv[2]) if len(sys.argv) > 2 else 1024
+frame = int(sys.argv[3]) if len(sys.argv) > 3 else 60
+payload = frame - 14 - 20 - 8
+if payload < 0:
+    sys.exit("mkpcap: a frame of %d bytes cannot hold Ethernet/IPv4/UDP headers" % frame)
+pkts = [Ether(src="02:00:00:00:00:01", dst="ff:ff:ff:ff:ff:ff") /
+        IP(src="198.18.2.1", dst="198.18.2.2") /
+        UDP(sport=1024 + (i % 64000), dport=7) /
+        Raw(bytes((i + k) % 256 for k in range(payload)))
+        for i in range(flows)]
+wrpcap(out, pkts)
+print("mkpcap: %s: %d frames of %d bytes, %d flows" % (out, len(pkts), len(bytes(pkts[0])), flows))

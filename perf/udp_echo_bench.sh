@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# UDP echo of 64-byte frames through the whole yard stack (pmd -> arp -> ip -> udp -> timod ->
+# stream head -> the XTI echo service and back) on one lcore, driven by net_pcap replaying a
+# capture of many flows (infinite_rx=1; TX dropped), against dpdk-testpmd
+# --forward-mode=5tswap (the bare reflector) on the same vdev, in the same run.
+# Prints Mpps of each (median of RUNS runs of SECS seconds), the ratio, yard's cycles per
+# packet, and the bytes yard copied (0: the payload is never copied).
+#
+#   perf/udp_echo_bench.sh [YARD_BINARY]        env: RUNS (3), SECS (5), FLOWS (1024)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+yard=${1:-$root/build/release/app/yard}
+runs=${RUNS:-3}
+secs=${SECS:-5}
+flows=${FLOWS:-1024}
+py=/usr/bin/python3
+[ -x "$yard" ] || { echo "udp_echo_bench: no yard binary at $yard (build it first)" >&2; exit 1; }
+command -v dpdk-testpmd >/dev/null || { echo "udp_echo_bench: dpdk-testpmd missing" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/yard-bench.XXXXXX)
+cleanup() { pkill -TERM -f "file-prefix yb-$$" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+"$py" "$root/perf/mkpcap.py" "$work/in.pcap" "$flows" 60
+
+# Hugepages when mounted, like yard; otherwise both run with --no-huge.
+mem=(--no-huge -m 1024)
+if awk '/HugePages_Total/ { exit !($2 > 0) }' /proc/meminfo && grep -q hugetlbfs /proc/mounts; then
+	mem=()
+fi
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# ---- the reference: testpmd 5tswap on lcore 1 --------------------------------------------------
+tp_runs=()
+for r in $(seq "$runs"); do
+	out=$(timeout -s INT $((2 * secs + 3)) dpdk-testpmd "${mem[@]}" --no-pci --no-shconf \
+		--file-prefix "yb-$$-tp" -l 0-1 --log-level='*:error' \
+		--vdev="net_pcap0,rx_pcap=$work/in.pcap,infinite_rx=1" -- \
+		--forward-mode=5tswap --auto-start --stats-period "$secs" --nb-cores=1 \
+		--rxd=2048 --txd=2048 2>&1 || true)
+	pps=$(printf '%s\n' "$out" | awk '/Tx-pps:/ { v = $2 } END { print v + 0 }')
+	tp_runs+=("$pps")
+	echo "RUN ref=testpmd-5tswap run=$r tx_pps=$pps"
+done
+tp=$(printf '%s\n' "${tp_runs[@]}" | median)
+
+# ---- yard: the echo service on lcore 1 (the same core testpmd forwarded on) --------------------
+cat >"$work/yard.ini" <<INI
+[yard]
+lcores = 1
+mbufs = 65535
+mbuf_cache = 512
+log_level = notice
+[eal]
+args = --file-prefix yb-$$-yard
+hugepages = auto
+memory = 1024
+[port0]
+dev = net_pcap0,rx_pcap=$work/in.pcap,infinite_rx=1
+address = 198.18.2.2/24
+rx_desc = 2048
+tx_desc = 2048
+queue_lcores = 1
+neighbours = 198.18.2.1 02:00:00:00:00:01
+[arp]
+timeout_ms = 3600000
+[services]
+udp_echo = 7
+udp_discard = 0
+tcp_echo = 0
+tcp_discard = 0
+http = 0
+INI
+tel() { "$py" "$root/perf/yard_tel.py" "yb-$$-yard" "$1"; }
+y_runs=()
+cpp_runs=()
+copied=0
+for r in $(seq "$runs"); do
+	"$yard" --config "$work/yard.ini" >"$work/yard-$r.log" 2>&1 &
+	ypid=$!
+	for _ in $(seq 100); do
+		[ -S "/var/run/dpdk/yb-$$-yard/dpdk_telemetry.v2" ] && tel /yard/info >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	sleep 1 # warm up
+	a=$(tel /yard/ports); la=$(tel /yard/lcores)
+	sleep "$secs"
+	b=$(tel /yard/ports); lb=$(tel /yard/lcores); m=$(tel /yard/mempool)
+	kill -TERM "$ypid"; wait "$ypid" || { echo "udp_echo_bench: yard did not stop cleanly:" >&2; cat "$work/yard-$r.log" >&2; exit 1; }
+	grep -q "mempools: 0 in use" "$work/yard-$r.log" || { echo "udp_echo_bench: yard leaked mbufs:" >&2; cat "$work/yard-$r.log" >&2; exit 1; }
+	read -r pps cpp rxpps < <("$py" - "$a" "$b" "$la" "$lb" "$secs" <<'PY'
+import json, sys
+a, b, la, lb = (json.loads(x) for x in sys.argv[1:5])
+secs = float(sys.argv[5])
+tx = b["port0"]["opackets"] - a["port0"]["opackets"]
+rx = b["port0"]["ipackets"] - a["port0"]["ipackets"]
+busy = sum(lb[k]["busy_cycles"] - la[k]["busy_cycles"] for k in lb if k.startswith("lcore"))
+print(tx / secs, busy / tx if tx else 0, rx / secs)
+PY
+)
+	copied=$("$py" -c 'import json,sys; print(json.loads(sys.argv[1])["copied_bytes"])' "$m")
+	y_runs+=("$pps")
+	cpp_runs+=("$cpp")
+	echo "RUN yard-udp-echo run=$r tx_pps=$pps rx_pps=$rxpps cycles_per_pkt=$cpp copied_bytes=$copied"
+done
+ymed=$(printf '%s\n' "${y_runs[@]}" | median)
+cmed=$(printf '%s\n' "${cpp_runs[@]}" | median)
+ratio=$(awk -v y="$ymed" -v t="$tp" 'BEGIN { printf "%.3f", (t > 0) ? y / t : 0 }')
+printf 'RESULT bench=udp_echo frame=64 flows=%s runs=%s secs=%s testpmd_5tswap_mpps=%.3f yard_mpps=%.3f ratio=%s yard_cycles_per_pkt=%.0f copied_bytes=%s\n' \
+	"$flows" "$runs" "$secs" "$(awk -v v="$tp" 'BEGIN { print v / 1e6 }')" \
+	"$(awk -v v="$ymed" 'BEGIN { print v / 1e6 }')" "$ratio" "$cmed" "$copied"
+awk -v r="$ratio" 'BEGIN { exit !(r >= 0.6) }' && echo "TARGET udp_echo ratio>=0.60 met" ||
+	echo "TARGET udp_echo ratio>=0.60 NOT-met"

@@ -1,0 +1,524 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration parser (app/config.c): one test per kind of mistake, each checking that
+ * the message names the file, the section and the key and says what is wrong; the defaults;
+ * the EAL arguments a configuration makes; and that every file in config/ is valid and every
+ * key is documented in docs/config.md. No EAL: the parser must work before rte_eal_init().
+ */
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <criterion/criterion.h>
+
+#include "app/config.h"
+
+/* A minimal valid file; tests add to it or replace parts. */
+#define PORT0 "[port0]\ndev = net_tap0,iface=yard0\naddress = 198.18.0.2/24\n"
+
+static char cfg_path[64];
+static struct yard_config cfg;
+static char err[YARD_CFG_ERRLEN];
+
+TestSuite(config);
+
+/*
+ * Write text to a fresh file, load it and remove the file (its name stays in cfg_path for
+ * the messages); returns yard_config_load()'s result.
+ */
+static int
+load(const char *text)
+{
+	int fd, rc;
+	FILE *f;
+
+	snprintf(cfg_path, sizeof(cfg_path), "/tmp/yard-test-cfg-XXXXXX.ini");
+	fd = mkstemps(cfg_path, 4);
+	cr_assert_geq(fd, 0, "mkstemps: %s", strerror(errno));
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	rc = yard_config_load(cfg_path, &cfg, err, sizeof(err));
+	unlink(cfg_path);
+	return rc;
+}
+
+/*
+ * The file must be refused with a message that begins with the file's name, names the
+ * section ("[port0]") and the key when given (NULL: the message is about the section or the
+ * file) and contains what.
+ */
+static void
+expect_error(const char *text, const char *section, const char *key, const char *what)
+{
+	char want[128];
+
+	cr_assert_eq(load(text), -1, "accepted:\n%s", text);
+	cr_assert_eq(strncmp(err, cfg_path, strlen(cfg_path)), 0,
+		     "message does not start with the file name: %s", err);
+	if (section != NULL) {
+		snprintf(want, sizeof(want), "[%s]", section);
+		cr_expect_not_null(strstr(err, want), "message does not name %s: %s", want, err);
+	}
+	if (key != NULL) {
+		snprintf(want, sizeof(want), "] %s: ", key);
+		cr_expect_not_null(strstr(err, want), "message does not name key %s: %s", key, err);
+	}
+	cr_expect_not_null(strstr(err, what), "message does not say '%s': %s", what, err);
+}
+
+/* ---- mistakes ----------------------------------------------------------------------------- */
+
+Test(config, refuses_a_missing_file)
+{
+	cr_assert_eq(yard_config_load("/nonexistent/yard.ini", &cfg, err, sizeof(err)), -1);
+	cr_expect_str_eq(err, "/nonexistent/yard.ini: cannot read: No such file or directory");
+}
+
+Test(config, refuses_an_unknown_section)
+{
+	expect_error(PORT0 "[routes]\nx = 1\n", "routes", NULL, "unknown section");
+}
+
+Test(config, refuses_an_unknown_key)
+{
+	expect_error("[yard]\nlcore = 0\n" PORT0, "yard", "lcore", "unknown key");
+}
+
+Test(config, refuses_a_bad_address_with_the_documented_message)
+{
+	char want[256];
+
+	cr_assert_eq(load("[port0]\ndev = net_tap0\naddress = 198.18.0.300/24\n"), -1);
+	snprintf(want, sizeof(want),
+		 "%s: [port0] address: '198.18.0.300/24' is not an IPv4 address/prefix", cfg_path);
+	cr_expect_str_eq(err, want);
+}
+
+Test(config, refuses_a_prefix_out_of_range)
+{
+	expect_error("[port0]\ndev = net_tap0\naddress = 198.18.0.2/33\n", "port0", "address",
+		     "prefix 33 is out of range 1..32");
+}
+
+Test(config, refuses_an_address_without_prefix)
+{
+	expect_error("[port0]\ndev = net_tap0\naddress = 198.18.0.2\n", "port0", "address",
+		     "has no /prefix");
+}
+
+Test(config, refuses_an_address_that_is_not_unicast)
+{
+	expect_error("[port0]\ndev = net_tap0\naddress = 224.0.0.5/24\n", "port0", "address",
+		     "multicast");
+}
+
+Test(config, refuses_the_network_address_of_the_subnet)
+{
+	expect_error("[port0]\ndev = net_tap0\naddress = 198.18.0.0/24\n", "port0", "address",
+		     "network address");
+}
+
+Test(config, refuses_a_value_that_is_not_a_number)
+{
+	expect_error(PORT0 "mtu = 15OO\n", "port0", "mtu", "'15OO' is not a number");
+}
+
+Test(config, refuses_a_negative_number)
+{
+	expect_error("[yard]\nbudget = -1\n" PORT0, "yard", "budget", "is not a number");
+}
+
+Test(config, refuses_a_number_out_of_range)
+{
+	expect_error(PORT0 "mtu = 10000\n", "port0", "mtu", "10000 is out of range 68..9000");
+}
+
+Test(config, refuses_a_mailbox_size_that_is_not_a_power_of_2)
+{
+	expect_error("[yard]\nmbox_size = 1000\n" PORT0, "yard", "mbox_size", "not a power of 2");
+}
+
+Test(config, refuses_an_empty_value)
+{
+	expect_error(PORT0 "rx_queues =\n", "port0", "rx_queues", "empty value");
+}
+
+Test(config, refuses_a_bad_boolean)
+{
+	expect_error(PORT0 "promiscuous = maybe\n", "port0", "promiscuous", "is not yes or no");
+}
+
+Test(config, refuses_a_bad_log_level)
+{
+	expect_error("[yard]\nlog_level = loud\n" PORT0, "yard", "log_level",
+		     "is not a log level");
+}
+
+Test(config, refuses_a_bad_hugepages_setting)
+{
+	expect_error("[eal]\nhugepages = sometimes\n" PORT0, "eal", "hugepages",
+		     "is not auto, on or off");
+}
+
+Test(config, refuses_eal_arguments_that_other_keys_give)
+{
+	expect_error("[eal]\nargs = --file-prefix x -l 0-3\n" PORT0, "eal", "args",
+		     "'-l' is not allowed here");
+	expect_error("[eal]\nargs = --no-huge\n" PORT0, "eal", "args", "hugepages = off");
+}
+
+Test(config, refuses_a_malformed_lcore_list)
+{
+	expect_error("[yard]\nlcores = 0-\n" PORT0, "yard", "lcores",
+		     "is not a list of lcore ids");
+	expect_error("[yard]\nlcores = 3-1\n" PORT0, "yard", "lcores", "goes backwards");
+	expect_error("[yard]\nlcores = 0,200\n" PORT0, "yard", "lcores", "out of range 0..127");
+	expect_error("[yard]\nlcores = 0,0\n" PORT0, "yard", "lcores", "names lcore 0 twice");
+}
+
+Test(config, refuses_a_queue_lcore_that_is_not_enabled)
+{
+	expect_error("[yard]\nlcores = 0\n" PORT0 "queue_lcores = 1\n", "port0", "queue_lcores",
+		     "lcore 1 (queue 0) is not in [yard] lcores");
+}
+
+Test(config, refuses_a_queue_without_lcore)
+{
+	expect_error("[yard]\nlcores = 0-1\n" PORT0 "rx_queues = 2\nqueue_lcores = 0\n", "port0",
+		     "queue_lcores", "queue 1 has no lcore");
+}
+
+Test(config, refuses_more_queue_lcores_than_queues)
+{
+	expect_error("[yard]\nlcores = 0-1\n" PORT0 "queue_lcores = 0,1\n", "port0",
+		     "queue_lcores", "2 lcores listed for 1 rx_queues");
+}
+
+Test(config, refuses_more_queues_than_lcores_by_default)
+{
+	expect_error("[yard]\nlcores = 0\n" PORT0 "rx_queues = 2\n", "port0", "rx_queues",
+		     "2 queues but [yard] lcores has 1 lcore");
+}
+
+Test(config, refuses_one_lcore_on_two_queues_of_a_port)
+{
+	expect_error("[yard]\nlcores = 0\n" PORT0 "rx_queues = 2\nqueue_lcores = 0,0\n", "port0",
+		     "queue_lcores", "lcore 0 serves queue 0 and queue 1");
+}
+
+Test(config, refuses_an_lcore_that_serves_no_queue)
+{
+	expect_error("[yard]\nlcores = 0-1\n" PORT0, "yard", "lcores",
+		     "lcore 1 serves no queue");
+}
+
+Test(config, refuses_tx_queues_unlike_rx_queues)
+{
+	expect_error("[yard]\nlcores = 0-1\n" PORT0 "rx_queues = 2\ntx_queues = 1\n", "port0",
+		     "tx_queues", "differs from rx_queues 2");
+}
+
+Test(config, refuses_a_port_without_dev)
+{
+	expect_error("[port0]\naddress = 198.18.0.2/24\n", "port0", "dev", "missing");
+}
+
+Test(config, refuses_a_port_without_address)
+{
+	expect_error("[port0]\ndev = net_tap0\n", "port0", "address", "missing");
+}
+
+Test(config, refuses_a_malformed_device)
+{
+	expect_error("[port0]\ndev = 0zz,iface=x\naddress = 198.18.0.2/24\n", "port0", "dev",
+		     "neither a PCI address");
+	expect_error("[port0]\ndev = ,iface=x\naddress = 198.18.0.2/24\n", "port0", "dev",
+		     "no device name");
+}
+
+Test(config, refuses_a_key_given_twice)
+{
+	expect_error(PORT0 "mtu = 1500\nmtu = 9000\n", "port0", "mtu", "given twice");
+}
+
+Test(config, refuses_a_section_given_twice)
+{
+	expect_error("[yard]\nlcores = 0\n" PORT0 "[yard]\nbudget = 32\n", "yard", NULL,
+		     "section given twice");
+	expect_error(PORT0 PORT0, "port0", NULL, "section given twice");
+}
+
+Test(config, refuses_a_line_that_is_not_key_equals_value)
+{
+	expect_error(PORT0 "mtu 1500\n", NULL, NULL,
+		     "'mtu 1500' is neither [section] nor key = value");
+	cr_expect_not_null(strstr(err, ": line 4: "), "no line number: %s", err);
+}
+
+Test(config, refuses_a_key_outside_any_section)
+{
+	expect_error("lcores = 0\n" PORT0, NULL, NULL, "comes before any [section]");
+}
+
+Test(config, refuses_a_broken_section_header)
+{
+	expect_error("[port0\ndev = net_tap0\n", NULL, NULL, "is not a [section] header");
+}
+
+Test(config, refuses_a_file_without_ports)
+{
+	expect_error("[yard]\nlcores = 0\n", NULL, NULL, "no [port0] section");
+}
+
+Test(config, refuses_a_gap_in_port_numbers)
+{
+	expect_error("[port1]\ndev = net_tap1\naddress = 198.18.1.2/24\n", "port1", NULL,
+		     "[port0] is missing");
+}
+
+Test(config, refuses_a_port_number_out_of_range)
+{
+	expect_error(PORT0 "[port16]\ndev = net_tap1\naddress = 198.18.1.2/24\n", "port16", NULL,
+		     "port numbers go from 0 to 15");
+}
+
+Test(config, refuses_a_gateway_outside_the_subnet)
+{
+	expect_error(PORT0 "gateway = 10.0.0.1\n", "port0", "gateway",
+		     "10.0.0.1 is not in the port's subnet 198.18.0.0/24");
+}
+
+Test(config, refuses_a_gateway_that_is_our_address)
+{
+	expect_error(PORT0 "gateway = 198.18.0.2\n", "port0", "gateway", "the port's own address");
+}
+
+Test(config, refuses_two_gateways)
+{
+	expect_error("[yard]\nlcores = 0\n" PORT0 "gateway = 198.18.0.1\n"
+		     "[port1]\ndev = net_tap1\naddress = 198.18.1.2/24\ngateway = 198.18.1.1\n",
+		     "port1", "gateway", "[port0] has a gateway already");
+}
+
+Test(config, refuses_overlapping_subnets)
+{
+	expect_error(PORT0 "[port1]\ndev = net_tap1\naddress = 198.18.0.3/16\n", "port1", "address",
+		     "overlaps [port0]'s 198.18.0.0/24");
+}
+
+Test(config, refuses_one_device_for_two_ports)
+{
+	expect_error(PORT0 "[port1]\ndev = net_tap0,iface=other\naddress = 198.18.1.2/24\n",
+		     "port1", "dev", "device net_tap0 is [port0]'s too");
+}
+
+Test(config, refuses_a_bad_neighbour)
+{
+	expect_error(PORT0 "neighbours = 198.18.0.1 02:00:00:00:00\n", "port0", "neighbours",
+		     "is not a MAC address");
+	expect_error(PORT0 "neighbours = 198.18.0.1 01:00:5e:00:00:01\n", "port0", "neighbours",
+		     "not a unicast MAC");
+	expect_error(PORT0 "neighbours = 10.1.1.1 02:00:00:00:00:01\n", "port0", "neighbours",
+		     "not in the port's subnet");
+}
+
+Test(config, refuses_two_services_on_one_port)
+{
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_discard = 7\n", "services", "udp_discard",
+		     "UDP port 7 is udp_echo's already");
+}
+
+Test(config, refuses_a_service_port_out_of_range)
+{
+	expect_error(PORT0 "[services]\nhttp = 65536\n", "services", "http",
+		     "65536 is out of range 0..65535");
+}
+
+/* ---- what valid files give ---------------------------------------------------------------- */
+
+Test(config, applies_every_default)
+{
+	cr_assert_eq(load(PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.nlcores, 1);
+	cr_expect_eq(cfg.lcores[0], 0);
+	cr_expect_eq(cfg.mbufs, 16383);
+	cr_expect_eq(cfg.mbuf_cache, 256);
+	cr_expect_eq(cfg.ctl_mbufs, 4095);
+	cr_expect_eq(cfg.mbox_size, 4096);
+	cr_expect_eq(cfg.budget, 64);
+	cr_expect_eq(cfg.log_level, 7);
+	cr_expect_eq(cfg.hugepages, YARD_HUGE_AUTO);
+	cr_expect_eq(cfg.memory_mb, 512);
+	cr_expect_eq(cfg.nports, 1);
+	cr_expect_eq(cfg.ports[0].mtu, 1500);
+	cr_expect_eq(cfg.ports[0].rx_queues, 1);
+	cr_expect_eq(cfg.ports[0].tx_queues, 1);
+	cr_expect_eq(cfg.ports[0].rx_desc, 1024);
+	cr_expect_eq(cfg.ports[0].tx_desc, 1024);
+	cr_expect_eq(cfg.ports[0].rx_mbufs, 0);
+	cr_expect_eq(cfg.ports[0].queue_lcore[0], 0);
+	cr_expect_eq(cfg.ports[0].gateway, 0);
+	cr_expect(!cfg.ports[0].promiscuous);
+	cr_expect(!cfg.ports[0].is_pci);
+	cr_expect_eq(cfg.arp_timeout_ms, 60000);
+	cr_expect_eq(cfg.arp_max_entries, 1024);
+	cr_expect_eq(cfg.arp_hold_max, 4);
+	cr_expect_eq(cfg.arp_hold_total, 256);
+	cr_expect_eq(cfg.arp_retries, 3);
+	cr_expect_eq(cfg.arp_retry_ms, 1000);
+	cr_expect_eq(cfg.ip_frag_timeout_ms, 2000);
+	cr_expect_eq(cfg.ip_frag_max_flows, 1024);
+	cr_expect_eq(cfg.ip_frag_max_frags, 64);
+	cr_expect_eq(cfg.ip_frag_mem_kb, 4096);
+	cr_expect_eq(cfg.ip_icmp_rate, 100);
+	cr_expect_eq(cfg.ip_icmp_burst, 10);
+	cr_expect_eq(cfg.ip_ttl, 64);
+	cr_expect_eq(cfg.svc_udp_echo + cfg.svc_udp_discard + cfg.svc_tcp_echo +
+		     cfg.svc_tcp_discard + cfg.svc_http, 0, "services are off by default");
+}
+
+Test(config, reads_sections_in_any_order_and_skips_comments)
+{
+	cr_assert_eq(load("# ports first\n" PORT0 "rx_queues = 2   # two\n"
+			  "[yard]\nlcores = 0,1\n"), 0, "%s", err);
+	cr_expect_eq(cfg.ports[0].rx_queues, 2);
+	cr_expect_eq(cfg.ports[0].queue_lcore[0], 0, "default: queue i on the i-th lcore");
+	cr_expect_eq(cfg.ports[0].queue_lcore[1], 1);
+}
+
+Test(config, sorts_lcores_and_maps_queues_as_listed)
+{
+	cr_assert_eq(load("[yard]\nlcores = 3,0-1\n" PORT0 "rx_queues = 3\nqueue_lcores = 3,1,0\n"),
+		     0, "%s", err);
+	cr_expect_eq(cfg.nlcores, 3);
+	cr_expect_eq(cfg.lcores[0], 0);
+	cr_expect_eq(cfg.lcores[1], 1);
+	cr_expect_eq(cfg.lcores[2], 3);
+	cr_expect_eq(cfg.ports[0].queue_lcore[0], 3);
+	cr_expect_eq(cfg.ports[0].queue_lcore[1], 1);
+	cr_expect_eq(cfg.ports[0].queue_lcore[2], 0);
+}
+
+Test(config, reads_addresses_gateway_and_neighbours_in_network_order)
+{
+	cr_assert_eq(load(PORT0 "gateway = 198.18.0.1\n"
+			  "neighbours = 198.18.0.1 02:00:00:00:00:01, "
+			  "198.18.0.3 02:00:00:00:00:03\n"),
+		     0, "%s", err);
+	cr_expect_eq(cfg.ports[0].addr, inet_addr("198.18.0.2"));
+	cr_expect_eq(cfg.ports[0].prefix, 24);
+	cr_expect_eq(cfg.ports[0].gateway, inet_addr("198.18.0.1"));
+	cr_assert_eq(cfg.ports[0].nneighbours, 2);
+	cr_expect_eq(cfg.ports[0].neighbours[1].addr, inet_addr("198.18.0.3"));
+	cr_expect_eq(cfg.ports[0].neighbours[1].mac.addr_bytes[5], 3);
+}
+
+Test(config, normalises_a_pci_address)
+{
+	cr_assert_eq(load("[port0]\ndev = 01:00.0,rxq_cqe_comp_en=0\naddress = 198.18.0.2/24\n"), 0,
+		     "%s", err);
+	cr_expect(cfg.ports[0].is_pci);
+	cr_expect_str_eq(cfg.ports[0].dev, "0000:01:00.0,rxq_cqe_comp_en=0");
+}
+
+/* The EAL arguments as one string. */
+static void
+eal_line(bool huge, char *line, size_t len)
+{
+	char *argv[64], buf[2048];
+	int n = yard_config_eal_args(&cfg, huge, argv, 64, buf, sizeof(buf));
+	size_t used = 0;
+
+	cr_assert_gt(n, 0);
+	line[0] = '\0';
+	for (int i = 0; i < n; i++)
+		used += (size_t)snprintf(line + used, len - used, "%s%s", i ? " " : "", argv[i]);
+}
+
+Test(config, makes_eal_arguments_without_hugepages)
+{
+	char line[1024];
+
+	cr_assert_eq(load("[yard]\nlcores = 0-1\nlog_level = debug\n[eal]\nargs = --file-prefix t "
+			  " --no-telemetry\nmemory = 256\n" PORT0 "rx_queues = 2\n"), 0, "%s", err);
+	eal_line(false, line, sizeof(line));
+	cr_expect_str_eq(line, "-l 0,1 --no-huge -m 256 --no-pci --log-level=8 "
+			 "--log-level=yard.*:8 --file-prefix t --no-telemetry");
+}
+
+Test(config, makes_eal_arguments_with_hugepages_and_a_pci_port)
+{
+	char line[1024];
+
+	cr_assert_eq(load("[port0]\ndev = 0000:03:00.1\naddress = 198.18.0.2/24\n"), 0, "%s", err);
+	eal_line(true, line, sizeof(line));
+	cr_expect_str_eq(line, "-l 0 -a 0000:03:00.1 --log-level=7 --log-level=yard.*:7");
+}
+
+Test(config, validates_every_shipped_configuration)
+{
+	glob_t g;
+	unsigned n = 0;
+
+	cr_assert_eq(glob(YARD_SOURCE_DIR "/config/*.ini", 0, NULL, &g), 0, "no config/*.ini");
+	for (size_t i = 0; i < g.gl_pathc; i++, n++)
+		cr_expect_eq(yard_config_load(g.gl_pathv[i], &cfg, err, sizeof(err)), 0, "%s", err);
+	globfree(&g);
+	cr_expect_geq(n, 4, "config/ has default, two-queues, af_packet and pcap-bench");
+}
+
+Test(config, reads_the_default_configuration_the_readme_runs)
+{
+	cr_assert_eq(yard_config_load(YARD_SOURCE_DIR "/config/default.ini", &cfg, err,
+				      sizeof(err)), 0, "%s", err);
+	cr_expect_str_eq(cfg.ports[0].dev, "net_tap0,iface=yard0");
+	cr_expect_eq(cfg.ports[0].addr, inet_addr("198.18.0.2"));
+	cr_expect_eq(cfg.ports[0].prefix, 24);
+	cr_expect_eq(cfg.nlcores, 1);
+	cr_expect_eq(cfg.lcores[0], 0);
+	cr_expect_eq(cfg.ports[0].rx_queues, 1);
+	cr_expect_eq(cfg.ports[0].queue_lcore[0], 0);
+	cr_expect_eq(cfg.svc_udp_echo, 7);
+	cr_expect_eq(cfg.svc_udp_discard, 9);
+	cr_expect_eq(cfg.svc_http, 80);
+}
+
+Test(config, reads_two_queues_on_two_lcores)
+{
+	cr_assert_eq(yard_config_load(YARD_SOURCE_DIR "/config/two-queues.ini", &cfg, err,
+				      sizeof(err)), 0, "%s", err);
+	cr_expect_eq(cfg.nlcores, 2);
+	cr_expect_eq(cfg.ports[0].rx_queues, 2);
+	cr_expect_eq(cfg.ports[0].queue_lcore[0], 0);
+	cr_expect_eq(cfg.ports[0].queue_lcore[1], 1);
+}
+
+Test(config, has_every_key_documented_in_docs_config_md)
+{
+	const char *section, *key, *def, *range;
+	char *doc = NULL, want[96];
+	size_t len = 0;
+	FILE *f = fopen(YARD_SOURCE_DIR "/docs/config.md", "r");
+	unsigned n = 0;
+
+	cr_assert_not_null(f, "docs/config.md: %s", strerror(errno));
+	cr_assert_gt(getdelim(&doc, &len, '\0', f), 0);
+	fclose(f);
+	for (unsigned i = 0; yard_config_key_at(i, &section, &key, &def, &range) == 0; i++, n++) {
+		snprintf(want, sizeof(want), "## [%s]", section);
+		cr_expect_not_null(strstr(doc, want), "docs/config.md has no heading %s", want);
+		snprintf(want, sizeof(want), "| `%s` |", key);
+		cr_expect_not_null(strstr(doc, want), "docs/config.md does not document [%s] %s",
+				   section, key);
+		cr_expect(def != NULL && range != NULL, "[%s] %s has no default or range", section,
+			  key);
+	}
+	free(doc);
+	cr_expect_gt(n, 30);
+}

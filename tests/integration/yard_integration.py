@@ -1,0 +1,970 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""
+Integration tests of the yard binary: yard on a real PMD, the Linux kernel as its peer.
+
+    yard_integration.py --yard BUILD/app/yard --source SRCDIR CASE
+
+Each CASE creates its own network namespace (yt-<case>-<pid>), starts yard inside it (so
+net_tap's interface appears there), configures the kernel side, runs its checks, and always
+cleans up - yard stopped (SIGTERM, then SIGKILL), the namespace deleted (with its taps and
+veths), EAL's runtime directory removed - on success, on failure, on a timeout, and when
+meson sends SIGTERM. Every external command runs with a timeout.
+
+Counters are read over DPDK telemetry (the socket of yard's --file-prefix); one case checks
+that Debian's dpdk-telemetry.py reads yard's commands too.
+
+Needs root (namespaces, taps, raw sockets): without it the case is skipped (exit 77).
+Tools: ip (iproute2), ping (iputils-ping), arping (iputils-arping), python3-scapy for the
+malformed frames; scripts/setup.sh installs them.
+
+The malformed-frame sender is this same script, run inside the namespace; it reads
+"KIND N" lines and answers "sent KIND" once the frames are out:
+    yard_integration.py --inject IFACE DST_MAC SRC_MAC
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+KERNEL_ADDR = "198.18.0.1"
+YARD_ADDR = "198.18.0.2"
+AFP_KERNEL_ADDR = "198.18.1.1"
+AFP_YARD_ADDR = "198.18.1.2"
+DPDK_RUN = "/var/run/dpdk"
+
+
+class Failure(Exception):
+    """A check failed; the message says which and why."""
+
+
+class Stop(Exception):
+    """SIGTERM/SIGINT from meson or the user: clean up and leave."""
+
+
+def on_signal(signum, frame):
+    raise Stop("signal %d" % signum)
+
+
+def log(msg):
+    print("# " + msg, flush=True)
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def run(cmd, timeout=30, ok=True, ns=None, capture=True):
+    """Run cmd (a list); inside namespace ns if given. Returns CompletedProcess."""
+    if ns is not None:
+        cmd = ["ip", "netns", "exec", ns] + cmd
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=capture, text=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Failure("timed out after %ss: %s" % (timeout, " ".join(cmd)))
+    if ok and p.returncode != 0:
+        raise Failure("%s exited %d\n%s%s" % (" ".join(cmd), p.returncode, p.stdout or "",
+                                              p.stderr or ""))
+    return p
+
+
+class Telemetry:
+    """A minimal client of DPDK's telemetry socket (what dpdk-telemetry.py speaks)."""
+
+    def __init__(self, prefix):
+        self.path = os.path.join(DPDK_RUN, prefix, "dpdk_telemetry.v2")
+        self.sock = None
+
+    def connect(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                s.settimeout(5)
+                s.connect(self.path)
+                hello = json.loads(s.recv(16384).decode())
+                self.maxlen = hello.get("max_output_len", 16384)
+                self.sock = s
+                return
+            except OSError:
+                s.close()
+                if time.monotonic() > deadline:
+                    raise Failure("no telemetry socket at %s" % self.path)
+                time.sleep(0.2)
+
+    def get(self, cmd):
+        if self.sock is None:
+            self.connect()
+        self.sock.send(cmd.encode())
+        reply = json.loads(self.sock.recv(self.maxlen).decode())
+        check(cmd.split(",")[0] in reply, "telemetry %s: unexpected answer %s" % (cmd, reply))
+        return reply[cmd.split(",")[0]]
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+class Yard:
+    """yard running in a namespace, its log in a file."""
+
+    def __init__(self, binary, ns, config, prefix, workdir):
+        self.binary = binary
+        self.ns = ns
+        self.config = config
+        self.prefix = prefix
+        self.logpath = os.path.join(workdir, "yard-%s.log" % prefix)
+        self.proc = None
+        self.tel = Telemetry(prefix)
+
+    def start(self, timeout=30):
+        self.logf = open(self.logpath, "w")
+        cmd = ["ip", "netns", "exec", self.ns, self.binary, "--config", self.config, "--",
+               "--file-prefix", self.prefix]
+        log("start: " + " ".join(cmd))
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.logf,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "yard: running on" in self.log():
+                self.tel.connect()
+                return
+            if self.proc.poll() is not None:
+                raise Failure("yard exited %d while starting:\n%s" % (self.proc.returncode,
+                                                                      self.log()))
+            time.sleep(0.1)
+        raise Failure("yard did not start within %ss:\n%s" % (timeout, self.log()))
+
+    def get(self, cmd):
+        """A telemetry command's answer; a yard that died meanwhile is a failure that says so."""
+        try:
+            return self.tel.get(cmd)
+        except (OSError, ValueError) as e:
+            time.sleep(0.5)
+            status = self.proc.poll() if self.proc is not None else None
+            raise Failure("telemetry %s failed (%s); yard %s:\n%s" %
+                          (cmd, e, "is still running" if status is None else
+                           "exited with status %s" % status, self.log()[-2000:]))
+
+    def log(self):
+        try:
+            with open(self.logpath) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        """Signal yard and wait; returns its exit status (SIGKILL after timeout)."""
+        self.tel.close()
+        if self.proc is None or self.proc.poll() is not None:
+            return None if self.proc is None else self.proc.returncode
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            raise Failure("yard did not stop within %ss of %s:\n%s" %
+                          (timeout, signal.Signals(sig).name, self.log()[-3000:]))
+        finally:
+            self.logf.close()
+
+    def stop_clean(self, sig=signal.SIGTERM):
+        """Stop and check the clean-stop contract: exit 0, every mempool back to 0 in use."""
+        rc = self.stop(sig)
+        out = self.log()
+        check(rc == 0, "yard exited %s after %s:\n%s" % (rc, signal.Signals(sig).name,
+                                                         out[-3000:]))
+        check("yard: mempools: 0 in use" in out,
+              "no 'mempools: 0 in use' line at stop:\n" + out[-3000:])
+        check("yard: stopped cleanly" in out, "no 'stopped cleanly' line:\n" + out[-3000:])
+
+    def kill(self):
+        self.tel.close()
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+class Case:
+    """One test: its namespace, its yard(s), its clean-up."""
+
+    def __init__(self, args, name):
+        self.args = args
+        self.name = name
+        tag = "%s-%d" % (name.replace("_", "-")[:12], os.getpid())
+        self.ns = "yt-" + tag
+        self.prefix = "yt-" + tag
+        self.workdir = tempfile.mkdtemp(prefix="yard-it-%s-" % name)
+        self.yards = []
+
+    def __enter__(self):
+        run(["ip", "netns", "add", self.ns])
+        run(["ip", "-n", self.ns, "link", "set", "lo", "up"])
+        return self
+
+    def __exit__(self, *exc):
+        for y in self.yards:
+            try:
+                y.kill()
+            except Exception as e:  # keep cleaning up
+                log("clean-up: %s" % e)
+        run(["ip", "netns", "del", self.ns], ok=False)
+        for y in self.yards:
+            shutil.rmtree(os.path.join(DPDK_RUN, y.prefix), ignore_errors=True)
+        if exc[0] is None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        else:
+            log("logs kept in %s" % self.workdir)
+        return False
+
+    def config(self, text, name="yard.ini"):
+        path = os.path.join(self.workdir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def source_config(self, name):
+        return os.path.join(self.args.source, "config", name)
+
+    def yard(self, config, suffix=""):
+        y = Yard(self.args.yard, self.ns, config, self.prefix + suffix, self.workdir)
+        self.yards.append(y)
+        y.start()
+        return y
+
+    def tap_up(self, iface="yard0", addr=KERNEL_ADDR):
+        run(["ip", "-n", self.ns, "addr", "add", addr + "/24", "dev", iface])
+        run(["ip", "-n", self.ns, "link", "set", iface, "up"])
+        # The kernel's IPv6 chatter would only be counted as drops; keep the counters quiet.
+        run(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % iface], ns=self.ns, ok=False)
+
+    def ping(self, dst=YARD_ADDR, count=5, size=None, flood=False, interval=0.2,
+             timeout=60):
+        cmd = ["ping", "-n", "-q", "-c", str(count), "-W", "2"]
+        if size is not None:
+            cmd += ["-s", str(size)]
+        if flood:
+            cmd += ["-f"]
+        elif interval is not None:
+            cmd += ["-i", str(interval)]
+        p = run(cmd + [dst], timeout=timeout, ok=False, ns=self.ns)
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
+        check(m is not None, "ping printed no statistics:\n%s%s" % (p.stdout, p.stderr))
+        sent, got = int(m.group(1)), int(m.group(2))
+        log("ping %s%s%s: %d sent, %d received" % (dst, " -s %d" % size if size else "",
+                                                  " -f" if flood else "", sent, got))
+        return sent, got
+
+    def expect_ping(self, **kw):
+        sent, got = self.ping(**kw)
+        check(sent == kw.get("count", 5) and got == sent,
+              "ping %s: %d sent, %d received: expected no loss" % (kw, sent, got))
+
+
+def counters(y, what):
+    d = y.get("/yard/%s" % what)
+    return d["all"] if "all" in d else d
+
+
+def drops(y):
+    """Every non-zero drop counter of arp, ip and icmp: what a failure message needs."""
+    out = {}
+    for module in ("arp", "ip", "icmp"):
+        for k, v in counters(y, module).items():
+            if v and (k.startswith("drop") or k.startswith("frag_") or k.startswith("sib") or
+                      k.startswith("entries") or k.startswith("tx_held")):
+                out["%s.%s" % (module, k)] = v
+    return out
+
+
+def delta(before, after):
+    return {k: after[k] - before.get(k, 0) for k in after if isinstance(after[k], int)}
+
+
+# ---- the cases ----------------------------------------------------------------------------
+
+def case_ping(c):
+    """ping, fragmented ping (-s 3000): every echo answered, fragments reassembled and sent."""
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    ip0, icmp0 = counters(y, "ip"), counters(y, "icmp")
+    c.expect_ping(count=5)
+    c.expect_ping(count=5, size=3000)
+    ip, icmp = delta(ip0, counters(y, "ip")), delta(icmp0, counters(y, "icmp"))
+    check(icmp["rx_echo_requests"] == 10 and icmp["tx_echo_replies"] == 10,
+          "icmp counters: %s" % icmp)
+    check(ip["frag_reassembled"] == 5, "5 fragmented requests reassembled: %s" % ip)
+    check(ip["tx_fragmented"] == 5, "5 replies fragmented: %s" % ip)
+    check(ip["tx_fragments"] >= 15, "3000-byte replies in >= 3 fragments each: %s" % ip)
+    y.stop_clean()
+
+
+def case_flood(c):
+    """ping -f -c 10000 with no loss; then a fragmented flood."""
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    c.expect_ping(count=10000, flood=True, timeout=120)
+    c.expect_ping(count=1000, size=3000, flood=True, timeout=120)
+    icmp = counters(y, "icmp")
+    check(icmp["tx_echo_replies"] >= 11000, "icmp: %s" % icmp)
+    y.stop_clean()
+
+
+def case_arping(c):
+    """arping gets an answer to every request; yard counts them."""
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    arp0 = counters(y, "arp")
+    p = run(["arping", "-c", "3", "-w", "10", "-I", "yard0", YARD_ADDR], ns=c.ns, timeout=20,
+            ok=False)
+    m = re.search(r"Received (\d+) response", p.stdout)
+    check(p.returncode == 0 and m is not None and int(m.group(1)) == 3,
+          "arping: 3 responses expected:\n%s%s" % (p.stdout, p.stderr))
+    mac = y.get("/yard/ports,0")["mac"].upper()
+    check(mac in p.stdout.upper(), "arping's replies come from yard's MAC %s:\n%s" %
+          (mac, p.stdout))
+    arp = delta(arp0, counters(y, "arp"))
+    check(arp["rx_requests_for_us"] >= 3 and arp["tx_replies"] >= 3, "arp: %s" % arp)
+    y.stop_clean()
+
+
+def case_arp_ageing(c):
+    """A learned entry goes stale after timeout_ms and is removed after as long again."""
+    with open(c.source_config("default.ini")) as f:
+        text = f.read()
+    text = text.replace("[arp]\ntimeout_ms = 60000", "[arp]\ntimeout_ms = 400")
+    check("timeout_ms = 400" in text, "default.ini no longer has [arp] timeout_ms = 60000")
+    y = c.yard(c.config(text))
+    c.tap_up()
+    c.expect_ping(count=1)
+    arp = counters(y, "arp")
+    check(arp["entries_learned"] >= 1, "the kernel's address was learned: %s" % arp)
+    learned = arp["entries_learned"]
+    # Quiet for several timeouts: REACHABLE -> STALE -> removed.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        arp = counters(y, "arp")
+        if arp["entries_expired"] >= 1:
+            break
+        time.sleep(0.2)
+    check(arp["entries_stale"] >= 1, "an entry went stale: %s" % arp)
+    check(arp["entries_expired"] >= 1, "an entry was removed by ageing: %s" % arp)
+    # And it comes back: yard learns the kernel again and answers.
+    c.expect_ping(count=2)
+    arp = counters(y, "arp")
+    check(arp["entries_learned"] > learned or arp["tx_requests"] >= 1,
+          "the neighbour was resolved again: %s" % arp)
+    y.stop_clean()
+
+
+# Each malformed frame kind: (name, module, counter it must bump, frames sent).
+MALFORMED = [
+    ("bad_ip_checksum", "ip", "drop_bad_cksum", 3),
+    ("short_ihl", "ip", "drop_bad_ihl", 3),
+    ("bad_total_length", "ip", "drop_bad_len", 3),
+    ("truncated_ip_header", "ip", "drop_too_short", 3),
+    ("bad_version", "ip", "drop_bad_version", 3),
+    ("ttl_zero", "ip", "drop_ttl_zero", 3),
+    ("bad_option", "ip", "drop_bad_options", 3),
+    ("bad_source", "ip", "drop_bad_src", 3),
+    ("not_for_us", "ip", "drop_not_for_us", 3),
+    ("tiny_fragment", "ip", "frag_tiny", 3),
+    ("misaligned_fragment", "ip", "frag_bad_align", 3),
+    ("bad_icmp_checksum", "icmp", "drop_bad_cksum", 3),
+    ("bad_arp_hw", "arp", "drop_bad_hw", 3),
+    ("bad_arp_len", "arp", "drop_bad_len", 3),
+    ("bad_arp_op", "arp", "drop_bad_op", 3),
+    ("truncated_arp", "arp", "drop_bad_len", 3),
+    ("vlan", "arp", "drop_vlan", 3),
+]
+
+
+def case_malformed(c):
+    """Every malformed frame is dropped and counted by its reason; ping keeps answering."""
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    c.expect_ping(count=2)
+    port = y.get("/yard/ports,0")
+    kmac = run(["cat", "/sys/class/net/yard0/address"], ns=c.ns).stdout.strip()
+    # One sender for every kind (scapy is slow to import), inside the namespace.
+    sender = subprocess.Popen(["ip", "netns", "exec", c.ns, sys.executable,
+                               os.path.abspath(__file__), "--inject", "yard0", port["mac"],
+                               kmac], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def send(kind, n):
+        sender.stdin.write("%s %d\n" % (kind, n))
+        sender.stdin.flush()
+        line = sender.stdout.readline().strip()
+        check(line == "sent %s" % kind, "frame sender: %r" % line)
+
+    # A steady ping across the whole injection: it must lose nothing.
+    pinger = subprocess.Popen(["ip", "netns", "exec", c.ns, "ping", "-n", "-q", "-i", "0.05",
+                               "-c", "100", "-W", "2", YARD_ADDR], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        send("nothing", 0)  # scapy loaded: the sender is ready
+        for name, module, counter, n in MALFORMED:
+            before = counters(y, module)
+            send(name, n)
+            after = before
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                after = counters(y, module)
+                if after[counter] - before[counter] >= n:
+                    break
+                time.sleep(0.02)
+            d = delta(before, after)
+            check(d[counter] == n, "%s: %s %s went up by %d, expected %d (changes: %s)" %
+                  (name, module, counter, d[counter], n,
+                   {k: v for k, v in d.items() if v}))
+            log("%s: %d dropped, counted %s %s" % (name, n, module, counter))
+        # Overlapping fragments: ip drops the whole datagram (RFC 5722; frag_overlap, or
+        # frag_invalid where reassembly is rte_ip_frag's) or lets it time out (frag_timeout):
+        # nothing is delivered and the drop is counted.
+        before_ip, before_icmp = counters(y, "ip"), counters(y, "icmp")
+        send("overlapping_fragments", 1)
+        time.sleep(2.5)  # past frag_timeout_ms (2000)
+        d_ip = delta(before_ip, counters(y, "ip"))
+        d_icmp = delta(before_icmp, counters(y, "icmp"))
+        check(d_ip["frag_rx"] >= 3, "overlapping fragments received: %s" % d_ip)
+        dropped = sum(d_ip.get(k, 0) for k in ("frag_overlap", "frag_invalid", "frag_timeout"))
+        check(dropped >= 1 and d_ip["frag_reassembled"] == 0,
+              "overlapping fragments dropped and counted, none reassembled: %s" %
+              {k: v for k, v in d_ip.items() if v})
+        log("overlapping_fragments: dropped and counted (%s)" %
+            {k: v for k, v in d_ip.items() if v and k.startswith("frag_")})
+        # The only echo requests are the pinger's.
+        check(d_icmp["rx_echo_requests"] == d_icmp["tx_echo_replies"],
+              "icmp: %s" % {k: v for k, v in d_icmp.items() if v})
+    finally:
+        sender.stdin.close()
+        try:
+            sender.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            sender.kill()
+        try:
+            out, _ = pinger.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            pinger.kill()
+            out, _ = pinger.communicate()
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    check(m is not None and m.group(1) == m.group(2) == "100",
+          "ping during the malformed frames lost replies:\n" + out)
+    c.expect_ping(count=3)
+    y.stop_clean()
+
+
+def case_af_packet(c):
+    """
+    A second PMD: net_af_packet on a veth pair passes the same ping test. DPDK 22.11's
+    af_packet lets the kernel reassemble fragments (PACKET_FANOUT_FLAG_DEFRAG), so yard
+    receives whole datagrams: -s 1800 (fragmented by the kernel, reassembled by it, answered
+    with fragments by yard) must be answered; -s 3000 reassembles past one RX buffer and
+    arrives truncated, so it must be answered or else dropped and counted (drop_bad_len).
+    """
+    run(["ip", "-n", c.ns, "link", "add", "ytveth0", "type", "veth", "peer", "name",
+         "ytveth1"])
+    for i in ("ytveth0", "ytveth1"):
+        run(["ip", "-n", c.ns, "link", "set", i, "up"])
+        run(["sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % i], ns=c.ns, ok=False)
+    run(["ip", "-n", c.ns, "addr", "add", AFP_KERNEL_ADDR + "/24", "dev", "ytveth1"])
+    with open(c.source_config("af_packet.ini")) as f:
+        text = f.read().replace("iface=yveth0", "iface=ytveth0")
+    y = c.yard(c.config(text))
+    port = y.get("/yard/ports,0")
+    check(port["driver"] == "net_af_packet", "port0 is %s" % port.get("driver"))
+    c.expect_ping(dst=AFP_YARD_ADDR, count=5)
+    c.expect_ping(dst=AFP_YARD_ADDR, count=5, size=1472)
+    ip0 = counters(y, "ip")
+    c.expect_ping(dst=AFP_YARD_ADDR, count=5, size=1800)
+    ip = delta(ip0, counters(y, "ip"))
+    check(ip["tx_fragmented"] == 5 and ip["tx_fragments"] == 10,
+          "yard fragmented its 5 replies in 2: %s" % ip)
+    ip0 = counters(y, "ip")
+    sent, got = c.ping(dst=AFP_YARD_ADDR, count=5, size=3000)
+    ip = delta(ip0, counters(y, "ip"))
+    if got == sent:
+        log("ping -s 3000 answered: the RX buffers hold reassembled datagrams")
+    else:
+        check(got == 0 and ip["drop_bad_len"] == sent,
+              "-s 3000 on af_packet: %d of %d answered, the rest must be counted "
+              "drop_bad_len (truncated by the PMD): %s" % (got, sent,
+                                                          {k: v for k, v in ip.items() if v}))
+        log("ping -s 3000: truncated by af_packet after the kernel's reassembly; yard "
+            "dropped and counted all %d (drop_bad_len)" % sent)
+    c.expect_ping(dst=AFP_YARD_ADDR, count=10000, flood=True, timeout=120)
+    y.stop_clean()
+
+
+def case_two_queues(c):
+    """
+    Two lcores on two queues of one tap: the kernel spreads flows over the queues by hash,
+    so pings from 16 source addresses reach both; every one is answered, from the lcore
+    whose queue it came in on. Fragments may arrive on either lcore and are reassembled by
+    their owner lcore.
+    """
+    if (os.cpu_count() or 1) < 2:
+        raise Failure("two_queues needs 2 CPUs")
+    y = c.yard(c.source_config("two-queues.ini"))
+    c.tap_up()
+    info = y.get("/yard/info")
+    check(info["lcores"] == [0, 1], "lcores: %s" % info)
+    sources = ["198.18.0.%d" % i for i in range(100, 116)]
+    for a in sources:
+        run(["ip", "-n", c.ns, "addr", "add", a + "/24", "dev", "yard0"])
+    # Warm up: one ping from each source, so both lcores' arp know every source before the
+    # burst (a reply racing its neighbour's resolution is held, only 4 deep: [arp] hold_max).
+    for a in sources:
+        run(["ping", "-n", "-q", "-c", "1", "-W", "2", "-I", a, YARD_ADDR], ns=c.ns, ok=False)
+    procs = [subprocess.Popen(["ip", "netns", "exec", c.ns, "ping", "-n", "-q", "-c", "50",
+                               "-i", "0.01", "-W", "2", "-I", a, YARD_ADDR],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) for a in sources]
+    for p in procs:
+        try:
+            out, _ = p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            raise Failure("a parallel ping did not finish")
+        m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+        check(m is not None and m.group(1) == m.group(2) == "50",
+              "parallel ping lost replies:\n%s\ndrops: %s" % (out, drops(y)))
+    port = y.get("/yard/ports,0")
+    q0, q1 = port["q0"]["rx_pkts"], port["q1"]["rx_pkts"]
+    log("frames received: queue 0 %d, queue 1 %d" % (q0, q1))
+    check(q0 >= 50 and q1 >= 50, "both queues received flows: queue 0 %d, queue 1 %d" %
+          (q0, q1))
+    icmp = y.get("/yard/icmp")
+    check(icmp["lcore0"]["tx_echo_replies"] > 0 and icmp["lcore1"]["tx_echo_replies"] > 0,
+          "both lcores answered: %s / %s" % (icmp["lcore0"]["tx_echo_replies"],
+                                             icmp["lcore1"]["tx_echo_replies"]))
+    c.expect_ping(count=5, size=3000)
+    c.expect_ping(count=5000, flood=True, timeout=120)
+    arp = y.get("/yard/arp")
+    check(arp["all"]["sib_sent"] > 0 and arp["all"]["sib_received"] > 0,
+          "arp siblings shared what they learned: %s" %
+          {k: v for k, v in arp["all"].items() if k.startswith("sib")})
+    y.stop_clean()
+
+
+# Each kind of configuration mistake: (name, file text, what the message must say).
+GOOD_PORT = "[port0]\ndev = net_tap0,iface=yard0\naddress = 198.18.0.2/24\n"
+CONFIG_MISTAKES = [
+    ("unknown_section", GOOD_PORT + "[bogus]\nx = 1\n", "[bogus]: unknown section"),
+    ("unknown_key", GOOD_PORT + "speed = 10\n", "[port0] speed: unknown key"),
+    ("bad_address", "[port0]\ndev = net_tap0\naddress = 198.18.0.300/24\n",
+     "[port0] address: '198.18.0.300/24' is not an IPv4 address/prefix"),
+    ("bad_prefix", "[port0]\ndev = net_tap0\naddress = 198.18.0.2/40\n",
+     "[port0] address: '198.18.0.2/40': prefix 40 is out of range 1..32"),
+    ("bad_number", GOOD_PORT + "mtu = big\n", "[port0] mtu: 'big' is not a number"),
+    ("out_of_range", GOOD_PORT + "mtu = 20000\n", "[port0] mtu: 20000 is out of range 68..9000"),
+    ("lcore_not_enabled", GOOD_PORT + "queue_lcores = 1\n",
+     "[port0] queue_lcores: lcore 1 (queue 0) is not in [yard] lcores"),
+    ("queue_without_lcore", "[yard]\nlcores = 0-1\n" + GOOD_PORT +
+     "rx_queues = 2\nqueue_lcores = 1\n", "[port0] queue_lcores: queue 1 has no lcore"),
+    ("missing_dev", "[port0]\naddress = 198.18.0.2/24\n", "[port0] dev: missing"),
+    ("duplicate_key", GOOD_PORT + "mtu = 1500\nmtu = 1500\n", "[port0] mtu: given twice"),
+    ("duplicate_section", GOOD_PORT + GOOD_PORT, "[port0]: section given twice"),
+    ("syntax", GOOD_PORT + "mtu: 1500\n", "line 4: 'mtu: 1500' is neither"),
+    ("two_gateways", "[yard]\nlcores = 0\n" + GOOD_PORT + "gateway = 198.18.0.1\n"
+     "[port1]\ndev = net_tap1,iface=yard1\naddress = 198.18.1.2/24\ngateway = 198.18.1.1\n",
+     "[port1] gateway: [port0] has a gateway already"),
+    ("gap_in_ports", "[port1]\ndev = net_tap1\naddress = 198.18.1.2/24\n",
+     "[port1]: ports are numbered from 0 without gaps"),
+]
+
+
+def case_config_errors(c):
+    """Each kind of mistake: --check-config and --config exit 1 with the message; no port."""
+    for name, text, want in CONFIG_MISTAKES:
+        path = c.config(text, name + ".ini")
+        for mode in ("--check-config", "--config"):
+            p = run(["timeout", "20", c.args.yard, mode, path, "--", "--file-prefix", c.prefix],
+                    ns=c.ns, ok=False, timeout=30)
+            check(p.returncode == 1, "%s %s: exit %d, expected 1\n%s%s" %
+                  (mode, name, p.returncode, p.stdout, p.stderr))
+            check(("yard: %s: %s" % (path, want)) in p.stderr,
+                  "%s %s: message should contain '%s', got:\n%s" % (mode, name, want,
+                                                                     p.stderr))
+            check("EAL" not in p.stdout + p.stderr, "%s %s: EAL was started" % (mode, name))
+        log("%s: refused: %s" % (name, want))
+    missing = os.path.join(c.workdir, "missing.ini")
+    p = run([c.args.yard, "--config", missing], ok=False, ns=c.ns)
+    check(p.returncode == 1 and "cannot read: No such file or directory" in p.stderr,
+          "missing file: %d %s" % (p.returncode, p.stderr))
+    links = run(["ip", "-n", c.ns, "-o", "link"]).stdout
+    check("yard0" not in links and "yard1" not in links, "a tap was created:\n" + links)
+    for cfg in ("default.ini", "two-queues.ini", "af_packet.ini", "pcap-bench.ini"):
+        p = run([c.args.yard, "--check-config", c.source_config(cfg)], ok=False)
+        check(p.returncode == 0 and "valid" in p.stdout, "%s: %s%s" % (cfg, p.stdout, p.stderr))
+
+
+def case_sigterm(c):
+    """SIGTERM and SIGINT stop yard cleanly: exit 0, mempools at 0, the tap gone."""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        y = c.yard(c.source_config("default.ini"), suffix="-" + signal.Signals(sig).name)
+        c.tap_up()
+        c.expect_ping(count=1000, flood=True)
+        c.expect_ping(count=20, size=3000, flood=True)
+        y.stop_clean(sig)
+        links = run(["ip", "-n", c.ns, "-o", "link"]).stdout
+        check("yard0" not in links, "the tap is still there after the stop:\n" + links)
+        log("%s: clean stop, mempools at 0, tap removed" % signal.Signals(sig).name)
+
+
+UDP_CLIENT = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+for n in (1, 18, 1472, 1473, 3000, 60000, 65507):
+    d = bytes((i * 7 + n) % 256 for i in range(n))
+    s.sendto(d, (sys.argv[1], 7))
+    r, a = s.recvfrom(70000)
+    assert r == d and a == (sys.argv[1], 7), "echo of %d bytes differs" % n
+for i in range(200):
+    s.sendto(b"discard %d" % i, (sys.argv[1], 9))
+print("ok")
+"""
+
+
+def case_udp_echo(c):
+    """
+    The UDP echo (7) and discard (9) services, XTI applications over udp: round trips from 1
+    byte to 65,507 (fragmented both ways); the kernel delivers only datagrams whose checksums
+    are right, so every echo received also proves yard's UDP and IP checksums. Discard answers
+    nothing and counts.
+    """
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    c.expect_ping(count=2)
+    udp0 = counters(y, "udp")
+    p = run(["/usr/bin/python3", "-c", UDP_CLIENT, YARD_ADDR], ns=c.ns, ok=False, timeout=60)
+    check(p.returncode == 0 and p.stdout.strip() == "ok",
+          "udp client: %s%s" % (p.stdout, p.stderr))
+    udp = delta(udp0, counters(y, "udp"))
+    check(udp["rx_datagrams"] >= 207 and udp["tx_datagrams"] >= 7, "udp counters: %s" % udp)
+    bad = {k: v for k, v in udp.items() if k.startswith("drop_") and v}
+    check(not bad, "no udp drops: %s" % bad)
+    y.stop_clean()
+
+
+TCP_CLIENT = r"""
+import hashlib, os, socket, sys, threading
+dst = sys.argv[1]
+# Echo: 4 MB each way on one connection, compared by sha256.
+s = socket.create_connection((dst, 7), timeout=10)
+data = os.urandom(4 << 20)
+got = bytearray()
+def reader():
+    while len(got) < len(data):
+        b = s.recv(1 << 16)
+        if not b:
+            break
+        got.extend(b)
+t = threading.Thread(target=reader)
+t.start()
+s.sendall(data)
+t.join(60)
+assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest(), "echo: %d bytes back" % len(got)
+s.shutdown(socket.SHUT_WR)
+assert s.recv(1) == b"", "echo closes after our FIN"
+s.close()
+# Discard: 1 MB in, nothing back, orderly close.
+s = socket.create_connection((dst, 9), timeout=10)
+s.sendall(os.urandom(1 << 20))
+s.shutdown(socket.SHUT_WR)
+assert s.recv(1) == b"", "discard sends nothing"
+s.close()
+# A closed port answers RST.
+try:
+    socket.create_connection((dst, 4444), timeout=5)
+    raise AssertionError("port 4444 accepted")
+except ConnectionRefusedError:
+    pass
+# Many connections at once, each echoing its own line.
+socks = [socket.create_connection((dst, 7), timeout=10) for _ in range(50)]
+for i, c in enumerate(socks):
+    c.sendall(b"line %d\n" % i)
+for i, c in enumerate(socks):
+    want = b"line %d\n" % i
+    have = b""
+    while len(have) < len(want):
+        have += c.recv(100)
+    assert have == want, (have, want)
+    c.close()
+print("ok")
+"""
+
+
+def case_tcp_services(c):
+    """
+    TCP echo, discard and HTTP against the kernel's TCP: 4 MB echoed intact (sha256), discard,
+    RST from a closed port, 50 concurrent connections, curl (GET /, GET /N), ab -k with
+    keep-alive, and wrk with 100 connections: no errors, no non-2xx answers.
+    """
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    c.expect_ping(count=2)
+    p = run(["/usr/bin/python3", "-c", TCP_CLIENT, YARD_ADDR], ns=c.ns, ok=False, timeout=120)
+    check(p.returncode == 0 and p.stdout.strip() == "ok",
+          "tcp client: %s%s" % (p.stdout, p.stderr))
+    url = "http://%s/" % YARD_ADDR
+    p = run(["curl", "-sS", "-m", "10", url], ns=c.ns, ok=False)
+    check(p.returncode == 0 and "yard" in p.stdout, "curl /: %s%s" % (p.stdout, p.stderr))
+    p = run(["curl", "-sS", "-m", "10", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+             url + "123456"], ns=c.ns, ok=False)
+    check(p.stdout.strip() == "200 123456", "curl /123456: %s%s" % (p.stdout, p.stderr))
+    p = run(["curl", "-sS", "-m", "10", "-o", "/dev/null", "-w", "%{http_code}",
+             url + "nothing-here"], ns=c.ns, ok=False)
+    check(p.stdout.strip() == "404", "curl unknown path: %s%s" % (p.stdout, p.stderr))
+    if shutil.which("ab"):
+        p = run(["ab", "-k", "-q", "-n", "2000", "-c", "10", url + "64"], ns=c.ns, ok=False,
+                timeout=120)
+        m = re.search(r"Failed requests:\s+(\d+)", p.stdout)
+        k = re.search(r"Keep-Alive requests:\s+(\d+)", p.stdout)
+        check(p.returncode == 0 and m and int(m.group(1)) == 0 and k and int(k.group(1)) > 0,
+              "ab -k: %s%s" % (p.stdout[-1500:], p.stderr))
+    if shutil.which("wrk"):
+        p = run(["wrk", "-c", "100", "-t", "2", "-d", "5s", url + "64"], ns=c.ns, ok=False,
+                timeout=60)
+        check(p.returncode == 0 and "Socket errors" not in p.stdout and
+              "Non-2xx" not in p.stdout and re.search(r"(\d+) requests in", p.stdout),
+              "wrk: %s%s" % (p.stdout, p.stderr))
+        log("wrk: %s" % " ".join(l.strip() for l in p.stdout.splitlines()
+                                 if "requests in" in l or "Requests/sec" in l))
+    y.stop_clean()
+
+
+def case_telemetry(c):
+    """dpdk-telemetry.py reads every /yard command; the answers hold what they should."""
+    tool = shutil.which("dpdk-telemetry.py")
+    check(tool is not None, "dpdk-telemetry.py not found (Debian package dpdk)")
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    c.expect_ping(count=3)
+    cmds = ["/", "/yard/info", "/yard/lcores", "/yard/ports", "/yard/arp", "/yard/ip",
+            "/yard/icmp", "/yard/streams", "/yard/mempool", "/yard/ip,0", "/yard/arp,0,0"]
+    p = subprocess.run([tool, "-f", c.prefix + ""], input="\n".join(cmds) + "\n",
+                       capture_output=True, text=True, timeout=30)
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    check(len(lines) == len(cmds), "dpdk-telemetry.py answered %d of %d commands:\n%s%s" %
+          (len(lines), len(cmds), p.stdout, p.stderr))
+    # One answer a line, in order, keyed by the command without its parameters.
+    ans = {}
+    for cmd, line in zip(cmds, lines):
+        reply = json.loads(line)
+        check(cmd.split(",")[0] in reply, "%s answered %s" % (cmd, line[:200]))
+        ans[cmd] = reply[cmd.split(",")[0]]
+    for cmd in cmds[1:9]:
+        check(cmd in ans["/"], "%s is not registered: %s" % (cmd, ans["/"]))
+    check(ans["/yard/info"]["state"] == "running", "info: %s" % ans["/yard/info"])
+    check(ans["/yard/lcores"]["lcore0"]["loops"] > 0, "lcores: %s" % ans["/yard/lcores"])
+    p0 = ans["/yard/ports"]["port0"]
+    check(p0["driver"] == "net_tap" and p0["ipackets"] > 0 and p0["q0"]["rx_pkts"] > 0,
+          "ports: %s" % p0)
+    check(ans["/yard/icmp"]["all"]["tx_echo_replies"] >= 3, "icmp: %s" % ans["/yard/icmp"])
+    check(ans["/yard/icmp"]["lcore0"]["tx_echo_replies"] >= 3, "icmp per lcore")
+    check(ans["/yard/ip"]["all"]["rx_packets"] >= 3 and "lcore0" in ans["/yard/ip"],
+          "ip: %s" % ans["/yard/ip"])
+    check(ans["/yard/arp"]["all"]["rx_requests_for_us"] >= 1, "arp: %s" % ans["/yard/arp"])
+    check(ans["/yard/ip,0"]["rx_packets"] >= 3, "ip,0: %s" % ans["/yard/ip,0"])
+    st = ans["/yard/streams"]
+    # ip control, one link; udp and tcp control streams, each over an ip upper stream; one
+    # endpoint per service (udp echo, discard; tcp echo, discard, http).
+    streams = [v for k, v in st.items() if k.startswith("stream")]
+    check(st["count"] == len(streams) == 11, "eleven streams: %s" % st)
+    udpctl = [s for s in streams if s["name"] == "udp-ctl"]
+    ipudp = [s for s in streams if s["name"] == "ip-udp"]
+    check(len(udpctl) == 1 and len(ipudp) == 1 and ipudp[0]["linked_under"] == "udp-ctl",
+          "udp over ip: %s" % st)
+    svc = [s for s in streams if s["driver"] == "udp" and s["queues"][1:2] == ["timod"]]
+    check(len(svc) == 2, "udp echo and discard endpoints with timod: %s" % st)
+    tsvc = [s for s in streams if s["driver"] == "tcp" and s["queues"][1:2] == ["timod"]]
+    check(len(tsvc) == 3, "tcp echo, discard and http listeners with timod: %s" % st)
+    link = [s for s in streams if s["name"] == "port0/q0"]
+    ipst = [s for s in streams if s["name"] == "ip/lcore0"]
+    check(len(link) == 1 and len(ipst) == 1, "streams: %s" % st)
+    check(link[0]["linked"] == "yes" and link[0]["linked_under"] == "ip/lcore0",
+          "the link is under ip: %s" % link[0])
+    check(link[0]["queues"] == ["ip", "arp", "pmd"],
+          "the link's queues, from the top: %s" % link[0]["queues"])
+    mp = ans["/yard/mempool"]
+    check("msgs_in_use" in mp and len(mp["pools"]) >= 3, "mempool: %s" % mp)
+    y.stop_clean()
+
+
+CASES = {
+    "ping": case_ping,
+    "flood": case_flood,
+    "arping": case_arping,
+    "arp_ageing": case_arp_ageing,
+    "malformed": case_malformed,
+    "af_packet": case_af_packet,
+    "two_queues": case_two_queues,
+    "config_errors": case_config_errors,
+    "sigterm": case_sigterm,
+    "telemetry": case_telemetry,
+    "udp_echo": case_udp_echo,
+    "tcp_services": case_tcp_services,
+}
+
+
+# ---- malformed frames (run inside the namespace) ------------------------------------------
+
+def inject(iface, dst_mac, src_mac):
+    """
+    Read "KIND N" lines on stdin; for each, send N frames of that malformed kind from the
+    kernel side of iface and answer "sent KIND". Ends at end of input.
+    """
+    from scapy.all import conf
+    conf.verb = 0
+    for line in sys.stdin:
+        kind, n = line.split()
+        if kind != "nothing":
+            inject_kind(iface, dst_mac, src_mac, kind, int(n))
+        print("sent " + kind, flush=True)
+
+
+def inject_kind(iface, dst_mac, src_mac, kind, count):
+    """Send count frames of one malformed kind."""
+    from scapy.all import ARP, Dot1Q, Ether, ICMP, IP, IPOption, Raw, sendp
+    us, peer = KERNEL_ADDR, YARD_ADDR
+    eth = Ether(dst=dst_mac, src=src_mac)
+    echo = ICMP(type=8, id=0x7977, seq=1) / Raw(b"x" * 32)
+
+    def raw_ip(pkt):
+        return bytes(pkt)
+
+    frames = []
+    for i in range(count):
+        ident = 0x5900 + i
+        if kind == "bad_ip_checksum":
+            frames.append(eth / IP(src=us, dst=peer, id=ident, chksum=0x1234) / echo)
+        elif kind == "short_ihl":
+            frames.append(eth / IP(src=us, dst=peer, id=ident, ihl=4) / echo)
+        elif kind == "bad_total_length":
+            frames.append(eth / IP(src=us, dst=peer, id=ident, len=1200) / echo)
+        elif kind == "truncated_ip_header":
+            frames.append(Ether(dst=dst_mac, src=src_mac, type=0x0800) /
+                          Raw(raw_ip(IP(src=us, dst=peer, id=ident) / echo)[:12]))
+        elif kind == "bad_version":
+            frames.append(eth / IP(src=us, dst=peer, id=ident, version=6) / echo)
+        elif kind == "ttl_zero":
+            frames.append(eth / IP(src=us, dst=peer, id=ident, ttl=0) / echo)
+        elif kind == "bad_option":
+            # A timestamp option claiming 40 bytes in an 8-byte option area.
+            frames.append(eth / IP(src=us, dst=peer, id=ident,
+                                   options=[IPOption(b"\x44\x28\x05\x00\x00\x00\x00\x00")]) /
+                          echo)
+        elif kind == "bad_source":
+            frames.append(eth / IP(src="224.0.0.9", dst=peer, id=ident) / echo)
+        elif kind == "not_for_us":
+            frames.append(eth / IP(src=us, dst="198.18.0.77", id=ident) / echo)
+        elif kind == "tiny_fragment":
+            frames.append(eth / IP(src=us, dst=peer, id=ident, proto=1, flags="MF", frag=1) /
+                          Raw(b"y" * 16))
+        elif kind == "misaligned_fragment":
+            # Not the last, and 101 bytes: the next fragment could not start on an 8-byte unit.
+            frames.append(eth / IP(src=us, dst=peer, id=ident, proto=1, flags="MF", frag=0) /
+                          Raw(b"y" * 101))
+        elif kind == "overlapping_fragments":
+            # 0..128 and 64..192 overlap; 192..256 ends the datagram. Non-last fragments are
+            # 128 bytes, above ip's tiny-fragment floor (64), so only the overlap is wrong.
+            body = bytes(range(256))
+            frames.append(eth / IP(src=us, dst=peer, id=ident, proto=1, flags="MF", frag=0) /
+                          Raw(body[0:128]))
+            frames.append(eth / IP(src=us, dst=peer, id=ident, proto=1, flags="MF", frag=8) /
+                          Raw(body[64:192]))
+            frames.append(eth / IP(src=us, dst=peer, id=ident, proto=1, frag=24) /
+                          Raw(body[192:256]))
+        elif kind == "bad_icmp_checksum":
+            frames.append(eth / IP(src=us, dst=peer, id=ident) /
+                          ICMP(type=8, id=0x7977, seq=i, chksum=0x4321) / Raw(b"z" * 32))
+        elif kind == "bad_arp_hw":
+            frames.append(Ether(dst="ff:ff:ff:ff:ff:ff", src=src_mac) /
+                          ARP(hwtype=6, op=1, hwsrc=src_mac, psrc=us, pdst=peer))
+        elif kind == "bad_arp_len":
+            frames.append(Ether(dst="ff:ff:ff:ff:ff:ff", src=src_mac) /
+                          ARP(hwlen=8, op=1, hwsrc=src_mac, psrc=us, pdst=peer))
+        elif kind == "bad_arp_op":
+            frames.append(Ether(dst="ff:ff:ff:ff:ff:ff", src=src_mac) /
+                          ARP(op=9, hwsrc=src_mac, psrc=us, pdst=peer))
+        elif kind == "truncated_arp":
+            arp = bytes(ARP(op=1, hwsrc=src_mac, psrc=us, pdst=peer))
+            frames.append(Ether(dst="ff:ff:ff:ff:ff:ff", src=src_mac, type=0x0806) /
+                          Raw(arp[:20]))
+        elif kind == "vlan":
+            frames.append(eth / Dot1Q(vlan=7) / IP(src=us, dst=peer, id=ident) / echo)
+        else:
+            raise SystemExit("unknown frame kind " + kind)
+    sendp(frames, iface=iface)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--yard", help="the yard binary")
+    ap.add_argument("--source", help="the source tree (for config/)")
+    ap.add_argument("--inject", nargs=3, metavar=("IFACE", "DST_MAC", "SRC_MAC"))
+    ap.add_argument("case", nargs="?", choices=sorted(CASES))
+    args = ap.parse_args()
+
+    if args.inject:
+        inject(*args.inject)
+        return 0
+    if not args.case or not args.yard or not args.source:
+        ap.error("give --yard, --source and a case")
+    args.yard = os.path.abspath(args.yard)
+    args.source = os.path.abspath(args.source)
+    if os.geteuid() != 0:
+        print("# SKIP: integration tests need root (namespaces, taps, raw sockets)")
+        return SKIP
+    missing = [t for t in ("ip", "ping", "arping") if shutil.which(t) is None]
+    if args.case == "malformed":
+        try:
+            import scapy  # noqa: F401
+        except ImportError:
+            missing.append("python3-scapy (for %s)" % sys.executable)
+    if missing:
+        print("# FAIL: missing %s; scripts/setup.sh installs them" % ", ".join(missing))
+        return 1
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    start = time.monotonic()
+    try:
+        with Case(args, args.case) as c:
+            CASES[args.case](c)
+    except Failure as e:
+        print("# FAIL %s: %s" % (args.case, e))
+        return 1
+    except Stop as e:
+        print("# FAIL %s: stopped by %s (cleaned up)" % (args.case, e))
+        return 1
+    except Exception:
+        import traceback
+        traceback.print_exc(file=sys.stdout)
+        print("# FAIL %s: the test itself broke (cleaned up)" % args.case)
+        return 1
+    print("# PASS %s (%.1fs)" % (args.case, time.monotonic() - start))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""
+Integration tests of yardctl against a running yard (issue 6).
+
+    yardctl_integration.py --yard BUILD/app/yard --yardctl BUILD/app/yardctl/yardctl \
+        --source SRCDIR CASE
+
+Each CASE runs yard in its own network namespace on net_tap with the kernel as its peer, as
+yard_integration.py does (whose Case and Yard classes it uses, so the clean-up is the same:
+yard stopped, namespace deleted, EAL's runtime directory removed, on success, failure,
+timeout and SIGTERM). Every command runs with a timeout. Needs root (exit 77 otherwise),
+tshark for the capture case and tmux for the watch case (scripts/setup.sh installs them).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import yard_integration as yi  # noqa: E402
+from yard_integration import Failure, Stop, check, log, run, YARD_ADDR  # noqa: E402
+
+SKIP = 77
+
+
+def yardctl(c, *args, ok=True, timeout=30):
+    """Run yardctl against c's yard; returns CompletedProcess."""
+    cmd = [c.args.yardctl, "--file-prefix", c.prefix] + list(args)
+    p = run(cmd, timeout=timeout, ok=False)
+    if ok and p.returncode != 0:
+        raise Failure("%s exited %d:\n%s%s" % (" ".join(cmd), p.returncode, p.stdout, p.stderr))
+    return p
+
+
+def stats_json(c):
+    return json.loads(yardctl(c, "stats", "--json").stdout)
+
+
+def send_udp(c, count, port=9, payload=b"yardctl-it"):
+    """count UDP datagrams from the kernel side to yard's discard port."""
+    code = ("import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "for i in range(%d):\n    s.sendto(%r + b'-%%04d' %% i, (%r, %d))\n" %
+            (count, payload, YARD_ADDR, port))
+    run([sys.executable, "-c", code], ns=c.ns, timeout=30)
+
+
+def start(c):
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    c.expect_ping(count=2)  # ARP resolved both ways before anything is counted
+    return y
+
+
+def arp_all(y):
+    return y.tel.get("/yard/arp")["all"]
+
+
+# ---- the cases ----------------------------------------------------------------------------
+
+def case_yardctl_stats(c):
+    """A known number of pings and UDP datagrams: yardctl stats --json counts them."""
+    y = start(c)
+    time.sleep(0.5)
+    s0, a0 = stats_json(c), arp_all(y)
+    icmp0 = y.tel.get("/yard/icmp")["all"]
+    c.expect_ping(count=20, interval=0.05)
+    send_udp(c, 30)
+    time.sleep(0.5)
+    s1, a1 = stats_json(c), arp_all(y)
+    icmp1 = y.tel.get("/yard/icmp")["all"]
+    t0, t1 = s0["total"], s1["total"]
+    arp_rx = (a1["rx_arp"] - a0["rx_arp"]) + (a1["drop_ipv6"] - a0["drop_ipv6"])
+    arp_tx = sum(a1[k] - a0[k] for k in ("tx_requests", "tx_replies", "tx_gratuitous"))
+    rx, tx = t1["rx_pkts"] - t0["rx_pkts"], t1["tx_pkts"] - t0["tx_pkts"]
+    log("rx %d (ARP/IPv6 %d), tx %d (ARP %d)" % (rx, arp_rx, tx, arp_tx))
+    check(rx - arp_rx == 50, "yardctl counted %d IPv4 frames received, sent 20 pings + 30 "
+          "datagrams (rx %d, of which ARP/IPv6 %d)" % (rx - arp_rx, rx, arp_rx))
+    check(tx - arp_tx == 20, "yardctl counted %d IPv4 frames sent, expected 20 echo replies "
+          "(tx %d, of which ARP %d)" % (tx - arp_tx, tx, arp_tx))
+    check(icmp1["tx_echo_replies"] - icmp0["tx_echo_replies"] == 20, "icmp agrees: %s" % icmp1)
+    check(t1["rx_bytes"] - t0["rx_bytes"] >= 20 * 98 + 30 * 57, "rx bytes: %s" % t1)
+    lc = s1["lcores"]["lcore0"]
+    check(lc["loops"] > s0["lcores"]["lcore0"]["loops"], "the loop counter moves")
+    check(t1["drops_total"] == sum(t1["drops"].values()), "drops_total sums the reasons")
+    # The table: one row per lcore and a totals row, rates between two samples.
+    out = yardctl(c, "stats").stdout
+    check(re.search(r"^LCORE\s+LOOPS/s\s+BUSY", out, re.M) and re.search(r"^0\s", out, re.M)
+          and re.search(r"^total\s", out, re.M), "stats table:\n" + out)
+    out = yardctl(c, "stats", "--lcore", "0", "--json").stdout
+    check(list(json.loads(out)["lcores"]) == ["lcore0"], "--lcore 0: %s" % out[:200])
+    y.stop_clean()
+
+
+def case_yardctl_streams(c):
+    """yardctl streams shows the configured stack; --dot is Graphviz with the I_LINK."""
+    y = start(c)
+    out = yardctl(c, "streams").stdout
+    block = re.search(r"^stream \d+ port0/q0 .*?(?=^\s*$)", out, re.M | re.S)
+    check(block is not None, "port0/q0 is listed:\n" + out)
+    text = block.group(0)
+    check("linked under ip/lcore0" in text, "the link is under ip:\n" + text)
+    mods = re.findall(r"^  (\w+)\s+wr\s", text, re.M)
+    check(mods == ["ip", "arp", "pmd"], "modules from the top: %s\n%s" % (mods, text))
+    check(re.search(r"^stream \d+ ip/lcore0 .*links below: port0/q0", out, re.M),
+          "ip/lcore0 has port0/q0 below:\n" + out)
+    for col in ("COUNT", "HIWAT", "LOWAT", "FLAGS", "BANDS"):
+        check(col in text, "column %s:\n%s" % (col, text))
+    check(yardctl(c, "streams", "--lcore", "0").stdout == out, "--lcore 0 shows the same")
+    dot = yardctl(c, "streams", "--dot").stdout
+    check(dot.startswith("digraph yard {") and "I_LINK" in dot and dot.rstrip().endswith("}"),
+          "--dot:\n" + dot)
+    if shutil.which("dot"):
+        run(["dot", "-Tsvg", "-o", os.path.join(c.workdir, "streams.svg")], ok=True)
+    mods = yardctl(c, "modules").stdout
+    for m in ("snoop", "trace", "arp", "pmd", "ip"):
+        check(re.search(r"^%s\s" % m, mods, re.M), "modules lists %s:\n%s" % (m, mods))
+    ports = yardctl(c, "ports").stdout
+    check("port0" in ports and "net_tap" in ports, "ports:\n" + ports)
+    arp = yardctl(c, "arp").stdout
+    check(re.search(r"^rx_requests_for_us\s+\d+", arp, re.M), "arp:\n" + arp)
+    y.stop_clean()
+
+
+def case_yardctl_snoop(c):
+    """
+    snoop pushed and popped while a ping runs loses no packet, and tshark reads back the
+    datagrams sent while it was there.
+    """
+    if shutil.which("tshark") is None:
+        raise Failure("tshark not found (scripts/setup.sh installs it)")
+    y = start(c)
+    path = os.path.join(c.workdir, "snoop.pcapng")
+    pinger = subprocess.Popen(["ip", "netns", "exec", c.ns, "ping", "-n", "-q", "-i", "0.01",
+                               "-c", "400", "-W", "2", YARD_ADDR], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(1)
+        out = yardctl(c, "push", "port0/q0", "snoop", path).stdout
+        check("pushed snoop on port0/q0" in out and path in out, "push: " + out)
+        st = yardctl(c, "streams").stdout
+        check(re.search(r"^  snoop\s+wr", st, re.M), "snoop shows in streams:\n" + st)
+        send_udp(c, 25, payload=b"snoop-marker")
+        time.sleep(1)
+        out = yardctl(c, "pop", "port0/q0", "snoop").stdout
+        check("popped snoop from port0/q0" in out, "pop: " + out)
+        out, _ = pinger.communicate(timeout=60)
+    finally:
+        if pinger.poll() is None:
+            pinger.kill()
+            pinger.communicate()
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", out)
+    check(m is not None and m.group(1) == m.group(2) == "400",
+          "ping across push and pop lost replies:\n" + out)
+    p = run(["tshark", "-r", path, "-T", "fields", "-e", "ip.src", "-e", "ip.dst", "-e",
+             "icmp.type", "-e", "udp.dstport", "-e", "data.data"], timeout=60)
+    rows = [l.split("\t") for l in p.stdout.splitlines()]
+    udp = [r for r in rows if len(r) > 4 and r[3] == "9"]
+    marker = b"snoop-marker".hex()
+    check(len(udp) == 25 and all(r[4].startswith(marker) for r in udp),
+          "the 25 datagrams are in the capture: %d found\n%s" % (len(udp), p.stdout[-2000:]))
+    req = [r for r in rows if len(r) > 2 and r[2] == "8"]
+    rep = [r for r in rows if len(r) > 2 and r[2] == "0"]
+    check(len(req) >= 50 and abs(len(req) - len(rep)) <= 1,
+          "echo requests %d and replies %d captured in both directions" % (len(req), len(rep)))
+    log("capture: %d UDP, %d echo requests, %d replies" % (len(udp), len(req), len(rep)))
+    st = yardctl(c, "streams").stdout
+    check("snoop" not in st, "snoop is gone after pop:\n" + st)
+    y.stop_clean()
+
+
+def case_yardctl_errors(c):
+    """Each error a user meets: one clear line, a non-zero exit."""
+    # Not running: names the socket it tried.
+    p = run([c.args.yardctl, "--file-prefix", "yt-not-running", "stats"], ok=False)
+    check(p.returncode == 2 and p.stderr.count("\n") == 1 and "yard is not running" in p.stderr
+          and "/var/run/dpdk/yt-not-running/dpdk_telemetry.v2" in p.stderr,
+          "not running: %d %r" % (p.returncode, p.stderr))
+    p = run([c.args.yardctl, "--socket", "/nonexistent/sock", "streams"], ok=False)
+    check(p.returncode == 2 and "/nonexistent/sock" in p.stderr, "--socket: %r" % p.stderr)
+    y = start(c)
+    cases = [
+        (["push", "nosuch", "snoop"], "unknown stream 'nosuch'"),
+        (["pop", "nosuch", "snoop"], "unknown stream 'nosuch'"),
+        (["push", "port0/q0", "nosuchmod"], "unknown module 'nosuchmod'"),
+        (["push", "port0/q0", "snoop", "/nonexistent-dir/x.pcapng"],
+         "module snoop refused the push on port0/q0: No such file or directory"),
+        (["push", "port0/q0", "passthru", "x"], "module passthru takes no arguments"),
+        (["pop", "port0/q0", "arp"], "part of yard's stack"),
+        (["pop", "port0/q0", "snoop"], "snoop is not the top module of port0/q0 (top: arp)"),
+        (["stats", "--lcore", "7"], "lcore 7 is not one of yard's lcores"),
+        (["streams", "--lcore", "7"], "lcore 7 is not one of yard's lcores"),
+        (["conns"], "yard has no TCP connection table yet (no /yard/conns command)"),
+    ]
+    conns_registered = "/yard/conns" in y.tel.get("/")
+    for args, want in cases:
+        if args == ["conns"] and conns_registered:
+            p = yardctl(c, "conns")
+            log("conns: /yard/conns exists; yardctl conns printed %d lines" %
+                len(p.stdout.splitlines()))
+            continue
+        p = yardctl(c, *args, ok=False)
+        check(p.returncode == 1, "%s: exit %d, expected 1: %r" % (args, p.returncode, p.stderr))
+        check(want in p.stderr and p.stderr.count("\n") == 1 and p.stdout == "",
+              "%s: expected one line with %r, got %r" % (args, want, p.stderr))
+        log("%s: %s" % (" ".join(args), p.stderr.strip()))
+    p = yardctl(c, "bogus", ok=False)
+    check(p.returncode == 2, "unknown command: %d" % p.returncode)
+    # Nothing above changed the stack.
+    st = yardctl(c, "streams").stdout
+    block = re.search(r"^stream \d+ port0/q0 .*?(?=^\s*$)", st, re.M | re.S).group(0)
+    check(re.findall(r"^  (\w+)\s+wr\s", block, re.M) == ["ip", "arp", "pmd"], block)
+    c.expect_ping(count=3)
+    y.stop_clean()
+
+
+def case_yardctl_watch(c):
+    """stats --watch under tmux: the screen refreshes and its columns stay aligned."""
+    if shutil.which("tmux") is None:
+        raise Failure("tmux not found (scripts/setup.sh installs it)")
+    y = start(c)
+    session = "yt-watch-%d" % os.getpid()
+    cmd = "%s --file-prefix %s stats --watch 0.5" % (c.args.yardctl, c.prefix)
+    run(["tmux", "new-session", "-d", "-s", session, "-x", "150", "-y", "30", cmd])
+    pinger = None
+    try:
+        pinger = subprocess.Popen(["ip", "netns", "exec", c.ns, "ping", "-n", "-q", "-i",
+                                   "0.02", "-c", "150", YARD_ADDR], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        screens = []
+        for _ in range(3):
+            time.sleep(1.2)
+            screens.append(run(["tmux", "capture-pane", "-p", "-t", session]).stdout)
+        samples = []
+        for s in screens:
+            m = re.search(r"sample (\d+)", s)
+            check(m is not None, "a watch screen:\n" + s)
+            samples.append(int(m.group(1)))
+            lines = [l.rstrip() for l in s.splitlines()]
+            hdr = [l for l in lines if l.startswith("LCORE")]
+            rows = [l for l in lines if re.match(r"^(\d+|total)\s", l)]
+            check(len(hdr) == 1 and len(rows) == 2, "one header, lcore 0 and total:\n" + s)
+            # The first column is left-aligned, every other right-aligned under its heading.
+            def edges(line):
+                toks = list(re.finditer(r"\S+", line))
+                return [toks[0].start()] + [m.end() for m in toks[1:]]
+            for r in rows:
+                check(edges(r) == edges(hdr[0]),
+                      "row not aligned with the header:\n%s\n%s" % (hdr[0], r))
+            check(s.count("LCORE") == 1, "the screen is redrawn in place, not scrolled:\n" + s)
+        check(samples[0] < samples[1] < samples[2], "the view refreshes: samples %s" % samples)
+        rx = [l for l in screens[-1].splitlines() if l.startswith("0 ")][0].split()
+        log("watch: samples %s; last lcore-0 row: %s" % (samples, " ".join(rx)))
+        run(["tmux", "send-keys", "-t", session, "C-c"])
+        time.sleep(0.5)
+    finally:
+        run(["tmux", "kill-session", "-t", session], ok=False)
+        if pinger is not None and pinger.poll() is None:
+            pinger.kill()
+            pinger.wait()
+    y.stop_clean()
+
+
+CASES = {
+    "yardctl_errors": case_yardctl_errors,
+    "yardctl_snoop": case_yardctl_snoop,
+    "yardctl_stats": case_yardctl_stats,
+    "yardctl_streams": case_yardctl_streams,
+    "yardctl_watch": case_yardctl_watch,
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--yard", required=True)
+    ap.add_argument("--yardctl", required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("case", choices=sorted(CASES))
+    args = ap.parse_args()
+    args.yard = os.path.abspath(args.yard)
+    args.yardctl = os.path.abspath(args.yardctl)
+    args.source = os.path.abspath(args.source)
+    if os.geteuid() != 0:
+        print("# SKIP: integration tests need root (namespaces, taps)")
+        return SKIP
+    signal.signal(signal.SIGTERM, yi.on_signal)
+    signal.signal(signal.SIGINT, yi.on_signal)
+    t0 = time.monotonic()
+    try:
+        with yi.Case(args, args.case) as c:
+            CASES[args.case](c)
+    except Failure as e:
+        print("# FAIL %s: %s" % (args.case, e))
+        return 1
+    except Stop as e:
+        print("# FAIL %s: stopped by %s (cleaned up)" % (args.case, e))
+        return 1
+    except Exception:
+        import traceback
+        traceback.print_exc(file=sys.stdout)
+        print("# FAIL %s: the test itself broke (cleaned up)" % args.case)
+        return 1
+    print("# PASS %s (%.1fs)" % (args.case, time.monotonic() - t0))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
