@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Shared helpers of the TCP suites (see tcp_test.h). */
+#include <string.h>
+
+#include <netinet/in.h>
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+#include <protocols/tcp_hdr.h>
+
+#include "tcp_test.h"
+
+struct pt_stack tt_s;
+struct yard_tcp_plumbing tt_p;
+
+/* Ports of the crafted segments (ours: what an active open chose). */
+uint16_t tt_lport = OUR_PORT, tt_fport = PEER_PORT;
+
+void
+tt_open(void)
+{
+	struct tcp_addrreq a = { .ta_addr = PT_ADDR_US, .ta_prefix = PT_PREFIX };
+	struct tcp_param p = { .tp_msl_ms = 50, .tp_rto_init_ms = 100, .tp_rto_min_ms = 50 };
+
+	pt_stack_open(&tt_s, 0, 1500);
+	cr_assert_eq(yard_tcp_plumb(&tt_p, &a, 1), 0, "plumb");
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+}
+
+void
+tt_close(void)
+{
+	yard_tcp_unplumb(&tt_p);
+	pt_stack_close(&tt_s);
+}
+
+/* A segment from the peer; returns nothing, injects it. */
+void
+tt_send(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *opts,
+	size_t optlen, const void *data, size_t dlen)
+{
+	uint8_t f[1600];
+	size_t n = pt_eth(f, &pt_mac_us, &pt_mac_peer, RTE_ETHER_TYPE_IPV4);
+	size_t thl = YARD_TCP_HDR_MIN + optlen;
+	struct yard_tcphdr *th;
+	uint8_t ps[12 + 1500];
+
+	n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_TCP, 1, 0, 64, NULL, 0, thl + dlen);
+	th = (struct yard_tcphdr *)(f + n);
+	memset(th, 0, thl);
+	th->th_sport = rte_cpu_to_be_16(tt_fport);
+	th->th_dport = rte_cpu_to_be_16(tt_lport);
+	th->th_seq = rte_cpu_to_be_32(seq);
+	th->th_ack = rte_cpu_to_be_32(ack);
+	th->th_off = (uint8_t)((thl / 4) << 4);
+	th->th_flags = flags;
+	th->th_win = rte_cpu_to_be_16(win);
+	if (optlen > 0)
+		memcpy((uint8_t *)th + YARD_TCP_HDR_MIN, opts, optlen);
+	if (dlen > 0)
+		memcpy((uint8_t *)th + thl, data, dlen);
+	/* checksum over the pseudo header */
+	memcpy(ps, &(uint32_t){ PT_ADDR_PEER }, 4);
+	memcpy(ps + 4, &(uint32_t){ PT_ADDR_US }, 4);
+	ps[8] = 0;
+	ps[9] = IPPROTO_TCP;
+	*(uint16_t *)(ps + 10) = rte_cpu_to_be_16((uint16_t)(thl + dlen));
+	memcpy(ps + 12, th, thl + dlen);
+	th->th_sum = rte_cpu_to_be_16(pt_cksum(ps, 12 + thl + dlen));
+	pt_inject(tt_s.link.minor, f, n + thl + dlen);
+	yt_drain();
+}
+
+/* The next segment tcp sent; false if none. */
+bool
+tt_take(struct tt_seg *s)
+{
+	uint8_t f[2000];
+	size_t n = pt_take(tt_s.link.minor, f, sizeof(f));
+	struct yard_tcphdr *th;
+	size_t iphl, thl, tot;
+
+	if (n == 0)
+		return false;
+	cr_assert_eq(f[12], 0x08);
+	iphl = (f[14] & 0xf) * 4u;
+	tot = (size_t)f[16] << 8 | f[17];
+	cr_assert_eq(f[14 + 9], IPPROTO_TCP);
+	cr_assert_eq(pt_cksum(f + 14, iphl), 0, "IPv4 header checksum");
+	cr_assert_geq(n, 14 + tot, "the frame holds the IP datagram");
+	th = (struct yard_tcphdr *)(f + 14 + iphl);
+	thl = (th->th_off >> 4) * 4u;
+	/* the checksum verifies */
+	{
+		uint8_t ps[12 + 2000];
+
+		memcpy(ps, f + 14 + 12, 8);
+		ps[8] = 0;
+		ps[9] = IPPROTO_TCP;
+		*(uint16_t *)(ps + 10) = rte_cpu_to_be_16((uint16_t)(tot - iphl));
+		memcpy(ps + 12, th, tot - iphl);
+		cr_assert_eq(pt_cksum(ps, 12 + tot - iphl), 0, "TCP checksum");
+	}
+	s->sport = rte_be_to_cpu_16(th->th_sport);
+	s->dport = rte_be_to_cpu_16(th->th_dport);
+	s->flags = th->th_flags;
+	s->seq = rte_be_to_cpu_32(th->th_seq);
+	s->ack = rte_be_to_cpu_32(th->th_ack);
+	s->win = rte_be_to_cpu_16(th->th_win);
+	s->optlen = thl - YARD_TCP_HDR_MIN;
+	memcpy(s->opts, (uint8_t *)th + YARD_TCP_HDR_MIN, s->optlen);
+	s->dlen = tot - iphl - thl;
+	memcpy(s->data, (uint8_t *)th + thl, s->dlen);
+	return true;
+}

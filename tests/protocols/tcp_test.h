@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Shared by the TCP suites (test_tcp.c, test_xti_cots.c): the stack loop (LOOP_CAPTURE) + arp +
+ * ip + tcp, segments crafted as if from the peer (198.18.0.1) and injected, and the segments
+ * tcp sends taken from the capture with their IPv4 and TCP checksums verified.
+ */
+#ifndef YARD_TEST_TCP_TEST_H
+#define YARD_TEST_TCP_TEST_H
+
+#include <stdbool.h>
+
+#include <protocols/tcp.h>
+
+#include "proto_test.h"
+
+#define PEER_PORT 40000
+#define OUR_PORT  80
+
+extern struct pt_stack tt_s;
+extern struct yard_tcp_plumbing tt_p;
+/* Ports of the crafted segments (ours: what an active open chose). */
+extern uint16_t tt_lport, tt_fport;
+
+struct tt_seg {
+	uint16_t sport, dport;
+	uint8_t flags;
+	uint32_t seq, ack;
+	uint16_t win;
+	size_t dlen;
+	uint8_t opts[40];
+	size_t optlen;
+	uint8_t data[1600];
+};
+
+/* Open the stack and plumb tcp with short timers (MSL 50 ms, RTO 100 ms). */
+void tt_open(void);
+void tt_close(void);
+/* Inject a segment from the peer (checksummed), then run the scheduler. */
+void tt_send(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *opts,
+	     size_t optlen, const void *data, size_t dlen);
+/* The next segment tcp sent, checksums verified; false if none. */
+bool tt_take(struct tt_seg *s);
+
+#endif
