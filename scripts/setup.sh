@@ -29,6 +29,7 @@ packages=(
 	apache2-utils    # integration tests: ab -k (keep-alive)
 	netcat-openbsd   # integration tests: nc, UDP and TCP round trips
 	socat            # integration tests: UDP and TCP round trips
+	sockperf         # integration tests: UDP throughput against the echo service
 )
 
 missing=()

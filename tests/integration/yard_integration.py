@@ -665,6 +665,319 @@ def case_udp_echo(c):
     y.stop_clean()
 
 
+# ---- UDP against kernel tools (issue 4) ---------------------------------------------------
+
+def udp_counters_settle(y, before, counter, n, module="udp", timeout=5):
+    """Poll module's counters until counter rose by n (or timeout); return the delta."""
+    deadline = time.monotonic() + timeout
+    while True:
+        d = delta(before, counters(y, module))
+        if d[counter] >= n or time.monotonic() > deadline:
+            return d
+        time.sleep(0.02)
+
+
+def case_udp_tools(c):
+    """
+    nc -u and socat round trips against the echo service (7); a 60,000-byte datagram echoed
+    intact through socat; discard (9) answers nothing but takes the datagrams.
+    """
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    c.expect_ping(count=2)
+    p = run(["sh", "-c", "echo hi | nc -u -w1 %s 7" % YARD_ADDR], ns=c.ns, ok=False,
+            timeout=20)
+    check(p.stdout == "hi\n", "nc -u: %r %r" % (p.stdout, p.stderr))
+    p = run(["sh", "-c", "echo hello yard | socat -t1 - UDP:%s:7" % YARD_ADDR], ns=c.ns,
+            ok=False, timeout=20)
+    check(p.returncode == 0 and p.stdout == "hello yard\n", "socat: %r %r" %
+          (p.stdout, p.stderr))
+    # 60,000 bytes in one datagram: socat reads the whole regular file in one read (-b).
+    data = bytes((i * 13 + 5) % 251 for i in range(60000))
+    src = os.path.join(c.workdir, "dgram60000")
+    with open(src, "wb") as f:
+        f.write(data)
+    udp0 = counters(y, "udp")
+    p = subprocess.run(["ip", "netns", "exec", c.ns, "socat", "-b", "65536", "-t", "2", "-",
+                        "UDP:%s:7" % YARD_ADDR], stdin=open(src, "rb"), capture_output=True,
+                       timeout=30)
+    check(p.returncode == 0 and p.stdout == data,
+          "socat 60,000 bytes: exit %d, %d bytes back, intact %s: %r" %
+          (p.returncode, len(p.stdout), p.stdout == data, p.stderr))
+    udp = delta(udp0, counters(y, "udp"))
+    check(udp["rx_datagrams"] == 1 and udp["tx_datagrams"] == 1,
+          "one 60,000-byte datagram each way: %s" % {k: v for k, v in udp.items() if v})
+    # Discard: nothing comes back, from nc, socat or a socket; yard takes every datagram.
+    udp0 = counters(y, "udp")
+    p = run(["sh", "-c", "echo hi | nc -u -w1 %s 9" % YARD_ADDR], ns=c.ns, ok=False,
+            timeout=20)
+    check(p.stdout == "", "nc -u to discard got %r" % p.stdout)
+    p = run(["sh", "-c", "echo hello | socat -t1 - UDP:%s:9" % YARD_ADDR], ns=c.ns,
+            ok=False, timeout=20)
+    check(p.returncode == 0 and p.stdout == "", "socat to discard: %r %r" %
+          (p.stdout, p.stderr))
+    udp = udp_counters_settle(y, udp0, "rx_delivered", 2)
+    check(udp["rx_delivered"] == 2 and udp["tx_datagrams"] == 0,
+          "discard took 2 datagrams and sent none: %s" % {k: v for k, v in udp.items() if v})
+    y.stop_clean()
+
+
+UDP_CAPTURE_CLIENT = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+for n in (1, 64, 1472, 3000):
+    d = bytes((i * 3 + n) % 256 for i in range(n))
+    s.sendto(d, (sys.argv[1], 7))
+    r, a = s.recvfrom(70000)
+    assert r == d, "echo of %d bytes differs" % n
+print("ok")
+"""
+
+
+def case_udp_capture(c):
+    """
+    A tshark capture on yard0 of datagrams to the echo service and back (one of 3000 bytes,
+    fragmented both ways): every IP header checksum is good, and every UDP checksum - of the
+    reassembled datagram for the fragmented one - is good, in both directions.
+    """
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    c.expect_ping(count=2)
+    pcap = os.path.join(c.workdir, "udp.pcapng")
+    errpath = os.path.join(c.workdir, "tshark.err")
+    errf = open(errpath, "w")
+    # "ip" and not icmp: non-first fragments carry no UDP header, so no "udp port 7".
+    cap = subprocess.Popen(["ip", "netns", "exec", c.ns, "tshark", "-n", "-i", "yard0", "-f",
+                            "ip and not icmp", "-w", pcap], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=errf)
+    try:
+        deadline = time.monotonic() + 20
+        while "Capturing on" not in open(errpath).read():
+            check(cap.poll() is None, "tshark exited: %s" % open(errpath).read())
+            check(time.monotonic() < deadline, "tshark not ready: %s" % open(errpath).read())
+            time.sleep(0.1)
+        time.sleep(0.5)
+        p = run(["/usr/bin/python3", "-c", UDP_CAPTURE_CLIENT, YARD_ADDR], ns=c.ns, ok=False,
+                timeout=30)
+        check(p.returncode == 0 and p.stdout.strip() == "ok",
+              "udp client: %s%s" % (p.stdout, p.stderr))
+        time.sleep(1)
+    finally:
+        cap.send_signal(signal.SIGINT)
+        try:
+            cap.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            cap.kill()
+            cap.wait(timeout=5)
+        errf.close()
+    p = run(["tshark", "-n", "-r", pcap, "-o", "ip.defragment:TRUE",
+             "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
+             "-T", "fields", "-E", "separator=,", "-e", "ip.src", "-e", "ip.flags.mf",
+             "-e", "ip.frag_offset", "-e", "ip.checksum.status", "-e", "udp.checksum.status",
+             "-e", "udp.length"], timeout=30)
+    rows = [l.split(",") for l in p.stdout.splitlines() if l.strip()]
+    log("capture: %d frames" % len(rows))
+    udp_good = {KERNEL_ADDR: [], YARD_ADDR: []}
+    frags = {KERNEL_ADDR: 0, YARD_ADDR: 0}
+    for r in rows:
+        src, mf, off, ipst, udpst, ulen = r
+        check(src in udp_good, "a frame from %s: %s" % (src, r))
+        # Status 1 is Good (0 Bad, 2 Unverified).
+        check(ipst == "1", "IP checksum of %s not good: %s\n%s" % (src, r, p.stdout))
+        if mf == "1" or off not in ("", "0"):
+            frags[src] += 1
+        if udpst != "":
+            check(udpst == "1", "UDP checksum of %s not good: %s\n%s" % (src, r, p.stdout))
+            udp_good[src].append(int(ulen))
+    for src in udp_good:
+        check(sorted(udp_good[src]) == [9, 72, 1480, 3008],
+              "good UDP checksums of the 4 datagrams from %s: %s\n%s" %
+              (src, udp_good[src], p.stdout))
+        check(frags[src] >= 3, "the 3000-byte datagram from %s fragmented: %d fragments" %
+              (src, frags[src]))
+    y.stop_clean()
+
+
+UDP_UNREACH_CLIENT = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(3)
+s.connect((sys.argv[1], 4444))
+s.send(b"anyone there?")
+try:
+    s.recv(100)
+    raise AssertionError("port 4444 answered")
+except ConnectionRefusedError:
+    pass
+print("ok")
+"""
+
+
+def case_udp_unreachable(c):
+    """
+    A datagram to a closed port (4444) is answered with ICMP port unreachable: a connected
+    kernel socket gets ECONNREFUSED; udp counts drop_no_port and tx_port_unreach, icmp counts
+    tx_port_unreach.
+    """
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    c.expect_ping(count=2)
+    udp0, icmp0 = counters(y, "udp"), counters(y, "icmp")
+    p = run(["/usr/bin/python3", "-c", UDP_UNREACH_CLIENT, YARD_ADDR], ns=c.ns, ok=False,
+            timeout=30)
+    check(p.returncode == 0 and p.stdout.strip() == "ok",
+          "connected socket to a closed port: %s%s" % (p.stdout, p.stderr))
+    udp = delta(udp0, counters(y, "udp"))
+    icmp = delta(icmp0, counters(y, "icmp"))
+    check(udp["drop_no_port"] == 1 and udp["tx_port_unreach"] == 1,
+          "udp: %s" % {k: v for k, v in udp.items() if v})
+    check(icmp["tx_port_unreach"] == 1 and icmp["err_requests"] == 1,
+          "icmp: %s" % {k: v for k, v in icmp.items() if v})
+    y.stop_clean()
+
+
+UDP_INJECT = r"""
+import sys
+from scapy.all import Ether, IP, UDP, Raw, conf, sendp
+conf.verb = 0
+iface, dst_mac, src_mac, us, peer = sys.argv[1:6]
+eth = Ether(dst=dst_mac, src=src_mac)
+for line in sys.stdin:
+    kind, n = line.split()
+    frames = []
+    for i in range(int(n)):
+        ip = IP(src=us, dst=peer, id=0x7500 + i)
+        body = Raw(b"u" * 32)
+        if kind == "len_beyond_payload":
+            frames.append(eth / ip / UDP(sport=40000 + i, dport=7, len=200) / body)
+        elif kind == "len_below_8":
+            frames.append(eth / ip / UDP(sport=40000 + i, dport=7, len=4) / body)
+        elif kind == "bad_cksum":
+            frames.append(eth / ip / UDP(sport=40000 + i, dport=7, chksum=0x1234) / body)
+        elif kind == "short":
+            frames.append(eth / IP(src=us, dst=peer, id=0x7500 + i, proto=17) / Raw(b"abc"))
+        elif kind != "nothing":
+            raise SystemExit("unknown kind " + kind)
+    if frames:
+        sendp(frames, iface=iface)
+    print("sent " + kind, flush=True)
+"""
+
+# Each malformed UDP kind: (name, the udp counter it must bump).
+UDP_MALFORMED = [
+    ("len_beyond_payload", "drop_bad_len"),
+    ("len_below_8", "drop_bad_len"),
+    ("bad_cksum", "drop_bad_cksum"),
+    ("short", "drop_short"),
+]
+
+
+def case_udp_malformed(c):
+    """
+    Malformed UDP sent raw with scapy: a length field beyond the IP payload, one below 8, a
+    bad checksum, an IP payload shorter than a UDP header; each dropped and counted by its
+    reason, nothing delivered; the echo service answers after.
+    """
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    c.expect_ping(count=2)
+    port = y.get("/yard/ports,0")
+    kmac = run(["cat", "/sys/class/net/yard0/address"], ns=c.ns).stdout.strip()
+    sender = subprocess.Popen(["ip", "netns", "exec", c.ns, "/usr/bin/python3", "-c",
+                               UDP_INJECT, "yard0", port["mac"], kmac, KERNEL_ADDR,
+                               YARD_ADDR], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+
+    def send(kind, n):
+        sender.stdin.write("%s %d\n" % (kind, n))
+        sender.stdin.flush()
+        line = sender.stdout.readline().strip()
+        check(line == "sent %s" % kind, "frame sender: %r" % line)
+
+    n = 3
+    try:
+        send("nothing", 0)  # scapy loaded
+        for kind, counter in UDP_MALFORMED:
+            before = counters(y, "udp")
+            send(kind, n)
+            d = udp_counters_settle(y, before, counter, n)
+            changed = {k: v for k, v in d.items() if v}
+            check(d[counter] == n, "%s: udp %s went up by %d, expected %d (changes: %s)" %
+                  (kind, counter, d[counter], n, changed))
+            check(d["rx_delivered"] == 0 and d["tx_datagrams"] == 0,
+                  "%s: nothing delivered or echoed: %s" % (kind, changed))
+            log("%s: %d dropped, counted udp %s" % (kind, n, counter))
+    finally:
+        sender.stdin.close()
+        try:
+            sender.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            sender.kill()
+    p = run(["sh", "-c", "echo still here | socat -t1 - UDP:%s:7" % YARD_ADDR], ns=c.ns,
+            ok=False, timeout=20)
+    check(p.stdout == "still here\n", "echo after the malformed datagrams: %r %r" %
+          (p.stdout, p.stderr))
+    y.stop_clean()
+
+
+def kernel_udp_snmp(c):
+    """The namespace's Udp counters from /proc/net/snmp (InDatagrams, RcvbufErrors, ...)."""
+    lines = [l.split() for l in run(["cat", "/proc/net/snmp"], ns=c.ns).stdout.splitlines()
+             if l.startswith("Udp:")]
+    return dict(zip(lines[0][1:], (int(v) for v in lines[1][1:])))
+
+
+def kernel_nic_stats(c, iface="yard0"):
+    """rx_packets, rx_dropped and rx_errors of the kernel's side of iface."""
+    out = {}
+    for n in ("rx_packets", "rx_dropped", "rx_errors"):
+        out[n] = int(run(["cat", "/sys/class/net/%s/statistics/%s" % (iface, n)],
+                         ns=c.ns).stdout)
+    return out
+
+
+def case_udp_sockperf(c):
+    """
+    sockperf throughput at a moderate 10,000 messages a second against the echo service: yard
+    receives every message sockperf sent and echoes each one, and every echo reaches the kernel's yard0 with no error. (sockperf ping-pong needs a sockperf server: its client drops replies that still
+    carry its own client flag, and an RFC 862 echo sends the message back unchanged.)
+    """
+    tool = shutil.which("sockperf")
+    check(tool is not None, "sockperf not found (Debian package sockperf; scripts/setup.sh)")
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    c.expect_ping(count=2)
+    udp0, k0, nic0 = counters(y, "udp"), kernel_udp_snmp(c), kernel_nic_stats(c)
+    p = run([tool, "throughput", "-i", YARD_ADDR, "-p", "7", "-t", "3", "--mps", "10000",
+             "--msg-size", "64"], ns=c.ns, ok=False, timeout=60)
+    out = p.stdout + p.stderr
+    m = re.search(r"Total of (\d+) messages sent", out)
+    check(p.returncode == 0 and m is not None, "sockperf throughput:\n%s" % out)
+    total = int(m.group(1))
+    check(total >= 25000, "throughput at 10,000/s for 3 s sent only %d:\n%s" % (total, out))
+    udp = udp_counters_settle(y, udp0, "tx_datagrams", total)
+    time.sleep(0.5)
+    udp = delta(udp0, counters(y, "udp"))
+    k = delta(k0, kernel_udp_snmp(c))
+    nic = delta(nic0, kernel_nic_stats(c))
+    bad = {n: v for n, v in udp.items() if n.startswith("drop_") and v}
+    # rx >= total: sockperf's few warm-up messages are not in its count.
+    check(udp["rx_datagrams"] >= total and udp["tx_datagrams"] == udp["rx_datagrams"] and
+          not bad, "sockperf sent %d; udp: %s" % (total, {n: v for n, v in udp.items() if v}))
+    # sockperf throughput never reads its socket, so the kernel's UDP overflows its receive
+    # buffer (RcvbufErrors) and counts nothing in InDatagrams: count the echoes where they
+    # arrive, on yard0, and check no checksum error on the way.
+    back = nic["rx_packets"]
+    check(back >= udp["tx_datagrams"] and nic["rx_dropped"] == 0 and nic["rx_errors"] == 0 and
+          k.get("InCsumErrors", 0) == 0,
+          "yard echoed %d; yard0 received: %s; the kernel's Udp counters moved: %s" %
+          (udp["tx_datagrams"], nic, {n: v for n, v in k.items() if v}))
+    log("sockperf throughput: %d messages at 10,000/s; yard received %d and echoed all; yard0 "
+        "received %d frames" % (total, udp["rx_datagrams"], back))
+    y.stop_clean()
+
+
 TCP_CLIENT = r"""
 import hashlib, os, socket, sys, threading
 dst = sys.argv[1]
@@ -822,6 +1135,11 @@ CASES = {
     "sigterm": case_sigterm,
     "telemetry": case_telemetry,
     "udp_echo": case_udp_echo,
+    "udp_tools": case_udp_tools,
+    "udp_capture": case_udp_capture,
+    "udp_unreachable": case_udp_unreachable,
+    "udp_malformed": case_udp_malformed,
+    "udp_sockperf": case_udp_sockperf,
     "tcp_services": case_tcp_services,
 }
 
