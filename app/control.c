@@ -10,6 +10,8 @@
  *   /yard/streamq  without a parameter: every stream's id, name and lcore; with an id: that
  *                  stream from the head down, every queue pair with count, water marks,
  *                  flags and bands, and the multiplexor links above and below
+ *   /yard/conns    "[LCORE][,START]"  TCP connections and listeners (netstat), a page of
+ *                  CTL_CONNS_PAGE rows from START of the table gathered from each lcore
  *
  * Principles of operation
  * -----------------------
@@ -26,6 +28,13 @@
  * with a compare-and-swap before touching the stream, and the callback, after CTL_WAIT_S
  * without an answer, moves (gen, PENDING) to (gen, ABANDONED); exactly one of them wins. A
  * request the lcore has started is always waited for, so the slot is never reused under it.
+ *
+ * /yard/conns uses the same slot with a third kind of request: the lcore's control queue runs
+ * yard_tcp_conns_snapshot() into a buffer the callback allocated, as the tcp instance's tables
+ * belong to their lcore. The callback asks each lcore in turn, gathers at most CTL_CONNS_MAX
+ * rows (flagging the answer truncated beyond), and answers one page of them: a telemetry
+ * answer holds at most 16 KiB (DPDK's MAX_OUTPUT_LEN), about 40 rows, so yardctl asks page
+ * after page. Pages are separate snapshots, like netstat's reads of /proc.
  *
  * Push and pop go through sth_push()/sth_pop() (streams_priv.h) rather than sth_ioctl():
  * the streams worth watching, a port's link streams, are linked under ip, where sth_ioctl()
@@ -48,6 +57,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -56,6 +66,7 @@
 
 #include <pmd_glue/pmd.h>
 #include <pmd_glue/port.h>
+#include <protocols/tcp.h>
 #include <streams/snoop.h>
 #include <streams/streams_priv.h>
 
@@ -64,9 +75,11 @@
 
 #define CTL_WAIT_S 3          /* seconds a request waits for its lcore to take it */
 #define CTL_MAX_STREAMS 256   /* streams with modules pushed at run time */
+#define CTL_CONNS_MAX 512     /* rows of /yard/conns gathered over every lcore */
+#define CTL_CONNS_PAGE 24     /* rows in one answer (16 KiB of JSON at most) */
 
 enum { CTL_IDLE, CTL_PENDING, CTL_RUNNING, CTL_DONE, CTL_ABANDONED };
-enum ctl_op { CTL_PUSH, CTL_POP };
+enum ctl_op { CTL_PUSH, CTL_POP, CTL_CONNS };
 
 struct ctl_req {
 	uint64_t cr_word;              /* gen << 3 | state, atomically */
@@ -74,6 +87,9 @@ struct ctl_req {
 	struct stdata *cr_sd;
 	char cr_mod[FMNAMESZ + 1];
 	char cr_args[YARD_MODARGS_MAX];
+	struct yard_tcp_conn_row *cr_rows; /* CTL_CONNS: cr_max rows to fill */
+	unsigned cr_max;
+	int cr_nrows;                  /* CTL_CONNS: rows on the lcore (may exceed cr_max) */
 	int cr_rc;
 	char cr_err[200];
 };
@@ -170,6 +186,11 @@ ctl_do(struct ctl_req *r)
 	int rc;
 
 	r->cr_err[0] = '\0';
+	if (r->cr_op == CTL_CONNS) {
+		r->cr_nrows = yard_tcp_conns_snapshot(r->cr_rows, r->cr_max);
+		r->cr_rc = 0;
+		return;
+	}
 	if (r->cr_op == CTL_PUSH) {
 		yard_modargs_set(r->cr_args);
 		rc = sth_push(sd, r->cr_mod);
@@ -350,20 +371,27 @@ mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Send the filled slot to its lcore and wait for the answer. Called with ctl_lock held. */
+/*
+ * Send the filled slot to its lcore and wait until it has run: 0, or -1 with d holding the
+ * failure. Called with ctl_lock held.
+ */
 static int
-ctl_run(struct rte_tel_data *d, unsigned lcore)
+ctl_exec(struct rte_tel_data *d, unsigned lcore)
 {
 	queue_t *q = lcore < RTE_MAX_LCORE ? ctl_queues[lcore] : NULL;
 	uint64_t gen = ++ctl_gen, expect;
 	double deadline;
 	mblk_t *mp;
 
-	if (q == NULL)
-		return ctl_fail(d, "lcore %u has no control queue", lcore);
+	if (q == NULL) {
+		(void)ctl_fail(d, "lcore %u has no control queue", lcore);
+		return -1;
+	}
 	mp = allocb(sizeof(gen), BPRI_HI);
-	if (mp == NULL)
-		return ctl_fail(d, "no message block for the request");
+	if (mp == NULL) {
+		(void)ctl_fail(d, "no message block for the request");
+		return -1;
+	}
 	DB_TYPE(mp) = M_CTL;
 	memcpy(mp->b_wptr, &gen, sizeof(gen));
 	mp->b_wptr += sizeof(gen);
@@ -371,7 +399,8 @@ ctl_run(struct rte_tel_data *d, unsigned lcore)
 	if (yard_mbox_put(q, mp) == 0) {
 		freemsg(mp);
 		__atomic_store_n(&ctl_req.cr_word, WORD(gen, CTL_IDLE), __ATOMIC_RELEASE);
-		return ctl_fail(d, "lcore %u's mailbox is full; try again", lcore);
+		(void)ctl_fail(d, "lcore %u's mailbox is full; try again", lcore);
+		return -1;
 	}
 	deadline = mono_s() + CTL_WAIT_S;
 	for (;;) {
@@ -383,13 +412,24 @@ ctl_run(struct rte_tel_data *d, unsigned lcore)
 			expect = WORD(gen, CTL_PENDING);
 			if (__atomic_compare_exchange_n(&ctl_req.cr_word, &expect,
 							WORD(gen, CTL_ABANDONED), false,
-							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-				return ctl_fail(d, "lcore %u did not take the request within %d s",
-						lcore, CTL_WAIT_S);
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				(void)ctl_fail(d, "lcore %u did not take the request within %d s",
+					 lcore, CTL_WAIT_S);
+				return -1;
+			}
 			continue;
 		}
 		rte_delay_us_sleep(200);
 	}
+	return 0;
+}
+
+/* Run the filled push or pop slot on lcore and answer. Called with ctl_lock held. */
+static int
+ctl_run(struct rte_tel_data *d, unsigned lcore)
+{
+	if (ctl_exec(d, lcore) != 0)
+		return 0;
 	if (ctl_req.cr_rc != 0)
 		return ctl_fail(d, "%s", ctl_req.cr_err);
 	rte_tel_data_start_dict(d);
@@ -825,6 +865,156 @@ tel_streamq(const char *cmd, const char *params, struct rte_tel_data *d)
 	return rc;
 }
 
+/* ---- /yard/conns ------------------------------------------------------------------------- */
+
+static const char *const ctl_tcp_states[] = {
+	[TCPS_CLOSED] = "CLOSED", [TCPS_LISTEN] = "LISTEN", [TCPS_SYN_SENT] = "SYN_SENT",
+	[TCPS_SYN_RECEIVED] = "SYN_RECEIVED", [TCPS_ESTABLISHED] = "ESTABLISHED",
+	[TCPS_CLOSE_WAIT] = "CLOSE_WAIT", [TCPS_FIN_WAIT_1] = "FIN_WAIT_1",
+	[TCPS_CLOSING] = "CLOSING", [TCPS_LAST_ACK] = "LAST_ACK",
+	[TCPS_FIN_WAIT_2] = "FIN_WAIT_2", [TCPS_TIME_WAIT] = "TIME_WAIT",
+};
+
+static void
+ctl_addr_str(char *buf, size_t len, uint32_t addr_be, uint16_t port_be)
+{
+	const uint8_t *a = (const uint8_t *)&addr_be;
+
+	snprintf(buf, len, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], rte_be_to_cpu_16(port_be));
+}
+
+static void
+ctl_conn_row(struct rte_tel_data *d, const struct yard_tcp_conn_row *r)
+{
+	const struct tcp_conninfo *ci = &r->tr_info;
+	char a[32];
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "lcore", r->tr_lcore);
+	ctl_addr_str(a, sizeof(a), r->tr_laddr, r->tr_lport);
+	rte_tel_data_add_dict_string(d, "local", a);
+	ctl_addr_str(a, sizeof(a), r->tr_faddr, r->tr_fport);
+	rte_tel_data_add_dict_string(d, "remote", a);
+	rte_tel_data_add_dict_u64(d, "lport", rte_be_to_cpu_16(r->tr_lport));
+	rte_tel_data_add_dict_u64(d, "rport", rte_be_to_cpu_16(r->tr_fport));
+	rte_tel_data_add_dict_string(d, "state", ci->tcpi_state < RTE_DIM(ctl_tcp_states) ?
+				     ctl_tcp_states[ci->tcpi_state] : "?");
+	rte_tel_data_add_dict_int(d, "listener", !!(r->tr_flags & TCP_ROW_LISTENER));
+	rte_tel_data_add_dict_int(d, "endpoint", !!(r->tr_flags & TCP_ROW_ENDPOINT));
+	rte_tel_data_add_dict_int(d, "orphan", !!(r->tr_flags & TCP_ROW_ORPHAN));
+	rte_tel_data_add_dict_u64(d, "send_q", r->tr_sendq);
+	rte_tel_data_add_dict_u64(d, "recv_q", r->tr_recvq);
+	rte_tel_data_add_dict_u64(d, "srtt_ms", ci->tcpi_srtt_ms);
+	rte_tel_data_add_dict_u64(d, "rto_ms", ci->tcpi_rto_ms);
+	rte_tel_data_add_dict_u64(d, "cwnd", ci->tcpi_snd_cwnd);
+	rte_tel_data_add_dict_u64(d, "ssthresh", ci->tcpi_snd_ssthresh);
+	rte_tel_data_add_dict_u64(d, "retrans", r->tr_retrans);
+	rte_tel_data_add_dict_u64(d, "backoff", ci->tcpi_rxtshift);
+	rte_tel_data_add_dict_u64(d, "mss", ci->tcpi_mss);
+	rte_tel_data_add_dict_u64(d, "snd_wnd", ci->tcpi_snd_wnd);
+	rte_tel_data_add_dict_u64(d, "rcv_wnd", ci->tcpi_rcv_wnd);
+}
+
+/* Every lcore's rows (or one lcore's) into rows[]: how many, *truncated if more were left. */
+static int
+ctl_conns_gather(struct rte_tel_data *d, struct yard_tcp_conn_row *rows, long lcore,
+		 bool *truncated)
+{
+	const struct yard_config *cfg = ctl_cfg;
+	unsigned total = 0;
+
+	*truncated = false;
+	for (unsigned i = 0; i < cfg->nlcores; i++) {
+		if (lcore >= 0 && cfg->lcores[i] != (unsigned)lcore)
+			continue;
+		ctl_req.cr_op = CTL_CONNS;
+		ctl_req.cr_rows = rows + total;
+		ctl_req.cr_max = CTL_CONNS_MAX - total;
+		ctl_req.cr_nrows = 0;
+		if (ctl_exec(d, cfg->lcores[i]) != 0)
+			return -1;
+		if (ctl_req.cr_nrows < 0 || (unsigned)ctl_req.cr_nrows > ctl_req.cr_max) {
+			*truncated = true;
+			total = CTL_CONNS_MAX;
+		} else {
+			total += (unsigned)ctl_req.cr_nrows;
+		}
+	}
+	return (int)total;
+}
+
+static int
+tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	long lcore = -1;
+	unsigned long start = 0;
+	struct yard_tcp_conn_row *rows;
+	bool truncated;
+	int n;
+	char *end;
+
+	RTE_SET_USED(cmd);
+	if (ctl_cfg == NULL)
+		return -EINVAL;
+	if (params != NULL && params[0] != '\0') {
+		const char *comma = strchr(params, ',');
+
+		if (params[0] != ',') {
+			lcore = strtol(params, &end, 10);
+			if ((*end != '\0' && *end != ',') || lcore < 0 ||
+			    !yard_config_has_lcore(ctl_cfg, (unsigned)lcore))
+				return ctl_fail(d, "lcore %.*s is not one of yard's lcores",
+						(int)(comma != NULL ? comma - params :
+						      (long)strlen(params)), params);
+		}
+		if (comma != NULL) {
+			start = strtoul(comma + 1, &end, 10);
+			if (comma[1] == '\0' || *end != '\0')
+				return ctl_fail(d, "usage: [LCORE][,START]");
+		}
+	}
+	rows = malloc(CTL_CONNS_MAX * sizeof(*rows));
+	if (rows == NULL)
+		return ctl_fail(d, "out of memory");
+	if (!ctl_enter()) {
+		free(rows);
+		return ctl_not_running(d);
+	}
+	pthread_mutex_lock(&ctl_lock);
+	n = ctl_conns_gather(d, rows, lcore, &truncated);
+	pthread_mutex_unlock(&ctl_lock);
+	ctl_leave();
+	if (n < 0) {
+		free(rows);
+		return 0; /* d holds the failure */
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "ok", 1);
+	rte_tel_data_add_dict_u64(d, "total", (uint64_t)n);
+	rte_tel_data_add_dict_u64(d, "start", start);
+	rte_tel_data_add_dict_int(d, "truncated", truncated);
+	rte_tel_data_add_dict_u64(d, "max", CTL_CONNS_MAX);
+	{
+		unsigned count = 0;
+		char key[24];
+
+		for (unsigned long i = start; i < (unsigned long)n && count < CTL_CONNS_PAGE;
+		     i++, count++) {
+			struct rte_tel_data *sub = rte_tel_data_alloc();
+
+			if (sub == NULL)
+				break;
+			ctl_conn_row(sub, &rows[i]);
+			snprintf(key, sizeof(key), "conn%u", count);
+			if (rte_tel_data_add_dict_container(d, key, sub, 0) != 0)
+				rte_tel_data_free(sub);
+		}
+		rte_tel_data_add_dict_u64(d, "count", count);
+	}
+	free(rows);
+	return 0;
+}
+
 /* ---- registration ------------------------------------------------------------------------ */
 
 int
@@ -843,6 +1033,8 @@ yard_ctl_register(const struct yard_config *cfg)
 		  "Parameter: lcore (optional)" },
 		{ "/yard/streamq", tel_streamq, "Stream ids; with an id or name: its queues, "
 		  "water marks, flags and bands" },
+		{ "/yard/conns", tel_conns, "TCP connections and listeners, a page of rows. "
+		  "Parameters: [LCORE][,START]" },
 	};
 
 	ctl_cfg = cfg;

@@ -157,6 +157,39 @@ struct tcp_conninfo {
 #define TCPI_NODELAY 0x4
 #define TCPI_RECOVERY 0x8 /**< in fast recovery */
 
+/** @name yard_tcp_conn_row tr_flags. */
+/**@{*/
+#define TCP_ROW_LISTENER 0x1u /**< a listener (TCPS_LISTEN) */
+#define TCP_ROW_ENDPOINT 0x2u /**< attached to an open stream (not embryonic, not orphaned) */
+#define TCP_ROW_ORPHAN   0x4u /**< its stream closed; finishing the close on its own */
+/**@}*/
+
+/**
+ * One row of yard_tcp_conns_snapshot(): a connection or a listener, as netstat shows it.
+ * For a listener (as Linux's ss does) tr_recvq counts the connections waiting to be
+ * accepted and tr_sendq is the backlog (CONIND_number).
+ */
+struct yard_tcp_conn_row {
+	uint32_t tr_lcore;    /**< lcore owning the connection */
+	uint32_t tr_flags;    /**< TCP_ROW_* */
+	uint32_t tr_laddr;    /**< local address, network order (0: any, a listener) */
+	uint32_t tr_faddr;    /**< remote address, network order (0 for a listener) */
+	uint16_t tr_lport;    /**< local port, network order */
+	uint16_t tr_fport;    /**< remote port, network order */
+	uint32_t tr_sendq;    /**< bytes sent and not acknowledged, plus unsent */
+	uint32_t tr_recvq;    /**< bytes received in order and not yet read by the user */
+	uint32_t tr_retrans;  /**< segments this connection retransmitted, in all */
+	struct tcp_conninfo tr_info; /**< as TCP_GETINFO answers */
+};
+
+/**
+ * Fill rows with the connections and listeners of the calling lcore's tcp instance (unbound
+ * endpoints are left out) and return how many there are in all, which may exceed max (only
+ * max rows are written). 0 if the lcore has no tcp instance. Must run on the lcore owning
+ * the instance (its tables are not locked): from elsewhere, go through that lcore's mailbox.
+ */
+int yard_tcp_conns_snapshot(struct yard_tcp_conn_row *rows, unsigned max);
+
 /** Counters of TCP on one lcore: tcps_<name> for every TCP_STAT() in tcp/tcp.def. */
 struct tcpstat {
 #define TCP_STAT(name, help) uint64_t tcps_##name;

@@ -62,7 +62,7 @@ usage(FILE *out)
 		"  streams [--lcore N] [--dot]                 every stream, queue by queue\n"
 		"  ports                                       ports: link, packets, errors\n"
 		"  arp                                         arp counters\n"
-		"  conns                                       TCP connections\n"
+		"  conns [--lcore N] [--json]                  TCP connections (netstat)\n"
 		"  modules                                     registered modules and drivers\n"
 		"  push STREAM MODULE [ARGS]                   I_PUSH MODULE on a live stream\n"
 		"  pop STREAM MODULE                           I_POP it again\n"
@@ -803,21 +803,117 @@ cmd_arp(void)
 	return 0;
 }
 
-static int
-cmd_conns(void)
+/* Every row of /yard/conns (for lcore, or all if < 0), page after page, as a JSON array. */
+static json_t *
+get_conns(int lcore, bool *truncated)
 {
-	json_t *d;
-	char *s;
+	json_t *rows = json_array();
+	uint64_t start = 0, total;
 
+	*truncated = false;
+	do {
+		char cmd[64], key[24];
+		json_t *page;
+		uint64_t count;
+
+		if (lcore >= 0)
+			snprintf(cmd, sizeof(cmd), "/yard/conns,%d,%" PRIu64, lcore, start);
+		else
+			snprintf(cmd, sizeof(cmd), "/yard/conns,,%" PRIu64, start);
+		page = tel_get_ok(cmd);
+		total = ju(page, "total");
+		count = ju(page, "count");
+		*truncated = *truncated || ju(page, "truncated") != 0;
+		for (uint64_t i = 0; i < count; i++) {
+			snprintf(key, sizeof(key), "conn%" PRIu64, i);
+			if (json_object_get(page, key) != NULL)
+				json_array_append(rows, json_object_get(page, key));
+		}
+		json_decref(page);
+		if (count == 0)
+			break;
+		start += count;
+	} while (start < total);
+	return rows;
+}
+
+static int
+cmd_conns(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lcore", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, lcore = -1;
+	bool json = false, truncated;
+	json_t *rows, *r;
+	size_t i;
+	char *end;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'l') {
+			lcore = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || lcore < 0)
+				die(EXIT_USAGE, "--lcore: '%s' is not an lcore number", optarg);
+		} else if (opt == 'j') {
+			json = true;
+		} else {
+			die(EXIT_USAGE, "conns [--lcore N] [--json]");
+		}
+	}
+	if (optind < argc)
+		die(EXIT_USAGE, "conns [--lcore N] [--json]");
 	if (!tel_has("/yard/conns")) {
 		close(tel_fd);
-		die(EXIT_REFUSED, "yard has no TCP connection table yet (no /yard/conns command)");
+		die(EXIT_REFUSED, "this yard has no TCP connection table to show (no /yard/conns "
+		    "command: an older yard?)");
 	}
-	d = tel_get_ok("/yard/conns");
-	s = json_dumps(d, JSON_INDENT(2));
-	printf("%s\n", s);
-	free(s);
-	json_decref(d);
+	rows = get_conns(lcore, &truncated);
+	if (json) {
+		json_t *o = json_pack("{s:I, s:b, s:O}", "count", (json_int_t)json_array_size(rows),
+				      "truncated", truncated, "conns", rows);
+		char *s = json_dumps(o, JSON_INDENT(2));
+
+		printf("%s\n", s);
+		free(s);
+		json_decref(o);
+		json_decref(rows);
+		return 0;
+	}
+	printf("%-5s %5s %-21s %-21s %-12s %7s %7s %7s %6s %8s %9s %5s\n", "Proto", "Lcore",
+	       "Local", "Remote", "State", "Send-Q", "Recv-Q", "RTT(ms)", "RTO", "cwnd",
+	       "ssthresh", "Retr");
+	json_array_foreach(rows, i, r) {
+		bool lsn = ju(r, "listener") != 0;
+		char remote[32], rtt[16], rto[16], cwnd[16], ssth[16];
+
+		if (lsn) {
+			snprintf(remote, sizeof(remote), "0.0.0.0:*");
+			snprintf(rtt, sizeof(rtt), "-");
+			snprintf(rto, sizeof(rto), "-");
+			snprintf(cwnd, sizeof(cwnd), "-");
+			snprintf(ssth, sizeof(ssth), "-");
+		} else {
+			snprintf(remote, sizeof(remote), "%s", js(r, "remote"));
+			snprintf(rtt, sizeof(rtt), "%" PRIu64, ju(r, "srtt_ms"));
+			snprintf(rto, sizeof(rto), "%" PRIu64, ju(r, "rto_ms"));
+			snprintf(cwnd, sizeof(cwnd), "%" PRIu64, ju(r, "cwnd"));
+			if (ju(r, "ssthresh") >= (1u << 30))
+				snprintf(ssth, sizeof(ssth), "inf");
+			else
+				snprintf(ssth, sizeof(ssth), "%" PRIu64, ju(r, "ssthresh"));
+		}
+		printf("%-5s %5" PRIu64 " %-21s %-21s %-12s %7" PRIu64 " %7" PRIu64
+		       " %7s %6s %8s %9s %5" PRIu64 "\n", "tcp", ju(r, "lcore"), js(r, "local"),
+		       remote, js(r, "state"), ju(r, "send_q"), ju(r, "recv_q"), rtt, rto, cwnd,
+		       ssth, ju(r, "retrans"));
+	}
+	if (truncated)
+		printf("(truncated: yard shows at most %" PRIu64 " rows)\n",
+		       (uint64_t)json_array_size(rows));
+	json_decref(rows);
 	return 0;
 }
 
@@ -914,8 +1010,8 @@ main(int argc, char **argv)
 		return cmd_ports();
 	if (argc == 1 && strcmp(cmd, "arp") == 0)
 		return cmd_arp();
-	if (argc == 1 && strcmp(cmd, "conns") == 0)
-		return cmd_conns();
+	if (strcmp(cmd, "conns") == 0)
+		return cmd_conns(argc, argv);
 	if (argc == 1 && strcmp(cmd, "modules") == 0)
 		return cmd_modules();
 	if (strcmp(cmd, "push") == 0)

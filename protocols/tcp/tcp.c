@@ -11,6 +11,7 @@
  * orphan; endpoints still open are hung up.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -307,6 +308,80 @@ tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 	return 0;
 }
 
+/* What TCP_GETINFO and yard_tcp_conns_snapshot() tell of a connection. */
+static void
+tcp_conninfo_fill(struct tcpcb *tp, struct tcp_conninfo *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->tcpi_state = (uint32_t)tp->tp_state;
+	ci->tcpi_snd_una = tp->snd_una;
+	ci->tcpi_snd_nxt = tp->snd_nxt;
+	ci->tcpi_snd_wnd = tp->snd_wnd;
+	ci->tcpi_snd_cwnd = tp->snd_cwnd;
+	ci->tcpi_snd_ssthresh = tp->snd_ssthresh;
+	ci->tcpi_rcv_nxt = tp->rcv_nxt;
+	ci->tcpi_rcv_wnd = tcp_rcv_space(tp);
+	ci->tcpi_mss = tp->t_maxseg;
+	ci->tcpi_srtt_ms = (uint32_t)(tp->t_srtt >> 3);
+	ci->tcpi_rto_ms = tp->t_rto;
+	ci->tcpi_rxtshift = tp->t_rxtshift;
+	ci->tcpi_snd_wscale = tp->snd_scale;
+	ci->tcpi_rcv_wscale = tp->rcv_scale;
+	ci->tcpi_flags = ((tp->tp_flags & TF_RCVD_TS) ? TCPI_TS : 0) |
+			 ((tp->tp_flags & TF_RCVD_WS) ? TCPI_WS : 0) |
+			 ((tp->tp_flags & TF_NODELAY) ? TCPI_NODELAY : 0) |
+			 ((tp->tp_flags & TF_INRECOVERY) ? TCPI_RECOVERY : 0);
+	ci->tcpi_sndbuf_cc = tp->sb_cc;
+	ci->tcpi_ooo_bytes = tp->t_reass_bytes;
+	ci->tcpi_dupacks = tp->t_dupacks;
+}
+
+/*
+ * Rows for yardctl conns. Runs on the instance's lcore (the control queue of app/control.c
+ * brings the request there), so the list of blocks is walked without a lock. Endpoints
+ * neither bound nor connected (a fresh open, or after T_UNBIND_REQ) are not connections.
+ */
+int
+yard_tcp_conns_snapshot(struct yard_tcp_conn_row *rows, unsigned max)
+{
+	unsigned lcore = yard_sched_self()->sc_lcore;
+	struct tcp_inst *ti = tcp_insts[lcore];
+	unsigned n = 0;
+
+	if (ti == NULL)
+		return 0;
+	for (struct tcpcb *tp = ti->ti_cbs; tp != NULL; tp = tp->tp_next) {
+		struct yard_tcp_conn_row *r;
+
+		if (tp->tp_state == TCPS_CLOSED && !tp->tp_bound && !tp->tp_hashed)
+			continue;
+		if (n++ >= max)
+			continue;
+		r = &rows[n - 1];
+		memset(r, 0, sizeof(*r));
+		r->tr_lcore = lcore;
+		r->tr_flags = ((tp->tp_flags & TF_LISTENER) ? TCP_ROW_LISTENER : 0) |
+			      (tp->tp_rq != NULL ? TCP_ROW_ENDPOINT : 0) |
+			      ((tp->tp_flags & TF_ORPHAN) ? TCP_ROW_ORPHAN : 0);
+		r->tr_laddr = tp->tp_key.k_laddr;
+		r->tr_faddr = tp->tp_key.k_faddr;
+		r->tr_lport = tp->tp_key.k_lport;
+		r->tr_fport = tp->tp_key.k_fport;
+		tcp_conninfo_fill(tp, &r->tr_info);
+		if (tp->tp_flags & TF_LISTENER) {
+			r->tr_recvq = tp->tp_nconind;
+			r->tr_sendq = tp->tp_conind_max;
+		} else {
+			r->tr_sendq = tp->sb_cc;
+			r->tr_recvq = tp->t_rcvhold_bytes;
+			if (tp->tp_rq != NULL && tp->tp_rq->q_next != NULL)
+				r->tr_recvq += (uint32_t)tp->tp_rq->q_next->q_nfsrv->q_count;
+		}
+		r->tr_retrans = tp->t_nrexmt;
+	}
+	return (int)RTE_MIN(n, (unsigned)INT_MAX);
+}
+
 static void
 tcp_ioctl(queue_t *q, mblk_t *mp)
 {
@@ -420,28 +495,7 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 			err = EINVAL;
 			break;
 		}
-		memset(&ci, 0, sizeof(ci));
-		ci.tcpi_state = (uint32_t)tp->tp_state;
-		ci.tcpi_snd_una = tp->snd_una;
-		ci.tcpi_snd_nxt = tp->snd_nxt;
-		ci.tcpi_snd_wnd = tp->snd_wnd;
-		ci.tcpi_snd_cwnd = tp->snd_cwnd;
-		ci.tcpi_snd_ssthresh = tp->snd_ssthresh;
-		ci.tcpi_rcv_nxt = tp->rcv_nxt;
-		ci.tcpi_rcv_wnd = tcp_rcv_space(tp);
-		ci.tcpi_mss = tp->t_maxseg;
-		ci.tcpi_srtt_ms = (uint32_t)(tp->t_srtt >> 3);
-		ci.tcpi_rto_ms = tp->t_rto;
-		ci.tcpi_rxtshift = tp->t_rxtshift;
-		ci.tcpi_snd_wscale = tp->snd_scale;
-		ci.tcpi_rcv_wscale = tp->rcv_scale;
-		ci.tcpi_flags = ((tp->tp_flags & TF_RCVD_TS) ? TCPI_TS : 0) |
-				((tp->tp_flags & TF_RCVD_WS) ? TCPI_WS : 0) |
-				((tp->tp_flags & TF_NODELAY) ? TCPI_NODELAY : 0) |
-				((tp->tp_flags & TF_INRECOVERY) ? TCPI_RECOVERY : 0);
-		ci.tcpi_sndbuf_cc = tp->sb_cc;
-		ci.tcpi_ooo_bytes = tp->t_reass_bytes;
-		ci.tcpi_dupacks = tp->t_dupacks;
+		tcp_conninfo_fill(tp, &ci);
 		out = tcp_ioc_out(mp, sizeof(ci));
 		if (out == NULL) {
 			err = ENOMEM;

@@ -132,6 +132,7 @@ struct tcpcb {
 	int32_t t_srtt, t_rttvar;
 	uint32_t t_rto;            /* current RTO (ms), before backoff */
 	unsigned t_rxtshift;       /* backoff exponent */
+	uint32_t t_nrexmt;         /* segments retransmitted over the connection's life */
 	uint32_t t_rtseq;          /* segment being timed (no timestamps) */
 	uint64_t t_rtstart;
 	/* timestamps (RFC 7323) */

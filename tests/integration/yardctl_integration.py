@@ -196,15 +196,9 @@ def case_yardctl_errors(c):
         (["pop", "port0/q0", "snoop"], "snoop is not the top module of port0/q0 (top: arp)"),
         (["stats", "--lcore", "7"], "lcore 7 is not one of yard's lcores"),
         (["streams", "--lcore", "7"], "lcore 7 is not one of yard's lcores"),
-        (["conns"], "yard has no TCP connection table yet (no /yard/conns command)"),
+        (["conns", "--lcore", "7"], "lcore 7 is not one of yard's lcores"),
     ]
-    conns_registered = "/yard/conns" in y.tel.get("/")
     for args, want in cases:
-        if args == ["conns"] and conns_registered:
-            p = yardctl(c, "conns")
-            log("conns: /yard/conns exists; yardctl conns printed %d lines" %
-                len(p.stdout.splitlines()))
-            continue
         p = yardctl(c, *args, ok=False)
         check(p.returncode == 1, "%s: exit %d, expected 1: %r" % (args, p.returncode, p.stderr))
         check(want in p.stderr and p.stderr.count("\n") == 1 and p.stdout == "",
@@ -217,6 +211,115 @@ def case_yardctl_errors(c):
     block = re.search(r"^stream \d+ port0/q0 .*?(?=^\s*$)", st, re.M | re.S).group(0)
     check(re.findall(r"^  (\w+)\s+wr\s", block, re.M) == ["ip", "arp", "pmd"], block)
     c.expect_ping(count=3)
+    y.stop_clean()
+
+
+# Kept open in the namespace: argv[2] connections to yard's TCP echo, each echoing once;
+# prints their local ports, closes them all on a line from stdin, prints "closed".
+CONNS_CLIENT = r"""
+import json, socket, sys
+socks = []
+for i in range(int(sys.argv[2])):
+    s = socket.create_connection((sys.argv[1], 7), timeout=10)
+    s.sendall(b"conn%d" % i)
+    got = b""
+    while len(got) < 5:
+        got += s.recv(16)
+    assert got == (b"conn%d" % i)[:len(got)], got
+    socks.append(s)
+print(json.dumps([s.getsockname()[1] for s in socks]), flush=True)
+sys.stdin.readline()
+for s in socks:
+    s.close()
+print("closed", flush=True)
+sys.stdin.readline()
+"""
+
+
+def conns_client(c, n):
+    return subprocess.Popen(["ip", "netns", "exec", c.ns, "/usr/bin/python3", "-c",
+                             CONNS_CLIENT, YARD_ADDR, str(n)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
+def conns_json(c, *args):
+    return json.loads(yardctl(c, "conns", "--json", *args).stdout)
+
+
+def case_yardctl_conns(c):
+    """
+    Three connections from the kernel to the echo service show ESTABLISHED with the kernel's
+    ports, beside the listeners; closed by the kernel, yard's side goes (CLOSE_WAIT, LAST_ACK,
+    then freed) and the rows with them.
+    """
+    y = start(c)
+    client = conns_client(c, 3)
+    try:
+        line = client.stdout.readline()
+        check(line.startswith("["), "client: %r" % line)
+        ports = sorted(json.loads(line))
+        d = conns_json(c)
+        rows = d["conns"]
+        check(d["count"] == len(rows) and not d["truncated"], "count/truncated: %s" % d)
+        est = [r for r in rows if r["state"] == "ESTABLISHED"]
+        check(sorted(r["rport"] for r in est) == ports,
+              "3 ESTABLISHED rows with the kernel's ports %s: %s" % (ports, est))
+        for r in est:
+            check(r["lport"] == 7 and r["local"] == "%s:7" % YARD_ADDR and
+                  r["remote"].startswith(yi.KERNEL_ADDR + ":") and r["endpoint"] == 1 and
+                  r["listener"] == 0 and r["cwnd"] > 0 and r["rto_ms"] > 0 and
+                  r["send_q"] == 0 and r["recv_q"] == 0, "an echo connection: %s" % r)
+        log("a row: %s" % json.dumps(est[0]))
+        lsn = {r["lport"] for r in rows if r["listener"] and r["state"] == "LISTEN"}
+        check({7, 9, 80} <= lsn, "listeners on 7, 9 and 80: %s" % sorted(lsn))
+        check(conns_json(c, "--lcore", "0")["count"] == len(rows), "--lcore 0: the same")
+        out = yardctl(c, "conns").stdout
+        lines = out.splitlines()
+        check(re.match(r"^Proto\s+Lcore\s+Local\s+Remote\s+State\s+Send-Q\s+Recv-Q\s+"
+                       r"RTT\(ms\)\s+RTO\s+cwnd\s+ssthresh\s+Retr$", lines[0]),
+              "table header:\n" + out)
+        for port in ports:
+            check(re.search(r"^tcp\s+0\s+%s:7\s+%s:%d\s+ESTABLISHED\s" %
+                            (re.escape(YARD_ADDR), re.escape(yi.KERNEL_ADDR), port), out,
+                            re.M), "a table row for port %d:\n%s" % (port, out))
+        log("conns:\n" + out)
+        client.stdin.write("close\n")
+        client.stdin.flush()
+        check(client.stdout.readline().strip() == "closed", "client closed its sockets")
+        states = set()
+        deadline = time.monotonic() + 10
+        while True:
+            left = [r for r in conns_json(c)["conns"] if r["rport"] in ports]
+            if not left:
+                break
+            check(all(r["state"] in ("ESTABLISHED", "CLOSE_WAIT", "LAST_ACK") for r in left),
+                  "a passive close: %s" % left)
+            states |= {r["state"] for r in left}
+            check(time.monotonic() < deadline, "rows still there after 10 s: %s" % left)
+            time.sleep(0.1)
+        log("closed by the kernel: gone (states seen on the way: %s)" % sorted(states))
+        lsn = {r["lport"] for r in conns_json(c)["conns"] if r["listener"]}
+        check({7, 9, 80} <= lsn, "the listeners stay: %s" % sorted(lsn))
+        client.stdin.write("\n")
+        client.stdin.flush()
+        client.wait(timeout=10)
+        # More rows than one telemetry answer holds: yardctl reads them page by page.
+        client = conns_client(c, 60)
+        line = client.stdout.readline()
+        check(line.startswith("["), "client of 60: %r" % line)
+        ports = sorted(json.loads(line))
+        d = conns_json(c)
+        got = sorted(r["rport"] for r in d["conns"] if r["state"] == "ESTABLISHED")
+        check(got == ports and d["count"] == len(d["conns"]) >= 63 and not d["truncated"],
+              "60 connections over several pages: %d rows, %s" % (d["count"], got))
+        log("60 connections: %d rows in all" % d["count"])
+        client.stdin.write("close\n\n")
+        client.stdin.flush()
+        client.wait(timeout=10)
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait()
     y.stop_clean()
 
 
@@ -268,6 +371,7 @@ def case_yardctl_watch(c):
 
 
 CASES = {
+    "yardctl_conns": case_yardctl_conns,
     "yardctl_errors": case_yardctl_errors,
     "yardctl_snoop": case_yardctl_snoop,
     "yardctl_stats": case_yardctl_stats,

@@ -958,3 +958,65 @@ YT_TEST(tcp, the_window_closes_when_the_reader_lags_and_reopens_when_it_reads)
 	cr_assert_geq(s.win, 32768);
 	tt_done(acc, lsn);
 }
+
+/* The snapshot finds the listener and the connection it handed to another endpoint. */
+static const struct yard_tcp_conn_row *
+tt_row(const struct yard_tcp_conn_row *rows, int n, uint32_t state)
+{
+	for (int i = 0; i < n; i++)
+		if (rows[i].tr_info.tcpi_state == state)
+			return &rows[i];
+	return NULL;
+}
+
+YT_TEST(tcp, conns_snapshot_lists_listeners_and_connections_of_the_lcore)
+{
+	struct stdata *lsn, *acc, *idle;
+	struct yard_tcp_conn_row rows[8];
+	const struct yard_tcp_conn_row *l, *e;
+	uint32_t iss;
+	int n;
+
+	tt_open();
+	cr_assert_eq(yard_tcp_conns_snapshot(rows, RTE_DIM(rows)), 0, "nothing open yet");
+	acc = tt_passive(&lsn, 1000, &iss);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &idle), 0); /* unbound: not a connection */
+	/* 5 bytes arrive and stay unread at the stream head */
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "hello", 5);
+	n = yard_tcp_conns_snapshot(rows, RTE_DIM(rows));
+	cr_assert_eq(n, 2, "the listener and the connection, not the unbound endpoint");
+	l = tt_row(rows, n, TCPS_LISTEN);
+	e = tt_row(rows, n, TCPS_ESTABLISHED);
+	cr_assert(l != NULL && e != NULL);
+	cr_assert_eq(l->tr_flags & (TCP_ROW_LISTENER | TCP_ROW_ENDPOINT),
+		     TCP_ROW_LISTENER | TCP_ROW_ENDPOINT);
+	cr_assert_eq(rte_be_to_cpu_16(l->tr_lport), OUR_PORT);
+	cr_assert_eq(l->tr_faddr, 0);
+	cr_assert_eq(l->tr_sendq, 4, "a listener's Send-Q is its backlog");
+	cr_assert_eq(l->tr_recvq, 0, "nothing waits to be accepted");
+	cr_assert_eq(e->tr_flags, TCP_ROW_ENDPOINT);
+	cr_assert_eq(e->tr_lcore, rte_lcore_id());
+	cr_assert_eq(e->tr_laddr, PT_ADDR_US);
+	cr_assert_eq(e->tr_faddr, PT_ADDR_PEER);
+	cr_assert_eq(rte_be_to_cpu_16(e->tr_lport), OUR_PORT);
+	cr_assert_eq(rte_be_to_cpu_16(e->tr_fport), PEER_PORT);
+	cr_assert_eq(e->tr_recvq, 5, "the unread bytes");
+	cr_assert_eq(e->tr_sendq, 0);
+	cr_assert_eq(e->tr_retrans, 0);
+	cr_assert_eq(e->tr_info.tcpi_rcv_nxt, 1006);
+	cr_assert_eq(e->tr_info.tcpi_snd_cwnd, tt_info(acc).tcpi_snd_cwnd);
+	cr_assert_gt(e->tr_info.tcpi_rto_ms, 0);
+	/* only max rows are written, the count is of all */
+	memset(rows, 0xa5, sizeof(rows));
+	cr_assert_eq(yard_tcp_conns_snapshot(rows, 1), 2);
+	cr_assert_eq(rows[1].tr_lcore, 0xa5a5a5a5u, "row 1 untouched");
+	sth_close(idle);
+	sth_close(acc);
+	sth_close(lsn);
+	/* the orphan finishes its close (FIN sent): still listed until it is freed */
+	n = yard_tcp_conns_snapshot(rows, RTE_DIM(rows));
+	for (int i = 0; i < n; i++)
+		cr_assert(rows[i].tr_flags & TCP_ROW_ORPHAN, "only orphans are left");
+	tt_close();
+	pt_assert_clean();
+}
