@@ -9,7 +9,8 @@
  *                  it serves, drops by reason, message blocks held on its queues
  *   /yard/streamq  without a parameter: every stream's id, name and lcore; with an id: that
  *                  stream from the head down, every queue pair with count, water marks,
- *                  flags and bands, and the multiplexor links above and below
+ *                  flags and bands, and the multiplexor links above and below; a snoop,
+ *                  trace or netem queue adds its module's counters (netem_rd_dropped, ...)
  *   /yard/conns    "[LCORE][,START]"  TCP connections and listeners (netstat), a page of
  *                  CTL_CONNS_PAGE rows from START of the table gathered from each lcore
  *
@@ -66,6 +67,7 @@
 
 #include <pmd_glue/pmd.h>
 #include <pmd_glue/port.h>
+#include <protocols/netem.h>
 #include <protocols/tcp.h>
 #include <streams/snoop.h>
 #include <streams/streams_priv.h>
@@ -767,6 +769,32 @@ ctl_qname(const queue_t *q)
 	return qi->qi_minfo->mi_idname;
 }
 
+/* netem counters shown per side in /yard/streamq: what a loss test needs to see. */
+static const enum netemstat_index ctl_netem_shown[] = {
+	NEMS_passed, NEMS_dropped, NEMS_duplicated, NEMS_corrupted, NEMS_reordered,
+	NEMS_delayed, NEMS_rate_limited_drops, NEMS_limit_drops, NEMS_held_now,
+};
+
+/* The counters of the netem whose queue is q, as netem_<rd|wr>_<counter>, in q's dict. */
+static void
+ctl_netem_counters(struct rte_tel_data *qd, const queue_t *q)
+{
+	struct netem_stats ns;
+	char key[64];
+
+	if (yard_netem_stats(q, &ns) != 0)
+		return;
+	for (unsigned i = 0; i < RTE_DIM(ctl_netem_shown); i++) {
+		unsigned k = ctl_netem_shown[i];
+		const uint64_t *rd = (const uint64_t *)&ns.nst_rd, *wr = (const uint64_t *)&ns.nst_wr;
+
+		snprintf(key, sizeof(key), "netem_rd_%s", netemstat_name(k));
+		rte_tel_data_add_dict_u64(qd, key, rd[k]);
+		snprintf(key, sizeof(key), "netem_wr_%s", netemstat_name(k));
+		rte_tel_data_add_dict_u64(qd, key, wr[k]);
+	}
+}
+
 /* The counters of a snoop or trace on sd (the topmost of its kind), in q's dict. */
 static void
 ctl_inspect_counters(struct rte_tel_data *qd, struct stdata *sd, const char *name)
@@ -822,6 +850,7 @@ ctl_stream_detail(struct rte_tel_data *d, struct stdata *sd)
 		rte_tel_data_start_dict(qd);
 		rte_tel_data_add_dict_string(qd, "module", ctl_qname(q));
 		ctl_inspect_counters(qd, sd, ctl_qname(q));
+		ctl_netem_counters(qd, q);
 		ctl_side(qd, "w", q);
 		ctl_side(qd, "r", RD((queue_t *)(uintptr_t)q));
 		snprintf(key, sizeof(key), "q%u", n);

@@ -216,6 +216,16 @@ int netem_parse_err(const char *str, struct netem_conf *cfg, char *err, size_t e
 /** netem_parse_err() without the reason. */
 int netem_parse(const char *str, struct netem_conf *cfg);
 
+struct queue;
+
+/**
+ * The counters of the netem instance that owns q (its read or write queue), for observers
+ * such as yardctl's /yard/streamq. Call on the stream's lcore, or while the stream cannot be
+ * popped under you (the counters are plain words: a reading may be a few messages old).
+ * @return 0, or -ENOENT if q is not a netem queue.
+ */
+int yard_netem_stats(const struct queue *q, struct netem_stats *out);
+
 /**
  * Write cfg as a string netem_parse() reads back to the same settings (the side and every
  * non-zero field; the seed always). Returns the length it needed, as snprintf() does.

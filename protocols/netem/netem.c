@@ -50,6 +50,12 @@
  * NETEM_SET and NETEM_RESET; a stage draws only when it is enabled, so the decisions are a
  * function of the settings, the seed and the sequence of messages.
  *
+ * Arguments at open. A module pushed at run time (yardctl push PORT netem "drop=5% seed=7")
+ * gets its settings through yard_modargs_take() (streams/snoop.h), since an I_STR cannot reach
+ * a stream linked under ip. open parses them with netem_parse() and applies them to the sides
+ * the string names (both unless "side=" says otherwise), as NETEM_SET would; a string that does
+ * not parse or check makes the open fail with EINVAL, so the push is refused, not half done.
+ *
  * Nothing here allocates memory, takes a lock or logs in a put or service procedure: dupmsg
  * and copyb take blocks from the pools (a failure is counted and the message goes on
  * unimpaired), timers come from the timeout pool. Counters are per instance; an instance
@@ -68,6 +74,7 @@
 #include <rte_mbuf_dyn.h>
 
 #include <protocols/netem.h>
+#include <streams/snoop.h>
 #include <streams/stream.h>
 
 #define NETEM_IDNUM 0x4e45
@@ -997,12 +1004,17 @@ netem_side_init(struct netem_side *ns, queue_t *q, uint64_t seedmix)
 static int
 netem_open(queue_t *q, dev_t *devp, int oflag, int sflag, cred_t *crp)
 {
+	const char *args = yard_modargs_take();
+	struct netem_conf c;
 	struct netem_priv *np;
 
 	if (sflag != MODOPEN)
 		return EINVAL; /* a module, not a driver */
 	if (q->q_ptr != NULL)
 		return 0;
+	/* Parse before allocating anything, so a refused push leaves nothing behind. */
+	if (args != NULL && (netem_parse(args, &c) != 0 || netem_conf_check(&c, NULL, 0) != 0))
+		return EINVAL;
 	if (netem_cb_register() != 0)
 		return ENOSPC; /* no room for our dynamic mbuf field */
 	np = rte_zmalloc_socket("yard_netem", sizeof(*np), RTE_CACHE_LINE_SIZE, rte_socket_id());
@@ -1011,6 +1023,12 @@ netem_open(queue_t *q, dev_t *devp, int oflag, int sflag, cred_t *crp)
 	/* "RD-netem", "WR-netem": the two directions draw different sequences from one seed. */
 	netem_side_init(&np->np_rd, q, 0x52442d6e6574656dull);
 	netem_side_init(&np->np_wr, WR(q), 0x57522d6e6574656dull);
+	if (args != NULL) {
+		if (c.nc_side & NETEM_SIDE_RD)
+			netem_side_set(&np->np_rd, &c, NETEM_SIDE_RD);
+		if (c.nc_side & NETEM_SIDE_WR)
+			netem_side_set(&np->np_wr, &c, NETEM_SIDE_WR);
+	}
 	q->q_ptr = WR(q)->q_ptr = np;
 	qprocson(q);
 	return 0;
@@ -1036,6 +1054,8 @@ netem_close(queue_t *q, int flag, cred_t *crp)
 }
 
 /* ---- tables ------------------------------------------------------------------------------- */
+
+static struct qinit netem_rinit, netem_winit;
 
 static struct module_info netem_minfo = {
 	.mi_idnum = NETEM_IDNUM,
@@ -1068,3 +1088,16 @@ static struct streamtab netem_streamtab = {
 };
 
 YARD_MODULE(NETEM_MODNAME, netem_streamtab, D_MP)
+
+int
+yard_netem_stats(const queue_t *q, struct netem_stats *out)
+{
+	const struct netem_priv *np;
+
+	if (q == NULL || (q->q_qinfo != &netem_rinit && q->q_qinfo != &netem_winit) ||
+	    (np = q->q_ptr) == NULL)
+		return -ENOENT;
+	out->nst_rd = np->np_rd.ns_st;
+	out->nst_wr = np->np_wr.ns_st;
+	return 0;
+}

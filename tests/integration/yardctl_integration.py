@@ -370,9 +370,128 @@ def case_yardctl_watch(c):
     y.stop_clean()
 
 
+# Sends N bytes to the echo port while a thread reads them back; prints "ok SECONDS" when the
+# echo matches (sha256), a reason otherwise (with the bytes echoed every 5 s). Gives up after DEADLINE seconds.
+NETEM_CLIENT = r"""
+import hashlib, os, socket, sys, threading, time
+addr, n, deadline = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+data = os.urandom(n)
+s = socket.create_connection((addr, 7), timeout=10)
+s.settimeout(1)
+t0 = time.monotonic()
+err = []
+def writer():
+    view, sent = memoryview(data), 0
+    while sent < n and time.monotonic() - t0 < deadline:
+        try:
+            sent += s.send(view[sent:sent + (1 << 16)])
+        except socket.timeout:
+            continue
+        except OSError as e:
+            err.append("send: %s" % e)
+            return
+w = threading.Thread(target=writer, daemon=True)
+w.start()
+h, got, marks = hashlib.sha256(), 0, []
+while got < n:
+    el = time.monotonic() - t0
+    if len(marks) < int(el / 5):
+        marks.append(got)
+    if el > deadline:
+        print("timeout after %d of %d bytes; every 5 s: %s" % (got, n, marks)); sys.exit(1)
+    try:
+        b = s.recv(1 << 16)
+    except socket.timeout:
+        continue
+    except OSError as e:
+        print("recv after %d of %d bytes: %s" % (got, n, e)); sys.exit(1)
+    if not b:
+        print("eof after %d of %d bytes" % (got, n)); sys.exit(1)
+    h.update(b)
+    got += len(b)
+w.join(5)
+s.close()
+if err:
+    print(err[0]); sys.exit(1)
+if h.digest() != hashlib.sha256(data).digest():
+    print("echo of %d bytes differs" % n); sys.exit(1)
+print("ok %.1f" % (time.monotonic() - t0))
+"""
+
+
+def tcp_counters(y):
+    d = y.get("/yard/tcp")
+    return d["all"] if "all" in d else d
+
+
+def netem_transfer(c, y, args, size, deadline):
+    """Push netem ARGS on port0/q0, echo size bytes over TCP through it, pop it: counters."""
+    before = tcp_counters(y)
+    out = yardctl(c, "push", "port0/q0", "netem", args).stdout
+    check("pushed netem on port0/q0" in out, "push: " + out)
+    st = yardctl(c, "streams").stdout
+    block = re.search(r"^stream \d+ port0/q0 .*?(?=^\s*$)", st, re.M | re.S)
+    check(block is not None, "port0/q0 is listed:\n" + st)
+    mods = re.findall(r"^  (\w+)\s+wr\s", block.group(0), re.M)
+    check(mods == ["ip", "netem", "arp", "pmd"], "netem just below ip: %s\n%s" %
+          (mods, block.group(0)))
+    try:
+        p = run(["/usr/bin/python3", "-c", NETEM_CLIENT, YARD_ADDR, str(size), str(deadline)],
+                ns=c.ns, ok=False, timeout=deadline + 30)
+    finally:
+        sq = y.get("/yard/streamq,port0/q0")
+        out = yardctl(c, "pop", "port0/q0", "netem").stdout
+    check("popped netem from port0/q0" in out, "pop: " + out)
+    nq = [v for k, v in sq.items() if k.startswith("q") and isinstance(v, dict) and
+          v.get("module") == "netem"]
+    check(len(nq) == 1, "one netem queue in /yard/streamq: %s" % sq)
+    nem = {k: v for k, v in nq[0].items() if k.startswith("netem_")}
+    check(nem["netem_wr_dropped"] > 0 and nem["netem_rd_dropped"] > 0 and
+          nem["netem_wr_passed"] > 0 and nem["netem_rd_passed"] > 0,
+          "netem %r dropped both ways: %s" % (args, nem))
+    after = tcp_counters(y)
+    delta = {k: after[k] - before.get(k, 0) for k in ("tx_rexmt_segs", "rexmt_timeouts",
+                                                        "fast_rexmt")}
+    check(p.returncode == 0 and p.stdout.startswith("ok"),
+          "echo of %d bytes through netem %r: %s%s\ntcp %s, netem %s" %
+          (size, args, p.stdout, p.stderr, delta, nem))
+    check(delta["tx_rexmt_segs"] > 0, "tcp retransmitted under %r: %s" % (args, delta))
+    st = yardctl(c, "streams").stdout
+    check("netem" not in st, "netem is gone after pop:\n" + st)
+    log("netem %r: %d bytes in %ss, tcp %s, netem dropped %d down %d up of %d/%d" %
+        (args, size, p.stdout.split()[1], delta, nem["netem_wr_dropped"],
+         nem["netem_rd_dropped"], nem["netem_wr_passed"], nem["netem_rd_passed"]))
+    return nem, delta
+
+
+def case_yardctl_netem(c):
+    """
+    TCP loss recovery against the kernel (issue 5): netem pushed just below ip on port0/q0
+    with 1%, 5% and 10% loss both ways; echoes through it arrive intact (sha256) and in
+    bounded time, and yard's TCP shows the retransmissions it took.
+
+    Not in CI yet (tests/integration/meson.build leaves it out): 2 runs in 8 stalled for 30 s
+    and more at 5-10 % loss, a TCP retransmission-backoff problem still to be found (issue 5).
+    Run it by hand: yardctl_integration.py --yard B/app/yard --yardctl B/app/yardctl/yardctl \
+    --source . yardctl_netem
+    """
+    y = start(c)
+    # Deadlines are bounded but generous: at 5% and 10% both ways, retransmission timeouts
+    # (each side backing off) dominate: a run's time varies by a factor of three, and stalls
+    # of 30 s and more with no byte echoed have been seen at 5% and 10% (RTO backoff on one
+    # side or the other; not yet explained). The worst case stays under meson's 240 s.
+    for args, size, deadline in (("drop=1% seed=3", 8 << 20, 45),
+                                 ("drop=5% seed=7", 8 << 20, 80),
+                                 ("drop=10% seed=11", 512 << 10, 90)):
+        netem_transfer(c, y, args, size, deadline)
+    c.expect_ping(count=2)  # nothing is left in the path
+    y.stop_clean()
+
+
 CASES = {
     "yardctl_conns": case_yardctl_conns,
     "yardctl_errors": case_yardctl_errors,
+    "yardctl_netem": case_yardctl_netem,
     "yardctl_snoop": case_yardctl_snoop,
     "yardctl_stats": case_yardctl_stats,
     "yardctl_streams": case_yardctl_streams,

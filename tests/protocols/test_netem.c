@@ -16,6 +16,7 @@
 
 #include <protocols/netem.h>
 #include <streams/loop.h>
+#include <streams/snoop.h>
 
 #include "yard_test.h"
 
@@ -1105,4 +1106,78 @@ YT_TEST(netem_conf, format_reads_back_to_the_same_settings)
 		cr_assert_eq(netem_parse(buf, &b), 0, "reads back: %s", buf);
 		cr_assert(memcmp(&a, &b, sizeof(a)) == 0, "'%s' -> '%s'", strs[i], buf);
 	}
+}
+
+/* ---- arguments at open (yardctl push PORT netem ARGS) ------------------------------------- */
+
+YT_TEST(netem_conf, open_takes_arguments_left_by_the_pusher)
+{
+	struct stdata *sd;
+	struct netem_conf c;
+
+	cr_assert_eq(sth_open("loop", 0, &sd), 0, "sth_open(loop)");
+	yard_modargs_set("side=wr drop=5% delay=2ms seed=7");
+	cr_assert_eq(sth_ioctl(sd, I_PUSH, (intptr_t)NETEM_MODNAME), 0, "I_PUSH netem");
+	cr_assert_eq(yard_modargs_pending(), 0, "netem took its arguments");
+	memset(&c, 0, sizeof(c));
+	c.nc_side = NETEM_SIDE_WR;
+	cr_assert_eq(istr(sd, NETEM_GET, &c, sizeof(c)), 0);
+	cr_expect_eq(c.nc_drop_ppm, 50000);
+	cr_expect_eq(c.nc_delay_us, 2000);
+	cr_expect_eq(c.nc_seed, 7);
+	memset(&c, 0, sizeof(c));
+	c.nc_side = NETEM_SIDE_RD;
+	cr_assert_eq(istr(sd, NETEM_GET, &c, sizeof(c)), 0);
+	cr_expect_eq(c.nc_drop_ppm, 0, "side=wr leaves the read side off");
+	cr_expect_eq(c.nc_delay_us, 0);
+	cr_assert_eq(sth_close(sd), 0);
+}
+
+YT_TEST(netem_conf, open_applies_arguments_to_both_sides_by_default)
+{
+	struct nt t;
+	uint32_t seqs[20];
+	int one = 1;
+
+	cr_assert_eq(sth_open("loop", 0, &t.sd), 0, "sth_open(loop)");
+	yard_modargs_set("drop=100% seed=7");
+	cr_assert_eq(sth_ioctl(t.sd, I_PUSH, (intptr_t)NETEM_MODNAME), 0, "I_PUSH netem");
+	t.minor = yard_loop_minor(t.sd);
+	cr_assert_eq(istr(t.sd, LOOP_CAPTURE, &one, sizeof(one)), 0, "LOOP_CAPTURE");
+	for (uint32_t i = 0; i < 10; i++) {
+		send_down(&t, i, 64);
+		send_up(&t, i, 64);
+	}
+	cr_expect_eq(take_down(&t, seqs, 20), 0, "everything down was dropped");
+	cr_expect_eq(take_up(&t, seqs, 20), 0, "everything up was dropped");
+	cr_expect_eq(nt_stats(&t).nst_wr.nems_dropped, 10);
+	cr_expect_eq(nt_stats(&t).nst_rd.nems_dropped, 10);
+	nt_close(&t);
+}
+
+YT_TEST(netem_conf, open_refuses_bad_arguments_and_pushes_nothing)
+{
+	static const char *const bad[] = {
+		"drop=5",             /* no unit */
+		"drop=101%",          /* out of range */
+		"bogus=1",            /* unknown key */
+		"drop=1% ge=1%,10%",  /* drop and Gilbert-Elliott are exclusive */
+		"side=up",
+	};
+	struct stdata *sd;
+	char name[FMNAMESZ + 1];
+
+	cr_assert_eq(sth_open("loop", 0, &sd), 0, "sth_open(loop)");
+	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
+		yard_modargs_set(bad[i]);
+		cr_expect_eq(sth_ioctl(sd, I_PUSH, (intptr_t)NETEM_MODNAME), -EINVAL,
+			     "I_PUSH netem \"%s\" is refused", bad[i]);
+		cr_expect_eq(yard_modargs_pending(), 0, "the open took \"%s\"", bad[i]);
+		cr_expect_neq(sth_ioctl(sd, I_LOOK, (intptr_t)name), 0, "nothing was pushed");
+	}
+	yard_modargs_set("");
+	cr_expect_eq(sth_ioctl(sd, I_PUSH, (intptr_t)NETEM_MODNAME), 0, "no arguments: all off");
+	cr_expect_eq(sth_ioctl(sd, I_LOOK, (intptr_t)name), 0);
+	cr_expect_str_eq(name, NETEM_MODNAME);
+	cr_assert_eq(sth_close(sd), 0);
 }
