@@ -209,6 +209,17 @@ void miocack(queue_t *q, mblk_t *mp, int count, int rval);
 void miocnak(queue_t *q, mblk_t *mp, int count, int error);
 /** Build an M_IOCTL for cmd (no data), NULL if no memory. */
 mblk_t *mkiocb(unsigned cmd);
+/**
+ * The data of an I_STR M_IOCTL, pulled up so that size bytes are contiguous at the returned
+ * address; NULL if the ioctl is transparent or carries fewer than size bytes.
+ */
+void *yard_mioc_in(mblk_t *mp, size_t size);
+/**
+ * Room for size bytes of answer in an M_IOCTL's b_cont, reusing the caller's block when it is
+ * unshared and large enough (its first bytes kept), else a new one; b_wptr is set past them.
+ * NULL if no block could be had.
+ */
+void *yard_mioc_out(mblk_t *mp, size_t size);
 /** Send M_ERROR upstream from q (read side) with the error for both sides. */
 void merror(queue_t *wq, mblk_t *mp, int error);
 

@@ -92,3 +92,36 @@ merror(queue_t *wq, mblk_t *mp, int error)
 	else
 		qreply(wq, mp);
 }
+
+void *
+yard_mioc_in(mblk_t *mp, size_t size)
+{
+	struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
+	mblk_t *dp = mp->b_cont;
+
+	if (ioc->ioc_count == TRANSPARENT || ioc->ioc_count < size || dp == NULL)
+		return NULL;
+	if (MBLKL(dp) < size && !pullupmsg(dp, (ssize_t)size))
+		return NULL;
+	return dp->b_rptr;
+}
+
+void *
+yard_mioc_out(mblk_t *mp, size_t size)
+{
+	mblk_t *dp = mp->b_cont;
+
+	if (dp == NULL || dp->b_cont != NULL || DB_REF(dp) != 1 ||
+	    (size_t)(DB_LIM(dp) - dp->b_rptr) < size) {
+		mblk_t *np = allocb(size, BPRI_MED);
+
+		if (np == NULL)
+			return NULL;
+		if (dp != NULL && MBLKL(dp) > 0)
+			memcpy(np->b_rptr, dp->b_rptr, RTE_MIN(MBLKL(dp), size));
+		freemsg(dp);
+		mp->b_cont = dp = np;
+	}
+	dp->b_wptr = dp->b_rptr + size;
+	return dp->b_rptr;
+}

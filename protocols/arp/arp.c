@@ -36,41 +36,6 @@ yard_nexthop_register(void)
 
 /* ---- ioctl data helpers ------------------------------------------------------------------- */
 
-/* The I_STR payload of an M_IOCTL if it holds at least size bytes (pulled up), else NULL. */
-static void *
-arp_ioc_in(mblk_t *mp, size_t size)
-{
-	struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
-	mblk_t *dp = mp->b_cont;
-
-	if (ioc->ioc_count == TRANSPARENT || ioc->ioc_count < size || dp == NULL)
-		return NULL;
-	if (MBLKL(dp) < size && !pullupmsg(dp, (ssize_t)size))
-		return NULL;
-	return dp->b_rptr;
-}
-
-/* Room for size bytes of answer in b_cont (reusing the caller's block when it fits). */
-static void *
-arp_ioc_out(mblk_t *mp, size_t size)
-{
-	mblk_t *dp = mp->b_cont;
-
-	if (dp == NULL || dp->b_cont != NULL || DB_REF(dp) != 1 ||
-	    (size_t)(DB_LIM(dp) - dp->b_rptr) < size) {
-		mblk_t *np = allocb(size, BPRI_MED);
-
-		if (np == NULL)
-			return NULL;
-		if (dp != NULL && MBLKL(dp) > 0)
-			memcpy(np->b_rptr, dp->b_rptr, RTE_MIN(MBLKL(dp), size));
-		freemsg(dp);
-		mp->b_cont = dp = np;
-	}
-	dp->b_wptr = dp->b_rptr + size;
-	return dp->b_rptr;
-}
-
 /* ---- ioctls ------------------------------------------------------------------------------- */
 
 static int
@@ -200,13 +165,13 @@ arp_ioctl(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 
 	switch (ioc->ioc_cmd) {
 	case ARP_SETIF:
-		in = arp_ioc_in(mp, sizeof(struct arp_ifreq));
+		in = yard_mioc_in(mp, sizeof(struct arp_ifreq));
 		err = in == NULL ? EINVAL : arp_setif(ap, in);
 		break;
 	case ARP_SETPARAM: {
 		struct arp_param p;
 
-		in = arp_ioc_in(mp, sizeof(p));
+		in = yard_mioc_in(mp, sizeof(p));
 		if (in == NULL) {
 			err = EINVAL;
 			break;
@@ -214,7 +179,7 @@ arp_ioctl(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 		memcpy(&p, in, sizeof(p));
 		err = arp_setparam(ap, &p);
 		if (err == 0) {
-			out = arp_ioc_out(mp, sizeof(p));
+			out = yard_mioc_out(mp, sizeof(p));
 			if (out == NULL) {
 				err = ENOSR;
 				break;
@@ -225,14 +190,14 @@ arp_ioctl(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 		break;
 	}
 	case ARP_ADD:
-		in = arp_ioc_in(mp, sizeof(struct arp_entry));
+		in = yard_mioc_in(mp, sizeof(struct arp_entry));
 		err = in == NULL ? EINVAL : arp_add_static(ap, in);
 		break;
 	case ARP_DEL: {
 		struct arp_ent *e;
 		uint64_t dropped = 0;
 
-		in = arp_ioc_in(mp, sizeof(struct arp_entry));
+		in = yard_mioc_in(mp, sizeof(struct arp_entry));
 		if (in == NULL) {
 			err = EINVAL;
 			break;
@@ -250,7 +215,7 @@ arp_ioctl(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 		struct arp_ent *e;
 		struct arp_entry ent;
 
-		in = arp_ioc_in(mp, sizeof(ent));
+		in = yard_mioc_in(mp, sizeof(ent));
 		if (in == NULL) {
 			err = EINVAL;
 			break;
@@ -261,7 +226,7 @@ arp_ioctl(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 			break;
 		}
 		arp_entry_out(ap, e, &ent);
-		out = arp_ioc_out(mp, sizeof(ent));
+		out = yard_mioc_out(mp, sizeof(ent));
 		if (out == NULL) {
 			err = ENOSR;
 			break;
@@ -277,7 +242,7 @@ arp_ioctl(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 			arp_send_gratuitous(ap);
 		break;
 	case ARP_GETSTATS:
-		out = arp_ioc_out(mp, sizeof(struct arpstat));
+		out = yard_mioc_out(mp, sizeof(struct arpstat));
 		if (out == NULL) {
 			err = ENOSR;
 			break;

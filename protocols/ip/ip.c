@@ -42,39 +42,6 @@ ip_link_find(struct ip_inst *ii, int muxid)
 
 /* ---- ioctl data helpers ------------------------------------------------------------------- */
 
-static void *
-ip_ioc_in(mblk_t *mp, size_t size)
-{
-	struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
-	mblk_t *dp = mp->b_cont;
-
-	if (ioc->ioc_count == TRANSPARENT || ioc->ioc_count < size || dp == NULL)
-		return NULL;
-	if (MBLKL(dp) < size && !pullupmsg(dp, (ssize_t)size))
-		return NULL;
-	return dp->b_rptr;
-}
-
-static void *
-ip_ioc_out(mblk_t *mp, size_t size)
-{
-	mblk_t *dp = mp->b_cont;
-
-	if (dp == NULL || dp->b_cont != NULL || DB_REF(dp) != 1 ||
-	    (size_t)(DB_LIM(dp) - dp->b_rptr) < size) {
-		mblk_t *np = allocb(size, BPRI_MED);
-
-		if (np == NULL)
-			return NULL;
-		if (dp != NULL && MBLKL(dp) > 0)
-			memcpy(np->b_rptr, dp->b_rptr, RTE_MIN(MBLKL(dp), size));
-		freemsg(dp);
-		mp->b_cont = dp = np;
-	}
-	dp->b_wptr = dp->b_rptr + size;
-	return dp->b_rptr;
-}
-
 /* ---- links -------------------------------------------------------------------------------- */
 
 static int
@@ -206,7 +173,7 @@ ip_ioctl(queue_t *q, struct ip_upper *up, mblk_t *mp)
 	switch (ioc->ioc_cmd) {
 	case I_LINK:
 	case I_PLINK:
-		in = ip_ioc_in(mp, sizeof(struct linkblk));
+		in = yard_mioc_in(mp, sizeof(struct linkblk));
 		if (in == NULL || !up->iu_control)
 			err = EINVAL;
 		else
@@ -216,7 +183,7 @@ ip_ioctl(queue_t *q, struct ip_upper *up, mblk_t *mp)
 	case I_PUNLINK: {
 		struct ip_link *il;
 
-		in = ip_ioc_in(mp, sizeof(struct linkblk));
+		in = yard_mioc_in(mp, sizeof(struct linkblk));
 		if (in == NULL) {
 			err = EINVAL;
 			break;
@@ -232,13 +199,13 @@ ip_ioctl(queue_t *q, struct ip_upper *up, mblk_t *mp)
 		break;
 	}
 	case IP_IFADD:
-		in = ip_ioc_in(mp, sizeof(struct ip_ifreq));
+		in = yard_mioc_in(mp, sizeof(struct ip_ifreq));
 		err = in == NULL || !up->iu_control ? EINVAL : ip_ifadd(ii, in);
 		break;
 	case IP_IFDEL: {
 		struct ip_link *il;
 
-		in = ip_ioc_in(mp, sizeof(int));
+		in = yard_mioc_in(mp, sizeof(int));
 		if (in == NULL || !up->iu_control) {
 			err = EINVAL;
 			break;
@@ -256,7 +223,7 @@ ip_ioctl(queue_t *q, struct ip_upper *up, mblk_t *mp)
 		struct ip_route *r;
 		struct ip_link *il;
 
-		in = ip_ioc_in(mp, sizeof(*r));
+		in = yard_mioc_in(mp, sizeof(*r));
 		if (in == NULL || !up->iu_control) {
 			err = EINVAL;
 			break;
@@ -273,7 +240,7 @@ ip_ioctl(queue_t *q, struct ip_upper *up, mblk_t *mp)
 	case IP_ROUTE_DEL: {
 		struct ip_route *r;
 
-		in = ip_ioc_in(mp, sizeof(*r));
+		in = yard_mioc_in(mp, sizeof(*r));
 		if (in == NULL || !up->iu_control) {
 			err = EINVAL;
 			break;
@@ -286,7 +253,7 @@ ip_ioctl(queue_t *q, struct ip_upper *up, mblk_t *mp)
 		struct ip_route r;
 		struct ip_rt *rt;
 
-		in = ip_ioc_in(mp, sizeof(r));
+		in = yard_mioc_in(mp, sizeof(r));
 		if (in == NULL) {
 			err = EINVAL;
 			break;
@@ -301,7 +268,7 @@ ip_ioctl(queue_t *q, struct ip_upper *up, mblk_t *mp)
 		r.ir_prefix = rt->rt_prefix;
 		r.ir_gateway = rt->rt_gw;
 		r.ir_muxid = rt->rt_link->il_muxid;
-		out = ip_ioc_out(mp, sizeof(r));
+		out = yard_mioc_out(mp, sizeof(r));
 		if (out == NULL) {
 			err = ENOSR;
 			break;
@@ -313,7 +280,7 @@ ip_ioctl(queue_t *q, struct ip_upper *up, mblk_t *mp)
 	case IP_SETPARAM: {
 		struct ip_param p;
 
-		in = ip_ioc_in(mp, sizeof(p));
+		in = yard_mioc_in(mp, sizeof(p));
 		if (in == NULL || !up->iu_control) {
 			err = EINVAL;
 			break;
@@ -322,7 +289,7 @@ ip_ioctl(queue_t *q, struct ip_upper *up, mblk_t *mp)
 		err = ip_setparam(ii, &p);
 		if (err != 0)
 			break;
-		out = ip_ioc_out(mp, sizeof(p));
+		out = yard_mioc_out(mp, sizeof(p));
 		if (out == NULL) {
 			err = ENOSR;
 			break;
@@ -334,7 +301,7 @@ ip_ioctl(queue_t *q, struct ip_upper *up, mblk_t *mp)
 	case IP_GETSTATS: {
 		struct ip_stats *st;
 
-		out = ip_ioc_out(mp, sizeof(*st));
+		out = yard_mioc_out(mp, sizeof(*st));
 		if (out == NULL) {
 			err = ENOSR;
 			break;
@@ -348,7 +315,7 @@ ip_ioctl(queue_t *q, struct ip_upper *up, mblk_t *mp)
 	case IP_PROTO_BIND: {
 		int proto;
 
-		in = ip_ioc_in(mp, sizeof(int));
+		in = yard_mioc_in(mp, sizeof(int));
 		if (in == NULL || up->iu_control || up->iu_proto != 0) {
 			err = EINVAL;
 			break;

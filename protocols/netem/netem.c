@@ -718,39 +718,6 @@ netem_flush(queue_t *q, mblk_t *mp)
 	putnext(q, mp);
 }
 
-/* The I_STR payload of an M_IOCTL if it holds at least size bytes (pulled up), else NULL. */
-static void *
-netem_ioc_in(mblk_t *mp, size_t size)
-{
-	struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
-	mblk_t *dp = mp->b_cont;
-
-	if (ioc->ioc_count == TRANSPARENT || ioc->ioc_count < size || dp == NULL)
-		return NULL;
-	if (MBLKL(dp) < size && !pullupmsg(dp, (ssize_t)size))
-		return NULL;
-	return dp->b_rptr;
-}
-
-/* Room for size bytes of answer in b_cont, reusing the caller's block when it fits. */
-static void *
-netem_ioc_out(mblk_t *mp, size_t size)
-{
-	mblk_t *dp = mp->b_cont;
-
-	if (dp == NULL || dp->b_cont != NULL || DB_REF(dp) != 1 ||
-	    (size_t)(DB_LIM(dp) - dp->b_rptr) < size) {
-		mblk_t *np = allocb(size, BPRI_MED);
-
-		if (np == NULL)
-			return NULL;
-		freemsg(dp);
-		mp->b_cont = dp = np;
-	}
-	dp->b_wptr = dp->b_rptr + size;
-	return dp->b_rptr;
-}
-
 /* Our ioctls; false if the command is not ours (it goes on down). */
 static bool
 netem_ioctl(queue_t *q, mblk_t *mp)
@@ -763,7 +730,7 @@ netem_ioctl(queue_t *q, mblk_t *mp)
 
 	switch (ioc->ioc_cmd) {
 	case NETEM_SET:
-		in = netem_ioc_in(mp, sizeof(c));
+		in = yard_mioc_in(mp, sizeof(c));
 		if (in == NULL) {
 			err = EINVAL;
 			break;
@@ -779,7 +746,7 @@ netem_ioctl(queue_t *q, mblk_t *mp)
 			netem_side_set(&np->np_wr, &c, NETEM_SIDE_WR);
 		break;
 	case NETEM_GET:
-		in = netem_ioc_in(mp, sizeof(c));
+		in = yard_mioc_in(mp, sizeof(c));
 		if (in == NULL) {
 			err = EINVAL;
 			break;
@@ -790,7 +757,7 @@ netem_ioctl(queue_t *q, mblk_t *mp)
 			break;
 		}
 		c = c.nc_side == NETEM_SIDE_RD ? np->np_rd.ns_conf : np->np_wr.ns_conf;
-		out = netem_ioc_out(mp, sizeof(c));
+		out = yard_mioc_out(mp, sizeof(c));
 		if (out == NULL) {
 			err = ENOSR;
 			break;
@@ -801,7 +768,7 @@ netem_ioctl(queue_t *q, mblk_t *mp)
 	case NETEM_GETSTATS: {
 		struct netem_stats st = { .nst_rd = np->np_rd.ns_st, .nst_wr = np->np_wr.ns_st };
 
-		out = netem_ioc_out(mp, sizeof(st));
+		out = yard_mioc_out(mp, sizeof(st));
 		if (out == NULL) {
 			err = ENOSR;
 			break;
@@ -818,7 +785,7 @@ netem_ioctl(queue_t *q, mblk_t *mp)
 			break;
 		}
 		if (ioc->ioc_count != 0) {
-			in = netem_ioc_in(mp, sizeof(mask));
+			in = yard_mioc_in(mp, sizeof(mask));
 			if (in == NULL) {
 				err = EINVAL;
 				break;

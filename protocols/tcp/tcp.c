@@ -243,39 +243,6 @@ tcp_close(queue_t *q, int flag, cred_t *crp)
 
 /* ---- ioctls ------------------------------------------------------------------------------- */
 
-static void *
-tcp_ioc_in(mblk_t *mp, size_t size)
-{
-	struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
-	mblk_t *dp = mp->b_cont;
-
-	if (ioc->ioc_count == TRANSPARENT || ioc->ioc_count < size || dp == NULL)
-		return NULL;
-	if (MBLKL(dp) < size && !pullupmsg(dp, (ssize_t)size))
-		return NULL;
-	return dp->b_rptr;
-}
-
-static void *
-tcp_ioc_out(mblk_t *mp, size_t size)
-{
-	mblk_t *dp = mp->b_cont;
-
-	if (dp == NULL || dp->b_cont != NULL || DB_REF(dp) != 1 ||
-	    (size_t)(DB_LIM(dp) - dp->b_rptr) < size) {
-		mblk_t *np = allocb(size, BPRI_MED);
-
-		if (np == NULL)
-			return NULL;
-		if (dp != NULL && MBLKL(dp) > 0)
-			memcpy(np->b_rptr, dp->b_rptr, RTE_MIN(MBLKL(dp), size));
-		freemsg(dp);
-		mp->b_cont = dp = np;
-	}
-	dp->b_wptr = dp->b_rptr + size;
-	return dp->b_rptr;
-}
-
 static int
 tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 {
@@ -399,7 +366,7 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 	switch (ioc->ioc_cmd) {
 	case I_LINK:
 	case I_PLINK: {
-		struct linkblk *lb = tcp_ioc_in(mp, sizeof(*lb));
+		struct linkblk *lb = yard_mioc_in(mp, sizeof(*lb));
 
 		if (lb == NULL || !ctl || ti->ti_lwq != NULL || lb->l_qbot == NULL) {
 			err = EINVAL;
@@ -413,7 +380,7 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 	}
 	case I_UNLINK:
 	case I_PUNLINK: {
-		struct linkblk *lb = tcp_ioc_in(mp, sizeof(*lb));
+		struct linkblk *lb = yard_mioc_in(mp, sizeof(*lb));
 
 		if (lb == NULL) {
 			err = EINVAL;
@@ -429,7 +396,7 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 		break;
 	}
 	case TCP_SETPARAM:
-		in = tcp_ioc_in(mp, sizeof(struct tcp_param));
+		in = yard_mioc_in(mp, sizeof(struct tcp_param));
 		if (in == NULL) {
 			err = EINVAL;
 			break;
@@ -438,7 +405,7 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 		if (err == 0) {
 			struct tcp_param p = ti->ti_param;
 
-			out = tcp_ioc_out(mp, sizeof(p));
+			out = yard_mioc_out(mp, sizeof(p));
 			if (out == NULL) {
 				err = ENOMEM;
 				break;
@@ -449,7 +416,7 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 		break;
 	case TCP_ADDR_ADD:
 	case TCP_ADDR_DEL: {
-		struct tcp_addrreq *ar = tcp_ioc_in(mp, sizeof(*ar));
+		struct tcp_addrreq *ar = yard_mioc_in(mp, sizeof(*ar));
 		unsigned i;
 
 		if (ar == NULL) {
@@ -480,7 +447,7 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 		break;
 	}
 	case TCP_GETSTATS:
-		out = tcp_ioc_out(mp, sizeof(struct tcpstat));
+		out = yard_mioc_out(mp, sizeof(struct tcpstat));
 		if (out == NULL) {
 			err = ENOMEM;
 			break;
@@ -496,7 +463,7 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 			break;
 		}
 		tcp_conninfo_fill(tp, &ci);
-		out = tcp_ioc_out(mp, sizeof(ci));
+		out = yard_mioc_out(mp, sizeof(ci));
 		if (out == NULL) {
 			err = ENOMEM;
 			break;

@@ -456,37 +456,6 @@ udp_tpi(queue_t *wq, struct udp_ep *ep, mblk_t *mp, t_scalar_t prim)
 
 /* ---- ioctls ------------------------------------------------------------------------------- */
 
-static void *
-udp_ioc_in(mblk_t *mp, size_t size)
-{
-	struct iocblk *ioc = (struct iocblk *)mp->b_rptr;
-	mblk_t *dp = mp->b_cont;
-
-	if (ioc->ioc_count == TRANSPARENT || ioc->ioc_count < size || dp == NULL)
-		return NULL;
-	if (MBLKL(dp) < size && !pullupmsg(dp, (ssize_t)size))
-		return NULL;
-	return dp->b_rptr;
-}
-
-static void *
-udp_ioc_out(mblk_t *mp, size_t size)
-{
-	mblk_t *dp = mp->b_cont;
-
-	if (dp == NULL || dp->b_cont != NULL || DB_REF(dp) != 1 ||
-	    (size_t)(DB_LIM(dp) - dp->b_rptr) < size) {
-		mblk_t *np = allocb(size, BPRI_MED);
-
-		if (np == NULL)
-			return NULL;
-		freemsg(dp);
-		mp->b_cont = dp = np;
-	}
-	dp->b_wptr = dp->b_rptr + size;
-	return dp->b_rptr;
-}
-
 static int
 udp_link(struct udp_ep *ep, const struct linkblk *lb)
 {
@@ -594,11 +563,11 @@ udp_ioctl(queue_t *wq, struct udp_ep *ep, mblk_t *mp)
 
 	switch (ioc->ioc_cmd) {
 	case I_LINK:
-		in = udp_ioc_in(mp, sizeof(struct linkblk));
+		in = yard_mioc_in(mp, sizeof(struct linkblk));
 		err = in == NULL ? EINVAL : udp_link(ep, in);
 		break;
 	case I_UNLINK:
-		in = udp_ioc_in(mp, sizeof(struct linkblk));
+		in = yard_mioc_in(mp, sizeof(struct linkblk));
 		if (in == NULL)
 			err = EINVAL;
 		else
@@ -612,7 +581,7 @@ udp_ioctl(queue_t *wq, struct udp_ep *ep, mblk_t *mp)
 	case UDP_SETPARAM: {
 		struct udp_param p;
 
-		in = udp_ioc_in(mp, sizeof(p));
+		in = yard_mioc_in(mp, sizeof(p));
 		if (in == NULL) {
 			err = EINVAL;
 			break;
@@ -621,7 +590,7 @@ udp_ioctl(queue_t *wq, struct udp_ep *ep, mblk_t *mp)
 		err = udp_setparam(ui, &p);
 		if (err != 0)
 			break;
-		out = udp_ioc_out(mp, sizeof(p));
+		out = yard_mioc_out(mp, sizeof(p));
 		if (out == NULL) {
 			err = ENOSR;
 			break;
@@ -631,15 +600,15 @@ udp_ioctl(queue_t *wq, struct udp_ep *ep, mblk_t *mp)
 		break;
 	}
 	case UDP_ADDR_ADD:
-		in = udp_ioc_in(mp, sizeof(struct udp_addrreq));
+		in = yard_mioc_in(mp, sizeof(struct udp_addrreq));
 		err = in == NULL ? EINVAL : udp_addr_add(ui, in);
 		break;
 	case UDP_ADDR_DEL:
-		in = udp_ioc_in(mp, sizeof(struct udp_addrreq));
+		in = yard_mioc_in(mp, sizeof(struct udp_addrreq));
 		err = in == NULL ? EINVAL : udp_addr_del(ui, in);
 		break;
 	case UDP_GETSTATS:
-		out = udp_ioc_out(mp, sizeof(struct udpstat));
+		out = yard_mioc_out(mp, sizeof(struct udpstat));
 		if (out == NULL) {
 			err = ENOSR;
 			break;

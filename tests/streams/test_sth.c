@@ -1528,3 +1528,40 @@ YT_TEST(sth, runs_over_loop_and_passthru_and_lets_the_notifier_read)
 	cr_assert_eq(nread(sd), 0);
 	cr_assert_eq(sth_close(sd), 0);
 }
+
+YT_TEST(sth, mioc_in_pulls_up_and_mioc_out_reuses_or_replaces_the_data_block)
+{
+	mblk_t *mp = mkiocb(1234);
+	struct iocblk *ioc;
+	unsigned char *p;
+
+	cr_assert_not_null(mp);
+	ioc = (struct iocblk *)mp->b_rptr;
+	/* 8 bytes split over two blocks: pulled up into one. */
+	linkb(mp, yt_msg(M_DATA, 3, 0xa1));
+	linkb(mp->b_cont, yt_msg(M_DATA, 5, 0xa2));
+	ioc->ioc_count = 8;
+	p = yard_mioc_in(mp, 8);
+	cr_assert_not_null(p);
+	cr_assert_eq(p[2], 0xa1);
+	cr_assert_eq(p[3], 0xa2);
+	cr_assert_null(yard_mioc_in(mp, 9), "more than the ioctl carries");
+	ioc->ioc_count = TRANSPARENT;
+	cr_assert_null(yard_mioc_in(mp, 1), "transparent ioctls carry no I_STR data");
+	/* An answer that fits reuses the block and keeps its first bytes. */
+	p = yard_mioc_out(mp, 4);
+	cr_assert_eq(p, mp->b_cont->b_rptr);
+	cr_assert_eq(MBLKL(mp->b_cont), 4);
+	cr_assert_eq(p[0], 0xa1);
+	/* A shared block is replaced, its bytes copied. */
+	{
+		mblk_t *dup = dupb(mp->b_cont);
+
+		cr_assert_not_null(dup);
+		p = yard_mioc_out(mp, 4);
+		cr_assert_neq(p, dup->b_rptr, "a new block, not the shared one");
+		cr_assert_eq(p[0], 0xa1);
+		freeb(dup);
+	}
+	freemsg(mp);
+}
