@@ -155,6 +155,24 @@ static const struct cfg_key services_keys[] = {
 	{ "http", CK_U16, CFG(svc_http), 0, 65535, "0", NULL, "0 (off) or 1..65535", false },
 };
 
+/*
+ * [client.NAME]: parsed by read_client() (the values are not of the generic kinds); the table
+ * gives the names, defaults and ranges to the messages and to yard_config_key_at().
+ */
+static const struct cfg_key client_keys[] = {
+	{ "type", CK_TEXT, 0, 0, 0, NULL, "none (required)", "source, sink or rr", true },
+	{ "connect", CK_TEXT, 0, 0, 0, NULL, "none (required)",
+	  "a.b.c.d:port, a unicast address reachable through a port, port 1..65535", true },
+	{ "bytes", CK_TEXT, 0, 0, 0, NULL, "none (bytes or duration is required)",
+	  "1..2^50, decimal with an optional K, M, G or T suffix (powers of 1024)", false },
+	{ "duration", CK_TEXT, 0, 0, 0, NULL, "none (bytes or duration is required)",
+	  "1ms..24h: decimal with ms, s, m or h (e.g. 10s)", false },
+	{ "conns", CK_U32, 0, 1, 256, "1", NULL, "1..256", false },
+	{ "size", CK_U32, 0, 1, 65536, "64", NULL, "1..65536 (rr only)", false },
+	{ "delay", CK_TEXT, 0, 0, 0, "0", NULL, "0 or 1ms..24h: decimal with ms, s, m or h",
+	  false },
+};
+
 /* Most keys in one section (the seen[] of read_section()). */
 #define CFG_MAX_KEYS 32
 static_assert(RTE_DIM(yard_keys) <= CFG_MAX_KEYS && RTE_DIM(eal_keys) <= CFG_MAX_KEYS &&
@@ -195,6 +213,15 @@ yard_config_key_at(unsigned i, const char **section, const char **key, const cha
 			return 0;
 		}
 		i -= sec->nkeys;
+	}
+	if (i < RTE_DIM(client_keys)) {
+		const struct cfg_key *k = &client_keys[i];
+
+		*section = "client.NAME";
+		*key = k->name;
+		*def = k->def != NULL ? k->def : k->def_doc;
+		*range = k->range;
+		return 0;
 	}
 	return -1;
 }
@@ -1040,6 +1067,242 @@ check_services(struct cfg_ctx *c, const struct yard_config *cfg)
 	return 0;
 }
 
+/* ---- [client.NAME] ------------------------------------------------------------------------ */
+
+/* A size: decimal with an optional K, M, G or T suffix (powers of 1024), 1..2^50. */
+static int
+parse_size(const char *val, uint64_t *out)
+{
+	static const char suffix[] = "KMGT";
+	char num[32];
+	size_t n = strlen(val);
+	unsigned shift = 0;
+	const char *p;
+	uint64_t v;
+
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	p = strchr(suffix, toupper((unsigned char)val[n - 1]));
+	if (p != NULL && *p != '\0') {
+		shift = 10 * (unsigned)(p - suffix + 1);
+		n--;
+	}
+	memcpy(num, val, n);
+	num[n] = '\0';
+	if (parse_u64(num, &v) != 0 || v == 0 || v > (UINT64_C(1) << 50) >> shift)
+		return -1;
+	*out = v << shift;
+	return 0;
+}
+
+/* A duration in ms: decimal with ms, s, m or h, at most 24 h; "0" alone when zero_ok. */
+static int
+parse_duration(const char *val, bool zero_ok, uint64_t *out)
+{
+	static const struct { const char *unit; uint64_t ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	char num[32];
+	size_t n = strlen(val), d = 0;
+	uint64_t v;
+
+	if (zero_ok && strcmp(val, "0") == 0) {
+		*out = 0;
+		return 0;
+	}
+	while (d < n && isdigit((unsigned char)val[d]))
+		d++;
+	if (d == 0 || d >= sizeof(num))
+		return -1;
+	memcpy(num, val, d);
+	num[d] = '\0';
+	if (parse_u64(num, &v) != 0 || v > 86400000)
+		return -1;
+	for (unsigned i = 0; i < RTE_DIM(units); i++) {
+		if (strcmp(val + d, units[i].unit) == 0) {
+			v *= units[i].ms;
+			if (v == 0 || v > 86400000)
+				return -1;
+			*out = v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* a.b.c.d:port */
+static int
+parse_hostport(struct cfg_ctx *c, const char *val, uint32_t *addr, uint16_t *port)
+{
+	const char *colon = strrchr(val, ':');
+	char a[INET_ADDRSTRLEN];
+	uint64_t p;
+
+	if (colon == NULL || (size_t)(colon - val) >= sizeof(a))
+		return cfg_fail(c, "'%s' is not a.b.c.d:port", val);
+	memcpy(a, val, (size_t)(colon - val));
+	a[colon - val] = '\0';
+	if (parse_ipv4(a, addr) != 0)
+		return cfg_fail(c, "'%s': '%s' is not an IPv4 address", val, a);
+	if (ipv4_unusable(*addr) != NULL)
+		return cfg_fail(c, "'%s': %s %s", val, a, ipv4_unusable(*addr));
+	if (parse_u64(colon + 1, &p) != 0 || p < 1 || p > 65535)
+		return cfg_fail(c, "'%s': port '%s' is not a number in 1..65535", val, colon + 1);
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/* One [client.NAME] section into the next cfg->clients[] (checked against ports later). */
+static int
+read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, int si,
+	    int nents, const char *section)
+{
+	const char *name = section + 7;
+	struct rte_cfgfile_entry ents[CFG_MAX_KEYS];
+	char secname[CFG_NAME_LEN];
+	bool seen[RTE_DIM(client_keys)] = { false };
+	struct yard_cfg_client *cl;
+
+	c->section = section;
+	c->key = NULL;
+	c->port = NULL;
+	if (name[0] == '\0' || strlen(name) >= YARD_CFG_CLIENT_NAMELEN)
+		return cfg_fail(c, "a client's name is 1..%u characters", YARD_CFG_CLIENT_NAMELEN - 1);
+	for (const char *p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+			return cfg_fail(c, "a client's name is letters, digits, '_' and '-'");
+	for (unsigned i = 0; i < cfg->nclients; i++)
+		if (strcmp(cfg->clients[i].name, name) == 0)
+			return cfg_fail(c, "section given twice");
+	if (cfg->nclients == YARD_CFG_MAX_CLIENTS)
+		return cfg_fail(c, "more than %u clients", YARD_CFG_MAX_CLIENTS);
+	if (nents > (int)RTE_DIM(ents))
+		return cfg_fail(c, "more than %zu keys", RTE_DIM(ents));
+	if (rte_cfgfile_section_entries_by_index(f, si, secname, ents, nents) != nents)
+		return cfg_fail(c, "rte_cfgfile cannot list its keys");
+	cl = &cfg->clients[cfg->nclients];
+	memset(cl, 0, sizeof(*cl));
+	snprintf(cl->name, sizeof(cl->name), "%s", name);
+	cl->conns = 1;
+	cl->size = 64;
+	for (int i = 0; i < nents; i++) {
+		const char *val = ents[i].value;
+		unsigned ki;
+		uint32_t v;
+
+		c->key = ents[i].name;
+		for (ki = 0; ki < RTE_DIM(client_keys); ki++)
+			if (strcmp(client_keys[ki].name, ents[i].name) == 0)
+				break;
+		if (ki == RTE_DIM(client_keys))
+			return cfg_fail(c, "unknown key (keys of [client.NAME]: type, connect, bytes, "
+					"duration, conns, size, delay)");
+		if (seen[ki])
+			return cfg_fail(c, "given twice");
+		seen[ki] = true;
+		if (val[0] == '\0')
+			return cfg_fail(c, "empty value (range: %s)", client_keys[ki].range);
+		switch (ki) {
+		case 0:
+			if (strcmp(val, "source") == 0)
+				cl->type = YARD_CFG_CLIENT_SOURCE;
+			else if (strcmp(val, "sink") == 0)
+				cl->type = YARD_CFG_CLIENT_SINK;
+			else if (strcmp(val, "rr") == 0)
+				cl->type = YARD_CFG_CLIENT_RR;
+			else
+				return cfg_fail(c, "'%s' is not source, sink or rr", val);
+			break;
+		case 1:
+			if (parse_hostport(c, val, &cl->addr, &cl->port) != 0)
+				return -1;
+			break;
+		case 2:
+			if (parse_size(val, &cl->bytes) != 0)
+				return cfg_fail(c, "'%s' is not a size (%s)", val,
+						client_keys[ki].range);
+			break;
+		case 3:
+			if (parse_duration(val, false, &cl->duration_ms) != 0)
+				return cfg_fail(c, "'%s' is not a duration (%s)", val,
+						client_keys[ki].range);
+			break;
+		case 4:
+		case 5:
+			if (parse_uint_range(c, &client_keys[ki], val, &v) != 0)
+				return -1;
+			*(ki == 4 ? &cl->conns : &cl->size) = v;
+			break;
+		case 6: {
+			uint64_t ms;
+
+			if (parse_duration(val, true, &ms) != 0)
+				return cfg_fail(c, "'%s' is not a delay (%s)", val,
+						client_keys[ki].range);
+			cl->delay_ms = (uint32_t)ms;
+			break;
+		}
+		}
+	}
+	c->key = NULL;
+	for (unsigned ki = 0; ki < 2; ki++) {
+		if (!seen[ki]) {
+			c->key = client_keys[ki].name;
+			return cfg_fail(c, "missing (required: %s)", client_keys[ki].range);
+		}
+	}
+	if (seen[2] == seen[3])
+		return cfg_fail(c, "give bytes or duration (%s)", seen[2] ? "not both" : "one");
+	if (seen[5] && cl->type != YARD_CFG_CLIENT_RR) {
+		c->key = "size";
+		return cfg_fail(c, "is for rr clients only");
+	}
+	cfg->nclients++;
+	return 0;
+}
+
+/*
+ * Each client's server must be reached through a port with one queue (the return flow of an
+ * active open is not steered to the opening lcore: docs/tcp.md), and the client runs on the
+ * lcore serving it.
+ */
+static int
+check_clients(struct cfg_ctx *c, struct yard_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->nclients; i++) {
+		struct yard_cfg_client *cl = &cfg->clients[i];
+		char sec[8 + YARD_CFG_CLIENT_NAMELEN], a[INET_ADDRSTRLEN];
+		int via = -1;
+
+		snprintf(sec, sizeof(sec), "client.%s", cl->name);
+		c->section = sec;
+		c->key = "connect";
+		for (unsigned p = 0; p < cfg->nports; p++) {
+			const struct yard_cfg_port *pc = &cfg->ports[p];
+			uint32_t m = prefix_mask(pc->prefix);
+
+			if (cl->addr == pc->addr)
+				return cfg_fail(c, "%s is yard's own address ([port%u])",
+						ipv4_str(cl->addr, a, sizeof(a)), p);
+			if ((cl->addr & m) == (pc->addr & m))
+				via = (int)p;
+		}
+		for (unsigned p = 0; p < cfg->nports && via < 0; p++)
+			if (cfg->ports[p].gateway != 0)
+				via = (int)p;
+		if (via < 0)
+			return cfg_fail(c, "%s is in no port's subnet and no port has a gateway",
+					ipv4_str(cl->addr, a, sizeof(a)));
+		if (cfg->ports[via].rx_queues != 1)
+			return cfg_fail(c, "reached through [port%d], which has %u queues: clients "
+					"need a port with one (replies to an active open are not "
+					"steered to its lcore)", via, cfg->ports[via].rx_queues);
+		cl->lcore = cfg->ports[via].queue_lcore[0];
+	}
+	c->key = NULL;
+	return 0;
+}
+
 int
 yard_config_load(const char *path, struct yard_config *cfg, char *err, size_t errlen)
 {
@@ -1098,6 +1361,11 @@ yard_config_load(const char *path, struct yard_config *cfg, char *err, size_t er
 				seen[s] = true;
 			}
 		}
+		if (sec == NULL && strncmp(name, "client.", 7) == 0) {
+			if (read_client(&c, cfg, f, si, nents, name) != 0)
+				goto out;
+			continue;
+		}
 		if (sec == NULL) {
 			pn = port_number(name, &in_range);
 			if (pn >= 0 && !in_range) {
@@ -1106,7 +1374,7 @@ yard_config_load(const char *path, struct yard_config *cfg, char *err, size_t er
 			}
 			if (pn < 0) {
 				cfg_fail(&c, "unknown section (sections: [yard], [eal], [port<N>], "
-					 "[arp], [ip], [services])");
+					 "[arp], [ip], [services], [client.NAME])");
 				goto out;
 			}
 			if (cfg->ports[pn].present) {
@@ -1147,7 +1415,8 @@ yard_config_load(const char *path, struct yard_config *cfg, char *err, size_t er
 	}
 	c.port = NULL;
 	c.ps = NULL;
-	if (check_ports(&c, cfg) != 0 || check_services(&c, cfg) != 0)
+	if (check_ports(&c, cfg) != 0 || check_services(&c, cfg) != 0 ||
+	    check_clients(&c, cfg) != 0)
 		goto out;
 	rc = 0;
 out:

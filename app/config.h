@@ -6,7 +6,8 @@
  *
  * Sections: [yard] (lcores, pools, scheduler, log level), [eal] (extra EAL arguments,
  * hugepages, memory), one [port<N>] per port (N = 0, 1, ... without gaps: N is the port's
- * index in yard's port table), [arp], [ip] and [services]. Every key has a default and a range
+ * index in yard's port table), [arp], [ip], [services] and one [client.NAME] per TCP client.
+ * Every key has a default and a range
  * (docs/config.md lists them all; yard_config_key_at() walks the same table). Unknown
  * sections, unknown keys, a key given twice, a line that is not `key = value`, a value out of
  * range or inconsistent with another all fail, with one message naming the file, the section,
@@ -75,6 +76,30 @@ struct yard_cfg_port {
 	struct yard_cfg_neighbour neighbours[YARD_CFG_MAX_NEIGHBOURS];
 };
 
+/** [client.NAME] type. */
+enum yard_cfg_client_type {
+	YARD_CFG_CLIENT_SOURCE = 0, /**< send a pattern, release */
+	YARD_CFG_CLIENT_SINK,       /**< read until the peer releases */
+	YARD_CFG_CLIENT_RR,         /**< request/response */
+};
+
+#define YARD_CFG_MAX_CLIENTS 16  /**< [client.NAME] sections */
+#define YARD_CFG_CLIENT_NAMELEN 32
+
+/** One [client.NAME] section: a TCP client (protocols/tcp_clients.h). */
+struct yard_cfg_client {
+	char name[YARD_CFG_CLIENT_NAMELEN];
+	enum yard_cfg_client_type type;
+	uint32_t addr;               /**< network order */
+	uint16_t port;               /**< host order */
+	uint64_t bytes;              /**< per connection, 0 with duration */
+	uint64_t duration_ms;        /**< 0 with bytes */
+	uint32_t conns;
+	uint32_t size;               /**< rr request size */
+	uint32_t delay_ms;
+	uint16_t lcore;              /**< derived: the lcore serving the port that reaches addr */
+};
+
 /** The whole configuration, after validation. */
 struct yard_config {
 	char path[PATH_MAX];         /**< the file it was read from */
@@ -102,6 +127,9 @@ struct yard_config {
 		 ip_icmp_rate, ip_icmp_burst, ip_ttl;
 	/* [services]: port numbers, 0 = off */
 	uint16_t svc_udp_echo, svc_udp_discard, svc_tcp_echo, svc_tcp_discard, svc_http;
+	/* [client.NAME] */
+	unsigned nclients;
+	struct yard_cfg_client clients[YARD_CFG_MAX_CLIENTS];
 };
 
 /** Fill cfg with every default (no port). */

@@ -23,7 +23,8 @@
  *   yard_udp_plumb, yard_tcp_plumb      "udp" and "tcp", each over an "ip" upper stream bound
  *                                          to its protocol, with the lcore's addresses; then
  *                                          the [services] endpoints: UDP echo and discard, TCP
- *                                          echo, discard and HTTP (XTI applications)
+ *                                          echo, discard and HTTP (XTI applications),
+ *                                          and the [client.NAME] TCP clients it runs
  *
  * One lcore at a time, because arp siblings (one per lcore serving a port) and ip instances
  * (the fragment owner set) must be created and destroyed while the others are quiet. The
@@ -50,6 +51,7 @@
 #include <protocols/arp.h>
 #include <protocols/ip.h>
 #include <protocols/tcp.h>
+#include <protocols/tcp_clients.h>
 #include <protocols/tcp_services.h>
 #include <protocols/udp.h>
 #include <protocols/udp_services.h>
@@ -307,6 +309,29 @@ http_start_default(uint16_t port)
 	return yard_http_start(port, http_body);
 }
 
+/* A [client.NAME] TCP client, on the lcore serving the port that reaches its server. */
+static int
+client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
+{
+	static const enum yard_tcp_client_kind kinds[] = {
+		[YARD_CFG_CLIENT_SOURCE] = YARD_TCP_CLIENT_SOURCE,
+		[YARD_CFG_CLIENT_SINK] = YARD_TCP_CLIENT_SINK,
+		[YARD_CFG_CLIENT_RR] = YARD_TCP_CLIENT_RR,
+	};
+	struct yard_tcp_client_conf conf = {
+		.kind = kinds[cc->type], .addr = cc->addr, .port = cc->port, .bytes = cc->bytes,
+		.duration_ms = cc->duration_ms, .conns = cc->conns, .size = cc->size,
+		.delay_ms = cc->delay_ms,
+	};
+	int rc;
+
+	snprintf(conf.name, sizeof(conf.name), "%s", cc->name);
+	rc = yard_tcp_client_start(&conf);
+	if (rc < 0)
+		return stack_fail(ls, rc, "client.%s: %s", cc->name, strerror(-rc));
+	return 0;
+}
+
 /*
  * udp and tcp over this lcore's ip instance, knowing the addresses of the ports the lcore
  * serves, then the services of [services], each an XTI endpoint on this lcore.
@@ -351,6 +376,9 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 		rc = service_start(ls, "tcp discard", cfg->svc_tcp_discard, yard_tcp_discard_start);
 	if (rc == 0)
 		rc = service_start(ls, "http", cfg->svc_http, http_start_default);
+	for (unsigned i = 0; rc == 0 && i < cfg->nclients; i++)
+		if (cfg->clients[i].lcore == ls->ls_lcore)
+			rc = client_start(ls, &cfg->clients[i]);
 	return rc;
 }
 
@@ -415,6 +443,7 @@ stack_teardown_lcore(void *arg)
 	int rc;
 
 	ls->ls_rc = 0;
+	yard_tcp_clients_stop_all();
 	yard_tcp_services_stop_all();
 	yard_udp_services_stop_all();
 	if (ls->ls_tcp.tp_tcp != NULL) {

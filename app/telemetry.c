@@ -41,6 +41,7 @@
 #include <protocols/arp.h>
 #include <protocols/ip.h>
 #include <protocols/tcp.h>
+#include <protocols/tcp_clients.h>
 #include <protocols/tcp_services.h>
 #include <protocols/udp.h>
 #include <protocols/udp_services.h>
@@ -594,6 +595,8 @@ yard_tel_register(const struct yard_config *cfg)
 		  "tcp counters: all and per lcore. Parameter: lcore or per_lcore" },
 		{ "/yard/tcp_services", yard_tcp_svc_tel_cmd,
 		  "TCP echo/discard/HTTP service counters. Parameter: lcore (optional)" },
+		{ "/yard/tcp_clients", yard_tcp_client_tel_cmd,
+		  "TCP client ([client.NAME]) counters. Parameter: client name (optional)" },
 		{ "/yard/streams", tel_streams,
 		  "Open streams and their queues from the head down. No parameters" },
 		{ "/yard/mempool", tel_mempool,

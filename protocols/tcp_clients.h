@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * TCP clients: yard as the active opener, written against XTI's connection-oriented calls
+ * (the counterpart of tcp_services.h). Three kinds, each running `conns` connections at once
+ * to one address and port:
+ *
+ * - **source** sends a deterministic pattern ("abc...z" repeated; byte i is 'a' + i % 26,
+ *   counted from the start of each connection) so the peer can hash it, then releases
+ *   (t_sndrel) and waits for the peer's release. Anything the peer sends is read and freed.
+ * - **sink** reads and frees until the peer releases, then releases.
+ * - **rr** (request/response) sends a request of `size` bytes of the pattern, waits for a
+ *   response of `size` bytes, counts a transaction and sends the next: one request
+ *   outstanding per connection. Responses that differ from their request (an echo server
+ *   answers the request itself) are counted in `rr_mismatch`. T_TCP_NODELAY is set.
+ *
+ * The amount: `bytes` (per connection; for rr the request bytes, i.e. bytes / size
+ * transactions; for sink the bytes to read before releasing) or `duration` (at the deadline a
+ * source or rr connection stops sending and releases; a sink disconnects, as a reader cannot
+ * release a stream it does not own). The client starts `delay_ms` after
+ * yard_tcp_client_start() and is over when every connection has ended; `elapsed_us` runs
+ * from the first t_connect to the end of the last connection.
+ *
+ * A disconnection (T_DISCONNECT: refused, reset, timed out) ends that connection: it is
+ * counted (`connect_failures` before it was established, `discons` after) and not retried,
+ * so a source's bytes stay one pattern per connection. Flow control: a t_snd() refused with
+ * TFLOW stops the connection until T_GODATA; nothing spins.
+ *
+ * Call the functions on the lcore that is to run the client, once tcp is plumbed there
+ * (yard_tcp_plumb()), before its loop starts or from inside it (not from an XTI callback). The
+ * return flow of an active open is not steered to the opening lcore (docs/tcp.md), so run
+ * clients on an lcore that serves every RX queue of the port they use (one queue). Counters
+ * are per client, written by its lcore only, readable from any thread.
+ */
+#ifndef YARD_PROTOCOLS_TCP_CLIENTS_H
+#define YARD_PROTOCOLS_TCP_CLIENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rte_tel_data;
+
+/** Clients yard can run at once (over every lcore). */
+#define YARD_TCP_CLIENT_MAX 16
+/** Connections one client runs at once. */
+#define YARD_TCP_CLIENT_CONNS_MAX 256
+/** Largest rr request (and response). */
+#define YARD_TCP_CLIENT_SIZE_MAX 65536
+/** Room for a client's name, NUL included. */
+#define YARD_TCP_CLIENT_NAMELEN 32
+
+/** Kinds of client. */
+enum yard_tcp_client_kind {
+	YARD_TCP_CLIENT_SOURCE = 0, /**< send the pattern, release */
+	YARD_TCP_CLIENT_SINK = 1,   /**< read until the peer releases */
+	YARD_TCP_CLIENT_RR = 2,     /**< request/response, one outstanding */
+};
+
+/** What a client does. */
+struct yard_tcp_client_conf {
+	char name[YARD_TCP_CLIENT_NAMELEN]; /**< unique among clients */
+	enum yard_tcp_client_kind kind;
+	uint32_t addr;        /**< the server, network order */
+	uint16_t port;        /**< host order */
+	uint64_t bytes;       /**< per connection; 0 when duration_ms is given */
+	uint64_t duration_ms; /**< 0 when bytes is given */
+	uint32_t conns;       /**< 1..YARD_TCP_CLIENT_CONNS_MAX */
+	uint32_t size;        /**< rr request size, 1..YARD_TCP_CLIENT_SIZE_MAX */
+	uint32_t delay_ms;    /**< wait before connecting */
+};
+
+/** A client's counters (plain fields, written by its lcore only). */
+struct yard_tcp_client_stats {
+	uint64_t connects;         /**< connections asked for (t_connect) */
+	uint64_t connected;        /**< connections established (t_rcvconnect) */
+	uint64_t connect_failures; /**< refused, timed out or failed before being established */
+	uint64_t discons;          /**< established connections ended by a disconnection */
+	uint64_t released;         /**< connections ended by orderly release both ways */
+	uint64_t aborted;          /**< sink connections disconnected at the deadline */
+	uint64_t open_failures;    /**< endpoints that could not be opened, bound or connected */
+	uint64_t tx_bytes;         /**< data bytes sent */
+	uint64_t rx_bytes;         /**< data bytes received */
+	uint64_t transactions;     /**< rr: responses received whole */
+	uint64_t rr_mismatch;      /**< rr: responses that differ from their request */
+	uint64_t flow_waits;       /**< sends refused by flow control (resumed on T_GODATA) */
+	uint64_t active;           /**< connections open now */
+	uint64_t elapsed_us;       /**< first t_connect to the last end (so far, while running) */
+	uint64_t done;             /**< 1 when every connection has ended */
+} __rte_cache_aligned;
+
+/**
+ * Start a client on the calling lcore.
+ * @return 0, -EINVAL (a bad conf), -EEXIST (the name is taken), -ENOSPC
+ * (YARD_TCP_CLIENT_MAX), -ENOMEM, -errno.
+ */
+int yard_tcp_client_start(const struct yard_tcp_client_conf *conf);
+/** Stop every client of the calling lcore (disconnecting what is still connected). */
+void yard_tcp_clients_stop_all(void);
+/** The counters of client name into *out; -ENOENT if there is none. */
+int yard_tcp_client_stats(const char *name, struct yard_tcp_client_stats *out);
+/** The name of kind ("source", "sink", "rr"). */
+const char *yard_tcp_client_kind_name(enum yard_tcp_client_kind kind);
+/** Fill d (fresh) with {"<name>": {"type": ..., counters...}, ...}. */
+int yard_tcp_client_tel_fill(struct rte_tel_data *d);
+/** A rte_telemetry_cb (e.g. "/yard/tcp_clients"): params empty or a client's name. */
+int yard_tcp_client_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* YARD_PROTOCOLS_TCP_CLIENTS_H */
