@@ -80,6 +80,7 @@ struct yard_tcp_client_stats {
 	uint64_t connects;         /**< connections asked for (t_connect) */
 	uint64_t connected;        /**< connections established (t_rcvconnect) */
 	uint64_t connect_failures; /**< refused, timed out or failed before being established */
+	uint64_t refused;          /**< ... of them refused by the peer (ECONNREFUSED) */
 	uint64_t discons;          /**< established connections ended by a disconnection */
 	uint64_t released;         /**< connections ended by orderly release both ways */
 	uint64_t aborted;          /**< sink connections disconnected at the deadline */

@@ -185,8 +185,12 @@ conn_look(struct tcl_conn *k)
 		k->k_peer_rel = true;
 		return true;
 	}
-	if (ev == T_DISCONNECT)
-		(void)t_rcvdis(k->k_fd, NULL);
+	if (ev == T_DISCONNECT) {
+		struct t_discon dis = { .reason = 0 };
+
+		if (t_rcvdis(k->k_fd, &dis) == 0 && !k->k_connected && dis.reason == ECONNREFUSED)
+			st->refused++; /* RST,ACK to our SYN (RFC 9293 3.10.7.3) */
+	}
 	if (k->k_connected)
 		st->discons++;
 	else
@@ -671,9 +675,9 @@ yard_tcp_clients_stop_all(void)
 
 /* ---- counters ----------------------------------------------------------------------------- */
 
-#define TCL_FIELDS(X) X(connects) X(connected) X(connect_failures) X(discons) X(released) \
-	X(aborted) X(open_failures) X(tx_bytes) X(rx_bytes) X(transactions) X(rr_mismatch) \
-	X(flow_waits) X(active) X(elapsed_us) X(done)
+#define TCL_FIELDS(X) X(connects) X(connected) X(connect_failures) X(refused) X(discons) \
+	X(released) X(aborted) X(open_failures) X(tx_bytes) X(rx_bytes) X(transactions) \
+	X(rr_mismatch) X(flow_waits) X(active) X(elapsed_us) X(done)
 
 static void
 tcl_read(const struct tcl_client *cl, struct yard_tcp_client_stats *out)

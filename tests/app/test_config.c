@@ -342,6 +342,95 @@ Test(config, refuses_a_service_port_out_of_range)
 
 /* ---- what valid files give ---------------------------------------------------------------- */
 
+/* ---- [client.NAME] ------------------------------------------------------------------------ */
+
+#define CLIENT "[client.up]\ntype = source\nconnect = 198.18.0.1:5001\n"
+
+Test(config, reads_clients_with_sizes_durations_and_the_lcore_that_runs_them)
+{
+	cr_assert_eq(load("[yard]\nlcores = 2\n" PORT0 "queue_lcores = 2\n" CLIENT "bytes = 1G\n"
+			  "[client.ping-1]\ntype = rr\nconnect = 198.18.0.1:7\nduration = 10s\n"
+			  "conns = 4\nsize = 128\ndelay = 500ms\n"
+			  "[client.down]\ntype = sink\nconnect = 198.18.0.1:9\nbytes = 64K\n"), 0,
+		     "%s", err);
+	cr_assert_eq(cfg.nclients, 3);
+	cr_expect_str_eq(cfg.clients[0].name, "up");
+	cr_expect_eq(cfg.clients[0].type, YARD_CFG_CLIENT_SOURCE);
+	cr_expect_eq(cfg.clients[0].addr, inet_addr("198.18.0.1"));
+	cr_expect_eq(cfg.clients[0].port, 5001);
+	cr_expect_eq(cfg.clients[0].bytes, UINT64_C(1) << 30);
+	cr_expect_eq(cfg.clients[0].duration_ms, 0);
+	cr_expect_eq(cfg.clients[0].conns, 1, "conns defaults to 1");
+	cr_expect_eq(cfg.clients[0].lcore, 2, "the lcore serving port0's queue");
+	cr_expect_str_eq(cfg.clients[1].name, "ping-1");
+	cr_expect_eq(cfg.clients[1].type, YARD_CFG_CLIENT_RR);
+	cr_expect_eq(cfg.clients[1].duration_ms, 10000);
+	cr_expect_eq(cfg.clients[1].bytes, 0);
+	cr_expect_eq(cfg.clients[1].conns, 4);
+	cr_expect_eq(cfg.clients[1].size, 128);
+	cr_expect_eq(cfg.clients[1].delay_ms, 500);
+	cr_expect_eq(cfg.clients[2].type, YARD_CFG_CLIENT_SINK);
+	cr_expect_eq(cfg.clients[2].bytes, 65536);
+}
+
+Test(config, refuses_a_client_without_type_or_server)
+{
+	expect_error(PORT0 "[client.a]\nconnect = 198.18.0.1:1\nbytes = 1\n", "client.a", "type",
+		     "missing");
+	expect_error(PORT0 "[client.a]\ntype = rr\nbytes = 1\n", "client.a", "connect",
+		     "missing");
+}
+
+Test(config, refuses_a_bad_client_type_and_server)
+{
+	expect_error(PORT0 "[client.a]\ntype = chargen\nconnect = 198.18.0.1:1\nbytes = 1\n",
+		     "client.a", "type", "is not source, sink or rr");
+	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 198.18.0.1\nbytes = 1\n",
+		     "client.a", "connect", "is not a.b.c.d:port");
+	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 198.18.0.1:0\nbytes = 1\n",
+		     "client.a", "connect", "is not a number in 1..65535");
+	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 224.0.0.1:7\nbytes = 1\n",
+		     "client.a", "connect", "is a multicast address");
+	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 198.18.0.2:7\nbytes = 1\n",
+		     "client.a", "connect", "is yard's own address");
+	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 10.0.0.1:7\nbytes = 1\n",
+		     "client.a", "connect", "is in no port's subnet and no port has a gateway");
+}
+
+Test(config, refuses_a_client_amount_that_is_missing_doubled_or_malformed)
+{
+	expect_error(PORT0 CLIENT, "client.up", NULL, "give bytes or duration (one)");
+	expect_error(PORT0 CLIENT "bytes = 1M\nduration = 1s\n", "client.up", NULL,
+		     "give bytes or duration (not both)");
+	expect_error(PORT0 CLIENT "bytes = 1X\n", "client.up", "bytes", "is not a size");
+	expect_error(PORT0 CLIENT "bytes = 0\n", "client.up", "bytes", "is not a size");
+	expect_error(PORT0 CLIENT "bytes = 1025T\n", "client.up", "bytes", "is not a size");
+	expect_error(PORT0 CLIENT "duration = 10\n", "client.up", "duration",
+		     "is not a duration");
+	expect_error(PORT0 CLIENT "duration = 25h\n", "client.up", "duration",
+		     "is not a duration");
+	expect_error(PORT0 CLIENT "bytes = 1\ndelay = soon\n", "client.up", "delay",
+		     "is not a delay");
+	expect_error(PORT0 CLIENT "bytes = 1\nconns = 257\n", "client.up", "conns",
+		     "out of range 1..256");
+	expect_error(PORT0 CLIENT "bytes = 1\nsize = 64\n", "client.up", "size",
+		     "is for rr clients only");
+	expect_error(PORT0 CLIENT "bytes = 1\nport = 7\n", "client.up", "port", "unknown key");
+	expect_error(PORT0 CLIENT "bytes = 1\nbytes = 2\n", "client.up", "bytes", "given twice");
+}
+
+Test(config, refuses_a_bad_client_name_and_a_client_on_a_port_with_two_queues)
+{
+	expect_error(PORT0 "[client.]\ntype = rr\nconnect = 198.18.0.1:7\nbytes = 1\n",
+		     "client.", NULL, "1..31 characters");
+	expect_error(PORT0 "[client.a/b]\ntype = rr\nconnect = 198.18.0.1:7\nbytes = 1\n",
+		     "client.a/b", NULL, "letters, digits");
+	expect_error(PORT0 CLIENT "bytes = 1\n" CLIENT "bytes = 1\n", "client.up", NULL,
+		     "section given twice");
+	expect_error("[yard]\nlcores = 0-1\n" PORT0 "rx_queues = 2\n" CLIENT "bytes = 1\n",
+		     "client.up", "connect", "which has 2 queues");
+}
+
 Test(config, applies_every_default)
 {
 	cr_assert_eq(load(PORT0), 0, "%s", err);
