@@ -24,6 +24,7 @@ The malformed-frame sender is this same script, run inside the namespace; it rea
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -213,6 +214,7 @@ class Case:
         self.prefix = "yt-" + tag
         self.workdir = tempfile.mkdtemp(prefix="yard-it-%s-" % name)
         self.yards = []
+        self.procs = []  # helpers started in the namespace, killed at clean-up
 
     def __enter__(self):
         run(["ip", "netns", "add", self.ns])
@@ -220,6 +222,10 @@ class Case:
         return self
 
     def __exit__(self, *exc):
+        for p in self.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)  # the helper and what it started
+                p.wait(timeout=10)
         for y in self.yards:
             try:
                 y.kill()
@@ -1065,6 +1071,218 @@ def case_tcp_services(c):
     y.stop_clean()
 
 
+# Kernel servers for the yard TCP clients, bound to every address before yard starts (the
+# tap appears with yard): a hashing server, an echo server, a server that sends N bytes.
+# Prints "ready", then one line per connection as it ends.
+KERNEL_SERVERS = r"""
+import hashlib, socket, sys, threading
+def listener(port):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.listen(16)
+    return s
+def serve(s, fn):
+    def loop():
+        while True:
+            c, _ = s.accept()
+            threading.Thread(target=fn, args=(c,), daemon=True).start()
+    threading.Thread(target=loop, daemon=True).start()
+def hasher(c):
+    h, n = hashlib.sha256(), 0
+    while True:
+        b = c.recv(1 << 16)
+        if not b:
+            break
+        h.update(b)
+        n += len(b)
+    c.close()
+    print("hash %d %s" % (n, h.hexdigest()), flush=True)
+def echo(c):
+    n = 0
+    while True:
+        b = c.recv(1 << 16)
+        if not b:
+            break
+        c.sendall(b)
+        n += len(b)
+    c.close()
+    print("echo %d" % n, flush=True)
+def sender(c):
+    n = int(sys.argv[1])
+    buf = bytes(1 << 16)
+    left = n
+    while left > 0:
+        left -= c.send(buf[:min(left, len(buf))])
+    c.shutdown(socket.SHUT_WR)
+    while c.recv(1 << 16):
+        pass
+    c.close()
+    print("sent %d" % n, flush=True)
+serve(listener(5001), hasher)
+serve(listener(5002), echo)
+serve(listener(5003), sender)
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+def pattern_sha256(n):
+    """sha256 of the clients' pattern: byte i is 'a' + i % 26."""
+    block = b"abcdefghijklmnopqrstuvwxyz" * 40330  # 1048580 bytes, a multiple of 26
+    h = hashlib.sha256()
+    while n > 0:
+        k = min(n, len(block))
+        h.update(block[:k])
+        n -= k
+    return h.hexdigest()
+
+
+def wait_clients(y, names, timeout):
+    """Poll /yard/tcp_clients until every client in names is done; returns the answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        d = y.get("/yard/tcp_clients")
+        if all(n in d and d[n]["done"] for n in names):
+            return d
+        if time.monotonic() > deadline:
+            raise Failure("clients not done within %ss: %s" % (timeout, d))
+        time.sleep(0.2)
+
+
+def kernel_servers(c, sender_bytes=0):
+    p = subprocess.Popen(["ip", "netns", "exec", c.ns, "/usr/bin/python3", "-c", KERNEL_SERVERS,
+                          str(sender_bytes)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True, start_new_session=True)
+    c.procs.append(p)
+    check(p.stdout.readline().strip() == "ready", "the kernel servers did not start")
+    return p
+
+
+def case_tcp_client(c):
+    """
+    yard as a TCP client of the kernel: a source sends 8 MiB of the pattern to a server that
+    hashes it (sha256 as expected), a sink reads 4 MiB a kernel server sends, an rr client
+    (2 connections, 2 s) against a kernel echo server (no mismatched response), and a connect
+    to a closed port is refused and counted. Every connection ends with orderly release.
+    """
+    n_src, n_sink = 8 << 20, 4 << 20
+    srv = kernel_servers(c, n_sink)
+    y = c.yard(c.config("""
+[yard]
+lcores = 0
+[eal]
+hugepages = off
+[port0]
+dev = net_tap0,iface=yard0
+address = %s/24
+[client.src]
+type = source
+connect = %s:5001
+bytes = %d
+delay = 1s
+[client.sink]
+type = sink
+connect = %s:5003
+bytes = %d
+delay = 1s
+[client.rr]
+type = rr
+connect = %s:5002
+duration = 2s
+conns = 2
+size = 64
+delay = 1s
+[client.closed]
+type = source
+connect = %s:5999
+bytes = 1K
+delay = 1s
+""" % (YARD_ADDR, KERNEL_ADDR, n_src, KERNEL_ADDR, n_sink, KERNEL_ADDR, KERNEL_ADDR)))
+    c.tap_up()
+    d = wait_clients(y, ["src", "sink", "rr", "closed"], 60)
+    log("clients: %s" % json.dumps(d))
+    lines = []
+    while len([l for l in lines if l.startswith(("hash", "echo"))]) < 3:
+        line = srv.stdout.readline()
+        check(line != "", "the kernel servers ended early: %s" % lines)
+        lines.append(line.strip())
+    log("kernel servers: %s" % lines)
+    want = "hash %d %s" % (n_src, pattern_sha256(n_src))
+    check(want in lines, "the kernel hashed %s, expected '%s'" % (lines, want))
+    src, sink, rr, closed = d["src"], d["sink"], d["rr"], d["closed"]
+    check(src["tx_bytes"] == n_src and src["connected"] == 1 and src["released"] == 1 and
+          src["discons"] == 0, "source: %s" % src)
+    check(sink["rx_bytes"] == n_sink and sink["released"] == 1 and sink["discons"] == 0,
+          "sink: %s" % sink)
+    check(rr["connected"] == 2 and rr["released"] == 2 and rr["transactions"] > 100 and
+          rr["rr_mismatch"] == 0 and rr["tx_bytes"] == rr["rx_bytes"] == 64 * rr["transactions"],
+          "rr: %s" % rr)
+    check(closed["connect_failures"] == 1 and closed["refused"] == 1 and
+          closed["connected"] == 0, "closed port: %s" % closed)
+    log("rr: %.0f transactions/s over 2 connections" %
+        (rr["transactions"] / (rr["elapsed_us"] / 1e6)))
+    y.stop_clean()
+
+
+def case_tcp_bulk(c):
+    """
+    nc moving BULK bytes (--bulk, 128M in CI) each way with equal sha256: a yard source client
+    to a kernel nc server that hashes what it reads, and kernel nc through yard's TCP echo and
+    back, hashing what returns (openssl's AES-CTR stream as the data). Logs the rates.
+    """
+    n = c.args.bulk
+    key = "-K 000102030405060708090a0b0c0d0e0f -iv 00000000000000000000000000000000"
+    gen = "openssl enc -aes-128-ctr -nosalt %s -in /dev/zero 2>/dev/null | head -c %d" % (key, n)
+    # (no pipefail: openssl ends on SIGPIPE when head has enough; the hashes are the check)
+    want_echo = run(["bash", "-c", gen + " | sha256sum"],
+                    timeout=600).stdout.split()[0]
+    want_src = pattern_sha256(n)
+    # the kernel's nc server first (every address): yard's client connects after 1 s
+    outf = os.path.join(c.workdir, "src.sha")
+    srv = subprocess.Popen(["ip", "netns", "exec", c.ns, "bash", "-c",
+                            "nc -l 5001 </dev/null | sha256sum > %s" % outf],
+                           start_new_session=True)
+    c.procs.append(srv)
+    y = c.yard(c.config("""
+[yard]
+lcores = 0
+[eal]
+hugepages = off
+[port0]
+dev = net_tap0,iface=yard0
+address = %s/24
+[services]
+tcp_echo = 7
+[client.bulk]
+type = source
+connect = %s:5001
+bytes = %d
+delay = 1s
+""" % (YARD_ADDR, KERNEL_ADDR, n)))
+    c.tap_up()
+    d = wait_clients(y, ["bulk"], 600)["bulk"]
+    srv.wait(timeout=60)
+    with open(outf) as f:
+        got_src = f.read().split()[0]
+    secs = d["elapsed_us"] / 1e6
+    log("yard source -> kernel nc: %d bytes in %.2f s (%.2f Gbit/s)" % (n, secs, n * 8 / secs / 1e9))
+    check(got_src == want_src and d["tx_bytes"] == n and d["released"] == 1,
+          "yard -> kernel: sha256 %s, expected %s; %s" % (got_src, want_src, d))
+    t0 = time.monotonic()
+    p = run(["bash", "-c", gen + " | nc -N %s 7 | sha256sum" % YARD_ADDR], ns=c.ns,
+            timeout=600)
+    secs = time.monotonic() - t0
+    got_echo = p.stdout.split()[0]
+    log("kernel nc -> yard echo -> kernel nc: %d bytes each way in %.2f s (%.2f Gbit/s each way)" %
+        (n, secs, n * 8 / secs / 1e9))
+    check(got_echo == want_echo, "echo: sha256 %s, expected %s" % (got_echo, want_echo))
+    st = y.get("/yard/tcp_services")["echo"]
+    check(st["rx_bytes"] == n and st["tx_bytes"] == n and st["tx_drops"] == 0,
+          "echo service: %s" % st)
+    y.stop_clean()
+
+
 def case_telemetry(c):
     """dpdk-telemetry.py reads every /yard command; the answers hold what they should."""
     tool = shutil.which("dpdk-telemetry.py")
@@ -1141,6 +1359,8 @@ CASES = {
     "udp_malformed": case_udp_malformed,
     "udp_sockperf": case_udp_sockperf,
     "tcp_services": case_tcp_services,
+    "tcp_client": case_tcp_client,
+    "tcp_bulk": case_tcp_bulk,
 }
 
 
@@ -1241,6 +1461,8 @@ def main():
     ap.add_argument("--yard", help="the yard binary")
     ap.add_argument("--source", help="the source tree (for config/)")
     ap.add_argument("--inject", nargs=3, metavar=("IFACE", "DST_MAC", "SRC_MAC"))
+    ap.add_argument("--bulk", type=int, default=128 << 20,
+                    help="bytes each way in tcp_bulk (default 128 MiB; 1073741824 for 1 GiB)")
     ap.add_argument("case", nargs="?", choices=sorted(CASES))
     args = ap.parse_args()
 
