@@ -30,6 +30,8 @@ packages=(
 	netcat-openbsd   # integration tests: nc, UDP and TCP round trips
 	socat            # integration tests: UDP and TCP round trips
 	sockperf         # integration tests: UDP throughput against the echo service
+	iperf3           # perf/tcp_bench.sh: the kernel's own TCP throughput (reference)
+	openssl          # integration tests: tcp_bulk's pseudo-random data
 )
 
 missing=()
