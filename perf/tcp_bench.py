@@ -63,15 +63,12 @@ class Yard:
         self.log = open(self.logpath, "w")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
-        while True:
-            try:
-                tel(self.prefix, "/yard/info")
-                return
-            except (OSError, ValueError, KeyError):
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    sys.exit("tcp_bench: yard %s did not start:\n%s" % (name, self.text()))
-                time.sleep(0.1)
+        # the telemetry socket comes with EAL, before the stacks: wait for the log line
+        while "yard: running on" not in self.text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                sys.exit("tcp_bench: yard %s did not start:\n%s" % (name, self.text()))
+            time.sleep(0.1)
 
     def text(self):
         with open(self.logpath) as f:
@@ -107,8 +104,11 @@ def cps(a, b):
 
 def wait_done(y, name, timeout):
     deadline = time.monotonic() + timeout
+    d = None
     while time.monotonic() < deadline:
-        d = tel(y.prefix, "/yard/tcp_clients")[name]
+        d = tel(y.prefix, "/yard/tcp_clients").get(name)
+        if d is None:
+            sys.exit("tcp_bench: yard %s runs no client %s:\n%s" % (y.prefix, name, y.text()))
         if d["done"]:
             return d
         time.sleep(0.2)
@@ -152,7 +152,7 @@ def result(bench, peer, unit, rates, cyc=None, extra=""):
 MEMIF = """[yard]
 lcores = %d
 mbufs = 65535
-log_level = notice
+log_level = info
 [eal]
 args = --file-prefix @PREFIX@
 hugepages = off
@@ -194,7 +194,7 @@ def bench_memif(a):
 TAP = """[yard]
 lcores = 1
 mbufs = 65535
-log_level = notice
+log_level = info
 [eal]
 args = --file-prefix @PREFIX@
 hugepages = off
@@ -330,12 +330,12 @@ def bench_lo(a):
             p = ns_run(ns, ["sockperf", "ping-pong", "--tcp", "-i", "127.0.0.1", "-p", "11111",
                             "-m", str(a.size), "-t", str(a.secs)], a.secs + 60)
             out = p.stdout + p.stderr
-            m = re.search(r"avg-(?:rtt|lat)=([\d.]+)", out)
+            m = re.search(r"\[Valid Duration\] RunTime=([\d.]+) sec; SentMessages=\d+; "
+                          r"ReceivedMessages=(\d+)", out)
             if p.returncode != 0 or not m:
                 sys.exit("tcp_bench: sockperf failed:\n%s" % out)
-            # ping-pong: avg-lat is half the round trip (sockperf 3.x), avg-rtt the whole
-            us = float(m.group(1)) * (2 if "avg-lat" in m.group(0) else 1)
-            rates.append(1e6 / us)
+            # ping-pong: one message outstanding, so replies per second are transactions
+            rates.append(int(m.group(2)) / float(m.group(1)))
             print("RUN bench=tcp_rr peer=kernel-lo-sockperf run=%d transactions_per_s=%.0f" %
                   (r + 1, rates[-1]), flush=True)
         result("tcp_rr", "kernel-lo-sockperf-pingpong", "transactions_per_s", rates, None,
