@@ -155,24 +155,6 @@ static const struct cfg_key services_keys[] = {
 	{ "http", CK_U16, CFG(svc_http), 0, 65535, "0", NULL, "0 (off) or 1..65535", false },
 };
 
-/*
- * [client.NAME]: parsed by read_client() (the values are not of the generic kinds); the table
- * gives the names, defaults and ranges to the messages and to yard_config_key_at().
- */
-static const struct cfg_key client_keys[] = {
-	{ "type", CK_TEXT, 0, 0, 0, NULL, "none (required)", "source, sink or rr", true },
-	{ "connect", CK_TEXT, 0, 0, 0, NULL, "none (required)",
-	  "a.b.c.d:port, a unicast address reachable through a port, port 1..65535", true },
-	{ "bytes", CK_TEXT, 0, 0, 0, NULL, "none (bytes or duration is required)",
-	  "1..2^50, decimal with an optional K, M, G or T suffix (powers of 1024)", false },
-	{ "duration", CK_TEXT, 0, 0, 0, NULL, "none (bytes or duration is required)",
-	  "1ms..24h: decimal with ms, s, m or h (e.g. 10s)", false },
-	{ "conns", CK_U32, 0, 1, 256, "1", NULL, "1..256", false },
-	{ "size", CK_U32, 0, 1, 65536, "64", NULL, "1..65536 (rr only)", false },
-	{ "delay", CK_TEXT, 0, 0, 0, "0", NULL, "0 or 1ms..24h: decimal with ms, s, m or h",
-	  false },
-};
-
 /* Most keys in one section (the seen[] of read_section()). */
 #define CFG_MAX_KEYS 32
 static_assert(RTE_DIM(yard_keys) <= CFG_MAX_KEYS && RTE_DIM(eal_keys) <= CFG_MAX_KEYS &&
@@ -196,6 +178,9 @@ static const struct cfg_section cfg_sections[] = {
 	{ "services", false, services_keys, RTE_DIM(services_keys) },
 };
 
+static int client_key_at(unsigned i, const char **section, const char **key, const char **def,
+			 const char **range);
+
 int
 yard_config_key_at(unsigned i, const char **section, const char **key, const char **def,
 		   const char **range)
@@ -214,16 +199,7 @@ yard_config_key_at(unsigned i, const char **section, const char **key, const cha
 		}
 		i -= sec->nkeys;
 	}
-	if (i < RTE_DIM(client_keys)) {
-		const struct cfg_key *k = &client_keys[i];
-
-		*section = "client.NAME";
-		*key = k->name;
-		*def = k->def != NULL ? k->def : k->def_doc;
-		*range = k->range;
-		return 0;
-	}
-	return -1;
+	return client_key_at(i, section, key, def, range);
 }
 
 /* ---- errors ------------------------------------------------------------------------------- */
@@ -1069,6 +1045,45 @@ check_services(struct cfg_ctx *c, const struct yard_config *cfg)
 
 /* ---- [client.NAME] ------------------------------------------------------------------------ */
 
+/*
+ * [client.NAME]: parsed by read_client() (the values are not of the generic kinds); the table
+ * gives the names, defaults and ranges to the messages and to yard_config_key_at().
+ */
+enum { CLK_TYPE, CLK_CONNECT, CLK_BYTES, CLK_DURATION, CLK_CONNS, CLK_SIZE, CLK_DELAY };
+
+static const struct cfg_key client_keys[] = {
+	[CLK_TYPE] = { "type", CK_TEXT, 0, 0, 0, NULL, "none (required)",
+	  "source, sink or rr", true },
+	[CLK_CONNECT] = { "connect", CK_TEXT, 0, 0, 0, NULL, "none (required)",
+	  "a.b.c.d:port, a unicast address reachable through a port, port 1..65535", true },
+	[CLK_BYTES] = { "bytes", CK_TEXT, 0, 0, 0, NULL, "none (bytes or duration is required)",
+	  "1..2^50, decimal with an optional K, M, G or T suffix (powers of 1024)", false },
+	[CLK_DURATION] = { "duration", CK_TEXT, 0, 0, 0, NULL,
+	  "none (bytes or duration is required)",
+	  "1ms..24h: decimal with ms, s, m or h (e.g. 10s)", false },
+	[CLK_CONNS] = { "conns", CK_U32, 0, 1, 256, "1", NULL, "1..256", false },
+	[CLK_SIZE] = { "size", CK_U32, 0, 1, 65536, "64", NULL, "1..65536 (rr only)", false },
+	[CLK_DELAY] = { "delay", CK_TEXT, 0, 0, 0, "0", NULL,
+	  "0 or 1ms..24h: decimal with ms, s, m or h", false },
+};
+
+/* The i-th key of [client.NAME] for yard_config_key_at(), -1 past the end. */
+static int
+client_key_at(unsigned i, const char **section, const char **key, const char **def,
+	      const char **range)
+{
+	const struct cfg_key *k;
+
+	if (i >= RTE_DIM(client_keys))
+		return -1;
+	k = &client_keys[i];
+	*section = "client.NAME";
+	*key = k->name;
+	*def = k->def != NULL ? k->def : k->def_doc;
+	*range = k->range;
+	return 0;
+}
+
 /* A size: decimal with an optional K, M, G or T suffix (powers of 1024), 1..2^50. */
 static int
 parse_size(const char *val, uint64_t *out)
@@ -1167,7 +1182,8 @@ read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, i
 	c->key = NULL;
 	c->port = NULL;
 	if (name[0] == '\0' || strlen(name) >= YARD_CFG_CLIENT_NAMELEN)
-		return cfg_fail(c, "a client's name is 1..%u characters", YARD_CFG_CLIENT_NAMELEN - 1);
+		return cfg_fail(c, "a client's name is 1..%u characters",
+				YARD_CFG_CLIENT_NAMELEN - 1);
 	for (const char *p = name; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
 			return cfg_fail(c, "a client's name is letters, digits, '_' and '-'");
@@ -1195,15 +1211,15 @@ read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, i
 			if (strcmp(client_keys[ki].name, ents[i].name) == 0)
 				break;
 		if (ki == RTE_DIM(client_keys))
-			return cfg_fail(c, "unknown key (keys of [client.NAME]: type, connect, bytes, "
-					"duration, conns, size, delay)");
+			return cfg_fail(c, "unknown key (keys of [client.NAME]: type, connect, "
+					"bytes, duration, conns, size, delay)");
 		if (seen[ki])
 			return cfg_fail(c, "given twice");
 		seen[ki] = true;
 		if (val[0] == '\0')
 			return cfg_fail(c, "empty value (range: %s)", client_keys[ki].range);
 		switch (ki) {
-		case 0:
+		case CLK_TYPE:
 			if (strcmp(val, "source") == 0)
 				cl->type = YARD_CFG_CLIENT_SOURCE;
 			else if (strcmp(val, "sink") == 0)
@@ -1213,27 +1229,27 @@ read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, i
 			else
 				return cfg_fail(c, "'%s' is not source, sink or rr", val);
 			break;
-		case 1:
+		case CLK_CONNECT:
 			if (parse_hostport(c, val, &cl->addr, &cl->port) != 0)
 				return -1;
 			break;
-		case 2:
+		case CLK_BYTES:
 			if (parse_size(val, &cl->bytes) != 0)
 				return cfg_fail(c, "'%s' is not a size (%s)", val,
 						client_keys[ki].range);
 			break;
-		case 3:
+		case CLK_DURATION:
 			if (parse_duration(val, false, &cl->duration_ms) != 0)
 				return cfg_fail(c, "'%s' is not a duration (%s)", val,
 						client_keys[ki].range);
 			break;
-		case 4:
-		case 5:
+		case CLK_CONNS:
+		case CLK_SIZE:
 			if (parse_uint_range(c, &client_keys[ki], val, &v) != 0)
 				return -1;
-			*(ki == 4 ? &cl->conns : &cl->size) = v;
+			*(ki == CLK_CONNS ? &cl->conns : &cl->size) = v;
 			break;
-		case 6: {
+		case CLK_DELAY: {
 			uint64_t ms;
 
 			if (parse_duration(val, true, &ms) != 0)
@@ -1245,15 +1261,16 @@ read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, i
 		}
 	}
 	c->key = NULL;
-	for (unsigned ki = 0; ki < 2; ki++) {
+	for (unsigned ki = CLK_TYPE; ki <= CLK_CONNECT; ki++) {
 		if (!seen[ki]) {
 			c->key = client_keys[ki].name;
 			return cfg_fail(c, "missing (required: %s)", client_keys[ki].range);
 		}
 	}
-	if (seen[2] == seen[3])
-		return cfg_fail(c, "give bytes or duration (%s)", seen[2] ? "not both" : "one");
-	if (seen[5] && cl->type != YARD_CFG_CLIENT_RR) {
+	if (seen[CLK_BYTES] == seen[CLK_DURATION])
+		return cfg_fail(c, "give bytes or duration (%s)",
+				seen[CLK_BYTES] ? "not both" : "one");
+	if (seen[CLK_SIZE] && cl->type != YARD_CFG_CLIENT_RR) {
 		c->key = "size";
 		return cfg_fail(c, "is for rr clients only");
 	}
