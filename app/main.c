@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <net/if.h>
 #include <signal.h>
@@ -165,6 +166,22 @@ print_summary(FILE *out, const struct yard_config *cfg)
 			fprintf(out, ", gateway %s", a);
 		}
 		fprintf(out, "\n");
+	}
+	for (unsigned i = 0; i < cfg->nclients; i++) {
+		static const char *const types[] = { "source", "sink", "rr" };
+		const struct yard_cfg_client *cc = &cfg->clients[i];
+		struct in_addr in = { .s_addr = cc->addr };
+
+		inet_ntop(AF_INET, &in, a, sizeof(a));
+		fprintf(out, "  client.%s: %s to %s:%u, ", cc->name, types[cc->type], a, cc->port);
+		if (cc->bytes != 0)
+			fprintf(out, "%" PRIu64 " bytes", cc->bytes);
+		else
+			fprintf(out, "%" PRIu64 " ms", cc->duration_ms);
+		fprintf(out, " x %u conn%s", cc->conns, cc->conns == 1 ? "" : "s");
+		if (cc->type == YARD_CFG_CLIENT_RR)
+			fprintf(out, ", size %u", cc->size);
+		fprintf(out, ", on lcore %u\n", cc->lcore);
 	}
 }
 
