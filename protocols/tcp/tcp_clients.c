@@ -366,8 +366,15 @@ conn_run(struct tcl_conn *k)
 {
 	struct tcl_client *cl = k->k_cl;
 
-	if (!k->k_connected && !conn_complete(k))
+	if (!k->k_connected && !conn_complete(k)) {
+		if (cl->cl_stopping && !k->k_ending) {
+			/* the deadline came before the connection: give it up */
+			(void)t_snddis(k->k_fd, NULL);
+			cl->cl_st->connect_failures++;
+			conn_end(k);
+		}
 		return;
+	}
 	if (!conn_read(k))
 		return;
 	if (cl->cl_conf.kind == YARD_TCP_CLIENT_SINK && cl->cl_stopping && !k->k_rel_sent) {

@@ -312,3 +312,28 @@ YT_TEST(tcp_clients, source_with_a_duration_stops_sending_and_releases_at_the_de
 	cr_expect_eq(tc_stats("src").released, 1);
 	tc_done();
 }
+
+YT_TEST(tcp_clients, gives_up_a_connection_not_established_at_the_deadline)
+{
+	struct yard_tcp_client_conf c = tc_conf("late", YARD_TCP_CLIENT_RR, 0);
+	struct yard_tcp_client_stats st;
+	struct tt_seg s;
+
+	c.duration_ms = 20;
+	tt_open();
+	cr_assert_eq(yard_tcp_client_start(&c), 0);
+	yt_drain();
+	cr_assert(tt_take(&s), "the SYN, left unanswered");
+	tt_lport = s.sport;
+	rte_delay_ms(30);
+	yt_drain();
+	/* aborted in SYN-SENT: the TCB goes, no RST (RFC 9293 3.10.5); the endpoint is closed */
+	while (tt_take(&s))
+		cr_expect_not(s.flags & TH_RST);
+	st = tc_stats("late");
+	cr_expect_eq(st.active, 0);
+	cr_expect_eq(st.connect_failures, 1);
+	cr_expect_eq(st.connected, 0);
+	cr_expect_eq(st.done, 1);
+	tc_done();
+}
