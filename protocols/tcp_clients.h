@@ -17,9 +17,9 @@
  * The amount: `bytes` (per connection; for rr the request bytes, i.e. bytes / size
  * transactions; for sink the bytes to read before releasing) or `duration` (at the deadline a
  * source or rr connection stops sending and releases; a sink disconnects, as a reader cannot
- * release a stream it does not own). The client starts `delay_ms` after
- * yard_tcp_client_start() and is over when every connection has ended; `elapsed_us` runs
- * from the first t_connect to the end of the last connection.
+ * release a stream it does not own; a connection not yet established is given up). The
+ * client starts `delay_ms` after yard_tcp_client_start() and is over when every connection
+ * has ended; `elapsed_us` runs from the first t_connect to the end of the last connection.
  *
  * A disconnection (T_DISCONNECT: refused, reset, timed out) ends that connection: it is
  * counted (`connect_failures` before it was established, `discons` after) and not retried,
