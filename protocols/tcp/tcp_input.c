@@ -708,9 +708,14 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		goto drop;
 	}
 	if (SEQ_LEQ(ack, tp->snd_una)) {
-		/* duplicate ACK (RFC 5681 2): no data, same window, data outstanding */
+		/*
+		 * duplicate ACK (RFC 5681 2): no data, same window, data outstanding. Not while
+		 * probing a zero window: the outstanding byte is the probe's, and the peer's
+		 * answers to it say nothing about loss (BSD asks for a running rexmt timer).
+		 */
 		if (dlen == 0 && !(flags & TH_FIN) && ack == tp->snd_una &&
-		    (tiwin << tp->snd_scale) == tp->snd_wnd && tp->snd_max != tp->snd_una) {
+		    (tiwin << tp->snd_scale) == tp->snd_wnd && tp->snd_max != tp->snd_una &&
+		    tp->t_timer[TT_PERSIST] == 0) {
 			TCP_INC(ti, rx_dupacks);
 			tp->t_dupacks++;
 			if (tp->tp_flags & TF_INRECOVERY) {
