@@ -1020,3 +1020,52 @@ YT_TEST(tcp, conns_snapshot_lists_listeners_and_connections_of_the_lcore)
 	tt_close();
 	pt_assert_clean();
 }
+
+/* ---- found against a crafted peer (tests/integration/tcp_scapy_integration.py) -------------- */
+
+YT_TEST(tcp, persist_probes_count_as_probes_and_their_acks_are_not_duplicate_acks)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	uint8_t out[100];
+	struct tcpstat st;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_send(TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0);
+	tt_pattern(out, sizeof(out), 5);
+	tt_write(acc, out, sizeof(out));
+	pt_run_ms(700);
+	cr_assert(tt_take(&s), "the first probe");
+	cr_assert_eq(s.dlen, 1);
+	/*
+	 * The peer answers the probe, and says the same twice more (window still 0): with the
+	 * probe's byte outstanding these look like duplicate ACKs (RFC 5681 2), but they are
+	 * not a sign of loss; taking them as such entered fast recovery and cut cwnd.
+	 */
+	for (int i = 0; i < 3; i++)
+		tt_send(TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_rx_dupacks, 0, "ACKs of a probe are not duplicate ACKs");
+	cr_assert_eq(st.tcps_fast_rexmt, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	/* the second probe (backed off to 1 s) is a probe, not a retransmission */
+	pt_run_ms(1300);
+	cr_assert(tt_take(&s), "the second probe");
+	cr_assert_eq(s.dlen, 1);
+	cr_assert_eq(s.seq, iss + 1);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_tx_probes, 2, "two probes counted as probes (%lu)",
+		     (unsigned long)st.tcps_tx_probes);
+	cr_assert_eq(st.tcps_tx_rexmt_segs, 0, "a probe is not a retransmission");
+	/* the window opens: the 100 bytes go and nothing was lost to the probes */
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.seq, iss + 1);
+	cr_assert_eq(s.dlen, 100);
+	cr_assert_eq(memcmp(s.data, out, 100), 0);
+	tt_send(TH_ACK, 1001, iss + 101, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	tt_done(acc, lsn);
+}
