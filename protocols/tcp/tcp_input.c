@@ -35,7 +35,11 @@ struct tcp_opts {
 	uint32_t to_tsval, to_tsecr;
 };
 
-static void
+/*
+ * Parse the option list; false if it is malformed: an option whose length is below 2 or
+ * runs past the header (RFC 9293 3.1, MUST-7: be prepared for an illegal option length).
+ */
+static bool
 tcp_parse_opts(const uint8_t *cp, unsigned len, bool syn, struct tcp_opts *to)
 {
 	to->to_flags = 0;
@@ -50,7 +54,7 @@ tcp_parse_opts(const uint8_t *cp, unsigned len, bool syn, struct tcp_opts *to)
 			continue;
 		}
 		if (len < 2 || (olen = cp[1]) < 2 || olen > len)
-			break;
+			return false;
 		switch (kind) {
 		case TCPOPT_MAXSEG:
 			if (olen == TCPOLEN_MAXSEG && syn) {
@@ -83,6 +87,7 @@ tcp_parse_opts(const uint8_t *cp, unsigned len, bool syn, struct tcp_opts *to)
 		cp += olen;
 		len -= olen;
 	}
+	return true;
 }
 
 void
@@ -459,8 +464,16 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	ack = rte_be_to_cpu_32(th->th_ack);
 	tiwin = rte_be_to_cpu_16(th->th_win);
 	dlen = (uint32_t)(tlen - thl);
-	tcp_parse_opts((const uint8_t *)th + YARD_TCP_HDR_MIN, thl - YARD_TCP_HDR_MIN,
-		       (flags & TH_SYN) != 0, &to);
+	if (!tcp_parse_opts((const uint8_t *)th + YARD_TCP_HDR_MIN, thl - YARD_TCP_HDR_MIN,
+			    (flags & TH_SYN) != 0, &to)) {
+		TCP_INC(ti, drop_bad_opts);
+		goto drop;
+	}
+	/* an MSS of 0 leaves nothing to send with: no usable peer (RFC 9293 3.7.1) */
+	if ((to.to_flags & TO_MSS) && to.to_mss == 0) {
+		TCP_INC(ti, drop_bad_mss);
+		goto drop;
+	}
 	k = (struct tcp_key){ .k_laddr = ip->dst_addr, .k_faddr = ip->src_addr,
 			      .k_lport = th->th_dport, .k_fport = th->th_sport };
 	if ((flags & (TH_SYN | TH_FIN)) == (TH_SYN | TH_FIN) ||

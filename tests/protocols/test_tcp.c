@@ -15,6 +15,8 @@
 
 #include "tcp_test.h"
 
+#include <criterion/parameterized.h>
+
 TestSuite(tcp, .init = yt_setup, .fini = yt_teardown);
 
 static struct tcpstat
@@ -1068,4 +1070,89 @@ YT_TEST(tcp, persist_probes_count_as_probes_and_their_acks_are_not_duplicate_ack
 	tt_send(TH_ACK, 1001, iss + 101, 65535, NULL, 0, NULL, 0);
 	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
 	tt_done(acc, lsn);
+}
+
+/* Malformed SYNs: each dropped without an answer and counted by its reason. */
+struct tt_bad {
+	uint8_t opts[12];
+	size_t optlen;
+	unsigned mangle;  /* TT_SPOIL_*: an index, the table is copied into another process */
+	unsigned counter; /* TCPS__* */
+};
+
+enum { TT_SPOIL_NONE, TT_SPOIL_CKSUM, TT_SPOIL_OFF_BELOW_5, TT_SPOIL_OFF_PAST };
+
+static void
+tt_spoil_cksum(struct yard_tcphdr *th)
+{
+	th->th_sum ^= 0x1234;
+}
+
+static void
+tt_off_below_5(struct yard_tcphdr *th)
+{
+	th->th_off = 3 << 4;
+}
+
+static void
+tt_off_past_segment(struct yard_tcphdr *th)
+{
+	th->th_off = 15 << 4;
+}
+
+static void (*const tt_spoil[])(struct yard_tcphdr *) = {
+	[TT_SPOIL_NONE] = NULL,
+	[TT_SPOIL_CKSUM] = tt_spoil_cksum,
+	[TT_SPOIL_OFF_BELOW_5] = tt_off_below_5,
+	[TT_SPOIL_OFF_PAST] = tt_off_past_segment,
+};
+
+ParameterizedTestParameters(tcp, malformed_syn_is_dropped_and_counted_by_its_reason)
+{
+	static struct tt_bad cases[] = {
+		/* MSS, then an option of length 0 */
+		{ { TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_WINDOW, 0, 0, 0 }, 8, TT_SPOIL_NONE,
+		  TCPS__drop_bad_opts },
+		/* NOP NOP, then an MSS claiming 4 bytes in the 2 left */
+		{ { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_MAXSEG, 4 }, 4, TT_SPOIL_NONE, TCPS__drop_bad_opts },
+		/* an option of length 1 */
+		{ { TCPOPT_SACK_PERMITTED, 1, TCPOPT_NOP, TCPOPT_NOP }, 4, TT_SPOIL_NONE, TCPS__drop_bad_opts },
+		/* the kind alone in the last byte */
+		{ { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TIMESTAMP }, 4, TT_SPOIL_NONE,
+		  TCPS__drop_bad_opts },
+		{ { TCPOPT_MAXSEG, 4, 0, 0 }, 4, TT_SPOIL_NONE, TCPS__drop_bad_mss },
+		{ { TCPOPT_MAXSEG, 4, 0x05, 0xb4 }, 4, TT_SPOIL_CKSUM, TCPS__drop_bad_cksum },
+		{ { TCPOPT_MAXSEG, 4, 0x05, 0xb4 }, 4, TT_SPOIL_OFF_BELOW_5, TCPS__drop_bad_off },
+		{ { TCPOPT_MAXSEG, 4, 0x05, 0xb4 }, 4, TT_SPOIL_OFF_PAST, TCPS__drop_bad_off },
+	};
+
+	return cr_make_param_array(struct tt_bad, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct tt_bad *c, tcp, malformed_syn_is_dropped_and_counted_by_its_reason)
+{
+	struct stdata *lsn;
+	struct tcpstat st;
+	struct tt_seg s;
+	uint8_t mss[4] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4 };
+
+	tt_open();
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	tt_bind(lsn, OUR_PORT, 4);
+	tt_mangle = tt_spoil[c->mangle];
+	tt_send(TH_SYN, 5000, 0, 65535, c->opts, c->optlen, NULL, 0);
+	tt_mangle = NULL;
+	st = tt_stats();
+	cr_assert_eq(((uint64_t *)&st)[c->counter], 1, "%s counted once",
+		     tcpstat_name(c->counter));
+	cr_assert_eq(st.tcps_passive_opens, 0, "no connection made");
+	cr_assert_eq(st.tcps_tx_segs, 0, "nothing answered");
+	cr_assert_not(tt_take(&s));
+	/* the listener still answers a good SYN from the same port */
+	tt_send(TH_SYN, 6000, 0, 65535, mss, sizeof(mss), NULL, 0);
+	cr_assert(tt_take(&s), "SYN,ACK");
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(s.ack, 6001);
+	tt_done(lsn, NULL);
+	yt_end_of_test();
 }
