@@ -646,6 +646,13 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 				/* wholly duplicate: ACK it (the peer lost our ACK), keep its ACK */
 				if (dlen > 0 || (flags & TH_FIN))
 					TCP_INC(ti, rx_dup_segs);
+				/*
+				 * A FIN again in TIME-WAIT: our ACK of it was lost and the peer
+				 * may send it once more; restart 2MSL so we are still here to
+				 * answer (RFC 9293 3.10.7.4, eighth step, TIME-WAIT).
+				 */
+				if ((flags & TH_FIN) && tp->tp_state == TCPS_TIME_WAIT)
+					tcp_enter_timewait(tp);
 				tp->tp_flags |= TF_ACKNOW;
 				flags &= (uint8_t)~TH_FIN;
 				todrop = (int32_t)dlen;

@@ -1156,3 +1156,39 @@ ParameterizedTest(struct tt_bad *c, tcp, malformed_syn_is_dropped_and_counted_by
 	tt_done(lsn, NULL);
 	yt_end_of_test();
 }
+
+YT_TEST(tcp, a_retransmitted_fin_in_time_wait_is_acked_and_restarts_2msl)
+{
+	struct stdata *lsn, *acc;
+	struct tcp_param p = { .tp_msl_ms = 500 }; /* 2MSL = 1 s */
+	struct T_ordrel_req orq = { T_ORDREL_REQ };
+	uint32_t iss;
+	struct tt_seg s;
+	char buf[256];
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_put(acc, &orq, sizeof(orq));
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_FIN | TH_ACK);
+	/* FIN-WAIT-1: the peer's FIN with the ACK of ours goes straight to TIME-WAIT */
+	tt_send(TH_ACK | TH_FIN, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT);
+	cr_assert(tt_take(&s));
+	pt_run_ms(600);
+	/* our ACK was lost: the FIN again, ACKed again, and 2MSL starts over (it may come again) */
+	tt_send(TH_ACK | TH_FIN, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_ACK);
+	cr_assert_eq(s.ack, 1002);
+	cr_assert_eq(tt_stats().tcps_rx_dup_segs, 1);
+	pt_run_ms(700); /* 1.3 s in TIME-WAIT, 0.7 s since the FIN */
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT, "2MSL restarted by the FIN");
+	cr_assert_eq(tt_stats().tcps_timewait_expired, 0);
+	pt_run_ms(900);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED);
+	cr_assert_eq(tt_stats().tcps_timewait_expired, 1);
+	tt_done(acc, lsn);
+}
