@@ -1192,3 +1192,390 @@ YT_TEST(tcp, a_retransmitted_fin_in_time_wait_is_acked_and_restarts_2msl)
 	cr_assert_eq(tt_stats().tcps_timewait_expired, 1);
 	tt_done(acc, lsn);
 }
+
+/* ---- every state transition and timer (issue 5; the table in docs/tcp.md) -------------------- */
+
+static const char *
+tt_state(uint32_t st)
+{
+	static const char *const n[] = { "CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED",
+					 "ESTABLISHED", "CLOSE-WAIT", "FIN-WAIT-1", "CLOSING",
+					 "LAST-ACK", "FIN-WAIT-2", "TIME-WAIT" };
+
+	return st < RTE_DIM(n) ? n[st] : "?";
+}
+
+/*
+ * A passive connection driven to state (ESTABLISHED, CLOSE-WAIT, LAST-ACK, FIN-WAIT-1,
+ * FIN-WAIT-2, CLOSING, TIME-WAIT) with the peer's segments; *pseq is the peer's next
+ * sequence number (RCV.NXT). Every segment tcp sent on the way is checked and taken.
+ */
+static struct stdata *
+tt_drive(struct stdata **lsn, uint32_t state, uint32_t *iss, uint32_t *pseq)
+{
+	struct T_ordrel_req orq = { T_ORDREL_REQ };
+	struct stdata *acc = tt_passive(lsn, 1000, iss);
+	struct tt_seg s;
+	char buf[256];
+
+	*pseq = 1001;
+	switch (state) {
+	case TCPS_ESTABLISHED:
+		break;
+	case TCPS_CLOSE_WAIT:
+	case TCPS_LAST_ACK:
+		tt_send(TH_ACK | TH_FIN, 1001, *iss + 1, 65535, NULL, 0, NULL, 0);
+		*pseq = 1002;
+		cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+		cr_assert(tt_take(&s) && s.ack == 1002, "the peer's FIN ACKed");
+		if (state == TCPS_LAST_ACK) {
+			tt_put(acc, &orq, sizeof(orq));
+			cr_assert(tt_take(&s) && (s.flags & TH_FIN), "our FIN");
+		}
+		break;
+	default:
+		tt_put(acc, &orq, sizeof(orq));
+		cr_assert(tt_take(&s) && (s.flags & TH_FIN), "our FIN");
+		if (state == TCPS_FIN_WAIT_2 || state == TCPS_TIME_WAIT)
+			tt_send(TH_ACK, 1001, *iss + 2, 65535, NULL, 0, NULL, 0);
+		if (state == TCPS_CLOSING || state == TCPS_TIME_WAIT) {
+			/* CLOSING: the peer's FIN does not ACK ours (they crossed) */
+			tt_send(TH_ACK | TH_FIN, 1001, *iss + (state == TCPS_CLOSING ? 1 : 2), 65535,
+				NULL, 0, NULL, 0);
+			*pseq = 1002;
+			cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+			cr_assert(tt_take(&s) && s.ack == 1002, "the peer's FIN ACKed");
+		}
+		break;
+	}
+	cr_assert_eq(tt_info(acc).tcpi_state, state, "driven to %s, is %s",
+		     tt_state(state), tt_state(tt_info(acc).tcpi_state));
+	return acc;
+}
+
+/* A RST at RCV.NXT in each synchronized state (RFC 9293 3.10.7.4, second check). */
+struct tt_rst_case {
+	uint32_t state;
+	bool discon; /* the user still has the connection: T_DISCON_IND ECONNRESET */
+};
+
+ParameterizedTestParameters(tcp, rst_at_rcv_nxt_ends_every_synchronized_state)
+{
+	static struct tt_rst_case cases[] = {
+		{ TCPS_ESTABLISHED, true }, { TCPS_CLOSE_WAIT, true }, { TCPS_FIN_WAIT_1, true },
+		{ TCPS_FIN_WAIT_2, true }, { TCPS_CLOSING, false }, { TCPS_LAST_ACK, false },
+		{ TCPS_TIME_WAIT, false },
+	};
+
+	return cr_make_param_array(struct tt_rst_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct tt_rst_case *c, tcp, rst_at_rcv_nxt_ends_every_synchronized_state)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss, pseq;
+	struct tt_seg s;
+	char buf[256];
+	struct tcpstat st;
+
+	tt_open();
+	acc = tt_drive(&lsn, c->state, &iss, &pseq);
+	tt_send(TH_RST, pseq, 0, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED, "%s: closed by the RST",
+		     tt_state(c->state));
+	st = tt_stats();
+	cr_assert_eq(st.tcps_rst_accepted, 1);
+	cr_assert_eq(st.tcps_tx_rsts, 0, "a RST is never answered");
+	if (c->discon) {
+		cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_DISCON_IND);
+		cr_assert_eq(((struct T_discon_ind *)buf)->DISCON_reason, ECONNRESET);
+	} else {
+		cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), -1, "%s: no T_DISCON_IND",
+			     tt_state(c->state));
+	}
+	(void)pt_discard(tt_s.link.minor); /* a FIN retransmitted meanwhile, if any */
+	/* the connection is gone: a segment for it draws a RST from the listener */
+	tt_send(TH_ACK, pseq, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_RST);
+	tt_done(acc, lsn);
+	yt_end_of_test();
+}
+
+YT_TEST(tcp, rst_in_syn_received_returns_the_listener_to_listen_silently)
+{
+	struct stdata *lsn;
+	struct tt_seg s;
+	char buf[256];
+
+	tt_open();
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	tt_bind(lsn, OUR_PORT, 4);
+	tt_send(TH_SYN, 7000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s) && s.flags == (TH_SYN | TH_ACK));
+	tt_send(TH_RST, 7001, 0, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_stats().tcps_rst_accepted, 1);
+	cr_assert_eq(tt_stats().tcps_closed, 1, "the embryonic connection is freed");
+	cr_assert_eq(tt_get(lsn, buf, sizeof(buf), NULL), -1, "the listener heard nothing");
+	cr_assert_eq(tt_info(lsn).tcpi_state, TCPS_LISTEN);
+	/* a new SYN from the same port is a new connection */
+	tt_send(TH_SYN, 9000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(s.ack, 9001);
+	tt_done(lsn, NULL);
+}
+
+YT_TEST(tcp, unacceptable_ack_in_syn_sent_and_syn_received_draws_a_rst)
+{
+	struct stdata *ep, *lsn;
+	struct tt_seg s, syn;
+
+	tt_open();
+	/* SYN-SENT: an ACK of something we never sent (RFC 9293 3.10.7.3) */
+	ep = tt_connect(&syn);
+	tt_send(TH_SYN | TH_ACK, 3000, syn.seq + 77, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_RST);
+	cr_assert_eq(s.seq, syn.seq + 77, "<SEQ=SEG.ACK><CTL=RST>");
+	cr_assert_eq(tt_stats().tcps_drop_synsent_bad_ack, 1);
+	cr_assert_eq(tt_info(ep).tcpi_state, TCPS_SYN_SENT, "still waiting for a good answer");
+	sth_close(ep);
+	yt_drain();
+	(void)pt_discard(tt_s.link.minor);
+	tt_lport = OUR_PORT;
+	/* SYN-RECEIVED: the handshake's ACK acknowledges the wrong number (3.10.7.4, fifth) */
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	tt_bind(lsn, OUR_PORT, 4);
+	tt_send(TH_SYN, 4000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&syn));
+	tt_send(TH_ACK, 4001, syn.seq + 5, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_RST);
+	cr_assert_eq(s.seq, syn.seq + 5);
+	cr_assert_eq(tt_stats().tcps_established, 0);
+	/* the right ACK still completes it */
+	tt_send(TH_ACK, 4001, syn.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_stats().tcps_established, 1);
+	tt_done(lsn, NULL);
+}
+
+YT_TEST(tcp, retransmission_limit_ends_the_connection_with_t_discon_ind_etimedout)
+{
+	struct stdata *lsn, *acc;
+	struct tcp_param p = { .tp_rexmt_max = 2 };
+	uint32_t iss;
+	struct tt_seg s;
+	char buf[256];
+	unsigned sent = 0, rsts = 0;
+	uint64_t deadline;
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_write(acc, "hello", 5);
+	/* RTO 50 ms (the floor), then 100, 200: dropped about 350 ms after the send */
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (tt_stats().tcps_rexmt_drops == 0 && rte_get_timer_cycles() < deadline)
+		pt_run_ms(20);
+	while (tt_take(&s)) {
+		if (s.flags & TH_RST) {
+			rsts++;
+			cr_assert_eq(s.seq, iss + 6, "the RST at SND.NXT");
+			continue;
+		}
+		cr_assert_eq(s.seq, iss + 1);
+		cr_assert_eq(s.dlen, 5);
+		sent++;
+	}
+	cr_assert_eq(sent, 3, "the segment and its 2 retransmissions (%u)", sent);
+	cr_assert_eq(rsts, 1, "the peer is told with a RST");
+	cr_assert_eq(tt_stats().tcps_rexmt_timeouts, 3);
+	cr_assert_eq(tt_stats().tcps_rexmt_drops, 1);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_DISCON_IND);
+	cr_assert_eq(((struct T_discon_ind *)buf)->DISCON_reason, ETIMEDOUT);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED);
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, syn_ack_is_retransmitted_then_the_embryonic_connection_is_dropped)
+{
+	struct stdata *lsn;
+	struct tcp_param p = { .tp_syn_rexmt_max = 2 };
+	struct tt_seg s;
+	char buf[256];
+	unsigned synacks = 0;
+	uint32_t iss = 0;
+	uint64_t deadline;
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	tt_bind(lsn, OUR_PORT, 4);
+	tt_send(TH_SYN, 8000, 0, 65535, NULL, 0, NULL, 0);
+	/* RTO 100 ms before any sample, then 200, 400 */
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (tt_stats().tcps_rexmt_drops == 0 && rte_get_timer_cycles() < deadline)
+		pt_run_ms(20);
+	while (tt_take(&s)) {
+		if (s.flags & TH_RST)
+			continue;
+		cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+		cr_assert(synacks == 0 || s.seq == iss, "the same ISS each time");
+		iss = s.seq;
+		synacks++;
+	}
+	cr_assert_eq(synacks, 3, "the SYN,ACK and 2 retransmissions (%u)", synacks);
+	cr_assert_eq(tt_stats().tcps_rexmt_drops, 1);
+	cr_assert_eq(tt_get(lsn, buf, sizeof(buf), NULL), -1, "the listener never heard of it");
+	/* the listener's backlog has room again */
+	tt_send(TH_SYN, 8500, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(s.ack, 8501);
+	tt_done(lsn, NULL);
+}
+
+/* T_OPTMGMT_REQ T_NEGOTIATE of T_TCP_KEEPALIVE on. */
+static void
+tt_keepalive_on(struct stdata *ep)
+{
+	struct {
+		struct T_optmgmt_req r;
+		struct T_opthdr oh;
+		struct t_kpalive kp;
+	} m = { { T_OPTMGMT_REQ, sizeof(struct T_opthdr) + sizeof(struct t_kpalive),
+		  sizeof(struct T_optmgmt_req), T_NEGOTIATE },
+		{ sizeof(struct T_opthdr) + sizeof(struct t_kpalive), T_INET_TCP, T_TCP_KEEPALIVE,
+		  0 },
+		{ T_YES, -1 } };
+	char buf[256];
+
+	tt_put(ep, &m, sizeof(m));
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_OPTMGMT_ACK);
+}
+
+YT_TEST(tcp, keepalive_probes_an_idle_connection_and_drops_it_after_the_count)
+{
+	struct stdata *lsn, *acc;
+	struct tcp_param p = { .tp_keepidle_ms = 300, .tp_keepintvl_ms = 300, .tp_keepcnt = 2 };
+	uint32_t iss;
+	struct tt_seg s;
+	char buf[256];
+	unsigned probes = 0, rsts = 0;
+	uint64_t deadline;
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_keepalive_on(acc);
+	pt_run_ms(150);
+	cr_assert_not(tt_take(&s), "not idle long enough");
+	pt_run_ms(250); /* 400 ms: the probe went at 300, the next is due at 600 */
+	cr_assert(tt_take(&s), "a probe after the idle time");
+	/* RFC 1122 4.2.3.6: SEG.SEQ = SND.NXT - 1, no data, so the peer must answer */
+	cr_assert_eq(s.flags, TH_ACK);
+	cr_assert_eq(s.seq, iss);
+	cr_assert_eq(s.ack, 1001);
+	cr_assert_eq(s.dlen, 0);
+	cr_assert_eq(tt_stats().tcps_tx_keepalives, 1);
+	/* answered: the connection is alive and idle again */
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0);
+	pt_run_ms(150);
+	cr_assert_not(tt_take(&s), "the answer restarted the idle time");
+	/* now the peer is gone: 2 more probes 300 ms apart, then the connection is dropped */
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (tt_stats().tcps_keep_drops == 0 && rte_get_timer_cycles() < deadline)
+		pt_run_ms(20);
+	while (tt_take(&s)) {
+		if (s.flags & TH_RST) {
+			rsts++;
+			continue;
+		}
+		cr_assert_eq(s.seq, iss);
+		probes++;
+	}
+	cr_assert_eq(probes, 2, "tp_keepcnt unanswered probes (%u)", probes);
+	cr_assert_eq(rsts, 1);
+	cr_assert_eq(tt_stats().tcps_tx_keepalives, 3);
+	cr_assert_eq(tt_stats().tcps_keep_drops, 1);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_DISCON_IND);
+	cr_assert_eq(((struct T_discon_ind *)buf)->DISCON_reason, ETIMEDOUT);
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, every_second_segment_is_acked_at_once_a_lone_one_by_the_delack_timer)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	uint8_t in[1460];
+	char buf[4096];
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_pattern(in, sizeof(in), 11);
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, in, sizeof(in));
+	cr_assert_not(tt_take(&s), "the first segment's ACK is delayed");
+	tt_send(TH_ACK, 2461, iss + 1, 65535, NULL, 0, in, sizeof(in));
+	cr_assert(tt_take(&s), "the second is ACKed at once (RFC 5681 4.2)");
+	cr_assert_eq(s.ack, 3921);
+	cr_assert_eq(tt_stats().tcps_tx_delacks, 0);
+	tt_send(TH_ACK | TH_PSH, 3921, iss + 1, 65535, NULL, 0, in, 100);
+	cr_assert_not(tt_take(&s));
+	pt_run_ms(100); /* tp_delack_ms is 40 */
+	cr_assert(tt_take(&s), "the delayed-ACK timer");
+	cr_assert_eq(s.ack, 4021);
+	cr_assert_eq(tt_stats().tcps_tx_delacks, 1);
+	while (tt_getdata(acc, buf, sizeof(buf)) > 0)
+		;
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, an_orphan_in_fin_wait_2_is_timed_out_after_2msl)
+{
+	struct stdata *lsn, *acc;
+	uint64_t closed;
+	uint32_t iss;
+	struct tt_seg s;
+	struct tcpstat st;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	closed = tt_stats().tcps_closed;
+	sth_close(acc);
+	yt_drain();
+	cr_assert(tt_take(&s) && (s.flags & TH_FIN), "FIN on close");
+	tt_send(TH_ACK, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_stats().tcps_closed, closed, "FIN-WAIT-2");
+	/* FIN-WAIT-2 with no one to read: the peer may never send its FIN; 2MSL (100 ms) */
+	pt_run_ms(250);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_closed, closed + 1, "the orphan is freed");
+	cr_assert_eq(st.tcps_timewait_expired, 0, "not TIME-WAIT: FIN-WAIT-2 timed out");
+	cr_assert_not(tt_take(&s), "silently");
+	tt_done(NULL, lsn);
+}
+
+YT_TEST(tcp, data_to_an_orphan_after_close_draws_a_rst)
+{
+	struct stdata *lsn, *acc;
+	uint64_t closed;
+	uint32_t iss;
+	struct tt_seg s;
+
+	tt_open();
+	acc = tt_passive(&lsn, 5000, &iss);
+	closed = tt_stats().tcps_closed;
+	sth_close(acc);
+	yt_drain();
+	cr_assert(tt_take(&s) && (s.flags & TH_FIN));
+	/* no reader is left for it (RFC 9293 3.10.7.4 with RFC 1122 4.2.2.13): RST */
+	tt_send(TH_ACK | TH_PSH, 5001, iss + 2, 65535, NULL, 0, "late", 4);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags & TH_RST, TH_RST);
+	cr_assert_eq(tt_stats().tcps_drop_after_close, 1);
+	cr_assert_eq(tt_stats().tcps_rx_data_bytes, 0);
+	cr_assert_eq(tt_stats().tcps_closed, closed + 1);
+	tt_done(NULL, lsn);
+}
