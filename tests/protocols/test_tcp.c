@@ -1579,3 +1579,60 @@ YT_TEST(tcp, data_to_an_orphan_after_close_draws_a_rst)
 	cr_assert_eq(tt_stats().tcps_closed, closed + 1);
 	tt_done(NULL, lsn);
 }
+
+YT_TEST(tcp, fin_is_retransmitted_by_the_timer_in_last_ack_until_acked)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss, pseq;
+	struct tt_seg s;
+
+	tt_open();
+	acc = tt_drive(&lsn, TCPS_LAST_ACK, &iss, &pseq);
+	pt_run_ms(120); /* RTO 50 ms (the floor after the handshake's sample) */
+	cr_assert(tt_take(&s), "the FIN again");
+	cr_assert_eq(s.flags, TH_FIN | TH_ACK);
+	cr_assert_eq(s.seq, iss + 1, "the FIN's own sequence number");
+	cr_assert_eq(s.ack, pseq);
+	cr_assert_geq(tt_stats().tcps_rexmt_timeouts, 1);
+	(void)pt_discard(tt_s.link.minor);
+	tt_send(TH_ACK, pseq, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED);
+	pt_run_ms(200);
+	cr_assert_not(tt_take(&s), "nothing more once ACKed");
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, fin_with_the_handshake_ack_reaches_close_wait_and_is_indicated_after_accept)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	union {
+		struct T_conn_ind ci;
+		char b[256];
+	} u;
+	struct T_conn_res cr;
+	char buf[256];
+	uint32_t iss;
+
+	tt_open();
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
+	tt_bind(lsn, OUR_PORT, 4);
+	tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	iss = s.seq;
+	/* SYN-RECEIVED: the ACK completing the handshake carries data and the FIN */
+	tt_send(TH_ACK | TH_FIN | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "hi", 2);
+	cr_assert(tt_take(&s), "the FIN ACKed at once");
+	cr_assert_eq(s.ack, 1004);
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
+	cr = (struct T_conn_res){ T_CONN_RES, tt_acceptor_id(acc), 0, 0, u.ci.SEQ_number };
+	tt_put(lsn, &cr, sizeof(cr));
+	cr_assert_eq(tt_get(lsn, buf, sizeof(buf), NULL), T_OK_ACK);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSE_WAIT);
+	/* the data, then the release, in order, once there is a user to tell */
+	cr_assert_eq(tt_getdata(acc, buf, sizeof(buf)), 2);
+	cr_assert_eq(memcmp(buf, "hi", 2), 0);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+	tt_done(acc, lsn);
+}
