@@ -30,6 +30,7 @@ packages=(
 	netcat-openbsd   # integration tests: nc, UDP and TCP round trips
 	socat            # integration tests: UDP and TCP round trips
 	sockperf         # integration tests: UDP throughput against the echo service
+	nftables         # integration tests: drop the kernel's RSTs for scapy's TCP flows
 )
 
 missing=()

@@ -26,16 +26,15 @@ import random
 import select
 import shutil
 import signal
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import yard_integration as yi  # noqa: E402
-from yard_integration import Failure, Stop, check, log, run, KERNEL_ADDR, YARD_ADDR  # noqa
+from yard_integration import Failure, Stop, check, run, KERNEL_ADDR, YARD_ADDR  # noqa: E402
 
 SKIP = 77
-ECHO, DISCARD, HTTP = 7, 9, 80
+ECHO, HTTP = 7, 80
 
 
 # ---- the peer (runs inside the namespace) -------------------------------------------------
@@ -445,29 +444,28 @@ def seq_rst_exact(peer, c):
 # to the echo port that yard must drop without an answer.
 def bad_segments():
     from scapy.all import IP, TCP, Raw
-    ip = IP(src=KERNEL_ADDR, dst=YARD_ADDR)
+    from scapy.layers.inet import in4_chksum
+    ip = IP(src=KERNEL_ADDR, dst=YARD_ADDR, proto=6)
 
     def syn(sport, **kw):
         return TCP(sport=sport, dport=ECHO, flags="S", seq=random.randrange(1 << 32),
                    window=65535, **kw)
 
     def raw_opts(sport, opts):
-        # options as raw bytes (scapy would fix up lengths); data offset covers them
-        t = syn(sport, dataofs=(20 + len(opts)) // 4)
-        return ip / Raw(bytes(t)[:20] + opts)
-
-    def cksum_fixed(pkt):
-        # scapy computes the checksum over what we built: the malformation is the point
-        return IP(bytes(pkt))
+        # the option bytes as given (scapy would repair lengths), a correct checksum: the
+        # malformed option list is the only fault
+        hdr = bytearray(bytes(syn(sport, dataofs=(20 + len(opts)) // 4, chksum=0))[:20])
+        hdr += opts
+        ck = in4_chksum(6, ip, bytes(hdr))
+        hdr[16:18] = ck.to_bytes(2, "big")
+        return IP(src=KERNEL_ADDR, dst=YARD_ADDR, proto=6) / Raw(bytes(hdr))
 
     return [
-        ("zero_length_option", lambda p: cksum_fixed(raw_opts(p, b"\x02\x04\x05\xb4"
-                                                             b"\x08\x00\x00\x00")),
+        ("zero_length_option", lambda p: raw_opts(p, b"\x02\x04\x05\xb4\x08\x00\x00\x00"),
          "drop_bad_opts"),
-        ("truncated_option", lambda p: cksum_fixed(raw_opts(p, b"\x01\x01\x02\x04")),
+        ("truncated_option", lambda p: raw_opts(p, b"\x01\x01\x02\x04"),
          "drop_bad_opts"),
-        ("option_beyond_header", lambda p: cksum_fixed(raw_opts(p, b"\x02\x04\x05\xb4"
-                                                               b"\x01\x03\x03")),
+        ("option_beyond_header", lambda p: raw_opts(p, b"\x02\x04\x05\xb4\x01\x01\x01\x04"),
          "drop_bad_opts"),
         ("mss_zero", lambda p: ip / syn(p, options=[("MSS", 0)]), "drop_bad_mss"),
         ("bad_checksum", lambda p: ip / syn(p, chksum=0x1234), "drop_bad_cksum"),
@@ -543,6 +541,7 @@ def seq_simultaneous_close(peer):
     c.seg("A")  # now ACK yard's FIN
     peer.wait_state(c.sport, "TIME_WAIT", "CLOSING, its FIN ACKed")
     d = yi.delta(before, peer.tcp())
+    check(d["tx_rsts"] == 0 and d["resets_received"] == 0, "simultaneous close: %s" % changed(d))
     say("simultaneous_close", "FINs crossing: FIN-WAIT-1 -> CLOSING -> TIME-WAIT "
         "(states read from /yard/conns)")
     return c
@@ -555,6 +554,8 @@ def seq_timewait_fin(peer, c):
     expect_ack(c, "retransmitted FIN in TIME-WAIT")
     check(peer.state(c.sport) == "TIME_WAIT", "still TIME-WAIT")
     d = yi.delta(before, peer.tcp())
+    check(d["rx_dup_segs"] == 1 and d["timewait_expired"] == 0,
+          "FIN in TIME-WAIT counters: %s" % changed(d))
     say("timewait_fin", "TIME-WAIT answers a retransmitted FIN with an ACK and stays "
         "(rx_dup_segs +%d)" % d["rx_dup_segs"])
 
