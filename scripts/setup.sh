@@ -32,6 +32,7 @@ packages=(
 	sockperf         # integration tests: UDP throughput against the echo service
 	iperf3           # perf/tcp_bench.sh: the kernel's own TCP throughput (reference)
 	openssl          # integration tests: tcp_bulk's pseudo-random data
+	nftables         # integration tests: drop the kernel's RSTs for scapy's TCP flows
 )
 
 missing=()

@@ -35,7 +35,11 @@ struct tcp_opts {
 	uint32_t to_tsval, to_tsecr;
 };
 
-static void
+/*
+ * Parse the option list; false if it is malformed: an option whose length is below 2 or
+ * runs past the header (RFC 9293 3.1, MUST-7: be prepared for an illegal option length).
+ */
+static bool
 tcp_parse_opts(const uint8_t *cp, unsigned len, bool syn, struct tcp_opts *to)
 {
 	to->to_flags = 0;
@@ -50,7 +54,7 @@ tcp_parse_opts(const uint8_t *cp, unsigned len, bool syn, struct tcp_opts *to)
 			continue;
 		}
 		if (len < 2 || (olen = cp[1]) < 2 || olen > len)
-			break;
+			return false;
 		switch (kind) {
 		case TCPOPT_MAXSEG:
 			if (olen == TCPOLEN_MAXSEG && syn) {
@@ -83,6 +87,7 @@ tcp_parse_opts(const uint8_t *cp, unsigned len, bool syn, struct tcp_opts *to)
 		cp += olen;
 		len -= olen;
 	}
+	return true;
 }
 
 void
@@ -459,8 +464,16 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	ack = rte_be_to_cpu_32(th->th_ack);
 	tiwin = rte_be_to_cpu_16(th->th_win);
 	dlen = (uint32_t)(tlen - thl);
-	tcp_parse_opts((const uint8_t *)th + YARD_TCP_HDR_MIN, thl - YARD_TCP_HDR_MIN,
-		       (flags & TH_SYN) != 0, &to);
+	if (!tcp_parse_opts((const uint8_t *)th + YARD_TCP_HDR_MIN, thl - YARD_TCP_HDR_MIN,
+			    (flags & TH_SYN) != 0, &to)) {
+		TCP_INC(ti, drop_bad_opts);
+		goto drop;
+	}
+	/* an MSS of 0 leaves nothing to send with: no usable peer (RFC 9293 3.7.1) */
+	if ((to.to_flags & TO_MSS) && to.to_mss == 0) {
+		TCP_INC(ti, drop_bad_mss);
+		goto drop;
+	}
 	k = (struct tcp_key){ .k_laddr = ip->dst_addr, .k_faddr = ip->src_addr,
 			      .k_lport = th->th_dport, .k_fport = th->th_sport };
 	if ((flags & (TH_SYN | TH_FIN)) == (TH_SYN | TH_FIN) ||
@@ -633,6 +646,13 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 				/* wholly duplicate: ACK it (the peer lost our ACK), keep its ACK */
 				if (dlen > 0 || (flags & TH_FIN))
 					TCP_INC(ti, rx_dup_segs);
+				/*
+				 * A FIN again in TIME-WAIT: our ACK of it was lost and the peer
+				 * may send it once more; restart 2MSL so we are still here to
+				 * answer (RFC 9293 3.10.7.4, eighth step, TIME-WAIT).
+				 */
+				if ((flags & TH_FIN) && tp->tp_state == TCPS_TIME_WAIT)
+					tcp_enter_timewait(tp);
 				tp->tp_flags |= TF_ACKNOW;
 				flags &= (uint8_t)~TH_FIN;
 				todrop = (int32_t)dlen;
@@ -708,9 +728,14 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		goto drop;
 	}
 	if (SEQ_LEQ(ack, tp->snd_una)) {
-		/* duplicate ACK (RFC 5681 2): no data, same window, data outstanding */
+		/*
+		 * duplicate ACK (RFC 5681 2): no data, same window, data outstanding. Not while
+		 * probing a zero window: the outstanding byte is the probe's, and the peer's
+		 * answers to it say nothing about loss (BSD asks for a running rexmt timer).
+		 */
 		if (dlen == 0 && !(flags & TH_FIN) && ack == tp->snd_una &&
-		    (tiwin << tp->snd_scale) == tp->snd_wnd && tp->snd_max != tp->snd_una) {
+		    (tiwin << tp->snd_scale) == tp->snd_wnd && tp->snd_max != tp->snd_una &&
+		    tp->t_timer[TT_PERSIST] == 0) {
 			TCP_INC(ti, rx_dupacks);
 			tp->t_dupacks++;
 			if (tp->tp_flags & TF_INRECOVERY) {

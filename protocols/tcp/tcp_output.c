@@ -366,12 +366,13 @@ send:
 
 	/* counters */
 	if (len > 0) {
-		if (SEQ_LT(tp->snd_nxt, tp->snd_max)) {
+		/* a probe first: from the second on, its byte is below snd_max (sent before) */
+		if (tp->t_timer[TT_PERSIST] != 0 && (tp->tp_flags & TF_FORCE)) {
+			TCP_INC(ti, tx_probes);
+		} else if (SEQ_LT(tp->snd_nxt, tp->snd_max)) {
 			TCP_INC(ti, tx_rexmt_segs);
 			tp->t_nrexmt++;
 			TCP_ADD(ti, tx_rexmt_bytes, (uint32_t)len);
-		} else if (tp->t_timer[TT_PERSIST] != 0 && (tp->tp_flags & TF_FORCE)) {
-			TCP_INC(ti, tx_probes);
 		} else {
 			TCP_INC(ti, tx_data_segs);
 			TCP_ADD(ti, tx_data_bytes, (uint32_t)len);

@@ -15,6 +15,7 @@ struct yard_tcp_plumbing tt_p;
 
 /* Ports of the crafted segments (ours: what an active open chose). */
 uint16_t tt_lport = OUR_PORT, tt_fport = PEER_PORT;
+void (*tt_mangle)(struct yard_tcphdr *th);
 
 void
 tt_open(void)
@@ -67,6 +68,8 @@ tt_send(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *
 	*(uint16_t *)(ps + 10) = rte_cpu_to_be_16((uint16_t)(thl + dlen));
 	memcpy(ps + 12, th, thl + dlen);
 	th->th_sum = rte_cpu_to_be_16(pt_cksum(ps, 12 + thl + dlen));
+	if (tt_mangle != NULL)
+		tt_mangle(th);
 	pt_inject(tt_s.link.minor, f, n + thl + dlen);
 	yt_drain();
 }

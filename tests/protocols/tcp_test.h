@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include <protocols/tcp.h>
+#include <protocols/tcp_hdr.h>
 
 #include "proto_test.h"
 
@@ -38,6 +39,8 @@ void tt_close(void);
 /* Inject a segment from the peer (checksummed), then run the scheduler. */
 void tt_send(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *opts,
 	     size_t optlen, const void *data, size_t dlen);
+/* If set, tt_send calls it on the finished TCP header (checksum in place) to spoil it. */
+extern void (*tt_mangle)(struct yard_tcphdr *th);
 /* The next segment tcp sent, checksums verified; false if none. */
 bool tt_take(struct tt_seg *s);
 

@@ -15,6 +15,8 @@
 
 #include "tcp_test.h"
 
+#include <criterion/parameterized.h>
+
 TestSuite(tcp, .init = yt_setup, .fini = yt_teardown);
 
 static struct tcpstat
@@ -1019,4 +1021,618 @@ YT_TEST(tcp, conns_snapshot_lists_listeners_and_connections_of_the_lcore)
 		cr_assert(rows[i].tr_flags & TCP_ROW_ORPHAN, "only orphans are left");
 	tt_close();
 	pt_assert_clean();
+}
+
+/* ---- found against a crafted peer (tests/integration/tcp_scapy_integration.py) -------------- */
+
+YT_TEST(tcp, persist_probes_count_as_probes_and_their_acks_are_not_duplicate_acks)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	uint8_t out[100];
+	struct tcpstat st;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_send(TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0);
+	tt_pattern(out, sizeof(out), 5);
+	tt_write(acc, out, sizeof(out));
+	pt_run_ms(700);
+	cr_assert(tt_take(&s), "the first probe");
+	cr_assert_eq(s.dlen, 1);
+	/*
+	 * The peer answers the probe, and says the same twice more (window still 0): with the
+	 * probe's byte outstanding these look like duplicate ACKs (RFC 5681 2), but they are
+	 * not a sign of loss; taking them as such entered fast recovery and cut cwnd.
+	 */
+	for (int i = 0; i < 3; i++)
+		tt_send(TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_rx_dupacks, 0, "ACKs of a probe are not duplicate ACKs");
+	cr_assert_eq(st.tcps_fast_rexmt, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	/* the second probe (backed off to 1 s) is a probe, not a retransmission */
+	pt_run_ms(1300);
+	cr_assert(tt_take(&s), "the second probe");
+	cr_assert_eq(s.dlen, 1);
+	cr_assert_eq(s.seq, iss + 1);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_tx_probes, 2, "two probes counted as probes (%lu)",
+		     (unsigned long)st.tcps_tx_probes);
+	cr_assert_eq(st.tcps_tx_rexmt_segs, 0, "a probe is not a retransmission");
+	/* the window opens: the 100 bytes go and nothing was lost to the probes */
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.seq, iss + 1);
+	cr_assert_eq(s.dlen, 100);
+	cr_assert_eq(memcmp(s.data, out, 100), 0);
+	tt_send(TH_ACK, 1001, iss + 101, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	tt_done(acc, lsn);
+}
+
+/* Malformed SYNs: each dropped without an answer and counted by its reason. */
+struct tt_bad {
+	uint8_t opts[12];
+	size_t optlen;
+	unsigned mangle;  /* TT_SPOIL_*: an index, the table is copied into another process */
+	unsigned counter; /* TCPS__* */
+};
+
+enum { TT_SPOIL_NONE, TT_SPOIL_CKSUM, TT_SPOIL_OFF_BELOW_5, TT_SPOIL_OFF_PAST };
+
+static void
+tt_spoil_cksum(struct yard_tcphdr *th)
+{
+	th->th_sum ^= 0x1234;
+}
+
+static void
+tt_off_below_5(struct yard_tcphdr *th)
+{
+	th->th_off = 3 << 4;
+}
+
+static void
+tt_off_past_segment(struct yard_tcphdr *th)
+{
+	th->th_off = 15 << 4;
+}
+
+static void (*const tt_spoil[])(struct yard_tcphdr *) = {
+	[TT_SPOIL_NONE] = NULL,
+	[TT_SPOIL_CKSUM] = tt_spoil_cksum,
+	[TT_SPOIL_OFF_BELOW_5] = tt_off_below_5,
+	[TT_SPOIL_OFF_PAST] = tt_off_past_segment,
+};
+
+ParameterizedTestParameters(tcp, malformed_syn_is_dropped_and_counted_by_its_reason)
+{
+	static struct tt_bad cases[] = {
+		/* MSS, then an option of length 0 */
+		{ { TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_WINDOW, 0, 0, 0 }, 8, TT_SPOIL_NONE,
+		  TCPS__drop_bad_opts },
+		/* NOP NOP, then an MSS claiming 4 bytes in the 2 left */
+		{ { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_MAXSEG, 4 }, 4, TT_SPOIL_NONE, TCPS__drop_bad_opts },
+		/* an option of length 1 */
+		{ { TCPOPT_SACK_PERMITTED, 1, TCPOPT_NOP, TCPOPT_NOP }, 4, TT_SPOIL_NONE, TCPS__drop_bad_opts },
+		/* the kind alone in the last byte */
+		{ { TCPOPT_NOP, TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TIMESTAMP }, 4, TT_SPOIL_NONE,
+		  TCPS__drop_bad_opts },
+		{ { TCPOPT_MAXSEG, 4, 0, 0 }, 4, TT_SPOIL_NONE, TCPS__drop_bad_mss },
+		{ { TCPOPT_MAXSEG, 4, 0x05, 0xb4 }, 4, TT_SPOIL_CKSUM, TCPS__drop_bad_cksum },
+		{ { TCPOPT_MAXSEG, 4, 0x05, 0xb4 }, 4, TT_SPOIL_OFF_BELOW_5, TCPS__drop_bad_off },
+		{ { TCPOPT_MAXSEG, 4, 0x05, 0xb4 }, 4, TT_SPOIL_OFF_PAST, TCPS__drop_bad_off },
+	};
+
+	return cr_make_param_array(struct tt_bad, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct tt_bad *c, tcp, malformed_syn_is_dropped_and_counted_by_its_reason)
+{
+	struct stdata *lsn;
+	struct tcpstat st;
+	struct tt_seg s;
+	uint8_t mss[4] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4 };
+
+	tt_open();
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	tt_bind(lsn, OUR_PORT, 4);
+	tt_mangle = tt_spoil[c->mangle];
+	tt_send(TH_SYN, 5000, 0, 65535, c->opts, c->optlen, NULL, 0);
+	tt_mangle = NULL;
+	st = tt_stats();
+	cr_assert_eq(((uint64_t *)&st)[c->counter], 1, "%s counted once",
+		     tcpstat_name(c->counter));
+	cr_assert_eq(st.tcps_passive_opens, 0, "no connection made");
+	cr_assert_eq(st.tcps_tx_segs, 0, "nothing answered");
+	cr_assert_not(tt_take(&s));
+	/* the listener still answers a good SYN from the same port */
+	tt_send(TH_SYN, 6000, 0, 65535, mss, sizeof(mss), NULL, 0);
+	cr_assert(tt_take(&s), "SYN,ACK");
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(s.ack, 6001);
+	tt_done(lsn, NULL);
+	yt_end_of_test();
+}
+
+YT_TEST(tcp, a_retransmitted_fin_in_time_wait_is_acked_and_restarts_2msl)
+{
+	struct stdata *lsn, *acc;
+	struct tcp_param p = { .tp_msl_ms = 500 }; /* 2MSL = 1 s */
+	struct T_ordrel_req orq = { T_ORDREL_REQ };
+	uint32_t iss;
+	struct tt_seg s;
+	char buf[256];
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_put(acc, &orq, sizeof(orq));
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_FIN | TH_ACK);
+	/* FIN-WAIT-1: the peer's FIN with the ACK of ours goes straight to TIME-WAIT */
+	tt_send(TH_ACK | TH_FIN, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT);
+	cr_assert(tt_take(&s));
+	pt_run_ms(600);
+	/* our ACK was lost: the FIN again, ACKed again, and 2MSL starts over (it may come again) */
+	tt_send(TH_ACK | TH_FIN, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_ACK);
+	cr_assert_eq(s.ack, 1002);
+	cr_assert_eq(tt_stats().tcps_rx_dup_segs, 1);
+	pt_run_ms(700); /* 1.3 s in TIME-WAIT, 0.7 s since the FIN */
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT, "2MSL restarted by the FIN");
+	cr_assert_eq(tt_stats().tcps_timewait_expired, 0);
+	pt_run_ms(900);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED);
+	cr_assert_eq(tt_stats().tcps_timewait_expired, 1);
+	tt_done(acc, lsn);
+}
+
+/* ---- every state transition and timer (issue 5; the table in docs/tcp.md) -------------------- */
+
+static const char *
+tt_state(uint32_t st)
+{
+	static const char *const n[] = { "CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED",
+					 "ESTABLISHED", "CLOSE-WAIT", "FIN-WAIT-1", "CLOSING",
+					 "LAST-ACK", "FIN-WAIT-2", "TIME-WAIT" };
+
+	return st < RTE_DIM(n) ? n[st] : "?";
+}
+
+/*
+ * A passive connection driven to state (ESTABLISHED, CLOSE-WAIT, LAST-ACK, FIN-WAIT-1,
+ * FIN-WAIT-2, CLOSING, TIME-WAIT) with the peer's segments; *pseq is the peer's next
+ * sequence number (RCV.NXT). Every segment tcp sent on the way is checked and taken.
+ */
+static struct stdata *
+tt_drive(struct stdata **lsn, uint32_t state, uint32_t *iss, uint32_t *pseq)
+{
+	struct T_ordrel_req orq = { T_ORDREL_REQ };
+	struct stdata *acc = tt_passive(lsn, 1000, iss);
+	struct tt_seg s;
+	char buf[256];
+
+	*pseq = 1001;
+	switch (state) {
+	case TCPS_ESTABLISHED:
+		break;
+	case TCPS_CLOSE_WAIT:
+	case TCPS_LAST_ACK:
+		tt_send(TH_ACK | TH_FIN, 1001, *iss + 1, 65535, NULL, 0, NULL, 0);
+		*pseq = 1002;
+		cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+		cr_assert(tt_take(&s) && s.ack == 1002, "the peer's FIN ACKed");
+		if (state == TCPS_LAST_ACK) {
+			tt_put(acc, &orq, sizeof(orq));
+			cr_assert(tt_take(&s) && (s.flags & TH_FIN), "our FIN");
+		}
+		break;
+	default:
+		tt_put(acc, &orq, sizeof(orq));
+		cr_assert(tt_take(&s) && (s.flags & TH_FIN), "our FIN");
+		if (state == TCPS_FIN_WAIT_2 || state == TCPS_TIME_WAIT)
+			tt_send(TH_ACK, 1001, *iss + 2, 65535, NULL, 0, NULL, 0);
+		if (state == TCPS_CLOSING || state == TCPS_TIME_WAIT) {
+			/* CLOSING: the peer's FIN does not ACK ours (they crossed) */
+			tt_send(TH_ACK | TH_FIN, 1001, *iss + (state == TCPS_CLOSING ? 1 : 2), 65535,
+				NULL, 0, NULL, 0);
+			*pseq = 1002;
+			cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+			cr_assert(tt_take(&s) && s.ack == 1002, "the peer's FIN ACKed");
+		}
+		break;
+	}
+	cr_assert_eq(tt_info(acc).tcpi_state, state, "driven to %s, is %s",
+		     tt_state(state), tt_state(tt_info(acc).tcpi_state));
+	return acc;
+}
+
+/* A RST at RCV.NXT in each synchronized state (RFC 9293 3.10.7.4, second check). */
+struct tt_rst_case {
+	uint32_t state;
+	bool discon; /* the user still has the connection: T_DISCON_IND ECONNRESET */
+};
+
+ParameterizedTestParameters(tcp, rst_at_rcv_nxt_ends_every_synchronized_state)
+{
+	static struct tt_rst_case cases[] = {
+		{ TCPS_ESTABLISHED, true }, { TCPS_CLOSE_WAIT, true }, { TCPS_FIN_WAIT_1, true },
+		{ TCPS_FIN_WAIT_2, true }, { TCPS_CLOSING, false }, { TCPS_LAST_ACK, false },
+		{ TCPS_TIME_WAIT, false },
+	};
+
+	return cr_make_param_array(struct tt_rst_case, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct tt_rst_case *c, tcp, rst_at_rcv_nxt_ends_every_synchronized_state)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss, pseq;
+	struct tt_seg s;
+	char buf[256];
+	struct tcpstat st;
+
+	tt_open();
+	acc = tt_drive(&lsn, c->state, &iss, &pseq);
+	tt_send(TH_RST, pseq, 0, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED, "%s: closed by the RST",
+		     tt_state(c->state));
+	st = tt_stats();
+	cr_assert_eq(st.tcps_rst_accepted, 1);
+	cr_assert_eq(st.tcps_tx_rsts, 0, "a RST is never answered");
+	if (c->discon) {
+		cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_DISCON_IND);
+		cr_assert_eq(((struct T_discon_ind *)buf)->DISCON_reason, ECONNRESET);
+	} else {
+		cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), -1, "%s: no T_DISCON_IND",
+			     tt_state(c->state));
+	}
+	(void)pt_discard(tt_s.link.minor); /* a FIN retransmitted meanwhile, if any */
+	/* the connection is gone: a segment for it draws a RST from the listener */
+	tt_send(TH_ACK, pseq, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_RST);
+	tt_done(acc, lsn);
+	yt_end_of_test();
+}
+
+YT_TEST(tcp, rst_in_syn_received_returns_the_listener_to_listen_silently)
+{
+	struct stdata *lsn;
+	struct tt_seg s;
+	char buf[256];
+
+	tt_open();
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	tt_bind(lsn, OUR_PORT, 4);
+	tt_send(TH_SYN, 7000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s) && s.flags == (TH_SYN | TH_ACK));
+	tt_send(TH_RST, 7001, 0, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_stats().tcps_rst_accepted, 1);
+	cr_assert_eq(tt_stats().tcps_closed, 1, "the embryonic connection is freed");
+	cr_assert_eq(tt_get(lsn, buf, sizeof(buf), NULL), -1, "the listener heard nothing");
+	cr_assert_eq(tt_info(lsn).tcpi_state, TCPS_LISTEN);
+	/* a new SYN from the same port is a new connection */
+	tt_send(TH_SYN, 9000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(s.ack, 9001);
+	tt_done(lsn, NULL);
+}
+
+YT_TEST(tcp, unacceptable_ack_in_syn_sent_and_syn_received_draws_a_rst)
+{
+	struct stdata *ep, *lsn;
+	struct tt_seg s, syn;
+
+	tt_open();
+	/* SYN-SENT: an ACK of something we never sent (RFC 9293 3.10.7.3) */
+	ep = tt_connect(&syn);
+	tt_send(TH_SYN | TH_ACK, 3000, syn.seq + 77, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_RST);
+	cr_assert_eq(s.seq, syn.seq + 77, "<SEQ=SEG.ACK><CTL=RST>");
+	cr_assert_eq(tt_stats().tcps_drop_synsent_bad_ack, 1);
+	cr_assert_eq(tt_info(ep).tcpi_state, TCPS_SYN_SENT, "still waiting for a good answer");
+	sth_close(ep);
+	yt_drain();
+	(void)pt_discard(tt_s.link.minor);
+	tt_lport = OUR_PORT;
+	/* SYN-RECEIVED: the handshake's ACK acknowledges the wrong number (3.10.7.4, fifth) */
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	tt_bind(lsn, OUR_PORT, 4);
+	tt_send(TH_SYN, 4000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&syn));
+	tt_send(TH_ACK, 4001, syn.seq + 5, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_RST);
+	cr_assert_eq(s.seq, syn.seq + 5);
+	cr_assert_eq(tt_stats().tcps_established, 0);
+	/* the right ACK still completes it */
+	tt_send(TH_ACK, 4001, syn.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_stats().tcps_established, 1);
+	tt_done(lsn, NULL);
+}
+
+YT_TEST(tcp, retransmission_limit_ends_the_connection_with_t_discon_ind_etimedout)
+{
+	struct stdata *lsn, *acc;
+	struct tcp_param p = { .tp_rexmt_max = 2 };
+	uint32_t iss;
+	struct tt_seg s;
+	char buf[256];
+	unsigned sent = 0, rsts = 0;
+	uint64_t deadline;
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_write(acc, "hello", 5);
+	/* RTO 50 ms (the floor), then 100, 200: dropped about 350 ms after the send */
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (tt_stats().tcps_rexmt_drops == 0 && rte_get_timer_cycles() < deadline)
+		pt_run_ms(20);
+	while (tt_take(&s)) {
+		if (s.flags & TH_RST) {
+			rsts++;
+			cr_assert_eq(s.seq, iss + 6, "the RST at SND.NXT");
+			continue;
+		}
+		cr_assert_eq(s.seq, iss + 1);
+		cr_assert_eq(s.dlen, 5);
+		sent++;
+	}
+	cr_assert_eq(sent, 3, "the segment and its 2 retransmissions (%u)", sent);
+	cr_assert_eq(rsts, 1, "the peer is told with a RST");
+	cr_assert_eq(tt_stats().tcps_rexmt_timeouts, 3);
+	cr_assert_eq(tt_stats().tcps_rexmt_drops, 1);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_DISCON_IND);
+	cr_assert_eq(((struct T_discon_ind *)buf)->DISCON_reason, ETIMEDOUT);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED);
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, syn_ack_is_retransmitted_then_the_embryonic_connection_is_dropped)
+{
+	struct stdata *lsn;
+	struct tcp_param p = { .tp_syn_rexmt_max = 2 };
+	struct tt_seg s;
+	char buf[256];
+	unsigned synacks = 0;
+	uint32_t iss = 0;
+	uint64_t deadline;
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	tt_bind(lsn, OUR_PORT, 4);
+	tt_send(TH_SYN, 8000, 0, 65535, NULL, 0, NULL, 0);
+	/* RTO 100 ms before any sample, then 200, 400 */
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (tt_stats().tcps_rexmt_drops == 0 && rte_get_timer_cycles() < deadline)
+		pt_run_ms(20);
+	while (tt_take(&s)) {
+		if (s.flags & TH_RST)
+			continue;
+		cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+		cr_assert(synacks == 0 || s.seq == iss, "the same ISS each time");
+		iss = s.seq;
+		synacks++;
+	}
+	cr_assert_eq(synacks, 3, "the SYN,ACK and 2 retransmissions (%u)", synacks);
+	cr_assert_eq(tt_stats().tcps_rexmt_drops, 1);
+	cr_assert_eq(tt_get(lsn, buf, sizeof(buf), NULL), -1, "the listener never heard of it");
+	/* the listener's backlog has room again */
+	tt_send(TH_SYN, 8500, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(s.ack, 8501);
+	tt_done(lsn, NULL);
+}
+
+/* T_OPTMGMT_REQ T_NEGOTIATE of T_TCP_KEEPALIVE on. */
+static void
+tt_keepalive_on(struct stdata *ep)
+{
+	struct {
+		struct T_optmgmt_req r;
+		struct T_opthdr oh;
+		struct t_kpalive kp;
+	} m = { { T_OPTMGMT_REQ, sizeof(struct T_opthdr) + sizeof(struct t_kpalive),
+		  sizeof(struct T_optmgmt_req), T_NEGOTIATE },
+		{ sizeof(struct T_opthdr) + sizeof(struct t_kpalive), T_INET_TCP, T_TCP_KEEPALIVE,
+		  0 },
+		{ T_YES, -1 } };
+	char buf[256];
+
+	tt_put(ep, &m, sizeof(m));
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_OPTMGMT_ACK);
+}
+
+YT_TEST(tcp, keepalive_probes_an_idle_connection_and_drops_it_after_the_count)
+{
+	struct stdata *lsn, *acc;
+	struct tcp_param p = { .tp_keepidle_ms = 300, .tp_keepintvl_ms = 300, .tp_keepcnt = 2 };
+	uint32_t iss;
+	struct tt_seg s;
+	char buf[256];
+	unsigned probes = 0, rsts = 0;
+	uint64_t deadline;
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_keepalive_on(acc);
+	pt_run_ms(150);
+	cr_assert_not(tt_take(&s), "not idle long enough");
+	pt_run_ms(250); /* 400 ms: the probe went at 300, the next is due at 600 */
+	cr_assert(tt_take(&s), "a probe after the idle time");
+	/* RFC 1122 4.2.3.6: SEG.SEQ = SND.NXT - 1, no data, so the peer must answer */
+	cr_assert_eq(s.flags, TH_ACK);
+	cr_assert_eq(s.seq, iss);
+	cr_assert_eq(s.ack, 1001);
+	cr_assert_eq(s.dlen, 0);
+	cr_assert_eq(tt_stats().tcps_tx_keepalives, 1);
+	/* answered: the connection is alive and idle again */
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0);
+	pt_run_ms(150);
+	cr_assert_not(tt_take(&s), "the answer restarted the idle time");
+	/* now the peer is gone: 2 more probes 300 ms apart, then the connection is dropped */
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (tt_stats().tcps_keep_drops == 0 && rte_get_timer_cycles() < deadline)
+		pt_run_ms(20);
+	while (tt_take(&s)) {
+		if (s.flags & TH_RST) {
+			rsts++;
+			continue;
+		}
+		cr_assert_eq(s.seq, iss);
+		probes++;
+	}
+	cr_assert_eq(probes, 2, "tp_keepcnt unanswered probes (%u)", probes);
+	cr_assert_eq(rsts, 1);
+	cr_assert_eq(tt_stats().tcps_tx_keepalives, 3);
+	cr_assert_eq(tt_stats().tcps_keep_drops, 1);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_DISCON_IND);
+	cr_assert_eq(((struct T_discon_ind *)buf)->DISCON_reason, ETIMEDOUT);
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, every_second_segment_is_acked_at_once_a_lone_one_by_the_delack_timer)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss;
+	struct tt_seg s;
+	uint8_t in[1460];
+	char buf[4096];
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_pattern(in, sizeof(in), 11);
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, in, sizeof(in));
+	cr_assert_not(tt_take(&s), "the first segment's ACK is delayed");
+	tt_send(TH_ACK, 2461, iss + 1, 65535, NULL, 0, in, sizeof(in));
+	cr_assert(tt_take(&s), "the second is ACKed at once (RFC 5681 4.2)");
+	cr_assert_eq(s.ack, 3921);
+	cr_assert_eq(tt_stats().tcps_tx_delacks, 0);
+	tt_send(TH_ACK | TH_PSH, 3921, iss + 1, 65535, NULL, 0, in, 100);
+	cr_assert_not(tt_take(&s));
+	pt_run_ms(100); /* tp_delack_ms is 40 */
+	cr_assert(tt_take(&s), "the delayed-ACK timer");
+	cr_assert_eq(s.ack, 4021);
+	cr_assert_eq(tt_stats().tcps_tx_delacks, 1);
+	while (tt_getdata(acc, buf, sizeof(buf)) > 0)
+		;
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, an_orphan_in_fin_wait_2_is_timed_out_after_2msl)
+{
+	struct stdata *lsn, *acc;
+	uint64_t closed;
+	uint32_t iss;
+	struct tt_seg s;
+	struct tcpstat st;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	closed = tt_stats().tcps_closed;
+	sth_close(acc);
+	yt_drain();
+	cr_assert(tt_take(&s) && (s.flags & TH_FIN), "FIN on close");
+	tt_send(TH_ACK, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_stats().tcps_closed, closed, "FIN-WAIT-2");
+	/* FIN-WAIT-2 with no one to read: the peer may never send its FIN; 2MSL (100 ms) */
+	pt_run_ms(250);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_closed, closed + 1, "the orphan is freed");
+	cr_assert_eq(st.tcps_timewait_expired, 0, "not TIME-WAIT: FIN-WAIT-2 timed out");
+	cr_assert_not(tt_take(&s), "silently");
+	tt_done(NULL, lsn);
+}
+
+YT_TEST(tcp, data_to_an_orphan_after_close_draws_a_rst)
+{
+	struct stdata *lsn, *acc;
+	uint64_t closed;
+	uint32_t iss;
+	struct tt_seg s;
+
+	tt_open();
+	acc = tt_passive(&lsn, 5000, &iss);
+	closed = tt_stats().tcps_closed;
+	sth_close(acc);
+	yt_drain();
+	cr_assert(tt_take(&s) && (s.flags & TH_FIN));
+	/* no reader is left for it (RFC 9293 3.10.7.4 with RFC 1122 4.2.2.13): RST */
+	tt_send(TH_ACK | TH_PSH, 5001, iss + 2, 65535, NULL, 0, "late", 4);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags & TH_RST, TH_RST);
+	cr_assert_eq(tt_stats().tcps_drop_after_close, 1);
+	cr_assert_eq(tt_stats().tcps_rx_data_bytes, 0);
+	cr_assert_eq(tt_stats().tcps_closed, closed + 1);
+	tt_done(NULL, lsn);
+}
+
+YT_TEST(tcp, fin_is_retransmitted_by_the_timer_in_last_ack_until_acked)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss, pseq;
+	struct tt_seg s;
+
+	tt_open();
+	acc = tt_drive(&lsn, TCPS_LAST_ACK, &iss, &pseq);
+	pt_run_ms(120); /* RTO 50 ms (the floor after the handshake's sample) */
+	cr_assert(tt_take(&s), "the FIN again");
+	cr_assert_eq(s.flags, TH_FIN | TH_ACK);
+	cr_assert_eq(s.seq, iss + 1, "the FIN's own sequence number");
+	cr_assert_eq(s.ack, pseq);
+	cr_assert_geq(tt_stats().tcps_rexmt_timeouts, 1);
+	(void)pt_discard(tt_s.link.minor);
+	tt_send(TH_ACK, pseq, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED);
+	pt_run_ms(200);
+	cr_assert_not(tt_take(&s), "nothing more once ACKed");
+	tt_done(acc, lsn);
+}
+
+YT_TEST(tcp, fin_with_the_handshake_ack_reaches_close_wait_and_is_indicated_after_accept)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	union {
+		struct T_conn_ind ci;
+		char b[256];
+	} u;
+	struct T_conn_res cr;
+	char buf[256];
+	uint32_t iss;
+
+	tt_open();
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
+	tt_bind(lsn, OUR_PORT, 4);
+	tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	iss = s.seq;
+	/* SYN-RECEIVED: the ACK completing the handshake carries data and the FIN */
+	tt_send(TH_ACK | TH_FIN | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "hi", 2);
+	cr_assert(tt_take(&s), "the FIN ACKed at once");
+	cr_assert_eq(s.ack, 1004);
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
+	cr = (struct T_conn_res){ T_CONN_RES, tt_acceptor_id(acc), 0, 0, u.ci.SEQ_number };
+	tt_put(lsn, &cr, sizeof(cr));
+	cr_assert_eq(tt_get(lsn, buf, sizeof(buf), NULL), T_OK_ACK);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSE_WAIT);
+	/* the data, then the release, in order, once there is a user to tell */
+	cr_assert_eq(tt_getdata(acc, buf, sizeof(buf)), 2);
+	cr_assert_eq(memcmp(buf, "hi", 2), 0);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+	tt_done(acc, lsn);
 }
