@@ -6,8 +6,8 @@
  *
  * Sections: [yard] (lcores, pools, scheduler, log level), [eal] (extra EAL arguments,
  * hugepages, memory), one [port<N>] per port (N = 0, 1, ... without gaps: N is the port's
- * index in yard's port table), [arp], [ip] and [services]. Every key has a default and a range
- * (docs/config.md lists them all; yard_config_key_at() walks the same table). Unknown
+ * index in yard's port table), [arp], [ip], [services] and [tcp]. Every key has a default and
+ * a range (docs/config.md lists them all; yard_config_key_at() walks the same table). Unknown
  * sections, unknown keys, a key given twice, a line that is not `key = value`, a value out of
  * range or inconsistent with another all fail, with one message naming the file, the section,
  * the key and what is wrong:
@@ -102,6 +102,8 @@ struct yard_config {
 		 ip_icmp_rate, ip_icmp_burst, ip_ttl;
 	/* [services]: port numbers, 0 = off */
 	uint16_t svc_udp_echo, svc_udp_discard, svc_tcp_echo, svc_tcp_discard, svc_http;
+	/* [tcp] */
+	char tcp_cc[16];             /**< congestion control of new connections */
 };
 
 /** Fill cfg with every default (no port). */

@@ -21,7 +21,8 @@
  *     I_LINK under ip                   -> muxid
  *     IP_IFADD (connected route), IP_ROUTE_ADD 0/0 via the gateway if the port has one
  *   yard_udp_plumb, yard_tcp_plumb      "udp" and "tcp", each over an "ip" upper stream bound
- *                                          to its protocol, with the lcore's addresses; then
+ *                                          to its protocol, with the lcore's addresses;
+ *                                          TCP_SETPARAM [tcp]; then
  *                                          the [services] endpoints: UDP echo and discard, TCP
  *                                          echo, discard and HTTP (XTI applications)
  *
@@ -341,6 +342,14 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 	if (rc != 0) {
 		ls->ls_tcp.tp_tcp = NULL;
 		return stack_fail(ls, rc, "cannot plumb tcp: %s", strerror(-rc));
+	}
+	{
+		struct tcp_param tp = { 0 }; /* 0 and "" keep a field: only [tcp]'s keys */
+
+		snprintf(tp.tp_cc, sizeof(tp.tp_cc), "%s", cfg->tcp_cc);
+		rc = stack_istr(ls->ls_tcp.tp_tcp, TCP_SETPARAM, &tp, sizeof(tp));
+		if (rc < 0)
+			return stack_fail(ls, rc, "TCP_SETPARAM ([tcp]): %s", strerror(-rc));
 	}
 	rc = service_start(ls, "udp echo", cfg->svc_udp_echo, yard_udp_echo_start);
 	if (rc == 0)

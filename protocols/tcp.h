@@ -114,6 +114,8 @@ struct tcp_param {
 	uint16_t tp_port_lo;       /**< ephemeral ports from [49152] */
 	uint16_t tp_port_hi;       /**< to [65535] */
 	uint32_t tp_flags;         /**< TCP_PF_*; ORed in, TCP_PF_CLEAR first */
+	/** Congestion control of new connections, "newreno" or "cubic"; "" keeps [newreno]. */
+	char tp_cc[TCP_CA_NAME_MAX];
 };
 
 /** TCP_ADDR_ADD / TCP_ADDR_DEL argument. */

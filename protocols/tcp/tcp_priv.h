@@ -8,6 +8,7 @@
  *   tcp_timer.c    the per-instance tick and the per-connection timers
  *   tcp_subr.c     connection blocks, tables, ISNs (RFC 6528), checksums, counters
  *   tcp_cc_newreno.c  RFC 5681 + RFC 6582 congestion control
+ *   tcp_cc_cubic.c    RFC 9438 CUBIC congestion control
  *
  * Everything of an instance runs on its lcore: no locks. Field legend: tp_* is per connection,
  * ti_* per instance.
@@ -15,6 +16,7 @@
 #ifndef YARD_PROTOCOLS_TCP_PRIV_H
 #define YARD_PROTOCOLS_TCP_PRIV_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -128,6 +130,7 @@ struct tcpcb {
 	const struct tcp_cc_ops *t_cc;
 	uint32_t snd_cwnd, snd_ssthresh, snd_recover, t_bytes_acked;
 	unsigned t_dupacks;
+	uint64_t t_ccpriv[6];      /* the congestion control's own state (struct tcp_cubic) */
 	/* RTT (RFC 6298), in milliseconds scaled: srtt << 3, rttvar << 2 */
 	int32_t t_srtt, t_rttvar;
 	uint32_t t_rto;            /* current RTO (ms), before backoff */
@@ -176,6 +179,7 @@ struct tcp_inst {
 	uint8_t ti_prefix[TCP_MAX_ADDRS];
 	unsigned ti_naddrs;
 	struct tcp_param ti_param;
+	const struct tcp_cc_ops *ti_cc; /* congestion control of new connections */
 	timeout_id_t ti_tick;
 	uint64_t ti_hz;
 	uint64_t ti_tsc0;
@@ -257,5 +261,24 @@ void tcp_setopts_up(struct tcpcb *tp);
 
 /* congestion control modules */
 extern const struct tcp_cc_ops tcp_cc_newreno;
+extern const struct tcp_cc_ops tcp_cc_cubic;
+
+/* CUBIC's per-connection state in t_ccpriv (tcp_cc_cubic.c); bytes and milliseconds. */
+struct tcp_cubic {
+	uint64_t cu_epoch_ms;   /* start of the congestion-avoidance epoch, 0: not started */
+	uint64_t cu_acc;        /* (target - cwnd) * acked not yet turned into cwnd bytes */
+	uint64_t cu_est_acc;    /* same for W_est */
+	uint32_t cu_wmax;       /* W_max: cwnd before the last reduction */
+	uint32_t cu_cwnd_epoch; /* cwnd at the epoch's start */
+	uint32_t cu_k_ms;       /* K */
+	uint32_t cu_west;       /* W_est, the Reno-friendly estimate */
+	uint32_t cu_after_rto;  /* the next epoch follows an RTO (RFC 9438 4.8) */
+	uint32_t cu_reno_acks;  /* ACKs handled in the Reno-friendly region (tests, debugging) */
+};
+static_assert(sizeof(struct tcp_cubic) <= sizeof(((struct tcpcb *)0)->t_ccpriv),
+	      "CUBIC state fits t_ccpriv");
+uint64_t tcp_cubic_cbrt(uint64_t x);
+uint32_t tcp_cubic_wcubic(const struct tcp_cubic *c, uint32_t mss, uint64_t t_ms);
+void tcp_cubic_ack_at(struct tcpcb *tp, uint32_t acked, uint64_t now_ms);
 
 #endif

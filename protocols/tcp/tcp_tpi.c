@@ -740,9 +740,10 @@ tcp_opt_one(struct tcpcb *tp, struct T_opthdr *oh, t_scalar_t mgmt)
 					cc->cc_init(tp);
 			}
 		}
+		/* the default is the instance's ([tcp] congestion, TCP_SETPARAM tp_cc) */
+		cc = def ? tp->tp_inst->ti_cc : tp->t_cc;
 		memset(v, 0, vlen);
-		memcpy(v, def ? "newreno" : tp->t_cc->name,
-		       RTE_MIN(vlen - 1, strlen(def ? "newreno" : tp->t_cc->name)));
+		memcpy(v, cc->name, RTE_MIN(vlen - 1, strlen(cc->name)));
 		return T_SUCCESS;
 	}
 	return T_NOTSUPPORT;
