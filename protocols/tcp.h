@@ -94,6 +94,8 @@ struct t_kpalive {
 
 /** tp_flags: trust the port's RX L4 checksum verdict (every link of the lcore verifies). */
 #define TCP_PF_RX_CKSUM_OFFLOAD 0x1u
+/** tp_flags: no SYN cookies: SYNs beyond the backlog are dropped (drop_syn_backlog). */
+#define TCP_PF_NO_SYNCOOKIES    0x2u
 /** tp_flags: clear every flag first. */
 #define TCP_PF_CLEAR            0x80000000u
 

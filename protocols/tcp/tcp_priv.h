@@ -9,6 +9,7 @@
  *   tcp_subr.c     connection blocks, tables, ISNs (RFC 6528), checksums, counters
  *   tcp_cc_newreno.c  RFC 5681 + RFC 6582 congestion control
  *   tcp_cc_cubic.c    RFC 9438 CUBIC congestion control
+ *   tcp_syncookie.c   SYN cookies (RFC 4987 3.6) for a listener whose SYN backlog is full
  *
  * Everything of an instance runs on its lcore: no locks. Field legend: tp_* is per connection,
  * ti_* per instance.
@@ -185,6 +186,9 @@ struct tcp_inst {
 	uint64_t ti_tsc0;
 	uint64_t ti_now;           /* milliseconds since creation, refreshed by tcp_now() */
 	uint8_t ti_isn_key[16];
+	uint8_t ti_cookie_key[16]; /* SYN cookie secret, drawn at the first cookie */
+	bool ti_cookie_keyed;
+	uint64_t ti_cookie_sent_ms; /* 1 + when the last SYN cookie went out, 0: never */
 	uint32_t ti_next_id;
 	uint16_t ti_eph_next;
 	unsigned ti_nopen;         /* streams open (control + endpoints) */
@@ -214,6 +218,7 @@ struct tcpcb *tcp_lookup_listener(struct tcp_inst *ti, uint32_t laddr, uint16_t 
 int tcp_bind_port(struct tcpcb *tp, uint16_t lport_be);
 void tcp_unbind(struct tcpcb *tp);
 uint32_t tcp_new_isn(struct tcp_inst *ti, const struct tcp_key *k);
+uint64_t tcp_siphash(const uint8_t key[16], const uint8_t *in, size_t len);
 uint32_t tcp_src_addr(struct tcp_inst *ti, uint32_t faddr);
 bool tcp_is_local(struct tcp_inst *ti, uint32_t addr);
 uint16_t tcp_cksum(uint32_t src, uint32_t dst, const mblk_t *mp, size_t off, size_t len);
@@ -227,6 +232,8 @@ uint32_t tcp_rcv_space(struct tcpcb *tp);
 int tcp_output(struct tcpcb *tp);
 void tcp_respond(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq, uint32_t ack,
 		 uint8_t flags);
+void tcp_respond_opts(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+		      uint8_t flags, uint16_t win, const uint8_t *opt, unsigned optlen);
 void tcp_send_ack_now(struct tcpcb *tp);
 void tcp_ip_send(struct tcp_inst *ti, mblk_t *mp);
 void tcp_setpersist(struct tcpcb *tp);
@@ -240,6 +247,21 @@ bool tcp_close_conn(struct tcpcb *tp);
 void tcp_mss_update(struct tcpcb *tp, unsigned peermss);
 uint8_t tcp_wscale_for(uint32_t rcvbuf);
 void tcp_usrclosed(struct tcpcb *tp);
+
+/* tcp_syncookie.c */
+extern const uint16_t tcp_cookie_mss[8];
+/* Answer a SYN at lp with a cookie SYN,ACK; false if cookies are off (TCP_PF_NO_SYNCOOKIES). */
+bool tcp_syncookie_send(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *k,
+			uint32_t irs, unsigned peer_mss, int peer_ws, bool peer_ts,
+			uint32_t peer_tsval);
+uint32_t tcp_syncookie_make(struct tcp_inst *ti, const struct tcp_key *k, uint32_t irs,
+			    unsigned mss, uint64_t now_ms);
+/* 0 and *mss if cookie (our ISN) answers the SYN irs of k; -ENOENT (no cookies out),
+ * -ETIMEDOUT (stale), -EINVAL (forged). */
+int tcp_syncookie_check(struct tcp_inst *ti, const struct tcp_key *k, uint32_t irs,
+			uint32_t cookie, uint64_t now_ms, unsigned *mss);
+/* The peer's window shift carried in the TSecr of a cookie's ACK, -1 for none. */
+int tcp_syncookie_ws(bool ack_ts, uint32_t tsecr);
 
 /* tcp_timer.c */
 void tcp_timer_start(struct tcp_inst *ti);

@@ -201,7 +201,7 @@ tcp_unbind(struct tcpcb *tp)
 	v2 += v1; v1 = SIP_ROTL(v1, 17); v1 ^= v2; v2 = SIP_ROTL(v2, 32); \
 } while (0)
 
-static uint64_t
+uint64_t
 tcp_siphash(const uint8_t key[16], const uint8_t *in, size_t len)
 {
 	uint64_t k0, k1, m, b = (uint64_t)len << 56;
