@@ -591,8 +591,15 @@ tcp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 				freemsg(mp);
 			}
 			break;
+		case M_CTL:
+			if (MBLKL(mp) >= sizeof(uint32_t) &&
+			    *(const uint32_t *)mp->b_rptr == IP_ICMP_ERR_IND) {
+				tcp_icmp_input(ti, mp);
+				break;
+			}
+			freemsg(mp);
+			break;
 		default:
-			/* M_CTL ICMP errors (path MTU discovery) are not used yet */
 			freemsg(mp);
 			break;
 		}

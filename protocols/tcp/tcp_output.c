@@ -76,6 +76,8 @@ tcp_hdr_block(uint32_t src, uint32_t dst, unsigned thlen, size_t dlen)
 	ip->version_ihl = 0x45;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(YARD_IPV4_HDR_MIN + thlen + dlen));
 	ip->time_to_live = 64;
+	/* DF on every segment: path MTU discovery (RFC 1191; tcp_icmp.c) */
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
 	ip->next_proto_id = IPPROTO_TCP;
 	ip->src_addr = src;
 	ip->dst_addr = dst;

@@ -10,6 +10,7 @@
  *   tcp_cc_newreno.c  RFC 5681 + RFC 6582 congestion control
  *   tcp_cc_cubic.c    RFC 9438 CUBIC congestion control
  *   tcp_syncookie.c   SYN cookies (RFC 4987 3.6) for a listener whose SYN backlog is full
+ *   tcp_icmp.c        ICMP errors: path MTU discovery (RFC 1191), unreachables (RFC 5461)
  *
  * Everything of an instance runs on its lcore: no locks. Field legend: tp_* is per connection,
  * ti_* per instance.
@@ -157,6 +158,7 @@ struct tcpcb {
 	mblk_t *t_rcvhold;
 	uint32_t t_rcvhold_bytes;
 	int t_error;               /* why the connection ended (errno), for T_DISCON_IND */
+	int t_softerror;           /* the last soft ICMP error, reported instead of ETIMEDOUT */
 };
 
 /* Per-lcore counters, static so telemetry never reads freed memory. */
@@ -262,6 +264,10 @@ int tcp_syncookie_check(struct tcp_inst *ti, const struct tcp_key *k, uint32_t i
 			uint32_t cookie, uint64_t now_ms, unsigned *mss);
 /* The peer's window shift carried in the TSecr of a cookie's ACK, -1 for none. */
 int tcp_syncookie_ws(bool ack_ts, uint32_t tsecr);
+
+/* tcp_icmp.c */
+void tcp_icmp_input(struct tcp_inst *ti, mblk_t *mp);
+uint32_t tcp_pmtu_next_plateau(uint32_t tot);
 
 /* tcp_timer.c */
 void tcp_timer_start(struct tcp_inst *ti);
