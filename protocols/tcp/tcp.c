@@ -460,6 +460,12 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 		}
 		break;
 	}
+	case TCP_RSS_SET: {
+		struct tcp_rss_conf *rc = yard_mioc_in(mp, sizeof(*rc));
+
+		err = rc == NULL ? EINVAL : -tcp_rss_set(ti, rc);
+		break;
+	}
 	case TCP_GETSTATS:
 		out = yard_mioc_out(mp, sizeof(struct tcpstat));
 		if (out == NULL) {

@@ -11,6 +11,7 @@
  *   tcp_cc_cubic.c    RFC 9438 CUBIC congestion control
  *   tcp_syncookie.c   SYN cookies (RFC 4987 3.6) for a listener whose SYN backlog is full
  *   tcp_icmp.c        ICMP errors: path MTU discovery (RFC 1191), unreachables (RFC 5461)
+ *   tcp_rss.c         ephemeral ports whose RSS hash brings replies to this lcore
  *
  * Everything of an instance runs on its lcore: no locks. Field legend: tp_* is per connection,
  * ti_* per instance.
@@ -78,6 +79,7 @@ enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_NTIMERS };
 #define TF_CONNIND   0x4000u /* T_CONN_IND sent, waiting for T_CONN_RES */
 #define TF_RTTING    0x8000u /* timing a segment (no timestamps) */
 #define TF_ORDREL_PENDING 0x10000u /* FIN arrived before the endpoint was attached */
+#define TF_EPHEMERAL 0x20000u /* bound to a port tcp chose: an active open may change it */
 
 struct tcp_inst;
 struct tcpcb;
@@ -193,6 +195,8 @@ struct tcp_inst {
 	uint64_t ti_cookie_sent_ms; /* 1 + when the last SYN cookie went out, 0: never */
 	uint32_t ti_next_id;
 	uint16_t ti_eph_next;
+	struct tcp_rss_conf ti_rss[TCP_MAX_ADDRS]; /* RSS of the ports of our addresses */
+	unsigned ti_nrss;
 	unsigned ti_nopen;         /* streams open (control + endpoints) */
 };
 
@@ -264,6 +268,14 @@ int tcp_syncookie_check(struct tcp_inst *ti, const struct tcp_key *k, uint32_t i
 			uint32_t cookie, uint64_t now_ms, unsigned *mss);
 /* The peer's window shift carried in the TSecr of a cookie's ACK, -1 for none. */
 int tcp_syncookie_ws(bool ack_ts, uint32_t tsecr);
+
+/* tcp_rss.c */
+int tcp_rss_set(struct tcp_inst *ti, const struct tcp_rss_conf *c);
+uint32_t tcp_rss_hash(const struct tcp_rss_conf *c, uint32_t saddr, uint32_t daddr,
+		      uint16_t sport, uint16_t dport);
+bool tcp_rss_port_ok(struct tcp_inst *ti, uint32_t laddr, uint16_t lport, uint32_t faddr,
+		     uint16_t fport);
+void tcp_rss_steer(struct tcpcb *tp);
 
 /* tcp_icmp.c */
 void tcp_icmp_input(struct tcp_inst *ti, mblk_t *mp);

@@ -166,6 +166,9 @@ tcp_bind_port(struct tcpcb *tp, uint16_t lport_be)
 		}
 		if (lport_be == 0)
 			return -EADDRNOTAVAIL;
+		tp->tp_flags |= TF_EPHEMERAL;
+	} else {
+		tp->tp_flags &= ~TF_EPHEMERAL;
 	}
 	key = lport_be;
 	if (rte_hash_lookup(ti->ti_binds, &key) >= 0)

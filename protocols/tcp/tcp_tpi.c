@@ -395,6 +395,8 @@ tcp_t_conn(queue_t *q, mblk_t *mp, struct tcpcb *tp)
 		tp->tp_key.k_fport = 0;
 		return tcp_error_ack(q, mp, T_CONN_REQ, TSYSERR, ENETUNREACH);
 	}
+	if (tp->tp_flags & TF_EPHEMERAL)
+		tcp_rss_steer(tp); /* the replies must come to this lcore (tcp_rss.c) */
 	if (tcp_hash_insert(tp) != 0) {
 		tp->tp_key.k_faddr = 0;
 		tp->tp_key.k_fport = 0;
