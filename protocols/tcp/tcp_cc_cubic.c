@@ -138,7 +138,8 @@ void
 tcp_cubic_ack_at(struct tcpcb *tp, uint32_t acked, uint64_t now)
 {
 	struct tcp_cubic *c = cubic(tp);
-	uint32_t mss = tp->t_maxseg, cwnd = tp->snd_cwnd, target, wc;
+	uint32_t mss = tp->t_maxseg, cwnd = RTE_MAX(tp->snd_cwnd, (uint32_t)tp->t_maxseg);
+	uint32_t target, wc;
 	uint64_t t, rtt;
 
 	if (cwnd < tp->snd_ssthresh) {
