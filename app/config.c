@@ -55,6 +55,7 @@ enum cfg_kind {
 	CK_GATEWAY,   /* a.b.c.d, or empty for none */
 	CK_QLCORES,   /* queue_lcores: lcore of queue 0, of queue 1, ... */
 	CK_NEIGH,     /* "a.b.c.d MAC, ..." or empty */
+	CK_TCPCC,     /* a TCP congestion control name ([tcp] congestion) */
 };
 
 struct cfg_key {
@@ -155,11 +156,16 @@ static const struct cfg_key services_keys[] = {
 	{ "http", CK_U16, CFG(svc_http), 0, 65535, "0", NULL, "0 (off) or 1..65535", false },
 };
 
+static const struct cfg_key tcp_keys[] = {
+	{ "congestion", CK_TCPCC, CFG(tcp_cc), 0, 0, "newreno", NULL, "newreno, cubic", false },
+};
+
 /* Most keys in one section (the seen[] of read_section()). */
 #define CFG_MAX_KEYS 32
 static_assert(RTE_DIM(yard_keys) <= CFG_MAX_KEYS && RTE_DIM(eal_keys) <= CFG_MAX_KEYS &&
 	      RTE_DIM(port_keys) <= CFG_MAX_KEYS && RTE_DIM(arp_keys) <= CFG_MAX_KEYS &&
-	      RTE_DIM(ip_keys) <= CFG_MAX_KEYS && RTE_DIM(services_keys) <= CFG_MAX_KEYS,
+	      RTE_DIM(ip_keys) <= CFG_MAX_KEYS && RTE_DIM(services_keys) <= CFG_MAX_KEYS &&
+	      RTE_DIM(tcp_keys) <= CFG_MAX_KEYS,
 	      "a section has more keys than read_section() tracks");
 
 struct cfg_section {
@@ -176,6 +182,7 @@ static const struct cfg_section cfg_sections[] = {
 	{ "arp", false, arp_keys, RTE_DIM(arp_keys) },
 	{ "ip", false, ip_keys, RTE_DIM(ip_keys) },
 	{ "services", false, services_keys, RTE_DIM(services_keys) },
+	{ "tcp", false, tcp_keys, RTE_DIM(tcp_keys) },
 };
 
 static int client_key_at(unsigned i, const char **section, const char **key, const char **def,
@@ -670,6 +677,11 @@ parse_value(struct cfg_ctx *c, struct yard_config *cfg, const struct cfg_key *k,
 		return 0;
 	case CK_NEIGH:
 		return parse_neighbours(c, val, c->port);
+	case CK_TCPCC:
+		if (strcmp(val, "newreno") != 0 && strcmp(val, "cubic") != 0)
+			return cfg_fail(c, "'%s' is not a congestion control (%s)", val, k->range);
+		snprintf(cfg->tcp_cc, sizeof(cfg->tcp_cc), "%s", val);
+		return 0;
 	}
 	return cfg_fail(c, "internal error: unknown kind of key");
 }

@@ -6,9 +6,9 @@
  *
  * Sections: [yard] (lcores, pools, scheduler, log level), [eal] (extra EAL arguments,
  * hugepages, memory), one [port<N>] per port (N = 0, 1, ... without gaps: N is the port's
- * index in yard's port table), [arp], [ip], [services] and one [client.NAME] per TCP client.
- * Every key has a default and a range
- * (docs/config.md lists them all; yard_config_key_at() walks the same table). Unknown
+ * index in yard's port table), [arp], [ip], [services], [tcp] and one [client.NAME] per TCP
+ * client. Every key has a default and a range (docs/config.md lists them all;
+ * yard_config_key_at() walks the same table). Unknown
  * sections, unknown keys, a key given twice, a line that is not `key = value`, a value out of
  * range or inconsistent with another all fail, with one message naming the file, the section,
  * the key and what is wrong:
@@ -130,6 +130,8 @@ struct yard_config {
 	/* [client.NAME] */
 	unsigned nclients;
 	struct yard_cfg_client clients[YARD_CFG_MAX_CLIENTS];
+	/* [tcp] */
+	char tcp_cc[16];             /**< congestion control of new connections */
 };
 
 /** Fill cfg with every default (no port). */

@@ -21,7 +21,8 @@
  *     I_LINK under ip                   -> muxid
  *     IP_IFADD (connected route), IP_ROUTE_ADD 0/0 via the gateway if the port has one
  *   yard_udp_plumb, yard_tcp_plumb      "udp" and "tcp", each over an "ip" upper stream bound
- *                                          to its protocol, with the lcore's addresses; then
+ *                                          to its protocol, with the lcore's addresses;
+ *                                          TCP_SETPARAM [tcp]; then
  *                                          the [services] endpoints: UDP echo and discard, TCP
  *                                          echo, discard and HTTP (XTI applications),
  *                                          and the [client.NAME] TCP clients it runs
@@ -43,11 +44,13 @@
 #include <string.h>
 
 #include <rte_cycles.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 
 #include <pmd_glue/dlpi.h>
 #include <pmd_glue/pmd.h>
+#include <pmd_glue/port.h>
 #include <protocols/arp.h>
 #include <protocols/ip.h>
 #include <protocols/tcp.h>
@@ -333,6 +336,61 @@ client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
 }
 
 /*
+ * The RSS of each port this lcore serves, for tcp's choice of ephemeral ports (TCP_RSS_SET,
+ * protocols/tcp/tcp_rss.c): the key, and which RETA entries name a queue of this lcore. A
+ * port without RSS, or whose PMD does not tell its key or RETA, is left out: active opens
+ * from its address take any port (right with one queue; see docs/tcp.md otherwise).
+ */
+static void
+tcp_rss_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
+{
+	for (unsigned i = 0; i < ls->ls_nlinks; i++) {
+		unsigned p = ls->ls_links[i].yl_port;
+		const struct yard_cfg_port *pc = &cfg->ports[p];
+		const struct yard_port *port = yard_port_by_index(p);
+		struct rte_eth_rss_reta_entry64 reta[TCP_RSS_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+		struct tcp_rss_conf tc = { .trc_addr = pc->addr };
+		struct rte_eth_dev_info info;
+		struct rte_eth_rss_conf rss;
+		bool seen = false;
+		int rc;
+
+		for (unsigned j = 0; j < i; j++)
+			seen |= ls->ls_links[j].yl_port == p;
+		if (seen || port == NULL || port->yp_rss_hf == 0)
+			continue;
+		rss = (struct rte_eth_rss_conf){ .rss_key = tc.trc_key,
+						 .rss_key_len = TCP_RSS_KEY_MAX };
+		memset(reta, 0, sizeof(reta));
+		for (unsigned g = 0; g < RTE_DIM(reta); g++)
+			reta[g].mask = UINT64_MAX;
+		if (rte_eth_dev_info_get(port->yp_port_id, &info) != 0 || info.reta_size == 0 ||
+		    info.reta_size > TCP_RSS_RETA_MAX ||
+		    rte_eth_dev_rss_hash_conf_get(port->yp_port_id, &rss) != 0 ||
+		    rss.rss_key_len < 16 || rss.rss_key_len > TCP_RSS_KEY_MAX ||
+		    rte_eth_dev_rss_reta_query(port->yp_port_id, reta, info.reta_size) != 0) {
+			YARD_LOG(WARNING, "lcore %u: port%u: its PMD does not tell its RSS key and "
+				 "RETA: active TCP opens may get replies on another lcore",
+				 ls->ls_lcore, p);
+			continue;
+		}
+		for (unsigned e = 0; e < info.reta_size; e++) {
+			uint16_t q = reta[e / RTE_ETH_RETA_GROUP_SIZE].reta[e % RTE_ETH_RETA_GROUP_SIZE];
+
+			if (q < pc->rx_queues && pc->queue_lcore[q] == ls->ls_lcore)
+				tc.trc_mine[e / 8] |= (uint8_t)(1u << (e % 8));
+		}
+		tc.trc_reta_size = info.reta_size;
+		tc.trc_key_len = rss.rss_key_len;
+		tc.trc_flags = (rss.rss_hf & RTE_ETH_RSS_NONFRAG_IPV4_TCP) ? TCP_RSS_L4 : 0;
+		rc = stack_istr(ls->ls_tcp.tp_tcp, TCP_RSS_SET, &tc, sizeof(tc));
+		if (rc < 0)
+			YARD_LOG(WARNING, "lcore %u: port%u: TCP_RSS_SET: %s", ls->ls_lcore, p,
+				 strerror(-rc));
+	}
+}
+
+/*
  * udp and tcp over this lcore's ip instance, knowing the addresses of the ports the lcore
  * serves, then the services of [services], each an XTI endpoint on this lcore.
  */
@@ -367,6 +425,15 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 		ls->ls_tcp.tp_tcp = NULL;
 		return stack_fail(ls, rc, "cannot plumb tcp: %s", strerror(-rc));
 	}
+	{
+		struct tcp_param tp = { 0 }; /* 0 and "" keep a field: only [tcp]'s keys */
+
+		snprintf(tp.tp_cc, sizeof(tp.tp_cc), "%s", cfg->tcp_cc);
+		rc = stack_istr(ls->ls_tcp.tp_tcp, TCP_SETPARAM, &tp, sizeof(tp));
+		if (rc < 0)
+			return stack_fail(ls, rc, "TCP_SETPARAM ([tcp]): %s", strerror(-rc));
+	}
+	tcp_rss_setup(ls, cfg);
 	rc = service_start(ls, "udp echo", cfg->svc_udp_echo, yard_udp_echo_start);
 	if (rc == 0)
 		rc = service_start(ls, "udp discard", cfg->svc_udp_discard, yard_udp_discard_start);

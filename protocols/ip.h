@@ -198,7 +198,7 @@ struct ip_icmp_err_ind {
 	uint32_t ie_prim;  /**< IP_ICMP_ERR_IND */
 	uint8_t ie_type;   /**< ICMP type */
 	uint8_t ie_code;   /**< ICMP code */
-	uint16_t ie_pad;
+	uint16_t ie_mtu;   /**< type 3 code 4: next-hop MTU (RFC 1191 4, host order), else 0 */
 	uint32_t ie_from;  /**< who sent the ICMP message, network order */
 };
 

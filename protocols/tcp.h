@@ -90,10 +90,19 @@ struct t_kpalive {
 #define TCP_GETSTATS (TCP_IOC | 4)
 /** An endpoint's connection: struct tcp_conninfo out (endpoint streams). */
 #define TCP_GETINFO  (TCP_IOC | 5)
+/**
+ * How the port of a local address spreads received segments over queues (struct
+ * tcp_rss_conf in): active opens from that address then take an ephemeral port whose RSS
+ * hash brings the peer's replies to this lcore. trc_reta_size 0 forgets the address.
+ * EINVAL (bad sizes, not a local address), ENOSPC.
+ */
+#define TCP_RSS_SET  (TCP_IOC | 6)
 /**@}*/
 
 /** tp_flags: trust the port's RX L4 checksum verdict (every link of the lcore verifies). */
 #define TCP_PF_RX_CKSUM_OFFLOAD 0x1u
+/** tp_flags: no SYN cookies: SYNs beyond the backlog are dropped (drop_syn_backlog). */
+#define TCP_PF_NO_SYNCOOKIES    0x2u
 /** tp_flags: clear every flag first. */
 #define TCP_PF_CLEAR            0x80000000u
 
@@ -114,6 +123,25 @@ struct tcp_param {
 	uint16_t tp_port_lo;       /**< ephemeral ports from [49152] */
 	uint16_t tp_port_hi;       /**< to [65535] */
 	uint32_t tp_flags;         /**< TCP_PF_*; ORed in, TCP_PF_CLEAR first */
+	/** Congestion control of new connections, "newreno" or "cubic"; "" keeps [newreno]. */
+	char tp_cc[TCP_CA_NAME_MAX];
+};
+
+/** Longest RSS key and RETA TCP_RSS_SET takes. */
+#define TCP_RSS_KEY_MAX  52
+#define TCP_RSS_RETA_MAX 512
+/** trc_flags: the port hashes the TCP ports too (RTE_ETH_RSS_NONFRAG_IPV4_TCP), not only
+ *  the addresses. */
+#define TCP_RSS_L4 0x1u
+
+/** TCP_RSS_SET argument: the port's Toeplitz key and which RETA entries are ours. */
+struct tcp_rss_conf {
+	uint32_t trc_addr;       /**< the local address the port serves, network order */
+	uint16_t trc_reta_size;  /**< RETA entries (the hash modulo this indexes it); 0: forget */
+	uint8_t trc_key_len;     /**< bytes of trc_key, 16..TCP_RSS_KEY_MAX */
+	uint8_t trc_flags;       /**< TCP_RSS_* */
+	uint8_t trc_key[TCP_RSS_KEY_MAX];        /**< the RSS (Toeplitz) key */
+	uint8_t trc_mine[TCP_RSS_RETA_MAX / 8];  /**< bit i set: entry i names a queue of ours */
 };
 
 /** TCP_ADDR_ADD / TCP_ADDR_DEL argument. */

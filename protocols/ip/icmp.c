@@ -246,7 +246,9 @@ icmp_err_to_transport(struct ip_inst *ii, mblk_t *mp, unsigned hlen, size_t ilen
 	ind->ie_prim = IP_ICMP_ERR_IND;
 	ind->ie_type = ic->icmp_type;
 	ind->ie_code = ic->icmp_code;
-	ind->ie_pad = 0;
+	/* RFC 1191 4: the next-hop MTU in the low 16 bits of the "unused" word */
+	ind->ie_mtu = ic->icmp_type == 3 && ic->icmp_code == 4 ?
+		      rte_be_to_cpu_16(ic->icmp_seq_nb) : 0;
 	ind->ie_from = from;
 	ctl->b_wptr += sizeof(*ind);
 	/* The quote is the datagram's payload past the ICMP header; trailing bytes stay. */

@@ -78,6 +78,8 @@ tcp_inst_create(unsigned lcore, queue_t *rq)
 		.tp_port_lo = TCP_DEF_PORT_LO,
 		.tp_port_hi = TCP_DEF_PORT_HI,
 	};
+	ti->ti_cc = &tcp_cc_newreno;
+	memcpy(ti->ti_param.tp_cc, ti->ti_cc->name, strlen(ti->ti_cc->name));
 	ti->ti_eph_next = (uint16_t)(TCP_DEF_PORT_LO + rte_rand() % (TCP_DEF_PORT_HI -
 								       TCP_DEF_PORT_LO));
 	ti->ti_conns = tcp_hash_create("conn", lcore, TCP_MAX_CONNS, sizeof(struct tcp_key));
@@ -247,6 +249,7 @@ static int
 tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 {
 	struct tcp_param n = ti->ti_param;
+	const struct tcp_cc_ops *cc = ti->ti_cc;
 
 #define TCP_P(f) do { if (p->f != 0) n.f = p->f; } while (0)
 	TCP_P(tp_msl_ms);
@@ -270,6 +273,17 @@ tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 	if (n.tp_rto_min_ms > n.tp_rto_max_ms || n.tp_mss < 64 || n.tp_mss > 9000 - 40 ||
 	    n.tp_port_lo > n.tp_port_hi || n.tp_port_lo < 1024 || n.tp_delack_ms >= 500)
 		return EINVAL;
+	if (p->tp_cc[0] != '\0') {
+		char name[TCP_CA_NAME_MAX] = { 0 };
+
+		memcpy(name, p->tp_cc, sizeof(name) - 1);
+		cc = tcp_cc_find(name);
+		if (cc == NULL)
+			return EINVAL; /* no such congestion control */
+	}
+	memset(n.tp_cc, 0, sizeof(n.tp_cc));
+	memcpy(n.tp_cc, cc->name, strlen(cc->name));
+	ti->ti_cc = cc;
 	ti->ti_param = n;
 	*p = n;
 	return 0;
@@ -446,6 +460,12 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 		}
 		break;
 	}
+	case TCP_RSS_SET: {
+		struct tcp_rss_conf *rc = yard_mioc_in(mp, sizeof(*rc));
+
+		err = rc == NULL ? EINVAL : -tcp_rss_set(ti, rc);
+		break;
+	}
 	case TCP_GETSTATS:
 		out = yard_mioc_out(mp, sizeof(struct tcpstat));
 		if (out == NULL) {
@@ -577,8 +597,15 @@ tcp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 				freemsg(mp);
 			}
 			break;
+		case M_CTL:
+			if (MBLKL(mp) >= sizeof(uint32_t) &&
+			    *(const uint32_t *)mp->b_rptr == IP_ICMP_ERR_IND) {
+				tcp_icmp_input(ti, mp);
+				break;
+			}
+			freemsg(mp);
+			break;
 		default:
-			/* M_CTL ICMP errors (path MTU discovery) are not used yet */
 			freemsg(mp);
 			break;
 		}

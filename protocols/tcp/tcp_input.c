@@ -282,31 +282,25 @@ tcp_reass_deliver(struct tcpcb *tp)
 	}
 }
 
-/* A SYN at a listener (RFC 9293 3.10.7.2): an embryonic connection in SYN-RECEIVED. */
-static void
-tcp_listen_input(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *k,
-		 uint32_t seq, uint16_t win, const struct tcp_opts *to)
+/*
+ * A new embryonic connection of listener lp in SYN-RECEIVED (RFC 9293 3.10.7.2): the peer's
+ * ISN seq, ours iss, the options of the SYN. NULL (counted) if there is no room.
+ */
+static struct tcpcb *
+tcp_listen_newconn(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *k,
+		   uint32_t seq, uint32_t iss, uint16_t win, const struct tcp_opts *to)
 {
-	struct tcpcb *tp;
+	struct tcpcb *tp = tcp_cb_alloc(ti);
 
-	if (lp->tp_nconind >= lp->tp_conind_max) {
-		TCP_INC(ti, drop_listen_overflow);
-		return;
-	}
-	if (lp->tp_synqlen >= ti->ti_param.tp_syn_backlog) {
-		TCP_INC(ti, drop_syn_backlog);
-		return;
-	}
-	tp = tcp_cb_alloc(ti);
 	if (tp == NULL) {
 		TCP_INC(ti, drop_nomem);
-		return;
+		return NULL;
 	}
 	tp->tp_key = *k;
 	if (tcp_hash_insert(tp) != 0) {
 		TCP_INC(ti, drop_nomem);
 		tcp_cb_free(tp);
-		return;
+		return NULL;
 	}
 	tp->tp_flags = lp->tp_flags & (TF_NODELAY | TF_KEEPALIVE | TF_REQ_TS | TF_REQ_WS);
 	tp->t_sndbuf = lp->t_sndbuf;
@@ -320,7 +314,7 @@ tcp_listen_input(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *k,
 	tp->tp_tstate = TS_DATA_XFER;
 	tp->irs = seq;
 	tp->rcv_nxt = tp->rcv_adv = seq + 1;
-	tp->iss = tcp_new_isn(ti, k);
+	tp->iss = iss;
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
 	tp->snd_recover = tp->iss; /* RFC 6582 3.2 step 1: "recover" starts at the ISS */
 	tcp_syn_opts(tp, to);
@@ -332,7 +326,81 @@ tcp_listen_input(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *k,
 	/* the connection must establish within the keepalive idle-interval cap */
 	tcp_timer_arm(tp, TT_KEEP, 75000);
 	TCP_INC(ti, passive_opens);
-	(void)tcp_output(tp);
+	return tp;
+}
+
+/* A SYN at a listener (RFC 9293 3.10.7.2): an embryonic connection, or a SYN cookie. */
+static void
+tcp_listen_input(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *k,
+		 uint32_t seq, uint16_t win, const struct tcp_opts *to)
+{
+	struct tcpcb *tp;
+
+	if (lp->tp_nconind >= lp->tp_conind_max) {
+		TCP_INC(ti, drop_listen_overflow);
+		return;
+	}
+	if (lp->tp_synqlen >= ti->ti_param.tp_syn_backlog) {
+		/* RFC 4987 3.6: the state goes into our ISN, nothing is kept */
+		if (!tcp_syncookie_send(ti, lp, k, seq, (to->to_flags & TO_MSS) ? to->to_mss : 0,
+					(to->to_flags & TO_WS) ? to->to_ws : -1,
+					(to->to_flags & TO_TS) != 0, to->to_tsval))
+			TCP_INC(ti, drop_syn_backlog);
+		return;
+	}
+	tp = tcp_listen_newconn(ti, lp, k, seq, tcp_new_isn(ti, k), win, to);
+	if (tp != NULL)
+		(void)tcp_output(tp);
+}
+
+/*
+ * An ACK at a listener: the return of a SYN cookie (tcp_syncookie.c) makes the connection in
+ * SYN-RECEIVED with its SYN,ACK sent, and the ACK then completes it as any other. NULL if it
+ * is no cookie, a wrong one (RST owed), or the accept queue is full (*drop: drop it silently;
+ * the peer's next segment tries again).
+ */
+static struct tcpcb *
+tcp_syncookie_conn(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *k,
+		   uint32_t seq, uint32_t ack, uint16_t win, const struct tcp_opts *to, bool *drop)
+{
+	struct tcp_opts so = { .to_flags = TO_MSS };
+	struct tcpcb *tp;
+	unsigned mss;
+	int r, ws;
+
+	*drop = false;
+	r = tcp_syncookie_check(ti, k, seq - 1, ack - 1, tcp_now(ti), &mss);
+	if (r == -ENOENT)
+		return NULL;
+	if (r != 0) {
+		TCP_INC(ti, syncookies_failed);
+		return NULL;
+	}
+	if (lp->tp_nconind >= lp->tp_conind_max) {
+		TCP_INC(ti, drop_listen_overflow);
+		*drop = true;
+		return NULL;
+	}
+	so.to_mss = (uint16_t)mss;
+	ws = tcp_syncookie_ws((to->to_flags & TO_TS) != 0, to->to_tsecr);
+	if (ws >= 0) {
+		so.to_flags |= TO_WS;
+		so.to_ws = (uint8_t)ws;
+	}
+	if (to->to_flags & TO_TS) {
+		so.to_flags |= TO_TS;
+		so.to_tsval = to->to_tsval;
+		so.to_tsecr = to->to_tsecr;
+	}
+	tp = tcp_listen_newconn(ti, lp, k, seq - 1, ack - 1, win, &so);
+	if (tp == NULL) {
+		*drop = true;
+		return NULL;
+	}
+	tp->snd_nxt = tp->snd_max = tp->iss + 1; /* our SYN went out as the cookie SYN,ACK */
+	tp->rcv_adv = tp->rcv_nxt + RTE_MIN(tp->t_rcvbuf, TCP_MAXWIN); /* and its window */
+	TCP_INC(ti, syncookies_ok);
+	return tp;
 }
 
 static void
@@ -510,13 +578,22 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 			goto drop;
 		}
 		if (flags & TH_ACK) {
-			TCP_INC(ti, drop_listen_bad);
-			tcp_respond(ti, &k, ack, 0, TH_RST);
+			bool quiet = false;
+
+			tp = (flags & TH_SYN) ? NULL :
+			     tcp_syncookie_conn(ti, lp, &k, seq, ack, (uint16_t)tiwin, &to, &quiet);
+			if (tp == NULL) {
+				TCP_INC(ti, drop_listen_bad);
+				if (!quiet)
+					tcp_respond(ti, &k, ack, 0, TH_RST);
+				goto drop;
+			}
+			/* a returning SYN cookie: on as the ACK of the SYN-RECEIVED it made */
+		} else {
+			/* a SYN (data in it is not kept: the peer sends it again) */
+			tcp_listen_input(ti, lp, &k, seq, (uint16_t)tiwin, &to);
 			goto drop;
 		}
-		/* a SYN (data in it is not kept: the peer sends it again) */
-		tcp_listen_input(ti, lp, &k, seq, (uint16_t)tiwin, &to);
-		goto drop;
 	}
 	tp->t_idle_since = tcp_now(ti);
 	tp->t_keepsent = 0;

@@ -76,6 +76,8 @@ tcp_hdr_block(uint32_t src, uint32_t dst, unsigned thlen, size_t dlen)
 	ip->version_ihl = 0x45;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(YARD_IPV4_HDR_MIN + thlen + dlen));
 	ip->time_to_live = 64;
+	/* DF on every segment: path MTU discovery (RFC 1191; tcp_icmp.c) */
+	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
 	ip->next_proto_id = IPPROTO_TCP;
 	ip->src_addr = src;
 	ip->dst_addr = dst;
@@ -117,6 +119,35 @@ tcp_respond(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq, uint32_t
 		TCP_INC(ti, tx_rsts);
 	else
 		TCP_INC(ti, tx_acks);
+	tcp_ip_send(ti, hp);
+}
+
+/*
+ * A segment with options and no connection block: the SYN,ACK of a SYN cookie
+ * (tcp_syncookie.c). win is sent as given (a SYN's window is not scaled).
+ */
+void
+tcp_respond_opts(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+		 uint8_t flags, uint16_t win, const uint8_t *opt, unsigned optlen)
+{
+	unsigned thlen = YARD_TCP_HDR_MIN + RTE_ALIGN_CEIL(optlen, 4u);
+	mblk_t *hp = tcp_hdr_block(k->k_laddr, k->k_faddr, thlen, 0);
+	struct yard_tcphdr *th;
+
+	if (hp == NULL) {
+		TCP_INC(ti, drop_tx_nomem);
+		return;
+	}
+	th = (struct yard_tcphdr *)(hp->b_rptr + YARD_IPV4_HDR_MIN);
+	th->th_sport = k->k_lport;
+	th->th_dport = k->k_fport;
+	th->th_seq = rte_cpu_to_be_32(seq);
+	th->th_ack = rte_cpu_to_be_32(ack);
+	th->th_off = (uint8_t)((thlen / 4) << 4);
+	th->th_flags = flags;
+	th->th_win = rte_cpu_to_be_16(win);
+	memcpy((uint8_t *)th + YARD_TCP_HDR_MIN, opt, optlen); /* the rest stays EOL (0) */
+	tcp_finish(hp, thlen, 0);
 	tcp_ip_send(ti, hp);
 }
 

@@ -8,6 +8,10 @@
  *   tcp_timer.c    the per-instance tick and the per-connection timers
  *   tcp_subr.c     connection blocks, tables, ISNs (RFC 6528), checksums, counters
  *   tcp_cc_newreno.c  RFC 5681 + RFC 6582 congestion control
+ *   tcp_cc_cubic.c    RFC 9438 CUBIC congestion control
+ *   tcp_syncookie.c   SYN cookies (RFC 4987 3.6) for a listener whose SYN backlog is full
+ *   tcp_icmp.c        ICMP errors: path MTU discovery (RFC 1191), unreachables (RFC 5461)
+ *   tcp_rss.c         ephemeral ports whose RSS hash brings replies to this lcore
  *
  * Everything of an instance runs on its lcore: no locks. Field legend: tp_* is per connection,
  * ti_* per instance.
@@ -15,6 +19,7 @@
 #ifndef YARD_PROTOCOLS_TCP_PRIV_H
 #define YARD_PROTOCOLS_TCP_PRIV_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -74,6 +79,7 @@ enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_NTIMERS };
 #define TF_CONNIND   0x4000u /* T_CONN_IND sent, waiting for T_CONN_RES */
 #define TF_RTTING    0x8000u /* timing a segment (no timestamps) */
 #define TF_ORDREL_PENDING 0x10000u /* FIN arrived before the endpoint was attached */
+#define TF_EPHEMERAL 0x20000u /* bound to a port tcp chose: an active open may change it */
 
 struct tcp_inst;
 struct tcpcb;
@@ -128,6 +134,7 @@ struct tcpcb {
 	const struct tcp_cc_ops *t_cc;
 	uint32_t snd_cwnd, snd_ssthresh, snd_recover, t_bytes_acked;
 	unsigned t_dupacks;
+	uint64_t t_ccpriv[6];      /* the congestion control's own state (struct tcp_cubic) */
 	/* RTT (RFC 6298), in milliseconds scaled: srtt << 3, rttvar << 2 */
 	int32_t t_srtt, t_rttvar;
 	uint32_t t_rto;            /* current RTO (ms), before backoff */
@@ -153,6 +160,7 @@ struct tcpcb {
 	mblk_t *t_rcvhold;
 	uint32_t t_rcvhold_bytes;
 	int t_error;               /* why the connection ended (errno), for T_DISCON_IND */
+	int t_softerror;           /* the last soft ICMP error, reported instead of ETIMEDOUT */
 };
 
 /* Per-lcore counters, static so telemetry never reads freed memory. */
@@ -176,13 +184,19 @@ struct tcp_inst {
 	uint8_t ti_prefix[TCP_MAX_ADDRS];
 	unsigned ti_naddrs;
 	struct tcp_param ti_param;
+	const struct tcp_cc_ops *ti_cc; /* congestion control of new connections */
 	timeout_id_t ti_tick;
 	uint64_t ti_hz;
 	uint64_t ti_tsc0;
 	uint64_t ti_now;           /* milliseconds since creation, refreshed by tcp_now() */
 	uint8_t ti_isn_key[16];
+	uint8_t ti_cookie_key[16]; /* SYN cookie secret, drawn at the first cookie */
+	bool ti_cookie_keyed;
+	uint64_t ti_cookie_sent_ms; /* 1 + when the last SYN cookie went out, 0: never */
 	uint32_t ti_next_id;
 	uint16_t ti_eph_next;
+	struct tcp_rss_conf ti_rss[TCP_MAX_ADDRS]; /* RSS of the ports of our addresses */
+	unsigned ti_nrss;
 	unsigned ti_nopen;         /* streams open (control + endpoints) */
 };
 
@@ -210,6 +224,7 @@ struct tcpcb *tcp_lookup_listener(struct tcp_inst *ti, uint32_t laddr, uint16_t 
 int tcp_bind_port(struct tcpcb *tp, uint16_t lport_be);
 void tcp_unbind(struct tcpcb *tp);
 uint32_t tcp_new_isn(struct tcp_inst *ti, const struct tcp_key *k);
+uint64_t tcp_siphash(const uint8_t key[16], const uint8_t *in, size_t len);
 uint32_t tcp_src_addr(struct tcp_inst *ti, uint32_t faddr);
 bool tcp_is_local(struct tcp_inst *ti, uint32_t addr);
 uint16_t tcp_cksum(uint32_t src, uint32_t dst, const mblk_t *mp, size_t off, size_t len);
@@ -223,6 +238,8 @@ uint32_t tcp_rcv_space(struct tcpcb *tp);
 int tcp_output(struct tcpcb *tp);
 void tcp_respond(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq, uint32_t ack,
 		 uint8_t flags);
+void tcp_respond_opts(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+		      uint8_t flags, uint16_t win, const uint8_t *opt, unsigned optlen);
 void tcp_send_ack_now(struct tcpcb *tp);
 void tcp_ip_send(struct tcp_inst *ti, mblk_t *mp);
 void tcp_setpersist(struct tcpcb *tp);
@@ -236,6 +253,33 @@ bool tcp_close_conn(struct tcpcb *tp);
 void tcp_mss_update(struct tcpcb *tp, unsigned peermss);
 uint8_t tcp_wscale_for(uint32_t rcvbuf);
 void tcp_usrclosed(struct tcpcb *tp);
+
+/* tcp_syncookie.c */
+extern const uint16_t tcp_cookie_mss[8];
+/* Answer a SYN at lp with a cookie SYN,ACK; false if cookies are off (TCP_PF_NO_SYNCOOKIES). */
+bool tcp_syncookie_send(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *k,
+			uint32_t irs, unsigned peer_mss, int peer_ws, bool peer_ts,
+			uint32_t peer_tsval);
+uint32_t tcp_syncookie_make(struct tcp_inst *ti, const struct tcp_key *k, uint32_t irs,
+			    unsigned mss, uint64_t now_ms);
+/* 0 and *mss if cookie (our ISN) answers the SYN irs of k; -ENOENT (no cookies out),
+ * -ETIMEDOUT (stale), -EINVAL (forged). */
+int tcp_syncookie_check(struct tcp_inst *ti, const struct tcp_key *k, uint32_t irs,
+			uint32_t cookie, uint64_t now_ms, unsigned *mss);
+/* The peer's window shift carried in the TSecr of a cookie's ACK, -1 for none. */
+int tcp_syncookie_ws(bool ack_ts, uint32_t tsecr);
+
+/* tcp_rss.c */
+int tcp_rss_set(struct tcp_inst *ti, const struct tcp_rss_conf *c);
+uint32_t tcp_rss_hash(const struct tcp_rss_conf *c, uint32_t saddr, uint32_t daddr,
+		      uint16_t sport, uint16_t dport);
+bool tcp_rss_port_ok(struct tcp_inst *ti, uint32_t laddr, uint16_t lport, uint32_t faddr,
+		     uint16_t fport);
+void tcp_rss_steer(struct tcpcb *tp);
+
+/* tcp_icmp.c */
+void tcp_icmp_input(struct tcp_inst *ti, mblk_t *mp);
+uint32_t tcp_pmtu_next_plateau(uint32_t tot);
 
 /* tcp_timer.c */
 void tcp_timer_start(struct tcp_inst *ti);
@@ -257,5 +301,24 @@ void tcp_setopts_up(struct tcpcb *tp);
 
 /* congestion control modules */
 extern const struct tcp_cc_ops tcp_cc_newreno;
+extern const struct tcp_cc_ops tcp_cc_cubic;
+
+/* CUBIC's per-connection state in t_ccpriv (tcp_cc_cubic.c); bytes and milliseconds. */
+struct tcp_cubic {
+	uint64_t cu_epoch_ms;   /* start of the congestion-avoidance epoch, 0: not started */
+	uint64_t cu_acc;        /* (target - cwnd) * acked not yet turned into cwnd bytes */
+	uint64_t cu_est_acc;    /* same for W_est */
+	uint32_t cu_wmax;       /* W_max: cwnd before the last reduction */
+	uint32_t cu_cwnd_epoch; /* cwnd at the epoch's start */
+	uint32_t cu_k_ms;       /* K */
+	uint32_t cu_west;       /* W_est, the Reno-friendly estimate */
+	uint32_t cu_after_rto;  /* the next epoch follows an RTO (RFC 9438 4.8) */
+	uint32_t cu_reno_acks;  /* ACKs handled in the Reno-friendly region (tests, debugging) */
+};
+static_assert(sizeof(struct tcp_cubic) <= sizeof(((struct tcpcb *)0)->t_ccpriv),
+	      "CUBIC state fits t_ccpriv");
+uint64_t tcp_cubic_cbrt(uint64_t x);
+uint32_t tcp_cubic_wcubic(const struct tcp_cubic *c, uint32_t mss, uint64_t t_ms);
+void tcp_cubic_ack_at(struct tcpcb *tp, uint32_t acked, uint64_t now_ms);
 
 #endif

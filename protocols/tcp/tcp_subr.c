@@ -46,7 +46,7 @@ tcp_cb_alloc(struct tcp_inst *ti)
 	tp->t_rcvbuf = TCP_RCVBUF_DEFAULT;
 	tp->t_maxseg = (uint16_t)ti->ti_param.tp_mss;
 	tp->t_rto = ti->ti_param.tp_rto_init_ms;
-	tp->t_cc = &tcp_cc_newreno;
+	tp->t_cc = ti->ti_cc;
 	tp->tp_flags = TF_REQ_TS | TF_REQ_WS;
 	tp->tp_next = ti->ti_cbs;
 	if (ti->ti_cbs != NULL)
@@ -166,6 +166,9 @@ tcp_bind_port(struct tcpcb *tp, uint16_t lport_be)
 		}
 		if (lport_be == 0)
 			return -EADDRNOTAVAIL;
+		tp->tp_flags |= TF_EPHEMERAL;
+	} else {
+		tp->tp_flags &= ~TF_EPHEMERAL;
 	}
 	key = lport_be;
 	if (rte_hash_lookup(ti->ti_binds, &key) >= 0)
@@ -201,7 +204,7 @@ tcp_unbind(struct tcpcb *tp)
 	v2 += v1; v1 = SIP_ROTL(v1, 17); v1 ^= v2; v2 = SIP_ROTL(v2, 32); \
 } while (0)
 
-static uint64_t
+uint64_t
 tcp_siphash(const uint8_t key[16], const uint8_t *in, size_t len)
 {
 	uint64_t k0, k1, m, b = (uint64_t)len << 56;
@@ -308,7 +311,7 @@ tcp_cksum(uint32_t src, uint32_t dst, const mblk_t *mp, size_t off, size_t len)
 const struct tcp_cc_ops *
 tcp_cc_find(const char *name)
 {
-	static const struct tcp_cc_ops *const all[] = { &tcp_cc_newreno };
+	static const struct tcp_cc_ops *const all[] = { &tcp_cc_newreno, &tcp_cc_cubic };
 
 	for (unsigned i = 0; i < RTE_DIM(all); i++)
 		if (strncmp(all[i]->name, name, TCP_CA_NAME_MAX) == 0)

@@ -90,7 +90,8 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	TCP_INC(ti, rexmt_timeouts);
 	if (++tp->t_rxtshift > limit) {
 		TCP_INC(ti, rexmt_drops);
-		return !tcp_drop(tp, ETIMEDOUT);
+		/* a soft ICMP error says more than the timeout (RFC 5461 4.1) */
+		return !tcp_drop(tp, tp->t_softerror != 0 ? tp->t_softerror : ETIMEDOUT);
 	}
 	/* Karn: no sample from a retransmitted segment. */
 	tp->tp_flags &= ~TF_RTTING;

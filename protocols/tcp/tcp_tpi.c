@@ -395,6 +395,8 @@ tcp_t_conn(queue_t *q, mblk_t *mp, struct tcpcb *tp)
 		tp->tp_key.k_fport = 0;
 		return tcp_error_ack(q, mp, T_CONN_REQ, TSYSERR, ENETUNREACH);
 	}
+	if (tp->tp_flags & TF_EPHEMERAL)
+		tcp_rss_steer(tp); /* the replies must come to this lcore (tcp_rss.c) */
 	if (tcp_hash_insert(tp) != 0) {
 		tp->tp_key.k_faddr = 0;
 		tp->tp_key.k_fport = 0;
@@ -740,9 +742,10 @@ tcp_opt_one(struct tcpcb *tp, struct T_opthdr *oh, t_scalar_t mgmt)
 					cc->cc_init(tp);
 			}
 		}
+		/* the default is the instance's ([tcp] congestion, TCP_SETPARAM tp_cc) */
+		cc = def ? tp->tp_inst->ti_cc : tp->t_cc;
 		memset(v, 0, vlen);
-		memcpy(v, def ? "newreno" : tp->t_cc->name,
-		       RTE_MIN(vlen - 1, strlen(def ? "newreno" : tp->t_cc->name)));
+		memcpy(v, cc->name, RTE_MIN(vlen - 1, strlen(cc->name)));
 		return T_SUCCESS;
 	}
 	return T_NOTSUPPORT;

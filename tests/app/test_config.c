@@ -166,6 +166,20 @@ Test(config, refuses_a_bad_hugepages_setting)
 		     "is not auto, on or off");
 }
 
+Test(config, refuses_an_unknown_congestion_control)
+{
+	expect_error("[tcp]\ncongestion = vegas\n" PORT0, "tcp", "congestion",
+		     "'vegas' is not a congestion control (newreno, cubic)");
+}
+
+Test(config, takes_the_tcp_congestion_control)
+{
+	cr_assert_eq(load(PORT0), 0, "%s", err);
+	cr_expect_str_eq(cfg.tcp_cc, "newreno");
+	cr_assert_eq(load("[tcp]\ncongestion = cubic\n" PORT0), 0, "%s", err);
+	cr_expect_str_eq(cfg.tcp_cc, "cubic");
+}
+
 Test(config, refuses_eal_arguments_that_other_keys_give)
 {
 	expect_error("[eal]\nargs = --file-prefix x -l 0-3\n" PORT0, "eal", "args",

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ICMP errors about our segments (IP_ICMP_ERR_IND from ip): path MTU discovery (RFC 1191)
+ * and unreachables (RFC 1122 4.2.3.9, RFC 5461).
+ *
+ * Principles of operation. ip hands up the ICMP message's quote: our IPv4 header and at least
+ * 8 bytes of TCP header (ports and sequence number). Before acting, the quote must name a
+ * connection of ours (its source is our address and port) and its sequence number must be one
+ * we sent and is not yet acknowledged, SND.UNA <= SEG.SEQ < SND.MAX (RFC 5927 4.1): an
+ * attacker who cannot see the connection cannot guess it, so a forged "fragmentation needed"
+ * cannot shrink our segments and a forged unreachable cannot reset us. Every rejection is
+ * counted by its reason.
+ *
+ * "Fragmentation needed" (type 3 code 4): every segment goes with DF set (tcp_output.c), so a
+ * router on a narrower link drops it and says how wide the link is (RFC 1191 4, the next-hop
+ * MTU; 0 from a router older than RFC 1191, when the next plateau below the quoted datagram's
+ * size is taken, section 7). The MSS drops to the MTU less the IPv4 and TCP headers and the
+ * options we send on every segment (timestamps), never below the 576-byte floor (an MSS of
+ * 536, RFC 9293 3.7.1's default, RFC 1191 3's suggestion of not going below 576); a report that
+ * would not lower it is ignored (RFC 1191 6.3: the MTU never grows from a report). What is
+ * outstanding is then sent again at once from SND.UNA in the new size: the dropped segments
+ * are not a sign of congestion, so cwnd is left alone. The path MTU is not raised again
+ * later (RFC 1191 6.3's periodic increase is not done; PLPMTUD is not implemented).
+ *
+ * Unreachables: in SYN-SENT, a destination unreachable ends the attempt with T_DISCON_IND:
+ * port or protocol unreachable -> ECONNREFUSED, network unreachable -> ENETUNREACH, any other
+ * (host, prohibited) -> EHOSTUNREACH. In a synchronized state they, time exceeded and parameter
+ * problem are soft errors (RFC 5461, as RFC 1122 4.2.3.9 allows for codes 0, 1, 5 and as the
+ * major stacks do for all): remembered in t_softerror and reported instead of ETIMEDOUT if the
+ * connection later gives up retransmitting. Source quench is ignored (RFC 6633).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+
+#include <protocols/ip.h>
+#include <protocols/ip_hdr.h>
+
+#include "tcp_priv.h"
+
+#define TCP_PMTU_FLOOR 576u /* IPv4 datagram: MSS 536 */
+
+/* RFC 1191 7, table 7-1: the plateaus, for a report without the next-hop MTU. */
+static const uint16_t tcp_mtu_plateaus[] = { 32000, 17914, 8166, 4352, 2002, 1492, 1006, 508,
+					     296, 68 };
+
+uint32_t
+tcp_pmtu_next_plateau(uint32_t tot)
+{
+	for (unsigned i = 0; i < RTE_DIM(tcp_mtu_plateaus); i++)
+		if (tcp_mtu_plateaus[i] < tot)
+			return tcp_mtu_plateaus[i];
+	return 68;
+}
+
+/* errno of a destination unreachable code in SYN-SENT. */
+static int
+tcp_unreach_errno(uint8_t code)
+{
+	switch (code) {
+	case 2: /* protocol */
+	case 3: /* port */
+		return ECONNREFUSED;
+	case 0: case 6: case 9: case 11: /* network */
+		return ENETUNREACH;
+	default:
+		return EHOSTUNREACH;
+	}
+}
+
+/* "Fragmentation needed": lower the MSS and resend what is outstanding. */
+static void
+tcp_pmtu_update(struct tcp_inst *ti, struct tcpcb *tp, unsigned mtu, unsigned quoted_len)
+{
+	unsigned optlen = (tp->tp_flags & TF_RCVD_TS) ? TCPOLEN_TIMESTAMP + 2 : 0;
+	unsigned mss;
+
+	if (mtu == 0)
+		mtu = tcp_pmtu_next_plateau(quoted_len);
+	if (mtu < TCP_PMTU_FLOOR)
+		mtu = TCP_PMTU_FLOOR;
+	mss = mtu - YARD_IPV4_HDR_MIN - YARD_TCP_HDR_MIN - optlen;
+	if (mss >= tp->t_maxseg) {
+		TCP_INC(ti, pmtu_ignored);
+		return;
+	}
+	TCP_INC(ti, pmtu_lowered);
+	tp->t_maxseg = (uint16_t)mss;
+	if (tp->tp_state == TCPS_SYN_SENT || tp->tp_state == TCPS_SYN_RECEIVED)
+		return; /* the SYN carries no data: the next retransmission is small enough */
+	/* resend from SND.UNA in the new size (BSD's tcp_mtudisc); not a loss: cwnd stays */
+	tp->t_timer[TT_REXMT] = 0;
+	tp->tp_flags &= ~TF_RTTING; /* Karn: what is resent is not timed */
+	tp->snd_nxt = tp->snd_una;
+	(void)tcp_output(tp);
+}
+
+void
+tcp_icmp_input(struct tcp_inst *ti, mblk_t *mp)
+{
+	struct ip_icmp_err_ind ind;
+	const struct rte_ipv4_hdr *qip;
+	const struct yard_tcphdr *qth;
+	mblk_t *q = mp->b_cont;
+	struct tcpcb *tp;
+	unsigned hlen, qlen;
+	uint32_t seq;
+
+	TCP_INC(ti, icmp_rx);
+	if (MBLKL(mp) < sizeof(ind) || q == NULL || msgdsize(q) < YARD_IPV4_HDR_MIN + 8)
+		goto bad_quote;
+	memcpy(&ind, mp->b_rptr, sizeof(ind));
+	if (MBLKL(q) < YARD_IPV4_HDR_MIN && !pullupmsg(q, YARD_IPV4_HDR_MIN))
+		goto bad_quote;
+	qip = (const struct rte_ipv4_hdr *)q->b_rptr;
+	hlen = (qip->version_ihl & 0x0f) * 4u;
+	if ((qip->version_ihl >> 4) != 4 || hlen < YARD_IPV4_HDR_MIN ||
+	    qip->next_proto_id != IPPROTO_TCP || msgdsize(q) < hlen + 8)
+		goto bad_quote;
+	if (MBLKL(q) < hlen + 8 && !pullupmsg(q, (ssize_t)(hlen + 8)))
+		goto bad_quote;
+	qip = (const struct rte_ipv4_hdr *)q->b_rptr;
+	qth = (const struct yard_tcphdr *)(q->b_rptr + hlen);
+	qlen = rte_be_to_cpu_16(qip->total_length);
+	/* what we sent: from us (laddr, lport) to the peer */
+	tp = tcp_lookup(ti, qip->src_addr, qth->th_sport, qip->dst_addr, qth->th_dport);
+	if (tp == NULL || tp->tp_state == TCPS_LISTEN) {
+		TCP_INC(ti, icmp_no_conn);
+		goto drop;
+	}
+	/* RFC 5927 4.1: the quoted segment must be one in flight */
+	seq = rte_be_to_cpu_32(qth->th_seq);
+	if (SEQ_LT(seq, tp->snd_una) || SEQ_GEQ(seq, tp->snd_max)) {
+		TCP_INC(ti, icmp_bad_seq);
+		goto drop;
+	}
+	freemsg(mp);
+	switch (ind.ie_type) {
+	case 3: /* destination unreachable */
+		if (ind.ie_code == 4) {
+			tcp_pmtu_update(ti, tp, ind.ie_mtu, qlen);
+			return;
+		}
+		if (tp->tp_state == TCPS_SYN_SENT) {
+			TCP_INC(ti, icmp_refused);
+			(void)tcp_drop(tp, tcp_unreach_errno(ind.ie_code));
+			return;
+		}
+		TCP_INC(ti, icmp_soft);
+		tp->t_softerror = tcp_unreach_errno(ind.ie_code);
+		return;
+	case 11: /* time exceeded */
+	case 12: /* parameter problem */
+		TCP_INC(ti, icmp_soft);
+		tp->t_softerror = ind.ie_type == 11 ? EHOSTUNREACH : EPROTO;
+		return;
+	default: /* source quench (RFC 6633) and the rest */
+		TCP_INC(ti, icmp_ignored);
+		return;
+	}
+bad_quote:
+	TCP_INC(ti, icmp_bad_quote);
+drop:
+	freemsg(mp);
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * RSS-aware ephemeral ports for active opens.
+ *
+ * Principles of operation. Each lcore has its own tcp instance and reads its own RX queue of
+ * each port; the port's RSS picks the queue of a received segment: the Toeplitz hash of its
+ * (source address, destination address, source port, destination port) under the port's key
+ * (pmd_glue/port.c leaves the PMD's default key), modulo the size of the redirection table
+ * (RETA), indexes the RETA, whose entry is the queue. A passive open is owned by whichever
+ * lcore the SYN reached, so it is always right. An active open is owned by the lcore that
+ * made it, so the peer's replies (source = the peer, destination = us) must hash to one of
+ * that lcore's queues: when the endpoint's port was ours to choose (TF_EPHEMERAL), the port
+ * is changed at T_CONN_REQ to a free ephemeral one for which they do. About one port in
+ * (number of lcores) fits, so the search is short; if none is free the port stays and the
+ * miss is counted (rss_no_port).
+ *
+ * app/stack.c reads each port's key and RETA (rte_eth_dev_rss_hash_conf_get, _reta_query)
+ * and hands them to the instance with TCP_RSS_SET, marking the RETA entries that name a
+ * queue this lcore serves. An address with no RSS configuration (one queue, or a PMD without
+ * RSS) puts no constraint on the port. If the port hashes only the addresses (no
+ * RTE_ETH_RSS_NONFRAG_IPV4_TCP), no port can help: the peer's address decides.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_thash.h>
+
+#include "tcp_priv.h"
+
+static const struct tcp_rss_conf *
+tcp_rss_of(struct tcp_inst *ti, uint32_t laddr)
+{
+	for (unsigned i = 0; i < ti->ti_nrss; i++)
+		if (ti->ti_rss[i].trc_addr == laddr)
+			return &ti->ti_rss[i];
+	return NULL;
+}
+
+int
+tcp_rss_set(struct tcp_inst *ti, const struct tcp_rss_conf *c)
+{
+	unsigned i;
+
+	for (i = 0; i < ti->ti_nrss; i++)
+		if (ti->ti_rss[i].trc_addr == c->trc_addr)
+			break;
+	if (c->trc_reta_size == 0) {
+		if (i == ti->ti_nrss)
+			return -ENOENT;
+		ti->ti_rss[i] = ti->ti_rss[--ti->ti_nrss];
+		return 0;
+	}
+	if (c->trc_reta_size > TCP_RSS_RETA_MAX || c->trc_key_len < 16 ||
+	    c->trc_key_len > TCP_RSS_KEY_MAX || !tcp_is_local(ti, c->trc_addr))
+		return -EINVAL;
+	if (i == RTE_DIM(ti->ti_rss))
+		return -ENOSPC;
+	ti->ti_rss[i] = *c;
+	/* rte_softrss reads the key a word past the tuple: zero what was not given */
+	memset(ti->ti_rss[i].trc_key + c->trc_key_len, 0, TCP_RSS_KEY_MAX - c->trc_key_len);
+	if (i == ti->ti_nrss)
+		ti->ti_nrss++;
+	return 0;
+}
+
+/* The Toeplitz hash the NIC computes for a segment saddr:sport -> daddr:dport (network order). */
+uint32_t
+tcp_rss_hash(const struct tcp_rss_conf *c, uint32_t saddr, uint32_t daddr, uint16_t sport,
+	     uint16_t dport)
+{
+	struct rte_ipv4_tuple t = {
+		.src_addr = rte_be_to_cpu_32(saddr),
+		.dst_addr = rte_be_to_cpu_32(daddr),
+	};
+
+	t.sport = rte_be_to_cpu_16(sport);
+	t.dport = rte_be_to_cpu_16(dport);
+	return rte_softrss((uint32_t *)&t, (c->trc_flags & TCP_RSS_L4) ? RTE_THASH_V4_L4_LEN :
+									 RTE_THASH_V4_L3_LEN,
+			   c->trc_key);
+}
+
+/* Do the peer's segments to laddr:lport from faddr:fport reach this lcore? */
+bool
+tcp_rss_port_ok(struct tcp_inst *ti, uint32_t laddr, uint16_t lport, uint32_t faddr,
+		uint16_t fport)
+{
+	const struct tcp_rss_conf *c = tcp_rss_of(ti, laddr);
+	uint32_t e;
+
+	if (c == NULL)
+		return true;
+	e = tcp_rss_hash(c, faddr, laddr, fport, lport) % c->trc_reta_size;
+	return (c->trc_mine[e / 8] >> (e % 8)) & 1;
+}
+
+void
+tcp_rss_steer(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	const struct tcp_rss_conf *c = tcp_rss_of(ti, tp->tp_key.k_laddr);
+	unsigned lo = ti->ti_param.tp_port_lo, hi = ti->ti_param.tp_port_hi;
+	struct tcp_key *k = &tp->tp_key;
+	uint16_t old = k->k_lport;
+
+	if (c == NULL || tcp_rss_port_ok(ti, k->k_laddr, k->k_lport, k->k_faddr, k->k_fport))
+		return;
+	if (!(c->trc_flags & TCP_RSS_L4)) {
+		TCP_INC(ti, rss_no_port); /* the addresses alone decide: no port helps */
+		return;
+	}
+	for (unsigned i = 0, span = hi - lo + 1; i < span; i++) {
+		uint16_t p = ti->ti_eph_next;
+		uint32_t key;
+
+		if (p < lo || p > hi)
+			p = (uint16_t)lo;
+		ti->ti_eph_next = (uint16_t)(p + 1);
+		key = rte_cpu_to_be_16(p);
+		if (!tcp_rss_port_ok(ti, k->k_laddr, (uint16_t)key, k->k_faddr, k->k_fport) ||
+		    rte_hash_lookup(ti->ti_binds, &key) >= 0)
+			continue;
+		tcp_unbind(tp);
+		if (tcp_bind_port(tp, (uint16_t)key) != 0) {
+			(void)tcp_bind_port(tp, old); /* just freed: cannot fail */
+			break;
+		}
+		tp->tp_flags |= TF_EPHEMERAL; /* still ours to choose */
+		TCP_INC(ti, rss_port_steered);
+		return;
+	}
+	TCP_INC(ti, rss_no_port);
+}
