@@ -49,6 +49,7 @@
 #include <pmd_glue/pmd.h>
 #include <protocols/arp.h>
 #include <protocols/ip.h>
+#include <protocols/socket/sock_echo.h>
 #include <protocols/tcp.h>
 #include <protocols/tcp_services.h>
 #include <protocols/udp.h>
@@ -351,6 +352,8 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 		rc = service_start(ls, "tcp discard", cfg->svc_tcp_discard, yard_tcp_discard_start);
 	if (rc == 0)
 		rc = service_start(ls, "http", cfg->svc_http, http_start_default);
+	if (rc == 0)
+		rc = service_start(ls, "sock echo", cfg->svc_sock_echo, yard_sock_echo_start);
 	return rc;
 }
 
@@ -415,6 +418,7 @@ stack_teardown_lcore(void *arg)
 	int rc;
 
 	ls->ls_rc = 0;
+	yard_sock_echo_stop_all();
 	yard_tcp_services_stop_all();
 	yard_udp_services_stop_all();
 	if (ls->ls_tcp.tp_tcp != NULL) {
