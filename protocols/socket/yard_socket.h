@@ -300,6 +300,13 @@ const char *yard_sockstat_help(unsigned i);
 /** Counter i summed over lcore (-1: every lcore). Readable from any thread. */
 uint64_t yard_sockstat_get(unsigned i, int lcore);
 
+struct rte_tel_data;
+/**
+ * A rte_telemetry_cb for the application to register (e.g. "/yard/sockets"): {"library":
+ * {...}, "sockmod": {...}, "sock_echo": {...}}, summed over lcores, or of one lcore (params).
+ */
+int yard_sock_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d);
+
 #ifdef __cplusplus
 }
 #endif

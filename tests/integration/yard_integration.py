@@ -1151,10 +1151,26 @@ def case_sockets(c):
             timeout=20)
     check(p.returncode != 0 and p.stdout == "", "nc to a closed port is refused: %r %r" %
           (p.stdout, p.stderr))
+    s0 = y.get("/yard/sockets")
     p = run(["/usr/bin/python3", "-c", SOCK_CLIENT, YARD_ADDR, "7007"], ns=c.ns, ok=False,
             timeout=150)
     check(p.returncode == 0 and p.stdout.strip() == "ok",
           "socket client: %s%s" % (p.stdout, p.stderr))
+    # 27 connections, 5 of them reset by the client; every one closed in the end.
+    deadline = time.monotonic() + 10
+    while True:
+        s1 = y.get("/yard/sockets")
+        echo = delta(s0["sock_echo"], s1["sock_echo"])
+        mod = delta(s0["sockmod"], s1["sockmod"])
+        if echo["closed"] >= 27 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    check(echo["accepted"] == 27 and echo["closed"] == 27 and echo["refused"] == 0 and
+          echo["datagrams"] == 4 and echo["dgram_drops"] == 0,
+          "sock_echo counters: %s" % echo)
+    check(mod["conn_reset"] == 5, "sockmod saw the 5 resets: %s" % mod)
+    log("sockets: %s; sockmod: %s" % ({k: v for k, v in echo.items() if v},
+                                        {k: v for k, v in mod.items() if v}))
     # The socket endpoints are tcp and udp streams with sockmod pushed above timod.
     st = y.get("/yard/streams")
     socks = [v for k, v in st.items() if k.startswith("stream") and
