@@ -34,6 +34,8 @@ static struct se_lcore se_lc[RTE_MAX_LCORE];
 static struct yard_sock_echo_stats se_stats[RTE_MAX_LCORE];
 /* Per connection, by descriptor (descriptors are global, each used by one lcore). */
 static mblk_t *se_held[YARD_T_MAX_FDS];
+static bool se_mine[YARD_T_MAX_FDS]; /* a connection of this service (other services share the
+					lcore and the descriptor space) */
 
 static struct se_lcore *
 se_self(void)
@@ -56,6 +58,7 @@ se_close(struct se_lcore *l, int fd, bool error)
 {
 	freemsg(se_held[fd]);
 	se_held[fd] = NULL;
+	se_mine[fd] = false;
 	(void)yard_close(fd); /* leaves the epoll instance too */
 	l->l_nconns--;
 	l->l_st->closed++;
@@ -131,6 +134,7 @@ se_accept(struct se_lcore *l)
 			(void)yard_close(fd);
 			continue;
 		}
+		se_mine[fd] = true;
 		l->l_nconns++;
 		l->l_st->accepted++;
 	}
@@ -255,8 +259,7 @@ yard_sock_echo_stop_all(void)
 	for (int fd = 0; fd < YARD_T_MAX_FDS && l->l_nconns > 0; fd++) {
 		struct stdata *sd = yard_sock_stream(fd);
 
-		if (fd != l->l_lfd && fd != l->l_ufd && sd != NULL &&
-		    sd->sd_sched == yard_sched_self())
+		if (se_mine[fd] && sd != NULL && sd->sd_sched == yard_sched_self())
 			se_close(l, fd, false);
 	}
 	(void)yard_close(l->l_lfd);

@@ -715,3 +715,32 @@ YT_TEST(socket, the_socket_echo_service_echoes_tcp_and_udp)
 	yard_udp_unplumb(&up);
 	st_done();
 }
+
+YT_TEST(socket, stopping_the_socket_echo_closes_its_connections_and_no_others)
+{
+	struct yard_udp_plumbing up;
+	struct udp_addrreq ua = { .ua_addr = PT_ADDR_US, .ua_prefix = PT_PREFIX };
+	struct tt_seg s;
+	uint32_t nxt;
+	int other;
+
+	tt_open();
+	cr_assert_eq(yard_udp_plumb(&up, &ua, 1), 0);
+	other = st_connected(&nxt); /* another application's socket on the lcore */
+	cr_assert_eq(yard_sock_echo_start(7007), 0);
+	tt_lport = 7007;
+	tt_fport = PEER_PORT + 1;
+	tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	tt_send(TH_ACK, 1001, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(yard_sock_echo_conns(), 1);
+	yard_sock_echo_stop_all();
+	cr_assert_eq(yard_sock_echo_conns(), 0);
+	cr_assert(st_take_flags(&s, TH_FIN), "the service's connection is released");
+	cr_assert_eq(s.sport, 7007);
+	cr_assert_not_null(yard_sock_stream(other), "the other socket is still open");
+	cr_assert_eq(yard_send(other, "still", 5, 0), 5);
+	cr_assert_eq(yard_close(other), 0);
+	yard_udp_unplumb(&up);
+	st_done();
+}
