@@ -745,7 +745,8 @@ yard_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
 struct stdata *
 yard_sock_stream(int fd)
 {
-	if (fd < 0 || fd >= YARD_T_MAX_FDS || yard_socks[fd].so_type == 0)
+	if (fd < 0 || fd >= YARD_T_MAX_FDS || yard_socks[fd].so_type == 0 ||
+	    (yard_socks[fd].so_flags & SF_CLOSING))
 		return NULL;
 	return yard_t_stream(fd);
 }
