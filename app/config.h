@@ -132,6 +132,7 @@ struct yard_config {
 	struct yard_cfg_client clients[YARD_CFG_MAX_CLIENTS];
 	/* [tcp] */
 	char tcp_cc[16];             /**< congestion control of new connections */
+	uint16_t svc_sock_echo; /* TCP and UDP echo written with the sockets API */
 };
 
 /** Fill cfg with every default (no port). */

@@ -53,6 +53,8 @@
 #include <pmd_glue/port.h>
 #include <protocols/arp.h>
 #include <protocols/ip.h>
+#include <protocols/socket/sock_echo.h>
+#include <protocols/socket/yard_socket.h>
 #include <protocols/tcp.h>
 #include <protocols/tcp_clients.h>
 #include <protocols/tcp_services.h>
@@ -446,6 +448,8 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 	for (unsigned i = 0; rc == 0 && i < cfg->nclients; i++)
 		if (cfg->clients[i].lcore == ls->ls_lcore)
 			rc = client_start(ls, &cfg->clients[i]);
+	if (rc == 0)
+		rc = service_start(ls, "sock echo", cfg->svc_sock_echo, yard_sock_echo_start);
 	return rc;
 }
 
@@ -511,6 +515,8 @@ stack_teardown_lcore(void *arg)
 
 	ls->ls_rc = 0;
 	yard_tcp_clients_stop_all();
+	yard_sock_echo_stop_all();
+	yard_sock_reap_all(); /* closed sockets still draining go before tcp */
 	yard_tcp_services_stop_all();
 	yard_udp_services_stop_all();
 	if (ls->ls_tcp.tp_tcp != NULL) {
