@@ -32,7 +32,7 @@ fi
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# CPU time (ns) a thread of pid has run, from the scheduler's accounting: on a machine shared
+# CPU time (ns) a thread of pid (by name) has run, from the scheduler's accounting: on a machine shared
 # with other work, packets per CPU-second compare the two programs where packets per wall-clock
 # second cannot (a thread that was preempted did not run, and is not charged).
 thread_cpu() {
@@ -109,9 +109,9 @@ for r in $(seq "$runs"); do
 		sleep 0.1
 	done
 	sleep 1 # warm up
-	a=$(tel /yard/ports); la=$(tel /yard/lcores); ca=$(thread_cpu "$ypid" yard)
+	a=$(tel /yard/ports); la=$(tel /yard/lcores); ca=$(awk '{ print $1 }' "/proc/$ypid/task/$ypid/schedstat")
 	sleep "$secs"
-	b=$(tel /yard/ports); lb=$(tel /yard/lcores); cb=$(thread_cpu "$ypid" yard)
+	b=$(tel /yard/ports); lb=$(tel /yard/lcores); cb=$(awk '{ print $1 }' "/proc/$ypid/task/$ypid/schedstat")
 	m=$(tel /yard/mempool)
 	kill -TERM "$ypid"; wait "$ypid" || { echo "udp_echo_bench: yard did not stop cleanly:" >&2; cat "$work/yard-$r.log" >&2; exit 1; }
 	grep -q "mempools: 0 in use" "$work/yard-$r.log" || { echo "udp_echo_bench: yard leaked mbufs:" >&2; cat "$work/yard-$r.log" >&2; exit 1; }
