@@ -120,6 +120,27 @@ ip_link_send(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
 	freemsg(mp);
 }
 
+void
+ip_txb_flush(struct ip_inst *ii, struct ip_txb *tb)
+{
+	struct ip_link *il = tb->tb_il;
+	queue_t *q;
+	unsigned n = tb->tb_n;
+
+	if (n == 0)
+		return;
+	tb->tb_n = 0;
+	tb->tb_il = NULL;
+	q = il->il_qbot;
+	if (likely(q->q_first == NULL && canputnext(q))) {
+		IP_ADD_N(ii, tx_packets, n);
+		putnext_burst(q, tb->tb_v, n);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		ip_link_send(ii, il, tb->tb_v[i]);
+}
+
 int
 ip_lwsrv(queue_t *q)
 {
@@ -259,17 +280,34 @@ nomem:
 int
 ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
 {
+	return ip_output_txb(ii, mp, flags, NULL);
+}
+
+int
+ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb)
+{
 	struct rte_ipv4_hdr *ip = ip_hdr(mp);
 	unsigned hlen = ip_hlen(ip), tot = rte_be_to_cpu_16(ip->total_length);
 	struct ip_link *il;
 	struct ip_rt *rt;
 	uint32_t nh;
 
-	rt = ip_route_lookup(ii, ip->dst_addr, &nh);
-	if (unlikely(rt == NULL)) {
-		IP_INC(ii, drop_no_route);
-		freemsg(mp);
-		return -ENETUNREACH;
+	if (tb != NULL && tb->tb_dst == ip->dst_addr && tb->tb_dst != 0) {
+		rt = tb->tb_rt;
+		nh = tb->tb_nh;
+		IP_INC(ii, tx_route_cached);
+	} else {
+		rt = ip_route_lookup(ii, ip->dst_addr, &nh);
+		if (unlikely(rt == NULL)) {
+			IP_INC(ii, drop_no_route);
+			freemsg(mp);
+			return -ENETUNREACH;
+		}
+		if (tb != NULL) {
+			tb->tb_dst = ip->dst_addr;
+			tb->tb_nh = nh;
+			tb->tb_rt = rt;
+		}
 	}
 	il = rt->rt_link;
 	if ((flags & IP_OUT_FILL_SRC) && ip->src_addr == 0)
@@ -280,7 +318,14 @@ ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
 	if (likely(tot <= il->il_mtu)) {
 		ip_finish(ii, il, mp, hlen);
 		yard_nexthop_set(mp, nh);
-		ip_link_send(ii, il, mp);
+		if (tb == NULL) {
+			ip_link_send(ii, il, mp);
+			return 0;
+		}
+		if (tb->tb_n == IP_TXB_MAX || (tb->tb_n != 0 && tb->tb_il != il))
+			ip_txb_flush(ii, tb);
+		tb->tb_il = il;
+		tb->tb_v[tb->tb_n++] = mp;
 		return 0;
 	}
 	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {
@@ -288,6 +333,8 @@ ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
 		freemsg(mp);
 		return -EMSGSIZE;
 	}
+	if (tb != NULL)
+		ip_txb_flush(ii, tb); /* what came before goes first */
 	return ip_fragment(ii, il, mp, nh);
 }
 
@@ -295,7 +342,7 @@ ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
 
 /* A datagram a transport built (M_DATA, header first). */
 static void
-ip_output_raw(struct ip_inst *ii, mblk_t *mp)
+ip_output_raw(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 {
 	struct rte_ipv4_hdr *ip;
 	unsigned hlen;
@@ -312,7 +359,7 @@ ip_output_raw(struct ip_inst *ii, mblk_t *mp)
 	if (rte_be_to_cpu_16(ip->total_length) != msgdsize(mp) ||
 	    rte_be_to_cpu_16(ip->total_length) < hlen)
 		goto bad;
-	(void)ip_output(ii, mp, IP_OUT_FILL_SRC | IP_OUT_FILL_ID);
+	(void)ip_output_txb(ii, mp, IP_OUT_FILL_SRC | IP_OUT_FILL_ID, tb);
 	return;
 bad:
 	IP_INC(ii, drop_bad_unitdata);
@@ -321,7 +368,7 @@ bad:
 
 /* IP_UNITDATA_REQ: M_PROTO header request, then the payload; ip builds the header. */
 static void
-ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp)
+ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct ip_txb *tb)
 {
 	struct ip_unitdata_req req;
 	struct rte_ipv4_hdr *ip;
@@ -373,7 +420,7 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp)
 	ip->hdr_checksum = 0;
 	ip->src_addr = req.iu_src;
 	ip->dst_addr = req.iu_dst;
-	(void)ip_output(ii, hp, IP_OUT_FILL_SRC);
+	(void)ip_output_txb(ii, hp, IP_OUT_FILL_SRC, tb);
 	return;
 bad:
 	IP_INC(ii, drop_bad_unitdata);
@@ -437,26 +484,37 @@ bad:
 	freemsg(mp);
 }
 
+/*
+ * A transport's burst: the datagrams are routed with a one-entry cache and collected per link
+ * (struct ip_txb), so a burst of replies to one peer reaches arp as one putnext_burst(). Any
+ * other message first sends what was collected, so the order on each link is kept.
+ */
 void
 ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	struct ip_upper *up = q->q_ptr;
+	struct ip_txb tb;
 
+	tb.tb_il = NULL;
+	tb.tb_n = 0;
+	tb.tb_dst = 0;
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
 		struct ip_inst *ii = up != NULL ? up->iu_inst : NULL;
 
+		if (likely(ii != NULL && (DB_TYPE(mp) == M_DATA || DB_TYPE(mp) == M_PROTO))) {
+			if (DB_TYPE(mp) == M_DATA)
+				ip_output_raw(ii, mp, &tb);
+			else
+				ip_output_unitdata(ii, up, mp, &tb);
+			continue;
+		}
+		if (ii != NULL)
+			ip_txb_flush(ii, &tb);
 		switch (DB_TYPE(mp)) {
 		case M_DATA:
 		case M_PROTO:
-			if (ii == NULL) {
-				freemsg(mp); /* orphaned by the control stream's close */
-				break;
-			}
-			if (DB_TYPE(mp) == M_DATA)
-				ip_output_raw(ii, mp);
-			else
-				ip_output_unitdata(ii, up, mp);
+			freemsg(mp); /* orphaned by the control stream's close */
 			break;
 		case M_CTL:
 			if (ii != NULL && MBLKL(mp) >= sizeof(uint32_t) &&
@@ -471,6 +529,8 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			break;
 		}
 	}
+	if (tb.tb_n != 0)
+		ip_txb_flush(up->iu_inst, &tb);
 }
 
 int
