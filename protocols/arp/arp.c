@@ -139,6 +139,7 @@ arp_add_static(struct arp_priv *ap, const struct arp_entry *req)
 	}
 	e->ae_mac = req->ae_mac;
 	e->ae_confirmed = rte_get_timer_cycles();
+	ap->ap_gen++; /* a replaced address: write-side burst caches must not keep the old one */
 	return 0;
 }
 
