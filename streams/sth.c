@@ -545,34 +545,30 @@ static void
 sth_rput_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	struct stdata *sd = q->q_stream;
-	mblk_t *head = NULL;   /* the run's first message, if it found the queue empty */
-	bool run = false;
+	unsigned i = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		mblk_t *mp = mps[i];
-		unsigned char type = DB_TYPE(mp);
+	while (i < n) {
+		unsigned j = i, put;
+		mblk_t *head = mps[i];
+		bool was_empty;
 
-		if (likely((type == M_PROTO || type == M_DATA) && mp->b_band == 0)) {
-			bool was_empty = q->q_first == NULL;
-
-			if (unlikely(!putq(q, mp))) {
-				sth_priv(sd)->sp_stats.sths_putq_fail++;
-				freemsg(mp);
-				continue;
-			}
-			if (!run) {
-				run = true;
-				head = was_empty ? mp : NULL;
-			}
+		while (j < n && (DB_TYPE(mps[j]) == M_PROTO || DB_TYPE(mps[j]) == M_DATA) &&
+		       mps[j]->b_band == 0)
+			j++;
+		if (j == i) {
+			(void)sth_rput(q, mps[i++]);
 			continue;
 		}
-		if (run && head != NULL && q->q_first == head)
+		was_empty = q->q_first == NULL;
+		put = putq_burst(q, mps + i, j - i);
+		if (unlikely(put < j - i)) {
+			sth_priv(sd)->sp_stats.sths_putq_fail += j - i - put;
+			freemsg_burst(mps + i + put, j - i - put);
+		}
+		i = j;
+		if (put != 0 && was_empty && q->q_first == head)
 			sth_post(sd, S_INPUT | S_RDNORM);
-		run = false;
-		(void)sth_rput(q, mp);
 	}
-	if (run && head != NULL && q->q_first == head)
-		sth_post(sd, S_INPUT | S_RDNORM);
 }
 
 /* ---- the write side: sth_wput, sth_wsrv --------------------------------------------------- */

@@ -187,9 +187,11 @@ udp_output_build(struct udp_ep *ep, mblk_t *mp)
 		 * pseudo-header and the new header are added (RFC 1071 section 2: the sum is
 		 * commutative and associative, so the parts may be summed apart).
 		 */
+		/* The header's words from the values just stored, not read back from memory. */
 		uint16_t c = (uint16_t)~udp_fold(udp_phdr_sum(src, sin.sin_addr.s_addr,
 							      (uint16_t)ulen) +
-						 udp_sum_raw(uh, UDP_HDR_LEN) + (uint32_t)psum);
+						 rte_cpu_to_be_16(ep->ue_lport) + (uint32_t)sin.sin_port +
+						 rte_cpu_to_be_16((uint16_t)ulen) + (uint32_t)psum);
 
 		uh->dgram_cksum = c == 0 ? 0xffff : c; /* RFC 768: zero means "none" */
 		UDP_INC(ui, tx_cksum_reused);

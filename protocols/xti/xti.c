@@ -875,6 +875,28 @@ yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap)
 
 /* ---- zero copy bursts ---------------------------------------------------------------------- */
 
+/*
+ * The run of well-formed T_UNITDATA_INDs at the head of the stream head's queue, at most n,
+ * taken with one getq_burst(): what t_rcvudata() would take one by one, with the same checks.
+ */
+static unsigned
+xti_take_run(struct xti_ep *te, mblk_t **mps, unsigned n)
+{
+	queue_t *rq = STH_RQ(te->te_sd);
+	unsigned run = 0;
+
+	for (const mblk_t *mp = rq->q_first; mp != NULL && run < n; mp = mp->b_next, run++) {
+		const struct T_unitdata_ind *ind = (const struct T_unitdata_ind *)mp->b_rptr;
+
+		if (DB_TYPE(mp) != M_PROTO || MBLKL(mp) < sizeof(*ind) ||
+		    ind->PRIM_type != T_UNITDATA_IND ||
+		    !xti_in(ind->SRC_length, ind->SRC_offset, MBLKL(mp)) ||
+		    !xti_in(ind->OPT_length, ind->OPT_offset, MBLKL(mp)))
+			break;
+	}
+	return run == 0 ? 0 : getq_burst(rq, mps, run);
+}
+
 int
 yard_t_rcvudata_burst(int fd, mblk_t **mps, unsigned n)
 {
@@ -910,6 +932,8 @@ yard_t_rcvudata_burst(int fd, mblk_t **mps, unsigned n)
 			return xti_syserr(EPROTO);
 		}
 		mps[k++] = mp;
+		if (k < n && te->te_look == NULL)
+			k += xti_take_run(te, mps + k, n - k);
 	}
 	return (int)k;
 }
