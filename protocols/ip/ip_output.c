@@ -77,6 +77,27 @@ ip_msg_copy(const mblk_t *mp, size_t off, size_t len, void *dst)
 	return done;
 }
 
+/*
+ * The checksum of a 20-byte header (RFC 791 section 3.1, RFC 1071), from its fields read with
+ * the widths they were written with. Summing the header as 16-byte loads right after ip wrote
+ * it field by field defeats store forwarding and stalls; this does not. Network-order words,
+ * so it holds on either byte order.
+ */
+static inline uint16_t
+ip_hdr_cksum20(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t src = rte_be_to_cpu_32(ip->src_addr), dst = rte_be_to_cpu_32(ip->dst_addr);
+	uint32_t sum = ((uint32_t)ip->version_ihl << 8 | ip->type_of_service) +
+		       rte_be_to_cpu_16(ip->total_length) + rte_be_to_cpu_16(ip->packet_id) +
+		       rte_be_to_cpu_16(ip->fragment_offset) +
+		       ((uint32_t)ip->time_to_live << 8 | ip->next_proto_id) +
+		       (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return rte_cpu_to_be_16((uint16_t)~sum);
+}
+
 /* Finish a header about to leave: checksum in software or an offload request for the port. */
 static inline void
 ip_finish(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen)
@@ -90,7 +111,8 @@ ip_finish(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hle
 		fl |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 		IP_INC(ii, tx_cksum_hw);
 	} else {
-		ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, hlen);
+		ip->hdr_checksum = likely(hlen == YARD_IPV4_HDR_MIN) ? ip_hdr_cksum20(ip) :
+					(uint16_t)~rte_raw_cksum(ip, hlen);
 		if (fl & RTE_MBUF_F_TX_L4_MASK)
 			fl |= RTE_MBUF_F_TX_IPV4;
 	}
