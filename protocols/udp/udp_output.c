@@ -185,9 +185,10 @@ udp_output_build(struct udp_ep *ep, mblk_t *mp)
 		/*
 		 * The data is as udp received and verified it: its sum is known, only the
 		 * pseudo-header and the new header are added (RFC 1071 section 2: the sum is
-		 * commutative and associative, so the parts may be summed apart).
+		 * commutative and associative, so the parts may be summed apart). The header's
+		 * words come from the values just stored, not read back from memory (a wide load
+		 * over three narrow stores stalls store forwarding).
 		 */
-		/* The header's words from the values just stored, not read back from memory. */
 		uint16_t c = (uint16_t)~udp_fold(udp_phdr_sum(src, sin.sin_addr.s_addr,
 							      (uint16_t)ulen) +
 						 rte_cpu_to_be_16(ep->ue_lport) + (uint32_t)sin.sin_port +
