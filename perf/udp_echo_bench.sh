@@ -32,19 +32,42 @@ fi
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# CPU time (ns) a thread of pid (by name) has run, from the scheduler's accounting: on a machine shared
+# with other work, packets per CPU-second compare the two programs where packets per wall-clock
+# second cannot (a thread that was preempted did not run, and is not charged).
+thread_cpu() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		[ "$(cat "$t/comm" 2>/dev/null)" = "$2" ] && { awk '{ print $1 }' "$t/schedstat"; return; }
+	done
+	echo 0
+}
+
 # ---- the reference: testpmd 5tswap on lcore 1 --------------------------------------------------
 tp_runs=()
+tp_cpu_runs=()
 for r in $(seq "$runs"); do
-	out=$(timeout -s INT $((2 * secs + 3)) dpdk-testpmd "${mem[@]}" --no-pci --no-shconf \
+	dpdk-testpmd "${mem[@]}" --no-pci --no-shconf \
 		--file-prefix "yb-$$-tp" -l 0-1 --log-level='*:error' \
 		--vdev="net_pcap0,rx_pcap=$work/in.pcap,infinite_rx=1" -- \
 		--forward-mode=5tswap --auto-start --stats-period "$secs" --nb-cores=1 \
-		--rxd=2048 --txd=2048 2>&1 || true)
-	pps=$(printf '%s\n' "$out" | awk '/Tx-pps:/ { v = $2 } END { print v + 0 }')
+		--rxd=2048 --txd=2048 </dev/null >"$work/tp-$r.log" 2>&1 &
+	tpid=$!
+	sleep $((2 * secs + 3))
+	tcpu=$(thread_cpu "$tpid" rte-worker-1)
+	kill -INT "$tpid" 2>/dev/null || true
+	wait "$tpid" || true
+	pps=$(awk '/Tx-pps:/ { v = $2 } END { print v + 0 }' "$work/tp-$r.log")
+	# Every packet forwarded over the forwarding thread's whole CPU time.
+	tot=$(awk '/Accumulated forward statistics/ { f = 1 } f && /TX-packets:/ { print $2; exit }' \
+		"$work/tp-$r.log")
+	cpps=$(awk -v p="${tot:-0}" -v c="$tcpu" 'BEGIN { print (c > 0) ? p / (c / 1e9) : 0 }')
 	tp_runs+=("$pps")
-	echo "RUN ref=testpmd-5tswap run=$r tx_pps=$pps"
+	tp_cpu_runs+=("$cpps")
+	echo "RUN ref=testpmd-5tswap run=$r tx_pps=$pps tx_per_cpu_s=$cpps"
 done
 tp=$(printf '%s\n' "${tp_runs[@]}" | median)
+tpc=$(printf '%s\n' "${tp_cpu_runs[@]}" | median)
 
 # ---- yard: the echo service on lcore 1 (the same core testpmd forwarded on) --------------------
 cat >"$work/yard.ini" <<INI
@@ -75,6 +98,7 @@ http = 0
 INI
 tel() { "$py" "$root/perf/yard_tel.py" "yb-$$-yard" "$1"; }
 y_runs=()
+y_cpu_runs=()
 cpp_runs=()
 copied=0
 for r in $(seq "$runs"); do
@@ -85,31 +109,40 @@ for r in $(seq "$runs"); do
 		sleep 0.1
 	done
 	sleep 1 # warm up
-	a=$(tel /yard/ports); la=$(tel /yard/lcores)
+	a=$(tel /yard/ports); la=$(tel /yard/lcores); ca=$(awk '{ print $1 }' "/proc/$ypid/task/$ypid/schedstat")
 	sleep "$secs"
-	b=$(tel /yard/ports); lb=$(tel /yard/lcores); m=$(tel /yard/mempool)
+	b=$(tel /yard/ports); lb=$(tel /yard/lcores); cb=$(awk '{ print $1 }' "/proc/$ypid/task/$ypid/schedstat")
+	m=$(tel /yard/mempool)
 	kill -TERM "$ypid"; wait "$ypid" || { echo "udp_echo_bench: yard did not stop cleanly:" >&2; cat "$work/yard-$r.log" >&2; exit 1; }
 	grep -q "mempools: 0 in use" "$work/yard-$r.log" || { echo "udp_echo_bench: yard leaked mbufs:" >&2; cat "$work/yard-$r.log" >&2; exit 1; }
-	read -r pps cpp rxpps < <("$py" - "$a" "$b" "$la" "$lb" "$secs" <<'PY'
+	read -r pps cpp rxpps cpps < <("$py" - "$a" "$b" "$la" "$lb" "$secs" "$ca" "$cb" <<'PY'
 import json, sys
 a, b, la, lb = (json.loads(x) for x in sys.argv[1:5])
 secs = float(sys.argv[5])
+cpu = (int(sys.argv[7]) - int(sys.argv[6])) / 1e9
 tx = b["port0"]["opackets"] - a["port0"]["opackets"]
 rx = b["port0"]["ipackets"] - a["port0"]["ipackets"]
 busy = sum(lb[k]["busy_cycles"] - la[k]["busy_cycles"] for k in lb if k.startswith("lcore"))
-print(tx / secs, busy / tx if tx else 0, rx / secs)
+print(tx / secs, busy / tx if tx else 0, rx / secs, tx / cpu if cpu > 0 else 0)
 PY
 )
 	copied=$("$py" -c 'import json,sys; print(json.loads(sys.argv[1])["copied_bytes"])' "$m")
 	y_runs+=("$pps")
+	y_cpu_runs+=("$cpps")
 	cpp_runs+=("$cpp")
-	echo "RUN yard-udp-echo run=$r tx_pps=$pps rx_pps=$rxpps cycles_per_pkt=$cpp copied_bytes=$copied"
+	echo "RUN yard-udp-echo run=$r tx_pps=$pps rx_pps=$rxpps tx_per_cpu_s=$cpps cycles_per_pkt=$cpp copied_bytes=$copied"
 done
 ymed=$(printf '%s\n' "${y_runs[@]}" | median)
+ycmed=$(printf '%s\n' "${y_cpu_runs[@]}" | median)
 cmed=$(printf '%s\n' "${cpp_runs[@]}" | median)
 ratio=$(awk -v y="$ymed" -v t="$tp" 'BEGIN { printf "%.3f", (t > 0) ? y / t : 0 }')
-printf 'RESULT bench=udp_echo frame=64 flows=%s runs=%s secs=%s testpmd_5tswap_mpps=%.3f yard_mpps=%.3f ratio=%s yard_cycles_per_pkt=%.0f copied_bytes=%s\n' \
+cratio=$(awk -v y="$ycmed" -v t="$tpc" 'BEGIN { printf "%.3f", (t > 0) ? y / t : 0 }')
+# cpu_* are packets per second of the forwarding thread's own CPU time (load-independent);
+# yard_cycles_per_pkt is wall-clock TSC cycles of busy scheduler passes (inflated under load).
+printf 'RESULT bench=udp_echo frame=64 flows=%s runs=%s secs=%s testpmd_5tswap_mpps=%.3f yard_mpps=%.3f ratio=%s testpmd_cpu_mpps=%.3f yard_cpu_mpps=%.3f cpu_ratio=%s yard_cycles_per_pkt=%.0f copied_bytes=%s load1=%s\n' \
 	"$flows" "$runs" "$secs" "$(awk -v v="$tp" 'BEGIN { print v / 1e6 }')" \
-	"$(awk -v v="$ymed" 'BEGIN { print v / 1e6 }')" "$ratio" "$cmed" "$copied"
+	"$(awk -v v="$ymed" 'BEGIN { print v / 1e6 }')" "$ratio" \
+	"$(awk -v v="$tpc" 'BEGIN { print v / 1e6 }')" "$(awk -v v="$ycmed" 'BEGIN { print v / 1e6 }')" \
+	"$cratio" "$cmed" "$copied" "$(cut -d' ' -f1 /proc/loadavg)"
 awk -v r="$ratio" 'BEGIN { exit !(r >= 0.6) }' && echo "TARGET udp_echo ratio>=0.60 met" ||
 	echo "TARGET udp_echo ratio>=0.60 NOT-met"

@@ -543,6 +543,18 @@ yard_loop_inject(int minor, mblk_t *mp)
 	return 0;
 }
 
+int
+yard_loop_inject_burst(int minor, mblk_t **mps, unsigned n)
+{
+	struct loop_minor *lm = loop_lookup(minor);
+
+	if (lm == NULL)
+		return -ENXIO;
+	lm->lm_stats.loops_out += n;
+	putnext_burst(lm->lm_rq, mps, n);
+	return 0;
+}
+
 mblk_t *
 yard_loop_take(int minor)
 {

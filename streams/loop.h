@@ -49,6 +49,11 @@ struct loopstat {
 int yard_loop_minor(struct stdata *sd);
 /** Send mp up minor's read side as if received (owning lcore only). 0 or -ENXIO. */
 int yard_loop_inject(int minor, mblk_t *mp);
+/**
+ * Send mps[0..n) up from minor's read side with one putnext_burst(), as a driver passes up an
+ * RX burst (owning lcore only). 0 (the messages are gone), or -ENXIO (still the caller's).
+ */
+int yard_loop_inject_burst(int minor, mblk_t **mps, unsigned n);
 /** Take the oldest captured message of a minor, NULL if none. */
 mblk_t *yard_loop_take(int minor);
 /** Counters of a minor, NULL if unknown. */

@@ -101,6 +101,15 @@ extern "C" {
 #define DBLK_ESB      0x01 /**< dblk lives in an esballoc/oversize descriptor, not in an mbuf */
 #define DBLK_OVERSIZE 0x02 /**< buffer came from rte_malloc for an allocb larger than a pool */
 
+/**
+ * b_yflags values (yard). YB_SUMOK: db_cksum holds (MBLKL << 16) | the 16-bit one's complement
+ * sum of this block's bytes, computed by a transport that verified them on input (udp), so an
+ * unchanged block sent back need not be summed again. Whoever may have changed the bytes clears
+ * it (the stream head's zero-copy sends do, unless told the data is as received); a new block
+ * (allocb, dupb, a received mbuf) starts without it.
+ */
+#define YB_SUMOK 0x1u
+
 /** Free routine for esballoc() buffers. */
 typedef struct free_rtn {
 	void (*free_func)(void *arg);

@@ -61,6 +61,7 @@
 #define STH_CTLSZ 4096 /**< largest control part of putmsg (illumos strctlsz is 1024) */
 
 static int sth_rput(queue_t *q, mblk_t *mp);
+static void sth_rput_burst(queue_t *q, mblk_t **mps, unsigned n);
 static int sth_wput(queue_t *q, mblk_t *mp);
 static int sth_wsrv(queue_t *q);
 
@@ -85,6 +86,7 @@ static struct module_info sth_wminfo = {
 struct qinit sth_rinit = {
 	.qi_putp = sth_rput,
 	.qi_minfo = &sth_rminfo,
+	.qi_putp_burst = sth_rput_burst,
 };
 
 struct qinit sth_winit = {
@@ -531,6 +533,42 @@ sth_rput(queue_t *q, mblk_t *mp)
 		break;
 	}
 	return 0;
+}
+
+/*
+ * A burst from below (udp's datagrams through timod): the normal data messages of a run are
+ * queued one after the other and the reader is told once, after the run, if the run began on
+ * an empty queue, so an application that drains on S_INPUT takes the whole burst in one go.
+ * Anything else goes through sth_rput() in its place, after the run before it.
+ */
+static void
+sth_rput_burst(queue_t *q, mblk_t **mps, unsigned n)
+{
+	struct stdata *sd = q->q_stream;
+	unsigned i = 0;
+
+	while (i < n) {
+		unsigned j = i, put;
+		mblk_t *head = mps[i];
+		bool was_empty;
+
+		while (j < n && (DB_TYPE(mps[j]) == M_PROTO || DB_TYPE(mps[j]) == M_DATA) &&
+		       mps[j]->b_band == 0)
+			j++;
+		if (j == i) {
+			(void)sth_rput(q, mps[i++]);
+			continue;
+		}
+		was_empty = q->q_first == NULL;
+		put = putq_burst(q, mps + i, j - i);
+		if (unlikely(put < j - i)) {
+			sth_priv(sd)->sp_stats.sths_putq_fail += j - i - put;
+			freemsg_burst(mps + i + put, j - i - put);
+		}
+		i = j;
+		if (put != 0 && was_empty && q->q_first == head)
+			sth_post(sd, S_INPUT | S_RDNORM);
+	}
 }
 
 /* ---- the write side: sth_wput, sth_wsrv --------------------------------------------------- */
@@ -1298,8 +1336,40 @@ sth_putmsg_mblk(struct stdata *sd, mblk_t *mp)
 		mp->b_band = 0;
 	else if (!bcanputnext(sd->sd_wrq, mp->b_band))
 		return -EAGAIN;
+	for (mblk_t *bp = mp; bp != NULL; bp = bp->b_cont)
+		bp->b_yflags &= ~YB_SUMOK; /* the sender may have written into received data */
 	putnext(sd->sd_wrq, mp);
 	return 0;
+}
+
+int
+sth_putmsg_mblk_burst(struct stdata *sd, mblk_t **mps, unsigned n, int flags)
+{
+	unsigned k;
+	int err;
+
+	if (n == 0)
+		return 0;
+	if (mps == NULL)
+		return -EINVAL;
+	for (k = 0; k < n; k++) {
+		mblk_t *mp = mps[k];
+
+		if (mp == NULL || mp->b_band != 0 ||
+		    (DB_TYPE(mp) != M_PROTO && DB_TYPE(mp) != M_DATA))
+			break;
+		if (!(flags & STH_KEEPSUM))
+			for (mblk_t *bp = mp; bp != NULL; bp = bp->b_cont)
+				bp->b_yflags &= ~YB_SUMOK;
+	}
+	if (k == 0)
+		return -EINVAL;
+	if ((err = sth_wrerr(sd)) != 0)
+		return -err;
+	if (!canputnext(sd->sd_wrq))
+		return -EAGAIN;
+	putnext_burst(sd->sd_wrq, mps, k);
+	return (int)k;
 }
 
 /* At hangup with nothing queued: 0 with *mpp NULL, the zero-copy form of end of file. */

@@ -111,6 +111,19 @@ ssize_t sth_read(struct stdata *sd, void *buf, size_t len);
 int sth_putmsg_mblk(struct stdata *sd, mblk_t *mp);
 /** Zero copy: take the next message (any type), or -EAGAIN. */
 int sth_getmsg_mblk(struct stdata *sd, mblk_t **mpp);
+/**
+ * Zero copy, a burst: send the longest prefix of mps[0..n) that are normal band-0 M_PROTO or
+ * M_DATA messages, with one flow-control check and one putnext_burst(). A burst may pass high
+ * water by up to n-1 messages, as a single sth_putmsg_mblk() of a large message may. Unless
+ * flags has STH_KEEPSUM, the YB_SUMOK mark of every data block is cleared first (the sender
+ * may have changed the bytes).
+ * @return the messages sent (> 0; the rest are still the caller's, a later call tells why
+ *         mps[ret] was refused), or -EAGAIN (flow), -EINVAL (mps[0] is not such a message), a
+ *         write error; 0 for n == 0.
+ */
+int sth_putmsg_mblk_burst(struct stdata *sd, mblk_t **mps, unsigned n, int flags);
+/** sth_putmsg_mblk_burst(): the data blocks' YB_SUMOK marks still hold. */
+#define STH_KEEPSUM 0x1
 
 /** Set the event notifier and the events it wants (S_*). */
 void sth_set_notify(struct stdata *sd, unsigned events, sth_notify_fn fn, void *arg);

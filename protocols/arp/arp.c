@@ -55,6 +55,7 @@ arp_setif(struct arp_priv *ap, const struct arp_ifreq *req)
 	ap->ap_bcast = (req->ai_addr & ap->ap_mask) | ~ap->ap_mask;
 	ap->ap_slot->as_port = req->ai_port;
 	ap->ap_configured = true;
+	ap->ap_gen++;
 	/* RFC 5227 section 3: announce the address so neighbours update stale caches. */
 	arp_send_gratuitous(ap);
 	return 0;
@@ -138,6 +139,7 @@ arp_add_static(struct arp_priv *ap, const struct arp_entry *req)
 	}
 	e->ae_mac = req->ae_mac;
 	e->ae_confirmed = rte_get_timer_cycles();
+	ap->ap_gen++; /* a replaced address: write-side burst caches must not keep the old one */
 	return 0;
 }
 
@@ -281,21 +283,32 @@ static void
 arp_wput_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	struct arp_priv *ap = q->q_ptr;
+	struct arp_nhc nhc = { .nc_nh = 0 };
 	unsigned k = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
 
+		if (likely(DB_TYPE(mp) == M_DATA && nhc.nc_nh != 0 && nhc.nc_gen == ap->ap_gen &&
+			   yard_nexthop_get(mp) == nhc.nc_nh)) {
+			/* The same next hop as the last one of this burst: its address holds. */
+			ARP_INC(ap, tx_nh_cached);
+			mp = arp_frame(ap, mp, &nhc.nc_mac);
+			if (mp != NULL)
+				mps[k++] = mp;
+			continue;
+		}
 		if (unlikely(DB_TYPE(mp) != M_DATA)) {
 			/* Keep order: what was resolved before it goes first. */
 			if (k != 0) {
+				ARP_ADD_N(ap, tx_frames, k);
 				putnext_burst(q, mps, k);
 				k = 0;
 			}
 			arp_wput_other(q, ap, mp);
 			continue;
 		}
-		mp = arp_resolve(q, ap, mp);
+		mp = arp_resolve(q, ap, mp, &nhc);
 		if (mp != NULL)
 			mps[k++] = mp;
 	}

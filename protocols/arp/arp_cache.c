@@ -149,6 +149,7 @@ arp_cache_del(struct arp_priv *ap, struct arp_ent *e, uint64_t *dropped)
 	if (e->ae_state != ARP_STATE_STATIC)
 		ap->ap_ndynamic--;
 	ap->ap_count--;
+	ap->ap_gen++;
 	memset(e, 0, sizeof(*e));
 	e->ae_next = ap->ap_free;
 	ap->ap_free = idx;
@@ -196,6 +197,7 @@ arp_cache_add(struct arp_priv *ap, uint32_t addr, uint8_t state)
 	e->ae_next = ap->ap_buckets[b];
 	ap->ap_buckets[b] = idx;
 	ap->ap_count++;
+	ap->ap_gen++;
 	if (state != ARP_STATE_STATIC)
 		ap->ap_ndynamic++;
 	return e;
@@ -253,6 +255,7 @@ arp_cache_learn(struct arp_priv *ap, uint32_t addr, const struct rte_ether_addr 
 			   !rte_is_same_ether_addr(&e->ae_mac, mac);
 		e->ae_mac = *mac;
 		e->ae_state = ARP_STATE_REACHABLE;
+		ap->ap_gen++;
 		e->ae_confirmed = now;
 		e->ae_tries = 0;
 		e->ae_refresh = 0;

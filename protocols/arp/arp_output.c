@@ -86,8 +86,21 @@ arp_mcast_mac(uint32_t addr, struct rte_ether_addr *mac)
 	mac->addr_bytes[5] = (uint8_t)h;
 }
 
+/* Remember nh -> mac for the rest of the caller's burst; returns mac. */
+static inline const struct rte_ether_addr *
+arp_nhc_set(const struct arp_priv *ap, struct arp_nhc *nhc, uint32_t nh,
+	    const struct rte_ether_addr *mac)
+{
+	if (nhc != NULL) {
+		nhc->nc_nh = nh;
+		nhc->nc_gen = ap->ap_gen;
+		rte_ether_addr_copy(mac, &nhc->nc_mac);
+	}
+	return mac;
+}
+
 mblk_t *
-arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp)
+arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp, struct arp_nhc *nhc)
 {
 	struct rte_ether_addr mac;
 	struct arp_ent *e;
@@ -106,10 +119,10 @@ arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp)
 		return NULL;
 	}
 	if (unlikely(nh == UINT32_MAX || (ap->ap_if.ai_prefix < 31 && nh == ap->ap_bcast)))
-		return arp_frame(ap, mp, &arp_bcast_mac);
+		return arp_frame(ap, mp, arp_nhc_set(ap, nhc, nh, &arp_bcast_mac));
 	if (unlikely((rte_be_to_cpu_32(nh) & 0xf0000000u) == 0xe0000000u)) {
 		arp_mcast_mac(nh, &mac);
-		return arp_frame(ap, mp, &mac);
+		return arp_frame(ap, mp, arp_nhc_set(ap, nhc, nh, &mac));
 	}
 	now = rte_get_timer_cycles();
 	e = arp_cache_lookup(ap, nh);
@@ -117,14 +130,14 @@ arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp)
 		switch (arp_cache_state(ap, e, now)) {
 		case ARP_STATE_REACHABLE:
 		case ARP_STATE_STATIC:
-			return arp_frame(ap, mp, &e->ae_mac);
+			return arp_frame(ap, mp, arp_nhc_set(ap, nhc, nh, &e->ae_mac));
 		case ARP_STATE_STALE:
 			/* Use it, and ask once whether it still holds (a reply confirms it). */
 			if (!e->ae_refresh) {
 				e->ae_refresh = 1;
 				arp_send_request(ap, nh);
 			}
-			return arp_frame(ap, mp, &e->ae_mac);
+			return arp_frame(ap, mp, arp_nhc_set(ap, nhc, nh, &e->ae_mac));
 		default:
 			arp_cache_hold(ap, e, mp);
 			return NULL;
@@ -144,6 +157,7 @@ arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp)
 	arp_cache_arm(ap);
 	return NULL;
 }
+
 
 int
 arp_send_arp(struct arp_priv *ap, uint16_t op, const struct rte_ether_addr *eth_dst,

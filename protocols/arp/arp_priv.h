@@ -85,6 +85,7 @@ struct arp_priv {
 	uint32_t ap_ndynamic;            /**< entries in use that are not STATIC */
 	uint32_t ap_held_total;          /**< packets held over every entry */
 	timeout_id_t ap_timer;           /**< ageing/retry sweep, 0 when not armed */
+	uint32_t ap_gen;                 /**< bumped by every change of an entry or the interface */
 	int ap_sib_port;                 /**< registry row we are in, -1 if none */
 	int ap_sib_idx;                  /**< our column in it */
 };
@@ -144,10 +145,23 @@ void arp_sib_input(struct arp_priv *ap, mblk_t *mp);
 /* ---- arp_output.c ------------------------------------------------------------------------- */
 
 /**
- * Write side: resolve one IPv4 packet from above. Returns the framed packet to send down, or
- * NULL when it was held (waiting for the next hop) or dropped (counted).
+ * A one-entry neighbour cache for the rest of one write-side burst: the last next hop framed
+ * and the address it was framed for. It lives on the stack of one put procedure call; an ARP
+ * change that happens meanwhile (an ioctl in the same burst, an answer a loop-back driver
+ * turns around at once) bumps ap_gen, which empties it. nc_nh 0 is empty.
  */
-mblk_t *arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp);
+struct arp_nhc {
+	uint32_t nc_nh;
+	uint32_t nc_gen;                 /**< ap_gen when it was filled: a change empties it */
+	struct rte_ether_addr nc_mac;
+};
+
+/**
+ * Write side: resolve one IPv4 packet from above. Returns the framed packet to send down, or
+ * NULL when it was held (waiting for the next hop) or dropped (counted). With nhc, a next hop
+ * with a usable address is remembered there.
+ */
+mblk_t *arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp, struct arp_nhc *nhc);
 /**
  * Prepend the Ethernet header for dst and send mp down wq (consumed; drops counted).
  * Returns 1 if sent.

@@ -77,6 +77,27 @@ ip_msg_copy(const mblk_t *mp, size_t off, size_t len, void *dst)
 	return done;
 }
 
+/*
+ * The checksum of a 20-byte header (RFC 791 section 3.1, RFC 1071), from its fields read with
+ * the widths they were written with. Summing the header as 16-byte loads right after ip wrote
+ * it field by field defeats store forwarding and stalls; this does not. Network-order words,
+ * so it holds on either byte order.
+ */
+static inline uint16_t
+ip_hdr_cksum20(const struct rte_ipv4_hdr *ip)
+{
+	uint32_t src = rte_be_to_cpu_32(ip->src_addr), dst = rte_be_to_cpu_32(ip->dst_addr);
+	uint32_t sum = ((uint32_t)ip->version_ihl << 8 | ip->type_of_service) +
+		       rte_be_to_cpu_16(ip->total_length) + rte_be_to_cpu_16(ip->packet_id) +
+		       rte_be_to_cpu_16(ip->fragment_offset) +
+		       ((uint32_t)ip->time_to_live << 8 | ip->next_proto_id) +
+		       (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return rte_cpu_to_be_16((uint16_t)~sum);
+}
+
 /* Finish a header about to leave: checksum in software or an offload request for the port. */
 static inline void
 ip_finish(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen)
@@ -90,7 +111,8 @@ ip_finish(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hle
 		fl |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
 		IP_INC(ii, tx_cksum_hw);
 	} else {
-		ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, hlen);
+		ip->hdr_checksum = likely(hlen == YARD_IPV4_HDR_MIN) ? ip_hdr_cksum20(ip) :
+					(uint16_t)~rte_raw_cksum(ip, hlen);
 		if (fl & RTE_MBUF_F_TX_L4_MASK)
 			fl |= RTE_MBUF_F_TX_IPV4;
 	}
@@ -118,6 +140,27 @@ ip_link_send(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
 	}
 	IP_INC(ii, drop_tx_flow);
 	freemsg(mp);
+}
+
+void
+ip_txb_flush(struct ip_inst *ii, struct ip_txb *tb)
+{
+	struct ip_link *il = tb->tb_il;
+	queue_t *q;
+	unsigned n = tb->tb_n;
+
+	if (n == 0)
+		return;
+	tb->tb_n = 0;
+	tb->tb_il = NULL;
+	q = il->il_qbot;
+	if (likely(q->q_first == NULL && canputnext(q))) {
+		IP_ADD_N(ii, tx_packets, n);
+		putnext_burst(q, tb->tb_v, n);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		ip_link_send(ii, il, tb->tb_v[i]);
 }
 
 int
@@ -259,17 +302,34 @@ nomem:
 int
 ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
 {
+	return ip_output_txb(ii, mp, flags, NULL);
+}
+
+int
+ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb)
+{
 	struct rte_ipv4_hdr *ip = ip_hdr(mp);
 	unsigned hlen = ip_hlen(ip), tot = rte_be_to_cpu_16(ip->total_length);
 	struct ip_link *il;
 	struct ip_rt *rt;
 	uint32_t nh;
 
-	rt = ip_route_lookup(ii, ip->dst_addr, &nh);
-	if (unlikely(rt == NULL)) {
-		IP_INC(ii, drop_no_route);
-		freemsg(mp);
-		return -ENETUNREACH;
+	if (tb != NULL && tb->tb_dst == ip->dst_addr && tb->tb_dst != 0) {
+		rt = tb->tb_rt;
+		nh = tb->tb_nh;
+		IP_INC(ii, tx_route_cached);
+	} else {
+		rt = ip_route_lookup(ii, ip->dst_addr, &nh);
+		if (unlikely(rt == NULL)) {
+			IP_INC(ii, drop_no_route);
+			freemsg(mp);
+			return -ENETUNREACH;
+		}
+		if (tb != NULL) {
+			tb->tb_dst = ip->dst_addr;
+			tb->tb_nh = nh;
+			tb->tb_rt = rt;
+		}
 	}
 	il = rt->rt_link;
 	if ((flags & IP_OUT_FILL_SRC) && ip->src_addr == 0)
@@ -280,7 +340,14 @@ ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
 	if (likely(tot <= il->il_mtu)) {
 		ip_finish(ii, il, mp, hlen);
 		yard_nexthop_set(mp, nh);
-		ip_link_send(ii, il, mp);
+		if (tb == NULL) {
+			ip_link_send(ii, il, mp);
+			return 0;
+		}
+		if (tb->tb_n == IP_TXB_MAX || (tb->tb_n != 0 && tb->tb_il != il))
+			ip_txb_flush(ii, tb);
+		tb->tb_il = il;
+		tb->tb_v[tb->tb_n++] = mp;
 		return 0;
 	}
 	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {
@@ -288,6 +355,8 @@ ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
 		freemsg(mp);
 		return -EMSGSIZE;
 	}
+	if (tb != NULL)
+		ip_txb_flush(ii, tb); /* what came before goes first */
 	return ip_fragment(ii, il, mp, nh);
 }
 
@@ -295,7 +364,7 @@ ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
 
 /* A datagram a transport built (M_DATA, header first). */
 static void
-ip_output_raw(struct ip_inst *ii, mblk_t *mp)
+ip_output_raw(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 {
 	struct rte_ipv4_hdr *ip;
 	unsigned hlen;
@@ -312,7 +381,7 @@ ip_output_raw(struct ip_inst *ii, mblk_t *mp)
 	if (rte_be_to_cpu_16(ip->total_length) != msgdsize(mp) ||
 	    rte_be_to_cpu_16(ip->total_length) < hlen)
 		goto bad;
-	(void)ip_output(ii, mp, IP_OUT_FILL_SRC | IP_OUT_FILL_ID);
+	(void)ip_output_txb(ii, mp, IP_OUT_FILL_SRC | IP_OUT_FILL_ID, tb);
 	return;
 bad:
 	IP_INC(ii, drop_bad_unitdata);
@@ -321,7 +390,7 @@ bad:
 
 /* IP_UNITDATA_REQ: M_PROTO header request, then the payload; ip builds the header. */
 static void
-ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp)
+ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct ip_txb *tb)
 {
 	struct ip_unitdata_req req;
 	struct rte_ipv4_hdr *ip;
@@ -373,7 +442,7 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp)
 	ip->hdr_checksum = 0;
 	ip->src_addr = req.iu_src;
 	ip->dst_addr = req.iu_dst;
-	(void)ip_output(ii, hp, IP_OUT_FILL_SRC);
+	(void)ip_output_txb(ii, hp, IP_OUT_FILL_SRC, tb);
 	return;
 bad:
 	IP_INC(ii, drop_bad_unitdata);
@@ -437,26 +506,37 @@ bad:
 	freemsg(mp);
 }
 
+/*
+ * A transport's burst: the datagrams are routed with a one-entry cache and collected per link
+ * (struct ip_txb), so a burst of replies to one peer reaches arp as one putnext_burst(). Any
+ * other message first sends what was collected, so the order on each link is kept.
+ */
 void
 ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	struct ip_upper *up = q->q_ptr;
+	struct ip_txb tb;
 
+	tb.tb_il = NULL;
+	tb.tb_n = 0;
+	tb.tb_dst = 0;
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
 		struct ip_inst *ii = up != NULL ? up->iu_inst : NULL;
 
+		if (likely(ii != NULL && (DB_TYPE(mp) == M_DATA || DB_TYPE(mp) == M_PROTO))) {
+			if (DB_TYPE(mp) == M_DATA)
+				ip_output_raw(ii, mp, &tb);
+			else
+				ip_output_unitdata(ii, up, mp, &tb);
+			continue;
+		}
+		if (ii != NULL)
+			ip_txb_flush(ii, &tb);
 		switch (DB_TYPE(mp)) {
 		case M_DATA:
 		case M_PROTO:
-			if (ii == NULL) {
-				freemsg(mp); /* orphaned by the control stream's close */
-				break;
-			}
-			if (DB_TYPE(mp) == M_DATA)
-				ip_output_raw(ii, mp);
-			else
-				ip_output_unitdata(ii, up, mp);
+			freemsg(mp); /* orphaned by the control stream's close */
 			break;
 		case M_CTL:
 			if (ii != NULL && MBLKL(mp) >= sizeof(uint32_t) &&
@@ -471,6 +551,8 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			break;
 		}
 	}
+	if (tb.tb_n != 0)
+		ip_txb_flush(up->iu_inst, &tb);
 }
 
 int

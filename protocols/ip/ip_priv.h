@@ -211,6 +211,30 @@ void ip_deliver(struct ip_inst *ii, mblk_t *mp, bool bcast);
  * block: route, fragment, checksum, link. Consumes mp; drops are counted. 0 or -errno.
  */
 int ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags);
+
+/** Datagrams one ip_uwput_burst() call sends: at most this many wait for one putnext_burst. */
+#define IP_TXB_MAX 32
+
+/**
+ * What one burst from a transport sends (ip_uwput_burst): a run of finished datagrams for one
+ * link, and a one-entry route cache (the last destination, its route and next hop). Both live
+ * on the stack of one put procedure call, so neither a route change nor an ARP change can
+ * make them stale: those come through other put procedures of the same lcore, never during
+ * this one.
+ */
+struct ip_txb {
+	struct ip_link *tb_il;        /**< the link of tb_v, NULL when empty */
+	unsigned tb_n;
+	uint32_t tb_dst;              /**< the cached destination (network order); 0: none */
+	uint32_t tb_nh;               /**< its next hop */
+	struct ip_rt *tb_rt;          /**< its route */
+	mblk_t *tb_v[IP_TXB_MAX];
+};
+
+/** ip_output() into a burst: the datagram joins tb's run (sent by ip_txb_flush()). */
+int ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb);
+/** Send tb's run down its link (one putnext_burst when the link takes it). */
+void ip_txb_flush(struct ip_inst *ii, struct ip_txb *tb);
 /** Upper write side. */
 int ip_uwput(queue_t *q, mblk_t *mp);
 void ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n);

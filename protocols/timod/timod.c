@@ -461,6 +461,24 @@ timod_wput(queue_t *q, mblk_t *mp)
 	return 0;
 }
 
+/* Datagrams go down in bursts: runs without a TIMOD ioctl pass through with one call. */
+static void
+timod_wput_burst(queue_t *q, mblk_t **mps, unsigned n)
+{
+	unsigned i, start = 0;
+
+	for (i = 0; i < n; i++) {
+		if (likely(DB_TYPE(mps[i]) != M_IOCTL))
+			continue;
+		if (i > start)
+			putnext_burst(q, mps + start, i - start);
+		(void)timod_wput(q, mps[i]);
+		start = i + 1;
+	}
+	if (i > start)
+		putnext_burst(q, mps + start, i - start);
+}
+
 /* ---- read side ---------------------------------------------------------------------------- */
 
 static int
@@ -563,6 +581,7 @@ static struct qinit timod_rinit = {
 
 static struct qinit timod_winit = {
 	.qi_putp = timod_wput,
+	.qi_putp_burst = timod_wput_burst,
 	.qi_minfo = &timod_minfo,
 };
 

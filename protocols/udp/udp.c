@@ -649,6 +649,50 @@ udp_wput_unitdata(queue_t *wq, struct udp_ep *ep, mblk_t *mp)
 		udp_block(ep);
 }
 
+static int udp_wput(queue_t *wq, mblk_t *mp);
+
+/* A T_UNITDATA_REQ that may take the burst path (anything else goes through udp_wput). */
+static inline bool
+udp_is_unitdata(const mblk_t *mp)
+{
+	return DB_TYPE(mp) == M_PROTO && MBLKL(mp) >= sizeof(t_scalar_t) &&
+	       ((const union T_primitives *)mp->b_rptr)->type == T_UNITDATA_REQ;
+}
+
+/*
+ * Datagrams come down in bursts from the stream head. While ip takes them (nothing queued
+ * here, canputnext once per run) each T_UNITDATA_REQ becomes its IP_UNITDATA_REQ in place in
+ * the caller's vector and the run goes down with one putnext_burst(). Anything else, or ip
+ * flow controlled, goes through udp_wput() in order, after the run before it.
+ */
+void
+udp_wput_burst(queue_t *wq, mblk_t **mps, unsigned n)
+{
+	struct udp_ep *ep = wq->q_ptr;
+	struct udp_inst *ui = ep->ue_inst;
+	unsigned i = 0;
+
+	while (i < n) {
+		queue_t *lq = ui->ui_lower;
+		unsigned k = 0;
+
+		if (lq == NULL || ui->ui_lower_hup || wq->q_first != NULL || !canputnext(lq) ||
+		    !udp_is_unitdata(mps[i])) {
+			(void)udp_wput(wq, mps[i++]);
+			continue;
+		}
+		for (; i < n && udp_is_unitdata(mps[i]); i++) {
+			mblk_t *mp = udp_output_build(ep, mps[i]);
+
+			if (mp != NULL)
+				mps[k++] = mp;
+		}
+		if (k != 0)
+			putnext_burst(lq, mps, k);
+		/* mps[0..k) are ip's now; the loop goes on from mps[i], i >= k. */
+	}
+}
+
 static int
 udp_wput(queue_t *wq, mblk_t *mp)
 {
@@ -897,6 +941,7 @@ static struct qinit udp_urinit = {
 
 static struct qinit udp_uwinit = {
 	.qi_putp = udp_wput,
+	.qi_putp_burst = udp_wput_burst,
 	.qi_srvp = udp_wsrv,
 	.qi_minfo = &udp_minfo,
 };

@@ -160,6 +160,19 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp)
 			   l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD) {
 			UDP_INC(ui, drop_bad_cksum);
 			goto drop;
+		} else if (likely(mp->b_cont == NULL)) {
+			/* Header and payload summed apart: the payload's sum is kept for a reply. */
+			size_t dlen = ulen - UDP_HDR_LEN;
+			uint16_t psum = udp_sum_raw(mp->b_rptr + hlen + UDP_HDR_LEN, dlen);
+
+			if (udp_fold(udp_phdr_sum(src, dst, (uint16_t)ulen) + udp_sum_raw(uh, UDP_HDR_LEN) +
+				     psum) != 0xffff) {
+				UDP_INC(ui, drop_bad_cksum);
+				goto drop;
+			}
+			if (DB_REF(mp) == 1)
+				udp_sum_mark(mp, dlen, psum);
+			UDP_INC(ui, rx_cksum_sw);
 		} else if (udp_sum_msg(mp, hlen, ulen, udp_phdr_sum(src, dst, (uint16_t)ulen)) !=
 			   0xffff) {
 			UDP_INC(ui, drop_bad_cksum);

@@ -19,7 +19,14 @@
  * The checksum (RFC 768) covers a pseudo-header with the source address, so udp chooses the
  * source itself (the endpoint's bound address, else udp_src_for()) and tells ip in iu_src.
  * It is computed in software over every block: ip only offloads the IPv4 header checksum, and
- * has no way yet to tell a transport whether the outgoing port computes L4 checksums.
+ * has no way yet to tell a transport whether the outgoing port computes L4 checksums. Except
+ * for data udp received itself and that comes back unchanged (an echo: the stream head keeps
+ * the data block's YB_SUMOK mark only when the sender promises that, YARD_T_ASRCVD): its sum
+ * was computed when the checksum was verified on input, so only the pseudo-header and the
+ * eight header bytes are added (tx_cksum_reused).
+ *
+ * Bursts (udp_wput_burst): the T_UNITDATA_REQs of a burst become IP_UNITDATA_REQs in the
+ * caller's vector and go to ip with one putnext_burst(), after one canputnext().
  *
  * Errors the sender must hear of are T_UDERROR_IND (ERROR_type an errno): not bound (EPROTO),
  * a malformed or zero destination (EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL), a bad option (EINVAL),
@@ -65,8 +72,8 @@ udp_uderr(struct udp_ep *ep, mblk_t *mp, int err)
 	putnext(ep->ue_rq, np);
 }
 
-void
-udp_output(struct udp_ep *ep, mblk_t *mp)
+mblk_t *
+udp_output_build(struct udp_ep *ep, mblk_t *mp)
 {
 	struct udp_inst *ui = ep->ue_inst;
 	struct T_unitdata_req req;
@@ -78,34 +85,35 @@ udp_output(struct udp_ep *ep, mblk_t *mp)
 	uint32_t src;
 	size_t plen;
 	unsigned ulen;
+	int psum;
 
 	if (unlikely(MBLKL(mp) < sizeof(req))) {
 		UDP_INC(ui, uderr_bad_addr);
 		udp_uderr(ep, mp, EINVAL);
-		return;
+		return NULL;
 	}
 	memcpy(&req, mp->b_rptr, sizeof(req));
 	if (unlikely(ep->ue_state != TS_IDLE)) {
 		UDP_INC(ui, uderr_state);
 		udp_uderr(ep, mp, EPROTO);
-		return;
+		return NULL;
 	}
 	if (unlikely(req.DEST_length != (t_scalar_t)sizeof(sin) || req.DEST_offset < 0 ||
 		     (size_t)req.DEST_offset + sizeof(sin) > MBLKL(mp))) {
 		UDP_INC(ui, uderr_bad_addr);
 		udp_uderr(ep, mp, EINVAL);
-		return;
+		return NULL;
 	}
 	memcpy(&sin, mp->b_rptr + req.DEST_offset, sizeof(sin));
 	if (unlikely(sin.sin_family != AF_INET)) {
 		UDP_INC(ui, uderr_bad_addr);
 		udp_uderr(ep, mp, EAFNOSUPPORT);
-		return;
+		return NULL;
 	}
 	if (unlikely(sin.sin_port == 0 || sin.sin_addr.s_addr == 0)) {
 		UDP_INC(ui, uderr_bad_addr);
 		udp_uderr(ep, mp, EADDRNOTAVAIL);
-		return;
+		return NULL;
 	}
 	if (unlikely(req.OPT_length != 0)) {
 		if (req.OPT_length < 0 || req.OPT_offset < 0 ||
@@ -114,7 +122,7 @@ udp_output(struct udp_ep *ep, mblk_t *mp)
 				     &ttl) != 0) {
 			UDP_INC(ui, uderr_bad_opt);
 			udp_uderr(ep, mp, EINVAL);
-			return;
+			return NULL;
 		}
 	}
 	data = mp->b_cont;
@@ -122,32 +130,33 @@ udp_output(struct udp_ep *ep, mblk_t *mp)
 	if (unlikely(data != NULL && DB_TYPE(data) != M_DATA)) {
 		UDP_INC(ui, drop_bad_wmsg);
 		udp_uderr(ep, mp, EINVAL);
-		return;
+		return NULL;
 	}
 	if (unlikely(plen > UDP_TSDU_MAX)) {
 		UDP_INC(ui, uderr_too_big);
 		udp_uderr(ep, mp, EMSGSIZE);
-		return;
+		return NULL;
 	}
 	if (unlikely(udp_is_bcast(ui, sin.sin_addr.s_addr) && !ep->ue_broadcast)) {
 		UDP_INC(ui, uderr_bcast);
 		udp_uderr(ep, mp, EACCES);
-		return;
+		return NULL;
 	}
 	src = ep->ue_laddr != 0 ? ep->ue_laddr : udp_src_for(ui, sin.sin_addr.s_addr);
 	if (unlikely(src == 0)) {
 		UDP_INC(ui, uderr_no_src);
 		udp_uderr(ep, mp, EADDRNOTAVAIL);
-		return;
+		return NULL;
 	}
 	if (unlikely(ui->ui_lower == NULL || ui->ui_lower_hup)) {
 		UDP_INC(ui, drop_no_lower);
 		freemsg(mp);
-		return;
+		return NULL;
 	}
 
 	/* The UDP header: in the data's headroom, or in a block of its own. */
 	ulen = (unsigned)plen + UDP_HDR_LEN;
+	psum = data != NULL && ep->ue_cksum ? udp_sum_marked(data, plen) : -1;
 	if (likely(data != NULL && DB_REF(data) == 1 && MBLKHEAD(data) >= UDP_INPLACE_ROOM)) {
 		hb = data;
 		hb->b_rptr -= UDP_HDR_LEN;
@@ -157,7 +166,7 @@ udp_output(struct udp_ep *ep, mblk_t *mp)
 		if (unlikely(hb == NULL)) {
 			UDP_INC(ui, drop_tx_nomem);
 			freemsg(mp);
-			return;
+			return NULL;
 		}
 		hb->b_wptr += UDP_HDR_LEN;
 		hb->b_cont = data;
@@ -165,12 +174,29 @@ udp_output(struct udp_ep *ep, mblk_t *mp)
 	}
 	/* A received buffer sent back must not carry offload requests of its own. */
 	yard_mblk_mbuf(hb)->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+	if (data != NULL)
+		data->b_yflags &= ~YB_SUMOK; /* it no longer describes the block */
 	uh = (struct rte_udp_hdr *)hb->b_rptr;
 	uh->src_port = rte_cpu_to_be_16(ep->ue_lport);
 	uh->dst_port = sin.sin_port;
 	uh->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
 	uh->dgram_cksum = 0;
-	if (likely(ep->ue_cksum)) {
+	if (likely(psum >= 0)) {
+		/*
+		 * The data is as udp received and verified it: its sum is known, only the
+		 * pseudo-header and the new header are added (RFC 1071 section 2: the sum is
+		 * commutative and associative, so the parts may be summed apart). The header's
+		 * words come from the values just stored, not read back from memory (a wide load
+		 * over three narrow stores stalls store forwarding).
+		 */
+		uint16_t c = (uint16_t)~udp_fold(udp_phdr_sum(src, sin.sin_addr.s_addr,
+							      (uint16_t)ulen) +
+						 rte_cpu_to_be_16(ep->ue_lport) + (uint32_t)sin.sin_port +
+						 rte_cpu_to_be_16((uint16_t)ulen) + (uint32_t)psum);
+
+		uh->dgram_cksum = c == 0 ? 0xffff : c; /* RFC 768: zero means "none" */
+		UDP_INC(ui, tx_cksum_reused);
+	} else if (likely(ep->ue_cksum)) {
 		uint16_t c = (uint16_t)~udp_sum_msg(hb, 0, ulen,
 						    udp_phdr_sum(src, sin.sin_addr.s_addr,
 								 (uint16_t)ulen));
@@ -192,7 +218,7 @@ udp_output(struct udp_ep *ep, mblk_t *mp)
 		if (unlikely(np == NULL)) {
 			UDP_INC(ui, drop_tx_nomem);
 			freemsg(hb);
-			return;
+			return NULL;
 		}
 		mp = np;
 	}
@@ -209,8 +235,17 @@ udp_output(struct udp_ep *ep, mblk_t *mp)
 	iu->iu_flags = 0;
 	mp->b_cont = hb;
 	UDP_INC(ui, tx_datagrams);
-	putnext(ui->ui_lower, mp);
+	return mp;
 }
+
+void
+udp_output(struct udp_ep *ep, mblk_t *mp)
+{
+	mp = udp_output_build(ep, mp);
+	if (mp != NULL)
+		putnext(ep->ue_inst->ui_lower, mp);
+}
+
 
 int
 udp_wsrv(queue_t *q)

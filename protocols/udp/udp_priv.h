@@ -110,6 +110,34 @@ udp_phdr_sum(uint32_t src, uint32_t dst, uint16_t ulen)
 	       rte_cpu_to_be_16(IPPROTO_UDP) + rte_cpu_to_be_16(ulen);
 }
 
+/** One's complement sum of len bytes at p, folded to 16 bits (not complemented). */
+static inline uint16_t
+udp_sum_raw(const void *p, size_t len)
+{
+	return __rte_raw_cksum_reduce(__rte_raw_cksum(p, len, 0));
+}
+
+/**
+ * Remember, in a data block udp delivers, the sum of its bytes (YB_SUMOK, streams/mblk.h), so
+ * that if it comes back unchanged (an echo) its checksum costs no pass over the data.
+ */
+static inline void
+udp_sum_mark(mblk_t *bp, size_t len, uint16_t psum)
+{
+	bp->b_datap->db_cksum = ((uint32_t)len << 16) | psum;
+	bp->b_yflags |= YB_SUMOK;
+}
+
+/** The sum udp_sum_mark() left in bp if it still describes bp's len bytes; -1 if none. */
+static inline int
+udp_sum_marked(const mblk_t *bp, size_t len)
+{
+	if (!(bp->b_yflags & YB_SUMOK) || bp->b_cont != NULL || MBLKL(bp) != len ||
+	    (bp->b_datap->db_cksum >> 16) != len)
+		return -1;
+	return (int)(bp->b_datap->db_cksum & 0xffff);
+}
+
 /** One's complement sum (folded, not complemented) of len bytes of mp from off, plus sum. */
 uint16_t udp_sum_msg(const mblk_t *mp, size_t off, size_t len, uint32_t sum);
 
@@ -143,6 +171,13 @@ int udp_lrput(queue_t *q, mblk_t *mp);
 
 /** Send a T_UNITDATA_REQ (consumed): header, checksum, IP_UNITDATA_REQ, down to ip. */
 void udp_output(struct udp_ep *ep, mblk_t *mp);
+/**
+ * udp_output() without the sending: the IP_UNITDATA_REQ for ip, or NULL when mp was consumed
+ * (answered with T_UDERROR_IND, or dropped and counted).
+ */
+mblk_t *udp_output_build(struct udp_ep *ep, mblk_t *mp);
+/** Upper write put procedure for a burst (T_UNITDATA_REQs down to ip with one call). */
+void udp_wput_burst(queue_t *wq, mblk_t **mps, unsigned n);
 /** Answer a T_UNITDATA_REQ (consumed) with T_UDERROR_IND err up the endpoint. */
 void udp_uderr(struct udp_ep *ep, mblk_t *mp, int err);
 /** Upper write service procedure: requests that waited for the lower side. */

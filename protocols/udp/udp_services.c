@@ -8,9 +8,10 @@
  * A service is an endpoint bound to its port on every local address, driven by the events
  * XTI reports (yard_t_set_notify): T_DATA and T_UDERR run svc_pump(), which reads until
  * TNODATA (the events are edge triggered); T_GODATA runs it too, after a send met flow
- * control. Echo turns each datagram around with the zero-copy calls: the message received is
- * the message sent, its UDP and IP headers rewritten in the headroom the received buffer
- * already has, so the payload is never copied and nothing is allocated.
+ * control. Echo takes datagrams in bursts (yard_t_rcvudata_burst) and turns each around with
+ * the zero-copy calls: the T_UNITDATA_IND block becomes the T_UNITDATA_REQ (rewritten in
+ * place) and the data block received is the one sent, its UDP and IP headers rewritten in the
+ * headroom it already has, so the payload is never copied and nothing is allocated.
  *
  * The callback runs inside the stream head's put procedure, and a send can make the provider
  * indicate an error up the same stream at once (T_UDERROR_IND), which calls the callback
@@ -32,6 +33,9 @@
 #include <protocols/udp_services.h>
 #include <protocols/xti/xti.h>
 
+/* Datagrams taken and sent per call: a receive burst's worth. */
+#define SVC_BURST 32
+
 struct udp_svc {
 	bool sv_used;
 	bool sv_in_pump;              /* svc_pump() is running (maybe further up the stack) */
@@ -39,8 +43,9 @@ struct udp_svc {
 	enum yard_udp_svc_kind sv_kind;
 	uint16_t sv_port;
 	int sv_fd;
-	mblk_t *sv_pending;           /* echo: a datagram flow control refused */
-	struct sockaddr_in sv_pend_to;
+	unsigned sv_npend;            /* echo: replies not sent yet (flow control refused them) */
+	mblk_t *sv_pend[SVC_BURST];   /* their T_UNITDATA_REQs, in order */
+	uint32_t sv_plen[SVC_BURST];  /* and their data bytes */
 	struct yard_udp_svc_stats *sv_st;
 };
 
@@ -53,47 +58,61 @@ svc_lcore(void)
 	return yard_sched_self()->sc_lcore;
 }
 
-/* Send one datagram back; true if it went or was dropped, false if flow control kept it. */
-static bool
-svc_echo_one(struct udp_svc *s, const struct sockaddr_in *to, mblk_t *mp, size_t len)
+/* Drop the first m pending replies from the vector (sent or dropped). */
+static void
+svc_pend_shift(struct udp_svc *s, unsigned m)
 {
-	struct netbuf nb = { .maxlen = sizeof(*to), .len = sizeof(*to), .buf = (void *)to };
+	s->sv_npend -= m;
+	memmove(s->sv_pend, s->sv_pend + m, s->sv_npend * sizeof(s->sv_pend[0]));
+	memmove(s->sv_plen, s->sv_plen + m, s->sv_npend * sizeof(s->sv_plen[0]));
+}
 
-	if (yard_t_sndudata_mblk(s->sv_fd, &nb, mp) == 0) {
-		s->sv_st->tx_datagrams++;
-		s->sv_st->tx_bytes += len;
-		return true;
+/*
+ * Send the pending replies, as bursts. True when all went (or were dropped), false when flow
+ * control kept some: they wait for T_GODATA. The data is sent as received (YARD_T_ASRCVD), so
+ * udp reuses the checksum it verified on input.
+ */
+static bool
+svc_send(struct udp_svc *s)
+{
+	while (s->sv_npend != 0) {
+		int rc = yard_t_sndudata_burst(s->sv_fd, s->sv_pend, s->sv_npend, YARD_T_ASRCVD);
+
+		if (rc > 0) {
+			s->sv_st->tx_datagrams += (unsigned)rc;
+			for (int i = 0; i < rc; i++)
+				s->sv_st->tx_bytes += s->sv_plen[i];
+			svc_pend_shift(s, (unsigned)rc);
+			continue;
+		}
+		if (t_errno == TFLOW) {
+			s->sv_st->tx_flow_waits++;
+			return false;
+		}
+		/* The first cannot go at all (too long for the provider, ...): drop it. */
+		s->sv_st->tx_drops++;
+		freemsg(s->sv_pend[0]);
+		svc_pend_shift(s, 1);
 	}
-	if (t_errno == TFLOW) {
-		s->sv_pending = mp;
-		s->sv_pend_to = *to;
-		s->sv_st->tx_flow_waits++;
-		return false;
-	}
-	s->sv_st->tx_drops++;
-	freemsg(mp);
 	return true;
 }
 
+/*
+ * Read bursts until TNODATA. Echo turns each T_UNITDATA_IND around in place into the
+ * T_UNITDATA_REQ back to its sender (yard_t_udata_reply) with the same data block, so nothing
+ * is allocated or copied per datagram.
+ */
 static void
 svc_drain(struct udp_svc *s)
 {
-	struct sockaddr_in from;
-	struct netbuf nb = { .buf = &from };
-	mblk_t *mp;
+	mblk_t *v[SVC_BURST];
 
-	if (s->sv_pending != NULL) {
-		mp = s->sv_pending;
-		s->sv_pending = NULL;
-		if (!svc_echo_one(s, &s->sv_pend_to, mp, msgdsize(mp)))
-			return; /* still refused: wait for T_GODATA again */
-	}
+	if (!svc_send(s))
+		return; /* still refused: wait for T_GODATA again */
 	for (;;) {
-		size_t len;
+		int n = yard_t_rcvudata_burst(s->sv_fd, v, SVC_BURST);
 
-		nb.maxlen = sizeof(from);
-		nb.len = 0;
-		if (yard_t_rcvudata_mblk(s->sv_fd, &nb, &mp) < 0) {
+		if (n < 0) {
 			if (t_errno == TLOOK) {
 				(void)t_rcvuderr(s->sv_fd, NULL);
 				s->sv_st->uderrs++;
@@ -101,14 +120,22 @@ svc_drain(struct udp_svc *s)
 			}
 			return; /* TNODATA: all read */
 		}
-		len = mp == NULL ? 0 : (mp->b_cont == NULL ? MBLKL(mp) : msgdsize(mp));
-		s->sv_st->rx_datagrams++;
-		s->sv_st->rx_bytes += len;
-		if (s->sv_kind == YARD_UDP_SVC_DISCARD || nb.len != sizeof(from)) {
-			freemsg(mp);
-			continue;
+		for (int i = 0; i < n; i++) {
+			mblk_t *mp = v[i], *data = mp->b_cont;
+			size_t len = data == NULL ? 0 : (data->b_cont == NULL ? MBLKL(data) : msgdsize(data));
+			struct netbuf from;
+
+			s->sv_st->rx_datagrams++;
+			s->sv_st->rx_bytes += len;
+			if (s->sv_kind == YARD_UDP_SVC_DISCARD || yard_t_udata_addr(mp, &from) < 0 ||
+			    from.len != sizeof(struct sockaddr_in) || yard_t_udata_reply(mp) < 0) {
+				freemsg(mp);
+				continue;
+			}
+			s->sv_pend[s->sv_npend] = mp;
+			s->sv_plen[s->sv_npend++] = (uint32_t)len;
 		}
-		if (!svc_echo_one(s, &from, mp, len))
+		if (!svc_send(s))
 			return;
 	}
 }
@@ -220,8 +247,8 @@ static void
 svc_stop(struct udp_svc *s)
 {
 	(void)yard_t_set_notify(s->sv_fd, 0, NULL, NULL);
-	freemsg(s->sv_pending);
-	s->sv_pending = NULL;
+	freemsg_burst(s->sv_pend, s->sv_npend);
+	s->sv_npend = 0;
 	(void)t_close(s->sv_fd);
 	s->sv_used = false;
 }

@@ -35,6 +35,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -870,6 +871,168 @@ yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap)
 	else
 		freeb(mp);
 	return 0;
+}
+
+/* ---- zero copy bursts ---------------------------------------------------------------------- */
+
+/*
+ * The run of well-formed T_UNITDATA_INDs at the head of the stream head's queue, at most n,
+ * taken with one getq_burst(): what t_rcvudata() would take one by one, with the same checks.
+ */
+static unsigned
+xti_take_run(struct xti_ep *te, mblk_t **mps, unsigned n)
+{
+	queue_t *rq = STH_RQ(te->te_sd);
+	unsigned run = 0;
+
+	for (const mblk_t *mp = rq->q_first; mp != NULL && run < n; mp = mp->b_next, run++) {
+		const struct T_unitdata_ind *ind = (const struct T_unitdata_ind *)mp->b_rptr;
+
+		if (DB_TYPE(mp) != M_PROTO || MBLKL(mp) < sizeof(*ind) ||
+		    ind->PRIM_type != T_UNITDATA_IND ||
+		    !xti_in(ind->SRC_length, ind->SRC_offset, MBLKL(mp)) ||
+		    !xti_in(ind->OPT_length, ind->OPT_offset, MBLKL(mp)))
+			break;
+	}
+	return run == 0 ? 0 : getq_burst(rq, mps, run);
+}
+
+int
+yard_t_rcvudata_burst(int fd, mblk_t **mps, unsigned n)
+{
+	struct xti_ep *te = xti_get(fd);
+	unsigned k = 0;
+
+	if (te == NULL)
+		return -1;
+	if (mps == NULL)
+		return xti_syserr(EINVAL);
+	if (te->te_state != T_IDLE)
+		return xti_fail(TOUTSTATE);
+	if (te->te_info.servtype != T_CLTS)
+		return xti_fail(TNOTSUPPORT);
+	while (k < n) {
+		const struct T_unitdata_ind *ind;
+		mblk_t *mp;
+
+		/* A T_UDERROR_IND after datagrams waits for the next call, which says TLOOK. */
+		if (k > 0 && xti_event_of(xti_first(te)) != T_DATA)
+			break;
+		if (xti_next_unitdata(te, &mp) < 0) {
+			if (k > 0)
+				break;
+			return -1;
+		}
+		ind = (const struct T_unitdata_ind *)mp->b_rptr;
+		if (!xti_in(ind->SRC_length, ind->SRC_offset, MBLKL(mp)) ||
+		    !xti_in(ind->OPT_length, ind->OPT_offset, MBLKL(mp))) {
+			freemsg(mp); /* as t_rcvudata(): a provider's malformed indication is dropped */
+			if (k > 0)
+				break;
+			return xti_syserr(EPROTO);
+		}
+		mps[k++] = mp;
+		if (k < n && te->te_look == NULL)
+			k += xti_take_run(te, mps + k, n - k);
+	}
+	return (int)k;
+}
+
+/* The address of a T_UNITDATA_IND or _REQ (same layout); NULL if mp is neither or it lies outside. */
+static const struct T_unitdata_req *
+xti_udata_prim(const mblk_t *mp, t_scalar_t prim)
+{
+	const struct T_unitdata_req *req;
+
+	if (mp == NULL || DB_TYPE(mp) != M_PROTO || MBLKL(mp) < sizeof(*req))
+		return NULL;
+	req = (const struct T_unitdata_req *)mp->b_rptr;
+	if ((prim != 0 && req->PRIM_type != prim) ||
+	    (req->PRIM_type != T_UNITDATA_REQ && req->PRIM_type != T_UNITDATA_IND) ||
+	    !xti_in(req->DEST_length, req->DEST_offset, MBLKL(mp)) ||
+	    !xti_in(req->OPT_length, req->OPT_offset, MBLKL(mp)))
+		return NULL;
+	return req;
+}
+
+int
+yard_t_udata_addr(const mblk_t *mp, struct netbuf *addr)
+{
+	const struct T_unitdata_req *req = xti_udata_prim(mp, 0);
+
+	if (req == NULL || addr == NULL)
+		return xti_fail(TBADDATA);
+	addr->buf = (void *)(mp->b_rptr + req->DEST_offset);
+	addr->len = addr->maxlen = (unsigned int)req->DEST_length;
+	return 0;
+}
+
+int
+yard_t_udata_reply(mblk_t *mp)
+{
+	struct T_unitdata_req *req = (struct T_unitdata_req *)xti_udata_prim(mp, T_UNITDATA_IND);
+
+	if (req == NULL)
+		return xti_fail(TBADDATA);
+	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do. */
+	RTE_BUILD_BUG_ON(offsetof(struct T_unitdata_ind, SRC_offset) !=
+			 offsetof(struct T_unitdata_req, DEST_offset));
+	RTE_BUILD_BUG_ON(offsetof(struct T_unitdata_ind, OPT_offset) !=
+			 offsetof(struct T_unitdata_req, OPT_offset));
+	req->PRIM_type = T_UNITDATA_REQ;
+	req->OPT_length = 0;
+	req->OPT_offset = 0;
+	mp->b_band = 0;
+	mp->b_flag = 0;
+	return 0;
+}
+
+/* A request yard_t_sndudata_burst() may send: 0, or -1 with t_errno. */
+static int
+xti_udreq_check(const struct xti_ep *te, const mblk_t *mp)
+{
+	const mblk_t *data;
+	size_t dlen;
+
+	if (xti_udata_prim(mp, T_UNITDATA_REQ) == NULL || mp->b_band != 0)
+		return xti_fail(TBADDATA);
+	data = mp->b_cont;
+	if (data != NULL && DB_TYPE(data) != M_DATA)
+		return xti_fail(TBADDATA);
+	dlen = data == NULL ? 0 : (data->b_cont == NULL ? MBLKL(data) : msgdsize(data));
+	return xti_snd_check(te, dlen);
+}
+
+int
+yard_t_sndudata_burst(int fd, mblk_t **mps, unsigned n, int flags)
+{
+	struct xti_ep *te = xti_get(fd);
+	unsigned k;
+	int rc;
+
+	if (te == NULL)
+		return -1;
+	if (n == 0)
+		return 0;
+	if (mps == NULL || (flags & ~YARD_T_ASRCVD) != 0)
+		return xti_syserr(EINVAL);
+	if (te->te_state != T_IDLE)
+		return xti_fail(TOUTSTATE);
+	if (te->te_info.servtype != T_CLTS)
+		return xti_fail(TNOTSUPPORT);
+	for (k = 0; k < n; k++)
+		if (xti_udreq_check(te, mps[k]) < 0)
+			break;
+	if (k == 0)
+		return -1; /* t_errno says why mps[0] cannot go */
+	rc = sth_putmsg_mblk_burst(te->te_sd, mps, k, (flags & YARD_T_ASRCVD) ? STH_KEEPSUM : 0);
+	if (rc == -EAGAIN) {
+		te->te_flowed = true;
+		return xti_fail(TFLOW);
+	}
+	if (rc < 0)
+		return xti_syserr(-rc);
+	return rc;
 }
 
 struct stdata *

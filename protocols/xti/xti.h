@@ -366,6 +366,45 @@ int yard_t_sndudata_mblk(int fd, const struct netbuf *addr, mblk_t *data);
  * frees or sends *datap. Errors as t_rcvudata() (no T_MORE: the datagram comes whole).
  */
 int yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap);
+/**
+ * Zero copy receive, a burst: up to n datagrams, each whole as it came up, an M_PROTO
+ * T_UNITDATA_IND block (its source address checked to lie inside it: yard_t_udata_addr())
+ * whose b_cont is the data as received. The messages are the caller's: it frees them, or turns
+ * them around in place with yard_t_udata_reply() and yard_t_sndudata_burst(), so an echo
+ * allocates nothing. Stops before a T_UDERROR_IND (the next call then fails with TLOOK).
+ * @return the datagrams taken (> 0), or -1: TNODATA (none queued), TLOOK, TOUTSTATE,
+ *         TNOTSUPPORT, TBADF, TSYSERR (EINVAL: mps NULL; EXDEV: another lcore). 0 for n == 0.
+ */
+int yard_t_rcvudata_burst(int fd, mblk_t **mps, unsigned n);
+/**
+ * The address of a T_UNITDATA_IND or T_UNITDATA_REQ block (from yard_t_rcvudata_burst(), or
+ * built): addr->buf points into the block, addr->len = addr->maxlen its length. No copy.
+ * @return 0, or -1: TBADDATA (not such a primitive, or its address outside the block).
+ */
+int yard_t_udata_addr(const mblk_t *mp, struct netbuf *addr);
+/**
+ * Turn a T_UNITDATA_IND from yard_t_rcvudata_burst() into a T_UNITDATA_REQ to its sender, in
+ * place: the two primitives have the same layout (type, address length and offset, options
+ * length and offset), so the source address simply becomes the destination. Options are
+ * dropped. The data (b_cont) is left alone.
+ * @return 0, or -1: TBADDATA (not a T_UNITDATA_IND with its address inside the block).
+ */
+int yard_t_udata_reply(mblk_t *mp);
+/** yard_t_sndudata_burst(): the data is exactly as yard_t_rcvudata_burst() gave it. */
+#define YARD_T_ASRCVD 0x1
+/**
+ * Zero copy send, a burst: each mps[i] is an M_PROTO T_UNITDATA_REQ block (address and
+ * options inside it; yard_t_udata_reply() makes one) with the data in b_cont (M_DATA, or NULL
+ * for an empty datagram). The longest prefix of well-formed requests goes down with one
+ * flow-control check and one putnext_burst(). flags: YARD_T_ASRCVD promises that no data byte
+ * was changed since it was received, so a checksum the provider verified on input may be
+ * reused for the reply (udp: no pass over the payload); without it the provider sums afresh.
+ * @return the datagrams sent (> 0; those from mps[ret] on are still the caller's, and the
+ *         next call says why the first was refused), or -1 when none was: TFLOW (flow control;
+ *         T_GODATA follows), TBADDATA (mps[0] malformed, or its data too long or empty when
+ *         the provider does not allow it), TOUTSTATE, TNOTSUPPORT, TBADF, TSYSERR. 0 for n == 0.
+ */
+int yard_t_sndudata_burst(int fd, mblk_t **mps, unsigned n, int flags);
 /** The stream under an endpoint (inspection, tests), NULL if fd is not open. */
 struct stdata *yard_t_stream(int fd);
 

@@ -485,6 +485,56 @@ YT_TEST(arp, puts_the_header_in_a_new_block_without_headroom)
 	pt_assert_clean();
 }
 
+/* An M_IOCTL as sth_ioctl(I_STR) would send it down, with len bytes of arg. */
+static mblk_t *
+ioctl_msg(int cmd, const void *arg, size_t len)
+{
+	mblk_t *mp = mkiocb((unsigned)cmd), *dp = allocb(len, BPRI_MED);
+
+	cr_assert_not_null(mp);
+	cr_assert_not_null(dp);
+	memcpy(dp->b_wptr, arg, len);
+	dp->b_wptr += len;
+	mp->b_cont = dp;
+	((struct iocblk *)mp->b_rptr)->ioc_count = len;
+	return mp;
+}
+
+YT_TEST(arp, frames_a_burst_from_one_lookup_until_an_entry_changes)
+{
+	struct arp_entry ae = { .ae_addr = PT_ADDR_PEER, .ae_mac = pt_mac_peer };
+	struct arp_entry ae2 = { .ae_addr = PT_ADDR_PEER,
+				 .ae_mac = { .addr_bytes = { 0x02, 0, 0, 0, 0, 0x77 } } };
+	struct pt_link l;
+	mblk_t *v[6], *mp;
+	struct arpstat st;
+
+	pt_link_open(&l, 0, YARD_LINK_CAP_TX_MULTISEG, 1500);
+	cr_assert_geq(pt_istr(l.sd, ARP_ADD, &ae, sizeof(ae)), 0);
+	v[0] = ipv4_down(PT_ADDR_PEER, 10, RTE_PKTMBUF_HEADROOM);
+	v[1] = ipv4_down(PT_ADDR_PEER, 11, RTE_PKTMBUF_HEADROOM);
+	v[2] = ipv4_down(PT_ADDR_PEER, 12, RTE_PKTMBUF_HEADROOM);
+	v[3] = ioctl_msg(ARP_ADD, &ae2, sizeof(ae2)); /* the peer's address changes mid-burst */
+	v[4] = ipv4_down(PT_ADDR_PEER, 13, RTE_PKTMBUF_HEADROOM);
+	v[5] = ipv4_down(PT_ADDR_PEER, 14, RTE_PKTMBUF_HEADROOM);
+	putnext_burst(l.sd->sd_wrq, v, 6);
+	yt_drain();
+	for (unsigned i = 0; i < 5; i++) {
+		mp = yard_loop_take(l.minor);
+		cr_assert_not_null(mp, "frame %u", i);
+		cr_assert_eq(msgdsize(mp), 14 + 20 + 10 + i, "in order");
+		cr_assert_arr_eq(mp->b_rptr, i < 3 ? &pt_mac_peer : &ae2.ae_mac, 6,
+				 "frame %u to the address valid when it was sent", i);
+		freemsg(mp);
+	}
+	cr_assert_null(yard_loop_take(l.minor));
+	st = pt_arpstat(l.sd);
+	cr_assert_eq(st.arps_tx_nh_cached, 3, "one lookup on each side of the change");
+	cr_assert_eq(st.arps_tx_frames, 5);
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
 YT_TEST(arp, pulls_frames_up_for_a_port_without_multisegment_tx)
 {
 	struct arp_entry ae = { .ae_addr = PT_ADDR_PEER, .ae_mac = pt_mac_peer };

@@ -727,6 +727,66 @@ YT_TEST(ip, queues_on_a_full_link_and_sends_when_it_drains)
 	pt_assert_clean();
 }
 
+/* An IP_UNITDATA_REQ to dst with len payload bytes, the first one tag. */
+static mblk_t *
+unitdata(uint32_t dst, size_t len, uint8_t tag)
+{
+	struct ip_unitdata_req req = { .iu_prim = IP_UNITDATA_REQ, .iu_dst = dst };
+	mblk_t *mp = allocb(sizeof(req), BPRI_MED);
+
+	cr_assert_not_null(mp);
+	DB_TYPE(mp) = M_PROTO;
+	memcpy(mp->b_wptr, &req, sizeof(req));
+	mp->b_wptr += sizeof(req);
+	mp->b_cont = yard_allocb_hr(len, 64);
+	cr_assert_not_null(mp->b_cont);
+	memset(mp->b_cont->b_wptr, tag, len);
+	mp->b_cont->b_wptr += len;
+	return mp;
+}
+
+YT_TEST(ip, routes_a_burst_once_per_destination_and_keeps_its_order)
+{
+	struct pt_stack s;
+	struct stdata *u;
+	struct ip_stats st0, st;
+	uint8_t f[FRAME_MAX];
+	/* tag of each frame expected, in order: the 4000-byte datagram goes as 3 fragments */
+	const uint8_t tags[] = { 1, 2, 4, 4, 4, 5 };
+	int proto = 253;
+	mblk_t *v[5];
+	size_t n;
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
+	cr_assert_geq(pt_istr(u, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
+	v[0] = unitdata(PT_ADDR_PEER, 30, 1);
+	v[1] = unitdata(PT_ADDR_PEER, 31, 2);
+	v[2] = unitdata(PT_IPV4(203, 0, 113, 1), 32, 3); /* no route */
+	v[3] = unitdata(PT_ADDR_PEER, 4000, 4);
+	v[4] = unitdata(PT_ADDR_PEER, 33, 5);
+	st0 = pt_ipstat(s.ip);
+	cr_assert_eq(sth_putmsg_mblk_burst(u, v, 5, 0), 5);
+	yt_drain();
+	st = pt_ipstat(s.ip);
+	for (unsigned i = 0; i < RTE_DIM(tags); i++) {
+		unsigned hl;
+
+		n = pt_take(s.link.minor, f, sizeof(f));
+		cr_assert_gt(n, 14 + 20, "frame %u", i);
+		hl = (f[14] & 0xf) * 4u;
+		cr_assert_eq(f[14 + hl], tags[i], "frame %u in order", i);
+	}
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0);
+	cr_assert_eq(st.is_ip.ips_drop_no_route - st0.is_ip.ips_drop_no_route, 1);
+	cr_assert_eq(st.is_ip.ips_tx_route_cached - st0.is_ip.ips_tx_route_cached, 3,
+		     "one lookup for PEER; the failed one leaves the cache as it was");
+	cr_assert_eq(st.is_ip.ips_tx_packets - st0.is_ip.ips_tx_packets, 6);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
 YT_TEST(ip, hangs_up_upper_streams_when_the_control_stream_closes)
 {
 	struct pt_stack s;

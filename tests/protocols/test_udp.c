@@ -1145,6 +1145,158 @@ YT_TEST(udp_services, echo_returns_a_60000_byte_datagram_intact)
 	ut_stack_close(&s);
 }
 
+/* A burst of frames up the link as the pmd driver passes an RX burst (one putnext_burst). */
+static void
+inject_burst(int minor, uint8_t (*frames)[128], const size_t *lens, unsigned n)
+{
+	mblk_t *v[16];
+
+	cr_assert_leq(n, 16);
+	for (unsigned i = 0; i < n; i++) {
+		v[i] = yard_allocb_hr(lens[i], RTE_PKTMBUF_HEADROOM);
+		cr_assert_not_null(v[i]);
+		memcpy(v[i]->b_wptr, frames[i], lens[i]);
+		v[i]->b_wptr += lens[i];
+	}
+	cr_assert_eq(yard_loop_inject_burst(minor, v, n), 0);
+	yt_drain();
+}
+
+YT_TEST(udp_services, echo_turns_a_burst_around_in_bursts)
+{
+	struct ut_stack s;
+	static uint8_t frames[8][128];
+	size_t lens[8];
+	uint8_t f[UT_FRAME_MAX];
+	struct yard_msgstat before, after;
+	struct udpstat u0, u1;
+	struct ip_stats i0, i1;
+	struct arpstat a0, a1;
+	struct yard_udp_svc_stats st;
+
+	ut_stack_open(&s, 0, 1500);
+	cr_assert_eq(yard_udp_echo_start(7), 0);
+	for (unsigned i = 0; i < 8; i++)
+		lens[i] = ut_frame(frames[i], (uint16_t)(41000 + i), 7, NULL, 18 + i);
+	u0 = ut_udpstat(s.up.up_udp);
+	i0 = pt_ipstat(s.pt.ip);
+	(void)arpstat_sum(&a0, -1, -1);
+	yard_msgstat_sum(&before);
+	inject_burst(s.pt.link.minor, frames, lens, 8);
+	yard_msgstat_sum(&after);
+	u1 = ut_udpstat(s.up.up_udp);
+	i1 = pt_ipstat(s.pt.ip);
+	(void)arpstat_sum(&a1, -1, -1);
+	for (unsigned i = 0; i < 8; i++) {
+		size_t n = pt_take(s.pt.link.minor, f, sizeof(f)), off;
+
+		cr_assert_gt(n, 0, "reply %u", i);
+		off = check_udp_frame(f, n, 7, (uint16_t)(41000 + i), 18 + i);
+		for (size_t j = 0; j < 18 + i; j++)
+			cr_assert_eq(f[off + 8 + j], ut_pat(j), "reply %u byte %zu", i, j);
+	}
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 0, "one reply each");
+	cr_assert_eq(after.copied_bytes, before.copied_bytes, "nothing copied");
+	cr_assert_eq(u1.udps_tx_cksum_reused - u0.udps_tx_cksum_reused, 8,
+		     "every checksum from the sum verified on input");
+	cr_assert_eq(u1.udps_tx_cksum_sw, u0.udps_tx_cksum_sw, "no pass over the data");
+	cr_assert_eq(i1.is_ip.ips_tx_route_cached - i0.is_ip.ips_tx_route_cached, 7,
+		     "one route lookup for the burst");
+	cr_assert_eq(a1.arps_tx_nh_cached - a0.arps_tx_nh_cached, 7,
+		     "one neighbour lookup for the burst");
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_ECHO, -1, &st);
+	cr_assert_eq(st.rx_datagrams, 8);
+	cr_assert_eq(st.tx_datagrams, 8);
+	yard_udp_services_stop_all();
+	ut_stack_close(&s);
+}
+
+YT_TEST(udp_services, echo_answers_the_good_datagrams_of_a_mixed_burst)
+{
+	struct ut_stack s;
+	static uint8_t frames[6][128];
+	size_t lens[6];
+	uint8_t f[UT_FRAME_MAX];
+	struct udpstat u0, u1;
+	struct yard_udp_svc_stats st;
+	unsigned replies = 0;
+
+	ut_stack_open(&s, 0, 1500);
+	cr_assert_eq(yard_udp_echo_start(7), 0);
+	lens[0] = ut_frame(frames[0], 42000, 7, NULL, 20);
+	lens[1] = ut_frame(frames[1], 42001, 7, NULL, 20);
+	frames[1][lens[1] - 1] ^= 0x5a; /* bad checksum */
+	lens[2] = ut_frame(frames[2], 42002, 7, NULL, 20);
+	lens[3] = ut_frame(frames[3], 42003, 9999, NULL, 20); /* nobody there */
+	lens[4] = ut_frame(frames[4], 42004, 7, NULL, 20);
+	frames[4][14 + 20 + 6] = 0; /* no checksum (RFC 768) */
+	frames[4][14 + 20 + 7] = 0;
+	lens[5] = ut_frame(frames[5], 42005, 7, NULL, 20);
+	u0 = ut_udpstat(s.up.up_udp);
+	inject_burst(s.pt.link.minor, frames, lens, 6);
+	u1 = ut_udpstat(s.up.up_udp);
+	cr_assert_eq(u1.udps_drop_bad_cksum - u0.udps_drop_bad_cksum, 1);
+	cr_assert_eq(u1.udps_drop_no_port - u0.udps_drop_no_port, 1);
+	cr_assert_eq(u1.udps_tx_cksum_reused - u0.udps_tx_cksum_reused, 3);
+	cr_assert_eq(u1.udps_tx_cksum_sw - u0.udps_tx_cksum_sw, 1,
+		     "the one without a checksum is summed afresh");
+	for (;;) {
+		size_t n = pt_take(s.pt.link.minor, f, sizeof(f));
+
+		if (n == 0)
+			break;
+		if (f[14 + 9] == IPPROTO_ICMP)
+			continue; /* the port unreachable for 42003 */
+		(void)check_udp_frame(f, n, 7, rd16(f + 14 + 20 + 2), 20);
+		cr_assert_neq(rd16(f + 14 + 20 + 2), 42001);
+		cr_assert_neq(rd16(f + 14 + 20 + 2), 42003);
+		replies++;
+	}
+	cr_assert_eq(replies, 4);
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_ECHO, -1, &st);
+	cr_assert_eq(st.rx_datagrams, 4);
+	cr_assert_eq(st.tx_datagrams, 4);
+	yard_udp_services_stop_all();
+	ut_stack_close(&s);
+}
+
+YT_TEST(udp_services, echo_keeps_replies_flow_control_refused_until_it_clears)
+{
+	struct ut_bare b;
+	uint8_t d[1100];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 43000, 7, NULL, 1000);
+	struct yard_udp_svc_stats st;
+	unsigned sent = 0;
+	mblk_t *mp;
+
+	ut_bare_open(&b, true);
+	cr_assert_eq(yard_udp_echo_start(7), 0);
+	do {
+		(void)ut_bare_inject(&b, d, n);
+		yard_udp_svc_stats_sum(YARD_UDP_SVC_ECHO, -1, &st);
+		cr_assert_lt(++sent, 1000, "flow control never came");
+	} while (st.tx_flow_waits == 0);
+	/* A few more wait behind the refused ones, in order. */
+	for (unsigned i = 0; i < 3; i++, sent++)
+		(void)ut_bare_inject(&b, d, n);
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_ECHO, -1, &st);
+	cr_assert_lt(st.tx_datagrams, st.rx_datagrams, "some replies wait");
+	cr_assert_lt(st.rx_datagrams, sent, "and the service reads no more meanwhile");
+	/* Let the loop (capturing) turn the queue around. */
+	mp = mkiocb(LOOP_RELEASE);
+	cr_assert_not_null(mp);
+	putnext(b.loop->sd_wrq, mp);
+	yt_drain();
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_ECHO, -1, &st);
+	cr_assert_eq(st.rx_datagrams, sent, "the rest was read once flow control cleared");
+	cr_assert_eq(st.tx_datagrams, sent, "and every reply went");
+	cr_assert_eq(st.tx_drops, 0);
+	while ((mp = yard_loop_take(b.minor)) != NULL)
+		freemsg(mp);
+	yard_udp_services_stop_all();
+	ut_bare_close(&b);
+}
+
 YT_TEST(udp_services, discard_swallows_and_counts)
 {
 	struct ut_stack s;

@@ -665,6 +665,256 @@ YT_TEST(xti, keeps_the_message_when_a_zero_copy_send_is_refused)
 	ut_bare_close(&b);
 }
 
+/* ---- zero copy bursts ---------------------------------------------------------------------- */
+
+/* Inject one datagram (PT_ADDR_PEER:sport -> us:dport, dlen pattern bytes); the block. */
+static mblk_t *
+inject_dgram(struct ut_bare *b, uint16_t sport, uint16_t dport, size_t dlen)
+{
+	uint8_t d[256];
+
+	return ut_bare_inject(b, d, ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, sport, dport, NULL, dlen));
+}
+
+YT_TEST(xti, takes_a_burst_and_turns_it_around_in_place)
+{
+	struct ut_bare b;
+	mblk_t *inj[5], *v[8], *out;
+	struct yard_msgstat before, after;
+	struct udpstat u0, u1;
+	int fd;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), -1);
+	cr_assert_eq(t_errno, TOUTSTATE);
+	cr_assert_eq(xbind(fd, 0, 9800, NULL), 0);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), -1);
+	cr_assert_eq(t_errno, TNODATA);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 0), 0);
+	for (unsigned i = 0; i < 5; i++)
+		inj[i] = inject_dgram(&b, (uint16_t)(5000 + i), 9800, 30 + i);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 3), 3, "at most n");
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v + 3, 8), 2, "then the rest");
+	for (unsigned i = 0; i < 5; i++) {
+		const struct T_unitdata_ind *ind = (const struct T_unitdata_ind *)v[i]->b_rptr;
+		struct netbuf nb;
+		struct sockaddr_in sin;
+
+		cr_assert_eq(DB_TYPE(v[i]), M_PROTO);
+		cr_assert_eq(ind->PRIM_type, T_UNITDATA_IND);
+		cr_assert_eq(v[i]->b_cont, inj[i], "the very block that arrived");
+		cr_assert_eq(MBLKL(v[i]->b_cont), 30 + i);
+		cr_assert_eq(yard_t_udata_addr(v[i], &nb), 0);
+		cr_assert_eq(nb.len, sizeof(sin));
+		memcpy(&sin, nb.buf, sizeof(sin));
+		cr_assert_eq(sin.sin_addr.s_addr, PT_ADDR_PEER);
+		cr_assert_eq(rte_be_to_cpu_16(sin.sin_port), 5000 + i);
+		cr_assert_eq(yard_t_udata_reply(v[i]), 0);
+		cr_assert_eq(((const struct T_unitdata_req *)v[i]->b_rptr)->PRIM_type, T_UNITDATA_REQ);
+		cr_assert_eq(yard_t_udata_reply(v[i]), -1, "only an indication turns around");
+		cr_assert_eq(t_errno, TBADDATA);
+	}
+	u0 = ut_udpstat(b.udp);
+	yard_msgstat_sum(&before);
+	cr_assert_eq(yard_t_sndudata_burst(fd, v, 5, YARD_T_ASRCVD), 5);
+	yt_drain();
+	yard_msgstat_sum(&after);
+	u1 = ut_udpstat(b.udp);
+	cr_assert_eq(after.copied_bytes, before.copied_bytes, "no copy");
+	cr_assert_eq(u1.udps_tx_cksum_reused - u0.udps_tx_cksum_reused, 5);
+	for (unsigned i = 0; i < 5; i++) {
+		const struct ip_unitdata_req *iu;
+		uint8_t *uh;
+
+		out = yard_loop_take(b.minor);
+		cr_assert_not_null(out, "request %u went down", i);
+		cr_assert_eq(DB_TYPE(out), M_PROTO);
+		iu = (const struct ip_unitdata_req *)out->b_rptr;
+		cr_assert_eq(iu->iu_prim, IP_UNITDATA_REQ);
+		cr_assert_eq(iu->iu_dst, PT_ADDR_PEER);
+		cr_assert_eq(out, v[i], "the indication's block carried the request down");
+		cr_assert_eq(out->b_cont, inj[i], "and the same data block");
+		uh = out->b_cont->b_rptr;
+		cr_assert_eq(rd16(uh), 9800);
+		cr_assert_eq(rd16(uh + 2), 5000 + i);
+		cr_assert_eq(ut_udp_cksum(iu->iu_src, iu->iu_dst, uh, MBLKL(out->b_cont)), 0,
+			     "the reused checksum verifies");
+		freemsg(out);
+	}
+	cr_assert_null(yard_loop_take(b.minor));
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(xti, sums_afresh_data_not_promised_unchanged)
+{
+	struct ut_bare b;
+	mblk_t *v[2], *out;
+	struct udpstat u0, u1;
+	int fd;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9801, NULL), 0);
+	(void)inject_dgram(&b, 5100, 9801, 40);
+	(void)inject_dgram(&b, 5101, 9801, 40);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 2), 2);
+	v[0]->b_cont->b_rptr[3] ^= 0xff; /* the application changes the data */
+	v[1]->b_cont->b_rptr[7] ^= 0x0f;
+	cr_assert_eq(yard_t_udata_reply(v[0]), 0);
+	cr_assert_eq(yard_t_udata_reply(v[1]), 0);
+	u0 = ut_udpstat(b.udp);
+	cr_assert_eq(yard_t_sndudata_burst(fd, v, 2, 0), 2);
+	yt_drain();
+	u1 = ut_udpstat(b.udp);
+	cr_assert_eq(u1.udps_tx_cksum_sw - u0.udps_tx_cksum_sw, 2);
+	cr_assert_eq(u1.udps_tx_cksum_reused, u0.udps_tx_cksum_reused);
+	while ((out = yard_loop_take(b.minor)) != NULL) {
+		const struct ip_unitdata_req *iu = (const struct ip_unitdata_req *)out->b_rptr;
+
+		cr_assert_eq(ut_udp_cksum(iu->iu_src, iu->iu_dst, out->b_cont->b_rptr,
+					  MBLKL(out->b_cont)), 0, "a checksum of the new bytes");
+		freemsg(out);
+	}
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(xti, stops_a_receive_burst_at_an_error_indication)
+{
+	struct ut_bare b;
+	mblk_t *v[8];
+	int fd;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9802, NULL), 0);
+	(void)inject_dgram(&b, 5200, 9802, 10);
+	(void)inject_dgram(&b, 5201, 9802, 10);
+	cr_assert_eq(xsend(fd, BCAST_ADDR, 53, "x", 1), 0); /* refused: T_UDERROR_IND */
+	yt_drain();
+	(void)inject_dgram(&b, 5202, 9802, 10);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), 2, "the datagrams before the error");
+	freemsg_burst(v, 2);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), -1);
+	cr_assert_eq(t_errno, TLOOK);
+	cr_assert_eq(t_rcvuderr(fd, NULL), 0);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), 1, "the one after it");
+	freemsg(v[0]);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), -1);
+	cr_assert_eq(t_errno, TNODATA);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
+/* A T_UNITDATA_REQ to PT_ADDR_PEER:port with dlen bytes of data (NULL data when dlen is -1). */
+static mblk_t *
+udreq(uint16_t port, int dlen)
+{
+	struct sockaddr_in sin = ut_sin(PT_ADDR_PEER, port);
+	struct T_unitdata_req *req;
+	mblk_t *mp = allocb(sizeof(*req) + sizeof(sin), BPRI_MED);
+
+	cr_assert_not_null(mp);
+	DB_TYPE(mp) = M_PROTO;
+	req = (struct T_unitdata_req *)mp->b_wptr;
+	req->PRIM_type = T_UNITDATA_REQ;
+	req->DEST_length = sizeof(sin);
+	req->DEST_offset = sizeof(*req);
+	req->OPT_length = 0;
+	req->OPT_offset = 0;
+	memcpy(req + 1, &sin, sizeof(sin));
+	mp->b_wptr += sizeof(*req) + sizeof(sin);
+	if (dlen >= 0) {
+		mp->b_cont = yard_allocb_hr((size_t)dlen, UDP_WROFF);
+		cr_assert_not_null(mp->b_cont);
+		memset(mp->b_cont->b_wptr, 0x42, (size_t)dlen);
+		mp->b_cont->b_wptr += dlen;
+	}
+	return mp;
+}
+
+YT_TEST(xti, sends_the_good_prefix_of_a_mixed_burst_and_says_why_the_rest_stayed)
+{
+	struct ut_bare b;
+	mblk_t *v[6], *out;
+	unsigned taken = 0;
+	int fd;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	v[0] = udreq(7, 10);
+	cr_assert_eq(yard_t_sndudata_burst(fd, v, 1, 0), -1);
+	cr_assert_eq(t_errno, TOUTSTATE);
+	cr_assert_eq(xbind(fd, 0, 9803, NULL), 0);
+	cr_assert_eq(yard_t_sndudata_burst(fd, v, 0, 0), 0);
+	cr_assert_eq(yard_t_sndudata_burst(fd, v, 1, 0x40), -1, "unknown flags");
+	cr_assert_eq(t_errno, TSYSERR);
+	v[1] = udreq(7, 20);
+	v[2] = udreq(7, 70000);             /* too long for udp's TSDU */
+	v[3] = udreq(7, 30);
+	((struct T_unitdata_req *)v[3]->b_rptr)->DEST_offset = 400; /* outside the block */
+	v[4] = yt_msg(M_DATA, 8, 0);        /* not a request at all */
+	v[5] = udreq(7, 40);
+	cr_assert_eq(yard_t_sndudata_burst(fd, v, 6, 0), 2, "the well-formed prefix");
+	cr_assert_eq(yard_t_sndudata_burst(fd, v + 2, 4, 0), -1);
+	cr_assert_eq(t_errno, TBADDATA, "too long");
+	freemsg(v[2]);
+	cr_assert_eq(yard_t_sndudata_burst(fd, v + 3, 3, 0), -1);
+	cr_assert_eq(t_errno, TBADDATA, "address outside the block");
+	freemsg(v[3]);
+	cr_assert_eq(yard_t_sndudata_burst(fd, v + 4, 2, 0), -1);
+	cr_assert_eq(t_errno, TBADDATA, "M_DATA");
+	freemsg(v[4]);
+	cr_assert_eq(yard_t_sndudata_burst(fd, v + 5, 1, 0), 1);
+	yt_drain();
+	while ((out = yard_loop_take(b.minor)) != NULL) {
+		cr_assert_eq(msgdsize(out->b_cont), 8 + (taken == 0 ? 10 : taken == 1 ? 20 : 40));
+		freemsg(out);
+		taken++;
+	}
+	cr_assert_eq(taken, 3);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(xti, sends_bursts_until_flow_control_and_keeps_the_rest)
+{
+	struct ut_bare b;
+	mblk_t *v[8];
+	int fd, rc, rounds = 0;
+
+	ut_bare_open(&b, true);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9804, NULL), 0);
+	cr_assert_eq(yard_t_set_notify(fd, T_GODATA, on_event, NULL), 0);
+	for (;;) {
+		for (unsigned i = 0; i < 8; i++)
+			v[i] = udreq(9, 1000);
+		rc = yard_t_sndudata_burst(fd, v, 8, 0);
+		if (rc < 0)
+			break;
+		cr_assert_eq(rc, 8, "a burst goes whole while there is room");
+		yt_drain();
+		cr_assert_lt(++rounds, 200);
+	}
+	cr_assert_eq(t_errno, TFLOW);
+	cr_assert_gt(rounds, 0);
+	for (unsigned i = 0; i < 8; i++) {
+		cr_assert_eq(DB_TYPE(v[i]), M_PROTO, "still the caller's");
+		cr_assert_eq(((const struct T_unitdata_req *)v[i]->b_rptr)->PRIM_type,
+			     T_UNITDATA_REQ);
+	}
+	cr_assert_eq(ev_seen, 0);
+	release_loop(&b);
+	cr_assert_eq(ev_seen, T_GODATA, "told when flow control cleared");
+	cr_assert_eq(yard_t_sndudata_burst(fd, v, 8, 0), 8);
+	yt_drain();
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
 /* ---- errors ------------------------------------------------------------------------------- */
 
 YT_TEST(xti, describes_its_errors)

@@ -1565,3 +1565,87 @@ YT_TEST(sth, mioc_in_pulls_up_and_mioc_out_reuses_or_replaces_the_data_block)
 	}
 	freemsg(mp);
 }
+
+/* ---- bursts ------------------------------------------------------------------------------- */
+
+YT_TEST(sth, queues_a_burst_from_below_and_posts_once_per_run)
+{
+	struct stdata *sd = open_s("techo");
+	mblk_t *v[6], *mp;
+	const char expect[] = "cfabdg"; /* high priority first, then band 1, then band 0 in order */
+
+	sth_set_notify(sd, S_INPUT | S_RDNORM | S_RDBAND | S_HIPRI | S_MSG, notify, NULL);
+	v[0] = yt_msg(M_PROTO, 1, 'a');
+	v[1] = yt_msg(M_DATA, 1, 'b');
+	v[2] = yt_msg(M_PCPROTO, 1, 'c');
+	v[3] = yt_msg(M_DATA, 1, 'd');
+	v[4] = yt_msg(M_DATA, 1, 'f');
+	v[4]->b_band = 1;
+	v[5] = yt_msg(M_DATA, 1, 'g');
+	putnext_burst(RD(drv_wq(sd)), v, 6);
+	cr_assert_eq(nt.calls, 2, "one S_INPUT for the first run, one S_HIPRI");
+	cr_assert(nt.all & S_INPUT);
+	cr_assert(nt.all & S_HIPRI);
+	for (unsigned i = 0; i < 6; i++) {
+		cr_assert_eq(sth_getmsg_mblk(sd, &mp), 0);
+		cr_assert_eq(*mp->b_rptr, (unsigned char)expect[i], "message %u", i);
+		freemsg(mp);
+	}
+	cr_assert_eq(sth_getmsg_mblk(sd, &mp), -EAGAIN);
+	/* A burst onto a queue that already holds data posts nothing (edge triggered). */
+	up(sd, yt_msg(M_DATA, 1, 'x'));
+	cr_assert_eq(nt.calls, 3);
+	v[0] = yt_msg(M_DATA, 1, 'y');
+	v[1] = yt_msg(M_PROTO, 1, 'z');
+	putnext_burst(RD(drv_wq(sd)), v, 2);
+	cr_assert_eq(nt.calls, 3);
+	cr_assert_eq(sth_close(sd), 0);
+}
+
+YT_TEST(sth, sends_the_prefix_of_a_burst_with_one_flow_check)
+{
+	struct stdata *sd = open_s("tq");
+	queue_t *dwq = drv_wq(sd);
+	mblk_t *v[4];
+	int rc, sent = 0;
+
+	cr_assert_eq(sth_putmsg_mblk_burst(sd, v, 0, 0), 0);
+	cr_assert_eq(sth_putmsg_mblk_burst(sd, NULL, 1, 0), -EINVAL);
+	v[0] = yt_msg(M_PCPROTO, 4, 0);
+	cr_assert_eq(sth_putmsg_mblk_burst(sd, v, 1, 0), -EINVAL, "normal messages only");
+	freemsg(v[0]);
+	v[0] = yt_msg(M_PROTO, 4, 1);
+	v[1] = yt_msg(M_DATA, 4, 2);
+	v[1]->b_yflags |= YB_SUMOK;
+	v[2] = yt_msg(M_DATA, 4, 3);
+	v[2]->b_band = 2;                /* banded: not in a burst */
+	v[3] = yt_msg(M_DATA, 4, 4);
+	tq.held = true;
+	cr_assert_eq(sth_putmsg_mblk_burst(sd, v, 4, 0), 2);
+	cr_assert_eq(dwq->q_count, 8);
+	cr_assert_eq(dwq->q_first->b_next->b_yflags & YB_SUMOK, 0,
+		     "the sender may have changed the bytes: the mark goes");
+	cr_assert_eq(sth_putmsg_mblk_burst(sd, v + 2, 2, 0), -EINVAL);
+	freemsg(v[2]);
+	v[3]->b_yflags |= YB_SUMOK;
+	cr_assert_eq(sth_putmsg_mblk_burst(sd, v + 3, 1, STH_KEEPSUM), 1);
+	cr_assert_neq(dwq->q_last->b_yflags & YB_SUMOK, 0, "kept when promised");
+	/* Fill to high water (1000 bytes), then a burst is refused whole. */
+	for (;;) {
+		for (unsigned i = 0; i < 4; i++)
+			v[i] = yt_msg(M_DATA, 100, 5);
+		rc = sth_putmsg_mblk_burst(sd, v, 4, 0);
+		if (rc < 0)
+			break;
+		cr_assert_eq(rc, 4);
+		cr_assert_lt(++sent, 100);
+	}
+	cr_assert_eq(rc, -EAGAIN);
+	cr_assert(dwq->q_flag & QWANTW, "the refusal is recorded below");
+	freemsg_burst(v, 4);
+	tq.held = false;
+	qenable(dwq);
+	yt_drain();
+	cr_assert_eq(tq.consumed, 3 + 4 * (unsigned)sent);
+	cr_assert_eq(sth_close(sd), 0);
+}
