@@ -8,6 +8,7 @@
  *   tcp_timer.c    the per-instance tick and the per-connection timers
  *   tcp_subr.c     connection blocks, tables, ISNs (RFC 6528), checksums, counters
  *   tcp_cc_newreno.c  RFC 5681 + RFC 6582 congestion control
+ *   tcp_sack.c     SACK (RFC 2018): the scoreboard, RFC 6675 recovery, the blocks we send
  *
  * Everything of an instance runs on its lcore: no locks. Field legend: tp_* is per connection,
  * ti_* per instance.
@@ -27,6 +28,7 @@
 #include <streams/stream.h>
 
 #include "tcp_fsm.h"
+#include "tcp_sack.h"
 
 /* Defaults of struct tcp_param. */
 #define TCP_DEF_MSL_MS       30000u
@@ -74,6 +76,8 @@ enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_NTIMERS };
 #define TF_CONNIND   0x4000u /* T_CONN_IND sent, waiting for T_CONN_RES */
 #define TF_RTTING    0x8000u /* timing a segment (no timestamps) */
 #define TF_ORDREL_PENDING 0x10000u /* FIN arrived before the endpoint was attached */
+#define TF_REQ_SACK    0x100000u /* we offer SACK (RFC 2018 2); T_TCP_SACK turns it off */
+#define TF_SACK_PERMIT 0x200000u /* SACK agreed: both SYNs carried SACK-permitted */
 
 struct tcp_inst;
 struct tcpcb;
@@ -153,6 +157,7 @@ struct tcpcb {
 	mblk_t *t_rcvhold;
 	uint32_t t_rcvhold_bytes;
 	int t_error;               /* why the connection ended (errno), for T_DISCON_IND */
+	struct tcp_sack t_sack;    /* SACK scoreboard and recovery; blocks we report */
 };
 
 /* Per-lcore counters, static so telemetry never reads freed memory. */
