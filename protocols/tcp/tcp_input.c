@@ -386,6 +386,26 @@ tcp_fast_rexmt(struct tcpcb *tp)
 	TCP_INC(tp->tp_inst, fast_rexmt);
 }
 
+/*
+ * RFC 3042 limited transmit: the first and second duplicate ACKs each let one new segment
+ * go beyond cwnd (flight at most cwnd + 2 SMSS), so a small window still draws the three
+ * duplicate ACKs that fast retransmit needs instead of waiting for the timer.
+ */
+static void
+tcp_limited_transmit(struct tcpcb *tp)
+{
+	uint32_t ocwnd = tp->snd_cwnd, omax = tp->snd_max, flight = tp->snd_max - tp->snd_una;
+
+	if (tp->snd_nxt != tp->snd_max || tp->sb_cc <= flight ||
+	    flight + tp->t_maxseg > ocwnd + 2u * tp->t_maxseg)
+		return;
+	tp->snd_cwnd = flight + tp->t_maxseg;
+	(void)tcp_output(tp);
+	tp->snd_cwnd = ocwnd;
+	if (tp->snd_max != omax)
+		TCP_INC(tp->tp_inst, limited_transmits);
+}
+
 static void
 tcp_partial_ack(struct tcpcb *tp, uint32_t acked)
 {
@@ -764,6 +784,8 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 				tcp_fast_rexmt(tp);
 			} else if (tp->t_dupacks == 3) {
 				tp->t_dupacks = 0; /* RFC 6582 4.1: no new recovery yet */
+			} else if (tp->t_dupacks < 3) {
+				tcp_limited_transmit(tp);
 			}
 		} else if (dlen > 0 || (tiwin << tp->snd_scale) != tp->snd_wnd) {
 			tp->t_dupacks = 0;
