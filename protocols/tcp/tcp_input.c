@@ -440,6 +440,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	uint32_t seq, ack, dlen, win, tiwin;
 	uint8_t flags;
 	bool ourfinisacked = false;
+	uint32_t sacked;
 
 	TCP_INC(ti, rx_segs);
 	if (MBLKL(mp) < YARD_IPV4_HDR_MIN && !pullupmsg(mp, YARD_IPV4_HDR_MIN))
@@ -763,12 +764,19 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	}
 	if (to.to_flags & TO_SACK_BAD)
 		TCP_INC(ti, drop_sack_bogus);
+	sacked = 0;
 	if ((tp->tp_flags & TF_SACK_PERMIT) && (to.to_flags & TO_SACK))
-		tcp_sack_update(tp, ack, &to.to_sack);
+		sacked = tcp_sack_update(tp, ack, &to.to_sack);
 	if (SEQ_LEQ(ack, tp->snd_una)) {
-		/* duplicate ACK (RFC 5681 2): no data, same window, data outstanding */
-		if (dlen == 0 && !(flags & TH_FIN) && ack == tp->snd_una &&
-		    (tiwin << tp->snd_scale) == tp->snd_wnd && tp->snd_max != tp->snd_una) {
+		/*
+		 * duplicate ACK (RFC 5681 2): no data, same window, data outstanding. With SACK
+		 * (RFC 6675 2) it is an ACK at SND.UNA that SACKs new data, even one carrying
+		 * data: when both sides send, the peer's ACKs ride on its data.
+		 */
+		bool dup = (tp->tp_flags & TF_SACK_PERMIT) ? sacked > 0 :
+			   dlen == 0 && !(flags & TH_FIN) && (tiwin << tp->snd_scale) == tp->snd_wnd;
+
+		if (dup && ack == tp->snd_una && tp->snd_max != tp->snd_una) {
 			TCP_INC(ti, rx_dupacks);
 			tp->t_dupacks++;
 			if (tp->t_sack.ts_recovery) {

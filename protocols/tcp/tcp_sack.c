@@ -81,12 +81,18 @@ tcp_sack_be32(const uint8_t *p)
 	return rte_be_to_cpu_32(v);
 }
 
-/* The SACK blocks of an ACK into the scoreboard (RFC 2018 3, RFC 2883 4, RFC 6675 2). */
-void
+static uint32_t tcp_sack_bytes(const struct tcp_sack *ts, uint32_t a, uint32_t b);
+
+/*
+ * The SACK blocks of an ACK into the scoreboard (RFC 2018 3, RFC 2883 4, RFC 6675 2);
+ * the bytes newly SACKed, what makes it a duplicate ACK in RFC 6675's sense.
+ */
+uint32_t
 tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so)
 {
 	struct tcp_inst *ti = tp->tp_inst;
 	uint32_t low = SEQ_GT(ack, tp->snd_una) ? ack : tp->snd_una;
+	uint32_t before = tcp_sack_bytes(&tp->t_sack, low, tp->snd_max);
 
 	for (unsigned i = 0; i < so->so_nblocks; i++) {
 		uint32_t s = tcp_sack_be32(so->so_blocks + 8 * i);
@@ -115,6 +121,7 @@ tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so)
 		TCP_INC(ti, sack_blocks_rcvd);
 		tcp_sack_add(tp, SEQ_MAX(s, low), e);
 	}
+	return tcp_sack_bytes(&tp->t_sack, low, tp->snd_max) - before;
 }
 
 /* Forget what SND.UNA has passed. */

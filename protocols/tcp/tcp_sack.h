@@ -42,7 +42,7 @@ struct tcp_sack_opt {
 };
 
 /* Sender side. */
-void tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so);
+uint32_t tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so);
 void tcp_sack_prune(struct tcpcb *tp);
 void tcp_sack_clear(struct tcpcb *tp);
 bool tcp_sack_islost(const struct tcpcb *tp, uint32_t seq);
