@@ -473,9 +473,20 @@ YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 	/* the resent segment 0 arrives: a partial ACK to segment 3 */
 	ts_dupack(S[3], (uint32_t[]){ S[4], S[7] }, 1);
 	cr_assert_not(tt_take(&s), "nothing more is lost");
-	/* the full ACK ends recovery */
+	/* more data is written: the window is full (pipe), it waits */
+	cr_assert_eq(sth_write(acc, d, 2 * MSS), (ssize_t)(2 * MSS));
+	yt_drain();
+	cr_assert_not(tt_take(&s), "pipe 2 + flight: nothing new during recovery");
+	/* the full ACK ends recovery; the new data goes at once, cwnd from flight (RFC 6582) */
 	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
 	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert(tt_take(&s), "new data after recovery, no timer");
+	cr_assert_eq(s.seq, S[8]);
+	cr_assert_eq(s.dlen, MSS);
+	tt_send(TH_ACK, 1001, S[8] + MSS, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.seq, S[8] + MSS);
+	tt_send(TH_ACK, 1001, S[8] + 2 * MSS, 65535, NULL, 0, NULL, 0);
 	cr_assert_eq(ts_info(acc).tcpi_sndbuf_cc, 0);
 	st = ts_stats();
 	cr_assert_eq(st.tcps_sack_recoveries - st0.tcps_sack_recoveries, 1);
