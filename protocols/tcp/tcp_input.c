@@ -932,6 +932,8 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 			mp = NULL;
 			tcp_reass_deliver(tp);
 			tp->tp_flags |= TF_ACKNOW;
+			if (tp->t_reass != NULL && !(tp->tp_flags & TF_SACK_PERMIT))
+				tp->tp_flags |= TF_PUREACK;
 		}
 	}
 	freemsg(mp);

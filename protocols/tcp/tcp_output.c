@@ -258,6 +258,15 @@ again:
 		len = (int32_t)mss;
 		sendalot = true;
 	}
+	/*
+	 * RFC 5681 4.2: out-of-order data is answered by a duplicate ACK at once. Without SACK
+	 * the peer counts only pure ACKs as duplicates (RFC 5681 2), so it goes alone, before
+	 * any data: riding on our data it would never add up to a fast retransmit.
+	 */
+	if ((tp->tp_flags & TF_PUREACK) && len > 0) {
+		len = 0;
+		sendalot = true;
+	}
 	if ((flags & TH_FIN) && SEQ_LT(tp->snd_nxt + (uint32_t)len, tp->snd_una + tp->sb_cc))
 		flags &= (uint8_t)~TH_FIN;
 	recwin = TCPS_HAVERCVDSYN(tp->tp_state) || tp->tp_state == TCPS_SYN_SENT ?
@@ -430,7 +439,7 @@ send:
 	if (recwin > 0 && SEQ_GT(tp->rcv_nxt + recwin, tp->rcv_adv))
 		tp->rcv_adv = tp->rcv_nxt + recwin;
 	tp->last_ack_sent = tp->rcv_nxt;
-	tp->tp_flags &= ~(TF_ACKNOW | TF_DELACK);
+	tp->tp_flags &= ~(TF_ACKNOW | TF_DELACK | TF_PUREACK);
 	tp->t_timer[TT_DELACK] = 0;
 	tcp_ip_send(ti, hp);
 	if (sendalot)

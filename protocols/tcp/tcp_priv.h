@@ -78,6 +78,7 @@ enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_NTIMERS };
 #define TF_ORDREL_PENDING 0x10000u /* FIN arrived before the endpoint was attached */
 #define TF_REQ_SACK    0x100000u /* we offer SACK (RFC 2018 2); T_TCP_SACK turns it off */
 #define TF_SACK_PERMIT 0x200000u /* SACK agreed: both SYNs carried SACK-permitted */
+#define TF_PUREACK     0x400000u /* the next ACK goes alone, not on data (RFC 5681 4.2) */
 
 struct tcp_inst;
 struct tcpcb;

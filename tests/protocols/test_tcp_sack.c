@@ -557,3 +557,30 @@ YT_TEST(tcp_sack, scoreboard_merges_overlaps_and_ignores_dsack_and_bogus_blocks)
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
+
+YT_TEST(tcp_sack, without_it_out_of_order_data_draws_a_pure_duplicate_ack_before_data)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss;
+	uint8_t d[4 * MSS];
+
+	tt_open();
+	acc = ts_passive(&lsn, false, false, &iss, &s);
+	ts_pattern(d, sizeof(d), 2);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (int i = 0; i < 3; i++)
+		cr_assert(tt_take(&s), "initial window: 3 segments");
+	cr_assert_not(tt_take(&s));
+	/* the peer ACKs one segment and sends data with a hole before it */
+	tt_send(TH_ACK, 1101, iss + 1 + MSS, 65535, NULL, 0, "abcdefghij", 10);
+	cr_assert(tt_take(&s), "an ACK");
+	cr_assert_eq(s.ack, 1001);
+	cr_assert_eq(s.dlen, 0, "the duplicate ACK goes alone, not riding on data");
+	cr_assert(tt_take(&s), "then the data the ACK let go");
+	cr_assert_gt(s.dlen, 0);
+	cr_assert_eq(s.ack, 1001);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
