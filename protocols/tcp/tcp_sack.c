@@ -393,12 +393,14 @@ tcp_sack_blocks(const struct tcpcb *tp, struct tcp_sack_blk *b, unsigned max)
 		if (!dup)
 			b[n++] = (struct tcp_sack_blk){ s, e };
 	}
-	/* the rest, lowest first */
-	for (mblk_t *mp = tp->t_reass; mp != NULL && n < max; mp = mp->b_next) {
+	/* the rest, lowest first: one walk over the runs */
+	for (mblk_t *mp = tp->t_reass; mp != NULL && n < max;) {
 		bool dup = false;
 
-		if (!tcp_sack_run_of(tp, *tcp_mseq(mp), &s, &e))
-			continue;
+		s = *tcp_mseq(mp);
+		e = s + (uint32_t)msgdsize(mp);
+		for (mp = mp->b_next; mp != NULL && *tcp_mseq(mp) == e; mp = mp->b_next)
+			e += (uint32_t)msgdsize(mp);
 		for (unsigned j = 0; j < n; j++)
 			dup |= b[j].sb_start == s;
 		if (!dup)
