@@ -24,6 +24,9 @@
  * NextSeg() rule 1 resends the first lost unSACKed byte at or above HighRxt, rule 2 sends
  * new data, rule 3 resends the first unSACKed byte above HighRxt below the highest SACK;
  * the rescue retransmission (rule 4) is not done: the retransmission timer covers it.
+ * One step beyond RFC 6675, from RACK (RFC 8985): the oldest retransmission still out is
+ * remembered with SND.MAX at the time; once data above that is SACKed and it is not, it was
+ * lost, and HighRxt goes back so NextSeg() sends it again instead of the timer.
  * A retransmission is tcp_output() at that sequence number with the congestion window
  * narrowed to that one range, so it is built the same way (dupb of the send buffer).
  *
@@ -84,6 +87,33 @@ tcp_sack_be32(const uint8_t *p)
 static uint32_t tcp_sack_bytes(const struct tcp_sack *ts, uint32_t a, uint32_t b);
 
 /*
+ * A lost retransmission (the idea of RACK, RFC 8985 6.2, reduced to one segment): data sent
+ * after our oldest outstanding retransmission has been SACKed while the retransmission has
+ * not, so it was lost too. Let NextSeg() pick it again (HighRxt back to it) rather than wait
+ * for the timer. Reordering deeper than that costs a spurious retransmission, no more.
+ */
+static void
+tcp_sack_lost_rexmt(struct tcpcb *tp, uint32_t low)
+{
+	struct tcp_sack *ts = &tp->t_sack;
+	uint32_t s = ts->ts_rxt_seq;
+
+	if (!ts->ts_recovery || !ts->ts_rxt_armed)
+		return;
+	if (SEQ_GT(low, s)) {
+		ts->ts_rxt_armed = false; /* it arrived */
+		return;
+	}
+	if (ts->ts_nboard > 0 && SEQ_GT(ts->ts_board[ts->ts_nboard - 1].sb_end, ts->ts_rxt_fence) &&
+	    tcp_sack_bytes(ts, s, s + 1) == 0) {
+		TCP_INC(tp->tp_inst, sack_lost_rexmt);
+		if (SEQ_LT(s, ts->ts_high_rxt))
+			ts->ts_high_rxt = s;
+		ts->ts_rxt_armed = false;
+	}
+}
+
+/*
  * The SACK blocks of an ACK into the scoreboard (RFC 2018 3, RFC 2883 4, RFC 6675 2);
  * the bytes newly SACKed, what makes it a duplicate ACK in RFC 6675's sense.
  */
@@ -121,6 +151,7 @@ tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so)
 		TCP_INC(ti, sack_blocks_rcvd);
 		tcp_sack_add(tp, SEQ_MAX(s, low), e);
 	}
+	tcp_sack_lost_rexmt(tp, low);
 	return tcp_sack_bytes(&tp->t_sack, low, tp->snd_max) - before;
 }
 
@@ -150,6 +181,7 @@ tcp_sack_clear(struct tcpcb *tp)
 {
 	tp->t_sack.ts_nboard = 0;
 	tp->t_sack.ts_recovery = false;
+	tp->t_sack.ts_rxt_armed = false;
 	tp->t_sack.ts_high_rxt = tp->snd_una;
 }
 
@@ -254,6 +286,11 @@ tcp_sack_send_at(struct tcpcb *tp, uint32_t seq, uint32_t len)
 	tp->snd_cwnd = seq - tp->snd_una + len;
 	(void)tcp_output(tp);
 	sent = tp->snd_nxt - seq;
+	if (sent > 0 && !tp->t_sack.ts_rxt_armed) {
+		tp->t_sack.ts_rxt_armed = true;
+		tp->t_sack.ts_rxt_seq = seq;
+		tp->t_sack.ts_rxt_fence = tp->snd_max;
+	}
 	tp->snd_cwnd = ocwnd;
 	if (SEQ_GT(onxt, tp->snd_nxt))
 		tp->snd_nxt = onxt;
@@ -325,6 +362,7 @@ tcp_sack_enter_recovery(struct tcpcb *tp)
 	tp->snd_recover = tp->snd_max;
 	tp->snd_nxt = tp->snd_max;
 	ts->ts_recovery = true;
+	ts->ts_rxt_armed = false;
 	ts->ts_high_rxt = tp->snd_una;
 	tp->t_timer[TT_REXMT] = 0;
 	/* (4.3): the segment at SND.UNA goes whatever pipe says; its hole bounds it */

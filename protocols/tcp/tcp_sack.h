@@ -30,6 +30,9 @@ struct tcp_sack {
 	unsigned ts_nboard;
 	uint32_t ts_high_rxt;  /* RFC 6675 HighRxt: one past the last byte resent in recovery */
 	bool ts_recovery;      /* TF_INRECOVERY is an RFC 6675 recovery, not NewReno */
+	/* the oldest retransmission not yet known to have arrived, and SND.MAX when it went */
+	bool ts_rxt_armed;
+	uint32_t ts_rxt_seq, ts_rxt_fence;
 	/* receiver: starts of the latest out-of-order arrivals, most recent first */
 	uint32_t ts_recent[TCP_SACK_RCV_RECENT];
 	unsigned ts_nrecent;

@@ -584,3 +584,67 @@ YT_TEST(tcp_sack, without_it_out_of_order_data_draws_a_pure_duplicate_ack_before
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
+
+YT_TEST(tcp_sack, a_lost_retransmission_is_resent_once_later_data_is_sacked)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[13];
+	uint8_t d[12 * MSS];
+	struct tcpstat st0;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	cr_assert_lt(ts_info(acc).tcpi_snd_cwnd, 9 * MSS, "exactly 8 segments go");
+	st0 = ts_stats();
+	for (unsigned i = 0; i < 13; i++)
+		S[i] = una + i * MSS;
+	ts_pattern(d, sizeof(d), 6);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 8; i++)
+		cr_assert(tt_take(&s));
+	cr_assert_not(tt_take(&s), "the other 4 wait for the window");
+	/* segment 0 lost: two duplicates let one new segment each go (RFC 3042) */
+	ts_dupack(una, (uint32_t[]){ S[1], S[2] }, 1);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.seq, S[8], "limited transmit");
+	ts_dupack(una, (uint32_t[]){ S[1], S[3] }, 1);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.seq, S[9]);
+	ts_dupack(una, (uint32_t[]){ S[1], S[4] }, 1);
+	cr_assert(tt_take(&s), "segment 0 resent");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_not(tt_take(&s));
+	/* SACKs drain pipe until new data (segment 10) may go after the retransmission */
+	for (unsigned i = 5; i <= 7; i++)
+		ts_dupack(una, (uint32_t[]){ S[1], S[i] }, 1);
+	cr_assert(tt_take(&s), "new data in recovery (NextSeg rule 2)");
+	cr_assert_eq(s.seq, S[10]);
+	cr_assert_not(tt_take(&s));
+	/* segment 10, sent after the retransmission of 0, is SACKed: that retransmission is lost */
+	ts_dupack(una, (uint32_t[]){ S[10], S[11], S[1], S[7] }, 2);
+	cr_assert(tt_take(&s), "the lost retransmission goes again, no timer");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d, MSS), 0);
+	cr_assert_eq(ts_stats().tcps_sack_lost_rexmt - st0.tcps_sack_lost_rexmt, 1);
+	cr_assert_eq(ts_stats().tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0);
+	/* everything arrives */
+	while (tt_take(&s))
+		;
+	tt_send(TH_ACK, 1001, ts_info(acc).tcpi_snd_nxt, 65535, NULL, 0, NULL, 0);
+	while (ts_info(acc).tcpi_sndbuf_cc > 0) {
+		uint32_t nxt;
+
+		while (tt_take(&s))
+			;
+		nxt = ts_info(acc).tcpi_snd_nxt;
+		tt_send(TH_ACK, 1001, nxt, 65535, NULL, 0, NULL, 0);
+	}
+	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
