@@ -73,6 +73,12 @@ struct t_kpalive {
 #endif
 /** yard: congestion control of the connection, a NUL-padded name ("newreno"). */
 #define T_TCP_CONGESTION 0x7901
+/**
+ * yard: t_uscalar_t T_YES (default) / T_NO: offer and use SACK (RFC 2018, RFC 6675 recovery).
+ * Takes effect at the next SYN: set it on the endpoint before T_CONN_REQ, or on the
+ * listener for the connections it accepts.
+ */
+#define T_TCP_SACK 0x7902
 /** Longest congestion control name, NUL included. */
 #define TCP_CA_NAME_MAX 16
 /**@}*/
@@ -184,6 +190,7 @@ struct tcp_conninfo {
 #define TCPI_WS     0x2 /**< window scaling in use */
 #define TCPI_NODELAY 0x4
 #define TCPI_RECOVERY 0x8 /**< in fast recovery */
+#define TCPI_SACK   0x10 /**< SACK agreed (RFC 2018) */
 
 /** @name yard_tcp_conn_row tr_flags. */
 /**@{*/

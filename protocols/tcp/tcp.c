@@ -311,7 +311,8 @@ tcp_conninfo_fill(struct tcpcb *tp, struct tcp_conninfo *ci)
 	ci->tcpi_flags = ((tp->tp_flags & TF_RCVD_TS) ? TCPI_TS : 0) |
 			 ((tp->tp_flags & TF_RCVD_WS) ? TCPI_WS : 0) |
 			 ((tp->tp_flags & TF_NODELAY) ? TCPI_NODELAY : 0) |
-			 ((tp->tp_flags & TF_INRECOVERY) ? TCPI_RECOVERY : 0);
+			 ((tp->tp_flags & TF_INRECOVERY) ? TCPI_RECOVERY : 0) |
+			 ((tp->tp_flags & TF_SACK_PERMIT) ? TCPI_SACK : 0);
 	ci->tcpi_sndbuf_cc = tp->sb_cc;
 	ci->tcpi_ooo_bytes = tp->t_reass_bytes;
 	ci->tcpi_dupacks = tp->t_dupacks;

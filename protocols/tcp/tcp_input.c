@@ -30,9 +30,12 @@ struct tcp_opts {
 #define TO_WS  0x2
 #define TO_TS  0x4
 #define TO_SACKPERM 0x8
+#define TO_SACK 0x10
+#define TO_SACK_BAD 0x20 /* a SACK option of impossible length: ignored, counted */
 	uint16_t to_mss;
 	uint8_t to_ws;
 	uint32_t to_tsval, to_tsecr;
+	struct tcp_sack_opt to_sack; /* blocks point into the header */
 };
 
 /*
@@ -81,6 +84,17 @@ tcp_parse_opts(const uint8_t *cp, unsigned len, bool syn, struct tcp_opts *to)
 			if (olen == TCPOLEN_SACK_PERMITTED && syn)
 				to->to_flags |= TO_SACKPERM;
 			break;
+		case TCPOPT_SACK: /* RFC 2018 3: 1 to 4 blocks of 8 bytes */
+			if (syn)
+				break;
+			if (olen < 10 || (olen - 2) % 8 != 0) {
+				to->to_flags |= TO_SACK_BAD;
+				break;
+			}
+			to->to_flags |= TO_SACK;
+			to->to_sack.so_blocks = cp + 2;
+			to->to_sack.so_nblocks = (olen - 2) / 8;
+			break;
 		default:
 			break;
 		}
@@ -119,6 +133,13 @@ tcp_syn_opts(struct tcpcb *tp, const struct tcp_opts *to)
 		tp->tp_flags |= TF_RCVD_TS;
 		tp->ts_recent = to->to_tsval;
 		tp->ts_recent_age = tcp_now(tp->tp_inst);
+	}
+	/* RFC 2018 2: SACK only when both SYNs carry SACK-permitted */
+	if ((tp->tp_flags & TF_REQ_SACK) && (to->to_flags & TO_SACKPERM)) {
+		tp->tp_flags |= TF_SACK_PERMIT;
+		TCP_INC(tp->tp_inst, sack_permitted);
+	} else {
+		tp->tp_flags &= ~TF_SACK_PERMIT;
 	}
 	tcp_mss_update(tp, (to->to_flags & TO_MSS) ? to->to_mss : 0);
 	tp->t_cc->cc_init(tp);
@@ -302,7 +323,8 @@ tcp_listen_newconn(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *
 		tcp_cb_free(tp);
 		return NULL;
 	}
-	tp->tp_flags = lp->tp_flags & (TF_NODELAY | TF_KEEPALIVE | TF_REQ_TS | TF_REQ_WS);
+	tp->tp_flags = lp->tp_flags & (TF_NODELAY | TF_KEEPALIVE | TF_REQ_TS | TF_REQ_WS |
+				       TF_REQ_SACK);
 	tp->t_sndbuf = lp->t_sndbuf;
 	tp->t_rcvbuf = lp->t_rcvbuf;
 	tp->t_cc = lp->t_cc;
@@ -437,6 +459,26 @@ tcp_fast_rexmt(struct tcpcb *tp)
 	TCP_INC(tp->tp_inst, fast_rexmt);
 }
 
+/*
+ * RFC 3042 limited transmit: the first and second duplicate ACKs each let one new segment
+ * go beyond cwnd (flight at most cwnd + 2 SMSS), so a small window still draws the three
+ * duplicate ACKs that fast retransmit needs instead of waiting for the timer.
+ */
+static void
+tcp_limited_transmit(struct tcpcb *tp)
+{
+	uint32_t ocwnd = tp->snd_cwnd, omax = tp->snd_max, flight = tp->snd_max - tp->snd_una;
+
+	if (tp->snd_nxt != tp->snd_max || tp->sb_cc <= flight ||
+	    flight + tp->t_maxseg > ocwnd + 2u * tp->t_maxseg)
+		return;
+	tp->snd_cwnd = flight + tp->t_maxseg;
+	(void)tcp_output(tp);
+	tp->snd_cwnd = ocwnd;
+	if (tp->snd_max != omax)
+		TCP_INC(tp->tp_inst, limited_transmits);
+}
+
 static void
 tcp_partial_ack(struct tcpcb *tp, uint32_t acked)
 {
@@ -471,6 +513,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	uint32_t seq, ack, dlen, win, tiwin;
 	uint8_t flags;
 	bool ourfinisacked = false;
+	uint32_t sacked;
 
 	TCP_INC(ti, rx_segs);
 	if (MBLKL(mp) < YARD_IPV4_HDR_MIN && !pullupmsg(mp, YARD_IPV4_HDR_MIN))
@@ -694,6 +737,18 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	/* SYN (RFC 5961 4.2): a retransmitted SYN in SYN-RECEIVED gets our SYN,ACK again */
 	if (flags & TH_SYN) {
 		if (tp->tp_state == TCPS_SYN_RECEIVED && seq == tp->irs && !(flags & TH_ACK)) {
+			/*
+			 * RFC 7323 4.3: the SYN sent again is at Last.ACK.sent - 1 and newer, so
+			 * its TSval becomes TS.Recent. Echoing the first SYN's instead made the
+			 * peer time our SYN,ACK from its first SYN: one lost SYN,ACK gave it an
+			 * RTT sample of its whole SYN timeout (1 s on Linux) and an RTO of
+			 * seconds for the connection's life, long stalls under loss (issue 5).
+			 */
+			if ((tp->tp_flags & TF_RCVD_TS) && (to.to_flags & TO_TS) &&
+			    SEQ_GEQ(to.to_tsval, tp->ts_recent)) {
+				tp->ts_recent = to.to_tsval;
+				tp->ts_recent_age = tcp_now(ti);
+			}
 			tp->snd_nxt = tp->iss;
 			(void)tcp_output(tp);
 			goto drop;
@@ -804,25 +859,41 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		tcp_send_ack_now(tp);
 		goto drop;
 	}
+	if (to.to_flags & TO_SACK_BAD)
+		TCP_INC(ti, drop_sack_bogus);
+	sacked = 0;
+	if ((tp->tp_flags & TF_SACK_PERMIT) && (to.to_flags & TO_SACK))
+		sacked = tcp_sack_update(tp, ack, &to.to_sack);
 	if (SEQ_LEQ(ack, tp->snd_una)) {
 		/*
-		 * duplicate ACK (RFC 5681 2): no data, same window, data outstanding. Not while
-		 * probing a zero window: the outstanding byte is the probe's, and the peer's
-		 * answers to it say nothing about loss (BSD asks for a running rexmt timer).
+		 * duplicate ACK (RFC 5681 2): no data, same window, data outstanding. With SACK
+		 * (RFC 6675 2) it is an ACK at SND.UNA that SACKs new data, even one carrying
+		 * data: when both sides send, the peer's ACKs ride on its data. Not while probing
+		 * a zero window: the outstanding byte is the probe's, and the peer's answers to it
+		 * say nothing about loss (BSD asks for a running rexmt timer).
 		 */
-		if (dlen == 0 && !(flags & TH_FIN) && ack == tp->snd_una &&
-		    (tiwin << tp->snd_scale) == tp->snd_wnd && tp->snd_max != tp->snd_una &&
+		bool dup = (tp->tp_flags & TF_SACK_PERMIT) ? sacked > 0 :
+			   dlen == 0 && !(flags & TH_FIN) && (tiwin << tp->snd_scale) == tp->snd_wnd;
+
+		if (dup && ack == tp->snd_una && tp->snd_max != tp->snd_una &&
 		    tp->t_timer[TT_PERSIST] == 0) {
 			TCP_INC(ti, rx_dupacks);
 			tp->t_dupacks++;
-			if (tp->tp_flags & TF_INRECOVERY) {
+			if (tp->t_sack.ts_recovery) {
+				tcp_sack_output(tp); /* RFC 6675 5 (C): pipe shrank, maybe send */
+			} else if (tp->tp_flags & TF_INRECOVERY) {
 				tp->snd_cwnd += tp->t_maxseg; /* RFC 6582 3.2 step 4 */
 				(void)tcp_output(tp);
+			} else if ((tp->tp_flags & TF_SACK_PERMIT) && SEQ_GT(ack, tp->snd_recover) &&
+				   tcp_sack_should_recover(tp)) {
+				tcp_sack_enter_recovery(tp); /* RFC 6675 5 */
 			} else if (tp->t_dupacks == 3 && SEQ_GT(ack, tp->snd_recover)) {
 				/* RFC 6582 3.2 step 2: the ACK covers more than "recover" */
 				tcp_fast_rexmt(tp);
 			} else if (tp->t_dupacks == 3) {
 				tp->t_dupacks = 0; /* RFC 6582 4.1: no new recovery yet */
+			} else if (tp->t_dupacks < 3) {
+				tcp_limited_transmit(tp);
 			}
 		} else if (dlen > 0 || (tiwin << tp->snd_scale) != tp->snd_wnd) {
 			tp->t_dupacks = 0;
@@ -845,7 +916,15 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 
 				tp->snd_cwnd = RTE_MIN(tp->snd_ssthresh, flight + tp->t_maxseg);
 				tp->tp_flags &= ~TF_INRECOVERY;
+				tp->t_sack.ts_recovery = false;
 				tp->t_dupacks = 0;
+			} else if (tp->t_sack.ts_recovery) {
+				/* RFC 6675 5 (C): a partial ACK; the scoreboard picks what goes */
+				tp->snd_una = ack;
+				tcp_sb_drop(tp, RTE_MIN(acked, tp->sb_cc));
+				tcp_sack_prune(tp);
+				tcp_sack_output(tp);
+				acked = 0;
 			} else {
 				tp->snd_una = ack; /* so the partial retransmission starts there */
 				tcp_sb_drop(tp, RTE_MIN(acked, tp->sb_cc));
@@ -871,6 +950,12 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		tp->snd_una = ack;
 		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 			tp->snd_nxt = tp->snd_una;
+		tcp_sack_prune(tp);
+		/* RFC 6675 5: SACKed data may show a loss before three duplicate ACKs came */
+		if ((tp->tp_flags & (TF_SACK_PERMIT | TF_INRECOVERY)) == TF_SACK_PERMIT &&
+		    SEQ_GT(ack, tp->snd_recover) && ack != tp->snd_max &&
+		    tcp_sack_islost(tp, tp->snd_una))
+			tcp_sack_enter_recovery(tp);
 		if (ack == tp->snd_max) {
 			tp->t_timer[TT_REXMT] = 0;
 			tp->t_rxtshift = 0;
@@ -941,11 +1026,14 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 				tcp_ind_data(tp, mp);
 			} else {
 				tcp_reass_insert(tp, mp, seq, dlen);
+				tcp_sack_rcv_arrived(tp, seq);
 				flags &= (uint8_t)~TH_FIN; /* a FIN out of order comes again */
 			}
 			mp = NULL;
 			tcp_reass_deliver(tp);
 			tp->tp_flags |= TF_ACKNOW;
+			if (tp->t_reass != NULL && !(tp->tp_flags & TF_SACK_PERMIT))
+				tp->tp_flags |= TF_PUREACK;
 		}
 	}
 	freemsg(mp);

@@ -238,13 +238,17 @@ tcp_output(struct tcpcb *tp)
 	unsigned optlen, thlen;
 	mblk_t *hp, *data;
 	struct yard_tcphdr *th;
-	uint32_t seq;
+	uint32_t seq, mss;
 
 	if (ti == NULL || tp->tp_state == TCPS_CLOSED || tp->tp_state == TCPS_LISTEN)
 		return 0;
 	idle = tp->snd_max == tp->snd_una;
 again:
 	sendalot = false;
+	/* SACK blocks ride on every segment while data is held out of order: room for them */
+	mss = tp->t_maxseg;
+	if (tp->t_reass != NULL && (tp->tp_flags & TF_SACK_PERMIT))
+		mss -= tcp_sack_optlen(tp, 40u - ((tp->tp_flags & TF_RCVD_TS) ? 12u : 0u));
 	off = tp->snd_nxt - tp->snd_una;
 	sendwin = RTE_MIN(tp->snd_wnd, tp->snd_cwnd);
 	flags = tcp_outflags[tp->tp_state];
@@ -281,8 +285,17 @@ again:
 			tp->snd_nxt = tp->snd_una;
 		}
 	}
-	if (len > tp->t_maxseg) {
-		len = tp->t_maxseg;
+	if (len > (int32_t)mss) {
+		len = (int32_t)mss;
+		sendalot = true;
+	}
+	/*
+	 * RFC 5681 4.2: out-of-order data is answered by a duplicate ACK at once. Without SACK
+	 * the peer counts only pure ACKs as duplicates (RFC 5681 2), so it goes alone, before
+	 * any data: riding on our data it would never add up to a fast retransmit.
+	 */
+	if ((tp->tp_flags & TF_PUREACK) && len > 0) {
+		len = 0;
 		sendalot = true;
 	}
 	if ((flags & TH_FIN) && SEQ_LT(tp->snd_nxt + (uint32_t)len, tp->snd_una + tp->sb_cc))
@@ -291,7 +304,7 @@ again:
 		 tcp_recwin(tp) : 0;
 
 	if (len > 0) {
-		if (len == tp->t_maxseg)
+		if (len == (int32_t)mss)
 			goto send;
 		/* Nagle (RFC 896, RFC 1122 4.2.3.4): small segments only when nothing is out. */
 		if ((idle || (tp->tp_flags & TF_NODELAY)) &&
@@ -339,6 +352,14 @@ send:
 			opt[optlen++] = TCPOLEN_WINDOW;
 			opt[optlen++] = tp->req_rcv_scale;
 		}
+		/* RFC 2018 2: offer SACK in a SYN; answer a SYN that offered it */
+		if ((tp->tp_flags & TF_REQ_SACK) &&
+		    (tp->tp_state == TCPS_SYN_SENT || (tp->tp_flags & TF_SACK_PERMIT))) {
+			opt[optlen++] = TCPOPT_NOP;
+			opt[optlen++] = TCPOPT_NOP;
+			opt[optlen++] = TCPOPT_SACK_PERMITTED;
+			opt[optlen++] = TCPOLEN_SACK_PERMITTED;
+		}
 	}
 	if ((tp->tp_flags & TF_REQ_TS) && !(flags & TH_RST) &&
 	    ((flags & TH_SYN) ? (tp->tp_state == TCPS_SYN_SENT || (tp->tp_flags & TF_RCVD_TS)) :
@@ -354,6 +375,9 @@ send:
 		memcpy(&opt[optlen + 4], &tsecr, 4);
 		optlen += 8;
 	}
+	/* RFC 2018 3-4: the blocks of what is held out of order, in the room left */
+	if (!(flags & (TH_SYN | TH_RST)) && tp->t_reass != NULL && (tp->tp_flags & TF_SACK_PERMIT))
+		optlen += tcp_sack_fill(tp, opt + optlen, (unsigned)sizeof(opt) - optlen);
 	thlen = YARD_TCP_HDR_MIN + optlen;
 	/* FIN retransmission: the FIN's sequence number again. */
 	if ((flags & TH_FIN) && (tp->tp_flags & TF_SENTFIN) && tp->snd_nxt == tp->snd_max)
@@ -447,7 +471,7 @@ send:
 	if (recwin > 0 && SEQ_GT(tp->rcv_nxt + recwin, tp->rcv_adv))
 		tp->rcv_adv = tp->rcv_nxt + recwin;
 	tp->last_ack_sent = tp->rcv_nxt;
-	tp->tp_flags &= ~(TF_ACKNOW | TF_DELACK);
+	tp->tp_flags &= ~(TF_ACKNOW | TF_DELACK | TF_PUREACK);
 	tp->t_timer[TT_DELACK] = 0;
 	tcp_ip_send(ti, hp);
 	if (sendalot)

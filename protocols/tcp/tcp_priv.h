@@ -12,6 +12,7 @@
  *   tcp_syncookie.c   SYN cookies (RFC 4987 3.6) for a listener whose SYN backlog is full
  *   tcp_icmp.c        ICMP errors: path MTU discovery (RFC 1191), unreachables (RFC 5461)
  *   tcp_rss.c         ephemeral ports whose RSS hash brings replies to this lcore
+ *   tcp_sack.c        SACK (RFC 2018): the scoreboard, RFC 6675 recovery, the blocks we send
  *
  * Everything of an instance runs on its lcore: no locks. Field legend: tp_* is per connection,
  * ti_* per instance.
@@ -32,6 +33,7 @@
 #include <streams/stream.h>
 
 #include "tcp_fsm.h"
+#include "tcp_sack.h"
 
 /* Defaults of struct tcp_param. */
 #define TCP_DEF_MSL_MS       30000u
@@ -80,6 +82,9 @@ enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_NTIMERS };
 #define TF_RTTING    0x8000u /* timing a segment (no timestamps) */
 #define TF_ORDREL_PENDING 0x10000u /* FIN arrived before the endpoint was attached */
 #define TF_EPHEMERAL 0x20000u /* bound to a port tcp chose: an active open may change it */
+#define TF_REQ_SACK    0x100000u /* we offer SACK (RFC 2018 2); T_TCP_SACK turns it off */
+#define TF_SACK_PERMIT 0x200000u /* SACK agreed: both SYNs carried SACK-permitted */
+#define TF_PUREACK     0x400000u /* the next ACK goes alone, not on data (RFC 5681 4.2) */
 
 struct tcp_inst;
 struct tcpcb;
@@ -161,6 +166,7 @@ struct tcpcb {
 	uint32_t t_rcvhold_bytes;
 	int t_error;               /* why the connection ended (errno), for T_DISCON_IND */
 	int t_softerror;           /* the last soft ICMP error, reported instead of ETIMEDOUT */
+	struct tcp_sack t_sack;    /* SACK scoreboard and recovery; blocks we report */
 };
 
 /* Per-lcore counters, static so telemetry never reads freed memory. */

@@ -47,7 +47,7 @@ tcp_cb_alloc(struct tcp_inst *ti)
 	tp->t_maxseg = (uint16_t)ti->ti_param.tp_mss;
 	tp->t_rto = ti->ti_param.tp_rto_init_ms;
 	tp->t_cc = ti->ti_cc;
-	tp->tp_flags = TF_REQ_TS | TF_REQ_WS;
+	tp->tp_flags = TF_REQ_TS | TF_REQ_WS | TF_REQ_SACK;
 	tp->tp_next = ti->ti_cbs;
 	if (ti->ti_cbs != NULL)
 		ti->ti_cbs->tp_prev = tp;

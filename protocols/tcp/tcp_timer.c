@@ -98,6 +98,7 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	if (tp->tp_state >= TCPS_ESTABLISHED)
 		tp->t_cc->cc_timeout(tp);
 	tp->tp_flags &= ~TF_INRECOVERY;
+	tcp_sack_clear(tp); /* RFC 2018 8: the peer may have reneged */
 	tp->t_dupacks = 0;
 	tp->snd_nxt = tp->snd_una;
 	tp->snd_recover = tp->snd_max;

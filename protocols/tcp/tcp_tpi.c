@@ -696,6 +696,22 @@ tcp_opt_one(struct tcpcb *tp, struct T_opthdr *oh, t_scalar_t mgmt)
 		memcpy(v, &u, sizeof(u));
 		return T_SUCCESS;
 	}
+	if (oh->level == T_INET_TCP && oh->name == T_TCP_SACK) {
+		if (vlen < sizeof(u))
+			return T_FAILURE;
+		if (neg) {
+			memcpy(&u, v, sizeof(u));
+			if (u != T_YES && u != T_NO)
+				return T_FAILURE;
+			if (u == T_YES)
+				tp->tp_flags |= TF_REQ_SACK;
+			else
+				tp->tp_flags &= ~TF_REQ_SACK;
+		}
+		u = (def || (tp->tp_flags & TF_REQ_SACK)) ? T_YES : T_NO;
+		memcpy(v, &u, sizeof(u));
+		return T_SUCCESS;
+	}
 	if (oh->level == T_INET_TCP && oh->name == T_TCP_MAXSEG) {
 		if (vlen < sizeof(u))
 			return T_FAILURE;

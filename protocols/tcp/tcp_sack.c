@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcp SACK: the sender's scoreboard and RFC 6675 loss recovery, and the receiver's SACK
+ * blocks (RFC 2018).
+ *
+ * Principles of operation.
+ *
+ * Sender. The scoreboard is what the peer said it holds above SND.UNA: a sorted array of
+ * disjoint ranges, merged as blocks arrive, cut at SND.UNA as cumulative ACKs advance, and
+ * forgotten after a retransmission timeout (RFC 2018 8: the receiver may renege). Blocks
+ * are checked before they go in: the first block of an ACK that lies below the cumulative
+ * ACK or inside the second block is a D-SACK (RFC 2883 4) and is counted and ignored; a
+ * block that is empty, ends beyond SND.MAX or lies wholly below SND.UNA is bogus (counted,
+ * ignored); a full scoreboard drops the new block (counted) -- data not marked SACKed is
+ * only resent sooner, never lost.
+ *
+ * IsLost (RFC 6675 4) is monotone: if a byte is lost, every unSACKed byte below it is too.
+ * So the scoreboard has one "lost edge": the start of the highest SACKed range that has
+ * DupThresh ranges or more than (DupThresh - 1) * SMSS SACKed bytes at and above it.
+ * Unsacked bytes below it are lost. With HighRxt (one past the last byte resent in this
+ * recovery) the RFC 6675 SetPipe() sum becomes two range counts:
+ *     pipe = unsacked(lost edge, SND.MAX) + unsacked(SND.UNA, HighRxt)
+ * the first counting every byte still believed in flight, the second every retransmission.
+ * NextSeg() rule 1 resends the first lost unSACKed byte at or above HighRxt, rule 2 sends
+ * new data, rule 3 resends the first unSACKed byte above HighRxt below the highest SACK;
+ * the rescue retransmission (rule 4) is not done: the retransmission timer covers it.
+ * One step beyond RFC 6675, from RACK (RFC 8985): the oldest retransmission still out is
+ * remembered with SND.MAX at the time; once data above that is SACKed and it is not, it was
+ * lost, and HighRxt goes back so NextSeg() sends it again instead of the timer.
+ * A retransmission is tcp_output() at that sequence number with the congestion window
+ * narrowed to that one range, so it is built the same way (dupb of the send buffer).
+ *
+ * Receiver. The blocks to report come from the reassembly list itself (t_reass): no
+ * second copy of what is held. The list is walked for the contiguous run around each of
+ * the latest out-of-order arrivals, most recent first (RFC 2018 4: the first block holds
+ * the segment that triggered the ACK, the others repeat the most recent ones), then the
+ * remaining runs fill what room the option has left (three blocks beside timestamps).
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include "tcp_priv.h"
+
+/* ---- sender: the scoreboard ----------------------------------------------------------------- */
+
+/* Add [s, e) to the scoreboard, merging what it overlaps or touches. */
+static void
+tcp_sack_add(struct tcpcb *tp, uint32_t s, uint32_t e)
+{
+	struct tcp_sack *ts = &tp->t_sack;
+	unsigned i = 0, j;
+
+	while (i < ts->ts_nboard && SEQ_LT(ts->ts_board[i].sb_end, s))
+		i++;
+	/* ranges i..j-1 overlap or touch [s, e): fold them into it */
+	for (j = i; j < ts->ts_nboard && SEQ_LEQ(ts->ts_board[j].sb_start, e); j++) {
+		s = SEQ_MIN(s, ts->ts_board[j].sb_start);
+		e = SEQ_MAX(e, ts->ts_board[j].sb_end);
+	}
+	if (j == i) {
+		if (ts->ts_nboard == TCP_SACK_BOARD_MAX) {
+			TCP_INC(tp->tp_inst, drop_sack_board_full);
+			return;
+		}
+		memmove(&ts->ts_board[i + 1], &ts->ts_board[i],
+			(ts->ts_nboard - i) * sizeof(ts->ts_board[0]));
+		ts->ts_nboard++;
+	} else if (j > i + 1) {
+		memmove(&ts->ts_board[i + 1], &ts->ts_board[j],
+			(ts->ts_nboard - j) * sizeof(ts->ts_board[0]));
+		ts->ts_nboard -= j - i - 1;
+	}
+	ts->ts_board[i].sb_start = s;
+	ts->ts_board[i].sb_end = e;
+}
+
+static uint32_t
+tcp_sack_be32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return rte_be_to_cpu_32(v);
+}
+
+static uint32_t tcp_sack_bytes(const struct tcp_sack *ts, uint32_t a, uint32_t b);
+
+/*
+ * A lost retransmission (the idea of RACK, RFC 8985 6.2, reduced to one segment): data sent
+ * after our oldest outstanding retransmission has been SACKed while the retransmission has
+ * not, so it was lost too. Let NextSeg() pick it again (HighRxt back to it) rather than wait
+ * for the timer. Reordering deeper than that costs a spurious retransmission, no more.
+ */
+static void
+tcp_sack_lost_rexmt(struct tcpcb *tp, uint32_t low)
+{
+	struct tcp_sack *ts = &tp->t_sack;
+	uint32_t s = ts->ts_rxt_seq;
+
+	if (!ts->ts_recovery || !ts->ts_rxt_armed)
+		return;
+	if (SEQ_GT(low, s)) {
+		ts->ts_rxt_armed = false; /* it arrived */
+		return;
+	}
+	if (ts->ts_nboard > 0 && SEQ_GT(ts->ts_board[ts->ts_nboard - 1].sb_end, ts->ts_rxt_fence) &&
+	    tcp_sack_bytes(ts, s, s + 1) == 0) {
+		TCP_INC(tp->tp_inst, sack_lost_rexmt);
+		if (SEQ_LT(s, ts->ts_high_rxt))
+			ts->ts_high_rxt = s;
+		ts->ts_rxt_armed = false;
+	}
+}
+
+/*
+ * The SACK blocks of an ACK into the scoreboard (RFC 2018 3, RFC 2883 4, RFC 6675 2);
+ * the bytes newly SACKed, what makes it a duplicate ACK in RFC 6675's sense.
+ */
+uint32_t
+tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	uint32_t low = SEQ_GT(ack, tp->snd_una) ? ack : tp->snd_una;
+	uint32_t before = tcp_sack_bytes(&tp->t_sack, low, tp->snd_max);
+
+	for (unsigned i = 0; i < so->so_nblocks; i++) {
+		uint32_t s = tcp_sack_be32(so->so_blocks + 8 * i);
+		uint32_t e = tcp_sack_be32(so->so_blocks + 8 * i + 4);
+
+		if (i == 0 && SEQ_LT(s, e)) {
+			/* RFC 2883 4: a D-SACK reports a duplicate, below the ACK or in block 2 */
+			bool dsack = SEQ_LEQ(e, ack);
+
+			if (!dsack && so->so_nblocks > 1) {
+				uint32_t s2 = tcp_sack_be32(so->so_blocks + 8);
+				uint32_t e2 = tcp_sack_be32(so->so_blocks + 12);
+
+				dsack = SEQ_GEQ(s, s2) && SEQ_LEQ(e, e2);
+			}
+			if (dsack) {
+				TCP_INC(ti, sack_dsack_rcvd);
+				continue;
+			}
+		}
+		if (!SEQ_LT(s, e) || SEQ_GT(e, tp->snd_max) || SEQ_LEQ(e, low) ||
+		    SEQ_LT(s, tp->snd_una - (uint32_t)tp->snd_max_wnd)) {
+			TCP_INC(ti, drop_sack_bogus);
+			continue;
+		}
+		TCP_INC(ti, sack_blocks_rcvd);
+		tcp_sack_add(tp, SEQ_MAX(s, low), e);
+	}
+	tcp_sack_lost_rexmt(tp, low);
+	return tcp_sack_bytes(&tp->t_sack, low, tp->snd_max) - before;
+}
+
+/* Forget what SND.UNA has passed. */
+void
+tcp_sack_prune(struct tcpcb *tp)
+{
+	struct tcp_sack *ts = &tp->t_sack;
+	unsigned i = 0;
+
+	while (i < ts->ts_nboard && SEQ_LEQ(ts->ts_board[i].sb_end, tp->snd_una))
+		i++;
+	if (i > 0) {
+		memmove(&ts->ts_board[0], &ts->ts_board[i],
+			(ts->ts_nboard - i) * sizeof(ts->ts_board[0]));
+		ts->ts_nboard -= i;
+	}
+	if (ts->ts_nboard > 0 && SEQ_LT(ts->ts_board[0].sb_start, tp->snd_una))
+		ts->ts_board[0].sb_start = tp->snd_una;
+	if (SEQ_LT(ts->ts_high_rxt, tp->snd_una))
+		ts->ts_high_rxt = tp->snd_una;
+}
+
+/* After a retransmission timeout (RFC 2018 8, RFC 6675 5.1): start again from nothing. */
+void
+tcp_sack_clear(struct tcpcb *tp)
+{
+	tp->t_sack.ts_nboard = 0;
+	tp->t_sack.ts_recovery = false;
+	tp->t_sack.ts_rxt_armed = false;
+	tp->t_sack.ts_high_rxt = tp->snd_una;
+}
+
+/* SACKed bytes in [a, b). */
+static uint32_t
+tcp_sack_bytes(const struct tcp_sack *ts, uint32_t a, uint32_t b)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < ts->ts_nboard; i++) {
+		uint32_t s = SEQ_MAX(ts->ts_board[i].sb_start, a);
+		uint32_t e = SEQ_MIN(ts->ts_board[i].sb_end, b);
+
+		if (SEQ_LT(s, e))
+			n += e - s;
+	}
+	return n;
+}
+
+/* The lost edge: every unSACKed byte below it IsLost() (RFC 6675 4), SND.UNA if none. */
+static uint32_t
+tcp_sack_lost_edge(const struct tcpcb *tp)
+{
+	const struct tcp_sack *ts = &tp->t_sack;
+	uint32_t above = 0;
+
+	for (unsigned i = ts->ts_nboard; i-- > 0;) {
+		above += ts->ts_board[i].sb_end - ts->ts_board[i].sb_start;
+		if (ts->ts_nboard - i >= TCP_SACK_DUPTHRESH ||
+		    above > (TCP_SACK_DUPTHRESH - 1) * (uint32_t)tp->t_maxseg)
+			return ts->ts_board[i].sb_start;
+	}
+	return tp->snd_una;
+}
+
+bool
+tcp_sack_islost(const struct tcpcb *tp, uint32_t seq)
+{
+	return SEQ_GEQ(seq, tp->snd_una) && SEQ_LT(seq, tcp_sack_lost_edge(tp)) &&
+	       tcp_sack_bytes(&tp->t_sack, seq, seq + 1) == 0;
+}
+
+/* RFC 6675 4 SetPipe(), as the two range counts of the header comment. */
+uint32_t
+tcp_sack_pipe(const struct tcpcb *tp)
+{
+	const struct tcp_sack *ts = &tp->t_sack;
+	uint32_t edge = tcp_sack_lost_edge(tp), pipe;
+	uint32_t rxt = SEQ_MAX(ts->ts_high_rxt, tp->snd_una);
+
+	pipe = (tp->snd_max - edge) - tcp_sack_bytes(ts, edge, tp->snd_max);
+	pipe += (rxt - tp->snd_una) - tcp_sack_bytes(ts, tp->snd_una, rxt);
+	return pipe;
+}
+
+/* RFC 6675 5: enter recovery on DupThresh duplicate ACKs or when SND.UNA's segment is lost. */
+bool
+tcp_sack_should_recover(const struct tcpcb *tp)
+{
+	return tp->t_dupacks >= TCP_SACK_DUPTHRESH || tcp_sack_islost(tp, tp->snd_una);
+}
+
+/*
+ * NextSeg() rules 1 (lost) and 3 (any hole below the highest SACK): the first unSACKed
+ * range at or above HighRxt, cut at one MSS and at the next SACKed range.
+ */
+static bool
+tcp_sack_nextseg(const struct tcpcb *tp, bool lost_only, uint32_t *seqp, uint32_t *lenp)
+{
+	const struct tcp_sack *ts = &tp->t_sack;
+	uint32_t s = SEQ_MAX(ts->ts_high_rxt, tp->snd_una);
+	uint32_t limit = lost_only ? tcp_sack_lost_edge(tp) :
+		ts->ts_nboard > 0 ? ts->ts_board[ts->ts_nboard - 1].sb_end : tp->snd_una;
+
+	for (unsigned i = 0; i < ts->ts_nboard; i++) {
+		const struct tcp_sack_blk *b = &ts->ts_board[i];
+
+		if (SEQ_LEQ(b->sb_end, s))
+			continue;
+		if (SEQ_GEQ(s, b->sb_start)) { /* inside a SACKed range: skip it */
+			s = b->sb_end;
+			continue;
+		}
+		/* [s, b->sb_start) is a hole */
+		if (SEQ_GEQ(s, limit))
+			return false;
+		*seqp = s;
+		*lenp = RTE_MIN(b->sb_start - s, (uint32_t)tp->t_maxseg);
+		return true;
+	}
+	return false;
+}
+
+/* Resend [seq, seq + len) through tcp_output; the bytes it sent. */
+static uint32_t
+tcp_sack_send_at(struct tcpcb *tp, uint32_t seq, uint32_t len)
+{
+	uint32_t onxt = tp->snd_nxt, ocwnd = tp->snd_cwnd, sent;
+	uint64_t orexmt = tp->tp_inst->ti_st->tcps_tx_rexmt_segs;
+
+	tp->snd_nxt = seq;
+	tp->snd_cwnd = seq - tp->snd_una + len;
+	(void)tcp_output(tp);
+	sent = tp->snd_nxt - seq;
+	if (sent > 0 && !tp->t_sack.ts_rxt_armed) {
+		tp->t_sack.ts_rxt_armed = true;
+		tp->t_sack.ts_rxt_seq = seq;
+		tp->t_sack.ts_rxt_fence = tp->snd_max;
+	}
+	tp->snd_cwnd = ocwnd;
+	if (SEQ_GT(onxt, tp->snd_nxt))
+		tp->snd_nxt = onxt;
+	TCP_ADD(tp->tp_inst, sack_rexmt_segs, tp->tp_inst->ti_st->tcps_tx_rexmt_segs - orexmt);
+	return sent;
+}
+
+/* Rule 2: one new segment at SND.MAX, if the peer's window and the buffer allow. */
+static bool
+tcp_sack_send_new(struct tcpcb *tp)
+{
+	uint32_t omax = tp->snd_max, ocwnd = tp->snd_cwnd;
+
+	if (tp->sb_cc <= tp->snd_max - tp->snd_una)
+		return false;
+	tp->snd_nxt = tp->snd_max;
+	tp->snd_cwnd = tp->snd_max - tp->snd_una + tp->t_maxseg;
+	(void)tcp_output(tp);
+	tp->snd_cwnd = ocwnd;
+	return tp->snd_max != omax;
+}
+
+/*
+ * RFC 6675 5 step (C): send while cwnd - pipe >= 1 SMSS, what NextSeg() picks. Every pass
+ * moves HighRxt or SND.MAX forward, so the loop ends; the bound is a second guard.
+ */
+void
+tcp_sack_output(struct tcpcb *tp)
+{
+	struct tcp_sack *ts = &tp->t_sack;
+
+	for (unsigned n = 0; n < 1024 && tp->tp_state != TCPS_CLOSED; n++) {
+		uint32_t seq, len, sent;
+
+		if ((uint64_t)tcp_sack_pipe(tp) + tp->t_maxseg > tp->snd_cwnd)
+			break;
+		if (tcp_sack_nextseg(tp, true, &seq, &len)) {
+			sent = tcp_sack_send_at(tp, seq, len);
+			if (sent == 0)
+				break;
+			ts->ts_high_rxt = seq + sent;
+			continue;
+		}
+		if (tcp_sack_send_new(tp))
+			continue;
+		if (tcp_sack_nextseg(tp, false, &seq, &len)) {
+			sent = tcp_sack_send_at(tp, seq, len);
+			if (sent == 0)
+				break;
+			ts->ts_high_rxt = seq + sent;
+			continue;
+		}
+		break;
+	}
+}
+
+/* RFC 6675 5 steps (4.1)-(4.3): RecoveryPoint, ssthresh and cwnd, the first retransmission. */
+void
+tcp_sack_enter_recovery(struct tcpcb *tp)
+{
+	struct tcp_sack *ts = &tp->t_sack;
+
+	TCP_INC(tp->tp_inst, sack_recoveries);
+	TCP_INC(tp->tp_inst, fast_rexmt);
+	tp->t_cc->cc_enter_recovery(tp);
+	tp->snd_cwnd = tp->snd_ssthresh; /* RFC 6675 5 (4.2): no inflation, pipe does it */
+	tp->tp_flags |= TF_INRECOVERY;
+	tp->tp_flags &= ~TF_RTTING;
+	tp->snd_recover = tp->snd_max;
+	tp->snd_nxt = tp->snd_max;
+	ts->ts_recovery = true;
+	ts->ts_rxt_armed = false;
+	ts->ts_high_rxt = tp->snd_una;
+	tp->t_timer[TT_REXMT] = 0;
+	/* (4.3): the segment at SND.UNA goes whatever pipe says; its hole bounds it */
+	{
+		uint32_t hole_end = ts->ts_nboard > 0 ? ts->ts_board[0].sb_start : tp->snd_max;
+		uint32_t len = RTE_MIN((uint32_t)tp->t_maxseg, hole_end - tp->snd_una);
+
+		ts->ts_high_rxt = tp->snd_una + tcp_sack_send_at(tp, tp->snd_una, len);
+	}
+	tcp_sack_output(tp);
+	if (tp->t_timer[TT_REXMT] == 0 && tp->snd_max != tp->snd_una)
+		tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
+}
+
+/* ---- receiver: the blocks we send --------------------------------------------------------- */
+
+/* An out-of-order segment starting at seq went into t_reass. */
+void
+tcp_sack_rcv_arrived(struct tcpcb *tp, uint32_t seq)
+{
+	struct tcp_sack *ts = &tp->t_sack;
+	unsigned n = RTE_MIN(ts->ts_nrecent, TCP_SACK_RCV_RECENT - 1);
+
+	memmove(&ts->ts_recent[1], &ts->ts_recent[0], n * sizeof(ts->ts_recent[0]));
+	ts->ts_recent[0] = seq;
+	ts->ts_nrecent = n + 1;
+}
+
+/* The contiguous run of t_reass holding seq, or false. */
+static bool
+tcp_sack_run_of(const struct tcpcb *tp, uint32_t seq, uint32_t *s, uint32_t *e)
+{
+	bool in = false;
+
+	for (mblk_t *mp = tp->t_reass; mp != NULL; mp = mp->b_next) {
+		uint32_t ms = *tcp_mseq(mp), me = ms + (uint32_t)msgdsize(mp);
+
+		if (!in || ms != *e) { /* a new run starts */
+			if (in && SEQ_GEQ(seq, *s) && SEQ_LT(seq, *e))
+				return true;
+			*s = ms;
+			in = true;
+		}
+		*e = me;
+	}
+	return in && SEQ_GEQ(seq, *s) && SEQ_LT(seq, *e);
+}
+
+/* Collect up to max blocks (RFC 2018 4 order) into b; how many. */
+static unsigned
+tcp_sack_blocks(const struct tcpcb *tp, struct tcp_sack_blk *b, unsigned max)
+{
+	const struct tcp_sack *ts = &tp->t_sack;
+	unsigned n = 0;
+	uint32_t s = 0, e = 0;
+
+	if (tp->t_reass == NULL || !(tp->tp_flags & TF_SACK_PERMIT))
+		return 0;
+	for (unsigned i = 0; i < ts->ts_nrecent && n < max; i++) {
+		bool dup = false;
+
+		if (!tcp_sack_run_of(tp, ts->ts_recent[i], &s, &e))
+			continue;
+		for (unsigned j = 0; j < n; j++)
+			dup |= b[j].sb_start == s;
+		if (!dup)
+			b[n++] = (struct tcp_sack_blk){ s, e };
+	}
+	/* the rest, lowest first: one walk over the runs */
+	for (mblk_t *mp = tp->t_reass; mp != NULL && n < max;) {
+		bool dup = false;
+
+		s = *tcp_mseq(mp);
+		e = s + (uint32_t)msgdsize(mp);
+		for (mp = mp->b_next; mp != NULL && *tcp_mseq(mp) == e; mp = mp->b_next)
+			e += (uint32_t)msgdsize(mp);
+		for (unsigned j = 0; j < n; j++)
+			dup |= b[j].sb_start == s;
+		if (!dup)
+			b[n++] = (struct tcp_sack_blk){ s, e };
+	}
+	return n;
+}
+
+/* Option bytes the SACK blocks take in room bytes: 2 NOPs, kind, length, 8 per block. */
+unsigned
+tcp_sack_optlen(const struct tcpcb *tp, unsigned room)
+{
+	struct tcp_sack_blk b[4];
+	unsigned fit = room >= 4 ? RTE_MIN((room - 4) / 8, 4u) : 0;
+	unsigned n = fit > 0 ? tcp_sack_blocks(tp, b, fit) : 0;
+
+	return n > 0 ? 4 + 8 * n : 0;
+}
+
+/* Write the SACK option (NOP, NOP, kind 5, length, blocks) into opt; its length. */
+unsigned
+tcp_sack_fill(struct tcpcb *tp, uint8_t *opt, unsigned room)
+{
+	struct tcp_sack_blk b[4];
+	unsigned fit = room >= 4 ? RTE_MIN((room - 4) / 8, 4u) : 0;
+	unsigned n = fit > 0 ? tcp_sack_blocks(tp, b, fit) : 0;
+
+	if (n == 0)
+		return 0;
+	opt[0] = TCPOPT_NOP;
+	opt[1] = TCPOPT_NOP;
+	opt[2] = TCPOPT_SACK;
+	opt[3] = (uint8_t)(2 + 8 * n);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t s = rte_cpu_to_be_32(b[i].sb_start), e = rte_cpu_to_be_32(b[i].sb_end);
+
+		memcpy(opt + 4 + 8 * i, &s, 4);
+		memcpy(opt + 8 + 8 * i, &e, 4);
+	}
+	TCP_ADD(tp->tp_inst, sack_blocks_sent, n);
+	return 4 + 8 * n;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Selective acknowledgment (RFC 2018) and SACK-based loss recovery (RFC 6675) of the tcp
+ * driver: the per-connection state and the small interface tcp_input.c, tcp_output.c and
+ * tcp_timer.c call. The code is in tcp_sack.c. Internal to protocols/tcp/.
+ */
+#ifndef YARD_PROTOCOLS_TCP_SACK_H
+#define YARD_PROTOCOLS_TCP_SACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Ranges of the peer's SACKed data kept per connection (the scoreboard). */
+#define TCP_SACK_BOARD_MAX 64u
+/* Out-of-order arrivals remembered to order the blocks we send (RFC 2018 4). */
+#define TCP_SACK_RCV_RECENT 4u
+/* RFC 6675 2: DupThresh. */
+#define TCP_SACK_DUPTHRESH 3u
+
+struct tcpcb;
+
+struct tcp_sack_blk {
+	uint32_t sb_start; /* first sequence number SACKed */
+	uint32_t sb_end;   /* one past the last */
+};
+
+struct tcp_sack {
+	/* sender: what the peer SACKed above SND.UNA, sorted, disjoint, not adjacent */
+	struct tcp_sack_blk ts_board[TCP_SACK_BOARD_MAX];
+	unsigned ts_nboard;
+	uint32_t ts_high_rxt;  /* RFC 6675 HighRxt: one past the last byte resent in recovery */
+	bool ts_recovery;      /* TF_INRECOVERY is an RFC 6675 recovery, not NewReno */
+	/* the oldest retransmission not yet known to have arrived, and SND.MAX when it went */
+	bool ts_rxt_armed;
+	uint32_t ts_rxt_seq, ts_rxt_fence;
+	/* receiver: starts of the latest out-of-order arrivals, most recent first */
+	uint32_t ts_recent[TCP_SACK_RCV_RECENT];
+	unsigned ts_nrecent;
+};
+
+/* A segment's SACK option, as tcp_parse_opts found it (blocks in network order). */
+struct tcp_sack_opt {
+	const uint8_t *so_blocks;
+	unsigned so_nblocks;
+};
+
+/* Sender side. */
+uint32_t tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so);
+void tcp_sack_prune(struct tcpcb *tp);
+void tcp_sack_clear(struct tcpcb *tp);
+bool tcp_sack_islost(const struct tcpcb *tp, uint32_t seq);
+uint32_t tcp_sack_pipe(const struct tcpcb *tp);
+bool tcp_sack_should_recover(const struct tcpcb *tp);
+void tcp_sack_enter_recovery(struct tcpcb *tp);
+void tcp_sack_output(struct tcpcb *tp);
+
+/* Receiver side. */
+void tcp_sack_rcv_arrived(struct tcpcb *tp, uint32_t seq);
+unsigned tcp_sack_optlen(const struct tcpcb *tp, unsigned room);
+unsigned tcp_sack_fill(struct tcpcb *tp, uint8_t *opt, unsigned room);
+
+#endif

@@ -1,0 +1,650 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tcp SACK (protocols/tcp/tcp_sack.c) through the loop-back driver, with segments crafted as
+ * if from the peer: SACK-permitted negotiation both ways and the T_TCP_SACK switch, the
+ * blocks sent for out-of-order data (RFC 2018 4 order, as many as fit), the scoreboard
+ * (merging, D-SACK, bogus blocks) and RFC 6675 recovery resending exactly the holes.
+ */
+#include <string.h>
+
+#include <netinet/in.h>
+#include <rte_byteorder.h>
+
+#include <protocols/tcp.h>
+#include <protocols/tcp_hdr.h>
+#include <protocols/tihdr.h>
+
+#include "tcp_test.h"
+
+TestSuite(tcp_sack, .init = yt_setup, .fini = yt_teardown);
+
+#define MSS 1460u
+
+static struct tcpstat
+ts_stats(void)
+{
+	struct tcpstat st;
+
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_GETSTATS, &st, sizeof(st)), 0);
+	return st;
+}
+
+static struct tcp_conninfo
+ts_info(struct stdata *ep)
+{
+	struct tcp_conninfo ci;
+
+	cr_assert_geq(pt_istr(ep, TCP_GETINFO, &ci, sizeof(ci)), 0);
+	return ci;
+}
+
+static void
+ts_put(struct stdata *sd, const void *ctl, size_t len)
+{
+	struct strbuf c = { .len = (int)len, .buf = (char *)(uintptr_t)ctl };
+
+	cr_assert_eq(sth_putmsg(sd, &c, NULL, 0), 0);
+	yt_drain();
+}
+
+static t_scalar_t
+ts_get(struct stdata *sd, void *buf, size_t max)
+{
+	char dbuf[4096];
+	struct strbuf c = { .maxlen = (int)max, .buf = buf };
+	struct strbuf d = { .maxlen = sizeof(dbuf), .buf = dbuf };
+	int fl = 0;
+
+	if (sth_getmsg(sd, &c, &d, &fl) < 0)
+		return -1;
+	return c.len >= 4 ? *(t_scalar_t *)buf : -2;
+}
+
+static void
+ts_bind(struct stdata *ep, uint16_t port, unsigned conind)
+{
+	struct {
+		struct T_bind_req r;
+		struct sockaddr_in sin;
+	} b = { { T_BIND_REQ, sizeof(struct sockaddr_in), sizeof(struct T_bind_req), conind },
+		{ .sin_family = AF_INET, .sin_port = rte_cpu_to_be_16(port) } };
+	char buf[256];
+
+	ts_put(ep, &b, sizeof(b));
+	cr_assert_eq(ts_get(ep, buf, sizeof(buf)), T_BIND_ACK);
+}
+
+/* T_OPTMGMT_REQ T_NEGOTIATE T_TCP_SACK = v; the option's status in the ack. */
+static t_uscalar_t
+ts_set_sack(struct stdata *ep, t_uscalar_t v)
+{
+	struct {
+		struct T_optmgmt_req r;
+		struct T_opthdr oh;
+		t_uscalar_t v;
+	} q = { { T_OPTMGMT_REQ, sizeof(struct T_opthdr) + sizeof(t_uscalar_t),
+		  sizeof(struct T_optmgmt_req), T_NEGOTIATE },
+		{ sizeof(struct T_opthdr) + sizeof(t_uscalar_t), T_INET_TCP, T_TCP_SACK, 0 }, v };
+	union {
+		struct T_optmgmt_ack a;
+		char b[256];
+	} u;
+	struct T_opthdr *oh;
+
+	ts_put(ep, &q, sizeof(q));
+	cr_assert_eq(ts_get(ep, &u, sizeof(u)), T_OPTMGMT_ACK);
+	oh = (struct T_opthdr *)(u.b + u.a.OPT_offset);
+	return oh->status;
+}
+
+static const uint8_t *
+ts_opt(const struct tt_seg *s, uint8_t kind)
+{
+	for (size_t i = 0; i < s->optlen;) {
+		if (s->opts[i] == TCPOPT_EOL)
+			break;
+		if (s->opts[i] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= s->optlen || s->opts[i + 1] < 2)
+			break;
+		if (s->opts[i] == kind)
+			return &s->opts[i];
+		i += s->opts[i + 1];
+	}
+	return NULL;
+}
+
+static uint32_t
+ts_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+ts_put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+
+/* SYN options: MSS 1460, SACK-permitted if sackok, timestamps if tsval != 0. */
+static size_t
+ts_synopts(uint8_t *o, bool sackok, uint32_t tsval)
+{
+	size_t n = 0;
+
+	o[n++] = TCPOPT_MAXSEG, o[n++] = 4, o[n++] = MSS >> 8, o[n++] = MSS & 0xff;
+	if (sackok)
+		o[n++] = TCPOPT_NOP, o[n++] = TCPOPT_NOP, o[n++] = TCPOPT_SACK_PERMITTED,
+		o[n++] = TCPOLEN_SACK_PERMITTED;
+	if (tsval != 0) {
+		o[n++] = TCPOPT_NOP, o[n++] = TCPOPT_NOP, o[n++] = TCPOPT_TIMESTAMP;
+		o[n++] = TCPOLEN_TIMESTAMP;
+		ts_put32(o + n, tsval);
+		ts_put32(o + n + 4, 0);
+		n += 8;
+	}
+	return n;
+}
+
+/* A SACK option of n blocks (start, end pairs) after 2 NOPs into o; its length. */
+static size_t
+ts_sackopt(uint8_t *o, const uint32_t *blk, unsigned n)
+{
+	o[0] = TCPOPT_NOP;
+	o[1] = TCPOPT_NOP;
+	o[2] = TCPOPT_SACK;
+	o[3] = (uint8_t)(2 + 8 * n);
+	for (unsigned i = 0; i < 2 * n; i++)
+		ts_put32(o + 4 + 4 * i, blk[i]);
+	return 4 + 8 * n;
+}
+
+/*
+ * Passive open to ESTABLISHED with the peer's SYN offering SACK or not; the accepted
+ * endpoint. *ss is our SYN,ACK; *iss our ISS. sack_off: T_TCP_SACK = T_NO on the listener.
+ */
+static struct stdata *
+ts_passive(struct stdata **lsn, bool sackok, bool sack_off, uint32_t *iss, struct tt_seg *ss)
+{
+	struct stdata *acc;
+	uint8_t o[40];
+	size_t ol = ts_synopts(o, sackok, 0);
+	union {
+		struct T_conn_ind ci;
+		char b[256];
+	} u;
+	struct {
+		struct T_capability_req r;
+	} cap = { { T_CAPABILITY_REQ, TC1_ACCEPTOR_ID } };
+	struct T_capability_ack ca;
+	struct T_conn_res cr;
+	char buf[256];
+
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, lsn), 0);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
+	ts_bind(*lsn, OUR_PORT, 4);
+	if (sack_off)
+		cr_assert_eq(ts_set_sack(*lsn, T_NO), T_SUCCESS);
+	tt_send(TH_SYN, 1000, 0, 65535, o, ol, NULL, 0);
+	cr_assert(tt_take(ss), "SYN,ACK sent");
+	cr_assert_eq(ss->flags, TH_SYN | TH_ACK);
+	*iss = ss->seq;
+	tt_send(TH_ACK, 1001, ss->seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(ts_get(*lsn, &u, sizeof(u)), T_CONN_IND);
+	ts_put(acc, &cap, sizeof(cap));
+	cr_assert_eq(ts_get(acc, &ca, sizeof(ca)), T_CAPABILITY_ACK);
+	cr = (struct T_conn_res){ T_CONN_RES, ca.ACCEPTOR_id, 0, 0, u.ci.SEQ_number };
+	ts_put(*lsn, &cr, sizeof(cr));
+	cr_assert_eq(ts_get(*lsn, buf, sizeof(buf)), T_OK_ACK);
+	cr_assert_eq(ts_info(acc).tcpi_state, TCPS_ESTABLISHED);
+	return acc;
+}
+
+static void
+ts_done(struct stdata *a, struct stdata *b)
+{
+	if (a != NULL)
+		sth_close(a);
+	if (b != NULL)
+		sth_close(b);
+	tt_close();
+	tt_lport = OUR_PORT;
+	pt_assert_clean();
+}
+
+static void
+ts_pattern(uint8_t *p, size_t len, uint32_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		p[i] = (uint8_t)((i + seed) * 131u >> 3);
+}
+
+/* ---- negotiation ----------------------------------------------------------------------- */
+
+YT_TEST(tcp_sack, is_agreed_when_the_peers_syn_offers_it)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	cr_assert_not_null(ts_opt(&s, TCPOPT_SACK_PERMITTED), "the SYN,ACK answers SACK-permitted");
+	cr_assert(ts_info(acc).tcpi_flags & TCPI_SACK);
+	cr_assert_eq(ts_stats().tcps_sack_permitted, 1);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, is_not_used_when_the_peers_syn_does_not_offer_it)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss;
+
+	tt_open();
+	acc = ts_passive(&lsn, false, false, &iss, &s);
+	cr_assert_null(ts_opt(&s, TCPOPT_SACK_PERMITTED), "no SACK-permitted unless offered");
+	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_SACK);
+	/* out-of-order data draws a plain duplicate ACK, no SACK option */
+	tt_send(TH_ACK, 1101, iss + 1, 65535, NULL, 0, "0123456789", 10);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.ack, 1001);
+	cr_assert_null(ts_opt(&s, TCPOPT_SACK));
+	cr_assert_eq(ts_stats().tcps_sack_permitted, 0);
+	cr_assert_eq(ts_stats().tcps_sack_blocks_sent, 0);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, t_tcp_sack_no_on_the_listener_keeps_it_off)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, true, &iss, &s);
+	cr_assert_null(ts_opt(&s, TCPOPT_SACK_PERMITTED), "SACK switched off: not answered");
+	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_SACK);
+	/* a bad value is refused */
+	cr_assert_eq(ts_set_sack(acc, 7), T_FAILURE);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, active_open_offers_it_and_uses_it_only_if_the_syn_ack_answers)
+{
+	for (int answer = 0; answer < 2; answer++) {
+		struct stdata *ep;
+		struct tt_seg s;
+		uint8_t o[40];
+		size_t ol;
+		char buf[256];
+		struct {
+			struct T_conn_req r;
+			struct sockaddr_in sin;
+		} c = { { T_CONN_REQ, sizeof(struct sockaddr_in), sizeof(struct T_conn_req), 0, 0 },
+			{ .sin_family = AF_INET, .sin_port = rte_cpu_to_be_16(PEER_PORT),
+			  .sin_addr = { PT_ADDR_PEER } } };
+
+		tt_open();
+		cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
+		ts_bind(ep, 0, 0);
+		ts_put(ep, &c, sizeof(c));
+		cr_assert_eq(ts_get(ep, buf, sizeof(buf)), T_OK_ACK);
+		cr_assert(tt_take(&s), "SYN");
+		cr_assert_eq(s.flags, TH_SYN);
+		cr_assert_not_null(ts_opt(&s, TCPOPT_SACK_PERMITTED), "our SYN offers SACK");
+		tt_lport = s.sport;
+		ol = ts_synopts(o, answer != 0, 0);
+		tt_send(TH_SYN | TH_ACK, 7000, s.seq + 1, 65535, o, ol, NULL, 0);
+		cr_assert_eq(ts_get(ep, buf, sizeof(buf)), T_CONN_CON);
+		cr_assert_eq((ts_info(ep).tcpi_flags & TCPI_SACK) != 0, answer != 0);
+		(void)pt_discard(tt_s.link.minor);
+		ts_done(ep, NULL);
+	}
+}
+
+/* ---- the blocks we send ---------------------------------------------------------------- */
+
+/* The SACK blocks of segment s into blk (pairs); how many. */
+static unsigned
+ts_blocks(const struct tt_seg *s, uint32_t *blk)
+{
+	const uint8_t *o = ts_opt(s, TCPOPT_SACK);
+	unsigned n;
+
+	if (o == NULL)
+		return 0;
+	n = (o[1] - 2u) / 8;
+	for (unsigned i = 0; i < 2 * n; i++)
+		blk[i] = ts_be32(o + 2 + 4 * i);
+	return n;
+}
+
+YT_TEST(tcp_sack, out_of_order_data_is_reported_most_recent_first_as_room_allows)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, b[8];
+	uint8_t d[100];
+	char buf[1024];
+	int got = 0;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	ts_pattern(d, sizeof(d), 1);
+	/* 1001..1100 is missing; 1101..1200 arrives: one block */
+	tt_send(TH_ACK, 1101, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.ack, 1001);
+	cr_assert_eq(ts_blocks(&s, b), 1);
+	cr_assert_eq(b[0], 1101);
+	cr_assert_eq(b[1], 1201);
+	/* 1301..1400, then 1501..1600: the newest first, then the others */
+	tt_send(TH_ACK, 1301, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(tt_take(&s));
+	tt_send(TH_ACK, 1501, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(ts_blocks(&s, b), 3);
+	cr_assert_eq(b[0], 1501);
+	cr_assert_eq(b[2], 1301);
+	cr_assert_eq(b[4], 1101);
+	/* 1201..1300 joins the first and second: the merged run comes first */
+	tt_send(TH_ACK, 1201, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(ts_blocks(&s, b), 2);
+	cr_assert_eq(b[0], 1101);
+	cr_assert_eq(b[1], 1401);
+	cr_assert_eq(b[2], 1501);
+	cr_assert_eq(b[3], 1601);
+	/* five runs, no timestamps: four fit (RFC 2018 3: 40 option bytes) */
+	tt_send(TH_ACK, 1701, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(tt_take(&s));
+	tt_send(TH_ACK, 1901, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(tt_take(&s));
+	tt_send(TH_ACK, 2101, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(ts_blocks(&s, b), 4);
+	cr_assert_eq(b[0], 2101);
+	cr_assert_eq(b[2], 1901);
+	cr_assert_eq(b[4], 1701);
+	cr_assert_eq(b[6], 1101, "the fourth: the next most recent run");
+	/* the hole fills: everything goes up, the ACK carries no SACK option */
+	for (uint32_t seq = 1001; seq < 2201; seq += 100)
+		if (seq == 1001 || seq == 1401 || seq == 1601 || seq == 1801 || seq == 2001)
+			tt_send(TH_ACK, seq, iss + 1, 65535, NULL, 0, d, 100);
+	while (tt_take(&s))
+		;
+	cr_assert_eq(s.ack, 2201);
+	cr_assert_eq(ts_blocks(&s, b), 0);
+	while (ts_get(acc, buf, sizeof(buf)) != -1)
+		got++;
+	cr_assert_gt(got, 0);
+	cr_assert_eq(ts_info(acc).tcpi_ooo_bytes, 0);
+	cr_assert_geq(ts_stats().tcps_sack_blocks_sent, 1 + 3 + 2 + 4);
+	ts_done(acc, lsn);
+}
+
+/* ---- the scoreboard and recovery ----------------------------------------------------------- */
+
+/* Grow cwnd by slow start until n segments may be in flight (everything acked at once). */
+static void
+ts_open_cwnd(struct stdata *acc, uint32_t *una, unsigned nseg)
+{
+	uint8_t d[4 * MSS];
+	struct tt_seg s;
+
+	ts_pattern(d, sizeof(d), 9);
+	while (ts_info(acc).tcpi_snd_cwnd < nseg * MSS) {
+		cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+		yt_drain();
+		while (ts_info(acc).tcpi_sndbuf_cc > 0) {
+			uint32_t hi = *una;
+
+			while (tt_take(&s))
+				if (s.dlen > 0 && s.seq + s.dlen - hi < 1u << 30)
+					hi = s.seq + (uint32_t)s.dlen;
+			cr_assert_neq(hi, *una, "data flows");
+			tt_send(TH_ACK, 1001, hi, 65535, NULL, 0, NULL, 0);
+			*una = hi;
+		}
+	}
+	(void)pt_discard(tt_s.link.minor);
+}
+
+/* A duplicate ACK at una with the given SACK blocks. */
+static void
+ts_dupack(uint32_t una, const uint32_t *blk, unsigned n)
+{
+	uint8_t o[40];
+
+	tt_send(TH_ACK, 1001, una, 65535, o, ts_sackopt(o, blk, n), NULL, 0);
+}
+
+YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[9];
+	uint8_t d[8 * MSS];
+	struct tcpstat st0, st;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	st0 = ts_stats();
+	for (unsigned i = 0; i < 9; i++)
+		S[i] = una + i * MSS;
+	ts_pattern(d, sizeof(d), 4);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 8; i++) {
+		cr_assert(tt_take(&s), "segment %u", i);
+		cr_assert_eq(s.seq, S[i]);
+		cr_assert_eq(s.dlen, MSS);
+	}
+	cr_assert_not(tt_take(&s));
+	/* segments 0 and 3 are lost; the peer SACKs what follows them */
+	ts_dupack(una, (uint32_t[]){ S[1], S[2] }, 1);
+	cr_assert_not(tt_take(&s), "one duplicate: no retransmission (nothing new to send)");
+	ts_dupack(una, (uint32_t[]){ S[1], S[3] }, 1);
+	cr_assert_not(tt_take(&s), "two SACKed segments above: not lost yet");
+	ts_dupack(una, (uint32_t[]){ S[4], S[5], S[1], S[3] }, 2);
+	/* three SACKed above segment 0: it is lost (RFC 6675 IsLost), resent; nothing else */
+	cr_assert(tt_take(&s), "segment 0 resent");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d, MSS), 0);
+	cr_assert_not(tt_take(&s), "pipe = cwnd: nothing more");
+	cr_assert(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_eq(ts_info(acc).tcpi_snd_cwnd, 4 * MSS, "cwnd = ssthresh = flight / 2");
+	/* more SACKed after segment 3: it becomes lost and is resent, only it */
+	ts_dupack(una, (uint32_t[]){ S[4], S[6], S[1], S[3] }, 2);
+	cr_assert_not(tt_take(&s), "two above segment 3: not lost yet");
+	ts_dupack(una, (uint32_t[]){ S[4], S[7], S[1], S[3] }, 2);
+	cr_assert(tt_take(&s), "segment 3 resent");
+	cr_assert_eq(s.seq, S[3]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d + 3 * MSS, MSS), 0);
+	cr_assert_not(tt_take(&s), "segment 7 is not lost: not resent");
+	/* the resent segment 0 arrives: a partial ACK to segment 3 */
+	ts_dupack(S[3], (uint32_t[]){ S[4], S[7] }, 1);
+	cr_assert_not(tt_take(&s), "nothing more is lost");
+	/* more data is written: the window is full (pipe), it waits */
+	cr_assert_eq(sth_write(acc, d, 2 * MSS), (ssize_t)(2 * MSS));
+	yt_drain();
+	cr_assert_not(tt_take(&s), "pipe 2 + flight: nothing new during recovery");
+	/* the full ACK ends recovery; the new data goes at once, cwnd from flight (RFC 6582) */
+	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
+	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert(tt_take(&s), "new data after recovery, no timer");
+	cr_assert_eq(s.seq, S[8]);
+	cr_assert_eq(s.dlen, MSS);
+	tt_send(TH_ACK, 1001, S[8] + MSS, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.seq, S[8] + MSS);
+	tt_send(TH_ACK, 1001, S[8] + 2 * MSS, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(ts_info(acc).tcpi_sndbuf_cc, 0);
+	st = ts_stats();
+	cr_assert_eq(st.tcps_sack_recoveries - st0.tcps_sack_recoveries, 1);
+	cr_assert_eq(st.tcps_sack_rexmt_segs - st0.tcps_sack_rexmt_segs, 2);
+	cr_assert_eq(st.tcps_tx_rexmt_segs - st0.tcps_tx_rexmt_segs, 2);
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, scoreboard_merges_overlaps_and_ignores_dsack_and_bogus_blocks)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[9];
+	uint8_t d[8 * MSS], o[40];
+	struct tcpstat st0, st;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	st0 = ts_stats();
+	for (unsigned i = 0; i < 9; i++)
+		S[i] = una + i * MSS;
+	ts_pattern(d, sizeof(d), 5);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 8; i++)
+		cr_assert(tt_take(&s));
+	/* bogus: beyond SND.MAX, empty, reversed, wholly below SND.UNA: all ignored */
+	ts_dupack(una, (uint32_t[]){ S[8], S[8] + 3 * MSS, S[2], S[2], S[5], S[4] }, 3);
+	ts_dupack(una, (uint32_t[]){ S[7], S[8] + 1, S[0] - 5000, S[0] - 3000 }, 2);
+	st = ts_stats();
+	cr_assert_eq(st.tcps_drop_sack_bogus - st0.tcps_drop_sack_bogus, 5);
+	cr_assert_eq(st.tcps_sack_blocks_rcvd - st0.tcps_sack_blocks_rcvd, 0);
+	cr_assert_not(tt_take(&s), "bogus blocks SACK nothing: no retransmission");
+	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	/* a malformed SACK option (length not 2 + 8n) is counted and ignored */
+	o[0] = TCPOPT_NOP, o[1] = TCPOPT_NOP, o[2] = TCPOPT_SACK, o[3] = 6;
+	o[4] = o[5] = o[6] = o[7] = 0;
+	tt_send(TH_ACK, 1001, una, 65535, o, 8, NULL, 0);
+	cr_assert_eq(ts_stats().tcps_drop_sack_bogus - st0.tcps_drop_sack_bogus, 6);
+	/* overlapping pieces merge into one range */
+	ts_dupack(una, (uint32_t[]){ S[2], S[2] + 700, S[2] + 500, S[3] }, 2);
+	/* a D-SACK (first block below the ACK) is counted and ignored */
+	ts_dupack(una, (uint32_t[]){ S[0] - 2 * MSS, S[0] - MSS, S[2], S[3] }, 2);
+	st = ts_stats();
+	cr_assert_eq(st.tcps_sack_dsack_rcvd - st0.tcps_sack_dsack_rcvd, 1);
+	cr_assert_not(tt_take(&s), "one segment SACKed: not enough to call anything lost");
+	/* D-SACK inside the second block (RFC 2883 4.1.2 form) is ignored too */
+	ts_dupack(una, (uint32_t[]){ S[2] + 100, S[2] + 200, S[2], S[3] }, 2);
+	cr_assert_eq(ts_stats().tcps_sack_dsack_rcvd - st0.tcps_sack_dsack_rcvd, 2);
+	/* [S4, S6) and the merged [S2, S3): 3 segments SACKed above 0 and 1 */
+	ts_dupack(una, (uint32_t[]){ S[4], S[6] }, 1);
+	cr_assert(tt_take(&s), "segment 0 resent");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_not(tt_take(&s), "pipe 4 segments (3, 5, 6, 7 unSACKed above the lost edge)");
+	/* segment 0 arrives: ACK to 1; segment 1 is the rest of the lost hole and goes */
+	ts_dupack(S[1], (uint32_t[]){ S[4], S[6], S[2], S[3] }, 2);
+	cr_assert(tt_take(&s), "segment 1 resent");
+	cr_assert_eq(s.seq, S[1]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_not(tt_take(&s), "segment 3 has only 2 SACKed above: not lost, not resent");
+	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(ts_info(acc).tcpi_sndbuf_cc, 0);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, without_it_out_of_order_data_draws_a_pure_duplicate_ack_before_data)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss;
+	uint8_t d[4 * MSS];
+
+	tt_open();
+	acc = ts_passive(&lsn, false, false, &iss, &s);
+	ts_pattern(d, sizeof(d), 2);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (int i = 0; i < 3; i++)
+		cr_assert(tt_take(&s), "initial window: 3 segments");
+	cr_assert_not(tt_take(&s));
+	/* the peer ACKs one segment and sends data with a hole before it */
+	tt_send(TH_ACK, 1101, iss + 1 + MSS, 65535, NULL, 0, "abcdefghij", 10);
+	cr_assert(tt_take(&s), "an ACK");
+	cr_assert_eq(s.ack, 1001);
+	cr_assert_eq(s.dlen, 0, "the duplicate ACK goes alone, not riding on data");
+	cr_assert(tt_take(&s), "then the data the ACK let go");
+	cr_assert_gt(s.dlen, 0);
+	cr_assert_eq(s.ack, 1001);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, a_lost_retransmission_is_resent_once_later_data_is_sacked)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[13];
+	uint8_t d[12 * MSS];
+	struct tcpstat st0;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	cr_assert_lt(ts_info(acc).tcpi_snd_cwnd, 9 * MSS, "exactly 8 segments go");
+	st0 = ts_stats();
+	for (unsigned i = 0; i < 13; i++)
+		S[i] = una + i * MSS;
+	ts_pattern(d, sizeof(d), 6);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 8; i++)
+		cr_assert(tt_take(&s));
+	cr_assert_not(tt_take(&s), "the other 4 wait for the window");
+	/* segment 0 lost: two duplicates let one new segment each go (RFC 3042) */
+	ts_dupack(una, (uint32_t[]){ S[1], S[2] }, 1);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.seq, S[8], "limited transmit");
+	ts_dupack(una, (uint32_t[]){ S[1], S[3] }, 1);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.seq, S[9]);
+	ts_dupack(una, (uint32_t[]){ S[1], S[4] }, 1);
+	cr_assert(tt_take(&s), "segment 0 resent");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_not(tt_take(&s));
+	/* SACKs drain pipe until new data (segment 10) may go after the retransmission */
+	for (unsigned i = 5; i <= 7; i++)
+		ts_dupack(una, (uint32_t[]){ S[1], S[i] }, 1);
+	cr_assert(tt_take(&s), "new data in recovery (NextSeg rule 2)");
+	cr_assert_eq(s.seq, S[10]);
+	cr_assert_not(tt_take(&s));
+	/* segment 10, sent after the retransmission of 0, is SACKed: that retransmission is lost */
+	ts_dupack(una, (uint32_t[]){ S[10], S[11], S[1], S[7] }, 2);
+	cr_assert(tt_take(&s), "the lost retransmission goes again, no timer");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d, MSS), 0);
+	cr_assert_eq(ts_stats().tcps_sack_lost_rexmt - st0.tcps_sack_lost_rexmt, 1);
+	cr_assert_eq(ts_stats().tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0);
+	/* everything arrives */
+	while (tt_take(&s))
+		;
+	tt_send(TH_ACK, 1001, ts_info(acc).tcpi_snd_nxt, 65535, NULL, 0, NULL, 0);
+	while (ts_info(acc).tcpi_sndbuf_cc > 0) {
+		uint32_t nxt;
+
+		while (tt_take(&s))
+			;
+		nxt = ts_info(acc).tcpi_snd_nxt;
+		tt_send(TH_ACK, 1001, nxt, 65535, NULL, 0, NULL, 0);
+	}
+	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
