@@ -1307,19 +1307,6 @@ YT_TEST(tcp, rst_in_syn_received_returns_the_listener_to_listen_silently)
 	struct stdata *lsn;
 	struct tt_seg s;
 	char buf[256];
-/*
- * Issue 5's stall: a SYN,ACK lost, the peer's SYN sent again. The new SYN,ACK must echo
- * the new SYN's TSval (RFC 7323 4.3): echoing the first one made Linux time the SYN,ACK
- * from its first SYN, take its 1 s SYN timeout as an RTT sample and run the connection
- * with an RTO of seconds, so every lost retransmission stalled the transfer that long.
- */
-YT_TEST(tcp, a_syn_sent_again_makes_the_syn_ack_echo_its_timestamp)
-{
-	struct stdata *lsn;
-	struct tt_seg s;
-	uint8_t opts[40];
-	size_t ol = 0;
-	const uint8_t *o;
 
 	tt_open();
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
@@ -1648,6 +1635,25 @@ YT_TEST(tcp, fin_with_the_handshake_ack_reaches_close_wait_and_is_indicated_afte
 	cr_assert_eq(memcmp(buf, "hi", 2), 0);
 	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
 	tt_done(acc, lsn);
+}
+
+/*
+ * Issue 5's stall: a SYN,ACK lost, the peer's SYN sent again. The new SYN,ACK must echo
+ * the new SYN's TSval (RFC 7323 4.3): echoing the first one made Linux time the SYN,ACK
+ * from its first SYN, take its 1 s SYN timeout as an RTT sample and run the connection
+ * with an RTO of seconds, so every lost retransmission stalled the transfer that long.
+ */
+YT_TEST(tcp, a_syn_sent_again_makes_the_syn_ack_echo_its_timestamp)
+{
+	struct stdata *lsn;
+	struct tt_seg s;
+	uint8_t opts[40];
+	size_t ol = 0;
+	const uint8_t *o;
+
+	tt_open();
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	tt_bind(lsn, OUR_PORT, 4);
 	opts[ol++] = TCPOPT_MAXSEG, opts[ol++] = 4, opts[ol++] = 0x05, opts[ol++] = 0xb4;
 	ol += tt_ts(opts + ol, 1000, 0);
 	tt_send(TH_SYN, 5000, 0, 65535, opts, ol, NULL, 0);
