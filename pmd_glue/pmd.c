@@ -540,6 +540,8 @@ pmd_detach(struct pmd_minor *pm, bool closing)
 		return;
 	yard_sched_del_poll(pm->pm_sched, pmd_rx_poll, pm);
 	yard_sched_del_flush(pm->pm_sched, pmd_tx_flush, pm);
+	/* One last burst: a clean stop still sends its last frames (tcp's RSTs among them). */
+	(void)pmd_tx_flush(pm);
 	pmd_unstage(pm);
 	pm->pm_stat->pmds_tx_flushed += pmd_count_data(wq);
 	if (!closing)

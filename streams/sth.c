@@ -768,6 +768,23 @@ nomem:
 	return -ENOMEM;
 }
 
+/*
+ * What the application wrote before closing is committed: SVR4's close waits (closetime) for
+ * each module's write queue to drain before it pops the module. Nothing here may wait, so each
+ * module, top down, passes what it holds to the next queue regardless of flow control, and the
+ * driver's close decides what becomes of it (tcp sends it ahead of its FIN).
+ */
+static void
+sth_close_drain(struct stdata *sd)
+{
+	for (queue_t *wq = sd->sd_wrq->q_next; wq != NULL && wq->q_next != NULL; wq = wq->q_next) {
+		mblk_t *mp;
+
+		while ((mp = getq(wq)) != NULL)
+			putnext(wq, mp);
+	}
+}
+
 int
 sth_close(struct stdata *sd)
 {
@@ -787,6 +804,7 @@ sth_close(struct stdata *sd)
 
 	/* Links first: the I_UNLINKs travel down through the modules to the multiplexor. */
 	yard_munlinkall(sd);
+	sth_close_drain(sd);
 	while (sd->sd_pushcnt > 0)
 		(void)sth_pop(sd, 1);
 

@@ -126,6 +126,32 @@ tcp_inst_destroy(struct tcp_inst *ti)
 	rte_free(ti);
 }
 
+/*
+ * The link to ip is going (yard stopping, or an I_UNLINK): no connection can send again, so
+ * each one ends now - synchronized ones with a RST the peer sees (not a peer left waiting on
+ * a connection that silently vanished), endpoints with T_DISCON_IND ENETDOWN. Segments already
+ * queued toward ip are stale; the RSTs go down past flow control, ip drops and counts them if
+ * the link cannot take them.
+ */
+static void
+tcp_unlink_reset(struct tcp_inst *ti)
+{
+	struct tcpcb *tp, *next;
+	mblk_t *mp;
+
+	flushq(ti->ti_lwq, FLUSHALL);
+	for (tp = ti->ti_cbs; tp != NULL; tp = next) {
+		next = tp->tp_next;
+		if (tp->tp_state == TCPS_CLOSED || tp->tp_state == TCPS_LISTEN)
+			continue;
+		/* tcp_drop may free tp (embryonic, orphan), never another block */
+		TCP_INC(ti, unlink_resets);
+		(void)tcp_drop(tp, ENETDOWN);
+	}
+	while ((mp = getq(ti->ti_lwq)) != NULL)
+		putnext(ti->ti_lwq, mp);
+}
+
 static int
 tcp_open(queue_t *q, dev_t *devp, int oflag, int sflag, cred_t *crp)
 {
@@ -222,6 +248,7 @@ tcp_close(queue_t *q, int flag, cred_t *crp)
 	case TCPS_ESTABLISHED:
 	case TCPS_CLOSE_WAIT:
 	case TCPS_SYN_RECEIVED:
+		tcp_tpi_close_drain(WR(q), tp);
 		tp->tp_flags |= TF_ORPHAN;
 		tcp_usrclosed(tp);
 		break;
@@ -402,6 +429,7 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 			break;
 		}
 		if (ti->ti_lwq != NULL && lb->l_index == ti->ti_muxid) {
+			tcp_unlink_reset(ti);
 			flushq(ti->ti_lwq, FLUSHALL);
 			ti->ti_lwq->q_ptr = NULL;
 			RD(ti->ti_lwq)->q_ptr = NULL;

@@ -297,6 +297,7 @@ void tcp_rtt_update(struct tcpcb *tp, uint32_t rtt_ms);
 /* tcp_tpi.c: upward notifications */
 void tcp_tpi_wput(queue_t *q, mblk_t *mp);
 void tcp_tpi_wsrv(queue_t *q);
+void tcp_tpi_close_drain(queue_t *wq, struct tcpcb *tp); /* stream closing */
 void tcp_ind_connected(struct tcpcb *tp);          /* T_CONN_CON or T_CONN_IND */
 void tcp_ind_data(struct tcpcb *tp, mblk_t *mp);   /* in-order data up */
 void tcp_ind_ordrel(struct tcpcb *tp);             /* the peer's FIN */

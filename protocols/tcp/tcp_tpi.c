@@ -861,6 +861,30 @@ tcp_is_ordrel(mblk_t *mp)
 	       *(t_scalar_t *)mp->b_rptr == T_ORDREL_REQ;
 }
 
+/*
+ * The endpoint's stream is closing with writes still queued behind a full send buffer. They
+ * are committed (SVR4's close would have waited for them), so they join the send buffer, past
+ * t_sndbuf if need be, and go out ahead of the FIN the close sends; a queued T_ORDREL_REQ is
+ * that FIN already.
+ */
+void
+tcp_tpi_close_drain(queue_t *wq, struct tcpcb *tp)
+{
+	mblk_t *mp;
+
+	while ((mp = getq(wq)) != NULL) {
+		if (DB_TYPE(mp) == M_DATA || (DB_TYPE(mp) == M_PROTO && !tcp_is_ordrel(mp) &&
+					       MBLKL(mp) >= sizeof(t_scalar_t) &&
+					       *(t_scalar_t *)mp->b_rptr == T_DATA_REQ)) {
+			mp = tcp_data_of(mp);
+			if (mp != NULL)
+				tcp_sb_append(tp, mp);
+		} else {
+			freemsg(mp);
+		}
+	}
+}
+
 void
 tcp_tpi_wsrv(queue_t *q)
 {
