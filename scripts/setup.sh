@@ -30,6 +30,8 @@ packages=(
 	netcat-openbsd   # integration tests: nc, UDP and TCP round trips
 	socat            # integration tests: UDP and TCP round trips
 	sockperf         # integration tests: UDP throughput against the echo service
+	libmemcached-tools  # memcached service: memccapable conformance, memcslap load
+	memcached        # perf/memcached_bench.sh: the kernel baseline
 )
 
 missing=()

@@ -545,23 +545,23 @@ cmd_flush(struct mc_session *s, struct tok *tk, unsigned nt, struct mc_obuf *out
 	reply(s, out, "OK\r\n");
 }
 
-/* verbosity <level> [noreply] */
+/*
+ * verbosity <level> [noreply]. memcached 1.6 reads the level leniently (strtoul: a word is
+ * 0) and so "verbosity noreply" is a silent success; only the arity is checked.
+ */
 static void
 cmd_verbosity(struct mc_session *s, struct tok *tk, unsigned nt, struct mc_obuf *out)
 {
-	uint64_t level;
+	uint64_t level = 0;
 
-	nt = strip_noreply(s, tk, nt);
-	if (nt != 2) {
-		s->ms_noreply = false;
+	if (nt < 2 || nt > 3) {
 		unknown(s, out);
 		return;
 	}
-	if (!parse_u64(&tk[1], UINT32_MAX, &level)) {
-		bad_format(s, out);
-		return;
-	}
-	s->ms_info->si_verbosity = (uint32_t)level;
+	strip_noreply(s, tk, nt);
+	if (!parse_u64(&tk[1], UINT32_MAX, &level))
+		level = 0;
+	s->ms_info->sv_verbosity = (uint32_t)level;
 	reply(s, out, "OK\r\n");
 }
 
@@ -576,8 +576,8 @@ stats_general(struct mc_session *s, struct mc_obuf *out)
 
 	memset(&ru, 0, sizeof(ru));
 	getrusage(RUSAGE_SELF, &ru);
-	obuf_printf(out, "STAT pid %" PRIu32 "\r\n", si->si_pid);
-	obuf_printf(out, "STAT uptime %" PRId64 "\r\n", now - si->si_started);
+	obuf_printf(out, "STAT pid %" PRIu32 "\r\n", si->sv_pid);
+	obuf_printf(out, "STAT uptime %" PRId64 "\r\n", now - si->sv_started);
 	obuf_printf(out, "STAT time %" PRId64 "\r\n", now);
 	obuf_str(out, "STAT version " MC_VERSION "\r\n");
 	obuf_printf(out, "STAT pointer_size %zu\r\n", sizeof(void *) * 8);
@@ -585,16 +585,16 @@ stats_general(struct mc_session *s, struct mc_obuf *out)
 		    (long)ru.ru_utime.tv_usec);
 	obuf_printf(out, "STAT rusage_system %ld.%06ld\r\n", (long)ru.ru_stime.tv_sec,
 		    (long)ru.ru_stime.tv_usec);
-	obuf_printf(out, "STAT max_connections %" PRIu32 "\r\n", si->si_max_connections);
-	obuf_printf(out, "STAT curr_connections %" PRIu64 "\r\n", si->si_curr_connections);
-	obuf_printf(out, "STAT total_connections %" PRIu64 "\r\n", si->si_total_connections);
+	obuf_printf(out, "STAT max_connections %" PRIu32 "\r\n", si->sv_max_connections);
+	obuf_printf(out, "STAT curr_connections %" PRIu64 "\r\n", si->sv_curr_connections);
+	obuf_printf(out, "STAT total_connections %" PRIu64 "\r\n", si->sv_total_connections);
 	for (unsigned i = 0; i < MC_STATS_COUNT; i++) {
 		const char *name, *help;
 
 		mc_stats_name(i, &name, &help);
 		obuf_printf(out, "STAT %s %" PRIu64 "\r\n", name, c[i]);
 	}
-	obuf_printf(out, "STAT threads %" PRIu32 "\r\n", si->si_threads);
+	obuf_printf(out, "STAT threads %" PRIu32 "\r\n", si->sv_threads);
 	obuf_printf(out, "STAT curr_items %" PRIu64 "\r\n", mc_store_items(st));
 	obuf_printf(out, "STAT bytes %" PRIu64 "\r\n", mc_store_bytes(st));
 	obuf_printf(out, "STAT limit_maxbytes %" PRIu64 "\r\n", mc_store_conf(st)->mem_limit);
@@ -611,11 +611,11 @@ cmd_stats(struct mc_session *s, struct tok *tk, unsigned nt, struct mc_obuf *out
 		stats_general(s, out);
 	} else if (nt == 2 && tok_is(&tk[1], "settings")) {
 		obuf_printf(out, "STAT maxbytes %" PRIu64 "\r\n", mc_store_conf(st)->mem_limit);
-		obuf_printf(out, "STAT maxconns %" PRIu32 "\r\n", s->ms_info->si_max_connections);
-		obuf_printf(out, "STAT verbosity %" PRIu32 "\r\n", s->ms_info->si_verbosity);
+		obuf_printf(out, "STAT maxconns %" PRIu32 "\r\n", s->ms_info->sv_max_connections);
+		obuf_printf(out, "STAT verbosity %" PRIu32 "\r\n", s->ms_info->sv_verbosity);
 		obuf_str(out, "STAT evictions on\r\n");
 		obuf_printf(out, "STAT item_size_max %" PRIu32 "\r\n", mc_store_conf(st)->max_item);
-		obuf_printf(out, "STAT num_threads %" PRIu32 "\r\n", s->ms_info->si_threads);
+		obuf_printf(out, "STAT num_threads %" PRIu32 "\r\n", s->ms_info->sv_threads);
 		obuf_str(out, "STAT cas_enabled yes\r\n");
 		obuf_str(out, "END\r\n");
 	} else if (nt == 2 && tok_is(&tk[1], "reset")) {
@@ -680,7 +680,8 @@ execute(struct mc_session *s, const char *line, size_t n, struct mc_obuf *out)
 		{ cmd_verbosity(s, tk, nt, out); return; }
 	if (tok_is(&tk[0], "stats"))
 		{ cmd_stats(s, tk, nt, out); return; }
-	if (tok_is(&tk[0], "version") && nt == 1)
+	/* memcached 1.6 answers "version" whatever follows it (memcapable checks that) */
+	if (tok_is(&tk[0], "version"))
 		{ obuf_str(out, "VERSION " MC_VERSION "\r\n"); return; }
 	if (tok_is(&tk[0], "quit") && nt == 1) {
 		s->ms_close = true;

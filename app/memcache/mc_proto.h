@@ -55,13 +55,13 @@ void mc_obuf_free(struct mc_obuf *ob);
 
 /** What "stats" reports besides the table's own figures; kept by the service per lcore. */
 struct mc_server_info {
-	int64_t si_started;             /**< unix time the service started */
-	uint32_t si_pid;
-	uint32_t si_threads;            /**< lcores serving */
-	uint64_t si_curr_connections;   /**< on this lcore */
-	uint64_t si_total_connections;  /**< accepted on this lcore */
-	uint32_t si_max_connections;
-	uint32_t si_verbosity;          /**< last "verbosity" (accepted, not used) */
+	int64_t sv_started;             /**< unix time the service started */
+	uint32_t sv_pid;
+	uint32_t sv_threads;            /**< lcores serving */
+	uint64_t sv_curr_connections;   /**< on this lcore */
+	uint64_t sv_total_connections;  /**< accepted on this lcore */
+	uint32_t sv_max_connections;
+	uint32_t sv_verbosity;          /**< last "verbosity" (accepted, not used) */
 };
 
 /** Where a connection is between two calls. */

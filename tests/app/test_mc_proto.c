@@ -38,9 +38,9 @@ drv_new(uint64_t limit, uint32_t max_item)
 	n->st = mc_store_create(&c);
 	cr_assert_not_null(n->st);
 	mc_store_set_time(n->st, T0);
-	n->info = (struct mc_server_info){ .si_started = T0 - 10, .si_pid = 4242, .si_threads = 1,
-					   .si_curr_connections = 1, .si_total_connections = 3,
-					   .si_max_connections = 768 };
+	n->info = (struct mc_server_info){ .sv_started = T0 - 10, .sv_pid = 4242, .sv_threads = 1,
+					   .sv_curr_connections = 1, .sv_total_connections = 3,
+					   .sv_max_connections = 768 };
 	mc_session_init(&n->s, n->st, &n->info);
 	return n;
 }
@@ -256,9 +256,12 @@ Test(mc_proto, version_verbosity_quit)
 {
 	ASSERT_RQ("version\r\n", "VERSION " MC_VERSION "\r\n");
 	ASSERT_RQ("verbosity 1\r\n", "OK\r\n");
-	cr_assert_eq(d->info.si_verbosity, 1);
+	cr_assert_eq(d->info.sv_verbosity, 1);
 	ASSERT_RQ("verbosity 0 noreply\r\n", "");
 	ASSERT_RQ("verbosity\r\n", "ERROR\r\n");
+	ASSERT_RQ("verbosity foo bar my\r\n", "ERROR\r\n");
+	ASSERT_RQ("verbosity noreply\r\n", "");
+	ASSERT_RQ("version foo bar\r\n", "VERSION " MC_VERSION "\r\n");
 	cr_assert_not(d->s.ms_close);
 	/* quit: nothing after it is executed */
 	ASSERT_RQ("quit\r\nversion\r\n", "");
