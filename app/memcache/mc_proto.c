@@ -744,6 +744,7 @@ mc_proto_input(struct mc_session *s, const char *in, size_t len, struct mc_obuf 
 				mc_store_stats(s->ms_store)->err_line_too_long++;
 				obuf_str(out, R_LINE_TOO_LONG);
 				s->ms_close = true;
+				s->ms_proto_error = true;
 				done = len;
 			}
 			break;
@@ -758,6 +759,7 @@ mc_proto_input(struct mc_session *s, const char *in, size_t len, struct mc_obuf 
 	if (out->ob_failed && !s->ms_close) {
 		mc_store_stats(s->ms_store)->err_out_of_buffer++;
 		s->ms_close = true;
+		s->ms_proto_error = true;
 	}
 	return done;
 }

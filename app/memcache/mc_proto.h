@@ -83,6 +83,7 @@ struct mc_session {
 	uint64_t ms_cas;
 	bool ms_noreply;
 	bool ms_close;                   /**< quit, or an error that ends the connection */
+	bool ms_proto_error;             /**< ms_close for an error (line too long, no memory) */
 };
 
 /** Start a connection's session on store. */

@@ -18,6 +18,7 @@
  * - cas uniques come from one 64-bit counter per table, starting at 1; every store,
  *   append/prepend and incr/decr takes a new one, touch keeps it (as memcached does).
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +38,11 @@ struct mc_store {
 	uint64_t st_flush_cas;        /* items with a smaller cas are dead */
 	int64_t st_flush_when;        /* delayed flush_all, 0: none */
 	int64_t st_now;
+	struct mc_stats *st_statp;    /* conf.stats, or &st_stats */
 	struct mc_stats st_stats;
 };
+
+static_assert(sizeof(struct mc_item) == 64, "an item's header is one cache line");
 
 #define MC_BUCKETS_MIN 1024u
 
@@ -83,6 +87,7 @@ mc_store_create(const struct mc_store_conf *conf)
 		return NULL;
 	}
 	st->st_conf = *conf;
+	st->st_statp = conf->stats != NULL ? conf->stats : &st->st_stats;
 	st->st_mask = MC_BUCKETS_MIN - 1;
 	st->st_next_cas = 1;
 	return st;
@@ -210,7 +215,7 @@ item_link(struct mc_store *st, struct mc_item *it)
 	it->it_time = st->st_now;
 	st->st_items++;
 	st->st_bytes += mc_item_total(it->it_nkey, it->it_nbytes);
-	st->st_stats.total_items++;
+	st->st_statp->total_items++;
 	if (st->st_items > (uint64_t)(st->st_mask + 1) + (st->st_mask + 1) / 2)
 		hash_grow(st);
 }
@@ -256,11 +261,11 @@ find_live(struct mc_store *st, const char *key, size_t nkey, bool count_get)
 	if (item_dead(st, it)) {
 		if (count_get) {
 			if (it->it_cas < st->st_flush_cas)
-				st->st_stats.get_flushed++;
+				st->st_statp->get_flushed++;
 			else
-				st->st_stats.get_expired++;
+				st->st_statp->get_expired++;
 		}
-		st->st_stats.reclaimed++;
+		st->st_statp->reclaimed++;
 		item_unlink_at(st, pp);
 		return NULL;
 	}
@@ -291,9 +296,9 @@ make_room(struct mc_store *st, size_t total, const struct mc_item *pin)
 		if (victim == NULL || victim == pin)
 			return false;
 		if (item_dead(st, victim))
-			st->st_stats.reclaimed++;
+			st->st_statp->reclaimed++;
 		else
-			st->st_stats.evictions++;
+			st->st_statp->evictions++;
 		item_unlink(st, victim);
 	}
 	return true;
@@ -410,16 +415,16 @@ mc_store_store(struct mc_store *st, struct mc_item *it, enum mc_store_mode mode,
 		return join(st, old, it, mode == MC_APPEND);
 	case MC_CAS:
 		if (old == NULL) {
-			st->st_stats.cas_misses++;
+			st->st_statp->cas_misses++;
 			mc_store_release(st, it);
 			return MC_NOT_FOUND;
 		}
 		if (old->it_cas != cas) {
-			st->st_stats.cas_badval++;
+			st->st_statp->cas_badval++;
 			mc_store_release(st, it);
 			return MC_EXISTS;
 		}
-		st->st_stats.cas_hits++;
+		st->st_statp->cas_hits++;
 		break;
 	}
 	replace_with(st, old, it);
@@ -432,10 +437,10 @@ mc_store_delete(struct mc_store *st, const char *key, size_t nkey)
 	struct mc_item *it = find_live(st, key, nkey, false);
 
 	if (it == NULL) {
-		st->st_stats.delete_misses++;
+		st->st_statp->delete_misses++;
 		return -ENOENT;
 	}
-	st->st_stats.delete_hits++;
+	st->st_statp->delete_hits++;
 	item_unlink(st, it);
 	return 0;
 }
@@ -480,18 +485,18 @@ mc_store_incr(struct mc_store *st, const char *key, size_t nkey, bool incr, uint
 
 	if (it == NULL) {
 		if (incr)
-			st->st_stats.incr_misses++;
+			st->st_statp->incr_misses++;
 		else
-			st->st_stats.decr_misses++;
+			st->st_statp->decr_misses++;
 		return -ENOENT;
 	}
 	if (!parse_value(mc_item_value(it), it->it_nbytes, &v))
 		return -EINVAL;
 	if (incr) {
-		st->st_stats.incr_hits++;
+		st->st_statp->incr_hits++;
 		v += delta;  /* wraps at 2^64 (protocol.txt: "64-bit unsigned integer") */
 	} else {
-		st->st_stats.decr_hits++;
+		st->st_statp->decr_hits++;
 		v = delta > v ? 0 : v - delta;
 	}
 	*result = v;
@@ -517,12 +522,12 @@ mc_store_touch(struct mc_store *st, const char *key, size_t nkey, int64_t exptim
 {
 	struct mc_item *it = find_live(st, key, nkey, false);
 
-	st->st_stats.cmd_touch++;
+	st->st_statp->cmd_touch++;
 	if (it == NULL) {
-		st->st_stats.touch_misses++;
+		st->st_statp->touch_misses++;
 		return -ENOENT;
 	}
-	st->st_stats.touch_hits++;
+	st->st_statp->touch_hits++;
 	it->it_exptime = exptime;
 	lru_unlink(st, it);
 	lru_push_head(st, it);
@@ -532,7 +537,7 @@ mc_store_touch(struct mc_store *st, const char *key, size_t nkey, int64_t exptim
 void
 mc_store_flush(struct mc_store *st, int64_t when)
 {
-	st->st_stats.cmd_flush++;
+	st->st_statp->cmd_flush++;
 	if (when <= st->st_now) {
 		st->st_flush_cas = st->st_next_cas;
 		st->st_flush_when = 0;
@@ -568,5 +573,5 @@ mc_store_conf(const struct mc_store *st)
 struct mc_stats *
 mc_store_stats(struct mc_store *st)
 {
-	return &st->st_stats;
+	return st->st_statp;
 }

@@ -79,6 +79,8 @@ void mc_stats_name(unsigned i, const char **name, const char **help);
 struct mc_store_conf {
 	uint64_t mem_limit;   /**< bytes all items may take (header + key + value + 2) */
 	uint32_t max_item;    /**< largest item in bytes, the same count; 1 MiB by default */
+	struct mc_stats *stats; /**< where to count (memory that outlives the table, for
+				 *   readers on other threads), or NULL: inside the table */
 };
 
 struct mc_store;

@@ -266,6 +266,7 @@ Test(mc_proto, version_verbosity_quit)
 	/* quit: nothing after it is executed */
 	ASSERT_RQ("quit\r\nversion\r\n", "");
 	cr_assert(d->s.ms_close);
+	cr_assert_not(d->s.ms_proto_error);
 }
 
 Test(mc_proto, stats_reports_what_clients_read)
@@ -410,6 +411,7 @@ Test(mc_proto, a_line_too_long_closes)
 	feed_to(d, big, sizeof(big));
 	cr_assert_str_eq(take(d), "CLIENT_ERROR line too long\r\n");
 	cr_assert(d->s.ms_close);
+	cr_assert(d->s.ms_proto_error);
 }
 
 Test(mc_proto, a_long_multiget_line_is_waited_for)
