@@ -1123,6 +1123,102 @@ def case_telemetry(c):
     y.stop_clean()
 
 
+MC_CLIENT = r"""
+import socket, sys
+dst = sys.argv[1]
+def conn():
+    s = socket.create_connection((dst, 11211), timeout=10)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+def rq(s, req, end):
+    s.sendall(req)
+    buf = b""
+    while not buf.endswith(end):
+        d = s.recv(1 << 16)
+        if not d:
+            raise SystemExit("closed early after %r" % buf[-200:])
+        buf += d
+    return buf
+def expect(s, req, want):
+    got = rq(s, req, want[-2:] if want.endswith(b"\r\n") else b"\r\n")
+    if got != want:
+        raise SystemExit("%r answered %r, expected %r" % (req[:80], got[:300], want[:300]))
+s = conn()
+expect(s, b"version\r\n", b"VERSION 1.6.21-yard\r\n")
+expect(s, b"set k 7 0 5\r\nhello\r\n", b"STORED\r\n")
+expect(s, b"get k nope\r\n", b"VALUE k 7 5\r\nhello\r\nEND\r\n")
+line = rq(s, b"gets k\r\n", b"END\r\n").split(b"\r\n")[0].split()
+cas = int(line[4])
+expect(s, b"cas k 0 0 3 %d\r\nnew\r\n" % cas, b"STORED\r\n")
+expect(s, b"cas k 0 0 3 %d\r\nold\r\n" % cas, b"EXISTS\r\n")
+expect(s, b"set n 0 0 20\r\n18446744073709551615\r\n", b"STORED\r\n")
+expect(s, b"incr n 2\r\n", b"1\r\n")
+expect(s, b"decr n 5\r\n", b"0\r\n")
+expect(s, b"incr k 1\r\n", b"CLIENT_ERROR cannot increment or decrement non-numeric value\r\n")
+expect(s, b"delete k\r\n", b"DELETED\r\n")
+expect(s, b"bogus\r\n", b"ERROR\r\n")
+# 1000 sets pipelined in one send, answered in order
+expect(s, b"".join(b"set p%d 0 0 4\r\nabcd\r\n" % i for i in range(1000)), b"STORED\r\n" * 1000)
+# a 512 KiB value, sent and read back whole
+big = bytes(range(256)) * 2048
+expect(s, b"set big 0 0 %d\r\n%s\r\n" % (len(big), big), b"STORED\r\n")
+expect(s, b"get big\r\n", b"VALUE big 0 %d\r\n%s\r\nEND\r\n" % (len(big), big))
+# past the 4 MiB limit: 64 values of 100 KiB evict the least recently used
+v = b"x" * 100000
+expect(s, b"".join(b"set e%d 0 0 %d\r\n%s\r\n" % (i, len(v), v) for i in range(64)),
+       b"STORED\r\n" * 64)
+st = dict(l.split()[1:3] for l in rq(s, b"stats\r\n", b"END\r\n").decode().split("\r\n")
+          if l.startswith("STAT "))
+ev, maxb, nbytes = int(st["evictions"]), int(st["limit_maxbytes"]), int(st["bytes"])
+if ev == 0 or maxb != 4 << 20 or nbytes > maxb:
+    raise SystemExit("stats after filling: evictions %d limit %d bytes %d" % (ev, maxb, nbytes))
+expect(s, b"get p0\r\n", b"END\r\n")
+expect(s, b"get e63\r\n", b"VALUE e63 0 %d\r\n%s\r\nEND\r\n" % (len(v), v))
+s.sendall(b"quit\r\n")
+if s.recv(16) != b"":
+    raise SystemExit("quit did not close")
+print("ok evictions=%d curr_items=%s bytes=%d" % (ev, st["curr_items"], nbytes))
+"""
+
+
+def case_memcached(c):
+    """
+    The memcached service on 11211: memccapable -a (every text-protocol test) over net_tap,
+    then a Python client: set/get/gets/cas/incr/decr/delete, 1000 pipelined sets, a 512 KiB
+    value, and 6 MB into a 4 MiB table, whose evictions show in stats and telemetry.
+    """
+    with open(c.source_config("default.ini")) as f:
+        text = f.read()
+    check("memory = 64M" in text, "default.ini has no [memcached] memory = 64M")
+    y = c.yard(c.config(text.replace("memory = 64M", "memory = 4M")))
+    c.tap_up()
+    c.expect_ping(count=2)
+    tool = shutil.which("memccapable") or shutil.which("memcapable")
+    check(tool is not None, "memccapable missing: scripts/setup.sh installs libmemcached-tools")
+    p = run([tool, "-h", YARD_ADDR, "-p", "11211", "-a", "-t", "10", "-v"], ns=c.ns, ok=False,
+            timeout=120)
+    passed = len(re.findall(r"^ascii .*\[pass\]", p.stdout, re.M))
+    check(p.returncode == 0 and "All tests passed" in p.stdout and passed == 27,
+          "memccapable -a: %d of 27 passed\n%s%s" % (passed, p.stdout, p.stderr))
+    log("memccapable -a: %d of 27 ascii tests passed" % passed)
+    p = run(["/usr/bin/python3", "-c", MC_CLIENT, YARD_ADDR], ns=c.ns, ok=False, timeout=120)
+    check(p.returncode == 0 and p.stdout.startswith("ok"),
+          "memcached client: %s%s" % (p.stdout, p.stderr))
+    log("client: " + p.stdout.strip())
+    deadline = time.monotonic() + 10
+    while True:
+        t = y.get("/yard/memcached")
+        if t["connections"] == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    check(t["evictions"] > 0 and t["commands"] > 1000 and t["hits"] > 0 and t["misses"] > 0
+          and t["accepted"] >= 2 and t["connections"] == 0 and t["closed_quit"] >= 2,
+          "/yard/memcached: %s" % t)
+    log("/yard/memcached: " + ", ".join("%s %s" % (k, t[k]) for k in
+        ("commands", "hits", "misses", "evictions", "items", "bytes", "accepted")))
+    y.stop_clean()
+
+
 CASES = {
     "ping": case_ping,
     "flood": case_flood,
@@ -1141,6 +1237,7 @@ CASES = {
     "udp_malformed": case_udp_malformed,
     "udp_sockperf": case_udp_sockperf,
     "tcp_services": case_tcp_services,
+    "memcached": case_memcached,
 }
 
 
