@@ -289,6 +289,14 @@ int yard_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int tim
 /** The stream under socket fd (inspection, tests), NULL if fd is not an open socket. */
 struct stdata *yard_sock_stream(int fd);
 
+/** Number of the library's counters (protocols/socket/socket.def). */
+unsigned yard_sockstat_count(void);
+/** Name and help text of counter i, NULL past the end. */
+const char *yard_sockstat_name(unsigned i);
+const char *yard_sockstat_help(unsigned i);
+/** Counter i summed over lcore (-1: every lcore). Readable from any thread. */
+uint64_t yard_sockstat_get(unsigned i, int lcore);
+
 #ifdef __cplusplus
 }
 #endif

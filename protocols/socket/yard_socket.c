@@ -1,0 +1,783 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The sockets library (yard_socket.h): descriptors, the set-up calls, addresses, options.
+ *
+ * Principles of operation
+ * -----------------------
+ * A socket is an XTI endpoint (t_open of "tcp" or "udp", which pushes timod) with sockmod
+ * pushed above timod, plus the socket state in yard_socks[fd], indexed by the XTI descriptor:
+ * so one table numbers both kinds and they coexist. XTI does the TPI exchanges and keeps
+ * TPI's state; this library keeps what sockets add to it (listening, connecting, shut down
+ * in either direction, reset, a default datagram peer) and turns XTI's answers into the errno
+ * values POSIX gives (sock_errno and the call-specific cases). sockmod keeps what only the
+ * stream sees as it happens: the pending error of a connection refused or reset (SO_ERROR)
+ * and the write error EPIPE that makes the stream head refuse writes after a reset.
+ *
+ * State changes that arrive as indications (T_CONN_CON, a T_DISCON_IND while connecting)
+ * are taken lazily, when the application next looks: any call on the socket and every
+ * yard_epoll_wait() that examines it start with sock_progress(). Orderly release and reset
+ * of an established connection are taken by the reads, in order behind the data (a read
+ * returns 0 or ECONNRESET when it reaches them).
+ *
+ * Events. Each socket's stream head calls sock_sth_notify() (sth_set_notify, not XTI's
+ * notifier: epoll needs S_OUTPUT whenever flow control clears, not only after an XTI send
+ * was refused), which does nothing but put the socket on its epoll instance's ready list.
+ *
+ * Listen. XTI fixes the backlog at bind time (T_BIND_REQ CONIND_number), sockets at listen
+ * time, so yard_listen() unbinds and binds the same address again with the backlog; on one
+ * lcore nothing can take the port in between (tcp's ports are per lcore instance).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+
+#include <protocols/sockmod/sockmod.h>
+#include <protocols/tcp.h>
+#include <protocols/udp.h>
+
+#include "socket_priv.h"
+
+struct yard_sock yard_socks[YARD_T_MAX_FDS];
+static struct yard_sockstat sock_pcpu[RTE_MAX_LCORE];
+
+static const char *const sock_names[] = {
+#define SOCK_STAT(name, help) #name,
+#include "socket.def"
+#undef SOCK_STAT
+};
+static const char *const sock_helps[] = {
+#define SOCK_STAT(name, help) help,
+#include "socket.def"
+#undef SOCK_STAT
+};
+
+#define SOCK_NSTATS RTE_DIM(sock_names)
+
+unsigned
+yard_sockstat_count(void)
+{
+	return SOCK_NSTATS;
+}
+
+const char *
+yard_sockstat_name(unsigned i)
+{
+	return i < SOCK_NSTATS ? sock_names[i] : NULL;
+}
+
+const char *
+yard_sockstat_help(unsigned i)
+{
+	return i < SOCK_NSTATS ? sock_helps[i] : NULL;
+}
+
+uint64_t
+yard_sockstat_get(unsigned i, int lcore)
+{
+	uint64_t sum = 0;
+
+	if (i >= SOCK_NSTATS)
+		return 0;
+	for (int lc = 0; lc < RTE_MAX_LCORE; lc++)
+		if (lcore < 0 || lc == lcore)
+			sum += ((const volatile uint64_t *)&sock_pcpu[lc])[i];
+	return sum;
+}
+
+/* ---- descriptors and errors --------------------------------------------------------------- */
+
+struct yard_sock *
+sock_get(int fd)
+{
+	struct stdata *sd;
+	struct yard_sock *so;
+
+	if (fd < 0 || fd >= YARD_T_MAX_FDS) {
+		errno = EBADF;
+		return NULL;
+	}
+	sd = yard_t_stream(fd);
+	so = &yard_socks[fd];
+	if (sd == NULL) {
+		errno = EBADF;
+		return NULL;
+	}
+	if (sd->sd_sched != yard_sched_self()) {
+		errno = EXDEV;
+		return NULL;
+	}
+	if (so->so_type == 0) {
+		errno = ENOTSOCK; /* an XTI endpoint */
+		return NULL;
+	}
+	return so;
+}
+
+int
+sock_errno(int dflt)
+{
+	switch (t_errno) {
+	case TBADF:
+		return EBADF;
+	case TOUTSTATE:
+		return dflt;
+	case TBADADDR:
+	case TNOADDR:
+		return EADDRNOTAVAIL;
+	case TADDRBUSY:
+		return EADDRINUSE;
+	case TFLOW:
+	case TNODATA:
+		return EAGAIN;
+	case TBADDATA:
+		return EMSGSIZE;
+	case TNOTSUPPORT:
+		return EOPNOTSUPP;
+	case TBADOPT:
+	case TBADFLAG:
+		return EINVAL;
+	case TSYSERR:
+		return errno > 0 ? errno : EIO;
+	default:
+		return EPROTO;
+	}
+}
+
+static void
+sock_sth_notify(struct stdata *sd, unsigned events, void *arg)
+{
+	(void)sd;
+	(void)events;
+	sock_ready(arg);
+}
+
+/* A socket of type (SOCK_STREAM/SOCK_DGRAM) on drv: the descriptor, or -1 with errno. */
+static int
+sock_create(int type, const char *drv)
+{
+	struct yard_sock *so;
+	struct stdata *sd;
+	int fd, rc;
+
+	fd = t_open(drv, O_RDWR | O_NONBLOCK, NULL);
+	if (fd < 0)
+		return sock_fail(t_errno == TBADNAME ? EPROTONOSUPPORT : sock_errno(EPROTO));
+	sd = yard_t_stream(fd);
+	rc = sth_ioctl(sd, I_PUSH, (intptr_t)SOCKMOD_MODNAME);
+	if (rc < 0) {
+		(void)t_close(fd);
+		return sock_fail(-rc == ENXIO ? EPROTONOSUPPORT : -rc);
+	}
+	so = &yard_socks[fd];
+	memset(so, 0, sizeof(*so));
+	so->so_fd = fd;
+	so->so_type = type;
+	so->so_st = &sock_pcpu[rte_lcore_id() < RTE_MAX_LCORE ? rte_lcore_id() : 0];
+	so->so_st->sos_opened++;
+	sth_set_notify(sd, S_INPUT | S_HIPRI | S_OUTPUT | S_ERROR | S_HANGUP, sock_sth_notify, so);
+	return fd;
+}
+
+int
+yard_socket(int domain, int type, int protocol)
+{
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (domain != AF_INET)
+		return sock_fail(EAFNOSUPPORT);
+	switch (base) {
+	case SOCK_STREAM:
+		if (protocol != 0 && protocol != IPPROTO_TCP)
+			return sock_fail(protocol == IPPROTO_UDP ? EPROTOTYPE : EPROTONOSUPPORT);
+		return sock_create(SOCK_STREAM, TCP_DRVNAME);
+	case SOCK_DGRAM:
+		if (protocol != 0 && protocol != IPPROTO_UDP)
+			return sock_fail(protocol == IPPROTO_TCP ? EPROTOTYPE : EPROTONOSUPPORT);
+		return sock_create(SOCK_DGRAM, UDP_DRVNAME);
+	default:
+		if (base & ~0xf)
+			return sock_fail(EINVAL); /* unknown flags */
+		return sock_fail(ESOCKTNOSUPPORT);
+	}
+}
+
+/* An AF_INET address from the caller: 0, or -1 with errno. */
+static int
+sock_addr_in(const struct sockaddr *addr, socklen_t addrlen, struct sockaddr_in *sin)
+{
+	if (addr == NULL)
+		return sock_fail(EFAULT);
+	if (addrlen < (socklen_t)sizeof(*sin))
+		return sock_fail(EINVAL);
+	memcpy(sin, addr, sizeof(*sin));
+	if (sin->sin_family != AF_INET)
+		return sock_fail(EAFNOSUPPORT);
+	memset(sin->sin_zero, 0, sizeof(sin->sin_zero));
+	return 0;
+}
+
+int
+sock_addr_out(const struct sockaddr_in *sin, struct sockaddr *addr, socklen_t *addrlen)
+{
+	if (addr == NULL)
+		return 0;
+	if (addrlen == NULL)
+		return sock_fail(EFAULT);
+	memcpy(addr, sin, RTE_MIN((size_t)*addrlen, sizeof(*sin)));
+	*addrlen = sizeof(*sin);
+	return 0;
+}
+
+/* Bind sin (NULL: an ephemeral port on every address) with qlen; 0 or -1 with errno. */
+static int
+sock_bind_xti(struct yard_sock *so, const struct sockaddr_in *sin, unsigned qlen)
+{
+	struct t_bind req = { .qlen = qlen };
+
+	if (sin != NULL) {
+		req.addr.maxlen = req.addr.len = sizeof(*sin);
+		req.addr.buf = (void *)(uintptr_t)sin;
+	}
+	if (t_bind(so->so_fd, &req, NULL) < 0)
+		return sock_fail(sock_errno(EINVAL));
+	so->so_flags |= SF_BOUND;
+	return 0;
+}
+
+/* The bound address from the provider. */
+static int
+sock_local(struct yard_sock *so, struct sockaddr_in *sin)
+{
+	struct t_bind b = { .addr = { .maxlen = sizeof(*sin), .buf = sin } };
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	if (t_getprotaddr(so->so_fd, &b, NULL) < 0)
+		return sock_fail(sock_errno(EINVAL));
+	if (b.addr.len == 0) {
+		memset(sin, 0, sizeof(*sin)); /* not bound */
+		sin->sin_family = AF_INET;
+	}
+	return 0;
+}
+
+int
+yard_bind(int fd, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct yard_sock *so = sock_get(fd);
+	struct sockaddr_in sin;
+
+	if (so == NULL)
+		return -1;
+	if (sock_addr_in(addr, addrlen, &sin) < 0)
+		return -1;
+	if (so->so_flags & (SF_BOUND | SF_LISTENING | SF_CONNECTING | SF_CONNECTED))
+		return sock_fail(EINVAL);
+	return sock_bind_xti(so, &sin, 0);
+}
+
+int
+yard_listen(int fd, int backlog)
+{
+	struct yard_sock *so = sock_get(fd);
+	struct sockaddr_in sin;
+	unsigned qlen;
+
+	if (so == NULL)
+		return -1;
+	if (so->so_type != SOCK_STREAM)
+		return sock_fail(EOPNOTSUPP);
+	if (so->so_flags & SF_LISTENING)
+		return 0;
+	if (so->so_flags & (SF_CONNECTING | SF_CONNECTED | SF_FAILED | SF_RESET | SF_WRSHUT |
+			    SF_RDSHUT))
+		return sock_fail(EINVAL);
+	qlen = backlog <= 0 ? 1 : (unsigned)RTE_MIN(backlog, SOMAXCONN);
+	if (!(so->so_flags & SF_BOUND)) {
+		if (sock_bind_xti(so, NULL, qlen) < 0)
+			return -1;
+	} else {
+		if (sock_local(so, &sin) < 0)
+			return -1;
+		if (t_unbind(fd) < 0)
+			return sock_fail(sock_errno(EINVAL));
+		so->so_flags &= ~SF_BOUND;
+		if (sock_bind_xti(so, &sin, qlen) < 0) {
+			int err = errno;
+
+			(void)sock_bind_xti(so, &sin, 0); /* as it was, if it can be */
+			return sock_fail(err);
+		}
+	}
+	so->so_flags |= SF_LISTENING;
+	return 0;
+}
+
+int
+yard_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
+{
+	struct yard_sock *so = sock_get(fd), *nso;
+	struct sockaddr_in sin;
+	int nfd;
+
+	if (so == NULL)
+		return -1;
+	if (so->so_type != SOCK_STREAM)
+		return sock_fail(EOPNOTSUPP);
+	if (!(so->so_flags & SF_LISTENING))
+		return sock_fail(EINVAL);
+	if (addr != NULL && addrlen == NULL)
+		return sock_fail(EFAULT);
+	for (;;) {
+		struct t_call call = { .addr = { .maxlen = sizeof(sin), .buf = &sin } };
+
+		memset(&sin, 0, sizeof(sin));
+		if (t_listen(fd, &call) < 0) {
+			if (t_errno == TLOOK && t_rcvdis(fd, NULL) == 0) {
+				so->so_st->sos_accept_cancelled++;
+				continue; /* the peer reset it while it waited */
+			}
+			return sock_fail(sock_errno(EINVAL));
+		}
+		nfd = sock_create(SOCK_STREAM, TCP_DRVNAME);
+		if (nfd < 0) {
+			int err = errno;
+
+			so->so_st->sos_accept_refused++;
+			(void)t_snddis(fd, &call);
+			return sock_fail(err);
+		}
+		if (t_accept(fd, nfd, &call) < 0) {
+			int terr = t_errno, err = sock_errno(ECONNABORTED);
+
+			nso = &yard_socks[nfd];
+			nso->so_type = 0;
+			sth_set_notify(yard_t_stream(nfd), 0, NULL, NULL);
+			(void)t_close(nfd);
+			if (terr == TLOOK)
+				continue; /* cancelled: the next t_listen takes the disconnection */
+			so->so_st->sos_accept_refused++;
+			(void)t_snddis(fd, &call);
+			return sock_fail(err);
+		}
+		break;
+	}
+	nso = &yard_socks[nfd];
+	nso->so_flags = SF_BOUND | SF_CONNECTED;
+	nso->so_peer = sin;
+	so->so_st->sos_accepted++;
+	if (sock_addr_out(&sin, addr, addrlen) < 0)
+		return -1;
+	return nfd;
+}
+
+void
+sock_progress(struct yard_sock *so)
+{
+	int fd = so->so_fd;
+
+	if (so->so_type != SOCK_STREAM)
+		return;
+	if (so->so_flags & SF_CONNECTING) {
+		switch (t_look(fd)) {
+		case T_CONNECT:
+			if (t_rcvconnect(fd, NULL) == 0 || t_errno == TBUFOVFLW) {
+				so->so_flags &= ~SF_CONNECTING;
+				so->so_flags |= SF_CONNECTED;
+			}
+			break;
+		case T_DISCONNECT:
+			if (t_rcvdis(fd, NULL) == 0) {
+				so->so_flags &= ~SF_CONNECTING;
+				so->so_flags |= SF_FAILED | SF_ERRPEND;
+				so->so_st->sos_connect_failed++;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	if ((so->so_flags & SF_WRSHUT_DUE) && !(so->so_flags & SF_RESET)) {
+		if (t_sndrel(fd) == 0 || t_errno != TFLOW)
+			so->so_flags &= ~SF_WRSHUT_DUE; /* sent, or nothing left to release */
+	}
+}
+
+/* The reason of the connection's T_DISCON_IND still queued at the stream head, 0 if none. */
+static int
+sock_queued_discon(struct stdata *sd)
+{
+	for (const mblk_t *mp = STH_RQ(sd)->q_first; mp != NULL; mp = mp->b_next) {
+		const struct T_discon_ind *di = (const struct T_discon_ind *)mp->b_rptr;
+
+		if (DB_TYPE(mp) == M_PROTO && MBLKL(mp) >= sizeof(*di) &&
+		    di->PRIM_type == T_DISCON_IND && di->SEQ_number == -1)
+			return di->DISCON_reason > 0 ? (int)di->DISCON_reason : ECONNRESET;
+	}
+	return 0;
+}
+
+int
+sock_take_error(struct yard_sock *so)
+{
+	struct stdata *sd = yard_t_stream(so->so_fd);
+	struct strioctl ic;
+	int32_t err = 0;
+	int rc;
+
+	so->so_flags &= ~SF_ERRPEND;
+	if (sd->sd_flag & STWRERR) {
+		/* Reset: the stream head refuses ioctls with the write error sockmod set (as
+		 * SVR4's does), so the reason comes from the disconnection itself, reported once
+		 * whether by SO_ERROR or by a read. */
+		if (so->so_flags & SF_RSTSEEN)
+			return 0;
+		so->so_flags |= SF_RSTSEEN;
+		if (so->so_rst_reason != 0)
+			return so->so_rst_reason;
+		err = sock_queued_discon(sd);
+		return err != 0 ? err : ECONNRESET;
+	}
+	ic = (struct strioctl){ .ic_cmd = SOCK_GETERR, .ic_len = sizeof(err), .ic_dp = (char *)&err };
+	rc = sth_ioctl(sd, I_STR, (intptr_t)&ic);
+	if (rc < 0 || ic.ic_len < (int)sizeof(err))
+		err = 0;
+	if (err == 0)
+		err = sock_dgram_error(so);
+	return err;
+}
+
+int
+yard_connect(int fd, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct yard_sock *so = sock_get(fd);
+	struct sockaddr_in sin;
+	struct t_call call = { .addr = { .maxlen = sizeof(sin), .len = sizeof(sin), .buf = &sin } };
+
+	if (so == NULL)
+		return -1;
+	if (so->so_type == SOCK_DGRAM) {
+		if (addr != NULL && addrlen >= sizeof(sa_family_t) && addr->sa_family == AF_UNSPEC) {
+			so->so_flags &= ~SF_CONNECTED; /* dissolve the association */
+			return 0;
+		}
+		if (sock_addr_in(addr, addrlen, &sin) < 0)
+			return -1;
+		if (sin.sin_port == 0 || sin.sin_addr.s_addr == INADDR_ANY)
+			return sock_fail(EADDRNOTAVAIL);
+		if (!(so->so_flags & SF_BOUND) && sock_bind_xti(so, NULL, 0) < 0)
+			return -1;
+		so->so_peer = sin;
+		so->so_flags |= SF_CONNECTED;
+		return 0;
+	}
+	sock_progress(so);
+	if (so->so_flags & SF_LISTENING)
+		return sock_fail(EINVAL);
+	if (so->so_flags & SF_CONNECTING)
+		return sock_fail(EALREADY);
+	if (so->so_flags & SF_CONNECTED)
+		return sock_fail(EISCONN);
+	if (so->so_flags & (SF_RESET | SF_WRSHUT | SF_RDSHUT))
+		return sock_fail(EINVAL); /* POSIX leaves it open: close it and make another */
+	if (sock_addr_in(addr, addrlen, &sin) < 0)
+		return -1;
+	if (so->so_flags & SF_FAILED) {
+		int err = sock_take_error(so);
+
+		so->so_flags &= ~SF_FAILED; /* the next connect tries afresh */
+		if (err != 0)
+			return sock_fail(err);
+	}
+	if (sin.sin_port == 0 || sin.sin_addr.s_addr == INADDR_ANY)
+		return sock_fail(EADDRNOTAVAIL);
+	if (!(so->so_flags & SF_BOUND) && sock_bind_xti(so, NULL, 0) < 0)
+		return -1;
+	if (t_connect(fd, &call, NULL) < 0 && t_errno != TNODATA)
+		return sock_fail(t_errno == TADDRBUSY ? EADDRNOTAVAIL : sock_errno(EINVAL));
+	so->so_peer = sin;
+	so->so_flags |= SF_CONNECTING;
+	so->so_st->sos_connects++;
+	return sock_fail(EINPROGRESS);
+}
+
+int
+yard_shutdown(int fd, int how)
+{
+	struct yard_sock *so = sock_get(fd);
+	struct strioctl ic = { .ic_cmd = SOCK_SHUTRD };
+
+	if (so == NULL)
+		return -1;
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+		return sock_fail(EINVAL);
+	sock_progress(so);
+	if (!(so->so_flags & SF_CONNECTED))
+		return sock_fail(ENOTCONN);
+	if ((how == SHUT_RD || how == SHUT_RDWR) && !(so->so_flags & SF_RDSHUT)) {
+		struct stdata *sd = yard_t_stream(fd);
+
+		/* After a reset the stream head takes no ioctl; nothing more comes anyway. */
+		if (!(sd->sd_flag & STWRERR)) {
+			int rc = sth_ioctl(sd, I_STR, (intptr_t)&ic);
+
+			if (rc < 0)
+				return sock_fail(-rc);
+		}
+		freemsg(so->so_hold);
+		so->so_hold = NULL;
+		so->so_flags |= SF_RDSHUT;
+	}
+	if ((how == SHUT_WR || how == SHUT_RDWR) && !(so->so_flags & SF_WRSHUT)) {
+		so->so_flags |= SF_WRSHUT;
+		if (so->so_type == SOCK_STREAM && !(so->so_flags & SF_RESET)) {
+			/* RFC 793 3.5 CLOSE: the FIN goes after the data queued. Flow control only
+			 * postpones it (sock_progress sends it when the stream is writable). */
+			if (t_sndrel(fd) < 0 && t_errno == TFLOW)
+				so->so_flags |= SF_WRSHUT_DUE;
+		}
+	}
+	sock_ready(so); /* what it is ready for changed without an event */
+	return 0;
+}
+
+int
+yard_close(int fd)
+{
+	struct yard_sock *so;
+	struct stdata *sd;
+	int look, rc, type;
+
+	if (fd >= YARD_EPOLL_FD_BASE)
+		return sock_epoll_close(fd);
+	so = sock_get(fd);
+	if (so == NULL)
+		return -1;
+	sd = yard_t_stream(fd);
+	sock_epoll_forget(so);
+	if (so->so_type == SOCK_STREAM) {
+		sock_progress(so);
+		look = t_look(fd);
+		/* RFC 2525 2.17: data the application never read is lost, so the peer must not
+		 * take the end for an orderly one; a connection not yet set up is abandoned. */
+		if ((so->so_flags & SF_CONNECTING) ||
+		    ((so->so_flags & SF_CONNECTED) && !(so->so_flags & SF_RESET) &&
+		     (so->so_hold != NULL || look == T_DATA))) {
+			if (t_snddis(fd, NULL) == 0)
+				so->so_st->sos_aborts++;
+		}
+	}
+	sth_set_notify(sd, 0, NULL, NULL);
+	type = so->so_type;
+	so->so_type = 0; /* before the slot is free for another t_open */
+	rc = t_close(fd);
+	if (rc < 0) {
+		int err = sock_errno(EIO);
+
+		/* Still open (EBUSY: called from inside its own stream's procedures). */
+		so->so_type = type;
+		sth_set_notify(sd, S_INPUT | S_HIPRI | S_OUTPUT | S_ERROR | S_HANGUP,
+			       sock_sth_notify, so);
+		return sock_fail(err);
+	}
+	freemsg(so->so_hold);
+	so->so_hold = NULL;
+	so->so_st->sos_closed++;
+	return 0;
+}
+
+/* ---- addresses ---------------------------------------------------------------------------- */
+
+int
+yard_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen)
+{
+	struct yard_sock *so = sock_get(fd);
+	struct sockaddr_in sin;
+
+	if (so == NULL)
+		return -1;
+	if (addrlen == NULL || addr == NULL)
+		return sock_fail(addrlen == NULL ? EINVAL : EFAULT);
+	if (sock_local(so, &sin) < 0)
+		return -1;
+	return sock_addr_out(&sin, addr, addrlen);
+}
+
+int
+yard_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
+{
+	struct yard_sock *so = sock_get(fd);
+
+	if (so == NULL)
+		return -1;
+	if (addrlen == NULL || addr == NULL)
+		return sock_fail(addrlen == NULL ? EINVAL : EFAULT);
+	sock_progress(so);
+	if (!(so->so_flags & SF_CONNECTED) || (so->so_flags & SF_RESET))
+		return sock_fail(ENOTCONN);
+	return sock_addr_out(&so->so_peer, addr, addrlen);
+}
+
+struct stdata *
+yard_sock_stream(int fd)
+{
+	if (fd < 0 || fd >= YARD_T_MAX_FDS || yard_socks[fd].so_type == 0)
+		return NULL;
+	return yard_t_stream(fd);
+}
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+/* One option through t_optmgmt: T_NEGOTIATE (set) or T_CURRENT (get) of vlen bytes at val. */
+static int
+sock_optmgmt(struct yard_sock *so, t_uscalar_t level, t_uscalar_t name, void *val, size_t vlen,
+	     t_scalar_t flags)
+{
+	union {
+		struct t_opthdr oh;
+		uint8_t raw[sizeof(struct t_opthdr) + 32];
+	} in, out;
+	struct t_optmgmt req = { .opt = { .len = (unsigned)(sizeof(in.oh) + vlen), .buf = &in },
+				 .flags = flags };
+	struct t_optmgmt ret = { .opt = { .maxlen = sizeof(out), .buf = &out } };
+
+	if (vlen > sizeof(in.raw) - sizeof(in.oh))
+		return sock_fail(EINVAL);
+	memset(&in, 0, sizeof(in));
+	memset(&out, 0, sizeof(out));
+	in.oh = (struct t_opthdr){ .len = (t_uscalar_t)(sizeof(in.oh) + vlen), .level = level,
+				   .name = name };
+	req.opt.maxlen = req.opt.len;
+	memcpy(in.raw + sizeof(in.oh), val, vlen);
+	if (t_optmgmt(so->so_fd, &req, &ret) < 0)
+		return sock_fail(t_errno == TBADOPT ? ENOPROTOOPT : sock_errno(EINVAL));
+	if (ret.opt.len < sizeof(out.oh) + vlen)
+		return sock_fail(ENOPROTOOPT);
+	switch (out.oh.status) {
+	case T_SUCCESS:
+	case T_PARTSUCCESS:
+		break;
+	case T_FAILURE:
+		return sock_fail(EINVAL);
+	default:
+		return sock_fail(ENOPROTOOPT);
+	}
+	memcpy(val, out.raw + sizeof(out.oh), vlen);
+	return 0;
+}
+
+/* The int value of a setsockopt: 0, or -1 with errno. */
+static int
+sock_int_in(const void *optval, socklen_t optlen, int *v)
+{
+	if (optlen < (socklen_t)sizeof(int))
+		return sock_fail(EINVAL);
+	if (optval == NULL)
+		return sock_fail(EFAULT);
+	memcpy(v, optval, sizeof(*v));
+	return 0;
+}
+
+int
+yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
+{
+	struct yard_sock *so = sock_get(fd);
+	t_uscalar_t u;
+	int v;
+
+	if (so == NULL)
+		return -1;
+	if (sock_int_in(optval, optlen, &v) < 0)
+		return -1;
+	if (level == SOL_SOCKET) {
+		switch (optname) {
+		case SO_REUSEADDR:
+			so->so_reuseaddr = v != 0;
+			return 0;
+		case SO_RCVBUF:
+		case SO_SNDBUF:
+			if (v < 0)
+				return sock_fail(EINVAL);
+			/* Clamp as Linux does rather than fail: tcp refuses values out of range. */
+			u = (t_uscalar_t)RTE_MAX(RTE_MIN((unsigned)v, TCP_BUF_MAX), TCP_BUF_MIN);
+			return sock_optmgmt(so, XTI_GENERIC,
+					    optname == SO_RCVBUF ? XTI_RCVBUF : XTI_SNDBUF, &u,
+					    sizeof(u), T_NEGOTIATE);
+		case SO_KEEPALIVE: {
+			struct t_kpalive kp = { .kp_onoff = v ? T_YES : T_NO, .kp_timeout = -1 };
+
+			if (so->so_type != SOCK_STREAM)
+				return sock_fail(ENOPROTOOPT);
+			return sock_optmgmt(so, T_INET_TCP, T_TCP_KEEPALIVE, &kp, sizeof(kp),
+					    T_NEGOTIATE);
+		}
+		default:
+			return sock_fail(ENOPROTOOPT); /* SO_ERROR, SO_TYPE are read only */
+		}
+	}
+	if (level == IPPROTO_TCP && optname == TCP_NODELAY && so->so_type == SOCK_STREAM) {
+		u = v ? T_YES : T_NO;
+		return sock_optmgmt(so, T_INET_TCP, T_TCP_NODELAY, &u, sizeof(u), T_NEGOTIATE);
+	}
+	return sock_fail(ENOPROTOOPT);
+}
+
+int
+yard_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
+{
+	struct yard_sock *so = sock_get(fd);
+	t_uscalar_t u = 0;
+	int v;
+
+	if (so == NULL)
+		return -1;
+	if (optlen == NULL || optval == NULL)
+		return sock_fail(EFAULT);
+	if (*optlen < (socklen_t)sizeof(int))
+		return sock_fail(EINVAL);
+	if (level == SOL_SOCKET) {
+		switch (optname) {
+		case SO_REUSEADDR:
+			v = so->so_reuseaddr;
+			break;
+		case SO_TYPE:
+			v = so->so_type;
+			break;
+		case SO_ERROR:
+			sock_progress(so);
+			v = sock_take_error(so);
+			break;
+		case SO_RCVBUF:
+		case SO_SNDBUF:
+			if (sock_optmgmt(so, XTI_GENERIC, optname == SO_RCVBUF ? XTI_RCVBUF : XTI_SNDBUF,
+					 &u, sizeof(u), T_CURRENT) < 0)
+				return -1;
+			v = (int)RTE_MIN(u, (t_uscalar_t)INT32_MAX);
+			break;
+		case SO_KEEPALIVE: {
+			struct t_kpalive kp = { 0 };
+
+			if (so->so_type != SOCK_STREAM)
+				return sock_fail(ENOPROTOOPT);
+			if (sock_optmgmt(so, T_INET_TCP, T_TCP_KEEPALIVE, &kp, sizeof(kp),
+					 T_CURRENT) < 0)
+				return -1;
+			v = kp.kp_onoff == T_YES;
+			break;
+		}
+		default:
+			return sock_fail(ENOPROTOOPT);
+		}
+	} else if (level == IPPROTO_TCP && optname == TCP_NODELAY && so->so_type == SOCK_STREAM) {
+		if (sock_optmgmt(so, T_INET_TCP, T_TCP_NODELAY, &u, sizeof(u), T_CURRENT) < 0)
+			return -1;
+		v = u == T_YES;
+	} else {
+		return sock_fail(ENOPROTOOPT);
+	}
+	memcpy(optval, &v, sizeof(v));
+	*optlen = sizeof(v);
+	return 0;
+}

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * yard_epoll_create/ctl/wait: level and edge triggering, EPOLLONESHOT, what each socket state
+ * reports (connect done or refused, a connection to accept, the peer's release, a reset,
+ * flow control clearing), the ready list instead of a scan, the timeout, and ctl's errors.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+
+#include <protocols/tcp_hdr.h>
+#include <streams/loop.h>
+
+#include "sock_test.h"
+
+TestSuite(epoll, .init = yt_setup, .fini = yt_teardown);
+
+#define SA(p) ((struct sockaddr *)(p))
+
+static int
+ep_add(int ep, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	return yard_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* One wait (timeout 0): how many events; the first into *ev. */
+static int
+ep_wait1(int ep, struct epoll_event *ev)
+{
+	struct epoll_event evs[8];
+	int n = yard_epoll_wait(ep, evs, 8, 0);
+
+	cr_assert_geq(n, 0, "errno %d", errno);
+	if (n > 0 && ev != NULL)
+		*ev = evs[0];
+	return n;
+}
+
+YT_TEST(epoll, level_triggered_reports_until_the_data_is_read)
+{
+	struct epoll_event ev;
+	uint32_t nxt;
+	char buf[16];
+	int ep, fd;
+
+	tt_open();
+	ep = yard_epoll_create(1);
+	cr_assert_geq(ep, YARD_EPOLL_FD_BASE);
+	fd = st_connected(&nxt);
+	cr_assert_eq(ep_add(ep, fd, EPOLLIN), 0);
+	cr_assert_eq(ep_wait1(ep, NULL), 0, "nothing to read");
+	tt_send(TH_ACK | TH_PSH, ST_PEER_ISS + 1, nxt, 65535, NULL, 0, "0123456789", 10);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.events, EPOLLIN);
+	cr_assert_eq(ev.data.fd, fd);
+	cr_assert_eq(ep_wait1(ep, &ev), 1, "level: still readable");
+	cr_assert_eq(yard_recv(fd, buf, 4, 0), 4);
+	cr_assert_eq(ep_wait1(ep, &ev), 1, "part read: still readable");
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), 6);
+	cr_assert_eq(ep_wait1(ep, NULL), 0, "drained");
+	cr_assert_eq(ep_wait1(ep, NULL), 0);
+	cr_assert_eq(yard_close(fd), 0);
+	cr_assert_eq(yard_close(ep), 0);
+	st_done();
+}
+
+YT_TEST(epoll, edge_triggered_reports_once_per_event)
+{
+	struct epoll_event ev;
+	uint32_t nxt;
+	char buf[16];
+	int ep, fd;
+
+	tt_open();
+	ep = yard_epoll_create1(EPOLL_CLOEXEC);
+	fd = st_connected(&nxt);
+	cr_assert_eq(ep_add(ep, fd, EPOLLIN | EPOLLET), 0);
+	cr_assert_eq(ep_wait1(ep, NULL), 0);
+	tt_send(TH_ACK | TH_PSH, ST_PEER_ISS + 1, nxt, 65535, NULL, 0, "abc", 3);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.events, EPOLLIN);
+	cr_assert_eq(ep_wait1(ep, NULL), 0, "edge: once, though unread");
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), 3);
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), -1);
+	cr_assert_eq(errno, EAGAIN);
+	tt_send(TH_ACK | TH_PSH, ST_PEER_ISS + 4, nxt, 65535, NULL, 0, "def", 3);
+	cr_assert_eq(ep_wait1(ep, &ev), 1, "new data after the queue was drained");
+	cr_assert_eq(ep_wait1(ep, NULL), 0);
+	cr_assert_eq(yard_close(fd), 0);
+	cr_assert_eq(yard_close(ep), 0);
+	st_done();
+}
+
+YT_TEST(epoll, oneshot_reports_once_until_rearmed)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT };
+	uint32_t nxt;
+	int ep, fd;
+
+	tt_open();
+	ep = yard_epoll_create(1);
+	fd = st_connected(&nxt);
+	ev.data.u64 = 0x1234567890ull;
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
+	tt_send(TH_ACK | TH_PSH, ST_PEER_ISS + 1, nxt, 65535, NULL, 0, "abc", 3);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.data.u64, 0x1234567890ull);
+	tt_send(TH_ACK | TH_PSH, ST_PEER_ISS + 4, nxt, 65535, NULL, 0, "def", 3);
+	cr_assert_eq(ep_wait1(ep, NULL), 0, "disabled");
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.u64 = 7 };
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev), 0);
+	cr_assert_eq(ep_wait1(ep, &ev), 1, "re-armed: it is ready");
+	cr_assert_eq(ev.data.u64, 7);
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL), 0);
+	cr_assert_eq(ep_wait1(ep, NULL), 0, "removed");
+	cr_assert_eq(yard_close(fd), 0);
+	cr_assert_eq(yard_close(ep), 0);
+	st_done();
+}
+
+YT_TEST(epoll, epollout_reports_a_finished_connect_and_epollerr_a_refused_one)
+{
+	struct sockaddr_in to = st_sin(PT_ADDR_PEER, PEER_PORT);
+	struct epoll_event ev;
+	struct tt_seg s;
+	int ep, a, b, v;
+	socklen_t vl = sizeof(v);
+
+	tt_open();
+	ep = yard_epoll_create(1);
+	a = yard_socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(yard_connect(a, SA(&to), sizeof(to)), -1);
+	cr_assert_eq(ep_add(ep, a, EPOLLOUT | EPOLLET), 0);
+	cr_assert_eq(ep_wait1(ep, NULL), 0, "in progress");
+	cr_assert(st_take_flags(&s, TH_SYN));
+	tt_lport = s.sport;
+	tt_send(TH_SYN | TH_ACK, ST_PEER_ISS, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.events, EPOLLOUT);
+	cr_assert_eq(yard_getsockopt(a, SOL_SOCKET, SO_ERROR, &v, &vl), 0);
+	cr_assert_eq(v, 0);
+	b = yard_socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(yard_connect(b, SA(&to), sizeof(to)), -1);
+	cr_assert_eq(ep_add(ep, b, EPOLLOUT | EPOLLIN), 0);
+	cr_assert(st_take_flags(&s, TH_SYN));
+	tt_lport = s.sport;
+	tt_send(TH_RST | TH_ACK, 0, s.seq + 1, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.data.fd, b);
+	cr_assert_eq(ev.events, EPOLLOUT | EPOLLERR | EPOLLHUP);
+	cr_assert_eq(yard_getsockopt(b, SOL_SOCKET, SO_ERROR, &v, &vl), 0);
+	cr_assert_eq(v, ECONNREFUSED);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.events, EPOLLOUT | EPOLLHUP, "the error was read");
+	cr_assert_eq(yard_close(a), 0);
+	cr_assert_eq(yard_close(b), 0);
+	cr_assert_eq(yard_close(ep), 0);
+	st_done();
+}
+
+YT_TEST(epoll, a_listener_is_readable_while_connections_wait)
+{
+	struct epoll_event ev;
+	uint32_t iss;
+	int ep, lfd, a1, a2;
+
+	tt_open();
+	ep = yard_epoll_create(1);
+	lfd = st_listener(OUR_PORT, 4);
+	cr_assert_eq(ep_add(ep, lfd, EPOLLIN), 0);
+	cr_assert_eq(ep_wait1(ep, NULL), 0);
+	st_peer_connects(1000, &iss);
+	tt_fport = PEER_PORT + 1;
+	st_peer_connects(2000, &iss);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.events, EPOLLIN);
+	a1 = yard_accept(lfd, NULL, NULL);
+	cr_assert_geq(a1, 0);
+	cr_assert_eq(ep_wait1(ep, &ev), 1, "one more waits");
+	a2 = yard_accept(lfd, NULL, NULL);
+	cr_assert_geq(a2, 0);
+	cr_assert_eq(ep_wait1(ep, NULL), 0);
+	cr_assert_eq(ep_add(ep, a1, EPOLLIN | EPOLLOUT), 0);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.events, EPOLLOUT, "an accepted socket can send");
+	cr_assert_eq(yard_close(a1), 0, "closing leaves the interest list");
+	cr_assert_eq(ep_wait1(ep, NULL), 0);
+	cr_assert_eq(yard_close(a2), 0);
+	cr_assert_eq(yard_close(lfd), 0);
+	cr_assert_eq(yard_close(ep), 0);
+	st_done();
+}
+
+YT_TEST(epoll, the_peers_release_is_rdhup_and_a_reset_is_hup_and_err)
+{
+	struct epoll_event ev;
+	struct tt_seg s;
+	uint32_t nxt, iss;
+	char buf[4];
+	int ep, fd, lfd, afd;
+
+	tt_open();
+	ep = yard_epoll_create(1);
+	fd = st_connected(&nxt);
+	cr_assert_eq(ep_add(ep, fd, EPOLLIN | EPOLLRDHUP), 0);
+	tt_send(TH_ACK | TH_FIN, ST_PEER_ISS + 1, nxt, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.events, EPOLLIN | EPOLLRDHUP);
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), 0);
+	cr_assert_eq(ep_wait1(ep, &ev), 1, "end of file stays readable");
+	cr_assert_eq(ev.events, EPOLLIN | EPOLLRDHUP);
+	cr_assert_eq(yard_shutdown(fd, SHUT_WR), 0);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.events, EPOLLIN | EPOLLRDHUP | EPOLLHUP, "both ways shut");
+	cr_assert(st_take_flags(&s, TH_FIN));
+	tt_send(TH_ACK, ST_PEER_ISS + 2, s.seq + 1, 65535, NULL, 0, NULL, 0); /* LAST_ACK done */
+	cr_assert_eq(yard_close(fd), 0);
+
+	tt_fport = PEER_PORT + 1;
+	lfd = st_listener(OUR_PORT, 4);
+	afd = st_accepted(lfd, 1000, &iss);
+	cr_assert_eq(ep_add(ep, afd, EPOLLIN | EPOLLET), 0);
+	cr_assert_eq(ep_wait1(ep, NULL), 0);
+	tt_send(TH_RST, 1001, 0, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.events, EPOLLIN | EPOLLHUP | EPOLLERR, "RDHUP only when asked");
+	cr_assert_eq(yard_recv(afd, buf, sizeof(buf), 0), -1);
+	cr_assert_eq(errno, ECONNRESET);
+	cr_assert_eq(yard_close(afd), 0);
+	cr_assert_eq(yard_close(lfd), 0);
+	cr_assert_eq(yard_close(ep), 0);
+	st_done();
+}
+
+/* ---- datagrams: the ready list, flow control ---------------------------------------------- */
+
+YT_TEST(epoll, a_wait_looks_only_at_sockets_that_had_events)
+{
+	struct ut_stack s;
+	struct epoll_event evs[4];
+	uint8_t f[UT_FRAME_MAX], buf[64];
+	enum { N = 64 };
+	int fds[N], ep;
+	uint64_t before;
+	size_t n;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = yard_epoll_create(1);
+	for (int i = 0; i < N; i++) {
+		struct sockaddr_in sin = st_sin(0, (uint16_t)(10000 + i));
+
+		fds[i] = yard_socket(AF_INET, SOCK_DGRAM, 0);
+		cr_assert_geq(fds[i], 0);
+		cr_assert_eq(yard_bind(fds[i], SA(&sin), sizeof(sin)), 0);
+		cr_assert_eq(ep_add(ep, fds[i], EPOLLIN), 0);
+	}
+	cr_assert_eq(yard_epoll_wait(ep, evs, 4, 0), 0, "the first wait settles the adds");
+	before = st_stat("epoll_rechecks");
+	cr_assert_eq(yard_epoll_wait(ep, evs, 4, 0), 0);
+	cr_assert_eq(st_stat("epoll_rechecks"), before, "nothing happened: nothing looked at");
+	n = ut_frame(f, 4000, 10000 + 37, NULL, 12);
+	pt_inject(s.pt.link.minor, f, n);
+	cr_assert_eq(yard_epoll_wait(ep, evs, 4, 0), 1);
+	cr_assert_eq(evs[0].data.fd, fds[37]);
+	cr_assert_eq(st_stat("epoll_rechecks"), before + 1, "one socket had an event");
+	cr_assert_eq(yard_recv(fds[37], buf, sizeof(buf), 0), 12);
+	cr_assert_eq(yard_epoll_wait(ep, evs, 4, 0), 0);
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(yard_close(fds[i]), 0);
+	cr_assert_eq(yard_close(ep), 0);
+	ut_stack_close(&s);
+}
+
+YT_TEST(epoll, maxevents_limits_a_wait_and_the_rest_come_next)
+{
+	struct ut_stack s;
+	struct epoll_event evs[2];
+	uint8_t f[UT_FRAME_MAX];
+	int fds[3], ep, seen = 0;
+	size_t n;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = yard_epoll_create(1);
+	for (int i = 0; i < 3; i++) {
+		struct sockaddr_in sin = st_sin(0, (uint16_t)(11000 + i));
+
+		fds[i] = yard_socket(AF_INET, SOCK_DGRAM, 0);
+		cr_assert_eq(yard_bind(fds[i], SA(&sin), sizeof(sin)), 0);
+		cr_assert_eq(ep_add(ep, fds[i], EPOLLIN | EPOLLET), 0);
+		n = ut_frame(f, 4000, (uint16_t)(11000 + i), NULL, 4);
+		pt_inject(s.pt.link.minor, f, n);
+	}
+	cr_assert_eq(yard_epoll_wait(ep, evs, 2, 0), 2);
+	seen |= 1 << (evs[0].data.fd - fds[0]) | 1 << (evs[1].data.fd - fds[0]);
+	cr_assert_eq(yard_epoll_wait(ep, evs, 2, 0), 1);
+	seen |= 1 << (evs[0].data.fd - fds[0]);
+	cr_assert_eq(seen, 7, "each socket once");
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(yard_close(fds[i]), 0);
+	cr_assert_eq(yard_close(ep), 0);
+	ut_stack_close(&s);
+}
+
+static void
+release_loop(struct ut_bare *b)
+{
+	mblk_t *mp = mkiocb(LOOP_RELEASE);
+
+	cr_assert_not_null(mp);
+	putnext(b->loop->sd_wrq, mp);
+	yt_drain();
+}
+
+YT_TEST(epoll, epollout_comes_back_when_flow_control_clears)
+{
+	struct ut_bare b;
+	struct sockaddr_in to = st_sin(PT_ADDR_PEER, 9);
+	static uint8_t data[1000];
+	struct epoll_event ev;
+	int ep, fd, sent = 0;
+
+	ut_bare_open(&b, true);
+	ep = yard_epoll_create(1);
+	fd = yard_socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_eq(ep_add(ep, fd, EPOLLOUT), 0);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.events, EPOLLOUT);
+	while (yard_sendto(fd, data, sizeof(data), 0, SA(&to), sizeof(to)) == sizeof(data)) {
+		yt_drain();
+		cr_assert_lt(++sent, 1000);
+	}
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_eq(ep_wait1(ep, NULL), 0, "flow controlled");
+	release_loop(&b);
+	cr_assert_eq(ep_wait1(ep, &ev), 1);
+	cr_assert_eq(ev.events, EPOLLOUT, "back-enabled");
+	cr_assert_eq(yard_close(fd), 0);
+	cr_assert_eq(yard_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+/* ---- the wait's timeout, ctl's errors ----------------------------------------------------- */
+
+YT_TEST(epoll, a_timeout_turns_the_scheduler_until_it_expires)
+{
+	struct epoll_event ev;
+	uint64_t t0;
+	int ep;
+
+	tt_open();
+	ep = yard_epoll_create(1);
+	t0 = rte_get_timer_cycles();
+	cr_assert_eq(yard_epoll_wait(ep, &ev, 1, 30), 0);
+	cr_assert_geq(rte_get_timer_cycles() - t0, rte_get_timer_hz() * 30 / 1000);
+	cr_assert_eq(yard_epoll_wait(ep, &ev, 0, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(yard_epoll_wait(ep, NULL, 1, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(yard_close(ep), 0);
+	cr_assert_eq(yard_epoll_wait(ep, &ev, 1, 0), -1);
+	cr_assert_eq(errno, EBADF);
+	st_done();
+}
+
+YT_TEST(epoll, ctl_refuses_what_epoll_refuses)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep, ep2, fd, x;
+
+	tt_open();
+	cr_assert_eq(yard_epoll_create(0), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(yard_epoll_create1(0x4), -1);
+	cr_assert_eq(errno, EINVAL);
+	ep = yard_epoll_create(1);
+	ep2 = yard_epoll_create(1);
+	fd = yard_socket(AF_INET, SOCK_STREAM, 0);
+	x = t_open(TCP_DRVNAME, O_RDWR, NULL);
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev), -1);
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL), -1);
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), -1);
+	cr_assert_eq(errno, EEXIST);
+	cr_assert_eq(yard_epoll_ctl(ep2, EPOLL_CTL_ADD, fd, &ev), -1);
+	cr_assert_eq(errno, EBUSY, "one instance per socket");
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_ADD, ep2, &ev), -1);
+	cr_assert_eq(errno, EPERM, "no nesting");
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_ADD, ep, &ev), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(yard_epoll_ctl(ep, 99, fd, &ev), -1);
+	cr_assert_eq(errno, EINVAL);
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_MOD, fd, NULL), -1);
+	cr_assert_eq(errno, EFAULT);
+	ev.events = EPOLLIN;
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_ADD, x, &ev), -1);
+	cr_assert_eq(errno, ENOTSOCK, "an XTI endpoint");
+	cr_assert_eq(yard_epoll_ctl(ep, EPOLL_CTL_ADD, 999, &ev), -1);
+	cr_assert_eq(errno, EBADF);
+	cr_assert_eq(yard_epoll_ctl(fd, EPOLL_CTL_ADD, fd, &ev), -1);
+	cr_assert_eq(errno, EINVAL, "not an epoll descriptor");
+	cr_assert_eq(yard_epoll_ctl(YARD_EPOLL_FD_BASE + YARD_EPOLL_MAX - 1, EPOLL_CTL_ADD, fd, &ev),
+		     -1);
+	cr_assert_eq(errno, EBADF);
+	cr_assert_eq(yard_close(ep), 0, "closing the instance releases its sockets");
+	cr_assert_eq(yard_epoll_ctl(ep2, EPOLL_CTL_ADD, fd, &ev), 0);
+	cr_assert_eq(t_close(x), 0);
+	cr_assert_eq(yard_close(fd), 0);
+	cr_assert_eq(yard_close(ep2), 0);
+	st_done();
+}

@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The sockets library through the whole stack: TCP sockets against a crafted peer
+ * (tcp_test.h), UDP sockets against crafted datagrams (udp_test.h); every error path the
+ * header promises; the iovec and zero-copy forms; sockets and XTI endpoints side by side.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+
+#include <protocols/tcp_hdr.h>
+
+#include "sock_test.h"
+
+TestSuite(socket, .init = yt_setup, .fini = yt_teardown);
+
+#define SA(p) ((struct sockaddr *)(p))
+
+/* ---- creating ----------------------------------------------------------------------------- */
+
+YT_TEST(socket, creates_stream_and_datagram_sockets_and_refuses_bad_arguments)
+{
+	int t, u, x, v;
+	socklen_t l = sizeof(v);
+
+	tt_open();
+	t = yard_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	u = yard_socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+	cr_assert_geq(t, 0);
+	cr_assert_geq(u, 0);
+	cr_assert_eq(yard_getsockopt(t, SOL_SOCKET, SO_TYPE, &v, &l), 0);
+	cr_assert_eq(v, SOCK_STREAM);
+	cr_assert_eq(yard_getsockopt(u, SOL_SOCKET, SO_TYPE, &v, &l), 0);
+	cr_assert_eq(v, SOCK_DGRAM);
+	cr_assert_eq(yard_socket(AF_INET6, SOCK_STREAM, 0), -1);
+	cr_assert_eq(errno, EAFNOSUPPORT);
+	cr_assert_eq(yard_socket(AF_INET, SOCK_RAW, 0), -1);
+	cr_assert_eq(errno, ESOCKTNOSUPPORT);
+	cr_assert_eq(yard_socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), -1);
+	cr_assert_eq(errno, EPROTOTYPE);
+	cr_assert_eq(yard_socket(AF_INET, SOCK_DGRAM, 99), -1);
+	cr_assert_eq(errno, EPROTONOSUPPORT);
+	/* An XTI endpoint shares the descriptor space and is not a socket. */
+	x = t_open(TCP_DRVNAME, O_RDWR, NULL);
+	cr_assert_geq(x, 0);
+	cr_assert_neq(x, t);
+	cr_assert_neq(x, u);
+	cr_assert_eq(yard_listen(x, 1), -1);
+	cr_assert_eq(errno, ENOTSOCK);
+	cr_assert_eq(yard_close(x), -1);
+	cr_assert_eq(errno, ENOTSOCK);
+	cr_assert_eq(t_close(x), 0);
+	cr_assert_eq(yard_close(t), 0);
+	cr_assert_eq(yard_close(t), -1, "closed already");
+	cr_assert_eq(errno, EBADF);
+	cr_assert_eq(yard_send(-1, "x", 1, 0), -1);
+	cr_assert_eq(errno, EBADF);
+	cr_assert_eq(yard_close(u), 0);
+	st_done();
+}
+
+/* ---- TCP: active open --------------------------------------------------------------------- */
+
+YT_TEST(socket, connect_is_in_progress_until_the_syn_ack_then_data_flows_both_ways)
+{
+	struct sockaddr_in to = st_sin(PT_ADDR_PEER, PEER_PORT), sin;
+	socklen_t sl = sizeof(sin);
+	struct tt_seg s;
+	char buf[32];
+	int fd, v = -1;
+	socklen_t vl = sizeof(v);
+
+	tt_open();
+	fd = yard_socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(yard_send(fd, "x", 1, 0), -1);
+	cr_assert_eq(errno, ENOTCONN);
+	cr_assert_eq(yard_recv(fd, buf, 1, 0), -1);
+	cr_assert_eq(errno, ENOTCONN);
+	cr_assert_eq(yard_getpeername(fd, SA(&sin), &sl), -1);
+	cr_assert_eq(errno, ENOTCONN);
+	cr_assert_eq(yard_connect(fd, SA(&to), sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	cr_assert_eq(yard_connect(fd, SA(&to), sizeof(to)), -1);
+	cr_assert_eq(errno, EALREADY);
+	cr_assert_eq(yard_send(fd, "x", 1, 0), -1);
+	cr_assert_eq(errno, EAGAIN, "connecting: EPOLLOUT will say when");
+	cr_assert(st_take_flags(&s, TH_SYN));
+	tt_lport = s.sport;
+	tt_send(TH_SYN | TH_ACK, ST_PEER_ISS, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &vl), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(yard_connect(fd, SA(&to), sizeof(to)), -1);
+	cr_assert_eq(errno, EISCONN);
+	cr_assert_eq(yard_getpeername(fd, SA(&sin), &sl), 0);
+	cr_assert_eq(sin.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_eq(rte_be_to_cpu_16(sin.sin_port), PEER_PORT);
+	sl = sizeof(sin);
+	cr_assert_eq(yard_getsockname(fd, SA(&sin), &sl), 0);
+	cr_assert_eq(sin.sin_addr.s_addr, PT_ADDR_US);
+	cr_assert_eq(rte_be_to_cpu_16(sin.sin_port), tt_lport);
+	cr_assert_eq(yard_send(fd, "hello", 5, 0), 5);
+	cr_assert(st_take_flags(&s, TH_ACK | TH_PSH));
+	cr_assert_eq(s.dlen, 5);
+	cr_assert_eq(memcmp(s.data, "hello", 5), 0);
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), -1);
+	cr_assert_eq(errno, EAGAIN);
+	tt_send(TH_ACK | TH_PSH, ST_PEER_ISS + 1, s.seq + 5, 65535, NULL, 0, "world!", 6);
+	tt_send(TH_ACK | TH_PSH, ST_PEER_ISS + 7, s.seq + 5, 65535, NULL, 0, "abc", 3);
+	/* A peek leaves it; a short read leaves the rest for the next; one read spans segments. */
+	cr_assert_eq(yard_recv(fd, buf, 8, MSG_PEEK), 8);
+	cr_assert_eq(memcmp(buf, "world!ab", 8), 0);
+	cr_assert_eq(yard_recv(fd, buf, 3, 0), 3);
+	cr_assert_eq(memcmp(buf, "wor", 3), 0);
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), MSG_DONTWAIT), 6);
+	cr_assert_eq(memcmp(buf, "ld!abc", 6), 0);
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), -1);
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), MSG_OOB), -1);
+	cr_assert_eq(errno, EOPNOTSUPP);
+	cr_assert_eq(yard_close(fd), 0);
+	cr_assert(st_take_flags(&s, TH_FIN), "close releases in order");
+	st_done();
+}
+
+YT_TEST(socket, a_rst_to_the_syn_is_econnrefused_in_so_error)
+{
+	struct sockaddr_in to = st_sin(PT_ADDR_PEER, PEER_PORT);
+	struct tt_seg s;
+	int fd, v = -1;
+	socklen_t vl = sizeof(v);
+
+	tt_open();
+	fd = yard_socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(yard_connect(fd, SA(&to), sizeof(to)), -1);
+	cr_assert(st_take_flags(&s, TH_SYN));
+	tt_lport = s.sport;
+	tt_send(TH_RST | TH_ACK, 0, s.seq + 1, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(yard_send(fd, "x", 1, 0), -1);
+	cr_assert_eq(errno, ENOTCONN);
+	cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &vl), 0);
+	cr_assert_eq(v, ECONNREFUSED);
+	cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &vl), 0);
+	cr_assert_eq(v, 0, "read once");
+	/* POSIX leaves the state open after a failed connect; yard lets it try again. */
+	cr_assert_eq(yard_connect(fd, SA(&to), sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	cr_assert(st_take_flags(&s, TH_SYN));
+	tt_send(TH_RST | TH_ACK, 0, s.seq + 1, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(yard_connect(fd, SA(&to), sizeof(to)), -1);
+	cr_assert_eq(errno, ECONNREFUSED, "an unread refusal comes out of the next connect");
+	cr_assert_eq(yard_close(fd), 0);
+	st_done();
+}
+
+YT_TEST(socket, connect_refuses_bad_addresses)
+{
+	struct sockaddr_in to = st_sin(PT_ADDR_PEER, 0);
+	int fd;
+
+	tt_open();
+	fd = yard_socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(yard_connect(fd, SA(&to), sizeof(to)), -1);
+	cr_assert_eq(errno, EADDRNOTAVAIL, "port 0");
+	to = st_sin(PT_ADDR_PEER, 80);
+	cr_assert_eq(yard_connect(fd, SA(&to), sizeof(to) - 1), -1);
+	cr_assert_eq(errno, EINVAL);
+	to.sin_family = AF_INET6;
+	cr_assert_eq(yard_connect(fd, SA(&to), sizeof(to)), -1);
+	cr_assert_eq(errno, EAFNOSUPPORT);
+	cr_assert_eq(yard_connect(fd, NULL, sizeof(to)), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(yard_close(fd), 0);
+	st_done();
+}
+
+/* ---- TCP: passive open -------------------------------------------------------------------- */
+
+YT_TEST(socket, listens_accepts_and_releases_in_order_both_ways)
+{
+	struct tt_seg s;
+	uint32_t iss;
+	char buf[8];
+	int lfd, afd;
+
+	tt_open();
+	lfd = st_listener(OUR_PORT, 8);
+	cr_assert_eq(yard_listen(lfd, 100), 0, "again: a no-op");
+	cr_assert_eq(yard_accept(lfd, NULL, NULL), -1);
+	cr_assert_eq(errno, EAGAIN);
+	afd = st_accepted(lfd, 1000, &iss);
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "abc", 3);
+	tt_send(TH_ACK | TH_FIN, 1004, iss + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(yard_recv(afd, buf, sizeof(buf), 0), 3);
+	cr_assert_eq(yard_recv(afd, buf, sizeof(buf), 0), 0, "the peer's FIN");
+	cr_assert_eq(yard_recv(afd, buf, sizeof(buf), 0), 0, "and again");
+	cr_assert_eq(yard_send(afd, "xy", 2, 0), 2, "half closed: we may still send");
+	cr_assert_eq(yard_shutdown(afd, SHUT_WR), 0);
+	cr_assert(st_take_flags(&s, TH_FIN));
+	cr_assert_eq(yard_send(afd, "z", 1, 0), -1);
+	cr_assert_eq(errno, EPIPE);
+	cr_assert_eq(yard_close(afd), 0);
+	cr_assert_eq(yard_close(lfd), 0);
+	st_done();
+}
+
+YT_TEST(socket, a_second_bind_of_a_port_is_eaddrinuse_and_a_restart_binds_at_once)
+{
+	struct sockaddr_in sin = st_sin(0, OUR_PORT), mine = st_sin(PT_ADDR_US, OUR_PORT);
+	struct tt_seg s;
+	uint32_t iss;
+	int lfd, b, afd, one = 1;
+
+	tt_open();
+	lfd = st_listener(OUR_PORT, 4);
+	b = yard_socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(yard_bind(b, SA(&sin), sizeof(sin)), -1);
+	cr_assert_eq(errno, EADDRINUSE);
+	cr_assert_eq(yard_bind(b, SA(&mine), sizeof(mine)), -1);
+	cr_assert_eq(errno, EADDRINUSE, "the wildcard holds every address");
+	mine.sin_addr.s_addr = PT_IPV4(10, 9, 9, 9);
+	cr_assert_eq(yard_bind(b, SA(&mine), sizeof(mine)), -1);
+	cr_assert_eq(errno, EADDRNOTAVAIL, "not one of ours");
+	/* A server that closes with a connection in TIME_WAIT can listen again at once. */
+	afd = st_accepted(lfd, 1000, &iss);
+	cr_assert_eq(yard_close(afd), 0);
+	cr_assert(st_take_flags(&s, TH_FIN));
+	tt_send(TH_ACK | TH_FIN, 1001, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(yard_close(lfd), 0);
+	cr_assert_eq(yard_setsockopt(b, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	cr_assert_eq(yard_bind(b, SA(&sin), sizeof(sin)), 0, "errno %d", errno);
+	cr_assert_eq(yard_bind(b, SA(&sin), sizeof(sin)), -1);
+	cr_assert_eq(errno, EINVAL, "bound already");
+	cr_assert_eq(yard_listen(b, 1), 0);
+	cr_assert_eq(yard_close(b), 0);
+	st_done();
+}
+
+YT_TEST(socket, a_peer_reset_is_econnreset_once_then_eof_and_sends_fail_with_epipe)
+{
+	uint32_t iss;
+	char buf[8];
+	int lfd, afd;
+
+	tt_open();
+	lfd = st_listener(OUR_PORT, 4);
+	afd = st_accepted(lfd, 1000, &iss);
+	tt_send(TH_RST, 1001, 0, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(yard_send(afd, "x", 1, 0), -1);
+	cr_assert_eq(errno, EPIPE, "the write error sockmod set");
+	cr_assert_eq(yard_recv(afd, buf, sizeof(buf), 0), -1);
+	cr_assert_eq(errno, ECONNRESET);
+	cr_assert_eq(yard_recv(afd, buf, sizeof(buf), 0), 0);
+	cr_assert_eq(yard_send(afd, "x", 1, 0), -1);
+	cr_assert_eq(errno, EPIPE);
+	cr_assert_eq(yard_getpeername(afd, SA(&(struct sockaddr_in){ 0 }),
+				      &(socklen_t){ sizeof(struct sockaddr_in) }), -1);
+	cr_assert_eq(errno, ENOTCONN);
+	cr_assert_eq(yard_close(afd), 0);
+	cr_assert_eq(yard_close(lfd), 0);
+	st_done();
+}
+
+YT_TEST(socket, a_connection_reset_while_queued_is_skipped_by_accept)
+{
+	uint64_t cancelled = st_stat("accept_cancelled");
+	uint32_t iss;
+	int lfd, afd;
+
+	tt_open();
+	lfd = st_listener(OUR_PORT, 4);
+	st_peer_connects(1000, &iss);
+	tt_send(TH_RST, 1001, 0, 0, NULL, 0, NULL, 0);
+	tt_fport = PEER_PORT + 1;
+	afd = st_accepted(lfd, 5000, &iss);
+	cr_assert_eq(st_stat("accept_cancelled"), cancelled + 1);
+	cr_assert_eq(yard_close(afd), 0);
+	cr_assert_eq(yard_close(lfd), 0);
+	st_done();
+}
+
+YT_TEST(socket, close_with_unread_data_resets_the_connection)
+{
+	uint64_t aborts = st_stat("aborts");
+	struct tt_seg s;
+	uint32_t nxt;
+	int fd;
+
+	tt_open();
+	fd = st_connected(&nxt);
+	tt_send(TH_ACK | TH_PSH, ST_PEER_ISS + 1, nxt, 65535, NULL, 0, "unread", 6);
+	cr_assert_eq(yard_close(fd), 0);
+	cr_assert(st_take_flags(&s, TH_RST), "RFC 2525 2.17");
+	cr_assert_eq(st_stat("aborts"), aborts + 1);
+	st_done();
+}
+
+YT_TEST(socket, calls_in_the_wrong_state_fail_with_posix_errors)
+{
+	struct sockaddr_in sin = st_sin(0, 0);
+	uint32_t nxt;
+	char buf[4];
+	int fd, u, c;
+
+	tt_open();
+	fd = yard_socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(yard_accept(fd, NULL, NULL), -1);
+	cr_assert_eq(errno, EINVAL, "not listening");
+	cr_assert_eq(yard_shutdown(fd, SHUT_WR), -1);
+	cr_assert_eq(errno, ENOTCONN);
+	cr_assert_eq(yard_shutdown(fd, 7), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(yard_bind(fd, SA(&sin), sizeof(sin) - 2), -1);
+	cr_assert_eq(errno, EINVAL);
+	sin.sin_family = AF_UNIX;
+	cr_assert_eq(yard_bind(fd, SA(&sin), sizeof(sin)), -1);
+	cr_assert_eq(errno, EAFNOSUPPORT);
+	cr_assert_eq(yard_listen(fd, 0), 0, "an ephemeral port");
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), -1);
+	cr_assert_eq(errno, ENOTCONN);
+	cr_assert_eq(yard_connect(fd, SA(&(struct sockaddr_in){ .sin_family = AF_INET }),
+				  sizeof(struct sockaddr_in)), -1);
+	cr_assert_eq(errno, EINVAL, "listening");
+	u = yard_socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_eq(yard_listen(u, 1), -1);
+	cr_assert_eq(errno, EOPNOTSUPP);
+	cr_assert_eq(yard_accept(u, NULL, NULL), -1);
+	cr_assert_eq(errno, EOPNOTSUPP);
+	c = st_connected(&nxt);
+	cr_assert_eq(yard_listen(c, 1), -1);
+	cr_assert_eq(errno, EINVAL, "connected");
+	cr_assert_eq(yard_send(c, "x", 1, MSG_OOB), -1);
+	cr_assert_eq(errno, EOPNOTSUPP);
+	cr_assert_eq(yard_send(c, NULL, 1, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(yard_send(c, "", 0, 0), 0);
+	cr_assert_eq(yard_close(c), 0);
+	cr_assert_eq(yard_close(u), 0);
+	cr_assert_eq(yard_close(fd), 0);
+	st_done();
+}
+
+YT_TEST(socket, sets_and_reads_the_options)
+{
+	int fd, u, v;
+	socklen_t l = sizeof(v);
+
+	tt_open();
+	fd = yard_socket(AF_INET, SOCK_STREAM, 0);
+	v = 1;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)), 0);
+	v = -1;
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &l), 0);
+	cr_assert_eq(v, 1);
+	cr_assert_eq(l, sizeof(int));
+	v = 1;
+	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)), 0);
+	cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, &l), 0);
+	cr_assert_eq(v, 1);
+	v = 65536;
+	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)), 0);
+	cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &l), 0);
+	cr_assert_eq(v, 65536);
+	v = 1;
+	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)), 0, "clamped");
+	cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &l), 0);
+	cr_assert_eq(v, (int)TCP_BUF_MIN);
+	cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, &l), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_ERROR, &v, sizeof(v)), -1);
+	cr_assert_eq(errno, ENOPROTOOPT, "read only");
+	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_LINGER, &v, sizeof(v)), -1);
+	cr_assert_eq(errno, ENOPROTOOPT);
+	cr_assert_eq(yard_setsockopt(fd, 12345, 1, &v, sizeof(v)), -1);
+	cr_assert_eq(errno, ENOPROTOOPT);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, 2), -1);
+	cr_assert_eq(errno, EINVAL);
+	l = 2;
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &l), -1);
+	cr_assert_eq(errno, EINVAL);
+	l = sizeof(v);
+	u = yard_socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_eq(yard_setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v)), -1);
+	cr_assert_eq(errno, ENOPROTOOPT);
+	v = 100000;
+	cr_assert_eq(yard_setsockopt(u, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)), 0);
+	cr_assert_eq(yard_getsockopt(u, SOL_SOCKET, SO_RCVBUF, &v, &l), 0);
+	cr_assert_eq(v, 100000);
+	cr_assert_eq(yard_close(u), 0);
+	cr_assert_eq(yard_close(fd), 0);
+	st_done();
+}
+
+YT_TEST(socket, sendmsg_gathers_and_recvmsg_scatters_a_stream)
+{
+	struct tt_seg s;
+	uint32_t nxt;
+	char a[4], b[8];
+	struct iovec out[3] = { { "ab", 2 }, { "", 0 }, { "cdefg", 5 } };
+	struct iovec in[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	struct sockaddr_in from;
+	struct msghdr mo = { .msg_iov = out, .msg_iovlen = 3 };
+	struct msghdr mi = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = in,
+			     .msg_iovlen = 2 };
+	int fd;
+
+	tt_open();
+	fd = st_connected(&nxt);
+	cr_assert_eq(yard_sendmsg(fd, &mo, 0), 7);
+	yt_drain();
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.dlen, 7, "gathered into one segment");
+	cr_assert_eq(memcmp(s.data, "abcdefg", 7), 0);
+	tt_send(TH_ACK | TH_PSH, ST_PEER_ISS + 1, nxt + 7, 65535, NULL, 0, "0123456789", 10);
+	cr_assert_eq(yard_recvmsg(fd, &mi, 0), 10);
+	cr_assert_eq(memcmp(a, "0123", 4), 0);
+	cr_assert_eq(memcmp(b, "456789", 6), 0);
+	cr_assert_eq(mi.msg_flags, 0);
+	cr_assert_eq(from.sin_addr.s_addr, PT_ADDR_PEER);
+	mo.msg_controllen = 8;
+	cr_assert_eq(yard_sendmsg(fd, &mo, 0), -1);
+	cr_assert_eq(errno, EINVAL, "no ancillary data");
+	cr_assert_eq(yard_close(fd), 0);
+	st_done();
+}
+
+YT_TEST(socket, zero_copy_hands_over_the_received_buffers_and_sends_a_message_as_it_is)
+{
+	struct tt_seg s;
+	uint32_t nxt;
+	mblk_t *mp;
+	char buf[4];
+	int fd;
+
+	tt_open();
+	fd = st_connected(&nxt);
+	cr_assert_eq(yard_recvfrom_mblk(fd, &mp, 0, NULL, NULL), -1);
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_null(mp);
+	tt_send(TH_ACK | TH_PSH, ST_PEER_ISS + 1, nxt, 65535, NULL, 0, "echo me", 7);
+	cr_assert_eq(yard_recvfrom_mblk(fd, &mp, MSG_PEEK, NULL, NULL), -1);
+	cr_assert_eq(errno, EOPNOTSUPP);
+	cr_assert_eq(yard_recv(fd, buf, 2, 0), 2, "a copying read takes part");
+	cr_assert_eq(yard_recvfrom_mblk(fd, &mp, 0, NULL, NULL), 5, "the rest, as a message");
+	cr_assert_eq(memcmp(mp->b_rptr, "ho me", 5), 0);
+	cr_assert_eq(yard_sendto_mblk(fd, mp, 0, NULL, 0), 5);
+	cr_assert(st_take_flags(&s, TH_ACK | TH_PSH));
+	cr_assert_eq(s.dlen, 5);
+	cr_assert_eq(memcmp(s.data, "ho me", 5), 0);
+	mp = yt_msg(M_PROTO, 4, 'x');
+	cr_assert_eq(yard_sendto_mblk(fd, mp, 0, NULL, 0), -1);
+	cr_assert_eq(errno, EINVAL, "only M_DATA");
+	freemsg(mp);
+	cr_assert_eq(yard_close(fd), 0);
+	st_done();
+}
+
+/* ---- UDP ---------------------------------------------------------------------------------- */
+
+static int
+st_udp(uint16_t port)
+{
+	struct sockaddr_in sin = st_sin(0, port);
+	int fd = yard_socket(AF_INET, SOCK_DGRAM, 0);
+
+	cr_assert_geq(fd, 0);
+	if (port != 0)
+		cr_assert_eq(yard_bind(fd, SA(&sin), sizeof(sin)), 0, "bind: errno %d", errno);
+	return fd;
+}
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+YT_TEST(socket, datagrams_go_to_and_come_from_addresses_and_truncate)
+{
+	struct ut_stack s;
+	struct sockaddr_in to = st_sin(PT_ADDR_PEER, 4000), from;
+	socklen_t fl = sizeof(from);
+	uint8_t f[UT_FRAME_MAX], buf[100];
+	struct iovec v = { buf, 10 };
+	struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1 };
+	size_t n;
+	int fd;
+
+	ut_stack_open(&s, 0, 1500);
+	fd = st_udp(9500);
+	cr_assert_eq(yard_send(fd, "x", 1, 0), -1);
+	cr_assert_eq(errno, EDESTADDRREQ);
+	cr_assert_eq(yard_sendto(fd, "datagram", 8, 0, SA(&to), sizeof(to)), 8);
+	yt_drain();
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	cr_assert_eq(n, 14 + 20 + 8 + 8);
+	cr_assert_eq(rd16(f + 34), 9500);
+	cr_assert_eq(rd16(f + 36), 4000);
+	cr_assert_arr_eq(f + 42, "datagram", 8);
+	cr_assert_eq(yard_recvfrom(fd, buf, sizeof(buf), 0, SA(&from), &fl), -1);
+	cr_assert_eq(errno, EAGAIN);
+	n = ut_frame(f, 4001, 9500, NULL, 50);
+	pt_inject(s.pt.link.minor, f, n);
+	pt_inject(s.pt.link.minor, f, n);
+	cr_assert_eq(yard_recvfrom(fd, buf, 20, MSG_PEEK, SA(&from), &fl), 20);
+	cr_assert_eq(from.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_eq(rte_be_to_cpu_16(from.sin_port), 4001);
+	cr_assert_eq(yard_recvfrom(fd, buf, sizeof(buf), 0, SA(&from), &fl), 50, "the peeked one");
+	for (size_t i = 0; i < 50; i++)
+		cr_assert_eq(buf[i], ut_pat(i));
+	/* The second, into 10 bytes: the rest is discarded, and says so. */
+	cr_assert_eq(yard_recvmsg(fd, &m, 0), 10);
+	cr_assert_eq(m.msg_flags, MSG_TRUNC);
+	pt_inject(s.pt.link.minor, f, n);
+	cr_assert_eq(yard_recv(fd, buf, 10, MSG_TRUNC), 50, "MSG_TRUNC: the real length");
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), -1);
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_geq(st_stat("drop_truncated"), 80);
+	cr_assert_eq(yard_sendto(fd, buf, 65508, 0, SA(&to), sizeof(to)), -1);
+	cr_assert_eq(errno, EMSGSIZE);
+	cr_assert_eq(yard_close(fd), 0);
+	ut_stack_close(&s);
+}
+
+YT_TEST(socket, a_connected_datagram_socket_talks_only_to_its_peer)
+{
+	struct ut_stack s;
+	struct sockaddr_in to = st_sin(PT_ADDR_PEER, 4001), other = st_sin(PT_ADDR_PEER, 4002);
+	uint64_t drops = st_stat("drop_not_peer");
+	uint8_t f[UT_FRAME_MAX], buf[100];
+	size_t n;
+	int fd;
+
+	ut_stack_open(&s, 0, 1500);
+	fd = st_udp(0);
+	cr_assert_eq(yard_connect(fd, SA(&to), sizeof(to)), 0, "errno %d", errno);
+	cr_assert_eq(yard_send(fd, "hi", 2, 0), 2);
+	yt_drain();
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	cr_assert_eq(n, 14 + 20 + 8 + 2);
+	cr_assert_eq(rd16(f + 36), 4001);
+	cr_assert_eq(yard_sendto(fd, "hi", 2, 0, SA(&other), sizeof(other)), -1);
+	cr_assert_eq(errno, EISCONN);
+	/* From another port: dropped; from the peer: read. */
+	{
+		struct sockaddr_in me;
+		socklen_t ml = sizeof(me);
+
+		cr_assert_eq(yard_getsockname(fd, SA(&me), &ml), 0);
+		n = ut_frame(f, 4002, rte_be_to_cpu_16(me.sin_port), NULL, 5);
+		pt_inject(s.pt.link.minor, f, n);
+		n = ut_frame(f, 4001, rte_be_to_cpu_16(me.sin_port), NULL, 7);
+		pt_inject(s.pt.link.minor, f, n);
+	}
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), 7);
+	cr_assert_eq(st_stat("drop_not_peer"), drops + 1);
+	/* Dissolve the association: anyone may send again. */
+	cr_assert_eq(yard_connect(fd, SA(&(struct sockaddr){ .sa_family = AF_UNSPEC }),
+				  sizeof(struct sockaddr)), 0);
+	cr_assert_eq(yard_sendto(fd, "hi", 2, 0, SA(&other), sizeof(other)), 2);
+	cr_assert_eq(yard_close(fd), 0);
+	pt_discard(s.pt.link.minor);
+	ut_stack_close(&s);
+}
+
+YT_TEST(socket, a_port_unreachable_is_econnrefused_for_a_connected_datagram_socket)
+{
+	struct ut_stack s;
+	struct sockaddr_in to = st_sin(PT_ADDR_PEER, 9999);
+	uint8_t f[UT_FRAME_MAX], buf[16], *ic;
+	size_t n, q;
+	uint16_t ck;
+	int fd, v;
+	socklen_t vl = sizeof(v);
+
+	ut_stack_open(&s, 0, 1500);
+	fd = st_udp(7901);
+	cr_assert_eq(yard_connect(fd, SA(&to), sizeof(to)), 0);
+	for (int round = 0; round < 2; round++) {
+		/* The peer says our datagram 7901 -> 9999 found no one. */
+		n = pt_eth(f, &pt_mac_us, &pt_mac_peer, 0x0800);
+		n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_ICMP, 3, 0, 64, NULL, 0, 8 + 28);
+		ic = f + n;
+		memset(ic, 0, 8);
+		ic[0] = 3;
+		ic[1] = 3;
+		q = ut_ipudp(ic + 8, PT_ADDR_US, PT_ADDR_PEER, 7901, 9999, NULL, 100);
+		cr_assert_gt(q, 28);
+		ck = pt_cksum(ic, 8 + 28);
+		ic[2] = (uint8_t)(ck >> 8), ic[3] = (uint8_t)ck;
+		pt_inject(s.pt.link.minor, f, n + 8 + 28);
+		if (round == 0) {
+			cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), -1);
+			cr_assert_eq(errno, ECONNREFUSED);
+		} else {
+			cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &vl), 0);
+			cr_assert_eq(v, ECONNREFUSED, "or through SO_ERROR");
+		}
+		cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), -1);
+		cr_assert_eq(errno, EAGAIN, "reported once");
+	}
+	cr_assert_eq(yard_close(fd), 0);
+	ut_stack_close(&s);
+}
+
+YT_TEST(socket, datagram_zero_copy_and_gathered_sends)
+{
+	struct ut_stack s;
+	struct sockaddr_in to = st_sin(PT_ADDR_PEER, 4000), from;
+	socklen_t fl = sizeof(from);
+	struct iovec v[3] = { { "ab", 2 }, { "cd", 2 }, { "e", 1 } };
+	struct msghdr m = { .msg_name = &to, .msg_namelen = sizeof(to), .msg_iov = v,
+			    .msg_iovlen = 3 };
+	uint8_t f[UT_FRAME_MAX];
+	mblk_t *mp;
+	size_t n;
+	int fd;
+
+	ut_stack_open(&s, 0, 1500);
+	fd = st_udp(9600);
+	cr_assert_eq(yard_sendmsg(fd, &m, 0), 5);
+	yt_drain();
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	cr_assert_eq(n, 14 + 20 + 8 + 5);
+	cr_assert_arr_eq(f + 42, "abcde", 5);
+	n = ut_frame(f, 4001, 9600, NULL, 30);
+	pt_inject(s.pt.link.minor, f, n);
+	cr_assert_eq(yard_recvfrom_mblk(fd, &mp, 0, SA(&from), &fl), 30);
+	cr_assert_eq(rte_be_to_cpu_16(from.sin_port), 4001);
+	cr_assert_eq(yard_sendto_mblk(fd, mp, 0, SA(&from), fl), 30, "echoed as it is");
+	yt_drain();
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	cr_assert_eq(n, 14 + 20 + 8 + 30);
+	cr_assert_eq(rd16(f + 36), 4001);
+	for (size_t i = 0; i < 30; i++)
+		cr_assert_eq(f[42 + i], ut_pat(i));
+	cr_assert_eq(yard_close(fd), 0);
+	ut_stack_close(&s);
+}
+
+YT_TEST(socket, sockets_and_xti_endpoints_work_side_by_side)
+{
+	struct ut_stack s;
+	struct sockaddr_in sin = st_sin(0, 9700), to = st_sin(PT_ADDR_PEER, 4000);
+	struct t_bind req = { .addr = { sizeof(sin), sizeof(sin), &sin } };
+	struct t_unitdata ud = { .addr = { sizeof(to), sizeof(to), &to },
+				 .udata = { 3, 3, "xti" } };
+	uint8_t f[UT_FRAME_MAX];
+	int x, fd;
+
+	ut_stack_open(&s, 0, 1500);
+	x = t_open(UDP_DRVNAME, O_RDWR, NULL);
+	cr_assert_eq(t_bind(x, &req, NULL), 0);
+	fd = st_udp(9701);
+	cr_assert_eq(yard_bind(fd, SA(&sin), sizeof(sin)), -1, "bound already");
+	cr_assert_eq(t_sndudata(x, &ud), 0);
+	cr_assert_eq(yard_sendto(fd, "sock", 4, 0, SA(&to), sizeof(to)), 4);
+	yt_drain();
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 14 + 28 + 3);
+	cr_assert_eq(rd16(f + 34), 9700);
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 14 + 28 + 4);
+	cr_assert_eq(rd16(f + 34), 9701);
+	cr_assert_eq(t_close(x), 0);
+	cr_assert_eq(yard_close(fd), 0);
+	ut_stack_close(&s);
+}
