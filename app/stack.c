@@ -23,7 +23,8 @@
  *   yard_udp_plumb, yard_tcp_plumb      "udp" and "tcp", each over an "ip" upper stream bound
  *                                          to its protocol, with the lcore's addresses; then
  *                                          the [services] endpoints: UDP echo and discard, TCP
- *                                          echo, discard and HTTP (XTI applications)
+ *                                          echo, discard and HTTP (XTI applications), memcached
+ *                                          (app/memcache/, on the sockets API)
  *
  * One lcore at a time, because arp siblings (one per lcore serving a port) and ip instances
  * (the fragment owner set) must be created and destroyed while the others are quiet. The
@@ -54,6 +55,7 @@
 #include <protocols/udp.h>
 #include <protocols/udp_services.h>
 
+#include "app/memcache/mc_service.h"
 #include "app/yard.h"
 
 /* How long setup waits for a DLPI acknowledgement or an ioctl (seconds). */
@@ -307,6 +309,21 @@ http_start_default(uint16_t port)
 	return yard_http_start(port, http_body);
 }
 
+/* The memcached service: this lcore's share of [memcached] memory (app/memcache/). */
+static int
+memcached_start(uint16_t port)
+{
+	const struct yard_config *cfg = stack_cfg;
+	struct yard_mc_conf mc = {
+		.port = port,
+		.memory = cfg->mc_memory / cfg->nlcores,
+		.max_item = (uint32_t)cfg->mc_max_item,
+		.threads = cfg->nlcores,
+	};
+
+	return yard_mc_start(&mc);
+}
+
 /*
  * udp and tcp over this lcore's ip instance, knowing the addresses of the ports the lcore
  * serves, then the services of [services], each an XTI endpoint on this lcore.
@@ -351,6 +368,8 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 		rc = service_start(ls, "tcp discard", cfg->svc_tcp_discard, yard_tcp_discard_start);
 	if (rc == 0)
 		rc = service_start(ls, "http", cfg->svc_http, http_start_default);
+	if (rc == 0)
+		rc = service_start(ls, "memcached", cfg->svc_memcached, memcached_start);
 	return rc;
 }
 
@@ -415,6 +434,7 @@ stack_teardown_lcore(void *arg)
 	int rc;
 
 	ls->ls_rc = 0;
+	yard_mc_stop();
 	yard_tcp_services_stop_all();
 	yard_udp_services_stop_all();
 	if (ls->ls_tcp.tp_tcp != NULL) {

@@ -45,6 +45,7 @@
 #include <protocols/udp.h>
 #include <protocols/udp_services.h>
 
+#include "app/memcache/mc_service.h"
 #include "app/yard.h"
 
 enum tel_state { TEL_STARTING, TEL_RUNNING, TEL_STOPPING };
@@ -594,6 +595,8 @@ yard_tel_register(const struct yard_config *cfg)
 		  "tcp counters: all and per lcore. Parameter: lcore or per_lcore" },
 		{ "/yard/tcp_services", yard_tcp_svc_tel_cmd,
 		  "TCP echo/discard/HTTP service counters. Parameter: lcore (optional)" },
+		{ "/yard/memcached", yard_mc_tel_cmd,
+		  "memcached service counters, summed. Parameter: lcore (optional)" },
 		{ "/yard/streams", tel_streams,
 		  "Open streams and their queues from the head down. No parameters" },
 		{ "/yard/mempool", tel_mempool,

@@ -1140,7 +1140,13 @@ def rq(s, req, end):
         buf += d
     return buf
 def expect(s, req, want):
-    got = rq(s, req, want[-2:] if want.endswith(b"\r\n") else b"\r\n")
+    s.sendall(req)
+    got = b""
+    while len(got) < len(want):
+        d = s.recv(1 << 16)
+        if not d:
+            raise SystemExit("closed early after %r" % got[-200:])
+        got += d
     if got != want:
         raise SystemExit("%r answered %r, expected %r" % (req[:80], got[:300], want[:300]))
 s = conn()
