@@ -1100,9 +1100,13 @@ def case_telemetry(c):
     check(ans["/yard/ip,0"]["rx_packets"] >= 3, "ip,0: %s" % ans["/yard/ip,0"])
     st = ans["/yard/streams"]
     # ip control, one link; udp and tcp control streams, each over an ip upper stream; one
-    # endpoint per service (udp echo, discard; tcp echo, discard, http).
+    # endpoint per service (udp echo, discard; tcp echo, discard, http); the memcached
+    # listener, a socket (sockmod over timod).
     streams = [v for k, v in st.items() if k.startswith("stream")]
-    check(st["count"] == len(streams) == 11, "eleven streams: %s" % st)
+    check(st["count"] == len(streams) == 12, "twelve streams: %s" % st)
+    msvc = [s for s in streams
+            if s["driver"] == "tcp" and s["queues"][1:3] == ["sockmod", "timod"]]
+    check(len(msvc) == 1, "the memcached listener, a socket: %s" % st)
     udpctl = [s for s in streams if s["name"] == "udp-ctl"]
     ipudp = [s for s in streams if s["name"] == "ip-udp"]
     check(len(udpctl) == 1 and len(ipudp) == 1 and ipudp[0]["linked_under"] == "udp-ctl",
