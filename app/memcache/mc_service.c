@@ -182,8 +182,20 @@ conn_event(struct mc_lcore *l, struct mc_conn *c, uint32_t events)
 	for (;;) {
 		int fl;
 
-		conn_execute(c);
-		fl = conn_flush(l, c);
+		/*
+		 * Execute and send until the protocol stops making progress (it waits for more
+		 * input) or the output is held by flow control: the protocol also stops at
+		 * MC_OUT_HIWAT, leaving whole commands buffered that no new input will announce.
+		 */
+		for (;;) {
+			size_t before = c->c_inlen;
+
+			conn_execute(c);
+			fl = conn_flush(l, c);
+			if (fl != 0 || c->c_inlen == 0 || c->c_inlen == before ||
+			    c->c_s.ms_close || c->c_out.ob_failed)
+				break;
+		}
 		if (fl < 0) {
 			l->l_svc.closed_error++;
 			conn_close(l, c);
