@@ -154,6 +154,8 @@ static const struct cfg_key services_keys[] = {
 	{ "tcp_discard", CK_U16, CFG(svc_tcp_discard), 0, 65535, "0", NULL,
 	  "0 (off) or 1..65535", false },
 	{ "http", CK_U16, CFG(svc_http), 0, 65535, "0", NULL, "0 (off) or 1..65535", false },
+	{ "sock_echo", CK_U16, CFG(svc_sock_echo), 0, 65535, "0", NULL, "0 (off) or 1..65535",
+	  false },
 	{ "memcached", CK_U16, CFG(svc_memcached), 0, 65535, "0", NULL, "0 (off) or 1..65535",
 	  false },
 };
@@ -1065,6 +1067,8 @@ check_services(struct cfg_ctx *c, const struct yard_config *cfg)
 		{ "tcp_echo", cfg->svc_tcp_echo, true },
 		{ "tcp_discard", cfg->svc_tcp_discard, true },
 		{ "http", cfg->svc_http, true },
+		{ "sock_echo", cfg->svc_sock_echo, true },
+		{ "sock_echo", cfg->svc_sock_echo, false },
 		{ "memcached", cfg->svc_memcached, true },
 	};
 

@@ -102,6 +102,7 @@ struct yard_config {
 		 ip_icmp_rate, ip_icmp_burst, ip_ttl;
 	/* [services]: port numbers, 0 = off */
 	uint16_t svc_udp_echo, svc_udp_discard, svc_tcp_echo, svc_tcp_discard, svc_http;
+	uint16_t svc_sock_echo; /* TCP and UDP echo written with the sockets API */
 	uint16_t svc_memcached;
 	/* [memcached]: bytes */
 	uint64_t mc_memory;          /**< all lcores' tables together */

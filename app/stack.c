@@ -50,6 +50,7 @@
 #include <pmd_glue/pmd.h>
 #include <protocols/arp.h>
 #include <protocols/ip.h>
+#include <protocols/socket/sock_echo.h>
 #include <protocols/tcp.h>
 #include <protocols/tcp_services.h>
 #include <protocols/udp.h>
@@ -369,6 +370,8 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 	if (rc == 0)
 		rc = service_start(ls, "http", cfg->svc_http, http_start_default);
 	if (rc == 0)
+		rc = service_start(ls, "sock echo", cfg->svc_sock_echo, yard_sock_echo_start);
+	if (rc == 0)
 		rc = service_start(ls, "memcached", cfg->svc_memcached, memcached_start);
 	return rc;
 }
@@ -435,6 +438,7 @@ stack_teardown_lcore(void *arg)
 
 	ls->ls_rc = 0;
 	yard_mc_stop();
+	yard_sock_echo_stop_all();
 	yard_tcp_services_stop_all();
 	yard_udp_services_stop_all();
 	if (ls->ls_tcp.tp_tcp != NULL) {

@@ -9,6 +9,7 @@
  *   /yard/arp       arp counters: all, per lcore, per port (",<lcore>[,<port>]" as arp_tel_cmd)
  *   /yard/ip        ip counters: all and per lcore (",<lcore>" for one)
  *   /yard/icmp      icmp counters: all and per lcore (",<lcore>" for one)
+ *   /yard/sockets   sockets library, sockmod and socket echo counters (",<lcore>" for one)
  *   /yard/streams   every open stream: its name, lcore, flags, and the queues from the stream
  *                   head down (module name, bytes queued, messages put, q_flag)
  *   /yard/mempool   every mempool: size, in use, available; and yard's message blocks in use
@@ -40,6 +41,7 @@
 #include <pmd_glue/pmd.h>
 #include <protocols/arp.h>
 #include <protocols/ip.h>
+#include <protocols/socket/yard_socket.h>
 #include <protocols/tcp.h>
 #include <protocols/tcp_services.h>
 #include <protocols/udp.h>
@@ -595,6 +597,8 @@ yard_tel_register(const struct yard_config *cfg)
 		  "tcp counters: all and per lcore. Parameter: lcore or per_lcore" },
 		{ "/yard/tcp_services", yard_tcp_svc_tel_cmd,
 		  "TCP echo/discard/HTTP service counters. Parameter: lcore (optional)" },
+		{ "/yard/sockets", yard_sock_tel_cmd,
+		  "Sockets library, sockmod and socket echo counters. Parameter: lcore (optional)" },
 		{ "/yard/memcached", yard_mc_tel_cmd,
 		  "memcached service counters, summed. Parameter: lcore (optional)" },
 		{ "/yard/streams", tel_streams,

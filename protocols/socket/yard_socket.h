@@ -177,8 +177,9 @@ ssize_t yard_recvmsg(int fd, struct msghdr *msg, int flags);
 
 /**
  * Shut down reception (SHUT_RD: queued and further data are discarded, reads return 0),
- * transmission (SHUT_WR: an orderly release, T_ORDREL_REQ / FIN; sends fail with EPIPE) or
- * both. @return 0, or -1: EINVAL (how), ENOTCONN (not connected; also datagram sockets
+ * transmission (SHUT_WR: an orderly release, T_ORDREL_REQ / FIN; sends fail with EPIPE; if
+ * flow control refuses the release, the next call on the socket, or the next epoll wait that
+ * looks at it, sends it once the stream is writable) or both. @return 0, or -1: EINVAL (how), ENOTCONN (not connected; also datagram sockets
  * without a peer).
  */
 int yard_shutdown(int fd, int how);
@@ -199,8 +200,9 @@ int yard_close(int fd);
  * (int bytes; tcp and udp clamp, getsockopt returns what was set), SO_ERROR (get only: the
  * pending error, cleared by reading), SO_TYPE (get only). IPPROTO_TCP: TCP_NODELAY (int,
  * 0/1). The value is an int: optlen must be >= sizeof(int).
- * @return 0, or -1: ENOPROTOOPT (unknown level or name; SO_ERROR/SO_TYPE set), EINVAL
- * (optlen, a NULL value), ENOPROTOOPT for TCP options on a datagram socket.
+ * @return 0, or -1: ENOPROTOOPT (unknown level or name; SO_ERROR/SO_TYPE set; TCP options
+ * and SO_KEEPALIVE on a datagram socket), EINVAL (optlen too short), EFAULT (a NULL value),
+ * EPIPE (after a reset the stream takes no option requests; SO_ERROR and SO_TYPE still work).
  */
 int yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen);
 /** Read an option (see yard_setsockopt). *optlen in: room (>= sizeof(int)); out: sizeof(int). */
@@ -208,7 +210,7 @@ int yard_getsockopt(int fd, int level, int optname, void *optval, socklen_t *opt
 
 /**
  * The local address (unbound: INADDR_ANY, port 0) into *addr, truncated to *addrlen, which
- * gets the full length. @return 0, or -1: EINVAL (addrlen NULL).
+ * gets the full length. @return 0, or -1: EINVAL (addrlen NULL), EFAULT (addr NULL).
  */
 int yard_getsockname(int fd, struct sockaddr *addr, socklen_t *addrlen);
 /** The peer's address, as yard_getsockname(). -1: ENOTCONN. */
@@ -243,7 +245,7 @@ ssize_t yard_recvfrom_mblk(int fd, mblk_t **mpp, int flags, struct sockaddr *src
  * Create an epoll instance on the calling lcore (flags: 0 or EPOLL_CLOEXEC, which changes
  * nothing). Only sockets of the same lcore can be registered with it.
  * @return the descriptor (>= YARD_EPOLL_FD_BASE), or -1: EINVAL (flags), EMFILE
- * (YARD_EPOLL_MAX instances open).
+ * (YARD_EPOLL_MAX instances open), EXDEV (not on an lcore with a STREAMS scheduler).
  */
 int yard_epoll_create1(int flags);
 /** As yard_epoll_create1(0); size must be > 0 (EINVAL), and is otherwise ignored. */
@@ -258,7 +260,8 @@ int yard_epoll_create(int size);
  * @return 0, or -1: EBADF (epfd or fd), EINVAL (epfd is not an epoll descriptor, fd == epfd,
  * op, unsupported event bits such as EPOLLEXCLUSIVE), EEXIST (ADD: already registered),
  * ENOENT (MOD/DEL: not registered), EBUSY (ADD: registered with another instance), EPERM
- * (fd is an epoll descriptor: nesting is not supported), EXDEV (another lcore's).
+ * (fd is an epoll descriptor: nesting is not supported), ENOTSOCK (fd is an XTI endpoint),
+ * EFAULT (ev NULL for ADD/MOD), EXDEV (another lcore's).
  */
 int yard_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
 
@@ -280,7 +283,7 @@ int yard_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
  * lcore's main loop (not from a poll hook or any STREAMS procedure, where it would recurse
  * into the scheduler): an application running as a poll hook calls it with 0.
  * @return the number of events (0: none), or -1: EBADF / EINVAL (epfd), EINVAL (maxevents
- * <= 0, events NULL), EXDEV.
+ * <= 0), EFAULT (events NULL), EXDEV.
  */
 int yard_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);
 
@@ -296,6 +299,13 @@ const char *yard_sockstat_name(unsigned i);
 const char *yard_sockstat_help(unsigned i);
 /** Counter i summed over lcore (-1: every lcore). Readable from any thread. */
 uint64_t yard_sockstat_get(unsigned i, int lcore);
+
+struct rte_tel_data;
+/**
+ * A rte_telemetry_cb for the application to register (e.g. "/yard/sockets"): {"library":
+ * {...}, "sockmod": {...}, "sock_echo": {...}}, summed over lcores, or of one lcore (params).
+ */
+int yard_sock_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d);
 
 #ifdef __cplusplus
 }

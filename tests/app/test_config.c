@@ -334,6 +334,16 @@ Test(config, refuses_two_services_on_one_port)
 		     "UDP port 7 is udp_echo's already");
 }
 
+Test(config, refuses_the_socket_echo_on_a_tcp_or_udp_services_port)
+{
+	expect_error(PORT0 "[services]\ntcp_echo = 7\nsock_echo = 7\n", "services", "sock_echo",
+		     "TCP port 7 is tcp_echo's already");
+	expect_error(PORT0 "[services]\nudp_echo = 7007\nsock_echo = 7007\n", "services",
+		     "sock_echo", "UDP port 7007 is udp_echo's already");
+	cr_assert_eq(load(PORT0 "[services]\ntcp_echo = 7\nsock_echo = 7007\n"), 0, "%s", err);
+	cr_expect_eq(cfg.svc_sock_echo, 7007);
+}
+
 Test(config, refuses_a_service_port_out_of_range)
 {
 	expect_error(PORT0 "[services]\nhttp = 65536\n", "services", "http",
@@ -412,7 +422,8 @@ Test(config, applies_every_default)
 	cr_expect_eq(cfg.ip_icmp_burst, 10);
 	cr_expect_eq(cfg.ip_ttl, 64);
 	cr_expect_eq(cfg.svc_udp_echo + cfg.svc_udp_discard + cfg.svc_tcp_echo +
-		     cfg.svc_tcp_discard + cfg.svc_http, 0, "services are off by default");
+		     cfg.svc_tcp_discard + cfg.svc_http + cfg.svc_sock_echo, 0,
+		     "services are off by default");
 }
 
 Test(config, reads_sections_in_any_order_and_skips_comments)

@@ -1065,6 +1065,121 @@ def case_tcp_services(c):
     y.stop_clean()
 
 
+SOCK_CLIENT = r"""
+import hashlib, os, socket, struct, sys, threading
+dst, port = sys.argv[1], int(sys.argv[2])
+def echo(n, sha=True):
+    s = socket.create_connection((dst, port), timeout=10)
+    data = os.urandom(n)
+    got = bytearray()
+    def reader():
+        while len(got) < len(data):
+            b = s.recv(1 << 16)
+            if not b:
+                break
+            got.extend(b)
+    t = threading.Thread(target=reader)
+    t.start()
+    s.sendall(data)
+    t.join(60)
+    assert bytes(got) == data, "echo: %d of %d bytes back" % (len(got), n)
+    s.shutdown(socket.SHUT_WR)
+    assert s.recv(1) == b"", "the socket echo closes after our FIN"
+    s.close()
+# 2 MB through one connection, then 20 connections at once of 64 KB each.
+echo(2 << 20)
+ts = [threading.Thread(target=echo, args=(64 << 10,)) for _ in range(20)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join(90)
+# A client that resets with data in flight (SO_LINGER 0): yard's sends then fail with
+# EPIPE and its reads with ECONNRESET; the service must go on serving.
+for _ in range(5):
+    s = socket.create_connection((dst, port), timeout=10)
+    s.sendall(os.urandom(256 << 10))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()
+echo(1000)
+# UDP on the same port: datagrams of 1 to 8000 bytes (fragmented both ways).
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(3)
+for n in (1, 100, 1472, 8000):
+    d = os.urandom(n)
+    u.sendto(d, (dst, port))
+    r, a = u.recvfrom(70000)
+    assert r == d and a == (dst, port), "udp echo of %d bytes" % n
+print("ok")
+"""
+
+
+def case_sockets(c):
+    """
+    The socket echo ([services] sock_echo = 7007; the sockets API, sockmod above timod) next
+    to the XTI services on one yard: nc and socat over TCP and UDP, 2 MB echoed intact, 20
+    connections at once, clients that reset mid-transfer, UDP up to 8000 bytes; a connect to
+    a closed port is refused (RST).
+    """
+    base = open(c.source_config("default.ini")).read()
+    y = c.yard(c.config(base + "sock_echo = 7007\n"))
+    c.tap_up()
+    c.expect_ping(count=2)
+    p = run(["sh", "-c", "printf 'hello sockets\\n' | nc -N -w3 %s 7007" % YARD_ADDR],
+            ns=c.ns, ok=False, timeout=20)
+    check(p.stdout == "hello sockets\n", "nc over TCP: %r %r" % (p.stdout, p.stderr))
+    p = run(["sh", "-c", "echo via socat | socat -t3 - TCP:%s:7007" % YARD_ADDR], ns=c.ns,
+            ok=False, timeout=20)
+    check(p.returncode == 0 and p.stdout == "via socat\n", "socat TCP: %r %r" %
+          (p.stdout, p.stderr))
+    data = bytes((i * 13 + 5) % 251 for i in range(1 << 20))
+    src = os.path.join(c.workdir, "mb")
+    with open(src, "wb") as f:
+        f.write(data)
+    p = subprocess.run(["ip", "netns", "exec", c.ns, "socat", "-t", "5", "-",
+                        "TCP:%s:7007" % YARD_ADDR], stdin=open(src, "rb"), capture_output=True,
+                       timeout=60)
+    check(p.returncode == 0 and p.stdout == data, "socat 1 MB over TCP: exit %d, %d bytes, "
+          "intact %s: %r" % (p.returncode, len(p.stdout), p.stdout == data, p.stderr))
+    p = run(["sh", "-c", "echo hi | nc -u -w1 %s 7007" % YARD_ADDR], ns=c.ns, ok=False,
+            timeout=20)
+    check(p.stdout == "hi\n", "nc -u: %r %r" % (p.stdout, p.stderr))
+    p = run(["sh", "-c", "echo hello udp | socat -t1 - UDP:%s:7007" % YARD_ADDR], ns=c.ns,
+            ok=False, timeout=20)
+    check(p.returncode == 0 and p.stdout == "hello udp\n", "socat UDP: %r %r" %
+          (p.stdout, p.stderr))
+    p = run(["sh", "-c", "echo x | nc -N -w3 %s 7008" % YARD_ADDR], ns=c.ns, ok=False,
+            timeout=20)
+    check(p.returncode != 0 and p.stdout == "", "nc to a closed port is refused: %r %r" %
+          (p.stdout, p.stderr))
+    s0 = y.get("/yard/sockets")
+    p = run(["/usr/bin/python3", "-c", SOCK_CLIENT, YARD_ADDR, "7007"], ns=c.ns, ok=False,
+            timeout=150)
+    check(p.returncode == 0 and p.stdout.strip() == "ok",
+          "socket client: %s%s" % (p.stdout, p.stderr))
+    # 27 connections, 5 of them reset by the client; every one closed in the end.
+    deadline = time.monotonic() + 10
+    while True:
+        s1 = y.get("/yard/sockets")
+        echo = delta(s0["sock_echo"], s1["sock_echo"])
+        mod = delta(s0["sockmod"], s1["sockmod"])
+        if echo["closed"] >= 27 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    check(echo["accepted"] == 27 and echo["closed"] == 27 and echo["refused"] == 0 and
+          echo["datagrams"] == 4 and echo["dgram_drops"] == 0,
+          "sock_echo counters: %s" % echo)
+    check(mod["conn_reset"] == 5, "sockmod saw the 5 resets: %s" % mod)
+    log("sockets: %s; sockmod: %s" % ({k: v for k, v in echo.items() if v},
+                                        {k: v for k, v in mod.items() if v}))
+    # The socket endpoints are tcp and udp streams with sockmod pushed above timod.
+    st = y.get("/yard/streams")
+    socks = [v for k, v in st.items() if k.startswith("stream") and
+             v["queues"][1:3] == ["sockmod", "timod"]]
+    check(sorted(s["driver"] for s in socks) == ["tcp", "udp"],
+          "the listener and the UDP socket have sockmod over timod: %s" % st)
+    y.stop_clean()
+
+
 def case_telemetry(c):
     """dpdk-telemetry.py reads every /yard command; the answers hold what they should."""
     tool = shutil.which("dpdk-telemetry.py")
@@ -1128,7 +1243,7 @@ def case_telemetry(c):
 
 
 MC_CLIENT = r"""
-import socket, sys
+import socket, sys, time
 dst = sys.argv[1]
 def conn():
     s = socket.create_connection((dst, 11211), timeout=10)
@@ -1184,6 +1299,12 @@ if ev == 0 or maxb != 4 << 20 or nbytes > maxb:
     raise SystemExit("stats after filling: evictions %d limit %d bytes %d" % (ev, maxb, nbytes))
 expect(s, b"get p0\r\n", b"END\r\n")
 expect(s, b"get e63\r\n", b"VALUE e63 0 %d\r\n%s\r\nEND\r\n" % (len(v), v))
+# 60 gets of it asked at once and read only a second later: 6 MB of answers meet flow
+# control (EAGAIN, EPOLLOUT) and pause the reading; every answer still arrives whole, in order
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+s.sendall(b"get e63\r\n" * 60)
+time.sleep(1)
+expect(s, b"", b"VALUE e63 0 %d\r\n%s\r\nEND\r\n" % (len(v), v) * 60)
 s.sendall(b"quit\r\n")
 if s.recv(16) != b"":
     raise SystemExit("quit did not close")
@@ -1225,7 +1346,8 @@ def case_memcached(c):
           and t["accepted"] >= 2 and t["connections"] == 0 and t["closed_quit"] >= 2,
           "/yard/memcached: %s" % t)
     log("/yard/memcached: " + ", ".join("%s %s" % (k, t[k]) for k in
-        ("commands", "hits", "misses", "evictions", "items", "bytes", "accepted")))
+        ("commands", "hits", "misses", "evictions", "items", "bytes", "accepted",
+         "send_waits", "input_paused")))
     y.stop_clean()
 
 
@@ -1247,6 +1369,7 @@ CASES = {
     "udp_malformed": case_udp_malformed,
     "udp_sockperf": case_udp_sockperf,
     "tcp_services": case_tcp_services,
+    "sockets": case_sockets,
     "memcached": case_memcached,
 }
 

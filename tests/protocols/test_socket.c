@@ -9,6 +9,7 @@
 
 #include <rte_byteorder.h>
 
+#include <protocols/socket/sock_echo.h>
 #include <protocols/tcp_hdr.h>
 
 #include "sock_test.h"
@@ -663,4 +664,83 @@ YT_TEST(socket, sockets_and_xti_endpoints_work_side_by_side)
 	cr_assert_eq(t_close(x), 0);
 	cr_assert_eq(yard_close(fd), 0);
 	ut_stack_close(&s);
+}
+
+/* ---- the example service ------------------------------------------------------------------ */
+
+YT_TEST(socket, the_socket_echo_service_echoes_tcp_and_udp)
+{
+	struct yard_sock_echo_stats st;
+	struct yard_udp_plumbing up;
+	struct udp_addrreq ua = { .ua_addr = PT_ADDR_US, .ua_prefix = PT_PREFIX };
+	uint8_t f[UT_FRAME_MAX];
+	struct tt_seg s;
+	uint32_t iss;
+	size_t n;
+
+	tt_open();
+	cr_assert_eq(yard_udp_plumb(&up, &ua, 1), 0);
+	cr_assert_eq(yard_sock_echo_start(7007), 0);
+	cr_assert_eq(yard_sock_echo_start(7007), -EALREADY);
+	tt_lport = 7007;
+	tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	iss = s.seq;
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0);
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "ping", 4);
+	cr_assert(st_take_flags(&s, TH_ACK | TH_PSH), "the echo");
+	cr_assert_eq(s.dlen, 4);
+	cr_assert_eq(memcmp(s.data, "ping", 4), 0);
+	cr_assert_eq(yard_sock_echo_conns(), 1);
+	tt_send(TH_ACK | TH_FIN, 1005, iss + 5, 65535, NULL, 0, NULL, 0);
+	cr_assert(st_take_flags(&s, TH_FIN), "released in turn");
+	tt_send(TH_ACK, 1006, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(yard_sock_echo_conns(), 0);
+	/* UDP on the same port. */
+	n = ut_frame(f, 4000, 7007, NULL, 33);
+	pt_inject(tt_s.link.minor, f, n);
+	n = pt_take(tt_s.link.minor, f, sizeof(f));
+	cr_assert_eq(n, 14 + 28 + 33, "the datagram echoed");
+	cr_assert_eq(f[36] << 8 | f[37], 4000);
+	for (size_t i = 0; i < 33; i++)
+		cr_assert_eq(f[42 + i], ut_pat(i));
+	yard_sock_echo_stats(&st, -1);
+	cr_assert_eq(st.accepted, 1);
+	cr_assert_eq(st.closed, 1);
+	cr_assert_eq(st.datagrams, 1);
+	cr_assert_eq(st.rx_bytes, 4 + 33);
+	cr_assert_eq(st.tx_bytes, 4 + 33);
+	yard_sock_echo_stop_all();
+	yard_udp_unplumb(&up);
+	st_done();
+}
+
+YT_TEST(socket, stopping_the_socket_echo_closes_its_connections_and_no_others)
+{
+	struct yard_udp_plumbing up;
+	struct udp_addrreq ua = { .ua_addr = PT_ADDR_US, .ua_prefix = PT_PREFIX };
+	struct tt_seg s;
+	uint32_t nxt;
+	int other;
+
+	tt_open();
+	cr_assert_eq(yard_udp_plumb(&up, &ua, 1), 0);
+	other = st_connected(&nxt); /* another application's socket on the lcore */
+	cr_assert_eq(yard_sock_echo_start(7007), 0);
+	tt_lport = 7007;
+	tt_fport = PEER_PORT + 1;
+	tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	tt_send(TH_ACK, 1001, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(yard_sock_echo_conns(), 1);
+	yard_sock_echo_stop_all();
+	cr_assert_eq(yard_sock_echo_conns(), 0);
+	cr_assert(st_take_flags(&s, TH_FIN), "the service's connection is released");
+	cr_assert_eq(s.sport, 7007);
+	cr_assert_not_null(yard_sock_stream(other), "the other socket is still open");
+	cr_assert_eq(yard_send(other, "still", 5, 0), 5);
+	cr_assert_eq(yard_close(other), 0);
+	yard_udp_unplumb(&up);
+	st_done();
 }
