@@ -51,6 +51,7 @@
 #include <protocols/arp.h>
 #include <protocols/ip.h>
 #include <protocols/socket/sock_echo.h>
+#include <protocols/socket/yard_socket.h>
 #include <protocols/tcp.h>
 #include <protocols/tcp_services.h>
 #include <protocols/udp.h>
@@ -439,6 +440,7 @@ stack_teardown_lcore(void *arg)
 	ls->ls_rc = 0;
 	yard_mc_stop();
 	yard_sock_echo_stop_all();
+	yard_sock_reap_all(); /* closed sockets still draining go before tcp */
 	yard_tcp_services_stop_all();
 	yard_udp_services_stop_all();
 	if (ls->ls_tcp.tp_tcp != NULL) {

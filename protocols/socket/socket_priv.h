@@ -39,6 +39,7 @@
 #define SF_RSTSEEN    0x0200 /* the reset was reported (by a read or SO_ERROR) */
 #define SF_FAILED     0x0400 /* a connect failed: SO_ERROR says why */
 #define SF_ERRPEND    0x0800 /* sockmod may hold a pending error (EPOLLERR until SO_ERROR) */
+#define SF_CLOSING    0x1000 /* yard_close returned; the stream drains before t_close */
 /**@}*/
 
 struct yard_epoll;
@@ -53,6 +54,8 @@ struct yard_sock {
 	mblk_t *so_hold;              /* data taken from XTI, not consumed (peeked, partly read) */
 	struct sockaddr_in so_hold_from; /* datagram in so_hold: its source */
 	struct yard_sockstat *so_st;  /* this lcore's counters */
+	struct yard_sock *so_lnext;   /* SF_CLOSING: the lcore's list of draining sockets */
+	uint64_t so_ldeadline;        /* SF_CLOSING: timer cycles when it closes regardless */
 	/* epoll */
 	struct yard_epoll *so_ep;     /* the instance it is registered with, NULL if none */
 	uint32_t so_interest;         /* EPOLLIN ... EPOLLET, EPOLLONESHOT */

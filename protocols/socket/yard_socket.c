@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 
 #include <protocols/sockmod/sockmod.h>
@@ -110,6 +111,10 @@ sock_get(int fd)
 	}
 	if (so->so_type == 0) {
 		errno = ENOTSOCK; /* an XTI endpoint */
+		return NULL;
+	}
+	if (so->so_flags & SF_CLOSING) {
+		errno = EBADF; /* closed; its stream is draining */
 		return NULL;
 	}
 	return so;
@@ -543,12 +548,138 @@ yard_shutdown(int fd, int how)
 	return 0;
 }
 
+/* ---- closing ------------------------------------------------------------------------------ */
+
+/* Sockets of an lcore whose close waits for their data to drain (sock_reap). */
+struct sock_lcore {
+	struct yard_sock *sl_closing;
+	bool sl_hooked;
+};
+static struct sock_lcore sock_lc[RTE_MAX_LCORE];
+
+/* Data still queued below the stream head (a provider's write queue, behind flow control)? */
+static bool
+sock_queued_below(struct stdata *sd)
+{
+	for (queue_t *q = sd->sd_wrq->q_next; q != NULL; q = q->q_next)
+		if (q->q_first != NULL)
+			return true;
+	return false;
+}
+
+/* The real close: the stream goes (timod and sockmod popped, the provider closed). */
+static int
+sock_release(struct yard_sock *so)
+{
+	struct stdata *sd = yard_t_stream(so->so_fd);
+	int type = so->so_type, rc;
+
+	sth_set_notify(sd, 0, NULL, NULL);
+	so->so_type = 0; /* before the slot is free for another t_open */
+	rc = t_close(so->so_fd);
+	if (rc < 0) {
+		int err = sock_errno(EIO);
+
+		/* Still open (EBUSY: called from inside its own stream's procedures). */
+		so->so_type = type;
+		sth_set_notify(sd, S_INPUT | S_HIPRI | S_OUTPUT | S_ERROR | S_HANGUP,
+			       sock_sth_notify, so);
+		return sock_fail(err);
+	}
+	freemsg(so->so_hold);
+	so->so_hold = NULL;
+	so->so_st->sos_closed++;
+	return 0;
+}
+
+/*
+ * Poll hook: close the draining sockets whose queues are empty (the provider has all the
+ * data and the release), that were reset, or whose time is up.
+ */
+static unsigned
+sock_reap(void *arg)
+{
+	struct sock_lcore *sl = arg;
+	struct yard_sock **pp = &sl->sl_closing, *so;
+	uint64_t now = 0;
+	unsigned n = 0;
+
+	while ((so = *pp) != NULL) {
+		struct stdata *sd = yard_t_stream(so->so_fd);
+		bool done;
+
+		if ((so->so_flags & SF_WRSHUT_DUE) && t_sndrel(so->so_fd) < 0 && t_errno == TFLOW) {
+			done = false;
+		} else {
+			so->so_flags &= ~SF_WRSHUT_DUE;
+			done = (sd->sd_flag & (STWRERR | STRHUP)) || !sock_queued_below(sd);
+		}
+		if (!done) {
+			if (now == 0)
+				now = rte_get_timer_cycles();
+			if (now < so->so_ldeadline) {
+				pp = &so->so_lnext;
+				continue;
+			}
+			so->so_st->sos_close_linger_drop++;
+		}
+		*pp = so->so_lnext;
+		so->so_flags &= ~SF_CLOSING;
+		if (sock_release(so) < 0) {
+			so->so_flags |= SF_CLOSING; /* try again next turn */
+			so->so_lnext = *pp;
+			*pp = so;
+			pp = &so->so_lnext;
+			continue;
+		}
+		n++;
+	}
+	return n;
+}
+
+void
+yard_sock_reap_all(void)
+{
+	struct sock_lcore *sl = &sock_lc[rte_lcore_id() < RTE_MAX_LCORE ? rte_lcore_id() : 0];
+
+	for (struct yard_sock *so = sl->sl_closing; so != NULL; so = so->so_lnext)
+		so->so_ldeadline = 0;
+	(void)sock_reap(sl);
+}
+
+/* Close so once what is queued below its stream head has gone to the provider. */
+static int
+sock_close_later(struct yard_sock *so)
+{
+	struct sock_lcore *sl = &sock_lc[rte_lcore_id() < RTE_MAX_LCORE ? rte_lcore_id() : 0];
+
+	if (!sl->sl_hooked) {
+		if (yard_sched_add_poll(yard_sched_self(), sock_reap, sl) < 0)
+			return -1; /* no room for the hook: close at once */
+		sl->sl_hooked = true;
+	}
+	if (!(so->so_flags & SF_WRSHUT)) {
+		/* The release goes behind the data (RFC 793 3.5 CLOSE). */
+		so->so_flags |= SF_WRSHUT;
+		if (t_sndrel(so->so_fd) < 0 && t_errno == TFLOW)
+			so->so_flags |= SF_WRSHUT_DUE;
+	}
+	sth_set_notify(yard_t_stream(so->so_fd), 0, NULL, NULL);
+	so->so_flags |= SF_CLOSING;
+	so->so_ldeadline = rte_get_timer_cycles() +
+			   (uint64_t)YARD_SOCK_LINGER_MS * rte_get_timer_hz() / 1000;
+	so->so_lnext = sl->sl_closing;
+	sl->sl_closing = so;
+	so->so_st->sos_close_drained++;
+	return 0;
+}
+
 int
 yard_close(int fd)
 {
 	struct yard_sock *so;
 	struct stdata *sd;
-	int look, rc, type;
+	int look;
 
 	if (fd >= YARD_EPOLL_FD_BASE)
 		return sock_epoll_close(fd);
@@ -567,25 +698,16 @@ yard_close(int fd)
 		     (so->so_hold != NULL || look == T_DATA))) {
 			if (t_snddis(fd, NULL) == 0)
 				so->so_st->sos_aborts++;
+		} else if ((so->so_flags & SF_CONNECTED) && !(so->so_flags & SF_RESET) &&
+			   !(sd->sd_flag & (STWRERR | STRHUP)) && sock_queued_below(sd)) {
+			/* Closing the stream now would drop what flow control holds in the
+			 * provider's write queue: close when it has been taken, as SVR4's close
+			 * waits for the queues to drain (here without blocking). */
+			if (sock_close_later(so) == 0)
+				return 0;
 		}
 	}
-	sth_set_notify(sd, 0, NULL, NULL);
-	type = so->so_type;
-	so->so_type = 0; /* before the slot is free for another t_open */
-	rc = t_close(fd);
-	if (rc < 0) {
-		int err = sock_errno(EIO);
-
-		/* Still open (EBUSY: called from inside its own stream's procedures). */
-		so->so_type = type;
-		sth_set_notify(sd, S_INPUT | S_HIPRI | S_OUTPUT | S_ERROR | S_HANGUP,
-			       sock_sth_notify, so);
-		return sock_fail(err);
-	}
-	freemsg(so->so_hold);
-	so->so_hold = NULL;
-	so->so_st->sos_closed++;
-	return 0;
+	return sock_release(so);
 }
 
 /* ---- addresses ---------------------------------------------------------------------------- */
@@ -623,7 +745,8 @@ yard_getpeername(int fd, struct sockaddr *addr, socklen_t *addrlen)
 struct stdata *
 yard_sock_stream(int fd)
 {
-	if (fd < 0 || fd >= YARD_T_MAX_FDS || yard_socks[fd].so_type == 0)
+	if (fd < 0 || fd >= YARD_T_MAX_FDS || yard_socks[fd].so_type == 0 ||
+	    (yard_socks[fd].so_flags & SF_CLOSING))
 		return NULL;
 	return yard_t_stream(fd);
 }

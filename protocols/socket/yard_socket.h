@@ -184,16 +184,28 @@ ssize_t yard_recvmsg(int fd, struct msghdr *msg, int flags);
  */
 int yard_shutdown(int fd, int how);
 
+/** Longest a closed TCP socket's stream stays open to hand its queued data to tcp (ms). */
+#define YARD_SOCK_LINGER_MS 15000
+
 /**
  * Close a socket or an epoll instance in any state. A connected TCP socket is released in
- * order (the FIN follows the data still queued; SO_LINGER is not supported); a connection
- * still being set up, or with received data nobody read, is aborted (RST, as RFC 2525
- * 2.17 has it); queued connections of a listener are reset. The socket leaves its epoll
- * interest list. Must not be called from inside a STREAMS
- * procedure (an XTI callback): yard_epoll_wait() is the place.
- * @return 0, or -1: EBADF.
+ * order (the FIN follows the data still queued; SO_LINGER is not supported): when flow
+ * control still holds data in the provider's write queue, the stream stays open, the
+ * descriptor unusable (EBADF), until tcp has taken it, at most YARD_SOCK_LINGER_MS, as SVR4's
+ * close waits for the queues to drain, but without blocking (a poll hook of the lcore does
+ * it). A connection still being set up, or with received data nobody read, is aborted (RST,
+ * as RFC 2525 2.17 has it); queued connections of a listener are reset. The socket leaves
+ * its epoll interest list. Must not be called from inside a STREAMS procedure (an XTI
+ * callback): yard_epoll_wait() is the place.
+ * @return 0, or -1: EBADF, EBUSY (called from inside the socket's own stream).
  */
 int yard_close(int fd);
+
+/**
+ * Close at once every socket of the calling lcore whose close still waits for its data to
+ * drain (lcore teardown, before tcp is unplumbed).
+ */
+void yard_sock_reap_all(void);
 
 /**
  * Socket options. SOL_SOCKET: SO_REUSEADDR, SO_KEEPALIVE (int, 0/1), SO_RCVBUF, SO_SNDBUF

@@ -744,3 +744,57 @@ YT_TEST(socket, stopping_the_socket_echo_closes_its_connections_and_no_others)
 	yard_udp_unplumb(&up);
 	st_done();
 }
+
+YT_TEST(socket, close_waits_for_the_data_flow_control_held_then_releases)
+{
+	static char data[8192];
+	uint64_t drained = st_stat("close_drained");
+	struct tt_seg s;
+	uint32_t nxt, acked;
+	size_t got = 0;
+	bool fin = false;
+	int fd, v = 2048, sent = 0, rc;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)ut_pat(i);
+	tt_open();
+	fd = st_connected(&nxt);
+	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)), 0);
+	/* In pieces: tcp appends a write whole while its buffer is below SO_SNDBUF, and
+	 * queues the writes after that on its write queue. */
+	while (sent < (int)sizeof(data) &&
+	       (rc = (int)yard_send(fd, data + sent, RTE_MIN(sizeof(data) - (size_t)sent,
+							  (size_t)1000), 0)) > 0)
+		sent += rc;
+	cr_assert_eq(sent, (int)sizeof(data), "all taken by the stream (errno %d)", errno);
+	yt_drain();
+	cr_assert_eq(yard_close(fd), 0);
+	cr_assert_eq(st_stat("close_drained"), drained + 1, "tcp's write queue held data");
+	cr_assert_eq(yard_send(fd, "x", 1, 0), -1);
+	cr_assert_eq(errno, EBADF, "the descriptor is closed");
+	cr_assert_not_null(yard_t_stream(fd), "the stream is still open");
+	/* The peer takes and acknowledges everything, in as many rounds as it needs. */
+	acked = nxt;
+	for (int round = 0; round < 64 && !fin; round++) {
+		yt_drain();
+		while (tt_take(&s)) {
+			if (s.dlen > 0) {
+				cr_assert_eq(s.seq, acked, "in order");
+				for (size_t i = 0; i < s.dlen; i++)
+					cr_assert_eq((uint8_t)s.data[i], ut_pat(got + i));
+				got += s.dlen;
+				acked += (uint32_t)s.dlen;
+			}
+			if (s.flags & TH_FIN) {
+				fin = true;
+				acked++;
+			}
+		}
+		tt_send(TH_ACK | (fin ? TH_FIN : 0), ST_PEER_ISS + 1, acked, 65535, NULL, 0, NULL, 0);
+	}
+	cr_assert_eq(got, sizeof(data), "every byte, then the FIN");
+	cr_assert(fin);
+	yt_drain();
+	cr_assert_null(yard_t_stream(fd), "closed once drained");
+	st_done();
+}
