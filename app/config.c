@@ -56,6 +56,7 @@ enum cfg_kind {
 	CK_QLCORES,   /* queue_lcores: lcore of queue 0, of queue 1, ... */
 	CK_NEIGH,     /* "a.b.c.d MAC, ..." or empty */
 	CK_TCPCC,     /* a TCP congestion control name ([tcp] congestion) */
+	CK_SIZE,      /* bytes with an optional K/M/G suffix, in [min, max] KiB, a uint64_t */
 };
 
 struct cfg_key {
@@ -156,6 +157,15 @@ static const struct cfg_key services_keys[] = {
 	{ "http", CK_U16, CFG(svc_http), 0, 65535, "0", NULL, "0 (off) or 1..65535", false },
 	{ "sock_echo", CK_U16, CFG(svc_sock_echo), 0, 65535, "0", NULL, "0 (off) or 1..65535",
 	  false },
+	{ "memcached", CK_U16, CFG(svc_memcached), 0, 65535, "0", NULL, "0 (off) or 1..65535",
+	  false },
+};
+
+static const struct cfg_key memcached_keys[] = {
+	{ "memory", CK_SIZE, CFG(mc_memory), 1024, 64u << 20, "64M", NULL,
+	  "1M..64G: bytes, or a number with K, M or G (powers of 1024)", false },
+	{ "max_item", CK_SIZE, CFG(mc_max_item), 1, 128u << 10, "1M", NULL,
+	  "1K..128M, at most memory divided by the lcores", false },
 };
 
 static const struct cfg_key tcp_keys[] = {
@@ -168,6 +178,7 @@ static_assert(RTE_DIM(yard_keys) <= CFG_MAX_KEYS && RTE_DIM(eal_keys) <= CFG_MAX
 	      RTE_DIM(port_keys) <= CFG_MAX_KEYS && RTE_DIM(arp_keys) <= CFG_MAX_KEYS &&
 	      RTE_DIM(ip_keys) <= CFG_MAX_KEYS && RTE_DIM(services_keys) <= CFG_MAX_KEYS &&
 	      RTE_DIM(tcp_keys) <= CFG_MAX_KEYS,
+	      RTE_DIM(memcached_keys) <= CFG_MAX_KEYS,
 	      "a section has more keys than read_section() tracks");
 
 struct cfg_section {
@@ -185,6 +196,7 @@ static const struct cfg_section cfg_sections[] = {
 	{ "ip", false, ip_keys, RTE_DIM(ip_keys) },
 	{ "services", false, services_keys, RTE_DIM(services_keys) },
 	{ "tcp", false, tcp_keys, RTE_DIM(tcp_keys) },
+	{ "memcached", false, memcached_keys, RTE_DIM(memcached_keys) },
 };
 
 static int client_key_at(unsigned i, const char **section, const char **key, const char **def,
@@ -283,6 +295,33 @@ parse_uint_range(struct cfg_ctx *c, const struct cfg_key *k, const char *val, ui
 	if (k->kind == CK_POW2 && !rte_is_power_of_2((uint32_t)v))
 		return cfg_fail(c, "%s is not a power of 2 (range %u..%u)", val, k->min, k->max);
 	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Bytes: decimal, optionally followed by K, M or G (1024, 1024^2, 1024^3); range in KiB. */
+static int
+parse_size(struct cfg_ctx *c, const struct cfg_key *k, const char *val, uint64_t *out)
+{
+	char num[24];
+	size_t n = strlen(val);
+	unsigned shift = 0;
+	uint64_t v;
+
+	switch (n > 0 ? toupper((unsigned char)val[n - 1]) : 0) {
+	case 'K': shift = 10; n--; break;
+	case 'M': shift = 20; n--; break;
+	case 'G': shift = 30; n--; break;
+	}
+	if (n == 0 || n >= sizeof(num))
+		return cfg_fail(c, "'%s' is not a size (%s)", val, k->range);
+	memcpy(num, val, n);
+	num[n] = '\0';
+	if (parse_u64(num, &v) != 0 || v > (UINT64_MAX >> shift))
+		return cfg_fail(c, "'%s' is not a size (%s)", val, k->range);
+	v <<= shift;
+	if (v < (uint64_t)k->min << 10 || v > (uint64_t)k->max << 10)
+		return cfg_fail(c, "%s is out of range %s", val, k->range);
+	*out = v;
 	return 0;
 }
 
@@ -684,6 +723,8 @@ parse_value(struct cfg_ctx *c, struct yard_config *cfg, const struct cfg_key *k,
 			return cfg_fail(c, "'%s' is not a congestion control (%s)", val, k->range);
 		snprintf(cfg->tcp_cc, sizeof(cfg->tcp_cc), "%s", val);
 		return 0;
+	case CK_SIZE:
+		return parse_size(c, k, val, (uint64_t *)field);
 	}
 	return cfg_fail(c, "internal error: unknown kind of key");
 }
@@ -1043,8 +1084,16 @@ check_services(struct cfg_ctx *c, const struct yard_config *cfg)
 		{ "http", cfg->svc_http, true },
 		{ "sock_echo", cfg->svc_sock_echo, true },
 		{ "sock_echo", cfg->svc_sock_echo, false },
+		{ "memcached", cfg->svc_memcached, true },
 	};
 
+	c->section = "memcached";
+	if (cfg->svc_memcached != 0 && cfg->mc_max_item > cfg->mc_memory / cfg->nlcores) {
+		c->key = "max_item";
+		return cfg_fail(c, "%" PRIu64 " bytes is more than the memory of one lcore's "
+				"table (%" PRIu64 " / %u lcores)", cfg->mc_max_item, cfg->mc_memory,
+				cfg->nlcores);
+	}
 	c->section = "services";
 	for (unsigned j = 0; j < RTE_DIM(s); j++) {
 		for (unsigned i = 0; i < j; i++) {

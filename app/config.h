@@ -133,6 +133,10 @@ struct yard_config {
 	/* [tcp] */
 	char tcp_cc[16];             /**< congestion control of new connections */
 	uint16_t svc_sock_echo; /* TCP and UDP echo written with the sockets API */
+	uint16_t svc_memcached;
+	/* [memcached]: bytes */
+	uint64_t mc_memory;          /**< all lcores' tables together */
+	uint64_t mc_max_item;
 };
 
 /** Fill cfg with every default (no port). */

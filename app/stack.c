@@ -25,6 +25,7 @@
  *                                          TCP_SETPARAM [tcp]; then
  *                                          the [services] endpoints: UDP echo and discard, TCP
  *                                          echo, discard and HTTP (XTI applications),
+ *                                          memcached (app/memcache/, on the sockets API)
  *                                          and the [client.NAME] TCP clients it runs
  *
  * One lcore at a time, because arp siblings (one per lcore serving a port) and ip instances
@@ -61,6 +62,7 @@
 #include <protocols/udp.h>
 #include <protocols/udp_services.h>
 
+#include "app/memcache/mc_service.h"
 #include "app/yard.h"
 
 /* How long setup waits for a DLPI acknowledgement or an ioctl (seconds). */
@@ -392,6 +394,21 @@ tcp_rss_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 	}
 }
 
+/* The memcached service: this lcore's share of [memcached] memory (app/memcache/). */
+static int
+memcached_start(uint16_t port)
+{
+	const struct yard_config *cfg = stack_cfg;
+	struct yard_mc_conf mc = {
+		.port = port,
+		.memory = cfg->mc_memory / cfg->nlcores,
+		.max_item = (uint32_t)cfg->mc_max_item,
+		.threads = cfg->nlcores,
+	};
+
+	return yard_mc_start(&mc);
+}
+
 /*
  * udp and tcp over this lcore's ip instance, knowing the addresses of the ports the lcore
  * serves, then the services of [services], each an XTI endpoint on this lcore.
@@ -450,6 +467,8 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 			rc = client_start(ls, &cfg->clients[i]);
 	if (rc == 0)
 		rc = service_start(ls, "sock echo", cfg->svc_sock_echo, yard_sock_echo_start);
+	if (rc == 0)
+		rc = service_start(ls, "memcached", cfg->svc_memcached, memcached_start);
 	return rc;
 }
 
@@ -515,6 +534,7 @@ stack_teardown_lcore(void *arg)
 
 	ls->ls_rc = 0;
 	yard_tcp_clients_stop_all();
+	yard_mc_stop();
 	yard_sock_echo_stop_all();
 	yard_sock_reap_all(); /* closed sockets still draining go before tcp */
 	yard_tcp_services_stop_all();

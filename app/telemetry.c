@@ -48,6 +48,7 @@
 #include <protocols/udp.h>
 #include <protocols/udp_services.h>
 
+#include "app/memcache/mc_service.h"
 #include "app/yard.h"
 
 enum tel_state { TEL_STARTING, TEL_RUNNING, TEL_STOPPING };
@@ -601,6 +602,8 @@ yard_tel_register(const struct yard_config *cfg)
 		  "TCP client ([client.NAME]) counters. Parameter: client name (optional)" },
 		{ "/yard/sockets", yard_sock_tel_cmd,
 		  "Sockets library, sockmod and socket echo counters. Parameter: lcore (optional)" },
+		{ "/yard/memcached", yard_mc_tel_cmd,
+		  "memcached service counters, summed. Parameter: lcore (optional)" },
 		{ "/yard/streams", tel_streams,
 		  "Open streams and their queues from the head down. No parameters" },
 		{ "/yard/mempool", tel_mempool,

@@ -33,6 +33,8 @@ packages=(
 	iperf3           # perf/tcp_bench.sh: the kernel's own TCP throughput (reference)
 	openssl          # integration tests: tcp_bulk's pseudo-random data
 	nftables         # integration tests: drop the kernel's RSTs for scapy's TCP flows
+	libmemcached-tools  # memcached service: memccapable conformance, memcslap load
+	memcached        # perf/memcached_bench.sh: the kernel baseline
 )
 
 missing=()

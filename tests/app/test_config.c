@@ -364,6 +364,38 @@ Test(config, refuses_a_service_port_out_of_range)
 		     "65536 is out of range 0..65535");
 }
 
+Test(config, refuses_bad_memcached_sizes)
+{
+	expect_error(PORT0 "[services]\nhttp = 11211\nmemcached = 11211\n", "services",
+		     "memcached", "TCP port 11211 is http's already");
+	expect_error(PORT0 "[memcached]\nmemory = 64X\n", "memcached", "memory", "not a size");
+	expect_error(PORT0 "[memcached]\nmemory = M\n", "memcached", "memory", "not a size");
+	expect_error(PORT0 "[memcached]\nmemory = -1M\n", "memcached", "memory", "not a size");
+	expect_error(PORT0 "[memcached]\nmemory = 1023K\n", "memcached", "memory",
+		     "1023K is out of range 1M..64G");
+	expect_error(PORT0 "[memcached]\nmemory = 65G\n", "memcached", "memory", "out of range");
+	expect_error(PORT0 "[memcached]\nmemory = 99999999999999999999G\n", "memcached",
+		     "memory", "not a size");
+	expect_error(PORT0 "[memcached]\nmax_item = 1023\n", "memcached", "max_item",
+		     "out of range");
+	expect_error(PORT0 "[services]\nmemcached = 11211\n[memcached]\nmemory = 2M\n"
+		     "max_item = 4M\n", "memcached", "max_item",
+		     "more than the memory of one lcore's table");
+}
+
+Test(config, reads_memcached_sizes)
+{
+	cr_assert_eq(load(PORT0 "[services]\nmemcached = 11211\n[memcached]\nmemory = 3g\n"
+			  "max_item = 512K\n"), 0, "%s", err);
+	cr_expect_eq(cfg.svc_memcached, 11211);
+	cr_expect_eq(cfg.mc_memory, 3ull << 30);
+	cr_expect_eq(cfg.mc_max_item, 512u << 10);
+	cr_assert_eq(load(PORT0 "[memcached]\nmemory = 2097152\n"), 0, "%s", err);
+	cr_expect_eq(cfg.mc_memory, 2u << 20);
+	cr_expect_eq(cfg.mc_max_item, 1u << 20, "max_item defaults to 1M");
+	cr_expect_eq(cfg.svc_memcached, 0, "the service is off by default");
+}
+
 /* ---- what valid files give ---------------------------------------------------------------- */
 
 /* ---- [client.NAME] ------------------------------------------------------------------------ */

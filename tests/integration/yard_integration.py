@@ -1460,7 +1460,8 @@ def case_sockets(c):
     connections at once, clients that reset mid-transfer, UDP up to 8000 bytes; a connect to
     a closed port is refused (RST).
     """
-    base = open(c.source_config("default.ini")).read()
+    # the memcached listener (a socket too) off, so the only sockets are sock_echo's
+    base = open(c.source_config("default.ini")).read().replace("memcached = 11211\n", "")
     y = c.yard(c.config(base + "sock_echo = 7007\n"))
     c.tap_up()
     c.expect_ping(count=2)
@@ -1555,9 +1556,13 @@ def case_telemetry(c):
     check(ans["/yard/ip,0"]["rx_packets"] >= 3, "ip,0: %s" % ans["/yard/ip,0"])
     st = ans["/yard/streams"]
     # ip control, one link; udp and tcp control streams, each over an ip upper stream; one
-    # endpoint per service (udp echo, discard; tcp echo, discard, http).
+    # endpoint per service (udp echo, discard; tcp echo, discard, http); the memcached
+    # listener, a socket (sockmod over timod).
     streams = [v for k, v in st.items() if k.startswith("stream")]
-    check(st["count"] == len(streams) == 11, "eleven streams: %s" % st)
+    check(st["count"] == len(streams) == 12, "twelve streams: %s" % st)
+    msvc = [s for s in streams
+            if s["driver"] == "tcp" and s["queues"][1:3] == ["sockmod", "timod"]]
+    check(len(msvc) == 1, "the memcached listener, a socket: %s" % st)
     udpctl = [s for s in streams if s["name"] == "udp-ctl"]
     ipudp = [s for s in streams if s["name"] == "ip-udp"]
     check(len(udpctl) == 1 and len(ipudp) == 1 and ipudp[0]["linked_under"] == "udp-ctl",
@@ -1575,6 +1580,116 @@ def case_telemetry(c):
           "the link's queues, from the top: %s" % link[0]["queues"])
     mp = ans["/yard/mempool"]
     check("msgs_in_use" in mp and len(mp["pools"]) >= 3, "mempool: %s" % mp)
+    y.stop_clean()
+
+
+MC_CLIENT = r"""
+import socket, sys, time
+dst = sys.argv[1]
+def conn():
+    s = socket.create_connection((dst, 11211), timeout=10)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+def rq(s, req, end):
+    s.sendall(req)
+    buf = b""
+    while not buf.endswith(end):
+        d = s.recv(1 << 16)
+        if not d:
+            raise SystemExit("closed early after %r" % buf[-200:])
+        buf += d
+    return buf
+def expect(s, req, want):
+    s.sendall(req)
+    got = b""
+    while len(got) < len(want):
+        d = s.recv(1 << 16)
+        if not d:
+            raise SystemExit("closed early after %r" % got[-200:])
+        got += d
+    if got != want:
+        raise SystemExit("%r answered %r, expected %r" % (req[:80], got[:300], want[:300]))
+s = conn()
+expect(s, b"version\r\n", b"VERSION 1.6.21-yard\r\n")
+expect(s, b"set k 7 0 5\r\nhello\r\n", b"STORED\r\n")
+expect(s, b"get k nope\r\n", b"VALUE k 7 5\r\nhello\r\nEND\r\n")
+line = rq(s, b"gets k\r\n", b"END\r\n").split(b"\r\n")[0].split()
+cas = int(line[4])
+expect(s, b"cas k 0 0 3 %d\r\nnew\r\n" % cas, b"STORED\r\n")
+expect(s, b"cas k 0 0 3 %d\r\nold\r\n" % cas, b"EXISTS\r\n")
+expect(s, b"set n 0 0 20\r\n18446744073709551615\r\n", b"STORED\r\n")
+expect(s, b"incr n 2\r\n", b"1\r\n")
+expect(s, b"decr n 5\r\n", b"0\r\n")
+expect(s, b"incr k 1\r\n", b"CLIENT_ERROR cannot increment or decrement non-numeric value\r\n")
+expect(s, b"delete k\r\n", b"DELETED\r\n")
+expect(s, b"bogus\r\n", b"ERROR\r\n")
+# 1000 sets pipelined in one send, answered in order
+expect(s, b"".join(b"set p%d 0 0 4\r\nabcd\r\n" % i for i in range(1000)), b"STORED\r\n" * 1000)
+# a 512 KiB value, sent and read back whole
+big = bytes(range(256)) * 2048
+expect(s, b"set big 0 0 %d\r\n%s\r\n" % (len(big), big), b"STORED\r\n")
+expect(s, b"get big\r\n", b"VALUE big 0 %d\r\n%s\r\nEND\r\n" % (len(big), big))
+# past the 4 MiB limit: 64 values of 100 KiB evict the least recently used
+v = b"x" * 100000
+expect(s, b"".join(b"set e%d 0 0 %d\r\n%s\r\n" % (i, len(v), v) for i in range(64)),
+       b"STORED\r\n" * 64)
+st = dict(l.split()[1:3] for l in rq(s, b"stats\r\n", b"END\r\n").decode().split("\r\n")
+          if l.startswith("STAT "))
+ev, maxb, nbytes = int(st["evictions"]), int(st["limit_maxbytes"]), int(st["bytes"])
+if ev == 0 or maxb != 4 << 20 or nbytes > maxb:
+    raise SystemExit("stats after filling: evictions %d limit %d bytes %d" % (ev, maxb, nbytes))
+expect(s, b"get p0\r\n", b"END\r\n")
+expect(s, b"get e63\r\n", b"VALUE e63 0 %d\r\n%s\r\nEND\r\n" % (len(v), v))
+# a 1 MB value asked 3 times at once and read at once: 3 MB of answers meet flow control
+# (EAGAIN, EPOLLOUT) and pause the reading; every answer arrives whole, in order
+m = bytes(range(256)) * 3906
+expect(s, b"set m 5 0 %d\r\n%s\r\n" % (len(m), m), b"STORED\r\n")
+expect(s, b"get m\r\n" * 3, b"VALUE m 5 %d\r\n%s\r\nEND\r\n" % (len(m), m) * 3)
+s.sendall(b"quit\r\n")
+if s.recv(16) != b"":
+    raise SystemExit("quit did not close")
+print("ok evictions=%d curr_items=%s bytes=%d" % (ev, st["curr_items"], nbytes))
+"""
+
+
+def case_memcached(c):
+    """
+    The memcached service on 11211: memccapable -a (every text-protocol test) over net_tap,
+    then a Python client: set/get/gets/cas/incr/decr/delete, 1000 pipelined sets, a 512 KiB
+    value, 6 MB into a 4 MiB table, whose evictions show in stats and telemetry, and 3 MB of
+    answers at once, which meet flow control (send_waits).
+    """
+    with open(c.source_config("default.ini")) as f:
+        text = f.read()
+    check("memory = 64M" in text, "default.ini has no [memcached] memory = 64M")
+    y = c.yard(c.config(text.replace("memory = 64M", "memory = 4M")))
+    c.tap_up()
+    c.expect_ping(count=2)
+    tool = shutil.which("memccapable") or shutil.which("memcapable")
+    check(tool is not None, "memccapable missing: scripts/setup.sh installs libmemcached-tools")
+    p = run([tool, "-h", YARD_ADDR, "-p", "11211", "-a", "-t", "10", "-v"], ns=c.ns, ok=False,
+            timeout=120)
+    passed = len(re.findall(r"^ascii .*\[pass\]", p.stdout, re.M))
+    check(p.returncode == 0 and "All tests passed" in p.stdout and passed == 27,
+          "memccapable -a: %d of 27 passed\n%s%s" % (passed, p.stdout, p.stderr))
+    log("memccapable -a: %d of 27 ascii tests passed" % passed)
+    p = run(["/usr/bin/python3", "-c", MC_CLIENT, YARD_ADDR], ns=c.ns, ok=False, timeout=120)
+    check(p.returncode == 0 and p.stdout.startswith("ok"),
+          "memcached client: %s%s" % (p.stdout, p.stderr))
+    log("client: " + p.stdout.strip())
+    deadline = time.monotonic() + 10
+    while True:
+        t = y.get("/yard/memcached")
+        if t["connections"] == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    check(t["evictions"] > 0 and t["commands"] > 1000 and t["hits"] > 0 and t["misses"] > 0
+          and t["accepted"] >= 2 and t["connections"] == 0 and t["closed_quit"] >= 2
+          and t["send_waits"] > 0,
+          "/yard/memcached: %s" % t)
+    log("/yard/memcached: " + ", ".join("%s %s" % (k, t[k]) for k in
+        ("commands", "hits", "misses", "evictions", "items", "bytes", "accepted",
+         "send_waits", "input_paused")))
     y.stop_clean()
 
 
@@ -1600,6 +1715,7 @@ CASES = {
     "tcp_bulk": case_tcp_bulk,
     "tcp_synflood": case_tcp_synflood,
     "sockets": case_sockets,
+    "memcached": case_memcached,
 }
 
 
