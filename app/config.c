@@ -177,7 +177,7 @@ static const struct cfg_key tcp_keys[] = {
 static_assert(RTE_DIM(yard_keys) <= CFG_MAX_KEYS && RTE_DIM(eal_keys) <= CFG_MAX_KEYS &&
 	      RTE_DIM(port_keys) <= CFG_MAX_KEYS && RTE_DIM(arp_keys) <= CFG_MAX_KEYS &&
 	      RTE_DIM(ip_keys) <= CFG_MAX_KEYS && RTE_DIM(services_keys) <= CFG_MAX_KEYS &&
-	      RTE_DIM(tcp_keys) <= CFG_MAX_KEYS,
+	      RTE_DIM(tcp_keys) <= CFG_MAX_KEYS &&
 	      RTE_DIM(memcached_keys) <= CFG_MAX_KEYS,
 	      "a section has more keys than read_section() tracks");
 
@@ -1151,7 +1151,7 @@ client_key_at(unsigned i, const char **section, const char **key, const char **d
 
 /* A size: decimal with an optional K, M, G or T suffix (powers of 1024), 1..2^50. */
 static int
-parse_size(const char *val, uint64_t *out)
+client_parse_bytes(const char *val, uint64_t *out)
 {
 	static const char suffix[] = "KMGT";
 	char num[32];
@@ -1299,7 +1299,7 @@ read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, i
 				return -1;
 			break;
 		case CLK_BYTES:
-			if (parse_size(val, &cl->bytes) != 0)
+			if (client_parse_bytes(val, &cl->bytes) != 0)
 				return cfg_fail(c, "'%s' is not a size (%s)", val,
 						client_keys[ki].range);
 			break;
