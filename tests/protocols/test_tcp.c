@@ -1681,3 +1681,88 @@ YT_TEST(tcp, a_syn_sent_again_makes_the_syn_ack_echo_its_timestamp)
 	cr_assert_not(tt_take(&s));
 	tt_done(lsn, NULL);
 }
+
+/*
+ * Closing a stream whose writes wait on tcp's write queue behind a full send buffer: they are
+ * committed (SVR4's close would have waited for them), so every byte goes out, in order,
+ * before the FIN. Freeing them with the queue lost the tail of an echo.
+ */
+YT_TEST(tcp, close_sends_writes_queued_behind_a_full_send_buffer_before_the_fin)
+{
+	static uint8_t chunk[4000];
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, written = 0, got = 0, next;
+	bool fin = false;
+	ssize_t n;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	/* fill the send buffer, then tcp's write queue, until the stream head refuses */
+	do {
+		for (size_t i = 0; i < sizeof(chunk); i++)
+			chunk[i] = (uint8_t)((written + i) * 7u);
+		n = sth_write(acc, chunk, sizeof(chunk));
+		if (n > 0)
+			written += (uint32_t)n;
+	} while (n == (ssize_t)sizeof(chunk));
+	yt_drain();
+	cr_assert_gt(written, TCP_SNDBUF_DEFAULT, "writes wait beyond the send buffer");
+	sth_close(acc);
+	yt_drain();
+	/* the peer takes everything, acknowledging as it goes */
+	next = iss + 1;
+	for (int round = 0; round < 10000 && !fin; round++) {
+		while (tt_take(&s)) {
+			if (s.seq != next)
+				continue; /* a retransmission of what we have */
+			for (size_t i = 0; i < s.dlen; i++)
+				cr_assert_eq(s.data[i], (uint8_t)((got + i) * 7u), "byte %u",
+					     got + (uint32_t)i);
+			got += (uint32_t)s.dlen;
+			next += (uint32_t)s.dlen;
+			if (s.flags & TH_FIN) {
+				fin = true;
+				next++;
+			}
+		}
+		tt_send(TH_ACK, 1001, next, 65535, NULL, 0, NULL, 0);
+		if (!fin)
+			pt_run_ms(5);
+	}
+	cr_assert(fin, "the FIN came (%u of %u bytes)", got, written);
+	cr_assert_eq(got, written, "every byte written went out before the FIN");
+	tt_send(TH_ACK | TH_FIN, 1001, next, 65535, NULL, 0, NULL, 0);
+	pt_run_ms(200); /* TIME-WAIT over: the orphan is freed (the leak check proves it) */
+	tt_done(NULL, lsn);
+}
+
+/*
+ * The link to ip going away (yard stopping) ends every connection: the peer gets a RST
+ * rather than a connection that silently vanished, the endpoint T_DISCON_IND ENETDOWN.
+ */
+YT_TEST(tcp, unlinking_ip_resets_every_connection)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss;
+	union {
+		struct T_discon_ind di;
+		char b[256];
+	} u;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	cr_assert_eq(sth_ioctl(tt_p.tp_tcp, I_UNLINK, tt_p.tp_muxid), 0);
+	tt_p.tp_muxid = 0;
+	yt_drain();
+	cr_assert(tt_take(&s), "a RST for the connection");
+	cr_assert_eq(s.flags, TH_RST | TH_ACK);
+	cr_assert_eq(s.seq, iss + 1);
+	cr_assert_eq(s.ack, 1001);
+	cr_assert_not(tt_take(&s), "nothing for the listener");
+	cr_assert_eq(tt_stats().tcps_unlink_resets, 1);
+	cr_assert_eq(tt_get(acc, &u, sizeof(u), NULL), T_DISCON_IND);
+	cr_assert_eq(u.di.DISCON_reason, ENETDOWN);
+	tt_done(acc, lsn);
+}
