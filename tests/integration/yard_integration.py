@@ -622,14 +622,49 @@ def case_config_errors(c):
         check(p.returncode == 0 and "valid" in p.stdout, "%s: %s%s" % (cfg, p.stdout, p.stderr))
 
 
+# A kernel TCP client of yard's echo that stays connected while yard stops: what it sees then.
+HELD_CONN = r"""
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 7), timeout=10)
+s.sendall(b"x")
+assert s.recv(1) == b"x"
+print("ready", flush=True)
+s.settimeout(15)
+try:
+    if s.recv(1) != b"":
+        print("data", flush=True)
+        sys.exit()
+    # The echo's FIN (its endpoint closed first); then the RST (tcp unplumbed) makes a write
+    # fail - without it the kernel would sit in CLOSE-WAIT and the write would succeed.
+    time.sleep(1)
+    s.send(b"y")
+    time.sleep(0.5)
+    s.send(b"y")
+    print("eof, then nothing", flush=True)
+except (ConnectionResetError, BrokenPipeError):
+    print("reset", flush=True)
+except socket.timeout:
+    print("timeout", flush=True)
+"""
+
+
 def case_sigterm(c):
-    """SIGTERM and SIGINT stop yard cleanly: exit 0, mempools at 0, the tap gone."""
+    """
+    SIGTERM and SIGINT stop yard cleanly: exit 0, mempools at 0, the tap gone; a kernel
+    client still connected to the TCP echo gets the echo's FIN and then a RST, not a peer
+    that silently vanished.
+    """
     for sig in (signal.SIGTERM, signal.SIGINT):
         y = c.yard(c.source_config("default.ini"), suffix="-" + signal.Signals(sig).name)
         c.tap_up()
         c.expect_ping(count=1000, flood=True)
         c.expect_ping(count=20, size=3000, flood=True)
+        held = subprocess.Popen(["ip", "netns", "exec", c.ns, "/usr/bin/python3", "-c", HELD_CONN,
+                                 YARD_ADDR], stdout=subprocess.PIPE, text=True)
+        check(held.stdout.readline().strip() == "ready", "the held connection did not open")
         y.stop_clean(sig)
+        out, _ = held.communicate(timeout=30)
+        check(out.strip() == "reset", "the connected client saw %r, not a reset" % out.strip())
         links = run(["ip", "-n", c.ns, "-o", "link"]).stdout
         check("yard0" not in links, "the tap is still there after the stop:\n" + links)
         log("%s: clean stop, mempools at 0, tap removed" % signal.Signals(sig).name)
