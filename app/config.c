@@ -1375,10 +1375,8 @@ check_clients(struct cfg_ctx *c, struct yard_config *cfg)
 		if (via < 0)
 			return cfg_fail(c, "%s is in no port's subnet and no port has a gateway",
 					ipv4_str(cl->addr, a, sizeof(a)));
-		if (cfg->ports[via].rx_queues != 1)
-			return cfg_fail(c, "reached through [port%d], which has %u queues: clients "
-					"need a port with one (replies to an active open are not "
-					"steered to its lcore)", via, cfg->ports[via].rx_queues);
+		/* With more queues, the replies come back to this lcore by RSS or, where the PMD
+		 * does not tell its RSS, by tcp's software steering (protocols/tcp/tcp_rss.c). */
 		cl->lcore = cfg->ports[via].queue_lcore[0];
 	}
 	c->key = NULL;

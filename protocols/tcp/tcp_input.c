@@ -593,24 +593,13 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		TCP_INC(ti, drop_bad_flags);
 		goto drop;
 	}
-	/* trim the headers: what remains is the payload, in the received buffer */
-	{
-		size_t hl = iphl + thl;
-
-		mp->b_rptr += hl;
-		if (MBLKL(mp) == 0 && mp->b_cont != NULL) {
-			mblk_t *bp = mp->b_cont;
-
-			freeb(mp);
-			mp = bp;
-		}
-	}
-
 	tp = tcp_lookup(ti, k.k_laddr, k.k_lport, k.k_faddr, k.k_fport);
 	if (tp == NULL) {
 		struct tcpcb *lp = tcp_lookup_listener(ti, k.k_laddr, k.k_lport);
 
 		if (lp == NULL) {
+			if (tcp_soft_forward(ti, &k, mp))
+				return; /* another lcore's active open (tcp_rss.c), handed over whole */
 			TCP_INC(ti, drop_no_conn);
 			tcp_reset_for(ti, &k, flags, seq, ack,
 				      dlen + ((flags & TH_SYN) ? 1 : 0) + ((flags & TH_FIN) ? 1 : 0));
@@ -638,6 +627,19 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 			goto drop;
 		}
 	}
+	/* trim the headers (after the lookup: a segment handed to another lcore goes whole): what remains is the payload, in the received buffer */
+	{
+		size_t hl = iphl + thl;
+
+		mp->b_rptr += hl;
+		if (MBLKL(mp) == 0 && mp->b_cont != NULL) {
+			mblk_t *bp = mp->b_cont;
+
+			freeb(mp);
+			mp = bp;
+		}
+	}
+
 	tp->t_idle_since = tcp_now(ti);
 	tp->t_keepsent = 0;
 	if ((tp->tp_flags & TF_KEEPALIVE) && TCPS_HAVEESTABLISHED(tp->tp_state) &&

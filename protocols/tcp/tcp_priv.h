@@ -282,6 +282,8 @@ uint32_t tcp_rss_hash(const struct tcp_rss_conf *c, uint32_t saddr, uint32_t dad
 bool tcp_rss_port_ok(struct tcp_inst *ti, uint32_t laddr, uint16_t lport, uint32_t faddr,
 		     uint16_t fport);
 void tcp_rss_steer(struct tcpcb *tp);
+/* true if mp (a whole segment for no connection here) went to the lcore owning its port */
+bool tcp_soft_forward(struct tcp_inst *ti, const struct tcp_key *k, mblk_t *mp);
 
 /* tcp_icmp.c */
 void tcp_icmp_input(struct tcp_inst *ti, mblk_t *mp);

@@ -19,6 +19,15 @@
  * queue this lcore serves. An address with no RSS configuration (one queue, or a PMD without
  * RSS) puts no constraint on the port. If the port hashes only the addresses (no
  * RTE_ETH_RSS_NONFRAG_IPV4_TCP), no port can help: the peer's address decides.
+ *
+ * Software steering, for addresses whose PMD does not tell its RSS (net_tap, whose queue is
+ * the kernel's choice; net_pcap; ...) when there is more than one tcp instance: an active
+ * open takes an ephemeral port p with p mod N = its instance's rank (N instances ranked by
+ * lcore), and an instance that receives a segment for an ephemeral port it has neither a
+ * connection nor a listener for hands the segment, whole, to the instance of rank p mod N
+ * through that lcore's mailbox (counted rx_steered; a full mailbox drops and counts
+ * drop_steer_full). Only misses pay for it: the hit path is unchanged, and passive opens and
+ * listeners are never steered (they belong to the lcore the SYN reached).
  */
 #include <errno.h>
 #include <string.h>
@@ -95,6 +104,91 @@ tcp_rss_port_ok(struct tcp_inst *ti, uint32_t laddr, uint16_t lport, uint32_t fa
 	return (c->trc_mine[e / 8] >> (e % 8)) & 1;
 }
 
+/* This instance's rank among the tcp instances (by lcore); *n their number. */
+static unsigned
+tcp_soft_rank(const struct tcp_inst *ti, unsigned *n)
+{
+	unsigned rank = 0, cnt = 0;
+
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
+		if (tcp_insts[l] == NULL)
+			continue;
+		if (l < ti->ti_lcore)
+			rank++;
+		cnt++;
+	}
+	*n = cnt;
+	return rank;
+}
+
+static struct tcp_inst *
+tcp_soft_owner(unsigned rank)
+{
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++)
+		if (tcp_insts[l] != NULL && rank-- == 0)
+			return tcp_insts[l];
+	return NULL;
+}
+
+/* The software-steered choice of tp's ephemeral port: one with port mod N = our rank. */
+static void
+tcp_soft_steer(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	unsigned lo = ti->ti_param.tp_port_lo, hi = ti->ti_param.tp_port_hi;
+	struct tcp_key *k = &tp->tp_key;
+	uint16_t old = k->k_lport;
+	unsigned n, me = tcp_soft_rank(ti, &n);
+
+	if (n < 2 || rte_be_to_cpu_16(old) % n == me)
+		return;
+	for (unsigned i = 0, span = hi - lo + 1; i < span; i++) {
+		uint16_t p = ti->ti_eph_next;
+		uint32_t key;
+
+		if (p < lo || p > hi)
+			p = (uint16_t)lo;
+		ti->ti_eph_next = (uint16_t)(p + 1);
+		key = rte_cpu_to_be_16(p);
+		if (p % n != me || rte_hash_lookup(ti->ti_binds, &key) >= 0)
+			continue;
+		tcp_unbind(tp);
+		if (tcp_bind_port(tp, (uint16_t)key) != 0) {
+			(void)tcp_bind_port(tp, old); /* just freed: cannot fail */
+			break;
+		}
+		tp->tp_flags |= TF_EPHEMERAL;
+		TCP_INC(ti, soft_port_steered);
+		return;
+	}
+	TCP_INC(ti, rss_no_port);
+}
+
+bool
+tcp_soft_forward(struct tcp_inst *ti, const struct tcp_key *k, mblk_t *mp)
+{
+	uint16_t lport = rte_be_to_cpu_16(k->k_lport);
+	struct tcp_inst *owner;
+	unsigned n, me;
+
+	if (lport < ti->ti_param.tp_port_lo || lport > ti->ti_param.tp_port_hi ||
+	    tcp_rss_of(ti, k->k_laddr) != NULL)
+		return false;
+	me = tcp_soft_rank(ti, &n);
+	if (n < 2 || lport % n == me)
+		return false;
+	owner = tcp_soft_owner(lport % n);
+	if (owner == NULL || owner->ti_lwq == NULL)
+		return false;
+	if (yard_mbox_put(RD(owner->ti_lwq), mp) == 0) {
+		TCP_INC(ti, drop_steer_full);
+		freemsg(mp);
+		return true;
+	}
+	TCP_INC(ti, rx_steered);
+	return true;
+}
+
 void
 tcp_rss_steer(struct tcpcb *tp)
 {
@@ -104,7 +198,11 @@ tcp_rss_steer(struct tcpcb *tp)
 	struct tcp_key *k = &tp->tp_key;
 	uint16_t old = k->k_lport;
 
-	if (c == NULL || tcp_rss_port_ok(ti, k->k_laddr, k->k_lport, k->k_faddr, k->k_fport))
+	if (c == NULL) {
+		tcp_soft_steer(tp);
+		return;
+	}
+	if (tcp_rss_port_ok(ti, k->k_laddr, k->k_lport, k->k_faddr, k->k_fport))
 		return;
 	if (!(c->trc_flags & TCP_RSS_L4)) {
 		TCP_INC(ti, rss_no_port); /* the addresses alone decide: no port helps */

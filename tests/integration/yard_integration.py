@@ -1195,6 +1195,53 @@ def kernel_servers(c, sender_bytes=0):
     return p
 
 
+def case_tcp_client_two_queues(c):
+    """
+    yard as a client on a port with two queues and two lcores (net_tap: the kernel picks the
+    queue, so replies to an active open often reach the other lcore): 16 connections of the
+    source client each deliver 2 MiB of the pattern intact to a kernel server that hashes
+    it; the replies that reached the other lcore were handed over by tcp's software steering
+    (rx_steered), and none was answered with a RST.
+    """
+    if (os.cpu_count() or 1) < 2:
+        raise Failure("tcp_client_two_queues needs 2 CPUs")
+    n, conns = 2 << 20, 16
+    srv = kernel_servers(c)
+    base = open(c.source_config("two-queues.ini")).read()
+    y = c.yard(c.config(base + """
+[client.src]
+type = source
+connect = %s:5001
+bytes = %d
+conns = %d
+delay = 1s
+""" % (KERNEL_ADDR, n, conns)))
+    c.tap_up()
+    d = wait_clients(y, ["src"], 90)
+    src = d["src"]
+    check(src["connected"] == conns and src["released"] == conns and src["discons"] == 0 and
+          src["tx_bytes"] == n * conns, "source: %s" % src)
+    want = "hash %d %s" % (n, pattern_sha256(n))
+    lines = []
+    while len(lines) < conns:
+        line = srv.stdout.readline()
+        check(line != "", "the kernel server ended early: %s" % lines)
+        if line.startswith("hash"):
+            lines.append(line.strip())
+    check(all(l == want for l in lines), "the kernel hashed %s, expected %d x '%s'" %
+          (lines, conns, want))
+    tcp = y.get("/yard/tcp,per_lcore")
+    log("tcp per lcore: %s" % {l: {k: v[k] for k in ("rx_steered", "soft_port_steered",
+                                                      "drop_no_conn", "drop_steer_full")}
+                               for l, v in tcp.items() if l.startswith("lcore")})
+    allc = y.get("/yard/tcp")
+    allc = allc.get("all", allc)
+    check(allc["rx_steered"] > 0, "no segment needed steering: %s" % allc["rx_steered"])
+    check(allc["drop_steer_full"] == 0 and allc["drop_no_conn"] == 0,
+          "segments lost to steering: %s" % {k: allc[k] for k in ("drop_steer_full",
+                                                                   "drop_no_conn")})
+    y.stop_clean()
+
 def case_tcp_client(c):
     """
     yard as a TCP client of the kernel: a source sends 8 MiB of the pattern to a server that
@@ -1747,6 +1794,7 @@ CASES = {
     "udp_sockperf": case_udp_sockperf,
     "tcp_services": case_tcp_services,
     "tcp_client": case_tcp_client,
+    "tcp_client_two_queues": case_tcp_client_two_queues,
     "tcp_bulk": case_tcp_bulk,
     "tcp_synflood": case_tcp_synflood,
     "sockets": case_sockets,
