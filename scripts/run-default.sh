@@ -6,7 +6,7 @@
 #      answers at 198.18.0.2/24;
 #   3. give the kernel's side of the tap 198.18.0.1/24 and bring it up;
 #   4. ping yard (a few plain pings, then one of 3000 bytes, fragmented both ways);
-#   5. talk to its services: UDP echo, TCP echo (socat) and HTTP (curl);
+#   5. talk to its services: UDP echo, TCP echo (socat), HTTP (curl) and memcached (socat);
 #   6. print yard's counters from DPDK telemetry (dpdk-telemetry.py);
 #   7. stop yard with SIGTERM (it logs "mempools: 0 in use" when every buffer came back);
 #   8. remove the namespace (the tap goes with yard).
@@ -95,11 +95,13 @@ echo "== 4. ping yard at 198.18.0.2"
 ip netns exec "$ns" ping -c 4 -i 0.3 -W 2 198.18.0.2
 ip netns exec "$ns" ping -c 2 -i 0.3 -W 2 -s 3000 198.18.0.2
 
-echo "== 5. the services: UDP echo (7), TCP echo (7), HTTP (80)"
+echo "== 5. the services: UDP echo (7), TCP echo (7), HTTP (80), memcached (11211)"
 printf 'hello over UDP\n' | ip netns exec "$ns" socat -T 2 - UDP:198.18.0.2:7 | sed 's/^/   udp echo: /'
 printf 'hello over TCP\n' | ip netns exec "$ns" socat -T 2 - TCP:198.18.0.2:7,shut-down |
 	sed 's/^/   tcp echo: /'
 ip netns exec "$ns" curl -sS -m 5 -D - -o /dev/null http://198.18.0.2/1000 | sed 's/^/   http: /'
+printf 'set greeting 0 0 5\r\nhello\r\nget greeting\r\nquit\r\n' |
+	ip netns exec "$ns" socat -T 2 - TCP:198.18.0.2:11211 | tr -d '\r' | sed 's/^/   memcached: /'
 
 echo "== 6. yard's counters (dpdk-telemetry.py -f $prefix)"
 printf '/yard/icmp,0\n/yard/ip,0\n/yard/udp\n/yard/tcp\n/yard/ports,0\n' |
