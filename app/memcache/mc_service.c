@@ -186,13 +186,17 @@ conn_event(struct mc_lcore *l, struct mc_conn *c, uint32_t events)
 		 * Execute and send until the protocol stops making progress (it waits for more
 		 * input) or the output is held by flow control: the protocol also stops at
 		 * MC_OUT_HIWAT, leaving whole commands buffered that no new input will announce.
+		 * So a pass that only sent (the protocol had stopped at MC_OUT_HIWAT and took
+		 * nothing) is progress too: the room it made lets the next commands run. Only a
+		 * pass that neither took input nor had output to send means the protocol waits.
 		 */
 		for (;;) {
-			size_t before = c->c_inlen;
+			size_t before = c->c_inlen, out;
 
 			conn_execute(c);
+			out = mc_obuf_pending(&c->c_out);
 			fl = conn_flush(l, c);
-			if (fl != 0 || c->c_inlen == 0 || c->c_inlen == before ||
+			if (fl != 0 || c->c_inlen == 0 || (c->c_inlen == before && out == 0) ||
 			    c->c_s.ms_close || c->c_out.ob_failed)
 				break;
 		}

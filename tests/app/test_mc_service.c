@@ -64,3 +64,82 @@ YT_TEST(mc_service, answers_pipelined_commands_and_closes_on_quit)
 	yard_mc_stop();  /* idempotent */
 	st_done();
 }
+
+/*
+ * A value larger than MC_OUT_HIWAT's share of an answer batch asked for many times in one
+ * segment: the protocol stops at MC_OUT_HIWAT with commands still buffered, and no input will
+ * come to announce them, so sending a batch must be followed by executing the next one.
+ * (It once stopped after the third batch of three answers until the client closed.)
+ */
+YT_TEST(mc_service, pipelined_gets_of_a_large_value_are_all_answered)
+{
+	enum { VLEN = 100000, NGET = 60, SEG = 1400 };
+	static char val[VLEN], want[VLEN + 64];
+	const struct yard_mc_conf conf = { .port = 11211, .memory = 1u << 20,
+					   .max_item = 128u << 10, .threads = 1 };
+	char hdr[64], gets[NGET * 7];
+	size_t wlen, got = 0, hlen, off;
+	struct tt_seg s;
+	uint32_t iss, seq = 1001, acked;
+	int round;
+
+	for (size_t i = 0; i < VLEN; i++)
+		val[i] = (char)('a' + i % 26);
+	wlen = (size_t)snprintf(want, sizeof(want), "VALUE g 0 %d\r\n", VLEN);
+	memcpy(want + wlen, val, VLEN);
+	memcpy(want + wlen + VLEN, "\r\nEND\r\n", 7);
+	wlen += VLEN + 7;
+	tt_open();
+	cr_assert_eq(yard_mc_start(&conf), 0);
+	tt_lport = 11211;
+	tt_fport = PEER_PORT;
+	tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	iss = s.seq;
+	acked = iss + 1;
+	tt_send(TH_ACK, seq, acked, 65535, NULL, 0, NULL, 0);
+	turn();
+	/* the set, in segments the service reads as they come */
+	hlen = (size_t)snprintf(hdr, sizeof(hdr), "set g 0 0 %d\r\n", VLEN);
+	tt_send(TH_ACK | TH_PSH, seq, acked, 65535, NULL, 0, hdr, hlen);
+	seq += (uint32_t)hlen;
+	for (off = 0; off < VLEN; off += SEG) {
+		size_t n = RTE_MIN((size_t)SEG, VLEN - off);
+
+		tt_send(TH_ACK, seq, acked, 65535, NULL, 0, val + off, n);
+		seq += (uint32_t)n;
+		if ((off / SEG) % 8 == 7)
+			turn();
+	}
+	tt_send(TH_ACK | TH_PSH, seq, acked, 65535, NULL, 0, "\r\n", 2);
+	seq += 2;
+	turn();
+	cr_assert(st_take_flags(&s, TH_ACK | TH_PSH), "STORED");
+	cr_assert_eq(s.dlen, 8);
+	cr_assert_eq(memcmp(s.data, "STORED\r\n", 8), 0);
+	acked += 8;
+	/* 60 gets in one segment, then the peer takes and acknowledges what comes, a window
+	 * at a time: 6 MB of answers, each batch of them more than MC_OUT_HIWAT */
+	for (int i = 0; i < NGET; i++)
+		memcpy(gets + i * 7, "get g\r\n", 7);
+	tt_send(TH_ACK | TH_PSH, seq, acked, 65535, NULL, 0, gets, sizeof(gets));
+	seq += (uint32_t)sizeof(gets);
+	for (round = 0; round < 20000 && got < wlen * NGET; round++) {
+		turn();
+		while (tt_take(&s)) {
+			if (s.dlen == 0)
+				continue;
+			cr_assert_eq(s.seq, acked, "in order at %zu", got);
+			for (size_t i = 0; i < s.dlen; i++)
+				cr_assert_eq(s.data[i], want[(got + i) % wlen], "byte %zu", got + i);
+			got += s.dlen;
+			acked += (uint32_t)s.dlen;
+		}
+		tt_send(TH_ACK, seq, acked, 65535, NULL, 0, NULL, 0);
+	}
+	cr_assert_eq(got, wlen * NGET, "%zu of %zu bytes (%zu whole answers) after %d rounds",
+		     got, wlen * NGET, got / wlen, round);
+	yard_mc_stop();
+	turn();
+	st_done();
+}

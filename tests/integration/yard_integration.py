@@ -1727,6 +1727,25 @@ expect(s, b"get e63\r\n", b"VALUE e63 0 %d\r\n%s\r\nEND\r\n" % (len(v), v))
 m = bytes(range(256)) * 3906
 expect(s, b"set m 5 0 %d\r\n%s\r\n" % (len(m), m), b"STORED\r\n")
 expect(s, b"get m\r\n" * 3, b"VALUE m 5 %d\r\n%s\r\nEND\r\n" % (len(m), m) * 3)
+# a 100 000-byte value asked 60 times in one pipelined send: 6 MB of answers, each write
+# several answers long, far beyond the send buffer; every byte yard_send() took must arrive
+# (this once lost the answers queued behind a full send buffer and stalled for ever)
+g = (bytes(range(256)) * 391)[:100000]
+expect(s, b"set g 0 0 %d\r\n%s\r\n" % (len(g), g), b"STORED\r\n")
+want = b"VALUE g 0 %d\r\n%s\r\nEND\r\n" % (len(g), g)
+s.sendall(b"get g\r\n" * 60)
+got = b""
+try:
+    while len(got) < len(want) * 60:
+        d = s.recv(1 << 16)
+        if not d:
+            break
+        got += d
+except socket.timeout:
+    pass
+if got != want * 60:
+    raise SystemExit("60 pipelined gets of 100000 bytes: %d of %d bytes, %d whole answers"
+                     % (len(got), len(want) * 60, len(got) // len(want)))
 s.sendall(b"quit\r\n")
 if s.recv(16) != b"":
     raise SystemExit("quit did not close")
@@ -1738,8 +1757,9 @@ def case_memcached(c):
     """
     The memcached service on 11211: memccapable -a (every text-protocol test) over net_tap,
     then a Python client: set/get/gets/cas/incr/decr/delete, 1000 pipelined sets, a 512 KiB
-    value, 6 MB into a 4 MiB table, whose evictions show in stats and telemetry, and 3 MB of
-    answers at once, which meet flow control (send_waits).
+    value, 6 MB into a 4 MiB table, whose evictions show in stats and telemetry, 3 MB of
+    answers at once, which meet flow control (send_waits), and 60 pipelined gets of a
+    100 000-byte value (6 MB of answers in batches past MC_OUT_HIWAT), every byte intact.
     """
     with open(c.source_config("default.ini")) as f:
         text = f.read()

@@ -798,3 +798,57 @@ YT_TEST(socket, close_waits_for_the_data_flow_control_held_then_releases)
 	cr_assert_null(yard_t_stream(fd), "closed once drained");
 	st_done();
 }
+
+/*
+ * The memcached finding: an accepted socket's owner writes far more than the send buffer in
+ * large writes (answers of about 300 KB each), retrying after EAGAIN, while the peer takes
+ * and acknowledges at most a window per round. Every byte yard_send() accepted must reach
+ * the peer, in order, and the socket must become writable again every time.
+ */
+YT_TEST(socket, large_writes_far_beyond_the_send_buffer_all_arrive_in_order)
+{
+	enum { TOTAL = 1500000, CHUNK = 300000 };
+	static char data[TOTAL];
+	struct tt_seg s;
+	uint32_t iss, acked;
+	size_t sent = 0, got = 0;
+	int lfd, afd, round;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)ut_pat(i);
+	tt_open();
+	lfd = st_listener(OUR_PORT, 8);
+	afd = st_accepted(lfd, 1000, &iss);
+	acked = iss + 1;
+	for (round = 0; round < 4000 && got < TOTAL; round++) {
+		while (sent < TOTAL) {
+			ssize_t n = yard_send(afd, data + sent, RTE_MIN((size_t)CHUNK, TOTAL - sent),
+					      MSG_NOSIGNAL);
+
+			if (n < 0) {
+				cr_assert_eq(errno, EAGAIN, "send: errno %d", errno);
+				break;
+			}
+			cr_assert_gt(n, 0);
+			sent += (size_t)n;
+		}
+		yt_drain();
+		while (tt_take(&s)) {
+			if (s.dlen == 0)
+				continue;
+			cr_assert_eq(s.seq, acked, "in order at %zu", got);
+			for (size_t i = 0; i < s.dlen; i++)
+				cr_assert_eq((uint8_t)s.data[i], ut_pat(got + i), "byte %zu", got + i);
+			got += s.dlen;
+			acked += (uint32_t)s.dlen;
+		}
+		tt_send(TH_ACK, 1001, acked, 65535, NULL, 0, NULL, 0);
+	}
+	cr_assert_eq(sent, (size_t)TOTAL, "yard_send took everything");
+	cr_assert_eq(got, (size_t)TOTAL, "the peer got every byte taken (%zu of %zu after %d rounds)",
+		     got, sent, round);
+	cr_assert_eq(yard_close(afd), 0);
+	cr_assert_eq(yard_close(lfd), 0);
+	yt_drain();
+	st_done();
+}
