@@ -416,7 +416,7 @@ memcached_start(uint16_t port)
 static int
 transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 {
-	struct udp_addrreq addrs[YARD_MAX_PORTS];
+	struct udp_addrreq addrs[YARD_MAX_PORTS] = { 0 }; /* gcc -O3 cannot tell that n bounds the reads */
 	struct tcp_addrreq taddrs[YARD_MAX_PORTS];
 	unsigned n = 0;
 	int rc;

@@ -11,6 +11,7 @@
 
 #include <protocols/tcp.h>
 #include <protocols/tcp_hdr.h>
+#include <protocols/tihdr.h>
 
 #include "proto_test.h"
 
@@ -43,5 +44,21 @@ void tt_send(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const uint
 extern void (*tt_mangle)(struct yard_tcphdr *th);
 /* The next segment tcp sent, checksums verified; false if none. */
 bool tt_take(struct tt_seg *s);
+
+/* tcp's counters (TCP_GETSTATS) and one endpoint's state (TCP_GETINFO). */
+struct tcpstat tt_stats(void);
+struct tcp_conninfo tt_info(struct stdata *ep);
+/* putmsg of a control part, then run the scheduler. */
+void tt_put(struct stdata *sd, const void *ctl, size_t len);
+/* The next message's control part into buf: its primitive, -2 if plain data, -1 if none. */
+t_scalar_t tt_get(struct stdata *sd, void *buf, size_t max, int *datalen);
+/* The next message, which must be plain data, into buf: its length, -1 if none. */
+int tt_getdata(struct stdata *sd, void *buf, size_t max);
+/* T_BIND_REQ to port (0: tcp chooses) with conind connection indications. */
+void tt_bind(struct stdata *ep, uint16_t port, unsigned conind);
+/* The option of kind in a captured segment, NULL if absent. */
+const uint8_t *tt_opt(const struct tt_seg *s, uint8_t kind);
+/* A deterministic byte pattern. */
+void tt_pattern(uint8_t *p, size_t len, uint32_t seed);
 
 #endif

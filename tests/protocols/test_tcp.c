@@ -19,78 +19,6 @@
 
 TestSuite(tcp, .init = yt_setup, .fini = yt_teardown);
 
-static struct tcpstat
-tt_stats(void)
-{
-	struct tcpstat st;
-
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_GETSTATS, &st, sizeof(st)), 0);
-	return st;
-}
-
-static struct tcp_conninfo
-tt_info(struct stdata *ep)
-{
-	struct tcp_conninfo ci;
-
-	cr_assert_geq(pt_istr(ep, TCP_GETINFO, &ci, sizeof(ci)), 0);
-	return ci;
-}
-
-static void
-tt_put(struct stdata *sd, const void *ctl, size_t len)
-{
-	struct strbuf c = { .len = (int)len, .buf = (char *)(uintptr_t)ctl };
-
-	cr_assert_eq(sth_putmsg(sd, &c, NULL, 0), 0);
-	yt_drain();
-}
-
-/* Take the next message's control part into buf; returns its primitive, -1 if none. */
-static t_scalar_t
-tt_get(struct stdata *sd, void *buf, size_t max, int *datalen)
-{
-	char dbuf[4096];
-	struct strbuf c = { .maxlen = (int)max, .buf = buf };
-	struct strbuf d = { .maxlen = sizeof(dbuf), .buf = dbuf };
-	int fl = 0;
-
-	if (sth_getmsg(sd, &c, &d, &fl) < 0)
-		return -1;
-	if (datalen != NULL)
-		*datalen = d.len;
-	return c.len >= 4 ? *(t_scalar_t *)buf : -2;
-}
-
-/* Take the next message, which must be plain data, into buf; its length, -1 if none. */
-static int
-tt_getdata(struct stdata *sd, void *buf, size_t max)
-{
-	char cbuf[256];
-	struct strbuf c = { .maxlen = sizeof(cbuf), .buf = cbuf };
-	struct strbuf d = { .maxlen = (int)max, .buf = buf };
-	int fl = 0;
-
-	if (sth_getmsg(sd, &c, &d, &fl) < 0)
-		return -1;
-	cr_assert_leq(c.len, 0, "plain M_DATA, no control part");
-	return d.len;
-}
-
-static void
-tt_bind(struct stdata *ep, uint16_t port, unsigned conind)
-{
-	struct {
-		struct T_bind_req r;
-		struct sockaddr_in sin;
-	} b = { { T_BIND_REQ, sizeof(struct sockaddr_in), sizeof(struct T_bind_req), conind },
-		{ .sin_family = AF_INET, .sin_port = rte_cpu_to_be_16(port) } };
-	char buf[256];
-
-	tt_put(ep, &b, sizeof(b));
-	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_BIND_ACK);
-}
-
 static uint32_t
 tt_acceptor_id(struct stdata *ep)
 {
@@ -351,26 +279,6 @@ tt_write(struct stdata *sd, const void *buf, size_t len)
 	yt_drain();
 }
 
-/* The option of kind in a captured segment, NULL if absent. */
-static const uint8_t *
-tt_opt(const struct tt_seg *s, uint8_t kind)
-{
-	for (size_t i = 0; i < s->optlen;) {
-		if (s->opts[i] == TCPOPT_EOL)
-			break;
-		if (s->opts[i] == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= s->optlen || s->opts[i + 1] < 2)
-			break;
-		if (s->opts[i] == kind)
-			return &s->opts[i];
-		i += s->opts[i + 1];
-	}
-	return NULL;
-}
-
 static uint32_t
 tt_be32(const uint8_t *p)
 {
@@ -390,13 +298,6 @@ tt_ts(uint8_t *o, uint32_t val, uint32_t ecr)
 		o[8 + i] = (uint8_t)(ecr >> (24 - 8 * i));
 	}
 	return 12;
-}
-
-static void
-tt_pattern(uint8_t *p, size_t len, uint32_t seed)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = (uint8_t)((i + seed) * 131u >> 3);
 }
 
 /* Active open to SYN-SENT: returns the endpoint; *s is its SYN. Sets tt_lport. */
