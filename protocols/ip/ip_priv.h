@@ -236,6 +236,8 @@ struct ip_txb {
 	uint32_t tb_nh;               /**< its next hop */
 	struct ip_rt *tb_rt;          /**< its route */
 	mblk_t *tb_v[IP_TXB_MAX];
+	unsigned tb_nfree;
+	mblk_t *tb_free[IP_TXB_MAX];  /**< spent request blocks, freed with one freemsg_burst() */
 };
 
 /** ip_output() into a burst: the datagram joins tb's run (sent by ip_txb_flush()). */
