@@ -363,28 +363,44 @@ yard_allocb_hr(size_t size, size_t headroom)
 	return mp;
 }
 
-int
-allocb_bulk(mblk_t **mps, unsigned n, size_t size)
+/* n fresh blocks from pool, all or nothing; does not count failures. */
+static int
+allocb_bulk_pool(struct rte_mempool *pool, mblk_t **mps, unsigned n)
 {
 	struct rte_mbuf *ms[YARD_FREE_BATCH];
 	unsigned done, k;
 
-	if (unlikely(size > yard_pools.data_room))
-		goto fail;
 	/* The mbuf and mblk pointers differ: take mbufs in chunks, convert, undo on failure. */
 	for (done = 0; done < n; done += k) {
 		k = RTE_MIN(n - done, (unsigned)YARD_FREE_BATCH);
-		if (unlikely(rte_pktmbuf_alloc_bulk(yard_pools.data, ms, k) != 0)) {
+		if (unlikely(rte_pktmbuf_alloc_bulk(pool, ms, k) != 0)) {
 			freemsg_burst(mps, done);
-			goto fail;
+			return -ENOBUFS;
 		}
 		for (unsigned i = 0; i < k; i++)
 			mps[done + i] = mblk_init_direct(ms[i], 0);
 	}
 	return 0;
-fail:
-	ms_self()->allocb_fail++;
-	return -ENOBUFS;
+}
+
+int
+allocb_bulk(mblk_t **mps, unsigned n, size_t size)
+{
+	if (unlikely(size > yard_pools.data_room || allocb_bulk_pool(yard_pools.data, mps, n) != 0)) {
+		ms_self()->allocb_fail++;
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+int
+yard_allocb_ctl_bulk(mblk_t **mps, unsigned n, size_t size)
+{
+	if (unlikely(size > yard_pools.ctl_room || allocb_bulk_pool(yard_pools.ctl, mps, n) != 0)) {
+		ms_self()->allocb_fail++;
+		return -ENOBUFS;
+	}
+	return 0;
 }
 
 mblk_t *

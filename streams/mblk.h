@@ -393,6 +393,11 @@ mblk_t *allocb(size_t size, unsigned pri);
 mblk_t *yard_allocb_hr(size_t size, size_t headroom);
 /** Allocate up to n blocks of size bytes from the data pool, all or nothing. 0 or -ENOBUFS. */
 int allocb_bulk(mblk_t **mps, unsigned n, size_t size);
+/**
+ * Allocate n small blocks (size up to the control room) from the control pool, all or nothing:
+ * one mempool get for a burst's worth of protocol headers. 0 or -ENOBUFS (counted allocb_fail).
+ */
+int yard_allocb_ctl_bulk(mblk_t **mps, unsigned n, size_t size);
 /** Wrap a caller's buffer; frtnp->free_func(free_arg) runs when the last reference goes. */
 mblk_t *esballoc(unsigned char *base, size_t size, unsigned pri, frtn_t *frtnp);
 /** Would allocb(size, pri) succeed now? */

@@ -40,6 +40,17 @@ ip_link_find(struct ip_inst *ii, int muxid)
 	return NULL;
 }
 
+void
+ip_addrs_sync(struct ip_inst *ii)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < IP_MAX_LINKS; i++)
+		if (ii->ii_links[i].il_has_if)
+			ii->ii_addrs[n++] = ii->ii_links[i].il_addr;
+	ii->ii_naddrs = n;
+}
+
 /* ---- ioctl data helpers ------------------------------------------------------------------- */
 
 /* ---- links -------------------------------------------------------------------------------- */
@@ -83,6 +94,7 @@ ip_link_remove(struct ip_inst *ii, struct ip_link *il)
 			RD(wq)->q_ptr = NULL;
 	}
 	memset(il, 0, sizeof(*il));
+	ip_addrs_sync(ii);
 }
 
 static int
@@ -114,6 +126,7 @@ ip_ifadd(struct ip_inst *ii, const struct ip_ifreq *req)
 		il->il_has_if = false;
 		return -err;
 	}
+	ip_addrs_sync(ii);
 	return 0;
 }
 
@@ -217,6 +230,7 @@ ip_ioctl(queue_t *q, struct ip_upper *up, mblk_t *mp)
 		}
 		ip_route_del_link(ii, il);
 		il->il_has_if = false;
+		ip_addrs_sync(ii);
 		break;
 	}
 	case IP_ROUTE_ADD: {

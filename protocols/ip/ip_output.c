@@ -409,8 +409,14 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 		goto bad;
 	if (payload != NULL && DB_REF(payload) == 1 &&
 	    MBLKHEAD(payload) >= YARD_IPV4_HDR_MIN + YARD_LINK_HDR_LEN) {
-		/* The transport left headroom: the header goes there, the M_PROTO block goes. */
-		freeb(mp);
+		/* The transport left headroom: the header goes there, the M_PROTO block goes, with
+		 * the burst's others (one mempool put for all of them). */
+		mp->b_cont = NULL;
+		if (unlikely(tb->tb_nfree == IP_TXB_MAX)) {
+			freemsg_burst(tb->tb_free, tb->tb_nfree);
+			tb->tb_nfree = 0;
+		}
+		tb->tb_free[tb->tb_nfree++] = mp;
 		hp = payload;
 		hp->b_rptr -= YARD_IPV4_HDR_MIN;
 	} else if (DB_REF(mp) == 1 &&
@@ -520,6 +526,7 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	tb.tb_il = NULL;
 	tb.tb_n = 0;
 	tb.tb_dst = 0;
+	tb.tb_nfree = 0;
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
 		struct ip_inst *ii = up != NULL ? up->iu_inst : NULL;
@@ -553,6 +560,8 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	}
 	if (tb.tb_n != 0)
 		ip_txb_flush(up->iu_inst, &tb);
+	if (tb.tb_nfree != 0)
+		freemsg_burst(tb.tb_free, tb.tb_nfree);
 }
 
 int

@@ -21,7 +21,11 @@
  * broadcast or multicast address.
  *
  * Zero copy: the T_UNITDATA_IND is a small new block (the primitive and the source address)
- * whose b_cont is the received message with b_rptr moved past the IP and UDP headers.
+ * whose b_cont is the received message with b_rptr moved past the IP and UDP headers. The
+ * burst's blocks come from the control pool in one yard_allocb_ctl_bulk() (struct udp_inds);
+ * what a burst did not use (drops) goes back with one freemsg_burst(). When the pool cannot
+ * give a whole batch, each datagram falls back to allocb() and, failing that, is dropped
+ * (drop_rx_nomem).
  * Datagrams for the same endpoint that follow each other in a burst go up with one
  * putnext_burst(), after one canputnext(): a full stream head drops the run, counted
  * drop_rcvbuf_full (UDP has no flow control of its own).
@@ -100,12 +104,43 @@ udp_port_unreach(struct udp_inst *ui, mblk_t *mp)
 	putnext(ui->ui_lower, ctl);
 }
 
+/* Indication blocks taken for a burst, handed out one per delivered datagram. */
+#define UDP_IND_BATCH 32
+#define UDP_IND_SIZE (sizeof(struct T_unitdata_ind) + sizeof(struct sockaddr_in))
+
+struct udp_inds {
+	unsigned n;           /* left in v */
+	bool failed;          /* the pool could not give a batch: allocb() one by one */
+	mblk_t *v[UDP_IND_BATCH];
+};
+
+/* Make sure a batch is at hand for the `want` datagrams left (at most UDP_IND_BATCH taken). */
+static inline void
+udp_inds_fill(struct udp_inds *c, unsigned want)
+{
+	if (likely(c->n != 0 || c->failed))
+		return;
+	want = RTE_MIN(want, (unsigned)UDP_IND_BATCH);
+	if (likely(yard_allocb_ctl_bulk(c->v, want, UDP_IND_SIZE) == 0))
+		c->n = want;
+	else
+		c->failed = true;
+}
+
+static inline mblk_t *
+udp_inds_get(struct udp_inds *c)
+{
+	if (likely(c->n != 0))
+		return c->v[--c->n];
+	return allocb(UDP_IND_SIZE, BPRI_MED);
+}
+
 /*
  * Validate one datagram (b_rptr at its IPv4 header). Returns the read queue of the endpoint
  * and *mpp turned into its T_UNITDATA_IND, or NULL when the datagram was consumed.
  */
 static inline queue_t *
-udp_input_one(struct udp_inst *ui, mblk_t **mpp)
+udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds)
 {
 	mblk_t *mp = *mpp, *ind;
 	const struct rte_ipv4_hdr *ip;
@@ -191,7 +226,7 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp)
 		udp_port_unreach(ui, mp);
 		return NULL;
 	}
-	ind = allocb(sizeof(*tui) + sizeof(*sin), BPRI_MED);
+	ind = udp_inds_get(inds);
 	if (unlikely(ind == NULL)) {
 		UDP_INC(ui, drop_rx_nomem);
 		goto drop;
@@ -380,6 +415,7 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	struct udp_inst *ui = q->q_ptr;
 	queue_t *run_q = NULL;
+	struct udp_inds inds;
 	unsigned k = 0;
 
 	if (unlikely(ui == NULL)) {
@@ -388,6 +424,8 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			udp_lrput_other(q, NULL, mps[i]);
 		return;
 	}
+	inds.n = 0;
+	inds.failed = false;
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
 		queue_t *rq;
@@ -400,7 +438,8 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			udp_lrput_other(q, ui, mp);
 			continue;
 		}
-		rq = udp_input_one(ui, &mp);
+		udp_inds_fill(&inds, n - i);
+		rq = udp_input_one(ui, &mp, &inds);
 		if (rq == NULL)
 			continue;
 		if (k != 0 && rq != run_q) {
@@ -412,6 +451,8 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	}
 	if (k != 0)
 		udp_deliver_run(ui, run_q, mps, k);
+	if (inds.n != 0)
+		freemsg_burst(inds.v, inds.n);
 }
 
 int

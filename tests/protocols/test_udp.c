@@ -700,6 +700,96 @@ YT_TEST(udp, drops_datagrams_when_the_receive_buffer_is_full)
 	ut_bare_close(&b);
 }
 
+YT_TEST(udp, falls_back_to_allocb_when_the_control_pool_runs_short)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	uint8_t d[256];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 4321, 7301, NULL, 32);
+	mblk_t *v[6], *chain = NULL, *mp;
+	struct udpstat st;
+	unsigned got = 0;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7301, NULL), 0);
+	for (unsigned i = 0; i < 6; i++) {
+		v[i] = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+		cr_assert_not_null(v[i]);
+		memcpy(v[i]->b_wptr, d, n);
+		v[i]->b_wptr += n;
+	}
+	/* Leave two control blocks: the burst's batch of six fails, the datagrams take allocb(). */
+	while ((mp = allocb(64, BPRI_MED)) != NULL) {
+		mp->b_next = chain;
+		chain = mp;
+	}
+	for (int i = 0; i < 2; i++) {
+		mp = chain;
+		chain = mp->b_next;
+		mp->b_next = NULL;
+		freeb(mp);
+	}
+	cr_assert_eq(yard_loop_inject_burst(b.minor, v, 6), 0);
+	yt_drain();
+	freemsgchain(chain);
+	while (sth_getmsg_mblk(ep, &mp) == 0) {
+		cr_assert_eq(DB_TYPE(mp), M_PROTO);
+		cr_assert_eq(msgdsize(mp), 32);
+		got++;
+		freemsg(mp);
+	}
+	st = ut_udpstat(b.udp);
+	/* Blocks freed on the way up (the frames' own lower layers) may serve some of the
+	 * datagrams; every one either went up or was counted. */
+	cr_assert_geq(st.udps_drop_rx_nomem, 1, "the pool ran dry for some");
+	cr_assert_eq(st.udps_rx_delivered, got);
+	cr_assert_eq(got + st.udps_drop_rx_nomem, 6, "each datagram delivered or counted");
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, returns_the_unused_indication_blocks_of_a_burst)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	uint8_t d[256];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 4321, 7302, NULL, 32);
+	unsigned ctl_free;
+	mblk_t *v[5], *mp;
+	struct udpstat st;
+	unsigned got = 0;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7302, NULL), 0);
+	for (unsigned i = 0; i < 5; i++) {
+		v[i] = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+		cr_assert_not_null(v[i]);
+		memcpy(v[i]->b_wptr, d, n);
+		if (i & 1)
+			v[i]->b_wptr[n - 1] ^= 0x5a; /* a bad checksum: dropped after the batch was taken */
+		v[i]->b_wptr += n;
+	}
+	ctl_free = rte_mempool_avail_count(yard_pool_ctl());
+	cr_assert_eq(yard_loop_inject_burst(b.minor, v, 5), 0);
+	yt_drain();
+	st = ut_udpstat(b.udp);
+	cr_assert_eq(st.udps_drop_bad_cksum, 2);
+	cr_assert_eq(st.udps_rx_delivered, 3);
+	/* The small frames are control-pool blocks too: the two dropped came back, the three
+	 * delivered stay, each under its indication; no spare indication is kept. */
+	cr_assert_eq(rte_mempool_avail_count(yard_pool_ctl()), ctl_free + 2 - 3,
+		     "%u of %u", rte_mempool_avail_count(yard_pool_ctl()), ctl_free);
+	while (sth_getmsg_mblk(ep, &mp) == 0) {
+		got++;
+		freemsg(mp);
+	}
+	cr_assert_eq(got, 3);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
 /* ---- datagrams out ------------------------------------------------------------------------ */
 
 /* Check a captured UDP frame to the peer; returns the UDP header's offset in f. */

@@ -334,6 +334,49 @@ YT_TEST(allocb, bulk_gives_initialised_data_blocks)
 	freemsg_burst(mps, 100);
 }
 
+YT_TEST(allocb, ctl_bulk_gives_initialised_control_blocks)
+{
+	mblk_t *mps[40];
+
+	cr_assert_eq(yard_allocb_ctl_bulk(mps, 40, 64), 0, "more than one mempool chunk");
+	for (unsigned i = 0; i < 40; i++) {
+		cr_expect_eq(yard_mblk_mbuf(mps[i])->pool, yard_pool_ctl());
+		cr_expect_eq(mps[i]->b_rptr, DB_BASE(mps[i]));
+		cr_expect_eq(mps[i]->b_wptr, mps[i]->b_rptr);
+		cr_expect_null(mps[i]->b_cont);
+		cr_expect_eq(DB_TYPE(mps[i]), M_DATA);
+		cr_expect_eq(DB_REF(mps[i]), 1);
+		cr_expect_geq(MBLKSIZE(mps[i]), 64);
+	}
+	cr_expect_eq(yt_msgs_outstanding(), 40);
+	freemsg_burst(mps, 40);
+}
+
+YT_TEST(allocb, ctl_bulk_is_all_or_nothing_and_counted)
+{
+	struct yard_msgstat before = stat_now();
+	unsigned n;
+	mblk_t *chain = exhaust(64, &n), *mps[4];
+
+	cr_assert_gt(n, 3);
+	/* Give three back: a batch of four cannot be had, and none of the three is kept. */
+	for (int i = 0; i < 3; i++) {
+		mblk_t *mp = chain;
+
+		chain = mp->b_next;
+		mp->b_next = NULL;
+		freeb(mp);
+	}
+	cr_expect_eq(yard_allocb_ctl_bulk(mps, 4, 64), -ENOBUFS);
+	cr_expect_eq(rte_mempool_avail_count(yard_pool_ctl()), 3, "the partial batch went back");
+	cr_expect_eq(stat_now().allocb_fail, before.allocb_fail + 2, "exhaust's failure and this one");
+	cr_expect_eq(yard_allocb_ctl_bulk(mps, 3, 64), 0, "what is there can be had");
+	freemsg_burst(mps, 3);
+	cr_expect_eq(yard_allocb_ctl_bulk(mps, 2, 4096), -ENOBUFS, "larger than the control room");
+	cr_expect_eq(stat_now().allocb_fail, before.allocb_fail + 3);
+	freemsgchain(chain);
+}
+
 YT_TEST(allocb, bulk_is_all_or_nothing)
 {
 	struct yard_msgstat before = stat_now();
