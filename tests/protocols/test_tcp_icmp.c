@@ -30,24 +30,6 @@ ti_cleanup(void)
 	tt_lport = OUR_PORT;
 }
 
-static struct tcpstat
-ti_stats(void)
-{
-	struct tcpstat st;
-
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_GETSTATS, &st, sizeof(st)), 0);
-	return st;
-}
-
-static struct tcp_conninfo
-ti_info(struct stdata *ep)
-{
-	struct tcp_conninfo ci;
-
-	cr_assert_geq(pt_istr(ep, TCP_GETINFO, &ci, sizeof(ci)), 0);
-	return ci;
-}
-
 static void
 ti_put(struct stdata *sd, const void *ctl, size_t clen, const void *data, size_t dlen)
 {
@@ -56,19 +38,6 @@ ti_put(struct stdata *sd, const void *ctl, size_t clen, const void *data, size_t
 
 	cr_assert_eq(sth_putmsg(sd, ctl != NULL ? &c : NULL, data != NULL ? &d : NULL, 0), 0);
 	yt_drain();
-}
-
-static t_scalar_t
-ti_get(struct stdata *sd, void *buf, size_t max)
-{
-	char dbuf[2048];
-	struct strbuf c = { .maxlen = (int)max, .buf = buf };
-	struct strbuf d = { .maxlen = sizeof(dbuf), .buf = dbuf };
-	int fl = 0;
-
-	if (sth_getmsg(sd, &c, &d, &fl) < 0)
-		return -1;
-	return c.len >= 4 ? *(t_scalar_t *)buf : -2;
 }
 
 /* The next frame tcp sent: sport, seq, flags, dlen in *s, the DF bit of its IPv4 header. */
@@ -115,9 +84,9 @@ ti_connect(struct tt_seg *s)
 	yt_set_cleanup(ti_cleanup);
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
 	ti_put(ep, &b, sizeof(b), NULL, 0);
-	cr_assert_eq(ti_get(ep, buf, sizeof(buf)), T_BIND_ACK);
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_BIND_ACK);
 	ti_put(ep, &c, sizeof(c), NULL, 0);
-	cr_assert_eq(ti_get(ep, buf, sizeof(buf)), T_OK_ACK);
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_OK_ACK);
 	cr_assert(ti_take_df(s, &df), "SYN sent");
 	cr_assert_eq(s->flags, TH_SYN);
 	cr_assert(df, "DF set on the SYN");
@@ -178,8 +147,8 @@ ti_established_with_data(uint32_t *una)
 	ep = ti_connect(&s);
 	tt_send(TH_SYN | TH_ACK, 9000, s.seq + 1, 65535, mss, sizeof(mss), NULL, 0);
 	cr_assert(tt_take(&a), "ACK of the SYN,ACK");
-	cr_assert_eq(ti_info(ep).tcpi_state, TCPS_ESTABLISHED);
-	cr_assert_eq(ti_info(ep).tcpi_mss, 1460);
+	cr_assert_eq(tt_info(ep).tcpi_state, TCPS_ESTABLISHED);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1460);
 	*una = s.seq + 1;
 	ti_put(ep, NULL, 0, data, sizeof(data));
 	for (unsigned i = 0; i < 3; i++) {
@@ -201,10 +170,10 @@ YT_TEST(tcp_icmp, fragmentation_needed_lowers_the_mss_and_resends_at_once)
 	bool df;
 
 	ti_icmp(3, 4, 1200, PEER_PORT, una, 1500);
-	st = ti_stats();
+	st = tt_stats();
 	cr_assert_eq(st.tcps_icmp_rx, 1);
 	cr_assert_eq(st.tcps_pmtu_lowered, 1);
-	cr_assert_eq(ti_info(ep).tcpi_mss, 1200 - 40);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1200 - 40);
 	/* what was outstanding goes again from SND.UNA in 1160-byte segments */
 	cr_assert(ti_take_df(&s, &df));
 	cr_assert_eq(s.seq, una);
@@ -216,15 +185,15 @@ YT_TEST(tcp_icmp, fragmentation_needed_lowers_the_mss_and_resends_at_once)
 	cr_assert(ti_take_df(&s, &df));
 	cr_assert_eq(s.seq, una + 2320);
 	cr_assert_eq(s.dlen, 680);
-	cr_assert_eq(ti_stats().tcps_tx_rexmt_segs, 3);
+	cr_assert_eq(tt_stats().tcps_tx_rexmt_segs, 3);
 	/* a report that would not lower it is ignored */
 	ti_icmp(3, 4, 1400, PEER_PORT, una, 1200);
-	cr_assert_eq(ti_stats().tcps_pmtu_ignored, 1);
-	cr_assert_eq(ti_info(ep).tcpi_mss, 1160);
+	cr_assert_eq(tt_stats().tcps_pmtu_ignored, 1);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1160);
 	cr_assert(!ti_take_df(&s, &df));
 	/* below the floor: 576 (MSS 536) */
 	ti_icmp(3, 4, 300, PEER_PORT, una + 1160, 1200);
-	cr_assert_eq(ti_info(ep).tcpi_mss, 536);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 536);
 	while (ti_take_df(&s, &df))
 		cr_assert_leq(s.dlen, 536);
 	sth_close(ep);
@@ -239,7 +208,7 @@ YT_TEST(tcp_icmp, report_without_mtu_takes_the_next_plateau)
 
 	/* RFC 1191 7: a 1500-byte datagram refused by an old router: 1492 */
 	ti_icmp(3, 4, 0, PEER_PORT, una, 1500);
-	cr_assert_eq(ti_info(ep).tcpi_mss, 1492 - 40);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1492 - 40);
 	cr_assert_eq(tcp_pmtu_next_plateau(1492), 1006);
 	cr_assert_eq(tcp_pmtu_next_plateau(65535), 32000);
 	cr_assert_eq(tcp_pmtu_next_plateau(60), 68);
@@ -262,20 +231,20 @@ YT_TEST(tcp_icmp, reports_not_naming_a_segment_in_flight_are_rejected)
 	ti_icmp(3, 4, 1000, PEER_PORT, una + 100000, 1500);
 	/* another connection (port) */
 	ti_icmp(3, 4, 1000, PEER_PORT + 1, una, 1500);
-	st = ti_stats();
+	st = tt_stats();
 	cr_assert_eq(st.tcps_icmp_rx, 4);
 	cr_assert_eq(st.tcps_icmp_bad_seq, 3);
 	cr_assert_eq(st.tcps_icmp_no_conn, 1);
 	cr_assert_eq(st.tcps_pmtu_lowered, 0);
-	cr_assert_eq(ti_info(ep).tcpi_mss, 1460, "unchanged");
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1460, "unchanged");
 	cr_assert(!ti_take_df(&s, &df), "nothing resent");
 	/* a soft error in a synchronized state: recorded, the connection goes on */
 	ti_icmp(3, 1, 0, PEER_PORT, una, 1500);
-	cr_assert_eq(ti_stats().tcps_icmp_soft, 1);
-	cr_assert_eq(ti_info(ep).tcpi_state, TCPS_ESTABLISHED);
+	cr_assert_eq(tt_stats().tcps_icmp_soft, 1);
+	cr_assert_eq(tt_info(ep).tcpi_state, TCPS_ESTABLISHED);
 	/* source quench is ignored (RFC 6633) */
 	ti_icmp(4, 0, 0, PEER_PORT, una, 1500);
-	cr_assert_eq(ti_stats().tcps_icmp_ignored, 1);
+	cr_assert_eq(tt_stats().tcps_icmp_ignored, 1);
 	sth_close(ep);
 }
 
@@ -292,13 +261,13 @@ ti_unreach_in_syn_sent(uint8_t code, int want)
 
 	/* the wrong sequence number first: ignored */
 	ti_icmp(3, code, 0, PEER_PORT, s.seq + 1, 44);
-	cr_assert_eq(ti_info(ep).tcpi_state, TCPS_SYN_SENT);
+	cr_assert_eq(tt_info(ep).tcpi_state, TCPS_SYN_SENT);
 	ti_icmp(3, code, 0, PEER_PORT, s.seq, 44);
-	cr_assert_eq(ti_get(ep, &u, sizeof(u)), T_DISCON_IND);
+	cr_assert_eq(tt_get(ep, &u, sizeof(u), NULL), T_DISCON_IND);
 	cr_assert_eq(u.di.DISCON_reason, want, "code %u: errno %d, not %d", code,
 		     u.di.DISCON_reason, want);
-	cr_assert_eq(ti_stats().tcps_icmp_refused, 1);
-	cr_assert_eq(ti_stats().tcps_icmp_bad_seq, 1);
+	cr_assert_eq(tt_stats().tcps_icmp_refused, 1);
+	cr_assert_eq(tt_stats().tcps_icmp_bad_seq, 1);
 	sth_close(ep);
 }
 

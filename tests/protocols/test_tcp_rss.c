@@ -69,15 +69,6 @@ rs_cleanup(void)
 	tt_lport = OUR_PORT;
 }
 
-static struct tcpstat
-rs_stats(void)
-{
-	struct tcpstat st;
-
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_GETSTATS, &st, sizeof(st)), 0);
-	return st;
-}
-
 static void
 rs_put(struct stdata *sd, const void *ctl, size_t len)
 {
@@ -152,10 +143,10 @@ YT_TEST(tcp_rss, active_opens_take_ports_whose_replies_hash_to_this_lcore)
 		cr_assert_eq(e % 4, 1, "port %u: RETA entry %u is queue %u, not ours", sport, e,
 			     e % 4);
 	}
-	steered = (unsigned)rs_stats().tcps_rss_port_steered;
+	steered = (unsigned)tt_stats().tcps_rss_port_steered;
 	/* ports come in sequence, which the hash spreads unevenly: some needed a change */
 	cr_assert(steered >= 1 && steered <= RTE_DIM(ep), "%u steered", steered);
-	cr_assert_eq(rs_stats().tcps_rss_no_port, 0);
+	cr_assert_eq(tt_stats().tcps_rss_no_port, 0);
 	for (unsigned i = 0; i < RTE_DIM(ep); i++)
 		sth_close(ep[i]);
 	while (pt_discard(tt_s.link.minor) > 0)
@@ -176,7 +167,7 @@ YT_TEST(tcp_rss, a_port_the_user_chose_is_kept)
 		port++;
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
 	cr_assert_eq(rs_connect(ep, port), port);
-	cr_assert_eq(rs_stats().tcps_rss_port_steered, 0);
+	cr_assert_eq(tt_stats().tcps_rss_port_steered, 0);
 	sth_close(ep);
 	while (pt_discard(tt_s.link.minor) > 0)
 		;
@@ -193,8 +184,8 @@ YT_TEST(tcp_rss, without_rss_any_ephemeral_port_does)
 		(void)rs_connect(ep, 0);
 		sth_close(ep);
 	}
-	cr_assert_eq(rs_stats().tcps_rss_port_steered, 0);
-	cr_assert_eq(rs_stats().tcps_rss_no_port, 0);
+	cr_assert_eq(tt_stats().tcps_rss_port_steered, 0);
+	cr_assert_eq(tt_stats().tcps_rss_no_port, 0);
 	while (pt_discard(tt_s.link.minor) > 0)
 		;
 }

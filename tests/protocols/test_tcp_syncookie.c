@@ -27,24 +27,6 @@ sc_cleanup(void)
 	tt_fport = PEER_PORT;
 }
 
-static struct tcpstat
-sc_stats(void)
-{
-	struct tcpstat st;
-
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_GETSTATS, &st, sizeof(st)), 0);
-	return st;
-}
-
-static void
-sc_put(struct stdata *sd, const void *ctl, size_t len)
-{
-	struct strbuf c = { .len = (int)len, .buf = (char *)(uintptr_t)ctl };
-
-	cr_assert_eq(sth_putmsg(sd, &c, NULL, 0), 0);
-	yt_drain();
-}
-
 static t_scalar_t
 sc_get(struct stdata *sd, void *buf, size_t max, int *dlen, char *data, size_t dmax)
 {
@@ -78,7 +60,7 @@ sc_listener(unsigned backlog, uint32_t flags)
 	yt_set_cleanup(sc_cleanup);
 	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
-	sc_put(lsn, &b, sizeof(b));
+	tt_put(lsn, &b, sizeof(b));
 	cr_assert_eq(sc_get(lsn, buf, sizeof(buf), NULL, NULL, 0), T_BIND_ACK);
 	return lsn;
 }
@@ -88,26 +70,6 @@ static const uint8_t sc_synopts[] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_NOP, 
 				      7, TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TIMESTAMP, 10, 0, 0, 0x30,
 				      0x39, 0, 0, 0, 0 };
 #define SC_PEER_TSVAL 0x3039u
-
-/* An option of a taken segment, NULL if absent. */
-static const uint8_t *
-sc_opt(const struct tt_seg *s, uint8_t kind)
-{
-	for (size_t i = 0; i < s->optlen;) {
-		if (s->opts[i] == TCPOPT_EOL)
-			break;
-		if (s->opts[i] == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (s->opts[i] == kind)
-			return &s->opts[i];
-		if (i + 1 >= s->optlen || s->opts[i + 1] < 2)
-			break;
-		i += s->opts[i + 1];
-	}
-	return NULL;
-}
 
 /* The SYN from fport, answered: the SYN,ACK in *s. */
 static void
@@ -134,7 +96,7 @@ sc_ack_ts(uint32_t seq, uint32_t ack, uint32_t tsecr, const void *data, size_t d
 static uint32_t
 sc_tsval(const struct tt_seg *s)
 {
-	const uint8_t *o = sc_opt(s, TCPOPT_TIMESTAMP);
+	const uint8_t *o = tt_opt(s, TCPOPT_TIMESTAMP);
 	uint32_t v;
 
 	cr_assert_not_null(o, "timestamps offered");
@@ -151,22 +113,22 @@ YT_TEST(syncookie, backlog_overflow_answers_with_a_cookie_and_keeps_nothing)
 
 	sc_syn(41000, 1000, sc_synopts, sizeof(sc_synopts), &s);
 	sc_syn(41001, 2000, sc_synopts, sizeof(sc_synopts), &s);
-	st = sc_stats();
+	st = tt_stats();
 	cr_assert_eq(st.tcps_passive_opens, 2);
 	cr_assert_eq(st.tcps_syncookies_sent, 0);
 	/* the third finds the backlog full: a cookie */
 	sc_syn(41002, 3000, sc_synopts, sizeof(sc_synopts), &s);
-	st = sc_stats();
+	st = tt_stats();
 	cr_assert_eq(st.tcps_passive_opens, 2, "no connection block for the cookie");
 	cr_assert_eq(st.tcps_syncookies_sent, 1);
 	cr_assert_eq(st.tcps_drop_syn_backlog, 0);
 	/* options: our MSS, a window scale, timestamps echoing the peer's TSval */
-	o = sc_opt(&s, TCPOPT_MAXSEG);
+	o = tt_opt(&s, TCPOPT_MAXSEG);
 	cr_assert_not_null(o);
 	cr_assert_eq(o[2] << 8 | o[3], 1460);
-	o = sc_opt(&s, TCPOPT_WINDOW);
+	o = tt_opt(&s, TCPOPT_WINDOW);
 	cr_assert_not_null(o, "window scale kept through the timestamp");
-	o = sc_opt(&s, TCPOPT_TIMESTAMP);
+	o = tt_opt(&s, TCPOPT_TIMESTAMP);
 	cr_assert_not_null(o);
 	cr_assert_eq((uint32_t)(o[6] << 24 | o[7] << 16 | o[8] << 8 | o[9]), SC_PEER_TSVAL);
 	cr_assert_eq(sc_tsval(&s) & 0xf, 7, "the peer's shift in our TSval's low bits");
@@ -200,11 +162,11 @@ YT_TEST(syncookie, valid_cookie_ack_opens_the_connection_and_reaches_the_listene
 
 	sc_syn(41000, 1000, sc_synopts, sizeof(sc_synopts), &s); /* fills the backlog */
 	sc_syn(42000, 5000, sc_synopts, sizeof(sc_synopts), &s);
-	cr_assert_eq(sc_stats().tcps_syncookies_sent, 1);
+	cr_assert_eq(tt_stats().tcps_syncookies_sent, 1);
 	/* the ACK returns the cookie, with 5 bytes of data */
 	tt_fport = 42000;
 	sc_ack_ts(5001, s.seq + 1, sc_tsval(&s), "hello", 5);
-	st = sc_stats();
+	st = tt_stats();
 	cr_assert_eq(st.tcps_syncookies_ok, 1);
 	cr_assert_eq(st.tcps_syncookies_failed, 0);
 	cr_assert_eq(st.tcps_established, 1);
@@ -213,10 +175,10 @@ YT_TEST(syncookie, valid_cookie_ack_opens_the_connection_and_reaches_the_listene
 		     rte_cpu_to_be_16(42000));
 	/* accept it on another endpoint: the data is there, the options were rebuilt */
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
-	sc_put(acc, &cq, sizeof(cq));
+	tt_put(acc, &cq, sizeof(cq));
 	cr_assert_eq(sc_get(acc, &ca, sizeof(ca), NULL, NULL, 0), T_CAPABILITY_ACK);
 	cr = (struct T_conn_res){ T_CONN_RES, ca.ACCEPTOR_id, 0, 0, u.ci.SEQ_number };
-	sc_put(lsn, &cr, sizeof(cr));
+	tt_put(lsn, &cr, sizeof(cr));
 	cr_assert_eq(sc_get(lsn, buf, sizeof(buf), NULL, NULL, 0), T_OK_ACK);
 	cr_assert_geq(pt_istr(acc, TCP_GETINFO, &ci, sizeof(ci)), 0);
 	cr_assert_eq(ci.tcpi_state, TCPS_ESTABLISHED);
@@ -251,12 +213,12 @@ YT_TEST(syncookie, cookie_without_timestamps_runs_unscaled)
 
 	sc_syn(41000, 1000, sc_synopts, sizeof(sc_synopts), &s);
 	sc_syn(42000, 5000, mss_ws, sizeof(mss_ws), &s);
-	cr_assert_null(sc_opt(&s, TCPOPT_WINDOW), "no scale offered: it could not be kept");
-	cr_assert_null(sc_opt(&s, TCPOPT_TIMESTAMP));
+	cr_assert_null(tt_opt(&s, TCPOPT_WINDOW), "no scale offered: it could not be kept");
+	cr_assert_null(tt_opt(&s, TCPOPT_TIMESTAMP));
 	cr_assert_eq(s.seq >> 24 & 7, 1, "1240 rounds down to 1200, index 1");
 	tt_fport = 42000;
 	tt_send(TH_ACK, 5001, s.seq + 1, 4000, NULL, 0, NULL, 0);
-	cr_assert_eq(sc_stats().tcps_syncookies_ok, 1);
+	cr_assert_eq(tt_stats().tcps_syncookies_ok, 1);
 	cr_assert_eq(sc_get(lsn, &u, sizeof(u), NULL, NULL, 0), T_CONN_IND);
 	while (tt_take(&s))
 		;
@@ -292,7 +254,7 @@ YT_TEST(syncookie, forged_stale_or_foreign_cookies_are_reset)
 	sc_ack_ts(5001, cookie + 1, sc_tsval(&s), NULL, 0);
 	cr_assert(tt_take(&r));
 	cr_assert_eq(r.flags, TH_RST);
-	st = sc_stats();
+	st = tt_stats();
 	cr_assert_eq(st.tcps_syncookies_failed, 4);
 	cr_assert_eq(st.tcps_syncookies_ok, 0);
 	cr_assert_eq(st.tcps_passive_opens, 1);
@@ -309,7 +271,7 @@ YT_TEST(syncookie, bare_ack_is_reset_when_no_cookies_are_out)
 	tt_send(TH_ACK, 5001, 0x12345679, 1000, NULL, 0, NULL, 0);
 	cr_assert(tt_take(&r));
 	cr_assert_eq(r.flags, TH_RST);
-	st = sc_stats();
+	st = tt_stats();
 	cr_assert_eq(st.tcps_drop_listen_bad, 1);
 	cr_assert_eq(st.tcps_syncookies_failed, 0, "not taken for a cookie");
 	sth_close(lsn);
@@ -325,7 +287,7 @@ YT_TEST(syncookie, with_cookies_off_a_full_backlog_drops_the_syn)
 	tt_fport = 42000;
 	tt_send(TH_SYN, 5000, 0, 65535, sc_synopts, sizeof(sc_synopts), NULL, 0);
 	cr_assert(!tt_take(&s), "nothing sent");
-	st = sc_stats();
+	st = tt_stats();
 	cr_assert_eq(st.tcps_drop_syn_backlog, 1);
 	cr_assert_eq(st.tcps_syncookies_sent, 0);
 	sth_close(lsn);
