@@ -233,12 +233,14 @@ tcp_sack_skip(struct tcpcb *tp, uint32_t *room)
 		ts->ts_after_rto = false; /* the go-back reached new data */
 		return 0;
 	}
-	for (unsigned i = 0; i < ts->ts_nboard && tp->snd_nxt != tp->snd_una; i++) {
+	for (unsigned i = 0; i < ts->ts_nboard; i++) {
 		const struct tcp_sack_blk *b = &ts->ts_board[i];
 
 		if (SEQ_LEQ(b->sb_end, tp->snd_nxt))
 			continue;
 		if (SEQ_GEQ(tp->snd_nxt, b->sb_start)) {
+			if (tp->snd_nxt == tp->snd_una)
+				break; /* SND.UNA's segment goes whatever the scoreboard says */
 			TCP_INC(tp->tp_inst, rto_sacked_skipped);
 			tp->snd_nxt = b->sb_end;
 			continue;

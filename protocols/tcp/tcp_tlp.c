@@ -118,10 +118,12 @@ void
 tcp_tlp_ack(struct tcpcb *tp, uint32_t ack, bool tsecr_valid, uint32_t tsecr)
 {
 	struct tcp_sack *ts = &tp->t_sack;
+	bool dsack = ts->ts_dsack;
 
+	ts->ts_dsack = false; /* this ACK's: an ACK without SACK does not update it */
 	if (!ts->ts_tlp_active)
 		return;
-	if (ts->ts_tlp_rexmt && ts->ts_dsack) {
+	if (ts->ts_tlp_rexmt && dsack) {
 		ts->ts_tlp_active = false; /* the original arrived too: nothing was lost */
 		return;
 	}
