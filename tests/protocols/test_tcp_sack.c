@@ -895,3 +895,64 @@ YT_TEST(tcp_sack, no_sacked_byte_is_resent_after_an_rto)
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
+
+YT_TEST(tcp_sack, a_peer_that_reneged_gets_the_sacked_data_again_after_an_rto)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[5], ack;
+	uint8_t d[4 * MSS];
+	bool held[4] = { false };
+	bool rto = false, two_again = false;
+	uint64_t deadline;
+	struct tcpstat st0, st;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = ts_stats();
+	for (unsigned i = 0; i < 5; i++)
+		S[i] = una + i * MSS;
+	ts_pattern(d, sizeof(d), 2);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert(tt_take(&s), "segment %u", i);
+	/* segment 2 is SACKed, then dropped by the peer (RFC 2018 8 allows it) */
+	ts_dupack(S[0], (uint32_t[]){ S[2], S[3] }, 1);
+	ack = S[0];
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (ack != S[4] && rte_get_timer_cycles() < deadline) {
+		bool any = false;
+
+		rto = rto || ts_stats().tcps_rexmt_timeouts > st0.tcps_rexmt_timeouts;
+		while (tt_take(&s)) {
+			unsigned i = (s.seq - S[0]) / MSS;
+
+			if (s.dlen == 0)
+				continue;
+			cr_assert_lt(i, 4u);
+			cr_assert_eq(memcmp(s.data, d + i * MSS, s.dlen), 0);
+			if (!rto)
+				continue; /* before the RTO (the probe): the peer drops it */
+			two_again |= i == 2;
+			held[i] = true;
+			any = true;
+		}
+		if (!any) {
+			pt_run_ms(5);
+			continue;
+		}
+		while (ack != S[4] && held[(ack - S[0]) / MSS])
+			ack += MSS;
+		tt_send(TH_ACK, 1001, ack, 65535, NULL, 0, NULL, 0); /* no SACK any more */
+	}
+	cr_assert_eq(ack, S[4], "everything delivered");
+	cr_assert(two_again, "the reneged segment was sent again");
+	st = ts_stats();
+	cr_assert_eq(st.tcps_sack_reneged - st0.tcps_sack_reneged, 1);
+	cr_assert_geq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 1);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
