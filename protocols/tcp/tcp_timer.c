@@ -99,6 +99,8 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	tp->tp_flags &= ~TF_RTTING;
 	if (tp->tp_state >= TCPS_ESTABLISHED)
 		tp->t_cc->cc_timeout(tp);
+	if (tp->tp_flags & TF_INRECOVERY)
+		TCP_INC(ti, rto_in_recovery); /* what recovery itself could not repair */
 	tp->tp_flags &= ~TF_INRECOVERY;
 	tcp_sack_rto(tp); /* RFC 6675 5.1: the scoreboard stays, the recovery ends */
 	tp->t_dupacks = 0;
