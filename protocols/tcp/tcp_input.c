@@ -866,6 +866,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	sacked = 0;
 	if ((tp->tp_flags & TF_SACK_PERMIT) && (to.to_flags & TO_SACK))
 		sacked = tcp_sack_update(tp, ack, &to.to_sack);
+	tcp_tlp_ack(tp, ack, (tp->tp_flags & TF_RCVD_TS) && (to.to_flags & TO_TS), to.to_tsecr);
 	if (SEQ_LEQ(ack, tp->snd_una)) {
 		/*
 		 * duplicate ACK (RFC 5681 2): no data, same window, data outstanding. With SACK
@@ -956,7 +957,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		/* RFC 6675 5: SACKed data may show a loss before three duplicate ACKs came */
 		if ((tp->tp_flags & (TF_SACK_PERMIT | TF_INRECOVERY)) == TF_SACK_PERMIT &&
 		    SEQ_GT(ack, tp->snd_recover) && ack != tp->snd_max &&
-		    tcp_sack_islost(tp, tp->snd_una))
+		    (tcp_sack_islost(tp, tp->snd_una) || tcp_tlp_shows_loss(tp)))
 			tcp_sack_enter_recovery(tp);
 		if (ack == tp->snd_max) {
 			tp->t_timer[TT_REXMT] = 0;
@@ -964,6 +965,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		} else if (tp->t_timer[TT_PERSIST] == 0) {
 			tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
 		}
+		tcp_tlp_arm(tp); /* RFC 8985 7.2: restarted by a cumulative ACK, off if none out */
 		if ((tp->tp_flags & TF_SENTFIN) && ack == tp->snd_max)
 			ourfinisacked = true;
 		tcp_sndbuf_space(tp);

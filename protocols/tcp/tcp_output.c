@@ -232,7 +232,7 @@ tcp_output(struct tcpcb *tp)
 {
 	struct tcp_inst *ti = tp->tp_inst;
 	bool idle, sendalot;
-	uint32_t off, recwin, sendwin;
+	uint32_t off, recwin, sendwin, sacked, room;
 	int32_t len;
 	uint8_t flags, opt[40];
 	unsigned optlen, thlen;
@@ -249,8 +249,10 @@ again:
 	mss = tp->t_maxseg;
 	if (tp->t_reass != NULL && (tp->tp_flags & TF_SACK_PERMIT))
 		mss -= tcp_sack_optlen(tp, 40u - ((tp->tp_flags & TF_RCVD_TS) ? 12u : 0u));
+	/* resending after an RTO: what the peer SACKed is skipped and out of cwnd (RFC 6675 5.1) */
+	sacked = tcp_sack_skip(tp, &room);
 	off = tp->snd_nxt - tp->snd_una;
-	sendwin = RTE_MIN(tp->snd_wnd, tp->snd_cwnd);
+	sendwin = RTE_MIN(tp->snd_wnd, tp->snd_cwnd + sacked);
 	flags = tcp_outflags[tp->tp_state];
 	/* A FIN only once the user asked for it (TF_WANTFIN is set with those states). */
 	if (tp->tp_flags & TF_FORCE) {
@@ -287,6 +289,10 @@ again:
 	}
 	if (len > (int32_t)mss) {
 		len = (int32_t)mss;
+		sendalot = true;
+	}
+	if (len > 0 && (uint32_t)len > room) {
+		len = (int32_t)room; /* up to the next SACKed range */
 		sendalot = true;
 	}
 	/*
@@ -462,6 +468,8 @@ send:
 			}
 			tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
 		}
+		if (tp->snd_max == tp->snd_nxt && len > 0)
+			tcp_tlp_arm(tp); /* RFC 8985 7.2: new data restarts the PTO */
 	} else {
 		uint32_t xmit = (uint32_t)len + ((flags & TH_FIN) ? 1 : 0);
 

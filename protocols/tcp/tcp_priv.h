@@ -61,7 +61,7 @@
 #define TCP_LOWQ_LIMIT     (1024u * 1024u) /* bytes on the lower write queue before drops */
 
 /* Timers (deadlines in instance milliseconds, 0 = off). */
-enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_NTIMERS };
+enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_PTO, TT_NTIMERS };
 
 /* tp_flags. */
 #define TF_ACKNOW    0x0001u /* send an ACK now */

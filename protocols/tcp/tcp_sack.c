@@ -6,8 +6,11 @@
  * Principles of operation.
  *
  * Sender. The scoreboard is what the peer said it holds above SND.UNA: a sorted array of
- * disjoint ranges, merged as blocks arrive, cut at SND.UNA as cumulative ACKs advance, and
- * forgotten after a retransmission timeout (RFC 2018 8: the receiver may renege). Blocks
+ * disjoint ranges, merged as blocks arrive, cut at SND.UNA as cumulative ACKs advance. It is
+ * kept across a retransmission timeout, so the resend after it skips what the peer holds
+ * (RFC 6675 5.1), with the robust test for reneging that note asks for: a cumulative ACK
+ * that ends at or inside a SACKed range says the peer dropped what it SACKed (it would have
+ * ACKed past it otherwise), and the scoreboard is forgotten (RFC 2018 8). Blocks
  * are checked before they go in: the first block of an ACK that lies below the cumulative
  * ACK or inside the second block is a D-SACK (RFC 2883 4) and is counted and ignored; a
  * block that is empty, ends beyond SND.MAX or lies wholly below SND.UNA is bogus (counted,
@@ -23,7 +26,8 @@
  * the first counting every byte still believed in flight, the second every retransmission.
  * NextSeg() rule 1 resends the first lost unSACKed byte at or above HighRxt, rule 2 sends
  * new data, rule 3 resends the first unSACKed byte above HighRxt below the highest SACK;
- * the rescue retransmission (rule 4) is not done: the retransmission timer covers it.
+ * rule 4, once per recovery, resends the segment holding the highest unSACKed byte (the
+ * "rescue": a lost tail draws no SACK, so rules 1 and 3 never see it).
  * One step beyond RFC 6675, from RACK (RFC 8985): the oldest retransmission still out is
  * remembered with SND.MAX at the time; once data above that is SACKed and it is not, it was
  * lost, and HighRxt goes back so NextSeg() sends it again instead of the timer.
@@ -84,7 +88,6 @@ tcp_sack_be32(const uint8_t *p)
 	return rte_be_to_cpu_32(v);
 }
 
-static uint32_t tcp_sack_bytes(const struct tcp_sack *ts, uint32_t a, uint32_t b);
 
 /*
  * A lost retransmission (the idea of RACK, RFC 8985 6.2, reduced to one segment): data sent
@@ -124,6 +127,8 @@ tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so)
 	uint32_t low = SEQ_GT(ack, tp->snd_una) ? ack : tp->snd_una;
 	uint32_t before = tcp_sack_bytes(&tp->t_sack, low, tp->snd_max);
 
+	tp->t_sack.ts_dsack = false;
+
 	for (unsigned i = 0; i < so->so_nblocks; i++) {
 		uint32_t s = tcp_sack_be32(so->so_blocks + 8 * i);
 		uint32_t e = tcp_sack_be32(so->so_blocks + 8 * i + 4);
@@ -140,6 +145,7 @@ tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so)
 			}
 			if (dsack) {
 				TCP_INC(ti, sack_dsack_rcvd);
+				tp->t_sack.ts_dsack = true;
 				continue;
 			}
 		}
@@ -155,13 +161,29 @@ tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so)
 	return tcp_sack_bytes(&tp->t_sack, low, tp->snd_max) - before;
 }
 
-/* Forget what SND.UNA has passed. */
+/*
+ * Forget what SND.UNA has passed. A cumulative ACK that stops at or inside a SACKed range
+ * means the peer reneged (had it kept the range, the ACK would pass it): the scoreboard is
+ * no longer to be trusted (RFC 2018 8), and a resend that skipped SACKed data starts again
+ * from SND.UNA.
+ */
 void
 tcp_sack_prune(struct tcpcb *tp)
 {
 	struct tcp_sack *ts = &tp->t_sack;
 	unsigned i = 0;
 
+	while (i < ts->ts_nboard && SEQ_LT(ts->ts_board[i].sb_end, tp->snd_una))
+		i++;
+	if (i < ts->ts_nboard && SEQ_LEQ(ts->ts_board[i].sb_start, tp->snd_una) &&
+	    SEQ_LT(tp->snd_una, ts->ts_board[i].sb_end)) {
+		TCP_INC(tp->tp_inst, sack_reneged);
+		ts->ts_nboard = 0;
+		if (ts->ts_after_rto)
+			tp->snd_nxt = tp->snd_una;
+		i = 0;
+	}
+	/* a range ending exactly at SND.UNA is simply acknowledged */
 	while (i < ts->ts_nboard && SEQ_LEQ(ts->ts_board[i].sb_end, tp->snd_una))
 		i++;
 	if (i > 0) {
@@ -169,24 +191,68 @@ tcp_sack_prune(struct tcpcb *tp)
 			(ts->ts_nboard - i) * sizeof(ts->ts_board[0]));
 		ts->ts_nboard -= i;
 	}
-	if (ts->ts_nboard > 0 && SEQ_LT(ts->ts_board[0].sb_start, tp->snd_una))
-		ts->ts_board[0].sb_start = tp->snd_una;
+	if (ts->ts_nboard == 0)
+		ts->ts_after_rto = false;
 	if (SEQ_LT(ts->ts_high_rxt, tp->snd_una))
 		ts->ts_high_rxt = tp->snd_una;
 }
 
-/* After a retransmission timeout (RFC 2018 8, RFC 6675 5.1): start again from nothing. */
+/*
+ * After a retransmission timeout (RFC 6675 5.1): the recovery ends, the scoreboard stays,
+ * and the go-back from SND.UNA skips what it holds (tcp_sack_skip). Reneging is caught by
+ * tcp_sack_prune.
+ */
 void
-tcp_sack_clear(struct tcpcb *tp)
+tcp_sack_rto(struct tcpcb *tp)
 {
-	tp->t_sack.ts_nboard = 0;
-	tp->t_sack.ts_recovery = false;
-	tp->t_sack.ts_rxt_armed = false;
-	tp->t_sack.ts_high_rxt = tp->snd_una;
+	struct tcp_sack *ts = &tp->t_sack;
+
+	ts->ts_recovery = false;
+	ts->ts_rxt_armed = false;
+	ts->ts_tlp_active = false;
+	ts->ts_high_rxt = tp->snd_una;
+	ts->ts_after_rto = ts->ts_nboard > 0;
+	tp->t_timer[TT_PTO] = 0;
+}
+
+/*
+ * tcp_output() resending after an RTO: move SND.NXT past a SACKed range it stands in
+ * (never at SND.UNA: that segment always goes, RFC 2018 8) and give in *room how far the
+ * segment may run before the next SACKed range. The return is the SACKed bytes in
+ * [SND.UNA, SND.NXT): they are not in flight, so they do not count against cwnd.
+ */
+uint32_t
+tcp_sack_skip(struct tcpcb *tp, uint32_t *room)
+{
+	struct tcp_sack *ts = &tp->t_sack;
+
+	*room = UINT32_MAX;
+	if (!ts->ts_after_rto || (tp->tp_flags & TF_INRECOVERY))
+		return 0;
+	if (!SEQ_LT(tp->snd_nxt, tp->snd_max)) {
+		ts->ts_after_rto = false; /* the go-back reached new data */
+		return 0;
+	}
+	for (unsigned i = 0; i < ts->ts_nboard; i++) {
+		const struct tcp_sack_blk *b = &ts->ts_board[i];
+
+		if (SEQ_LEQ(b->sb_end, tp->snd_nxt))
+			continue;
+		if (SEQ_GEQ(tp->snd_nxt, b->sb_start)) {
+			if (tp->snd_nxt == tp->snd_una)
+				break; /* SND.UNA's segment goes whatever the scoreboard says */
+			TCP_INC(tp->tp_inst, rto_sacked_skipped);
+			tp->snd_nxt = b->sb_end;
+			continue;
+		}
+		*room = b->sb_start - tp->snd_nxt;
+		break;
+	}
+	return tcp_sack_bytes(ts, tp->snd_una, tp->snd_nxt);
 }
 
 /* SACKed bytes in [a, b). */
-static uint32_t
+uint32_t
 tcp_sack_bytes(const struct tcp_sack *ts, uint32_t a, uint32_t b)
 {
 	uint32_t n = 0;
@@ -241,7 +307,8 @@ tcp_sack_pipe(const struct tcpcb *tp)
 bool
 tcp_sack_should_recover(const struct tcpcb *tp)
 {
-	return tp->t_dupacks >= TCP_SACK_DUPTHRESH || tcp_sack_islost(tp, tp->snd_una);
+	return tp->t_dupacks >= TCP_SACK_DUPTHRESH || tcp_sack_islost(tp, tp->snd_una) ||
+	       tcp_tlp_shows_loss(tp);
 }
 
 /*
@@ -273,6 +340,38 @@ tcp_sack_nextseg(const struct tcpcb *tp, bool lost_only, uint32_t *seqp, uint32_
 		return true;
 	}
 	return false;
+}
+
+/*
+ * NextSeg() rule 4 (RFC 6675 4): the segment ending at the highest unSACKed byte, if that
+ * byte lies above HighRxt. Data only: a FIN beyond it goes with the segment's last byte.
+ */
+static bool
+tcp_sack_rescue(const struct tcpcb *tp, uint32_t *seqp, uint32_t *lenp)
+{
+	const struct tcp_sack *ts = &tp->t_sack;
+	uint32_t end = tp->snd_una + tp->sb_cc, low = SEQ_MAX(ts->ts_high_rxt, tp->snd_una);
+	uint32_t start;
+
+	if (SEQ_GT(end, tp->snd_max))
+		end = tp->snd_max; /* unsent data is rule 2's */
+
+	/* SACKed ranges at the top are not the rescue's: step below them */
+	for (unsigned i = ts->ts_nboard; i-- > 0;) {
+		if (SEQ_LT(ts->ts_board[i].sb_start, end) && SEQ_GEQ(ts->ts_board[i].sb_end, end))
+			end = ts->ts_board[i].sb_start;
+	}
+	if (!SEQ_GT(end, low))
+		return false;
+	start = end - RTE_MIN(end - low, (uint32_t)tp->t_maxseg);
+	/* the segment must not run into a SACKed range below its end */
+	for (unsigned i = 0; i < ts->ts_nboard; i++) {
+		if (SEQ_GT(ts->ts_board[i].sb_end, start) && SEQ_LT(ts->ts_board[i].sb_end, end))
+			start = ts->ts_board[i].sb_end;
+	}
+	*seqp = start;
+	*lenp = end - start;
+	return true;
 }
 
 /* Resend [seq, seq + len) through tcp_output; the bytes it sent. */
@@ -343,6 +442,12 @@ tcp_sack_output(struct tcpcb *tp)
 			ts->ts_high_rxt = seq + sent;
 			continue;
 		}
+		if (!ts->ts_rescued && tcp_sack_rescue(tp, &seq, &len)) {
+			/* rule 4 leaves HighRxt alone (RFC 6675 5 (C.3)); once per recovery */
+			ts->ts_rescued = true;
+			if (tcp_sack_send_at(tp, seq, len) > 0)
+				TCP_INC(tp->tp_inst, rescue_rexmts);
+		}
 		break;
 	}
 }
@@ -363,6 +468,14 @@ tcp_sack_enter_recovery(struct tcpcb *tp)
 	tp->snd_nxt = tp->snd_max;
 	ts->ts_recovery = true;
 	ts->ts_rxt_armed = false;
+	ts->ts_rescued = false;
+	ts->ts_after_rto = false;
+	if (ts->ts_tlp_active) {
+		/* the probe drew the SACK that showed the loss (RFC 8985 7.4) */
+		TCP_INC(tp->tp_inst, tlp_recoveries);
+		ts->ts_tlp_active = false;
+	}
+	tp->t_timer[TT_PTO] = 0;
 	ts->ts_high_rxt = tp->snd_una;
 	tp->t_timer[TT_REXMT] = 0;
 	/* (4.3): the segment at SND.UNA goes whatever pipe says; its hole bounds it */

@@ -33,6 +33,14 @@ struct tcp_sack {
 	/* the oldest retransmission not yet known to have arrived, and SND.MAX when it went */
 	bool ts_rxt_armed;
 	uint32_t ts_rxt_seq, ts_rxt_fence;
+	bool ts_rescued;       /* RFC 6675 4 rule 4: the rescue went in this recovery */
+	bool ts_after_rto;     /* resending after an RTO: skip what the scoreboard holds */
+	bool ts_dsack;         /* the last ACK carried a D-SACK */
+	/* tail loss probe (RFC 8985 7): one per episode, until an ACK covers ts_tlp_end */
+	bool ts_tlp_active, ts_tlp_rexmt;
+	uint32_t ts_tlp_end;
+	uint32_t ts_tlp_last;  /* the probe's last data byte */
+	uint32_t ts_tlp_time;  /* its TSval: an ACK echoing it was drawn by the probe */
 	/* receiver: starts of the latest out-of-order arrivals, most recent first */
 	uint32_t ts_recent[TCP_SACK_RCV_RECENT];
 	unsigned ts_nrecent;
@@ -47,12 +55,20 @@ struct tcp_sack_opt {
 /* Sender side. */
 uint32_t tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so);
 void tcp_sack_prune(struct tcpcb *tp);
-void tcp_sack_clear(struct tcpcb *tp);
+uint32_t tcp_sack_bytes(const struct tcp_sack *ts, uint32_t a, uint32_t b);
 bool tcp_sack_islost(const struct tcpcb *tp, uint32_t seq);
 uint32_t tcp_sack_pipe(const struct tcpcb *tp);
 bool tcp_sack_should_recover(const struct tcpcb *tp);
 void tcp_sack_enter_recovery(struct tcpcb *tp);
 void tcp_sack_output(struct tcpcb *tp);
+void tcp_sack_rto(struct tcpcb *tp);
+uint32_t tcp_sack_skip(struct tcpcb *tp, uint32_t *room);
+
+/* Tail loss probe (tcp_tlp.c, RFC 8985 7). */
+void tcp_tlp_arm(struct tcpcb *tp);
+void tcp_tlp_fire(struct tcpcb *tp);
+bool tcp_tlp_shows_loss(const struct tcpcb *tp);
+void tcp_tlp_ack(struct tcpcb *tp, uint32_t ack, bool tsecr_valid, uint32_t tsecr);
 
 /* Receiver side. */
 void tcp_sack_rcv_arrived(struct tcpcb *tp, uint32_t seq);

@@ -6,6 +6,8 @@
  * store: no timer allocation per segment. The tick walks the instance's blocks, which is
  * linear in connections: good for thousands, and the place a timing wheel would go.
  *
+ * The sixth, the probe timeout of the tail loss probe, is tcp_tlp.c's.
+ *
  * RTO per RFC 6298: SRTT/RTTVAR from samples (timestamps, RFC 7323 4, or one timed segment
  * per window), RTO = SRTT + max(G, 4 RTTVAR) clamped to [rto_min, rto_max], doubled on each
  * expiry (5.5), the retry limit ending the connection with ETIMEDOUT (T_DISCON_IND).
@@ -97,8 +99,10 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	tp->tp_flags &= ~TF_RTTING;
 	if (tp->tp_state >= TCPS_ESTABLISHED)
 		tp->t_cc->cc_timeout(tp);
+	if (tp->tp_flags & TF_INRECOVERY)
+		TCP_INC(ti, rto_in_recovery); /* what recovery itself could not repair */
 	tp->tp_flags &= ~TF_INRECOVERY;
-	tcp_sack_clear(tp); /* RFC 2018 8: the peer may have reneged */
+	tcp_sack_rto(tp); /* RFC 6675 5.1: the scoreboard stays, the recovery ends */
 	tp->t_dupacks = 0;
 	tp->snd_nxt = tp->snd_una;
 	tp->snd_recover = tp->snd_max;
@@ -169,6 +173,9 @@ tcp_timer_fire(struct tcpcb *tp, int which)
 		break;
 	case TT_PERSIST:
 		tcp_timer_persist(tp);
+		break;
+	case TT_PTO:
+		tcp_tlp_fire(tp);
 		break;
 	case TT_KEEP:
 		tcp_alive = tcp_timer_keep(tp);

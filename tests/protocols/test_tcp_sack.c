@@ -469,10 +469,17 @@ YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 	cr_assert_eq(s.seq, S[3]);
 	cr_assert_eq(s.dlen, MSS);
 	cr_assert_eq(memcmp(s.data, d + 3 * MSS, MSS), 0);
-	cr_assert_not(tt_take(&s), "segment 7 is not lost: not resent");
+	/*
+	 * segment 7 is not lost, but it is the highest unSACKed one and nothing else may go:
+	 * the rescue retransmission (RFC 6675 4 rule 4), once in this recovery
+	 */
+	cr_assert(tt_take(&s), "segment 7 rescued");
+	cr_assert_eq(s.seq, S[7]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_not(tt_take(&s), "one rescue");
 	/* the resent segment 0 arrives: a partial ACK to segment 3 */
 	ts_dupack(S[3], (uint32_t[]){ S[4], S[7] }, 1);
-	cr_assert_not(tt_take(&s), "nothing more is lost");
+	cr_assert_not(tt_take(&s), "nothing more is lost, no second rescue");
 	/* more data is written: the window is full (pipe), it waits */
 	cr_assert_eq(sth_write(acc, d, 2 * MSS), (ssize_t)(2 * MSS));
 	yt_drain();
@@ -490,8 +497,9 @@ YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 	cr_assert_eq(ts_info(acc).tcpi_sndbuf_cc, 0);
 	st = ts_stats();
 	cr_assert_eq(st.tcps_sack_recoveries - st0.tcps_sack_recoveries, 1);
-	cr_assert_eq(st.tcps_sack_rexmt_segs - st0.tcps_sack_rexmt_segs, 2);
-	cr_assert_eq(st.tcps_tx_rexmt_segs - st0.tcps_tx_rexmt_segs, 2);
+	cr_assert_eq(st.tcps_sack_rexmt_segs - st0.tcps_sack_rexmt_segs, 3);
+	cr_assert_eq(st.tcps_tx_rexmt_segs - st0.tcps_tx_rexmt_segs, 3);
+	cr_assert_eq(st.tcps_rescue_rexmts - st0.tcps_rescue_rexmts, 1);
 	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0);
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
@@ -645,6 +653,306 @@ YT_TEST(tcp_sack, a_lost_retransmission_is_resent_once_later_data_is_sacked)
 		tt_send(TH_ACK, 1001, nxt, 65535, NULL, 0, NULL, 0);
 	}
 	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+/* ---- tail loss probe, rescue, the scoreboard across an RTO ----------------------------------- */
+
+/* The RTO floor raised so a loaded machine cannot run the RTO before a 10 ms PTO. */
+static void
+ts_slow_rto(uint32_t ms)
+{
+	struct tcp_param p = { .tp_rto_min_ms = ms, .tp_rto_init_ms = ms };
+
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+}
+
+/* Run the stack until tcp sends a segment or 3 s pass. */
+static bool
+ts_wait_seg(struct tt_seg *s)
+{
+	uint64_t deadline = rte_get_timer_cycles() + 3 * rte_get_timer_hz();
+
+	while (rte_get_timer_cycles() < deadline) {
+		if (tt_take(s))
+			return true;
+		pt_run_ms(5);
+	}
+	return tt_take(s);
+}
+
+YT_TEST(tcp_sack, a_lost_tail_is_recovered_by_the_probe_without_an_rto)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[5];
+	uint8_t d[4 * MSS];
+	struct tcpstat st0, st;
+
+	tt_open();
+	ts_slow_rto(2000);
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = ts_stats();
+	for (unsigned i = 0; i < 5; i++)
+		S[i] = una + i * MSS;
+	ts_pattern(d, sizeof(d), 6);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 4; i++) {
+		cr_assert(tt_take(&s), "segment %u", i);
+		cr_assert_eq(s.seq, S[i]);
+	}
+	/* segments 2 and 3, the tail, are lost: the peer ACKs 0 and 1 and then hears nothing */
+	tt_send(TH_ACK, 1001, S[2], 65535, NULL, 0, NULL, 0);
+	cr_assert_not(tt_take(&s), "nothing to send: no new data, no SACK");
+	/* the PTO (2 SRTT, long before the 2 s RTO): nothing new, so the last segment again */
+	cr_assert(ts_wait_seg(&s), "the probe");
+	cr_assert_eq(s.seq, S[3], "the last segment");
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d + 3 * MSS, MSS), 0);
+	cr_assert_eq(ts_stats().tcps_tlp_probes - st0.tcps_tlp_probes, 1);
+	pt_run_ms(30);
+	cr_assert_not(tt_take(&s), "one probe per episode");
+	/* it arrives: the SACK of the probe shows segment 2 lost; recovery resends it */
+	ts_dupack(S[2], (uint32_t[]){ S[3], S[4] }, 1);
+	cr_assert(tt_take(&s), "segment 2 resent at once");
+	cr_assert_eq(s.seq, S[2]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d + 2 * MSS, MSS), 0);
+	cr_assert_not(tt_take(&s));
+	tt_send(TH_ACK, 1001, S[4], 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(ts_info(acc).tcpi_sndbuf_cc, 0);
+	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	st = ts_stats();
+	cr_assert_eq(st.tcps_tlp_probes - st0.tcps_tlp_probes, 1);
+	cr_assert_eq(st.tcps_tlp_recoveries - st0.tcps_tlp_recoveries, 1);
+	cr_assert_eq(st.tcps_sack_recoveries - st0.tcps_sack_recoveries, 1);
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, a_lost_single_segment_tail_is_repaired_by_a_resent_probe)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una;
+	uint8_t d[MSS];
+	struct tcpstat st0, st;
+
+	tt_open();
+	ts_slow_rto(2000);
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = ts_stats();
+	ts_pattern(d, sizeof(d), 8);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.seq, una);
+	/* lost; one segment out: the PTO waits the peer's delayed ACK too (RFC 8985 7.2) */
+	cr_assert(ts_wait_seg(&s), "the probe");
+	cr_assert_eq(s.seq, una);
+	cr_assert_eq(s.dlen, MSS);
+	/* its ACK: no D-SACK, the loss is repaired; the window is reduced as for a loss */
+	tt_send(TH_ACK, 1001, una + MSS, 65535, NULL, 0, NULL, 0);
+	st = ts_stats();
+	cr_assert_eq(st.tcps_tlp_probes - st0.tcps_tlp_probes, 1);
+	cr_assert_eq(st.tcps_tlp_recoveries - st0.tcps_tlp_recoveries, 1);
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
+	cr_assert_lt(ts_info(acc).tcpi_snd_cwnd, 4 * MSS, "cwnd reduced");
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, a_tail_lost_during_recovery_is_rescued_once)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[9];
+	uint8_t d[8 * MSS];
+	struct tcpstat st0, st;
+
+	tt_open();
+	ts_slow_rto(2000);
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	st0 = ts_stats();
+	for (unsigned i = 0; i < 9; i++)
+		S[i] = una + i * MSS;
+	ts_pattern(d, sizeof(d), 7);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 8; i++)
+		cr_assert(tt_take(&s), "segment %u", i);
+	/* segments 1 and 7 are lost; 2..6 are SACKed, more than DupThresh - 1 segments */
+	ts_dupack(S[1], (uint32_t[]){ S[2], S[7] }, 1);
+	cr_assert(tt_take(&s), "segment 1 resent");
+	cr_assert_eq(s.seq, S[1]);
+	/* no new data, no hole below the SACK left: rule 4 resends the highest unSACKed */
+	cr_assert(tt_take(&s), "the rescue");
+	cr_assert_eq(s.seq, S[7]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d + 7 * MSS, MSS), 0);
+	cr_assert_not(tt_take(&s));
+	/* another duplicate ACK (the rescue's D-SACK-less arrival is still to come): no second */
+	ts_dupack(S[1], (uint32_t[]){ S[2], S[7] }, 1);
+	cr_assert_not(tt_take(&s), "one rescue per recovery");
+	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(ts_info(acc).tcpi_sndbuf_cc, 0);
+	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	st = ts_stats();
+	cr_assert_eq(st.tcps_rescue_rexmts - st0.tcps_rescue_rexmts, 1);
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, no_sacked_byte_is_resent_after_an_rto)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[9], ack;
+	uint8_t d[8 * MSS], o[40];
+	bool held[8] = { [2] = true, [5] = true };
+	uint64_t deadline;
+	unsigned resent = 0;
+	struct tcpstat st0, st;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	st0 = ts_stats();
+	for (unsigned i = 0; i < 9; i++)
+		S[i] = una + i * MSS;
+	ts_pattern(d, sizeof(d), 3);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 8; i++)
+		cr_assert(tt_take(&s), "segment %u", i);
+	/* only 2 and 5 arrive: SACKed, too little for recovery; then the timer */
+	ts_dupack(S[0], (uint32_t[]){ S[2], S[3] }, 1);
+	ts_dupack(S[0], (uint32_t[]){ S[5], S[6], S[2], S[3] }, 2);
+	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (ts_stats().tcps_rexmt_timeouts == st0.tcps_rexmt_timeouts &&
+	       rte_get_timer_cycles() < deadline) {
+		while (tt_take(&s))
+			cr_assert_eq(s.seq, S[7], "before the RTO only the probe, the last segment");
+		pt_run_ms(5);
+	}
+	cr_assert_gt(ts_stats().tcps_rexmt_timeouts, st0.tcps_rexmt_timeouts, "the RTO");
+	/* the peer holds 2 and 5 and takes what comes; nothing it holds may come again */
+	ack = S[0];
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (ack != S[8] && rte_get_timer_cycles() < deadline) {
+		bool any = false;
+		unsigned i, n = 0;
+		uint32_t blk[4];
+
+		while (tt_take(&s)) {
+			if (s.dlen == 0)
+				continue;
+			i = (s.seq - S[0]) / MSS;
+			cr_assert_lt(i, 8u);
+			cr_assert(i != 2 && i != 5, "segment %u, SACKed, resent after the RTO", i);
+			cr_assert_eq(memcmp(s.data, d + i * MSS, s.dlen), 0);
+			held[i] = true;
+			resent++;
+			any = true;
+		}
+		if (!any) {
+			pt_run_ms(5);
+			continue;
+		}
+		while (ack != S[8] && held[(ack - S[0]) / MSS])
+			ack += MSS;
+		/* SACK what is held above the ACK (up to two runs) */
+		for (i = (ack - S[0]) / MSS; i < 8 && n < 4; i++) {
+			if (!held[i])
+				continue;
+			blk[n] = S[i];
+			while (i < 8 && held[i])
+				i++;
+			blk[n + 1] = S[i];
+			n += 2;
+		}
+		tt_send(TH_ACK, 1001, ack, 65535, o, n > 0 ? ts_sackopt(o, blk, n / 2) : 0, NULL,
+			0);
+	}
+	cr_assert_eq(ack, S[8], "everything delivered");
+	cr_assert_eq(ts_info(acc).tcpi_sndbuf_cc, 0);
+	st = ts_stats();
+	cr_assert_geq(st.tcps_rto_sacked_skipped - st0.tcps_rto_sacked_skipped, 2);
+	cr_assert_eq(resent, 6, "the six segments not SACKed, each once (%u)", resent);
+	cr_assert_eq(st.tcps_sack_reneged - st0.tcps_sack_reneged, 0);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, a_peer_that_reneged_gets_the_sacked_data_again_after_an_rto)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[5], ack;
+	uint8_t d[4 * MSS];
+	bool held[4] = { false };
+	bool rto = false, two_again = false;
+	uint64_t deadline;
+	struct tcpstat st0, st;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = ts_stats();
+	for (unsigned i = 0; i < 5; i++)
+		S[i] = una + i * MSS;
+	ts_pattern(d, sizeof(d), 2);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert(tt_take(&s), "segment %u", i);
+	/* segment 2 is SACKed, then dropped by the peer (RFC 2018 8 allows it) */
+	ts_dupack(S[0], (uint32_t[]){ S[2], S[3] }, 1);
+	ack = S[0];
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (ack != S[4] && rte_get_timer_cycles() < deadline) {
+		bool any = false;
+
+		rto = rto || ts_stats().tcps_rexmt_timeouts > st0.tcps_rexmt_timeouts;
+		while (tt_take(&s)) {
+			unsigned i = (s.seq - S[0]) / MSS;
+
+			if (s.dlen == 0)
+				continue;
+			cr_assert_lt(i, 4u);
+			cr_assert_eq(memcmp(s.data, d + i * MSS, s.dlen), 0);
+			if (!rto)
+				continue; /* before the RTO (the probe): the peer drops it */
+			two_again |= i == 2;
+			held[i] = true;
+			any = true;
+		}
+		if (!any) {
+			pt_run_ms(5);
+			continue;
+		}
+		while (ack != S[4] && held[(ack - S[0]) / MSS])
+			ack += MSS;
+		tt_send(TH_ACK, 1001, ack, 65535, NULL, 0, NULL, 0); /* no SACK any more */
+	}
+	cr_assert_eq(ack, S[4], "everything delivered");
+	cr_assert(two_again, "the reneged segment was sent again");
+	st = ts_stats();
+	cr_assert_eq(st.tcps_sack_reneged - st0.tcps_sack_reneged, 1);
+	cr_assert_geq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 1);
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
