@@ -20,60 +20,6 @@ TestSuite(tcp_sack, .init = yt_setup, .fini = yt_teardown);
 
 #define MSS 1460u
 
-static struct tcpstat
-ts_stats(void)
-{
-	struct tcpstat st;
-
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_GETSTATS, &st, sizeof(st)), 0);
-	return st;
-}
-
-static struct tcp_conninfo
-ts_info(struct stdata *ep)
-{
-	struct tcp_conninfo ci;
-
-	cr_assert_geq(pt_istr(ep, TCP_GETINFO, &ci, sizeof(ci)), 0);
-	return ci;
-}
-
-static void
-ts_put(struct stdata *sd, const void *ctl, size_t len)
-{
-	struct strbuf c = { .len = (int)len, .buf = (char *)(uintptr_t)ctl };
-
-	cr_assert_eq(sth_putmsg(sd, &c, NULL, 0), 0);
-	yt_drain();
-}
-
-static t_scalar_t
-ts_get(struct stdata *sd, void *buf, size_t max)
-{
-	char dbuf[4096];
-	struct strbuf c = { .maxlen = (int)max, .buf = buf };
-	struct strbuf d = { .maxlen = sizeof(dbuf), .buf = dbuf };
-	int fl = 0;
-
-	if (sth_getmsg(sd, &c, &d, &fl) < 0)
-		return -1;
-	return c.len >= 4 ? *(t_scalar_t *)buf : -2;
-}
-
-static void
-ts_bind(struct stdata *ep, uint16_t port, unsigned conind)
-{
-	struct {
-		struct T_bind_req r;
-		struct sockaddr_in sin;
-	} b = { { T_BIND_REQ, sizeof(struct sockaddr_in), sizeof(struct T_bind_req), conind },
-		{ .sin_family = AF_INET, .sin_port = rte_cpu_to_be_16(port) } };
-	char buf[256];
-
-	ts_put(ep, &b, sizeof(b));
-	cr_assert_eq(ts_get(ep, buf, sizeof(buf)), T_BIND_ACK);
-}
-
 /* T_OPTMGMT_REQ T_NEGOTIATE T_TCP_SACK = v; the option's status in the ack. */
 static t_uscalar_t
 ts_set_sack(struct stdata *ep, t_uscalar_t v)
@@ -91,29 +37,10 @@ ts_set_sack(struct stdata *ep, t_uscalar_t v)
 	} u;
 	struct T_opthdr *oh;
 
-	ts_put(ep, &q, sizeof(q));
-	cr_assert_eq(ts_get(ep, &u, sizeof(u)), T_OPTMGMT_ACK);
+	tt_put(ep, &q, sizeof(q));
+	cr_assert_eq(tt_get(ep, &u, sizeof(u), NULL), T_OPTMGMT_ACK);
 	oh = (struct T_opthdr *)(u.b + u.a.OPT_offset);
 	return oh->status;
-}
-
-static const uint8_t *
-ts_opt(const struct tt_seg *s, uint8_t kind)
-{
-	for (size_t i = 0; i < s->optlen;) {
-		if (s->opts[i] == TCPOPT_EOL)
-			break;
-		if (s->opts[i] == TCPOPT_NOP) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= s->optlen || s->opts[i + 1] < 2)
-			break;
-		if (s->opts[i] == kind)
-			return &s->opts[i];
-		i += s->opts[i + 1];
-	}
-	return NULL;
 }
 
 static uint32_t
@@ -185,7 +112,7 @@ ts_passive(struct stdata **lsn, bool sackok, bool sack_off, uint32_t *iss, struc
 
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, lsn), 0);
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
-	ts_bind(*lsn, OUR_PORT, 4);
+	tt_bind(*lsn, OUR_PORT, 4);
 	if (sack_off)
 		cr_assert_eq(ts_set_sack(*lsn, T_NO), T_SUCCESS);
 	tt_send(TH_SYN, 1000, 0, 65535, o, ol, NULL, 0);
@@ -193,13 +120,13 @@ ts_passive(struct stdata **lsn, bool sackok, bool sack_off, uint32_t *iss, struc
 	cr_assert_eq(ss->flags, TH_SYN | TH_ACK);
 	*iss = ss->seq;
 	tt_send(TH_ACK, 1001, ss->seq + 1, 65535, NULL, 0, NULL, 0);
-	cr_assert_eq(ts_get(*lsn, &u, sizeof(u)), T_CONN_IND);
-	ts_put(acc, &cap, sizeof(cap));
-	cr_assert_eq(ts_get(acc, &ca, sizeof(ca)), T_CAPABILITY_ACK);
+	cr_assert_eq(tt_get(*lsn, &u, sizeof(u), NULL), T_CONN_IND);
+	tt_put(acc, &cap, sizeof(cap));
+	cr_assert_eq(tt_get(acc, &ca, sizeof(ca), NULL), T_CAPABILITY_ACK);
 	cr = (struct T_conn_res){ T_CONN_RES, ca.ACCEPTOR_id, 0, 0, u.ci.SEQ_number };
-	ts_put(*lsn, &cr, sizeof(cr));
-	cr_assert_eq(ts_get(*lsn, buf, sizeof(buf)), T_OK_ACK);
-	cr_assert_eq(ts_info(acc).tcpi_state, TCPS_ESTABLISHED);
+	tt_put(*lsn, &cr, sizeof(cr));
+	cr_assert_eq(tt_get(*lsn, buf, sizeof(buf), NULL), T_OK_ACK);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_ESTABLISHED);
 	return acc;
 }
 
@@ -215,13 +142,6 @@ ts_done(struct stdata *a, struct stdata *b)
 	pt_assert_clean();
 }
 
-static void
-ts_pattern(uint8_t *p, size_t len, uint32_t seed)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = (uint8_t)((i + seed) * 131u >> 3);
-}
-
 /* ---- negotiation ----------------------------------------------------------------------- */
 
 YT_TEST(tcp_sack, is_agreed_when_the_peers_syn_offers_it)
@@ -232,9 +152,9 @@ YT_TEST(tcp_sack, is_agreed_when_the_peers_syn_offers_it)
 
 	tt_open();
 	acc = ts_passive(&lsn, true, false, &iss, &s);
-	cr_assert_not_null(ts_opt(&s, TCPOPT_SACK_PERMITTED), "the SYN,ACK answers SACK-permitted");
-	cr_assert(ts_info(acc).tcpi_flags & TCPI_SACK);
-	cr_assert_eq(ts_stats().tcps_sack_permitted, 1);
+	cr_assert_not_null(tt_opt(&s, TCPOPT_SACK_PERMITTED), "the SYN,ACK answers SACK-permitted");
+	cr_assert(tt_info(acc).tcpi_flags & TCPI_SACK);
+	cr_assert_eq(tt_stats().tcps_sack_permitted, 1);
 	ts_done(acc, lsn);
 }
 
@@ -246,15 +166,15 @@ YT_TEST(tcp_sack, is_not_used_when_the_peers_syn_does_not_offer_it)
 
 	tt_open();
 	acc = ts_passive(&lsn, false, false, &iss, &s);
-	cr_assert_null(ts_opt(&s, TCPOPT_SACK_PERMITTED), "no SACK-permitted unless offered");
-	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_SACK);
+	cr_assert_null(tt_opt(&s, TCPOPT_SACK_PERMITTED), "no SACK-permitted unless offered");
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_SACK);
 	/* out-of-order data draws a plain duplicate ACK, no SACK option */
 	tt_send(TH_ACK, 1101, iss + 1, 65535, NULL, 0, "0123456789", 10);
 	cr_assert(tt_take(&s));
 	cr_assert_eq(s.ack, 1001);
-	cr_assert_null(ts_opt(&s, TCPOPT_SACK));
-	cr_assert_eq(ts_stats().tcps_sack_permitted, 0);
-	cr_assert_eq(ts_stats().tcps_sack_blocks_sent, 0);
+	cr_assert_null(tt_opt(&s, TCPOPT_SACK));
+	cr_assert_eq(tt_stats().tcps_sack_permitted, 0);
+	cr_assert_eq(tt_stats().tcps_sack_blocks_sent, 0);
 	ts_done(acc, lsn);
 }
 
@@ -266,8 +186,8 @@ YT_TEST(tcp_sack, t_tcp_sack_no_on_the_listener_keeps_it_off)
 
 	tt_open();
 	acc = ts_passive(&lsn, true, true, &iss, &s);
-	cr_assert_null(ts_opt(&s, TCPOPT_SACK_PERMITTED), "SACK switched off: not answered");
-	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_SACK);
+	cr_assert_null(tt_opt(&s, TCPOPT_SACK_PERMITTED), "SACK switched off: not answered");
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_SACK);
 	/* a bad value is refused */
 	cr_assert_eq(ts_set_sack(acc, 7), T_FAILURE);
 	ts_done(acc, lsn);
@@ -290,17 +210,17 @@ YT_TEST(tcp_sack, active_open_offers_it_and_uses_it_only_if_the_syn_ack_answers)
 
 		tt_open();
 		cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
-		ts_bind(ep, 0, 0);
-		ts_put(ep, &c, sizeof(c));
-		cr_assert_eq(ts_get(ep, buf, sizeof(buf)), T_OK_ACK);
+		tt_bind(ep, 0, 0);
+		tt_put(ep, &c, sizeof(c));
+		cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_OK_ACK);
 		cr_assert(tt_take(&s), "SYN");
 		cr_assert_eq(s.flags, TH_SYN);
-		cr_assert_not_null(ts_opt(&s, TCPOPT_SACK_PERMITTED), "our SYN offers SACK");
+		cr_assert_not_null(tt_opt(&s, TCPOPT_SACK_PERMITTED), "our SYN offers SACK");
 		tt_lport = s.sport;
 		ol = ts_synopts(o, answer != 0, 0);
 		tt_send(TH_SYN | TH_ACK, 7000, s.seq + 1, 65535, o, ol, NULL, 0);
-		cr_assert_eq(ts_get(ep, buf, sizeof(buf)), T_CONN_CON);
-		cr_assert_eq((ts_info(ep).tcpi_flags & TCPI_SACK) != 0, answer != 0);
+		cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_CONN_CON);
+		cr_assert_eq((tt_info(ep).tcpi_flags & TCPI_SACK) != 0, answer != 0);
 		(void)pt_discard(tt_s.link.minor);
 		ts_done(ep, NULL);
 	}
@@ -312,7 +232,7 @@ YT_TEST(tcp_sack, active_open_offers_it_and_uses_it_only_if_the_syn_ack_answers)
 static unsigned
 ts_blocks(const struct tt_seg *s, uint32_t *blk)
 {
-	const uint8_t *o = ts_opt(s, TCPOPT_SACK);
+	const uint8_t *o = tt_opt(s, TCPOPT_SACK);
 	unsigned n;
 
 	if (o == NULL)
@@ -334,7 +254,7 @@ YT_TEST(tcp_sack, out_of_order_data_is_reported_most_recent_first_as_room_allows
 
 	tt_open();
 	acc = ts_passive(&lsn, true, false, &iss, &s);
-	ts_pattern(d, sizeof(d), 1);
+	tt_pattern(d, sizeof(d), 1);
 	/* 1001..1100 is missing; 1101..1200 arrives: one block */
 	tt_send(TH_ACK, 1101, iss + 1, 65535, NULL, 0, d, 100);
 	cr_assert(tt_take(&s));
@@ -379,11 +299,11 @@ YT_TEST(tcp_sack, out_of_order_data_is_reported_most_recent_first_as_room_allows
 		;
 	cr_assert_eq(s.ack, 2201);
 	cr_assert_eq(ts_blocks(&s, b), 0);
-	while (ts_get(acc, buf, sizeof(buf)) != -1)
+	while (tt_get(acc, buf, sizeof(buf), NULL) != -1)
 		got++;
 	cr_assert_gt(got, 0);
-	cr_assert_eq(ts_info(acc).tcpi_ooo_bytes, 0);
-	cr_assert_geq(ts_stats().tcps_sack_blocks_sent, 1 + 3 + 2 + 4);
+	cr_assert_eq(tt_info(acc).tcpi_ooo_bytes, 0);
+	cr_assert_geq(tt_stats().tcps_sack_blocks_sent, 1 + 3 + 2 + 4);
 	ts_done(acc, lsn);
 }
 
@@ -396,11 +316,11 @@ ts_open_cwnd(struct stdata *acc, uint32_t *una, unsigned nseg)
 	uint8_t d[4 * MSS];
 	struct tt_seg s;
 
-	ts_pattern(d, sizeof(d), 9);
-	while (ts_info(acc).tcpi_snd_cwnd < nseg * MSS) {
+	tt_pattern(d, sizeof(d), 9);
+	while (tt_info(acc).tcpi_snd_cwnd < nseg * MSS) {
 		cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
 		yt_drain();
-		while (ts_info(acc).tcpi_sndbuf_cc > 0) {
+		while (tt_info(acc).tcpi_sndbuf_cc > 0) {
 			uint32_t hi = *una;
 
 			while (tt_take(&s))
@@ -435,10 +355,10 @@ YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 	acc = ts_passive(&lsn, true, false, &iss, &s);
 	una = iss + 1;
 	ts_open_cwnd(acc, &una, 8);
-	st0 = ts_stats();
+	st0 = tt_stats();
 	for (unsigned i = 0; i < 9; i++)
 		S[i] = una + i * MSS;
-	ts_pattern(d, sizeof(d), 4);
+	tt_pattern(d, sizeof(d), 4);
 	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
 	yt_drain();
 	for (unsigned i = 0; i < 8; i++) {
@@ -459,8 +379,8 @@ YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 	cr_assert_eq(s.dlen, MSS);
 	cr_assert_eq(memcmp(s.data, d, MSS), 0);
 	cr_assert_not(tt_take(&s), "pipe = cwnd: nothing more");
-	cr_assert(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
-	cr_assert_eq(ts_info(acc).tcpi_snd_cwnd, 4 * MSS, "cwnd = ssthresh = flight / 2");
+	cr_assert(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_eq(tt_info(acc).tcpi_snd_cwnd, 4 * MSS, "cwnd = ssthresh = flight / 2");
 	/* more SACKed after segment 3: it becomes lost and is resent, only it */
 	ts_dupack(una, (uint32_t[]){ S[4], S[6], S[1], S[3] }, 2);
 	cr_assert_not(tt_take(&s), "two above segment 3: not lost yet");
@@ -486,7 +406,7 @@ YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 	cr_assert_not(tt_take(&s), "pipe 2 + flight: nothing new during recovery");
 	/* the full ACK ends recovery; the new data goes at once, cwnd from flight (RFC 6582) */
 	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
-	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
 	cr_assert(tt_take(&s), "new data after recovery, no timer");
 	cr_assert_eq(s.seq, S[8]);
 	cr_assert_eq(s.dlen, MSS);
@@ -494,8 +414,8 @@ YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 	cr_assert(tt_take(&s));
 	cr_assert_eq(s.seq, S[8] + MSS);
 	tt_send(TH_ACK, 1001, S[8] + 2 * MSS, 65535, NULL, 0, NULL, 0);
-	cr_assert_eq(ts_info(acc).tcpi_sndbuf_cc, 0);
-	st = ts_stats();
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	st = tt_stats();
 	cr_assert_eq(st.tcps_sack_recoveries - st0.tcps_sack_recoveries, 1);
 	cr_assert_eq(st.tcps_sack_rexmt_segs - st0.tcps_sack_rexmt_segs, 3);
 	cr_assert_eq(st.tcps_tx_rexmt_segs - st0.tcps_tx_rexmt_segs, 3);
@@ -517,10 +437,10 @@ YT_TEST(tcp_sack, scoreboard_merges_overlaps_and_ignores_dsack_and_bogus_blocks)
 	acc = ts_passive(&lsn, true, false, &iss, &s);
 	una = iss + 1;
 	ts_open_cwnd(acc, &una, 8);
-	st0 = ts_stats();
+	st0 = tt_stats();
 	for (unsigned i = 0; i < 9; i++)
 		S[i] = una + i * MSS;
-	ts_pattern(d, sizeof(d), 5);
+	tt_pattern(d, sizeof(d), 5);
 	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
 	yt_drain();
 	for (unsigned i = 0; i < 8; i++)
@@ -528,26 +448,26 @@ YT_TEST(tcp_sack, scoreboard_merges_overlaps_and_ignores_dsack_and_bogus_blocks)
 	/* bogus: beyond SND.MAX, empty, reversed, wholly below SND.UNA: all ignored */
 	ts_dupack(una, (uint32_t[]){ S[8], S[8] + 3 * MSS, S[2], S[2], S[5], S[4] }, 3);
 	ts_dupack(una, (uint32_t[]){ S[7], S[8] + 1, S[0] - 5000, S[0] - 3000 }, 2);
-	st = ts_stats();
+	st = tt_stats();
 	cr_assert_eq(st.tcps_drop_sack_bogus - st0.tcps_drop_sack_bogus, 5);
 	cr_assert_eq(st.tcps_sack_blocks_rcvd - st0.tcps_sack_blocks_rcvd, 0);
 	cr_assert_not(tt_take(&s), "bogus blocks SACK nothing: no retransmission");
-	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
 	/* a malformed SACK option (length not 2 + 8n) is counted and ignored */
 	o[0] = TCPOPT_NOP, o[1] = TCPOPT_NOP, o[2] = TCPOPT_SACK, o[3] = 6;
 	o[4] = o[5] = o[6] = o[7] = 0;
 	tt_send(TH_ACK, 1001, una, 65535, o, 8, NULL, 0);
-	cr_assert_eq(ts_stats().tcps_drop_sack_bogus - st0.tcps_drop_sack_bogus, 6);
+	cr_assert_eq(tt_stats().tcps_drop_sack_bogus - st0.tcps_drop_sack_bogus, 6);
 	/* overlapping pieces merge into one range */
 	ts_dupack(una, (uint32_t[]){ S[2], S[2] + 700, S[2] + 500, S[3] }, 2);
 	/* a D-SACK (first block below the ACK) is counted and ignored */
 	ts_dupack(una, (uint32_t[]){ S[0] - 2 * MSS, S[0] - MSS, S[2], S[3] }, 2);
-	st = ts_stats();
+	st = tt_stats();
 	cr_assert_eq(st.tcps_sack_dsack_rcvd - st0.tcps_sack_dsack_rcvd, 1);
 	cr_assert_not(tt_take(&s), "one segment SACKed: not enough to call anything lost");
 	/* D-SACK inside the second block (RFC 2883 4.1.2 form) is ignored too */
 	ts_dupack(una, (uint32_t[]){ S[2] + 100, S[2] + 200, S[2], S[3] }, 2);
-	cr_assert_eq(ts_stats().tcps_sack_dsack_rcvd - st0.tcps_sack_dsack_rcvd, 2);
+	cr_assert_eq(tt_stats().tcps_sack_dsack_rcvd - st0.tcps_sack_dsack_rcvd, 2);
 	/* [S4, S6) and the merged [S2, S3): 3 segments SACKed above 0 and 1 */
 	ts_dupack(una, (uint32_t[]){ S[4], S[6] }, 1);
 	cr_assert(tt_take(&s), "segment 0 resent");
@@ -561,7 +481,7 @@ YT_TEST(tcp_sack, scoreboard_merges_overlaps_and_ignores_dsack_and_bogus_blocks)
 	cr_assert_eq(s.dlen, MSS);
 	cr_assert_not(tt_take(&s), "segment 3 has only 2 SACKed above: not lost, not resent");
 	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
-	cr_assert_eq(ts_info(acc).tcpi_sndbuf_cc, 0);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
@@ -575,7 +495,7 @@ YT_TEST(tcp_sack, without_it_out_of_order_data_draws_a_pure_duplicate_ack_before
 
 	tt_open();
 	acc = ts_passive(&lsn, false, false, &iss, &s);
-	ts_pattern(d, sizeof(d), 2);
+	tt_pattern(d, sizeof(d), 2);
 	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
 	yt_drain();
 	for (int i = 0; i < 3; i++)
@@ -605,11 +525,11 @@ YT_TEST(tcp_sack, a_lost_retransmission_is_resent_once_later_data_is_sacked)
 	acc = ts_passive(&lsn, true, false, &iss, &s);
 	una = iss + 1;
 	ts_open_cwnd(acc, &una, 8);
-	cr_assert_lt(ts_info(acc).tcpi_snd_cwnd, 9 * MSS, "exactly 8 segments go");
-	st0 = ts_stats();
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, 9 * MSS, "exactly 8 segments go");
+	st0 = tt_stats();
 	for (unsigned i = 0; i < 13; i++)
 		S[i] = una + i * MSS;
-	ts_pattern(d, sizeof(d), 6);
+	tt_pattern(d, sizeof(d), 6);
 	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
 	yt_drain();
 	for (unsigned i = 0; i < 8; i++)
@@ -638,21 +558,21 @@ YT_TEST(tcp_sack, a_lost_retransmission_is_resent_once_later_data_is_sacked)
 	cr_assert_eq(s.seq, S[0]);
 	cr_assert_eq(s.dlen, MSS);
 	cr_assert_eq(memcmp(s.data, d, MSS), 0);
-	cr_assert_eq(ts_stats().tcps_sack_lost_rexmt - st0.tcps_sack_lost_rexmt, 1);
-	cr_assert_eq(ts_stats().tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0);
+	cr_assert_eq(tt_stats().tcps_sack_lost_rexmt - st0.tcps_sack_lost_rexmt, 1);
+	cr_assert_eq(tt_stats().tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0);
 	/* everything arrives */
 	while (tt_take(&s))
 		;
-	tt_send(TH_ACK, 1001, ts_info(acc).tcpi_snd_nxt, 65535, NULL, 0, NULL, 0);
-	while (ts_info(acc).tcpi_sndbuf_cc > 0) {
+	tt_send(TH_ACK, 1001, tt_info(acc).tcpi_snd_nxt, 65535, NULL, 0, NULL, 0);
+	while (tt_info(acc).tcpi_sndbuf_cc > 0) {
 		uint32_t nxt;
 
 		while (tt_take(&s))
 			;
-		nxt = ts_info(acc).tcpi_snd_nxt;
+		nxt = tt_info(acc).tcpi_snd_nxt;
 		tt_send(TH_ACK, 1001, nxt, 65535, NULL, 0, NULL, 0);
 	}
-	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
@@ -695,10 +615,10 @@ YT_TEST(tcp_sack, a_lost_tail_is_recovered_by_the_probe_without_an_rto)
 	acc = ts_passive(&lsn, true, false, &iss, &s);
 	una = iss + 1;
 	ts_open_cwnd(acc, &una, 4);
-	st0 = ts_stats();
+	st0 = tt_stats();
 	for (unsigned i = 0; i < 5; i++)
 		S[i] = una + i * MSS;
-	ts_pattern(d, sizeof(d), 6);
+	tt_pattern(d, sizeof(d), 6);
 	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
 	yt_drain();
 	for (unsigned i = 0; i < 4; i++) {
@@ -713,7 +633,7 @@ YT_TEST(tcp_sack, a_lost_tail_is_recovered_by_the_probe_without_an_rto)
 	cr_assert_eq(s.seq, S[3], "the last segment");
 	cr_assert_eq(s.dlen, MSS);
 	cr_assert_eq(memcmp(s.data, d + 3 * MSS, MSS), 0);
-	cr_assert_eq(ts_stats().tcps_tlp_probes - st0.tcps_tlp_probes, 1);
+	cr_assert_eq(tt_stats().tcps_tlp_probes - st0.tcps_tlp_probes, 1);
 	pt_run_ms(30);
 	cr_assert_not(tt_take(&s), "one probe per episode");
 	/* it arrives: the SACK of the probe shows segment 2 lost; recovery resends it */
@@ -724,9 +644,9 @@ YT_TEST(tcp_sack, a_lost_tail_is_recovered_by_the_probe_without_an_rto)
 	cr_assert_eq(memcmp(s.data, d + 2 * MSS, MSS), 0);
 	cr_assert_not(tt_take(&s));
 	tt_send(TH_ACK, 1001, S[4], 65535, NULL, 0, NULL, 0);
-	cr_assert_eq(ts_info(acc).tcpi_sndbuf_cc, 0);
-	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
-	st = ts_stats();
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	st = tt_stats();
 	cr_assert_eq(st.tcps_tlp_probes - st0.tcps_tlp_probes, 1);
 	cr_assert_eq(st.tcps_tlp_recoveries - st0.tcps_tlp_recoveries, 1);
 	cr_assert_eq(st.tcps_sack_recoveries - st0.tcps_sack_recoveries, 1);
@@ -748,8 +668,8 @@ YT_TEST(tcp_sack, a_lost_single_segment_tail_is_repaired_by_a_resent_probe)
 	acc = ts_passive(&lsn, true, false, &iss, &s);
 	una = iss + 1;
 	ts_open_cwnd(acc, &una, 4);
-	st0 = ts_stats();
-	ts_pattern(d, sizeof(d), 8);
+	st0 = tt_stats();
+	tt_pattern(d, sizeof(d), 8);
 	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
 	yt_drain();
 	cr_assert(tt_take(&s));
@@ -760,11 +680,11 @@ YT_TEST(tcp_sack, a_lost_single_segment_tail_is_repaired_by_a_resent_probe)
 	cr_assert_eq(s.dlen, MSS);
 	/* its ACK: no D-SACK, the loss is repaired; the window is reduced as for a loss */
 	tt_send(TH_ACK, 1001, una + MSS, 65535, NULL, 0, NULL, 0);
-	st = ts_stats();
+	st = tt_stats();
 	cr_assert_eq(st.tcps_tlp_probes - st0.tcps_tlp_probes, 1);
 	cr_assert_eq(st.tcps_tlp_recoveries - st0.tcps_tlp_recoveries, 1);
 	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
-	cr_assert_lt(ts_info(acc).tcpi_snd_cwnd, 4 * MSS, "cwnd reduced");
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, 4 * MSS, "cwnd reduced");
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
@@ -782,10 +702,10 @@ YT_TEST(tcp_sack, a_tail_lost_during_recovery_is_rescued_once)
 	acc = ts_passive(&lsn, true, false, &iss, &s);
 	una = iss + 1;
 	ts_open_cwnd(acc, &una, 8);
-	st0 = ts_stats();
+	st0 = tt_stats();
 	for (unsigned i = 0; i < 9; i++)
 		S[i] = una + i * MSS;
-	ts_pattern(d, sizeof(d), 7);
+	tt_pattern(d, sizeof(d), 7);
 	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
 	yt_drain();
 	for (unsigned i = 0; i < 8; i++)
@@ -804,9 +724,9 @@ YT_TEST(tcp_sack, a_tail_lost_during_recovery_is_rescued_once)
 	ts_dupack(S[1], (uint32_t[]){ S[2], S[7] }, 1);
 	cr_assert_not(tt_take(&s), "one rescue per recovery");
 	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
-	cr_assert_eq(ts_info(acc).tcpi_sndbuf_cc, 0);
-	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
-	st = ts_stats();
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	st = tt_stats();
 	cr_assert_eq(st.tcps_rescue_rexmts - st0.tcps_rescue_rexmts, 1);
 	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
 	(void)pt_discard(tt_s.link.minor);
@@ -828,10 +748,10 @@ YT_TEST(tcp_sack, no_sacked_byte_is_resent_after_an_rto)
 	acc = ts_passive(&lsn, true, false, &iss, &s);
 	una = iss + 1;
 	ts_open_cwnd(acc, &una, 8);
-	st0 = ts_stats();
+	st0 = tt_stats();
 	for (unsigned i = 0; i < 9; i++)
 		S[i] = una + i * MSS;
-	ts_pattern(d, sizeof(d), 3);
+	tt_pattern(d, sizeof(d), 3);
 	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
 	yt_drain();
 	for (unsigned i = 0; i < 8; i++)
@@ -839,15 +759,15 @@ YT_TEST(tcp_sack, no_sacked_byte_is_resent_after_an_rto)
 	/* only 2 and 5 arrive: SACKed, too little for recovery; then the timer */
 	ts_dupack(S[0], (uint32_t[]){ S[2], S[3] }, 1);
 	ts_dupack(S[0], (uint32_t[]){ S[5], S[6], S[2], S[3] }, 2);
-	cr_assert_not(ts_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
 	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
-	while (ts_stats().tcps_rexmt_timeouts == st0.tcps_rexmt_timeouts &&
+	while (tt_stats().tcps_rexmt_timeouts == st0.tcps_rexmt_timeouts &&
 	       rte_get_timer_cycles() < deadline) {
 		while (tt_take(&s))
 			cr_assert_eq(s.seq, S[7], "before the RTO only the probe, the last segment");
 		pt_run_ms(5);
 	}
-	cr_assert_gt(ts_stats().tcps_rexmt_timeouts, st0.tcps_rexmt_timeouts, "the RTO");
+	cr_assert_gt(tt_stats().tcps_rexmt_timeouts, st0.tcps_rexmt_timeouts, "the RTO");
 	/* the peer holds 2 and 5 and takes what comes; nothing it holds may come again */
 	ack = S[0];
 	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
@@ -887,8 +807,8 @@ YT_TEST(tcp_sack, no_sacked_byte_is_resent_after_an_rto)
 			0);
 	}
 	cr_assert_eq(ack, S[8], "everything delivered");
-	cr_assert_eq(ts_info(acc).tcpi_sndbuf_cc, 0);
-	st = ts_stats();
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	st = tt_stats();
 	cr_assert_geq(st.tcps_rto_sacked_skipped - st0.tcps_rto_sacked_skipped, 2);
 	cr_assert_eq(resent, 6, "the six segments not SACKed, each once (%u)", resent);
 	cr_assert_eq(st.tcps_sack_reneged - st0.tcps_sack_reneged, 0);
@@ -911,10 +831,10 @@ YT_TEST(tcp_sack, a_peer_that_reneged_gets_the_sacked_data_again_after_an_rto)
 	acc = ts_passive(&lsn, true, false, &iss, &s);
 	una = iss + 1;
 	ts_open_cwnd(acc, &una, 4);
-	st0 = ts_stats();
+	st0 = tt_stats();
 	for (unsigned i = 0; i < 5; i++)
 		S[i] = una + i * MSS;
-	ts_pattern(d, sizeof(d), 2);
+	tt_pattern(d, sizeof(d), 2);
 	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
 	yt_drain();
 	for (unsigned i = 0; i < 4; i++)
@@ -926,7 +846,7 @@ YT_TEST(tcp_sack, a_peer_that_reneged_gets_the_sacked_data_again_after_an_rto)
 	while (ack != S[4] && rte_get_timer_cycles() < deadline) {
 		bool any = false;
 
-		rto = rto || ts_stats().tcps_rexmt_timeouts > st0.tcps_rexmt_timeouts;
+		rto = rto || tt_stats().tcps_rexmt_timeouts > st0.tcps_rexmt_timeouts;
 		while (tt_take(&s)) {
 			unsigned i = (s.seq - S[0]) / MSS;
 
@@ -950,7 +870,7 @@ YT_TEST(tcp_sack, a_peer_that_reneged_gets_the_sacked_data_again_after_an_rto)
 	}
 	cr_assert_eq(ack, S[4], "everything delivered");
 	cr_assert(two_again, "the reneged segment was sent again");
-	st = ts_stats();
+	st = tt_stats();
 	cr_assert_eq(st.tcps_sack_reneged - st0.tcps_sack_reneged, 1);
 	cr_assert_geq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 1);
 	(void)pt_discard(tt_s.link.minor);
