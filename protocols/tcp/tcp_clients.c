@@ -433,25 +433,6 @@ conn_notify(int fd, int events, void *arg)
 
 /* ---- starting ----------------------------------------------------------------------------- */
 
-static int
-tcl_errno(int terr)
-{
-	switch (terr) {
-	case TBADNAME:
-		return -ENXIO;
-	case TADDRBUSY:
-		return -EADDRINUSE;
-	case TBADADDR:
-		return -EINVAL;
-	case TNOADDR:
-		return -EADDRNOTAVAIL;
-	case TSYSERR:
-		return errno > 0 ? -errno : -EIO;
-	default:
-		return -EIO;
-	}
-}
-
 /* rr: one request outstanding, so Nagle would only hold a request's last segment back. */
 static int
 conn_nodelay(int fd)
@@ -474,12 +455,12 @@ conn_open(struct tcl_conn *k)
 	int fd = t_open(TCP_DRVNAME, O_RDWR | O_NONBLOCK, NULL);
 
 	if (fd < 0)
-		return tcl_errno(t_errno);
+		return yard_t_errno(t_errno);
 	if ((k->k_cl->cl_conf.kind == YARD_TCP_CLIENT_RR && conn_nodelay(fd) < 0) ||
 	    t_bind(fd, NULL, NULL) < 0 ||
 	    yard_t_set_notify(fd, T_CONNECT | T_DATA | T_ORDREL | T_DISCONNECT | T_GODATA |
 			      YARD_T_ERROR, conn_notify, k) < 0) {
-		int rc = tcl_errno(t_errno);
+		int rc = yard_t_errno(t_errno);
 
 		(void)t_close(fd);
 		return rc;

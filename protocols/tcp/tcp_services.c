@@ -620,25 +620,6 @@ svc_notify(int fd, int events, void *arg)
 }
 
 static int
-svc_errno(int terr)
-{
-	switch (terr) {
-	case TBADNAME:
-		return -ENXIO;
-	case TADDRBUSY:
-		return -EADDRINUSE;
-	case TBADADDR:
-		return -EINVAL;
-	case TNOADDR:
-		return -EADDRNOTAVAIL;
-	case TSYSERR:
-		return errno > 0 ? -errno : -EIO;
-	default:
-		return -EIO;
-	}
-}
-
-static int
 svc_start(uint16_t port, enum yard_tcp_svc_kind kind, const char *body)
 {
 	struct tsc_lcore *l = tsc_self();
@@ -682,11 +663,11 @@ svc_start(uint16_t port, enum yard_tcp_svc_kind kind, const char *body)
 	}
 	fd = t_open(TCP_DRVNAME, O_RDWR | O_NONBLOCK, NULL);
 	if (fd < 0) {
-		rc = svc_errno(t_errno);
+		rc = yard_t_errno(t_errno);
 		goto fail;
 	}
 	if (t_bind(fd, &req, NULL) < 0) {
-		rc = svc_errno(t_errno);
+		rc = yard_t_errno(t_errno);
 		(void)t_close(fd);
 		goto fail;
 	}
@@ -696,7 +677,7 @@ svc_start(uint16_t port, enum yard_tcp_svc_kind kind, const char *body)
 	s->sv_fd = fd;
 	s->sv_st = &tsc_pcpu[lc][kind];
 	if (yard_t_set_notify(fd, T_LISTEN, svc_notify, s) < 0) {
-		rc = svc_errno(t_errno);
+		rc = yard_t_errno(t_errno);
 		(void)t_close(fd);
 		s->sv_used = false;
 		goto fail;

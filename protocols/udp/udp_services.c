@@ -166,25 +166,6 @@ svc_notify(int fd, int events, void *arg)
 }
 
 static int
-svc_errno(int terr)
-{
-	switch (terr) {
-	case TBADNAME:
-		return -ENXIO;
-	case TADDRBUSY:
-		return -EADDRINUSE;
-	case TBADADDR:
-		return -EINVAL;
-	case TNOADDR:
-		return -EADDRNOTAVAIL;
-	case TSYSERR:
-		return errno > 0 ? -errno : -EIO;
-	default:
-		return -EIO;
-	}
-}
-
-static int
 svc_start(uint16_t port, enum yard_udp_svc_kind kind)
 {
 	unsigned lc = svc_lcore();
@@ -209,9 +190,9 @@ svc_start(uint16_t port, enum yard_udp_svc_kind kind)
 		return -ENOSPC;
 	fd = t_open(UDP_DRVNAME, O_RDWR | O_NONBLOCK, NULL);
 	if (fd < 0)
-		return svc_errno(t_errno);
+		return yard_t_errno(t_errno);
 	if (t_bind(fd, &req, NULL) < 0) {
-		rc = svc_errno(t_errno);
+		rc = yard_t_errno(t_errno);
 		(void)t_close(fd);
 		return rc;
 	}
@@ -222,7 +203,7 @@ svc_start(uint16_t port, enum yard_udp_svc_kind kind)
 	s->sv_fd = fd;
 	s->sv_st = &svc_pcpu[lc][kind];
 	if (yard_t_set_notify(fd, T_DATA | T_UDERR | T_GODATA, svc_notify, s) < 0) {
-		rc = svc_errno(t_errno);
+		rc = yard_t_errno(t_errno);
 		(void)t_close(fd);
 		s->sv_used = false;
 		return rc;

@@ -1279,6 +1279,25 @@ static const char *const xti_msgs[] = {
 	[TPROTO] = "Protocol error",
 };
 
+int
+yard_t_errno(int terr)
+{
+	switch (terr) {
+	case TBADNAME:
+		return -ENXIO;
+	case TADDRBUSY:
+		return -EADDRINUSE;
+	case TBADADDR:
+		return -EINVAL;
+	case TNOADDR:
+		return -EADDRNOTAVAIL;
+	case TSYSERR:
+		return errno > 0 ? -errno : -EIO;
+	default:
+		return -EIO;
+	}
+}
+
 const char *
 t_strerror(int errnum)
 {

@@ -250,6 +250,13 @@ int t_sync(int fd);
 int t_error(const char *errmsg);
 /** The message for a t_errno value. */
 const char *t_strerror(int errnum);
+/**
+ * A negative errno for an XTI error, for yard_ calls built on XTI that return 0 / -errno
+ * (the services and clients): TBADNAME -ENXIO, TADDRBUSY -EADDRINUSE, TBADADDR -EINVAL,
+ * TNOADDR -EADDRNOTAVAIL, TSYSERR -errno, anything else -EIO. (The sockets library maps to
+ * POSIX errno by its own table: a socket call has different rules.)
+ */
+int yard_t_errno(int terr);
 
 /* ---- connection-oriented calls ------------------------------------------------------------ */
 

@@ -977,3 +977,17 @@ YT_TEST(xti, refuses_calls_from_another_lcore)
 	cr_assert_eq(other_lcore_errno, EXDEV);
 	cr_assert_eq(t_close(fd), 0);
 }
+
+/* The services' and clients' 0 / -errno results from XTI errors. */
+YT_TEST(xti, maps_xti_errors_to_negative_errno)
+{
+	cr_assert_eq(yard_t_errno(TBADNAME), -ENXIO);
+	cr_assert_eq(yard_t_errno(TADDRBUSY), -EADDRINUSE);
+	cr_assert_eq(yard_t_errno(TBADADDR), -EINVAL);
+	cr_assert_eq(yard_t_errno(TNOADDR), -EADDRNOTAVAIL);
+	errno = EXDEV;
+	cr_assert_eq(yard_t_errno(TSYSERR), -EXDEV);
+	errno = 0;
+	cr_assert_eq(yard_t_errno(TSYSERR), -EIO);
+	cr_assert_eq(yard_t_errno(TFLOW), -EIO);
+}
