@@ -429,8 +429,7 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 			break;
 		}
 		if (ti->ti_lwq != NULL && lb->l_index == ti->ti_muxid) {
-			tcp_unlink_reset(ti);
-			flushq(ti->ti_lwq, FLUSHALL);
+			tcp_unlink_reset(ti); /* flushes the stale segments, sends the RSTs */
 			ti->ti_lwq->q_ptr = NULL;
 			RD(ti->ti_lwq)->q_ptr = NULL;
 			ti->ti_lwq = NULL;

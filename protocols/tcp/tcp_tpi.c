@@ -873,9 +873,9 @@ tcp_tpi_close_drain(queue_t *wq, struct tcpcb *tp)
 	mblk_t *mp;
 
 	while ((mp = getq(wq)) != NULL) {
-		if (DB_TYPE(mp) == M_DATA || (DB_TYPE(mp) == M_PROTO && !tcp_is_ordrel(mp) &&
-					       MBLKL(mp) >= sizeof(t_scalar_t) &&
-					       *(t_scalar_t *)mp->b_rptr == T_DATA_REQ)) {
+		if (DB_TYPE(mp) == M_DATA ||
+		    (DB_TYPE(mp) == M_PROTO && MBLKL(mp) >= sizeof(t_scalar_t) &&
+		     *(t_scalar_t *)mp->b_rptr == T_DATA_REQ)) {
 			mp = tcp_data_of(mp);
 			if (mp != NULL)
 				tcp_sb_append(tp, mp);
