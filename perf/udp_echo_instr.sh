@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Instructions per echoed datagram, by function: the UDP echo benchmark's set-up (net_pcap
+# infinite_rx, 1024 flows of 64-byte frames, one lcore) run under valgrind's callgrind.
+#
+# Timing on a shared 2-core machine moves by 10-20 % from run to run; instruction counts do not
+# (a run repeats to within 0.1 %), so this is the figure to compare two builds with, and
+# udp_echo_bench.sh the one to report speed with. Only the scheduler's loop is counted
+# (--toggle-collect=yard_sched_run_once): start-up, telemetry and shutdown are not. The
+# denominator is the number of calls of yard_t_udata_reply(), which the echo service makes once
+# per datagram it turns around.
+#
+#   perf/udp_echo_instr.sh [YARD_BINARY]     env: SECS (30: time collecting), TOP (40: lines)
+#
+# Build the binary with debug information for per-line figures (callgrind_annotate --auto=yes
+# on the kept output): meson setup build/prof --buildtype=release -Ddebug=true.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+yard=${1:-$root/build/release/app/yard}
+secs=${SECS:-30}
+top=${TOP:-40}
+py=/usr/bin/python3
+[ -x "$yard" ] || { echo "udp_echo_instr: no yard binary at $yard (build it first)" >&2; exit 1; }
+command -v valgrind >/dev/null || { echo "udp_echo_instr: valgrind missing (apt-get install valgrind)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/yard-instr.XXXXXX)
+prefix="yi-$$"
+vpid=
+cleanup() {
+	[ -n "$vpid" ] && kill -9 "$vpid" 2>/dev/null || true
+	rm -rf "/var/run/dpdk/$prefix" "$work"
+}
+trap cleanup EXIT
+"$py" "$root/perf/mkpcap.py" "$work/in.pcap" 1024 60 >/dev/null
+cat >"$work/yard.ini" <<INI
+[yard]
+lcores = 1
+mbufs = 65535
+mbuf_cache = 512
+log_level = notice
+[eal]
+args = --file-prefix $prefix
+hugepages = auto
+memory = 1024
+[port0]
+dev = net_pcap0,rx_pcap=$work/in.pcap,infinite_rx=1
+address = 198.18.2.2/24
+rx_desc = 2048
+tx_desc = 2048
+queue_lcores = 1
+neighbours = 198.18.2.1 02:00:00:00:00:01
+[arp]
+timeout_ms = 3600000
+[services]
+udp_echo = 7
+udp_discard = 0
+tcp_echo = 0
+tcp_discard = 0
+http = 0
+INI
+valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" --dump-instr=yes \
+	--collect-atstart=no --toggle-collect=yard_sched_run_once \
+	"$yard" --config "$work/yard.ini" >"$work/yard.log" 2>&1 &
+vpid=$!
+for _ in $(seq 600); do
+	grep -q "SIGINT or SIGTERM stops" "$work/yard.log" && break
+	kill -0 "$vpid" 2>/dev/null || { echo "udp_echo_instr: yard did not start:" >&2; cat "$work/yard.log" >&2; exit 1; }
+	sleep 0.5
+done
+sleep "$secs"
+# Dump while it runs (a shutdown under valgrind takes minutes and is not what is measured).
+callgrind_control -d "$vpid" >/dev/null
+for _ in $(seq 120); do
+	ls "$work"/cg.out.* >/dev/null 2>&1 && [ -s "$(ls "$work"/cg.out.* | head -1)" ] && break
+	sleep 0.5
+done
+sleep 2
+kill -9 "$vpid" 2>/dev/null || true
+wait "$vpid" 2>/dev/null || true
+vpid=
+out=$(ls "$work"/cg.out.* | head -1)
+keep=${KEEP:-/tmp/yard-udp-echo.callgrind}
+cp "$out" "$keep"
+"$py" - "$out" "$top" <<'PY'
+import os, re, subprocess, sys
+out, top = sys.argv[1], int(sys.argv[2])
+txt = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", out],
+                     capture_output=True, text=True, check=True, cwd=os.path.dirname(out)).stdout
+tree = subprocess.run(["callgrind_annotate", "--tree=caller", "--threshold=99.9", out],
+                      capture_output=True, text=True, check=True, cwd=os.path.dirname(out)).stdout
+total = int(re.search(r"([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", txt).group(1).replace(",", ""))
+calls = 0
+# The callers' lines of yard_t_udata_reply carry its call counts.
+block = []
+for line in tree.splitlines():
+    if re.search(r"\*\s+\S*:yard_t_udata_reply\b", line):
+        break
+    if line.strip() == "":
+        block = []
+    else:
+        block.append(line)
+for line in block:
+    m = re.search(r"\(([\d,]+)x\)", line)
+    if m:
+        calls += int(m.group(1).replace(",", ""))
+if calls == 0:
+    sys.exit("udp_echo_instr: no calls of yard_t_udata_reply: nothing was echoed")
+print(f"RESULT bench=udp_echo_instr datagrams={calls} instructions={total} "
+      f"instr_per_datagram={total / calls:.0f}")
+rows = []
+for line in txt.splitlines():
+    m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S+)", line)
+    if m and "PROGRAM TOTALS" not in line:
+        fn = m.group(2)
+        fn = re.sub(r"^.*/(build/[^/]+/\.\./\.\./)?", "", fn) if "/" in fn else fn
+        rows.append((int(m.group(1).replace(",", "")), fn))
+for n, fn in rows[:top]:
+    print(f"{n / calls:8.1f}  {fn}")
+print("(callgrind output kept in $KEEP, default /tmp/yard-udp-echo.callgrind: callgrind_annotate --auto=yes it from the build directory)")
+PY

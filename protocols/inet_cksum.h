@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Internet checksum (RFC 1071) on the packet path.
+ *
+ * DPDK's __rte_raw_cksum() adds one 16-bit word per iteration (a 20-byte IPv4 header is ten
+ * trips round a loop the compiler cannot unroll for an unknown length). RFC 1071 section 2
+ * allows any word width: the one's complement sum of 64-bit words, with each carry out added
+ * back in, folds to the same 16-bit sum. So the sum here takes eight bytes per add, and the
+ * IPv4 header, whose length is almost always 20, has a straight-line version.
+ *
+ * Byte order: words are loaded in host order, like __rte_raw_cksum(); the folded result is in
+ * the same (network-in-memory) order and may be stored into a header as it is. A trailing odd
+ * byte counts as the high-order byte of a word padded with zero (RFC 1071), which in host
+ * (little-endian) order is the byte itself.
+ */
+#ifndef YARD_INET_CKSUM_H
+#define YARD_INET_CKSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/** acc + v in one's complement arithmetic on 64 bits (the carry out added back). */
+static inline uint64_t
+inet_sum_add(uint64_t acc, uint64_t v)
+{
+	acc += v;
+	return acc + (acc < v);
+}
+
+/** Add the len bytes at buf (any alignment) to the unfolded sum acc. */
+static inline uint64_t
+inet_sum_partial(const void *buf, size_t len, uint64_t acc)
+{
+	const uint8_t *p = buf;
+	uint64_t w;
+	uint32_t d;
+	uint16_t h;
+
+	for (; len >= 32; p += 32, len -= 32) {
+		uint64_t a, b, c, e;
+
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		memcpy(&c, p + 16, 8);
+		memcpy(&e, p + 24, 8);
+		acc = inet_sum_add(acc, a);
+		acc = inet_sum_add(acc, b);
+		acc = inet_sum_add(acc, c);
+		acc = inet_sum_add(acc, e);
+	}
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		acc = inet_sum_add(acc, w);
+	}
+	if (len & 4) {
+		memcpy(&d, p, 4);
+		acc = inet_sum_add(acc, d);
+		p += 4;
+	}
+	if (len & 2) {
+		memcpy(&h, p, 2);
+		acc = inet_sum_add(acc, h);
+		p += 2;
+	}
+	if (len & 1)
+		acc = inet_sum_add(acc, *p);
+	return acc;
+}
+
+/** Fold an unfolded sum to 16 bits (not complemented). */
+static inline uint16_t
+inet_sum_fold(uint64_t acc)
+{
+	uint32_t s;
+
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	s = (uint32_t)acc;
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/** The folded sum of len bytes at buf: __rte_raw_cksum_reduce(__rte_raw_cksum(buf, len, 0)). */
+static inline uint16_t
+inet_sum(const void *buf, size_t len)
+{
+	return inet_sum_fold(inet_sum_partial(buf, len, 0));
+}
+
+/**
+ * The folded sum of an IPv4 header of hlen bytes (hlen a multiple of 4, at least 20): 0xffff
+ * when a received header's checksum is right; ~ of it is the checksum to store (with the
+ * checksum field zero). Straight-line for the usual 20 bytes.
+ */
+static inline uint16_t
+inet_ipv4_hdr_sum(const void *hdr, size_t hlen)
+{
+	const uint8_t *p = hdr;
+	uint64_t a, b, acc;
+	uint32_t c;
+
+	if (__builtin_expect(hlen != 20, 0))
+		return inet_sum(hdr, hlen);
+	memcpy(&a, p, 8);
+	memcpy(&b, p + 8, 8);
+	memcpy(&c, p + 16, 4);
+	acc = inet_sum_add(a, b);
+	acc = inet_sum_add(acc, c);
+	return inet_sum_fold(acc);
+}
+
+#endif /* YARD_INET_CKSUM_H */
