@@ -15,6 +15,7 @@
 #include <rte_malloc.h>
 #include <rte_telemetry.h>
 
+#include "inet_cksum.h"
 #include "tcp_priv.h"
 
 struct tcp_pcpu tcp_pcpu[RTE_MAX_LCORE];
@@ -272,40 +273,34 @@ tcp_src_addr(struct tcp_inst *ti, uint32_t faddr)
 
 /*
  * The TCP checksum of len bytes of mp from offset off (the TCP header onward) with the IPv4
- * pseudo header (RFC 9293 3.1). Blocks of odd length are handled by byte-swapping the partial
- * sums of blocks that start at an odd offset of the whole.
+ * pseudo header (RFC 9293 3.1), summed eight bytes at a time (inet_cksum.h). A block that
+ * starts at an odd offset of the whole has its folded partial sum byte-swapped (RFC 1071
+ * section 2: byte-order independence).
  */
 uint16_t
 tcp_cksum(uint32_t src, uint32_t dst, const mblk_t *mp, size_t off, size_t len)
 {
-	uint32_t sum = 0;
+	/* The pseudo header as host-order words of its bytes: src, dst, (0, 6), length. */
+	uint64_t acc = (uint64_t)src + dst + rte_cpu_to_be_16(IPPROTO_TCP) +
+		       rte_cpu_to_be_16((uint16_t)len);
 	size_t done = 0;
-	struct {
-		uint32_t s, d;
-		uint8_t z, p;
-		uint16_t l;
-	} __attribute__((packed)) ph = { src, dst, 0, 6, rte_cpu_to_be_16((uint16_t)len) };
 
-	sum = rte_raw_cksum(&ph, sizeof(ph));
 	for (; mp != NULL && done < len; mp = mp->b_cont) {
 		size_t bl = MBLKL(mp), take;
-		uint32_t part;
 
 		if (off >= bl) {
 			off -= bl;
 			continue;
 		}
 		take = RTE_MIN(bl - off, len - done);
-		part = rte_raw_cksum(mp->b_rptr + off, take);
 		if (done & 1)
-			part = ((part & 0xff) << 8) | ((part >> 8) & 0xff);
-		sum += part;
+			acc = inet_sum_add(acc, rte_bswap16(inet_sum(mp->b_rptr + off, take)));
+		else
+			acc = inet_sum_partial(mp->b_rptr + off, take, acc);
 		done += take;
 		off = 0;
 	}
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return (uint16_t)~inet_sum_fold(acc);
 }
 
 const struct tcp_cc_ops *
