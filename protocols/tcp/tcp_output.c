@@ -427,17 +427,26 @@ send:
 
 	/* counters */
 	if (len > 0) {
+		/*
+		 * Bytes below snd_max were sent before; a segment may straddle it (after an RTO's
+		 * go-back, or the window opening over a probe's byte): its new part is still new
+		 * data, so tx_data_bytes adds up to the stream sent.
+		 */
+		uint32_t old = SEQ_LT(tp->snd_nxt, tp->snd_max) ?
+				       RTE_MIN((uint32_t)len, tp->snd_max - tp->snd_nxt) : 0;
+
 		/* a probe first: from the second on, its byte is below snd_max (sent before) */
 		if (tp->t_timer[TT_PERSIST] != 0 && (tp->tp_flags & TF_FORCE)) {
 			TCP_INC(ti, tx_probes);
-		} else if (SEQ_LT(tp->snd_nxt, tp->snd_max)) {
+		} else if (old != 0) {
 			TCP_INC(ti, tx_rexmt_segs);
 			tp->t_nrexmt++;
-			TCP_ADD(ti, tx_rexmt_bytes, (uint32_t)len);
+			TCP_ADD(ti, tx_rexmt_bytes, old);
 		} else {
 			TCP_INC(ti, tx_data_segs);
-			TCP_ADD(ti, tx_data_bytes, (uint32_t)len);
 		}
+		if ((uint32_t)len > old)
+			TCP_ADD(ti, tx_data_bytes, (uint32_t)len - old);
 	} else if (!(flags & (TH_SYN | TH_FIN | TH_RST))) {
 		TCP_INC(ti, tx_acks);
 	}

@@ -968,6 +968,10 @@ YT_TEST(tcp, persist_probes_count_as_probes_and_their_acks_are_not_duplicate_ack
 	cr_assert_eq(s.seq, iss + 1);
 	cr_assert_eq(s.dlen, 100);
 	cr_assert_eq(memcmp(s.data, out, 100), 0);
+	/* the probe's byte was new data once: the stream's 100 bytes, counted once each */
+	st = tt_stats();
+	cr_assert_eq(st.tcps_tx_data_bytes, 100, "tx_data_bytes %lu", (unsigned long)st.tcps_tx_data_bytes);
+	cr_assert_eq(st.tcps_tx_rexmt_bytes, 1, "the probe's byte sent again");
 	tt_send(TH_ACK, 1001, iss + 101, 65535, NULL, 0, NULL, 0);
 	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
 	tt_done(acc, lsn);
