@@ -51,7 +51,7 @@ ip_cksum_msg(const mblk_t *mp, size_t off, size_t len)
 			continue;
 		}
 		take = RTE_MIN(bl - off, len);
-		part = __rte_raw_cksum_reduce(__rte_raw_cksum(mp->b_rptr + off, take, 0));
+		part = inet_sum(mp->b_rptr + off, take);
 		/* A block starting at an odd offset of the message has its bytes swapped. */
 		if (done & 1)
 			part = rte_bswap16(part);
@@ -60,7 +60,7 @@ ip_cksum_msg(const mblk_t *mp, size_t off, size_t len)
 		len -= take;
 		off = 0;
 	}
-	return __rte_raw_cksum_reduce(sum);
+	return inet_sum_fold(sum);
 }
 
 size_t
@@ -91,6 +91,10 @@ ip_msg_copy(const mblk_t *mp, size_t off, size_t len, void *dst)
  * read in host order sum to the checksum in memory order (RFC 1071 section 2(B)), and a 32-bit
  * address adds as its two words (2^16 is 1 modulo 0xffff), so nothing is byte-swapped and the
  * result is stored as it is. w0: bytes 0-1 (version/IHL, TOS); w8: bytes 8-9 (TTL, protocol).
+ *
+ * The folds with end-around carry leave the one value in 1..0xffff congruent to the sum modulo
+ * 0xffff, for any sum but 0; (sum - 1) % 0xffff + 1 is that value, with a multiply instead of
+ * four folds. The sum is never 0: w0 holds the version.
  */
 static inline uint16_t
 ip_hdr_cksum_vals(uint16_t w0, uint16_t tot_be, uint16_t id_be, uint16_t frag_be, uint16_t w8,
@@ -98,7 +102,7 @@ ip_hdr_cksum_vals(uint16_t w0, uint16_t tot_be, uint16_t id_be, uint16_t frag_be
 {
 	uint64_t sum = (uint64_t)w0 + tot_be + id_be + frag_be + w8 + src + dst;
 
-	return (uint16_t)~inet_sum_fold(sum);
+	return (uint16_t)~((sum - 1) % 0xffff + 1);
 }
 
 /* Two header bytes as a 16-bit word in memory order (no byte swap: a shift and an or). */
@@ -358,11 +362,15 @@ ip_route_cached(struct ip_inst *ii, struct ip_txb *tb, uint32_t dst, uint32_t *n
 	return rt;
 }
 
-/* A finished datagram joins tb's run; a run for another link, or a full one, goes first. */
+/*
+ * A finished datagram joins tb's run; a run for another link, or a full one, goes first. An
+ * empty run has no link (tb_il NULL), so its first datagram calls ip_txb_flush() for nothing,
+ * once per burst, and the others test one thing fewer.
+ */
 static inline void
 ip_txb_add(struct ip_inst *ii, struct ip_txb *tb, struct ip_link *il, mblk_t *mp)
 {
-	if (unlikely(tb->tb_n == IP_TXB_MAX || (tb->tb_n != 0 && tb->tb_il != il)))
+	if (unlikely(tb->tb_il != il || tb->tb_n == IP_TXB_MAX))
 		ip_txb_flush(ii, tb);
 	tb->tb_il = il;
 	tb->tb_v[tb->tb_n++] = mp;
