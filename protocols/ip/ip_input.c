@@ -306,7 +306,7 @@ ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	struct ip_link *il = q->q_ptr;
 	struct ip_inst *ii;
 	queue_t *run_q = NULL;
-	unsigned k = 0, nrx = 0;
+	unsigned k = 0, nother = 0;
 	bool hw_cksum;
 
 	if (unlikely(il == NULL || il->il_inst == NULL)) {
@@ -336,9 +336,9 @@ ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 				k = 0;
 			}
 			ip_lrput_other(q, il, mp);
+			nother++;
 			continue;
 		}
-		nrx++;
 		rq = ip_input_one(ii, il, mp, hw_cksum);
 		if (rq == NULL)
 			continue;
@@ -351,7 +351,7 @@ ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	}
 	if (k != 0)
 		ip_deliver_run(ii, run_q, mps, k);
-	IP_ADD_N(ii, rx_packets, nrx);
+	IP_ADD_N(ii, rx_packets, n - nother);
 }
 
 int
