@@ -116,11 +116,12 @@ ip_deliver(struct ip_inst *ii, mblk_t *mp, bool bcast)
 }
 
 /*
- * RFC 1071: a received header is intact when its one's complement sum is -0 (0xffff folded).
- * The unfolded 64-bit sum keeps the true sum's residue modulo 0xffff (2^64 - 1, the modulus of
- * its end-around carry, is a multiple of 0xffff, and so is 2^16 - 1 of every word's place), so
- * the header is intact when that sum is a multiple of 0xffff: one multiply and compare instead
- * of four folds. It is never +0, which would pass too: the version byte is not zero.
+ * RFC 1071: a received header is intact when its one's complement sum is -0 (0xffff once
+ * folded). The unfolded 64-bit sum has the residue modulo 0xffff of the sum of the header's
+ * 16-bit words: its end-around carry works modulo 2^64 - 1, a multiple of 0xffff, and each
+ * word's place value 2^(16k) is 1 modulo 0xffff. So the header is intact when that sum is a
+ * multiple of 0xffff: a multiply and a compare instead of four folds. The sum is never +0
+ * (which would pass too): the version byte is not zero.
  */
 static inline bool
 ip_hdr_sum_ok(const struct rte_ipv4_hdr *ip, unsigned hlen)

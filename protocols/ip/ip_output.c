@@ -645,8 +645,10 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			ip_output_raw(ii, mp, &tb);
 			continue;
 		}
-		if (ii != NULL)
+		if (ii != NULL) {
 			ip_txb_flush(ii, &tb);
+			tb.tb_dst = 0; /* an ioctl in the burst may change the routes */
+		}
 		switch (DB_TYPE(mp)) {
 		case M_DATA:
 		case M_PROTO:

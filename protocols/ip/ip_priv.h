@@ -227,8 +227,9 @@ int ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags);
  * What one burst from a transport sends (ip_uwput_burst): a run of finished datagrams for one
  * link, and a one-entry route cache (the last destination, its route and next hop). Both live
  * on the stack of one put procedure call, so neither a route change nor an ARP change can
- * make them stale: those come through other put procedures of the same lcore, never during
- * this one. Two counters are kept here and added to ipstat once per burst.
+ * make them stale: those come through other put procedures of the same lcore, or through an
+ * ioctl of the same burst, after which ip_uwput_burst() empties both. Two counters are kept
+ * here and added to ipstat once per burst.
  */
 struct ip_txb {
 	struct ip_link *tb_il;        /**< the link of tb_v, NULL when empty */
