@@ -17,6 +17,8 @@
  */
 #include <string.h>
 
+#include <protocols/inet_cksum.h>
+
 #include "ip_priv.h"
 
 void
@@ -112,7 +114,7 @@ icmp_error(struct ip_inst *ii, const mblk_t *orig, uint8_t type, uint8_t code, b
 	ic->icmp_type = type;
 	ic->icmp_code = code;
 	(void)ip_msg_copy(orig, 0, quote, ic + 1);
-	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, YARD_ICMP_HDR_LEN + quote);
+	ic->icmp_cksum = (uint16_t)~inet_sum(ic, YARD_ICMP_HDR_LEN + quote);
 	mp->b_wptr += YARD_IPV4_HDR_MIN + YARD_ICMP_HDR_LEN + quote;
 	ICMP_INC(ii, tx_errors);
 	if (type == YARD_ICMP_DEST_UNREACH && code == YARD_ICMP_UNREACH_PROTOCOL)

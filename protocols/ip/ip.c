@@ -118,6 +118,9 @@ ip_ifadd(struct ip_inst *ii, const struct ip_ifreq *req)
 	il->il_prefix = req->ii_prefix;
 	il->il_mask = mask;
 	il->il_bcast = (req->ii_addr & mask) | ~mask;
+	/* RFC 3021: a /31 or /32 has no subnet broadcast; the limited one stands in, which input
+	 * rejects as a source and accepts as a destination anyway. */
+	il->il_sbcast = req->ii_prefix < 31 ? il->il_bcast : UINT32_MAX;
 	il->il_mtu = req->ii_mtu;
 	il->il_caps = req->ii_caps;
 	il->il_has_if = true;

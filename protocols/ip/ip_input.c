@@ -15,10 +15,17 @@
  * broadcast of the arriving link's subnet. Each failure is a `goto drop` with its own counter.
  * There is no forwarding: a packet for another host is dropped (drop_not_for_us).
  *
+ * The usual datagram (one block whose first byte is 0x45) proves the first four steps at
+ * once; only other ones take the ladder (ip_input_hdr). What cannot change within a burst is
+ * read once per burst: whether the link has an address, whether its port gives a checksum
+ * verdict; rx_packets is added once per burst.
+ *
  * A burst is delivered as bursts: datagrams for the same upper stream that follow each other
  * are passed on with one putnext_burst(), compacted in place in the caller's vector, and
  * flow control is asked once per run (a full upper stream drops the run, counted).
  */
+#include <protocols/inet_cksum.h>
+
 #include "ip_priv.h"
 
 /* Options are well formed (RFC 791 3.1): each is type, length >= 2 within the header. */
@@ -47,26 +54,32 @@ ip_options_ok(const uint8_t *p, unsigned len)
 	return true;
 }
 
-/* RFC 1122 3.2.1.3: addresses no host may send from. */
+/*
+ * RFC 1122 3.2.1.3: addresses no host may send from. The classes are told by the first octet
+ * on the wire (no byte swap): 127 is loopback, 224 and up multicast, class E and the limited
+ * broadcast. Our own addresses include the arriving link's (ii_addrs holds every link with an
+ * address, and only such a link gets here).
+ */
 static inline bool
 ip_src_bad(const struct ip_inst *ii, const struct ip_link *il, uint32_t src)
 {
-	uint32_t h = rte_be_to_cpu_32(src);
+	uint8_t net = *(const uint8_t *)&src;
 
-	if (h == 0 || h == UINT32_MAX || (h & 0xf0000000u) >= 0xe0000000u ||
-	    (h & 0xff000000u) == 0x7f000000u)
+	if (src == 0 || net >= 224 || net == 127)
 		return true;
-	if (il->il_prefix < 31 && src == il->il_bcast)
+	if (src == il->il_sbcast)
 		return true;
-	return src == il->il_addr || ip_is_ours(ii, src);
+	return ip_is_ours(ii, src);
 }
 
-/* Where a whole datagram goes: the upper read queue to putnext it to, or NULL if consumed. */
+/*
+ * Where a whole datagram goes: the upper read queue to putnext it to, or NULL if consumed.
+ * bcast: it was sent to a broadcast address, not to one of ours.
+ */
 static queue_t *
-ip_deliver_q(struct ip_inst *ii, mblk_t *mp)
+ip_deliver_q(struct ip_inst *ii, mblk_t *mp, bool bcast)
 {
 	const struct rte_ipv4_hdr *ip = ip_hdr(mp);
-	bool bcast = !ip_is_ours(ii, ip->dst_addr);
 	queue_t *rq;
 
 	if (ip->next_proto_id == IPPROTO_ICMP) {
@@ -90,7 +103,7 @@ ip_deliver(struct ip_inst *ii, mblk_t *mp, bool bcast)
 	queue_t *rq;
 
 	(void)bcast; /* recomputed from the destination: reassembly does not keep it */
-	rq = ip_deliver_q(ii, mp);
+	rq = ip_deliver_q(ii, mp, !ip_is_ours(ii, ip_hdr(mp)->dst_addr));
 	if (rq == NULL)
 		return;
 	if (!canputnext(rq)) {
@@ -103,47 +116,81 @@ ip_deliver(struct ip_inst *ii, mblk_t *mp, bool bcast)
 }
 
 /*
- * Validate one packet. Returns the upper queue to deliver it to (mp then stays the caller's),
- * or NULL when it was consumed: dropped, answered, or taken by reassembly.
+ * RFC 1071: a received header is intact when its one's complement sum is -0 (0xffff once
+ * folded). The unfolded 64-bit sum has the residue modulo 0xffff of the sum of the header's
+ * 16-bit words: its end-around carry works modulo 2^64 - 1, a multiple of 0xffff, and each
+ * word's place value 2^(16k) is 1 modulo 0xffff. So the header is intact when that sum is a
+ * multiple of 0xffff: a multiply and a compare instead of four folds. The sum is never +0
+ * (which would pass too): the version byte is not zero.
  */
-static inline queue_t *
-ip_input_one(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
+static inline bool
+ip_hdr_sum_ok(const struct rte_ipv4_hdr *ip, unsigned hlen)
 {
-	struct rte_ipv4_hdr *ip;
-	struct rte_mbuf *m;
-	size_t len;
-	unsigned hlen, tot;
-	uint16_t frag;
+	uint64_t acc = likely(hlen == YARD_IPV4_HDR_MIN) ?
+		       inet_sum_partial(ip, YARD_IPV4_HDR_MIN, 0) : inet_sum_partial(ip, hlen, 0);
 
-	IP_INC(ii, rx_packets);
-	if (unlikely(!il->il_has_if)) {
-		IP_INC(ii, drop_no_if);
-		goto drop;
-	}
-	len = likely(mp->b_cont == NULL) ? MBLKL(mp) : msgdsize(mp);
-	if (unlikely(len < YARD_IPV4_HDR_MIN)) {
+	return acc % 0xffff == 0;
+}
+
+/*
+ * The header checks of a datagram that is not one block starting with 0x45: every step of
+ * the ladder proves what the next one reads. Returns the header's length, the header pulled
+ * up into the first block, or 0 when mp is to be dropped (counted here).
+ */
+static __rte_noinline unsigned
+ip_input_hdr(struct ip_inst *ii, mblk_t *mp, size_t len)
+{
+	const struct rte_ipv4_hdr *ip;
+	unsigned hlen;
+
+	if (len < YARD_IPV4_HDR_MIN) {
 		IP_INC(ii, drop_too_short);
-		goto drop;
+		return 0;
 	}
-	if (unlikely(MBLKL(mp) < YARD_IPV4_HDR_MIN) && !pullupmsg(mp, YARD_IPV4_HDR_MIN)) {
+	if (MBLKL(mp) < YARD_IPV4_HDR_MIN && !pullupmsg(mp, YARD_IPV4_HDR_MIN)) {
 		IP_INC(ii, drop_rx_nomem);
-		goto drop;
+		return 0;
 	}
 	ip = ip_hdr(mp);
-	if (unlikely((ip->version_ihl >> 4) != 4)) {
+	if ((ip->version_ihl >> 4) != 4) {
 		IP_INC(ii, drop_bad_version);
-		goto drop;
+		return 0;
 	}
 	hlen = ip_hlen(ip);
-	if (unlikely(hlen < YARD_IPV4_HDR_MIN || hlen > len)) {
+	if (hlen < YARD_IPV4_HDR_MIN || hlen > len) {
 		IP_INC(ii, drop_bad_ihl);
-		goto drop;
+		return 0;
 	}
-	if (unlikely(MBLKL(mp) < hlen)) {
-		if (!pullupmsg(mp, (ssize_t)hlen)) {
-			IP_INC(ii, drop_rx_nomem);
+	if (MBLKL(mp) < hlen && !pullupmsg(mp, (ssize_t)hlen)) {
+		IP_INC(ii, drop_rx_nomem);
+		return 0;
+	}
+	return hlen;
+}
+
+/*
+ * Validate one packet. Returns the upper queue to deliver it to (mp then stays the caller's),
+ * or NULL when it was consumed: dropped, answered, or taken by reassembly. hw_cksum: the
+ * link's port gives a checksum verdict (read once per burst from il_caps).
+ */
+static inline queue_t *
+ip_input_one(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, bool hw_cksum)
+{
+	struct rte_ipv4_hdr *ip = ip_hdr(mp);
+	size_t len = MBLKL(mp);
+	unsigned hlen = YARD_IPV4_HDR_MIN, tot;
+	bool bcast = false;
+
+	/*
+	 * The usual datagram is one block starting with 0x45: its length proves the 20 bytes
+	 * there, and that byte proves version 4 and no options. Anything else takes the ladder.
+	 */
+	if (unlikely(mp->b_cont != NULL || len < YARD_IPV4_HDR_MIN || ip->version_ihl != 0x45)) {
+		/* len stays right: pullupmsg() moves bytes, never drops any */
+		len = msgdsize(mp);
+		hlen = ip_input_hdr(ii, mp, len);
+		if (hlen == 0)
 			goto drop;
-		}
 		ip = ip_hdr(mp);
 	}
 	tot = rte_be_to_cpu_16(ip->total_length);
@@ -151,19 +198,24 @@ ip_input_one(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
 		IP_INC(ii, drop_bad_len);
 		goto drop;
 	}
-	/* Ask the port's verdict only if the link says it gives one (RTE_MBUF_F_RX_IP_CKSUM_*). */
-	m = yard_mblk_mbuf(mp);
-	if ((il->il_caps & YARD_LINK_CAP_RX_IPV4_CKSUM) &&
-	    (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD) {
-		IP_INC(ii, rx_cksum_hw);
-	} else if ((il->il_caps & YARD_LINK_CAP_RX_IPV4_CKSUM) &&
-		   (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_BAD) {
-		IP_INC(ii, drop_bad_cksum);
-		goto drop;
-	} else if (unlikely(rte_raw_cksum(ip, hlen) != 0xffff)) {
+	/* The port's verdict (RTE_MBUF_F_RX_IP_CKSUM_*) where it gives one, else RFC 1071. */
+	if (hw_cksum) {
+		uint64_t v = yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+
+		if (v == RTE_MBUF_F_RX_IP_CKSUM_GOOD) {
+			IP_INC(ii, rx_cksum_hw);
+			goto cksum_ok;
+		}
+		if (v == RTE_MBUF_F_RX_IP_CKSUM_BAD) {
+			IP_INC(ii, drop_bad_cksum);
+			goto drop;
+		}
+	}
+	if (unlikely(!ip_hdr_sum_ok(ip, hlen))) {
 		IP_INC(ii, drop_bad_cksum);
 		goto drop;
 	}
+cksum_ok:
 	if (unlikely(tot < len))
 		(void)adjmsg(mp, -(ssize_t)(len - tot)); /* link-layer padding */
 	if (unlikely(ip->time_to_live == 0)) {
@@ -181,18 +233,18 @@ ip_input_one(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
 	}
 	if (likely(ip->dst_addr == il->il_addr || ip_is_ours(ii, ip->dst_addr))) {
 		/* ours */
-	} else if (ip->dst_addr == UINT32_MAX || (il->il_prefix < 31 && ip->dst_addr == il->il_bcast)) {
+	} else if (ip->dst_addr == UINT32_MAX || ip->dst_addr == il->il_sbcast) {
 		IP_INC(ii, rx_bcast);
+		bcast = true;
 	} else {
 		IP_INC(ii, drop_not_for_us);
 		goto drop;
 	}
-	frag = rte_be_to_cpu_16(ip->fragment_offset);
-	if (unlikely(frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
+	if (unlikely(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))) {
 		ip_reass_input(ii, mp, true);
 		return NULL;
 	}
-	return ip_deliver_q(ii, mp);
+	return ip_deliver_q(ii, mp, bcast);
 drop:
 	freemsg(mp);
 	return NULL;
@@ -232,13 +284,31 @@ ip_lrput_other(queue_t *q, struct ip_link *il, mblk_t *mp)
 	freemsg(mp);
 }
 
+/* A burst on a link that has no address (IP_IFADD not done or undone): no datagram is ours. */
+static __rte_noinline void
+ip_lrput_noif(queue_t *q, struct ip_link *il, mblk_t **mps, unsigned n)
+{
+	struct ip_inst *ii = il->il_inst;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (DB_TYPE(mps[i]) != M_DATA) {
+			ip_lrput_other(q, il, mps[i]);
+			continue;
+		}
+		IP_INC(ii, rx_packets);
+		IP_INC(ii, drop_no_if);
+		freemsg(mps[i]);
+	}
+}
+
 void
 ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	struct ip_link *il = q->q_ptr;
 	struct ip_inst *ii;
 	queue_t *run_q = NULL;
-	unsigned k = 0;
+	unsigned k = 0, nother = 0;
+	bool hw_cksum;
 
 	if (unlikely(il == NULL || il->il_inst == NULL)) {
 		/* Racing an unlink: the link is gone. */
@@ -250,7 +320,13 @@ ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 		}
 		return;
 	}
+	if (unlikely(!il->il_has_if)) {
+		ip_lrput_noif(q, il, mps, n);
+		return;
+	}
+	/* Nothing in the loop changes the link: its caps are read once per burst. */
 	ii = il->il_inst;
+	hw_cksum = (il->il_caps & YARD_LINK_CAP_RX_IPV4_CKSUM) != 0;
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
 		queue_t *rq;
@@ -261,9 +337,10 @@ ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 				k = 0;
 			}
 			ip_lrput_other(q, il, mp);
+			nother++;
 			continue;
 		}
-		rq = ip_input_one(ii, il, mp);
+		rq = ip_input_one(ii, il, mp, hw_cksum);
 		if (rq == NULL)
 			continue;
 		if (k != 0 && rq != run_q) {
@@ -275,6 +352,7 @@ ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	}
 	if (k != 0)
 		ip_deliver_run(ii, run_q, mps, k);
+	IP_ADD_N(ii, rx_packets, n - nother);
 }
 
 int

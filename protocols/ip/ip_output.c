@@ -19,6 +19,11 @@
  * every allocation failure is a counted drop of the whole datagram. Non-first fragments carry
  * only the options whose copied flag is set.
  *
+ * An IP_UNITDATA_REQ (what udp sends) takes a shorter road than ip_output(): it is routed
+ * before its header is written, so the header is written once, its checksum computed from the
+ * values being stored rather than read back, and the datagram joins the burst's run with the
+ * route cache's and the datagram counters added once per burst.
+ *
  * A link's write queue (l_qbot, with ip_lwsrv) holds what its driver cannot take yet: ip
  * sends straight down while the queue is empty and the driver has room, else queues (keeping
  * order) up to the high-water mark, beyond which it drops and counts drop_tx_flow. The driver
@@ -26,6 +31,8 @@
  */
 #include <errno.h>
 #include <string.h>
+
+#include <protocols/inet_cksum.h>
 
 #include "ip_priv.h"
 
@@ -44,7 +51,7 @@ ip_cksum_msg(const mblk_t *mp, size_t off, size_t len)
 			continue;
 		}
 		take = RTE_MIN(bl - off, len);
-		part = __rte_raw_cksum_reduce(__rte_raw_cksum(mp->b_rptr + off, take, 0));
+		part = inet_sum(mp->b_rptr + off, take);
 		/* A block starting at an odd offset of the message has its bytes swapped. */
 		if (done & 1)
 			part = rte_bswap16(part);
@@ -53,7 +60,7 @@ ip_cksum_msg(const mblk_t *mp, size_t off, size_t len)
 		len -= take;
 		off = 0;
 	}
-	return __rte_raw_cksum_reduce(sum);
+	return inet_sum_fold(sum);
 }
 
 size_t
@@ -78,24 +85,68 @@ ip_msg_copy(const mblk_t *mp, size_t off, size_t len, void *dst)
 }
 
 /*
- * The checksum of a 20-byte header (RFC 791 section 3.1, RFC 1071), from its fields read with
- * the widths they were written with. Summing the header as 16-byte loads right after ip wrote
- * it field by field defeats store forwarding and stalls; this does not. Network-order words,
- * so it holds on either byte order.
+ * The checksum of a 20-byte header (RFC 791 section 3.1, RFC 1071) from its fields' values as
+ * they lie in memory (network order), not read back: summing the header as wide loads right
+ * after it was written field by field defeats store forwarding and stalls. The 16-bit words
+ * read in host order sum to the checksum in memory order (RFC 1071 section 2(B)), and a 32-bit
+ * address adds as its two words (2^16 is 1 modulo 0xffff), so nothing is byte-swapped and the
+ * result is stored as it is. w0: bytes 0-1 (version/IHL, TOS); w8: bytes 8-9 (TTL, protocol).
+ *
+ * The folds with end-around carry leave the one value in 1..0xffff congruent to the sum modulo
+ * 0xffff, for any sum but 0; (sum - 1) % 0xffff + 1 is that value, with a multiply instead of
+ * four folds. The sum is never 0: w0 holds the version.
  */
+static inline uint16_t
+ip_hdr_cksum_vals(uint16_t w0, uint16_t tot_be, uint16_t id_be, uint16_t frag_be, uint16_t w8,
+		  uint32_t src, uint32_t dst)
+{
+	uint64_t sum = (uint64_t)w0 + tot_be + id_be + frag_be + w8 + src + dst;
+
+	return (uint16_t)~((sum - 1) % 0xffff + 1);
+}
+
+/* Two header bytes as a 16-bit word in memory order (no byte swap: a shift and an or). */
+static inline uint16_t
+ip_w16(uint8_t first, uint8_t second)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return (uint16_t)(second << 8 | first);
+#else
+	return (uint16_t)(first << 8 | second);
+#endif
+}
+
+/* The checksum of a 20-byte header already written, each field read at its own width. */
 static inline uint16_t
 ip_hdr_cksum20(const struct rte_ipv4_hdr *ip)
 {
-	uint32_t src = rte_be_to_cpu_32(ip->src_addr), dst = rte_be_to_cpu_32(ip->dst_addr);
-	uint32_t sum = ((uint32_t)ip->version_ihl << 8 | ip->type_of_service) +
-		       rte_be_to_cpu_16(ip->total_length) + rte_be_to_cpu_16(ip->packet_id) +
-		       rte_be_to_cpu_16(ip->fragment_offset) +
-		       ((uint32_t)ip->time_to_live << 8 | ip->next_proto_id) +
-		       (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+	return ip_hdr_cksum_vals(ip_w16(ip->version_ihl, ip->type_of_service), ip->total_length,
+				 ip->packet_id, ip->fragment_offset,
+				 ip_w16(ip->time_to_live, ip->next_proto_id), ip->src_addr,
+				 ip->dst_addr);
+}
 
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return rte_cpu_to_be_16((uint16_t)~sum);
+/*
+ * The mbuf of a datagram about to leave: the port is asked for the header checksum when the
+ * link's caps say it computes it (the caller then leaves the field zero); the transport's L4
+ * offload request is kept.
+ */
+static inline void
+ip_finish_mbuf(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen)
+{
+	struct rte_mbuf *m = yard_mblk_mbuf(mp);
+	uint64_t fl = m->ol_flags & (IP_MBUF_KEEP | RTE_MBUF_F_TX_L4_MASK);
+
+	if (il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM) {
+		fl |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+		IP_INC(ii, tx_cksum_hw);
+	} else if (fl & RTE_MBUF_F_TX_L4_MASK) {
+		fl |= RTE_MBUF_F_TX_IPV4;
+	}
+	/* RX verdicts of a reused received buffer must not read as TX requests. */
+	m->ol_flags = fl;
+	m->l2_len = YARD_LINK_HDR_LEN;
+	m->l3_len = hlen;
 }
 
 /* Finish a header about to leave: checksum in software or an offload request for the port. */
@@ -103,23 +154,12 @@ static inline void
 ip_finish(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen)
 {
 	struct rte_ipv4_hdr *ip = ip_hdr(mp);
-	struct rte_mbuf *m = yard_mblk_mbuf(mp);
-	uint64_t fl = m->ol_flags & (IP_MBUF_KEEP | RTE_MBUF_F_TX_L4_MASK);
 
 	ip->hdr_checksum = 0;
-	if (il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM) {
-		fl |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
-		IP_INC(ii, tx_cksum_hw);
-	} else {
+	if (!(il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM))
 		ip->hdr_checksum = likely(hlen == YARD_IPV4_HDR_MIN) ? ip_hdr_cksum20(ip) :
-					(uint16_t)~rte_raw_cksum(ip, hlen);
-		if (fl & RTE_MBUF_F_TX_L4_MASK)
-			fl |= RTE_MBUF_F_TX_IPV4;
-	}
-	/* RX verdicts of a reused received buffer must not read as TX requests. */
-	m->ol_flags = fl;
-	m->l2_len = YARD_LINK_HDR_LEN;
-	m->l3_len = hlen;
+					(uint16_t)~inet_ipv4_hdr_sum(ip, hlen);
+	ip_finish_mbuf(ii, il, mp, hlen);
 }
 
 static void
@@ -299,13 +339,60 @@ nomem:
 	return -ENOBUFS;
 }
 
-int
-ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
+/*
+ * The route to dst, through tb's one-entry cache when there is a tb (a burst's replies mostly
+ * go to one peer). NULL when there is none; not counted here.
+ */
+static inline struct ip_rt *
+ip_route_cached(struct ip_inst *ii, struct ip_txb *tb, uint32_t dst, uint32_t *nh)
 {
-	return ip_output_txb(ii, mp, flags, NULL);
+	struct ip_rt *rt;
+
+	if (tb != NULL && tb->tb_dst == dst && dst != 0) {
+		tb->tb_cached++;
+		*nh = tb->tb_nh;
+		return tb->tb_rt;
+	}
+	rt = ip_route_lookup(ii, dst, nh);
+	if (tb != NULL && rt != NULL) {
+		tb->tb_dst = dst;
+		tb->tb_nh = *nh;
+		tb->tb_rt = rt;
+	}
+	return rt;
 }
 
-int
+/*
+ * A finished datagram joins tb's run; a run for another link, or a full one, goes first. An
+ * empty run has no link (tb_il NULL), so its first datagram calls ip_txb_flush() for nothing,
+ * once per burst, and the others test one thing fewer.
+ */
+static inline void
+ip_txb_add(struct ip_inst *ii, struct ip_txb *tb, struct ip_link *il, mblk_t *mp)
+{
+	if (unlikely(tb->tb_il != il || tb->tb_n == IP_TXB_MAX))
+		ip_txb_flush(ii, tb);
+	tb->tb_il = il;
+	tb->tb_v[tb->tb_n++] = mp;
+}
+
+/* A datagram longer than its link's MTU: fragmented unless DF forbids (RFC 791 3.2). */
+static int
+ip_output_big(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, uint32_t nh,
+	      struct ip_txb *tb)
+{
+	if (ip_hdr(mp)->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {
+		IP_INC(ii, drop_df);
+		freemsg(mp);
+		return -EMSGSIZE;
+	}
+	if (tb != NULL)
+		ip_txb_flush(ii, tb); /* what came before goes first */
+	return ip_fragment(ii, il, mp, nh);
+}
+
+/* ip_output() into a burst when tb is not NULL: the datagram joins tb's run. */
+static int
 ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb)
 {
 	struct rte_ipv4_hdr *ip = ip_hdr(mp);
@@ -314,22 +401,11 @@ ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb)
 	struct ip_rt *rt;
 	uint32_t nh;
 
-	if (tb != NULL && tb->tb_dst == ip->dst_addr && tb->tb_dst != 0) {
-		rt = tb->tb_rt;
-		nh = tb->tb_nh;
-		IP_INC(ii, tx_route_cached);
-	} else {
-		rt = ip_route_lookup(ii, ip->dst_addr, &nh);
-		if (unlikely(rt == NULL)) {
-			IP_INC(ii, drop_no_route);
-			freemsg(mp);
-			return -ENETUNREACH;
-		}
-		if (tb != NULL) {
-			tb->tb_dst = ip->dst_addr;
-			tb->tb_nh = nh;
-			tb->tb_rt = rt;
-		}
+	rt = ip_route_cached(ii, tb, ip->dst_addr, &nh);
+	if (unlikely(rt == NULL)) {
+		IP_INC(ii, drop_no_route);
+		freemsg(mp);
+		return -ENETUNREACH;
 	}
 	il = rt->rt_link;
 	if ((flags & IP_OUT_FILL_SRC) && ip->src_addr == 0)
@@ -337,27 +413,21 @@ ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb)
 	if ((flags & IP_OUT_NEW_ID) || ((flags & IP_OUT_FILL_ID) && ip->packet_id == 0))
 		ip->packet_id = rte_cpu_to_be_16(ii->ii_ipid++);
 	IP_INC(ii, tx_datagrams);
-	if (likely(tot <= il->il_mtu)) {
-		ip_finish(ii, il, mp, hlen);
-		yard_nexthop_set(mp, nh);
-		if (tb == NULL) {
-			ip_link_send(ii, il, mp);
-			return 0;
-		}
-		if (tb->tb_n == IP_TXB_MAX || (tb->tb_n != 0 && tb->tb_il != il))
-			ip_txb_flush(ii, tb);
-		tb->tb_il = il;
-		tb->tb_v[tb->tb_n++] = mp;
-		return 0;
-	}
-	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {
-		IP_INC(ii, drop_df);
-		freemsg(mp);
-		return -EMSGSIZE;
-	}
-	if (tb != NULL)
-		ip_txb_flush(ii, tb); /* what came before goes first */
-	return ip_fragment(ii, il, mp, nh);
+	if (unlikely(tot > il->il_mtu))
+		return ip_output_big(ii, il, mp, nh, tb);
+	ip_finish(ii, il, mp, hlen);
+	yard_nexthop_set(mp, nh);
+	if (tb == NULL)
+		ip_link_send(ii, il, mp);
+	else
+		ip_txb_add(ii, tb, il, mp);
+	return 0;
+}
+
+int
+ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
+{
+	return ip_output_txb(ii, mp, flags, NULL);
 }
 
 /* ---- upper write side --------------------------------------------------------------------- */
@@ -388,27 +458,38 @@ bad:
 	freemsg(mp);
 }
 
-/* IP_UNITDATA_REQ: M_PROTO header request, then the payload; ip builds the header. */
-static void
+/*
+ * IP_UNITDATA_REQ: M_PROTO header request, then the payload; ip builds the header. The usual
+ * request (the transport left headroom, the datagram fits its link) is routed first and its
+ * header written once, checksum included, from values in registers; ip_output_txb()'s work is
+ * done here without reading the header back.
+ */
+static inline void
 ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct ip_txb *tb)
 {
 	struct ip_unitdata_req req;
 	struct rte_ipv4_hdr *ip;
 	mblk_t *payload = mp->b_cont, *hp;
+	struct ip_link *il;
+	struct ip_rt *rt;
 	size_t plen;
-	uint8_t proto;
+	unsigned tot;
+	uint32_t nh, src;
+	uint16_t tot_be, id_be, frag_be, w0, w8;
+	uint8_t proto, ttl;
 
-	if (MBLKL(mp) < sizeof(req))
+	if (unlikely(MBLKL(mp) < sizeof(req)))
 		goto bad;
 	memcpy(&req, mp->b_rptr, sizeof(req));
 	proto = req.iu_proto != 0 ? req.iu_proto : (uint8_t)up->iu_proto;
-	plen = payload != NULL ? msgdsize(payload) : 0;
-	if (req.iu_prim != IP_UNITDATA_REQ || proto == 0 || req.iu_dst == 0 ||
-	    plen + YARD_IPV4_HDR_MIN > YARD_IPV4_MAX_LEN ||
-	    (payload != NULL && DB_TYPE(payload) != M_DATA))
+	plen = payload == NULL ? 0 :
+	       likely(payload->b_cont == NULL) ? MBLKL(payload) : msgdsize(payload);
+	if (unlikely(req.iu_prim != IP_UNITDATA_REQ || proto == 0 || req.iu_dst == 0 ||
+		     plen + YARD_IPV4_HDR_MIN > YARD_IPV4_MAX_LEN ||
+		     (payload != NULL && DB_TYPE(payload) != M_DATA)))
 		goto bad;
-	if (payload != NULL && DB_REF(payload) == 1 &&
-	    MBLKHEAD(payload) >= YARD_IPV4_HDR_MIN + YARD_LINK_HDR_LEN) {
+	if (likely(payload != NULL && DB_REF(payload) == 1 &&
+		   MBLKHEAD(payload) >= YARD_IPV4_HDR_MIN + YARD_LINK_HDR_LEN)) {
 		/* The transport left headroom: the header goes there, the M_PROTO block goes, with
 		 * the burst's others (one mempool put for all of them). */
 		mp->b_cont = NULL;
@@ -437,18 +518,40 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 		hp->b_cont = payload;
 		freeb(mp);
 	}
+	rt = ip_route_cached(ii, tb, req.iu_dst, &nh);
+	if (unlikely(rt == NULL)) {
+		IP_INC(ii, drop_no_route);
+		freemsg(hp);
+		return;
+	}
+	tb->tb_dgrams++;
+	il = rt->rt_link;
+	src = req.iu_src != 0 ? req.iu_src : il->il_addr;
+	tot = (unsigned)plen + YARD_IPV4_HDR_MIN;
+	ttl = req.iu_ttl != 0 ? req.iu_ttl : (uint8_t)ii->ii_param.ip_default_ttl;
+	w0 = ip_w16(0x45, req.iu_tos);
+	w8 = ip_w16(ttl, proto);
+	tot_be = rte_cpu_to_be_16((uint16_t)tot);
+	id_be = rte_cpu_to_be_16(ii->ii_ipid++);
+	frag_be = (req.iu_flags & IP_UNITDATA_DF) ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0;
 	ip = ip_hdr(hp);
-	ip->version_ihl = 0x45;
-	ip->type_of_service = req.iu_tos;
-	ip->total_length = rte_cpu_to_be_16((uint16_t)(plen + YARD_IPV4_HDR_MIN));
-	ip->packet_id = rte_cpu_to_be_16(ii->ii_ipid++);
-	ip->fragment_offset = (req.iu_flags & IP_UNITDATA_DF) ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0;
-	ip->time_to_live = req.iu_ttl != 0 ? req.iu_ttl : (uint8_t)ii->ii_param.ip_default_ttl;
-	ip->next_proto_id = proto;
-	ip->hdr_checksum = 0;
-	ip->src_addr = req.iu_src;
+	memcpy(&ip->version_ihl, &w0, sizeof(w0));
+	ip->total_length = tot_be;
+	ip->packet_id = id_be;
+	ip->fragment_offset = frag_be;
+	memcpy(&ip->time_to_live, &w8, sizeof(w8));
+	ip->src_addr = src;
 	ip->dst_addr = req.iu_dst;
-	(void)ip_output_txb(ii, hp, IP_OUT_FILL_SRC, tb);
+	if (unlikely(tot > il->il_mtu)) {
+		ip->hdr_checksum = 0;
+		(void)ip_output_big(ii, il, hp, nh, tb); /* each fragment gets its own checksum */
+		return;
+	}
+	ip->hdr_checksum = (il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM) ? 0 :
+			   ip_hdr_cksum_vals(w0, tot_be, id_be, frag_be, w8, src, req.iu_dst);
+	ip_finish_mbuf(ii, il, hp, YARD_IPV4_HDR_MIN);
+	yard_nexthop_set(hp, nh);
+	ip_txb_add(ii, tb, il, hp);
 	return;
 bad:
 	IP_INC(ii, drop_bad_unitdata);
@@ -521,25 +624,31 @@ void
 ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	struct ip_upper *up = q->q_ptr;
+	/* iu_inst goes NULL only when the control stream closes, never during this procedure. */
+	struct ip_inst *ii = up != NULL ? up->iu_inst : NULL;
 	struct ip_txb tb;
 
 	tb.tb_il = NULL;
 	tb.tb_n = 0;
 	tb.tb_dst = 0;
+	tb.tb_cached = 0;
+	tb.tb_dgrams = 0;
 	tb.tb_nfree = 0;
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
-		struct ip_inst *ii = up != NULL ? up->iu_inst : NULL;
 
-		if (likely(ii != NULL && (DB_TYPE(mp) == M_DATA || DB_TYPE(mp) == M_PROTO))) {
-			if (DB_TYPE(mp) == M_DATA)
-				ip_output_raw(ii, mp, &tb);
-			else
-				ip_output_unitdata(ii, up, mp, &tb);
+		if (likely(ii != NULL && DB_TYPE(mp) == M_PROTO)) {
+			ip_output_unitdata(ii, up, mp, &tb);
 			continue;
 		}
-		if (ii != NULL)
+		if (ii != NULL && DB_TYPE(mp) == M_DATA) {
+			ip_output_raw(ii, mp, &tb);
+			continue;
+		}
+		if (ii != NULL) {
 			ip_txb_flush(ii, &tb);
+			tb.tb_dst = 0; /* an ioctl in the burst may change the routes */
+		}
 		switch (DB_TYPE(mp)) {
 		case M_DATA:
 		case M_PROTO:
@@ -558,10 +667,14 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			break;
 		}
 	}
+	if (ii == NULL)
+		return; /* nothing was collected */
 	if (tb.tb_n != 0)
-		ip_txb_flush(up->iu_inst, &tb);
+		ip_txb_flush(ii, &tb);
 	if (tb.tb_nfree != 0)
 		freemsg_burst(tb.tb_free, tb.tb_nfree);
+	IP_ADD_N(ii, tx_route_cached, tb.tb_cached);
+	IP_ADD_N(ii, tx_datagrams, tb.tb_dgrams);
 }
 
 int

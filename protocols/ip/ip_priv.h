@@ -84,6 +84,7 @@ struct ip_link {
 	uint32_t il_addr;        /**< our address, network order */
 	uint32_t il_mask;        /**< network order */
 	uint32_t il_bcast;       /**< subnet broadcast, network order */
+	uint32_t il_sbcast;      /**< il_bcast if the subnet has one (prefix < 31), else all ones */
 	uint8_t il_prefix;
 	uint16_t il_mtu;
 	uint32_t il_caps;        /**< YARD_LINK_CAP_* */
@@ -226,8 +227,9 @@ int ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags);
  * What one burst from a transport sends (ip_uwput_burst): a run of finished datagrams for one
  * link, and a one-entry route cache (the last destination, its route and next hop). Both live
  * on the stack of one put procedure call, so neither a route change nor an ARP change can
- * make them stale: those come through other put procedures of the same lcore, never during
- * this one.
+ * make them stale: those come through other put procedures of the same lcore, or through an
+ * ioctl of the same burst, after which ip_uwput_burst() empties both. Two counters are kept
+ * here and added to ipstat once per burst.
  */
 struct ip_txb {
 	struct ip_link *tb_il;        /**< the link of tb_v, NULL when empty */
@@ -235,13 +237,13 @@ struct ip_txb {
 	uint32_t tb_dst;              /**< the cached destination (network order); 0: none */
 	uint32_t tb_nh;               /**< its next hop */
 	struct ip_rt *tb_rt;          /**< its route */
+	unsigned tb_cached;           /**< routes the cache answered (ips_tx_route_cached) */
+	unsigned tb_dgrams;           /**< datagrams ip_uwput_burst built (ips_tx_datagrams) */
 	mblk_t *tb_v[IP_TXB_MAX];
 	unsigned tb_nfree;
 	mblk_t *tb_free[IP_TXB_MAX];  /**< spent request blocks, freed with one freemsg_burst() */
 };
 
-/** ip_output() into a burst: the datagram joins tb's run (sent by ip_txb_flush()). */
-int ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb);
 /** Send tb's run down its link (one putnext_burst when the link takes it). */
 void ip_txb_flush(struct ip_inst *ii, struct ip_txb *tb);
 /** Upper write side. */

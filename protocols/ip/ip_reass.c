@@ -58,6 +58,8 @@
 #include <rte_jhash.h>
 #include <rte_malloc.h>
 
+#include <protocols/inet_cksum.h>
+
 #include "ip_priv.h"
 
 #define IP_OWNER_WORDS ((RTE_MAX_LCORE + 63) / 64)
@@ -355,7 +357,7 @@ ip_reass_complete(struct ip_inst *ii, struct ip_reass_flow *rf)
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + end));
 	ip->fragment_offset &= RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
 	ip->hdr_checksum = 0;
-	ip->hdr_checksum = (uint16_t)~rte_raw_cksum(ip, hlen);
+	ip->hdr_checksum = (uint16_t)~inet_ipv4_hdr_sum(ip, hlen);
 	IP_INC(ii, frag_reassembled);
 	ip_deliver(ii, head, false);
 }

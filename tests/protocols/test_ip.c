@@ -294,6 +294,7 @@ ParameterizedTest(struct icmp_bad_case *c, icmp, drops_and_counts_a_malformed_me
 enum ip_bad {
 	BAD_CKSUM, BAD_IHL, BAD_TOTLEN, BAD_TRUNCATED, BAD_TTL0, BAD_OPTLEN, BAD_VERSION,
 	BAD_SRC_BCAST, BAD_SRC_MCAST, BAD_SRC_LOOP, BAD_SRC_OURS, BAD_NOT_FOR_US, BAD_SHORT_TOT,
+	BAD_SRC_ZERO, BAD_SRC_CLASS_E, BAD_SRC_SUBNET_BCAST,
 };
 
 struct ip_bad_case {
@@ -356,9 +357,15 @@ bad_packet(enum ip_bad kind, uint8_t *f)
 	case BAD_SRC_MCAST:
 	case BAD_SRC_LOOP:
 	case BAD_SRC_OURS:
+	case BAD_SRC_ZERO:
+	case BAD_SRC_CLASS_E:
+	case BAD_SRC_SUBNET_BCAST:
 		a = kind == BAD_SRC_BCAST ? UINT32_MAX :
 		    kind == BAD_SRC_MCAST ? PT_IPV4(224, 0, 0, 1) :
-		    kind == BAD_SRC_LOOP ? PT_IPV4(127, 0, 0, 1) : PT_ADDR_US;
+		    kind == BAD_SRC_LOOP ? PT_IPV4(127, 0, 0, 1) :
+		    kind == BAD_SRC_ZERO ? 0 :
+		    kind == BAD_SRC_CLASS_E ? PT_IPV4(240, 0, 0, 1) :
+		    kind == BAD_SRC_SUBNET_BCAST ? PT_IPV4(198, 18, 0, 255) : PT_ADDR_US;
 		memcpy(ip + 12, &a, 4);
 		refresh_cksum(ip);
 		break;
@@ -386,6 +393,9 @@ ParameterizedTestParameters(ip, drops_and_counts_a_malformed_packet)
 		{ BAD_SRC_MCAST, IPS_drop_bad_src },
 		{ BAD_SRC_LOOP, IPS_drop_bad_src },
 		{ BAD_SRC_OURS, IPS_drop_bad_src },
+		{ BAD_SRC_ZERO, IPS_drop_bad_src },
+		{ BAD_SRC_CLASS_E, IPS_drop_bad_src },
+		{ BAD_SRC_SUBNET_BCAST, IPS_drop_bad_src },
 		{ BAD_NOT_FOR_US, IPS_drop_not_for_us },
 	};
 
@@ -782,6 +792,64 @@ YT_TEST(ip, routes_a_burst_once_per_destination_and_keeps_its_order)
 	cr_assert_eq(st.is_ip.ips_tx_route_cached - st0.is_ip.ips_tx_route_cached, 3,
 		     "one lookup for PEER; the failed one leaves the cache as it was");
 	cr_assert_eq(st.is_ip.ips_tx_packets - st0.is_ip.ips_tx_packets, 6);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, builds_the_header_an_ip_unitdata_req_asks_for)
+{
+	struct pt_stack s;
+	struct stdata *u;
+	struct ip_stats st0, st;
+	struct ip_unitdata_req *req;
+	uint8_t f[FRAME_MAX], *ip = f + 14;
+	uint32_t a;
+	int proto = 253;
+	mblk_t *v[3];
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
+	cr_assert_geq(pt_istr(u, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
+	v[0] = unitdata(PT_ADDR_PEER, 30, 1);
+	req = (struct ip_unitdata_req *)v[0]->b_rptr;
+	req->iu_tos = 0x10;
+	req->iu_ttl = 7;
+	req->iu_flags = IP_UNITDATA_DF;
+	v[1] = unitdata(PT_ADDR_PEER, 31, 2); /* TTL 0: the default; source 0: the link's */
+	v[2] = unitdata(PT_ADDR_PEER, 4000, 3);
+	((struct ip_unitdata_req *)v[2]->b_rptr)->iu_flags = IP_UNITDATA_DF; /* too big for 1500 */
+	st0 = pt_ipstat(s.ip);
+	cr_assert_eq(sth_putmsg_mblk_burst(u, v, 3, 0), 3);
+	yt_drain();
+	st = pt_ipstat(s.ip);
+
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 14 + 20 + 30);
+	cr_assert_eq(ip[0], 0x45);
+	cr_assert_eq(ip[1], 0x10, "TOS as asked");
+	cr_assert_eq(ip[2] << 8 | ip[3], 50);
+	cr_assert_eq(ip[6], 0x40, "DF as asked, not a fragment");
+	cr_assert_eq(ip[7], 0);
+	cr_assert_eq(ip[8], 7, "TTL as asked");
+	cr_assert_eq(ip[9], 253);
+	memcpy(&a, ip + 12, 4);
+	cr_assert_eq(a, PT_ADDR_US, "the outgoing link's address fills a zero source");
+	memcpy(&a, ip + 16, 4);
+	cr_assert_eq(a, PT_ADDR_PEER);
+	cr_assert_eq(pt_cksum(ip, 20), 0, "header checksum verifies");
+	cr_assert_eq(ip[20], 1);
+
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 14 + 20 + 31);
+	cr_assert_eq(ip[1], 0);
+	cr_assert_eq(ip[6], 0, "no DF unless asked");
+	cr_assert_eq(ip[8], 64, "the default TTL (ip_default_ttl)");
+	cr_assert_eq(pt_cksum(ip, 20), 0, "header checksum verifies");
+	cr_assert_eq(ip[20], 2);
+
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "DF and too big: not sent");
+	cr_assert_eq(st.is_ip.ips_drop_df - st0.is_ip.ips_drop_df, 1);
+	cr_assert_eq(st.is_ip.ips_tx_datagrams - st0.is_ip.ips_tx_datagrams, 3);
+	cr_assert_eq(st.is_ip.ips_tx_packets - st0.is_ip.ips_tx_packets, 2);
 	cr_assert_eq(sth_close(u), 0);
 	pt_stack_close(&s);
 	pt_assert_clean();
