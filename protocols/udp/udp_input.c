@@ -162,8 +162,9 @@ udp_inds_get(struct udp_inds *c)
 	return allocb(UDP_IND_SIZE, BPRI_MED);
 }
 
-/* The usual outcomes of udp_input_one(), counted in registers and added once per burst. */
+/* A burst's view of the instance and the usual outcomes, counted here, added at its end. */
 struct udp_rxc {
+	bool rc_hw_trusted;         /* UDP_PF_RX_CKSUM_OFFLOAD */
 	unsigned rc_dgrams;         /* rx_datagrams */
 	unsigned rc_cksum_sw;       /* rx_cksum_sw */
 };
@@ -218,14 +219,13 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 	if (uh->dgram_cksum == 0) {
 		UDP_INC(ui, rx_no_cksum); /* RFC 768: the sender computed none */
 	} else {
-		uint64_t l4 = yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-
 		/* The port's verdict only when asked to trust it, and only for one whole buffer. */
-		if ((ui->ui_flags & UDP_PF_RX_CKSUM_OFFLOAD) && mp->b_cont == NULL &&
-		    l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
+		uint64_t l4 = unlikely(rc->rc_hw_trusted) && mp->b_cont == NULL ?
+			      yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK : 0;
+
+		if (unlikely(l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD)) {
 			UDP_INC(ui, rx_cksum_hw);
-		} else if ((ui->ui_flags & UDP_PF_RX_CKSUM_OFFLOAD) && mp->b_cont == NULL &&
-			   l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD) {
+		} else if (unlikely(l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
 			UDP_INC(ui, drop_bad_cksum);
 			goto drop;
 		} else if (likely(mp->b_cont == NULL)) {
@@ -445,7 +445,7 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	struct udp_inst *ui = q->q_ptr;
 	queue_t *run_q = NULL;
 	struct udp_inds inds;
-	struct udp_rxc rc = { 0, 0 };
+	struct udp_rxc rc = { .rc_dgrams = 0 };
 	unsigned k = 0;
 
 	if (unlikely(ui == NULL)) {
@@ -456,6 +456,7 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	}
 	inds.n = 0;
 	inds.failed = false;
+	rc.rc_hw_trusted = (ui->ui_flags & UDP_PF_RX_CKSUM_OFFLOAD) != 0;
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
 		queue_t *rq;

@@ -83,15 +83,15 @@ udp_uderr(struct udp_ep *ep, mblk_t *mp, int err)
 
 /* The usual outcomes of udp_build(), counted in registers and added once per burst. */
 struct udp_txc {
-	unsigned tc_dgrams;         /* tx_datagrams */
 	unsigned tc_inplace;        /* tx_hdr_inplace */
 	unsigned tc_reused;         /* tx_cksum_reused */
 };
 
+/* ... with the number of IP_UNITDATA_REQs built, tx_datagrams. */
 static inline void
-udp_txc_flush(struct udp_inst *ui, const struct udp_txc *tc)
+udp_txc_flush(struct udp_inst *ui, const struct udp_txc *tc, unsigned dgrams)
 {
-	UDP_ADD_N(ui, tx_datagrams, tc->tc_dgrams);
+	UDP_ADD_N(ui, tx_datagrams, dgrams);
 	UDP_ADD_N(ui, tx_hdr_inplace, tc->tc_inplace);
 	UDP_ADD_N(ui, tx_cksum_reused, tc->tc_reused);
 }
@@ -112,7 +112,7 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 	struct sockaddr_in sin;
 	struct rte_udp_hdr *uh;
 	mblk_t *data, *hb;
-	uint8_t tos = ep->ue_tos, ttl = ep->ue_ttl;
+	uint8_t tos = 0, ttl = 0; /* the request's own T_IP_TOS, T_IP_TTL, if it has options */
 	uint32_t src;
 	size_t plen, mlen = MBLKL(mp);
 	unsigned ulen;
@@ -148,6 +148,8 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 		return NULL;
 	}
 	if (unlikely(req.OPT_length != 0)) {
+		tos = ep->ue_tos;
+		ttl = ep->ue_ttl;
 		if (req.OPT_length < 0 || req.OPT_offset < 0 ||
 		    (size_t)req.OPT_offset + (size_t)req.OPT_length > mlen ||
 		    udp_opt_unitdata(mp->b_rptr + req.OPT_offset, (size_t)req.OPT_length, &tos,
@@ -271,18 +273,18 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 	iu->iu_dst = sin.sin_addr.s_addr;
 	iu->iu_src = src;
 	iu->iu_proto = IPPROTO_UDP;
-	iu->iu_tos = tos;
-	iu->iu_ttl = ttl;
+	/* The endpoint's, read only now: one value fewer to keep across the calls above. */
+	iu->iu_tos = likely(req.OPT_length == 0) ? ep->ue_tos : tos;
+	iu->iu_ttl = likely(req.OPT_length == 0) ? ep->ue_ttl : ttl;
 	iu->iu_flags = 0;
 	mp->b_cont = hb;
-	tc->tc_dgrams++;
 	return mp;
 }
 
 unsigned
 udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out, unsigned *nout)
 {
-	struct udp_txc tc = { 0, 0, 0 };
+	struct udp_txc tc = { 0, 0 };
 	unsigned i, k = 0;
 
 	for (i = 0; i < n && udp_is_unitdata(in[i]); i++) {
@@ -291,7 +293,7 @@ udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out, unsig
 		if (mp != NULL)
 			out[k++] = mp;
 	}
-	udp_txc_flush(ep->ue_inst, &tc);
+	udp_txc_flush(ep->ue_inst, &tc, k);
 	*nout = k;
 	return i;
 }
@@ -299,11 +301,11 @@ udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out, unsig
 void
 udp_output(struct udp_ep *ep, mblk_t *mp)
 {
-	struct udp_txc tc = { 0, 0, 0 };
+	struct udp_txc tc = { 0, 0 };
 
 	/* udp_wput sends only T_UNITDATA_REQs here; udp_wsrv only what udp_wput queued. */
 	mp = udp_build(ep, mp, &tc);
-	udp_txc_flush(ep->ue_inst, &tc);
+	udp_txc_flush(ep->ue_inst, &tc, mp != NULL);
 	if (mp != NULL)
 		putnext(ep->ue_inst->ui_lower, mp);
 }
