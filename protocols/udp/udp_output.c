@@ -87,7 +87,7 @@ struct udp_txc {
 	unsigned tc_reused;         /* tx_cksum_reused */
 };
 
-/* ... with the number of IP_UNITDATA_REQs built, tx_datagrams. */
+/* Add a burst's counts: tc's, and dgrams IP_UNITDATA_REQs built (tx_datagrams). */
 static inline void
 udp_txc_flush(struct udp_inst *ui, const struct udp_txc *tc, unsigned dgrams)
 {
@@ -97,7 +97,7 @@ udp_txc_flush(struct udp_inst *ui, const struct udp_txc *tc, unsigned dgrams)
 }
 
 /*
- * A T_UNITDATA_REQ (mp, an M_PROTO block: the caller checked udp_is_unitdata()) turned into
+ * A T_UNITDATA_REQ (mp: its primitive read by the caller, at least four bytes) turned into
  * the IP_UNITDATA_REQ for ip; NULL when mp was consumed (T_UDERROR_IND, or dropped and counted).
  * Always inline: it is the per-datagram body of udp_output_burst() (udp_output() has the
  * other copy), and a call would spill and restore most registers per datagram.
