@@ -81,6 +81,14 @@ udp_src_for(const struct udp_inst *ui, uint32_t dst)
 	return ui->ui_naddrs > 0 ? ui->ui_addrs[0].la_addr : 0;
 }
 
+void
+udp_dcache_fill(struct udp_inst *ui, uint32_t dst)
+{
+	ui->ui_dc.dc_dst = dst;
+	ui->ui_dc.dc_src = udp_src_for(ui, dst);
+	ui->ui_dc.dc_bcast = udp_is_bcast(ui, dst);
+}
+
 /* ---- the port table ----------------------------------------------------------------------- */
 
 static bool
@@ -536,6 +544,7 @@ udp_addr_add(struct udp_inst *ui, const struct udp_addrreq *ar)
 	la->la_mask = mask;
 	la->la_prefix = ar->ua_prefix;
 	la->la_bcast = ar->ua_prefix < 31 ? (ar->ua_addr & mask) | ~mask : 0;
+	ui->ui_dc.dc_dst = 0; /* its verdicts may have changed */
 	return 0;
 }
 
@@ -547,6 +556,7 @@ udp_addr_del(struct udp_inst *ui, const struct udp_addrreq *ar)
 			memmove(&ui->ui_addrs[i], &ui->ui_addrs[i + 1],
 				(ui->ui_naddrs - i - 1) * sizeof(ui->ui_addrs[0]));
 			ui->ui_naddrs--;
+			ui->ui_dc.dc_dst = 0; /* its verdicts may have changed */
 			return 0;
 		}
 	}
@@ -651,14 +661,6 @@ udp_wput_unitdata(queue_t *wq, struct udp_ep *ep, mblk_t *mp)
 
 static int udp_wput(queue_t *wq, mblk_t *mp);
 
-/* A T_UNITDATA_REQ that may take the burst path (anything else goes through udp_wput). */
-static inline bool
-udp_is_unitdata(const mblk_t *mp)
-{
-	return DB_TYPE(mp) == M_PROTO && MBLKL(mp) >= sizeof(t_scalar_t) &&
-	       ((const union T_primitives *)mp->b_rptr)->type == T_UNITDATA_REQ;
-}
-
 /*
  * Datagrams come down in bursts from the stream head. While ip takes them (nothing queued
  * here, canputnext once per run) each T_UNITDATA_REQ becomes its IP_UNITDATA_REQ in place in
@@ -681,12 +683,7 @@ udp_wput_burst(queue_t *wq, mblk_t **mps, unsigned n)
 			(void)udp_wput(wq, mps[i++]);
 			continue;
 		}
-		for (; i < n && udp_is_unitdata(mps[i]); i++) {
-			mblk_t *mp = udp_output_build(ep, mps[i]);
-
-			if (mp != NULL)
-				mps[k++] = mp;
-		}
+		i += udp_output_burst(ep, mps + i, n - i, mps, &k);
 		if (k != 0)
 			putnext_burst(lq, mps, k);
 		/* mps[0..k) are ip's now; the loop goes on from mps[i], i >= k. */

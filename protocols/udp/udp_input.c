@@ -7,12 +7,13 @@
  * Principles of operation
  * -----------------------
  * ip delivers each datagram whole (reassembled if it came in fragments), validated up to the
- * IPv4 header, with b_rptr at that header and its IHL*4 bytes in the first block. udp checks,
- * never reading a byte it has not proved present: the IP payload holds a UDP header; the UDP
- * length is at least 8 and at most the payload (a shorter one is honoured and the excess
- * trimmed, RFC 1122 4.1.3.4 leaves that to the host); the checksum, unless zero (RFC 768: none
- * was computed), is verified over the pseudo-header and every block of the datagram. Each
- * failure is a `goto drop` with its own counter.
+ * IPv4 header, with b_rptr at that header and its IHL*4 bytes in the first block; udp relies
+ * on that and does not check the IPv4 header again. udp checks the rest, never reading a
+ * byte it has not proved present: the IP payload holds a UDP header; the UDP length is at
+ * least 8 and at most the payload (a shorter one is honoured and the excess trimmed, RFC 1122
+ * 4.1.3.4 leaves that to the host); the checksum, unless zero (RFC 768: none was computed), is
+ * verified over the pseudo-header and every block of the datagram (64-bit sums,
+ * protocols/inet_cksum.h). Each failure is a `goto drop` with its own counter.
  *
  * The endpoint is the one bound to the destination address and port, else the one bound to
  * the port with the wildcard address. With none, RFC 1122 4.1.3.1 asks for ICMP port
@@ -25,18 +26,23 @@
  * burst's blocks come from the control pool in one yard_allocb_ctl_bulk() (struct udp_inds);
  * what a burst did not use (drops) goes back with one freemsg_burst(). When the pool cannot
  * give a whole batch, each datagram falls back to allocb() and, failing that, is dropped
- * (drop_rx_nomem).
- * Datagrams for the same endpoint that follow each other in a burst go up with one
+ * (drop_rx_nomem). The indication itself is a copy of a template and two stores.
+ *
+ * Bursts: the counters of the usual outcomes (rx_datagrams, rx_cksum_sw) are kept in the
+ * burst's locals and added once at its end (struct udp_rxc); drops are counted where they
+ * happen. Datagrams for the same endpoint that follow each other in a burst go up with one
  * putnext_burst(), after one canputnext(): a full stream head drops the run, counted
  * drop_rcvbuf_full (UDP has no flow control of its own).
  */
+#include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "udp_priv.h"
 
 uint16_t
-udp_sum_msg(const mblk_t *mp, size_t off, size_t len, uint32_t sum)
+udp_sum_msg(const mblk_t *mp, size_t off, size_t len, uint64_t sum)
 {
 	size_t done = 0;
 
@@ -49,7 +55,7 @@ udp_sum_msg(const mblk_t *mp, size_t off, size_t len, uint32_t sum)
 			continue;
 		}
 		take = RTE_MIN(bl - off, len);
-		part = __rte_raw_cksum_reduce(__rte_raw_cksum(mp->b_rptr + off, take, 0));
+		part = inet_sum(mp->b_rptr + off, take);
 		/* A block that starts at an odd offset of the datagram has its bytes swapped. */
 		if (done & 1)
 			part = rte_bswap16(part);
@@ -58,7 +64,7 @@ udp_sum_msg(const mblk_t *mp, size_t off, size_t len, uint32_t sum)
 		len -= take;
 		off = 0;
 	}
-	return udp_fold(sum);
+	return inet_sum_fold(sum);
 }
 
 /* The endpoint for (daddr, port): bound to daddr, else to the wildcard; NULL if none. */
@@ -104,9 +110,30 @@ udp_port_unreach(struct udp_inst *ui, mblk_t *mp)
 	putnext(ui->ui_lower, ctl);
 }
 
+/* A T_UNITDATA_IND as udp sends it up: the primitive, then the source address. */
+struct udp_ind {
+	struct T_unitdata_ind in_tui;
+	struct sockaddr_in in_src;
+};
+
+static_assert(offsetof(struct udp_ind, in_src) == sizeof(struct T_unitdata_ind),
+	      "the source address follows the primitive (SRC_offset)");
+
+/* Every T_UNITDATA_IND udp sends, but for the source's port and address. */
+static const struct udp_ind udp_ind_tmpl = {
+	.in_tui = {
+		.PRIM_type = T_UNITDATA_IND,
+		.SRC_length = (t_scalar_t)sizeof(struct sockaddr_in),
+		.SRC_offset = (t_scalar_t)sizeof(struct T_unitdata_ind),
+		.OPT_length = 0,
+		.OPT_offset = 0,
+	},
+	.in_src = { .sin_family = AF_INET },
+};
+
 /* Indication blocks taken for a burst, handed out one per delivered datagram. */
 #define UDP_IND_BATCH 32
-#define UDP_IND_SIZE (sizeof(struct T_unitdata_ind) + sizeof(struct sockaddr_in))
+#define UDP_IND_SIZE sizeof(struct udp_ind)
 
 struct udp_inds {
 	unsigned n;           /* left in v */
@@ -135,34 +162,41 @@ udp_inds_get(struct udp_inds *c)
 	return allocb(UDP_IND_SIZE, BPRI_MED);
 }
 
+/* A burst's view of the instance and the usual outcomes, counted here, added at its end. */
+struct udp_rxc {
+	bool rc_hw_trusted;         /* UDP_PF_RX_CKSUM_OFFLOAD */
+	unsigned rc_dgrams;         /* rx_datagrams */
+	unsigned rc_cksum_sw;       /* rx_cksum_sw */
+};
+
 /*
  * Validate one datagram (b_rptr at its IPv4 header). Returns the read queue of the endpoint
  * and *mpp turned into its T_UNITDATA_IND, or NULL when the datagram was consumed.
  */
 static inline queue_t *
-udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds)
+udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct udp_rxc *rc)
 {
 	mblk_t *mp = *mpp, *ind;
 	const struct rte_ipv4_hdr *ip;
 	const struct rte_udp_hdr *uh;
-	struct T_unitdata_ind *tui;
-	struct sockaddr_in *sin;
+	struct udp_ind *ti;
 	struct udp_ep *ep;
 	size_t plen, ulen, blen;
 	unsigned hlen;
 	uint32_t src, dst;
 	uint16_t sport;
 
-	UDP_INC(ui, rx_datagrams);
-	blen = MBLKL(mp);
-	if (unlikely(blen < UDP_IPV4_HDR_LEN)) {
-		UDP_INC(ui, drop_short);
-		goto drop;
-	}
+	rc->rc_dgrams++;
+	/*
+	 * ip's contract, relied on here and not checked again: b_rptr at an IPv4 header it
+	 * validated (IHL >= 5, total length within what arrived, padding trimmed), with all
+	 * IHL*4 bytes in this first block. Only the UDP part is left to prove.
+	 */
 	ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
 	hlen = (ip->version_ihl & 0x0f) * 4u;
+	blen = MBLKL(mp);
 	plen = (likely(mp->b_cont == NULL) ? blen : msgdsize(mp));
-	if (unlikely(hlen < UDP_IPV4_HDR_LEN || blen < hlen || plen < hlen + UDP_HDR_LEN)) {
+	if (unlikely(plen < hlen + UDP_HDR_LEN)) {
 		UDP_INC(ui, drop_short);
 		goto drop;
 	}
@@ -185,29 +219,30 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds)
 	if (uh->dgram_cksum == 0) {
 		UDP_INC(ui, rx_no_cksum); /* RFC 768: the sender computed none */
 	} else {
-		uint64_t l4 = yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-
 		/* The port's verdict only when asked to trust it, and only for one whole buffer. */
-		if ((ui->ui_flags & UDP_PF_RX_CKSUM_OFFLOAD) && mp->b_cont == NULL &&
-		    l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
+		uint64_t l4 = unlikely(rc->rc_hw_trusted) && mp->b_cont == NULL ?
+			      yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK : 0;
+
+		if (unlikely(l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD)) {
 			UDP_INC(ui, rx_cksum_hw);
-		} else if ((ui->ui_flags & UDP_PF_RX_CKSUM_OFFLOAD) && mp->b_cont == NULL &&
-			   l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD) {
+		} else if (unlikely(l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
 			UDP_INC(ui, drop_bad_cksum);
 			goto drop;
 		} else if (likely(mp->b_cont == NULL)) {
 			/* Header and payload summed apart: the payload's sum is kept for a reply. */
 			size_t dlen = ulen - UDP_HDR_LEN;
-			uint16_t psum = udp_sum_raw(mp->b_rptr + hlen + UDP_HDR_LEN, dlen);
+			uint16_t psum = inet_sum((const uint8_t *)uh + UDP_HDR_LEN, dlen);
+			uint64_t hw;
 
-			if (udp_fold(udp_phdr_sum(src, dst, (uint16_t)ulen) + udp_sum_raw(uh, UDP_HDR_LEN) +
-				     psum) != 0xffff) {
+			memcpy(&hw, uh, sizeof(hw));
+			if (inet_sum_fold(inet_sum_add(hw, udp_phdr_sum(src, dst, (uint16_t)ulen) +
+							       psum)) != 0xffff) {
 				UDP_INC(ui, drop_bad_cksum);
 				goto drop;
 			}
 			if (DB_REF(mp) == 1)
 				udp_sum_mark(mp, dlen, psum);
-			UDP_INC(ui, rx_cksum_sw);
+			rc->rc_cksum_sw++;
 		} else if (udp_sum_msg(mp, hlen, ulen, udp_phdr_sum(src, dst, (uint16_t)ulen)) !=
 			   0xffff) {
 			UDP_INC(ui, drop_bad_cksum);
@@ -246,18 +281,12 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds)
 		mp = next;
 	}
 	DB_TYPE(ind) = M_PROTO;
-	tui = (struct T_unitdata_ind *)ind->b_wptr;
-	tui->PRIM_type = T_UNITDATA_IND;
-	tui->SRC_length = (t_scalar_t)sizeof(*sin);
-	tui->SRC_offset = (t_scalar_t)sizeof(*tui);
-	tui->OPT_length = 0;
-	tui->OPT_offset = 0;
-	sin = (struct sockaddr_in *)(tui + 1);
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_port = sport;
-	sin->sin_addr.s_addr = src;
-	ind->b_wptr += sizeof(*tui) + sizeof(*sin);
+	/* The template whole (a few wide stores), then the two fields that vary. */
+	ti = (struct udp_ind *)ind->b_wptr;
+	*ti = udp_ind_tmpl;
+	ti->in_src.sin_port = sport;
+	ti->in_src.sin_addr.s_addr = src;
+	ind->b_wptr += sizeof(*ti);
 	ind->b_cont = mp;
 	*mpp = ind;
 	return ep->ue_rq;
@@ -416,6 +445,7 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	struct udp_inst *ui = q->q_ptr;
 	queue_t *run_q = NULL;
 	struct udp_inds inds;
+	struct udp_rxc rc = { .rc_dgrams = 0 };
 	unsigned k = 0;
 
 	if (unlikely(ui == NULL)) {
@@ -426,6 +456,7 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	}
 	inds.n = 0;
 	inds.failed = false;
+	rc.rc_hw_trusted = (ui->ui_flags & UDP_PF_RX_CKSUM_OFFLOAD) != 0;
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
 		queue_t *rq;
@@ -439,7 +470,7 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			continue;
 		}
 		udp_inds_fill(&inds, n - i);
-		rq = udp_input_one(ui, &mp, &inds);
+		rq = udp_input_one(ui, &mp, &inds, &rc);
 		if (rq == NULL)
 			continue;
 		if (k != 0 && rq != run_q) {
@@ -453,6 +484,8 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 		udp_deliver_run(ui, run_q, mps, k);
 	if (inds.n != 0)
 		freemsg_burst(inds.v, inds.n);
+	UDP_ADD_N(ui, rx_datagrams, rc.rc_dgrams);
+	UDP_ADD_N(ui, rx_cksum_sw, rc.rc_cksum_sw);
 }
 
 int

@@ -18,6 +18,9 @@
  *
  * The checksum (RFC 768) covers a pseudo-header with the source address, so udp chooses the
  * source itself (the endpoint's bound address, else udp_src_for()) and tells ip in iu_src.
+ * That choice and the broadcast test are remembered for the last destination (ui_dc,
+ * udp_dst_get()): a burst of replies goes to one peer, and the address list is walked again
+ * only for another destination or after UDP_ADDR_ADD/UDP_ADDR_DEL.
  * It is computed in software over every block: ip only offloads the IPv4 header checksum, and
  * has no way yet to tell a transport whether the outgoing port computes L4 checksums. Except
  * for data udp received itself and that comes back unchanged (an echo: the stream head keeps
@@ -26,17 +29,23 @@
  * eight header bytes are added (tx_cksum_reused).
  *
  * Bursts (udp_wput_burst): the T_UNITDATA_REQs of a burst become IP_UNITDATA_REQs in the
- * caller's vector and go to ip with one putnext_burst(), after one canputnext().
+ * caller's vector (udp_output_burst(), with the per-datagram work inlined and the counters of
+ * the usual outcomes added once per burst) and go to ip with one putnext_burst(), after one
+ * canputnext().
  *
  * Errors the sender must hear of are T_UDERROR_IND (ERROR_type an errno): not bound (EPROTO),
  * a malformed or zero destination (EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL), a bad option (EINVAL),
  * too much data (EMSGSIZE), a broadcast without T_IP_BROADCAST (EACCES), no local address
  * (EADDRNOTAVAIL). Losses below udp are counted, not indicated.
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
 #include "udp_priv.h"
+
+static_assert(sizeof(struct T_unitdata_req) >= sizeof(struct ip_unitdata_req),
+	      "a T_UNITDATA_REQ's block can hold the IP_UNITDATA_REQ it becomes");
 
 void
 udp_uderr(struct udp_ep *ep, mblk_t *mp, int err)
@@ -72,22 +81,45 @@ udp_uderr(struct udp_ep *ep, mblk_t *mp, int err)
 	putnext(ep->ue_rq, np);
 }
 
-mblk_t *
-udp_output_build(struct udp_ep *ep, mblk_t *mp)
+/* The usual outcomes of udp_build(), counted in registers and added once per burst. */
+struct udp_txc {
+	unsigned tc_inplace;        /* tx_hdr_inplace */
+	unsigned tc_reused;         /* tx_cksum_reused */
+};
+
+/* Add a burst's counts: tc's, and dgrams IP_UNITDATA_REQs built (tx_datagrams). */
+static inline void
+udp_txc_flush(struct udp_inst *ui, const struct udp_txc *tc, unsigned dgrams)
+{
+	UDP_ADD_N(ui, tx_datagrams, dgrams);
+	UDP_ADD_N(ui, tx_hdr_inplace, tc->tc_inplace);
+	UDP_ADD_N(ui, tx_cksum_reused, tc->tc_reused);
+}
+
+/*
+ * A T_UNITDATA_REQ (mp: its primitive read by the caller, at least four bytes) turned into
+ * the IP_UNITDATA_REQ for ip; NULL when mp was consumed (T_UDERROR_IND, or dropped and counted).
+ * Always inline: it is the per-datagram body of udp_output_burst() (udp_output() has the
+ * other copy), and a call would spill and restore most registers per datagram.
+ */
+static __rte_always_inline mblk_t *
+udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 {
 	struct udp_inst *ui = ep->ue_inst;
+	const struct udp_dcache *dc;
 	struct T_unitdata_req req;
 	struct ip_unitdata_req *iu;
 	struct sockaddr_in sin;
 	struct rte_udp_hdr *uh;
 	mblk_t *data, *hb;
-	uint8_t tos = ep->ue_tos, ttl = ep->ue_ttl;
+	uint8_t tos = 0, ttl = 0; /* the request's own T_IP_TOS, T_IP_TTL, if it has options */
 	uint32_t src;
-	size_t plen;
+	size_t plen, mlen = MBLKL(mp);
 	unsigned ulen;
+	uint16_t ulen_be, lport_be, ck;
 	int psum;
 
-	if (unlikely(MBLKL(mp) < sizeof(req))) {
+	if (unlikely(mlen < sizeof(req))) {
 		UDP_INC(ui, uderr_bad_addr);
 		udp_uderr(ep, mp, EINVAL);
 		return NULL;
@@ -99,7 +131,7 @@ udp_output_build(struct udp_ep *ep, mblk_t *mp)
 		return NULL;
 	}
 	if (unlikely(req.DEST_length != (t_scalar_t)sizeof(sin) || req.DEST_offset < 0 ||
-		     (size_t)req.DEST_offset + sizeof(sin) > MBLKL(mp))) {
+		     (size_t)req.DEST_offset + sizeof(sin) > mlen)) {
 		UDP_INC(ui, uderr_bad_addr);
 		udp_uderr(ep, mp, EINVAL);
 		return NULL;
@@ -116,8 +148,10 @@ udp_output_build(struct udp_ep *ep, mblk_t *mp)
 		return NULL;
 	}
 	if (unlikely(req.OPT_length != 0)) {
+		tos = ep->ue_tos;
+		ttl = ep->ue_ttl;
 		if (req.OPT_length < 0 || req.OPT_offset < 0 ||
-		    (size_t)req.OPT_offset + (size_t)req.OPT_length > MBLKL(mp) ||
+		    (size_t)req.OPT_offset + (size_t)req.OPT_length > mlen ||
 		    udp_opt_unitdata(mp->b_rptr + req.OPT_offset, (size_t)req.OPT_length, &tos,
 				     &ttl) != 0) {
 			UDP_INC(ui, uderr_bad_opt);
@@ -126,7 +160,14 @@ udp_output_build(struct udp_ep *ep, mblk_t *mp)
 		}
 	}
 	data = mp->b_cont;
-	plen = data == NULL ? 0 : (likely(data->b_cont == NULL) ? MBLKL(data) : msgdsize(data));
+	if (likely(data != NULL && data->b_cont == NULL)) {
+		plen = MBLKL(data);
+		/* Now, before any call: the compiler may then keep what it loaded. */
+		psum = ep->ue_cksum ? udp_sum_marked(data, plen) : -1;
+	} else {
+		plen = data == NULL ? 0 : msgdsize(data);
+		psum = -1; /* udp_sum_mark() marks single blocks only */
+	}
 	if (unlikely(data != NULL && DB_TYPE(data) != M_DATA)) {
 		UDP_INC(ui, drop_bad_wmsg);
 		udp_uderr(ep, mp, EINVAL);
@@ -137,12 +178,14 @@ udp_output_build(struct udp_ep *ep, mblk_t *mp)
 		udp_uderr(ep, mp, EMSGSIZE);
 		return NULL;
 	}
-	if (unlikely(udp_is_bcast(ui, sin.sin_addr.s_addr) && !ep->ue_broadcast)) {
+	/* sin_addr is not 0 (refused above), as udp_dst_get() requires. */
+	dc = udp_dst_get(ui, sin.sin_addr.s_addr);
+	if (unlikely(dc->dc_bcast && !ep->ue_broadcast)) {
 		UDP_INC(ui, uderr_bcast);
 		udp_uderr(ep, mp, EACCES);
 		return NULL;
 	}
-	src = ep->ue_laddr != 0 ? ep->ue_laddr : udp_src_for(ui, sin.sin_addr.s_addr);
+	src = ep->ue_laddr != 0 ? ep->ue_laddr : dc->dc_src;
 	if (unlikely(src == 0)) {
 		UDP_INC(ui, uderr_no_src);
 		udp_uderr(ep, mp, EADDRNOTAVAIL);
@@ -156,11 +199,10 @@ udp_output_build(struct udp_ep *ep, mblk_t *mp)
 
 	/* The UDP header: in the data's headroom, or in a block of its own. */
 	ulen = (unsigned)plen + UDP_HDR_LEN;
-	psum = data != NULL && ep->ue_cksum ? udp_sum_marked(data, plen) : -1;
 	if (likely(data != NULL && DB_REF(data) == 1 && MBLKHEAD(data) >= UDP_INPLACE_ROOM)) {
 		hb = data;
 		hb->b_rptr -= UDP_HDR_LEN;
-		UDP_INC(ui, tx_hdr_inplace);
+		tc->tc_inplace++;
 	} else {
 		hb = yard_allocb_hr(UDP_HDR_LEN, UDP_IPV4_HDR_LEN + YARD_LINK_HEADROOM);
 		if (unlikely(hb == NULL)) {
@@ -176,11 +218,12 @@ udp_output_build(struct udp_ep *ep, mblk_t *mp)
 	yard_mblk_mbuf(hb)->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
 	if (data != NULL)
 		data->b_yflags &= ~YB_SUMOK; /* it no longer describes the block */
+	ulen_be = rte_cpu_to_be_16((uint16_t)ulen);
+	lport_be = rte_cpu_to_be_16(ep->ue_lport);
 	uh = (struct rte_udp_hdr *)hb->b_rptr;
-	uh->src_port = rte_cpu_to_be_16(ep->ue_lport);
+	uh->src_port = lport_be;
 	uh->dst_port = sin.sin_port;
-	uh->dgram_len = rte_cpu_to_be_16((uint16_t)ulen);
-	uh->dgram_cksum = 0;
+	uh->dgram_len = ulen_be;
 	if (likely(psum >= 0)) {
 		/*
 		 * The data is as udp received and verified it: its sum is known, only the
@@ -189,27 +232,27 @@ udp_output_build(struct udp_ep *ep, mblk_t *mp)
 		 * words come from the values just stored, not read back from memory (a wide load
 		 * over three narrow stores stalls store forwarding).
 		 */
-		uint16_t c = (uint16_t)~udp_fold(udp_phdr_sum(src, sin.sin_addr.s_addr,
-							      (uint16_t)ulen) +
-						 rte_cpu_to_be_16(ep->ue_lport) + (uint32_t)sin.sin_port +
-						 rte_cpu_to_be_16((uint16_t)ulen) + (uint32_t)psum);
-
-		uh->dgram_cksum = c == 0 ? 0xffff : c; /* RFC 768: zero means "none" */
-		UDP_INC(ui, tx_cksum_reused);
+		ck = (uint16_t)~inet_sum_fold(udp_phdr_sum(src, sin.sin_addr.s_addr, (uint16_t)ulen) +
+					       lport_be + sin.sin_port + ulen_be + (uint32_t)psum);
+		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768: zero means "none" */
+		tc->tc_reused++;
 	} else if (likely(ep->ue_cksum)) {
-		uint16_t c = (uint16_t)~udp_sum_msg(hb, 0, ulen,
-						    udp_phdr_sum(src, sin.sin_addr.s_addr,
-								 (uint16_t)ulen));
-
-		uh->dgram_cksum = c == 0 ? 0xffff : c; /* RFC 768: zero means "none" */
+		uh->dgram_cksum = 0;
+		ck = (uint16_t)~udp_sum_msg(hb, 0, ulen,
+					    udp_phdr_sum(src, sin.sin_addr.s_addr, (uint16_t)ulen));
+		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768: zero means "none" */
 		UDP_INC(ui, tx_cksum_sw);
 	} else {
+		uh->dgram_cksum = 0;
 		UDP_INC(ui, tx_no_cksum);
 	}
 
-	/* The request block becomes ip's: rewrite it in place when it is ours alone. */
+	/*
+	 * The request block becomes ip's: rewrite it in place when it is ours alone. It is big
+	 * enough: it held the T_UNITDATA_REQ (mlen checked above), which is larger.
+	 */
 	mp->b_cont = NULL;
-	if (likely(DB_REF(mp) == 1 && MBLKSIZE(mp) >= sizeof(*iu))) {
+	if (likely(DB_REF(mp) == 1)) {
 		mp->b_rptr = DB_BASE(mp);
 	} else {
 		mblk_t *np = allocb(sizeof(*iu), BPRI_MED);
@@ -230,18 +273,39 @@ udp_output_build(struct udp_ep *ep, mblk_t *mp)
 	iu->iu_dst = sin.sin_addr.s_addr;
 	iu->iu_src = src;
 	iu->iu_proto = IPPROTO_UDP;
-	iu->iu_tos = tos;
-	iu->iu_ttl = ttl;
+	/* The endpoint's, read only now: one value fewer to keep across the calls above. */
+	iu->iu_tos = likely(req.OPT_length == 0) ? ep->ue_tos : tos;
+	iu->iu_ttl = likely(req.OPT_length == 0) ? ep->ue_ttl : ttl;
 	iu->iu_flags = 0;
 	mp->b_cont = hb;
-	UDP_INC(ui, tx_datagrams);
 	return mp;
+}
+
+unsigned
+udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out, unsigned *nout)
+{
+	struct udp_txc tc = { 0, 0 };
+	unsigned i, k = 0;
+
+	for (i = 0; i < n && udp_is_unitdata(in[i]); i++) {
+		mblk_t *mp = udp_build(ep, in[i], &tc);
+
+		if (mp != NULL)
+			out[k++] = mp;
+	}
+	udp_txc_flush(ep->ue_inst, &tc, k);
+	*nout = k;
+	return i;
 }
 
 void
 udp_output(struct udp_ep *ep, mblk_t *mp)
 {
-	mp = udp_output_build(ep, mp);
+	struct udp_txc tc = { 0, 0 };
+
+	/* udp_wput sends only T_UNITDATA_REQs here; udp_wsrv only what udp_wput queued. */
+	mp = udp_build(ep, mp, &tc);
+	udp_txc_flush(ep->ue_inst, &tc, mp != NULL);
 	if (mp != NULL)
 		putnext(ep->ue_inst->ui_lower, mp);
 }

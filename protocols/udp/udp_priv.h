@@ -21,6 +21,7 @@
 #include <rte_udp.h>
 
 #include <streams/stream.h>
+#include <protocols/inet_cksum.h>
 #include <protocols/ip.h>
 #include <protocols/tihdr.h>
 #include <protocols/udp.h>
@@ -63,11 +64,26 @@ struct udp_laddr {
 	uint8_t la_prefix;
 };
 
+/**
+ * What udp decided about the last destination it sent to (udp_dst_get()): whether it is a
+ * broadcast and which local address a wildcard endpoint sends to it from. Both depend only on
+ * the destination and the address list, and a burst (an echo service's replies, a client's
+ * requests) usually goes to one peer, so one entry saves the two walks of ui_addrs per
+ * datagram. dc_dst 0 means empty (0 is never a destination: udp refuses it first); the entry
+ * is emptied whenever the address list changes (UDP_ADDR_ADD, UDP_ADDR_DEL).
+ */
+struct udp_dcache {
+	uint32_t dc_dst;            /**< network order; 0: empty */
+	uint32_t dc_src;            /**< udp_src_for(dc_dst); 0: no local address */
+	bool dc_bcast;              /**< udp_is_bcast(dc_dst) */
+};
+
 /** The udp instance of one lcore. */
 struct udp_inst {
 	unsigned ui_lcore;
 	unsigned ui_refs;                   /**< open udp streams on the lcore */
 	struct udpstat *ui_st;              /**< this lcore's counters */
+	struct udp_dcache ui_dc;            /**< the last destination's verdicts */
 	queue_t *ui_lower;                  /**< the link's lower write queue (l_qbot), or NULL */
 	int ui_muxid;
 	bool ui_lower_hup;                  /**< ip hung the link up (its instance closed) */
@@ -93,28 +109,16 @@ extern struct udp_pcpu udp_pcpu[RTE_MAX_LCORE];
 
 /* ---- checksums ---------------------------------------------------------------------------- */
 
-/** Fold a 32-bit one's complement sum to 16 bits. */
-static inline uint16_t
-udp_fold(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
+/*
+ * Sums are kept unfolded on 64 bits (protocols/inet_cksum.h) and folded once at the end: a
+ * few 32- and 16-bit values added as plain integers cannot carry out of 64 bits.
+ */
 
-/** The pseudo-header's sum (RFC 768): addresses as they are in memory, proto, UDP length. */
-static inline uint32_t
+/** The pseudo-header's sum (RFC 768), unfolded: addresses as they are in memory, proto, length. */
+static inline uint64_t
 udp_phdr_sum(uint32_t src, uint32_t dst, uint16_t ulen)
 {
-	return (src & 0xffff) + (src >> 16) + (dst & 0xffff) + (dst >> 16) +
-	       rte_cpu_to_be_16(IPPROTO_UDP) + rte_cpu_to_be_16(ulen);
-}
-
-/** One's complement sum of len bytes at p, folded to 16 bits (not complemented). */
-static inline uint16_t
-udp_sum_raw(const void *p, size_t len)
-{
-	return __rte_raw_cksum_reduce(__rte_raw_cksum(p, len, 0));
+	return (uint64_t)src + dst + rte_cpu_to_be_16(IPPROTO_UDP) + rte_cpu_to_be_16(ulen);
 }
 
 /**
@@ -139,7 +143,7 @@ udp_sum_marked(const mblk_t *bp, size_t len)
 }
 
 /** One's complement sum (folded, not complemented) of len bytes of mp from off, plus sum. */
-uint16_t udp_sum_msg(const mblk_t *mp, size_t off, size_t len, uint32_t sum);
+uint16_t udp_sum_msg(const mblk_t *mp, size_t off, size_t len, uint64_t sum);
 
 /* ---- udp.c -------------------------------------------------------------------------------- */
 
@@ -153,6 +157,17 @@ void udp_block(struct udp_ep *ep);
 void udp_wake_all(struct udp_inst *ui);
 /** The source address for a datagram to dst from a wildcard endpoint; 0 if none. */
 uint32_t udp_src_for(const struct udp_inst *ui, uint32_t dst);
+/** Fill ui_dc for dst (a miss of udp_dst_get()). */
+void udp_dcache_fill(struct udp_inst *ui, uint32_t dst);
+
+/** The verdicts on dst (not 0): ui_dc, filled first when it holds another destination. */
+static inline const struct udp_dcache *
+udp_dst_get(struct udp_inst *ui, uint32_t dst)
+{
+	if (unlikely(ui->ui_dc.dc_dst != dst))
+		udp_dcache_fill(ui, dst);
+	return &ui->ui_dc;
+}
 /** Reply to a TPI request (mp, reused when it can be) with T_ERROR_ACK. */
 void udp_error_ack(queue_t *wq, mblk_t *mp, t_scalar_t prim, t_scalar_t tli, t_scalar_t unx);
 /**
@@ -169,13 +184,24 @@ int udp_lrput(queue_t *q, mblk_t *mp);
 
 /* ---- udp_output.c ------------------------------------------------------------------------- */
 
+/** A T_UNITDATA_REQ that may take the burst path (anything else goes through udp_wput). */
+static inline bool
+udp_is_unitdata(const mblk_t *mp)
+{
+	return DB_TYPE(mp) == M_PROTO && MBLKL(mp) >= sizeof(t_scalar_t) &&
+	       ((const union T_primitives *)mp->b_rptr)->type == T_UNITDATA_REQ;
+}
+
 /** Send a T_UNITDATA_REQ (consumed): header, checksum, IP_UNITDATA_REQ, down to ip. */
 void udp_output(struct udp_ep *ep, mblk_t *mp);
 /**
- * udp_output() without the sending: the IP_UNITDATA_REQ for ip, or NULL when mp was consumed
- * (answered with T_UDERROR_IND, or dropped and counted).
+ * udp_output() without the sending, for the leading T_UNITDATA_REQs of in[0..n) (up to the
+ * first other message): their IP_UNITDATA_REQs for ip in out[0..*nout) (out may be in, or
+ * before it: out[j] is written after in[j] is read), those consumed answered with
+ * T_UDERROR_IND or dropped and counted. Returns how many of in were taken.
  */
-mblk_t *udp_output_build(struct udp_ep *ep, mblk_t *mp);
+unsigned udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out,
+			  unsigned *nout);
 /** Upper write put procedure for a burst (T_UNITDATA_REQs down to ip with one call). */
 void udp_wput_burst(queue_t *wq, mblk_t **mps, unsigned n);
 /** Answer a T_UNITDATA_REQ (consumed) with T_UDERROR_IND err up the endpoint. */

@@ -952,6 +952,61 @@ YT_TEST(udp, answers_bad_destinations_with_uderror)
 	ut_bare_close(&b);
 }
 
+/* The iu_src of the IP_UNITDATA_REQ a send to (addr, 53) became; 0 if answered T_UDERROR_IND err. */
+static uint32_t
+sent_from(struct ut_bare *b, struct stdata *ep, uint32_t addr, int err)
+{
+	mblk_t *mp;
+	uint32_t src;
+
+	cr_assert_eq(ut_sendto(ep, addr, 53, "abc", 3), 0);
+	yt_drain();
+	if (err != 0) {
+		mp = take_prim(ep, T_UDERROR_IND);
+		cr_assert_eq(((struct T_uderror_ind *)mp->b_rptr)->ERROR_type, err);
+		freemsg(mp);
+		cr_assert_null(yard_loop_take(b->minor), "nothing went down");
+		return 0;
+	}
+	mp = yard_loop_take(b->minor);
+	cr_assert_not_null(mp, "a datagram to %08x went down", addr);
+	src = ((struct ip_unitdata_req *)mp->b_rptr)->iu_src;
+	freemsg(mp);
+	return src;
+}
+
+YT_TEST(udp, decides_source_and_broadcast_again_when_addresses_change)
+{
+	struct udp_addrreq us = { .ua_addr = PT_ADDR_US, .ua_prefix = PT_PREFIX };
+	struct udp_addrreq other = { .ua_addr = PT_IPV4(10, 1, 0, 2), .ua_prefix = 16 };
+	struct ut_bare b;
+	struct stdata *ep;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 8350, NULL), 0);
+	/* Each verdict asked twice: the second answer comes from what udp remembers. */
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(sent_from(&b, ep, PT_ADDR_PEER, 0), PT_ADDR_US);
+		(void)sent_from(&b, ep, BCAST_ADDR, EACCES);
+	}
+	/* The subnet goes, another comes: BCAST_ADDR is an ordinary address now. */
+	cr_assert_geq(pt_istr(b.udp, UDP_ADDR_ADD, &other, sizeof(other)), 0);
+	cr_assert_eq(sent_from(&b, ep, PT_IPV4(10, 1, 7, 7), 0), other.ua_addr);
+	cr_assert_eq(sent_from(&b, ep, PT_ADDR_PEER, 0), PT_ADDR_US);
+	cr_assert_geq(pt_istr(b.udp, UDP_ADDR_DEL, &us, sizeof(us)), 0);
+	cr_assert_eq(sent_from(&b, ep, PT_ADDR_PEER, 0), other.ua_addr);
+	cr_assert_eq(sent_from(&b, ep, BCAST_ADDR, 0), other.ua_addr);
+	cr_assert_eq(sent_from(&b, ep, PT_IPV4(10, 1, 255, 255), EACCES), 0);
+	/* No address left: nothing to send from. */
+	cr_assert_geq(pt_istr(b.udp, UDP_ADDR_DEL, &other, sizeof(other)), 0);
+	(void)sent_from(&b, ep, PT_ADDR_PEER, EADDRNOTAVAIL);
+	cr_assert_eq(ut_udpstat(b.udp).udps_uderr_no_src, 1);
+	cr_assert_eq(ut_udpstat(b.udp).udps_uderr_bcast, 3);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
 YT_TEST(udp, applies_tos_ttl_and_checksum_options_to_what_it_sends)
 {
 	struct ut_stack s;
