@@ -666,17 +666,6 @@ rmvb(mblk_t *mp, mblk_t *bp)
 /* ---- sizes -------------------------------------------------------------------------------- */
 
 size_t
-msgdsize(const mblk_t *mp)
-{
-	size_t n = 0;
-
-	for (; mp != NULL; mp = mp->b_cont)
-		if (DB_TYPE(mp) == M_DATA)
-			n += MBLKL(mp);
-	return n;
-}
-
-size_t
 msgsize(const mblk_t *mp)
 {
 	size_t n = 0;

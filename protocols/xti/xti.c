@@ -876,6 +876,33 @@ yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap)
 /* ---- zero copy bursts ---------------------------------------------------------------------- */
 
 /*
+ * The address of a T_UNITDATA_IND or _REQ (same layout) of type prim (either when 0); NULL if
+ * mp is neither or its address or options lie outside the block. Every datagram of an echo
+ * passes here three times (address, reply, send), so it is inline and tests the common shape
+ * (no options) first.
+ */
+static inline const struct T_unitdata_req *
+xti_udata_prim(const mblk_t *mp, t_scalar_t prim)
+{
+	const struct T_unitdata_req *req;
+	size_t len;
+
+	if (unlikely(mp == NULL) || DB_TYPE(mp) != M_PROTO)
+		return NULL;
+	len = MBLKL(mp);
+	req = (const struct T_unitdata_req *)mp->b_rptr;
+	if (unlikely(len < sizeof(*req)))
+		return NULL;
+	if (prim != 0 ? req->PRIM_type != prim
+		      : (req->PRIM_type != T_UNITDATA_REQ && req->PRIM_type != T_UNITDATA_IND))
+		return NULL;
+	if (!xti_in(req->DEST_length, req->DEST_offset, len) ||
+	    (req->OPT_length != 0 && !xti_in(req->OPT_length, req->OPT_offset, len)))
+		return NULL;
+	return req;
+}
+
+/*
  * The run of well-formed T_UNITDATA_INDs at the head of the stream head's queue, at most n,
  * taken with one getq_burst(): what t_rcvudata() would take one by one, with the same checks.
  */
@@ -885,15 +912,10 @@ xti_take_run(struct xti_ep *te, mblk_t **mps, unsigned n)
 	queue_t *rq = STH_RQ(te->te_sd);
 	unsigned run = 0;
 
-	for (const mblk_t *mp = rq->q_first; mp != NULL && run < n; mp = mp->b_next, run++) {
-		const struct T_unitdata_ind *ind = (const struct T_unitdata_ind *)mp->b_rptr;
-
-		if (DB_TYPE(mp) != M_PROTO || MBLKL(mp) < sizeof(*ind) ||
-		    ind->PRIM_type != T_UNITDATA_IND ||
-		    !xti_in(ind->SRC_length, ind->SRC_offset, MBLKL(mp)) ||
-		    !xti_in(ind->OPT_length, ind->OPT_offset, MBLKL(mp)))
+	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do (yard_t_udata_reply). */
+	for (const mblk_t *mp = rq->q_first; mp != NULL && run < n; mp = mp->b_next, run++)
+		if (xti_udata_prim(mp, T_UNITDATA_IND) == NULL)
 			break;
-	}
 	return run == 0 ? 0 : getq_burst(rq, mps, run);
 }
 
@@ -938,23 +960,6 @@ yard_t_rcvudata_burst(int fd, mblk_t **mps, unsigned n)
 	return (int)k;
 }
 
-/* The address of a T_UNITDATA_IND or _REQ (same layout); NULL if mp is neither or it lies outside. */
-static const struct T_unitdata_req *
-xti_udata_prim(const mblk_t *mp, t_scalar_t prim)
-{
-	const struct T_unitdata_req *req;
-
-	if (mp == NULL || DB_TYPE(mp) != M_PROTO || MBLKL(mp) < sizeof(*req))
-		return NULL;
-	req = (const struct T_unitdata_req *)mp->b_rptr;
-	if ((prim != 0 && req->PRIM_type != prim) ||
-	    (req->PRIM_type != T_UNITDATA_REQ && req->PRIM_type != T_UNITDATA_IND) ||
-	    !xti_in(req->DEST_length, req->DEST_offset, MBLKL(mp)) ||
-	    !xti_in(req->OPT_length, req->OPT_offset, MBLKL(mp)))
-		return NULL;
-	return req;
-}
-
 int
 yard_t_udata_addr(const mblk_t *mp, struct netbuf *addr)
 {
@@ -987,26 +992,50 @@ yard_t_udata_reply(mblk_t *mp)
 	return 0;
 }
 
-/* A request yard_t_sndudata_burst() may send: 0, or -1 with t_errno. */
-static int
-xti_udreq_check(const struct xti_ep *te, const mblk_t *mp)
+/*
+ * What xti_snd_check() asks of a datagram's length, worked out once per burst: the state and
+ * service type are the endpoint's and checked before the loop.
+ */
+struct xti_snd_limits {
+	size_t max;                  /* longest datagram (SIZE_MAX: no limit) */
+	bool zero_ok;                /* the provider takes empty datagrams */
+};
+
+static inline void
+xti_snd_limits(const struct xti_ep *te, struct xti_snd_limits *lim)
+{
+	lim->max = te->te_info.tsdu > 0 ? (size_t)te->te_info.tsdu
+		   : te->te_info.tsdu == T_INVALID ? 0 : SIZE_MAX;
+	lim->zero_ok = te->te_info.tsdu != T_INVALID && (te->te_info.flags & T_SENDZERO);
+}
+
+/*
+ * A request yard_t_sndudata_burst() may send: true, or false (TBADDATA, set by the caller):
+ * not a well-formed T_UNITDATA_REQ of band 0 with M_DATA (or no) data of a length the provider
+ * takes; xti_snd_check()'s length rules, with the limits of the burst.
+ */
+static inline bool
+xti_udreq_ok(const struct xti_snd_limits *lim, const mblk_t *mp)
 {
 	const mblk_t *data;
 	size_t dlen;
 
 	if (xti_udata_prim(mp, T_UNITDATA_REQ) == NULL || mp->b_band != 0)
-		return xti_fail(TBADDATA);
+		return false;
 	data = mp->b_cont;
-	if (data != NULL && DB_TYPE(data) != M_DATA)
-		return xti_fail(TBADDATA);
-	dlen = data == NULL ? 0 : (data->b_cont == NULL ? MBLKL(data) : msgdsize(data));
-	return xti_snd_check(te, dlen);
+	if (data == NULL)
+		return lim->zero_ok;
+	if (DB_TYPE(data) != M_DATA)
+		return false;
+	dlen = likely(data->b_cont == NULL) ? MBLKL(data) : msgdsize(data);
+	return dlen <= lim->max && (dlen != 0 || lim->zero_ok);
 }
 
 int
 yard_t_sndudata_burst(int fd, mblk_t **mps, unsigned n, int flags)
 {
 	struct xti_ep *te = xti_get(fd);
+	struct xti_snd_limits lim;
 	unsigned k;
 	int rc;
 
@@ -1020,12 +1049,15 @@ yard_t_sndudata_burst(int fd, mblk_t **mps, unsigned n, int flags)
 		return xti_fail(TOUTSTATE);
 	if (te->te_info.servtype != T_CLTS)
 		return xti_fail(TNOTSUPPORT);
+	xti_snd_limits(te, &lim);
 	for (k = 0; k < n; k++)
-		if (xti_udreq_check(te, mps[k]) < 0)
+		if (!xti_udreq_ok(&lim, mps[k]))
 			break;
 	if (k == 0)
-		return -1; /* t_errno says why mps[0] cannot go */
-	rc = sth_putmsg_mblk_burst(te->te_sd, mps, k, (flags & YARD_T_ASRCVD) ? STH_KEEPSUM : 0);
+		return xti_fail(TBADDATA); /* mps[0] cannot go */
+	/* STH_CHECKED: each of mps[0..k) is an M_PROTO of band 0, as sth asks. */
+	rc = sth_putmsg_mblk_burst(te->te_sd, mps, k,
+				   STH_CHECKED | ((flags & YARD_T_ASRCVD) ? STH_KEEPSUM : 0));
 	if (rc == -EAGAIN) {
 		te->te_flowed = true;
 		return xti_fail(TFLOW);
