@@ -110,7 +110,7 @@ static void
 svc_turn(struct udp_svc *s, mblk_t **v, unsigned n)
 {
 	mblk_t *drop[SVC_BURST];
-	unsigned ndrop = 0;
+	unsigned ndrop = 0, npend = s->sv_npend;
 	uint64_t bytes = 0;
 	bool echo = s->sv_kind != YARD_UDP_SVC_DISCARD;
 
@@ -126,9 +126,10 @@ svc_turn(struct udp_svc *s, mblk_t **v, unsigned n)
 			drop[ndrop++] = mp;
 			continue;
 		}
-		s->sv_pend[s->sv_npend] = mp;
-		s->sv_plen[s->sv_npend++] = (uint32_t)len;
+		s->sv_pend[npend] = mp;
+		s->sv_plen[npend++] = (uint32_t)len;
 	}
+	s->sv_npend = npend;
 	s->sv_st->rx_datagrams += n;
 	s->sv_st->rx_bytes += bytes;
 	if (ndrop != 0)

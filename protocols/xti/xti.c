@@ -876,33 +876,6 @@ yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap)
 /* ---- zero copy bursts ---------------------------------------------------------------------- */
 
 /*
- * The address of a T_UNITDATA_IND or _REQ (same layout) of type prim (either when 0); NULL if
- * mp is neither or its address or options lie outside the block. Every datagram of an echo
- * passes here three times (address, reply, send), so it is inline and tests the common shape
- * (no options) first.
- */
-static inline const struct T_unitdata_req *
-xti_udata_prim(const mblk_t *mp, t_scalar_t prim)
-{
-	const struct T_unitdata_req *req;
-	size_t len;
-
-	if (unlikely(mp == NULL) || DB_TYPE(mp) != M_PROTO)
-		return NULL;
-	len = MBLKL(mp);
-	req = (const struct T_unitdata_req *)mp->b_rptr;
-	if (unlikely(len < sizeof(*req)))
-		return NULL;
-	if (prim != 0 ? req->PRIM_type != prim
-		      : (req->PRIM_type != T_UNITDATA_REQ && req->PRIM_type != T_UNITDATA_IND))
-		return NULL;
-	if (!xti_in(req->DEST_length, req->DEST_offset, len) ||
-	    (req->OPT_length != 0 && !xti_in(req->OPT_length, req->OPT_offset, len)))
-		return NULL;
-	return req;
-}
-
-/*
  * The run of well-formed T_UNITDATA_INDs at the head of the stream head's queue, at most n,
  * taken with one getq_burst(): what t_rcvudata() would take one by one, with the same checks.
  */
@@ -914,7 +887,7 @@ xti_take_run(struct xti_ep *te, mblk_t **mps, unsigned n)
 
 	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do (yard_t_udata_reply). */
 	for (const mblk_t *mp = rq->q_first; mp != NULL && run < n; mp = mp->b_next, run++)
-		if (xti_udata_prim(mp, T_UNITDATA_IND) == NULL)
+		if (__yard_t_udata_prim(mp, T_UNITDATA_IND) == NULL)
 			break;
 	return run == 0 ? 0 : getq_burst(rq, mps, run);
 }
@@ -961,22 +934,11 @@ yard_t_rcvudata_burst(int fd, mblk_t **mps, unsigned n)
 }
 
 int
-yard_t_udata_addr(const mblk_t *mp, struct netbuf *addr)
-{
-	const struct T_unitdata_req *req = xti_udata_prim(mp, 0);
-
-	if (req == NULL || addr == NULL)
-		return xti_fail(TBADDATA);
-	addr->buf = (void *)(mp->b_rptr + req->DEST_offset);
-	addr->len = addr->maxlen = (unsigned int)req->DEST_length;
-	return 0;
-}
-
-int
 yard_t_udata_reply(mblk_t *mp)
 {
-	struct T_unitdata_req *req = (struct T_unitdata_req *)xti_udata_prim(mp, T_UNITDATA_IND);
+	struct T_unitdata_req *req;
 
+	req = (struct T_unitdata_req *)__yard_t_udata_prim(mp, T_UNITDATA_IND);
 	if (req == NULL)
 		return xti_fail(TBADDATA);
 	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do. */
@@ -1020,7 +982,7 @@ xti_udreq_ok(const struct xti_snd_limits *lim, const mblk_t *mp)
 	const mblk_t *data;
 	size_t dlen;
 
-	if (xti_udata_prim(mp, T_UNITDATA_REQ) == NULL || mp->b_band != 0)
+	if (__yard_t_udata_prim(mp, T_UNITDATA_REQ) == NULL || mp->b_band != 0)
 		return false;
 	data = mp->b_cont;
 	if (data == NULL)
