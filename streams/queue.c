@@ -541,22 +541,20 @@ getq(queue_t *q)
  * getq_burst's common case: the band-0 messages (normal or high priority, both charged to the
  * queue itself) at the head, at most n, unlinked as one piece and discharged once. The counts
  * only fall during a run of getq, so one check at the end clears QFULL exactly when the last of
- * n checks would have, and clamping the sum at zero is what clamping each step comes to.
+ * n checks would have, and clamping the sum at zero is what clamping each step comes to. A run
+ * that empties the queue took everything q_count and q_mblkcnt were charged with (a band's
+ * messages are counted apart, and there are none left either): the counts are then zero
+ * without summing the blocks again, which is the common case of a reader that keeps up.
  */
 static inline unsigned
 getq_run0(queue_t *q, mblk_t **mps, unsigned n)
 {
 	mblk_t *mp = q->q_first;
-	size_t bytes = 0, nblk = 0;
 	unsigned i;
 
 	for (i = 0; i < n && mp != NULL && mp->b_band == 0; i++) {
 		mblk_t *next = mp->b_next;
 
-		for (const mblk_t *bp = mp; bp != NULL; bp = bp->b_cont) {
-			bytes += MBLKL(bp);
-			nblk++;
-		}
 		mp->b_next = mp->b_prev = NULL;
 		mps[i] = mp;
 		mp = next;
@@ -564,12 +562,21 @@ getq_run0(queue_t *q, mblk_t **mps, unsigned n)
 	if (i == 0)
 		return 0;
 	q->q_first = mp;
-	if (mp != NULL)
-		mp->b_prev = NULL;
-	else
+	if (mp == NULL) {
 		q->q_last = NULL;
-	q->q_count -= RTE_MIN(bytes, q->q_count);
-	q->q_mblkcnt -= RTE_MIN(nblk, q->q_mblkcnt);
+		q->q_count = 0;
+		q->q_mblkcnt = 0;
+		q->q_flag &= ~QFULL;
+		return i;
+	}
+	mp->b_prev = NULL;
+	for (unsigned k = 0; k < i; k++) {
+		size_t nblk;
+		size_t bytes = msg_cost(mps[k], &nblk);
+
+		q->q_count -= RTE_MIN(bytes, q->q_count);
+		q->q_mblkcnt -= RTE_MIN(nblk, q->q_mblkcnt);
+	}
 	if (q->q_mblkcnt == 0 || (q->q_count < q->q_hiwat && q->q_mblkcnt < q->q_hiwat))
 		q->q_flag &= ~QFULL;
 	return i;
