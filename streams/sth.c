@@ -1370,11 +1370,9 @@ sth_putmsg_mblk_burst(struct stdata *sd, mblk_t **mps, unsigned n, int flags)
 		return 0;
 	if (mps == NULL)
 		return -EINVAL;
-	switch (flags & (STH_CHECKED | STH_KEEPSUM)) {
-	case STH_CHECKED | STH_KEEPSUM:
+	if ((flags & (STH_CHECKED | STH_KEEPSUM)) == (STH_CHECKED | STH_KEEPSUM)) {
 		k = n; /* nothing to check, nothing to clear: the echo's case */
-		break;
-	default:
+	} else {
 		for (k = 0; k < n; k++) {
 			mblk_t *mp = mps[k];
 
