@@ -363,22 +363,23 @@ yard_allocb_hr(size_t size, size_t headroom)
 	return mp;
 }
 
-/* n fresh blocks from pool, all or nothing; does not count failures. */
+/*
+ * n fresh blocks from pool, all or nothing; does not count failures. The mbufs land in mps
+ * (rte_mempool_get_bulk is all or nothing itself) and each becomes its mblk in place, reset
+ * as rte_pktmbuf_alloc_bulk would and initialised in the same pass.
+ */
 static int
 allocb_bulk_pool(struct rte_mempool *pool, mblk_t **mps, unsigned n)
 {
-	struct rte_mbuf *ms[YARD_FREE_BATCH];
-	unsigned done, k;
+	void **objs = (void **)mps;
 
-	/* The mbuf and mblk pointers differ: take mbufs in chunks, convert, undo on failure. */
-	for (done = 0; done < n; done += k) {
-		k = RTE_MIN(n - done, (unsigned)YARD_FREE_BATCH);
-		if (unlikely(rte_pktmbuf_alloc_bulk(pool, ms, k) != 0)) {
-			freemsg_burst(mps, done);
-			return -ENOBUFS;
-		}
-		for (unsigned i = 0; i < k; i++)
-			mps[done + i] = mblk_init_direct(ms[i], 0);
+	if (unlikely(rte_mempool_get_bulk(pool, objs, n) != 0))
+		return -ENOBUFS;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = objs[i]; /* read as the mempool wrote it */
+
+		rte_pktmbuf_reset(m);
+		mps[i] = mblk_init_direct(m, 0);
 	}
 	return 0;
 }
@@ -664,17 +665,6 @@ rmvb(mblk_t *mp, mblk_t *bp)
 }
 
 /* ---- sizes -------------------------------------------------------------------------------- */
-
-size_t
-msgdsize(const mblk_t *mp)
-{
-	size_t n = 0;
-
-	for (; mp != NULL; mp = mp->b_cont)
-		if (DB_TYPE(mp) == M_DATA)
-			n += MBLKL(mp);
-	return n;
-}
 
 size_t
 msgsize(const mblk_t *mp)

@@ -71,8 +71,9 @@ putnext(queue_t *q, mblk_t *mp)
 	put(nq, mp);
 }
 
-void
-put_burst(queue_t *q, mblk_t **mps, unsigned n)
+/* put_burst's body, inline in putnext_burst: every hop of a burst passes here. */
+static inline void
+put_burst_inline(queue_t *q, mblk_t **mps, unsigned n)
 {
 	struct yard_sched *sc;
 	void (*burst)(queue_t *, mblk_t **, unsigned) = q->q_qinfo->qi_putp_burst;
@@ -111,7 +112,13 @@ putnext_burst(queue_t *q, mblk_t **mps, unsigned n)
 		}
 		return;
 	}
-	put_burst(nq, mps, n);
+	put_burst_inline(nq, mps, n);
+}
+
+void
+put_burst(queue_t *q, mblk_t **mps, unsigned n)
+{
+	put_burst_inline(q, mps, n);
 }
 
 void

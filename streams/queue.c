@@ -352,12 +352,53 @@ putq(queue_t *q, mblk_t *mp)
 	return 1;
 }
 
+/*
+ * putq_burst's common case: a run of band-0 normal messages, the lowest rank, so each goes at
+ * the tail, as putq would put it. The run is linked as one chain and charged once: q_count and
+ * q_mblkcnt only grow during a run of putq, so one high-water check at its end sets QFULL
+ * exactly when one of n checks would have. Returns how many of mps it queued.
+ */
+static inline unsigned
+putq_run0(queue_t *q, mblk_t **mps, unsigned n)
+{
+	mblk_t *prev = q->q_last;
+	size_t bytes = 0, nblk = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		mblk_t *mp = mps[i];
+
+		if (DB_TYPE(mp) >= QPCTL || mp->b_band != 0)
+			break;
+		for (const mblk_t *bp = mp; bp != NULL; bp = bp->b_cont) {
+			bytes += MBLKL(bp);
+			nblk++;
+		}
+		mp->b_prev = prev;
+		if (prev != NULL)
+			prev->b_next = mp;
+		else
+			q->q_first = mp;
+		prev = mp;
+	}
+	if (i == 0)
+		return 0;
+	prev->b_next = NULL;
+	q->q_last = prev;
+	q->q_count += bytes;
+	q->q_mblkcnt += nblk;
+	if (q->q_count >= q->q_hiwat || q->q_mblkcnt >= q->q_hiwat)
+		q->q_flag |= QFULL;
+	return i;
+}
+
 unsigned
 putq_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	unsigned i, enab = 0, banded = 0;
 
-	for (i = 0; i < n; i++) {
+	i = putq_run0(q, mps, n);
+	for (; i < n; i++) {
 		if (unlikely(!putq_noenab(q, mps[i])))
 			break;
 		enab |= DB_TYPE(mps[i]) >= QPCTL;
@@ -496,6 +537,51 @@ getq(queue_t *q)
 	return mp;
 }
 
+/*
+ * getq_burst's common case: the band-0 messages (normal or high priority, both charged to the
+ * queue itself) at the head, at most n, unlinked as one piece and discharged once. The counts
+ * only fall during a run of getq, so one check at the end clears QFULL exactly when the last of
+ * n checks would have, and clamping the sum at zero is what clamping each step comes to. A run
+ * that empties the queue took everything q_count and q_mblkcnt were charged with (a band's
+ * messages are counted apart, and there are none left either): the counts are then zero
+ * without summing the blocks again, which is the common case of a reader that keeps up.
+ */
+static inline unsigned
+getq_run0(queue_t *q, mblk_t **mps, unsigned n)
+{
+	mblk_t *mp = q->q_first;
+	unsigned i;
+
+	for (i = 0; i < n && mp != NULL && mp->b_band == 0; i++) {
+		mblk_t *next = mp->b_next;
+
+		mp->b_next = mp->b_prev = NULL;
+		mps[i] = mp;
+		mp = next;
+	}
+	if (i == 0)
+		return 0;
+	q->q_first = mp;
+	if (mp == NULL) {
+		q->q_last = NULL;
+		q->q_count = 0;
+		q->q_mblkcnt = 0;
+		q->q_flag &= ~QFULL;
+		return i;
+	}
+	mp->b_prev = NULL;
+	for (unsigned k = 0; k < i; k++) {
+		size_t nblk;
+		size_t bytes = msg_cost(mps[k], &nblk);
+
+		q->q_count -= RTE_MIN(bytes, q->q_count);
+		q->q_mblkcnt -= RTE_MIN(nblk, q->q_mblkcnt);
+	}
+	if (q->q_mblkcnt == 0 || (q->q_count < q->q_hiwat && q->q_mblkcnt < q->q_hiwat))
+		q->q_flag &= ~QFULL;
+	return i;
+}
+
 unsigned
 getq_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
@@ -504,7 +590,7 @@ getq_burst(queue_t *q, mblk_t **mps, unsigned n)
 
 	if (n == 0)
 		return 0;
-	for (i = 0; i < n; i++) {
+	for (i = getq_run0(q, mps, n); i < n; i++) {
 		mblk_t *mp = q->q_first;
 
 		if (mp == NULL)

@@ -1370,15 +1370,20 @@ sth_putmsg_mblk_burst(struct stdata *sd, mblk_t **mps, unsigned n, int flags)
 		return 0;
 	if (mps == NULL)
 		return -EINVAL;
-	for (k = 0; k < n; k++) {
-		mblk_t *mp = mps[k];
+	if ((flags & (STH_CHECKED | STH_KEEPSUM)) == (STH_CHECKED | STH_KEEPSUM)) {
+		k = n; /* nothing to check, nothing to clear: the echo's case */
+	} else {
+		for (k = 0; k < n; k++) {
+			mblk_t *mp = mps[k];
 
-		if (mp == NULL || mp->b_band != 0 ||
-		    (DB_TYPE(mp) != M_PROTO && DB_TYPE(mp) != M_DATA))
-			break;
-		if (!(flags & STH_KEEPSUM))
-			for (mblk_t *bp = mp; bp != NULL; bp = bp->b_cont)
-				bp->b_yflags &= ~YB_SUMOK;
+			if (!(flags & STH_CHECKED) &&
+			    (mp == NULL || mp->b_band != 0 ||
+			     (DB_TYPE(mp) != M_PROTO && DB_TYPE(mp) != M_DATA)))
+				break;
+			if (!(flags & STH_KEEPSUM))
+				for (mblk_t *bp = mp; bp != NULL; bp = bp->b_cont)
+					bp->b_yflags &= ~YB_SUMOK;
+		}
 	}
 	if (k == 0)
 		return -EINVAL;

@@ -124,6 +124,11 @@ int sth_getmsg_mblk(struct stdata *sd, mblk_t **mpp);
 int sth_putmsg_mblk_burst(struct stdata *sd, mblk_t **mps, unsigned n, int flags);
 /** sth_putmsg_mblk_burst(): the data blocks' YB_SUMOK marks still hold. */
 #define STH_KEEPSUM 0x1
+/**
+ * sth_putmsg_mblk_burst(): the caller has checked that every one of mps[0..n) is a normal
+ * band-0 M_PROTO or M_DATA message (XTI does, for its TBADDATA), so the head does not again.
+ */
+#define STH_CHECKED 0x2
 
 /** Set the event notifier and the events it wants (S_*). */
 void sth_set_notify(struct stdata *sd, unsigned events, sth_notify_fn fn, void *arg);

@@ -63,6 +63,8 @@ static void
 svc_pend_shift(struct udp_svc *s, unsigned m)
 {
 	s->sv_npend -= m;
+	if (s->sv_npend == 0)
+		return; /* the usual case: the whole burst went */
 	memmove(s->sv_pend, s->sv_pend + m, s->sv_npend * sizeof(s->sv_pend[0]));
 	memmove(s->sv_plen, s->sv_plen + m, s->sv_npend * sizeof(s->sv_plen[0]));
 }
@@ -79,9 +81,12 @@ svc_send(struct udp_svc *s)
 		int rc = yard_t_sndudata_burst(s->sv_fd, s->sv_pend, s->sv_npend, YARD_T_ASRCVD);
 
 		if (rc > 0) {
-			s->sv_st->tx_datagrams += (unsigned)rc;
+			uint64_t bytes = 0;
+
 			for (int i = 0; i < rc; i++)
-				s->sv_st->tx_bytes += s->sv_plen[i];
+				bytes += s->sv_plen[i];
+			s->sv_st->tx_datagrams += (unsigned)rc;
+			s->sv_st->tx_bytes += bytes;
 			svc_pend_shift(s, (unsigned)rc);
 			continue;
 		}
@@ -95,6 +100,40 @@ svc_send(struct udp_svc *s)
 		svc_pend_shift(s, 1);
 	}
 	return true;
+}
+
+/*
+ * Count a burst in and queue its replies (echo) or free it (discard, and what cannot be
+ * answered: no sockaddr_in to answer to). The counters are added once per burst.
+ */
+static void
+svc_turn(struct udp_svc *s, mblk_t **v, unsigned n)
+{
+	mblk_t *drop[SVC_BURST];
+	unsigned ndrop = 0, npend = s->sv_npend;
+	uint64_t bytes = 0;
+	bool echo = s->sv_kind != YARD_UDP_SVC_DISCARD;
+
+	for (unsigned i = 0; i < n; i++) {
+		mblk_t *mp = v[i], *data = mp->b_cont;
+		size_t len = data == NULL ? 0
+			     : likely(data->b_cont == NULL) ? MBLKL(data) : msgdsize(data);
+		struct netbuf from;
+
+		bytes += len;
+		if (!echo || yard_t_udata_addr(mp, &from) < 0 ||
+		    from.len != sizeof(struct sockaddr_in) || yard_t_udata_reply(mp) < 0) {
+			drop[ndrop++] = mp;
+			continue;
+		}
+		s->sv_pend[npend] = mp;
+		s->sv_plen[npend++] = (uint32_t)len;
+	}
+	s->sv_npend = npend;
+	s->sv_st->rx_datagrams += n;
+	s->sv_st->rx_bytes += bytes;
+	if (ndrop != 0)
+		freemsg_burst(drop, ndrop);
 }
 
 /*
@@ -120,21 +159,7 @@ svc_drain(struct udp_svc *s)
 			}
 			return; /* TNODATA: all read */
 		}
-		for (int i = 0; i < n; i++) {
-			mblk_t *mp = v[i], *data = mp->b_cont;
-			size_t len = data == NULL ? 0 : (data->b_cont == NULL ? MBLKL(data) : msgdsize(data));
-			struct netbuf from;
-
-			s->sv_st->rx_datagrams++;
-			s->sv_st->rx_bytes += len;
-			if (s->sv_kind == YARD_UDP_SVC_DISCARD || yard_t_udata_addr(mp, &from) < 0 ||
-			    from.len != sizeof(struct sockaddr_in) || yard_t_udata_reply(mp) < 0) {
-				freemsg(mp);
-				continue;
-			}
-			s->sv_pend[s->sv_npend] = mp;
-			s->sv_plen[s->sv_npend++] = (uint32_t)len;
-		}
+		svc_turn(s, v, (unsigned)n);
 		if (!svc_send(s))
 			return;
 	}

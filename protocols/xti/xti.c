@@ -885,15 +885,10 @@ xti_take_run(struct xti_ep *te, mblk_t **mps, unsigned n)
 	queue_t *rq = STH_RQ(te->te_sd);
 	unsigned run = 0;
 
-	for (const mblk_t *mp = rq->q_first; mp != NULL && run < n; mp = mp->b_next, run++) {
-		const struct T_unitdata_ind *ind = (const struct T_unitdata_ind *)mp->b_rptr;
-
-		if (DB_TYPE(mp) != M_PROTO || MBLKL(mp) < sizeof(*ind) ||
-		    ind->PRIM_type != T_UNITDATA_IND ||
-		    !xti_in(ind->SRC_length, ind->SRC_offset, MBLKL(mp)) ||
-		    !xti_in(ind->OPT_length, ind->OPT_offset, MBLKL(mp)))
+	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do (yard_t_udata_reply). */
+	for (const mblk_t *mp = rq->q_first; mp != NULL && run < n; mp = mp->b_next, run++)
+		if (__yard_t_udata_prim(mp, T_UNITDATA_IND) == NULL)
 			break;
-	}
 	return run == 0 ? 0 : getq_burst(rq, mps, run);
 }
 
@@ -938,40 +933,12 @@ yard_t_rcvudata_burst(int fd, mblk_t **mps, unsigned n)
 	return (int)k;
 }
 
-/* The address of a T_UNITDATA_IND or _REQ (same layout); NULL if mp is neither or it lies outside. */
-static const struct T_unitdata_req *
-xti_udata_prim(const mblk_t *mp, t_scalar_t prim)
-{
-	const struct T_unitdata_req *req;
-
-	if (mp == NULL || DB_TYPE(mp) != M_PROTO || MBLKL(mp) < sizeof(*req))
-		return NULL;
-	req = (const struct T_unitdata_req *)mp->b_rptr;
-	if ((prim != 0 && req->PRIM_type != prim) ||
-	    (req->PRIM_type != T_UNITDATA_REQ && req->PRIM_type != T_UNITDATA_IND) ||
-	    !xti_in(req->DEST_length, req->DEST_offset, MBLKL(mp)) ||
-	    !xti_in(req->OPT_length, req->OPT_offset, MBLKL(mp)))
-		return NULL;
-	return req;
-}
-
-int
-yard_t_udata_addr(const mblk_t *mp, struct netbuf *addr)
-{
-	const struct T_unitdata_req *req = xti_udata_prim(mp, 0);
-
-	if (req == NULL || addr == NULL)
-		return xti_fail(TBADDATA);
-	addr->buf = (void *)(mp->b_rptr + req->DEST_offset);
-	addr->len = addr->maxlen = (unsigned int)req->DEST_length;
-	return 0;
-}
-
 int
 yard_t_udata_reply(mblk_t *mp)
 {
-	struct T_unitdata_req *req = (struct T_unitdata_req *)xti_udata_prim(mp, T_UNITDATA_IND);
+	struct T_unitdata_req *req;
 
+	req = (struct T_unitdata_req *)__yard_t_udata_prim(mp, T_UNITDATA_IND);
 	if (req == NULL)
 		return xti_fail(TBADDATA);
 	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do. */
@@ -987,26 +954,50 @@ yard_t_udata_reply(mblk_t *mp)
 	return 0;
 }
 
-/* A request yard_t_sndudata_burst() may send: 0, or -1 with t_errno. */
-static int
-xti_udreq_check(const struct xti_ep *te, const mblk_t *mp)
+/*
+ * What xti_snd_check() asks of a datagram's length, worked out once per burst: the state and
+ * service type are the endpoint's and checked before the loop.
+ */
+struct xti_snd_limits {
+	size_t max;                  /* longest datagram (SIZE_MAX: no limit) */
+	bool zero_ok;                /* the provider takes empty datagrams */
+};
+
+static inline void
+xti_snd_limits(const struct xti_ep *te, struct xti_snd_limits *lim)
+{
+	lim->max = te->te_info.tsdu > 0 ? (size_t)te->te_info.tsdu
+		   : te->te_info.tsdu == T_INVALID ? 0 : SIZE_MAX;
+	lim->zero_ok = te->te_info.tsdu != T_INVALID && (te->te_info.flags & T_SENDZERO);
+}
+
+/*
+ * A request yard_t_sndudata_burst() may send: true, or false (TBADDATA, set by the caller):
+ * not a well-formed T_UNITDATA_REQ of band 0 with M_DATA (or no) data of a length the provider
+ * takes; xti_snd_check()'s length rules, with the limits of the burst.
+ */
+static inline bool
+xti_udreq_ok(const struct xti_snd_limits *lim, const mblk_t *mp)
 {
 	const mblk_t *data;
 	size_t dlen;
 
-	if (xti_udata_prim(mp, T_UNITDATA_REQ) == NULL || mp->b_band != 0)
-		return xti_fail(TBADDATA);
+	if (__yard_t_udata_prim(mp, T_UNITDATA_REQ) == NULL || mp->b_band != 0)
+		return false;
 	data = mp->b_cont;
-	if (data != NULL && DB_TYPE(data) != M_DATA)
-		return xti_fail(TBADDATA);
-	dlen = data == NULL ? 0 : (data->b_cont == NULL ? MBLKL(data) : msgdsize(data));
-	return xti_snd_check(te, dlen);
+	if (data == NULL)
+		return lim->zero_ok;
+	if (DB_TYPE(data) != M_DATA)
+		return false;
+	dlen = likely(data->b_cont == NULL) ? MBLKL(data) : msgdsize(data);
+	return dlen <= lim->max && (dlen != 0 || lim->zero_ok);
 }
 
 int
 yard_t_sndudata_burst(int fd, mblk_t **mps, unsigned n, int flags)
 {
 	struct xti_ep *te = xti_get(fd);
+	struct xti_snd_limits lim;
 	unsigned k;
 	int rc;
 
@@ -1020,12 +1011,15 @@ yard_t_sndudata_burst(int fd, mblk_t **mps, unsigned n, int flags)
 		return xti_fail(TOUTSTATE);
 	if (te->te_info.servtype != T_CLTS)
 		return xti_fail(TNOTSUPPORT);
+	xti_snd_limits(te, &lim);
 	for (k = 0; k < n; k++)
-		if (xti_udreq_check(te, mps[k]) < 0)
+		if (!xti_udreq_ok(&lim, mps[k]))
 			break;
 	if (k == 0)
-		return -1; /* t_errno says why mps[0] cannot go */
-	rc = sth_putmsg_mblk_burst(te->te_sd, mps, k, (flags & YARD_T_ASRCVD) ? STH_KEEPSUM : 0);
+		return xti_fail(TBADDATA); /* mps[0] cannot go */
+	/* STH_CHECKED: each of mps[0..k) is an M_PROTO of band 0, as sth asks. */
+	rc = sth_putmsg_mblk_burst(te->te_sd, mps, k,
+				   STH_CHECKED | ((flags & YARD_T_ASRCVD) ? STH_KEEPSUM : 0));
 	if (rc == -EAGAIN) {
 		te->te_flowed = true;
 		return xti_fail(TFLOW);

@@ -44,6 +44,7 @@
 #define YARD_PROTOCOLS_XTI_H
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <protocols/tihdr.h>
@@ -383,12 +384,56 @@ int yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap);
  *         TNOTSUPPORT, TBADF, TSYSERR (EINVAL: mps NULL; EXDEV: another lcore). 0 for n == 0.
  */
 int yard_t_rcvudata_burst(int fd, mblk_t **mps, unsigned n);
+/** @internal A (length, offset) pair inside a block of len bytes: empty, or both >= 0 and in. */
+static inline bool
+__yard_t_in(t_scalar_t l, t_scalar_t off, size_t len)
+{
+	return l == 0 || ((l | off) >= 0 && (size_t)off + (size_t)l <= len);
+}
+/**
+ * @internal A T_UNITDATA_IND or T_UNITDATA_REQ (the same layout) of type prim (either when 0)
+ * in mp, its address and options inside the block; NULL if it is not. Inline: an echo checks
+ * each datagram with it three times (address, reply, send).
+ */
+static inline const struct T_unitdata_req *
+__yard_t_udata_prim(const mblk_t *mp, t_scalar_t prim)
+{
+	const struct T_unitdata_req *req;
+	size_t len;
+
+	if (unlikely(mp == NULL) || DB_TYPE(mp) != M_PROTO)
+		return NULL;
+	len = MBLKL(mp);
+	req = (const struct T_unitdata_req *)mp->b_rptr;
+	if (unlikely(len < sizeof(*req)))
+		return NULL;
+	if (prim != 0 ? req->PRIM_type != prim
+		      : (req->PRIM_type != T_UNITDATA_REQ && req->PRIM_type != T_UNITDATA_IND))
+		return NULL;
+	if (!__yard_t_in(req->DEST_length, req->DEST_offset, len) ||
+	    !__yard_t_in(req->OPT_length, req->OPT_offset, len))
+		return NULL;
+	return req;
+}
 /**
  * The address of a T_UNITDATA_IND or T_UNITDATA_REQ block (from yard_t_rcvudata_burst(), or
  * built): addr->buf points into the block, addr->len = addr->maxlen its length. No copy.
+ * Inline: an echo service asks it once per datagram.
  * @return 0, or -1: TBADDATA (not such a primitive, or its address outside the block).
  */
-int yard_t_udata_addr(const mblk_t *mp, struct netbuf *addr);
+static inline int
+yard_t_udata_addr(const mblk_t *mp, struct netbuf *addr)
+{
+	const struct T_unitdata_req *req = __yard_t_udata_prim(mp, 0);
+
+	if (unlikely(req == NULL || addr == NULL)) {
+		t_errno = TBADDATA;
+		return -1;
+	}
+	addr->buf = (void *)(mp->b_rptr + req->DEST_offset);
+	addr->len = addr->maxlen = (unsigned int)req->DEST_length;
+	return 0;
+}
 /**
  * Turn a T_UNITDATA_IND from yard_t_rcvudata_burst() into a T_UNITDATA_REQ to its sender, in
  * place: the two primitives have the same layout (type, address length and offset, options

@@ -58,7 +58,7 @@ xti_syserr(int err)
 static inline bool
 xti_in(t_scalar_t l, t_scalar_t off, size_t len)
 {
-	return l == 0 || (l > 0 && off >= 0 && (size_t)off + (size_t)l <= len);
+	return __yard_t_in(l, off, len);
 }
 
 /* The endpoint fd names, owned by the calling lcore; NULL with t_errno set otherwise. */

@@ -835,6 +835,46 @@ udreq(uint16_t port, int dlen)
 	return mp;
 }
 
+/* The burst works out the provider's limits once: a band, and empty data, still stop it. */
+YT_TEST(xti, a_burst_stops_at_a_banded_request_and_sends_empty_data_as_sendzero_says)
+{
+	struct ut_bare b;
+	struct t_info info;
+	mblk_t *v[3], *out;
+	unsigned taken = 0, want;
+	int fd;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9804, NULL), 0);
+	cr_assert_eq(t_getinfo(fd, &info), 0);
+	v[0] = udreq(7, 10);
+	v[1] = udreq(7, 10);
+	v[1]->b_band = 1;
+	v[2] = udreq(7, -1);                /* no data block: an empty datagram */
+	cr_assert_eq(yard_t_sndudata_burst(fd, v, 3, 0), 1, "the band stops the burst");
+	cr_assert_eq(yard_t_sndudata_burst(fd, v + 1, 2, 0), -1);
+	cr_assert_eq(t_errno, TBADDATA, "band 1");
+	freemsg(v[1]);
+	if (info.flags & T_SENDZERO) {
+		cr_assert_eq(yard_t_sndudata_burst(fd, v + 2, 1, 0), 1);
+		want = 2;
+	} else {
+		cr_assert_eq(yard_t_sndudata_burst(fd, v + 2, 1, 0), -1);
+		cr_assert_eq(t_errno, TBADDATA, "empty without T_SENDZERO");
+		freemsg(v[2]);
+		want = 1;
+	}
+	yt_drain();
+	while ((out = yard_loop_take(b.minor)) != NULL) {
+		freemsg(out);
+		taken++;
+	}
+	cr_assert_eq(taken, want);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
 YT_TEST(xti, sends_the_good_prefix_of_a_mixed_burst_and_says_why_the_rest_stayed)
 {
 	struct ut_bare b;

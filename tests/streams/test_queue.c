@@ -1042,6 +1042,62 @@ YT_TEST(getq, burst_on_empty_sets_qwantr)
 	freeq(q);
 }
 
+/*
+ * The bursts take their band-0 runs as one piece (one charge, one discharge): the counts, QFULL
+ * and the back-enable must come out as n single putq/getq calls leave them, across high water
+ * and back below low water, with messages of two blocks.
+ */
+YT_TEST(getq, burst_counts_and_flags_match_single_calls)
+{
+	queue_t *a = t_pair(), *b = t_pair();
+	mblk_t *ma[24], *mb[24], *got[24];
+
+	for (int i = 0; i < 24; i++) {
+		ma[i] = t_data(30);
+		linkb(ma[i], t_data(20));
+		mb[i] = t_data(30);
+		linkb(mb[i], t_data(20));
+	}
+	a->q_flag &= ~QWANTR;
+	b->q_flag &= ~QWANTR;
+	for (int i = 0; i < 24; i++)
+		cr_assert_eq(putq(a, ma[i]), 1);
+	cr_assert_eq(putq_burst(b, mb, 24), 24);
+	cr_assert_eq(b->q_count, a->q_count);
+	cr_assert_eq(b->q_mblkcnt, a->q_mblkcnt);
+	cr_assert(b->q_flag & QFULL, "1200 bytes reach high water 1000");
+	cr_assert_eq(b->q_flag & (QFULL | QENAB | QWANTR), a->q_flag & (QFULL | QENAB | QWANTR));
+	t_check_queue(b, 1);
+	/* A writer refused: the queue must back-enable it once below low water, as getq does. */
+	(void)canput(b);
+	(void)canput(a);
+	cr_assert(b->q_flag & QWANTW);
+	for (int i = 0; i < 22; i++)
+		freemsg(getq(a));
+	cr_assert_eq(getq_burst(b, got, 22), 22);
+	for (int i = 0; i < 22; i++) {
+		cr_assert_eq(got[i], mb[i], "message %d", i);
+		cr_assert_null(got[i]->b_next);
+		cr_assert_null(got[i]->b_prev);
+	}
+	freemsg_burst(got, 22);
+	cr_assert_eq(b->q_count, a->q_count);
+	cr_assert_eq(b->q_mblkcnt, a->q_mblkcnt);
+	cr_assert_not(b->q_flag & QFULL);
+	cr_assert_eq(b->q_flag & (QFULL | QWANTW | QWANTR), a->q_flag & (QFULL | QWANTW | QWANTR));
+	cr_assert_eq(b->q_first, mb[22]);
+	cr_assert_null(mb[22]->b_prev);
+	t_check_queue(b, 1);
+	cr_assert_eq(getq_burst(b, got, 4), 2);
+	cr_assert_null(b->q_first);
+	cr_assert_null(b->q_last);
+	cr_assert_eq(b->q_count, 0);
+	cr_assert_eq(b->q_mblkcnt, 0);
+	freemsg_burst(got, 2);
+	freeq(a);
+	freeq(b);
+}
+
 /* ---- putq_burst --------------------------------------------------------------------------- */
 
 YT_TEST(putq, burst_queues_all_in_order_and_enables_once)

@@ -1602,6 +1602,34 @@ YT_TEST(sth, queues_a_burst_from_below_and_posts_once_per_run)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
+/* STH_CHECKED: the caller vouches for the messages; the marks still go unless STH_KEEPSUM. */
+YT_TEST(sth, a_checked_burst_goes_whole_and_still_clears_the_marks_unless_kept)
+{
+	struct stdata *sd = open_s("tq");
+	queue_t *dwq = drv_wq(sd);
+	mblk_t *v[2];
+
+	tq.held = true;
+	v[0] = yt_msg(M_PROTO, 4, 1);
+	v[1] = yt_msg(M_DATA, 4, 2);
+	v[0]->b_yflags |= YB_SUMOK;
+	v[1]->b_yflags |= YB_SUMOK;
+	cr_assert_eq(sth_putmsg_mblk_burst(sd, v, 2, STH_CHECKED), 2);
+	cr_assert_eq(dwq->q_first->b_yflags & YB_SUMOK, 0, "checked is not kept");
+	cr_assert_eq(dwq->q_last->b_yflags & YB_SUMOK, 0);
+	v[0] = yt_msg(M_PROTO, 4, 3);
+	v[1] = yt_msg(M_DATA, 4, 4);
+	v[1]->b_yflags |= YB_SUMOK;
+	cr_assert_eq(sth_putmsg_mblk_burst(sd, v, 2, STH_CHECKED | STH_KEEPSUM), 2);
+	cr_assert_neq(dwq->q_last->b_yflags & YB_SUMOK, 0, "kept when promised");
+	cr_assert_eq(dwq->q_count, 16);
+	tq.held = false;
+	qenable(dwq);
+	yt_drain();
+	cr_assert_eq(tq.consumed, 4);
+	cr_assert_eq(sth_close(sd), 0);
+}
+
 YT_TEST(sth, sends_the_prefix_of_a_burst_with_one_flow_check)
 {
 	struct stdata *sd = open_s("tq");
