@@ -68,18 +68,20 @@ inet_sum_partial(const void *buf, size_t len, uint64_t acc)
 	return acc;
 }
 
-/** Fold an unfolded sum to 16 bits (not complemented). */
+/**
+ * Fold an unfolded sum to 16 bits (not complemented). Adding a value to itself rotated by half
+ * its width leaves, in the high half, the two halves' sum with the end-around carry: two
+ * rotates and adds instead of four masks, shifts and adds.
+ */
 static inline uint16_t
 inet_sum_fold(uint64_t acc)
 {
 	uint32_t s;
 
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	s = (uint32_t)acc;
-	s = (s & 0xffffu) + (s >> 16);
-	s = (s & 0xffffu) + (s >> 16);
-	return (uint16_t)s;
+	acc += (acc >> 32) | (acc << 32);
+	s = (uint32_t)(acc >> 32);
+	s += (s >> 16) | (s << 16);
+	return (uint16_t)(s >> 16);
 }
 
 /** The folded sum of len bytes at buf: __rte_raw_cksum_reduce(__rte_raw_cksum(buf, len, 0)). */

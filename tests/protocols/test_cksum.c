@@ -62,3 +62,31 @@ Test(cksum, ipv4_header)
 		cr_assert_eq(inet_ipv4_hdr_sum(h, hlen), 0xffff, "hlen %zu", hlen);
 	}
 }
+
+/* The fold against plain mask-and-add folding, at the carries' edges and on random sums. */
+static uint16_t
+ref_fold(uint64_t a)
+{
+	while (a >> 16)
+		a = (a & 0xffff) + (a >> 16);
+	return (uint16_t)a;
+}
+
+Test(cksum, fold_edges)
+{
+	static const uint64_t edge[] = {
+		0, 1, 0xfffe, 0xffff, 0x10000, 0x1fffe, 0xffffffffull, 0x100000000ull,
+		0xffff0000ffffull, 0xfffffffffffeull, 0xffffffffffffffffull, 0x8000000000000000ull,
+		0xffffffff00000000ull, 0x00000001ffffffffull,
+	};
+
+	for (size_t i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		cr_assert_eq(inet_sum_fold(edge[i]), ref_fold(edge[i]), "0x%llx",
+			     (unsigned long long)edge[i]);
+	srand(11);
+	for (int i = 0; i < 100000; i++) {
+		uint64_t a = ((uint64_t)rand() << 42) ^ ((uint64_t)rand() << 21) ^ (uint64_t)rand();
+
+		cr_assert_eq(inet_sum_fold(a), ref_fold(a), "0x%llx", (unsigned long long)a);
+	}
+}
