@@ -65,8 +65,8 @@ struct pmd_minor {
 	uint16_t pm_tx_max_segs;         /* 1 without MULTI_SEGS */
 	uint32_t pm_maxfrm;              /* MTU + Ethernet header */
 	unsigned pm_ntx;                 /* frames staged */
+	uint64_t pm_txbytes;             /* their bytes, for tx_bytes once sent */
 	struct rte_mbuf *pm_tx[YARD_PMD_TX_STAGE];
-	uint32_t pm_txlen[YARD_PMD_TX_STAGE]; /* their lengths, for tx_bytes once sent */
 	/* control */
 	struct yard_port *pm_port;       /* NULL while unattached */
 	struct yard_sched *pm_sched;     /* where the hooks are registered */
@@ -195,11 +195,26 @@ pmd_move_tx_meta(mblk_t *to, const mblk_t *from)
 }
 
 /*
- * Check one frame, convert it to an mbuf chain and stage it. The caller made sure there is a
- * free slot. A frame that cannot go out is freed here and counted by reason.
+ * The frames the stack sends: one block holding at least an Ethernet header and at most
+ * pm_maxfrm bytes (maxlen is pm_maxfrm - RTE_ETHER_HDR_LEN: one unsigned compare for both).
  */
+static inline bool
+pmd_frame_plain(const mblk_t *mp, size_t len, size_t maxlen)
+{
+	return mp->b_cont == NULL && len - RTE_ETHER_HDR_LEN <= maxlen;
+}
+
+/* Put a checked frame of len bytes in the next staging slot (the caller made sure of one). */
+static inline void
+pmd_stage_put(struct pmd_minor *pm, mblk_t *mp, size_t len)
+{
+	pm->pm_txbytes += len;
+	pm->pm_tx[pm->pm_ntx++] = yard_mblk_to_mbuf(mp);
+}
+
+/* pmd_stage() for what its fast path does not take: chains, empty or oversize heads, drops. */
 static void
-pmd_stage(struct pmd_minor *pm, mblk_t *mp)
+pmd_stage_slow(struct pmd_minor *pm, mblk_t *mp)
 {
 	struct pmdstat *st = pm->pm_stat;
 	size_t len = 0;
@@ -245,11 +260,62 @@ pmd_stage(struct pmd_minor *pm, mblk_t *mp)
 		}
 		st->pmds_tx_linearized++;
 	}
-	pm->pm_txlen[pm->pm_ntx] = (uint32_t)len;
-	pm->pm_tx[pm->pm_ntx++] = yard_mblk_to_mbuf(mp);
+	pmd_stage_put(pm, mp, len);
 	return;
 drop:
 	freemsg(mp);
+}
+
+/*
+ * Check one frame, convert it to an mbuf chain and stage it. The caller made sure there is a
+ * free slot. A frame that cannot go out is freed here and counted by reason. Plain M_DATA
+ * frames are staged at once; everything else gets the full checks.
+ */
+static inline void
+pmd_stage(struct pmd_minor *pm, mblk_t *mp)
+{
+	size_t len = MBLKL(mp);
+
+	if (likely(DB_TYPE(mp) == M_DATA &&
+		   pmd_frame_plain(mp, len, pm->pm_maxfrm - RTE_ETHER_HDR_LEN))) {
+		pmd_stage_put(pm, mp, len);
+		return;
+	}
+	pmd_stage_slow(pm, mp);
+}
+
+/*
+ * pmd_stage() for mps[i..end), stopping at the first message that is not M_DATA; returns
+ * where it stopped. The caller made sure of end - i free slots. The counts stay in registers
+ * until the run ends (or a frame needs pmd_stage_slow(), which reads them).
+ */
+static inline unsigned
+pmd_stage_run(struct pmd_minor *pm, mblk_t **mps, unsigned i, unsigned end)
+{
+	const size_t maxlen = pm->pm_maxfrm - RTE_ETHER_HDR_LEN;
+	unsigned ntx = pm->pm_ntx;
+	uint64_t bytes = 0;
+
+	for (; i < end; i++) {
+		mblk_t *mp = mps[i];
+		size_t len = MBLKL(mp);
+
+		if (unlikely(DB_TYPE(mp) != M_DATA))
+			break;
+		if (likely(pmd_frame_plain(mp, len, maxlen))) {
+			bytes += len;
+			pm->pm_tx[ntx++] = yard_mblk_to_mbuf(mp);
+			continue;
+		}
+		pm->pm_ntx = ntx;
+		pm->pm_txbytes += bytes;
+		bytes = 0;
+		pmd_stage_slow(pm, mp);
+		ntx = pm->pm_ntx;
+	}
+	pm->pm_ntx = ntx;
+	pm->pm_txbytes += bytes;
+	return i;
 }
 
 /* A frame for the wire: stage it if nothing is waiting ahead of it, else queue it. */
@@ -281,22 +347,29 @@ pmd_tx_flush(void *arg)
 	struct pmdstat *st = pm->pm_stat;
 	unsigned n = pm->pm_ntx;
 	unsigned sent;
-	uint64_t bytes = 0;
+	uint64_t bytes;
 	queue_t *wq;
 
 	if (n == 0)
 		return 0;
 	sent = rte_eth_tx_burst(pm->pm_port_id, pm->pm_queue, pm->pm_tx, (uint16_t)n);
 	st->pmds_tx_bursts++;
-	for (unsigned i = 0; i < sent; i++)
-		bytes += pm->pm_txlen[i];
 	st->pmds_tx_pkts += sent;
-	st->pmds_tx_bytes += bytes;
+	bytes = pm->pm_txbytes;
 	if (sent < n) {
+		uint64_t kept = 0;
+
+		/* What the ring did not take is still ours: its pkt_len is what was staged. */
+		for (unsigned i = sent; i < n; i++)
+			kept += pm->pm_tx[i]->pkt_len;
+		bytes -= kept;
+		pm->pm_txbytes = kept;
 		st->pmds_tx_ring_full++;
 		memmove(&pm->pm_tx[0], &pm->pm_tx[sent], (n - sent) * sizeof(pm->pm_tx[0]));
-		memmove(&pm->pm_txlen[0], &pm->pm_txlen[sent], (n - sent) * sizeof(pm->pm_txlen[0]));
+	} else {
+		pm->pm_txbytes = 0;
 	}
+	st->pmds_tx_bytes += bytes;
 	pm->pm_ntx = n - sent;
 	/* Room again: let the service procedure refill the staging array from the queue. */
 	wq = WR(pm->pm_rq);
@@ -313,6 +386,7 @@ pmd_unstage(struct pmd_minor *pm)
 		rte_pktmbuf_free(pm->pm_tx[i]);
 	pm->pm_stat->pmds_tx_flushed += pm->pm_ntx;
 	pm->pm_ntx = 0;
+	pm->pm_txbytes = 0;
 }
 
 /* Data messages on q (what flushq(q, FLUSHDATA) frees), for the tx_flushed counter. */
@@ -347,9 +421,12 @@ pmd_rx_poll(void *arg)
 	n = rte_eth_rx_burst(pm->pm_port_id, pm->pm_queue, ms, YARD_PMD_RX_BURST);
 	if (n == 0)
 		return 0;
-	for (uint16_t i = 0; i < n; i++)
+	for (uint16_t i = 0; i < n; i++) {
 		bytes += ms[i]->pkt_len;
-	yard_mbuf_to_mblk_burst(ms, mps, n);
+		mps[i] = yard_mbuf_to_mblk(ms[i]);
+		/* arp reads the Ethernet header next: start fetching it while the rest convert. */
+		rte_prefetch0(mps[i]->b_rptr);
+	}
 	/* Count first: what runs above may detach this stream before putnext_burst returns. */
 	st->pmds_rx_pkts += n;
 	st->pmds_rx_bytes += bytes;
@@ -831,16 +908,29 @@ pmd_wput(queue_t *q, mblk_t *mp)
 	return 0;
 }
 
+/*
+ * Whether a frame may skip the write queue (attached, nothing queued ahead of it) is decided
+ * once for a run of M_DATA frames: staging changes neither, only a message handled by
+ * pmd_wput() (a detach, a flush) can, and the run stops at the first of those.
+ */
 static void
 pmd_wput_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	struct pmd_minor *pm = q->q_ptr;
+	unsigned i = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		if (likely(DB_TYPE(mps[i]) == M_DATA))
+	while (i < n) {
+		if (likely(pm->pm_port != NULL && q->q_first == NULL)) {
+			i = pmd_stage_run(pm, mps, i, i + RTE_MIN(n - i, YARD_PMD_TX_STAGE - pm->pm_ntx));
+			if (i == n)
+				break;
+		}
+		/* Staging full, a queue ahead, unattached, or not data: one at a time. */
+		if (DB_TYPE(mps[i]) == M_DATA)
 			pmd_tx_data(pm, q, mps[i]);
 		else
 			pmd_wput(q, mps[i]);
+		i++;
 	}
 }
 

@@ -279,43 +279,69 @@ arp_wput_other(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 	putnext(q, mp);
 }
 
+/* Count the frames going down (tx_nh_cached of them framed from the burst cache), send them. */
+static inline void
+arp_wput_pass(queue_t *q, struct arp_priv *ap, mblk_t **mps, unsigned k, unsigned cached)
+{
+	ARP_ADD_N(ap, tx_nh_cached, cached);
+	if (k != 0) {
+		ARP_ADD_N(ap, tx_frames, k);
+		putnext_burst(q, mps, k);
+	}
+}
+
+/* nhc holds nothing usable: a 32-bit next hop never equals it. */
+#define ARP_NHC_NONE UINT64_MAX
+
+/* The next hop nhc may frame for: its own while the cache has not changed since it was filled. */
+static inline uint64_t
+arp_nhc_hit(const struct arp_priv *ap, const struct arp_nhc *nhc)
+{
+	return nhc->nc_nh != 0 && nhc->nc_gen == ap->ap_gen ? nhc->nc_nh : ARP_NHC_NONE;
+}
+
+/*
+ * The packets of a burst mostly share one next hop: the first is resolved (arp_resolve fills
+ * nhc), the others are compared with it and framed inline. hit is worked out again after
+ * every call that may change the cache (a resolution, an ioctl, a message sent down that a
+ * loop-back driver turns around at once), so the per-packet test is one compare.
+ */
 static void
 arp_wput_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	struct arp_priv *ap = q->q_ptr;
 	struct arp_nhc nhc = { .nc_nh = 0 };
-	unsigned k = 0;
+	const int nhoff = yard_nexthop_offset; /* registered at open, fixed from then on */
+	mblk_t **in = mps, **end = mps + n, **out = mps;
+	unsigned cached = 0;
+	uint64_t hit = ARP_NHC_NONE;
 
-	for (unsigned i = 0; i < n; i++) {
-		mblk_t *mp = mps[i];
+	for (; in < end; in++) {
+		mblk_t *mp = *in;
+		uint32_t nh;
 
-		if (likely(DB_TYPE(mp) == M_DATA && nhc.nc_nh != 0 && nhc.nc_gen == ap->ap_gen &&
-			   yard_nexthop_get(mp) == nhc.nc_nh)) {
-			/* The same next hop as the last one of this burst: its address holds. */
-			ARP_INC(ap, tx_nh_cached);
-			mp = arp_frame(ap, mp, &nhc.nc_mac);
-			if (mp != NULL)
-				mps[k++] = mp;
-			continue;
-		}
 		if (unlikely(DB_TYPE(mp) != M_DATA)) {
 			/* Keep order: what was resolved before it goes first. */
-			if (k != 0) {
-				ARP_ADD_N(ap, tx_frames, k);
-				putnext_burst(q, mps, k);
-				k = 0;
-			}
+			arp_wput_pass(q, ap, mps, (unsigned)(out - mps), cached);
+			out = mps;
+			cached = 0;
 			arp_wput_other(q, ap, mp);
+			hit = arp_nhc_hit(ap, &nhc);
 			continue;
 		}
-		mp = arp_resolve(q, ap, mp, &nhc);
+		nh = *RTE_MBUF_DYNFIELD(yard_mblk_mbuf(mp), nhoff, const uint32_t *);
+		if (likely(nh == hit)) {
+			/* The same next hop as the last one of this burst: its address holds. */
+			cached++;
+			mp = arp_frame_nhc(ap, mp, &nhc);
+		} else {
+			mp = arp_resolve(q, ap, mp, &nhc);
+			hit = arp_nhc_hit(ap, &nhc);
+		}
 		if (mp != NULL)
-			mps[k++] = mp;
+			*out++ = mp;
 	}
-	if (k != 0) {
-		ARP_ADD_N(ap, tx_frames, k);
-		putnext_burst(q, mps, k);
-	}
+	arp_wput_pass(q, ap, mps, (unsigned)(out - mps), cached);
 }
 
 static int

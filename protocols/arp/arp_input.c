@@ -139,14 +139,16 @@ drop:
 	freemsg(mp);
 }
 
-/* One frame: returns true if it is IPv4 for the burst going up (header stripped). */
-static inline bool
-arp_rx_frame(queue_t *q, struct arp_priv *ap, mblk_t *mp)
+/*
+ * One frame, every case: returns true if it is IPv4 for the burst going up (header stripped).
+ * rx_frames and rx_ipv4 are the caller's to count, once per burst.
+ */
+static bool
+arp_rx_frame_slow(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 {
 	struct rte_ether_hdr *eh;
 	struct rte_mbuf *m;
 
-	ARP_INC(ap, rx_frames);
 	if (unlikely(!ap->ap_configured)) {
 		ARP_INC(ap, drop_unconfigured);
 		goto drop;
@@ -162,8 +164,9 @@ arp_rx_frame(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 		}
 	}
 	eh = (struct rte_ether_hdr *)mp->b_rptr;
-	if (unlikely(!rte_is_same_ether_addr(&eh->dst_addr, &ap->ap_if.ai_mac) &&
-		     !rte_is_multicast_ether_addr(&eh->dst_addr))) {
+	/* The group bit first: one byte settles broadcast and multicast frames. */
+	if (unlikely(!rte_is_multicast_ether_addr(&eh->dst_addr) &&
+		     !rte_is_same_ether_addr(&eh->dst_addr, &ap->ap_if.ai_mac))) {
 		ARP_INC(ap, drop_not_for_us);
 		goto drop;
 	}
@@ -175,7 +178,6 @@ arp_rx_frame(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 	switch (eh->ether_type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
 		mp->b_rptr += RTE_ETHER_HDR_LEN;
-		ARP_INC(ap, rx_ipv4);
 		return true;
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
 		arp_rx_arp(q, ap, mp);
@@ -196,6 +198,28 @@ drop:
 	return false;
 }
 
+/*
+ * arp_rx_frame_slow() with the frame nearly every received one is taken first: IPv4, for our
+ * address or a group one, not VLAN-tagged, its Ethernet header in the first block. The same
+ * checks in the order that settles that frame soonest; any other frame goes the long way,
+ * which checks (and counts) everything again.
+ */
+static inline bool
+arp_rx_frame(queue_t *q, struct arp_priv *ap, mblk_t *mp)
+{
+	const struct rte_ether_hdr *eh = (const struct rte_ether_hdr *)mp->b_rptr;
+
+	if (likely(ap->ap_configured && MBLKL(mp) >= RTE_ETHER_HDR_LEN &&
+		   eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+		   (rte_is_multicast_ether_addr(&eh->dst_addr) ||
+		    rte_is_same_ether_addr(&eh->dst_addr, &ap->ap_if.ai_mac)) &&
+		   !(yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED))) {
+		mp->b_rptr += RTE_ETHER_HDR_LEN;
+		return true;
+	}
+	return arp_rx_frame_slow(q, ap, mp);
+}
+
 static void
 arp_rput_other(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 {
@@ -208,28 +232,42 @@ arp_rput_other(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 	putnext(q, mp);
 }
 
+/*
+ * Count the nframes M_DATA frames looked at since the last pass and send the k IPv4 ones
+ * collected at the front of mps up: two counter updates a burst instead of two a frame.
+ * Counted before putnext_burst, as what runs above may close this stream.
+ */
+static inline void
+arp_rput_pass(queue_t *q, struct arp_priv *ap, mblk_t **mps, unsigned k, unsigned nframes)
+{
+	ARP_ADD_N(ap, rx_frames, nframes);
+	ARP_ADD_N(ap, rx_ipv4, k);
+	if (k != 0)
+		putnext_burst(q, mps, k);
+}
+
+/* The IPv4 frames are compacted to the front of mps; from is where the uncounted ones start. */
 void
 arp_rput_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	struct arp_priv *ap = q->q_ptr;
-	unsigned k = 0;
+	mblk_t **in = mps, **end = mps + n, **out = mps, **from = mps;
 
-	for (unsigned i = 0; i < n; i++) {
-		mblk_t *mp = mps[i];
+	for (; in < end; in++) {
+		mblk_t *mp = *in;
 
 		if (unlikely(DB_TYPE(mp) != M_DATA)) {
-			if (k != 0) {
-				putnext_burst(q, mps, k);
-				k = 0;
-			}
+			/* Keep order: the frames before it go first. */
+			arp_rput_pass(q, ap, mps, (unsigned)(out - mps), (unsigned)(in - from));
+			out = mps;
+			from = in + 1;
 			arp_rput_other(q, ap, mp);
 			continue;
 		}
 		if (arp_rx_frame(q, ap, mp))
-			mps[k++] = mp;
+			*out++ = mp;
 	}
-	if (k != 0)
-		putnext_burst(q, mps, k);
+	arp_rput_pass(q, ap, mps, (unsigned)(out - mps), (unsigned)(end - from));
 }
 
 int

@@ -86,7 +86,7 @@ arp_mcast_mac(uint32_t addr, struct rte_ether_addr *mac)
 	mac->addr_bytes[5] = (uint8_t)h;
 }
 
-/* Remember nh -> mac for the rest of the caller's burst; returns mac. */
+/* Remember nh -> mac (as the header to write) for the rest of the caller's burst; returns mac. */
 static inline const struct rte_ether_addr *
 arp_nhc_set(const struct arp_priv *ap, struct arp_nhc *nhc, uint32_t nh,
 	    const struct rte_ether_addr *mac)
@@ -94,7 +94,9 @@ arp_nhc_set(const struct arp_priv *ap, struct arp_nhc *nhc, uint32_t nh,
 	if (nhc != NULL) {
 		nhc->nc_nh = nh;
 		nhc->nc_gen = ap->ap_gen;
-		rte_ether_addr_copy(mac, &nhc->nc_mac);
+		rte_ether_addr_copy(mac, &nhc->nc_eh.dst_addr);
+		rte_ether_addr_copy(&ap->ap_if.ai_mac, &nhc->nc_eh.src_addr);
+		nhc->nc_eh.ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	}
 	return mac;
 }

@@ -11,8 +11,10 @@
 #ifndef YARD_PROTOCOLS_ARP_PRIV_H
 #define YARD_PROTOCOLS_ARP_PRIV_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_arp.h>
 #include <rte_byteorder.h>
@@ -146,14 +148,14 @@ void arp_sib_input(struct arp_priv *ap, mblk_t *mp);
 
 /**
  * A one-entry neighbour cache for the rest of one write-side burst: the last next hop framed
- * and the address it was framed for. It lives on the stack of one put procedure call; an ARP
- * change that happens meanwhile (an ioctl in the same burst, an answer a loop-back driver
- * turns around at once) bumps ap_gen, which empties it. nc_nh 0 is empty.
+ * and the Ethernet header it was framed with. It lives on the stack of one put procedure
+ * call; an ARP change that happens meanwhile (an ioctl in the same burst, an answer a
+ * loop-back driver turns around at once) bumps ap_gen, which empties it. nc_nh 0 is empty.
  */
 struct arp_nhc {
 	uint32_t nc_nh;
 	uint32_t nc_gen;                 /**< ap_gen when it was filled: a change empties it */
-	struct rte_ether_addr nc_mac;
+	struct rte_ether_hdr nc_eh;      /**< its address, ours, IPv4: what arp_frame_nhc() writes */
 };
 
 /**
@@ -169,6 +171,37 @@ mblk_t *arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp, struct arp_nhc
 int arp_frame_send(queue_t *wq, struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *dst);
 /** Frame mp for dst without sending; returns the frame or NULL (dropped, counted). */
 mblk_t *arp_frame(struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *dst);
+/**
+ * arp_frame() for a packet whose next hop is in nhc, inline for the write-side burst. The
+ * common packet is one block of a pool buffer (not esballoc, so its dblk and buffer are its
+ * owner mbuf's: what DB_REF and DB_BASE read) that only it references, with IP's headroom in
+ * front: it gets the header as two overlapping 8-byte stores. Anything else goes the long way.
+ */
+static inline mblk_t *
+arp_frame_nhc(struct arp_priv *ap, mblk_t *mp, const struct arp_nhc *nhc)
+{
+	const unsigned char *h = (const unsigned char *)&nhc->nc_eh;
+	const dblk_t *db = mp->b_datap;
+	const struct rte_mbuf *owner = yard_dblk_mbuf(db); /* read only if not ESB */
+	unsigned char *p;
+	uint64_t w0, w1;
+
+	static_assert(sizeof(nhc->nc_eh) == 14 && sizeof(w0) + sizeof(w1) - 2 == 14,
+		      "two 8-byte stores overlapping by 2 cover the header");
+	if (likely(mp->b_cont == NULL && !(db->db_flags & DBLK_ESB) &&
+		   rte_mbuf_refcnt_read(owner) == 1 &&
+		   mp->b_rptr - (unsigned char *)owner->buf_addr >= RTE_ETHER_HDR_LEN)) {
+		memcpy(&w0, h, sizeof(w0));
+		memcpy(&w1, h + 6, sizeof(w1));
+		p = mp->b_rptr - RTE_ETHER_HDR_LEN;
+		memcpy(p, &w0, sizeof(w0));
+		memcpy(p + 6, &w1, sizeof(w1));
+		mp->b_rptr = p;
+		return mp;
+	}
+	return arp_frame(ap, mp, &nhc->nc_eh.dst_addr);
+}
+
 /** Build and send an ARP frame. 0 or -ENOBUFS (counted). */
 int arp_send_arp(struct arp_priv *ap, uint16_t op, const struct rte_ether_addr *eth_dst,
 		 const struct rte_ether_addr *tha, uint32_t tip, uint32_t sip);

@@ -622,6 +622,42 @@ YT_TEST(pmd, takes_bursts_from_a_module_above)
 	cr_expect_eq(drops(qstat(pa, 0)), 0);
 }
 
+YT_TEST(pmd, stages_a_long_mixed_burst_in_order_and_counts_what_it_drops)
+{
+	struct stdata *sa = open_attached(pa, 0);
+	struct stdata *sb = open_attached(pb, 0);
+	const struct pmdstat *st = qstat(pa, 0);
+	mblk_t *mps[YARD_PMD_TX_STAGE + 40], *mp;
+	unsigned n = 0, good = 0;
+
+	/* More than staging holds, with frames that cannot go and a message that is not data. */
+	while (n < RTE_DIM(mps)) {
+		if (n == 10) {
+			mp = allocb(13, BPRI_MED);                        /* runt */
+			memset(mp->b_wptr, 0xab, 13);
+			mp->b_wptr += 13;
+			mps[n++] = mp;
+		} else if (n == 40) {
+			mps[n++] = frame(pb, pa, 1515, 9999);            /* oversize */
+		} else if (n == 50) {
+			mp = allocb(2, BPRI_HI);                          /* FLUSHR: back up */
+			DB_TYPE(mp) = M_FLUSH;
+			*mp->b_wptr++ = FLUSHR;
+			mps[n++] = mp;
+		} else {
+			mps[n++] = frame(pb, pa, 128, good++);
+		}
+	}
+	putnext_burst(sa->sd_wrq, mps, n);
+	receive_in_order(sb, good, 128, 0);
+	cr_expect_eq(st->pmds_tx_pkts, good);
+	cr_expect_eq(st->pmds_tx_bytes, (uint64_t)good * 128);
+	cr_expect_eq(st->pmds_tx_runt, 1);
+	cr_expect_eq(st->pmds_tx_oversize, 1);
+	cr_expect_eq(drops(st), 2);
+	cr_expect_gt(st->pmds_tx_queued, 0, "staging filled up and the rest waited its turn");
+}
+
 YT_TEST(pmd_single, linearizes_chains_for_a_port_without_multiseg)
 {
 	struct stdata *sa = open_attached(pa, 0);
@@ -982,6 +1018,7 @@ YT_TEST(pmd_small, holds_writers_back_when_the_tx_ring_is_full_and_loses_nothing
 	cr_expect_gt(rs->pmds_rx_flow_blocked, 0);
 	cr_expect_eq(rte_ring_count(ab[0]), 63);
 	cr_expect_eq(st->pmds_tx_pkts, taken + 63);
+	cr_expect_eq(st->pmds_tx_bytes, st->pmds_tx_pkts * 1000, "bytes of what the ring took");
 	/* Ring, staging and the write queue up to high water, then the writer is held back. */
 	cr_expect_gt(offered, taken + 63 + YARD_PMD_TX_STAGE, "pushed back after %u", offered);
 	cr_expect(dwq->q_flag & QFULL);
@@ -1011,6 +1048,7 @@ YT_TEST(pmd_small, holds_writers_back_when_the_tx_ring_is_full_and_loses_nothing
 
 	receive_in_order(sb, offered - first, 1000, first);
 	cr_expect_eq(st->pmds_tx_pkts, offered);
+	cr_expect_eq(st->pmds_tx_bytes, (uint64_t)offered * 1000);
 	cr_expect_eq(rs->pmds_rx_pkts, offered);
 	cr_expect_eq(drops(st), 0);
 	cr_expect(notified & S_OUTPUT, "the writer was not back-enabled");

@@ -465,6 +465,95 @@ YT_TEST(arp, passes_ipv4_up_without_its_ethernet_header)
 	pt_assert_clean();
 }
 
+/* A frame of len bytes as a driver hands it up, with RX offload flags and a VLAN TCI. */
+static mblk_t *
+rx_frame(const uint8_t *f, size_t len, uint64_t ol_flags, uint16_t tci)
+{
+	mblk_t *mp = yard_allocb_hr(len, RTE_PKTMBUF_HEADROOM);
+
+	cr_assert_not_null(mp);
+	memcpy(mp->b_wptr, f, len);
+	mp->b_wptr += len;
+	yard_mblk_mbuf(mp)->ol_flags |= ol_flags;
+	yard_mblk_mbuf(mp)->vlan_tci = tci;
+	return mp;
+}
+
+/* An M_PROTO a driver sends up (a DLPI indication, say): not arp's, it passes. */
+static mblk_t *
+ctl_msg_up(void)
+{
+	mblk_t *mp = allocb(sizeof(uint32_t), BPRI_MED);
+	uint32_t prim = 0x7777;
+
+	cr_assert_not_null(mp);
+	DB_TYPE(mp) = M_PROTO;
+	memcpy(mp->b_wptr, &prim, sizeof(prim));
+	mp->b_wptr += sizeof(prim);
+	return mp;
+}
+
+YT_TEST(arp, classifies_a_mixed_burst_frame_by_frame_and_keeps_its_order)
+{
+	static const struct rte_ether_addr zero, other = { .addr_bytes = { 2, 9, 9, 9, 9, 9 } };
+	struct pt_link l;
+	uint8_t f[4][128], b[128];
+	size_t len[4], n;
+	mblk_t *v[11], *mp;
+	struct arpstat st;
+	unsigned nv = 0;
+
+	pt_link_open(&l, 0, 0, 1500);
+	for (unsigned i = 0; i < 4; i++)
+		len[i] = pt_ping(f[i], PT_ADDR_PEER, PT_ADDR_US, 1, (uint16_t)i, 16);
+	memcpy(f[1], &pt_mac_bcast, 6);
+	v[nv++] = rx_frame(f[0], len[0], 0, 0);                         /* up: to our MAC */
+	v[nv++] = rx_frame(f[1], len[1], 0, 0);                         /* up: broadcast */
+	n = pt_ping(b, PT_ADDR_PEER, PT_ADDR_US, 1, 9, 16);
+	memcpy(b, &other, 6);
+	v[nv++] = rx_frame(b, n, 0, 0);                                 /* not for us */
+	v[nv++] = rx_frame(b, 10, 0, 0);                                /* short */
+	v[nv++] = rx_frame(f[0], len[0], RTE_MBUF_F_RX_VLAN_STRIPPED, 5); /* VLAN 5 */
+	v[nv++] = ctl_msg_up();                                         /* up, in its place */
+	v[nv++] = rx_frame(f[2], len[2], RTE_MBUF_F_RX_VLAN_STRIPPED, 0); /* up: priority tag */
+	n = pt_arp(b, &pt_mac_bcast, RTE_ARP_OP_REQUEST, &pt_mac_peer, PT_ADDR_PEER, &zero,
+		   PT_ADDR_US);
+	v[nv++] = rx_frame(b, n, 0, 0);                                 /* answered */
+	n = pt_ping(b, PT_ADDR_PEER, PT_ADDR_US, 1, 9, 16);
+	b[12] = 0x86, b[13] = 0xdd;
+	v[nv++] = rx_frame(b, n, 0, 0);                                 /* IPv6 */
+	v[nv++] = rx_frame(f[3], len[3], 0, 0);                         /* up */
+	cr_assert_eq(yard_loop_inject_burst(l.minor, v, nv), 0);
+	yt_drain();
+
+	st = pt_arpstat(l.sd);
+	cr_expect_eq(st.arps_rx_frames, nv - 1, "every M_DATA frame counted once");
+	cr_expect_eq(st.arps_rx_ipv4, 4);
+	cr_expect_eq(st.arps_drop_not_for_us, 1);
+	cr_expect_eq(st.arps_drop_short, 1);
+	cr_expect_eq(st.arps_drop_vlan, 1);
+	cr_expect_eq(st.arps_drop_ipv6, 1);
+	cr_expect_eq(st.arps_rx_requests_for_us, 1);
+	n = pt_take(l.minor, b, sizeof(b));
+	check_arp(b, n, &pt_mac_peer, RTE_ARP_OP_REPLY, PT_ADDR_US, &pt_mac_peer, PT_ADDR_PEER);
+	for (unsigned i = 0; i < 5; i++) {
+		unsigned k = i < 2 ? i : i - 1;
+
+		cr_assert_eq(sth_getmsg_mblk(l.sd, &mp), 0, "message %u reached the stream head", i);
+		if (i == 2) {
+			cr_expect_eq(DB_TYPE(mp), M_PROTO, "the control message kept its place");
+		} else {
+			cr_expect_eq(DB_TYPE(mp), M_DATA);
+			cr_expect_eq(msgdsize(mp), len[k] - 14);
+			cr_expect_arr_eq(mp->b_rptr, f[k] + 14, len[k] - 14, "packet %u in order", k);
+		}
+		freemsg(mp);
+	}
+	cr_expect_neq(sth_getmsg_mblk(l.sd, &mp), 0, "nothing else went up");
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
 YT_TEST(arp, puts_the_header_in_a_new_block_without_headroom)
 {
 	struct arp_entry ae = { .ae_addr = PT_ADDR_PEER, .ae_mac = pt_mac_peer };
