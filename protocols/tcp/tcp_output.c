@@ -281,10 +281,18 @@ again:
 	if (len < 0) {
 		len = 0;
 		if (sendwin == 0) {
-			/* the window shrank to nothing: back off to snd_una and persist */
+			/*
+			 * The window shrank to nothing: back off to snd_una and persist. The
+			 * persist timer starts here, not only below: with everything in flight
+			 * (off == sb_cc) the check below does not see data waiting, and with
+			 * the retransmission timer stopped a lost window update would leave the
+			 * connection silent for ever.
+			 */
 			tp->t_timer[TT_REXMT] = 0;
 			tp->t_rxtshift = 0;
 			tp->snd_nxt = tp->snd_una;
+			if (tp->t_timer[TT_PERSIST] == 0)
+				tcp_setpersist(tp);
 		}
 	}
 	if (len > (int32_t)mss) {

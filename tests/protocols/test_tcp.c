@@ -517,6 +517,48 @@ YT_TEST(tcp, out_of_order_segments_overlapping_are_trimmed_and_reassembled)
 	tt_done(acc, lsn);
 }
 
+/*
+ * The window closes while data is in flight: the retransmission timer stops (nothing may be
+ * sent), so the persist timer must run instead, or a lost window update leaves the
+ * connection waiting for ever (RFC 9293 3.8.6.1).
+ */
+YT_TEST(tcp, window_closing_over_data_in_flight_starts_the_persist_timer)
+{
+	struct stdata *lsn, *acc;
+	uint32_t iss, first = 0;
+	struct tt_seg s;
+	uint8_t out[3000];
+	bool probed = false;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_pattern(out, sizeof(out), 3);
+	tt_write(acc, out, sizeof(out));
+	while (tt_take(&s))
+		if (first == 0)
+			first = (uint32_t)s.dlen;
+	cr_assert_gt(first, 0, "data went");
+	/* the peer takes the first segment and closes its window over the rest */
+	tt_send(TH_ACK, 1001, iss + 1 + first, 0, NULL, 0, NULL, 0);
+	while (tt_take(&s))
+		;
+	/* its window update is lost: yard must ask by itself */
+	for (int i = 0; i < 30 && !probed; i++) {
+		pt_run_ms(100);
+		while (tt_take(&s))
+			if (s.dlen > 0 && s.seq == iss + 1 + first)
+				probed = true;
+	}
+	cr_assert(probed, "no probe of the closed window within 3 s");
+	cr_assert_geq(tt_stats().tcps_tx_probes, 1);
+	/* the window opens: the rest goes */
+	tt_send(TH_ACK, 1001, iss + 1 + first, 65535, NULL, 0, NULL, 0);
+	pt_run_ms(10);
+	cr_assert(tt_take(&s), "the rest after the window opened");
+	cr_assert_eq(s.seq, iss + 1 + first);
+	tt_done(acc, lsn);
+}
+
 YT_TEST(tcp, zero_window_is_probed_by_the_persist_timer)
 {
 	struct stdata *lsn, *acc;
