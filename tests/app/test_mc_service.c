@@ -129,11 +129,22 @@ YT_TEST(mc_service, pipelined_gets_of_a_large_value_are_all_answered)
 		while (tt_take(&s)) {
 			if (s.dlen == 0)
 				continue;
-			cr_assert_eq(s.seq, acked, "in order at %zu", got);
+			/*
+			 * A segment before what was taken is a retransmission: a loaded machine
+			 * can hold a turn past the tests' 100 ms RTO. Its bytes must still be
+			 * the stream's; a gap is the failure.
+			 */
+			uint32_t back = acked - s.seq;
+
+			cr_assert((int32_t)back >= 0, "in order at %zu (a gap)", got);
+			cr_assert_leq(back, got, "before the stream at %zu", got);
 			for (size_t i = 0; i < s.dlen; i++)
-				cr_assert_eq(s.data[i], want[(got + i) % wlen], "byte %zu", got + i);
-			got += s.dlen;
-			acked += (uint32_t)s.dlen;
+				cr_assert_eq(s.data[i], want[(got - back + i) % wlen], "byte %zu",
+					     got - back + i);
+			if (s.dlen <= back)
+				continue;
+			got += s.dlen - back;
+			acked += (uint32_t)(s.dlen - back);
 		}
 		tt_send(TH_ACK, seq, acked, 65535, NULL, 0, NULL, 0);
 	}
