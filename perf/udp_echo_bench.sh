@@ -16,13 +16,15 @@ runs=${RUNS:-3}
 secs=${SECS:-5}
 flows=${FLOWS:-1024}
 py=/usr/bin/python3
+# shellcheck source=perf/udp_echo_setup.sh
+. "$root/perf/udp_echo_setup.sh"
 [ -x "$yard" ] || { echo "udp_echo_bench: no yard binary at $yard (build it first)" >&2; exit 1; }
 command -v dpdk-testpmd >/dev/null || { echo "udp_echo_bench: dpdk-testpmd missing" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/yard-bench.XXXXXX)
 cleanup() { pkill -TERM -f "file-prefix yb-$$" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-"$py" "$root/perf/mkpcap.py" "$work/in.pcap" "$flows" 60
+udp_echo_setup "$work" "yb-$$-yard" "$flows" # in.pcap for both, yard.ini for yard
 
 # Hugepages when mounted, like yard; otherwise both run with --no-huge.
 mem=(--no-huge -m 1024)
@@ -70,32 +72,6 @@ tp=$(printf '%s\n' "${tp_runs[@]}" | median)
 tpc=$(printf '%s\n' "${tp_cpu_runs[@]}" | median)
 
 # ---- yard: the echo service on lcore 1 (the same core testpmd forwarded on) --------------------
-cat >"$work/yard.ini" <<INI
-[yard]
-lcores = 1
-mbufs = 65535
-mbuf_cache = 512
-log_level = notice
-[eal]
-args = --file-prefix yb-$$-yard
-hugepages = auto
-memory = 1024
-[port0]
-dev = net_pcap0,rx_pcap=$work/in.pcap,infinite_rx=1
-address = 198.18.2.2/24
-rx_desc = 2048
-tx_desc = 2048
-queue_lcores = 1
-neighbours = 198.18.2.1 02:00:00:00:00:01
-[arp]
-timeout_ms = 3600000
-[services]
-udp_echo = 7
-udp_discard = 0
-tcp_echo = 0
-tcp_discard = 0
-http = 0
-INI
 tel() { "$py" "$root/perf/yard_tel.py" "yb-$$-yard" "$1"; }
 y_runs=()
 y_cpu_runs=()

@@ -21,6 +21,8 @@ yard=${1:-$root/build/release/app/yard}
 secs=${SECS:-30}
 top=${TOP:-40}
 py=/usr/bin/python3
+# shellcheck source=perf/udp_echo_setup.sh
+. "$root/perf/udp_echo_setup.sh"
 [ -x "$yard" ] || { echo "udp_echo_instr: no yard binary at $yard (build it first)" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "udp_echo_instr: valgrind missing (apt-get install valgrind)" >&2; exit 1; }
 
@@ -32,33 +34,7 @@ cleanup() {
 	rm -rf "/var/run/dpdk/$prefix" "$work"
 }
 trap cleanup EXIT
-"$py" "$root/perf/mkpcap.py" "$work/in.pcap" 1024 60 >/dev/null
-cat >"$work/yard.ini" <<INI
-[yard]
-lcores = 1
-mbufs = 65535
-mbuf_cache = 512
-log_level = notice
-[eal]
-args = --file-prefix $prefix
-hugepages = auto
-memory = 1024
-[port0]
-dev = net_pcap0,rx_pcap=$work/in.pcap,infinite_rx=1
-address = 198.18.2.2/24
-rx_desc = 2048
-tx_desc = 2048
-queue_lcores = 1
-neighbours = 198.18.2.1 02:00:00:00:00:01
-[arp]
-timeout_ms = 3600000
-[services]
-udp_echo = 7
-udp_discard = 0
-tcp_echo = 0
-tcp_discard = 0
-http = 0
-INI
+udp_echo_setup "$work" "$prefix"
 valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" --dump-instr=yes \
 	--collect-atstart=no --toggle-collect=yard_sched_run_once \
 	"$yard" --config "$work/yard.ini" >"$work/yard.log" 2>&1 &
