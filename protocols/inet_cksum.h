@@ -113,4 +113,12 @@ inet_ipv4_hdr_sum(const void *hdr, size_t hlen)
 	return inet_sum_fold(acc);
 }
 
+struct msgb;
+
+/**
+ * Add len bytes of the message mp, from offset off, to the unfolded sum acc (any block
+ * boundaries, odd ones included): inet_cksum.c.
+ */
+uint64_t inet_sum_msg(const struct msgb *mp, size_t off, size_t len, uint64_t acc);
+
 #endif /* YARD_INET_CKSUM_H */

@@ -280,7 +280,7 @@ icmp_input(struct ip_inst *ii, mblk_t *mp, bool bcast)
 		ICMP_INC(ii, drop_nomem);
 		goto drop;
 	}
-	if (ip_cksum_msg(mp, hlen, ilen) != 0xffff) {
+	if (inet_sum_fold(inet_sum_msg(mp, hlen, ilen, 0)) != 0xffff) {
 		ICMP_INC(ii, drop_bad_cksum);
 		goto drop;
 	}

@@ -36,33 +36,6 @@
 
 #include "ip_priv.h"
 
-uint16_t
-ip_cksum_msg(const mblk_t *mp, size_t off, size_t len)
-{
-	uint32_t sum = 0;
-	size_t done = 0;
-
-	for (; mp != NULL && len != 0; mp = mp->b_cont) {
-		size_t bl = MBLKL(mp), take;
-		uint16_t part;
-
-		if (off >= bl) {
-			off -= bl;
-			continue;
-		}
-		take = RTE_MIN(bl - off, len);
-		part = inet_sum(mp->b_rptr + off, take);
-		/* A block starting at an odd offset of the message has its bytes swapped. */
-		if (done & 1)
-			part = rte_bswap16(part);
-		sum += part;
-		done += take;
-		len -= take;
-		off = 0;
-	}
-	return inet_sum_fold(sum);
-}
-
 size_t
 ip_msg_copy(const mblk_t *mp, size_t off, size_t len, void *dst)
 {

@@ -251,8 +251,6 @@ int ip_uwput(queue_t *q, mblk_t *mp);
 void ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n);
 /** Lower write service: move what waits on the link down when the driver has room. */
 int ip_lwsrv(queue_t *q);
-/** Internet checksum (not complemented, folded) of len bytes of mp from offset off. */
-uint16_t ip_cksum_msg(const mblk_t *mp, size_t off, size_t len);
 /** Copy len bytes of mp from offset off to dst; returns bytes copied. */
 size_t ip_msg_copy(const mblk_t *mp, size_t off, size_t len, void *dst);
 

@@ -273,9 +273,7 @@ tcp_src_addr(struct tcp_inst *ti, uint32_t faddr)
 
 /*
  * The TCP checksum of len bytes of mp from offset off (the TCP header onward) with the IPv4
- * pseudo header (RFC 9293 3.1), summed eight bytes at a time (inet_cksum.h). A block that
- * starts at an odd offset of the whole has its folded partial sum byte-swapped (RFC 1071
- * section 2: byte-order independence).
+ * pseudo header (RFC 9293 3.1), summed eight bytes at a time (inet_cksum.h).
  */
 uint16_t
 tcp_cksum(uint32_t src, uint32_t dst, const mblk_t *mp, size_t off, size_t len)
@@ -283,24 +281,8 @@ tcp_cksum(uint32_t src, uint32_t dst, const mblk_t *mp, size_t off, size_t len)
 	/* The pseudo header as host-order words of its bytes: src, dst, (0, 6), length. */
 	uint64_t acc = (uint64_t)src + dst + rte_cpu_to_be_16(IPPROTO_TCP) +
 		       rte_cpu_to_be_16((uint16_t)len);
-	size_t done = 0;
 
-	for (; mp != NULL && done < len; mp = mp->b_cont) {
-		size_t bl = MBLKL(mp), take;
-
-		if (off >= bl) {
-			off -= bl;
-			continue;
-		}
-		take = RTE_MIN(bl - off, len - done);
-		if (done & 1)
-			acc = inet_sum_add(acc, rte_bswap16(inet_sum(mp->b_rptr + off, take)));
-		else
-			acc = inet_sum_partial(mp->b_rptr + off, take, acc);
-		done += take;
-		off = 0;
-	}
-	return (uint16_t)~inet_sum_fold(acc);
+	return (uint16_t)~inet_sum_fold(inet_sum_msg(mp, off, len, acc));
 }
 
 const struct tcp_cc_ops *

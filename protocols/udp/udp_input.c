@@ -41,32 +41,6 @@
 
 #include "udp_priv.h"
 
-uint16_t
-udp_sum_msg(const mblk_t *mp, size_t off, size_t len, uint64_t sum)
-{
-	size_t done = 0;
-
-	for (; mp != NULL && len != 0; mp = mp->b_cont) {
-		size_t bl = MBLKL(mp), take;
-		uint16_t part;
-
-		if (off >= bl) {
-			off -= bl;
-			continue;
-		}
-		take = RTE_MIN(bl - off, len);
-		part = inet_sum(mp->b_rptr + off, take);
-		/* A block that starts at an odd offset of the datagram has its bytes swapped. */
-		if (done & 1)
-			part = rte_bswap16(part);
-		sum += part;
-		done += take;
-		len -= take;
-		off = 0;
-	}
-	return inet_sum_fold(sum);
-}
-
 /* The endpoint for (daddr, port): bound to daddr, else to the wildcard; NULL if none. */
 static inline struct udp_ep *
 udp_lookup(const struct udp_inst *ui, uint32_t daddr, uint16_t port)
@@ -243,7 +217,7 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 			if (DB_REF(mp) == 1)
 				udp_sum_mark(mp, dlen, psum);
 			rc->rc_cksum_sw++;
-		} else if (udp_sum_msg(mp, hlen, ulen, udp_phdr_sum(src, dst, (uint16_t)ulen)) !=
+		} else if (inet_sum_fold(inet_sum_msg(mp, hlen, ulen, udp_phdr_sum(src, dst, (uint16_t)ulen))) !=
 			   0xffff) {
 			UDP_INC(ui, drop_bad_cksum);
 			goto drop;

@@ -238,8 +238,9 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 		tc->tc_reused++;
 	} else if (likely(ep->ue_cksum)) {
 		uh->dgram_cksum = 0;
-		ck = (uint16_t)~udp_sum_msg(hb, 0, ulen,
-					    udp_phdr_sum(src, sin.sin_addr.s_addr, (uint16_t)ulen));
+		ck = (uint16_t)~inet_sum_fold(inet_sum_msg(hb, 0, ulen,
+							   udp_phdr_sum(src, sin.sin_addr.s_addr,
+									(uint16_t)ulen)));
 		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768: zero means "none" */
 		UDP_INC(ui, tx_cksum_sw);
 	} else {

@@ -142,8 +142,6 @@ udp_sum_marked(const mblk_t *bp, size_t len)
 	return (int)(bp->b_datap->db_cksum & 0xffff);
 }
 
-/** One's complement sum (folded, not complemented) of len bytes of mp from off, plus sum. */
-uint16_t udp_sum_msg(const mblk_t *mp, size_t off, size_t len, uint64_t sum);
 
 /* ---- udp.c -------------------------------------------------------------------------------- */
 
