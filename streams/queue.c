@@ -367,13 +367,12 @@ putq_run0(queue_t *q, mblk_t **mps, unsigned n)
 
 	for (i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
+		size_t mblks;
 
 		if (DB_TYPE(mp) >= QPCTL || mp->b_band != 0)
 			break;
-		for (const mblk_t *bp = mp; bp != NULL; bp = bp->b_cont) {
-			bytes += MBLKL(bp);
-			nblk++;
-		}
+		bytes += msg_cost(mp, &mblks);
+		nblk += mblks;
 		mp->b_prev = prev;
 		if (prev != NULL)
 			prev->b_next = mp;
