@@ -559,17 +559,42 @@ t_optmgmt(int fd, const struct t_optmgmt *req, struct t_optmgmt *ret)
 
 /* ---- datagrams ---------------------------------------------------------------------------- */
 
+/*
+ * What the provider takes as a datagram's length (its TSDU size and T_SENDZERO), worked out
+ * once: per call by xti_snd_check(), per burst by yard_t_sndudata_burst().
+ */
+struct xti_snd_limits {
+	size_t max;                  /* longest datagram (SIZE_MAX: no limit) */
+	bool zero_ok;                /* the provider takes empty datagrams */
+};
+
+static inline void
+xti_snd_limits(const struct xti_ep *te, struct xti_snd_limits *lim)
+{
+	lim->max = te->te_info.tsdu > 0 ? (size_t)te->te_info.tsdu
+		   : te->te_info.tsdu == T_INVALID ? 0 : SIZE_MAX;
+	lim->zero_ok = te->te_info.tsdu != T_INVALID && (te->te_info.flags & T_SENDZERO);
+}
+
+/* A datagram of dlen bytes within the limits. */
+static inline bool
+xti_snd_len_ok(const struct xti_snd_limits *lim, size_t dlen)
+{
+	return dlen <= lim->max && (dlen != 0 || lim->zero_ok);
+}
+
 /* Checks common to sending a datagram of dlen bytes. 0 or -1 with t_errno. */
 static int
 xti_snd_check(const struct xti_ep *te, size_t dlen)
 {
+	struct xti_snd_limits lim;
+
 	if (te->te_state != T_IDLE)
 		return xti_fail(TOUTSTATE);
 	if (te->te_info.servtype != T_CLTS)
 		return xti_fail(TNOTSUPPORT);
-	if ((te->te_info.tsdu > 0 && dlen > (size_t)te->te_info.tsdu) || te->te_info.tsdu == T_INVALID)
-		return xti_fail(TBADDATA);
-	if (dlen == 0 && !(te->te_info.flags & T_SENDZERO))
+	xti_snd_limits(te, &lim);
+	if (!xti_snd_len_ok(&lim, dlen))
 		return xti_fail(TBADDATA);
 	return 0;
 }
@@ -955,26 +980,9 @@ yard_t_udata_reply(mblk_t *mp)
 }
 
 /*
- * What xti_snd_check() asks of a datagram's length, worked out once per burst: the state and
- * service type are the endpoint's and checked before the loop.
- */
-struct xti_snd_limits {
-	size_t max;                  /* longest datagram (SIZE_MAX: no limit) */
-	bool zero_ok;                /* the provider takes empty datagrams */
-};
-
-static inline void
-xti_snd_limits(const struct xti_ep *te, struct xti_snd_limits *lim)
-{
-	lim->max = te->te_info.tsdu > 0 ? (size_t)te->te_info.tsdu
-		   : te->te_info.tsdu == T_INVALID ? 0 : SIZE_MAX;
-	lim->zero_ok = te->te_info.tsdu != T_INVALID && (te->te_info.flags & T_SENDZERO);
-}
-
-/*
  * A request yard_t_sndudata_burst() may send: true, or false (TBADDATA, set by the caller):
  * not a well-formed T_UNITDATA_REQ of band 0 with M_DATA (or no) data of a length the provider
- * takes; xti_snd_check()'s length rules, with the limits of the burst.
+ * takes (the limits worked out once for the burst).
  */
 static inline bool
 xti_udreq_ok(const struct xti_snd_limits *lim, const mblk_t *mp)
@@ -985,12 +993,10 @@ xti_udreq_ok(const struct xti_snd_limits *lim, const mblk_t *mp)
 	if (__yard_t_udata_prim(mp, T_UNITDATA_REQ) == NULL || mp->b_band != 0)
 		return false;
 	data = mp->b_cont;
-	if (data == NULL)
-		return lim->zero_ok;
-	if (DB_TYPE(data) != M_DATA)
+	if (data != NULL && DB_TYPE(data) != M_DATA)
 		return false;
-	dlen = likely(data->b_cont == NULL) ? MBLKL(data) : msgdsize(data);
-	return dlen <= lim->max && (dlen != 0 || lim->zero_ok);
+	dlen = data == NULL ? 0 : likely(data->b_cont == NULL) ? MBLKL(data) : msgdsize(data);
+	return xti_snd_len_ok(lim, dlen);
 }
 
 int
