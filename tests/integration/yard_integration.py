@@ -39,6 +39,10 @@ import time
 SKIP = 77
 KERNEL_ADDR = "198.18.0.1"
 YARD_ADDR = "198.18.0.2"
+# ping's -W: how long it waits for the last replies before it gives up. A reply is on time for
+# these tests however late it comes (yard's counters tell loss apart): on a CI machine whose
+# cores are both taken, the kernel can sit on a reply for more than 2 s, which read as a loss.
+PING_WAIT = "10"
 AFP_KERNEL_ADDR = "198.18.1.1"
 AFP_YARD_ADDR = "198.18.1.2"
 DPDK_RUN = "/var/run/dpdk"
@@ -263,7 +267,7 @@ class Case:
 
     def ping(self, dst=YARD_ADDR, count=5, size=None, flood=False, interval=0.2,
              timeout=60):
-        cmd = ["ping", "-n", "-q", "-c", str(count), "-W", "2"]
+        cmd = ["ping", "-n", "-q", "-c", str(count), "-W", PING_WAIT]
         if size is not None:
             cmd += ["-s", str(size)]
         if flood:
@@ -422,7 +426,7 @@ def case_malformed(c):
 
     # A steady ping across the whole injection: it must lose nothing.
     pinger = subprocess.Popen(["ip", "netns", "exec", c.ns, "ping", "-n", "-q", "-i", "0.05",
-                               "-c", "100", "-W", "2", YARD_ADDR], stdin=subprocess.DEVNULL,
+                               "-c", "100", "-W", PING_WAIT, YARD_ADDR], stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         send("nothing", 0)  # scapy loaded: the sender is ready
@@ -538,9 +542,9 @@ def case_two_queues(c):
     # Warm up: one ping from each source, so both lcores' arp know every source before the
     # burst (a reply racing its neighbour's resolution is held, only 4 deep: [arp] hold_max).
     for a in sources:
-        run(["ping", "-n", "-q", "-c", "1", "-W", "2", "-I", a, YARD_ADDR], ns=c.ns, ok=False)
+        run(["ping", "-n", "-q", "-c", "1", "-W", PING_WAIT, "-I", a, YARD_ADDR], ns=c.ns, ok=False)
     procs = [subprocess.Popen(["ip", "netns", "exec", c.ns, "ping", "-n", "-q", "-c", "50",
-                               "-i", "0.01", "-W", "2", "-I", a, YARD_ADDR],
+                               "-i", "0.01", "-W", PING_WAIT, "-I", a, YARD_ADDR],
                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True) for a in sources]
     for p in procs:

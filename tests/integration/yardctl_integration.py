@@ -25,7 +25,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import yard_integration as yi  # noqa: E402
-from yard_integration import Failure, Stop, check, log, run, YARD_ADDR  # noqa: E402
+from yard_integration import Failure, Stop, check, log, run, PING_WAIT, YARD_ADDR  # noqa: E402
 
 SKIP = 77
 
@@ -138,7 +138,7 @@ def case_yardctl_snoop(c):
     y = start(c)
     path = os.path.join(c.workdir, "snoop.pcapng")
     pinger = subprocess.Popen(["ip", "netns", "exec", c.ns, "ping", "-n", "-q", "-i", "0.01",
-                               "-c", "400", "-W", "2", YARD_ADDR], stdin=subprocess.DEVNULL,
+                               "-c", "400", "-W", PING_WAIT, YARD_ADDR], stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         time.sleep(1)
