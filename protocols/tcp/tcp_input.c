@@ -246,10 +246,12 @@ tcp_reass_insert(struct tcpcb *tp, mblk_t *mp, uint32_t seq, uint32_t len)
 
 		if (SEQ_GEQ(pend, seq + len)) { /* wholly inside the previous one */
 			TCP_INC(ti, rx_dup_segs);
+			tcp_sack_rcv_dup(tp, seq, seq + len);
 			freemsg(mp);
 			return;
 		}
 		if (SEQ_GT(pend, seq)) {
+			tcp_sack_rcv_dup(tp, seq, pend);
 			(void)adjmsg(mp, (ssize_t)(pend - seq));
 			len -= pend - seq;
 			seq = pend;
@@ -263,6 +265,8 @@ tcp_reass_insert(struct tcpcb *tp, mblk_t *mp, uint32_t seq, uint32_t len)
 		if (SEQ_GEQ(nseq, seq + len))
 			break;
 		if (SEQ_LEQ(nseq + nlen, seq + len)) {
+			/* the new copy replaces the one held: the one held is what was duplicated */
+			tcp_sack_rcv_dup(tp, nseq, nseq + nlen);
 			*pp = np->b_next;
 			np->b_next = NULL;
 			tp->t_reass_bytes -= nlen;
@@ -780,6 +784,8 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 				/* wholly duplicate: ACK it (the peer lost our ACK), keep its ACK */
 				if (dlen > 0 || (flags & TH_FIN))
 					TCP_INC(ti, rx_dup_segs);
+				if (dlen > 0)
+					tcp_sack_rcv_dup(tp, seq, seq + dlen);
 				/*
 				 * A FIN again in TIME-WAIT: our ACK of it was lost and the peer
 				 * may send it once more; restart 2MSL so we are still here to
@@ -792,6 +798,8 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 				todrop = (int32_t)dlen;
 			} else {
 				TCP_INC(ti, rx_partdup_segs);
+				tcp_sack_rcv_dup(tp, seq, tp->rcv_nxt);
+				tp->tp_flags |= TF_ACKNOW; /* the D-SACK goes now, not a delayed ACK later */
 			}
 			if (todrop > 0)
 				(void)adjmsg(mp, todrop);

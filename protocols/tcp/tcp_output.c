@@ -245,9 +245,10 @@ tcp_output(struct tcpcb *tp)
 	idle = tp->snd_max == tp->snd_una;
 again:
 	sendalot = false;
-	/* SACK blocks ride on every segment while data is held out of order: room for them */
+	/* SACK blocks ride on every segment while data is held out of order, and a D-SACK on the
+	 * next one after a duplicate: room for them */
 	mss = tp->t_maxseg;
-	if (tp->t_reass != NULL && (tp->tp_flags & TF_SACK_PERMIT))
+	if ((tp->t_reass != NULL || tp->t_sack.ts_dsack_due) && (tp->tp_flags & TF_SACK_PERMIT))
 		mss -= tcp_sack_optlen(tp, 40u - ((tp->tp_flags & TF_RCVD_TS) ? 12u : 0u));
 	/* resending after an RTO: what the peer SACKed is skipped and out of cwnd (RFC 6675 5.1) */
 	sacked = tcp_sack_skip(tp, &room);
@@ -389,8 +390,9 @@ send:
 		memcpy(&opt[optlen + 4], &tsecr, 4);
 		optlen += 8;
 	}
-	/* RFC 2018 3-4: the blocks of what is held out of order, in the room left */
-	if (!(flags & (TH_SYN | TH_RST)) && tp->t_reass != NULL && (tp->tp_flags & TF_SACK_PERMIT))
+	/* RFC 2018 3-4, RFC 2883: a duplicate's block, those of what is held out of order */
+	if (!(flags & (TH_SYN | TH_RST)) && (tp->t_reass != NULL || tp->t_sack.ts_dsack_due) &&
+	    (tp->tp_flags & TF_SACK_PERMIT))
 		optlen += tcp_sack_fill(tp, opt + optlen, (unsigned)sizeof(opt) - optlen);
 	thlen = YARD_TCP_HDR_MIN + optlen;
 	/* FIN retransmission: the FIN's sequence number again. */

@@ -524,37 +524,68 @@ tcp_sack_run_of(const struct tcpcb *tp, uint32_t seq, uint32_t *s, uint32_t *e)
 	return in && SEQ_GEQ(seq, *s) && SEQ_LT(seq, *e);
 }
 
-/* Collect up to max blocks (RFC 2018 4 order) into b; how many. */
+/*
+ * A segment, or part of one, that duplicated data we hold (below RCV.NXT or inside t_reass):
+ * RFC 2883 asks the receiver to report it as the first block of its next SACK option, once,
+ * so that the sender can tell a spurious retransmission (Linux then undoes its window cut
+ * and widens its reordering window). The latest duplicate wins, as RFC 2883 4 allows.
+ */
+void
+tcp_sack_rcv_dup(struct tcpcb *tp, uint32_t s, uint32_t e)
+{
+	struct tcp_sack *ts = &tp->t_sack;
+
+	if (!(tp->tp_flags & TF_SACK_PERMIT) || !SEQ_LT(s, e))
+		return;
+	ts->ts_dsack_blk = (struct tcp_sack_blk){ s, e };
+	ts->ts_dsack_due = true;
+}
+
+/* b[0..n) already holds a block starting at s (from index first: a D-SACK is not a run). */
+static bool
+tcp_sack_listed(const struct tcp_sack_blk *b, unsigned first, unsigned n, uint32_t s)
+{
+	for (unsigned j = first; j < n; j++)
+		if (b[j].sb_start == s)
+			return true;
+	return false;
+}
+
+/*
+ * Collect up to max blocks into b; how many. A due D-SACK comes first, then the run of t_reass
+ * it lies in, if any (RFC 2883 4 (2)), then the runs by RFC 2018 4: the most recent arrivals
+ * first, the others lowest first.
+ */
 static unsigned
 tcp_sack_blocks(const struct tcpcb *tp, struct tcp_sack_blk *b, unsigned max)
 {
 	const struct tcp_sack *ts = &tp->t_sack;
-	unsigned n = 0;
+	unsigned n = 0, first = 0;
 	uint32_t s = 0, e = 0;
 
-	if (tp->t_reass == NULL || !(tp->tp_flags & TF_SACK_PERMIT))
+	if (!(tp->tp_flags & TF_SACK_PERMIT) || max == 0)
 		return 0;
+	if (ts->ts_dsack_due) {
+		b[n++] = ts->ts_dsack_blk;
+		first = 1;
+		if (n < max && tcp_sack_run_of(tp, ts->ts_dsack_blk.sb_start, &s, &e))
+			b[n++] = (struct tcp_sack_blk){ s, e };
+	}
+	if (tp->t_reass == NULL)
+		return n;
 	for (unsigned i = 0; i < ts->ts_nrecent && n < max; i++) {
-		bool dup = false;
-
 		if (!tcp_sack_run_of(tp, ts->ts_recent[i], &s, &e))
 			continue;
-		for (unsigned j = 0; j < n; j++)
-			dup |= b[j].sb_start == s;
-		if (!dup)
+		if (!tcp_sack_listed(b, first, n, s))
 			b[n++] = (struct tcp_sack_blk){ s, e };
 	}
 	/* the rest, lowest first: one walk over the runs */
 	for (mblk_t *mp = tp->t_reass; mp != NULL && n < max;) {
-		bool dup = false;
-
 		s = *tcp_mseq(mp);
 		e = s + (uint32_t)msgdsize(mp);
 		for (mp = mp->b_next; mp != NULL && *tcp_mseq(mp) == e; mp = mp->b_next)
 			e += (uint32_t)msgdsize(mp);
-		for (unsigned j = 0; j < n; j++)
-			dup |= b[j].sb_start == s;
-		if (!dup)
+		if (!tcp_sack_listed(b, first, n, s))
 			b[n++] = (struct tcp_sack_blk){ s, e };
 	}
 	return n;
@@ -592,5 +623,10 @@ tcp_sack_fill(struct tcpcb *tp, uint8_t *opt, unsigned room)
 		memcpy(opt + 8 + 8 * i, &e, 4);
 	}
 	TCP_ADD(tp->tp_inst, sack_blocks_sent, n);
+	if (tp->t_sack.ts_dsack_due) {
+		/* reported once (RFC 2883 4): the next segments carry only the runs */
+		tp->t_sack.ts_dsack_due = false;
+		TCP_INC(tp->tp_inst, sack_dsack_sent);
+	}
 	return 4 + 8 * n;
 }

@@ -44,6 +44,9 @@ struct tcp_sack {
 	/* receiver: starts of the latest out-of-order arrivals, most recent first */
 	uint32_t ts_recent[TCP_SACK_RCV_RECENT];
 	unsigned ts_nrecent;
+	/* receiver: a duplicate that arrived, reported once as the next segment's first block */
+	bool ts_dsack_due;
+	struct tcp_sack_blk ts_dsack_blk;
 };
 
 /* A segment's SACK option, as tcp_parse_opts found it (blocks in network order). */
@@ -72,6 +75,7 @@ void tcp_tlp_ack(struct tcpcb *tp, uint32_t ack, bool tsecr_valid, uint32_t tsec
 
 /* Receiver side. */
 void tcp_sack_rcv_arrived(struct tcpcb *tp, uint32_t seq);
+void tcp_sack_rcv_dup(struct tcpcb *tp, uint32_t s, uint32_t e);
 unsigned tcp_sack_optlen(const struct tcpcb *tp, unsigned room);
 unsigned tcp_sack_fill(struct tcpcb *tp, uint8_t *opt, unsigned room);
 

@@ -307,6 +307,125 @@ YT_TEST(tcp_sack, out_of_order_data_is_reported_most_recent_first_as_room_allows
 	ts_done(acc, lsn);
 }
 
+/* Drain what was sent; the last segment in *s (false if none). */
+static bool
+ts_take_last(struct tt_seg *s)
+{
+	bool any = false;
+
+	while (tt_take(s))
+		any = true;
+	return any;
+}
+
+YT_TEST(tcp_sack, a_duplicate_below_rcv_nxt_is_reported_once_as_a_dsack)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, b[8];
+	uint8_t d[100];
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	tt_pattern(d, sizeof(d), 1);
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, d, 100);
+	(void)ts_take_last(&s); /* a delayed ACK, or none yet */
+	/* the same segment again (our ACK was lost, the peer resent): ACKed now, with a D-SACK */
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(ts_take_last(&s), "a duplicate is answered at once");
+	cr_assert_eq(s.ack, 1101);
+	cr_assert_eq(ts_blocks(&s, b), 1, "the D-SACK alone: nothing is held out of order");
+	cr_assert_eq(b[0], 1001);
+	cr_assert_eq(b[1], 1101);
+	cr_assert_eq(tt_stats().tcps_sack_dsack_sent, 1);
+	/* reported once: the next ACK carries no SACK option */
+	tt_send(TH_ACK, 1101, iss + 1, 65535, NULL, 0, d, 100);
+	tt_send(TH_ACK, 1201, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(ts_take_last(&s));
+	cr_assert_eq(s.ack, 1301);
+	cr_assert_eq(ts_blocks(&s, b), 0);
+	cr_assert_eq(tt_stats().tcps_sack_dsack_sent, 1);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, a_partly_duplicate_segment_reports_only_its_old_part)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, b[8];
+	uint8_t d[100];
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	tt_pattern(d, sizeof(d), 1);
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, d, 100);
+	(void)ts_take_last(&s);
+	/* 1051..1150: its first 50 bytes we have */
+	tt_send(TH_ACK, 1051, iss + 1, 65535, NULL, 0, d + 50, 50);
+	tt_send(TH_ACK, 1051, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(ts_take_last(&s), "answered at once");
+	cr_assert_eq(s.ack, 1151);
+	cr_assert_eq(ts_blocks(&s, b), 1);
+	cr_assert_eq(b[0], 1051, "the latest duplicate: 1051..1100");
+	cr_assert_eq(b[1], 1101);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, a_duplicate_of_data_held_out_of_order_is_followed_by_its_run)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, b[8];
+	uint8_t d[100];
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	tt_pattern(d, sizeof(d), 1);
+	/* 1001..1100 missing; 1101..1300 and 1501..1600 held */
+	tt_send(TH_ACK, 1101, iss + 1, 65535, NULL, 0, d, 100);
+	tt_send(TH_ACK, 1201, iss + 1, 65535, NULL, 0, d, 100);
+	tt_send(TH_ACK, 1501, iss + 1, 65535, NULL, 0, d, 100);
+	(void)ts_take_last(&s);
+	/* 1101..1200 again: RFC 2883 4.2, the D-SACK, then the run it lies in, then the others */
+	tt_send(TH_ACK, 1101, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(ts_take_last(&s));
+	cr_assert_eq(s.ack, 1001);
+	cr_assert_eq(ts_blocks(&s, b), 3);
+	cr_assert_eq(b[0], 1101);
+	cr_assert_eq(b[1], 1201);
+	cr_assert_eq(b[2], 1101, "the run holding the duplicate");
+	cr_assert_eq(b[3], 1301);
+	cr_assert_eq(b[4], 1501);
+	cr_assert_eq(b[5], 1601);
+	/* once: the next ACK lists the runs only */
+	tt_send(TH_ACK, 1701, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(ts_take_last(&s));
+	cr_assert_eq(ts_blocks(&s, b), 3);
+	cr_assert_eq(b[0], 1701);
+	cr_assert_eq(tt_stats().tcps_sack_dsack_sent, 1);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, no_dsack_without_sack_permitted)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss;
+	uint8_t d[100];
+
+	tt_open();
+	acc = ts_passive(&lsn, false, false, &iss, &s);
+	tt_pattern(d, sizeof(d), 1);
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, d, 100);
+	(void)ts_take_last(&s);
+	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, d, 100);
+	cr_assert(ts_take_last(&s), "a duplicate is ACKed");
+	cr_assert_eq(s.ack, 1101);
+	cr_assert_null(tt_opt(&s, TCPOPT_SACK));
+	cr_assert_eq(tt_stats().tcps_sack_dsack_sent, 0);
+	ts_done(acc, lsn);
+}
+
 /* ---- the scoreboard and recovery ----------------------------------------------------------- */
 
 /* Grow cwnd by slow start until n segments may be in flight (everything acked at once). */
