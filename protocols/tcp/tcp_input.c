@@ -370,6 +370,7 @@ tcp_listen_input(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *k,
 		/* RFC 4987 3.6: the state goes into our ISN, nothing is kept */
 		if (!tcp_syncookie_send(ti, lp, k, seq, (to->to_flags & TO_MSS) ? to->to_mss : 0,
 					(to->to_flags & TO_WS) ? to->to_ws : -1,
+					(to->to_flags & TO_SACKPERM) != 0,
 					(to->to_flags & TO_TS) != 0, to->to_tsval))
 			TCP_INC(ti, drop_syn_backlog);
 		return;
@@ -413,6 +414,8 @@ tcp_syncookie_conn(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *
 		so.to_flags |= TO_WS;
 		so.to_ws = (uint8_t)ws;
 	}
+	if (tcp_syncookie_sack((to->to_flags & TO_TS) != 0, to->to_tsecr))
+		so.to_flags |= TO_SACKPERM;
 	if (to->to_flags & TO_TS) {
 		so.to_flags |= TO_TS;
 		so.to_tsval = to->to_tsval;

@@ -264,7 +264,7 @@ void tcp_usrclosed(struct tcpcb *tp);
 extern const uint16_t tcp_cookie_mss[8];
 /* Answer a SYN at lp with a cookie SYN,ACK; false if cookies are off (TCP_PF_NO_SYNCOOKIES). */
 bool tcp_syncookie_send(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *k,
-			uint32_t irs, unsigned peer_mss, int peer_ws, bool peer_ts,
+			uint32_t irs, unsigned peer_mss, int peer_ws, bool peer_sack, bool peer_ts,
 			uint32_t peer_tsval);
 uint32_t tcp_syncookie_make(struct tcp_inst *ti, const struct tcp_key *k, uint32_t irs,
 			    unsigned mss, uint64_t now_ms);
@@ -274,6 +274,8 @@ int tcp_syncookie_check(struct tcp_inst *ti, const struct tcp_key *k, uint32_t i
 			uint32_t cookie, uint64_t now_ms, unsigned *mss);
 /* The peer's window shift carried in the TSecr of a cookie's ACK, -1 for none. */
 int tcp_syncookie_ws(bool ack_ts, uint32_t tsecr);
+/* Whether the SYN a cookie's ACK answers offered SACK-permitted, and we agreed (in its TSecr). */
+bool tcp_syncookie_sack(bool ack_ts, uint32_t tsecr);
 
 /* tcp_rss.c */
 int tcp_rss_set(struct tcp_inst *ti, const struct tcp_rss_conf *c);

@@ -19,11 +19,12 @@
  * Options. The MSS survives in the cookie's 3 bits (rounded down to the table). Window
  * scaling and timestamps survive when the peer offered timestamps: our TSval in the SYN,ACK is
  * the clock with its low 4 bits replaced by the peer's window shift (0..14, 15 for none), and
- * the peer echoes it in TSecr of its ACK (RFC 7323 4.3); the TSval is moved back 16 ms if that
- * would put it ahead of the clock, so later TSvals never go backwards. Without timestamps the
- * SYN,ACK offers no window scale (the shift could not be remembered) and the connection runs
- * unscaled. SACK-permitted is not carried. As the RFC warns, what the peer sends in its SYN
- * (data) is not kept, and if the final ACK is lost the peer's data segments stand in for it.
+ * the peer echoes it in TSecr of its ACK (RFC 7323 4.3). SACK-permitted rides the same way, in
+ * the next bit. The TSval is moved back 32 ms if that would put it ahead of the clock, so later
+ * TSvals never go backwards. Without timestamps the SYN,ACK offers neither window scale nor SACK
+ * (neither could be remembered) and the connection runs unscaled, without SACK, as Linux's
+ * cookies do. As the RFC warns, what the peer sends in its SYN (data) is not kept, and if the
+ * final ACK is lost the peer's data segments stand in for it.
  */
 #include <errno.h>
 #include <string.h>
@@ -37,8 +38,10 @@
 #define COOKIE_T_SHIFT   27
 #define COOKIE_MSS_SHIFT 24
 #define COOKIE_HASH_MASK 0xffffffu
-#define COOKIE_TS_BITS   0xfu     /* low bits of our TSval carrying the peer's shift */
-#define COOKIE_TS_NOWS   0xfu     /* "the peer sent no window scale" */
+#define COOKIE_TS_BITS   0x1fu    /* low bits of our TSval carrying what the SYN offered: */
+#define COOKIE_TS_WS     0xfu     /* the peer's shift, */
+#define COOKIE_TS_NOWS   0xfu     /* or "the peer sent no window scale", */
+#define COOKIE_TS_SACK   0x10u    /* and SACK-permitted, agreed */
 
 /* MSS values a cookie can carry: common link MTUs less 40 (and 12 for timestamps). */
 const uint16_t tcp_cookie_mss[8] = { 536, 1200, 1348, 1400, 1440, 1460, 4312, 8960 };
@@ -104,7 +107,8 @@ tcp_syncookie_check(struct tcp_inst *ti, const struct tcp_key *k, uint32_t irs,
 
 bool
 tcp_syncookie_send(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *k,
-		   uint32_t irs, unsigned peer_mss, int peer_ws, bool peer_ts, uint32_t peer_tsval)
+		   uint32_t irs, unsigned peer_mss, int peer_ws, bool peer_sack, bool peer_ts,
+		   uint32_t peer_tsval)
 {
 	uint64_t now = tcp_now(ti);
 	uint8_t opt[20];
@@ -129,12 +133,19 @@ tcp_syncookie_send(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *
 			opt[optlen++] = TCPOLEN_WINDOW;
 			opt[optlen++] = tcp_wscale_for(lp->t_rcvbuf);
 		}
+		if (peer_sack && (lp->tp_flags & TF_REQ_SACK)) {
+			/* SACK-permitted in place of the NOPs before the timestamps (as Linux does) */
+			ws |= COOKIE_TS_SACK;
+			opt[optlen++] = TCPOPT_SACK_PERMITTED;
+			opt[optlen++] = TCPOLEN_SACK_PERMITTED;
+		} else {
+			opt[optlen++] = TCPOPT_NOP;
+			opt[optlen++] = TCPOPT_NOP;
+		}
 		tsval = ((uint32_t)now & ~COOKIE_TS_BITS) | ws;
 		if (tsval > (uint32_t)now)
 			tsval -= COOKIE_TS_BITS + 1;
 		tsval = rte_cpu_to_be_32(tsval);
-		opt[optlen++] = TCPOPT_NOP;
-		opt[optlen++] = TCPOPT_NOP;
 		opt[optlen++] = TCPOPT_TIMESTAMP;
 		opt[optlen++] = TCPOLEN_TIMESTAMP;
 		memcpy(&opt[optlen], &tsval, 4);
@@ -152,9 +163,15 @@ tcp_syncookie_send(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *
 int
 tcp_syncookie_ws(bool ack_ts, uint32_t tsecr)
 {
-	uint32_t ws = tsecr & COOKIE_TS_BITS;
+	uint32_t ws = tsecr & COOKIE_TS_WS;
 
 	if (!ack_ts || ws == COOKIE_TS_NOWS || ws > YARD_TCP_MAX_WINSHIFT)
 		return -1;
 	return (int)ws;
+}
+
+bool
+tcp_syncookie_sack(bool ack_ts, uint32_t tsecr)
+{
+	return ack_ts && (tsecr & COOKIE_TS_SACK) != 0;
 }

@@ -200,6 +200,77 @@ YT_TEST(syncookie, valid_cookie_ack_opens_the_connection_and_reaches_the_listene
 	sth_close(lsn);
 }
 
+YT_TEST(syncookie, sack_permitted_survives_the_cookie_in_the_timestamp)
+{
+	/* MSS 1460, SACK-permitted in place of the NOPs before the timestamps (as Linux sends) */
+	static const uint8_t opts[] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_SACK_PERMITTED, 2,
+					TCPOPT_TIMESTAMP, 10, 0, 0, 0x30, 0x39, 0, 0, 0, 0,
+					TCPOPT_NOP, TCPOPT_WINDOW, 3, 7 };
+	struct stdata *lsn = sc_listener(1, 0), *acc;
+	struct tt_seg s, s1;
+	union {
+		struct T_conn_ind ci;
+		char b[256];
+	} u;
+	struct T_capability_req cq = { T_CAPABILITY_REQ, TC1_ACCEPTOR_ID };
+	struct T_capability_ack ca;
+	struct T_conn_res cr;
+	struct tcp_conninfo ci;
+	char buf[256];
+
+	sc_syn(41000, 1000, sc_synopts, sizeof(sc_synopts), &s1); /* fills the backlog */
+	sc_syn(42000, 5000, opts, sizeof(opts), &s);
+	cr_assert_eq(tt_stats().tcps_syncookies_sent, 1);
+	cr_assert_not_null(tt_opt(&s, TCPOPT_SACK_PERMITTED), "the cookie SYN,ACK agrees to SACK");
+	cr_assert_eq(sc_tsval(&s) & 0x1f, 0x10 | 7, "SACK and the shift in the TSval's low bits");
+	cr_assert_leq(s.optlen, 20, "the options still fit in 20 bytes");
+	/* the SYN whose cookie came without SACK-permitted: its bit is clear */
+	cr_assert_null(tt_opt(&s1, TCPOPT_SACK_PERMITTED));
+	tt_fport = 42000;
+	sc_ack_ts(5001, s.seq + 1, sc_tsval(&s), NULL, 0);
+	cr_assert_eq(tt_stats().tcps_syncookies_ok, 1);
+	cr_assert_eq(sc_get(lsn, &u, sizeof(u), NULL, NULL, 0), T_CONN_IND);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
+	tt_put(acc, &cq, sizeof(cq));
+	cr_assert_eq(sc_get(acc, &ca, sizeof(ca), NULL, NULL, 0), T_CAPABILITY_ACK);
+	cr = (struct T_conn_res){ T_CONN_RES, ca.ACCEPTOR_id, 0, 0, u.ci.SEQ_number };
+	tt_put(lsn, &cr, sizeof(cr));
+	cr_assert_eq(sc_get(lsn, buf, sizeof(buf), NULL, NULL, 0), T_OK_ACK);
+	cr_assert_geq(pt_istr(acc, TCP_GETINFO, &ci, sizeof(ci)), 0);
+	cr_assert_eq(ci.tcpi_state, TCPS_ESTABLISHED);
+	cr_assert_eq(ci.tcpi_flags & (TCPI_TS | TCPI_WS | TCPI_SACK), TCPI_TS | TCPI_WS | TCPI_SACK);
+	cr_assert_eq(ci.tcpi_snd_wscale, 7);
+	cr_assert_eq(tt_stats().tcps_sack_permitted, 1);
+	while (tt_take(&s))
+		;
+	sth_close(acc);
+	sth_close(lsn);
+}
+
+YT_TEST(syncookie, sack_permitted_without_timestamps_is_not_agreed)
+{
+	static const uint8_t opts[] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_NOP, TCPOPT_NOP,
+					TCPOPT_SACK_PERMITTED, 2 };
+	struct stdata *lsn = sc_listener(1, 0);
+	struct tt_seg s;
+	union {
+		struct T_conn_ind ci;
+		char b[256];
+	} u;
+
+	sc_syn(41000, 1000, sc_synopts, sizeof(sc_synopts), &s);
+	sc_syn(42000, 5000, opts, sizeof(opts), &s);
+	cr_assert_null(tt_opt(&s, TCPOPT_SACK_PERMITTED), "nowhere to remember it: not offered");
+	tt_fport = 42000;
+	tt_send(TH_ACK, 5001, s.seq + 1, 4000, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_stats().tcps_syncookies_ok, 1);
+	cr_assert_eq(sc_get(lsn, &u, sizeof(u), NULL, NULL, 0), T_CONN_IND);
+	cr_assert_eq(tt_stats().tcps_sack_permitted, 0);
+	while (tt_take(&s))
+		;
+	sth_close(lsn);
+}
+
 YT_TEST(syncookie, cookie_without_timestamps_runs_unscaled)
 {
 	static const uint8_t mss_ws[] = { TCPOPT_MAXSEG, 4, 0x04, 0xd8 /* 1240 */, TCPOPT_NOP,
