@@ -126,6 +126,10 @@ struct tcp_param {
 	uint32_t tp_keepcnt;       /**< unanswered probes before dropping [8] */
 	uint32_t tp_mss;           /**< MSS announced and used by default [1460] */
 	uint32_t tp_syn_backlog;   /**< embryonic connections per listener [128] */
+	/** Challenge ACKs per second of the lcore's instance, on average (RFC 5961 7): each
+	 *  second's budget is drawn from [(limit+1)/2, (limit+1)/2 + limit) so that the count leaks nothing to
+	 *  an off-path attacker; UINT32_MAX: no limit [1000] */
+	uint32_t tp_challenge_ack_limit;
 	uint16_t tp_port_lo;       /**< ephemeral ports from [49152] */
 	uint16_t tp_port_hi;       /**< to [65535] */
 	uint32_t tp_flags;         /**< TCP_PF_*; ORed in, TCP_PF_CLEAR first */

@@ -75,6 +75,7 @@ tcp_inst_create(unsigned lcore, queue_t *rq)
 		.tp_keepcnt = TCP_DEF_KEEPCNT,
 		.tp_mss = TCP_DEF_MSS,
 		.tp_syn_backlog = TCP_DEF_SYN_BACKLOG,
+		.tp_challenge_ack_limit = TCP_DEF_CHACK_LIMIT,
 		.tp_port_lo = TCP_DEF_PORT_LO,
 		.tp_port_hi = TCP_DEF_PORT_HI,
 	};
@@ -291,6 +292,7 @@ tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 	TCP_P(tp_keepcnt);
 	TCP_P(tp_mss);
 	TCP_P(tp_syn_backlog);
+	TCP_P(tp_challenge_ack_limit);
 	TCP_P(tp_port_lo);
 	TCP_P(tp_port_hi);
 #undef TCP_P

@@ -736,8 +736,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		}
 		if (SEQ_GT(seq, tp->rcv_nxt) && SEQ_LT(seq, tp->rcv_nxt + win)) {
 			TCP_INC(ti, rst_challenged);
-			TCP_INC(ti, tx_challenge_acks);
-			tcp_send_ack_now(tp);
+			tcp_challenge_ack(tp);
 		} else {
 			TCP_INC(ti, drop_rst_out_window);
 		}
@@ -772,8 +771,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 			seq++;
 		} else {
 			TCP_INC(ti, syn_challenged);
-			TCP_INC(ti, tx_challenge_acks);
-			tcp_send_ack_now(tp);
+			tcp_challenge_ack(tp);
 			goto drop;
 		}
 	}
@@ -863,8 +861,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	if (SEQ_GT(ack, tp->snd_max)) {
 		/* RFC 5961 5.2: ACK of data never sent */
 		TCP_INC(ti, drop_ack_unsent);
-		TCP_INC(ti, tx_challenge_acks);
-		tcp_send_ack_now(tp);
+		tcp_challenge_ack(tp);
 		goto drop;
 	}
 	if (SEQ_LT(ack, tp->snd_una - RTE_MAX(tp->snd_max_wnd, (uint32_t)tp->t_maxseg))) {

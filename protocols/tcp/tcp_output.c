@@ -17,6 +17,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
+#include <rte_random.h>
 
 #include <protocols/ip_hdr.h>
 #include <protocols/link.h>
@@ -208,6 +209,35 @@ tcp_send_ack_now(struct tcpcb *tp)
 {
 	tp->tp_flags |= TF_ACKNOW;
 	(void)tcp_output(tp);
+}
+
+/*
+ * A challenge ACK (RFC 5961 3.2, 4.2, 5.2), within the instance's budget (section 7): a blind
+ * attacker's flood of RSTs or SYNs must not turn into a flood of ACKs. The budget of each
+ * second is drawn at random around the limit (as Linux does since CVE-2016-5696): a fixed,
+ * shared budget would let an off-path attacker count our challenge ACKs and so learn whether
+ * a guessed connection exists.
+ */
+void
+tcp_challenge_ack(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	uint32_t limit = ti->ti_param.tp_challenge_ack_limit;
+	uint64_t now = tcp_now(ti) + 1; /* 0 is "no second under way" */
+
+	if (limit != UINT32_MAX) {
+		if (ti->ti_chack_start_ms == 0 || now - ti->ti_chack_start_ms >= 1000) {
+			ti->ti_chack_start_ms = now;
+			ti->ti_chack_left = ((uint64_t)limit + 1) / 2 + rte_rand_max(limit);
+		}
+		if (ti->ti_chack_left == 0) {
+			TCP_INC(ti, challenge_acks_limited);
+			return;
+		}
+		ti->ti_chack_left--;
+	}
+	TCP_INC(ti, tx_challenge_acks);
+	tcp_send_ack_now(tp);
 }
 
 /* The window to advertise (unscaled), with receiver SWS avoidance (RFC 9293 3.8.6.2.2). */

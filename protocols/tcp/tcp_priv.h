@@ -48,6 +48,7 @@
 #define TCP_DEF_KEEPCNT      8u
 #define TCP_DEF_MSS          1460u
 #define TCP_DEF_SYN_BACKLOG  128u
+#define TCP_DEF_CHACK_LIMIT  1000u
 #define TCP_DEF_PORT_LO      49152u
 #define TCP_DEF_PORT_HI      65535u
 
@@ -199,6 +200,9 @@ struct tcp_inst {
 	uint8_t ti_cookie_key[16]; /* SYN cookie secret, drawn at the first cookie */
 	bool ti_cookie_keyed;
 	uint64_t ti_cookie_sent_ms; /* 1 + when the last SYN cookie went out, 0: never */
+	/* RFC 5961 7: challenge ACKs left in the second that began at ti_chack_start_ms + 1 */
+	uint64_t ti_chack_start_ms; /* 0: no second under way */
+	uint64_t ti_chack_left;
 	uint32_t ti_next_id;
 	uint16_t ti_eph_next;
 	struct tcp_rss_conf ti_rss[TCP_MAX_ADDRS]; /* RSS of the ports of our addresses */
@@ -220,6 +224,7 @@ tcp_mseq(mblk_t *mp)
 
 /* tcp_subr.c */
 uint64_t tcp_now(struct tcp_inst *ti);
+void tcp_challenge_ack(struct tcpcb *tp);
 struct tcpcb *tcp_cb_alloc(struct tcp_inst *ti);
 void tcp_cb_free(struct tcpcb *tp);
 int tcp_hash_insert(struct tcpcb *tp);

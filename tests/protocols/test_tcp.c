@@ -7,6 +7,7 @@
 
 #include <netinet/in.h>
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_ip.h>
 
 #include <protocols/tcp.h>
@@ -103,6 +104,55 @@ YT_TEST(tcp, segment_for_no_listener_is_answered_with_rst)
 	cr_assert_eq(s.flags, TH_RST | TH_ACK);
 	cr_assert_eq(s.ack, 6);
 	cr_assert_eq(tt_stats().tcps_drop_no_conn, 1);
+	tt_close();
+	pt_assert_clean();
+}
+
+/* n in-window RSTs not at RCV.NXT; how many challenge ACKs answered them. */
+static unsigned
+tc_rst_flood(unsigned n)
+{
+	struct tt_seg s;
+	unsigned acks = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		tt_send(TH_RST, 1100 + i, 0, 0, NULL, 0, NULL, 0);
+	while (tt_take(&s)) {
+		cr_assert_eq(s.flags, TH_ACK);
+		acks++;
+	}
+	return acks;
+}
+
+YT_TEST(tcp, challenge_acks_are_limited_per_second_with_a_random_budget)
+{
+	struct tcp_param p = { .tp_challenge_ack_limit = 4 };
+	struct stdata *lsn, *acc;
+	struct tcpstat st;
+	uint32_t iss;
+	unsigned acks;
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_eq(p.tp_challenge_ack_limit, 4);
+	acc = tt_passive(&lsn, 1000, &iss);
+	/* RFC 5961 7: a second's budget is 2..5 for a limit of 4, whatever the flood */
+	acks = tc_rst_flood(20);
+	st = tt_stats();
+	cr_assert(acks >= 2 && acks <= 5, "%u challenge ACKs for 20 RSTs", acks);
+	cr_assert_eq(st.tcps_rst_challenged, 20, "each RST is still judged and counted");
+	cr_assert_eq(st.tcps_tx_challenge_acks, acks);
+	cr_assert_eq(st.tcps_challenge_acks_limited, 20 - acks);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_ESTABLISHED);
+	/* the next second brings a new budget */
+	rte_delay_ms(1005);
+	cr_assert_geq(tc_rst_flood(1), 1);
+	/* UINT32_MAX: no limit */
+	p = (struct tcp_param){ .tp_challenge_ack_limit = UINT32_MAX };
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_eq(tc_rst_flood(50), 50);
+	sth_close(acc);
+	sth_close(lsn);
 	tt_close();
 	pt_assert_clean();
 }
