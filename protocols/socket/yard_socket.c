@@ -372,6 +372,7 @@ yard_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 	nso = &yard_socks[nfd];
 	nso->so_flags = SF_BOUND | SF_CONNECTED;
 	nso->so_peer = sin;
+	nso->so_linger = so->so_linger; /* inherited from the listener, as on Linux */
 	so->so_st->sos_accepted++;
 	if (sock_addr_out(&sin, addr, addrlen) < 0)
 		return -1;
@@ -692,10 +693,14 @@ yard_close(int fd)
 		sock_progress(so);
 		look = t_look(fd);
 		/* RFC 2525 2.17: data the application never read is lost, so the peer must not
-		 * take the end for an orderly one; a connection not yet set up is abandoned. */
+		 * take the end for an orderly one; a connection not yet set up is abandoned.
+		 * SO_LINGER with a zero time asks for the same abortive close (RST, what is
+		 * queued to send is dropped), as on every BSD and Linux. */
+		bool abort_now = so->so_linger.l_onoff && so->so_linger.l_linger == 0;
+
 		if ((so->so_flags & SF_CONNECTING) ||
 		    ((so->so_flags & SF_CONNECTED) && !(so->so_flags & SF_RESET) &&
-		     (so->so_hold != NULL || look == T_DATA))) {
+		     (abort_now || so->so_hold != NULL || look == T_DATA))) {
 			if (t_snddis(fd, NULL) == 0)
 				so->so_st->sos_aborts++;
 		} else if ((so->so_flags & SF_CONNECTED) && !(so->so_flags & SF_RESET) &&
@@ -812,6 +817,19 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 
 	if (so == NULL)
 		return -1;
+	if (level == SOL_SOCKET && optname == SO_LINGER) {
+		struct linger l;
+
+		if (optlen < (socklen_t)sizeof(l))
+			return sock_fail(EINVAL);
+		if (optval == NULL)
+			return sock_fail(EFAULT);
+		memcpy(&l, optval, sizeof(l));
+		if (l.l_onoff && l.l_linger < 0)
+			return sock_fail(EINVAL);
+		so->so_linger = (struct linger){ l.l_onoff != 0, l.l_onoff ? l.l_linger : 0 };
+		return 0;
+	}
 	if (sock_int_in(optval, optlen, &v) < 0)
 		return -1;
 	if (level == SOL_SOCKET) {
@@ -858,6 +876,13 @@ yard_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 		return -1;
 	if (optlen == NULL || optval == NULL)
 		return sock_fail(EFAULT);
+	if (level == SOL_SOCKET && optname == SO_LINGER) {
+		if (*optlen < (socklen_t)sizeof(so->so_linger))
+			return sock_fail(EINVAL);
+		memcpy(optval, &so->so_linger, sizeof(so->so_linger));
+		*optlen = sizeof(so->so_linger);
+		return 0;
+	}
 	if (*optlen < (socklen_t)sizeof(int))
 		return sock_fail(EINVAL);
 	if (level == SOL_SOCKET) {

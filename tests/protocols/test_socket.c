@@ -296,6 +296,30 @@ YT_TEST(socket, close_with_unread_data_resets_the_connection)
 	st_done();
 }
 
+YT_TEST(socket, so_linger_zero_closes_with_a_reset_and_a_time_closes_in_order)
+{
+	struct linger lg = { 1, 0 };
+	uint64_t aborts = st_stat("aborts");
+	struct tt_seg s;
+	uint32_t nxt;
+	int fd;
+
+	tt_open();
+	fd = st_connected(&nxt);
+	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	cr_assert_eq(yard_close(fd), 0);
+	cr_assert(st_take_flags(&s, TH_RST), "l_linger 0: an abortive close");
+	cr_assert_eq(st_stat("aborts"), aborts + 1);
+	/* a linger time: poll mode cannot wait in close(), so the close is the orderly one */
+	fd = st_connected(&nxt);
+	lg.l_linger = 5;
+	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	cr_assert_eq(yard_close(fd), 0);
+	cr_assert(st_take_flags(&s, TH_FIN), "l_linger 5: FIN");
+	cr_assert_eq(st_stat("aborts"), aborts + 1);
+	st_done();
+}
+
 YT_TEST(socket, calls_in_the_wrong_state_fail_with_posix_errors)
 {
 	struct sockaddr_in sin = st_sin(0, 0);
@@ -371,6 +395,24 @@ YT_TEST(socket, sets_and_reads_the_options)
 	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_ERROR, &v, sizeof(v)), -1);
 	cr_assert_eq(errno, ENOPROTOOPT, "read only");
 	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_LINGER, &v, sizeof(v)), -1);
+	cr_assert_eq(errno, EINVAL, "SO_LINGER takes a struct linger");
+	{
+		struct linger lg = { 1, 5 };
+		socklen_t ll = sizeof(lg);
+
+		cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+		lg = (struct linger){ 0, 0 };
+		cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &ll), 0);
+		cr_assert_eq(ll, sizeof(lg));
+		cr_assert(lg.l_onoff == 1 && lg.l_linger == 5);
+		lg = (struct linger){ 1, -1 };
+		cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), -1);
+		cr_assert_eq(errno, EINVAL);
+		ll = sizeof(int);
+		cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, &ll), -1);
+		cr_assert_eq(errno, EINVAL);
+	}
+	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_DEBUG, &v, sizeof(v)), -1);
 	cr_assert_eq(errno, ENOPROTOOPT);
 	cr_assert_eq(yard_setsockopt(fd, 12345, 1, &v, sizeof(v)), -1);
 	cr_assert_eq(errno, ENOPROTOOPT);
