@@ -109,6 +109,8 @@ struct t_kpalive {
 #define TCP_PF_RX_CKSUM_OFFLOAD 0x1u
 /** tp_flags: no SYN cookies: SYNs beyond the backlog are dropped (drop_syn_backlog). */
 #define TCP_PF_NO_SYNCOOKIES    0x2u
+/** tp_flags: plain RFC 5681 slow start, without HyStart++ (RFC 9406), for new connections */
+#define TCP_PF_NO_HYSTART       0x4u
 /** tp_flags: clear every flag first. */
 #define TCP_PF_CLEAR            0x80000000u
 

@@ -113,7 +113,8 @@ cubic_init(struct tcpcb *tp)
 	memset(tp->t_ccpriv, 0, sizeof(tp->t_ccpriv));
 	/* RFC 9438 4.10: the initial window and slow start are RFC 5681's, as NewReno's */
 	tp->snd_cwnd = RTE_MIN(4 * mss, RTE_MAX(2 * mss, 4380u));
-	tp->snd_ssthresh = 0x7fffffff;
+	tp->snd_ssthresh = TCP_SSTHRESH_INIT;
+	tcp_hystart_init(tp);
 	tp->t_bytes_acked = 0;
 }
 

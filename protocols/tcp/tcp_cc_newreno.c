@@ -13,7 +13,8 @@ newreno_init(struct tcpcb *tp)
 	uint32_t mss = tp->t_maxseg;
 
 	tp->snd_cwnd = RTE_MIN(4 * mss, RTE_MAX(2 * mss, 4380u));
-	tp->snd_ssthresh = 0x7fffffff;
+	tp->snd_ssthresh = TCP_SSTHRESH_INIT;
+	tcp_hystart_init(tp);
 	tp->t_bytes_acked = 0;
 }
 

@@ -944,7 +944,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 			}
 		} else {
 			tp->t_dupacks = 0;
-			tp->t_cc->cc_ack(tp, acked);
+			tp->t_cc->cc_ack(tp, tcp_hystart_ack(tp, ack, acked));
 		}
 		if (acked > 0) {
 			/* the SYN and our FIN take a sequence number but no buffer byte */

@@ -9,6 +9,7 @@
  *   tcp_subr.c     connection blocks, tables, ISNs (RFC 6528), checksums, counters
  *   tcp_cc_newreno.c  RFC 5681 + RFC 6582 congestion control
  *   tcp_cc_cubic.c    RFC 9438 CUBIC congestion control
+ *   tcp_hystart.c     RFC 9406 HyStart++: the first slow start's exit
  *   tcp_syncookie.c   SYN cookies (RFC 4987 3.6) for a listener whose SYN backlog is full
  *   tcp_icmp.c        ICMP errors: path MTU discovery (RFC 1191), unreachables (RFC 5461)
  *   tcp_rss.c         ephemeral ports whose RSS hash brings replies to this lcore
@@ -90,6 +91,22 @@ enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_PTO, TT_NTIMERS };
 struct tcp_inst;
 struct tcpcb;
 
+/* SSTHRESH before any loss: "arbitrarily high" (RFC 5681 3.1). */
+#define TCP_SSTHRESH_INIT 0x7fffffffu
+
+/* HyStart++ (tcp_hystart.c, RFC 9406): where the first slow start stands. */
+enum { HS_OFF, HS_SS, HS_CSS };
+struct tcp_hystart {
+	uint8_t hs_state;        /* HS_*: off (done, or disabled), slow start, conservative */
+	uint8_t hs_css_rounds;   /* rounds spent in CSS */
+	uint16_t hs_samples;     /* RTT samples this round */
+	uint32_t hs_window_end;  /* an ACK covering this ends the round */
+	uint32_t hs_cur_min;     /* least RTT (ms) of this round, UINT32_MAX: none yet */
+	uint32_t hs_last_min;    /* least RTT of the round before */
+	uint32_t hs_css_base;    /* the least RTT that started CSS */
+	uint32_t hs_css_acc;     /* acked bytes not yet passed on in CSS */
+};
+
 /* Congestion control (per connection, selectable by name). */
 struct tcp_cc_ops {
 	const char *name;
@@ -141,6 +158,7 @@ struct tcpcb {
 	uint32_t snd_cwnd, snd_ssthresh, snd_recover, t_bytes_acked;
 	unsigned t_dupacks;
 	uint64_t t_ccpriv[6];      /* the congestion control's own state (struct tcp_cubic) */
+	struct tcp_hystart t_hystart; /* the first slow start's exit (tcp_hystart.c) */
 	/* RTT (RFC 6298), in milliseconds scaled: srtt << 3, rttvar << 2 */
 	int32_t t_srtt, t_rttvar;
 	uint32_t t_rto;            /* current RTO (ms), before backoff */
@@ -224,6 +242,9 @@ tcp_mseq(mblk_t *mp)
 
 /* tcp_subr.c */
 uint64_t tcp_now(struct tcp_inst *ti);
+void tcp_hystart_init(struct tcpcb *tp);
+void tcp_hystart_rtt(struct tcpcb *tp, uint32_t rtt);
+uint32_t tcp_hystart_ack(struct tcpcb *tp, uint32_t ack, uint32_t acked);
 void tcp_challenge_ack(struct tcpcb *tp);
 struct tcpcb *tcp_cb_alloc(struct tcp_inst *ti);
 void tcp_cb_free(struct tcpcb *tp);

@@ -59,6 +59,7 @@ tcp_rtt_update(struct tcpcb *tp, uint32_t rtt)
 	TCP_INC(ti, rtt_samples);
 	if (rtt == 0)
 		rtt = 1;
+	tcp_hystart_rtt(tp, rtt);
 	if (tp->t_srtt == 0) {
 		tp->t_srtt = (int32_t)rtt << 3;
 		tp->t_rttvar = (int32_t)rtt << 1;
