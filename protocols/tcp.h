@@ -132,6 +132,9 @@ struct tcp_param {
 	 *  second's budget is drawn from [(limit+1)/2, (limit+1)/2 + limit) so that the count leaks nothing to
 	 *  an off-path attacker; UINT32_MAX: no limit [1000] */
 	uint32_t tp_challenge_ack_limit;
+	/** After a path MTU reduction, the wait before the full MSS is tried again (RFC 1191
+	 *  6.3: 10 minutes) [600000] */
+	uint32_t tp_pmtu_raise_ms;
 	uint16_t tp_port_lo;       /**< ephemeral ports from [49152] */
 	uint16_t tp_port_hi;       /**< to [65535] */
 	uint32_t tp_flags;         /**< TCP_PF_*; ORed in, TCP_PF_CLEAR first */

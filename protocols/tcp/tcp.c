@@ -76,6 +76,7 @@ tcp_inst_create(unsigned lcore, queue_t *rq)
 		.tp_mss = TCP_DEF_MSS,
 		.tp_syn_backlog = TCP_DEF_SYN_BACKLOG,
 		.tp_challenge_ack_limit = TCP_DEF_CHACK_LIMIT,
+		.tp_pmtu_raise_ms = TCP_DEF_PMTU_RAISE_MS,
 		.tp_port_lo = TCP_DEF_PORT_LO,
 		.tp_port_hi = TCP_DEF_PORT_HI,
 	};
@@ -293,6 +294,7 @@ tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 	TCP_P(tp_mss);
 	TCP_P(tp_syn_backlog);
 	TCP_P(tp_challenge_ack_limit);
+	TCP_P(tp_pmtu_raise_ms);
 	TCP_P(tp_port_lo);
 	TCP_P(tp_port_hi);
 #undef TCP_P

@@ -70,6 +70,25 @@ tcp_unreach_errno(uint8_t code)
 	}
 }
 
+/*
+ * A path MTU reduction has aged (RFC 1191 6.3): the path may have changed back, so the MSS the
+ * handshake agreed is tried again. If the path still cannot carry it, the router's next
+ * "fragmentation needed" lowers it again (and restarts the wait); routes rarely change, so
+ * the cost is one reduction every tp_pmtu_raise_ms.
+ */
+void
+tcp_pmtu_raise(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	uint16_t lowered = tp->t_maxseg;
+
+	tcp_mss_update(tp, tp->t_peermss);
+	if (tp->t_maxseg > lowered)
+		TCP_INC(ti, pmtu_raised);
+	else
+		tp->t_maxseg = lowered; /* never lower here */
+}
+
 /* "Fragmentation needed": lower the MSS and resend what is outstanding. */
 static void
 tcp_pmtu_update(struct tcp_inst *ti, struct tcpcb *tp, unsigned mtu, unsigned quoted_len)
@@ -88,6 +107,7 @@ tcp_pmtu_update(struct tcp_inst *ti, struct tcpcb *tp, unsigned mtu, unsigned qu
 	}
 	TCP_INC(ti, pmtu_lowered);
 	tp->t_maxseg = (uint16_t)mss;
+	tcp_timer_arm(tp, TT_PMTU, ti->ti_param.tp_pmtu_raise_ms);
 	if (tp->tp_state == TCPS_SYN_SENT || tp->tp_state == TCPS_SYN_RECEIVED)
 		return; /* the SYN carries no data: the next retransmission is small enough */
 	/* resend from SND.UNA in the new size (BSD's tcp_mtudisc); not a loss: cwnd stays */

@@ -50,6 +50,7 @@
 #define TCP_DEF_MSS          1460u
 #define TCP_DEF_SYN_BACKLOG  128u
 #define TCP_DEF_CHACK_LIMIT  1000u
+#define TCP_DEF_PMTU_RAISE_MS 600000u
 #define TCP_DEF_PORT_LO      49152u
 #define TCP_DEF_PORT_HI      65535u
 
@@ -63,7 +64,7 @@
 #define TCP_LOWQ_LIMIT     (1024u * 1024u) /* bytes on the lower write queue before drops */
 
 /* Timers (deadlines in instance milliseconds, 0 = off). */
-enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_PTO, TT_NTIMERS };
+enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_PTO, TT_PMTU, TT_NTIMERS };
 
 /* tp_flags. */
 #define TF_ACKNOW    0x0001u /* send an ACK now */
@@ -316,6 +317,7 @@ bool tcp_soft_forward(struct tcp_inst *ti, const struct tcp_key *k, mblk_t *mp);
 /* tcp_icmp.c */
 void tcp_icmp_input(struct tcp_inst *ti, mblk_t *mp);
 uint32_t tcp_pmtu_next_plateau(uint32_t tot);
+void tcp_pmtu_raise(struct tcpcb *tp);
 
 /* tcp_timer.c */
 void tcp_timer_start(struct tcp_inst *ti);

@@ -178,6 +178,9 @@ tcp_timer_fire(struct tcpcb *tp, int which)
 	case TT_PTO:
 		tcp_tlp_fire(tp);
 		break;
+	case TT_PMTU:
+		tcp_pmtu_raise(tp);
+		break;
 	case TT_KEEP:
 		tcp_alive = tcp_timer_keep(tp);
 		break;

@@ -161,6 +161,49 @@ ti_established_with_data(uint32_t *una)
 	return ep;
 }
 
+YT_TEST(tcp_icmp, a_lowered_mss_is_raised_again_after_tp_pmtu_raise_ms)
+{
+	struct tcp_param p = { .tp_pmtu_raise_ms = 200 };
+	struct stdata *ep;
+	struct tt_seg s;
+	uint32_t una;
+	bool df;
+
+	ep = ti_established_with_data(&una);
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_eq(p.tp_pmtu_raise_ms, 200);
+	ti_icmp(3, 4, 1200, PEER_PORT, una, 1500);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1160);
+	while (ti_take_df(&s, &df))
+		;
+	/* the resend is acknowledged; the reduction ages: the agreed MSS again (RFC 1191 6.3) */
+	tt_send(TH_ACK, 9001, una + 3000, 65535, NULL, 0, NULL, 0);
+	pt_run_ms(100);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1160, "not before the wait");
+	pt_run_ms(250);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1460);
+	cr_assert_eq(tt_stats().tcps_pmtu_raised, 1);
+	/* full-sized segments again; the path still small: lowered again, raised again later */
+	{
+		static char more[2000];
+
+		ti_put(ep, NULL, 0, more, sizeof(more));
+		cr_assert(ti_take_df(&s, &df));
+		cr_assert_eq(s.dlen, 1460);
+		while (ti_take_df(&s, &df))
+			;
+	}
+	ti_icmp(3, 4, 1200, PEER_PORT, una + 3000, 1500);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1160);
+	cr_assert_eq(tt_stats().tcps_pmtu_lowered, 2);
+	pt_run_ms(350);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1460);
+	cr_assert_eq(tt_stats().tcps_pmtu_raised, 2);
+	while (ti_take_df(&s, &df))
+		;
+	sth_close(ep);
+}
+
 YT_TEST(tcp_icmp, fragmentation_needed_lowers_the_mss_and_resends_at_once)
 {
 	uint32_t una;
