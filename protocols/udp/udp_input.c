@@ -248,18 +248,22 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 	ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
 	hlen = (ip->version_ihl & 0x0f) * 4u;
 	blen = MBLKL(mp);
-	plen = (likely(mp->b_cont == NULL) ? blen : msgdsize(mp));
-	if (unlikely(plen < hlen + UDP_HDR_LEN)) {
-		UDP_INC(ui, drop_short);
-		goto drop;
-	}
-	plen -= hlen;
-	if (unlikely(blen < hlen + UDP_HDR_LEN)) {
-		if (!pullupmsg(mp, (ssize_t)(hlen + UDP_HDR_LEN))) {
-			UDP_INC(ui, drop_rx_nomem);
+	if (likely(mp->b_cont == NULL && blen >= hlen + UDP_HDR_LEN)) {
+		plen = blen - hlen; /* the usual datagram: one block, the UDP header in it */
+	} else {
+		plen = msgdsize(mp);
+		if (unlikely(plen < hlen + UDP_HDR_LEN)) {
+			UDP_INC(ui, drop_short);
 			goto drop;
 		}
-		ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
+		plen -= hlen;
+		if (blen < hlen + UDP_HDR_LEN) {
+			if (!pullupmsg(mp, (ssize_t)(hlen + UDP_HDR_LEN))) {
+				UDP_INC(ui, drop_rx_nomem);
+				goto drop;
+			}
+			ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
+		}
 	}
 	uh = (const struct rte_udp_hdr *)(mp->b_rptr + hlen);
 	ulen = rte_be_to_cpu_16(uh->dgram_len);
@@ -287,14 +291,16 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 			size_t dlen = ulen - UDP_HDR_LEN;
 			uint16_t psum = inet_sum_fold(likely(dlen < 32) ? udp_sum_short(data, dlen) :
 						      inet_sum_partial(data, dlen, 0));
-			uint64_t hw;
+			uint64_t hw, ph;
 
 			memcpy(&hw, uh, sizeof(hw));
+			/* udp_phdr_sum(), its length the header's field as it is: no swap back. */
+			ph = (uint64_t)src + dst + rte_cpu_to_be_16(IPPROTO_UDP) + uh->dgram_len;
 			/*
 			 * Right when the sum is -0: as in ip_hdr_sum_ok(), the unfolded sum is then
 			 * a multiple of 0xffff, and never +0 (the pseudo-header's protocol is not).
 			 */
-			if (inet_sum_add(hw, udp_phdr_sum(src, dst, (uint16_t)ulen) + psum) % 0xffff != 0) {
+			if (inet_sum_add(hw, ph + psum) % 0xffff != 0) {
 				UDP_INC(ui, drop_bad_cksum);
 				goto drop;
 			}
