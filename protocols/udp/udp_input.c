@@ -156,32 +156,26 @@ udp_inds_get(struct udp_inds *c, unsigned want)
 struct udp_rxc {
 	bool rc_hw_trusted;         /* UDP_PF_RX_CKSUM_OFFLOAD */
 	unsigned rc_cksum_sw;       /* rx_cksum_sw */
-	struct udp_ep *rc_ep;       /* the endpoint for (rc_dst, rc_port); NULL: none kept */
-	uint32_t rc_dst;            /* network order */
-	uint16_t rc_port;           /* network order */
+	uint64_t rc_key;            /* udp_rxc_key() of rc_ep's datagrams, or UDP_RXC_NONE */
+	struct udp_ep *rc_ep;       /* valid while rc_key is not UDP_RXC_NONE */
 };
+
+/*
+ * A datagram's (destination, port), both as on the wire, as one number: one compare. The
+ * empty key is past any 48-bit one, so no datagram matches it.
+ */
+#define UDP_RXC_NONE (UINT64_C(1) << 48)
+
+static inline uint64_t
+udp_rxc_key(uint32_t dst, uint16_t port)
+{
+	return (uint64_t)port << 32 | dst;
+}
 
 static inline void
 udp_rxc_forget(struct udp_rxc *rc)
 {
-	rc->rc_ep = NULL;
-}
-
-/* udp_lookup() through the burst's one-entry cache; NULL if no endpoint (nothing kept). */
-static inline struct udp_ep *
-udp_rxc_lookup(struct udp_inst *ui, struct udp_rxc *rc, uint32_t dst, uint16_t port)
-{
-	struct udp_ep *ep;
-
-	if (likely(rc->rc_ep != NULL && rc->rc_dst == dst && rc->rc_port == port))
-		return rc->rc_ep;
-	ep = udp_lookup(ui, dst, rte_be_to_cpu_16(port));
-	if (ep != NULL) {
-		rc->rc_ep = ep;
-		rc->rc_dst = dst;
-		rc->rc_port = port;
-	}
-	return ep;
+	rc->rc_key = UDP_RXC_NONE;
 }
 
 /*
@@ -238,6 +232,7 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 	size_t plen, ulen, blen;
 	unsigned hlen;
 	uint32_t src, dst;
+	uint64_t key;
 	uint16_t sport;
 
 	/*
@@ -315,16 +310,23 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 			UDP_INC(ui, rx_cksum_sw);
 		}
 	}
-	ep = udp_rxc_lookup(ui, rc, dst, uh->dst_port);
-	if (unlikely(ep == NULL)) {
-		if (udp_is_bcast(ui, dst)) {
-			UDP_INC(ui, drop_no_port_bcast);
-			goto drop;
+	/* The burst's last endpoint if the datagram goes where the last one went, else a lookup. */
+	key = udp_rxc_key(dst, uh->dst_port);
+	ep = rc->rc_ep;
+	if (unlikely(key != rc->rc_key)) {
+		ep = udp_lookup(ui, dst, rte_be_to_cpu_16(uh->dst_port));
+		if (unlikely(ep == NULL)) {
+			if (udp_is_bcast(ui, dst)) {
+				UDP_INC(ui, drop_no_port_bcast);
+				goto drop;
+			}
+			UDP_INC(ui, drop_no_port);
+			udp_rxc_forget(rc); /* ip runs */
+			udp_port_unreach(ui, mp);
+			return NULL;
 		}
-		UDP_INC(ui, drop_no_port);
-		udp_rxc_forget(rc); /* ip runs */
-		udp_port_unreach(ui, mp);
-		return NULL;
+		rc->rc_key = key;
+		rc->rc_ep = ep;
 	}
 	ind = udp_inds_get(inds, left);
 	if (unlikely(ind == NULL)) {
@@ -510,7 +512,7 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	struct udp_inst *ui = q->q_ptr;
 	queue_t *run_q = NULL;
 	struct udp_inds inds;
-	struct udp_rxc rc = { .rc_ep = NULL };
+	struct udp_rxc rc = { .rc_key = UDP_RXC_NONE };
 	unsigned k = 0, nother = 0;
 
 	if (unlikely(ui == NULL)) {
