@@ -33,9 +33,9 @@
  * Bursts: the counters of the usual outcomes (rx_datagrams, rx_cksum_sw) are kept in the
  * burst's locals and added once at its end (struct udp_rxc); drops are counted where they
  * happen. The endpoint last found is kept for the burst's next datagram to the same address
- * and port, until a message leaves udp (struct udp_rxc). Datagrams for the same endpoint that follow each other in a burst go up with one
- * putnext_burst(), after one canputnext(): a full stream head drops the run, counted
- * drop_rcvbuf_full (UDP has no flow control of its own).
+ * and port, until a message leaves udp (struct udp_rxc). Datagrams for the same endpoint that
+ * follow each other in a burst go up with one putnext_burst(), after one canputnext(): a full
+ * stream head drops the run, counted drop_rcvbuf_full (UDP has no flow control of its own).
  */
 #include <assert.h>
 #include <errno.h>
@@ -284,8 +284,9 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 			/* Header and payload summed apart: the payload's sum is kept for a reply. */
 			const uint8_t *data = (const uint8_t *)uh + UDP_HDR_LEN;
 			size_t dlen = ulen - UDP_HDR_LEN;
-			uint16_t psum = inet_sum_fold(likely(dlen < 32) ? udp_sum_short(data, dlen) :
-						      inet_sum_partial(data, dlen, 0));
+			uint64_t pacc = likely(dlen < 32) ? udp_sum_short(data, dlen) :
+					inet_sum_partial(data, dlen, 0);
+			uint16_t psum = inet_sum_fold(pacc);
 			uint64_t hw, ph;
 
 			memcpy(&hw, uh, sizeof(hw));
@@ -348,7 +349,7 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 		mp = next;
 	}
 	DB_TYPE(ind) = M_PROTO;
-	/* The primitive from the template; the address from values, rather than copied and patched. */
+	/* The primitive from the template, the address from values (not copied, then patched). */
 	ti = (struct udp_ind *)ind->b_wptr;
 	memcpy(&ti->in_tui, &udp_ind_tmpl.in_tui, sizeof(ti->in_tui));
 	ti->in_src = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = sport,

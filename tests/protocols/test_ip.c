@@ -687,8 +687,8 @@ YT_TEST(ip, delivers_a_bound_protocol_to_its_upper_stream)
 YT_TEST(ip, checks_the_source_of_every_datagram_of_a_burst)
 {
 	static const uint32_t srcs[] = {
-		0, PT_ADDR_PEER, PT_ADDR_PEER, PT_ADDR_US, 0, PT_ADDR_PEER, UINT32_MAX, PT_ADDR_PEER,
-		PT_IPV4(127, 0, 0, 1), PT_ADDR_PEER,
+		0, PT_ADDR_PEER, PT_ADDR_PEER, PT_ADDR_US, 0, PT_ADDR_PEER, UINT32_MAX,
+		PT_ADDR_PEER, PT_IPV4(127, 0, 0, 1), PT_ADDR_PEER,
 	};
 	struct pt_stack s;
 	struct stdata *u;
@@ -704,7 +704,8 @@ YT_TEST(ip, checks_the_source_of_every_datagram_of_a_burst)
 		uint8_t f[FRAME_MAX];
 		size_t n = pt_eth(f, &pt_mac_us, &pt_mac_peer, 0x0800);
 
-		n += pt_ipv4(f + n, srcs[i], PT_ADDR_US, 17, (uint16_t)(100 + i), 0, 64, NULL, 0, 12);
+		n += pt_ipv4(f + n, srcs[i], PT_ADDR_US, 17, (uint16_t)(100 + i), 0, 64, NULL, 0,
+			     12);
 		memset(f + n, (int)i, 12);
 		n += 12;
 		v[i] = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);

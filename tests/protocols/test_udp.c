@@ -827,8 +827,8 @@ YT_TEST(udp, verifies_the_checksum_of_every_short_payload_length)
 			int bad = c == 0 ? -1 : c == 1 ? 0 : (int)dlen - 1;
 			struct udpstat st0 = ut_udpstat(b.udp), st1;
 			uint8_t d[128];
-			size_t n = pt_ipv4(d, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_UDP, 1, 0, 64, NULL, 0,
-					   8 + dlen + 7);
+			size_t n = pt_ipv4(d, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_UDP, 1, 0, 64,
+					   NULL, 0, 8 + dlen + 7);
 			mblk_t *mp;
 
 			if (bad >= (int)dlen)
@@ -845,7 +845,8 @@ YT_TEST(udp, verifies_the_checksum_of_every_short_payload_length)
 				assert_empty(ep);
 				continue;
 			}
-			cr_assert_eq(st1.udps_rx_cksum_sw, st0.udps_rx_cksum_sw + 1, "%zu bytes", dlen);
+			cr_assert_eq(st1.udps_rx_cksum_sw, st0.udps_rx_cksum_sw + 1, "%zu bytes",
+				     dlen);
 			mp = take_prim(ep, T_UNITDATA_IND);
 			cr_assert_eq(msgdsize(mp), dlen);
 			cr_assert_arr_eq(mp->b_cont->b_rptr, d + n + 8, dlen);
