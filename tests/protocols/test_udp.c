@@ -862,6 +862,63 @@ YT_TEST(udp, verifies_the_checksum_of_every_short_payload_length)
 }
 
 /*
+ * A datagram as ip may deliver it in several blocks: split inside the UDP header (udp pulls
+ * it up), and just after it (the data stays where it is). Each is verified over every block
+ * and delivered whole; a flipped bit in the second block is a bad checksum.
+ */
+YT_TEST(udp, verifies_and_delivers_a_datagram_of_several_blocks)
+{
+	static const size_t splits[] = { 20 + 4, 20 + 8, 20 + 8 + 5 };
+	struct ut_bare b;
+	struct stdata *ep;
+	uint8_t d[256];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 4321, 7304, NULL, 40);
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7304, NULL), 0);
+	for (unsigned i = 0; i < RTE_DIM(splits) * 2; i++) {
+		size_t at = splits[i / 2];
+		bool bad = i & 1;
+		struct udpstat st0 = ut_udpstat(b.udp), st1;
+		mblk_t *mp = yard_allocb_hr(at, RTE_PKTMBUF_HEADROOM);
+		mblk_t *tail = allocb(n - at, BPRI_MED);
+		uint8_t got[256];
+		size_t k = 0;
+
+		cr_assert_not_null(mp);
+		cr_assert_not_null(tail);
+		memcpy(mp->b_wptr, d, at);
+		mp->b_wptr += at;
+		memcpy(tail->b_wptr, d + at, n - at);
+		if (bad)
+			tail->b_wptr[n - at - 1] ^= 0x10;
+		tail->b_wptr += n - at;
+		mp->b_cont = tail;
+		cr_assert_eq(yard_loop_inject(b.minor, mp), 0);
+		yt_drain();
+		st1 = ut_udpstat(b.udp);
+		if (bad) {
+			cr_assert_eq(st1.udps_drop_bad_cksum, st0.udps_drop_bad_cksum + 1,
+				     "split at %zu", at);
+			assert_empty(ep);
+			continue;
+		}
+		cr_assert_eq(st1.udps_rx_cksum_sw, st0.udps_rx_cksum_sw + 1, "split at %zu", at);
+		mp = take_prim(ep, T_UNITDATA_IND);
+		cr_assert_eq(msgdsize(mp), 40, "split at %zu", at);
+		for (mblk_t *bp = mp->b_cont; bp != NULL; bp = bp->b_cont) {
+			memcpy(got + k, bp->b_rptr, MBLKL(bp));
+			k += MBLKL(bp);
+		}
+		cr_assert_arr_eq(got, d + 28, 40, "split at %zu", at);
+		freemsg(mp);
+	}
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+/*
  * A burst whose datagrams change endpoint: the same port on another address, another port,
  * a port no one has, and back. Each goes where a lookup of its own would send it.
  */
