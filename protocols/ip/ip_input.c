@@ -16,9 +16,11 @@
  * There is no forwarding: a packet for another host is dropped (drop_not_for_us).
  *
  * The usual datagram (one block whose first byte is 0x45) proves the first four steps at
- * once; only other ones take the ladder (ip_input_hdr). What cannot change within a burst is
- * read once per burst: whether the link has an address, whether its port gives a checksum
- * verdict; rx_packets is added once per burst.
+ * once and is checked further with its header length a constant; only other ones take the
+ * ladder (ip_input_hdr). What cannot change within a burst is read once per burst: whether the
+ * link has an address, whether its port gives a checksum verdict; rx_packets is added once
+ * per burst. The last source found good is not tested again for the next datagram from it
+ * until a message leaves ip (struct ip_rxb).
  *
  * A burst is delivered as bursts: datagrams for the same upper stream that follow each other
  * are passed on with one putnext_burst(), compacted in place in the caller's vector, and
@@ -137,7 +139,7 @@ ip_hdr_sum_ok(const struct rte_ipv4_hdr *ip, unsigned hlen)
  * the ladder proves what the next one reads. Returns the header's length, the header pulled
  * up into the first block, or 0 when mp is to be dropped (counted here).
  */
-static __rte_noinline unsigned
+static unsigned
 ip_input_hdr(struct ip_inst *ii, mblk_t *mp, size_t len)
 {
 	const struct rte_ipv4_hdr *ip;
@@ -169,37 +171,50 @@ ip_input_hdr(struct ip_inst *ii, mblk_t *mp, size_t len)
 }
 
 /*
- * Validate one packet. Returns the upper queue to deliver it to (mp then stays the caller's),
- * or NULL when it was consumed: dropped, answered, or taken by reassembly. hw_cksum: the
- * link's port gives a checksum verdict (read once per burst from il_caps).
+ * What ip_lrput_burst() keeps across the packets of a burst. A burst's datagrams nearly all
+ * come from one peer, so the last source that passed ip_src_bad() is kept and the next
+ * datagram from it skips the test. The verdict depends on the instance's addresses and the
+ * link's broadcast address only; those change through ip's own put procedures (ioctls), which
+ * cannot run while ip's loop does, but could once a message has left ip (what runs above or
+ * below may send one), so the burst forgets it whenever a message leaves (ip_rxb_forget).
  */
-static inline queue_t *
-ip_input_one(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, bool hw_cksum)
+struct ip_rxb {
+	bool rb_hw_cksum;        /* the link's port gives a checksum verdict (from il_caps) */
+	uint64_t rb_src_ok;      /* a source that passed ip_src_bad(), or IP_RXB_NONE */
+};
+
+/* No address: wider than any, so no datagram's source (not even a bad one) matches it. */
+#define IP_RXB_NONE (UINT64_C(1) << 32)
+
+static inline void
+ip_rxb_forget(struct ip_rxb *rb)
+{
+	rb->rb_src_ok = IP_RXB_NONE;
+}
+
+/*
+ * The checks after the header's own, for a packet of len bytes whose hlen-byte header is in
+ * its first block. Returns the upper queue to deliver it to (mp then stays the caller's), or
+ * NULL when it was consumed: dropped, answered, or taken by reassembly (the caller then
+ * forgets rb's verdicts: consuming may have sent a message up or down). Inlined twice (always:
+ * the compiler would rather call it): with the usual header's constant length, where the
+ * tests of hlen fold away, and for every other packet.
+ */
+static __rte_always_inline queue_t *
+ip_input_rest(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, size_t len, unsigned hlen,
+	      struct ip_rxb *rb)
 {
 	struct rte_ipv4_hdr *ip = ip_hdr(mp);
-	size_t len = MBLKL(mp);
-	unsigned hlen = YARD_IPV4_HDR_MIN, tot;
+	unsigned tot;
 	bool bcast = false;
 
-	/*
-	 * The usual datagram is one block starting with 0x45: its length proves the 20 bytes
-	 * there, and that byte proves version 4 and no options. Anything else takes the ladder.
-	 */
-	if (unlikely(mp->b_cont != NULL || len < YARD_IPV4_HDR_MIN || ip->version_ihl != 0x45)) {
-		/* len stays right: pullupmsg() moves bytes, never drops any */
-		len = msgdsize(mp);
-		hlen = ip_input_hdr(ii, mp, len);
-		if (hlen == 0)
-			goto drop;
-		ip = ip_hdr(mp);
-	}
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if (unlikely(tot < hlen || tot > len)) {
 		IP_INC(ii, drop_bad_len);
 		goto drop;
 	}
 	/* The port's verdict (RTE_MBUF_F_RX_IP_CKSUM_*) where it gives one, else RFC 1071. */
-	if (hw_cksum) {
+	if (rb->rb_hw_cksum) {
 		uint64_t v = yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
 
 		if (v == RTE_MBUF_F_RX_IP_CKSUM_GOOD) {
@@ -227,9 +242,12 @@ cksum_ok:
 		IP_INC(ii, drop_bad_options);
 		goto drop;
 	}
-	if (unlikely(ip_src_bad(ii, il, ip->src_addr))) {
-		IP_INC(ii, drop_bad_src);
-		goto drop;
+	if (unlikely(ip->src_addr != rb->rb_src_ok)) {
+		if (unlikely(ip_src_bad(ii, il, ip->src_addr))) {
+			IP_INC(ii, drop_bad_src);
+			goto drop;
+		}
+		rb->rb_src_ok = ip->src_addr;
 	}
 	if (likely(ip->dst_addr == il->il_addr || ip_is_ours(ii, ip->dst_addr))) {
 		/* ours */
@@ -248,6 +266,37 @@ cksum_ok:
 drop:
 	freemsg(mp);
 	return NULL;
+}
+
+/* ip_input_one() for a packet that is not one block starting with 0x45: the ladder first. */
+static __rte_noinline queue_t *
+ip_input_other(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, struct ip_rxb *rb)
+{
+	/* len stays right: pullupmsg() moves bytes, never drops any */
+	size_t len = msgdsize(mp);
+	unsigned hlen = ip_input_hdr(ii, mp, len);
+
+	if (hlen == 0) {
+		freemsg(mp);
+		return NULL;
+	}
+	return ip_input_rest(ii, il, mp, len, hlen, rb);
+}
+
+/* Validate one packet: what ip_input_rest() returns. */
+static inline queue_t *
+ip_input_one(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, struct ip_rxb *rb)
+{
+	size_t len = MBLKL(mp);
+
+	/*
+	 * The usual datagram is one block starting with 0x45: its length proves the 20 bytes
+	 * there, and that byte proves version 4 and no options. Anything else takes the ladder.
+	 */
+	if (unlikely(mp->b_cont != NULL || len < YARD_IPV4_HDR_MIN ||
+		     ip_hdr(mp)->version_ihl != 0x45))
+		return ip_input_other(ii, il, mp, rb);
+	return ip_input_rest(ii, il, mp, len, YARD_IPV4_HDR_MIN, rb);
 }
 
 static void
@@ -308,7 +357,7 @@ ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	struct ip_inst *ii;
 	queue_t *run_q = NULL;
 	unsigned k = 0, nother = 0;
-	bool hw_cksum;
+	struct ip_rxb rb;
 
 	if (unlikely(il == NULL || il->il_inst == NULL)) {
 		/* Racing an unlink: the link is gone. */
@@ -326,7 +375,8 @@ ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	}
 	/* Nothing in the loop changes the link: its caps are read once per burst. */
 	ii = il->il_inst;
-	hw_cksum = (il->il_caps & YARD_LINK_CAP_RX_IPV4_CKSUM) != 0;
+	rb.rb_hw_cksum = (il->il_caps & YARD_LINK_CAP_RX_IPV4_CKSUM) != 0;
+	ip_rxb_forget(&rb);
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
 		queue_t *rq;
@@ -336,15 +386,19 @@ ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 				ip_deliver_run(ii, run_q, mps, k);
 				k = 0;
 			}
+			ip_rxb_forget(&rb);
 			ip_lrput_other(q, il, mp);
 			nother++;
 			continue;
 		}
-		rq = ip_input_one(ii, il, mp, hw_cksum);
-		if (rq == NULL)
+		rq = ip_input_one(ii, il, mp, &rb);
+		if (rq == NULL) {
+			ip_rxb_forget(&rb);
 			continue;
+		}
 		if (k != 0 && rq != run_q) {
 			ip_deliver_run(ii, run_q, mps, k);
+			ip_rxb_forget(&rb);
 			k = 0;
 		}
 		run_q = rq;

@@ -13,7 +13,8 @@
  * least 8 and at most the payload (a shorter one is honoured and the excess trimmed, RFC 1122
  * 4.1.3.4 leaves that to the host); the checksum, unless zero (RFC 768: none was computed), is
  * verified over the pseudo-header and every block of the datagram (64-bit sums,
- * protocols/inet_cksum.h). Each failure is a `goto drop` with its own counter.
+ * protocols/inet_cksum.h; a payload under 32 bytes in one block, the usual small datagram, in
+ * a few straight-line adds, udp_sum_short). Each failure is a `goto drop` with its own counter.
  *
  * The endpoint is the one bound to the destination address and port, else the one bound to
  * the port with the wildcard address. With none, RFC 1122 4.1.3.1 asks for ICMP port
@@ -23,16 +24,18 @@
  *
  * Zero copy: the T_UNITDATA_IND is a small new block (the primitive and the source address)
  * whose b_cont is the received message with b_rptr moved past the IP and UDP headers. The
- * burst's blocks come from the control pool in one yard_allocb_ctl_bulk() (struct udp_inds);
- * what a burst did not use (drops) goes back with one freemsg_burst(). When the pool cannot
- * give a whole batch, each datagram falls back to allocb() and, failing that, is dropped
- * (drop_rx_nomem). The indication itself is a copy of a template and two stores.
+ * burst's blocks come from the control pool in one yard_allocb_ctl_bulk() (struct udp_inds),
+ * taken when the first datagram is delivered; what a burst did not use (drops) goes back with
+ * one freemsg_burst(). When the pool cannot give a whole batch, each datagram falls back to
+ * allocb() and, failing that, is dropped (drop_rx_nomem). The indication itself is the
+ * template's primitive and an address built from values.
  *
  * Bursts: the counters of the usual outcomes (rx_datagrams, rx_cksum_sw) are kept in the
  * burst's locals and added once at its end (struct udp_rxc); drops are counted where they
- * happen. Datagrams for the same endpoint that follow each other in a burst go up with one
- * putnext_burst(), after one canputnext(): a full stream head drops the run, counted
- * drop_rcvbuf_full (UDP has no flow control of its own).
+ * happen. The endpoint last found is kept for the burst's next datagram to the same address
+ * and port, until a message leaves udp (struct udp_rxc). Datagrams for the same endpoint that
+ * follow each other in a burst go up with one putnext_burst(), after one canputnext(): a full
+ * stream head drops the run, counted drop_rcvbuf_full (UDP has no flow control of its own).
  */
 #include <assert.h>
 #include <errno.h>
@@ -115,40 +118,111 @@ struct udp_inds {
 	mblk_t *v[UDP_IND_BATCH];
 };
 
-/* Make sure a batch is at hand for the `want` datagrams left (at most UDP_IND_BATCH taken). */
-static inline void
-udp_inds_fill(struct udp_inds *c, unsigned want)
+/*
+ * The pool could not be asked yet, or the batch is used up: take a batch for the `want`
+ * datagrams left (at most UDP_IND_BATCH) and hand out one, else allocb() one by one.
+ */
+static __rte_noinline mblk_t *
+udp_inds_refill(struct udp_inds *c, unsigned want)
 {
-	if (likely(c->n != 0 || c->failed))
-		return;
-	want = RTE_MIN(want, (unsigned)UDP_IND_BATCH);
-	if (likely(yard_allocb_ctl_bulk(c->v, want, UDP_IND_SIZE) == 0))
-		c->n = want;
-	else
+	if (!c->failed) {
+		want = RTE_MIN(want, (unsigned)UDP_IND_BATCH);
+		if (likely(yard_allocb_ctl_bulk(c->v, want, UDP_IND_SIZE) == 0)) {
+			c->n = want - 1;
+			return c->v[want - 1];
+		}
 		c->failed = true;
-}
-
-static inline mblk_t *
-udp_inds_get(struct udp_inds *c)
-{
-	if (likely(c->n != 0))
-		return c->v[--c->n];
+	}
 	return allocb(UDP_IND_SIZE, BPRI_MED);
 }
 
-/* A burst's view of the instance and the usual outcomes, counted here, added at its end. */
+/* An indication block for a datagram to deliver, `want` of them still possibly wanted. */
+static inline mblk_t *
+udp_inds_get(struct udp_inds *c, unsigned want)
+{
+	if (likely(c->n != 0))
+		return c->v[--c->n];
+	return udp_inds_refill(c, want);
+}
+
+/*
+ * A burst's view of the instance, the usual outcomes (counted here, added at its end), and
+ * the last endpoint found. A burst's datagrams nearly always go to one endpoint (an echo
+ * service, a client's replies), so the (destination, port) of the last one found is kept and
+ * the port's chain is walked only when they differ. Bindings cannot change while udp's loop
+ * runs on its own; they can once a message has left udp (a put procedure above or below may
+ * unbind or close), so rc_ep is forgotten whenever one does (udp_rxc_forget).
+ */
 struct udp_rxc {
 	bool rc_hw_trusted;         /* UDP_PF_RX_CKSUM_OFFLOAD */
-	unsigned rc_dgrams;         /* rx_datagrams */
 	unsigned rc_cksum_sw;       /* rx_cksum_sw */
+	uint64_t rc_key;            /* udp_rxc_key() of rc_ep's datagrams, or UDP_RXC_NONE */
+	struct udp_ep *rc_ep;       /* valid while rc_key is not UDP_RXC_NONE */
 };
 
 /*
+ * A datagram's (destination, port), both as on the wire, as one number: one compare. The
+ * empty key is past any 48-bit one, so no datagram matches it.
+ */
+#define UDP_RXC_NONE (UINT64_C(1) << 48)
+
+static inline uint64_t
+udp_rxc_key(uint32_t dst, uint16_t port)
+{
+	return (uint64_t)port << 32 | dst;
+}
+
+static inline void
+udp_rxc_forget(struct udp_rxc *rc)
+{
+	rc->rc_key = UDP_RXC_NONE;
+}
+
+/*
+ * The unfolded sum of a short payload (len < 32) at p, the end of a UDP header in the same
+ * block: a 64-byte echo frame carries 18 bytes, which the generic inet_sum_partial() takes in
+ * five length-driven steps. Here the 16- and 8-byte parts are two tests, and the len % 8 bytes
+ * left are read as the 8 bytes that end the payload, shifted so only they remain. Those 8
+ * bytes start at most 8 bytes before p, inside the UDP header, so every byte read is in the
+ * block. After the shift the tail's first byte (at a multiple of 8 from p) is where a load at
+ * it would have put it, the bytes past the payload are zero, and the sum is the same as
+ * inet_sum_partial()'s (an odd last byte counts as the high-order byte of a zero-padded word).
+ */
+static inline uint64_t
+udp_sum_short(const uint8_t *p, size_t len)
+{
+	unsigned rem = (unsigned)len & 7u;
+	uint64_t acc = 0, a, b, t;
+
+	if (len & 16) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		acc = inet_sum_add(a, b);
+		p += 16;
+	}
+	if (len & 8) {
+		memcpy(&a, p, 8);
+		acc = inet_sum_add(acc, a);
+		p += 8;
+	}
+	memcpy(&t, p + rem - 8, 8);
+	/* Two shifts, as one by 64 (rem 0: nothing left) is undefined. */
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	t = t >> 1 >> (63 - 8 * rem);
+#else
+	t = t << 1 << (63 - 8 * rem);
+#endif
+	return inet_sum_add(acc, t);
+}
+
+/*
  * Validate one datagram (b_rptr at its IPv4 header). Returns the read queue of the endpoint
- * and *mpp turned into its T_UNITDATA_IND, or NULL when the datagram was consumed.
+ * and *mpp turned into its T_UNITDATA_IND, or NULL when the datagram was consumed. left: the
+ * datagrams of the burst from this one on (how many indication blocks may still be wanted).
  */
 static inline queue_t *
-udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct udp_rxc *rc)
+udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct udp_rxc *rc,
+	      unsigned left)
 {
 	mblk_t *mp = *mpp, *ind;
 	const struct rte_ipv4_hdr *ip;
@@ -158,9 +232,9 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 	size_t plen, ulen, blen;
 	unsigned hlen;
 	uint32_t src, dst;
+	uint64_t key;
 	uint16_t sport;
 
-	rc->rc_dgrams++;
 	/*
 	 * ip's contract, relied on here and not checked again: b_rptr at an IPv4 header it
 	 * validated (IHL >= 5, total length within what arrived, padding trimmed), with all
@@ -169,18 +243,22 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 	ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
 	hlen = (ip->version_ihl & 0x0f) * 4u;
 	blen = MBLKL(mp);
-	plen = (likely(mp->b_cont == NULL) ? blen : msgdsize(mp));
-	if (unlikely(plen < hlen + UDP_HDR_LEN)) {
-		UDP_INC(ui, drop_short);
-		goto drop;
-	}
-	plen -= hlen;
-	if (unlikely(blen < hlen + UDP_HDR_LEN)) {
-		if (!pullupmsg(mp, (ssize_t)(hlen + UDP_HDR_LEN))) {
-			UDP_INC(ui, drop_rx_nomem);
+	if (likely(mp->b_cont == NULL && blen >= hlen + UDP_HDR_LEN)) {
+		plen = blen - hlen; /* the usual datagram: one block, the UDP header in it */
+	} else {
+		plen = msgdsize(mp);
+		if (unlikely(plen < hlen + UDP_HDR_LEN)) {
+			UDP_INC(ui, drop_short);
 			goto drop;
 		}
-		ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
+		plen -= hlen;
+		if (blen < hlen + UDP_HDR_LEN) {
+			if (!pullupmsg(mp, (ssize_t)(hlen + UDP_HDR_LEN))) {
+				UDP_INC(ui, drop_rx_nomem);
+				goto drop;
+			}
+			ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
+		}
 	}
 	uh = (const struct rte_udp_hdr *)(mp->b_rptr + hlen);
 	ulen = rte_be_to_cpu_16(uh->dgram_len);
@@ -204,13 +282,21 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 			goto drop;
 		} else if (likely(mp->b_cont == NULL)) {
 			/* Header and payload summed apart: the payload's sum is kept for a reply. */
+			const uint8_t *data = (const uint8_t *)uh + UDP_HDR_LEN;
 			size_t dlen = ulen - UDP_HDR_LEN;
-			uint16_t psum = inet_sum((const uint8_t *)uh + UDP_HDR_LEN, dlen);
-			uint64_t hw;
+			uint64_t pacc = likely(dlen < 32) ? udp_sum_short(data, dlen) :
+					inet_sum_partial(data, dlen, 0);
+			uint16_t psum = inet_sum_fold(pacc);
+			uint64_t hw, ph;
 
 			memcpy(&hw, uh, sizeof(hw));
-			if (inet_sum_fold(inet_sum_add(hw, udp_phdr_sum(src, dst, (uint16_t)ulen) +
-							       psum)) != 0xffff) {
+			/* udp_phdr_sum(), its length the header's field as it is: no swap back. */
+			ph = (uint64_t)src + dst + rte_cpu_to_be_16(IPPROTO_UDP) + uh->dgram_len;
+			/*
+			 * Right when the sum is -0: as in ip_hdr_sum_ok(), the unfolded sum is then
+			 * a multiple of 0xffff, and never +0 (the pseudo-header's protocol is not).
+			 */
+			if (inet_sum_add(hw, ph + psum) % 0xffff != 0) {
 				UDP_INC(ui, drop_bad_cksum);
 				goto drop;
 			}
@@ -225,17 +311,25 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 			UDP_INC(ui, rx_cksum_sw);
 		}
 	}
-	ep = udp_lookup(ui, dst, rte_be_to_cpu_16(uh->dst_port));
-	if (unlikely(ep == NULL)) {
-		if (udp_is_bcast(ui, dst)) {
-			UDP_INC(ui, drop_no_port_bcast);
-			goto drop;
+	/* The burst's last endpoint if the datagram goes where the last one went, else a lookup. */
+	key = udp_rxc_key(dst, uh->dst_port);
+	ep = rc->rc_ep;
+	if (unlikely(key != rc->rc_key)) {
+		ep = udp_lookup(ui, dst, rte_be_to_cpu_16(uh->dst_port));
+		if (unlikely(ep == NULL)) {
+			if (udp_is_bcast(ui, dst)) {
+				UDP_INC(ui, drop_no_port_bcast);
+				goto drop;
+			}
+			UDP_INC(ui, drop_no_port);
+			udp_rxc_forget(rc); /* ip runs */
+			udp_port_unreach(ui, mp);
+			return NULL;
 		}
-		UDP_INC(ui, drop_no_port);
-		udp_port_unreach(ui, mp);
-		return NULL;
+		rc->rc_key = key;
+		rc->rc_ep = ep;
 	}
-	ind = udp_inds_get(inds);
+	ind = udp_inds_get(inds, left);
 	if (unlikely(ind == NULL)) {
 		UDP_INC(ui, drop_rx_nomem);
 		goto drop;
@@ -247,7 +341,7 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 	}
 	/* The data is the received message itself, past the headers. */
 	mp->b_rptr += hlen + UDP_HDR_LEN;
-	if (MBLKL(mp) == 0 && mp->b_cont != NULL) {
+	if (unlikely(mp->b_cont != NULL) && MBLKL(mp) == 0) {
 		mblk_t *next = mp->b_cont;
 
 		mp->b_cont = NULL;
@@ -255,11 +349,11 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 		mp = next;
 	}
 	DB_TYPE(ind) = M_PROTO;
-	/* The template whole (a few wide stores), then the two fields that vary. */
+	/* The primitive from the template, the address from values (not copied, then patched). */
 	ti = (struct udp_ind *)ind->b_wptr;
-	*ti = udp_ind_tmpl;
-	ti->in_src.sin_port = sport;
-	ti->in_src.sin_addr.s_addr = src;
+	memcpy(&ti->in_tui, &udp_ind_tmpl.in_tui, sizeof(ti->in_tui));
+	ti->in_src = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = sport,
+					   .sin_addr.s_addr = src };
 	ind->b_wptr += sizeof(*ti);
 	ind->b_cont = mp;
 	*mpp = ind;
@@ -419,8 +513,8 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	struct udp_inst *ui = q->q_ptr;
 	queue_t *run_q = NULL;
 	struct udp_inds inds;
-	struct udp_rxc rc = { .rc_dgrams = 0 };
-	unsigned k = 0;
+	struct udp_rxc rc = { .rc_key = UDP_RXC_NONE };
+	unsigned k = 0, nother = 0;
 
 	if (unlikely(ui == NULL)) {
 		/* Racing an unlink: the link is gone. */
@@ -440,15 +534,17 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 				udp_deliver_run(ui, run_q, mps, k);
 				k = 0;
 			}
+			udp_rxc_forget(&rc);
 			udp_lrput_other(q, ui, mp);
+			nother++;
 			continue;
 		}
-		udp_inds_fill(&inds, n - i);
-		rq = udp_input_one(ui, &mp, &inds, &rc);
+		rq = udp_input_one(ui, &mp, &inds, &rc, n - i);
 		if (rq == NULL)
 			continue;
 		if (k != 0 && rq != run_q) {
 			udp_deliver_run(ui, run_q, mps, k);
+			udp_rxc_forget(&rc);
 			k = 0;
 		}
 		run_q = rq;
@@ -458,7 +554,7 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 		udp_deliver_run(ui, run_q, mps, k);
 	if (inds.n != 0)
 		freemsg_burst(inds.v, inds.n);
-	UDP_ADD_N(ui, rx_datagrams, rc.rc_dgrams);
+	UDP_ADD_N(ui, rx_datagrams, n - nother);
 	UDP_ADD_N(ui, rx_cksum_sw, rc.rc_cksum_sw);
 }
 

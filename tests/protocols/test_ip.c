@@ -7,6 +7,8 @@
 
 #include <rte_telemetry.h>
 
+#include <streams/loop.h>
+
 #include "proto_test.h"
 
 #include <criterion/parameterized.h>
@@ -672,6 +674,61 @@ YT_TEST(ip, delivers_a_bound_protocol_to_its_upper_stream)
 	freemsg(mp);
 	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "no protocol unreachable");
 	cr_assert_eq(sth_close(u2), 0);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+/*
+ * One burst from one peer with bad sources in between (ours, zero, broadcast, right after a
+ * good one and at the start): ip keeps the last good source's verdict within a burst, and
+ * every other source is still checked and counted.
+ */
+YT_TEST(ip, checks_the_source_of_every_datagram_of_a_burst)
+{
+	static const uint32_t srcs[] = {
+		0, PT_ADDR_PEER, PT_ADDR_PEER, PT_ADDR_US, 0, PT_ADDR_PEER, UINT32_MAX,
+		PT_ADDR_PEER, PT_IPV4(127, 0, 0, 1), PT_ADDR_PEER,
+	};
+	struct pt_stack s;
+	struct stdata *u;
+	mblk_t *v[RTE_DIM(srcs)], *mp;
+	struct ip_stats st;
+	unsigned got = 0, good = 0;
+	int proto = 17;
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
+	cr_assert_geq(pt_istr(u, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
+	for (unsigned i = 0; i < RTE_DIM(srcs); i++) {
+		uint8_t f[FRAME_MAX];
+		size_t n = pt_eth(f, &pt_mac_us, &pt_mac_peer, 0x0800);
+
+		n += pt_ipv4(f + n, srcs[i], PT_ADDR_US, 17, (uint16_t)(100 + i), 0, 64, NULL, 0,
+			     12);
+		memset(f + n, (int)i, 12);
+		n += 12;
+		v[i] = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+		cr_assert_not_null(v[i]);
+		memcpy(v[i]->b_wptr, f, n);
+		v[i]->b_wptr += n;
+		good += srcs[i] == PT_ADDR_PEER;
+	}
+	cr_assert_eq(yard_loop_inject_burst(s.link.minor, v, RTE_DIM(srcs)), 0);
+	yt_drain();
+	while (sth_getmsg_mblk(u, &mp) == 0) {
+		uint32_t src;
+
+		memcpy(&src, mp->b_rptr + 12, 4);
+		cr_assert_eq(src, PT_ADDR_PEER, "only the good source's datagrams went up");
+		got++;
+		freemsg(mp);
+	}
+	cr_assert_eq(got, good);
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_drop_bad_src, RTE_DIM(srcs) - good);
+	cr_assert_eq(st.is_ip.ips_rx_delivered, good);
+	cr_assert_eq(st.is_ip.ips_rx_packets, RTE_DIM(srcs));
 	cr_assert_eq(sth_close(u), 0);
 	pt_stack_close(&s);
 	pt_assert_clean();

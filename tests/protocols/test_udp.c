@@ -790,6 +790,209 @@ YT_TEST(udp, returns_the_unused_indication_blocks_of_a_burst)
 	ut_bare_close(&b);
 }
 
+/* The folded 16-bit sum of n bytes in host order, as udp keeps it (YB_SUMOK), word by word. */
+static uint16_t
+ref_sum(const uint8_t *p, size_t n)
+{
+	uint64_t acc = 0;
+	uint16_t w;
+
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		memcpy(&w, p + i, 2);
+		acc += w;
+	}
+	if (n & 1)
+		acc += p[n - 1]; /* the high-order byte of a zero-padded word, in little-endian */
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)acc;
+}
+
+/*
+ * Every payload length around the short-payload sum (under 32 bytes) and past it, with bytes
+ * past the UDP length that must not count: each verifies, is delivered whole with its sum kept
+ * for a reply, and one flipped bit anywhere, the last byte included, is a bad checksum.
+ */
+YT_TEST(udp, verifies_the_checksum_of_every_short_payload_length)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7303, NULL), 0);
+	for (size_t dlen = 0; dlen <= 40; dlen++) {
+		/* Good, then the first byte flipped, then the last (read by the tail's load). */
+		for (int c = 0; c < 3; c++) {
+			int bad = c == 0 ? -1 : c == 1 ? 0 : (int)dlen - 1;
+			struct udpstat st0 = ut_udpstat(b.udp), st1;
+			uint8_t d[128];
+			size_t n = pt_ipv4(d, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_UDP, 1, 0, 64,
+					   NULL, 0, 8 + dlen + 7);
+			mblk_t *mp;
+
+			if (bad >= (int)dlen)
+				continue; /* no payload to flip */
+			(void)ut_udp(d + n, PT_ADDR_PEER, PT_ADDR_US, 9, 7303, NULL, dlen);
+			memset(d + n + 8 + dlen, 0xa5, 7); /* IP payload past the UDP length */
+			if (bad >= 0)
+				d[n + 8 + (size_t)bad] ^= 0x01;
+			(void)ut_bare_inject(&b, d, n + 8 + dlen + 7);
+			st1 = ut_udpstat(b.udp);
+			if (bad >= 0) {
+				cr_assert_eq(st1.udps_drop_bad_cksum, st0.udps_drop_bad_cksum + 1,
+					     "%zu bytes, byte %d flipped", dlen, bad);
+				assert_empty(ep);
+				continue;
+			}
+			cr_assert_eq(st1.udps_rx_cksum_sw, st0.udps_rx_cksum_sw + 1, "%zu bytes",
+				     dlen);
+			mp = take_prim(ep, T_UNITDATA_IND);
+			cr_assert_eq(msgdsize(mp), dlen);
+			cr_assert_arr_eq(mp->b_cont->b_rptr, d + n + 8, dlen);
+			cr_assert(mp->b_cont->b_yflags & YB_SUMOK, "%zu bytes: sum kept", dlen);
+			cr_assert_eq(mp->b_cont->b_datap->db_cksum,
+				     (uint32_t)dlen << 16 | ref_sum(d + n + 8, dlen),
+				     "%zu bytes: the kept sum is the payload's", dlen);
+			freemsg(mp);
+		}
+	}
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+/*
+ * A datagram as ip may deliver it in several blocks: split inside the UDP header (udp pulls
+ * it up), and just after it (the data stays where it is). Each is verified over every block
+ * and delivered whole; a flipped bit in the second block is a bad checksum.
+ */
+YT_TEST(udp, verifies_and_delivers_a_datagram_of_several_blocks)
+{
+	static const size_t splits[] = { 20 + 4, 20 + 8, 20 + 8 + 5 };
+	struct ut_bare b;
+	struct stdata *ep;
+	uint8_t d[256];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 4321, 7304, NULL, 40);
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7304, NULL), 0);
+	for (unsigned i = 0; i < RTE_DIM(splits) * 2; i++) {
+		size_t at = splits[i / 2];
+		bool bad = i & 1;
+		struct udpstat st0 = ut_udpstat(b.udp), st1;
+		mblk_t *mp = yard_allocb_hr(at, RTE_PKTMBUF_HEADROOM);
+		mblk_t *tail = allocb(n - at, BPRI_MED);
+		uint8_t got[256];
+		size_t k = 0;
+
+		cr_assert_not_null(mp);
+		cr_assert_not_null(tail);
+		memcpy(mp->b_wptr, d, at);
+		mp->b_wptr += at;
+		memcpy(tail->b_wptr, d + at, n - at);
+		if (bad)
+			tail->b_wptr[n - at - 1] ^= 0x10;
+		tail->b_wptr += n - at;
+		mp->b_cont = tail;
+		cr_assert_eq(yard_loop_inject(b.minor, mp), 0);
+		yt_drain();
+		st1 = ut_udpstat(b.udp);
+		if (bad) {
+			cr_assert_eq(st1.udps_drop_bad_cksum, st0.udps_drop_bad_cksum + 1,
+				     "split at %zu", at);
+			assert_empty(ep);
+			continue;
+		}
+		cr_assert_eq(st1.udps_rx_cksum_sw, st0.udps_rx_cksum_sw + 1, "split at %zu", at);
+		mp = take_prim(ep, T_UNITDATA_IND);
+		cr_assert_eq(msgdsize(mp), 40, "split at %zu", at);
+		for (mblk_t *bp = mp->b_cont; bp != NULL; bp = bp->b_cont) {
+			memcpy(got + k, bp->b_rptr, MBLKL(bp));
+			k += MBLKL(bp);
+		}
+		cr_assert_arr_eq(got, d + 28, 40, "split at %zu", at);
+		freemsg(mp);
+	}
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+/*
+ * A burst whose datagrams change endpoint: the same port on another address, another port,
+ * a port no one has, and back. Each goes where a lookup of its own would send it.
+ */
+YT_TEST(udp, delivers_each_datagram_of_a_burst_to_its_own_endpoint)
+{
+	static const struct {
+		uint32_t dst;
+		uint16_t dport;
+		int ep; /* index in eps, -1: no one */
+	} dg[] = {
+		{ PT_ADDR_US, 7700, 0 }, { PT_ADDR_US, 7700, 0 }, { OTHER_ADDR, 7700, 1 },
+		{ PT_ADDR_US, 7701, 2 }, { PT_ADDR_US, 7702, -1 }, { PT_ADDR_US, 7700, 0 },
+		{ OTHER_ADDR, 7701, 2 }, { OTHER_ADDR, 7700, 1 },
+	};
+	struct udp_addrreq ar = { .ua_addr = OTHER_ADDR, .ua_prefix = 24 };
+	struct stdata *eps[3];
+	struct ut_bare b;
+	mblk_t *v[RTE_DIM(dg)], *mp;
+	unsigned got[3] = { 0 };
+	struct udpstat st;
+
+	ut_bare_open(&b, false);
+	cr_assert_geq(pt_istr(b.udp, UDP_ADDR_ADD, &ar, sizeof(ar)), 0);
+	for (unsigned i = 0; i < 3; i++)
+		eps[i] = ut_ep_open();
+	cr_assert_eq(ut_bind(eps[0], T_BIND_REQ, PT_ADDR_US, 7700, NULL), 0);
+	cr_assert_eq(ut_bind(eps[1], T_BIND_REQ, OTHER_ADDR, 7700, NULL), 0);
+	cr_assert_eq(ut_bind(eps[2], T_BIND_REQ, 0, 7701, NULL), 0);
+	for (unsigned i = 0; i < RTE_DIM(dg); i++) {
+		uint8_t d[128];
+		size_t n = ut_ipudp(d, PT_ADDR_PEER, dg[i].dst, (uint16_t)(1000 + i), dg[i].dport,
+				    NULL, 10);
+
+		v[i] = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+		cr_assert_not_null(v[i]);
+		memcpy(v[i]->b_wptr, d, n);
+		v[i]->b_wptr += n;
+	}
+	cr_assert_eq(yard_loop_inject_burst(b.minor, v, RTE_DIM(dg)), 0);
+	yt_drain();
+	for (unsigned e = 0; e < 3; e++) {
+		unsigned next = 0;
+
+		while (sth_getmsg_mblk(eps[e], &mp) == 0) {
+			struct sockaddr_in src;
+			unsigned i;
+
+			cr_assert_eq(((union T_primitives *)mp->b_rptr)->type, T_UNITDATA_IND);
+			memcpy(&src, mp->b_rptr + sizeof(struct T_unitdata_ind), sizeof(src));
+			i = rte_be_to_cpu_16(src.sin_port) - 1000u;
+			cr_assert_lt(i, RTE_DIM(dg));
+			cr_assert_eq(dg[i].ep, (int)e, "datagram %u went to endpoint %u", i, e);
+			cr_assert_geq(i, next, "in order");
+			next = i + 1;
+			got[e]++;
+			freemsg(mp);
+		}
+	}
+	cr_assert_eq(got[0], 3);
+	cr_assert_eq(got[1], 2);
+	cr_assert_eq(got[2], 2);
+	st = ut_udpstat(b.udp);
+	cr_assert_eq(st.udps_drop_no_port, 1);
+	cr_assert_eq(st.udps_rx_datagrams, RTE_DIM(dg));
+	cr_assert_eq(st.udps_rx_delivered, 7);
+	mp = yard_loop_take(b.minor);
+	cr_assert_not_null(mp, "port unreachable asked of ip");
+	cr_assert_eq(DB_TYPE(mp), M_CTL);
+	freemsg(mp);
+	for (unsigned i = 0; i < 3; i++)
+		cr_assert_eq(sth_close(eps[i]), 0);
+	ut_bare_close(&b);
+}
+
 /* ---- datagrams out ------------------------------------------------------------------------ */
 
 /* Check a captured UDP frame to the peer; returns the UDP header's offset in f. */
