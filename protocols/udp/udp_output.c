@@ -40,6 +40,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "udp_priv.h"
@@ -97,26 +98,88 @@ udp_txc_flush(struct udp_inst *ui, const struct udp_txc *tc, unsigned dgrams)
 }
 
 /*
+ * What every datagram of a burst takes from its endpoint, read once: the datagram loop stores
+ * into message blocks, after which the compiler would have to load the endpoint's fields again
+ * (a uint16_t store may alias ue_lport).
+ */
+struct udp_txt {
+	uint32_t tt_iu_opts;        /* the IP_UNITDATA_REQ's last word: proto, tos, ttl, flags */
+	uint32_t tt_laddr;          /* ue_laddr */
+	uint16_t tt_lport_be;       /* ue_lport, network order */
+	bool tt_cksum;              /* ue_cksum */
+	bool tt_bcast;              /* ue_broadcast */
+};
+
+/* The last four bytes of an IP_UNITDATA_REQ (proto, tos, ttl, flags) as one word. */
+static inline uint32_t
+udp_iu_opts(uint8_t tos, uint8_t ttl)
+{
+	const uint8_t b[4] = { IPPROTO_UDP, tos, ttl, 0 };
+	uint32_t w;
+
+	static_assert(offsetof(struct ip_unitdata_req, iu_proto) == 12 &&
+		      offsetof(struct ip_unitdata_req, iu_flags) == 15, "iu's last word");
+	memcpy(&w, b, sizeof(w));
+	return w;
+}
+
+static inline void
+udp_txt_init(struct udp_txt *tt, const struct udp_ep *ep)
+{
+	tt->tt_iu_opts = udp_iu_opts(ep->ue_tos, ep->ue_ttl);
+	tt->tt_laddr = ep->ue_laddr;
+	tt->tt_lport_be = rte_cpu_to_be_16(ep->ue_lport);
+	tt->tt_cksum = ep->ue_cksum;
+	tt->tt_bcast = ep->ue_broadcast;
+}
+
+/*
+ * An IP_UNITDATA_REQ written with two stores: it is built once per datagram and ip reads it
+ * at once, so field-by-field stores are instructions and store-forwarding hazards for nothing.
+ */
+static inline void
+udp_iu_write(struct ip_unitdata_req *iu, uint32_t dst, uint32_t src, uint32_t opts)
+{
+	uint32_t w[4] = { IP_UNITDATA_REQ, dst, src, opts };
+
+	static_assert(sizeof(*iu) == sizeof(w), "iu is four words");
+	memcpy(iu, w, sizeof(w));
+}
+
+/* The UDP header (all fields in network order) with one store. */
+static inline void
+udp_hdr_write(struct rte_udp_hdr *uh, uint16_t sport, uint16_t dport, uint16_t len,
+	      uint16_t ck)
+{
+	uint16_t w[4] = { sport, dport, len, ck };
+
+	static_assert(sizeof(*uh) == sizeof(w), "the UDP header is four words");
+	memcpy(uh, w, sizeof(w));
+}
+
+/*
  * A T_UNITDATA_REQ (mp: its primitive read by the caller, at least four bytes) turned into
  * the IP_UNITDATA_REQ for ip; NULL when mp was consumed (T_UDERROR_IND, or dropped and counted).
- * Always inline: it is the per-datagram body of udp_output_burst() (udp_output() has the
- * other copy), and a call would spill and restore most registers per datagram.
+ * Always inline: it is the per-datagram body of udp_output_burst() (udp_build_one() has the
+ * other copy), and a call would spill and restore most registers per datagram. burst: the
+ * caller checked, once for all its datagrams, that the endpoint is bound (TS_IDLE) and that
+ * the lower side is there (ui_lower, not hung up); neither changes while udp sends (a
+ * T_UDERROR_IND goes up to a stream head, which only queues it).
  */
 static __rte_always_inline mblk_t *
-udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
+udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_txc *tc,
+	  bool burst)
 {
 	struct udp_inst *ui = ep->ue_inst;
 	const struct udp_dcache *dc;
 	struct T_unitdata_req req;
-	struct ip_unitdata_req *iu;
 	struct sockaddr_in sin;
 	struct rte_udp_hdr *uh;
 	mblk_t *data, *hb;
-	uint8_t tos = 0, ttl = 0; /* the request's own T_IP_TOS, T_IP_TTL, if it has options */
-	uint32_t src;
+	uint32_t src, iu_opts = tt->tt_iu_opts;
 	size_t plen, mlen = MBLKL(mp);
 	unsigned ulen;
-	uint16_t ulen_be, lport_be, ck;
+	uint16_t ulen_be, ck;
 	int psum;
 
 	if (unlikely(mlen < sizeof(req))) {
@@ -125,13 +188,15 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 		return NULL;
 	}
 	memcpy(&req, mp->b_rptr, sizeof(req));
-	if (unlikely(ep->ue_state != TS_IDLE)) {
+	if (!burst && unlikely(ep->ue_state != TS_IDLE)) {
 		UDP_INC(ui, uderr_state);
 		udp_uderr(ep, mp, EPROTO);
 		return NULL;
 	}
-	if (unlikely(req.DEST_length != (t_scalar_t)sizeof(sin) || req.DEST_offset < 0 ||
-		     (size_t)req.DEST_offset + sizeof(sin) > mlen)) {
+	/* A negative DEST_offset is a huge unsigned one; mlen - sizeof(sin) cannot wrap. */
+	static_assert(sizeof(req) > sizeof(sin), "mlen >= sizeof(req) covers the subtraction");
+	if (unlikely(req.DEST_length != (t_scalar_t)sizeof(sin) ||
+		     (size_t)(uint32_t)req.DEST_offset > mlen - sizeof(sin))) {
 		UDP_INC(ui, uderr_bad_addr);
 		udp_uderr(ep, mp, EINVAL);
 		return NULL;
@@ -148,8 +213,8 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 		return NULL;
 	}
 	if (unlikely(req.OPT_length != 0)) {
-		tos = ep->ue_tos;
-		ttl = ep->ue_ttl;
+		uint8_t tos = ep->ue_tos, ttl = ep->ue_ttl; /* the request's own, if it has them */
+
 		if (req.OPT_length < 0 || req.OPT_offset < 0 ||
 		    (size_t)req.OPT_offset + (size_t)req.OPT_length > mlen ||
 		    udp_opt_unitdata(mp->b_rptr + req.OPT_offset, (size_t)req.OPT_length, &tos,
@@ -158,12 +223,13 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 			udp_uderr(ep, mp, EINVAL);
 			return NULL;
 		}
+		iu_opts = udp_iu_opts(tos, ttl);
 	}
 	data = mp->b_cont;
 	if (likely(data != NULL && data->b_cont == NULL)) {
 		plen = MBLKL(data);
 		/* Now, before any call: the compiler may then keep what it loaded. */
-		psum = ep->ue_cksum ? udp_sum_marked(data, plen) : -1;
+		psum = tt->tt_cksum ? udp_sum_marked(data, plen) : -1;
 	} else {
 		plen = data == NULL ? 0 : msgdsize(data);
 		psum = -1; /* udp_sum_mark() marks single blocks only */
@@ -180,18 +246,18 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 	}
 	/* sin_addr is not 0 (refused above), as udp_dst_get() requires. */
 	dc = udp_dst_get(ui, sin.sin_addr.s_addr);
-	if (unlikely(dc->dc_bcast && !ep->ue_broadcast)) {
+	if (unlikely(dc->dc_bcast && !tt->tt_bcast)) {
 		UDP_INC(ui, uderr_bcast);
 		udp_uderr(ep, mp, EACCES);
 		return NULL;
 	}
-	src = ep->ue_laddr != 0 ? ep->ue_laddr : dc->dc_src;
+	src = tt->tt_laddr != 0 ? tt->tt_laddr : dc->dc_src;
 	if (unlikely(src == 0)) {
 		UDP_INC(ui, uderr_no_src);
 		udp_uderr(ep, mp, EADDRNOTAVAIL);
 		return NULL;
 	}
-	if (unlikely(ui->ui_lower == NULL || ui->ui_lower_hup)) {
+	if (!burst && unlikely(ui->ui_lower == NULL || ui->ui_lower_hup)) {
 		UDP_INC(ui, drop_no_lower);
 		freemsg(mp);
 		return NULL;
@@ -219,44 +285,41 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 	if (data != NULL)
 		data->b_yflags &= ~YB_SUMOK; /* it no longer describes the block */
 	ulen_be = rte_cpu_to_be_16((uint16_t)ulen);
-	lport_be = rte_cpu_to_be_16(ep->ue_lport);
 	uh = (struct rte_udp_hdr *)hb->b_rptr;
-	uh->src_port = lport_be;
-	uh->dst_port = sin.sin_port;
-	uh->dgram_len = ulen_be;
 	if (likely(psum >= 0)) {
 		/*
 		 * The data is as udp received and verified it: its sum is known, only the
 		 * pseudo-header and the new header are added (RFC 1071 section 2: the sum is
 		 * commutative and associative, so the parts may be summed apart). The header's
-		 * words come from the values just stored, not read back from memory (a wide load
-		 * over three narrow stores stalls store forwarding).
+		 * words are summed from the values about to be stored, not read back.
 		 */
 		ck = (uint16_t)~inet_sum_fold(udp_phdr_sum(src, sin.sin_addr.s_addr, (uint16_t)ulen) +
-					       lport_be + sin.sin_port + ulen_be + (uint32_t)psum);
-		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768: zero means "none" */
+					       tt->tt_lport_be + sin.sin_port + ulen_be +
+					       (uint32_t)psum);
+		/* RFC 768: zero means "none" */
+		udp_hdr_write(uh, tt->tt_lport_be, sin.sin_port, ulen_be, ck == 0 ? 0xffff : ck);
 		tc->tc_reused++;
-	} else if (likely(ep->ue_cksum)) {
-		uh->dgram_cksum = 0;
+	} else if (likely(tt->tt_cksum)) {
+		udp_hdr_write(uh, tt->tt_lport_be, sin.sin_port, ulen_be, 0);
 		ck = (uint16_t)~inet_sum_fold(inet_sum_msg(hb, 0, ulen,
 							   udp_phdr_sum(src, sin.sin_addr.s_addr,
 									(uint16_t)ulen)));
 		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768: zero means "none" */
 		UDP_INC(ui, tx_cksum_sw);
 	} else {
-		uh->dgram_cksum = 0;
+		udp_hdr_write(uh, tt->tt_lport_be, sin.sin_port, ulen_be, 0);
 		UDP_INC(ui, tx_no_cksum);
 	}
 
 	/*
-	 * The request block becomes ip's: rewrite it in place when it is ours alone. It is big
-	 * enough: it held the T_UNITDATA_REQ (mlen checked above), which is larger.
+	 * The request block becomes ip's: rewritten in place when it is ours alone, where the
+	 * T_UNITDATA_REQ was (mlen checked above: it is larger than the IP_UNITDATA_REQ). It is
+	 * an M_PROTO of band 0 on the burst path already (udp_is_unitdata(), and the stream head
+	 * sends band 0); udp_wput also takes M_PCPROTO, so the type is set anyway.
 	 */
 	mp->b_cont = NULL;
-	if (likely(DB_REF(mp) == 1)) {
-		mp->b_rptr = DB_BASE(mp);
-	} else {
-		mblk_t *np = allocb(sizeof(*iu), BPRI_MED);
+	if (unlikely(DB_REF(mp) != 1)) {
+		mblk_t *np = allocb(sizeof(struct ip_unitdata_req), BPRI_MED);
 
 		freeb(mp);
 		if (unlikely(np == NULL)) {
@@ -266,33 +329,47 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 		}
 		mp = np;
 	}
-	mp->b_wptr = mp->b_rptr + sizeof(*iu);
+	mp->b_wptr = mp->b_rptr + sizeof(struct ip_unitdata_req);
 	DB_TYPE(mp) = M_PROTO;
 	mp->b_band = 0;
-	iu = (struct ip_unitdata_req *)mp->b_rptr;
-	iu->iu_prim = IP_UNITDATA_REQ;
-	iu->iu_dst = sin.sin_addr.s_addr;
-	iu->iu_src = src;
-	iu->iu_proto = IPPROTO_UDP;
-	/* The endpoint's, read only now: one value fewer to keep across the calls above. */
-	iu->iu_tos = likely(req.OPT_length == 0) ? ep->ue_tos : tos;
-	iu->iu_ttl = likely(req.OPT_length == 0) ? ep->ue_ttl : ttl;
-	iu->iu_flags = 0;
+	udp_iu_write((struct ip_unitdata_req *)mp->b_rptr, sin.sin_addr.s_addr, src, iu_opts);
 	mp->b_cont = hb;
 	return mp;
+}
+
+/* udp_build() for one request, with the checks a burst makes once: udp_output(), and a
+ * burst whose endpoint is not bound (each request answered T_UDERROR_IND). */
+static __rte_noinline mblk_t *
+udp_build_one(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
+{
+	struct udp_txt tt;
+
+	udp_txt_init(&tt, ep);
+	return udp_build(ep, &tt, mp, tc, false);
 }
 
 unsigned
 udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out, unsigned *nout)
 {
 	struct udp_txc tc = { 0, 0 };
+	struct udp_txt tt;
 	unsigned i, k = 0;
 
-	for (i = 0; i < n && udp_is_unitdata(in[i]); i++) {
-		mblk_t *mp = udp_build(ep, in[i], &tc);
+	if (unlikely(ep->ue_state != TS_IDLE)) {
+		for (i = 0; i < n && udp_is_unitdata(in[i]); i++) {
+			mblk_t *mp = udp_build_one(ep, in[i], &tc);
 
-		if (mp != NULL)
-			out[k++] = mp;
+			if (mp != NULL)
+				out[k++] = mp;
+		}
+	} else {
+		udp_txt_init(&tt, ep);
+		for (i = 0; i < n && udp_is_unitdata(in[i]); i++) {
+			mblk_t *mp = udp_build(ep, &tt, in[i], &tc, true);
+
+			if (mp != NULL)
+				out[k++] = mp;
+		}
 	}
 	udp_txc_flush(ep->ue_inst, &tc, k);
 	*nout = k;
@@ -305,7 +382,7 @@ udp_output(struct udp_ep *ep, mblk_t *mp)
 	struct udp_txc tc = { 0, 0 };
 
 	/* udp_wput sends only T_UNITDATA_REQs here; udp_wsrv only what udp_wput queued. */
-	mp = udp_build(ep, mp, &tc);
+	mp = udp_build_one(ep, mp, &tc);
 	udp_txc_flush(ep->ue_inst, &tc, mp != NULL);
 	if (mp != NULL)
 		putnext(ep->ue_inst->ui_lower, mp);
