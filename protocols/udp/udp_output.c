@@ -140,9 +140,14 @@ udp_txt_init(struct udp_txt *tt, const struct udp_ep *ep)
 static inline void
 udp_iu_write(struct ip_unitdata_req *iu, uint32_t dst, uint32_t src, uint32_t opts)
 {
-	uint32_t w[4] = { IP_UNITDATA_REQ, dst, src, opts };
+	static_assert(sizeof(*iu) == 16 && offsetof(struct ip_unitdata_req, iu_dst) == 4 &&
+		      offsetof(struct ip_unitdata_req, iu_src) == 8, "iu is four words");
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	uint64_t w[2] = { (uint64_t)dst << 32 | IP_UNITDATA_REQ, (uint64_t)opts << 32 | src };
+#else
+	uint64_t w[2] = { (uint64_t)IP_UNITDATA_REQ << 32 | dst, (uint64_t)src << 32 | opts };
+#endif
 
-	static_assert(sizeof(*iu) == sizeof(w), "iu is four words");
 	memcpy(iu, w, sizeof(w));
 }
 
@@ -151,35 +156,90 @@ static inline void
 udp_hdr_write(struct rte_udp_hdr *uh, uint16_t sport, uint16_t dport, uint16_t len,
 	      uint16_t ck)
 {
-	uint16_t w[4] = { sport, dport, len, ck };
+	static_assert(sizeof(*uh) == 8, "the UDP header is four 16-bit words");
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	uint64_t w = (uint64_t)ck << 48 | (uint64_t)len << 32 | (uint32_t)dport << 16 | sport;
+#else
+	uint64_t w = (uint64_t)sport << 48 | (uint64_t)dport << 32 | (uint32_t)len << 16 | ck;
+#endif
 
-	static_assert(sizeof(*uh) == sizeof(w), "the UDP header is four words");
-	memcpy(uh, w, sizeof(w));
+	memcpy(uh, &w, sizeof(w));
+}
+
+/*
+ * The UDP header of a datagram whose header block is hb (its b_rptr at the header) and
+ * checksum, and the marks of a received buffer it no longer carries (TX offload requests,
+ * YB_SUMOK). psum: the data's sum if udp_sum_marked() knew it, else -1.
+ */
+static __rte_always_inline void
+udp_hdr_fill(struct udp_inst *ui, const struct udp_txt *tt, struct udp_txc *tc, mblk_t *hb,
+	     mblk_t *data, uint16_t dport, uint32_t dst, uint32_t src, unsigned ulen, int psum)
+{
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)hb->b_rptr;
+	uint16_t ulen_be = rte_cpu_to_be_16((uint16_t)ulen), ck;
+
+	/* A received buffer sent back must not carry offload requests of its own. */
+	yard_mblk_mbuf(hb)->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+	if (data != NULL)
+		data->b_yflags &= ~YB_SUMOK; /* it no longer describes the block */
+	if (likely(psum >= 0)) {
+		/*
+		 * The data is as udp received and verified it: its sum is known, only the
+		 * pseudo-header and the new header are added (RFC 1071 section 2: the sum is
+		 * commutative and associative, so the parts may be summed apart). The header's
+		 * words are summed from the values about to be stored, not read back.
+		 */
+		ck = (uint16_t)~inet_sum_fold((uint64_t)src + dst + RTE_BE16(IPPROTO_UDP) +
+					       2u * ulen_be + tt->tt_lport_be + dport +
+					       (uint32_t)psum); /* ulen: pseudo-header, header */
+		/* RFC 768: zero means "none" */
+		udp_hdr_write(uh, tt->tt_lport_be, dport, ulen_be, ck == 0 ? 0xffff : ck);
+		tc->tc_reused++;
+	} else if (likely(tt->tt_cksum)) {
+		udp_hdr_write(uh, tt->tt_lport_be, dport, ulen_be, 0);
+		ck = (uint16_t)~inet_sum_fold(inet_sum_msg(hb, 0, ulen,
+							   udp_phdr_sum(src, dst, (uint16_t)ulen)));
+		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768: zero means "none" */
+		UDP_INC(ui, tx_cksum_sw);
+	} else {
+		udp_hdr_write(uh, tt->tt_lport_be, dport, ulen_be, 0);
+		UDP_INC(ui, tx_no_cksum);
+	}
+}
+
+/*
+ * mp, a request block only udp refers to, rewritten as the IP_UNITDATA_REQ in front of hb:
+ * where the T_UNITDATA_REQ was (it is larger). It is an M_PROTO of band 0 on the burst path
+ * already (udp_is_unitdata(), and the stream head sends band 0); udp_wput also takes
+ * M_PCPROTO, so the type is set anyway.
+ */
+static __rte_always_inline mblk_t *
+udp_iu_fill(mblk_t *mp, mblk_t *hb, uint32_t dst, uint32_t src, uint32_t iu_opts)
+{
+	mp->b_wptr = mp->b_rptr + sizeof(struct ip_unitdata_req);
+	DB_TYPE(mp) = M_PROTO;
+	mp->b_band = 0;
+	udp_iu_write((struct ip_unitdata_req *)mp->b_rptr, dst, src, iu_opts);
+	mp->b_cont = hb;
+	return mp;
 }
 
 /*
  * A T_UNITDATA_REQ (mp: its primitive read by the caller, at least four bytes) turned into
  * the IP_UNITDATA_REQ for ip; NULL when mp was consumed (T_UDERROR_IND, or dropped and counted).
- * Always inline: it is the per-datagram body of udp_output_burst() (udp_build_one() has the
- * other copy), and a call would spill and restore most registers per datagram. burst: the
- * caller checked, once for all its datagrams, that the endpoint is bound (TS_IDLE) and that
- * the lower side is there (ui_lower, not hung up); neither changes while udp sends (a
- * T_UDERROR_IND goes up to a stream head, which only queues it).
+ * Every check, in the order the errors are reported: the path of udp_output() and of any
+ * request udp_build_fast() leaves alone.
  */
-static __rte_always_inline mblk_t *
-udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_txc *tc,
-	  bool burst)
+static inline mblk_t *
+udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_txc *tc)
 {
 	struct udp_inst *ui = ep->ue_inst;
 	const struct udp_dcache *dc;
 	struct T_unitdata_req req;
 	struct sockaddr_in sin;
-	struct rte_udp_hdr *uh;
 	mblk_t *data, *hb;
 	uint32_t src, iu_opts = tt->tt_iu_opts;
 	size_t plen, mlen = MBLKL(mp);
-	unsigned ulen;
-	uint16_t ulen_be, ck;
 	int psum;
 
 	if (unlikely(mlen < sizeof(req))) {
@@ -188,7 +248,7 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		return NULL;
 	}
 	memcpy(&req, mp->b_rptr, sizeof(req));
-	if (!burst && unlikely(ep->ue_state != TS_IDLE)) {
+	if (unlikely(ep->ue_state != TS_IDLE)) {
 		UDP_INC(ui, uderr_state);
 		udp_uderr(ep, mp, EPROTO);
 		return NULL;
@@ -228,7 +288,6 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 	data = mp->b_cont;
 	if (likely(data != NULL && data->b_cont == NULL)) {
 		plen = MBLKL(data);
-		/* Now, before any call: the compiler may then keep what it loaded. */
 		psum = tt->tt_cksum ? udp_sum_marked(data, plen) : -1;
 	} else {
 		plen = data == NULL ? 0 : msgdsize(data);
@@ -257,14 +316,13 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		udp_uderr(ep, mp, EADDRNOTAVAIL);
 		return NULL;
 	}
-	if (!burst && unlikely(ui->ui_lower == NULL || ui->ui_lower_hup)) {
+	if (unlikely(ui->ui_lower == NULL || ui->ui_lower_hup)) {
 		UDP_INC(ui, drop_no_lower);
 		freemsg(mp);
 		return NULL;
 	}
 
 	/* The UDP header: in the data's headroom, or in a block of its own. */
-	ulen = (unsigned)plen + UDP_HDR_LEN;
 	if (likely(data != NULL && DB_REF(data) == 1 && MBLKHEAD(data) >= UDP_INPLACE_ROOM)) {
 		hb = data;
 		hb->b_rptr -= UDP_HDR_LEN;
@@ -280,43 +338,9 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		hb->b_cont = data;
 		UDP_INC(ui, tx_hdr_block);
 	}
-	/* A received buffer sent back must not carry offload requests of its own. */
-	yard_mblk_mbuf(hb)->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
-	if (data != NULL)
-		data->b_yflags &= ~YB_SUMOK; /* it no longer describes the block */
-	ulen_be = rte_cpu_to_be_16((uint16_t)ulen);
-	uh = (struct rte_udp_hdr *)hb->b_rptr;
-	if (likely(psum >= 0)) {
-		/*
-		 * The data is as udp received and verified it: its sum is known, only the
-		 * pseudo-header and the new header are added (RFC 1071 section 2: the sum is
-		 * commutative and associative, so the parts may be summed apart). The header's
-		 * words are summed from the values about to be stored, not read back.
-		 */
-		ck = (uint16_t)~inet_sum_fold(udp_phdr_sum(src, sin.sin_addr.s_addr, (uint16_t)ulen) +
-					       tt->tt_lport_be + sin.sin_port + ulen_be +
-					       (uint32_t)psum);
-		/* RFC 768: zero means "none" */
-		udp_hdr_write(uh, tt->tt_lport_be, sin.sin_port, ulen_be, ck == 0 ? 0xffff : ck);
-		tc->tc_reused++;
-	} else if (likely(tt->tt_cksum)) {
-		udp_hdr_write(uh, tt->tt_lport_be, sin.sin_port, ulen_be, 0);
-		ck = (uint16_t)~inet_sum_fold(inet_sum_msg(hb, 0, ulen,
-							   udp_phdr_sum(src, sin.sin_addr.s_addr,
-									(uint16_t)ulen)));
-		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768: zero means "none" */
-		UDP_INC(ui, tx_cksum_sw);
-	} else {
-		udp_hdr_write(uh, tt->tt_lport_be, sin.sin_port, ulen_be, 0);
-		UDP_INC(ui, tx_no_cksum);
-	}
-
-	/*
-	 * The request block becomes ip's: rewritten in place when it is ours alone, where the
-	 * T_UNITDATA_REQ was (mlen checked above: it is larger than the IP_UNITDATA_REQ). It is
-	 * an M_PROTO of band 0 on the burst path already (udp_is_unitdata(), and the stream head
-	 * sends band 0); udp_wput also takes M_PCPROTO, so the type is set anyway.
-	 */
+	udp_hdr_fill(ui, tt, tc, hb, data, sin.sin_port, sin.sin_addr.s_addr, src,
+		     (unsigned)plen + UDP_HDR_LEN, psum);
+	/* The request block becomes ip's, when it is ours alone; else a new one. */
 	mp->b_cont = NULL;
 	if (unlikely(DB_REF(mp) != 1)) {
 		mblk_t *np = allocb(sizeof(struct ip_unitdata_req), BPRI_MED);
@@ -329,33 +353,93 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		}
 		mp = np;
 	}
-	mp->b_wptr = mp->b_rptr + sizeof(struct ip_unitdata_req);
-	DB_TYPE(mp) = M_PROTO;
-	mp->b_band = 0;
-	udp_iu_write((struct ip_unitdata_req *)mp->b_rptr, sin.sin_addr.s_addr, src, iu_opts);
-	mp->b_cont = hb;
-	return mp;
+	return udp_iu_fill(mp, hb, sin.sin_addr.s_addr, src, iu_opts);
 }
 
-/* udp_build() for one request, with the checks a burst makes once: udp_output(), and a
- * burst whose endpoint is not bound (each request answered T_UDERROR_IND). */
+/* udp_build() out of line: udp_output(), and the requests udp_build_fast() leaves alone. */
 static __rte_noinline mblk_t *
 udp_build_one(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 {
 	struct udp_txt tt;
 
 	udp_txt_init(&tt, ep);
-	return udp_build(ep, &tt, mp, tc, false);
+	return udp_build(ep, &tt, mp, tc);
+}
+
+/*
+ * Whether bp's buffer is a pool mbuf's (not esballoc'd) that only bp refers to, with room
+ * bytes in front of b_rptr: DB_REF() == 1 and MBLKHEAD() >= room with the DBLK_ESB test once.
+ */
+static inline bool
+udp_blk_own(const mblk_t *bp, size_t room)
+{
+	const dblk_t *db = bp->b_datap;
+	const struct rte_mbuf *owner = yard_dblk_mbuf(db); /* read only if not ESB */
+
+	return !(db->db_flags & DBLK_ESB) && rte_mbuf_refcnt_read(owner) == 1 &&
+	       (room == 0 ||
+		bp->b_rptr - (const unsigned char *)owner->buf_addr >= (ptrdiff_t)room);
+}
+
+/*
+ * The usual request of a burst, taken only when no check of udp_build() can fail on it and
+ * nothing needs a call: its destination well formed and the one ui_dc holds (not a refused
+ * broadcast, a source known), no options, one M_DATA block only it references with the
+ * headroom for every header, and a request block only it references. NULL when mp is not
+ * that (untouched: udp_build_one() takes it and reports what is wrong). The caller has made
+ * udp_build()'s endpoint checks for the burst: bound (TS_IDLE), lower side there.
+ * Always inline: a call would spill and restore most registers per datagram; and with no
+ * call but the software checksum's, the compiler keeps this path's values in registers.
+ */
+static __rte_always_inline mblk_t *
+udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct udp_txc *tc)
+{
+	const struct T_unitdata_req *req = (const struct T_unitdata_req *)mp->b_rptr;
+	size_t mlen = MBLKL(mp), plen;
+	mblk_t *data = mp->b_cont;
+	struct sockaddr_in sin;
+	uint32_t src;
+	int psum;
+
+	if (unlikely(mlen < sizeof(*req) || req->DEST_length != (t_scalar_t)sizeof(sin) ||
+		     (size_t)(uint32_t)req->DEST_offset > mlen - sizeof(sin) ||
+		     req->OPT_length != 0))
+		return NULL;
+	memcpy(&sin, mp->b_rptr + req->DEST_offset, sizeof(sin));
+	if (unlikely(sin.sin_family != AF_INET || sin.sin_port == 0 ||
+		     sin.sin_addr.s_addr != ui->ui_dc.dc_dst || sin.sin_addr.s_addr == 0 ||
+		     (ui->ui_dc.dc_bcast && !tt->tt_bcast)))
+		return NULL;
+	src = tt->tt_laddr != 0 ? tt->tt_laddr : ui->ui_dc.dc_src;
+	if (unlikely(src == 0 || data == NULL || data->b_cont != NULL ||
+		     DB_TYPE(data) != M_DATA || !udp_blk_own(data, UDP_INPLACE_ROOM) ||
+		     !udp_blk_own(mp, 0)))
+		return NULL;
+	plen = MBLKL(data);
+	if (unlikely(plen > UDP_TSDU_MAX))
+		return NULL;
+	/* udp_sum_marked(), of which this block already passed the b_cont and length tests */
+	psum = -1;
+	if (tt->tt_cksum && (data->b_yflags & YB_SUMOK) &&
+	    (data->b_datap->db_cksum >> 16) == plen)
+		psum = (int)(data->b_datap->db_cksum & 0xffff);
+	data->b_rptr -= UDP_HDR_LEN;
+	tc->tc_inplace++;
+	udp_hdr_fill(ui, tt, tc, data, data, sin.sin_port, sin.sin_addr.s_addr, src,
+		     (unsigned)plen + UDP_HDR_LEN, psum);
+	return udp_iu_fill(mp, data, sin.sin_addr.s_addr, src, tt->tt_iu_opts);
 }
 
 unsigned
 udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out, unsigned *nout)
 {
+	struct udp_inst *ui = ep->ue_inst;
 	struct udp_txc tc = { 0, 0 };
 	struct udp_txt tt;
 	unsigned i, k = 0;
 
 	if (unlikely(ep->ue_state != TS_IDLE)) {
+		/* Each request answered as udp_output() would (T_UDERROR_IND, EPROTO). */
 		for (i = 0; i < n && udp_is_unitdata(in[i]); i++) {
 			mblk_t *mp = udp_build_one(ep, in[i], &tc);
 
@@ -365,13 +449,15 @@ udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out, unsig
 	} else {
 		udp_txt_init(&tt, ep);
 		for (i = 0; i < n && udp_is_unitdata(in[i]); i++) {
-			mblk_t *mp = udp_build(ep, &tt, in[i], &tc, true);
+			mblk_t *mp = udp_build_fast(ui, &tt, in[i], &tc);
 
+			if (unlikely(mp == NULL))
+				mp = udp_build_one(ep, in[i], &tc);
 			if (mp != NULL)
 				out[k++] = mp;
 		}
 	}
-	udp_txc_flush(ep->ue_inst, &tc, k);
+	udp_txc_flush(ui, &tc, k);
 	*nout = k;
 	return i;
 }

@@ -901,6 +901,117 @@ YT_TEST(udp, puts_the_header_in_front_of_data_without_headroom_without_copying)
 	ut_bare_close(&b);
 }
 
+/* A T_UNITDATA_REQ to (addr, port) with data (n bytes of 0x5a, headroom bytes in front). */
+static mblk_t *
+unitdata_req(uint32_t addr, uint16_t port, size_t n, size_t headroom)
+{
+	struct sockaddr_in sin = ut_sin(addr, port);
+	struct T_unitdata_req req = {
+		.PRIM_type = T_UNITDATA_REQ,
+		.DEST_length = sizeof(sin),
+		.DEST_offset = sizeof(req),
+	};
+	mblk_t *ctl = yt_msg(M_PROTO, sizeof(req) + sizeof(sin), 0), *data;
+
+	memcpy(ctl->b_rptr, &req, sizeof(req));
+	memcpy(ctl->b_rptr + sizeof(req), &sin, sizeof(sin));
+	data = yard_allocb_hr(n, headroom);
+	cr_assert_not_null(data);
+	memset(data->b_wptr, 0x5a, n);
+	data->b_wptr += n;
+	ctl->b_cont = data;
+	return ctl;
+}
+
+/* The IP_UNITDATA_REQ taken from the loop: to the peer, from us, UDP, its checksum right. */
+static void
+check_sent(mblk_t *mp, uint16_t sport, uint16_t dport, size_t n)
+{
+	const struct ip_unitdata_req *iu;
+	uint8_t d[256];
+	size_t len;
+
+	cr_assert_not_null(mp);
+	cr_assert_eq(DB_TYPE(mp), M_PROTO);
+	cr_assert_eq(MBLKL(mp), sizeof(*iu));
+	iu = (const struct ip_unitdata_req *)mp->b_rptr;
+	cr_assert_eq(iu->iu_prim, IP_UNITDATA_REQ);
+	cr_assert_eq(iu->iu_dst, PT_ADDR_PEER);
+	cr_assert_eq(iu->iu_src, PT_ADDR_US);
+	cr_assert_eq(iu->iu_proto, IPPROTO_UDP);
+	cr_assert_eq(iu->iu_ttl, 0, "ip's default");
+	cr_assert_eq(iu->iu_flags, 0);
+	len = msgdsize(mp->b_cont);
+	cr_assert_eq(len, 8 + n);
+	cr_assert_leq(len, sizeof(d));
+	cr_assert_geq(MBLKHEAD(mp->b_cont), 20 + 14, "room for ip and arp in front");
+	len = 0;
+	for (const mblk_t *bp = mp->b_cont; bp != NULL; bp = bp->b_cont) {
+		memcpy(d + len, bp->b_rptr, MBLKL(bp));
+		len += MBLKL(bp);
+	}
+	cr_assert_eq(rd16(d), sport);
+	cr_assert_eq(rd16(d + 2), dport);
+	cr_assert_eq(rd16(d + 4), 8 + n);
+	cr_assert_eq(ut_udp_cksum(PT_ADDR_US, PT_ADDR_PEER, d, len), 0, "the checksum verifies");
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(d[8 + i], 0x5a);
+}
+
+YT_TEST(udp, burst_sends_what_its_short_way_leaves_the_long_way)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	struct T_uderror_ind ue;
+	struct udpstat u0, u1;
+	mblk_t *v[6], *shared_data, *shared_ctl, *mp;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, PT_ADDR_US, 8400, NULL), 0);
+	v[0] = unitdata_req(PT_ADDR_PEER, 53, 10, 64); /* a new destination: the long way */
+	v[1] = unitdata_req(PT_ADDR_PEER, 53, 11, 64); /* the short way */
+	v[2] = unitdata_req(PT_ADDR_PEER, 53, 12, 64);
+	shared_data = dupb(v[2]->b_cont);              /* data referenced twice: a header block */
+	v[3] = unitdata_req(PT_ADDR_PEER, 53, 13, 64);
+	shared_ctl = dupb(v[3]);                       /* request referenced twice: a new one */
+	v[4] = unitdata_req(PT_ADDR_PEER, 0, 14, 64);  /* port 0: T_UDERROR_IND */
+	v[5] = unitdata_req(PT_ADDR_PEER, 53, 15, 64); /* the short way again */
+	cr_assert_not_null(shared_data);
+	cr_assert_not_null(shared_ctl);
+	u0 = ut_udpstat(b.udp);
+	putnext_burst(ep->sd_wrq, v, 6);
+	yt_drain();
+	u1 = ut_udpstat(b.udp);
+	for (unsigned i = 0; i < 6; i++) {
+		if (i == 4)
+			continue;
+		mp = yard_loop_take(b.minor);
+		check_sent(mp, 8400, 53, 10 + i);
+		if (i == 2)
+			cr_assert_eq(MBLKL(mp->b_cont), 8, "a block of its own for the UDP header");
+		if (i == 3)
+			cr_assert_neq(mp, shared_ctl, "not the shared request block");
+		freemsg(mp);
+	}
+	cr_assert_null(yard_loop_take(b.minor), "five went down");
+	mp = take_prim(ep, T_UDERROR_IND);
+	memcpy(&ue, mp->b_rptr, sizeof(ue));
+	cr_assert_eq(ue.ERROR_type, EADDRNOTAVAIL);
+	freemsg(mp);
+	cr_assert_eq(u1.udps_tx_datagrams - u0.udps_tx_datagrams, 5);
+	cr_assert_eq(u1.udps_tx_hdr_inplace - u0.udps_tx_hdr_inplace, 4);
+	cr_assert_eq(u1.udps_tx_hdr_block - u0.udps_tx_hdr_block, 1);
+	cr_assert_eq(u1.udps_uderr_bad_addr - u0.udps_uderr_bad_addr, 1);
+	/* What the others still reference is as it was. */
+	cr_assert_eq(MBLKL(shared_data), 12);
+	cr_assert_eq(((const struct T_unitdata_req *)shared_ctl->b_rptr)->PRIM_type, T_UNITDATA_REQ);
+	freemsg(shared_data);
+	freemsg(shared_ctl);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
 YT_TEST(udp, answers_bad_destinations_with_uderror)
 {
 	struct ut_bare b;
