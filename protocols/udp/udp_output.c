@@ -29,9 +29,12 @@
  * eight header bytes are added (tx_cksum_reused).
  *
  * Bursts (udp_wput_burst): the T_UNITDATA_REQs of a burst become IP_UNITDATA_REQs in the
- * caller's vector (udp_output_burst(), with the per-datagram work inlined and the counters of
- * the usual outcomes added once per burst) and go to ip with one putnext_burst(), after one
- * canputnext().
+ * caller's vector (udp_output_burst(), with the counters of the usual outcomes added once per
+ * burst) and go to ip with one putnext_burst(), after one canputnext(). The endpoint is read
+ * and checked once per burst; the usual request (an echo's reply: the cached destination, no
+ * options, one data block with headroom) is recognised with one chain of tests and built
+ * inline without a call (udp_build_fast()); any other goes the long way (udp_build_one(),
+ * also udp_output()'s), which makes every check and reports the first that fails.
  *
  * Errors the sender must hear of are T_UDERROR_IND (ERROR_type an errno): not bound (EPROTO),
  * a malformed or zero destination (EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL), a bad option (EINVAL),
