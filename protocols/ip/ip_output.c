@@ -446,9 +446,10 @@ bad:
  * IP_UNITDATA_REQ: M_PROTO header request, then the payload; ip builds the header. The usual
  * request (the transport left headroom, the datagram fits its link) is routed first and its
  * header written once, checksum included, from values in registers; ip_output_txb()'s work is
- * done here without reading the header back.
+ * done here without reading the header back. Out of line: a burst's first request, and any
+ * ip_output_unitdata_fast() leaves alone; the others of an echo's burst take that short way.
  */
-static inline void
+static __rte_noinline void
 ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct ip_txb *tb)
 {
 	struct ip_unitdata_req req;
@@ -555,6 +556,78 @@ bad:
 }
 
 /*
+ * Whether bp's buffer is a pool mbuf's (not esballoc'd) that only bp refers to, with room
+ * bytes in front of b_rptr: DB_REF() == 1 and MBLKHEAD() >= room with the DBLK_ESB test once.
+ */
+static inline bool
+ip_blk_own(const mblk_t *bp, size_t room)
+{
+	const dblk_t *db = bp->b_datap;
+	const struct rte_mbuf *owner = yard_dblk_mbuf(db); /* read only if not ESB */
+
+	return !(db->db_flags & DBLK_ESB) && rte_mbuf_refcnt_read(owner) == 1 &&
+	       bp->b_rptr - (const unsigned char *)owner->buf_addr >= (ptrdiff_t)room;
+}
+
+/*
+ * The usual IP_UNITDATA_REQ of a burst (what udp sends for an echo's reply), taken only when
+ * no check of ip_output_unitdata() can fail on it and it needs no call: a protocol named, the
+ * destination the one tb's route cache holds (so not 0, and routed: its link is tb_cil), one
+ * M_DATA block only it references with room for the IPv4 and Ethernet headers, a datagram
+ * that fits the link (so no longer than YARD_IPV4_MAX_LEN either: il_mtu is 16 bits). false
+ * when mp is not that (untouched): ip_output_unitdata() takes it.
+ */
+static __rte_always_inline bool
+ip_output_unitdata_fast(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
+{
+	struct ip_unitdata_req req;
+	mblk_t *payload = mp->b_cont;
+	struct ip_link *il = tb->tb_cil;
+	unsigned tot;
+	uint32_t src, hw[5];
+	uint16_t w8, ck;
+
+	if (unlikely(MBLKL(mp) < sizeof(req)))
+		return false;
+	memcpy(&req, mp->b_rptr, sizeof(req));
+	if (unlikely(req.iu_prim != IP_UNITDATA_REQ || req.iu_proto == 0 ||
+		     req.iu_dst != tb->tb_dst || req.iu_dst == 0 || payload == NULL ||
+		     payload->b_cont != NULL || DB_TYPE(payload) != M_DATA ||
+		     !ip_blk_own(payload, YARD_IPV4_HDR_MIN + YARD_LINK_HDR_LEN)))
+		return false;
+	tot = (unsigned)MBLKL(payload) + YARD_IPV4_HDR_MIN;
+	if (unlikely(tot > il->il_mtu))
+		return false;
+	/* The M_PROTO block goes with the burst's others (one mempool put for all of them). */
+	mp->b_cont = NULL;
+	if (unlikely(tb->tb_nfree == IP_TXB_MAX)) {
+		freemsg_burst(tb->tb_free, tb->tb_nfree);
+		tb->tb_nfree = 0;
+	}
+	tb->tb_free[tb->tb_nfree++] = mp;
+	payload->b_rptr -= YARD_IPV4_HDR_MIN;
+	tb->tb_cached++;
+	tb->tb_dgrams++;
+	src = req.iu_src != 0 ? req.iu_src : il->il_addr;
+	w8 = ip_w16(req.iu_ttl != 0 ? req.iu_ttl : tb->tb_ttl, req.iu_proto);
+	/* As ip_output_unitdata() builds it: five words, summed as they are stored. */
+	hw[0] = ip_w32(ip_w16(0x45, req.iu_tos), rte_cpu_to_be_16((uint16_t)tot));
+	hw[1] = ip_w32(rte_cpu_to_be_16(ii->ii_ipid++),
+		       (req.iu_flags & IP_UNITDATA_DF) ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0);
+	hw[3] = src;
+	hw[4] = req.iu_dst;
+	ck = 0;
+	if (!(il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM))
+		ck = (uint16_t)~inet_sum_fold((uint64_t)hw[0] + hw[1] + w8 + src + req.iu_dst);
+	hw[2] = ip_w32(w8, ck);
+	memcpy(ip_hdr(payload), hw, sizeof(hw));
+	ip_finish_mbuf(ii, il, payload, YARD_IPV4_HDR_MIN);
+	yard_nexthop_set(payload, tb->tb_nh);
+	ip_txb_add(ii, tb, il, payload);
+	return true;
+}
+
+/*
  * IP_ICMP_ERR_REQ (M_CTL): a transport asks for an ICMP error about a datagram ip delivered to
  * it (b_cont, b_rptr at its IPv4 header). icmp_error() applies RFC 1122 3.2.2 and the rate
  * limit; here only the request and the quoted header are checked, so icmp_error() never reads
@@ -645,7 +718,8 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 		mblk_t *mp = mps[i];
 
 		if (likely(DB_TYPE(mp) == M_PROTO)) {
-			ip_output_unitdata(ii, up, mp, &tb);
+			if (!ip_output_unitdata_fast(ii, mp, &tb))
+				ip_output_unitdata(ii, up, mp, &tb);
 			continue;
 		}
 		if (DB_TYPE(mp) == M_DATA) {
