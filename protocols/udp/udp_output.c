@@ -389,7 +389,8 @@ udp_blk_own(const mblk_t *bp, size_t room)
  * nothing needs a call: its destination well formed and the one ui_dc holds (not a refused
  * broadcast, a source known), no options, one M_DATA block only it references with the
  * headroom for every header, and a request block only it references. NULL when mp is not
- * that (untouched: udp_build_one() takes it and reports what is wrong). The caller has made
+ * that (untouched: udp_build_one() takes it and reports what is wrong, if it is a
+ * T_UNITDATA_REQ at all: udp_is_unitdata(), asked only then). The caller has made
  * udp_build()'s endpoint checks for the burst: bound (TS_IDLE), lower side there.
  * Always inline: a call would spill and restore most registers per datagram; and with no
  * call but the software checksum's, the compiler keeps this path's values in registers.
@@ -404,7 +405,9 @@ udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct
 	uint32_t src;
 	int psum;
 
-	if (unlikely(mlen < sizeof(*req) || req->DEST_length != (t_scalar_t)sizeof(sin) ||
+	if (unlikely(DB_TYPE(mp) != M_PROTO || mlen < sizeof(*req) ||
+		     req->PRIM_type != T_UNITDATA_REQ ||
+		     req->DEST_length != (t_scalar_t)sizeof(sin) ||
 		     (size_t)(uint32_t)req->DEST_offset > mlen - sizeof(sin) ||
 		     req->OPT_length != 0))
 		return NULL;
@@ -451,11 +454,14 @@ udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out, unsig
 		}
 	} else {
 		udp_txt_init(&tt, ep);
-		for (i = 0; i < n && udp_is_unitdata(in[i]); i++) {
+		for (i = 0; i < n; i++) {
 			mblk_t *mp = udp_build_fast(ui, &tt, in[i], &tc);
 
-			if (unlikely(mp == NULL))
+			if (unlikely(mp == NULL)) {
+				if (!udp_is_unitdata(in[i]))
+					break; /* the run ends: udp_wput_burst() takes it */
 				mp = udp_build_one(ep, in[i], &tc);
+			}
 			if (mp != NULL)
 				out[k++] = mp;
 		}
