@@ -30,6 +30,7 @@
  * back-enables the queue when it drains.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <protocols/inet_cksum.h>
@@ -323,6 +324,21 @@ nomem:
 }
 
 /*
+ * The first 8 bytes of an IP_UNITDATA_REQ to dst (iu_prim, iu_dst) as one word: the short way
+ * compares a request with the route cache's destination in one go (ip_output_unitdata_fast).
+ */
+static inline uint64_t
+ip_unitdata_key(uint32_t dst)
+{
+	const uint32_t w[2] = { IP_UNITDATA_REQ, dst };
+	uint64_t k;
+
+	static_assert(offsetof(struct ip_unitdata_req, iu_dst) == 4, "prim, then dst");
+	memcpy(&k, w, sizeof(k));
+	return k;
+}
+
+/*
  * The route to dst, through tb's one-entry cache when there is a tb (a burst's replies mostly
  * go to one peer). NULL when there is none; not counted here.
  */
@@ -342,6 +358,7 @@ ip_route_cached(struct ip_inst *ii, struct ip_txb *tb, uint32_t dst, uint32_t *n
 		tb->tb_nh = *nh;
 		tb->tb_rt = rt;
 		tb->tb_cil = rt->rt_link;
+		tb->tb_key = dst != 0 ? ip_unitdata_key(dst) : 0;
 	}
 	return rt;
 }
@@ -585,13 +602,15 @@ ip_output_unitdata_fast(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 	struct ip_link *il = tb->tb_cil;
 	unsigned tot;
 	uint32_t src, hw[5];
+	uint64_t key;
 	uint16_t w8, ck;
 
 	if (unlikely(MBLKL(mp) < sizeof(req)))
 		return false;
 	memcpy(&req, mp->b_rptr, sizeof(req));
-	if (unlikely(req.iu_prim != IP_UNITDATA_REQ || req.iu_proto == 0 ||
-		     req.iu_dst != tb->tb_dst || req.iu_dst == 0 || payload == NULL ||
+	memcpy(&key, mp->b_rptr, sizeof(key));
+	/* tb_key: iu_prim right and iu_dst the cached one (never 0), in one compare */
+	if (unlikely(key != tb->tb_key || req.iu_proto == 0 || payload == NULL ||
 		     payload->b_cont != NULL || DB_TYPE(payload) != M_DATA ||
 		     !ip_blk_own(payload, YARD_IPV4_HDR_MIN + YARD_LINK_HDR_LEN)))
 		return false;
@@ -710,6 +729,7 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	tb.tb_il = NULL;
 	tb.tb_n = 0;
 	tb.tb_dst = 0;
+	tb.tb_key = 0;
 	tb.tb_cached = 0;
 	tb.tb_dgrams = 0;
 	tb.tb_nfree = 0;
@@ -734,6 +754,7 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			ip_uwput_other(q, mp);
 		/* An ioctl in the burst may change the routes or the default TTL. */
 		tb.tb_dst = 0;
+		tb.tb_key = 0;
 		tb.tb_ttl = (uint8_t)ii->ii_param.ip_default_ttl;
 	}
 	if (tb.tb_n != 0)
