@@ -111,7 +111,28 @@ struct udp_txt {
 	uint16_t tt_lport_be;       /* ue_lport, network order */
 	bool tt_cksum;              /* ue_cksum */
 	bool tt_bcast;              /* ue_broadcast */
+	/* ui_dc's verdicts for the short way (udp_txt_dst(), again after each long way) */
+	uint64_t tt_dkey;           /* a sockaddr_in's first 8 bytes to dc_dst, port masked */
+	uint32_t tt_src;            /* the source for dc_dst */
 };
+
+/* The first 8 bytes of a sockaddr_in (family, port, address) as one word. */
+static inline uint64_t
+udp_sin_word(uint16_t family, uint16_t port, uint32_t addr)
+{
+	struct sockaddr_in sin = { .sin_family = family, .sin_port = port };
+	uint64_t w;
+
+	static_assert(offsetof(struct sockaddr_in, sin_port) == 2 &&
+		      offsetof(struct sockaddr_in, sin_addr) == 4, "family, port, address");
+	sin.sin_addr.s_addr = addr;
+	memcpy(&w, &sin, sizeof(w));
+	return w;
+}
+
+/* The port's bits of udp_sin_word(), and the rest. */
+#define UDP_SIN_PORT_BITS udp_sin_word(0, 0xffff, 0)
+#define UDP_SIN_KEY_BITS udp_sin_word(0xffff, 0, 0xffffffff)
 
 /* The last four bytes of an IP_UNITDATA_REQ (proto, tos, ttl, flags) as one word. */
 static inline uint32_t
@@ -124,6 +145,24 @@ udp_iu_opts(uint8_t tos, uint8_t ttl)
 		      offsetof(struct ip_unitdata_req, iu_flags) == 15, "iu's last word");
 	memcpy(&w, b, sizeof(w));
 	return w;
+}
+
+/*
+ * What the short way may send to ui_dc's destination: tt_dkey the family and destination it
+ * takes (no port bits: a masked sockaddr never equals it when it may not, an empty cache or a
+ * refused broadcast or no source), tt_src the source. Worked out again after every long way,
+ * which may have filled ui_dc for another destination.
+ */
+static inline void
+udp_txt_dst(struct udp_txt *tt, const struct udp_inst *ui)
+{
+	const struct udp_dcache *dc = &ui->ui_dc;
+
+	tt->tt_src = tt->tt_laddr != 0 ? tt->tt_laddr : dc->dc_src;
+	if (dc->dc_dst == 0 || tt->tt_src == 0 || (dc->dc_bcast && !tt->tt_bcast))
+		tt->tt_dkey = UDP_SIN_PORT_BITS;
+	else
+		tt->tt_dkey = udp_sin_word(AF_INET, 0, dc->dc_dst);
 }
 
 static inline void
@@ -386,7 +425,8 @@ udp_blk_own(const mblk_t *bp, size_t room)
 
 /*
  * The usual request of a burst, taken only when no check of udp_build() can fail on it and
- * nothing needs a call: its destination well formed and the one ui_dc holds (not a refused
+ * nothing needs a call: in the layout XTI writes (the address right after the request, no
+ * options), its destination well formed and the one ui_dc holds (not a refused
  * broadcast, a source known), no options, one M_DATA block only it references with the
  * headroom for every header, and a request block only it references. NULL when mp is not
  * that (untouched: udp_build_one() takes it and reports what is wrong, if it is a
@@ -398,28 +438,34 @@ udp_blk_own(const mblk_t *bp, size_t room)
 static __rte_always_inline mblk_t *
 udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct udp_txc *tc)
 {
-	const struct T_unitdata_req *req = (const struct T_unitdata_req *)mp->b_rptr;
-	size_t mlen = MBLKL(mp), plen;
+	/* The layout XTI writes: the address right after the request, no options. */
+	static const struct T_unitdata_req usual = {
+		.PRIM_type = T_UNITDATA_REQ,
+		.DEST_length = sizeof(struct sockaddr_in),
+		.DEST_offset = sizeof(struct T_unitdata_req),
+		.OPT_length = 0,
+	};
+	uint64_t u[2], w[2], sw;
 	mblk_t *data = mp->b_cont;
-	struct sockaddr_in sin;
-	uint32_t src;
+	size_t plen;
+	uint16_t dport;
+	uint32_t dst;
 	int psum;
 
-	if (unlikely(DB_TYPE(mp) != M_PROTO || mlen < sizeof(*req) ||
-		     req->PRIM_type != T_UNITDATA_REQ ||
-		     req->DEST_length != (t_scalar_t)sizeof(sin) ||
-		     (size_t)(uint32_t)req->DEST_offset > mlen - sizeof(sin) ||
-		     req->OPT_length != 0))
+	static_assert(offsetof(struct T_unitdata_req, OPT_length) == 12, "four fields, 16 bytes");
+	if (unlikely(DB_TYPE(mp) != M_PROTO ||
+		     MBLKL(mp) < sizeof(struct T_unitdata_req) + sizeof(struct sockaddr_in)))
 		return NULL;
-	memcpy(&sin, mp->b_rptr + req->DEST_offset, sizeof(sin));
-	if (unlikely(sin.sin_family != AF_INET || sin.sin_port == 0 ||
-		     sin.sin_addr.s_addr != ui->ui_dc.dc_dst || sin.sin_addr.s_addr == 0 ||
-		     (ui->ui_dc.dc_bcast && !tt->tt_bcast)))
+	/* PRIM_type, DEST_length, DEST_offset, OPT_length: two compares (OPT_offset unread). */
+	memcpy(u, &usual, sizeof(u));
+	memcpy(w, mp->b_rptr, sizeof(w));
+	memcpy(&sw, mp->b_rptr + sizeof(struct T_unitdata_req), sizeof(sw));
+	/* AF_INET and ui_dc's destination (see udp_txt_dst()) in one compare, a port not 0 */
+	if (unlikely(w[0] != u[0] || w[1] != u[1] || (sw & UDP_SIN_KEY_BITS) != tt->tt_dkey ||
+		     (sw & UDP_SIN_PORT_BITS) == 0))
 		return NULL;
-	src = tt->tt_laddr != 0 ? tt->tt_laddr : ui->ui_dc.dc_src;
-	if (unlikely(src == 0 || data == NULL || data->b_cont != NULL ||
-		     DB_TYPE(data) != M_DATA || !udp_blk_own(data, UDP_INPLACE_ROOM) ||
-		     !udp_blk_own(mp, 0)))
+	if (unlikely(data == NULL || data->b_cont != NULL || DB_TYPE(data) != M_DATA ||
+		     !udp_blk_own(data, UDP_INPLACE_ROOM) || !udp_blk_own(mp, 0)))
 		return NULL;
 	plen = MBLKL(data);
 	if (unlikely(plen > UDP_TSDU_MAX))
@@ -429,11 +475,14 @@ udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct
 	if (tt->tt_cksum && (data->b_yflags & YB_SUMOK) &&
 	    (data->b_datap->db_cksum >> 16) == plen)
 		psum = (int)(data->b_datap->db_cksum & 0xffff);
+	memcpy(&dport, (const uint8_t *)&sw + offsetof(struct sockaddr_in, sin_port),
+	       sizeof(dport));
+	dst = ui->ui_dc.dc_dst;
 	data->b_rptr -= UDP_HDR_LEN;
 	tc->tc_inplace++;
-	udp_hdr_fill(ui, tt, tc, data, data, sin.sin_port, sin.sin_addr.s_addr, src,
+	udp_hdr_fill(ui, tt, tc, data, data, dport, dst, tt->tt_src,
 		     (unsigned)plen + UDP_HDR_LEN, psum);
-	return udp_iu_fill(mp, data, sin.sin_addr.s_addr, src, tt->tt_iu_opts);
+	return udp_iu_fill(mp, data, dst, tt->tt_src, tt->tt_iu_opts);
 }
 
 unsigned
@@ -454,6 +503,7 @@ udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out, unsig
 		}
 	} else {
 		udp_txt_init(&tt, ep);
+		udp_txt_dst(&tt, ui);
 		for (i = 0; i < n; i++) {
 			mblk_t *mp = udp_build_fast(ui, &tt, in[i], &tc);
 
@@ -461,6 +511,7 @@ udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out, unsig
 				if (!udp_is_unitdata(in[i]))
 					break; /* the run ends: udp_wput_burst() takes it */
 				mp = udp_build_one(ep, in[i], &tc);
+				udp_txt_dst(&tt, ui); /* ui_dc may hold another destination now */
 			}
 			if (mp != NULL)
 				out[k++] = mp;
