@@ -242,6 +242,9 @@ struct ip_txb {
 	mblk_t *tb_v[IP_TXB_MAX];
 	unsigned tb_nfree;
 	mblk_t *tb_free[IP_TXB_MAX];  /**< spent request blocks, freed with one freemsg_burst() */
+	struct ip_link *tb_cil;       /**< the cached route's link (tb_rt->rt_link) */
+	uint64_t tb_key;              /**< an IP_UNITDATA_REQ's first 8 bytes to tb_dst; 0: none */
+	uint8_t tb_ttl;               /**< ip_default_ttl, read once per burst (and per ioctl) */
 };
 
 /** Send tb's run down its link (one putnext_burst when the link takes it). */

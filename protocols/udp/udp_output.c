@@ -29,9 +29,12 @@
  * eight header bytes are added (tx_cksum_reused).
  *
  * Bursts (udp_wput_burst): the T_UNITDATA_REQs of a burst become IP_UNITDATA_REQs in the
- * caller's vector (udp_output_burst(), with the per-datagram work inlined and the counters of
- * the usual outcomes added once per burst) and go to ip with one putnext_burst(), after one
- * canputnext().
+ * caller's vector (udp_output_burst(), with the counters of the usual outcomes added once per
+ * burst) and go to ip with one putnext_burst(), after one canputnext(). The endpoint is read
+ * and checked once per burst; the usual request (an echo's reply: the cached destination, no
+ * options, one data block with headroom) is recognised with one chain of tests and built
+ * inline without a call (udp_build_fast()); any other goes the long way (udp_build_one(),
+ * also udp_output()'s), which makes every check and reports the first that fails.
  *
  * Errors the sender must hear of are T_UDERROR_IND (ERROR_type an errno): not bound (EPROTO),
  * a malformed or zero destination (EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL), a bad option (EINVAL),
@@ -40,6 +43,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "udp_priv.h"
@@ -97,26 +101,187 @@ udp_txc_flush(struct udp_inst *ui, const struct udp_txc *tc, unsigned dgrams)
 }
 
 /*
- * A T_UNITDATA_REQ (mp: its primitive read by the caller, at least four bytes) turned into
- * the IP_UNITDATA_REQ for ip; NULL when mp was consumed (T_UDERROR_IND, or dropped and counted).
- * Always inline: it is the per-datagram body of udp_output_burst() (udp_output() has the
- * other copy), and a call would spill and restore most registers per datagram.
+ * What every datagram of a burst takes from its endpoint, read once: the datagram loop stores
+ * into message blocks, after which the compiler would have to load the endpoint's fields again
+ * (a uint16_t store may alias ue_lport).
+ */
+struct udp_txt {
+	uint32_t tt_iu_opts;        /* the IP_UNITDATA_REQ's last word: proto, tos, ttl, flags */
+	uint32_t tt_laddr;          /* ue_laddr */
+	uint16_t tt_lport_be;       /* ue_lport, network order */
+	bool tt_cksum;              /* ue_cksum */
+	bool tt_bcast;              /* ue_broadcast */
+	/* ui_dc's verdicts for the short way (udp_txt_dst(), again after each long way) */
+	uint64_t tt_dkey;           /* a sockaddr_in's first 8 bytes to dc_dst, port masked */
+	uint32_t tt_src;            /* the source for dc_dst */
+};
+
+/* The first 8 bytes of a sockaddr_in (family, port, address) as one word. */
+static inline uint64_t
+udp_sin_word(uint16_t family, uint16_t port, uint32_t addr)
+{
+	struct sockaddr_in sin = { .sin_family = family, .sin_port = port };
+	uint64_t w;
+
+	static_assert(offsetof(struct sockaddr_in, sin_port) == 2 &&
+		      offsetof(struct sockaddr_in, sin_addr) == 4, "family, port, address");
+	sin.sin_addr.s_addr = addr;
+	memcpy(&w, &sin, sizeof(w));
+	return w;
+}
+
+/* The port's bits of udp_sin_word(), and the rest. */
+#define UDP_SIN_PORT_BITS udp_sin_word(0, 0xffff, 0)
+#define UDP_SIN_KEY_BITS udp_sin_word(0xffff, 0, 0xffffffff)
+
+/* The last four bytes of an IP_UNITDATA_REQ (proto, tos, ttl, flags) as one word. */
+static inline uint32_t
+udp_iu_opts(uint8_t tos, uint8_t ttl)
+{
+	const uint8_t b[4] = { IPPROTO_UDP, tos, ttl, 0 };
+	uint32_t w;
+
+	static_assert(offsetof(struct ip_unitdata_req, iu_proto) == 12 &&
+		      offsetof(struct ip_unitdata_req, iu_flags) == 15, "iu's last word");
+	memcpy(&w, b, sizeof(w));
+	return w;
+}
+
+/*
+ * What the short way may send to ui_dc's destination: tt_dkey the family and destination it
+ * takes (no port bits: a masked sockaddr never equals it when it may not, an empty cache or a
+ * refused broadcast or no source), tt_src the source. Worked out again after every long way,
+ * which may have filled ui_dc for another destination.
+ */
+static inline void
+udp_txt_dst(struct udp_txt *tt, const struct udp_inst *ui)
+{
+	const struct udp_dcache *dc = &ui->ui_dc;
+
+	tt->tt_src = tt->tt_laddr != 0 ? tt->tt_laddr : dc->dc_src;
+	if (dc->dc_dst == 0 || tt->tt_src == 0 || (dc->dc_bcast && !tt->tt_bcast))
+		tt->tt_dkey = UDP_SIN_PORT_BITS;
+	else
+		tt->tt_dkey = udp_sin_word(AF_INET, 0, dc->dc_dst);
+}
+
+static inline void
+udp_txt_init(struct udp_txt *tt, const struct udp_ep *ep)
+{
+	tt->tt_iu_opts = udp_iu_opts(ep->ue_tos, ep->ue_ttl);
+	tt->tt_laddr = ep->ue_laddr;
+	tt->tt_lport_be = rte_cpu_to_be_16(ep->ue_lport);
+	tt->tt_cksum = ep->ue_cksum;
+	tt->tt_bcast = ep->ue_broadcast;
+}
+
+/*
+ * An IP_UNITDATA_REQ written with two stores: it is built once per datagram and ip reads it
+ * at once, so field-by-field stores are instructions and store-forwarding hazards for nothing.
+ */
+static inline void
+udp_iu_write(struct ip_unitdata_req *iu, uint32_t dst, uint32_t src, uint32_t opts)
+{
+	static_assert(sizeof(*iu) == 16 && offsetof(struct ip_unitdata_req, iu_dst) == 4 &&
+		      offsetof(struct ip_unitdata_req, iu_src) == 8, "iu is four words");
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	uint64_t w[2] = { (uint64_t)dst << 32 | IP_UNITDATA_REQ, (uint64_t)opts << 32 | src };
+#else
+	uint64_t w[2] = { (uint64_t)IP_UNITDATA_REQ << 32 | dst, (uint64_t)src << 32 | opts };
+#endif
+
+	memcpy(iu, w, sizeof(w));
+}
+
+/* The UDP header (all fields in network order) with one store. */
+static inline void
+udp_hdr_write(struct rte_udp_hdr *uh, uint16_t sport, uint16_t dport, uint16_t len,
+	      uint16_t ck)
+{
+	static_assert(sizeof(*uh) == 8, "the UDP header is four 16-bit words");
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	uint64_t w = (uint64_t)ck << 48 | (uint64_t)len << 32 | (uint32_t)dport << 16 | sport;
+#else
+	uint64_t w = (uint64_t)sport << 48 | (uint64_t)dport << 32 | (uint32_t)len << 16 | ck;
+#endif
+
+	memcpy(uh, &w, sizeof(w));
+}
+
+/*
+ * The UDP header of a datagram whose header block is hb (its b_rptr at the header) and
+ * checksum, and the marks of a received buffer it no longer carries (TX offload requests,
+ * YB_SUMOK). psum: the data's sum if udp_sum_marked() knew it, else -1.
+ */
+static __rte_always_inline void
+udp_hdr_fill(struct udp_inst *ui, const struct udp_txt *tt, struct udp_txc *tc, mblk_t *hb,
+	     mblk_t *data, uint16_t dport, uint32_t dst, uint32_t src, unsigned ulen, int psum)
+{
+	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)hb->b_rptr;
+	uint16_t ulen_be = rte_cpu_to_be_16((uint16_t)ulen), ck;
+
+	/* A received buffer sent back must not carry offload requests of its own. */
+	yard_mblk_mbuf(hb)->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+	if (data != NULL)
+		data->b_yflags &= ~YB_SUMOK; /* it no longer describes the block */
+	if (likely(psum >= 0)) {
+		/*
+		 * The data is as udp received and verified it: its sum is known, only the
+		 * pseudo-header and the new header are added (RFC 1071 section 2: the sum is
+		 * commutative and associative, so the parts may be summed apart). The header's
+		 * words are summed from the values about to be stored, not read back.
+		 */
+		ck = (uint16_t)~inet_sum_fold((uint64_t)src + dst + RTE_BE16(IPPROTO_UDP) +
+					       2u * ulen_be + tt->tt_lport_be + dport +
+					       (uint32_t)psum); /* ulen: pseudo-header, header */
+		/* RFC 768: zero means "none" */
+		udp_hdr_write(uh, tt->tt_lport_be, dport, ulen_be, ck == 0 ? 0xffff : ck);
+		tc->tc_reused++;
+	} else if (likely(tt->tt_cksum)) {
+		udp_hdr_write(uh, tt->tt_lport_be, dport, ulen_be, 0);
+		ck = (uint16_t)~inet_sum_fold(inet_sum_msg(hb, 0, ulen,
+							   udp_phdr_sum(src, dst, (uint16_t)ulen)));
+		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768: zero means "none" */
+		UDP_INC(ui, tx_cksum_sw);
+	} else {
+		udp_hdr_write(uh, tt->tt_lport_be, dport, ulen_be, 0);
+		UDP_INC(ui, tx_no_cksum);
+	}
+}
+
+/*
+ * mp, a request block only udp refers to, rewritten as the IP_UNITDATA_REQ in front of hb:
+ * where the T_UNITDATA_REQ was (it is larger). It is an M_PROTO of band 0 on the burst path
+ * already (udp_is_unitdata(), and the stream head sends band 0); udp_wput also takes
+ * M_PCPROTO, so the type is set anyway.
  */
 static __rte_always_inline mblk_t *
-udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
+udp_iu_fill(mblk_t *mp, mblk_t *hb, uint32_t dst, uint32_t src, uint32_t iu_opts)
+{
+	mp->b_wptr = mp->b_rptr + sizeof(struct ip_unitdata_req);
+	DB_TYPE(mp) = M_PROTO;
+	mp->b_band = 0;
+	udp_iu_write((struct ip_unitdata_req *)mp->b_rptr, dst, src, iu_opts);
+	mp->b_cont = hb;
+	return mp;
+}
+
+/*
+ * A T_UNITDATA_REQ (mp: its primitive read by the caller, at least four bytes) turned into
+ * the IP_UNITDATA_REQ for ip; NULL when mp was consumed (T_UDERROR_IND, or dropped and counted).
+ * Every check, in the order the errors are reported: the path of udp_output() and of any
+ * request udp_build_fast() leaves alone.
+ */
+static inline mblk_t *
+udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_txc *tc)
 {
 	struct udp_inst *ui = ep->ue_inst;
 	const struct udp_dcache *dc;
 	struct T_unitdata_req req;
-	struct ip_unitdata_req *iu;
 	struct sockaddr_in sin;
-	struct rte_udp_hdr *uh;
 	mblk_t *data, *hb;
-	uint8_t tos = 0, ttl = 0; /* the request's own T_IP_TOS, T_IP_TTL, if it has options */
-	uint32_t src;
+	uint32_t src, iu_opts = tt->tt_iu_opts;
 	size_t plen, mlen = MBLKL(mp);
-	unsigned ulen;
-	uint16_t ulen_be, lport_be, ck;
 	int psum;
 
 	if (unlikely(mlen < sizeof(req))) {
@@ -130,8 +295,10 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 		udp_uderr(ep, mp, EPROTO);
 		return NULL;
 	}
-	if (unlikely(req.DEST_length != (t_scalar_t)sizeof(sin) || req.DEST_offset < 0 ||
-		     (size_t)req.DEST_offset + sizeof(sin) > mlen)) {
+	/* A negative DEST_offset is a huge unsigned one; mlen - sizeof(sin) cannot wrap. */
+	static_assert(sizeof(req) > sizeof(sin), "mlen >= sizeof(req) covers the subtraction");
+	if (unlikely(req.DEST_length != (t_scalar_t)sizeof(sin) ||
+		     (size_t)(uint32_t)req.DEST_offset > mlen - sizeof(sin))) {
 		UDP_INC(ui, uderr_bad_addr);
 		udp_uderr(ep, mp, EINVAL);
 		return NULL;
@@ -148,8 +315,8 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 		return NULL;
 	}
 	if (unlikely(req.OPT_length != 0)) {
-		tos = ep->ue_tos;
-		ttl = ep->ue_ttl;
+		uint8_t tos = ep->ue_tos, ttl = ep->ue_ttl; /* the request's own, if it has them */
+
 		if (req.OPT_length < 0 || req.OPT_offset < 0 ||
 		    (size_t)req.OPT_offset + (size_t)req.OPT_length > mlen ||
 		    udp_opt_unitdata(mp->b_rptr + req.OPT_offset, (size_t)req.OPT_length, &tos,
@@ -158,12 +325,12 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 			udp_uderr(ep, mp, EINVAL);
 			return NULL;
 		}
+		iu_opts = udp_iu_opts(tos, ttl);
 	}
 	data = mp->b_cont;
 	if (likely(data != NULL && data->b_cont == NULL)) {
 		plen = MBLKL(data);
-		/* Now, before any call: the compiler may then keep what it loaded. */
-		psum = ep->ue_cksum ? udp_sum_marked(data, plen) : -1;
+		psum = tt->tt_cksum ? udp_sum_marked(data, plen) : -1;
 	} else {
 		plen = data == NULL ? 0 : msgdsize(data);
 		psum = -1; /* udp_sum_mark() marks single blocks only */
@@ -180,12 +347,12 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 	}
 	/* sin_addr is not 0 (refused above), as udp_dst_get() requires. */
 	dc = udp_dst_get(ui, sin.sin_addr.s_addr);
-	if (unlikely(dc->dc_bcast && !ep->ue_broadcast)) {
+	if (unlikely(dc->dc_bcast && !tt->tt_bcast)) {
 		UDP_INC(ui, uderr_bcast);
 		udp_uderr(ep, mp, EACCES);
 		return NULL;
 	}
-	src = ep->ue_laddr != 0 ? ep->ue_laddr : dc->dc_src;
+	src = tt->tt_laddr != 0 ? tt->tt_laddr : dc->dc_src;
 	if (unlikely(src == 0)) {
 		UDP_INC(ui, uderr_no_src);
 		udp_uderr(ep, mp, EADDRNOTAVAIL);
@@ -198,7 +365,6 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 	}
 
 	/* The UDP header: in the data's headroom, or in a block of its own. */
-	ulen = (unsigned)plen + UDP_HDR_LEN;
 	if (likely(data != NULL && DB_REF(data) == 1 && MBLKHEAD(data) >= UDP_INPLACE_ROOM)) {
 		hb = data;
 		hb->b_rptr -= UDP_HDR_LEN;
@@ -214,49 +380,12 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 		hb->b_cont = data;
 		UDP_INC(ui, tx_hdr_block);
 	}
-	/* A received buffer sent back must not carry offload requests of its own. */
-	yard_mblk_mbuf(hb)->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
-	if (data != NULL)
-		data->b_yflags &= ~YB_SUMOK; /* it no longer describes the block */
-	ulen_be = rte_cpu_to_be_16((uint16_t)ulen);
-	lport_be = rte_cpu_to_be_16(ep->ue_lport);
-	uh = (struct rte_udp_hdr *)hb->b_rptr;
-	uh->src_port = lport_be;
-	uh->dst_port = sin.sin_port;
-	uh->dgram_len = ulen_be;
-	if (likely(psum >= 0)) {
-		/*
-		 * The data is as udp received and verified it: its sum is known, only the
-		 * pseudo-header and the new header are added (RFC 1071 section 2: the sum is
-		 * commutative and associative, so the parts may be summed apart). The header's
-		 * words come from the values just stored, not read back from memory (a wide load
-		 * over three narrow stores stalls store forwarding).
-		 */
-		ck = (uint16_t)~inet_sum_fold(udp_phdr_sum(src, sin.sin_addr.s_addr, (uint16_t)ulen) +
-					       lport_be + sin.sin_port + ulen_be + (uint32_t)psum);
-		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768: zero means "none" */
-		tc->tc_reused++;
-	} else if (likely(ep->ue_cksum)) {
-		uh->dgram_cksum = 0;
-		ck = (uint16_t)~inet_sum_fold(inet_sum_msg(hb, 0, ulen,
-							   udp_phdr_sum(src, sin.sin_addr.s_addr,
-									(uint16_t)ulen)));
-		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768: zero means "none" */
-		UDP_INC(ui, tx_cksum_sw);
-	} else {
-		uh->dgram_cksum = 0;
-		UDP_INC(ui, tx_no_cksum);
-	}
-
-	/*
-	 * The request block becomes ip's: rewrite it in place when it is ours alone. It is big
-	 * enough: it held the T_UNITDATA_REQ (mlen checked above), which is larger.
-	 */
+	udp_hdr_fill(ui, tt, tc, hb, data, sin.sin_port, sin.sin_addr.s_addr, src,
+		     (unsigned)plen + UDP_HDR_LEN, psum);
+	/* The request block becomes ip's, when it is ours alone; else a new one. */
 	mp->b_cont = NULL;
-	if (likely(DB_REF(mp) == 1)) {
-		mp->b_rptr = DB_BASE(mp);
-	} else {
-		mblk_t *np = allocb(sizeof(*iu), BPRI_MED);
+	if (unlikely(DB_REF(mp) != 1)) {
+		mblk_t *np = allocb(sizeof(struct ip_unitdata_req), BPRI_MED);
 
 		freeb(mp);
 		if (unlikely(np == NULL)) {
@@ -266,35 +395,129 @@ udp_build(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
 		}
 		mp = np;
 	}
-	mp->b_wptr = mp->b_rptr + sizeof(*iu);
-	DB_TYPE(mp) = M_PROTO;
-	mp->b_band = 0;
-	iu = (struct ip_unitdata_req *)mp->b_rptr;
-	iu->iu_prim = IP_UNITDATA_REQ;
-	iu->iu_dst = sin.sin_addr.s_addr;
-	iu->iu_src = src;
-	iu->iu_proto = IPPROTO_UDP;
-	/* The endpoint's, read only now: one value fewer to keep across the calls above. */
-	iu->iu_tos = likely(req.OPT_length == 0) ? ep->ue_tos : tos;
-	iu->iu_ttl = likely(req.OPT_length == 0) ? ep->ue_ttl : ttl;
-	iu->iu_flags = 0;
-	mp->b_cont = hb;
-	return mp;
+	return udp_iu_fill(mp, hb, sin.sin_addr.s_addr, src, iu_opts);
+}
+
+/* udp_build() out of line: udp_output(), and the requests udp_build_fast() leaves alone. */
+static __rte_noinline mblk_t *
+udp_build_one(struct udp_ep *ep, mblk_t *mp, struct udp_txc *tc)
+{
+	struct udp_txt tt;
+
+	udp_txt_init(&tt, ep);
+	return udp_build(ep, &tt, mp, tc);
+}
+
+/*
+ * Whether bp's buffer is a pool mbuf's (not esballoc'd) that only bp refers to, with room
+ * bytes in front of b_rptr: DB_REF() == 1 and MBLKHEAD() >= room with the DBLK_ESB test once.
+ */
+static inline bool
+udp_blk_own(const mblk_t *bp, size_t room)
+{
+	const dblk_t *db = bp->b_datap;
+	const struct rte_mbuf *owner = yard_dblk_mbuf(db); /* read only if not ESB */
+
+	return !(db->db_flags & DBLK_ESB) && rte_mbuf_refcnt_read(owner) == 1 &&
+	       (room == 0 ||
+		bp->b_rptr - (const unsigned char *)owner->buf_addr >= (ptrdiff_t)room);
+}
+
+/*
+ * The usual request of a burst, taken only when no check of udp_build() can fail on it and
+ * nothing needs a call: in the layout XTI writes (the address right after the request, no
+ * options), its destination well formed and the one ui_dc holds (not a refused
+ * broadcast, a source known), no options, one M_DATA block only it references with the
+ * headroom for every header, and a request block only it references. NULL when mp is not
+ * that (untouched: udp_build_one() takes it and reports what is wrong, if it is a
+ * T_UNITDATA_REQ at all: udp_is_unitdata(), asked only then). The caller has made
+ * udp_build()'s endpoint checks for the burst: bound (TS_IDLE), lower side there.
+ * Always inline: a call would spill and restore most registers per datagram; and with no
+ * call but the software checksum's, the compiler keeps this path's values in registers.
+ */
+static __rte_always_inline mblk_t *
+udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct udp_txc *tc)
+{
+	/* The layout XTI writes: the address right after the request, no options. */
+	static const struct T_unitdata_req usual = {
+		.PRIM_type = T_UNITDATA_REQ,
+		.DEST_length = sizeof(struct sockaddr_in),
+		.DEST_offset = sizeof(struct T_unitdata_req),
+		.OPT_length = 0,
+	};
+	uint64_t u[2], w[2], sw;
+	mblk_t *data = mp->b_cont;
+	size_t plen;
+	uint16_t dport;
+	uint32_t dst;
+	int psum;
+
+	static_assert(offsetof(struct T_unitdata_req, OPT_length) == 12, "four fields, 16 bytes");
+	if (unlikely(DB_TYPE(mp) != M_PROTO ||
+		     MBLKL(mp) < sizeof(struct T_unitdata_req) + sizeof(struct sockaddr_in)))
+		return NULL;
+	/* PRIM_type, DEST_length, DEST_offset, OPT_length: two compares (OPT_offset unread). */
+	memcpy(u, &usual, sizeof(u));
+	memcpy(w, mp->b_rptr, sizeof(w));
+	memcpy(&sw, mp->b_rptr + sizeof(struct T_unitdata_req), sizeof(sw));
+	/* AF_INET and ui_dc's destination (see udp_txt_dst()) in one compare, a port not 0 */
+	if (unlikely(w[0] != u[0] || w[1] != u[1] || (sw & UDP_SIN_KEY_BITS) != tt->tt_dkey ||
+		     (sw & UDP_SIN_PORT_BITS) == 0))
+		return NULL;
+	if (unlikely(data == NULL || data->b_cont != NULL || DB_TYPE(data) != M_DATA ||
+		     !udp_blk_own(data, UDP_INPLACE_ROOM) || !udp_blk_own(mp, 0)))
+		return NULL;
+	plen = MBLKL(data);
+	if (unlikely(plen > UDP_TSDU_MAX))
+		return NULL;
+	/* udp_sum_marked(), of which this block already passed the b_cont and length tests */
+	psum = -1;
+	if (tt->tt_cksum && (data->b_yflags & YB_SUMOK) &&
+	    (data->b_datap->db_cksum >> 16) == plen)
+		psum = (int)(data->b_datap->db_cksum & 0xffff);
+	memcpy(&dport, (const uint8_t *)&sw + offsetof(struct sockaddr_in, sin_port),
+	       sizeof(dport));
+	dst = ui->ui_dc.dc_dst;
+	data->b_rptr -= UDP_HDR_LEN;
+	tc->tc_inplace++;
+	udp_hdr_fill(ui, tt, tc, data, data, dport, dst, tt->tt_src,
+		     (unsigned)plen + UDP_HDR_LEN, psum);
+	return udp_iu_fill(mp, data, dst, tt->tt_src, tt->tt_iu_opts);
 }
 
 unsigned
 udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out, unsigned *nout)
 {
+	struct udp_inst *ui = ep->ue_inst;
 	struct udp_txc tc = { 0, 0 };
+	struct udp_txt tt;
 	unsigned i, k = 0;
 
-	for (i = 0; i < n && udp_is_unitdata(in[i]); i++) {
-		mblk_t *mp = udp_build(ep, in[i], &tc);
+	if (unlikely(ep->ue_state != TS_IDLE)) {
+		/* Each request answered as udp_output() would (T_UDERROR_IND, EPROTO). */
+		for (i = 0; i < n && udp_is_unitdata(in[i]); i++) {
+			mblk_t *mp = udp_build_one(ep, in[i], &tc);
 
-		if (mp != NULL)
-			out[k++] = mp;
+			if (mp != NULL)
+				out[k++] = mp;
+		}
+	} else {
+		udp_txt_init(&tt, ep);
+		udp_txt_dst(&tt, ui);
+		for (i = 0; i < n; i++) {
+			mblk_t *mp = udp_build_fast(ui, &tt, in[i], &tc);
+
+			if (unlikely(mp == NULL)) {
+				if (!udp_is_unitdata(in[i]))
+					break; /* the run ends: udp_wput_burst() takes it */
+				mp = udp_build_one(ep, in[i], &tc);
+				udp_txt_dst(&tt, ui); /* ui_dc may hold another destination now */
+			}
+			if (mp != NULL)
+				out[k++] = mp;
+		}
 	}
-	udp_txc_flush(ep->ue_inst, &tc, k);
+	udp_txc_flush(ui, &tc, k);
 	*nout = k;
 	return i;
 }
@@ -305,7 +528,7 @@ udp_output(struct udp_ep *ep, mblk_t *mp)
 	struct udp_txc tc = { 0, 0 };
 
 	/* udp_wput sends only T_UNITDATA_REQs here; udp_wsrv only what udp_wput queued. */
-	mp = udp_build(ep, mp, &tc);
+	mp = udp_build_one(ep, mp, &tc);
 	udp_txc_flush(ep->ue_inst, &tc, mp != NULL);
 	if (mp != NULL)
 		putnext(ep->ue_inst->ui_lower, mp);

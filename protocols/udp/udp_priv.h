@@ -196,7 +196,8 @@ void udp_output(struct udp_ep *ep, mblk_t *mp);
  * udp_output() without the sending, for the leading T_UNITDATA_REQs of in[0..n) (up to the
  * first other message): their IP_UNITDATA_REQs for ip in out[0..*nout) (out may be in, or
  * before it: out[j] is written after in[j] is read), those consumed answered with
- * T_UDERROR_IND or dropped and counted. Returns how many of in were taken.
+ * T_UDERROR_IND or dropped and counted. Returns how many of in were taken. The caller has
+ * checked that the lower side is there (ui_lower set, not hung up): it is not checked again.
  */
 unsigned udp_output_burst(struct udp_ep *ep, mblk_t **in, unsigned n, mblk_t **out,
 			  unsigned *nout);

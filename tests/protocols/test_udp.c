@@ -1104,6 +1104,141 @@ YT_TEST(udp, puts_the_header_in_front_of_data_without_headroom_without_copying)
 	ut_bare_close(&b);
 }
 
+/* A T_UNITDATA_REQ to (addr, port) with data (n bytes of 0x5a, headroom bytes in front). */
+static mblk_t *
+unitdata_req(uint32_t addr, uint16_t port, size_t n, size_t headroom)
+{
+	struct sockaddr_in sin = ut_sin(addr, port);
+	struct T_unitdata_req req = {
+		.PRIM_type = T_UNITDATA_REQ,
+		.DEST_length = sizeof(sin),
+		.DEST_offset = sizeof(req),
+	};
+	mblk_t *ctl = yt_msg(M_PROTO, sizeof(req) + sizeof(sin), 0), *data;
+
+	memcpy(ctl->b_rptr, &req, sizeof(req));
+	memcpy(ctl->b_rptr + sizeof(req), &sin, sizeof(sin));
+	data = yard_allocb_hr(n, headroom);
+	cr_assert_not_null(data);
+	memset(data->b_wptr, 0x5a, n);
+	data->b_wptr += n;
+	ctl->b_cont = data;
+	return ctl;
+}
+
+/* The IP_UNITDATA_REQ taken from the loop: to the peer, from us, UDP, its checksum right. */
+static void
+check_sent(mblk_t *mp, uint32_t dst, uint16_t sport, uint16_t dport, size_t n)
+{
+	const struct ip_unitdata_req *iu;
+	uint8_t d[256];
+	size_t len;
+
+	cr_assert_not_null(mp);
+	cr_assert_eq(DB_TYPE(mp), M_PROTO);
+	cr_assert_eq(MBLKL(mp), sizeof(*iu));
+	iu = (const struct ip_unitdata_req *)mp->b_rptr;
+	cr_assert_eq(iu->iu_prim, IP_UNITDATA_REQ);
+	cr_assert_eq(iu->iu_dst, dst);
+	cr_assert_eq(iu->iu_src, PT_ADDR_US);
+	cr_assert_eq(iu->iu_proto, IPPROTO_UDP);
+	cr_assert_eq(iu->iu_ttl, 0, "ip's default");
+	cr_assert_eq(iu->iu_flags, 0);
+	len = msgdsize(mp->b_cont);
+	cr_assert_eq(len, 8 + n);
+	cr_assert_leq(len, sizeof(d));
+	cr_assert_geq(MBLKHEAD(mp->b_cont), 20 + 14, "room for ip and arp in front");
+	len = 0;
+	for (const mblk_t *bp = mp->b_cont; bp != NULL; bp = bp->b_cont) {
+		memcpy(d + len, bp->b_rptr, MBLKL(bp));
+		len += MBLKL(bp);
+	}
+	cr_assert_eq(rd16(d), sport);
+	cr_assert_eq(rd16(d + 2), dport);
+	cr_assert_eq(rd16(d + 4), 8 + n);
+	cr_assert_eq(ut_udp_cksum(PT_ADDR_US, dst, d, len), 0, "the checksum verifies");
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(d[8 + i], 0x5a);
+}
+
+YT_TEST(udp, burst_sends_what_its_short_way_leaves_the_long_way)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	struct T_uderror_ind ue;
+	struct udpstat u0, u1;
+	const uint32_t other = PT_IPV4(198, 18, 0, 3);
+	mblk_t *v[11], *shared_data, *shared_ctl, *mp;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, PT_ADDR_US, 8400, NULL), 0);
+	v[0] = unitdata_req(PT_ADDR_PEER, 53, 10, 64); /* a new destination: the long way */
+	v[1] = unitdata_req(PT_ADDR_PEER, 53, 11, 64); /* the short way */
+	v[2] = unitdata_req(PT_ADDR_PEER, 53, 12, 64);
+	shared_data = dupb(v[2]->b_cont);              /* data referenced twice: a header block */
+	v[3] = unitdata_req(PT_ADDR_PEER, 53, 13, 64);
+	shared_ctl = dupb(v[3]);                       /* request referenced twice: a new one */
+	v[4] = unitdata_req(PT_ADDR_PEER, 0, 14, 64);  /* port 0: T_UDERROR_IND */
+	v[5] = unitdata_req(PT_ADDR_PEER, 53, 15, 64); /* the short way again */
+	v[6] = yt_msg(M_PCPROTO, sizeof(t_scalar_t), 0); /* not a datagram: the run ends */
+	*(t_scalar_t *)v[6]->b_rptr = T_INFO_REQ;
+	v[7] = unitdata_req(PT_ADDR_PEER, 53, 17, 64); /* and the next begins */
+	v[8] = unitdata_req(other, 53, 18, 64);        /* another destination: the long way */
+	v[9] = unitdata_req(other, 53, 19, 64);        /* which the short way then knows */
+	v[10] = unitdata_req(PT_ADDR_PEER, 53, 20, 64);
+	/* the address further on than XTI puts it: valid, the long way */
+	{
+		struct T_unitdata_req *r = (struct T_unitdata_req *)v[10]->b_rptr;
+		mblk_t *np = yt_msg(M_PROTO, sizeof(*r) + 4 + sizeof(struct sockaddr_in), 0);
+
+		memcpy(np->b_rptr, r, sizeof(*r));
+		memcpy(np->b_rptr + sizeof(*r) + 4, v[10]->b_rptr + sizeof(*r),
+		       sizeof(struct sockaddr_in));
+		((struct T_unitdata_req *)np->b_rptr)->DEST_offset = sizeof(*r) + 4;
+		np->b_cont = v[10]->b_cont;
+		v[10]->b_cont = NULL;
+		freeb(v[10]);
+		v[10] = np;
+	}
+	cr_assert_not_null(shared_data);
+	cr_assert_not_null(shared_ctl);
+	u0 = ut_udpstat(b.udp);
+	putnext_burst(ep->sd_wrq, v, 11);
+	yt_drain();
+	u1 = ut_udpstat(b.udp);
+	for (unsigned i = 0; i < 11; i++) {
+		if (i == 6)
+			i = 7; /* the T_INFO_REQ is answered up */
+		if (i == 4)
+			continue;
+		mp = yard_loop_take(b.minor);
+		check_sent(mp, i == 8 || i == 9 ? other : PT_ADDR_PEER, 8400, 53, 10 + i);
+		if (i == 2)
+			cr_assert_eq(MBLKL(mp->b_cont), 8, "a block of its own for the UDP header");
+		if (i == 3)
+			cr_assert_neq(mp, shared_ctl, "not the shared request block");
+		freemsg(mp);
+	}
+	cr_assert_null(yard_loop_take(b.minor), "nine went down");
+	freemsg(take_prim(ep, T_INFO_ACK)); /* M_PCPROTO: ahead of what is queued */
+	mp = take_prim(ep, T_UDERROR_IND);
+	memcpy(&ue, mp->b_rptr, sizeof(ue));
+	cr_assert_eq(ue.ERROR_type, EADDRNOTAVAIL);
+	freemsg(mp);
+	cr_assert_eq(u1.udps_tx_datagrams - u0.udps_tx_datagrams, 9);
+	cr_assert_eq(u1.udps_tx_hdr_inplace - u0.udps_tx_hdr_inplace, 8);
+	cr_assert_eq(u1.udps_tx_hdr_block - u0.udps_tx_hdr_block, 1);
+	cr_assert_eq(u1.udps_uderr_bad_addr - u0.udps_uderr_bad_addr, 1);
+	/* What the others still reference is as it was. */
+	cr_assert_eq(MBLKL(shared_data), 12);
+	cr_assert_eq(((const struct T_unitdata_req *)shared_ctl->b_rptr)->PRIM_type, T_UNITDATA_REQ);
+	freemsg(shared_data);
+	freemsg(shared_ctl);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
 YT_TEST(udp, answers_bad_destinations_with_uderror)
 {
 	struct ut_bare b;
