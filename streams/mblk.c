@@ -276,8 +276,16 @@ mblk_init(struct rte_mbuf *m, unsigned char *rptr, dblk_t *db)
 static inline void
 mbuf_reset_raw(struct rte_mbuf *m, uint64_t rearm)
 {
-	memcpy(&m->rearm_data, &rearm, sizeof(rearm));
-	m->ol_flags &= RTE_MBUF_F_EXTERNAL;
+	/*
+	 * ol_flags follows the rearm word and goes with it as 0: an mbuf in one of our pools is
+	 * direct (they have no pinned external buffers, and freeing detaches any other), so that
+	 * is exactly rte_pktmbuf_reset's "ol_flags &= RTE_MBUF_F_EXTERNAL".
+	 */
+	const uint64_t words[2] = { rearm, 0 };
+
+	static_assert(offsetof(struct rte_mbuf, ol_flags) ==
+		      offsetof(struct rte_mbuf, rearm_data) + sizeof(uint64_t), "mbuf layout");
+	memcpy(&m->rearm_data, words, sizeof(words));
 	m->packet_type = 0;
 	m->pkt_len = 0;
 	m->data_len = 0;
