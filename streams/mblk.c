@@ -63,6 +63,8 @@ static struct {
 	struct rte_mempool *esb;
 	size_t data_room;             /* allocb sizes up to this come from data */
 	size_t ctl_room;              /* ... and up to this from ctl */
+	uint64_t data_rearm;          /* mbuf_reset_raw() templates of data and ctl */
+	uint64_t ctl_rearm;
 	int socket;
 } yard_pools;
 
@@ -124,6 +126,26 @@ yard_pktmbuf_pool_create(const char *name, unsigned n, unsigned cache, uint16_t 
 	return mp;
 }
 
+/*
+ * The rearm word (data_off, refcnt, nb_segs, port) rte_pktmbuf_reset() leaves in a fresh mbuf
+ * of pool, as one value: PMDs rearm their RX mbufs the same way (mbuf_initializer).
+ */
+static uint64_t
+rearm_template(struct rte_mempool *pool)
+{
+	struct rte_mbuf t = {
+		.buf_len = rte_pktmbuf_data_room_size(pool),
+		.nb_segs = 1,
+		.port = RTE_MBUF_PORT_INVALID,
+	};
+	uint64_t rearm;
+
+	rte_mbuf_refcnt_set(&t, 1);
+	rte_pktmbuf_reset_headroom(&t);
+	memcpy(&rearm, &t.rearm_data, sizeof(rearm));
+	return rearm;
+}
+
 /* rte_mempool_create refuses a cache whose flush threshold (1.5 x) exceeds n: shrink it. */
 static unsigned
 cache_for(unsigned n, unsigned cache)
@@ -179,6 +201,8 @@ yard_pools_init(const struct yard_pool_conf *conf)
 		goto fail;
 	yard_pools.data_room = data_room;
 	yard_pools.ctl_room = ctl_room;
+	yard_pools.data_rearm = rearm_template(yard_pools.data);
+	yard_pools.ctl_rearm = rearm_template(yard_pools.ctl);
 	yard_pools.socket = socket;
 	return 0;
 fail:
@@ -241,6 +265,33 @@ mblk_init(struct rte_mbuf *m, unsigned char *rptr, dblk_t *db)
 	mp->b_flag = 0;
 	mp->b_yflags = 0;
 	return mp;
+}
+
+/*
+ * rte_pktmbuf_reset() of an mbuf just taken from its pool, with the pool's rearm template.
+ * A free mbuf already has refcnt 1, nb_segs 1 and next NULL (DPDK's contract for pool
+ * objects, which rte_mbuf_raw_alloc() documents and rte_pktmbuf_prefree_seg() keeps), so next
+ * is not written again and the rest of the rearm word is one store.
+ */
+static inline void
+mbuf_reset_raw(struct rte_mbuf *m, uint64_t rearm)
+{
+	/*
+	 * ol_flags follows the rearm word and goes with it as 0: an mbuf in one of our pools is
+	 * direct (they have no pinned external buffers, and freeing detaches any other), so that
+	 * is exactly rte_pktmbuf_reset's "ol_flags &= RTE_MBUF_F_EXTERNAL".
+	 */
+	const uint64_t words[2] = { rearm, 0 };
+
+	static_assert(offsetof(struct rte_mbuf, ol_flags) ==
+		      offsetof(struct rte_mbuf, rearm_data) + sizeof(uint64_t), "mbuf layout");
+	memcpy(&m->rearm_data, words, sizeof(words));
+	m->packet_type = 0;
+	m->pkt_len = 0;
+	m->data_len = 0;
+	m->vlan_tci = 0;
+	m->vlan_tci_outer = 0;
+	m->tx_offload = 0;
 }
 
 static inline mblk_t *
@@ -323,21 +374,25 @@ allocb_common(size_t total, size_t headroom)
 {
 	struct rte_mempool *pool;
 	struct rte_mbuf *m;
+	uint64_t rearm;
 	mblk_t *mp;
 
 	if (likely(total <= yard_pools.ctl_room)) {
 		pool = yard_pools.ctl;
+		rearm = yard_pools.ctl_rearm;
 	} else if (likely(total <= yard_pools.data_room)) {
 		pool = yard_pools.data;
+		rearm = yard_pools.data_rearm;
 	} else {
 		mp = allocb_oversize(total, headroom);
 		if (mp != NULL)
 			ms_self()->oversize_allocs++;
 		return mp;
 	}
-	m = rte_pktmbuf_alloc(pool);
+	m = rte_mbuf_raw_alloc(pool);
 	if (unlikely(m == NULL))
 		return NULL;
+	mbuf_reset_raw(m, rearm);
 	return mblk_init_direct(m, headroom);
 }
 
@@ -366,10 +421,10 @@ yard_allocb_hr(size_t size, size_t headroom)
 /*
  * n fresh blocks from pool, all or nothing; does not count failures. The mbufs land in mps
  * (rte_mempool_get_bulk is all or nothing itself) and each becomes its mblk in place, reset
- * as rte_pktmbuf_alloc_bulk would and initialised in the same pass.
+ * as rte_pktmbuf_alloc_bulk would (with pool's rearm template) in the same pass.
  */
-static int
-allocb_bulk_pool(struct rte_mempool *pool, mblk_t **mps, unsigned n)
+static inline int
+allocb_bulk_pool(struct rte_mempool *pool, uint64_t rearm, mblk_t **mps, unsigned n)
 {
 	void **objs = (void **)mps;
 
@@ -378,7 +433,7 @@ allocb_bulk_pool(struct rte_mempool *pool, mblk_t **mps, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = objs[i]; /* read as the mempool wrote it */
 
-		rte_pktmbuf_reset(m);
+		mbuf_reset_raw(m, rearm);
 		mps[i] = mblk_init_direct(m, 0);
 	}
 	return 0;
@@ -387,7 +442,8 @@ allocb_bulk_pool(struct rte_mempool *pool, mblk_t **mps, unsigned n)
 int
 allocb_bulk(mblk_t **mps, unsigned n, size_t size)
 {
-	if (unlikely(size > yard_pools.data_room || allocb_bulk_pool(yard_pools.data, mps, n) != 0)) {
+	if (unlikely(size > yard_pools.data_room ||
+		     allocb_bulk_pool(yard_pools.data, yard_pools.data_rearm, mps, n) != 0)) {
 		ms_self()->allocb_fail++;
 		return -ENOBUFS;
 	}
@@ -397,7 +453,8 @@ allocb_bulk(mblk_t **mps, unsigned n, size_t size)
 int
 yard_allocb_ctl_bulk(mblk_t **mps, unsigned n, size_t size)
 {
-	if (unlikely(size > yard_pools.ctl_room || allocb_bulk_pool(yard_pools.ctl, mps, n) != 0)) {
+	if (unlikely(size > yard_pools.ctl_room ||
+		     allocb_bulk_pool(yard_pools.ctl, yard_pools.ctl_rearm, mps, n) != 0)) {
 		ms_self()->allocb_fail++;
 		return -ENOBUFS;
 	}
@@ -518,16 +575,58 @@ freemsg(mblk_t *mp)
 	fb_flush(&fb);
 }
 
+/* fb_add_msg() out of line, so that freemsg_burst's fast loop keeps its registers. */
+static __rte_noinline void
+fb_add_msg_cold(struct free_batch *fb, mblk_t *mp)
+{
+	fb_add_msg(fb, mp);
+}
+
+/*
+ * Is m, a message's only block, the last reference to a direct mbuf of pool, already in the
+ * state its pool keeps free mbufs in (refcnt 1, next NULL, nb_segs 1)? Then it can go back as
+ * it is: this is the whole of what rte_pktmbuf_prefree_seg() would find to do.
+ */
+static inline bool
+fb_plain(const struct rte_mbuf *m, const struct rte_mempool *pool)
+{
+	return rte_mbuf_refcnt_read(m) == 1 &&
+	       (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)) == 0 &&
+	       m->nb_segs == 1 && m->next == NULL && m->pool == pool;
+}
+
+/*
+ * The common burst is single-block messages of one pool (the control blocks ip frees, a
+ * burst of drops): those take the plain test above and one store each, with the batch's pool
+ * and count in registers. Anything else (a chain, a dup, an esballoc block, another pool, a
+ * full batch) goes the general way, fb_add_msg(), which may flush and change pools.
+ */
 void
 freemsg_burst(mblk_t **mps, unsigned n)
 {
 	struct free_batch fb;
+	struct rte_mempool *pool;
+	unsigned k = 0;
 
-	fb.pool = NULL;
-	fb.n = 0;
-	for (unsigned i = 0; i < n; i++)
-		fb_add_msg(&fb, mps[i]);
-	fb_flush(&fb);
+	if (n == 0)
+		return;
+	pool = yard_mblk_mbuf(mps[0])->pool;
+	for (unsigned i = 0; i < n; i++) {
+		mblk_t *mp = mps[i];
+		struct rte_mbuf *m = yard_mblk_mbuf(mp);
+
+		if (likely(mp->b_cont == NULL && fb_plain(m, pool) && k < YARD_FREE_BATCH)) {
+			fb.objs[k++] = m;
+			continue;
+		}
+		fb.pool = pool;
+		fb.n = k;
+		fb_add_msg_cold(&fb, mp);
+		pool = fb.pool;
+		k = fb.n;
+	}
+	if (k != 0)
+		rte_mempool_put_bulk(pool, fb.objs, k);
 }
 
 void

@@ -1456,3 +1456,225 @@ YT_TEST(msgstat, non_eal_threads_use_the_main_lcore_slot)
 	cr_expect_eq(ret, yard_msgstat_self());
 	cr_expect_eq((uintptr_t)ret % RTE_CACHE_LINE_SIZE, 0);
 }
+
+/* ---- fresh state after reuse (the rearm template, the free fast path, RX conversion) ------ */
+
+/* Leave on a block everything a previous user could have set: mblk, dblk and mbuf metadata. */
+static void
+dirty_blk(mblk_t *mp)
+{
+	struct rte_mbuf *m = yard_mblk_mbuf(mp);
+
+	mp->b_band = 3;
+	mp->b_tag = 4;
+	mp->b_flag = MSGMARK | MSGDELIM;
+	mp->b_yflags = YB_SUMOK;
+	mp->b_rptr += 8;
+	mp->b_wptr = mp->b_rptr + 16;
+	DB_TYPE(mp) = M_PROTO;
+	mp->b_datap->db_cksum = 0x12345678;
+	mp->b_datap->db_struioflag = 7;
+	m->ol_flags |= RTE_MBUF_F_RX_RSS_HASH | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_IPV4;
+	m->packet_type = RTE_PTYPE_L3_IPV4;
+	m->l2_len = 14;
+	m->l3_len = 20;
+	m->vlan_tci = 100;
+	m->vlan_tci_outer = 200;
+	m->port = 5;
+	m->data_off = 7;
+	m->data_len = 99;
+	m->pkt_len = 99;
+}
+
+/* What allocb promises of a block, and what rte_pktmbuf_reset() leaves in its mbuf. */
+static void
+expect_fresh(const mblk_t *mp, const char *how)
+{
+	const struct rte_mbuf *m = yard_mblk_mbuf(mp);
+
+	cr_expect_null(mp->b_next, "%s", how);
+	cr_expect_null(mp->b_prev, "%s", how);
+	cr_expect_null(mp->b_cont, "%s", how);
+	cr_expect_eq(mp->b_rptr, DB_BASE(mp), "%s", how);
+	cr_expect_eq(mp->b_wptr, mp->b_rptr, "%s", how);
+	cr_expect_eq(mp->b_band, 0, "%s", how);
+	cr_expect_eq(mp->b_tag, 0, "%s", how);
+	cr_expect_eq(mp->b_flag, 0, "%s", how);
+	cr_expect_eq(mp->b_yflags, 0, "%s", how);
+	cr_expect_eq(DB_TYPE(mp), M_DATA, "%s", how);
+	cr_expect_eq(DB_FLAGS(mp), 0, "%s", how);
+	cr_expect_eq(mp->b_datap->db_cksum, 0, "%s", how);
+	cr_expect_eq(mp->b_datap->db_struioflag, 0, "%s", how);
+	cr_expect_eq(DB_REF(mp), 1, "%s", how);
+	cr_expect_eq(m->ol_flags, 0, "%s", how);
+	cr_expect_eq(m->packet_type, 0, "%s", how);
+	cr_expect_eq(m->tx_offload, 0, "%s", how);
+	cr_expect_eq(m->vlan_tci, 0, "%s", how);
+	cr_expect_eq(m->vlan_tci_outer, 0, "%s", how);
+	cr_expect_eq(m->port, RTE_MBUF_PORT_INVALID, "%s", how);
+	cr_expect_eq(m->data_off, RTE_MIN(RTE_PKTMBUF_HEADROOM, m->buf_len), "%s", how);
+	cr_expect_eq(m->data_len, 0, "%s", how);
+	cr_expect_eq(m->pkt_len, 0, "%s", how);
+	cr_expect_eq(m->nb_segs, 1, "%s", how);
+	cr_expect_null(m->next, "%s", how);
+}
+
+/* How many of got[0..n) are among was[0..n) (the per-lcore cache hands freed mbufs back). */
+static unsigned
+reused(struct rte_mbuf **was, mblk_t **got, unsigned n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < n; j++)
+			if (yard_mblk_mbuf(got[i]) == was[j])
+				k++;
+	return k;
+}
+
+YT_TEST(allocb, reused_blocks_keep_nothing_of_their_last_use)
+{
+	struct rte_mbuf *was[16];
+	mblk_t *mps[16];
+
+	cr_assert_eq(yard_allocb_ctl_bulk(mps, 16, 64), 0);
+	for (unsigned i = 0; i < 16; i++) {
+		dirty_blk(mps[i]);
+		was[i] = yard_mblk_mbuf(mps[i]);
+	}
+	freemsg_burst(mps, 16);
+	cr_assert_eq(yard_allocb_ctl_bulk(mps, 16, 64), 0);
+	cr_expect_gt(reused(was, mps, 16), 0, "the test reuses mbufs");
+	for (unsigned i = 0; i < 16; i++) {
+		expect_fresh(mps[i], "yard_allocb_ctl_bulk");
+		dirty_blk(mps[i]);
+		was[i] = yard_mblk_mbuf(mps[i]);
+	}
+	/* One by one through freeb, back through allocb. */
+	for (unsigned i = 0; i < 16; i++)
+		freeb(mps[i]);
+	for (unsigned i = 0; i < 16; i++) {
+		mps[i] = allocb(64, BPRI_MED);
+		cr_assert_not_null(mps[i]);
+	}
+	cr_expect_gt(reused(was, mps, 16), 0, "the test reuses mbufs");
+	for (unsigned i = 0; i < 16; i++)
+		expect_fresh(mps[i], "allocb");
+	freemsg_burst(mps, 16);
+}
+
+YT_TEST(allocb, reused_data_blocks_keep_nothing_of_their_last_use)
+{
+	struct rte_mbuf *was[16];
+	mblk_t *mps[16];
+
+	cr_assert_eq(allocb_bulk(mps, 16, 1500), 0);
+	for (unsigned i = 0; i < 16; i++) {
+		dirty_blk(mps[i]);
+		was[i] = yard_mblk_mbuf(mps[i]);
+	}
+	freemsg_burst(mps, 16);
+	cr_assert_eq(allocb_bulk(mps, 16, 1500), 0);
+	cr_expect_gt(reused(was, mps, 16), 0, "the test reuses mbufs");
+	for (unsigned i = 0; i < 16; i++)
+		expect_fresh(mps[i], "allocb_bulk");
+	freemsg_burst(mps, 16);
+}
+
+YT_TEST(freemsg, burst_frees_plain_chained_duped_esballoc_and_stale_next_blocks_alike)
+{
+	static unsigned char buf[256];
+	frtn_t fr = { esb_free, buf };
+	struct rte_mbuf *ra = rte_pktmbuf_alloc(yard_pool_data());
+	struct rte_mbuf *rb = rte_pktmbuf_alloc(yard_pool_data());
+	unsigned frees = esb_frees, n = 0;
+	mblk_t *mps[200], *held, *rx, *tail;
+
+	/* A received two-segment frame whose tail was unlinked: its head's mbuf next is stale. */
+	cr_assert(ra != NULL && rb != NULL);
+	memset(rte_pktmbuf_append(ra, 60), 1, 60);
+	memset(rte_pktmbuf_append(rb, 40), 2, 40);
+	cr_assert_eq(rte_pktmbuf_chain(ra, rb), 0);
+	rx = yard_mbuf_to_mblk(ra);
+	tail = unlinkb(rx);
+	/* nb_segs is not authoritative inside STREAMS either: only a NULL next says "one". */
+	ra->nb_segs = 1;
+	held = yt_msg(M_DATA, 300, 9);
+
+	mps[n++] = yt_msg(M_PROTO, 40, 1);            /* plain ctl: the fast path */
+	mps[n++] = yt_msg(M_DATA, 1400, 2);           /* plain, another pool */
+	mps[n++] = rx;                                 /* that pool, but a stale mbuf next */
+	mps[n++] = yt_msg(M_PROTO, 40, 3);            /* and back */
+	mps[n++] = dupb(held);                         /* a dup: drops a reference only */
+	mps[n++] = esballoc(buf, sizeof(buf), BPRI_MED, &fr);
+	mps[n] = yt_msg(M_PROTO, 40, 4);               /* a chain */
+	linkb(mps[n++], yt_msg(M_DATA, 100, 5));
+	mps[n++] = tail;
+	for (; n < 200; n++)                           /* more than one free batch of plain ones */
+		mps[n] = yt_msg(n % 5 == 0 ? M_DATA : M_PROTO, n % 5 == 0 ? 1000 : 40, 6);
+	for (unsigned i = 0; i < n; i++)
+		cr_assert_not_null(mps[i]);
+	cr_expect_eq(DB_REF(held), 2);
+	freemsg_burst(mps, n);
+
+	cr_expect_eq(yt_msgs_outstanding(), 1, "only the held block is left");
+	cr_expect_eq(DB_REF(held), 1);
+	cr_expect_eq(MBLKL(held), 300);
+	cr_expect_eq(held->b_rptr[299], 9);
+	cr_expect_eq(esb_frees, frees + 1, "the esballoc free routine ran once");
+	freeb(held);
+	/* The frame's head went back to its pool in the state DPDK requires of a free mbuf. */
+	cr_expect_null(ra->next);
+	cr_expect_eq(ra->nb_segs, 1);
+	cr_expect_eq(rte_mbuf_refcnt_read(ra), 1);
+}
+
+YT_TEST(rx, conversion_clears_what_the_last_use_left)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(yard_pool_data());
+	mblk_t *mp = yard_mbuf_mblk(m);
+
+	cr_assert_not_null(m);
+	memset(rte_pktmbuf_append(m, 64), 3, 64);
+	/* What an earlier life as a STREAMS block may have left in the private area. */
+	mp->b_next = (mblk_t *)0x1;
+	mp->b_prev = (mblk_t *)0x2;
+	mp->b_cont = (mblk_t *)0x3;
+	mp->b_band = 1;
+	mp->b_tag = 2;
+	mp->b_flag = MSGMARK;
+	mp->b_yflags = YB_SUMOK;
+	yard_mbuf_own_dblk(m)->db_type = M_PROTO;
+	cr_assert_eq(yard_mbuf_to_mblk(m), mp);
+	cr_expect_null(mp->b_next);
+	cr_expect_null(mp->b_prev);
+	cr_expect_null(mp->b_cont);
+	cr_expect_eq(mp->b_band, 0);
+	cr_expect_eq(mp->b_tag, 0);
+	cr_expect_eq(mp->b_flag, 0);
+	cr_expect_eq(mp->b_yflags, 0);
+	cr_expect_eq(DB_TYPE(mp), M_DATA);
+	cr_expect_eq(mp->b_datap, yard_mbuf_own_dblk(m));
+	cr_expect_eq(mp->b_rptr, rte_pktmbuf_mtod(m, unsigned char *));
+	cr_expect_eq(MBLKL(mp), 64);
+	freemsg(mp);
+}
+
+YT_TEST(rx, an_indirect_mbuf_points_at_its_owners_dblk)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(yard_pool_data());
+	struct rte_mbuf *mi = rte_pktmbuf_alloc(yard_pool_ctl());
+	mblk_t *mp;
+
+	cr_assert(m != NULL && mi != NULL);
+	memset(rte_pktmbuf_append(m, 64), 3, 64);
+	rte_pktmbuf_attach(mi, m);
+	rte_pktmbuf_free(m); /* mi holds the buffer now */
+	mp = yard_mbuf_to_mblk(mi);
+	cr_expect_eq(mp, yard_mbuf_mblk(mi));
+	cr_expect_eq(mp->b_datap, yard_mbuf_own_dblk(m));
+	cr_expect_eq(MBLKL(mp), 64);
+	cr_expect_eq(mp->b_rptr[63], 3);
+	cr_expect_null(mp->b_cont);
+	freemsg(mp);
+}
