@@ -963,17 +963,22 @@ yard_t_udata_reply(mblk_t *mp)
 {
 	struct T_unitdata_req *req;
 
-	req = (struct T_unitdata_req *)__yard_t_udata_prim(mp, T_UNITDATA_IND);
-	if (req == NULL)
-		return xti_fail(TBADDATA);
 	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do. */
 	RTE_BUILD_BUG_ON(offsetof(struct T_unitdata_ind, SRC_offset) !=
 			 offsetof(struct T_unitdata_req, DEST_offset));
 	RTE_BUILD_BUG_ON(offsetof(struct T_unitdata_ind, OPT_offset) !=
 			 offsetof(struct T_unitdata_req, OPT_offset));
-	req->PRIM_type = T_UNITDATA_REQ;
-	req->OPT_length = 0;
-	req->OPT_offset = 0;
+	if (likely(mp != NULL && __yard_t_udata_common(mp, T_UNITDATA_IND))) {
+		/* Udp's layout: no options to drop, only the type changes. */
+		((struct T_unitdata_req *)mp->b_rptr)->PRIM_type = T_UNITDATA_REQ;
+	} else {
+		req = (struct T_unitdata_req *)__yard_t_udata_prim(mp, T_UNITDATA_IND);
+		if (req == NULL)
+			return xti_fail(TBADDATA);
+		req->PRIM_type = T_UNITDATA_REQ;
+		req->OPT_length = 0;
+		req->OPT_offset = 0;
+	}
 	mp->b_band = 0;
 	mp->b_flag = 0;
 	return 0;
