@@ -900,6 +900,9 @@ yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap)
 
 /* ---- zero copy bursts ---------------------------------------------------------------------- */
 
+/* Stream-head states in which a read must go through sth_getmsg_mblk() (errors, hang-up). */
+#define XTI_RQ_SLOW (STPLEX | STRCLOSE | STRDERR | STRHUP)
+
 /*
  * The run of well-formed T_UNITDATA_INDs at the head of the stream head's queue, at most n,
  * taken with one getq_burst(): what t_rcvudata() would take one by one, with the same checks.
@@ -931,6 +934,18 @@ yard_t_rcvudata_burst(int fd, mblk_t **mps, unsigned n)
 		return xti_fail(TOUTSTATE);
 	if (te->te_info.servtype != T_CLTS)
 		return xti_fail(TNOTSUPPORT);
+	if (likely(n != 0 && te->te_look == NULL && !(te->te_sd->sd_flag & XTI_RQ_SLOW))) {
+		/*
+		 * Nothing held and nothing sth_getmsg_mblk() would report or strip first (a read
+		 * error, a hang-up, an M_SIG: xti_take_run() stops at one), so the usual burst is
+		 * one run straight off the queue, and an empty queue is TNODATA at once.
+		 */
+		if (STH_RQ(te->te_sd)->q_first == NULL)
+			return xti_fail(TNODATA);
+		k = xti_take_run(te, mps, n);
+		if (k == n || STH_RQ(te->te_sd)->q_first == NULL)
+			return (int)k;
+	}
 	while (k < n) {
 		const struct T_unitdata_ind *ind;
 		mblk_t *mp;
