@@ -119,36 +119,51 @@ svc_send(struct udp_svc *s)
 
 /*
  * Count a burst in and queue its replies (echo) or free it (discard, and what cannot be
- * answered: no sockaddr_in to answer to). The counters are added once per burst.
+ * answered: no sockaddr_in to answer to). The burst was received in place, at the end of
+ * the pending vector (empty: svc_drain() reads only once all was sent), so the replies are
+ * already where they wait; only a drop closes the gap it leaves. The counters are added once
+ * per burst.
  */
 static void
-svc_turn(struct udp_svc *s, mblk_t **v, unsigned n)
+svc_turn(struct udp_svc *s, unsigned n)
 {
-	mblk_t *drop[SVC_BURST];
-	unsigned ndrop = 0, npend = s->sv_npend;
+	mblk_t **v = s->sv_pend + s->sv_npend, *drop[SVC_BURST];
+	unsigned ndrop = 0;
 	uint64_t bytes = 0, dbytes = 0;
-	bool echo = s->sv_kind != YARD_UDP_SVC_DISCARD;
 
+	if (s->sv_kind == YARD_UDP_SVC_DISCARD) {
+		for (unsigned i = 0; i < n; i++)
+			bytes += svc_dlen(v[i]);
+		freemsg_burst(v, n);
+		s->sv_st->rx_datagrams += n;
+		s->sv_st->rx_bytes += bytes;
+		return;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = v[i];
 		size_t len = svc_dlen(mp);
 		struct netbuf from;
 
 		bytes += len;
-		if (!echo || yard_t_udata_addr(mp, &from) < 0 ||
-		    from.len != sizeof(struct sockaddr_in) || yard_t_udata_reply(mp) < 0) {
+		if (yard_t_udata_addr(mp, &from) < 0 || from.len != sizeof(struct sockaddr_in) ||
+		    yard_t_udata_reply(mp) < 0) {
 			drop[ndrop++] = mp;
 			dbytes += len;
-			continue;
+			v[i] = NULL;
 		}
-		s->sv_pend[npend++] = mp;
 	}
-	s->sv_npend = npend;
+	if (ndrop != 0) {
+		unsigned k = 0;
+
+		for (unsigned i = 0; i < n; i++)
+			if (v[i] != NULL)
+				v[k++] = v[i];
+		freemsg_burst(drop, ndrop);
+	}
+	s->sv_npend += n - ndrop;
 	s->sv_pend_bytes += bytes - dbytes; /* what is not dropped waits to be sent */
 	s->sv_st->rx_datagrams += n;
 	s->sv_st->rx_bytes += bytes;
-	if (ndrop != 0)
-		freemsg_burst(drop, ndrop);
 }
 
 /*
@@ -159,12 +174,11 @@ svc_turn(struct udp_svc *s, mblk_t **v, unsigned n)
 static void
 svc_drain(struct udp_svc *s)
 {
-	mblk_t *v[SVC_BURST];
-
 	if (!svc_send(s))
 		return; /* still refused: wait for T_GODATA again */
 	for (;;) {
-		int n = yard_t_rcvudata_burst(s->sv_fd, v, SVC_BURST);
+		/* All sent (svc_send): the pending vector is empty and takes the burst. */
+		int n = yard_t_rcvudata_burst(s->sv_fd, s->sv_pend, SVC_BURST);
 
 		if (n < 0) {
 			if (t_errno == TLOOK) {
@@ -174,7 +188,7 @@ svc_drain(struct udp_svc *s)
 			}
 			return; /* TNODATA: all read */
 		}
-		svc_turn(s, v, (unsigned)n);
+		svc_turn(s, (unsigned)n);
 		if (!svc_send(s))
 			return;
 	}

@@ -397,7 +397,7 @@ __yard_t_in(t_scalar_t l, t_scalar_t off, size_t len)
  * @internal mp (not NULL) is an M_PROTO T_UNITDATA_IND or T_UNITDATA_REQ (prim) of the common
  * layout: a __YARD_T_UDATA_ALEN-byte address right after the primitive, no options, all inside
  * the block. Every datagram udp sends up has it, and so has the request an echo turns it into.
- * The header is compared whole with what that layout has (two 8-byte and one 4-byte compare),
+ * The header is compared whole with what that layout has (two 8-byte words and a 4-byte one),
  * which proves it well-formed as the field-by-field check of __yard_t_udata_prim() would, for
  * about half the instructions; anything else (an edited request, options, another address
  * length) fails here and takes the full check, so this is only ever a shortcut, never a
@@ -426,7 +426,8 @@ __yard_t_udata_common(const mblk_t *mp, t_scalar_t prim)
 	memcpy(&h0, mp->b_rptr, 8);
 	memcpy(&h1, mp->b_rptr + 8, 8);
 	memcpy(&h2, mp->b_rptr + 16, 4);
-	return h0 == w0 && h1 == w1 && h2 == w2;
+	/* One branch for the three words: the header is the layout's or it is not. */
+	return ((h0 ^ w0) | (h1 ^ w1) | (uint64_t)(h2 ^ w2)) == 0;
 }
 static_assert(sizeof(struct T_unitdata_req) == 20, "__yard_t_udata_common compares 20 bytes");
 /**
