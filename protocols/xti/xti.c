@@ -983,7 +983,7 @@ yard_t_udata_reply(mblk_t *mp)
 			 offsetof(struct T_unitdata_req, DEST_offset));
 	RTE_BUILD_BUG_ON(offsetof(struct T_unitdata_ind, OPT_offset) !=
 			 offsetof(struct T_unitdata_req, OPT_offset));
-	if (likely(mp != NULL && __yard_t_udata_common(mp, T_UNITDATA_IND))) {
+	if (likely(__yard_t_udata_common(mp, T_UNITDATA_IND))) {
 		/* Udp's layout: no options to drop, only the type changes. */
 		((struct T_unitdata_req *)mp->b_rptr)->PRIM_type = T_UNITDATA_REQ;
 	} else {

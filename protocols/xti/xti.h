@@ -394,7 +394,7 @@ __yard_t_in(t_scalar_t l, t_scalar_t off, size_t len)
 /** @internal The address length of the common layout (a struct sockaddr_in, as udp's). */
 #define __YARD_T_UDATA_ALEN 16
 /**
- * @internal mp (not NULL) is an M_PROTO T_UNITDATA_IND or T_UNITDATA_REQ (prim) of the common
+ * @internal mp is an M_PROTO T_UNITDATA_IND or T_UNITDATA_REQ (prim) of the common
  * layout: a __YARD_T_UDATA_ALEN-byte address right after the primitive, no options, all inside
  * the block. Every datagram udp sends up has it, and so has the request an echo turns it into.
  * The header is compared whole with what that layout has (two 8-byte words and a 4-byte one),
@@ -416,7 +416,7 @@ __yard_t_udata_common(const mblk_t *mp, t_scalar_t prim)
 	uint64_t w0, w1, h0, h1;
 	uint32_t w2, h2;
 
-	if (DB_TYPE(mp) != M_PROTO ||
+	if (unlikely(mp == NULL) || DB_TYPE(mp) != M_PROTO ||
 	    MBLKL(mp) < sizeof(struct T_unitdata_req) + __YARD_T_UDATA_ALEN)
 		return false;
 	/* memcpy: plain (unaligned-safe) loads; want's words are constants after inlining. */
@@ -473,9 +473,8 @@ yard_t_udata_addr(const mblk_t *mp, struct netbuf *addr)
 	const struct T_unitdata_req *req;
 
 	/* The common layout first, with its length a constant the caller's checks can fold. */
-	if (likely(mp != NULL && addr != NULL) &&
-	    (__yard_t_udata_common(mp, T_UNITDATA_IND) ||
-	     __yard_t_udata_common(mp, T_UNITDATA_REQ))) {
+	if ((__yard_t_udata_common(mp, T_UNITDATA_IND) ||
+	     __yard_t_udata_common(mp, T_UNITDATA_REQ)) && likely(addr != NULL)) {
 		addr->buf = (void *)(mp->b_rptr + sizeof(struct T_unitdata_req));
 		addr->len = addr->maxlen = __YARD_T_UDATA_ALEN;
 		return 0;
