@@ -64,13 +64,17 @@ msg_rank(const mblk_t *mp)
 	return DB_TYPE(mp) >= QPCTL ? RANK_HIPRI : mp->b_band;
 }
 
-/* Bytes and message blocks of a message (illumos mp_cont_len), inline for putq/getq. */
+/*
+ * Bytes and message blocks of a message (illumos mp_cont_len), inline for putq/getq. mp is a
+ * message, never NULL: its first block is counted before the loop, which saves the loop's
+ * set-up on the one- and two-block messages of the packet path.
+ */
 static inline size_t
 msg_cost(const mblk_t *mp, size_t *nblk)
 {
-	size_t bytes = 0, n = 0;
+	size_t bytes = MBLKL(mp), n = 1;
 
-	for (; mp != NULL; mp = mp->b_cont) {
+	for (mp = mp->b_cont; mp != NULL; mp = mp->b_cont) {
 		bytes += MBLKL(mp);
 		n++;
 	}
@@ -356,12 +360,15 @@ putq(queue_t *q, mblk_t *mp)
  * putq_burst's common case: a run of band-0 normal messages, the lowest rank, so each goes at
  * the tail, as putq would put it. The run is linked as one chain and charged once: q_count and
  * q_mblkcnt only grow during a run of putq, so one high-water check at its end sets QFULL
- * exactly when one of n checks would have. Returns how many of mps it queued.
+ * exactly when one of n checks would have. The run ends at the first message of a type above
+ * max_type (QPCTL - 1: any normal message) or of a band. Returns how many of mps it queued.
  */
 static inline unsigned
-putq_run0(queue_t *q, mblk_t **mps, unsigned n)
+putq_run0(queue_t *q, mblk_t **mps, unsigned n, unsigned char max_type)
 {
 	mblk_t *prev = q->q_last;
+	/* Where the next message is linked: q_first on an empty queue, else the last's b_next. */
+	mblk_t **link = prev != NULL ? &prev->b_next : &q->q_first;
 	size_t bytes = 0, nblk = 0;
 	unsigned i;
 
@@ -369,15 +376,13 @@ putq_run0(queue_t *q, mblk_t **mps, unsigned n)
 		mblk_t *mp = mps[i];
 		size_t mblks;
 
-		if (DB_TYPE(mp) >= QPCTL || mp->b_band != 0)
+		if (DB_TYPE(mp) > max_type || mp->b_band != 0)
 			break;
 		bytes += msg_cost(mp, &mblks);
 		nblk += mblks;
 		mp->b_prev = prev;
-		if (prev != NULL)
-			prev->b_next = mp;
-		else
-			q->q_first = mp;
+		*link = mp;
+		link = &mp->b_next;
 		prev = mp;
 	}
 	if (i == 0)
@@ -396,7 +401,7 @@ putq_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	unsigned i, enab = 0, banded = 0;
 
-	i = putq_run0(q, mps, n);
+	i = putq_run0(q, mps, n, QPCTL - 1);
 	for (; i < n; i++) {
 		if (unlikely(!putq_noenab(q, mps[i])))
 			break;
@@ -404,6 +409,20 @@ putq_burst(queue_t *q, mblk_t **mps, unsigned n)
 		banded |= mps[i]->b_band;
 	}
 	if (i > 0 && (enab || (canenable(q) && ((q->q_flag & QWANTR) || banded))))
+		qenable(q);
+	return i;
+}
+
+unsigned
+putq_burst_data(queue_t *q, mblk_t **mps, unsigned n)
+{
+	unsigned i;
+
+	/* One compare for "M_DATA or M_PROTO": they are the two lowest types. */
+	static_assert(M_DATA == 0 && M_PROTO == 1, "M_DATA and M_PROTO are types 0 and 1");
+	i = putq_run0(q, mps, n, M_PROTO);
+	/* Band-0 normal messages enable only a reader that found the queue empty (putq). */
+	if (i > 0 && canenable(q) && (q->q_flag & QWANTR))
 		qenable(q);
 	return i;
 }

@@ -195,6 +195,12 @@ mblk_t *getq(queue_t *q);
 unsigned getq_burst(queue_t *q, mblk_t **mps, unsigned n);
 /** putq of n normal messages; returns how many were queued (all, unless a band alloc fails). */
 unsigned putq_burst(queue_t *q, mblk_t **mps, unsigned n);
+/**
+ * putq of the leading run of band-0 M_DATA and M_PROTO messages of mps (at most n): what a
+ * stream head queues as it comes, sorted out and queued in one pass. Returns the run's length
+ * (0 when mps[0] is anything else: the caller handles it).
+ */
+unsigned putq_burst_data(queue_t *q, mblk_t **mps, unsigned n);
 void flushq(queue_t *q, int flag);
 void flushband(queue_t *q, unsigned char pri, int flag);
 /** flushq keeping M_PCPROTO when pcproto_flag is set (stream head RFLUSHPCPROT). */

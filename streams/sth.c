@@ -548,25 +548,17 @@ sth_rput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	unsigned i = 0;
 
 	while (i < n) {
-		unsigned j = i, put;
 		mblk_t *head = mps[i];
-		bool was_empty;
+		bool was_empty = q->q_first == NULL;
+		/* Band 0 at the tail cannot fail: no band to allocate. */
+		unsigned put = putq_burst_data(q, mps + i, n - i);
 
-		while (j < n && (DB_TYPE(mps[j]) == M_PROTO || DB_TYPE(mps[j]) == M_DATA) &&
-		       mps[j]->b_band == 0)
-			j++;
-		if (j == i) {
+		if (put == 0) {
 			(void)sth_rput(q, mps[i++]);
 			continue;
 		}
-		was_empty = q->q_first == NULL;
-		put = putq_burst(q, mps + i, j - i);
-		if (unlikely(put < j - i)) {
-			sth_priv(sd)->sp_stats.sths_putq_fail += j - i - put;
-			freemsg_burst(mps + i + put, j - i - put);
-		}
-		i = j;
-		if (put != 0 && was_empty && q->q_first == head)
+		i += put;
+		if (was_empty && q->q_first == head)
 			sth_post(sd, S_INPUT | S_RDNORM);
 	}
 }

@@ -44,8 +44,8 @@ struct udp_svc {
 	uint16_t sv_port;
 	int sv_fd;
 	unsigned sv_npend;            /* echo: replies not sent yet (flow control refused them) */
+	uint64_t sv_pend_bytes;       /* their data bytes, all together */
 	mblk_t *sv_pend[SVC_BURST];   /* their T_UNITDATA_REQs, in order */
-	uint32_t sv_plen[SVC_BURST];  /* and their data bytes */
 	struct yard_udp_svc_stats *sv_st;
 };
 
@@ -58,6 +58,15 @@ svc_lcore(void)
 	return yard_sched_self()->sc_lcore;
 }
 
+/* The data bytes of a datagram (its T_UNITDATA block's b_cont). */
+static inline size_t
+svc_dlen(const mblk_t *mp)
+{
+	const mblk_t *data = mp->b_cont;
+
+	return data == NULL ? 0 : likely(data->b_cont == NULL) ? MBLKL(data) : msgdsize(data);
+}
+
 /* Drop the first m pending replies from the vector (sent or dropped). */
 static void
 svc_pend_shift(struct udp_svc *s, unsigned m)
@@ -66,7 +75,6 @@ svc_pend_shift(struct udp_svc *s, unsigned m)
 	if (s->sv_npend == 0)
 		return; /* the usual case: the whole burst went */
 	memmove(s->sv_pend, s->sv_pend + m, s->sv_npend * sizeof(s->sv_pend[0]));
-	memmove(s->sv_plen, s->sv_plen + m, s->sv_npend * sizeof(s->sv_plen[0]));
 }
 
 /*
@@ -81,12 +89,18 @@ svc_send(struct udp_svc *s)
 		int rc = yard_t_sndudata_burst(s->sv_fd, s->sv_pend, s->sv_npend, YARD_T_ASRCVD);
 
 		if (rc > 0) {
-			uint64_t bytes = 0;
+			uint64_t left = 0;
 
-			for (int i = 0; i < rc; i++)
-				bytes += s->sv_plen[i];
+			/*
+			 * The bytes sent are those pending less those left: the replies
+			 * refused are still ours to measure, the ones sent are not, and the
+			 * usual case (all went) needs no pass at all.
+			 */
+			for (unsigned i = (unsigned)rc; i < s->sv_npend; i++)
+				left += svc_dlen(s->sv_pend[i]);
 			s->sv_st->tx_datagrams += (unsigned)rc;
-			s->sv_st->tx_bytes += bytes;
+			s->sv_st->tx_bytes += s->sv_pend_bytes - left;
+			s->sv_pend_bytes = left;
 			svc_pend_shift(s, (unsigned)rc);
 			continue;
 		}
@@ -96,6 +110,7 @@ svc_send(struct udp_svc *s)
 		}
 		/* The first cannot go at all (too long for the provider, ...): drop it. */
 		s->sv_st->tx_drops++;
+		s->sv_pend_bytes -= svc_dlen(s->sv_pend[0]);
 		freemsg(s->sv_pend[0]);
 		svc_pend_shift(s, 1);
 	}
@@ -104,36 +119,51 @@ svc_send(struct udp_svc *s)
 
 /*
  * Count a burst in and queue its replies (echo) or free it (discard, and what cannot be
- * answered: no sockaddr_in to answer to). The counters are added once per burst.
+ * answered: no sockaddr_in to answer to). The burst was received in place, at the end of
+ * the pending vector (empty: svc_drain() reads only once all was sent), so the replies are
+ * already where they wait; only a drop closes the gap it leaves. The counters are added once
+ * per burst.
  */
 static void
-svc_turn(struct udp_svc *s, mblk_t **v, unsigned n)
+svc_turn(struct udp_svc *s, unsigned n)
 {
-	mblk_t *drop[SVC_BURST];
-	unsigned ndrop = 0, npend = s->sv_npend;
-	uint64_t bytes = 0;
-	bool echo = s->sv_kind != YARD_UDP_SVC_DISCARD;
+	mblk_t **v = s->sv_pend + s->sv_npend, *drop[SVC_BURST];
+	unsigned ndrop = 0;
+	uint64_t bytes = 0, dbytes = 0;
 
+	if (s->sv_kind == YARD_UDP_SVC_DISCARD) {
+		for (unsigned i = 0; i < n; i++)
+			bytes += svc_dlen(v[i]);
+		freemsg_burst(v, n);
+		s->sv_st->rx_datagrams += n;
+		s->sv_st->rx_bytes += bytes;
+		return;
+	}
 	for (unsigned i = 0; i < n; i++) {
-		mblk_t *mp = v[i], *data = mp->b_cont;
-		size_t len = data == NULL ? 0
-			     : likely(data->b_cont == NULL) ? MBLKL(data) : msgdsize(data);
+		mblk_t *mp = v[i];
+		size_t len = svc_dlen(mp);
 		struct netbuf from;
 
 		bytes += len;
-		if (!echo || yard_t_udata_addr(mp, &from) < 0 ||
-		    from.len != sizeof(struct sockaddr_in) || yard_t_udata_reply(mp) < 0) {
+		if (yard_t_udata_addr(mp, &from) < 0 || from.len != sizeof(struct sockaddr_in) ||
+		    yard_t_udata_reply(mp) < 0) {
 			drop[ndrop++] = mp;
-			continue;
+			dbytes += len;
+			v[i] = NULL;
 		}
-		s->sv_pend[npend] = mp;
-		s->sv_plen[npend++] = (uint32_t)len;
 	}
-	s->sv_npend = npend;
+	if (ndrop != 0) {
+		unsigned k = 0;
+
+		for (unsigned i = 0; i < n; i++)
+			if (v[i] != NULL)
+				v[k++] = v[i];
+		freemsg_burst(drop, ndrop);
+	}
+	s->sv_npend += n - ndrop;
+	s->sv_pend_bytes += bytes - dbytes; /* what is not dropped waits to be sent */
 	s->sv_st->rx_datagrams += n;
 	s->sv_st->rx_bytes += bytes;
-	if (ndrop != 0)
-		freemsg_burst(drop, ndrop);
 }
 
 /*
@@ -144,12 +174,11 @@ svc_turn(struct udp_svc *s, mblk_t **v, unsigned n)
 static void
 svc_drain(struct udp_svc *s)
 {
-	mblk_t *v[SVC_BURST];
-
 	if (!svc_send(s))
 		return; /* still refused: wait for T_GODATA again */
 	for (;;) {
-		int n = yard_t_rcvudata_burst(s->sv_fd, v, SVC_BURST);
+		/* All sent (svc_send): the pending vector is empty and takes the burst. */
+		int n = yard_t_rcvudata_burst(s->sv_fd, s->sv_pend, SVC_BURST);
 
 		if (n < 0) {
 			if (t_errno == TLOOK) {
@@ -159,7 +188,7 @@ svc_drain(struct udp_svc *s)
 			}
 			return; /* TNODATA: all read */
 		}
-		svc_turn(s, v, (unsigned)n);
+		svc_turn(s, (unsigned)n);
 		if (!svc_send(s))
 			return;
 	}
@@ -255,6 +284,7 @@ svc_stop(struct udp_svc *s)
 	(void)yard_t_set_notify(s->sv_fd, 0, NULL, NULL);
 	freemsg_burst(s->sv_pend, s->sv_npend);
 	s->sv_npend = 0;
+	s->sv_pend_bytes = 0;
 	(void)t_close(s->sv_fd);
 	s->sv_used = false;
 }

@@ -900,6 +900,9 @@ yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap)
 
 /* ---- zero copy bursts ---------------------------------------------------------------------- */
 
+/* Stream-head states in which a read must go through sth_getmsg_mblk() (errors, hang-up). */
+#define XTI_RQ_SLOW (STPLEX | STRCLOSE | STRDERR | STRHUP)
+
 /*
  * The run of well-formed T_UNITDATA_INDs at the head of the stream head's queue, at most n,
  * taken with one getq_burst(): what t_rcvudata() would take one by one, with the same checks.
@@ -931,6 +934,18 @@ yard_t_rcvudata_burst(int fd, mblk_t **mps, unsigned n)
 		return xti_fail(TOUTSTATE);
 	if (te->te_info.servtype != T_CLTS)
 		return xti_fail(TNOTSUPPORT);
+	if (likely(n != 0 && te->te_look == NULL && !(te->te_sd->sd_flag & XTI_RQ_SLOW))) {
+		/*
+		 * Nothing held and nothing sth_getmsg_mblk() would report or strip first (a read
+		 * error, a hang-up, an M_SIG: xti_take_run() stops at one), so the usual burst is
+		 * one run straight off the queue, and an empty queue is TNODATA at once.
+		 */
+		if (STH_RQ(te->te_sd)->q_first == NULL)
+			return xti_fail(TNODATA);
+		k = xti_take_run(te, mps, n);
+		if (k == n || STH_RQ(te->te_sd)->q_first == NULL)
+			return (int)k;
+	}
 	while (k < n) {
 		const struct T_unitdata_ind *ind;
 		mblk_t *mp;
@@ -963,17 +978,22 @@ yard_t_udata_reply(mblk_t *mp)
 {
 	struct T_unitdata_req *req;
 
-	req = (struct T_unitdata_req *)__yard_t_udata_prim(mp, T_UNITDATA_IND);
-	if (req == NULL)
-		return xti_fail(TBADDATA);
 	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do. */
 	RTE_BUILD_BUG_ON(offsetof(struct T_unitdata_ind, SRC_offset) !=
 			 offsetof(struct T_unitdata_req, DEST_offset));
 	RTE_BUILD_BUG_ON(offsetof(struct T_unitdata_ind, OPT_offset) !=
 			 offsetof(struct T_unitdata_req, OPT_offset));
-	req->PRIM_type = T_UNITDATA_REQ;
-	req->OPT_length = 0;
-	req->OPT_offset = 0;
+	if (likely(__yard_t_udata_common(mp, T_UNITDATA_IND))) {
+		/* Udp's layout: no options to drop, only the type changes. */
+		((struct T_unitdata_req *)mp->b_rptr)->PRIM_type = T_UNITDATA_REQ;
+	} else {
+		req = (struct T_unitdata_req *)__yard_t_udata_prim(mp, T_UNITDATA_IND);
+		if (req == NULL)
+			return xti_fail(TBADDATA);
+		req->PRIM_type = T_UNITDATA_REQ;
+		req->OPT_length = 0;
+		req->OPT_offset = 0;
+	}
 	mp->b_band = 0;
 	mp->b_flag = 0;
 	return 0;

@@ -46,6 +46,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <protocols/tihdr.h>
 #include <streams/mblk.h>
@@ -390,10 +391,49 @@ __yard_t_in(t_scalar_t l, t_scalar_t off, size_t len)
 {
 	return l == 0 || ((l | off) >= 0 && (size_t)off + (size_t)l <= len);
 }
+/** @internal The address length of the common layout (a struct sockaddr_in, as udp's). */
+#define __YARD_T_UDATA_ALEN 16
+/**
+ * @internal mp is an M_PROTO T_UNITDATA_IND or T_UNITDATA_REQ (prim) of the common
+ * layout: a __YARD_T_UDATA_ALEN-byte address right after the primitive, no options, all inside
+ * the block. Every datagram udp sends up has it, and so has the request an echo turns it into.
+ * The header is compared whole with what that layout has (two 8-byte words and a 4-byte one),
+ * which proves it well-formed as the field-by-field check of __yard_t_udata_prim() would, for
+ * about half the instructions; anything else (an edited request, options, another address
+ * length) fails here and takes the full check, so this is only ever a shortcut, never a
+ * different rule.
+ */
+static inline bool
+__yard_t_udata_common(const mblk_t *mp, t_scalar_t prim)
+{
+	const struct T_unitdata_req want = {
+		.PRIM_type = prim,
+		.DEST_length = __YARD_T_UDATA_ALEN,
+		.DEST_offset = (t_scalar_t)sizeof(struct T_unitdata_req),
+		.OPT_length = 0,
+		.OPT_offset = 0,
+	};
+	uint64_t w0, w1, h0, h1;
+	uint32_t w2, h2;
+
+	if (unlikely(mp == NULL) || DB_TYPE(mp) != M_PROTO ||
+	    MBLKL(mp) < sizeof(struct T_unitdata_req) + __YARD_T_UDATA_ALEN)
+		return false;
+	/* memcpy: plain (unaligned-safe) loads; want's words are constants after inlining. */
+	memcpy(&w0, &want, 8);
+	memcpy(&w1, (const uint8_t *)&want + 8, 8);
+	memcpy(&w2, (const uint8_t *)&want + 16, 4);
+	memcpy(&h0, mp->b_rptr, 8);
+	memcpy(&h1, mp->b_rptr + 8, 8);
+	memcpy(&h2, mp->b_rptr + 16, 4);
+	/* One branch for the three words: the header is the layout's or it is not. */
+	return ((h0 ^ w0) | (h1 ^ w1) | (uint64_t)(h2 ^ w2)) == 0;
+}
+static_assert(sizeof(struct T_unitdata_req) == 20, "__yard_t_udata_common compares 20 bytes");
 /**
  * @internal A T_UNITDATA_IND or T_UNITDATA_REQ (the same layout) of type prim (either when 0)
- * in mp, its address and options inside the block; NULL if it is not. Inline: an echo checks
- * each datagram with it three times (address, reply, send).
+ * in mp, its address and options inside the block; NULL if it is not. The common layout is
+ * recognised first (__yard_t_udata_common), the field-by-field check is the fall-back.
  */
 static inline const struct T_unitdata_req *
 __yard_t_udata_prim(const mblk_t *mp, t_scalar_t prim)
@@ -401,7 +441,13 @@ __yard_t_udata_prim(const mblk_t *mp, t_scalar_t prim)
 	const struct T_unitdata_req *req;
 	size_t len;
 
-	if (unlikely(mp == NULL) || DB_TYPE(mp) != M_PROTO)
+	if (unlikely(mp == NULL))
+		return NULL;
+	if (prim != 0 ? __yard_t_udata_common(mp, prim)
+		      : (__yard_t_udata_common(mp, T_UNITDATA_IND) ||
+			 __yard_t_udata_common(mp, T_UNITDATA_REQ)))
+		return (const struct T_unitdata_req *)mp->b_rptr;
+	if (DB_TYPE(mp) != M_PROTO)
 		return NULL;
 	len = MBLKL(mp);
 	req = (const struct T_unitdata_req *)mp->b_rptr;
@@ -424,8 +470,16 @@ __yard_t_udata_prim(const mblk_t *mp, t_scalar_t prim)
 static inline int
 yard_t_udata_addr(const mblk_t *mp, struct netbuf *addr)
 {
-	const struct T_unitdata_req *req = __yard_t_udata_prim(mp, 0);
+	const struct T_unitdata_req *req;
 
+	/* The common layout first, with its length a constant the caller's checks can fold. */
+	if ((__yard_t_udata_common(mp, T_UNITDATA_IND) ||
+	     __yard_t_udata_common(mp, T_UNITDATA_REQ)) && likely(addr != NULL)) {
+		addr->buf = (void *)(mp->b_rptr + sizeof(struct T_unitdata_req));
+		addr->len = addr->maxlen = __YARD_T_UDATA_ALEN;
+		return 0;
+	}
+	req = __yard_t_udata_prim(mp, 0);
 	if (unlikely(req == NULL || addr == NULL)) {
 		t_errno = TBADDATA;
 		return -1;

@@ -747,6 +747,180 @@ YT_TEST(xti, takes_a_burst_and_turns_it_around_in_place)
 	ut_bare_close(&b);
 }
 
+/*
+ * An indication or request of a layout other than udp's common one (16-byte address right
+ * after the primitive, no options), or one edited after it was checked, is checked in full:
+ * the common layout is only a shortcut to the same verdict.
+ */
+static mblk_t *
+udata_blk(t_scalar_t prim, t_scalar_t alen, t_scalar_t aoff, t_scalar_t olen, t_scalar_t ooff,
+	  size_t len)
+{
+	mblk_t *mp = yt_msg(M_PROTO, len, 0);
+	struct T_unitdata_req *req = (struct T_unitdata_req *)mp->b_rptr;
+
+	req->PRIM_type = prim;
+	req->DEST_length = alen;
+	req->DEST_offset = aoff;
+	req->OPT_length = olen;
+	req->OPT_offset = ooff;
+	return mp;
+}
+
+YT_TEST(xti, checks_in_full_what_is_not_the_common_layout)
+{
+	struct netbuf nb;
+	struct T_unitdata_req *req;
+	mblk_t *mp;
+
+	/* The common layout. */
+	mp = udata_blk(T_UNITDATA_IND, 16, 20, 0, 0, 36);
+	cr_assert_eq(yard_t_udata_addr(mp, &nb), 0);
+	cr_assert_eq(nb.len, 16);
+	cr_assert_eq(nb.buf, mp->b_rptr + 20);
+	cr_assert_eq(yard_t_udata_reply(mp), 0);
+	req = (struct T_unitdata_req *)mp->b_rptr;
+	cr_assert_eq(req->PRIM_type, T_UNITDATA_REQ);
+	/* Edited after the reply: the address now lies outside the block. */
+	req->DEST_offset = 400;
+	cr_assert_eq(yard_t_udata_addr(mp, &nb), -1);
+	cr_assert_eq(t_errno, TBADDATA);
+	/* Edited to another well-formed layout: a shorter address. */
+	req->DEST_offset = 20;
+	req->DEST_length = 8;
+	cr_assert_eq(yard_t_udata_addr(mp, &nb), 0);
+	cr_assert_eq(nb.len, 8);
+	/* The block cut short under its address. */
+	req->DEST_length = 16;
+	mp->b_wptr = mp->b_rptr + 30;
+	cr_assert_eq(yard_t_udata_addr(mp, &nb), -1);
+	cr_assert_eq(t_errno, TBADDATA);
+	freemsg(mp);
+
+	/* Options inside the block: accepted, and dropped by the reply. */
+	mp = udata_blk(T_UNITDATA_IND, 16, 20, 8, 36, 44);
+	cr_assert_eq(yard_t_udata_addr(mp, &nb), 0);
+	cr_assert_eq(nb.len, 16);
+	cr_assert_eq(yard_t_udata_reply(mp), 0);
+	req = (struct T_unitdata_req *)mp->b_rptr;
+	cr_assert_eq(req->PRIM_type, T_UNITDATA_REQ);
+	cr_assert_eq(req->OPT_length, 0);
+	cr_assert_eq(req->OPT_offset, 0);
+	freemsg(mp);
+
+	/* Options outside the block: neither the address nor the reply. */
+	mp = udata_blk(T_UNITDATA_IND, 16, 20, 8, 40, 44);
+	cr_assert_eq(yard_t_udata_addr(mp, &nb), -1);
+	cr_assert_eq(yard_t_udata_reply(mp), -1);
+	cr_assert_eq(t_errno, TBADDATA);
+	freemsg(mp);
+
+	/* The address further in (after padding): found where it is. */
+	mp = udata_blk(T_UNITDATA_REQ, 16, 24, 0, 0, 40);
+	cr_assert_eq(yard_t_udata_addr(mp, &nb), 0);
+	cr_assert_eq(nb.buf, mp->b_rptr + 24);
+	cr_assert_eq(yard_t_udata_reply(mp), -1, "a request does not turn around");
+	freemsg(mp);
+
+	/* The common header in the wrong message type, or of another primitive. */
+	mp = udata_blk(T_UNITDATA_IND, 16, 20, 0, 0, 36);
+	DB_TYPE(mp) = M_PCPROTO;
+	cr_assert_eq(yard_t_udata_addr(mp, &nb), -1);
+	cr_assert_eq(yard_t_udata_reply(mp), -1);
+	DB_TYPE(mp) = M_PROTO;
+	((struct T_unitdata_req *)mp->b_rptr)->PRIM_type = T_UDERROR_IND;
+	cr_assert_eq(yard_t_udata_addr(mp, &nb), -1);
+	cr_assert_eq(yard_t_udata_reply(mp), -1);
+	freemsg(mp);
+	cr_assert_eq(yard_t_udata_addr(NULL, &nb), -1);
+	cr_assert_eq(yard_t_udata_reply(NULL), -1);
+}
+
+/* A request edited after yard_t_udata_reply() is checked again by the burst send. */
+YT_TEST(xti, checks_a_request_edited_after_the_reply_again_on_send)
+{
+	struct ut_bare b;
+	mblk_t *v[3], *out;
+	unsigned taken = 0;
+	int fd;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9806, NULL), 0);
+	for (unsigned i = 0; i < 3; i++)
+		(void)inject_dgram(&b, (uint16_t)(5300 + i), 9806, 12);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 3), 3);
+	for (unsigned i = 0; i < 3; i++)
+		cr_assert_eq(yard_t_udata_reply(v[i]), 0);
+	/* Still well-formed, but not the common layout: an empty option part given an offset. */
+	((struct T_unitdata_req *)v[0]->b_rptr)->OPT_offset = 20;
+	((struct T_unitdata_req *)v[0]->b_rptr)->OPT_length = 0;
+	/* Malformed: the address now runs past the block's end. */
+	((struct T_unitdata_req *)v[1]->b_rptr)->DEST_length = 17;
+	cr_assert_eq(yard_t_sndudata_burst(fd, v, 3, YARD_T_ASRCVD), 1, "the good prefix");
+	cr_assert_eq(yard_t_sndudata_burst(fd, v + 1, 2, YARD_T_ASRCVD), -1);
+	cr_assert_eq(t_errno, TBADDATA, "the edit is seen");
+	freemsg(v[1]);
+	cr_assert_eq(yard_t_sndudata_burst(fd, v + 2, 1, YARD_T_ASRCVD), 1);
+	yt_drain();
+	while ((out = yard_loop_take(b.minor)) != NULL) {
+		freemsg(out);
+		taken++;
+	}
+	cr_assert_eq(taken, 2);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
+/* Put a message of type type (1 byte, value) up the endpoint's stream head. */
+static void
+sth_up(int fd, unsigned char type, unsigned char value)
+{
+	mblk_t *mp = yt_msg(type, 1, value);
+
+	put(STH_RQ(yard_t_stream(fd)), mp);
+}
+
+/*
+ * The burst receive goes the one-message way whenever the stream head has something to say
+ * first: an M_SIG among the datagrams, a hang-up, a read error.
+ */
+YT_TEST(xti, a_receive_burst_defers_to_the_stream_head_on_signals_hangups_and_errors)
+{
+	struct ut_bare b;
+	mblk_t *v[8];
+	int fd;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9807, NULL), 0);
+	(void)inject_dgram(&b, 5400, 9807, 10);
+	sth_up(fd, M_SIG, 1);               /* queued behind the datagram */
+	(void)inject_dgram(&b, 5401, 9807, 10);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), 2, "the M_SIG is dropped between them");
+	freemsg_burst(v, 2);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), -1);
+	cr_assert_eq(t_errno, TNODATA);
+
+	(void)inject_dgram(&b, 5402, 9807, 10);
+	sth_up(fd, M_HANGUP, 0);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), 1, "what came before the hang-up");
+	freemsg(v[0]);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), -1);
+	cr_assert_eq(t_errno, TSYSERR, "then the end: hung up, not TNODATA");
+	cr_assert_eq(errno, ENXIO);
+	cr_assert_eq(t_close(fd), 0);
+
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9808, NULL), 0);
+	sth_up(fd, M_ERROR, EIO);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), -1);
+	cr_assert_eq(t_errno, TSYSERR, "the read error");
+	cr_assert_eq(errno, EIO);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
 YT_TEST(xti, sums_afresh_data_not_promised_unchanged)
 {
 	struct ut_bare b;

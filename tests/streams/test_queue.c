@@ -1144,6 +1144,40 @@ YT_TEST(putq, burst_with_a_band_or_high_priority_message_enables)
 	freeq(q);
 }
 
+/* The stream head's form: the leading run of band-0 M_DATA/M_PROTO, charged and linked at once. */
+YT_TEST(putq, burst_data_queues_the_data_run_and_stops_at_anything_else)
+{
+	queue_t *q = t_pair();
+	mblk_t *proto = yt_msg(M_PROTO, 20, 0x11);
+	mblk_t *m[6] = { t_data(5), proto, t_data(7), yt_msg(M_SIG, 1, 0), t_data(1), t_data(1) };
+	mblk_t *b[2] = { t_band(3, 1), t_data(2) };
+	mblk_t *h[2] = { t_hipri(4), t_data(2) };
+
+	linkb(proto, t_data(10));
+	q->q_flag &= ~QWANTR;
+	q->q_hiwat = 100;
+	cr_assert_eq(putq_burst_data(q, m, 6), 3, "M_SIG ends the run");
+	t_expect_order(q, m, 3);
+	cr_assert_eq(q->q_count, 5 + 20 + 10 + 7);
+	cr_assert_eq(q->q_mblkcnt, 4, "every block of the M_PROTO counts");
+	cr_assert_not(q->q_flag & QENAB, "band 0 enables only on QWANTR");
+	cr_assert_not(q->q_flag & QFULL);
+	cr_assert_eq(putq_burst_data(q, m + 3, 3), 0, "the caller handles the M_SIG");
+	cr_assert_eq(putq_burst_data(q, b, 2), 0, "nor a band");
+	cr_assert_eq(putq_burst_data(q, h, 2), 0, "nor high priority");
+	cr_assert_eq(putq_burst_data(q, m + 4, 0), 0);
+	q->q_flag |= QWANTR;
+	q->q_hiwat = 44;
+	cr_assert_eq(putq_burst_data(q, m + 4, 2), 2, "appended at the tail");
+	t_expect_order(q, (mblk_t *[]){ m[0], m[1], m[2], m[4], m[5] }, 5);
+	cr_assert(q->q_flag & QFULL, "one high-water check at the end of the run");
+	cr_assert(q->q_flag & QENAB, "a reader that found the queue empty is enabled");
+	freemsg(m[3]);
+	freemsg_burst(b, 2);
+	freemsg_burst(h, 2);
+	freeq(q);
+}
+
 /* ---- a random walk against a model -------------------------------------------------------- */
 
 YT_TEST(putq, random_operations_keep_every_invariant)
