@@ -67,19 +67,22 @@ tree = subprocess.run(["callgrind_annotate", "--tree=caller", "--threshold=99.9"
                       capture_output=True, text=True, check=True, cwd=os.path.dirname(out)).stdout
 total = int(re.search(r"([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", txt).group(1).replace(",", ""))
 calls = 0
-# The callers' lines of yard_t_udata_reply carry its call counts.
+# The callers' lines of yard_t_udata_reply carry its call counts. Callgrind names a function
+# by the file of each of its instructions, so it may show as several entries (xti.h:..., and
+# xti.c:...); calls land on the one holding its first instruction, whichever that is: sum the
+# callers of every entry.
 block = []
 for line in tree.splitlines():
     if re.search(r"\*\s+\S*:yard_t_udata_reply\b", line):
-        break
-    if line.strip() == "":
+        for b in block:
+            m = re.search(r"\(([\d,]+)x\)", b)
+            if m:
+                calls += int(m.group(1).replace(",", ""))
+        block = []
+    elif line.strip() == "":
         block = []
     else:
         block.append(line)
-for line in block:
-    m = re.search(r"\(([\d,]+)x\)", line)
-    if m:
-        calls += int(m.group(1).replace(",", ""))
 if calls == 0:
     sys.exit("udp_echo_instr: no calls of yard_t_udata_reply: nothing was echoed")
 print(f"RESULT bench=udp_echo_instr datagrams={calls} instructions={total} "
