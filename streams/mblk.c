@@ -254,16 +254,7 @@ mblk_init(struct rte_mbuf *m, unsigned char *rptr, dblk_t *db)
 {
 	mblk_t *mp = yard_mbuf_mblk(m);
 
-	mp->b_next = NULL;
-	mp->b_prev = NULL;
-	mp->b_cont = NULL;
-	mp->b_rptr = rptr;
-	mp->b_wptr = rptr;
-	mp->b_datap = db;
-	mp->b_band = 0;
-	mp->b_tag = 0;
-	mp->b_flag = 0;
-	mp->b_yflags = 0;
+	yard_mblk_set(mp, db, rptr, rptr);
 	return mp;
 }
 

@@ -213,6 +213,25 @@ yard_mbuf_dblk(struct rte_mbuf *m)
 	return yard_mbuf_own_dblk(rte_mbuf_from_indirect(m));
 }
 
+/**
+ * A block's fields as a fresh block's over [rptr, wptr) of db: no links, band, tag or flags.
+ * The one list of them, for allocation and for received mbufs alike.
+ */
+static inline void
+yard_mblk_set(mblk_t *mp, dblk_t *db, unsigned char *rptr, unsigned char *wptr)
+{
+	mp->b_next = NULL;
+	mp->b_prev = NULL;
+	mp->b_cont = NULL;
+	mp->b_rptr = rptr;
+	mp->b_wptr = wptr;
+	mp->b_datap = db;
+	mp->b_band = 0;
+	mp->b_tag = 0;
+	mp->b_flag = 0;
+	mp->b_yflags = 0;
+}
+
 /** yard_mbuf_to_mblk() for a chain or a buffer not the mbuf's own: block by block. */
 static inline mblk_t *
 yard_mbuf_to_mblk_chain(struct rte_mbuf *m)
@@ -223,21 +242,12 @@ yard_mbuf_to_mblk_chain(struct rte_mbuf *m)
 	for (;;) {
 		dblk_t *db = yard_mbuf_dblk(m);
 		struct rte_mbuf *next = m->next;
+		unsigned char *rptr = rte_pktmbuf_mtod(m, unsigned char *);
 
-		mp->b_next = NULL;
-		mp->b_prev = NULL;
-		mp->b_rptr = rte_pktmbuf_mtod(m, unsigned char *);
-		mp->b_wptr = mp->b_rptr + m->data_len;
-		mp->b_datap = db;
-		mp->b_band = 0;
-		mp->b_tag = 0;
-		mp->b_flag = 0;
-		mp->b_yflags = 0;
+		yard_mblk_set(mp, db, rptr, rptr + m->data_len);
 		db->db_type = M_DATA;
-		if (likely(next == NULL)) {
-			mp->b_cont = NULL;
+		if (likely(next == NULL))
 			return head;
-		}
 		mp->b_cont = yard_mbuf_mblk(next);
 		mp = mp->b_cont;
 		m = next;
@@ -261,16 +271,7 @@ yard_mbuf_to_mblk(struct rte_mbuf *m)
 
 		/* The empty asm stops gcc pairing the two pointers into a vector add (slower here). */
 		__asm__("" : "+r"(wptr));
-		mp->b_next = NULL;
-		mp->b_prev = NULL;
-		mp->b_cont = NULL;
-		mp->b_rptr = rptr;
-		mp->b_wptr = (unsigned char *)wptr;
-		mp->b_datap = db;
-		mp->b_band = 0;
-		mp->b_tag = 0;
-		mp->b_flag = 0;
-		mp->b_yflags = 0;
+		yard_mblk_set(mp, db, rptr, (unsigned char *)wptr);
 		db->db_type = M_DATA;
 		return mp;
 	}

@@ -104,6 +104,25 @@ sc_tsval(const struct tt_seg *s)
 	return rte_be_to_cpu_32(v);
 }
 
+/* Accept the connection of T_CONN_IND ci at lsn on a new endpoint (T_CONN_RES); the endpoint. */
+static struct stdata *
+sc_accept(struct stdata *lsn, const struct T_conn_ind *ci)
+{
+	struct T_capability_req cq = { T_CAPABILITY_REQ, TC1_ACCEPTOR_ID };
+	struct T_capability_ack ca;
+	struct T_conn_res cr;
+	struct stdata *acc;
+	char buf[256];
+
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
+	tt_put(acc, &cq, sizeof(cq));
+	cr_assert_eq(sc_get(acc, &ca, sizeof(ca), NULL, NULL, 0), T_CAPABILITY_ACK);
+	cr = (struct T_conn_res){ T_CONN_RES, ca.ACCEPTOR_id, 0, 0, ci->SEQ_number };
+	tt_put(lsn, &cr, sizeof(cr));
+	cr_assert_eq(sc_get(lsn, buf, sizeof(buf), NULL, NULL, 0), T_OK_ACK);
+	return acc;
+}
+
 YT_TEST(syncookie, backlog_overflow_answers_with_a_cookie_and_keeps_nothing)
 {
 	struct stdata *lsn = sc_listener(2, 0);
@@ -152,9 +171,6 @@ YT_TEST(syncookie, valid_cookie_ack_opens_the_connection_and_reaches_the_listene
 		struct T_conn_ind ci;
 		char b[256];
 	} u;
-	struct T_capability_req cq = { T_CAPABILITY_REQ, TC1_ACCEPTOR_ID };
-	struct T_capability_ack ca;
-	struct T_conn_res cr;
 	struct tcp_conninfo ci;
 	struct tcpstat st;
 	char buf[256], data[64];
@@ -174,12 +190,7 @@ YT_TEST(syncookie, valid_cookie_ack_opens_the_connection_and_reaches_the_listene
 	cr_assert_eq(((struct sockaddr_in *)(u.b + u.ci.SRC_offset))->sin_port,
 		     rte_cpu_to_be_16(42000));
 	/* accept it on another endpoint: the data is there, the options were rebuilt */
-	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
-	tt_put(acc, &cq, sizeof(cq));
-	cr_assert_eq(sc_get(acc, &ca, sizeof(ca), NULL, NULL, 0), T_CAPABILITY_ACK);
-	cr = (struct T_conn_res){ T_CONN_RES, ca.ACCEPTOR_id, 0, 0, u.ci.SEQ_number };
-	tt_put(lsn, &cr, sizeof(cr));
-	cr_assert_eq(sc_get(lsn, buf, sizeof(buf), NULL, NULL, 0), T_OK_ACK);
+	acc = sc_accept(lsn, &u.ci);
 	cr_assert_geq(pt_istr(acc, TCP_GETINFO, &ci, sizeof(ci)), 0);
 	cr_assert_eq(ci.tcpi_state, TCPS_ESTABLISHED);
 	cr_assert_eq(ci.tcpi_mss, 1460 - 12, "the cookie's MSS less the timestamp option");
@@ -212,11 +223,7 @@ YT_TEST(syncookie, sack_permitted_survives_the_cookie_in_the_timestamp)
 		struct T_conn_ind ci;
 		char b[256];
 	} u;
-	struct T_capability_req cq = { T_CAPABILITY_REQ, TC1_ACCEPTOR_ID };
-	struct T_capability_ack ca;
-	struct T_conn_res cr;
 	struct tcp_conninfo ci;
-	char buf[256];
 
 	sc_syn(41000, 1000, sc_synopts, sizeof(sc_synopts), &s1); /* fills the backlog */
 	sc_syn(42000, 5000, opts, sizeof(opts), &s);
@@ -230,12 +237,7 @@ YT_TEST(syncookie, sack_permitted_survives_the_cookie_in_the_timestamp)
 	sc_ack_ts(5001, s.seq + 1, sc_tsval(&s), NULL, 0);
 	cr_assert_eq(tt_stats().tcps_syncookies_ok, 1);
 	cr_assert_eq(sc_get(lsn, &u, sizeof(u), NULL, NULL, 0), T_CONN_IND);
-	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
-	tt_put(acc, &cq, sizeof(cq));
-	cr_assert_eq(sc_get(acc, &ca, sizeof(ca), NULL, NULL, 0), T_CAPABILITY_ACK);
-	cr = (struct T_conn_res){ T_CONN_RES, ca.ACCEPTOR_id, 0, 0, u.ci.SEQ_number };
-	tt_put(lsn, &cr, sizeof(cr));
-	cr_assert_eq(sc_get(lsn, buf, sizeof(buf), NULL, NULL, 0), T_OK_ACK);
+	acc = sc_accept(lsn, &u.ci);
 	cr_assert_geq(pt_istr(acc, TCP_GETINFO, &ci, sizeof(ci)), 0);
 	cr_assert_eq(ci.tcpi_state, TCPS_ESTABLISHED);
 	cr_assert_eq(ci.tcpi_flags & (TCPI_TS | TCPI_WS | TCPI_SACK), TCPI_TS | TCPI_WS | TCPI_SACK);
