@@ -109,6 +109,16 @@ extern "C" {
  * (allocb, dupb, a received mbuf) starts without it.
  */
 #define YB_SUMOK 0x1u
+/**
+ * YB_TUDATA: this M_PROTO block is a T_UNITDATA_REQ or T_UNITDATA_IND of the common layout
+ * (the 20-byte primitive, a 16-byte struct sockaddr_in right after it, no options, all inside
+ * the block), proved by the module that built it or checked it in full, with no code that
+ * could change it run since. The next module down (or up) may then skip its own layout check.
+ * It is a hand-over within one call chain, never a promise to code that holds the block
+ * afterwards: whoever gives the block to code that may edit it (an application, through the
+ * XTI library) clears it first, and so does whoever edits the header. New blocks start without.
+ */
+#define YB_TUDATA 0x2u
 
 /** Free routine for esballoc() buffers. */
 typedef struct free_rtn {
