@@ -10,7 +10,13 @@
 # denominator is the number of calls of yard_t_udata_reply(), which the echo service makes once
 # per datagram it turns around.
 #
-#   perf/udp_echo_instr.sh [YARD_BINARY]     env: SECS (30: time collecting), TOP (40: lines)
+#   perf/udp_echo_instr.sh [YARD_BINARY]     env: SECS (30: time collecting), TOP (40: lines),
+#                                            REF (1: also count testpmd 5tswap; 0: do not)
+#
+# The reference (perf/testpmd_instr.sh): dpdk-testpmd --forward-mode=5tswap on the same capture
+# under the same callgrind, its forwarding thread's instructions per packet, and the ratio
+# testpmd / yard -- the instruction-count analogue of udp_echo_bench.sh's Mpps ratio (the two
+# differ: yard's code runs at a higher IPC than the PMD's copy loop).
 #
 # Build the binary with debug information for per-line figures (callgrind_annotate --auto=yes
 # on the kept output): meson setup build/prof --buildtype=release -Ddebug=true.
@@ -23,6 +29,8 @@ top=${TOP:-40}
 py=/usr/bin/python3
 # shellcheck source=perf/udp_echo_setup.sh
 . "$root/perf/udp_echo_setup.sh"
+# shellcheck source=perf/testpmd_instr.sh
+. "$root/perf/testpmd_instr.sh"
 [ -x "$yard" ] || { echo "udp_echo_instr: no yard binary at $yard (build it first)" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "udp_echo_instr: valgrind missing (apt-get install valgrind)" >&2; exit 1; }
 
@@ -31,6 +39,7 @@ prefix="yi-$$"
 vpid=
 cleanup() {
 	[ -n "$vpid" ] && kill -9 "$vpid" 2>/dev/null || true
+	pkill -9 -f -- "--file-prefix $prefix-tp " 2>/dev/null || true
 	rm -rf "/var/run/dpdk/$prefix" "$work"
 }
 trap cleanup EXIT
@@ -58,7 +67,7 @@ vpid=
 out=$(ls "$work"/cg.out.* | head -1)
 keep=${KEEP:-/tmp/yard-udp-echo.callgrind}
 cp "$out" "$keep"
-"$py" - "$out" "$top" <<'PY'
+"$py" - "$out" "$top" >"$work/yard.res" <<'PY'
 import os, re, subprocess, sys
 out, top = sys.argv[1], int(sys.argv[2])
 txt = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", out],
@@ -98,3 +107,10 @@ for n, fn in rows[:top]:
     print(f"{n / calls:8.1f}  {fn}")
 print("(callgrind output kept in $KEEP, default /tmp/yard-udp-echo.callgrind: callgrind_annotate --auto=yes it from the build directory)")
 PY
+cat "$work/yard.res"
+[ "${REF:-1}" = 0 ] && exit 0
+ypd=$(sed -n 's/^RESULT.* instr_per_datagram=\([0-9]*\).*/\1/p' "$work/yard.res")
+read -r tinstr tpkts < <(testpmd_instr "$work" "$prefix-tp" "$secs")
+awk -v ti="$tinstr" -v tp="$tpkts" -v y="$ypd" 'BEGIN {
+	printf "RESULT bench=udp_echo_instr_ref testpmd_5tswap_packets=%d testpmd_5tswap_instr_per_pkt=%.0f yard_instr_per_datagram=%d instr_ratio=%.3f\n",
+		tp, ti / tp, y, (ti / tp) / y }'
