@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# shellcheck shell=bash
 # Sourced by udp_echo_instr.sh: the reference of its instruction counts, dpdk-testpmd
 # --forward-mode=5tswap (the bare reflector issue 4 compares yard with) on the same capture
 # and vdev, under the same callgrind, in the same invocation.
