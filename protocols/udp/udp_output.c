@@ -68,6 +68,7 @@ udp_uderr(struct udp_ep *ep, mblk_t *mp, int err)
 		dlen = (size_t)req->DEST_length;
 		memcpy(dest, mp->b_rptr + req->DEST_offset, dlen);
 	}
+	mp->b_yflags &= ~YB_TUDATA; /* udp_tpi_reuse() may make it the T_UDERROR_IND */
 	np = udp_tpi_reuse(ui, mp, sizeof(*ue) + dlen, M_PROTO);
 	if (np == NULL) {
 		UDP_INC(ui, drop_tx_nomem);
@@ -107,6 +108,7 @@ udp_txc_flush(struct udp_inst *ui, const struct udp_txc *tc, unsigned dgrams)
  */
 struct udp_txt {
 	uint32_t tt_iu_opts;        /* the IP_UNITDATA_REQ's last word: proto, tos, ttl, flags */
+	uint32_t tt_iu_fast;        /* the same with IP_UNITDATA_OWNED, for the short way's */
 	uint32_t tt_laddr;          /* ue_laddr */
 	uint16_t tt_lport_be;       /* ue_lport, network order */
 	bool tt_cksum;              /* ue_cksum */
@@ -136,15 +138,21 @@ udp_sin_word(uint16_t family, uint16_t port, uint32_t addr)
 
 /* The last four bytes of an IP_UNITDATA_REQ (proto, tos, ttl, flags) as one word. */
 static inline uint32_t
-udp_iu_opts(uint8_t tos, uint8_t ttl)
+udp_iu_opts_flags(uint8_t tos, uint8_t ttl, uint8_t flags)
 {
-	const uint8_t b[4] = { IPPROTO_UDP, tos, ttl, 0 };
+	const uint8_t b[4] = { IPPROTO_UDP, tos, ttl, flags };
 	uint32_t w;
 
 	static_assert(offsetof(struct ip_unitdata_req, iu_proto) == 12 &&
 		      offsetof(struct ip_unitdata_req, iu_flags) == 15, "iu's last word");
 	memcpy(&w, b, sizeof(w));
 	return w;
+}
+
+static inline uint32_t
+udp_iu_opts(uint8_t tos, uint8_t ttl)
+{
+	return udp_iu_opts_flags(tos, ttl, 0);
 }
 
 /*
@@ -169,6 +177,7 @@ static inline void
 udp_txt_init(struct udp_txt *tt, const struct udp_ep *ep)
 {
 	tt->tt_iu_opts = udp_iu_opts(ep->ue_tos, ep->ue_ttl);
+	tt->tt_iu_fast = udp_iu_opts_flags(ep->ue_tos, ep->ue_ttl, IP_UNITDATA_OWNED);
 	tt->tt_laddr = ep->ue_laddr;
 	tt->tt_lport_be = rte_cpu_to_be_16(ep->ue_lport);
 	tt->tt_cksum = ep->ue_cksum;
@@ -253,7 +262,7 @@ udp_hdr_fill(struct udp_inst *ui, const struct udp_txt *tt, struct udp_txc *tc, 
  * mp, a request block only udp refers to, rewritten as the IP_UNITDATA_REQ in front of hb:
  * where the T_UNITDATA_REQ was (it is larger). It is an M_PROTO of band 0 on the burst path
  * already (udp_is_unitdata(), and the stream head sends band 0); udp_wput also takes
- * M_PCPROTO, so the type is set anyway.
+ * M_PCPROTO, so the type is set anyway. It is no T_UNITDATA_REQ any more: YB_TUDATA goes.
  */
 static __rte_always_inline mblk_t *
 udp_iu_fill(mblk_t *mp, mblk_t *hb, uint32_t dst, uint32_t src, uint32_t iu_opts)
@@ -261,6 +270,7 @@ udp_iu_fill(mblk_t *mp, mblk_t *hb, uint32_t dst, uint32_t src, uint32_t iu_opts
 	mp->b_wptr = mp->b_rptr + sizeof(struct ip_unitdata_req);
 	DB_TYPE(mp) = M_PROTO;
 	mp->b_band = 0;
+	mp->b_yflags &= ~YB_TUDATA;
 	udp_iu_write((struct ip_unitdata_req *)mp->b_rptr, dst, src, iu_opts);
 	mp->b_cont = hb;
 	return mp;
@@ -453,16 +463,31 @@ udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct
 	int psum;
 
 	static_assert(offsetof(struct T_unitdata_req, OPT_length) == 12, "four fields, 16 bytes");
-	if (unlikely(DB_TYPE(mp) != M_PROTO ||
-		     MBLKL(mp) < sizeof(struct T_unitdata_req) + sizeof(struct sockaddr_in)))
-		return NULL;
-	/* PRIM_type, DEST_length, DEST_offset, OPT_length: two compares (OPT_offset unread). */
-	memcpy(u, &usual, sizeof(u));
-	memcpy(w, mp->b_rptr, sizeof(w));
+	if (mp->b_yflags & YB_TUDATA) {
+		/*
+		 * The layout was proved (YB_TUDATA, streams/mblk.h: an M_PROTO block, the usual
+		 * fields, the address inside it); the mark is also worn by indications, so the
+		 * primitive is still asked.
+		 */
+		if (unlikely(((const struct T_unitdata_req *)mp->b_rptr)->PRIM_type !=
+			     T_UNITDATA_REQ))
+			return NULL;
+	} else {
+		if (unlikely(DB_TYPE(mp) != M_PROTO ||
+			     MBLKL(mp) < sizeof(struct T_unitdata_req) + sizeof(struct sockaddr_in)))
+			return NULL;
+		/* PRIM_type, DEST_length, DEST_offset, OPT_length: two compares. */
+		memcpy(u, &usual, sizeof(u));
+		memcpy(w, mp->b_rptr, sizeof(w));
+		if (unlikely(w[0] != u[0] || w[1] != u[1]))
+			return NULL;
+	}
+	/*
+	 * What is the endpoint's to judge, even in a proved layout: AF_INET and ui_dc's
+	 * destination (see udp_txt_dst()) in one compare, a port not 0.
+	 */
 	memcpy(&sw, mp->b_rptr + sizeof(struct T_unitdata_req), sizeof(sw));
-	/* AF_INET and ui_dc's destination (see udp_txt_dst()) in one compare, a port not 0 */
-	if (unlikely(w[0] != u[0] || w[1] != u[1] || (sw & UDP_SIN_KEY_BITS) != tt->tt_dkey ||
-		     (sw & UDP_SIN_PORT_BITS) == 0))
+	if (unlikely((sw & UDP_SIN_KEY_BITS) != tt->tt_dkey || (sw & UDP_SIN_PORT_BITS) == 0))
 		return NULL;
 	if (unlikely(data == NULL || data->b_cont != NULL || DB_TYPE(data) != M_DATA ||
 		     !udp_blk_own(data, UDP_INPLACE_ROOM) || !udp_blk_own(mp, 0)))
@@ -482,7 +507,9 @@ udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct
 	tc->tc_inplace++;
 	udp_hdr_fill(ui, tt, tc, data, data, dport, dst, tt->tt_src,
 		     (unsigned)plen + UDP_HDR_LEN, psum);
-	return udp_iu_fill(mp, data, dst, tt->tt_src, tt->tt_iu_opts);
+	/* IP_UNITDATA_OWNED: data is one M_DATA block of a pool buffer, only ours, with room
+	 * for UDP, IPv4 and Ethernet before the UDP header went in (udp_blk_own() above). */
+	return udp_iu_fill(mp, data, dst, tt->tt_src, tt->tt_iu_fast);
 }
 
 unsigned
