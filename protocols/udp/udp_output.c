@@ -543,9 +543,16 @@ udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct
 	if (unlikely(data == NULL || data->b_cont != NULL || DB_TYPE(data) != M_DATA ||
 		     !udp_blk_own(data, UDP_INPLACE_ROOM) || !udp_blk_own(mp, 0)))
 		return NULL;
+	/*
+	 * No length check: a pool mbuf's buffer is at most UINT16_MAX bytes (buf_len), and
+	 * udp_blk_own() found UDP_INPLACE_ROOM of it in front of the data, so the data is
+	 * shorter than UDP_TSDU_MAX. (The long way checks, for esballoc'd and chained data.)
+	 */
+	static_assert(UINT16_MAX - UDP_INPLACE_ROOM <= UDP_TSDU_MAX,
+		      "a pool buffer with the headroom never holds more than a TSDU");
+	static_assert(sizeof(((struct rte_mbuf *)NULL)->buf_len) == sizeof(uint16_t),
+		      "buf_len bounds a pool buffer");
 	plen = MBLKL(data);
-	if (unlikely(plen > UDP_TSDU_MAX))
-		return NULL;
 	/* udp_sum_marked(), of which this block already passed the b_cont and length tests */
 	psum = -1;
 	if (tt->tt_cksum && (data->b_yflags & YB_SUMOK) &&
