@@ -656,6 +656,7 @@ ip_output_unitdata_fast(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 	ip_txb_add(ii, tb, il, payload);
 	return true;
 }
+
 /*
  * IP_ICMP_ERR_REQ (M_CTL): a transport asks for an ICMP error about a datagram ip delivered to
  * it (b_cont, b_rptr at its IPv4 header). icmp_error() applies RFC 1122 3.2.2 and the rate
@@ -744,6 +745,7 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	tb.tb_dgrams = 0;
 	tb.tb_nfree = 0;
 	tb.tb_nfast = 0;
+	tb.tb_key2 = 0; /* unread while tb_key is 0, but never indeterminate */
 	tb.tb_ttl = (uint8_t)ii->ii_param.ip_default_ttl;
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
