@@ -150,6 +150,16 @@ struct ip_param {
 #define IP_UNITDATA_REQ 0x49505544u /* "IPUD" */
 /** iu_flags: set don't-fragment. */
 #define IP_UNITDATA_DF 0x01
+/**
+ * iu_flags: the payload (b_cont) is one M_DATA block of a pool buffer (not esballoc'd) that
+ * only this message refers to, with at least 20 + YARD_LINK_HDR_LEN bytes of headroom, and
+ * its length leaves the datagram within 65,535 bytes. Set only by a sender that proved all of
+ * that in the same call chain as its putnext to ip, with nothing that could change it run
+ * since (a module pushed between the sender and ip that duplicates or edits messages must
+ * clear it). ip then writes the header in place without checking again; without it, ip
+ * checks everything itself.
+ */
+#define IP_UNITDATA_OWNED 0x02
 
 /** An upper stream's request for ip to build the header (M_PROTO, then M_DATA payload). */
 struct ip_unitdata_req {
@@ -159,7 +169,7 @@ struct ip_unitdata_req {
 	uint8_t iu_proto;   /**< protocol (0: the stream's bound protocol) */
 	uint8_t iu_tos;     /**< type of service */
 	uint8_t iu_ttl;     /**< 0: the default TTL */
-	uint8_t iu_flags;   /**< IP_UNITDATA_DF */
+	uint8_t iu_flags;   /**< IP_UNITDATA_DF, IP_UNITDATA_OWNED */
 };
 
 /* ---- transports <-> ip: ICMP errors (M_CTL) ---------------------------------------------- */

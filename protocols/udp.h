@@ -45,7 +45,10 @@
  * today, and a transport cannot learn the link's caps). The request block itself becomes the
  * IP_UNITDATA_REQ that asks ip to build the IPv4 header, with the source address chosen here
  * (the endpoint's, or the local address whose subnet holds the destination, else the first:
- * UDP_ADDR_ADD), since the checksum covers it. When ip is flow controlled, requests wait on
+ * UDP_ADDR_ADD), since the checksum covers it; marked IP_UNITDATA_OWNED when udp proved the
+ * data block is its own with room for every header (ip then skips that check). A request
+ * the XTI library marked YB_TUDATA (streams/mblk.h) has its layout taken as proved; its
+ * destination and data are still checked here. When ip is flow controlled, requests wait on
  * the endpoint's write queue, which fills up to XTI_SNDBUF and then holds the stream head
  * back (TFLOW); the lower write service procedure re-enables the waiting endpoints.
  *

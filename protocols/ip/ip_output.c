@@ -89,6 +89,22 @@ ip_w16(uint8_t first, uint8_t second)
 #endif
 }
 
+/*
+ * A 16-bit value in network order. rte_cpu_to_be_16() of a value not known at compile time is
+ * an asm volatile xchg on x86, which pins its operand to a byte-addressable register and that
+ * the compiler may not combine with the shifts around it: two of them per datagram cost about
+ * six instructions more than the builtin.
+ */
+static inline uint16_t
+ip_be16(uint16_t v)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return __builtin_bswap16(v);
+#else
+	return v;
+#endif
+}
+
 /* Two 16-bit header words (each in memory order) as the 32-bit word they make in memory. */
 static inline uint32_t
 ip_w32(uint16_t first, uint16_t second)
@@ -358,7 +374,7 @@ ip_route_cached(struct ip_inst *ii, struct ip_txb *tb, uint32_t dst, uint32_t *n
 		tb->tb_nh = *nh;
 		tb->tb_rt = rt;
 		tb->tb_cil = rt->rt_link;
-		tb->tb_key = dst != 0 ? ip_unitdata_key(dst) : 0;
+		tb->tb_key = 0; /* the template was for the old route */
 	}
 	return rt;
 }
@@ -544,8 +560,8 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 	 * whole. Summed as 32-bit words: a word is its two 16-bit halves with the upper one
 	 * times 2^16, and 2^16 is 1 modulo 0xffff (RFC 1071 section 2(B) again).
 	 */
-	hw[0] = ip_w32(ip_w16(0x45, req.iu_tos), rte_cpu_to_be_16((uint16_t)tot));
-	hw[1] = ip_w32(rte_cpu_to_be_16(ii->ii_ipid++),
+	hw[0] = ip_w32(ip_w16(0x45, req.iu_tos), ip_be16((uint16_t)tot));
+	hw[1] = ip_w32(ip_be16(ii->ii_ipid++),
 		       (req.iu_flags & IP_UNITDATA_DF) ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0);
 	hw[3] = src;
 	hw[4] = req.iu_dst;
@@ -566,6 +582,21 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 	ip_finish_mbuf(ii, il, hp, YARD_IPV4_HDR_MIN);
 	yard_nexthop_set(hp, nh);
 	ip_txb_add(ii, tb, il, hp);
+	/*
+	 * A request the short way may follow: the sender vouches for its payload and names the
+	 * protocol. tb's route cache holds iu_dst now (routed above), so the template is for it.
+	 */
+	if ((req.iu_flags & ~IP_UNITDATA_DF) == IP_UNITDATA_OWNED && req.iu_proto != 0) {
+		static_assert(offsetof(struct ip_unitdata_req, iu_src) == sizeof(tb->tb_key),
+			      "tb_key2 is the request's last 8 bytes");
+		memcpy(&tb->tb_key2, &req.iu_src, sizeof(tb->tb_key2));
+		tb->tb_key = ip_unitdata_key(req.iu_dst);
+		tb->tb_hw0 = ip_w32(ip_w16(0x45, req.iu_tos), 0);
+		tb->tb_hw1 = hw[1] & ip_w32(0, 0xffff); /* DF as asked, the identification not */
+		tb->tb_hw2 = ip_w32(w8, 0);
+		tb->tb_src = src;
+		tb->tb_psum = (uint64_t)tb->tb_hw2 + src + req.iu_dst;
+	}
 	return;
 bad:
 	IP_INC(ii, drop_bad_unitdata);
@@ -573,46 +604,31 @@ bad:
 }
 
 /*
- * Whether bp's buffer is a pool mbuf's (not esballoc'd) that only bp refers to, with room
- * bytes in front of b_rptr: DB_REF() == 1 and MBLKHEAD() >= room with the DBLK_ESB test once.
- */
-static inline bool
-ip_blk_own(const mblk_t *bp, size_t room)
-{
-	const dblk_t *db = bp->b_datap;
-	const struct rte_mbuf *owner = yard_dblk_mbuf(db); /* read only if not ESB */
-
-	return !(db->db_flags & DBLK_ESB) && rte_mbuf_refcnt_read(owner) == 1 &&
-	       bp->b_rptr - (const unsigned char *)owner->buf_addr >= (ptrdiff_t)room;
-}
-
-/*
  * The usual IP_UNITDATA_REQ of a burst (what udp sends for an echo's reply), taken only when
- * no check of ip_output_unitdata() can fail on it and it needs no call: a protocol named, the
- * destination the one tb's route cache holds (so not 0, and routed: its link is tb_cil), one
- * M_DATA block only it references with room for the IPv4 and Ethernet headers, a datagram
- * that fits the link (so no longer than YARD_IPV4_MAX_LEN either: il_mtu is 16 bits). false
+ * no check of ip_output_unitdata() can fail on it and it needs no call: to the destination
+ * tb's route cache holds (so not 0, and routed: its link is tb_cil) with the last 8 bytes of
+ * the request the long way made tb's template for (tb_key2: IP_UNITDATA_OWNED, so the payload
+ * is one M_DATA block only it references with room for the IPv4 and Ethernet headers, as its
+ * sender proved; a protocol named), a datagram that fits the link (so no longer than
+ * YARD_IPV4_MAX_LEN either: il_mtu is 16 bits). Two compares stand for all of that, and the
+ * header is the template's with the length, a new identification and the checksum. false
  * when mp is not that (untouched): ip_output_unitdata() takes it.
  */
 static __rte_always_inline bool
 ip_output_unitdata_fast(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 {
-	struct ip_unitdata_req req;
 	mblk_t *payload = mp->b_cont;
 	struct ip_link *il = tb->tb_cil;
 	unsigned tot;
-	uint32_t src, hw[5];
-	uint64_t key;
-	uint16_t w8, ck;
+	uint32_t hw[5];
+	uint64_t k[2];
+	uint16_t ck;
 
-	if (unlikely(MBLKL(mp) < sizeof(req)))
+	static_assert(sizeof(k) == sizeof(struct ip_unitdata_req), "two words: the request");
+	if (unlikely(MBLKL(mp) < sizeof(k)))
 		return false;
-	memcpy(&req, mp->b_rptr, sizeof(req));
-	memcpy(&key, mp->b_rptr, sizeof(key));
-	/* tb_key: iu_prim right and iu_dst the cached one (never 0), in one compare */
-	if (unlikely(key != tb->tb_key || req.iu_proto == 0 || payload == NULL ||
-		     payload->b_cont != NULL || DB_TYPE(payload) != M_DATA ||
-		     !ip_blk_own(payload, YARD_IPV4_HDR_MIN + YARD_LINK_HDR_LEN)))
+	memcpy(k, mp->b_rptr, sizeof(k));
+	if (unlikely(k[0] != tb->tb_key || k[1] != tb->tb_key2))
 		return false;
 	tot = (unsigned)MBLKL(payload) + YARD_IPV4_HDR_MIN;
 	if (unlikely(tot > il->il_mtu))
@@ -625,20 +641,15 @@ ip_output_unitdata_fast(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 	}
 	tb->tb_free[tb->tb_nfree++] = mp;
 	payload->b_rptr -= YARD_IPV4_HDR_MIN;
-	tb->tb_cached++;
-	tb->tb_dgrams++;
-	src = req.iu_src != 0 ? req.iu_src : il->il_addr;
-	w8 = ip_w16(req.iu_ttl != 0 ? req.iu_ttl : tb->tb_ttl, req.iu_proto);
-	/* As ip_output_unitdata() builds it: five words, summed as they are stored. */
-	hw[0] = ip_w32(ip_w16(0x45, req.iu_tos), rte_cpu_to_be_16((uint16_t)tot));
-	hw[1] = ip_w32(rte_cpu_to_be_16(ii->ii_ipid++),
-		       (req.iu_flags & IP_UNITDATA_DF) ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0);
-	hw[3] = src;
-	hw[4] = req.iu_dst;
+	tb->tb_nfast++;
+	hw[0] = tb->tb_hw0 | ip_w32(0, ip_be16((uint16_t)tot));
+	hw[1] = tb->tb_hw1 | ip_w32(ip_be16(ii->ii_ipid++), 0);
 	ck = 0;
 	if (!(il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM))
-		ck = (uint16_t)~inet_sum_fold((uint64_t)hw[0] + hw[1] + w8 + src + req.iu_dst);
-	hw[2] = ip_w32(w8, ck);
+		ck = (uint16_t)~inet_sum_fold(tb->tb_psum + hw[0] + hw[1]);
+	hw[2] = tb->tb_hw2 | ip_w32(0, ck);
+	hw[3] = tb->tb_src;
+	hw[4] = tb->tb_dst;
 	memcpy(ip_hdr(payload), hw, sizeof(hw));
 	ip_finish_mbuf(ii, il, payload, YARD_IPV4_HDR_MIN);
 	yard_nexthop_set(payload, tb->tb_nh);
@@ -733,6 +744,8 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	tb.tb_cached = 0;
 	tb.tb_dgrams = 0;
 	tb.tb_nfree = 0;
+	tb.tb_nfast = 0;
+	tb.tb_key2 = 0; /* unread while tb_key is 0, but never indeterminate */
 	tb.tb_ttl = (uint8_t)ii->ii_param.ip_default_ttl;
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
@@ -761,8 +774,8 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 		ip_txb_flush(ii, &tb);
 	if (tb.tb_nfree != 0)
 		freemsg_burst(tb.tb_free, tb.tb_nfree);
-	IP_ADD_N(ii, tx_route_cached, tb.tb_cached);
-	IP_ADD_N(ii, tx_datagrams, tb.tb_dgrams);
+	IP_ADD_N(ii, tx_route_cached, tb.tb_cached + tb.tb_nfast);
+	IP_ADD_N(ii, tx_datagrams, tb.tb_dgrams + tb.tb_nfast);
 }
 
 int

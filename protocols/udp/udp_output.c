@@ -34,7 +34,13 @@
  * and checked once per burst; the usual request (an echo's reply: the cached destination, no
  * options, one data block with headroom) is recognised with one chain of tests and built
  * inline without a call (udp_build_fast()); any other goes the long way (udp_build_one(),
- * also udp_output()'s), which makes every check and reports the first that fails.
+ * also udp_output()'s), which makes every check and reports the first that fails. What the
+ * short way writes and sums that depends only on the cached destination (the pseudo-header's
+ * addresses, the IP_UNITDATA_REQ's words) is worked out once per burst (udp_txt_dst()). A
+ * request the XTI library marked YB_TUDATA (streams/mblk.h) skips the layout compares, not
+ * what is the endpoint's to judge (destination, port, data block). The short way has proved
+ * what IP_UNITDATA_OWNED promises ip (the data one M_DATA block of a pool buffer, only its
+ * own, with room for every header), so its requests carry it and ip does not check again.
  *
  * Errors the sender must hear of are T_UDERROR_IND (ERROR_type an errno): not bound (EPROTO),
  * a malformed or zero destination (EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL), a bad option (EINVAL),
@@ -68,6 +74,7 @@ udp_uderr(struct udp_ep *ep, mblk_t *mp, int err)
 		dlen = (size_t)req->DEST_length;
 		memcpy(dest, mp->b_rptr + req->DEST_offset, dlen);
 	}
+	mp->b_yflags &= ~YB_TUDATA; /* udp_tpi_reuse() may make it the T_UDERROR_IND */
 	np = udp_tpi_reuse(ui, mp, sizeof(*ue) + dlen, M_PROTO);
 	if (np == NULL) {
 		UDP_INC(ui, drop_tx_nomem);
@@ -107,14 +114,72 @@ udp_txc_flush(struct udp_inst *ui, const struct udp_txc *tc, unsigned dgrams)
  */
 struct udp_txt {
 	uint32_t tt_iu_opts;        /* the IP_UNITDATA_REQ's last word: proto, tos, ttl, flags */
+	uint32_t tt_iu_fast;        /* the same with IP_UNITDATA_OWNED, for the short way's */
 	uint32_t tt_laddr;          /* ue_laddr */
 	uint16_t tt_lport_be;       /* ue_lport, network order */
 	bool tt_cksum;              /* ue_cksum */
 	bool tt_bcast;              /* ue_broadcast */
+	uint32_t tt_sport;          /* the UDP header's first word with the source port only */
 	/* ui_dc's verdicts for the short way (udp_txt_dst(), again after each long way) */
 	uint64_t tt_dkey;           /* a sockaddr_in's first 8 bytes to dc_dst, port masked */
 	uint32_t tt_src;            /* the source for dc_dst */
+	/*
+	 * What the short way writes and sums for dc_dst, the same for every datagram to it:
+	 * the pseudo-header's sum without the length, and the IP_UNITDATA_REQ's two words.
+	 */
+	uint64_t tt_asum;
+	uint64_t tt_iu[2];
 };
+
+/* A 16-bit value in network order: the builtin, not rte_cpu_to_be_16()'s asm volatile. */
+static inline uint16_t
+udp_be16(uint16_t v)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return __builtin_bswap16(v);
+#else
+	return v;
+#endif
+}
+
+/* The UDP header's first four bytes (source and destination port) as a word in memory order. */
+static inline uint32_t
+udp_ports(uint16_t sport_be, uint16_t dport_be)
+{
+	const uint16_t p[2] = { sport_be, dport_be };
+	uint32_t w;
+
+	static_assert(offsetof(struct rte_udp_hdr, dst_port) == 2, "source, then destination");
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* The pseudo-header's sum (RFC 768) without its length: addresses and protocol. */
+static inline uint64_t
+udp_asum(uint32_t src, uint32_t dst)
+{
+	return (uint64_t)src + dst + RTE_BE16(IPPROTO_UDP);
+}
+
+/*
+ * An IP_UNITDATA_REQ as the two 64-bit words it is in memory: written with two stores, since
+ * it is built once per datagram and ip reads it at once (field-by-field stores would be
+ * instructions and store-forwarding hazards for nothing).
+ */
+static inline void
+udp_iu_words(uint64_t w[2], uint32_t dst, uint32_t src, uint32_t opts)
+{
+	static_assert(sizeof(struct ip_unitdata_req) == 16 &&
+		      offsetof(struct ip_unitdata_req, iu_dst) == 4 &&
+		      offsetof(struct ip_unitdata_req, iu_src) == 8, "iu is four words");
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	w[0] = (uint64_t)dst << 32 | IP_UNITDATA_REQ;
+	w[1] = (uint64_t)opts << 32 | src;
+#else
+	w[0] = (uint64_t)IP_UNITDATA_REQ << 32 | dst;
+	w[1] = (uint64_t)src << 32 | opts;
+#endif
+}
 
 /* The first 8 bytes of a sockaddr_in (family, port, address) as one word. */
 static inline uint64_t
@@ -136,15 +201,21 @@ udp_sin_word(uint16_t family, uint16_t port, uint32_t addr)
 
 /* The last four bytes of an IP_UNITDATA_REQ (proto, tos, ttl, flags) as one word. */
 static inline uint32_t
-udp_iu_opts(uint8_t tos, uint8_t ttl)
+udp_iu_opts_flags(uint8_t tos, uint8_t ttl, uint8_t flags)
 {
-	const uint8_t b[4] = { IPPROTO_UDP, tos, ttl, 0 };
+	const uint8_t b[4] = { IPPROTO_UDP, tos, ttl, flags };
 	uint32_t w;
 
 	static_assert(offsetof(struct ip_unitdata_req, iu_proto) == 12 &&
 		      offsetof(struct ip_unitdata_req, iu_flags) == 15, "iu's last word");
 	memcpy(&w, b, sizeof(w));
 	return w;
+}
+
+static inline uint32_t
+udp_iu_opts(uint8_t tos, uint8_t ttl)
+{
+	return udp_iu_opts_flags(tos, ttl, 0);
 }
 
 /*
@@ -159,50 +230,38 @@ udp_txt_dst(struct udp_txt *tt, const struct udp_inst *ui)
 	const struct udp_dcache *dc = &ui->ui_dc;
 
 	tt->tt_src = tt->tt_laddr != 0 ? tt->tt_laddr : dc->dc_src;
-	if (dc->dc_dst == 0 || tt->tt_src == 0 || (dc->dc_bcast && !tt->tt_bcast))
+	if (dc->dc_dst == 0 || tt->tt_src == 0 || (dc->dc_bcast && !tt->tt_bcast)) {
 		tt->tt_dkey = UDP_SIN_PORT_BITS;
-	else
-		tt->tt_dkey = udp_sin_word(AF_INET, 0, dc->dc_dst);
+		tt->tt_asum = 0; /* unread: no request matches tt_dkey */
+		tt->tt_iu[0] = tt->tt_iu[1] = 0;
+		return;
+	}
+	tt->tt_dkey = udp_sin_word(AF_INET, 0, dc->dc_dst);
+	tt->tt_asum = udp_asum(tt->tt_src, dc->dc_dst);
+	udp_iu_words(tt->tt_iu, dc->dc_dst, tt->tt_src, tt->tt_iu_fast);
 }
 
 static inline void
 udp_txt_init(struct udp_txt *tt, const struct udp_ep *ep)
 {
 	tt->tt_iu_opts = udp_iu_opts(ep->ue_tos, ep->ue_ttl);
+	tt->tt_iu_fast = udp_iu_opts_flags(ep->ue_tos, ep->ue_ttl, IP_UNITDATA_OWNED);
 	tt->tt_laddr = ep->ue_laddr;
 	tt->tt_lport_be = rte_cpu_to_be_16(ep->ue_lport);
+	tt->tt_sport = udp_ports(tt->tt_lport_be, 0);
 	tt->tt_cksum = ep->ue_cksum;
 	tt->tt_bcast = ep->ue_broadcast;
 }
 
-/*
- * An IP_UNITDATA_REQ written with two stores: it is built once per datagram and ip reads it
- * at once, so field-by-field stores are instructions and store-forwarding hazards for nothing.
- */
+/* The UDP header (ports: udp_ports(); len, ck in network order) with one store. */
 static inline void
-udp_iu_write(struct ip_unitdata_req *iu, uint32_t dst, uint32_t src, uint32_t opts)
-{
-	static_assert(sizeof(*iu) == 16 && offsetof(struct ip_unitdata_req, iu_dst) == 4 &&
-		      offsetof(struct ip_unitdata_req, iu_src) == 8, "iu is four words");
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	uint64_t w[2] = { (uint64_t)dst << 32 | IP_UNITDATA_REQ, (uint64_t)opts << 32 | src };
-#else
-	uint64_t w[2] = { (uint64_t)IP_UNITDATA_REQ << 32 | dst, (uint64_t)src << 32 | opts };
-#endif
-
-	memcpy(iu, w, sizeof(w));
-}
-
-/* The UDP header (all fields in network order) with one store. */
-static inline void
-udp_hdr_write(struct rte_udp_hdr *uh, uint16_t sport, uint16_t dport, uint16_t len,
-	      uint16_t ck)
+udp_hdr_write(struct rte_udp_hdr *uh, uint32_t ports, uint16_t len, uint16_t ck)
 {
 	static_assert(sizeof(*uh) == 8, "the UDP header is four 16-bit words");
 #if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	uint64_t w = (uint64_t)ck << 48 | (uint64_t)len << 32 | (uint32_t)dport << 16 | sport;
+	uint64_t w = (uint64_t)ck << 48 | (uint64_t)len << 32 | ports;
 #else
-	uint64_t w = (uint64_t)sport << 48 | (uint64_t)dport << 32 | (uint32_t)len << 16 | ck;
+	uint64_t w = (uint64_t)ports << 32 | (uint32_t)len << 16 | ck;
 #endif
 
 	memcpy(uh, &w, sizeof(w));
@@ -211,14 +270,15 @@ udp_hdr_write(struct rte_udp_hdr *uh, uint16_t sport, uint16_t dport, uint16_t l
 /*
  * The UDP header of a datagram whose header block is hb (its b_rptr at the header) and
  * checksum, and the marks of a received buffer it no longer carries (TX offload requests,
- * YB_SUMOK). psum: the data's sum if udp_sum_marked() knew it, else -1.
+ * YB_SUMOK). ports: udp_ports(); asum: udp_asum() of its addresses; psum: the data's sum if
+ * udp_sum_marked() knew it, else -1.
  */
 static __rte_always_inline void
 udp_hdr_fill(struct udp_inst *ui, const struct udp_txt *tt, struct udp_txc *tc, mblk_t *hb,
-	     mblk_t *data, uint16_t dport, uint32_t dst, uint32_t src, unsigned ulen, int psum)
+	     mblk_t *data, uint32_t ports, uint64_t asum, unsigned ulen, int psum)
 {
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)hb->b_rptr;
-	uint16_t ulen_be = rte_cpu_to_be_16((uint16_t)ulen), ck;
+	uint16_t ulen_be = udp_be16((uint16_t)ulen), ck;
 
 	/* A received buffer sent back must not carry offload requests of its own. */
 	yard_mblk_mbuf(hb)->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
@@ -229,22 +289,21 @@ udp_hdr_fill(struct udp_inst *ui, const struct udp_txt *tt, struct udp_txc *tc, 
 		 * The data is as udp received and verified it: its sum is known, only the
 		 * pseudo-header and the new header are added (RFC 1071 section 2: the sum is
 		 * commutative and associative, so the parts may be summed apart). The header's
-		 * words are summed from the values about to be stored, not read back.
+		 * words are summed from the values about to be stored, not read back; the ports'
+		 * word as one 32-bit value (2^16 is 1 modulo 0xffff: section 2(B)).
 		 */
-		ck = (uint16_t)~inet_sum_fold((uint64_t)src + dst + RTE_BE16(IPPROTO_UDP) +
-					       2u * ulen_be + tt->tt_lport_be + dport +
+		ck = (uint16_t)~inet_sum_fold(asum + ports + 2u * ulen_be +
 					       (uint32_t)psum); /* ulen: pseudo-header, header */
 		/* RFC 768: zero means "none" */
-		udp_hdr_write(uh, tt->tt_lport_be, dport, ulen_be, ck == 0 ? 0xffff : ck);
+		udp_hdr_write(uh, ports, ulen_be, ck == 0 ? 0xffff : ck);
 		tc->tc_reused++;
 	} else if (likely(tt->tt_cksum)) {
-		udp_hdr_write(uh, tt->tt_lport_be, dport, ulen_be, 0);
-		ck = (uint16_t)~inet_sum_fold(inet_sum_msg(hb, 0, ulen,
-							   udp_phdr_sum(src, dst, (uint16_t)ulen)));
+		udp_hdr_write(uh, ports, ulen_be, 0);
+		ck = (uint16_t)~inet_sum_fold(inet_sum_msg(hb, 0, ulen, asum + ulen_be));
 		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768: zero means "none" */
 		UDP_INC(ui, tx_cksum_sw);
 	} else {
-		udp_hdr_write(uh, tt->tt_lport_be, dport, ulen_be, 0);
+		udp_hdr_write(uh, ports, ulen_be, 0);
 		UDP_INC(ui, tx_no_cksum);
 	}
 }
@@ -253,15 +312,16 @@ udp_hdr_fill(struct udp_inst *ui, const struct udp_txt *tt, struct udp_txc *tc, 
  * mp, a request block only udp refers to, rewritten as the IP_UNITDATA_REQ in front of hb:
  * where the T_UNITDATA_REQ was (it is larger). It is an M_PROTO of band 0 on the burst path
  * already (udp_is_unitdata(), and the stream head sends band 0); udp_wput also takes
- * M_PCPROTO, so the type is set anyway.
+ * M_PCPROTO, so the type is set anyway. It is no T_UNITDATA_REQ any more: YB_TUDATA goes.
  */
 static __rte_always_inline mblk_t *
-udp_iu_fill(mblk_t *mp, mblk_t *hb, uint32_t dst, uint32_t src, uint32_t iu_opts)
+udp_iu_fill(mblk_t *mp, mblk_t *hb, const uint64_t iu[2])
 {
 	mp->b_wptr = mp->b_rptr + sizeof(struct ip_unitdata_req);
 	DB_TYPE(mp) = M_PROTO;
 	mp->b_band = 0;
-	udp_iu_write((struct ip_unitdata_req *)mp->b_rptr, dst, src, iu_opts);
+	mp->b_yflags &= ~YB_TUDATA;
+	memcpy(mp->b_rptr, iu, sizeof(struct ip_unitdata_req));
 	mp->b_cont = hb;
 	return mp;
 }
@@ -280,6 +340,7 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 	struct T_unitdata_req req;
 	struct sockaddr_in sin;
 	mblk_t *data, *hb;
+	uint64_t iu[2];
 	uint32_t src, iu_opts = tt->tt_iu_opts;
 	size_t plen, mlen = MBLKL(mp);
 	int psum;
@@ -380,8 +441,8 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		hb->b_cont = data;
 		UDP_INC(ui, tx_hdr_block);
 	}
-	udp_hdr_fill(ui, tt, tc, hb, data, sin.sin_port, sin.sin_addr.s_addr, src,
-		     (unsigned)plen + UDP_HDR_LEN, psum);
+	udp_hdr_fill(ui, tt, tc, hb, data, udp_ports(tt->tt_lport_be, sin.sin_port),
+		     udp_asum(src, sin.sin_addr.s_addr), (unsigned)plen + UDP_HDR_LEN, psum);
 	/* The request block becomes ip's, when it is ours alone; else a new one. */
 	mp->b_cont = NULL;
 	if (unlikely(DB_REF(mp) != 1)) {
@@ -395,7 +456,8 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		}
 		mp = np;
 	}
-	return udp_iu_fill(mp, hb, sin.sin_addr.s_addr, src, iu_opts);
+	udp_iu_words(iu, sin.sin_addr.s_addr, src, iu_opts);
+	return udp_iu_fill(mp, hb, iu);
 }
 
 /* udp_build() out of line: udp_output(), and the requests udp_build_fast() leaves alone. */
@@ -448,41 +510,68 @@ udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct
 	uint64_t u[2], w[2], sw;
 	mblk_t *data = mp->b_cont;
 	size_t plen;
-	uint16_t dport;
-	uint32_t dst;
+	uint32_t pw;
 	int psum;
 
 	static_assert(offsetof(struct T_unitdata_req, OPT_length) == 12, "four fields, 16 bytes");
-	if (unlikely(DB_TYPE(mp) != M_PROTO ||
-		     MBLKL(mp) < sizeof(struct T_unitdata_req) + sizeof(struct sockaddr_in)))
-		return NULL;
-	/* PRIM_type, DEST_length, DEST_offset, OPT_length: two compares (OPT_offset unread). */
-	memcpy(u, &usual, sizeof(u));
-	memcpy(w, mp->b_rptr, sizeof(w));
+	if (mp->b_yflags & YB_TUDATA) {
+		/*
+		 * The layout was proved (YB_TUDATA, streams/mblk.h: an M_PROTO block, the usual
+		 * fields, the address inside it); the mark is also worn by indications, so the
+		 * primitive is still asked.
+		 */
+		if (unlikely(((const struct T_unitdata_req *)mp->b_rptr)->PRIM_type !=
+			     T_UNITDATA_REQ))
+			return NULL;
+	} else {
+		if (unlikely(DB_TYPE(mp) != M_PROTO ||
+			     MBLKL(mp) < sizeof(struct T_unitdata_req) + sizeof(struct sockaddr_in)))
+			return NULL;
+		/* PRIM_type, DEST_length, DEST_offset, OPT_length: two compares. */
+		memcpy(u, &usual, sizeof(u));
+		memcpy(w, mp->b_rptr, sizeof(w));
+		if (unlikely(w[0] != u[0] || w[1] != u[1]))
+			return NULL;
+	}
+	/*
+	 * What is the endpoint's to judge, even in a proved layout: AF_INET and ui_dc's
+	 * destination (see udp_txt_dst()) in one compare, a port not 0.
+	 */
 	memcpy(&sw, mp->b_rptr + sizeof(struct T_unitdata_req), sizeof(sw));
-	/* AF_INET and ui_dc's destination (see udp_txt_dst()) in one compare, a port not 0 */
-	if (unlikely(w[0] != u[0] || w[1] != u[1] || (sw & UDP_SIN_KEY_BITS) != tt->tt_dkey ||
-		     (sw & UDP_SIN_PORT_BITS) == 0))
+	if (unlikely((sw & UDP_SIN_KEY_BITS) != tt->tt_dkey || (sw & UDP_SIN_PORT_BITS) == 0))
 		return NULL;
 	if (unlikely(data == NULL || data->b_cont != NULL || DB_TYPE(data) != M_DATA ||
 		     !udp_blk_own(data, UDP_INPLACE_ROOM) || !udp_blk_own(mp, 0)))
 		return NULL;
+	/*
+	 * No length check: a pool mbuf's buffer is at most UINT16_MAX bytes (buf_len), and
+	 * udp_blk_own() found UDP_INPLACE_ROOM of it in front of the data, so the data is
+	 * shorter than UDP_TSDU_MAX. (The long way checks, for esballoc'd and chained data.)
+	 */
+	static_assert(UINT16_MAX - UDP_INPLACE_ROOM <= UDP_TSDU_MAX,
+		      "a pool buffer with the headroom never holds more than a TSDU");
+	static_assert(sizeof(((struct rte_mbuf *)NULL)->buf_len) == sizeof(uint16_t),
+		      "buf_len bounds a pool buffer");
 	plen = MBLKL(data);
-	if (unlikely(plen > UDP_TSDU_MAX))
-		return NULL;
 	/* udp_sum_marked(), of which this block already passed the b_cont and length tests */
 	psum = -1;
 	if (tt->tt_cksum && (data->b_yflags & YB_SUMOK) &&
 	    (data->b_datap->db_cksum >> 16) == plen)
 		psum = (int)(data->b_datap->db_cksum & 0xffff);
-	memcpy(&dport, (const uint8_t *)&sw + offsetof(struct sockaddr_in, sin_port),
-	       sizeof(dport));
-	dst = ui->ui_dc.dc_dst;
+	/*
+	 * A sockaddr_in's first four bytes (family, port) hold the port where the UDP header's
+	 * hold the destination port: masked, they are its word with the source port put in.
+	 */
+	static_assert(offsetof(struct sockaddr_in, sin_port) ==
+		      offsetof(struct rte_udp_hdr, dst_port), "the port at the same offset");
+	memcpy(&pw, &sw, sizeof(pw));
 	data->b_rptr -= UDP_HDR_LEN;
 	tc->tc_inplace++;
-	udp_hdr_fill(ui, tt, tc, data, data, dport, dst, tt->tt_src,
-		     (unsigned)plen + UDP_HDR_LEN, psum);
-	return udp_iu_fill(mp, data, dst, tt->tt_src, tt->tt_iu_opts);
+	udp_hdr_fill(ui, tt, tc, data, data, (pw & udp_ports(0, 0xffff)) | tt->tt_sport,
+		     tt->tt_asum, (unsigned)plen + UDP_HDR_LEN, psum);
+	/* IP_UNITDATA_OWNED (tt_iu): data is one M_DATA block of a pool buffer, only ours,
+	 * with room for UDP, IPv4 and Ethernet before the UDP header went in (udp_blk_own()). */
+	return udp_iu_fill(mp, data, tt->tt_iu);
 }
 
 unsigned

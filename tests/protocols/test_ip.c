@@ -917,39 +917,53 @@ YT_TEST(ip, sends_a_burst_the_short_way_and_what_it_leaves_the_long_way)
 	struct pt_stack s;
 	struct stdata *u;
 	struct ip_stats st0, st;
-	struct ip_unitdata_req *req;
 	uint8_t f[FRAME_MAX], *ip = f + 14;
-	/* tag of each frame expected, in order: the 4000-byte datagram goes as 3 fragments */
-	const uint8_t tags[] = { 1, 2, 3, 4, 4, 4, 5, 6 };
-	const size_t lens[] = { 30, 31, 32, 0, 0, 0, 33, 34 };
+	/*
+	 * One burst, what each request is and the way it should take:
+	 *   1 OWNED, the defaults       long (the route cache is empty): fills the template
+	 *   2 OWNED, the defaults       short
+	 *   3 OWNED, TOS, TTL, DF       long (another template), then
+	 *   4 OWNED, TOS, TTL, DF       short, with the new template
+	 *   5 not OWNED, payload shared long: its header goes elsewhere
+	 *   6 OWNED, 4000 bytes         long (the template is 3's), fragmented
+	 *   7 OWNED, the defaults       long: refills the template, then
+	 *   8 OWNED, 4000 bytes         short refused (longer than the MTU): long, fragmented
+	 *   9 OWNED, protocol 0         long (no template for the bound protocol)
+	 *  10 OWNED, the defaults       short (7's template still holds)
+	 *  11 no flags                  long: ip checks everything itself
+	 */
+	static const size_t len[] = { 30, 31, 32, 33, 34, 4000, 35, 4000, 36, 37, 38 };
+	const uint8_t tags[] = { 1, 2, 3, 4, 5, 6, 6, 6, 7, 8, 8, 8, 9, 10, 11 };
 	int proto = 253;
-	mblk_t *v[6], *dup;
+	mblk_t *v[RTE_DIM(len)], *dup;
 	uint32_t a;
 
 	pt_stack_open(&s, 0, 1500);
 	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
 	cr_assert_geq(pt_istr(u, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
 	for (unsigned i = 0; i < RTE_DIM(v); i++) {
-		static const size_t len[] = { 30, 31, 32, 4000, 33, 34 };
+		struct ip_unitdata_req *req;
 
 		v[i] = unitdata(PT_ADDR_PEER, len[i], (uint8_t)(i + 1));
-		((struct ip_unitdata_req *)v[i]->b_rptr)->iu_proto = 253;
+		req = (struct ip_unitdata_req *)v[i]->b_rptr;
+		req->iu_proto = i == 8 ? 0 : 253;
+		req->iu_flags = i == 4 || i == 10 ? 0 : IP_UNITDATA_OWNED;
+		if (i == 2 || i == 3) {
+			req->iu_tos = 0x10;
+			req->iu_ttl = 7;
+			req->iu_flags |= IP_UNITDATA_DF;
+		}
 	}
-	/* v[0]: the first (the route cache is empty); v[1], v[5]: the short way */
-	req = (struct ip_unitdata_req *)v[1]->b_rptr;
-	req->iu_tos = 0x10;
-	req->iu_ttl = 7;
-	req->iu_flags = IP_UNITDATA_DF;
-	dup = dupb(v[2]->b_cont); /* payload referenced twice: its header goes elsewhere */
+	dup = dupb(v[4]->b_cont); /* payload referenced twice (so not OWNED) */
 	cr_assert_not_null(dup);
-	/* v[3]: longer than the MTU; v[4]: the stream's bound protocol */
-	((struct ip_unitdata_req *)v[4]->b_rptr)->iu_proto = 0;
 	st0 = pt_ipstat(s.ip);
 	cr_assert_eq(sth_putmsg_mblk_burst(u, v, RTE_DIM(v), 0), (int)RTE_DIM(v));
 	yt_drain();
 	st = pt_ipstat(s.ip);
 	for (unsigned i = 0; i < RTE_DIM(tags); i++) {
 		size_t n = pt_take(s.link.minor, f, sizeof(f));
+		unsigned t = tags[i] - 1u;
+		bool opts = t == 2 || t == 3;
 
 		cr_assert_gt(n, 14 + 20, "frame %u", i);
 		cr_assert_eq(f[14 + (ip[0] & 0xf) * 4u], tags[i], "frame %u in order", i);
@@ -959,24 +973,58 @@ YT_TEST(ip, sends_a_burst_the_short_way_and_what_it_leaves_the_long_way)
 		cr_assert_eq(a, PT_ADDR_US, "frame %u: the link's address fills a zero source", i);
 		memcpy(&a, ip + 16, 4);
 		cr_assert_eq(a, PT_ADDR_PEER);
-		if (lens[i] == 0)
+		cr_assert_eq(ip[1], opts ? 0x10 : 0, "frame %u: TOS as asked", i);
+		cr_assert_eq(ip[8], opts ? 7 : 64, "frame %u: TTL as asked, else the default", i);
+		if (len[t] > 1500)
 			continue; /* a fragment */
 		cr_assert_eq(ip[0], 0x45);
-		cr_assert_eq(n, 14 + 20 + lens[i], "frame %u", i);
-		cr_assert_eq(ip[2] << 8 | ip[3], 20 + lens[i]);
-		cr_assert_eq(ip[1], i == 1 ? 0x10 : 0, "frame %u: TOS as asked", i);
-		cr_assert_eq(ip[6], i == 1 ? 0x40 : 0, "frame %u: DF as asked", i);
-		cr_assert_eq(ip[8], i == 1 ? 7 : 64, "frame %u: TTL as asked, else the default", i);
+		cr_assert_eq(n, 14 + 20 + len[t], "frame %u", i);
+		cr_assert_eq(ip[2] << 8 | ip[3], 20 + len[t]);
+		cr_assert_eq(ip[6], opts ? 0x40 : 0, "frame %u: DF as asked", i);
+		cr_assert_eq(ip[7], 0);
 	}
 	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0);
-	cr_assert_eq(st.is_ip.ips_tx_datagrams - st0.is_ip.ips_tx_datagrams, 6);
-	cr_assert_eq(st.is_ip.ips_tx_packets - st0.is_ip.ips_tx_packets, 8);
-	cr_assert_eq(st.is_ip.ips_tx_route_cached - st0.is_ip.ips_tx_route_cached, 5,
-		     "one lookup for the burst");
+	cr_assert_eq(st.is_ip.ips_tx_datagrams - st0.is_ip.ips_tx_datagrams, RTE_DIM(v));
+	cr_assert_eq(st.is_ip.ips_tx_packets - st0.is_ip.ips_tx_packets, RTE_DIM(tags));
+	cr_assert_eq(st.is_ip.ips_tx_route_cached - st0.is_ip.ips_tx_route_cached,
+		     RTE_DIM(v) - 1, "one lookup for the burst");
 	cr_assert_eq(st.is_ip.ips_drop_bad_unitdata - st0.is_ip.ips_drop_bad_unitdata, 0);
-	cr_assert_eq(MBLKL(dup), 32, "the other reference's data as it was");
-	cr_assert_eq(dup->b_rptr[0], 3);
+	cr_assert_eq(MBLKL(dup), 34, "the other reference's data as it was");
+	cr_assert_eq(dup->b_rptr[0], 5);
 	freemsg(dup);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+YT_TEST(ip, gives_each_datagram_of_the_short_way_its_own_identification)
+{
+	struct pt_stack s;
+	struct stdata *u;
+	uint8_t f[FRAME_MAX], *ip = f + 14;
+	int proto = 253;
+	mblk_t *v[8];
+	uint16_t id[RTE_DIM(v)];
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
+	cr_assert_geq(pt_istr(u, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
+	for (unsigned i = 0; i < RTE_DIM(v); i++) {
+		v[i] = unitdata(PT_ADDR_PEER, 20 + i, (uint8_t)(i + 1));
+		((struct ip_unitdata_req *)v[i]->b_rptr)->iu_flags = IP_UNITDATA_OWNED;
+		((struct ip_unitdata_req *)v[i]->b_rptr)->iu_proto = 253;
+	}
+	cr_assert_eq(sth_putmsg_mblk_burst(u, v, RTE_DIM(v), 0), (int)RTE_DIM(v));
+	yt_drain();
+	for (unsigned i = 0; i < RTE_DIM(v); i++) {
+		cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 14 + 20 + 20 + i, "frame %u", i);
+		cr_assert_eq(ip[2] << 8 | ip[3], 20 + 20 + i, "frame %u: its own length", i);
+		cr_assert_eq(pt_cksum(ip, 20), 0, "frame %u: checksum verifies", i);
+		cr_assert_eq(ip[20], i + 1);
+		id[i] = (uint16_t)(ip[4] << 8 | ip[5]);
+		if (i != 0)
+			cr_assert_eq(id[i], (uint16_t)(id[i - 1] + 1), "frame %u: the next id", i);
+	}
 	cr_assert_eq(sth_close(u), 0);
 	pt_stack_close(&s);
 	pt_assert_clean();

@@ -1126,8 +1126,11 @@ unitdata_req(uint32_t addr, uint16_t port, size_t n, size_t headroom)
 	return ctl;
 }
 
-/* The IP_UNITDATA_REQ taken from the loop: to the peer, from us, UDP, its checksum right. */
-static void
+/*
+ * The IP_UNITDATA_REQ taken from the loop: to the peer, from us, UDP, its checksum right; a
+ * request marked IP_UNITDATA_OWNED keeps the mark's promise. Returns its iu_flags.
+ */
+static uint8_t
 check_sent(mblk_t *mp, uint32_t dst, uint16_t sport, uint16_t dport, size_t n)
 {
 	const struct ip_unitdata_req *iu;
@@ -1143,7 +1146,17 @@ check_sent(mblk_t *mp, uint32_t dst, uint16_t sport, uint16_t dport, size_t n)
 	cr_assert_eq(iu->iu_src, PT_ADDR_US);
 	cr_assert_eq(iu->iu_proto, IPPROTO_UDP);
 	cr_assert_eq(iu->iu_ttl, 0, "ip's default");
-	cr_assert_eq(iu->iu_flags, 0);
+	cr_assert(iu->iu_flags == 0 || iu->iu_flags == IP_UNITDATA_OWNED, "flags %#x",
+		  iu->iu_flags);
+	cr_assert_eq(mp->b_yflags & YB_TUDATA, 0, "no T_UNITDATA_REQ any more");
+	if (iu->iu_flags & IP_UNITDATA_OWNED) {
+		const mblk_t *dp = mp->b_cont;
+
+		cr_assert_null(dp->b_cont, "owned: one block");
+		cr_assert_eq(DB_TYPE(dp), M_DATA);
+		cr_assert_eq(DB_REF(dp), 1, "owned: only this message refers to it");
+		cr_assert_eq(dp->b_datap->db_flags & DBLK_ESB, 0, "owned: a pool buffer");
+	}
 	len = msgdsize(mp->b_cont);
 	cr_assert_eq(len, 8 + n);
 	cr_assert_leq(len, sizeof(d));
@@ -1159,6 +1172,7 @@ check_sent(mblk_t *mp, uint32_t dst, uint16_t sport, uint16_t dport, size_t n)
 	cr_assert_eq(ut_udp_cksum(PT_ADDR_US, dst, d, len), 0, "the checksum verifies");
 	for (size_t i = 0; i < n; i++)
 		cr_assert_eq(d[8 + i], 0x5a);
+	return iu->iu_flags;
 }
 
 YT_TEST(udp, burst_sends_what_its_short_way_leaves_the_long_way)
@@ -1213,7 +1227,11 @@ YT_TEST(udp, burst_sends_what_its_short_way_leaves_the_long_way)
 		if (i == 4)
 			continue;
 		mp = yard_loop_take(b.minor);
-		check_sent(mp, i == 8 || i == 9 ? other : PT_ADDR_PEER, 8400, 53, 10 + i);
+		/* what the short way sends is IP_UNITDATA_OWNED, what the long way sends not */
+		cr_assert_eq(check_sent(mp, i == 8 || i == 9 ? other : PT_ADDR_PEER, 8400, 53,
+					10 + i),
+			     i == 1 || i == 5 || i == 7 || i == 9 ? IP_UNITDATA_OWNED : 0,
+			     "request %u", i);
 		if (i == 2)
 			cr_assert_eq(MBLKL(mp->b_cont), 8, "a block of its own for the UDP header");
 		if (i == 3)
@@ -1235,6 +1253,96 @@ YT_TEST(udp, burst_sends_what_its_short_way_leaves_the_long_way)
 	cr_assert_eq(((const struct T_unitdata_req *)shared_ctl->b_rptr)->PRIM_type, T_UNITDATA_REQ);
 	freemsg(shared_data);
 	freemsg(shared_ctl);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, burst_skips_the_layout_check_of_a_request_marked_yb_tudata_only)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	struct T_uderror_ind ue;
+	struct udpstat u0, u1;
+	const uint32_t other = PT_IPV4(198, 18, 0, 3);
+	/*
+	 *   0 not marked, a new destination   checked here, the long way
+	 *   1 marked                          the short way, no layout check
+	 *   2 not marked                      checked here, the short way
+	 *   3 marked, port 0                  still refused (the endpoint's to judge): long way,
+	 *                                     T_UDERROR_IND
+	 *   4 marked                          the short way
+	 *   5 marked, data not M_DATA         still caught: the long way answers
+	 *   6 marked, another destination     not the cached one: the long way
+	 */
+	mblk_t *v[7], *mp;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, PT_ADDR_US, 8450, NULL), 0);
+	for (unsigned i = 0; i < RTE_DIM(v); i++) {
+		v[i] = unitdata_req(i == 6 ? other : PT_ADDR_PEER, i == 3 ? 0 : 53, 10 + i, 64);
+		if (i != 0 && i != 2)
+			v[i]->b_yflags |= YB_TUDATA; /* as the XTI library marks what it checked */
+	}
+	DB_TYPE(v[5]->b_cont) = M_CTL;
+	u0 = ut_udpstat(b.udp);
+	putnext_burst(ep->sd_wrq, v, RTE_DIM(v));
+	yt_drain();
+	u1 = ut_udpstat(b.udp);
+	for (unsigned i = 0; i < RTE_DIM(v); i++) {
+		if (i == 3 || i == 5)
+			continue;
+		mp = yard_loop_take(b.minor);
+		cr_assert_eq(check_sent(mp, i == 6 ? other : PT_ADDR_PEER, 8450, 53, 10 + i),
+			     i == 0 || i == 6 ? 0 : IP_UNITDATA_OWNED, "request %u", i);
+		freemsg(mp);
+	}
+	cr_assert_null(yard_loop_take(b.minor), "five went down");
+	mp = take_prim(ep, T_UDERROR_IND);
+	cr_assert_eq(mp->b_yflags & YB_TUDATA, 0, "an error indication is no T_UNITDATA");
+	memcpy(&ue, mp->b_rptr, sizeof(ue));
+	cr_assert_eq(ue.ERROR_type, EADDRNOTAVAIL);
+	freemsg(mp);
+	mp = take_prim(ep, T_UDERROR_IND);
+	cr_assert_eq(mp->b_yflags & YB_TUDATA, 0);
+	memcpy(&ue, mp->b_rptr, sizeof(ue));
+	cr_assert_eq(ue.ERROR_type, EINVAL);
+	freemsg(mp);
+	cr_assert_eq(u1.udps_tx_datagrams - u0.udps_tx_datagrams, 5);
+	cr_assert_eq(u1.udps_uderr_bad_addr - u0.udps_uderr_bad_addr, 1);
+	cr_assert_eq(u1.udps_drop_bad_wmsg - u0.udps_drop_bad_wmsg, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+YT_TEST(udp, burst_asks_the_primitive_of_a_request_marked_yb_tudata)
+{
+	struct ut_bare b;
+	struct stdata *ep;
+	mblk_t *v[3], *mp;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, PT_ADDR_US, 8460, NULL), 0);
+	for (unsigned i = 0; i < RTE_DIM(v); i++)
+		v[i] = unitdata_req(PT_ADDR_PEER, 53, 10 + i, 64);
+	/* v[0] makes the peer the cached destination; v[1] goes the short way */
+	v[1]->b_yflags |= YB_TUDATA;
+	v[2]->b_yflags |= YB_TUDATA;
+	/* The mark is also worn by indications: one sent down is no datagram. */
+	((struct T_unitdata_req *)v[2]->b_rptr)->PRIM_type = T_UNITDATA_IND;
+	putnext_burst(ep->sd_wrq, v, RTE_DIM(v));
+	yt_drain();
+	mp = yard_loop_take(b.minor);
+	cr_assert_eq(check_sent(mp, PT_ADDR_PEER, 8460, 53, 10), 0);
+	freemsg(mp);
+	mp = yard_loop_take(b.minor);
+	cr_assert_eq(check_sent(mp, PT_ADDR_PEER, 8460, 53, 11), IP_UNITDATA_OWNED);
+	freemsg(mp);
+	cr_assert_null(yard_loop_take(b.minor), "the indication did not go down");
+	mp = take_prim(ep, T_ERROR_ACK);
+	cr_assert_eq(((const struct T_error_ack *)mp->b_rptr)->ERROR_prim, T_UNITDATA_IND);
+	freemsg(mp);
 	cr_assert_eq(sth_close(ep), 0);
 	ut_bare_close(&b);
 }
