@@ -994,6 +994,7 @@ sth_putback(struct stdata *sd, mblk_t *rest, unsigned char band, unsigned short 
 {
 	rest->b_band = band;
 	rest->b_flag = flag;
+	rest->b_yflags &= ~YB_TUDATA; /* a part was read out of it: no longer as udp built it */
 	if (!putbq(STH_RQ(sd), rest)) {
 		sth_priv(sd)->sp_stats.sths_putq_fail++;
 		freemsg(rest);
@@ -1346,8 +1347,9 @@ sth_putmsg_mblk(struct stdata *sd, mblk_t *mp)
 		mp->b_band = 0;
 	else if (!bcanputnext(sd->sd_wrq, mp->b_band))
 		return -EAGAIN;
+	/* The sender may have written into received data, or into a header it was given. */
 	for (mblk_t *bp = mp; bp != NULL; bp = bp->b_cont)
-		bp->b_yflags &= ~YB_SUMOK; /* the sender may have written into received data */
+		bp->b_yflags &= ~(YB_SUMOK | YB_TUDATA);
 	putnext(sd->sd_wrq, mp);
 	return 0;
 }
@@ -1368,10 +1370,12 @@ sth_putmsg_mblk_burst(struct stdata *sd, mblk_t **mps, unsigned n, int flags)
 		for (k = 0; k < n; k++) {
 			mblk_t *mp = mps[k];
 
-			if (!(flags & STH_CHECKED) &&
-			    (mp == NULL || mp->b_band != 0 ||
-			     (DB_TYPE(mp) != M_PROTO && DB_TYPE(mp) != M_DATA)))
-				break;
+			if (!(flags & STH_CHECKED)) {
+				if (mp == NULL || mp->b_band != 0 ||
+				    (DB_TYPE(mp) != M_PROTO && DB_TYPE(mp) != M_DATA))
+					break;
+				mp->b_yflags &= ~YB_TUDATA; /* nobody proved its header */
+			}
 			if (!(flags & STH_KEEPSUM))
 				for (mblk_t *bp = mp; bp != NULL; bp = bp->b_cont)
 					bp->b_yflags &= ~YB_SUMOK;
@@ -1401,5 +1405,6 @@ sth_getmsg_mblk(struct stdata *sd, mblk_t **mpp)
 	if (sth_rq_first(sd) == NULL)
 		return (sd->sd_flag & STRHUP) ? 0 : -EAGAIN;
 	*mpp = getq(STH_RQ(sd));
+	(*mpp)->b_yflags &= ~YB_TUDATA; /* the caller may edit it: udp's proof ends here */
 	return 0;
 }

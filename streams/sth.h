@@ -107,16 +107,22 @@ ssize_t sth_write(struct stdata *sd, const void *buf, size_t len);
 /** read: per the read mode. Bytes read, 0 at hangup with nothing queued, or -errno. */
 ssize_t sth_read(struct stdata *sd, void *buf, size_t len);
 
-/** Zero copy: send a whole message (its own type and band) down. 0, -EAGAIN (flow), -errno. */
+/**
+ * Zero copy: send a whole message (its own type and band) down. 0, -EAGAIN (flow), -errno.
+ * Its blocks lose their YB_SUMOK and YB_TUDATA marks: the sender may have edited them.
+ */
 int sth_putmsg_mblk(struct stdata *sd, mblk_t *mp);
-/** Zero copy: take the next message (any type), or -EAGAIN. */
+/**
+ * Zero copy: take the next message (any type), or -EAGAIN. It comes without a YB_TUDATA mark
+ * (the caller may edit it).
+ */
 int sth_getmsg_mblk(struct stdata *sd, mblk_t **mpp);
 /**
  * Zero copy, a burst: send the longest prefix of mps[0..n) that are normal band-0 M_PROTO or
  * M_DATA messages, with one flow-control check and one putnext_burst(). A burst may pass high
  * water by up to n-1 messages, as a single sth_putmsg_mblk() of a large message may. Unless
  * flags has STH_KEEPSUM, the YB_SUMOK mark of every data block is cleared first (the sender
- * may have changed the bytes).
+ * may have changed the bytes); unless it has STH_CHECKED, so is each message's YB_TUDATA.
  * @return the messages sent (> 0; the rest are still the caller's, a later call tells why
  *         mps[ret] was refused), or -EAGAIN (flow), -EINVAL (mps[0] is not such a message), a
  *         write error; 0 for n == 0.
@@ -126,7 +132,8 @@ int sth_putmsg_mblk_burst(struct stdata *sd, mblk_t **mps, unsigned n, int flags
 #define STH_KEEPSUM 0x1
 /**
  * sth_putmsg_mblk_burst(): the caller has checked that every one of mps[0..n) is a normal
- * band-0 M_PROTO or M_DATA message (XTI does, for its TBADDATA), so the head does not again.
+ * band-0 M_PROTO or M_DATA message (XTI does, for its TBADDATA), so the head does not again,
+ * and a YB_TUDATA mark on one is the caller's word (set after its own full check): kept.
  */
 #define STH_CHECKED 0x2
 

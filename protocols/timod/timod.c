@@ -9,7 +9,9 @@
  * data, is held in tm_ioc with the request's primitive (tm_prim) until the answer comes up.
  * The stream head runs one I_STR at a time per stream, so one held ioctl is enough; if a new
  * TI_* arrives while one is held, the held one's caller has given up (timed out), so it is
- * freed (timods_stale) and the new one takes its place. Everything else passes straight down.
+ * freed (timods_stale) and the new one takes its place. Everything else passes straight down,
+ * untouched: a YB_TUDATA mark XTI set on a T_UNITDATA_REQ it checked (streams/mblk.h) still
+ * holds when udp gets it, since timod neither reads nor edits a datagram's header.
  *
  * Read side. While an ioctl is held, each M_PROTO/M_PCPROTO coming up is checked against it:
  * the acknowledgement it waits for (T_BIND_ACK for TI_BIND, ...), a T_OK_ACK or T_ERROR_ACK

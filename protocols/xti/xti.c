@@ -28,6 +28,13 @@
  * the one small block per datagram is udp's T_UNITDATA_IND, which carries the request back
  * down and becomes ip's IP_UNITDATA_REQ.
  *
+ * Checked headers. A datagram's T_UNITDATA header is proved once per module hop, not once per
+ * call: udp marks the indications it builds YB_TUDATA (streams/mblk.h), the burst receive
+ * takes those on the mark and clears it before the application holds the block, and the burst
+ * send marks each request of udp's layout after its own full check, for udp. Every call on a
+ * block the application holds (yard_t_udata_addr, yard_t_udata_reply, the sends) checks the
+ * header itself: the application may have edited it, and nothing would say so.
+ *
  * Events. yard_t_set_notify() installs xti_sth_notify() as the stream head's notifier. It
  * turns S_INPUT/S_HIPRI into the t_look() event of the message now first (T_DATA, T_UDERR),
  * S_OUTPUT into T_GODATA when a send had met flow control (te_flowed), and S_ERROR/S_HANGUP
@@ -906,6 +913,11 @@ yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap)
 /*
  * The run of well-formed T_UNITDATA_INDs at the head of the stream head's queue, at most n,
  * taken with one getq_burst(): what t_rcvudata() would take one by one, with the same checks.
+ * Udp marks the indications it builds YB_TUDATA (the common layout, proved where they were
+ * built, and nothing between udp and this queue edits them), so for those the check is the
+ * mark and the type (the mark also covers a request, which a loop-back stream could turn up);
+ * anything unmarked takes the full check. The mark is cleared on the way out: the application
+ * that gets the blocks may edit them, and whatever it sends must be proved again.
  */
 static unsigned
 xti_take_run(struct xti_ep *te, mblk_t **mps, unsigned n)
@@ -914,9 +926,16 @@ xti_take_run(struct xti_ep *te, mblk_t **mps, unsigned n)
 	unsigned run = 0;
 
 	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do (yard_t_udata_reply). */
-	for (const mblk_t *mp = rq->q_first; mp != NULL && run < n; mp = mp->b_next, run++)
+	for (mblk_t *mp = rq->q_first; mp != NULL && run < n; mp = mp->b_next, run++) {
+		if (likely(mp->b_yflags & YB_TUDATA) &&
+		    likely(((const struct T_unitdata_ind *)mp->b_rptr)->PRIM_type == T_UNITDATA_IND)) {
+			mp->b_yflags &= ~YB_TUDATA;
+			continue;
+		}
+		/* Unmarked, or a marked request (refused here): nothing to clear. */
 		if (__yard_t_udata_prim(mp, T_UNITDATA_IND) == NULL)
 			break;
+	}
 	return run == 0 ? 0 : getq_burst(rq, mps, run);
 }
 
@@ -1002,21 +1021,36 @@ yard_t_udata_reply(mblk_t *mp)
 /*
  * A request yard_t_sndudata_burst() may send: true, or false (TBADDATA, set by the caller):
  * not a well-formed T_UNITDATA_REQ of band 0 with M_DATA (or no) data of a length the provider
- * takes (the limits worked out once for the burst).
+ * takes (the limits worked out once for the burst). A request of the common layout leaves
+ * marked YB_TUDATA (this is its full check, and only the stream head and timod, which do not
+ * edit it, run before udp takes it), so udp need not check it again; any other loses a mark it
+ * may carry.
  */
 static inline bool
-xti_udreq_ok(const struct xti_snd_limits *lim, const mblk_t *mp)
+xti_udreq_ok(const struct xti_snd_limits *lim, mblk_t *mp)
 {
 	const mblk_t *data;
 	size_t dlen;
 
-	if (__yard_t_udata_prim(mp, T_UNITDATA_REQ) == NULL || mp->b_band != 0)
-		return false;
+	if (likely(__yard_t_udata_common(mp, T_UNITDATA_REQ))) {
+		mp->b_yflags |= YB_TUDATA; /* taken off again below if a later test fails */
+	} else {
+		if (__yard_t_udata_prim(mp, T_UNITDATA_REQ) == NULL)
+			return false;
+		mp->b_yflags &= ~YB_TUDATA;
+	}
+	if (mp->b_band != 0)
+		goto refuse;
 	data = mp->b_cont;
 	if (data != NULL && DB_TYPE(data) != M_DATA)
-		return false;
+		goto refuse;
 	dlen = data == NULL ? 0 : likely(data->b_cont == NULL) ? MBLKL(data) : msgdsize(data);
-	return xti_snd_len_ok(lim, dlen);
+	if (!xti_snd_len_ok(lim, dlen))
+		goto refuse;
+	return true;
+refuse:
+	mp->b_yflags &= ~YB_TUDATA; /* it stays the caller's */
+	return false;
 }
 
 int
@@ -1043,15 +1077,22 @@ yard_t_sndudata_burst(int fd, mblk_t **mps, unsigned n, int flags)
 			break;
 	if (k == 0)
 		return xti_fail(TBADDATA); /* mps[0] cannot go */
-	/* STH_CHECKED: each of mps[0..k) is an M_PROTO of band 0, as sth asks. */
+	/*
+	 * STH_CHECKED: each of mps[0..k) is an M_PROTO of band 0, as sth asks, and its YB_TUDATA
+	 * mark is this library's word (sth keeps it).
+	 */
 	rc = sth_putmsg_mblk_burst(te->te_sd, mps, k,
 				   STH_CHECKED | ((flags & YARD_T_ASRCVD) ? STH_KEEPSUM : 0));
-	if (rc == -EAGAIN) {
-		te->te_flowed = true;
-		return xti_fail(TFLOW);
-	}
-	if (rc < 0)
+	if (unlikely(rc < 0)) {
+		/* They are the caller's again, to edit at will: the marks no longer hold. */
+		for (unsigned i = 0; i < k; i++)
+			mps[i]->b_yflags &= ~YB_TUDATA;
+		if (rc == -EAGAIN) {
+			te->te_flowed = true;
+			return xti_fail(TFLOW);
+		}
 		return xti_syserr(-rc);
+	}
 	return rc;
 }
 

@@ -381,6 +381,8 @@ int yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap);
  * whose b_cont is the data as received. The messages are the caller's: it frees them, or turns
  * them around in place with yard_t_udata_reply() and yard_t_sndudata_burst(), so an echo
  * allocates nothing. Stops before a T_UDERROR_IND (the next call then fails with TLOOK).
+ * An indication udp marked YB_TUDATA is taken on the mark (and its type) instead of a second
+ * check of its header; the blocks come to the caller unmarked, since it may edit them.
  * @return the datagrams taken (> 0), or -1: TNODATA (none queued), TLOOK, TOUTSTATE,
  *         TNOTSUPPORT, TBADF, TSYSERR (EINVAL: mps NULL; EXDEV: another lcore). 0 for n == 0.
  */
@@ -492,7 +494,9 @@ yard_t_udata_addr(const mblk_t *mp, struct netbuf *addr)
  * Turn a T_UNITDATA_IND from yard_t_rcvudata_burst() into a T_UNITDATA_REQ to its sender, in
  * place: the two primitives have the same layout (type, address length and offset, options
  * length and offset), so the source address simply becomes the destination. Options are
- * dropped. The data (b_cont) is left alone.
+ * dropped. The data (b_cont) is left alone. On success the block is a T_UNITDATA_REQ whose
+ * address (DEST_length bytes at DEST_offset) lies inside it, so a caller may read the
+ * address length from there rather than check the header again (yard_t_udata_addr()).
  * @return 0, or -1: TBADDATA (not a T_UNITDATA_IND with its address inside the block).
  */
 int yard_t_udata_reply(mblk_t *mp);
@@ -505,6 +509,9 @@ int yard_t_udata_reply(mblk_t *mp);
  * flow-control check and one putnext_burst(). flags: YARD_T_ASRCVD promises that no data byte
  * was changed since it was received, so a checksum the provider verified on input may be
  * reused for the reply (udp: no pass over the payload); without it the provider sums afresh.
+ * Each request of udp's layout goes down marked YB_TUDATA once this call has checked it, so
+ * udp need not check it again; a request handed back (refused, or the burst refused) is
+ * unmarked.
  * @return the datagrams sent (> 0; those from mps[ret] on are still the caller's, and the
  *         next call says why the first was refused), or -1 when none was: TFLOW (flow control;
  *         T_GODATA follows), TBADDATA (mps[0] malformed, or its data too long or empty when

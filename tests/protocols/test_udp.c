@@ -1851,6 +1851,52 @@ YT_TEST(udp_services, echo_answers_the_good_datagrams_of_a_mixed_burst)
 	ut_stack_close(&s);
 }
 
+/*
+ * The echo answers only a sockaddr_in: an indication with another address (well-formed, so
+ * the receive passes it) is turned around by yard_t_udata_reply() and then dropped, counted
+ * in, never sent; the next datagram is answered as usual.
+ */
+YT_TEST(udp_services, echo_drops_an_indication_without_a_sockaddr_in)
+{
+	struct ut_stack s;
+	uint8_t f[UT_FRAME_MAX];
+	struct yard_udp_svc_stats st;
+	struct T_unitdata_ind *ind;
+	mblk_t *mp;
+	size_t n;
+	int fd;
+
+	ut_stack_open(&s, 0, 1500);
+	cr_assert_eq(yard_udp_echo_start(7), 0);
+	fd = yard_udp_service_fd(7);
+	cr_assert_geq(fd, 0);
+	mp = yt_msg(M_PROTO, sizeof(*ind) + 8, 0);
+	ind = (struct T_unitdata_ind *)mp->b_rptr;
+	ind->PRIM_type = T_UNITDATA_IND;
+	ind->SRC_length = 8;
+	ind->SRC_offset = sizeof(*ind);
+	ind->OPT_length = 0;
+	ind->OPT_offset = 0;
+	mp->b_cont = yt_msg(M_DATA, 12, 'x');
+	put(STH_RQ(yard_t_stream(fd)), mp);
+	yt_drain();
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 0, "nothing to answer to");
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_ECHO, -1, &st);
+	cr_assert_eq(st.rx_datagrams, 1);
+	cr_assert_eq(st.rx_bytes, 12);
+	cr_assert_eq(st.tx_datagrams, 0);
+	n = ut_frame(f, 40100, 7, NULL, 16);
+	pt_inject(s.pt.link.minor, f, n);
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	cr_assert_gt(n, 0);
+	(void)check_udp_frame(f, n, 7, 40100, 16);
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_ECHO, -1, &st);
+	cr_assert_eq(st.rx_datagrams, 2);
+	cr_assert_eq(st.tx_datagrams, 1);
+	yard_udp_services_stop_all();
+	ut_stack_close(&s);
+}
+
 YT_TEST(udp_services, echo_keeps_replies_flow_control_refused_until_it_clears)
 {
 	struct ut_bare b;

@@ -921,6 +921,87 @@ YT_TEST(xti, a_receive_burst_defers_to_the_stream_head_on_signals_hangups_and_er
 	ut_bare_close(&b);
 }
 
+/*
+ * Up the endpoint's stream head: a T_UNITDATA_IND or _REQ (prim) from port with a 16-byte
+ * address right after the primitive, olen bytes of options after it (0: udp's layout), 4
+ * bytes of data, marked YB_TUDATA if asked, as udp (or a loop-back stream) would send it.
+ */
+static void
+sth_up_udata(int fd, t_scalar_t prim, uint16_t port, t_scalar_t olen, bool mark)
+{
+	struct sockaddr_in sin = ut_sin(PT_ADDR_PEER, port);
+	mblk_t *mp = udata_blk(prim, 16, 20, olen, olen != 0 ? 36 : 0, 36 + (size_t)olen);
+
+	memset(mp->b_rptr + 36, 0, (size_t)olen);
+	memcpy(mp->b_rptr + 20, &sin, sizeof(sin));
+	mp->b_cont = yt_msg(M_DATA, 4, (unsigned char)port);
+	if (mark)
+		mp->b_yflags |= YB_TUDATA;
+	put(STH_RQ(yard_t_stream(fd)), mp);
+}
+
+/* The port a datagram from sth_up_udata() came from. */
+static uint16_t
+udata_port(const mblk_t *mp)
+{
+	struct sockaddr_in sin;
+
+	memcpy(&sin, mp->b_rptr + 20, sizeof(sin));
+	return rte_be_to_cpu_16(sin.sin_port);
+}
+
+/*
+ * A marked indication is taken on its mark (and type); an unmarked one, of udp's layout or
+ * not, takes the full check, from inside the same burst; a marked request (a loop-back stream
+ * could send one up) is not an indication. Nothing reaches the application marked.
+ */
+YT_TEST(xti, takes_marked_indications_on_the_mark_and_checks_the_rest_in_full)
+{
+	static const struct {
+		t_scalar_t prim;
+		t_scalar_t olen;
+		bool mark;
+	} up[] = {
+		{ T_UNITDATA_IND, 0, true },  /* 6000 */
+		{ T_UNITDATA_IND, 0, false }, /* 6001: unmarked, udp's layout */
+		{ T_UNITDATA_IND, 8, false }, /* 6002: options: the long way */
+		{ T_UNITDATA_IND, 0, true },  /* 6003: marked after unmarked */
+		{ T_UNITDATA_REQ, 0, true },  /* 6004: marked, but a request */
+		{ T_UNITDATA_IND, 0, true },  /* 6005 */
+	};
+	struct ut_bare b;
+	mblk_t *v[8];
+	int fd;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9809, NULL), 0);
+	for (unsigned i = 0; i < RTE_DIM(up); i++)
+		sth_up_udata(fd, up[i].prim, (uint16_t)(6000 + i), up[i].olen, up[i].mark);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), 4, "up to the request");
+	for (unsigned i = 0; i < 4; i++) {
+		cr_assert_eq(((const struct T_unitdata_ind *)v[i]->b_rptr)->PRIM_type,
+			     T_UNITDATA_IND);
+		cr_assert_eq(udata_port(v[i]), 6000 + i, "in order");
+		cr_assert_eq(v[i]->b_yflags & YB_TUDATA, 0, "the application gets no mark");
+		cr_assert_eq(yard_t_udata_reply(v[i]), 0);
+	}
+	freemsg_burst(v, 4);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), 1, "the request is not a datagram");
+	cr_assert_eq(udata_port(v[0]), 6005);
+	cr_assert_eq(v[0]->b_yflags & YB_TUDATA, 0);
+	freemsg(v[0]);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), -1);
+	cr_assert_eq(t_errno, TNODATA);
+
+	/* The one-at-a-time receive hands over no mark either. */
+	sth_up_udata(fd, T_UNITDATA_IND, 6006, 0, true);
+	cr_assert_eq(yard_t_rcvudata_mblk(fd, NULL, &v[0]), 0);
+	freemsg(v[0]);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
 YT_TEST(xti, sums_afresh_data_not_promised_unchanged)
 {
 	struct ut_bare b;
@@ -1049,6 +1130,39 @@ YT_TEST(xti, a_burst_stops_at_a_banded_request_and_sends_empty_data_as_sendzero_
 	ut_bare_close(&b);
 }
 
+/* A request the burst send refuses is the caller's again: whatever mark it had is gone. */
+YT_TEST(xti, hands_back_a_refused_request_without_a_mark)
+{
+	struct ut_bare b;
+	mblk_t *v[3], *out;
+	unsigned taken = 0;
+	int fd;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9810, NULL), 0);
+	v[0] = udreq(7, 10);
+	v[1] = udreq(7, 10);
+	v[1]->b_band = 1;                   /* refused after its header passed */
+	v[1]->b_yflags |= YB_TUDATA;        /* and a stale mark on it */
+	v[2] = udreq(7, 10);
+	cr_assert_eq(yard_t_sndudata_burst(fd, v, 3, 0), 1);
+	cr_assert_eq(v[1]->b_yflags & YB_TUDATA, 0, "refused: the caller's, unmarked");
+	cr_assert_eq(yard_t_sndudata_burst(fd, v + 1, 2, 0), -1);
+	cr_assert_eq(t_errno, TBADDATA);
+	cr_assert_eq(v[1]->b_yflags & YB_TUDATA, 0);
+	v[1]->b_band = 0;
+	cr_assert_eq(yard_t_sndudata_burst(fd, v + 1, 2, 0), 2);
+	yt_drain();
+	while ((out = yard_loop_take(b.minor)) != NULL) {
+		freemsg(out);
+		taken++;
+	}
+	cr_assert_eq(taken, 3);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
 YT_TEST(xti, sends_the_good_prefix_of_a_mixed_burst_and_says_why_the_rest_stayed)
 {
 	struct ut_bare b;
@@ -1117,6 +1231,7 @@ YT_TEST(xti, sends_bursts_until_flow_control_and_keeps_the_rest)
 	cr_assert_gt(rounds, 0);
 	for (unsigned i = 0; i < 8; i++) {
 		cr_assert_eq(DB_TYPE(v[i]), M_PROTO, "still the caller's");
+		cr_assert_eq(v[i]->b_yflags & YB_TUDATA, 0, "and no longer marked as checked");
 		cr_assert_eq(((const struct T_unitdata_req *)v[i]->b_rptr)->PRIM_type,
 			     T_UNITDATA_REQ);
 	}

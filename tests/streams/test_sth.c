@@ -1630,6 +1630,60 @@ YT_TEST(sth, a_checked_burst_goes_whole_and_still_clears_the_marks_unless_kept)
 	cr_assert_eq(sth_close(sd), 0);
 }
 
+/*
+ * YB_TUDATA (a checked T_UNITDATA header): kept on the way down only where the caller vouches
+ * for it (STH_CHECKED), and gone from every message the head hands out or puts back.
+ */
+YT_TEST(sth, keeps_a_tudata_mark_only_where_the_caller_vouches_for_it)
+{
+	struct stdata *sd = open_s("tq");
+	queue_t *dwq = drv_wq(sd);
+	char cbuf[4], dbuf[32];
+	struct strbuf c = { .maxlen = sizeof(cbuf), .buf = cbuf };
+	struct strbuf d = { .maxlen = sizeof(dbuf), .buf = dbuf };
+	int flags = 0;
+	mblk_t *v[1], *mp;
+
+	tq.held = true;
+	v[0] = yt_msg(M_PROTO, 4, 1);
+	v[0]->b_yflags |= YB_TUDATA;
+	cr_assert_eq(sth_putmsg_mblk_burst(sd, v, 1, STH_CHECKED | STH_KEEPSUM), 1);
+	cr_assert_neq(dwq->q_last->b_yflags & YB_TUDATA, 0, "the caller's word");
+	v[0] = yt_msg(M_PROTO, 4, 2);
+	v[0]->b_yflags |= YB_TUDATA;
+	cr_assert_eq(sth_putmsg_mblk_burst(sd, v, 1, STH_KEEPSUM), 1);
+	cr_assert_eq(dwq->q_last->b_yflags & YB_TUDATA, 0, "nobody checked it");
+	mp = yt_msg(M_PROTO, 4, 3);
+	mp->b_yflags |= YB_TUDATA;
+	cr_assert_eq(sth_putmsg_mblk(sd, mp), 0);
+	cr_assert_eq(dwq->q_last->b_yflags & YB_TUDATA, 0, "nor a single zero-copy send");
+	tq.held = false;
+	qenable(dwq);
+	yt_drain();
+	cr_assert_eq(tq.consumed, 3);
+	cr_assert_eq(sth_close(sd), 0);
+
+	sd = open_s("techo");
+	mp = yt_msg(M_PROTO, 10, 'z');
+	mp->b_yflags |= YB_TUDATA;
+	put(STH_RQ(sd), mp);
+	cr_assert_eq(sth_getmsg_mblk(sd, &mp), 0);
+	cr_assert_eq(mp->b_yflags & YB_TUDATA, 0, "handed out unmarked");
+	freemsg(mp);
+	mp = yt_msg(M_PROTO, 10, 'z');
+	mp->b_cont = yt_msg(M_DATA, 20, 'd');
+	mp->b_yflags |= YB_TUDATA;
+	put(STH_RQ(sd), mp);
+	cr_assert_eq(sth_getmsg(sd, &c, &d, &flags), MORECTL);
+	cr_assert_eq(STH_RQ(sd)->q_first->b_yflags & YB_TUDATA, 0, "the rest is put back unmarked");
+	c.maxlen = sizeof(cbuf);
+	cr_assert_eq(sth_getmsg(sd, &c, &d, &flags), MORECTL);
+	c.maxlen = sizeof(cbuf);
+	cr_assert_eq(sth_getmsg(sd, &c, &d, &flags), 0);
+	cr_assert_eq(nread(sd), 0);
+	cr_assert_eq(sth_close(sd), 0);
+}
+
 YT_TEST(sth, sends_the_prefix_of_a_burst_with_one_flow_check)
 {
 	struct stdata *sd = open_s("tq");
