@@ -874,6 +874,8 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	sacked = 0;
 	if ((tp->tp_flags & TF_SACK_PERMIT) && (to.to_flags & TO_SACK))
 		sacked = tcp_sack_update(tp, ack, &to.to_sack);
+	/* RFC 8985 6.2 steps 2-4: what this ACK delivered, before SND.UNA moves */
+	tcp_rack_ack(tp, ack, (tp->tp_flags & TF_RCVD_TS) && (to.to_flags & TO_TS), to.to_tsecr);
 	tcp_tlp_ack(tp, ack, (tp->tp_flags & TF_RCVD_TS) && (to.to_flags & TO_TS), to.to_tsecr);
 	if (SEQ_LEQ(ack, tp->snd_una)) {
 		/*
@@ -927,6 +929,8 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 
 				tp->snd_cwnd = RTE_MIN(tp->snd_ssthresh, flight + tp->t_maxseg);
 				tp->tp_flags &= ~TF_INRECOVERY;
+				if (tp->t_sack.ts_recovery)
+					tcp_rack_recovery_end(tp);
 				tp->t_sack.ts_recovery = false;
 				tp->t_dupacks = 0;
 			} else if (tp->t_sack.ts_recovery) {

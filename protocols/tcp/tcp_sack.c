@@ -101,8 +101,8 @@ tcp_sack_lost_rexmt(struct tcpcb *tp, uint32_t low)
 	struct tcp_sack *ts = &tp->t_sack;
 	uint32_t s = ts->ts_rxt_seq;
 
-	if (!ts->ts_recovery || !ts->ts_rxt_armed)
-		return;
+	if (!ts->ts_recovery || !ts->ts_rxt_armed || tcp_rack_on(tp))
+		return; /* RACK finds every lost retransmission (tcp_rack.c) */
 	if (SEQ_GT(low, s)) {
 		ts->ts_rxt_armed = false; /* it arrived */
 		return;
@@ -179,6 +179,7 @@ tcp_sack_prune(struct tcpcb *tp)
 	    SEQ_LT(tp->snd_una, ts->ts_board[i].sb_end)) {
 		TCP_INC(tp->tp_inst, sack_reneged);
 		ts->ts_nboard = 0;
+		tcp_rack_reneged(tp);
 		if (ts->ts_after_rto)
 			tp->snd_nxt = tp->snd_una;
 		i = 0;
@@ -207,6 +208,9 @@ tcp_sack_rto(struct tcpcb *tp)
 {
 	struct tcp_sack *ts = &tp->t_sack;
 
+	if (ts->ts_recovery)
+		tcp_rack_recovery_end(tp);
+	tcp_rack_reneged(tp); /* everything is resent from SND.UNA: RACK's marks are moot */
 	ts->ts_recovery = false;
 	ts->ts_rxt_armed = false;
 	ts->ts_tlp_active = false;
@@ -272,15 +276,20 @@ static uint32_t
 tcp_sack_lost_edge(const struct tcpcb *tp)
 {
 	const struct tcp_sack *ts = &tp->t_sack;
-	uint32_t above = 0;
+	uint32_t above = 0, edge = tp->snd_una;
 
 	for (unsigned i = ts->ts_nboard; i-- > 0;) {
 		above += ts->ts_board[i].sb_end - ts->ts_board[i].sb_start;
 		if (ts->ts_nboard - i >= TCP_SACK_DUPTHRESH ||
-		    above > (TCP_SACK_DUPTHRESH - 1) * (uint32_t)tp->t_maxseg)
-			return ts->ts_board[i].sb_start;
+		    above > (TCP_SACK_DUPTHRESH - 1) * (uint32_t)tp->t_maxseg) {
+			edge = ts->ts_board[i].sb_start;
+			break;
+		}
 	}
-	return tp->snd_una;
+	/* RACK (in recovery) may know more: what it marked lost is below its edge */
+	if (ts->ts_recovery && tcp_rack_on(tp))
+		edge = SEQ_MAX(edge, tcp_rack_lost_edge(tp));
+	return edge;
 }
 
 bool
@@ -322,6 +331,7 @@ tcp_sack_nextseg(const struct tcpcb *tp, bool lost_only, uint32_t *seqp, uint32_
 	uint32_t s = SEQ_MAX(ts->ts_high_rxt, tp->snd_una);
 	uint32_t limit = lost_only ? tcp_sack_lost_edge(tp) :
 		ts->ts_nboard > 0 ? ts->ts_board[ts->ts_nboard - 1].sb_end : tp->snd_una;
+	uint32_t end;
 
 	for (unsigned i = 0; i < ts->ts_nboard; i++) {
 		const struct tcp_sack_blk *b = &ts->ts_board[i];
@@ -332,11 +342,21 @@ tcp_sack_nextseg(const struct tcpcb *tp, bool lost_only, uint32_t *seqp, uint32_
 			s = b->sb_end;
 			continue;
 		}
-		/* [s, b->sb_start) is a hole */
+		/* [s, b->sb_start) is a hole; what this recovery resent and RACK has not found
+		 * lost is in flight, not to go again */
+		end = b->sb_start;
+		while (SEQ_LT(s, b->sb_start) && tcp_rack_inflight_rexmt(tp, s, &end))
+			s = SEQ_MIN(end, b->sb_start);
+		if (s == b->sb_start) {
+			s = b->sb_end;
+			continue;
+		}
 		if (SEQ_GEQ(s, limit))
 			return false;
 		*seqp = s;
 		*lenp = RTE_MIN(b->sb_start - s, (uint32_t)tp->t_maxseg);
+		if (SEQ_GT(end, s) && SEQ_LT(end, b->sb_start))
+			*lenp = RTE_MIN(*lenp, end - s); /* up to the next send-time range */
 		return true;
 	}
 	return false;
@@ -421,6 +441,7 @@ tcp_sack_output(struct tcpcb *tp)
 {
 	struct tcp_sack *ts = &tp->t_sack;
 
+	(void)tcp_rack_detect(tp); /* RFC 8985 6.2 step 5: what is lost by now */
 	for (unsigned n = 0; n < 1024 && tp->tp_state != TCPS_CLOSED; n++) {
 		uint32_t seq, len, sent;
 
@@ -435,7 +456,9 @@ tcp_sack_output(struct tcpcb *tp)
 		}
 		if (tcp_sack_send_new(tp))
 			continue;
-		if (tcp_sack_nextseg(tp, false, &seq, &len)) {
+		/* rule 3 resends a hole not known lost; with RACK a hole is lost when it is
+		 * overdue (tcp_rack.c), and resending sooner is what reordering turns spurious */
+		if (!tcp_rack_on(tp) && tcp_sack_nextseg(tp, false, &seq, &len)) {
 			sent = tcp_sack_send_at(tp, seq, len);
 			if (sent == 0)
 				break;
@@ -468,6 +491,7 @@ tcp_sack_enter_recovery(struct tcpcb *tp)
 	tp->snd_nxt = tp->snd_max;
 	ts->ts_recovery = true;
 	ts->ts_rxt_armed = false;
+	tcp_rack_recovery_start(tp);
 	ts->ts_rescued = false;
 	ts->ts_after_rto = false;
 	if (ts->ts_tlp_active) {

@@ -6,7 +6,8 @@
  * store: no timer allocation per segment. The tick walks the instance's blocks, which is
  * linear in connections: good for thousands, and the place a timing wheel would go.
  *
- * The sixth, the probe timeout of the tail loss probe, is tcp_tlp.c's.
+ * The sixth, the probe timeout of the tail loss probe, is tcp_tlp.c's; the eighth, RACK's
+ * reordering timer, tcp_rack.c's.
  *
  * RTO per RFC 6298: SRTT/RTTVAR from samples (timestamps, RFC 7323 4, or one timed segment
  * per window), RTO = SRTT + max(G, 4 RTTVAR) clamped to [rto_min, rto_max], doubled on each
@@ -177,6 +178,9 @@ tcp_timer_fire(struct tcpcb *tp, int which)
 		break;
 	case TT_PTO:
 		tcp_tlp_fire(tp);
+		break;
+	case TT_RACK:
+		tcp_rack_timeout(tp);
 		break;
 	case TT_PMTU:
 		tcp_pmtu_raise(tp);

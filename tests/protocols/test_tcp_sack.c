@@ -5,6 +5,7 @@
  * blocks sent for out-of-order data (RFC 2018 4 order, as many as fit), the scoreboard
  * (merging, D-SACK, bogus blocks) and RFC 6675 recovery resending exactly the holes.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <netinet/in.h>
@@ -462,6 +463,19 @@ ts_dupack(uint32_t una, const uint32_t *blk, unsigned n)
 	tt_send(TH_ACK, 1001, una, 65535, o, ts_sackopt(o, blk, n), NULL, 0);
 }
 
+/*
+ * RFC 6675 alone (TCP_PF_NO_RACK): for the tests of its own rules inside recovery. With RACK,
+ * the default, a hole is lost as soon as a segment sent after it is SACKed and it is overdue
+ * (RFC 8985 6.2, tcp_rack.c), sooner than DupThresh SACKed segments above it say so.
+ */
+static void
+ts_no_rack(void)
+{
+	struct tcp_param p = { .tp_flags = TCP_PF_NO_RACK };
+
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+}
+
 YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 {
 	struct stdata *lsn, *acc;
@@ -471,6 +485,7 @@ YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 	struct tcpstat st0, st;
 
 	tt_open();
+	ts_no_rack();
 	acc = ts_passive(&lsn, true, false, &iss, &s);
 	una = iss + 1;
 	ts_open_cwnd(acc, &una, 8);
@@ -553,6 +568,7 @@ YT_TEST(tcp_sack, scoreboard_merges_overlaps_and_ignores_dsack_and_bogus_blocks)
 	struct tcpstat st0, st;
 
 	tt_open();
+	ts_no_rack();
 	acc = ts_passive(&lsn, true, false, &iss, &s);
 	una = iss + 1;
 	ts_open_cwnd(acc, &una, 8);
@@ -992,6 +1008,198 @@ YT_TEST(tcp_sack, a_peer_that_reneged_gets_the_sacked_data_again_after_an_rto)
 	st = tt_stats();
 	cr_assert_eq(st.tcps_sack_reneged - st0.tcps_sack_reneged, 1);
 	cr_assert_geq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 1);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+/* ---- RACK (RFC 8985 6): send times, the reordering window and its timer ---------------------- */
+
+/*
+ * Every ACK of these tests comes TR_RTT_MS after what it acknowledges went, so that RACK's
+ * min_RTT, and with it the reordering window (min_RTT / 4 once reordering is seen), is at
+ * least TR_RTT_MS / 4: wide against the microseconds between two segments of one burst,
+ * and against the harness's own pauses.
+ */
+#define TR_RTT_MS 40u
+
+/* ts_open_cwnd with every ACK TR_RTT_MS late. */
+static void
+tr_open_cwnd(struct stdata *acc, uint32_t *una, unsigned nseg)
+{
+	uint8_t d[4 * MSS];
+	struct tt_seg s;
+
+	tt_pattern(d, sizeof(d), 9);
+	while (tt_info(acc).tcpi_snd_cwnd < nseg * MSS) {
+		cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+		yt_drain();
+		while (tt_info(acc).tcpi_sndbuf_cc > 0) {
+			uint32_t hi = *una;
+
+			pt_run_ms(TR_RTT_MS);
+			while (tt_take(&s))
+				if (s.dlen > 0 && s.seq + s.dlen - hi < 1u << 30)
+					hi = s.seq + (uint32_t)s.dlen;
+			cr_assert_neq(hi, *una, "data flows");
+			tt_send(TH_ACK, 1001, hi, 65535, NULL, 0, NULL, 0);
+			*una = hi;
+		}
+	}
+	(void)pt_discard(tt_s.link.minor);
+}
+
+/* The sequence numbers of the data segments sent, in order, into seqs; how many. */
+static unsigned
+tr_take_all(uint32_t *seqs, unsigned max)
+{
+	struct tt_seg s;
+	unsigned n = 0;
+
+	while (tt_take(&s))
+		if (s.dlen > 0 && n < max)
+			seqs[n++] = s.seq;
+	return n;
+}
+
+/*
+ * nseg segments written, 8 sent (cwnd 8); segment 0 lost. The peer delivers 2 before 1
+ * (reordering: RACK's window opens), then 3..7: recovery resends 0 and sends 10 and 11 as new
+ * data, in one burst (8 and 9, the limited-transmit segments, still out). S[] are the segments'
+ * starts (S[0] = SND.UNA).
+ */
+static struct stdata *
+tr_reordered_recovery(struct stdata **lsn, uint32_t *S, unsigned nseg, const uint8_t *d)
+{
+	struct stdata *acc;
+	struct tt_seg s;
+	uint32_t iss, una, sent[16];
+	unsigned n;
+
+	tt_open();
+	ts_slow_rto(2000);
+	acc = ts_passive(lsn, true, false, &iss, &s);
+	una = iss + 1;
+	tr_open_cwnd(acc, &una, 8);
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, 9 * MSS, "exactly 8 segments go");
+	for (unsigned i = 0; i <= nseg; i++)
+		S[i] = una + i * MSS;
+	cr_assert_eq(sth_write(acc, d, nseg * MSS), (ssize_t)(nseg * MSS));
+	yt_drain();
+	cr_assert_eq(tr_take_all(sent, 16), 8);
+	pt_run_ms(TR_RTT_MS);
+	ts_dupack(una, (uint32_t[]){ S[2], S[3] }, 1);
+	cr_assert_eq(tr_take_all(sent, 16), 1, "limited transmit");
+	cr_assert_eq(sent[0], S[8]);
+	ts_dupack(una, (uint32_t[]){ S[1], S[3] }, 1); /* 1 after 2: reordering seen */
+	cr_assert_eq(tr_take_all(sent, 16), 1, "limited transmit");
+	cr_assert_eq(sent[0], S[9]);
+	pt_run_ms(TR_RTT_MS);
+	ts_dupack(una, (uint32_t[]){ S[1], S[8] }, 1);
+	cr_assert(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	n = tr_take_all(sent, 16);
+	cr_assert_eq(n, 3, "segment 0 again and two new ones (%u)", n);
+	cr_assert_eq(sent[0], S[0]);
+	cr_assert_eq(sent[1], S[10]);
+	cr_assert_eq(sent[2], S[11]);
+	return acc;
+}
+
+YT_TEST(tcp_sack, rack_a_lost_retransmission_is_found_by_the_reordering_timer)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t S[13];
+	uint8_t d[12 * MSS];
+	struct tcpstat st0, st;
+
+	tt_pattern(d, sizeof(d), 11);
+	acc = tr_reordered_recovery(&lsn, S, 12, d);
+	st0 = tt_stats();
+	/* 10 and 11, sent after the retransmission of 0, arrive; the retransmission does not */
+	pt_run_ms(TR_RTT_MS);
+	ts_dupack(S[0], (uint32_t[]){ S[1], S[12] }, 1);
+	cr_assert_not(tt_take(&s), "within the reordering window: not lost yet");
+	/* RACK.rtt + reo_wnd after it went, the reordering timer calls it lost: sent again */
+	cr_assert(ts_wait_seg(&s), "the retransmission again");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d, MSS), 0);
+	st = tt_stats();
+	cr_assert_geq(st.tcps_rack_reo_timeouts - st0.tcps_rack_reo_timeouts, 1);
+	cr_assert_eq(st.tcps_rack_losses - st0.tcps_rack_losses, 1);
+	cr_assert_eq(st.tcps_sack_lost_rexmt - st0.tcps_sack_lost_rexmt, 1);
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
+	pt_run_ms(30);
+	cr_assert_not(tt_take(&s), "once");
+	tt_send(TH_ACK, 1001, S[12], 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, rack_reordering_within_the_window_is_not_marked_lost)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t S[21], sent[16];
+	uint8_t d[20 * MSS];
+	unsigned n;
+	struct tcpstat st0, st;
+
+	tt_pattern(d, sizeof(d), 12);
+	acc = tr_reordered_recovery(&lsn, S, 20, d);
+	st0 = tt_stats();
+	/* 11 arrives before 10 (and before the retransmission of 0), both sent with it */
+	pt_run_ms(TR_RTT_MS);
+	ts_dupack(S[0], (uint32_t[]){ S[11], S[12], S[1], S[10] }, 2);
+	n = tr_take_all(sent, 16);
+	for (unsigned i = 0; i < n; i++)
+		cr_assert_geq((int32_t)(sent[i] - S[12]), 0, "only new data (%u: %u)", i, sent[i] - S[0]);
+	/* then 10 and 0, a moment later: neither was called lost, neither goes again */
+	tt_send(TH_ACK, 1001, S[12], 65535, NULL, 0, NULL, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	pt_run_ms(30);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_rack_losses - st0.tcps_rack_losses, 0);
+	cr_assert_eq(st.tcps_sack_lost_rexmt - st0.tcps_sack_lost_rexmt, 0);
+	while (tt_take(&s))
+		cr_assert(s.dlen == 0 || (int32_t)(s.seq - S[12]) >= 0, "nothing below 12 again");
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, rack_reordering_window_grows_once_per_round_trip_of_dsacks)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[5];
+	uint8_t d[4 * MSS];
+	struct tcpstat st0;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 5; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 13);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	while (tt_take(&s))
+		;
+	/* two D-SACKs (a segment of before arrived twice) in one round trip: one widening */
+	ts_dupack(S[0], (uint32_t[]){ S[0] - MSS, S[0] }, 1);
+	ts_dupack(S[1], (uint32_t[]){ S[0] - MSS, S[0] }, 1);
+	cr_assert_eq(tt_stats().tcps_sack_dsack_rcvd - st0.tcps_sack_dsack_rcvd, 2);
+	cr_assert_eq(tt_stats().tcps_rack_reo_wnd_grown - st0.tcps_rack_reo_wnd_grown, 1);
+	/* the ACK passes what was out at the first: the next D-SACK widens it again */
+	tt_send(TH_ACK, 1001, S[4], 65535, NULL, 0, NULL, 0);
+	while (tt_take(&s))
+		;
+	ts_dupack(S[4], (uint32_t[]){ S[3], S[4] }, 1);
+	cr_assert_eq(tt_stats().tcps_rack_reo_wnd_grown - st0.tcps_rack_reo_wnd_grown, 2);
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
