@@ -521,6 +521,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	uint8_t flags;
 	bool ourfinisacked = false;
 	uint32_t sacked;
+	bool tsecr_ok;
 
 	TCP_INC(ti, rx_segs);
 	if (MBLKL(mp) < YARD_IPV4_HDR_MIN && !pullupmsg(mp, YARD_IPV4_HDR_MIN))
@@ -875,8 +876,9 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	if ((tp->tp_flags & TF_SACK_PERMIT) && (to.to_flags & TO_SACK))
 		sacked = tcp_sack_update(tp, ack, &to.to_sack);
 	/* RFC 8985 6.2 steps 2-4: what this ACK delivered, before SND.UNA moves */
-	tcp_rack_ack(tp, ack, (tp->tp_flags & TF_RCVD_TS) && (to.to_flags & TO_TS), to.to_tsecr);
-	tcp_tlp_ack(tp, ack, (tp->tp_flags & TF_RCVD_TS) && (to.to_flags & TO_TS), to.to_tsecr);
+	tsecr_ok = (tp->tp_flags & TF_RCVD_TS) && (to.to_flags & TO_TS);
+	tcp_rack_ack(tp, ack, tsecr_ok, to.to_tsecr);
+	tcp_tlp_ack(tp, ack, tsecr_ok, to.to_tsecr);
 	if (SEQ_LEQ(ack, tp->snd_una)) {
 		/*
 		 * duplicate ACK (RFC 5681 2): no data, same window, data outstanding. With SACK
@@ -915,6 +917,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		uint32_t acked = ack - tp->snd_una;
 
 		TCP_INC(ti, rx_acks);
+		(void)tcp_undo_rto_ack(tp, tsecr_ok, to.to_tsecr); /* RFC 4015 */
 		/* RTT sample (RFC 7323 4.1 with timestamps, else the timed segment) */
 		if ((tp->tp_flags & TF_RCVD_TS) && (to.to_flags & TO_TS) && to.to_tsecr != 0)
 			tcp_rtt_update(tp, (uint32_t)(tcp_now(ti) - to.to_tsecr));
@@ -929,8 +932,10 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 
 				tp->snd_cwnd = RTE_MIN(tp->snd_ssthresh, flight + tp->t_maxseg);
 				tp->tp_flags &= ~TF_INRECOVERY;
-				if (tp->t_sack.ts_recovery)
+				if (tp->t_sack.ts_recovery) {
 					tcp_rack_recovery_end(tp);
+					tcp_undo_recovery_end(tp, tsecr_ok, to.to_tsecr);
+				}
 				tp->t_sack.ts_recovery = false;
 				tp->t_dupacks = 0;
 			} else if (tp->t_sack.ts_recovery) {

@@ -486,6 +486,7 @@ send:
 			TCP_INC(ti, tx_rexmt_segs);
 			tp->t_nrexmt++;
 			TCP_ADD(ti, tx_rexmt_bytes, old);
+			tcp_undo_rexmt(tp, tp->snd_nxt, old);
 		} else {
 			TCP_INC(ti, tx_data_segs);
 		}

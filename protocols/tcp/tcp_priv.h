@@ -16,6 +16,7 @@
  *   tcp_sack.c        SACK (RFC 2018): the scoreboard, RFC 6675 recovery, the blocks we send
  *   tcp_tlp.c         the tail loss probe (RFC 8985 7)
  *   tcp_rack.c        RACK (RFC 8985 6): send times, the reordering window and timer
+ *   tcp_undo.c        undo of spurious reductions (D-SACK RFC 3708, timestamps RFC 3522/4015)
  *
  * Everything of an instance runs on its lcore: no locks. Field legend: tp_* is per connection,
  * ti_* per instance.
@@ -38,6 +39,7 @@
 #include "tcp_fsm.h"
 #include "tcp_rack.h"
 #include "tcp_sack.h"
+#include "tcp_undo.h"
 
 /* Defaults of struct tcp_param. */
 #define TCP_DEF_MSL_MS       30000u
@@ -191,6 +193,7 @@ struct tcpcb {
 	int t_softerror;           /* the last soft ICMP error, reported instead of ETIMEDOUT */
 	struct tcp_sack t_sack;    /* SACK scoreboard and recovery; blocks we report */
 	struct tcp_rack t_rack;    /* send times, RACK state (tcp_rack.c) */
+	struct tcp_undo t_undo;    /* the last window reduction, to undo if spurious */
 };
 
 /* Per-lcore counters, static so telemetry never reads freed memory. */

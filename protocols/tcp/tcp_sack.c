@@ -146,6 +146,7 @@ tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so)
 			if (dsack) {
 				TCP_INC(ti, sack_dsack_rcvd);
 				tp->t_sack.ts_dsack = true;
+				tcp_undo_dsack(tp, s, e); /* RFC 3708: was a retransmission needed? */
 				continue;
 			}
 		}
@@ -483,6 +484,7 @@ tcp_sack_enter_recovery(struct tcpcb *tp)
 
 	TCP_INC(tp->tp_inst, sack_recoveries);
 	TCP_INC(tp->tp_inst, fast_rexmt);
+	tcp_undo_begin(tp, TU_RECOVERY);
 	tp->t_cc->cc_enter_recovery(tp);
 	tp->snd_cwnd = tp->snd_ssthresh; /* RFC 6675 5 (4.2): no inflation, pipe does it */
 	tp->tp_flags |= TF_INRECOVERY;

@@ -99,8 +99,10 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	}
 	/* Karn: no sample from a retransmitted segment. */
 	tp->tp_flags &= ~TF_RTTING;
-	if (tp->tp_state >= TCPS_ESTABLISHED)
+	if (tp->tp_state >= TCPS_ESTABLISHED) {
+		tcp_undo_begin(tp, TU_RTO); /* RFC 4015: the first new ACK may show it spurious */
 		tp->t_cc->cc_timeout(tp);
+	}
 	if (tp->tp_flags & TF_INRECOVERY)
 		TCP_INC(ti, rto_in_recovery); /* what recovery itself could not repair */
 	tp->tp_flags &= ~TF_INRECOVERY;

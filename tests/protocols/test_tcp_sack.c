@@ -77,6 +77,16 @@ ts_synopts(uint8_t *o, bool sackok, uint32_t tsval)
 	return n;
 }
 
+/* A timestamps option (2 NOPs first) into o; its length. */
+static size_t
+ts_tsopt(uint8_t *o, uint32_t tsval, uint32_t tsecr)
+{
+	o[0] = TCPOPT_NOP, o[1] = TCPOPT_NOP, o[2] = TCPOPT_TIMESTAMP, o[3] = TCPOLEN_TIMESTAMP;
+	ts_put32(o + 4, tsval);
+	ts_put32(o + 8, tsecr);
+	return 12;
+}
+
 /* A SACK option of n blocks (start, end pairs) after 2 NOPs into o; its length. */
 static size_t
 ts_sackopt(uint8_t *o, const uint32_t *blk, unsigned n)
@@ -95,11 +105,12 @@ ts_sackopt(uint8_t *o, const uint32_t *blk, unsigned n)
  * endpoint. *ss is our SYN,ACK; *iss our ISS. sack_off: T_TCP_SACK = T_NO on the listener.
  */
 static struct stdata *
-ts_passive(struct stdata **lsn, bool sackok, bool sack_off, uint32_t *iss, struct tt_seg *ss)
+ts_passive_ts(struct stdata **lsn, bool sackok, bool sack_off, uint32_t tsval, uint32_t *iss,
+	      struct tt_seg *ss)
 {
 	struct stdata *acc;
 	uint8_t o[40];
-	size_t ol = ts_synopts(o, sackok, 0);
+	size_t ol = ts_synopts(o, sackok, tsval);
 	union {
 		struct T_conn_ind ci;
 		char b[256];
@@ -120,7 +131,15 @@ ts_passive(struct stdata **lsn, bool sackok, bool sack_off, uint32_t *iss, struc
 	cr_assert(tt_take(ss), "SYN,ACK sent");
 	cr_assert_eq(ss->flags, TH_SYN | TH_ACK);
 	*iss = ss->seq;
-	tt_send(TH_ACK, 1001, ss->seq + 1, 65535, NULL, 0, NULL, 0);
+	if (tsval != 0) {
+		const uint8_t *t = tt_opt(ss, TCPOPT_TIMESTAMP);
+
+		cr_assert_not_null(t, "timestamps agreed");
+		ol = ts_tsopt(o, tsval + 1, ts_be32(t + 2));
+	} else {
+		ol = 0;
+	}
+	tt_send(TH_ACK, 1001, ss->seq + 1, 65535, o, ol, NULL, 0);
 	cr_assert_eq(tt_get(*lsn, &u, sizeof(u), NULL), T_CONN_IND);
 	tt_put(acc, &cap, sizeof(cap));
 	cr_assert_eq(tt_get(acc, &ca, sizeof(ca), NULL), T_CAPABILITY_ACK);
@@ -129,6 +148,12 @@ ts_passive(struct stdata **lsn, bool sackok, bool sack_off, uint32_t *iss, struc
 	cr_assert_eq(tt_get(*lsn, buf, sizeof(buf), NULL), T_OK_ACK);
 	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_ESTABLISHED);
 	return acc;
+}
+
+static struct stdata *
+ts_passive(struct stdata **lsn, bool sackok, bool sack_off, uint32_t *iss, struct tt_seg *ss)
+{
+	return ts_passive_ts(lsn, sackok, sack_off, 0, iss, ss);
 }
 
 static void
@@ -1200,6 +1225,198 @@ YT_TEST(tcp_sack, rack_reordering_window_grows_once_per_round_trip_of_dsacks)
 		;
 	ts_dupack(S[4], (uint32_t[]){ S[3], S[4] }, 1);
 	cr_assert_eq(tt_stats().tcps_rack_reo_wnd_grown - st0.tcps_rack_reo_wnd_grown, 2);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+/* ---- undo of spurious reductions (RFC 3708 with D-SACK, RFC 8985 7.4) ------------------------ */
+
+YT_TEST(tcp_sack, a_recovery_whose_every_retransmission_is_dsacked_is_undone)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[9], cwnd0, ssthresh0;
+	uint8_t d[8 * MSS];
+	struct tcpstat st0;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	cwnd0 = tt_info(acc).tcpi_snd_cwnd;
+	ssthresh0 = tt_info(acc).tcpi_snd_ssthresh;
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 9; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 14);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	while (tt_take(&s))
+		;
+	/* segment 0 is late (reordered), not lost: three SACKs above it start recovery */
+	ts_dupack(una, (uint32_t[]){ S[1], S[2] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[1], S[3] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[1], S[4] }, 1);
+	cr_assert(tt_take(&s), "segment 0 resent");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, cwnd0, "the window is cut");
+	while (tt_take(&s))
+		;
+	/* the original arrives: the full ACK ends the recovery, the window stays cut */
+	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, cwnd0);
+	cr_assert_eq(tt_stats().tcps_undo_dsack - st0.tcps_undo_dsack, 0);
+	/* then the retransmission: a duplicate, the peer D-SACKs it; the cut is taken back */
+	ts_dupack(S[8], (uint32_t[]){ S[0], S[1] }, 1);
+	cr_assert_eq(tt_stats().tcps_undo_dsack - st0.tcps_undo_dsack, 1);
+	cr_assert_geq(tt_info(acc).tcpi_snd_cwnd, cwnd0);
+	cr_assert_eq(tt_info(acc).tcpi_snd_ssthresh, ssthresh0);
+	/* once only */
+	ts_dupack(S[8], (uint32_t[]){ S[0], S[1] }, 1);
+	cr_assert_eq(tt_stats().tcps_undo_dsack - st0.tcps_undo_dsack, 1);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, a_recovery_is_not_undone_when_one_retransmission_was_needed)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[9], cwnd0, cwnd1, resent[8];
+	uint8_t d[8 * MSS];
+	unsigned n = 0;
+	struct tcpstat st0;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	cwnd0 = tt_info(acc).tcpi_snd_cwnd;
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 9; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 15);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	while (tt_take(&s))
+		;
+	/* 0 is late, 1 is lost: both resent as the SACKs come */
+	ts_dupack(una, (uint32_t[]){ S[2], S[3] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[2], S[4] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[2], S[5] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[2], S[8] }, 1);
+	while (tt_take(&s))
+		if (s.dlen > 0 && n < 8)
+			resent[n++] = s.seq;
+	cr_assert_eq(n, 2, "segments 0 and 1 resent (%u)", n);
+	cr_assert_eq(resent[0], S[0]);
+	cr_assert_eq(resent[1], S[1]);
+	/* the original 0 and the resent 1 arrive; then the resent 0, a duplicate */
+	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
+	cwnd1 = tt_info(acc).tcpi_snd_cwnd;
+	cr_assert_lt(cwnd1, cwnd0);
+	ts_dupack(S[8], (uint32_t[]){ S[0], S[1] }, 1);
+	cr_assert_eq(tt_stats().tcps_sack_dsack_rcvd - st0.tcps_sack_dsack_rcvd, 1);
+	cr_assert_eq(tt_stats().tcps_undo_dsack - st0.tcps_undo_dsack, 0, "1 was needed");
+	cr_assert_eq(tt_info(acc).tcpi_snd_cwnd, cwnd1, "the window stays cut");
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, a_probe_found_needless_by_a_dsack_is_undone)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, cwnd0;
+	uint8_t d[MSS];
+	struct tcpstat st0;
+
+	tt_open();
+	ts_slow_rto(2000);
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	cwnd0 = tt_info(acc).tcpi_snd_cwnd;
+	st0 = tt_stats();
+	tt_pattern(d, sizeof(d), 16);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	cr_assert(tt_take(&s));
+	/* the segment is slow; the probe resends it, and its ACK comes first: cwnd is cut */
+	cr_assert(ts_wait_seg(&s), "the probe");
+	cr_assert_eq(s.seq, una);
+	tt_send(TH_ACK, 1001, una + MSS, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_stats().tcps_tlp_recoveries - st0.tcps_tlp_recoveries, 1);
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, cwnd0);
+	/* the other copy arrives: a D-SACK; the probe was not needed, the cut is undone */
+	ts_dupack(una + MSS, (uint32_t[]){ una, una + MSS }, 1);
+	cr_assert_eq(tt_stats().tcps_undo_dsack - st0.tcps_undo_dsack, 1);
+	cr_assert_geq(tt_info(acc).tcpi_snd_cwnd, cwnd0);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+/* One segment's worth with timestamps on (the MSS less 12 option bytes). */
+#define TR_LEN 1000u
+
+YT_TEST(tcp_sack, an_rto_whose_original_was_acknowledged_is_undone_by_its_timestamp)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, cwnd0, tsv_orig, tsv_rxt, tsval = 5000;
+	uint8_t d[2 * MSS], o[40];
+	struct tcpstat st0, st;
+
+	tt_open();
+	acc = ts_passive_ts(&lsn, true, false, tsval, &iss, &s);
+	tsval += 2;
+	una = iss + 1;
+	cwnd0 = tt_info(acc).tcpi_snd_cwnd;
+	st0 = tt_stats();
+	tt_pattern(d, sizeof(d), 17);
+	pt_run_ms(5); /* a TSval of 0 would not count as an echo */
+	/* a segment (less than the MSS left beside timestamps) whose ACK is slow: the timer
+	 * (100 ms here) resends it */
+	cr_assert_eq(sth_write(acc, d, TR_LEN), (ssize_t)TR_LEN);
+	yt_drain();
+	do
+		cr_assert(tt_take(&s));
+	while (s.dlen == 0);
+	cr_assert_eq(s.seq, una);
+	tsv_orig = ts_be32(tt_opt(&s, TCPOPT_TIMESTAMP) + 2);
+	cr_assert_neq(tsv_orig, 0);
+	do
+		cr_assert(ts_wait_seg(&s), "the RTO's retransmission");
+	while (s.dlen == 0);
+	cr_assert_eq(s.seq, una);
+	tsv_rxt = ts_be32(tt_opt(&s, TCPOPT_TIMESTAMP) + 2);
+	cr_assert_gt(tsv_rxt, tsv_orig);
+	cr_assert_eq(tt_stats().tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 1);
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, cwnd0, "the RTO cut the window");
+	/* the ACK echoes the original's TSval: it was delivered, the RTO was spurious */
+	tt_send(TH_ACK, 1001, una + TR_LEN, 65535, o, ts_tsopt(o, tsval++, tsv_orig), NULL, 0);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_undo_rto - st0.tcps_undo_rto, 1);
+	cr_assert_geq(tt_info(acc).tcpi_snd_cwnd, cwnd0, "the window is back");
+	/* again, but the ACK echoes the retransmission: it was needed, nothing undone */
+	una += TR_LEN;
+	while (tt_take(&s))
+		;
+	cwnd0 = tt_info(acc).tcpi_snd_cwnd;
+	cr_assert_eq(sth_write(acc, d + TR_LEN, TR_LEN), (ssize_t)TR_LEN);
+	yt_drain();
+	do
+		cr_assert(tt_take(&s));
+	while (s.dlen == 0);
+	do
+		cr_assert(ts_wait_seg(&s), "the RTO's retransmission");
+	while (s.dlen == 0);
+	tsv_rxt = ts_be32(tt_opt(&s, TCPOPT_TIMESTAMP) + 2);
+	tt_send(TH_ACK, 1001, una + TR_LEN, 65535, o, ts_tsopt(o, tsval++, tsv_rxt), NULL, 0);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_undo_rto - st0.tcps_undo_rto, 1, "not undone");
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, cwnd0);
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
