@@ -987,6 +987,9 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 			ourfinisacked = true;
 		tcp_sndbuf_space(tp);
 	}
+	/* RTO recovery (RFC 8985 6.2): a resend lost again sends the go-back back to it */
+	if (tp->t_rack.tr_rto_recovery && !(tp->tp_flags & TF_INRECOVERY))
+		(void)tcp_rack_detect(tp);
 	/* window update (RFC 9293 3.10.7.4, fifth check) */
 	if (SEQ_LT(tp->snd_wl1, seq) || (tp->snd_wl1 == seq && SEQ_LEQ(tp->snd_wl2, ack))) {
 		uint32_t nw = tiwin << tp->snd_scale;

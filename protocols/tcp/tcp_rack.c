@@ -226,6 +226,10 @@ tcp_rack_ack(struct tcpcb *tp, uint32_t ack, bool tsecr_valid, uint32_t tsecr)
 		tr->tr_map[0].rs_start = una;
 	if (tr->tr_n == 0)
 		tr->tr_valid = false; /* nothing in flight: anything sent next is later */
+	if (tr->tr_rto_recovery && SEQ_GEQ(una, tr->tr_rto_end)) {
+		tr->tr_rto_recovery = false; /* what was out at the RTO is all acknowledged */
+		tcp_rack_recovery_end(tp);
+	}
 }
 
 /* RACK.reo_wnd (RFC 8985 6.2 step 4), microseconds. */
@@ -236,7 +240,7 @@ tcp_rack_reo_wnd_us(const struct tcpcb *tp)
 	uint64_t w, srtt = (uint64_t)(tp->t_srtt >> 3) * 1000u;
 
 	if (!tr->tr_reo_seen) {
-		if (tp->t_sack.ts_recovery || tp->t_sack.ts_after_rto)
+		if (tp->t_sack.ts_recovery || tr->tr_rto_recovery)
 			return 0;
 		if (tcp_sack_bytes(&tp->t_sack, tp->snd_una, tp->snd_max) >=
 		    TCP_SACK_DUPTHRESH * (uint32_t)tp->t_maxseg)
@@ -263,7 +267,7 @@ tcp_rack_detect(struct tcpcb *tp)
 	bool marked = false;
 
 	tp->t_timer[TT_RACK] = 0;
-	if (!tcp_rack_on(tp) || !tr->tr_valid || !ts->ts_recovery)
+	if (!tcp_rack_on(tp) || !tr->tr_valid || (!ts->ts_recovery && !tr->tr_rto_recovery))
 		return false;
 	now = tcp_now_us(tp->tp_inst);
 	reo = tcp_rack_reo_wnd_us(tp);
@@ -274,6 +278,9 @@ tcp_rack_detect(struct tcpcb *tp)
 		if (rs->rs_flags & (RS_SACKED | RS_LOST))
 			continue;
 		if (!tcp_rack_after(tr->tr_xmit_us, tr->tr_end_seq, rs->rs_xmit_us, rs->rs_end))
+			continue;
+		/* after an RTO everything sent before it is being resent anyway */
+		if (!ts->ts_recovery && (int32_t)(rs->rs_xmit_us - tr->tr_recovery_us) < 0)
 			continue;
 		if (elapsed < due) {
 			wait = RTE_MIN(wait, due - elapsed);
@@ -287,8 +294,13 @@ tcp_rack_detect(struct tcpcb *tp)
 			low = rs->rs_start;
 		marked = true;
 	}
-	if (marked && SEQ_LT(low, ts->ts_high_rxt))
+	if (marked && ts->ts_recovery && SEQ_LT(low, ts->ts_high_rxt))
 		ts->ts_high_rxt = SEQ_MAX(low, tp->snd_una);
+	/* RTO recovery: the go-back goes back to it, skipping what is still in flight */
+	if (marked && !ts->ts_recovery && SEQ_LT(low, tp->snd_nxt)) {
+		tp->snd_nxt = SEQ_MAX(low, tp->snd_una);
+		ts->ts_after_rto = ts->ts_nboard > 0; /* and what the peer holds */
+	}
 	if (wait != UINT32_MAX)
 		tcp_timer_arm(tp, TT_RACK, (wait + 999u) / 1000u);
 	return marked;
@@ -298,10 +310,32 @@ tcp_rack_detect(struct tcpcb *tp)
 void
 tcp_rack_timeout(struct tcpcb *tp)
 {
-	if (!tp->t_sack.ts_recovery)
-		return;
-	TCP_INC(tp->tp_inst, rack_reo_timeouts);
-	tcp_sack_output(tp); /* runs tcp_rack_detect first */
+	if (tp->t_sack.ts_recovery) {
+		TCP_INC(tp->tp_inst, rack_reo_timeouts);
+		tcp_sack_output(tp); /* runs tcp_rack_detect first */
+	} else if (tp->t_rack.tr_rto_recovery) {
+		TCP_INC(tp->tp_inst, rack_reo_timeouts);
+		if (tcp_rack_detect(tp))
+			(void)tcp_output(tp);
+	}
+}
+
+/*
+ * A retransmission timeout: RACK's marks are moot (everything is resent from SND.UNA), and
+ * until what was out is acknowledged RACK watches the resends (RFC 8985 6.2 in RTO recovery):
+ * one lost again is found when a later one arrives, not by a second RTO.
+ */
+void
+tcp_rack_rto(struct tcpcb *tp)
+{
+	struct tcp_rack *tr = &tp->t_rack;
+
+	if (tp->t_sack.ts_recovery || tr->tr_rto_recovery)
+		tcp_rack_recovery_end(tp);
+	tcp_rack_reneged(tp);
+	tr->tr_rto_recovery = tcp_rack_on(tp);
+	tr->tr_rto_end = tp->snd_max;
+	tcp_rack_recovery_start(tp);
 }
 
 void
@@ -330,6 +364,22 @@ tcp_rack_reneged(struct tcpcb *tp)
 
 	for (unsigned i = 0; i < tr->tr_n; i++)
 		tr->tr_map[i].rs_flags &= ~(RS_SACKED | RS_LOST);
+}
+
+/* Bytes from seq to the next retransmission still in flight above it, UINT32_MAX if none. */
+uint32_t
+tcp_rack_inflight_room(const struct tcpcb *tp, uint32_t seq)
+{
+	const struct tcp_rack *tr = &tp->t_rack;
+	uint32_t end;
+
+	for (unsigned i = 0; i < tr->tr_n; i++) {
+		const struct tcp_rack_seg *rs = &tr->tr_map[i];
+
+		if (SEQ_GT(rs->rs_start, seq) && tcp_rack_inflight_rexmt(tp, rs->rs_start, &end))
+			return rs->rs_start - seq;
+	}
+	return UINT32_MAX;
 }
 
 /* One past the highest range RACK marked lost and not yet resent, SND.UNA if none. */

@@ -46,6 +46,8 @@ struct tcp_rack {
 	bool tr_dsack_armed;     /* RACK.dsack_round is set */
 	uint32_t tr_dsack_round;
 	uint32_t tr_recovery_us; /* when this recovery started: later retransmissions are its */
+	bool tr_rto_recovery;    /* resending after an RTO, until SND.UNA reaches tr_rto_end */
+	uint32_t tr_rto_end;
 };
 
 struct tcpcb;
@@ -58,6 +60,8 @@ void tcp_rack_timeout(struct tcpcb *tp);
 void tcp_rack_recovery_start(struct tcpcb *tp);
 void tcp_rack_recovery_end(struct tcpcb *tp);
 void tcp_rack_reneged(struct tcpcb *tp);
+void tcp_rack_rto(struct tcpcb *tp);
+uint32_t tcp_rack_inflight_room(const struct tcpcb *tp, uint32_t seq);
 uint32_t tcp_rack_lost_edge(const struct tcpcb *tp);
 bool tcp_rack_inflight_rexmt(const struct tcpcb *tp, uint32_t seq, uint32_t *end);
 uint32_t tcp_rack_reo_wnd_us(const struct tcpcb *tp);

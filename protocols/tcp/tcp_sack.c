@@ -209,9 +209,7 @@ tcp_sack_rto(struct tcpcb *tp)
 {
 	struct tcp_sack *ts = &tp->t_sack;
 
-	if (ts->ts_recovery)
-		tcp_rack_recovery_end(tp);
-	tcp_rack_reneged(tp); /* everything is resent from SND.UNA: RACK's marks are moot */
+	tcp_rack_rto(tp);
 	ts->ts_recovery = false;
 	ts->ts_rxt_armed = false;
 	ts->ts_tlp_active = false;
@@ -230,13 +228,24 @@ uint32_t
 tcp_sack_skip(struct tcpcb *tp, uint32_t *room)
 {
 	struct tcp_sack *ts = &tp->t_sack;
+	bool rack = tp->t_rack.tr_rto_recovery;
+	uint32_t end;
 
 	*room = UINT32_MAX;
-	if (!ts->ts_after_rto || (tp->tp_flags & TF_INRECOVERY))
+	if ((!ts->ts_after_rto && !rack) || (tp->tp_flags & TF_INRECOVERY))
 		return 0;
 	if (!SEQ_LT(tp->snd_nxt, tp->snd_max)) {
 		ts->ts_after_rto = false; /* the go-back reached new data */
 		return 0;
+	}
+	if (rack) {
+		/* RACK sent the go-back back to a lost resend: what went since is in flight */
+		while (SEQ_LT(tp->snd_nxt, tp->snd_max) &&
+		       tcp_rack_inflight_rexmt(tp, tp->snd_nxt, &end))
+			tp->snd_nxt = SEQ_MIN(end, tp->snd_max);
+		*room = tcp_rack_inflight_room(tp, tp->snd_nxt);
+		if (!ts->ts_after_rto)
+			return 0;
 	}
 	for (unsigned i = 0; i < ts->ts_nboard; i++) {
 		const struct tcp_sack_blk *b = &ts->ts_board[i];
@@ -250,7 +259,7 @@ tcp_sack_skip(struct tcpcb *tp, uint32_t *room)
 			tp->snd_nxt = b->sb_end;
 			continue;
 		}
-		*room = b->sb_start - tp->snd_nxt;
+		*room = RTE_MIN(*room, b->sb_start - tp->snd_nxt);
 		break;
 	}
 	return tcp_sack_bytes(ts, tp->snd_una, tp->snd_nxt);

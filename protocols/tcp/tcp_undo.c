@@ -139,6 +139,7 @@ tcp_undo_rto_ack(struct tcpcb *tp, bool tsecr_valid, uint32_t tsecr)
 	tcp_undo_apply(tp);
 	/* RFC 4015 3.2: go on with new data; the go-back would resend what arrived */
 	tp->t_sack.ts_after_rto = false;
+	tp->t_rack.tr_rto_recovery = false;
 	tp->snd_nxt = tp->snd_max;
 	return true;
 }

@@ -1420,3 +1420,58 @@ YT_TEST(tcp_sack, an_rto_whose_original_was_acknowledged_is_undone_by_its_timest
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
+
+YT_TEST(tcp_sack, rack_a_resend_lost_again_after_an_rto_goes_again_without_a_second_rto)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[5], sent[8];
+	uint8_t d[4 * MSS];
+	uint64_t deadline;
+	unsigned n;
+	struct tcpstat st0, st1, st;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 5; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 18);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	/* all four lost (and the probe); the RTO resends segment 0, cwnd 1 */
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (tt_stats().tcps_rexmt_timeouts == st0.tcps_rexmt_timeouts &&
+	       rte_get_timer_cycles() < deadline) {
+		while (tt_take(&s))
+			;
+		pt_run_ms(5);
+	}
+	cr_assert_eq(tt_stats().tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 1, "the RTO");
+	n = tr_take_all(sent, 8);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(sent[0], S[0]);
+	/* 0 arrives: 1 and 2 go; 1 is lost again, 2 arrives and is SACKed */
+	tt_send(TH_ACK, 1001, S[1], 65535, NULL, 0, NULL, 0);
+	n = tr_take_all(sent, 8);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(sent[0], S[1]);
+	cr_assert_eq(sent[1], S[2]);
+	st1 = tt_stats();
+	ts_dupack(S[1], (uint32_t[]){ S[2], S[3] }, 1);
+	/* RACK in RTO recovery: 1 went before 2 and is overdue; it goes again now, 2 does not */
+	n = tr_take_all(sent, 8);
+	cr_assert_geq(n, 1, "the lost resend again, no second RTO");
+	cr_assert_eq(sent[0], S[1]);
+	for (unsigned i = 1; i < n; i++)
+		cr_assert_neq(sent[i], S[2], "2 is SACKed");
+	st = tt_stats();
+	cr_assert_eq(st.tcps_rack_losses - st1.tcps_rack_losses, 1);
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 1);
+	tt_send(TH_ACK, 1001, S[4], 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
