@@ -103,8 +103,15 @@ tcp_timer_rexmt(struct tcpcb *tp)
 		tcp_undo_begin(tp, TU_RTO); /* RFC 4015: the first new ACK may show it spurious */
 		tp->t_cc->cc_timeout(tp);
 	}
+	/* what the loss detection before the timer could not repair, by where it stood */
 	if (tp->tp_flags & TF_INRECOVERY)
-		TCP_INC(ti, rto_in_recovery); /* what recovery itself could not repair */
+		TCP_INC(ti, rto_in_recovery);
+	else if (tp->t_rxtshift > 1)
+		TCP_INC(ti, rto_repeated);
+	else if (tp->t_rack.tr_rto_recovery)
+		TCP_INC(ti, rto_in_rto_recovery);
+	else if (tp->t_sack.ts_tlp_active)
+		TCP_INC(ti, rto_after_probe);
 	tp->tp_flags &= ~TF_INRECOVERY;
 	tcp_sack_rto(tp); /* RFC 6675 5.1: the scoreboard stays, the recovery ends */
 	tp->t_dupacks = 0;
