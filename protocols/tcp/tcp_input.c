@@ -899,9 +899,14 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 			} else if (tp->tp_flags & TF_INRECOVERY) {
 				tp->snd_cwnd += tp->t_maxseg; /* RFC 6582 3.2 step 4 */
 				(void)tcp_output(tp);
-			} else if ((tp->tp_flags & TF_SACK_PERMIT) && SEQ_GT(ack, tp->snd_recover) &&
+			} else if ((tp->tp_flags & TF_SACK_PERMIT) && SEQ_GEQ(ack, tp->snd_recover) &&
 				   tcp_sack_should_recover(tp)) {
-				tcp_sack_enter_recovery(tp); /* RFC 6675 5 */
+				/*
+				 * RFC 6675 5. At RecoveryPoint itself too: everything out at the
+				 * last reduction is acknowledged, a hole here is in data sent
+				 * since, a new loss (as Linux leaves recovery at high_seq).
+				 */
+				tcp_sack_enter_recovery(tp);
 			} else if (tp->t_dupacks == 3 && SEQ_GT(ack, tp->snd_recover)) {
 				/* RFC 6582 3.2 step 2: the ACK covers more than "recover" */
 				tcp_fast_rexmt(tp);
@@ -973,7 +978,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		tcp_sack_prune(tp);
 		/* RFC 6675 5: SACKed data may show a loss before three duplicate ACKs came */
 		if ((tp->tp_flags & (TF_SACK_PERMIT | TF_INRECOVERY)) == TF_SACK_PERMIT &&
-		    SEQ_GT(ack, tp->snd_recover) && ack != tp->snd_max &&
+		    SEQ_GEQ(ack, tp->snd_recover) && ack != tp->snd_max &&
 		    (tcp_sack_islost(tp, tp->snd_una) || tcp_tlp_shows_loss(tp)))
 			tcp_sack_enter_recovery(tp);
 		if (ack == tp->snd_max) {

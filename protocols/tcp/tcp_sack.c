@@ -28,9 +28,13 @@
  * new data, rule 3 resends the first unSACKed byte above HighRxt below the highest SACK;
  * rule 4, once per recovery, resends the segment holding the highest unSACKed byte (the
  * "rescue": a lost tail draws no SACK, so rules 1 and 3 never see it).
- * One step beyond RFC 6675, from RACK (RFC 8985): the oldest retransmission still out is
- * remembered with SND.MAX at the time; once data above that is SACKed and it is not, it was
- * lost, and HighRxt goes back so NextSeg() sends it again instead of the timer.
+ * Once recovery has started, RACK (RFC 8985 6, tcp_rack.c) says more than IsLost: what it
+ * marked lost raises the lost edge, a retransmission it found lost pulls HighRxt back, and
+ * NextSeg() steps over the retransmissions of this recovery still in flight; rule 3 is left
+ * out (RACK decides when a hole not yet DupThresh-lost is lost). With TCP_PF_NO_RACK the
+ * older, one-segment form stands in: the oldest retransmission still out is remembered
+ * with SND.MAX at the time; once data above that is SACKed and it is not, it was lost, and
+ * HighRxt goes back so NextSeg() sends it again instead of the timer.
  * A retransmission is tcp_output() at that sequence number with the congestion window
  * narrowed to that one range, so it is built the same way (dupb of the send buffer).
  *

@@ -1475,3 +1475,57 @@ YT_TEST(tcp_sack, rack_a_resend_lost_again_after_an_rto_goes_again_without_a_sec
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
+
+YT_TEST(tcp_sack, a_loss_at_the_recovery_point_right_after_a_recovery_starts_another)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[13], sent[16];
+	uint8_t d[12 * MSS];
+	unsigned n;
+	struct tcpstat st0, st;
+
+	tt_open();
+	ts_slow_rto(2000);
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 13; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 19);
+	cr_assert_eq(sth_write(acc, d, 8 * MSS), (ssize_t)(8 * MSS));
+	yt_drain();
+	cr_assert_eq(tr_take_all(sent, 16), 8);
+	/* 0 lost: recovery (RecoveryPoint = 8); 4 more segments written meanwhile */
+	ts_dupack(una, (uint32_t[]){ S[1], S[2] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[1], S[3] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[1], S[4] }, 1);
+	cr_assert(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_eq(sth_write(acc, d + 8 * MSS, 4 * MSS), (ssize_t)(4 * MSS));
+	yt_drain();
+	ts_dupack(una, (uint32_t[]){ S[1], S[6] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[1], S[8] }, 1);
+	n = tr_take_all(sent, 16);
+	cr_assert_geq(n, 2, "0 again and new data (%u)", n);
+	/* the resent 0 arrives: the full ACK, exactly at RecoveryPoint, ends the recovery */
+	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	while (tt_take(&s))
+		;
+	cr_assert_gt(tt_info(acc).tcpi_snd_nxt - S[8], 2 * MSS, "segments 8.. are out");
+	/* 8, sent after the last reduction, is lost; three SACKs above it at the same ACK */
+	ts_dupack(S[8], (uint32_t[]){ S[9], S[10] }, 1);
+	ts_dupack(S[8], (uint32_t[]){ S[9], S[11] }, 1);
+	ts_dupack(S[8], (uint32_t[]){ S[9], S[12] }, 1);
+	n = tr_take_all(sent, 16);
+	cr_assert_geq(n, 1, "8 resent by a new recovery, not left to the RTO");
+	cr_assert_eq(sent[0], S[8]);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_sack_recoveries - st0.tcps_sack_recoveries, 2);
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0);
+	tt_send(TH_ACK, 1001, S[12], 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
