@@ -410,11 +410,10 @@ send:
 	if ((tp->tp_flags & TF_REQ_TS) && !(flags & TH_RST) &&
 	    ((flags & TH_SYN) ? (tp->tp_state == TCPS_SYN_SENT || (tp->tp_flags & TF_RCVD_TS)) :
 				(tp->tp_flags & TF_RCVD_TS) != 0)) {
-		uint32_t tsval;
+		uint32_t tsval, tsecr = rte_cpu_to_be_32(tp->ts_recent);
 
-		tsval_sent = (uint32_t)tcp_now(ti);
+		tsval_sent = (uint32_t)tcp_now(ti); /* RACK and undo compare echoes with it */
 		tsval = rte_cpu_to_be_32(tsval_sent);
-		uint32_t tsecr = rte_cpu_to_be_32(tp->ts_recent);
 
 		opt[optlen++] = TCPOPT_NOP;
 		opt[optlen++] = TCPOPT_NOP;

@@ -86,13 +86,6 @@ tcp_rack_squeeze(struct tcp_rack_seg *m, unsigned n)
 	return n - 1;
 }
 
-static bool
-tcp_rack_same(const struct tcp_rack_seg *a, const struct tcp_rack_seg *b)
-{
-	return a->rs_end == b->rs_start && a->rs_xmit_us == b->rs_xmit_us &&
-	       a->rs_tsval == b->rs_tsval && a->rs_flags == b->rs_flags;
-}
-
 /* [seq, seq + len) went now (rexmt: some of it was sent before). */
 void
 tcp_rack_sent(struct tcpcb *tp, uint32_t seq, uint32_t len, bool rexmt, uint32_t tsval)
@@ -106,12 +99,12 @@ tcp_rack_sent(struct tcpcb *tp, uint32_t seq, uint32_t len, bool rexmt, uint32_t
 	if (len == 0)
 		return;
 	tcp_rack_lazy_init(tp, seq);
-	/* new data above everything: the common case, appended (merged if the same instant) */
+	/*
+	 * New data above everything: the common case, appended. Never merged with the range
+	 * before it, even when sent in the same microsecond: a range counts as delivered only
+	 * when SACKed whole, and the peer SACKs segments.
+	 */
 	if (tr->tr_n == 0 || SEQ_GEQ(seq, tr->tr_map[tr->tr_n - 1].rs_end)) {
-		if (tr->tr_n > 0 && tcp_rack_same(&tr->tr_map[tr->tr_n - 1], &nw)) {
-			tr->tr_map[tr->tr_n - 1].rs_end = nw.rs_end;
-			return;
-		}
 		if (tr->tr_n == TCP_RACK_MAP_MAX)
 			tr->tr_n = tcp_rack_squeeze(tr->tr_map, tr->tr_n);
 		tr->tr_map[tr->tr_n++] = nw;

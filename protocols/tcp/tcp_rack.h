@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 /*
- * Send-time ranges kept per connection. A range is one segment as sent, or several sent in
- * the same microsecond and merged; when the map is full the two lowest ranges merge,
- * keeping the later time (so their loss is found later, never sooner).
+ * Send-time ranges kept per connection. A range is one segment as sent; when the map is
+ * full the two lowest ranges merge, keeping the later time (so their loss is found later,
+ * never sooner, and the merged range counts as delivered only once SACKed whole).
  */
 #define TCP_RACK_MAP_MAX 128u
 /* RFC 8985 6.2 step 4: recoveries without a D-SACK before the window widening is forgotten */

@@ -137,9 +137,11 @@ tcp_undo_rto_ack(struct tcpcb *tp, bool tsecr_valid, uint32_t tsecr)
 	}
 	TCP_INC(tp->tp_inst, undo_rto);
 	tcp_undo_apply(tp);
-	/* RFC 4015 3.2: go on with new data; the go-back would resend what arrived */
+	/* RFC 4015 3.2: go on with new data; the go-back would resend what arrived. A segment
+	 * of that window really lost is a loss like any other: SACK recovery may start for it */
 	tp->t_sack.ts_after_rto = false;
 	tp->t_rack.tr_rto_recovery = false;
 	tp->snd_nxt = tp->snd_max;
+	tp->snd_recover = tp->snd_una;
 	return true;
 }
