@@ -111,6 +111,9 @@ struct t_kpalive {
 #define TCP_PF_NO_SYNCOOKIES    0x2u
 /** tp_flags: plain RFC 5681 slow start, without HyStart++ (RFC 9406), for new connections */
 #define TCP_PF_NO_HYSTART       0x4u
+/** tp_flags: no RACK (RFC 8985 6) for new segments: RFC 6675 recovery alone, with its
+ *  one-segment lost-retransmission check */
+#define TCP_PF_NO_RACK          0x8u
 /** tp_flags: clear every flag first. */
 #define TCP_PF_CLEAR            0x80000000u
 

@@ -521,6 +521,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	uint8_t flags;
 	bool ourfinisacked = false;
 	uint32_t sacked;
+	bool tsecr_ok;
 
 	TCP_INC(ti, rx_segs);
 	if (MBLKL(mp) < YARD_IPV4_HDR_MIN && !pullupmsg(mp, YARD_IPV4_HDR_MIN))
@@ -874,7 +875,10 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	sacked = 0;
 	if ((tp->tp_flags & TF_SACK_PERMIT) && (to.to_flags & TO_SACK))
 		sacked = tcp_sack_update(tp, ack, &to.to_sack);
-	tcp_tlp_ack(tp, ack, (tp->tp_flags & TF_RCVD_TS) && (to.to_flags & TO_TS), to.to_tsecr);
+	/* RFC 8985 6.2 steps 2-4: what this ACK delivered, before SND.UNA moves */
+	tsecr_ok = (tp->tp_flags & TF_RCVD_TS) && (to.to_flags & TO_TS);
+	tcp_rack_ack(tp, ack, tsecr_ok, to.to_tsecr);
+	tcp_tlp_ack(tp, ack, tsecr_ok, to.to_tsecr);
 	if (SEQ_LEQ(ack, tp->snd_una)) {
 		/*
 		 * duplicate ACK (RFC 5681 2): no data, same window, data outstanding. With SACK
@@ -895,9 +899,14 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 			} else if (tp->tp_flags & TF_INRECOVERY) {
 				tp->snd_cwnd += tp->t_maxseg; /* RFC 6582 3.2 step 4 */
 				(void)tcp_output(tp);
-			} else if ((tp->tp_flags & TF_SACK_PERMIT) && SEQ_GT(ack, tp->snd_recover) &&
+			} else if ((tp->tp_flags & TF_SACK_PERMIT) && SEQ_GEQ(ack, tp->snd_recover) &&
 				   tcp_sack_should_recover(tp)) {
-				tcp_sack_enter_recovery(tp); /* RFC 6675 5 */
+				/*
+				 * RFC 6675 5. At RecoveryPoint itself too: everything out at the
+				 * last reduction is acknowledged, a hole here is in data sent
+				 * since, a new loss (as Linux leaves recovery at high_seq).
+				 */
+				tcp_sack_enter_recovery(tp);
 			} else if (tp->t_dupacks == 3 && SEQ_GT(ack, tp->snd_recover)) {
 				/* RFC 6582 3.2 step 2: the ACK covers more than "recover" */
 				tcp_fast_rexmt(tp);
@@ -913,6 +922,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		uint32_t acked = ack - tp->snd_una;
 
 		TCP_INC(ti, rx_acks);
+		(void)tcp_undo_rto_ack(tp, tsecr_ok, to.to_tsecr); /* RFC 4015 */
 		/* RTT sample (RFC 7323 4.1 with timestamps, else the timed segment) */
 		if ((tp->tp_flags & TF_RCVD_TS) && (to.to_flags & TO_TS) && to.to_tsecr != 0)
 			tcp_rtt_update(tp, (uint32_t)(tcp_now(ti) - to.to_tsecr));
@@ -927,6 +937,10 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 
 				tp->snd_cwnd = RTE_MIN(tp->snd_ssthresh, flight + tp->t_maxseg);
 				tp->tp_flags &= ~TF_INRECOVERY;
+				if (tp->t_sack.ts_recovery) {
+					tcp_rack_recovery_end(tp);
+					tcp_undo_recovery_end(tp, tsecr_ok, to.to_tsecr);
+				}
 				tp->t_sack.ts_recovery = false;
 				tp->t_dupacks = 0;
 			} else if (tp->t_sack.ts_recovery) {
@@ -964,7 +978,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		tcp_sack_prune(tp);
 		/* RFC 6675 5: SACKed data may show a loss before three duplicate ACKs came */
 		if ((tp->tp_flags & (TF_SACK_PERMIT | TF_INRECOVERY)) == TF_SACK_PERMIT &&
-		    SEQ_GT(ack, tp->snd_recover) && ack != tp->snd_max &&
+		    SEQ_GEQ(ack, tp->snd_recover) && ack != tp->snd_max &&
 		    (tcp_sack_islost(tp, tp->snd_una) || tcp_tlp_shows_loss(tp)))
 			tcp_sack_enter_recovery(tp);
 		if (ack == tp->snd_max) {
@@ -978,6 +992,9 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 			ourfinisacked = true;
 		tcp_sndbuf_space(tp);
 	}
+	/* RTO recovery (RFC 8985 6.2): a resend lost again sends the go-back back to it */
+	if (tp->t_rack.tr_rto_recovery && !(tp->tp_flags & TF_INRECOVERY))
+		(void)tcp_rack_detect(tp);
 	/* window update (RFC 9293 3.10.7.4, fifth check) */
 	if (SEQ_LT(tp->snd_wl1, seq) || (tp->snd_wl1 == seq && SEQ_LEQ(tp->snd_wl2, ack))) {
 		uint32_t nw = tiwin << tp->snd_scale;

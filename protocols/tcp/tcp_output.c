@@ -268,7 +268,7 @@ tcp_output(struct tcpcb *tp)
 	unsigned optlen, thlen;
 	mblk_t *hp, *data;
 	struct yard_tcphdr *th;
-	uint32_t seq, mss;
+	uint32_t seq, mss, tsval_sent;
 
 	if (ti == NULL || tp->tp_state == TCPS_CLOSED || tp->tp_state == TCPS_LISTEN)
 		return 0;
@@ -384,6 +384,7 @@ again:
 
 send:
 	optlen = 0;
+	tsval_sent = 0;
 	if (flags & TH_SYN) {
 		opt[0] = TCPOPT_MAXSEG;
 		opt[1] = TCPOLEN_MAXSEG;
@@ -409,8 +410,10 @@ send:
 	if ((tp->tp_flags & TF_REQ_TS) && !(flags & TH_RST) &&
 	    ((flags & TH_SYN) ? (tp->tp_state == TCPS_SYN_SENT || (tp->tp_flags & TF_RCVD_TS)) :
 				(tp->tp_flags & TF_RCVD_TS) != 0)) {
-		uint32_t tsval = rte_cpu_to_be_32((uint32_t)tcp_now(ti));
-		uint32_t tsecr = rte_cpu_to_be_32(tp->ts_recent);
+		uint32_t tsval, tsecr = rte_cpu_to_be_32(tp->ts_recent);
+
+		tsval_sent = (uint32_t)tcp_now(ti); /* RACK and undo compare echoes with it */
+		tsval = rte_cpu_to_be_32(tsval_sent);
 
 		opt[optlen++] = TCPOPT_NOP;
 		opt[optlen++] = TCPOPT_NOP;
@@ -482,11 +485,15 @@ send:
 			TCP_INC(ti, tx_rexmt_segs);
 			tp->t_nrexmt++;
 			TCP_ADD(ti, tx_rexmt_bytes, old);
+			tcp_undo_rexmt(tp, tp->snd_nxt, old);
 		} else {
 			TCP_INC(ti, tx_data_segs);
 		}
 		if ((uint32_t)len > old)
 			TCP_ADD(ti, tx_data_bytes, (uint32_t)len - old);
+		/* its send time, for RACK (RFC 8985 6.1); a persist probe is not in flight */
+		if (!(tp->tp_flags & TF_FORCE) && tcp_rack_on(tp))
+			tcp_rack_sent(tp, tp->snd_nxt, (uint32_t)len, old != 0, tsval_sent);
 	} else if (!(flags & (TH_SYN | TH_FIN | TH_RST))) {
 		TCP_INC(ti, tx_acks);
 	}

@@ -14,6 +14,9 @@
  *   tcp_icmp.c        ICMP errors: path MTU discovery (RFC 1191), unreachables (RFC 5461)
  *   tcp_rss.c         ephemeral ports whose RSS hash brings replies to this lcore
  *   tcp_sack.c        SACK (RFC 2018): the scoreboard, RFC 6675 recovery, the blocks we send
+ *   tcp_tlp.c         the tail loss probe (RFC 8985 7)
+ *   tcp_rack.c        RACK (RFC 8985 6): send times, the reordering window and timer
+ *   tcp_undo.c        undo of spurious reductions (D-SACK RFC 3708, timestamps RFC 3522/4015)
  *
  * Everything of an instance runs on its lcore: no locks. Field legend: tp_* is per connection,
  * ti_* per instance.
@@ -34,7 +37,9 @@
 #include <streams/stream.h>
 
 #include "tcp_fsm.h"
+#include "tcp_rack.h"
 #include "tcp_sack.h"
+#include "tcp_undo.h"
 
 /* Defaults of struct tcp_param. */
 #define TCP_DEF_MSL_MS       30000u
@@ -64,7 +69,7 @@
 #define TCP_LOWQ_LIMIT     (1024u * 1024u) /* bytes on the lower write queue before drops */
 
 /* Timers (deadlines in instance milliseconds, 0 = off). */
-enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_PTO, TT_PMTU, TT_NTIMERS };
+enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_PTO, TT_PMTU, TT_RACK, TT_NTIMERS };
 
 /* tp_flags. */
 #define TF_ACKNOW    0x0001u /* send an ACK now */
@@ -187,6 +192,8 @@ struct tcpcb {
 	int t_error;               /* why the connection ended (errno), for T_DISCON_IND */
 	int t_softerror;           /* the last soft ICMP error, reported instead of ETIMEDOUT */
 	struct tcp_sack t_sack;    /* SACK scoreboard and recovery; blocks we report */
+	struct tcp_rack t_rack;    /* send times, RACK state (tcp_rack.c) */
+	struct tcp_undo t_undo;    /* the last window reduction, to undo if spurious */
 };
 
 /* Per-lcore counters, static so telemetry never reads freed memory. */
@@ -243,6 +250,7 @@ tcp_mseq(mblk_t *mp)
 
 /* tcp_subr.c */
 uint64_t tcp_now(struct tcp_inst *ti);
+uint32_t tcp_now_us(struct tcp_inst *ti);
 void tcp_hystart_init(struct tcpcb *tp);
 void tcp_hystart_rtt(struct tcpcb *tp, uint32_t rtt);
 uint32_t tcp_hystart_ack(struct tcpcb *tp, uint32_t ack, uint32_t acked);

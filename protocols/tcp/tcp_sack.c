@@ -28,9 +28,13 @@
  * new data, rule 3 resends the first unSACKed byte above HighRxt below the highest SACK;
  * rule 4, once per recovery, resends the segment holding the highest unSACKed byte (the
  * "rescue": a lost tail draws no SACK, so rules 1 and 3 never see it).
- * One step beyond RFC 6675, from RACK (RFC 8985): the oldest retransmission still out is
- * remembered with SND.MAX at the time; once data above that is SACKed and it is not, it was
- * lost, and HighRxt goes back so NextSeg() sends it again instead of the timer.
+ * Once recovery has started, RACK (RFC 8985 6, tcp_rack.c) says more than IsLost: what it
+ * marked lost raises the lost edge, a retransmission it found lost pulls HighRxt back, and
+ * NextSeg() steps over the retransmissions of this recovery still in flight; rule 3 is left
+ * out (RACK decides when a hole not yet DupThresh-lost is lost). With TCP_PF_NO_RACK the
+ * older, one-segment form stands in: the oldest retransmission still out is remembered
+ * with SND.MAX at the time; once data above that is SACKed and it is not, it was lost, and
+ * HighRxt goes back so NextSeg() sends it again instead of the timer.
  * A retransmission is tcp_output() at that sequence number with the congestion window
  * narrowed to that one range, so it is built the same way (dupb of the send buffer).
  *
@@ -101,8 +105,8 @@ tcp_sack_lost_rexmt(struct tcpcb *tp, uint32_t low)
 	struct tcp_sack *ts = &tp->t_sack;
 	uint32_t s = ts->ts_rxt_seq;
 
-	if (!ts->ts_recovery || !ts->ts_rxt_armed)
-		return;
+	if (!ts->ts_recovery || !ts->ts_rxt_armed || tcp_rack_on(tp))
+		return; /* RACK finds every lost retransmission (tcp_rack.c) */
 	if (SEQ_GT(low, s)) {
 		ts->ts_rxt_armed = false; /* it arrived */
 		return;
@@ -146,6 +150,7 @@ tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so)
 			if (dsack) {
 				TCP_INC(ti, sack_dsack_rcvd);
 				tp->t_sack.ts_dsack = true;
+				tcp_undo_dsack(tp, s, e); /* RFC 3708: was a retransmission needed? */
 				continue;
 			}
 		}
@@ -179,6 +184,7 @@ tcp_sack_prune(struct tcpcb *tp)
 	    SEQ_LT(tp->snd_una, ts->ts_board[i].sb_end)) {
 		TCP_INC(tp->tp_inst, sack_reneged);
 		ts->ts_nboard = 0;
+		tcp_rack_reneged(tp);
 		if (ts->ts_after_rto)
 			tp->snd_nxt = tp->snd_una;
 		i = 0;
@@ -207,6 +213,7 @@ tcp_sack_rto(struct tcpcb *tp)
 {
 	struct tcp_sack *ts = &tp->t_sack;
 
+	tcp_rack_rto(tp);
 	ts->ts_recovery = false;
 	ts->ts_rxt_armed = false;
 	ts->ts_tlp_active = false;
@@ -225,13 +232,24 @@ uint32_t
 tcp_sack_skip(struct tcpcb *tp, uint32_t *room)
 {
 	struct tcp_sack *ts = &tp->t_sack;
+	bool rack = tp->t_rack.tr_rto_recovery;
+	uint32_t end;
 
 	*room = UINT32_MAX;
-	if (!ts->ts_after_rto || (tp->tp_flags & TF_INRECOVERY))
+	if ((!ts->ts_after_rto && !rack) || (tp->tp_flags & TF_INRECOVERY))
 		return 0;
 	if (!SEQ_LT(tp->snd_nxt, tp->snd_max)) {
 		ts->ts_after_rto = false; /* the go-back reached new data */
 		return 0;
+	}
+	if (rack) {
+		/* RACK sent the go-back back to a lost resend: what went since is in flight */
+		while (SEQ_LT(tp->snd_nxt, tp->snd_max) &&
+		       tcp_rack_inflight_rexmt(tp, tp->snd_nxt, &end))
+			tp->snd_nxt = SEQ_MIN(end, tp->snd_max);
+		*room = tcp_rack_inflight_room(tp, tp->snd_nxt);
+		if (!ts->ts_after_rto)
+			return 0;
 	}
 	for (unsigned i = 0; i < ts->ts_nboard; i++) {
 		const struct tcp_sack_blk *b = &ts->ts_board[i];
@@ -245,7 +263,7 @@ tcp_sack_skip(struct tcpcb *tp, uint32_t *room)
 			tp->snd_nxt = b->sb_end;
 			continue;
 		}
-		*room = b->sb_start - tp->snd_nxt;
+		*room = RTE_MIN(*room, b->sb_start - tp->snd_nxt);
 		break;
 	}
 	return tcp_sack_bytes(ts, tp->snd_una, tp->snd_nxt);
@@ -272,15 +290,20 @@ static uint32_t
 tcp_sack_lost_edge(const struct tcpcb *tp)
 {
 	const struct tcp_sack *ts = &tp->t_sack;
-	uint32_t above = 0;
+	uint32_t above = 0, edge = tp->snd_una;
 
 	for (unsigned i = ts->ts_nboard; i-- > 0;) {
 		above += ts->ts_board[i].sb_end - ts->ts_board[i].sb_start;
 		if (ts->ts_nboard - i >= TCP_SACK_DUPTHRESH ||
-		    above > (TCP_SACK_DUPTHRESH - 1) * (uint32_t)tp->t_maxseg)
-			return ts->ts_board[i].sb_start;
+		    above > (TCP_SACK_DUPTHRESH - 1) * (uint32_t)tp->t_maxseg) {
+			edge = ts->ts_board[i].sb_start;
+			break;
+		}
 	}
-	return tp->snd_una;
+	/* RACK (in recovery) may know more: what it marked lost is below its edge */
+	if (ts->ts_recovery && tcp_rack_on(tp))
+		edge = SEQ_MAX(edge, tcp_rack_lost_edge(tp));
+	return edge;
 }
 
 bool
@@ -322,6 +345,7 @@ tcp_sack_nextseg(const struct tcpcb *tp, bool lost_only, uint32_t *seqp, uint32_
 	uint32_t s = SEQ_MAX(ts->ts_high_rxt, tp->snd_una);
 	uint32_t limit = lost_only ? tcp_sack_lost_edge(tp) :
 		ts->ts_nboard > 0 ? ts->ts_board[ts->ts_nboard - 1].sb_end : tp->snd_una;
+	uint32_t end;
 
 	for (unsigned i = 0; i < ts->ts_nboard; i++) {
 		const struct tcp_sack_blk *b = &ts->ts_board[i];
@@ -332,11 +356,21 @@ tcp_sack_nextseg(const struct tcpcb *tp, bool lost_only, uint32_t *seqp, uint32_
 			s = b->sb_end;
 			continue;
 		}
-		/* [s, b->sb_start) is a hole */
+		/* [s, b->sb_start) is a hole; what this recovery resent and RACK has not found
+		 * lost is in flight, not to go again */
+		end = b->sb_start;
+		while (SEQ_LT(s, b->sb_start) && tcp_rack_inflight_rexmt(tp, s, &end))
+			s = SEQ_MIN(end, b->sb_start);
+		if (s == b->sb_start) {
+			s = b->sb_end;
+			continue;
+		}
 		if (SEQ_GEQ(s, limit))
 			return false;
 		*seqp = s;
 		*lenp = RTE_MIN(b->sb_start - s, (uint32_t)tp->t_maxseg);
+		if (SEQ_GT(end, s) && SEQ_LT(end, b->sb_start))
+			*lenp = RTE_MIN(*lenp, end - s); /* up to the next send-time range */
 		return true;
 	}
 	return false;
@@ -421,6 +455,7 @@ tcp_sack_output(struct tcpcb *tp)
 {
 	struct tcp_sack *ts = &tp->t_sack;
 
+	(void)tcp_rack_detect(tp); /* RFC 8985 6.2 step 5: what is lost by now */
 	for (unsigned n = 0; n < 1024 && tp->tp_state != TCPS_CLOSED; n++) {
 		uint32_t seq, len, sent;
 
@@ -435,7 +470,9 @@ tcp_sack_output(struct tcpcb *tp)
 		}
 		if (tcp_sack_send_new(tp))
 			continue;
-		if (tcp_sack_nextseg(tp, false, &seq, &len)) {
+		/* rule 3 resends a hole not known lost; with RACK a hole is lost when it is
+		 * overdue (tcp_rack.c), and resending sooner is what reordering turns spurious */
+		if (!tcp_rack_on(tp) && tcp_sack_nextseg(tp, false, &seq, &len)) {
 			sent = tcp_sack_send_at(tp, seq, len);
 			if (sent == 0)
 				break;
@@ -460,6 +497,7 @@ tcp_sack_enter_recovery(struct tcpcb *tp)
 
 	TCP_INC(tp->tp_inst, sack_recoveries);
 	TCP_INC(tp->tp_inst, fast_rexmt);
+	tcp_undo_begin(tp, TU_RECOVERY);
 	tp->t_cc->cc_enter_recovery(tp);
 	tp->snd_cwnd = tp->snd_ssthresh; /* RFC 6675 5 (4.2): no inflation, pipe does it */
 	tp->tp_flags |= TF_INRECOVERY;
@@ -468,6 +506,7 @@ tcp_sack_enter_recovery(struct tcpcb *tp)
 	tp->snd_nxt = tp->snd_max;
 	ts->ts_recovery = true;
 	ts->ts_rxt_armed = false;
+	tcp_rack_recovery_start(tp);
 	ts->ts_rescued = false;
 	ts->ts_after_rto = false;
 	if (ts->ts_tlp_active) {

@@ -40,6 +40,7 @@ struct tcp_sack {
 	bool ts_tlp_active, ts_tlp_rexmt;
 	uint32_t ts_tlp_end;
 	uint32_t ts_tlp_last;  /* the probe's last data byte */
+	uint32_t ts_tlp_len;   /* a resent probe's length */
 	uint32_t ts_tlp_time;  /* its TSval: an ACK echoing it was drawn by the probe */
 	/* receiver: starts of the latest out-of-order arrivals, most recent first */
 	uint32_t ts_recent[TCP_SACK_RCV_RECENT];

@@ -32,6 +32,15 @@ tcp_now(struct tcp_inst *ti)
 	return ti->ti_now;
 }
 
+/* Microseconds since creation, 32 bits (RACK's send times, tcp_rack.c). */
+uint32_t
+tcp_now_us(struct tcp_inst *ti)
+{
+	uint64_t c = rte_get_timer_cycles() - ti->ti_tsc0;
+
+	return (uint32_t)(c / ti->ti_hz * 1000000u + c % ti->ti_hz * 1000000u / ti->ti_hz);
+}
+
 struct tcpcb *
 tcp_cb_alloc(struct tcp_inst *ti)
 {

@@ -79,6 +79,7 @@ tcp_tlp_fire(struct tcpcb *tp)
 		uint32_t len = RTE_MIN(tp->sb_cc, (uint32_t)tp->t_maxseg);
 
 		tp->snd_nxt = end - len;
+		ts->ts_tlp_len = len;
 		tp->snd_cwnd = RTE_MAX(end - tp->snd_una, 1u);
 		(void)tcp_output(tp);
 		tp->snd_cwnd = ocwnd;
@@ -133,6 +134,12 @@ tcp_tlp_ack(struct tcpcb *tp, uint32_t ack, bool tsecr_valid, uint32_t tsecr)
 	if (!ts->ts_tlp_rexmt || (tsecr_valid && SEQ_LT(tsecr, ts->ts_tlp_time)))
 		return; /* new data went, or the original drew this ACK: no loss seen */
 	TCP_INC(tp->tp_inst, tlp_recoveries);
+	/* a D-SACK of the probe later says the original arrived after all: undone (RFC 8985 7.4) */
+	tcp_undo_begin(tp, TU_TLP);
+	tp->t_undo.tu_start = ts->ts_tlp_last + 1 - ts->ts_tlp_len;
+	tp->t_undo.tu_end = ts->ts_tlp_last + 1;
+	tcp_undo_rexmt(tp, tp->t_undo.tu_start, ts->ts_tlp_len);
+	tp->t_undo.tu_rxt_tsval = ts->ts_tlp_time;
 	tp->t_cc->cc_enter_recovery(tp);
 	tp->snd_cwnd = tp->snd_ssthresh; /* as RFC 6675 5 (4.2): no inflation */
 }

@@ -428,7 +428,9 @@ TCP_KEYS = ("tx_rexmt_segs", "rexmt_timeouts", "fast_rexmt", "limited_transmits"
             "sack_permitted", "sack_recoveries", "sack_rexmt_segs", "sack_blocks_rcvd",
             "sack_blocks_sent", "sack_dsack_rcvd", "drop_sack_bogus", "sack_lost_rexmt",
             "tlp_probes", "tlp_recoveries", "rescue_rexmts", "rto_sacked_skipped",
-            "sack_reneged", "rto_in_recovery")
+            "sack_reneged", "rto_in_recovery", "rto_repeated", "rto_in_rto_recovery",
+            "rto_after_probe", "rack_losses", "rack_reo_timeouts",
+            "rack_reo_wnd_grown", "undo_dsack", "undo_ts", "undo_rto")
 
 
 def netem_transfer(c, y, args, size, deadline, impaired=("dropped",)):

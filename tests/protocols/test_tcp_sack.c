@@ -5,6 +5,7 @@
  * blocks sent for out-of-order data (RFC 2018 4 order, as many as fit), the scoreboard
  * (merging, D-SACK, bogus blocks) and RFC 6675 recovery resending exactly the holes.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <netinet/in.h>
@@ -76,6 +77,16 @@ ts_synopts(uint8_t *o, bool sackok, uint32_t tsval)
 	return n;
 }
 
+/* A timestamps option (2 NOPs first) into o; its length. */
+static size_t
+ts_tsopt(uint8_t *o, uint32_t tsval, uint32_t tsecr)
+{
+	o[0] = TCPOPT_NOP, o[1] = TCPOPT_NOP, o[2] = TCPOPT_TIMESTAMP, o[3] = TCPOLEN_TIMESTAMP;
+	ts_put32(o + 4, tsval);
+	ts_put32(o + 8, tsecr);
+	return 12;
+}
+
 /* A SACK option of n blocks (start, end pairs) after 2 NOPs into o; its length. */
 static size_t
 ts_sackopt(uint8_t *o, const uint32_t *blk, unsigned n)
@@ -94,11 +105,12 @@ ts_sackopt(uint8_t *o, const uint32_t *blk, unsigned n)
  * endpoint. *ss is our SYN,ACK; *iss our ISS. sack_off: T_TCP_SACK = T_NO on the listener.
  */
 static struct stdata *
-ts_passive(struct stdata **lsn, bool sackok, bool sack_off, uint32_t *iss, struct tt_seg *ss)
+ts_passive_ts(struct stdata **lsn, bool sackok, bool sack_off, uint32_t tsval, uint32_t *iss,
+	      struct tt_seg *ss)
 {
 	struct stdata *acc;
 	uint8_t o[40];
-	size_t ol = ts_synopts(o, sackok, 0);
+	size_t ol = ts_synopts(o, sackok, tsval);
 	union {
 		struct T_conn_ind ci;
 		char b[256];
@@ -119,7 +131,15 @@ ts_passive(struct stdata **lsn, bool sackok, bool sack_off, uint32_t *iss, struc
 	cr_assert(tt_take(ss), "SYN,ACK sent");
 	cr_assert_eq(ss->flags, TH_SYN | TH_ACK);
 	*iss = ss->seq;
-	tt_send(TH_ACK, 1001, ss->seq + 1, 65535, NULL, 0, NULL, 0);
+	if (tsval != 0) {
+		const uint8_t *t = tt_opt(ss, TCPOPT_TIMESTAMP);
+
+		cr_assert_not_null(t, "timestamps agreed");
+		ol = ts_tsopt(o, tsval + 1, ts_be32(t + 2));
+	} else {
+		ol = 0;
+	}
+	tt_send(TH_ACK, 1001, ss->seq + 1, 65535, o, ol, NULL, 0);
 	cr_assert_eq(tt_get(*lsn, &u, sizeof(u), NULL), T_CONN_IND);
 	tt_put(acc, &cap, sizeof(cap));
 	cr_assert_eq(tt_get(acc, &ca, sizeof(ca), NULL), T_CAPABILITY_ACK);
@@ -128,6 +148,12 @@ ts_passive(struct stdata **lsn, bool sackok, bool sack_off, uint32_t *iss, struc
 	cr_assert_eq(tt_get(*lsn, buf, sizeof(buf), NULL), T_OK_ACK);
 	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_ESTABLISHED);
 	return acc;
+}
+
+static struct stdata *
+ts_passive(struct stdata **lsn, bool sackok, bool sack_off, uint32_t *iss, struct tt_seg *ss)
+{
+	return ts_passive_ts(lsn, sackok, sack_off, 0, iss, ss);
 }
 
 static void
@@ -462,6 +488,19 @@ ts_dupack(uint32_t una, const uint32_t *blk, unsigned n)
 	tt_send(TH_ACK, 1001, una, 65535, o, ts_sackopt(o, blk, n), NULL, 0);
 }
 
+/*
+ * RFC 6675 alone (TCP_PF_NO_RACK): for the tests of its own rules inside recovery. With RACK,
+ * the default, a hole is lost as soon as a segment sent after it is SACKed and it is overdue
+ * (RFC 8985 6.2, tcp_rack.c), sooner than DupThresh SACKed segments above it say so.
+ */
+static void
+ts_no_rack(void)
+{
+	struct tcp_param p = { .tp_flags = TCP_PF_NO_RACK };
+
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+}
+
 YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 {
 	struct stdata *lsn, *acc;
@@ -471,6 +510,7 @@ YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 	struct tcpstat st0, st;
 
 	tt_open();
+	ts_no_rack();
 	acc = ts_passive(&lsn, true, false, &iss, &s);
 	una = iss + 1;
 	ts_open_cwnd(acc, &una, 8);
@@ -553,6 +593,7 @@ YT_TEST(tcp_sack, scoreboard_merges_overlaps_and_ignores_dsack_and_bogus_blocks)
 	struct tcpstat st0, st;
 
 	tt_open();
+	ts_no_rack();
 	acc = ts_passive(&lsn, true, false, &iss, &s);
 	una = iss + 1;
 	ts_open_cwnd(acc, &una, 8);
@@ -992,6 +1033,499 @@ YT_TEST(tcp_sack, a_peer_that_reneged_gets_the_sacked_data_again_after_an_rto)
 	st = tt_stats();
 	cr_assert_eq(st.tcps_sack_reneged - st0.tcps_sack_reneged, 1);
 	cr_assert_geq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 1);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+/* ---- RACK (RFC 8985 6): send times, the reordering window and its timer ---------------------- */
+
+/*
+ * Every ACK of these tests comes TR_RTT_MS after what it acknowledges went, so that RACK's
+ * min_RTT, and with it the reordering window (min_RTT / 4 once reordering is seen), is at
+ * least TR_RTT_MS / 4: wide against the microseconds between two segments of one burst,
+ * and against the harness's own pauses.
+ */
+#define TR_RTT_MS 40u
+
+/* ts_open_cwnd with every ACK TR_RTT_MS late. */
+static void
+tr_open_cwnd(struct stdata *acc, uint32_t *una, unsigned nseg)
+{
+	uint8_t d[4 * MSS];
+	struct tt_seg s;
+
+	tt_pattern(d, sizeof(d), 9);
+	while (tt_info(acc).tcpi_snd_cwnd < nseg * MSS) {
+		cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+		yt_drain();
+		while (tt_info(acc).tcpi_sndbuf_cc > 0) {
+			uint32_t hi = *una;
+
+			pt_run_ms(TR_RTT_MS);
+			while (tt_take(&s))
+				if (s.dlen > 0 && s.seq + s.dlen - hi < 1u << 30)
+					hi = s.seq + (uint32_t)s.dlen;
+			cr_assert_neq(hi, *una, "data flows");
+			tt_send(TH_ACK, 1001, hi, 65535, NULL, 0, NULL, 0);
+			*una = hi;
+		}
+	}
+	(void)pt_discard(tt_s.link.minor);
+}
+
+/* The sequence numbers of the data segments sent, in order, into seqs; how many. */
+static unsigned
+tr_take_all(uint32_t *seqs, unsigned max)
+{
+	struct tt_seg s;
+	unsigned n = 0;
+
+	while (tt_take(&s))
+		if (s.dlen > 0 && n < max)
+			seqs[n++] = s.seq;
+	return n;
+}
+
+/*
+ * nseg segments written, 8 sent (cwnd 8); segment 0 lost. The peer delivers 2 before 1
+ * (reordering: RACK's window opens), then 3..7: recovery resends 0 and sends 10 and 11 as new
+ * data, in one burst (8 and 9, the limited-transmit segments, still out). S[] are the segments'
+ * starts (S[0] = SND.UNA).
+ */
+static struct stdata *
+tr_reordered_recovery(struct stdata **lsn, uint32_t *S, unsigned nseg, const uint8_t *d)
+{
+	struct stdata *acc;
+	struct tt_seg s;
+	uint32_t iss, una, sent[16];
+	unsigned n;
+
+	tt_open();
+	ts_slow_rto(2000);
+	acc = ts_passive(lsn, true, false, &iss, &s);
+	una = iss + 1;
+	tr_open_cwnd(acc, &una, 8);
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, 9 * MSS, "exactly 8 segments go");
+	for (unsigned i = 0; i <= nseg; i++)
+		S[i] = una + i * MSS;
+	cr_assert_eq(sth_write(acc, d, nseg * MSS), (ssize_t)(nseg * MSS));
+	yt_drain();
+	cr_assert_eq(tr_take_all(sent, 16), 8);
+	pt_run_ms(TR_RTT_MS);
+	ts_dupack(una, (uint32_t[]){ S[2], S[3] }, 1);
+	cr_assert_eq(tr_take_all(sent, 16), 1, "limited transmit");
+	cr_assert_eq(sent[0], S[8]);
+	ts_dupack(una, (uint32_t[]){ S[1], S[3] }, 1); /* 1 after 2: reordering seen */
+	cr_assert_eq(tr_take_all(sent, 16), 1, "limited transmit");
+	cr_assert_eq(sent[0], S[9]);
+	pt_run_ms(TR_RTT_MS);
+	ts_dupack(una, (uint32_t[]){ S[1], S[8] }, 1);
+	cr_assert(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	n = tr_take_all(sent, 16);
+	cr_assert_eq(n, 3, "segment 0 again and two new ones (%u)", n);
+	cr_assert_eq(sent[0], S[0]);
+	cr_assert_eq(sent[1], S[10]);
+	cr_assert_eq(sent[2], S[11]);
+	return acc;
+}
+
+YT_TEST(tcp_sack, rack_a_lost_retransmission_is_found_by_the_reordering_timer)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t S[13];
+	uint8_t d[12 * MSS];
+	struct tcpstat st0, st;
+
+	tt_pattern(d, sizeof(d), 11);
+	acc = tr_reordered_recovery(&lsn, S, 12, d);
+	st0 = tt_stats();
+	/* 10 and 11, sent after the retransmission of 0, arrive; the retransmission does not */
+	pt_run_ms(TR_RTT_MS);
+	ts_dupack(S[0], (uint32_t[]){ S[1], S[12] }, 1);
+	cr_assert_not(tt_take(&s), "within the reordering window: not lost yet");
+	/* RACK.rtt + reo_wnd after it went, the reordering timer calls it lost: sent again */
+	cr_assert(ts_wait_seg(&s), "the retransmission again");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d, MSS), 0);
+	st = tt_stats();
+	cr_assert_geq(st.tcps_rack_reo_timeouts - st0.tcps_rack_reo_timeouts, 1);
+	cr_assert_eq(st.tcps_rack_losses - st0.tcps_rack_losses, 1);
+	cr_assert_eq(st.tcps_sack_lost_rexmt - st0.tcps_sack_lost_rexmt, 1);
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
+	pt_run_ms(30);
+	cr_assert_not(tt_take(&s), "once");
+	tt_send(TH_ACK, 1001, S[12], 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, rack_reordering_within_the_window_is_not_marked_lost)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t S[21], sent[16];
+	uint8_t d[20 * MSS];
+	unsigned n;
+	struct tcpstat st0, st;
+
+	tt_pattern(d, sizeof(d), 12);
+	acc = tr_reordered_recovery(&lsn, S, 20, d);
+	st0 = tt_stats();
+	/* 11 arrives before 10 (and before the retransmission of 0), both sent with it */
+	pt_run_ms(TR_RTT_MS);
+	ts_dupack(S[0], (uint32_t[]){ S[11], S[12], S[1], S[10] }, 2);
+	n = tr_take_all(sent, 16);
+	for (unsigned i = 0; i < n; i++)
+		cr_assert_geq((int32_t)(sent[i] - S[12]), 0, "only new data (%u: %u)", i, sent[i] - S[0]);
+	/* then 10 and 0, a moment later: neither was called lost, neither goes again */
+	tt_send(TH_ACK, 1001, S[12], 65535, NULL, 0, NULL, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	pt_run_ms(30);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_rack_losses - st0.tcps_rack_losses, 0);
+	cr_assert_eq(st.tcps_sack_lost_rexmt - st0.tcps_sack_lost_rexmt, 0);
+	while (tt_take(&s))
+		cr_assert(s.dlen == 0 || (int32_t)(s.seq - S[12]) >= 0, "nothing below 12 again");
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, rack_reordering_window_grows_once_per_round_trip_of_dsacks)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[5];
+	uint8_t d[4 * MSS];
+	struct tcpstat st0;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 5; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 13);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	while (tt_take(&s))
+		;
+	/* two D-SACKs (a segment of before arrived twice) in one round trip: one widening */
+	ts_dupack(S[0], (uint32_t[]){ S[0] - MSS, S[0] }, 1);
+	ts_dupack(S[1], (uint32_t[]){ S[0] - MSS, S[0] }, 1);
+	cr_assert_eq(tt_stats().tcps_sack_dsack_rcvd - st0.tcps_sack_dsack_rcvd, 2);
+	cr_assert_eq(tt_stats().tcps_rack_reo_wnd_grown - st0.tcps_rack_reo_wnd_grown, 1);
+	/* the ACK passes what was out at the first: the next D-SACK widens it again */
+	tt_send(TH_ACK, 1001, S[4], 65535, NULL, 0, NULL, 0);
+	while (tt_take(&s))
+		;
+	ts_dupack(S[4], (uint32_t[]){ S[3], S[4] }, 1);
+	cr_assert_eq(tt_stats().tcps_rack_reo_wnd_grown - st0.tcps_rack_reo_wnd_grown, 2);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+/* ---- undo of spurious reductions (RFC 3708 with D-SACK, RFC 8985 7.4) ------------------------ */
+
+YT_TEST(tcp_sack, a_recovery_whose_every_retransmission_is_dsacked_is_undone)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[9], cwnd0, ssthresh0;
+	uint8_t d[8 * MSS];
+	struct tcpstat st0;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	cwnd0 = tt_info(acc).tcpi_snd_cwnd;
+	ssthresh0 = tt_info(acc).tcpi_snd_ssthresh;
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 9; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 14);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	while (tt_take(&s))
+		;
+	/* segment 0 is late (reordered), not lost: three SACKs above it start recovery */
+	ts_dupack(una, (uint32_t[]){ S[1], S[2] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[1], S[3] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[1], S[4] }, 1);
+	cr_assert(tt_take(&s), "segment 0 resent");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, cwnd0, "the window is cut");
+	while (tt_take(&s))
+		;
+	/* the original arrives: the full ACK ends the recovery, the window stays cut */
+	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, cwnd0);
+	cr_assert_eq(tt_stats().tcps_undo_dsack - st0.tcps_undo_dsack, 0);
+	/* then the retransmission: a duplicate, the peer D-SACKs it; the cut is taken back */
+	ts_dupack(S[8], (uint32_t[]){ S[0], S[1] }, 1);
+	cr_assert_eq(tt_stats().tcps_undo_dsack - st0.tcps_undo_dsack, 1);
+	cr_assert_geq(tt_info(acc).tcpi_snd_cwnd, cwnd0);
+	cr_assert_eq(tt_info(acc).tcpi_snd_ssthresh, ssthresh0);
+	/* once only */
+	ts_dupack(S[8], (uint32_t[]){ S[0], S[1] }, 1);
+	cr_assert_eq(tt_stats().tcps_undo_dsack - st0.tcps_undo_dsack, 1);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, a_recovery_is_not_undone_when_one_retransmission_was_needed)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[9], cwnd0, cwnd1, resent[8];
+	uint8_t d[8 * MSS];
+	unsigned n = 0;
+	struct tcpstat st0;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	cwnd0 = tt_info(acc).tcpi_snd_cwnd;
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 9; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 15);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	while (tt_take(&s))
+		;
+	/* 0 is late, 1 is lost: both resent as the SACKs come */
+	ts_dupack(una, (uint32_t[]){ S[2], S[3] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[2], S[4] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[2], S[5] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[2], S[8] }, 1);
+	while (tt_take(&s))
+		if (s.dlen > 0 && n < 8)
+			resent[n++] = s.seq;
+	cr_assert_eq(n, 2, "segments 0 and 1 resent (%u)", n);
+	cr_assert_eq(resent[0], S[0]);
+	cr_assert_eq(resent[1], S[1]);
+	/* the original 0 and the resent 1 arrive; then the resent 0, a duplicate */
+	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
+	cwnd1 = tt_info(acc).tcpi_snd_cwnd;
+	cr_assert_lt(cwnd1, cwnd0);
+	ts_dupack(S[8], (uint32_t[]){ S[0], S[1] }, 1);
+	cr_assert_eq(tt_stats().tcps_sack_dsack_rcvd - st0.tcps_sack_dsack_rcvd, 1);
+	cr_assert_eq(tt_stats().tcps_undo_dsack - st0.tcps_undo_dsack, 0, "1 was needed");
+	cr_assert_eq(tt_info(acc).tcpi_snd_cwnd, cwnd1, "the window stays cut");
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, a_probe_found_needless_by_a_dsack_is_undone)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, cwnd0;
+	uint8_t d[MSS];
+	struct tcpstat st0;
+
+	tt_open();
+	ts_slow_rto(2000);
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	cwnd0 = tt_info(acc).tcpi_snd_cwnd;
+	st0 = tt_stats();
+	tt_pattern(d, sizeof(d), 16);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	cr_assert(tt_take(&s));
+	/* the segment is slow; the probe resends it, and its ACK comes first: cwnd is cut */
+	cr_assert(ts_wait_seg(&s), "the probe");
+	cr_assert_eq(s.seq, una);
+	tt_send(TH_ACK, 1001, una + MSS, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_stats().tcps_tlp_recoveries - st0.tcps_tlp_recoveries, 1);
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, cwnd0);
+	/* the other copy arrives: a D-SACK; the probe was not needed, the cut is undone */
+	ts_dupack(una + MSS, (uint32_t[]){ una, una + MSS }, 1);
+	cr_assert_eq(tt_stats().tcps_undo_dsack - st0.tcps_undo_dsack, 1);
+	cr_assert_geq(tt_info(acc).tcpi_snd_cwnd, cwnd0);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+/* One segment's worth with timestamps on (the MSS less 12 option bytes). */
+#define TR_LEN 1000u
+
+YT_TEST(tcp_sack, an_rto_whose_original_was_acknowledged_is_undone_by_its_timestamp)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, cwnd0, tsv_orig, tsv_rxt, tsval = 5000;
+	uint8_t d[2 * MSS], o[40];
+	struct tcpstat st0, st;
+
+	tt_open();
+	acc = ts_passive_ts(&lsn, true, false, tsval, &iss, &s);
+	tsval += 2;
+	una = iss + 1;
+	cwnd0 = tt_info(acc).tcpi_snd_cwnd;
+	st0 = tt_stats();
+	tt_pattern(d, sizeof(d), 17);
+	pt_run_ms(5); /* a TSval of 0 would not count as an echo */
+	/* a segment (less than the MSS left beside timestamps) whose ACK is slow: the timer
+	 * (100 ms here) resends it */
+	cr_assert_eq(sth_write(acc, d, TR_LEN), (ssize_t)TR_LEN);
+	yt_drain();
+	do
+		cr_assert(tt_take(&s));
+	while (s.dlen == 0);
+	cr_assert_eq(s.seq, una);
+	tsv_orig = ts_be32(tt_opt(&s, TCPOPT_TIMESTAMP) + 2);
+	cr_assert_neq(tsv_orig, 0);
+	do
+		cr_assert(ts_wait_seg(&s), "the RTO's retransmission");
+	while (s.dlen == 0);
+	cr_assert_eq(s.seq, una);
+	tsv_rxt = ts_be32(tt_opt(&s, TCPOPT_TIMESTAMP) + 2);
+	cr_assert_gt(tsv_rxt, tsv_orig);
+	cr_assert_eq(tt_stats().tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 1);
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, cwnd0, "the RTO cut the window");
+	/* the ACK echoes the original's TSval: it was delivered, the RTO was spurious */
+	tt_send(TH_ACK, 1001, una + TR_LEN, 65535, o, ts_tsopt(o, tsval++, tsv_orig), NULL, 0);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_undo_rto - st0.tcps_undo_rto, 1);
+	cr_assert_geq(tt_info(acc).tcpi_snd_cwnd, cwnd0, "the window is back");
+	/* again, but the ACK echoes the retransmission: it was needed, nothing undone */
+	una += TR_LEN;
+	while (tt_take(&s))
+		;
+	cwnd0 = tt_info(acc).tcpi_snd_cwnd;
+	cr_assert_eq(sth_write(acc, d + TR_LEN, TR_LEN), (ssize_t)TR_LEN);
+	yt_drain();
+	do
+		cr_assert(tt_take(&s));
+	while (s.dlen == 0);
+	do
+		cr_assert(ts_wait_seg(&s), "the RTO's retransmission");
+	while (s.dlen == 0);
+	tsv_rxt = ts_be32(tt_opt(&s, TCPOPT_TIMESTAMP) + 2);
+	tt_send(TH_ACK, 1001, una + TR_LEN, 65535, o, ts_tsopt(o, tsval++, tsv_rxt), NULL, 0);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_undo_rto - st0.tcps_undo_rto, 1, "not undone");
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, cwnd0);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, rack_a_resend_lost_again_after_an_rto_goes_again_without_a_second_rto)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[5], sent[8];
+	uint8_t d[4 * MSS];
+	uint64_t deadline;
+	unsigned n;
+	struct tcpstat st0, st1, st;
+
+	tt_open();
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 5; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 18);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	/* all four lost (and the probe); the RTO resends segment 0, cwnd 1 */
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (tt_stats().tcps_rexmt_timeouts == st0.tcps_rexmt_timeouts &&
+	       rte_get_timer_cycles() < deadline) {
+		while (tt_take(&s))
+			;
+		pt_run_ms(5);
+	}
+	cr_assert_eq(tt_stats().tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 1, "the RTO");
+	n = tr_take_all(sent, 8);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(sent[0], S[0]);
+	/* 0 arrives: 1 and 2 go; 1 is lost again, 2 arrives and is SACKed */
+	tt_send(TH_ACK, 1001, S[1], 65535, NULL, 0, NULL, 0);
+	n = tr_take_all(sent, 8);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(sent[0], S[1]);
+	cr_assert_eq(sent[1], S[2]);
+	st1 = tt_stats();
+	ts_dupack(S[1], (uint32_t[]){ S[2], S[3] }, 1);
+	/* RACK in RTO recovery: 1 went before 2 and is overdue; it goes again now, 2 does not */
+	n = tr_take_all(sent, 8);
+	cr_assert_geq(n, 1, "the lost resend again, no second RTO");
+	cr_assert_eq(sent[0], S[1]);
+	for (unsigned i = 1; i < n; i++)
+		cr_assert_neq(sent[i], S[2], "2 is SACKed");
+	st = tt_stats();
+	cr_assert_eq(st.tcps_rack_losses - st1.tcps_rack_losses, 1);
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 1);
+	tt_send(TH_ACK, 1001, S[4], 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+YT_TEST(tcp_sack, a_loss_at_the_recovery_point_right_after_a_recovery_starts_another)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[13], sent[16];
+	uint8_t d[12 * MSS];
+	unsigned n;
+	struct tcpstat st0, st;
+
+	tt_open();
+	ts_slow_rto(2000);
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 13; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 19);
+	cr_assert_eq(sth_write(acc, d, 8 * MSS), (ssize_t)(8 * MSS));
+	yt_drain();
+	cr_assert_eq(tr_take_all(sent, 16), 8);
+	/* 0 lost: recovery (RecoveryPoint = 8); 4 more segments written meanwhile */
+	ts_dupack(una, (uint32_t[]){ S[1], S[2] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[1], S[3] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[1], S[4] }, 1);
+	cr_assert(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_eq(sth_write(acc, d + 8 * MSS, 4 * MSS), (ssize_t)(4 * MSS));
+	yt_drain();
+	ts_dupack(una, (uint32_t[]){ S[1], S[6] }, 1);
+	ts_dupack(una, (uint32_t[]){ S[1], S[8] }, 1);
+	n = tr_take_all(sent, 16);
+	cr_assert_geq(n, 2, "0 again and new data (%u)", n);
+	/* the resent 0 arrives: the full ACK, exactly at RecoveryPoint, ends the recovery */
+	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	while (tt_take(&s))
+		;
+	cr_assert_gt(tt_info(acc).tcpi_snd_nxt - S[8], 2 * MSS, "segments 8.. are out");
+	/* 8, sent after the last reduction, is lost; three SACKs above it at the same ACK */
+	ts_dupack(S[8], (uint32_t[]){ S[9], S[10] }, 1);
+	ts_dupack(S[8], (uint32_t[]){ S[9], S[11] }, 1);
+	ts_dupack(S[8], (uint32_t[]){ S[9], S[12] }, 1);
+	n = tr_take_all(sent, 16);
+	cr_assert_geq(n, 1, "8 resent by a new recovery, not left to the RTO");
+	cr_assert_eq(sent[0], S[8]);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_sack_recoveries - st0.tcps_sack_recoveries, 2);
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0);
+	tt_send(TH_ACK, 1001, S[12], 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
