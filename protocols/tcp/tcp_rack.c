@@ -199,6 +199,10 @@ tcp_rack_ack(struct tcpcb *tp, uint32_t ack, bool tsecr_valid, uint32_t tsecr)
 		}
 		if (rs->rs_flags & RS_SACKED)
 			continue;
+		/* No SACKed range: nothing past SND.UNA can be newly delivered. The usual ACK of
+		 * a loss-free transfer stops here instead of walking the whole map. */
+		if (ts->ts_nboard == 0)
+			break;
 		/* the scoreboard is sorted like the map: one walk */
 		while (j < ts->ts_nboard && SEQ_LEQ(ts->ts_board[j].sb_end, rs->rs_start))
 			j++;
