@@ -439,6 +439,15 @@ int allocb_bulk(mblk_t **mps, unsigned n, size_t size);
  * one mempool get for a burst's worth of protocol headers. 0 or -ENOBUFS (counted allocb_fail).
  */
 int yard_allocb_ctl_bulk(mblk_t **mps, unsigned n, size_t size);
+/**
+ * yard_allocb_ctl_bulk() for blocks the caller fills at once: each comes as type, with b_wptr
+ * len bytes past b_rptr (bytes the caller must write before the block goes anywhere) and
+ * b_yflags yflags (what the block will be once filled, e.g. YB_TUDATA). It saves writing a
+ * fresh block's type, length and flags twice on a hot path (udp's T_UNITDATA_INDs).
+ * 0 or -ENOBUFS (counted allocb_fail).
+ */
+int yard_allocb_ctl_bulk_as(mblk_t **mps, unsigned n, size_t len, unsigned char type,
+			    uint32_t yflags);
 /** Wrap a caller's buffer; frtnp->free_func(free_arg) runs when the last reference goes. */
 mblk_t *esballoc(unsigned char *base, size_t size, unsigned pri, frtn_t *frtnp);
 /** Would allocb(size, pri) succeed now? */
