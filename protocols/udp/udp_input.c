@@ -28,7 +28,8 @@
  * taken when the first datagram is delivered; what a burst did not use (drops) goes back with
  * one freemsg_burst(). When the pool cannot give a whole batch, each datagram falls back to
  * allocb() and, failing that, is dropped (drop_rx_nomem). The indication itself is the
- * template's primitive and an address built from values.
+ * template's primitive and an address built from values: the common layout, so it goes up
+ * marked YB_TUDATA (streams/mblk.h), which lets the XTI library skip checking it.
  *
  * Bursts: the counters of the usual outcomes (rx_datagrams, rx_cksum_sw) are kept in the
  * burst's locals and added once at its end (struct udp_rxc); drops are counted where they
@@ -108,7 +109,12 @@ static const struct udp_ind udp_ind_tmpl = {
 	.in_src = { .sin_family = AF_INET },
 };
 
-/* Indication blocks taken for a burst, handed out one per delivered datagram. */
+/*
+ * Indication blocks taken for a burst, handed out one per delivered datagram. Each comes
+ * M_PROTO, UDP_IND_SIZE bytes long and marked YB_TUDATA (the common layout, which
+ * udp_input_one() then writes: the XTI library may skip its check of it), so that only its
+ * bytes are left to write.
+ */
 #define UDP_IND_BATCH 32
 #define UDP_IND_SIZE sizeof(struct udp_ind)
 
@@ -125,15 +131,25 @@ struct udp_inds {
 static __rte_noinline mblk_t *
 udp_inds_refill(struct udp_inds *c, unsigned want)
 {
+	mblk_t *ind;
+
 	if (!c->failed) {
 		want = RTE_MIN(want, (unsigned)UDP_IND_BATCH);
-		if (likely(yard_allocb_ctl_bulk(c->v, want, UDP_IND_SIZE) == 0)) {
+		if (likely(yard_allocb_ctl_bulk_as(c->v, want, UDP_IND_SIZE, M_PROTO,
+						   YB_TUDATA) == 0)) {
 			c->n = want - 1;
 			return c->v[want - 1];
 		}
 		c->failed = true;
 	}
-	return allocb(UDP_IND_SIZE, BPRI_MED);
+	ind = allocb(UDP_IND_SIZE, BPRI_MED);
+	if (ind != NULL) {
+		/* As the batch's come: udp_input_one() writes only the indication's bytes. */
+		DB_TYPE(ind) = M_PROTO;
+		ind->b_wptr += UDP_IND_SIZE;
+		ind->b_yflags = YB_TUDATA;
+	}
+	return ind;
 }
 
 /* An indication block for a datagram to deliver, `want` of them still possibly wanted. */
@@ -348,13 +364,14 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 		freeb(mp);
 		mp = next;
 	}
-	DB_TYPE(ind) = M_PROTO;
-	/* The primitive from the template, the address from values (not copied, then patched). */
-	ti = (struct udp_ind *)ind->b_wptr;
+	/*
+	 * The primitive from the template, the address from values (not copied, then patched);
+	 * type, length and YB_TUDATA came with the block (struct udp_inds).
+	 */
+	ti = (struct udp_ind *)ind->b_rptr;
 	memcpy(&ti->in_tui, &udp_ind_tmpl.in_tui, sizeof(ti->in_tui));
 	ti->in_src = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = sport,
 					   .sin_addr.s_addr = src };
-	ind->b_wptr += sizeof(*ti);
 	ind->b_cont = mp;
 	*mpp = ind;
 	return ep->ue_rq;

@@ -373,6 +373,8 @@ YT_TEST(udp, delivers_a_datagram_with_its_source_without_copying)
 	cr_assert_eq(after.copied_bytes, before.copied_bytes, "nothing copied on the way up");
 	mp = take_prim(ep, T_UNITDATA_IND);
 	cr_assert_eq(DB_TYPE(mp), M_PROTO);
+	cr_assert_eq(MBLKL(mp), sizeof(tui) + sizeof(src));
+	cr_assert_eq(mp->b_yflags & YB_TUDATA, YB_TUDATA, "the common layout, said so");
 	memcpy(&tui, mp->b_rptr, sizeof(tui));
 	cr_assert_eq(tui.SRC_length, (t_scalar_t)sizeof(src));
 	cr_assert_eq(tui.OPT_length, 0);
@@ -735,6 +737,8 @@ YT_TEST(udp, falls_back_to_allocb_when_the_control_pool_runs_short)
 	freemsgchain(chain);
 	while (sth_getmsg_mblk(ep, &mp) == 0) {
 		cr_assert_eq(DB_TYPE(mp), M_PROTO);
+		cr_assert_eq(mp->b_yflags & YB_TUDATA, YB_TUDATA, "allocb's too");
+		cr_assert_eq(MBLKL(mp), sizeof(struct T_unitdata_ind) + sizeof(struct sockaddr_in));
 		cr_assert_eq(msgdsize(mp), 32);
 		got++;
 		freemsg(mp);
