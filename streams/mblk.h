@@ -119,6 +119,17 @@ extern "C" {
  * XTI library) clears it first, and so does whoever edits the header. New blocks start without.
  */
 #define YB_TUDATA 0x2u
+/**
+ * YB_IPDGRAM: this M_DATA block is a whole IPv4 datagram that ip input validated in full and
+ * passes up: b_rptr at its 20-byte header (no options), the block alone (no b_cont) holding
+ * exactly its total length, not a fragment. The transport it goes to may then skip deriving
+ * and checking what ip proved (the header length, the blocks, the datagram's length) and
+ * check only its own header; one that reads the bit clears it when it takes the block over.
+ * Like YB_TUDATA it is a hand-over within one call chain: ip sets it on the usual datagrams
+ * it delivers and clears it on every other M_DATA it passes up, so a bit left by a transport
+ * that ignores it (tcp) never reaches one that trusts it. New blocks start without.
+ */
+#define YB_IPDGRAM 0x4u
 
 /** Free routine for esballoc() buffers. */
 typedef struct free_rtn {
