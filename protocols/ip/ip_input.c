@@ -215,7 +215,8 @@ ip_input_rest(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, size_t len, un
 	bool bcast = false;
 
 	tot = rte_be_to_cpu_16(ip->total_length);
-	if (unlikely(tot < hlen || tot > len)) {
+	/* Exactly what arrived is the usual: one compare proves both bounds. */
+	if (unlikely(tot != len) && (tot < hlen || tot > len)) {
 		IP_INC(ii, drop_bad_len);
 		goto drop;
 	}
@@ -237,8 +238,8 @@ ip_input_rest(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, size_t len, un
 		goto drop;
 	}
 cksum_ok:
-	if (unlikely(tot < len))
-		(void)adjmsg(mp, -(ssize_t)(len - tot)); /* link-layer padding */
+	if (unlikely(tot != len))
+		(void)adjmsg(mp, -(ssize_t)(len - tot)); /* link-layer padding (tot < len) */
 	if (unlikely(ip->time_to_live == 0)) {
 		IP_INC(ii, drop_ttl_zero);
 		goto drop;

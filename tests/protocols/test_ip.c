@@ -683,12 +683,13 @@ YT_TEST(ip, delivers_a_bound_protocol_to_its_upper_stream)
  * The usual datagram goes up marked YB_IPDGRAM (a 20-byte header, one block of exactly its
  * total length, not a fragment), Ethernet padding trimmed first; within the same burst, a
  * datagram with options and one in two blocks take the long way and go up without the mark
- * even though they came with it, and so does a datagram reassembled from marked fragments.
+ * even though they came with it, and so does a datagram reassembled from marked fragments;
+ * a total length past what arrived or short of the header is still dropped (drop_bad_len).
  */
 YT_TEST(ip, marks_only_the_usual_datagram_as_proved_for_the_transport)
 {
 	static const uint8_t opts[4] = { 1, 1, 1, 0 };
-	enum { PLAIN, PADDED, OPTS, TWOBLK, FRAG1, FRAG2, N };
+	enum { PLAIN, PADDED, OPTS, TWOBLK, LONGTOT, SHORTTOT, FRAG1, FRAG2, N };
 	struct pt_stack s;
 	struct stdata *u;
 	mblk_t *v[N], *mp;
@@ -727,6 +728,16 @@ YT_TEST(ip, marks_only_the_usual_datagram_as_proved_for_the_transport)
 			memset(f + n, 0, 60 - n); /* a minimum Ethernet frame */
 			n = 60;
 		}
+		if (i == LONGTOT || i == SHORTTOT) {
+			/* A total length past what arrived, or short of the header: the long way's
+			 * bounds, from the middle of a burst (checksum fixed: only the length is bad). */
+			uint16_t tot = i == LONGTOT ? 33 : 19, c;
+
+			f[14 + 2] = (uint8_t)(tot >> 8), f[14 + 3] = (uint8_t)tot;
+			f[14 + 10] = f[14 + 11] = 0;
+			c = pt_cksum(f + 14, 20);
+			f[14 + 10] = (uint8_t)(c >> 8), f[14 + 11] = (uint8_t)c;
+		}
 		if (i == TWOBLK) {
 			v[i] = yard_allocb_hr(34, RTE_PKTMBUF_HEADROOM);
 			memcpy(v[i]->b_wptr, f, 34);
@@ -760,6 +771,7 @@ YT_TEST(ip, marks_only_the_usual_datagram_as_proved_for_the_transport)
 		freemsg(mp);
 	}
 	cr_assert_eq(got, 5, "four datagrams and the reassembled one");
+	cr_expect_eq(pt_ipstat(s.ip).is_ip.ips_drop_bad_len, 2);
 	cr_assert_eq(sth_close(u), 0);
 	pt_stack_close(&s);
 	pt_assert_clean();
