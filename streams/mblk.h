@@ -284,7 +284,9 @@ yard_mbuf_to_mblk_chain(struct rte_mbuf *m)
 static inline mblk_t *
 yard_mbuf_to_mblk(struct rte_mbuf *m)
 {
-	if (likely(m->next == NULL && RTE_MBUF_DIRECT(m))) {
+	/* One segment and a direct mbuf: both fields zero (in their bits), one test for two. */
+	if (likely(((uintptr_t)m->next |
+		    (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL))) == 0)) {
 		mblk_t *mp = yard_mbuf_mblk(m);
 		dblk_t *db = yard_mbuf_own_dblk(m);
 		unsigned char *rptr = rte_pktmbuf_mtod(m, unsigned char *);
