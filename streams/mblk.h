@@ -119,6 +119,17 @@ extern "C" {
  * XTI library) clears it first, and so does whoever edits the header. New blocks start without.
  */
 #define YB_TUDATA 0x2u
+/**
+ * YB_IPDGRAM: this M_DATA block is a whole IPv4 datagram that ip input validated in full and
+ * passes up: b_rptr at its 20-byte header (no options), the block alone (no b_cont) holding
+ * exactly its total length, not a fragment. The transport it goes to may then skip deriving
+ * and checking what ip proved (the header length, the blocks, the datagram's length) and
+ * check only its own header; one that reads the bit clears it when it takes the block over.
+ * Like YB_TUDATA it is a hand-over within one call chain: ip sets it on the usual datagrams
+ * it delivers and clears it on every other M_DATA it passes up, so a bit left by a transport
+ * that ignores it (tcp) never reaches one that trusts it. New blocks start without.
+ */
+#define YB_IPDGRAM 0x4u
 
 /** Free routine for esballoc() buffers. */
 typedef struct free_rtn {
@@ -273,7 +284,9 @@ yard_mbuf_to_mblk_chain(struct rte_mbuf *m)
 static inline mblk_t *
 yard_mbuf_to_mblk(struct rte_mbuf *m)
 {
-	if (likely(m->next == NULL && RTE_MBUF_DIRECT(m))) {
+	/* One segment and a direct mbuf: both fields zero (in their bits), one test for two. */
+	if (likely(((uintptr_t)m->next |
+		    (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL))) == 0)) {
 		mblk_t *mp = yard_mbuf_mblk(m);
 		dblk_t *db = yard_mbuf_own_dblk(m);
 		unsigned char *rptr = rte_pktmbuf_mtod(m, unsigned char *);
@@ -439,6 +452,15 @@ int allocb_bulk(mblk_t **mps, unsigned n, size_t size);
  * one mempool get for a burst's worth of protocol headers. 0 or -ENOBUFS (counted allocb_fail).
  */
 int yard_allocb_ctl_bulk(mblk_t **mps, unsigned n, size_t size);
+/**
+ * yard_allocb_ctl_bulk() for blocks the caller fills at once: each comes as type, with b_wptr
+ * len bytes past b_rptr (bytes the caller must write before the block goes anywhere) and
+ * b_yflags yflags (what the block will be once filled, e.g. YB_TUDATA). It saves writing a
+ * fresh block's type, length and flags twice on a hot path (udp's T_UNITDATA_INDs).
+ * 0 or -ENOBUFS (counted allocb_fail).
+ */
+int yard_allocb_ctl_bulk_as(mblk_t **mps, unsigned n, size_t len, unsigned char type,
+			    uint32_t yflags);
 /** Wrap a caller's buffer; frtnp->free_func(free_arg) runs when the last reference goes. */
 mblk_t *esballoc(unsigned char *base, size_t size, unsigned pri, frtn_t *frtnp);
 /** Would allocb(size, pri) succeed now? */

@@ -22,6 +22,11 @@
  * per burst. The last source found good is not tested again for the next datagram from it
  * until a message leaves ip (struct ip_rxb).
  *
+ * The usual datagram goes up marked YB_IPDGRAM (streams/mblk.h): its 20-byte header, one block
+ * of exactly its total length, not a fragment, all proved here, so the transport does not
+ * derive them again; every other M_DATA ip passes up (the ladder's, reassembly's) goes
+ * without the bit, whatever it carried before.
+ *
  * A burst is delivered as bursts: datagrams for the same upper stream that follow each other
  * are passed on with one putnext_burst(), compacted in place in the caller's vector, and
  * flow control is asked once per run (a full upper stream drops the run, counted).
@@ -108,6 +113,7 @@ ip_deliver(struct ip_inst *ii, mblk_t *mp, bool bcast)
 	rq = ip_deliver_q(ii, mp, !ip_is_ours(ii, ip_hdr(mp)->dst_addr));
 	if (rq == NULL)
 		return;
+	mp->b_yflags &= ~YB_IPDGRAM; /* a reassembled datagram: not what the bit says */
 	if (!canputnext(rq)) {
 		IP_INC(ii, drop_upper_flow);
 		freemsg(mp);
@@ -209,7 +215,8 @@ ip_input_rest(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, size_t len, un
 	bool bcast = false;
 
 	tot = rte_be_to_cpu_16(ip->total_length);
-	if (unlikely(tot < hlen || tot > len)) {
+	/* Exactly what arrived is the usual: one compare proves both bounds. */
+	if (unlikely(tot != len) && (tot < hlen || tot > len)) {
 		IP_INC(ii, drop_bad_len);
 		goto drop;
 	}
@@ -231,8 +238,8 @@ ip_input_rest(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, size_t len, un
 		goto drop;
 	}
 cksum_ok:
-	if (unlikely(tot < len))
-		(void)adjmsg(mp, -(ssize_t)(len - tot)); /* link-layer padding */
+	if (unlikely(tot != len))
+		(void)adjmsg(mp, -(ssize_t)(len - tot)); /* link-layer padding (tot < len) */
 	if (unlikely(ip->time_to_live == 0)) {
 		IP_INC(ii, drop_ttl_zero);
 		goto drop;
@@ -276,11 +283,16 @@ ip_input_other(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, struct ip_rxb
 	size_t len = msgdsize(mp);
 	unsigned hlen = ip_input_hdr(ii, mp, len);
 
+	queue_t *rq;
+
 	if (hlen == 0) {
 		freemsg(mp);
 		return NULL;
 	}
-	return ip_input_rest(ii, il, mp, len, hlen, rb);
+	rq = ip_input_rest(ii, il, mp, len, hlen, rb);
+	if (rq != NULL)
+		mp->b_yflags &= ~YB_IPDGRAM; /* proved less than the bit says (mblk.h) */
+	return rq;
 }
 
 /* Validate one packet: what ip_input_rest() returns. */
@@ -288,6 +300,7 @@ static inline queue_t *
 ip_input_one(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, struct ip_rxb *rb)
 {
 	size_t len = MBLKL(mp);
+	queue_t *rq;
 
 	/*
 	 * The usual datagram is one block starting with 0x45: its length proves the 20 bytes
@@ -296,7 +309,11 @@ ip_input_one(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, struct ip_rxb *
 	if (unlikely(mp->b_cont != NULL || len < YARD_IPV4_HDR_MIN ||
 		     ip_hdr(mp)->version_ihl != 0x45))
 		return ip_input_other(ii, il, mp, rb);
-	return ip_input_rest(ii, il, mp, len, YARD_IPV4_HDR_MIN, rb);
+	rq = ip_input_rest(ii, il, mp, len, YARD_IPV4_HDR_MIN, rb);
+	/* What this way proved, handed to the transport so it need not prove it again. */
+	if (likely(rq != NULL))
+		mp->b_yflags |= YB_IPDGRAM;
+	return rq;
 }
 
 static void

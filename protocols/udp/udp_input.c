@@ -8,13 +8,16 @@
  * -----------------------
  * ip delivers each datagram whole (reassembled if it came in fragments), validated up to the
  * IPv4 header, with b_rptr at that header and its IHL*4 bytes in the first block; udp relies
- * on that and does not check the IPv4 header again. udp checks the rest, never reading a
- * byte it has not proved present: the IP payload holds a UDP header; the UDP length is at
- * least 8 and at most the payload (a shorter one is honoured and the excess trimmed, RFC 1122
- * 4.1.3.4 leaves that to the host); the checksum, unless zero (RFC 768: none was computed), is
- * verified over the pseudo-header and every block of the datagram (64-bit sums,
- * protocols/inet_cksum.h; a payload under 32 bytes in one block, the usual small datagram, in
- * a few straight-line adds, udp_sum_short). Each failure is a `goto drop` with its own counter.
+ * on that and does not check the IPv4 header again. The usual datagram comes marked
+ * YB_IPDGRAM (streams/mblk.h: a 20-byte header, one block of exactly the datagram), and udp
+ * then takes those as given instead of deriving them (udp_input_one's `proved` way). udp
+ * checks the rest, never reading a byte it has not proved present: the IP payload holds a UDP
+ * header; the UDP length is at least 8 and at most the payload (a shorter one is honoured and
+ * the excess trimmed, RFC 1122 4.1.3.4 leaves that to the host); the checksum, unless zero
+ * (RFC 768: none was computed), is verified over the pseudo-header and every block of the
+ * datagram (64-bit sums, protocols/inet_cksum.h; a payload under 32 bytes in one block, the
+ * usual small datagram, in a few straight-line adds, udp_sum_short). Each failure is a
+ * `goto drop` with its own counter.
  *
  * The endpoint is the one bound to the destination address and port, else the one bound to
  * the port with the wildcard address. With none, RFC 1122 4.1.3.1 asks for ICMP port
@@ -28,7 +31,8 @@
  * taken when the first datagram is delivered; what a burst did not use (drops) goes back with
  * one freemsg_burst(). When the pool cannot give a whole batch, each datagram falls back to
  * allocb() and, failing that, is dropped (drop_rx_nomem). The indication itself is the
- * template's primitive and an address built from values.
+ * template's primitive and an address built from values: the common layout, so it goes up
+ * marked YB_TUDATA (streams/mblk.h), which lets the XTI library skip checking it.
  *
  * Bursts: the counters of the usual outcomes (rx_datagrams, rx_cksum_sw) are kept in the
  * burst's locals and added once at its end (struct udp_rxc); drops are counted where they
@@ -108,7 +112,12 @@ static const struct udp_ind udp_ind_tmpl = {
 	.in_src = { .sin_family = AF_INET },
 };
 
-/* Indication blocks taken for a burst, handed out one per delivered datagram. */
+/*
+ * Indication blocks taken for a burst, handed out one per delivered datagram. Each comes
+ * M_PROTO, UDP_IND_SIZE bytes long and marked YB_TUDATA (the common layout, which
+ * udp_input_one() then writes: the XTI library may skip its check of it), so that only its
+ * bytes are left to write.
+ */
 #define UDP_IND_BATCH 32
 #define UDP_IND_SIZE sizeof(struct udp_ind)
 
@@ -125,15 +134,25 @@ struct udp_inds {
 static __rte_noinline mblk_t *
 udp_inds_refill(struct udp_inds *c, unsigned want)
 {
+	mblk_t *ind;
+
 	if (!c->failed) {
 		want = RTE_MIN(want, (unsigned)UDP_IND_BATCH);
-		if (likely(yard_allocb_ctl_bulk(c->v, want, UDP_IND_SIZE) == 0)) {
+		if (likely(yard_allocb_ctl_bulk_as(c->v, want, UDP_IND_SIZE, M_PROTO,
+						   YB_TUDATA) == 0)) {
 			c->n = want - 1;
 			return c->v[want - 1];
 		}
 		c->failed = true;
 	}
-	return allocb(UDP_IND_SIZE, BPRI_MED);
+	ind = allocb(UDP_IND_SIZE, BPRI_MED);
+	if (ind != NULL) {
+		/* As the batch's come: udp_input_one() writes only the indication's bytes. */
+		DB_TYPE(ind) = M_PROTO;
+		ind->b_wptr += UDP_IND_SIZE;
+		ind->b_yflags = YB_TUDATA;
+	}
+	return ind;
 }
 
 /* An indication block for a datagram to deliver, `want` of them still possibly wanted. */
@@ -219,10 +238,12 @@ udp_sum_short(const uint8_t *p, size_t len)
  * Validate one datagram (b_rptr at its IPv4 header). Returns the read queue of the endpoint
  * and *mpp turned into its T_UNITDATA_IND, or NULL when the datagram was consumed. left: the
  * datagrams of the burst from this one on (how many indication blocks may still be wanted).
+ * proved: the datagram came marked YB_IPDGRAM (a constant: inlined once each way, and in the
+ * marked one the header length is 20 and the message one block, so their tests fold away).
  */
-static inline queue_t *
+static __rte_always_inline queue_t *
 udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct udp_rxc *rc,
-	      unsigned left)
+	      unsigned left, const bool proved)
 {
 	mblk_t *mp = *mpp, *ind;
 	const struct rte_ipv4_hdr *ip;
@@ -241,23 +262,34 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 	 * IHL*4 bytes in this first block. Only the UDP part is left to prove.
 	 */
 	ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
-	hlen = (ip->version_ihl & 0x0f) * 4u;
 	blen = MBLKL(mp);
-	if (likely(mp->b_cont == NULL && blen >= hlen + UDP_HDR_LEN)) {
-		plen = blen - hlen; /* the usual datagram: one block, the UDP header in it */
-	} else {
-		plen = msgdsize(mp);
-		if (unlikely(plen < hlen + UDP_HDR_LEN)) {
+	if (proved) {
+		/* Marked (YB_IPDGRAM): a 20-byte header, and the block is the whole datagram. */
+		mp->b_yflags &= ~YB_IPDGRAM; /* taken over: the bit was ip's word to udp only */
+		hlen = UDP_IPV4_HDR_LEN;
+		if (unlikely(blen < UDP_IPV4_HDR_LEN + UDP_HDR_LEN)) {
 			UDP_INC(ui, drop_short);
 			goto drop;
 		}
-		plen -= hlen;
-		if (blen < hlen + UDP_HDR_LEN) {
-			if (!pullupmsg(mp, (ssize_t)(hlen + UDP_HDR_LEN))) {
-				UDP_INC(ui, drop_rx_nomem);
+		plen = blen - UDP_IPV4_HDR_LEN;
+	} else {
+		hlen = (ip->version_ihl & 0x0f) * 4u;
+		if (likely(mp->b_cont == NULL && blen >= hlen + UDP_HDR_LEN)) {
+			plen = blen - hlen; /* one block, the UDP header in it */
+		} else {
+			plen = msgdsize(mp);
+			if (unlikely(plen < hlen + UDP_HDR_LEN)) {
+				UDP_INC(ui, drop_short);
 				goto drop;
 			}
-			ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
+			plen -= hlen;
+			if (blen < hlen + UDP_HDR_LEN) {
+				if (!pullupmsg(mp, (ssize_t)(hlen + UDP_HDR_LEN))) {
+					UDP_INC(ui, drop_rx_nomem);
+					goto drop;
+				}
+				ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
+			}
 		}
 	}
 	uh = (const struct rte_udp_hdr *)(mp->b_rptr + hlen);
@@ -272,7 +304,7 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 		UDP_INC(ui, rx_no_cksum); /* RFC 768: the sender computed none */
 	} else {
 		/* The port's verdict only when asked to trust it, and only for one whole buffer. */
-		uint64_t l4 = unlikely(rc->rc_hw_trusted) && mp->b_cont == NULL ?
+		uint64_t l4 = unlikely(rc->rc_hw_trusted) && (proved || mp->b_cont == NULL) ?
 			      yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK : 0;
 
 		if (unlikely(l4 == RTE_MBUF_F_RX_L4_CKSUM_GOOD)) {
@@ -280,7 +312,7 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 		} else if (unlikely(l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD)) {
 			UDP_INC(ui, drop_bad_cksum);
 			goto drop;
-		} else if (likely(mp->b_cont == NULL)) {
+		} else if (likely(proved || mp->b_cont == NULL)) {
 			/* Header and payload summed apart: the payload's sum is kept for a reply. */
 			const uint8_t *data = (const uint8_t *)uh + UDP_HDR_LEN;
 			size_t dlen = ulen - UDP_HDR_LEN;
@@ -341,20 +373,21 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 	}
 	/* The data is the received message itself, past the headers. */
 	mp->b_rptr += hlen + UDP_HDR_LEN;
-	if (unlikely(mp->b_cont != NULL) && MBLKL(mp) == 0) {
+	if (!proved && unlikely(mp->b_cont != NULL) && MBLKL(mp) == 0) {
 		mblk_t *next = mp->b_cont;
 
 		mp->b_cont = NULL;
 		freeb(mp);
 		mp = next;
 	}
-	DB_TYPE(ind) = M_PROTO;
-	/* The primitive from the template, the address from values (not copied, then patched). */
-	ti = (struct udp_ind *)ind->b_wptr;
+	/*
+	 * The primitive from the template, the address from values (not copied, then patched);
+	 * type, length and YB_TUDATA came with the block (struct udp_inds).
+	 */
+	ti = (struct udp_ind *)ind->b_rptr;
 	memcpy(&ti->in_tui, &udp_ind_tmpl.in_tui, sizeof(ti->in_tui));
 	ti->in_src = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = sport,
 					   .sin_addr.s_addr = src };
-	ind->b_wptr += sizeof(*ti);
 	ind->b_cont = mp;
 	*mpp = ind;
 	return ep->ue_rq;
@@ -529,7 +562,10 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 		mblk_t *mp = mps[i];
 		queue_t *rq;
 
-		if (unlikely(DB_TYPE(mp) != M_DATA)) {
+		/* ip's mark says M_DATA too: the usual datagram needs no look at its type. */
+		if (likely(mp->b_yflags & YB_IPDGRAM)) {
+			rq = udp_input_one(ui, &mp, &inds, &rc, n - i, true);
+		} else if (unlikely(DB_TYPE(mp) != M_DATA)) {
 			if (k != 0) {
 				udp_deliver_run(ui, run_q, mps, k);
 				k = 0;
@@ -538,8 +574,9 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			udp_lrput_other(q, ui, mp);
 			nother++;
 			continue;
+		} else {
+			rq = udp_input_one(ui, &mp, &inds, &rc, n - i, false);
 		}
-		rq = udp_input_one(ui, &mp, &inds, &rc, n - i);
 		if (rq == NULL)
 			continue;
 		if (k != 0 && rq != run_q) {

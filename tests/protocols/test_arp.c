@@ -554,6 +554,51 @@ YT_TEST(arp, classifies_a_mixed_burst_frame_by_frame_and_keeps_its_order)
 	pt_assert_clean();
 }
 
+/*
+ * The short way compares the destination as one masked word: every one of its six bytes
+ * counts (one off in the first, one off in the last: not for us), the source's bytes read with
+ * it do not (a frame to us from any sender goes up), and a group address still passes.
+ */
+YT_TEST(arp, compares_all_six_bytes_of_the_destination_and_no_more)
+{
+	static const uint8_t group[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	struct pt_link l;
+	uint8_t f[6][128];
+	size_t len[6];
+	mblk_t *v[6], *mp;
+	struct arpstat st;
+	unsigned up = 0;
+
+	pt_link_open(&l, 0, 0, 1500);
+	for (unsigned i = 0; i < 6; i++) {
+		len[i] = pt_ping(f[i], PT_ADDR_PEER, PT_ADDR_US, 1, (uint16_t)i, 16);
+		cr_assert_arr_eq(f[i], &pt_mac_us, 6, "pt_ping frames to us");
+	}
+	f[1][0] ^= 0x02;                  /* our address but its first byte: not for us */
+	f[2][5] ^= 0x01;                  /* ... but its last byte */
+	f[3][6] ^= 0xff, f[3][7] ^= 0xff; /* to us, the source's first two bytes changed */
+	memcpy(f[4], group, 6);           /* a multicast group */
+	for (unsigned i = 0; i < 6; i++)
+		v[i] = rx_frame(f[i], len[i], 0, 0);
+	cr_assert_eq(yard_loop_inject_burst(l.minor, v, 6), 0);
+	yt_drain();
+	st = pt_arpstat(l.sd);
+	cr_expect_eq(st.arps_drop_not_for_us, 2);
+	cr_expect_eq(st.arps_rx_ipv4, 4);
+	while (sth_getmsg_mblk(l.sd, &mp) == 0) {
+		uint16_t id;
+
+		memcpy(&id, mp->b_rptr + 20 + 6, 2); /* the echo's sequence number: the index */
+		id = rte_be_to_cpu_16(id);
+		cr_expect(id == 0 || id == 3 || id == 4 || id == 5, "frame %u went up", id);
+		up++;
+		freemsg(mp);
+	}
+	cr_expect_eq(up, 4);
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
 YT_TEST(arp, puts_the_header_in_a_new_block_without_headroom)
 {
 	struct arp_entry ae = { .ae_addr = PT_ADDR_PEER, .ae_mac = pt_mac_peer };

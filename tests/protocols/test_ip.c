@@ -680,6 +680,104 @@ YT_TEST(ip, delivers_a_bound_protocol_to_its_upper_stream)
 }
 
 /*
+ * The usual datagram goes up marked YB_IPDGRAM (a 20-byte header, one block of exactly its
+ * total length, not a fragment), Ethernet padding trimmed first; within the same burst, a
+ * datagram with options and one in two blocks take the long way and go up without the mark
+ * even though they came with it, and so does a datagram reassembled from marked fragments;
+ * a total length past what arrived or short of the header is still dropped (drop_bad_len).
+ */
+YT_TEST(ip, marks_only_the_usual_datagram_as_proved_for_the_transport)
+{
+	static const uint8_t opts[4] = { 1, 1, 1, 0 };
+	enum { PLAIN, PADDED, OPTS, TWOBLK, LONGTOT, SHORTTOT, FRAG1, FRAG2, N };
+	struct pt_stack s;
+	struct stdata *u;
+	mblk_t *v[N], *mp;
+	unsigned got = 0;
+	int proto = 17;
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
+	cr_assert_geq(pt_istr(u, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
+	for (unsigned i = 0; i < N; i++) {
+		uint8_t f[FRAME_MAX];
+		size_t n = pt_eth(f, &pt_mac_us, &pt_mac_peer, 0x0800), plen = 12;
+
+		switch (i) {
+		case OPTS:
+			n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, 17, 7, 0, 64, opts,
+				     sizeof(opts), plen);
+			break;
+		case FRAG1: /* 64 bytes (no tiny first fragment), more to come */
+			plen = 64;
+			n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, 17, 99, 0x2000, 64, NULL, 0,
+				     plen);
+			break;
+		case FRAG2: /* the last 8 bytes, at offset 64 */
+			plen = 8;
+			n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, 17, 99, 8, 64, NULL, 0, plen);
+			break;
+		default:
+			n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, 17, (uint16_t)i, 0, 64, NULL,
+				     0, plen);
+			break;
+		}
+		memset(f + n, 0x30 + (int)i, plen);
+		n += plen;
+		if (i == PADDED) {
+			memset(f + n, 0, 60 - n); /* a minimum Ethernet frame */
+			n = 60;
+		}
+		if (i == LONGTOT || i == SHORTTOT) {
+			/* A total length past what arrived, or short of the header: the long way's
+			 * bounds, from the middle of a burst (checksum fixed: only the length is bad). */
+			uint16_t tot = i == LONGTOT ? 33 : 19, c;
+
+			f[14 + 2] = (uint8_t)(tot >> 8), f[14 + 3] = (uint8_t)tot;
+			f[14 + 10] = f[14 + 11] = 0;
+			c = pt_cksum(f + 14, 20);
+			f[14 + 10] = (uint8_t)(c >> 8), f[14 + 11] = (uint8_t)c;
+		}
+		if (i == TWOBLK) {
+			v[i] = yard_allocb_hr(34, RTE_PKTMBUF_HEADROOM);
+			memcpy(v[i]->b_wptr, f, 34);
+			v[i]->b_wptr += 34;
+			v[i]->b_cont = yard_allocb_hr(n - 34, RTE_PKTMBUF_HEADROOM);
+			memcpy(v[i]->b_cont->b_wptr, f + 34, n - 34);
+			v[i]->b_cont->b_wptr += n - 34;
+		} else {
+			v[i] = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+			memcpy(v[i]->b_wptr, f, n);
+			v[i]->b_wptr += n;
+		}
+		v[i]->b_yflags |= YB_IPDGRAM; /* stale: only ip's own verdict may stand */
+	}
+	cr_assert_eq(yard_loop_inject_burst(s.link.minor, v, N), 0);
+	yt_drain();
+	while (sth_getmsg_mblk(u, &mp) == 0) {
+		uint16_t id;
+
+		cr_assert_eq(DB_TYPE(mp), M_DATA);
+		memcpy(&id, mp->b_rptr + 4, 2);
+		id = rte_be_to_cpu_16(id);
+		if (id == PLAIN || id == PADDED) {
+			cr_expect_eq(mp->b_yflags & YB_IPDGRAM, YB_IPDGRAM, "datagram %u marked", id);
+			cr_expect_null(mp->b_cont);
+			cr_expect_eq(MBLKL(mp), 32, "datagram %u: its total length, no padding", id);
+		} else {
+			cr_expect_eq(mp->b_yflags & YB_IPDGRAM, 0, "datagram %u not marked", id);
+		}
+		got++;
+		freemsg(mp);
+	}
+	cr_assert_eq(got, 5, "four datagrams and the reassembled one");
+	cr_expect_eq(pt_ipstat(s.ip).is_ip.ips_drop_bad_len, 2);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+/*
  * One burst from one peer with bad sources in between (ours, zero, broadcast, right after a
  * good one and at the start): ip keeps the last good source's verdict within a burst, and
  * every other source is still checked and counted.

@@ -373,6 +373,8 @@ YT_TEST(udp, delivers_a_datagram_with_its_source_without_copying)
 	cr_assert_eq(after.copied_bytes, before.copied_bytes, "nothing copied on the way up");
 	mp = take_prim(ep, T_UNITDATA_IND);
 	cr_assert_eq(DB_TYPE(mp), M_PROTO);
+	cr_assert_eq(MBLKL(mp), sizeof(tui) + sizeof(src));
+	cr_assert_eq(mp->b_yflags & YB_TUDATA, YB_TUDATA, "the common layout, said so");
 	memcpy(&tui, mp->b_rptr, sizeof(tui));
 	cr_assert_eq(tui.SRC_length, (t_scalar_t)sizeof(src));
 	cr_assert_eq(tui.OPT_length, 0);
@@ -487,6 +489,96 @@ YT_TEST(udp, drops_and_counts_malformed_datagrams)
 		cr_assert_null(yard_loop_take(b.minor), "%s: no ICMP for a malformed datagram",
 			       c->what);
 	}
+	cr_assert_eq(sth_close(ep), 0);
+	ut_bare_close(&b);
+}
+
+/*
+ * ip's mark (YB_IPDGRAM) sends a datagram the short way, which takes the IPv4 header's
+ * length and the message's shape as proved and checks only the UDP part; the bare harness
+ * plays ip and marks some datagrams of one burst, so both ways run side by side: marked good,
+ * short, bad-length, bad-checksum and longer-than-its-UDP-length datagrams, and unmarked ones
+ * (with IP options, in two blocks) that take the long way. Every indication goes up marked
+ * YB_TUDATA, its data without ip's mark.
+ */
+YT_TEST(udp, takes_what_ip_marked_as_proved_and_checks_the_rest)
+{
+	static const uint8_t opts[4] = { 1, 1, 1, 0 }; /* NOP NOP NOP EOL */
+	enum { GOOD, SHORT, BADLEN, BADSUM, TRIM, OPTS, TWOBLK, GOOD2, N };
+	struct ut_bare b;
+	struct stdata *ep;
+	mblk_t *v[N], *mp;
+	struct udpstat st;
+	unsigned got = 0;
+
+	ut_bare_open(&b, false);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 7310, NULL), 0);
+	for (unsigned i = 0; i < N; i++) {
+		uint8_t d[256];
+		size_t n, h;
+
+		switch (i) {
+		case SHORT: /* an IP payload of 4 bytes: no room for a UDP header */
+			n = pt_ipv4(d, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_UDP, 1, 0, 64, NULL, 0, 4);
+			memset(d + n, 0, 4);
+			n += 4;
+			break;
+		case TRIM: /* a 22-byte UDP datagram in a 40-byte IP payload */
+			h = pt_ipv4(d, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_UDP, 1, 0, 64, NULL, 0, 40);
+			(void)ut_udp(d + h, PT_ADDR_PEER, PT_ADDR_US, 9, 7310, NULL, 14);
+			memset(d + h + 22, 0xee, 18);
+			n = h + 40;
+			break;
+		case OPTS:
+			h = pt_ipv4(d, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_UDP, 1, 0, 64, opts,
+				    sizeof(opts), 8 + 10);
+			n = h + ut_udp(d + h, PT_ADDR_PEER, PT_ADDR_US, 9, 7310, NULL, 10);
+			break;
+		default:
+			n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 9, 7310, NULL, 10);
+			break;
+		}
+		if (i == BADLEN)
+			d[20 + 5] = 19; /* one beyond the payload */
+		if (i == BADSUM)
+			d[20 + 8] ^= 0x10;
+		if (i == TWOBLK) {
+			v[i] = yard_allocb_hr(20, RTE_PKTMBUF_HEADROOM);
+			memcpy(v[i]->b_wptr, d, 20);
+			v[i]->b_wptr += 20;
+			v[i]->b_cont = yard_allocb_hr(n - 20, RTE_PKTMBUF_HEADROOM);
+			memcpy(v[i]->b_cont->b_wptr, d + 20, n - 20);
+			v[i]->b_cont->b_wptr += n - 20;
+			continue;
+		}
+		v[i] = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+		cr_assert_not_null(v[i]);
+		memcpy(v[i]->b_wptr, d, n);
+		v[i]->b_wptr += n;
+		if (i != OPTS)
+			v[i]->b_yflags |= YB_IPDGRAM; /* what ip would have proved of it */
+	}
+	cr_assert_eq(yard_loop_inject_burst(b.minor, v, N), 0);
+	yt_drain();
+	while (sth_getmsg_mblk(ep, &mp) == 0) {
+		cr_assert_eq(DB_TYPE(mp), M_PROTO);
+		cr_expect_eq(mp->b_yflags & YB_TUDATA, YB_TUDATA, "the common layout, said");
+		cr_expect_eq(MBLKL(mp), sizeof(struct T_unitdata_ind) + sizeof(struct sockaddr_in));
+		for (mblk_t *bp = mp->b_cont; bp != NULL; bp = bp->b_cont)
+			cr_expect_eq(bp->b_yflags & YB_IPDGRAM, 0, "ip's mark is not passed on");
+		cr_expect_eq(msgdsize(mp), got == 1 ? 14 : 10, "datagram %u (TRIM second)", got);
+		got++;
+		freemsg(mp);
+	}
+	cr_assert_eq(got, 5, "GOOD, TRIM, OPTS, TWOBLK and GOOD2 went up");
+	st = ut_udpstat(b.udp);
+	cr_expect_eq(st.udps_rx_delivered, 5);
+	cr_expect_eq(st.udps_drop_short, 1);
+	cr_expect_eq(st.udps_drop_bad_len, 1);
+	cr_expect_eq(st.udps_drop_bad_cksum, 1);
+	cr_expect_eq(st.udps_rx_trimmed, 1);
+	cr_expect_eq(st.udps_rx_datagrams, N);
 	cr_assert_eq(sth_close(ep), 0);
 	ut_bare_close(&b);
 }
@@ -735,6 +827,8 @@ YT_TEST(udp, falls_back_to_allocb_when_the_control_pool_runs_short)
 	freemsgchain(chain);
 	while (sth_getmsg_mblk(ep, &mp) == 0) {
 		cr_assert_eq(DB_TYPE(mp), M_PROTO);
+		cr_assert_eq(mp->b_yflags & YB_TUDATA, YB_TUDATA, "allocb's too");
+		cr_assert_eq(MBLKL(mp), sizeof(struct T_unitdata_ind) + sizeof(struct sockaddr_in));
 		cr_assert_eq(msgdsize(mp), 32);
 		got++;
 		freemsg(mp);

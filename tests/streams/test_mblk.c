@@ -377,6 +377,31 @@ YT_TEST(allocb, ctl_bulk_is_all_or_nothing_and_counted)
 	freemsgchain(chain);
 }
 
+YT_TEST(allocb, ctl_bulk_as_is_all_or_nothing_and_counted)
+{
+	struct yard_msgstat before = stat_now();
+	unsigned n;
+	mblk_t *chain = exhaust(64, &n), *mps[4];
+
+	cr_assert_gt(n, 3);
+	for (int i = 0; i < 3; i++) {
+		mblk_t *mp = chain;
+
+		chain = mp->b_next;
+		mp->b_next = NULL;
+		freeb(mp);
+	}
+	cr_expect_eq(yard_allocb_ctl_bulk_as(mps, 4, 36, M_PROTO, 0), -ENOBUFS);
+	cr_expect_eq(rte_mempool_avail_count(yard_pool_ctl()), 3, "the partial batch went back");
+	cr_expect_eq(stat_now().allocb_fail, before.allocb_fail + 2, "exhaust's failure and this one");
+	cr_expect_eq(yard_allocb_ctl_bulk_as(mps, 3, 36, M_PROTO, 0), 0);
+	freemsg_burst(mps, 3);
+	cr_expect_eq(yard_allocb_ctl_bulk_as(mps, 2, 4096, M_PROTO, 0), -ENOBUFS,
+		     "larger than the control room");
+	cr_expect_eq(stat_now().allocb_fail, before.allocb_fail + 3);
+	freemsgchain(chain);
+}
+
 YT_TEST(allocb, bulk_is_all_or_nothing)
 {
 	struct yard_msgstat before = stat_now();
@@ -552,6 +577,32 @@ YT_TEST(freemsg, burst_frees_many_mixed_messages)
 	cr_expect_gt(yt_msgs_outstanding(), 300);
 	freemsg_burst(mps, 150);
 	cr_expect_eq(yt_msgs_outstanding(), 0);
+}
+
+/*
+ * Plain blocks fill the burst's free batch without asking for room: a chain the long way
+ * took just before them (at the start, and just before the end of a part of a burst longer
+ * than a batch) must leave room for all that follow. ASan sees any overrun.
+ */
+YT_TEST(freemsg, burst_leaves_room_for_plain_blocks_after_a_chain)
+{
+	static const unsigned at[][2] = { { 64, 0 }, { 64, 30 }, { 64, 63 }, { 150, 62 },
+					  { 150, 64 }, { 150, 127 }, { 150, 149 } };
+
+	for (unsigned c = 0; c < RTE_DIM(at); c++) {
+		mblk_t *mps[150];
+		unsigned n = at[c][0];
+
+		for (unsigned i = 0; i < n; i++) {
+			mps[i] = yt_msg(M_PROTO, 40, (unsigned char)i);
+			cr_assert_not_null(mps[i]);
+		}
+		for (unsigned j = 0; j < 9; j++)
+			linkb(mps[at[c][1]], yt_msg(M_DATA, 40, (unsigned char)j));
+		cr_expect_eq(yt_msgs_outstanding(), n + 9);
+		freemsg_burst(mps, n);
+		cr_expect_eq(yt_msgs_outstanding(), 0, "%u messages, a chain at %u", n, at[c][1]);
+	}
 }
 
 YT_TEST(freemsg, chain_follows_b_next)
@@ -1579,6 +1630,39 @@ YT_TEST(allocb, reused_data_blocks_keep_nothing_of_their_last_use)
 	for (unsigned i = 0; i < 16; i++)
 		expect_fresh(mps[i], "allocb_bulk");
 	freemsg_burst(mps, 16);
+}
+
+/* Blocks to fill at once: their type, length and flags as asked, everything else fresh. */
+YT_TEST(allocb, ctl_bulk_as_gives_blocks_of_the_type_length_and_flags_asked)
+{
+	struct rte_mbuf *was[40];
+	mblk_t *mps[40];
+
+	cr_assert_eq(yard_allocb_ctl_bulk(mps, 40, 64), 0);
+	for (unsigned i = 0; i < 40; i++) {
+		dirty_blk(mps[i]);
+		was[i] = yard_mblk_mbuf(mps[i]);
+	}
+	freemsg_burst(mps, 40);
+	cr_assert_eq(yard_allocb_ctl_bulk_as(mps, 40, 36, M_PROTO, YB_TUDATA), 0,
+		     "more than one mempool chunk");
+	cr_expect_gt(reused(was, mps, 40), 0, "the test reuses mbufs");
+	for (unsigned i = 0; i < 40; i++) {
+		mblk_t *mp = mps[i];
+		const struct rte_mbuf *m = yard_mblk_mbuf(mp);
+
+		cr_expect_eq(m->pool, yard_pool_ctl());
+		cr_expect_eq(DB_TYPE(mp), M_PROTO);
+		cr_expect_eq(MBLKL(mp), 36);
+		cr_expect_eq(mp->b_yflags, YB_TUDATA);
+		/* The rest as expect_fresh() would have it. */
+		mp->b_wptr = mp->b_rptr;
+		mp->b_yflags = 0;
+		DB_TYPE(mp) = M_DATA;
+		expect_fresh(mp, "yard_allocb_ctl_bulk_as");
+	}
+	cr_expect_eq(yt_msgs_outstanding(), 40);
+	freemsg_burst(mps, 40);
 }
 
 YT_TEST(freemsg, burst_frees_plain_chained_duped_esballoc_and_stale_next_blocks_alike)
