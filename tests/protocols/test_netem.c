@@ -834,6 +834,7 @@ YT_TEST(netem, held_messages_wait_while_the_next_queue_is_full)
 	uint32_t seqs[120];
 	struct netem_stats st;
 	unsigned n;
+	uint64_t end;
 
 	nt_open(&t);
 	cr_assert_eq(istr(t.sd, LOOP_HOLD, NULL, 0), 0, "LOOP_HOLD");
@@ -841,8 +842,13 @@ YT_TEST(netem, held_messages_wait_while_the_next_queue_is_full)
 	/* 120 KB: the loop's write queue is full at 64 KB, so netem must hold the rest. */
 	for (uint32_t i = 0; i < 120; i++)
 		send_down(&t, i, 1000);
-	spin_for(5);
-	st = nt_stats(&t);
+	/* Until the 1 ms delay has passed and netem met the full queue: on a loaded machine the
+	 * process may be off the CPU for longer than that (a fixed 5 ms spin failed there). */
+	end = now_us() + 2000000;
+	do {
+		spin_for(1);
+		st = nt_stats(&t);
+	} while (st.nst_wr.nems_flow_blocked == 0 && now_us() < end);
 	cr_assert_null(yard_loop_take(t.minor), "the loop holds everything");
 	cr_assert_gt(st.nst_wr.nems_held_now, 0, "netem keeps what the loop cannot take");
 	cr_assert_gt(st.nst_wr.nems_flow_blocked, 0);

@@ -43,6 +43,23 @@ take_prim(struct stdata *sd, t_scalar_t prim)
 	return mp;
 }
 
+/*
+ * Every message on sd's read queue is an M_PROTO block udp marked YB_TUDATA (the mark is
+ * looked at where udp left it: the stream head clears it on the way to the caller).
+ * Returns how many there are.
+ */
+static unsigned
+all_queued_marked(struct stdata *sd)
+{
+	unsigned n = 0;
+
+	for (const mblk_t *mp = RD(sd->sd_wrq)->q_first; mp != NULL; mp = mp->b_next, n++) {
+		cr_assert_eq(DB_TYPE(mp), M_PROTO);
+		cr_assert_eq(mp->b_yflags & YB_TUDATA, YB_TUDATA, "the common layout, said so");
+	}
+	return n;
+}
+
 static void
 assert_empty(struct stdata *sd)
 {
@@ -371,10 +388,11 @@ YT_TEST(udp, delivers_a_datagram_with_its_source_without_copying)
 	yt_drain();
 	yard_msgstat_sum(&after);
 	cr_assert_eq(after.copied_bytes, before.copied_bytes, "nothing copied on the way up");
+	cr_assert_eq(all_queued_marked(ep), 1);
 	mp = take_prim(ep, T_UNITDATA_IND);
 	cr_assert_eq(DB_TYPE(mp), M_PROTO);
 	cr_assert_eq(MBLKL(mp), sizeof(tui) + sizeof(src));
-	cr_assert_eq(mp->b_yflags & YB_TUDATA, YB_TUDATA, "the common layout, said so");
+	cr_assert_eq(mp->b_yflags & YB_TUDATA, 0, "handed up without the mark");
 	memcpy(&tui, mp->b_rptr, sizeof(tui));
 	cr_assert_eq(tui.SRC_length, (t_scalar_t)sizeof(src));
 	cr_assert_eq(tui.OPT_length, 0);
@@ -561,9 +579,10 @@ YT_TEST(udp, takes_what_ip_marked_as_proved_and_checks_the_rest)
 	}
 	cr_assert_eq(yard_loop_inject_burst(b.minor, v, N), 0);
 	yt_drain();
+	cr_assert_gt(all_queued_marked(ep), 0);
 	while (sth_getmsg_mblk(ep, &mp) == 0) {
 		cr_assert_eq(DB_TYPE(mp), M_PROTO);
-		cr_expect_eq(mp->b_yflags & YB_TUDATA, YB_TUDATA, "the common layout, said");
+		cr_expect_eq(mp->b_yflags & YB_TUDATA, 0, "handed up without the mark");
 		cr_expect_eq(MBLKL(mp), sizeof(struct T_unitdata_ind) + sizeof(struct sockaddr_in));
 		for (mblk_t *bp = mp->b_cont; bp != NULL; bp = bp->b_cont)
 			cr_expect_eq(bp->b_yflags & YB_IPDGRAM, 0, "ip's mark is not passed on");
@@ -800,7 +819,7 @@ YT_TEST(udp, falls_back_to_allocb_when_the_control_pool_runs_short)
 	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 4321, 7301, NULL, 32);
 	mblk_t *v[6], *chain = NULL, *mp;
 	struct udpstat st;
-	unsigned got = 0;
+	unsigned got = 0, queued;
 
 	ut_bare_open(&b, false);
 	ep = ut_ep_open();
@@ -825,9 +844,11 @@ YT_TEST(udp, falls_back_to_allocb_when_the_control_pool_runs_short)
 	cr_assert_eq(yard_loop_inject_burst(b.minor, v, 6), 0);
 	yt_drain();
 	freemsgchain(chain);
+	queued = all_queued_marked(ep); /* allocb's blocks too */
+	cr_assert_gt(queued, 0);
 	while (sth_getmsg_mblk(ep, &mp) == 0) {
 		cr_assert_eq(DB_TYPE(mp), M_PROTO);
-		cr_assert_eq(mp->b_yflags & YB_TUDATA, YB_TUDATA, "allocb's too");
+		cr_assert_eq(mp->b_yflags & YB_TUDATA, 0, "handed up without the mark");
 		cr_assert_eq(MBLKL(mp), sizeof(struct T_unitdata_ind) + sizeof(struct sockaddr_in));
 		cr_assert_eq(msgdsize(mp), 32);
 		got++;
@@ -837,6 +858,7 @@ YT_TEST(udp, falls_back_to_allocb_when_the_control_pool_runs_short)
 	/* Blocks freed on the way up (the frames' own lower layers) may serve some of the
 	 * datagrams; every one either went up or was counted. */
 	cr_assert_geq(st.udps_drop_rx_nomem, 1, "the pool ran dry for some");
+	cr_assert_eq(got, queued);
 	cr_assert_eq(st.udps_rx_delivered, got);
 	cr_assert_eq(got + st.udps_drop_rx_nomem, 6, "each datagram delivered or counted");
 	cr_assert_eq(sth_close(ep), 0);
