@@ -89,22 +89,6 @@ ip_w16(uint8_t first, uint8_t second)
 #endif
 }
 
-/*
- * A 16-bit value in network order. rte_cpu_to_be_16() of a value not known at compile time is
- * an asm volatile xchg on x86, which pins its operand to a byte-addressable register and that
- * the compiler may not combine with the shifts around it: two of them per datagram cost about
- * six instructions more than the builtin.
- */
-static inline uint16_t
-ip_be16(uint16_t v)
-{
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	return __builtin_bswap16(v);
-#else
-	return v;
-#endif
-}
-
 /* Two 16-bit header words (each in memory order) as the 32-bit word they make in memory. */
 static inline uint32_t
 ip_w32(uint16_t first, uint16_t second)
@@ -560,8 +544,8 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 	 * whole. Summed as 32-bit words: a word is its two 16-bit halves with the upper one
 	 * times 2^16, and 2^16 is 1 modulo 0xffff (RFC 1071 section 2(B) again).
 	 */
-	hw[0] = ip_w32(ip_w16(0x45, req.iu_tos), ip_be16((uint16_t)tot));
-	hw[1] = ip_w32(ip_be16(ii->ii_ipid++),
+	hw[0] = ip_w32(ip_w16(0x45, req.iu_tos), inet_be16((uint16_t)tot));
+	hw[1] = ip_w32(inet_be16(ii->ii_ipid++),
 		       (req.iu_flags & IP_UNITDATA_DF) ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0);
 	hw[3] = src;
 	hw[4] = req.iu_dst;
@@ -642,8 +626,8 @@ ip_output_unitdata_fast(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 	tb->tb_free[tb->tb_nfree++] = mp;
 	payload->b_rptr -= YARD_IPV4_HDR_MIN;
 	tb->tb_nfast++;
-	hw[0] = tb->tb_hw0 | ip_w32(0, ip_be16((uint16_t)tot));
-	hw[1] = tb->tb_hw1 | ip_w32(ip_be16(ii->ii_ipid++), 0);
+	hw[0] = tb->tb_hw0 | ip_w32(0, inet_be16((uint16_t)tot));
+	hw[1] = tb->tb_hw1 | ip_w32(inet_be16(ii->ii_ipid++), 0);
 	ck = 0;
 	if (!(il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM))
 		ck = (uint16_t)~inet_sum_fold(tb->tb_psum + hw[0] + hw[1]);

@@ -131,17 +131,6 @@ struct udp_txt {
 	uint64_t tt_iu[2];
 };
 
-/* A 16-bit value in network order: the builtin, not rte_cpu_to_be_16()'s asm volatile. */
-static inline uint16_t
-udp_be16(uint16_t v)
-{
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	return __builtin_bswap16(v);
-#else
-	return v;
-#endif
-}
-
 /* The UDP header's first four bytes (source and destination port) as a word in memory order. */
 static inline uint32_t
 udp_ports(uint16_t sport_be, uint16_t dport_be)
@@ -278,7 +267,7 @@ udp_hdr_fill(struct udp_inst *ui, const struct udp_txt *tt, struct udp_txc *tc, 
 	     mblk_t *data, uint32_t ports, uint64_t asum, unsigned ulen, int psum)
 {
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)hb->b_rptr;
-	uint16_t ulen_be = udp_be16((uint16_t)ulen), ck;
+	uint16_t ulen_be = inet_be16((uint16_t)ulen), ck;
 
 	/* A received buffer sent back must not carry offload requests of its own. */
 	yard_mblk_mbuf(hb)->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
