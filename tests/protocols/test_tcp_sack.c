@@ -1043,9 +1043,26 @@ YT_TEST(tcp_sack, a_peer_that_reneged_gets_the_sacked_data_again_after_an_rto)
  * Every ACK of these tests comes TR_RTT_MS after what it acknowledges went, so that RACK's
  * min_RTT, and with it the reordering window (min_RTT / 4 once reordering is seen), is at
  * least TR_RTT_MS / 4: wide against the microseconds between two segments of one burst,
- * and against the harness's own pauses.
+ * and against the harness's own pauses. Those pauses include the test process being off the
+ * CPU on a loaded machine (CI runs many programs on two cores); 40 ms, a 10 ms window, was
+ * seen to be too little there. A step whose timing the window cannot cover is measured
+ * (tr_late) and its timing-only assertion left out.
  */
-#define TR_RTT_MS 40u
+#define TR_RTT_MS 160u
+
+/* Monotonic microseconds, to tell whether a step took longer than the test's window allows. */
+static uint64_t
+tr_now_us(void)
+{
+	return rte_get_timer_cycles() * 1000000u / rte_get_timer_hz();
+}
+
+/* A step that began at t0 and should have taken about TR_RTT_MS ran past the reordering window. */
+static bool
+tr_late(uint64_t t0)
+{
+	return tr_now_us() - t0 > (uint64_t)TR_RTT_MS * 1000u + TR_RTT_MS * 1000u / 8;
+}
 
 /* ts_open_cwnd with every ACK TR_RTT_MS late. */
 static void
@@ -1136,21 +1153,28 @@ YT_TEST(tcp_sack, rack_a_lost_retransmission_is_found_by_the_reordering_timer)
 	uint32_t S[13];
 	uint8_t d[12 * MSS];
 	struct tcpstat st0, st;
+	uint64_t t0;
+	bool late;
 
 	tt_pattern(d, sizeof(d), 11);
 	acc = tr_reordered_recovery(&lsn, S, 12, d);
 	st0 = tt_stats();
 	/* 10 and 11, sent after the retransmission of 0, arrive; the retransmission does not */
+	t0 = tr_now_us();
 	pt_run_ms(TR_RTT_MS);
 	ts_dupack(S[0], (uint32_t[]){ S[1], S[12] }, 1);
-	cr_assert_not(tt_take(&s), "within the reordering window: not lost yet");
-	/* RACK.rtt + reo_wnd after it went, the reordering timer calls it lost: sent again */
-	cr_assert(ts_wait_seg(&s), "the retransmission again");
+	late = tr_late(t0);
+	if (!late)
+		cr_assert_not(tt_take(&s), "within the reordering window: not lost yet");
+	/* RACK.rtt + reo_wnd after it went, the reordering timer calls it lost: sent again
+	 * (when the step above ran late, the ACK itself found it lost: sent at once) */
+	cr_assert((late && tt_take(&s)) || ts_wait_seg(&s), "the retransmission again");
 	cr_assert_eq(s.seq, S[0]);
 	cr_assert_eq(s.dlen, MSS);
 	cr_assert_eq(memcmp(s.data, d, MSS), 0);
 	st = tt_stats();
-	cr_assert_geq(st.tcps_rack_reo_timeouts - st0.tcps_rack_reo_timeouts, 1);
+	if (!late)
+		cr_assert_geq(st.tcps_rack_reo_timeouts - st0.tcps_rack_reo_timeouts, 1);
 	cr_assert_eq(st.tcps_rack_losses - st0.tcps_rack_losses, 1);
 	cr_assert_eq(st.tcps_sack_lost_rexmt - st0.tcps_sack_lost_rexmt, 1);
 	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
@@ -1171,13 +1195,21 @@ YT_TEST(tcp_sack, rack_reordering_within_the_window_is_not_marked_lost)
 	uint8_t d[20 * MSS];
 	unsigned n;
 	struct tcpstat st0, st;
+	uint64_t t0;
 
 	tt_pattern(d, sizeof(d), 12);
 	acc = tr_reordered_recovery(&lsn, S, 20, d);
 	st0 = tt_stats();
 	/* 11 arrives before 10 (and before the retransmission of 0), both sent with it */
+	t0 = tr_now_us();
 	pt_run_ms(TR_RTT_MS);
 	ts_dupack(S[0], (uint32_t[]){ S[11], S[12], S[1], S[10] }, 2);
+	if (tr_late(t0)) {
+		/* off the CPU past the window: RACK rightly called 10 lost; nothing to judge */
+		(void)pt_discard(tt_s.link.minor);
+		ts_done(acc, lsn);
+		cr_skip_test("the step ran past the reordering window (a loaded machine)");
+	}
 	n = tr_take_all(sent, 16);
 	for (unsigned i = 0; i < n; i++)
 		cr_assert_geq((int32_t)(sent[i] - S[12]), 0, "only new data (%u: %u)", i, sent[i] - S[0]);
