@@ -56,6 +56,7 @@ tcp_inst_create(unsigned lcore, queue_t *rq)
 	ti->ti_st = &tcp_pcpu[lcore].st;
 	tcp_pcpu[lcore].used = 1;
 	ti->ti_hz = rte_get_timer_hz();
+	ti->ti_us_mult = (uint64_t)(((unsigned __int128)1000000u << TCP_US_SHIFT) / ti->ti_hz);
 	ti->ti_tsc0 = rte_get_timer_cycles();
 	for (unsigned i = 0; i < sizeof(ti->ti_isn_key); i += 8) {
 		uint64_t r = rte_rand();

@@ -220,6 +220,7 @@ struct tcp_inst {
 	const struct tcp_cc_ops *ti_cc; /* congestion control of new connections */
 	timeout_id_t ti_tick;
 	uint64_t ti_hz;
+	uint64_t ti_us_mult;       /* 10^6 * 2^TCP_US_SHIFT / ti_hz (tcp_now_us) */
 	uint64_t ti_tsc0;
 	uint64_t ti_now;           /* milliseconds since creation, refreshed by tcp_now() */
 	uint8_t ti_isn_key[16];
@@ -250,6 +251,8 @@ tcp_mseq(mblk_t *mp)
 
 /* tcp_subr.c */
 uint64_t tcp_now(struct tcp_inst *ti);
+/** tcp_now_us()'s fixed point: cycles times ti_us_mult, shifted right by this. */
+#define TCP_US_SHIFT 40
 uint32_t tcp_now_us(struct tcp_inst *ti);
 void tcp_hystart_init(struct tcpcb *tp);
 void tcp_hystart_rtt(struct tcpcb *tp, uint32_t rtt);
