@@ -57,7 +57,10 @@ YT_TEST(timer, a_timeout_fires_once_after_its_delay)
 	cr_assert_neq(id, 0);
 	cr_assert_eq(yard_timeouts_pending(), 1);
 	yard_sched_run_once(sc);
-	cr_assert_eq(fired, 0, "not before its time");
+	/* Only if that pass ended before the 2 ms were up: a loaded machine may have taken the
+	 * CPU away for longer. fired_at below checks the time either way. */
+	if (rte_get_timer_cycles() - t0 < us_to_cycles(2000))
+		cr_assert_eq(fired, 0, "not before its time");
 	spin_until(&fired, 1, 1000000);
 	cr_assert_eq(fired, 1);
 	cr_assert_geq(fired_at - t0, us_to_cycles(2000), "fired after %.0f us",
