@@ -1116,6 +1116,14 @@ def case_tcp_services(c):
 # Prints "ready", then one line per connection as it ends.
 KERNEL_SERVERS = r"""
 import hashlib, socket, sys, threading
+# One line per write, under a lock: print() from several threads writes the text and the
+# newline apart, so two connections ending together could share a line and the reader,
+# counting lines, would wait for one that never comes.
+out = threading.Lock()
+def say(line):
+    with out:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 def listener(port):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -1137,7 +1145,7 @@ def hasher(c):
         h.update(b)
         n += len(b)
     c.close()
-    print("hash %d %s" % (n, h.hexdigest()), flush=True)
+    say("hash %d %s" % (n, h.hexdigest()))
 def echo(c):
     n = 0
     while True:
@@ -1147,7 +1155,7 @@ def echo(c):
         c.sendall(b)
         n += len(b)
     c.close()
-    print("echo %d" % n, flush=True)
+    say("echo %d" % n)
 def sender(c):
     n = int(sys.argv[1])
     buf = bytes(1 << 16)
@@ -1158,7 +1166,7 @@ def sender(c):
     while c.recv(1 << 16):
         pass
     c.close()
-    print("sent %d" % n, flush=True)
+    say("sent %d" % n)
 serve(listener(5001), hasher)
 serve(listener(5002), echo)
 serve(listener(5003), sender)
