@@ -158,6 +158,8 @@ sock_sth_notify(struct stdata *sd, unsigned events, void *arg)
 	sock_ready(arg);
 }
 
+static int sock_release(struct yard_sock *so);
+
 /* A socket of type (SOCK_STREAM/SOCK_DGRAM) on drv: the descriptor, or -1 with errno. */
 static int
 sock_create(int type, const char *drv)
@@ -357,10 +359,9 @@ yard_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 		if (t_accept(fd, nfd, &call) < 0) {
 			int terr = t_errno, err = sock_errno(ECONNABORTED);
 
-			nso = &yard_socks[nfd];
-			nso->so_type = 0;
-			sth_set_notify(yard_t_stream(nfd), 0, NULL, NULL);
-			(void)t_close(nfd);
+			/* Counted closed as it was counted opened: /yard/sockets' open sockets
+			 * (opened - closed) must come back to what the services hold. */
+			(void)sock_release(&yard_socks[nfd]);
 			if (terr == TLOOK)
 				continue; /* cancelled: the next t_listen takes the disconnection */
 			so->so_st->sos_accept_refused++;
