@@ -21,8 +21,9 @@ from the kernel side of config/default.ini's set-up (the tap yard0 in a namespac
   - one 60,000-byte datagram echoed (41 fragments each way),
   - malformed frames of every kind yard_integration.py's malformed cases send, each dropped
     and counted by its reason, overlapping fragments that ip holds until frag_timeout_ms,
-  - a SYN burst from addresses the kernel owns, past the listener's SYN backlog (the
-    kernel resets each SYN,ACK, so the embryonic connections go at once).
+  - a SYN burst from addresses the kernel owns, past the listener's SYN backlog (answered
+    with SYN cookies); the kernel's RSTs held back meanwhile, then let through, so that the
+    embryonic connections are reset when they resend their SYN,ACK.
 
 Then, when the traffic has stopped, it waits for TCP's TIME-WAIT (2 MSL: [tcp] msl_ms = 500
 here instead of 30 s, so a round drains in a second, not a minute) and the reassembly
@@ -40,7 +41,7 @@ timeout, and checks against the idle baseline taken after start-up:
 Each round prints one line: requests, connections, datagrams, in use. The end is yard's clean
 stop with "mempools: 0 in use". Built on yard_integration.py's Case (same clean-up: yard
 stopped, namespace and taps deleted, EAL's runtime directory removed, on success, failure and
-SIGTERM). Needs root (exit 77 otherwise), wrk, ab, curl and python3-scapy (scripts/setup.sh).
+SIGTERM). Needs root (exit 77 otherwise), wrk, ab, curl, nft and python3-scapy (scripts/setup.sh).
 
 The frame sender is this script run inside the namespace; it reads "KIND N" lines and answers
 "sent KIND" once the frames are out:
@@ -70,9 +71,9 @@ MSL_MS = 500
 # The socket echo (sockmod over timod) beside the XTI services: its connections churn too.
 SOCK_ECHO = 7007
 CLOSED_PORT = 4444
-# Kernel addresses the SYN burst comes from: the kernel owns them, so it answers yard's
-# SYN,ACKs with a RST and nothing stays embryonic (unanswered, a SYN,ACK is sent 7 times
-# over 2 minutes: RTO 1 s doubled, syn_rexmt_max 6).
+# Kernel addresses the SYN burst comes from: the kernel owns them, so once its RSTs are let
+# through it resets what the burst left embryonic (unanswered, a SYN,ACK is sent 7 times over
+# 2 minutes: RTO 1 s doubled, syn_rexmt_max 6, too long to wait for every round).
 SYN_SOURCES = ["198.18.0.%d" % i for i in range(100, 108)]
 SYN_BURST = 300          # more than the listener's SYN backlog (128)
 # Past this, a round that has not drained is a failure: 2 MSL (1 s), the reassembly timeout
@@ -586,12 +587,47 @@ class Soak:
             run(["ping", "-n", "-q", "-c", "1", "-W", PING_WAIT, "-I", a, YARD_ADDR],
                 ns=self.c.ns, ok=False, timeout=30)
 
+    def syn_burst(self, y, n):
+        """
+        SYN_BURST SYNs while the kernel's RSTs from SYN_SOURCES are held back (nftables in the
+        namespace), so the SYN,ACKs go unanswered and the listener's SYN backlog (128) fills:
+        the rest are answered with SYN cookies, keeping nothing. Then the RSTs are let
+        through: the backlog's embryonic connections are reset when they resend their
+        SYN,ACK (after an RTO of 1 s), and the drain below waits for that.
+        """
+        c = self.c
+        src = "{ %s }" % ", ".join(SYN_SOURCES)
+        run(["nft", "add table ip soak; add chain ip soak out { type filter hook output "
+             "priority 0; }; add rule ip soak out ip saddr %s tcp flags & rst == rst drop" %
+             src], ns=c.ns)
+        try:
+            t0 = counters(y, "tcp")
+            self.send("syn_burst", SYN_BURST)
+            d = None
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                d = delta(t0, counters(y, "tcp"))
+                if d["passive_opens"] + d["syncookies_sent"] >= SYN_BURST:
+                    break
+                time.sleep(0.1)
+        finally:
+            run(["nft", "delete table ip soak"], ns=c.ns)
+        check(d["passive_opens"] + d["syncookies_sent"] >= SYN_BURST and
+              d["syncookies_sent"] > 0,
+              "round %d: the SYN burst filled the backlog and met SYN cookies: %s" %
+              (n, {k: v for k, v in d.items() if v and ("syn" in k or "passive" in k)}))
+        return d
+
     def run(self):
         c = self.c
         y = c.yard(c.config(self.config()))
         c.tap_up()
         for a in SYN_SOURCES:
             run(["ip", "-n", c.ns, "addr", "add", a + "/24", "dev", "yard0"])
+        # The kernel's side closes the echo connections first, a few hundred a second: its
+        # TIME-WAIT (60 s) would take most of its 28,000 ephemeral ports in a run of hours.
+        # Reusing them is the kernel's business (yard's side of those is long gone).
+        run(["sh", "-c", "echo 1 > /proc/sys/net/ipv4/tcp_tw_reuse"], ns=c.ns)
         lcores = y.get("/yard/info")["lcores"]
         port = y.get("/yard/ports,0")
         kmac = run(["cat", "/sys/class/net/yard0/address"], ns=c.ns).stdout.strip()
@@ -653,6 +689,8 @@ class Soak:
             pout, _ = pinger.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             raise Failure("round %d: wrk or ping did not finish" % n)
+        c.procs.remove(wrk)     # done: a run of hours would pile them up
+        c.procs.remove(pinger)
         check(p.returncode == 0 and p.stdout.startswith("{"),
               "round %d: churn client: %s%s" % (n, p.stdout, p.stderr))
         churn = json.loads(p.stdout)
@@ -684,7 +722,7 @@ class Soak:
         self.send("overlapping_fragments", 1)
         self.send("lone_fragment", 1)
         self.warm_arp()
-        self.send("syn_burst", SYN_BURST)
+        self.syn_burst(y, n)
         p = run(["/usr/bin/python3", "-c", SERVING, YARD_ADDR], ns=c.ns, ok=False, timeout=60)
         check(p.returncode == 0 and p.stdout.strip() == "ok",
               "round %d: still serving (60,000-byte UDP echo, TCP echo): %s%s" %
@@ -737,12 +775,13 @@ class Soak:
                  dgrams, msgs, rx, tmo, drain, time.monotonic() - t0), flush=True)
         log("round %d: other drops: %s" %
             (n, {k: v for k, v in d.items() if v and ("drop" in k or "fail" in k or
-                                                     "reset" in k or "refused" in k)}))
+                                                     "reset" in k or "refused" in k or
+                                                     "syncookies" in k)}))
 
 
 def case_soak(c):
     """Churn for --secs (SOAK_SECS) in rounds; after each, yard back at its idle state."""
-    for tool in ("wrk", "ab", "curl", "ping"):
+    for tool in ("wrk", "ab", "curl", "ping", "nft"):
         check(shutil.which(tool) is not None, "%s not found: scripts/setup.sh installs it" % tool)
     Soak(c, c.args.secs, c.args.threads).run()
 
