@@ -132,6 +132,7 @@ struct yard_config {
 	struct yard_cfg_client clients[YARD_CFG_MAX_CLIENTS];
 	/* [tcp] */
 	char tcp_cc[16];             /**< congestion control of new connections */
+	uint32_t tcp_msl_ms;         /**< maximum segment lifetime: TIME-WAIT lasts 2 MSL */
 	uint16_t svc_sock_echo; /* TCP and UDP echo written with the sockets API */
 	uint16_t svc_memcached;
 	/* [memcached]: bytes */

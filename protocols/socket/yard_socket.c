@@ -158,6 +158,8 @@ sock_sth_notify(struct stdata *sd, unsigned events, void *arg)
 	sock_ready(arg);
 }
 
+static int sock_release(struct yard_sock *so);
+
 /* A socket of type (SOCK_STREAM/SOCK_DGRAM) on drv: the descriptor, or -1 with errno. */
 static int
 sock_create(int type, const char *drv)
@@ -354,20 +356,37 @@ yard_accept(int fd, struct sockaddr *addr, socklen_t *addrlen)
 			(void)t_snddis(fd, &call);
 			return sock_fail(err);
 		}
-		if (t_accept(fd, nfd, &call) < 0) {
+		while (t_accept(fd, nfd, &call) < 0) {
 			int terr = t_errno, err = sock_errno(ECONNABORTED);
+			struct t_discon dis = { .sequence = -1 };
 
-			nso = &yard_socks[nfd];
-			nso->so_type = 0;
-			sth_set_notify(yard_t_stream(nfd), 0, NULL, NULL);
-			(void)t_close(nfd);
-			if (terr == TLOOK)
-				continue; /* cancelled: the next t_listen takes the disconnection */
+			/*
+			 * TLOOK: a disconnection waits on the listener, but not necessarily this
+			 * indication's: one whose T_CONN_RES met TBADSEQ below, or another reset
+			 * while queued, may be ahead. Take it; only if it names this one is this
+			 * one gone, else accept this one again (dropping it instead would leave its
+			 * connection neither accepted nor refused, for ever).
+			 */
+			if (terr == TLOOK && t_rcvdis(fd, &dis) == 0) {
+				so->so_st->sos_accept_cancelled++;
+				if (dis.sequence != call.sequence)
+					continue;
+			}
+			/* Counted closed as it was counted opened: /yard/sockets' open sockets
+			 * (opened - closed) must come back to what the services hold. */
+			(void)sock_release(&yard_socks[nfd]);
+			nfd = -1;
+			/* TLOOK taken above, or TBADSEQ: the peer reset it after t_listen, and (XTI)
+			 * its T_DISCONNECT comes on the listener for t_listen or t_accept to take,
+			 * as above. Either way it is gone: on to the next indication. */
+			if (terr == TLOOK || terr == TBADSEQ)
+				break;
 			so->so_st->sos_accept_refused++;
 			(void)t_snddis(fd, &call);
 			return sock_fail(err);
 		}
-		break;
+		if (nfd >= 0)
+			break;
 	}
 	nso = &yard_socks[nfd];
 	nso->so_flags = SF_BOUND | SF_CONNECTED;

@@ -180,6 +180,15 @@ Test(config, takes_the_tcp_congestion_control)
 	cr_expect_str_eq(cfg.tcp_cc, "cubic");
 }
 
+Test(config, takes_the_tcp_msl_within_its_range)
+{
+	cr_assert_eq(load(PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_msl_ms, 30000);
+	cr_assert_eq(load("[tcp]\nmsl_ms = 500\n" PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_msl_ms, 500);
+	expect_error("[tcp]\nmsl_ms = 5\n" PORT0, "tcp", "msl_ms", "5 is out of range 10..600000");
+}
+
 Test(config, refuses_eal_arguments_that_other_keys_give)
 {
 	expect_error("[eal]\nargs = --file-prefix x -l 0-3\n" PORT0, "eal", "args",

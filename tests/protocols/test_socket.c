@@ -280,6 +280,74 @@ YT_TEST(socket, a_connection_reset_while_queued_is_skipped_by_accept)
 	st_done();
 }
 
+/*
+ * The reset reaches the listener behind its indication: t_listen takes the indication, the
+ * socket for it is made, t_accept says TLOOK, and that socket goes again. It was closed
+ * without being counted, so under churn "opened" ran ahead of "closed" as if sockets leaked.
+ */
+YT_TEST(socket, the_socket_made_for_an_indication_reset_before_accept_is_counted_closed)
+{
+	uint64_t opened = st_stat("opened"), closed = st_stat("closed");
+	uint64_t cancelled = st_stat("accept_cancelled");
+	uint32_t iss;
+	int lfd, afd;
+
+	tt_open();
+	lfd = st_listener(OUR_PORT, 4);
+	st_peer_connects(1000, &iss);
+	tt_send(TH_RST, 1001, 0, 0, NULL, 0, NULL, 0);
+	tt_fport = PEER_PORT + 1;
+	afd = st_accepted(lfd, 5000, &iss);
+	cr_assert_eq(st_stat("accept_cancelled"), cancelled + 1);
+	cr_assert_eq(st_stat("opened"), opened + 3, "the listener, the cancelled one, afd");
+	cr_assert_eq(st_stat("closed"), closed + 1, "the cancelled one");
+	cr_assert_eq(yard_close(afd), 0);
+	cr_assert_eq(yard_close(lfd), 0);
+	cr_assert_eq(st_stat("closed") - closed, st_stat("opened") - opened);
+	st_done();
+}
+
+/*
+ * Two indications queued, and the first one's reset arrives behind the second: t_accept of
+ * the first meets tcp's TBADSEQ (its T_DISCONNECT comes on the listener), and t_accept of
+ * the second meets that T_DISCONNECT first (TLOOK). It is not the second's: the second must
+ * still be accepted. Taking it for the second's left that connection neither accepted nor
+ * refused, ESTABLISHED and then CLOSE-WAIT for ever (found by the soak test).
+ */
+YT_TEST(socket, a_reset_queued_behind_another_indication_does_not_lose_that_one)
+{
+	uint64_t cancelled = st_stat("accept_cancelled"), refused = st_stat("accept_refused");
+	uint64_t opened = st_stat("opened"), closed = st_stat("closed");
+	struct sockaddr_in from;
+	socklen_t flen = sizeof(from);
+	uint32_t iss_a, iss_b;
+	char buf[8];
+	int lfd, afd;
+
+	tt_open();
+	lfd = st_listener(OUR_PORT, 4);
+	st_peer_connects(1000, &iss_a);
+	tt_fport = PEER_PORT + 1;
+	st_peer_connects(5000, &iss_b);
+	tt_fport = PEER_PORT;
+	tt_send(TH_RST, 1001, 0, 0, NULL, 0, NULL, 0);
+	tt_fport = PEER_PORT + 1;
+	afd = yard_accept(lfd, (struct sockaddr *)&from, &flen);
+	cr_assert_geq(afd, 0, "the second connection is accepted: errno %d", errno);
+	cr_assert_eq(rte_be_to_cpu_16(from.sin_port), PEER_PORT + 1);
+	cr_assert_eq(st_stat("accept_cancelled"), cancelled + 1, "the first, reset");
+	cr_assert_eq(st_stat("accept_refused"), refused, "nothing refused");
+	yt_drain();
+	tt_send(TH_ACK | TH_PSH, 5001, iss_b + 1, 65535, NULL, 0, "hi", 2);
+	cr_assert_eq(yard_recv(afd, buf, sizeof(buf), 0), 2, "errno %d", errno);
+	cr_assert_eq(yard_accept(lfd, NULL, NULL), -1, "nothing else queued");
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_eq(yard_close(afd), 0);
+	cr_assert_eq(yard_close(lfd), 0);
+	cr_assert_eq(st_stat("closed") - closed, st_stat("opened") - opened);
+	st_done();
+}
+
 YT_TEST(socket, close_with_unread_data_resets_the_connection)
 {
 	uint64_t aborts = st_stat("aborts");
