@@ -58,6 +58,7 @@ enum yard_tcp_svc_kind {
 struct yard_tcp_svc_stats {
 	uint64_t accepted;       /**< connections accepted */
 	uint64_t refused;        /**< indications refused (no connection slot, open failed) */
+	uint64_t cancelled;      /**< indications the peer withdrew (reset) before accept */
 	uint64_t closed;         /**< connections closed */
 	uint64_t resets;         /**< connections that ended with a disconnection */
 	uint64_t rx_bytes;       /**< data bytes received */

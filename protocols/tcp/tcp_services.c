@@ -569,15 +569,36 @@ svc_accept_one(struct tsc_svc *s, struct t_call *call)
 		c = calloc(1, sizeof(*c));
 	if (c != NULL)
 		fd = t_open(TCP_DRVNAME, O_RDWR | O_NONBLOCK, NULL);
-	if (fd < 0 || t_accept(s->sv_fd, fd, call) < 0) {
+	while (fd >= 0 && t_accept(s->sv_fd, fd, call) < 0) {
+		struct t_discon dis = { .sequence = -1 };
 		int terr = t_errno;
 
-		if (fd >= 0)
-			(void)t_close(fd);
+		/*
+		 * TLOOK: a disconnection is first on the listener, but not necessarily this
+		 * indication's: that of one whose T_CONN_RES met TBADSEQ may sit behind this one's
+		 * T_CONN_IND. Take it; only if it names this indication is this one gone, else
+		 * accept this one again (giving it up would leave its connection neither
+		 * accepted nor refused, for ever).
+		 */
+		if (terr == TLOOK && t_rcvdis(s->sv_fd, &dis) == 0) {
+			s->sv_st->cancelled++;
+			if (dis.sequence != call->sequence)
+				continue;
+		} else if (terr != TBADSEQ) {
+			/* Refused here: tell the provider, or the connection waits for ever. */
+			(void)t_snddis(s->sv_fd, call);
+			s->sv_st->refused++;
+		}
+		/* TBADSEQ: the peer reset it after t_listen; its T_DISCONNECT comes on the
+		 * listener for t_listen (svc_accept_all) or the loop above to take. */
+		(void)t_close(fd);
+		free(c);
+		return;
+	}
+	if (fd < 0) {
 		free(c);
 		s->sv_st->refused++;
-		if (terr != TLOOK) /* TLOOK: the indication was cancelled; t_rcvdis takes it */
-			(void)t_snddis(s->sv_fd, call);
+		(void)t_snddis(s->sv_fd, call);
 		return;
 	}
 	c->c_svc = s;
@@ -602,8 +623,10 @@ svc_accept_all(struct tsc_svc *s)
 		struct t_call call = { .addr = { .maxlen = sizeof(sin), .buf = &sin } };
 
 		if (t_listen(s->sv_fd, &call) < 0) {
-			if (t_errno == TLOOK && t_rcvdis(s->sv_fd, NULL) == 0)
+			if (t_errno == TLOOK && t_rcvdis(s->sv_fd, NULL) == 0) {
+				s->sv_st->cancelled++; /* the peer reset it while it waited */
 				continue;
+			}
 			break; /* TNODATA */
 		}
 		svc_accept_one(s, &call);
@@ -774,7 +797,7 @@ yard_tcp_service_conns(void)
 
 /* ---- counters ----------------------------------------------------------------------------- */
 
-#define TSC_FIELDS(X) X(accepted) X(refused) X(closed) X(resets) X(rx_bytes) X(tx_bytes) \
+#define TSC_FIELDS(X) X(accepted) X(refused) X(cancelled) X(closed) X(resets) X(rx_bytes) X(tx_bytes) \
 	X(tx_flow_waits) X(tx_drops) X(http_requests) X(http_2xx) X(http_4xx) X(http_bad)
 
 void
