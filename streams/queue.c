@@ -556,14 +556,39 @@ getq(queue_t *q)
 }
 
 /*
- * getq_burst's common case: the band-0 messages (normal or high priority, both charged to the
- * queue itself) at the head, at most n, unlinked as one piece and discharged once. The counts
- * only fall during a run of getq, so one check at the end clears QFULL exactly when the last of
- * n checks would have, and clamping the sum at zero is what clamping each step comes to. A run
- * that empties the queue took everything q_count and q_mblkcnt were charged with (a band's
- * messages are counted apart, and there are none left either): the counts are then zero
- * without summing the blocks again, which is the common case of a reader that keeps up.
+ * The bookkeeping of a run of n band-0 messages (normal or high priority, both charged to the
+ * queue itself) just unlinked from the head of q as one piece, rest now first: discharged once.
+ * The counts only fall during a run of getq, so one check at the end clears QFULL exactly when
+ * the last of n checks would have, and clamping the sum at zero is what clamping each step
+ * comes to. A run that empties the queue took everything q_count and q_mblkcnt were charged
+ * with (a band's messages are counted apart, and there are none left either): the counts are
+ * then zero without summing the blocks again, which is the common case of a reader that keeps
+ * up.
  */
+static inline void
+getq_run_detached(queue_t *q, mblk_t **mps, unsigned n, mblk_t *rest)
+{
+	q->q_first = rest;
+	if (rest == NULL) {
+		q->q_last = NULL;
+		q->q_count = 0;
+		q->q_mblkcnt = 0;
+		q->q_flag &= ~QFULL;
+		return;
+	}
+	rest->b_prev = NULL;
+	for (unsigned k = 0; k < n; k++) {
+		size_t nblk;
+		size_t bytes = msg_cost(mps[k], &nblk);
+
+		q->q_count -= RTE_MIN(bytes, q->q_count);
+		q->q_mblkcnt -= RTE_MIN(nblk, q->q_mblkcnt);
+	}
+	if (q->q_mblkcnt == 0 || (q->q_count < q->q_hiwat && q->q_mblkcnt < q->q_hiwat))
+		q->q_flag &= ~QFULL;
+}
+
+/* getq_burst's common case: the band-0 messages at the head, at most n. */
 static inline unsigned
 getq_run0(queue_t *q, mblk_t **mps, unsigned n)
 {
@@ -579,25 +604,16 @@ getq_run0(queue_t *q, mblk_t **mps, unsigned n)
 	}
 	if (i == 0)
 		return 0;
-	q->q_first = mp;
-	if (mp == NULL) {
-		q->q_last = NULL;
-		q->q_count = 0;
-		q->q_mblkcnt = 0;
-		q->q_flag &= ~QFULL;
-		return i;
-	}
-	mp->b_prev = NULL;
-	for (unsigned k = 0; k < i; k++) {
-		size_t nblk;
-		size_t bytes = msg_cost(mps[k], &nblk);
-
-		q->q_count -= RTE_MIN(bytes, q->q_count);
-		q->q_mblkcnt -= RTE_MIN(nblk, q->q_mblkcnt);
-	}
-	if (q->q_mblkcnt == 0 || (q->q_count < q->q_hiwat && q->q_mblkcnt < q->q_hiwat))
-		q->q_flag &= ~QFULL;
+	getq_run_detached(q, mps, i, mp);
 	return i;
+}
+
+void
+__getq_burst_done(queue_t *q, mblk_t **mps, unsigned n, mblk_t *rest)
+{
+	getq_run_detached(q, mps, n, rest);
+	q->q_flag &= ~QWANTR; /* each of the n getq() calls found a message */
+	q_backenable_check(q, 0);
 }
 
 unsigned
