@@ -925,7 +925,7 @@ xti_take_ind(mblk_t *mp)
 	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do (yard_t_udata_reply). */
 	if (likely(mp->b_yflags & YB_TUDATA) &&
 	    likely(((const struct T_unitdata_ind *)mp->b_rptr)->PRIM_type == T_UNITDATA_IND)) {
-		mp->b_yflags &= ~YB_TUDATA;
+		mp->b_yflags &= ~(YB_TUDATA | YB_MSGSIZE); /* the application may edit it */
 		return true;
 	}
 	/* Unmarked, or a marked request (refused here): nothing to clear. */

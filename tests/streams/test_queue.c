@@ -1260,6 +1260,56 @@ YT_TEST(putq, burst_data_queues_the_data_run_and_stops_at_anything_else)
 	freeq(q);
 }
 
+/* A two-block message as udp builds its indications: marked YB_MSGSIZE, its size in db_cksum. */
+static mblk_t *
+t_sized(size_t hlen, size_t dlen)
+{
+	mblk_t *mp = yt_msg(M_PROTO, hlen, 0x11);
+
+	linkb(mp, t_data(dlen));
+	mp->b_datap->db_cksum = (uint32_t)(hlen + dlen);
+	mp->b_yflags |= YB_MSGSIZE;
+	return mp;
+}
+
+/*
+ * The stream head's runs charge a YB_MSGSIZE message the size its builder wrote and walk
+ * every other one; the two ways mix in one run and come out as single putq calls would, and a
+ * marked message of a band still ends the run (the mark says nothing of bands).
+ */
+YT_TEST(putq, burst_data_takes_a_sized_message_at_its_word)
+{
+	queue_t *a = t_pair(), *q = t_pair();
+	mblk_t *m[5] = { t_sized(36, 18), t_data(5), t_sized(36, 1), yt_msg(M_PROTO, 20, 0x22),
+			 t_sized(36, 7) };
+	mblk_t *c[5];
+	mblk_t *banded = t_sized(36, 3);
+
+	linkb(m[3], t_data(10));
+	linkb(m[3]->b_cont, t_data(3)); /* three blocks: walked */
+	for (int i = 0; i < 5; i++) {
+		c[i] = copymsg(m[i]);
+		cr_assert_not_null(c[i]);
+		cr_assert_eq(putq(a, c[i]), 1);
+	}
+	q->q_flag = a->q_flag = q->q_flag & ~(QWANTR | QENAB);
+	cr_assert_eq(putq_burst_data(q, m, 5), 5);
+	t_expect_order(q, m, 5);
+	cr_assert_eq(q->q_count, a->q_count);
+	cr_assert_eq(q->q_count, 54 + 5 + 37 + 33 + 43);
+	cr_assert_eq(q->q_mblkcnt, a->q_mblkcnt);
+	cr_assert_eq(q->q_mblkcnt, 2 + 1 + 2 + 3 + 2);
+	banded->b_band = 1;
+	cr_assert_eq(putq_burst_data(q, &banded, 1), 0, "a band ends the run, marked or not");
+	freemsg(banded);
+	t_check_queue(q, 1);
+	flushq(a, FLUSHALL);
+	flushq(q, FLUSHALL);
+	cr_assert_eq(q->q_count, 0);
+	freeq(a);
+	freeq(q);
+}
+
 /* ---- a random walk against a model -------------------------------------------------------- */
 
 YT_TEST(putq, random_operations_keep_every_invariant)
