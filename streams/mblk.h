@@ -130,6 +130,17 @@ extern "C" {
  * that ignores it (tcp) never reaches one that trusts it. New blocks start without.
  */
 #define YB_IPDGRAM 0x4u
+/**
+ * YB_MSGSIZE: this block heads a normal message (M_DATA or M_PROTO) of exactly two blocks (its
+ * b_cont has no b_cont) and its dblk's db_cksum holds the bytes of both: what a queue charges
+ * for the message, known to the module that built it (udp, for a T_UNITDATA_IND over one
+ * datagram block), so the stream head's putq_burst_data() takes it instead of walking the
+ * blocks. Like YB_TUDATA a hand-over within one call chain, up to the queue that charges it:
+ * whoever edits the message, or hands it to code that may, clears it (the stream head's
+ * readers do as they take the message off its queue, with YB_TUDATA). New blocks start
+ * without.
+ */
+#define YB_MSGSIZE 0x8u
 
 /** Free routine for esballoc() buffers. */
 typedef struct free_rtn {

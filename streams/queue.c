@@ -362,9 +362,11 @@ putq(queue_t *q, mblk_t *mp)
  * q_mblkcnt only grow during a run of putq, so one high-water check at its end sets QFULL
  * exactly when one of n checks would have. The run ends at the first message of a type above
  * max_type (QPCTL - 1: any normal message) or of a band. Returns how many of mps it queued.
+ * sized (the stream head's runs): a message marked YB_MSGSIZE is charged what its builder
+ * wrote, without a walk of its blocks.
  */
-static inline unsigned
-putq_run0(queue_t *q, mblk_t **mps, unsigned n, unsigned char max_type)
+static __rte_always_inline unsigned
+putq_run0(queue_t *q, mblk_t **mps, unsigned n, unsigned char max_type, const bool sized)
 {
 	mblk_t *prev = q->q_last;
 	/* Where the next message is linked: q_first on an empty queue, else the last's b_next. */
@@ -376,10 +378,16 @@ putq_run0(queue_t *q, mblk_t **mps, unsigned n, unsigned char max_type)
 		mblk_t *mp = mps[i];
 		size_t mblks;
 
-		if (DB_TYPE(mp) > max_type || mp->b_band != 0)
-			break;
-		bytes += msg_cost(mp, &mblks);
-		nblk += mblks;
+		if (sized && likely((mp->b_yflags & YB_MSGSIZE) && mp->b_band == 0)) {
+			/* Its builder's word for the size, and for M_PROTO (mblk.h). */
+			bytes += mp->b_datap->db_cksum;
+			nblk += 2;
+		} else {
+			if (DB_TYPE(mp) > max_type || mp->b_band != 0)
+				break;
+			bytes += msg_cost(mp, &mblks);
+			nblk += mblks;
+		}
 		mp->b_prev = prev;
 		*link = mp;
 		link = &mp->b_next;
@@ -401,7 +409,7 @@ putq_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	unsigned i, enab = 0, banded = 0;
 
-	i = putq_run0(q, mps, n, QPCTL - 1);
+	i = putq_run0(q, mps, n, QPCTL - 1, false);
 	for (; i < n; i++) {
 		if (unlikely(!putq_noenab(q, mps[i])))
 			break;
@@ -420,7 +428,7 @@ putq_burst_data(queue_t *q, mblk_t **mps, unsigned n)
 
 	/* One compare for "M_DATA or M_PROTO": they are the two lowest types. */
 	static_assert(M_DATA == 0 && M_PROTO == 1, "M_DATA and M_PROTO are types 0 and 1");
-	i = putq_run0(q, mps, n, M_PROTO);
+	i = putq_run0(q, mps, n, M_PROTO, true);
 	/* Band-0 normal messages enable only a reader that found the queue empty (putq). */
 	if (i > 0 && canenable(q) && (q->q_flag & QWANTR))
 		qenable(q);
@@ -556,14 +564,39 @@ getq(queue_t *q)
 }
 
 /*
- * getq_burst's common case: the band-0 messages (normal or high priority, both charged to the
- * queue itself) at the head, at most n, unlinked as one piece and discharged once. The counts
- * only fall during a run of getq, so one check at the end clears QFULL exactly when the last of
- * n checks would have, and clamping the sum at zero is what clamping each step comes to. A run
- * that empties the queue took everything q_count and q_mblkcnt were charged with (a band's
- * messages are counted apart, and there are none left either): the counts are then zero
- * without summing the blocks again, which is the common case of a reader that keeps up.
+ * The bookkeeping of a run of n band-0 messages (normal or high priority, both charged to the
+ * queue itself) just unlinked from the head of q as one piece, rest now first: discharged once.
+ * The counts only fall during a run of getq, so one check at the end clears QFULL exactly when
+ * the last of n checks would have, and clamping the sum at zero is what clamping each step
+ * comes to. A run that empties the queue took everything q_count and q_mblkcnt were charged
+ * with (a band's messages are counted apart, and there are none left either): the counts are
+ * then zero without summing the blocks again, which is the common case of a reader that keeps
+ * up.
  */
+static inline void
+getq_run_detached(queue_t *q, mblk_t **mps, unsigned n, mblk_t *rest)
+{
+	q->q_first = rest;
+	if (rest == NULL) {
+		q->q_last = NULL;
+		q->q_count = 0;
+		q->q_mblkcnt = 0;
+		q->q_flag &= ~QFULL;
+		return;
+	}
+	rest->b_prev = NULL;
+	for (unsigned k = 0; k < n; k++) {
+		size_t nblk;
+		size_t bytes = msg_cost(mps[k], &nblk);
+
+		q->q_count -= RTE_MIN(bytes, q->q_count);
+		q->q_mblkcnt -= RTE_MIN(nblk, q->q_mblkcnt);
+	}
+	if (q->q_mblkcnt == 0 || (q->q_count < q->q_hiwat && q->q_mblkcnt < q->q_hiwat))
+		q->q_flag &= ~QFULL;
+}
+
+/* getq_burst's common case: the band-0 messages at the head, at most n. */
 static inline unsigned
 getq_run0(queue_t *q, mblk_t **mps, unsigned n)
 {
@@ -579,25 +612,16 @@ getq_run0(queue_t *q, mblk_t **mps, unsigned n)
 	}
 	if (i == 0)
 		return 0;
-	q->q_first = mp;
-	if (mp == NULL) {
-		q->q_last = NULL;
-		q->q_count = 0;
-		q->q_mblkcnt = 0;
-		q->q_flag &= ~QFULL;
-		return i;
-	}
-	mp->b_prev = NULL;
-	for (unsigned k = 0; k < i; k++) {
-		size_t nblk;
-		size_t bytes = msg_cost(mps[k], &nblk);
-
-		q->q_count -= RTE_MIN(bytes, q->q_count);
-		q->q_mblkcnt -= RTE_MIN(nblk, q->q_mblkcnt);
-	}
-	if (q->q_mblkcnt == 0 || (q->q_count < q->q_hiwat && q->q_mblkcnt < q->q_hiwat))
-		q->q_flag &= ~QFULL;
+	getq_run_detached(q, mps, i, mp);
 	return i;
+}
+
+void
+__getq_burst_done(queue_t *q, mblk_t **mps, unsigned n, mblk_t *rest)
+{
+	getq_run_detached(q, mps, n, rest);
+	q->q_flag &= ~QWANTR; /* each of the n getq() calls found a message */
+	q_backenable_check(q, 0);
 }
 
 unsigned

@@ -193,6 +193,37 @@ void rmvq(queue_t *q, mblk_t *mp);
 mblk_t *getq(queue_t *q);
 /** Dequeue up to n messages in order; one back-enable check for the burst. Returns count. */
 unsigned getq_burst(queue_t *q, mblk_t **mps, unsigned n);
+/**
+ * @internal getq_burst_take()'s bookkeeping, out of line: the n band-0 messages in mps were
+ * just unlinked from the head of q and rest (NULL: nothing) is what now comes first. Sets
+ * q_first, the counts, QFULL and QWANTR as n getq() calls would, and back-enables.
+ */
+void __getq_burst_done(queue_t *q, mblk_t **mps, unsigned n, mblk_t *rest);
+/**
+ * getq_burst() of the leading band-0 messages that take() accepts, at most n: the reader's
+ * test and the dequeue in one pass over the queue instead of a walk to count and a getq_burst
+ * to take. take(mp) is asked only of a message that is dequeued if it says yes (so it may
+ * clear a mark on it) and the first refusal ends the run, which stays queued. Inline always,
+ * so that a take() the caller defines static inline is inlined into the loop.
+ * @return how many were taken into mps.
+ */
+static __rte_always_inline unsigned
+getq_burst_take(queue_t *q, mblk_t **mps, unsigned n, bool (*take)(mblk_t *mp))
+{
+	mblk_t *mp = q->q_first;
+	unsigned i = 0;
+
+	while (i < n && mp != NULL && mp->b_band == 0 && take(mp)) {
+		mblk_t *next = mp->b_next;
+
+		mp->b_next = mp->b_prev = NULL;
+		mps[i++] = mp;
+		mp = next;
+	}
+	if (i != 0)
+		__getq_burst_done(q, mps, i, mp);
+	return i;
+}
 /** putq of n normal messages; returns how many were queued (all, unless a band alloc fails). */
 unsigned putq_burst(queue_t *q, mblk_t **mps, unsigned n);
 /**

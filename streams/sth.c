@@ -994,7 +994,8 @@ sth_putback(struct stdata *sd, mblk_t *rest, unsigned char band, unsigned short 
 {
 	rest->b_band = band;
 	rest->b_flag = flag;
-	rest->b_yflags &= ~YB_TUDATA; /* a part was read out of it: no longer as udp built it */
+	/* A part was read out of it: no longer as udp built it, nor of the size udp gave. */
+	rest->b_yflags &= ~(YB_TUDATA | YB_MSGSIZE);
 	if (!putbq(STH_RQ(sd), rest)) {
 		sth_priv(sd)->sp_stats.sths_putq_fail++;
 		freemsg(rest);
@@ -1405,6 +1406,7 @@ sth_getmsg_mblk(struct stdata *sd, mblk_t **mpp)
 	if (sth_rq_first(sd) == NULL)
 		return (sd->sd_flag & STRHUP) ? 0 : -EAGAIN;
 	*mpp = getq(STH_RQ(sd));
-	(*mpp)->b_yflags &= ~YB_TUDATA; /* the caller may edit it: udp's proof ends here */
+	/* The caller may edit it: udp's proofs end here. */
+	(*mpp)->b_yflags &= ~(YB_TUDATA | YB_MSGSIZE);
 	return 0;
 }

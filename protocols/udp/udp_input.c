@@ -32,7 +32,9 @@
  * one freemsg_burst(). When the pool cannot give a whole batch, each datagram falls back to
  * allocb() and, failing that, is dropped (drop_rx_nomem). The indication itself is the
  * template's primitive and an address built from values: the common layout, so it goes up
- * marked YB_TUDATA (streams/mblk.h), which lets the XTI library skip checking it.
+ * marked YB_TUDATA (streams/mblk.h), which lets the XTI library skip checking it. Over a
+ * datagram ip marked (one block) it also goes up marked YB_MSGSIZE with the message's bytes in
+ * its dblk, so the stream head queues it without walking its blocks.
  *
  * Bursts: the counters of the usual outcomes (rx_datagrams, rx_cksum_sw) are kept in the
  * burst's locals and added once at its end (struct udp_rxc); drops are counted where they
@@ -115,8 +117,9 @@ static const struct udp_ind udp_ind_tmpl = {
 /*
  * Indication blocks taken for a burst, handed out one per delivered datagram. Each comes
  * M_PROTO, UDP_IND_SIZE bytes long and marked YB_TUDATA (the common layout, which
- * udp_input_one() then writes: the XTI library may skip its check of it), so that only its
- * bytes are left to write.
+ * udp_input_one() then writes: the XTI library may skip its check of it) and YB_MSGSIZE (whose
+ * size udp_input_one() writes, or takes the mark off), so that only its bytes are left to
+ * write.
  */
 #define UDP_IND_BATCH 32
 #define UDP_IND_SIZE sizeof(struct udp_ind)
@@ -139,7 +142,7 @@ udp_inds_refill(struct udp_inds *c, unsigned want)
 	if (!c->failed) {
 		want = RTE_MIN(want, (unsigned)UDP_IND_BATCH);
 		if (likely(yard_allocb_ctl_bulk_as(c->v, want, UDP_IND_SIZE, M_PROTO,
-						   YB_TUDATA) == 0)) {
+						   YB_TUDATA | YB_MSGSIZE) == 0)) {
 			c->n = want - 1;
 			return c->v[want - 1];
 		}
@@ -150,7 +153,7 @@ udp_inds_refill(struct udp_inds *c, unsigned want)
 		/* As the batch's come: udp_input_one() writes only the indication's bytes. */
 		DB_TYPE(ind) = M_PROTO;
 		ind->b_wptr += UDP_IND_SIZE;
-		ind->b_yflags = YB_TUDATA;
+		ind->b_yflags = YB_TUDATA | YB_MSGSIZE;
 	}
 	return ind;
 }
@@ -373,12 +376,18 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 	}
 	/* The data is the received message itself, past the headers. */
 	mp->b_rptr += hlen + UDP_HDR_LEN;
-	if (!proved && unlikely(mp->b_cont != NULL) && MBLKL(mp) == 0) {
-		mblk_t *next = mp->b_cont;
+	if (proved) {
+		/* One block of ulen - 8 bytes under the indication: YB_MSGSIZE's size (mblk.h). */
+		ind->b_datap->db_cksum = (uint32_t)(UDP_IND_SIZE + ulen - UDP_HDR_LEN);
+	} else {
+		if (unlikely(mp->b_cont != NULL) && MBLKL(mp) == 0) {
+			mblk_t *next = mp->b_cont;
 
-		mp->b_cont = NULL;
-		freeb(mp);
-		mp = next;
+			mp->b_cont = NULL;
+			freeb(mp);
+			mp = next;
+		}
+		ind->b_yflags &= ~YB_MSGSIZE; /* the data may be blocks: putq counts them */
 	}
 	/*
 	 * The primitive from the template, the address from values (not copied, then patched);

@@ -912,31 +912,31 @@ yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap)
 
 /*
  * The run of well-formed T_UNITDATA_INDs at the head of the stream head's queue, at most n,
- * taken with one getq_burst(): what t_rcvudata() would take one by one, with the same checks.
- * Udp marks the indications it builds YB_TUDATA (the common layout, proved where they were
+ * taken in one pass (getq_burst_take): what t_rcvudata() would take one by one, with the same
+ * checks. Udp marks the indications it builds YB_TUDATA (the common layout, proved where they were
  * built, and nothing between udp and this queue edits them), so for those the check is the
  * mark and the type (the mark also covers a request, which a loop-back stream could turn up);
  * anything unmarked takes the full check. The mark is cleared on the way out: the application
  * that gets the blocks may edit them, and whatever it sends must be proved again.
  */
+static inline bool
+xti_take_ind(mblk_t *mp)
+{
+	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do (yard_t_udata_reply). */
+	if (likely(mp->b_yflags & YB_TUDATA) &&
+	    likely(((const struct T_unitdata_ind *)mp->b_rptr)->PRIM_type == T_UNITDATA_IND)) {
+		mp->b_yflags &= ~(YB_TUDATA | YB_MSGSIZE); /* the application may edit it */
+		return true;
+	}
+	/* Unmarked, or a marked request (refused here): nothing to clear. */
+	return __yard_t_udata_prim(mp, T_UNITDATA_IND) != NULL;
+}
+
+/* The test and the dequeue are one pass over the queue (getq_burst_take). */
 static unsigned
 xti_take_run(struct xti_ep *te, mblk_t **mps, unsigned n)
 {
-	queue_t *rq = STH_RQ(te->te_sd);
-	unsigned run = 0;
-
-	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do (yard_t_udata_reply). */
-	for (mblk_t *mp = rq->q_first; mp != NULL && run < n; mp = mp->b_next, run++) {
-		if (likely(mp->b_yflags & YB_TUDATA) &&
-		    likely(((const struct T_unitdata_ind *)mp->b_rptr)->PRIM_type == T_UNITDATA_IND)) {
-			mp->b_yflags &= ~YB_TUDATA;
-			continue;
-		}
-		/* Unmarked, or a marked request (refused here): nothing to clear. */
-		if (__yard_t_udata_prim(mp, T_UNITDATA_IND) == NULL)
-			break;
-	}
-	return run == 0 ? 0 : getq_burst(rq, mps, run);
+	return getq_burst_take(STH_RQ(te->te_sd), mps, n, xti_take_ind);
 }
 
 int

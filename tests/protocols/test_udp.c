@@ -53,10 +53,23 @@ all_queued_marked(struct stdata *sd)
 {
 	unsigned n = 0;
 
+	size_t bytes = 0;
+
 	for (const mblk_t *mp = RD(sd->sd_wrq)->q_first; mp != NULL; mp = mp->b_next, n++) {
+		size_t size = 0, nblk = 0;
+
 		cr_assert_eq(DB_TYPE(mp), M_PROTO);
 		cr_assert_eq(mp->b_yflags & YB_TUDATA, YB_TUDATA, "the common layout, said so");
+		for (const mblk_t *bp = mp; bp != NULL; bp = bp->b_cont, nblk++)
+			size += MBLKL(bp);
+		/* A size said (YB_MSGSIZE) is the message's own, of two blocks. */
+		if (mp->b_yflags & YB_MSGSIZE) {
+			cr_assert_eq(mp->b_datap->db_cksum, size);
+			cr_assert_eq(nblk, 2);
+		}
+		bytes += size;
 	}
+	cr_assert_eq(RD(sd->sd_wrq)->q_count, bytes, "the stream head charged what is queued");
 	return n;
 }
 
@@ -580,9 +593,15 @@ YT_TEST(udp, takes_what_ip_marked_as_proved_and_checks_the_rest)
 	cr_assert_eq(yard_loop_inject_burst(b.minor, v, N), 0);
 	yt_drain();
 	cr_assert_gt(all_queued_marked(ep), 0);
+	/* The size is said over what ip marked (one block), not over the long way's datagrams. */
+	mp = RD(ep->sd_wrq)->q_first;
+	for (unsigned i = 0; i < 5; i++, mp = mp->b_next)
+		cr_expect_eq(mp->b_yflags & YB_MSGSIZE, i == 2 || i == 3 ? 0 : YB_MSGSIZE,
+			     "indication %u (OPTS and TWOBLK third and fourth)", i);
 	while (sth_getmsg_mblk(ep, &mp) == 0) {
 		cr_assert_eq(DB_TYPE(mp), M_PROTO);
 		cr_expect_eq(mp->b_yflags & YB_TUDATA, 0, "handed up without the mark");
+		cr_expect_eq(mp->b_yflags & YB_MSGSIZE, 0, "nor the size");
 		cr_expect_eq(MBLKL(mp), sizeof(struct T_unitdata_ind) + sizeof(struct sockaddr_in));
 		for (mblk_t *bp = mp->b_cont; bp != NULL; bp = bp->b_cont)
 			cr_expect_eq(bp->b_yflags & YB_IPDGRAM, 0, "ip's mark is not passed on");

@@ -935,8 +935,10 @@ sth_up_udata(int fd, t_scalar_t prim, uint16_t port, t_scalar_t olen, bool mark)
 	memset(mp->b_rptr + 36, 0, (size_t)olen);
 	memcpy(mp->b_rptr + 20, &sin, sizeof(sin));
 	mp->b_cont = yt_msg(M_DATA, 4, (unsigned char)port);
-	if (mark)
-		mp->b_yflags |= YB_TUDATA;
+	if (mark) {
+		mp->b_yflags |= YB_TUDATA | YB_MSGSIZE; /* and its size, as udp says it */
+		mp->b_datap->db_cksum = (uint32_t)msgsize(mp);
+	}
 	put(STH_RQ(yard_t_stream(fd)), mp);
 }
 
@@ -983,13 +985,14 @@ YT_TEST(xti, takes_marked_indications_on_the_mark_and_checks_the_rest_in_full)
 		cr_assert_eq(((const struct T_unitdata_ind *)v[i]->b_rptr)->PRIM_type,
 			     T_UNITDATA_IND);
 		cr_assert_eq(udata_port(v[i]), 6000 + i, "in order");
-		cr_assert_eq(v[i]->b_yflags & YB_TUDATA, 0, "the application gets no mark");
+		cr_assert_eq(v[i]->b_yflags & (YB_TUDATA | YB_MSGSIZE), 0,
+			     "the application gets no mark");
 		cr_assert_eq(yard_t_udata_reply(v[i]), 0);
 	}
 	freemsg_burst(v, 4);
 	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), 1, "the request is not a datagram");
 	cr_assert_eq(udata_port(v[0]), 6005);
-	cr_assert_eq(v[0]->b_yflags & YB_TUDATA, 0);
+	cr_assert_eq(v[0]->b_yflags & (YB_TUDATA | YB_MSGSIZE), 0);
 	freemsg(v[0]);
 	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 8), -1);
 	cr_assert_eq(t_errno, TNODATA);

@@ -1042,6 +1042,88 @@ YT_TEST(getq, burst_on_empty_sets_qwantr)
 	freeq(q);
 }
 
+/* getq_burst_take's test for the cases below: messages of one block of 1 to 9 bytes. */
+static bool
+t_take_short(mblk_t *mp)
+{
+	return MBLKL(mp) < 10;
+}
+
+/*
+ * getq_burst_take: the run ends at the first message refused, which stays first, and the run
+ * leaves the counts, QFULL and the back-enable as that many getq() calls would (the queue not
+ * emptied, so the discharge is summed).
+ */
+YT_TEST(getq, burst_take_stops_at_a_refused_message_as_getq_calls_would)
+{
+	queue_t *a = t_pair(), *b = t_pair();
+	mblk_t *got[24];
+
+	for (int i = 0; i < 24; i++) {
+		size_t len = i == 20 ? 200 : 40 + i % 5;
+
+		if (i < 20)
+			len = 1 + i % 9;
+		cr_assert_eq(putq(a, t_data(len)), 1);
+		cr_assert_eq(putq(b, t_data(len)), 1);
+	}
+	for (int i = 0; i < 120; i++) {
+		cr_assert_eq(putq(a, t_data(9)), 1);
+		cr_assert_eq(putq(b, t_data(9)), 1);
+	}
+	cr_assert(b->q_flag & QFULL);
+	(void)canput(a);
+	(void)canput(b);
+	cr_assert(b->q_flag & QWANTW);
+	for (int i = 0; i < 20; i++)
+		freemsg(getq(a));
+	cr_assert_eq(getq_burst_take(b, got, 24, t_take_short), 20);
+	for (int i = 0; i < 20; i++) {
+		cr_assert_eq(MBLKL(got[i]), 1 + i % 9, "message %d", i);
+		cr_assert_null(got[i]->b_next);
+		cr_assert_null(got[i]->b_prev);
+	}
+	freemsg_burst(got, 20);
+	cr_assert_eq(MBLKL(b->q_first), 200, "the refused message stays first");
+	cr_assert_null(b->q_first->b_prev);
+	cr_assert_eq(b->q_count, a->q_count);
+	cr_assert_eq(b->q_mblkcnt, a->q_mblkcnt);
+	cr_assert_eq(b->q_flag & (QFULL | QWANTW | QWANTR | QENAB),
+		     a->q_flag & (QFULL | QWANTW | QWANTR | QENAB));
+	t_check_queue(b, 1);
+	/* Refused at once: nothing taken, nothing changed. */
+	cr_assert_eq(getq_burst_take(b, got, 4, t_take_short), 0);
+	cr_assert_eq(MBLKL(b->q_first), 200);
+	cr_assert_eq(b->q_count, a->q_count);
+	flushq(a, FLUSHALL);
+	flushq(b, FLUSHALL);
+	freeq(a);
+	freeq(b);
+}
+
+/* A run that empties the queue zeroes the counts; a band message ends the run like a refusal. */
+YT_TEST(getq, burst_take_empties_and_stops_at_a_band)
+{
+	queue_t *q = t_pair();
+	mblk_t *got[8];
+
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(putq(q, t_data(5)), 1);
+	cr_assert_eq(getq_burst_take(q, got, 8, t_take_short), 3);
+	cr_assert_null(q->q_first);
+	cr_assert_null(q->q_last);
+	cr_assert_eq(q->q_count, 0);
+	cr_assert_eq(q->q_mblkcnt, 0);
+	cr_assert_not(q->q_flag & QWANTR);
+	freemsg_burst(got, 3);
+	cr_assert_eq(putq(q, t_band(5, 1)), 1);
+	cr_assert_eq(putq(q, t_data(5)), 1);
+	cr_assert_eq(getq_burst_take(q, got, 8, t_take_short), 0, "a band message comes first");
+	t_check_queue(q, 1);
+	flushq(q, FLUSHALL);
+	freeq(q);
+}
+
 /*
  * The bursts take their band-0 runs as one piece (one charge, one discharge): the counts, QFULL
  * and the back-enable must come out as n single putq/getq calls leave them, across high water
@@ -1175,6 +1257,56 @@ YT_TEST(putq, burst_data_queues_the_data_run_and_stops_at_anything_else)
 	freemsg(m[3]);
 	freemsg_burst(b, 2);
 	freemsg_burst(h, 2);
+	freeq(q);
+}
+
+/* A two-block message as udp builds its indications: marked YB_MSGSIZE, its size in db_cksum. */
+static mblk_t *
+t_sized(size_t hlen, size_t dlen)
+{
+	mblk_t *mp = yt_msg(M_PROTO, hlen, 0x11);
+
+	linkb(mp, t_data(dlen));
+	mp->b_datap->db_cksum = (uint32_t)(hlen + dlen);
+	mp->b_yflags |= YB_MSGSIZE;
+	return mp;
+}
+
+/*
+ * The stream head's runs charge a YB_MSGSIZE message the size its builder wrote and walk
+ * every other one; the two ways mix in one run and come out as single putq calls would, and a
+ * marked message of a band still ends the run (the mark says nothing of bands).
+ */
+YT_TEST(putq, burst_data_takes_a_sized_message_at_its_word)
+{
+	queue_t *a = t_pair(), *q = t_pair();
+	mblk_t *m[5] = { t_sized(36, 18), t_data(5), t_sized(36, 1), yt_msg(M_PROTO, 20, 0x22),
+			 t_sized(36, 7) };
+	mblk_t *c[5];
+	mblk_t *banded = t_sized(36, 3);
+
+	linkb(m[3], t_data(10));
+	linkb(m[3]->b_cont, t_data(3)); /* three blocks: walked */
+	for (int i = 0; i < 5; i++) {
+		c[i] = copymsg(m[i]);
+		cr_assert_not_null(c[i]);
+		cr_assert_eq(putq(a, c[i]), 1);
+	}
+	q->q_flag = a->q_flag = q->q_flag & ~(QWANTR | QENAB);
+	cr_assert_eq(putq_burst_data(q, m, 5), 5);
+	t_expect_order(q, m, 5);
+	cr_assert_eq(q->q_count, a->q_count);
+	cr_assert_eq(q->q_count, 54 + 5 + 37 + 33 + 43);
+	cr_assert_eq(q->q_mblkcnt, a->q_mblkcnt);
+	cr_assert_eq(q->q_mblkcnt, 2 + 1 + 2 + 3 + 2);
+	banded->b_band = 1;
+	cr_assert_eq(putq_burst_data(q, &banded, 1), 0, "a band ends the run, marked or not");
+	freemsg(banded);
+	t_check_queue(q, 1);
+	flushq(a, FLUSHALL);
+	flushq(q, FLUSHALL);
+	cr_assert_eq(q->q_count, 0);
+	freeq(a);
 	freeq(q);
 }
 

@@ -1665,17 +1665,21 @@ YT_TEST(sth, keeps_a_tudata_mark_only_where_the_caller_vouches_for_it)
 
 	sd = open_s("techo");
 	mp = yt_msg(M_PROTO, 10, 'z');
-	mp->b_yflags |= YB_TUDATA;
+	mp->b_cont = yt_msg(M_DATA, 4, 'd');
+	mp->b_datap->db_cksum = 14;
+	mp->b_yflags |= YB_TUDATA | YB_MSGSIZE;
 	put(STH_RQ(sd), mp);
 	cr_assert_eq(sth_getmsg_mblk(sd, &mp), 0);
-	cr_assert_eq(mp->b_yflags & YB_TUDATA, 0, "handed out unmarked");
+	cr_assert_eq(mp->b_yflags & (YB_TUDATA | YB_MSGSIZE), 0, "handed out unmarked");
 	freemsg(mp);
 	mp = yt_msg(M_PROTO, 10, 'z');
 	mp->b_cont = yt_msg(M_DATA, 20, 'd');
-	mp->b_yflags |= YB_TUDATA;
+	mp->b_datap->db_cksum = 30;
+	mp->b_yflags |= YB_TUDATA | YB_MSGSIZE;
 	put(STH_RQ(sd), mp);
 	cr_assert_eq(sth_getmsg(sd, &c, &d, &flags), MORECTL);
-	cr_assert_eq(STH_RQ(sd)->q_first->b_yflags & YB_TUDATA, 0, "the rest is put back unmarked");
+	cr_assert_eq(STH_RQ(sd)->q_first->b_yflags & (YB_TUDATA | YB_MSGSIZE), 0,
+		     "the rest is put back unmarked: its size is no longer the one said");
 	c.maxlen = sizeof(cbuf);
 	cr_assert_eq(sth_getmsg(sd, &c, &d, &flags), MORECTL);
 	c.maxlen = sizeof(cbuf);
