@@ -86,7 +86,8 @@ static bool
 svc_send(struct udp_svc *s)
 {
 	while (s->sv_npend != 0) {
-		int rc = yard_t_sndudata_burst(s->sv_fd, s->sv_pend, s->sv_npend, YARD_T_ASRCVD);
+		int rc = yard_t_sndudata_burst(s->sv_fd, s->sv_pend, s->sv_npend,
+					       YARD_T_ASRCVD | YARD_T_ASREPLY);
 
 		if (rc > 0) {
 			uint64_t left = 0;
