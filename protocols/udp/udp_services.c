@@ -80,7 +80,8 @@ svc_pend_shift(struct udp_svc *s, unsigned m)
 /*
  * Send the pending replies, as bursts. True when all went (or were dropped), false when flow
  * control kept some: they wait for T_GODATA. The data is sent as received (YARD_T_ASRCVD), so
- * udp reuses the checksum it verified on input.
+ * udp reuses the checksum it verified on input, and the requests as yard_t_udata_reply() made
+ * them (YARD_T_ASREPLY), so their headers are not checked a second time.
  */
 static bool
 svc_send(struct udp_svc *s)
