@@ -33,7 +33,10 @@
  * takes those on the mark and clears it before the application holds the block, and the burst
  * send marks each request of udp's layout after its own full check, for udp. Every call on a
  * block the application holds (yard_t_udata_addr, yard_t_udata_reply, the sends) checks the
- * header itself: the application may have edited it, and nothing would say so.
+ * header itself: the application may have edited it, and nothing would say so -- unless it
+ * says so itself: yard_t_udata_reply() marks the request it proved, and a burst sent with
+ * YARD_T_ASREPLY (the application's word that it did not edit the header since) takes a
+ * marked request on the mark and checks only its data.
  *
  * Events. yard_t_set_notify() installs xti_sth_notify() as the stream head's notifier. It
  * turns S_INPUT/S_HIPRI into the t_look() event of the message now first (T_DATA, T_UDERR),
