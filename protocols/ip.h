@@ -157,7 +157,9 @@ struct ip_param {
  * that in the same call chain as its putnext to ip, with nothing that could change it run
  * since (a module pushed between the sender and ip that duplicates or edits messages must
  * clear it). ip then writes the header in place without checking again; without it, ip
- * checks everything itself.
+ * checks everything itself. The sender also asks for no TX offload of its own: ip drops any
+ * L4 offload request the payload's mbuf carries (a received buffer sent back), so the sender
+ * need not clear it first; without the flag the request is the transport's and is kept.
  */
 #define IP_UNITDATA_OWNED 0x02
 

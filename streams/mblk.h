@@ -117,6 +117,10 @@ extern "C" {
  * It is a hand-over within one call chain, never a promise to code that holds the block
  * afterwards: whoever gives the block to code that may edit it (an application, through the
  * XTI library) clears it first, and so does whoever edits the header. New blocks start without.
+ * One exception, the XTI library's note to itself: yard_t_udata_reply() leaves the request it
+ * proved marked in the application's hands, and yard_t_sndudata_burst() trusts that mark only
+ * when the application promises it did not edit the header since (YARD_T_ASREPLY); every other
+ * way down clears or proves it again.
  */
 #define YB_TUDATA 0x2u
 /**

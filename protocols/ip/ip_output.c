@@ -113,13 +113,14 @@ ip_hdr_cksum20(const struct rte_ipv4_hdr *ip)
 /*
  * The mbuf of a datagram about to leave: the port is asked for the header checksum when the
  * link's caps say it computes it (the caller then leaves the field zero); the transport's L4
- * offload request is kept.
+ * offload request is kept, unless it asked for none (IP_UNITDATA_OWNED: owned).
  */
-static inline void
-ip_finish_mbuf(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen)
+static __rte_always_inline void
+ip_finish_mbuf_as(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen,
+		  bool owned)
 {
 	struct rte_mbuf *m = yard_mblk_mbuf(mp);
-	uint64_t fl = m->ol_flags & (IP_MBUF_KEEP | RTE_MBUF_F_TX_L4_MASK);
+	uint64_t fl = m->ol_flags & (owned ? IP_MBUF_KEEP : IP_MBUF_KEEP | RTE_MBUF_F_TX_L4_MASK);
 
 	if (il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM) {
 		fl |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
@@ -131,6 +132,12 @@ ip_finish_mbuf(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigne
 	m->ol_flags = fl;
 	m->l2_len = YARD_LINK_HDR_LEN;
 	m->l3_len = hlen;
+}
+
+static inline void
+ip_finish_mbuf(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen)
+{
+	ip_finish_mbuf_as(ii, il, mp, hlen, false);
 }
 
 /* Finish a header about to leave: checksum in software or an offload request for the port. */
@@ -563,7 +570,10 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 	hw[2] = ip_w32(w8, ck);
 	static_assert(sizeof(hw) == YARD_IPV4_HDR_MIN, "the 20-byte header");
 	memcpy(ip_hdr(hp), hw, sizeof(hw));
-	ip_finish_mbuf(ii, il, hp, YARD_IPV4_HDR_MIN);
+	if (req.iu_flags & IP_UNITDATA_OWNED)
+		ip_finish_mbuf_as(ii, il, hp, YARD_IPV4_HDR_MIN, true);
+	else
+		ip_finish_mbuf(ii, il, hp, YARD_IPV4_HDR_MIN);
 	yard_nexthop_set(hp, nh);
 	ip_txb_add(ii, tb, il, hp);
 	/*
@@ -635,7 +645,7 @@ ip_output_unitdata_fast(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 	hw[3] = tb->tb_src;
 	hw[4] = tb->tb_dst;
 	memcpy(ip_hdr(payload), hw, sizeof(hw));
-	ip_finish_mbuf(ii, il, payload, YARD_IPV4_HDR_MIN);
+	ip_finish_mbuf_as(ii, il, payload, YARD_IPV4_HDR_MIN, true); /* tb_key2: OWNED */
 	yard_nexthop_set(payload, tb->tb_nh);
 	ip_txb_add(ii, tb, il, payload);
 	return true;

@@ -260,17 +260,19 @@ udp_hdr_write(struct rte_udp_hdr *uh, uint32_t ports, uint16_t len, uint16_t ck)
  * The UDP header of a datagram whose header block is hb (its b_rptr at the header) and
  * checksum, and the marks of a received buffer it no longer carries (TX offload requests,
  * YB_SUMOK). ports: udp_ports(); asum: udp_asum() of its addresses; psum: the data's sum if
- * udp_sum_marked() knew it, else -1.
+ * udp_sum_marked() knew it, else -1. owned: the request will say IP_UNITDATA_OWNED, with
+ * which ip drops the offload requests itself (it writes ol_flags anyway: not twice).
  */
 static __rte_always_inline void
 udp_hdr_fill(struct udp_inst *ui, const struct udp_txt *tt, struct udp_txc *tc, mblk_t *hb,
-	     mblk_t *data, uint32_t ports, uint64_t asum, unsigned ulen, int psum)
+	     mblk_t *data, uint32_t ports, uint64_t asum, unsigned ulen, int psum, bool owned)
 {
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)hb->b_rptr;
 	uint16_t ulen_be = inet_be16((uint16_t)ulen), ck;
 
 	/* A received buffer sent back must not carry offload requests of its own. */
-	yard_mblk_mbuf(hb)->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+	if (!owned)
+		yard_mblk_mbuf(hb)->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
 	if (data != NULL)
 		data->b_yflags &= ~YB_SUMOK; /* it no longer describes the block */
 	if (likely(psum >= 0)) {
@@ -431,7 +433,7 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		UDP_INC(ui, tx_hdr_block);
 	}
 	udp_hdr_fill(ui, tt, tc, hb, data, udp_ports(tt->tt_lport_be, sin.sin_port),
-		     udp_asum(src, sin.sin_addr.s_addr), (unsigned)plen + UDP_HDR_LEN, psum);
+		     udp_asum(src, sin.sin_addr.s_addr), (unsigned)plen + UDP_HDR_LEN, psum, false);
 	/* The request block becomes ip's, when it is ours alone; else a new one. */
 	mp->b_cont = NULL;
 	if (unlikely(DB_REF(mp) != 1)) {
@@ -557,7 +559,7 @@ udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct
 	data->b_rptr -= UDP_HDR_LEN;
 	tc->tc_inplace++;
 	udp_hdr_fill(ui, tt, tc, data, data, (pw & udp_ports(0, 0xffff)) | tt->tt_sport,
-		     tt->tt_asum, (unsigned)plen + UDP_HDR_LEN, psum);
+		     tt->tt_asum, (unsigned)plen + UDP_HDR_LEN, psum, true);
 	/* IP_UNITDATA_OWNED (tt_iu): data is one M_DATA block of a pool buffer, only ours,
 	 * with room for UDP, IPv4 and Ethernet before the UDP header went in (udp_blk_own()). */
 	return udp_iu_fill(mp, data, tt->tt_iu);

@@ -80,13 +80,15 @@ svc_pend_shift(struct udp_svc *s, unsigned m)
 /*
  * Send the pending replies, as bursts. True when all went (or were dropped), false when flow
  * control kept some: they wait for T_GODATA. The data is sent as received (YARD_T_ASRCVD), so
- * udp reuses the checksum it verified on input.
+ * udp reuses the checksum it verified on input, and the requests as yard_t_udata_reply() made
+ * them (YARD_T_ASREPLY), so their headers are not checked a second time.
  */
 static bool
 svc_send(struct udp_svc *s)
 {
 	while (s->sv_npend != 0) {
-		int rc = yard_t_sndudata_burst(s->sv_fd, s->sv_pend, s->sv_npend, YARD_T_ASRCVD);
+		int rc = yard_t_sndudata_burst(s->sv_fd, s->sv_pend, s->sv_npend,
+					       YARD_T_ASRCVD | YARD_T_ASREPLY);
 
 		if (rc > 0) {
 			uint64_t left = 0;

@@ -33,7 +33,10 @@
  * takes those on the mark and clears it before the application holds the block, and the burst
  * send marks each request of udp's layout after its own full check, for udp. Every call on a
  * block the application holds (yard_t_udata_addr, yard_t_udata_reply, the sends) checks the
- * header itself: the application may have edited it, and nothing would say so.
+ * header itself: the application may have edited it, and nothing would say so -- unless it
+ * says so itself: yard_t_udata_reply() marks the request it proved, and a burst sent with
+ * YARD_T_ASREPLY (the application's word that it did not edit the header since) takes a
+ * marked request on the mark and checks only its data.
  *
  * Events. yard_t_set_notify() installs xti_sth_notify() as the stream head's notifier. It
  * turns S_INPUT/S_HIPRI into the t_look() event of the message now first (T_DATA, T_UDERR),
@@ -1003,19 +1006,50 @@ yard_t_udata_reply(mblk_t *mp)
 	RTE_BUILD_BUG_ON(offsetof(struct T_unitdata_ind, OPT_offset) !=
 			 offsetof(struct T_unitdata_req, OPT_offset));
 	if (likely(__yard_t_udata_common(mp, T_UNITDATA_IND))) {
-		/* Udp's layout: no options to drop, only the type changes. */
+		/*
+		 * Udp's layout: no options to drop, only the type changes. The block leaves
+		 * marked YB_TUDATA, this library's note that it proved the request's layout:
+		 * trusted only by yard_t_sndudata_burst() and only when the caller promises
+		 * (YARD_T_ASREPLY) that it did not change the header since; every other way down
+		 * clears or proves the mark again (streams/mblk.h). Band, tag, flags and marks
+		 * are one 8-byte word, written with one store.
+		 */
+		const struct { unsigned char band, tag; unsigned short flag; uint32_t yflags; } w = {
+			.band = 0, .tag = 0, .flag = 0, .yflags = YB_TUDATA,
+		};
+
+		static_assert(offsetof(mblk_t, b_yflags) - offsetof(mblk_t, b_band) == 4 &&
+			      sizeof(w) == 8, "b_band, b_tag, b_flag, b_yflags: one word");
 		((struct T_unitdata_req *)mp->b_rptr)->PRIM_type = T_UNITDATA_REQ;
-	} else {
-		req = (struct T_unitdata_req *)__yard_t_udata_prim(mp, T_UNITDATA_IND);
-		if (req == NULL)
-			return xti_fail(TBADDATA);
-		req->PRIM_type = T_UNITDATA_REQ;
-		req->OPT_length = 0;
-		req->OPT_offset = 0;
+		memcpy(&mp->b_band, &w, sizeof(w));
+		return 0;
 	}
+	req = (struct T_unitdata_req *)__yard_t_udata_prim(mp, T_UNITDATA_IND);
+	if (req == NULL)
+		return xti_fail(TBADDATA);
+	req->PRIM_type = T_UNITDATA_REQ;
+	req->OPT_length = 0;
+	req->OPT_offset = 0;
 	mp->b_band = 0;
 	mp->b_flag = 0;
+	mp->b_yflags &= ~YB_TUDATA; /* not the common layout: sending proves it in full */
 	return 0;
+}
+
+/*
+ * The data of a request whose header is proved: M_DATA (or none) of a length the provider
+ * takes.
+ */
+static inline bool
+xti_udreq_data_ok(const struct xti_snd_limits *lim, const mblk_t *mp)
+{
+	const mblk_t *data = mp->b_cont;
+	size_t dlen;
+
+	if (data != NULL && DB_TYPE(data) != M_DATA)
+		return false;
+	dlen = data == NULL ? 0 : likely(data->b_cont == NULL) ? MBLKL(data) : msgdsize(data);
+	return xti_snd_len_ok(lim, dlen);
 }
 
 /*
@@ -1029,9 +1063,6 @@ yard_t_udata_reply(mblk_t *mp)
 static inline bool
 xti_udreq_ok(const struct xti_snd_limits *lim, mblk_t *mp)
 {
-	const mblk_t *data;
-	size_t dlen;
-
 	if (likely(__yard_t_udata_common(mp, T_UNITDATA_REQ))) {
 		mp->b_yflags |= YB_TUDATA; /* taken off again below if a later test fails */
 	} else {
@@ -1039,13 +1070,7 @@ xti_udreq_ok(const struct xti_snd_limits *lim, mblk_t *mp)
 			return false;
 		mp->b_yflags &= ~YB_TUDATA;
 	}
-	if (mp->b_band != 0)
-		goto refuse;
-	data = mp->b_cont;
-	if (data != NULL && DB_TYPE(data) != M_DATA)
-		goto refuse;
-	dlen = data == NULL ? 0 : likely(data->b_cont == NULL) ? MBLKL(data) : msgdsize(data);
-	if (!xti_snd_len_ok(lim, dlen))
+	if (mp->b_band != 0 || !xti_udreq_data_ok(lim, mp))
 		goto refuse;
 	return true;
 refuse:
@@ -1065,16 +1090,32 @@ yard_t_sndudata_burst(int fd, mblk_t **mps, unsigned n, int flags)
 		return -1;
 	if (n == 0)
 		return 0;
-	if (mps == NULL || (flags & ~YARD_T_ASRCVD) != 0)
+	if (mps == NULL || (flags & ~(YARD_T_ASRCVD | YARD_T_ASREPLY)) != 0)
 		return xti_syserr(EINVAL);
 	if (te->te_state != T_IDLE)
 		return xti_fail(TOUTSTATE);
 	if (te->te_info.servtype != T_CLTS)
 		return xti_fail(TNOTSUPPORT);
 	xti_snd_limits(te, &lim);
-	for (k = 0; k < n; k++)
-		if (!xti_udreq_ok(&lim, mps[k]))
-			break;
+	if (flags & YARD_T_ASREPLY) {
+		/*
+		 * A request yard_t_udata_reply() proved of the common layout is marked, and the
+		 * caller promises its header unchanged since: only its data is checked. The
+		 * mark stays on for udp. An unmarked one gets the full check.
+		 */
+		for (k = 0; k < n; k++) {
+			mblk_t *mp = mps[k];
+
+			if (likely(mp->b_yflags & YB_TUDATA) && likely(xti_udreq_data_ok(&lim, mp)))
+				continue;
+			if (!xti_udreq_ok(&lim, mp))
+				break;
+		}
+	} else {
+		for (k = 0; k < n; k++)
+			if (!xti_udreq_ok(&lim, mps[k]))
+				break;
+	}
 	if (k == 0)
 		return xti_fail(TBADDATA); /* mps[0] cannot go */
 	/*

@@ -494,14 +494,22 @@ yard_t_udata_addr(const mblk_t *mp, struct netbuf *addr)
  * Turn a T_UNITDATA_IND from yard_t_rcvudata_burst() into a T_UNITDATA_REQ to its sender, in
  * place: the two primitives have the same layout (type, address length and offset, options
  * length and offset), so the source address simply becomes the destination. Options are
- * dropped. The data (b_cont) is left alone. On success the block is a T_UNITDATA_REQ whose
- * address (DEST_length bytes at DEST_offset) lies inside it, so a caller may read the
- * address length from there rather than check the header again (yard_t_udata_addr()).
+ * dropped. The data (b_cont) is left alone. On success the block is a T_UNITDATA_REQ of band
+ * 0 whose address (DEST_length bytes at DEST_offset) lies inside it, so a caller may read the
+ * address length from there rather than check the header again (yard_t_udata_addr()), and
+ * yard_t_sndudata_burst() need not either when told YARD_T_ASREPLY.
  * @return 0, or -1: TBADDATA (not a T_UNITDATA_IND with its address inside the block).
  */
 int yard_t_udata_reply(mblk_t *mp);
 /** yard_t_sndudata_burst(): the data is exactly as yard_t_rcvudata_burst() gave it. */
 #define YARD_T_ASRCVD 0x1
+/**
+ * yard_t_sndudata_burst(): each request is a block yard_t_udata_reply() turned around, and
+ * since then neither its type, band and flags nor its header's lengths and offsets changed
+ * (the address bytes may have been rewritten in place). What that call proved of the header
+ * is then not proved again.
+ */
+#define YARD_T_ASREPLY 0x2
 /**
  * Zero copy send, a burst: each mps[i] is an M_PROTO T_UNITDATA_REQ block (address and
  * options inside it; yard_t_udata_reply() makes one) with the data in b_cont (M_DATA, or NULL
@@ -509,6 +517,8 @@ int yard_t_udata_reply(mblk_t *mp);
  * flow-control check and one putnext_burst(). flags: YARD_T_ASRCVD promises that no data byte
  * was changed since it was received, so a checksum the provider verified on input may be
  * reused for the reply (udp: no pass over the payload); without it the provider sums afresh.
+ * YARD_T_ASREPLY promises the headers are as yard_t_udata_reply() left them, so the header
+ * check it made is not made again (the data's still is).
  * Each request of udp's layout goes down marked YB_TUDATA once this call has checked it, so
  * udp need not check it again; a request handed back (refused, or the burst refused) is
  * unmarked.

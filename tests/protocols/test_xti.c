@@ -872,6 +872,74 @@ YT_TEST(xti, checks_a_request_edited_after_the_reply_again_on_send)
 	ut_bare_close(&b);
 }
 
+/*
+ * YARD_T_ASREPLY: a request yard_t_udata_reply() proved of the common layout leaves marked
+ * and its header is not checked again on send, but its data still is; an unmarked request in
+ * the same burst (not the reply's, or not the common layout) gets the full check.
+ */
+YT_TEST(xti, a_reply_sent_as_replied_has_only_its_data_checked_again)
+{
+	struct ut_bare b;
+	mblk_t *v[4], *out;
+	unsigned taken = 0;
+	int fd;
+
+	ut_bare_open(&b, false);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9808, NULL), 0);
+	for (unsigned i = 0; i < 4; i++)
+		(void)inject_dgram(&b, (uint16_t)(5500 + i), 9808, 12);
+	cr_assert_eq(yard_t_rcvudata_burst(fd, v, 4), 4);
+	for (unsigned i = 0; i < 4; i++) {
+		cr_assert_eq(v[i]->b_yflags & YB_TUDATA, 0, "the application gets it unmarked");
+		v[i]->b_band = 3; /* the reply sends on band 0 */
+		cr_assert_eq(yard_t_udata_reply(v[i]), 0);
+		cr_assert_eq(v[i]->b_yflags & YB_TUDATA, YB_TUDATA, "the reply's proof");
+		cr_assert_eq(v[i]->b_band, 0);
+	}
+	/* Not as the reply left it, and unmarked: well-formed, but not the common layout. */
+	v[1]->b_yflags &= ~YB_TUDATA;
+	((struct T_unitdata_req *)v[1]->b_rptr)->OPT_offset = 20;
+	/* Marked, but its data is no M_DATA: refused even with the promise. */
+	DB_TYPE(v[2]->b_cont) = M_CTL;
+	cr_assert_eq(yard_t_sndudata_burst(fd, v, 4, YARD_T_ASRCVD | YARD_T_ASREPLY), 2,
+		     "the good prefix: the unmarked one took the full check and passed");
+	cr_assert_eq(v[2]->b_yflags & YB_TUDATA, 0, "handed back unmarked");
+	cr_assert_eq(yard_t_sndudata_burst(fd, v + 2, 2, YARD_T_ASRCVD | YARD_T_ASREPLY), -1);
+	cr_assert_eq(t_errno, TBADDATA);
+	DB_TYPE(v[2]->b_cont) = M_DATA;
+	/* Unmarked now: the full check, which it passes, and it is marked for udp again. */
+	cr_assert_eq(yard_t_sndudata_burst(fd, v + 2, 2, YARD_T_ASRCVD | YARD_T_ASREPLY), 2);
+	yt_drain();
+	while ((out = yard_loop_take(b.minor)) != NULL) {
+		const struct ip_unitdata_req *iu = (const struct ip_unitdata_req *)out->b_rptr;
+
+		cr_assert_eq(iu->iu_prim, IP_UNITDATA_REQ);
+		cr_assert_eq(iu->iu_dst, PT_ADDR_PEER);
+		cr_assert_eq(rd16(out->b_cont->b_rptr + 2), 5500 + taken, "in order, to its sender");
+		freemsg(out);
+		taken++;
+	}
+	cr_assert_eq(taken, 4);
+	cr_assert_eq(t_close(fd), 0);
+	ut_bare_close(&b);
+}
+
+/* The reply marks only what it proved: a layout with options is not the common one. */
+YT_TEST(xti, a_reply_of_another_layout_is_not_marked)
+{
+	mblk_t *mp = udata_blk(T_UNITDATA_IND, 16, 20, 8, 36, 44);
+
+	mp->b_yflags = YB_TUDATA; /* whatever it wore before */
+	cr_assert_eq(yard_t_udata_reply(mp), 0);
+	cr_assert_eq(mp->b_yflags & YB_TUDATA, 0);
+	freemsg(mp);
+	mp = udata_blk(T_UNITDATA_IND, 16, 20, 0, 0, 36);
+	cr_assert_eq(yard_t_udata_reply(mp), 0);
+	cr_assert_eq(mp->b_yflags & YB_TUDATA, YB_TUDATA);
+	freemsg(mp);
+}
+
 /* Put a message of type type (1 byte, value) up the endpoint's stream head. */
 static void
 sth_up(int fd, unsigned char type, unsigned char value)
