@@ -450,12 +450,11 @@ tcp_sack_send_new(struct tcpcb *tp)
  * RFC 6675 5 step (C): send while cwnd - pipe >= 1 SMSS, what NextSeg() picks. Every pass
  * moves HighRxt or SND.MAX forward, so the loop ends; the bound is a second guard.
  */
-void
-tcp_sack_output(struct tcpcb *tp)
+static void
+tcp_sack_send(struct tcpcb *tp)
 {
 	struct tcp_sack *ts = &tp->t_sack;
 
-	(void)tcp_rack_detect(tp); /* RFC 8985 6.2 step 5: what is lost by now */
 	for (unsigned n = 0; n < 1024 && tp->tp_state != TCPS_CLOSED; n++) {
 		uint32_t seq, len, sent;
 
@@ -489,9 +488,33 @@ tcp_sack_output(struct tcpcb *tp)
 	}
 }
 
-/* RFC 6675 5 steps (4.1)-(4.3): RecoveryPoint, ssthresh and cwnd, the first retransmission. */
+/* Between ACKs (RACK's reordering timer): what is lost by now goes, within cwnd. */
 void
-tcp_sack_enter_recovery(struct tcpcb *tp)
+tcp_sack_output(struct tcpcb *tp)
+{
+	(void)tcp_rack_detect(tp); /* RFC 8985 6.2 step 5 */
+	tcp_sack_send(tp);
+}
+
+/*
+ * An ACK in recovery that delivered delivered bytes (RFC 6675 5 (C)): RACK marks what is
+ * lost by now, PRR (RFC 6937) says how much this ACK lets go, NextSeg() what.
+ */
+void
+tcp_sack_recovery_ack(struct tcpcb *tp, uint32_t delivered)
+{
+	(void)tcp_rack_detect(tp); /* RFC 8985 6.2 step 5 */
+	if (tcp_prr_on(tp) && delivered > 0)
+		tcp_prr_ack(tp, delivered);
+	tcp_sack_send(tp);
+}
+
+/*
+ * RFC 6675 5 steps (4.1)-(4.3): RecoveryPoint, ssthresh and cwnd, the first retransmission.
+ * delivered: what the ACK that showed the loss delivered, PRR's first (RFC 6937 3.1).
+ */
+void
+tcp_sack_enter_recovery(struct tcpcb *tp, uint32_t delivered)
 {
 	struct tcp_sack *ts = &tp->t_sack;
 
@@ -500,6 +523,7 @@ tcp_sack_enter_recovery(struct tcpcb *tp)
 	tcp_undo_begin(tp, TU_RECOVERY);
 	tp->t_cc->cc_enter_recovery(tp);
 	tp->snd_cwnd = tp->snd_ssthresh; /* RFC 6675 5 (4.2): no inflation, pipe does it */
+	tcp_prr_start(tp, delivered);    /* before the first retransmission: prr_out counts it */
 	tp->tp_flags |= TF_INRECOVERY;
 	tp->tp_flags &= ~TF_RTTING;
 	tp->snd_recover = tp->snd_max;
@@ -524,7 +548,7 @@ tcp_sack_enter_recovery(struct tcpcb *tp)
 
 		ts->ts_high_rxt = tp->snd_una + tcp_sack_send_at(tp, tp->snd_una, len);
 	}
-	tcp_sack_output(tp);
+	tcp_sack_recovery_ack(tp, delivered);
 	if (tp->t_timer[TT_REXMT] == 0 && tp->snd_max != tp->snd_una)
 		tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
 }
