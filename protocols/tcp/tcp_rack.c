@@ -354,6 +354,36 @@ tcp_rack_recovery_end(struct tcpcb *tp)
 		tr->tr_reo_mult = 1;
 }
 
+/*
+ * The retransmission timer fired in a fast recovery: say why RACK did not find the loss
+ * first (counters only). RACK calls a segment lost when one sent after it is delivered; at
+ * SND.UNA lies the loss the timer repairs.
+ */
+void
+tcp_rack_count_rto(struct tcpcb *tp)
+{
+	const struct tcp_rack *tr = &tp->t_rack;
+	const struct tcp_rack_seg *una = NULL;
+	bool later = false;
+
+	for (unsigned i = 0; i < tr->tr_n; i++) {
+		if (una == NULL && !(tr->tr_map[i].rs_flags & RS_SACKED))
+			una = &tr->tr_map[i];
+		else if (una != NULL && tcp_rack_after(tr->tr_map[i].rs_xmit_us,
+						       tr->tr_map[i].rs_end, una->rs_xmit_us,
+						       una->rs_end))
+			later = true;
+	}
+	if (una == NULL || !(una->rs_flags & RS_RETRANS) ||
+	    (tr->tr_valid &&
+	     tcp_rack_after(tr->tr_xmit_us, tr->tr_end_seq, una->rs_xmit_us, una->rs_end)))
+		TCP_INC(tp->tp_inst, rto_rec_other);
+	else if (later)
+		TCP_INC(tp->tp_inst, rto_rec_undelivered);
+	else
+		TCP_INC(tp->tp_inst, rto_rec_tail);
+}
+
 /* The peer dropped what it SACKed (RFC 2018 8), or an RTO resends everything: forget marks. */
 void
 tcp_rack_reneged(struct tcpcb *tp)

@@ -93,6 +93,7 @@ void tcp_rack_recovery_start(struct tcpcb *tp);
 void tcp_rack_recovery_end(struct tcpcb *tp);
 void tcp_rack_reneged(struct tcpcb *tp);
 void tcp_rack_rto(struct tcpcb *tp);
+void tcp_rack_count_rto(struct tcpcb *tp);
 uint32_t tcp_rack_inflight_room(const struct tcpcb *tp, uint32_t seq);
 uint32_t tcp_rack_lost_edge(const struct tcpcb *tp);
 bool tcp_rack_inflight_rexmt(const struct tcpcb *tp, uint32_t seq, uint32_t *end);

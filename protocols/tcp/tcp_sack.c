@@ -381,11 +381,10 @@ tcp_sack_nextseg(const struct tcpcb *tp, bool lost_only, uint32_t *seqp, uint32_
  * byte lies above HighRxt. Data only: a FIN beyond it goes with the segment's last byte.
  */
 static bool
-tcp_sack_rescue(const struct tcpcb *tp, uint32_t *seqp, uint32_t *lenp)
+tcp_sack_rescue(const struct tcpcb *tp, uint32_t low, uint32_t *seqp, uint32_t *lenp)
 {
 	const struct tcp_sack *ts = &tp->t_sack;
-	uint32_t end = tp->snd_una + tp->sb_cc, low = SEQ_MAX(ts->ts_high_rxt, tp->snd_una);
-	uint32_t start;
+	uint32_t end = tp->snd_una + tp->sb_cc, start;
 
 	if (SEQ_GT(end, tp->snd_max))
 		end = tp->snd_max; /* unsent data is rule 2's */
@@ -478,7 +477,8 @@ tcp_sack_send(struct tcpcb *tp)
 			ts->ts_high_rxt = seq + sent;
 			continue;
 		}
-		if (!ts->ts_rescued && tcp_sack_rescue(tp, &seq, &len)) {
+		if (!ts->ts_rescued &&
+		    tcp_sack_rescue(tp, SEQ_MAX(ts->ts_high_rxt, tp->snd_una), &seq, &len)) {
 			/* rule 4 leaves HighRxt alone (RFC 6675 5 (C.3)); once per recovery */
 			ts->ts_rescued = true;
 			if (tcp_sack_send_at(tp, seq, len) > 0)
@@ -494,6 +494,20 @@ tcp_sack_output(struct tcpcb *tp)
 {
 	(void)tcp_rack_detect(tp); /* RFC 8985 6.2 step 5 */
 	tcp_sack_send(tp);
+	tcp_tlp_arm(tp); /* the recovery's probe: from the last thing sent (tcp_tlp.c) */
+}
+
+/*
+ * The probe of a stalled recovery (tcp_tlp.c) with no new data to send: the segment at the
+ * highest unSACKed byte again, whatever HighRxt says; HighRxt is left alone, as by the
+ * rescue. True if something went.
+ */
+bool
+tcp_sack_probe(struct tcpcb *tp)
+{
+	uint32_t seq, len;
+
+	return tcp_sack_rescue(tp, tp->snd_una, &seq, &len) && tcp_sack_send_at(tp, seq, len) > 0;
 }
 
 /*
@@ -507,6 +521,7 @@ tcp_sack_recovery_ack(struct tcpcb *tp, uint32_t delivered)
 	if (tcp_prr_on(tp) && delivered > 0)
 		tcp_prr_ack(tp, delivered);
 	tcp_sack_send(tp);
+	tcp_tlp_arm(tp); /* the recovery's probe, restarted by every ACK (tcp_tlp.c) */
 }
 
 /*

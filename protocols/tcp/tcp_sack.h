@@ -71,6 +71,7 @@ void tcp_sack_recovery_ack(struct tcpcb *tp, uint32_t delivered);
 void tcp_sack_output(struct tcpcb *tp);
 void tcp_sack_rto(struct tcpcb *tp);
 uint32_t tcp_sack_skip(struct tcpcb *tp, uint32_t *room);
+bool tcp_sack_probe(struct tcpcb *tp);
 
 /* Tail loss probe (tcp_tlp.c, RFC 8985 7). */
 void tcp_tlp_arm(struct tcpcb *tp);

@@ -985,6 +985,56 @@ YT_TEST(tcp_sack, a_tail_lost_during_recovery_is_rescued_once)
 	ts_done(acc, lsn);
 }
 
+/*
+ * A retransmission lost at the end of a recovery, with nothing sent after it: no ACK comes,
+ * and RACK, which needs a later segment delivered, cannot call it lost. The recovery's probe
+ * (2 SRTT after the last thing sent, tcp_tlp.c) resends it, long before the RTO.
+ */
+YT_TEST(tcp_sack, a_retransmission_lost_at_the_end_of_a_recovery_is_probed_without_an_rto)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[5];
+	uint8_t d[4 * MSS];
+	struct tcpstat st0, st;
+
+	tt_open();
+	ts_slow_rto(2000);
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 5; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 2);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert(tt_take(&s), "segment %u", i);
+	/* segment 0 lost, 1..3 SACKed: recovery resends 0; nothing new to send after it */
+	ts_dupack(una, (uint32_t[]){ S[1], S[4] }, 1);
+	cr_assert(tt_take(&s), "segment 0 resent");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_not(tt_take(&s));
+	cr_assert(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	/* the retransmission is lost too: no ACK; the probe sends it again */
+	cr_assert(ts_wait_seg(&s), "the recovery's probe");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d, MSS), 0);
+	cr_assert_eq(tt_stats().tcps_tlp_recovery_probes - st0.tcps_tlp_recovery_probes, 1);
+	pt_run_ms(30);
+	cr_assert_not(tt_take(&s), "one probe until an ACK comes");
+	tt_send(TH_ACK, 1001, S[4], 65535, NULL, 0, NULL, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
+	cr_assert_eq(st.tcps_tlp_probes - st0.tcps_tlp_probes, 0, "not RFC 8985's tail probe");
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
 YT_TEST(tcp_sack, no_sacked_byte_is_resent_after_an_rto)
 {
 	struct stdata *lsn, *acc;
