@@ -35,6 +35,10 @@
  * older, one-segment form stands in: the oldest retransmission still out is remembered
  * with SND.MAX at the time; once data above that is SACKed and it is not, it was lost, and
  * HighRxt goes back so NextSeg() sends it again instead of the timer.
+ * How much goes on each ACK of the recovery is PRR's (RFC 6937, tcp_prr.c): it sets
+ * cwnd = pipe + sndcnt before NextSeg()'s loop (tcp_sack_recovery_ack); RACK's timer sends
+ * within the cwnd so set (tcp_sack_output). A stalled recovery -- no ACK for 2 SRTT -- gets
+ * one probe (tcp_tlp.c, tcp_sack_probe).
  * A retransmission is tcp_output() at that sequence number with the congestion window
  * narrowed to that one range, so it is built the same way (dupb of the send buffer).
  *
