@@ -12,8 +12,8 @@
  * an ACK covers what was outstanding when it went (TLP.end_seq).
  *
  * Only with SACK (7.1: the probe's worth is the SACK it draws), only outside recovery (but
- * see below) and the resend after an RTO, and only once an RTT has been measured. The PTO never runs past
- * the RTO; after a probe the RTO is restarted from it (7.3).
+ * see below) and the resend after an RTO, and only once an RTT has been measured. The PTO
+ * never runs past the RTO; after a probe the RTO is restarted from it (7.3).
  *
  * A resent last segment was needed if the ACK covering it was drawn by the probe and
  * carries no D-SACK (7.4.2): with timestamps, the ACK echoes the probe's TSval rather than
