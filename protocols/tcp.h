@@ -114,6 +114,9 @@ struct t_kpalive {
 /** tp_flags: no RACK (RFC 8985 6) for new segments: RFC 6675 recovery alone, with its
  *  one-segment lost-retransmission check */
 #define TCP_PF_NO_RACK          0x8u
+/** tp_flags: no Proportional Rate Reduction (RFC 6937) in recovery: RFC 6675's
+ *  cwnd = ssthresh, sending whenever pipe is a segment below it */
+#define TCP_PF_NO_PRR           0x10u
 /** tp_flags: clear every flag first. */
 #define TCP_PF_CLEAR            0x80000000u
 

@@ -520,7 +520,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	uint32_t seq, ack, dlen, win, tiwin;
 	uint8_t flags;
 	bool ourfinisacked = false;
-	uint32_t sacked;
+	uint32_t sacked, delivered;
 	bool tsecr_ok;
 
 	TCP_INC(ti, rx_segs);
@@ -873,8 +873,14 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	if (to.to_flags & TO_SACK_BAD)
 		TCP_INC(ti, drop_sack_bogus);
 	sacked = 0;
+	/* RFC 6937 DeliveredData = what SND.UNA passes, less what was SACKed there already,
+	 * plus what is newly SACKed above it */
+	delivered = SEQ_GT(ack, tp->snd_una) ? ack - tp->snd_una : 0;
+	if (delivered > 0 && tp->t_sack.ts_nboard > 0)
+		delivered -= RTE_MIN(delivered, tcp_sack_bytes(&tp->t_sack, tp->snd_una, ack));
 	if ((tp->tp_flags & TF_SACK_PERMIT) && (to.to_flags & TO_SACK))
 		sacked = tcp_sack_update(tp, ack, &to.to_sack);
+	delivered += sacked;
 	/* RFC 8985 6.2 steps 2-4: what this ACK delivered, before SND.UNA moves */
 	tsecr_ok = (tp->tp_flags & TF_RCVD_TS) && (to.to_flags & TO_TS);
 	tcp_rack_ack(tp, ack, tsecr_ok, to.to_tsecr);
@@ -895,7 +901,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 			TCP_INC(ti, rx_dupacks);
 			tp->t_dupacks++;
 			if (tp->t_sack.ts_recovery) {
-				tcp_sack_output(tp); /* RFC 6675 5 (C): pipe shrank, maybe send */
+				tcp_sack_recovery_ack(tp, delivered); /* RFC 6675 5 (C), PRR */
 			} else if (tp->tp_flags & TF_INRECOVERY) {
 				tp->snd_cwnd += tp->t_maxseg; /* RFC 6582 3.2 step 4 */
 				(void)tcp_output(tp);
@@ -906,7 +912,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 				 * last reduction is acknowledged, a hole here is in data sent
 				 * since, a new loss (as Linux leaves recovery at high_seq).
 				 */
-				tcp_sack_enter_recovery(tp);
+				tcp_sack_enter_recovery(tp, delivered);
 			} else if (tp->t_dupacks == 3 && SEQ_GT(ack, tp->snd_recover)) {
 				/* RFC 6582 3.2 step 2: the ACK covers more than "recover" */
 				tcp_fast_rexmt(tp);
@@ -948,7 +954,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 				tp->snd_una = ack;
 				tcp_sb_drop(tp, RTE_MIN(acked, tp->sb_cc));
 				tcp_sack_prune(tp);
-				tcp_sack_output(tp);
+				tcp_sack_recovery_ack(tp, delivered);
 				acked = 0;
 			} else {
 				tp->snd_una = ack; /* so the partial retransmission starts there */
@@ -980,7 +986,7 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		if ((tp->tp_flags & (TF_SACK_PERMIT | TF_INRECOVERY)) == TF_SACK_PERMIT &&
 		    SEQ_GEQ(ack, tp->snd_recover) && ack != tp->snd_max &&
 		    (tcp_sack_islost(tp, tp->snd_una) || tcp_tlp_shows_loss(tp)))
-			tcp_sack_enter_recovery(tp);
+			tcp_sack_enter_recovery(tp, delivered);
 		if (ack == tp->snd_max) {
 			tp->t_timer[TT_REXMT] = 0;
 			tp->t_rxtshift = 0;

@@ -491,6 +491,8 @@ send:
 		}
 		if ((uint32_t)len > old)
 			TCP_ADD(ti, tx_data_bytes, (uint32_t)len - old);
+		if (tp->t_sack.ts_recovery)
+			tcp_prr_sent(&tp->t_sack.ts_prr, (uint32_t)len); /* RFC 6937 prr_out */
 		/* its send time, for RACK (RFC 8985 6.1); a persist probe is not in flight */
 		if (!(tp->tp_flags & TF_FORCE) && tcp_rack_on(tp))
 			tcp_rack_sent(tp, tp->snd_nxt, (uint32_t)len, old != 0, tsval_sent);

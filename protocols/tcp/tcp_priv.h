@@ -14,8 +14,10 @@
  *   tcp_icmp.c        ICMP errors: path MTU discovery (RFC 1191), unreachables (RFC 5461)
  *   tcp_rss.c         ephemeral ports whose RSS hash brings replies to this lcore
  *   tcp_sack.c        SACK (RFC 2018): the scoreboard, RFC 6675 recovery, the blocks we send
+ *   tcp_prr.c         Proportional Rate Reduction (RFC 6937): what each ACK of a recovery sends
  *   tcp_tlp.c         the tail loss probe (RFC 8985 7)
  *   tcp_rack.c        RACK (RFC 8985 6): send times, the reordering window and timer
+ *   tcp_minrtt.c      RACK.min_RTT over a window (Kathleen Nichols' windowed-minimum filter)
  *   tcp_undo.c        undo of spurious reductions (D-SACK RFC 3708, timestamps RFC 3522/4015)
  *
  * Everything of an instance runs on its lcore: no locks. Field legend: tp_* is per connection,

@@ -138,7 +138,7 @@ tcp_rack_delivered(struct tcpcb *tp, const struct tcp_rack_seg *rs, uint32_t now
 		   bool tsecr_valid, uint32_t tsecr)
 {
 	struct tcp_rack *tr = &tp->t_rack;
-	uint32_t rtt = now - rs->rs_xmit_us;
+	uint32_t rtt = now - rs->rs_xmit_us, min_rtt = tcp_minrtt_get(&tr->tr_min_rtt);
 
 	/* step 3: delivered below what was delivered already, never resent: reordering */
 	if (SEQ_GT(rs->rs_end, tr->tr_fack))
@@ -149,10 +149,11 @@ tcp_rack_delivered(struct tcpcb *tp, const struct tcp_rack_seg *rs, uint32_t now
 		/* step 2: the ACK may be the original's; then it says nothing of this send */
 		if (tsecr_valid && SEQ_LT(tsecr, rs->rs_tsval))
 			return;
-		if (tr->tr_min_rtt_us != 0 && rtt < tr->tr_min_rtt_us)
+		if (min_rtt != 0 && rtt < min_rtt)
 			return;
-	} else if (tr->tr_min_rtt_us == 0 || rtt < tr->tr_min_rtt_us) {
-		tr->tr_min_rtt_us = rtt != 0 ? rtt : 1;
+	} else {
+		(void)tcp_minrtt_update(&tr->tr_min_rtt, (uint32_t)tp->tp_inst->ti_now,
+					TCP_RACK_MIN_RTT_WIN_MS, RTE_MAX(rtt, 1u));
 	}
 	if (!tr->tr_valid ||
 	    tcp_rack_after(rs->rs_xmit_us, rs->rs_end, tr->tr_xmit_us, tr->tr_end_seq)) {
@@ -243,7 +244,7 @@ tcp_rack_reo_wnd_us(const struct tcpcb *tp)
 		    TCP_SACK_DUPTHRESH * (uint32_t)tp->t_maxseg)
 			return 0;
 	}
-	w = (uint64_t)tr->tr_min_rtt_us * RTE_MAX(tr->tr_reo_mult, (uint8_t)1) / 4u;
+	w = (uint64_t)tcp_minrtt_get(&tr->tr_min_rtt) * RTE_MAX(tr->tr_reo_mult, (uint8_t)1) / 4u;
 	if (srtt != 0 && w > srtt)
 		w = srtt;
 	return (uint32_t)w;
@@ -351,6 +352,36 @@ tcp_rack_recovery_end(struct tcpcb *tp)
 	tp->t_timer[TT_RACK] = 0;
 	if (tr->tr_reo_persist > 0 && --tr->tr_reo_persist == 0)
 		tr->tr_reo_mult = 1;
+}
+
+/*
+ * The retransmission timer fired in a fast recovery: say why RACK did not find the loss
+ * first (counters only). RACK calls a segment lost when one sent after it is delivered; at
+ * SND.UNA lies the loss the timer repairs.
+ */
+void
+tcp_rack_count_rto(struct tcpcb *tp)
+{
+	const struct tcp_rack *tr = &tp->t_rack;
+	const struct tcp_rack_seg *una = NULL;
+	bool later = false;
+
+	for (unsigned i = 0; i < tr->tr_n; i++) {
+		if (una == NULL && !(tr->tr_map[i].rs_flags & RS_SACKED))
+			una = &tr->tr_map[i];
+		else if (una != NULL && tcp_rack_after(tr->tr_map[i].rs_xmit_us,
+						       tr->tr_map[i].rs_end, una->rs_xmit_us,
+						       una->rs_end))
+			later = true;
+	}
+	if (una == NULL || !(una->rs_flags & RS_RETRANS) ||
+	    (tr->tr_valid &&
+	     tcp_rack_after(tr->tr_xmit_us, tr->tr_end_seq, una->rs_xmit_us, una->rs_end)))
+		TCP_INC(tp->tp_inst, rto_rec_other);
+	else if (later)
+		TCP_INC(tp->tp_inst, rto_rec_undelivered);
+	else
+		TCP_INC(tp->tp_inst, rto_rec_tail);
 }
 
 /* The peer dropped what it SACKed (RFC 2018 8), or an RTO resends everything: forget marks. */

@@ -19,6 +19,38 @@
 /* RFC 8985 6.2 step 4: recoveries without a D-SACK before the window widening is forgotten */
 #define TCP_RACK_REO_PERSIST 16u
 
+/*
+ * RACK.min_RTT is the least RTT seen over this window (Linux's tcp_min_rtt_wlen default), not
+ * over the connection's life: after a route change to a longer path the reordering window
+ * (min_RTT / 4) and the test of a retransmission's ACK (an RTT below min_RTT is the
+ * original's) follow the new path within it. Long enough that a stretch of queueing does not
+ * pass for the path's own delay.
+ */
+#define TCP_RACK_MIN_RTT_WIN_MS 300000u
+
+/*
+ * A windowed minimum (Kathleen Nichols' filter, tcp_minrtt.c): the best, second-best and
+ * third-best samples of the window, each with its time, so that when the best ages out the
+ * next is at hand without a history of samples.
+ */
+struct tcp_minrtt_sample {
+	uint32_t ms_time;  /* when it was taken (ms) */
+	uint32_t ms_rtt;   /* µs, 0: none */
+};
+struct tcp_minrtt {
+	struct tcp_minrtt_sample mr_s[3];
+};
+
+uint32_t tcp_minrtt_update(struct tcp_minrtt *mr, uint32_t now_ms, uint32_t win_ms,
+			   uint32_t rtt_us);
+
+/* The least RTT of the window (µs), 0 if none yet. */
+static inline uint32_t
+tcp_minrtt_get(const struct tcp_minrtt *mr)
+{
+	return mr->mr_s[0].ms_rtt;
+}
+
 /* rs_flags */
 #define RS_RETRANS 0x1u /* sent again: an ACK of it is ambiguous (6.2 step 2) */
 #define RS_SACKED  0x2u /* the peer holds it (SACK) */
@@ -38,7 +70,7 @@ struct tcp_rack {
 	bool tr_valid;
 	uint32_t tr_xmit_us, tr_end_seq;
 	uint32_t tr_rtt_us;      /* RACK.rtt */
-	uint32_t tr_min_rtt_us;  /* RACK.min_RTT (over the connection's life), 0: none yet */
+	struct tcp_minrtt tr_min_rtt; /* RACK.min_RTT over TCP_RACK_MIN_RTT_WIN_MS */
 	uint32_t tr_fack;        /* RACK.fack: the highest sequence delivered */
 	bool tr_reo_seen;        /* RACK.reordering_seen */
 	uint8_t tr_reo_mult;     /* RACK.reo_wnd_mult */
@@ -61,6 +93,7 @@ void tcp_rack_recovery_start(struct tcpcb *tp);
 void tcp_rack_recovery_end(struct tcpcb *tp);
 void tcp_rack_reneged(struct tcpcb *tp);
 void tcp_rack_rto(struct tcpcb *tp);
+void tcp_rack_count_rto(struct tcpcb *tp);
 uint32_t tcp_rack_inflight_room(const struct tcpcb *tp, uint32_t seq);
 uint32_t tcp_rack_lost_edge(const struct tcpcb *tp);
 bool tcp_rack_inflight_rexmt(const struct tcpcb *tp, uint32_t seq, uint32_t *end);

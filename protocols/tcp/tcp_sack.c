@@ -35,6 +35,10 @@
  * older, one-segment form stands in: the oldest retransmission still out is remembered
  * with SND.MAX at the time; once data above that is SACKed and it is not, it was lost, and
  * HighRxt goes back so NextSeg() sends it again instead of the timer.
+ * How much goes on each ACK of the recovery is PRR's (RFC 6937, tcp_prr.c): it sets
+ * cwnd = pipe + sndcnt before NextSeg()'s loop (tcp_sack_recovery_ack); RACK's timer sends
+ * within the cwnd so set (tcp_sack_output). A stalled recovery -- no ACK for 2 SRTT -- gets
+ * one probe (tcp_tlp.c, tcp_sack_probe).
  * A retransmission is tcp_output() at that sequence number with the congestion window
  * narrowed to that one range, so it is built the same way (dupb of the send buffer).
  *
@@ -381,11 +385,10 @@ tcp_sack_nextseg(const struct tcpcb *tp, bool lost_only, uint32_t *seqp, uint32_
  * byte lies above HighRxt. Data only: a FIN beyond it goes with the segment's last byte.
  */
 static bool
-tcp_sack_rescue(const struct tcpcb *tp, uint32_t *seqp, uint32_t *lenp)
+tcp_sack_rescue(const struct tcpcb *tp, uint32_t low, uint32_t *seqp, uint32_t *lenp)
 {
 	const struct tcp_sack *ts = &tp->t_sack;
-	uint32_t end = tp->snd_una + tp->sb_cc, low = SEQ_MAX(ts->ts_high_rxt, tp->snd_una);
-	uint32_t start;
+	uint32_t end = tp->snd_una + tp->sb_cc, start;
 
 	if (SEQ_GT(end, tp->snd_max))
 		end = tp->snd_max; /* unsent data is rule 2's */
@@ -450,12 +453,11 @@ tcp_sack_send_new(struct tcpcb *tp)
  * RFC 6675 5 step (C): send while cwnd - pipe >= 1 SMSS, what NextSeg() picks. Every pass
  * moves HighRxt or SND.MAX forward, so the loop ends; the bound is a second guard.
  */
-void
-tcp_sack_output(struct tcpcb *tp)
+static void
+tcp_sack_send(struct tcpcb *tp)
 {
 	struct tcp_sack *ts = &tp->t_sack;
 
-	(void)tcp_rack_detect(tp); /* RFC 8985 6.2 step 5: what is lost by now */
 	for (unsigned n = 0; n < 1024 && tp->tp_state != TCPS_CLOSED; n++) {
 		uint32_t seq, len, sent;
 
@@ -479,7 +481,8 @@ tcp_sack_output(struct tcpcb *tp)
 			ts->ts_high_rxt = seq + sent;
 			continue;
 		}
-		if (!ts->ts_rescued && tcp_sack_rescue(tp, &seq, &len)) {
+		if (!ts->ts_rescued &&
+		    tcp_sack_rescue(tp, SEQ_MAX(ts->ts_high_rxt, tp->snd_una), &seq, &len)) {
 			/* rule 4 leaves HighRxt alone (RFC 6675 5 (C.3)); once per recovery */
 			ts->ts_rescued = true;
 			if (tcp_sack_send_at(tp, seq, len) > 0)
@@ -489,9 +492,48 @@ tcp_sack_output(struct tcpcb *tp)
 	}
 }
 
-/* RFC 6675 5 steps (4.1)-(4.3): RecoveryPoint, ssthresh and cwnd, the first retransmission. */
+/* Between ACKs (RACK's reordering timer): what is lost by now goes, within cwnd. */
 void
-tcp_sack_enter_recovery(struct tcpcb *tp)
+tcp_sack_output(struct tcpcb *tp)
+{
+	(void)tcp_rack_detect(tp); /* RFC 8985 6.2 step 5 */
+	tcp_sack_send(tp);
+	tcp_tlp_arm(tp); /* the recovery's probe: from the last thing sent (tcp_tlp.c) */
+}
+
+/*
+ * The probe of a stalled recovery (tcp_tlp.c) with no new data to send: the segment at the
+ * highest unSACKed byte again, whatever HighRxt says; HighRxt is left alone, as by the
+ * rescue. True if something went.
+ */
+bool
+tcp_sack_probe(struct tcpcb *tp)
+{
+	uint32_t seq, len;
+
+	return tcp_sack_rescue(tp, tp->snd_una, &seq, &len) && tcp_sack_send_at(tp, seq, len) > 0;
+}
+
+/*
+ * An ACK in recovery that delivered delivered bytes (RFC 6675 5 (C)): RACK marks what is
+ * lost by now, PRR (RFC 6937) says how much this ACK lets go, NextSeg() what.
+ */
+void
+tcp_sack_recovery_ack(struct tcpcb *tp, uint32_t delivered)
+{
+	(void)tcp_rack_detect(tp); /* RFC 8985 6.2 step 5 */
+	if (tcp_prr_on(tp) && delivered > 0)
+		tcp_prr_ack(tp, delivered);
+	tcp_sack_send(tp);
+	tcp_tlp_arm(tp); /* the recovery's probe, restarted by every ACK (tcp_tlp.c) */
+}
+
+/*
+ * RFC 6675 5 steps (4.1)-(4.3): RecoveryPoint, ssthresh and cwnd, the first retransmission.
+ * delivered: what the ACK that showed the loss delivered, PRR's first (RFC 6937 3.1).
+ */
+void
+tcp_sack_enter_recovery(struct tcpcb *tp, uint32_t delivered)
 {
 	struct tcp_sack *ts = &tp->t_sack;
 
@@ -500,6 +542,7 @@ tcp_sack_enter_recovery(struct tcpcb *tp)
 	tcp_undo_begin(tp, TU_RECOVERY);
 	tp->t_cc->cc_enter_recovery(tp);
 	tp->snd_cwnd = tp->snd_ssthresh; /* RFC 6675 5 (4.2): no inflation, pipe does it */
+	tcp_prr_start(tp, delivered);    /* before the first retransmission: prr_out counts it */
 	tp->tp_flags |= TF_INRECOVERY;
 	tp->tp_flags &= ~TF_RTTING;
 	tp->snd_recover = tp->snd_max;
@@ -524,7 +567,7 @@ tcp_sack_enter_recovery(struct tcpcb *tp)
 
 		ts->ts_high_rxt = tp->snd_una + tcp_sack_send_at(tp, tp->snd_una, len);
 	}
-	tcp_sack_output(tp);
+	tcp_sack_recovery_ack(tp, delivered);
 	if (tp->t_timer[TT_REXMT] == 0 && tp->snd_max != tp->snd_una)
 		tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
 }

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "tcp_prr.h"
+
 /* Ranges of the peer's SACKed data kept per connection (the scoreboard). */
 #define TCP_SACK_BOARD_MAX 64u
 /* Out-of-order arrivals remembered to order the blocks we send (RFC 2018 4). */
@@ -42,6 +44,7 @@ struct tcp_sack {
 	uint32_t ts_tlp_last;  /* the probe's last data byte */
 	uint32_t ts_tlp_len;   /* a resent probe's length */
 	uint32_t ts_tlp_time;  /* its TSval: an ACK echoing it was drawn by the probe */
+	struct tcp_prr ts_prr; /* the recovery's Proportional Rate Reduction (tcp_prr.c) */
 	/* receiver: starts of the latest out-of-order arrivals, most recent first */
 	uint32_t ts_recent[TCP_SACK_RCV_RECENT];
 	unsigned ts_nrecent;
@@ -63,10 +66,12 @@ uint32_t tcp_sack_bytes(const struct tcp_sack *ts, uint32_t a, uint32_t b);
 bool tcp_sack_islost(const struct tcpcb *tp, uint32_t seq);
 uint32_t tcp_sack_pipe(const struct tcpcb *tp);
 bool tcp_sack_should_recover(const struct tcpcb *tp);
-void tcp_sack_enter_recovery(struct tcpcb *tp);
+void tcp_sack_enter_recovery(struct tcpcb *tp, uint32_t delivered);
+void tcp_sack_recovery_ack(struct tcpcb *tp, uint32_t delivered);
 void tcp_sack_output(struct tcpcb *tp);
 void tcp_sack_rto(struct tcpcb *tp);
 uint32_t tcp_sack_skip(struct tcpcb *tp, uint32_t *room);
+bool tcp_sack_probe(struct tcpcb *tp);
 
 /* Tail loss probe (tcp_tlp.c, RFC 8985 7). */
 void tcp_tlp_arm(struct tcpcb *tp);

@@ -6,8 +6,8 @@
  * store: no timer allocation per segment. The tick walks the instance's blocks, which is
  * linear in connections: good for thousands, and the place a timing wheel would go.
  *
- * The sixth, the probe timeout of the tail loss probe, is tcp_tlp.c's; the eighth, RACK's
- * reordering timer, tcp_rack.c's.
+ * The sixth, the probe timeout of the tail loss probe (and of a stalled recovery), is
+ * tcp_tlp.c's; the eighth, RACK's reordering timer, tcp_rack.c's.
  *
  * RTO per RFC 6298: SRTT/RTTVAR from samples (timestamps, RFC 7323 4, or one timed segment
  * per window), RTO = SRTT + max(G, 4 RTTVAR) clamped to [rto_min, rto_max], doubled on each
@@ -104,14 +104,17 @@ tcp_timer_rexmt(struct tcpcb *tp)
 		tp->t_cc->cc_timeout(tp);
 	}
 	/* what the loss detection before the timer could not repair, by where it stood */
-	if (tp->tp_flags & TF_INRECOVERY)
+	if (tp->tp_flags & TF_INRECOVERY) {
 		TCP_INC(ti, rto_in_recovery);
-	else if (tp->t_rxtshift > 1)
+		if (tp->t_sack.ts_recovery && tcp_rack_on(tp))
+			tcp_rack_count_rto(tp);
+	} else if (tp->t_rxtshift > 1) {
 		TCP_INC(ti, rto_repeated);
-	else if (tp->t_rack.tr_rto_recovery)
+	} else if (tp->t_rack.tr_rto_recovery) {
 		TCP_INC(ti, rto_in_rto_recovery);
-	else if (tp->t_sack.ts_tlp_active)
+	} else if (tp->t_sack.ts_tlp_active) {
 		TCP_INC(ti, rto_after_probe);
+	}
 	tp->tp_flags &= ~TF_INRECOVERY;
 	tcp_sack_rto(tp); /* RFC 6675 5.1: the scoreboard stays, the recovery ends */
 	tp->t_dupacks = 0;

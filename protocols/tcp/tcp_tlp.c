@@ -11,14 +11,25 @@
  * ACK that repairs it; either way no RTO. One probe per episode: no other until
  * an ACK covers what was outstanding when it went (TLP.end_seq).
  *
- * Only with SACK (7.1: the probe's worth is the SACK it draws), only outside recovery and
- * the resend after an RTO, and only once an RTT has been measured. The PTO never runs past
- * the RTO; after a probe the RTO is restarted from it (7.3).
+ * Only with SACK (7.1: the probe's worth is the SACK it draws), only outside recovery (but
+ * see below) and the resend after an RTO, and only once an RTT has been measured. The PTO
+ * never runs past the RTO; after a probe the RTO is restarted from it (7.3).
  *
  * A resent last segment was needed if the ACK covering it was drawn by the probe and
  * carries no D-SACK (7.4.2): with timestamps, the ACK echoes the probe's TSval rather than
  * the original's. Then the loss is answered as fast recovery would (7.4.2): ssthresh and
  * cwnd from the congestion control, counted in tlp_recoveries.
+ *
+ * In recovery too, where RFC 8985 7.2 has no probe: a retransmission lost with nothing sent
+ * after it (the recovery's tail: no new data, or none PRR let go before the ACKs stopped)
+ * draws no ACK, and RACK, which needs a later segment delivered, cannot call it lost; only
+ * the RTO (200 ms at least, against an RTT of a millisecond in the loss runs) found it. So
+ * in an RFC 6675 recovery with RACK each ACK and each (re)transmission restarts a PTO of
+ * 2·SRTT (no delayed-ACK allowance: a segment into a hole is ACKed at once, RFC 5681 4.2);
+ * when no ACK comes in that time, one probe goes (tlp_recovery_probes): new data, whose SACK
+ * then shows RACK what went before it, else the segment at the highest unSACKed byte again
+ * (tcp_sack_probe). The recovery's reduction stands; the probe is one segment beyond cwnd,
+ * as any probe is, and no other goes until an ACK comes.
  */
 #include "tcp_priv.h"
 
@@ -37,18 +48,56 @@ tcp_tlp_arm(struct tcpcb *tp)
 
 	tp->t_timer[TT_PTO] = 0;
 	if (ti == NULL || flight == 0 || !(tp->tp_flags & TF_SACK_PERMIT) ||
-	    !TCPS_HAVEESTABLISHED(tp->tp_state) || (tp->tp_flags & TF_INRECOVERY) ||
-	    tp->t_sack.ts_tlp_active || tp->t_sack.ts_after_rto || tp->t_rxtshift != 0 ||
-	    tp->t_srtt == 0 || tp->t_timer[TT_PERSIST] != 0)
+	    !TCPS_HAVEESTABLISHED(tp->tp_state) || tp->t_rxtshift != 0 || tp->t_srtt == 0 ||
+	    tp->t_timer[TT_PERSIST] != 0)
 		return;
 	pto = 2u * (uint32_t)(tp->t_srtt >> 3);
-	if (flight <= tp->t_maxseg)
-		pto += TCP_TLP_WCDELACK_MS;
+	if (tp->tp_flags & TF_INRECOVERY) {
+		if (!tp->t_sack.ts_recovery || !tcp_rack_on(tp))
+			return; /* NewReno's, or RFC 6675's own lost-retransmission check */
+	} else {
+		if (tp->t_sack.ts_tlp_active || tp->t_sack.ts_after_rto)
+			return;
+		if (flight <= tp->t_maxseg)
+			pto += TCP_TLP_WCDELACK_MS;
+	}
 	pto = RTE_MAX(pto, TCP_TLP_MIN_MS);
 	deadline = tcp_now(ti) + pto;
 	if (tp->t_timer[TT_REXMT] != 0 && deadline >= tp->t_timer[TT_REXMT])
 		return; /* the RTO comes first: it is the probe */
 	tp->t_timer[TT_PTO] = deadline;
+}
+
+/* One new segment beyond cwnd, if the buffer holds some and the peer's window takes it. */
+static void
+tcp_tlp_send_new(struct tcpcb *tp)
+{
+	uint32_t ocwnd = tp->snd_cwnd;
+
+	if (tp->sb_cc > tp->snd_max - tp->snd_una) {
+		tp->snd_nxt = tp->snd_max;
+		tp->snd_cwnd = tp->snd_max - tp->snd_una + tp->t_maxseg;
+		(void)tcp_output(tp);
+		tp->snd_cwnd = ocwnd;
+	}
+}
+
+/* The PTO expired in a recovery: nothing has drawn an ACK for 2·SRTT (header comment). */
+static void
+tcp_tlp_fire_recovery(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	uint32_t omax = tp->snd_max;
+	uint64_t osegs = ti->ti_st->tcps_tx_segs;
+
+	if (!tp->t_sack.ts_recovery || !tcp_rack_on(tp))
+		return;
+	tcp_tlp_send_new(tp);
+	if (tp->snd_max == omax)
+		(void)tcp_sack_probe(tp);
+	if (ti->ti_st->tcps_tx_segs != osegs)
+		TCP_INC(ti, tlp_recovery_probes);
+	tp->t_timer[TT_PTO] = 0; /* the next ACK restarts it */
 }
 
 /* The PTO expired: send the probe (RFC 8985 7.3). */
@@ -60,18 +109,18 @@ tcp_tlp_fire(struct tcpcb *tp)
 	uint32_t omax = tp->snd_max, onxt = tp->snd_nxt, ocwnd = tp->snd_cwnd;
 	uint64_t osegs = ti->ti_st->tcps_tx_segs;
 
-	if (tp->snd_max == tp->snd_una || (tp->tp_flags & TF_INRECOVERY) || ts->ts_tlp_active ||
-	    tp->t_timer[TT_PERSIST] != 0 || !TCPS_HAVEESTABLISHED(tp->tp_state))
+	if (tp->snd_max == tp->snd_una || tp->t_timer[TT_PERSIST] != 0 ||
+	    !TCPS_HAVEESTABLISHED(tp->tp_state))
+		return;
+	if (tp->tp_flags & TF_INRECOVERY) {
+		tcp_tlp_fire_recovery(tp);
+		return;
+	}
+	if (ts->ts_tlp_active)
 		return;
 	ts->ts_tlp_active = true; /* before tcp_output: it must not arm another PTO */
 	ts->ts_tlp_time = (uint32_t)tcp_now(ti);
-	/* new data, if the buffer holds some and the peer's window takes it */
-	if (tp->sb_cc > tp->snd_max - tp->snd_una) {
-		tp->snd_nxt = tp->snd_max;
-		tp->snd_cwnd = tp->snd_max - tp->snd_una + tp->t_maxseg;
-		(void)tcp_output(tp);
-		tp->snd_cwnd = ocwnd;
-	}
+	tcp_tlp_send_new(tp); /* new data, if the buffer and the peer's window allow */
 	ts->ts_tlp_rexmt = tp->snd_max == omax;
 	if (ts->ts_tlp_rexmt) {
 		/* else the last segment again (a FIN after it goes with it) */

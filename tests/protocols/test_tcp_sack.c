@@ -489,14 +489,16 @@ ts_dupack(uint32_t una, const uint32_t *blk, unsigned n)
 }
 
 /*
- * RFC 6675 alone (TCP_PF_NO_RACK): for the tests of its own rules inside recovery. With RACK,
- * the default, a hole is lost as soon as a segment sent after it is SACKed and it is overdue
- * (RFC 8985 6.2, tcp_rack.c), sooner than DupThresh SACKed segments above it say so.
+ * RFC 6675 alone (TCP_PF_NO_RACK, TCP_PF_NO_PRR): for the tests of its own rules inside
+ * recovery. With RACK, the default, a hole is lost as soon as a segment sent after it is
+ * SACKed and it is overdue (RFC 8985 6.2, tcp_rack.c), sooner than DupThresh SACKed segments
+ * above it say so; with PRR (RFC 6937, tcp_prr.c) cwnd is pipe plus what the ACK lets go,
+ * not ssthresh.
  */
 static void
 ts_no_rack(void)
 {
-	struct tcp_param p = { .tp_flags = TCP_PF_NO_RACK };
+	struct tcp_param p = { .tp_flags = TCP_PF_NO_RACK | TCP_PF_NO_PRR };
 
 	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
 }
@@ -582,6 +584,96 @@ YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0);
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
+}
+
+/*
+ * One flight of 16 segments, segment 0 lost, the peer SACKing one more segment per ACK; the
+ * segments each ACK draws from the sender, from the first duplicate on (two limited
+ * transmits, then the recovery). prr: PRR on (the default) or RFC 6675 alone.
+ */
+static void
+ts_recovery_sends(bool prr, unsigned *sent, unsigned nacks, struct tcpstat *delta)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, hi, flight;
+	static uint8_t d[40 * MSS];
+	struct tcpstat st0, st;
+
+	tt_open();
+	if (!prr) {
+		struct tcp_param p = { .tp_flags = TCP_PF_NO_PRR };
+
+		cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	}
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 16);
+	st0 = tt_stats();
+	tt_pattern(d, sizeof(d), 7);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	hi = una;
+	while (tt_take(&s))
+		hi = s.seq + (uint32_t)s.dlen;
+	flight = (hi - una) / MSS;
+	cr_assert_geq(flight, 16u);
+	cr_assert_geq(flight, nacks + 1);
+	for (unsigned i = 0; i < nacks; i++) {
+		ts_dupack(una, (uint32_t[]){ una + MSS, una + (i + 2) * MSS }, 1);
+		sent[i] = 0;
+		while (tt_take(&s)) {
+			if (s.dlen > 0)
+				sent[i]++;
+			if ((int32_t)(s.seq + (uint32_t)s.dlen - hi) > 0)
+				hi = s.seq + (uint32_t)s.dlen;
+		}
+	}
+	cr_assert(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	st = tt_stats();
+	delta->tcps_prr_acks_proportional =
+		st.tcps_prr_acks_proportional - st0.tcps_prr_acks_proportional;
+	delta->tcps_prr_acks_bound = st.tcps_prr_acks_bound - st0.tcps_prr_acks_bound;
+	delta->tcps_rexmt_timeouts = st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts;
+	/* everything arrives: recovery ends, nothing left to leak */
+	tt_send(TH_ACK, 1001, hi, 65535, NULL, 0, NULL, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+/*
+ * PRR (RFC 6937) keeps the ACK clock in recovery: after the retransmission, new data goes on
+ * every second ACK (NewReno halves the window: ssthresh / RecoverFS is about 1/2), one
+ * segment at a time. RFC 6675 alone sets cwnd = ssthresh and is silent until pipe has fallen
+ * under it, half the round trip later: the stretch in which a lost retransmission has nothing
+ * sent after it to show it lost.
+ */
+YT_TEST(tcp_sack, prr_sends_on_every_second_ack_where_rfc6675_is_silent)
+{
+	enum { NACKS = 12 };
+	unsigned prr[NACKS], rfc[NACKS], n_prr = 0;
+	struct tcpstat d_prr, d_rfc;
+
+	ts_recovery_sends(true, prr, NACKS, &d_prr);
+	ts_recovery_sends(false, rfc, NACKS, &d_rfc);
+	/* ACKs 1 and 2: limited transmit; 3: recovery, the retransmission, alike */
+	for (unsigned i = 0; i < 3; i++) {
+		cr_expect_eq(prr[i], 1u, "duplicate %u", i + 1);
+		cr_expect_eq(rfc[i], 1u, "duplicate %u", i + 1);
+	}
+	for (unsigned i = 3; i < NACKS; i++) {
+		cr_expect_leq(prr[i], 1u, "PRR: no burst (duplicate %u)", i + 1);
+		n_prr += prr[i];
+		if (i + 1 < NACKS)
+			cr_expect_geq(prr[i] + prr[i + 1], 1u, "PRR: one in two (duplicate %u)", i + 1);
+	}
+	cr_expect_geq(n_prr, (NACKS - 3) / 2);
+	for (unsigned i = 3; i < 6; i++)
+		cr_expect_eq(rfc[i], 0u, "RFC 6675: silent (duplicate %u)", i + 1);
+	cr_expect_eq(d_prr.tcps_prr_acks_proportional, NACKS - 2); /* from the recovery's ACK */
+	cr_expect_eq(d_rfc.tcps_prr_acks_proportional + d_rfc.tcps_prr_acks_bound, 0u);
+	cr_expect_eq(d_prr.tcps_rexmt_timeouts + d_rfc.tcps_rexmt_timeouts, 0u);
 }
 
 YT_TEST(tcp_sack, scoreboard_merges_overlaps_and_ignores_dsack_and_bogus_blocks)
@@ -889,6 +981,56 @@ YT_TEST(tcp_sack, a_tail_lost_during_recovery_is_rescued_once)
 	st = tt_stats();
 	cr_assert_eq(st.tcps_rescue_rexmts - st0.tcps_rescue_rexmts, 1);
 	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+/*
+ * A retransmission lost at the end of a recovery, with nothing sent after it: no ACK comes,
+ * and RACK, which needs a later segment delivered, cannot call it lost. The recovery's probe
+ * (2 SRTT after the last thing sent, tcp_tlp.c) resends it, long before the RTO.
+ */
+YT_TEST(tcp_sack, a_retransmission_lost_at_the_end_of_a_recovery_is_probed_without_an_rto)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[5];
+	uint8_t d[4 * MSS];
+	struct tcpstat st0, st;
+
+	tt_open();
+	ts_slow_rto(2000);
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 5; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 2);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert(tt_take(&s), "segment %u", i);
+	/* segment 0 lost, 1..3 SACKed: recovery resends 0; nothing new to send after it */
+	ts_dupack(una, (uint32_t[]){ S[1], S[4] }, 1);
+	cr_assert(tt_take(&s), "segment 0 resent");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_not(tt_take(&s));
+	cr_assert(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	/* the retransmission is lost too: no ACK; the probe sends it again */
+	cr_assert(ts_wait_seg(&s), "the recovery's probe");
+	cr_assert_eq(s.seq, S[0]);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d, MSS), 0);
+	cr_assert_eq(tt_stats().tcps_tlp_recovery_probes - st0.tcps_tlp_recovery_probes, 1);
+	pt_run_ms(30);
+	cr_assert_not(tt_take(&s), "one probe until an ACK comes");
+	tt_send(TH_ACK, 1001, S[4], 65535, NULL, 0, NULL, 0);
+	cr_assert_not(tt_info(acc).tcpi_flags & TCPI_RECOVERY);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
+	cr_assert_eq(st.tcps_tlp_probes - st0.tcps_tlp_probes, 0, "not RFC 8985's tail probe");
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
