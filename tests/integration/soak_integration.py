@@ -53,14 +53,13 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import yard_integration as yi  # noqa: E402
-from yard_integration import (Failure, Stop, check, counters, delta, log, run,  # noqa: E402
+from yard_integration import (Failure, check, counters, delta, log, run,  # noqa: E402
                               KERNEL_ADDR, PING_WAIT, YARD_ADDR)
 
 SKIP = 77
@@ -843,25 +842,7 @@ def main():
         print("# FAIL: python3-scapy missing for %s; scripts/setup.sh installs it" %
               sys.executable)
         return 1
-    signal.signal(signal.SIGTERM, yi.on_signal)
-    signal.signal(signal.SIGINT, yi.on_signal)
-    t0 = time.monotonic()
-    try:
-        with yi.Case(args, args.case) as c:
-            CASES[args.case](c)
-    except Failure as e:
-        print("# FAIL %s: %s" % (args.case, e))
-        return 1
-    except Stop as e:
-        print("# FAIL %s: stopped by %s (cleaned up)" % (args.case, e))
-        return 1
-    except Exception:
-        import traceback
-        traceback.print_exc(file=sys.stdout)
-        print("# FAIL %s: the test itself broke (cleaned up)" % args.case)
-        return 1
-    print("# PASS %s (%.1fs)" % (args.case, time.monotonic() - t0))
-    return 0
+    return yi.run_case(args, CASES)
 
 
 if __name__ == "__main__":

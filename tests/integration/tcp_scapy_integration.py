@@ -25,13 +25,12 @@ import os
 import random
 import select
 import shutil
-import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import yard_integration as yi  # noqa: E402
-from yard_integration import Failure, Stop, check, run, KERNEL_ADDR, YARD_ADDR  # noqa: E402
+from yard_integration import Failure, check, run, KERNEL_ADDR, YARD_ADDR  # noqa: E402
 
 SKIP = 77
 ECHO, HTTP = 7, 80
@@ -761,25 +760,7 @@ def main():
     if missing:
         print("# FAIL: missing %s; scripts/setup.sh installs them" % ", ".join(missing))
         return 1
-    signal.signal(signal.SIGTERM, yi.on_signal)
-    signal.signal(signal.SIGINT, yi.on_signal)
-    start = time.monotonic()
-    try:
-        with yi.Case(args, args.case) as c:
-            CASES[args.case](c)
-    except Failure as e:
-        print("# FAIL %s: %s" % (args.case, e))
-        return 1
-    except Stop as e:
-        print("# FAIL %s: stopped by %s (cleaned up)" % (args.case, e))
-        return 1
-    except Exception:
-        import traceback
-        traceback.print_exc(file=sys.stdout)
-        print("# FAIL %s: the test itself broke (cleaned up)" % args.case)
-        return 1
-    print("# PASS %s (%.1fs)" % (args.case, time.monotonic() - start))
-    return 0
+    return yi.run_case(args, CASES)
 
 
 if __name__ == "__main__":

@@ -1925,6 +1925,32 @@ def inject_kind(iface, dst_mac, src_mac, kind, count):
     sendp(frames, iface=iface)
 
 
+def run_case(args, cases):
+    """
+    Run cases[args.case] in a Case (namespaces, taps, yard: all cleaned up however it ends)
+    and print its TAP-ish verdict; the exit status for meson: 0 passed, 1 failed.
+    """
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    start = time.monotonic()
+    try:
+        with Case(args, args.case) as c:
+            cases[args.case](c)
+    except Failure as e:
+        print("# FAIL %s: %s" % (args.case, e))
+        return 1
+    except Stop as e:
+        print("# FAIL %s: stopped by %s (cleaned up)" % (args.case, e))
+        return 1
+    except Exception:
+        import traceback
+        traceback.print_exc(file=sys.stdout)
+        print("# FAIL %s: the test itself broke (cleaned up)" % args.case)
+        return 1
+    print("# PASS %s (%.1fs)" % (args.case, time.monotonic() - start))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -1955,25 +1981,7 @@ def main():
     if missing:
         print("# FAIL: missing %s; scripts/setup.sh installs them" % ", ".join(missing))
         return 1
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    start = time.monotonic()
-    try:
-        with Case(args, args.case) as c:
-            CASES[args.case](c)
-    except Failure as e:
-        print("# FAIL %s: %s" % (args.case, e))
-        return 1
-    except Stop as e:
-        print("# FAIL %s: stopped by %s (cleaned up)" % (args.case, e))
-        return 1
-    except Exception:
-        import traceback
-        traceback.print_exc(file=sys.stdout)
-        print("# FAIL %s: the test itself broke (cleaned up)" % args.case)
-        return 1
-    print("# PASS %s (%.1fs)" % (args.case, time.monotonic() - start))
-    return 0
+    return run_case(args, CASES)
 
 
 if __name__ == "__main__":
