@@ -117,6 +117,8 @@ struct t_kpalive {
 /** tp_flags: no Proportional Rate Reduction (RFC 6937) in recovery: RFC 6675's
  *  cwnd = ssthresh, sending whenever pipe is a segment below it */
 #define TCP_PF_NO_PRR           0x10u
+/** tp_flags: no tail loss probes (RFC 8985 7): a lost tail waits for the RTO */
+#define TCP_PF_NO_TLP           0x20u
 /** tp_flags: clear every flag first. */
 #define TCP_PF_CLEAR            0x80000000u
 

@@ -40,6 +40,7 @@ struct tcp_sack {
 	bool ts_dsack;         /* the last ACK carried a D-SACK */
 	/* tail loss probe (RFC 8985 7): one per episode, until an ACK covers ts_tlp_end */
 	bool ts_tlp_active, ts_tlp_rexmt;
+	bool ts_pto_cut;       /* the PTO armed is the RTO's, cut a tick short (tcp_tlp_arm) */
 	uint32_t ts_tlp_end;
 	uint32_t ts_tlp_last;  /* the probe's last data byte */
 	uint32_t ts_tlp_len;   /* a resent probe's length */

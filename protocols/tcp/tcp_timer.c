@@ -219,6 +219,15 @@ tcp_tick(void *arg)
 	ti->ti_tick = 0;
 	for (tp = ti->ti_cbs; tp != NULL; tp = next) {
 		next = tp->tp_next;
+		/*
+		 * A probe armed short of the RTO (tcp_tlp_arm) goes first when a late tick finds
+		 * both due: it is meant to go in the RTO's place, and restarts the RTO if it went.
+		 */
+		if (tp->t_timer[TT_PTO] != 0 && tp->t_timer[TT_PTO] <= now &&
+		    tp->t_timer[TT_REXMT] != 0 && tp->t_timer[TT_PTO] <= tp->t_timer[TT_REXMT]) {
+			tp->t_timer[TT_PTO] = 0;
+			(void)tcp_timer_fire(tp, TT_PTO); /* a probe never frees tp */
+		}
 		for (int i = 0; i < TT_NTIMERS; i++) {
 			if (tp->t_timer[i] == 0 || tp->t_timer[i] > now)
 				continue;

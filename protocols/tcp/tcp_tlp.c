@@ -13,7 +13,8 @@
  *
  * Only with SACK (7.1: the probe's worth is the SACK it draws), only outside recovery (but
  * see below) and the resend after an RTO, and only once an RTT has been measured. The PTO
- * never runs past the RTO; after a probe the RTO is restarted from it (7.3).
+ * never runs past the RTO: one that would is cut to the RTO's expiry and goes in its place
+ * (7.2, tlp_pto_cut); after a probe the RTO is restarted from it (7.3).
  *
  * A resent last segment was needed if the ACK covering it was drawn by the probe and
  * carries no D-SACK (7.4.2): with timestamps, the ACK echoes the probe's TSval rather than
@@ -47,7 +48,9 @@ tcp_tlp_arm(struct tcpcb *tp)
 	uint64_t deadline;
 
 	tp->t_timer[TT_PTO] = 0;
+	tp->t_sack.ts_pto_cut = false;
 	if (ti == NULL || flight == 0 || !(tp->tp_flags & TF_SACK_PERMIT) ||
+	    (ti->ti_param.tp_flags & TCP_PF_NO_TLP) ||
 	    !TCPS_HAVEESTABLISHED(tp->tp_state) || tp->t_rxtshift != 0 || tp->t_srtt == 0 ||
 	    tp->t_timer[TT_PERSIST] != 0)
 		return;
@@ -63,8 +66,23 @@ tcp_tlp_arm(struct tcpcb *tp)
 	}
 	pto = RTE_MAX(pto, TCP_TLP_MIN_MS);
 	deadline = tcp_now(ti) + pto;
-	if (tp->t_timer[TT_REXMT] != 0 && deadline >= tp->t_timer[TT_REXMT])
-		return; /* the RTO comes first: it is the probe */
+	if (tp->t_timer[TT_REXMT] != 0 && deadline >= tp->t_timer[TT_REXMT]) {
+		/*
+		 * 7.2: a PTO that would run past the RTO is cut to the RTO's expiry and the
+		 * probe goes in the RTO's place (as Linux does): the usual case is a lone segment
+		 * out, whose PTO of 2·SRTT + WCDelAckT reaches the 200 ms RTO. Repaired by the
+		 * probe, the loss costs a fast recovery's reduction, not cwnd = 1 and go-back-N.
+		 * A tick before the RTO (and tcp_tick fires it first if a late tick finds both
+		 * due); the RTO itself is left alone (the probe restarts it), so no number of
+		 * sends can put it off. The recovery's probe is not cut: there the RTO is the
+		 * probe.
+		 */
+		if ((tp->tp_flags & TF_INRECOVERY) ||
+		    tp->t_timer[TT_REXMT] <= tcp_now(ti) + TCP_TLP_MIN_MS)
+			return;
+		deadline = tp->t_timer[TT_REXMT] - TCP_TICK_MS;
+		tp->t_sack.ts_pto_cut = true;
+	}
 	tp->t_timer[TT_PTO] = deadline;
 }
 
@@ -108,6 +126,7 @@ tcp_tlp_fire(struct tcpcb *tp)
 	struct tcp_sack *ts = &tp->t_sack;
 	uint32_t omax = tp->snd_max, onxt = tp->snd_nxt, ocwnd = tp->snd_cwnd;
 	uint64_t osegs = ti->ti_st->tcps_tx_segs;
+	bool cut = ts->ts_pto_cut; /* read first: tcp_output() below re-arms (tcp_tlp_arm) */
 
 	if (tp->snd_max == tp->snd_una || tp->t_timer[TT_PERSIST] != 0 ||
 	    !TCPS_HAVEESTABLISHED(tp->tp_state))
@@ -140,6 +159,8 @@ tcp_tlp_fire(struct tcpcb *tp)
 		return;
 	}
 	TCP_INC(ti, tlp_probes);
+	if (cut)
+		TCP_INC(ti, tlp_pto_cut);
 	ts->ts_tlp_end = tp->snd_max;
 	ts->ts_tlp_last = SEQ_MIN(tp->snd_una + tp->sb_cc, tp->snd_max) - 1;
 	tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));

@@ -431,7 +431,8 @@ TCP_KEYS = ("tx_rexmt_segs", "rexmt_timeouts", "fast_rexmt", "limited_transmits"
             "rto_after_probe", "rack_losses", "rack_reo_timeouts",
             "rack_reo_wnd_grown", "undo_dsack", "undo_ts", "undo_rto",
             "prr_acks_proportional", "prr_acks_bound", "prr_bound_limited",
-            "tlp_recovery_probes", "rto_rec_tail", "rto_rec_undelivered", "rto_rec_other")
+            "tlp_recovery_probes", "rto_rec_tail", "rto_rec_undelivered", "rto_rec_other",
+            "tlp_pto_cut")
 
 
 def netem_transfer(c, y, args, size, deadline, impaired=("dropped",)):

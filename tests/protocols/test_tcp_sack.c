@@ -941,6 +941,85 @@ YT_TEST(tcp_sack, a_lost_single_segment_tail_is_repaired_by_a_resent_probe)
 	ts_done(acc, lsn);
 }
 
+/*
+ * One segment out and a short RTO: the PTO (2 SRTT + the peer's delayed ACK) would run past
+ * the RTO, so it is cut to a tick before it and the probe goes in the RTO's place (RFC 8985
+ * 7.2, as Linux): the loss costs a fast recovery's reduction, not an RTO's cwnd of one.
+ */
+YT_TEST(tcp_sack, a_pto_past_the_rto_is_cut_and_the_probe_goes_instead)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una;
+	uint8_t d[MSS];
+	struct tcpstat st0, st;
+
+	tt_open();
+	ts_slow_rto(100);
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = tt_stats();
+	tt_pattern(d, sizeof(d), 9);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.seq, una);
+	/* lost: what comes next is the probe, the same segment, and no RTO */
+	cr_assert(ts_wait_seg(&s), "the probe");
+	cr_assert_eq(s.seq, una);
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d, MSS), 0);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_tlp_probes - st0.tcps_tlp_probes, 1);
+	cr_assert_eq(st.tcps_tlp_pto_cut - st0.tcps_tlp_pto_cut, 1, "in the RTO's place");
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
+	tt_send(TH_ACK, 1001, una + MSS, 65535, NULL, 0, NULL, 0);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_tlp_recoveries - st0.tcps_tlp_recoveries, 1);
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 0, "no RTO");
+	cr_assert_gt(tt_info(acc).tcpi_snd_cwnd, MSS, "a fast recovery's reduction, not one");
+	cr_assert_lt(tt_info(acc).tcpi_snd_cwnd, 4 * MSS, "cwnd reduced");
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+/*
+ * The probe in the RTO's place goes once: lost too, the RTO (restarted by the probe) follows
+ * and backs off as ever; no probe is armed after it.
+ */
+YT_TEST(tcp_sack, a_lost_probe_in_the_rtos_place_is_followed_by_the_rto)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una;
+	uint8_t d[MSS];
+	struct tcpstat st0, st;
+
+	tt_open();
+	ts_slow_rto(100);
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = tt_stats();
+	tt_pattern(d, sizeof(d), 10);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	cr_assert(tt_take(&s));
+	cr_assert(ts_wait_seg(&s), "the probe");
+	cr_assert_eq(s.seq, una);
+	cr_assert(ts_wait_seg(&s), "the RTO's resend");
+	cr_assert_eq(s.seq, una);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_tlp_probes - st0.tcps_tlp_probes, 1);
+	cr_assert_eq(st.tcps_tlp_pto_cut - st0.tcps_tlp_pto_cut, 1);
+	cr_assert_eq(st.tcps_rexmt_timeouts - st0.tcps_rexmt_timeouts, 1);
+	tt_send(TH_ACK, 1001, una + MSS, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_stats().tcps_tlp_probes - st0.tcps_tlp_probes, 1, "one probe only");
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
 YT_TEST(tcp_sack, a_tail_lost_during_recovery_is_rescued_once)
 {
 	struct stdata *lsn, *acc;
@@ -1543,6 +1622,13 @@ YT_TEST(tcp_sack, an_rto_whose_original_was_acknowledged_is_undone_by_its_timest
 	struct tcpstat st0, st;
 
 	tt_open();
+	{
+		/* The subject is the RTO: no probe in its place (a loaded machine can give the
+		 * handshake an RTT sample, and then the PTO would be cut to go first). */
+		struct tcp_param p = { .tp_flags = TCP_PF_NO_TLP };
+
+		cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	}
 	acc = ts_passive_ts(&lsn, true, false, tsval, &iss, &s);
 	tsval += 2;
 	una = iss + 1;
