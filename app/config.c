@@ -171,6 +171,8 @@ static const struct cfg_key memcached_keys[] = {
 static const struct cfg_key tcp_keys[] = {
 	{ "congestion", CK_TCPCC, CFG(tcp_cc), 0, 0, "newreno", NULL, "newreno, cubic", false },
 	{ "msl_ms", CK_U32, CFG(tcp_msl_ms), 10, 600000, "30000", NULL, "10..600000", false },
+	{ "max_timewait", CK_U32, CFG(tcp_max_timewait), 1, 65536, "32768", NULL, "1..65536",
+	  false },
 };
 
 /* Most keys in one section (the seen[] of read_section()). */

@@ -133,6 +133,7 @@ struct yard_config {
 	/* [tcp] */
 	char tcp_cc[16];             /**< congestion control of new connections */
 	uint32_t tcp_msl_ms;         /**< maximum segment lifetime: TIME-WAIT lasts 2 MSL */
+	uint32_t tcp_max_timewait;   /**< connections in TIME-WAIT at once; past it, a tick */
 	uint16_t svc_sock_echo; /* TCP and UDP echo written with the sockets API */
 	uint16_t svc_memcached;
 	/* [memcached]: bytes */

@@ -143,6 +143,10 @@ struct tcp_param {
 	/** After a path MTU reduction, the wait before the full MSS is tried again (RFC 1191
 	 *  6.3: 10 minutes) [600000] */
 	uint32_t tp_pmtu_raise_ms;
+	/** Connections in TIME-WAIT at once; one more closing past it waits a tick, not 2 MSL
+	 *  (timewait_overflow; as Linux's tcp_max_tw_buckets), so a server that closes first
+	 *  cannot fill the connection table and refuse new SYNs [32768, at most 65536] */
+	uint32_t tp_max_timewait;
 	uint16_t tp_port_lo;       /**< ephemeral ports from [49152] */
 	uint16_t tp_port_hi;       /**< to [65535] */
 	uint32_t tp_flags;         /**< TCP_PF_*; ORed in, TCP_PF_CLEAR first */

@@ -78,6 +78,7 @@ tcp_inst_create(unsigned lcore, queue_t *rq)
 		.tp_syn_backlog = TCP_DEF_SYN_BACKLOG,
 		.tp_challenge_ack_limit = TCP_DEF_CHACK_LIMIT,
 		.tp_pmtu_raise_ms = TCP_DEF_PMTU_RAISE_MS,
+		.tp_max_timewait = TCP_DEF_MAX_TIMEWAIT,
 		.tp_port_lo = TCP_DEF_PORT_LO,
 		.tp_port_hi = TCP_DEF_PORT_HI,
 	};
@@ -296,6 +297,7 @@ tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 	TCP_P(tp_syn_backlog);
 	TCP_P(tp_challenge_ack_limit);
 	TCP_P(tp_pmtu_raise_ms);
+	TCP_P(tp_max_timewait);
 	TCP_P(tp_port_lo);
 	TCP_P(tp_port_hi);
 #undef TCP_P
@@ -303,7 +305,8 @@ tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 		n.tp_flags = 0;
 	n.tp_flags |= p->tp_flags & ~TCP_PF_CLEAR;
 	if (n.tp_rto_min_ms > n.tp_rto_max_ms || n.tp_mss < 64 || n.tp_mss > 9000 - 40 ||
-	    n.tp_port_lo > n.tp_port_hi || n.tp_port_lo < 1024 || n.tp_delack_ms >= 500)
+	    n.tp_port_lo > n.tp_port_hi || n.tp_port_lo < 1024 || n.tp_delack_ms >= 500 ||
+	    n.tp_max_timewait > TCP_MAX_CONNS)
 		return EINVAL;
 	if (p->tp_cc[0] != '\0') {
 		char name[TCP_CA_NAME_MAX] = { 0 };

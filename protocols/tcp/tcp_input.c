@@ -204,12 +204,25 @@ tcp_close_conn(struct tcpcb *tp)
 	return false;
 }
 
+/*
+ * TIME-WAIT for 2 MSL (or again, on a retransmitted FIN). Past tp_max_timewait connections
+ * in TIME-WAIT it lasts a tick instead (the timer frees it: callers still hold tp), as Linux
+ * does past tcp_max_tw_buckets: a server closing first thousands of connections a second
+ * would otherwise fill the connection table with them and refuse new SYNs.
+ */
 static void
 tcp_enter_timewait(struct tcpcb *tp)
 {
+	struct tcp_inst *ti = tp->tp_inst;
+	uint32_t ms = 2 * ti->ti_param.tp_msl_ms;
+
 	tcp_set_state(tp, TCPS_TIME_WAIT);
 	tcp_timer_cancel_all(tp);
-	tcp_timer_arm(tp, TT_2MSL, 2 * tp->tp_inst->ti_param.tp_msl_ms);
+	if (ti->ti_ntimewait > ti->ti_param.tp_max_timewait) {
+		ms = TCP_TICK_MS;
+		TCP_INC(ti, timewait_overflow);
+	}
+	tcp_timer_arm(tp, TT_2MSL, ms);
 }
 
 /* A segment for no connection (RFC 9293 3.10.7.1). */

@@ -58,6 +58,7 @@
 #define TCP_DEF_SYN_BACKLOG  128u
 #define TCP_DEF_CHACK_LIMIT  1000u
 #define TCP_DEF_PMTU_RAISE_MS 600000u
+#define TCP_DEF_MAX_TIMEWAIT  32768u  /* half the connection table (TCP_MAX_CONNS) */
 #define TCP_DEF_PORT_LO      49152u
 #define TCP_DEF_PORT_HI      65535u
 
@@ -208,6 +209,7 @@ extern struct tcp_pcpu tcp_pcpu[RTE_MAX_LCORE];
 
 struct tcp_inst {
 	unsigned ti_lcore;
+	unsigned ti_ntimewait;     /* connections in TIME-WAIT (tcp_set_state, tcp_cb_free) */
 	queue_t *ti_ctl_rq;        /* the control stream's read queue */
 	queue_t *ti_lwq;           /* lower write queue (l_qbot) toward ip, NULL if unlinked */
 	int ti_muxid;

@@ -101,6 +101,8 @@ tcp_cb_free(struct tcpcb *tp)
 			ti->ti_cbs = tp->tp_next;
 		if (tp->tp_next != NULL)
 			tp->tp_next->tp_prev = tp->tp_prev;
+		if (tp->tp_state == TCPS_TIME_WAIT)
+			ti->ti_ntimewait--;
 		TCP_INC(ti, closed);
 	}
 	rte_free(tp);
@@ -314,6 +316,14 @@ tcp_cc_find(const char *name)
 void
 tcp_set_state(struct tcpcb *tp, int state)
 {
+	struct tcp_inst *ti = tp->tp_inst;
+
+	if (ti != NULL && (tp->tp_state == TCPS_TIME_WAIT) != (state == TCPS_TIME_WAIT)) {
+		if (state == TCPS_TIME_WAIT)
+			ti->ti_ntimewait++;
+		else
+			ti->ti_ntimewait--;
+	}
 	tp->tp_state = state;
 }
 

@@ -189,6 +189,16 @@ Test(config, takes_the_tcp_msl_within_its_range)
 	expect_error("[tcp]\nmsl_ms = 5\n" PORT0, "tcp", "msl_ms", "5 is out of range 10..600000");
 }
 
+Test(config, takes_the_tcp_time_wait_limit_within_its_range)
+{
+	cr_assert_eq(load(PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_max_timewait, 32768);
+	cr_assert_eq(load("[tcp]\nmax_timewait = 1000\n" PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_max_timewait, 1000);
+	expect_error("[tcp]\nmax_timewait = 70000\n" PORT0, "tcp", "max_timewait",
+		     "70000 is out of range 1..65536");
+}
+
 Test(config, refuses_eal_arguments_that_other_keys_give)
 {
 	expect_error("[eal]\nargs = --file-prefix x -l 0-3\n" PORT0, "eal", "args",

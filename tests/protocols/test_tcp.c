@@ -282,6 +282,53 @@ YT_TEST(tcp, active_close_reaches_time_wait_and_expires_after_2msl)
 	pt_assert_clean();
 }
 
+/*
+ * Past tp_max_timewait connections in TIME-WAIT, one more that closes first waits a tick, not
+ * 2 MSL (as Linux past tcp_max_tw_buckets): a server closing first thousands of connections a
+ * second must not fill its connection table with them and refuse new SYNs.
+ */
+YT_TEST(tcp, time_wait_past_its_limit_lasts_a_tick)
+{
+	struct tcp_param p = { .tp_max_timewait = 1, .tp_msl_ms = 500 };
+	struct stdata *lsn, *acc[3];
+	struct T_ordrel_req orq = { T_ORDREL_REQ };
+	struct tcpstat st0;
+	struct tt_seg s;
+	char buf[256];
+	uint32_t iss;
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 3; i++) {
+		tt_fport = (uint16_t)(PEER_PORT + i);
+		acc[i] = tt_passive(&lsn, 1000, &iss);
+		tt_put(acc[i], &orq, sizeof(orq));
+		cr_assert(tt_take(&s));
+		cr_assert_eq(s.flags, TH_FIN | TH_ACK);
+		tt_send(TH_ACK | TH_FIN, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
+		cr_assert_eq(tt_get(acc[i], buf, sizeof(buf), NULL), T_ORDREL_IND);
+		cr_assert_eq(tt_info(acc[i]).tcpi_state, TCPS_TIME_WAIT, "connection %u", i);
+		(void)pt_discard(tt_s.link.minor);
+		sth_close(lsn);
+	}
+	tt_fport = PEER_PORT;
+	cr_assert_eq(tt_stats().tcps_timewait_overflow - st0.tcps_timewait_overflow, 2);
+	pt_run_ms(30);
+	cr_assert_eq(tt_info(acc[0]).tcpi_state, TCPS_TIME_WAIT, "within the limit: 2 MSL");
+	cr_assert_eq(tt_info(acc[1]).tcpi_state, TCPS_CLOSED, "past it: a tick");
+	cr_assert_eq(tt_info(acc[2]).tcpi_state, TCPS_CLOSED);
+	pt_run_ms(1100);
+	cr_assert_eq(tt_info(acc[0]).tcpi_state, TCPS_CLOSED);
+	cr_assert_eq(tt_stats().tcps_timewait_expired - st0.tcps_timewait_expired, 3);
+	for (unsigned i = 0; i < 3; i++)
+		sth_close(acc[i]);
+	p = (struct tcp_param){ .tp_max_timewait = UINT32_MAX };
+	cr_assert_lt(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0, "beyond the table");
+	tt_close();
+	pt_assert_clean();
+}
+
 YT_TEST(tcp, active_open_retransmits_syn_with_backoff_then_disconnects)
 {
 	struct stdata *ep;
