@@ -225,6 +225,23 @@ tcp_enter_timewait(struct tcpcb *tp)
 	tcp_timer_arm(tp, TT_2MSL, ms);
 }
 
+/*
+ * A SYN that may end TIME-WAIT: its ISN above what the old connection expected next (RFC
+ * 1122 4.2.2.13), or its TSval above the last the old connection saw (RFC 6191 2), and in
+ * either case a TSval not below it (PAWS, RFC 7323 5) when both carry timestamps -- Linux's
+ * rule. A client that reconnects within the millisecond of its last segment sends the same
+ * TSval: its ISN, taken from a clock, tells the new incarnation then.
+ */
+static bool
+tcp_timewait_reusable(const struct tcpcb *tp, uint32_t seq, const struct tcp_opts *to)
+{
+	bool ts = (tp->tp_flags & TF_RCVD_TS) && (to->to_flags & TO_TS);
+
+	if (ts && (int32_t)(to->to_tsval - tp->ts_recent) < 0)
+		return false; /* older than the old connection's: an old duplicate */
+	return SEQ_GT(seq, tp->rcv_nxt) || (ts && to->to_tsval != tp->ts_recent);
+}
+
 /* A segment for no connection (RFC 9293 3.10.7.1). */
 static void
 tcp_reset_for(struct tcp_inst *ti, const struct tcp_key *k, uint8_t flags, uint32_t seq,
@@ -615,6 +632,21 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		goto drop;
 	}
 	tp = tcp_lookup(ti, k.k_laddr, k.k_lport, k.k_faddr, k.k_fport);
+	if (tp != NULL && tp->tp_state == TCPS_TIME_WAIT &&
+	    (flags & (TH_SYN | TH_ACK)) == TH_SYN && tcp_timewait_reusable(tp, seq, &to) &&
+	    tcp_lookup_listener(ti, k.k_laddr, k.k_lport) != NULL) {
+		/*
+		 * A new SYN on a connection in TIME-WAIT (RFC 9293 3.10.7.4, RFC 1122 4.2.2.13,
+		 * RFC 6191): a client reusing the 4-tuple within 2 MSL, as busy clients of a
+		 * server that closes first do. The new incarnation is told apart from the old one
+		 * by its timestamp, or without timestamps by its ISN: TIME-WAIT ends, and the SYN
+		 * opens a connection from LISTEN. (Answering with the old connection's ACK, the
+		 * client's RST and its SYN again a second later cost each reuse a second.)
+		 */
+		TCP_INC(ti, timewait_reused);
+		(void)tcp_close_conn(tp);
+		tp = NULL;
+	}
 	if (tp == NULL) {
 		struct tcpcb *lp = tcp_lookup_listener(ti, k.k_laddr, k.k_lport);
 

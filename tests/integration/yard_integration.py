@@ -1108,7 +1108,55 @@ def case_tcp_services(c):
               "wrk: %s%s" % (p.stdout, p.stderr))
         log("wrk: %s" % " ".join(l.strip() for l in p.stdout.splitlines()
                                  if "requests in" in l or "Requests/sec" in l))
+    # A client reusing its port at once against a server that closes first: each new SYN
+    # meets yard's TIME-WAIT of the last connection and must open a connection (RFC 6191).
+    tcp0 = counters(y, "tcp")
+    p = run(["/usr/bin/python3", "-c", PORT_REUSE_CLIENT, YARD_ADDR, "20"], ns=c.ns, ok=False,
+            timeout=120)
+    dtcp = delta(tcp0, counters(y, "tcp"))
+    reused = dtcp.get("timewait_reused", 0)
+    log("port reuse tcp delta: %s" % {k: v for k, v in dtcp.items() if v})
+    check(p.returncode == 0 and p.stdout.startswith("ok") and reused >= 19,
+          "port reuse: %s%s, timewait_reused %d" % (p.stdout, p.stderr, reused))
+    log("port reuse: %s, timewait_reused %d" % (p.stdout.strip(), reused))
     y.stop_clean()
+
+
+# N HTTP requests with Connection: close, each from the same local port (yard closes first
+# and holds TIME-WAIT): prints "ok" and the slowest connect.
+PORT_REUSE_CLIENT = r"""
+import socket, sys, time
+addr, n = sys.argv[1], int(sys.argv[2])
+slowest = 0.0
+for i in range(n):
+    for _ in range(500):  # until the kernel's side of the last one is gone (LAST-ACK)
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", 45678))
+        s.settimeout(10)
+        t = time.monotonic()
+        try:
+            s.connect((addr, 80))
+            break
+        except OSError as e:
+            s.close()
+            if e.errno != 99:  # EADDRNOTAVAIL: the 4-tuple is still the last one's
+                raise
+            time.sleep(0.01)
+    slowest = max(slowest, time.monotonic() - t)
+    s.sendall(b"GET /64 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    got = b""
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        got += b
+    s.close()
+    if not got.startswith(b"HTTP/1.1 200"):
+        print("bad answer %d: %r" % (i, got[:80]))
+        sys.exit(1)
+print("ok %d requests from one port, slowest connect %.3f s" % (n, slowest))
+"""
 
 
 # Kernel servers for the yard TCP clients, bound to every address before yard starts (the

@@ -329,6 +329,65 @@ YT_TEST(tcp, time_wait_past_its_limit_lasts_a_tick)
 	pt_assert_clean();
 }
 
+/*
+ * A client reusing the 4-tuple of a connection we hold in TIME-WAIT (RFC 6191, RFC 1122
+ * 4.2.2.13): a SYN whose ISN is above what the old connection expected opens a new
+ * connection from LISTEN at once; one below it does not (the old connection answers).
+ */
+YT_TEST(tcp, a_new_syn_ends_time_wait_and_opens_a_connection)
+{
+	struct stdata *lsn, *acc, *acc2;
+	struct T_ordrel_req orq = { T_ORDREL_REQ };
+	union {
+		struct T_conn_ind ci;
+		char b[256];
+	} u;
+	struct T_conn_res cr;
+	struct tcpstat st0;
+	struct tt_seg s;
+	char buf[256];
+	uint32_t iss;
+
+	tt_open();
+	st0 = tt_stats();
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_put(acc, &orq, sizeof(orq));
+	cr_assert(tt_take(&s));
+	tt_send(TH_ACK | TH_FIN, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT);
+	(void)pt_discard(tt_s.link.minor);
+	/* an old duplicate SYN (ISN below RCV.NXT 1002): TIME-WAIT stays, no SYN,ACK */
+	tt_send(TH_SYN, 900, 0, 65535, NULL, 0, NULL, 0);
+	while (tt_take(&s))
+		cr_assert_neq(s.flags, TH_SYN | TH_ACK, "an old SYN opened nothing");
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT);
+	/* a new incarnation: ISN above it */
+	tt_send(TH_SYN, 50000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s), "SYN,ACK");
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(s.ack, 50001);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED, "the old one is over");
+	cr_assert_eq(tt_stats().tcps_timewait_reused - st0.tcps_timewait_reused, 1);
+	tt_send(TH_ACK, 50001, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc2), 0);
+	cr = (struct T_conn_res){ T_CONN_RES, tt_acceptor_id(acc2), 0, 0, u.ci.SEQ_number };
+	tt_put(lsn, &cr, sizeof(cr));
+	cr_assert_eq(tt_get(lsn, buf, sizeof(buf), NULL), T_OK_ACK);
+	cr_assert_eq(tt_info(acc2).tcpi_state, TCPS_ESTABLISHED);
+	tt_send(TH_ACK | TH_PSH, 50001, s.seq + 1, 65535, NULL, 0, "new", 3);
+	cr_assert_eq(tt_getdata(acc2, buf, sizeof(buf)), 3);
+	cr_assert_eq(memcmp(buf, "new", 3), 0);
+	sth_close(acc2);
+	(void)pt_discard(tt_s.link.minor);
+	sth_close(acc);
+	sth_close(lsn);
+	pt_run_ms(200);
+	tt_close();
+	pt_assert_clean();
+}
+
 YT_TEST(tcp, active_open_retransmits_syn_with_backoff_then_disconnects)
 {
 	struct stdata *ep;
