@@ -1610,6 +1610,59 @@ YT_TEST(tcp_sack, a_probe_found_needless_by_a_dsack_is_undone)
 	ts_done(acc, lsn);
 }
 
+/*
+ * A SYN on a connection in TIME-WAIT, with timestamps on both (RFC 6191, Linux's rule): a
+ * TSval below the old connection's TS.Recent is an old duplicate whatever its ISN; the same
+ * TSval with an ISN below RCV.NXT is not new either; a higher TSval is a new incarnation even
+ * with a lower ISN, and opens a connection at once.
+ */
+YT_TEST(tcp_sack, a_syn_in_time_wait_is_told_new_by_its_timestamp_or_its_isn)
+{
+	struct T_ordrel_req orq = { T_ORDREL_REQ };
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	struct tcpstat st0;
+	uint32_t iss, ours;
+	uint8_t o[40];
+	char buf[256];
+	size_t ol;
+
+	tt_open();
+	st0 = tt_stats();
+	acc = ts_passive_ts(&lsn, true, false, 5000, &iss, &s);
+	tt_put(acc, &orq, sizeof(orq));
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_FIN | TH_ACK);
+	ours = ts_be32(tt_opt(&s, TCPOPT_TIMESTAMP) + 2);
+	tt_send(TH_ACK | TH_FIN, 1001, iss + 2, 65535, o, ts_tsopt(o, 5010, ours), NULL, 0);
+	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT);
+	(void)pt_discard(tt_s.link.minor);
+	/* an older TSval, a higher ISN: an old duplicate */
+	ol = ts_synopts(o, true, 5005);
+	tt_send(TH_SYN, 90000, 0, 65535, o, ol, NULL, 0);
+	while (tt_take(&s))
+		cr_assert_neq(s.flags, TH_SYN | TH_ACK, "an old SYN opened nothing");
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT);
+	/* the same TSval, a lower ISN: not new either */
+	ol = ts_synopts(o, true, 5010);
+	tt_send(TH_SYN, 900, 0, 65535, o, ol, NULL, 0);
+	while (tt_take(&s))
+		cr_assert_neq(s.flags, TH_SYN | TH_ACK, "nothing new in it");
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT);
+	cr_assert_eq(tt_stats().tcps_timewait_reused - st0.tcps_timewait_reused, 0);
+	/* a higher TSval, a lower ISN: new */
+	ol = ts_synopts(o, true, 5020);
+	tt_send(TH_SYN, 900, 0, 65535, o, ol, NULL, 0);
+	cr_assert(tt_take(&s), "SYN,ACK");
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(s.ack, 901);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED, "the old one is over");
+	cr_assert_eq(tt_stats().tcps_timewait_reused - st0.tcps_timewait_reused, 1);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
 /* One segment's worth with timestamps on (the MSS less 12 option bytes). */
 #define TR_LEN 1000u
 
