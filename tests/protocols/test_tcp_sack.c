@@ -907,25 +907,42 @@ YT_TEST(tcp_sack, a_lost_tail_is_recovered_by_the_probe_without_an_rto)
 	ts_done(acc, lsn);
 }
 
+/*
+ * One full segment of pattern seed sent on a fresh connection (RTO floor rto_ms, cwnd opened
+ * to 4 segments, SACK agreed) and taken from the wire: the lone-segment tail cases. *una is
+ * its sequence number, *st0 the counters before it.
+ */
+static struct stdata *
+ts_one_segment_out(uint32_t rto_ms, uint32_t seed, struct stdata **lsn, uint32_t *una,
+		   uint8_t *d, struct tcpstat *st0)
+{
+	struct stdata *acc;
+	struct tt_seg s;
+	uint32_t iss;
+
+	tt_open();
+	ts_slow_rto(rto_ms);
+	acc = ts_passive(lsn, true, false, &iss, &s);
+	*una = iss + 1;
+	ts_open_cwnd(acc, una, 4);
+	*st0 = tt_stats();
+	tt_pattern(d, MSS, seed);
+	cr_assert_eq(sth_write(acc, d, MSS), (ssize_t)MSS);
+	yt_drain();
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.seq, *una);
+	return acc;
+}
+
 YT_TEST(tcp_sack, a_lost_single_segment_tail_is_repaired_by_a_resent_probe)
 {
 	struct stdata *lsn, *acc;
 	struct tt_seg s;
-	uint32_t iss, una;
+	uint32_t una;
 	uint8_t d[MSS];
 	struct tcpstat st0, st;
 
-	tt_open();
-	ts_slow_rto(2000);
-	acc = ts_passive(&lsn, true, false, &iss, &s);
-	una = iss + 1;
-	ts_open_cwnd(acc, &una, 4);
-	st0 = tt_stats();
-	tt_pattern(d, sizeof(d), 8);
-	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
-	yt_drain();
-	cr_assert(tt_take(&s));
-	cr_assert_eq(s.seq, una);
+	acc = ts_one_segment_out(2000, 8, &lsn, &una, d, &st0);
 	/* lost; one segment out: the PTO waits the peer's delayed ACK too (RFC 8985 7.2) */
 	cr_assert(ts_wait_seg(&s), "the probe");
 	cr_assert_eq(s.seq, una);
@@ -950,21 +967,11 @@ YT_TEST(tcp_sack, a_pto_past_the_rto_is_cut_and_the_probe_goes_instead)
 {
 	struct stdata *lsn, *acc;
 	struct tt_seg s;
-	uint32_t iss, una;
+	uint32_t una;
 	uint8_t d[MSS];
 	struct tcpstat st0, st;
 
-	tt_open();
-	ts_slow_rto(100);
-	acc = ts_passive(&lsn, true, false, &iss, &s);
-	una = iss + 1;
-	ts_open_cwnd(acc, &una, 4);
-	st0 = tt_stats();
-	tt_pattern(d, sizeof(d), 9);
-	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
-	yt_drain();
-	cr_assert(tt_take(&s));
-	cr_assert_eq(s.seq, una);
+	acc = ts_one_segment_out(100, 9, &lsn, &una, d, &st0);
 	/* lost: what comes next is the probe, the same segment, and no RTO */
 	cr_assert(ts_wait_seg(&s), "the probe");
 	cr_assert_eq(s.seq, una);
@@ -992,20 +999,11 @@ YT_TEST(tcp_sack, a_lost_probe_in_the_rtos_place_is_followed_by_the_rto)
 {
 	struct stdata *lsn, *acc;
 	struct tt_seg s;
-	uint32_t iss, una;
+	uint32_t una;
 	uint8_t d[MSS];
 	struct tcpstat st0, st;
 
-	tt_open();
-	ts_slow_rto(100);
-	acc = ts_passive(&lsn, true, false, &iss, &s);
-	una = iss + 1;
-	ts_open_cwnd(acc, &una, 4);
-	st0 = tt_stats();
-	tt_pattern(d, sizeof(d), 10);
-	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
-	yt_drain();
-	cr_assert(tt_take(&s));
+	acc = ts_one_segment_out(100, 10, &lsn, &una, d, &st0);
 	cr_assert(ts_wait_seg(&s), "the probe");
 	cr_assert_eq(s.seq, una);
 	cr_assert(ts_wait_seg(&s), "the RTO's resend");
