@@ -765,6 +765,16 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 	win = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
 	/* RST (RFC 5961 3.2) */
 	if (flags & TH_RST) {
+		if (tp->tp_state == TCPS_TIME_WAIT) {
+			/*
+			 * RFC 1337 (TIME-WAIT assassination): a RST ending TIME-WAIT early lets an
+			 * old duplicate of this incarnation reach the next one, and the peer's
+			 * reset has nothing left to reset here. Dropped, as FreeBSD does (Linux
+			 * does with tcp_rfc1337); a new incarnation ends TIME-WAIT by its SYN.
+			 */
+			TCP_INC(ti, timewait_rst_ignored);
+			goto drop;
+		}
 		if (seq == tp->rcv_nxt) {
 			TCP_INC(ti, rst_accepted);
 			TCP_INC(ti, resets_received);

@@ -49,8 +49,14 @@ tcp_error_ack(queue_t *q, mblk_t *mp, t_scalar_t prim, int tli, int unix_err)
 	struct T_error_ack *e;
 	struct tcpcb *tp = q->q_ptr;
 
-	if (tp != NULL && tp->tp_inst != NULL)
-		TCP_INC(tp->tp_inst, drop_tpi_bad);
+	/* TBADSEQ is most often a race, not a bad request: the peer reset a connection while
+	 * its T_CONN_RES or T_DISCON_REQ was on the way (the request crossed its T_DISCON_IND). */
+	if (tp != NULL && tp->tp_inst != NULL) {
+		if (tli == TBADSEQ)
+			TCP_INC(tp->tp_inst, tpi_bad_seq);
+		else
+			TCP_INC(tp->tp_inst, drop_tpi_bad);
+	}
 	mp = tcp_reply(mp, sizeof(*e), M_PCPROTO, T_ERROR_ACK);
 	if (mp == NULL)
 		return;
@@ -441,7 +447,10 @@ tcp_t_conn_res(queue_t *q, mblk_t *mp, struct tcpcb *lp)
 
 	if (MBLKL(mp) < sizeof(*cr))
 		return tcp_error_ack(q, mp, T_CONN_RES, TSYSERR, EINVAL);
-	if (lp->tp_tstate != TS_WRES_CIND)
+	/* A listener whose last indication was withdrawn is back in TS_IDLE: a T_CONN_RES for it
+	 * then names an indication that is gone (TBADSEQ, as when others are still pending). */
+	if (lp->tp_tstate != TS_WRES_CIND &&
+	    !((lp->tp_flags & TF_LISTENER) && lp->tp_tstate == TS_IDLE))
 		return tcp_error_ack(q, mp, T_CONN_RES, TOUTSTATE, 0);
 	for (pp = &lp->tp_acceptq; *pp != NULL; pp = &(*pp)->tp_qnext)
 		if ((*pp)->tp_id == (uint32_t)cr->SEQ_number)

@@ -559,6 +559,18 @@ def seq_timewait_fin(peer, c):
         "(rx_dup_segs +%d)" % d["rx_dup_segs"])
 
 
+def seq_timewait_rst(peer, c):
+    before = peer.tcp()
+    c.seg("R")
+    c.nothing("RST in TIME-WAIT is not answered")
+    check(peer.state(c.sport) == "TIME_WAIT", "a RST does not end TIME-WAIT (RFC 1337)")
+    d = yi.delta(before, peer.tcp())
+    check(d["timewait_rst_ignored"] == 1 and d["rst_accepted"] == 0,
+          "RST in TIME-WAIT counters: %s" % changed(d))
+    say("timewait_rst", "a RST in TIME-WAIT is dropped unanswered, TIME-WAIT stays (RFC 1337, "
+        "timewait_rst_ignored +1)")
+
+
 def seq_fin_with_data(peer):
     c = Conn(peer, ECHO)
     c.open()
@@ -667,6 +679,7 @@ def seq_data_after_fin_half_close(peer):
 def peer_close(peer):
     c = seq_simultaneous_close(peer)
     seq_timewait_fin(peer, c)
+    seq_timewait_rst(peer, c)
     seq_fin_with_data(peer)
     seq_rst_after_fin(peer)
     seq_fin_retransmitted(peer)
