@@ -147,6 +147,14 @@ struct tcp_param {
 	 *  (timewait_overflow; as Linux's tcp_max_tw_buckets), so a server that closes first
 	 *  cannot fill the connection table and refuse new SYNs [32768, at most 65536] */
 	uint32_t tp_max_timewait;
+	/** Orphans (connections whose stream closed, finishing their close) at once, TIME-WAIT
+	 *  aside; a stream closing past it resets its connection instead (orphan_overflow; as
+	 *  Linux's tcp_max_orphans): each may hold a send buffer of pool blocks [8192, at most
+	 *  65536] */
+	uint32_t tp_max_orphans;
+	/** Retransmissions, or window probes, an orphan makes before it gives up (orphan_drops;
+	 *  Linux's tcp_orphan_retries): no one is left to wait for it [8, at most 255] */
+	uint32_t tp_orphan_retries;
 	uint16_t tp_port_lo;       /**< ephemeral ports from [49152] */
 	uint16_t tp_port_hi;       /**< to [65535] */
 	uint32_t tp_flags;         /**< TCP_PF_*; ORed in, TCP_PF_CLEAR first */

@@ -79,6 +79,8 @@ tcp_inst_create(unsigned lcore, queue_t *rq)
 		.tp_challenge_ack_limit = TCP_DEF_CHACK_LIMIT,
 		.tp_pmtu_raise_ms = TCP_DEF_PMTU_RAISE_MS,
 		.tp_max_timewait = TCP_DEF_MAX_TIMEWAIT,
+		.tp_max_orphans = TCP_DEF_MAX_ORPHANS,
+		.tp_orphan_retries = TCP_DEF_ORPHAN_RETRIES,
 		.tp_port_lo = TCP_DEF_PORT_LO,
 		.tp_port_hi = TCP_DEF_PORT_HI,
 	};
@@ -248,22 +250,34 @@ tcp_close(queue_t *q, int flag, cred_t *crp)
 		return 0;
 	}
 	tcp_unbind(tp);
+	if (tp->tp_state >= TCPS_SYN_RECEIVED && tp->tp_state != TCPS_TIME_WAIT &&
+	    tp->tp_inst->ti_norphans >= tp->tp_inst->ti_param.tp_max_orphans) {
+		/*
+		 * Too many orphans already: this one would hold its send buffer and its slot
+		 * for as long as its peer takes, so it ends now, with a RST, as Linux ends
+		 * one past tcp_max_orphans. Else a crowd of peers that stop reading after the
+		 * close could take every block of the pool.
+		 */
+		TCP_INC(tp->tp_inst, orphan_overflow);
+		(void)tcp_drop(tp, ECONNABORTED);
+		return 0;
+	}
 	switch (tp->tp_state) {
 	case TCPS_ESTABLISHED:
 	case TCPS_CLOSE_WAIT:
 	case TCPS_SYN_RECEIVED:
 		tcp_tpi_close_drain(WR(q), tp);
-		tp->tp_flags |= TF_ORPHAN;
+		tcp_orphan(tp);
 		tcp_usrclosed(tp);
 		break;
 	case TCPS_FIN_WAIT_1:
 	case TCPS_CLOSING:
 	case TCPS_LAST_ACK:
 	case TCPS_TIME_WAIT:
-		tp->tp_flags |= TF_ORPHAN;
+		tcp_orphan(tp);
 		break;
 	case TCPS_FIN_WAIT_2:
-		tp->tp_flags |= TF_ORPHAN;
+		tcp_orphan(tp);
 		tcp_timer_arm(tp, TT_2MSL, 2 * tp->tp_inst->ti_param.tp_msl_ms);
 		break;
 	default:
@@ -298,6 +312,8 @@ tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 	TCP_P(tp_challenge_ack_limit);
 	TCP_P(tp_pmtu_raise_ms);
 	TCP_P(tp_max_timewait);
+	TCP_P(tp_max_orphans);
+	TCP_P(tp_orphan_retries);
 	TCP_P(tp_port_lo);
 	TCP_P(tp_port_hi);
 #undef TCP_P
@@ -306,7 +322,8 @@ tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 	n.tp_flags |= p->tp_flags & ~TCP_PF_CLEAR;
 	if (n.tp_rto_min_ms > n.tp_rto_max_ms || n.tp_mss < 64 || n.tp_mss > 9000 - 40 ||
 	    n.tp_port_lo > n.tp_port_hi || n.tp_port_lo < 1024 || n.tp_delack_ms >= 500 ||
-	    n.tp_max_timewait > TCP_MAX_CONNS)
+	    n.tp_max_timewait > TCP_MAX_CONNS || n.tp_max_orphans > TCP_MAX_CONNS ||
+	    n.tp_orphan_retries > 255)
 		return EINVAL;
 	if (p->tp_cc[0] != '\0') {
 		char name[TCP_CA_NAME_MAX] = { 0 };

@@ -59,6 +59,8 @@
 #define TCP_DEF_CHACK_LIMIT  1000u
 #define TCP_DEF_PMTU_RAISE_MS 600000u
 #define TCP_DEF_MAX_TIMEWAIT  32768u  /* half the connection table (TCP_MAX_CONNS) */
+#define TCP_DEF_MAX_ORPHANS   8192u   /* an eighth of it: each may hold a send buffer */
+#define TCP_DEF_ORPHAN_RETRIES 8u     /* Linux's tcp_orphan_retries of 0 means 8 */
 #define TCP_DEF_PORT_LO      49152u
 #define TCP_DEF_PORT_HI      65535u
 
@@ -96,6 +98,7 @@ enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_PTO, TT_PMTU, TT_RA
 #define TF_REQ_SACK    0x100000u /* we offer SACK (RFC 2018 2); T_TCP_SACK turns it off */
 #define TF_SACK_PERMIT 0x200000u /* SACK agreed: both SYNs carried SACK-permitted */
 #define TF_PUREACK     0x400000u /* the next ACK goes alone, not on data (RFC 5681 4.2) */
+#define TF_ORPHAN_COUNTED 0x800000u /* counted in ti_norphans (an orphan not in TIME-WAIT) */
 
 struct tcp_inst;
 struct tcpcb;
@@ -210,6 +213,7 @@ extern struct tcp_pcpu tcp_pcpu[RTE_MAX_LCORE];
 struct tcp_inst {
 	unsigned ti_lcore;
 	unsigned ti_ntimewait;     /* connections in TIME-WAIT (tcp_set_state, tcp_cb_free) */
+	unsigned ti_norphans;      /* orphans not in TIME-WAIT (tcp_orphan(), tcp_set_state, tcp_cb_free) */
 	queue_t *ti_ctl_rq;        /* the control stream's read queue */
 	queue_t *ti_lwq;           /* lower write queue (l_qbot) toward ip, NULL if unlinked */
 	int ti_muxid;
@@ -278,6 +282,8 @@ bool tcp_is_local(struct tcp_inst *ti, uint32_t addr);
 uint16_t tcp_cksum(uint32_t src, uint32_t dst, const mblk_t *mp, size_t off, size_t len);
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
 void tcp_set_state(struct tcpcb *tp, int state);
+/* Its stream closed: it finishes its close on its own, counted against tp_max_orphans. */
+void tcp_orphan(struct tcpcb *tp);
 void tcp_sb_drop(struct tcpcb *tp, uint32_t n);
 void tcp_free_bufs(struct tcpcb *tp);
 uint32_t tcp_rcv_space(struct tcpcb *tp);

@@ -103,6 +103,8 @@ tcp_cb_free(struct tcpcb *tp)
 			tp->tp_next->tp_prev = tp->tp_prev;
 		if (tp->tp_state == TCPS_TIME_WAIT)
 			ti->ti_ntimewait--;
+		if (tp->tp_flags & TF_ORPHAN_COUNTED)
+			ti->ti_norphans--;
 		TCP_INC(ti, closed);
 	}
 	rte_free(tp);
@@ -324,7 +326,22 @@ tcp_set_state(struct tcpcb *tp, int state)
 		else
 			ti->ti_ntimewait--;
 	}
+	/* an orphan in TIME-WAIT is held (and bounded) as TIME-WAIT, as Linux's tw buckets */
+	if (ti != NULL && state == TCPS_TIME_WAIT && (tp->tp_flags & TF_ORPHAN_COUNTED)) {
+		tp->tp_flags &= ~TF_ORPHAN_COUNTED;
+		ti->ti_norphans--;
+	}
 	tp->tp_state = state;
+}
+
+void
+tcp_orphan(struct tcpcb *tp)
+{
+	tp->tp_flags |= TF_ORPHAN;
+	if (tp->tp_state != TCPS_TIME_WAIT && !(tp->tp_flags & TF_ORPHAN_COUNTED)) {
+		tp->tp_flags |= TF_ORPHAN_COUNTED;
+		tp->tp_inst->ti_norphans++;
+	}
 }
 
 /* Drop n acknowledged bytes from the front of the send buffer: freed at once. */

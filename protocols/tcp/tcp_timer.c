@@ -91,9 +91,20 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	unsigned limit = tp->tp_state < TCPS_ESTABLISHED ? ti->ti_param.tp_syn_rexmt_max :
 							   ti->ti_param.tp_rexmt_max;
 
+	bool orphan_limit = false;
+
+	/* no one waits for an orphan: it gives up sooner (Linux's tcp_orphan_retries) */
+	if ((tp->tp_flags & TF_ORPHAN) && tp->tp_state >= TCPS_ESTABLISHED &&
+	    ti->ti_param.tp_orphan_retries < limit) {
+		limit = ti->ti_param.tp_orphan_retries;
+		orphan_limit = true;
+	}
 	TCP_INC(ti, rexmt_timeouts);
 	if (++tp->t_rxtshift > limit) {
-		TCP_INC(ti, rexmt_drops);
+		if (orphan_limit)
+			TCP_INC(ti, orphan_drops);
+		else
+			TCP_INC(ti, rexmt_drops);
 		/* a soft ICMP error says more than the timeout (RFC 5461 4.1) */
 		return !tcp_drop(tp, tp->t_softerror != 0 ? tp->t_softerror : ETIMEDOUT);
 	}
@@ -128,13 +139,24 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	return true;
 }
 
-static void
+/*
+ * False if tp was freed: an orphan whose peer's window stayed shut for tp_orphan_retries probes
+ * (t_rxtshift counts the probes: tcp_setpersist() steps it as it arms the timer for the next,
+ * up to 16).
+ */
+static bool
 tcp_timer_persist(struct tcpcb *tp)
 {
+	if ((tp->tp_flags & TF_ORPHAN) &&
+	    tp->t_rxtshift > RTE_MIN(tp->tp_inst->ti_param.tp_orphan_retries, 15u)) {
+		TCP_INC(tp->tp_inst, orphan_drops);
+		return !tcp_drop(tp, ETIMEDOUT);
+	}
 	tcp_setpersist(tp);
 	tp->tp_flags |= TF_FORCE;
 	(void)tcp_output(tp);
 	tp->tp_flags &= ~TF_FORCE;
+	return true;
 }
 
 /* RFC 1122 4.2.3.6: probe an idle connection; drop it after tp_keepcnt unanswered probes. */
@@ -186,7 +208,7 @@ tcp_timer_fire(struct tcpcb *tp, int which)
 		tcp_alive = tcp_timer_rexmt(tp);
 		break;
 	case TT_PERSIST:
-		tcp_timer_persist(tp);
+		tcp_alive = tcp_timer_persist(tp);
 		break;
 	case TT_PTO:
 		tcp_tlp_fire(tp);

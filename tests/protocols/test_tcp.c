@@ -1054,6 +1054,129 @@ YT_TEST(tcp, closing_an_established_stream_sends_fin_and_finishes_as_an_orphan)
 	tt_done(NULL, lsn);
 }
 
+/*
+ * Past tp_max_orphans orphans, a stream that closes with its connection still to finish resets
+ * it at once (as Linux past tcp_max_orphans): each orphan may hold a send buffer for as long as
+ * its peer takes, and a crowd of peers that stop reading must not take the whole pool.
+ */
+YT_TEST(tcp, a_close_past_tp_max_orphans_resets_the_connection)
+{
+	struct tcp_param p = { .tp_max_orphans = 1 };
+	struct stdata *lsn, *acc[2];
+	struct tcpstat st0;
+	struct tt_seg s;
+	uint32_t iss[2];
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		tt_fport = (uint16_t)(PEER_PORT + i);
+		acc[i] = tt_passive(&lsn, 1000, &iss[i]);
+		tt_write(acc[i], "unacked", 7);
+		cr_assert(tt_take(&s));
+		sth_close(lsn);
+	}
+	st0 = tt_stats();
+	sth_close(acc[0]);
+	yt_drain();
+	cr_assert(tt_take(&s), "the first: its FIN, an orphan");
+	cr_assert_eq(s.flags & (TH_FIN | TH_RST), TH_FIN);
+	sth_close(acc[1]);
+	yt_drain();
+	cr_assert(tt_take(&s), "the second: reset");
+	cr_assert_eq(s.flags & TH_RST, TH_RST);
+	cr_assert_eq(s.dport, PEER_PORT + 1);
+	cr_assert_eq(tt_stats().tcps_orphan_overflow - st0.tcps_orphan_overflow, 1);
+	/* the orphan within the limit finishes as ever */
+	tt_fport = PEER_PORT;
+	tt_send(TH_ACK | TH_FIN, 1001, iss[0] + 9, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s), "its FIN acknowledged");
+	cr_assert_eq(s.ack, 1002);
+	pt_run_ms(200);
+	cr_assert_eq(tt_stats().tcps_timewait_expired - st0.tcps_timewait_expired, 1);
+	/* TIME-WAIT does not count: with the first in it, one more may be an orphan */
+	p = (struct tcp_param){ .tp_max_orphans = UINT32_MAX };
+	cr_assert_lt(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0, "beyond the table");
+	tt_done(NULL, NULL);
+}
+
+/*
+ * No one waits for an orphan: its peer gone silent, it gives up after tp_orphan_retries
+ * retransmissions (as Linux's tcp_orphan_retries), not the tp_rexmt_max an open connection
+ * makes, and frees what it held.
+ */
+YT_TEST(tcp, an_orphan_gives_up_after_tp_orphan_retries)
+{
+	struct tcp_param p = { .tp_orphan_retries = 2, .tp_rto_max_ms = 200 };
+	struct stdata *lsn, *acc;
+	struct tcpstat st0, st;
+	struct tt_seg s;
+	unsigned rexmts = 0;
+	bool rst = false;
+	uint32_t iss;
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_write(acc, "never acknowledged", 18);
+	cr_assert(tt_take(&s), "sent once");
+	st0 = tt_stats();
+	sth_close(acc);
+	for (int i = 0; i < 40 && !rst; i++) {
+		pt_run_ms(50);
+		while (tt_take(&s)) {
+			if (s.flags & TH_RST)
+				rst = true;
+			else if (s.seq == iss + 1)
+				rexmts++;
+		}
+	}
+	cr_assert(rst, "the orphan gave up, with a RST");
+	cr_assert_eq(rexmts, 2, "tp_orphan_retries retransmissions, not %u", rexmts);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_orphan_drops - st0.tcps_orphan_drops, 1);
+	cr_assert_eq(st.tcps_rexmt_drops, st0.tcps_rexmt_drops);
+	tt_done(NULL, lsn);
+}
+
+/* The same for an orphan whose peer keeps its window shut: tp_orphan_retries window probes. */
+YT_TEST(tcp, an_orphan_facing_a_shut_window_gives_up_after_tp_orphan_retries_probes)
+{
+	struct tcp_param p = { .tp_orphan_retries = 3 };
+	struct stdata *lsn, *acc;
+	struct tcpstat st0, st;
+	struct tt_seg s;
+	unsigned probes = 0;
+	bool rst = false;
+	uint32_t iss;
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_send(TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0); /* the window shuts */
+	tt_write(acc, "waits for the window", 20);
+	cr_assert_not(tt_take(&s), "nothing into a shut window");
+	st0 = tt_stats();
+	sth_close(acc);
+	for (int i = 0; i < 600 && !rst; i++) {
+		pt_run_ms(100);
+		while (tt_take(&s)) {
+			if (s.flags & TH_RST) {
+				rst = true;
+			} else {
+				probes++;
+				/* the peer answers each probe: its window still shut */
+				tt_send(TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0);
+			}
+		}
+	}
+	cr_assert(rst, "the orphan gave up after %u probes", probes);
+	cr_assert_eq(probes, 3, "tp_orphan_retries probes, not %u", probes);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_orphan_drops - st0.tcps_orphan_drops, 1);
+	tt_done(NULL, lsn);
+}
+
 YT_TEST(tcp, t_discon_req_resets_the_connection)
 {
 	struct stdata *lsn, *acc;
