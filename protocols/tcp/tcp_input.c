@@ -35,7 +35,7 @@ struct tcp_opts {
 	uint16_t to_mss;
 	uint8_t to_ws;
 	uint32_t to_tsval, to_tsecr;
-	struct tcp_sack_opt to_sack; /* blocks point into the header */
+	struct tcp_sack_opt to_sack; /* the blocks, copied out of the header */
 };
 
 /*
@@ -92,8 +92,13 @@ tcp_parse_opts(const uint8_t *cp, unsigned len, bool syn, struct tcp_opts *to)
 				break;
 			}
 			to->to_flags |= TO_SACK;
-			to->to_sack.so_blocks = cp + 2;
-			to->to_sack.so_nblocks = (olen - 2) / 8;
+			to->to_sack.so_nblocks = (olen - 2) / 8; /* at most 4 in 40 bytes */
+			for (unsigned i = 0; i < 2 * to->to_sack.so_nblocks; i++) {
+				uint32_t v;
+
+				memcpy(&v, cp + 2 + 4 * i, 4);
+				to->to_sack.so_edges[i] = rte_be_to_cpu_32(v);
+			}
 			break;
 		default:
 			break;

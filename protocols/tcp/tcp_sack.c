@@ -87,14 +87,6 @@ tcp_sack_add(struct tcpcb *tp, uint32_t s, uint32_t e)
 	ts->ts_board[i].sb_end = e;
 }
 
-static uint32_t
-tcp_sack_be32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return rte_be_to_cpu_32(v);
-}
 
 
 /*
@@ -138,16 +130,16 @@ tcp_sack_update(struct tcpcb *tp, uint32_t ack, const struct tcp_sack_opt *so)
 	tp->t_sack.ts_dsack = false;
 
 	for (unsigned i = 0; i < so->so_nblocks; i++) {
-		uint32_t s = tcp_sack_be32(so->so_blocks + 8 * i);
-		uint32_t e = tcp_sack_be32(so->so_blocks + 8 * i + 4);
+		uint32_t s = so->so_edges[2 * i];
+		uint32_t e = so->so_edges[2 * i + 1];
 
 		if (i == 0 && SEQ_LT(s, e)) {
 			/* RFC 2883 4: a D-SACK reports a duplicate, below the ACK or in block 2 */
 			bool dsack = SEQ_LEQ(e, ack);
 
 			if (!dsack && so->so_nblocks > 1) {
-				uint32_t s2 = tcp_sack_be32(so->so_blocks + 8);
-				uint32_t e2 = tcp_sack_be32(so->so_blocks + 12);
+				uint32_t s2 = so->so_edges[2];
+				uint32_t e2 = so->so_edges[3];
 
 				dsack = SEQ_GEQ(s, s2) && SEQ_LEQ(e, e2);
 			}

@@ -54,9 +54,16 @@ struct tcp_sack {
 	struct tcp_sack_blk ts_dsack_blk;
 };
 
-/* A segment's SACK option, as tcp_parse_opts found it (blocks in network order). */
+/* Most blocks a SACK option holds: 4 x 8 bytes + 2 fill the 40 bytes of options. */
+#define TCP_SACK_OPT_MAX 4
+
+/*
+ * A segment's SACK option, as tcp_parse_opts found it: the edges copied out of the header, in
+ * host order (left, right of block i at 2i, 2i+1). Copied, not pointed at: the header's block
+ * may be freed once the headers are trimmed, before the ACK is processed.
+ */
 struct tcp_sack_opt {
-	const uint8_t *so_blocks;
+	uint32_t so_edges[2 * TCP_SACK_OPT_MAX];
 	unsigned so_nblocks;
 };
 

@@ -17,6 +17,7 @@ struct yard_tcp_plumbing tt_p;
 /* Ports of the crafted segments (ours: what an active open chose). */
 uint16_t tt_lport = OUR_PORT, tt_fport = PEER_PORT;
 void (*tt_mangle)(struct yard_tcphdr *th);
+void (*tt_inject)(const uint8_t *frame, size_t len, size_t hdrlen);
 
 void
 tt_open(void)
@@ -71,7 +72,10 @@ tt_send(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *
 	th->th_sum = rte_cpu_to_be_16(pt_cksum(ps, 12 + thl + dlen));
 	if (tt_mangle != NULL)
 		tt_mangle(th);
-	pt_inject(tt_s.link.minor, f, n + thl + dlen);
+	if (tt_inject != NULL)
+		tt_inject(f, n + thl + dlen, n + thl);
+	else
+		pt_inject(tt_s.link.minor, f, n + thl + dlen);
 	yt_drain();
 }
 

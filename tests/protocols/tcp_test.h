@@ -42,6 +42,8 @@ void tt_send(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const uint
 	     size_t optlen, const void *data, size_t dlen);
 /* If set, tt_send calls it on the finished TCP header (checksum in place) to spoil it. */
 extern void (*tt_mangle)(struct yard_tcphdr *th);
+/* If set, tt_send hands it the frame (hdrlen: Ethernet, IPv4 and TCP headers) to inject. */
+extern void (*tt_inject)(const uint8_t *frame, size_t len, size_t hdrlen);
 /* The next segment tcp sent, checksums verified; false if none. */
 bool tt_take(struct tt_seg *s);
 
