@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Mutation fuzzing of the whole receive path: arp, ip (reassembly, ICMP), udp and tcp, in the
- * states that give them the most to parse -- a bound UDP endpoint, a TCP listener, a
- * connection with data in flight. Valid frames of every kind are mutated (bits, bytes, length
+ * states that give them the most to parse -- the XTI services yard runs (UDP echo and
+ * discard, TCP echo, HTTP), a bare UDP endpoint, a TCP listener and connections to each, one
+ * with data in flight. Valid frames of every kind are mutated (bits, bytes, length
  * and offset fields, truncation, extension, headers cut across blocks), their checksums mostly
  * set right again so the mutation reaches past the checksum gates, and injected in bursts
  * mixed with unmutated ones, as a driver passes them up (the short ways of the burst paths
@@ -29,6 +30,8 @@
 
 #include <protocols/tcp.h>
 #include <protocols/tcp_hdr.h>
+#include <protocols/tcp_services.h>
+#include <protocols/udp_services.h>
 #include <protocols/tihdr.h>
 #include <streams/loop.h>
 
@@ -40,8 +43,12 @@ TestSuite(fuzz, .init = yt_setup, .fini = yt_teardown);
 
 #define FZ_FRAME_MAX 1600
 #define FZ_BURST_MAX 32
-#define UDP_ECHO_PORT 7
+#define UDP_ECHO_PORT 7      /* the XTI echo service: replies built in place */
+#define UDP_DISCARD_PORT 9
+#define UDP_RAW_PORT 4000    /* a bare TPI endpoint the test reads */
 #define UDP_CLOSED_PORT 9999
+#define TCP_ECHO_PORT 7      /* the XTI services */
+#define TCP_HTTP_PORT 8080
 
 /* ---- randomness: xorshift64*, seeded from FUZZ_SEED ------------------------------------------ */
 
@@ -231,11 +238,19 @@ fz_icmp_error(uint8_t *f, uint8_t type, uint8_t code, uint8_t proto, uint16_t sp
 
 /* ---- the stack under test ------------------------------------------------------------------- */
 
+/* A connection from the peer kept up through the run (made again when the fuzz ends it). */
+struct fz_conn {
+	uint16_t lport, fport;
+	struct stdata *acc; /* the raw listener's accepted stream; NULL for a service's */
+};
+
+enum { FZ_CONN_RAW, FZ_CONN_ECHO, FZ_CONN_HTTP, FZ_NCONN };
+
 struct fz {
 	struct yard_udp_plumbing up;
 	struct stdata *udp_ep;
-	struct stdata *lsn, *acc;
-	uint16_t conn_port;
+	struct stdata *lsn;
+	struct fz_conn c[FZ_NCONN];
 	unsigned conns;
 };
 
@@ -265,13 +280,14 @@ fz_drain_head(struct stdata *sd)
 }
 
 /*
- * Our SYN,ACK to fz.conn_port among what was sent (the fuzz's ARP and ICMP traffic and its
+ * Our SYN,ACK to fport among what was sent (the fuzz's ARP and ICMP traffic and its
  * timers may have sent other frames meanwhile); its ISS in *iss.
  */
 static void fz_check_frame(const uint8_t *f, size_t n);
+static void fz_check_output(unsigned *frames);
 
 static bool
-fz_take_synack(uint32_t *iss)
+fz_take_synack(uint16_t fport, uint32_t *iss)
 {
 	static uint8_t f[70000];
 	bool found = false;
@@ -288,7 +304,7 @@ fz_take_synack(uint32_t *iss)
 		if (n < 14 + ihl + 20)
 			continue;
 		th = ip + ihl;
-		if (th[13] == (TH_SYN | TH_ACK) && rd16(th + 2) == fz.conn_port) {
+		if (th[13] == (TH_SYN | TH_ACK) && rd16(th + 2) == fport) {
 			*iss = (uint32_t)rd16(th + 4) << 16 | rd16(th + 6);
 			found = true;
 		}
@@ -296,9 +312,34 @@ fz_take_synack(uint32_t *iss)
 	return found;
 }
 
-/* A new connection from the peer accepted on fz.acc, with data of ours in flight. */
+/* A connection's row from tcp's table: state and sequence variables; false if it is gone. */
+static bool
+fz_conn_info(const struct fz_conn *c, struct tcp_conninfo *ci)
+{
+	static struct yard_tcp_conn_row rows[256];
+	int n = yard_tcp_conns_snapshot(rows, RTE_DIM(rows));
+
+	for (int i = 0; i < n && i < (int)RTE_DIM(rows); i++)
+		if (rows[i].tr_lport == rte_cpu_to_be_16(c->lport) &&
+		    rows[i].tr_fport == rte_cpu_to_be_16(c->fport) && rows[i].tr_faddr != 0) {
+			*ci = rows[i].tr_info;
+			return true;
+		}
+	return false;
+}
+
+static bool
+fz_conn_up(const struct fz_conn *c)
+{
+	struct tcp_conninfo ci;
+
+	return c->fport != 0 && fz_conn_info(c, &ci) && ci.tcpi_state == TCPS_ESTABLISHED;
+}
+
+/* A new connection from the peer to port, accepted (by the test on the raw listener, by the
+ * service on its own), with data of ours in flight on the raw one. */
 static void
-fz_connect(void)
+fz_connect(struct fz_conn *c, uint16_t port)
 {
 	uint8_t opts[20] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_SACK_PERMITTED, 2,
 			     TCPOPT_WINDOW, 3, 7, TCPOPT_NOP };
@@ -309,32 +350,34 @@ fz_connect(void)
 	struct T_conn_res cr;
 	static uint8_t chunk[3000];
 	uint32_t iss = 0;
-	bool synack = false;
 	char buf[256];
 
-	if (fz.acc != NULL) {
-		sth_close(fz.acc);
-		fz.acc = NULL;
+	if (c->acc != NULL) {
+		sth_close(c->acc);
+		c->acc = NULL;
 	}
 	yt_drain();
-	(void)pt_discard(tt_s.link.minor);
+	fz_check_output(NULL);
 	fz_drain_head(fz.lsn);
-	fz.conn_port = (uint16_t)(41000 + fz.conns++ % 20000);
-	tt_fport = fz.conn_port;
-	tt_lport = OUR_PORT;
+	c->lport = port;
+	c->fport = (uint16_t)(41000 + fz.conns++ % 20000);
+	tt_fport = c->fport;
+	tt_lport = port;
 	tt_send(TH_SYN, 1000, 0, 65535, opts, 12, NULL, 0);
-	synack = fz_take_synack(&iss);
-	if (!synack)
-		return; /* the backlog is full of the fuzz's half-open connections: next time */
+	if (!fz_take_synack(c->fport, &iss))
+		return; /* a backlog full of the fuzz's half-open connections: next time */
 	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0);
+	fz_check_output(NULL);
+	if (port != OUR_PORT)
+		return; /* a service accepts on its own */
 	for (;;) {
 		t_scalar_t prim = tt_get(fz.lsn, &u, sizeof(u), NULL);
 
 		if (prim == -1)
 			return;
 		if (prim == T_CONN_IND) {
-			cr_assert_eq(sth_open(TCP_DRVNAME, 0, &fz.acc), 0);
-			cr = (struct T_conn_res){ T_CONN_RES, fz_acceptor_id(fz.acc), 0, 0,
+			cr_assert_eq(sth_open(TCP_DRVNAME, 0, &c->acc), 0);
+			cr = (struct T_conn_res){ T_CONN_RES, fz_acceptor_id(c->acc), 0, 0,
 						  u.ci.SEQ_number };
 			tt_put(fz.lsn, &cr, sizeof(cr));
 			(void)tt_get(fz.lsn, buf, sizeof(buf), NULL);
@@ -342,8 +385,18 @@ fz_connect(void)
 		}
 	}
 	memset(chunk, 0x3c, sizeof(chunk));
-	(void)sth_write(fz.acc, chunk, sizeof(chunk)); /* something to acknowledge, SACK, lose */
+	(void)sth_write(c->acc, chunk, sizeof(chunk)); /* something to acknowledge, SACK, lose */
 	yt_drain();
+}
+
+static void
+fz_connect_all(void)
+{
+	static const uint16_t port[FZ_NCONN] = { OUR_PORT, TCP_ECHO_PORT, TCP_HTTP_PORT };
+
+	for (unsigned i = 0; i < FZ_NCONN; i++)
+		if (!fz_conn_up(&fz.c[i]))
+			fz_connect(&fz.c[i], port[i]);
 }
 
 static void
@@ -360,14 +413,18 @@ fz_open(void)
 	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &tp, sizeof(tp)), 0);
 	cr_assert_eq(yard_udp_plumb(&fz.up, &ar, 1), 0, "yard_udp_plumb");
 	fz.udp_ep = ut_ep_open();
-	cr_assert_eq(ut_bind(fz.udp_ep, T_BIND_REQ, 0, UDP_ECHO_PORT, NULL), 0);
+	cr_assert_eq(ut_bind(fz.udp_ep, T_BIND_REQ, 0, UDP_RAW_PORT, NULL), 0);
+	cr_assert_eq(yard_udp_echo_start(UDP_ECHO_PORT), 0);
+	cr_assert_eq(yard_udp_discard_start(UDP_DISCARD_PORT), 0);
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &fz.lsn), 0);
 	tt_bind(fz.lsn, OUR_PORT, 16);
+	cr_assert_eq(yard_tcp_echo_start(TCP_ECHO_PORT), 0);
+	cr_assert_eq(yard_http_start(TCP_HTTP_PORT, NULL), 0);
 	/* the peer's MAC learned from its request, as the stacks' own tests start */
 	pt_inject(tt_s.link.minor, f, pt_arp(f, &pt_mac_bcast, 1, &pt_mac_peer, PT_ADDR_PEER,
 					     &pt_mac_bcast, PT_ADDR_US));
 	(void)pt_discard(tt_s.link.minor);
-	fz_connect();
+	fz_connect_all();
 }
 
 static void
@@ -375,8 +432,11 @@ fz_close(void)
 {
 	yt_drain();
 	(void)pt_discard(tt_s.link.minor);
-	if (fz.acc != NULL)
-		sth_close(fz.acc);
+	for (unsigned i = 0; i < FZ_NCONN; i++)
+		if (fz.c[i].acc != NULL)
+			sth_close(fz.c[i].acc);
+	yard_tcp_services_stop_all();
+	yard_udp_services_stop_all();
 	sth_close(fz.lsn);
 	sth_close(fz.udp_ep);
 	yt_drain();
@@ -414,19 +474,38 @@ fz_frag(uint8_t *f, uint16_t id, unsigned off8, bool more, size_t plen)
 	return n + plen;
 }
 
+/* A request the HTTP service parses (the mutations then spoil it). */
 static size_t
-fz_seed_frame(uint8_t *f, enum fz_kind k, bool tcp_ok)
+fz_http_request(uint8_t *d)
 {
+	static const char *const req[] = {
+		"GET / HTTP/1.1\r\nHost: yard\r\n\r\n",
+		"GET /index.html HTTP/1.0\r\n\r\n",
+		"HEAD / HTTP/1.1\r\nHost: yard\r\nConnection: keep-alive\r\n\r\n",
+		"GET / HTTP/1.1\r\nHost: yard\r\nContent-Length: 5\r\n\r\nhello",
+		"GET / HTTP/1.1\r\nHost: yard\r\n\r\nGET / HTTP/1.1\r\nHost: yard\r\n\r\n",
+		"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+	};
+	const char *r = req[fz_below(RTE_DIM(req))];
+
+	memcpy(d, r, strlen(r));
+	return strlen(r);
+}
+
+static size_t
+fz_seed_frame(uint8_t *f, enum fz_kind k)
+{
+	const struct fz_conn *c = &fz.c[fz_below(FZ_NCONN)];
 	struct tcp_conninfo ci = { 0 };
 	uint8_t o[40];
 	uint32_t rcv = 1001, una = 1, nxt = 1;
 
-	if (tcp_ok) {
-		ci = tt_info(fz.acc);
+	if (fz_conn_info(c, &ci)) {
 		rcv = ci.tcpi_rcv_nxt;
 		una = ci.tcpi_snd_una;
 		nxt = ci.tcpi_snd_nxt;
 	}
+	tt_fport = c->fport;
 	switch (k) {
 	case FZ_ARP_REQ:
 		return pt_arp(f, &pt_mac_bcast, 1, &pt_mac_peer, PT_ADDR_PEER, &pt_mac_bcast,
@@ -445,8 +524,11 @@ fz_seed_frame(uint8_t *f, enum fz_kind k, bool tcp_ok)
 		pt_icmp_echo(f + n + h, 8, 0x78, 1, 16);
 		return n + h + 8 + 16;
 	}
-	case FZ_UDP:
-		return fz_udp(f, 5000, UDP_ECHO_PORT, fz_below(64));
+	case FZ_UDP: {
+		static const uint16_t port[] = { UDP_ECHO_PORT, UDP_DISCARD_PORT, UDP_RAW_PORT };
+
+		return fz_udp(f, 5000, port[fz_below(RTE_DIM(port))], fz_below(64));
+	}
 	case FZ_UDP_CLOSED:
 		return fz_udp(f, 5000, UDP_CLOSED_PORT, fz_below(64));
 	case FZ_UDP_BIG:
@@ -460,7 +542,7 @@ fz_seed_frame(uint8_t *f, enum fz_kind k, bool tcp_ok)
 	case FZ_ICMP_UNREACH:
 		return fz_icmp_error(f, 3, 3, IPPROTO_UDP, UDP_ECHO_PORT, 5000, 0, 0);
 	case FZ_ICMP_FRAG_NEEDED:
-		return fz_icmp_error(f, 3, 4, IPPROTO_TCP, OUR_PORT, fz.conn_port, una,
+		return fz_icmp_error(f, 3, 4, IPPROTO_TCP, c->lport, c->fport, una,
 				     (uint16_t)(576 + fz_below(1000)));
 	case FZ_TCP_SYN: {
 		static const uint8_t so[20] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_SACK_PERMITTED,
@@ -470,9 +552,20 @@ fz_seed_frame(uint8_t *f, enum fz_kind k, bool tcp_ok)
 		return fz_tcp(f, (uint16_t)(30000 + fz_below(64)), OUR_PORT, TH_SYN,
 			      (uint32_t)fz_rand(), 0, so, sizeof(so), 0);
 	}
-	case FZ_TCP_DATA:
-		return fz_tcp(f, fz.conn_port, OUR_PORT, TH_ACK | TH_PSH, rcv, una, NULL, 0,
-			      1 + fz_below(1400));
+	case FZ_TCP_DATA: {
+		uint8_t req[256];
+		size_t n, dl;
+
+		if (c->lport != TCP_HTTP_PORT)
+			return fz_tcp(f, c->fport, c->lport, TH_ACK | TH_PSH, rcv, una, NULL, 0,
+				      1 + fz_below(1400));
+		/* the request's bytes where fz_tcp put its pattern */
+		dl = fz_http_request(req);
+		n = fz_tcp(f, c->fport, c->lport, TH_ACK | TH_PSH, rcv, una, NULL, 0, dl);
+		memcpy(f + n - dl, req, dl);
+		fix_cksums(f, n);
+		return n;
+	}
 	case FZ_TCP_ACK_SACK: {
 		uint32_t l = una + 1000 * (1 + fz_below(2)), r = nxt;
 
@@ -480,13 +573,13 @@ fz_seed_frame(uint8_t *f, enum fz_kind k, bool tcp_ok)
 		o[0] = TCPOPT_NOP, o[1] = TCPOPT_NOP, o[2] = TCPOPT_SACK, o[3] = 10;
 		wr32(o + 4, l);
 		wr32(o + 8, r);
-		return fz_tcp(f, fz.conn_port, OUR_PORT, TH_ACK, rcv, una + fz_below(3) * 500, o,
-			      12, 0);
+		return fz_tcp(f, c->fport, c->lport, TH_ACK, rcv, una + fz_below(3) * 500, o, 12,
+			      0);
 	}
 	case FZ_TCP_FIN:
-		return fz_tcp(f, fz.conn_port, OUR_PORT, TH_ACK | TH_FIN, rcv, una, NULL, 0, 0);
+		return fz_tcp(f, c->fport, c->lport, TH_ACK | TH_FIN, rcv, una, NULL, 0, 0);
 	case FZ_TCP_RST:
-		return fz_tcp(f, fz.conn_port, OUR_PORT, TH_RST, rcv + fz_below(3) * 1000, 0, NULL,
+		return fz_tcp(f, c->fport, c->lport, TH_RST, rcv + fz_below(3) * 1000, 0, NULL,
 			      0, 0);
 	case FZ_TCP_NO_CONN:
 		return fz_tcp(f, 12345, OUR_PORT + 1, TH_ACK, 5, 6, NULL, 0, 10);
@@ -708,6 +801,8 @@ fz_check_frame(const uint8_t *f, size_t n)
 			     ip[9] == IPPROTO_TCP ? "TCP" : "UDP");
 }
 
+static unsigned fz_sent;
+
 static void
 fz_check_output(unsigned *frames)
 {
@@ -715,9 +810,11 @@ fz_check_output(unsigned *frames)
 	size_t n;
 
 	while ((n = pt_take(tt_s.link.minor, f, sizeof(f))) != 0) {
-		(*frames)++;
+		fz_sent++;
 		fz_check_frame(f, n);
 	}
+	if (frames != NULL)
+		*frames = fz_sent;
 }
 
 /* ---- the run ------------------------------------------------------------------------------- */
@@ -784,12 +881,11 @@ fz_run(unsigned salt, const enum fz_kind *kinds, unsigned nkinds)
 	loops_out0 = yard_loop_stats(tt_s.link.minor)->loops_out;
 	while (injected < iters) {
 		unsigned nb = 1 + fz_below(fz_below(4) == 0 ? FZ_BURST_MAX : 4);
-		bool tcp_ok = fz.acc != NULL && tt_info(fz.acc).tcpi_state == TCPS_ESTABLISHED;
 		mblk_t *mps[FZ_BURST_MAX];
 
 		for (unsigned i = 0; i < nb; i++) {
 			enum fz_kind k = kinds[fz_below(nkinds)];
-			size_t n = fz_seed_frame(f[i], k, tcp_ok);
+			size_t n = fz_seed_frame(f[i], k);
 
 			if (fz_below(8) != 0) /* some go in whole, among the others */
 				n = fz_mutate(f[i], n, FZ_FRAME_MAX);
@@ -806,12 +902,12 @@ fz_run(unsigned salt, const enum fz_kind *kinds, unsigned nkinds)
 		fz_check_output(&sent);
 		if (++bursts % 16 == 0) {
 			fz_drain_head(fz.udp_ep);
-			fz_drain_head(fz.acc);
+			for (unsigned c = 0; c < FZ_NCONN; c++)
+				fz_drain_head(fz.c[c].acc);
 			fz_drain_head(fz.lsn);
 			pt_run_ms(1 + fz_below(30)); /* timers: retransmissions, reassembly, delack */
 			fz_check_output(&sent);
-			if (fz.acc == NULL || tt_info(fz.acc).tcpi_state != TCPS_ESTABLISHED)
-				fz_connect();
+			fz_connect_all();
 			fz_check_output(&sent);
 		}
 	}
