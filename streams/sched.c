@@ -39,10 +39,11 @@
  * (the multiplexor unlinked) before the purge; the purge cannot stop a send in flight.
  *
  * Idle sleep. yard_sched_idle() runs only after a pass that did no work, and only when
- * sc_sleep_us is set, so polling for ever costs the loop one never-taken branch per pass. It
- * tells a run of empty passes from sc_stats.loops: an empty pass whose number does not follow
- * the last empty one's had a busy pass between them, which restarts the run and the back-off,
- * and the busy path pays nothing for it. It re-checks the run list, the deferred list, the
+ * sc_sleep_us is set, so polling for ever costs the loop one never-taken branch per pass. A
+ * run of empty passes ends when messages come in (poll_msgs or mbox_msgs moved since the last
+ * empty pass): that restarts the count and the back-off, and the busy path pays nothing for
+ * it. Other work (a timer, a bufcall, a flush) is not traffic and only delays the next sleep
+ * by its pass: TCP's 5 ms tick would otherwise reset the back-off all the time. It re-checks the run list, the deferred list, the
  * mailbox (a sender may have filled it since the pass looked) and the bufcalls before it
  * sleeps: a pass finding nothing is not the same as nothing waiting. A pending bufcall keeps
  * the lcore polling, as without sleep, because the memory it waits for may come back at any
@@ -588,15 +589,15 @@ work_waiting(const struct yard_sched *sc)
 unsigned
 yard_sched_idle(struct yard_sched *sc)
 {
-	uint64_t loops = sc->sc_stats.loops;
+	uint64_t msgs = sc->sc_stats.poll_msgs + sc->sc_stats.mbox_msgs;
 	uint64_t start;
 	unsigned us;
 
-	if (sc->sc_idle_loop + 1 != loops) { /* a busy pass came between: a new run */
+	if (msgs != sc->sc_idle_msgs) { /* traffic since the last empty pass: a new run */
+		sc->sc_idle_msgs = msgs;
 		sc->sc_idle_run = 0;
 		sc->sc_sleep_next = 0;
 	}
-	sc->sc_idle_loop = loops;
 	if (sc->sc_idle_run < sc->sc_idle_passes)
 		sc->sc_idle_run++;
 	if (sc->sc_idle_run < sc->sc_idle_passes || sc->sc_sleep_us == 0 || work_waiting(sc) ||

@@ -20,8 +20,8 @@
  *
  * Idle sleep (off by default: a dataplane on a bound NIC polls). With sc_sleep_us set, the
  * loop (yard_sched_loop_once()) calls yard_sched_idle() after each pass that did no work; once
- * sc_idle_passes empty passes have followed each other and nothing is waiting (run list,
- * deferred puts, mailbox, bufcalls), it sleeps, first sc_sleep_us / 16 (at least 1 us), then
+ * sc_idle_passes empty passes have gone by with no message in (RX or mailbox) and nothing is
+ * waiting (run list, deferred puts, mailbox, bufcalls), it sleeps, first sc_sleep_us / 16 (at least 1 us), then
  * twice as long each empty pass up to sc_sleep_us: an lcore that has just been busy comes
  * back soon, one idle for long costs one wake-up per sc_sleep_us. The price is latency: a
  * frame, a mailbox message or a timer due while the lcore sleeps waits for the sleep to end.
@@ -70,7 +70,7 @@ typedef unsigned (*yard_poll_fn)(void *arg);
 #define YARD_SCHED_BUDGET_DEFAULT 64
 /** Longest idle sleep: below TCP's 200 ms minimum RTO, so a peer never retransmits for it. */
 #define YARD_SCHED_SLEEP_MAX_US 100000
-/** Consecutive empty passes before the first idle sleep. */
+/** Empty passes, with no message in, before the first idle sleep. */
 #define YARD_SCHED_IDLE_PASSES_DEFAULT 64
 #define YARD_SCHED_IDLE_PASSES_MAX 1000000
 
@@ -101,10 +101,10 @@ struct yard_sched {
 	void *sc_bufcalls;          /**< pending bufcalls (bufcall.c) */
 	uint64_t sc_timer_hz;       /**< rte_get_timer_hz() */
 	/* idle sleep, touched only after a pass that did nothing (yard_sched_idle()) */
-	unsigned sc_idle_passes;    /**< empty passes in a row before the first sleep */
-	unsigned sc_idle_run;       /**< empty passes in a row so far (saturates) */
+	unsigned sc_idle_passes;    /**< empty passes with no message in before the first sleep */
+	unsigned sc_idle_run;       /**< empty passes since the last message in (saturates) */
 	unsigned sc_sleep_next;     /**< the next sleep, doubling up to sc_sleep_us */
-	uint64_t sc_idle_loop;      /**< sc_stats.loops at the last empty pass seen */
+	uint64_t sc_idle_msgs;      /**< poll_msgs + mbox_msgs when the run of empty passes began */
 	yard_sleep_fn sc_sleep_fn;  /**< rte_delay_us_sleep unless a test replaced it */
 	struct yard_sched_stats sc_stats;
 } __rte_cache_aligned;
@@ -154,14 +154,14 @@ unsigned yard_sched_run_service(struct yard_sched *sc, unsigned budget);
 /** One pass of the loop. Returns the work done (messages and runs). */
 unsigned yard_sched_run_once(struct yard_sched *sc);
 /**
- * Set sc's idle sleep: after idle_passes (1..YARD_SCHED_IDLE_PASSES_MAX) empty passes in a
- * row, sleep up to sleep_us (0..YARD_SCHED_SLEEP_MAX_US; 0 = never sleep). Call before the
+ * Set sc's idle sleep: after idle_passes (1..YARD_SCHED_IDLE_PASSES_MAX) empty passes with no
+ * message in between, sleep up to sleep_us (0..YARD_SCHED_SLEEP_MAX_US; 0 = never sleep). Call before the
  * lcore's loop is launched. 0 or -EINVAL.
  */
 int yard_sched_set_idle_sleep(struct yard_sched *sc, unsigned sleep_us, unsigned idle_passes);
 /**
- * After a pass that did no work: count it and, if it is the idle_passes-th empty pass in a row
- * or later and nothing waits for the next pass, sleep (sc_sleep_fn). Returns the microseconds
+ * After a pass that did no work: count it and, if it is the idle_passes-th empty pass since a
+ * message last came in (RX or mailbox) or later and nothing waits for the next pass, sleep (sc_sleep_fn). Returns the microseconds
  * asked of the sleep, 0 if it did not sleep. Owning lcore only.
  */
 unsigned yard_sched_idle(struct yard_sched *sc);

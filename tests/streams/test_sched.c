@@ -489,7 +489,7 @@ YT_TEST(sched, sleeps_after_idle_passes_empty_passes_doubling_up_to_idle_sleep_u
 	cr_assert_eq(sc->sc_stats.loops - s0.loops, 3 + RTE_DIM(want));
 }
 
-YT_TEST(sched, a_busy_pass_restarts_the_idle_count_and_the_back_off)
+YT_TEST(sched, a_message_in_restarts_the_idle_count_and_the_back_off)
 {
 	struct yard_sched *sc = yard_sched_self();
 
@@ -504,7 +504,7 @@ YT_TEST(sched, a_busy_pass_restarts_the_idle_count_and_the_back_off)
 	cr_assert_eq(yard_sched_loop_once(sc), 1);
 	cr_assert_eq(nasked, 4, "no sleep after a pass that did work");
 	yard_sched_loop_once(sc);
-	cr_assert_eq(nasked, 4, "the count starts again: one empty pass of two");
+	cr_assert_eq(nasked, 4, "a message came in: the count starts again, one empty pass of two");
 	yard_sched_loop_once(sc);
 	cr_assert_eq(nasked, 5);
 	cr_assert_eq(asked[4], 4, "the back-off starts again at idle_sleep_us / 16");
@@ -520,7 +520,7 @@ fire(void *arg)
 	timer_fired++;
 }
 
-YT_TEST(sched, a_due_timer_is_work_and_is_not_slept_through)
+YT_TEST(sched, a_due_timer_is_work_not_slept_through_but_not_traffic)
 {
 	struct yard_sched *sc = yard_sched_self();
 
@@ -531,12 +531,15 @@ YT_TEST(sched, a_due_timer_is_work_and_is_not_slept_through)
 	cr_assert_neq(yard_timeout(fire, NULL, 0), 0);
 	cr_assert_eq(yard_sched_loop_once(sc), 1, "the due timer fired in this pass");
 	cr_assert_eq(timer_fired, 1);
-	cr_assert_eq(nasked, 0, "the third pass had work: no sleep");
+	cr_assert_eq(nasked, 0, "the pass had work: no sleep");
 	yard_sched_loop_once(sc);
+	cr_assert_eq(nasked, 1, "the third empty pass sleeps: a timer does not restart the count");
+	cr_assert_eq(asked[0], 6);
+	cr_assert_neq(yard_timeout(fire, NULL, 0), 0);
+	cr_assert_eq(yard_sched_loop_once(sc), 1);
 	yard_sched_loop_once(sc);
-	cr_assert_eq(nasked, 0);
-	yard_sched_loop_once(sc);
-	cr_assert_eq(nasked, 1, "three empty passes after the timer: a sleep");
+	cr_assert_eq(nasked, 2);
+	cr_assert_eq(asked[1], 12, "nor the back-off (TCP's 5 ms tick would reset it for ever)");
 }
 
 /* Sends one message to lcore 0's queue from lcore 1, through the mailbox. */
