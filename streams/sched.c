@@ -616,14 +616,21 @@ yard_sched_idle(struct yard_sched *sc)
 	return us;
 }
 
-unsigned
-yard_sched_loop_once(struct yard_sched *sc)
+/* The loop's turn, inlined into yard_sched_loop() so polling pays no extra call for it. */
+static inline __rte_always_inline unsigned
+loop_turn(struct yard_sched *sc)
 {
 	unsigned work = yard_sched_run_once(sc);
 
 	if (unlikely(sc->sc_sleep_us != 0) && work == 0)
 		yard_sched_idle(sc);
 	return work;
+}
+
+unsigned
+yard_sched_loop_once(struct yard_sched *sc)
+{
+	return loop_turn(sc);
 }
 
 /* The timer slack (ns) for sleeps of up to sleep_us: a tenth of it, 1..50 us (see above). */
@@ -649,7 +656,7 @@ yard_sched_loop(void *arg)
 			old_slack = -1;
 	}
 	while (!__atomic_load_n(&sc->sc_stop, __ATOMIC_ACQUIRE))
-		yard_sched_loop_once(sc);
+		(void)loop_turn(sc);
 	if (old_slack > 0)
 		prctl(PR_SET_TIMERSLACK, (unsigned long)old_slack, 0, 0, 0);
 	/* Re-arm for the next launch. */
