@@ -43,12 +43,12 @@
  * run of empty passes ends when messages come in (poll_msgs or mbox_msgs moved since the last
  * empty pass): that restarts the count and the back-off, and the busy path pays nothing for
  * it. Other work (a timer, a bufcall, a flush) is not traffic and only delays the next sleep
- * by its pass: TCP's 5 ms tick would otherwise reset the back-off all the time. It re-checks the run list, the deferred list, the
- * mailbox (a sender may have filled it since the pass looked) and the bufcalls before it
- * sleeps: a pass finding nothing is not the same as nothing waiting. A pending bufcall keeps
- * the lcore polling, as without sleep, because the memory it waits for may come back at any
- * pass. Timers are not consulted: one due during a sleep runs at the next pass, late by up
- * to one sleep (docs/config.md says so).
+ * by its pass: TCP's 5 ms tick would otherwise reset the back-off all the time. It re-checks
+ * the run list, the deferred list, the mailbox (a sender may have filled it since the pass
+ * looked) and the bufcalls before it sleeps: a pass finding nothing is not the same as
+ * nothing waiting. A pending bufcall keeps the lcore polling, as without sleep, because the
+ * memory it waits for may come back at any pass. Timers are not consulted: one due during a
+ * sleep runs at the next pass, late by up to one sleep (docs/config.md says so).
  *
  * Timer slack. Linux lengthens a thread's sleeps by up to its timer slack (50 us by default)
  * to batch wake-ups, so a 10 us nanosleep takes about 65 us; while the loop runs with idle
@@ -617,7 +617,7 @@ yard_sched_idle(struct yard_sched *sc)
 }
 
 /* The loop's turn, inlined into yard_sched_loop() so polling pays no extra call for it. */
-static inline __rte_always_inline unsigned
+static __rte_always_inline unsigned
 loop_turn(struct yard_sched *sc)
 {
 	unsigned work = yard_sched_run_once(sc);
