@@ -628,7 +628,8 @@ YT_TEST(sched, the_loop_on_lcore_1_sleeps_when_idle_with_less_timer_slack)
 	cr_assert_eq(rte_eal_wait_lcore(1), 0);
 	wall = rte_get_timer_cycles() - t0;
 
-	cr_assert_geq(sc1->sc_stats.sleeps, 100, "an idle lcore slept, %" PRIu64 " times",
+	/* About 1,500 sleeps alone; a loaded machine makes each last far longer than asked. */
+	cr_assert_geq(sc1->sc_stats.sleeps, 10, "an idle lcore slept, %" PRIu64 " times",
 		      sc1->sc_stats.sleeps);
 	cr_assert_gt(sc1->sc_stats.sleep_cycles, wall / 2, "and slept most of the time: %" PRIu64
 		     " of %" PRIu64 " cycles", sc1->sc_stats.sleep_cycles, wall);
