@@ -82,6 +82,10 @@ static const struct cfg_key yard_keys[] = {
 	{ "mbox_size", CK_POW2, CFG(mbox_size), 64, 65536, "4096", NULL,
 	  "a power of 2, 64..65536", false },
 	{ "budget", CK_U32, CFG(budget), 1, 4096, "64", NULL, "1..4096", false },
+	/* At most 100 ms: a frame waits at most one sleep, below TCP's 200 ms minimum RTO. */
+	{ "idle_sleep_us", CK_U32, CFG(idle_sleep_us), 0, 100000, "0", NULL,
+	  "0..100000 (microseconds; 0 = never sleep)", false },
+	{ "idle_passes", CK_U32, CFG(idle_passes), 1, 1000000, "64", NULL, "1..1000000", false },
 	{ "log_level", CK_LOGLEVEL, CFG(log_level), 1, 8, "info", NULL,
 	  "emergency, alert, critical, error, warning, notice, info, debug (or 1..8)", false },
 };

@@ -111,6 +111,8 @@ struct yard_config {
 	uint32_t ctl_mbufs;          /**< STREAMS control pool */
 	uint32_t mbox_size;          /**< per-lcore mailbox entries, a power of 2 */
 	uint32_t budget;             /**< service procedure runs per loop pass */
+	uint32_t idle_sleep_us;      /**< longest idle sleep of an lcore's loop, 0 = never */
+	uint32_t idle_passes;        /**< empty passes in a row before the first idle sleep */
 	uint32_t log_level;          /**< RTE_LOG_* (1 emergency .. 8 debug) */
 	/* [eal] */
 	char eal_args[YARD_CFG_DEVLEN];

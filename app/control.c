@@ -621,6 +621,8 @@ ctl_lcore_stats(struct rte_tel_data *d, unsigned lcore, bool walk)
 	rte_tel_data_add_dict_u64(d, "loops", st->loops);
 	rte_tel_data_add_dict_u64(d, "busy_cycles", st->busy_cycles);
 	rte_tel_data_add_dict_u64(d, "idle_cycles", st->idle_cycles);
+	rte_tel_data_add_dict_u64(d, "sleeps", st->sleeps);
+	rte_tel_data_add_dict_u64(d, "sleep_cycles", st->sleep_cycles);
 	rte_tel_data_add_dict_u64(d, "service_runs", st->service_runs);
 	rte_tel_data_add_dict_u64(d, "poll_msgs", st->poll_msgs);
 	rte_tel_data_add_dict_u64(d, "mbox_msgs", st->mbox_msgs);

@@ -458,6 +458,8 @@ main(int argc, char **argv)
 			},
 			.mbox_size = cfg.mbox_size,
 			.budget = cfg.budget,
+			.idle_sleep_us = cfg.idle_sleep_us,
+			.idle_passes = cfg.idle_passes,
 		};
 		int rc = yard_streams_init(&sc);
 

@@ -162,14 +162,20 @@ static void
 tel_sched_dict(struct rte_tel_data *d, unsigned lcore)
 {
 	const struct yard_sched_stats *st = &yard_sched_of(lcore)->sc_stats;
-	uint64_t busy = st->busy_cycles, idle = st->idle_cycles;
+	uint64_t busy = st->busy_cycles, idle = st->idle_cycles, slept = st->sleep_cycles;
+	/* Slept time is neither busy nor idle polling; over all three, busy_pct is the share of
+	 * wall time spent working, with or without idle sleep. */
+	uint64_t all = busy + idle + slept;
 
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "lcore", lcore);
 	rte_tel_data_add_dict_u64(d, "loops", st->loops);
 	rte_tel_data_add_dict_u64(d, "busy_cycles", busy);
 	rte_tel_data_add_dict_u64(d, "idle_cycles", idle);
-	rte_tel_data_add_dict_u64(d, "busy_pct", busy + idle != 0 ? busy * 100 / (busy + idle) : 0);
+	rte_tel_data_add_dict_u64(d, "busy_pct", all != 0 ? busy * 100 / all : 0);
+	rte_tel_data_add_dict_u64(d, "sleeps", st->sleeps);
+	rte_tel_data_add_dict_u64(d, "sleep_cycles", slept);
+	rte_tel_data_add_dict_u64(d, "sleep_pct", all != 0 ? slept * 100 / all : 0);
 	rte_tel_data_add_dict_u64(d, "service_runs", st->service_runs);
 	rte_tel_data_add_dict_u64(d, "poll_msgs", st->poll_msgs);
 	rte_tel_data_add_dict_u64(d, "mbox_msgs", st->mbox_msgs);

@@ -39,6 +39,11 @@ yard_streams_init(const struct yard_streams_conf *conf)
 			goto fail_scheds;
 		if (conf->budget != 0)
 			yard_sched_of(lcore)->sc_budget = conf->budget;
+		rc = yard_sched_set_idle_sleep(yard_sched_of(lcore), conf->idle_sleep_us,
+					       conf->idle_passes != 0 ? conf->idle_passes :
+					       YARD_SCHED_IDLE_PASSES_DEFAULT);
+		if (rc < 0)
+			goto fail_scheds;
 	}
 	rc = yard_timer_init(YARD_TIMEOUTS_DEFAULT);
 	if (rc < 0)

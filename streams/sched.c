@@ -38,6 +38,23 @@
  * before the mailbox: no sender's order changes. Senders must have stopped sending to q
  * (the multiplexor unlinked) before the purge; the purge cannot stop a send in flight.
  *
+ * Idle sleep. yard_sched_idle() runs only after a pass that did no work, and only when
+ * sc_sleep_us is set, so polling for ever costs the loop one never-taken branch per pass. A
+ * run of empty passes ends when messages come in (poll_msgs or mbox_msgs moved since the last
+ * empty pass): that restarts the count and the back-off, and the busy path pays nothing for
+ * it. Other work (a timer, a bufcall, a flush) is not traffic and only delays the next sleep
+ * by its pass: TCP's 5 ms tick would otherwise reset the back-off all the time. It re-checks
+ * the run list, the deferred list, the mailbox (a sender may have filled it since the pass
+ * looked) and the bufcalls before it sleeps: a pass finding nothing is not the same as
+ * nothing waiting. A pending bufcall keeps the lcore polling, as without sleep, because the
+ * memory it waits for may come back at any pass. Timers are not consulted: one due during a
+ * sleep runs at the next pass, late by up to one sleep (docs/config.md says so).
+ *
+ * Timer slack. Linux lengthens a thread's sleeps by up to its timer slack (50 us by default)
+ * to batch wake-ups, so a 10 us nanosleep takes about 65 us; while the loop runs with idle
+ * sleep on it lowers its thread's slack to a tenth of sc_sleep_us (1..50 us), so a sleep lasts
+ * about what was asked, and puts the old slack back when the loop returns.
+ *
  * Only the owning lcore touches its struct yard_sched, except sc_mbox (any producer) and
  * sc_stop (yard_sched_stop()). Counters are plain increments by the owner; the one exception
  * is mbox_full, which the *sender* counts on its own scheduler.
@@ -45,6 +62,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -106,6 +124,8 @@ yard_sched_init(unsigned lcore, unsigned mbox_size)
 	memset(sc, 0, sizeof(*sc));
 	sc->sc_lcore = lcore;
 	sc->sc_budget = YARD_SCHED_BUDGET_DEFAULT;
+	sc->sc_idle_passes = YARD_SCHED_IDLE_PASSES_DEFAULT;
+	sc->sc_sleep_fn = rte_delay_us_sleep;
 	sc->sc_timer_hz = rte_get_timer_hz();
 	yard_ndeferred[lcore] = 0;
 
@@ -546,13 +566,99 @@ yard_sched_run_once(struct yard_sched *sc)
 }
 
 int
+yard_sched_set_idle_sleep(struct yard_sched *sc, unsigned sleep_us, unsigned idle_passes)
+{
+	if (sleep_us > YARD_SCHED_SLEEP_MAX_US || idle_passes == 0 ||
+	    idle_passes > YARD_SCHED_IDLE_PASSES_MAX)
+		return -EINVAL;
+	sc->sc_sleep_us = sleep_us;
+	sc->sc_idle_passes = idle_passes;
+	sc->sc_idle_run = 0;
+	sc->sc_sleep_next = 0;
+	return 0;
+}
+
+/* Anything the next pass would do, though this one found nothing? */
+static inline bool
+work_waiting(const struct yard_sched *sc)
+{
+	return sc->sc_runhead != NULL || sc->sc_deferhead != NULL || sc->sc_bufcalls != NULL ||
+	       !rte_ring_empty(sc->sc_mbox);
+}
+
+unsigned
+yard_sched_idle(struct yard_sched *sc)
+{
+	uint64_t msgs = sc->sc_stats.poll_msgs + sc->sc_stats.mbox_msgs;
+	uint64_t start;
+	unsigned us;
+
+	if (msgs != sc->sc_idle_msgs) { /* traffic since the last empty pass: a new run */
+		sc->sc_idle_msgs = msgs;
+		sc->sc_idle_run = 0;
+		sc->sc_sleep_next = 0;
+	}
+	if (sc->sc_idle_run < sc->sc_idle_passes)
+		sc->sc_idle_run++;
+	if (sc->sc_idle_run < sc->sc_idle_passes || sc->sc_sleep_us == 0 || work_waiting(sc) ||
+	    __atomic_load_n(&sc->sc_stop, __ATOMIC_RELAXED))
+		return 0;
+
+	if (sc->sc_sleep_next == 0)
+		sc->sc_sleep_next = RTE_MAX(sc->sc_sleep_us / 16, 1u);
+	us = RTE_MIN(sc->sc_sleep_next, sc->sc_sleep_us);
+	sc->sc_sleep_next = RTE_MIN(us * 2, sc->sc_sleep_us);
+
+	start = rte_rdtsc();
+	sc->sc_sleep_fn(us);
+	sc->sc_stats.sleep_cycles += rte_rdtsc() - start;
+	sc->sc_stats.sleeps++;
+	return us;
+}
+
+/* The loop's turn, inlined into yard_sched_loop() so polling pays no extra call for it. */
+static __rte_always_inline unsigned
+loop_turn(struct yard_sched *sc)
+{
+	unsigned work = yard_sched_run_once(sc);
+
+	if (unlikely(sc->sc_sleep_us != 0) && work == 0)
+		yard_sched_idle(sc);
+	return work;
+}
+
+unsigned
+yard_sched_loop_once(struct yard_sched *sc)
+{
+	return loop_turn(sc);
+}
+
+/* The timer slack (ns) for sleeps of up to sleep_us: a tenth of it, 1..50 us (see above). */
+static unsigned long
+idle_slack_ns(unsigned sleep_us)
+{
+	return RTE_MIN(RTE_MAX(sleep_us * 100ul, 1000ul), 50000ul);
+}
+
+int
 yard_sched_loop(void *arg)
 {
 	struct yard_sched *sc = yard_sched_self();
+	int old_slack = -1;
 
 	RTE_SET_USED(arg);
+	if (sc->sc_sleep_us != 0) {
+		old_slack = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+		/* Only ever lower it: a thread given less slack keeps it. */
+		if (old_slack > 0 && (unsigned long)old_slack > idle_slack_ns(sc->sc_sleep_us))
+			prctl(PR_SET_TIMERSLACK, idle_slack_ns(sc->sc_sleep_us), 0, 0, 0);
+		else
+			old_slack = -1;
+	}
 	while (!__atomic_load_n(&sc->sc_stop, __ATOMIC_ACQUIRE))
-		yard_sched_run_once(sc);
+		(void)loop_turn(sc);
+	if (old_slack > 0)
+		prctl(PR_SET_TIMERSLACK, (unsigned long)old_slack, 0, 0, 0);
 	/* Re-arm for the next launch. */
 	__atomic_store_n(&sc->sc_stop, false, __ATOMIC_RELEASE);
 	return 0;
@@ -601,5 +707,7 @@ yard_sched_stats_sum(struct yard_sched_stats *out)
 		out->timers_run += s->timers_run;
 		out->budget_exhausted += s->budget_exhausted;
 		out->mbox_drops += s->mbox_drops;
+		out->sleeps += s->sleeps;
+		out->sleep_cycles += s->sleep_cycles;
 	}
 }

@@ -18,6 +18,15 @@
  *   6. flush hooks (PMD TX flush).
  * A pass that did any work counts its cycles as busy, otherwise idle.
  *
+ * Idle sleep (off by default: a dataplane on a bound NIC polls). With sc_sleep_us set, the
+ * loop (yard_sched_loop_once()) calls yard_sched_idle() after each pass that did no work; once
+ * sc_idle_passes empty passes have gone by with no message in (RX or mailbox) and nothing is
+ * waiting (run list, deferred puts, mailbox, bufcalls), it sleeps, first sc_sleep_us / 16 (at least 1 us), then
+ * twice as long each empty pass up to sc_sleep_us: an lcore that has just been busy comes
+ * back soon, one idle for long costs one wake-up per sc_sleep_us. The price is latency: a
+ * frame, a mailbox message or a timer due while the lcore sleeps waits for the sleep to end.
+ * Slept time is counted apart (sleeps, sleep_cycles), neither busy nor idle.
+ *
  * Only the owning lcore calls these functions for its scheduler, except yard_mbox_put*(),
  * which any lcore may call, and yard_sched_stop().
  */
@@ -49,6 +58,8 @@ struct yard_sched_stats {
 	uint64_t timers_run;      /**< yard timeouts fired */
 	uint64_t budget_exhausted;/**< passes that left enabled queues for the next pass */
 	uint64_t mbox_drops;      /**< putnext across lcores freed: the target mailbox was full */
+	uint64_t sleeps;          /**< idle sleeps taken (sc_sleep_us) */
+	uint64_t sleep_cycles;    /**< TSC cycles spent in them, counted neither busy nor idle */
 } __rte_cache_aligned;
 
 /** A hook run every pass. Returns the number of messages (or units of work) it handled. */
@@ -57,6 +68,14 @@ typedef unsigned (*yard_poll_fn)(void *arg);
 #define YARD_SCHED_MAX_HOOKS 32
 #define YARD_MBOX_SIZE_DEFAULT 4096
 #define YARD_SCHED_BUDGET_DEFAULT 64
+/** Longest idle sleep: below TCP's 200 ms minimum RTO, so a peer never retransmits for it. */
+#define YARD_SCHED_SLEEP_MAX_US 100000
+/** Empty passes, with no message in, before the first idle sleep. */
+#define YARD_SCHED_IDLE_PASSES_DEFAULT 64
+#define YARD_SCHED_IDLE_PASSES_MAX 1000000
+
+/** How an idle lcore sleeps (rte_delay_us_sleep(); tests put a recorder here). */
+typedef void (*yard_sleep_fn)(unsigned usec);
 
 struct yard_hook {
 	yard_poll_fn fn;
@@ -71,6 +90,7 @@ struct yard_sched {
 	mblk_t *sc_defertail;
 	unsigned sc_put_depth;      /**< nested put procedures now */
 	unsigned sc_budget;         /**< service runs per pass */
+	unsigned sc_sleep_us;       /**< longest idle sleep; 0: poll for ever (the default) */
 	unsigned sc_npoll, sc_nflush;
 	struct yard_hook sc_poll[YARD_SCHED_MAX_HOOKS];
 	struct yard_hook sc_flush[YARD_SCHED_MAX_HOOKS];
@@ -80,6 +100,12 @@ struct yard_sched {
 	bool sc_inited;
 	void *sc_bufcalls;          /**< pending bufcalls (bufcall.c) */
 	uint64_t sc_timer_hz;       /**< rte_get_timer_hz() */
+	/* idle sleep, touched only after a pass that did nothing (yard_sched_idle()) */
+	unsigned sc_idle_passes;    /**< empty passes with no message in before the first sleep */
+	unsigned sc_idle_run;       /**< empty passes since the last message in (saturates) */
+	unsigned sc_sleep_next;     /**< the next sleep, doubling up to sc_sleep_us */
+	uint64_t sc_idle_msgs;      /**< poll_msgs + mbox_msgs when the run of empty passes began */
+	yard_sleep_fn sc_sleep_fn;  /**< rte_delay_us_sleep unless a test replaced it */
 	struct yard_sched_stats sc_stats;
 } __rte_cache_aligned;
 
@@ -127,7 +153,23 @@ unsigned yard_sched_purge_queue(struct yard_sched *sc, queue_t *q);
 unsigned yard_sched_run_service(struct yard_sched *sc, unsigned budget);
 /** One pass of the loop. Returns the work done (messages and runs). */
 unsigned yard_sched_run_once(struct yard_sched *sc);
-/** Run the calling lcore's loop until yard_sched_stop(); usable with rte_eal_remote_launch. */
+/**
+ * Set sc's idle sleep: after idle_passes (1..YARD_SCHED_IDLE_PASSES_MAX) empty passes with no
+ * message in between, sleep up to sleep_us (0..YARD_SCHED_SLEEP_MAX_US; 0 = never sleep). Call before the
+ * lcore's loop is launched. 0 or -EINVAL.
+ */
+int yard_sched_set_idle_sleep(struct yard_sched *sc, unsigned sleep_us, unsigned idle_passes);
+/**
+ * After a pass that did no work: count it and, if it is the idle_passes-th empty pass since a
+ * message last came in (RX or mailbox) or later and nothing waits for the next pass, sleep (sc_sleep_fn). Returns the microseconds
+ * asked of the sleep, 0 if it did not sleep. Owning lcore only.
+ */
+unsigned yard_sched_idle(struct yard_sched *sc);
+/** One turn of yard_sched_loop(): a pass, then yard_sched_idle() if it did nothing and idle
+ * sleep is on. Returns the pass's work. */
+unsigned yard_sched_loop_once(struct yard_sched *sc);
+/** Run the calling lcore's loop until yard_sched_stop(); usable with rte_eal_remote_launch.
+ * With idle sleep on it sets the thread's timer slack (see sched.c) for the loop's duration. */
 int yard_sched_loop(void *arg);
 /** Ask an lcore's loop to return. */
 void yard_sched_stop(unsigned lcore);

@@ -23,6 +23,8 @@ struct yard_streams_conf {
 	struct yard_pool_conf pools;
 	unsigned mbox_size;      /**< per-lcore mailbox entries (power of 2) */
 	unsigned budget;         /**< service runs per loop pass */
+	unsigned idle_sleep_us;  /**< longest idle sleep of each lcore's loop, 0 = never sleep */
+	unsigned idle_passes;    /**< empty passes in a row before the first sleep, 0 = default */
 };
 
 /**

@@ -199,7 +199,7 @@ struct drop {
 
 struct lsample {
 	unsigned lcore;
-	uint64_t loops, busy, idle, srv, msgs, rxp, rxb, txp, txb, held, drops;
+	uint64_t loops, busy, idle, slept, srv, msgs, rxp, rxb, txp, txb, held, drops;
 	unsigned ndrop;
 	struct drop drop[MAX_DROPS];
 };
@@ -291,6 +291,7 @@ take_sample(struct sample *s, int lcore)
 		ls->loops = ju(v, "loops");
 		ls->busy = ju(v, "busy_cycles");
 		ls->idle = ju(v, "idle_cycles");
+		ls->slept = ju(v, "sleep_cycles");
 		ls->srv = ju(v, "service_runs");
 		ls->msgs = ju(v, "poll_msgs") + ju(v, "mbox_msgs") + ju(v, "deferred_puts");
 		ls->rxp = ju(v, "rx_pkts");
@@ -325,8 +326,8 @@ human(double v, char *buf)
 	return buf;
 }
 
-#define STATS_HDR "%-7s %8s %5s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n"
-#define STATS_ROW "%-7s %8s %4.0f%% %7s %7s %7s %7s %7s %7s %7s %7s %7s\n"
+#define STATS_HDR "%-7s %8s %5s %5s %7s %7s %7s %7s %7s %7s %7s %7s %7s\n"
+#define STATS_ROW "%-7s %8s %4.0f%% %4.0f%% %7s %7s %7s %7s %7s %7s %7s %7s %7s\n"
 
 static void
 print_row(const char *name, const struct lsample *a, const struct lsample *b, double dt,
@@ -334,10 +335,12 @@ print_row(const char *name, const struct lsample *a, const struct lsample *b, do
 {
 	char h[11][16];
 	double busy = (double)(b->busy - a->busy), idle = (double)(b->idle - a->idle);
+	/* Slept cycles are neither busy nor idle: BUSY and SLEEP are shares of all three. */
+	double slept = (double)(b->slept - a->slept), all = busy + idle + slept;
 	double pkts = (double)(b->rxp - a->rxp + b->txp - a->txp);
 
 	printf(STATS_ROW, name, human((double)(b->loops - a->loops) / dt, h[0]),
-	       busy + idle > 0 ? 100.0 * busy / (busy + idle) : 0.0,
+	       all > 0 ? 100.0 * busy / all : 0.0, all > 0 ? 100.0 * slept / all : 0.0,
 	       human((double)(b->rxp - a->rxp) / dt, h[1]),
 	       human(8.0 * (double)(b->rxb - a->rxb) / dt, h[2]),
 	       human((double)(b->txp - a->txp) / dt, h[3]),
@@ -356,6 +359,7 @@ sum_into(struct lsample *t, const struct lsample *l)
 	t->loops += l->loops;
 	t->busy += l->busy;
 	t->idle += l->idle;
+	t->slept += l->slept;
 	t->srv += l->srv;
 	t->msgs += l->msgs;
 	t->rxp += l->rxp;
@@ -375,7 +379,7 @@ print_table(const struct sample *a, const struct sample *b)
 	char name[16];
 	bool any = false;
 
-	printf(STATS_HDR, "LCORE", "LOOPS/s", "BUSY", "RX-PPS", "RX-BPS", "TX-PPS", "TX-BPS",
+	printf(STATS_HDR, "LCORE", "LOOPS/s", "BUSY", "SLEEP", "RX-PPS", "RX-BPS", "TX-PPS", "TX-BPS",
 	       "DROP/s", "MBUFS", "MSGS/s", "SRV/s", "CYC/PKT");
 	for (unsigned i = 0; i < b->n; i++) {
 		const struct lsample *la = &a->l[i];
@@ -421,6 +425,7 @@ print_json(const struct sample *s)
 		json_object_set_new(o, "loops", json_integer((json_int_t)l->loops));
 		json_object_set_new(o, "busy_cycles", json_integer((json_int_t)l->busy));
 		json_object_set_new(o, "idle_cycles", json_integer((json_int_t)l->idle));
+		json_object_set_new(o, "sleep_cycles", json_integer((json_int_t)l->slept));
 		json_object_set_new(o, "service_runs", json_integer((json_int_t)l->srv));
 		json_object_set_new(o, "msgs", json_integer((json_int_t)l->msgs));
 		json_object_set_new(o, "rx_pkts", json_integer((json_int_t)l->rxp));

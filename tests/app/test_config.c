@@ -144,6 +144,29 @@ Test(config, refuses_a_mailbox_size_that_is_not_a_power_of_2)
 	expect_error("[yard]\nmbox_size = 1000\n" PORT0, "yard", "mbox_size", "not a power of 2");
 }
 
+Test(config, refuses_an_idle_sleep_past_100_ms)
+{
+	expect_error("[yard]\nidle_sleep_us = 100001\n" PORT0, "yard", "idle_sleep_us",
+		     "100001 is out of range 0..100000");
+	expect_error("[yard]\nidle_sleep_us = 10us\n" PORT0, "yard", "idle_sleep_us",
+		     "'10us' is not a number");
+}
+
+Test(config, refuses_zero_idle_passes)
+{
+	expect_error("[yard]\nidle_passes = 0\n" PORT0, "yard", "idle_passes",
+		     "0 is out of range 1..1000000");
+	expect_error("[yard]\nidle_passes = 1000001\n" PORT0, "yard", "idle_passes",
+		     "1000001 is out of range 1..1000000");
+}
+
+Test(config, reads_an_idle_sleep)
+{
+	cr_assert_eq(load("[yard]\nidle_sleep_us = 100000\nidle_passes = 1\n" PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.idle_sleep_us, 100000);
+	cr_expect_eq(cfg.idle_passes, 1);
+}
+
 Test(config, refuses_an_empty_value)
 {
 	expect_error(PORT0 "rx_queues =\n", "port0", "rx_queues", "empty value");
@@ -519,6 +542,8 @@ Test(config, applies_every_default)
 	cr_expect_eq(cfg.ctl_mbufs, 4095);
 	cr_expect_eq(cfg.mbox_size, 4096);
 	cr_expect_eq(cfg.budget, 64);
+	cr_expect_eq(cfg.idle_sleep_us, 0, "lcores poll for ever unless told");
+	cr_expect_eq(cfg.idle_passes, 64);
 	cr_expect_eq(cfg.log_level, 7);
 	cr_expect_eq(cfg.hugepages, YARD_HUGE_AUTO);
 	cr_expect_eq(cfg.memory_mb, 512);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The per-lcore scheduler: run list, budget, service flags, hooks, counters and the loop. */
+/* The per-lcore scheduler: run list, budget, service flags, hooks, counters, the loop and its
+ * idle sleep. */
+#include <inttypes.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <rte_cycles.h>
 #include <rte_launch.h>
@@ -401,4 +404,239 @@ YT_TEST(sched, loop_runs_on_lcore_1_until_yard_sched_stop)
 	cr_assert_eq(polls, after, "the loop has stopped");
 	cr_assert_not(sc1->sc_stop, "the stop request is consumed, the loop can be relaunched");
 	cr_assert_eq(yard_sched_del_poll(sc1, count_on_lcore, &polls), 0);
+}
+
+/* ---- idle sleep --------------------------------------------------------------------------- */
+
+/* What the loop asked of its sleeps; spins for as long, so sleep_cycles has something to count. */
+static unsigned asked[64];
+static unsigned nasked;
+
+static void
+record_sleep(unsigned us)
+{
+	if (nasked < RTE_DIM(asked))
+		asked[nasked] = us;
+	nasked++;
+	rte_delay_us_block(us);
+}
+
+static unsigned busy_once_left;
+
+static unsigned
+busy_once(void *arg)
+{
+	RTE_SET_USED(arg);
+	if (busy_once_left == 0)
+		return 0;
+	busy_once_left--;
+	return 1;
+}
+
+YT_TEST(sched, idle_sleep_is_off_by_default_and_never_sleeps_then)
+{
+	struct yard_sched *sc = yard_sched_self();
+
+	cr_assert_eq(sc->sc_sleep_us, 0, "lcores poll for ever unless told");
+	cr_assert_eq(sc->sc_idle_passes, YARD_SCHED_IDLE_PASSES_DEFAULT);
+	sc->sc_sleep_fn = record_sleep;
+	for (unsigned i = 0; i < 10 * YARD_SCHED_IDLE_PASSES_DEFAULT; i++)
+		cr_assert_eq(yard_sched_loop_once(sc), 0);
+	cr_assert_eq(yard_sched_idle(sc), 0, "even called directly, it does not sleep when off");
+	cr_assert_eq(nasked, 0);
+	cr_assert_eq(sc->sc_stats.sleeps, 0);
+	cr_assert_eq(sc->sc_stats.sleep_cycles, 0);
+}
+
+YT_TEST(sched, refuses_an_idle_sleep_past_100_ms_or_zero_idle_passes)
+{
+	struct yard_sched *sc = yard_sched_self();
+
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, YARD_SCHED_SLEEP_MAX_US + 1, 64), -EINVAL);
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, 100, 0), -EINVAL);
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, 100, YARD_SCHED_IDLE_PASSES_MAX + 1), -EINVAL);
+	cr_assert_eq(sc->sc_sleep_us, 0, "a refused setting changes nothing");
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, YARD_SCHED_SLEEP_MAX_US, 1), 0);
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, 0, 64), 0);
+}
+
+YT_TEST(sched, sleeps_after_idle_passes_empty_passes_doubling_up_to_idle_sleep_us)
+{
+	struct yard_sched *sc = yard_sched_self();
+	struct yard_sched_stats s0;
+	static const unsigned want[] = { 10, 20, 40, 80, 160, 160, 160 };
+	uint64_t want_cycles = 0;
+
+	sc->sc_sleep_fn = record_sleep;
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, 160, 4), 0);
+	s0 = sc->sc_stats;
+	for (unsigned i = 0; i < 3; i++)
+		yard_sched_loop_once(sc);
+	cr_assert_eq(nasked, 0, "three empty passes of four: no sleep yet");
+	for (unsigned i = 0; i < RTE_DIM(want); i++) {
+		yard_sched_loop_once(sc);
+		cr_assert_eq(nasked, i + 1, "every empty pass from the 4th sleeps");
+		cr_assert_eq(asked[i], want[i], "sleep %u: %u us, not %u", i, asked[i], want[i]);
+		want_cycles += want[i] * rte_get_tsc_hz() / 1000000;
+	}
+	cr_assert_eq(sc->sc_stats.sleeps - s0.sleeps, RTE_DIM(want));
+	cr_assert_geq(sc->sc_stats.sleep_cycles - s0.sleep_cycles, want_cycles,
+		      "slept cycles count the whole sleep");
+	cr_assert_lt(sc->sc_stats.idle_cycles - s0.idle_cycles,
+		     sc->sc_stats.sleep_cycles - s0.sleep_cycles,
+		     "slept cycles are not idle cycles");
+	cr_assert_eq(sc->sc_stats.busy_cycles, s0.busy_cycles, "nor busy ones");
+	cr_assert_eq(sc->sc_stats.loops - s0.loops, 3 + RTE_DIM(want));
+}
+
+YT_TEST(sched, a_message_in_restarts_the_idle_count_and_the_back_off)
+{
+	struct yard_sched *sc = yard_sched_self();
+
+	sc->sc_sleep_fn = record_sleep;
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, 64, 2), 0);
+	cr_assert_eq(yard_sched_add_poll(sc, busy_once, NULL), 0);
+	for (unsigned i = 0; i < 5; i++)
+		yard_sched_loop_once(sc);
+	cr_assert_eq(nasked, 4);
+	cr_assert_eq(asked[3], 32);
+	busy_once_left = 1;
+	cr_assert_eq(yard_sched_loop_once(sc), 1);
+	cr_assert_eq(nasked, 4, "no sleep after a pass that did work");
+	yard_sched_loop_once(sc);
+	cr_assert_eq(nasked, 4, "a message came in: the count starts again, one empty pass of two");
+	yard_sched_loop_once(sc);
+	cr_assert_eq(nasked, 5);
+	cr_assert_eq(asked[4], 4, "the back-off starts again at idle_sleep_us / 16");
+	cr_assert_eq(yard_sched_del_poll(sc, busy_once, NULL), 0);
+}
+
+static unsigned timer_fired;
+
+static void
+fire(void *arg)
+{
+	RTE_SET_USED(arg);
+	timer_fired++;
+}
+
+YT_TEST(sched, a_due_timer_is_work_not_slept_through_but_not_traffic)
+{
+	struct yard_sched *sc = yard_sched_self();
+
+	sc->sc_sleep_fn = record_sleep;
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, 100, 3), 0);
+	yard_sched_loop_once(sc);
+	yard_sched_loop_once(sc);
+	cr_assert_neq(yard_timeout(fire, NULL, 0), 0);
+	cr_assert_eq(yard_sched_loop_once(sc), 1, "the due timer fired in this pass");
+	cr_assert_eq(timer_fired, 1);
+	cr_assert_eq(nasked, 0, "the pass had work: no sleep");
+	yard_sched_loop_once(sc);
+	cr_assert_eq(nasked, 1, "the third empty pass sleeps: a timer does not restart the count");
+	cr_assert_eq(asked[0], 6);
+	cr_assert_neq(yard_timeout(fire, NULL, 0), 0);
+	cr_assert_eq(yard_sched_loop_once(sc), 1);
+	yard_sched_loop_once(sc);
+	cr_assert_eq(nasked, 2);
+	cr_assert_eq(asked[1], 12, "nor the back-off (TCP's 5 ms tick would reset it for ever)");
+}
+
+/* Sends one message to lcore 0's queue from lcore 1, through the mailbox. */
+static int
+send_from_lcore_1(void *arg)
+{
+	queue_t *q = arg;
+
+	return yard_mbox_put(q, yt_msg(M_DATA, 8, 0)) == 1 ? 0 : -1;
+}
+
+YT_TEST(sched, does_not_sleep_while_work_waits_though_the_pass_found_none)
+{
+	struct yard_sched *sc = yard_sched_self();
+	queue_t *q = mkq(0);
+	bufcall_id_t bid;
+
+	sc->sc_sleep_fn = record_sleep;
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, 100, 1), 0);
+
+	/* Each of these arrives after an empty pass, before the loop would sleep. */
+	cr_assert_eq(yard_sched_run_once(sc), 0);
+	qenable(q);
+	cr_assert_eq(yard_sched_idle(sc), 0, "a queue on the run list");
+	cr_assert_eq(yard_sched_run_once(sc), 1);
+	cr_assert_eq(nran, 1);
+
+	cr_assert_eq(yard_sched_run_once(sc), 0);
+	yard_sched_defer(sc, q, yt_msg(M_DATA, 8, 0));
+	cr_assert_eq(yard_sched_idle(sc), 0, "a deferred put");
+	cr_assert_eq(yard_sched_run_once(sc), 1);
+
+	cr_assert_eq(yard_sched_run_once(sc), 0);
+	cr_assert_eq(rte_eal_remote_launch(send_from_lcore_1, q, 1), 0);
+	cr_assert_eq(rte_eal_wait_lcore(1), 0);
+	cr_assert_eq(yard_sched_idle(sc), 0, "a message in the mailbox");
+	cr_assert_eq(yard_sched_run_once(sc), 1);
+
+	cr_assert_eq(yard_sched_run_once(sc), 0);
+	bid = bufcall(64, BPRI_MED, fire, NULL);
+	cr_assert_neq(bid, 0);
+	cr_assert_eq(yard_sched_idle(sc), 0, "a pending bufcall");
+	unbufcall(bid);
+
+	cr_assert_eq(nasked, 0);
+	cr_assert_eq(sc->sc_stats.sleeps, 0);
+	cr_assert_eq(yard_sched_loop_once(sc), 0);
+	cr_assert_eq(nasked, 1, "with nothing waiting, the empty pass sleeps");
+}
+
+/* The timer slack lcore 1's thread had, as its poll hook saw it from inside the loop. */
+static int slack_in_loop = -1;
+
+static unsigned
+read_slack(void *arg)
+{
+	RTE_SET_USED(arg);
+	if (__atomic_load_n(&slack_in_loop, __ATOMIC_RELAXED) < 0)
+		__atomic_store_n(&slack_in_loop, prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0),
+				 __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int
+slack_of_lcore(void *arg)
+{
+	RTE_SET_USED(arg);
+	return prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+}
+
+YT_TEST(sched, the_loop_on_lcore_1_sleeps_when_idle_with_less_timer_slack)
+{
+	struct yard_sched *sc1 = yard_sched_of(1);
+	uint64_t t0, wall;
+	int slack_before;
+
+	cr_assert_eq(rte_eal_remote_launch(slack_of_lcore, NULL, 1), 0);
+	slack_before = rte_eal_wait_lcore(1);
+	cr_assert_gt(slack_before, 0);
+	cr_assert_eq(yard_sched_set_idle_sleep(sc1, 100, 8), 0);
+	cr_assert_eq(yard_sched_add_poll(sc1, read_slack, NULL), 0);
+	t0 = rte_get_timer_cycles();
+	cr_assert_eq(rte_eal_remote_launch(yard_sched_loop, NULL, 1), 0);
+	rte_delay_us_sleep(200 * 1000);
+	yard_sched_stop(1);
+	cr_assert_eq(rte_eal_wait_lcore(1), 0);
+	wall = rte_get_timer_cycles() - t0;
+
+	/* About 1,500 sleeps alone; a loaded machine makes each last far longer than asked. */
+	cr_assert_geq(sc1->sc_stats.sleeps, 10, "an idle lcore slept, %" PRIu64 " times",
+		      sc1->sc_stats.sleeps);
+	cr_assert_gt(sc1->sc_stats.sleep_cycles, wall / 2, "and slept most of the time: %" PRIu64
+		     " of %" PRIu64 " cycles", sc1->sc_stats.sleep_cycles, wall);
+	if (slack_before > 10000)
+		cr_assert_eq(slack_in_loop, 10000, "slack a tenth of 100 us in the loop, was %d",
+			     slack_in_loop);
+	cr_assert_eq(rte_eal_remote_launch(slack_of_lcore, NULL, 1), 0);
+	cr_assert_eq(rte_eal_wait_lcore(1), slack_before, "the loop put the slack back");
+	cr_assert_eq(yard_sched_del_poll(sc1, read_slack, NULL), 0);
 }
