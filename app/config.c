@@ -177,6 +177,8 @@ static const struct cfg_key tcp_keys[] = {
 	{ "msl_ms", CK_U32, CFG(tcp_msl_ms), 10, 600000, "30000", NULL, "10..600000", false },
 	{ "max_timewait", CK_U32, CFG(tcp_max_timewait), 1, 65536, "32768", NULL, "1..65536",
 	  false },
+	{ "max_orphans", CK_U32, CFG(tcp_max_orphans), 1, 65536, "8192", NULL, "1..65536", false },
+	{ "orphan_retries", CK_U32, CFG(tcp_orphan_retries), 1, 255, "8", NULL, "1..255", false },
 };
 
 /* Most keys in one section (the seen[] of read_section()). */

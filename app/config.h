@@ -136,6 +136,8 @@ struct yard_config {
 	char tcp_cc[16];             /**< congestion control of new connections */
 	uint32_t tcp_msl_ms;         /**< maximum segment lifetime: TIME-WAIT lasts 2 MSL */
 	uint32_t tcp_max_timewait;   /**< connections in TIME-WAIT at once; past it, a tick */
+	uint32_t tcp_max_orphans;    /**< orphans at once; a close past it resets */
+	uint32_t tcp_orphan_retries; /**< an orphan's retransmissions or probes before it gives up */
 	uint16_t svc_sock_echo; /* TCP and UDP echo written with the sockets API */
 	uint16_t svc_memcached;
 	/* [memcached]: bytes */

@@ -450,6 +450,8 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 		snprintf(tp.tp_cc, sizeof(tp.tp_cc), "%s", cfg->tcp_cc);
 		tp.tp_msl_ms = cfg->tcp_msl_ms;
 		tp.tp_max_timewait = cfg->tcp_max_timewait;
+		tp.tp_max_orphans = cfg->tcp_max_orphans;
+		tp.tp_orphan_retries = cfg->tcp_orphan_retries;
 		rc = stack_istr(ls->ls_tcp.tp_tcp, TCP_SETPARAM, &tp, sizeof(tp));
 		if (rc < 0)
 			return stack_fail(ls, rc, "TCP_SETPARAM ([tcp]): %s", strerror(-rc));

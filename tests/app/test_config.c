@@ -222,6 +222,20 @@ Test(config, takes_the_tcp_time_wait_limit_within_its_range)
 		     "70000 is out of range 1..65536");
 }
 
+Test(config, takes_the_tcp_orphan_limits_within_their_ranges)
+{
+	cr_assert_eq(load(PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_max_orphans, 8192);
+	cr_expect_eq(cfg.tcp_orphan_retries, 8);
+	cr_assert_eq(load("[tcp]\nmax_orphans = 100\norphan_retries = 3\n" PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_max_orphans, 100);
+	cr_expect_eq(cfg.tcp_orphan_retries, 3);
+	expect_error("[tcp]\nmax_orphans = 0\n" PORT0, "tcp", "max_orphans",
+		     "0 is out of range 1..65536");
+	expect_error("[tcp]\norphan_retries = 256\n" PORT0, "tcp", "orphan_retries",
+		     "256 is out of range 1..255");
+}
+
 Test(config, refuses_eal_arguments_that_other_keys_give)
 {
 	expect_error("[eal]\nargs = --file-prefix x -l 0-3\n" PORT0, "eal", "args",
