@@ -20,34 +20,10 @@
 #include <criterion/criterion.h>
 
 #include "app/config.h"
+#include "../common/fuzz_rand.h"
 
 #define DIM(a) (sizeof(a) / sizeof((a)[0]))
 #define TEXT_MAX (1 << 16)
-
-static uint64_t fz_state, fz_seed;
-
-static uint64_t
-fz_rand(void)
-{
-	fz_state ^= fz_state >> 12;
-	fz_state ^= fz_state << 25;
-	fz_state ^= fz_state >> 27;
-	return fz_state * 0x2545f4914f6cdd1dull;
-}
-
-static unsigned
-fz_below(unsigned n)
-{
-	return n == 0 ? 0 : (unsigned)(fz_rand() % n);
-}
-
-static unsigned long
-fz_env(const char *name, unsigned long dflt)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? strtoul(v, NULL, 0) : dflt;
-}
 
 TestSuite(config_fuzz);
 
@@ -215,8 +191,7 @@ Test(config_fuzz, the_parser_answers_every_mutated_file_with_a_value_or_one_line
 	char path[64];
 	unsigned accepted = 0;
 
-	fz_seed = fz_env("FUZZ_SEED", 0x5eed0000ul);
-	fz_state = fz_seed * 0x9e3779b97f4a7c15ull + 1;
+	fz_seed_init_env(0);
 	cr_log_info("fuzz seed %#lx", (unsigned long)fz_seed);
 	seeds_load();
 	snprintf(path, sizeof(path), "/tmp/yard-cfg-fuzz-XXXXXX.ini");

@@ -20,39 +20,15 @@
 #include <criterion/criterion.h>
 
 #include "app/memcache/mc_proto.h"
+#include "../common/fuzz_rand.h"
 
 #define T0 1700000000
 #define DIM(a) (sizeof(a) / sizeof((a)[0]))
-
-static uint64_t fz_state, fz_seed;
-
-static uint64_t
-fz_rand(void)
-{
-	fz_state ^= fz_state >> 12;
-	fz_state ^= fz_state << 25;
-	fz_state ^= fz_state >> 27;
-	return fz_state * 0x2545f4914f6cdd1dull;
-}
-
-static unsigned
-fz_below(unsigned n)
-{
-	return n == 0 ? 0 : (unsigned)(fz_rand() % n);
-}
 
 static size_t
 fz_min(size_t a, size_t b)
 {
 	return a < b ? a : b;
-}
-
-static unsigned long
-fz_env(const char *name, unsigned long dflt)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? strtoul(v, NULL, 0) : dflt;
 }
 
 TestSuite(mc_fuzz);
@@ -221,8 +197,7 @@ Test(mc_fuzz, the_text_protocol_survives_mutated_sessions, .timeout = 600)
 	struct mc_store *st;
 	unsigned closed = 0;
 
-	fz_seed = fz_env("FUZZ_SEED", 0x5eed0000ul);
-	fz_state = fz_seed * 0x9e3779b97f4a7c15ull + 1;
+	fz_seed_init_env(0);
 	cr_log_info("fuzz seed %#lx", (unsigned long)fz_seed);
 	st = mc_store_create(&c);
 	cr_assert_not_null(st);

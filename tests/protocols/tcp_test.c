@@ -79,6 +79,18 @@ tt_send(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t win, const uint8_t *
 	yt_drain();
 }
 
+/* The ACCEPTOR_id of an endpoint (T_CAPABILITY_REQ), for a T_CONN_RES that names it. */
+uint32_t
+tt_acceptor_id(struct stdata *ep)
+{
+	struct T_capability_req r = { T_CAPABILITY_REQ, TC1_ACCEPTOR_ID };
+	struct T_capability_ack a;
+
+	tt_put(ep, &r, sizeof(r));
+	cr_assert_eq(tt_get(ep, &a, sizeof(a), NULL), T_CAPABILITY_ACK);
+	return a.ACCEPTOR_id;
+}
+
 /* The next segment tcp sent; false if none. */
 bool
 tt_take(struct tt_seg *s)

@@ -56,6 +56,8 @@ void tt_put(struct stdata *sd, const void *ctl, size_t len);
 t_scalar_t tt_get(struct stdata *sd, void *buf, size_t max, int *datalen);
 /* The next message, which must be plain data, into buf: its length, -1 if none. */
 int tt_getdata(struct stdata *sd, void *buf, size_t max);
+/* An endpoint's ACCEPTOR_id (T_CAPABILITY_REQ), for a T_CONN_RES that names it. */
+uint32_t tt_acceptor_id(struct stdata *ep);
 /* T_BIND_REQ to port (0: tcp chooses) with conind connection indications. */
 void tt_bind(struct stdata *ep, uint16_t port, unsigned conind);
 /* The option of kind in a captured segment, NULL if absent. */

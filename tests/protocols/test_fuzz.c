@@ -35,6 +35,7 @@
 #include <protocols/tihdr.h>
 #include <streams/loop.h>
 
+#include "../common/fuzz_rand.h"
 #include "proto_test.h"
 #include "tcp_test.h"
 #include "udp_test.h"
@@ -50,40 +51,12 @@ TestSuite(fuzz, .init = yt_setup, .fini = yt_teardown);
 #define TCP_ECHO_PORT 7      /* the XTI services */
 #define TCP_HTTP_PORT 8080
 
-/* ---- randomness: xorshift64*, seeded from FUZZ_SEED ------------------------------------------ */
-
-static uint64_t fz_state;
-static uint64_t fz_seed;
-
-static uint64_t
-fz_rand(void)
-{
-	fz_state ^= fz_state >> 12;
-	fz_state ^= fz_state << 25;
-	fz_state ^= fz_state >> 27;
-	return fz_state * 0x2545f4914f6cdd1dull;
-}
-
-/* A number in [0, n). */
-static unsigned
-fz_below(unsigned n)
-{
-	return n == 0 ? 0 : (unsigned)(fz_rand() % n);
-}
-
-static unsigned long
-fz_env(const char *name, unsigned long dflt)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? strtoul(v, NULL, 0) : dflt;
-}
+/* ---- randomness (fuzz_rand.h): each test its own stream, named in its log ------------------ */
 
 static void
 fz_seed_init(unsigned salt)
 {
-	fz_seed = fz_env("FUZZ_SEED", 0x5eed0000ul) + salt;
-	fz_state = fz_seed * 0x9e3779b97f4a7c15ull + 1;
+	fz_seed_init_env(salt);
 	cr_log_info("fuzz seed %#lx (FUZZ_SEED=%#lx reproduces this test)", (unsigned long)fz_seed,
 		    (unsigned long)(fz_seed - salt));
 }
@@ -256,17 +229,6 @@ struct fz {
 
 static struct fz fz;
 
-static uint32_t
-fz_acceptor_id(struct stdata *ep)
-{
-	struct T_capability_req r = { T_CAPABILITY_REQ, TC1_ACCEPTOR_ID };
-	struct T_capability_ack a;
-
-	tt_put(ep, &r, sizeof(r));
-	cr_assert_eq(tt_get(ep, &a, sizeof(a), NULL), T_CAPABILITY_ACK);
-	return a.ACCEPTOR_id;
-}
-
 /* Throw away whatever is waiting at a stream head. */
 static void
 fz_drain_head(struct stdata *sd)
@@ -377,7 +339,7 @@ fz_connect(struct fz_conn *c, uint16_t port)
 			return;
 		if (prim == T_CONN_IND) {
 			cr_assert_eq(sth_open(TCP_DRVNAME, 0, &c->acc), 0);
-			cr = (struct T_conn_res){ T_CONN_RES, fz_acceptor_id(c->acc), 0, 0,
+			cr = (struct T_conn_res){ T_CONN_RES, tt_acceptor_id(c->acc), 0, 0,
 						  u.ci.SEQ_number };
 			tt_put(fz.lsn, &cr, sizeof(cr));
 			(void)tt_get(fz.lsn, buf, sizeof(buf), NULL);

@@ -20,15 +20,12 @@
 
 TestSuite(tcp, .init = yt_setup, .fini = yt_teardown);
 
-static uint32_t
-tt_acceptor_id(struct stdata *ep)
+/* The stack open with the parameters p sets (TCP_SETPARAM) on top of tt_open()'s. */
+static void
+tt_open_with(struct tcp_param *p)
 {
-	struct T_capability_req r = { T_CAPABILITY_REQ, TC1_ACCEPTOR_ID };
-	struct T_capability_ack a;
-
-	tt_put(ep, &r, sizeof(r));
-	cr_assert_eq(tt_get(ep, &a, sizeof(a), NULL), T_CAPABILITY_ACK);
-	return a.ACCEPTOR_id;
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, p, sizeof(*p)), 0);
 }
 
 /* Passive open to ESTABLISHED: returns the accepted endpoint; *iss our ISS. */
@@ -183,8 +180,7 @@ YT_TEST(tcp, challenge_acks_are_limited_per_second_with_a_random_budget)
 	uint32_t iss;
 	unsigned acks;
 
-	tt_open();
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	tt_open_with(&p);
 	cr_assert_eq(p.tp_challenge_ack_limit, 4);
 	acc = tt_passive(&lsn, 1000, &iss);
 	/* RFC 5961 7: a second's budget is 2..5 for a limit of 4, whatever the flood */
@@ -390,8 +386,7 @@ YT_TEST(tcp, time_wait_past_its_limit_lasts_a_tick)
 	char buf[256];
 	uint32_t iss;
 
-	tt_open();
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	tt_open_with(&p);
 	st0 = tt_stats();
 	for (unsigned i = 0; i < 3; i++) {
 		tt_fport = (uint16_t)(PEER_PORT + i);
@@ -495,8 +490,7 @@ YT_TEST(tcp, active_open_retransmits_syn_with_backoff_then_disconnects)
 	char buf[256];
 	unsigned syns = 0;
 
-	tt_open();
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	tt_open_with(&p);
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
 	tt_bind(ep, 0, 0);
 	tt_put(ep, &c, sizeof(c));
@@ -1067,8 +1061,7 @@ YT_TEST(tcp, a_close_past_tp_max_orphans_resets_the_connection)
 	struct tt_seg s;
 	uint32_t iss[2];
 
-	tt_open();
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	tt_open_with(&p);
 	for (unsigned i = 0; i < 2; i++) {
 		tt_fport = (uint16_t)(PEER_PORT + i);
 		acc[i] = tt_passive(&lsn, 1000, &iss[i]);
@@ -1115,8 +1108,7 @@ YT_TEST(tcp, an_orphan_gives_up_after_tp_orphan_retries)
 	bool rst = false;
 	uint32_t iss;
 
-	tt_open();
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	tt_open_with(&p);
 	acc = tt_passive(&lsn, 1000, &iss);
 	tt_write(acc, "never acknowledged", 18);
 	cr_assert(tt_take(&s), "sent once");
@@ -1150,8 +1142,7 @@ YT_TEST(tcp, an_orphan_facing_a_shut_window_gives_up_after_tp_orphan_retries_pro
 	bool rst = false;
 	uint32_t iss;
 
-	tt_open();
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	tt_open_with(&p);
 	acc = tt_passive(&lsn, 1000, &iss);
 	tt_send(TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0); /* the window shuts */
 	tt_write(acc, "waits for the window", 20);
@@ -1485,8 +1476,7 @@ YT_TEST(tcp, a_retransmitted_fin_in_time_wait_is_acked_and_restarts_2msl)
 	struct tt_seg s;
 	char buf[256];
 
-	tt_open();
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	tt_open_with(&p);
 	acc = tt_passive(&lsn, 1000, &iss);
 	tt_put(acc, &orq, sizeof(orq));
 	cr_assert(tt_take(&s));
@@ -1691,8 +1681,7 @@ YT_TEST(tcp, retransmission_limit_ends_the_connection_with_t_discon_ind_etimedou
 	unsigned sent = 0, rsts = 0;
 	uint64_t deadline;
 
-	tt_open();
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	tt_open_with(&p);
 	acc = tt_passive(&lsn, 1000, &iss);
 	tt_write(acc, "hello", 5);
 	/* RTO 50 ms (the floor), then 100, 200: dropped about 350 ms after the send */
@@ -1729,8 +1718,7 @@ YT_TEST(tcp, syn_ack_is_retransmitted_then_the_embryonic_connection_is_dropped)
 	uint32_t iss = 0;
 	uint64_t deadline;
 
-	tt_open();
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	tt_open_with(&p);
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
 	tt_bind(lsn, OUR_PORT, 4);
 	tt_send(TH_SYN, 8000, 0, 65535, NULL, 0, NULL, 0);
@@ -1786,8 +1774,7 @@ YT_TEST(tcp, keepalive_probes_an_idle_connection_and_drops_it_after_the_count)
 	unsigned probes = 0, rsts = 0;
 	uint64_t deadline;
 
-	tt_open();
-	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	tt_open_with(&p);
 	acc = tt_passive(&lsn, 1000, &iss);
 	tt_keepalive_on(acc);
 	pt_run_ms(150);

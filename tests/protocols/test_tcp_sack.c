@@ -504,6 +504,37 @@ ts_no_rack(void)
 	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
 }
 
+/*
+ * The usual start of a recovery test: a SACK connection (RACK and PRR off), its window opened
+ * to 8 segments, and 8 full segments written and sent whole and in order: their first bytes
+ * in S[0..7], S[8] the end. Returns the accepted endpoint.
+ */
+static struct stdata *
+ts_eight_out(struct stdata **lsn, uint32_t *iss, uint32_t S[9], uint8_t seed)
+{
+	static uint8_t d[8 * MSS];
+	struct stdata *acc;
+	struct tt_seg s;
+	uint32_t una;
+
+	tt_open();
+	ts_no_rack();
+	acc = ts_passive(lsn, true, false, iss, &s);
+	una = *iss + 1;
+	ts_open_cwnd(acc, &una, 8);
+	for (unsigned i = 0; i < 9; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), seed);
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 8; i++) {
+		cr_assert(tt_take(&s), "segment %u", i);
+		cr_assert_eq(s.seq, S[i]);
+		cr_assert_eq(s.dlen, MSS);
+	}
+	return acc;
+}
+
 YT_TEST(tcp_sack, recovery_resends_exactly_the_holes)
 {
 	struct stdata *lsn, *acc;
@@ -716,22 +747,11 @@ YT_TEST(tcp_sack, blocks_are_read_before_the_header_block_is_freed)
 {
 	struct stdata *lsn, *acc;
 	struct tt_seg s;
-	uint32_t iss, una, S[8];
-	uint8_t d[8 * MSS];
+	uint32_t iss, una, S[9];
 	struct tcpstat st0, st;
 
-	tt_open();
-	ts_no_rack();
-	acc = ts_passive(&lsn, true, false, &iss, &s);
-	una = iss + 1;
-	ts_open_cwnd(acc, &una, 8);
-	for (unsigned i = 0; i < 8; i++)
-		S[i] = una + i * MSS;
-	tt_pattern(d, sizeof(d), 9);
-	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
-	yt_drain();
-	for (unsigned i = 0; i < 8; i++)
-		cr_assert(tt_take(&s));
+	acc = ts_eight_out(&lsn, &iss, S, 9);
+	una = S[0];
 	st0 = tt_stats();
 	tt_inject = ts_inject_headers_apart;
 	ts_dupack(una, (uint32_t[]){ S[4], S[7] }, 1); /* 3 segments SACKed above S0 */
@@ -742,7 +762,7 @@ YT_TEST(tcp_sack, blocks_are_read_before_the_header_block_is_freed)
 	cr_assert_eq(st.tcps_drop_sack_bogus, st0.tcps_drop_sack_bogus, "read as sent");
 	cr_assert(tt_take(&s), "S0 lost (3 SACKed above it): resent");
 	cr_assert_eq(s.seq, S[0]);
-	tt_send(TH_ACK, 1001, S[7] + MSS, 65535, NULL, 0, NULL, 0);
+	tt_send(TH_ACK, 1001, S[8], 65535, NULL, 0, NULL, 0);
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
@@ -752,22 +772,12 @@ YT_TEST(tcp_sack, scoreboard_merges_overlaps_and_ignores_dsack_and_bogus_blocks)
 	struct stdata *lsn, *acc;
 	struct tt_seg s;
 	uint32_t iss, una, S[9];
-	uint8_t d[8 * MSS], o[40];
+	uint8_t o[40];
 	struct tcpstat st0, st;
 
-	tt_open();
-	ts_no_rack();
-	acc = ts_passive(&lsn, true, false, &iss, &s);
-	una = iss + 1;
-	ts_open_cwnd(acc, &una, 8);
+	acc = ts_eight_out(&lsn, &iss, S, 5);
+	una = S[0];
 	st0 = tt_stats();
-	for (unsigned i = 0; i < 9; i++)
-		S[i] = una + i * MSS;
-	tt_pattern(d, sizeof(d), 5);
-	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
-	yt_drain();
-	for (unsigned i = 0; i < 8; i++)
-		cr_assert(tt_take(&s));
 	/* bogus: beyond SND.MAX, empty, reversed, wholly below SND.UNA: all ignored */
 	ts_dupack(una, (uint32_t[]){ S[8], S[8] + 3 * MSS, S[2], S[2], S[5], S[4] }, 3);
 	ts_dupack(una, (uint32_t[]){ S[7], S[8] + 1, S[0] - 5000, S[0] - 3000 }, 2);
