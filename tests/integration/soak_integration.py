@@ -46,7 +46,9 @@ also show both lcores carrying traffic (frames on each queue, connections accept
 datagrams received on each), fragments handed to their owner lcore (ip frag_forwarded, all of
 them received), datagrams whose fragments arrived on different queues and were still
 reassembled and answered (split_fragments), and an ARP entry learned on one lcore and told
-to the other.
+to the other. Before the rounds, yard's own TCP client ([client.steer], active opens on lcore
+0) sends to a kernel server, and the replies the tap brought to lcore 1 must have been steered
+(tcp rx_steered): passive opens, the rounds' connections, are never steered.
 
 Each round prints one line: requests, connections, datagrams, in use. The end is yard's clean
 stop with "mempools: 0 in use". Built on yard_integration.py's Case (same clean-up: yard
@@ -94,6 +96,10 @@ SPLIT_IP_ID = 0x5300
 SPLIT_ICMP_ID = 0x5353
 SPLIT_WANT = 2
 SPLIT_TRIES = 6
+# yard's own TCP client before the rounds (two lcores only, see Soak.steer_clients): its
+# connections and what each sends.
+STEER_CONNS = 16
+STEER_BYTES = 1 << 20
 # Past this, a round that has not drained is a failure: 2 MSL (1 s), the reassembly timeout
 # (2 s), and a FIN or SYN,ACK lost once and resent after an RTO that may have backed off on a
 # loaded machine. Generous on purpose: the check is that it drains, not how fast.
@@ -662,6 +668,15 @@ class Soak:
         cfg.add_section("tcp")
         cfg.set("tcp", "msl_ms", str(MSL_MS))
         cfg.set("services", "sock_echo", str(SOCK_ECHO))
+        self.steer = int(cfg.get("port0", "rx_queues", fallback="1")) > 1
+        if self.steer:
+            # yard's own active opens, steered in software to the lcore that made them where
+            # the tap brings a reply to the other (see steer_clients())
+            cfg.add_section("client.steer")
+            for k, v in (("type", "source"), ("connect", "%s:5001" % KERNEL_ADDR),
+                         ("bytes", str(STEER_BYTES)), ("conns", str(STEER_CONNS)),
+                         ("delay", "1s")):
+                cfg.set("client.steer", k, v)
         return "".join("[%s]\n%s\n" % (sec, "".join("%s = %s\n" % kv for kv in cfg.items(sec)))
                        for sec in cfg.sections())
 
@@ -760,6 +775,44 @@ class Soak:
             split += rest != first
         return split
 
+    def steer_clients(self, y, srv, lcores):
+        """
+        Before the rounds, on two lcores: STEER_CONNS connections of yard's source client
+        (its active opens, on lcore 0) each deliver STEER_BYTES of the pattern intact to a
+        kernel server that hashes it, released in order, none refused or reset; the replies
+        the tap brought to the other lcore were handed to lcore 0 through its mailbox
+        (tcp.rx_steered), none lost (drop_steer_full, forbidden). A client runs once, when
+        yard starts, so this is not repeated each round; then yard must come to its idle
+        state (TIME-WAIT of those connections gone) before the baseline is taken.
+        """
+        d = yi.wait_clients(y, ["steer"], 120)["steer"]
+        check(d["connected"] == STEER_CONNS and d["released"] == STEER_CONNS and
+              d["discons"] == 0 and d["tx_bytes"] == STEER_BYTES * STEER_CONNS,
+              "the steered client: %s" % d)
+        want = "hash %d %s" % (STEER_BYTES, yi.pattern_sha256(STEER_BYTES))
+        lines = []
+        while len(lines) < STEER_CONNS:
+            line = srv.stdout.readline()
+            check(line != "", "the kernel server ended early: %s" % lines)
+            if line.startswith("hash"):
+                lines.append(line.strip())
+        check(all(l == want for l in lines), "the kernel hashed %s, expected %d x '%s'" %
+              (lines, STEER_CONNS, want))
+        deadline = time.monotonic() + DRAIN_SECS
+        while True:
+            rows, _ = conn_rows(y, lcores)
+            if all(r["listener"] for r in rows) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        check(all(r["listener"] for r in rows), "the client's connections did not go: %s" %
+              [r for r in rows if not r["listener"]][:3])
+        tcp = y.get("/yard/tcp,per_lcore")
+        steered = {l: tcp["lcore%d" % l]["rx_steered"] for l in lcores}
+        check(sum(steered.values()) > 0, "no reply to the client needed steering: %s" % steered)
+        log("the steered client: %d connections, %d bytes each, intact; segments steered "
+            "per lcore %s" % (STEER_CONNS, STEER_BYTES, steered))
+        return sum(steered.values())
+
     def arp_learn(self, n):
         """
         A kernel address yard has not seen for a while pings it (a new one each round, from
@@ -777,7 +830,9 @@ class Soak:
 
     def run(self):
         c = self.c
-        y = c.yard(c.config(self.config()))
+        text = self.config()
+        srv = yi.kernel_servers(c) if self.steer else None
+        y = c.yard(c.config(text))
         c.tap_up()
         for a in SYN_SOURCES:
             run(["ip", "-n", c.ns, "addr", "add", a + "/24", "dev", "yard0"])
@@ -798,10 +853,11 @@ class Soak:
         c.expect_ping(count=2)
         self.warm_arp()
         self.send("nothing", 0)
+        start = all_counters(y, lcores)
+        steered = self.steer_clients(y, srv, lcores) if self.steer else 0
         idle = Idle(y, lcores)
         log("idle: msgs_in_use %d, RX pool %d, timers %d, %d listeners, %d streams" %
             (idle.msgs, idle.rx, idle.tmo, len(idle.listeners), idle.streams))
-        start = all_counters(y, lcores)
         t0 = time.monotonic()
         n = 0
         totals = {"requests": 0, "conns": 0, "datagrams": 0, "frag_fwd": 0, "split": 0}
@@ -817,7 +873,8 @@ class Soak:
             "idle after each" % (n, time.monotonic() - t0, totals["requests"],
                                  totals["conns"], totals["datagrams"],
                                  ", %d fragments handed to their owner lcore, %d datagrams "
-                                 "split over two queues" % (totals["frag_fwd"], totals["split"])
+                                 "split over two queues, %d segments steered to the client's "
+                                 "lcore before" % (totals["frag_fwd"], totals["split"], steered)
                                  if len(lcores) > 1 else ""))
         self.sender.stdin.close()
         self.sender.wait(timeout=10)
