@@ -91,7 +91,6 @@ SYN_BURST = 300          # more than the listener's SYN backlog (128; 2 x 128 on
 # The split fragments (two lcores only, see Soak.split_fragments): the IP ids (0x5300 +
 # 0..4095) and ICMP id of their echo requests, how many datagrams a round splits over two
 # queues, and how many times it tries.
-ARP_LEARN_NET = "198.18.0"
 SPLIT_IP_ID = 0x5300
 SPLIT_ICMP_ID = 0x5353
 SPLIT_WANT = 2
@@ -100,6 +99,9 @@ SPLIT_TRIES = 6
 # connections and what each sends.
 STEER_CONNS = 16
 STEER_BYTES = 1 << 20
+# A kernel address new to yard pings it each round (two lcores only, see Soak.arp_learn):
+# ARP_LEARN_NET.150-249.
+ARP_LEARN_NET = "198.18.0"
 # Past this, a round that has not drained is a failure: 2 MSL (1 s), the reassembly timeout
 # (2 s), and a FIN or SYN,ACK lost once and resent after an RTO that may have backed off on a
 # loaded machine. Generous on purpose: the check is that it drains, not how fast.
