@@ -99,9 +99,10 @@ SPLIT_TRIES = 6
 # connections and what each sends.
 STEER_CONNS = 16
 STEER_BYTES = 1 << 20
-# A kernel address new to yard pings it each round (two lcores only, see Soak.arp_learn):
-# ARP_LEARN_NET.150-249.
+# Kernel addresses new to yard ping it each round (two lcores only, see Soak.arp_learn):
+# ARP_LEARN_PER_ROUND of ARP_LEARN_NET.150-249 (each back after 25 rounds, 4 minutes).
 ARP_LEARN_NET = "198.18.0"
+ARP_LEARN_PER_ROUND = 4
 # Past this, a round that has not drained is a failure: 2 MSL (1 s), the reassembly timeout
 # (2 s), and a FIN or SYN,ACK lost once and resent after an RTO that may have backed off on a
 # loaded machine. Generous on purpose: the check is that it drains, not how fast.
@@ -817,18 +818,24 @@ class Soak:
 
     def arp_learn(self, n):
         """
-        A kernel address yard has not seen for a while pings it (a new one each round, from
-        ARP_LEARN_NET.150-249, so older than arp's 60 s timeout when it comes back): the
-        lcore that receives its ARP request learns it and tells its sibling through the
-        sibling's mailbox (arp sib_sent, sib_received).
+        Kernel addresses yard has not seen for a while ping it (ARP_LEARN_PER_ROUND new ones
+        each round, from ARP_LEARN_NET.150-249, so older than arp's 60 s timeout when they
+        come back): the lcore that receives an ARP request learns its sender and tells its
+        sibling through the sibling's mailbox (arp sib_sent, sib_received). The echo request
+        that follows may reach either lcore, and must be answered from there at once: by
+        what the sibling was told, or after resolving alone (its reply held meanwhile).
         """
-        addr = "%s.%d" % (ARP_LEARN_NET, 150 + n % 100)
-        run(["ip", "-n", self.c.ns, "addr", "add", addr + "/24", "dev", "yard0"])
-        try:
-            run(["ping", "-n", "-q", "-c", "1", "-W", PING_WAIT, "-I", addr, YARD_ADDR],
-                ns=self.c.ns, ok=False, timeout=30)
-        finally:
-            run(["ip", "-n", self.c.ns, "addr", "del", addr + "/24", "dev", "yard0"])
+        c = self.c
+        for i in range(ARP_LEARN_PER_ROUND):
+            addr = "%s.%d" % (ARP_LEARN_NET, 150 + (n * ARP_LEARN_PER_ROUND + i) % 100)
+            run(["ip", "-n", c.ns, "addr", "add", addr + "/24", "dev", "yard0"])
+            try:
+                p = run(["ping", "-n", "-q", "-c", "1", "-W", PING_WAIT, "-I", addr,
+                         YARD_ADDR], ns=c.ns, ok=False, timeout=30)
+            finally:
+                run(["ip", "-n", c.ns, "addr", "del", addr + "/24", "dev", "yard0"])
+            check(p.returncode == 0, "round %d: a ping from %s, new to yard, unanswered: %s" %
+                  (n, addr, p.stdout))
 
     def run(self):
         c = self.c
