@@ -98,7 +98,7 @@ SPLIT_TRIES = 6
 # yard's own TCP client before the rounds (two lcores only, see Soak.steer_clients): its
 # connections and what each sends.
 STEER_CONNS = 16
-STEER_BYTES = 1 << 20
+STEER_BYTES = 512 << 10
 # Kernel addresses new to yard ping it each round (two lcores only, see Soak.arp_learn):
 # ARP_LEARN_PER_ROUND of ARP_LEARN_NET.150-249 (each back after 25 rounds, 4 minutes).
 ARP_LEARN_NET = "198.18.0"
@@ -788,6 +788,7 @@ class Soak:
         yard starts, so this is not repeated each round; then yard must come to its idle
         state (TIME-WAIT of those connections gone) before the baseline is taken.
         """
+        c0 = all_counters(y, lcores)
         d = yi.wait_clients(y, ["steer"], 120)["steer"]
         check(d["connected"] == STEER_CONNS and d["released"] == STEER_CONNS and
               d["discons"] == 0 and d["tx_bytes"] == STEER_BYTES * STEER_CONNS,
@@ -809,11 +810,19 @@ class Soak:
             time.sleep(0.2)
         check(all(r["listener"] for r in rows), "the client's connections did not go: %s" %
               [r for r in rows if not r["listener"]][:3])
+        # Nothing lost between the lcores or for want of memory. The link's write queue may
+        # overflow (ip drop_tx_flow): 16 senders at once on one lcore, with no flow control
+        # from the link back through the ip multiplexor to tcp, against a tap a starved
+        # kernel reads late; tcp resends, the data arrived intact above. Counted, not a fault.
+        dc = delta(c0, all_counters(y, lcores))
+        bad = {k: v for k, v in forbidden(dc).items() if not k.endswith("drop_tx_flow")}
+        check(not bad, "drops that should not happen while the client sent: %s" % bad)
         tcp = y.get("/yard/tcp,per_lcore")
         steered = {l: tcp["lcore%d" % l]["rx_steered"] for l in lcores}
         check(sum(steered.values()) > 0, "no reply to the client needed steering: %s" % steered)
         log("the steered client: %d connections, %d bytes each, intact; segments steered "
-            "per lcore %s" % (STEER_CONNS, STEER_BYTES, steered))
+            "per lcore %s; link write queue overflows (ip drop_tx_flow) %d" %
+            (STEER_CONNS, STEER_BYTES, steered, dc["ip.drop_tx_flow"]))
         return sum(steered.values())
 
     def arp_learn(self, n):
@@ -862,8 +871,8 @@ class Soak:
         c.expect_ping(count=2)
         self.warm_arp()
         self.send("nothing", 0)
-        start = all_counters(y, lcores)
         steered = self.steer_clients(y, srv, lcores) if self.steer else 0
+        start = all_counters(y, lcores)
         idle = Idle(y, lcores)
         log("idle: msgs_in_use %d, RX pool %d, timers %d, %d listeners, %d streams" %
             (idle.msgs, idle.rx, idle.tmo, len(idle.listeners), idle.streams))
