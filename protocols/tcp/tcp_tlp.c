@@ -142,16 +142,21 @@ tcp_tlp_fire(struct tcpcb *tp)
 	tcp_tlp_send_new(tp); /* new data, if the buffer and the peer's window allow */
 	ts->ts_tlp_rexmt = tp->snd_max == omax;
 	if (ts->ts_tlp_rexmt) {
-		/* else the last segment again (a FIN after it goes with it) */
-		uint32_t end = tp->snd_una + tp->sb_cc;
-		uint32_t len = RTE_MIN(tp->sb_cc, (uint32_t)tp->t_maxseg);
+		/*
+		 * else the last segment sent again (a FIN after it goes with it): it ends at
+		 * SND.MAX, not at the buffer's end, when the peer's window kept the rest back.
+		 * Aimed past SND.MAX, tcp_output sent nothing and SND.NXT stayed there.
+		 */
+		uint32_t end = SEQ_MIN(tp->snd_una + tp->sb_cc, tp->snd_max);
+		uint32_t len = RTE_MIN(end - tp->snd_una, (uint32_t)tp->t_maxseg);
+		uint64_t before = ti->ti_st->tcps_tx_segs;
 
 		tp->snd_nxt = end - len;
 		ts->ts_tlp_len = len;
 		tp->snd_cwnd = RTE_MAX(end - tp->snd_una, 1u);
 		(void)tcp_output(tp);
 		tp->snd_cwnd = ocwnd;
-		if (SEQ_LT(tp->snd_nxt, onxt))
+		if (SEQ_LT(tp->snd_nxt, onxt) || ti->ti_st->tcps_tx_segs == before)
 			tp->snd_nxt = onxt;
 	}
 	if (ti->ti_st->tcps_tx_segs == osegs) {

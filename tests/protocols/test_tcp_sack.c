@@ -989,6 +989,59 @@ YT_TEST(tcp_sack, a_lost_tail_is_recovered_by_the_probe_without_an_rto)
 }
 
 /*
+ * The window, not the buffer, keeps new data back: the probe resends the last segment sent
+ * (RFC 8985 7.3), SND.MAX's, not the last one in the buffer. Found by the two-lcore soak: a
+ * probe aimed at unsent data past SND.MAX sent nothing and left SND.NXT there, past SND.MAX;
+ * once the peer had ACKed everything sent, tcp_output saw nothing it could send for ever.
+ */
+YT_TEST(tcp_sack, a_window_limited_tail_probe_resends_the_last_segment_sent)
+{
+	struct stdata *lsn, *acc;
+	struct tt_seg s;
+	uint32_t iss, una, S[7];
+	uint8_t d[6 * MSS];
+	struct tcpstat st0;
+
+	tt_open();
+	ts_slow_rto(2000);
+	acc = ts_passive(&lsn, true, false, &iss, &s);
+	una = iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	st0 = tt_stats();
+	for (unsigned i = 0; i < 7; i++)
+		S[i] = una + i * MSS;
+	tt_pattern(d, sizeof(d), 11);
+	tt_send(TH_ACK, 1001, una, 4 * MSS, NULL, 0, NULL, 0); /* a window of 4 segments */
+	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
+	yt_drain();
+	for (unsigned i = 0; i < 4; i++) {
+		cr_assert(tt_take(&s), "segment %u", i);
+		cr_assert_eq(s.seq, S[i]);
+	}
+	cr_assert_not(tt_take(&s), "the window is 4 segments");
+	/* 0 and 1 ACKed; the window now ends at SND.MAX: segments 4 and 5 must wait */
+	tt_send(TH_ACK, 1001, S[2], 2 * MSS, NULL, 0, NULL, 0);
+	cr_assert_not(tt_take(&s), "the window is full");
+	cr_assert(ts_wait_seg(&s), "the probe");
+	cr_assert_eq(s.seq, S[3], "the last segment sent, not the buffer's last");
+	cr_assert_eq(s.dlen, MSS);
+	cr_assert_eq(memcmp(s.data, d + 3 * MSS, MSS), 0);
+	cr_assert_eq(tt_stats().tcps_tlp_probes - st0.tcps_tlp_probes, 1);
+	cr_assert_eq(tt_info(acc).tcpi_snd_nxt, S[4], "SND.NXT back at SND.MAX");
+	/* everything sent is ACKed and the window opens: the rest goes at once */
+	tt_send(TH_ACK, 1001, S[4], 65535, NULL, 0, NULL, 0);
+	for (unsigned i = 4; i < 6; i++) {
+		cr_assert(tt_take(&s), "segment %u after the window opened", i);
+		cr_assert_eq(s.seq, S[i]);
+		cr_assert_eq(memcmp(s.data, d + i * MSS, MSS), 0);
+	}
+	tt_send(TH_ACK, 1001, S[6], 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	(void)pt_discard(tt_s.link.minor);
+	ts_done(acc, lsn);
+}
+
+/*
  * One full segment of pattern seed sent on a fresh connection (RTO floor rto_ms, cwnd opened
  * to 4 segments, SACK agreed) and taken from the wire: the lone-segment tail cases. *una is
  * its sequence number, *st0 the counters before it.
