@@ -161,7 +161,7 @@ fz_tcp(uint8_t *f, uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq, 
 {
 	size_t n = pt_eth(f, &pt_mac_us, &pt_mac_peer, RTE_ETHER_TYPE_IPV4);
 	size_t thl = 20 + optlen;
-	uint8_t *ip = f + n, *th;
+	uint8_t *th;
 
 	n += pt_ipv4(f + n, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_TCP, (uint16_t)fz_rand(), 0x4000, 64,
 		     NULL, 0, thl + dlen);
@@ -180,7 +180,6 @@ fz_tcp(uint8_t *f, uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq, 
 		th[thl + i] = (uint8_t)(i * 7 + 3);
 	n += thl + dlen;
 	fix_cksums(f, n);
-	(void)ip;
 	return n;
 }
 
