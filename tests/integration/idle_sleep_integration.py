@@ -14,7 +14,6 @@ fraction of the wall time, the lcore's sleep counters say why, and yard stops cl
 The margins are wide: CI shares two cores with other work. Needs root (exit 77 otherwise).
 """
 
-import argparse
 import os
 import re
 import sys
@@ -24,7 +23,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import yard_integration as yi  # noqa: E402
 from yard_integration import check, log, run, YARD_ADDR  # noqa: E402
 
-SKIP = 77
 IDLE_SECS = 3
 # IDLE_SLEEP_US=10 (say) measures another value by hand; the checks are made for 1000.
 SLEEP_US = int(os.environ.get("IDLE_SLEEP_US", "1000"))
@@ -149,18 +147,7 @@ CASES = {
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--yard", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("case", choices=sorted(CASES))
-    args = ap.parse_args()
-    args.yard = os.path.abspath(args.yard)
-    args.source = os.path.abspath(args.source)
-    if os.geteuid() != 0:
-        print("# SKIP: integration tests need root (namespaces, taps)")
-        return SKIP
-    return yi.run_case(args, CASES)
+    return yi.plain_main(__doc__, CASES)
 
 
 if __name__ == "__main__":

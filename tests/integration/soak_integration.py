@@ -789,19 +789,7 @@ class Soak:
         state (TIME-WAIT of those connections gone) before the baseline is taken.
         """
         c0 = all_counters(y, lcores)
-        d = yi.wait_clients(y, ["steer"], 120)["steer"]
-        check(d["connected"] == STEER_CONNS and d["released"] == STEER_CONNS and
-              d["discons"] == 0 and d["tx_bytes"] == STEER_BYTES * STEER_CONNS,
-              "the steered client: %s" % d)
-        want = "hash %d %s" % (STEER_BYTES, yi.pattern_sha256(STEER_BYTES))
-        lines = []
-        while len(lines) < STEER_CONNS:
-            line = srv.stdout.readline()
-            check(line != "", "the kernel server ended early: %s" % lines)
-            if line.startswith("hash"):
-                lines.append(line.strip())
-        check(all(l == want for l in lines), "the kernel hashed %s, expected %d x '%s'" %
-              (lines, STEER_CONNS, want))
+        yi.expect_source_hashed(y, srv, "steer", STEER_CONNS, STEER_BYTES, 120)
         deadline = time.monotonic() + DRAIN_SECS
         while True:
             rows, _ = conn_rows(y, lcores)

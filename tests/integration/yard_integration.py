@@ -1234,6 +1234,25 @@ def pattern_sha256(n):
     return h.hexdigest()
 
 
+def expect_source_hashed(y, srv, name, conns, n, timeout):
+    """
+    The yard source client [client.name] made conns connections of n bytes each and released
+    them, and the kernel server srv (kernel_servers()) hashed each one's pattern intact.
+    """
+    d = wait_clients(y, [name], timeout)[name]
+    check(d["connected"] == conns and d["released"] == conns and d["discons"] == 0 and
+          d["tx_bytes"] == n * conns, "the %s client: %s" % (name, d))
+    want = "hash %d %s" % (n, pattern_sha256(n))
+    lines = []
+    while len(lines) < conns:
+        line = srv.stdout.readline()
+        check(line != "", "the kernel server ended early: %s" % lines)
+        if line.startswith("hash"):
+            lines.append(line.strip())
+    check(all(l == want for l in lines), "the kernel hashed %s, expected %d x '%s'" %
+          (lines, conns, want))
+
+
 def wait_clients(y, names, timeout):
     """Poll /yard/tcp_clients until every client in names is done; returns the answer."""
     deadline = time.monotonic() + timeout
@@ -1277,19 +1296,7 @@ conns = %d
 delay = 1s
 """ % (KERNEL_ADDR, n, conns)))
     c.tap_up()
-    d = wait_clients(y, ["src"], 90)
-    src = d["src"]
-    check(src["connected"] == conns and src["released"] == conns and src["discons"] == 0 and
-          src["tx_bytes"] == n * conns, "source: %s" % src)
-    want = "hash %d %s" % (n, pattern_sha256(n))
-    lines = []
-    while len(lines) < conns:
-        line = srv.stdout.readline()
-        check(line != "", "the kernel server ended early: %s" % lines)
-        if line.startswith("hash"):
-            lines.append(line.strip())
-    check(all(l == want for l in lines), "the kernel hashed %s, expected %d x '%s'" %
-          (lines, conns, want))
+    expect_source_hashed(y, srv, "src", conns, n, 90)
     tcp = y.get("/yard/tcp,per_lcore")
     log("tcp per lcore: %s" % {l: {k: v[k] for k in ("rx_steered", "soft_port_steered",
                                                       "drop_no_conn", "drop_steer_full")}
@@ -1971,6 +1978,26 @@ def inject_kind(iface, dst_mac, src_mac, kind, count):
         else:
             raise SystemExit("unknown frame kind " + kind)
     sendp(frames, iface=iface)
+
+
+def plain_main(doc, cases, binaries=("yard",)):
+    """
+    main() of a script whose cases take only the paths of binaries (--yard, ...) and --source:
+    parse them, skip unless root, run the case.
+    """
+    ap = argparse.ArgumentParser(description=doc,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    for b in binaries:
+        ap.add_argument("--" + b, required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("case", choices=sorted(cases))
+    args = ap.parse_args()
+    for name in binaries + ("source",):
+        setattr(args, name, os.path.abspath(getattr(args, name)))
+    if os.geteuid() != 0:
+        print("# SKIP: integration tests need root (namespaces, taps)")
+        return SKIP
+    return run_case(args, cases)
 
 
 def run_case(args, cases):

@@ -13,7 +13,6 @@ timeout and SIGTERM). Every command runs with a timeout. Needs root (exit 77 oth
 tshark for the capture case and tmux for the watch case (scripts/setup.sh installs them).
 """
 
-import argparse
 import json
 import os
 import re
@@ -26,7 +25,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import yard_integration as yi  # noqa: E402
 from yard_integration import Failure, check, log, run, PING_WAIT, YARD_ADDR  # noqa: E402
 
-SKIP = 77
 
 
 def yardctl(c, *args, ok=True, timeout=30):
@@ -536,20 +534,7 @@ CASES = {
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--yard", required=True)
-    ap.add_argument("--yardctl", required=True)
-    ap.add_argument("--source", required=True)
-    ap.add_argument("case", choices=sorted(CASES))
-    args = ap.parse_args()
-    args.yard = os.path.abspath(args.yard)
-    args.yardctl = os.path.abspath(args.yardctl)
-    args.source = os.path.abspath(args.source)
-    if os.geteuid() != 0:
-        print("# SKIP: integration tests need root (namespaces, taps)")
-        return SKIP
-    return yi.run_case(args, CASES)
+    return yi.plain_main(__doc__, CASES, ("yard", "yardctl"))
 
 
 if __name__ == "__main__":

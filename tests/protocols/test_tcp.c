@@ -1094,6 +1094,33 @@ YT_TEST(tcp, a_close_past_tp_max_orphans_resets_the_connection)
 }
 
 /*
+ * Run the timers, for at most max_ms, until the orphan of the connection whose ISS is iss gives
+ * up with a RST; returns how many segments it sent from SND.UNA before (retransmissions, or
+ * window probes, each answered with an ACK that keeps the window shut when shut is set).
+ */
+static unsigned
+tt_orphan_tries(uint32_t iss, bool shut, unsigned max_ms)
+{
+	unsigned tries = 0;
+	struct tt_seg s;
+
+	for (unsigned t = 0; t < max_ms; t += 50) {
+		pt_run_ms(50);
+		while (tt_take(&s)) {
+			if (s.flags & TH_RST)
+				return tries;
+			if (s.seq != iss + 1)
+				continue;
+			tries++;
+			if (shut)
+				tt_send(TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0);
+		}
+	}
+	cr_assert_fail("the orphan did not give up in %u ms (%u tries)", max_ms, tries);
+	return tries;
+}
+
+/*
  * No one waits for an orphan: its peer gone silent, it gives up after tp_orphan_retries
  * retransmissions (as Linux's tcp_orphan_retries), not the tp_rexmt_max an open connection
  * makes, and frees what it held.
@@ -1104,8 +1131,7 @@ YT_TEST(tcp, an_orphan_gives_up_after_tp_orphan_retries)
 	struct stdata *lsn, *acc;
 	struct tcpstat st0, st;
 	struct tt_seg s;
-	unsigned rexmts = 0;
-	bool rst = false;
+	unsigned rexmts;
 	uint32_t iss;
 
 	tt_open_with(&p);
@@ -1114,16 +1140,7 @@ YT_TEST(tcp, an_orphan_gives_up_after_tp_orphan_retries)
 	cr_assert(tt_take(&s), "sent once");
 	st0 = tt_stats();
 	sth_close(acc);
-	for (int i = 0; i < 40 && !rst; i++) {
-		pt_run_ms(50);
-		while (tt_take(&s)) {
-			if (s.flags & TH_RST)
-				rst = true;
-			else if (s.seq == iss + 1)
-				rexmts++;
-		}
-	}
-	cr_assert(rst, "the orphan gave up, with a RST");
+	rexmts = tt_orphan_tries(iss, false, 2000);
 	cr_assert_eq(rexmts, 2, "tp_orphan_retries retransmissions, not %u", rexmts);
 	st = tt_stats();
 	cr_assert_eq(st.tcps_orphan_drops - st0.tcps_orphan_drops, 1);
@@ -1138,8 +1155,7 @@ YT_TEST(tcp, an_orphan_facing_a_shut_window_gives_up_after_tp_orphan_retries_pro
 	struct stdata *lsn, *acc;
 	struct tcpstat st0, st;
 	struct tt_seg s;
-	unsigned probes = 0;
-	bool rst = false;
+	unsigned probes;
 	uint32_t iss;
 
 	tt_open_with(&p);
@@ -1149,19 +1165,7 @@ YT_TEST(tcp, an_orphan_facing_a_shut_window_gives_up_after_tp_orphan_retries_pro
 	cr_assert_not(tt_take(&s), "nothing into a shut window");
 	st0 = tt_stats();
 	sth_close(acc);
-	for (int i = 0; i < 600 && !rst; i++) {
-		pt_run_ms(100);
-		while (tt_take(&s)) {
-			if (s.flags & TH_RST) {
-				rst = true;
-			} else {
-				probes++;
-				/* the peer answers each probe: its window still shut */
-				tt_send(TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0);
-			}
-		}
-	}
-	cr_assert(rst, "the orphan gave up after %u probes", probes);
+	probes = tt_orphan_tries(iss, true, 60000); /* the peer answers each: still shut */
 	cr_assert_eq(probes, 3, "tp_orphan_retries probes, not %u", probes);
 	st = tt_stats();
 	cr_assert_eq(st.tcps_orphan_drops - st0.tcps_orphan_drops, 1);

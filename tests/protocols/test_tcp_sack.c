@@ -935,22 +935,39 @@ ts_wait_seg(struct tt_seg *s)
 	return tt_take(s);
 }
 
+/*
+ * The start of the tail tests: a SACK connection with the RTO floor at rto_ms and its window
+ * opened to 4 segments; S[0..n) the first bytes of the next n full segments, *st0 the counters
+ * now. Returns the accepted endpoint.
+ */
+static struct stdata *
+ts_four_open(uint32_t rto_ms, struct stdata **lsn, uint32_t *iss, uint32_t *S, unsigned n,
+	     struct tcpstat *st0)
+{
+	struct stdata *acc;
+	struct tt_seg s;
+	uint32_t una;
+
+	tt_open();
+	ts_slow_rto(rto_ms);
+	acc = ts_passive(lsn, true, false, iss, &s);
+	una = *iss + 1;
+	ts_open_cwnd(acc, &una, 4);
+	*st0 = tt_stats();
+	for (unsigned i = 0; i < n; i++)
+		S[i] = una + i * MSS;
+	return acc;
+}
+
 YT_TEST(tcp_sack, a_lost_tail_is_recovered_by_the_probe_without_an_rto)
 {
 	struct stdata *lsn, *acc;
 	struct tt_seg s;
-	uint32_t iss, una, S[5];
+	uint32_t iss, S[5];
 	uint8_t d[4 * MSS];
 	struct tcpstat st0, st;
 
-	tt_open();
-	ts_slow_rto(2000);
-	acc = ts_passive(&lsn, true, false, &iss, &s);
-	una = iss + 1;
-	ts_open_cwnd(acc, &una, 4);
-	st0 = tt_stats();
-	for (unsigned i = 0; i < 5; i++)
-		S[i] = una + i * MSS;
+	acc = ts_four_open(2000, &lsn, &iss, S, 5, &st0);
 	tt_pattern(d, sizeof(d), 6);
 	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
 	yt_drain();
@@ -1002,14 +1019,8 @@ YT_TEST(tcp_sack, a_window_limited_tail_probe_resends_the_last_segment_sent)
 	uint8_t d[6 * MSS];
 	struct tcpstat st0;
 
-	tt_open();
-	ts_slow_rto(2000);
-	acc = ts_passive(&lsn, true, false, &iss, &s);
-	una = iss + 1;
-	ts_open_cwnd(acc, &una, 4);
-	st0 = tt_stats();
-	for (unsigned i = 0; i < 7; i++)
-		S[i] = una + i * MSS;
+	acc = ts_four_open(2000, &lsn, &iss, S, 7, &st0);
+	una = S[0];
 	tt_pattern(d, sizeof(d), 11);
 	tt_send(TH_ACK, 1001, una, 4 * MSS, NULL, 0, NULL, 0); /* a window of 4 segments */
 	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
@@ -1209,14 +1220,8 @@ YT_TEST(tcp_sack, a_retransmission_lost_at_the_end_of_a_recovery_is_probed_witho
 	uint8_t d[4 * MSS];
 	struct tcpstat st0, st;
 
-	tt_open();
-	ts_slow_rto(2000);
-	acc = ts_passive(&lsn, true, false, &iss, &s);
-	una = iss + 1;
-	ts_open_cwnd(acc, &una, 4);
-	st0 = tt_stats();
-	for (unsigned i = 0; i < 5; i++)
-		S[i] = una + i * MSS;
+	acc = ts_four_open(2000, &lsn, &iss, S, 5, &st0);
+	una = S[0];
 	tt_pattern(d, sizeof(d), 2);
 	cr_assert_eq(sth_write(acc, d, sizeof(d)), (ssize_t)sizeof(d));
 	yt_drain();
