@@ -555,6 +555,22 @@ yard_loop_inject_burst(int minor, mblk_t **mps, unsigned n)
 	return 0;
 }
 
+int
+yard_loop_hold(int minor, bool hold)
+{
+	struct loop_minor *lm = loop_lookup(minor);
+
+	if (lm == NULL)
+		return -ENXIO;
+	if (hold) {
+		lm->lm_flags |= LM_HELD;
+	} else {
+		lm->lm_flags &= ~LM_HELD;
+		qenable(WR(lm->lm_rq)); /* as LOOP_RELEASE */
+	}
+	return 0;
+}
+
 mblk_t *
 yard_loop_take(int minor)
 {

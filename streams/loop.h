@@ -20,6 +20,8 @@
 #ifndef YARD_STREAMS_LOOP_H
 #define YARD_STREAMS_LOOP_H
 
+#include <stdbool.h>
+
 #include <streams/sth.h>
 
 #ifdef __cplusplus
@@ -54,6 +56,12 @@ int yard_loop_inject(int minor, mblk_t *mp);
  * RX burst (owning lcore only). 0 (the messages are gone), or -ENXIO (still the caller's).
  */
 int yard_loop_inject_burst(int minor, mblk_t **mps, unsigned n);
+/**
+ * LOOP_HOLD (hold true) or LOOP_RELEASE (false) without an ioctl, for a minor whose stream is
+ * linked under a multiplexor (its stream head takes no ioctl then). Owning lcore only. 0 or
+ * -ENXIO.
+ */
+int yard_loop_hold(int minor, bool hold);
 /** Take the oldest captured message of a minor, NULL if none. */
 mblk_t *yard_loop_take(int minor);
 /** Counters of a minor, NULL if unknown. */

@@ -85,6 +85,10 @@ ip_link_remove(struct ip_inst *ii, struct ip_link *il)
 	queue_t *wq = il->il_qbot;
 
 	ip_route_del_link(ii, il);
+	/* What the upper streams held back for this link sent meanwhile is routed again (or
+	 * dropped, no route) by their service procedures. */
+	if (il->il_held)
+		ip_link_wake(ii, il);
 	if (wq != NULL) {
 		/* Whatever waited for the driver goes with the link. */
 		flushq(wq, FLUSHALL);
@@ -564,6 +568,7 @@ static struct qinit ip_urinit = {
 
 static struct qinit ip_uwinit = {
 	.qi_putp = ip_uwput,
+	.qi_srvp = ip_uwsrv,
 	.qi_minfo = &ip_minfo,
 	.qi_putp_burst = ip_uwput_burst,
 };

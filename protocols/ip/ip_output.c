@@ -26,8 +26,22 @@
  *
  * A link's write queue (l_qbot, with ip_lwsrv) holds what its driver cannot take yet: ip
  * sends straight down while the queue is empty and the driver has room, else queues (keeping
- * order) up to the high-water mark, beyond which it drops and counts drop_tx_flow. The driver
- * back-enables the queue when it drains.
+ * order). The driver back-enables the queue when it drains.
+ *
+ * Flow control through the multiplexor. STREAMS back-enables within one stream only: the
+ * link's queue is the top of its lower stream, so when it drains nothing upstream hears of it,
+ * and the transports above sit on other streams. ip carries it across itself, as a
+ * multiplexing driver must: when a datagram a transport sent (ii_tx_up) fills its link's queue
+ * to high water, ip still takes it (and the rest of that burst: a datagram's fragments are
+ * never cut off), marks the upper stream held back (iu_waiting, il_held, tx_held) and from
+ * then on queues what that stream sends on its own write queue, untouched. That queue's QFULL
+ * is what the transport's canputnext() sees, so udp blocks its endpoints (XTI TFLOW) and tcp
+ * stops sending new data, and nothing is dropped. When ip_lwsrv has drained the link's queue
+ * below low water it wakes the held streams (ip_link_wake), whose service procedure (ip_uwsrv)
+ * sends what waited, in order, and getq's back-enable reaches the transport's lower queue. A
+ * link's queue thus exceeds high water by at most the bursts in flight; past four times high
+ * water, or at high water for ip's own datagrams (ICMP replies, which have no sender to slow
+ * down), a datagram is dropped and counted drop_tx_flow.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -153,20 +167,39 @@ ip_finish(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hle
 	ip_finish_mbuf(ii, il, mp, hlen);
 }
 
+/* The most a link's write queue takes from transports: what bursts in flight can overshoot. */
+#define IP_LINK_QMAX(q) (4 * (q)->q_hiwat)
+
+/* The link's queue reached high water while sending for up: hold that stream back. */
+static void
+ip_upper_hold(struct ip_inst *ii, struct ip_upper *up, struct ip_link *il)
+{
+	if (up->iu_waiting != NULL)
+		return;
+	up->iu_waiting = il;
+	il->il_held = true;
+	/* Its own putq()s must not schedule ip_uwsrv for nothing: ip_link_wake() enables it. */
+	noenable(WR(up->iu_rq));
+	IP_INC(ii, tx_held);
+}
+
 static void
 ip_link_send(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
 {
 	queue_t *q = il->il_qbot;
+	struct ip_upper *up = ii->ii_tx_up;
 
 	if (likely(q->q_first == NULL && canputnext(q))) {
 		IP_INC(ii, tx_packets);
 		putnext(q, mp);
 		return;
 	}
-	if (canput(q)) {
+	if (up != NULL ? q->q_count < IP_LINK_QMAX(q) : canput(q)) {
 		IP_INC(ii, tx_packets);
 		IP_INC(ii, tx_queued);
 		(void)putq(q, mp);
+		if (up != NULL && (q->q_flag & QFULL))
+			ip_upper_hold(ii, up, il);
 		return;
 	}
 	IP_INC(ii, drop_tx_flow);
@@ -197,6 +230,7 @@ ip_txb_flush(struct ip_inst *ii, struct ip_txb *tb)
 int
 ip_lwsrv(queue_t *q)
 {
+	struct ip_link *il = q->q_ptr;
 	mblk_t *mp;
 
 	while ((mp = getq(q)) != NULL) {
@@ -206,7 +240,28 @@ ip_lwsrv(queue_t *q)
 		}
 		putnext(q, mp);
 	}
+	/* Below low water, as a back-enable would be: the held upper streams go on. */
+	if (il != NULL && il->il_held &&
+	    (q->q_first == NULL || (q->q_count < q->q_lowat && q->q_mblkcnt < q->q_lowat)))
+		ip_link_wake(il->il_inst, il);
 	return 0;
+}
+
+void
+ip_link_wake(struct ip_inst *ii, struct ip_link *il)
+{
+	il->il_held = false;
+	for (struct ip_upper *up = ii->ii_uppers; up != NULL; up = up->iu_next) {
+		queue_t *wq;
+
+		if (up->iu_waiting != il)
+			continue;
+		up->iu_waiting = NULL;
+		wq = WR(up->iu_rq);
+		enableok(wq);
+		if (wq->q_first != NULL)
+			qenable(wq);
+	}
 }
 
 /* The options of a non-first fragment: those with the copied flag (RFC 791 3.1), padded. */
@@ -708,29 +763,84 @@ bad:
 	freemsg(mp);
 }
 
+/* Held back until its link drains: queued as ip_uwput_hold() queues it. */
+static inline bool
+ip_held_type(const mblk_t *mp)
+{
+	return DB_TYPE(mp) == M_PROTO || DB_TYPE(mp) == M_DATA || DB_TYPE(mp) == M_CTL;
+}
+
+/* One message onto the held stream's queue: at the tail, or back at the head. */
+static void
+ip_hold_one(queue_t *q, struct ip_inst *ii, mblk_t *mp, bool head)
+{
+	if (likely(head ? putbq(q, mp) : putq(q, mp))) {
+		IP_INC(ii, tx_held_msgs);
+		return;
+	}
+	IP_INC(ii, drop_tx_nomem); /* only a band's allocation can fail */
+	freemsg(mp);
+}
+
+/*
+ * While its stream is held back (or something it sent earlier still waits) what a transport
+ * sends queues on its write queue in order; M_FLUSH and M_IOCTL are answered at once, as a
+ * driver does.
+ */
+static void
+ip_uwput_hold(queue_t *q, struct ip_inst *ii, mblk_t **mps, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (ip_held_type(mps[i])) {
+			ip_hold_one(q, ii, mps[i], false);
+		} else {
+			ip_uwput_other(q, mps[i]);
+		}
+	}
+}
+
+/*
+ * The stream was held back part way through a burst (a datagram the long way, or a fragmented
+ * one, filled its link's queue): the rest of the burst goes back at the head of the queue, in
+ * order, before anything sent since. Its flushes and ioctls are answered now, in order; a
+ * write-side flush among them discards the rest's data before it, as it would have.
+ */
+static __rte_noinline void
+ip_uwput_hold_rest(queue_t *q, struct ip_inst *ii, mblk_t **mps, unsigned n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		mblk_t *mp = mps[i];
+
+		if (ip_held_type(mp)) {
+			mps[k++] = mp;
+			continue;
+		}
+		if (DB_TYPE(mp) == M_FLUSH && MBLKL(mp) >= 1 && (*mp->b_rptr & FLUSHW)) {
+			while (k > 0)
+				freemsg(mps[--k]);
+		}
+		ip_uwput_other(q, mp);
+	}
+	while (k > 0)
+		ip_hold_one(q, ii, mps[--k], true);
+}
+
 /*
  * A transport's burst: the datagrams are routed with a one-entry cache and collected per link
  * (struct ip_txb), so a burst of replies to one peer reaches arp as one putnext_burst(). Any
- * other message first sends what was collected, so the order on each link is kept.
+ * other message first sends what was collected, so the order on each link is kept. The short
+ * way (ip_output_unitdata_fast) only collects, so only the long ways can find the link full
+ * in the middle of a burst; they check, and what is left of the burst waits.
  */
-void
-ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
+static void
+ip_uwput_run(queue_t *q, struct ip_upper *up, struct ip_inst *ii, mblk_t **mps, unsigned n)
 {
-	struct ip_upper *up = q->q_ptr;
-	/* iu_inst goes NULL only when the control stream closes, never during this procedure. */
-	struct ip_inst *ii = up != NULL ? up->iu_inst : NULL;
+	struct ip_upper *outer = ii->ii_tx_up; /* a loop-back driver may bring us back in */
 	struct ip_txb tb;
 
-	if (unlikely(ii == NULL)) {
-		/* Orphaned by the control stream's close: data goes, the rest as usual. */
-		for (unsigned i = 0; i < n; i++) {
-			if (DB_TYPE(mps[i]) == M_DATA || DB_TYPE(mps[i]) == M_PROTO)
-				freemsg(mps[i]);
-			else
-				ip_uwput_other(q, mps[i]);
-		}
-		return;
-	}
+	ii->ii_tx_up = up;
 	tb.tb_il = NULL;
 	tb.tb_n = 0;
 	tb.tb_dst = 0;
@@ -745,24 +855,27 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 		mblk_t *mp = mps[i];
 
 		if (likely(DB_TYPE(mp) == M_PROTO)) {
-			if (!ip_output_unitdata_fast(ii, mp, &tb))
-				ip_output_unitdata(ii, up, mp, &tb);
-			continue;
-		}
-		if (DB_TYPE(mp) == M_DATA) {
+			if (ip_output_unitdata_fast(ii, mp, &tb))
+				continue;
+			ip_output_unitdata(ii, up, mp, &tb);
+		} else if (DB_TYPE(mp) == M_DATA) {
 			ip_output_raw(ii, mp, &tb);
-			continue;
+		} else {
+			ip_txb_flush(ii, &tb);
+			if (DB_TYPE(mp) == M_CTL && MBLKL(mp) >= sizeof(uint32_t) &&
+			    *(const uint32_t *)mp->b_rptr == IP_ICMP_ERR_REQ)
+				ip_icmp_err_req(ii, mp);
+			else
+				ip_uwput_other(q, mp);
+			/* An ioctl in the burst may change the routes or the default TTL. */
+			tb.tb_dst = 0;
+			tb.tb_key = 0;
+			tb.tb_ttl = (uint8_t)ii->ii_param.ip_default_ttl;
 		}
-		ip_txb_flush(ii, &tb);
-		if (DB_TYPE(mp) == M_CTL && MBLKL(mp) >= sizeof(uint32_t) &&
-		    *(const uint32_t *)mp->b_rptr == IP_ICMP_ERR_REQ)
-			ip_icmp_err_req(ii, mp);
-		else
-			ip_uwput_other(q, mp);
-		/* An ioctl in the burst may change the routes or the default TTL. */
-		tb.tb_dst = 0;
-		tb.tb_key = 0;
-		tb.tb_ttl = (uint8_t)ii->ii_param.ip_default_ttl;
+		if (unlikely(up->iu_waiting != NULL) && i + 1 < n) {
+			ip_uwput_hold_rest(q, ii, mps + i + 1, n - i - 1);
+			break;
+		}
 	}
 	if (tb.tb_n != 0)
 		ip_txb_flush(ii, &tb);
@@ -770,6 +883,47 @@ ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
 		freemsg_burst(tb.tb_free, tb.tb_nfree);
 	IP_ADD_N(ii, tx_route_cached, tb.tb_cached + tb.tb_nfast);
 	IP_ADD_N(ii, tx_datagrams, tb.tb_dgrams + tb.tb_nfast);
+	ii->ii_tx_up = outer;
+}
+
+void
+ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n)
+{
+	struct ip_upper *up = q->q_ptr;
+	/* iu_inst goes NULL only when the control stream closes, never during this procedure. */
+	struct ip_inst *ii = up != NULL ? up->iu_inst : NULL;
+
+	if (unlikely(ii == NULL)) {
+		/* Orphaned by the control stream's close: data goes, the rest as usual. */
+		for (unsigned i = 0; i < n; i++) {
+			if (DB_TYPE(mps[i]) == M_DATA || DB_TYPE(mps[i]) == M_PROTO)
+				freemsg(mps[i]);
+			else
+				ip_uwput_other(q, mps[i]);
+		}
+		return;
+	}
+	if (unlikely(up->iu_waiting != NULL || q->q_first != NULL)) {
+		ip_uwput_hold(q, ii, mps, n);
+		return;
+	}
+	ip_uwput_run(q, up, ii, mps, n);
+}
+
+int
+ip_uwsrv(queue_t *q)
+{
+	struct ip_upper *up = q->q_ptr;
+	mblk_t *v[IP_TXB_MAX];
+	unsigned n;
+
+	if (up == NULL || up->iu_inst == NULL) {
+		flushq(q, FLUSHALL); /* orphaned: nothing can send it any more */
+		return 0;
+	}
+	while (up->iu_waiting == NULL && (n = getq_burst(q, v, RTE_DIM(v))) != 0)
+		ip_uwput_run(q, up, up->iu_inst, v, n);
+	return 0;
 }
 
 int

@@ -88,6 +88,7 @@ struct ip_link {
 	uint8_t il_prefix;
 	uint16_t il_mtu;
 	uint32_t il_caps;        /**< YARD_LINK_CAP_* */
+	bool il_held;            /**< upper streams wait for this link's queue to drain */
 };
 
 /** A route: rte_lpm maps the destination to its index in ii_routes. */
@@ -106,6 +107,7 @@ struct ip_upper {
 	bool iu_control;
 	int iu_proto;              /**< bound protocol, 0 if none */
 	struct ip_upper *iu_next;  /**< the instance's upper streams */
+	struct ip_link *iu_waiting; /**< the link whose full write queue holds this stream back */
 };
 
 /** The ip instance of one lcore. */
@@ -119,6 +121,7 @@ struct ip_inst {
 	uint64_t ii_hz;
 	uint16_t ii_ipid;                    /**< next identification (host order) */
 	queue_t *ii_proto[256];              /**< upper read queue bound to each protocol */
+	struct ip_upper *ii_tx_up;           /**< whose messages ip is sending now; NULL: ip's own */
 	struct ip_link ii_links[IP_MAX_LINKS];
 	/* Every configured link's address, packed: ip_is_ours() runs for each datagram received
 	 * (twice: source and destination), and a scan of the 16 link slots cost ~8% of a UDP echo. */
@@ -267,8 +270,12 @@ void ip_txb_flush(struct ip_inst *ii, struct ip_txb *tb);
 /** Upper write side. */
 int ip_uwput(queue_t *q, mblk_t *mp);
 void ip_uwput_burst(queue_t *q, mblk_t **mps, unsigned n);
+/** Upper write service: what a held-back upper stream sent meanwhile, once its link drained. */
+int ip_uwsrv(queue_t *q);
 /** Lower write service: move what waits on the link down when the driver has room. */
 int ip_lwsrv(queue_t *q);
+/** Let the upper streams held back by il's full write queue go on (drained, or the link gone). */
+void ip_link_wake(struct ip_inst *ii, struct ip_link *il);
 /** Copy len bytes of mp from offset off to dst; returns bytes copied. */
 size_t ip_msg_copy(const mblk_t *mp, size_t off, size_t len, void *dst);
 

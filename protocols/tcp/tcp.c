@@ -154,6 +154,8 @@ tcp_unlink_reset(struct tcp_inst *ti)
 		TCP_INC(ti, unlink_resets);
 		(void)tcp_drop(tp, ENETDOWN);
 	}
+	while (ti->ti_txwait != NULL) /* nothing left to resume them for */
+		tcp_txwait_remove(ti->ti_txwait);
 	while ((mp = getq(ti->ti_lwq)) != NULL)
 		putnext(ti->ti_lwq, mp);
 }
@@ -682,9 +684,14 @@ tcp_lwput(queue_t *q, mblk_t *mp)
 	return 0;
 }
 
+/*
+ * Drain toward ip as its back-enable allows; below high water again, the connections that held
+ * their data back go on (tcp_output.c, "Local flow control").
+ */
 static int
 tcp_lwsrv(queue_t *q)
 {
+	struct tcp_inst *ti = q->q_ptr;
 	mblk_t *mp;
 
 	while ((mp = getq(q)) != NULL) {
@@ -694,6 +701,8 @@ tcp_lwsrv(queue_t *q)
 		}
 		putnext(q, mp);
 	}
+	if (ti != NULL && ti->ti_txwait != NULL && !(q->q_flag & QFULL))
+		tcp_txwait_resume(ti);
 	return 0;
 }
 

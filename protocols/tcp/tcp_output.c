@@ -12,6 +12,16 @@
  * The checksum is computed in software over the chain (ip offloads only the IPv4 header
  * checksum, and a transport cannot learn the link's caps), and the whole datagram goes to ip
  * as M_DATA.
+ *
+ * Local flow control. Segments go to ip through the lower write queue: straight down while ip
+ * takes them, queued when ip is flow controlled (ip holds a transport back while its link's
+ * queue is full, ip_output.c). Once that queue is at high water (QFULL) a connection sends no
+ * data, new or resent: it goes on ti_txwait (TF_TXWAIT) and tcp_lwsrv, which drains the
+ * queue as ip's back-enable allows, resumes the waiting connections in turn while the queue
+ * is below high water. ACKs, SYNs, FINs and RSTs still go, so the peers are never left
+ * waiting on us, and a queue past TCP_LOWQ_LIMIT (what only such small segments could reach)
+ * still drops, counted. A bulk sender on a saturated link thus waits instead of losing
+ * segments it would have to resend, as Linux's qdisc and TSQ back-pressure do.
  */
 #include <string.h>
 
@@ -61,6 +71,67 @@ tcp_ip_send(struct tcp_inst *ti, mblk_t *mp)
 	}
 	TCP_INC(ti, tx_queued);
 	(void)putq(q, mp);
+}
+
+/* The queue toward ip is at high water: data waits (see the comment at the top). */
+static inline bool
+tcp_lower_full(const struct tcp_inst *ti)
+{
+	return ti->ti_lwq != NULL && (ti->ti_lwq->q_flag & QFULL);
+}
+
+/* At the tail of ti_txwait, once. */
+static void
+tcp_txwait_add(struct tcp_inst *ti, struct tcpcb *tp)
+{
+	if (tp->tp_flags & TF_TXWAIT)
+		return;
+	tp->tp_flags |= TF_TXWAIT;
+	tp->tp_wnext = NULL;
+	tp->tp_wprev = ti->ti_txwait_tail;
+	if (ti->ti_txwait_tail != NULL)
+		ti->ti_txwait_tail->tp_wnext = tp;
+	else
+		ti->ti_txwait = tp;
+	ti->ti_txwait_tail = tp;
+	TCP_INC(ti, tx_flow_waits);
+}
+
+void
+tcp_txwait_remove(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+
+	if (!(tp->tp_flags & TF_TXWAIT))
+		return;
+	tp->tp_flags &= ~TF_TXWAIT;
+	if (ti != NULL) {
+		if (tp->tp_wprev != NULL)
+			tp->tp_wprev->tp_wnext = tp->tp_wnext;
+		else
+			ti->ti_txwait = tp->tp_wnext;
+		if (tp->tp_wnext != NULL)
+			tp->tp_wnext->tp_wprev = tp->tp_wprev;
+		else
+			ti->ti_txwait_tail = tp->tp_wprev;
+	}
+	tp->tp_wnext = tp->tp_wprev = NULL;
+}
+
+/*
+ * Oldest first, each until it has sent what it may or the queue is full again; one that fills
+ * it goes back to the tail, so a few bulk senders share the link in turn.
+ */
+void
+tcp_txwait_resume(struct tcp_inst *ti)
+{
+	struct tcpcb *tp;
+
+	while ((tp = ti->ti_txwait) != NULL && !tcp_lower_full(ti)) {
+		tcp_txwait_remove(tp);
+		TCP_INC(ti, tx_flow_resumes);
+		(void)tcp_output(tp);
+	}
 }
 
 /* A new header block: IPv4 (20) + TCP (thlen) with link headroom in front. */
@@ -261,7 +332,7 @@ int
 tcp_output(struct tcpcb *tp)
 {
 	struct tcp_inst *ti = tp->tp_inst;
-	bool idle, sendalot;
+	bool idle, sendalot, held = false;
 	uint32_t off, recwin, sendwin, sacked, room;
 	int32_t len;
 	uint8_t flags, opt[40];
@@ -343,6 +414,13 @@ again:
 		len = 0;
 		sendalot = true;
 	}
+	/* The queue toward ip is full: data waits to be resumed, control segments still go. */
+	if (len > 0 && unlikely(tcp_lower_full(ti))) {
+		tcp_txwait_add(ti, tp);
+		len = 0;
+		sendalot = false;
+		held = true;
+	}
 	if ((flags & TH_FIN) && SEQ_LT(tp->snd_nxt + (uint32_t)len, tp->snd_una + tp->sb_cc))
 		flags &= (uint8_t)~TH_FIN;
 	recwin = TCPS_HAVERCVDSYN(tp->tp_state) || tp->tp_state == TCPS_SYN_SENT ?
@@ -375,6 +453,8 @@ again:
 		goto send;
 	if ((flags & TH_FIN) && (!(tp->tp_flags & TF_SENTFIN) || tp->snd_nxt == tp->snd_una))
 		goto send;
+	if (held)
+		return 0; /* not the peer's window: tcp_txwait_resume() comes back */
 	/* Data waits on a zero window and nothing is timed: probe (RFC 9293 3.8.6.1). */
 	if (tp->sb_cc > off && tp->t_timer[TT_REXMT] == 0 && tp->t_timer[TT_PERSIST] == 0) {
 		tp->t_rxtshift = 0;

@@ -99,6 +99,7 @@ enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_PTO, TT_PMTU, TT_RA
 #define TF_SACK_PERMIT 0x200000u /* SACK agreed: both SYNs carried SACK-permitted */
 #define TF_PUREACK     0x400000u /* the next ACK goes alone, not on data (RFC 5681 4.2) */
 #define TF_ORPHAN_COUNTED 0x800000u /* counted in ti_norphans (an orphan not in TIME-WAIT) */
+#define TF_TXWAIT      0x1000000u /* on ti_txwait: data held back until the queue toward ip drains */
 
 struct tcp_inst;
 struct tcpcb;
@@ -144,6 +145,7 @@ struct tcpcb {
 	struct tcp_inst *tp_inst;  /* NULL once the instance has gone */
 	queue_t *tp_rq;            /* endpoint read queue; NULL for embryonic and orphans */
 	struct tcpcb *tp_next, *tp_prev;   /* instance's list of every block */
+	struct tcpcb *tp_wnext, *tp_wprev; /* ti_txwait list, while TF_TXWAIT */
 	struct tcpcb *tp_head;     /* the listener this connection came from */
 	struct tcpcb *tp_qnext;    /* link on the listener's SYN or accept list */
 	struct tcpcb *tp_synq;     /* listener: embryonic connections */
@@ -221,6 +223,8 @@ struct tcp_inst {
 	struct rte_hash *ti_conns; /* struct tcp_key -> tcpcb */
 	struct rte_hash *ti_binds; /* uint32 lport -> tcpcb bound there (listener or endpoint) */
 	struct tcpcb *ti_cbs;      /* every block of the instance */
+	/* connections with data held back by a full queue toward ip, oldest first (tcp_output.c) */
+	struct tcpcb *ti_txwait, *ti_txwait_tail;
 	uint32_t ti_addrs[TCP_MAX_ADDRS];
 	uint8_t ti_prefix[TCP_MAX_ADDRS];
 	unsigned ti_naddrs;
@@ -296,6 +300,10 @@ void tcp_respond_opts(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq
 		      uint8_t flags, uint16_t win, const uint8_t *opt, unsigned optlen);
 void tcp_send_ack_now(struct tcpcb *tp);
 void tcp_ip_send(struct tcp_inst *ti, mblk_t *mp);
+/* Off the list of connections waiting for the queue toward ip (a block being freed). */
+void tcp_txwait_remove(struct tcpcb *tp);
+/* The queue toward ip is below high water: the waiting connections send again, in turn. */
+void tcp_txwait_resume(struct tcp_inst *ti);
 void tcp_setpersist(struct tcpcb *tp);
 uint32_t tcp_rexmt_timeout(struct tcpcb *tp);
 

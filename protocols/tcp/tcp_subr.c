@@ -93,6 +93,7 @@ tcp_cb_free(struct tcpcb *tp)
 
 	tcp_hash_remove(tp);
 	tcp_unbind(tp);
+	tcp_txwait_remove(tp);
 	tcp_free_bufs(tp);
 	if (ti != NULL) {
 		if (tp->tp_prev != NULL)

@@ -42,6 +42,7 @@
  * turns S_INPUT/S_HIPRI into the t_look() event of the message now first (T_DATA, T_UDERR),
  * S_OUTPUT into T_GODATA when a send had met flow control (te_flowed), and S_ERROR/S_HANGUP
  * into YARD_T_ERROR, then calls the application's function with the events it asked for.
+ * Without a notifier, t_look() itself asks whether a flow-controlled endpoint can send again.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -810,6 +811,13 @@ t_look(int fd)
 	if (te == NULL)
 		return -1;
 	ev = xti_event_of(xti_first(te));
+	/* Without a callback no S_OUTPUT comes to say the flow cleared: look (XTI: t_look
+	 * reports T_GODATA whenever a send met flow control and sending is possible again). */
+	if (ev == 0 && te->te_flowed && !(te->te_sd->sd_flag & (STWRERR | STRHUP)) &&
+	    canputnext(te->te_sd->sd_wrq)) {
+		te->te_flowed = false;
+		te->te_godata = true;
+	}
 	if (ev == 0 && te->te_godata) {
 		te->te_godata = false;
 		ev = T_GODATA;

@@ -551,6 +551,44 @@ YT_TEST(xti, says_tflow_under_flow_control_and_godata_when_it_clears)
 	ut_bare_close(&b);
 }
 
+/*
+ * The whole stack: a full link holds udp back in ip (ip_output.c), ip's queue fills, and the
+ * endpoint hears TFLOW, then T_GODATA once the link drains; every datagram sent goes out.
+ */
+YT_TEST(xti, says_tflow_when_a_full_link_holds_udp_back_in_ip)
+{
+	struct ut_stack s;
+	static uint8_t data[1400];
+	uint8_t f[UT_FRAME_MAX];
+	struct ip_stats is;
+	unsigned frames = 0;
+	int fd, rc, sent = 0;
+
+	ut_stack_open(&s, 0, 1500);
+	fd = xopen();
+	cr_assert_eq(xbind(fd, 0, 9900, NULL), 0);
+	cr_assert_eq(yard_loop_hold(s.pt.link.minor, true), 0);
+	while ((rc = xsend(fd, PT_ADDR_PEER, 9, data, sizeof(data))) == 0) {
+		yt_drain();
+		cr_assert_lt(++sent, 5000);
+	}
+	cr_assert_eq(rc, TFLOW);
+	is = pt_ipstat(s.pt.ip);
+	cr_assert_eq(is.is_ip.ips_tx_held, 1, "ip held udp back");
+	cr_assert_eq(is.is_ip.ips_drop_tx_flow, 0);
+	cr_assert_eq(t_look(fd), 0);
+	cr_assert_eq(yard_loop_hold(s.pt.link.minor, false), 0);
+	yt_drain();
+	cr_assert_eq(t_look(fd), T_GODATA, "flow control cleared");
+	while (pt_take(s.pt.link.minor, f, sizeof(f)) != 0)
+		frames++;
+	cr_assert_eq(frames, (unsigned)sent, "every datagram went (%u of %d)", frames, sent);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_tx_flow, 0);
+	cr_assert_eq(xsend(fd, PT_ADDR_PEER, 9, data, sizeof(data)), 0);
+	cr_assert_eq(t_close(fd), 0);
+	ut_stack_close(&s);
+}
+
 YT_TEST(xti, calls_back_on_data_and_errors_without_polling)
 {
 	struct ut_bare b;
