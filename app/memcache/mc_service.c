@@ -446,7 +446,7 @@ int
 yard_mc_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct mc_stats sum = { 0 };
-	uint64_t *st = &sum.commands;  /* the struct is MC_STATS_COUNT uint64_t in a row */
+	uint64_t *st = (uint64_t *)&sum; /* the struct is MC_STATS_COUNT uint64_t in a row */
 	uint64_t svc[RTE_DIM(mc_svc_names)] = { 0 };
 	uint64_t items = 0, bytes = 0, limit = 0, curr = 0;
 	unsigned lo = 0, hi = RTE_MAX_LCORE;
