@@ -262,7 +262,8 @@ ep_wake(void *arg)
 /*
  * With idle sleep on, a timer at the wait's deadline, so that the sleeps the wait takes end
  * there instead of up to a sleep later. Rounded up and one microsecond more: a wake-up a
- * hair before the deadline would find no timer left to bound the next sleep.
+ * hair before the deadline would find no timer left to bound the next sleep. With the timer
+ * pool empty there is none, and the wait may end up to one sleep late.
  */
 static timeout_id_t
 ep_wake_at(struct yard_epoll *ep, uint64_t deadline)
