@@ -129,6 +129,7 @@ stack_dlpi(struct stdata *sd, unsigned char type, const void *req, size_t len, v
 		if (rc == -EAGAIN) {
 			if (rte_get_timer_cycles() > deadline)
 				return -ETIMEDOUT;
+			/* A pass, no idle sleep: the pmd minor answers at once, at set-up. */
 			(void)yard_sched_run_once(sc);
 			continue;
 		}

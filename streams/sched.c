@@ -47,8 +47,13 @@
  * the run list, the deferred list, the mailbox (a sender may have filled it since the pass
  * looked) and the bufcalls before it sleeps: a pass finding nothing is not the same as
  * nothing waiting. A pending bufcall keeps the lcore polling, as without sleep, because the
- * memory it waits for may come back at any pass. Timers are not consulted: one due during a
- * sleep runs at the next pass, late by up to one sleep (docs/config.md says so).
+ * memory it waits for may come back at any pass. Timers bound the sleep: it lasts at most
+ * until this lcore's next rte_timer is due (rte_timer_next_ticks()), rounded up to the
+ * microsecond so the wake-up lands at or just after the deadline (one before it would find
+ * the timer not yet due), and not at all if one is due now. A sleep cut short by a timer
+ * is still a step of the back-off (a timer is not traffic); a timer due now skips the sleep
+ * and leaves the back-off where it was. Only the owner can ask (DPDK keeps the lists per
+ * lcore and reads the caller's); a pass run by any other thread runs no timers either.
  *
  * Timer slack. Linux lengthens a thread's sleeps by up to its timer slack (50 us by default)
  * to batch wake-ups, so a 10 us nanosleep takes about 65 us; while the loop runs with idle
@@ -59,6 +64,9 @@
  * sc_stop (yard_sched_stop()). Counters are plain increments by the owner; the one exception
  * is mbox_full, which the *sender* counts on its own scheduler.
  */
+/* rte_timer_next_ticks() is still experimental in DPDK 22.11; this file alone needs it. */
+#define ALLOW_EXPERIMENTAL_API 1
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -586,12 +594,35 @@ work_waiting(const struct yard_sched *sc)
 	       !rte_ring_empty(sc->sc_mbox);
 }
 
+/*
+ * A sleep of up to cap microseconds, shortened to end when this lcore's next timer is due
+ * (0: one is due now). Rounded up: waking a microsecond early would find the timer not due
+ * yet and cost another sleep.
+ */
+static unsigned
+timer_bound_us(const struct yard_sched *sc, unsigned cap)
+{
+	uint64_t hz = sc->sc_timer_hz;
+	int64_t ticks;
+
+	/* The lists are per lcore and rte_timer_next_ticks() reads the caller's, unchecked. */
+	if (rte_lcore_id() != sc->sc_lcore)
+		return cap;
+	ticks = rte_timer_next_ticks();
+	if (ticks < 0) /* -ENOENT: none pending; -EINVAL: no timer subsystem */
+		return cap;
+	/* Compare in ticks first: a keepalive hours away would overflow ticks * 1000000. */
+	if ((uint64_t)ticks >= (uint64_t)cap * hz / 1000000)
+		return cap;
+	return (unsigned)RTE_MIN(((uint64_t)ticks * 1000000 + hz - 1) / hz, (uint64_t)cap);
+}
+
 unsigned
 yard_sched_idle(struct yard_sched *sc)
 {
 	uint64_t msgs = sc->sc_stats.poll_msgs + sc->sc_stats.mbox_msgs;
 	uint64_t start;
-	unsigned us;
+	unsigned step, us;
 
 	if (msgs != sc->sc_idle_msgs) { /* traffic since the last empty pass: a new run */
 		sc->sc_idle_msgs = msgs;
@@ -606,8 +637,11 @@ yard_sched_idle(struct yard_sched *sc)
 
 	if (sc->sc_sleep_next == 0)
 		sc->sc_sleep_next = RTE_MAX(sc->sc_sleep_us / 16, 1u);
-	us = RTE_MIN(sc->sc_sleep_next, sc->sc_sleep_us);
-	sc->sc_sleep_next = RTE_MIN(us * 2, sc->sc_sleep_us);
+	step = RTE_MIN(sc->sc_sleep_next, sc->sc_sleep_us);
+	us = timer_bound_us(sc, step);
+	if (us == 0)
+		return 0; /* a timer is due: the next pass runs it */
+	sc->sc_sleep_next = RTE_MIN(step * 2, sc->sc_sleep_us);
 
 	start = rte_rdtsc();
 	sc->sc_sleep_fn(us);

@@ -23,8 +23,10 @@
  * sc_idle_passes empty passes have gone by with no message in (RX or mailbox) and nothing is
  * waiting (run list, deferred puts, mailbox, bufcalls), it sleeps, first sc_sleep_us / 16 (at least 1 us), then
  * twice as long each empty pass up to sc_sleep_us: an lcore that has just been busy comes
- * back soon, one idle for long costs one wake-up per sc_sleep_us. The price is latency: a
- * frame, a mailbox message or a timer due while the lcore sleeps waits for the sleep to end.
+ * back soon, one idle for long costs one wake-up per sc_sleep_us. A sleep never outlasts the
+ * lcore's next rte_timer (it ends when the timer is due, or is skipped if one is due now), so
+ * timers are not late for it. The price is latency: a frame or a mailbox message that comes
+ * while the lcore sleeps waits for the sleep to end.
  * Slept time is counted apart (sleeps, sleep_cycles), neither busy nor idle.
  *
  * Only the owning lcore calls these functions for its scheduler, except yard_mbox_put*(),
@@ -161,8 +163,10 @@ unsigned yard_sched_run_once(struct yard_sched *sc);
 int yard_sched_set_idle_sleep(struct yard_sched *sc, unsigned sleep_us, unsigned idle_passes);
 /**
  * After a pass that did no work: count it and, if it is the idle_passes-th empty pass since a
- * message last came in (RX or mailbox) or later and nothing waits for the next pass, sleep (sc_sleep_fn). Returns the microseconds
- * asked of the sleep, 0 if it did not sleep. Owning lcore only.
+ * message last came in (RX or mailbox) or later and nothing waits for the next pass, sleep
+ * (sc_sleep_fn) for the back-off's step or until this lcore's next timer is due, whichever
+ * is sooner; not at all if a timer is due now. Returns the microseconds asked of the sleep,
+ * 0 if it did not sleep. Owning lcore only.
  */
 unsigned yard_sched_idle(struct yard_sched *sc);
 /** One turn of yard_sched_loop(): a pass, then yard_sched_idle() if it did nothing and idle

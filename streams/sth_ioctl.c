@@ -227,6 +227,11 @@ sth_doioctl(struct stdata *sd, int cmd, void *buf, int *lenp, int timout, unsign
 			rc = ETIME;
 			break;
 		}
+		/*
+		 * A pass, never an idle sleep (yard_sched_loop_once): the modules below answer an
+		 * ioctl from their put or service procedures, so the ack comes within a pass or
+		 * two and sleeping could only make an I_STR slower.
+		 */
 		(void)yard_sched_run_once(sd->sd_sched);
 	}
 	ack = sd->sd_iocblk;

@@ -252,11 +252,36 @@ sock_poll(struct yard_sock *so)
 	return ev;
 }
 
+/* Does nothing: being due is its job, since an lcore's idle sleep ends at its next timer. */
+static void
+ep_wake(void *arg)
+{
+	RTE_SET_USED(arg);
+}
+
+/*
+ * With idle sleep on, a timer at the wait's deadline, so that the sleeps the wait takes end
+ * there instead of up to a sleep later. Rounded up and one microsecond more: a wake-up a
+ * hair before the deadline would find no timer left to bound the next sleep. With the timer
+ * pool empty there is none, and the wait may end up to one sleep late.
+ */
+static timeout_id_t
+ep_wake_at(struct yard_epoll *ep, uint64_t deadline)
+{
+	uint64_t now = rte_get_timer_cycles(), hz = rte_get_timer_hz();
+
+	if (ep->ep_sched->sc_sleep_us == 0 || now >= deadline)
+		return 0;
+	return yard_timeout(ep_wake, NULL, ((deadline - now) * 1000000 + hz - 1) / hz + 1);
+}
+
 int
 yard_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
 	struct yard_epoll *ep = ep_get(epfd);
 	uint64_t deadline = 0;
+	timeout_id_t wake = 0;
+	bool waited = false;
 	int n = 0;
 
 	if (ep == NULL)
@@ -293,9 +318,16 @@ yard_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout
 				sock_ready(so);
 		}
 		if (n > 0 || timeout == 0)
-			return n;
+			break;
 		if (timeout > 0 && rte_get_timer_cycles() >= deadline)
-			return 0;
-		(void)yard_sched_run_once(ep->ep_sched);
+			break;
+		if (!waited && timeout > 0)
+			wake = ep_wake_at(ep, deadline);
+		waited = true;
+		/* A wait on the network: with idle sleep on, sleep as the lcore's loop would. */
+		(void)yard_sched_loop_once(ep->ep_sched);
 	}
+	if (wake != 0)
+		(void)yard_untimeout(wake); /* -1 if it fired: nothing to do */
+	return n;
 }

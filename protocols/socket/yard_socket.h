@@ -290,9 +290,11 @@ int yard_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
  * read (accept, write) until EAGAIN. EPOLLONESHOT: reported once, then disabled until
  * EPOLL_CTL_MOD.
  *
- * timeout 0 returns at once. timeout > 0 (ms) or -1 (no limit) runs the lcore's scheduler
- * (yard_sched_run_once) while nothing is ready, as an I_STR does; use it only from the
- * lcore's main loop (not from a poll hook or any STREAMS procedure, where it would recurse
+ * timeout 0 returns at once. timeout > 0 (ms) or -1 (no limit) turns the lcore's loop
+ * (yard_sched_loop_once) while nothing is ready: with [yard] idle_sleep_us it sleeps when idle
+ * as the loop does, the sleeps ending at the timeout (a timer is armed for it while the wait
+ * lasts), and an event that comes during a sleep is seen when the sleep ends. Use it only from
+ * the lcore's main loop (not from a poll hook or any STREAMS procedure, where it would recurse
  * into the scheduler): an application running as a poll hook calls it with 0.
  * @return the number of events (0: none), or -1: EBADF / EINVAL (epfd), EINVAL (maxevents
  * <= 0), EFAULT (events NULL), EXDEV.

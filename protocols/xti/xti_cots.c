@@ -114,6 +114,11 @@ xti_wait_ack(struct xti_ep *te, t_scalar_t prim)
 					  sd->sd_rerror ? sd->sd_rerror : EIO);
 		if (rte_get_timer_cycles() >= deadline)
 			return xti_syserr(ETIME);
+		/*
+		 * A pass, never an idle sleep: the answer is local (tcp answers from its put
+		 * procedure, at worst a deferred put away), so it comes within a pass or two and a
+		 * sleep would only delay it; the timeout is a safety net, not a wait.
+		 */
 		(void)yard_sched_run_once(sd->sd_sched);
 	}
 }

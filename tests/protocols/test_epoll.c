@@ -5,6 +5,7 @@
  * flow control clearing), the ready list instead of a scan, the timeout, and ctl's errors.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -356,6 +357,7 @@ YT_TEST(epoll, a_timeout_turns_the_scheduler_until_it_expires)
 	t0 = rte_get_timer_cycles();
 	cr_assert_eq(yard_epoll_wait(ep, &ev, 1, 30), 0);
 	cr_assert_geq(rte_get_timer_cycles() - t0, rte_get_timer_hz() * 30 / 1000);
+	cr_assert_eq(yard_sched_self()->sc_stats.sleeps, 0, "idle sleep off: it polls");
 	cr_assert_eq(yard_epoll_wait(ep, &ev, 0, 0), -1);
 	cr_assert_eq(errno, EINVAL);
 	cr_assert_eq(yard_epoll_wait(ep, NULL, 1, 0), -1);
@@ -363,6 +365,131 @@ YT_TEST(epoll, a_timeout_turns_the_scheduler_until_it_expires)
 	cr_assert_eq(yard_close(ep), 0);
 	cr_assert_eq(yard_epoll_wait(ep, &ev, 1, 0), -1);
 	cr_assert_eq(errno, EBADF);
+	st_done();
+}
+
+/* The sleeps a wait took: how long each was asked, and their sum (a real sleep follows). */
+static unsigned ep_nsleeps;
+static uint64_t ep_slept_us, ep_longest_us;
+
+static void
+ep_record_sleep(unsigned us)
+{
+	ep_nsleeps++;
+	ep_slept_us += us;
+	ep_longest_us = RTE_MAX(ep_longest_us, (uint64_t)us);
+	rte_delay_us_sleep(us);
+}
+
+YT_TEST(epoll, with_idle_sleep_a_wait_sleeps_and_its_sleeps_end_at_its_timeout)
+{
+	struct yard_sched *sc = yard_sched_self();
+	struct epoll_event ev;
+	uint64_t t0, sleeps0;
+	unsigned timers0;
+	int ep;
+
+	tt_open();
+	ep = yard_epoll_create(1);
+	sc->sc_sleep_fn = ep_record_sleep;
+	/*
+	 * The back-off starts at 6,250 us and doubles; tcp's 5 ms tick cuts each sleep to end at
+	 * the next tick, which alone would overshoot 12 ms (not a multiple of 5) by up to 3 ms.
+	 */
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, YARD_SCHED_SLEEP_MAX_US, 4), 0);
+	sleeps0 = sc->sc_stats.sleeps;
+	timers0 = yard_timeouts_pending(); /* tcp's tick */
+	t0 = rte_get_timer_cycles();
+	cr_assert_eq(yard_epoll_wait(ep, &ev, 1, 12), 0);
+	cr_assert_geq(rte_get_timer_cycles() - t0, rte_get_timer_hz() * 12 / 1000);
+	cr_assert_geq(ep_nsleeps, 1, "an idle wait sleeps");
+	cr_assert_eq(sc->sc_stats.sleeps - sleeps0, ep_nsleeps, "and counts its sleeps");
+	/*
+	 * Each sleep is asked to end by the deadline, so what was asked adds up to no more than
+	 * the 12 ms (plus rounding: a few microseconds a sleep); a slow machine only makes
+	 * it less.
+	 */
+	cr_assert_leq(ep_slept_us, 12000 + 3 * ep_nsleeps, "%u sleeps asked %" PRIu64 " us in all",
+		      ep_nsleeps, ep_slept_us);
+	cr_assert_eq(yard_timeouts_pending(), timers0, "the wait's own timer is gone");
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, 0, 4), 0);
+	cr_assert_eq(yard_close(ep), 0);
+	st_done();
+}
+
+/* The wire: 20 ms after it is armed, this poll hook brings in the frame tt_send() built. */
+static uint8_t ep_frame[256];
+static size_t ep_frame_len;
+static uint64_t ep_frame_due;
+
+static void
+ep_keep_frame(const uint8_t *frame, size_t len, size_t hdrlen)
+{
+	RTE_SET_USED(hdrlen);
+	cr_assert_leq(len, sizeof(ep_frame));
+	memcpy(ep_frame, frame, len);
+	ep_frame_len = len;
+}
+
+static unsigned
+ep_wire(void *arg)
+{
+	mblk_t *mp;
+
+	RTE_SET_USED(arg);
+	if (ep_frame_len == 0 || rte_get_timer_cycles() < ep_frame_due)
+		return 0;
+	mp = yard_allocb_hr(ep_frame_len, RTE_PKTMBUF_HEADROOM);
+	cr_assert_not_null(mp);
+	memcpy(mp->b_wptr, ep_frame, ep_frame_len);
+	mp->b_wptr += ep_frame_len;
+	ep_frame_len = 0;
+	cr_assert_eq(yard_loop_inject(tt_s.link.minor, mp), 0);
+	return 1;
+}
+
+YT_TEST(epoll, with_idle_sleep_a_wait_returns_when_data_comes_not_at_its_timeout)
+{
+	struct yard_sched *sc = yard_sched_self();
+	struct epoll_event ev;
+	uint64_t t0, waited_ms;
+	unsigned timers0;
+	uint32_t nxt;
+	char buf[16];
+	int ep, fd;
+
+	tt_open();
+	ep = yard_epoll_create(1);
+	fd = st_connected(&nxt);
+	cr_assert_eq(ep_add(ep, fd, EPOLLIN), 0);
+	cr_assert_eq(ep_wait1(ep, NULL), 0, "nothing to read");
+	/* Build the peer's segment without sending it; the wire hook sends it later. */
+	tt_inject = ep_keep_frame;
+	tt_send(TH_ACK | TH_PSH, ST_PEER_ISS + 1, nxt, 65535, NULL, 0, "0123456789", 10);
+	tt_inject = NULL;
+	cr_assert_eq(ep_wait1(ep, NULL), 0, "not sent yet");
+	sc->sc_sleep_fn = ep_record_sleep;
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, 1000, 4), 0);
+	cr_assert_eq(yard_sched_add_poll(sc, ep_wire, NULL), 0);
+	timers0 = yard_timeouts_pending(); /* tcp's tick */
+	t0 = rte_get_timer_cycles();
+	ep_frame_due = t0 + rte_get_timer_hz() * 20 / 1000;
+	cr_assert_eq(yard_epoll_wait(ep, &ev, 1, 10000), 1, "the data came");
+	waited_ms = (rte_get_timer_cycles() - t0) * 1000 / rte_get_timer_hz();
+	cr_assert_eq(ev.events, EPOLLIN);
+	cr_assert_eq(ev.data.fd, fd);
+	cr_assert_geq(waited_ms, 20, "not before the data");
+	/* A generous bound: the point is that it is not the 10 s timeout. */
+	cr_assert_lt(waited_ms, 5000, "returned %" PRIu64 " ms in", waited_ms);
+	cr_assert_geq(ep_nsleeps, 1, "it slept while waiting");
+	cr_assert_leq(ep_longest_us, 1000, "no sleep longer than idle_sleep_us");
+	cr_assert_eq(yard_timeouts_pending(), timers0, "the wait's own timer is gone");
+	cr_assert_eq(yard_sched_del_poll(sc, ep_wire, NULL), 0);
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, 0, 4), 0);
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), 10);
+	cr_assert_eq(memcmp(buf, "0123456789", 10), 0);
+	cr_assert_eq(yard_close(fd), 0);
+	cr_assert_eq(yard_close(ep), 0);
 	st_done();
 }
 

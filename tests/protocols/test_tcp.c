@@ -156,6 +156,62 @@ YT_TEST(tcp, segment_for_no_listener_is_answered_with_rst)
 	pt_assert_clean();
 }
 
+/*
+ * Timer tests without a wall clock's optimism. tcp's timers read the same clock as
+ * rte_get_timer_cycles(), so a test cannot stop time; what it can do is never assume how
+ * much time a wait took. tt_ms() is that clock in milliseconds. tt_until_sent() runs the
+ * stack in ~1 ms steps until tcp sends a segment, up to bound_ms (a generous bound: it only
+ * says the segment never came), and brackets the moment it was sent: no earlier than *from,
+ * the last look that found nothing, no later than *at, the look that found it (the capture is
+ * filled inside the pass that sends). "Not before X" is then asserted as *at - t0 >= X - 1,
+ * with t0 taken before whatever armed the timer: a slow machine only makes *at later, so it
+ * cannot fail a correct tcp, while a timer that fires early still fails it. (The 1 ms is
+ * tcp's clock, which counts whole milliseconds.)
+ */
+static double tt_last_empty; /* when tt_until_sent() last found nothing */
+
+static double
+tt_ms(void)
+{
+	return (double)rte_get_timer_cycles() * 1000.0 / (double)rte_get_timer_hz();
+}
+
+static bool
+tt_until_sent(struct tt_seg *s, unsigned bound_ms, double *from, double *at)
+{
+	double end = tt_ms() + bound_ms;
+
+	for (;;) {
+		double now = tt_ms();
+
+		if (tt_take(s)) {
+			*from = tt_last_empty;
+			*at = now;
+			return true;
+		}
+		tt_last_empty = now;
+		if (now >= end)
+			return false;
+		pt_run_ms(1);
+	}
+}
+
+/* As tt_until_sent() for a state: *at, the first look that found ep in it. */
+static bool
+tt_until_state(struct stdata *ep, uint32_t state, unsigned bound_ms, double *at)
+{
+	double end = tt_ms() + bound_ms;
+
+	for (;;) {
+		*at = tt_ms();
+		if (tt_info(ep).tcpi_state == state)
+			return true;
+		if (*at >= end)
+			return false;
+		pt_run_ms(1);
+	}
+}
+
 /* n in-window RSTs not at RCV.NXT; how many challenge ACKs answered them. */
 static unsigned
 tc_rst_flood(unsigned n)
@@ -808,18 +864,19 @@ YT_TEST(tcp, zero_window_is_probed_by_the_persist_timer)
 	uint32_t iss;
 	struct tt_seg s;
 	uint8_t out[100];
+	double t0, from, at;
 
 	tt_open();
 	acc = tt_passive(&lsn, 1000, &iss);
 	tt_send(TH_ACK, 1001, iss + 1, 0, NULL, 0, NULL, 0);
 	cr_assert_eq(tt_info(acc).tcpi_snd_wnd, 0);
 	tt_pattern(out, sizeof(out), 1);
+	t0 = tt_ms();
 	tt_write(acc, out, sizeof(out));
 	cr_assert_not(tt_take(&s), "nothing into a zero window");
-	pt_run_ms(300);
-	cr_assert_not(tt_take(&s));
-	pt_run_ms(400);
-	cr_assert(tt_take(&s), "a probe after the persist timeout (500 ms floor)");
+	cr_assert(tt_until_sent(&s, 5000, &from, &at), "a probe after the persist timeout");
+	cr_assert_geq(at - t0, 500 - 1, "not before the persist timeout's 500 ms floor: %.1f ms",
+		      at - t0);
 	cr_assert_eq(s.dlen, 1);
 	cr_assert_eq(s.seq, iss + 1);
 	cr_assert_eq(s.data[0], out[0]);
@@ -992,6 +1049,7 @@ YT_TEST(tcp, lost_data_is_retransmitted_by_the_timer_with_backoff)
 	uint32_t iss, rto;
 	uint64_t samples;
 	struct tt_seg s;
+	double t0, from, at, from2, at2;
 
 	tt_open();
 	acc = tt_passive(&lsn, 1000, &iss);
@@ -1000,19 +1058,19 @@ YT_TEST(tcp, lost_data_is_retransmitted_by_the_timer_with_backoff)
 	cr_assert_eq(rto, 50);
 	samples = tt_stats().tcps_rtt_samples;
 	cr_assert_eq(samples, 1);
+	t0 = tt_ms();
 	tt_write(acc, "hello", 5);
 	cr_assert(tt_take(&s));
 	cr_assert_eq(s.dlen, 5);
-	pt_run_ms(rto + 20);
-	cr_assert(tt_take(&s), "retransmitted after one RTO");
+	cr_assert(tt_until_sent(&s, 5000, &from, &at), "retransmitted");
+	cr_assert_geq(at - t0, rto - 1, "after one RTO, not %.1f ms", at - t0);
 	cr_assert_eq(s.seq, iss + 1);
 	cr_assert_eq(s.dlen, 5);
 	cr_assert_eq(memcmp(s.data, "hello", 5), 0);
 	cr_assert_eq(tt_info(acc).tcpi_rxtshift, 1);
-	pt_run_ms(rto);
-	cr_assert_not(tt_take(&s), "backed off to two RTOs");
-	pt_run_ms(rto + 20);
-	cr_assert(tt_take(&s));
+	cr_assert(tt_until_sent(&s, 5000, &from2, &at2), "retransmitted again");
+	cr_assert_geq(at2 - from, 2 * rto - 1, "backed off to two RTOs, not %.1f ms", at2 - from);
+	cr_assert_eq(s.seq, iss + 1);
 	cr_assert_eq(tt_stats().tcps_tx_rexmt_segs, 2);
 	tt_send(TH_ACK, 1001, iss + 6, 65535, NULL, 0, NULL, 0);
 	cr_assert_eq(tt_info(acc).tcpi_rxtshift, 0);
@@ -1479,6 +1537,7 @@ YT_TEST(tcp, a_retransmitted_fin_in_time_wait_is_acked_and_restarts_2msl)
 	uint32_t iss;
 	struct tt_seg s;
 	char buf[256];
+	double t0, at;
 
 	tt_open_with(&p);
 	acc = tt_passive(&lsn, 1000, &iss);
@@ -1490,18 +1549,20 @@ YT_TEST(tcp, a_retransmitted_fin_in_time_wait_is_acked_and_restarts_2msl)
 	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_ORDREL_IND);
 	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT);
 	cr_assert(tt_take(&s));
-	pt_run_ms(600);
+	/* 0.3 s, not more: a slow machine must not stretch it past the first 2MSL */
+	pt_run_ms(300);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT);
 	/* our ACK was lost: the FIN again, ACKed again, and 2MSL starts over (it may come again) */
+	t0 = tt_ms();
 	tt_send(TH_ACK | TH_FIN, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
 	cr_assert(tt_take(&s));
 	cr_assert_eq(s.flags, TH_ACK);
 	cr_assert_eq(s.ack, 1002);
 	cr_assert_eq(tt_stats().tcps_rx_dup_segs, 1);
-	pt_run_ms(700); /* 1.3 s in TIME-WAIT, 0.7 s since the FIN */
-	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_TIME_WAIT, "2MSL restarted by the FIN");
-	cr_assert_eq(tt_stats().tcps_timewait_expired, 0);
-	pt_run_ms(900);
-	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSED);
+	/* Not closed before 2MSL from the second FIN (the first's would end 0.7 s after it). */
+	cr_assert(tt_until_state(acc, TCPS_CLOSED, 5000, &at), "TIME-WAIT ends");
+	cr_assert_geq(at - t0, 1000 - 1, "2MSL restarted by the FIN: closed after %.1f ms",
+		      at - t0);
 	cr_assert_eq(tt_stats().tcps_timewait_expired, 1);
 	tt_done(acc, lsn);
 }
@@ -1775,16 +1836,14 @@ YT_TEST(tcp, keepalive_probes_an_idle_connection_and_drops_it_after_the_count)
 	uint32_t iss;
 	struct tt_seg s;
 	char buf[256];
-	unsigned probes = 0, rsts = 0;
-	uint64_t deadline;
+	double t0, from, at, from2, at2;
 
 	tt_open_with(&p);
 	acc = tt_passive(&lsn, 1000, &iss);
+	t0 = tt_ms();
 	tt_keepalive_on(acc);
-	pt_run_ms(150);
-	cr_assert_not(tt_take(&s), "not idle long enough");
-	pt_run_ms(250); /* 400 ms: the probe went at 300, the next is due at 600 */
-	cr_assert(tt_take(&s), "a probe after the idle time");
+	cr_assert(tt_until_sent(&s, 5000, &from, &at), "a probe after the idle time");
+	cr_assert_geq(at - t0, 300 - 1, "not idle long enough: a probe after %.1f ms", at - t0);
 	/* RFC 1122 4.2.3.6: SEG.SEQ = SND.NXT - 1, no data, so the peer must answer */
 	cr_assert_eq(s.flags, TH_ACK);
 	cr_assert_eq(s.seq, iss);
@@ -1792,23 +1851,22 @@ YT_TEST(tcp, keepalive_probes_an_idle_connection_and_drops_it_after_the_count)
 	cr_assert_eq(s.dlen, 0);
 	cr_assert_eq(tt_stats().tcps_tx_keepalives, 1);
 	/* answered: the connection is alive and idle again */
+	t0 = tt_ms();
 	tt_send(TH_ACK, 1001, iss + 1, 65535, NULL, 0, NULL, 0);
-	pt_run_ms(150);
-	cr_assert_not(tt_take(&s), "the answer restarted the idle time");
 	/* now the peer is gone: 2 more probes 300 ms apart, then the connection is dropped */
-	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
-	while (tt_stats().tcps_keep_drops == 0 && rte_get_timer_cycles() < deadline)
-		pt_run_ms(20);
-	while (tt_take(&s)) {
-		if (s.flags & TH_RST) {
-			rsts++;
-			continue;
-		}
-		cr_assert_eq(s.seq, iss);
-		probes++;
-	}
-	cr_assert_eq(probes, 2, "tp_keepcnt unanswered probes (%u)", probes);
-	cr_assert_eq(rsts, 1);
+	cr_assert(tt_until_sent(&s, 5000, &from, &at));
+	cr_assert_geq(at - t0, 300 - 1, "the answer restarted the idle time: %.1f ms", at - t0);
+	cr_assert_eq(s.flags, TH_ACK);
+	cr_assert_eq(s.seq, iss);
+	cr_assert(tt_until_sent(&s, 5000, &from2, &at2));
+	cr_assert_geq(at2 - from, 300 - 1, "tp_keepintvl_ms apart: %.1f ms", at2 - from);
+	cr_assert_eq(s.flags, TH_ACK);
+	cr_assert_eq(s.seq, iss);
+	cr_assert(tt_until_sent(&s, 5000, &from, &at), "dropped after tp_keepcnt probes");
+	cr_assert_geq(at - from2, 300 - 1, "a tp_keepintvl_ms after the last probe: %.1f ms",
+		      at - from2);
+	cr_assert(s.flags & TH_RST);
+	cr_assert_not(tt_take(&s), "nothing after the reset");
 	cr_assert_eq(tt_stats().tcps_tx_keepalives, 3);
 	cr_assert_eq(tt_stats().tcps_keep_drops, 1);
 	cr_assert_eq(tt_get(acc, buf, sizeof(buf), NULL), T_DISCON_IND);

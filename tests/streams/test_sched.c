@@ -542,6 +542,93 @@ YT_TEST(sched, a_due_timer_is_work_not_slept_through_but_not_traffic)
 	cr_assert_eq(asked[1], 12, "nor the back-off (TCP's 5 ms tick would reset it for ever)");
 }
 
+/* Microseconds of timer cycles, for the timer-bound tests' retries. */
+static uint64_t
+us_since(uint64_t t0)
+{
+	return (rte_get_timer_cycles() - t0) * 1000000 / rte_get_timer_hz();
+}
+
+YT_TEST(sched, a_timer_due_during_the_sleep_ends_it_at_the_deadline_not_before)
+{
+	struct yard_sched *sc = yard_sched_self();
+	struct yard_sched_stats s0;
+	unsigned tries;
+
+	sc->sc_sleep_fn = record_sleep;
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, YARD_SCHED_SLEEP_MAX_US, 1), 0);
+	/*
+	 * The back-off's first step is 6,250 us; a timer 300 us ahead must cut it. A loaded
+	 * machine may take longer than 300 us from arming to the check: then the timer is due
+	 * and the pass must not sleep at all, and we try again.
+	 */
+	for (tries = 0; tries < 100; tries++) {
+		uint64_t t0 = rte_get_timer_cycles();
+
+		nasked = 0;
+		timer_fired = 0;
+		s0 = sc->sc_stats;
+		cr_assert_neq(yard_timeout(fire, NULL, 300), 0);
+		(void)yard_sched_loop_once(sc);
+		if (nasked != 0)
+			break;
+		cr_assert_geq(us_since(t0), 300, "no sleep though the timer was not due yet");
+		while (timer_fired == 0)
+			(void)yard_sched_run_once(sc);
+	}
+	cr_assert_eq(nasked, 1, "slept once in %u tries", tries + 1);
+	cr_assert_gt(asked[0], 0);
+	cr_assert_leq(asked[0], 300, "asked %u us, the timer was due in 300", asked[0]);
+	cr_assert_eq(timer_fired, 0, "the timer had not run before the sleep");
+	cr_assert_eq(sc->sc_stats.sleeps - s0.sleeps, 1);
+	/* record_sleep spun for what was asked: rounding down would leave the timer not due. */
+	cr_assert_eq(yard_sched_run_once(sc), 1, "the pass after the sleep runs the timer");
+	cr_assert_eq(timer_fired, 1);
+}
+
+YT_TEST(sched, a_timer_due_now_skips_the_sleep_and_leaves_the_back_off_alone)
+{
+	struct yard_sched *sc = yard_sched_self();
+
+	sc->sc_sleep_fn = record_sleep;
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, 1600, 1), 0);
+	cr_assert_eq(yard_sched_run_once(sc), 0);
+	cr_assert_neq(yard_timeout(fire, NULL, 0), 0);
+	cr_assert_eq(yard_sched_idle(sc), 0, "a due timer: no sleep");
+	cr_assert_eq(nasked, 0);
+	cr_assert_eq(sc->sc_stats.sleeps, 0);
+	cr_assert_eq(yard_sched_loop_once(sc), 1, "the next pass runs it");
+	cr_assert_eq(timer_fired, 1);
+	cr_assert_eq(yard_sched_loop_once(sc), 0);
+	cr_assert_eq(nasked, 1);
+	cr_assert_eq(asked[0], 100, "the back-off still starts at idle_sleep_us / 16");
+}
+
+YT_TEST(sched, with_no_timer_or_one_hours_away_the_back_off_is_unchanged)
+{
+	struct yard_sched *sc = yard_sched_self();
+	static const unsigned want[] = { 100, 200, 400, 800, 1600, 1600 };
+	timeout_id_t far;
+
+	sc->sc_sleep_fn = record_sleep;
+	cr_assert_eq(yard_sched_set_idle_sleep(sc, 1600, 1), 0);
+	cr_assert_eq(yard_timeouts_pending(), 0, "no timer on this lcore");
+	for (unsigned i = 0; i < 3; i++) {
+		cr_assert_eq(yard_sched_loop_once(sc), 0);
+		cr_assert_eq(asked[i], want[i], "sleep %u: %u us, not %u", i, asked[i], want[i]);
+	}
+	/* Two hours of ticks times 10^6 overflows 64 bits: the bound must not. */
+	far = yard_timeout(fire, NULL, 2ull * 3600 * 1000000);
+	cr_assert_neq(far, 0);
+	for (unsigned i = 3; i < RTE_DIM(want); i++) {
+		cr_assert_eq(yard_sched_loop_once(sc), 0);
+		cr_assert_eq(asked[i], want[i], "sleep %u: %u us, not %u", i, asked[i], want[i]);
+	}
+	cr_assert_eq(nasked, RTE_DIM(want));
+	cr_assert_eq(yard_untimeout(far), 0);
+	cr_assert_eq(timer_fired, 0);
+}
+
 /* Sends one message to lcore 0's queue from lcore 1, through the mailbox. */
 static int
 send_from_lcore_1(void *arg)
