@@ -230,7 +230,9 @@ struct tcp_inst {
 	unsigned ti_naddrs;
 	struct tcp_param ti_param;
 	const struct tcp_cc_ops *ti_cc; /* congestion control of new connections */
-	timeout_id_t ti_tick;
+	timeout_id_t ti_tick;      /* the tick (tcp_timer.c), 0 while no deadline is armed */
+	uint64_t ti_tick_due;      /* tcp_now() when the tick fires, 0 if not armed */
+	bool ti_ticking;           /* timers on: between tcp_timer_start and tcp_timer_stop */
 	uint64_t ti_hz;
 	uint64_t ti_us_mult;       /* 10^6 * 2^TCP_US_SHIFT / ti_hz (tcp_now_us) */
 	uint64_t ti_tsc0;
@@ -352,6 +354,8 @@ void tcp_pmtu_raise(struct tcpcb *tp);
 void tcp_timer_start(struct tcp_inst *ti);
 void tcp_timer_stop(struct tcp_inst *ti);
 void tcp_timer_arm(struct tcpcb *tp, int which, uint32_t ms);
+/* A deadline at due (tcp_now() ms) was stored directly: the tick must come by then. */
+void tcp_tick_need(struct tcp_inst *ti, uint64_t due);
 void tcp_timer_cancel_all(struct tcpcb *tp);
 void tcp_rtt_update(struct tcpcb *tp, uint32_t rtt_ms);
 

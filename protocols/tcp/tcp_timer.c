@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tcp timers. Each connection keeps five deadlines (retransmission, persist, keepalive,
- * 2MSL, delayed ACK) in instance milliseconds; one yard timer per instance ticks every
- * TCP_TICK_MS and fires the deadlines that have passed. Arming or cancelling a timer is a
- * store: no timer allocation per segment. The tick walks the instance's blocks, which is
- * linear in connections: good for thousands, and the place a timing wheel would go.
+ * 2MSL, delayed ACK) in instance milliseconds; one yard timer per instance, the tick, fires
+ * the deadlines that have passed. Arming or cancelling a timer is a store: no timer
+ * allocation per segment. The tick walks the instance's blocks, which is linear in
+ * connections: good for thousands, and the place a timing wheel would go.
+ *
+ * The tick runs only while a deadline is armed, and fires at the earliest one (ti_tick_due),
+ * never sooner than TCP_TICK_MS after the last: so busy connections are served every 5 ms as
+ * with a fixed tick, and an idle lcore (no connection, or only keepalives and TIME-WAIT far
+ * ahead) is not woken every 5 ms, which would defeat [yard] idle_sleep_us. Arming a deadline
+ * more than a tick before the tick's moves the tick (tcp_tick_need); any other arming is the
+ * store alone, so the packet path pays one compare.
  *
  * The sixth, the probe timeout of the tail loss probe (and of a stalled recovery), is
  * tcp_tlp.c's; the eighth, RACK's reordering timer, tcp_rack.c's.
@@ -19,28 +26,56 @@
 
 static void tcp_tick(void *arg);
 
+/* The tick to fire in ms milliseconds (now: tcp_now()), replacing any armed. */
+static void
+tcp_tick_at(struct tcp_inst *ti, uint64_t now, uint64_t ms)
+{
+	if (ti->ti_tick != 0)
+		(void)yard_untimeout(ti->ti_tick);
+	ti->ti_tick = yard_timeout(tcp_tick, ti, ms * 1000);
+	/* no timer left: the next arming tries again */
+	ti->ti_tick_due = ti->ti_tick != 0 ? now + ms : 0;
+}
+
+void
+tcp_tick_need(struct tcp_inst *ti, uint64_t due)
+{
+	uint64_t now;
+
+	if (!ti->ti_ticking || (ti->ti_tick_due != 0 && ti->ti_tick_due <= due + TCP_TICK_MS))
+		return;
+	now = tcp_now(ti);
+	tcp_tick_at(ti, now, RTE_MAX(due > now ? due - now : 0, (uint64_t)TCP_TICK_MS));
+}
+
 void
 tcp_timer_start(struct tcp_inst *ti)
 {
-	ti->ti_tick = yard_timeout(tcp_tick, ti, TCP_TICK_MS * 1000);
+	ti->ti_ticking = true; /* the tick starts with the first deadline armed */
 }
 
 void
 tcp_timer_stop(struct tcp_inst *ti)
 {
+	ti->ti_ticking = false;
 	if (ti->ti_tick != 0)
 		(void)yard_untimeout(ti->ti_tick);
 	ti->ti_tick = 0;
+	ti->ti_tick_due = 0;
 }
 
 void
 tcp_timer_arm(struct tcpcb *tp, int which, uint32_t ms)
 {
 	struct tcp_inst *ti = tp->tp_inst;
+	uint64_t due;
 
 	if (ti == NULL)
 		return;
-	tp->t_timer[which] = tcp_now(ti) + (ms > 0 ? ms : 1);
+	due = tcp_now(ti) + (ms > 0 ? ms : 1);
+	tp->t_timer[which] = due;
+	if (unlikely(ti->ti_tick_due == 0 || due + TCP_TICK_MS < ti->ti_tick_due))
+		tcp_tick_need(ti, due);
 }
 
 void
@@ -238,8 +273,13 @@ tcp_tick(void *arg)
 	uint64_t now = tcp_now(ti);
 	struct tcpcb *tp, *next;
 
+	uint64_t first = UINT64_MAX;
+
 	ti->ti_tick = 0;
+	ti->ti_tick_due = 0;
 	for (tp = ti->ti_cbs; tp != NULL; tp = next) {
+		bool alive = true;
+
 		next = tp->tp_next;
 		/*
 		 * A probe armed short of the RTO (tcp_tlp_arm) goes first when a late tick finds
@@ -254,9 +294,16 @@ tcp_tick(void *arg)
 			if (tp->t_timer[i] == 0 || tp->t_timer[i] > now)
 				continue;
 			tp->t_timer[i] = 0;
-			if (!tcp_timer_fire(tp, i))
+			if (!tcp_timer_fire(tp, i)) {
+				alive = false;
 				break;
+			}
 		}
+		for (int i = 0; alive && i < TT_NTIMERS; i++)
+			if (tp->t_timer[i] != 0 && tp->t_timer[i] < first)
+				first = tp->t_timer[i];
 	}
-	tcp_timer_start(ti);
+	/* what fired may have armed the tick already (tcp_timer_arm); else the earliest left */
+	if (first != UINT64_MAX)
+		tcp_tick_need(ti, first);
 }

@@ -84,6 +84,8 @@ tcp_tlp_arm(struct tcpcb *tp)
 		tp->t_sack.ts_pto_cut = true;
 	}
 	tp->t_timer[TT_PTO] = deadline;
+	if (unlikely(ti->ti_tick_due == 0 || deadline + TCP_TICK_MS < ti->ti_tick_due))
+		tcp_tick_need(ti, deadline);
 }
 
 /* One new segment beyond cwnd, if the buffer holds some and the peer's window takes it. */

@@ -58,6 +58,11 @@ t_scalar_t tt_get(struct stdata *sd, void *buf, size_t max, int *datalen);
 int tt_getdata(struct stdata *sd, void *buf, size_t max);
 /* An endpoint's ACCEPTOR_id (T_CAPABILITY_REQ), for a T_CONN_RES that names it. */
 uint32_t tt_acceptor_id(struct stdata *ep);
+/*
+ * The peer (port tt_fport, ISS peer_iss, MSS 1460) opens a connection to the listener lsn,
+ * accepted on a new endpoint: returned, ESTABLISHED; *iss our ISS.
+ */
+struct stdata *tt_accept_one(struct stdata *lsn, uint32_t peer_iss, uint32_t *iss);
 /* T_BIND_REQ to port (0: tcp chooses) with conind connection indications. */
 void tt_bind(struct stdata *ep, uint16_t port, unsigned conind);
 /* The option of kind in a captured segment, NULL if absent. */

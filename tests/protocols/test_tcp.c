@@ -32,34 +32,9 @@ tt_open_with(struct tcp_param *p)
 static struct stdata *
 tt_passive(struct stdata **lsn, uint32_t peer_iss, uint32_t *iss)
 {
-	struct stdata *acc;
-	struct tt_seg s;
-	uint8_t mss[4] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4 };
-	union {
-		struct T_conn_ind ci;
-		char b[256];
-	} u;
-	struct T_conn_res cr;
-	char buf[256];
-
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, lsn), 0);
-	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
 	tt_bind(*lsn, OUR_PORT, 4);
-	tt_send(TH_SYN, peer_iss, 0, 65535, mss, sizeof(mss), NULL, 0);
-	cr_assert(tt_take(&s), "SYN,ACK sent");
-	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
-	cr_assert_eq(s.ack, peer_iss + 1);
-	cr_assert_eq(s.opts[0], TCPOPT_MAXSEG);
-	*iss = s.seq;
-	tt_send(TH_ACK, peer_iss + 1, s.seq + 1, 65535, NULL, 0, NULL, 0);
-	cr_assert_eq(tt_get(*lsn, &u, sizeof(u), NULL), T_CONN_IND);
-	cr_assert_eq(((struct sockaddr_in *)(u.b + u.ci.SRC_offset))->sin_addr.s_addr,
-		     PT_ADDR_PEER);
-	cr = (struct T_conn_res){ T_CONN_RES, tt_acceptor_id(acc), 0, 0, u.ci.SEQ_number };
-	tt_put(*lsn, &cr, sizeof(cr));
-	cr_assert_eq(tt_get(*lsn, buf, sizeof(buf), NULL), T_OK_ACK);
-	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_ESTABLISHED);
-	return acc;
+	return tt_accept_one(*lsn, peer_iss, iss);
 }
 
 /*
@@ -637,6 +612,38 @@ tt_done(struct stdata *a, struct stdata *b)
 }
 
 /* ---- more behaviour -------------------------------------------------------------------------- */
+
+/*
+ * tcp's tick runs only while a deadline is armed (tcp_timer.c): an idle lcore is not woken
+ * every 5 ms, and [yard] idle_sleep_us can sleep longer than that.
+ */
+YT_TEST(tcp, the_tick_runs_only_while_a_deadline_is_armed)
+{
+	struct stdata *lsn, *acc;
+	unsigned base;
+	uint32_t iss;
+	struct tt_seg s;
+
+	tt_open();
+	yt_drain();
+	base = yard_timeouts_pending(); /* arp's and ip's own: tcp has no deadline yet */
+	acc = tt_passive(&lsn, 1000, &iss);
+	tt_write(acc, "x", 1);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.dlen, 1);
+	cr_assert_eq(yard_timeouts_pending(), base + 1, "data in flight: the tick is armed");
+	tt_send(TH_ACK, 1001, iss + 2, 65535, NULL, 0, NULL, 0);
+	/* the tick comes at the retransmission deadline it was armed for (not the SYN's 75 s
+	 * keepalive cap, which it was moved forward from), finds nothing and stops */
+	pt_run_ms(400);
+	cr_assert_eq(yard_timeouts_pending(), base, "acknowledged and idle: no tick");
+	tt_write(acc, "y", 1);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(yard_timeouts_pending(), base + 1, "armed again by the next deadline");
+	tt_send(TH_ACK, 1001, iss + 3, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_stats().tcps_tx_rexmt_segs, 0);
+	tt_done(acc, lsn);
+}
 
 YT_TEST(tcp, data_both_ways_is_segmented_by_mss_acked_and_freed_at_once)
 {

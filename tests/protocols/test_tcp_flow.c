@@ -23,34 +23,6 @@ static struct stdata *acc[NCONN];
 static uint32_t iss[NCONN];
 static uint32_t got[NCONN];
 
-/* The peer at port PEER_PORT + i opens connection i to the listener; returns the acceptor. */
-static struct stdata *
-open_one(struct stdata *lsn, unsigned i, uint32_t *our_iss)
-{
-	uint8_t mss[4] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4 };
-	union {
-		struct T_conn_ind ci;
-		char b[256];
-	} u;
-	struct T_conn_res cr;
-	struct stdata *ep;
-	struct tt_seg s;
-	char buf[256];
-
-	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
-	tt_fport = (uint16_t)(PEER_PORT + i);
-	tt_send(TH_SYN, 1000, 0, 65535, mss, sizeof(mss), NULL, 0);
-	cr_assert(tt_take(&s), "SYN,ACK of %u", i);
-	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
-	*our_iss = s.seq;
-	tt_send(TH_ACK, 1001, s.seq + 1, 65535, NULL, 0, NULL, 0);
-	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
-	cr = (struct T_conn_res){ T_CONN_RES, tt_acceptor_id(ep), 0, 0, u.ci.SEQ_number };
-	tt_put(lsn, &cr, sizeof(cr));
-	cr_assert_eq(tt_get(lsn, buf, sizeof(buf), NULL), T_OK_ACK);
-	return ep;
-}
-
 YT_TEST(tcp_flow, connections_wait_for_a_full_link_and_lose_nothing)
 {
 	/* long RTOs: nothing may time out while the link is held */
@@ -67,8 +39,10 @@ YT_TEST(tcp_flow, connections_wait_for_a_full_link_and_lose_nothing)
 	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
 	tt_bind(lsn, OUR_PORT, 4);
-	for (unsigned i = 0; i < NCONN; i++)
-		acc[i] = open_one(lsn, i, &iss[i]);
+	for (unsigned i = 0; i < NCONN; i++) {
+		tt_fport = (uint16_t)(PEER_PORT + i);
+		acc[i] = tt_accept_one(lsn, 1000, &iss[i]);
+	}
 	cr_assert_not(tt_take(&s), "nothing else sent");
 
 	cr_assert_eq(yard_loop_hold(tt_s.link.minor, true), 0);
