@@ -19,7 +19,11 @@
  *    (rte_pktmbuf_attach) that holds one, and freeing the last reference returns the owner;
  *  - an external buffer's references are its shinfo refcnt; the carrier mbufs hold them and
  *    yard_esb_free_cb() runs when the last one goes: it calls the esballoc free routine (or
- *    rte_free()s an oversize buffer) and returns the descriptor to its pool.
+ *    rte_free()s an oversize buffer) and returns the descriptor to its pool;
+ *  - a buffer a PMD received into as an external buffer of its own is described by the
+ *    carrier mbuf's own dblk until something dupb()s it; then it gets a descriptor of yard's
+ *    that holds the PMD's reference (esb_adopt_pmd_extbuf()), since that dblk would leave
+ *    with the carrier.
  * freeb() is therefore rte_pktmbuf_free_seg() on one block. Never rte_pktmbuf_free(): inside
  * STREAMS an mbuf's next field is stale (b_cont is authoritative) and would be followed.
  *
@@ -332,15 +336,22 @@ yard_esb_free_cb(void *addr, void *opaque)
 {
 	struct yard_esb *esb = opaque;
 	frtn_t frtn = esb->frtn;
-	bool oversize = (esb->db.db_flags & DBLK_OVERSIZE) != 0;
+	unsigned char flags = esb->db.db_flags;
 	unsigned char *base = esb->base;
 
 	/* Return the descriptor first: a free routine may well esballoc() its buffer again. */
 	rte_mempool_put(rte_mempool_from_obj(esb), esb);
-	if (oversize)
+	if (flags & DBLK_OVERSIZE) {
 		rte_free(base);
-	else if (frtn.free_func != NULL)
+	} else if (flags & DBLK_PMDEXT) {
+		/* The PMD's reference (esb_adopt_pmd_extbuf()), let go as DPDK would. */
+		struct rte_mbuf_ext_shared_info *sh = frtn.free_arg;
+
+		if (rte_mbuf_ext_refcnt_update(sh, -1) == 0)
+			sh->free_cb(addr, sh->fcb_opaque);
+	} else if (frtn.free_func != NULL) {
 		frtn.free_func(frtn.free_arg);
+	}
 }
 
 /* A ctl mbuf carrying base[0, size) as an external buffer described by a new descriptor. */
@@ -727,19 +738,61 @@ freemsgchain(mblk_t *mp)
 
 /* ---- duplication and copying -------------------------------------------------------------- */
 
+/*
+ * Before dupb() shares a block over a PMD's external buffer (not an esballoc or oversize
+ * buffer of yard's), give the buffer a data block of yard's. Such a block's dblk is its
+ * carrier mbuf's own (yard_mbuf_dblk()), which leaves with the carrier, and
+ * rte_pktmbuf_attach() shares an external buffer through its shared info without a reference
+ * on the carrier: DB_REF() of the original would stay 1 (a module would write into a buffer
+ * its dup shows) and the dup's b_datap would dangle once the original is freed. So the
+ * carrier's reference on the PMD's shared info moves to an esb descriptor, whose shared info
+ * the carrier now points at and dups attach to: one dblk for every block over the buffer,
+ * DB_REF() counting them all, and the PMD's reference dropped (its free callback run) when the
+ * last goes (yard_esb_free_cb()). Lazily, here: only a PMD that receives into external buffers
+ * pays for it, and only for the blocks something duplicates. -EBUSY for a carrier that has
+ * other holders or a pinned buffer (it cannot be re-pointed), -ENOBUFS without a descriptor.
+ */
+static int
+esb_adopt_pmd_extbuf(mblk_t *bp)
+{
+	struct rte_mbuf *m = yard_mblk_mbuf(bp);
+	struct yard_esb *esb;
+	void *obj;
+
+	if (rte_mbuf_refcnt_read(m) != 1 || RTE_MBUF_HAS_PINNED_EXTBUF(m))
+		return -EBUSY;
+	if (unlikely(rte_mempool_get(yard_pools.esb, &obj) != 0))
+		return -ENOBUFS;
+	esb = obj;
+	esb->shinfo.free_cb = yard_esb_free_cb;
+	esb->shinfo.fcb_opaque = esb;
+	rte_mbuf_ext_refcnt_set(&esb->shinfo, 1); /* the carrier's */
+	esb->db = *bp->b_datap;
+	esb->db.db_flags |= DBLK_ESB | DBLK_PMDEXT;
+	esb->frtn = (frtn_t){ NULL, m->shinfo };  /* the PMD's reference, now the descriptor's */
+	esb->base = m->buf_addr;
+	esb->lim = esb->base + m->buf_len;
+	m->shinfo = &esb->shinfo;
+	bp->b_datap = &esb->db;
+	return 0;
+}
+
 mblk_t *
 dupb(mblk_t *bp)
 {
-	struct rte_mbuf *mi;
+	struct rte_mbuf *m = yard_mblk_mbuf(bp), *mi;
 	mblk_t *nbp;
 
 	/* DPDK's reference counts are 16 bits (illumos stops at DBLK_REFMAX, 255). */
 	if (unlikely(DB_REF(bp) >= UINT16_MAX - 1))
 		goto fail;
+	if (unlikely(RTE_MBUF_HAS_EXTBUF(m) && m->shinfo->free_cb != yard_esb_free_cb) &&
+	    esb_adopt_pmd_extbuf(bp) != 0)
+		goto fail;
 	mi = rte_pktmbuf_alloc(yard_pools.ctl);
 	if (unlikely(mi == NULL))
 		goto fail;
-	rte_pktmbuf_attach(mi, yard_mblk_mbuf(bp));
+	rte_pktmbuf_attach(mi, m);
 	nbp = mblk_init(mi, bp->b_rptr, bp->b_datap);
 	nbp->b_wptr = bp->b_wptr;
 	nbp->b_band = bp->b_band;

@@ -100,6 +100,8 @@ extern "C" {
 /** db_flags values (yard). */
 #define DBLK_ESB      0x01 /**< dblk lives in an esballoc/oversize descriptor, not in an mbuf */
 #define DBLK_OVERSIZE 0x02 /**< buffer came from rte_malloc for an allocb larger than a pool */
+/** a PMD's external buffer given a descriptor of yard's by dupb() (free_arg: its shared info) */
+#define DBLK_PMDEXT   0x04
 
 /**
  * b_yflags values (yard). YB_SUMOK: db_cksum holds (MBLKL << 16) | the 16-bit one's complement
@@ -244,7 +246,7 @@ yard_mbuf_dblk(struct rte_mbuf *m)
 	if (RTE_MBUF_HAS_EXTBUF(m)) {
 		if (m->shinfo->free_cb == yard_esb_free_cb)
 			return &((struct yard_esb *)m->shinfo)->db;
-		return yard_mbuf_own_dblk(m); /* a PMD's external buffer: treat as own */
+		return yard_mbuf_own_dblk(m); /* a PMD's, until dupb gives it one of yard's */
 	}
 	return yard_mbuf_own_dblk(rte_mbuf_from_indirect(m));
 }
@@ -394,7 +396,7 @@ yard_db_ref(const dblk_t *db)
 static inline frtn_t *
 yard_db_frtn(dblk_t *db)
 {
-	if ((db->db_flags & DBLK_ESB) && !(db->db_flags & DBLK_OVERSIZE))
+	if ((db->db_flags & (DBLK_ESB | DBLK_OVERSIZE | DBLK_PMDEXT)) == DBLK_ESB)
 		return &yard_dblk_esb(db)->frtn;
 	return NULL;
 }
@@ -492,7 +494,10 @@ void freemsgchain(mblk_t *mp);
 
 /* ---- duplication and copying -------------------------------------------------------------- */
 
-/** New block sharing bp's data (refcount). NULL if none. */
+/**
+ * New block sharing bp's data (refcount). NULL if none. A block over a PMD's external buffer
+ * first gets a data block of yard's (an esb descriptor), as its own leaves with its mbuf.
+ */
 mblk_t *dupb(mblk_t *bp);
 /** dupb over a whole message. */
 mblk_t *dupmsg(mblk_t *mp);

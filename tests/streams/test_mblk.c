@@ -739,6 +739,62 @@ YT_TEST(dupb, dupmsg_is_all_or_nothing)
 	freemsg(mp);
 }
 
+/*
+ * A block over a PMD's external buffer, as an RX burst hands one up: the mbuf carries the
+ * buffer with the PMD's own shared info (rte_pktmbuf_attach_extbuf), not an esballoc
+ * descriptor of yard's.
+ */
+static unsigned pmd_ext_frees;
+
+static void
+pmd_ext_free(void *addr, void *opaque)
+{
+	RTE_SET_USED(addr);
+	RTE_SET_USED(opaque);
+	pmd_ext_frees++;
+}
+
+YT_TEST(dupb, of_a_pmd_external_buffer_is_counted_and_outlives_the_original)
+{
+	static unsigned char buf[256];
+	static struct rte_mbuf_ext_shared_info sh = { .free_cb = pmd_ext_free };
+	struct rte_mbuf *m = rte_pktmbuf_alloc(yard_pool_data());
+	mblk_t *bp, *dp, *again;
+
+	cr_assert_not_null(m);
+	memset(buf, 0x5a, sizeof(buf));
+	rte_mbuf_ext_refcnt_set(&sh, 1);
+	rte_pktmbuf_attach_extbuf(m, buf, RTE_BAD_IOVA, sizeof(buf), &sh);
+	m->data_off = 16;
+	m->data_len = 100;
+	m->pkt_len = 100;
+	bp = yard_mbuf_to_mblk(m);
+	dp = dupb(bp);
+	cr_assert_not_null(dp);
+	/* the same bytes (callers cut dups by b_rptr arithmetic), and both know they share them */
+	cr_expect_eq(dp->b_rptr, bp->b_rptr);
+	cr_expect_eq(dp->b_datap, bp->b_datap);
+	cr_expect_eq(DB_REF(bp), 2, "the original does not know it is shared");
+	cr_expect_eq(DB_REF(dp), 2);
+	cr_expect_eq(DB_BASE(dp), buf);
+	cr_expect_eq(DB_LIM(dp), buf + sizeof(buf));
+	/* the original goes first, its mbuf back to the pool and out again (as M_PROTO) */
+	freeb(bp);
+	again = allocb(100, BPRI_MED);
+	cr_assert_not_null(again);
+	DB_TYPE(again) = M_PROTO;
+	cr_expect_eq(DB_TYPE(dp), M_DATA);
+	cr_expect_eq(DB_REF(dp), 1);
+	cr_expect_eq(pmd_ext_frees, 0, "the PMD's buffer went while a dup held it");
+	cr_expect(dp->b_rptr >= DB_BASE(dp) && dp->b_wptr <= DB_LIM(dp),
+		  "the dup's data is not inside its data block");
+	cr_expect_eq(MBLKL(dp), 100);
+	cr_expect_eq(dp->b_rptr[99], 0x5a);
+	freeb(again);
+	freeb(dp);
+	cr_expect_eq(pmd_ext_frees, 1, "the PMD's buffer was given back %u times", pmd_ext_frees);
+}
+
 /* ---- esballoc ----------------------------------------------------------------------------- */
 
 static unsigned esb_frees;
