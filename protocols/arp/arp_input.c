@@ -76,7 +76,7 @@ arp_rx_arp(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 	}
 	if (MBLKL(mp) < RTE_ETHER_HDR_LEN + RTE_MIN(len, sizeof(*ah)) &&
 	    !pullupmsg(mp, (ssize_t)(RTE_ETHER_HDR_LEN + RTE_MIN(len, sizeof(*ah))))) {
-		ARP_INC(ap, drop_rx_nomem);
+		ARP_INC(ap, drop_arp_nomem); /* counted in rx_arp already: not a frame-level drop */
 		goto drop;
 	}
 	ah = (struct rte_arp_hdr *)(mp->b_rptr + RTE_ETHER_HDR_LEN);

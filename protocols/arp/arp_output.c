@@ -25,7 +25,7 @@ static const struct rte_ether_addr arp_bcast_mac = {
 mblk_t *
 arp_frame(struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *dst)
 {
-	struct rte_ether_hdr *eh;
+	struct rte_ether_hdr eh;
 
 	if (likely(DB_REF(mp) == 1 && MBLKHEAD(mp) >= RTE_ETHER_HDR_LEN)) {
 		mp->b_rptr -= RTE_ETHER_HDR_LEN;
@@ -48,10 +48,12 @@ arp_frame(struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *dst)
 		mp = hp;
 		ARP_INC(ap, tx_hdr_block);
 	}
-	eh = (struct rte_ether_hdr *)mp->b_rptr;
-	rte_ether_addr_copy(dst, &eh->dst_addr);
-	rte_ether_addr_copy(&ap->ap_if.ai_mac, &eh->src_addr);
-	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	/* Built aside and copied: a datagram built in place may start at an odd address (a
+	 * frame a scattered RX cut there), where struct rte_ether_hdr (2-aligned) may not go. */
+	rte_ether_addr_copy(dst, &eh.dst_addr);
+	rte_ether_addr_copy(&ap->ap_if.ai_mac, &eh.src_addr);
+	eh.ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+	memcpy(mp->b_rptr, &eh, RTE_ETHER_HDR_LEN);
 	if (unlikely(mp->b_cont != NULL && !(ap->ap_if.ai_caps & YARD_LINK_CAP_TX_MULTISEG)) &&
 	    !pullupmsg(mp, -1)) {
 		ARP_INC(ap, drop_tx_linearize);

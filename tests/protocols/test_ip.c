@@ -1936,6 +1936,42 @@ ParameterizedTest(struct reass_case *c, ip, reassembles_a_udp_sized_datagram_who
 	yt_end_of_test();
 }
 
+/*
+ * The first fragment's buffer is shared (a capture keeps a reference): reassembly rewrites the
+ * header of a private copy, and the other holder still sees the fragment as it came.
+ */
+YT_TEST(ip, rewrites_a_shared_first_fragments_header_in_a_copy)
+{
+	size_t blen = UDP_SIZED(3000), offs[8];
+	unsigned n = frag_offsets(blen, offs);
+	uint8_t f[FRAME_MAX];
+	struct pt_stack s;
+	struct stdata *u;
+	mblk_t *mp, *held;
+	size_t len;
+
+	big_fill(blen, 3);
+	pt_stack_open(&s, 0, 1500);
+	u = open_bound(17);
+	len = frag_frame(f, PT_ADDR_PEER, PT_ADDR_US, 17, 43, big_body, 0, 1480, true);
+	mp = yard_allocb_hr(len, RTE_PKTMBUF_HEADROOM);
+	cr_assert_not_null(mp);
+	memcpy(mp->b_wptr, f, len);
+	mp->b_wptr += len;
+	held = dupb(mp);
+	cr_assert_not_null(held);
+	cr_assert_eq(yard_loop_inject(s.link.minor, mp), 0);
+	for (unsigned i = 1; i < n; i++)
+		inject_frag(s.link.minor, 43, blen, offs[i]);
+	yt_drain();
+	check_delivered(u, blen, n); /* the first block a private copy, the others as they came */
+	cr_assert_arr_eq(held->b_rptr, f, len, "the shared fragment is as it came");
+	freeb(held);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
 YT_TEST(ip, drops_a_duplicate_fragment_and_keeps_the_datagram)
 {
 	size_t blen = UDP_SIZED(5000), offs[8];
