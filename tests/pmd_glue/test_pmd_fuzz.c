@@ -353,17 +353,7 @@ fzp_mbuf(const uint8_t *f, size_t n, unsigned frame)
 	 * Ethernet header -- arp once wrote a struct rte_ether_hdr (2-aligned) there, which UBSan
 	 * reported (protocols/arp/arp_output.c now copies it in).
 	 */
-	for (unsigned i = 1; i < parts; i++)
-		cut[i] = fz_below((unsigned)n + 1);
-	cut[parts] = n;
-	for (unsigned i = 1; i < parts; i++) /* in order; equal cuts make empty segments */
-		for (unsigned j = i + 1; j < parts; j++)
-			if (cut[j] < cut[i]) {
-				size_t t = cut[i];
-
-				cut[i] = cut[j];
-				cut[j] = t;
-			}
+	fz_cuts(cut, parts, n);
 	for (unsigned i = 0; i < parts; i++) {
 		m = fzp_seg(f + cut[i], cut[i + 1] - cut[i]);
 		if (head == NULL)
@@ -651,30 +641,6 @@ fzp_arpstat(void)
 	return st;
 }
 
-/* Frames arp passed up or dropped by a reason: each must be counted once. */
-static uint64_t
-fzp_arp_out(const struct arpstat *a)
-{
-	return a->arps_rx_ipv4 + a->arps_rx_arp + a->arps_drop_short + a->arps_drop_not_for_us +
-	       a->arps_drop_ipv6 + a->arps_drop_vlan + a->arps_drop_other_type +
-	       a->arps_drop_unconfigured + a->arps_drop_rx_nomem;
-}
-
-static void
-fzp_log_counters(const char *what, const void *st, size_t size, const char *(*name)(unsigned))
-{
-	const uint64_t *v = st;
-	char line[4096];
-	size_t n = 0;
-
-	for (unsigned i = 0; i < size / sizeof(uint64_t) && n < sizeof(line) - 64; i++)
-		if (v[i] != 0 && name(i) != NULL)
-			n += (size_t)snprintf(line + n, sizeof(line) - n, " %s %lu", name(i),
-					      (unsigned long)v[i]);
-	line[n] = '\0';
-	cr_log_info("%s:%s", what, line);
-}
-
 static const char *
 fzp_pmdstat_name(unsigned i)
 {
@@ -726,7 +692,7 @@ fzp_run(const struct fzp_mode *mode)
 		/* Each burst: every frame arp received counted once, exactly. */
 		{
 			uint64_t rx = b1.arps_rx_frames - b0.arps_rx_frames;
-			uint64_t out = fzp_arp_out(&b1) - fzp_arp_out(&b0);
+			uint64_t out = fz_arp_out(&b1) - fz_arp_out(&b0);
 
 			cr_assert(rx == nb && out == rx,
 				  "seed %#lx: burst %u: arp received %lu of %u frames, counted %lu",
@@ -772,12 +738,12 @@ fzp_run(const struct fzp_mode *mode)
 		cr_assert_gt(tc.tcps_drop_bad_cksum, 0);
 		if (mode->caps & YARD_LINK_CAP_TX_IPV4_CKSUM)
 			cr_assert_gt(fzp.offload_asked, 0, "no TX offload asked");
-		fzp_log_counters("pmd", ps, sizeof(*ps), fzp_pmdstat_name);
-		fzp_log_counters("arp", &a, sizeof(a), arpstat_name);
-		fzp_log_counters("ip", &ip.is_ip, sizeof(ip.is_ip), ipstat_name);
-		fzp_log_counters("icmp", &ip.is_icmp, sizeof(ip.is_icmp), icmpstat_name);
-		fzp_log_counters("udp", &ud, sizeof(ud), udpstat_name);
-		fzp_log_counters("tcp", &tc, sizeof(tc), tcpstat_name);
+		fz_log_counters("pmd", ps, sizeof(*ps), fzp_pmdstat_name);
+		fz_log_counters("arp", &a, sizeof(a), arpstat_name);
+		fz_log_counters("ip", &ip.is_ip, sizeof(ip.is_ip), ipstat_name);
+		fz_log_counters("icmp", &ip.is_icmp, sizeof(ip.is_icmp), icmpstat_name);
+		fz_log_counters("udp", &ud, sizeof(ud), udpstat_name);
+		fz_log_counters("tcp", &tc, sizeof(tc), tcpstat_name);
 	}
 	if (mode->single_seg)
 		cr_assert_eq(fzp.segs_sent, fzp.sent);

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <netinet/in.h>
@@ -491,6 +492,52 @@ static inline void
 fz_check_frame(const uint8_t *f, size_t n)
 {
 	fz_check_frame_sums(f, n, true);
+}
+
+/* What arp's counters say became of the frames it received: passed up, or dropped by a reason. */
+static inline uint64_t
+fz_arp_out(const struct arpstat *a)
+{
+	return a->arps_rx_ipv4 + a->arps_rx_arp + a->arps_drop_short + a->arps_drop_not_for_us +
+	       a->arps_drop_ipv6 + a->arps_drop_vlan + a->arps_drop_other_type +
+	       a->arps_drop_unconfigured + a->arps_drop_rx_nomem;
+}
+
+/* The counters that moved, on one line per module: what the run reached. */
+static inline void
+fz_log_counters(const char *what, const void *st, size_t size, const char *(*name)(unsigned))
+{
+	const uint64_t *v = st;
+	char line[4096];
+	size_t n = 0;
+
+	for (unsigned i = 0; i < size / sizeof(uint64_t) && n < sizeof(line) - 64; i++)
+		if (v[i] != 0 && name(i) != NULL)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " %s %lu", name(i),
+					      (unsigned long)v[i]);
+	line[n] = '\0';
+	cr_log_info("%s:%s", what, line);
+}
+
+/*
+ * parts pieces of n bytes: cut[0] = 0, cut[parts] = n, the cuts between drawn at random and
+ * sorted (equal ones make empty pieces: a chain may carry those).
+ */
+static inline void
+fz_cuts(size_t *cut, unsigned parts, size_t n)
+{
+	cut[0] = 0;
+	for (unsigned i = 1; i < parts; i++)
+		cut[i] = fz_below((unsigned)n + 1);
+	cut[parts] = n;
+	for (unsigned i = 1; i < parts; i++)
+		for (unsigned j = i + 1; j < parts; j++)
+			if (cut[j] < cut[i]) {
+				size_t t = cut[i];
+
+				cut[i] = cut[j];
+				cut[j] = t;
+			}
 }
 
 #endif

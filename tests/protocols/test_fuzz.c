@@ -316,18 +316,7 @@ fz_msg(const uint8_t *f, size_t n)
 	size_t cut[4] = { 0 };
 	mblk_t *head = NULL, **tail = &head;
 
-	for (unsigned i = 1; i < parts; i++)
-		cut[i] = fz_below((unsigned)n + 1);
-	cut[parts] = n;
-	/* sorted, so the pieces are in order (some may be empty: a chain may carry those) */
-	for (unsigned i = 1; i < parts; i++)
-		for (unsigned j = i + 1; j < parts; j++)
-			if (cut[j] < cut[i]) {
-				size_t t = cut[i];
-
-				cut[i] = cut[j];
-				cut[j] = t;
-			}
+	fz_cuts(cut, parts, n);
 	for (unsigned i = 0; i < parts; i++) {
 		mblk_t *bp = fz_block(f + cut[i], cut[i + 1] - cut[i], i == 0);
 
@@ -374,34 +363,12 @@ fz_check_arp_accounting(const struct arpstat *a0, uint64_t loops_out0)
 	struct arpstat a = fz_arpstat();
 	uint64_t injected = yard_loop_stats(tt_s.link.minor)->loops_out - loops_out0;
 	uint64_t rx = a.arps_rx_frames - a0->arps_rx_frames;
-	uint64_t out = (a.arps_rx_ipv4 - a0->arps_rx_ipv4) + (a.arps_rx_arp - a0->arps_rx_arp) +
-		       (a.arps_drop_short - a0->arps_drop_short) +
-		       (a.arps_drop_not_for_us - a0->arps_drop_not_for_us) +
-		       (a.arps_drop_ipv6 - a0->arps_drop_ipv6) + (a.arps_drop_vlan - a0->arps_drop_vlan) +
-		       (a.arps_drop_other_type - a0->arps_drop_other_type) +
-		       (a.arps_drop_unconfigured - a0->arps_drop_unconfigured) +
-		       (a.arps_drop_rx_nomem - a0->arps_drop_rx_nomem);
+	uint64_t out = fz_arp_out(&a) - fz_arp_out(a0);
 
 	cr_assert_eq(rx, injected, "seed %#lx: arp received %lu of %lu frames injected",
 		     (unsigned long)fz_seed, (unsigned long)rx, (unsigned long)injected);
 	cr_assert_eq(out, rx, "seed %#lx: arp accounted for %lu of %lu frames",
 		     (unsigned long)fz_seed, (unsigned long)out, (unsigned long)rx);
-}
-
-/* The counters that moved, on one line per module: what the run reached. */
-static void
-fz_log_counters(const char *what, const void *st, size_t size, const char *(*name)(unsigned))
-{
-	const uint64_t *v = st;
-	char line[4096];
-	size_t n = 0;
-
-	for (unsigned i = 0; i < size / sizeof(uint64_t) && n < sizeof(line) - 64; i++)
-		if (v[i] != 0 && name(i) != NULL)
-			n += (size_t)snprintf(line + n, sizeof(line) - n, " %s %lu", name(i),
-					      (unsigned long)v[i]);
-	line[n] = '\0';
-	cr_log_info("%s:%s", what, line);
 }
 
 static void
