@@ -804,3 +804,89 @@ YT_TEST(pmd_fuzz, a_port_without_multi_segs_sends_single_segments)
 
 	fzp_run(&m);
 }
+
+/* ---- a wire that stops taking frames ----------------------------------------------------- */
+
+/*
+ * Not a fuzz test, but this harness is the whole stack on a real ethdev: nobody takes what
+ * yard transmits, so the TX ring fills and stays full while echo requests keep coming. The
+ * back-pressure must climb the whole way -- pmd's queue, the link's queue in ip, ip holding
+ * udp back (tx_held), udp's queue, the echo service (TFLOW) -- and what cannot be held must be
+ * dropped where it enters, counted (udp drop_rcvbuf_full: the service stopped reading), never
+ * on the way out. Once the wire takes frames again every reply held comes out, in order, and
+ * each request is either answered once or counted.
+ */
+YT_TEST(pmd_stack, a_full_tx_ring_holds_the_echo_back_and_nothing_is_lost_unseen)
+{
+	static const struct fzp_mode m = { .caps = 0, .truthful = false, .salt = 21 };
+	enum { N = 3000, DLEN = 1000, BURST = 32 }; /* N rounded up to whole bursts */
+	static uint8_t f[FZ_FRAME_MAX], data[DLEN];
+	struct yard_udp_svc_stats sv;
+	struct rte_mbuf *ms[BURST];
+	struct ip_stats ip;
+	struct udpstat ud;
+	const struct pmdstat *ps;
+	unsigned wired = 0, replies = 0, next = 0;
+	uint32_t seq;
+	size_t n;
+
+	fzp_open(&m);
+	while (wired < N) {
+		for (unsigned i = 0; i < BURST; i++) {
+			seq = wired + i;
+			memcpy(data, &seq, sizeof(seq));
+			n = ut_frame(f, 40000, UDP_ECHO_PORT, data, DLEN);
+			ms[i] = rte_pktmbuf_alloc(fzp.wire);
+			cr_assert_not_null(ms[i], "the wire pool ran dry at %u", wired);
+			memcpy(rte_pktmbuf_append(ms[i], (uint16_t)n), f, n);
+		}
+		cr_assert_eq(rte_ring_enqueue_burst(fzp.rx, (void **)ms, BURST, NULL), BURST);
+		wired += BURST;
+		yt_drain(); /* the TX ring is not emptied */
+	}
+	cr_assert_eq(rte_ring_count(fzp.rx), 0, "pmd kept receiving");
+	ip = pt_ipstat(fzp.ip);
+	cr_assert_gt(ip.is_ip.ips_tx_held, 0, "ip held udp back");
+	cr_assert_eq(ip.is_ip.ips_drop_tx_flow, 0, "ip dropped nothing on the way out");
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_ECHO, -1, &sv);
+	cr_assert_gt(sv.tx_flow_waits, 0, "the echo service met flow control");
+
+	/* the wire takes frames again */
+	for (;;) {
+		struct rte_mbuf *out[64];
+		unsigned k;
+
+		yt_drain();
+		k = rte_ring_dequeue_burst(fzp.tx, (void **)out, RTE_DIM(out), NULL);
+		if (k == 0)
+			break;
+		for (unsigned i = 0; i < k; i++) {
+			uint8_t buf[14 + 20 + 8 + 4];
+			const uint8_t *hdr = rte_pktmbuf_read(out[i], 0, sizeof(buf), buf);
+
+			if (hdr != NULL && rd16(hdr + 12) == 0x0800 && hdr[14 + 9] == IPPROTO_UDP) {
+				memcpy(&seq, hdr + 14 + 20 + 8, sizeof(seq));
+				cr_assert_geq(seq, next, "reply %u after %u: out of order", seq, next);
+				next = seq + 1;
+				replies++;
+			}
+			fzp_check_tx(out[i]);
+		}
+	}
+	udpstat_sum(&ud, -1);
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_ECHO, -1, &sv);
+	ps = yard_pmd_queue_stats(fzp.port->yp_index, 0);
+	cr_log_info("%u requests: %u replies, %lu dropped on entry (udp drop_rcvbuf_full), ip "
+		    "held udp back %lu times, the service waited %lu times, TX ring full %lu "
+		    "times", wired, replies, (unsigned long)ud.udps_drop_rcvbuf_full,
+		    (unsigned long)ip.is_ip.ips_tx_held, (unsigned long)sv.tx_flow_waits,
+		    (unsigned long)ps->pmds_tx_ring_full);
+	cr_assert_gt(ps->pmds_tx_ring_full, 0, "the TX ring did fill");
+	cr_assert_eq(sv.tx_drops, 0);
+	cr_assert_eq(sv.tx_datagrams, replies, "every echo sent reached the wire");
+	cr_assert_eq(replies + ud.udps_drop_rcvbuf_full, wired,
+		     "each request answered once or counted: %u + %lu of %u", replies,
+		     (unsigned long)ud.udps_drop_rcvbuf_full, wired);
+	cr_assert_eq(pt_ipstat(fzp.ip).is_ip.ips_drop_tx_flow, 0);
+	fzp_close();
+}
