@@ -592,23 +592,32 @@ static int
 sock_release(struct yard_sock *so)
 {
 	struct stdata *sd = yard_t_stream(so->so_fd);
+	struct yard_sockstat *st = so->so_st;
+	mblk_t *hold = so->so_hold;
 	int type = so->so_type, rc;
 
 	sth_set_notify(sd, 0, NULL, NULL);
 	so->so_type = 0; /* before the slot is free for another t_open */
+	so->so_hold = NULL;
 	rc = t_close(so->so_fd);
 	if (rc < 0) {
 		int err = sock_errno(EIO);
 
 		/* Still open (EBUSY: called from inside its own stream's procedures). */
 		so->so_type = type;
+		so->so_hold = hold;
 		sth_set_notify(sd, S_INPUT | S_HIPRI | S_OUTPUT | S_ERROR | S_HANGUP,
 			       sock_sth_notify, so);
 		return sock_fail(err);
 	}
-	freemsg(so->so_hold);
-	so->so_hold = NULL;
-	so->so_st->sos_closed++;
+	/*
+	 * From here the slot may already be another lcore's: t_close() freed the descriptor, and
+	 * that lcore's t_open() may have taken it and reset the slot (sock_create). Only locals.
+	 * (Reading so_st from the slot here counted this close on the new owner's lcore: the
+	 * two-lcore soak saw per-lcore open sockets off by one each way, the sum right.)
+	 */
+	freemsg(hold);
+	st->sos_closed++;
 	return 0;
 }
 

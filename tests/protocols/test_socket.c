@@ -973,3 +973,57 @@ YT_TEST(socket, large_writes_far_beyond_the_send_buffer_all_arrive_in_order)
 	yt_drain();
 	st_done();
 }
+
+/* ---- two lcores ---------------------------------------------------------------------------- */
+
+static unsigned churn_n;
+
+/* Open and close sockets on the calling lcore; 0, or the iteration that failed plus one. */
+static int
+churn(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < churn_n; i++) {
+		int fd = yard_socket(AF_INET, SOCK_DGRAM, 0);
+
+		if (fd < 0 || yard_close(fd) < 0)
+			return (int)i + 1;
+	}
+	return 0;
+}
+
+/* The sockets open on lcore (opened - closed), as /yard/sockets,<lcore> reports them. */
+static int64_t
+open_on(unsigned lcore)
+{
+	return (int64_t)(yard_sockstat_get(0, (int)lcore) - yard_sockstat_get(1, (int)lcore));
+}
+
+/*
+ * Two lcores open and close sockets at once, so one's t_open() takes the descriptor the
+ * other's close has just freed: each lcore's open count must come back. A stress check of the
+ * accounting, not a reproducer: sock_release() once read the slot after t_close() had freed
+ * the descriptor, so a close was counted on (and a held message freed for) whoever had taken
+ * the slot meanwhile. That needs the closing thread preempted in a window of a few
+ * instructions, which the two-lcore soak's overloaded machine produced once (one lcore's open
+ * sockets one below idle, the other's one above) and this test does not.
+ */
+YT_TEST(socket, counts_each_close_on_the_lcore_that_opened_it)
+{
+	unsigned worker = rte_get_next_lcore(rte_lcore_id(), 1, 0);
+	int64_t open0, open1;
+
+	cr_assert_lt(worker, RTE_MAX_LCORE, "a second lcore");
+	cr_assert_str_eq(yard_sockstat_name(0), "opened");
+	cr_assert_str_eq(yard_sockstat_name(1), "closed");
+	open0 = open_on(rte_lcore_id());
+	open1 = open_on(worker);
+	churn_n = 5000;
+	cr_assert_eq(rte_eal_remote_launch(churn, NULL, worker), 0);
+	cr_assert_eq(churn(NULL), 0);
+	cr_assert_eq(rte_eal_wait_lcore(worker), 0);
+	cr_assert_eq(open_on(rte_lcore_id()), open0, "this lcore: %ld open, %ld before",
+		     (long)open_on(rte_lcore_id()), (long)open0);
+	cr_assert_eq(open_on(worker), open1, "the worker: %ld open, %ld before",
+		     (long)open_on(worker), (long)open1);
+}
