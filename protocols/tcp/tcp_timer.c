@@ -7,7 +7,7 @@
  * connections: good for thousands, and the place a timing wheel would go.
  *
  * The tick runs only while a deadline is armed, and fires at the earliest one (ti_tick_due),
- * never sooner than TCP_TICK_MS after the last: so busy connections are served every 5 ms as
+ * never sooner than TCP_TICK_MS after it is set: so busy connections are served every 5 ms as
  * with a fixed tick, and an idle lcore (no connection, or only keepalives and TIME-WAIT far
  * ahead) is not woken every 5 ms, which would defeat [yard] idle_sleep_us. Arming a deadline
  * more than a tick before the tick's moves the tick (tcp_tick_need); any other arming is the
@@ -270,10 +270,8 @@ static void
 tcp_tick(void *arg)
 {
 	struct tcp_inst *ti = arg;
-	uint64_t now = tcp_now(ti);
+	uint64_t now = tcp_now(ti), first = UINT64_MAX;
 	struct tcpcb *tp, *next;
-
-	uint64_t first = UINT64_MAX;
 
 	ti->ti_tick = 0;
 	ti->ti_tick_due = 0;
