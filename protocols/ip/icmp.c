@@ -142,23 +142,18 @@ icmp_echo_reply(struct ip_inst *ii, mblk_t *mp, unsigned hlen)
 {
 	struct rte_ipv4_hdr *ip;
 	struct rte_icmp_hdr *ic;
+	mblk_t *own;
 	uint32_t addr;
 	uint16_t word, tot;
 
-	if (DB_REF(mp) != 1) {
-		/* Someone else sees this buffer: change a private copy of the header block. */
-		mblk_t *nmp = copyb(mp);
-
-		if (nmp == NULL) {
-			ICMP_INC(ii, drop_nomem);
-			freemsg(mp);
-			return;
-		}
-		nmp->b_cont = mp->b_cont;
-		mp->b_cont = NULL;
-		freeb(mp);
-		mp = nmp;
+	/* Someone else may see this buffer: change a private copy of the header block. */
+	own = ip_own_head(mp);
+	if (own == NULL) {
+		ICMP_INC(ii, drop_nomem);
+		freemsg(mp);
+		return;
 	}
+	mp = own;
 	ip = ip_hdr(mp);
 	tot = rte_be_to_cpu_16(ip->total_length);
 	if (hlen > YARD_IPV4_HDR_MIN) {

@@ -432,3 +432,19 @@ ip_lrput(queue_t *q, mblk_t *mp)
 	ip_lrput_burst(q, &mp, 1);
 	return 0;
 }
+
+mblk_t *
+ip_own_head(mblk_t *mp)
+{
+	mblk_t *nmp;
+
+	if (DB_REF(mp) == 1)
+		return mp;
+	nmp = copyb(mp);
+	if (nmp == NULL)
+		return NULL;
+	nmp->b_cont = mp->b_cont;
+	mp->b_cont = NULL;
+	freeb(mp);
+	return nmp;
+}

@@ -210,6 +210,13 @@ int ip_lrput(queue_t *q, mblk_t *mp);
 /** Deliver a whole (validated, reassembled) datagram locally. bcast: sent to a broadcast. */
 void ip_deliver(struct ip_inst *ii, mblk_t *mp, bool bcast);
 
+/**
+ * mp's first block, private to ip before it rewrites a header in place: mp itself when no one
+ * else sees its buffer (DB_REF 1), else a copy of that block heading the rest (the shared block
+ * let go). NULL, and mp untouched, without a block for the copy.
+ */
+mblk_t *ip_own_head(mblk_t *mp);
+
 /* ---- ip_output.c -------------------------------------------------------------------------- */
 
 /** Output flags. */

@@ -354,22 +354,15 @@ ip_reass_complete(struct ip_inst *ii, struct ip_reass_flow *rf)
 			;
 		mp = next;
 	}
-	if (DB_REF(head) != 1) {
-		/* Someone else sees this buffer (a capture, a retained frame): the rewritten
-		 * header goes into a private copy of the first block. */
-		mblk_t *nmp = copyb(head);
-
-		if (nmp == NULL) {
-			IP_INC(ii, drop_rx_nomem);
-			freemsg(head);
-			return;
-		}
-		nmp->b_cont = head->b_cont;
-		head->b_cont = NULL;
-		freeb(head);
-		head = nmp;
-		ip = ip_hdr(head);
+	/* Someone else may see this buffer (a capture, a retained frame): rewrite a copy. */
+	mp = ip_own_head(head);
+	if (mp == NULL) {
+		IP_INC(ii, drop_rx_nomem);
+		freemsg(head);
+		return;
 	}
+	head = mp;
+	ip = ip_hdr(head);
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(hlen + end));
 	ip->fragment_offset &= RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
 	ip->hdr_checksum = 0;

@@ -235,18 +235,30 @@ tt_pattern(uint8_t *p, size_t len, uint32_t seed)
 		p[i] = (uint8_t)((i + seed) * 131u >> 3);
 }
 
-struct stdata *
-tt_accept_one(struct stdata *lsn, uint32_t peer_iss, uint32_t *iss)
+void
+tt_accept_ind(struct stdata *lsn, struct stdata *acc)
 {
-	struct stdata *acc;
-	struct tt_seg s;
-	uint8_t mss[4] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4 };
 	union {
 		struct T_conn_ind ci;
 		char b[256];
 	} u;
 	struct T_conn_res cr;
 	char buf[256];
+
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
+	cr_assert_eq(((struct sockaddr_in *)(u.b + u.ci.SRC_offset))->sin_addr.s_addr,
+		     PT_ADDR_PEER);
+	cr = (struct T_conn_res){ T_CONN_RES, tt_acceptor_id(acc), 0, 0, u.ci.SEQ_number };
+	tt_put(lsn, &cr, sizeof(cr));
+	cr_assert_eq(tt_get(lsn, buf, sizeof(buf), NULL), T_OK_ACK);
+}
+
+struct stdata *
+tt_accept_one(struct stdata *lsn, uint32_t peer_iss, uint32_t *iss)
+{
+	struct stdata *acc;
+	struct tt_seg s;
+	uint8_t mss[4] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4 };
 
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
 	tt_send(TH_SYN, peer_iss, 0, 65535, mss, sizeof(mss), NULL, 0);
@@ -256,12 +268,7 @@ tt_accept_one(struct stdata *lsn, uint32_t peer_iss, uint32_t *iss)
 	cr_assert_eq(s.opts[0], TCPOPT_MAXSEG);
 	*iss = s.seq;
 	tt_send(TH_ACK, peer_iss + 1, s.seq + 1, 65535, NULL, 0, NULL, 0);
-	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
-	cr_assert_eq(((struct sockaddr_in *)(u.b + u.ci.SRC_offset))->sin_addr.s_addr,
-		     PT_ADDR_PEER);
-	cr = (struct T_conn_res){ T_CONN_RES, tt_acceptor_id(acc), 0, 0, u.ci.SEQ_number };
-	tt_put(lsn, &cr, sizeof(cr));
-	cr_assert_eq(tt_get(lsn, buf, sizeof(buf), NULL), T_OK_ACK);
+	tt_accept_ind(lsn, acc);
 	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_ESTABLISHED);
 	return acc;
 }

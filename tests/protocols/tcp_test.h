@@ -63,6 +63,8 @@ uint32_t tt_acceptor_id(struct stdata *ep);
  * accepted on a new endpoint: returned, ESTABLISHED; *iss our ISS.
  */
 struct stdata *tt_accept_one(struct stdata *lsn, uint32_t peer_iss, uint32_t *iss);
+/* The listener's next T_CONN_IND (from the peer's address) accepted on acc: T_OK_ACK. */
+void tt_accept_ind(struct stdata *lsn, struct stdata *acc);
 /* T_BIND_REQ to port (0: tcp chooses) with conind connection indications. */
 void tt_bind(struct stdata *ep, uint16_t port, unsigned conind);
 /* The option of kind in a captured segment, NULL if absent. */

@@ -1983,11 +1983,6 @@ YT_TEST(tcp, fin_with_the_handshake_ack_reaches_close_wait_and_is_indicated_afte
 {
 	struct stdata *lsn, *acc;
 	struct tt_seg s;
-	union {
-		struct T_conn_ind ci;
-		char b[256];
-	} u;
-	struct T_conn_res cr;
 	char buf[256];
 	uint32_t iss;
 
@@ -2002,10 +1997,7 @@ YT_TEST(tcp, fin_with_the_handshake_ack_reaches_close_wait_and_is_indicated_afte
 	tt_send(TH_ACK | TH_FIN | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "hi", 2);
 	cr_assert(tt_take(&s), "the FIN ACKed at once");
 	cr_assert_eq(s.ack, 1004);
-	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
-	cr = (struct T_conn_res){ T_CONN_RES, tt_acceptor_id(acc), 0, 0, u.ci.SEQ_number };
-	tt_put(lsn, &cr, sizeof(cr));
-	cr_assert_eq(tt_get(lsn, buf, sizeof(buf), NULL), T_OK_ACK);
+	tt_accept_ind(lsn, acc);
 	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_CLOSE_WAIT);
 	/* the data, then the release, in order, once there is a user to tell */
 	cr_assert_eq(tt_getdata(acc, buf, sizeof(buf)), 2);
