@@ -40,6 +40,7 @@
 #include <pmd_glue/port.h>
 
 #include "app/control.h"
+#include "app/memneed.h"
 #include "app/yard.h"
 
 RTE_LOG_REGISTER(yard_app_logtype, yard.app, INFO);
@@ -96,48 +97,183 @@ install_signals(void)
 }
 
 /*
- * Hugepages are usable when a hugetlbfs is mounted and pages of some size are free. Fills
- * why with what was found, for the log line.
+ * What hugepages there are: the page sizes some hugetlbfs is mounted for, and how many pages of
+ * those sizes are free. EAL uses every mounted size; pages of a size without a mount are not
+ * usable.
  */
-static bool
-hugepages_usable(char *why, size_t len)
+struct huge_state {
+	bool mounted;
+	size_t page_size;      /* the smallest mounted size, 0 if none */
+	unsigned long free_pages;
+	size_t free_bytes;     /* free pages of the mounted sizes, in bytes */
+};
+
+static size_t
+huge_default_size(void)
 {
-	unsigned long free_pages = 0, v;
-	bool mounted = false;
-	char line[512], fstype[64];
+	char line[256];
+	unsigned long kb = 0, v;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Hugepagesize: %lu kB", &v) == 1)
+			kb = v;
+	fclose(f);
+	return (size_t)kb << 10;
+}
+
+/* A mount's pagesize= option (2M, 1G, 1024M, ...), or the default size. */
+static size_t
+huge_mount_size(const char *opts, size_t deflt)
+{
+	const char *p = strstr(opts, "pagesize=");
+	unsigned long v;
+	char unit = '\0';
+
+	if (p == NULL || sscanf(p + 9, "%lu%c", &v, &unit) < 1)
+		return deflt;
+	switch (unit) {
+	case 'G': case 'g': return (size_t)v << 30;
+	case 'M': case 'm': return (size_t)v << 20;
+	case 'K': case 'k': return (size_t)v << 10;
+	default: return (size_t)v;
+	}
+}
+
+static void
+hugepages_probe(struct huge_state *hs)
+{
+	size_t sizes[4], deflt = huge_default_size();
+	unsigned nsizes = 0;
+	char line[512], fstype[64], opts[256];
 	FILE *f;
 
+	memset(hs, 0, sizeof(*hs));
 	f = fopen("/proc/mounts", "r");
 	if (f != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (sscanf(line, "%*s %*s %63s", fstype) == 1 &&
-			    strcmp(fstype, "hugetlbfs") == 0)
-				mounted = true;
-		fclose(f);
-	}
-	f = fopen("/proc/meminfo", "r");
-	if (f != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL)
-			if (sscanf(line, "HugePages_Free: %lu", &v) == 1)
-				free_pages = v;
-		fclose(f);
-	}
-	/* Pages of other sizes (1 GiB) are not in /proc/meminfo's count. */
-	for (unsigned i = 0; i < 2; i++) {
-		static const char *const sizes[] = { "hugepages-1048576kB", "hugepages-2048kB" };
-		char path[128];
+		while (fgets(line, sizeof(line), f) != NULL) {
+			size_t sz;
+			unsigned i;
 
-		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/%s/free_hugepages", sizes[i]);
+			if (sscanf(line, "%*s %*s %63s %255s", fstype, opts) != 2 ||
+			    strcmp(fstype, "hugetlbfs") != 0)
+				continue;
+			hs->mounted = true;
+			sz = huge_mount_size(opts, deflt);
+			for (i = 0; i < nsizes && sizes[i] != sz; i++)
+				;
+			if (i == nsizes && nsizes < RTE_DIM(sizes) && sz != 0)
+				sizes[nsizes++] = sz;
+		}
+		fclose(f);
+	}
+	for (unsigned i = 0; i < nsizes; i++) {
+		char path[128];
+		unsigned long v;
+
+		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%zukB/free_hugepages",
+			 sizes[i] >> 10);
 		f = fopen(path, "r");
 		if (f == NULL)
 			continue;
-		if (fscanf(f, "%lu", &v) == 1 && i == 0)
-			free_pages += v;
+		if (fscanf(f, "%lu", &v) == 1 && v != 0) {
+			hs->free_pages += v;
+			hs->free_bytes += v * sizes[i];
+			if (hs->page_size == 0 || sizes[i] < hs->page_size)
+				hs->page_size = sizes[i];
+		}
 		fclose(f);
 	}
-	snprintf(why, len, "%lu free hugepages, hugetlbfs %s", free_pages,
-		 mounted ? "mounted" : "not mounted");
-	return mounted && free_pages > 0;
+}
+
+#define MB(b) ((unsigned long)(((b) + (1u << 20) - 1) >> 20))
+
+/* What choose_memory() decided, for the error of a start that then ran out of memory. */
+static char mem_plan[400];
+
+/* The memory need as one parenthesis, for the log lines that decide or report on it. */
+static void
+need_text(const struct yard_mem_need *nd, char *buf, size_t len)
+{
+	snprintf(buf, len, "about %lu MB: message pools %lu, port RX pools %lu, ip routing tables "
+		 "%lu, memcached %lu, other %lu", MB(nd->total), MB(nd->pools), MB(nd->ports),
+		 MB(nd->ip), MB(nd->memcached), MB(nd->other));
+}
+
+/*
+ * Whether to run on hugepages, and with --no-huge how much memory to give EAL. auto: hugepages
+ * when the free ones hold what the configuration needs (a start on too few fails half-way, in
+ * the first pool that does not fit), else --no-huge; on: hugepages whatever (a warning when
+ * they look too few); off: --no-huge. With --no-huge, -m is [eal] memory, raised to the need
+ * when that is more (a data mbuf takes a 4 KiB page of its own there). Returns -1 when
+ * hugepages = on and there are none.
+ */
+static int
+choose_memory(struct yard_config *cfg, bool *huge)
+{
+	struct huge_state hs;
+	struct yard_mem_need nd, nd4k;
+	char nt[200];
+
+	hugepages_probe(&hs);
+	yard_mem_need(cfg, hs.page_size != 0 ? hs.page_size : (2u << 20), &nd);
+	need_text(&nd, nt, sizeof(nt));
+	*huge = false;
+	if (cfg->hugepages == YARD_HUGE_ON) {
+		if (!hs.mounted || hs.free_pages == 0) {
+			fprintf(stderr, "yard: %s: [eal] hugepages = on, but none are usable "
+				"(%lu free hugepages, hugetlbfs %s)\n", cfg->path, hs.free_pages,
+				hs.mounted ? "mounted" : "not mounted");
+			return -1;
+		}
+		*huge = true;
+		snprintf(mem_plan, sizeof(mem_plan), "hugepages (%lu MB free at start), this "
+			 "configuration needs %s", MB(hs.free_bytes), nt);
+		if (hs.free_bytes < nd.total)
+			YARD_LOG(WARNING, "hugepages = on: %lu MB of hugepages free, this "
+				 "configuration needs %s: it may fail to start", MB(hs.free_bytes), nt);
+		else
+			YARD_LOG(NOTICE, "using hugepages (%lu MB free in %lu pages; needs %s)",
+				 MB(hs.free_bytes), hs.free_pages, nt);
+		return 0;
+	}
+	if (cfg->hugepages == YARD_HUGE_AUTO && hs.mounted && hs.free_bytes >= nd.total) {
+		*huge = true;
+		snprintf(mem_plan, sizeof(mem_plan), "hugepages (%lu MB free at start), this "
+			 "configuration needs %s", MB(hs.free_bytes), nt);
+		YARD_LOG(NOTICE, "using hugepages (%lu MB free in %lu pages; needs %s)",
+			 MB(hs.free_bytes), hs.free_pages, nt);
+		return 0;
+	}
+	yard_mem_need(cfg, 4096, &nd4k);
+	if ((size_t)cfg->memory_mb << 20 < nd4k.total) {
+		uint32_t was = cfg->memory_mb;
+
+		cfg->memory_mb = (uint32_t)RTE_ALIGN_CEIL(MB(nd4k.total), 64);
+		YARD_LOG(NOTICE, "[eal] memory = %u MB is less than this configuration needs "
+			 "without hugepages (about %lu MB): giving EAL %u MB", was, MB(nd4k.total),
+			 cfg->memory_mb);
+	}
+	{
+		char nt4k[200];
+
+		need_text(&nd4k, nt4k, sizeof(nt4k));
+		snprintf(mem_plan, sizeof(mem_plan), "--no-huge -m %u, this configuration needs "
+			 "%s", cfg->memory_mb, nt4k);
+	}
+	if (cfg->hugepages == YARD_HUGE_OFF)
+		YARD_LOG(NOTICE, "hugepages = off: running with --no-huge -m %u", cfg->memory_mb);
+	else if (!hs.mounted || hs.free_pages == 0)
+		YARD_LOG(NOTICE, "no hugepages (%lu free hugepages, hugetlbfs %s): running with "
+			 "--no-huge -m %u", hs.free_pages, hs.mounted ? "mounted" : "not mounted",
+			 cfg->memory_mb);
+	else
+		YARD_LOG(NOTICE, "too few hugepages (%lu MB free; on them this configuration "
+			 "needs %s): running with --no-huge -m %u", MB(hs.free_bytes), nt,
+			 cfg->memory_mb);
+	return 0;
 }
 
 static void
@@ -182,6 +318,16 @@ print_summary(FILE *out, const struct yard_config *cfg)
 		if (cc->type == YARD_CFG_CLIENT_RR)
 			fprintf(out, ", size %u", cc->size);
 		fprintf(out, ", on lcore %u\n", cc->lcore);
+	}
+	{
+		struct yard_mem_need h, n;
+		char t[200];
+
+		yard_mem_need(cfg, 2u << 20, &h);
+		yard_mem_need(cfg, 4096, &n);
+		need_text(&h, t, sizeof(t));
+		fprintf(out, "  memory: on 2 MB hugepages %s; with --no-huge about %lu MB\n", t,
+			MB(n.total));
 	}
 }
 
@@ -344,7 +490,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct yard_config cfg;
-	char err[YARD_CFG_ERRLEN], why[128], argbuf[4096];
+	char err[YARD_CFG_ERRLEN], argbuf[4096];
 	char *eal_argv[EAL_MAX_ARGS];
 	const char *config = NULL, *check = NULL;
 	int opt, eal_argc, n, status = 0;
@@ -394,14 +540,8 @@ main(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 
-	huge = hugepages_usable(why, sizeof(why));
-	if (cfg.hugepages == YARD_HUGE_ON && !huge) {
-		fprintf(stderr, "yard: %s: [eal] hugepages = on, but none are usable (%s)\n",
-			cfg.path, why);
+	if (choose_memory(&cfg, &huge) != 0)
 		return EXIT_START;
-	}
-	if (cfg.hugepages == YARD_HUGE_OFF)
-		huge = false;
 
 	eal_argv[0] = argv[0];
 	n = yard_config_eal_args(&cfg, huge, eal_argv + 1, EAL_MAX_ARGS - 2, argbuf,
@@ -415,13 +555,6 @@ main(int argc, char **argv)
 		eal_argv[eal_argc++] = argv[i];
 	eal_argv[eal_argc] = NULL;
 
-	if (cfg.hugepages == YARD_HUGE_OFF)
-		YARD_LOG(NOTICE, "hugepages = off: running with --no-huge -m %u", cfg.memory_mb);
-	else if (!huge)
-		YARD_LOG(NOTICE, "no hugepages (%s): running with --no-huge -m %u", why,
-			 cfg.memory_mb);
-	else
-		YARD_LOG(NOTICE, "using hugepages (%s)", why);
 	{
 		char line[1024];
 		size_t used = 0;
@@ -465,6 +598,8 @@ main(int argc, char **argv)
 
 		if (rc != 0) {
 			YARD_LOG(ERR, "STREAMS initialisation failed: %s", strerror(-rc));
+			if (rc == -ENOMEM)
+				YARD_LOG(ERR, "out of memory: %s", mem_plan);
 			status = EXIT_START;
 			goto eal_down;
 		}
@@ -474,9 +609,17 @@ main(int argc, char **argv)
 		status = EXIT_START;
 		goto streams_down;
 	}
-	if (open_ports(&cfg) != 0 || yard_stacks_setup(&cfg) != 0) {
-		status = EXIT_START;
-		goto stacks_down;
+	{
+		int rc = open_ports(&cfg);
+
+		if (rc == 0)
+			rc = yard_stacks_setup(&cfg);
+		if (rc != 0) {
+			if (rc == -ENOMEM)
+				YARD_LOG(ERR, "out of memory: %s", mem_plan);
+			status = EXIT_START;
+			goto stacks_down;
+		}
 	}
 	if (yard_ctl_setup(&cfg) != 0) { /* each lcore's control queue */
 		status = EXIT_START;

@@ -241,17 +241,37 @@ port_data_room(struct yard_port *port, const struct rte_eth_dev_info *info,
 	return room <= UINT16_MAX ? (uint16_t)room : 0;
 }
 
+/* Full RX rings, as many again in flight upstream and in TX rings, and slack for caches. */
+static unsigned
+pool_size_for(unsigned nb_rxq, unsigned nb_rxd, unsigned nb_txq, unsigned nb_txd)
+{
+	unsigned n = 2u * (nb_rxq * nb_rxd + nb_txq * nb_txd) + 1024u;
+
+	return rte_align32pow2(n) - 1; /* mempools are most compact at 2^k - 1 */
+}
+
 static unsigned
 port_pool_size(const struct yard_port *port, const struct yard_port_conf *conf)
 {
-	unsigned n;
-
 	if (conf->pool_size != 0)
 		return conf->pool_size;
-	/* Full RX rings, as many again in flight upstream and in TX rings, and slack for caches. */
-	n = 2u * ((unsigned)port->yp_nb_rxq * port->yp_nb_rxd +
-		  (unsigned)port->yp_nb_txq * port->yp_nb_txd) + 1024u;
-	return rte_align32pow2(n) - 1; /* mempools are most compact at 2^k - 1 */
+	return pool_size_for(port->yp_nb_rxq, port->yp_nb_rxd, port->yp_nb_txq, port->yp_nb_txd);
+}
+
+size_t
+yard_port_mem_estimate(const struct yard_port_conf *conf, size_t page_size)
+{
+	unsigned rxq = conf->nb_rxq ? conf->nb_rxq : 1;
+	unsigned txq = conf->nb_txq ? conf->nb_txq : rxq;
+	unsigned rxd = conf->nb_rxd ? conf->nb_rxd : YARD_PORT_RXD_DEFAULT;
+	unsigned txd = conf->nb_txd ? conf->nb_txd : YARD_PORT_TXD_DEFAULT;
+	unsigned mtu = conf->mtu ? conf->mtu : RTE_ETHER_MTU;
+	/* The room port_data_room() gives without scatter: the most it can be. */
+	unsigned room = RTE_MAX((unsigned)RTE_MBUF_DEFAULT_BUF_SIZE,
+				mtu + PORT_FRAME_OVERHEAD + RTE_PKTMBUF_HEADROOM);
+	unsigned n = conf->pool_size ? conf->pool_size : pool_size_for(rxq, rxd, txq, txd);
+
+	return yard_pktmbuf_pool_mem_estimate(n, room, page_size);
 }
 
 /* The per-lcore cache, within what rte_mempool accepts for the pool's size. */

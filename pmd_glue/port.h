@@ -103,6 +103,12 @@ struct yard_port {
  */
 int yard_port_open(const struct yard_port_conf *conf, struct yard_port **portp);
 /**
+ * Bytes of EAL memory yard_port_open(conf) will take for the port's RX pool on pages of
+ * page_size bytes, from the configuration alone (before EAL; the PMD may adjust the rings
+ * and the room down, not up): what app/main.c adds up to decide whether hugepages suffice.
+ */
+size_t yard_port_mem_estimate(const struct yard_port_conf *conf, size_t page_size);
+/**
  * Stop and close a port, remove its device if it is a vdev (a tap interface disappears), free
  * its RX pool once every mbuf is back, and take it out of the table.
  * @return 0, or -EBUSY while a stream is still attached to one of its queues.

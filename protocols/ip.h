@@ -281,6 +281,12 @@ int icmp_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d);
  */
 int ip_frag_owner(uint32_t src, uint32_t dst, uint16_t id, uint8_t proto);
 
+/**
+ * Bytes of EAL memory one ip instance (one per lcore) takes when opened: its routing table,
+ * rte_lpm's 64 MiB tbl24 most of it. For yard's memory estimate before EAL (app/memneed.c).
+ */
+size_t ip_mem_estimate(void);
+
 #ifdef __cplusplus
 }
 #endif

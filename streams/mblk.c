@@ -130,6 +130,25 @@ yard_pktmbuf_pool_create(const char *name, unsigned n, unsigned cache, uint16_t 
 	return mp;
 }
 
+size_t
+yard_pools_mem_estimate(const struct yard_pool_conf *conf, size_t page_size)
+{
+	static const struct yard_pool_conf none;
+
+	if (conf == NULL)
+		conf = &none;
+	return yard_pktmbuf_pool_mem_estimate(conf->data_n ? conf->data_n : YARD_DATA_N_DEFAULT,
+					      conf->data_room ? conf->data_room :
+								RTE_MBUF_DEFAULT_BUF_SIZE,
+					      page_size) +
+	       yard_pktmbuf_pool_mem_estimate(conf->ctl_n ? conf->ctl_n : YARD_CTL_N_DEFAULT,
+					      conf->ctl_room ? conf->ctl_room :
+							       YARD_CTL_ROOM_DEFAULT,
+					      page_size) +
+	       yard_mempool_mem_estimate(conf->esb_n ? conf->esb_n : YARD_ESB_N_DEFAULT,
+					 sizeof(struct yard_esb), page_size);
+}
+
 /*
  * The rearm word (data_off, refcnt, nb_segs, port) rte_pktmbuf_reset() leaves in a fresh mbuf
  * of pool, as one value: PMDs rearm their RX mbufs the same way (mbuf_initializer).

@@ -455,6 +455,16 @@ struct rte_mempool *yard_pool_ctl(void);
  * descriptors in use. Tests compare it with a baseline after every case.
  */
 unsigned yard_msgs_in_use(void);
+/**
+ * Bytes of EAL memory a mempool of n elements of elt_size bytes takes on pages of page_size
+ * bytes (objects never cross a page; 0: no such limit), header and ring included. Computed
+ * without EAL, for deciding before rte_eal_init() whether hugepages are enough (streams/pool_size.c).
+ */
+size_t yard_mempool_mem_estimate(unsigned n, size_t elt_size, size_t page_size);
+/** The same for a yard_pktmbuf_pool_create() pool of n mbufs of data_room bytes. */
+size_t yard_pktmbuf_pool_mem_estimate(unsigned n, unsigned data_room, size_t page_size);
+/** The same for what yard_pools_init(conf) creates (conf NULL: the defaults). */
+size_t yard_pools_mem_estimate(const struct yard_pool_conf *conf, size_t page_size);
 
 /* ---- allocation and freeing --------------------------------------------------------------- */
 

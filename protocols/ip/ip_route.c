@@ -33,6 +33,17 @@ ip_route_init(struct ip_inst *ii)
 	return 0;
 }
 
+size_t
+ip_mem_estimate(void)
+{
+	/* rte_lpm's tbl24 is 2^24 entries whatever the routes: 64 MiB, most of an instance. */
+	return sizeof(struct rte_lpm_tbl_entry) *
+		       ((size_t)RTE_LPM_TBL24_NUM_ENTRIES +
+			(size_t)IP_LPM_TBL8S * RTE_LPM_TBL8_GROUP_NUM_ENTRIES) +
+	       IP_MAX_ROUTES * 2 * sizeof(uint32_t) + /* a rule: address, next hop (opaque type) */
+	       sizeof(struct ip_inst);
+}
+
 void
 ip_route_fini(struct ip_inst *ii)
 {

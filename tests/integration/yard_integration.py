@@ -52,6 +52,10 @@ class Failure(Exception):
     """A check failed; the message says which and why."""
 
 
+class Skipped(Exception):
+    """The machine cannot run this case (not a yard failure): meson counts it skipped."""
+
+
 class Stop(Exception):
     """SIGTERM/SIGINT from meson or the user: clean up and leave."""
 
@@ -709,6 +713,128 @@ def case_udp_echo(c):
     bad = {k: v for k, v in udp.items() if k.startswith("drop_") and v}
     check(not bad, "no udp drops: %s" % bad)
     y.stop_clean()
+
+
+# ---- hugepages ----------------------------------------------------------------------------
+
+HUGE_SYS = "/sys/kernel/mm/hugepages/hugepages-2048kB"
+
+
+def huge_read(name):
+    with open(os.path.join(HUGE_SYS, name)) as f:
+        return int(f.read())
+
+
+def huge_set(total):
+    """Ask the kernel for total 2 MiB pages in all; the pages free then (it may give fewer)."""
+    with open(os.path.join(HUGE_SYS, "nr_hugepages"), "w") as f:
+        f.write(str(total))
+    return huge_read("free_hugepages")
+
+
+def hugetlbfs_mounts():
+    with open("/proc/mounts") as f:
+        return [ln.split()[1] for ln in f if ln.split()[2:3] == ["hugetlbfs"]]
+
+
+class Hugepages:
+    """
+    2 MiB hugepages for one case: a hugetlbfs mounted (a private one if none is), the pool's
+    size set and put back, and the files EAL leaves in the mounts removed (every DPDK primary
+    leaves a few pages in <prefix>map_* files when it exits; a next start with the same
+    --file-prefix would take them back, these prefixes have none).
+    """
+
+    def __init__(self, c):
+        self.c = c
+        self.mount = None
+
+    def __enter__(self):
+        if not os.path.isdir(HUGE_SYS):
+            raise Skipped("this kernel has no 2 MiB hugepages (%s)" % HUGE_SYS)
+        self.orig = huge_read("nr_hugepages")
+        if not hugetlbfs_mounts():
+            self.mount = os.path.join(self.c.workdir, "huge")
+            os.makedirs(self.mount)
+            run(["mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "none", self.mount])
+        return self
+
+    def free(self, pages):
+        """Make pages free 2 MiB pages, the others already free taken away; pages got."""
+        in_use = huge_read("nr_hugepages") - huge_read("free_hugepages")
+        return huge_set(in_use + pages)
+
+    def __exit__(self, *exc):
+        for y in self.c.yards:  # a failed check may leave one running on the pages
+            y.kill()
+        for m in hugetlbfs_mounts():
+            for f in os.listdir(m):
+                if f.startswith(self.c.prefix):
+                    os.unlink(os.path.join(m, f))
+        try:
+            huge_set(self.orig)
+        finally:
+            if self.mount is not None:
+                run(["umount", self.mount], ok=False)
+        return False
+
+
+def case_hugepages(c):
+    """
+    yard on hugepages. With enough free (hugepages = auto), it uses them -- the log says so and
+    the kernel's free count drops while it runs -- and serves: ping, UDP echo up to 65,507
+    bytes, TCP echo, HTTP; it stops cleanly, every pool back. With too few free for what the
+    configuration needs (yard works it out before EAL starts), auto runs on --no-huge and says
+    why, and still serves; hugepages = on tries, warns, and fails at start with exit 2 and the
+    figures ("out of memory: ..."), not a crash and not a half-started yard.
+    """
+    with Hugepages(c) as hp:
+        got = hp.free(200)  # 400 MB; default.ini needs about 230 on them
+        if got < 200:
+            raise Skipped("the kernel gave %d of 200 hugepages" % got)
+        y = c.yard(c.source_config("default.ini"), suffix="-big")
+        check("yard: using hugepages" in y.log(), "auto did not use hugepages:\n" + y.log())
+        used = 200 - huge_read("free_hugepages")
+        check(used > 0, "yard runs but holds no hugepage")
+        c.tap_up()
+        c.expect_ping(count=5)
+        c.expect_ping(count=5, size=3000)
+        p = run(["/usr/bin/python3", "-c", UDP_CLIENT, YARD_ADDR], ns=c.ns, ok=False, timeout=60)
+        check(p.returncode == 0 and p.stdout.strip() == "ok",
+              "udp client: %s%s" % (p.stdout, p.stderr))
+        p = run(["/usr/bin/python3", "-c", TCP_CLIENT, YARD_ADDR], ns=c.ns, ok=False,
+                timeout=120)
+        check(p.returncode == 0 and p.stdout.strip() == "ok",
+              "tcp client: %s%s" % (p.stdout, p.stderr))
+        p = run(["curl", "-sS", "-m", "10", "http://%s/" % YARD_ADDR], ns=c.ns, ok=False)
+        check(p.returncode == 0 and "yard" in p.stdout, "curl /: %s%s" % (p.stdout, p.stderr))
+        y.stop_clean()
+        log("enough hugepages: used %d pages of 2 MiB, served, stopped cleanly" % used)
+
+        hp.free(40)  # 80 MB: less than the configuration needs
+        y = c.yard(c.source_config("default.ini"), suffix="-few")
+        m = re.search(r"too few hugepages \((\d+) MB free; on them this configuration needs "
+                      r"about (\d+) MB.*\): running with --no-huge", y.log())
+        check(m is not None and int(m.group(1)) < int(m.group(2)),
+              "auto with too few hugepages did not fall back with the figures:\n" + y.log())
+        c.tap_up()
+        c.expect_ping(count=5)
+        y.stop_clean()
+        log("too few hugepages, auto: " + m.group(0))
+
+        text = open(c.source_config("default.ini")).read()
+        check("hugepages = auto" in text, "default.ini has no 'hugepages = auto' line")
+        cfg = c.config(text.replace("hugepages = auto", "hugepages = on"), "on.ini")
+        p = run(["ip", "netns", "exec", c.ns, c.args.yard, "--config", cfg, "--",
+                 "--file-prefix", c.prefix + "-on"], ok=False, timeout=60)
+        out = p.stdout + p.stderr
+        shutil.rmtree(os.path.join(DPDK_RUN, c.prefix + "-on"), ignore_errors=True)
+        check(p.returncode == 2, "hugepages = on with too few: exit %d, not 2:\n%s" %
+              (p.returncode, out[-3000:]))
+        check("it may fail to start" in out and "yard: out of memory: hugepages" in out,
+              "hugepages = on with too few: no warning or no figures:\n" + out[-3000:])
+        log("too few hugepages, on: exit 2 with: " +
+            [ln for ln in out.splitlines() if "out of memory" in ln][0])
 
 
 # ---- UDP against kernel tools (issue 4) ---------------------------------------------------
@@ -1874,6 +2000,7 @@ CASES = {
     "sigterm": case_sigterm,
     "telemetry": case_telemetry,
     "udp_echo": case_udp_echo,
+    "hugepages": case_hugepages,
     "udp_tools": case_udp_tools,
     "udp_capture": case_udp_capture,
     "udp_unreachable": case_udp_unreachable,
@@ -2017,6 +2144,9 @@ def run_case(args, cases):
     except Stop as e:
         print("# FAIL %s: stopped by %s (cleaned up)" % (args.case, e))
         return 1
+    except Skipped as e:
+        print("# SKIP %s: %s" % (args.case, e))
+        return SKIP
     except Exception:
         import traceback
         traceback.print_exc(file=sys.stdout)

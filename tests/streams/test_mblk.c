@@ -9,6 +9,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_memzone.h>
 #include <rte_mempool.h>
 
 #include "yard_test.h"
@@ -174,6 +175,64 @@ YT_TEST(yard_pktmbuf_pool_create, fails_with_rte_errno_on_a_duplicate_name)
 	cr_expect_null(b);
 	cr_expect_eq(rte_errno, EEXIST);
 	rte_mempool_free(a);
+}
+
+static void
+add_chunk(struct rte_mempool *mp, void *opaque, struct rte_mempool_memhdr *memhdr, unsigned idx)
+{
+	*(size_t *)opaque += memhdr->len;
+}
+
+/* A pool's memory as EAL gave it: its header memzone, its ring's, its chunks of objects. */
+static size_t
+pool_mem_taken(struct rte_mempool *mp)
+{
+	char name[RTE_MEMZONE_NAMESIZE];
+	const struct rte_memzone *hdr, *ring;
+	size_t chunks = 0;
+
+	snprintf(name, sizeof(name), "MP_%s", mp->name);
+	hdr = rte_memzone_lookup(name);
+	snprintf(name, sizeof(name), "RG_MP_%s", mp->name);
+	ring = rte_memzone_lookup(name);
+	cr_assert(hdr != NULL && ring != NULL, "memzones of pool %s", mp->name);
+	rte_mempool_mem_iter(mp, add_chunk, &chunks);
+	return hdr->len + ring->len + chunks;
+}
+
+/*
+ * yard decides before EAL whether the free hugepages hold what it will allocate (app/main.c),
+ * from yard_pktmbuf_pool_mem_estimate(): it must not say less than a pool takes (yard would
+ * start on too few and fail half-way), nor much more (it would refuse hugepages it could use).
+ * The tests' EAL runs without hugepages: 4 KiB pages, where an object never crosses a page.
+ */
+YT_TEST(yard_pktmbuf_pool_create, takes_the_memory_the_estimate_says)
+{
+	static const struct { unsigned n, room; } cases[] = {
+		{ 1023, RTE_MBUF_DEFAULT_BUF_SIZE }, /* a data mbuf: a page of its own */
+		{ 4095, 512 },                       /* control blocks: five to a page */
+		{ 511, 9018 + 4 + RTE_PKTMBUF_HEADROOM }, /* jumbo frames: three pages each */
+		{ 255, 64 },
+	};
+
+	for (unsigned i = 0; i < RTE_DIM(cases); i++) {
+		char name[32];
+		struct rte_mempool *mp;
+		size_t est, taken;
+
+		snprintf(name, sizeof(name), "t_est%u", i);
+		/* With a cache, as yard makes every pool: the header then holds RTE_MAX_LCORE. */
+		mp = yard_pktmbuf_pool_create(name, cases[i].n, 32, (uint16_t)cases[i].room,
+					      SOCKET_ID_ANY);
+		cr_assert_not_null(mp, "pool %u: %s", i, rte_strerror(rte_errno));
+		est = yard_pktmbuf_pool_mem_estimate(cases[i].n, cases[i].room, 4096);
+		taken = pool_mem_taken(mp);
+		cr_expect_geq(est, taken, "pool of %u x %u: estimate %zu < %zu taken", cases[i].n,
+			      cases[i].room, est, taken);
+		cr_expect_leq(est, taken + taken / 10, "pool of %u x %u: estimate %zu > %zu taken "
+			      "+ 10 %%", cases[i].n, cases[i].room, est, taken);
+		rte_mempool_free(mp);
+	}
 }
 
 YT_TEST(pools, count_oversize_blocks_as_in_use)

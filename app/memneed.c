@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The memory a configuration needs (app/memneed.h). The pools are computed the way rte_mempool
+ * lays them out (streams/pool_size.c), each lcore's ip routing table as rte_lpm sizes it; the
+ * rest is an allowance measured on the shipped configurations (EAL's memzones, the timer and
+ * mailbox rings, the TCP hash tables and connections, a snoop's capture pool), with room.
+ */
+#include <rte_common.h>
+
+#include "app/memneed.h"
+#include "pmd_glue/port.h"
+#include "protocols/ip.h"
+#include "streams/mblk.h"
+
+/* Measured: 16 MB on one lcore besides the pools and ip's tables, 7 MB more per lcore. */
+#define NEED_OTHER_FIXED     (16u << 20)
+#define NEED_OTHER_PER_LCORE (12u << 20)
+
+void
+yard_mem_need(const struct yard_config *cfg, size_t page_size, struct yard_mem_need *need)
+{
+	const struct yard_pool_conf pc = {
+		.data_n = cfg->mbufs,
+		.ctl_n = cfg->ctl_mbufs,
+	};
+
+	need->pools = yard_pools_mem_estimate(&pc, page_size);
+	need->ports = 0;
+	for (unsigned p = 0; p < cfg->nports; p++) {
+		const struct yard_cfg_port *c = &cfg->ports[p];
+		const struct yard_port_conf conf = {
+			.nb_rxq = c->rx_queues,
+			.nb_txq = c->tx_queues,
+			.nb_rxd = c->rx_desc,
+			.nb_txd = c->tx_desc,
+			.mtu = c->mtu,
+			.pool_size = c->rx_mbufs,
+		};
+
+		need->ports += yard_port_mem_estimate(&conf, page_size);
+	}
+	need->memcached = cfg->svc_memcached != 0 ? (size_t)cfg->mc_memory : 0;
+	need->ip = (size_t)cfg->nlcores * ip_mem_estimate();
+	need->other = NEED_OTHER_FIXED + (size_t)cfg->nlcores * NEED_OTHER_PER_LCORE;
+	need->total = need->pools + need->ports + need->ip + need->memcached + need->other;
+}
