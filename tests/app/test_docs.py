@@ -8,6 +8,9 @@
 - Every telemetry command yard registers (app/telemetry.c, app/control.c) is a row of a
   command table in docs/running.md or docs/yardctl.md, and every /yard/ command those tables
   name is registered.
+- Every key the telemetry code writes by name (rte_tel_data_add_dict_*(d, "name", ...), in
+  any source file outside tests/ and perf/) is named in docs/*.md, in backticks or in a code
+  block. Keys made with snprintf (lcore<N>, netem_rd_<counter>) are the docs' to spell out.
 
 Configuration keys are checked against docs/config.md by tests/app/test_config.c, from the
 parser's own table. Prints TAP. Usage: test_docs.py SOURCE_ROOT
@@ -123,6 +126,27 @@ def main():
     if documented - registered:
         why.append('documented but not registered: %s' % ' '.join(sorted(documented - registered)))
     results.append((not why, 'every /yard/ telemetry command is documented, and no other', why))
+
+    names = set()
+    for path in glob.glob(os.path.join(root, '**', '*.c'), recursive=True):
+        rel = os.path.relpath(path, root)
+        if rel.startswith(('build', 'tests', 'perf', '.')):
+            continue
+        names |= set(re.findall(r'rte_tel_data_add_dict_[a-z0-9_]+\(\s*\w+\s*,\s*"([a-z_][a-z0-9_]*)"',
+                                read(root, rel)))
+    named = set()
+    for doc in glob.glob(os.path.join(root, 'docs', '*.md')):
+        text = read(root, os.path.relpath(doc, root))
+        blocks = re.findall(r'```[a-z]*\n(.*?)```', text, re.S)
+        prose = re.sub(r'```[a-z]*\n.*?```', '', text, flags=re.S)
+        for code in blocks + re.findall(r'`([^`]+)`', prose):  # inline code may wrap
+            named |= set(re.findall(r'[a-z_][a-z0-9_]*', code))
+    why = []
+    if len(names) < 100:
+        why.append('only %d telemetry keys parsed from the sources' % len(names))
+    if names - named:
+        why.append('not named in docs/*.md: %s' % ' '.join(sorted(names - named)))
+    results.append((not why, 'every telemetry key written by name is in the docs', why))
 
     print('TAP version 13')
     print('1..%d' % len(results))
