@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <glob.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -706,6 +707,29 @@ Test(config, reads_two_queues_on_two_lcores)
 	cr_expect_eq(cfg.ports[0].queue_lcore[1], 1);
 }
 
+/*
+ * Whether a docs/config.md default cell (from its first character to " |") says def: the same
+ * text with or without backticks, and "empty" (or "empty (none)") for an empty default.
+ */
+static bool
+doc_default_is(const char *cell, const char *def)
+{
+	const char *bar = strstr(cell, " |");
+	char text[96];
+	size_t len, j = 0;
+
+	if (bar == NULL)
+		return false;
+	len = (size_t)(bar - cell);
+	for (size_t i = 0; i < len && j < sizeof(text) - 1; i++)
+		if (cell[i] != '`')
+			text[j++] = cell[i];
+	text[j] = '\0';
+	if (*def == '\0')
+		return strcmp(text, "empty") == 0 || strcmp(text, "empty (none)") == 0;
+	return strcmp(text, def) == 0;
+}
+
 Test(config, has_every_key_documented_in_docs_config_md)
 {
 	const char *section, *key, *def, *range;
@@ -718,13 +742,25 @@ Test(config, has_every_key_documented_in_docs_config_md)
 	cr_assert_gt(getdelim(&doc, &len, '\0', f), 0);
 	fclose(f);
 	for (unsigned i = 0; yard_config_key_at(i, &section, &key, &def, &range) == 0; i++, n++) {
+		const char *sec, *end, *row;
+
 		snprintf(want, sizeof(want), "## [%s]", section);
-		cr_expect_not_null(strstr(doc, want), "docs/config.md has no heading %s", want);
-		snprintf(want, sizeof(want), "| `%s` |", key);
-		cr_expect_not_null(strstr(doc, want), "docs/config.md does not document [%s] %s",
-				   section, key);
+		sec = strstr(doc, want);
+		cr_expect_not_null(sec, "docs/config.md has no heading %s", want);
 		cr_expect(def != NULL && range != NULL, "[%s] %s has no default or range", section,
 			  key);
+		if (sec == NULL || def == NULL)
+			continue;
+		/* The row must be in its own section ([eal] and [memcached] both have "memory"). */
+		end = strstr(sec + 1, "\n## ");
+		snprintf(want, sizeof(want), "\n| `%s` | ", key);
+		row = strstr(sec, want);
+		cr_expect(row != NULL && (end == NULL || row < end),
+			  "docs/config.md does not document [%s] %s in its section", section, key);
+		if (row == NULL || (end != NULL && row > end))
+			continue;
+		cr_expect(doc_default_is(row + strlen(want), def),
+			  "docs/config.md: [%s] %s: the default is not '%s'", section, key, def);
 	}
 	free(doc);
 	cr_expect_gt(n, 30);
