@@ -435,6 +435,12 @@ struct yard_pool_conf {
 };
 
 /**
+ * Whether yard_pktmbuf_pool_create() packs its mbufs across page boundaries: without
+ * hugepages in IOVA-as-VA mode (see mblk.c). Page size for yard_pktmbuf_pool_mem_estimate():
+ * 0 when packed.
+ */
+bool yard_pools_packed(void);
+/**
  * Create an mbuf pool usable for STREAMS messages: priv_size YARD_MBUF_PRIV_SIZE, every
  * element's own dblk initialised. PMD RX queues must use such pools.
  * @return the pool, or NULL with rte_errno set.

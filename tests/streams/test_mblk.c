@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Messages over rte_mbuf: streams/mblk.c. Every case also checks at teardown that nothing leaked. */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -204,7 +205,8 @@ pool_mem_taken(struct rte_mempool *mp)
  * yard decides before EAL whether the free hugepages hold what it will allocate (app/main.c),
  * from yard_pktmbuf_pool_mem_estimate(): it must not say less than a pool takes (yard would
  * start on too few and fail half-way), nor much more (it would refuse hugepages it could use).
- * The tests' EAL runs without hugepages: 4 KiB pages, where an object never crosses a page.
+ * The tests' EAL runs without hugepages: 4 KiB pages, where an object never crosses a page
+ * unless the pool is packed (IOVA as VA).
  */
 YT_TEST(yard_pktmbuf_pool_create, takes_the_memory_the_estimate_says)
 {
@@ -225,7 +227,8 @@ YT_TEST(yard_pktmbuf_pool_create, takes_the_memory_the_estimate_says)
 		mp = yard_pktmbuf_pool_create(name, cases[i].n, 32, (uint16_t)cases[i].room,
 					      SOCKET_ID_ANY);
 		cr_assert_not_null(mp, "pool %u: %s", i, rte_strerror(rte_errno));
-		est = yard_pktmbuf_pool_mem_estimate(cases[i].n, cases[i].room, 4096);
+		est = yard_pktmbuf_pool_mem_estimate(cases[i].n, cases[i].room,
+						     yard_pools_packed() ? 0 : 4096);
 		taken = pool_mem_taken(mp);
 		cr_expect_geq(est, taken, "pool of %u x %u: estimate %zu < %zu taken", cases[i].n,
 			      cases[i].room, est, taken);
@@ -233,6 +236,45 @@ YT_TEST(yard_pktmbuf_pool_create, takes_the_memory_the_estimate_says)
 			      "+ 10 %%", cases[i].n, cases[i].room, est, taken);
 		rte_mempool_free(mp);
 	}
+}
+
+/*
+ * The tests' EAL: no hugepages, IOVA as VA. There the pool packs its mbufs (mblk.c says why):
+ * a 2.4 KB mbuf no longer takes a 4 KiB page of its own, objects cross pages, and each
+ * mbuf's IOVA is still its address, so a device (or a PMD computing DMA addresses) sees its
+ * whole data room at buf_iova.
+ */
+YT_TEST(yard_pktmbuf_pool_create, packs_mbufs_across_pages_without_hugepages)
+{
+	enum { N = 1023 };
+	struct rte_mbuf *ms[N];
+	struct rte_mempool *mp;
+	unsigned crossing = 0;
+
+	cr_assert(yard_pools_packed(), "the test EAL runs --no-huge in IOVA-as-VA mode");
+	mp = yard_pktmbuf_pool_create("t_packed", N, 32, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	cr_assert_not_null(mp);
+	cr_expect_lt(pool_mem_taken(mp), (size_t)N * 4096 * 2 / 3 + (2u << 20),
+		     "%zu bytes for %u mbufs", pool_mem_taken(mp), N);
+	cr_assert_eq(rte_pktmbuf_alloc_bulk(mp, ms, N), 0);
+	for (unsigned i = 0; i < N; i++) {
+		uintptr_t a = (uintptr_t)ms[i]->buf_addr;
+
+		cr_expect_eq(ms[i]->buf_iova, (rte_iova_t)a, "mbuf %u: IOVA 0x%" PRIx64 " is not its address %p", i, (uint64_t)ms[i]->buf_iova, ms[i]->buf_addr);
+		crossing += a / 4096 != (a + ms[i]->buf_len - 1) / 4096;
+		memset(rte_pktmbuf_mtod(ms[i], void *), (int)i, rte_pktmbuf_tailroom(ms[i]));
+		cr_expect_eq(yard_mbuf_dblk(ms[i])->db_type, M_DATA);
+	}
+	for (unsigned i = 0; i < N; i++) {
+		const unsigned char *d = rte_pktmbuf_mtod(ms[i], const unsigned char *);
+		unsigned room = rte_pktmbuf_tailroom(ms[i]);
+
+		cr_expect(d[0] == (unsigned char)i && d[room - 1] == (unsigned char)i,
+			  "mbuf %u: its data room overlaps another's", i);
+	}
+	cr_expect_gt(crossing, N / 4, "only %u of %u data rooms cross a page", crossing, N);
+	rte_pktmbuf_free_bulk(ms, N);
+	rte_mempool_free(mp);
 }
 
 YT_TEST(pools, count_oversize_blocks_as_in_use)
