@@ -462,6 +462,10 @@ static struct {
 	struct yard_tcp_conn_row rows[2][FZL_ROWS];
 	int nrows[2];
 	bool quiet;                 /* quiescing: the peer no longer answers */
+	struct {
+		uint16_t port;      /* the last client SYN each lcore sent: its port, ISS */
+		uint32_t iss;
+	} syn[2];
 } fzl;
 
 static void fzl_wire_frame(unsigned lcore, const uint8_t *f, size_t n);
@@ -483,7 +487,7 @@ fzl_peer(unsigned lcore, const uint8_t *f, size_t n)
 
 	fz_check_frame(f, n);
 	fzl.sent[lcore]++;
-	if (fzl.quiet || rd16(f + 12) != 0x0800 || ip[9] != IPPROTO_TCP ||
+	if (rd16(f + 12) != 0x0800 || ip[9] != IPPROTO_TCP ||
 	    (rd16(ip + 6) & 0x3fff) != 0)
 		return;
 	ihl = (ip[0] & 0xfu) * 4u;
@@ -493,6 +497,12 @@ fzl_peer(unsigned lcore, const uint8_t *f, size_t n)
 	sport = (uint16_t)rd16(th);
 	dport = (uint16_t)rd16(th + 2);
 	seq = (uint32_t)rd16(th + 4) << 16 | rd16(th + 6);
+	if (th[13] == TH_SYN && dport == FZL_CLIENT_PORT) {
+		fzl.syn[lcore].port = sport;
+		fzl.syn[lcore].iss = seq;
+	}
+	if (fzl.quiet)
+		return;
 	if (th[13] == TH_SYN && dport == FZL_CLIENT_PORT) {
 		/* a client's SYN: accept; on the wrong lcore half the time (steered back) */
 		unsigned to = fz_below(2) == 0 ? lcore : 1 - lcore;
@@ -1068,3 +1078,40 @@ YT_TEST(fuzz_lcores, every_kind_on_both_lcores)
 	fzl_run(13, k, FZL_KINDS, true);
 }
 
+/*
+ * An ICMP message is queued by its own addresses, so a router's error about lcore 1's active
+ * open may reach lcore 0: software steering hands it to lcore 1 as it does the open's segments
+ * (tcp_icmp.c), and a port unreachable then ends the attempt there. Before, lcore 0 counted
+ * icmp_no_conn and the attempt went on retransmitting its SYN.
+ */
+YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_active_open_reaches_it)
+{
+	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+	struct tcpstat t0, t1, e0, e1;
+	uint8_t f[128];
+
+	fzl_seed_init(14);
+	fzl_open();
+	fzl.quiet = true; /* the peer does not answer: the clients' SYNs wait */
+	while (fzl.syn[1].port == 0) {
+		cr_assert_lt(rte_get_timer_cycles(), end, "no SYN from lcore 1's client");
+		fzl_poll();
+	}
+	cr_assert_eq(fzl.syn[1].port % 2, 1, "lcore 1's ports are odd (rank 1 of 2)");
+	tcpstat_sum(&t0, 0);
+	tcpstat_sum(&t1, 1);
+	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 3, IPPROTO_TCP, fzl.syn[1].port,
+					   FZL_CLIENT_PORT, fzl.syn[1].iss, 0));
+	fzl_flush(0);
+	do {
+		cr_assert_lt(rte_get_timer_cycles(), end, "lcore 1 never acted on the error");
+		fzl_poll();
+		tcpstat_sum(&e1, 1);
+	} while (e1.tcps_icmp_refused == t1.tcps_icmp_refused);
+	tcpstat_sum(&e0, 0);
+	cr_assert_eq(e0.tcps_icmp_rx - t0.tcps_icmp_rx, 1);
+	cr_assert_eq(e0.tcps_rx_steered - t0.tcps_rx_steered, 1, "lcore 0 handed it over");
+	cr_assert_eq(e0.tcps_icmp_no_conn, t0.tcps_icmp_no_conn);
+	cr_assert_eq(e1.tcps_icmp_refused - t1.tcps_icmp_refused, 1, "the attempt ended");
+	fzl_close();
+}
