@@ -410,6 +410,8 @@ yard_sched_purge_queue(struct yard_sched *sc, queue_t *q)
 	 * order holds), and q's entries are freed on the way.
 	 */
 	while ((got = rte_ring_sc_dequeue_burst(sc->sc_mbox, pairs, RTE_DIM(pairs), NULL)) != 0) {
+		/* taken from the mailbox here, so counted here: the deferred list's puts are not */
+		sc->sc_stats.mbox_msgs += got / 2;
 		for (unsigned i = 0; i < got; i += 2) {
 			if (pairs[i] == q) {
 				freemsg(pairs[i + 1]);

@@ -54,7 +54,7 @@ struct yard_sched_stats {
 	uint64_t idle_cycles;     /**< TSC cycles of passes that did nothing */
 	uint64_t service_runs;    /**< service procedure calls */
 	uint64_t poll_msgs;       /**< messages brought in by poll hooks */
-	uint64_t mbox_msgs;       /**< messages taken from this lcore's mailbox */
+	uint64_t mbox_msgs;       /**< messages taken from this lcore's mailbox (drain or purge) */
 	uint64_t mbox_full;       /**< sends from this lcore refused because a mailbox was full */
 	uint64_t deferred_puts;   /**< putnext calls deferred (depth or ordering) */
 	uint64_t timers_run;      /**< yard timeouts fired */

@@ -28,6 +28,12 @@
  * problem are soft errors (RFC 5461, as RFC 1122 4.2.3.9 allows for codes 0, 1, 5 and as the
  * major stacks do for all): remembered in t_softerror and reported instead of ETIMEDOUT if the
  * connection later gives up retransmitting. Source quench is ignored (RFC 6633).
+ *
+ * An ICMP message is hashed to an RX queue by its own addresses, not by the quoted segment's
+ * ports, so it may reach another lcore than the connection's. With software steering
+ * (tcp_rss.c) an error quoting an ephemeral port of another instance is handed, whole, to
+ * that instance, as its segments are. Passive opens and RSS-steered ports are not found
+ * elsewhere: their errors count icmp_no_conn on the lcore they reach.
  */
 #include <errno.h>
 #include <string.h>
@@ -146,6 +152,14 @@ tcp_icmp_input(struct tcp_inst *ti, mblk_t *mp)
 	qlen = rte_be_to_cpu_16(qip->total_length);
 	/* what we sent: from us (laddr, lport) to the peer */
 	tp = tcp_lookup(ti, qip->src_addr, qth->th_sport, qip->dst_addr, qth->th_dport);
+	if (tp == NULL) {
+		struct tcp_key k = { .k_laddr = qip->src_addr, .k_faddr = qip->dst_addr,
+				     .k_lport = qth->th_sport, .k_fport = qth->th_dport };
+
+		/* the ICMP message came in on another queue than the connection's segments */
+		if (tcp_soft_forward(ti, &k, mp))
+			return; /* another lcore's active open (tcp_rss.c): its owner acts on it */
+	}
 	if (tp == NULL || tp->tp_state == TCPS_LISTEN) {
 		TCP_INC(ti, icmp_no_conn);
 		goto drop;

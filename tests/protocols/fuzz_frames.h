@@ -343,6 +343,114 @@ fz_seed_frame_to(uint8_t *f, enum fz_kind k, const struct fz_tcp_target *c)
 	return 0;
 }
 
+/* ---- one datagram's fragments, as a lossy, reordering, duplicating path delivers them -------- */
+
+#define FZ_FRAG_SET_MAX 24 /* frames fz_frag_set() writes at most */
+
+/* A piece of a datagram: bytes [off, off + len) of its IP payload, more fragments or not. */
+struct fz_piece {
+	unsigned off, len;
+	bool more;
+};
+
+/*
+ * One datagram from the peer, identification id -- a UDP datagram to the echo or the discard
+ * service (UDP checksum right over the whole of it) or a ping, 16 to 4015 bytes of IP payload
+ * -- cut into fragments at 8-byte boundaries (64 to 1480 bytes each), then spoiled as a path
+ * may: a piece lost, one sent twice, one overlapping its neighbours (RFC 5722 says drop the
+ * datagram), a last piece that says it is not, the order shuffled or reversed. The frames go
+ * into f[0..n) (n returned, at most FZ_FRAG_SET_MAX), their lengths into len[]. Which lcore
+ * each one reaches is the caller's choice: ip sends every fragment to its datagram's owner.
+ */
+static inline unsigned
+fz_frag_set(uint8_t (*f)[FZ_FRAME_MAX], size_t *len, uint16_t id)
+{
+	static uint8_t dg[4096];
+	struct fz_piece pc[FZ_FRAG_SET_MAX];
+	unsigned plen = 16 + fz_below(4000), np = 0, k = fz_below(4);
+	/* at least plen / 16 per piece, so that 16 pieces carry it all */
+	unsigned lmin = RTE_MAX(64u, ((plen + 15) / 16 + 7) & ~7u);
+	uint8_t proto = k == 0 ? IPPROTO_ICMP : IPPROTO_UDP;
+
+	if (proto == IPPROTO_ICMP) {
+		pt_icmp_echo(dg, 8, 0x79, id, plen - 8);
+	} else {
+		uint8_t ip[20];
+
+		for (unsigned i = 8; i < plen; i++)
+			dg[i] = (uint8_t)(i * 13 + id);
+		wr16(dg, 5002);
+		wr16(dg + 2, k == 1 ? UDP_DISCARD_PORT : UDP_ECHO_PORT);
+		wr16(dg + 4, plen);
+		wr16(dg + 6, 0);
+		(void)pt_ipv4(ip, PT_ADDR_PEER, PT_ADDR_US, IPPROTO_UDP, id, 0, 64, NULL, 0, plen);
+		k = l4_cksum(ip, IPPROTO_UDP, dg, plen);
+		wr16(dg + 6, k != 0 ? k : 0xffff);
+	}
+	for (unsigned off = 0; off < plen;) {
+		unsigned l = RTE_MAX(lmin, 8 * (8 + fz_below(178)));
+
+		if (off + l >= plen)
+			l = plen - off;
+		pc[np++] = (struct fz_piece){ off, l, off + l < plen };
+		off += l;
+	}
+	if (np > 1 && fz_below(6) == 0) { /* one lost: the datagram times out */
+		unsigned i = fz_below(np);
+
+		pc[i] = pc[--np];
+	}
+	if (fz_below(6) == 0) /* one sent twice */
+		pc[np] = pc[fz_below(np)], np++;
+	if (fz_below(6) == 0) { /* one overlapping: 8 bytes into a piece, up to 200 past it */
+		struct fz_piece p = pc[fz_below(np)];
+
+		if (p.len > 8) {
+			p.off += 8;
+			p.len = RTE_MIN(RTE_MIN(p.len - 8 + 8 * fz_below(26), 1480u),
+					plen - p.off);
+			p.more = p.off + p.len < plen;
+			if (p.more)
+				p.len &= ~7u;
+			if (p.len != 0)
+				pc[np++] = p;
+		}
+	}
+	if (fz_below(10) == 0) /* a piece that says it is the last */
+		pc[fz_below(np)].more = false;
+	switch (fz_below(4)) {
+	case 0: /* in order */
+		break;
+	case 1: /* reversed: the last first, so the length is known early */
+		for (unsigned i = 0; i < np / 2; i++) {
+			struct fz_piece t = pc[i];
+
+			pc[i] = pc[np - 1 - i];
+			pc[np - 1 - i] = t;
+		}
+		break;
+	default: /* shuffled */
+		for (unsigned i = np - 1; i > 0; i--) {
+			unsigned j = fz_below(i + 1);
+			struct fz_piece t = pc[i];
+
+			pc[i] = pc[j];
+			pc[j] = t;
+		}
+		break;
+	}
+	for (unsigned i = 0; i < np; i++) {
+		size_t n = pt_eth(f[i], &pt_mac_us, &pt_mac_peer, RTE_ETHER_TYPE_IPV4);
+
+		n += pt_ipv4(f[i] + n, PT_ADDR_PEER, PT_ADDR_US, proto, id,
+			     (uint16_t)((pc[i].more ? 0x2000 : 0) | pc[i].off / 8), 64, NULL, 0,
+			     pc[i].len);
+		memcpy(f[i] + n, dg + pc[i].off, pc[i].len);
+		len[i] = n + pc[i].len;
+	}
+	return np;
+}
+
 /* ---- mutations --------------------------------------------------------------------------- */
 
 /* Offsets of fields worth hitting: Ethernet type, IPv4 header, the first 40 transport bytes. */

@@ -295,6 +295,27 @@ YT_TEST(mailbox, purge_drops_entries_for_the_queue_and_keeps_the_others_in_order
 	cr_assert_eq(b->q_nput, 3);
 }
 
+/*
+ * A close's purge takes everything off the ring: what it moves to the deferred list came from
+ * the mailbox as much as what a drain takes, and the counter that says how many messages other
+ * lcores sent here must include it (a sender's count of messages sent then matches it).
+ */
+YT_TEST(mailbox, purge_counts_what_it_takes_from_the_mailbox)
+{
+	struct yard_sched *sc0 = yard_sched_self();
+	queue_t *a = mkq(0, 0), *b = mkq(1, 0);
+	struct pairs p = { .q = { b, a, b, a }, .seq = { 0, 100, 1, 101 }, .n = 4 };
+	uint64_t taken = sc0->sc_stats.mbox_msgs;
+
+	cr_assert_eq(rte_eal_remote_launch(pairs_main, &p, 1), 0);
+	cr_assert_eq(rte_eal_wait_lcore(1), 0);
+	cr_assert_eq(yard_sched_purge_queue(sc0, a), 2);
+	cr_assert_eq(sc0->sc_stats.mbox_msgs - taken, 4, "four taken off the ring");
+	yt_drain();
+	cr_assert_eq(nsunk, 2);
+	cr_assert_eq(sc0->sc_stats.mbox_msgs - taken, 4, "and not counted again when delivered");
+}
+
 /* ---- putnext across lcores ---------------------------------------------------------------- */
 
 struct remote_drain {
