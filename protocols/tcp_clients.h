@@ -28,9 +28,10 @@
  *
  * Call the functions on the lcore that is to run the client, once tcp is plumbed there
  * (yard_tcp_plumb()), before its loop starts or from inside it (not from an XTI callback). The
- * return flow of an active open is not steered to the opening lcore (docs/tcp.md), so run
- * clients on an lcore that serves every RX queue of the port they use (one queue). Counters
- * are per client, written by its lcore only, readable from any thread.
+ * return flow of an active open reaches the opening lcore by RSS (a source port whose hash
+ * returns there) or, without RSS, by software steering (docs/tcp.md), so a client may run on
+ * any lcore of the port. Counters are per client, written by its lcore only, readable from any
+ * thread.
  */
 #ifndef YARD_PROTOCOLS_TCP_CLIENTS_H
 #define YARD_PROTOCOLS_TCP_CLIENTS_H
