@@ -197,7 +197,7 @@ static char mem_plan[400];
 static void
 need_text(const struct yard_mem_need *nd, char *buf, size_t len)
 {
-	snprintf(buf, len, "about %lu MB: message pools %lu, port RX pools %lu, ip routing tables "
+	snprintf(buf, len, "about %lu MB: message pools %lu, port RX pools %lu, ip instances "
 		 "%lu, memcached %lu, other %lu", MB(nd->total), MB(nd->pools), MB(nd->ports),
 		 MB(nd->ip), MB(nd->memcached), MB(nd->other));
 }

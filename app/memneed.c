@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The memory a configuration needs (app/memneed.h). The pools are computed the way rte_mempool
- * lays them out (streams/pool_size.c), each lcore's ip routing table as rte_lpm sizes it; the
+ * lays them out (streams/pool_size.c), each lcore's ip instance; the
  * rest is an allowance measured on the shipped configurations (EAL's memzones, the timer and
  * mailbox rings, the TCP hash tables and connections, a snoop's capture pool), with room.
  */

@@ -15,7 +15,7 @@
 struct yard_mem_need {
 	size_t pools;     /**< yard's message pools ([yard] mbufs, ctl_mbufs) */
 	size_t ports;     /**< the ports' RX pools (rings, rx_mbufs, MTU) */
-	size_t ip;        /**< each lcore's ip routing table (rte_lpm: 64 MB each) */
+	size_t ip;        /**< each lcore's ip instance (its routes, links, protocol table) */
 	size_t memcached; /**< the memcached service's tables, when it runs */
 	size_t other;     /**< an allowance: EAL's own, timers, mailboxes, TCP tables */
 	size_t total;

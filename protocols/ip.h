@@ -36,7 +36,7 @@
  * Output (upper write side): either M_DATA holding a whole IPv4 datagram built by the
  * transport (ip fills in a zero source address and a zero identification, and the header
  * checksum), or an M_PROTO struct ip_unitdata_req followed by M_DATA payload, for which ip
- * builds the header. ip looks the destination up (rte_lpm; connected routes come with
+ * builds the header. ip looks the destination up (longest prefix; connected routes come with
  * IP_IFADD; a default route is IP_ROUTE_ADD with prefix 0), sets the next hop (protocols/link.h),
  * fragments to the link MTU, sets the TX checksum offload flags (ol_flags, l2_len, l3_len) when
  * the link's caps say the port computes them and computes the checksum otherwise, and sends
@@ -282,8 +282,8 @@ int icmp_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d);
 int ip_frag_owner(uint32_t src, uint32_t dst, uint16_t id, uint8_t proto);
 
 /**
- * Bytes of EAL memory one ip instance (one per lcore) takes when opened: its routing table,
- * rte_lpm's 64 MiB tbl24 most of it. For yard's memory estimate before EAL (app/memneed.c).
+ * Bytes of EAL memory one ip instance (one per lcore) takes when opened (its links, routes and
+ * protocol table). For yard's memory estimate before EAL (app/memneed.c).
  */
 size_t ip_mem_estimate(void);
 

@@ -418,7 +418,6 @@ ip_inst_create(unsigned lcore, queue_t *rq)
 	ii->ii_icmp = &pc->icmp;
 	ii->ii_hz = rte_get_timer_hz();
 	ii->ii_ipid = (uint16_t)rte_rand();
-	ii->ii_default = -1;
 	ii->ii_param = (struct ip_param){
 		.ip_reass_timeout_ms = IP_DEF_REASS_TIMEOUT_MS,
 		.ip_max_flows = IP_DEF_MAX_FLOWS,

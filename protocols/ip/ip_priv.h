@@ -18,7 +18,6 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_ip.h>
-#include <rte_lpm.h>
 
 #include <streams/stream.h>
 #include <protocols/icmp_hdr.h>
@@ -26,8 +25,7 @@
 #include <protocols/ip_hdr.h>
 
 #define IP_MAX_LINKS  16    /**< links under one instance */
-#define IP_MAX_ROUTES 256   /**< routes of one instance (rte_lpm rules) */
-#define IP_LPM_TBL8S  256   /**< rte_lpm tbl8 groups (routes longer than /24) */
+#define IP_MAX_ROUTES 256   /**< routes of one instance (a lookup walks them: ip_route.c) */
 
 /** Default parameters (struct ip_param). */
 #define IP_DEF_REASS_TIMEOUT_MS 2000u
@@ -91,11 +89,12 @@ struct ip_link {
 	bool il_held;            /**< upper streams wait for this link's queue to drain */
 };
 
-/** A route: rte_lpm maps the destination to its index in ii_routes. */
+/** A route: a slot of ii_routes, in ii_rorder while used. */
 struct ip_rt {
 	bool rt_used;
 	uint8_t rt_prefix;
 	uint32_t rt_dst;         /**< network order, masked */
+	uint32_t rt_mask;        /**< network order */
 	uint32_t rt_gw;          /**< 0: connected */
 	struct ip_link *rt_link;
 };
@@ -128,9 +127,9 @@ struct ip_inst {
 	uint32_t ii_addrs[IP_MAX_LINKS];
 	unsigned ii_naddrs;
 	/* routing */
-	struct rte_lpm *ii_lpm;
 	struct ip_rt ii_routes[IP_MAX_ROUTES];
-	int ii_default;                      /**< index of the default route, -1 if none */
+	uint16_t ii_rorder[IP_MAX_ROUTES];   /**< used routes, longest prefix first */
+	unsigned ii_nroutes;
 	/* reassembly (ip_reass.c) */
 	struct ip_reass_flow *ii_flows;      /**< ip_max_flows of them */
 	struct ip_reass_flow **ii_fhash;     /**< ii_fmask + 1 chains */

@@ -582,6 +582,93 @@ YT_TEST(ip, counts_no_route_until_a_default_route_exists)
 	pt_assert_clean();
 }
 
+/* The address in network order of a.b.c.d. */
+static uint32_t
+ipv4(unsigned a, unsigned b, unsigned c, unsigned d)
+{
+	return rte_cpu_to_be_32(a << 24 | b << 16 | c << 8 | d);
+}
+
+/* IP_ROUTE_GET's answer for dst: the route's prefix, or -1 with no route. */
+static int
+route_prefix_for(struct stdata *ip, uint32_t dst, uint32_t *gw)
+{
+	struct ip_route r = { .ir_dst = dst };
+
+	if (pt_istr(ip, IP_ROUTE_GET, &r, sizeof(r)) < 0)
+		return -1;
+	*gw = r.ir_gateway;
+	return r.ir_prefix;
+}
+
+/*
+ * ip_route.c walks the routes longest prefix first: the longest match wins whatever order
+ * they were added or removed in, the default route only when nothing else matches, and the
+ * table holds IP_MAX_ROUTES (256) routes, then says ENOSPC.
+ */
+YT_TEST(ip, takes_the_longest_matching_prefix_whatever_the_order)
+{
+	static const struct { uint32_t dst; uint8_t prefix; unsigned gw; } add[] = {
+		{ 0, 0, 1 },                      /* default, added first */
+		{ 0x0a000000, 8, 2 },             /* 10/8 */
+		{ 0x0a010100, 24, 3 },            /* 10.1.1/24, before the /16 it is in */
+		{ 0x0a010000, 16, 4 },            /* 10.1/16 */
+		{ 0x0a010180, 25, 5 },            /* 10.1.1.128/25 */
+		{ 0x0a0101fe, 32, 6 },            /* a host route */
+	};
+	static const struct { uint32_t dst; int prefix; unsigned gw; } want[] = {
+		{ 0x0a0101fe, 32, 6 }, { 0x0a0101fd, 25, 5 }, { 0x0a010101, 24, 3 },
+		{ 0x0a010201, 16, 4 }, { 0x0a020304, 8, 2 }, { 0xc6336401, 0, 1 },
+	};
+	struct pt_stack s;
+	struct ip_route r;
+	uint32_t gw;
+	unsigned added = 0;
+
+	pt_stack_open(&s, 0, 1500);
+	for (unsigned i = 0; i < RTE_DIM(add); i++) {
+		r = (struct ip_route){ .ir_dst = rte_cpu_to_be_32(add[i].dst),
+				       .ir_prefix = add[i].prefix,
+				       .ir_gateway = ipv4(198, 18, 0, 100 + add[i].gw),
+				       .ir_muxid = s.link.muxid };
+		cr_assert_geq(pt_istr(s.ip, IP_ROUTE_ADD, &r, sizeof(r)), 0, "route %u", i);
+	}
+	for (unsigned i = 0; i < RTE_DIM(want); i++) {
+		cr_expect_eq(route_prefix_for(s.ip, rte_cpu_to_be_32(want[i].dst), &gw),
+			     want[i].prefix, "destination %u", i);
+		cr_expect_eq(gw, ipv4(198, 18, 0, 100 + want[i].gw), "destination %u", i);
+	}
+	/* Take the /24 away: its addresses fall to the /16, the /25 and the host route stay. */
+	r = (struct ip_route){ .ir_dst = ipv4(10, 1, 1, 0), .ir_prefix = 24 };
+	cr_assert_geq(pt_istr(s.ip, IP_ROUTE_DEL, &r, sizeof(r)), 0);
+	cr_expect_eq(route_prefix_for(s.ip, ipv4(10, 1, 1, 1), &gw), 16);
+	cr_expect_eq(route_prefix_for(s.ip, ipv4(10, 1, 1, 200), &gw), 25);
+	cr_expect_eq(route_prefix_for(s.ip, ipv4(10, 1, 1, 254), &gw), 32);
+	/* Without the default, a far address has no route. */
+	r = (struct ip_route){ .ir_dst = 0, .ir_prefix = 0 };
+	cr_assert_geq(pt_istr(s.ip, IP_ROUTE_DEL, &r, sizeof(r)), 0);
+	cr_expect_eq(route_prefix_for(s.ip, ipv4(198, 51, 100, 1), &gw), -1);
+	/* Fill the table: the connected route and the four left, then /32s up to 256. */
+	for (unsigned i = 0; i < 256; i++) {
+		int rc;
+
+		r = (struct ip_route){ .ir_dst = ipv4(172, 16, i >> 8, i & 0xff), .ir_prefix = 32,
+				       .ir_gateway = ipv4(198, 18, 0, 99),
+				       .ir_muxid = s.link.muxid };
+		rc = pt_istr(s.ip, IP_ROUTE_ADD, &r, sizeof(r));
+		if (rc < 0) {
+			cr_expect_eq(rc, -ENOSPC);
+			break;
+		}
+		added++;
+	}
+	cr_expect_eq(added, 256 - 5, "room for 256 routes in all");
+	cr_expect_eq(route_prefix_for(s.ip, ipv4(172, 16, 0, 250), &gw), 32);
+	cr_expect_eq(route_prefix_for(s.ip, ipv4(10, 1, 1, 254), &gw), 32, "still found");
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
 YT_TEST(ip, forgets_a_link_and_its_routes_at_unlink)
 {
 	struct ip_route r = { .ir_dst = PT_ADDR_PEER };
