@@ -242,6 +242,14 @@ class Case:
         run(["ip", "netns", "del", self.ns], ok=False)
         for y in self.yards:
             shutil.rmtree(os.path.join(DPDK_RUN, y.prefix), ignore_errors=True)
+        # On hugepages EAL leaves a few pages in <prefix>map_* files when yard exits.
+        for m in hugetlbfs_mounts():
+            for f in os.listdir(m):
+                if f.startswith(self.prefix):
+                    try:
+                        os.unlink(os.path.join(m, f))
+                    except OSError:
+                        pass
         if exc[0] is None:
             shutil.rmtree(self.workdir, ignore_errors=True)
         else:
