@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 #include <rte_pause.h>
@@ -153,6 +154,10 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 		tel_add_sub(d, "lcores", lc);
 	}
 	rte_tel_data_add_dict_u64(d, "ports", cfg->nports);
+	/* How EAL's memory came: what hugepages = auto decided, and the pools' layout from it. */
+	rte_tel_data_add_dict_u64(d, "hugepages", rte_eal_has_hugepages() ? 1 : 0);
+	rte_tel_data_add_dict_string(d, "iova", rte_eal_iova_mode() == RTE_IOVA_VA ? "va" : "pa");
+	rte_tel_data_add_dict_u64(d, "pools_packed", yard_pools_packed() ? 1 : 0);
 	return 0;
 }
 

@@ -804,6 +804,8 @@ def case_hugepages(c):
         check("yard: using hugepages" in y.log(), "auto did not use hugepages:\n" + y.log())
         used = 200 - huge_read("free_hugepages")
         check(used > 0, "yard runs but holds no hugepage")
+        info = y.get("/yard/info")
+        check(info["hugepages"] == 1 and info["pools_packed"] == 0, "info: %s" % info)
         c.tap_up()
         c.expect_ping(count=5)
         c.expect_ping(count=5, size=3000)
@@ -825,6 +827,8 @@ def case_hugepages(c):
                       r"about (\d+) MB.*\): running with --no-huge", y.log())
         check(m is not None and int(m.group(1)) < int(m.group(2)),
               "auto with too few hugepages did not fall back with the figures:\n" + y.log())
+        info = y.get("/yard/info")
+        check(info["hugepages"] == 0, "info: %s" % info)
         c.tap_up()
         c.expect_ping(count=5)
         y.stop_clean()
@@ -1827,6 +1831,11 @@ def case_telemetry(c):
     for cmd in cmds[1:9]:
         check(cmd in ans["/"], "%s is not registered: %s" % (cmd, ans["/"]))
     check(ans["/yard/info"]["state"] == "running", "info: %s" % ans["/yard/info"])
+    # What its log said about hugepages; pools packed exactly without them in IOVA-as-VA mode.
+    info = ans["/yard/info"]
+    huge = "yard: using hugepages" in y.log()
+    check(info["hugepages"] == int(huge) and info["iova"] in ("va", "pa") and
+          info["pools_packed"] == int(not huge and info["iova"] == "va"), "info: %s" % info)
     check(ans["/yard/lcores"]["lcore0"]["loops"] > 0, "lcores: %s" % ans["/yard/lcores"])
     p0 = ans["/yard/ports"]["port0"]
     check(p0["driver"] == "net_tap" and p0["ipackets"] > 0 and p0["q0"]["rx_pkts"] > 0,
