@@ -400,22 +400,12 @@ open_ports(const struct yard_config *cfg)
 	for (unsigned p = 0; p < cfg->nports; p++) {
 		const struct yard_cfg_port *pc = &cfg->ports[p];
 		char name[16];
-		struct yard_port_conf pcf = {
-			.name = name,
-			.device = pc->dev,
-			.nb_rxq = pc->rx_queues,
-			.nb_txq = pc->tx_queues,
-			.nb_rxd = pc->rx_desc,
-			.nb_txd = pc->tx_desc,
-			.mtu = pc->mtu,
-			.pool_size = pc->rx_mbufs,
-			.pool_cache = cfg->mbuf_cache,
-			.promiscuous = pc->promiscuous,
-		};
+		struct yard_port_conf pcf;
 		struct yard_port *port;
 		int rc;
 
 		snprintf(name, sizeof(name), "port%u", p);
+		yard_port_conf_of(cfg, p, name, &pcf);
 		rc = yard_port_open(&pcf, &port);
 		if (rc != 0) {
 			YARD_LOG(ERR, "%s: [%s] dev = %s: cannot open the port: %s", cfg->path, name,

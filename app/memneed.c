@@ -8,13 +8,32 @@
 #include <rte_common.h>
 
 #include "app/memneed.h"
-#include "pmd_glue/port.h"
 #include "protocols/ip.h"
 #include "streams/mblk.h"
 
 /* Measured: 16 MB on one lcore besides the pools and ip's tables, 7 MB more per lcore. */
 #define NEED_OTHER_FIXED     (16u << 20)
 #define NEED_OTHER_PER_LCORE (12u << 20)
+
+void
+yard_port_conf_of(const struct yard_config *cfg, unsigned p, const char *name,
+		  struct yard_port_conf *pcf)
+{
+	const struct yard_cfg_port *pc = &cfg->ports[p];
+
+	*pcf = (struct yard_port_conf){
+		.name = name,
+		.device = pc->dev,
+		.nb_rxq = pc->rx_queues,
+		.nb_txq = pc->tx_queues,
+		.nb_rxd = pc->rx_desc,
+		.nb_txd = pc->tx_desc,
+		.mtu = pc->mtu,
+		.pool_size = pc->rx_mbufs,
+		.pool_cache = cfg->mbuf_cache,
+		.promiscuous = pc->promiscuous,
+	};
+}
 
 void
 yard_mem_need(const struct yard_config *cfg, size_t page_size, struct yard_mem_need *need)
@@ -27,16 +46,9 @@ yard_mem_need(const struct yard_config *cfg, size_t page_size, struct yard_mem_n
 	need->pools = yard_pools_mem_estimate(&pc, page_size);
 	need->ports = 0;
 	for (unsigned p = 0; p < cfg->nports; p++) {
-		const struct yard_cfg_port *c = &cfg->ports[p];
-		const struct yard_port_conf conf = {
-			.nb_rxq = c->rx_queues,
-			.nb_txq = c->tx_queues,
-			.nb_rxd = c->rx_desc,
-			.nb_txd = c->tx_desc,
-			.mtu = c->mtu,
-			.pool_size = c->rx_mbufs,
-		};
+		struct yard_port_conf conf;
 
+		yard_port_conf_of(cfg, p, NULL, &conf);
 		need->ports += yard_port_mem_estimate(&conf, page_size);
 	}
 	need->memcached = cfg->svc_memcached != 0 ? (size_t)cfg->mc_memory : 0;

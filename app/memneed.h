@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "app/config.h"
+#include "pmd_glue/port.h"
 
 /** What a configuration will take from EAL, in bytes. */
 struct yard_mem_need {
@@ -26,5 +27,12 @@ struct yard_mem_need {
  * data mbuf takes a page of its own, or the hugepage size.
  */
 void yard_mem_need(const struct yard_config *cfg, size_t page_size, struct yard_mem_need *need);
+
+/**
+ * The port configuration of cfg's [port<p>] (name NULL: the device's): what open_ports()
+ * opens and what the estimate counts, from one translation.
+ */
+void yard_port_conf_of(const struct yard_config *cfg, unsigned p, const char *name,
+		       struct yard_port_conf *pcf);
 
 #endif /* YARD_APP_MEMNEED_H */
