@@ -377,11 +377,13 @@ s = socket.create_connection((addr, 7), timeout=10)
 s.settimeout(1)
 t0 = time.monotonic()
 err = []
+sent_total = [0]
 def writer():
     view, sent = memoryview(data), 0
     while sent < n and time.monotonic() - t0 < deadline:
         try:
             sent += s.send(view[sent:sent + (1 << 16)])
+            sent_total[0] = sent
         except socket.timeout:
             continue
         except OSError as e:
@@ -395,7 +397,17 @@ while got < n:
     if len(marks) < int(el / 5):
         marks.append(got)
     if el > deadline:
-        print("timeout after %d of %d bytes; every 5 s: %s" % (got, n, marks)); sys.exit(1)
+        import struct
+        ti = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        st, ca, rexmits, probes, backoff = ti[0], ti[1], ti[2], ti[3], ti[4]
+        (rto, ato, smss, rmss, unacked, sacked, lost, retrans, fack, lds, las, ldr, lar, pmtu,
+         rssth, rtt, rttvar, ssth, cwnd) = struct.unpack("19I", ti[8:84])
+        print("timeout after %d of %d bytes; every 5 s: %s; the kernel's socket: state %d "
+              "ca_state %d retransmits %d probes %d backoff %d rto %d us unacked %d lost %d "
+              "retrans %d ms since data sent %d, ack recv %d, data recv %d; cwnd %d ssthresh %d; "
+              "%d bytes written" % (got, n, marks, st, ca, rexmits, probes, backoff, rto, unacked,
+                                    lost, retrans, lds, lar, ldr, cwnd, ssth, sent_total[0]))
+        sys.exit(1)
     try:
         b = s.recv(1 << 16)
     except socket.timeout:
@@ -440,6 +452,7 @@ def netem_transfer(c, y, args, size, deadline, impaired=("dropped",)):
     counters, the TCP counters' deltas and the seconds the echo took.
     """
     before = tcp_counters(y)
+    p = None
     out = yardctl(c, "push", "port0/q0", "netem", args).stdout
     check("pushed netem on port0/q0" in out, "push: " + out)
     st = yardctl(c, "streams").stdout
@@ -453,6 +466,12 @@ def netem_transfer(c, y, args, size, deadline, impaired=("dropped",)):
                 ns=c.ns, ok=False, timeout=deadline + 30)
     finally:
         sq = y.get("/yard/streamq,port0/q0")
+        if p is None or p.returncode != 0:
+            # What a stall looked like from both ends, for the failure's log.
+            log("yard's connections:\n" + yardctl(c, "conns").stdout)
+            log("yard's tcp counters: %s" % {k: v for k, v in tcp_counters(y).items()
+                                             if v})
+            log("the kernel's sockets:\n" + run(["ss", "-tinoe"], ns=c.ns, ok=False).stdout)
         out = yardctl(c, "pop", "port0/q0", "netem").stdout
     check("popped netem from port0/q0" in out, "pop: " + out)
     nq = [v for k, v in sq.items() if k.startswith("q") and isinstance(v, dict) and
