@@ -332,7 +332,7 @@ int
 tcp_output(struct tcpcb *tp)
 {
 	struct tcp_inst *ti = tp->tp_inst;
-	bool idle, sendalot, held = false;
+	bool idle, sendalot, held = false, holed = false;
 	uint32_t off, recwin, sendwin, sacked, room;
 	int32_t len;
 	uint8_t flags, opt[40];
@@ -414,6 +414,19 @@ again:
 		len = 0;
 		sendalot = true;
 	}
+	/*
+	 * And no new data of ours while the hole is open: a Linux peer counts an ACK as a
+	 * duplicate only if its SEG.SEQ has not advanced (a newer one is a window update), so our
+	 * data between the duplicate ACKs would leave it to find its loss by its RTO, seconds
+	 * with data flowing both ways (docs/tcp.md). Resends still go; the segment that fills the
+	 * hole lets the held data go with its ACK.
+	 */
+	if (len > 0 && tp->t_reass != NULL && !(tp->tp_flags & TF_SACK_PERMIT) &&
+	    SEQ_GT(tp->snd_nxt + (uint32_t)len, tp->snd_max)) {
+		len = SEQ_LT(tp->snd_nxt, tp->snd_max) ? (int32_t)(tp->snd_max - tp->snd_nxt) : 0;
+		sendalot = false;
+		holed = true;
+	}
 	/* The queue toward ip is full: data waits to be resumed, control segments still go. */
 	if (len > 0 && unlikely(tcp_lower_full(ti))) {
 		tcp_txwait_add(ti, tp);
@@ -455,6 +468,8 @@ again:
 		goto send;
 	if (held)
 		return 0; /* not the peer's window: tcp_txwait_resume() comes back */
+	if (holed)
+		return 0; /* not the peer's window: the hole's filling comes back */
 	/* Data waits on a zero window and nothing is timed: probe (RFC 9293 3.8.6.1). */
 	if (tp->sb_cc > off && tp->t_timer[TT_REXMT] == 0 && tp->t_timer[TT_PERSIST] == 0) {
 		tp->t_rxtshift = 0;

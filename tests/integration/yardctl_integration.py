@@ -529,13 +529,11 @@ def case_yardctl_netem(c):
     check(delta["sack_blocks_sent"] > 0, "reordered data was SACKed: %s" % delta)
     # No SACK from the kernel: NewReno (RFC 6582) recovers. Smaller and lighter: without SACK
     # Linux finds a lost retransmission only by its RTO, seconds at times (1 run in 24 took
-    # more than 40 s for 1 MiB at 5%). And with data both ways Linux often finds even the first
-    # loss only by its RTO: it counts an ACK as a duplicate only if its sequence number has not
-    # advanced (tcp_may_update_window(): a newer SEG.SEQ is a window update), and yard's echo
-    # data goes out between its pure duplicate ACKs. With the RTO a lost SYN,ACK makes 1 s from
-    # the start and backoff, one transfer in ~30 took 28-44 s on a quiet machine (captures: 40+
-    # pure duplicate ACKs at one ACK number, no fast retransmit, the kernel's srtt 2.5 s and RTO
-    # 9-17 s): the bound is 120 s, what a kernel-side RTO backoff can take, not 40.
+    # more than 40 s for 1 MiB at 5%). Linux counts an ACK as a duplicate only if its SEG.SEQ
+    # has not advanced; before yard held its new data while a hole was open (tcp_output.c),
+    # its echo data between the duplicate ACKs left Linux to its RTO and one transfer in ~30
+    # took 28-44 s (docs/tcp.md). Since, the longest of 120 took 3.8 s; the bound stays at
+    # 120 s, what the kernel's RTO backoff alone can take.
     # (per namespace; /proc rather than sysctl(8), which needs procps)
     run(["sh", "-c", "echo 0 > /proc/sys/net/ipv4/tcp_sack"], ns=c.ns)
     nem, delta, secs = netem_transfer(c, y, "drop=3% seed=7", 512 << 10, 120)

@@ -819,7 +819,7 @@ YT_TEST(tcp_sack, scoreboard_merges_overlaps_and_ignores_dsack_and_bogus_blocks)
 	ts_done(acc, lsn);
 }
 
-YT_TEST(tcp_sack, without_it_out_of_order_data_draws_a_pure_duplicate_ack_before_data)
+YT_TEST(tcp_sack, without_it_out_of_order_data_draws_pure_duplicate_acks_and_holds_new_data)
 {
 	struct stdata *lsn, *acc;
 	struct tt_seg s;
@@ -839,9 +839,30 @@ YT_TEST(tcp_sack, without_it_out_of_order_data_draws_a_pure_duplicate_ack_before
 	cr_assert(tt_take(&s), "an ACK");
 	cr_assert_eq(s.ack, 1001);
 	cr_assert_eq(s.dlen, 0, "the duplicate ACK goes alone, not riding on data");
-	cr_assert(tt_take(&s), "then the data the ACK let go");
+	/*
+	 * No new data while the hole is open: our SEG.SEQ must not advance between duplicate
+	 * ACKs, or a Linux peer does not count them (tcp_output.c). A second out-of-order
+	 * segment draws a second duplicate ACK at the same sequence number.
+	 */
+	cr_assert_not(tt_take(&s), "no data while the hole is open");
+	tt_send(TH_ACK, 1111, iss + 1 + MSS, 65535, NULL, 0, "klmnopqrst", 10);
+	cr_assert(tt_take(&s), "a second duplicate ACK");
+	cr_assert(s.ack == 1001 && s.dlen == 0 && s.seq == iss + 1 + 3 * MSS,
+		  "ack %u dlen %zu seq %u", s.ack, s.dlen, s.seq);
+	cr_assert_not(tt_take(&s));
+	/* the peer fills the hole: the ACK covers everything, and our data goes again */
+	{
+		char fill[100];
+
+		memset(fill, 'z', sizeof(fill));
+		tt_send(TH_ACK, 1001, iss + 1 + MSS, 65535, NULL, 0, fill, sizeof(fill));
+	}
+	cr_assert(tt_take(&s), "the ACK of the filled hole");
+	cr_assert_eq(s.ack, 1121);
+	if (s.dlen == 0)
+		cr_assert(tt_take(&s), "then the data held back");
 	cr_assert_gt(s.dlen, 0);
-	cr_assert_eq(s.ack, 1001);
+	cr_assert_eq(s.seq, iss + 1 + 3 * MSS);
 	(void)pt_discard(tt_s.link.minor);
 	ts_done(acc, lsn);
 }
