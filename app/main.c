@@ -221,30 +221,23 @@ choose_memory(struct yard_config *cfg, bool *huge)
 	yard_mem_need(cfg, hs.page_size != 0 ? hs.page_size : (2u << 20), &nd);
 	need_text(&nd, nt, sizeof(nt));
 	*huge = false;
-	if (cfg->hugepages == YARD_HUGE_ON) {
-		if (!hs.mounted || hs.free_pages == 0) {
-			fprintf(stderr, "yard: %s: [eal] hugepages = on, but none are usable "
-				"(%lu free hugepages, hugetlbfs %s)\n", cfg->path, hs.free_pages,
-				hs.mounted ? "mounted" : "not mounted");
-			return -1;
-		}
+	if (cfg->hugepages == YARD_HUGE_ON && (!hs.mounted || hs.free_pages == 0)) {
+		fprintf(stderr, "yard: %s: [eal] hugepages = on, but none are usable "
+			"(%lu free hugepages, hugetlbfs %s)\n", cfg->path, hs.free_pages,
+			hs.mounted ? "mounted" : "not mounted");
+		return -1;
+	}
+	if (cfg->hugepages == YARD_HUGE_ON ||
+	    (cfg->hugepages == YARD_HUGE_AUTO && hs.mounted && hs.free_bytes >= nd.total)) {
 		*huge = true;
 		snprintf(mem_plan, sizeof(mem_plan), "hugepages (%lu MB free at start), this "
 			 "configuration needs %s", MB(hs.free_bytes), nt);
-		if (hs.free_bytes < nd.total)
+		if (hs.free_bytes < nd.total) /* only with on */
 			YARD_LOG(WARNING, "hugepages = on: %lu MB of hugepages free, this "
 				 "configuration needs %s: it may fail to start", MB(hs.free_bytes), nt);
 		else
 			YARD_LOG(NOTICE, "using hugepages (%lu MB free in %lu pages; needs %s)",
 				 MB(hs.free_bytes), hs.free_pages, nt);
-		return 0;
-	}
-	if (cfg->hugepages == YARD_HUGE_AUTO && hs.mounted && hs.free_bytes >= nd.total) {
-		*huge = true;
-		snprintf(mem_plan, sizeof(mem_plan), "hugepages (%lu MB free at start), this "
-			 "configuration needs %s", MB(hs.free_bytes), nt);
-		YARD_LOG(NOTICE, "using hugepages (%lu MB free in %lu pages; needs %s)",
-			 MB(hs.free_bytes), hs.free_pages, nt);
 		return 0;
 	}
 	yard_mem_need(cfg, 4096, &nd4k);

@@ -109,27 +109,22 @@ yard_msgstat_sum(struct yard_msgstat *out)
 
 /* ---- pools -------------------------------------------------------------------------------- */
 
+/*
+ * Each element's own mblk and dblk. opaque non-NULL: a packed pool, which records no IOVA for
+ * its objects (RTE_BAD_IOVA), so rte_pktmbuf_init() gave each mbuf a bad buf_iova; packed
+ * pools exist only in IOVA-as-VA mode, where the IOVA is the address (EAL maps its memory so
+ * for a device): say so.
+ */
 static void
 pool_obj_init(struct rte_mempool *mp, void *opaque, void *obj, unsigned idx)
 {
 	struct rte_mbuf *m = obj;
 	struct yard_mbuf_priv *priv = (struct yard_mbuf_priv *)yard_mbuf_mblk(m);
 
+	if (opaque != NULL)
+		m->buf_iova = (rte_iova_t)(uintptr_t)m->buf_addr;
 	memset(&priv->mb, 0, sizeof(priv->mb));
 	priv->db = (dblk_t){ .db_type = M_DATA };
-}
-
-/*
- * A pool without IOVA contiguity records no IOVA for its objects (RTE_BAD_IOVA), so
- * rte_pktmbuf_init() gave each mbuf a bad buf_iova. Packed pools exist only in IOVA-as-VA
- * mode, where the IOVA is the address (EAL maps its memory so for a device): say so.
- */
-static void
-obj_iova_is_va(struct rte_mempool *mp, void *opaque, void *obj, unsigned idx)
-{
-	struct rte_mbuf *m = obj;
-
-	m->buf_iova = (rte_iova_t)(uintptr_t)m->buf_addr;
 }
 
 bool
@@ -180,8 +175,7 @@ yard_pktmbuf_pool_create(const char *name, unsigned n, unsigned cache, uint16_t 
 	if (rc < 0)
 		goto fail;
 	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
-	rte_mempool_obj_iter(mp, obj_iova_is_va, NULL);
-	rte_mempool_obj_iter(mp, pool_obj_init, NULL);
+	rte_mempool_obj_iter(mp, pool_obj_init, mp); /* packed: buf_iova is the address */
 	return mp;
 fail:
 	rte_mempool_free(mp);

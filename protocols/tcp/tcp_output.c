@@ -332,7 +332,7 @@ int
 tcp_output(struct tcpcb *tp)
 {
 	struct tcp_inst *ti = tp->tp_inst;
-	bool idle, sendalot, held = false, holed = false;
+	bool idle, sendalot, held = false;
 	uint32_t off, recwin, sendwin, sacked, room;
 	int32_t len;
 	uint8_t flags, opt[40];
@@ -425,7 +425,7 @@ again:
 	    SEQ_GT(tp->snd_nxt + (uint32_t)len, tp->snd_max)) {
 		len = SEQ_LT(tp->snd_nxt, tp->snd_max) ? (int32_t)(tp->snd_max - tp->snd_nxt) : 0;
 		sendalot = false;
-		holed = true;
+		held = true; /* the hole's filling comes back */
 	}
 	/* The queue toward ip is full: data waits to be resumed, control segments still go. */
 	if (len > 0 && unlikely(tcp_lower_full(ti))) {
@@ -467,9 +467,7 @@ again:
 	if ((flags & TH_FIN) && (!(tp->tp_flags & TF_SENTFIN) || tp->snd_nxt == tp->snd_una))
 		goto send;
 	if (held)
-		return 0; /* not the peer's window: tcp_txwait_resume() comes back */
-	if (holed)
-		return 0; /* not the peer's window: the hole's filling comes back */
+		return 0; /* not the peer's window: tcp_txwait_resume() or the hole comes back */
 	/* Data waits on a zero window and nothing is timed: probe (RFC 9293 3.8.6.1). */
 	if (tp->sb_cc > off && tp->t_timer[TT_REXMT] == 0 && tp->t_timer[TT_PERSIST] == 0) {
 		tp->t_rxtshift = 0;
