@@ -654,7 +654,8 @@ tcp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			break;
 		case M_CTL:
 			if (MBLKL(mp) >= sizeof(uint32_t) &&
-			    *(const uint32_t *)mp->b_rptr == IP_ICMP_ERR_IND) {
+			    (*(const uint32_t *)mp->b_rptr == IP_ICMP_ERR_IND ||
+			     *(const uint32_t *)mp->b_rptr == TCP_ICMP_RELAY)) {
 				tcp_icmp_input(ti, mp);
 				break;
 			}

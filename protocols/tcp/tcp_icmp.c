@@ -32,8 +32,10 @@
  * An ICMP message is hashed to an RX queue by its own addresses, not by the quoted segment's
  * ports, so it may reach another lcore than the connection's. With software steering
  * (tcp_rss.c) an error quoting an ephemeral port of another instance is handed, whole, to
- * that instance, as its segments are. Passive opens and RSS-steered ports are not found
- * elsewhere: their errors count icmp_no_conn on the lcore they reach.
+ * that instance, as its segments are. One quoting a listener's port (a passive open, which
+ * belongs to the lcore its SYN reached) or, on an RSS address, a connection whose replies hash
+ * elsewhere is copied to every other instance (tcp_icmp_relay()); each checks it as below, and
+ * a copy is never relayed again.
  */
 #include <errno.h>
 #include <string.h>
@@ -130,11 +132,15 @@ tcp_icmp_input(struct tcp_inst *ti, mblk_t *mp)
 	const struct rte_ipv4_hdr *qip;
 	const struct yard_tcphdr *qth;
 	mblk_t *q = mp->b_cont;
+	bool relayed = *(const uint32_t *)mp->b_rptr == TCP_ICMP_RELAY;
 	struct tcpcb *tp;
 	unsigned hlen, qlen;
 	uint32_t seq;
 
-	TCP_INC(ti, icmp_rx);
+	if (relayed)
+		TCP_INC(ti, icmp_relay_rx);
+	else
+		TCP_INC(ti, icmp_rx);
 	if (MBLKL(mp) < sizeof(ind) || q == NULL || msgdsize(q) < YARD_IPV4_HDR_MIN + 8)
 		goto bad_quote;
 	memcpy(&ind, mp->b_rptr, sizeof(ind));
@@ -152,13 +158,16 @@ tcp_icmp_input(struct tcp_inst *ti, mblk_t *mp)
 	qlen = rte_be_to_cpu_16(qip->total_length);
 	/* what we sent: from us (laddr, lport) to the peer */
 	tp = tcp_lookup(ti, qip->src_addr, qth->th_sport, qip->dst_addr, qth->th_dport);
-	if (tp == NULL) {
+	if (tp == NULL && !relayed) {
 		struct tcp_key k = { .k_laddr = qip->src_addr, .k_faddr = qip->dst_addr,
 				     .k_lport = qth->th_sport, .k_fport = qth->th_dport };
 
 		/* the ICMP message came in on another queue than the connection's segments */
 		if (tcp_soft_forward(ti, &k, mp))
 			return; /* another lcore's active open (tcp_rss.c): its owner acts on it */
+		if (tcp_icmp_relay(ti, &k, tcp_lookup_listener(ti, k.k_laddr, k.k_lport) != NULL,
+				   mp))
+			return; /* maybe another lcore's passive open: each other lcore looks */
 	}
 	if (tp == NULL || tp->tp_state == TCPS_LISTEN) {
 		TCP_INC(ti, icmp_no_conn);

@@ -344,6 +344,13 @@ bool tcp_rss_port_ok(struct tcp_inst *ti, uint32_t laddr, uint16_t lport, uint32
 void tcp_rss_steer(struct tcpcb *tp);
 /* true if mp (a whole segment for no connection here) went to the lcore owning its port */
 bool tcp_soft_forward(struct tcp_inst *ti, const struct tcp_key *k, mblk_t *mp);
+/*
+ * The first word of an IP_ICMP_ERR_IND one tcp instance relayed to another (tcp_icmp_relay()):
+ * acted on like ip's, never relayed again.
+ */
+#define TCP_ICMP_RELAY 0x54435249u /* "TCRI" */
+/* true if mp (an ICMP error naming no connection here) was taken to be copied to the others */
+bool tcp_icmp_relay(struct tcp_inst *ti, const struct tcp_key *k, bool listener, mblk_t *mp);
 
 /* tcp_icmp.c */
 void tcp_icmp_input(struct tcp_inst *ti, mblk_t *mp);

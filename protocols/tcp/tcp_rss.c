@@ -189,6 +189,53 @@ tcp_soft_forward(struct tcp_inst *ti, const struct tcp_key *k, mblk_t *mp)
 	return true;
 }
 
+/*
+ * An ICMP error whose quote names no connection here, though one of another lcore may be its
+ * subject: a router queues its message by its own address and ours, not the quoted ports, so
+ * the RSS of the port (or the kernel, for net_tap) may give it to any lcore. Whose it is cannot
+ * always be told: a passive open belongs to the lcore its SYN reached, which only an RSS
+ * address's hash can name; so the error is copied to every other instance, where tcp_icmp.c
+ * acts on it only if the quote names a connection with that segment in flight. It is done for
+ * a quote of one of our listeners' ports on an address without RSS (a passive open elsewhere),
+ * and on an RSS address for any quote whose replies hash to another lcore's RETA entry.
+ * (Ephemeral ports without RSS go to their one owner, tcp_soft_forward().) ICMP errors are
+ * rare and a copy costs its owner one mailbox message: cheaper than a table of who owns what.
+ */
+bool
+tcp_icmp_relay(struct tcp_inst *ti, const struct tcp_key *k, bool listener, mblk_t *mp)
+{
+	const struct tcp_rss_conf *c = tcp_rss_of(ti, k->k_laddr);
+	unsigned n;
+
+	(void)tcp_soft_rank(ti, &n);
+	if (n < 2)
+		return false;
+	if (c != NULL ? tcp_rss_port_ok(ti, k->k_laddr, k->k_lport, k->k_faddr, k->k_fport)
+		      : !listener)
+		return false; /* it would be here */
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
+		struct tcp_inst *o = tcp_insts[l];
+		mblk_t *cp;
+
+		if (o == NULL || o == ti || o->ti_lwq == NULL)
+			continue;
+		cp = copymsg(mp); /* its own blocks: the other lcore frees them, and may pull up */
+		if (cp == NULL) {
+			TCP_INC(ti, drop_relay_nomem);
+			continue;
+		}
+		*(uint32_t *)cp->b_rptr = TCP_ICMP_RELAY;
+		if (yard_mbox_put(RD(o->ti_lwq), cp) == 0) {
+			TCP_INC(ti, drop_steer_full);
+			freemsg(cp);
+			continue;
+		}
+		TCP_INC(ti, icmp_relayed);
+	}
+	freemsg(mp);
+	return true;
+}
+
 void
 tcp_rss_steer(struct tcpcb *tp)
 {

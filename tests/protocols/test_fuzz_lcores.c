@@ -930,15 +930,20 @@ fzl_check_accounting(const struct fzl_base *bp, bool reach, bool cross_tcp)
 			     "seed %#lx: lcore %u sent %lu learn messages, lcore %u received %lu",
 			     (unsigned long)fz_seed, l, (unsigned long)D(arp[l].arps_sib_sent), o,
 			     (unsigned long)D(arp[o].arps_sib_received));
+		cr_assert_eq(D(tcp[l].tcps_icmp_relayed), D(tcp[o].tcps_icmp_relay_rx),
+			     "seed %#lx: lcore %u relayed %lu ICMP errors, lcore %u received %lu",
+			     (unsigned long)fz_seed, l, (unsigned long)D(tcp[l].tcps_icmp_relayed), o,
+			     (unsigned long)D(tcp[o].tcps_icmp_relay_rx));
 		cr_assert_eq(D(sc[l].mbox_msgs),
 			     D(ip[l].ips_frag_fwd_received) + D(arp[l].arps_sib_received) +
-				     D(tcp[o].tcps_rx_steered),
+				     D(tcp[o].tcps_rx_steered) + D(tcp[l].tcps_icmp_relay_rx),
 			     "seed %#lx: lcore %u took %lu messages from its mailbox: %lu fragments, "
-			     "%lu learn messages, %lu steered segments",
+			     "%lu learn messages, %lu steered segments, %lu relayed ICMP errors",
 			     (unsigned long)fz_seed, l, (unsigned long)D(sc[l].mbox_msgs),
 			     (unsigned long)D(ip[l].ips_frag_fwd_received),
 			     (unsigned long)D(arp[l].arps_sib_received),
-			     (unsigned long)D(tcp[o].tcps_rx_steered));
+			     (unsigned long)D(tcp[o].tcps_rx_steered),
+			     (unsigned long)D(tcp[l].tcps_icmp_relay_rx));
 		cr_assert_eq(D(sc[l].mbox_full),
 			     D(ip[l].ips_frag_fwd_fail) + D(arp[l].arps_sib_mbox_full) +
 				     D(tcp[l].tcps_drop_steer_full),
@@ -1115,5 +1120,79 @@ YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_active_open_reaches_it)
 	cr_assert_eq(e0.tcps_rx_steered - t0.tcps_rx_steered, 1, "lcore 0 handed it over");
 	cr_assert_eq(e0.tcps_icmp_no_conn, t0.tcps_icmp_no_conn);
 	cr_assert_eq(e1.tcps_icmp_refused - t1.tcps_icmp_refused, 1, "the attempt ended");
+	fzl_close();
+}
+
+/*
+ * A passive open belongs to the lcore its SYN reached; a router's "fragmentation needed" about
+ * it may reach the other, which has only the listener: that lcore copies the error to the
+ * others (tcp_icmp_relay()), and the connection's own lowers its MSS. Before, lcore 0 counted
+ * icmp_no_conn and the connection went on sending segments the path drops (a PMTU black
+ * hole). An error naming no connection anywhere is relayed too, and counted where it is
+ * found to name none; a copy is never relayed back.
+ */
+YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_passive_open_reaches_it)
+{
+	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+	uint8_t f[128], o[20] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_SACK_PERMITTED, 2,
+				  TCPOPT_WINDOW, 3, 7, TCPOPT_NOP };
+	const struct yard_tcp_conn_row *r = NULL;
+	struct tcpstat t0, t1, e0, e1;
+	uint32_t una;
+
+	fzl_seed_init(15);
+	fzl_open();
+	fzl.quiet = true; /* the SYN,ACK goes unanswered: SYN-RECEIVED, with it in flight */
+	fzl_wire_frame(1, f, fz_tcp(f, 42000, TCP_ECHO_PORT, TH_SYN, 1000, 0, o, 12, 0));
+	fzl_flush(1);
+	while (r == NULL) {
+		cr_assert_lt(rte_get_timer_cycles(), end, "lcore 1 never took the connection");
+		fzl_poll();
+		fzl_snapshot();
+		r = fzl_find(1, TCP_ECHO_PORT, 42000);
+	}
+	cr_assert_null(fzl_find(0, TCP_ECHO_PORT, 42000), "only lcore 1 has it");
+	cr_assert_eq(r->tr_info.tcpi_state, TCPS_SYN_RECEIVED);
+	una = r->tr_info.tcpi_snd_una;
+	tcpstat_sum(&t0, 0);
+	tcpstat_sum(&t1, 1);
+	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, 42000, una, 1280));
+	fzl_flush(0);
+	do {
+		cr_assert_lt(rte_get_timer_cycles(), end, "lcore 1 never lowered the MSS");
+		fzl_poll();
+		tcpstat_sum(&e1, 1);
+	} while (e1.tcps_pmtu_lowered == t1.tcps_pmtu_lowered);
+	tcpstat_sum(&e0, 0);
+	cr_assert_eq(e0.tcps_icmp_rx - t0.tcps_icmp_rx, 1);
+	cr_assert_eq(e0.tcps_icmp_relayed - t0.tcps_icmp_relayed, 1, "lcore 0 relayed it");
+	cr_assert_eq(e0.tcps_icmp_no_conn, t0.tcps_icmp_no_conn);
+	cr_assert_eq(e1.tcps_icmp_relay_rx - t1.tcps_icmp_relay_rx, 1);
+	cr_assert_eq(e1.tcps_icmp_rx, t1.tcps_icmp_rx, "a copy is not counted as ip's");
+	cr_assert_eq(e1.tcps_pmtu_lowered - t1.tcps_pmtu_lowered, 1);
+	fzl_snapshot();
+	r = fzl_find(1, TCP_ECHO_PORT, 42000);
+	cr_assert_not_null(r);
+	cr_assert_eq(r->tr_info.tcpi_mss, 1280 - 40, "MSS for a 1280-byte path");
+
+	/* about no connection: relayed by lcore 0, found naming none on lcore 1, not sent back */
+	t0 = e0;
+	t1 = e1;
+	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, 42001, una, 1280));
+	fzl_flush(0);
+	do {
+		cr_assert_lt(rte_get_timer_cycles(), end, "lcore 1 never looked at the copy");
+		fzl_poll();
+		tcpstat_sum(&e1, 1);
+	} while (e1.tcps_icmp_no_conn == t1.tcps_icmp_no_conn);
+	fzl_quiesce();
+	tcpstat_sum(&e0, 0);
+	tcpstat_sum(&e1, 1);
+	cr_assert_eq(e0.tcps_icmp_relayed - t0.tcps_icmp_relayed, 1);
+	cr_assert_eq(e1.tcps_icmp_relay_rx - t1.tcps_icmp_relay_rx, 1);
+	cr_assert_eq(e1.tcps_icmp_relayed, t1.tcps_icmp_relayed, "a copy is never relayed");
+	cr_assert_eq(e0.tcps_icmp_relay_rx, t0.tcps_icmp_relay_rx);
+	cr_assert_eq(e1.tcps_icmp_no_conn - t1.tcps_icmp_no_conn, 1);
+	cr_assert_eq(e0.tcps_icmp_no_conn, t0.tcps_icmp_no_conn);
 	fzl_close();
 }
