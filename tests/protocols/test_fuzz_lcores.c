@@ -33,9 +33,9 @@
  * timer, mailbox entry and wrapped buffer back, on both lcores.
  *
  * FUZZ_ITERS (frames per test, default 12000) and FUZZ_SEED as test_fuzz.c; below 5000 the
- * checks that the run reached every cross-lcore path both ways are left out. The last test
- * is not a fuzz: it is the case found while writing it, an ICMP error about one lcore's
- * active open reaching the other (tcp_icmp.c).
+ * checks that the run reached every cross-lcore path both ways are left out. The last tests
+ * are not fuzz: an ICMP error about one lcore's active open (the case found while writing
+ * this), passive open, or RSS-hashed connection, reaching the other lcore (tcp_icmp.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -48,6 +48,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <rte_thash.h>
 
 #include <protocols/tcp.h>
 #include <protocols/tcp_clients.h>
@@ -1194,5 +1195,79 @@ YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_passive_open_reaches_it)
 	cr_assert_eq(e0.tcps_icmp_relay_rx, t0.tcps_icmp_relay_rx);
 	cr_assert_eq(e1.tcps_icmp_no_conn - t1.tcps_icmp_no_conn, 1);
 	cr_assert_eq(e0.tcps_icmp_no_conn, t0.tcps_icmp_no_conn);
+	fzl_close();
+}
+
+/* The peer's port from 42000 on whose segments to us port 7 hash to RETA entry `entry` of 2. */
+static uint16_t
+fzl_rss_fport(const uint8_t *key, unsigned entry)
+{
+	for (uint16_t p = 42000;; p++) {
+		struct rte_ipv4_tuple t = { .src_addr = rte_be_to_cpu_32(PT_ADDR_PEER),
+					    .dst_addr = rte_be_to_cpu_32(PT_ADDR_US),
+					    .sport = p, .dport = TCP_ECHO_PORT };
+
+		if (rte_softrss((uint32_t *)&t, RTE_THASH_V4_L4_LEN, key) % 2 == entry)
+			return p;
+	}
+}
+
+/*
+ * On an address with RSS the hash names the lcore of every connection, whoever opened it: an
+ * error whose quote hashes to the other lcore's RETA entry is relayed there, and one hashing
+ * to this lcore's entry names no connection anywhere (its SYN would have come here): counted
+ * icmp_no_conn, not relayed. Lcore 0 alone is told the RSS (entry 0 is its queue, entry 1
+ * lcore 1's); the peer's SYN goes to lcore 1 as a NIC would send it.
+ */
+YT_TEST(fuzz_lcores, icmp_error_on_an_rss_address_is_relayed_where_the_hash_says)
+{
+	static const uint8_t key[40] = { 0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+					 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+					 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+					 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa };
+	struct tcp_rss_conf c = { .trc_addr = PT_ADDR_US, .trc_reta_size = 2, .trc_key_len = 40,
+				  .trc_flags = TCP_RSS_L4 };
+	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+	uint8_t f[128], o[20] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_SACK_PERMITTED, 2,
+				  TCPOPT_WINDOW, 3, 7, TCPOPT_NOP };
+	uint16_t far = fzl_rss_fport(key, 1), near = fzl_rss_fport(key, 0);
+	const struct yard_tcp_conn_row *r = NULL;
+	struct tcpstat t0, t1, e0, e1;
+
+	memcpy(c.trc_key, key, sizeof(key));
+	c.trc_mine[0] = 1;
+	fzl_seed_init(16);
+	fzl_open();
+	fzl.quiet = true;
+	cr_assert_geq(pt_istr(fzl.tp.tp_tcp, TCP_RSS_SET, &c, sizeof(c)), 0);
+	fzl_wire_frame(1, f, fz_tcp(f, far, TCP_ECHO_PORT, TH_SYN, 1000, 0, o, 12, 0));
+	fzl_flush(1);
+	while (r == NULL) {
+		cr_assert_lt(rte_get_timer_cycles(), end, "lcore 1 never took the connection");
+		fzl_poll();
+		fzl_snapshot();
+		r = fzl_find(1, TCP_ECHO_PORT, far);
+	}
+	tcpstat_sum(&t0, 0);
+	tcpstat_sum(&t1, 1);
+	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, far,
+					   r->tr_info.tcpi_snd_una, 1280));
+	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, near,
+					   r->tr_info.tcpi_snd_una, 1280));
+	fzl_flush(0);
+	do {
+		cr_assert_lt(rte_get_timer_cycles(), end, "lcore 1 never lowered the MSS");
+		fzl_poll();
+		tcpstat_sum(&e1, 1);
+	} while (e1.tcps_pmtu_lowered == t1.tcps_pmtu_lowered);
+	fzl_quiesce();
+	tcpstat_sum(&e0, 0);
+	tcpstat_sum(&e1, 1);
+	cr_assert_eq(e0.tcps_icmp_rx - t0.tcps_icmp_rx, 2);
+	cr_assert_eq(e0.tcps_icmp_relayed - t0.tcps_icmp_relayed, 1, "only the far one relayed");
+	cr_assert_eq(e0.tcps_icmp_no_conn - t0.tcps_icmp_no_conn, 1, "the near one names none");
+	cr_assert_eq(e1.tcps_icmp_relay_rx - t1.tcps_icmp_relay_rx, 1);
+	cr_assert_eq(e1.tcps_pmtu_lowered - t1.tcps_pmtu_lowered, 1);
+	cr_assert_eq(e1.tcps_icmp_no_conn, t1.tcps_icmp_no_conn);
 	fzl_close();
 }
