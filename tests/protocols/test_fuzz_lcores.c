@@ -38,6 +38,7 @@
  * this), passive open, or RSS-hashed connection, reaching the other lcore (tcp_icmp.c).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1087,6 +1088,25 @@ YT_TEST(fuzz_lcores, every_kind_on_both_lcores)
 }
 
 /*
+ * Run both lcores until lcore's tcp counter at offset off (in struct tcpstat) differs from
+ * base's, before end; *now: its counters then.
+ */
+static void
+fzl_wait_tcp(unsigned lcore, size_t off, const struct tcpstat *base, uint64_t end,
+	     const char *what, struct tcpstat *now)
+{
+	uint64_t was, is;
+
+	memcpy(&was, (const uint8_t *)base + off, sizeof(was));
+	do {
+		cr_assert_lt(rte_get_timer_cycles(), end, "lcore %u never %s", lcore, what);
+		fzl_poll();
+		tcpstat_sum(now, (int)lcore);
+		memcpy(&is, (const uint8_t *)now + off, sizeof(is));
+	} while (is == was);
+}
+
+/*
  * An ICMP message is queued by its own addresses, so a router's error about lcore 1's active
  * open may reach lcore 0: software steering hands it to lcore 1 as it does the open's segments
  * (tcp_icmp.c), and a port unreachable then ends the attempt there. Before, lcore 0 counted
@@ -1111,17 +1131,40 @@ YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_active_open_reaches_it)
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 3, IPPROTO_TCP, fzl.syn[1].port,
 					   FZL_CLIENT_PORT, fzl.syn[1].iss, 0));
 	fzl_flush(0);
-	do {
-		cr_assert_lt(rte_get_timer_cycles(), end, "lcore 1 never acted on the error");
-		fzl_poll();
-		tcpstat_sum(&e1, 1);
-	} while (e1.tcps_icmp_refused == t1.tcps_icmp_refused);
+	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_icmp_refused), &t1, end, "acted on the error", &e1);
 	tcpstat_sum(&e0, 0);
 	cr_assert_eq(e0.tcps_icmp_rx - t0.tcps_icmp_rx, 1);
 	cr_assert_eq(e0.tcps_rx_steered - t0.tcps_rx_steered, 1, "lcore 0 handed it over");
 	cr_assert_eq(e0.tcps_icmp_no_conn, t0.tcps_icmp_no_conn);
 	cr_assert_eq(e1.tcps_icmp_refused - t1.tcps_icmp_refused, 1, "the attempt ended");
 	fzl_close();
+}
+
+/*
+ * The peer's SYN from fport to lcore's echo service, left unanswered (quiet): the connection
+ * that lcore holds in SYN-RECEIVED, its SYN,ACK in flight.
+ */
+static const struct yard_tcp_conn_row *
+fzl_passive_open(unsigned lcore, uint16_t fport)
+{
+	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+	uint8_t f[128], o[20] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_SACK_PERMITTED, 2,
+				  TCPOPT_WINDOW, 3, 7, TCPOPT_NOP };
+	const struct yard_tcp_conn_row *r = NULL;
+
+	fzl.quiet = true;
+	fzl_wire_frame(lcore, f, fz_tcp(f, fport, TCP_ECHO_PORT, TH_SYN, 1000, 0, o, 12, 0));
+	fzl_flush(lcore);
+	while (r == NULL) {
+		cr_assert_lt(rte_get_timer_cycles(), end, "lcore %u never took the connection",
+			     lcore);
+		fzl_poll();
+		fzl_snapshot();
+		r = fzl_find(lcore, TCP_ECHO_PORT, fport);
+	}
+	cr_assert_null(fzl_find(1 - lcore, TCP_ECHO_PORT, fport), "only lcore %u has it", lcore);
+	cr_assert_eq(r->tr_info.tcpi_state, TCPS_SYN_RECEIVED);
+	return r;
 }
 
 /*
@@ -1135,35 +1178,20 @@ YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_active_open_reaches_it)
 YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_passive_open_reaches_it)
 {
 	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
-	uint8_t f[128], o[20] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_SACK_PERMITTED, 2,
-				  TCPOPT_WINDOW, 3, 7, TCPOPT_NOP };
-	const struct yard_tcp_conn_row *r = NULL;
+	const struct yard_tcp_conn_row *r;
 	struct tcpstat t0, t1, e0, e1;
+	uint8_t f[128];
 	uint32_t una;
 
 	fzl_seed_init(15);
 	fzl_open();
-	fzl.quiet = true; /* the SYN,ACK goes unanswered: SYN-RECEIVED, with it in flight */
-	fzl_wire_frame(1, f, fz_tcp(f, 42000, TCP_ECHO_PORT, TH_SYN, 1000, 0, o, 12, 0));
-	fzl_flush(1);
-	while (r == NULL) {
-		cr_assert_lt(rte_get_timer_cycles(), end, "lcore 1 never took the connection");
-		fzl_poll();
-		fzl_snapshot();
-		r = fzl_find(1, TCP_ECHO_PORT, 42000);
-	}
-	cr_assert_null(fzl_find(0, TCP_ECHO_PORT, 42000), "only lcore 1 has it");
-	cr_assert_eq(r->tr_info.tcpi_state, TCPS_SYN_RECEIVED);
+	r = fzl_passive_open(1, 42000);
 	una = r->tr_info.tcpi_snd_una;
 	tcpstat_sum(&t0, 0);
 	tcpstat_sum(&t1, 1);
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, 42000, una, 1280));
 	fzl_flush(0);
-	do {
-		cr_assert_lt(rte_get_timer_cycles(), end, "lcore 1 never lowered the MSS");
-		fzl_poll();
-		tcpstat_sum(&e1, 1);
-	} while (e1.tcps_pmtu_lowered == t1.tcps_pmtu_lowered);
+	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_pmtu_lowered), &t1, end, "lowered the MSS", &e1);
 	tcpstat_sum(&e0, 0);
 	cr_assert_eq(e0.tcps_icmp_rx - t0.tcps_icmp_rx, 1);
 	cr_assert_eq(e0.tcps_icmp_relayed - t0.tcps_icmp_relayed, 1, "lcore 0 relayed it");
@@ -1181,11 +1209,7 @@ YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_passive_open_reaches_it)
 	t1 = e1;
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, 42001, una, 1280));
 	fzl_flush(0);
-	do {
-		cr_assert_lt(rte_get_timer_cycles(), end, "lcore 1 never looked at the copy");
-		fzl_poll();
-		tcpstat_sum(&e1, 1);
-	} while (e1.tcps_icmp_no_conn == t1.tcps_icmp_no_conn);
+	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_icmp_no_conn), &t1, end, "looked at the copy", &e1);
 	fzl_quiesce();
 	tcpstat_sum(&e0, 0);
 	tcpstat_sum(&e1, 1);
@@ -1228,26 +1252,17 @@ YT_TEST(fuzz_lcores, icmp_error_on_an_rss_address_is_relayed_where_the_hash_says
 	struct tcp_rss_conf c = { .trc_addr = PT_ADDR_US, .trc_reta_size = 2, .trc_key_len = 40,
 				  .trc_flags = TCP_RSS_L4 };
 	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
-	uint8_t f[128], o[20] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4, TCPOPT_SACK_PERMITTED, 2,
-				  TCPOPT_WINDOW, 3, 7, TCPOPT_NOP };
 	uint16_t far = fzl_rss_fport(key, 1), near = fzl_rss_fport(key, 0);
-	const struct yard_tcp_conn_row *r = NULL;
+	const struct yard_tcp_conn_row *r;
 	struct tcpstat t0, t1, e0, e1;
+	uint8_t f[128];
 
 	memcpy(c.trc_key, key, sizeof(key));
 	c.trc_mine[0] = 1;
 	fzl_seed_init(16);
 	fzl_open();
-	fzl.quiet = true;
 	cr_assert_geq(pt_istr(fzl.tp.tp_tcp, TCP_RSS_SET, &c, sizeof(c)), 0);
-	fzl_wire_frame(1, f, fz_tcp(f, far, TCP_ECHO_PORT, TH_SYN, 1000, 0, o, 12, 0));
-	fzl_flush(1);
-	while (r == NULL) {
-		cr_assert_lt(rte_get_timer_cycles(), end, "lcore 1 never took the connection");
-		fzl_poll();
-		fzl_snapshot();
-		r = fzl_find(1, TCP_ECHO_PORT, far);
-	}
+	r = fzl_passive_open(1, far);
 	tcpstat_sum(&t0, 0);
 	tcpstat_sum(&t1, 1);
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, far,
@@ -1255,11 +1270,7 @@ YT_TEST(fuzz_lcores, icmp_error_on_an_rss_address_is_relayed_where_the_hash_says
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, near,
 					   r->tr_info.tcpi_snd_una, 1280));
 	fzl_flush(0);
-	do {
-		cr_assert_lt(rte_get_timer_cycles(), end, "lcore 1 never lowered the MSS");
-		fzl_poll();
-		tcpstat_sum(&e1, 1);
-	} while (e1.tcps_pmtu_lowered == t1.tcps_pmtu_lowered);
+	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_pmtu_lowered), &t1, end, "lowered the MSS", &e1);
 	fzl_quiesce();
 	tcpstat_sum(&e0, 0);
 	tcpstat_sum(&e1, 1);
