@@ -223,6 +223,7 @@ class Case:
         self.workdir = tempfile.mkdtemp(prefix="yard-it-%s-" % name)
         self.yards = []
         self.procs = []  # helpers started in the namespace, killed at clean-up
+        self.more_ns = []  # namespaces besides ns (netns()), removed at clean-up
 
     def __enter__(self):
         run(["ip", "netns", "add", self.ns])
@@ -239,7 +240,8 @@ class Case:
                 y.kill()
             except Exception as e:  # keep cleaning up
                 log("clean-up: %s" % e)
-        run(["ip", "netns", "del", self.ns], ok=False)
+        for ns in self.more_ns + [self.ns]:
+            run(["ip", "netns", "del", ns], ok=False)
         for y in self.yards:
             shutil.rmtree(os.path.join(DPDK_RUN, y.prefix), ignore_errors=True)
         # On hugepages EAL leaves a few pages in <prefix>map_* files when yard exits.
@@ -255,6 +257,14 @@ class Case:
         else:
             log("logs kept in %s" % self.workdir)
         return False
+
+    def netns(self, suffix):
+        """Another namespace of this case (its name: ns + suffix), removed at clean-up."""
+        ns = self.ns + suffix
+        run(["ip", "netns", "add", ns])
+        self.more_ns.append(ns)
+        run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        return ns
 
     def config(self, text, name="yard.ini"):
         path = os.path.join(self.workdir, name)
@@ -2005,6 +2015,68 @@ def case_memcached(c):
     y.stop_clean()
 
 
+# The PMTU case's client side: a subnet behind the kernel, on a narrower link than the tap.
+PMTU_NET, PMTU_MTU = "198.19.0", 1280
+
+
+def case_pmtu_two_queues(c):
+    """
+    Path MTU discovery for a server on two lcores, against a Linux router: curl in a
+    namespace of its own reaches yard through the kernel side of the tap, which forwards to
+    it over a 1280-byte link (the client's own end is 1500, so it offers an MSS of 1460).
+    yard's full-size segments draw "fragmentation needed" from the router; the kernel queues
+    those ICMP messages on the tap queue of their own hash, not their connection's, so for
+    the connections of the other lcore tcp relays them (icmp_relayed). Every transfer must
+    complete intact, each connection having lowered its MSS (pmtu_lowered).
+    """
+    if (os.cpu_count() or 1) < 2:
+        raise Failure("pmtu_two_queues needs 2 CPUs")
+    conns, size = 12, 200000
+    cl = c.netns("-c")
+    run(["ip", "-n", c.ns, "link", "add", "ytrtr", "type", "veth", "peer", "name", "ytcli",
+         "netns", cl])
+    run(["ip", "-n", c.ns, "link", "set", "ytrtr", "mtu", str(PMTU_MTU)])
+    run(["ip", "-n", c.ns, "addr", "add", PMTU_NET + ".1/24", "dev", "ytrtr"])
+    run(["ip", "-n", c.ns, "link", "set", "ytrtr", "up"])
+    run(["ip", "-n", cl, "addr", "add", PMTU_NET + ".2/24", "dev", "ytcli"])
+    run(["ip", "-n", cl, "link", "set", "ytcli", "up"])
+    run(["ip", "-n", cl, "route", "add", "default", "via", PMTU_NET + ".1"])
+    run(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns=c.ns)
+    # every "fragmentation needed" sent: the kernel's per-destination limit would pace them
+    # at one a second and the case would measure the limit
+    run(["sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"], ns=c.ns)
+    base = open(c.source_config("two-queues.ini")).read()
+    y = c.yard(c.config(base.replace("address = %s/24\n" % YARD_ADDR,
+                                     "address = %s/24\ngateway = %s\n" %
+                                     (YARD_ADDR, KERNEL_ADDR))))
+    c.tap_up()
+    want = pattern_sha256(size)  # GET /N: N bytes of "abc...z" repeated
+    for i in range(conns):
+        p = run(["bash", "-c", "curl -sS --max-time 30 http://%s/%d | sha256sum" %
+                 (YARD_ADDR, size)], ns=cl, timeout=60, ok=False)
+        check(p.returncode == 0 and p.stdout.split()[0] == want,
+              "GET %d through the 1280-byte link (connection %d): %s%s\ntcp: %s" %
+              (size, i, p.stdout, p.stderr, y.get("/yard/tcp,per_lcore")))
+    tcp = y.get("/yard/tcp,per_lcore")
+    keys = ("passive_opens", "icmp_rx", "icmp_relayed", "icmp_relay_rx", "pmtu_lowered",
+            "pmtu_ignored", "icmp_no_conn")
+    per = {l: {k: v[k] for k in keys} for l, v in tcp.items() if l.startswith("lcore")}
+    log("tcp per lcore: %s" % per)
+    opens = [per[l]["passive_opens"] for l in sorted(per)]
+    lowered = sum(v["pmtu_lowered"] for v in per.values())
+    check(lowered == conns, "%d connections, %d lowered their MSS" % (conns, lowered))
+    relayed = sum(v["icmp_relayed"] for v in per.values())
+    arrived = sum(v["icmp_relay_rx"] for v in per.values())
+    check(relayed == arrived, "%d ICMP errors relayed, %d arrived" % (relayed, arrived))
+    if min(opens) > 0:
+        # the router's errors share one hash, so one lcore gets them all: the other's
+        # connections lowered their MSS on relayed copies
+        check(relayed > 0, "connections on both lcores %s, yet no ICMP error relayed" % opens)
+    else:
+        log("every connection reached one lcore: nothing to relay this time")
+    y.stop_clean()
+
+
 CASES = {
     "ping": case_ping,
     "flood": case_flood,
@@ -2013,6 +2085,7 @@ CASES = {
     "malformed": case_malformed,
     "af_packet": case_af_packet,
     "two_queues": case_two_queues,
+    "pmtu_two_queues": case_pmtu_two_queues,
     "config_errors": case_config_errors,
     "sigterm": case_sigterm,
     "telemetry": case_telemetry,
