@@ -37,7 +37,7 @@
 
 #include "udp_priv.h"
 
-static struct udp_inst *udp_insts[RTE_MAX_LCORE];
+struct udp_inst *udp_insts[RTE_MAX_LCORE];
 static uint32_t udp_minor;
 
 /* ---- addresses ---------------------------------------------------------------------------- */
@@ -100,17 +100,22 @@ udp_port_conflict(const struct udp_inst *ui, uint32_t laddr, uint16_t port)
 	return false;
 }
 
-/* An ephemeral port free for laddr, 0 if the range is full. */
+/*
+ * An ephemeral port free for laddr, 0 if the range is full. With several lcores only this
+ * instance's share of the range (udp_steer.c), so that replies reaching another lcore can be
+ * handed back here.
+ */
 static uint16_t
 udp_port_ephemeral(struct udp_inst *ui, uint32_t laddr)
 {
 	unsigned lo = ui->ui_port_lo, hi = ui->ui_port_hi, n = hi - lo + 1;
-	unsigned p = ui->ui_port_next;
+	unsigned p = ui->ui_port_next, ninst, me;
 
+	(void)udp_port_share(ui, p, &ninst, &me);
 	if (p < lo || p > hi)
 		p = lo;
 	for (unsigned i = 0; i < n; i++) {
-		if (!udp_port_conflict(ui, laddr, (uint16_t)p)) {
+		if ((ninst < 2 || p % ninst == me) && !udp_port_conflict(ui, laddr, (uint16_t)p)) {
 			ui->ui_port_next = (uint16_t)(p == hi ? lo : p + 1);
 			return (uint16_t)p;
 		}

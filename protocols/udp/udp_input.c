@@ -356,8 +356,10 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 				UDP_INC(ui, drop_no_port_bcast);
 				goto drop;
 			}
-			UDP_INC(ui, drop_no_port);
 			udp_rxc_forget(rc); /* ip runs */
+			if (udp_soft_forward(ui, rte_be_to_cpu_16(uh->dst_port), mp))
+				return NULL; /* another lcore's client: its owner delivers it */
+			UDP_INC(ui, drop_no_port);
 			udp_port_unreach(ui, mp);
 			return NULL;
 		}
@@ -479,6 +481,8 @@ udp_icmp_input(struct udp_inst *ui, mblk_t *mp)
 	quh = (const struct rte_udp_hdr *)(q->b_rptr + hlen);
 	/* The quoted datagram is one we sent: its source is the endpoint. */
 	ep = udp_lookup(ui, qip->src_addr, rte_be_to_cpu_16(quh->src_port));
+	if (ep == NULL && udp_soft_forward(ui, rte_be_to_cpu_16(quh->src_port), mp))
+		return; /* about another lcore's client: its owner reports it */
 	if (ep == NULL || !canputnext(ep->ue_rq))
 		goto drop;
 	up = allocb(sizeof(*ue) + sizeof(*sin), BPRI_MED);

@@ -104,6 +104,19 @@ struct udp_pcpu {
 
 extern struct udp_pcpu udp_pcpu[RTE_MAX_LCORE];
 
+/** Every lcore's instance (NULL: none); opened and closed while traffic is quiescent. */
+extern struct udp_inst *udp_insts[RTE_MAX_LCORE];
+
+/* udp_steer.c: software steering of ephemeral ports between lcores */
+/** Whether port is this instance's to give as an ephemeral port (port mod n == me). */
+bool udp_port_share(const struct udp_inst *ui, unsigned port, unsigned *n, unsigned *me);
+/**
+ * mp (a datagram from ip, or an ICMP error quoting one we sent) is for ephemeral port `port`,
+ * which has no endpoint here: true if it was handed to the lcore whose share the port is
+ * (or dropped there for a full mailbox, counted), false if it is this lcore's to answer.
+ */
+bool udp_soft_forward(struct udp_inst *ui, unsigned port, mblk_t *mp);
+
 #define UDP_INC(ui, name) ((ui)->ui_st->udps_##name++)
 #define UDP_ADD_N(ui, name, n) ((ui)->ui_st->udps_##name += (n))
 

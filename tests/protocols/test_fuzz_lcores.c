@@ -38,6 +38,7 @@
  * this), passive open, or RSS-hashed connection, reaching the other lcore (tcp_icmp.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@
 #include <protocols/tcp_services.h>
 #include <protocols/udp.h>
 #include <protocols/udp_services.h>
+#include <protocols/xti/xti.h>
 #include <streams/loop.h>
 
 #include "fuzz_frames.h"
@@ -848,6 +850,7 @@ struct fzl_base {
 	struct arpstat arp[2];
 	struct ipstat ip[2];
 	struct tcpstat tcp[2];
+	struct udpstat udp[2];
 	struct yard_sched_stats sc[2];
 };
 
@@ -860,6 +863,7 @@ fzl_base_read(struct fzl_base *b, int minor1)
 		cr_assert_eq(arpstat_sum(&b->arp[l], l, 0), 1, "one arp instance on lcore %d", l);
 		ipstat_sum(&b->ip[l], NULL, l);
 		tcpstat_sum(&b->tcp[l], l);
+		udpstat_sum(&b->udp[l], l);
 		b->sc[l] = yard_sched_of((unsigned)l)->sc_stats;
 	}
 }
@@ -938,17 +942,20 @@ fzl_check_accounting(const struct fzl_base *bp, bool reach, bool cross_tcp)
 			     (unsigned long)D(tcp[o].tcps_icmp_relay_rx));
 		cr_assert_eq(D(sc[l].mbox_msgs),
 			     D(ip[l].ips_frag_fwd_received) + D(arp[l].arps_sib_received) +
-				     D(tcp[o].tcps_rx_steered) + D(tcp[l].tcps_icmp_relay_rx),
+				     D(tcp[o].tcps_rx_steered) + D(tcp[l].tcps_icmp_relay_rx) +
+				     D(udp[o].udps_rx_steered),
 			     "seed %#lx: lcore %u took %lu messages from its mailbox: %lu fragments, "
-			     "%lu learn messages, %lu steered segments, %lu relayed ICMP errors",
+			     "%lu learn messages, %lu steered segments, %lu relayed ICMP errors, "
+			     "%lu steered datagrams",
 			     (unsigned long)fz_seed, l, (unsigned long)D(sc[l].mbox_msgs),
 			     (unsigned long)D(ip[l].ips_frag_fwd_received),
 			     (unsigned long)D(arp[l].arps_sib_received),
 			     (unsigned long)D(tcp[o].tcps_rx_steered),
-			     (unsigned long)D(tcp[l].tcps_icmp_relay_rx));
+			     (unsigned long)D(tcp[l].tcps_icmp_relay_rx),
+			     (unsigned long)D(udp[o].udps_rx_steered));
 		cr_assert_eq(D(sc[l].mbox_full),
 			     D(ip[l].ips_frag_fwd_fail) + D(arp[l].arps_sib_mbox_full) +
-				     D(tcp[l].tcps_drop_steer_full),
+				     D(tcp[l].tcps_drop_steer_full) + D(udp[l].udps_drop_steer_full),
 			     "seed %#lx: lcore %u's refused mailbox sends not counted by reason",
 			     (unsigned long)fz_seed, l);
 		cr_assert_eq(D(sc[l].mbox_drops), 0);
@@ -1280,5 +1287,97 @@ YT_TEST(fuzz_lcores, icmp_error_on_an_rss_address_is_relayed_where_the_hash_says
 	cr_assert_eq(e1.tcps_icmp_relay_rx - t1.tcps_icmp_relay_rx, 1);
 	cr_assert_eq(e1.tcps_pmtu_lowered - t1.tcps_pmtu_lowered, 1);
 	cr_assert_eq(e1.tcps_icmp_no_conn, t1.tcps_icmp_no_conn);
+	fzl_close();
+}
+
+/* Run both lcores until lcore's udp counter at offset off differs from base's, before end. */
+static void
+fzl_wait_udp(unsigned lcore, size_t off, const struct udpstat *base, uint64_t end,
+	     const char *what, struct udpstat *now)
+{
+	uint64_t was, is;
+
+	memcpy(&was, (const uint8_t *)base + off, sizeof(was));
+	do {
+		cr_assert_lt(rte_get_timer_cycles(), end, "lcore %u never %s", lcore, what);
+		fzl_poll();
+		udpstat_sum(now, (int)lcore);
+		memcpy(&is, (const uint8_t *)now + off, sizeof(is));
+	} while (is == was);
+}
+
+/*
+ * A UDP client on one lcore: its ephemeral port is of its lcore's share (even on lcore 0,
+ * rank 0 of 2), and what the peer sends back to it reaching the other lcore -- a reply, an
+ * ICMP error about what it sent -- is handed to it there (udp_steer.c). A datagram for a port
+ * of lcore 1's share that nobody has, reaching lcore 0, is answered by lcore 1: port
+ * unreachable. Before, the other lcore dropped replies as for no port and answered them port
+ * unreachable, so a client on a two-queue port lost about half of them.
+ */
+YT_TEST(fuzz_lcores, udp_client_replies_reaching_the_other_lcore_are_handed_to_it)
+{
+	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+	struct sockaddr_in bound, from;
+	struct t_bind ret = { .addr = { .maxlen = sizeof(bound), .buf = &bound } };
+	struct t_uderr ue = { .addr = { .maxlen = sizeof(from), .buf = &from } };
+	struct t_unitdata ud;
+	struct udpstat u0, u1, e0, e1;
+	uint8_t f[256], buf[64];
+	uint16_t port;
+	int fd, flags, got;
+
+	fzl_seed_init(17);
+	fzl_open();
+	fzl.quiet = true;
+	fd = t_open(UDP_DRVNAME, O_RDWR | O_NONBLOCK, NULL);
+	cr_assert_geq(fd, 0, "t_open: t_errno %d", t_errno);
+	cr_assert_eq(t_bind(fd, NULL, &ret), 0, "t_bind: t_errno %d", t_errno);
+	port = rte_be_to_cpu_16(bound.sin_port);
+	cr_assert(port >= UDP_PORT_EPH_LO && port % 2 == 0, "port %u: lcore 0's share", port);
+	udpstat_sum(&u0, 0);
+	udpstat_sum(&u1, 1);
+
+	/* the reply, on lcore 1 */
+	fzl_wire_frame(1, f, fz_udp(f, 5000, port, 24));
+	fzl_flush(1);
+	memset(&ud, 0, sizeof(ud));
+	ud.addr = (struct netbuf){ .maxlen = sizeof(from), .buf = &from };
+	ud.udata = (struct netbuf){ .maxlen = sizeof(buf), .buf = buf };
+	while ((got = t_rcvudata(fd, &ud, &flags)) != 0) {
+		cr_assert_eq(t_errno, TNODATA, "t_rcvudata: t_errno %d", t_errno);
+		cr_assert_lt(rte_get_timer_cycles(), end, "the reply never reached the client");
+		fzl_poll();
+	}
+	cr_assert_eq(ud.udata.len, 24);
+	cr_assert_eq(from.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_eq(rte_be_to_cpu_16(from.sin_port), 5000);
+
+	/* an ICMP port unreachable about what it sent, on lcore 1 */
+	fzl_wire_frame(1, f, fz_icmp_error(f, 3, 3, IPPROTO_UDP, port, 5000, 0, 0));
+	fzl_flush(1);
+	while (t_look(fd) != T_UDERR) {
+		cr_assert_lt(rte_get_timer_cycles(), end, "the error never reached the client");
+		fzl_poll();
+	}
+	cr_assert_eq(t_rcvuderr(fd, &ue), 0);
+	cr_assert_eq(ue.error, ECONNREFUSED);
+	cr_assert_eq(rte_be_to_cpu_16(from.sin_port), 5000);
+
+	/* nobody's port of lcore 1's share, on lcore 0: lcore 1 answers port unreachable */
+	fzl_wire_frame(0, f, fz_udp(f, 5000, (uint16_t)(port + 1), 8));
+	fzl_flush(0);
+	fzl_wait_udp(1, offsetof(struct udpstat, udps_drop_no_port), &u1, end,
+		     "found no port", &e1);
+	fzl_quiesce();
+	udpstat_sum(&e0, 0);
+	udpstat_sum(&e1, 1);
+	cr_assert_eq(e1.udps_rx_steered - u1.udps_rx_steered, 2, "the reply and the error");
+	cr_assert_eq(e0.udps_rx_steered - u0.udps_rx_steered, 1, "the stray datagram");
+	cr_assert_eq(e0.udps_icmp_delivered - u0.udps_icmp_delivered, 1);
+	cr_assert_eq(e0.udps_drop_no_port, u0.udps_drop_no_port);
+	cr_assert_eq(e1.udps_drop_no_port - u1.udps_drop_no_port, 1);
+	cr_assert_eq(e1.udps_tx_port_unreach - u1.udps_tx_port_unreach, 1);
+	cr_assert_eq(e0.udps_tx_port_unreach, u0.udps_tx_port_unreach);
+	cr_assert_eq(t_close(fd), 0);
 	fzl_close();
 }
