@@ -155,6 +155,12 @@ struct tcp_param {
 	/** Retransmissions, or window probes, an orphan makes before it gives up (orphan_drops;
 	 *  Linux's tcp_orphan_retries): no one is left to wait for it [8, at most 255] */
 	uint32_t tp_orphan_retries;
+	/** ICMP errors this lcore's instance copies to the others per second (tcp_icmp_relay():
+	 *  about another lcore's passive open); past it an error naming no connection here is
+	 *  dropped (icmp_relay_limited), so a flood of forged errors cannot fill the other
+	 *  lcores' mailboxes. Routers send at most ~1000 a second (Linux's icmp_msgs_per_sec);
+	 *  UINT32_MAX: no limit [1000] */
+	uint32_t tp_icmp_relay_limit;
 	uint16_t tp_port_lo;       /**< ephemeral ports from [49152] */
 	uint16_t tp_port_hi;       /**< to [65535] */
 	uint32_t tp_flags;         /**< TCP_PF_*; ORed in, TCP_PF_CLEAR first */

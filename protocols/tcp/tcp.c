@@ -81,6 +81,7 @@ tcp_inst_create(unsigned lcore, queue_t *rq)
 		.tp_max_timewait = TCP_DEF_MAX_TIMEWAIT,
 		.tp_max_orphans = TCP_DEF_MAX_ORPHANS,
 		.tp_orphan_retries = TCP_DEF_ORPHAN_RETRIES,
+		.tp_icmp_relay_limit = TCP_DEF_ICMP_RELAY_LIMIT,
 		.tp_port_lo = TCP_DEF_PORT_LO,
 		.tp_port_hi = TCP_DEF_PORT_HI,
 	};
@@ -316,6 +317,7 @@ tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 	TCP_P(tp_max_timewait);
 	TCP_P(tp_max_orphans);
 	TCP_P(tp_orphan_retries);
+	TCP_P(tp_icmp_relay_limit);
 	TCP_P(tp_port_lo);
 	TCP_P(tp_port_hi);
 #undef TCP_P

@@ -57,6 +57,7 @@
 #define TCP_DEF_MSS          1460u
 #define TCP_DEF_SYN_BACKLOG  128u
 #define TCP_DEF_CHACK_LIMIT  1000u
+#define TCP_DEF_ICMP_RELAY_LIMIT 1000u
 #define TCP_DEF_PMTU_RAISE_MS 600000u
 #define TCP_DEF_MAX_TIMEWAIT  32768u  /* half the connection table (TCP_MAX_CONNS) */
 #define TCP_DEF_MAX_ORPHANS   8192u   /* an eighth of it: each may hold a send buffer */
@@ -244,6 +245,9 @@ struct tcp_inst {
 	/* RFC 5961 7: challenge ACKs left in the second that began at ti_chack_start_ms + 1 */
 	uint64_t ti_chack_start_ms; /* 0: no second under way */
 	uint64_t ti_chack_left;
+	/* tp_icmp_relay_limit: relays left in the second that began at ti_relay_start_ms + 1 */
+	uint64_t ti_relay_start_ms; /* 0: no second under way */
+	uint32_t ti_relay_left;
 	uint32_t ti_next_id;
 	uint16_t ti_eph_next;
 	struct tcp_rss_conf ti_rss[TCP_MAX_ADDRS]; /* RSS of the ports of our addresses */

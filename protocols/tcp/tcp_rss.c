@@ -190,6 +190,29 @@ tcp_soft_forward(struct tcp_inst *ti, const struct tcp_key *k, mblk_t *mp)
 }
 
 /*
+ * One more relay within this second's tp_icmp_relay_limit? Forged errors quoting a listener's
+ * port cost nothing to send, and each would become a message in every other lcore's mailbox,
+ * which also carries their fragments and steered segments: past the budget they are dropped.
+ */
+static bool
+tcp_icmp_relay_budget(struct tcp_inst *ti)
+{
+	uint32_t limit = ti->ti_param.tp_icmp_relay_limit;
+	uint64_t now = tcp_now(ti) + 1; /* 0 is "no second under way" */
+
+	if (limit == UINT32_MAX)
+		return true;
+	if (ti->ti_relay_start_ms == 0 || now - ti->ti_relay_start_ms >= 1000) {
+		ti->ti_relay_start_ms = now;
+		ti->ti_relay_left = limit;
+	}
+	if (ti->ti_relay_left == 0)
+		return false;
+	ti->ti_relay_left--;
+	return true;
+}
+
+/*
  * An ICMP error whose quote names no connection here, though one of another lcore may be its
  * subject: a router queues its message by its own address and ours, not the quoted ports, so
  * the RSS of the port (or the kernel, for net_tap) may give it to any lcore. Whose it is cannot
@@ -213,6 +236,11 @@ tcp_icmp_relay(struct tcp_inst *ti, const struct tcp_key *k, bool listener, mblk
 	if (c != NULL ? tcp_rss_port_ok(ti, k->k_laddr, k->k_lport, k->k_faddr, k->k_fport)
 		      : !listener)
 		return false; /* it would be here */
+	if (!tcp_icmp_relay_budget(ti)) {
+		TCP_INC(ti, icmp_relay_limited);
+		freemsg(mp);
+		return true;
+	}
 	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
 		struct tcp_inst *o = tcp_insts[l];
 		mblk_t *cp;

@@ -1229,6 +1229,42 @@ YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_passive_open_reaches_it)
 	fzl_close();
 }
 
+/*
+ * Forged errors quoting a listener's port cost nothing to send and each would become a
+ * message in every other lcore's mailbox: past tp_icmp_relay_limit in a second, lcore 0 drops
+ * them (icmp_relay_limited) instead of relaying.
+ */
+YT_TEST(fuzz_lcores, icmp_errors_past_the_relay_limit_are_dropped)
+{
+	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+	struct tcp_param tp = { .tp_icmp_relay_limit = 3 };
+	struct tcpstat t0, t1, e0, e1;
+	uint8_t f[128];
+
+	fzl_seed_init(18);
+	fzl_open();
+	fzl.quiet = true;
+	cr_assert_geq(pt_istr(fzl.tp.tp_tcp, TCP_SETPARAM, &tp, sizeof(tp)), 0);
+	cr_assert_eq(tp.tp_icmp_relay_limit, 3);
+	tcpstat_sum(&t0, 0);
+	tcpstat_sum(&t1, 1);
+	for (uint16_t i = 0; i < 5; i++)
+		fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT,
+						   (uint16_t)(43000 + i), 1, 1280));
+	fzl_flush(0);
+	fzl_wait_tcp(0, offsetof(struct tcpstat, tcps_icmp_relay_limited), &t0, end,
+		     "reached its relay limit", &e0);
+	fzl_quiesce();
+	tcpstat_sum(&e0, 0);
+	tcpstat_sum(&e1, 1);
+	cr_assert_eq(e0.tcps_icmp_rx - t0.tcps_icmp_rx, 5);
+	cr_assert_eq(e0.tcps_icmp_relayed - t0.tcps_icmp_relayed, 3);
+	cr_assert_eq(e0.tcps_icmp_relay_limited - t0.tcps_icmp_relay_limited, 2);
+	cr_assert_eq(e1.tcps_icmp_relay_rx - t1.tcps_icmp_relay_rx, 3);
+	cr_assert_eq(e1.tcps_icmp_no_conn - t1.tcps_icmp_no_conn, 3, "none names a connection");
+	fzl_close();
+}
+
 /* The peer's port from 42000 on whose segments to us port 7 hash to RETA entry `entry` of 2. */
 static uint16_t
 fzl_rss_fport(const uint8_t *key, unsigned entry)
