@@ -1413,8 +1413,8 @@ def wait_clients(y, names, timeout):
         time.sleep(0.2)
 
 
-def kernel_servers(c, sender_bytes=0):
-    p = subprocess.Popen(["ip", "netns", "exec", c.ns, "/usr/bin/python3", "-c", KERNEL_SERVERS,
+def kernel_servers(c, sender_bytes=0, ns=None):
+    p = subprocess.Popen(["ip", "netns", "exec", ns or c.ns, "/usr/bin/python3", "-c", KERNEL_SERVERS,
                           str(sender_bytes)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          text=True, start_new_session=True)
     c.procs.append(p)
@@ -2026,12 +2026,14 @@ def case_pmtu_two_queues(c):
     it over a 1280-byte link (the client's own end is 1500, so it offers an MSS of 1460).
     yard's full-size segments draw "fragmentation needed" from the router; the kernel queues
     those ICMP messages on the tap queue of their own hash, not their connection's, so for
-    the connections of the other lcore tcp relays them (icmp_relayed). Every transfer must
+    the connections of the other lcore tcp relays them (icmp_relayed). The same for yard's
+    own source client sending to kernel servers behind the link (active opens: the errors
+    about another lcore's follow its software steering, rx_steered). Every transfer must
     complete intact, each connection having lowered its MSS (pmtu_lowered).
     """
     if (os.cpu_count() or 1) < 2:
         raise Failure("pmtu_two_queues needs 2 CPUs")
-    conns, size = 12, 200000
+    conns, size, clients, cbytes = 12, 200000, 8, 1 << 20
     cl = c.netns("-c")
     run(["ip", "-n", c.ns, "link", "add", "ytrtr", "type", "veth", "peer", "name", "ytcli",
          "netns", cl])
@@ -2045,11 +2047,20 @@ def case_pmtu_two_queues(c):
     # every "fragmentation needed" sent: the kernel's per-destination limit would pace them
     # at one a second and the case would measure the limit
     run(["sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"], ns=c.ns)
+    srv = kernel_servers(c, ns=cl)
     base = open(c.source_config("two-queues.ini")).read()
     y = c.yard(c.config(base.replace("address = %s/24\n" % YARD_ADDR,
                                      "address = %s/24\ngateway = %s\n" %
-                                     (YARD_ADDR, KERNEL_ADDR))))
+                                     (YARD_ADDR, KERNEL_ADDR)) + """
+[client.src]
+type = source
+connect = %s.2:5001
+bytes = %d
+conns = %d
+delay = 1s
+""" % (PMTU_NET, cbytes, clients)))
     c.tap_up()
+    expect_source_hashed(y, srv, "src", clients, cbytes, 90)
     want = pattern_sha256(size)  # GET /N: N bytes of "abc...z" repeated
     for i in range(conns):
         p = run(["bash", "-c", "curl -sS --max-time 30 http://%s/%d | sha256sum" %
@@ -2058,13 +2069,14 @@ def case_pmtu_two_queues(c):
               "GET %d through the 1280-byte link (connection %d): %s%s\ntcp: %s" %
               (size, i, p.stdout, p.stderr, y.get("/yard/tcp,per_lcore")))
     tcp = y.get("/yard/tcp,per_lcore")
-    keys = ("passive_opens", "icmp_rx", "icmp_relayed", "icmp_relay_rx", "pmtu_lowered",
-            "pmtu_ignored", "icmp_no_conn")
+    keys = ("passive_opens", "active_opens", "icmp_rx", "icmp_relayed", "icmp_relay_rx",
+            "rx_steered", "pmtu_lowered", "pmtu_ignored", "icmp_no_conn")
     per = {l: {k: v[k] for k in keys} for l, v in tcp.items() if l.startswith("lcore")}
     log("tcp per lcore: %s" % per)
     opens = [per[l]["passive_opens"] for l in sorted(per)]
     lowered = sum(v["pmtu_lowered"] for v in per.values())
-    check(lowered == conns, "%d connections, %d lowered their MSS" % (conns, lowered))
+    check(lowered == conns + clients, "%d connections, %d lowered their MSS" %
+          (conns + clients, lowered))
     relayed = sum(v["icmp_relayed"] for v in per.values())
     arrived = sum(v["icmp_relay_rx"] for v in per.values())
     check(relayed == arrived, "%d ICMP errors relayed, %d arrived" % (relayed, arrived))
