@@ -109,9 +109,8 @@ static uint16_t
 udp_port_ephemeral(struct udp_inst *ui, uint32_t laddr)
 {
 	unsigned lo = ui->ui_port_lo, hi = ui->ui_port_hi, n = hi - lo + 1;
-	unsigned p = ui->ui_port_next, ninst, me;
+	unsigned p = ui->ui_port_next, ninst, me = udp_soft_rank(ui, &ninst);
 
-	(void)udp_port_share(ui, p, &ninst, &me);
 	if (p < lo || p > hi)
 		p = lo;
 	for (unsigned i = 0; i < n; i++) {

@@ -108,8 +108,8 @@ extern struct udp_pcpu udp_pcpu[RTE_MAX_LCORE];
 extern struct udp_inst *udp_insts[RTE_MAX_LCORE];
 
 /* udp_steer.c: software steering of ephemeral ports between lcores */
-/** Whether port is this instance's to give as an ephemeral port (port mod n == me). */
-bool udp_port_share(const struct udp_inst *ui, unsigned port, unsigned *n, unsigned *me);
+/** This instance's rank among the udp instances (by lcore); *n: their number. */
+unsigned udp_soft_rank(const struct udp_inst *ui, unsigned *n);
 /**
  * mp (a datagram from ip, or an ICMP error quoting one we sent) is for ephemeral port `port`,
  * which has no endpoint here: true if it was handed to the lcore whose share the port is

@@ -20,8 +20,7 @@
  */
 #include "udp_priv.h"
 
-/* This instance's rank among the udp instances (by lcore); *n their number. */
-static unsigned
+unsigned
 udp_soft_rank(const struct udp_inst *ui, unsigned *n)
 {
 	unsigned rank = 0, cnt = 0;
@@ -38,20 +37,16 @@ udp_soft_rank(const struct udp_inst *ui, unsigned *n)
 }
 
 bool
-udp_port_share(const struct udp_inst *ui, unsigned port, unsigned *n, unsigned *me)
-{
-	*me = udp_soft_rank(ui, n);
-	return *n < 2 || port % *n == *me;
-}
-
-bool
 udp_soft_forward(struct udp_inst *ui, unsigned port, mblk_t *mp)
 {
 	struct udp_inst *owner = NULL;
 	unsigned n, me, rank;
 
-	if (port < ui->ui_port_lo || port > ui->ui_port_hi || udp_port_share(ui, port, &n, &me))
+	if (port < ui->ui_port_lo || port > ui->ui_port_hi)
 		return false;
+	me = udp_soft_rank(ui, &n);
+	if (n < 2 || port % n == me)
+		return false; /* this lcore's own share: no one else has it */
 	rank = port % n;
 	for (unsigned l = 0; l < RTE_MAX_LCORE; l++)
 		if (udp_insts[l] != NULL && rank-- == 0) {
