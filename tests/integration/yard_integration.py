@@ -306,8 +306,19 @@ class Case:
 
     def expect_ping(self, **kw):
         sent, got = self.ping(**kw)
-        check(sent == kw.get("count", 5) and got == sent,
-              "ping %s: %d sent, %d received: expected no loss" % (kw, sent, got))
+        if sent == kw.get("count", 5) and got == sent:
+            return
+        seen = []  # where it was lost: what each running yard counted
+        for y in self.yards:
+            if y.proc is not None and y.proc.poll() is None:
+                try:
+                    icmp = counters(y, "icmp")
+                    seen.append("echo requests %s, replies %s; %s" % (
+                        icmp.get("rx_echo_requests"), icmp.get("tx_echo_replies"), drops(y)))
+                except Exception as e:  # the failure is the ping's; say why this is missing
+                    seen.append("counters unreadable: %s" % e)
+        raise Failure("ping %s: %d sent, %d received: expected no loss; yard: %s" %
+                      (kw, sent, got, "; ".join(seen) or "not running"))
 
 
 def counters(y, what):
