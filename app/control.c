@@ -13,6 +13,7 @@
  *                  trace or netem queue adds its module's counters (netem_rd_dropped, ...)
  *   /yard/conns    "[LCORE][,START]"  TCP connections and listeners (netstat), a page of
  *                  CTL_CONNS_PAGE rows from START of the table gathered from each lcore
+ *   /yard/udp_eps  "[LCORE][,START]"  bound UDP endpoints (netstat -u), paged the same way
  *
  * Principles of operation
  * -----------------------
@@ -35,7 +36,8 @@
  * belong to their lcore. The callback asks each lcore in turn, gathers at most CTL_CONNS_MAX
  * rows (flagging the answer truncated beyond), and answers one page of them: a telemetry
  * answer holds at most 16 KiB (DPDK's MAX_OUTPUT_LEN), about 40 rows, so yardctl asks page
- * after page. Pages are separate snapshots, like netstat's reads of /proc.
+ * after page. Pages are separate snapshots, like netstat's reads of /proc. /yard/udp_eps is
+ * the same with yard_udp_eps_snapshot().
  *
  * Push and pop go through sth_push()/sth_pop() (streams_priv.h) rather than sth_ioctl():
  * the streams worth watching, a port's link streams, are linked under ip, where sth_ioctl()
@@ -69,6 +71,7 @@
 #include <pmd_glue/port.h>
 #include <protocols/netem.h>
 #include <protocols/tcp.h>
+#include <protocols/udp.h>
 #include <streams/snoop.h>
 #include <streams/streams_priv.h>
 
@@ -81,7 +84,7 @@
 #define CTL_CONNS_PAGE 24     /* rows in one answer (16 KiB of JSON at most) */
 
 enum { CTL_IDLE, CTL_PENDING, CTL_RUNNING, CTL_DONE, CTL_ABANDONED };
-enum ctl_op { CTL_PUSH, CTL_POP, CTL_CONNS };
+enum ctl_op { CTL_PUSH, CTL_POP, CTL_CONNS, CTL_UDP_EPS };
 
 struct ctl_req {
 	uint64_t cr_word;              /* gen << 3 | state, atomically */
@@ -89,9 +92,9 @@ struct ctl_req {
 	struct stdata *cr_sd;
 	char cr_mod[FMNAMESZ + 1];
 	char cr_args[YARD_MODARGS_MAX];
-	struct yard_tcp_conn_row *cr_rows; /* CTL_CONNS: cr_max rows to fill */
+	void *cr_rows;                 /* CTL_CONNS, CTL_UDP_EPS: cr_max rows to fill */
 	unsigned cr_max;
-	int cr_nrows;                  /* CTL_CONNS: rows on the lcore (may exceed cr_max) */
+	int cr_nrows;                  /* CTL_CONNS, CTL_UDP_EPS: rows on the lcore (may exceed cr_max) */
 	int cr_rc;
 	char cr_err[200];
 };
@@ -188,8 +191,9 @@ ctl_do(struct ctl_req *r)
 	int rc;
 
 	r->cr_err[0] = '\0';
-	if (r->cr_op == CTL_CONNS) {
-		r->cr_nrows = yard_tcp_conns_snapshot(r->cr_rows, r->cr_max);
+	if (r->cr_op == CTL_CONNS || r->cr_op == CTL_UDP_EPS) {
+		r->cr_nrows = r->cr_op == CTL_CONNS ? yard_tcp_conns_snapshot(r->cr_rows, r->cr_max)
+						    : yard_udp_eps_snapshot(r->cr_rows, r->cr_max);
 		r->cr_rc = 0;
 		return;
 	}
@@ -915,8 +919,9 @@ ctl_addr_str(char *buf, size_t len, uint32_t addr_be, uint16_t port_be)
 }
 
 static void
-ctl_conn_row(struct rte_tel_data *d, const struct yard_tcp_conn_row *r)
+ctl_conn_row(struct rte_tel_data *d, const void *row)
 {
+	const struct yard_tcp_conn_row *r = row;
 	const struct tcp_conninfo *ci = &r->tr_info;
 	char a[32];
 
@@ -946,10 +951,39 @@ ctl_conn_row(struct rte_tel_data *d, const struct yard_tcp_conn_row *r)
 	rte_tel_data_add_dict_u64(d, "rcv_wnd", ci->tcpi_rcv_wnd);
 }
 
+static void
+ctl_udp_row(struct rte_tel_data *d, const void *row)
+{
+	const struct yard_udp_ep_row *r = row;
+	char a[32];
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "lcore", r->ur_lcore);
+	ctl_addr_str(a, sizeof(a), r->ur_laddr, r->ur_lport);
+	rte_tel_data_add_dict_string(d, "local", a);
+	rte_tel_data_add_dict_u64(d, "lport", rte_be_to_cpu_16(r->ur_lport));
+	rte_tel_data_add_dict_u64(d, "send_q", r->ur_sendq);
+	rte_tel_data_add_dict_u64(d, "recv_q", r->ur_recvq);
+	rte_tel_data_add_dict_u64(d, "rcvbuf", r->ur_rcvbuf);
+	rte_tel_data_add_dict_int(d, "blocked", !!(r->ur_flags & UDP_ROW_BLOCKED));
+}
+
+/* A table /yard/conns or /yard/udp_eps pages: its request, row size and row writer. */
+struct ctl_table {
+	enum ctl_op op;
+	size_t rowsz;
+	void (*row)(struct rte_tel_data *d, const void *row);
+};
+
+static const struct ctl_table ctl_conns_table = {
+	CTL_CONNS, sizeof(struct yard_tcp_conn_row), ctl_conn_row };
+static const struct ctl_table ctl_udp_table = {
+	CTL_UDP_EPS, sizeof(struct yard_udp_ep_row), ctl_udp_row };
+
 /* Every lcore's rows (or one lcore's) into rows[]: how many, *truncated if more were left. */
 static int
-ctl_conns_gather(struct rte_tel_data *d, struct yard_tcp_conn_row *rows, long lcore,
-		 bool *truncated)
+ctl_rows_gather(struct rte_tel_data *d, const struct ctl_table *t, uint8_t *rows, long lcore,
+		bool *truncated)
 {
 	const struct yard_config *cfg = ctl_cfg;
 	unsigned total = 0;
@@ -958,8 +992,8 @@ ctl_conns_gather(struct rte_tel_data *d, struct yard_tcp_conn_row *rows, long lc
 	for (unsigned i = 0; i < cfg->nlcores; i++) {
 		if (lcore >= 0 && cfg->lcores[i] != (unsigned)lcore)
 			continue;
-		ctl_req.cr_op = CTL_CONNS;
-		ctl_req.cr_rows = rows + total;
+		ctl_req.cr_op = t->op;
+		ctl_req.cr_rows = rows + total * t->rowsz;
 		ctl_req.cr_max = CTL_CONNS_MAX - total;
 		ctl_req.cr_nrows = 0;
 		if (ctl_exec(d, cfg->lcores[i]) != 0)
@@ -974,17 +1008,17 @@ ctl_conns_gather(struct rte_tel_data *d, struct yard_tcp_conn_row *rows, long lc
 	return (int)total;
 }
 
+/* /yard/conns and /yard/udp_eps: "[LCORE][,START]", a page of rows from START. */
 static int
-tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
+ctl_table_page(const struct ctl_table *t, const char *params, struct rte_tel_data *d)
 {
 	long lcore = -1;
 	unsigned long start = 0;
-	struct yard_tcp_conn_row *rows;
+	uint8_t *rows;
 	bool truncated;
 	int n;
 	char *end;
 
-	RTE_SET_USED(cmd);
 	if (ctl_cfg == NULL)
 		return -EINVAL;
 	if (params != NULL && params[0] != '\0') {
@@ -1004,7 +1038,7 @@ tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 				return ctl_fail(d, "usage: [LCORE][,START]");
 		}
 	}
-	rows = malloc(CTL_CONNS_MAX * sizeof(*rows));
+	rows = malloc(CTL_CONNS_MAX * t->rowsz);
 	if (rows == NULL)
 		return ctl_fail(d, "out of memory");
 	if (!ctl_enter()) {
@@ -1012,7 +1046,7 @@ tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 		return ctl_not_running(d);
 	}
 	pthread_mutex_lock(&ctl_lock);
-	n = ctl_conns_gather(d, rows, lcore, &truncated);
+	n = ctl_rows_gather(d, t, rows, lcore, &truncated);
 	pthread_mutex_unlock(&ctl_lock);
 	ctl_leave();
 	if (n < 0) {
@@ -1035,8 +1069,8 @@ tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 
 			if (sub == NULL)
 				break;
-			ctl_conn_row(sub, &rows[i]);
-			snprintf(key, sizeof(key), "conn%u", count);
+			t->row(sub, rows + i * t->rowsz);
+			snprintf(key, sizeof(key), "%s%u", t->op == CTL_CONNS ? "conn" : "ep", count);
 			if (rte_tel_data_add_dict_container(d, key, sub, 0) != 0)
 				rte_tel_data_free(sub);
 		}
@@ -1044,6 +1078,20 @@ tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	free(rows);
 	return 0;
+}
+
+static int
+tel_conns(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	RTE_SET_USED(cmd);
+	return ctl_table_page(&ctl_conns_table, params, d);
+}
+
+static int
+tel_udp_eps(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	RTE_SET_USED(cmd);
+	return ctl_table_page(&ctl_udp_table, params, d);
 }
 
 /* ---- registration ------------------------------------------------------------------------ */
@@ -1065,6 +1113,8 @@ yard_ctl_register(const struct yard_config *cfg)
 		{ "/yard/streamq", tel_streamq, "Stream ids; with an id or name: its queues, "
 		  "water marks, flags and bands" },
 		{ "/yard/conns", tel_conns, "TCP connections and listeners, a page of rows. "
+		  "Parameters: [LCORE][,START]" },
+		{ "/yard/udp_eps", tel_udp_eps, "Bound UDP endpoints, a page of rows. "
 		  "Parameters: [LCORE][,START]" },
 	};
 

@@ -165,6 +165,28 @@ int udp_tel_fill_per_lcore(struct rte_tel_data *d);
  */
 int udp_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d);
 
+/** yard_udp_eps_snapshot() ur_flags: the endpoint waits for ip's flow control (XTI TFLOW). */
+#define UDP_ROW_BLOCKED 0x1u
+
+/** One row of yard_udp_eps_snapshot(): a bound endpoint, as netstat -u shows it. */
+struct yard_udp_ep_row {
+	uint32_t ur_lcore;   /**< lcore owning the endpoint */
+	uint32_t ur_laddr;   /**< bound address, network order (0: any) */
+	uint16_t ur_lport;   /**< bound port, network order */
+	uint16_t ur_flags;   /**< UDP_ROW_* */
+	uint32_t ur_sendq;   /**< bytes of datagrams waiting on the endpoint for ip */
+	uint32_t ur_recvq;   /**< bytes of datagrams waiting for the user at the stream head */
+	uint32_t ur_rcvbuf;  /**< high water of where they wait (XTI_RCVBUF, or the default) */
+};
+
+/**
+ * Fill rows with the bound endpoints of the calling lcore's udp instance, by port, and return
+ * how many there are in all, which may exceed max (only max rows are written). 0 if the lcore
+ * has no udp instance. Must run on the lcore owning the instance (its port table is not
+ * locked): from elsewhere, go through that lcore's mailbox.
+ */
+int yard_udp_eps_snapshot(struct yard_udp_ep_row *rows, unsigned max);
+
 /* ---- plumbing ----------------------------------------------------------------------------- */
 
 /** What yard_udp_plumb() opened on an lcore. */

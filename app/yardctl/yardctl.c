@@ -62,7 +62,7 @@ usage(FILE *out)
 		"  streams [--lcore N] [--dot]                 every stream, queue by queue\n"
 		"  ports                                       ports: link, packets, errors\n"
 		"  arp                                         arp counters\n"
-		"  conns [--lcore N] [--json]                  TCP connections (netstat)\n"
+		"  conns [--lcore N] [--tcp] [--udp] [--json]  TCP connections, UDP endpoints (netstat)\n"
 		"  modules                                     registered modules and drivers\n"
 		"  push STREAM MODULE [ARGS]                   I_PUSH MODULE on a live stream\n"
 		"  pop STREAM MODULE                           I_POP it again\n"
@@ -808,9 +808,12 @@ cmd_arp(void)
 	return 0;
 }
 
-/* Every row of /yard/conns (for lcore, or all if < 0), page after page, as a JSON array. */
+/*
+ * Every row of a paged table, /yard/conns (rows "conn0".."connN") or /yard/udp_eps ("ep0"..),
+ * for lcore (all if < 0), page after page, as a JSON array.
+ */
 static json_t *
-get_conns(int lcore, bool *truncated)
+get_rows(const char *what, const char *key_prefix, int lcore, bool *truncated)
 {
 	json_t *rows = json_array();
 	uint64_t start = 0, total;
@@ -822,15 +825,15 @@ get_conns(int lcore, bool *truncated)
 		uint64_t count;
 
 		if (lcore >= 0)
-			snprintf(cmd, sizeof(cmd), "/yard/conns,%d,%" PRIu64, lcore, start);
+			snprintf(cmd, sizeof(cmd), "%s,%d,%" PRIu64, what, lcore, start);
 		else
-			snprintf(cmd, sizeof(cmd), "/yard/conns,,%" PRIu64, start);
+			snprintf(cmd, sizeof(cmd), "%s,,%" PRIu64, what, start);
 		page = tel_get_ok(cmd);
 		total = ju(page, "total");
 		count = ju(page, "count");
 		*truncated = *truncated || ju(page, "truncated") != 0;
 		for (uint64_t i = 0; i < count; i++) {
-			snprintf(key, sizeof(key), "conn%" PRIu64, i);
+			snprintf(key, sizeof(key), "%s%" PRIu64, key_prefix, i);
 			if (json_object_get(page, key) != NULL)
 				json_array_append(rows, json_object_get(page, key));
 		}
@@ -842,17 +845,33 @@ get_conns(int lcore, bool *truncated)
 	return rows;
 }
 
+/* The UDP rows of conns: bound endpoints, as netstat -u (ss's UNCONN) shows them. */
+static void
+print_udp_rows(json_t *rows)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(rows, i, r)
+		printf("%-5s %5" PRIu64 " %-21s %-21s %-12s %7" PRIu64 " %7" PRIu64
+		       " %7s %6s %8s %9s %5s\n", "udp", ju(r, "lcore"), js(r, "local"), "0.0.0.0:*",
+		       "UNCONN", ju(r, "send_q"), ju(r, "recv_q"), "-", "-", "-", "-", "-");
+}
+
 static int
 cmd_conns(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "lcore", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "tcp", no_argument, NULL, 't' },
+		{ "udp", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *usage = "conns [--lcore N] [--tcp] [--udp] [--json]";
 	int opt, lcore = -1;
-	bool json = false, truncated;
-	json_t *rows, *r;
+	bool json = false, tcp = false, udp = false, truncated = false, utrunc = false;
+	json_t *rows = NULL, *urows = NULL, *r;
 	size_t i;
 	char *end;
 
@@ -864,27 +883,56 @@ cmd_conns(int argc, char **argv)
 				die(EXIT_USAGE, "--lcore: '%s' is not an lcore number", optarg);
 		} else if (opt == 'j') {
 			json = true;
+		} else if (opt == 't') {
+			tcp = true;
+		} else if (opt == 'u') {
+			udp = true;
 		} else {
-			die(EXIT_USAGE, "conns [--lcore N] [--json]");
+			die(EXIT_USAGE, "%s", usage);
 		}
 	}
 	if (optind < argc)
-		die(EXIT_USAGE, "conns [--lcore N] [--json]");
-	if (!tel_has("/yard/conns")) {
+		die(EXIT_USAGE, "%s", usage);
+	if (!tcp && !udp)
+		tcp = udp = true; /* netstat -tu */
+	if (tcp && !tel_has("/yard/conns")) {
 		close(tel_fd);
 		die(EXIT_REFUSED, "this yard has no TCP connection table to show (no /yard/conns "
 		    "command: an older yard?)");
 	}
-	rows = get_conns(lcore, &truncated);
+	if (udp && !tel_has("/yard/udp_eps")) {
+		if (!tcp) {
+			close(tel_fd);
+			die(EXIT_REFUSED, "this yard has no UDP endpoint table to show (no "
+			    "/yard/udp_eps command: an older yard?)");
+		}
+		udp = false; /* an older yard: its TCP rows alone */
+	}
+	if (tcp)
+		rows = get_rows("/yard/conns", "conn", lcore, &truncated);
+	if (udp)
+		urows = get_rows("/yard/udp_eps", "ep", lcore, &utrunc);
 	if (json) {
-		json_t *o = json_pack("{s:I, s:b, s:O}", "count", (json_int_t)json_array_size(rows),
-				      "truncated", truncated, "conns", rows);
-		char *s = json_dumps(o, JSON_INDENT(2));
+		json_t *o = json_object();
+		char *s;
 
+		if (rows != NULL) {
+			json_object_set_new(o, "count", json_integer((json_int_t)json_array_size(rows)));
+			json_object_set_new(o, "truncated", json_boolean(truncated));
+			json_object_set(o, "conns", rows);
+		}
+		if (urows != NULL) {
+			json_object_set_new(o, "udp_count",
+					    json_integer((json_int_t)json_array_size(urows)));
+			json_object_set_new(o, "udp_truncated", json_boolean(utrunc));
+			json_object_set(o, "udp", urows);
+		}
+		s = json_dumps(o, JSON_INDENT(2));
 		printf("%s\n", s);
 		free(s);
 		json_decref(o);
 		json_decref(rows);
+		json_decref(urows);
 		return 0;
 	}
 	printf("%-5s %5s %-21s %-21s %-12s %7s %7s %7s %6s %8s %9s %5s\n", "Proto", "Lcore",
@@ -915,10 +963,13 @@ cmd_conns(int argc, char **argv)
 		       remote, js(r, "state"), ju(r, "send_q"), ju(r, "recv_q"), rtt, rto, cwnd,
 		       ssth, ju(r, "retrans"));
 	}
-	if (truncated)
+	if (urows != NULL)
+		print_udp_rows(urows);
+	if (truncated || utrunc)
 		printf("(truncated: yard shows at most %" PRIu64 " rows)\n",
-		       (uint64_t)json_array_size(rows));
+		       (uint64_t)(truncated ? json_array_size(rows) : json_array_size(urows)));
 	json_decref(rows);
+	json_decref(urows);
 	return 0;
 }
 

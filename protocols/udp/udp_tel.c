@@ -6,6 +6,7 @@
  * loads while the owning lcore keeps counting.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,42 @@ static const char *const udps_helps[UDPS__COUNT] = {
 };
 
 static_assert(sizeof(struct udpstat) == UDPS__COUNT * sizeof(uint64_t), "udpstat is a vector");
+
+/*
+ * Rows for yardctl conns. Runs on the instance's lcore (app/control.c's control queue brings
+ * the request there), so the port table is walked without a lock: every port's list, a
+ * control operation's 65,536 loads.
+ */
+int
+yard_udp_eps_snapshot(struct yard_udp_ep_row *rows, unsigned max)
+{
+	unsigned lcore = yard_sched_self()->sc_lcore, n = 0;
+	const struct udp_inst *ui = udp_insts[lcore];
+
+	if (ui == NULL)
+		return 0;
+	for (unsigned port = 0; port < UDP_NPORTS; port++)
+		for (const struct udp_ep *ep = ui->ui_ports[port]; ep != NULL; ep = ep->ue_pnext) {
+			const queue_t *above = ep->ue_rq->q_next;
+			struct yard_udp_ep_row *r;
+
+			if (n++ >= max)
+				continue;
+			r = &rows[n - 1];
+			memset(r, 0, sizeof(*r));
+			r->ur_lcore = lcore;
+			r->ur_laddr = ep->ue_laddr;
+			r->ur_lport = rte_cpu_to_be_16(ep->ue_lport);
+			r->ur_flags = ep->ue_blocked ? UDP_ROW_BLOCKED : 0;
+			r->ur_sendq = (uint32_t)WR(ep->ue_rq)->q_count;
+			/* the data waits where the stream head (or a module above) queued it */
+			if (above != NULL && above->q_nfsrv != NULL) {
+				r->ur_recvq = (uint32_t)above->q_nfsrv->q_count;
+				r->ur_rcvbuf = (uint32_t)above->q_nfsrv->q_hiwat;
+			}
+		}
+	return (int)RTE_MIN(n, (unsigned)INT_MAX);
+}
 
 const char *
 udpstat_name(unsigned i)

@@ -246,7 +246,7 @@ def conns_json(c, *args):
 def case_yardctl_conns(c):
     """
     Three connections from the kernel to the echo service show ESTABLISHED with the kernel's
-    ports, beside the listeners; closed by the kernel, yard's side goes (CLOSE_WAIT, LAST_ACK,
+    ports, beside the listeners and the UDP services' endpoints; closed by the kernel, yard's side goes (CLOSE_WAIT, LAST_ACK,
     then freed) and the rows with them.
     """
     y = start(c)
@@ -279,6 +279,19 @@ def case_yardctl_conns(c):
             check(re.search(r"^tcp\s+0\s+%s:7\s+%s:%d\s+ESTABLISHED\s" %
                             (re.escape(YARD_ADDR), re.escape(yi.KERNEL_ADDR), port), out,
                             re.M), "a table row for port %d:\n%s" % (port, out))
+        # the UDP services' endpoints (udp echo 7, discard 9), after the TCP rows
+        for port in (7, 9):
+            check(re.search(r"^udp\s+0\s+0\.0\.0\.0:%d\s+0\.0\.0\.0:\*\s+UNCONN\s+0\s+0\s" %
+                            port, out, re.M), "a UDP row for port %d:\n%s" % (port, out))
+        check(out.index("\ntcp") < out.index("\nudp"), "TCP rows first:\n" + out)
+        check("udp" not in yardctl(c, "conns", "--tcp").stdout, "--tcp: no UDP rows")
+        u = conns_json(c, "--udp")
+        check("conns" not in u and u["udp_count"] == len(u["udp"]) and not u["udp_truncated"],
+              "--udp --json: the UDP rows only: %s" % u)
+        check(sorted(r["lport"] for r in u["udp"]) == [7, 9] and
+              all(r["lcore"] == 0 and r["local"] == "0.0.0.0:%d" % r["lport"] and
+                  r["send_q"] == 0 and r["recv_q"] == 0 and r["rcvbuf"] > 0 and
+                  r["blocked"] == 0 for r in u["udp"]), "UDP endpoints: %s" % u["udp"])
         log("conns:\n" + out)
         client.stdin.write("close\n")
         client.stdin.flush()

@@ -427,6 +427,53 @@ YT_TEST(udp, delivers_a_datagram_with_its_source_without_copying)
 	ut_bare_close(&b);
 }
 
+/* yardctl conns' UDP rows: every bound endpoint, and what waits for its reader. */
+YT_TEST(udp, snapshot_lists_bound_endpoints_with_what_waits_for_them)
+{
+	struct ut_bare b;
+	struct stdata *a, *c, *unbound;
+	struct yard_udp_ep_row rows[16];
+	const struct yard_udp_ep_row *ra = NULL, *rc = NULL;
+	uint8_t d[256];
+	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 4321, 7301, NULL, 100);
+	int before, got;
+
+	ut_bare_open(&b, false);
+	before = yard_udp_eps_snapshot(rows, RTE_DIM(rows));
+	a = ut_ep_open();
+	c = ut_ep_open();
+	unbound = ut_ep_open();
+	cr_assert_eq(ut_bind(a, T_BIND_REQ, 0, 7301, NULL), 0);
+	cr_assert_eq(ut_bind(c, T_BIND_REQ, PT_ADDR_US, 7302, NULL), 0);
+	(void)ut_bare_inject(&b, d, n);
+	(void)ut_bare_inject(&b, d, n);
+	got = yard_udp_eps_snapshot(rows, RTE_DIM(rows));
+	cr_assert_eq(got, before + 2, "the two bound endpoints, not the unbound one");
+	for (int i = 0; i < got; i++) {
+		cr_assert_eq(rows[i].ur_lcore, rte_lcore_id());
+		if (rows[i].ur_lport == rte_cpu_to_be_16(7301))
+			ra = &rows[i];
+		if (rows[i].ur_lport == rte_cpu_to_be_16(7302))
+			rc = &rows[i];
+	}
+	cr_assert(ra != NULL && rc != NULL);
+	cr_assert(ra < rc, "by port");
+	cr_assert_eq(ra->ur_laddr, 0);
+	cr_assert_eq(rc->ur_laddr, PT_ADDR_US);
+	cr_assert_eq(ra->ur_recvq, RD(a->sd_wrq)->q_count, "what waits at the stream head");
+	cr_assert_geq(ra->ur_recvq, 200, "two datagrams of 100 bytes");
+	cr_assert_eq(rc->ur_recvq, 0);
+	cr_assert_eq(ra->ur_sendq, 0);
+	cr_assert_eq(ra->ur_rcvbuf, RD(a->sd_wrq)->q_hiwat);
+	cr_assert_eq(ra->ur_flags, 0);
+	cr_assert_eq(yard_udp_eps_snapshot(rows, 1), got, "the count, whatever fits");
+	cr_assert_eq(sth_close(a), 0);
+	cr_assert_eq(sth_close(c), 0);
+	cr_assert_eq(sth_close(unbound), 0);
+	cr_assert_eq(yard_udp_eps_snapshot(rows, RTE_DIM(rows)), before, "gone with their streams");
+	ut_bare_close(&b);
+}
+
 YT_TEST(udp, delivers_by_destination_address_and_port)
 {
 	struct ut_bare b;
