@@ -284,7 +284,9 @@ fz_seed_frame_to(uint8_t *f, enum fz_kind k, const struct fz_tcp_target *c)
 		return fz_udp(f, 5000, port[fz_below(RTE_DIM(port))], fz_below(64));
 	}
 	case FZ_UDP_CLOSED:
-		return fz_udp(f, 5000, UDP_CLOSED_PORT, fz_below(64));
+		/* half to an ephemeral port: with several lcores, half of those another's share */
+		return fz_udp(f, 5000, fz_below(2) ? UDP_CLOSED_PORT :
+				      (uint16_t)(UDP_PORT_EPH_LO + fz_below(64)), fz_below(64));
 	case FZ_UDP_BIG:
 		return fz_udp(f, 5001, UDP_ECHO_PORT, 1472);
 	case FZ_FRAG_FIRST:
@@ -294,7 +296,9 @@ fz_seed_frame_to(uint8_t *f, enum fz_kind k, const struct fz_tcp_target *c)
 	case FZ_FRAG_LAST:
 		return fz_frag(f, (uint16_t)(0x100 + fz_below(4)), 210, false, 328);
 	case FZ_ICMP_UNREACH:
-		return fz_icmp_error(f, 3, 3, IPPROTO_UDP, UDP_ECHO_PORT, 5000, 0, 0);
+		/* about the echo service's reply, or a client's ephemeral port (steered) */
+		return fz_icmp_error(f, 3, 3, IPPROTO_UDP, fz_below(2) ? UDP_ECHO_PORT :
+				     (uint16_t)(UDP_PORT_EPH_LO + fz_below(64)), 5000, 0, 0);
 	case FZ_ICMP_FRAG_NEEDED:
 		return fz_icmp_error(f, 3, 4, IPPROTO_TCP, c->lport, c->fport, una,
 				     (uint16_t)(576 + fz_below(1000)));

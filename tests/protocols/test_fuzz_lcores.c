@@ -980,6 +980,8 @@ fzl_check_accounting(const struct fzl_base *bp, bool reach, bool cross_tcp)
 		fz_log_counters(what, &ic, sizeof(ic), icmpstat_name);
 		snprintf(what, sizeof(what), "lcore %u tcp", l);
 		fz_log_counters(what, &e.tcp[l], sizeof(e.tcp[l]), tcpstat_name);
+		snprintf(what, sizeof(what), "lcore %u udp", l);
+		fz_log_counters(what, &e.udp[l], sizeof(e.udp[l]), udpstat_name);
 	}
 }
 
