@@ -94,7 +94,7 @@ struct ctl_req {
 	char cr_args[YARD_MODARGS_MAX];
 	void *cr_rows;                 /* CTL_CONNS, CTL_UDP_EPS: cr_max rows to fill */
 	unsigned cr_max;
-	int cr_nrows;                  /* CTL_CONNS, CTL_UDP_EPS: rows on the lcore (may exceed cr_max) */
+	int cr_nrows;                  /* the same: rows on the lcore (may exceed cr_max) */
 	int cr_rc;
 	char cr_err[200];
 };
@@ -1070,7 +1070,8 @@ ctl_table_page(const struct ctl_table *t, const char *params, struct rte_tel_dat
 			if (sub == NULL)
 				break;
 			t->row(sub, rows + i * t->rowsz);
-			snprintf(key, sizeof(key), "%s%u", t->op == CTL_CONNS ? "conn" : "ep", count);
+			snprintf(key, sizeof(key), "%s%u", t->op == CTL_CONNS ? "conn" : "ep",
+				 count);
 			if (rte_tel_data_add_dict_container(d, key, sub, 0) != 0)
 				rte_tel_data_free(sub);
 		}

@@ -62,7 +62,7 @@ usage(FILE *out)
 		"  streams [--lcore N] [--dot]                 every stream, queue by queue\n"
 		"  ports                                       ports: link, packets, errors\n"
 		"  arp                                         arp counters\n"
-		"  conns [--lcore N] [--tcp] [--udp] [--json]  TCP connections, UDP endpoints (netstat)\n"
+		"  conns [--lcore N] [--tcp] [--udp] [--json]  TCP connections, UDP endpoints\n"
 		"  modules                                     registered modules and drivers\n"
 		"  push STREAM MODULE [ARGS]                   I_PUSH MODULE on a live stream\n"
 		"  pop STREAM MODULE                           I_POP it again\n"
@@ -917,7 +917,8 @@ cmd_conns(int argc, char **argv)
 		char *s;
 
 		if (rows != NULL) {
-			json_object_set_new(o, "count", json_integer((json_int_t)json_array_size(rows)));
+			json_object_set_new(o, "count",
+					    json_integer((json_int_t)json_array_size(rows)));
 			json_object_set_new(o, "truncated", json_boolean(truncated));
 			json_object_set(o, "conns", rows);
 		}

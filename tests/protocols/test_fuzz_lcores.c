@@ -938,7 +938,8 @@ fzl_check_accounting(const struct fzl_base *bp, bool reach, bool cross_tcp)
 			     (unsigned long)D(arp[o].arps_sib_received));
 		cr_assert_eq(D(tcp[l].tcps_icmp_relayed), D(tcp[o].tcps_icmp_relay_rx),
 			     "seed %#lx: lcore %u relayed %lu ICMP errors, lcore %u received %lu",
-			     (unsigned long)fz_seed, l, (unsigned long)D(tcp[l].tcps_icmp_relayed), o,
+			     (unsigned long)fz_seed, l,
+			     (unsigned long)D(tcp[l].tcps_icmp_relayed), o,
 			     (unsigned long)D(tcp[o].tcps_icmp_relay_rx));
 		cr_assert_eq(D(sc[l].mbox_msgs),
 			     D(ip[l].ips_frag_fwd_received) + D(arp[l].arps_sib_received) +
@@ -955,7 +956,8 @@ fzl_check_accounting(const struct fzl_base *bp, bool reach, bool cross_tcp)
 			     (unsigned long)D(udp[o].udps_rx_steered));
 		cr_assert_eq(D(sc[l].mbox_full),
 			     D(ip[l].ips_frag_fwd_fail) + D(arp[l].arps_sib_mbox_full) +
-				     D(tcp[l].tcps_drop_steer_full) + D(udp[l].udps_drop_steer_full),
+				     D(tcp[l].tcps_drop_steer_full) +
+				     D(udp[l].udps_drop_steer_full),
 			     "seed %#lx: lcore %u's refused mailbox sends not counted by reason",
 			     (unsigned long)fz_seed, l);
 		cr_assert_eq(D(sc[l].mbox_drops), 0);
@@ -1140,7 +1142,8 @@ YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_active_open_reaches_it)
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 3, IPPROTO_TCP, fzl.syn[1].port,
 					   FZL_CLIENT_PORT, fzl.syn[1].iss, 0));
 	fzl_flush(0);
-	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_icmp_refused), &t1, end, "acted on the error", &e1);
+	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_icmp_refused), &t1, end,
+		     "acted on the error", &e1);
 	tcpstat_sum(&e0, 0);
 	cr_assert_eq(e0.tcps_icmp_rx - t0.tcps_icmp_rx, 1);
 	cr_assert_eq(e0.tcps_rx_steered - t0.tcps_rx_steered, 1, "lcore 0 handed it over");
@@ -1200,7 +1203,8 @@ YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_passive_open_reaches_it)
 	tcpstat_sum(&t1, 1);
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, 42000, una, 1280));
 	fzl_flush(0);
-	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_pmtu_lowered), &t1, end, "lowered the MSS", &e1);
+	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_pmtu_lowered), &t1, end,
+		     "lowered the MSS", &e1);
 	tcpstat_sum(&e0, 0);
 	cr_assert_eq(e0.tcps_icmp_rx - t0.tcps_icmp_rx, 1);
 	cr_assert_eq(e0.tcps_icmp_relayed - t0.tcps_icmp_relayed, 1, "lcore 0 relayed it");
@@ -1218,7 +1222,8 @@ YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_passive_open_reaches_it)
 	t1 = e1;
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, 42001, una, 1280));
 	fzl_flush(0);
-	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_icmp_no_conn), &t1, end, "looked at the copy", &e1);
+	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_icmp_no_conn), &t1, end,
+		     "looked at the copy", &e1);
 	fzl_quiesce();
 	tcpstat_sum(&e0, 0);
 	tcpstat_sum(&e1, 1);
@@ -1290,10 +1295,11 @@ fzl_rss_fport(const uint8_t *key, unsigned entry)
  */
 YT_TEST(fuzz_lcores, icmp_error_on_an_rss_address_is_relayed_where_the_hash_says)
 {
-	static const uint8_t key[40] = { 0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
-					 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
-					 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
-					 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa };
+	static const uint8_t key[40] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+		0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+		0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+	};
 	struct tcp_rss_conf c = { .trc_addr = PT_ADDR_US, .trc_reta_size = 2, .trc_key_len = 40,
 				  .trc_flags = TCP_RSS_L4 };
 	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
@@ -1315,7 +1321,8 @@ YT_TEST(fuzz_lcores, icmp_error_on_an_rss_address_is_relayed_where_the_hash_says
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, near,
 					   r->tr_info.tcpi_snd_una, 1280));
 	fzl_flush(0);
-	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_pmtu_lowered), &t1, end, "lowered the MSS", &e1);
+	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_pmtu_lowered), &t1, end,
+		     "lowered the MSS", &e1);
 	fzl_quiesce();
 	tcpstat_sum(&e0, 0);
 	tcpstat_sum(&e1, 1);
