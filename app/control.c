@@ -966,6 +966,7 @@ ctl_udp_row(struct rte_tel_data *d, const void *row)
 	rte_tel_data_add_dict_u64(d, "recv_q", r->ur_recvq);
 	rte_tel_data_add_dict_u64(d, "rcvbuf", r->ur_rcvbuf);
 	rte_tel_data_add_dict_int(d, "blocked", !!(r->ur_flags & UDP_ROW_BLOCKED));
+	rte_tel_data_add_dict_u64(d, "drops", r->ur_drops);
 }
 
 /* A table /yard/conns or /yard/udp_eps pages: its request, row size and row writer. */

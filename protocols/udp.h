@@ -177,6 +177,7 @@ struct yard_udp_ep_row {
 	uint32_t ur_sendq;   /**< bytes of datagrams waiting on the endpoint for ip */
 	uint32_t ur_recvq;   /**< bytes of datagrams waiting for the user at the stream head */
 	uint32_t ur_rcvbuf;  /**< high water of where they wait (XTI_RCVBUF, or the default) */
+	uint64_t ur_drops;   /**< its datagrams dropped for a full receive buffer, in all */
 };
 
 /**

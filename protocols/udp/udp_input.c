@@ -412,6 +412,7 @@ udp_deliver_run(struct udp_inst *ui, queue_t *rq, mblk_t **mps, unsigned k)
 {
 	if (unlikely(!canputnext(rq))) {
 		UDP_ADD_N(ui, drop_rcvbuf_full, k);
+		((struct udp_ep *)rq->q_ptr)->ue_drops += k; /* whose reader falls behind */
 		freemsg_burst(mps, k);
 		return;
 	}

@@ -54,6 +54,7 @@ struct udp_ep {
 	uint32_t ue_sndbuf;         /**< XTI_SNDBUF */
 	struct udp_ep *ue_pnext;    /**< next endpoint bound to the same port */
 	struct udp_ep *ue_bnext;    /**< next endpoint on ui_blocked */
+	uint64_t ue_drops;          /**< its datagrams counted drop_rcvbuf_full (yardctl conns) */
 };
 
 /** A local address (UDP_ADDR_ADD). */

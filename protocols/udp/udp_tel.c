@@ -57,6 +57,7 @@ yard_udp_eps_snapshot(struct yard_udp_ep_row *rows, unsigned max)
 			r->ur_lport = rte_cpu_to_be_16(ep->ue_lport);
 			r->ur_flags = ep->ue_blocked ? UDP_ROW_BLOCKED : 0;
 			r->ur_sendq = (uint32_t)WR(ep->ue_rq)->q_count;
+			r->ur_drops = ep->ue_drops;
 			/* the data waits where the stream head (or a module above) queued it */
 			if (above != NULL && above->q_nfsrv != NULL) {
 				r->ur_recvq = (uint32_t)above->q_nfsrv->q_count;

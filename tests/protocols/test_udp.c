@@ -6,6 +6,7 @@
  * discard services over XTI.
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include <rte_telemetry.h>
@@ -855,7 +856,9 @@ YT_TEST(udp, drops_datagrams_when_the_receive_buffer_is_full)
 	uint8_t d[1024];
 	size_t n = ut_ipudp(d, PT_ADDR_PEER, PT_ADDR_US, 9, 8000, NULL, 700);
 	struct udpstat st;
+	struct yard_udp_ep_row rows[16];
 	unsigned got = 0;
+	int nrows;
 	mblk_t *mp;
 
 	ut_bare_open(&b, false);
@@ -864,6 +867,18 @@ YT_TEST(udp, drops_datagrams_when_the_receive_buffer_is_full)
 	cr_assert_eq(negotiate(ep, XTI_GENERIC, XTI_RCVBUF, UDP_RCVBUF_MIN, 4), T_SUCCESS);
 	for (int i = 0; i < 6; i++)
 		(void)ut_bare_inject(&b, d, n);
+	/* yardctl conns sees whose reader fell behind: the endpoint's own drops, its Recv-Q */
+	nrows = yard_udp_eps_snapshot(rows, RTE_DIM(rows));
+	for (int i = 0; i < nrows; i++)
+		if (rows[i].ur_lport == rte_cpu_to_be_16(8000)) {
+			cr_assert_eq(rows[i].ur_drops, ut_udpstat(b.udp).udps_drop_rcvbuf_full);
+			cr_assert_gt(rows[i].ur_drops, 0);
+			cr_assert_eq(rows[i].ur_rcvbuf, UDP_RCVBUF_MIN);
+			cr_assert_gt(rows[i].ur_recvq, 0);
+			got = UINT_MAX;
+		}
+	cr_assert_eq(got, UINT_MAX, "a row for port 8000");
+	got = 0;
 	while (sth_getmsg_mblk(ep, &mp) == 0) {
 		got++;
 		freemsg(mp);
