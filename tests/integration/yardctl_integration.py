@@ -291,7 +291,8 @@ def case_yardctl_conns(c):
         check(sorted(r["lport"] for r in u["udp"]) == [7, 9] and
               all(r["lcore"] == 0 and r["local"] == "0.0.0.0:%d" % r["lport"] and
                   r["send_q"] == 0 and r["recv_q"] == 0 and r["rcvbuf"] > 0 and
-                  r["blocked"] == 0 for r in u["udp"]), "UDP endpoints: %s" % u["udp"])
+                  r["blocked"] == 0 and r["drops"] == 0 for r in u["udp"]),
+              "UDP endpoints: %s" % u["udp"])
         log("conns:\n" + out)
         client.stdin.write("close\n")
         client.stdin.flush()
