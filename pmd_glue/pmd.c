@@ -31,6 +31,12 @@
  * back-enable wakes the writers once the queue is below low water. While the ring stays full
  * the write queue fills to high water, QFULL is set, and canputnext() above fails: the
  * writers are held back (the stream head returns -EAGAIN) instead of frames being dropped.
+ * A pass in which the port took nothing pauses the flush before it offers again: 1 us, doubled
+ * at each such pass up to 1 ms, back to none once the port takes a frame (tx_backoffs). A NIC
+ * whose ring is full frees descriptors at line rate, so the first retry finds room; but a PMD
+ * that writes to the kernel (net_tap, net_af_packet) fails every write while its interface is
+ * down, and without the pause each pass would be a failing system call, millions a second,
+ * each counted as an output error by the port.
  *
  * Frames are checked when they are staged: every block M_DATA, at least an Ethernet header,
  * at most MTU + 14 bytes (+ 4 when VLAN-tagged). A port without TX MULTI_SEGS gets multi-block
@@ -66,6 +72,8 @@ struct pmd_minor {
 	uint32_t pm_maxfrm;              /* MTU + Ethernet header */
 	unsigned pm_ntx;                 /* frames staged */
 	uint64_t pm_txbytes;             /* their bytes, for tx_bytes once sent */
+	uint64_t pm_tx_retry;            /* TSC before which the flush does not offer; 0: none */
+	uint64_t pm_tx_pause;            /* the last pause in TSC cycles; 0 after progress */
 	struct rte_mbuf *pm_tx[YARD_PMD_TX_STAGE];
 	/* control */
 	struct yard_port *pm_port;       /* NULL while unattached */
@@ -352,8 +360,22 @@ pmd_tx_flush(void *arg)
 
 	if (n == 0)
 		return 0;
+	if (unlikely(pm->pm_tx_retry != 0)) {
+		if (rte_get_tsc_cycles() < pm->pm_tx_retry)
+			return 0; /* the port took nothing last time: pausing (top of file) */
+		pm->pm_tx_retry = 0;
+	}
 	sent = rte_eth_tx_burst(pm->pm_port_id, pm->pm_queue, pm->pm_tx, (uint16_t)n);
 	st->pmds_tx_bursts++;
+	if (unlikely(sent == 0)) {
+		uint64_t us = rte_get_tsc_hz() / 1000000;
+
+		pm->pm_tx_pause = pm->pm_tx_pause == 0 ? us : RTE_MIN(2 * pm->pm_tx_pause, 1000 * us);
+		pm->pm_tx_retry = rte_get_tsc_cycles() + pm->pm_tx_pause;
+		st->pmds_tx_backoffs++;
+	} else {
+		pm->pm_tx_pause = 0;
+	}
 	st->pmds_tx_pkts += sent;
 	bytes = pm->pm_txbytes;
 	if (sent < n) {
@@ -618,6 +640,7 @@ pmd_detach(struct pmd_minor *pm, bool closing)
 	yard_sched_del_poll(pm->pm_sched, pmd_rx_poll, pm);
 	yard_sched_del_flush(pm->pm_sched, pmd_tx_flush, pm);
 	/* One last burst: a clean stop still sends its last frames (tcp's RSTs among them). */
+	pm->pm_tx_retry = pm->pm_tx_pause = 0;
 	(void)pmd_tx_flush(pm);
 	pmd_unstage(pm);
 	pm->pm_stat->pmds_tx_flushed += pmd_count_data(wq);

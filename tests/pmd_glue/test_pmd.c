@@ -18,6 +18,7 @@
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
+#include <rte_cycles.h>
 #include <rte_ring.h>
 #include <rte_telemetry.h>
 
@@ -356,17 +357,17 @@ fill_until_flow_controlled(struct stdata *sd, size_t len)
 static void
 receive_in_order(struct stdata *sd, unsigned n, size_t len, uint32_t first)
 {
-	unsigned got = 0, idle = 0;
+	/* a second without a frame: the sender's TX pause (1 ms at most, pmd.c) is long over */
+	uint64_t wait = rte_get_timer_hz(), since = rte_get_timer_cycles();
+	unsigned got = 0;
 
-	while (got < n && idle < 100) {
+	while (got < n && rte_get_timer_cycles() - since < wait) {
 		mblk_t *mp = NULL;
 
 		yt_drain();
-		if (sth_getmsg_mblk(sd, &mp) != 0) {
-			idle++;
+		if (sth_getmsg_mblk(sd, &mp) != 0)
 			continue;
-		}
-		idle = 0;
+		since = rte_get_timer_cycles();
 		cr_assert_eq(seq_of(mp), first + got, "frame %u arrived in place of %u", seq_of(mp),
 			     first + got);
 		expect_frame(mp, len, first + got);
@@ -1055,6 +1056,51 @@ YT_TEST(pmd_small, holds_writers_back_when_the_tx_ring_is_full_and_loses_nothing
 	cr_expect(sth_poll(sa) & S_OUTPUT);
 	cr_expect_eq(sth_putmsg_mblk(sa, frame(pb, pa, 1000, offered)), 0);
 	receive_in_order(sb, 1, 1000, offered);
+}
+
+/*
+ * A port that takes nothing (its ring full and nobody draining it; a tap whose interface is
+ * down fails every write the same way) is offered the staged frames again after a pause that
+ * doubles from 1 us to 1 ms, not at every pass of the loop; once the ring has room, the frames
+ * go on within that pause, and the pause is gone.
+ */
+YT_TEST(pmd_small, pauses_while_the_port_takes_nothing_and_resumes_when_it_does)
+{
+	struct stdata *sa = open_attached(pa, 0);
+	const struct pmdstat *st = qstat(pa, 0);
+	uint64_t hz = rte_get_timer_hz(), t0, bursts, backoffs, sent, passes = 0;
+	void *m;
+
+	(void)fill_until_flow_controlled(sa, 1000); /* nobody polls B: the ring stays full */
+	cr_assert_eq(rte_ring_count(ab[0]), 63);
+	bursts = st->pmds_tx_bursts;
+	backoffs = st->pmds_tx_backoffs;
+	t0 = rte_get_timer_cycles();
+	while (rte_get_timer_cycles() - t0 < hz / 20) {
+		yard_sched_run_once(yard_sched_self());
+		passes++;
+	}
+	cr_assert_gt(passes, 1000, "only %lu passes in 50 ms", (unsigned long)passes);
+	cr_assert_lt(st->pmds_tx_bursts - bursts, 100, "%lu offers in 50 ms (%lu passes)",
+		     (unsigned long)(st->pmds_tx_bursts - bursts), (unsigned long)passes);
+	cr_assert_geq(st->pmds_tx_bursts - bursts, 20, "about 1 ms apart at the most: %lu",
+		      (unsigned long)(st->pmds_tx_bursts - bursts));
+	cr_assert_eq(st->pmds_tx_backoffs - backoffs, st->pmds_tx_bursts - bursts,
+		     "every offer taken nothing");
+	/* the far end drains the ring, as a NIC does: A's staged frames follow within 1 ms */
+	while (rte_ring_dequeue(ab[0], &m) == 0)
+		rte_pktmbuf_free(m);
+	sent = st->pmds_tx_pkts;
+	t0 = rte_get_timer_cycles();
+	while (st->pmds_tx_pkts == sent) {
+		cr_assert_lt(rte_get_timer_cycles() - t0, hz / 100, "nothing sent 10 ms later");
+		yard_sched_run_once(yard_sched_self());
+	}
+	cr_assert_eq(st->pmds_tx_pkts - sent, 63, "the ring filled again at once");
+	cr_assert_eq(drops(st), 0);
+	close_pmd(sa); /* its last burst fills the ring again; the rest is freed (tx_flushed) */
+	while (rte_ring_dequeue(ab[0], &m) == 0)
+		rte_pktmbuf_free(m);
 }
 
 YT_TEST(pmd, stops_polling_while_upstream_is_full_and_loses_nothing)
