@@ -2026,6 +2026,43 @@ def case_memcached(c):
     y.stop_clean()
 
 
+def case_link_flap(c):
+    """
+    The kernel side of the tap goes down for 2 s in the middle of an HTTP transfer and comes
+    back: the transfer completes intact (TCP resends what the dead link lost), and yard does
+    not hammer the dead tap: net_tap fails every write while its interface is down, and the
+    pmd's flush pauses (1 us doubling to 1 ms, tx_backoffs) instead of failing a system call
+    at every pass of its loop (millions a second, each counted by the port as an oerror).
+    """
+    size = 200000000
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    want = pattern_sha256(size)
+    curl = subprocess.Popen(["ip", "netns", "exec", c.ns, "bash", "-c",
+                             "curl -sS --limit-rate 20M --max-time 60 http://%s/%d | sha256sum"
+                             % (YARD_ADDR, size)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    c.procs.append(curl)
+    time.sleep(2)
+    before = y.get("/yard/ports,0")
+    run(["ip", "-n", c.ns, "link", "set", "yard0", "down"])
+    time.sleep(2)
+    run(["ip", "-n", c.ns, "link", "set", "yard0", "up"])
+    out, err = curl.communicate(timeout=120)
+    check(curl.returncode == 0 and out.split()[0] == want,
+          "GET %d across the link flap: %s%s" % (size, out, err))
+    after = y.get("/yard/ports,0")
+    q = after.get("q0", {})
+    oerr = after["oerrors"] - before["oerrors"]
+    log("across the flap: oerrors %d, tx_backoffs %s, tcp %s" % (
+        oerr, q.get("tx_backoffs"), {k: v for k, v in counters(y, "tcp").items()
+                                     if v and ("rexmt" in k or "rto" in k)}))
+    check(q.get("tx_backoffs", 0) > 0, "the flush never paused: %s" % q)
+    # ~1000 offers a second for 2 s, each failing at most a staging array (64 frames)
+    check(oerr < 200000, "%d output errors in 2 s of a dead link: the tap was hammered" % oerr)
+    y.stop_clean()
+
+
 # The PMTU case's client side: a subnet behind the kernel, on a narrower link than the tap.
 PMTU_NET, PMTU_MTU = "198.19.0", 1280
 
@@ -2109,6 +2146,7 @@ CASES = {
     "af_packet": case_af_packet,
     "two_queues": case_two_queues,
     "pmtu_two_queues": case_pmtu_two_queues,
+    "link_flap": case_link_flap,
     "config_errors": case_config_errors,
     "sigterm": case_sigterm,
     "telemetry": case_telemetry,
