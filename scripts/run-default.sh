@@ -7,7 +7,8 @@
 #   3. give the kernel's side of the tap 198.18.0.1/24 and bring it up;
 #   4. ping yard (a few plain pings, then one of 3000 bytes, fragmented both ways);
 #   5. talk to its services: UDP echo, TCP echo (socat), HTTP (curl) and memcached (socat);
-#   6. print yard's counters from DPDK telemetry (dpdk-telemetry.py);
+#   6. print yard's counters from DPDK telemetry (dpdk-telemetry.py), and its TCP listeners and
+#      UDP endpoints as yardctl shows them;
 #   7. stop yard with SIGTERM (it logs "mempools: 0 in use" when every buffer came back);
 #   8. remove the namespace (the tap goes with yard).
 # Steps 7 and 8 run even when an earlier one fails or the script is interrupted.
@@ -20,6 +21,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ns=${YARD_NS:-yard}
 prefix=yard-run-$$
 yard=${YARD:-$root/build/dev/app/yard}
+yardctl=${YARDCTL:-$root/build/dev/app/yardctl/yardctl}
 log=$(mktemp /tmp/yard-run.XXXXXX.log)
 pid=
 
@@ -36,10 +38,10 @@ for tool in ip ping curl socat dpdk-telemetry.py; do
 		exit 1
 	fi
 done
-if [ ! -x "$yard" ]; then
-	echo "run-default: building yard in build/dev"
+if [ ! -x "$yard" ] || [ ! -x "$yardctl" ]; then
+	echo "run-default: building yard and yardctl in build/dev"
 	[ -f "$root/build/dev/build.ninja" ] || meson setup "$root/build/dev" "$root" >/dev/null
-	ninja -C "$root/build/dev" app/yard >/dev/null
+	ninja -C "$root/build/dev" app/yard app/yardctl/yardctl >/dev/null
 fi
 
 cleanup() {
@@ -118,6 +120,8 @@ for line in sys.stdin:
                   "speed_mbps", "rx_offloads", "tx_offloads", "rss_hf", "rx_pool_in_use")}
         print("   %s: %s" % (cmd, ", ".join("%s %d" % kv for kv in shown.items())))
 '
+echo "   yardctl --file-prefix $prefix conns:"
+"$yardctl" --file-prefix "$prefix" conns | sed 's/^/   /'
 
 echo "== 7. SIGTERM"
 kill -TERM "$pid"
