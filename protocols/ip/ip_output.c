@@ -114,6 +114,17 @@ ip_w32(uint16_t first, uint16_t second)
 #endif
 }
 
+/* Two 32-bit header words (each in memory order) as the 64-bit word they make in memory. */
+static inline uint64_t
+ip_w64(uint32_t first, uint32_t second)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	return (uint64_t)second << 32 | first;
+#else
+	return (uint64_t)first << 32 | second;
+#endif
+}
+
 /* The checksum of a 20-byte header already written, each field read at its own width. */
 static inline uint16_t
 ip_hdr_cksum20(const struct rte_ipv4_hdr *ip)
@@ -638,13 +649,14 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 	if ((req.iu_flags & ~IP_UNITDATA_DF) == IP_UNITDATA_OWNED && req.iu_proto != 0) {
 		static_assert(offsetof(struct ip_unitdata_req, iu_src) == sizeof(tb->tb_key),
 			      "tb_key2 is the request's last 8 bytes");
+		uint32_t t0 = ip_w32(ip_w16(0x45, req.iu_tos), 0);
+		uint32_t t1 = hw[1] & ip_w32(0, 0xffff); /* DF as asked, the identification not */
+
 		memcpy(&tb->tb_key2, &req.iu_src, sizeof(tb->tb_key2));
 		tb->tb_key = ip_unitdata_key(req.iu_dst);
-		tb->tb_hw0 = ip_w32(ip_w16(0x45, req.iu_tos), 0);
-		tb->tb_hw1 = hw[1] & ip_w32(0, 0xffff); /* DF as asked, the identification not */
-		tb->tb_hw2 = ip_w32(w8, 0);
-		tb->tb_src = src;
-		tb->tb_psum = (uint64_t)tb->tb_hw2 + src + req.iu_dst;
+		tb->tb_hw01 = ip_w64(t0, t1);
+		tb->tb_hw23 = ip_w64(ip_w32(w8, 0), src);
+		tb->tb_psum = (uint64_t)t0 + t1 + ip_w32(w8, 0) + src + req.iu_dst;
 	}
 	return;
 bad:
@@ -669,9 +681,9 @@ ip_output_unitdata_fast(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 	mblk_t *payload = mp->b_cont;
 	struct ip_link *il = tb->tb_cil;
 	unsigned tot;
-	uint32_t hw[5];
-	uint64_t k[2];
-	uint16_t ck;
+	uint64_t k[2], hw[2];
+	uint16_t tot_be, id_be, ck;
+	unsigned char *h;
 
 	static_assert(sizeof(k) == sizeof(struct ip_unitdata_req), "two words: the request");
 	if (unlikely(MBLKL(mp) < sizeof(k)))
@@ -690,17 +702,27 @@ ip_output_unitdata_fast(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 	}
 	tb->tb_free[tb->tb_nfree++] = mp;
 	payload->b_rptr -= YARD_IPV4_HDR_MIN;
+	h = payload->b_rptr;
 	tb->tb_nfast++;
-	hw[0] = tb->tb_hw0 | ip_w32(0, inet_be16((uint16_t)tot));
-	hw[1] = tb->tb_hw1 | ip_w32(inet_be16(ii->ii_ipid++), 0);
+	/*
+	 * The header as two 64-bit words and the destination, in scalar registers: the words of
+	 * the template with the length, the identification and the checksum or'ed in. The sum
+	 * adds the two new 16-bit words to the template's: wherever a word sits in the header,
+	 * 2^16 is 1 modulo 0xffff (RFC 1071 section 2(B)), and the template's version keeps the
+	 * sum from 0, so the checksum is the one ip_hdr_cksum_vals() would give.
+	 */
+	tot_be = inet_be16((uint16_t)tot);
+	id_be = inet_be16(ii->ii_ipid++);
 	ck = 0;
 	if (!(il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM))
-		ck = (uint16_t)~inet_sum_fold(tb->tb_psum + hw[0] + hw[1]);
-	hw[2] = tb->tb_hw2 | ip_w32(0, ck);
-	hw[3] = tb->tb_src;
-	hw[4] = tb->tb_dst;
-	memcpy(ip_hdr(payload), hw, sizeof(hw));
+		ck = (uint16_t)~inet_sum_fold(tb->tb_psum + tot_be + id_be);
+	hw[0] = tb->tb_hw01 | ip_w64(ip_w32(0, tot_be), ip_w32(id_be, 0));
+	hw[1] = tb->tb_hw23 | ip_w64(ip_w32(0, ck), 0);
+	/* Before the header's stores, which may alias il: the link's caps are read once. */
 	ip_finish_mbuf_as(ii, il, payload, YARD_IPV4_HDR_MIN, true); /* tb_key2: OWNED */
+	static_assert(sizeof(hw) + sizeof(tb->tb_dst) == YARD_IPV4_HDR_MIN, "the 20-byte header");
+	memcpy(h, hw, sizeof(hw));
+	memcpy(h + sizeof(hw), &tb->tb_dst, sizeof(tb->tb_dst));
 	yard_nexthop_set(payload, tb->tb_nh);
 	ip_txb_add(ii, tb, il, payload);
 	return true;
