@@ -253,7 +253,7 @@ struct ip_txb {
 	mblk_t *tb_free[IP_TXB_MAX];  /**< spent request blocks, freed with one freemsg_burst() */
 	struct ip_link *tb_cil;       /**< the cached route's link (tb_rt->rt_link) */
 	/*
-	 * The header template of the short way (ip_output_unitdata_fast): for requests whose
+	 * The header template of the short way (ip_output_unitdata_run): for requests whose
 	 * first 8 bytes are tb_key (iu_prim, iu_dst: tb_dst) and last 8 (iu_src, iu_proto,
 	 * iu_tos, iu_ttl, iu_flags) tb_key2, which holds IP_UNITDATA_OWNED and a protocol, every
 	 * header field but the length, the identification and the checksum is the same; the long
