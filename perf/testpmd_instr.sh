@@ -38,8 +38,10 @@ testpmd_instr() {
 	kill -9 "$tpid" 2>/dev/null || true
 	wait "$tpid" 2>/dev/null || true
 	rm -rf "/var/run/dpdk/$prefix"
-	/usr/bin/python3 - "$dir" <<'PY'
+	/usr/bin/python3 - "$dir" "$(dirname "${BASH_SOURCE[0]}")" <<'PY'
 import glob, re, sys
+sys.path.insert(0, sys.argv[2])
+from cg_pcap_bursts import pcap_bursts  # the same count as udp_echo_instr.sh's
 best = None
 for f in glob.glob(sys.argv[1] + "/tp.out.*"):
     txt = open(f).read()
@@ -48,24 +50,7 @@ for f in glob.glob(sys.argv[1] + "/tp.out.*"):
         best = (int(m.group(1)), txt)
 if best is None or best[0] == 0:
     sys.exit("testpmd_instr: no thread ran")
-names, ob, cob, bursts = {}, None, None, 0
-for line in best[1].splitlines():
-    m = re.match(r"^(c?ob)=\((\d+)\)(?: (.*))?$", line)
-    if m:
-        if m.group(3):
-            names[m.group(2)] = m.group(3)
-        name = names.get(m.group(2), "")
-        if m.group(1) == "ob":
-            ob, cob = name, None
-        else:
-            cob = name
-        continue
-    m = re.match(r"^calls=(\d+)", line)
-    if m:
-        # A cob= names the callee's object for the next calls= only (none: the caller's own).
-        if ob and ob.endswith("dpdk-testpmd") and cob and "net_pcap" in cob:
-            bursts = max(bursts, int(m.group(1)))
-        cob = None
+bursts = pcap_bursts(best[1].splitlines(), "dpdk-testpmd")
 if bursts == 0:
     sys.exit("testpmd_instr: no calls from testpmd into net_pcap were recorded")
 print(best[0], bursts * 32)

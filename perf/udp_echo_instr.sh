@@ -7,8 +7,12 @@
 # (a run repeats to within 0.1 %), so this is the figure to compare two builds with, and
 # udp_echo_bench.sh the one to report speed with. Only the scheduler's loop is counted
 # (--toggle-collect=yard_sched_run_once): start-up, telemetry and shutdown are not. The
-# denominator is the number of calls of yard_t_udata_reply(), which the echo service makes once
-# per datagram it turns around.
+# denominator is the datagrams yard received, counted as the reference counts its packets
+# (perf/testpmd_instr.sh): 32 (YARD_PMD_RX_BURST) times yard's calls into the net_pcap PMD,
+# whose RX burst with infinite_rx is always full and is called as often as its TX burst. Until
+# yard_t_udata_reply() became inline it was its calls, once per datagram the echo turns
+# around; the two counts were equal to the datagram (6405184 and 5294816 in two runs), and
+# where a binary still calls it they are compared and a difference is reported.
 #
 #   perf/udp_echo_instr.sh [YARD_BINARY]     env: SECS (30: time collecting), TOP (40: lines),
 #                                            REF (1: also count testpmd 5tswap; 0: do not)
@@ -67,35 +71,40 @@ vpid=
 out=$(ls "$work"/cg.out.* | head -1)
 keep=${KEEP:-/tmp/yard-udp-echo.callgrind}
 cp "$out" "$keep"
-"$py" - "$out" "$top" >"$work/yard.res" <<'PY'
+"$py" - "$out" "$top" "$root/perf" >"$work/yard.res" <<'PY'
 import os, re, subprocess, sys
-out, top = sys.argv[1], int(sys.argv[2])
+out, top, perfdir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 txt = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", out],
                      capture_output=True, text=True, check=True, cwd=os.path.dirname(out)).stdout
 tree = subprocess.run(["callgrind_annotate", "--tree=caller", "--threshold=99.9", out],
                       capture_output=True, text=True, check=True, cwd=os.path.dirname(out)).stdout
 total = int(re.search(r"([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", txt).group(1).replace(",", ""))
-calls = 0
-# The callers' lines of yard_t_udata_reply carry its call counts. Callgrind names a function
-# by the file of each of its instructions, so it may show as several entries (xti.h:..., and
-# xti.c:...); calls land on the one holding its first instruction, whichever that is: sum the
-# callers of every entry.
+sys.path.insert(0, perfdir)
+from cg_pcap_bursts import pcap_bursts
+with open(out) as f:
+    bursts = pcap_bursts(f, "/yard")
+if bursts == 0:
+    sys.exit("udp_echo_instr: no calls from yard into net_pcap: nothing was received")
+dgrams = 32 * bursts  # YARD_PMD_RX_BURST
+# A binary that still calls yard_t_udata_reply() out of line: its calls (the callers' lines;
+# callgrind may name it by several files, each entry's callers summed) are the echoed datagrams.
+replies = 0
 block = []
 for line in tree.splitlines():
     if re.search(r"\*\s+\S*:yard_t_udata_reply\b", line):
         for b in block:
             m = re.search(r"\(([\d,]+)x\)", b)
             if m:
-                calls += int(m.group(1).replace(",", ""))
+                replies += int(m.group(1).replace(",", ""))
         block = []
     elif line.strip() == "":
         block = []
     else:
         block.append(line)
-if calls == 0:
-    sys.exit("udp_echo_instr: no calls of yard_t_udata_reply: nothing was echoed")
-print(f"RESULT bench=udp_echo_instr datagrams={calls} instructions={total} "
-      f"instr_per_datagram={total / calls:.0f}")
+if replies != 0 and abs(replies - dgrams) > 32:
+    print(f"udp_echo_instr: {dgrams} datagrams received but {replies} turned around", file=sys.stderr)
+print(f"RESULT bench=udp_echo_instr datagrams={dgrams} instructions={total} "
+      f"instr_per_datagram={total / dgrams:.0f}")
 rows = []
 for line in txt.splitlines():
     m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S+)", line)
@@ -104,7 +113,7 @@ for line in txt.splitlines():
         fn = re.sub(r"^.*/(build/[^/]+/\.\./\.\./)?", "", fn) if "/" in fn else fn
         rows.append((int(m.group(1).replace(",", "")), fn))
 for n, fn in rows[:top]:
-    print(f"{n / calls:8.1f}  {fn}")
+    print(f"{n / dgrams:8.1f}  {fn}")
 print("(callgrind output kept in $KEEP, default /tmp/yard-udp-echo.callgrind: callgrind_annotate --auto=yes it from the build directory)")
 PY
 cat "$work/yard.res"

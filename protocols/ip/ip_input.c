@@ -215,10 +215,18 @@ ip_input_rest(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, size_t len, un
 	bool bcast = false;
 
 	tot = rte_be_to_cpu_16(ip->total_length);
-	/* Exactly what arrived is the usual: one compare proves both bounds. */
-	if (unlikely(tot != len) && (tot < hlen || tot > len)) {
-		IP_INC(ii, drop_bad_len);
-		goto drop;
+	/*
+	 * Exactly what arrived is the usual: one compare proves both bounds. Link-layer padding
+	 * (tot < len) is trimmed here, with the compare that found it, rather than after the
+	 * checksum's verdict: the checksum covers the header alone, and a datagram it condemns
+	 * is dropped whole either way.
+	 */
+	if (unlikely(tot != len)) {
+		if (tot < hlen || tot > len) {
+			IP_INC(ii, drop_bad_len);
+			goto drop;
+		}
+		(void)adjmsg(mp, -(ssize_t)(len - tot));
 	}
 	/* The port's verdict (RTE_MBUF_F_RX_IP_CKSUM_*) where it gives one, else RFC 1071. */
 	if (rb->rb_hw_cksum) {
@@ -238,8 +246,6 @@ ip_input_rest(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, size_t len, un
 		goto drop;
 	}
 cksum_ok:
-	if (unlikely(tot != len))
-		(void)adjmsg(mp, -(ssize_t)(len - tot)); /* link-layer padding (tot < len) */
 	if (unlikely(ip->time_to_live == 0)) {
 		IP_INC(ii, drop_ttl_zero);
 		goto drop;
@@ -413,12 +419,15 @@ ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			ip_rxb_forget(&rb);
 			continue;
 		}
-		if (k != 0 && rq != run_q) {
-			ip_deliver_run(ii, run_q, mps, k);
-			ip_rxb_forget(&rb);
-			k = 0;
+		/* A new run: the one before goes up (none is before the first). */
+		if (unlikely(rq != run_q)) {
+			if (k != 0) {
+				ip_deliver_run(ii, run_q, mps, k);
+				ip_rxb_forget(&rb);
+				k = 0;
+			}
+			run_q = rq;
 		}
-		run_q = rq;
 		mps[k++] = mp;
 	}
 	if (k != 0)

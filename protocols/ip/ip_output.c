@@ -114,6 +114,20 @@ ip_w32(uint16_t first, uint16_t second)
 #endif
 }
 
+/*
+ * Two 32-bit header words (each in memory order) as the 64-bit word they make in memory: laid
+ * side by side and read as one, in either byte order (gcc makes it a shift and an or).
+ */
+static inline uint64_t
+ip_w64(uint32_t first, uint32_t second)
+{
+	const uint32_t w[2] = { first, second };
+	uint64_t v;
+
+	memcpy(&v, w, sizeof(v));
+	return v;
+}
+
 /* The checksum of a 20-byte header already written, each field read at its own width. */
 static inline uint16_t
 ip_hdr_cksum20(const struct rte_ipv4_hdr *ip)
@@ -387,7 +401,7 @@ nomem:
 
 /*
  * The first 8 bytes of an IP_UNITDATA_REQ to dst (iu_prim, iu_dst) as one word: the short way
- * compares a request with the route cache's destination in one go (ip_output_unitdata_fast).
+ * compares a request with the route cache's destination in one go (ip_unitdata_usual).
  */
 static inline uint64_t
 ip_unitdata_key(uint32_t dst)
@@ -526,7 +540,7 @@ bad:
  * request (the transport left headroom, the datagram fits its link) is routed first and its
  * header written once, checksum included, from values in registers; ip_output_txb()'s work is
  * done here without reading the header back. Out of line: a burst's first request, and any
- * ip_output_unitdata_fast() leaves alone; the others of an echo's burst take that short way.
+ * ip_output_unitdata_run() leaves alone; the others of an echo's burst take that short way.
  */
 static __rte_noinline void
 ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct ip_txb *tb)
@@ -638,13 +652,14 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 	if ((req.iu_flags & ~IP_UNITDATA_DF) == IP_UNITDATA_OWNED && req.iu_proto != 0) {
 		static_assert(offsetof(struct ip_unitdata_req, iu_src) == sizeof(tb->tb_key),
 			      "tb_key2 is the request's last 8 bytes");
+		uint32_t t0 = ip_w32(ip_w16(0x45, req.iu_tos), 0);
+		uint32_t t1 = hw[1] & ip_w32(0, 0xffff); /* DF as asked, the identification not */
+
 		memcpy(&tb->tb_key2, &req.iu_src, sizeof(tb->tb_key2));
 		tb->tb_key = ip_unitdata_key(req.iu_dst);
-		tb->tb_hw0 = ip_w32(ip_w16(0x45, req.iu_tos), 0);
-		tb->tb_hw1 = hw[1] & ip_w32(0, 0xffff); /* DF as asked, the identification not */
-		tb->tb_hw2 = ip_w32(w8, 0);
-		tb->tb_src = src;
-		tb->tb_psum = (uint64_t)tb->tb_hw2 + src + req.iu_dst;
+		tb->tb_hw01 = ip_w64(t0, t1);
+		tb->tb_hw23 = ip_w64(ip_w32(w8, 0), src);
+		tb->tb_psum = (uint64_t)t0 + t1 + ip_w32(w8, 0) + src + req.iu_dst;
 	}
 	return;
 bad:
@@ -654,56 +669,105 @@ bad:
 
 /*
  * The usual IP_UNITDATA_REQ of a burst (what udp sends for an echo's reply), taken only when
- * no check of ip_output_unitdata() can fail on it and it needs no call: to the destination
- * tb's route cache holds (so not 0, and routed: its link is tb_cil) with the last 8 bytes of
- * the request the long way made tb's template for (tb_key2: IP_UNITDATA_OWNED, so the payload
- * is one M_DATA block only it references with room for the IPv4 and Ethernet headers, as its
- * sender proved; a protocol named), a datagram that fits the link (so no longer than
- * YARD_IPV4_MAX_LEN either: il_mtu is 16 bits). Two compares stand for all of that, and the
- * header is the template's with the length, a new identification and the checksum. false
- * when mp is not that (untouched): ip_output_unitdata() takes it.
+ * no check of ip_output_unitdata() can fail on it and it needs no call: an M_PROTO to the
+ * destination tb's route cache holds (so not 0, and routed: its link is tb_cil) with the last
+ * 8 bytes of the request the long way made tb's template for (tb_key2: IP_UNITDATA_OWNED, so
+ * the payload is one M_DATA block only it references with room for the IPv4 and Ethernet
+ * headers, as its sender proved; a protocol named), a datagram that fits the link (so no
+ * longer than YARD_IPV4_MAX_LEN either: il_mtu is 16 bits). Two compares stand for all of
+ * that. key, key2: tb's; il: tb_cil. Its datagram's length with the header, or 0 when mp is
+ * not that request.
  */
-static __rte_always_inline bool
-ip_output_unitdata_fast(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
+static __rte_always_inline unsigned
+ip_unitdata_usual(const mblk_t *mp, uint64_t key, uint64_t key2, const struct ip_link *il)
 {
-	mblk_t *payload = mp->b_cont;
-	struct ip_link *il = tb->tb_cil;
-	unsigned tot;
-	uint32_t hw[5];
 	uint64_t k[2];
-	uint16_t ck;
+	unsigned tot;
 
 	static_assert(sizeof(k) == sizeof(struct ip_unitdata_req), "two words: the request");
-	if (unlikely(MBLKL(mp) < sizeof(k)))
-		return false;
+	if (unlikely(DB_TYPE(mp) != M_PROTO || MBLKL(mp) < sizeof(k)))
+		return 0;
 	memcpy(k, mp->b_rptr, sizeof(k));
-	if (unlikely(k[0] != tb->tb_key || k[1] != tb->tb_key2))
-		return false;
-	tot = (unsigned)MBLKL(payload) + YARD_IPV4_HDR_MIN;
-	if (unlikely(tot > il->il_mtu))
-		return false;
-	/* The M_PROTO block goes with the burst's others (one mempool put for all of them). */
-	mp->b_cont = NULL;
+	if (unlikely(k[0] != key || k[1] != key2))
+		return 0;
+	tot = (unsigned)MBLKL(mp->b_cont) + YARD_IPV4_HDR_MIN;
+	return likely(tot <= il->il_mtu) ? tot : 0;
+}
+
+/*
+ * The short way: a run of usual requests from mps[0] (at most n), each sent as the template's
+ * header with the length, a new identification and the checksum. tb's vectors are made ready
+ * once, for the run (the spent request blocks go with the burst's others, one mempool put for
+ * all), and the run stops where either would fill, so the loop asks no room of them; the
+ * template, the identification and the link's caps are read once, into locals. Only collects,
+ * never sends (ip_uwput_run() relies on it). Returns the requests taken, 0 when mps[0] is not
+ * one (untouched: ip_output_unitdata() takes it).
+ */
+static unsigned
+ip_output_unitdata_run(struct ip_inst *ii, mblk_t **mps, unsigned n, struct ip_txb *tb)
+{
+	struct ip_link *il = tb->tb_cil; /* read only with a template (tb_key not 0) */
+	const uint64_t key = tb->tb_key, key2 = tb->tb_key2;
+	uint64_t psum, hw01, hw23;
+	uint32_t dst, nh;
+	unsigned tot, room, k = 0;
+	mblk_t **fr, **v;
+	uint16_t id;
+	bool hwck;
+
+	tot = ip_unitdata_usual(mps[0], key, key2, il);
+	if (tot == 0)
+		return 0;
+	psum = tb->tb_psum;
+	hw01 = tb->tb_hw01;
+	hw23 = tb->tb_hw23;
+	dst = tb->tb_dst;
+	nh = tb->tb_nh;
+	hwck = (il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM) != 0;
 	if (unlikely(tb->tb_nfree == IP_TXB_MAX)) {
 		freemsg_burst(tb->tb_free, tb->tb_nfree);
 		tb->tb_nfree = 0;
 	}
-	tb->tb_free[tb->tb_nfree++] = mp;
-	payload->b_rptr -= YARD_IPV4_HDR_MIN;
-	tb->tb_nfast++;
-	hw[0] = tb->tb_hw0 | ip_w32(0, inet_be16((uint16_t)tot));
-	hw[1] = tb->tb_hw1 | ip_w32(inet_be16(ii->ii_ipid++), 0);
-	ck = 0;
-	if (!(il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM))
-		ck = (uint16_t)~inet_sum_fold(tb->tb_psum + hw[0] + hw[1]);
-	hw[2] = tb->tb_hw2 | ip_w32(0, ck);
-	hw[3] = tb->tb_src;
-	hw[4] = tb->tb_dst;
-	memcpy(ip_hdr(payload), hw, sizeof(hw));
-	ip_finish_mbuf_as(ii, il, payload, YARD_IPV4_HDR_MIN, true); /* tb_key2: OWNED */
-	yard_nexthop_set(payload, tb->tb_nh);
-	ip_txb_add(ii, tb, il, payload);
-	return true;
+	if (unlikely(tb->tb_il != il || tb->tb_n == IP_TXB_MAX))
+		ip_txb_flush(ii, tb);
+	tb->tb_il = il;
+	room = RTE_MIN(n, RTE_MIN(IP_TXB_MAX - tb->tb_n, IP_TXB_MAX - tb->tb_nfree));
+	fr = tb->tb_free + tb->tb_nfree;
+	v = tb->tb_v + tb->tb_n;
+	id = ii->ii_ipid;
+	do {
+		mblk_t *mp = mps[k], *payload = mp->b_cont;
+		uint16_t tot_be = inet_be16((uint16_t)tot), id_be = inet_be16(id++), ck = 0;
+		uint64_t hw[2];
+		unsigned char *h;
+
+		mp->b_cont = NULL;
+		fr[k] = mp;
+		payload->b_rptr -= YARD_IPV4_HDR_MIN;
+		h = payload->b_rptr;
+		/*
+		 * The header as two 64-bit words and the destination: the template's words with
+		 * the length, the identification and the checksum or'ed in. The sum adds the two
+		 * new 16-bit words to the template's: wherever a word sits in the header, 2^16 is
+		 * 1 modulo 0xffff (RFC 1071 section 2(B)), and the template's version keeps the
+		 * sum from 0, so the checksum is the one ip_hdr_cksum_vals() would give.
+		 */
+		if (!hwck)
+			ck = (uint16_t)~inet_sum_fold(psum + tot_be + id_be);
+		hw[0] = hw01 | ip_w64(ip_w32(0, tot_be), ip_w32(id_be, 0));
+		hw[1] = hw23 | ip_w64(ip_w32(0, ck), 0);
+		ip_finish_mbuf_as(ii, il, payload, YARD_IPV4_HDR_MIN, true); /* tb_key2: OWNED */
+		static_assert(sizeof(hw) + sizeof(dst) == YARD_IPV4_HDR_MIN, "the 20-byte header");
+		memcpy(h, hw, sizeof(hw));
+		memcpy(h + sizeof(hw), &dst, sizeof(dst));
+		yard_nexthop_set(payload, nh);
+		v[k] = payload;
+	} while (++k < room && (tot = ip_unitdata_usual(mps[k], key, key2, il)) != 0);
+	ii->ii_ipid = id;
+	tb->tb_n += k;
+	tb->tb_nfree += k;
+	tb->tb_nfast += k;
+	return k;
 }
 
 /*
@@ -831,7 +895,7 @@ ip_uwput_hold_rest(queue_t *q, struct ip_inst *ii, mblk_t **mps, unsigned n)
  * A transport's burst: the datagrams are routed with a one-entry cache and collected per link
  * (struct ip_txb), so a burst of replies to one peer reaches arp as one putnext_burst(). Any
  * other message first sends what was collected, so the order on each link is kept. The short
- * way (ip_output_unitdata_fast) only collects, so only the long ways can find the link full
+ * way (ip_output_unitdata_run) only collects, so only the long ways can find the link full
  * in the middle of a burst; they check, and what is left of the burst waits.
  */
 static void
@@ -855,8 +919,12 @@ ip_uwput_run(queue_t *q, struct ip_upper *up, struct ip_inst *ii, mblk_t **mps, 
 		mblk_t *mp = mps[i];
 
 		if (likely(DB_TYPE(mp) == M_PROTO)) {
-			if (ip_output_unitdata_fast(ii, mp, &tb))
+			unsigned k = ip_output_unitdata_run(ii, mps + i, n - i, &tb);
+
+			if (k != 0) {
+				i += k - 1;
 				continue;
+			}
 			ip_output_unitdata(ii, up, mp, &tb);
 		} else if (DB_TYPE(mp) == M_DATA) {
 			ip_output_raw(ii, mp, &tb);

@@ -253,7 +253,7 @@ struct ip_txb {
 	mblk_t *tb_free[IP_TXB_MAX];  /**< spent request blocks, freed with one freemsg_burst() */
 	struct ip_link *tb_cil;       /**< the cached route's link (tb_rt->rt_link) */
 	/*
-	 * The header template of the short way (ip_output_unitdata_fast): for requests whose
+	 * The header template of the short way (ip_output_unitdata_run): for requests whose
 	 * first 8 bytes are tb_key (iu_prim, iu_dst: tb_dst) and last 8 (iu_src, iu_proto,
 	 * iu_tos, iu_ttl, iu_flags) tb_key2, which holds IP_UNITDATA_OWNED and a protocol, every
 	 * header field but the length, the identification and the checksum is the same; the long
@@ -262,11 +262,9 @@ struct ip_txb {
 	 */
 	uint64_t tb_key;
 	uint64_t tb_key2;
-	uint32_t tb_hw0;              /**< header word 0 without the length (version, IHL, TOS) */
-	uint32_t tb_hw1;              /**< header word 1 without the identification (DF) */
-	uint32_t tb_hw2;              /**< header word 2 without the checksum (TTL, protocol) */
-	uint32_t tb_src;              /**< the source */
-	uint64_t tb_psum;             /**< the unfolded sum of the four words and tb_dst */
+	uint64_t tb_hw01;             /**< header bytes 0-7 without the length and the identification */
+	uint64_t tb_hw23;             /**< header bytes 8-15 without the checksum (TTL, protocol, source) */
+	uint64_t tb_psum;             /**< the unfolded sum of the two words and tb_dst */
 	unsigned tb_nfast;            /**< datagrams the short way sent (both counters) */
 	uint8_t tb_ttl;               /**< ip_default_ttl, read once per burst (and per ioctl) */
 };

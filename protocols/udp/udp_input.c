@@ -593,12 +593,15 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 		}
 		if (rq == NULL)
 			continue;
-		if (k != 0 && rq != run_q) {
-			udp_deliver_run(ui, run_q, mps, k);
-			udp_rxc_forget(&rc);
-			k = 0;
+		/* A new run: the one before goes up (none is before the first). */
+		if (unlikely(rq != run_q)) {
+			if (k != 0) {
+				udp_deliver_run(ui, run_q, mps, k);
+				udp_rxc_forget(&rc);
+				k = 0;
+			}
+			run_q = rq;
 		}
-		run_q = rq;
 		mps[k++] = mp;
 	}
 	if (k != 0)

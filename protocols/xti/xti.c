@@ -1003,35 +1003,12 @@ yard_t_rcvudata_burst(int fd, mblk_t **mps, unsigned n)
 	return (int)k;
 }
 
+/* The field-by-field way of yard_t_udata_reply() (xti.h), for any other layout. */
 int
-yard_t_udata_reply(mblk_t *mp)
+__yard_t_udata_reply_other(mblk_t *mp)
 {
 	struct T_unitdata_req *req;
 
-	/* SRC_length/SRC_offset sit where DEST_length/DEST_offset do. */
-	RTE_BUILD_BUG_ON(offsetof(struct T_unitdata_ind, SRC_offset) !=
-			 offsetof(struct T_unitdata_req, DEST_offset));
-	RTE_BUILD_BUG_ON(offsetof(struct T_unitdata_ind, OPT_offset) !=
-			 offsetof(struct T_unitdata_req, OPT_offset));
-	if (likely(__yard_t_udata_common(mp, T_UNITDATA_IND))) {
-		/*
-		 * Udp's layout: no options to drop, only the type changes. The block leaves
-		 * marked YB_TUDATA, this library's note that it proved the request's layout:
-		 * trusted only by yard_t_sndudata_burst() and only when the caller promises
-		 * (YARD_T_ASREPLY) that it did not change the header since; every other way down
-		 * clears or proves the mark again (streams/mblk.h). Band, tag, flags and marks
-		 * are one 8-byte word, written with one store.
-		 */
-		const struct { unsigned char band, tag; unsigned short flag; uint32_t yflags; } w = {
-			.band = 0, .tag = 0, .flag = 0, .yflags = YB_TUDATA,
-		};
-
-		static_assert(offsetof(mblk_t, b_yflags) - offsetof(mblk_t, b_band) == 4 &&
-			      sizeof(w) == 8, "b_band, b_tag, b_flag, b_yflags: one word");
-		((struct T_unitdata_req *)mp->b_rptr)->PRIM_type = T_UNITDATA_REQ;
-		memcpy(&mp->b_band, &w, sizeof(w));
-		return 0;
-	}
 	req = (struct T_unitdata_req *)__yard_t_udata_prim(mp, T_UNITDATA_IND);
 	if (req == NULL)
 		return xti_fail(TBADDATA);
