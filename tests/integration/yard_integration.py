@@ -2032,7 +2032,7 @@ def case_link_flap(c):
     back: the transfer completes intact (TCP resends what the dead link lost), and yard does
     not hammer the dead tap: net_tap fails every write while its interface is down, and the
     pmd's flush pauses (1 us doubling to 1 ms, tx_backoffs) instead of failing a system call
-    at every pass of its loop (millions a second, each counted by the port as an oerror).
+    at every pass of its loop (the port counted 14.8 million output errors in 3 s without).
     """
     size = 200000000
     y = c.yard(c.source_config("default.ini"))
