@@ -634,6 +634,20 @@ ioctl_msg(int cmd, const void *arg, size_t len)
 	return mp;
 }
 
+/* A write-side burst's end: no frame left below, the counts, the link closed clean. */
+static void
+tx_burst_done(struct pt_link *l, uint64_t cached, uint64_t frames, const char *why)
+{
+	struct arpstat st;
+
+	cr_assert_null(yard_loop_take(l->minor));
+	st = pt_arpstat(l->sd);
+	cr_assert_eq(st.arps_tx_nh_cached, cached, "%s", why);
+	cr_assert_eq(st.arps_tx_frames, frames);
+	pt_link_close(l);
+	pt_assert_clean();
+}
+
 YT_TEST(arp, frames_a_burst_from_one_lookup_until_an_entry_changes)
 {
 	struct arp_entry ae = { .ae_addr = PT_ADDR_PEER, .ae_mac = pt_mac_peer };
@@ -641,7 +655,6 @@ YT_TEST(arp, frames_a_burst_from_one_lookup_until_an_entry_changes)
 				 .ae_mac = { .addr_bytes = { 0x02, 0, 0, 0, 0, 0x77 } } };
 	struct pt_link l;
 	mblk_t *v[6], *mp;
-	struct arpstat st;
 
 	pt_link_open(&l, 0, YARD_LINK_CAP_TX_MULTISEG, 1500);
 	cr_assert_geq(pt_istr(l.sd, ARP_ADD, &ae, sizeof(ae)), 0);
@@ -661,12 +674,7 @@ YT_TEST(arp, frames_a_burst_from_one_lookup_until_an_entry_changes)
 				 "frame %u to the address valid when it was sent", i);
 		freemsg(mp);
 	}
-	cr_assert_null(yard_loop_take(l.minor));
-	st = pt_arpstat(l.sd);
-	cr_assert_eq(st.arps_tx_nh_cached, 3, "one lookup on each side of the change");
-	cr_assert_eq(st.arps_tx_frames, 5);
-	pt_link_close(&l);
-	pt_assert_clean();
+	tx_burst_done(&l, 3, 5, "one lookup on each side of the change");
 }
 
 /* ip's YB_LINKROOM (mblk.h): arp frames the block in place without asking it again. */
@@ -675,7 +683,6 @@ YT_TEST(arp, frames_blocks_ip_marked_in_place_as_it_frames_the_others)
 	struct arp_entry ae = { .ae_addr = PT_ADDR_PEER, .ae_mac = pt_mac_peer };
 	struct pt_link l;
 	mblk_t *v[4], *mp;
-	struct arpstat st;
 
 	pt_link_open(&l, 0, YARD_LINK_CAP_TX_MULTISEG, 1500);
 	cr_assert_geq(pt_istr(l.sd, ARP_ADD, &ae, sizeof(ae)), 0);
@@ -699,12 +706,7 @@ YT_TEST(arp, frames_blocks_ip_marked_in_place_as_it_frames_the_others)
 		cr_assert_eq(mp->b_yflags & YB_LINKROOM, 0, "the mark does not go on");
 		freemsg(mp);
 	}
-	cr_assert_null(yard_loop_take(l.minor));
-	st = pt_arpstat(l.sd);
-	cr_assert_eq(st.arps_tx_nh_cached, 3, "one lookup, marked or not");
-	cr_assert_eq(st.arps_tx_frames, 4);
-	pt_link_close(&l);
-	pt_assert_clean();
+	tx_burst_done(&l, 3, 4, "one lookup, marked or not");
 }
 
 YT_TEST(arp, pulls_frames_up_for_a_port_without_multisegment_tx)
