@@ -114,6 +114,8 @@ loop_deliver(struct loop_minor *lm, mblk_t *mp, bool check_flow)
 {
 	struct loop_minor *to;
 
+	/* ip's word to the arp it expected below (mblk.h): turned around, the block is no frame. */
+	mp->b_yflags &= ~YB_LINKROOM;
 	if (lm->lm_flags & LM_CAPTURE) {
 		mp->b_next = NULL;
 		if (lm->lm_captail != NULL)

@@ -865,6 +865,7 @@ dupb(mblk_t *bp)
 	if (unlikely(mi == NULL))
 		goto fail;
 	rte_pktmbuf_attach(mi, m);
+	bp->b_yflags &= ~YB_LINKROOM; /* shared from now on: not the block only it references */
 	nbp = mblk_init(mi, bp->b_rptr, bp->b_datap);
 	nbp->b_wptr = bp->b_wptr;
 	nbp->b_band = bp->b_band;
@@ -1153,6 +1154,7 @@ pullupmsg(mblk_t *mp, ssize_t len)
 	rte_pktmbuf_free_seg(yard_mblk_mbuf(nb));
 	mp->b_datap = yard_mbuf_dblk(m);
 	DB_TYPE(mp) = type;
+	mp->b_yflags &= ~YB_LINKROOM; /* a new buffer: its headroom is allocb's, not ip's */
 	return 1;
 }
 

@@ -318,9 +318,13 @@ arp_wput_burst(queue_t *q, mblk_t **mps, unsigned n)
 
 	for (; in < end; in++) {
 		mblk_t *mp = *in;
+		/* ip's mark (mblk.h): M_DATA, one block only mp references, with the room. */
+		bool room = mp->b_yflags & YB_LINKROOM;
 		uint32_t nh;
 
-		if (unlikely(DB_TYPE(mp) != M_DATA)) {
+		if (likely(room)) {
+			mp->b_yflags &= ~YB_LINKROOM; /* taken over: the bit was ip's word to arp only */
+		} else if (unlikely(DB_TYPE(mp) != M_DATA)) {
 			/* Keep order: what was resolved before it goes first. */
 			arp_wput_pass(q, ap, mps, (unsigned)(out - mps), cached);
 			out = mps;
@@ -333,7 +337,10 @@ arp_wput_burst(queue_t *q, mblk_t **mps, unsigned n)
 		if (likely(nh == hit)) {
 			/* The same next hop as the last one of this burst: its address holds. */
 			cached++;
-			mp = arp_frame_nhc(ap, mp, &nhc);
+			if (likely(room))
+				arp_frame_put(mp, &nhc);
+			else
+				mp = arp_frame_nhc(ap, mp, &nhc);
 		} else {
 			mp = arp_resolve(q, ap, mp, &nhc);
 			hit = arp_nhc_hit(ap, &nhc);

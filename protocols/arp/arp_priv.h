@@ -171,32 +171,42 @@ mblk_t *arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp, struct arp_nhc
 int arp_frame_send(queue_t *wq, struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *dst);
 /** Frame mp for dst without sending; returns the frame or NULL (dropped, counted). */
 mblk_t *arp_frame(struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *dst);
-/**
- * arp_frame() for a packet whose next hop is in nhc, inline for the write-side burst. The
- * common packet is one block of a pool buffer (not esballoc, so its dblk and buffer are its
- * owner mbuf's: what DB_REF and DB_BASE read) that only it references, with IP's headroom in
- * front: it gets the header as two overlapping 8-byte stores. Anything else goes the long way.
+/*
+ * nhc's Ethernet header in front of mp's b_rptr, as two overlapping 8-byte stores: for a block
+ * only mp references with the room there (the caller proved it).
  */
-static inline mblk_t *
-arp_frame_nhc(struct arp_priv *ap, mblk_t *mp, const struct arp_nhc *nhc)
+static inline void
+arp_frame_put(mblk_t *mp, const struct arp_nhc *nhc)
 {
 	const unsigned char *h = (const unsigned char *)&nhc->nc_eh;
-	const dblk_t *db = mp->b_datap;
-	const struct rte_mbuf *owner = yard_dblk_mbuf(db); /* read only if not ESB */
-	unsigned char *p;
+	unsigned char *p = mp->b_rptr - RTE_ETHER_HDR_LEN;
 	uint64_t w0, w1;
 
 	static_assert(sizeof(nhc->nc_eh) == 14 && sizeof(w0) + sizeof(w1) - 2 == 14,
 		      "two 8-byte stores overlapping by 2 cover the header");
+	static_assert(YARD_LINK_HDR_LEN == RTE_ETHER_HDR_LEN, "YB_LINKROOM's room is this header's");
+	memcpy(&w0, h, sizeof(w0));
+	memcpy(&w1, h + 6, sizeof(w1));
+	memcpy(p, &w0, sizeof(w0));
+	memcpy(p + 6, &w1, sizeof(w1));
+	mp->b_rptr = p;
+}
+/**
+ * arp_frame() for a packet whose next hop is in nhc, inline for the write-side burst. The
+ * common packet is one block of a pool buffer (not esballoc, so its dblk and buffer are its
+ * owner mbuf's: what DB_REF and DB_BASE read) that only it references, with IP's headroom in
+ * front: it gets the header from arp_frame_put(). Anything else goes the long way.
+ */
+static inline mblk_t *
+arp_frame_nhc(struct arp_priv *ap, mblk_t *mp, const struct arp_nhc *nhc)
+{
+	const dblk_t *db = mp->b_datap;
+	const struct rte_mbuf *owner = yard_dblk_mbuf(db); /* read only if not ESB */
+
 	if (likely(mp->b_cont == NULL && !(db->db_flags & DBLK_ESB) &&
 		   rte_mbuf_refcnt_read(owner) == 1 &&
 		   mp->b_rptr - (unsigned char *)owner->buf_addr >= RTE_ETHER_HDR_LEN)) {
-		memcpy(&w0, h, sizeof(w0));
-		memcpy(&w1, h + 6, sizeof(w1));
-		p = mp->b_rptr - RTE_ETHER_HDR_LEN;
-		memcpy(p, &w0, sizeof(w0));
-		memcpy(p + 6, &w1, sizeof(w1));
-		mp->b_rptr = p;
+		arp_frame_put(mp, nhc);
 		return mp;
 	}
 	return arp_frame(ap, mp, &nhc->nc_eh.dst_addr);

@@ -532,6 +532,7 @@ ip_close(queue_t *q, int flag, cred_t *crp)
 static int
 ip_lwput(queue_t *q, mblk_t *mp)
 {
+	mp->b_yflags &= ~YB_LINKROOM; /* not ip's short way: nobody vouched for it (mblk.h) */
 	if (q->q_first != NULL || !canputnext(q))
 		(void)putq(q, mp);
 	else

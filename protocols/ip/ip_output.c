@@ -203,6 +203,7 @@ ip_link_send(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
 	queue_t *q = il->il_qbot;
 	struct ip_upper *up = ii->ii_tx_up;
 
+	mp->b_yflags &= ~YB_LINKROOM; /* only the short way vouches for the frame's room (mblk.h) */
 	if (likely(q->q_first == NULL && canputnext(q))) {
 		IP_INC(ii, tx_packets);
 		putnext(q, mp);
@@ -450,6 +451,7 @@ ip_txb_add(struct ip_inst *ii, struct ip_txb *tb, struct ip_link *il, mblk_t *mp
 	if (unlikely(tb->tb_il != il || tb->tb_n == IP_TXB_MAX))
 		ip_txb_flush(ii, tb);
 	tb->tb_il = il;
+	mp->b_yflags &= ~YB_LINKROOM; /* only the short way vouches for the frame's room (mblk.h) */
 	tb->tb_v[tb->tb_n++] = mp;
 }
 
@@ -757,6 +759,8 @@ ip_output_unitdata_run(struct ip_inst *ii, mblk_t **mps, unsigned n, struct ip_t
 		hw[0] = hw01 | ip_w64(ip_w32(0, tot_be), ip_w32(id_be, 0));
 		hw[1] = hw23 | ip_w64(ip_w32(0, ck), 0);
 		ip_finish_mbuf_as(ii, il, payload, YARD_IPV4_HDR_MIN, true); /* tb_key2: OWNED */
+		/* OWNED: one block only it references, room for the Ethernet header left (mblk.h). */
+		payload->b_yflags |= YB_LINKROOM;
 		static_assert(sizeof(hw) + sizeof(dst) == YARD_IPV4_HDR_MIN, "the 20-byte header");
 		memcpy(h, hw, sizeof(hw));
 		memcpy(h + sizeof(hw), &dst, sizeof(dst));

@@ -561,7 +561,8 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	queue_t *run_q = NULL;
 	struct udp_inds inds;
 	struct udp_rxc rc = { .rc_key = UDP_RXC_NONE };
-	unsigned k = 0, nother = 0;
+	mblk_t **out = mps; /* the run: mps up to out (a pointer: one register, no index) */
+	unsigned nother = 0;
 
 	if (unlikely(ui == NULL)) {
 		/* Racing an unlink: the link is gone. */
@@ -580,9 +581,9 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 		if (likely(mp->b_yflags & YB_IPDGRAM)) {
 			rq = udp_input_one(ui, &mp, &inds, &rc, n - i, true);
 		} else if (unlikely(DB_TYPE(mp) != M_DATA)) {
-			if (k != 0) {
-				udp_deliver_run(ui, run_q, mps, k);
-				k = 0;
+			if (out != mps) {
+				udp_deliver_run(ui, run_q, mps, (unsigned)(out - mps));
+				out = mps;
 			}
 			udp_rxc_forget(&rc);
 			udp_lrput_other(q, ui, mp);
@@ -595,17 +596,17 @@ udp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			continue;
 		/* A new run: the one before goes up (none is before the first). */
 		if (unlikely(rq != run_q)) {
-			if (k != 0) {
-				udp_deliver_run(ui, run_q, mps, k);
+			if (out != mps) {
+				udp_deliver_run(ui, run_q, mps, (unsigned)(out - mps));
 				udp_rxc_forget(&rc);
-				k = 0;
+				out = mps;
 			}
 			run_q = rq;
 		}
-		mps[k++] = mp;
+		*out++ = mp;
 	}
-	if (k != 0)
-		udp_deliver_run(ui, run_q, mps, k);
+	if (out != mps)
+		udp_deliver_run(ui, run_q, mps, (unsigned)(out - mps));
 	if (inds.n != 0)
 		freemsg_burst(inds.v, inds.n);
 	UDP_ADD_N(ui, rx_datagrams, n - nother);

@@ -634,6 +634,20 @@ ioctl_msg(int cmd, const void *arg, size_t len)
 	return mp;
 }
 
+/* A write-side burst's end: no frame left below, the counts, the link closed clean. */
+static void
+tx_burst_done(struct pt_link *l, uint64_t cached, uint64_t frames, const char *why)
+{
+	struct arpstat st;
+
+	cr_assert_null(yard_loop_take(l->minor));
+	st = pt_arpstat(l->sd);
+	cr_assert_eq(st.arps_tx_nh_cached, cached, "%s", why);
+	cr_assert_eq(st.arps_tx_frames, frames);
+	pt_link_close(l);
+	pt_assert_clean();
+}
+
 YT_TEST(arp, frames_a_burst_from_one_lookup_until_an_entry_changes)
 {
 	struct arp_entry ae = { .ae_addr = PT_ADDR_PEER, .ae_mac = pt_mac_peer };
@@ -641,7 +655,6 @@ YT_TEST(arp, frames_a_burst_from_one_lookup_until_an_entry_changes)
 				 .ae_mac = { .addr_bytes = { 0x02, 0, 0, 0, 0, 0x77 } } };
 	struct pt_link l;
 	mblk_t *v[6], *mp;
-	struct arpstat st;
 
 	pt_link_open(&l, 0, YARD_LINK_CAP_TX_MULTISEG, 1500);
 	cr_assert_geq(pt_istr(l.sd, ARP_ADD, &ae, sizeof(ae)), 0);
@@ -661,12 +674,39 @@ YT_TEST(arp, frames_a_burst_from_one_lookup_until_an_entry_changes)
 				 "frame %u to the address valid when it was sent", i);
 		freemsg(mp);
 	}
-	cr_assert_null(yard_loop_take(l.minor));
-	st = pt_arpstat(l.sd);
-	cr_assert_eq(st.arps_tx_nh_cached, 3, "one lookup on each side of the change");
-	cr_assert_eq(st.arps_tx_frames, 5);
-	pt_link_close(&l);
-	pt_assert_clean();
+	tx_burst_done(&l, 3, 5, "one lookup on each side of the change");
+}
+
+/* ip's YB_LINKROOM (mblk.h): arp frames the block in place without asking it again. */
+YT_TEST(arp, frames_blocks_ip_marked_in_place_as_it_frames_the_others)
+{
+	struct arp_entry ae = { .ae_addr = PT_ADDR_PEER, .ae_mac = pt_mac_peer };
+	struct pt_link l;
+	mblk_t *v[4], *mp;
+
+	pt_link_open(&l, 0, YARD_LINK_CAP_TX_MULTISEG, 1500);
+	cr_assert_geq(pt_istr(l.sd, ARP_ADD, &ae, sizeof(ae)), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		v[i] = ipv4_down(PT_ADDR_PEER, 10 + i, RTE_PKTMBUF_HEADROOM);
+		if (i != 2)
+			v[i]->b_yflags |= YB_LINKROOM; /* what ip's short way proved of it */
+	}
+	putnext_burst(l.sd->sd_wrq, v, 4);
+	yt_drain();
+	for (unsigned i = 0; i < 4; i++) {
+		mp = yard_loop_take(l.minor);
+		cr_assert_not_null(mp, "frame %u", i);
+		cr_assert_eq(mp, v[i], "frame %u in its own block, in order", i);
+		cr_assert_null(mp->b_cont);
+		cr_assert_eq(MBLKL(mp), 14 + 20 + 10 + i);
+		cr_assert_arr_eq(mp->b_rptr, &pt_mac_peer, 6, "frame %u's destination", i);
+		cr_assert_arr_eq(mp->b_rptr + 6, &pt_mac_us, 6, "frame %u's source", i);
+		cr_assert_eq(mp->b_rptr[12], 0x08);
+		cr_assert_eq(mp->b_rptr[13], 0x00, "frame %u carries IPv4", i);
+		cr_assert_eq(mp->b_yflags & YB_LINKROOM, 0, "the mark does not go on");
+		freemsg(mp);
+	}
+	tx_burst_done(&l, 3, 4, "one lookup, marked or not");
 }
 
 YT_TEST(arp, pulls_frames_up_for_a_port_without_multisegment_tx)

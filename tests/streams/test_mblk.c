@@ -752,6 +752,21 @@ YT_TEST(dupb, shares_the_data_and_the_dblk)
 	freeb(bp);
 }
 
+/* YB_LINKROOM says the block is the buffer's only one: no longer true of either. */
+YT_TEST(dupb, takes_the_exclusive_mark_off_the_original)
+{
+	mblk_t *bp = yt_msg(M_DATA, 100, 7), *dp;
+
+	bp->b_rptr += 40;
+	bp->b_yflags |= YB_LINKROOM;
+	dp = dupb(bp);
+	cr_assert_not_null(dp);
+	cr_expect_eq(bp->b_yflags & YB_LINKROOM, 0);
+	cr_expect_eq(dp->b_yflags & YB_LINKROOM, 0);
+	freeb(dp);
+	freeb(bp);
+}
+
 YT_TEST(dupb, freeing_the_original_first_keeps_the_data_for_the_dup)
 {
 	mblk_t *bp = yt_msg(M_DATA, 1000, 0x42), *dp = dupb(bp);
