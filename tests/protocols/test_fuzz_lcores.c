@@ -1099,23 +1099,18 @@ YT_TEST(fuzz_lcores, every_kind_on_both_lcores)
 }
 
 /*
- * Run both lcores until lcore's tcp counter at offset off (in struct tcpstat) differs from
- * base's, before end; *now: its counters then.
+ * Run both lcores until lcore's counter field (of struct tcpstat or udpstat, summed by sum)
+ * differs from base's, before end; now: the counters then.
  */
-static void
-fzl_wait_tcp(unsigned lcore, size_t off, const struct tcpstat *base, uint64_t end,
-	     const char *what, struct tcpstat *now)
-{
-	uint64_t was, is;
-
-	memcpy(&was, (const uint8_t *)base + off, sizeof(was));
-	do {
-		cr_assert_lt(rte_get_timer_cycles(), end, "lcore %u never %s", lcore, what);
-		fzl_poll();
-		tcpstat_sum(now, (int)lcore);
-		memcpy(&is, (const uint8_t *)now + off, sizeof(is));
-	} while (is == was);
-}
+#define FZL_WAIT(sum, lcore, field, base, end, what, now)                                     \
+	do {                                                                                   \
+		for (sum(&(now), (int)(lcore)); (now).field == (base).field;                   \
+		     sum(&(now), (int)(lcore))) {                                              \
+			cr_assert_lt(rte_get_timer_cycles(), (end), "lcore %u never %s",       \
+				     (unsigned)(lcore), (what));                               \
+			fzl_poll();                                                            \
+		}                                                                              \
+	} while (0)
 
 /*
  * An ICMP message is queued by its own addresses, so a router's error about lcore 1's active
@@ -1142,8 +1137,7 @@ YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_active_open_reaches_it)
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 3, IPPROTO_TCP, fzl.syn[1].port,
 					   FZL_CLIENT_PORT, fzl.syn[1].iss, 0));
 	fzl_flush(0);
-	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_icmp_refused), &t1, end,
-		     "acted on the error", &e1);
+	FZL_WAIT(tcpstat_sum, 1, tcps_icmp_refused, t1, end, "acted on the error", e1);
 	tcpstat_sum(&e0, 0);
 	cr_assert_eq(e0.tcps_icmp_rx - t0.tcps_icmp_rx, 1);
 	cr_assert_eq(e0.tcps_rx_steered - t0.tcps_rx_steered, 1, "lcore 0 handed it over");
@@ -1203,8 +1197,7 @@ YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_passive_open_reaches_it)
 	tcpstat_sum(&t1, 1);
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, 42000, una, 1280));
 	fzl_flush(0);
-	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_pmtu_lowered), &t1, end,
-		     "lowered the MSS", &e1);
+	FZL_WAIT(tcpstat_sum, 1, tcps_pmtu_lowered, t1, end, "lowered the MSS", e1);
 	tcpstat_sum(&e0, 0);
 	cr_assert_eq(e0.tcps_icmp_rx - t0.tcps_icmp_rx, 1);
 	cr_assert_eq(e0.tcps_icmp_relayed - t0.tcps_icmp_relayed, 1, "lcore 0 relayed it");
@@ -1222,8 +1215,7 @@ YT_TEST(fuzz_lcores, icmp_error_about_the_other_lcores_passive_open_reaches_it)
 	t1 = e1;
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, 42001, una, 1280));
 	fzl_flush(0);
-	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_icmp_no_conn), &t1, end,
-		     "looked at the copy", &e1);
+	FZL_WAIT(tcpstat_sum, 1, tcps_icmp_no_conn, t1, end, "looked at the copy", e1);
 	fzl_quiesce();
 	tcpstat_sum(&e0, 0);
 	tcpstat_sum(&e1, 1);
@@ -1259,8 +1251,7 @@ YT_TEST(fuzz_lcores, icmp_errors_past_the_relay_limit_are_dropped)
 		fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT,
 						   (uint16_t)(43000 + i), 1, 1280));
 	fzl_flush(0);
-	fzl_wait_tcp(0, offsetof(struct tcpstat, tcps_icmp_relay_limited), &t0, end,
-		     "reached its relay limit", &e0);
+	FZL_WAIT(tcpstat_sum, 0, tcps_icmp_relay_limited, t0, end, "reached its relay limit", e0);
 	fzl_quiesce();
 	tcpstat_sum(&e0, 0);
 	tcpstat_sum(&e1, 1);
@@ -1321,8 +1312,7 @@ YT_TEST(fuzz_lcores, icmp_error_on_an_rss_address_is_relayed_where_the_hash_says
 	fzl_wire_frame(0, f, fz_icmp_error(f, 3, 4, IPPROTO_TCP, TCP_ECHO_PORT, near,
 					   r->tr_info.tcpi_snd_una, 1280));
 	fzl_flush(0);
-	fzl_wait_tcp(1, offsetof(struct tcpstat, tcps_pmtu_lowered), &t1, end,
-		     "lowered the MSS", &e1);
+	FZL_WAIT(tcpstat_sum, 1, tcps_pmtu_lowered, t1, end, "lowered the MSS", e1);
 	fzl_quiesce();
 	tcpstat_sum(&e0, 0);
 	tcpstat_sum(&e1, 1);
@@ -1333,22 +1323,6 @@ YT_TEST(fuzz_lcores, icmp_error_on_an_rss_address_is_relayed_where_the_hash_says
 	cr_assert_eq(e1.tcps_pmtu_lowered - t1.tcps_pmtu_lowered, 1);
 	cr_assert_eq(e1.tcps_icmp_no_conn, t1.tcps_icmp_no_conn);
 	fzl_close();
-}
-
-/* Run both lcores until lcore's udp counter at offset off differs from base's, before end. */
-static void
-fzl_wait_udp(unsigned lcore, size_t off, const struct udpstat *base, uint64_t end,
-	     const char *what, struct udpstat *now)
-{
-	uint64_t was, is;
-
-	memcpy(&was, (const uint8_t *)base + off, sizeof(was));
-	do {
-		cr_assert_lt(rte_get_timer_cycles(), end, "lcore %u never %s", lcore, what);
-		fzl_poll();
-		udpstat_sum(now, (int)lcore);
-		memcpy(&is, (const uint8_t *)now + off, sizeof(is));
-	} while (is == was);
 }
 
 /*
@@ -1411,8 +1385,7 @@ YT_TEST(fuzz_lcores, udp_client_replies_reaching_the_other_lcore_are_handed_to_i
 	/* nobody's port of lcore 1's share, on lcore 0: lcore 1 answers port unreachable */
 	fzl_wire_frame(0, f, fz_udp(f, 5000, (uint16_t)(port + 1), 8));
 	fzl_flush(0);
-	fzl_wait_udp(1, offsetof(struct udpstat, udps_drop_no_port), &u1, end,
-		     "found no port", &e1);
+	FZL_WAIT(udpstat_sum, 1, udps_drop_no_port, u1, end, "found no port", e1);
 	fzl_quiesce();
 	udpstat_sum(&e0, 0);
 	udpstat_sum(&e1, 1);
