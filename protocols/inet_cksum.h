@@ -17,6 +17,7 @@
 #define YARD_INET_CKSUM_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -136,5 +137,15 @@ struct msgb;
  * boundaries, odd ones included): inet_cksum.c.
  */
 uint64_t inet_sum_msg(const struct msgb *mp, size_t off, size_t len, uint64_t acc);
+
+/**
+ * Complete a transport checksum left "partial" (ip.h, "Transport checksums"): the IPv4
+ * datagram mp (header at b_rptr, hlen bytes; tot bytes in all, L4 part holding at least its
+ * header) has the pseudo-header's sum in the UDP (udp true) or TCP checksum field; store the
+ * checksum of the L4 bytes, field included, complemented (UDP: 0 sent as 0xffff). The field
+ * may straddle blocks. What a port's TX L4 offload does: for ip on a link without it, and for
+ * a module (netem) that changes data after the request was made.
+ */
+void inet_l4_cksum_complete(struct msgb *mp, unsigned hlen, unsigned tot, bool udp);
 
 #endif /* YARD_INET_CKSUM_H */

@@ -40,8 +40,22 @@
  * IP_IFADD; a default route is IP_ROUTE_ADD with prefix 0), sets the next hop (protocols/link.h),
  * fragments to the link MTU, sets the TX checksum offload flags (ol_flags, l2_len, l3_len) when
  * the link's caps say the port computes them and computes the checksum otherwise, and sends
- * the packet down the link. When the link's driver is full the packet waits on the link's
- * lower write queue (up to its high-water mark; beyond it is dropped and counted).
+ * the packet down the link.
+ *
+ * Transport checksums ("checksum partial", as Linux's CHECKSUM_PARTIAL). A transport need not
+ * sum its data: it stores the pseudo-header's sum (RFC 768, RFC 9293 3.1: addresses, protocol,
+ * length; folded, not complemented, what rte_ipv4_phdr_cksum() gives) in its header's checksum
+ * field and asks ip to complete it: with IP_UNITDATA_L4CK in an IP_UNITDATA_REQ, or, for a
+ * datagram it built (M_DATA), with RTE_MBUF_F_TX_UDP_CKSUM or RTE_MBUF_F_TX_TCP_CKSUM in the
+ * first block's mbuf (only that request is read there; the protocol must match, the source
+ * must be set). ip leaves it to the port when the outgoing link has the cap
+ * (YARD_LINK_CAP_TX_UDP_CKSUM, _TCP_), the datagram is not fragmented and the L4 header lies in
+ * the same block as the IPv4 header (what drivers read the headers from); otherwise it sums
+ * the datagram in software (tx_l4_cksum_sw). Without such a request ip clears the L4 offload
+ * bits of the mbuf: a received buffer sent back carries none of its past.
+ *
+ * When the link's driver is full the packet waits on the link's lower write queue (up to its
+ * high-water mark; beyond it is dropped and counted).
  *
  * Fragments. Fragments of one datagram may arrive on different lcores (RSS hashes on ports).
  * Each is sent to one *owner* instance chosen by hashing (source, destination, id, protocol)
@@ -157,11 +171,15 @@ struct ip_param {
  * that in the same call chain as its putnext to ip, with nothing that could change it run
  * since (a module pushed between the sender and ip that duplicates or edits messages must
  * clear it). ip then writes the header in place without checking again; without it, ip
- * checks everything itself. The sender also asks for no TX offload of its own: ip drops any
- * L4 offload request the payload's mbuf carries (a received buffer sent back), so the sender
- * need not clear it first; without the flag the request is the transport's and is kept.
+ * checks everything itself.
  */
 #define IP_UNITDATA_OWNED 0x02
+/**
+ * iu_flags: the payload begins with a UDP (iu_proto 17) or TCP (6) header whose checksum
+ * field holds the pseudo-header's sum: ip completes the checksum (the port's offload or
+ * software; see "Transport checksums" above). Refused for any other protocol.
+ */
+#define IP_UNITDATA_L4CK 0x04
 
 /** An upper stream's request for ip to build the header (M_PROTO, then M_DATA payload). */
 struct ip_unitdata_req {
@@ -171,7 +189,7 @@ struct ip_unitdata_req {
 	uint8_t iu_proto;   /**< protocol (0: the stream's bound protocol) */
 	uint8_t iu_tos;     /**< type of service */
 	uint8_t iu_ttl;     /**< 0: the default TTL */
-	uint8_t iu_flags;   /**< IP_UNITDATA_DF, IP_UNITDATA_OWNED */
+	uint8_t iu_flags;   /**< IP_UNITDATA_DF, IP_UNITDATA_OWNED, IP_UNITDATA_L4CK */
 };
 
 /* ---- transports <-> ip: ICMP errors (M_CTL) ---------------------------------------------- */

@@ -140,37 +140,98 @@ ip_hdr_cksum20(const struct rte_ipv4_hdr *ip)
 
 /*
  * The mbuf of a datagram about to leave: the port is asked for the header checksum when the
- * link's caps say it computes it (the caller then leaves the field zero); the transport's L4
- * offload request is kept, unless it asked for none (IP_UNITDATA_OWNED: owned).
+ * link's caps say it computes it (the caller then leaves the field zero), and for the L4
+ * checksum when l4 says so (ip_l4_finish()'s verdict: 0 or RTE_MBUF_F_TX_UDP/TCP_CKSUM). Any
+ * other offload bit the mbuf carries goes: a reused received buffer's past is no request.
  */
+static inline uint64_t
+ip_tx_offloads(const struct ip_link *il, uint64_t l4)
+{
+	if (il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM)
+		return RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | l4;
+	return l4 != 0 ? RTE_MBUF_F_TX_IPV4 | l4 : 0;
+}
+
+/* The same with ip_tx_offloads()'s flags (ofl) worked out by the caller, for a run. */
 static __rte_always_inline void
-ip_finish_mbuf_as(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen,
-		  bool owned)
+ip_finish_mbuf_ofl(mblk_t *mp, unsigned hlen, uint64_t ofl)
 {
 	struct rte_mbuf *m = yard_mblk_mbuf(mp);
-	uint64_t fl = m->ol_flags & (owned ? IP_MBUF_KEEP : IP_MBUF_KEEP | RTE_MBUF_F_TX_L4_MASK);
 
-	if (il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM) {
-		fl |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
-		IP_INC(ii, tx_cksum_hw);
-	} else if (fl & RTE_MBUF_F_TX_L4_MASK) {
-		fl |= RTE_MBUF_F_TX_IPV4;
-	}
 	/* RX verdicts of a reused received buffer must not read as TX requests. */
-	m->ol_flags = fl;
+	m->ol_flags = (m->ol_flags & IP_MBUF_KEEP) | ofl;
 	m->l2_len = YARD_LINK_HDR_LEN;
 	m->l3_len = hlen;
 }
 
 static inline void
-ip_finish_mbuf(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen)
+ip_finish_mbuf_as(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen,
+		  uint64_t l4)
 {
-	ip_finish_mbuf_as(ii, il, mp, hlen, false);
+	if (il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM)
+		IP_INC(ii, tx_cksum_hw);
+	ip_finish_mbuf_ofl(mp, hlen, ip_tx_offloads(il, l4));
+}
+
+/* ---- transport checksums (ip.h, "Transport checksums") ------------------------------------ */
+
+/* The least L4 part a transport's request (ip.h) needs: the header a NIC reads the field from. */
+static inline unsigned
+ip_l4_hdr_min(uint64_t l4)
+{
+	return l4 == RTE_MBUF_F_TX_UDP_CKSUM ? 8u : 20u;
+}
+
+static inline uint32_t
+ip_l4_cap(uint64_t l4)
+{
+	return l4 == RTE_MBUF_F_TX_UDP_CKSUM ? YARD_LINK_CAP_TX_UDP_CKSUM :
+					       YARD_LINK_CAP_TX_TCP_CKSUM;
+}
+
+/* The request for protocol proto: IP_UNITDATA_L4CK's, or a built datagram's to check. */
+static inline uint64_t
+ip_l4_for_proto(unsigned proto)
+{
+	return proto == IPPROTO_UDP ? RTE_MBUF_F_TX_UDP_CKSUM :
+	       proto == IPPROTO_TCP ? RTE_MBUF_F_TX_TCP_CKSUM : 0;
+}
+
+/*
+ * Complete a transport's checksum in software (inet_l4_cksum_complete()); the caller checked
+ * that the L4 part holds the header. Out of line: only links without the offload, and
+ * datagrams to fragment, come here.
+ */
+static __rte_noinline void
+ip_l4_sw(struct ip_inst *ii, mblk_t *mp, unsigned hlen, unsigned tot, uint64_t l4)
+{
+	inet_l4_cksum_complete(mp, hlen, tot, l4 == RTE_MBUF_F_TX_UDP_CKSUM);
+	IP_INC(ii, tx_l4_cksum_sw);
+}
+
+/*
+ * A datagram's L4 request l4 (0: none) as it leaves by il unfragmented: left to the port
+ * (returned, for ip_finish_mbuf_as()) when the link has the cap and the L4 header is in the
+ * IPv4 header's block (drivers read the headers from the first segment), else completed here
+ * (0 returned).
+ */
+static __rte_always_inline uint64_t
+ip_l4_finish(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen,
+	     unsigned tot, uint64_t l4)
+{
+	if (likely(l4 == 0))
+		return 0;
+	if ((il->il_caps & ip_l4_cap(l4)) && MBLKL(mp) >= hlen + ip_l4_hdr_min(l4)) {
+		IP_INC(ii, tx_l4_cksum_hw);
+		return l4;
+	}
+	ip_l4_sw(ii, mp, hlen, tot, l4);
+	return 0;
 }
 
 /* Finish a header about to leave: checksum in software or an offload request for the port. */
 static inline void
-ip_finish(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen)
+ip_finish(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hlen, uint64_t l4)
 {
 	struct rte_ipv4_hdr *ip = ip_hdr(mp);
 
@@ -178,7 +239,8 @@ ip_finish(struct ip_inst *ii, const struct ip_link *il, mblk_t *mp, unsigned hle
 	if (!(il->il_caps & YARD_LINK_CAP_TX_IPV4_CKSUM))
 		ip->hdr_checksum = likely(hlen == YARD_IPV4_HDR_MIN) ? ip_hdr_cksum20(ip) :
 					(uint16_t)~inet_ipv4_hdr_sum(ip, hlen);
-	ip_finish_mbuf(ii, il, mp, hlen);
+	l4 = ip_l4_finish(ii, il, mp, hlen, rte_be_to_cpu_16(ip->total_length), l4);
+	ip_finish_mbuf_as(ii, il, mp, hlen, l4);
 }
 
 /* The most a link's write queue takes from transports: what bursts in flight can overshoot. */
@@ -370,7 +432,7 @@ ip_fragment(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, uint32_t nexthop
 			pos += take;
 			need -= (unsigned)take;
 		}
-		ip_finish(ii, il, hp, fh);
+		ip_finish(ii, il, hp, fh, 0); /* any L4 sum was completed before */
 		yard_nexthop_set(hp, nexthop);
 		nfrag++;
 		off += fl;
@@ -455,24 +517,34 @@ ip_txb_add(struct ip_inst *ii, struct ip_txb *tb, struct ip_link *il, mblk_t *mp
 	tb->tb_v[tb->tb_n++] = mp;
 }
 
-/* A datagram longer than its link's MTU: fragmented unless DF forbids (RFC 791 3.2). */
+/*
+ * A datagram longer than its link's MTU: fragmented unless DF forbids (RFC 791 3.2). A
+ * transport's L4 request (l4) is completed first: no port sums a datagram over its fragments.
+ */
 static int
 ip_output_big(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, uint32_t nh,
-	      struct ip_txb *tb)
+	      struct ip_txb *tb, uint64_t l4)
 {
-	if (ip_hdr(mp)->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {
+	const struct rte_ipv4_hdr *ip = ip_hdr(mp);
+
+	if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {
 		IP_INC(ii, drop_df);
 		freemsg(mp);
 		return -EMSGSIZE;
 	}
+	if (l4 != 0)
+		ip_l4_sw(ii, mp, ip_hlen(ip), rte_be_to_cpu_16(ip->total_length), l4);
 	if (tb != NULL)
 		ip_txb_flush(ii, tb); /* what came before goes first */
 	return ip_fragment(ii, il, mp, nh);
 }
 
-/* ip_output() into a burst when tb is not NULL: the datagram joins tb's run. */
+/*
+ * ip_output() into a burst when tb is not NULL: the datagram joins tb's run. l4: the
+ * transport's L4 request, checked by the caller (0: none).
+ */
 static int
-ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb)
+ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb, uint64_t l4)
 {
 	struct rte_ipv4_hdr *ip = ip_hdr(mp);
 	unsigned hlen = ip_hlen(ip), tot = rte_be_to_cpu_16(ip->total_length);
@@ -493,8 +565,8 @@ ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb)
 		ip->packet_id = rte_cpu_to_be_16(ii->ii_ipid++);
 	IP_INC(ii, tx_datagrams);
 	if (unlikely(tot > il->il_mtu))
-		return ip_output_big(ii, il, mp, nh, tb);
-	ip_finish(ii, il, mp, hlen);
+		return ip_output_big(ii, il, mp, nh, tb, l4);
+	ip_finish(ii, il, mp, hlen, l4);
 	yard_nexthop_set(mp, nh);
 	if (tb == NULL)
 		ip_link_send(ii, il, mp);
@@ -506,15 +578,20 @@ ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb)
 int
 ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
 {
-	return ip_output_txb(ii, mp, flags, NULL);
+	return ip_output_txb(ii, mp, flags, NULL, 0); /* ip's own: no L4 request */
 }
 
 /* ---- upper write side --------------------------------------------------------------------- */
 
-/* A datagram a transport built (M_DATA, header first). */
+/*
+ * A datagram a transport built (M_DATA, header first), with its L4 request in the first
+ * block's mbuf when it makes one (ip.h): for its own protocol, with the source set and the L4
+ * header there; any other is refused as malformed (a sender that meant none clears the bits).
+ */
 static void
 ip_output_raw(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 {
+	uint64_t l4 = yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_TX_L4_MASK;
 	struct rte_ipv4_hdr *ip;
 	unsigned hlen;
 
@@ -530,7 +607,11 @@ ip_output_raw(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 	if (rte_be_to_cpu_16(ip->total_length) != msgdsize(mp) ||
 	    rte_be_to_cpu_16(ip->total_length) < hlen)
 		goto bad;
-	(void)ip_output_txb(ii, mp, IP_OUT_FILL_SRC | IP_OUT_FILL_ID, tb);
+	if (unlikely(l4 != 0) &&
+	    (l4 != ip_l4_for_proto(ip->next_proto_id) || ip->src_addr == 0 ||
+	     rte_be_to_cpu_16(ip->total_length) < hlen + ip_l4_hdr_min(l4)))
+		goto bad;
+	(void)ip_output_txb(ii, mp, IP_OUT_FILL_SRC | IP_OUT_FILL_ID, tb, l4);
 	return;
 bad:
 	IP_INC(ii, drop_bad_unitdata);
@@ -553,7 +634,7 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 	size_t plen;
 	unsigned tot;
 	uint32_t nh, src, hw[5];
-	uint64_t sum;
+	uint64_t sum, l4 = 0;
 	uint16_t w8, ck;
 	uint8_t proto, ttl;
 
@@ -567,6 +648,12 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 		     plen + YARD_IPV4_HDR_MIN > YARD_IPV4_MAX_LEN ||
 		     (payload != NULL && DB_TYPE(payload) != M_DATA)))
 		goto bad;
+	if (req.iu_flags & IP_UNITDATA_L4CK) {
+		/* The transport's header must be there to complete (UDP or TCP only). */
+		l4 = ip_l4_for_proto(proto);
+		if (unlikely(l4 == 0 || plen < ip_l4_hdr_min(l4)))
+			goto bad;
+	}
 	if (likely(payload != NULL && DB_REF(payload) == 1 &&
 		   MBLKHEAD(payload) >= YARD_IPV4_HDR_MIN + YARD_LINK_HDR_LEN)) {
 		/* The transport left headroom: the header goes there, the M_PROTO block goes, with
@@ -630,7 +717,8 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 	if (unlikely(tot > il->il_mtu)) {
 		hw[2] = ip_w32(w8, 0);
 		memcpy(ip_hdr(hp), hw, sizeof(hw));
-		(void)ip_output_big(ii, il, hp, nh, tb); /* each fragment gets its own checksum */
+		/* each fragment gets its own checksum; the L4 sum is completed first */
+		(void)ip_output_big(ii, il, hp, nh, tb, l4);
 		return;
 	}
 	ck = 0;
@@ -641,17 +729,19 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 	hw[2] = ip_w32(w8, ck);
 	static_assert(sizeof(hw) == YARD_IPV4_HDR_MIN, "the 20-byte header");
 	memcpy(ip_hdr(hp), hw, sizeof(hw));
-	if (req.iu_flags & IP_UNITDATA_OWNED)
-		ip_finish_mbuf_as(ii, il, hp, YARD_IPV4_HDR_MIN, true);
-	else
-		ip_finish_mbuf(ii, il, hp, YARD_IPV4_HDR_MIN);
+	l4 = ip_l4_finish(ii, il, hp, YARD_IPV4_HDR_MIN, tot, l4);
+	ip_finish_mbuf_as(ii, il, hp, YARD_IPV4_HDR_MIN, l4);
 	yard_nexthop_set(hp, nh);
 	ip_txb_add(ii, tb, il, hp);
 	/*
 	 * A request the short way may follow: the sender vouches for its payload and names the
 	 * protocol. tb's route cache holds iu_dst now (routed above), so the template is for it.
+	 * Its L4 request, if any, is the template's too (iu_flags is in tb_key2), when the port
+	 * completes it (l4: what ip_l4_finish() left to the port): a request ip must sum itself
+	 * goes the long way, whose pass over the data costs more than the short way saves.
 	 */
-	if ((req.iu_flags & ~IP_UNITDATA_DF) == IP_UNITDATA_OWNED && req.iu_proto != 0) {
+	if ((req.iu_flags & ~(IP_UNITDATA_DF | IP_UNITDATA_L4CK)) == IP_UNITDATA_OWNED &&
+	    req.iu_proto != 0 && (l4 != 0 || !(req.iu_flags & IP_UNITDATA_L4CK))) {
 		static_assert(offsetof(struct ip_unitdata_req, iu_src) == sizeof(tb->tb_key),
 			      "tb_key2 is the request's last 8 bytes");
 		uint32_t t0 = ip_w32(ip_w16(0x45, req.iu_tos), 0);
@@ -662,6 +752,7 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 		tb->tb_hw01 = ip_w64(t0, t1);
 		tb->tb_hw23 = ip_w64(ip_w32(w8, 0), src);
 		tb->tb_psum = (uint64_t)t0 + t1 + ip_w32(w8, 0) + src + req.iu_dst;
+		tb->tb_l4 = l4;
 	}
 	return;
 bad:
@@ -678,7 +769,9 @@ bad:
  * headers, as its sender proved; a protocol named), a datagram that fits the link (so no
  * longer than YARD_IPV4_MAX_LEN either: il_mtu is 16 bits). Two compares stand for all of
  * that. key, key2: tb's; il: tb_cil. Its datagram's length with the header, or 0 when mp is
- * not that request.
+ * not that request. With IP_UNITDATA_L4CK in tb_key2 the sender also vouches for the L4
+ * header at the payload's start, as for OWNED's promises (the long way checks it; here only
+ * the port reads it).
  */
 static __rte_always_inline unsigned
 ip_unitdata_usual(const mblk_t *mp, uint64_t key, uint64_t key2, const struct ip_link *il)
@@ -701,7 +794,8 @@ ip_unitdata_usual(const mblk_t *mp, uint64_t key, uint64_t key2, const struct ip
  * header with the length, a new identification and the checksum. tb's vectors are made ready
  * once, for the run (the spent request blocks go with the burst's others, one mempool put for
  * all), and the run stops where either would fill, so the loop asks no room of them; the
- * template, the identification and the link's caps are read once, into locals. Only collects,
+ * template, the identification and the link's caps are read once, into locals, and so is the
+ * template's L4 request (tb_l4: one the port completes). Only collects,
  * never sends (ip_uwput_run() relies on it). Returns the requests taken, 0 when mps[0] is not
  * one (untouched: ip_output_unitdata() takes it).
  */
@@ -710,7 +804,7 @@ ip_output_unitdata_run(struct ip_inst *ii, mblk_t **mps, unsigned n, struct ip_t
 {
 	struct ip_link *il = tb->tb_cil; /* read only with a template (tb_key not 0) */
 	const uint64_t key = tb->tb_key, key2 = tb->tb_key2;
-	uint64_t psum, hw01, hw23;
+	uint64_t psum, hw01, hw23, ofl;
 	uint32_t dst, nh;
 	unsigned tot, room, k = 0;
 	mblk_t **fr, **v;
@@ -720,6 +814,8 @@ ip_output_unitdata_run(struct ip_inst *ii, mblk_t **mps, unsigned n, struct ip_t
 	tot = ip_unitdata_usual(mps[0], key, key2, il);
 	if (tot == 0)
 		return 0;
+	/* OWNED: one block, so the L4 header the template's request names is in the IPv4's. */
+	ofl = ip_tx_offloads(il, tb->tb_l4);
 	psum = tb->tb_psum;
 	hw01 = tb->tb_hw01;
 	hw23 = tb->tb_hw23;
@@ -758,7 +854,7 @@ ip_output_unitdata_run(struct ip_inst *ii, mblk_t **mps, unsigned n, struct ip_t
 			ck = (uint16_t)~inet_sum_fold(psum + tot_be + id_be);
 		hw[0] = hw01 | ip_w64(ip_w32(0, tot_be), ip_w32(id_be, 0));
 		hw[1] = hw23 | ip_w64(ip_w32(0, ck), 0);
-		ip_finish_mbuf_as(ii, il, payload, YARD_IPV4_HDR_MIN, true); /* tb_key2: OWNED */
+		ip_finish_mbuf_ofl(payload, YARD_IPV4_HDR_MIN, ofl);
 		/* OWNED: one block only it references, room for the Ethernet header left (mblk.h). */
 		payload->b_yflags |= YB_LINKROOM;
 		static_assert(sizeof(hw) + sizeof(dst) == YARD_IPV4_HDR_MIN, "the 20-byte header");
@@ -771,6 +867,10 @@ ip_output_unitdata_run(struct ip_inst *ii, mblk_t **mps, unsigned n, struct ip_t
 	tb->tb_n += k;
 	tb->tb_nfree += k;
 	tb->tb_nfast += k;
+	if (hwck)
+		IP_ADD_N(ii, tx_cksum_hw, k);
+	if (tb->tb_l4 != 0)
+		IP_ADD_N(ii, tx_l4_cksum_hw, k);
 	return k;
 }
 
@@ -918,6 +1018,7 @@ ip_uwput_run(queue_t *q, struct ip_upper *up, struct ip_inst *ii, mblk_t **mps, 
 	tb.tb_nfree = 0;
 	tb.tb_nfast = 0;
 	tb.tb_key2 = 0; /* unread while tb_key is 0, but never indeterminate */
+	tb.tb_l4 = 0;
 	tb.tb_ttl = (uint8_t)ii->ii_param.ip_default_ttl;
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];

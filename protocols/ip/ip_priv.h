@@ -265,6 +265,7 @@ struct ip_txb {
 	uint64_t tb_hw01;             /**< header bytes 0-7 without the length and the identification */
 	uint64_t tb_hw23;             /**< header bytes 8-15 without the checksum (TTL, protocol, source) */
 	uint64_t tb_psum;             /**< the unfolded sum of the two words and tb_dst */
+	uint64_t tb_l4;               /**< the template's L4 request, one the port completes, or 0 */
 	unsigned tb_nfast;            /**< datagrams the short way sent (both counters) */
 	uint8_t tb_ttl;               /**< ip_default_ttl, read once per burst (and per ioctl) */
 };

@@ -73,6 +73,7 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 
+#include <protocols/inet_cksum.h>
 #include <protocols/netem.h>
 #include <streams/snoop.h>
 #include <streams/stream.h>
@@ -460,6 +461,34 @@ netem_copy_meta(struct rte_mbuf *dst, const struct rte_mbuf *src)
 	rte_mbuf_dynfield_copy(dst, src);
 }
 
+/*
+ * A transport's checksum left for ip to complete (protocols/ip.h, "Transport checksums": a
+ * built IPv4 datagram whose mbuf asks for the UDP or TCP sum without RTE_MBUF_F_TX_IPV4, which
+ * only ip sets) would be summed over the flipped bit, hiding it: complete it now, before the
+ * flip, as Linux's netem does (skb_checksum_help()). Anything not plainly such a datagram is
+ * left alone (a corruption hidden by an offload is counted corrupt_tx_csum).
+ */
+static void
+netem_settle_l4(mblk_t *mp)
+{
+	struct rte_mbuf *m = yard_mblk_mbuf(mp);
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
+	const uint8_t *ip = mp->b_rptr;
+	bool udp = l4 == RTE_MBUF_F_TX_UDP_CKSUM;
+	unsigned hlen, tot;
+
+	if (l4 == 0 || (m->ol_flags & RTE_MBUF_F_TX_IPV4) || DB_TYPE(mp) != M_DATA ||
+	    DB_REF(mp) != 1 || MBLKL(mp) < 20 || (ip[0] >> 4) != 4 ||
+	    (!udp && l4 != RTE_MBUF_F_TX_TCP_CKSUM))
+		return;
+	hlen = (ip[0] & 0xfu) * 4u;
+	tot = (unsigned)ip[2] << 8 | ip[3];
+	if (hlen < 20 || tot < hlen + (udp ? 8u : 20u) || tot > msgdsize(mp))
+		return;
+	inet_l4_cksum_complete(mp, hlen, tot, udp);
+	m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+}
+
 /* Stage 3: flip one bit, uniformly chosen over the message's data. Returns the message. */
 static mblk_t *
 netem_corrupt(struct netem_side *ns, mblk_t *mp)
@@ -469,6 +498,7 @@ netem_corrupt(struct netem_side *ns, mblk_t *mp)
 	size_t len = 0, off;
 	uint32_t bit;
 
+	netem_settle_l4(mp);
 	for (bp = mp; bp != NULL; bp = bp->b_cont)
 		if (DB_TYPE(bp) == M_DATA)
 			len += MBLKL(bp);

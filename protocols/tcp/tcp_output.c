@@ -9,9 +9,11 @@
  * retransmission is another dupb of the same blocks, and an ACK frees the blocks at once
  * (tcp_sb_drop); a copy still in flight keeps the buffer alive by its reference count. The
  * IPv4 and TCP headers go into one new small block with link headroom in front of the chain.
- * The checksum is computed in software over the chain (ip offloads only the IPv4 header
- * checksum, and a transport cannot learn the link's caps), and the whole datagram goes to ip
- * as M_DATA.
+ * The whole datagram goes to ip as M_DATA, its checksum left "partial" (ip.h, "Transport
+ * checksums"): tcp stores the pseudo-header's sum and marks the header block's mbuf
+ * RTE_MBUF_F_TX_TCP_CKSUM, and ip has the port complete it when the outgoing link can (a NIC
+ * sums the segment as it sends it), else sums the chain itself, as tcp did before: tcp cannot
+ * know the link a segment leaves by, ip can.
  *
  * Local flow control. Segments go to ip through the lower write queue: straight down while ip
  * takes them, queued when ip is flow controlled (ip holds a transport back while its link's
@@ -29,6 +31,7 @@
 #include <rte_ip.h>
 #include <rte_random.h>
 
+#include <protocols/inet_cksum.h>
 #include <protocols/ip_hdr.h>
 #include <protocols/link.h>
 
@@ -157,14 +160,18 @@ tcp_hdr_block(uint32_t src, uint32_t dst, unsigned thlen, size_t dlen)
 	return hp;
 }
 
+/* The checksum left for ip to complete: the pseudo-header's sum (RFC 9293 3.1) and the request. */
 static void
 tcp_finish(mblk_t *hp, unsigned thlen, size_t dlen)
 {
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)hp->b_rptr;
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)hp->b_rptr;
 	struct yard_tcphdr *th = (struct yard_tcphdr *)(hp->b_rptr + YARD_IPV4_HDR_MIN);
+	uint64_t acc = (uint64_t)ip->src_addr + ip->dst_addr + rte_cpu_to_be_16(IPPROTO_TCP) +
+		       rte_cpu_to_be_16((uint16_t)(thlen + dlen));
 
-	th->th_sum = 0;
-	th->th_sum = tcp_cksum(ip->src_addr, ip->dst_addr, hp, YARD_IPV4_HDR_MIN, thlen + dlen);
+	th->th_sum = inet_sum_fold(acc);
+	/* hp is new (tcp_hdr_block()): its mbuf carries no other request */
+	yard_mblk_mbuf(hp)->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
 }
 
 /* RST or ACK with no connection block (RFC 9293 3.10.7.1, 3.5.2). k is from our side. */

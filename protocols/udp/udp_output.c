@@ -207,6 +207,23 @@ udp_iu_opts(uint8_t tos, uint8_t ttl)
 	return udp_iu_opts_flags(tos, ttl, 0);
 }
 
+/* iu_flags f alone, as udp_iu_opts_flags() places it: or'ed into a request's last word. */
+static inline uint32_t
+udp_iu_flagbits(uint8_t f)
+{
+	return udp_iu_opts_flags(0, 0, f) ^ udp_iu_opts_flags(0, 0, 0);
+}
+
+/* The same in udp_iu_words()'s second word. */
+static inline uint64_t
+udp_iu_flags_word(uint8_t f)
+{
+	uint64_t w[2];
+
+	udp_iu_words(w, 0, 0, udp_iu_flagbits(f));
+	return w[1];
+}
+
 /*
  * What the short way may send to ui_dc's destination: tt_dkey the family and destination it
  * takes (no port bits: a masked sockaddr never equals it when it may not, an empty cache or a
@@ -258,21 +275,18 @@ udp_hdr_write(struct rte_udp_hdr *uh, uint32_t ports, uint16_t len, uint16_t ck)
 
 /*
  * The UDP header of a datagram whose header block is hb (its b_rptr at the header) and
- * checksum, and the marks of a received buffer it no longer carries (TX offload requests,
- * YB_SUMOK). ports: udp_ports(); asum: udp_asum() of its addresses; psum: the data's sum if
- * udp_sum_marked() knew it, else -1. owned: the request will say IP_UNITDATA_OWNED, with
- * which ip drops the offload requests itself (it writes ol_flags anyway: not twice).
+ * checksum, and the mark of a received buffer it no longer carries (YB_SUMOK). ports:
+ * udp_ports(); asum: udp_asum() of its addresses; psum: the data's sum if udp_sum_marked()
+ * knew it, else -1. Returns the iu_flags the request must add: IP_UNITDATA_L4CK when ip is to
+ * complete the checksum, else 0.
  */
-static __rte_always_inline void
+static __rte_always_inline uint8_t
 udp_hdr_fill(struct udp_inst *ui, const struct udp_txt *tt, struct udp_txc *tc, mblk_t *hb,
-	     mblk_t *data, uint32_t ports, uint64_t asum, unsigned ulen, int psum, bool owned)
+	     mblk_t *data, uint32_t ports, uint64_t asum, unsigned ulen, int psum)
 {
 	struct rte_udp_hdr *uh = (struct rte_udp_hdr *)hb->b_rptr;
 	uint16_t ulen_be = inet_be16((uint16_t)ulen), ck;
 
-	/* A received buffer sent back must not carry offload requests of its own. */
-	if (!owned)
-		yard_mblk_mbuf(hb)->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
 	if (data != NULL)
 		data->b_yflags &= ~YB_SUMOK; /* it no longer describes the block */
 	if (likely(psum >= 0)) {
@@ -288,15 +302,22 @@ udp_hdr_fill(struct udp_inst *ui, const struct udp_txt *tt, struct udp_txc *tc, 
 		/* RFC 768: zero means "none" */
 		udp_hdr_write(uh, ports, ulen_be, ck == 0 ? 0xffff : ck);
 		tc->tc_reused++;
-	} else if (likely(tt->tt_cksum)) {
-		udp_hdr_write(uh, ports, ulen_be, 0);
-		ck = (uint16_t)~inet_sum_fold(inet_sum_msg(hb, 0, ulen, asum + ulen_be));
-		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768: zero means "none" */
-		UDP_INC(ui, tx_cksum_sw);
-	} else {
-		udp_hdr_write(uh, ports, ulen_be, 0);
-		UDP_INC(ui, tx_no_cksum);
+		return 0;
 	}
+	if (likely(tt->tt_cksum)) {
+		/*
+		 * A pass over the data is left to ip (ip.h, "Transport checksums"): the port does
+		 * it when it can, else ip sums the datagram as udp would have. The field holds the
+		 * pseudo-header's sum (the length counted once: the header's word is summed with
+		 * the data), as a NIC's offload expects it.
+		 */
+		udp_hdr_write(uh, ports, ulen_be, inet_sum_fold(asum + ulen_be));
+		UDP_INC(ui, tx_cksum_ip);
+		return IP_UNITDATA_L4CK;
+	}
+	udp_hdr_write(uh, ports, ulen_be, 0);
+	UDP_INC(ui, tx_no_cksum);
+	return 0;
 }
 
 /*
@@ -334,6 +355,7 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 	uint64_t iu[2];
 	uint32_t src, iu_opts = tt->tt_iu_opts;
 	size_t plen, mlen = MBLKL(mp);
+	uint8_t l4ck;
 	int psum;
 
 	if (unlikely(mlen < sizeof(req))) {
@@ -432,8 +454,8 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		hb->b_cont = data;
 		UDP_INC(ui, tx_hdr_block);
 	}
-	udp_hdr_fill(ui, tt, tc, hb, data, udp_ports(tt->tt_lport_be, sin.sin_port),
-		     udp_asum(src, sin.sin_addr.s_addr), (unsigned)plen + UDP_HDR_LEN, psum, false);
+	l4ck = udp_hdr_fill(ui, tt, tc, hb, data, udp_ports(tt->tt_lport_be, sin.sin_port),
+			    udp_asum(src, sin.sin_addr.s_addr), (unsigned)plen + UDP_HDR_LEN, psum);
 	/* The request block becomes ip's, when it is ours alone; else a new one. */
 	mp->b_cont = NULL;
 	if (unlikely(DB_REF(mp) != 1)) {
@@ -447,7 +469,7 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		}
 		mp = np;
 	}
-	udp_iu_words(iu, sin.sin_addr.s_addr, src, iu_opts);
+	udp_iu_words(iu, sin.sin_addr.s_addr, src, iu_opts | udp_iu_flagbits(l4ck));
 	return udp_iu_fill(mp, hb, iu);
 }
 
@@ -498,10 +520,11 @@ udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct
 		.DEST_offset = sizeof(struct T_unitdata_req),
 		.OPT_length = 0,
 	};
-	uint64_t u[2], w[2], sw;
+	uint64_t u[2], w[2], sw, iu[2];
 	mblk_t *data = mp->b_cont;
 	size_t plen;
 	uint32_t pw;
+	uint8_t l4ck;
 	int psum;
 
 	static_assert(offsetof(struct T_unitdata_req, OPT_length) == 12, "four fields, 16 bytes");
@@ -558,11 +581,14 @@ udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct
 	memcpy(&pw, &sw, sizeof(pw));
 	data->b_rptr -= UDP_HDR_LEN;
 	tc->tc_inplace++;
-	udp_hdr_fill(ui, tt, tc, data, data, (pw & udp_ports(0, 0xffff)) | tt->tt_sport,
-		     tt->tt_asum, (unsigned)plen + UDP_HDR_LEN, psum, true);
+	l4ck = udp_hdr_fill(ui, tt, tc, data, data, (pw & udp_ports(0, 0xffff)) | tt->tt_sport,
+			    tt->tt_asum, (unsigned)plen + UDP_HDR_LEN, psum);
 	/* IP_UNITDATA_OWNED (tt_iu): data is one M_DATA block of a pool buffer, only ours,
 	 * with room for UDP, IPv4 and Ethernet before the UDP header went in (udp_blk_own()). */
-	return udp_iu_fill(mp, data, tt->tt_iu);
+	iu[0] = tt->tt_iu[0];
+	/* udp_iu_flags_word() of a constant is one: not worked out per datagram */
+	iu[1] = tt->tt_iu[1] | (l4ck != 0 ? udp_iu_flags_word(IP_UNITDATA_L4CK) : 0);
+	return udp_iu_fill(mp, data, iu);
 }
 
 unsigned

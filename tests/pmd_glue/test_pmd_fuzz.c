@@ -99,6 +99,7 @@ static struct {
 	unsigned ext_live;                    /* external buffers not yet freed */
 	unsigned wired;                       /* frames put on the wire, set-up ones too */
 	unsigned sent, segs_sent, offload_asked;
+	unsigned l4_asked[2];                 /* L4 requests carried out: [0] UDP, [1] TCP */
 } fzp;
 
 /* ---- set-up ---------------------------------------------------------------------------- */
@@ -502,6 +503,7 @@ fzp_complete_offloads(const struct rte_mbuf *m, uint8_t *f, size_t n)
 		if (l4 == RTE_MBUF_F_TX_UDP_CKSUM && c == 0)
 			c = 0xffff;
 		wr16(ip + ihl + at, c);
+		fzp.l4_asked[l4 == RTE_MBUF_F_TX_TCP_CKSUM]++;
 	}
 }
 
@@ -738,6 +740,11 @@ fzp_run(const struct fzp_mode *mode)
 		cr_assert_gt(tc.tcps_drop_bad_cksum, 0);
 		if (mode->caps & YARD_LINK_CAP_TX_IPV4_CKSUM)
 			cr_assert_gt(fzp.offload_asked, 0, "no TX offload asked");
+		/* udp's replies to data it did not verify (fragments), tcp's every segment */
+		if (mode->caps & YARD_LINK_CAP_TX_UDP_CKSUM)
+			cr_assert_gt(fzp.l4_asked[0], 0, "no UDP checksum left to the port");
+		if (mode->caps & YARD_LINK_CAP_TX_TCP_CKSUM)
+			cr_assert_gt(fzp.l4_asked[1], 0, "no TCP checksum left to the port");
 		fz_log_counters("pmd", ps, sizeof(*ps), fzp_pmdstat_name);
 		fz_log_counters("arp", &a, sizeof(a), arpstat_name);
 		fz_log_counters("ip", &ip.is_ip, sizeof(ip.is_ip), ipstat_name);
@@ -750,8 +757,9 @@ fzp_run(const struct fzp_mode *mode)
 	else
 		cr_assert_gt(fzp.segs_sent, fzp.sent, "no chain sent on a MULTI_SEGS port");
 	cr_log_info("fuzz seed %#lx: %u frames in %u bursts, %u sent in %u segments (%u with "
-		    "offload requests), %u connections", (unsigned long)fz_seed, injected, bursts,
-		    fzp.sent, fzp.segs_sent, fzp.offload_asked, fzp.conns);
+		    "offload requests, UDP %u, TCP %u), %u connections", (unsigned long)fz_seed,
+		    injected, bursts, fzp.sent, fzp.segs_sent, fzp.offload_asked, fzp.l4_asked[0],
+		    fzp.l4_asked[1], fzp.conns);
 	fzp_close();
 }
 

@@ -1412,50 +1412,6 @@ YT_TEST(ip, gives_each_datagram_of_the_short_way_its_own_identification)
 	pt_assert_clean();
 }
 
-/*
- * IP_UNITDATA_OWNED also says the sender asks for no L4 offload: ip drops a request the
- * payload's mbuf carries (a received buffer sent back), on the short way and the long way
- * alike; a request without the flag keeps the transport's.
- */
-YT_TEST(ip, drops_the_offload_requests_of_an_owned_payload_and_keeps_the_others)
-{
-	struct pt_stack s;
-	struct stdata *u;
-	int proto = 253;
-	/* 0: OWNED, long (fills the template); 1, 2: OWNED, short; 3: no flags, long */
-	static const uint8_t owned[] = { 1, 1, 1, 0 };
-	mblk_t *v[RTE_DIM(owned)], *out;
-
-	pt_stack_open(&s, 0, 1500);
-	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
-	cr_assert_geq(pt_istr(u, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
-	for (unsigned i = 0; i < RTE_DIM(v); i++) {
-		struct ip_unitdata_req *req;
-
-		v[i] = unitdata(PT_ADDR_PEER, 20 + i, (uint8_t)(i + 1));
-		req = (struct ip_unitdata_req *)v[i]->b_rptr;
-		req->iu_proto = 253;
-		req->iu_flags = owned[i] ? IP_UNITDATA_OWNED : 0;
-		yard_mblk_mbuf(v[i]->b_cont)->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
-	}
-	cr_assert_eq(sth_putmsg_mblk_burst(u, v, RTE_DIM(v), 0), (int)RTE_DIM(v));
-	yt_drain();
-	for (unsigned i = 0; i < RTE_DIM(v); i++) {
-		uint64_t fl;
-
-		out = yard_loop_take(s.link.minor);
-		cr_assert_not_null(out, "frame %u", i);
-		cr_assert_eq(out->b_rptr[14 + 20], i + 1, "frame %u in order", i);
-		fl = yard_mblk_mbuf(out)->ol_flags & RTE_MBUF_F_TX_L4_MASK;
-		cr_assert_eq(fl, owned[i] ? 0 : RTE_MBUF_F_TX_UDP_CKSUM, "frame %u", i);
-		freemsg(out);
-	}
-	cr_assert_null(yard_loop_take(s.link.minor));
-	cr_assert_eq(sth_close(u), 0);
-	pt_stack_close(&s);
-	pt_assert_clean();
-}
-
 YT_TEST(ip, hangs_up_upper_streams_when_the_control_stream_closes)
 {
 	struct pt_stack s;

@@ -1245,7 +1245,7 @@ YT_TEST(udp, sends_datagrams_whose_headers_and_checksum_verify)
 	}
 	st = ut_udpstat(s.up.up_udp);
 	cr_assert_eq(st.udps_tx_datagrams, 5);
-	cr_assert_eq(st.udps_tx_cksum_sw, 5);
+	cr_assert_eq(st.udps_tx_cksum_ip, 5);
 	cr_assert_eq(st.udps_tx_hdr_inplace, 5, "the stream head left room for the headers");
 	cr_assert_eq(sth_close(ep), 0);
 	ut_stack_close(&s);
@@ -1324,8 +1324,9 @@ unitdata_req(uint32_t addr, uint16_t port, size_t n, size_t headroom)
 }
 
 /*
- * The IP_UNITDATA_REQ taken from the loop: to the peer, from us, UDP, its checksum right; a
- * request marked IP_UNITDATA_OWNED keeps the mark's promise. Returns its iu_flags.
+ * The IP_UNITDATA_REQ taken from the loop: to the peer, from us, UDP, its checksum right (once
+ * completed as ip would, when it asks ip to: IP_UNITDATA_L4CK); a request marked
+ * IP_UNITDATA_OWNED keeps the mark's promise. Returns its iu_flags but IP_UNITDATA_L4CK.
  */
 static uint8_t
 check_sent(mblk_t *mp, uint32_t dst, uint16_t sport, uint16_t dport, size_t n)
@@ -1343,8 +1344,8 @@ check_sent(mblk_t *mp, uint32_t dst, uint16_t sport, uint16_t dport, size_t n)
 	cr_assert_eq(iu->iu_src, PT_ADDR_US);
 	cr_assert_eq(iu->iu_proto, IPPROTO_UDP);
 	cr_assert_eq(iu->iu_ttl, 0, "ip's default");
-	cr_assert(iu->iu_flags == 0 || iu->iu_flags == IP_UNITDATA_OWNED, "flags %#x",
-		  iu->iu_flags);
+	cr_assert_eq(iu->iu_flags & ~(IP_UNITDATA_OWNED | IP_UNITDATA_L4CK), 0, "flags %#x",
+		     iu->iu_flags);
 	cr_assert_eq(mp->b_yflags & YB_TUDATA, 0, "no T_UNITDATA_REQ any more");
 	if (iu->iu_flags & IP_UNITDATA_OWNED) {
 		const mblk_t *dp = mp->b_cont;
@@ -1366,10 +1367,12 @@ check_sent(mblk_t *mp, uint32_t dst, uint16_t sport, uint16_t dport, size_t n)
 	cr_assert_eq(rd16(d), sport);
 	cr_assert_eq(rd16(d + 2), dport);
 	cr_assert_eq(rd16(d + 4), 8 + n);
+	if (iu->iu_flags & IP_UNITDATA_L4CK)
+		ut_udp_l4ck_complete(PT_ADDR_US, dst, d, len);
 	cr_assert_eq(ut_udp_cksum(PT_ADDR_US, dst, d, len), 0, "the checksum verifies");
 	for (size_t i = 0; i < n; i++)
 		cr_assert_eq(d[8 + i], 0x5a);
-	return iu->iu_flags;
+	return iu->iu_flags & (uint8_t)~IP_UNITDATA_L4CK;
 }
 
 YT_TEST(udp, burst_sends_what_its_short_way_leaves_the_long_way)
@@ -1987,7 +1990,7 @@ YT_TEST(udp_services, echo_turns_a_burst_around_in_bursts)
 	cr_assert_eq(after.copied_bytes, before.copied_bytes, "nothing copied");
 	cr_assert_eq(u1.udps_tx_cksum_reused - u0.udps_tx_cksum_reused, 8,
 		     "every checksum from the sum verified on input");
-	cr_assert_eq(u1.udps_tx_cksum_sw, u0.udps_tx_cksum_sw, "no pass over the data");
+	cr_assert_eq(u1.udps_tx_cksum_ip, u0.udps_tx_cksum_ip, "no pass over the data");
 	cr_assert_eq(i1.is_ip.ips_tx_route_cached - i0.is_ip.ips_tx_route_cached, 7,
 		     "one route lookup for the burst");
 	cr_assert_eq(a1.arps_tx_nh_cached - a0.arps_tx_nh_cached, 7,
@@ -2026,7 +2029,7 @@ YT_TEST(udp_services, echo_answers_the_good_datagrams_of_a_mixed_burst)
 	cr_assert_eq(u1.udps_drop_bad_cksum - u0.udps_drop_bad_cksum, 1);
 	cr_assert_eq(u1.udps_drop_no_port - u0.udps_drop_no_port, 1);
 	cr_assert_eq(u1.udps_tx_cksum_reused - u0.udps_tx_cksum_reused, 3);
-	cr_assert_eq(u1.udps_tx_cksum_sw - u0.udps_tx_cksum_sw, 1,
+	cr_assert_eq(u1.udps_tx_cksum_ip - u0.udps_tx_cksum_ip, 1,
 		     "the one without a checksum is summed afresh");
 	for (;;) {
 		size_t n = pt_take(s.pt.link.minor, f, sizeof(f));

@@ -63,20 +63,45 @@ ut_sin(uint32_t addr, uint16_t port)
 	return sin;
 }
 
+/* The UDP pseudo-header (RFC 768) in its 12 bytes. */
+static void
+ut_phdr(uint8_t *ph, uint32_t src, uint32_t dst, size_t ulen)
+{
+	memcpy(ph, &src, 4);
+	memcpy(ph + 4, &dst, 4);
+	ph[8] = 0;
+	ph[9] = IPPROTO_UDP;
+	ph[10] = (uint8_t)(ulen >> 8);
+	ph[11] = (uint8_t)ulen;
+}
+
 uint16_t
 ut_udp_cksum(uint32_t src, uint32_t dst, const uint8_t *udp, size_t ulen)
 {
 	static uint8_t buf[12 + 65536];
 
 	/* The pseudo-header (RFC 768) laid out in front, then one plain RFC 1071 sum. */
-	memcpy(buf, &src, 4);
-	memcpy(buf + 4, &dst, 4);
-	buf[8] = 0;
-	buf[9] = IPPROTO_UDP;
-	buf[10] = (uint8_t)(ulen >> 8);
-	buf[11] = (uint8_t)ulen;
+	ut_phdr(buf, src, dst, ulen);
 	memcpy(buf + 12, udp, ulen);
 	return pt_cksum(buf, 12 + ulen);
+}
+
+void
+ut_udp_l4ck_complete(uint32_t src, uint32_t dst, uint8_t *udp, size_t ulen)
+{
+	uint8_t ph[12];
+	uint16_t want, c;
+
+	ut_phdr(ph, src, dst, ulen);
+	want = (uint16_t)~pt_cksum(ph, sizeof(ph)); /* the folded sum, not complemented */
+	cr_assert_eq((uint16_t)(udp[6] << 8 | udp[7]), want,
+		     "L4CK: the field holds %#x, the pseudo-header's sum is %#x",
+		     (unsigned)(udp[6] << 8 | udp[7]), (unsigned)want);
+	c = pt_cksum(udp, ulen);
+	if (c == 0)
+		c = 0xffff;
+	udp[6] = (uint8_t)(c >> 8);
+	udp[7] = (uint8_t)c;
 }
 
 size_t

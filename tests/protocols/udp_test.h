@@ -50,6 +50,12 @@ struct sockaddr_in ut_sin(uint32_t addr, uint16_t port);
 
 /** The UDP checksum over pseudo-header + UDP header + data (udp points at the header). */
 uint16_t ut_udp_cksum(uint32_t src, uint32_t dst, const uint8_t *udp, size_t ulen);
+/**
+ * What ip does with IP_UNITDATA_L4CK (protocols/ip.h): asserts that the header's checksum
+ * field holds the pseudo-header's sum, then completes the checksum in place, as ip (or a
+ * port's TX offload) would.
+ */
+void ut_udp_l4ck_complete(uint32_t src, uint32_t dst, uint8_t *udp, size_t ulen);
 /** A UDP header + dlen bytes of data (pattern if data NULL) with a correct checksum. */
 size_t ut_udp(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
 	      const uint8_t *data, size_t dlen);
