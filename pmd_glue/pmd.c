@@ -41,7 +41,10 @@
  * Frames are checked when they are staged: every block M_DATA, at least an Ethernet header,
  * at most MTU + 14 bytes (+ 4 when VLAN-tagged). A port without TX MULTI_SEGS gets multi-block
  * frames pulled up into one block (counted); the head mbuf's TX offload metadata (ol_flags,
- * l2_len, l3_len...) is the business of the modules above and goes to the PMD as they set it.
+ * l2_len, l3_len...) is the business of the modules above and goes to the PMD as they set it,
+ * through rte_eth_tx_prepare() before each burst: what a PMD needs done to a frame for its
+ * offloads, or refuses (a frame it refuses is freed and counted, tx_prepare; without such a
+ * hook the call returns at once).
  * Every drop is counted by reason (pmd.def); an mbuf is never lost: it is staged, queued,
  * sent, or freed and counted.
  *
@@ -347,6 +350,32 @@ pmd_tx_data(struct pmd_minor *pm, queue_t *wq, mblk_t *mp)
 	pm->pm_stat->pmds_tx_queued++;
 }
 
+/*
+ * The PMD's preparation of the n staged frames (rte_eth_tx_prepare()): a frame it refuses
+ * (rte_errno says why; a malformed offload request) can never be sent, so it is freed and
+ * counted, and the frames after it are prepared in turn. Frames kept staged are prepared again
+ * on the next flush: preparation sets what the offloads need, so doing it twice is harmless.
+ * Returns the frames left staged.
+ */
+static unsigned
+pmd_tx_prepare(struct pmd_minor *pm, unsigned n)
+{
+	unsigned ok = 0;
+
+	while ((ok += rte_eth_tx_prepare(pm->pm_port_id, pm->pm_queue, pm->pm_tx + ok,
+					 (uint16_t)(n - ok))) < n) {
+		struct rte_mbuf *bad = pm->pm_tx[ok];
+
+		pm->pm_txbytes -= bad->pkt_len;
+		rte_pktmbuf_free(bad);
+		pm->pm_stat->pmds_tx_prepare++;
+		memmove(&pm->pm_tx[ok], &pm->pm_tx[ok + 1], (n - ok - 1) * sizeof(pm->pm_tx[0]));
+		n--;
+	}
+	pm->pm_ntx = n;
+	return n;
+}
+
 /* TX flush hook: one burst of everything staged; keep what the ring did not take. */
 static unsigned
 pmd_tx_flush(void *arg)
@@ -365,6 +394,9 @@ pmd_tx_flush(void *arg)
 			return 0; /* the port took nothing last time: pausing (top of file) */
 		pm->pm_tx_retry = 0;
 	}
+	n = pmd_tx_prepare(pm, n);
+	if (unlikely(n == 0))
+		return 0;
 	sent = rte_eth_tx_burst(pm->pm_port_id, pm->pm_queue, pm->pm_tx, (uint16_t)n);
 	st->pmds_tx_bursts++;
 	if (unlikely(sent == 0)) {

@@ -53,6 +53,22 @@ RTE_LOG_REGISTER(yard_port_logtype, yard.port, INFO);
 			RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 #define PORT_RSS_WANTED (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP)
 
+/*
+ * TX offloads a PMD offers but carries out wrongly, by its driver name: never asked of it.
+ * net_tap (DPDK 22.11, drivers/net/tap) does L4 checksums in software by summing each
+ * segment's bytes apart and adding the sums, so a chained frame with a segment of odd length
+ * (a TCP segment cut from the user's writes) gets a wrong checksum; and it refuses a frame
+ * whose L4 header is not in the first segment every time it is offered, which would stall the
+ * queue behind it. Its software sum costs what ip's does, so ip sums for it (tx_l4_cksum_sw).
+ */
+static uint64_t
+port_tx_quirks(const struct rte_eth_dev_info *info)
+{
+	if (info->driver_name != NULL && strcmp(info->driver_name, "net_tap") == 0)
+		return RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
+	return 0;
+}
+
 /* A frame of the MTU on the wire, with room for one VLAN tag and the CRC. */
 #define PORT_FRAME_OVERHEAD (RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + RTE_ETHER_CRC_LEN)
 
@@ -141,7 +157,7 @@ port_negotiate(struct yard_port *port, const struct yard_port_conf *conf,
 	       const struct rte_eth_dev_info *info, struct rte_eth_conf *ec)
 {
 	uint64_t rx = info->rx_offload_capa & PORT_RX_WANTED;
-	uint64_t tx = info->tx_offload_capa & PORT_TX_WANTED;
+	uint64_t tx = info->tx_offload_capa & PORT_TX_WANTED & ~port_tx_quirks(info);
 	uint32_t caps = 0, overhead;
 
 	if (port->yp_nb_rxq > info->max_rx_queues || port->yp_nb_txq > info->max_tx_queues) {
