@@ -805,6 +805,50 @@ YT_TEST(pmd, drops_and_counts_frames_that_cannot_go_out)
 	cr_expect_null(take(sb));
 }
 
+/*
+ * A PMD's tx_pkt_prepare hook for net_ring, which has none: it refuses the frames whose
+ * sequence byte is odd, as a real PMD refuses a malformed offload request.
+ */
+static uint16_t
+refuse_odd_frames(void *txq, struct rte_mbuf **pkts, uint16_t n)
+{
+	(void)txq;
+	for (uint16_t i = 0; i < n; i++) {
+		if (rte_pktmbuf_mtod(pkts[i], const uint8_t *)[14] & 1) {
+			rte_errno = EINVAL;
+			return i;
+		}
+	}
+	return n;
+}
+
+YT_TEST(pmd, frees_and_counts_a_frame_the_pmd_will_not_prepare_and_sends_the_rest)
+{
+	struct stdata *sa = open_attached(pa, 0);
+	struct stdata *sb = open_attached(pb, 0);
+	const struct pmdstat *st = qstat(pa, 0);
+	struct rte_eth_fp_ops *ops = &rte_eth_fp_ops[pa->yp_port_id];
+	eth_tx_prep_t saved = ops->tx_pkt_prepare;
+	mblk_t *v[6], *mp;
+
+	for (unsigned i = 0; i < RTE_DIM(v); i++)
+		v[i] = frame(pb, pa, 100, i);
+	ops->tx_pkt_prepare = refuse_odd_frames;
+	cr_assert_eq(sth_putmsg_mblk_burst(sa, v, RTE_DIM(v), 0), (int)RTE_DIM(v));
+	yt_drain();
+	ops->tx_pkt_prepare = saved;
+	cr_expect_eq(st->pmds_tx_prepare, 3, "frames 1, 3 and 5 refused");
+	cr_expect_eq(st->pmds_tx_pkts, 3);
+	cr_expect_eq(st->pmds_tx_bytes, 300, "only what went counts as sent");
+	for (unsigned i = 0; i < 3; i++) {
+		mp = take(sb);
+		cr_assert_not_null(mp, "frame %u", 2 * i);
+		cr_expect_eq(seq_of(mp), 2 * i, "in order");
+		freemsg(mp);
+	}
+	cr_expect_null(take(sb));
+}
+
 YT_TEST(pmd, drops_data_on_an_unattached_stream_and_counts_it)
 {
 	struct stdata *sd = open_pmd();
