@@ -154,6 +154,8 @@ static const struct cfg_key services_keys[] = {
 	  false },
 	{ "udp_discard", CK_U16, CFG(svc_udp_discard), 0, 65535, "0", NULL,
 	  "0 (off) or 1..65535", false },
+	{ "udp_sockperf", CK_U16, CFG(svc_udp_sockperf), 0, 65535, "0", NULL,
+	  "0 (off) or 1..65535", false },
 	{ "tcp_echo", CK_U16, CFG(svc_tcp_echo), 0, 65535, "0", NULL, "0 (off) or 1..65535",
 	  false },
 	{ "tcp_discard", CK_U16, CFG(svc_tcp_discard), 0, 65535, "0", NULL,
@@ -1088,6 +1090,7 @@ check_services(struct cfg_ctx *c, const struct yard_config *cfg)
 	const struct { const char *name; uint16_t port; bool tcp; } s[] = {
 		{ "udp_echo", cfg->svc_udp_echo, false },
 		{ "udp_discard", cfg->svc_udp_discard, false },
+		{ "udp_sockperf", cfg->svc_udp_sockperf, false },
 		{ "tcp_echo", cfg->svc_tcp_echo, true },
 		{ "tcp_discard", cfg->svc_tcp_discard, true },
 		{ "http", cfg->svc_http, true },

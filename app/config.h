@@ -128,7 +128,8 @@ struct yard_config {
 	uint32_t ip_frag_timeout_ms, ip_frag_max_flows, ip_frag_max_frags, ip_frag_mem_kb,
 		 ip_icmp_rate, ip_icmp_burst, ip_ttl;
 	/* [services]: port numbers, 0 = off */
-	uint16_t svc_udp_echo, svc_udp_discard, svc_tcp_echo, svc_tcp_discard, svc_http;
+	uint16_t svc_udp_echo, svc_udp_discard, svc_udp_sockperf, svc_tcp_echo, svc_tcp_discard;
+	uint16_t svc_http;
 	/* [client.NAME] */
 	unsigned nclients;
 	struct yard_cfg_client clients[YARD_CFG_MAX_CLIENTS];

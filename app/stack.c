@@ -462,6 +462,9 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 	if (rc == 0)
 		rc = service_start(ls, "udp discard", cfg->svc_udp_discard, yard_udp_discard_start);
 	if (rc == 0)
+		rc = service_start(ls, "udp sockperf", cfg->svc_udp_sockperf,
+				   yard_udp_sockperf_start);
+	if (rc == 0)
 		rc = service_start(ls, "tcp echo", cfg->svc_tcp_echo, yard_tcp_echo_start);
 	if (rc == 0)
 		rc = service_start(ls, "tcp discard", cfg->svc_tcp_discard, yard_tcp_discard_start);

@@ -2,7 +2,8 @@
 /**
  * @file
  * UDP echo (RFC 862) and discard (RFC 863), written against XTI: the example of an XTI
- * application (docs/xti.md quotes them).
+ * application (docs/xti.md quotes them); and a sockperf server, for `sockperf ping-pong` and
+ * `sockperf under-load`, whose client will not take an RFC 862 echo of its own message.
  *
  * Each service is one endpoint per lcore: yard_udp_echo_start(port) on an lcore opens "udp"
  * there, binds the port on every local address, and from then on runs from the stream head's
@@ -37,6 +38,7 @@ struct rte_tel_data;
 enum yard_udp_svc_kind {
 	YARD_UDP_SVC_ECHO = 0,    /**< RFC 862 */
 	YARD_UDP_SVC_DISCARD = 1, /**< RFC 863 */
+	YARD_UDP_SVC_SOCKPERF = 2, /**< a sockperf server (yard_udp_sockperf_start()) */
 	YARD_UDP_SVC__COUNT
 };
 
@@ -49,6 +51,8 @@ struct yard_udp_svc_stats {
 	uint64_t tx_flow_waits; /**< sends refused by flow control (resumed on T_GODATA) */
 	uint64_t tx_drops;      /**< datagrams not echoed: the send failed otherwise */
 	uint64_t uderrs;        /**< datagram error indications taken */
+	uint64_t rx_malformed;  /**< sockperf: not a sockperf message (dropped) */
+	uint64_t rx_no_reply;   /**< sockperf: a message that asks for no reply */
 } __rte_cache_aligned;
 
 /**
@@ -59,6 +63,16 @@ struct yard_udp_svc_stats {
 int yard_udp_echo_start(uint16_t port);
 /** Serve UDP discard (RFC 863) on port, on the calling lcore. Returns as yard_udp_echo_start. */
 int yard_udp_discard_start(uint16_t port);
+/**
+ * Serve sockperf's UDP protocol on port (sockperf's default: 11111), on the calling lcore, as
+ * `sockperf server` does: a message is a 14-byte header (sequence number, 64 bits; flags, 16:
+ * client 1, pong request 2, warm-up 4; length, 32, the header included; all big-endian) and
+ * its payload, one to a datagram. A client's message that asks for a pong is sent back to its
+ * sender with the client flag cleared, the rest unchanged; the others (warm-up, no pong asked,
+ * not from a client) are counted and dropped (rx_no_reply), as is a datagram that is not such
+ * a message (rx_malformed). Returns as yard_udp_echo_start.
+ */
+int yard_udp_sockperf_start(uint16_t port);
 /** Stop the service on port on the calling lcore. 0 or -ENOENT. */
 int yard_udp_service_stop(uint16_t port);
 /** Stop every service of the calling lcore. */
@@ -71,7 +85,7 @@ void yard_udp_svc_stats_sum(enum yard_udp_svc_kind kind, int lcore,
 			    struct yard_udp_svc_stats *out);
 /** Fill d (fresh) with a dict of one kind's counters of lcore (-1: summed over lcores). */
 int yard_udp_svc_tel_fill_kind(struct rte_tel_data *d, enum yard_udp_svc_kind kind, int lcore);
-/** Fill d (fresh) with {"echo": {counters}, "discard": {counters}} of lcore (-1: all). */
+/** Fill d (fresh) with {"echo": {...}, "discard": {...}, "sockperf": {...}} of lcore (-1: all). */
 int yard_udp_svc_tel_fill(struct rte_tel_data *d, int lcore);
 /** A rte_telemetry_cb (e.g. "/yard/udp_services"): params empty or "<lcore>". */
 int yard_udp_svc_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * UDP echo (RFC 862) and discard (RFC 863) over XTI (udp_services.h). This file uses nothing
- * of udp but its name: it is an XTI application, and the example docs/xti.md quotes.
+ * UDP echo (RFC 862), discard (RFC 863) and a sockperf server over XTI (udp_services.h). This
+ * file uses nothing of udp but its name: it is an XTI application, and the example docs/xti.md
+ * quotes.
  *
  * Principles of operation
  * -----------------------
@@ -11,7 +12,10 @@
  * control. Echo takes datagrams in bursts (yard_t_rcvudata_burst) and turns each around with
  * the zero-copy calls: the T_UNITDATA_IND block becomes the T_UNITDATA_REQ (rewritten in
  * place) and the data block received is the one sent, its UDP and IP headers rewritten in the
- * headroom it already has, so the payload is never copied and nothing is allocated.
+ * headroom it already has, so the payload is never copied and nothing is allocated. The
+ * sockperf server does the same with the messages that ask for a pong, once it has cleared
+ * their client flag (in place: a shared buffer is copied first); having changed the data, it
+ * does not promise it unchanged (no YARD_T_ASRCVD), so its checksum is summed afresh.
  *
  * The callback runs inside the stream head's put procedure, and a send can make the provider
  * indicate an error up the same stream at once (T_UDERROR_IND), which calls the callback
@@ -43,7 +47,8 @@ struct udp_svc {
 	enum yard_udp_svc_kind sv_kind;
 	uint16_t sv_port;
 	int sv_fd;
-	unsigned sv_npend;            /* echo: replies not sent yet (flow control refused them) */
+	int sv_sndflags;              /* yard_t_sndudata_burst()'s flags for the replies */
+	unsigned sv_npend;            /* replies not sent yet (flow control refused them) */
 	uint64_t sv_pend_bytes;       /* their data bytes, all together */
 	mblk_t *sv_pend[SVC_BURST];   /* their T_UNITDATA_REQs, in order */
 	struct yard_udp_svc_stats *sv_st;
@@ -79,16 +84,15 @@ svc_pend_shift(struct udp_svc *s, unsigned m)
 
 /*
  * Send the pending replies, as bursts. True when all went (or were dropped), false when flow
- * control kept some: they wait for T_GODATA. The data is sent as received (YARD_T_ASRCVD), so
- * udp reuses the checksum it verified on input, and the requests as yard_t_udata_reply() made
- * them (YARD_T_ASREPLY), so their headers are not checked a second time.
+ * control kept some: they wait for T_GODATA. Echo's data is sent as received (YARD_T_ASRCVD),
+ * so udp reuses the checksum it verified on input, and the requests as yard_t_udata_reply()
+ * made them (YARD_T_ASREPLY), so their headers are not checked a second time.
  */
 static bool
 svc_send(struct udp_svc *s)
 {
 	while (s->sv_npend != 0) {
-		int rc = yard_t_sndudata_burst(s->sv_fd, s->sv_pend, s->sv_npend,
-					       YARD_T_ASRCVD | YARD_T_ASREPLY);
+		int rc = yard_t_sndudata_burst(s->sv_fd, s->sv_pend, s->sv_npend, s->sv_sndflags);
 
 		if (rc > 0) {
 			uint64_t left = 0;
@@ -119,9 +123,63 @@ svc_send(struct udp_svc *s)
 	return true;
 }
 
+/* sockperf's message header (udp_services.h): 14 bytes, big-endian; the flags' bits. */
+#define SP_HDR_LEN 14
+#define SP_F_CLIENT 0x1u
+#define SP_F_PONG 0x2u
+#define SP_F_WARMUP 0x4u
+
 /*
- * Count a burst in and queue its replies (echo) or free it (discard, and what cannot be
- * answered: no sockaddr_in to answer to). The burst was received in place, at the end of
+ * Whether the datagram mp is a sockperf message to answer, made ready to go back: its client
+ * flag cleared, in a data block only it refers to (copied first when shared). False when it is
+ * to be dropped, counted here.
+ */
+static bool
+svc_sockperf_pong(struct udp_svc *s, mblk_t *mp, size_t len)
+{
+	mblk_t *data = mp->b_cont;
+	const uint8_t *h;
+	uint32_t mlen;
+	uint16_t flags;
+
+	if (len < SP_HDR_LEN) {
+		s->sv_st->rx_malformed++;
+		return false;
+	}
+	if (MBLKL(data) < SP_HDR_LEN && !pullupmsg(data, SP_HDR_LEN)) {
+		s->sv_st->tx_drops++; /* no block to pull the header into */
+		return false;
+	}
+	h = data->b_rptr;
+	flags = (uint16_t)(h[8] << 8 | h[9]);
+	mlen = (uint32_t)h[10] << 24 | (uint32_t)h[11] << 16 | (uint32_t)h[12] << 8 | h[13];
+	if (mlen != len) { /* sockperf sends one message per datagram, its length the whole */
+		s->sv_st->rx_malformed++;
+		return false;
+	}
+	if ((flags & (SP_F_CLIENT | SP_F_PONG | SP_F_WARMUP)) != (SP_F_CLIENT | SP_F_PONG)) {
+		s->sv_st->rx_no_reply++; /* as sockperf's server: warm-up, no pong, a server's */
+		return false;
+	}
+	if (DB_REF(data) != 1) {
+		mblk_t *nb = copyb(data);
+
+		if (nb == NULL) {
+			s->sv_st->tx_drops++;
+			return false;
+		}
+		nb->b_cont = data->b_cont;
+		data->b_cont = NULL;
+		freeb(data);
+		mp->b_cont = data = nb;
+	}
+	data->b_rptr[9] &= (uint8_t)~SP_F_CLIENT; /* the flags' low byte */
+	return true;
+}
+
+/*
+ * Count a burst in and queue its replies (echo, sockperf) or free it (discard, and what cannot
+ * be answered: no sockaddr_in to answer to, a sockperf message that asks for no pong). The burst was received in place, at the end of
  * the pending vector (empty: svc_drain() reads only once all was sent), so the replies are
  * already where they wait; only a drop closes the gap it leaves. The counters are added once
  * per burst.
@@ -146,6 +204,12 @@ svc_turn(struct udp_svc *s, unsigned n)
 		size_t len = svc_dlen(mp);
 
 		bytes += len;
+		if (s->sv_kind == YARD_UDP_SVC_SOCKPERF && !svc_sockperf_pong(s, mp, len)) {
+			drop[ndrop++] = mp;
+			dbytes += len;
+			v[i] = NULL;
+			continue;
+		}
 		/*
 		 * yard_t_udata_reply() checks the indication whole and, when it succeeds, leaves
 		 * a well-formed request in its place, so its address length is read from there
@@ -265,6 +329,8 @@ svc_start(uint16_t port, enum yard_udp_svc_kind kind)
 	s->sv_port = port;
 	s->sv_fd = fd;
 	s->sv_st = &svc_pcpu[lc][kind];
+	/* Echo sends the data as it came; sockperf changed a flag in it. */
+	s->sv_sndflags = YARD_T_ASREPLY | (kind == YARD_UDP_SVC_ECHO ? YARD_T_ASRCVD : 0);
 	if (yard_t_set_notify(fd, T_DATA | T_UDERR | T_GODATA, svc_notify, s) < 0) {
 		rc = yard_t_errno(t_errno);
 		(void)t_close(fd);
@@ -285,6 +351,12 @@ int
 yard_udp_discard_start(uint16_t port)
 {
 	return svc_start(port, YARD_UDP_SVC_DISCARD);
+}
+
+int
+yard_udp_sockperf_start(uint16_t port)
+{
+	return svc_start(port, YARD_UDP_SVC_SOCKPERF);
 }
 
 static void
@@ -353,6 +425,8 @@ yard_udp_svc_stats_sum(enum yard_udp_svc_kind kind, int lcore, struct yard_udp_s
 		out->tx_flow_waits += s->tx_flow_waits;
 		out->tx_drops += s->tx_drops;
 		out->uderrs += s->uderrs;
+		out->rx_malformed += s->rx_malformed;
+		out->rx_no_reply += s->rx_no_reply;
 	}
 }
 
@@ -378,13 +452,17 @@ yard_udp_svc_tel_fill_kind(struct rte_tel_data *d, enum yard_udp_svc_kind kind, 
 		rc = rte_tel_data_add_dict_u64(d, "tx_drops", st.tx_drops);
 	if (rc == 0)
 		rc = rte_tel_data_add_dict_u64(d, "uderrs", st.uderrs);
+	if (rc == 0)
+		rc = rte_tel_data_add_dict_u64(d, "rx_malformed", st.rx_malformed);
+	if (rc == 0)
+		rc = rte_tel_data_add_dict_u64(d, "rx_no_reply", st.rx_no_reply);
 	return rc;
 }
 
 int
 yard_udp_svc_tel_fill(struct rte_tel_data *d, int lcore)
 {
-	static const char *const names[YARD_UDP_SVC__COUNT] = { "echo", "discard" };
+	static const char *const names[YARD_UDP_SVC__COUNT] = { "echo", "discard", "sockperf" };
 	int rc = rte_tel_data_start_dict(d);
 
 	for (int k = 0; rc == 0 && k < YARD_UDP_SVC__COUNT; k++) {

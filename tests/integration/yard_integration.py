@@ -1155,8 +1155,10 @@ def kernel_nic_stats(c, iface="yard0"):
 def case_udp_sockperf(c):
     """
     sockperf throughput at a moderate 10,000 messages a second against the echo service: yard
-    receives every message sockperf sent and echoes each one, and every echo reaches the kernel's yard0 with no error. (sockperf ping-pong needs a sockperf server: its client drops replies that still
-    carry its own client flag, and an RFC 862 echo sends the message back unchanged.)
+    receives every message sockperf sent and echoes each one, and every echo reaches the
+    kernel's yard0 with no error. Then sockperf ping-pong and under-load against yard's sockperf
+    server (port 11111; sockperf's client takes no RFC 862 echo of its own message): no message
+    lost, duplicated or out of order, every pong request answered.
     """
     tool = shutil.which("sockperf")
     check(tool is not None, "sockperf not found (Debian package sockperf; scripts/setup.sh)")
@@ -1190,6 +1192,28 @@ def case_udp_sockperf(c):
           (udp["tx_datagrams"], nic, {n: v for n, v in k.items() if v}))
     log("sockperf throughput: %d messages at 10,000/s; yard received %d and echoed all; yard0 "
         "received %d frames" % (total, udp["rx_datagrams"], back))
+    sp0 = y.get("/yard/udp_services")["sockperf"]
+    for mode, extra in (("ping-pong", ["--mps", "2000"]),
+                        ("under-load", ["--mps", "10000", "--reply-every", "10"])):
+        p = run([tool, mode, "-i", YARD_ADDR, "-p", "11111", "-t", "2"] + extra, ns=c.ns,
+                ok=False, timeout=60)
+        out = p.stdout + p.stderr
+        lost = re.search(r"# dropped messages = (\d+); # duplicated messages = (\d+); "
+                         r"# out-of-order messages = (\d+)", out)
+        valid = re.search(r"\[Valid Duration\] RunTime=[\d.]+ sec; SentMessages=(\d+); "
+                          r"ReceivedMessages=(\d+)", out)
+        lat = re.search(r"Summary: Latency is ([\d.]+) usec", out)
+        check(p.returncode == 0 and lost and valid and lat, "sockperf %s:\n%s" % (mode, out))
+        check(lost.groups() == ("0", "0", "0"), "sockperf %s lost messages:\n%s" % (mode, out))
+        sent, got = int(valid.group(1)), int(valid.group(2))
+        want = sent if mode == "ping-pong" else sent // 10
+        check(got >= want - 1 and got > 0,
+              "sockperf %s: %d replies of %d messages:\n%s" % (mode, got, sent, out))
+        log("sockperf %s: %d messages, %d replies, latency %s us (a tap, not a NIC)" %
+            (mode, sent, got, lat.group(1)))
+    sp = delta(sp0, y.get("/yard/udp_services")["sockperf"])
+    check(sp["tx_datagrams"] > 0 and sp["rx_no_reply"] > 0 and sp["rx_malformed"] == 0 and
+          sp["tx_drops"] == 0, "yard's sockperf server: %s" % sp)
     y.stop_clean()
 
 

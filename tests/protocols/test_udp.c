@@ -2051,6 +2051,71 @@ YT_TEST(udp_services, echo_answers_the_good_datagrams_of_a_mixed_burst)
 	ut_stack_close(&s);
 }
 
+/* A sockperf message of len bytes (header included) with flags, its length field lfield. */
+static void
+sockperf_msg(uint8_t *m, size_t len, uint16_t flags, uint32_t lfield, uint64_t seq)
+{
+	for (unsigned i = 0; i < 8; i++)
+		m[i] = (uint8_t)(seq >> (56 - 8 * i));
+	m[8] = (uint8_t)(flags >> 8);
+	m[9] = (uint8_t)flags;
+	for (unsigned i = 0; i < 4; i++)
+		m[10 + i] = (uint8_t)(lfield >> (24 - 8 * i));
+	for (size_t i = 14; i < len; i++)
+		m[i] = (uint8_t)(seq + i);
+}
+
+/*
+ * The sockperf server answers a client's pong request with its message, the client flag
+ * cleared and nothing else changed, its checksum summed afresh; it counts and drops what asks
+ * for no reply (warm-up, throughput, a server's) and what is not a sockperf message.
+ */
+YT_TEST(udp_services, sockperf_answers_pong_requests_and_drops_the_rest)
+{
+	static const struct { uint16_t flags; size_t len; uint32_t lfield; } m[] = {
+		{ 0x3, 64, 64 },  /* client, pong: answered */
+		{ 0x7, 64, 64 },  /* a warm-up */
+		{ 0x1, 64, 64 },  /* throughput: no pong asked */
+		{ 0x2, 64, 64 },  /* a server's */
+		{ 0x3, 10, 10 },  /* shorter than the header */
+		{ 0x3, 64, 100 }, /* the length field is not the datagram's */
+		{ 0x3, 90, 90 },  /* answered */
+	};
+	static uint8_t frames[RTE_DIM(m)][128];
+	size_t lens[RTE_DIM(m)];
+	uint8_t f[UT_FRAME_MAX], msg[128];
+	struct yard_udp_svc_stats st;
+	struct ut_stack s;
+	unsigned replies = 0;
+
+	ut_stack_open(&s, 0, 1500);
+	cr_assert_eq(yard_udp_sockperf_start(11111), 0);
+	for (unsigned i = 0; i < RTE_DIM(m); i++) {
+		sockperf_msg(msg, m[i].len, m[i].flags, m[i].lfield, 1000 + i);
+		lens[i] = ut_frame(frames[i], (uint16_t)(43000 + i), 11111, msg, m[i].len);
+	}
+	inject_burst(s.pt.link.minor, frames, lens, RTE_DIM(m));
+	for (size_t n; (n = pt_take(s.pt.link.minor, f, sizeof(f))) != 0;) {
+		unsigned i = rd16(f + 14 + 20 + 2) - 43000u;
+		size_t off;
+
+		cr_assert(i == 0 || i == 6, "a reply to message %u", i);
+		off = check_udp_frame(f, n, 11111, (uint16_t)(43000 + i), m[i].len) + 8;
+		sockperf_msg(msg, m[i].len, 0x2, m[i].lfield, 1000 + i);
+		cr_assert_arr_eq(f + off, msg, m[i].len, "message %u back, the client flag clear", i);
+		replies++;
+	}
+	cr_assert_eq(replies, 2);
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_SOCKPERF, -1, &st);
+	cr_assert_eq(st.rx_datagrams, RTE_DIM(m));
+	cr_assert_eq(st.tx_datagrams, 2);
+	cr_assert_eq(st.rx_no_reply, 3);
+	cr_assert_eq(st.rx_malformed, 2);
+	cr_assert_eq(st.tx_drops, 0);
+	yard_udp_services_stop_all();
+	ut_stack_close(&s);
+}
+
 /*
  * The echo answers only a sockaddr_in: an indication with another address (well-formed, so
  * the receive passes it) is turned around by yard_t_udata_reply() and then dropped, counted
