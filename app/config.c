@@ -181,6 +181,8 @@ static const struct cfg_key tcp_keys[] = {
 	  false },
 	{ "max_orphans", CK_U32, CFG(tcp_max_orphans), 1, 65536, "8192", NULL, "1..65536", false },
 	{ "orphan_retries", CK_U32, CFG(tcp_orphan_retries), 1, 255, "8", NULL, "1..255", false },
+	{ "blackhole_mss", CK_U32, CFG(tcp_blackhole_mss), 0, 8960, "1200", NULL,
+	  "0 (off) or 256..8960", false },
 };
 
 /* Most keys in one section (the seen[] of read_section()). */
@@ -1120,6 +1122,20 @@ check_services(struct cfg_ctx *c, const struct yard_config *cfg)
 	return 0;
 }
 
+/* [tcp] keys whose range is not one interval. */
+static int
+check_tcp(struct cfg_ctx *c, const struct yard_config *cfg)
+{
+	c->section = "tcp";
+	if (cfg->tcp_blackhole_mss != 0 && cfg->tcp_blackhole_mss < 256) {
+		c->key = "blackhole_mss";
+		return cfg_fail(c, "%" PRIu32 " is out of range 0 (off) or 256..8960",
+				cfg->tcp_blackhole_mss);
+	}
+	c->key = NULL;
+	return 0;
+}
+
 /* ---- [client.NAME] ------------------------------------------------------------------------ */
 
 /*
@@ -1508,7 +1524,7 @@ yard_config_load(const char *path, struct yard_config *cfg, char *err, size_t er
 	c.port = NULL;
 	c.ps = NULL;
 	if (check_ports(&c, cfg) != 0 || check_services(&c, cfg) != 0 ||
-	    check_clients(&c, cfg) != 0)
+	    check_tcp(&c, cfg) != 0 || check_clients(&c, cfg) != 0)
 		goto out;
 	rc = 0;
 out:

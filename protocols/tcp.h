@@ -119,6 +119,9 @@ struct t_kpalive {
 #define TCP_PF_NO_PRR           0x10u
 /** tp_flags: no tail loss probes (RFC 8985 7): a lost tail waits for the RTO */
 #define TCP_PF_NO_TLP           0x20u
+/** tp_flags: no path MTU black hole detection (RFC 4821 10): full-size segments that time
+ *  out again and again are resent in full size until the connection gives up */
+#define TCP_PF_NO_BLACKHOLE     0x40u
 /** tp_flags: clear every flag first. */
 #define TCP_PF_CLEAR            0x80000000u
 
@@ -161,6 +164,12 @@ struct tcp_param {
 	 *  lcores' mailboxes. Routers send at most ~1000 a second (Linux's icmp_msgs_per_sec);
 	 *  UINT32_MAX: no limit [1000] */
 	uint32_t tp_icmp_relay_limit;
+	/** The MSS a connection falls to when its full-size segments time out twice in a row
+	 *  and smaller ones have not (a path MTU black hole: a router drops what is too big
+	 *  and its "fragmentation needed" never arrives, RFC 2923 2.1); twice more and it falls
+	 *  to 536, twice more again and the MSS it had comes back (it was loss, not size).
+	 *  Raised again after tp_pmtu_raise_ms, as after an ICMP report. 256..8960 [1200] */
+	uint32_t tp_blackhole_mss;
 	uint16_t tp_port_lo;       /**< ephemeral ports from [49152] */
 	uint16_t tp_port_hi;       /**< to [65535] */
 	uint32_t tp_flags;         /**< TCP_PF_*; ORed in, TCP_PF_CLEAR first */

@@ -78,6 +78,7 @@ tcp_inst_create(unsigned lcore, queue_t *rq)
 		.tp_syn_backlog = TCP_DEF_SYN_BACKLOG,
 		.tp_challenge_ack_limit = TCP_DEF_CHACK_LIMIT,
 		.tp_pmtu_raise_ms = TCP_DEF_PMTU_RAISE_MS,
+		.tp_blackhole_mss = TCP_DEF_BLACKHOLE_MSS,
 		.tp_max_timewait = TCP_DEF_MAX_TIMEWAIT,
 		.tp_max_orphans = TCP_DEF_MAX_ORPHANS,
 		.tp_orphan_retries = TCP_DEF_ORPHAN_RETRIES,
@@ -318,6 +319,7 @@ tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 	TCP_P(tp_max_orphans);
 	TCP_P(tp_orphan_retries);
 	TCP_P(tp_icmp_relay_limit);
+	TCP_P(tp_blackhole_mss);
 	TCP_P(tp_port_lo);
 	TCP_P(tp_port_hi);
 #undef TCP_P
@@ -327,7 +329,7 @@ tcp_setparam(struct tcp_inst *ti, struct tcp_param *p)
 	if (n.tp_rto_min_ms > n.tp_rto_max_ms || n.tp_mss < 64 || n.tp_mss > 9000 - 40 ||
 	    n.tp_port_lo > n.tp_port_hi || n.tp_port_lo < 1024 || n.tp_delack_ms >= 500 ||
 	    n.tp_max_timewait > TCP_MAX_CONNS || n.tp_max_orphans > TCP_MAX_CONNS ||
-	    n.tp_orphan_retries > 255)
+	    n.tp_orphan_retries > 255 || n.tp_blackhole_mss < 256 || n.tp_blackhole_mss > 9000 - 40)
 		return EINVAL;
 	if (p->tp_cc[0] != '\0') {
 		char name[TCP_CA_NAME_MAX] = { 0 };

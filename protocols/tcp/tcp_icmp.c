@@ -90,11 +90,75 @@ tcp_pmtu_raise(struct tcpcb *tp)
 	struct tcp_inst *ti = tp->tp_inst;
 	uint16_t lowered = tp->t_maxseg;
 
+	tp->t_bh_mss = 0;
 	tcp_mss_update(tp, tp->t_peermss);
 	if (tp->t_maxseg > lowered)
 		TCP_INC(ti, pmtu_raised);
 	else
 		tp->t_maxseg = lowered; /* never lower here */
+}
+
+/* The second step of black hole detection: the classic default MSS (RFC 9293 3.7.1). */
+#define TCP_BLACKHOLE_FLOOR 536u
+
+/*
+ * Path MTU black hole detection (RFC 4821 section 10; RFC 2923 2.1), at a retransmission
+ * timeout of an established connection (t_rxtshift counts it already). A router that drops
+ * what is too big and whose "fragmentation needed" never arrives (filtered ICMP, a tunnel)
+ * makes every full-size segment time out, the connection's small ones getting through, and
+ * without this the connection retransmits in full size until it gives up. Stepped as
+ * FreeBSD's detection is: at the second timeout in a row, with more than tp_blackhole_mss
+ * outstanding, the MSS falls to tp_blackhole_mss; at the fourth, to 536; at the sixth,
+ * smaller segments having fared no better, it was loss, not size, and the MSS comes back.
+ * Called before the congestion control hears of the timeout, so its one-segment window is a
+ * segment of the new size.
+ */
+void
+tcp_pmtu_blackhole(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	uint32_t bh = ti->ti_param.tp_blackhole_mss;
+
+	if (ti->ti_param.tp_flags & TCP_PF_NO_BLACKHOLE)
+		return;
+	switch (tp->t_rxtshift) {
+	case 2:
+		if (tp->t_bh_mss != 0 || tp->t_maxseg <= bh || tp->snd_max - tp->snd_una <= bh)
+			return;
+		tp->t_bh_mss = tp->t_maxseg;
+		tp->t_maxseg = (uint16_t)bh;
+		break;
+	case 4:
+		if (tp->t_bh_mss == 0 || tp->t_maxseg <= TCP_BLACKHOLE_FLOOR)
+			return;
+		tp->t_maxseg = TCP_BLACKHOLE_FLOOR;
+		break;
+	case 6:
+		if (tp->t_bh_mss == 0)
+			return;
+		tp->t_maxseg = tp->t_bh_mss;
+		tp->t_bh_mss = 0;
+		tp->t_timer[TT_PMTU] = 0;
+		TCP_INC(ti, pmtu_blackhole_undone);
+		return;
+	default:
+		return;
+	}
+	TCP_INC(ti, pmtu_blackhole);
+	/* the path may heal: the full MSS is tried again as after an ICMP report */
+	tcp_timer_arm(tp, TT_PMTU, ti->ti_param.tp_pmtu_raise_ms);
+}
+
+/*
+ * All that was outstanding arrived while the MSS was lowered: the black hole is taken as
+ * real and the MSS stays until the path MTU ages (TT_PMTU). A later run of timeouts starts
+ * the detection afresh from the lowered size.
+ */
+void
+tcp_pmtu_blackhole_kept(struct tcpcb *tp)
+{
+	tp->t_bh_mss = 0;
+	TCP_INC(tp->tp_inst, pmtu_blackhole_kept);
 }
 
 /* "Fragmentation needed": lower the MSS and resend what is outstanding. */
@@ -115,6 +179,7 @@ tcp_pmtu_update(struct tcp_inst *ti, struct tcpcb *tp, unsigned mtu, unsigned qu
 	}
 	TCP_INC(ti, pmtu_lowered);
 	tp->t_maxseg = (uint16_t)mss;
+	tp->t_bh_mss = 0; /* the router said what fits: no guessing any more */
 	tcp_timer_arm(tp, TT_PMTU, ti->ti_param.tp_pmtu_raise_ms);
 	if (tp->tp_state == TCPS_SYN_SENT || tp->tp_state == TCPS_SYN_RECEIVED)
 		return; /* the SYN carries no data: the next retransmission is small enough */

@@ -1050,6 +1050,8 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		if (ack == tp->snd_max) {
 			tp->t_timer[TT_REXMT] = 0;
 			tp->t_rxtshift = 0;
+			if (unlikely(tp->t_bh_mss != 0))
+				tcp_pmtu_blackhole_kept(tp);
 		} else if (tp->t_timer[TT_PERSIST] == 0) {
 			tcp_timer_arm(tp, TT_REXMT, tcp_rexmt_timeout(tp));
 		}

@@ -59,6 +59,7 @@
 #define TCP_DEF_CHACK_LIMIT  1000u
 #define TCP_DEF_ICMP_RELAY_LIMIT 1000u
 #define TCP_DEF_PMTU_RAISE_MS 600000u
+#define TCP_DEF_BLACKHOLE_MSS 1200u
 #define TCP_DEF_MAX_TIMEWAIT  32768u  /* half the connection table (TCP_MAX_CONNS) */
 #define TCP_DEF_MAX_ORPHANS   8192u   /* an eighth of it: each may hold a send buffer */
 #define TCP_DEF_ORPHAN_RETRIES 8u     /* Linux's tcp_orphan_retries of 0 means 8 */
@@ -168,6 +169,7 @@ struct tcpcb {
 	uint8_t snd_scale, rcv_scale, req_rcv_scale;
 	uint16_t t_maxseg;         /* MSS for sending: min(peer's, ours) less options */
 	uint16_t t_peermss;
+	uint16_t t_bh_mss;         /* the MSS a suspected black hole lowered, 0: none (tcp_icmp.c) */
 	/* congestion control */
 	const struct tcp_cc_ops *t_cc;
 	uint32_t snd_cwnd, snd_ssthresh, snd_recover, t_bytes_acked;
@@ -360,6 +362,10 @@ bool tcp_icmp_relay(struct tcp_inst *ti, const struct tcp_key *k, bool listener,
 void tcp_icmp_input(struct tcp_inst *ti, mblk_t *mp);
 uint32_t tcp_pmtu_next_plateau(uint32_t tot);
 void tcp_pmtu_raise(struct tcpcb *tp);
+/** A retransmission timeout of an established connection: a path MTU black hole? */
+void tcp_pmtu_blackhole(struct tcpcb *tp);
+/** Everything outstanding acknowledged while tcp_pmtu_blackhole() had lowered the MSS. */
+void tcp_pmtu_blackhole_kept(struct tcpcb *tp);
 
 /* tcp_timer.c */
 void tcp_timer_start(struct tcp_inst *ti);

@@ -146,6 +146,7 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	/* Karn: no sample from a retransmitted segment. */
 	tp->tp_flags &= ~TF_RTTING;
 	if (tp->tp_state >= TCPS_ESTABLISHED) {
+		tcp_pmtu_blackhole(tp); /* before the congestion control: cwnd in the new size */
 		tcp_undo_begin(tp, TU_RTO); /* RFC 4015: the first new ACK may show it spurious */
 		tp->t_cc->cc_timeout(tp);
 	}

@@ -237,6 +237,20 @@ Test(config, takes_the_tcp_orphan_limits_within_their_ranges)
 		     "256 is out of range 1..255");
 }
 
+Test(config, takes_the_blackhole_mss_or_0_for_none)
+{
+	cr_assert_eq(load(PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_blackhole_mss, 1200);
+	cr_assert_eq(load("[tcp]\nblackhole_mss = 0\n" PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_blackhole_mss, 0);
+	cr_assert_eq(load("[tcp]\nblackhole_mss = 1380\n" PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_blackhole_mss, 1380);
+	expect_error("[tcp]\nblackhole_mss = 100\n" PORT0, "tcp", "blackhole_mss",
+		     "100 is out of range 0 (off) or 256..8960");
+	expect_error("[tcp]\nblackhole_mss = 9000\n" PORT0, "tcp", "blackhole_mss",
+		     "9000 is out of range 0..8960");
+}
+
 Test(config, refuses_eal_arguments_that_other_keys_give)
 {
 	expect_error("[eal]\nargs = --file-prefix x -l 0-3\n" PORT0, "eal", "args",

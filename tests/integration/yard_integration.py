@@ -2101,6 +2101,87 @@ def case_link_flap(c):
 PMTU_NET, PMTU_MTU = "198.19.0", 1280
 
 
+def pmtu_router(c):
+    """
+    The kernel side of the tap made a router: a namespace of its own (returned) behind it on a
+    PMTU_MTU-byte veth link (its own end 1500, so it offers an MSS of 1460).
+    """
+    cl = c.netns("-c")
+    run(["ip", "-n", c.ns, "link", "add", "ytrtr", "type", "veth", "peer", "name", "ytcli",
+         "netns", cl])
+    run(["ip", "-n", c.ns, "link", "set", "ytrtr", "mtu", str(PMTU_MTU)])
+    run(["ip", "-n", c.ns, "addr", "add", PMTU_NET + ".1/24", "dev", "ytrtr"])
+    run(["ip", "-n", c.ns, "link", "set", "ytrtr", "up"])
+    run(["ip", "-n", cl, "addr", "add", PMTU_NET + ".2/24", "dev", "ytcli"])
+    run(["ip", "-n", cl, "link", "set", "ytcli", "up"])
+    run(["ip", "-n", cl, "route", "add", "default", "via", PMTU_NET + ".1"])
+    run(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns=c.ns)
+    return cl
+
+
+def pmtu_config(c, name, cbytes, clients, extra=""):
+    """Config name routed through the router, with a source client to PMTU_NET.2:5001."""
+    base = open(c.source_config(name)).read()
+    return base.replace("address = %s/24\n" % YARD_ADDR,
+                        "address = %s/24\ngateway = %s\n" % (YARD_ADDR, KERNEL_ADDR)) + """
+[client.src]
+type = source
+connect = %s.2:5001
+bytes = %d
+conns = %d
+delay = 1s
+""" % (PMTU_NET, cbytes, clients) + extra
+
+
+def case_pmtu_blackhole(c):
+    """
+    A path MTU black hole: the Linux router of pmtu_two_queues drops every "fragmentation
+    needed" it would send (nftables), so yard's full-size segments vanish without a word.
+    curl's GETs of 200 kB and yard's source client to a kernel server behind the link must
+    still complete intact: after two timeouts in a row each connection falls to the black hole
+    MSS (1200: 1252-byte datagrams with timestamps pass the 1280-byte link), pmtu_blackhole,
+    and no ICMP report ever arrives (pmtu_lowered 0). With [tcp] blackhole_mss = 0 a GET
+    stalls: the detection is what makes it through.
+    """
+    size, cbytes, clients = 200000, 1 << 20, 2
+    cl = pmtu_router(c)
+    run(["nft", "add table ip ytbh; add chain ip ytbh out { type filter hook output "
+         "priority 0; }; add rule ip ytbh out icmp type destination-unreachable "
+         "icmp code frag-needed drop"], ns=c.ns)
+    srv = kernel_servers(c, ns=cl)
+    want = pattern_sha256(size)
+    y = c.yard(c.config(pmtu_config(c, "default.ini", cbytes, clients)))
+    c.tap_up()
+    expect_source_hashed(y, srv, "src", clients, cbytes, 90)
+    for i in range(3):
+        p = run(["bash", "-c", "curl -sS --max-time 30 http://%s/%d | sha256sum" %
+                 (YARD_ADDR, size)], ns=cl, timeout=60, ok=False)
+        check(p.returncode == 0 and p.stdout.split()[0] == want,
+              "GET %d through the black hole (connection %d): %s%s\ntcp: %s" %
+              (size, i, p.stdout, p.stderr, counters(y, "tcp")))
+    tcp = counters(y, "tcp")
+    log("tcp: %s" % {k: tcp[k] for k in ("pmtu_blackhole", "pmtu_blackhole_kept",
+                                          "pmtu_blackhole_undone", "pmtu_lowered",
+                                          "rexmt_timeouts")})
+    check(tcp["pmtu_lowered"] == 0, "an ICMP report got through: %d" % tcp["pmtu_lowered"])
+    check(tcp["pmtu_blackhole"] >= 3 + clients and tcp["pmtu_blackhole_kept"] >= 3 + clients,
+          "each connection fell to the black hole MSS and kept it: %s" % tcp)
+    y.stop_clean()
+    y = c.yard(c.config(pmtu_config(c, "default.ini", 0, 0).split("[client.src]")[0] +
+                        "\n[tcp]\nblackhole_mss = 0\n", name="off.ini"))
+    c.tap_up()
+    c.expect_ping(count=2)
+    p = run(["bash", "-c", "curl -sS --max-time 4 http://%s/%d | sha256sum" %
+             (YARD_ADDR, size)], ns=cl, timeout=30, ok=False)
+    check(p.stdout.split()[0] != want,
+          "without the detection the GET should stall in the black hole: %s" % p.stdout)
+    tcp = counters(y, "tcp")
+    check(tcp["pmtu_blackhole"] == 0 and tcp["rexmt_timeouts"] > 0,
+          "blackhole_mss = 0: full size resent in vain, never lowered: %s" %
+          {k: tcp[k] for k in ("pmtu_blackhole", "rexmt_timeouts")})
+    y.stop_clean()
+
+
 def case_pmtu_two_queues(c):
     """
     Path MTU discovery for a server on two lcores, against a Linux router: curl in a
@@ -2116,31 +2197,12 @@ def case_pmtu_two_queues(c):
     if (os.cpu_count() or 1) < 2:
         raise Failure("pmtu_two_queues needs 2 CPUs")
     conns, size, clients, cbytes = 12, 200000, 8, 1 << 20
-    cl = c.netns("-c")
-    run(["ip", "-n", c.ns, "link", "add", "ytrtr", "type", "veth", "peer", "name", "ytcli",
-         "netns", cl])
-    run(["ip", "-n", c.ns, "link", "set", "ytrtr", "mtu", str(PMTU_MTU)])
-    run(["ip", "-n", c.ns, "addr", "add", PMTU_NET + ".1/24", "dev", "ytrtr"])
-    run(["ip", "-n", c.ns, "link", "set", "ytrtr", "up"])
-    run(["ip", "-n", cl, "addr", "add", PMTU_NET + ".2/24", "dev", "ytcli"])
-    run(["ip", "-n", cl, "link", "set", "ytcli", "up"])
-    run(["ip", "-n", cl, "route", "add", "default", "via", PMTU_NET + ".1"])
-    run(["sysctl", "-qw", "net.ipv4.ip_forward=1"], ns=c.ns)
+    cl = pmtu_router(c)
     # every "fragmentation needed" sent: the kernel's per-destination limit would pace them
     # at one a second and the case would measure the limit
     run(["sysctl", "-qw", "net.ipv4.icmp_ratelimit=0"], ns=c.ns)
     srv = kernel_servers(c, ns=cl)
-    base = open(c.source_config("two-queues.ini")).read()
-    y = c.yard(c.config(base.replace("address = %s/24\n" % YARD_ADDR,
-                                     "address = %s/24\ngateway = %s\n" %
-                                     (YARD_ADDR, KERNEL_ADDR)) + """
-[client.src]
-type = source
-connect = %s.2:5001
-bytes = %d
-conns = %d
-delay = 1s
-""" % (PMTU_NET, cbytes, clients)))
+    y = c.yard(c.config(pmtu_config(c, "two-queues.ini", cbytes, clients)))
     c.tap_up()
     expect_source_hashed(y, srv, "src", clients, cbytes, 90)
     want = pattern_sha256(size)  # GET /N: N bytes of "abc...z" repeated
@@ -2180,6 +2242,7 @@ CASES = {
     "af_packet": case_af_packet,
     "two_queues": case_two_queues,
     "pmtu_two_queues": case_pmtu_two_queues,
+    "pmtu_blackhole": case_pmtu_blackhole,
     "link_flap": case_link_flap,
     "config_errors": case_config_errors,
     "sigterm": case_sigterm,

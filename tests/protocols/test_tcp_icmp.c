@@ -328,3 +328,134 @@ YT_TEST(tcp_icmp, protocol_unreachable_refuses_a_connection_attempt)
 {
 	ti_unreach_in_syn_sent(2, ECONNREFUSED);
 }
+
+/* ---- path MTU black holes (RFC 4821 10) --------------------------------------------------- */
+
+/* RTOs of 200 to 300 ms (tp_rto_max_ms), so that six timeouts take under two seconds. */
+static void
+ti_fast_rto(uint32_t flags)
+{
+	struct tcp_param p = { .tp_rto_max_ms = 300, .tp_flags = flags };
+
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+}
+
+/* Run until tcp resends from una; its size. Skips nothing else: only resends come. */
+static size_t
+ti_next_resend(uint32_t una)
+{
+	struct tt_seg s;
+	bool df;
+
+	for (unsigned ms = 0; ms < 2000; ms += 10) {
+		if (ti_take_df(&s, &df)) {
+			cr_assert_eq(s.seq, una, "a resend from SND.UNA");
+			while (ti_take_df(&s, &df)) /* the rest of the window, if any */
+				;
+			return s.seq == una ? s.dlen : 0;
+		}
+		pt_run_ms(10);
+	}
+	cr_assert_fail("no retransmission in 2 s");
+	return 0;
+}
+
+/*
+ * A router drops every datagram over 1240 bytes and says nothing: the full-size segments time
+ * out twice, the MSS falls to tp_blackhole_mss (1200), what is outstanding goes again in that
+ * size and is acknowledged: the black hole is confirmed and the MSS stays.
+ */
+YT_TEST(tcp_icmp, full_size_segments_that_time_out_twice_fall_to_the_blackhole_mss)
+{
+	struct stdata *ep;
+	struct tcpstat st;
+	struct tt_seg s;
+	uint32_t una;
+	bool df;
+
+	ep = ti_established_with_data(&una);
+	ti_fast_rto(0);
+	cr_assert_eq(ti_next_resend(una), 1460, "the first timeout resends in full size");
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1460);
+	cr_assert_eq(ti_next_resend(una), 1200, "the second in the black hole MSS");
+	st = tt_stats();
+	cr_assert_eq(st.tcps_pmtu_blackhole, 1);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1200);
+	/* the peer gets them now: 1200 acknowledged, then the rest in 1200-byte segments */
+	tt_send(TH_ACK, 9001, una + 1200, 65535, NULL, 0, NULL, 0);
+	for (uint32_t at = una + 1200; at < una + 3000;) {
+		cr_assert(ti_take_df(&s, &df), "the segment at %u", at - una);
+		cr_assert_eq(s.seq, at);
+		cr_assert_leq(s.dlen, 1200);
+		at += (uint32_t)s.dlen;
+		tt_send(TH_ACK, 9001, at, 65535, NULL, 0, NULL, 0);
+	}
+	st = tt_stats();
+	cr_assert_eq(st.tcps_pmtu_blackhole_kept, 1, "all acknowledged in the lowered size");
+	cr_assert_eq(st.tcps_pmtu_blackhole_undone, 0);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1200, "kept until the path MTU ages");
+	sth_close(ep);
+}
+
+/*
+ * Nothing gets through, whatever the size (the peer is gone for a while): 1200 at the second
+ * timeout, 536 at the fourth, and at the sixth the MSS it had: it was not about size.
+ */
+YT_TEST(tcp_icmp, a_blackhole_guess_smaller_segments_do_not_cure_is_undone)
+{
+	static const size_t want[] = { 1460, 1200, 1200, 536, 536, 1460 };
+	struct stdata *ep;
+	struct tcpstat st;
+	uint32_t una;
+
+	ep = ti_established_with_data(&una);
+	ti_fast_rto(0);
+	for (unsigned i = 0; i < RTE_DIM(want); i++)
+		cr_assert_eq(ti_next_resend(una), want[i], "timeout %u", i + 1);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_pmtu_blackhole, 2);
+	cr_assert_eq(st.tcps_pmtu_blackhole_undone, 1);
+	cr_assert_eq(st.tcps_pmtu_blackhole_kept, 0);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1460);
+	sth_close(ep);
+}
+
+/* 1000 bytes outstanding, no more than a black hole MSS: their timeouts are not about size. */
+YT_TEST(tcp_icmp, no_blackhole_guess_for_data_no_larger_than_the_blackhole_mss)
+{
+	static const uint8_t mss[4] = { TCPOPT_MAXSEG, 4, 0x05, 0xb4 };
+	static char data[1000];
+	struct tt_seg s, a;
+	struct stdata *ep;
+	uint32_t una;
+	bool df;
+
+	ep = ti_connect(&s);
+	tt_send(TH_SYN | TH_ACK, 9000, s.seq + 1, 65535, mss, sizeof(mss), NULL, 0);
+	cr_assert(tt_take(&a), "ACK of the SYN,ACK");
+	una = s.seq + 1;
+	ti_put(ep, NULL, 0, data, sizeof(data));
+	cr_assert(ti_take_df(&s, &df));
+	cr_assert_eq(s.dlen, 1000);
+	ti_fast_rto(0);
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert_eq(ti_next_resend(una), 1000, "timeout %u", i + 1);
+	cr_assert_eq(tt_stats().tcps_pmtu_blackhole, 0);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1460);
+	sth_close(ep);
+}
+
+/* TCP_PF_NO_BLACKHOLE: full size at every timeout. */
+YT_TEST(tcp_icmp, no_blackhole_guess_when_turned_off)
+{
+	struct stdata *ep;
+	uint32_t una;
+
+	ep = ti_established_with_data(&una);
+	ti_fast_rto(TCP_PF_NO_BLACKHOLE);
+	for (unsigned i = 0; i < 4; i++)
+		cr_assert_eq(ti_next_resend(una), 1460, "timeout %u", i + 1);
+	cr_assert_eq(tt_stats().tcps_pmtu_blackhole, 0);
+	cr_assert_eq(tt_info(ep).tcpi_mss, 1460);
+	sth_close(ep);
+}
