@@ -2079,7 +2079,7 @@ YT_TEST(udp_services, sockperf_answers_pong_requests_and_drops_the_rest)
 		{ 0x2, 64, 64 },  /* a server's */
 		{ 0x3, 10, 10 },  /* shorter than the header */
 		{ 0x3, 64, 100 }, /* the length field is not the datagram's */
-		{ 0x3, 90, 90 },  /* answered */
+		{ 0x3, 80, 80 },  /* answered (the frame fills 122 of 128 bytes) */
 	};
 	static uint8_t frames[RTE_DIM(m)][128];
 	size_t lens[RTE_DIM(m)];
@@ -2091,6 +2091,7 @@ YT_TEST(udp_services, sockperf_answers_pong_requests_and_drops_the_rest)
 	ut_stack_open(&s, 0, 1500);
 	cr_assert_eq(yard_udp_sockperf_start(11111), 0);
 	for (unsigned i = 0; i < RTE_DIM(m); i++) {
+		cr_assert_leq(14 + 20 + 8 + m[i].len, sizeof(frames[i]));
 		sockperf_msg(msg, m[i].len, m[i].flags, m[i].lfield, 1000 + i);
 		lens[i] = ut_frame(frames[i], (uint16_t)(43000 + i), 11111, msg, m[i].len);
 	}
