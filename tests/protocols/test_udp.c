@@ -2118,6 +2118,43 @@ YT_TEST(udp_services, sockperf_answers_pong_requests_and_drops_the_rest)
 }
 
 /*
+ * A pong request whose buffer someone else holds too (a snoop's copy, a duplicate): the
+ * server clears the flag in a copy of its own and leaves the other holder's bytes alone.
+ */
+YT_TEST(udp_services, sockperf_copies_a_shared_buffer_before_it_clears_the_flag)
+{
+	uint8_t frame[128], f[UT_FRAME_MAX], msg[64];
+	struct yard_udp_svc_stats st;
+	struct ut_stack s;
+	mblk_t *mp, *held;
+	size_t n, off;
+
+	ut_stack_open(&s, 0, 1500);
+	cr_assert_eq(yard_udp_sockperf_start(11111), 0);
+	sockperf_msg(msg, sizeof(msg), 0x3, sizeof(msg), 77);
+	n = ut_frame(frame, 43100, 11111, msg, sizeof(msg));
+	mp = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+	cr_assert_not_null(mp);
+	memcpy(mp->b_wptr, frame, n);
+	mp->b_wptr += n;
+	held = dupb(mp);
+	cr_assert_not_null(held);
+	cr_assert_eq(yard_loop_inject_burst(s.pt.link.minor, &mp, 1), 0);
+	yt_drain();
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	cr_assert_gt(n, 0, "the pong");
+	off = check_udp_frame(f, n, 11111, 43100, sizeof(msg)) + 8;
+	cr_assert_eq(f[off + 9], 0x2, "the client flag clear in the reply");
+	cr_assert_arr_eq(held->b_rptr + 14 + 20 + 8, msg, sizeof(msg),
+			 "the other holder's bytes as they came");
+	freemsg(held);
+	yard_udp_svc_stats_sum(YARD_UDP_SVC_SOCKPERF, -1, &st);
+	cr_assert_eq(st.tx_datagrams, 1);
+	yard_udp_services_stop_all();
+	ut_stack_close(&s);
+}
+
+/*
  * The echo answers only a sockaddr_in: an indication with another address (well-formed, so
  * the receive passes it) is turned around by yard_t_udata_reply() and then dropped, counted
  * in, never sent; the next datagram is answered as usual.
