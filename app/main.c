@@ -35,6 +35,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
+#include <rte_pdump.h>
 
 #include <pmd_glue/pmd.h>
 #include <pmd_glue/port.h>
@@ -477,6 +478,7 @@ main(int argc, char **argv)
 	char *eal_argv[EAL_MAX_ARGS];
 	const char *config = NULL, *check = NULL;
 	int opt, eal_argc, n, status = 0;
+	bool pdump_on = false;
 	bool huge;
 
 	opterr = 0;
@@ -556,6 +558,18 @@ main(int argc, char **argv)
 			 rte_errno != 0 ? ": " : "", rte_errno != 0 ? rte_strerror(rte_errno) : "");
 		return EXIT_START;
 	}
+	/*
+	 * dpdk-dumpcap and dpdk-pdump capture a port from a secondary process, through callbacks
+	 * this process installs in its RX and TX bursts when they ask (none cost anything until
+	 * then). A secondary maps the primary's memory, so it needs hugepages.
+	 */
+	pdump_on = rte_pdump_init() == 0;
+	if (!pdump_on)
+		YARD_LOG(WARNING, "no capture by dpdk-dumpcap: rte_pdump_init: %s (yardctl snoop "
+			 "still captures)", rte_strerror(rte_errno));
+	else if (!rte_eal_has_hugepages())
+		YARD_LOG(INFO, "dpdk-dumpcap cannot attach to a yard without hugepages (a secondary "
+			 "process maps the primary's memory): yardctl snoop captures instead");
 	if (yard_tel_register(&cfg) != 0) {
 		status = EXIT_START;
 		goto eal_down;
@@ -646,6 +660,8 @@ streams_down:
 	if (sth_count() == 0)
 		yard_streams_fini();
 eal_down:
+	if (pdump_on)
+		(void)rte_pdump_uninit();
 	rte_eal_cleanup();
 	if (status == 0)
 		YARD_LOG(NOTICE, "stopped cleanly");

@@ -808,11 +808,51 @@ class Hugepages:
         return False
 
 
+def dumpcap_both_ways(c, prefix):
+    """
+    dpdk-dumpcap (a secondary process: it needs yard on hugepages) captures port 0 while the
+    kernel pings yard: the pcapng holds the requests and yard's replies. -p: yard's port is
+    not made promiscuous. Stopped with SIGINT, as a user stops it.
+    """
+    pcap = os.path.join(c.workdir, "dumpcap.pcapng")
+    errpath = os.path.join(c.workdir, "dumpcap.out")
+    errf = open(errpath, "w")
+    d = subprocess.Popen(["dpdk-dumpcap", "--file-prefix=" + prefix, "-i", "0", "-p", "-w",
+                          pcap], stdin=subprocess.DEVNULL, stdout=errf,
+                         stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 20
+        while "Packets captured" not in open(errpath).read():  # its callbacks are in place
+            check(d.poll() is None, "dpdk-dumpcap exited: %s" % open(errpath).read())
+            check(time.monotonic() < deadline,
+                  "dpdk-dumpcap did not start: %s" % open(errpath).read())
+            time.sleep(0.1)
+        c.expect_ping(count=5)
+        time.sleep(0.5)
+        d.send_signal(signal.SIGINT)
+        d.wait(timeout=20)
+    finally:
+        if d.poll() is None:
+            d.kill()
+            d.wait()
+        errf.close()
+    out = open(errpath).read()
+    check(d.returncode == 0, "dpdk-dumpcap: exit %d: %s" % (d.returncode, out))
+    p = run(["tshark", "-n", "-r", pcap, "-T", "fields", "-e", "ip.src", "-e", "icmp.type"],
+            timeout=30)
+    rows = [l.split("\t") for l in p.stdout.splitlines() if l.strip()]
+    req = sum(1 for r in rows if r == [KERNEL_ADDR, "8"])
+    rep = sum(1 for r in rows if r == [YARD_ADDR, "0"])
+    check(req == 5 and rep == 5, "dpdk-dumpcap caught %d requests and %d replies of 5: %s" %
+          (req, rep, rows))
+
+
 def case_hugepages(c):
     """
     yard on hugepages. With enough free (hugepages = auto), it uses them -- the log says so and
     the kernel's free count drops while it runs -- and serves: ping, UDP echo up to 65,507
-    bytes, TCP echo, HTTP; it stops cleanly, every pool back. With too few free for what the
+    bytes, TCP echo, HTTP; dpdk-dumpcap attaches and captures both ways (rte_pdump_init); it
+    stops cleanly, every pool back. With too few free for what the
     configuration needs (yard works it out before EAL starts), auto runs on --no-huge and says
     why, and still serves; hugepages = on tries, warns, and fails at start with exit 2 and the
     figures ("out of memory: ..."), not a crash and not a half-started yard.
@@ -839,8 +879,10 @@ def case_hugepages(c):
               "tcp client: %s%s" % (p.stdout, p.stderr))
         p = run(["curl", "-sS", "-m", "10", "http://%s/" % YARD_ADDR], ns=c.ns, ok=False)
         check(p.returncode == 0 and "yard" in p.stdout, "curl /: %s%s" % (p.stdout, p.stderr))
+        dumpcap_both_ways(c, c.prefix + "-big")
         y.stop_clean()
-        log("enough hugepages: used %d pages of 2 MiB, served, stopped cleanly" % used)
+        log("enough hugepages: used %d pages of 2 MiB, served, captured by dpdk-dumpcap, "
+            "stopped cleanly" % used)
 
         hp.free(20)  # 40 MB: less than the configuration needs, and than it takes at start
         y = c.yard(c.source_config("default.ini"), suffix="-few")
@@ -850,6 +892,8 @@ def case_hugepages(c):
               "auto with too few hugepages did not fall back with the figures:\n" + y.log())
         info = y.get("/yard/info")
         check(info["hugepages"] == 0, "info: %s" % info)
+        check("dpdk-dumpcap cannot attach to a yard without hugepages" in y.log(),
+              "no word that dpdk-dumpcap needs hugepages:\n" + y.log())
         c.tap_up()
         c.expect_ping(count=5)
         y.stop_clean()
@@ -1903,10 +1947,10 @@ def case_telemetry(c):
     check(ans["/yard/ip,0"]["rx_packets"] >= 3, "ip,0: %s" % ans["/yard/ip,0"])
     st = ans["/yard/streams"]
     # ip control, one link; udp and tcp control streams, each over an ip upper stream; one
-    # endpoint per service (udp echo, discard; tcp echo, discard, http); the memcached
-    # listener, a socket (sockmod over timod).
+    # endpoint per service (udp echo, discard, sockperf; tcp echo, discard, http); the
+    # memcached listener, a socket (sockmod over timod).
     streams = [v for k, v in st.items() if k.startswith("stream")]
-    check(st["count"] == len(streams) == 12, "twelve streams: %s" % st)
+    check(st["count"] == len(streams) == 13, "thirteen streams: %s" % st)
     msvc = [s for s in streams
             if s["driver"] == "tcp" and s["queues"][1:3] == ["sockmod", "timod"]]
     check(len(msvc) == 1, "the memcached listener, a socket: %s" % st)
@@ -1915,7 +1959,7 @@ def case_telemetry(c):
     check(len(udpctl) == 1 and len(ipudp) == 1 and ipudp[0]["linked_under"] == "udp-ctl",
           "udp over ip: %s" % st)
     svc = [s for s in streams if s["driver"] == "udp" and s["queues"][1:2] == ["timod"]]
-    check(len(svc) == 2, "udp echo and discard endpoints with timod: %s" % st)
+    check(len(svc) == 3, "udp echo, discard and sockperf endpoints with timod: %s" % st)
     tsvc = [s for s in streams if s["driver"] == "tcp" and s["queues"][1:2] == ["timod"]]
     check(len(tsvc) == 3, "tcp echo, discard and http listeners with timod: %s" % st)
     link = [s for s in streams if s["name"] == "port0/q0"]

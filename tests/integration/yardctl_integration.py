@@ -279,8 +279,8 @@ def case_yardctl_conns(c):
             check(re.search(r"^tcp\s+0\s+%s:7\s+%s:%d\s+ESTABLISHED\s" %
                             (re.escape(YARD_ADDR), re.escape(yi.KERNEL_ADDR), port), out,
                             re.M), "a table row for port %d:\n%s" % (port, out))
-        # the UDP services' endpoints (udp echo 7, discard 9), after the TCP rows
-        for port in (7, 9):
+        # the UDP services' endpoints (udp echo 7, discard 9, sockperf 11111), after the TCP rows
+        for port in (7, 9, 11111):
             check(re.search(r"^udp\s+0\s+0\.0\.0\.0:%d\s+0\.0\.0\.0:\*\s+UNCONN\s+0\s+0\s" %
                             port, out, re.M), "a UDP row for port %d:\n%s" % (port, out))
         check(out.index("\ntcp") < out.index("\nudp"), "TCP rows first:\n" + out)
@@ -288,7 +288,7 @@ def case_yardctl_conns(c):
         u = conns_json(c, "--udp")
         check("conns" not in u and u["udp_count"] == len(u["udp"]) and not u["udp_truncated"],
               "--udp --json: the UDP rows only: %s" % u)
-        check(sorted(r["lport"] for r in u["udp"]) == [7, 9] and
+        check(sorted(r["lport"] for r in u["udp"]) == [7, 9, 11111] and
               all(r["lcore"] == 0 and r["local"] == "0.0.0.0:%d" % r["lport"] and
                   r["send_q"] == 0 and r["recv_q"] == 0 and r["rcvbuf"] > 0 and
                   r["blocked"] == 0 and r["drops"] == 0 for r in u["udp"]),
