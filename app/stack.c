@@ -26,7 +26,8 @@
  *                                          the [services] endpoints: UDP echo and discard, TCP
  *                                          echo, discard and HTTP (XTI applications),
  *                                          memcached (app/memcache/, on the sockets API)
- *                                          and the [client.NAME] TCP clients it runs
+ *                                          and the [client.NAME] TCP and UDP clients it
+ *                                          runs
  *
  * One lcore at a time, because arp siblings (one per lcore serving a port) and ip instances
  * (the fragment owner set) must be created and destroyed while the others are quiet. The
@@ -60,6 +61,7 @@
 #include <protocols/tcp_clients.h>
 #include <protocols/tcp_services.h>
 #include <protocols/udp.h>
+#include <protocols/udp_clients.h>
 #include <protocols/udp_services.h>
 
 #include "app/memcache/mc_service.h"
@@ -317,6 +319,27 @@ http_start_default(uint16_t port)
 	return yard_http_start(port, http_body);
 }
 
+/* A [client.NAME] UDP client (udp_rr, udp_source), on the lcore client_start() runs on. */
+static int
+udp_client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
+{
+	struct yard_udp_client_conf conf = {
+		.kind = cc->type == YARD_CFG_CLIENT_UDP_RR ? YARD_UDP_CLIENT_RR :
+			YARD_UDP_CLIENT_SOURCE,
+		.addr = cc->addr, .port = cc->port, .bytes = cc->bytes,
+		.duration_ms = cc->duration_ms, .conns = cc->conns, .size = cc->size,
+		.delay_ms = cc->delay_ms, .timeout_ms = cc->timeout_ms,
+		.interval_ms = cc->interval_ms,
+	};
+	int rc;
+
+	snprintf(conf.name, sizeof(conf.name), "%s", cc->name);
+	rc = yard_udp_client_start(&conf);
+	if (rc < 0)
+		return stack_fail(ls, rc, "client.%s: %s", cc->name, strerror(-rc));
+	return 0;
+}
+
 /* A [client.NAME] TCP client, on the lcore serving the port that reaches its server. */
 static int
 client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
@@ -333,6 +356,8 @@ client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
 	};
 	int rc;
 
+	if (cc->type == YARD_CFG_CLIENT_UDP_RR || cc->type == YARD_CFG_CLIENT_UDP_SOURCE)
+		return udp_client_start(ls, cc);
 	snprintf(conf.name, sizeof(conf.name), "%s", cc->name);
 	rc = yard_tcp_client_start(&conf);
 	if (rc < 0)
@@ -545,6 +570,7 @@ stack_teardown_lcore(void *arg)
 
 	ls->ls_rc = 0;
 	yard_tcp_clients_stop_all();
+	yard_udp_clients_stop_all();
 	yard_mc_stop();
 	yard_sock_echo_stop_all();
 	yard_sock_reap_all(); /* closed sockets still draining go before tcp */
