@@ -96,6 +96,8 @@ struct ucl_client {
 	uint64_t cl_timeout;          /* udp_rr: timeout and interval in TSC cycles */
 	uint64_t cl_interval;
 	uint64_t cl_next_due;         /* udp_rr: the earliest e_due of its endpoints */
+	uint64_t cl_wake_at;          /* udp_rr: when cl_wake fires, 0 if not armed */
+	timeout_id_t cl_wake;
 	double cl_ns_per_cycle;
 	unsigned cl_nended;
 	uint8_t *cl_buf;              /* one datagram: the pattern (udp_rr: the header first) */
@@ -184,12 +186,37 @@ ep_free(struct ucl_ep *e)
 
 /* ---- udp_rr: rounds ----------------------------------------------------------------------- */
 
-/* The next instant the poll hook must look at this client. */
+/* The wake-up timer fired: the pass it runs in runs the poll hook, which looks at the due. */
+static void
+rr_wake(void *arg)
+{
+	struct ucl_client *cl = arg;
+
+	cl->cl_wake_at = 0;
+}
+
+/*
+ * The next instant the poll hook must look at this client. A timer is armed for it (when
+ * none is, or the armed one comes later): an lcore with idle sleep on sleeps at most until
+ * its next timer, so a timeout or an interval is not stretched by a sleep (docs/config.md,
+ * idle_sleep_us). The timer is rarely re-armed: each send pushes its own due later, so the
+ * armed one fires at the earliest due it was armed for and the hook arms the next.
+ */
 static void
 rr_due(struct ucl_client *cl, uint64_t due)
 {
+	uint64_t now, hz;
+
 	if (due < cl->cl_next_due)
 		cl->cl_next_due = due;
+	if (due == UINT64_MAX || (cl->cl_wake_at != 0 && cl->cl_wake_at <= due))
+		return;
+	if (cl->cl_wake_at != 0)
+		(void)yard_untimeout(cl->cl_wake);
+	now = rte_get_timer_cycles();
+	hz = rte_get_timer_hz();
+	cl->cl_wake = yard_timeout(rr_wake, cl, due > now ? (due - now) * 1000000 / hz + 1 : 1);
+	cl->cl_wake_at = cl->cl_wake != 0 ? due : 0; /* none to be had: the hook still looks */
 }
 
 /* The round in flight is over (whatever ended it); the next may go after the interval. */
@@ -625,6 +652,9 @@ ep_open(struct ucl_ep *e)
 static void
 client_free(struct ucl_client *cl)
 {
+	if (cl->cl_wake_at != 0)
+		(void)yard_untimeout(cl->cl_wake);
+	cl->cl_wake_at = 0;
 	free(cl->cl_eps);
 	free(cl->cl_buf);
 	cl->cl_eps = NULL;
