@@ -26,8 +26,9 @@
  *                                          the [services] endpoints: UDP echo and discard, TCP
  *                                          echo, discard and HTTP (XTI applications),
  *                                          memcached (app/memcache/, on the sockets API)
- *                                          and the [client.NAME] TCP and UDP clients it
- *                                          runs
+ *   then, once every lcore is set up, on each lcore in turn: the [client.NAME] TCP and UDP
+ *   clients it runs (stack_clients_lcore: udp's ephemeral ports depend on how many udp
+ *   instances there are)
  *
  * One lcore at a time, because arp siblings (one per lcore serving a port) and ip instances
  * (the fragment owner set) must be created and destroyed while the others are quiet. The
@@ -498,9 +499,6 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 		rc = service_start(ls, "tcp discard", cfg->svc_tcp_discard, yard_tcp_discard_start);
 	if (rc == 0)
 		rc = service_start(ls, "http", cfg->svc_http, http_start_default);
-	for (unsigned i = 0; rc == 0 && i < cfg->nclients; i++)
-		if (cfg->clients[i].lcore == ls->ls_lcore)
-			rc = client_start(ls, &cfg->clients[i]);
 	if (rc == 0)
 		rc = service_start(ls, "sock echo", cfg->svc_sock_echo, yard_sock_echo_start);
 	if (rc == 0)
@@ -559,6 +557,28 @@ stack_setup_lcore(void *arg)
 		}
 	}
 	return transports_setup(ls, cfg);
+}
+
+/*
+ * Runs on each lcore once every lcore's stack is up: the [client.NAME] clients it serves.
+ * Not before: with several udp instances, instance k of N hands out the ephemeral ports p
+ * with p mod N = k, and a port bound while fewer instances exist (lcore 0's, before lcore
+ * 1's udp is plumbed) would lie in another instance's share, whose udp would then answer
+ * the replies reaching it with port unreachable instead of handing them over (udp_steer.c).
+ */
+static int
+stack_clients_lcore(void *arg)
+{
+	struct yard_lcore_stack *ls = arg;
+	const struct yard_config *cfg = stack_cfg;
+	int rc = 0;
+
+	ls->ls_rc = 0;
+	ls->ls_err[0] = '\0';
+	for (unsigned i = 0; rc == 0 && i < cfg->nclients; i++)
+		if (cfg->clients[i].lcore == ls->ls_lcore)
+			rc = client_start(ls, &cfg->clients[i]);
+	return rc;
 }
 
 /* Runs on the lcore being torn down. */
@@ -644,6 +664,16 @@ yard_stacks_setup(const struct yard_config *cfg)
 				 RTE_ETHER_ADDR_PRT_FMT ", MTU %u, offloads 0x%x", ls->ls_lcore,
 				 l->yl_port, l->yl_queue, l->yl_muxid,
 				 RTE_ETHER_ADDR_BYTES(&l->yl_mac), l->yl_mtu, l->yl_caps);
+		}
+	}
+	for (unsigned i = 0; i < cfg->nlcores; i++) {
+		struct yard_lcore_stack *ls = &yard_stacks[cfg->lcores[i]];
+		int rc = stack_on_lcore(stack_clients_lcore, ls);
+
+		if (rc != 0) {
+			YARD_LOG(ERR, "lcore %u: %s", ls->ls_lcore,
+				 ls->ls_err[0] != '\0' ? ls->ls_err : strerror(-rc));
+			return rc;
 		}
 	}
 	return 0;

@@ -28,7 +28,9 @@
  * done when every endpoint has ended; `elapsed_us` runs from its start to then.
  *
  * Call the functions on the lcore that is to run the client, once udp is plumbed there
- * (yard_udp_plumb()), before its loop starts or from inside it (not from an XTI callback).
+ * (yard_udp_plumb()) and on every other lcore that will run udp: an ephemeral port is of
+ * this lcore's share only while the number of udp instances stays what it was at the bind
+ * (udp_steer.c). Before its loop starts or from inside it (not from an XTI callback).
  * With several udp instances, replies that reach another lcore are handed to this one by
  * udp's software steering of ephemeral ports (docs/xti.md, "Clients on several lcores").
  * Counters are per client, written by its lcore only, readable from any thread.
