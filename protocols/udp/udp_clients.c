@@ -51,6 +51,7 @@
 #include <rte_telemetry.h>
 
 #include <streams/stream.h>
+#include <protocols/tel_named.h>
 #include <protocols/udp.h>
 #include <protocols/udp_clients.h>
 #include <protocols/xti/xti.h>
@@ -849,37 +850,27 @@ ucl_tel_fill_one(struct rte_tel_data *d, const struct ucl_client *cl)
 	return rc;
 }
 
+static const char *
+ucl_name(unsigned i)
+{
+	return ucl_clients[i].cl_used ? ucl_clients[i].cl_conf.name : NULL;
+}
+
+static int
+ucl_tel_one(struct rte_tel_data *d, unsigned i)
+{
+	return ucl_tel_fill_one(d, &ucl_clients[i]);
+}
+
 int
 yard_udp_client_tel_fill(struct rte_tel_data *d)
 {
-	int rc = rte_tel_data_start_dict(d);
-
-	for (unsigned i = 0; rc == 0 && i < YARD_UDP_CLIENT_MAX; i++) {
-		const struct ucl_client *cl = &ucl_clients[i];
-		struct rte_tel_data *c;
-
-		if (!cl->cl_used)
-			continue;
-		c = rte_tel_data_alloc();
-		if (c == NULL)
-			return -ENOMEM;
-		rc = ucl_tel_fill_one(c, cl);
-		if (rc == 0)
-			rc = rte_tel_data_add_dict_container(d, cl->cl_conf.name, c, 0);
-		if (rc != 0)
-			rte_tel_data_free(c);
-	}
-	return rc;
+	return yard_tel_named_fill(d, YARD_UDP_CLIENT_MAX, ucl_name, ucl_tel_one);
 }
 
 int
 yard_udp_client_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct ucl_client *cl;
-
 	(void)cmd;
-	if (params == NULL || *params == '\0')
-		return yard_udp_client_tel_fill(d);
-	cl = ucl_find(params);
-	return cl != NULL ? ucl_tel_fill_one(d, cl) : -EINVAL;
+	return yard_tel_named_cmd(d, params, YARD_UDP_CLIENT_MAX, ucl_name, ucl_tel_one);
 }
