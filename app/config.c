@@ -1283,6 +1283,10 @@ client_check_kind(struct cfg_ctx *c, struct yard_cfg_client *cl, const bool *see
 		c->key = "size";
 		return cfg_fail(c, "is for rr, udp_rr and udp_source clients only");
 	}
+	if (!udp && (cl->size < 1 || cl->size > 65536)) {
+		c->key = "size";
+		return cfg_fail(c, "%u is out of range 1..65536", cl->size);
+	}
 	if (udp && (cl->size < min || cl->size > 65507)) {
 		c->key = "size";
 		return cfg_fail(c, "%u is out of range %u..65507 for %s (a UDP datagram's data)",
@@ -1381,11 +1385,20 @@ read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, i
 						client_keys[ki].range);
 			break;
 		case CLK_CONNS:
-		case CLK_SIZE:
 			if (parse_uint_range(c, &client_keys[ki], val, &v) != 0)
 				return -1;
-			*(ki == CLK_CONNS ? &cl->conns : &cl->size) = v;
+			cl->conns = v;
 			break;
+		case CLK_SIZE: {
+			uint64_t sz;
+
+			/* its range is the type's: client_check_kind(), once the type is known */
+			if (parse_u64(val, &sz) != 0)
+				return cfg_fail(c, "'%s' is not a number (decimal digits only)",
+						val);
+			cl->size = (uint32_t)RTE_MIN(sz, (uint64_t)UINT32_MAX);
+			break;
+		}
 		case CLK_DELAY:
 		case CLK_TIMEOUT:
 		case CLK_INTERVAL: {

@@ -579,8 +579,11 @@ Test(config, refuses_a_udp_client_size_or_key_its_type_does_not_take)
 		     "7 is out of range 8..65507 for udp_rr");
 	expect_error(PORT0 UDP_RR "size = 65536\n", "client.u", "size",
 		     "65536 is out of range 8..65507 for udp_rr");
-	expect_error(PORT0 UDP_RR "size = 65537\n", "client.u", "size",
-		     "out of range 1..65536");
+	expect_error(PORT0 UDP_RR "size = 70000\n", "client.u", "size",
+		     "70000 is out of range 8..65507 for udp_rr");
+	expect_error(PORT0 "[client.r]\nsize = 65537\ntype = rr\nconnect = 198.18.0.1:7\n"
+		     "bytes = 1\n", "client.r", "size", "65537 is out of range 1..65536");
+	expect_error(PORT0 UDP_RR "size = big\n", "client.u", "size", "is not a number");
 	expect_error(PORT0 UDP_SRC "timeout = 1s\n", "client.u", "timeout",
 		     "is for udp_rr clients only");
 	expect_error(PORT0 UDP_SRC "interval = 1s\n", "client.u", "interval",
