@@ -341,9 +341,9 @@ udp_client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
 	return 0;
 }
 
-/* A [client.NAME] TCP client, on the lcore serving the port that reaches its server. */
+/* A [client.NAME] TCP client (source, sink, rr), on the lcore client_start() runs on. */
 static int
-client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
+tcp_client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
 {
 	static const enum yard_tcp_client_kind kinds[] = {
 		[YARD_CFG_CLIENT_SOURCE] = YARD_TCP_CLIENT_SOURCE,
@@ -357,13 +357,20 @@ client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
 	};
 	int rc;
 
-	if (cc->type == YARD_CFG_CLIENT_UDP_RR || cc->type == YARD_CFG_CLIENT_UDP_SOURCE)
-		return udp_client_start(ls, cc);
 	snprintf(conf.name, sizeof(conf.name), "%s", cc->name);
 	rc = yard_tcp_client_start(&conf);
 	if (rc < 0)
 		return stack_fail(ls, rc, "client.%s: %s", cc->name, strerror(-rc));
 	return 0;
+}
+
+/* A [client.NAME], on the lcore serving the port that reaches its server. */
+static int
+client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
+{
+	if (cc->type == YARD_CFG_CLIENT_UDP_RR || cc->type == YARD_CFG_CLIENT_UDP_SOURCE)
+		return udp_client_start(ls, cc);
+	return tcp_client_start(ls, cc);
 }
 
 /*
