@@ -74,7 +74,9 @@ struct ucl_ep {
 	uint32_t e_id;                /* index in the client */
 	bool e_in_pump, e_again;
 	bool e_ending;                /* on the close list */
+	bool e_draining;              /* done sending: closed once its stream holds nothing */
 	bool e_blocked;               /* a send met TFLOW: wait for T_GODATA */
+	bool e_nomem;                 /* the last send found no block: try again next pass */
 	bool e_waiting;               /* udp_rr: a request is in flight */
 	uint32_t e_seq;               /* udp_rr: the last request's sequence number */
 	uint64_t e_sent_tsc;          /* udp_rr: when it went */
@@ -101,6 +103,7 @@ struct ucl_client {
 	timeout_id_t cl_wake;
 	double cl_ns_per_cycle;
 	unsigned cl_nended;
+	unsigned cl_ndraining;        /* endpoints waiting for their stream to drain */
 	uint8_t *cl_buf;              /* one datagram: the pattern (udp_rr: the header first) */
 	struct ucl_ep *cl_eps;        /* cl_conf.conns of them */
 	struct yard_udp_client_stats *cl_st;
@@ -145,9 +148,44 @@ ep_end(struct ucl_ep *e)
 	if (e->e_ending)
 		return;
 	e->e_ending = true;
+	if (e->e_draining) {
+		e->e_draining = false;
+		e->e_cl->cl_ndraining--;
+	}
 	(void)yard_t_set_notify(e->e_fd, 0, NULL, NULL);
 	e->e_close_next = l->l_close;
 	l->l_close = e;
+}
+
+/*
+ * Datagrams still queued below the endpoint's stream head (timod's and udp's write queues,
+ * where flow control keeps them): closing the endpoint would discard them. What ip took is
+ * ip's and goes out whatever becomes of the endpoint.
+ */
+static unsigned
+ep_queued(const struct ucl_ep *e)
+{
+	struct stdata *sd = yard_t_stream(e->e_fd);
+	unsigned n = 0;
+
+	for (queue_t *q = sd != NULL ? sd->sd_wrq : NULL; q != NULL; q = q->q_next)
+		for (const mblk_t *mp = q->q_first; mp != NULL; mp = mp->b_next)
+			n++;
+	return n;
+}
+
+/* Done sending: the endpoint is closed once what it sent has left its stream (ucl_poll). */
+static void
+ep_done(struct ucl_ep *e)
+{
+	if (e->e_ending || e->e_draining)
+		return;
+	if (ep_queued(e) == 0) {
+		ep_end(e);
+		return;
+	}
+	e->e_draining = true;
+	e->e_cl->cl_ndraining++;
 }
 
 static void
@@ -163,10 +201,11 @@ client_finish(struct ucl_client *cl)
 	s = (double)st->elapsed_us / 1e6;
 	UCL_LOG(INFO, "%s (%s): done in %.3f s: %" PRIu64 " sent (%" PRIu64 " bytes, %.3f Gbit/s), "
 		"%" PRIu64 " received, %" PRIu64 " lost, %" PRIu64 " bad, %" PRIu64 " late, %"
-		PRIu64 " errors, %" PRIu64 " tflow; rtt min/avg/max %" PRIu64 "/%" PRIu64 "/%"
-		PRIu64 " us", cl->cl_conf.name, yard_udp_client_kind_name(cl->cl_conf.kind), s,
-		st->sent, st->tx_bytes, s > 0 ? (double)st->tx_bytes * 8 / s / 1e9 : 0.0,
-		st->received, st->lost, st->bad, st->late, st->errors, st->tflow, st->rtt_min_us,
+		PRIu64 " errors, %" PRIu64 " tflow, %" PRIu64 " discarded at stop; rtt min/avg/max %"
+		PRIu64 "/%" PRIu64 "/%" PRIu64 " us", cl->cl_conf.name,
+		yard_udp_client_kind_name(cl->cl_conf.kind), s, st->sent, st->tx_bytes,
+		s > 0 ? (double)st->tx_bytes * 8 / s / 1e9 : 0.0, st->received, st->lost, st->bad,
+		st->late, st->errors, st->tflow, st->tx_discarded, st->rtt_min_us,
 		st->received != 0 ? st->rtt_sum_ns / 1000 / st->received : 0, st->rtt_max_us);
 }
 
@@ -349,7 +388,11 @@ ep_read(struct ucl_ep *e)
 			if (t_errno == TLOOK && ep_uderr(e))
 				continue;
 			if (t_errno == TBUFOVFLW) {
-				cl->cl_st->bad++; /* not a sockaddr_in: discarded by the call */
+				/* not from a sockaddr_in: the call discarded it */
+				if (cl->cl_conf.kind == YARD_UDP_CLIENT_RR)
+					cl->cl_st->bad++;
+				else
+					cl->cl_st->rx_other++;
 				continue;
 			}
 			cl->cl_st->errors++; /* the stream failed or hung up */
@@ -365,7 +408,11 @@ ep_read(struct ucl_ep *e)
 	}
 }
 
-/* Send len bytes of cl_buf. true when it went; false when it met TFLOW or the endpoint ended. */
+/*
+ * Send len bytes of cl_buf. true when it went; false when it met TFLOW (e_blocked), found no
+ * message block (e_nomem: the pool is short for now, the datagram is tried again) or the
+ * endpoint ended.
+ */
 static bool
 ep_send(struct ucl_ep *e, size_t len)
 {
@@ -375,10 +422,16 @@ ep_send(struct ucl_ep *e, size_t len)
 		.udata = { (unsigned)len, (unsigned)len, cl->cl_buf },
 	};
 
+	e->e_nomem = false;
 	if (t_sndudata(e->e_fd, &ud) < 0) {
 		if (t_errno == TFLOW) {
 			cl->cl_st->tflow++;
 			e->e_blocked = true; /* T_GODATA clears it */
+			return false;
+		}
+		if (t_errno == TSYSERR && (errno == ENOSR || errno == ENOMEM)) {
+			cl->cl_st->tx_nomem++;
+			e->e_nomem = true;
 			return false;
 		}
 		cl->cl_st->send_failures++;
@@ -401,7 +454,7 @@ rr_produce(struct ucl_ep *e)
 	if (e->e_waiting)
 		return; /* the reply, an error or the timeout brings us back */
 	if (cl->cl_stopping || (cf->bytes > 0 && e->e_rounds * cf->size >= cf->bytes)) {
-		ep_end(e);
+		ep_done(e);
 		return;
 	}
 	if (e->e_blocked)
@@ -413,8 +466,13 @@ rr_produce(struct ucl_ep *e)
 	memcpy(cl->cl_buf, &v, 4);
 	v = rte_cpu_to_be_32(e->e_seq + 1);
 	memcpy(cl->cl_buf + 4, &v, 4);
-	if (!ep_send(e, cf->size))
+	if (!ep_send(e, cf->size)) {
+		if (e->e_nomem) {
+			e->e_due = now + 1; /* the next pass of the poll hook tries again */
+			rr_due(cl, e->e_due);
+		}
 		return;
+	}
 	e->e_seq++;
 	e->e_waiting = true;
 	e->e_sent_tsc = now;
@@ -433,7 +491,7 @@ source_produce(struct ucl_ep *e)
 		size_t len = (size_t)RTE_MIN(left, (uint64_t)cf->size);
 
 		if (cl->cl_stopping || left == 0) {
-			ep_end(e);
+			ep_done(e);
 			return;
 		}
 		if (e->e_blocked || !ep_send(e, len))
@@ -445,7 +503,7 @@ source_produce(struct ucl_ep *e)
 static void
 ep_run(struct ucl_ep *e)
 {
-	if (!ep_read(e) || e->e_ending)
+	if (!ep_read(e) || e->e_ending || e->e_draining)
 		return;
 	if (!e->e_cl->cl_started)
 		return; /* data before the start (a stray datagram): read, nothing sent */
@@ -546,10 +604,27 @@ rr_timeouts(struct ucl_client *cl, uint64_t now)
 	return n;
 }
 
+/* Close the endpoints whose streams have drained. */
+static unsigned
+client_drained(struct ucl_client *cl)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < cl->cl_conf.conns && cl->cl_ndraining > 0; i++) {
+		struct ucl_ep *e = &cl->cl_eps[i];
+
+		if (e->e_draining && ep_queued(e) == 0) {
+			ep_end(e);
+			n++;
+		}
+	}
+	return n;
+}
+
 static unsigned
 client_poll(struct ucl_client *cl, uint64_t now)
 {
-	unsigned n = 0;
+	unsigned n = cl->cl_ndraining > 0 ? client_drained(cl) : 0;
 
 	if (!cl->cl_started) {
 		if (now < cl->cl_start_tsc)
@@ -569,7 +644,7 @@ client_poll(struct ucl_client *cl, uint64_t now)
 	for (unsigned i = 0; i < cl->cl_conf.conns; i++) {
 		struct ucl_ep *e = &cl->cl_eps[i];
 
-		if (e->e_fd >= 0 && !e->e_ending && !e->e_blocked) {
+		if (e->e_fd >= 0 && !e->e_ending && !e->e_draining && !e->e_blocked) {
 			ep_pump(e); /* the next burst */
 			n++;
 		}
@@ -757,8 +832,11 @@ client_stop(struct ucl_lcore *l, struct ucl_client *cl)
 	for (unsigned i = 0; i < cl->cl_conf.conns; i++) {
 		struct ucl_ep *e = &cl->cl_eps[i];
 
-		if (e->e_fd >= 0 && !e->e_ending)
+		if (e->e_fd >= 0 && !e->e_ending) {
+			/* what flow control still holds back is freed by the close */
+			cl->cl_st->tx_discarded += ep_queued(e);
 			ep_end(e);
+		}
 	}
 	(void)ucl_poll(l);
 	client_free(cl);

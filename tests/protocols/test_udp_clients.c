@@ -370,6 +370,115 @@ YT_TEST(udp_clients, rr_pauses_an_interval_between_rounds)
 	uc_done(&s);
 }
 
+YT_TEST(udp_clients, rr_ends_at_its_deadline_after_the_round_in_flight)
+{
+	struct yard_udp_client_conf c = uc_conf("rr", YARD_UDP_CLIENT_RR, 0, 16);
+	struct yard_udp_client_stats st;
+	static struct uc_dgram d;
+	struct ut_stack s;
+
+	ut_stack_open(&s, 0, 1500);
+	c.duration_ms = 20;
+	cr_assert_eq(yard_udp_client_start(&c), 0);
+	yt_drain();
+	cr_assert(uc_take(s.pt.link.minor, &d));
+	pt_run_ms(30);
+	st = uc_stats("rr");
+	cr_assert_eq(st.done, 0, "the request in flight is waited for");
+	cr_assert_eq(st.active, 1);
+	uc_echo(s.pt.link.minor, &d);
+	st = uc_stats("rr");
+	cr_expect_eq(st.received, 1);
+	cr_expect_eq(st.done, 1, "then the endpoint ends");
+	cr_expect_geq(st.elapsed_us, 20000);
+	cr_assert_not(uc_take(s.pt.link.minor, &d), "no request after the deadline");
+	uc_done(&s);
+}
+
+YT_TEST(udp_clients, source_stops_at_its_deadline_and_closes_once_what_it_sent_is_gone)
+{
+	struct yard_udp_client_conf c = uc_conf("src", YARD_UDP_CLIENT_SOURCE, 0, 1000);
+	struct yard_udp_client_stats st;
+	struct ut_stack s;
+	static struct uc_dgram d;
+	unsigned frames = 0;
+
+	ut_stack_open(&s, 0, 1500);
+	cr_assert_eq(yard_loop_hold(s.pt.link.minor, true), 0);
+	c.duration_ms = 20;
+	c.conns = 2;
+	cr_assert_eq(yard_udp_client_start(&c), 0);
+	yt_drain();
+	cr_assert_gt(uc_stats("src").tflow, 0);
+	pt_run_ms(30);
+	st = uc_stats("src");
+	pt_run_ms(5);
+	cr_assert_eq(uc_stats("src").sent, st.sent, "nothing sent after the deadline");
+	cr_assert_eq(uc_stats("src").tflow, st.tflow, "nor tried");
+	cr_assert_eq(st.done, 0, "what udp still holds for the endpoints keeps them open");
+	cr_assert_eq(st.active, 2);
+	cr_assert_eq(yard_loop_hold(s.pt.link.minor, false), 0);
+	for (int i = 0; i < 100 && !uc_stats("src").done; i++) {
+		yt_drain();
+		while (uc_take(s.pt.link.minor, &d))
+			frames++;
+	}
+	while (uc_take(s.pt.link.minor, &d))
+		frames++;
+	st = uc_stats("src");
+	cr_assert_eq(st.done, 1, "closed once drained");
+	cr_assert_eq(st.active, 0);
+	cr_expect_eq(frames, st.sent, "every datagram sent reached the link: %u of %lu", frames,
+		     (unsigned long)st.sent);
+	cr_expect_eq(st.tx_discarded, 0);
+	uc_done(&s);
+}
+
+/* Every message block of the pools, chained by b_next (the test hoards them). */
+static mblk_t *
+uc_hoard(void)
+{
+	mblk_t *chain = NULL, *mp;
+
+	while ((mp = allocb(64, BPRI_MED)) != NULL || (mp = allocb(2048, BPRI_MED)) != NULL) {
+		mp->b_next = chain;
+		chain = mp;
+	}
+	return chain;
+}
+
+YT_TEST(udp_clients, rr_tries_a_request_the_pool_had_no_block_for_again)
+{
+	struct yard_udp_client_conf c = uc_conf("rr", YARD_UDP_CLIENT_RR, 16, 16);
+	struct yard_udp_client_stats st;
+	static struct uc_dgram d;
+	struct ut_stack s;
+	mblk_t *hoard;
+
+	ut_stack_open(&s, 0, 1500);
+	c.delay_ms = 10; /* the endpoint is bound now; its first send comes with the pools empty */
+	cr_assert_eq(yard_udp_client_start(&c), 0);
+	hoard = uc_hoard();
+	cr_assert_not_null(hoard);
+	pt_run_ms(30);
+	st = uc_stats("rr");
+	cr_assert_gt(st.tx_nomem, 0, "the send found no block");
+	cr_assert_eq(st.sent, 0);
+	cr_assert_eq(st.send_failures, 0, "and the endpoint goes on");
+	cr_assert_eq(st.active, 1);
+	freemsgchain(hoard);
+	pt_run_ms(5);
+	cr_assert(uc_take(s.pt.link.minor, &d), "the request went once blocks were back");
+	cr_assert_eq(d.seq, 1, "the same request: nothing was counted sent before");
+	uc_echo(s.pt.link.minor, &d);
+	st = uc_stats("rr");
+	cr_expect_eq(st.sent, 1);
+	cr_expect_eq(st.received, 1);
+	cr_expect_eq(st.lost, 0);
+	cr_expect_eq(st.done, 1);
+	uc_done(&s);
+}
+
 /*
  * A held link fills ip's queue and udp's: the source hears TFLOW and stops, without sending
  * (or dropping) anything more while it waits; when the link drains T_GODATA resumes it and
