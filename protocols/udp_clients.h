@@ -24,8 +24,11 @@
  * The amount: `bytes` per endpoint (udp_rr: rounds of `size` bytes until they cover it;
  * udp_source: exactly that many data bytes, the last datagram shorter) or `duration`. At the
  * deadline a udp_source endpoint stops; a udp_rr endpoint lets its request in flight finish
- * (reply, error or timeout). The client starts `delay_ms` after yard_udp_client_start() and is
- * done when every endpoint has ended; `elapsed_us` runs from its start to then.
+ * (reply, error or timeout). An endpoint done sending is closed once nothing it sent waits in
+ * its stream any more (a close would free what flow control holds there); a send that finds
+ * no message block is counted (`tx_nomem`) and tried again. The client starts `delay_ms` after
+ * yard_udp_client_start() and is done when every endpoint has ended; `elapsed_us` runs from
+ * its start to then.
  *
  * Call the functions on the lcore that is to run the client, once udp is plumbed there
  * (yard_udp_plumb()) and on every other lcore that will run udp: an ephemeral port is of
@@ -95,7 +98,8 @@ struct yard_udp_client_stats {
  * (YARD_UDP_CLIENT_MAX), -ENOMEM, -errno (an endpoint could not be opened or bound).
  */
 int yard_udp_client_start(const struct yard_udp_client_conf *conf);
-/** Stop every UDP client of the calling lcore, closing its endpoints. */
+/** Stop every UDP client of the calling lcore, closing its endpoints (what they still hold
+ * queued is freed and counted in tx_discarded, in the line logged). */
 void yard_udp_clients_stop_all(void);
 /** The counters of client name into *out; -ENOENT if there is none. */
 int yard_udp_client_stats(const char *name, struct yard_udp_client_stats *out);

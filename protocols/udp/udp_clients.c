@@ -24,7 +24,14 @@
  *
  * A send refused with TFLOW marks the endpoint blocked until T_GODATA: the poll hook passes it
  * by, so nothing spins and nothing is dropped for flow control. The datagram was not taken;
- * it is built again (the same bytes) when the endpoint resumes.
+ * it is built again (the same bytes) when the endpoint resumes. A send that finds no message
+ * block (ENOSR) is tried again on the hook's next pass (tx_nomem), the same way.
+ *
+ * Done is not closed: datagrams t_sndudata took may still wait in the endpoint's own write
+ * queues (udp keeps them while ip holds it back), and t_close would free them. An endpoint
+ * done sending drains first (e_draining: ep_queued() walks its stream's write queues each
+ * pass of the hook) and is closed when they are empty; only yard's stop closes at once, and
+ * counts what it freed (tx_discarded).
  *
  * Time: the poll hook reads the TSC while a client of the lcore runs or waits for its start.
  * Each udp_rr client keeps the earliest instant one of its endpoints waits for (a request's
