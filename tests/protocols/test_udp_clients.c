@@ -121,6 +121,35 @@ uc_done(struct ut_stack *s)
 	pt_assert_clean();
 }
 
+/* What reached the link while a source ran to its end. */
+struct uc_tally {
+	unsigned frames;
+	size_t bytes;
+	bool patterns; /* every datagram the pattern */
+};
+
+/* Run the loop until client name is done, taking every datagram it sends on the way. */
+static struct uc_tally
+uc_run_to_done(int minor, const char *name)
+{
+	static struct uc_dgram d;
+	struct uc_tally t = { .patterns = true };
+
+	for (int i = 0; i < 100; i++) {
+		bool done = uc_stats(name).done; /* then one pass more takes the rest */
+
+		yt_drain();
+		while (uc_take(minor, &d)) {
+			t.frames++;
+			t.bytes += d.len;
+			t.patterns &= uc_is_pattern(d.data, 0, d.len);
+		}
+		if (done)
+			break;
+	}
+	return t;
+}
+
 YT_TEST(udp_clients, refuses_a_bad_conf_and_a_name_in_use)
 {
 	struct yard_udp_client_conf c = uc_conf("a", YARD_UDP_CLIENT_RR, 10, 16);
@@ -400,8 +429,7 @@ YT_TEST(udp_clients, source_stops_at_its_deadline_and_closes_once_what_it_sent_i
 	struct yard_udp_client_conf c = uc_conf("src", YARD_UDP_CLIENT_SOURCE, 0, 1000);
 	struct yard_udp_client_stats st;
 	struct ut_stack s;
-	static struct uc_dgram d;
-	unsigned frames = 0;
+	struct uc_tally t;
 
 	ut_stack_open(&s, 0, 1500);
 	cr_assert_eq(yard_loop_hold(s.pt.link.minor, true), 0);
@@ -418,18 +446,13 @@ YT_TEST(udp_clients, source_stops_at_its_deadline_and_closes_once_what_it_sent_i
 	cr_assert_eq(st.done, 0, "what udp still holds for the endpoints keeps them open");
 	cr_assert_eq(st.active, 2);
 	cr_assert_eq(yard_loop_hold(s.pt.link.minor, false), 0);
-	for (int i = 0; i < 100 && !uc_stats("src").done; i++) {
-		yt_drain();
-		while (uc_take(s.pt.link.minor, &d))
-			frames++;
-	}
-	while (uc_take(s.pt.link.minor, &d))
-		frames++;
+	t = uc_run_to_done(s.pt.link.minor, "src");
 	st = uc_stats("src");
 	cr_assert_eq(st.done, 1, "closed once drained");
 	cr_assert_eq(st.active, 0);
-	cr_expect_eq(frames, st.sent, "every datagram sent reached the link: %u of %lu", frames,
-		     (unsigned long)st.sent);
+	cr_expect_eq(t.frames, st.sent, "every datagram sent reached the link: %u of %lu",
+		     t.frames, (unsigned long)st.sent);
+	cr_expect(t.patterns);
 	cr_expect_eq(st.tx_discarded, 0);
 	uc_done(&s);
 }
@@ -491,10 +514,7 @@ YT_TEST(udp_clients, source_waits_out_flow_control_and_sends_every_datagram)
 						(uint64_t)total * size - 300, size);
 	struct yard_udp_client_stats st, st2;
 	struct ut_stack s;
-	static struct uc_dgram d;
-	unsigned frames = 0;
-	size_t bytes = 0;
-	bool patterns = true;
+	struct uc_tally t;
 
 	ut_stack_open(&s, 0, 1500);
 	cr_assert_eq(yard_loop_hold(s.pt.link.minor, true), 0);
@@ -509,26 +529,14 @@ YT_TEST(udp_clients, source_waits_out_flow_control_and_sends_every_datagram)
 	cr_assert_eq(st2.sent, st.sent, "nothing sent while it waits");
 	cr_assert_eq(st2.tflow, st.tflow, "nor tried: no spinning on TFLOW");
 	cr_assert_eq(yard_loop_hold(s.pt.link.minor, false), 0);
-	for (int i = 0; i < 100 && !uc_stats("src").done; i++) {
-		yt_drain();
-		while (uc_take(s.pt.link.minor, &d)) {
-			frames++;
-			bytes += d.len;
-			patterns &= uc_is_pattern(d.data, 0, d.len);
-		}
-	}
-	while (uc_take(s.pt.link.minor, &d)) {
-		frames++;
-		bytes += d.len;
-		patterns &= uc_is_pattern(d.data, 0, d.len);
-	}
+	t = uc_run_to_done(s.pt.link.minor, "src");
 	st = uc_stats("src");
 	cr_assert_eq(st.done, 1);
 	cr_expect_eq(st.sent, total, "the last datagram shorter");
 	cr_expect_eq(st.tx_bytes, (uint64_t)total * size - 300);
-	cr_expect_eq(frames, total, "every datagram reached the link");
-	cr_expect_eq(bytes, st.tx_bytes);
-	cr_expect(patterns, "each datagram is the pattern");
+	cr_expect_eq(t.frames, total, "every datagram reached the link");
+	cr_expect_eq(t.bytes, st.tx_bytes);
+	cr_expect(t.patterns, "each datagram is the pattern");
 	cr_expect_eq(st.send_failures, 0);
 	cr_expect_eq(ut_udpstat(s.up.up_udp).udps_drop_tx_nomem, 0);
 	uc_done(&s);
