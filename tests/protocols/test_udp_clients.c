@@ -385,13 +385,13 @@ YT_TEST(udp_clients, rr_pauses_an_interval_between_rounds)
 	struct ut_stack s;
 
 	ut_stack_open(&s, 0, 1500);
-	c.interval_ms = 30;
+	c.interval_ms = 200; /* long beside a pass of the loop, even on a loaded machine */
 	cr_assert_eq(yard_udp_client_start(&c), 0);
 	yt_drain();
 	cr_assert(uc_take(s.pt.link.minor, &d));
 	uc_echo(s.pt.link.minor, &d);
 	cr_assert_not(uc_take(s.pt.link.minor, &d2), "not before the interval");
-	pt_run_ms(50);
+	pt_run_ms(250);
 	cr_assert(uc_take(s.pt.link.minor, &d2), "after it");
 	cr_assert_eq(d2.seq, 2);
 	uc_echo(s.pt.link.minor, &d2);
@@ -433,12 +433,12 @@ YT_TEST(udp_clients, source_stops_at_its_deadline_and_closes_once_what_it_sent_i
 
 	ut_stack_open(&s, 0, 1500);
 	cr_assert_eq(yard_loop_hold(s.pt.link.minor, true), 0);
-	c.duration_ms = 20;
+	c.duration_ms = 200; /* flow control comes well before it */
 	c.conns = 2;
 	cr_assert_eq(yard_udp_client_start(&c), 0);
 	yt_drain();
 	cr_assert_gt(uc_stats("src").tflow, 0);
-	pt_run_ms(30);
+	pt_run_ms(250);
 	st = uc_stats("src");
 	pt_run_ms(5);
 	cr_assert_eq(uc_stats("src").sent, st.sent, "nothing sent after the deadline");
