@@ -333,6 +333,52 @@ YT_TEST(udp_clients, rr_counts_a_reply_that_does_not_come_as_lost_and_sends_the_
 	uc_done(&s);
 }
 
+/*
+ * Datagrams beyond the MTU go as fragments (up to udp's 65,507 bytes): a udp_rr request of
+ * 3000 bytes leaves in three, its reply comes back in three and is reassembled into a chain
+ * of blocks, which the client compares piece by piece; a 65,507-byte udp_source datagram
+ * leaves in 45 and is the pattern whole.
+ */
+YT_TEST(udp_clients, carry_datagrams_beyond_the_mtu_as_fragments)
+{
+	struct yard_udp_client_conf rr = uc_conf("rr", YARD_UDP_CLIENT_RR, 3000, 3000);
+	struct yard_udp_client_conf src = uc_conf("src", YARD_UDP_CLIENT_SOURCE,
+						  YARD_UDP_CLIENT_SIZE_MAX, YARD_UDP_CLIENT_SIZE_MAX);
+	static uint8_t body[65536], reply[3008];
+	struct yard_udp_client_stats st;
+	struct ut_stack s;
+	uint32_t src_a, dst_a;
+	unsigned nfrags;
+	uint8_t proto;
+	size_t n;
+
+	ut_stack_open(&s, YARD_LINK_CAP_TX_MULTISEG, 1500);
+	cr_assert_eq(yard_udp_client_start(&rr), 0);
+	yt_drain();
+	n = ut_take_datagram(s.pt.link.minor, body, sizeof(body), &nfrags, &proto, &src_a, &dst_a);
+	cr_assert_eq(n, 8 + 3000);
+	cr_assert_eq(nfrags, 3);
+	cr_assert_eq(ut_udp_cksum(src_a, dst_a, body, n), 0, "UDP checksum verifies");
+	cr_assert(uc_is_pattern(body + 8, 8, 3000));
+	(void)ut_udp(reply, PT_ADDR_PEER, PT_ADDR_US, SRV_PORT, (uint16_t)rd16(body), body + 8,
+		     3000);
+	ut_inject_fragments(s.pt.link.minor, 0x4242, reply, sizeof(reply), 1500);
+	st = uc_stats("rr");
+	cr_expect_eq(st.received, 1, "the reassembled reply equals the request");
+	cr_expect_eq(st.bad, 0);
+	cr_expect_eq(st.done, 1);
+	cr_assert_eq(yard_udp_client_start(&src), 0);
+	yt_drain();
+	n = ut_take_datagram(s.pt.link.minor, body, sizeof(body), &nfrags, &proto, &src_a, &dst_a);
+	cr_assert_eq(n, 8 + YARD_UDP_CLIENT_SIZE_MAX);
+	cr_assert_eq(nfrags, 45);
+	cr_assert_eq(ut_udp_cksum(src_a, dst_a, body, n), 0, "UDP checksum verifies");
+	cr_assert(uc_is_pattern(body + 8, 0, YARD_UDP_CLIENT_SIZE_MAX));
+	cr_expect_eq(uc_stats("src").sent, 1);
+	cr_expect_eq(uc_stats("src").done, 1);
+	uc_done(&s);
+}
+
 /* An ICMP error from the peer quoting the datagram d (its IP header and 8 bytes). */
 static void
 uc_icmp_error(int minor, const struct uc_dgram *d, uint8_t type, uint8_t code)
