@@ -1142,11 +1142,14 @@ check_tcp(struct cfg_ctx *c, const struct yard_config *cfg)
  * [client.NAME]: parsed by read_client() (the values are not of the generic kinds); the table
  * gives the names, defaults and ranges to the messages and to yard_config_key_at().
  */
-enum { CLK_TYPE, CLK_CONNECT, CLK_BYTES, CLK_DURATION, CLK_CONNS, CLK_SIZE, CLK_DELAY };
+enum {
+	CLK_TYPE, CLK_CONNECT, CLK_BYTES, CLK_DURATION, CLK_CONNS, CLK_SIZE, CLK_DELAY, CLK_TIMEOUT,
+	CLK_INTERVAL
+};
 
 static const struct cfg_key client_keys[] = {
 	[CLK_TYPE] = { "type", CK_TEXT, 0, 0, 0, NULL, "none (required)",
-	  "source, sink or rr", true },
+	  "source, sink, rr (TCP), udp_rr or udp_source (UDP)", true },
 	[CLK_CONNECT] = { "connect", CK_TEXT, 0, 0, 0, NULL, "none (required)",
 	  "a.b.c.d:port, a unicast address reachable through a port, port 1..65535", true },
 	[CLK_BYTES] = { "bytes", CK_TEXT, 0, 0, 0, NULL, "none (bytes or duration is required)",
@@ -1155,9 +1158,14 @@ static const struct cfg_key client_keys[] = {
 	  "none (bytes or duration is required)",
 	  "1ms..24h: decimal with ms, s, m or h (e.g. 10s)", false },
 	[CLK_CONNS] = { "conns", CK_U32, 0, 1, 256, "1", NULL, "1..256", false },
-	[CLK_SIZE] = { "size", CK_U32, 0, 1, 65536, "64", NULL, "1..65536 (rr only)", false },
+	[CLK_SIZE] = { "size", CK_U32, 0, 1, 65536, "64", NULL,
+	  "rr 1..65536, udp_rr 8..65507, udp_source 1..65507 (not for source or sink)", false },
 	[CLK_DELAY] = { "delay", CK_TEXT, 0, 0, 0, "0", NULL,
 	  "0 or 1ms..24h: decimal with ms, s, m or h", false },
+	[CLK_TIMEOUT] = { "timeout", CK_TEXT, 0, 0, 0, "1s", NULL,
+	  "1ms..24h: decimal with ms, s, m or h (udp_rr only)", false },
+	[CLK_INTERVAL] = { "interval", CK_TEXT, 0, 0, 0, "0", NULL,
+	  "0 or 1ms..24h: decimal with ms, s, m or h (udp_rr only)", false },
 };
 
 /* The i-th key of [client.NAME] for yard_config_key_at(), -1 past the end. */
@@ -1260,6 +1268,40 @@ parse_hostport(struct cfg_ctx *c, const char *val, uint32_t *addr, uint16_t *por
 	return 0;
 }
 
+/*
+ * The keys that belong to some types only, and the sizes each type takes: a UDP datagram
+ * carries at most 65,507 bytes (udp's TSDU: 65,535 less the IP and UDP headers; beyond the
+ * MTU it goes as fragments), and a udp_rr request at least its 8-byte header.
+ */
+static int
+client_check_kind(struct cfg_ctx *c, struct yard_cfg_client *cl, const bool *seen)
+{
+	bool udp = cl->type == YARD_CFG_CLIENT_UDP_RR || cl->type == YARD_CFG_CLIENT_UDP_SOURCE;
+	uint32_t min = cl->type == YARD_CFG_CLIENT_UDP_RR ? 8 : 1;
+
+	if (seen[CLK_SIZE] && !udp && cl->type != YARD_CFG_CLIENT_RR) {
+		c->key = "size";
+		return cfg_fail(c, "is for rr, udp_rr and udp_source clients only");
+	}
+	if (!udp && (cl->size < 1 || cl->size > 65536)) {
+		c->key = "size";
+		return cfg_fail(c, "%u is out of range 1..65536", cl->size);
+	}
+	if (udp && (cl->size < min || cl->size > 65507)) {
+		c->key = "size";
+		return cfg_fail(c, "%u is out of range %u..65507 for %s (a UDP datagram's data)",
+				cl->size, min, cl->type == YARD_CFG_CLIENT_UDP_RR ?
+				"udp_rr" : "udp_source");
+	}
+	for (unsigned ki = CLK_TIMEOUT; ki <= CLK_INTERVAL; ki++) {
+		if (seen[ki] && cl->type != YARD_CFG_CLIENT_UDP_RR) {
+			c->key = client_keys[ki].name;
+			return cfg_fail(c, "is for udp_rr clients only");
+		}
+	}
+	return 0;
+}
+
 /* One [client.NAME] section into the next cfg->clients[] (checked against ports later). */
 static int
 read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, int si,
@@ -1294,6 +1336,7 @@ read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, i
 	snprintf(cl->name, sizeof(cl->name), "%s", name);
 	cl->conns = 1;
 	cl->size = 64;
+	cl->timeout_ms = 1000;
 	for (int i = 0; i < nents; i++) {
 		const char *val = ents[i].value;
 		unsigned ki;
@@ -1305,7 +1348,7 @@ read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, i
 				break;
 		if (ki == RTE_DIM(client_keys))
 			return cfg_fail(c, "unknown key (keys of [client.NAME]: type, connect, "
-					"bytes, duration, conns, size, delay)");
+					"bytes, duration, conns, size, delay, timeout, interval)");
 		if (seen[ki])
 			return cfg_fail(c, "given twice");
 		seen[ki] = true;
@@ -1319,8 +1362,13 @@ read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, i
 				cl->type = YARD_CFG_CLIENT_SINK;
 			else if (strcmp(val, "rr") == 0)
 				cl->type = YARD_CFG_CLIENT_RR;
+			else if (strcmp(val, "udp_rr") == 0)
+				cl->type = YARD_CFG_CLIENT_UDP_RR;
+			else if (strcmp(val, "udp_source") == 0)
+				cl->type = YARD_CFG_CLIENT_UDP_SOURCE;
 			else
-				return cfg_fail(c, "'%s' is not source, sink or rr", val);
+				return cfg_fail(c, "'%s' is not source, sink, rr, udp_rr or "
+						"udp_source", val);
 			break;
 		case CLK_CONNECT:
 			if (parse_hostport(c, val, &cl->addr, &cl->port) != 0)
@@ -1337,18 +1385,31 @@ read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, i
 						client_keys[ki].range);
 			break;
 		case CLK_CONNS:
-		case CLK_SIZE:
 			if (parse_uint_range(c, &client_keys[ki], val, &v) != 0)
 				return -1;
-			*(ki == CLK_CONNS ? &cl->conns : &cl->size) = v;
+			cl->conns = v;
 			break;
-		case CLK_DELAY: {
+		case CLK_SIZE: {
+			uint64_t sz;
+
+			/* its range is the type's: client_check_kind(), once the type is known */
+			if (parse_u64(val, &sz) != 0)
+				return cfg_fail(c, "'%s' is not a number (decimal digits only)",
+						val);
+			cl->size = (uint32_t)RTE_MIN(sz, (uint64_t)UINT32_MAX);
+			break;
+		}
+		case CLK_DELAY:
+		case CLK_TIMEOUT:
+		case CLK_INTERVAL: {
 			uint64_t ms;
 
-			if (parse_duration(val, true, &ms) != 0)
-				return cfg_fail(c, "'%s' is not a delay (%s)", val,
-						client_keys[ki].range);
-			cl->delay_ms = (uint32_t)ms;
+			if (parse_duration(val, ki != CLK_TIMEOUT, &ms) != 0)
+				return cfg_fail(c, "'%s' is not %s (%s)", val,
+						ki == CLK_DELAY ? "a delay" : ki == CLK_TIMEOUT ?
+						"a timeout" : "an interval", client_keys[ki].range);
+			*(ki == CLK_DELAY ? &cl->delay_ms : ki == CLK_TIMEOUT ?
+			  &cl->timeout_ms : &cl->interval_ms) = (uint32_t)ms;
 			break;
 		}
 		}
@@ -1363,18 +1424,17 @@ read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, i
 	if (seen[CLK_BYTES] == seen[CLK_DURATION])
 		return cfg_fail(c, "give bytes or duration (%s)",
 				seen[CLK_BYTES] ? "not both" : "one");
-	if (seen[CLK_SIZE] && cl->type != YARD_CFG_CLIENT_RR) {
-		c->key = "size";
-		return cfg_fail(c, "is for rr clients only");
-	}
+	if (client_check_kind(c, cl, seen) != 0)
+		return -1;
 	cfg->nclients++;
 	return 0;
 }
 
 /*
- * Each client's server must be reached through a port with one queue (the return flow of an
- * active open is not steered to the opening lcore: docs/tcp.md), and the client runs on the
- * lcore serving it.
+ * Each client's server must be reached through a port (its subnet, or its gateway), and the
+ * client runs on the lcore serving that port's queue 0. On a port with more queues the
+ * replies reaching another lcore come back by RSS or software steering (tcp: docs/tcp.md;
+ * udp's ephemeral ports: docs/xti.md).
  */
 static int
 check_clients(struct cfg_ctx *c, struct yard_config *cfg)
@@ -1404,7 +1464,8 @@ check_clients(struct cfg_ctx *c, struct yard_config *cfg)
 			return cfg_fail(c, "%s is in no port's subnet and no port has a gateway",
 					ipv4_str(cl->addr, a, sizeof(a)));
 		/* With more queues, the replies come back to this lcore by RSS or, where the PMD
-		 * does not tell its RSS, by tcp's software steering (protocols/tcp/tcp_rss.c). */
+		 * does not tell its RSS, by tcp's software steering (protocols/tcp/tcp_rss.c);
+		 * UDP replies by udp's (protocols/udp/udp_steer.c). */
 		cl->lcore = cfg->ports[via].queue_lcore[0];
 	}
 	c->key = NULL;

@@ -7,7 +7,7 @@
  * Sections: [yard] (lcores, pools, scheduler, log level), [eal] (extra EAL arguments,
  * hugepages, memory), one [port<N>] per port (N = 0, 1, ... without gaps: N is the port's
  * index in yard's port table), [arp], [ip], [services], [tcp] and one [client.NAME] per TCP
- * client. Every key has a default and a range (docs/config.md lists them all;
+ * or UDP client. Every key has a default and a range (docs/config.md lists them all;
  * yard_config_key_at() walks the same table). Unknown
  * sections, unknown keys, a key given twice, a line that is not `key = value`, a value out of
  * range or inconsistent with another all fail, with one message naming the file, the section,
@@ -81,12 +81,15 @@ enum yard_cfg_client_type {
 	YARD_CFG_CLIENT_SOURCE = 0, /**< send a pattern, release */
 	YARD_CFG_CLIENT_SINK,       /**< read until the peer releases */
 	YARD_CFG_CLIENT_RR,         /**< request/response */
+	YARD_CFG_CLIENT_UDP_RR,     /**< UDP request/response (protocols/udp_clients.h) */
+	YARD_CFG_CLIENT_UDP_SOURCE, /**< UDP datagrams as fast as flow control allows */
 };
 
 #define YARD_CFG_MAX_CLIENTS 16  /**< [client.NAME] sections */
 #define YARD_CFG_CLIENT_NAMELEN 32
 
-/** One [client.NAME] section: a TCP client (protocols/tcp_clients.h). */
+/** One [client.NAME] section: a TCP client (protocols/tcp_clients.h) or a UDP one
+ * (protocols/udp_clients.h). */
 struct yard_cfg_client {
 	char name[YARD_CFG_CLIENT_NAMELEN];
 	enum yard_cfg_client_type type;
@@ -95,8 +98,10 @@ struct yard_cfg_client {
 	uint64_t bytes;              /**< per connection, 0 with duration */
 	uint64_t duration_ms;        /**< 0 with bytes */
 	uint32_t conns;
-	uint32_t size;               /**< rr request size */
+	uint32_t size;               /**< rr request size, the UDP clients' datagram size */
 	uint32_t delay_ms;
+	uint32_t timeout_ms;         /**< udp_rr: a reply is lost after it */
+	uint32_t interval_ms;        /**< udp_rr: pause between an endpoint's rounds */
 	uint16_t lcore;              /**< derived: the lcore serving the port that reaches addr */
 };
 

@@ -298,7 +298,11 @@ print_summary(FILE *out, const struct yard_config *cfg)
 		fprintf(out, "\n");
 	}
 	for (unsigned i = 0; i < cfg->nclients; i++) {
-		static const char *const types[] = { "source", "sink", "rr" };
+		static const char *const types[] = {
+			[YARD_CFG_CLIENT_SOURCE] = "source", [YARD_CFG_CLIENT_SINK] = "sink",
+			[YARD_CFG_CLIENT_RR] = "rr", [YARD_CFG_CLIENT_UDP_RR] = "udp_rr",
+			[YARD_CFG_CLIENT_UDP_SOURCE] = "udp_source",
+		};
 		const struct yard_cfg_client *cc = &cfg->clients[i];
 		struct in_addr in = { .s_addr = cc->addr };
 
@@ -309,8 +313,11 @@ print_summary(FILE *out, const struct yard_config *cfg)
 		else
 			fprintf(out, "%" PRIu64 " ms", cc->duration_ms);
 		fprintf(out, " x %u conn%s", cc->conns, cc->conns == 1 ? "" : "s");
-		if (cc->type == YARD_CFG_CLIENT_RR)
+		if (cc->type != YARD_CFG_CLIENT_SOURCE && cc->type != YARD_CFG_CLIENT_SINK)
 			fprintf(out, ", size %u", cc->size);
+		if (cc->type == YARD_CFG_CLIENT_UDP_RR)
+			fprintf(out, ", timeout %u ms, interval %u ms", cc->timeout_ms,
+				cc->interval_ms);
 		fprintf(out, ", on lcore %u\n", cc->lcore);
 	}
 	{

@@ -26,7 +26,9 @@
  *                                          the [services] endpoints: UDP echo and discard, TCP
  *                                          echo, discard and HTTP (XTI applications),
  *                                          memcached (app/memcache/, on the sockets API)
- *                                          and the [client.NAME] TCP clients it runs
+ *   then, once every lcore is set up, on each lcore in turn: the [client.NAME] TCP and UDP
+ *   clients it runs (stack_clients_lcore: udp's ephemeral ports depend on how many udp
+ *   instances there are)
  *
  * One lcore at a time, because arp siblings (one per lcore serving a port) and ip instances
  * (the fragment owner set) must be created and destroyed while the others are quiet. The
@@ -60,6 +62,7 @@
 #include <protocols/tcp_clients.h>
 #include <protocols/tcp_services.h>
 #include <protocols/udp.h>
+#include <protocols/udp_clients.h>
 #include <protocols/udp_services.h>
 
 #include "app/memcache/mc_service.h"
@@ -317,9 +320,30 @@ http_start_default(uint16_t port)
 	return yard_http_start(port, http_body);
 }
 
-/* A [client.NAME] TCP client, on the lcore serving the port that reaches its server. */
+/* A [client.NAME] UDP client (udp_rr, udp_source), on the lcore client_start() runs on. */
 static int
-client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
+udp_client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
+{
+	struct yard_udp_client_conf conf = {
+		.kind = cc->type == YARD_CFG_CLIENT_UDP_RR ? YARD_UDP_CLIENT_RR :
+			YARD_UDP_CLIENT_SOURCE,
+		.addr = cc->addr, .port = cc->port, .bytes = cc->bytes,
+		.duration_ms = cc->duration_ms, .conns = cc->conns, .size = cc->size,
+		.delay_ms = cc->delay_ms, .timeout_ms = cc->timeout_ms,
+		.interval_ms = cc->interval_ms,
+	};
+	int rc;
+
+	snprintf(conf.name, sizeof(conf.name), "%s", cc->name);
+	rc = yard_udp_client_start(&conf);
+	if (rc < 0)
+		return stack_fail(ls, rc, "client.%s: %s", cc->name, strerror(-rc));
+	return 0;
+}
+
+/* A [client.NAME] TCP client (source, sink, rr), on the lcore client_start() runs on. */
+static int
+tcp_client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
 {
 	static const enum yard_tcp_client_kind kinds[] = {
 		[YARD_CFG_CLIENT_SOURCE] = YARD_TCP_CLIENT_SOURCE,
@@ -338,6 +362,15 @@ client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
 	if (rc < 0)
 		return stack_fail(ls, rc, "client.%s: %s", cc->name, strerror(-rc));
 	return 0;
+}
+
+/* A [client.NAME], on the lcore serving the port that reaches its server. */
+static int
+client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
+{
+	if (cc->type == YARD_CFG_CLIENT_UDP_RR || cc->type == YARD_CFG_CLIENT_UDP_SOURCE)
+		return udp_client_start(ls, cc);
+	return tcp_client_start(ls, cc);
 }
 
 /*
@@ -473,9 +506,6 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 		rc = service_start(ls, "tcp discard", cfg->svc_tcp_discard, yard_tcp_discard_start);
 	if (rc == 0)
 		rc = service_start(ls, "http", cfg->svc_http, http_start_default);
-	for (unsigned i = 0; rc == 0 && i < cfg->nclients; i++)
-		if (cfg->clients[i].lcore == ls->ls_lcore)
-			rc = client_start(ls, &cfg->clients[i]);
 	if (rc == 0)
 		rc = service_start(ls, "sock echo", cfg->svc_sock_echo, yard_sock_echo_start);
 	if (rc == 0)
@@ -536,6 +566,28 @@ stack_setup_lcore(void *arg)
 	return transports_setup(ls, cfg);
 }
 
+/*
+ * Runs on each lcore once every lcore's stack is up: the [client.NAME] clients it serves.
+ * Not before: with several udp instances, instance k of N hands out the ephemeral ports p
+ * with p mod N = k, and a port bound while fewer instances exist (lcore 0's, before lcore
+ * 1's udp is plumbed) would lie in another instance's share, whose udp would then answer
+ * the replies reaching it with port unreachable instead of handing them over (udp_steer.c).
+ */
+static int
+stack_clients_lcore(void *arg)
+{
+	struct yard_lcore_stack *ls = arg;
+	const struct yard_config *cfg = stack_cfg;
+	int rc = 0;
+
+	ls->ls_rc = 0;
+	ls->ls_err[0] = '\0';
+	for (unsigned i = 0; rc == 0 && i < cfg->nclients; i++)
+		if (cfg->clients[i].lcore == ls->ls_lcore)
+			rc = client_start(ls, &cfg->clients[i]);
+	return rc;
+}
+
 /* Runs on the lcore being torn down. */
 static int
 stack_teardown_lcore(void *arg)
@@ -545,6 +597,7 @@ stack_teardown_lcore(void *arg)
 
 	ls->ls_rc = 0;
 	yard_tcp_clients_stop_all();
+	yard_udp_clients_stop_all();
 	yard_mc_stop();
 	yard_sock_echo_stop_all();
 	yard_sock_reap_all(); /* closed sockets still draining go before tcp */
@@ -618,6 +671,16 @@ yard_stacks_setup(const struct yard_config *cfg)
 				 RTE_ETHER_ADDR_PRT_FMT ", MTU %u, offloads 0x%x", ls->ls_lcore,
 				 l->yl_port, l->yl_queue, l->yl_muxid,
 				 RTE_ETHER_ADDR_BYTES(&l->yl_mac), l->yl_mtu, l->yl_caps);
+		}
+	}
+	for (unsigned i = 0; i < cfg->nlcores; i++) {
+		struct yard_lcore_stack *ls = &yard_stacks[cfg->lcores[i]];
+		int rc = stack_on_lcore(stack_clients_lcore, ls);
+
+		if (rc != 0) {
+			YARD_LOG(ERR, "lcore %u: %s", ls->ls_lcore,
+				 ls->ls_err[0] != '\0' ? ls->ls_err : strerror(-rc));
+			return rc;
 		}
 	}
 	return 0;

@@ -47,6 +47,7 @@
 #include <protocols/tcp_clients.h>
 #include <protocols/tcp_services.h>
 #include <protocols/udp.h>
+#include <protocols/udp_clients.h>
 #include <protocols/udp_services.h>
 
 #include "app/memcache/mc_service.h"
@@ -611,6 +612,9 @@ yard_tel_register(const struct yard_config *cfg)
 		  "TCP echo/discard/HTTP service counters. Parameter: lcore (optional)" },
 		{ "/yard/tcp_clients", yard_tcp_client_tel_cmd,
 		  "TCP client ([client.NAME]) counters. Parameter: client name (optional)" },
+		{ "/yard/udp_clients", yard_udp_client_tel_cmd,
+		  "UDP client ([client.NAME] udp_rr, udp_source) counters. Parameter: client name "
+		  "(optional)" },
 		{ "/yard/sockets", yard_sock_tel_cmd,
 		  "Sockets library, sockmod and socket echo counters. Parameter: lcore (optional)" },
 		{ "/yard/memcached", yard_mc_tel_cmd,

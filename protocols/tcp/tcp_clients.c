@@ -43,6 +43,7 @@
 #include <streams/stream.h>
 #include <protocols/tcp.h>
 #include <protocols/tcp_clients.h>
+#include <protocols/tel_named.h>
 #include <protocols/xti/xti.h>
 
 RTE_LOG_REGISTER(tcl_logtype, yard.tcp_clients, INFO);
@@ -725,40 +726,27 @@ tcl_tel_fill_one(struct rte_tel_data *d, const struct tcl_client *cl)
 	return rc;
 }
 
+static const char *
+tcl_name(unsigned i)
+{
+	return tcl_clients[i].cl_used ? tcl_clients[i].cl_conf.name : NULL;
+}
+
+static int
+tcl_tel_one(struct rte_tel_data *d, unsigned i)
+{
+	return tcl_tel_fill_one(d, &tcl_clients[i]);
+}
+
 int
 yard_tcp_client_tel_fill(struct rte_tel_data *d)
 {
-	int rc = rte_tel_data_start_dict(d);
-
-	for (unsigned i = 0; rc == 0 && i < YARD_TCP_CLIENT_MAX; i++) {
-		const struct tcl_client *cl = &tcl_clients[i];
-		struct rte_tel_data *c;
-
-		if (!cl->cl_used)
-			continue;
-		c = rte_tel_data_alloc();
-		if (c == NULL)
-			return -ENOMEM;
-		rc = tcl_tel_fill_one(c, cl);
-		if (rc == 0)
-			rc = rte_tel_data_add_dict_container(d, cl->cl_conf.name, c, 0);
-		if (rc != 0)
-			rte_tel_data_free(c);
-	}
-	return rc;
+	return yard_tel_named_fill(d, YARD_TCP_CLIENT_MAX, tcl_name, tcl_tel_one);
 }
 
 int
 yard_tcp_client_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	(void)cmd;
-	if (params == NULL || *params == '\0')
-		return yard_tcp_client_tel_fill(d);
-	for (unsigned i = 0; i < YARD_TCP_CLIENT_MAX; i++) {
-		const struct tcl_client *cl = &tcl_clients[i];
-
-		if (cl->cl_used && strcmp(cl->cl_conf.name, params) == 0)
-			return tcl_tel_fill_one(d, cl);
-	}
-	return -EINVAL;
+	return yard_tel_named_cmd(d, params, YARD_TCP_CLIENT_MAX, tcl_name, tcl_tel_one);
 }

@@ -511,7 +511,7 @@ Test(config, refuses_a_client_without_type_or_server)
 Test(config, refuses_a_bad_client_type_and_server)
 {
 	expect_error(PORT0 "[client.a]\ntype = chargen\nconnect = 198.18.0.1:1\nbytes = 1\n",
-		     "client.a", "type", "is not source, sink or rr");
+		     "client.a", "type", "is not source, sink, rr, udp_rr or udp_source");
 	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 198.18.0.1\nbytes = 1\n",
 		     "client.a", "connect", "is not a.b.c.d:port");
 	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 198.18.0.1:0\nbytes = 1\n",
@@ -541,9 +541,62 @@ Test(config, refuses_a_client_amount_that_is_missing_doubled_or_malformed)
 	expect_error(PORT0 CLIENT "bytes = 1\nconns = 257\n", "client.up", "conns",
 		     "out of range 1..256");
 	expect_error(PORT0 CLIENT "bytes = 1\nsize = 64\n", "client.up", "size",
-		     "is for rr clients only");
+		     "is for rr, udp_rr and udp_source clients only");
 	expect_error(PORT0 CLIENT "bytes = 1\nport = 7\n", "client.up", "port", "unknown key");
 	expect_error(PORT0 CLIENT "bytes = 1\nbytes = 2\n", "client.up", "bytes", "given twice");
+}
+
+#define UDP_RR "[client.u]\ntype = udp_rr\nconnect = 198.18.0.1:7\nbytes = 1M\n"
+#define UDP_SRC "[client.u]\ntype = udp_source\nconnect = 198.18.0.1:9\nduration = 2s\n"
+
+Test(config, reads_udp_clients_with_their_timeout_interval_and_datagram_size)
+{
+	cr_assert_eq(load("[yard]\nlcores = 0-1\n" PORT0 "rx_queues = 2\nqueue_lcores = 1,0\n"
+			  UDP_RR "conns = 16\nsize = 8\ntimeout = 250ms\ninterval = 10ms\n"
+			  "[client.s]\ntype = udp_source\nconnect = 198.18.0.1:9\nbytes = 64M\n"
+			  "size = 65507\n[client.d]\ntype = udp_rr\nconnect = 198.18.0.1:7\n"
+			  "duration = 1s\n"), 0, "%s", err);
+	cr_assert_eq(cfg.nclients, 3);
+	cr_expect_eq(cfg.clients[0].type, YARD_CFG_CLIENT_UDP_RR);
+	cr_expect_eq(cfg.clients[0].conns, 16);
+	cr_expect_eq(cfg.clients[0].size, 8, "the smallest udp_rr request: its header");
+	cr_expect_eq(cfg.clients[0].timeout_ms, 250);
+	cr_expect_eq(cfg.clients[0].interval_ms, 10);
+	cr_expect_eq(cfg.clients[0].lcore, 1, "queue 0's lcore; udp steers the replies");
+	cr_expect_eq(cfg.clients[1].type, YARD_CFG_CLIENT_UDP_SOURCE);
+	cr_expect_eq(cfg.clients[1].size, 65507, "UDP's largest datagram (fragments)");
+	cr_expect_eq(cfg.clients[1].bytes, UINT64_C(64) << 20);
+	cr_expect_eq(cfg.clients[2].size, 64, "size defaults to 64");
+	cr_expect_eq(cfg.clients[2].timeout_ms, 1000, "timeout defaults to 1 s");
+	cr_expect_eq(cfg.clients[2].interval_ms, 0);
+}
+
+Test(config, refuses_a_udp_client_size_or_key_its_type_does_not_take)
+{
+	expect_error(PORT0 UDP_SRC "size = 65508\n", "client.u", "size",
+		     "65508 is out of range 1..65507 for udp_source");
+	expect_error(PORT0 UDP_RR "size = 7\n", "client.u", "size",
+		     "7 is out of range 8..65507 for udp_rr");
+	expect_error(PORT0 UDP_RR "size = 65536\n", "client.u", "size",
+		     "65536 is out of range 8..65507 for udp_rr");
+	expect_error(PORT0 UDP_RR "size = 70000\n", "client.u", "size",
+		     "70000 is out of range 8..65507 for udp_rr");
+	expect_error(PORT0 "[client.r]\nsize = 65537\ntype = rr\nconnect = 198.18.0.1:7\n"
+		     "bytes = 1\n", "client.r", "size", "65537 is out of range 1..65536");
+	expect_error(PORT0 UDP_RR "size = big\n", "client.u", "size", "is not a number");
+	expect_error(PORT0 UDP_SRC "timeout = 1s\n", "client.u", "timeout",
+		     "is for udp_rr clients only");
+	expect_error(PORT0 UDP_SRC "interval = 1s\n", "client.u", "interval",
+		     "is for udp_rr clients only");
+	expect_error(PORT0 CLIENT "bytes = 1\ntimeout = 1s\n", "client.up", "timeout",
+		     "is for udp_rr clients only");
+	expect_error(PORT0 UDP_RR "timeout = 0\n", "client.u", "timeout", "is not a timeout");
+	expect_error(PORT0 UDP_RR "timeout = 2\n", "client.u", "timeout", "is not a timeout");
+	expect_error(PORT0 UDP_RR "interval = often\n", "client.u", "interval",
+		     "is not an interval");
+	expect_error(PORT0 UDP_RR "retries = 3\n", "client.u", "retries",
+		     "unknown key (keys of [client.NAME]: type, connect, bytes, duration, conns, "
+		     "size, delay, timeout, interval)");
 }
 
 Test(config, refuses_a_bad_client_name_and_runs_a_client_on_its_port_s_first_queue)

@@ -27,6 +27,7 @@ DEF_TABLES = {
     'protocols/ip/ip.def': ('docs/protocols.md', '#### ip ', 0),
     'protocols/ip/icmp.def': ('docs/protocols.md', '#### icmp ', 0),
     'protocols/udp/udp.def': ('docs/xti.md', "### udp's counters", 0),
+    'protocols/udp/udp_clients.def': ('docs/xti.md', '## UDP clients', 0),
     'protocols/tcp/tcp.def': ('docs/tcp.md', '## Counters', 0),
     'protocols/netem/netem.def': ('docs/netem.md', '## Counters', 0),
     'protocols/socket/socket.def': ('docs/sockets.md', '## Counters', 0),
