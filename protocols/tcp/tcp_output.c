@@ -166,10 +166,8 @@ tcp_finish(mblk_t *hp, unsigned thlen, size_t dlen)
 {
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)hp->b_rptr;
 	struct yard_tcphdr *th = (struct yard_tcphdr *)(hp->b_rptr + YARD_IPV4_HDR_MIN);
-	uint64_t acc = (uint64_t)ip->src_addr + ip->dst_addr + rte_cpu_to_be_16(IPPROTO_TCP) +
-		       rte_cpu_to_be_16((uint16_t)(thlen + dlen));
 
-	th->th_sum = inet_sum_fold(acc);
+	th->th_sum = inet_sum_fold(tcp_phdr_sum(ip->src_addr, ip->dst_addr, thlen + dlen));
 	/* hp is new (tcp_hdr_block()): its mbuf carries no other request */
 	yard_mblk_mbuf(hp)->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
 }

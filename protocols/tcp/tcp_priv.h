@@ -30,6 +30,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
+
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_hash.h>
 
@@ -292,6 +295,15 @@ uint64_t tcp_siphash(const uint8_t key[16], const uint8_t *in, size_t len);
 uint32_t tcp_src_addr(struct tcp_inst *ti, uint32_t faddr);
 bool tcp_is_local(struct tcp_inst *ti, uint32_t addr);
 uint16_t tcp_cksum(uint32_t src, uint32_t dst, const mblk_t *mp, size_t off, size_t len);
+
+/* The IPv4 pseudo-header's unfolded sum (RFC 9293 3.1) for a segment of len bytes. */
+static inline uint64_t
+tcp_phdr_sum(uint32_t src, uint32_t dst, size_t len)
+{
+	/* host-order words of its bytes: src, dst, (0, 6), length */
+	return (uint64_t)src + dst + rte_cpu_to_be_16(IPPROTO_TCP) +
+	       rte_cpu_to_be_16((uint16_t)len);
+}
 const struct tcp_cc_ops *tcp_cc_find(const char *name);
 void tcp_set_state(struct tcpcb *tp, int state);
 /* Its stream closed: it finishes its close on its own, counted against tp_max_orphans. */

@@ -298,11 +298,7 @@ tcp_src_addr(struct tcp_inst *ti, uint32_t faddr)
 uint16_t
 tcp_cksum(uint32_t src, uint32_t dst, const mblk_t *mp, size_t off, size_t len)
 {
-	/* The pseudo header as host-order words of its bytes: src, dst, (0, 6), length. */
-	uint64_t acc = (uint64_t)src + dst + rte_cpu_to_be_16(IPPROTO_TCP) +
-		       rte_cpu_to_be_16((uint16_t)len);
-
-	return (uint16_t)~inet_sum_fold(inet_sum_msg(mp, off, len, acc));
+	return (uint16_t)~inet_sum_fold(inet_sum_msg(mp, off, len, tcp_phdr_sum(src, dst, len)));
 }
 
 const struct tcp_cc_ops *
