@@ -998,10 +998,16 @@ tcp_input(struct tcp_inst *ti, mblk_t *mp)
 		}
 		if (tp->tp_flags & TF_INRECOVERY) {
 			if (SEQ_GEQ(ack, tp->snd_recover)) {
-				/* full ACK: RFC 6582 3.2 step 3 */
+				/*
+				 * full ACK: RFC 6582 3.2 step 3 (1), min(ssthresh,
+				 * max(FlightSize, SMSS) + SMSS): never less than two segments,
+				 * even when the ACK leaves nothing (or a runt) in flight
+				 */
 				uint32_t flight = tp->snd_max - ack;
 
-				tp->snd_cwnd = RTE_MIN(tp->snd_ssthresh, flight + tp->t_maxseg);
+				tp->snd_cwnd = RTE_MIN(tp->snd_ssthresh,
+						       RTE_MAX(flight, (uint32_t)tp->t_maxseg) +
+							       tp->t_maxseg);
 				tp->tp_flags &= ~TF_INRECOVERY;
 				if (tp->t_sack.ts_recovery) {
 					tcp_rack_recovery_end(tp);

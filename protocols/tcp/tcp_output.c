@@ -228,33 +228,48 @@ tcp_respond_opts(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq, uin
 	tcp_ip_send(ti, hp);
 }
 
-/* dupb the bytes [off, off + len) of the send buffer into a new chain (no copy). */
+/*
+ * dupb the bytes [off, off + len) of the send buffer into a new chain (no copy). The walk
+ * starts at the cursor where the last cut ended when that is at or before off (the next new
+ * segment, in order), else at sb_head (a retransmission); the cursor is left on the block
+ * the cut ended in.
+ */
 static mblk_t *
 tcp_sb_cut(struct tcpcb *tp, uint32_t off, uint32_t len)
 {
-	mblk_t *head = NULL, **tailp = &head;
+	mblk_t *head = NULL, **tailp = &head, *bp = tp->sb_head, *last = NULL;
+	uint32_t boff = 0, lastoff = 0;
 
-	for (mblk_t *bp = tp->sb_head; bp != NULL && len > 0; bp = bp->b_cont) {
+	if (tp->sb_sndptr != NULL && tp->sb_sndoff <= off) {
+		bp = tp->sb_sndptr;
+		boff = tp->sb_sndoff;
+	}
+	for (; bp != NULL && len > 0; boff += (uint32_t)MBLKL(bp), bp = bp->b_cont) {
 		size_t bl = MBLKL(bp), take;
+		uint32_t in = off - boff;
 		mblk_t *np;
 
-		if (off >= bl) {
-			off -= (uint32_t)bl;
+		if (in >= bl)
 			continue;
-		}
-		take = RTE_MIN(bl - off, (size_t)len);
+		take = RTE_MIN(bl - in, (size_t)len);
 		np = dupb(bp);
 		if (np == NULL) {
 			freemsg(head);
 			return NULL;
 		}
-		np->b_rptr = bp->b_rptr + off;
+		np->b_rptr = bp->b_rptr + in;
 		np->b_wptr = np->b_rptr + take;
 		np->b_cont = NULL;
 		*tailp = np;
 		tailp = &np->b_cont;
 		len -= (uint32_t)take;
-		off = 0;
+		off += (uint32_t)take;
+		last = bp;
+		lastoff = boff;
+	}
+	if (last != NULL) {
+		tp->sb_sndptr = last;
+		tp->sb_sndoff = lastoff;
 	}
 	return head;
 }

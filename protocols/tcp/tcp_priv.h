@@ -196,6 +196,15 @@ struct tcpcb {
 	/* send buffer: a b_cont chain from snd_una, held by reference */
 	mblk_t *sb_head, *sb_tail;
 	uint32_t sb_cc;
+	/*
+	 * Where the last cut ended (BSD's sb_sndptr): a block of the chain and the offset of its
+	 * first byte from sb_head's, so that the next segment's cut starts there instead of
+	 * walking from SND.UNA over the whole window (a bulk sender's window holds hundreds of
+	 * blocks). NULL: start from sb_head. Kept right by tcp_sb_drop(), cleared by whatever
+	 * else rebuilds the chain.
+	 */
+	mblk_t *sb_sndptr;
+	uint32_t sb_sndoff;
 	uint32_t t_sndbuf, t_rcvbuf;
 	/* reassembly: b_next list ordered by sequence, seq in the mbuf's hash.usr */
 	mblk_t *t_reass;

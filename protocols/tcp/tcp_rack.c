@@ -39,6 +39,7 @@
  * it takes to wrap, and RACK.xmit_ts is forgotten when nothing is in flight). The timer
  * runs on the 5 ms tick, so a deadline is met within one tick.
  */
+#include <assert.h>
 #include <string.h>
 
 #include "tcp_priv.h"
@@ -68,22 +69,36 @@ tcp_rack_lazy_init(struct tcpcb *tp, uint32_t seq)
 	tr->tr_fack = seq;
 }
 
-/* Fold the two lowest ranges into one (the map is full): the later time, so later loss. */
-static unsigned
-tcp_rack_squeeze(struct tcp_rack_seg *m, unsigned n)
-{
-	struct tcp_rack_seg *a = &m[0], *b = &m[1];
+static_assert((TCP_RACK_MAP_MAX & (TCP_RACK_MAP_MAX - 1)) == 0, "the map is a power-of-2 ring");
 
-	if (n < 2)
-		return n;
-	a->rs_end = b->rs_end;
-	if ((int32_t)(b->rs_xmit_us - a->rs_xmit_us) > 0)
-		a->rs_xmit_us = b->rs_xmit_us;
-	a->rs_tsval = SEQ_MAX(a->rs_tsval, b->rs_tsval);
-	a->rs_flags = ((a->rs_flags | b->rs_flags) & RS_RETRANS) |
+/* The i-th range of the map, from the lowest. */
+static inline struct tcp_rack_seg *
+rack_at(struct tcp_rack *tr, unsigned i)
+{
+	return &tr->tr_map[(tr->tr_first + i) & (TCP_RACK_MAP_MAX - 1)];
+}
+
+static inline const struct tcp_rack_seg *
+rack_at_c(const struct tcp_rack *tr, unsigned i)
+{
+	return &tr->tr_map[(tr->tr_first + i) & (TCP_RACK_MAP_MAX - 1)];
+}
+
+/*
+ * Fold range a into the next range b (the map is full): b starts where a did and takes the
+ * later time, so later loss.
+ */
+static void
+tcp_rack_fold(const struct tcp_rack_seg *a, struct tcp_rack_seg *b)
+{
+	uint32_t fl = ((a->rs_flags | b->rs_flags) & RS_RETRANS) |
 		      (a->rs_flags & b->rs_flags & (RS_SACKED | RS_LOST));
-	memmove(&m[1], &m[2], (n - 2) * sizeof(m[0]));
-	return n - 1;
+
+	b->rs_start = a->rs_start;
+	if ((int32_t)(a->rs_xmit_us - b->rs_xmit_us) > 0)
+		b->rs_xmit_us = a->rs_xmit_us;
+	b->rs_tsval = SEQ_MAX(a->rs_tsval, b->rs_tsval);
+	b->rs_flags = fl;
 }
 
 /* [seq, seq + len) went now (rexmt: some of it was sent before). */
@@ -94,7 +109,7 @@ tcp_rack_sent(struct tcpcb *tp, uint32_t seq, uint32_t len, bool rexmt, uint32_t
 	struct tcp_rack_seg nw = { seq, seq + len, tcp_now_us(tp->tp_inst), tsval,
 				   rexmt ? RS_RETRANS : 0 };
 	struct tcp_rack_seg out[TCP_RACK_MAP_MAX + 3];
-	unsigned i = 0, n = 0;
+	unsigned i = 0, n = 0, s = 0;
 
 	if (len == 0)
 		return;
@@ -102,34 +117,38 @@ tcp_rack_sent(struct tcpcb *tp, uint32_t seq, uint32_t len, bool rexmt, uint32_t
 	/*
 	 * New data above everything: the common case, appended. Never merged with the range
 	 * before it, even when sent in the same microsecond: a range counts as delivered only
-	 * when SACKed whole, and the peer SACKs segments.
+	 * when SACKed whole, and the peer SACKs segments. A full map folds its two lowest.
 	 */
-	if (tr->tr_n == 0 || SEQ_GEQ(seq, tr->tr_map[tr->tr_n - 1].rs_end)) {
-		if (tr->tr_n == TCP_RACK_MAP_MAX)
-			tr->tr_n = tcp_rack_squeeze(tr->tr_map, tr->tr_n);
-		tr->tr_map[tr->tr_n++] = nw;
+	if (tr->tr_n == 0 || SEQ_GEQ(seq, rack_at(tr, tr->tr_n - 1)->rs_end)) {
+		if (tr->tr_n == TCP_RACK_MAP_MAX) {
+			tcp_rack_fold(rack_at(tr, 0), rack_at(tr, 1));
+			tr->tr_first = (tr->tr_first + 1) & (TCP_RACK_MAP_MAX - 1);
+			tr->tr_n--;
+		}
+		*rack_at(tr, tr->tr_n++) = nw;
 		return;
 	}
 	/* sent again: the range replaces what it covers, the ranges it cuts keep their ends */
-	while (i < tr->tr_n && SEQ_LEQ(tr->tr_map[i].rs_end, seq))
-		out[n++] = tr->tr_map[i++];
-	if (i < tr->tr_n && SEQ_LT(tr->tr_map[i].rs_start, seq)) {
-		out[n] = tr->tr_map[i];
+	while (i < tr->tr_n && SEQ_LEQ(rack_at(tr, i)->rs_end, seq))
+		out[n++] = *rack_at(tr, i++);
+	if (i < tr->tr_n && SEQ_LT(rack_at(tr, i)->rs_start, seq)) {
+		out[n] = *rack_at(tr, i);
 		out[n++].rs_end = seq;
 	}
 	out[n++] = nw;
-	while (i < tr->tr_n && SEQ_LEQ(tr->tr_map[i].rs_end, nw.rs_end))
+	while (i < tr->tr_n && SEQ_LEQ(rack_at(tr, i)->rs_end, nw.rs_end))
 		i++;
-	if (i < tr->tr_n && SEQ_LT(tr->tr_map[i].rs_start, nw.rs_end)) {
-		out[n] = tr->tr_map[i++];
+	if (i < tr->tr_n && SEQ_LT(rack_at(tr, i)->rs_start, nw.rs_end)) {
+		out[n] = *rack_at(tr, i++);
 		out[n++].rs_start = nw.rs_end;
 	}
 	while (i < tr->tr_n)
-		out[n++] = tr->tr_map[i++];
-	while (n > TCP_RACK_MAP_MAX)
-		n = tcp_rack_squeeze(out, n);
-	memcpy(tr->tr_map, out, n * sizeof(out[0]));
-	tr->tr_n = n;
+		out[n++] = *rack_at(tr, i++);
+	for (; n - s > TCP_RACK_MAP_MAX; s++)
+		tcp_rack_fold(&out[s], &out[s + 1]);
+	memcpy(tr->tr_map, &out[s], (n - s) * sizeof(out[0]));
+	tr->tr_first = 0;
+	tr->tr_n = n - s;
 }
 
 /* A range delivered (RFC 8985 6.2 steps 2 and 3). */
@@ -191,7 +210,7 @@ tcp_rack_ack(struct tcpcb *tp, uint32_t ack, bool tsecr_valid, uint32_t tsecr)
 		TCP_INC(tp->tp_inst, rack_reo_wnd_grown);
 	}
 	for (i = 0; i < tr->tr_n; i++) {
-		struct tcp_rack_seg *rs = &tr->tr_map[i];
+		struct tcp_rack_seg *rs = rack_at(tr, i);
 
 		if (SEQ_LEQ(rs->rs_end, una)) {
 			if (!(rs->rs_flags & RS_SACKED))
@@ -214,14 +233,12 @@ tcp_rack_ack(struct tcpcb *tp, uint32_t ack, bool tsecr_valid, uint32_t tsecr)
 		}
 	}
 	/* drop what SND.UNA passes; cut the range it stops in */
-	for (k = 0; k < tr->tr_n && SEQ_LEQ(tr->tr_map[k].rs_end, una); k++)
+	for (k = 0; k < tr->tr_n && SEQ_LEQ(rack_at(tr, k)->rs_end, una); k++)
 		;
-	if (k > 0) {
-		memmove(&tr->tr_map[0], &tr->tr_map[k], (tr->tr_n - k) * sizeof(tr->tr_map[0]));
-		tr->tr_n -= k;
-	}
-	if (tr->tr_n > 0 && SEQ_LT(tr->tr_map[0].rs_start, una))
-		tr->tr_map[0].rs_start = una;
+	tr->tr_first = (tr->tr_first + k) & (TCP_RACK_MAP_MAX - 1);
+	tr->tr_n -= k;
+	if (tr->tr_n > 0 && SEQ_LT(rack_at(tr, 0)->rs_start, una))
+		rack_at(tr, 0)->rs_start = una;
 	if (tr->tr_n == 0)
 		tr->tr_valid = false; /* nothing in flight: anything sent next is later */
 	if (tr->tr_rto_recovery && SEQ_GEQ(una, tr->tr_rto_end)) {
@@ -270,7 +287,7 @@ tcp_rack_detect(struct tcpcb *tp)
 	now = tcp_now_us(tp->tp_inst);
 	reo = tcp_rack_reo_wnd_us(tp);
 	for (unsigned i = 0; i < tr->tr_n; i++) {
-		struct tcp_rack_seg *rs = &tr->tr_map[i];
+		struct tcp_rack_seg *rs = rack_at(tr, i);
 		uint32_t due = tr->tr_rtt_us + reo, elapsed = now - rs->rs_xmit_us;
 
 		if (rs->rs_flags & (RS_SACKED | RS_LOST))
@@ -367,11 +384,12 @@ tcp_rack_count_rto(struct tcpcb *tp)
 	bool later = false;
 
 	for (unsigned i = 0; i < tr->tr_n; i++) {
-		if (una == NULL && !(tr->tr_map[i].rs_flags & RS_SACKED))
-			una = &tr->tr_map[i];
-		else if (una != NULL && tcp_rack_after(tr->tr_map[i].rs_xmit_us,
-						       tr->tr_map[i].rs_end, una->rs_xmit_us,
-						       una->rs_end))
+		const struct tcp_rack_seg *rs = rack_at_c(tr, i);
+
+		if (una == NULL && !(rs->rs_flags & RS_SACKED))
+			una = rs;
+		else if (una != NULL &&
+			 tcp_rack_after(rs->rs_xmit_us, rs->rs_end, una->rs_xmit_us, una->rs_end))
 			later = true;
 	}
 	if (una == NULL || !(una->rs_flags & RS_RETRANS) ||
@@ -391,7 +409,7 @@ tcp_rack_reneged(struct tcpcb *tp)
 	struct tcp_rack *tr = &tp->t_rack;
 
 	for (unsigned i = 0; i < tr->tr_n; i++)
-		tr->tr_map[i].rs_flags &= ~(RS_SACKED | RS_LOST);
+		rack_at(tr, i)->rs_flags &= ~(RS_SACKED | RS_LOST);
 }
 
 /* Bytes from seq to the next retransmission still in flight above it, UINT32_MAX if none. */
@@ -402,7 +420,7 @@ tcp_rack_inflight_room(const struct tcpcb *tp, uint32_t seq)
 	uint32_t end;
 
 	for (unsigned i = 0; i < tr->tr_n; i++) {
-		const struct tcp_rack_seg *rs = &tr->tr_map[i];
+		const struct tcp_rack_seg *rs = rack_at_c(tr, i);
 
 		if (SEQ_GT(rs->rs_start, seq) && tcp_rack_inflight_rexmt(tp, rs->rs_start, &end))
 			return rs->rs_start - seq;
@@ -417,8 +435,8 @@ tcp_rack_lost_edge(const struct tcpcb *tp)
 	const struct tcp_rack *tr = &tp->t_rack;
 
 	for (unsigned i = tr->tr_n; i-- > 0;)
-		if (tr->tr_map[i].rs_flags & RS_LOST)
-			return SEQ_MAX(tr->tr_map[i].rs_end, tp->snd_una);
+		if (rack_at_c(tr, i)->rs_flags & RS_LOST)
+			return SEQ_MAX(rack_at_c(tr, i)->rs_end, tp->snd_una);
 	return tp->snd_una;
 }
 
@@ -435,7 +453,7 @@ tcp_rack_inflight_rexmt(const struct tcpcb *tp, uint32_t seq, uint32_t *end)
 	if (!tcp_rack_on(tp))
 		return false;
 	for (unsigned i = 0; i < tr->tr_n; i++) {
-		const struct tcp_rack_seg *rs = &tr->tr_map[i];
+		const struct tcp_rack_seg *rs = rack_at_c(tr, i);
 
 		if (SEQ_LEQ(rs->rs_end, seq))
 			continue;

@@ -64,8 +64,13 @@ struct tcp_rack_seg {
 };
 
 struct tcp_rack {
-	struct tcp_rack_seg tr_map[TCP_RACK_MAP_MAX]; /* sorted, disjoint, [SND.UNA, SND.MAX) */
-	unsigned tr_n;
+	/*
+	 * Sorted, disjoint, [SND.UNA, SND.MAX): a ring of tr_n ranges from tr_map[tr_first], so
+	 * that appending to a full map (a window of more than TCP_RACK_MAP_MAX segments: every
+	 * segment of a bulk transfer) and dropping what an ACK covers move no memory.
+	 */
+	struct tcp_rack_seg tr_map[TCP_RACK_MAP_MAX];
+	unsigned tr_first, tr_n;
 	/* RACK.xmit_ts, RACK.end_seq: the latest sent segment delivered; tr_valid: one is known */
 	bool tr_valid;
 	uint32_t tr_xmit_us, tr_end_seq;

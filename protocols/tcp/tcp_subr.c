@@ -75,7 +75,7 @@ void
 tcp_free_bufs(struct tcpcb *tp)
 {
 	freemsg(tp->sb_head);
-	tp->sb_head = tp->sb_tail = NULL;
+	tp->sb_head = tp->sb_tail = tp->sb_sndptr = NULL;
 	tp->sb_cc = 0;
 	freemsgchain(tp->t_reass);
 	tp->t_reass = NULL;
@@ -341,10 +341,16 @@ tcp_orphan(struct tcpcb *tp)
 	}
 }
 
-/* Drop n acknowledged bytes from the front of the send buffer: freed at once. */
+/*
+ * Drop n acknowledged bytes from the front of the send buffer: freed at once. The cursor
+ * (sb_sndptr) moves back by n with every block after it; it is forgotten if its block goes,
+ * and is at 0 if its block is now the (cut) first one.
+ */
 void
 tcp_sb_drop(struct tcpcb *tp, uint32_t n)
 {
+	uint32_t dropped = n;
+
 	tp->sb_cc -= n;
 	while (n > 0 && tp->sb_head != NULL) {
 		mblk_t *bp = tp->sb_head;
@@ -353,6 +359,8 @@ tcp_sb_drop(struct tcpcb *tp, uint32_t n)
 		if (l <= n) {
 			n -= (uint32_t)l;
 			tp->sb_head = bp->b_cont;
+			if (bp == tp->sb_sndptr)
+				tp->sb_sndptr = NULL;
 			freeb(bp);
 		} else {
 			bp->b_rptr += n;
@@ -364,10 +372,16 @@ tcp_sb_drop(struct tcpcb *tp, uint32_t n)
 		mblk_t *bp = tp->sb_head;
 
 		tp->sb_head = bp->b_cont;
+		if (bp == tp->sb_sndptr)
+			tp->sb_sndptr = NULL;
 		freeb(bp);
 	}
 	if (tp->sb_head == NULL)
-		tp->sb_tail = NULL;
+		tp->sb_tail = tp->sb_sndptr = NULL;
+	else if (tp->sb_sndptr == tp->sb_head)
+		tp->sb_sndoff = 0;
+	else if (tp->sb_sndptr != NULL)
+		tp->sb_sndoff -= dropped - n;
 }
 
 /*
