@@ -236,6 +236,11 @@ struct tcp_inst {
 	int ti_muxid;
 	struct tcpstat *ti_st;
 	struct rte_hash *ti_conns; /* struct tcp_key -> tcpcb */
+	/*
+	 * The connection the last lookup found (hashed; cleared when it leaves the table): a
+	 * bulk flow's segments come in runs, and the hash costs ~150 instructions a segment.
+	 */
+	struct tcpcb *ti_last;
 	struct rte_hash *ti_binds; /* uint32 lport -> tcpcb bound there (listener or endpoint) */
 	struct tcpcb *ti_cbs;      /* every block of the instance */
 	/* connections with data held back by a full queue toward ip, oldest first (tcp_output.c) */

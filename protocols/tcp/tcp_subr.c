@@ -129,6 +129,8 @@ tcp_hash_remove(struct tcpcb *tp)
 {
 	if (tp->tp_hashed && tp->tp_inst != NULL)
 		(void)rte_hash_del_key(tp->tp_inst->ti_conns, &tp->tp_key);
+	if (tp->tp_inst != NULL && tp->tp_inst->ti_last == tp)
+		tp->tp_inst->ti_last = NULL;
 	tp->tp_hashed = false;
 }
 
@@ -137,10 +139,14 @@ tcp_lookup(struct tcp_inst *ti, uint32_t laddr, uint16_t lport, uint32_t faddr, 
 {
 	struct tcp_key k = { .k_laddr = laddr, .k_faddr = faddr, .k_lport = lport,
 			     .k_fport = fport };
+	struct tcpcb *last = ti->ti_last;
 	void *data;
 
+	if (last != NULL && last->tp_hashed && memcmp(&last->tp_key, &k, sizeof(k)) == 0)
+		return last;
 	if (rte_hash_lookup_data(ti->ti_conns, &k, &data) < 0)
 		return NULL;
+	ti->ti_last = data;
 	return data;
 }
 

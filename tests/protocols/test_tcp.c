@@ -1398,6 +1398,62 @@ YT_TEST(tcp, conns_snapshot_lists_listeners_and_connections_of_the_lcore)
 	pt_assert_clean();
 }
 
+/*
+ * Segments of two connections interleaved reach each its own endpoint (the lookup's cache of
+ * the last connection found must miss on the other's key), and once one is reset and freed,
+ * a segment on its 4-tuple finds no connection (answered by a RST), never the freed block.
+ */
+YT_TEST(tcp, interleaved_connections_each_get_their_segments_and_a_freed_one_is_not_found)
+{
+	struct stdata *lsn, *a, *b;
+	uint32_t iss_a, iss_b;
+	struct tcpstat st0, st;
+	struct tt_seg s;
+	char buf[16];
+	int n;
+
+	tt_open();
+	a = tt_passive(&lsn, 1000, &iss_a);
+	tt_fport = PEER_PORT + 1;
+	b = tt_accept_one(lsn, 5000, &iss_b);
+	for (int i = 0; i < 3; i++) {
+		tt_fport = PEER_PORT;
+		tt_send(TH_ACK | TH_PSH, 1001 + (uint32_t)i, iss_a + 1, 65535, NULL, 0, "a", 1);
+		tt_fport = PEER_PORT + 1;
+		tt_send(TH_ACK | TH_PSH, 5001 + (uint32_t)i, iss_b + 1, 65535, NULL, 0, "b", 1);
+	}
+	for (int i = 0; i < 3; i++) {
+		n = tt_getdata(a, buf, sizeof(buf));
+		cr_assert(n == 1 && buf[0] == 'a', "a's segment %d for a (%d)", i, n);
+		n = tt_getdata(b, buf, sizeof(buf));
+		cr_assert(n == 1 && buf[0] == 'b', "b's segment %d for b (%d)", i, n);
+	}
+	cr_assert_eq(tt_getdata(a, buf, sizeof(buf)), -1, "nothing more for a");
+	/* the peer resets a, whose endpoint closes: its block is freed */
+	tt_fport = PEER_PORT;
+	tt_send(TH_RST, 1004, 0, 0, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(a, buf, sizeof(buf), NULL), T_DISCON_IND);
+	sth_close(a);
+	yt_drain();
+	while (tt_take(&s))
+		;
+	st0 = tt_stats();
+	tt_send(TH_ACK | TH_PSH, 1004, iss_a + 1, 65535, NULL, 0, "x", 1);
+	cr_assert(tt_take(&s), "a segment for the freed connection is answered");
+	cr_assert(s.flags & TH_RST, "by a RST (flags %#x)", s.flags);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_rx_data_bytes - st0.tcps_rx_data_bytes, 0, "delivered nowhere");
+	/* b still gets its own */
+	tt_fport = PEER_PORT + 1;
+	tt_send(TH_ACK | TH_PSH, 5004, iss_b + 1, 65535, NULL, 0, "b", 1);
+	cr_assert_eq(tt_getdata(b, buf, sizeof(buf)), 1);
+	tt_fport = PEER_PORT;
+	sth_close(b);
+	sth_close(lsn);
+	tt_close();
+	pt_assert_clean();
+}
+
 /* ---- found against a crafted peer (tests/integration/tcp_scapy_integration.py) -------------- */
 
 YT_TEST(tcp, persist_probes_count_as_probes_and_their_acks_are_not_duplicate_acks)
