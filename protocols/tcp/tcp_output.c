@@ -231,7 +231,7 @@ tcp_respond_opts(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq, uin
 /*
  * dupb the bytes [off, off + len) of the send buffer into a new chain (no copy). The walk
  * starts at the cursor where the last cut ended when that is at or before off (the next new
- * segment, in order), else at sb_head (a retransmission); the cursor is left on the block
+ * segment, in order), else at sb_head (a retransmission); the cursor moves on to the block
  * the cut ended in.
  */
 static mblk_t *
@@ -267,7 +267,8 @@ tcp_sb_cut(struct tcpcb *tp, uint32_t off, uint32_t len)
 		last = bp;
 		lastoff = boff;
 	}
-	if (last != NULL) {
+	/* only forward: a retransmission's cut must not pull new data's start back to it */
+	if (last != NULL && (tp->sb_sndptr == NULL || lastoff >= tp->sb_sndoff)) {
 		tp->sb_sndptr = last;
 		tp->sb_sndoff = lastoff;
 	}
