@@ -59,14 +59,15 @@
  * the rest of an idle pass's bookkeeping, so a pass calls it only once sc_now has reached
  * sc_timer_due: after each call, the instant the lcore's next rte_timer is due
  * (rte_timer_next_ticks(), read before the clock so the sum is never early), and
- * yard_timeout() lowers it when it arms a sooner one. A timer therefore fires in the same
- * pass as it would if every pass asked. Only a timer armed from a thread that is not an EAL
- * lcore (on the main lcore's list) can be missed: that thread sets sc_timer_due to 0, but the
- * owner may be between reading the list and storing its own answer. So sc_timer_due is never
- * further away than YARD_SCHED_TIMER_CHECK_US (100 us), which bounds that lateness at a tenth
- * of a qtimeout tick (1 ms) and a fiftieth of TCP's 5 ms tick, and costs an idle lcore one
- * empty rte_timer_manage() per 100 us (hundreds of passes). Busy passes compare a fresh clock,
- * not sc_now: their service procedures may have taken a while.
+ * yard_timeout() lowers it when it arms a sooner one. A timer therefore fires in the pass it
+ * would have fired in if every pass asked, or in the next one when that pass began within the
+ * few cycles between DPDK's reading of the clock and ours. Only a timer armed from a thread
+ * that is not an EAL lcore (on the main lcore's list) can be missed: that thread sets
+ * sc_timer_due to 0, but the owner may be between reading the list and storing its own
+ * answer. So sc_timer_due is never further away than YARD_SCHED_TIMER_CHECK_US (100 us), which
+ * bounds that lateness at a tenth of a qtimeout tick (1 ms) and a fiftieth of TCP's 5 ms tick,
+ * and costs an idle lcore one empty rte_timer_manage() per 100 us (hundreds of passes). Busy
+ * passes compare a fresh clock, not sc_now: their service procedures may have taken a while.
  *
  * Timer slack. Linux lengthens a thread's sleeps by up to its timer slack (50 us by default)
  * to batch wake-ups, so a 10 us nanosleep takes about 65 us; while the loop runs with idle
