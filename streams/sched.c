@@ -75,8 +75,9 @@
  * about what was asked, and puts the old slack back when the loop returns.
  *
  * Only the owning lcore touches its struct yard_sched, except sc_mbox (any producer), sc_stop
- * (yard_sched_stop()) and sc_timer_due (yard_timeout() from a non-EAL thread; atomic). Counters are plain increments by the owner; the one exception
- * is mbox_full, which the *sender* counts on its own scheduler.
+ * (yard_sched_stop()) and sc_timer_due (yard_timeout() from a non-EAL thread; atomic).
+ * Counters are plain increments by the owner; the one exception is mbox_full, which the
+ * *sender* counts on its own scheduler.
  */
 /* rte_timer_next_ticks() is still experimental in DPDK 22.11; this file alone needs it. */
 #define ALLOW_EXPERIMENTAL_API 1

@@ -23,8 +23,9 @@
  * deadline; l_next_due), lowered as clients are started and connected, recomputed by each
  * walk. The poll hook compares the scheduler's pass clock (sc_now) with it and walks the
  * clients only when one is due or a connection waits to be closed, so an idle pass costs a
- * compare whatever the clients configured. At the deadline it marks the client stopping and pumps every connection, so a
- * source or rr connection finishes the request in flight and releases, and a sink disconnects.
+ * compare whatever the clients configured. At the deadline it marks the client stopping and
+ * pumps every connection, so a source or rr connection finishes the request in flight and
+ * releases, and a sink disconnects.
  *
  * An endpoint is never closed inside its own callback (xti.h): conn_end() puts it on the
  * lcore's close list and tcl_poll() closes it when no client callback is running further up
