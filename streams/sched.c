@@ -55,14 +55,29 @@
  * and leaves the back-off where it was. Only the owner can ask (DPDK keeps the lists per
  * lcore and reads the caller's); a pass run by any other thread runs no timers either.
  *
+ * Timers. rte_timer_manage() costs some fifty instructions even with nothing due, more than
+ * the rest of an idle pass's bookkeeping, so a pass calls it only once sc_now has reached
+ * sc_timer_due: after each call, the instant the lcore's next rte_timer is due
+ * (rte_timer_next_ticks(), read before the clock so the sum is never early), and
+ * yard_timeout() lowers it when it arms a sooner one. A timer therefore fires in the pass it
+ * would have fired in if every pass asked, or in the next one when that pass began within the
+ * few cycles between DPDK's reading of the clock and ours. Only a timer armed from a thread
+ * that is not an EAL lcore (on the main lcore's list) can be missed: that thread sets
+ * sc_timer_due to 0, but the owner may be between reading the list and storing its own
+ * answer. So sc_timer_due is never further away than YARD_SCHED_TIMER_CHECK_US (100 us), which
+ * bounds that lateness at a tenth of a qtimeout tick (1 ms) and a fiftieth of TCP's 5 ms tick,
+ * and costs an idle lcore one empty rte_timer_manage() per 100 us (hundreds of passes). Busy
+ * passes compare a fresh clock, not sc_now: their service procedures may have taken a while.
+ *
  * Timer slack. Linux lengthens a thread's sleeps by up to its timer slack (50 us by default)
  * to batch wake-ups, so a 10 us nanosleep takes about 65 us; while the loop runs with idle
  * sleep on it lowers its thread's slack to a tenth of sc_sleep_us (1..50 us), so a sleep lasts
  * about what was asked, and puts the old slack back when the loop returns.
  *
- * Only the owning lcore touches its struct yard_sched, except sc_mbox (any producer) and
- * sc_stop (yard_sched_stop()). Counters are plain increments by the owner; the one exception
- * is mbox_full, which the *sender* counts on its own scheduler.
+ * Only the owning lcore touches its struct yard_sched, except sc_mbox (any producer), sc_stop
+ * (yard_sched_stop()) and sc_timer_due (yard_timeout() from a non-EAL thread; atomic).
+ * Counters are plain increments by the owner; the one exception is mbox_full, which the
+ * *sender* counts on its own scheduler.
  */
 /* rte_timer_next_ticks() is still experimental in DPDK 22.11; this file alone needs it. */
 #define ALLOW_EXPERIMENTAL_API 1
@@ -188,7 +203,8 @@ hook_add(struct yard_hook *hooks, unsigned *n, yard_poll_fn fn, void *arg)
 }
 
 static int
-hook_del(struct yard_hook *hooks, unsigned *n, yard_poll_fn fn, void *arg)
+hook_del(struct yard_sched *sc, struct yard_hook *hooks, unsigned *n, yard_poll_fn fn,
+	 void *arg)
 {
 	for (unsigned i = 0; i < *n; i++) {
 		if (hooks[i].fn != fn || hooks[i].arg != arg)
@@ -198,6 +214,7 @@ hook_del(struct yard_hook *hooks, unsigned *n, yard_poll_fn fn, void *arg)
 		(*n)--;
 		hooks[*n].fn = NULL;
 		hooks[*n].arg = NULL;
+		sc->sc_hook_dels++;
 		return 0;
 	}
 	return -ENOENT;
@@ -218,29 +235,32 @@ yard_sched_add_flush(struct yard_sched *sc, yard_poll_fn fn, void *arg)
 int
 yard_sched_del_poll(struct yard_sched *sc, yard_poll_fn fn, void *arg)
 {
-	return hook_del(sc->sc_poll, &sc->sc_npoll, fn, arg);
+	return hook_del(sc, sc->sc_poll, &sc->sc_npoll, fn, arg);
 }
 
 int
 yard_sched_del_flush(struct yard_sched *sc, yard_poll_fn fn, void *arg)
 {
-	return hook_del(sc->sc_flush, &sc->sc_nflush, fn, arg);
+	return hook_del(sc, sc->sc_flush, &sc->sc_nflush, fn, arg);
 }
 
 /* Run every hook once. A hook may delete itself (or another): the index only advances past a
- * hook that is still in its slot after its call. */
+ * hook that is still in its slot after its call. Only a deletion moves hooks down, so the slot
+ * is looked at only when sc_hook_dels says one happened during the call. */
 static unsigned
-hooks_run(struct yard_hook *hooks, const unsigned *n)
+hooks_run(struct yard_sched *sc, struct yard_hook *hooks, const unsigned *n)
 {
 	unsigned work = 0;
 
-	for (unsigned i = 0; i < *n;) {
+	for (unsigned i = 0; i < *n; i++) {
 		yard_poll_fn fn = hooks[i].fn;
 		void *arg = hooks[i].arg;
+		unsigned dels = sc->sc_hook_dels;
 
 		work += fn(arg);
-		if (i < *n && hooks[i].fn == fn && hooks[i].arg == arg)
-			i++;
+		if (unlikely(sc->sc_hook_dels != dels) &&
+		    !(i < *n && hooks[i].fn == fn && hooks[i].arg == arg))
+			i--; /* the next hook moved into slot i (unsigned: 0 - 1 + 1 is 0) */
 	}
 	return work;
 }
@@ -540,15 +560,33 @@ yard_mbox_drain(struct yard_sched *sc, unsigned max)
 
 /* ---- the loop ----------------------------------------------------------------------------- */
 
+/* Run the lcore's due timers; note when the next is due (see "Timers" above). Owner only. */
+static unsigned
+sched_timers(struct yard_sched *sc)
+{
+	uint64_t before = sc->sc_stats.timers_run;
+	uint64_t check = sc->sc_timer_hz * YARD_SCHED_TIMER_CHECK_US / 1000000;
+	int64_t ticks;
+	uint64_t now;
+
+	rte_timer_manage();
+	ticks = rte_timer_next_ticks(); /* < 0: none pending (or no timer subsystem) */
+	now = rte_get_timer_cycles();
+	if (ticks >= 0 && (uint64_t)ticks < check)
+		check = (uint64_t)ticks;
+	__atomic_store_n(&sc->sc_timer_due, now + check, __ATOMIC_RELAXED);
+	return (unsigned)(sc->sc_stats.timers_run - before);
+}
+
 unsigned
 yard_sched_run_once(struct yard_sched *sc)
 {
-	uint64_t start = rte_rdtsc();
-	uint64_t timers_before = sc->sc_stats.timers_run;
+	uint64_t start = rte_get_timer_cycles();
 	unsigned work = 0, n;
 
+	sc->sc_now = start;
 	if (sc->sc_npoll != 0) {
-		n = hooks_run(sc->sc_poll, &sc->sc_npoll);
+		n = hooks_run(sc, sc->sc_poll, &sc->sc_npoll);
 		sc->sc_stats.poll_msgs += n;
 		work += n;
 	}
@@ -560,18 +598,24 @@ yard_sched_run_once(struct yard_sched *sc)
 		work += yard_sched_run_service(sc, sc->sc_budget);
 	/* rte_timer keeps per-lcore lists: only the owner may manage them. */
 	if (rte_lcore_id() == sc->sc_lcore) {
-		rte_timer_manage();
-		work += (unsigned)(sc->sc_stats.timers_run - timers_before);
+		uint64_t now = work != 0 ? rte_get_timer_cycles() : start;
+
+		if (now >= __atomic_load_n(&sc->sc_timer_due, __ATOMIC_RELAXED))
+			work += sched_timers(sc);
+		/* The owner's bufcalls are sc's: skip the call while none is pending. */
+		if (sc->sc_bufcalls != NULL)
+			work += yard_bufcall_run();
+	} else {
+		work += yard_bufcall_run(); /* the caller's own (bufcall.c) */
 	}
-	work += yard_bufcall_run();
 	if (sc->sc_nflush != 0)
-		work += hooks_run(sc->sc_flush, &sc->sc_nflush);
+		work += hooks_run(sc, sc->sc_flush, &sc->sc_nflush);
 
 	sc->sc_stats.loops++;
 	if (work != 0)
-		sc->sc_stats.busy_cycles += rte_rdtsc() - start;
+		sc->sc_stats.busy_cycles += rte_get_timer_cycles() - start;
 	else
-		sc->sc_stats.idle_cycles += rte_rdtsc() - start;
+		sc->sc_stats.idle_cycles += rte_get_timer_cycles() - start;
 	return work;
 }
 

@@ -14,9 +14,12 @@
  *   4. service: enabled queues' service procedures, FIFO, at most `budget` runs per pass, so
  *      one busy queue cannot starve polling; a queue enabled again while it runs goes to the
  *      tail of the run list (illumos runservice runs it "once more");
- *   5. timers (rte_timer_manage) and bufcalls;
+ *   5. timers (rte_timer_manage, only once sc_timer_due has come) and bufcalls (only while
+ *      some are pending);
  *   6. flush hooks (PMD TX flush).
- * A pass that did any work counts its cycles as busy, otherwise idle.
+ * A pass that did any work counts its cycles as busy, otherwise idle. The pass reads the clock
+ * once as it begins and leaves it in sc_now, so hooks that only wait for an instant (a
+ * client's start, memcached's next second) compare with it instead of reading it again.
  *
  * Idle sleep (off by default: a dataplane on a bound NIC polls). With sc_sleep_us set, the
  * loop (yard_sched_loop_once()) calls yard_sched_idle() after each pass that did no work; once
@@ -30,7 +33,8 @@
  * Slept time is counted apart (sleeps, sleep_cycles), neither busy nor idle.
  *
  * Only the owning lcore calls these functions for its scheduler, except yard_mbox_put*(),
- * which any lcore may call, and yard_sched_stop().
+ * which any lcore may call, and yard_sched_stop(); yard_timeout() from a thread that is not an
+ * EAL lcore lowers the main lcore's sc_timer_due.
  */
 #ifndef YARD_STREAMS_SCHED_H
 #define YARD_STREAMS_SCHED_H
@@ -70,6 +74,11 @@ typedef unsigned (*yard_poll_fn)(void *arg);
 #define YARD_SCHED_MAX_HOOKS 32
 #define YARD_MBOX_SIZE_DEFAULT 4096
 #define YARD_SCHED_BUDGET_DEFAULT 64
+/**
+ * Longest a pass goes without rte_timer_manage(), though sc_timer_due says no timer is due:
+ * it bounds how late a timer armed from another thread can fire (sched.c, "Timers").
+ */
+#define YARD_SCHED_TIMER_CHECK_US 100
 /** Longest idle sleep: below TCP's 200 ms minimum RTO, so a peer never retransmits for it. */
 #define YARD_SCHED_SLEEP_MAX_US 100000
 /** Empty passes, with no message in, before the first idle sleep. */
@@ -94,6 +103,9 @@ struct yard_sched {
 	unsigned sc_budget;         /**< service runs per pass */
 	unsigned sc_sleep_us;       /**< longest idle sleep; 0: poll for ever (the default) */
 	unsigned sc_npoll, sc_nflush;
+	unsigned sc_hook_dels;      /**< hooks deleted so far (hooks_run() notices a deletion) */
+	uint64_t sc_now;            /**< rte_get_timer_cycles() as the current pass began */
+	uint64_t sc_timer_due;      /**< run rte_timer_manage() once sc_now reaches this */
 	struct yard_hook sc_poll[YARD_SCHED_MAX_HOOKS];
 	struct yard_hook sc_flush[YARD_SCHED_MAX_HOOKS];
 	struct rte_ring *sc_mbox;   /**< (queue, mblk) pairs from other lcores */
@@ -122,6 +134,15 @@ int yard_sched_init(unsigned lcore, unsigned mbox_size);
 void yard_sched_fini_all(void);
 /** The scheduler of an lcore. */
 struct yard_sched *yard_sched_of(unsigned lcore);
+
+/*
+ * rte_lcore_id() reads a thread-local of librte_eal, which -fPIC code reaches with a call to
+ * __tls_get_addr() (the general dynamic model). The linker turns that into a load in the
+ * program, but the compiler has seen a call and saves registers for it: every poll hook that
+ * asks pays for a call it never makes. EAL is linked with the program, never dlopen()ed, so
+ * the initial-exec model is valid; saying so makes the read a load for the compiler too.
+ */
+extern __thread unsigned int per_lcore__lcore_id __attribute__((tls_model("initial-exec")));
 
 /** The calling lcore's scheduler (non-EAL threads get the main lcore's). */
 static inline struct yard_sched *

@@ -22,6 +22,10 @@
  * stranger's timeout.
  *
  * Entries in use (rte_mempool_in_use_count) are the pending timeouts: the tests' leak check.
+ *
+ * A pass calls rte_timer_manage() only once its lcore's sc_timer_due has come (sched.c,
+ * "Timers"), so arming a timeout lowers it to the new expiry; from a thread that is not an EAL
+ * lcore, which arms on the main lcore's list without owning it, it is set to 0 (look now).
  */
 #include <errno.h>
 #include <string.h>
@@ -62,6 +66,19 @@ tmo_fire(struct rte_timer *tim, void *arg)
 	fn(fn_arg);
 }
 
+/* A timeout now pending on lcore's list expires at expire: the scheduler must look by then. */
+static void
+tmo_due(unsigned lcore, uint64_t expire)
+{
+	struct yard_sched *sc = yard_sched_of(lcore);
+
+	if (lcore != rte_lcore_id())
+		expire = 0;
+	else if (expire >= __atomic_load_n(&sc->sc_timer_due, __ATOMIC_RELAXED))
+		return;
+	__atomic_store_n(&sc->sc_timer_due, expire, __ATOMIC_RELAXED);
+}
+
 static uint64_t
 usec_to_cycles(uint64_t usec)
 {
@@ -95,6 +112,7 @@ yard_timeout(void (*fn)(void *), void *arg, uint64_t usec)
 		rte_mempool_put(yard_tmo_pool, e);
 		return 0;
 	}
+	tmo_due(lcore, e->tm.expire);
 	return (timeout_id_t)e | e->gen;
 }
 

@@ -22,7 +22,10 @@
  * it (line too long), when the client closes (recv 0: what it sent before is still
  * executed and answered), on a reset or send error, or when a buffer cannot grow.
  *
- * The table's clock is unix time derived from the TSC at each pass (no system call).
+ * The table's clock is unix time derived from the TSC (no system call), whole seconds, so the
+ * hook sets it only when the scheduler's pass clock (sc_now) has reached the next second: an
+ * idle pass costs a compare, not a division. The table's size for telemetry can only change
+ * when a command runs, so it is copied after passes that had events.
  * Items and buffers come from the C heap, in the application, not in any STREAMS procedure.
  */
 #include <errno.h>
@@ -70,12 +73,16 @@ struct mc_lcore {
 	struct mc_server_info l_info;
 	struct mc_conn *l_conns;     /* YARD_MC_CONN_MAX */
 	struct mc_conn *l_free;
-	uint64_t l_tsc0, l_hz;
+	struct yard_sched *l_sched;
+	uint64_t l_tsc0, l_hz;       /* timer cycles (as sc_now) at l_t0, and per second */
+	uint64_t l_next_sec;         /* when the clock next moves, in timer cycles */
 	int64_t l_t0;
 	/* read by telemetry from another thread: static memory, plain loads */
 	struct mc_stats l_stats;
 	struct yard_mc_svc_stats l_svc;
 	uint64_t l_items, l_bytes, l_limit;
+	/* the hook's events: here rather than on its stack, so an idle call sets up no frame */
+	struct epoll_event l_ev[MC_EVENTS];
 } __rte_cache_aligned;
 
 static struct mc_lcore mc_lcores[RTE_MAX_LCORE];
@@ -318,20 +325,23 @@ accept_all(struct mc_lcore *l)
 	return n;
 }
 
-static unsigned
-mc_poll(void *arg)
+/* Set the table's clock to the second that began at or before now. */
+static void
+mc_clock(struct mc_lcore *l, uint64_t now)
 {
-	struct mc_lcore *l = arg;
-	struct epoll_event ev[MC_EVENTS];
-	unsigned work = 0;
-	int n;
+	uint64_t secs = (now - l->l_tsc0) / l->l_hz;
 
-	if (l->l_depth > 0 || !l->l_running)
-		return 0;
-	l->l_depth++;
-	mc_store_set_time(l->l_store,
-			  l->l_t0 + (int64_t)((rte_rdtsc() - l->l_tsc0) / l->l_hz));
-	n = yard_epoll_wait(l->l_epfd, ev, MC_EVENTS, 0);
+	mc_store_set_time(l->l_store, l->l_t0 + (int64_t)secs);
+	l->l_next_sec = l->l_tsc0 + (secs + 1) * l->l_hz;
+}
+
+/* Handle the n events the wait put in l_ev. */
+static __rte_noinline unsigned
+mc_events(struct mc_lcore *l, int n)
+{
+	const struct epoll_event *ev = l->l_ev;
+	unsigned work = 0;
+
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.u32 == MC_LISTENER)
 			work += accept_all(l);
@@ -341,6 +351,24 @@ mc_poll(void *arg)
 	}
 	l->l_items = mc_store_items(l->l_store);
 	l->l_bytes = mc_store_bytes(l->l_store);
+	return work;
+}
+
+static unsigned
+mc_poll(void *arg)
+{
+	struct mc_lcore *l = arg;
+	unsigned work = 0;
+	int n;
+
+	if (l->l_depth > 0 || !l->l_running)
+		return 0;
+	if (unlikely(l->l_sched->sc_now >= l->l_next_sec))
+		mc_clock(l, l->l_sched->sc_now);
+	l->l_depth++;
+	n = yard_epoll_wait(l->l_epfd, l->l_ev, MC_EVENTS, 0);
+	if (n > 0)
+		work = mc_events(l, n);
 	l->l_depth--;
 	return work;
 }
@@ -391,11 +419,12 @@ yard_mc_start(const struct yard_mc_conf *conf)
 		.sv_threads = conf->threads,
 		.sv_max_connections = YARD_MC_CONN_MAX,
 	};
+	l->l_sched = yard_sched_self();
 	l->l_t0 = l->l_info.sv_started;
-	l->l_tsc0 = rte_rdtsc();
-	l->l_hz = rte_get_tsc_hz();
+	l->l_tsc0 = rte_get_timer_cycles();
+	l->l_hz = rte_get_timer_hz();
 	l->l_limit = conf->memory;
-	mc_store_set_time(l->l_store, l->l_t0);
+	mc_clock(l, l->l_tsc0);
 	rc = yard_sched_add_poll(yard_sched_self(), mc_poll, l);
 	if (rc < 0)
 		goto fail;

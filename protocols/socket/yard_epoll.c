@@ -50,9 +50,9 @@ struct yard_epoll {
 
 static struct yard_epoll yard_eps[YARD_EPOLL_MAX];
 
-/* The instance epfd names, owned by the calling lcore; NULL with errno set otherwise. */
-static struct yard_epoll *
-ep_get(int epfd)
+/* Why epfd names no instance of the calling lcore: errno set, NULL. The cold half of ep_get. */
+static __rte_noinline struct yard_epoll *
+ep_bad(int epfd)
 {
 	struct yard_epoll *ep;
 
@@ -62,14 +62,49 @@ ep_get(int epfd)
 		return NULL;
 	}
 	ep = &yard_eps[epfd - YARD_EPOLL_FD_BASE];
-	if (!__atomic_load_n(&ep->ep_inuse, __ATOMIC_ACQUIRE) || ep->ep_sched == NULL) {
+	if (!__atomic_load_n(&ep->ep_inuse, __ATOMIC_ACQUIRE) || ep->ep_sched == NULL)
 		errno = EBADF;
-		return NULL;
-	}
-	if (ep->ep_sched != yard_sched_self()) {
+	else
 		errno = EXDEV;
+	return NULL;
+}
+
+/* The instance epfd names, owned by the calling lcore; NULL with errno set otherwise. */
+static struct yard_epoll *
+ep_get(int epfd)
+{
+	struct yard_epoll *ep;
+
+	if (epfd < YARD_EPOLL_FD_BASE || epfd >= YARD_EPOLL_FD_BASE + YARD_EPOLL_MAX)
+		return ep_bad(epfd);
+	ep = &yard_eps[epfd - YARD_EPOLL_FD_BASE];
+	/* yard_sched_self() is never NULL, so this also refuses a closing instance's NULL */
+	if (!__atomic_load_n(&ep->ep_inuse, __ATOMIC_ACQUIRE) || ep->ep_sched != yard_sched_self())
+		return ep_bad(epfd);
+	return ep;
+}
+
+/*
+ * ep_get() for the poll loops' waits: the instance if the caller is the EAL lcore that owns
+ * it, else NULL and nothing else (a non-EAL thread, which owns the main lcore's instances, or
+ * an error: the caller asks ep_get()). No call on the way, so a wait that finds nothing
+ * ready saves no registers.
+ */
+static inline struct yard_epoll *
+ep_fast(int epfd)
+{
+	unsigned i = (unsigned)epfd - (unsigned)YARD_EPOLL_FD_BASE;
+	const struct yard_sched *sc;
+	struct yard_epoll *ep;
+
+	if (unlikely(i >= YARD_EPOLL_MAX))
 		return NULL;
-	}
+	ep = &yard_eps[i];
+	if (unlikely(!__atomic_load_n(&ep->ep_inuse, __ATOMIC_ACQUIRE)))
+		return NULL;
+	sc = ep->ep_sched;
+	if (unlikely(sc == NULL || sc->sc_lcore != rte_lcore_id()))
+		return NULL;
 	return ep;
 }
 
@@ -275,21 +310,15 @@ ep_wake_at(struct yard_epoll *ep, uint64_t deadline)
 	return yard_timeout(ep_wake, NULL, ((deadline - now) * 1000000 + hz - 1) / hz + 1);
 }
 
-int
-yard_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+/* yard_epoll_wait() once its arguments are known good and there is a list to look at. */
+static __rte_noinline int
+ep_wait(struct yard_epoll *ep, struct epoll_event *events, int maxevents, int timeout)
 {
-	struct yard_epoll *ep = ep_get(epfd);
 	uint64_t deadline = 0;
 	timeout_id_t wake = 0;
 	bool waited = false;
 	int n = 0;
 
-	if (ep == NULL)
-		return -1;
-	if (maxevents <= 0)
-		return sock_fail(EINVAL);
-	if (events == NULL)
-		return sock_fail(EFAULT);
 	if (timeout > 0)
 		deadline = rte_get_timer_cycles() + (uint64_t)timeout * rte_get_timer_hz() / 1000;
 	for (;;) {
@@ -330,4 +359,34 @@ yard_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout
 	if (wake != 0)
 		(void)yard_untimeout(wake); /* -1 if it fired: nothing to do */
 	return n;
+}
+
+/* yard_epoll_wait() with every check, for what ep_fast() did not take. */
+static __rte_noinline int
+ep_wait_checked(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	struct yard_epoll *ep = ep_get(epfd);
+
+	if (ep == NULL)
+		return -1;
+	if (maxevents <= 0)
+		return sock_fail(EINVAL);
+	if (events == NULL)
+		return sock_fail(EFAULT);
+	if (ep->ep_nready == 0 && timeout == 0)
+		return 0;
+	return ep_wait(ep, events, maxevents, timeout);
+}
+
+int
+yard_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	struct yard_epoll *ep = ep_fast(epfd);
+
+	/* A poll loop's usual call: nothing can be ready (every readiness event puts its socket
+	 * on the list) and the caller does not wait. Anything else takes the checked way. */
+	if (likely(ep != NULL) && ep->ep_nready == 0 && timeout == 0 && maxevents > 0 &&
+	    events != NULL)
+		return 0;
+	return ep_wait_checked(epfd, events, maxevents, timeout);
 }

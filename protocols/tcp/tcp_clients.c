@@ -19,9 +19,13 @@
  * short t_snd: T_GODATA comes back here) and, when there is nothing more to send, releases
  * (t_sndrel). A connection is over when both releases are done, or at a disconnection.
  *
- * Time: the poll hook reads the TSC only while a client of the lcore waits for its start or
- * its deadline. At the deadline it marks the client stopping and pumps every connection, so a
- * source or rr connection finishes the request in flight and releases, and a sink disconnects.
+ * Time: the lcore keeps the earliest instant one of its clients waits for (a start or a
+ * deadline; l_next_due), lowered as clients are started and connected, recomputed by each
+ * walk. The poll hook compares the scheduler's pass clock (sc_now) with it and walks the
+ * clients only when one is due or a connection waits to be closed, so an idle pass costs a
+ * compare whatever the clients configured. At the deadline it marks the client stopping and
+ * pumps every connection, so a source or rr connection finishes the request in flight and
+ * releases, and a sink disconnects.
  *
  * An endpoint is never closed inside its own callback (xti.h): conn_end() puts it on the
  * lcore's close list and tcl_poll() closes it when no client callback is running further up
@@ -89,6 +93,8 @@ struct tcl_client {
 
 struct tcl_lcore {
 	struct tcl_conn *l_close;
+	struct yard_sched *l_sched;   /* whose pass clock the hook reads */
+	uint64_t l_next_due;          /* the earliest start or deadline of its clients */
 	unsigned l_depth;             /* client callbacks running on the stack */
 	unsigned l_nclients;
 	bool l_hooked;
@@ -471,6 +477,24 @@ conn_open(struct tcl_conn *k)
 	return 0;
 }
 
+/* Lower the lcore's next due instant to the one cl waits for, if it waits for one. */
+static void
+tcl_due(struct tcl_lcore *l, const struct tcl_client *cl)
+{
+	uint64_t t;
+
+	if (!cl->cl_used || cl->cl_done)
+		return;
+	if (!cl->cl_started)
+		t = cl->cl_start_tsc;
+	else if (cl->cl_deadline != 0 && !cl->cl_stopping)
+		t = cl->cl_deadline;
+	else
+		return;
+	if (t < l->l_next_due)
+		l->l_next_due = t;
+}
+
 /* Ask for every connection (the start time has come). */
 static void
 client_connect(struct tcl_client *cl)
@@ -487,6 +511,7 @@ client_connect(struct tcl_client *cl)
 	cl->cl_t0 = rte_get_timer_cycles();
 	if (cl->cl_conf.duration_ms > 0)
 		cl->cl_deadline = cl->cl_t0 + cl->cl_conf.duration_ms * rte_get_timer_hz() / 1000;
+	tcl_due(l, cl);
 	l->l_depth++;
 	for (unsigned i = 0; i < cl->cl_conf.conns; i++) {
 		struct tcl_conn *k = &cl->cl_conns[i];
@@ -506,18 +531,16 @@ client_connect(struct tcl_client *cl)
 	l->l_depth--;
 }
 
-/* Close what ended; start and stop clients on time. */
-static unsigned
-tcl_poll(void *arg)
+/* Close what ended; start and stop clients on time. The walk behind tcl_poll()'s check. */
+static __rte_noinline unsigned
+tcl_walk(struct tcl_lcore *l)
 {
-	struct tcl_lcore *l = arg;
 	unsigned lc = (unsigned)(l - tcl_lc);
 	unsigned n = 0;
 	uint64_t now = 0;
 
-	if (l->l_depth > 0 || l->l_in_poll)
-		return 0;
 	l->l_in_poll = true;
+	l->l_next_due = UINT64_MAX; /* lowered again by every client that still waits */
 	for (unsigned i = 0; i < YARD_TCP_CLIENT_MAX; i++) {
 		struct tcl_client *cl = &tcl_clients[i];
 
@@ -541,6 +564,7 @@ tcl_poll(void *arg)
 				n++;
 			}
 		}
+		tcl_due(l, cl);
 	}
 	while (l->l_close != NULL) {
 		struct tcl_conn *k = l->l_close;
@@ -551,6 +575,19 @@ tcl_poll(void *arg)
 	}
 	l->l_in_poll = false;
 	return n;
+}
+
+/* The poll hook: a walk only when something is due, so an idle pass saves no registers. */
+static unsigned
+tcl_poll(void *arg)
+{
+	struct tcl_lcore *l = arg;
+
+	if (l->l_depth > 0 || l->l_in_poll)
+		return 0;
+	if (l->l_close == NULL && l->l_sched->sc_now < l->l_next_due)
+		return 0; /* nothing to close, and no start or deadline has come */
+	return tcl_walk(l);
 }
 
 static int
@@ -599,6 +636,7 @@ yard_tcp_client_start(const struct yard_tcp_client_conf *conf)
 		if (rc < 0)
 			return rc;
 		l->l_hooked = true;
+		l->l_sched = yard_sched_self();
 	}
 	memset(cl, 0, sizeof(*cl));
 	cl->cl_conns = calloc(conf->conns, sizeof(*cl->cl_conns));
@@ -626,6 +664,7 @@ yard_tcp_client_start(const struct yard_tcp_client_conf *conf)
 	l->l_nclients++;
 	cl->cl_start_tsc = rte_get_timer_cycles() + (uint64_t)conf->delay_ms *
 			   rte_get_timer_hz() / 1000;
+	tcl_due(l, cl);
 	if (conf->delay_ms == 0)
 		client_connect(cl);
 	return 0;

@@ -33,9 +33,14 @@
  * pass of the hook) and is closed when they are empty; only yard's stop closes at once, and
  * counts what it freed (tx_discarded).
  *
- * Time: the poll hook reads the TSC while a client of the lcore runs or waits for its start.
- * Each udp_rr client keeps the earliest instant one of its endpoints waits for (a request's
- * timeout or the end of an interval), so the hook walks the endpoints only when one is due.
+ * Time: each udp_rr client keeps the earliest instant one of its endpoints waits for (a
+ * request's timeout or the end of an interval), so the hook walks the endpoints only when one
+ * is due; and the lcore keeps the earliest instant one of its clients waits for (l_next_due: a
+ * start, a deadline, a udp_rr client's next due; 0 while a client needs every pass: a running
+ * udp_source, an endpoint draining). The hook compares the scheduler's pass clock (sc_now)
+ * with it and walks the clients only when one is due or an endpoint waits to be closed, so an
+ * idle pass costs a compare. Whatever lowers a client's instant lowers the lcore's; each walk
+ * recomputes it.
  * At a duration's deadline the client is marked stopping: a udp_source endpoint ends at
  * once, a udp_rr endpoint at the end of the round in flight.
  *
@@ -118,6 +123,8 @@ struct ucl_client {
 
 struct ucl_lcore {
 	struct ucl_ep *l_close;
+	struct yard_sched *l_sched;   /* whose pass clock the hook reads */
+	uint64_t l_next_due;          /* the earliest instant a client waits for; 0: every pass */
 	unsigned l_depth;             /* client callbacks running on the stack */
 	bool l_hooked;
 	bool l_in_poll;
@@ -193,6 +200,7 @@ ep_done(struct ucl_ep *e)
 	}
 	e->e_draining = true;
 	e->e_cl->cl_ndraining++;
+	ucl_lc[e->e_cl->cl_lcore].l_next_due = 0; /* the hook looks at it every pass */
 }
 
 static void
@@ -256,6 +264,8 @@ rr_due(struct ucl_client *cl, uint64_t due)
 
 	if (due < cl->cl_next_due)
 		cl->cl_next_due = due;
+	if (due < ucl_lc[cl->cl_lcore].l_next_due)
+		ucl_lc[cl->cl_lcore].l_next_due = due;
 	if (due == UINT64_MAX || (cl->cl_wake_at != 0 && cl->cl_wake_at <= due))
 		return;
 	if (cl->cl_wake_at != 0)
@@ -576,6 +586,7 @@ client_begin(struct ucl_client *cl, uint64_t now)
 {
 	cl->cl_started = true;
 	cl->cl_t0 = now;
+	ucl_lc[cl->cl_lcore].l_next_due = 0; /* the next walk sees what it waits for now */
 	if (cl->cl_conf.duration_ms > 0)
 		cl->cl_deadline = now + cl->cl_conf.duration_ms * rte_get_timer_hz() / 1000;
 	(void)client_pump_all(cl);
@@ -659,26 +670,44 @@ client_poll(struct ucl_client *cl, uint64_t now)
 	return n;
 }
 
-/* Close what ended; start, run and stop the lcore's clients on time. */
-static unsigned
-ucl_poll(void *arg)
+/* The instant cl next needs the hook: 0 every pass, UINT64_MAX never (see "Time" above). */
+static uint64_t
+client_due(const struct ucl_client *cl)
 {
-	struct ucl_lcore *l = arg;
+	uint64_t t;
+
+	if (!cl->cl_started)
+		return cl->cl_start_tsc;
+	if (cl->cl_ndraining > 0 || cl->cl_conf.kind != YARD_UDP_CLIENT_RR)
+		return 0;
+	t = cl->cl_next_due;
+	if (cl->cl_deadline != 0 && !cl->cl_stopping && cl->cl_deadline < t)
+		t = cl->cl_deadline;
+	return t;
+}
+
+/* Close what ended; start, run and stop the lcore's clients on time (behind ucl_poll()). */
+static __rte_noinline unsigned
+ucl_walk(struct ucl_lcore *l)
+{
 	unsigned lc = (unsigned)(l - ucl_lc);
 	unsigned n = 0;
 	uint64_t now = 0;
 
-	if (l->l_depth > 0 || l->l_in_poll)
-		return 0;
 	l->l_in_poll = true;
+	l->l_next_due = UINT64_MAX; /* lowered again by every client that still waits */
 	for (unsigned i = 0; i < YARD_UDP_CLIENT_MAX; i++) {
 		struct ucl_client *cl = &ucl_clients[i];
+		uint64_t due;
 
 		if (!cl->cl_used || cl->cl_lcore != lc || cl->cl_done)
 			continue;
 		if (now == 0)
 			now = rte_get_timer_cycles();
 		n += client_poll(cl, now);
+		due = cl->cl_done ? UINT64_MAX : client_due(cl);
+		if (due < l->l_next_due)
+			l->l_next_due = due;
 	}
 	while (l->l_close != NULL) {
 		struct ucl_ep *e = l->l_close;
@@ -689,6 +718,19 @@ ucl_poll(void *arg)
 	}
 	l->l_in_poll = false;
 	return n;
+}
+
+/* The poll hook: a walk only when something is due, so an idle pass saves no registers. */
+static unsigned
+ucl_poll(void *arg)
+{
+	struct ucl_lcore *l = arg;
+
+	if (l->l_depth > 0 || l->l_in_poll)
+		return 0;
+	if (l->l_close == NULL && l->l_sched->sc_now < l->l_next_due)
+		return 0; /* nothing to close, and nothing any client waits for has come */
+	return ucl_walk(l);
 }
 
 /* ---- starting and stopping ---------------------------------------------------------------- */
@@ -810,6 +852,7 @@ yard_udp_client_start(const struct yard_udp_client_conf *conf)
 		if (rc < 0)
 			return rc;
 		l->l_hooked = true;
+		l->l_sched = yard_sched_self();
 	}
 	memset(cl, 0, sizeof(*cl));
 	cl->cl_conf = *conf;
@@ -822,6 +865,8 @@ yard_udp_client_start(const struct yard_udp_client_conf *conf)
 	cl->cl_used = true;
 	cl->cl_start_tsc = rte_get_timer_cycles() + (uint64_t)conf->delay_ms *
 			   rte_get_timer_hz() / 1000;
+	if (cl->cl_start_tsc < l->l_next_due)
+		l->l_next_due = cl->cl_start_tsc;
 	if (conf->delay_ms == 0) {
 		l->l_depth++;
 		client_begin(cl, rte_get_timer_cycles());

@@ -7,6 +7,8 @@
  */
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include <protocols/tcp_hdr.h>
 
 #include "app/memcache/mc_service.h"
@@ -21,6 +23,62 @@ turn(void)
 		yt_drain();
 }
 
+/* Start the service and let a client (the peer, from 1000) connect; returns our ISS. */
+static uint32_t
+mc_accept(const struct yard_mc_conf *conf)
+{
+	struct tt_seg s;
+
+	cr_assert_eq(yard_mc_start(conf), 0);
+	tt_lport = 11211;
+	tt_fport = PEER_PORT;
+	tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	tt_send(TH_ACK, 1001, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	turn();
+	return s.seq;
+}
+
+/* Send a command; take and check its answer; returns the next sequence number to send at. */
+static uint32_t
+mc_ask(uint32_t seq, uint32_t *ack, const char *cmd, const char *want)
+{
+	struct tt_seg s;
+
+	tt_send(TH_ACK | TH_PSH, seq, *ack, 65535, NULL, 0, cmd, strlen(cmd));
+	turn();
+	cr_assert(st_take_flags(&s, TH_ACK | TH_PSH), "an answer to %s", cmd);
+	cr_assert_eq(s.dlen, strlen(want), "%.*s", (int)s.dlen, s.data);
+	cr_assert_eq(memcmp(s.data, want, s.dlen), 0, "%.*s", (int)s.dlen, s.data);
+	*ack += (uint32_t)s.dlen;
+	seq += (uint32_t)strlen(cmd);
+	tt_send(TH_ACK, seq, *ack, 65535, NULL, 0, NULL, 0); /* nothing to retransmit */
+	turn();
+	return seq;
+}
+
+/*
+ * The table's clock moves on with the passes (the hook sets it when the next second has come):
+ * an item set to live one second is gone two seconds later.
+ */
+YT_TEST(mc_service, the_clock_moves_on_so_an_item_expires)
+{
+	const struct yard_mc_conf conf = { .port = 11211, .memory = 1u << 20,
+					   .max_item = 64u << 10, .threads = 1 };
+	uint32_t seq = 1001, ack;
+
+	tt_open();
+	ack = mc_accept(&conf) + 1;
+	seq = mc_ask(seq, &ack, "set t 0 1 2\r\nhi\r\n", "STORED\r\n");
+	seq = mc_ask(seq, &ack, "get t\r\n", "VALUE t 0 2\r\nhi\r\nEND\r\n");
+	rte_delay_ms(2100);
+	turn();
+	(void)mc_ask(seq, &ack, "get t\r\n", "END\r\n");
+	yard_mc_stop();
+	st_done();
+}
+
 YT_TEST(mc_service, answers_pipelined_commands_and_closes_on_quit)
 {
 	static const char part1[] = "set k 3 0 5\r\nhel";
@@ -32,16 +90,8 @@ YT_TEST(mc_service, answers_pipelined_commands_and_closes_on_quit)
 	uint32_t iss, seq = 1001;
 
 	tt_open();
-	cr_assert_eq(yard_mc_start(&conf), 0);
+	iss = mc_accept(&conf);
 	cr_assert_eq(yard_mc_start(&conf), -EALREADY);
-	tt_lport = 11211;
-	tt_fport = PEER_PORT;
-	tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
-	cr_assert(tt_take(&s));
-	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
-	iss = s.seq;
-	tt_send(TH_ACK, seq, iss + 1, 65535, NULL, 0, NULL, 0);
-	turn();
 	/* a data block split across two segments */
 	tt_send(TH_ACK | TH_PSH, seq, iss + 1, 65535, NULL, 0, part1, strlen(part1));
 	seq += strlen(part1);

@@ -6,10 +6,12 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
+#include <rte_launch.h>
 
 #include <protocols/tcp_hdr.h>
 #include <streams/loop.h>
@@ -490,6 +492,64 @@ YT_TEST(epoll, with_idle_sleep_a_wait_returns_when_data_comes_not_at_its_timeout
 	cr_assert_eq(memcmp(buf, "0123456789", 10), 0);
 	cr_assert_eq(yard_close(fd), 0);
 	cr_assert_eq(yard_close(ep), 0);
+	st_done();
+}
+
+/* What a wait on the instance *arg returns from where this runs: n, or -errno. */
+static int wait_from_elsewhere_rc;
+
+static int
+wait_from_elsewhere(void *arg)
+{
+	struct epoll_event ev;
+	int n = yard_epoll_wait(*(const int *)arg, &ev, 1, 0);
+
+	wait_from_elsewhere_rc = n < 0 ? -errno : n;
+	return 0;
+}
+
+static void *
+wait_from_a_thread(void *arg)
+{
+	(void)wait_from_elsewhere(arg);
+	return NULL;
+}
+
+/* The empty instance's quick answer must not skip a check: the same errors as ever. */
+YT_TEST(epoll, a_wait_with_nothing_ready_refuses_what_a_wait_refuses)
+{
+	unsigned other = rte_get_next_lcore(rte_lcore_id(), 1, 0);
+	struct epoll_event ev;
+	pthread_t t;
+	int ep, fd;
+
+	tt_open();
+	ep = yard_epoll_create(1);
+	fd = yard_socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(yard_epoll_wait(ep, &ev, 1, 0), 0);
+	cr_assert_eq(yard_epoll_wait(ep, &ev, 0, 0), -1);
+	cr_assert_eq(errno, EINVAL, "maxevents 0");
+	cr_assert_eq(yard_epoll_wait(ep, NULL, 1, 0), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(yard_epoll_wait(fd, &ev, 1, 0), -1);
+	cr_assert_eq(errno, EINVAL, "a socket, not an epoll descriptor");
+	cr_assert_eq(yard_epoll_wait(-1, &ev, 1, 0), -1);
+	cr_assert_eq(errno, EBADF);
+	cr_assert_eq(yard_epoll_wait(YARD_EPOLL_FD_BASE + YARD_EPOLL_MAX - 1, &ev, 1, 0), -1);
+	cr_assert_eq(errno, EBADF, "not open");
+	cr_assert_lt(other, RTE_MAX_LCORE);
+	cr_assert_eq(rte_eal_remote_launch(wait_from_elsewhere, &ep, other), 0);
+	cr_assert_eq(rte_eal_wait_lcore(other), 0);
+	cr_expect_eq(wait_from_elsewhere_rc, -EXDEV, "another lcore's instance");
+	wait_from_elsewhere_rc = -1;
+	cr_assert_eq(pthread_create(&t, NULL, wait_from_a_thread, &ep), 0);
+	cr_assert_eq(pthread_join(t, NULL), 0);
+	cr_expect_eq(wait_from_elsewhere_rc, 0, "a non-EAL thread has the main lcore's");
+	cr_assert_eq(yard_close(fd), 0);
+	cr_assert_eq(yard_close(ep), 0);
+	cr_assert_eq(yard_epoll_wait(ep, &ev, 1, 0), -1);
+	cr_assert_eq(errno, EBADF, "closed");
 	st_done();
 }
 

@@ -337,3 +337,34 @@ YT_TEST(tcp_clients, gives_up_a_connection_not_established_at_the_deadline)
 	cr_expect_eq(st.done, 1);
 	tc_done();
 }
+
+/* The lcore keeps its clients' earliest start: one started later with a sooner one lowers it. */
+YT_TEST(tcp_clients, a_delayed_client_connects_after_its_delay_though_another_waits_a_minute)
+{
+	struct yard_tcp_client_conf lazy = tc_conf("lazy", YARD_TCP_CLIENT_SINK, 10);
+	struct yard_tcp_client_conf soon = tc_conf("soon", YARD_TCP_CLIENT_SINK, 10);
+	uint64_t t0, delay = 20 * rte_get_timer_hz() / 1000;
+	struct tt_seg s;
+	bool syn;
+
+	lazy.delay_ms = 60000;
+	soon.delay_ms = 20;
+	tt_open();
+	cr_assert_eq(yard_tcp_client_start(&lazy), 0);
+	yt_drain(); /* the lcore now waits for a minute */
+	t0 = rte_get_timer_cycles();
+	cr_assert_eq(yard_tcp_client_start(&soon), 0);
+	yt_drain();
+	syn = tt_take(&s) && s.flags == TH_SYN;
+	/* judged only if this ran before the delay was over: a loaded machine may be later */
+	if (rte_get_timer_cycles() - t0 < delay)
+		cr_expect_not(syn, "no SYN before the delay is over");
+	cr_expect_eq(tc_stats("soon").connects, syn ? 1 : 0);
+	rte_delay_ms(30);
+	yt_drain();
+	syn |= tt_take(&s) && s.flags == TH_SYN;
+	cr_expect(syn, "the SYN after it");
+	cr_expect_eq(tc_stats("soon").connects, 1);
+	cr_expect_eq(tc_stats("lazy").connects, 0, "the other still waits");
+	tc_done();
+}

@@ -238,6 +238,18 @@ YT_TEST(bufcall, runs_from_the_scheduler_loop)
 	freemsgchain(chain);
 }
 
+YT_TEST(bufcall, a_pass_of_another_lcores_scheduler_runs_the_callers_requests)
+{
+	unsigned other = rte_get_next_lcore(rte_lcore_id(), 1, 0);
+
+	cr_assert_lt(other, RTE_MAX_LCORE);
+	cr_assert_neq(bufcall(10, BPRI_MED, record, (void *)6), 0);
+	/* a pass not run by its owner runs the bufcalls of the thread running it, as before */
+	yard_sched_run_once(yard_sched_of(other));
+	cr_expect_eq(nfired, 1);
+	cr_expect_eq(fired[0], 6);
+}
+
 static int
 bufcall_on_other_lcore(void *arg)
 {

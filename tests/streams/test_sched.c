@@ -322,6 +322,67 @@ YT_TEST(sched, lets_a_hook_delete_itself_without_skipping_the_next)
 	cr_assert_eq(yard_sched_del_poll(sc, one_unit, &n), 0);
 }
 
+static void *victim_arg;
+static unsigned victim_deletes;
+
+/* Deletes the hook one_unit(victim_arg), once. */
+static unsigned
+deleting_other(void *arg)
+{
+	RTE_SET_USED(arg);
+	if (victim_deletes++ == 0)
+		cr_assert_eq(yard_sched_del_poll(yard_sched_self(), one_unit, victim_arg), 0);
+	return 0;
+}
+
+YT_TEST(sched, a_hook_that_deletes_an_earlier_one_does_not_skip_the_next)
+{
+	struct yard_sched *sc = yard_sched_self();
+	unsigned first = 0, last = 0;
+
+	victim_arg = &first;
+	cr_assert_eq(yard_sched_add_poll(sc, one_unit, &first), 0);
+	cr_assert_eq(yard_sched_add_poll(sc, deleting_other, NULL), 0);
+	cr_assert_eq(yard_sched_add_poll(sc, one_unit, &last), 0);
+	yard_sched_run_once(sc);
+	cr_expect_eq(first, 1);
+	cr_expect_eq(victim_deletes, 1);
+	cr_expect_eq(last, 1, "the hook after the deleting one moved down a slot and still ran");
+	yard_sched_run_once(sc);
+	cr_expect_eq(first, 1, "deleted");
+	cr_expect_eq(victim_deletes, 2);
+	cr_expect_eq(last, 2);
+	cr_assert_eq(yard_sched_del_poll(sc, deleting_other, NULL), 0);
+	cr_assert_eq(yard_sched_del_poll(sc, one_unit, &last), 0);
+}
+
+YT_TEST(sched, a_hook_that_deletes_a_later_one_keeps_it_from_running)
+{
+	struct yard_sched *sc = yard_sched_self();
+	unsigned victim = 0, last = 0;
+
+	victim_arg = &victim;
+	cr_assert_eq(yard_sched_add_poll(sc, deleting_other, NULL), 0);
+	cr_assert_eq(yard_sched_add_poll(sc, one_unit, &victim), 0);
+	cr_assert_eq(yard_sched_add_poll(sc, one_unit, &last), 0);
+	yard_sched_run_once(sc);
+	cr_expect_eq(victim, 0, "deleted before its turn");
+	cr_expect_eq(last, 1);
+	cr_assert_eq(yard_sched_del_poll(sc, deleting_other, NULL), 0);
+	cr_assert_eq(yard_sched_del_poll(sc, one_unit, &last), 0);
+}
+
+YT_TEST(sched, a_pass_leaves_its_start_in_sc_now)
+{
+	struct yard_sched *sc = yard_sched_self();
+	uint64_t before = rte_get_timer_cycles(), after;
+
+	yard_sched_run_once(sc);
+	after = rte_get_timer_cycles();
+	cr_expect_geq(sc->sc_now, before);
+	cr_expect_leq(sc->sc_now, after);
+}
+
 /* ---- counters ----------------------------------------------------------------------------- */
 
 YT_TEST(sched, counts_idle_and_busy_cycles_and_loops)

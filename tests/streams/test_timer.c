@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Timeouts: timeout/untimeout and qtimeout/quntimeout, fired by the scheduler loop. */
+#include <pthread.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -216,4 +217,77 @@ YT_TEST(timer, pending_counts_outstanding_timeouts_back_to_zero)
 	cr_assert_eq(yard_untimeout(b), 0);
 	cr_assert_eq(yard_timeouts_pending(), 0);
 	cr_assert_eq(yard_untimeout(c), -1);
+}
+
+/* ---- when a pass looks at the timers (sched.c, "Timers") ---------------------------------- */
+
+YT_TEST(timer, a_timeout_armed_after_an_idle_pass_fires_at_the_next_pass)
+{
+	struct yard_sched *sc = yard_sched_self();
+	uint64_t runs = sc->sc_stats.timers_run;
+
+	yard_sched_run_once(sc); /* nothing pending: the next look is up to 100 us away */
+	cr_assert_neq(yard_timeout(count_fire, NULL, 0), 0);
+	yard_sched_run_once(sc);
+	cr_expect_eq(fired, 1, "arming brought the next look forward");
+	cr_expect_eq(sc->sc_stats.timers_run, runs + 1);
+}
+
+YT_TEST(timer, a_pass_looks_again_within_the_check_interval_whatever_is_pending)
+{
+	struct yard_sched *sc = yard_sched_self();
+	uint64_t check = us_to_cycles(YARD_SCHED_TIMER_CHECK_US);
+	timeout_id_t id;
+
+	yard_sched_run_once(sc);
+	cr_expect_leq(sc->sc_timer_due, rte_get_timer_cycles() + check, "none pending");
+	id = yard_timeout(count_fire, NULL, 50000);
+	cr_assert_neq(id, 0);
+	yard_sched_run_once(sc);
+	cr_expect_leq(sc->sc_timer_due, rte_get_timer_cycles() + check, "one 50 ms away");
+	cr_expect_eq(yard_untimeout(id), 0);
+	cr_expect_eq(fired, 0);
+}
+
+YT_TEST(timer, timeouts_due_one_after_another_each_fire_not_before_their_time)
+{
+	unsigned a = 0, b = 0;
+	uint64_t t0 = rte_get_timer_cycles();
+	uint64_t at_a, at_b;
+
+	cr_assert_neq(yard_timeout(count_fire, &b, 3000), 0);
+	cr_assert_neq(yard_timeout(count_fire, &a, 1000), 0);
+	spin_until(&a, 1, 5000000);
+	at_a = fired_at;
+	spin_until(&b, 1, 5000000);
+	at_b = fired_at;
+	cr_assert_eq(a, 1);
+	cr_assert_eq(b, 1);
+	cr_expect_geq(at_a - t0, us_to_cycles(1000));
+	cr_expect_geq(at_b - t0, us_to_cycles(3000));
+}
+
+static void *
+arm_from_a_thread(void *arg)
+{
+	timeout_id_t *id = arg;
+
+	*id = yard_timeout(count_fire, NULL, 0); /* not an EAL lcore: the main lcore's list */
+	return NULL;
+}
+
+YT_TEST(timer, a_timeout_armed_by_a_non_eal_thread_fires_on_the_main_lcore)
+{
+	struct yard_sched *sc = yard_sched_self();
+	timeout_id_t id = 0;
+	pthread_t t;
+
+	cr_assert_eq(rte_lcore_id(), rte_get_main_lcore());
+	yard_sched_run_once(sc);
+	cr_assert_eq(pthread_create(&t, NULL, arm_from_a_thread, &id), 0);
+	cr_assert_eq(pthread_join(t, NULL), 0);
+	cr_assert_neq(id, 0);
+	cr_expect_eq(sc->sc_timer_due, 0, "the thread asked the main lcore to look now");
+	yard_sched_run_once(sc);
+	cr_expect_eq(fired, 1);
 }
