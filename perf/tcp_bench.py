@@ -16,7 +16,9 @@ Each measurement runs RUNS times for SECS seconds; one "RUN" line per run and on
 line per measurement (the median) are printed. For yard: transactions/s or Gbit/s per lcore
 (each yard runs on one lcore) and the cycles per segment of each yard, i.e. the busy cycles
 of its lcore (/yard/lcores) over the segments it sent and received (/yard/tcp), both taken
-over the same interval.
+over the same interval. When (a) and (c) both ran, a last "RESULT bench=tcp_ratio" line gives
+yard's memif medians over the kernel's lo medians from this invocation (rr over sockperf
+ping-pong, source over iperf3).
 
     tcp_bench.py YARD_BINARY [--runs N] [--secs S] [--size B] [--only memif,tap,lo]
 """
@@ -141,7 +143,12 @@ def median(v):
     return statistics.median(v) if v else 0.0
 
 
+# Medians by (bench, peer), for the ratios printed at the end (ratios()).
+MEDIANS = {}
+
+
 def result(bench, peer, unit, rates, cyc=None, extra=""):
+    MEDIANS[(bench, peer)] = median(rates)
     line = "RESULT bench=%s peer=%s %s=%.3f" % (bench, peer, unit, median(rates))
     if cyc is not None:
         for k, v in cyc.items():
@@ -360,6 +367,21 @@ def bench_lo(a):
         subprocess.run(["ip", "netns", "del", ns], check=False)
 
 
+def ratios():
+    """yard over memif against the kernel over lo, measured in this invocation (both per lcore
+    for yard; the kernel's figures are what its processes got, on the same two cores)."""
+    pairs = (("rr_yard_memif_over_kernel_lo", ("tcp_rr", "yard-yard-memif"),
+              ("tcp_rr", "kernel-lo-sockperf-pingpong")),
+             ("bulk_yard_memif_over_kernel_lo", ("tcp_source", "yard-yard-memif"),
+              ("tcp_bulk", "kernel-lo-iperf3")))
+    line = ""
+    for name, yk, kk in pairs:
+        if MEDIANS.get(yk) and MEDIANS.get(kk):
+            line += " %s=%.3f" % (name, MEDIANS[yk] / MEDIANS[kk])
+    if line:
+        print("RESULT bench=tcp_ratio" + line, flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -386,6 +408,7 @@ def main():
             bench_tap(a)
         if "lo" in only:
             bench_lo(a)
+        ratios()
     finally:
         shutil.rmtree(a.work, ignore_errors=True)
 
