@@ -252,15 +252,16 @@ hooks_run(struct yard_sched *sc, struct yard_hook *hooks, const unsigned *n)
 {
 	unsigned work = 0;
 
-	for (unsigned i = 0; i < *n; i++) {
+	for (unsigned i = 0; i < *n;) {
 		yard_poll_fn fn = hooks[i].fn;
 		void *arg = hooks[i].arg;
 		unsigned dels = sc->sc_hook_dels;
 
 		work += fn(arg);
-		if (unlikely(sc->sc_hook_dels != dels) &&
-		    !(i < *n && hooks[i].fn == fn && hooks[i].arg == arg))
-			i--; /* the next hook moved into slot i (unsigned: 0 - 1 + 1 is 0) */
+		/* after a deletion the next hook may have moved into slot i: run it there */
+		if (likely(sc->sc_hook_dels == dels) ||
+		    (i < *n && hooks[i].fn == fn && hooks[i].arg == arg))
+			i++;
 	}
 	return work;
 }
