@@ -3,7 +3,8 @@
 # The whole test run, as CI does it (.ci/run calls this):
 #   1. install what is missing (scripts/setup.sh);
 #   2. build with warnings as errors in build/ci and run every meson test suite;
-#   3. build again with ASan+UBSan in build/asan and run the unit suite under the sanitizers;
+#   3. build again with ASan+UBSan in build/asan and run the unit and integration suites under
+#      the sanitizers (the integration cases then start the sanitized yard against the kernel);
 #   4. end with one line "N passed, N failed[, N skipped]" summing both runs, counted from
 #      meson's own logs (meson-logs/testlog.json: one entry per test program), plus one
 #      failure per process that left a sanitizer report (see count() below).
@@ -113,7 +114,10 @@ echo "test: meson test (all suites) in $ci"
 meson test -C "$ci" --print-errorlogs --num-processes "$(nproc)" </dev/null || true
 count "$ci" "all suites, -Werror build"
 
-# 2. ASan + UBSan, the unit suite. b_lundef=false: the sanitizer runtimes resolve at load time.
+# 2. ASan + UBSan: the unit suite, and the integration suite, whose cases start this build's
+# yard (and yardctl) against the kernel's tools, so the binary's own paths (configuration,
+# telemetry, real peers' traffic, shutdown) run under the sanitizers too. The soak suite is
+# left to step 1 (CI's time). b_lundef=false: the sanitizer runtimes resolve at load time.
 if [ "${YARD_SKIP_SAN:-0}" != 1 ]; then
 	san="$broot/asan"
 	configure "$san" -Db_sanitize=address,undefined -Db_lundef=false
@@ -126,13 +130,14 @@ if [ "${YARD_SKIP_SAN:-0}" != 1 ]; then
 	lsan="print_suppressions=0"
 	# DPDK-internal leaks only, never yard's (see docs/testing.md); none needed so far.
 	[ -f "$root/tests/lsan.supp" ] && lsan="suppressions=$root/tests/lsan.supp:$lsan"
-	echo "test: meson test (unit suite) under ASan+UBSan in $san"
+	echo "test: meson test (unit and integration suites) under ASan+UBSan in $san"
 	ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1:print_summary=1:log_path=$sanlog/asan" \
 	LSAN_OPTIONS="$lsan" \
 	UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:print_summary=1:log_path=$sanlog/ubsan" \
-		meson test -C "$san" --suite unit --print-errorlogs --timeout-multiplier 3 \
+		meson test -C "$san" --suite unit --suite integration --print-errorlogs \
+			--timeout-multiplier 3 \
 			--num-processes "$(nproc)" </dev/null || true
-	count "$san" "unit suite, ASan+UBSan build" "$sanlog"
+	count "$san" "unit and integration suites, ASan+UBSan build" "$sanlog"
 fi
 
 read -r passed failed skipped < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$counts")
