@@ -630,18 +630,23 @@ tcp_ursrv(queue_t *q)
 
 /* ---- lower side ----------------------------------------------------------------------------- */
 
+/*
+ * What the burst's segments make tcp send (the ACKs of a bulk receiver, the data the ACKs of a
+ * bulk sender release) goes down as one burst at its end (tcp_output.c, "Segments in bursts").
+ */
 static void
 tcp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 {
 	struct tcp_inst *ti = q->q_ptr;
 
+	if (ti == NULL) {
+		freemsg_burst(mps, n);
+		return;
+	}
+	tcp_txb_hold(ti);
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
 
-		if (ti == NULL) {
-			freemsg(mp);
-			continue;
-		}
 		switch (DB_TYPE(mp)) {
 		case M_DATA:
 			tcp_input(ti, mp);
@@ -651,6 +656,8 @@ tcp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 				flushq(q, FLUSHDATA);
 			if (*mp->b_rptr & FLUSHW) {
 				*mp->b_rptr &= (unsigned char)~FLUSHR;
+				if (ti->ti_ntxb != 0) /* what was sent before it goes first */
+					tcp_txb_flush(ti);
 				qreply(q, mp);
 			} else {
 				freemsg(mp);
@@ -670,6 +677,7 @@ tcp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			break;
 		}
 	}
+	tcp_txb_release(ti);
 }
 
 static int

@@ -24,6 +24,15 @@
  * waiting on us, and a queue past TCP_LOWQ_LIMIT (what only such small segments could reach)
  * still drops, counted. A bulk sender on a saturated link thus waits instead of losing
  * segments it would have to resend, as Linux's qdisc and TSQ back-pressure do.
+ *
+ * Segments in bursts. A putnext() per segment walks ip, arp and the driver once per segment;
+ * their burst procedures pay that once per burst. So the segments one tcp_output() cuts, and
+ * those that a burst of segments from ip draws (the ACKs of a bulk transfer, each releasing
+ * two or three), are held in ti_txb and go down together when the outermost hold ends
+ * (tcp_txb_hold/tcp_txb_release: tcp_output() and tcp_lrput_burst()), or at TCP_TXB_MAX.
+ * Nothing else changes: the order is kept, and a segment sent while nothing holds goes at
+ * once, as before. The flow-control check above sees a held segment only once it is down, so
+ * a connection may cut up to a burst past high water, which the queue takes.
  */
 #include <string.h>
 
@@ -52,17 +61,10 @@ static const uint8_t tcp_outflags[TCP_NSTATES] = {
 	[TCPS_TIME_WAIT] = TH_ACK,
 };
 
-void
-tcp_ip_send(struct tcp_inst *ti, mblk_t *mp)
+/* Down when ip takes it, else on the lower write queue (dropped past TCP_LOWQ_LIMIT). */
+static void
+tcp_ip_put(struct tcp_inst *ti, queue_t *q, mblk_t *mp)
 {
-	queue_t *q = ti->ti_lwq;
-
-	TCP_INC(ti, tx_segs);
-	if (unlikely(q == NULL)) {
-		TCP_INC(ti, drop_tx_noroute);
-		freemsg(mp);
-		return;
-	}
 	if (likely(q->q_first == NULL && canputnext(q))) {
 		putnext(q, mp);
 		return;
@@ -74,6 +76,53 @@ tcp_ip_send(struct tcp_inst *ti, mblk_t *mp)
 	}
 	TCP_INC(ti, tx_queued);
 	(void)putq(q, mp);
+}
+
+void
+tcp_ip_send(struct tcp_inst *ti, mblk_t *mp)
+{
+	queue_t *q = ti->ti_lwq;
+
+	TCP_INC(ti, tx_segs);
+	if (unlikely(q == NULL)) {
+		TCP_INC(ti, drop_tx_noroute);
+		freemsg(mp);
+		return;
+	}
+	if (ti->ti_txb_hold != 0) {
+		ti->ti_txb[ti->ti_ntxb++] = mp;
+		if (ti->ti_ntxb == TCP_TXB_MAX)
+			tcp_txb_flush(ti);
+		return;
+	}
+	tcp_ip_put(ti, q, mp);
+}
+
+/*
+ * The held segments down, in order: one burst while ip takes them, else one by one as
+ * tcp_ip_send() would have. The array is emptied first: a loop-back below may bring segments
+ * back up at once, and what tcp sends for them is a burst of its own.
+ */
+void
+tcp_txb_flush(struct tcp_inst *ti)
+{
+	mblk_t *v[TCP_TXB_MAX];
+	unsigned n = ti->ti_ntxb;
+	queue_t *q = ti->ti_lwq;
+
+	memcpy(v, ti->ti_txb, n * sizeof(v[0]));
+	ti->ti_ntxb = 0;
+	if (unlikely(q == NULL)) { /* unlinked while they were held */
+		TCP_ADD(ti, drop_tx_noroute, n);
+		freemsg_burst(v, n);
+		return;
+	}
+	if (likely(q->q_first == NULL && canputnext(q))) {
+		putnext_burst(q, v, n);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++)
+		tcp_ip_put(ti, q, v[i]);
 }
 
 /* The queue toward ip is at high water: data waits (see the comment at the top). */
@@ -349,8 +398,25 @@ tcp_recwin(struct tcpcb *tp)
 	return win;
 }
 
+static int tcp_output_cut(struct tcpcb *tp);
+
+/* What tcp_output_cut() sends goes down as one burst when it returns (or an outer hold ends). */
 int
 tcp_output(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	int rc;
+
+	if (ti == NULL)
+		return 0;
+	tcp_txb_hold(ti);
+	rc = tcp_output_cut(tp);
+	tcp_txb_release(ti);
+	return rc;
+}
+
+static int
+tcp_output_cut(struct tcpcb *tp)
 {
 	struct tcp_inst *ti = tp->tp_inst;
 	bool idle, sendalot, held = false;

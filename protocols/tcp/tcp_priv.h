@@ -77,6 +77,7 @@
 #define TCP_MAXWIN         65535u
 #define TCP_HDRS_MAX       (20u + 60u) /* IPv4 + TCP with options */
 #define TCP_LOWQ_LIMIT     (1024u * 1024u) /* bytes on the lower write queue before drops */
+#define TCP_TXB_MAX        32u     /* segments held for one burst toward ip (ip's IP_TXB_MAX) */
 
 /* Timers (deadlines in instance milliseconds, 0 = off). */
 enum { TT_REXMT, TT_PERSIST, TT_KEEP, TT_2MSL, TT_DELACK, TT_PTO, TT_PMTU, TT_RACK, TT_NTIMERS };
@@ -245,6 +246,14 @@ struct tcp_inst {
 	struct tcpcb *ti_cbs;      /* every block of the instance */
 	/* connections with data held back by a full queue toward ip, oldest first (tcp_output.c) */
 	struct tcpcb *ti_txwait, *ti_txwait_tail;
+	/*
+	 * Segments cut while tcp_output() or a burst from ip runs go down together at its end, one
+	 * putnext_burst() through ip, arp and the driver (tcp_output.c, "Segments in bursts"):
+	 * ti_txb_hold counts the nested holds, ti_ntxb is 0 whenever it is.
+	 */
+	mblk_t *ti_txb[TCP_TXB_MAX];
+	unsigned ti_ntxb;
+	unsigned ti_txb_hold;
 	uint32_t ti_addrs[TCP_MAX_ADDRS];
 	uint8_t ti_prefix[TCP_MAX_ADDRS];
 	unsigned ti_naddrs;
@@ -334,6 +343,21 @@ void tcp_respond_opts(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq
 		      uint8_t flags, uint16_t win, const uint8_t *opt, unsigned optlen);
 void tcp_send_ack_now(struct tcpcb *tp);
 void tcp_ip_send(struct tcp_inst *ti, mblk_t *mp);
+void tcp_txb_flush(struct tcp_inst *ti);
+
+/* Segments sent from here until tcp_txb_release() wait and go down as one burst. */
+static inline void
+tcp_txb_hold(struct tcp_inst *ti)
+{
+	ti->ti_txb_hold++;
+}
+
+static inline void
+tcp_txb_release(struct tcp_inst *ti)
+{
+	if (--ti->ti_txb_hold == 0 && ti->ti_ntxb != 0)
+		tcp_txb_flush(ti);
+}
 /* Off the list of connections waiting for the queue toward ip (a block being freed). */
 void tcp_txwait_remove(struct tcpcb *tp);
 /* The queue toward ip is below high water: the waiting connections send again, in turn. */

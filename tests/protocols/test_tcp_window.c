@@ -9,6 +9,7 @@
  * flight (the ring wraps, the lowest ranges fold), when ACKs drop ranges off its front and
  * when a retransmission rebuilds it.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include <protocols/tcp.h>
@@ -209,6 +210,120 @@ YT_TEST(tcp_window, hundreds_of_segments_in_flight_carry_their_bytes)
 	}
 	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
 	cr_assert_eq(hi, end + 20 * TW_MSS, "all of it");
+	sth_close(acc);
+	sth_close(lsn);
+	tt_close();
+	pt_assert_clean();
+}
+
+/* ---- segments in bursts (tcp_output.c, "Segments in bursts") ------------------------------ */
+
+/* tt_send's frames, kept here to go up together instead of one by one. */
+static mblk_t *tb_v[16];
+static unsigned tb_n;
+
+static void
+tb_keep(const uint8_t *frame, size_t len, size_t hdrlen)
+{
+	mblk_t *mp = yard_allocb_hr(len, RTE_PKTMBUF_HEADROOM);
+
+	(void)hdrlen;
+	cr_assert_not_null(mp);
+	cr_assert_lt(tb_n, RTE_DIM(tb_v));
+	memcpy(mp->b_wptr, frame, len);
+	mp->b_wptr += len;
+	tb_v[tb_n++] = mp;
+}
+
+/* What the loop-back driver has taken from above so far: messages, and burst calls. */
+static void
+tb_loop(uint64_t *in, uint64_t *bursts)
+{
+	const struct loopstat *ls = yard_loop_stats(tt_s.link.minor);
+
+	cr_assert_not_null(ls);
+	*in = ls->loops_in;
+	*bursts = ls->loops_bursts;
+}
+
+/*
+ * A bulk sender's ACKs come up in bursts, each ACK releasing about two segments in slow start: the
+ * segments of the whole burst go down through ip and arp to the driver in one burst, in
+ * sequence order with their bytes. Without the hold each ACK's two segments went down apart,
+ * each one its own putnext.
+ */
+YT_TEST(tcp_window, segments_released_by_a_burst_of_acks_go_down_as_one_burst)
+{
+	struct stdata *lsn, *acc;
+	uint32_t base, seqs[1024], hi, out;
+	uint64_t in0, b0, in1, b1;
+	size_t sent = 0;
+	unsigned n, k;
+
+	tt_pattern(tw_data, sizeof(tw_data), 7);
+	acc = tw_open(&lsn, &base);
+	tw_open_cwnd(acc, base, &sent, 20);
+	/* more than the window takes: a tail waits for the ACKs */
+	tw_write(acc, sent, sent + 200 * TW_MSS);
+	hi = base + (uint32_t)sent;
+	n = tw_take(base, seqs, 1024, &hi);
+	cr_assert_geq(n, 20, "a window's worth in flight (%u)", n);
+	cr_assert_eq(tw_gap, 0);
+	out = hi;
+	/* eight ACKs, each for one more segment, kept and then passed up as one burst */
+	tt_inject = tb_keep;
+	tb_n = 0;
+	for (k = 0; k < 8; k++)
+		tt_send(TH_ACK, 1001, seqs[k] + TW_MSS, 65535, NULL, 0, NULL, 0);
+	tt_inject = NULL;
+	cr_assert_eq(tb_n, 8);
+	n = tw_take(base, NULL, 0, NULL);
+	cr_assert_eq(n, 0, "nothing sent before the burst came up");
+	tb_loop(&in0, &b0);
+	cr_assert_eq(yard_loop_inject_burst(tt_s.link.minor, tb_v, tb_n), 0);
+	yt_drain();
+	tb_loop(&in1, &b1);
+	n = tw_take(base, seqs, 1024, &hi);
+	cr_assert_gt(n, 8, "more than one segment per ACK in slow start (%u)", n);
+	cr_assert_leq(n, TCP_TXB_MAX);
+	cr_assert_eq(tw_gap, 0, "in order");
+	cr_assert_eq(seqs[0], out, "from where the window stopped");
+	cr_assert_eq(in1 - in0, n, "the driver took exactly these");
+	cr_assert_eq(b1 - b0, 1, "in one burst (%" PRIu64 ")", b1 - b0);
+	sth_close(acc);
+	sth_close(lsn);
+	tt_close();
+	pt_assert_clean();
+}
+
+/*
+ * One write of 70 segments into an open window: tcp_output() cuts them all in one call, and
+ * they go down in bursts of TCP_TXB_MAX (32, 32, 6), every byte in its place.
+ */
+YT_TEST(tcp_window, one_write_goes_down_in_bursts_of_at_most_the_hold)
+{
+	struct stdata *lsn, *acc;
+	uint32_t base, seqs[1024], hi;
+	uint64_t in0, b0, in1, b1;
+	size_t sent = 0;
+	unsigned n;
+
+	tt_pattern(tw_data, sizeof(tw_data), 11);
+	acc = tw_open(&lsn, &base);
+	tw_open_cwnd(acc, base, &sent, 80);
+	cr_assert_eq(tt_info(acc).tcpi_sndbuf_cc, 0);
+	tb_loop(&in0, &b0);
+	cr_assert_eq(sth_write(acc, tw_data + sent, 70 * TW_MSS), (ssize_t)(70 * TW_MSS));
+	yt_drain();
+	tb_loop(&in1, &b1);
+	hi = base + (uint32_t)sent;
+	n = tw_take(base, seqs, 1024, &hi);
+	cr_assert_eq(n, 70, "the whole write in flight (%u)", n);
+	cr_assert_eq(tw_gap, 0, "in order");
+	cr_assert_eq(seqs[0], base + (uint32_t)sent);
+	cr_assert_eq(hi, base + (uint32_t)sent + 70 * TW_MSS);
+	cr_assert_eq(in1 - in0, 70);
+	cr_assert_eq(b1 - b0, (70 + TCP_TXB_MAX - 1) / TCP_TXB_MAX, "bursts: %" PRIu64, b1 - b0);
 	sth_close(acc);
 	sth_close(lsn);
 	tt_close();
