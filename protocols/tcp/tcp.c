@@ -446,6 +446,7 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 			break;
 		}
 		ti->ti_lwq = lb->l_qbot;
+		ti->ti_lower_hup = false;
 		ti->ti_muxid = lb->l_index;
 		lb->l_qbot->q_ptr = ti;
 		RD(lb->l_qbot)->q_ptr = ti;
@@ -464,6 +465,7 @@ tcp_ioctl(queue_t *q, mblk_t *mp)
 			ti->ti_lwq->q_ptr = NULL;
 			RD(ti->ti_lwq)->q_ptr = NULL;
 			ti->ti_lwq = NULL;
+			ti->ti_lower_hup = false;
 			ti->ti_muxid = 0;
 		}
 		break;
@@ -669,6 +671,20 @@ tcp_lrput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			     *(const uint32_t *)mp->b_rptr == TCP_ICMP_RELAY)) {
 				tcp_icmp_input(ti, mp);
 				break;
+			}
+			freemsg(mp);
+			break;
+		case M_HANGUP:
+		case M_ERROR:
+			/*
+			 * ip's instance went away (its control stream closed under us): the
+			 * link carries nothing any more, for good, so every connection ends now
+			 * as at an unlink, and what is sent until the unlink drops, counted
+			 * (drop_tx_noroute), rather than vanishing into the orphaned stream.
+			 */
+			if (ti->ti_lwq != NULL && !ti->ti_lower_hup) {
+				ti->ti_lower_hup = true;
+				tcp_unlink_reset(ti);
 			}
 			freemsg(mp);
 			break;

@@ -84,7 +84,7 @@ tcp_ip_send(struct tcp_inst *ti, mblk_t *mp)
 	queue_t *q = ti->ti_lwq;
 
 	TCP_INC(ti, tx_segs);
-	if (unlikely(q == NULL)) {
+	if (unlikely(q == NULL || ti->ti_lower_hup)) {
 		TCP_INC(ti, drop_tx_noroute);
 		freemsg(mp);
 		return;
@@ -112,7 +112,7 @@ tcp_txb_flush(struct tcp_inst *ti)
 
 	memcpy(v, ti->ti_txb, n * sizeof(v[0]));
 	ti->ti_ntxb = 0;
-	if (unlikely(q == NULL)) { /* unlinked while they were held */
+	if (unlikely(q == NULL || ti->ti_lower_hup)) { /* ip went while they were held */
 		TCP_ADD(ti, drop_tx_noroute, n);
 		freemsg_burst(v, n);
 		return;

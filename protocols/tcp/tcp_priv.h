@@ -234,6 +234,7 @@ struct tcp_inst {
 	unsigned ti_norphans;      /* orphans not in TIME-WAIT (tcp_orphan(), tcp_set_state, tcp_cb_free) */
 	queue_t *ti_ctl_rq;        /* the control stream's read queue */
 	queue_t *ti_lwq;           /* lower write queue (l_qbot) toward ip, NULL if unlinked */
+	bool ti_lower_hup;         /* ip's instance went away under the link (M_HANGUP) */
 	int ti_muxid;
 	struct tcpstat *ti_st;
 	struct rte_hash *ti_conns; /* struct tcp_key -> tcpcb */

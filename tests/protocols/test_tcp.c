@@ -2231,3 +2231,42 @@ YT_TEST(tcp, unlinking_ip_resets_every_connection)
 	cr_assert_eq(u.di.DISCON_reason, ENETDOWN);
 	tt_done(acc, lsn);
 }
+
+/*
+ * ip's instance going away under tcp (its control stream closed first, the link to tcp still
+ * there): ip hangs the link up (M_HANGUP), every connection ends as at an unlink (T_DISCON_IND
+ * ENETDOWN), and what tcp sends until the unlink is dropped and counted as having no route,
+ * not handed to the orphaned stream. The listener stays; the unlink and the close then go as
+ * usual and nothing leaks.
+ */
+YT_TEST(tcp, ip_going_away_under_the_link_ends_every_connection)
+{
+	struct stdata *lsn, *acc;
+	struct tcpstat st0, st;
+	uint32_t iss;
+	union {
+		struct T_discon_ind di;
+		char b[256];
+	} u;
+
+	tt_open();
+	acc = tt_passive(&lsn, 1000, &iss);
+	st0 = tt_stats();
+	yt_drain();
+	(void)pt_discard(tt_s.link.minor);
+	cr_assert_eq(sth_close(tt_s.ip), 0, "ip's control stream closes, tcp's link still there");
+	tt_s.ip = NULL;
+	yt_drain();
+	cr_assert_eq(tt_get(acc, &u, sizeof(u), NULL), T_DISCON_IND);
+	cr_assert_eq(u.di.DISCON_reason, ENETDOWN);
+	st = tt_stats();
+	cr_assert_eq(st.tcps_unlink_resets - st0.tcps_unlink_resets, 1,
+		     "the connection, not the listener");
+	cr_assert_eq(st.tcps_drop_tx_noroute - st0.tcps_drop_tx_noroute, 1, "its RST had no way out");
+	cr_assert_eq(tt_info(lsn).tcpi_state, TCPS_LISTEN);
+	sth_close(acc);
+	sth_close(lsn);
+	yard_tcp_unplumb(&tt_p);
+	pt_link_close(&tt_s.link);
+	pt_assert_clean();
+}

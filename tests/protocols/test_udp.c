@@ -1826,6 +1826,42 @@ YT_TEST(udp, drops_and_counts_output_without_an_ip_stream)
 	cr_assert_eq(sth_close(ctl), 0);
 }
 
+/*
+ * ip's instance going away under udp (its control stream closed first, udp's link still
+ * there): ip hangs the link up (M_HANGUP) and udp's sends from then on are dropped and counted
+ * (drop_no_lower) rather than handed to the orphaned stream; the unlink and the close then go
+ * as usual and nothing leaks.
+ */
+YT_TEST(udp, ip_going_away_under_the_link_drops_and_counts_what_is_sent_after)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	struct udpstat st0, st;
+	uint8_t f[UT_FRAME_MAX];
+	size_t n;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 8810, NULL), 0);
+	cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 9, "before", 6), 0);
+	yt_drain();
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	(void)check_udp_frame(f, n, 8810, 9, 6);
+	st0 = ut_udpstat(ep);
+	cr_assert_eq(sth_close(s.pt.ip), 0, "ip's control stream closes, udp's link still there");
+	s.pt.ip = NULL;
+	yt_drain();
+	cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 9, "after", 5), 0);
+	yt_drain();
+	st = ut_udpstat(ep);
+	cr_assert_eq(st.udps_drop_no_lower - st0.udps_drop_no_lower, 1);
+	cr_assert_eq(st.udps_tx_datagrams, st0.udps_tx_datagrams, "nothing went down");
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 0);
+	cr_assert_eq(sth_close(ep), 0);
+	yard_udp_unplumb(&s.up);
+	pt_link_close(&s.pt.link);
+}
+
 YT_TEST(udp, fills_telemetry_with_its_counters)
 {
 	struct ut_bare b;
