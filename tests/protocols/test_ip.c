@@ -949,6 +949,72 @@ YT_TEST(ip, sends_unitdata_from_an_upper_stream_fragmented)
 	pt_assert_clean();
 }
 
+/*
+ * A whole datagram from above (M_DATA: the sender built the header) with options, past the
+ * MTU: the first fragment carries every option, the others only those whose copied flag is
+ * set (RFC 791 3.1: Router Alert here, not Record Route), padded to a multiple of four; every
+ * fragment's header checksum verifies and the payload comes back whole.
+ */
+YT_TEST(ip, fragments_a_raw_datagram_copying_only_the_copied_options)
+{
+	static const uint8_t opts[12] = {
+		7, 7, 4, 0, 0, 0, 0, /* Record Route, one empty slot: not copied */
+		1,                   /* NOP */
+		0x94, 4, 0, 0,       /* Router Alert: copied */
+	};
+	static uint8_t dgram[32 + 3000], got[4000];
+	struct strbuf dat = { .len = sizeof(dgram), .buf = (char *)dgram };
+	uint8_t f[FRAME_MAX];
+	struct pt_stack s;
+	struct stdata *u;
+	int proto = 253;
+	uint32_t dst = PT_ADDR_PEER;
+	unsigned nfrags = 0, firsts = 0;
+	size_t n, got_bytes = 0;
+
+	dgram[0] = 0x48; /* IHL 8: 32 bytes */
+	dgram[2] = (uint8_t)(sizeof(dgram) >> 8);
+	dgram[3] = (uint8_t)sizeof(dgram);
+	dgram[8] = 64;
+	dgram[9] = 253;
+	memcpy(dgram + 16, &dst, 4); /* source 0 and identification 0: ip fills them */
+	memcpy(dgram + 20, opts, sizeof(opts));
+	for (size_t i = 32; i < sizeof(dgram); i++)
+		dgram[i] = (uint8_t)(i * 7 + (i >> 8));
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &u), 0);
+	cr_assert_geq(pt_istr(u, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
+	cr_assert_eq(sth_putmsg(u, NULL, &dat, 0), 0);
+	yt_drain();
+	while ((n = pt_take(s.link.minor, f, sizeof(f))) != 0) {
+		unsigned hlen = check_ip_frame(f, n, PT_ADDR_US, PT_ADDR_PEER, 253);
+		unsigned field = rd16(f + 14 + 6);
+		size_t off = (field & 0x1fff) * 8u, len = n - 14 - hlen;
+
+		cr_assert_leq(n - 14, 1500, "fragment within the MTU");
+		if (off == 0) {
+			firsts++;
+			cr_assert_eq(hlen, 32, "the first fragment has every option");
+			cr_assert_arr_eq(f + 14 + 20, opts, sizeof(opts));
+		} else {
+			cr_assert_eq(hlen, 24, "a later one only the copied option (%u)", hlen);
+			cr_assert_arr_eq(f + 14 + 20, opts + 8, 4);
+		}
+		cr_assert_eq(!!(field & 0x2000), off + len < 3000, "MF on all but the last");
+		cr_assert_leq(off + len, 3000);
+		memcpy(got + off, f + 14 + hlen, len);
+		got_bytes += len;
+		nfrags++;
+	}
+	cr_assert_eq(firsts, 1);
+	cr_assert_eq(nfrags, 3, "1464 + 1472 + 64 bytes (%u fragments)", nfrags);
+	cr_assert_eq(got_bytes, 3000);
+	cr_assert_arr_eq(got, dgram + 32, 3000);
+	cr_assert_eq(sth_close(u), 0);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
 YT_TEST(ip, queues_on_a_full_link_and_sends_when_it_drains)
 {
 	struct ip_unitdata_req req = { .iu_prim = IP_UNITDATA_REQ, .iu_dst = PT_ADDR_PEER };
