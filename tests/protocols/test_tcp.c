@@ -88,6 +88,89 @@ YT_TEST(tcp, a_conn_res_crossing_the_peers_reset_meets_tbadseq)
 	pt_assert_clean();
 }
 
+/*
+ * A listener refuses a connection it was told of (T_DISCON_REQ naming the indication's
+ * SEQ_number, XTI's t_snddis after t_listen): T_OK_ACK, the peer gets a RST for the
+ * connection, the listener goes back to TS_IDLE with the other indication still pending and
+ * acceptable; a sequence number that names no indication gets TBADSEQ.
+ */
+YT_TEST(tcp, a_listener_refuses_an_indicated_connection_with_t_discon_req)
+{
+	union {
+		struct T_conn_ind ci;
+		struct T_error_ack ea;
+		struct T_ok_ack ok;
+		struct T_info_ack ia;
+		char b[256];
+	} u;
+	struct stdata *lsn, *acc;
+	struct T_discon_req dr = { T_DISCON_REQ, 0 };
+	struct T_info_req ir = { T_INFO_REQ };
+	struct T_conn_res cr;
+	struct tcpstat st0;
+	struct tt_seg s;
+	t_scalar_t seq1, seq2;
+	uint32_t iss1;
+
+	tt_open();
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
+	tt_bind(lsn, OUR_PORT, 4);
+	/* two connections indicated, from two peer ports */
+	tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s), "SYN,ACK sent");
+	iss1 = s.seq;
+	tt_send(TH_ACK, 1001, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
+	seq1 = u.ci.SEQ_number;
+	tt_fport = PEER_PORT + 1;
+	tt_send(TH_SYN, 5000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s), "SYN,ACK sent");
+	tt_send(TH_ACK, 5001, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
+	seq2 = u.ci.SEQ_number;
+	cr_assert_neq(seq1, seq2);
+	st0 = tt_stats();
+	/* a sequence number that names no indication */
+	dr.SEQ_number = seq1 + seq2 + 1;
+	tt_put(lsn, &dr, sizeof(dr));
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_ERROR_ACK);
+	cr_assert_eq(u.ea.ERROR_prim, T_DISCON_REQ);
+	cr_assert_eq(u.ea.TLI_error, TBADSEQ);
+	cr_assert_not(tt_take(&s), "nothing sent for it");
+	/* the first refused: its peer is reset */
+	dr.SEQ_number = seq1;
+	tt_put(lsn, &dr, sizeof(dr));
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_OK_ACK);
+	cr_assert_eq(u.ok.CORRECT_prim, T_DISCON_REQ);
+	cr_assert(tt_take(&s), "a RST for the refused connection");
+	cr_assert(s.flags & TH_RST);
+	cr_assert_eq(s.dport, PEER_PORT);
+	cr_assert_eq(s.seq, iss1 + 1);
+	cr_assert_eq(tt_stats().tcps_aborts - st0.tcps_aborts, 1);
+	tt_put(lsn, &ir, sizeof(ir));
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_INFO_ACK);
+	cr_assert_eq(u.ia.CURRENT_state, TS_WRES_CIND, "one indication still pending");
+	/* the second is still there and is accepted */
+	cr = (struct T_conn_res){ T_CONN_RES, tt_acceptor_id(acc), 0, 0, seq2 };
+	tt_put(lsn, &cr, sizeof(cr));
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_OK_ACK);
+	cr_assert_eq(tt_info(acc).tcpi_state, TCPS_ESTABLISHED);
+	tt_put(lsn, &ir, sizeof(ir));
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_INFO_ACK);
+	cr_assert_eq(u.ia.CURRENT_state, TS_IDLE);
+	/* no indication left: the listener is back in TS_IDLE and refuses another T_DISCON_REQ */
+	dr.SEQ_number = seq1;
+	tt_put(lsn, &dr, sizeof(dr));
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_ERROR_ACK);
+	cr_assert_eq(u.ea.TLI_error, TOUTSTATE);
+	tt_fport = PEER_PORT;
+	sth_close(acc);
+	sth_close(lsn);
+	tt_close();
+	pt_assert_clean();
+}
+
 YT_TEST(tcp, passive_open_accepts_on_another_endpoint_and_delivers_data_zero_copy)
 {
 	struct stdata *lsn, *acc;
