@@ -1682,6 +1682,97 @@ YT_TEST(udp, applies_tos_ttl_and_checksum_options_to_what_it_sends)
 	ut_stack_close(&s);
 }
 
+/*
+ * A T_UNITDATA_REQ carrying options ((level, name, value) after the address, as t_sndudata's
+ * udata.opt gives them); sent on sd to the peer's port 9. Each option's value is one byte
+ * (T_IP_TOS, T_IP_TTL), its header's len covering the byte, the next header aligned.
+ */
+static int
+sendto_opts(struct stdata *sd, const struct T_opthdr *oh, const uint8_t *vals, unsigned nopt,
+	    const void *data, size_t len)
+{
+	union {
+		struct T_unitdata_req req;
+		uint8_t raw[256];
+	} u;
+	struct sockaddr_in sin = ut_sin(PT_ADDR_PEER, 9);
+	size_t at = sizeof(u.req) + sizeof(sin), start = at;
+	struct strbuf ctl = { .buf = (char *)u.raw };
+	struct strbuf dat = { .len = (int)len, .buf = (char *)data };
+
+	memset(&u, 0, sizeof(u));
+	u.req.PRIM_type = T_UNITDATA_REQ;
+	u.req.DEST_length = sizeof(sin);
+	u.req.DEST_offset = sizeof(u.req);
+	memcpy(u.raw + sizeof(u.req), &sin, sizeof(sin));
+	for (unsigned i = 0; i < nopt; i++) {
+		memcpy(u.raw + at, &oh[i], sizeof(oh[i]));
+		u.raw[at + sizeof(oh[i])] = vals[i];
+		at = _TPI_ALIGN_TOPT(at + sizeof(oh[i]) + 1);
+	}
+	u.req.OPT_offset = (t_scalar_t)start;
+	u.req.OPT_length = (t_scalar_t)(at - start);
+	ctl.len = (int)at;
+	return sth_putmsg(sd, &ctl, &dat, 0);
+}
+
+/*
+ * Options of one datagram (t_sndudata's udata.opt): T_IP_TOS and T_IP_TTL apply to that
+ * datagram only; anything else (another level, a value out of range, a length past the
+ * options) draws T_UDERROR_IND EINVAL, counted, and nothing is sent.
+ */
+YT_TEST(udp, applies_the_tos_and_ttl_of_one_datagram_and_refuses_other_options)
+{
+	const struct T_opthdr tos = { sizeof(struct T_opthdr) + 1, T_INET_IP, T_IP_TOS, 0 };
+	const struct T_opthdr ttl = { sizeof(struct T_opthdr) + 1, T_INET_IP, T_IP_TTL, 0 };
+	const struct T_opthdr cks = { sizeof(struct T_opthdr) + 1, T_INET_UDP, T_UDP_CHECKSUM, 0 };
+	struct T_opthdr bad[2];
+	struct T_uderror_ind ue;
+	struct ut_stack s;
+	struct stdata *ep;
+	uint8_t f[UT_FRAME_MAX];
+	mblk_t *mp;
+	size_t n;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 8420, NULL), 0);
+	/* both options: this datagram only */
+	cr_assert_eq(sendto_opts(ep, (struct T_opthdr[]){ tos, ttl }, (uint8_t[]){ 0x28, 9 }, 2,
+				 "hello", 5), 0);
+	yt_drain();
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	(void)check_udp_frame(f, n, 8420, 9, 5);
+	cr_assert_eq(f[14 + 1], 0x28, "TOS of the datagram");
+	cr_assert_eq(f[14 + 8], 9, "TTL of the datagram");
+	cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 9, "again", 5), 0);
+	yt_drain();
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	(void)check_udp_frame(f, n, 8420, 9, 5);
+	cr_assert_eq(f[14 + 1], 0, "the endpoint's TOS again");
+	cr_assert_eq(f[14 + 8], 64, "the endpoint's TTL again");
+	/* another level's option, a TTL of 0, a length past the options: each refused */
+	bad[0] = tos;
+	bad[1] = ttl;
+	bad[1].len = 200;
+	for (int k = 0; k < 3; k++) {
+		int rc = k == 0 ? sendto_opts(ep, &cks, (uint8_t[]){ 1 }, 1, "x", 1) :
+			 k == 1 ? sendto_opts(ep, &ttl, (uint8_t[]){ 0 }, 1, "x", 1) :
+				  sendto_opts(ep, bad, (uint8_t[]){ 0x28, 9 }, 2, "x", 1);
+
+		cr_assert_eq(rc, 0);
+		yt_drain();
+		mp = take_prim(ep, T_UDERROR_IND);
+		memcpy(&ue, mp->b_rptr, sizeof(ue));
+		cr_assert_eq(ue.ERROR_type, EINVAL, "case %d", k);
+		freemsg(mp);
+		cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 0, "case %d: nothing sent", k);
+	}
+	cr_assert_eq(ut_udpstat(ep).udps_uderr_bad_opt, 3);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
+}
+
 /* ---- fragments both ways ------------------------------------------------------------------ */
 
 YT_TEST(udp, sends_a_60000_byte_datagram_in_fragments)
