@@ -171,6 +171,60 @@ YT_TEST(tcp, a_listener_refuses_an_indicated_connection_with_t_discon_req)
 	pt_assert_clean();
 }
 
+/*
+ * T_UNBIND_REQ on a listener with connections still in their handshake (SYN-RECEIVED, not
+ * yet indicated): T_OK_ACK, each peer gets a RST, and the port is free:
+ * the handshake's last ACK then finds no one (RST), and the port can be bound again.
+ */
+YT_TEST(tcp, unbinding_a_listener_resets_its_handshakes_and_frees_the_port)
+{
+	union {
+		struct T_ok_ack ok;
+		char b[256];
+	} u;
+	struct T_unbind_req ur = { T_UNBIND_REQ };
+	struct stdata *lsn;
+	struct tcpstat st0;
+	struct tt_seg s;
+	uint32_t iss[2];
+
+	tt_open();
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
+	tt_bind(lsn, OUR_PORT, 4);
+	for (int i = 0; i < 2; i++) {
+		tt_fport = (uint16_t)(PEER_PORT + i);
+		tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
+		cr_assert(tt_take(&s), "SYN,ACK sent");
+		cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+		iss[i] = s.seq;
+	}
+	st0 = tt_stats();
+	tt_put(lsn, &ur, sizeof(ur));
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_OK_ACK);
+	cr_assert_eq(u.ok.CORRECT_prim, T_UNBIND_REQ);
+	for (int i = 0; i < 2; i++) {
+		cr_assert(tt_take(&s), "a RST for handshake %d", i);
+		cr_assert(s.flags & TH_RST);
+		cr_assert_eq(s.seq, iss[s.dport - PEER_PORT] + 1);
+	}
+	cr_assert_not(tt_take(&s));
+	cr_assert_eq(tt_stats().tcps_tx_rsts - st0.tcps_tx_rsts, 2);
+	/* the first peer's ACK completing its handshake: no one listens any more */
+	tt_fport = PEER_PORT;
+	tt_send(TH_ACK, 1001, iss[0] + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s), "the late ACK draws a RST");
+	cr_assert_eq(s.flags, TH_RST);
+	cr_assert_eq(s.seq, iss[0] + 1);
+	/* and the port can be bound again, by the same endpoint */
+	tt_bind(lsn, OUR_PORT, 4);
+	tt_send(TH_SYN, 9000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s), "SYN,ACK from the listener bound again");
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	sth_close(lsn);
+	tt_close();
+	pt_assert_clean();
+}
+
 YT_TEST(tcp, passive_open_accepts_on_another_endpoint_and_delivers_data_zero_copy)
 {
 	struct stdata *lsn, *acc;
