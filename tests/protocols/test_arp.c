@@ -306,6 +306,75 @@ YT_TEST(arp, ages_entries_to_stale_then_removes_them)
 	pt_assert_clean();
 }
 
+/* A request from addr (MAC mac) for our address: arp learns the sender; its reply is dropped. */
+static void
+learn_from(struct pt_link *l, uint32_t addr)
+{
+	static const struct rte_ether_addr zero;
+	struct rte_ether_addr mac = pt_mac_peer;
+	uint8_t f[128];
+	size_t n;
+
+	mac.addr_bytes[5] = (uint8_t)(addr >> 24);
+	n = pt_arp(f, &pt_mac_bcast, RTE_ARP_OP_REQUEST, &mac, addr, &zero, PT_ADDR_US);
+	pt_inject(l->minor, f, n);
+	(void)pt_discard(l->minor);
+}
+
+/*
+ * A full table: a new neighbour takes the place of the STALE entry confirmed longest ago
+ * (entries_evicted); with no STALE entry a packet to an unknown neighbour is dropped and
+ * counted (drop_table_full), no request sent. ARP_FLUSH empties what was learned and keeps
+ * the static entries, and the table takes new neighbours again.
+ */
+YT_TEST(arp, evicts_the_oldest_stale_entry_when_full_and_flush_keeps_static_ones)
+{
+	static const struct rte_ether_addr zero;
+	struct arp_param p = { .ap_timeout_ms = 500, .ap_max_entries = 4 };
+	struct arp_entry st = { .ae_addr = PT_IPV4(198, 18, 0, 99), .ae_mac = pt_mac_peer };
+	struct arp_entry ae;
+	struct arpstat as;
+	struct pt_link l;
+	uint8_t f[128];
+	size_t n;
+
+	pt_link_open(&l, 0, 0, 1500);
+	cr_assert_geq(pt_istr(l.sd, ARP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_geq(pt_istr(l.sd, ARP_ADD, &st, sizeof(st)), 0);
+	for (uint8_t h = 10; h <= 12; h++)
+		learn_from(&l, PT_IPV4(198, 18, 0, h));
+	pt_run_ms(550); /* the three learned are STALE now */
+	cr_assert_eq(arp_get(&l, PT_IPV4(198, 18, 0, 10), &ae), 0);
+	cr_assert_eq(ae.ae_state, ARP_STATE_STALE);
+	/* each new one takes the oldest stale one's place, in the order they were confirmed */
+	for (uint8_t h = 13; h <= 15; h++) {
+		learn_from(&l, PT_IPV4(198, 18, 0, h));
+		cr_assert_eq(arp_get(&l, PT_IPV4(198, 18, 0, h - 3), &ae), -ENOENT,
+			     ".%u evicted for .%u", h - 3, h);
+		cr_assert_eq(arp_get(&l, PT_IPV4(198, 18, 0, h), &ae), 0);
+		cr_assert_eq(ae.ae_state, ARP_STATE_REACHABLE);
+	}
+	as = pt_arpstat(l.sd);
+	cr_assert_eq(as.arps_entries_evicted, 3);
+	cr_assert_eq(arp_get(&l, st.ae_addr, &ae), 0, "the static entry is never evicted");
+	/* full, nothing stale: a packet to a new neighbour is dropped, no request goes */
+	send_down(&l, ipv4_down(PT_IPV4(198, 18, 0, 16), 8, 64));
+	cr_assert_eq(pt_take(l.minor, f, sizeof(f)), 0, "no request");
+	cr_assert_eq(pt_arpstat(l.sd).arps_drop_table_full, 1);
+	/* ARP_FLUSH: the learned go, the static one stays, and there is room again */
+	cr_assert_geq(pt_istr(l.sd, ARP_FLUSH, NULL, 0), 0);
+	for (uint8_t h = 13; h <= 15; h++)
+		cr_assert_eq(arp_get(&l, PT_IPV4(198, 18, 0, h), &ae), -ENOENT);
+	cr_assert_eq(arp_get(&l, st.ae_addr, &ae), 0);
+	cr_assert_eq(ae.ae_state, ARP_STATE_STATIC);
+	send_down(&l, ipv4_down(PT_IPV4(198, 18, 0, 16), 8, 64));
+	n = pt_take(l.minor, f, sizeof(f));
+	check_arp(f, n, &pt_mac_bcast, RTE_ARP_OP_REQUEST, PT_ADDR_US, &zero,
+		  PT_IPV4(198, 18, 0, 16));
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
 YT_TEST(arp, keeps_static_entries_and_deletes_on_request)
 {
 	static const struct rte_ether_addr zero, other = { .addr_bytes = { 2, 0, 0, 0, 0, 0x55 } };
