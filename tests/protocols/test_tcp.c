@@ -38,6 +38,29 @@ tt_passive(struct stdata **lsn, uint32_t peer_iss, uint32_t *iss)
 }
 
 /*
+ * The peer (port tt_fport, ISS peer_iss) completes a handshake with the listener lsn: the
+ * SEQ_number of the T_CONN_IND; our ISS in *iss if not NULL.
+ */
+static t_scalar_t
+tt_indicated(struct stdata *lsn, uint32_t peer_iss, uint32_t *iss)
+{
+	union {
+		struct T_conn_ind ci;
+		char b[256];
+	} u;
+	struct tt_seg s;
+
+	tt_send(TH_SYN, peer_iss, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s), "SYN,ACK sent");
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	if (iss != NULL)
+		*iss = s.seq;
+	tt_send(TH_ACK, peer_iss + 1, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
+	return u.ci.SEQ_number;
+}
+
+/*
  * The peer resets a connection indicated but not yet accepted: its T_DISCON_IND goes up the
  * listener, and a T_CONN_RES that crossed it names an indication that is gone. TBADSEQ (also
  * when it was the only one and the listener is back in TS_IDLE), counted apart from bad
@@ -61,11 +84,7 @@ YT_TEST(tcp, a_conn_res_crossing_the_peers_reset_meets_tbadseq)
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &lsn), 0);
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
 	tt_bind(lsn, OUR_PORT, 4);
-	tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
-	cr_assert(tt_take(&s), "SYN,ACK sent");
-	tt_send(TH_ACK, 1001, s.seq + 1, 65535, NULL, 0, NULL, 0);
-	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
-	seq = u.ci.SEQ_number;
+	seq = tt_indicated(lsn, 1000, NULL);
 	tt_send(TH_RST, 1001, 0, 0, NULL, 0, NULL, 0);
 	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_DISCON_IND);
 	cr_assert_eq(u.di.SEQ_number, seq);
@@ -117,18 +136,9 @@ YT_TEST(tcp, a_listener_refuses_an_indicated_connection_with_t_discon_req)
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &acc), 0);
 	tt_bind(lsn, OUR_PORT, 4);
 	/* two connections indicated, from two peer ports */
-	tt_send(TH_SYN, 1000, 0, 65535, NULL, 0, NULL, 0);
-	cr_assert(tt_take(&s), "SYN,ACK sent");
-	iss1 = s.seq;
-	tt_send(TH_ACK, 1001, s.seq + 1, 65535, NULL, 0, NULL, 0);
-	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
-	seq1 = u.ci.SEQ_number;
+	seq1 = tt_indicated(lsn, 1000, &iss1);
 	tt_fport = PEER_PORT + 1;
-	tt_send(TH_SYN, 5000, 0, 65535, NULL, 0, NULL, 0);
-	cr_assert(tt_take(&s), "SYN,ACK sent");
-	tt_send(TH_ACK, 5001, s.seq + 1, 65535, NULL, 0, NULL, 0);
-	cr_assert_eq(tt_get(lsn, &u, sizeof(u), NULL), T_CONN_IND);
-	seq2 = u.ci.SEQ_number;
+	seq2 = tt_indicated(lsn, 5000, NULL);
 	cr_assert_neq(seq1, seq2);
 	st0 = tt_stats();
 	/* a sequence number that names no indication */

@@ -1683,37 +1683,23 @@ YT_TEST(udp, applies_tos_ttl_and_checksum_options_to_what_it_sends)
 }
 
 /*
- * A T_UNITDATA_REQ carrying options ((level, name, value) after the address, as t_sndudata's
- * udata.opt gives them); sent on sd to the peer's port 9. Each option's value is one byte
- * (T_IP_TOS, T_IP_TTL), its header's len covering the byte, the next header aligned.
+ * A datagram to the peer's port 9 with options (t_sndudata's udata.opt): one-byte values
+ * (T_IP_TOS, T_IP_TTL), each header's len covering its byte, the next header aligned.
  */
 static int
 sendto_opts(struct stdata *sd, const struct T_opthdr *oh, const uint8_t *vals, unsigned nopt,
 	    const void *data, size_t len)
 {
-	union {
-		struct T_unitdata_req req;
-		uint8_t raw[256];
-	} u;
-	struct sockaddr_in sin = ut_sin(PT_ADDR_PEER, 9);
-	size_t at = sizeof(u.req) + sizeof(sin), start = at;
-	struct strbuf ctl = { .buf = (char *)u.raw };
-	struct strbuf dat = { .len = (int)len, .buf = (char *)data };
+	uint8_t opt[128] = { 0 };
+	size_t at = 0;
 
-	memset(&u, 0, sizeof(u));
-	u.req.PRIM_type = T_UNITDATA_REQ;
-	u.req.DEST_length = sizeof(sin);
-	u.req.DEST_offset = sizeof(u.req);
-	memcpy(u.raw + sizeof(u.req), &sin, sizeof(sin));
 	for (unsigned i = 0; i < nopt; i++) {
-		memcpy(u.raw + at, &oh[i], sizeof(oh[i]));
-		u.raw[at + sizeof(oh[i])] = vals[i];
+		cr_assert_leq(at + sizeof(oh[i]) + 1, sizeof(opt));
+		memcpy(opt + at, &oh[i], sizeof(oh[i]));
+		opt[at + sizeof(oh[i])] = vals[i];
 		at = _TPI_ALIGN_TOPT(at + sizeof(oh[i]) + 1);
 	}
-	u.req.OPT_offset = (t_scalar_t)start;
-	u.req.OPT_length = (t_scalar_t)(at - start);
-	ctl.len = (int)at;
-	return sth_putmsg(sd, &ctl, &dat, 0);
+	return ut_sendto_opts(sd, PT_ADDR_PEER, 9, opt, at, data, len);
 }
 
 /*

@@ -275,22 +275,36 @@ ut_bind(struct stdata *sd, t_scalar_t prim, uint32_t addr, uint16_t port,
 }
 
 int
-ut_sendto(struct stdata *sd, uint32_t dst, uint16_t port, const void *data, size_t len)
+ut_sendto_opts(struct stdata *sd, uint32_t dst, uint16_t port, const void *opt, size_t olen,
+	       const void *data, size_t len)
 {
 	union {
 		struct T_unitdata_req req;
-		uint8_t raw[64];
+		uint8_t raw[256];
 	} u;
 	struct sockaddr_in sin = ut_sin(dst, port);
-	struct strbuf ctl = { .len = sizeof(u.req) + sizeof(sin), .buf = (char *)u.raw };
+	size_t at = sizeof(u.req) + sizeof(sin);
+	struct strbuf ctl = { .len = (int)(at + olen), .buf = (char *)u.raw };
 	struct strbuf dat = { .len = (int)len, .buf = (char *)data };
 
+	cr_assert_leq(at + olen, sizeof(u.raw));
 	memset(&u, 0, sizeof(u));
 	u.req.PRIM_type = T_UNITDATA_REQ;
 	u.req.DEST_length = sizeof(sin);
 	u.req.DEST_offset = sizeof(u.req);
 	memcpy(u.raw + sizeof(u.req), &sin, sizeof(sin));
+	if (olen != 0) {
+		u.req.OPT_length = (t_scalar_t)olen;
+		u.req.OPT_offset = (t_scalar_t)at;
+		memcpy(u.raw + at, opt, olen);
+	}
 	return sth_putmsg(sd, &ctl, &dat, 0);
+}
+
+int
+ut_sendto(struct stdata *sd, uint32_t dst, uint16_t port, const void *data, size_t len)
+{
+	return ut_sendto_opts(sd, dst, port, NULL, 0, data, len);
 }
 
 struct T_info_ack

@@ -89,6 +89,9 @@ int ut_bind(struct stdata *sd, t_scalar_t prim, uint32_t addr, uint16_t port,
 	    struct sockaddr_in *bound);
 /** T_UNITDATA_REQ of len bytes: sth_putmsg's result. */
 int ut_sendto(struct stdata *sd, uint32_t dst, uint16_t port, const void *data, size_t len);
+/** The same with olen bytes of options (T_opthdr, value, ...) after the address. */
+int ut_sendto_opts(struct stdata *sd, uint32_t dst, uint16_t port, const void *opt, size_t olen,
+		   const void *data, size_t len);
 /** T_INFO_REQ -> T_INFO_ACK. */
 struct T_info_ack ut_info(struct stdata *sd);
 /** UDP_GETSTATS on any udp stream. */
