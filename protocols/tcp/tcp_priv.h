@@ -250,7 +250,7 @@ struct tcp_inst {
 	/*
 	 * Segments cut while tcp_output() or a burst from ip runs go down together at its end, one
 	 * putnext_burst() through ip, arp and the driver (tcp_output.c, "Segments in bursts"):
-	 * ti_txb_hold counts the nested holds, ti_ntxb is 0 whenever it is.
+	 * ti_txb_hold counts the nested holds; ti_ntxb is 0 whenever ti_txb_hold is.
 	 */
 	mblk_t *ti_txb[TCP_TXB_MAX];
 	unsigned ti_ntxb;
