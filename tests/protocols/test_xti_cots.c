@@ -30,15 +30,21 @@ xc_sin(uint32_t addr, uint16_t port)
 
 /* A listener on OUR_PORT with qlen 4. */
 static int
-xc_listener(void)
+xc_listener_on(uint16_t port)
 {
-	struct sockaddr_in sin = xc_sin(0, OUR_PORT);
+	struct sockaddr_in sin = xc_sin(0, port);
 	struct t_bind req = { .addr = { sizeof(sin), sizeof(sin), &sin }, .qlen = 4 };
 	int fd = t_open(TCP_DRVNAME, O_RDWR, NULL);
 
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(t_bind(fd, &req, NULL), 0);
 	return fd;
+}
+
+static int
+xc_listener(void)
+{
+	return xc_listener_on(OUR_PORT);
 }
 
 /* The peer's handshake to OUR_PORT; returns our ISS. */
@@ -239,6 +245,86 @@ YT_TEST(xti_cots, calls_out_of_state_fail_with_toutstate)
 	cr_assert_eq(t_rcvrel(fd), -1);
 	cr_assert_eq(t_errno, TOUTSTATE);
 	cr_assert_eq(t_close(fd), 0);
+	xc_done();
+}
+
+/*
+ * The connection calls refuse bad arguments with XTI's errors, before anything reaches the
+ * provider: t_connect without a call (TSYSERR EINVAL), with no address or one longer than the
+ * provider's (TBADADDR), with connect data tcp does not carry (TBADDATA), with a buffer
+ * missing (TSYSERR EFAULT); t_accept without a call, with connect data, onto a listening
+ * endpoint (TRESQLEN), onto one in use (TOUTSTATE), on the listener itself while two
+ * indications are out (TINDOUT). Each failure leaves the endpoint's state as it was, and the
+ * indication is then accepted as usual.
+ */
+YT_TEST(xti_cots, connection_calls_refuse_bad_arguments_with_xti_errors)
+{
+	struct sockaddr_in sin = xc_sin(PT_ADDR_PEER, 80), got;
+	char big[64] = { 0 };
+	struct t_call call = { .addr = { sizeof(sin), sizeof(sin), &sin } }, lc;
+	int fd, lfd, other, afd;
+
+	tt_open();
+	fd = t_open(TCP_DRVNAME, O_RDWR, NULL);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(t_bind(fd, NULL, NULL), 0);
+	cr_assert_eq(t_connect(fd, NULL, NULL), -1);
+	cr_assert_eq(t_errno, TSYSERR);
+	cr_assert_eq(errno, EINVAL);
+	call.addr.len = 0;
+	cr_assert_eq(t_connect(fd, &call, NULL), -1);
+	cr_assert_eq(t_errno, TBADADDR, "no address");
+	call.addr = (struct netbuf){ sizeof(big), sizeof(big), big };
+	cr_assert_eq(t_connect(fd, &call, NULL), -1);
+	cr_assert_eq(t_errno, TBADADDR, "an address longer than the provider's");
+	call.addr = (struct netbuf){ sizeof(sin), sizeof(sin), &sin };
+	call.udata = (struct netbuf){ 4, 4, big };
+	cr_assert_eq(t_connect(fd, &call, NULL), -1);
+	cr_assert_eq(t_errno, TBADDATA, "tcp carries no connect data");
+	call.udata = (struct netbuf){ 0 };
+	call.addr.buf = NULL;
+	cr_assert_eq(t_connect(fd, &call, NULL), -1);
+	cr_assert_eq(t_errno, TSYSERR);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(t_getstate(fd), T_IDLE, "nothing changed");
+	cr_assert_not(tt_take(&(struct tt_seg){ 0 }), "nothing sent");
+
+	/* t_accept: a listener with two indications out */
+	lfd = xc_listener();
+	(void)xc_peer_handshake(1000);
+	tt_fport = PEER_PORT + 1;
+	(void)xc_peer_handshake(5000);
+	tt_fport = PEER_PORT;
+	lc = (struct t_call){ .addr = { sizeof(got), 0, &got } };
+	cr_assert_eq(t_listen(lfd, &lc), 0);
+	cr_assert_eq(t_accept(lfd, fd, NULL), -1);
+	cr_assert_eq(t_errno, TSYSERR);
+	cr_assert_eq(errno, EINVAL);
+	lc.udata = (struct netbuf){ 4, 4, big };
+	cr_assert_eq(t_accept(lfd, fd, &lc), -1);
+	cr_assert_eq(t_errno, TBADDATA);
+	lc.udata = (struct netbuf){ 0 };
+	other = xc_listener_on(OUR_PORT + 1);
+	cr_assert_eq(t_accept(lfd, other, &lc), -1);
+	cr_assert_eq(t_errno, TRESQLEN, "onto an endpoint that listens");
+	cr_assert_eq(t_accept(lfd, lfd, &lc), -1);
+	cr_assert_eq(t_errno, TINDOUT, "on the listener with another indication out");
+	cr_assert_eq(t_getstate(lfd), T_INCON, "still holding both");
+	/* the same call onto a bound endpoint in T_IDLE goes */
+	cr_assert_eq(t_accept(lfd, fd, &lc), 0, "t_errno %d", t_errno);
+	cr_assert_eq(t_getstate(fd), T_DATAXFER);
+	/* and onto one now in use it does not */
+	lc = (struct t_call){ .addr = { sizeof(got), 0, &got } };
+	cr_assert_eq(t_listen(lfd, &lc), 0);
+	cr_assert_eq(t_accept(lfd, fd, &lc), -1);
+	cr_assert_eq(t_errno, TOUTSTATE, "onto a connected endpoint");
+	afd = t_open(TCP_DRVNAME, O_RDWR, NULL);
+	cr_assert_eq(t_accept(lfd, afd, &lc), 0, "t_errno %d", t_errno);
+	cr_assert_eq(t_getstate(lfd), T_IDLE);
+	cr_assert_eq(t_close(afd), 0);
+	cr_assert_eq(t_close(other), 0);
+	cr_assert_eq(t_close(fd), 0);
+	cr_assert_eq(t_close(lfd), 0);
 	xc_done();
 }
 
