@@ -136,7 +136,13 @@ YT_TEST(timer, qtimeout_counts_ticks_in_milliseconds)
 	id = qtimeout(q, qt_fire, q, 3);
 	cr_assert_neq(id, 0);
 	spin_us(1000);
-	cr_assert_eq(fired, 0, "3 ticks are 3 ms, not 1");
+	/*
+	 * Not fired after 1 ms - judged only when the spin really ended inside the 3 ms: a test
+	 * process preempted for longer (a loaded CI machine) rightly sees it fire. qt_ms below
+	 * says "not before its time" either way.
+	 */
+	if (rte_get_timer_cycles() - qt_armed < 3 * rte_get_timer_hz() / 1000)
+		cr_assert_eq(fired, 0, "3 ticks are 3 ms, not 1");
 	spin_until(&fired, 1, 1000000);
 	cr_assert_eq(fired, 1);
 	cr_assert_geq(qt_ms, 3);
