@@ -183,6 +183,7 @@ static const struct cfg_key tcp_keys[] = {
 	{ "orphan_retries", CK_U32, CFG(tcp_orphan_retries), 1, 255, "8", NULL, "1..255", false },
 	{ "blackhole_mss", CK_U32, CFG(tcp_blackhole_mss), 0, 8960, "1200", NULL,
 	  "0 (off) or 256..8960", false },
+	{ "tw_reuse", CK_BOOL, CFG(tcp_tw_reuse), 0, 1, "yes", NULL, "yes, no", false },
 };
 
 /* Most keys in one section (the seen[] of read_section()). */

@@ -489,6 +489,8 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 		tp.tp_blackhole_mss = cfg->tcp_blackhole_mss; /* 0 keeps it, and: */
 		if (cfg->tcp_blackhole_mss == 0)
 			tp.tp_flags |= TCP_PF_NO_BLACKHOLE;
+		if (!cfg->tcp_tw_reuse)
+			tp.tp_flags |= TCP_PF_NO_TW_REUSE;
 		rc = stack_istr(ls->ls_tcp.tp_tcp, TCP_SETPARAM, &tp, sizeof(tp));
 		if (rc < 0)
 			return stack_fail(ls, rc, "TCP_SETPARAM ([tcp]): %s", strerror(-rc));

@@ -122,6 +122,10 @@ struct t_kpalive {
 /** tp_flags: no path MTU black hole detection (RFC 4821 10): full-size segments that time
  *  out again and again are resent in full size until the connection gives up */
 #define TCP_PF_NO_BLACKHOLE     0x40u
+/** tp_flags: an active open never takes over a 4-tuple in TIME-WAIT (as Linux's
+ *  tcp_tw_reuse = 0): with every ephemeral port's 4-tuple to a server in TIME-WAIT, a
+ *  connection to it is refused TADDRBUSY until one ends */
+#define TCP_PF_NO_TW_REUSE      0x80u
 /** tp_flags: clear every flag first. */
 #define TCP_PF_CLEAR            0x80000000u
 

@@ -13,6 +13,7 @@
  *   tcp_syncookie.c   SYN cookies (RFC 4987 3.6) for a listener whose SYN backlog is full
  *   tcp_icmp.c        ICMP errors: path MTU discovery (RFC 1191), unreachables (RFC 5461)
  *   tcp_rss.c         ephemeral ports whose RSS hash brings replies to this lcore
+ *   tcp_connport.c    an active open's port: a 4-tuple free of TIME-WAIT (or recycled), steered
  *   tcp_sack.c        SACK (RFC 2018): the scoreboard, RFC 6675 recovery, the blocks we send
  *   tcp_prr.c         Proportional Rate Reduction (RFC 6937): what each ACK of a recovery sends
  *   tcp_tlp.c         the tail loss probe (RFC 8985 7)
@@ -398,7 +399,19 @@ uint32_t tcp_rss_hash(const struct tcp_rss_conf *c, uint32_t saddr, uint32_t dad
 		      uint16_t sport, uint16_t dport);
 bool tcp_rss_port_ok(struct tcp_inst *ti, uint32_t laddr, uint16_t lport, uint32_t faddr,
 		     uint16_t fport);
-void tcp_rss_steer(struct tcpcb *tp);
+/* How an active open's port is judged to bring the peer's replies to this lcore. */
+struct tcp_steer {
+	const struct tcp_rss_conf *st_rss; /* the local address's RSS, NULL: software steering */
+	unsigned st_n, st_me;              /* software steering: instances and our rank */
+};
+void tcp_steer_init(struct tcp_inst *ti, uint32_t laddr, struct tcp_steer *st);
+/* Do the replies to k's peer come here when sent to lport (network order)? */
+bool tcp_steer_ok(struct tcp_inst *ti, const struct tcp_steer *st, const struct tcp_key *k,
+		  uint16_t lport);
+/* Can a choice of port make them come here (RSS over the ports, or several instances)? */
+bool tcp_steer_by_port(const struct tcp_steer *st);
+/* tcp_connport.c: the local port of an active open (see there). 0, 1, -EADDRINUSE. */
+int tcp_connect_port(struct tcpcb *tp, uint32_t *iss_floor);
 /* true if mp (a whole segment for no connection here) went to the lcore owning its port */
 bool tcp_soft_forward(struct tcp_inst *ti, const struct tcp_key *k, mblk_t *mp);
 /*

@@ -10,9 +10,9 @@
  * lcore the SYN reached, so it is always right. An active open is owned by the lcore that
  * made it, so the peer's replies (source = the peer, destination = us) must hash to one of
  * that lcore's queues: when the endpoint's port was ours to choose (TF_EPHEMERAL), the port
- * is changed at T_CONN_REQ to a free ephemeral one for which they do. About one port in
- * (number of lcores) fits, so the search is short; if none is free the port stays and the
- * miss is counted (rss_no_port).
+ * is changed at T_CONN_REQ to a free ephemeral one for which they do (tcp_connport.c, which
+ * asks tcp_steer_ok() here). About one port in (number of lcores) fits, so the search is
+ * short; if none is free the port stays and the miss is counted (rss_no_port).
  *
  * app/stack.c reads each port's key and RETA (rte_eth_dev_rss_hash_conf_get, _reta_query)
  * and hands them to the instance with TCP_RSS_SET, marking the RETA entries that name a
@@ -130,40 +130,6 @@ tcp_soft_owner(unsigned rank)
 	return NULL;
 }
 
-/* The software-steered choice of tp's ephemeral port: one with port mod N = our rank. */
-static void
-tcp_soft_steer(struct tcpcb *tp)
-{
-	struct tcp_inst *ti = tp->tp_inst;
-	unsigned lo = ti->ti_param.tp_port_lo, hi = ti->ti_param.tp_port_hi;
-	struct tcp_key *k = &tp->tp_key;
-	uint16_t old = k->k_lport;
-	unsigned n, me = tcp_soft_rank(ti, &n);
-
-	if (n < 2 || rte_be_to_cpu_16(old) % n == me)
-		return;
-	for (unsigned i = 0, span = hi - lo + 1; i < span; i++) {
-		uint16_t p = ti->ti_eph_next;
-		uint32_t key;
-
-		if (p < lo || p > hi)
-			p = (uint16_t)lo;
-		ti->ti_eph_next = (uint16_t)(p + 1);
-		key = rte_cpu_to_be_16(p);
-		if (p % n != me || rte_hash_lookup(ti->ti_binds, &key) >= 0)
-			continue;
-		tcp_unbind(tp);
-		if (tcp_bind_port(tp, (uint16_t)key) != 0) {
-			(void)tcp_bind_port(tp, old); /* just freed: cannot fail */
-			break;
-		}
-		tp->tp_flags |= TF_EPHEMERAL;
-		TCP_INC(ti, soft_port_steered);
-		return;
-	}
-	TCP_INC(ti, rss_no_port);
-}
-
 bool
 tcp_soft_forward(struct tcp_inst *ti, const struct tcp_key *k, mblk_t *mp)
 {
@@ -265,43 +231,25 @@ tcp_icmp_relay(struct tcp_inst *ti, const struct tcp_key *k, bool listener, mblk
 }
 
 void
-tcp_rss_steer(struct tcpcb *tp)
+tcp_steer_init(struct tcp_inst *ti, uint32_t laddr, struct tcp_steer *st)
 {
-	struct tcp_inst *ti = tp->tp_inst;
-	const struct tcp_rss_conf *c = tcp_rss_of(ti, tp->tp_key.k_laddr);
-	unsigned lo = ti->ti_param.tp_port_lo, hi = ti->ti_param.tp_port_hi;
-	struct tcp_key *k = &tp->tp_key;
-	uint16_t old = k->k_lport;
+	st->st_rss = tcp_rss_of(ti, laddr);
+	st->st_me = st->st_rss == NULL ? tcp_soft_rank(ti, &st->st_n) : 0;
+	if (st->st_rss != NULL)
+		st->st_n = 0;
+}
 
-	if (c == NULL) {
-		tcp_soft_steer(tp);
-		return;
-	}
-	if (tcp_rss_port_ok(ti, k->k_laddr, k->k_lport, k->k_faddr, k->k_fport))
-		return;
-	if (!(c->trc_flags & TCP_RSS_L4)) {
-		TCP_INC(ti, rss_no_port); /* the addresses alone decide: no port helps */
-		return;
-	}
-	for (unsigned i = 0, span = hi - lo + 1; i < span; i++) {
-		uint16_t p = ti->ti_eph_next;
-		uint32_t key;
+bool
+tcp_steer_ok(struct tcp_inst *ti, const struct tcp_steer *st, const struct tcp_key *k,
+	     uint16_t lport)
+{
+	if (st->st_rss != NULL)
+		return tcp_rss_port_ok(ti, k->k_laddr, lport, k->k_faddr, k->k_fport);
+	return st->st_n < 2 || rte_be_to_cpu_16(lport) % st->st_n == st->st_me;
+}
 
-		if (p < lo || p > hi)
-			p = (uint16_t)lo;
-		ti->ti_eph_next = (uint16_t)(p + 1);
-		key = rte_cpu_to_be_16(p);
-		if (!tcp_rss_port_ok(ti, k->k_laddr, (uint16_t)key, k->k_faddr, k->k_fport) ||
-		    rte_hash_lookup(ti->ti_binds, &key) >= 0)
-			continue;
-		tcp_unbind(tp);
-		if (tcp_bind_port(tp, (uint16_t)key) != 0) {
-			(void)tcp_bind_port(tp, old); /* just freed: cannot fail */
-			break;
-		}
-		tp->tp_flags |= TF_EPHEMERAL; /* still ours to choose */
-		TCP_INC(ti, rss_port_steered);
-		return;
-	}
-	TCP_INC(ti, rss_no_port);
+bool
+tcp_steer_by_port(const struct tcp_steer *st)
+{
+	return st->st_rss != NULL ? (st->st_rss->trc_flags & TCP_RSS_L4) != 0 : st->st_n >= 2;
 }

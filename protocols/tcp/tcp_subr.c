@@ -118,6 +118,9 @@ tcp_hash_insert(struct tcpcb *tp)
 
 	if (tp->tp_hashed)
 		return 0;
+	/* rte_hash would replace another connection's entry: its 4-tuple is taken */
+	if (rte_hash_lookup(ti->ti_conns, &tp->tp_key) >= 0)
+		return -EADDRINUSE;
 	if (rte_hash_add_key_data(ti->ti_conns, &tp->tp_key, tp) < 0)
 		return -ENOSPC;
 	tp->tp_hashed = true;

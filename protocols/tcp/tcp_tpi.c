@@ -383,7 +383,9 @@ tcp_t_conn(queue_t *q, mblk_t *mp, struct tcpcb *tp)
 {
 	struct T_conn_req *cr = (struct T_conn_req *)mp->b_rptr;
 	struct tcp_inst *ti = tp->tp_inst;
+	uint32_t iss_floor = 0;
 	struct sockaddr_in sin;
+	int recycled;
 
 	if (MBLKL(mp) < sizeof(*cr))
 		return tcp_error_ack(q, mp, T_CONN_REQ, TSYSERR, EINVAL);
@@ -401,15 +403,17 @@ tcp_t_conn(queue_t *q, mblk_t *mp, struct tcpcb *tp)
 		tp->tp_key.k_fport = 0;
 		return tcp_error_ack(q, mp, T_CONN_REQ, TSYSERR, ENETUNREACH);
 	}
-	if (tp->tp_flags & TF_EPHEMERAL)
-		tcp_rss_steer(tp); /* the replies must come to this lcore (tcp_rss.c) */
-	if (tcp_hash_insert(tp) != 0) {
+	/* a 4-tuple that may be opened, and replies that come to this lcore (tcp_connport.c) */
+	recycled = tcp_connect_port(tp, &iss_floor);
+	if (recycled < 0 || tcp_hash_insert(tp) != 0) {
 		tp->tp_key.k_faddr = 0;
 		tp->tp_key.k_fport = 0;
 		return tcp_error_ack(q, mp, T_CONN_REQ, TADDRBUSY, 0);
 	}
 	tp->req_rcv_scale = tcp_wscale_for(tp->t_rcvbuf);
 	tp->iss = tcp_new_isn(ti, &tp->tp_key);
+	if (recycled == 1 && SEQ_LT(tp->iss, iss_floor))
+		tp->iss = iss_floor; /* beyond what the recycled TIME-WAIT's incarnation used */
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
 	tp->snd_recover = tp->iss; /* RFC 6582 3.2 step 1 */
 	tp->rcv_scale = tp->snd_scale = 0;

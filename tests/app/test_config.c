@@ -237,6 +237,15 @@ Test(config, takes_the_tcp_orphan_limits_within_their_ranges)
 		     "256 is out of range 1..255");
 }
 
+Test(config, takes_tw_reuse_as_yes_or_no)
+{
+	cr_assert_eq(load(PORT0), 0, "%s", err);
+	cr_expect(cfg.tcp_tw_reuse, "on by default, as tcp's own default");
+	cr_assert_eq(load("[tcp]\ntw_reuse = no\n" PORT0), 0, "%s", err);
+	cr_expect_not(cfg.tcp_tw_reuse);
+	expect_error("[tcp]\ntw_reuse = sometimes\n" PORT0, "tcp", "tw_reuse", "is not yes or no");
+}
+
 Test(config, takes_the_blackhole_mss_or_0_for_none)
 {
 	cr_assert_eq(load(PORT0), 0, "%s", err);

@@ -194,7 +194,7 @@ tt_getdata(struct stdata *sd, void *buf, size_t max)
 	return d.len;
 }
 
-void
+uint16_t
 tt_bind(struct stdata *ep, uint16_t port, unsigned conind)
 {
 	struct {
@@ -202,10 +202,17 @@ tt_bind(struct stdata *ep, uint16_t port, unsigned conind)
 		struct sockaddr_in sin;
 	} b = { { T_BIND_REQ, sizeof(struct sockaddr_in), sizeof(struct T_bind_req), conind },
 		{ .sin_family = AF_INET, .sin_port = rte_cpu_to_be_16(port) } };
-	char buf[256];
+	union {
+		struct T_bind_ack a;
+		char b[256];
+	} u;
+	struct sockaddr_in sin;
 
 	tt_put(ep, &b, sizeof(b));
-	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_BIND_ACK);
+	cr_assert_eq(tt_get(ep, &u, sizeof(u), NULL), T_BIND_ACK);
+	cr_assert_eq(u.a.ADDR_length, sizeof(sin));
+	memcpy(&sin, u.b + u.a.ADDR_offset, sizeof(sin));
+	return rte_be_to_cpu_16(sin.sin_port);
 }
 
 /* The option of kind in a captured segment, NULL if absent. */

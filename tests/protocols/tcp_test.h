@@ -65,8 +65,8 @@ uint32_t tt_acceptor_id(struct stdata *ep);
 struct stdata *tt_accept_one(struct stdata *lsn, uint32_t peer_iss, uint32_t *iss);
 /* The listener's next T_CONN_IND (from the peer's address) accepted on acc: T_OK_ACK. */
 void tt_accept_ind(struct stdata *lsn, struct stdata *acc);
-/* T_BIND_REQ to port (0: tcp chooses) with conind connection indications. */
-void tt_bind(struct stdata *ep, uint16_t port, unsigned conind);
+/* T_BIND_REQ to port (0: tcp chooses) with conind connection indications: the port bound. */
+uint16_t tt_bind(struct stdata *ep, uint16_t port, unsigned conind);
 /* The option of kind in a captured segment, NULL if absent. */
 const uint8_t *tt_opt(const struct tt_seg *s, uint8_t kind);
 /* A deterministic byte pattern. */

@@ -721,23 +721,39 @@ tt_ts(uint8_t *o, uint32_t val, uint32_t ecr)
 	return 12;
 }
 
-/* Active open to SYN-SENT: returns the endpoint; *s is its SYN. Sets tt_lport. */
-static struct stdata *
-tt_connect(struct tt_seg *s)
+/* T_CONN_REQ to the peer from ep (bound): the primitive tcp answered with (an error
+ * can only be TADDRBUSY). */
+static t_scalar_t
+tt_conn_req(struct stdata *ep)
 {
-	struct stdata *ep;
 	struct {
 		struct T_conn_req r;
 		struct sockaddr_in sin;
 	} c = { { T_CONN_REQ, sizeof(struct sockaddr_in), sizeof(struct T_conn_req), 0, 0 },
 		{ .sin_family = AF_INET, .sin_port = rte_cpu_to_be_16(PEER_PORT),
 		  .sin_addr = { PT_ADDR_PEER } } };
-	char buf[256];
+	union {
+		struct T_error_ack ea;
+		char b[256];
+	} u;
+	t_scalar_t prim;
+
+	tt_put(ep, &c, sizeof(c));
+	prim = tt_get(ep, &u, sizeof(u), NULL);
+	if (prim == T_ERROR_ACK)
+		cr_assert_eq(u.ea.TLI_error, TADDRBUSY, "TLI_error %d", (int)u.ea.TLI_error);
+	return prim;
+}
+
+/* Active open to SYN-SENT: returns the endpoint; *s is its SYN. Sets tt_lport. */
+static struct stdata *
+tt_connect(struct tt_seg *s)
+{
+	struct stdata *ep;
 
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
 	tt_bind(ep, 0, 0);
-	tt_put(ep, &c, sizeof(c));
-	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_OK_ACK);
+	cr_assert_eq(tt_conn_req(ep), T_OK_ACK);
 	cr_assert(tt_take(s), "SYN sent");
 	cr_assert_eq(s->flags, TH_SYN);
 	cr_assert_eq(s->dport, PEER_PORT);
@@ -2416,4 +2432,211 @@ YT_TEST(tcp, ip_going_away_under_the_link_ends_every_connection)
 	yard_tcp_unplumb(&tt_p);
 	pt_link_close(&tt_s.link);
 	pt_assert_clean();
+}
+
+/* ---- active opens and the 4-tuples TIME-WAIT holds ---------------------------------------- */
+
+/*
+ * An active open from an ephemeral port to the peer, taken through the handshake (timestamps
+ * offered by the peer when ts, TSval 100), that sends sent bytes (each segment acknowledged)
+ * and closes first to TIME-WAIT; the endpoint is closed, so the connection lives on as an
+ * orphan in TIME-WAIT. *snd_nxt its SND.NXT.
+ */
+static void
+tt_active_to_time_wait(bool ts, size_t sent, uint32_t *snd_nxt)
+{
+	static uint8_t chunk[16384];
+	struct T_ordrel_req orq = { T_ORDREL_REQ };
+	struct stdata *ep;
+	struct tt_seg s;
+	uint8_t opts[40];
+	size_t ol = 0;
+	char buf[256];
+	uint32_t iss;
+
+	ep = tt_connect(&s);
+	iss = s.seq;
+	if (ts)
+		ol = tt_ts(opts, 100, tt_be32(tt_opt(&s, TCPOPT_TIMESTAMP) + 2));
+	tt_send(TH_SYN | TH_ACK, 7000, iss + 1, 65535, opts, ol, NULL, 0);
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_CONN_CON);
+	if (ts)
+		ol = tt_ts(opts, 101, 0);
+	for (size_t done = 0; done < sent; done += sizeof(chunk)) {
+		bool more = true;
+
+		tt_write(ep, chunk, RTE_MIN(sizeof(chunk), sent - done));
+		while (more) { /* acknowledge what came until nothing more does */
+			uint32_t top = 0;
+
+			more = false;
+			while (tt_take(&s)) {
+				top = s.seq + (uint32_t)s.dlen;
+				more = true;
+			}
+			if (more)
+				tt_send(TH_ACK, 7001, top, 65535, opts, ol, NULL, 0);
+		}
+	}
+	cr_assert_eq(tt_info(ep).tcpi_sndbuf_cc, 0, "everything sent and acknowledged");
+	tt_put(ep, &orq, sizeof(orq));
+	tt_send(TH_ACK | TH_FIN, 7001, iss + 2 + (uint32_t)sent, 65535, opts, ol, NULL, 0);
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_ORDREL_IND);
+	cr_assert_eq(tt_info(ep).tcpi_state, TCPS_TIME_WAIT);
+	(void)pt_discard(tt_s.link.minor);
+	sth_close(ep);
+	yt_drain();
+	*snd_nxt = iss + 2 + (uint32_t)sent;
+}
+
+/*
+ * A 4-tuple in TIME-WAIT is not opened again (RFC 9293 3.10.7.4's quiet time, RFC 1122
+ * 4.2.2.13): an ephemeral endpoint's T_CONN_REQ moves to another free port; with none left it
+ * fails TADDRBUSY, and works once TIME-WAIT is over. The TIME-WAIT's end takes nothing from
+ * the connection that came after it.
+ */
+YT_TEST(tcp, an_active_open_does_not_take_a_4_tuple_in_time_wait)
+{
+	struct tcp_param p = { .tp_port_lo = 50000, .tp_port_hi = 50001 };
+	struct stdata *ep2, *ep3, *other;
+	struct tt_seg s;
+	char buf[256];
+	uint32_t nxt;
+
+	tt_open_with(&p);
+	tt_active_to_time_wait(false, 0, &nxt);
+	cr_assert_eq(tt_lport, 50000);
+	/* ep2 bound to 50000 (no endpoint holds it: 50001 is taken meanwhile), opened from 50001 */
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &other), 0);
+	tt_bind(other, 0, 0);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep2), 0);
+	cr_assert_eq(tt_bind(ep2, 0, 0), 50000);
+	sth_close(other);
+	yt_drain();
+	cr_assert_eq(tt_conn_req(ep2), T_OK_ACK);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_SYN);
+	cr_assert_eq(s.sport, 50001, "the 4-tuple from 50000 is in TIME-WAIT (sport %u)", s.sport);
+	tt_lport = 50001;
+	tt_send(TH_SYN | TH_ACK, 9000, s.seq + 1, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(tt_get(ep2, buf, sizeof(buf), NULL), T_CONN_CON);
+	(void)pt_discard(tt_s.link.minor);
+	/* the one port left is held in TIME-WAIT, and young: refused */
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep3), 0);
+	tt_bind(ep3, 0, 0);
+	cr_assert_eq(tt_conn_req(ep3), T_ERROR_ACK);
+	cr_assert_eq(tt_stats().tcps_timewait_expired, 0);
+	pt_run_ms(200);
+	cr_assert_eq(tt_stats().tcps_timewait_expired, 1);
+	/* the connection from 50001 still receives */
+	tt_send(TH_ACK | TH_PSH, 9001, s.seq + 1, 65535, NULL, 0, "live", 4);
+	cr_assert_eq(tt_getdata(ep2, buf, sizeof(buf)), 4);
+	cr_assert_eq(tt_info(ep2).tcpi_state, TCPS_ESTABLISHED);
+	/* and TIME-WAIT over, the port opens */
+	cr_assert_eq(tt_conn_req(ep3), T_OK_ACK);
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.sport, 50000);
+	(void)pt_discard(tt_s.link.minor);
+	sth_close(ep3);
+	tt_done(ep2, NULL);
+}
+
+/*
+ * Linux's tcp_tw_reuse: an active open takes over a 4-tuple in TIME-WAIT when the old
+ * connection had timestamps and the peer's last one came more than a second ago. The new ISS
+ * lies past the old incarnation's window (here further than the ISN clock alone would take
+ * it), and PAWS keeps the old incarnation's segments out.
+ */
+YT_TEST(tcp, a_time_wait_older_than_a_second_with_timestamps_is_recycled_by_an_active_open)
+{
+	struct tcp_param p = { .tp_port_lo = 50000, .tp_port_hi = 50000, .tp_msl_ms = 3000 };
+	struct stdata *ep;
+	struct tt_seg s;
+	uint8_t opts[40];
+	size_t ol;
+	char buf[256];
+	uint32_t nxt, ourts;
+
+	tt_open_with(&p);
+	/* 2 MB sent: SND.NXT ends further on than the ISN clock moves in a second (250,000) */
+	tt_active_to_time_wait(true, 2 << 20, &nxt);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
+	cr_assert_eq(tt_bind(ep, 0, 0), 50000);
+	cr_assert_eq(tt_conn_req(ep), T_ERROR_ACK, "the peer's last timestamp is too recent");
+	cr_assert_eq(tt_stats().tcps_connect_addrbusy, 1);
+	pt_run_ms(1100);
+	cr_assert_eq(tt_conn_req(ep), T_OK_ACK);
+	cr_assert_eq(tt_stats().tcps_timewait_recycled, 1);
+	cr_assert_eq(tt_stats().tcps_timewait_expired, 0, "ended, not expired");
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.flags, TH_SYN);
+	cr_assert_eq(s.sport, 50000);
+	cr_assert_geq((int32_t)(s.seq - (nxt + 65537)), 0, "ISS %u past the old SND.NXT %u", s.seq,
+		      nxt);
+	ourts = tt_be32(tt_opt(&s, TCPOPT_TIMESTAMP) + 2);
+	ol = tt_ts(opts, 2000, ourts);
+	tt_send(TH_SYN | TH_ACK, 90000, s.seq + 1, 65535, opts, ol, NULL, 0);
+	cr_assert_eq(tt_get(ep, buf, sizeof(buf), NULL), T_CONN_CON);
+	/* a duplicate of the old incarnation's, inside the new window by chance: PAWS */
+	ol = tt_ts(opts, 101, 0);
+	tt_send(TH_ACK | TH_PSH, 90001, s.seq + 1, 65535, opts, ol, "old", 3);
+	cr_assert_eq(tt_stats().tcps_drop_paws, 1);
+	cr_assert_eq(tt_getdata(ep, buf, sizeof(buf)), -1);
+	ol = tt_ts(opts, 2001, ourts);
+	tt_send(TH_ACK | TH_PSH, 90001, s.seq + 1, 65535, opts, ol, "new", 3);
+	cr_assert_eq(tt_getdata(ep, buf, sizeof(buf)), 3);
+	cr_assert_eq(memcmp(buf, "new", 3), 0);
+	(void)pt_discard(tt_s.link.minor);
+	tt_done(ep, NULL);
+}
+
+/*
+ * Not recycled: a TIME-WAIT without timestamps (nothing tells the incarnations apart):
+ * TADDRBUSY while no other port is free. A port the user chose is never moved, though an
+ * ephemeral one would be.
+ */
+YT_TEST(tcp, a_time_wait_without_timestamps_is_not_recycled)
+{
+	struct tcp_param p = { .tp_port_lo = 50000, .tp_port_hi = 50001, .tp_msl_ms = 3000 };
+	struct stdata *ep, *hold;
+	uint32_t nxt;
+
+	tt_open_with(&p);
+	tt_active_to_time_wait(false, 0, &nxt);
+	cr_assert_eq(tt_lport, 50000);
+	pt_run_ms(1100);
+	/* the user's port 50000: refused, not moved to the free 50001 */
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
+	cr_assert_eq(tt_bind(ep, 50000, 0), 50000);
+	cr_assert_eq(tt_conn_req(ep), T_ERROR_ACK);
+	sth_close(ep);
+	/* tcp's port 50000, 50001 held by another endpoint */
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &hold), 0);
+	cr_assert_eq(tt_bind(hold, 0, 0), 50001);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
+	cr_assert_eq(tt_bind(ep, 0, 0), 50000);
+	cr_assert_eq(tt_conn_req(ep), T_ERROR_ACK, "no timestamps: not recycled");
+	cr_assert_eq(tt_stats().tcps_timewait_recycled, 0);
+	cr_assert_eq(tt_stats().tcps_connect_addrbusy, 2);
+	sth_close(hold);
+	tt_done(ep, NULL);
+}
+
+/* TCP_PF_NO_TW_REUSE (Linux's tcp_tw_reuse = 0): not even one with timestamps. */
+YT_TEST(tcp, no_time_wait_is_recycled_with_reuse_off)
+{
+	struct tcp_param p = { .tp_port_lo = 50000, .tp_port_hi = 50000, .tp_msl_ms = 3000,
+			       .tp_flags = TCP_PF_NO_TW_REUSE };
+	struct stdata *ep;
+	uint32_t nxt;
+
+	tt_open_with(&p);
+	tt_active_to_time_wait(true, 0, &nxt);
+	pt_run_ms(1100);
+	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &ep), 0);
+	cr_assert_eq(tt_bind(ep, 0, 0), 50000);
+	cr_assert_eq(tt_conn_req(ep), T_ERROR_ACK, "TCP_PF_NO_TW_REUSE");
+	cr_assert_eq(tt_stats().tcps_timewait_recycled, 0);
+	cr_assert_eq(tt_stats().tcps_connect_addrbusy, 1);
+	tt_done(ep, NULL);
 }
