@@ -1150,7 +1150,7 @@ enum {
 
 static const struct cfg_key client_keys[] = {
 	[CLK_TYPE] = { "type", CK_TEXT, 0, 0, 0, NULL, "none (required)",
-	  "source, sink, rr (TCP), udp_rr or udp_source (UDP)", true },
+	  "source, sink, rr, crr (TCP), udp_rr or udp_source (UDP)", true },
 	[CLK_CONNECT] = { "connect", CK_TEXT, 0, 0, 0, NULL, "none (required)",
 	  "a.b.c.d:port, a unicast address reachable through a port, port 1..65535", true },
 	[CLK_BYTES] = { "bytes", CK_TEXT, 0, 0, 0, NULL, "none (bytes or duration is required)",
@@ -1160,7 +1160,8 @@ static const struct cfg_key client_keys[] = {
 	  "1ms..24h: decimal with ms, s, m or h (e.g. 10s)", false },
 	[CLK_CONNS] = { "conns", CK_U32, 0, 1, 256, "1", NULL, "1..256", false },
 	[CLK_SIZE] = { "size", CK_U32, 0, 1, 65536, "64", NULL,
-	  "rr 1..65536, udp_rr 8..65507, udp_source 1..65507 (not for source or sink)", false },
+	  "rr and crr 1..65536, udp_rr 8..65507, udp_source 1..65507 (not for source or sink)",
+	  false },
 	[CLK_DELAY] = { "delay", CK_TEXT, 0, 0, 0, "0", NULL,
 	  "0 or 1ms..24h: decimal with ms, s, m or h", false },
 	[CLK_TIMEOUT] = { "timeout", CK_TEXT, 0, 0, 0, "1s", NULL,
@@ -1280,9 +1281,10 @@ client_check_kind(struct cfg_ctx *c, struct yard_cfg_client *cl, const bool *see
 	bool udp = cl->type == YARD_CFG_CLIENT_UDP_RR || cl->type == YARD_CFG_CLIENT_UDP_SOURCE;
 	uint32_t min = cl->type == YARD_CFG_CLIENT_UDP_RR ? 8 : 1;
 
-	if (seen[CLK_SIZE] && !udp && cl->type != YARD_CFG_CLIENT_RR) {
+	if (seen[CLK_SIZE] && !udp && cl->type != YARD_CFG_CLIENT_RR &&
+	    cl->type != YARD_CFG_CLIENT_CRR) {
 		c->key = "size";
-		return cfg_fail(c, "is for rr, udp_rr and udp_source clients only");
+		return cfg_fail(c, "is for rr, crr, udp_rr and udp_source clients only");
 	}
 	if (!udp && (cl->size < 1 || cl->size > 65536)) {
 		c->key = "size";
@@ -1363,12 +1365,14 @@ read_client(struct cfg_ctx *c, struct yard_config *cfg, struct rte_cfgfile *f, i
 				cl->type = YARD_CFG_CLIENT_SINK;
 			else if (strcmp(val, "rr") == 0)
 				cl->type = YARD_CFG_CLIENT_RR;
+			else if (strcmp(val, "crr") == 0)
+				cl->type = YARD_CFG_CLIENT_CRR;
 			else if (strcmp(val, "udp_rr") == 0)
 				cl->type = YARD_CFG_CLIENT_UDP_RR;
 			else if (strcmp(val, "udp_source") == 0)
 				cl->type = YARD_CFG_CLIENT_UDP_SOURCE;
 			else
-				return cfg_fail(c, "'%s' is not source, sink, rr, udp_rr or "
+				return cfg_fail(c, "'%s' is not source, sink, rr, crr, udp_rr or "
 						"udp_source", val);
 			break;
 		case CLK_CONNECT:

@@ -83,6 +83,7 @@ enum yard_cfg_client_type {
 	YARD_CFG_CLIENT_RR,         /**< request/response */
 	YARD_CFG_CLIENT_UDP_RR,     /**< UDP request/response (protocols/udp_clients.h) */
 	YARD_CFG_CLIENT_UDP_SOURCE, /**< UDP datagrams as fast as flow control allows */
+	YARD_CFG_CLIENT_CRR,        /**< connect, request/response, release: again and again */
 };
 
 #define YARD_CFG_MAX_CLIENTS 16  /**< [client.NAME] sections */

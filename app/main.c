@@ -301,7 +301,7 @@ print_summary(FILE *out, const struct yard_config *cfg)
 		static const char *const types[] = {
 			[YARD_CFG_CLIENT_SOURCE] = "source", [YARD_CFG_CLIENT_SINK] = "sink",
 			[YARD_CFG_CLIENT_RR] = "rr", [YARD_CFG_CLIENT_UDP_RR] = "udp_rr",
-			[YARD_CFG_CLIENT_UDP_SOURCE] = "udp_source",
+			[YARD_CFG_CLIENT_UDP_SOURCE] = "udp_source", [YARD_CFG_CLIENT_CRR] = "crr",
 		};
 		const struct yard_cfg_client *cc = &cfg->clients[i];
 		struct in_addr in = { .s_addr = cc->addr };

@@ -341,7 +341,7 @@ udp_client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
 	return 0;
 }
 
-/* A [client.NAME] TCP client (source, sink, rr), on the lcore client_start() runs on. */
+/* A [client.NAME] TCP client (source, sink, rr, crr), on the lcore client_start() runs on. */
 static int
 tcp_client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
 {
@@ -349,6 +349,7 @@ tcp_client_start(struct yard_lcore_stack *ls, const struct yard_cfg_client *cc)
 		[YARD_CFG_CLIENT_SOURCE] = YARD_TCP_CLIENT_SOURCE,
 		[YARD_CFG_CLIENT_SINK] = YARD_TCP_CLIENT_SINK,
 		[YARD_CFG_CLIENT_RR] = YARD_TCP_CLIENT_RR,
+		[YARD_CFG_CLIENT_CRR] = YARD_TCP_CLIENT_CRR,
 	};
 	struct yard_tcp_client_conf conf = {
 		.kind = kinds[cc->type], .addr = cc->addr, .port = cc->port, .bytes = cc->bytes,

@@ -2,7 +2,7 @@
 /**
  * @file
  * TCP clients: yard as the active opener, written against XTI's connection-oriented calls
- * (the counterpart of tcp_services.h). Three kinds, each running `conns` connections at once
+ * (the counterpart of tcp_services.h). Four kinds, each running `conns` connections at once
  * to one address and port:
  *
  * - **source** sends a deterministic pattern ("abc...z" repeated; byte i is 'a' + i % 26,
@@ -13,9 +13,17 @@
  *   response of `size` bytes, counts a transaction and sends the next: one request
  *   outstanding per connection. Responses that differ from their request (an echo server
  *   answers the request itself) are counted in `rr_mismatch`. T_TCP_NODELAY is set.
+ * - **crr** (connect, request/response, release: netperf's TCP_CRR, the connections-per-second
+ *   test): each of the `conns` runs connection after connection, each making one rr
+ *   transaction and then releasing (t_sndrel first, so the client side holds TIME-WAIT),
+ *   until the amount is done. A connection ended by the peer's release after its response
+ *   counts in `released`; the next opens at once from a new endpoint (its port tcp's choice:
+ *   a 4-tuple free of TIME-WAIT or recycled, docs/tcp.md "Active opens and TIME-WAIT").
  *
  * The amount: `bytes` (per connection; for rr the request bytes, i.e. bytes / size
- * transactions; for sink the bytes to read before releasing) or `duration` (at the deadline a
+ * transactions; for crr the same, each transaction on its own connection, so bytes / size
+ * connections per one of `conns`; for sink the bytes to read before releasing) or
+ * `duration` (at the deadline a
  * source or rr connection stops sending and releases; a sink disconnects, as a reader cannot
  * release a stream it does not own; a connection not yet established is given up). The
  * client starts `delay_ms` after yard_tcp_client_start() and is over when every connection
@@ -23,7 +31,8 @@
  *
  * A disconnection (T_DISCONNECT: refused, reset, timed out) ends that connection: it is
  * counted (`connect_failures` before it was established, `discons` after) and not retried,
- * so a source's bytes stay one pattern per connection. Flow control: a t_snd() refused with
+ * so a source's bytes stay one pattern per connection (a crr's run of connections ends
+ * there too, as does one whose next endpoint cannot be opened or connected). Flow control: a t_snd() refused with
  * TFLOW stops the connection until T_GODATA; nothing spins.
  *
  * Call the functions on the lcore that is to run the client, once tcp is plumbed there
@@ -61,6 +70,7 @@ enum yard_tcp_client_kind {
 	YARD_TCP_CLIENT_SOURCE = 0, /**< send the pattern, release */
 	YARD_TCP_CLIENT_SINK = 1,   /**< read until the peer releases */
 	YARD_TCP_CLIENT_RR = 2,     /**< request/response, one outstanding */
+	YARD_TCP_CLIENT_CRR = 3,    /**< a connection per request/response, again and again */
 };
 
 /** What a client does. */
@@ -72,7 +82,7 @@ struct yard_tcp_client_conf {
 	uint64_t bytes;       /**< per connection; 0 when duration_ms is given */
 	uint64_t duration_ms; /**< 0 when bytes is given */
 	uint32_t conns;       /**< 1..YARD_TCP_CLIENT_CONNS_MAX */
-	uint32_t size;        /**< rr request size, 1..YARD_TCP_CLIENT_SIZE_MAX */
+	uint32_t size;        /**< rr and crr request size, 1..YARD_TCP_CLIENT_SIZE_MAX */
 	uint32_t delay_ms;    /**< wait before connecting */
 };
 
@@ -88,8 +98,8 @@ struct yard_tcp_client_stats {
 	uint64_t open_failures;    /**< endpoints that could not be opened, bound or connected */
 	uint64_t tx_bytes;         /**< data bytes sent */
 	uint64_t rx_bytes;         /**< data bytes received */
-	uint64_t transactions;     /**< rr: responses received whole */
-	uint64_t rr_mismatch;      /**< rr: responses that differ from their request */
+	uint64_t transactions;     /**< rr, crr: responses received whole */
+	uint64_t rr_mismatch;      /**< rr, crr: responses that differ from their request */
 	uint64_t flow_waits;       /**< sends refused by flow control (resumed on T_GODATA) */
 	uint64_t active;           /**< connections open now */
 	uint64_t elapsed_us;       /**< first t_connect to the last end (so far, while running) */
@@ -106,7 +116,7 @@ int yard_tcp_client_start(const struct yard_tcp_client_conf *conf);
 void yard_tcp_clients_stop_all(void);
 /** The counters of client name into *out; -ENOENT if there is none. */
 int yard_tcp_client_stats(const char *name, struct yard_tcp_client_stats *out);
-/** The name of kind ("source", "sink", "rr"). */
+/** The name of kind ("source", "sink", "rr", "crr"). */
 const char *yard_tcp_client_kind_name(enum yard_tcp_client_kind kind);
 /** Fill d (fresh) with {"<name>": {"type": ..., counters...}, ...}. */
 int yard_tcp_client_tel_fill(struct rte_tel_data *d);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * TCP source, sink and request/response clients over XTI (tcp_clients.h). Like
+ * TCP source, sink, request/response and connect-request/response-release clients over XTI
+ * (tcp_clients.h). Like
  * tcp_services.c this is an XTI application that uses nothing of tcp but its name.
  *
  * Principles of operation
@@ -29,7 +30,9 @@
  *
  * An endpoint is never closed inside its own callback (xti.h): conn_end() puts it on the
  * lcore's close list and tcl_poll() closes it when no client callback is running further up
- * the stack (l_depth). The client is done when its last connection is closed.
+ * the stack (l_depth). The client is done when its last connection is closed. A crr
+ * connection that ended cleanly (both releases, its transaction done) is followed there, in
+ * the same place, by the next: a new endpoint opened, bound and connected (conn_again()).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -73,7 +76,9 @@ struct tcl_conn {
 	uint32_t k_req_off;           /* rr: bytes of the current request sent */
 	uint32_t k_resp_got;          /* rr: bytes of its response received */
 	bool k_resp_bad;              /* rr: the response so far differs from the request */
-	uint64_t k_txns;              /* rr: transactions completed */
+	bool k_clean;                 /* ended by both releases */
+	uint64_t k_txns;              /* rr, crr: transactions completed (crr: by all its conns) */
+	uint64_t k_txns0;             /* crr: k_txns when this connection opened */
 };
 
 struct tcl_client {
@@ -125,6 +130,8 @@ yard_tcp_client_kind_name(enum yard_tcp_client_kind kind)
 		return "sink";
 	case YARD_TCP_CLIENT_RR:
 		return "rr";
+	case YARD_TCP_CLIENT_CRR:
+		return "crr";
 	}
 	return "?";
 }
@@ -162,7 +169,12 @@ client_finish(struct tcl_client *cl)
 		st->connect_failures + st->open_failures, st->discons, st->tx_bytes, st->rx_bytes,
 		s > 0 ? (double)(st->tx_bytes + st->rx_bytes) * 8 / s / 1e9 : 0.0,
 		st->transactions);
+	if (cl->cl_conf.kind == YARD_TCP_CLIENT_CRR && s > 0)
+		TCL_LOG(INFO, "%s (crr): %.0f connections/s", cl->cl_conf.name,
+			(double)st->released / s);
 }
+
+static bool conn_again(struct tcl_conn *k);
 
 static void
 conn_free(struct tcl_conn *k)
@@ -174,6 +186,8 @@ conn_free(struct tcl_conn *k)
 		k->k_fd = -1;
 		cl->cl_st->active--;
 	}
+	if (conn_again(k))
+		return; /* crr: the next connection of this one's run */
 	cl->cl_nended++;
 	if (cl->cl_nended == cl->cl_conf.conns && !cl->cl_done)
 		client_finish(cl);
@@ -286,7 +300,7 @@ conn_read(struct tcl_conn *k)
 		}
 		st->rx_bytes += (uint64_t)n;
 		k->k_rcvd += (uint64_t)n;
-		if (cl->cl_conf.kind == YARD_TCP_CLIENT_RR)
+		if (cl->cl_conf.kind == YARD_TCP_CLIENT_RR || cl->cl_conf.kind == YARD_TCP_CLIENT_CRR)
 			rr_take(k, mp);
 		freemsg(mp);
 	}
@@ -344,6 +358,7 @@ conn_produce(struct tcl_conn *k)
 				return false;
 		}
 	case YARD_TCP_CLIENT_RR:
+	case YARD_TCP_CLIENT_CRR:
 		if (k->k_peer_rel)
 			return true; /* no more answers can come */
 		if (k->k_req_off == 0) {
@@ -351,6 +366,8 @@ conn_produce(struct tcl_conn *k)
 			if (cl->cl_stopping ||
 			    (cf->bytes > 0 && k->k_txns * cf->size >= cf->bytes))
 				return true;
+			if (cf->kind == YARD_TCP_CLIENT_CRR && k->k_txns != k->k_txns0)
+				return true; /* one transaction a connection */
 		}
 		while (k->k_req_off < cf->size) {
 			int n = conn_send(k, k->k_req_off, cf->size - k->k_req_off);
@@ -407,6 +424,7 @@ conn_run(struct tcl_conn *k)
 	}
 	if (k->k_peer_rel) {
 		cl->cl_st->released++;
+		k->k_clean = true;
 		conn_end(k);
 	}
 }
@@ -463,7 +481,8 @@ conn_open(struct tcl_conn *k)
 
 	if (fd < 0)
 		return yard_t_errno(t_errno);
-	if ((k->k_cl->cl_conf.kind == YARD_TCP_CLIENT_RR && conn_nodelay(fd) < 0) ||
+	if ((k->k_cl->cl_conf.kind != YARD_TCP_CLIENT_SOURCE &&
+	     k->k_cl->cl_conf.kind != YARD_TCP_CLIENT_SINK && conn_nodelay(fd) < 0) ||
 	    t_bind(fd, NULL, NULL) < 0 ||
 	    yard_t_set_notify(fd, T_CONNECT | T_DATA | T_ORDREL | T_DISCONNECT | T_GODATA |
 			      YARD_T_ERROR, conn_notify, k) < 0) {
@@ -495,16 +514,64 @@ tcl_due(struct tcl_lcore *l, const struct tcl_client *cl)
 		l->l_next_due = t;
 }
 
-/* Ask for every connection (the start time has come). */
+/* Ask for k's connection (its endpoint open and bound); one that cannot be asked ends. */
 static void
-client_connect(struct tcl_client *cl)
+conn_connect(struct tcl_conn *k)
 {
+	struct tcl_client *cl = k->k_cl;
 	struct sockaddr_in to = {
 		.sin_family = AF_INET,
 		.sin_port = rte_cpu_to_be_16(cl->cl_conf.port),
 		.sin_addr = { cl->cl_conf.addr },
 	};
 	struct t_call call = { .addr = { sizeof(to), sizeof(to), &to } };
+
+	cl->cl_st->connects++;
+	if (t_connect(k->k_fd, &call, NULL) < 0 && t_errno != TNODATA) {
+		cl->cl_st->connects--;
+		cl->cl_st->open_failures++;
+		conn_end(k);
+		return;
+	}
+	k->k_connecting = true;
+	conn_pump(k); /* a refusal may be there already */
+}
+
+/*
+ * crr, from conn_free() (the poll hook, k's endpoint just closed): if k's connection ended
+ * cleanly and its run is not over, open the next one in its place. true if k goes on (the
+ * new connection may itself end at once, and is then on the close list).
+ */
+static bool
+conn_again(struct tcl_conn *k)
+{
+	struct tcl_client *cl = k->k_cl;
+	const struct yard_tcp_client_conf *cf = &cl->cl_conf;
+	struct tcl_lcore *l = tcl_self();
+	int rc;
+
+	if (cf->kind != YARD_TCP_CLIENT_CRR || !k->k_clean || cl->cl_stopping || cl->cl_done ||
+	    (cf->bytes > 0 && k->k_txns * cf->size >= cf->bytes))
+		return false;
+	*k = (struct tcl_conn){ .k_cl = cl, .k_fd = -1, .k_txns = k->k_txns,
+				.k_txns0 = k->k_txns };
+	rc = conn_open(k);
+	if (rc < 0) {
+		cl->cl_st->open_failures++;
+		TCL_LOG(WARNING, "%s: cannot open the next connection: %s", cf->name,
+			strerror(-rc));
+		return false;
+	}
+	l->l_depth++;
+	conn_connect(k);
+	l->l_depth--;
+	return true;
+}
+
+/* Ask for every connection (the start time has come). */
+static void
+client_connect(struct tcl_client *cl)
+{
 	struct tcl_lcore *l = tcl_self();
 
 	cl->cl_started = true;
@@ -516,17 +583,8 @@ client_connect(struct tcl_client *cl)
 	for (unsigned i = 0; i < cl->cl_conf.conns; i++) {
 		struct tcl_conn *k = &cl->cl_conns[i];
 
-		if (k->k_fd < 0 || k->k_ending)
-			continue;
-		cl->cl_st->connects++;
-		if (t_connect(k->k_fd, &call, NULL) < 0 && t_errno != TNODATA) {
-			cl->cl_st->connects--;
-			cl->cl_st->open_failures++;
-			conn_end(k);
-			continue;
-		}
-		k->k_connecting = true;
-		conn_pump(k); /* a refusal may be there already */
+		if (k->k_fd >= 0 && !k->k_ending)
+			conn_connect(k);
 	}
 	l->l_depth--;
 }
@@ -596,14 +654,14 @@ conf_check(const struct yard_tcp_client_conf *cf)
 	if (cf->name[0] == '\0' || memchr(cf->name, '\0', sizeof(cf->name)) == NULL)
 		return -EINVAL;
 	if (cf->kind != YARD_TCP_CLIENT_SOURCE && cf->kind != YARD_TCP_CLIENT_SINK &&
-	    cf->kind != YARD_TCP_CLIENT_RR)
+	    cf->kind != YARD_TCP_CLIENT_RR && cf->kind != YARD_TCP_CLIENT_CRR)
 		return -EINVAL;
 	if (cf->addr == 0 || cf->port == 0 || cf->conns == 0 ||
 	    cf->conns > YARD_TCP_CLIENT_CONNS_MAX)
 		return -EINVAL;
 	if ((cf->bytes == 0) == (cf->duration_ms == 0))
 		return -EINVAL; /* exactly one of them */
-	if (cf->kind == YARD_TCP_CLIENT_RR &&
+	if ((cf->kind == YARD_TCP_CLIENT_RR || cf->kind == YARD_TCP_CLIENT_CRR) &&
 	    (cf->size == 0 || cf->size > YARD_TCP_CLIENT_SIZE_MAX))
 		return -EINVAL;
 	return 0;
@@ -673,6 +731,7 @@ yard_tcp_client_start(const struct yard_tcp_client_conf *conf)
 static void
 client_stop(struct tcl_lcore *l, struct tcl_client *cl)
 {
+	cl->cl_stopping = true; /* a crr run opens no next connection */
 	for (unsigned i = 0; i < cl->cl_conf.conns; i++) {
 		struct tcl_conn *k = &cl->cl_conns[i];
 

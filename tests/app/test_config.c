@@ -487,9 +487,11 @@ Test(config, reads_clients_with_sizes_durations_and_the_lcore_that_runs_them)
 	cr_assert_eq(load("[yard]\nlcores = 2\n" PORT0 "queue_lcores = 2\n" CLIENT "bytes = 1G\n"
 			  "[client.ping-1]\ntype = rr\nconnect = 198.18.0.1:7\nduration = 10s\n"
 			  "conns = 4\nsize = 128\ndelay = 500ms\n"
-			  "[client.down]\ntype = sink\nconnect = 198.18.0.1:9\nbytes = 64K\n"), 0,
+			  "[client.down]\ntype = sink\nconnect = 198.18.0.1:9\nbytes = 64K\n"
+			  "[client.cps]\ntype = crr\nconnect = 198.18.0.1:7\nduration = 5s\n"
+			  "conns = 8\nsize = 100\n"), 0,
 		     "%s", err);
-	cr_assert_eq(cfg.nclients, 3);
+	cr_assert_eq(cfg.nclients, 4);
 	cr_expect_str_eq(cfg.clients[0].name, "up");
 	cr_expect_eq(cfg.clients[0].type, YARD_CFG_CLIENT_SOURCE);
 	cr_expect_eq(cfg.clients[0].addr, inet_addr("198.18.0.1"));
@@ -507,6 +509,9 @@ Test(config, reads_clients_with_sizes_durations_and_the_lcore_that_runs_them)
 	cr_expect_eq(cfg.clients[1].delay_ms, 500);
 	cr_expect_eq(cfg.clients[2].type, YARD_CFG_CLIENT_SINK);
 	cr_expect_eq(cfg.clients[2].bytes, 65536);
+	cr_expect_eq(cfg.clients[3].type, YARD_CFG_CLIENT_CRR);
+	cr_expect_eq(cfg.clients[3].conns, 8);
+	cr_expect_eq(cfg.clients[3].size, 100);
 }
 
 Test(config, refuses_a_client_without_type_or_server)
@@ -520,7 +525,7 @@ Test(config, refuses_a_client_without_type_or_server)
 Test(config, refuses_a_bad_client_type_and_server)
 {
 	expect_error(PORT0 "[client.a]\ntype = chargen\nconnect = 198.18.0.1:1\nbytes = 1\n",
-		     "client.a", "type", "is not source, sink, rr, udp_rr or udp_source");
+		     "client.a", "type", "is not source, sink, rr, crr, udp_rr or udp_source");
 	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 198.18.0.1\nbytes = 1\n",
 		     "client.a", "connect", "is not a.b.c.d:port");
 	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 198.18.0.1:0\nbytes = 1\n",
@@ -550,7 +555,7 @@ Test(config, refuses_a_client_amount_that_is_missing_doubled_or_malformed)
 	expect_error(PORT0 CLIENT "bytes = 1\nconns = 257\n", "client.up", "conns",
 		     "out of range 1..256");
 	expect_error(PORT0 CLIENT "bytes = 1\nsize = 64\n", "client.up", "size",
-		     "is for rr, udp_rr and udp_source clients only");
+		     "is for rr, crr, udp_rr and udp_source clients only");
 	expect_error(PORT0 CLIENT "bytes = 1\nport = 7\n", "client.up", "port", "unknown key");
 	expect_error(PORT0 CLIENT "bytes = 1\nbytes = 2\n", "client.up", "bytes", "given twice");
 }

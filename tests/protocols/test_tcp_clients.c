@@ -112,6 +112,8 @@ YT_TEST(tcp_clients, refuses_a_bad_conf_and_a_name_in_use)
 	c = tc_conf("a", YARD_TCP_CLIENT_RR, 10);
 	c.size = 0;
 	cr_expect_eq(yard_tcp_client_start(&c), -EINVAL, "rr without size");
+	c.kind = YARD_TCP_CLIENT_CRR;
+	cr_expect_eq(yard_tcp_client_start(&c), -EINVAL, "crr without size");
 	c = tc_conf("a", YARD_TCP_CLIENT_SINK, 10);
 	c.conns = YARD_TCP_CLIENT_CONNS_MAX + 1;
 	cr_expect_eq(yard_tcp_client_start(&c), -EINVAL, "too many conns");
@@ -220,6 +222,89 @@ YT_TEST(tcp_clients, rr_sends_one_request_at_a_time_and_checks_each_response)
 	yt_drain();
 	cr_expect_eq(tc_stats("rr").done, 1);
 	cr_expect_eq(tc_stats("rr").released, 1);
+	tc_done();
+}
+
+/*
+ * One crr connection: the SYN answered, the request taken, the response sent (resp, 10
+ * bytes); the client releases first, and the server's FIN ends it. Returns the client's port.
+ */
+static uint16_t
+tc_crr_one(const char *resp)
+{
+	struct tt_seg s;
+	uint8_t buf[64];
+	uint32_t iss;
+	size_t hi = 0;
+	bool fin;
+
+	iss = tc_accept_syn();
+	cr_assert_eq(tc_collect_at(buf, sizeof(buf), iss, &hi, &fin), 10, "the request");
+	cr_assert(tc_is_pattern(buf, 10));
+	cr_assert_not(fin, "no release before the response");
+	tt_send(TH_ACK | TH_PSH, SRV_ISS + 1, iss + 11, 65535, NULL, 0, resp, 10);
+	cr_assert_eq(tc_collect_at(buf, sizeof(buf), iss, &hi, &fin), 0);
+	cr_assert(fin, "one transaction, then the client releases");
+	tt_send(TH_ACK | TH_FIN, SRV_ISS + 11, iss + 12, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s), "the FIN acknowledged");
+	cr_assert_eq(s.flags, TH_ACK);
+	cr_assert_eq(s.ack, SRV_ISS + 12);
+	return tt_lport;
+}
+
+YT_TEST(tcp_clients, crr_makes_each_transaction_on_a_connection_of_its_own)
+{
+	struct yard_tcp_client_conf c = tc_conf("crr", YARD_TCP_CLIENT_CRR, 30); /* 3 x 10 B */
+	struct yard_tcp_client_stats st;
+	uint16_t port[3];
+
+	tt_open();
+	cr_assert_eq(yard_tcp_client_start(&c), 0);
+	port[0] = tc_crr_one("abcdefghij");
+	cr_expect_eq(tc_stats("crr").released, 1);
+	cr_expect_eq(tc_stats("crr").done, 0);
+	port[1] = tc_crr_one("abcdeXghij");
+	port[2] = tc_crr_one("abcdefghij");
+	cr_expect(port[0] != port[1] && port[1] != port[2] && port[0] != port[2],
+		  "ports %u %u %u: each from a new endpoint", port[0], port[1], port[2]);
+	yt_drain();
+	st = tc_stats("crr");
+	cr_expect_eq(st.connects, 3);
+	cr_expect_eq(st.connected, 3);
+	cr_expect_eq(st.released, 3);
+	cr_expect_eq(st.transactions, 3);
+	cr_expect_eq(st.rr_mismatch, 1);
+	cr_expect_eq(st.tx_bytes, 30);
+	cr_expect_eq(st.done, 1, "bytes / size connections made");
+	cr_expect_eq(st.active, 0);
+	cr_expect_eq(tt_stats().tcps_active_opens, 3);
+	pt_run_ms(200); /* their TIME-WAITs end */
+	tc_done();
+}
+
+YT_TEST(tcp_clients, a_crr_run_ends_at_a_refused_connection)
+{
+	struct yard_tcp_client_conf c = tc_conf("crr", YARD_TCP_CLIENT_CRR, 100);
+	struct yard_tcp_client_stats st;
+	struct tt_seg s;
+
+	tt_open();
+	cr_assert_eq(yard_tcp_client_start(&c), 0);
+	(void)tc_crr_one("abcdefghij");
+	yt_drain();
+	cr_assert(tt_take(&s), "the next SYN");
+	cr_assert_eq(s.flags, TH_SYN);
+	tt_lport = s.sport;
+	tt_send(TH_RST | TH_ACK, 0, s.seq + 1, 0, NULL, 0, NULL, 0);
+	yt_drain();
+	st = tc_stats("crr");
+	cr_expect_eq(st.released, 1);
+	cr_expect_eq(st.connect_failures, 1);
+	cr_expect_eq(st.refused, 1);
+	cr_expect_eq(st.done, 1, "not retried: the run is over");
+	cr_expect_eq(st.active, 0);
+	cr_assert_not(tt_take(&s), "no more SYNs");
+	pt_run_ms(200);
 	tc_done();
 }
 
