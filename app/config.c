@@ -57,6 +57,7 @@ enum cfg_kind {
 	CK_NEIGH,     /* "a.b.c.d MAC, ..." or empty */
 	CK_TCPCC,     /* a TCP congestion control name ([tcp] congestion) */
 	CK_SIZE,      /* bytes with an optional K/M/G suffix, in [min, max] KiB, a uint64_t */
+	CK_PORTRANGE, /* LO-HI, min <= LO <= HI <= max: two uint16_t fields, LO first */
 };
 
 struct cfg_key {
@@ -184,7 +185,13 @@ static const struct cfg_key tcp_keys[] = {
 	{ "blackhole_mss", CK_U32, CFG(tcp_blackhole_mss), 0, 8960, "1200", NULL,
 	  "0 (off) or 256..8960", false },
 	{ "tw_reuse", CK_BOOL, CFG(tcp_tw_reuse), 0, 1, "yes", NULL, "yes, no", false },
+	{ "ephemeral_ports", CK_PORTRANGE, CFG(tcp_port_lo), 1024, 65535, "49152-65535", NULL,
+	  "LO-HI, 1024 <= LO <= HI <= 65535", false },
 };
+
+static_assert(offsetof(struct yard_config, tcp_port_hi) ==
+	      offsetof(struct yard_config, tcp_port_lo) + sizeof(uint16_t),
+	      "CK_PORTRANGE writes LO and HI side by side");
 
 /* Most keys in one section (the seen[] of read_section()). */
 #define CFG_MAX_KEYS 32
@@ -654,6 +661,27 @@ check_eal_args(struct cfg_ctx *c, const char *val)
 	return 0;
 }
 
+/* "LO-HI" into lohi[0] and lohi[1], k->min <= LO <= HI <= k->max. */
+static int
+parse_port_range(struct cfg_ctx *c, const struct cfg_key *k, const char *val, uint16_t *lohi)
+{
+	unsigned long lo, hi;
+	char *end;
+
+	errno = 0;
+	lo = strtoul(val, &end, 10);
+	if (end == val || *end != '-' || !isdigit((unsigned char)end[1]) || errno != 0)
+		return cfg_fail(c, "'%s' is not a port range (%s)", val, k->range);
+	hi = strtoul(end + 1, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return cfg_fail(c, "'%s' is not a port range (%s)", val, k->range);
+	if (lo < k->min || hi > k->max || lo > hi)
+		return cfg_fail(c, "%s is out of range %s", val, k->range);
+	lohi[0] = (uint16_t)lo;
+	lohi[1] = (uint16_t)hi;
+	return 0;
+}
+
 /* Parse one value into its place; base is the config or the port. */
 static int
 parse_value(struct cfg_ctx *c, struct yard_config *cfg, const struct cfg_key *k,
@@ -739,6 +767,8 @@ parse_value(struct cfg_ctx *c, struct yard_config *cfg, const struct cfg_key *k,
 		return 0;
 	case CK_SIZE:
 		return parse_size(c, k, val, (uint64_t *)field);
+	case CK_PORTRANGE:
+		return parse_port_range(c, k, val, (uint16_t *)field);
 	}
 	return cfg_fail(c, "internal error: unknown kind of key");
 }

@@ -147,6 +147,7 @@ struct yard_config {
 	uint32_t tcp_orphan_retries; /**< an orphan's retransmissions or probes before it gives up */
 	uint32_t tcp_blackhole_mss;  /**< MSS after a suspected path MTU black hole, 0: no guess */
 	bool tcp_tw_reuse;           /**< active opens may recycle a TIME-WAIT (timestamps, > 1 s) */
+	uint16_t tcp_port_lo, tcp_port_hi; /**< ephemeral ports of active opens (adjacent: one key) */
 	uint16_t svc_sock_echo; /* TCP and UDP echo written with the sockets API */
 	uint16_t svc_memcached;
 	/* [memcached]: bytes */

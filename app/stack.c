@@ -492,6 +492,8 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 			tp.tp_flags |= TCP_PF_NO_BLACKHOLE;
 		if (!cfg->tcp_tw_reuse)
 			tp.tp_flags |= TCP_PF_NO_TW_REUSE;
+		tp.tp_port_lo = cfg->tcp_port_lo;
+		tp.tp_port_hi = cfg->tcp_port_hi;
 		rc = stack_istr(ls->ls_tcp.tp_tcp, TCP_SETPARAM, &tp, sizeof(tp));
 		if (rc < 0)
 			return stack_fail(ls, rc, "TCP_SETPARAM ([tcp]): %s", strerror(-rc));

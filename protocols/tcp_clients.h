@@ -32,7 +32,9 @@
  * A disconnection (T_DISCONNECT: refused, reset, timed out) ends that connection: it is
  * counted (`connect_failures` before it was established, `discons` after) and not retried,
  * so a source's bytes stay one pattern per connection (a crr's run of connections ends
- * there too, as does one whose next endpoint cannot be opened or connected). Flow control: a t_snd() refused with
+ * there too, as does one whose next endpoint cannot be opened or connected). A connect that
+ * tcp refuses TADDRBUSY (every ephemeral port's 4-tuple to the server is in TIME-WAIT) is
+ * not an end: it is counted in `port_waits` and tried again a millisecond later. Flow control: a t_snd() refused with
  * TFLOW stops the connection until T_GODATA; nothing spins.
  *
  * Call the functions on the lcore that is to run the client, once tcp is plumbed there
@@ -101,6 +103,8 @@ struct yard_tcp_client_stats {
 	uint64_t transactions;     /**< rr, crr: responses received whole */
 	uint64_t rr_mismatch;      /**< rr, crr: responses that differ from their request */
 	uint64_t flow_waits;       /**< sends refused by flow control (resumed on T_GODATA) */
+	uint64_t port_waits;       /**< connects refused TADDRBUSY (every 4-tuple to the server in
+				    *   TIME-WAIT), each tried again a millisecond later */
 	uint64_t active;           /**< connections open now */
 	uint64_t elapsed_us;       /**< first t_connect to the last end (so far, while running) */
 	uint64_t done;             /**< 1 when every connection has ended */

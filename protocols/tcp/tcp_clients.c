@@ -59,6 +59,8 @@ RTE_LOG_REGISTER(tcl_logtype, yard.tcp_clients, INFO);
 
 /* Bytes per t_snd() of a source: sth_write cuts it to the provider's packet size. */
 #define TCL_CHUNK 16384
+/* A connect that found no 4-tuple free (TADDRBUSY) tries again this much later. */
+#define TCL_PORT_WAIT_MS 1
 
 struct tcl_client;
 
@@ -77,6 +79,7 @@ struct tcl_conn {
 	uint32_t k_resp_got;          /* rr: bytes of its response received */
 	bool k_resp_bad;              /* rr: the response so far differs from the request */
 	bool k_clean;                 /* ended by both releases */
+	bool k_port_wait;             /* t_connect met TADDRBUSY: tried again at cl_wait_due */
 	uint64_t k_txns;              /* rr, crr: transactions completed (crr: by all its conns) */
 	uint64_t k_txns0;             /* crr: k_txns when this connection opened */
 };
@@ -92,6 +95,8 @@ struct tcl_client {
 	uint64_t cl_t0;               /* first t_connect */
 	uint64_t cl_deadline;         /* duration: when to stop, 0 if none */
 	unsigned cl_nended;
+	unsigned cl_nwait;            /* connections with k_port_wait */
+	uint64_t cl_wait_due;         /* when they try again */
 	struct tcl_conn *cl_conns;    /* cl_conf.conns of them */
 	struct yard_tcp_client_stats *cl_st;
 };
@@ -146,6 +151,10 @@ conn_end(struct tcl_conn *k)
 	if (k->k_ending)
 		return;
 	k->k_ending = true;
+	if (k->k_port_wait) {
+		k->k_port_wait = false;
+		k->k_cl->cl_nwait--;
+	}
 	(void)yard_t_set_notify(k->k_fd, 0, NULL, NULL);
 	k->k_close_next = l->l_close;
 	l->l_close = k;
@@ -390,6 +399,11 @@ conn_run(struct tcl_conn *k)
 {
 	struct tcl_client *cl = k->k_cl;
 
+	if (k->k_port_wait) {
+		if (cl->cl_stopping)
+			conn_end(k); /* the deadline came first: nothing was asked, nothing failed */
+		return;
+	}
 	if (!k->k_connected && !conn_complete(k)) {
 		if (cl->cl_stopping && !k->k_ending) {
 			/* the deadline came before the connection: give it up */
@@ -504,12 +518,13 @@ tcl_due(struct tcl_lcore *l, const struct tcl_client *cl)
 
 	if (!cl->cl_used || cl->cl_done)
 		return;
-	if (!cl->cl_started)
+	if (!cl->cl_started) {
 		t = cl->cl_start_tsc;
-	else if (cl->cl_deadline != 0 && !cl->cl_stopping)
-		t = cl->cl_deadline;
-	else
-		return;
+	} else {
+		t = cl->cl_deadline != 0 && !cl->cl_stopping ? cl->cl_deadline : UINT64_MAX;
+		if (cl->cl_nwait > 0 && cl->cl_wait_due < t)
+			t = cl->cl_wait_due;
+	}
 	if (t < l->l_next_due)
 		l->l_next_due = t;
 }
@@ -529,6 +544,21 @@ conn_connect(struct tcl_conn *k)
 	cl->cl_st->connects++;
 	if (t_connect(k->k_fd, &call, NULL) < 0 && t_errno != TNODATA) {
 		cl->cl_st->connects--;
+		if (t_errno == TADDRBUSY) {
+			/*
+			 * Every 4-tuple to the server is held in TIME-WAIT (docs/tcp.md, "Active
+			 * opens and TIME-WAIT"): they come free as TIME-WAIT ends, so wait.
+			 */
+			cl->cl_st->port_waits++;
+			if (!k->k_port_wait) {
+				k->k_port_wait = true;
+				cl->cl_nwait++;
+			}
+			cl->cl_wait_due = rte_get_timer_cycles() +
+					  TCL_PORT_WAIT_MS * rte_get_timer_hz() / 1000;
+			tcl_due(tcl_self(), cl);
+			return;
+		}
 		cl->cl_st->open_failures++;
 		conn_end(k);
 		return;
@@ -589,6 +619,25 @@ client_connect(struct tcl_client *cl)
 	l->l_depth--;
 }
 
+/* Ask again for the connections that met TADDRBUSY. */
+static void
+client_retry(struct tcl_client *cl)
+{
+	struct tcl_lcore *l = tcl_self();
+
+	l->l_depth++;
+	for (unsigned i = 0; i < cl->cl_conf.conns && cl->cl_nwait > 0; i++) {
+		struct tcl_conn *k = &cl->cl_conns[i];
+
+		if (!k->k_port_wait || k->k_ending)
+			continue;
+		k->k_port_wait = false;
+		cl->cl_nwait--;
+		conn_connect(k);
+	}
+	l->l_depth--;
+}
+
 /* Close what ended; start and stop clients on time. The walk behind tcl_poll()'s check. */
 static __rte_noinline unsigned
 tcl_walk(struct tcl_lcore *l)
@@ -619,6 +668,14 @@ tcl_walk(struct tcl_lcore *l)
 				for (unsigned c = 0; c < cl->cl_conf.conns; c++)
 					if (cl->cl_conns[c].k_fd >= 0 && !cl->cl_conns[c].k_ending)
 						conn_pump(&cl->cl_conns[c]);
+				n++;
+			}
+		}
+		if (cl->cl_started && cl->cl_nwait > 0) {
+			if (now == 0)
+				now = rte_get_timer_cycles();
+			if (now >= cl->cl_wait_due) {
+				client_retry(cl);
 				n++;
 			}
 		}
@@ -764,7 +821,7 @@ yard_tcp_clients_stop_all(void)
 
 #define TCL_FIELDS(X) X(connects) X(connected) X(connect_failures) X(refused) X(discons) \
 	X(released) X(aborted) X(open_failures) X(tx_bytes) X(rx_bytes) X(transactions) \
-	X(rr_mismatch) X(flow_waits) X(active) X(elapsed_us) X(done)
+	X(rr_mismatch) X(flow_waits) X(port_waits) X(active) X(elapsed_us) X(done)
 
 static void
 tcl_read(const struct tcl_client *cl, struct yard_tcp_client_stats *out)

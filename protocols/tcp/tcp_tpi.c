@@ -50,11 +50,12 @@ tcp_error_ack(queue_t *q, mblk_t *mp, t_scalar_t prim, int tli, int unix_err)
 	struct tcpcb *tp = q->q_ptr;
 
 	/* TBADSEQ is most often a race, not a bad request: the peer reset a connection while
-	 * its T_CONN_RES or T_DISCON_REQ was on the way (the request crossed its T_DISCON_IND). */
+	 * its T_CONN_RES or T_DISCON_REQ was on the way (the request crossed its T_DISCON_IND).
+	 * A T_CONN_REQ's TADDRBUSY is no bad request either: counted as connect_addrbusy. */
 	if (tp != NULL && tp->tp_inst != NULL) {
 		if (tli == TBADSEQ)
 			TCP_INC(tp->tp_inst, tpi_bad_seq);
-		else
+		else if (!(prim == T_CONN_REQ && tli == TADDRBUSY))
 			TCP_INC(tp->tp_inst, drop_tpi_bad);
 	}
 	mp = tcp_reply(mp, sizeof(*e), M_PCPROTO, T_ERROR_ACK);

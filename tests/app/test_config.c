@@ -246,6 +246,29 @@ Test(config, takes_tw_reuse_as_yes_or_no)
 	expect_error("[tcp]\ntw_reuse = sometimes\n" PORT0, "tcp", "tw_reuse", "is not yes or no");
 }
 
+Test(config, takes_the_ephemeral_port_range)
+{
+	cr_assert_eq(load(PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_port_lo, 49152);
+	cr_expect_eq(cfg.tcp_port_hi, 65535);
+	cr_assert_eq(load("[tcp]\nephemeral_ports = 32768-60999\n" PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.tcp_port_lo, 32768);
+	cr_expect_eq(cfg.tcp_port_hi, 60999);
+	cr_assert_eq(load("[tcp]\nephemeral_ports = 50000-50000\n" PORT0), 0, "%s", err);
+	expect_error("[tcp]\nephemeral_ports = 1000-2000\n" PORT0, "tcp", "ephemeral_ports",
+		     "1000-2000 is out of range LO-HI, 1024 <= LO <= HI <= 65535");
+	expect_error("[tcp]\nephemeral_ports = 60000-50000\n" PORT0, "tcp", "ephemeral_ports",
+		     "is out of range");
+	expect_error("[tcp]\nephemeral_ports = 50000-70000\n" PORT0, "tcp", "ephemeral_ports",
+		     "is out of range");
+	expect_error("[tcp]\nephemeral_ports = 50000\n" PORT0, "tcp", "ephemeral_ports",
+		     "is not a port range");
+	expect_error("[tcp]\nephemeral_ports = 5-x\n" PORT0, "tcp", "ephemeral_ports",
+		     "is not a port range");
+	expect_error("[tcp]\nephemeral_ports = 50000-60000x\n" PORT0, "tcp", "ephemeral_ports",
+		     "is not a port range");
+}
+
 Test(config, takes_the_blackhole_mss_or_0_for_none)
 {
 	cr_assert_eq(load(PORT0), 0, "%s", err);

@@ -1759,6 +1759,62 @@ delay = 1s
     y.stop_clean()
 
 
+def case_tcp_crr(c):
+    """
+    yard's crr client against a kernel echo server for 2.5 s: connections one after another
+    on 2 slots, each one 64-byte transaction and an orderly release from yard's side (yard
+    holds the TIME-WAITs), from an ephemeral range of 16 ports with at most 4 TIME-WAITs
+    held for 2 MSL (the rest last a tick): the 4-tuples come back over and over, so active
+    opens wait for one to come free (port_waits), move past those in TIME-WAIT and, after
+    the first second, recycle the 4 held ones (the kernel sends timestamps). Every connection
+    succeeds: none refused, reset or failed to open, no response mismatched.
+    """
+    size = 64
+    kernel_servers(c)
+    y = c.yard(c.config("""
+[yard]
+lcores = 0
+[eal]
+hugepages = off
+[port0]
+dev = net_tap0,iface=yard0
+address = %s/24
+[tcp]
+ephemeral_ports = 50000-50015
+max_timewait = 4
+[client.cps]
+type = crr
+connect = %s:5002
+duration = 2500ms
+conns = 2
+size = %d
+delay = 1s
+""" % (YARD_ADDR, KERNEL_ADDR, size)))
+    c.tap_up()
+    d = wait_clients(y, ["cps"], 120)["cps"]
+    tcp = y.get("/yard/tcp")
+    tcp = tcp.get("all", tcp)
+    log("crr: %s" % json.dumps(d))
+    log("tcp: %s" % {k: tcp[k] for k in ("active_opens", "connect_port_moved",
+                                          "connect_addrbusy", "timewait_recycled",
+                                          "timewait_overflow", "resets_received",
+                                          "drop_tpi_bad")})
+    n = d["released"]
+    # at the deadline a connection not yet sending releases without its transaction
+    check(n > 100 and d["connected"] == n and n - 2 <= d["transactions"] <= n and
+          d["tx_bytes"] == d["rx_bytes"] == size * d["transactions"] and
+          d["rr_mismatch"] == 0 and d["connect_failures"] == 0 and d["open_failures"] == 0 and
+          d["discons"] == 0 and d["active"] == 0, "crr: %s" % d)
+    check(tcp["active_opens"] == n and tcp["resets_received"] == 0 and
+          tcp["drop_tpi_bad"] == 0 and tcp["connect_addrbusy"] == d["port_waits"],
+          "tcp: %s" % tcp)
+    check(tcp["connect_port_moved"] > 0 and tcp["timewait_recycled"] > 0,
+          "16 ports for %d connections: 4-tuples in TIME-WAIT not moved past or recycled: %s"
+          % (n, tcp))
+    log("crr: %.0f connections/s" % (d["released"] / (d["elapsed_us"] / 1e6)))
+    y.stop_clean()
+
+
 def case_tcp_bulk(c):
     """
     nc moving BULK bytes (--bulk, 128M in CI) each way with equal sha256: a yard source client
@@ -2448,6 +2504,7 @@ CASES = {
     "tcp_services": case_tcp_services,
     "tcp_client": case_tcp_client,
     "tcp_client_two_queues": case_tcp_client_two_queues,
+    "tcp_crr": case_tcp_crr,
     "udp_client_two_queues": case_udp_client_two_queues,
     "tcp_bulk": case_tcp_bulk,
     "tcp_synflood": case_tcp_synflood,

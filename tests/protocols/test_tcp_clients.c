@@ -308,6 +308,46 @@ YT_TEST(tcp_clients, a_crr_run_ends_at_a_refused_connection)
 	tc_done();
 }
 
+/*
+ * One ephemeral port, its 4-tuple in TIME-WAIT after the first connection (no timestamps:
+ * not recyclable): the next t_connect meets TADDRBUSY, and the client waits (port_waits)
+ * and connects when TIME-WAIT is over (2 MSL: 100 ms here), from the same port.
+ */
+YT_TEST(tcp_clients, a_client_waits_for_a_4_tuple_in_time_wait_to_come_free)
+{
+	struct yard_tcp_client_conf c = tc_conf("crr", YARD_TCP_CLIENT_CRR, 20);
+	struct tcp_param p = { .tp_port_lo = 50000, .tp_port_hi = 50000 };
+	struct yard_tcp_client_stats st;
+	uint64_t deadline;
+	struct tt_seg s;
+
+	tt_open();
+	cr_assert_geq(pt_istr(tt_p.tp_tcp, TCP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_eq(yard_tcp_client_start(&c), 0);
+	cr_assert_eq(tc_crr_one("abcdefghij"), 50000);
+	yt_drain();
+	cr_assert_not(tt_take(&s), "no SYN while the 4-tuple is in TIME-WAIT");
+	st = tc_stats("crr");
+	cr_expect_geq(st.port_waits, 1);
+	cr_expect_eq(st.connects, 1);
+	cr_expect_eq(st.open_failures + st.connect_failures, 0);
+	cr_expect_eq(st.done, 0);
+	deadline = rte_get_timer_cycles() + 5 * rte_get_timer_hz();
+	while (tt_stats().tcps_timewait_expired == 0 && rte_get_timer_cycles() < deadline)
+		pt_run_ms(10);
+	cr_assert_eq(tt_stats().tcps_timewait_expired, 1);
+	pt_run_ms(5); /* the next try, a millisecond on */
+	cr_assert_eq(tc_crr_one("abcdefghij"), 50000, "the same port, TIME-WAIT over");
+	yt_drain();
+	st = tc_stats("crr");
+	cr_expect_eq(st.released, 2);
+	cr_expect_eq(st.connects, 2);
+	cr_expect_eq(st.done, 1);
+	cr_expect_eq(tt_stats().tcps_connect_addrbusy, st.port_waits);
+	pt_run_ms(200);
+	tc_done();
+}
+
 YT_TEST(tcp_clients, sink_reads_until_the_peer_releases_then_releases)
 {
 	struct yard_tcp_client_conf c = tc_conf("sink", YARD_TCP_CLIENT_SINK, 0);
