@@ -5,12 +5,22 @@ TCP benchmarks of yard (run by perf/tcp_bench.sh; root: namespaces and taps).
 
   (a) yard <-> yard over net_memif, no kernel on the path: two yard processes (the server on
       lcore 0 with TCP echo and discard, the client on lcore 1), a yard rr client (64 B, one
-      request outstanding) against the echo service, a yard source client against discard.
+      request outstanding) against the echo service, a yard source client against discard,
+      and a yard crr client (16 connections at once, each one connection after another: a
+      64 B transaction and the release, the client closing first) against the echo service:
+      connections per second.
   (b) yard <-> kernel over net_tap: wrk -c 1 (one request outstanding) against yard's HTTP
       GET /64 and nc sending to yard's discard; the yard rr client against a kernel echo
       server (socat) and the yard source client against nc -l.
   (c) the reference, in the same run: the kernel against itself over lo in a namespace,
-      sockperf ping-pong --tcp (64 B) and iperf3.
+      sockperf ping-pong --tcp (64 B), iperf3, and perf/crr_ref.c's client and echo server
+      doing what (a)'s crr client and echo service do (yard-crr-ref, built with yard).
+
+For crr both sides get the same settings: ephemeral ports 1024-65535 and at most 4096
+connections held in TIME-WAIT (yard: [tcp] ephemeral_ports, max_timewait; the kernel's
+namespace: ip_local_port_range, tcp_max_tw_buckets, and tcp_tw_reuse = 1 as yard's default),
+since a client closing first tens of thousands of connections a second to one server would
+otherwise run out of 4-tuples within a second (docs/tcp.md, "Active opens and TIME-WAIT").
 
 Each measurement runs RUNS times for SECS seconds; one "RUN" line per run and one "RESULT"
 line per measurement (the median) are printed. For yard: transactions/s or Gbit/s per lcore
@@ -18,7 +28,7 @@ line per measurement (the median) are printed. For yard: transactions/s or Gbit/
 of its lcore (/yard/lcores) over the segments it sent and received (/yard/tcp), both taken
 over the same interval. When (a) and (c) both ran, a last "RESULT bench=tcp_ratio" line gives
 yard's memif medians over the kernel's lo medians from this invocation (rr over sockperf
-ping-pong, source over iperf3).
+ping-pong, source over iperf3, crr over yard-crr-ref).
 
     tcp_bench.py YARD_BINARY [--runs N] [--secs S] [--size B] [--only memif,tap,lo]
 """
@@ -117,11 +127,19 @@ def wait_done(y, name, timeout):
     sys.exit("tcp_bench: client %s not done in %ss: %s" % (name, timeout, d))
 
 
+CRR_CONNS = 16          # crr connections at once
+CRR_PORTS = (1024, 65535)
+CRR_MAX_TIMEWAIT = 4096
+
+
 def client_ini(kind, server, port, secs, size):
     s = "[client.c]\ntype = %s\nconnect = %s:%d\nduration = %ds\ndelay = 2s\n" % (
         kind, server, port, secs)
-    if kind == "rr":
+    if kind in ("rr", "crr"):
         s += "size = %d\n" % size
+    if kind == "crr":
+        s += "conns = %d\n[tcp]\nephemeral_ports = %d-%d\nmax_timewait = %d\n" % (
+            CRR_CONNS, CRR_PORTS[0], CRR_PORTS[1], CRR_MAX_TIMEWAIT)
     return s
 
 
@@ -133,6 +151,12 @@ def yard_client_run(y_client, y_server, kind, server, port, secs):
     b = y_client.snap()
     sb = y_server.snap() if y_server else None
     el = d["elapsed_us"] / 1e6
+    if kind == "crr":
+        # at the deadline the connections still in SYN-SENT are given up (connect_failures)
+        if (d["connect_failures"] > CRR_CONNS or d["open_failures"] or d["discons"] or
+                d["rr_mismatch"] or d["connected"] != d["released"]):
+            sys.exit("tcp_bench: client run failed: %s" % d)
+        return d["released"] / el, cps(a, b), cps(sa, sb) if sa else 0.0, b[2] - a[2]
     if d["connected"] != 1 or d["discons"] or d["rr_mismatch"]:
         sys.exit("tcp_bench: client run failed: %s" % d)
     rate = d["transactions"] / el if kind == "rr" else d["tx_bytes"] * 8 / el / 1e9
@@ -173,7 +197,8 @@ address = %s/24
 def bench_memif(a):
     sock = os.path.join(a.work, "memif.sock")
     for kind, port, unit in (("rr", 7, "transactions_per_s_per_lcore"),
-                             ("source", 9, "gbit_per_s_per_lcore")):
+                             ("source", 9, "gbit_per_s_per_lcore"),
+                             ("crr", 7, "connections_per_s_per_lcore")):
         rates, ccyc, scyc = [], [], []
         for r in range(a.runs):
             srv = Yard(a.yard, a.work, "memif-srv", MEMIF % (0, "server", sock, "198.18.3.1") +
@@ -195,7 +220,8 @@ def bench_memif(a):
                   (kind, r + 1, unit, rate, cc, sc, rex), flush=True)
         result("tcp_%s" % kind, "yard-yard-memif", unit, rates,
                {"client_cycles_per_seg": ccyc, "server_cycles_per_seg": scyc},
-               " size=%d" % a.size if kind == "rr" else "")
+               {"rr": " size=%d" % a.size,
+                "crr": " size=%d conns=%d" % (a.size, CRR_CONNS)}.get(kind, ""))
 
 
 TAP = """[yard]
@@ -359,6 +385,7 @@ def bench_lo(a):
             print("RUN bench=tcp_bulk peer=kernel-lo-iperf3 run=%d gbit_per_s=%.3f" %
                   (r + 1, rates[-1]), flush=True)
         result("tcp_bulk", "kernel-lo-iperf3", "gbit_per_s", rates)
+        bench_lo_crr(a, ns, helpers)
     finally:
         for h in helpers:
             if h.poll() is None:
@@ -367,13 +394,45 @@ def bench_lo(a):
         subprocess.run(["ip", "netns", "del", ns], check=False)
 
 
+def bench_lo_crr(a, ns, helpers):
+    """perf/crr_ref.c over lo: the kernel doing what the crr client and the echo do."""
+    ref = os.path.join(os.path.dirname(a.yard), "..", "perf", "yard-crr-ref")
+    if not os.access(ref, os.X_OK):
+        print("# tcp_bench: no %s (built with yard): kernel crr skipped" % ref, flush=True)
+        return
+    subprocess.run(["ip", "netns", "exec", ns, "sysctl", "-qw",
+                    "net.ipv4.ip_local_port_range=%d %d" % CRR_PORTS,
+                    "net.ipv4.tcp_max_tw_buckets=%d" % CRR_MAX_TIMEWAIT,
+                    "net.ipv4.tcp_tw_reuse=1"], check=True)
+    srv = subprocess.Popen(["ip", "netns", "exec", ns, ref, "server", "127.0.0.1", "5007"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                           start_new_session=True)
+    helpers.append(srv)
+    if srv.stdout.readline().strip() != "ready":
+        sys.exit("tcp_bench: yard-crr-ref server did not start")
+    rates = []
+    for r in range(a.runs):
+        p = ns_run(ns, [ref, "client", "127.0.0.1", "5007", str(a.size), str(a.secs),
+                        str(CRR_CONNS)], a.secs + 60)
+        m = re.search(r"connections=(\d+) .*cps=(\d+)", p.stdout)
+        if p.returncode != 0 or not m:
+            sys.exit("tcp_bench: yard-crr-ref client failed:\n%s%s" % (p.stdout, p.stderr))
+        rates.append(float(m.group(2)))
+        print("RUN bench=tcp_crr peer=kernel-lo-crr-ref run=%d connections_per_s=%.0f %s" %
+              (r + 1, rates[-1], p.stdout.strip()), flush=True)
+    result("tcp_crr", "kernel-lo-crr-ref", "connections_per_s", rates, None,
+           " size=%d conns=%d" % (a.size, CRR_CONNS))
+
+
 def ratios():
     """yard over memif against the kernel over lo, measured in this invocation (both per lcore
     for yard; the kernel's figures are what its processes got, on the same two cores)."""
     pairs = (("rr_yard_memif_over_kernel_lo", ("tcp_rr", "yard-yard-memif"),
               ("tcp_rr", "kernel-lo-sockperf-pingpong")),
              ("bulk_yard_memif_over_kernel_lo", ("tcp_source", "yard-yard-memif"),
-              ("tcp_bulk", "kernel-lo-iperf3")))
+              ("tcp_bulk", "kernel-lo-iperf3")),
+             ("crr_yard_memif_over_kernel_lo", ("tcp_crr", "yard-yard-memif"),
+              ("tcp_crr", "kernel-lo-crr-ref")))
     line = ""
     for name, yk, kk in pairs:
         if MEDIANS.get(yk) and MEDIANS.get(kk):
