@@ -128,6 +128,12 @@ tcp_inst_destroy(struct tcp_inst *ti)
 		}
 	}
 	ti->ti_cbs = NULL;
+	while (ti->ti_cbfree != NULL) {
+		tp = ti->ti_cbfree;
+		ti->ti_cbfree = tp->tp_next;
+		rte_free(tp);
+	}
+	ti->ti_ncbfree = 0;
 	rte_hash_free(ti->ti_conns);
 	rte_hash_free(ti->ti_binds);
 	tcp_insts[ti->ti_lcore] = NULL;

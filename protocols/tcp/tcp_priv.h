@@ -246,6 +246,13 @@ struct tcp_inst {
 	struct tcpcb *ti_last;
 	struct rte_hash *ti_binds; /* uint32 lport -> tcpcb bound there (listener or endpoint) */
 	struct tcpcb *ti_cbs;      /* every block of the instance */
+	/*
+	 * Freed blocks kept for the next connections (tcp_cb_alloc()), at most TCP_CB_CACHE,
+	 * linked by tp_next: rte_malloc() takes the heap's lock and rte_free() clears what it
+	 * frees, which cost a passive open more than the rest of its handshake.
+	 */
+	struct tcpcb *ti_cbfree;
+	unsigned ti_ncbfree;
 	/* connections with data held back by a full queue toward ip, oldest first (tcp_output.c) */
 	struct tcpcb *ti_txwait, *ti_txwait_tail;
 	/*
@@ -306,6 +313,8 @@ void tcp_hystart_init(struct tcpcb *tp);
 void tcp_hystart_rtt(struct tcpcb *tp, uint32_t rtt);
 uint32_t tcp_hystart_ack(struct tcpcb *tp, uint32_t ack, uint32_t acked);
 void tcp_challenge_ack(struct tcpcb *tp);
+/* Blocks of freed connections an instance keeps for new ones (ti_cbfree). */
+#define TCP_CB_CACHE 512
 struct tcpcb *tcp_cb_alloc(struct tcp_inst *ti);
 void tcp_cb_free(struct tcpcb *tp);
 int tcp_hash_insert(struct tcpcb *tp);

@@ -67,8 +67,9 @@ struct tsc_conn {
 	size_t c_outlen, c_outoff;    /* c_out[c_outoff, c_outlen) waits to go */
 	uint64_t c_body_left;         /* pattern body bytes still to send after c_out */
 	uint64_t c_body_off;
-	char c_req[HTTP_REQ_MAX];
-	char c_out[HTTP_OUT_MAX];
+	/* HTTP's buffers, HTTP_REQ_MAX then HTTP_OUT_MAX bytes (conn_new()); NULL otherwise */
+	char *c_req;
+	char *c_out;
 };
 
 struct tsc_svc {
@@ -117,6 +118,35 @@ conn_end(struct tsc_conn *c)
 	l->l_close = c;
 }
 
+/*
+ * A connection's state for service s, zeroed but for HTTP's buffers: those are 16 KiB that
+ * only HTTP uses and that are read only as far as written, so they are neither allocated for
+ * the other services nor cleared (a calloc of them was most of what an echo connection cost).
+ */
+static struct tsc_conn *
+conn_new(const struct tsc_svc *s)
+{
+	struct tsc_conn *c = calloc(1, sizeof(*c));
+
+	if (c != NULL && s->sv_kind == YARD_TCP_SVC_HTTP) {
+		c->c_req = malloc(HTTP_REQ_MAX + HTTP_OUT_MAX);
+		if (c->c_req == NULL) {
+			free(c);
+			return NULL;
+		}
+		c->c_out = c->c_req + HTTP_REQ_MAX;
+	}
+	return c;
+}
+
+static void
+conn_del(struct tsc_conn *c)
+{
+	if (c != NULL)
+		free(c->c_req);
+	free(c);
+}
+
 static void
 conn_free(struct tsc_lcore *l, struct tsc_conn *c)
 {
@@ -132,7 +162,7 @@ conn_free(struct tsc_lcore *l, struct tsc_conn *c)
 	(void)t_close(c->c_fd);
 	c->c_svc->sv_st->closed++;
 	l->l_nconns--;
-	free(c);
+	conn_del(c);
 }
 
 /* Close what ended (behind tsc_poll()'s check). */
@@ -575,7 +605,7 @@ svc_accept_one(struct tsc_svc *s, struct t_call *call)
 	int fd = -1;
 
 	if (l->l_nconns < YARD_TCP_SVC_CONN_MAX)
-		c = calloc(1, sizeof(*c));
+		c = conn_new(s);
 	if (c != NULL)
 		fd = t_open(TCP_DRVNAME, O_RDWR | O_NONBLOCK, NULL);
 	while (fd >= 0 && t_accept(s->sv_fd, fd, call) < 0) {
@@ -601,11 +631,11 @@ svc_accept_one(struct tsc_svc *s, struct t_call *call)
 		/* TBADSEQ: the peer reset it after t_listen; its T_DISCONNECT comes on the
 		 * listener for t_listen (svc_accept_all) or the loop above to take. */
 		(void)t_close(fd);
-		free(c);
+		conn_del(c);
 		return;
 	}
 	if (fd < 0) {
-		free(c);
+		conn_del(c);
 		s->sv_st->refused++;
 		(void)t_snddis(s->sv_fd, call);
 		return;

@@ -50,10 +50,17 @@ tcp_now_us(struct tcp_inst *ti)
 struct tcpcb *
 tcp_cb_alloc(struct tcp_inst *ti)
 {
-	struct tcpcb *tp = rte_zmalloc("yard_tcpcb", sizeof(*tp), RTE_CACHE_LINE_SIZE);
+	struct tcpcb *tp = ti->ti_cbfree;
 
-	if (tp == NULL)
-		return NULL;
+	if (tp != NULL) {
+		ti->ti_cbfree = tp->tp_next;
+		ti->ti_ncbfree--;
+		memset(tp, 0, sizeof(*tp));
+	} else {
+		tp = rte_zmalloc("yard_tcpcb", sizeof(*tp), RTE_CACHE_LINE_SIZE);
+		if (tp == NULL)
+			return NULL;
+	}
 	tp->tp_inst = ti;
 	tp->tp_id = ++ti->ti_next_id;
 	tp->tp_state = TCPS_CLOSED;
@@ -107,6 +114,12 @@ tcp_cb_free(struct tcpcb *tp)
 		if (tp->tp_flags & TF_ORPHAN_COUNTED)
 			ti->ti_norphans--;
 		TCP_INC(ti, closed);
+		if (ti->ti_ncbfree < TCP_CB_CACHE) {
+			tp->tp_next = ti->ti_cbfree; /* kept for the next connection */
+			ti->ti_cbfree = tp;
+			ti->ti_ncbfree++;
+			return;
+		}
 	}
 	rte_free(tp);
 }
