@@ -6,7 +6,7 @@ TCP benchmarks of yard (run by perf/tcp_bench.sh; root: namespaces and taps).
   (a) yard <-> yard over net_memif, no kernel on the path: two yard processes (the server on
       lcore 0 with TCP echo and discard, the client on lcore 1), a yard rr client (64 B, one
       request outstanding) against the echo service, a yard source client against discard,
-      and a yard crr client (16 connections at once, each one connection after another: a
+      and a yard crr client (64 connections at once, each one connection after another: a
       64 B transaction and the release, the client closing first) against the echo service:
       connections per second.
   (b) yard <-> kernel over net_tap: wrk -c 1 (one request outstanding) against yard's HTTP
@@ -127,7 +127,7 @@ def wait_done(y, name, timeout):
     sys.exit("tcp_bench: client %s not done in %ss: %s" % (name, timeout, d))
 
 
-CRR_CONNS = 16          # crr connections at once
+CRR_CONNS = 64          # crr connections at once
 CRR_PORTS = (1024, 65535)
 CRR_MAX_TIMEWAIT = 4096
 
