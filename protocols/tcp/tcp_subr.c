@@ -75,6 +75,7 @@ tcp_cb_alloc(struct tcp_inst *ti)
 	if (ti->ti_cbs != NULL)
 		ti->ti_cbs->tp_prev = tp;
 	ti->ti_cbs = tp;
+	tcp_timer_live(tp);
 	return tp;
 }
 
@@ -102,6 +103,7 @@ tcp_cb_free(struct tcpcb *tp)
 	tcp_unbind(tp);
 	tcp_txwait_remove(tp);
 	tcp_free_bufs(tp);
+	tcp_timer_unlink(tp);
 	if (ti != NULL) {
 		if (tp->tp_prev != NULL)
 			tp->tp_prev->tp_next = tp->tp_next;
@@ -340,10 +342,12 @@ tcp_set_state(struct tcpcb *tp, int state)
 	struct tcp_inst *ti = tp->tp_inst;
 
 	if (ti != NULL && (tp->tp_state == TCPS_TIME_WAIT) != (state == TCPS_TIME_WAIT)) {
-		if (state == TCPS_TIME_WAIT)
-			ti->ti_ntimewait++;
-		else
+		if (state == TCPS_TIME_WAIT) {
+			ti->ti_ntimewait++; /* tcp_enter_timewait() puts it on its queue */
+		} else {
 			ti->ti_ntimewait--;
+			tcp_timer_live(tp); /* off its TIME-WAIT queue */
+		}
 	}
 	/* an orphan in TIME-WAIT is held (and bounded) as TIME-WAIT, as Linux's tw buckets */
 	if (ti != NULL && state == TCPS_TIME_WAIT && (tp->tp_flags & TF_ORPHAN_COUNTED)) {

@@ -79,6 +79,67 @@ tcp_timer_arm(struct tcpcb *tp, int which, uint32_t ms)
 }
 
 void
+tcp_timer_unlink(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+
+	if (ti == NULL)
+		return;
+	if (tp->tp_twq != 0) {
+		struct tcp_twq *q = &ti->ti_tw[tp->tp_twq - 1];
+
+		if (tp->tp_lprev != NULL)
+			tp->tp_lprev->tp_lnext = tp->tp_lnext;
+		else
+			q->q_head = tp->tp_lnext;
+		if (tp->tp_lnext != NULL)
+			tp->tp_lnext->tp_lprev = tp->tp_lprev;
+		else
+			q->q_tail = tp->tp_lprev;
+	} else {
+		/* a block the running tick is about to visit moves or goes: it visits the next */
+		if (ti->ti_tick_next == tp)
+			ti->ti_tick_next = tp->tp_lnext;
+		if (tp->tp_lprev != NULL)
+			tp->tp_lprev->tp_lnext = tp->tp_lnext;
+		else if (ti->ti_live == tp)
+			ti->ti_live = tp->tp_lnext;
+		if (tp->tp_lnext != NULL)
+			tp->tp_lnext->tp_lprev = tp->tp_lprev;
+	}
+	tp->tp_lnext = tp->tp_lprev = NULL;
+	tp->tp_twq = 0;
+}
+
+void
+tcp_timer_live(struct tcpcb *tp)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+
+	tcp_timer_unlink(tp);
+	tp->tp_lnext = ti->ti_live;
+	if (ti->ti_live != NULL)
+		ti->ti_live->tp_lprev = tp;
+	ti->ti_live = tp;
+}
+
+void
+tcp_timer_timewait(struct tcpcb *tp, bool tick)
+{
+	struct tcp_inst *ti = tp->tp_inst;
+	struct tcp_twq *q = &ti->ti_tw[tick];
+
+	tcp_timer_unlink(tp);
+	tp->tp_twq = (uint8_t)(tick + 1);
+	tp->tp_lprev = q->q_tail;
+	if (q->q_tail != NULL)
+		q->q_tail->tp_lnext = tp;
+	else
+		q->q_head = tp;
+	q->q_tail = tp;
+}
+
+void
 tcp_timer_cancel_all(struct tcpcb *tp)
 {
 	for (int i = 0; i < TT_NTIMERS; i++)
@@ -272,14 +333,19 @@ tcp_tick(void *arg)
 {
 	struct tcp_inst *ti = arg;
 	uint64_t now = tcp_now(ti), first = UINT64_MAX;
-	struct tcpcb *tp, *next;
+	struct tcpcb *tp;
 
 	ti->ti_tick = 0;
 	ti->ti_tick_due = 0;
-	for (tp = ti->ti_cbs; tp != NULL; tp = next) {
+	/*
+	 * What a timer does may free or move other blocks than its own (a segment looped back
+	 * in a test, a connection entering TIME-WAIT): the walk's next block is kept in the
+	 * instance, where tcp_timer_unlink() moves it on.
+	 */
+	for (tp = ti->ti_live; tp != NULL; tp = ti->ti_tick_next) {
 		bool alive = true;
 
-		next = tp->tp_next;
+		ti->ti_tick_next = tp->tp_lnext;
 		/*
 		 * A probe armed short of the RTO (tcp_tlp_arm) goes first when a late tick finds
 		 * both due: it is meant to go in the RTO's place, and restarts the RTO if it went.
@@ -301,6 +367,21 @@ tcp_tick(void *arg)
 		for (int i = 0; alive && i < TT_NTIMERS; i++)
 			if (tp->t_timer[i] != 0 && tp->t_timer[i] < first)
 				first = tp->t_timer[i];
+	}
+	ti->ti_tick_next = NULL;
+	/*
+	 * TIME-WAIT: each queue is in the order of its deadlines (a block joins at the tail when
+	 * it enters TIME-WAIT or restarts it, and all of a queue last as long; after a lower MSL
+	 * is set, a new one waits behind older ones at most the old 2 MSL). Expiry leaves the
+	 * queue (tcp_close_conn() moves the block off it, or frees it), so the head is new.
+	 */
+	for (unsigned q = 0; q < RTE_DIM(ti->ti_tw); q++) {
+		while ((tp = ti->ti_tw[q].q_head) != NULL && tp->t_timer[TT_2MSL] <= now) {
+			tp->t_timer[TT_2MSL] = 0;
+			(void)tcp_timer_fire(tp, TT_2MSL);
+		}
+		if (tp != NULL && tp->t_timer[TT_2MSL] < first)
+			first = tp->t_timer[TT_2MSL];
 	}
 	/* what fired may have armed the tick already (tcp_timer_arm); else the earliest left */
 	if (first != UINT64_MAX)
