@@ -65,6 +65,8 @@ struct yard_tcp_svc_stats {
 	uint64_t tx_bytes;       /**< data bytes sent (echoed, or HTTP headers and bodies) */
 	uint64_t tx_flow_waits;  /**< sends refused by flow control (resumed on T_GODATA) */
 	uint64_t tx_drops;       /**< data not sent: the send failed otherwise */
+	uint64_t lingered;       /**< closed 5 s after our release without the peer's: tcp
+				  *   finishes them as orphans (within [tcp] max_orphans) */
 	uint64_t http_requests;  /**< requests answered */
 	uint64_t http_2xx;       /**< ... with 200 */
 	uint64_t http_4xx;       /**< ... with 400, 404 or 405 */

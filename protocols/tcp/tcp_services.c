@@ -47,6 +47,14 @@
 #define HTTP_OUT_MAX 8192       /* answers built at once (headers and small bodies) */
 #define HTTP_CHUNK   16384      /* body bytes per send of a large body */
 #define HTTP_N_MAX   (UINT64_C(1) << 40)
+/*
+ * How long a connection waits for the peer's release once it has released (nginx's
+ * lingering_timeout): then the endpoint is closed and tcp finishes the connection as an
+ * orphan, within [tcp] max_orphans and orphan_retries. Without it a peer that never answers
+ * our FIN kept a connection slot and its unacknowledged answer for the whole retransmission
+ * timeout (minutes), and YARD_TCP_SVC_CONN_MAX of those could hold a small pool's blocks.
+ */
+#define TSC_LINGER_MS 5000
 
 struct tsc_svc;
 
@@ -59,6 +67,7 @@ struct tsc_conn {
 	bool c_ending;                /* on the close list */
 	bool c_peer_rel;              /* the peer released (t_rcvrel done) */
 	bool c_rel_sent;              /* we released (t_sndrel done) */
+	uint64_t c_linger_due;        /* released, waiting for the peer: closed then (TSC), or 0 */
 	bool c_close_after;           /* HTTP: release once the answer is out */
 	bool c_http10;                /* HTTP: the request was HTTP/1.0 */
 	mblk_t *c_pend;               /* echo: a message flow control refused */
@@ -89,6 +98,9 @@ struct tsc_lcore {
 	unsigned l_nconns;
 	unsigned l_depth;             /* service callbacks running on the stack */
 	bool l_hooked;
+	struct yard_sched *l_sched;   /* whose pass clock the hook reads */
+	unsigned l_nlinger;           /* connections with c_linger_due */
+	uint64_t l_linger_due;        /* no c_linger_due is earlier (TSC) */
 };
 
 static struct tsc_lcore tsc_lc[RTE_MAX_LCORE];
@@ -105,6 +117,16 @@ tsc_self(void)
 
 /* ---- ending connections ------------------------------------------------------------------- */
 
+/* c no longer waits for the peer's release (it came, or c ends). */
+static void
+conn_unlinger(struct tsc_lcore *l, struct tsc_conn *c)
+{
+	if (c->c_linger_due != 0) {
+		c->c_linger_due = 0;
+		l->l_nlinger--;
+	}
+}
+
 static void
 conn_end(struct tsc_conn *c)
 {
@@ -113,6 +135,7 @@ conn_end(struct tsc_conn *c)
 	if (c->c_ending)
 		return;
 	c->c_ending = true;
+	conn_unlinger(l, c);
 	(void)yard_t_set_notify(c->c_fd, 0, NULL, NULL);
 	c->c_close_next = l->l_close;
 	l->l_close = c;
@@ -181,13 +204,36 @@ tsc_close_all(struct tsc_lcore *l)
 	return n;
 }
 
-/* The poll hook: most passes have nothing to close, and then cost two loads. */
+/* End the connections whose wait for the peer's release is over; find the next deadline. */
+static __rte_noinline void
+tsc_linger_walk(struct tsc_lcore *l, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (struct tsc_conn *c = l->l_conns; c != NULL; c = c->c_next) {
+		if (c->c_linger_due == 0)
+			continue;
+		if (c->c_linger_due <= now) {
+			c->c_svc->sv_st->lingered++;
+			conn_end(c); /* tcp finishes it as an orphan */
+		} else if (c->c_linger_due < next) {
+			next = c->c_linger_due;
+		}
+	}
+	l->l_linger_due = next;
+}
+
+/* The poll hook: most passes have nothing to close and no wait over: three loads. */
 static unsigned
 tsc_poll(void *arg)
 {
 	struct tsc_lcore *l = arg;
 
-	if (l->l_depth > 0 || l->l_close == NULL)
+	if (l->l_depth > 0)
+		return 0;
+	if (l->l_nlinger > 0 && l->l_sched->sc_now >= l->l_linger_due)
+		tsc_linger_walk(l, l->l_sched->sc_now);
+	if (l->l_close == NULL)
 		return 0;
 	return tsc_close_all(l);
 }
@@ -458,6 +504,7 @@ conn_look(struct tsc_conn *c)
 
 	if (ev == T_ORDREL && t_rcvrel(c->c_fd) == 0) {
 		c->c_peer_rel = true;
+		conn_unlinger(tsc_self(), c);
 		return true;
 	}
 	if (ev == T_DISCONNECT)
@@ -479,6 +526,14 @@ conn_release(struct tsc_conn *c)
 			return;
 		}
 		c->c_rel_sent = true;
+		if (!c->c_peer_rel) {
+			struct tsc_lcore *l = tsc_self();
+
+			c->c_linger_due = rte_get_timer_cycles() +
+					  TSC_LINGER_MS * rte_get_timer_hz() / 1000;
+			if (l->l_nlinger++ == 0 || c->c_linger_due < l->l_linger_due)
+				l->l_linger_due = c->c_linger_due;
+		}
 	}
 	if (c->c_peer_rel)
 		conn_end(c);
@@ -715,6 +770,7 @@ svc_start(uint16_t port, enum yard_tcp_svc_kind kind, const char *body)
 		if (rc < 0)
 			return rc;
 		l->l_hooked = true;
+		l->l_sched = yard_sched_self();
 	}
 	memset(s, 0, sizeof(*s));
 	if (kind == YARD_TCP_SVC_HTTP) {
@@ -837,7 +893,8 @@ yard_tcp_service_conns(void)
 /* ---- counters ----------------------------------------------------------------------------- */
 
 #define TSC_FIELDS(X) X(accepted) X(refused) X(cancelled) X(closed) X(resets) X(rx_bytes) X(tx_bytes) \
-	X(tx_flow_waits) X(tx_drops) X(http_requests) X(http_2xx) X(http_4xx) X(http_bad)
+	X(tx_flow_waits) X(tx_drops) X(lingered) X(http_requests) X(http_2xx) X(http_4xx) \
+	X(http_bad)
 
 void
 yard_tcp_svc_stats_sum(enum yard_tcp_svc_kind kind, int lcore, struct yard_tcp_svc_stats *out)

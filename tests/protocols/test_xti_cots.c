@@ -557,6 +557,44 @@ YT_TEST(xti_cots, http_answers_a_malformed_request_with_400_and_closes)
 	xc_done();
 }
 
+/*
+ * A peer that never answers our release: the service closes the endpoint 5 s after its FIN
+ * (lingered) and tcp finishes the connection as an orphan, so such peers cannot hold
+ * connection slots and their unacknowledged answers for the whole retransmission timeout.
+ */
+YT_TEST(xti_cots, a_service_stops_waiting_for_a_peer_that_never_releases)
+{
+	static uint8_t buf[4096];
+	struct yard_tcp_svc_stats st;
+	uint64_t t0, deadline;
+	uint32_t iss;
+	bool fin;
+
+	tt_open();
+	cr_assert_eq(yard_http_start(OUR_PORT, NULL), 0);
+	iss = xc_peer_handshake(1000);
+	tt_send(TH_ACK | TH_PSH, 1001, iss + 1, 65535, NULL, 0, "BOGUS\r\n\r\n", 9);
+	t0 = rte_get_timer_cycles();
+	(void)xc_collect(buf, sizeof(buf) - 1, &fin);
+	cr_assert(fin, "released after the 400");
+	pt_run_ms(3000);
+	if (rte_get_timer_cycles() - t0 < 4 * rte_get_timer_hz()) /* else preempted past it */
+		cr_assert_eq(yard_tcp_service_conns(), 1, "still waiting, 3 s after its FIN");
+	deadline = t0 + 15 * rte_get_timer_hz();
+	while (yard_tcp_service_conns() != 0 && rte_get_timer_cycles() < deadline)
+		pt_run_ms(100);
+	cr_assert_eq(yard_tcp_service_conns(), 0, "closed after the linger");
+	cr_assert_geq(rte_get_timer_cycles() - t0, 5 * rte_get_timer_hz() - rte_get_timer_hz() / 10,
+		      "not before 5 s");
+	yard_tcp_svc_stats_sum(YARD_TCP_SVC_HTTP, -1, &st);
+	cr_assert_eq(st.lingered, 1);
+	cr_assert_eq(st.closed, 1);
+	cr_assert_eq(tt_stats().tcps_orphan_overflow, 0, "finished as an orphan");
+	(void)pt_discard(tt_s.link.minor);
+	yard_tcp_services_stop_all();
+	xc_done();
+}
+
 YT_TEST(xti_cots, http_1_0_closes_unless_keep_alive_and_head_has_no_body)
 {
 	static uint8_t buf[4096];
