@@ -26,6 +26,7 @@
 #include "tcp_priv.h"
 
 struct tcp_inst *tcp_insts[RTE_MAX_LCORE];
+uint32_t tcp_insts_gen;
 static unsigned tcp_minor;
 
 static struct rte_hash *
@@ -57,6 +58,7 @@ tcp_inst_create(unsigned lcore, queue_t *rq)
 	tcp_pcpu[lcore].used = 1;
 	ti->ti_hz = rte_get_timer_hz();
 	ti->ti_us_mult = (uint64_t)(((unsigned __int128)1000000u << TCP_US_SHIFT) / ti->ti_hz);
+	ti->ti_ms_mult = (uint64_t)(((unsigned __int128)1000u << TCP_US_SHIFT) / ti->ti_hz);
 	ti->ti_tsc0 = rte_get_timer_cycles();
 	for (unsigned i = 0; i < sizeof(ti->ti_isn_key); i += 8) {
 		uint64_t r = rte_rand();
@@ -100,6 +102,7 @@ tcp_inst_create(unsigned lcore, queue_t *rq)
 	}
 	tcp_timer_start(ti);
 	tcp_insts[lcore] = ti;
+	__atomic_add_fetch(&tcp_insts_gen, 1, __ATOMIC_RELEASE);
 	return ti;
 }
 
@@ -137,6 +140,7 @@ tcp_inst_destroy(struct tcp_inst *ti)
 	rte_hash_free(ti->ti_conns);
 	rte_hash_free(ti->ti_binds);
 	tcp_insts[ti->ti_lcore] = NULL;
+	__atomic_add_fetch(&tcp_insts_gen, 1, __ATOMIC_RELEASE);
 	rte_free(ti);
 }
 

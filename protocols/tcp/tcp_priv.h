@@ -286,6 +286,9 @@ struct tcp_inst {
 	bool ti_ticking;           /* timers on: between tcp_timer_start and tcp_timer_stop */
 	uint64_t ti_hz;
 	uint64_t ti_us_mult;       /* 10^6 * 2^TCP_US_SHIFT / ti_hz (tcp_now_us) */
+	uint64_t ti_ms_mult;       /* 10^3 * 2^TCP_US_SHIFT / ti_hz (tcp_now) */
+	uint32_t ti_rank_gen;      /* tcp_insts_gen when ti_rank and ti_ninsts were counted, +1 */
+	unsigned ti_rank, ti_ninsts;
 	uint64_t ti_tsc0;
 	uint64_t ti_now;           /* milliseconds since creation, refreshed by tcp_now() */
 	uint8_t ti_isn_key[16];
@@ -306,6 +309,8 @@ struct tcp_inst {
 };
 
 extern struct tcp_inst *tcp_insts[RTE_MAX_LCORE];
+/* Changes whenever an instance comes or goes (tcp_soft_rank() caches by it). */
+extern uint32_t tcp_insts_gen;
 
 #define TCP_INC(ti, name) ((ti)->ti_st->tcps_##name++)
 #define TCP_ADD(ti, name, n) ((ti)->ti_st->tcps_##name += (n))

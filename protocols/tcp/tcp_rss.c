@@ -104,12 +104,21 @@ tcp_rss_port_ok(struct tcp_inst *ti, uint32_t laddr, uint16_t lport, uint32_t fa
 	return (c->trc_mine[e / 8] >> (e % 8)) & 1;
 }
 
-/* This instance's rank among the tcp instances (by lcore); *n their number. */
+/*
+ * This instance's rank among the tcp instances (by lcore); *n their number. Counted over
+ * every lcore slot once, then again only when an instance has come or gone since: every
+ * active open asks (tcp_steer_init()).
+ */
 static unsigned
-tcp_soft_rank(const struct tcp_inst *ti, unsigned *n)
+tcp_soft_rank(struct tcp_inst *ti, unsigned *n)
 {
+	uint32_t gen = __atomic_load_n(&tcp_insts_gen, __ATOMIC_ACQUIRE) + 1;
 	unsigned rank = 0, cnt = 0;
 
+	if (ti->ti_rank_gen == gen) {
+		*n = ti->ti_ninsts;
+		return ti->ti_rank;
+	}
 	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
 		if (tcp_insts[l] == NULL)
 			continue;
@@ -117,6 +126,9 @@ tcp_soft_rank(const struct tcp_inst *ti, unsigned *n)
 			rank++;
 		cnt++;
 	}
+	ti->ti_rank = rank;
+	ti->ti_ninsts = cnt;
+	ti->ti_rank_gen = gen;
 	*n = cnt;
 	return rank;
 }

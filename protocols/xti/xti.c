@@ -301,6 +301,9 @@ t_open(const char *name, int oflag, struct t_info *info)
 	for (fd = 0; fd < YARD_T_MAX_FDS; fd++) {
 		uint32_t expect = 0;
 
+		/* a plain read first: a locked exchange on every slot in use cost ~20 cycles each */
+		if (__atomic_load_n(&xti_eps[fd].te_inuse, __ATOMIC_RELAXED) != 0)
+			continue;
 		if (__atomic_compare_exchange_n(&xti_eps[fd].te_inuse, &expect, 1, false,
 						__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 			te = &xti_eps[fd];
