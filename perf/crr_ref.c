@@ -91,7 +91,11 @@ server(struct sockaddr_in sin)
 			if (fd == ls) {
 				int c;
 
-				while ((c = accept4(ls, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+				/*
+				 * Blocking: a read comes only when epoll says there is data, and a
+				 * write of a large response waits for the socket to take it all.
+				 */
+				while ((c = accept4(ls, NULL, NULL, 0)) >= 0) {
 					setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 					ev = (struct epoll_event){ .events = EPOLLIN, .data.fd = c };
 					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
@@ -101,9 +105,9 @@ server(struct sockaddr_in sin)
 			ssize_t r = read(fd, buf, sizeof(buf));
 
 			if (r > 0) {
-				if (write(fd, buf, (size_t)r) != r) /* small: the socket buffer takes it */
+				if (write(fd, buf, (size_t)r) != r)
 					close(fd);
-			} else if (r == 0 || errno != EAGAIN) {
+			} else {
 				close(fd); /* the peer released (or failed): done, as tcp_echo */
 			}
 		}
@@ -112,7 +116,8 @@ server(struct sockaddr_in sin)
 
 struct conn {
 	int fd;
-	int state;      /* 0 connecting, 1 awaiting the response, 2 released, awaiting EOF */
+	int state;      /* 0 connecting or sending, 1 awaiting the response, 2 released */
+	size_t sent;    /* request bytes written */
 	size_t got;
 	bool bad;
 	double wait_until; /* > 0: no port was free; connect again then */
@@ -147,6 +152,7 @@ conn_start(struct conn *c)
 		return;
 	}
 	c->state = 0;
+	c->sent = 0;
 	c->got = 0;
 	c->bad = false;
 	c->wait_until = 0;
@@ -165,12 +171,19 @@ conn_event(struct conn *c)
 
 	switch (c->state) {
 	case 0:
-		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-		if (err != 0 || write(c->fd, pattern, size) != (ssize_t)size) {
+		if (c->sent == 0)
+			getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		r = err != 0 ? -1 : write(c->fd, pattern + c->sent, size - c->sent);
+		if (r < 0 && err == 0 && errno == EAGAIN)
+			return false;
+		if (r < 0) {
 			st.failures++;
 			close(c->fd);
 			return true;
 		}
+		c->sent += (size_t)r;
+		if (c->sent < size)
+			return false; /* the rest when the socket takes it (EPOLLOUT) */
 		c->state = 1;
 		epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
 		return false;

@@ -45,6 +45,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_malloc.h>
 
@@ -233,11 +234,54 @@ putq_noenab(queue_t *q, mblk_t *mp)
 
 /* ---- queue pairs -------------------------------------------------------------------------- */
 
+/*
+ * Queue pairs each lcore keeps from those it freed, for the next streams it opens (at most
+ * QI_CACHE): every connection opens and closes three (stream head, timod, tcp), and
+ * rte_malloc takes the heap's lock, for which lcores opening streams at once would contend,
+ * and rte_free clears what it frees. Touched by its own lcore only; a thread that is not an
+ * lcore goes to the heap.
+ */
+#define QI_CACHE 256
+static struct {
+	void *head;         /* a freed queinfo_t's first word links the next */
+	unsigned n;
+} __rte_cache_aligned qi_cache[RTE_MAX_LCORE];
+
+static queinfo_t *
+qi_alloc(void)
+{
+	unsigned lc = rte_lcore_id();
+	void *qi;
+
+	if (lc < RTE_MAX_LCORE && qi_cache[lc].head != NULL) {
+		qi = qi_cache[lc].head;
+		memcpy(&qi_cache[lc].head, qi, sizeof(void *));
+		qi_cache[lc].n--;
+		memset(qi, 0, sizeof(queinfo_t));
+		return qi;
+	}
+	return rte_zmalloc_socket("yard_queinfo", sizeof(queinfo_t), RTE_CACHE_LINE_SIZE,
+				  (int)rte_socket_id());
+}
+
+static void
+qi_free(queinfo_t *qi)
+{
+	unsigned lc = rte_lcore_id();
+
+	if (lc < RTE_MAX_LCORE && qi_cache[lc].n < QI_CACHE) {
+		memcpy(qi, &qi_cache[lc].head, sizeof(void *));
+		qi_cache[lc].head = qi;
+		qi_cache[lc].n++;
+		return;
+	}
+	rte_free(qi);
+}
+
 queue_t *
 allocq(struct qinit *rinit, struct qinit *winit)
 {
-	queinfo_t *qi = rte_zmalloc_socket("yard_queinfo", sizeof(*qi), RTE_CACHE_LINE_SIZE,
-					   (int)rte_socket_id());
+	queinfo_t *qi = qi_alloc();
 	struct yard_sched *sc = yard_sched_self();
 
 	if (qi == NULL)
@@ -292,7 +336,7 @@ freeq(queue_t *q)
 	rq = RD(q);
 	q_destroy(rq);
 	q_destroy(WR(rq));
-	rte_free((queinfo_t *)rq);
+	qi_free((queinfo_t *)rq);
 }
 
 static void
