@@ -228,7 +228,7 @@ tcp_enter_timewait(struct tcpcb *tp)
 		TCP_INC(ti, timewait_overflow);
 	}
 	tcp_timer_arm(tp, TT_2MSL, ms);
-	tcp_timer_timewait(tp, ms == TCP_TICK_MS);
+	tcp_timer_list(tp, ms == TCP_TICK_MS ? TL_TW_TICK : TL_TW);
 }
 
 /*

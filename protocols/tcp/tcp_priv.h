@@ -147,14 +147,18 @@ struct tcp_key {
 	uint16_t k_fport;
 };
 
+/* Which of the tick's lists a block is on (tcp_timer.c): none (a block just allocated or
+ * being freed), the live blocks it walks, or a TIME-WAIT queue. */
+enum { TL_NONE, TL_LIVE, TL_TW, TL_TW_TICK, TL_N };
+
 /* A connection, an endpoint, or both. */
 struct tcpcb {
 	struct tcp_inst *tp_inst;  /* NULL once the instance has gone */
 	queue_t *tp_rq;            /* endpoint read queue; NULL for embryonic and orphans */
 	struct tcpcb *tp_next, *tp_prev;   /* instance's list of every block */
-	/* what the tick walks: ti_live, or in TIME-WAIT ti_tw[tp_twq - 1] (tcp_timer.c) */
+	/* the tick's list the block is on, ti_tl[tp_list] (tcp_timer.c) */
 	struct tcpcb *tp_lnext, *tp_lprev;
-	uint8_t tp_twq;                    /* 0: on ti_live; 1, 2: on ti_tw[0], ti_tw[1] */
+	uint8_t tp_list;                   /* TL_* */
 	struct tcpcb *tp_wnext, *tp_wprev; /* ti_txwait list, while TF_TXWAIT */
 	struct tcpcb *tp_head;     /* the listener this connection came from */
 	struct tcpcb *tp_qnext;    /* link on the listener's SYN or accept list */
@@ -273,15 +277,15 @@ struct tcp_inst {
 	const struct tcp_cc_ops *ti_cc; /* congestion control of new connections */
 	timeout_id_t ti_tick;      /* the tick (tcp_timer.c), 0 while no deadline is armed */
 	/*
-	 * The blocks the tick walks for their timers (tp_lnext), and those in TIME-WAIT apart,
-	 * oldest first, whose only timer is 2 MSL ([0]) or a tick past tp_max_timewait ([1]):
-	 * the tick reads their heads only, so thousands in TIME-WAIT cost it nothing.
+	 * The blocks the tick walks for their timers (TL_LIVE), and those in TIME-WAIT apart,
+	 * oldest first, whose only timer is 2 MSL (TL_TW) or a tick past tp_max_timewait
+	 * (TL_TW_TICK): the tick reads their heads only, so thousands in TIME-WAIT cost it
+	 * nothing. Linked by tp_lnext/tp_lprev.
 	 */
-	struct tcpcb *ti_live;
-	struct tcpcb *ti_tick_next; /* the tick's walk: the next block of ti_live (tcp_tick) */
-	struct tcp_twq {
+	struct tcp_tlist {
 		struct tcpcb *q_head, *q_tail;
-	} ti_tw[2];
+	} ti_tl[TL_N];
+	struct tcpcb *ti_tick_next; /* the tick's walk: the next block of TL_LIVE (tcp_tick) */
 	uint64_t ti_tick_due;      /* tcp_now() when the tick fires, 0 if not armed */
 	bool ti_ticking;           /* timers on: between tcp_timer_start and tcp_timer_stop */
 	uint64_t ti_hz;
@@ -465,12 +469,12 @@ void tcp_timer_arm(struct tcpcb *tp, int which, uint32_t ms);
 /* A deadline at due (tcp_now() ms) was stored directly: the tick must come by then. */
 void tcp_tick_need(struct tcp_inst *ti, uint64_t due);
 void tcp_timer_cancel_all(struct tcpcb *tp);
-/* tp joins the blocks the tick walks (a new block, or one leaving TIME-WAIT). */
-void tcp_timer_live(struct tcpcb *tp);
-/* tp leaves the tick's lists (it is being freed). */
-void tcp_timer_unlink(struct tcpcb *tp);
-/* tp, in TIME-WAIT with only TT_2MSL armed, goes to the tail of its TIME-WAIT queue. */
-void tcp_timer_timewait(struct tcpcb *tp, bool tick);
+/*
+ * Move tp to the tail of the tick's list (TL_*): TL_LIVE for a new block or one leaving
+ * TIME-WAIT, TL_TW or TL_TW_TICK for one entering it (or restarting it) with only TT_2MSL
+ * armed, TL_NONE for one being freed.
+ */
+void tcp_timer_list(struct tcpcb *tp, unsigned list);
 void tcp_rtt_update(struct tcpcb *tp, uint32_t rtt_ms);
 
 /* tcp_tpi.c: upward notifications */

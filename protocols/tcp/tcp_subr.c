@@ -83,7 +83,7 @@ tcp_cb_alloc(struct tcp_inst *ti)
 	if (ti->ti_cbs != NULL)
 		ti->ti_cbs->tp_prev = tp;
 	ti->ti_cbs = tp;
-	tcp_timer_live(tp);
+	tcp_timer_list(tp, TL_LIVE);
 	return tp;
 }
 
@@ -111,7 +111,7 @@ tcp_cb_free(struct tcpcb *tp)
 	tcp_unbind(tp);
 	tcp_txwait_remove(tp);
 	tcp_free_bufs(tp);
-	tcp_timer_unlink(tp);
+	tcp_timer_list(tp, TL_NONE);
 	if (ti != NULL) {
 		if (tp->tp_prev != NULL)
 			tp->tp_prev->tp_next = tp->tp_next;
@@ -356,7 +356,7 @@ tcp_set_state(struct tcpcb *tp, int state)
 			ti->ti_ntimewait++; /* tcp_enter_timewait() puts it on its queue */
 		} else {
 			ti->ti_ntimewait--;
-			tcp_timer_live(tp); /* off its TIME-WAIT queue */
+			tcp_timer_list(tp, TL_LIVE); /* off its TIME-WAIT queue */
 		}
 	}
 	/* an orphan in TIME-WAIT is held (and bounded) as TIME-WAIT, as Linux's tw buckets */

@@ -79,15 +79,18 @@ tcp_timer_arm(struct tcpcb *tp, int which, uint32_t ms)
 }
 
 void
-tcp_timer_unlink(struct tcpcb *tp)
+tcp_timer_list(struct tcpcb *tp, unsigned list)
 {
 	struct tcp_inst *ti = tp->tp_inst;
+	struct tcp_tlist *q;
 
 	if (ti == NULL)
 		return;
-	if (tp->tp_twq != 0) {
-		struct tcp_twq *q = &ti->ti_tw[tp->tp_twq - 1];
-
+	if (tp->tp_list != TL_NONE) {
+		q = &ti->ti_tl[tp->tp_list];
+		/* a block the running tick is about to visit moves or goes: it visits the next */
+		if (ti->ti_tick_next == tp)
+			ti->ti_tick_next = tp->tp_lnext;
 		if (tp->tp_lprev != NULL)
 			tp->tp_lprev->tp_lnext = tp->tp_lnext;
 		else
@@ -96,41 +99,12 @@ tcp_timer_unlink(struct tcpcb *tp)
 			tp->tp_lnext->tp_lprev = tp->tp_lprev;
 		else
 			q->q_tail = tp->tp_lprev;
-	} else {
-		/* a block the running tick is about to visit moves or goes: it visits the next */
-		if (ti->ti_tick_next == tp)
-			ti->ti_tick_next = tp->tp_lnext;
-		if (tp->tp_lprev != NULL)
-			tp->tp_lprev->tp_lnext = tp->tp_lnext;
-		else if (ti->ti_live == tp)
-			ti->ti_live = tp->tp_lnext;
-		if (tp->tp_lnext != NULL)
-			tp->tp_lnext->tp_lprev = tp->tp_lprev;
+		tp->tp_lnext = tp->tp_lprev = NULL;
 	}
-	tp->tp_lnext = tp->tp_lprev = NULL;
-	tp->tp_twq = 0;
-}
-
-void
-tcp_timer_live(struct tcpcb *tp)
-{
-	struct tcp_inst *ti = tp->tp_inst;
-
-	tcp_timer_unlink(tp);
-	tp->tp_lnext = ti->ti_live;
-	if (ti->ti_live != NULL)
-		ti->ti_live->tp_lprev = tp;
-	ti->ti_live = tp;
-}
-
-void
-tcp_timer_timewait(struct tcpcb *tp, bool tick)
-{
-	struct tcp_inst *ti = tp->tp_inst;
-	struct tcp_twq *q = &ti->ti_tw[tick];
-
-	tcp_timer_unlink(tp);
-	tp->tp_twq = (uint8_t)(tick + 1);
+	tp->tp_list = (uint8_t)list;
+	if (list == TL_NONE)
+		return;
+	q = &ti->ti_tl[list];
 	tp->tp_lprev = q->q_tail;
 	if (q->q_tail != NULL)
 		q->q_tail->tp_lnext = tp;
@@ -340,9 +314,9 @@ tcp_tick(void *arg)
 	/*
 	 * What a timer does may free or move other blocks than its own (a segment looped back
 	 * in a test, a connection entering TIME-WAIT): the walk's next block is kept in the
-	 * instance, where tcp_timer_unlink() moves it on.
+	 * instance, where tcp_timer_list() moves it on.
 	 */
-	for (tp = ti->ti_live; tp != NULL; tp = ti->ti_tick_next) {
+	for (tp = ti->ti_tl[TL_LIVE].q_head; tp != NULL; tp = ti->ti_tick_next) {
 		bool alive = true;
 
 		ti->ti_tick_next = tp->tp_lnext;
@@ -375,8 +349,8 @@ tcp_tick(void *arg)
 	 * is set, a new one waits behind older ones at most the old 2 MSL). Expiry leaves the
 	 * queue (tcp_close_conn() moves the block off it, or frees it), so the head is new.
 	 */
-	for (unsigned q = 0; q < RTE_DIM(ti->ti_tw); q++) {
-		while ((tp = ti->ti_tw[q].q_head) != NULL && tp->t_timer[TT_2MSL] <= now) {
+	for (unsigned q = TL_TW; q <= TL_TW_TICK; q++) {
+		while ((tp = ti->ti_tl[q].q_head) != NULL && tp->t_timer[TT_2MSL] <= now) {
 			tp->t_timer[TT_2MSL] = 0;
 			(void)tcp_timer_fire(tp, TT_2MSL);
 		}
