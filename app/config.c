@@ -107,6 +107,7 @@ static const struct cfg_key port_keys[] = {
 	{ "gateway", CK_GATEWAY, PRT(gateway), 0, 0, "", NULL,
 	  "a.b.c.d in the port's subnet, or empty for none; one port at most", false },
 	{ "mtu", CK_U16, PRT(mtu), 68, 9000, "1500", NULL, "68..9000", false },
+	{ "vlan", CK_U16, PRT(vlan), 0, 4094, "0", NULL, "0 (untagged) or 1..4094", false },
 	{ "rx_queues", CK_U16, PRT(rx_queues), 1, YARD_PORT_MAX_QUEUES, "1", NULL, "1..16",
 	  false },
 	{ "tx_queues", CK_U16, PRT(tx_queues), 1, YARD_PORT_MAX_QUEUES, NULL, "rx_queues",

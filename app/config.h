@@ -64,6 +64,7 @@ struct yard_cfg_port {
 	uint8_t prefix;
 	uint32_t gateway;            /**< network order, 0 if none */
 	uint16_t mtu;
+	uint16_t vlan;               /**< 802.1Q VLAN ID of every frame, 0 = untagged */
 	uint16_t rx_queues;
 	uint16_t tx_queues;
 	uint16_t rx_desc;

@@ -237,6 +237,7 @@ link_plumb(struct yard_lcore_stack *ls, struct yard_link *l, const struct yard_c
 		.ai_prefix = pc->prefix,
 		.ai_mtu = l->yl_mtu,
 		.ai_caps = caps,
+		.ai_vlan = pc->vlan,
 	};
 	struct ip_ifreq ii;
 	const char *name = l->yl_sd->sd_name;

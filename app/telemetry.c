@@ -248,6 +248,8 @@ tel_port_dict(struct rte_tel_data *d, const struct yard_port *p)
 	rte_ether_format_addr(mac, sizeof(mac), &p->yp_mac);
 	rte_tel_data_add_dict_string(d, "mac", mac);
 	rte_tel_data_add_dict_u64(d, "mtu", p->yp_mtu);
+	if (tel_cfg != NULL && p->yp_index < tel_cfg->nports)
+		rte_tel_data_add_dict_u64(d, "vlan", tel_cfg->ports[p->yp_index].vlan);
 	memset(&link, 0, sizeof(link));
 	if (rte_eth_link_get_nowait(p->yp_port_id, &link) == 0) {
 		rte_tel_data_add_dict_string(d, "link", link.link_status ? "up" : "down");

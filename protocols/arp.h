@@ -17,8 +17,15 @@
  * broadcast or multicast lose their Ethernet header (b_rptr moves, nothing is copied) and go
  * up as one burst. ARP frames are validated and processed: requests for our address are
  * answered, the sender of a request for us and of a reply is learned (RFC 826 merge rule).
- * Everything else (IPv6, VLAN tags, other ethertypes, frames for another MAC, malformed ARP)
- * is dropped and counted by reason. Other message types pass up unchanged.
+ * Everything else (IPv6, other ethertypes, frames for another MAC, malformed ARP) is dropped
+ * and counted by reason. Other message types pass up unchanged.
+ *
+ * VLANs (IEEE 802.1Q). A link configured with ai_vlan (a VLAN ID) carries that VLAN only: it
+ * takes frames tagged with that ID (or whose tag the port stripped, RTE_MBUF_F_RX_VLAN_STRIPPED
+ * with it in vlan_tci), strips the tag with the header, and tags every frame it sends (IPv4
+ * and ARP) with it, priority 0. Frames without a tag, with another ID or with stacked tags
+ * are dropped and counted. A link without ai_vlan takes untagged and priority-tagged (ID 0)
+ * frames and drops tagged ones.
  *
  * Write side: IPv4 packets (M_DATA) from ip carry their next hop (protocols/link.h). A cache
  * hit prepends the Ethernet header (in the block's headroom when the block is not shared and
@@ -69,7 +76,7 @@ struct rte_tel_data;
  * Configure the interface: struct arp_ifreq in. Sends a gratuitous ARP (an ARP request with
  * sender = target = ai_addr, RFC 5227 section 3) and joins the sibling registry of ai_port.
  * May be repeated (a new address or MAC); EINVAL for a zero/multicast MAC, a zero address,
- * ai_prefix > 32, ai_mtu < 68 or ai_port >= ARP_MAX_PORTS; ENOSPC if ai_port has
+ * ai_prefix > 32, ai_mtu < 68, ai_vlan > 4094 or ai_port >= ARP_MAX_PORTS; ENOSPC if ai_port has
  * ARP_MAX_SIBLINGS instances already.
  */
 #define ARP_SETIF      (ARP_IOC | 1)
@@ -97,6 +104,8 @@ struct rte_tel_data;
 #define ARP_MAX_PORTS 32
 /** Instances sharing one port (one per lcore and queue). */
 #define ARP_MAX_SIBLINGS 64
+/** Highest VLAN ID ARP_SETIF takes (0xfff is reserved, IEEE 802.1Q 9.6). */
+#define ARP_VLAN_MAX 4094
 
 /** ARP_SETIF argument. */
 struct arp_ifreq {
@@ -107,6 +116,8 @@ struct arp_ifreq {
 	uint8_t ai_pad;
 	uint16_t ai_mtu;              /**< link MTU (IPv4 packet size), >= 68 */
 	uint32_t ai_caps;             /**< YARD_LINK_CAP_* the port negotiated */
+	uint16_t ai_vlan;             /**< 802.1Q VLAN ID 1..4094 of every frame; 0: untagged */
+	uint16_t ai_pad2;
 };
 
 /** ARP_SETPARAM argument; 0 in a field keeps its value. Defaults in brackets. */

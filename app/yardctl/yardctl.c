@@ -763,15 +763,20 @@ cmd_ports(void)
 
 	if (json_object_get(ports, "state") != NULL && json_object_size(ports) == 1)
 		die(EXIT_REFUSED, "yard is %s: no ports to show", js(ports, "state"));
-	printf("%-6s %-14s %-17s %-5s %6s %10s %12s %10s %12s %8s %8s %8s\n", "PORT", "DRIVER",
-	       "MAC", "LINK", "MTU", "RX-PKTS", "RX-BYTES", "TX-PKTS", "TX-BYTES", "IMISSED",
-	       "IERRORS", "OERRORS");
-	json_object_foreach(ports, k, p)
-		printf("%-6s %-14s %-17s %-5s %6" PRIu64 " %10" PRIu64 " %12" PRIu64 " %10" PRIu64
+	printf("%-6s %-14s %-17s %-5s %6s %4s %10s %12s %10s %12s %8s %8s %8s\n", "PORT",
+	       "DRIVER", "MAC", "LINK", "MTU", "VLAN", "RX-PKTS", "RX-BYTES", "TX-PKTS", "TX-BYTES",
+	       "IMISSED", "IERRORS", "OERRORS");
+	json_object_foreach(ports, k, p) {
+		char vlan[8] = "-"; /* untagged */
+
+		if (ju(p, "vlan") != 0)
+			snprintf(vlan, sizeof(vlan), "%" PRIu64, ju(p, "vlan"));
+		printf("%-6s %-14s %-17s %-5s %6" PRIu64 " %4s %10" PRIu64 " %12" PRIu64 " %10" PRIu64
 		       " %12" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n", js(p, "name"),
-		       js(p, "driver"), js(p, "mac"), js(p, "link"), ju(p, "mtu"),
+		       js(p, "driver"), js(p, "mac"), js(p, "link"), ju(p, "mtu"), vlan,
 		       ju(p, "ipackets"), ju(p, "ibytes"), ju(p, "opackets"), ju(p, "obytes"),
 		       ju(p, "imissed"), ju(p, "ierrors"), ju(p, "oerrors"));
+	}
 	json_decref(ports);
 	return 0;
 }

@@ -45,7 +45,7 @@ arp_setif(struct arp_priv *ap, const struct arp_ifreq *req)
 
 	if (rte_is_zero_ether_addr(&req->ai_mac) || rte_is_multicast_ether_addr(&req->ai_mac) ||
 	    req->ai_addr == 0 || req->ai_prefix > 32 || req->ai_mtu < 68 ||
-	    req->ai_port >= ARP_MAX_PORTS)
+	    req->ai_vlan > ARP_VLAN_MAX || req->ai_port >= ARP_MAX_PORTS)
 		return EINVAL;
 	err = arp_sib_join(ap, req->ai_port);
 	if (err != 0)
@@ -55,6 +55,8 @@ arp_setif(struct arp_priv *ap, const struct arp_ifreq *req)
 	ap->ap_bcast = (req->ai_addr & ap->ap_mask) | ~ap->ap_mask;
 	ap->ap_slot->as_port = req->ai_port;
 	ap->ap_configured = true;
+	/* A VLAN link's frames all carry a tag (or lack one) that the long way checks. */
+	ap->ap_rx_fast = req->ai_vlan == 0;
 	ap->ap_gen++;
 	/* RFC 5227 section 3: announce the address so neighbours update stale caches. */
 	arp_send_gratuitous(ap);
@@ -305,17 +307,23 @@ arp_nhc_hit(const struct arp_priv *ap, const struct arp_nhc *nhc)
  * nhc), the others are compared with it and framed inline. hit is worked out again after
  * every call that may change the cache (a resolution, an ioctl, a message sent down that a
  * loop-back driver turns around at once), so the per-packet test is one compare.
+ *
+ * plain (a constant in each of the two copies, arp_wput_burst() and arp_wput_tagged()): the
+ * link writes a plain Ethernet header, whose room ip's mark vouches for; a VLAN link's 18
+ * bytes go the general way (arp_frame()). An ioctl in the burst that changes which it is ends
+ * the run there; returns the messages consumed.
  */
-static void
-arp_wput_burst(queue_t *q, mblk_t **mps, unsigned n)
+static inline unsigned
+arp_wput_run(queue_t *q, struct arp_priv *ap, mblk_t **mps, unsigned n, const bool plain)
 {
-	struct arp_priv *ap = q->q_ptr;
 	struct arp_nhc nhc = { .nc_nh = 0 };
-	const int nhoff = yard_nexthop_offset; /* registered at open, fixed from then on */
+	intptr_t nhoff = yard_nexthop_offset; /* registered at open, fixed from then on */
 	mblk_t **in = mps, **end = mps + n, **out = mps;
 	unsigned cached = 0;
 	uint64_t hit = ARP_NHC_NONE;
 
+	/* Opaque: gcc would keep the int and widen it for every packet instead of once. */
+	__asm__("" : "+r"(nhoff));
 	for (; in < end; in++) {
 		mblk_t *mp = *in;
 		/* ip's mark (mblk.h): M_DATA, one block only mp references, with the room. */
@@ -330,6 +338,8 @@ arp_wput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			out = mps;
 			cached = 0;
 			arp_wput_other(q, ap, mp);
+			if ((ap->ap_if.ai_vlan == 0) != plain)
+				return (unsigned)(in + 1 - mps);
 			hit = arp_nhc_hit(ap, &nhc);
 			continue;
 		}
@@ -337,7 +347,9 @@ arp_wput_burst(queue_t *q, mblk_t **mps, unsigned n)
 		if (likely(nh == hit)) {
 			/* The same next hop as the last one of this burst: its address holds. */
 			cached++;
-			if (likely(room))
+			if (!plain)
+				mp = arp_frame(ap, mp, &nhc.nc_eh.dst_addr);
+			else if (likely(room))
 				arp_frame_put(mp, &nhc);
 			else
 				mp = arp_frame_nhc(ap, mp, &nhc);
@@ -349,6 +361,34 @@ arp_wput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			*out++ = mp;
 	}
 	arp_wput_pass(q, ap, mps, (unsigned)(out - mps), cached);
+	return n;
+}
+
+static void arp_wput_burst(queue_t *q, mblk_t **mps, unsigned n);
+
+/* A VLAN link's burst: arp_wput_run()'s general copy, apart from the plain one. */
+static __rte_noinline void
+arp_wput_tagged(queue_t *q, struct arp_priv *ap, mblk_t **mps, unsigned n)
+{
+	unsigned k = arp_wput_run(q, ap, mps, n, false);
+
+	if (unlikely(k < n))
+		arp_wput_burst(q, mps + k, n - k); /* an ioctl in the burst took the VLAN away */
+}
+
+static void
+arp_wput_burst(queue_t *q, mblk_t **mps, unsigned n)
+{
+	struct arp_priv *ap = q->q_ptr;
+	unsigned k;
+
+	if (unlikely(ap->ap_if.ai_vlan != 0)) {
+		arp_wput_tagged(q, ap, mps, n);
+		return;
+	}
+	k = arp_wput_run(q, ap, mps, n, true);
+	if (unlikely(k < n))
+		arp_wput_burst(q, mps + k, n - k); /* an ioctl in the burst put the link on a VLAN */
 }
 
 static int

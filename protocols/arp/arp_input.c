@@ -17,17 +17,18 @@
 
 /*
  * Answer a request for our address by turning it into the reply, in place when the block is
- * ours alone (it always is for a frame fresh from a PMD).
+ * ours alone (it always is for a frame fresh from a PMD) and its link header has the length of
+ * the one we send (hl bytes: a tag where the link has one), which is written over it.
  */
 static void
-arp_reply(queue_t *q, struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *sha,
-	  uint32_t sip)
+arp_reply(queue_t *q, struct arp_priv *ap, mblk_t *mp, unsigned hl,
+	  const struct rte_ether_addr *sha, uint32_t sip)
 {
-	struct rte_ether_hdr *eh;
 	struct rte_arp_hdr *ah;
 	struct rte_mbuf *m;
 
-	if (DB_REF(mp) != 1 || (size_t)(DB_LIM(mp) - mp->b_rptr) < ARP_FRAME_MIN) {
+	if (DB_REF(mp) != 1 || (size_t)(DB_LIM(mp) - mp->b_rptr) < ARP_FRAME_MIN ||
+	    hl != arp_hdr_len(ap)) {
 		struct rte_ether_addr to = *sha;
 
 		freemsg(mp);
@@ -39,16 +40,14 @@ arp_reply(queue_t *q, struct arp_priv *ap, mblk_t *mp, const struct rte_ether_ad
 		freemsg(mp->b_cont);
 		mp->b_cont = NULL;
 	}
-	eh = (struct rte_ether_hdr *)mp->b_rptr;
-	ah = (struct rte_arp_hdr *)(eh + 1);
-	rte_ether_addr_copy(sha, &eh->dst_addr);
-	rte_ether_addr_copy(&ap->ap_if.ai_mac, &eh->src_addr);
+	arp_hdr_write(ap, mp->b_rptr, sha, RTE_BE16(RTE_ETHER_TYPE_ARP)); /* priority 0 */
+	ah = (struct rte_arp_hdr *)(mp->b_rptr + hl);
 	ah->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
 	rte_ether_addr_copy(sha, &ah->arp_data.arp_tha);
 	ah->arp_data.arp_tip = sip;
 	rte_ether_addr_copy(&ap->ap_if.ai_mac, &ah->arp_data.arp_sha);
 	ah->arp_data.arp_sip = ap->ap_if.ai_addr;
-	memset(mp->b_rptr + ARP_FRAME_LEN, 0, ARP_FRAME_MIN - ARP_FRAME_LEN);
+	memset(mp->b_rptr + hl + sizeof(*ah), 0, ARP_FRAME_MIN - hl - sizeof(*ah));
 	mp->b_wptr = mp->b_rptr + ARP_FRAME_MIN;
 	m = yard_mblk_mbuf(mp);
 	m->ol_flags &= ARP_MBUF_KEEP; /* RX verdicts mean nothing on the way out */
@@ -56,9 +55,9 @@ arp_reply(queue_t *q, struct arp_priv *ap, mblk_t *mp, const struct rte_ether_ad
 	qreply(q, mp);
 }
 
-/* One ARP frame (Ethernet header still in front). Consumes mp. */
-static void
-arp_rx_arp(queue_t *q, struct arp_priv *ap, mblk_t *mp)
+/* One ARP frame, its link header (hl bytes: Ethernet, or with a VLAN tag) still in front. */
+static __rte_noinline void
+arp_rx_arp(queue_t *q, struct arp_priv *ap, mblk_t *mp, unsigned hl)
 {
 	struct rte_arp_hdr *ah;
 	struct rte_ether_addr sha;
@@ -69,17 +68,17 @@ arp_rx_arp(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 	struct arp_ent *e = NULL;
 
 	ARP_INC(ap, rx_arp);
-	len = (mp->b_cont == NULL ? MBLKL(mp) : msgdsize(mp)) - RTE_ETHER_HDR_LEN;
+	len = (mp->b_cont == NULL ? MBLKL(mp) : msgdsize(mp)) - hl;
 	if (len < 8) {
 		ARP_INC(ap, drop_bad_len);
 		goto drop;
 	}
-	if (MBLKL(mp) < RTE_ETHER_HDR_LEN + RTE_MIN(len, sizeof(*ah)) &&
-	    !pullupmsg(mp, (ssize_t)(RTE_ETHER_HDR_LEN + RTE_MIN(len, sizeof(*ah))))) {
+	if (MBLKL(mp) < hl + RTE_MIN(len, sizeof(*ah)) &&
+	    !pullupmsg(mp, (ssize_t)(hl + RTE_MIN(len, sizeof(*ah))))) {
 		ARP_INC(ap, drop_arp_nomem); /* counted in rx_arp already: not a frame-level drop */
 		goto drop;
 	}
-	ah = (struct rte_arp_hdr *)(mp->b_rptr + RTE_ETHER_HDR_LEN);
+	ah = (struct rte_arp_hdr *)(mp->b_rptr + hl);
 	if (ah->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER)) {
 		ARP_INC(ap, drop_bad_hw);
 		goto drop;
@@ -132,11 +131,78 @@ arp_rx_arp(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 	}
 	if (op == RTE_ARP_OP_REQUEST) {
 		ARP_INC(ap, rx_requests_for_us);
-		arp_reply(q, ap, mp, &sha, sip);
+		arp_reply(q, ap, mp, hl, &sha, sip);
 		return;
 	}
 drop:
 	freemsg(mp);
+}
+
+/* Count a frame whose VLAN ID vid (0: priority-tagged) is not the link's. */
+static void
+arp_vlan_other(struct arp_priv *ap, uint16_t vid)
+{
+	if (vid == 0)
+		ARP_INC(ap, drop_untagged); /* priority-tagged: the untagged VLAN's */
+	else
+		ARP_INC(ap, drop_vlan);
+}
+
+/*
+ * The 802.1Q part of a frame's header, for a VLAN link or a frame with a tag (in it, or
+ * stripped by the port): whether the frame is the link's, and its ethertype (*type, network
+ * order). Returns the header's length (14, or 18 with the tag in the frame), or 0 for a frame
+ * to drop (counted). Apart from arp_rx_frame_slow(), which the burst's loop inlines: its
+ * registers are the loop's.
+ */
+static __rte_noinline unsigned
+arp_rx_vlan(struct arp_priv *ap, mblk_t *mp, uint16_t *type)
+{
+	const uint16_t vlan = ap->ap_if.ai_vlan;
+	const struct rte_mbuf *m = yard_mblk_mbuf(mp);
+	unsigned hl = RTE_ETHER_HDR_LEN;
+	bool tagged = false; /* a tag with the link's ID (0: a priority tag) was seen */
+
+	if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) {
+		/* The port took the tag off: its ID must be the link's (0: priority-tagged). */
+		if ((m->vlan_tci & RTE_VLAN_ID_MASK) != vlan) {
+			arp_vlan_other(ap, m->vlan_tci & RTE_VLAN_ID_MASK);
+			return 0;
+		}
+		tagged = true;
+	}
+	if (*type == RTE_BE16(RTE_ETHER_TYPE_VLAN) && !tagged) {
+		uint16_t tci;
+
+		if (unlikely(MBLKL(mp) < hl + RTE_VLAN_HLEN)) {
+			if (msgdsize(mp) < hl + RTE_VLAN_HLEN) {
+				ARP_INC(ap, drop_short);
+				return 0;
+			}
+			if (!pullupmsg(mp, hl + RTE_VLAN_HLEN)) {
+				ARP_INC(ap, drop_rx_nomem);
+				return 0;
+			}
+		}
+		/* 802.1Q: the TCI after the TPID, its low 12 bits the ID (0: a priority only). */
+		memcpy(&tci, mp->b_rptr + RTE_ETHER_HDR_LEN, sizeof(tci));
+		memcpy(type, mp->b_rptr + RTE_ETHER_HDR_LEN + sizeof(tci), sizeof(*type));
+		if ((rte_be_to_cpu_16(tci) & RTE_VLAN_ID_MASK) != vlan) {
+			arp_vlan_other(ap, rte_be_to_cpu_16(tci) & RTE_VLAN_ID_MASK);
+			return 0;
+		}
+		tagged = true;
+		hl += RTE_VLAN_HLEN;
+	}
+	if (*type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || *type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
+		ARP_INC(ap, drop_vlan); /* another tag: stacked (802.1ad), or one the port stripped */
+		return 0;
+	}
+	if (vlan != 0 && !tagged) {
+		ARP_INC(ap, drop_untagged);
+		return 0;
+	}
+	return hl;
 }
 
 /*
@@ -148,6 +214,8 @@ arp_rx_frame_slow(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 {
 	struct rte_ether_hdr *eh;
 	struct rte_mbuf *m;
+	unsigned hl = RTE_ETHER_HDR_LEN;
+	uint16_t type;
 
 	if (unlikely(!ap->ap_configured)) {
 		ARP_INC(ap, drop_unconfigured);
@@ -171,23 +239,22 @@ arp_rx_frame_slow(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 		goto drop;
 	}
 	m = yard_mblk_mbuf(mp);
-	if (unlikely((m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) && (m->vlan_tci & 0xfff) != 0)) {
-		ARP_INC(ap, drop_vlan);
-		goto drop;
+	type = eh->ether_type;
+	if (unlikely(ap->ap_if.ai_vlan != 0 || (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) ||
+		     type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ))) {
+		hl = arp_rx_vlan(ap, mp, &type);
+		if (hl == 0)
+			goto drop;
 	}
-	switch (eh->ether_type) {
+	switch (type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
-		mp->b_rptr += RTE_ETHER_HDR_LEN;
+		mp->b_rptr += hl;
 		return true;
 	case RTE_BE16(RTE_ETHER_TYPE_ARP):
-		arp_rx_arp(q, ap, mp);
+		arp_rx_arp(q, ap, mp, hl);
 		return false;
 	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
 		ARP_INC(ap, drop_ipv6);
-		break;
-	case RTE_BE16(RTE_ETHER_TYPE_VLAN):
-	case RTE_BE16(RTE_ETHER_TYPE_QINQ):
-		ARP_INC(ap, drop_vlan);
 		break;
 	default:
 		ARP_INC(ap, drop_other_type);
@@ -227,16 +294,16 @@ arp_dst_is(const struct rte_ether_hdr *eh, uint64_t mac)
  * arp_rx_frame_slow() with the frame nearly every received one is taken first: IPv4, for our
  * address or a group one, not VLAN-tagged, its Ethernet header in the first block. The same
  * checks in the order that settles that frame soonest (the group bit, one byte, first);
- * any other frame goes the long way, which checks (and counts) everything again. configured
- * and mac: ap_configured and arp_mac_word(ai_mac), read once a burst by the caller and again
+ * any other frame goes the long way, which checks (and counts) everything again. fast and
+ * mac: ap_rx_fast and arp_mac_word(ai_mac), read once a burst by the caller and again
  * after anything but a frame (only ARP_SETIF changes them, and the long way reads them again).
  */
 static inline bool
-arp_rx_frame(queue_t *q, struct arp_priv *ap, bool configured, uint64_t mac, mblk_t *mp)
+arp_rx_frame(queue_t *q, struct arp_priv *ap, bool fast, uint64_t mac, mblk_t *mp)
 {
 	const struct rte_ether_hdr *eh = (const struct rte_ether_hdr *)mp->b_rptr;
 
-	if (likely(configured && MBLKL(mp) >= RTE_ETHER_HDR_LEN &&
+	if (likely(fast && MBLKL(mp) >= RTE_ETHER_HDR_LEN &&
 		   eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
 		   (rte_is_multicast_ether_addr(&eh->dst_addr) || arp_dst_is(eh, mac)) &&
 		   !(yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED))) {
@@ -283,7 +350,7 @@ arp_rput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	struct arp_priv *ap = q->q_ptr;
 	mblk_t **out = mps;
 	unsigned from = 0;
-	bool configured = ap->ap_configured;
+	bool fast = ap->ap_rx_fast;
 	uint64_t mac = arp_mac_word(&ap->ap_if.ai_mac);
 
 	for (unsigned i = 0; i < n; i++) {
@@ -295,11 +362,11 @@ arp_rput_burst(queue_t *q, mblk_t **mps, unsigned n)
 			out = mps;
 			from = i + 1;
 			arp_rput_other(q, ap, mp);
-			configured = ap->ap_configured;
+			fast = ap->ap_rx_fast;
 			mac = arp_mac_word(&ap->ap_if.ai_mac);
 			continue;
 		}
-		if (arp_rx_frame(q, ap, configured, mac, mp))
+		if (arp_rx_frame(q, ap, fast, mac, mp))
 			*out++ = mp;
 	}
 	arp_rput_pass(q, ap, mps, (unsigned)(out - mps), n - from);

@@ -4,11 +4,11 @@
  * the ARP frames the module originates (requests, gratuitous announcements).
  *
  * Framing is zero copy when it can be: the Ethernet header goes into the headroom of the
- * packet's first block when that block is not shared (DB_REF 1) and has 14 bytes in front of
- * b_rptr (IP leaves YARD_LINK_HEADROOM; a received packet reused for a reply still has the
- * room its own Ethernet header took). Otherwise a new block carries the header, and the TX
- * offload request of the packet (ol_flags, l2/l3 lengths) moves to the new first mbuf, where a
- * PMD reads it.
+ * packet's first block when that block is not shared (DB_REF 1) and has 14 bytes (18 with a
+ * VLAN tag) in front of b_rptr (IP leaves YARD_LINK_HEADROOM; a received packet reused for a
+ * reply still has the room its own Ethernet header took). Otherwise a new block carries the
+ * header, and the TX offload request of the packet (ol_flags, l2/l3 lengths) moves to the new
+ * first mbuf, where a PMD reads it.
  */
 #include <errno.h>
 #include <string.h>
@@ -22,15 +22,38 @@ static const struct rte_ether_addr arp_bcast_mac = {
 /* ol_flags bits describing the buffer itself; never ours to change. */
 #define ARP_MBUF_KEEP (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL)
 
+void
+arp_hdr_write(const struct arp_priv *ap, unsigned char *p, const struct rte_ether_addr *dst,
+	      uint16_t type_be)
+{
+	/* Built aside and copied: a datagram built in place may start at an odd address (a
+	 * frame a scattered RX cut there), where struct rte_ether_hdr (2-aligned) may not go. */
+	unsigned char h[RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN];
+
+	memcpy(h, dst, RTE_ETHER_ADDR_LEN);
+	memcpy(h + RTE_ETHER_ADDR_LEN, &ap->ap_if.ai_mac, RTE_ETHER_ADDR_LEN);
+	if (ap->ap_if.ai_vlan != 0) {
+		/* 802.1Q: TPID, then priority 0, DEI 0 and the VLAN ID; the type follows. */
+		const uint16_t tag[3] = { RTE_BE16(RTE_ETHER_TYPE_VLAN),
+					  rte_cpu_to_be_16(ap->ap_if.ai_vlan), type_be };
+
+		memcpy(h + 2 * RTE_ETHER_ADDR_LEN, tag, sizeof(tag));
+		memcpy(p, h, RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN);
+	} else {
+		memcpy(h + 2 * RTE_ETHER_ADDR_LEN, &type_be, sizeof(type_be));
+		memcpy(p, h, RTE_ETHER_HDR_LEN);
+	}
+}
+
 mblk_t *
 arp_frame(struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *dst)
 {
-	struct rte_ether_hdr eh;
+	const unsigned hl = arp_hdr_len(ap);
 
-	if (likely(DB_REF(mp) == 1 && MBLKHEAD(mp) >= RTE_ETHER_HDR_LEN)) {
-		mp->b_rptr -= RTE_ETHER_HDR_LEN;
+	if (likely(DB_REF(mp) == 1 && MBLKHEAD(mp) >= hl)) {
+		mp->b_rptr -= hl;
 	} else {
-		mblk_t *hp = allocb(RTE_ETHER_HDR_LEN, BPRI_HI);
+		mblk_t *hp = allocb(hl, BPRI_HI);
 		struct rte_mbuf *hm, *m;
 
 		if (unlikely(hp == NULL)) {
@@ -43,17 +66,19 @@ arp_frame(struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *dst)
 		hm->ol_flags = (hm->ol_flags & ARP_MBUF_KEEP) |
 			       (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK);
 		hm->tx_offload = m->tx_offload;
-		hp->b_wptr += RTE_ETHER_HDR_LEN;
+		hp->b_wptr += hl;
 		hp->b_cont = mp;
 		mp = hp;
 		ARP_INC(ap, tx_hdr_block);
 	}
-	/* Built aside and copied: a datagram built in place may start at an odd address (a
-	 * frame a scattered RX cut there), where struct rte_ether_hdr (2-aligned) may not go. */
-	rte_ether_addr_copy(dst, &eh.dst_addr);
-	rte_ether_addr_copy(&ap->ap_if.ai_mac, &eh.src_addr);
-	eh.ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-	memcpy(mp->b_rptr, &eh, RTE_ETHER_HDR_LEN);
+	arp_hdr_write(ap, mp->b_rptr, dst, RTE_BE16(RTE_ETHER_TYPE_IPV4));
+	if (hl != RTE_ETHER_HDR_LEN) {
+		struct rte_mbuf *m = yard_mblk_mbuf(mp);
+
+		/* ip's offload request counted a plain Ethernet header in front of its own. */
+		if (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK)
+			m->l2_len = hl;
+	}
 	if (unlikely(mp->b_cont != NULL && !(ap->ap_if.ai_caps & YARD_LINK_CAP_TX_MULTISEG)) &&
 	    !pullupmsg(mp, -1)) {
 		ARP_INC(ap, drop_tx_linearize);
@@ -168,7 +193,7 @@ arp_send_arp(struct arp_priv *ap, uint16_t op, const struct rte_ether_addr *eth_
 	     const struct rte_ether_addr *tha, uint32_t tip, uint32_t sip)
 {
 	mblk_t *mp = allocb(ARP_FRAME_MIN, BPRI_HI);
-	struct rte_ether_hdr *eh;
+	const unsigned hl = arp_hdr_len(ap);
 	struct rte_arp_hdr *ah;
 
 	if (mp == NULL) {
@@ -176,11 +201,8 @@ arp_send_arp(struct arp_priv *ap, uint16_t op, const struct rte_ether_addr *eth_
 		return -ENOBUFS;
 	}
 	memset(mp->b_wptr, 0, ARP_FRAME_MIN);
-	eh = (struct rte_ether_hdr *)mp->b_wptr;
-	rte_ether_addr_copy(eth_dst, &eh->dst_addr);
-	rte_ether_addr_copy(&ap->ap_if.ai_mac, &eh->src_addr);
-	eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
-	ah = (struct rte_arp_hdr *)(eh + 1);
+	arp_hdr_write(ap, mp->b_wptr, eth_dst, RTE_BE16(RTE_ETHER_TYPE_ARP));
+	ah = (struct rte_arp_hdr *)(mp->b_wptr + hl);
 	ah->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
 	ah->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	ah->arp_hlen = RTE_ETHER_ADDR_LEN;

@@ -70,6 +70,7 @@ struct arp_priv {
 	struct arpstat *ap_st;           /**< counters (in our slot) */
 	struct arp_slot *ap_slot;
 	bool ap_configured;              /**< ARP_SETIF done */
+	bool ap_rx_fast;                 /**< configured, no VLAN: the read side's short way */
 	struct arp_ifreq ap_if;
 	uint32_t ap_mask;                /**< subnet mask, network order */
 	uint32_t ap_bcast;               /**< subnet broadcast, network order */
@@ -195,7 +196,8 @@ arp_frame_put(mblk_t *mp, const struct arp_nhc *nhc)
  * arp_frame() for a packet whose next hop is in nhc, inline for the write-side burst. The
  * common packet is one block of a pool buffer (not esballoc, so its dblk and buffer are its
  * owner mbuf's: what DB_REF and DB_BASE read) that only it references, with IP's headroom in
- * front: it gets the header from arp_frame_put(). Anything else goes the long way.
+ * front: it gets the header from arp_frame_put(). Anything else goes the long way. Not for a
+ * VLAN link's packets: their header is 18 bytes.
  */
 static inline mblk_t *
 arp_frame_nhc(struct arp_priv *ap, mblk_t *mp, const struct arp_nhc *nhc)
@@ -212,6 +214,15 @@ arp_frame_nhc(struct arp_priv *ap, mblk_t *mp, const struct arp_nhc *nhc)
 	return arp_frame(ap, mp, &nhc->nc_eh.dst_addr);
 }
 
+/* The link header arp writes: Ethernet, or Ethernet with the link's 802.1Q tag. */
+static inline unsigned
+arp_hdr_len(const struct arp_priv *ap)
+{
+	return ap->ap_if.ai_vlan != 0 ? RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN : RTE_ETHER_HDR_LEN;
+}
+/** Write the link header (arp_hdr_len() bytes) for dst and ethertype type_be at p. */
+void arp_hdr_write(const struct arp_priv *ap, unsigned char *p, const struct rte_ether_addr *dst,
+		   uint16_t type_be);
 /** Build and send an ARP frame. 0 or -ENOBUFS (counted). */
 int arp_send_arp(struct arp_priv *ap, uint16_t op, const struct rte_ether_addr *eth_dst,
 		 const struct rte_ether_addr *tha, uint32_t tip, uint32_t sip);

@@ -140,6 +140,13 @@ Test(config, refuses_a_number_out_of_range)
 	expect_error(PORT0 "mtu = 10000\n", "port0", "mtu", "10000 is out of range 68..9000");
 }
 
+Test(config, takes_a_vlan_id_and_refuses_the_reserved_one)
+{
+	cr_assert_eq(load(PORT0 "vlan = 4094\n"), 0, "%s", err);
+	cr_expect_eq(cfg.ports[0].vlan, 4094);
+	expect_error(PORT0 "vlan = 4095\n", "port0", "vlan", "4095 is out of range 0..4094");
+}
+
 Test(config, refuses_a_mailbox_size_that_is_not_a_power_of_2)
 {
 	expect_error("[yard]\nmbox_size = 1000\n" PORT0, "yard", "mbox_size", "not a power of 2");
@@ -668,6 +675,7 @@ Test(config, applies_every_default)
 	cr_expect_eq(cfg.memory_mb, 512);
 	cr_expect_eq(cfg.nports, 1);
 	cr_expect_eq(cfg.ports[0].mtu, 1500);
+	cr_expect_eq(cfg.ports[0].vlan, 0, "untagged unless told");
 	cr_expect_eq(cfg.ports[0].rx_queues, 1);
 	cr_expect_eq(cfg.ports[0].tx_queues, 1);
 	cr_expect_eq(cfg.ports[0].rx_desc, 1024);

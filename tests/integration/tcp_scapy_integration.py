@@ -17,7 +17,8 @@ per sequence saying what it checked. Needs root, python3-scapy and nftables
 
 Cases: tcp_scapy_data (reassembly, duplicates, overlaps, zero window and persist),
 tcp_scapy_5961 (RFC 5961 RST/SYN/ACK checks, malformed segments), tcp_scapy_close (closing
-races, TIME-WAIT).
+races, TIME-WAIT), scapy_vlan (yard on an 802.1Q VLAN: ARP, ICMP, UDP, TCP, all tagged; the
+peer speaks 802.1Q since this kernel may have no VLAN interfaces).
 """
 
 import argparse
@@ -41,20 +42,25 @@ ECHO, HTTP = 7, 80
 class Peer:
     """A packet socket on the tap: frames out as the kernel's address, yard's TCP frames in."""
 
-    def __init__(self, iface, ymac, kmac, prefix):
-        from scapy.all import Ether, conf
+    def __init__(self, iface, ymac, kmac, prefix, vlan=0):
+        from scapy.all import Dot1Q, Ether, conf
         conf.verb = 0
         self.sock = conf.L2socket(iface=iface)
+        self.ymac = ymac.lower()  # as scapy writes addresses
         self.eth = Ether(dst=ymac, src=kmac)
+        if vlan:
+            self.eth = self.eth / Dot1Q(vlan=vlan)
+        self.vlan = vlan
+        self.untagged = []  # yard's frames without the tag of the peer's VLAN (vlan only)
         self.tel = yi.Telemetry(prefix)
         self.ports = iter(range(41000 + random.randrange(0, 8000), 65000))
 
     def send(self, pkt):
         self.sock.send(self.eth / pkt)
 
-    def recv(self, sport, dport, timeout):
-        """The next TCP segment yard sends from sport to dport, or None after timeout."""
-        from scapy.all import IP, TCP
+    def recv_match(self, match, timeout):
+        """The next frame from yard (its MAC) for which match(frame) holds, or None."""
+        from scapy.all import Dot1Q, Ether
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -64,10 +70,20 @@ class Peer:
             if not r:
                 continue
             p = self.sock.recv()
-            if p is None or IP not in p or TCP not in p or p[IP].src != YARD_ADDR:
+            if p is None or Ether not in p or p[Ether].src != self.ymac:
                 continue
-            if p[TCP].sport == sport and p[TCP].dport == dport:
+            if self.vlan and (Dot1Q not in p or p[Dot1Q].vlan != self.vlan or
+                              p[Dot1Q].prio != 0):
+                self.untagged.append(p.summary())
+                continue
+            if match(p):
                 return p
+
+    def recv(self, sport, dport, timeout):
+        """The next TCP segment yard sends from sport to dport, or None after timeout."""
+        from scapy.all import IP, TCP
+        return self.recv_match(lambda p: IP in p and TCP in p and p[IP].src == YARD_ADDR and
+                               p[TCP].sport == sport and p[TCP].dport == dport, timeout)
 
     def tcp(self):
         d = self.tel.get("/yard/tcp")
@@ -687,15 +703,100 @@ def peer_close(peer):
     seq_data_after_fin_half_close(peer)
 
 
+# ---- scapy_vlan ----
+
+VLAN = 100
+
+
+def seq_vlan_arp(peer, kmac):
+    """A tagged request is answered tagged; untagged and another VLAN's are dropped."""
+    from scapy.all import ARP, Dot1Q, Ether
+    peer.send(ARP(op=1, hwsrc=kmac, psrc=KERNEL_ADDR, pdst=YARD_ADDR))
+    a = peer.recv_match(lambda p: ARP in p and p[ARP].op == 2, 3)
+    check(a is not None and a[ARP].hwsrc == peer.ymac and a[ARP].psrc == YARD_ADDR and
+          a[Ether].dst == kmac, "tagged ARP request: %s" % (a and a.summary()))
+    arp0 = peer.tel.get("/yard/arp")
+    arp0 = arp0.get("all", arp0)
+    for eth in (Ether(dst=peer.ymac, src=kmac), Ether(dst=peer.ymac, src=kmac) / Dot1Q(vlan=200),
+                Ether(dst=peer.ymac, src=kmac) / Dot1Q(vlan=0)):
+        peer.sock.send(eth / ARP(op=1, hwsrc=kmac, psrc=KERNEL_ADDR, pdst=YARD_ADDR))
+    time.sleep(0.5)
+    arp = peer.tel.get("/yard/arp")
+    d = yi.delta(arp0, arp.get("all", arp))
+    check(d["drop_untagged"] == 2 and d["drop_vlan"] == 1 and d["tx_replies"] == 0,
+          "untagged, VLAN 200 and priority-tagged requests dropped, none answered: %s" %
+          changed(d))
+    say("vlan", "ARP on VLAN %d answered tagged; untagged, VLAN 200, VLAN 0 dropped" % VLAN)
+
+
+def seq_vlan_icmp_udp(peer):
+    """A ping and UDP echoes, one of 3000 bytes in fragments both ways, all tagged."""
+    from scapy.all import ICMP, IP, UDP, Raw, defragment, fragment
+    peer.send(IP(src=KERNEL_ADDR, dst=YARD_ADDR) / ICMP(id=7, seq=1) / Raw(b"vlan-ping"))
+    r = peer.recv_match(lambda p: ICMP in p and p[ICMP].type == 0, 3)
+    check(r is not None and bytes(r[ICMP].payload).startswith(b"vlan-ping"),
+          "tagged echo reply: %s" % (r and r.summary()))
+    data = pattern(100, 5)
+    peer.send(IP(src=KERNEL_ADDR, dst=YARD_ADDR) / UDP(sport=40007, dport=ECHO) / Raw(data))
+    r = peer.recv_match(lambda p: UDP in p and p[UDP].dport == 40007, 3)
+    check(r is not None and bytes(r[UDP].payload)[:100] == data,
+          "UDP echo: %s" % (r and r.summary()))
+    data = pattern(3000, 9)
+    for f in fragment(IP(src=KERNEL_ADDR, dst=YARD_ADDR, id=4242) /
+                      UDP(sport=40008, dport=ECHO) / Raw(data), fragsize=1400):
+        peer.send(f)
+    frags = []
+    while True:
+        r = peer.recv_match(lambda p: IP in p and p[IP].proto == 17 and
+                            p[IP].dst == KERNEL_ADDR, 3 if not frags else 1)
+        if r is None:
+            break
+        frags.append(r[IP])
+    whole = defragment(frags)
+    check(len(frags) >= 3 and len(whole) == 1 and UDP in whole[0] and
+          bytes(whole[0][UDP].payload) == data,
+          "3000-byte UDP echo in %d tagged fragments, intact" % len(frags))
+    say("vlan", "ping, UDP echo and a 3000-byte UDP echo (%d fragments back) tagged %d" %
+        (len(frags), VLAN))
+
+
+def seq_vlan_http(peer):
+    """A TCP connection to the HTTP service: handshake, GET, the whole answer, tagged."""
+    c = Conn(peer, HTTP)
+    c.open()
+    c.data(b"GET / HTTP/1.0\r\n\r\n")
+    deadline = time.monotonic() + 5
+    c.fin = False
+    while not c.fin and time.monotonic() < deadline:
+        p = c.peer.recv(c.dport, c.sport, 0.5)
+        if p is not None:
+            c.take(p)
+            c.seg("A")
+    check(c.fin and c.got.startswith(b"HTTP/1.1 200") and b"yard" in c.got,
+          "HTTP over VLAN %d: fin %s, %r" % (VLAN, c.fin, c.got[:80]))
+    c.seg("FA")
+    c.snd_nxt += 1
+    say("vlan", "HTTP GET over TCP on VLAN %d: %d bytes, released" % (VLAN, len(c.got)))
+
+
+def peer_vlan(peer):
+    kmac = peer.eth.src
+    seq_vlan_arp(peer, kmac)
+    seq_vlan_icmp_udp(peer)
+    seq_vlan_http(peer)
+    check(not peer.untagged, "yard sent frames without tag %d: %s" % (VLAN, peer.untagged[:3]))
+
+
 PEER_GROUPS = {
     "data": peer_data,
     "5961": peer_5961,
     "close": peer_close,
+    "vlan": peer_vlan,
 }
 
 
 def peer_main(group, iface, ymac, kmac, prefix):
-    peer = Peer(iface, ymac, kmac, prefix)
+    peer = Peer(iface, ymac, kmac, prefix, VLAN if group == "vlan" else 0)
     try:
         PEER_GROUPS[group](peer)
     except Failure as e:
@@ -739,10 +840,34 @@ def case_tcp_scapy_close(c):
     scapy_case(c, "close")
 
 
+def case_scapy_vlan(c):
+    """
+    yard on VLAN 100 ([port0] vlan = 100) against a peer speaking 802.1Q (this kernel has no
+    VLAN interfaces): ARP, ping, UDP echo (3000 bytes in fragments), an HTTP GET over TCP, every
+    frame yard sends tagged 100 at priority 0; untagged, VLAN 200 and priority-tagged ARP
+    dropped and counted.
+    """
+    cfg = open(c.source_config("default.ini")).read().replace("[port0]\n",
+                                                              "[port0]\nvlan = %d\n" % VLAN, 1)
+    y = c.yard(c.config(cfg))
+    # The kernel is not on the VLAN: keep it quiet (no IPv6 chatter), then bring the tap up.
+    run(["sysctl", "-qw", "net.ipv6.conf.yard0.disable_ipv6=1"], ns=c.ns, ok=False)
+    run(["ip", "-n", c.ns, "link", "set", "yard0", "up"])
+    port = y.get("/yard/ports,0")
+    check(port.get("vlan") == VLAN, "/yard/ports,0 says vlan %s" % port.get("vlan"))
+    kmac = "02:00:00:00:01:01"  # the peer's own: the kernel is not on the VLAN
+    p = run(["/usr/bin/python3", os.path.abspath(__file__), "--peer", "vlan", "yard0",
+             port["mac"], kmac, y.prefix], ns=c.ns, ok=False, timeout=90)
+    sys.stdout.write(p.stdout)
+    check(p.returncode == 0, "peer vlan exited %d:\n%s" % (p.returncode, p.stderr[-3000:]))
+    y.stop_clean()
+
+
 CASES = {
     "tcp_scapy_5961": case_tcp_scapy_5961,
     "tcp_scapy_close": case_tcp_scapy_close,
     "tcp_scapy_data": case_tcp_scapy_data,
+    "scapy_vlan": case_scapy_vlan,
 }
 
 

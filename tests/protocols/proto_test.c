@@ -45,7 +45,7 @@ pt_istr(struct stdata *sd, int cmd, void *data, int len)
 }
 
 void
-pt_link_open(struct pt_link *l, uint16_t port, uint32_t caps, uint16_t mtu)
+pt_link_open_vlan(struct pt_link *l, uint16_t port, uint32_t caps, uint16_t mtu, uint16_t vlan)
 {
 	struct arp_ifreq ifr = {
 		.ai_mac = pt_mac_us,
@@ -54,7 +54,9 @@ pt_link_open(struct pt_link *l, uint16_t port, uint32_t caps, uint16_t mtu)
 		.ai_prefix = PT_PREFIX,
 		.ai_mtu = mtu,
 		.ai_caps = caps,
+		.ai_vlan = vlan,
 	};
+	uint8_t f[128];
 	int one = 1;
 
 	pt_base();
@@ -66,7 +68,21 @@ pt_link_open(struct pt_link *l, uint16_t port, uint32_t caps, uint16_t mtu)
 	cr_assert_geq(pt_istr(l->sd, LOOP_CAPTURE, &one, sizeof(one)), 0, "LOOP_CAPTURE");
 	cr_assert_geq(pt_istr(l->sd, ARP_SETIF, &ifr, sizeof(ifr)), 0, "ARP_SETIF");
 	yt_drain();
-	cr_assert_eq(pt_discard(l->minor), 1, "one gratuitous ARP at ARP_SETIF");
+	cr_assert_eq(pt_take(l->minor, f, sizeof(f)), 60, "one gratuitous ARP at ARP_SETIF");
+	if (vlan != 0) {
+		cr_assert(f[12] == 0x81 && f[13] == 0x00 && f[14] == vlan >> 8 &&
+			  f[15] == (vlan & 0xff) && f[16] == 0x08 && f[17] == 0x06,
+			  "the gratuitous ARP carries the link's tag");
+	} else {
+		cr_assert(f[12] == 0x08 && f[13] == 0x06, "an untagged gratuitous ARP");
+	}
+	cr_assert_eq(pt_take(l->minor, f, sizeof(f)), 0, "only one");
+}
+
+void
+pt_link_open(struct pt_link *l, uint16_t port, uint32_t caps, uint16_t mtu)
+{
+	pt_link_open_vlan(l, port, caps, mtu, 0);
 }
 
 void

@@ -45,6 +45,9 @@ struct pt_stack {
 int pt_istr(struct stdata *sd, int cmd, void *data, int len);
 /** Open loop, push arp, capture, ARP_SETIF(port, caps, mtu) and drop the gratuitous ARP. */
 void pt_link_open(struct pt_link *l, uint16_t port, uint32_t caps, uint16_t mtu);
+/** pt_link_open() on VLAN vlan (ai_vlan; 0: untagged), the gratuitous ARP checked for its tag. */
+void pt_link_open_vlan(struct pt_link *l, uint16_t port, uint32_t caps, uint16_t mtu,
+		       uint16_t vlan);
 void pt_link_close(struct pt_link *l);
 /** A control stream with a link (caps, mtu), a static ARP entry for the peer, IP_IFADD. */
 void pt_stack_open(struct pt_stack *s, uint32_t caps, uint16_t mtu);

@@ -797,6 +797,283 @@ YT_TEST(arp, pulls_frames_up_for_a_port_without_multisegment_tx)
 	pt_assert_clean();
 }
 
+/* ---- VLANs (IEEE 802.1Q) ------------------------------------------------------------------ */
+
+/* f (n bytes) with an 802.1Q tag after its addresses: n + 4 bytes. */
+static size_t
+vlan_tag(uint8_t *f, size_t n, uint16_t tpid, uint16_t tci)
+{
+	memmove(f + 16, f + 12, n - 12);
+	f[12] = (uint8_t)(tpid >> 8), f[13] = (uint8_t)tpid;
+	f[14] = (uint8_t)(tci >> 8), f[15] = (uint8_t)tci;
+	return n + 4;
+}
+
+/* A frame arp sent on VLAN vid: the tag (priority 0) checked and taken off; n - 4 bytes. */
+static size_t
+vlan_untag(uint8_t *f, size_t n, uint16_t vid)
+{
+	cr_assert_geq(n, 18);
+	cr_assert(f[12] == 0x81 && f[13] == 0x00, "802.1Q TPID, got %02x%02x", f[12], f[13]);
+	cr_assert_eq((f[14] << 8 | f[15]), vid, "TCI: priority 0, VLAN %u", vid);
+	memmove(f + 12, f + 16, n - 16);
+	return n - 4;
+}
+
+/* A captured ARP frame on VLAN vid: 60 bytes with the tag, then check_arp()'s fields. */
+static void
+check_tagged_arp(uint8_t *f, size_t n, uint16_t vid, const struct rte_ether_addr *eth_dst,
+		 uint16_t op, uint32_t sip, const struct rte_ether_addr *tha, uint32_t tip)
+{
+	cr_assert_eq(n, 60, "tagged ARP frames are padded to 60 bytes too, got %zu", n);
+	n = vlan_untag(f, n, vid);
+	memset(f + n, 0, 60 - n);
+	check_arp(f, 60, eth_dst, op, sip, tha, tip);
+}
+
+static void
+inject_tci(struct pt_link *l, const uint8_t *f, size_t n, uint64_t ol_flags, uint16_t tci)
+{
+	cr_assert_eq(yard_loop_inject(l->minor, rx_frame(f, n, ol_flags, tci)), 0);
+	yt_drain();
+}
+
+/*
+ * A link on VLAN 100 answers a request tagged 100 (whatever its priority, and when the port
+ * stripped the tag) with a reply tagged 100, and drops the rest by reason: untagged,
+ * priority-tagged (VLAN 0), another VLAN, stacked tags, an 802.1ad outer tag.
+ */
+YT_TEST(arp, a_vlan_link_answers_on_its_vlan_only_and_tags_its_answers)
+{
+	static const struct rte_ether_addr zero;
+	static const struct {
+		uint16_t tpid, tci, tci2; /* tci2: a second tag inside, 0 for none */
+		unsigned counter;
+	} drops[] = {
+		{ 0, 0, 0, ARPS_drop_untagged },
+		{ 0x8100, 0x6000, 0, ARPS_drop_untagged }, /* priority 3, VLAN 0 */
+		{ 0x8100, 200, 0, ARPS_drop_vlan },
+		{ 0x8100, 100, 100, ARPS_drop_vlan },
+		{ 0x88a8, 100, 0, ARPS_drop_vlan },
+	};
+	struct pt_link l;
+	struct arpstat st;
+	uint8_t f[128];
+	size_t n;
+
+	pt_link_open_vlan(&l, 0, 0, 1500, 100);
+	for (unsigned i = 0; i < RTE_DIM(drops); i++) {
+		uint64_t before, *v;
+
+		st = pt_arpstat(l.sd);
+		before = ((uint64_t *)&st)[drops[i].counter];
+		n = pt_arp(f, &pt_mac_bcast, RTE_ARP_OP_REQUEST, &pt_mac_peer, PT_ADDR_PEER, &zero,
+			   PT_ADDR_US);
+		if (drops[i].tci2 != 0)
+			n = vlan_tag(f, n, 0x8100, drops[i].tci2);
+		if (drops[i].tpid != 0)
+			n = vlan_tag(f, n, drops[i].tpid, drops[i].tci);
+		inject_tci(&l, f, n, 0, 0);
+		cr_assert_eq(pt_take(l.minor, f, sizeof(f)), 0, "case %u: not answered", i);
+		st = pt_arpstat(l.sd);
+		v = (uint64_t *)&st;
+		cr_assert_eq(v[drops[i].counter], before + 1, "case %u: %s", i,
+			     arpstat_name(drops[i].counter));
+	}
+	cr_assert_eq(st.arps_rx_arp, 0, "none reached ARP");
+	/* Tagged 100 at priority 5: answered, tagged 100 at priority 0. */
+	n = pt_arp(f, &pt_mac_bcast, RTE_ARP_OP_REQUEST, &pt_mac_peer, PT_ADDR_PEER, &zero,
+		   PT_ADDR_US);
+	n = vlan_tag(f, n, 0x8100, 0xa000 | 100);
+	inject_tci(&l, f, n, 0, 0);
+	n = pt_take(l.minor, f, sizeof(f));
+	check_tagged_arp(f, n, 100, &pt_mac_peer, RTE_ARP_OP_REPLY, PT_ADDR_US, &pt_mac_peer,
+			 PT_ADDR_PEER);
+	/* The port stripped tag 100 (priority 1): answered, the tag put back. */
+	n = pt_arp(f, &pt_mac_bcast, RTE_ARP_OP_REQUEST, &pt_mac_peer, PT_ADDR_PEER, &zero,
+		   PT_ADDR_US);
+	inject_tci(&l, f, n, RTE_MBUF_F_RX_VLAN_STRIPPED, 0x2000 | 100);
+	n = pt_take(l.minor, f, sizeof(f));
+	check_tagged_arp(f, n, 100, &pt_mac_peer, RTE_ARP_OP_REPLY, PT_ADDR_US, &pt_mac_peer,
+			 PT_ADDR_PEER);
+	/* ... and one stripped with another VLAN's ID is dropped. */
+	n = pt_arp(f, &pt_mac_bcast, RTE_ARP_OP_REQUEST, &pt_mac_peer, PT_ADDR_PEER, &zero,
+		   PT_ADDR_US);
+	inject_tci(&l, f, n, RTE_MBUF_F_RX_VLAN_STRIPPED, 101);
+	cr_assert_eq(pt_take(l.minor, f, sizeof(f)), 0);
+	st = pt_arpstat(l.sd);
+	cr_expect_eq(st.arps_drop_vlan, 4);
+	cr_expect_eq(st.arps_drop_untagged, 2);
+	cr_expect_eq(st.arps_rx_requests_for_us, 2);
+	cr_expect_eq(st.arps_tx_replies, 2);
+	cr_expect_eq(st.arps_rx_frames, RTE_DIM(drops) + 3);
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
+/*
+ * A link on VLAN 4094 passes tagged IPv4 up without the 18 bytes, and sends every packet from
+ * above with its tag: in the headroom (ip's marked blocks too, whose room ip proved for a
+ * plain header), in a new block where there is none, an offload request's l2_len counting the
+ * tag; and the ARP request a new next hop needs is tagged.
+ */
+YT_TEST(arp, a_vlan_link_strips_the_tag_going_up_and_puts_it_on_going_down)
+{
+	struct arp_entry ae = { .ae_addr = PT_ADDR_PEER, .ae_mac = pt_mac_peer };
+	static const uint8_t hdr_tail[6] = { 0x81, 0x00, 0x0f, 0xfe, 0x08, 0x00 };
+	struct pt_link l;
+	struct arpstat st;
+	uint8_t f[128], ip[4][64];
+	mblk_t *v[4], *mp;
+	size_t n;
+
+	pt_link_open_vlan(&l, 0, YARD_LINK_CAP_TX_MULTISEG, 1500, 4094);
+	cr_assert_geq(pt_istr(l.sd, ARP_ADD, &ae, sizeof(ae)), 0);
+	n = vlan_tag(f, pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 1, 16), 0x8100, 4094);
+	inject_tci(&l, f, n, 0, 0);
+	cr_assert_eq(sth_getmsg_mblk(l.sd, &mp), 0, "the tagged packet went up");
+	cr_assert_eq(msgdsize(mp), n - 18);
+	cr_assert_arr_eq(mp->b_rptr, f + 18, n - 18, "b_rptr at the IPv4 header");
+	freemsg(mp);
+	n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 2, 16);
+	inject_tci(&l, f, n, 0, 0);
+	cr_assert_neq(sth_getmsg_mblk(l.sd, &mp), 0, "the untagged one did not");
+
+	for (unsigned i = 0; i < 4; i++) {
+		v[i] = ipv4_down(PT_ADDR_PEER, 10 + i, i == 3 ? 0 : RTE_PKTMBUF_HEADROOM);
+		memcpy(ip[i], v[i]->b_rptr, MBLKL(v[i]));
+	}
+	v[1]->b_yflags |= YB_LINKROOM; /* what ip's short way proves: room for 14 bytes */
+	yard_mblk_mbuf(v[2])->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	yard_mblk_mbuf(v[2])->l2_len = YARD_LINK_HDR_LEN;
+	yard_mblk_mbuf(v[2])->l3_len = 20;
+	putnext_burst(l.sd->sd_wrq, v, 4);
+	yt_drain();
+	for (unsigned i = 0; i < 4; i++) {
+		uint8_t *p = f;
+
+		mp = yard_loop_take(l.minor);
+		cr_assert_not_null(mp, "frame %u", i);
+		cr_assert_eq(msgdsize(mp), 18 + 20 + 10 + i, "frame %u in order, tagged", i);
+		if (i == 3) {
+			cr_assert_eq(MBLKL(mp), 18, "the header alone in a new block");
+		} else {
+			cr_assert_eq(mp, v[i], "frame %u framed in its headroom", i);
+			cr_assert_null(mp->b_cont);
+		}
+		if (i == 2)
+			cr_assert_eq(yard_mblk_mbuf(mp)->l2_len, 18, "the offload's l2_len counts the tag");
+		for (mblk_t *bp = mp; bp != NULL; bp = bp->b_cont) {
+			memcpy(p, bp->b_rptr, MBLKL(bp));
+			p += MBLKL(bp);
+		}
+		cr_assert_arr_eq(f, &pt_mac_peer, 6, "frame %u's destination", i);
+		cr_assert_arr_eq(f + 6, &pt_mac_us, 6, "frame %u's source", i);
+		cr_assert_arr_eq(f + 12, hdr_tail, 6, "frame %u: tag 4094, then IPv4", i);
+		cr_assert_arr_eq(f + 18, ip[i], 20 + 10 + i, "frame %u's packet intact", i);
+		freemsg(mp);
+	}
+	st = pt_arpstat(l.sd);
+	cr_expect_eq(st.arps_tx_frames, 4);
+	cr_expect_eq(st.arps_tx_hdr_block, 1);
+	/* A next hop to resolve: the request goes out tagged too. */
+	send_down(&l, ipv4_down(PEER2, 10, RTE_PKTMBUF_HEADROOM));
+	n = pt_take(l.minor, f, sizeof(f));
+	check_tagged_arp(f, n, 4094, &pt_mac_bcast, RTE_ARP_OP_REQUEST, PT_ADDR_US,
+			 &(const struct rte_ether_addr){ .addr_bytes = { 0 } }, PEER2);
+	cr_assert_geq(pt_istr(l.sd, ARP_FLUSH, NULL, 0), 0, "the held packet and its entry go");
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
+/*
+ * ARP_SETIF inside a write-side burst moves the link onto VLAN 7 and back: the packets before
+ * it go untagged (ip's marked ones framed in place), those after it tagged, then untagged
+ * again; each ARP_SETIF's gratuitous ARP comes in its place, as the link then is.
+ */
+YT_TEST(arp, a_burst_follows_the_link_onto_a_vlan_and_off_it)
+{
+	struct arp_entry ae = { .ae_addr = PT_ADDR_PEER, .ae_mac = pt_mac_peer };
+	struct arp_ifreq ifr = {
+		.ai_mac = pt_mac_us, .ai_addr = PT_ADDR_US, .ai_prefix = PT_PREFIX, .ai_mtu = 1500,
+		.ai_caps = YARD_LINK_CAP_TX_MULTISEG,
+	};
+	static const int vid_of[7] = { 0, 0, 7, 7, 7, 0, 0 };
+	static const char kind[7] = { 'p', 'p', 'g', 'p', 'p', 'g', 'p' }; /* g: gratuitous ARP */
+	struct pt_link l;
+	mblk_t *v[7], *mp;
+	unsigned np = 0;
+
+	pt_link_open(&l, 0, YARD_LINK_CAP_TX_MULTISEG, 1500);
+	cr_assert_geq(pt_istr(l.sd, ARP_ADD, &ae, sizeof(ae)), 0);
+	v[0] = ipv4_down(PT_ADDR_PEER, 10, RTE_PKTMBUF_HEADROOM);
+	v[1] = ipv4_down(PT_ADDR_PEER, 11, RTE_PKTMBUF_HEADROOM);
+	ifr.ai_vlan = 7;
+	v[2] = ioctl_msg(ARP_SETIF, &ifr, sizeof(ifr));
+	v[3] = ipv4_down(PT_ADDR_PEER, 12, RTE_PKTMBUF_HEADROOM);
+	v[4] = ipv4_down(PT_ADDR_PEER, 13, RTE_PKTMBUF_HEADROOM);
+	ifr.ai_vlan = 0;
+	v[5] = ioctl_msg(ARP_SETIF, &ifr, sizeof(ifr));
+	v[6] = ipv4_down(PT_ADDR_PEER, 14, RTE_PKTMBUF_HEADROOM);
+	v[1]->b_yflags |= YB_LINKROOM;
+	v[3]->b_yflags |= YB_LINKROOM;
+	v[6]->b_yflags |= YB_LINKROOM;
+	putnext_burst(l.sd->sd_wrq, v, 7);
+	yt_drain();
+	for (unsigned i = 0; i < 7; i++) {
+		uint8_t f[128], *p = f;
+		size_t n = 0;
+
+		mp = yard_loop_take(l.minor);
+		cr_assert_not_null(mp, "frame %u", i);
+		for (mblk_t *bp = mp; bp != NULL; bp = bp->b_cont) {
+			memcpy(p + n, bp->b_rptr, MBLKL(bp));
+			n += MBLKL(bp);
+		}
+		freemsg(mp);
+		if (vid_of[i] != 0)
+			n = vlan_untag(f, n, (uint16_t)vid_of[i]);
+		else
+			cr_assert(f[12] != 0x81, "frame %u untagged", i);
+		if (kind[i] == 'g') {
+			cr_assert(f[12] == 0x08 && f[13] == 0x06, "frame %u: the gratuitous ARP", i);
+		} else {
+			cr_assert(f[12] == 0x08 && f[13] == 0x00, "frame %u: IPv4", i);
+			cr_assert_eq(n, 14 + 20 + 10 + np, "packet %u in order", np);
+			np++;
+		}
+	}
+	cr_assert_eq(np, 5);
+	tx_burst_done(&l, 2, 5, "a lookup on each side of each change, one cached after each");
+}
+
+/* An untagged link takes priority-tagged frames (VLAN 0, 802.1Q) as untagged ones. */
+YT_TEST(arp, an_untagged_link_takes_priority_tagged_frames)
+{
+	static const struct rte_ether_addr zero;
+	struct pt_link l;
+	uint8_t f[128];
+	mblk_t *mp;
+	size_t n;
+
+	pt_link_open(&l, 0, 0, 1500);
+	n = vlan_tag(f, pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 1, 16), 0x8100, 0xe000);
+	inject_tci(&l, f, n, 0, 0);
+	cr_assert_eq(sth_getmsg_mblk(l.sd, &mp), 0, "the packet went up");
+	cr_assert_eq(msgdsize(mp), n - 18);
+	cr_assert_arr_eq(mp->b_rptr, f + 18, n - 18);
+	freemsg(mp);
+	n = pt_arp(f, &pt_mac_bcast, RTE_ARP_OP_REQUEST, &pt_mac_peer, PT_ADDR_PEER, &zero,
+		   PT_ADDR_US);
+	n = vlan_tag(f, n, 0x8100, 0x2000);
+	inject_tci(&l, f, n, 0, 0);
+	n = pt_take(l.minor, f, sizeof(f));
+	check_arp(f, n, &pt_mac_peer, RTE_ARP_OP_REPLY, PT_ADDR_US, &pt_mac_peer, PT_ADDR_PEER);
+	cr_expect_eq(pt_arpstat(l.sd).arps_drop_vlan, 0);
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
 YT_TEST(arp, drops_packets_without_a_next_hop)
 {
 	struct pt_link l;
