@@ -5,21 +5,28 @@ Write a pcap of UDP datagrams to yard's echo service for net_pcap to replay (inf
 64-byte frames on the wire (60 in the file; the NIC adds the FCS), many flows (source ports),
 from the benchmark peer 198.18.2.1 / 02:00:00:00:00:01 to yard at 198.18.2.2, broadcast MAC
 (yard's net_pcap MAC is not known in advance; its arp module takes broadcast frames).
-Checksums are valid: yard verifies them.
+Checksums are valid: yard verifies them. With VLAN (1..4094) each frame carries an 802.1Q tag
+with that ID, 4 bytes more than FRAME_LEN (the same datagrams).
 
-    mkpcap.py OUT.pcap [FLOWS] [FRAME_LEN]
+    mkpcap.py OUT.pcap [FLOWS] [FRAME_LEN] [VLAN]
 """
 import sys
 
-from scapy.all import IP, UDP, Ether, Raw, wrpcap
+from scapy.all import IP, UDP, Dot1Q, Ether, Raw, wrpcap
 
 out = sys.argv[1]
 flows = int(sys.argv[2]) if len(sys.argv) > 2 else 1024
 frame = int(sys.argv[3]) if len(sys.argv) > 3 else 60
+vlan = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+if not 0 <= vlan <= 4094:
+    sys.exit("mkpcap: VLAN %d is not 0 (none) or 1..4094" % vlan)
 payload = frame - 14 - 20 - 8
 if payload < 0:
     sys.exit("mkpcap: a frame of %d bytes cannot hold Ethernet/IPv4/UDP headers" % frame)
-pkts = [Ether(src="02:00:00:00:00:01", dst="ff:ff:ff:ff:ff:ff") /
+eth = Ether(src="02:00:00:00:00:01", dst="ff:ff:ff:ff:ff:ff")
+if vlan:
+    eth = eth / Dot1Q(vlan=vlan)
+pkts = [eth /
         IP(src="198.18.2.1", dst="198.18.2.2") /
         UDP(sport=1024 + (i % 64000), dport=7) /
         Raw(bytes((i + k) % 256 for k in range(payload)))

@@ -7,7 +7,8 @@
 # Prints Mpps of each (median of RUNS runs of SECS seconds), the ratio, yard's cycles per
 # packet, and the bytes yard copied (0: the payload is never copied).
 #
-#   perf/udp_echo_bench.sh [YARD_BINARY]        env: RUNS (3), SECS (5), FLOWS (1024)
+#   perf/udp_echo_bench.sh [YARD_BINARY]        env: RUNS (3), SECS (5), FLOWS (1024),
+#                                               VLAN (0: frames and port on that 802.1Q VLAN)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

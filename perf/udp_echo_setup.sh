@@ -6,12 +6,14 @@
 # writes DIR/in.pcap (FLOWS flows of 64-byte UDP frames, 1024 unless given) and DIR/yard.ini:
 # one lcore, net_pcap replaying the capture (infinite_rx=1, TX dropped), the echo service on
 # port 7 and nothing else, the generator's address a static neighbour (net_pcap never answers
-# ARP), EAL file prefix PREFIX.
+# ARP), EAL file prefix PREFIX. VLAN=ID in the environment (1..4094) tags every frame with that
+# 802.1Q VLAN and puts yard's port on it: what a VLAN link costs.
 udp_echo_setup() {
-	local dir=$1 prefix=$2 flows=${3:-1024}
+	local dir=$1 prefix=$2 flows=${3:-1024} vlan=${VLAN:-0}
 	local root
 	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-	/usr/bin/python3 "$root/perf/mkpcap.py" "$dir/in.pcap" "$flows" 60 >/dev/null || return 1
+	/usr/bin/python3 "$root/perf/mkpcap.py" "$dir/in.pcap" "$flows" 60 "$vlan" >/dev/null ||
+		return 1
 	cat >"$dir/yard.ini" <<INI
 [yard]
 lcores = 1
@@ -25,6 +27,7 @@ memory = 1024
 [port0]
 dev = net_pcap0,rx_pcap=$dir/in.pcap,infinite_rx=1
 address = 198.18.2.2/24
+vlan = $vlan
 rx_desc = 2048
 tx_desc = 2048
 queue_lcores = 1

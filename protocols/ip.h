@@ -166,7 +166,7 @@ struct ip_param {
 #define IP_UNITDATA_DF 0x01
 /**
  * iu_flags: the payload (b_cont) is one M_DATA block of a pool buffer (not esballoc'd) that
- * only this message refers to, with at least 20 + YARD_LINK_HDR_LEN bytes of headroom, and
+ * only this message refers to, with at least 20 + YARD_LINK_HDR_MAX bytes of headroom, and
  * its length leaves the datagram within 65,535 bytes. Set only by a sender that proved all of
  * that in the same call chain as its putnext to ip, with nothing that could change it run
  * since (a module pushed between the sender and ip that duplicates or edits messages must

@@ -53,6 +53,8 @@ extern "C" {
 
 /** Length of the Ethernet header arp prepends (no VLAN tag). */
 #define YARD_LINK_HDR_LEN 14u
+/** The longest link header arp prepends: Ethernet with an 802.1Q tag (a VLAN link). */
+#define YARD_LINK_HDR_MAX 18u
 /** Headroom a sender should leave in front of an IPv4 packet so arp need not add a block. */
 #define YARD_LINK_HEADROOM 64u
 

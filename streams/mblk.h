@@ -149,8 +149,8 @@ extern "C" {
 #define YB_MSGSIZE 0x8u
 /**
  * YB_LINKROOM: this M_DATA block is a whole frame's payload that only it references (DB_REF 1,
- * no b_cont) with room for a link header in front of b_rptr (at least YARD_LINK_HDR_LEN
- * bytes): what ip output proved of the usual datagram (the sender's IP_UNITDATA_OWNED), so
+ * no b_cont) with room for a link header in front of b_rptr (at least YARD_LINK_HDR_MAX
+ * bytes, an Ethernet header with an 802.1Q tag): what ip output proved of the usual datagram (the sender's IP_UNITDATA_OWNED), so
  * arp may write the Ethernet header there without asking the block again. ip sets it on the
  * datagrams of its short way and clears it on every other M_DATA it passes down, and arp
  * clears it when it takes the block over. Where a marked block may not reach arp, what would

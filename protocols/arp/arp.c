@@ -55,8 +55,6 @@ arp_setif(struct arp_priv *ap, const struct arp_ifreq *req)
 	ap->ap_bcast = (req->ai_addr & ap->ap_mask) | ~ap->ap_mask;
 	ap->ap_slot->as_port = req->ai_port;
 	ap->ap_configured = true;
-	/* A VLAN link's frames all carry a tag (or lack one) that the long way checks. */
-	ap->ap_rx_fast = req->ai_vlan == 0;
 	ap->ap_gen++;
 	/* RFC 5227 section 3: announce the address so neighbours update stale caches. */
 	arp_send_gratuitous(ap);
@@ -309,9 +307,9 @@ arp_nhc_hit(const struct arp_priv *ap, const struct arp_nhc *nhc)
  * loop-back driver turns around at once), so the per-packet test is one compare.
  *
  * plain (a constant in each of the two copies, arp_wput_burst() and arp_wput_tagged()): the
- * link writes a plain Ethernet header, whose room ip's mark vouches for; a VLAN link's 18
- * bytes go the general way (arp_frame()). An ioctl in the burst that changes which it is ends
- * the run there; returns the messages consumed.
+ * link writes a plain Ethernet header (arp_frame_put()), else one with the link's 802.1Q tag
+ * (arp_frame_put_tagged()); ip's mark vouches for the room of either. An ioctl in the burst
+ * that changes which it is ends the run there; returns the messages consumed.
  */
 static inline unsigned
 arp_wput_run(queue_t *q, struct arp_priv *ap, mblk_t **mps, unsigned n, const bool plain)
@@ -347,12 +345,14 @@ arp_wput_run(queue_t *q, struct arp_priv *ap, mblk_t **mps, unsigned n, const bo
 		if (likely(nh == hit)) {
 			/* The same next hop as the last one of this burst: its address holds. */
 			cached++;
-			if (!plain)
-				mp = arp_frame(ap, mp, &nhc.nc_eh.dst_addr);
-			else if (likely(room))
+			if (likely(room) && plain)
 				arp_frame_put(mp, &nhc);
-			else
+			else if (likely(room))
+				arp_frame_put_tagged(mp, &nhc);
+			else if (plain)
 				mp = arp_frame_nhc(ap, mp, &nhc);
+			else
+				mp = arp_frame(ap, mp, &nhc.nc_eh.dst_addr);
 		} else {
 			mp = arp_resolve(q, ap, mp, &nhc);
 			hit = arp_nhc_hit(ap, &nhc);

@@ -295,7 +295,7 @@ arp_dst_is(const struct rte_ether_hdr *eh, uint64_t mac)
  * address or a group one, not VLAN-tagged, its Ethernet header in the first block. The same
  * checks in the order that settles that frame soonest (the group bit, one byte, first);
  * any other frame goes the long way, which checks (and counts) everything again. fast and
- * mac: ap_rx_fast and arp_mac_word(ai_mac), read once a burst by the caller and again
+ * mac: ap_configured and arp_mac_word(ai_mac), read once a burst by the caller and again
  * after anything but a frame (only ARP_SETIF changes them, and the long way reads them again).
  */
 static inline bool
@@ -340,36 +340,113 @@ arp_rput_pass(queue_t *q, struct arp_priv *ap, mblk_t **mps, unsigned k, unsigne
 }
 
 /*
+ * arp_rx_frame() for a VLAN link: IPv4 tagged with the link's ID (any priority), for our
+ * address or a group one, its 18-byte header in the first block, the port having stripped no
+ * tag. tag: the 4 bytes after the addresses as they must be, priority bits 0 (arp_tag_word()).
+ */
+static inline bool
+arp_rx_frame_tagged(queue_t *q, struct arp_priv *ap, bool fast, uint64_t mac, uint32_t tag,
+		    mblk_t *mp)
+{
+	static const uint8_t pcp_off[RTE_VLAN_HLEN] = { 0xff, 0xff, 0x0f, 0xff }; /* TPID, ID */
+	const struct rte_ether_hdr *eh = (const struct rte_ether_hdr *)mp->b_rptr;
+
+	if (likely(fast && MBLKL(mp) >= RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)) {
+		uint32_t t, mask;
+		uint16_t type;
+
+		memcpy(&t, mp->b_rptr + 2 * RTE_ETHER_ADDR_LEN, sizeof(t));
+		memcpy(&mask, pcp_off, sizeof(mask));
+		memcpy(&type, mp->b_rptr + RTE_ETHER_HDR_LEN + 2, sizeof(type));
+		if (likely((t & mask) == tag && type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+			   (rte_is_multicast_ether_addr(&eh->dst_addr) || arp_dst_is(eh, mac)) &&
+			   !(yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED))) {
+			mp->b_rptr += RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+			return true;
+		}
+	}
+	return arp_rx_frame_slow(q, ap, mp);
+}
+
+/* The 802.1Q tag of the link's VLAN as it is on the wire (TPID, priority 0, the ID), a word. */
+static inline uint32_t
+arp_tag_word(const struct arp_priv *ap)
+{
+	const uint8_t b[RTE_VLAN_HLEN] = { RTE_ETHER_TYPE_VLAN >> 8, RTE_ETHER_TYPE_VLAN & 0xff,
+					   (uint8_t)(ap->ap_if.ai_vlan >> 8),
+					   (uint8_t)ap->ap_if.ai_vlan };
+	uint32_t w;
+
+	memcpy(&w, b, sizeof(w));
+	return w;
+}
+
+/*
  * The IPv4 frames are compacted to the front of mps (out); from is where the uncounted ones
  * start. An index for the frames read, a pointer for those kept: two pointers walked
  * together are packed into one vector register by the compiler, at four moves a frame.
+ *
+ * plain (a constant in each of the two copies, arp_rput_burst() and arp_rput_tagged()): the
+ * link is on no VLAN (arp_rx_frame()), else on one (arp_rx_frame_tagged()). Returns the
+ * messages consumed: what follows a message after which the link is of the other kind (an
+ * ARP_SETIF that ran meanwhile) is left to the caller.
  */
-void
-arp_rput_burst(queue_t *q, mblk_t **mps, unsigned n)
+static inline unsigned
+arp_rput_run(queue_t *q, struct arp_priv *ap, mblk_t **mps, unsigned n, const bool plain)
 {
-	struct arp_priv *ap = q->q_ptr;
 	mblk_t **out = mps;
-	unsigned from = 0;
-	bool fast = ap->ap_rx_fast;
+	size_t from = 0; /* size_t: one register walks the vector and counts */
+	bool fast = ap->ap_configured;
 	uint64_t mac = arp_mac_word(&ap->ap_if.ai_mac);
+	uint32_t tag = plain ? 0 : arp_tag_word(ap);
 
-	for (unsigned i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
 
 		if (unlikely(DB_TYPE(mp) != M_DATA)) {
 			/* Keep order: the frames before it go first. */
-			arp_rput_pass(q, ap, mps, (unsigned)(out - mps), i - from);
+			arp_rput_pass(q, ap, mps, (unsigned)(out - mps), (unsigned)(i - from));
 			out = mps;
 			from = i + 1;
 			arp_rput_other(q, ap, mp);
-			fast = ap->ap_rx_fast;
+			if ((ap->ap_if.ai_vlan == 0) != plain)
+				return (unsigned)(i + 1);
+			fast = ap->ap_configured;
 			mac = arp_mac_word(&ap->ap_if.ai_mac);
+			tag = plain ? 0 : arp_tag_word(ap);
 			continue;
 		}
-		if (arp_rx_frame(q, ap, fast, mac, mp))
+		if (plain ? arp_rx_frame(q, ap, fast, mac, mp) :
+			    arp_rx_frame_tagged(q, ap, fast, mac, tag, mp))
 			*out++ = mp;
 	}
-	arp_rput_pass(q, ap, mps, (unsigned)(out - mps), n - from);
+	arp_rput_pass(q, ap, mps, (unsigned)(out - mps), (unsigned)(n - from));
+	return n;
+}
+
+/* A VLAN link's burst: arp_rput_run()'s tagged copy, apart from the plain one. */
+static __rte_noinline void
+arp_rput_tagged(queue_t *q, struct arp_priv *ap, mblk_t **mps, unsigned n)
+{
+	unsigned k = arp_rput_run(q, ap, mps, n, false);
+
+	if (unlikely(k < n))
+		arp_rput_burst(q, mps + k, n - k);
+}
+
+void
+arp_rput_burst(queue_t *q, mblk_t **mps, unsigned n)
+{
+	struct arp_priv *ap = q->q_ptr;
+	unsigned k;
+
+	if (unlikely(ap->ap_if.ai_vlan != 0)) {
+		arp_rput_tagged(q, ap, mps, n);
+		return;
+	}
+	k = arp_rput_run(q, ap, mps, n, true);
+	if (unlikely(k < n))
+		arp_rput_burst(q, mps + k, n - k);
 }
 
 int

@@ -121,9 +121,7 @@ arp_nhc_set(const struct arp_priv *ap, struct arp_nhc *nhc, uint32_t nh,
 	if (nhc != NULL) {
 		nhc->nc_nh = nh;
 		nhc->nc_gen = ap->ap_gen;
-		rte_ether_addr_copy(mac, &nhc->nc_eh.dst_addr);
-		rte_ether_addr_copy(&ap->ap_if.ai_mac, &nhc->nc_eh.src_addr);
-		nhc->nc_eh.ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		arp_hdr_write(ap, nhc->nc_hdr, mac, RTE_BE16(RTE_ETHER_TYPE_IPV4));
 	}
 	return mac;
 }

@@ -70,7 +70,6 @@ struct arp_priv {
 	struct arpstat *ap_st;           /**< counters (in our slot) */
 	struct arp_slot *ap_slot;
 	bool ap_configured;              /**< ARP_SETIF done */
-	bool ap_rx_fast;                 /**< configured, no VLAN: the read side's short way */
 	struct arp_ifreq ap_if;
 	uint32_t ap_mask;                /**< subnet mask, network order */
 	uint32_t ap_bcast;               /**< subnet broadcast, network order */
@@ -156,7 +155,11 @@ void arp_sib_input(struct arp_priv *ap, mblk_t *mp);
 struct arp_nhc {
 	uint32_t nc_nh;
 	uint32_t nc_gen;                 /**< ap_gen when it was filled: a change empties it */
-	struct rte_ether_hdr nc_eh;      /**< its address, ours, IPv4: what arp_frame_nhc() writes */
+	union {
+		struct rte_ether_hdr nc_eh;  /**< its address, ours, IPv4: what arp_frame_nhc() writes */
+		/** on a VLAN link: its address, ours, the tag, IPv4 (arp_frame_put_tagged()) */
+		unsigned char nc_hdr[YARD_LINK_HDR_MAX];
+	};
 };
 
 /**
@@ -191,6 +194,30 @@ arp_frame_put(mblk_t *mp, const struct arp_nhc *nhc)
 	memcpy(p, &w0, sizeof(w0));
 	memcpy(p + 6, &w1, sizeof(w1));
 	mp->b_rptr = p;
+}
+/*
+ * arp_frame_put() for a VLAN link: nhc's 18-byte header, as three overlapping 8-byte stores, and
+ * an offload request's l2_len made to count the tag (ip's counts a plain Ethernet header). For
+ * a block ip marked (YB_LINKROOM: room for YARD_LINK_HDR_MAX bytes, the block only mp's).
+ */
+static inline void
+arp_frame_put_tagged(mblk_t *mp, const struct arp_nhc *nhc)
+{
+	unsigned char *p = mp->b_rptr - YARD_LINK_HDR_MAX;
+	struct rte_mbuf *m = yard_mblk_mbuf(mp);
+	uint64_t w0, w1, w2;
+
+	static_assert(sizeof(nhc->nc_hdr) == 18 && 3 * sizeof(w0) - 6 == 18,
+		      "three 8-byte stores, the last overlapping by 6, cover the header");
+	memcpy(&w0, nhc->nc_hdr, sizeof(w0));
+	memcpy(&w1, nhc->nc_hdr + 8, sizeof(w1));
+	memcpy(&w2, nhc->nc_hdr + 10, sizeof(w2));
+	memcpy(p, &w0, sizeof(w0));
+	memcpy(p + 8, &w1, sizeof(w1));
+	memcpy(p + 10, &w2, sizeof(w2));
+	mp->b_rptr = p;
+	if (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK)
+		m->l2_len = YARD_LINK_HDR_MAX;
 }
 /**
  * arp_frame() for a packet whose next hop is in nhc, inline for the write-side burst. The

@@ -655,7 +655,7 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 			goto bad;
 	}
 	if (likely(payload != NULL && DB_REF(payload) == 1 &&
-		   MBLKHEAD(payload) >= YARD_IPV4_HDR_MIN + YARD_LINK_HDR_LEN)) {
+		   MBLKHEAD(payload) >= YARD_IPV4_HDR_MIN + YARD_LINK_HDR_MAX)) {
 		/* The transport left headroom: the header goes there, the M_PROTO block goes, with
 		 * the burst's others (one mempool put for all of them). */
 		mp->b_cont = NULL;

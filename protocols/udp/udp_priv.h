@@ -28,8 +28,8 @@
 
 #define UDP_HDR_LEN 8u
 #define UDP_IPV4_HDR_LEN 20u
-/** Headroom a data block needs for the UDP header to go in place: UDP + IPv4 + Ethernet. */
-#define UDP_INPLACE_ROOM (UDP_HDR_LEN + UDP_IPV4_HDR_LEN + 14u)
+/** Headroom a data block needs for the UDP header to go in place: UDP + IPv4 + link. */
+#define UDP_INPLACE_ROOM (UDP_HDR_LEN + UDP_IPV4_HDR_LEN + YARD_LINK_HDR_MAX)
 /** What ip uses when an endpoint leaves the TTL to it (IP_DEF_TTL; reported by T_CURRENT). */
 #define UDP_TTL_DEFAULT 64u
 /** Ports in the table. */

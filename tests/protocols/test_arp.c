@@ -912,10 +912,11 @@ YT_TEST(arp, a_vlan_link_answers_on_its_vlan_only_and_tags_its_answers)
 }
 
 /*
- * A link on VLAN 4094 passes tagged IPv4 up without the 18 bytes, and sends every packet from
- * above with its tag: in the headroom (ip's marked blocks too, whose room ip proved for a
- * plain header), in a new block where there is none, an offload request's l2_len counting the
- * tag; and the ARP request a new next hop needs is tagged.
+ * A link on VLAN 4094 passes IPv4 tagged 4094 up without the 18 bytes, whatever its priority,
+ * and drops it untagged, tagged for VLAN 4093 or tagged twice. It sends every packet from
+ * above with its tag: in the headroom (ip's marked blocks and the others), in a new block
+ * where there is none, an offload request's l2_len counting the tag; and the ARP request a
+ * new next hop needs is tagged.
  */
 YT_TEST(arp, a_vlan_link_strips_the_tag_going_up_and_puts_it_on_going_down)
 {
@@ -935,18 +936,37 @@ YT_TEST(arp, a_vlan_link_strips_the_tag_going_up_and_puts_it_on_going_down)
 	cr_assert_eq(msgdsize(mp), n - 18);
 	cr_assert_arr_eq(mp->b_rptr, f + 18, n - 18, "b_rptr at the IPv4 header");
 	freemsg(mp);
-	n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 2, 16);
+	n = vlan_tag(f, pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 2, 16), 0x8100, 0xe000 | 4094);
+	inject_tci(&l, f, n, 0, 0);
+	cr_assert_eq(sth_getmsg_mblk(l.sd, &mp), 0, "priority 7 went up too");
+	cr_assert_arr_eq(mp->b_rptr, f + 18, n - 18);
+	freemsg(mp);
+	n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 3, 16);
 	inject_tci(&l, f, n, 0, 0);
 	cr_assert_neq(sth_getmsg_mblk(l.sd, &mp), 0, "the untagged one did not");
+	n = vlan_tag(f, pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 4, 16), 0x8100, 4093);
+	inject_tci(&l, f, n, 0, 0);
+	cr_assert_neq(sth_getmsg_mblk(l.sd, &mp), 0, "nor VLAN 4093's");
+	n = vlan_tag(f, pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 1, 5, 16), 0x8100, 4094);
+	inject_tci(&l, f, n, RTE_MBUF_F_RX_VLAN_STRIPPED, 4094);
+	cr_assert_neq(sth_getmsg_mblk(l.sd, &mp), 0, "nor one tagged twice (one the port took)");
+	st = pt_arpstat(l.sd);
+	cr_expect_eq(st.arps_drop_untagged, 1);
+	cr_expect_eq(st.arps_drop_vlan, 2);
+	cr_expect_eq(st.arps_rx_ipv4, 2);
 
 	for (unsigned i = 0; i < 4; i++) {
 		v[i] = ipv4_down(PT_ADDR_PEER, 10 + i, i == 3 ? 0 : RTE_PKTMBUF_HEADROOM);
 		memcpy(ip[i], v[i]->b_rptr, MBLKL(v[i]));
 	}
-	v[1]->b_yflags |= YB_LINKROOM; /* what ip's short way proves: room for 14 bytes */
-	yard_mblk_mbuf(v[2])->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
-	yard_mblk_mbuf(v[2])->l2_len = YARD_LINK_HDR_LEN;
-	yard_mblk_mbuf(v[2])->l3_len = 20;
+	/* what ip's short way proves: room for YARD_LINK_HDR_MAX bytes */
+	v[1]->b_yflags |= YB_LINKROOM;
+	v[2]->b_yflags |= YB_LINKROOM;
+	for (unsigned i = 0; i < 3; i += 2) { /* an offload request, marked and not */
+		yard_mblk_mbuf(v[i])->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+		yard_mblk_mbuf(v[i])->l2_len = YARD_LINK_HDR_LEN;
+		yard_mblk_mbuf(v[i])->l3_len = 20;
+	}
 	putnext_burst(l.sd->sd_wrq, v, 4);
 	yt_drain();
 	for (unsigned i = 0; i < 4; i++) {
@@ -961,8 +981,9 @@ YT_TEST(arp, a_vlan_link_strips_the_tag_going_up_and_puts_it_on_going_down)
 			cr_assert_eq(mp, v[i], "frame %u framed in its headroom", i);
 			cr_assert_null(mp->b_cont);
 		}
-		if (i == 2)
-			cr_assert_eq(yard_mblk_mbuf(mp)->l2_len, 18, "the offload's l2_len counts the tag");
+		if (i == 0 || i == 2)
+			cr_assert_eq(yard_mblk_mbuf(mp)->l2_len, 18, "frame %u: l2_len counts the tag", i);
+		cr_assert_eq(mp->b_yflags & YB_LINKROOM, 0, "frame %u: the mark does not go on", i);
 		for (mblk_t *bp = mp; bp != NULL; bp = bp->b_cont) {
 			memcpy(p, bp->b_rptr, MBLKL(bp));
 			p += MBLKL(bp);
