@@ -150,13 +150,14 @@ extern "C" {
 /**
  * YB_LINKROOM: this M_DATA block is a whole frame's payload that only it references (DB_REF 1,
  * no b_cont) with room for a link header in front of b_rptr (at least YARD_LINK_HDR_MAX
- * bytes, an Ethernet header with an 802.1Q tag): what ip output proved of the usual datagram (the sender's IP_UNITDATA_OWNED), so
- * arp may write the Ethernet header there without asking the block again. ip sets it on the
- * datagrams of its short way and clears it on every other M_DATA it passes down, and arp
- * clears it when it takes the block over. Where a marked block may not reach arp, what would
- * make the bit lie clears it: dupb() (the buffer is shared), pullupmsg() (a new buffer), the
- * loop driver turning a block around (no arp between ip and it); a module that moves b_rptr
- * back into the headroom clears it too. New blocks start without.
+ * bytes, an Ethernet header with an 802.1Q tag): what ip output proved of the usual datagram
+ * (the sender's IP_UNITDATA_OWNED), so arp may write the link header there without asking
+ * the block again. ip sets it on the datagrams of its short way and clears it on every other
+ * M_DATA it passes down, and arp clears it when it takes the block over. Where a marked block
+ * may not reach arp, what would make the bit lie clears it: dupb() (the buffer is shared),
+ * pullupmsg() (a new buffer), the loop driver turning a block around (no arp between ip and
+ * it); a module that moves b_rptr back into the headroom clears it too. New blocks start
+ * without.
  */
 #define YB_LINKROOM 0x10u
 
