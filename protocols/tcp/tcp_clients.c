@@ -113,6 +113,13 @@ struct tcl_lcore {
 
 static struct tcl_lcore tcl_lc[RTE_MAX_LCORE];
 static struct tcl_client tcl_clients[YARD_TCP_CLIENT_MAX];
+/*
+ * Every lcore takes its clients' slots from tcl_clients[]: a slot is claimed with a
+ * compare-and-swap here before its client is built, since cl_used says only that the client
+ * is ready, and building it runs nested scheduler passes (t_bind, t_optmgmt) in which another
+ * lcore starting a client would find the slot free and take it too.
+ */
+static uint32_t tcl_claims[YARD_TCP_CLIENT_MAX];
 static struct yard_tcp_client_stats tcl_stats[YARD_TCP_CLIENT_MAX];
 
 static const char tcl_alpha[] = "abcdefghijklmnopqrstuvwxyz";
@@ -139,6 +146,37 @@ yard_tcp_client_kind_name(enum yard_tcp_client_kind kind)
 		return "crr";
 	}
 	return "?";
+}
+
+/* ---- slots -------------------------------------------------------------------------------- */
+
+static struct tcl_client *
+tcl_claim(void)
+{
+	for (unsigned i = 0; i < YARD_TCP_CLIENT_MAX; i++) {
+		uint32_t free_slot = 0;
+
+		if (__atomic_load_n(&tcl_claims[i], __ATOMIC_RELAXED) == 0 &&
+		    __atomic_compare_exchange_n(&tcl_claims[i], &free_slot, 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return &tcl_clients[i];
+	}
+	return NULL;
+}
+
+/* Ready (or not any more): what other lcores' walks read before anything else of the slot. */
+static void
+tcl_set_used(struct tcl_client *cl, bool used)
+{
+	__atomic_store_n(&cl->cl_used, used, __ATOMIC_RELEASE);
+	if (!used)
+		__atomic_store_n(&tcl_claims[cl - tcl_clients], 0, __ATOMIC_RELEASE);
+}
+
+static bool
+tcl_used(const struct tcl_client *cl)
+{
+	return __atomic_load_n(&cl->cl_used, __ATOMIC_ACQUIRE);
 }
 
 /* ---- ending connections and clients ------------------------------------------------------- */
@@ -651,7 +689,7 @@ tcl_walk(struct tcl_lcore *l)
 	for (unsigned i = 0; i < YARD_TCP_CLIENT_MAX; i++) {
 		struct tcl_client *cl = &tcl_clients[i];
 
-		if (!cl->cl_used || cl->cl_lcore != lc || cl->cl_done)
+		if (!tcl_used(cl) || cl->cl_lcore != lc || cl->cl_done)
 			continue;
 		if (!cl->cl_started) {
 			if (now == 0)
@@ -735,14 +773,10 @@ yard_tcp_client_start(const struct yard_tcp_client_conf *conf)
 	rc = conf_check(conf);
 	if (rc < 0)
 		return rc;
-	for (unsigned i = 0; i < YARD_TCP_CLIENT_MAX; i++) {
-		if (tcl_clients[i].cl_used && strcmp(tcl_clients[i].cl_conf.name, conf->name) == 0)
+	for (unsigned i = 0; i < YARD_TCP_CLIENT_MAX; i++)
+		if (tcl_used(&tcl_clients[i]) &&
+		    strcmp(tcl_clients[i].cl_conf.name, conf->name) == 0)
 			return -EEXIST;
-		if (!tcl_clients[i].cl_used && cl == NULL)
-			cl = &tcl_clients[i];
-	}
-	if (cl == NULL)
-		return -ENOSPC;
 	if (tcl_pattern[0] == 0)
 		for (size_t i = 0; i < sizeof(tcl_pattern); i++)
 			tcl_pattern[i] = tcl_alpha[i % 26];
@@ -753,10 +787,15 @@ yard_tcp_client_start(const struct yard_tcp_client_conf *conf)
 		l->l_hooked = true;
 		l->l_sched = yard_sched_self();
 	}
+	cl = tcl_claim();
+	if (cl == NULL)
+		return -ENOSPC;
 	memset(cl, 0, sizeof(*cl));
 	cl->cl_conns = calloc(conf->conns, sizeof(*cl->cl_conns));
-	if (cl->cl_conns == NULL)
+	if (cl->cl_conns == NULL) {
+		tcl_set_used(cl, false);
 		return -ENOMEM;
+	}
 	cl->cl_conf = *conf;
 	cl->cl_lcore = lc;
 	cl->cl_st = &tcl_stats[cl - tcl_clients];
@@ -772,10 +811,11 @@ yard_tcp_client_start(const struct yard_tcp_client_conf *conf)
 				(void)t_close(cl->cl_conns[j].k_fd);
 			free(cl->cl_conns);
 			cl->cl_conns = NULL;
+			tcl_set_used(cl, false);
 			return rc;
 		}
 	}
-	cl->cl_used = true;
+	tcl_set_used(cl, true);
 	l->l_nclients++;
 	cl->cl_start_tsc = rte_get_timer_cycles() + (uint64_t)conf->delay_ms *
 			   rte_get_timer_hz() / 1000;
@@ -798,8 +838,8 @@ client_stop(struct tcl_lcore *l, struct tcl_client *cl)
 	(void)tcl_poll(l);
 	free(cl->cl_conns);
 	cl->cl_conns = NULL;
-	cl->cl_used = false;
 	l->l_nclients--;
+	tcl_set_used(cl, false);
 }
 
 void
@@ -809,7 +849,7 @@ yard_tcp_clients_stop_all(void)
 	unsigned lc = yard_sched_self()->sc_lcore;
 
 	for (unsigned i = 0; i < YARD_TCP_CLIENT_MAX; i++)
-		if (tcl_clients[i].cl_used && tcl_clients[i].cl_lcore == lc)
+		if (tcl_used(&tcl_clients[i]) && tcl_clients[i].cl_lcore == lc)
 			client_stop(l, &tcl_clients[i]);
 	if (l->l_hooked) {
 		(void)yard_sched_del_poll(yard_sched_self(), tcl_poll, l);
@@ -843,7 +883,7 @@ yard_tcp_client_stats(const char *name, struct yard_tcp_client_stats *out)
 	for (unsigned i = 0; i < YARD_TCP_CLIENT_MAX; i++) {
 		const struct tcl_client *cl = &tcl_clients[i];
 
-		if (cl->cl_used && strcmp(cl->cl_conf.name, name) == 0) {
+		if (tcl_used(cl) && strcmp(cl->cl_conf.name, name) == 0) {
 			tcl_read(cl, out);
 			return 0;
 		}
@@ -884,7 +924,7 @@ tcl_tel_fill_one(struct rte_tel_data *d, const struct tcl_client *cl)
 static const char *
 tcl_name(unsigned i)
 {
-	return tcl_clients[i].cl_used ? tcl_clients[i].cl_conf.name : NULL;
+	return tcl_used(&tcl_clients[i]) ? tcl_clients[i].cl_conf.name : NULL;
 }
 
 static int

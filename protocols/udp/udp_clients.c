@@ -132,6 +132,8 @@ struct ucl_lcore {
 
 static struct ucl_lcore ucl_lc[RTE_MAX_LCORE];
 static struct ucl_client ucl_clients[YARD_UDP_CLIENT_MAX];
+/* Slots claimed with a compare-and-swap before a client is built (tcp_clients.c tells why). */
+static uint32_t ucl_claims[YARD_UDP_CLIENT_MAX];
 static struct yard_udp_client_stats ucl_stats[YARD_UDP_CLIENT_MAX];
 
 static struct ucl_lcore *
@@ -150,6 +152,37 @@ yard_udp_client_kind_name(enum yard_udp_client_kind kind)
 		return "udp_source";
 	}
 	return "?";
+}
+
+/* ---- slots -------------------------------------------------------------------------------- */
+
+static struct ucl_client *
+ucl_claim(void)
+{
+	for (unsigned i = 0; i < YARD_UDP_CLIENT_MAX; i++) {
+		uint32_t free_slot = 0;
+
+		if (__atomic_load_n(&ucl_claims[i], __ATOMIC_RELAXED) == 0 &&
+		    __atomic_compare_exchange_n(&ucl_claims[i], &free_slot, 1, false,
+						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			return &ucl_clients[i];
+	}
+	return NULL;
+}
+
+/* Ready (or not any more): what other lcores' walks read before anything else of the slot. */
+static void
+ucl_set_used(struct ucl_client *cl, bool used)
+{
+	__atomic_store_n(&cl->cl_used, used, __ATOMIC_RELEASE);
+	if (!used)
+		__atomic_store_n(&ucl_claims[cl - ucl_clients], 0, __ATOMIC_RELEASE);
+}
+
+static bool
+ucl_used(const struct ucl_client *cl)
+{
+	return __atomic_load_n(&cl->cl_used, __ATOMIC_ACQUIRE);
 }
 
 /* ---- ending endpoints and clients --------------------------------------------------------- */
@@ -700,7 +733,7 @@ ucl_walk(struct ucl_lcore *l)
 		struct ucl_client *cl = &ucl_clients[i];
 		uint64_t due;
 
-		if (!cl->cl_used || cl->cl_lcore != lc || cl->cl_done)
+		if (!ucl_used(cl) || cl->cl_lcore != lc || cl->cl_done)
 			continue;
 		if (now == 0)
 			now = rte_get_timer_cycles();
@@ -839,14 +872,10 @@ yard_udp_client_start(const struct yard_udp_client_conf *conf)
 	rc = conf_check(conf);
 	if (rc < 0)
 		return rc;
-	for (unsigned i = 0; i < YARD_UDP_CLIENT_MAX; i++) {
-		if (ucl_clients[i].cl_used && strcmp(ucl_clients[i].cl_conf.name, conf->name) == 0)
+	for (unsigned i = 0; i < YARD_UDP_CLIENT_MAX; i++)
+		if (ucl_used(&ucl_clients[i]) &&
+		    strcmp(ucl_clients[i].cl_conf.name, conf->name) == 0)
 			return -EEXIST;
-		if (!ucl_clients[i].cl_used && cl == NULL)
-			cl = &ucl_clients[i];
-	}
-	if (cl == NULL)
-		return -ENOSPC;
 	if (!l->l_hooked) {
 		rc = yard_sched_add_poll(yard_sched_self(), ucl_poll, l);
 		if (rc < 0)
@@ -854,15 +883,20 @@ yard_udp_client_start(const struct yard_udp_client_conf *conf)
 		l->l_hooked = true;
 		l->l_sched = yard_sched_self();
 	}
+	cl = ucl_claim();
+	if (cl == NULL)
+		return -ENOSPC;
 	memset(cl, 0, sizeof(*cl));
 	cl->cl_conf = *conf;
 	cl->cl_lcore = yard_sched_self()->sc_lcore;
 	cl->cl_st = &ucl_stats[cl - ucl_clients];
 	memset(cl->cl_st, 0, sizeof(*cl->cl_st));
 	rc = client_open(cl);
-	if (rc < 0)
+	if (rc < 0) {
+		ucl_set_used(cl, false);
 		return rc;
-	cl->cl_used = true;
+	}
+	ucl_set_used(cl, true);
 	cl->cl_start_tsc = rte_get_timer_cycles() + (uint64_t)conf->delay_ms *
 			   rte_get_timer_hz() / 1000;
 	if (cl->cl_start_tsc < l->l_next_due)
@@ -892,7 +926,7 @@ client_stop(struct ucl_lcore *l, struct ucl_client *cl)
 	}
 	(void)ucl_poll(l);
 	client_free(cl);
-	cl->cl_used = false;
+	ucl_set_used(cl, false);
 }
 
 void
@@ -902,7 +936,7 @@ yard_udp_clients_stop_all(void)
 	unsigned lc = yard_sched_self()->sc_lcore;
 
 	for (unsigned i = 0; i < YARD_UDP_CLIENT_MAX; i++)
-		if (ucl_clients[i].cl_used && ucl_clients[i].cl_lcore == lc)
+		if (ucl_used(&ucl_clients[i]) && ucl_clients[i].cl_lcore == lc)
 			client_stop(l, &ucl_clients[i]);
 	if (l->l_hooked) {
 		(void)yard_sched_del_poll(yard_sched_self(), ucl_poll, l);
@@ -932,7 +966,7 @@ ucl_find(const char *name)
 	for (unsigned i = 0; i < YARD_UDP_CLIENT_MAX; i++) {
 		const struct ucl_client *cl = &ucl_clients[i];
 
-		if (cl->cl_used && strcmp(cl->cl_conf.name, name) == 0)
+		if (ucl_used(cl) && strcmp(cl->cl_conf.name, name) == 0)
 			return cl;
 	}
 	return NULL;
@@ -983,7 +1017,7 @@ ucl_tel_fill_one(struct rte_tel_data *d, const struct ucl_client *cl)
 static const char *
 ucl_name(unsigned i)
 {
-	return ucl_clients[i].cl_used ? ucl_clients[i].cl_conf.name : NULL;
+	return ucl_used(&ucl_clients[i]) ? ucl_clients[i].cl_conf.name : NULL;
 }
 
 static int
