@@ -230,7 +230,9 @@ add_drop(struct lsample *ls, const char *name, uint64_t v)
 			return;
 		}
 	if (ls->ndrop < MAX_DROPS) {
-		snprintf(ls->drop[ls->ndrop].name, sizeof(ls->drop[0].name), "%s", name);
+		/* counter names are short; a longer one is cut, as the precision says */
+		snprintf(ls->drop[ls->ndrop].name, sizeof(ls->drop[0].name), "%.*s",
+			 (int)sizeof(ls->drop[0].name) - 1, name);
 		ls->drop[ls->ndrop++].v = v;
 	}
 	ls->drops += v;
