@@ -584,7 +584,8 @@ udp_build_fast(struct udp_inst *ui, const struct udp_txt *tt, mblk_t *mp, struct
 	l4ck = udp_hdr_fill(ui, tt, tc, data, data, (pw & udp_ports(0, 0xffff)) | tt->tt_sport,
 			    tt->tt_asum, (unsigned)plen + UDP_HDR_LEN, psum);
 	/* IP_UNITDATA_OWNED (tt_iu): data is one M_DATA block of a pool buffer, only ours,
-	 * with room for UDP, IPv4 and Ethernet before the UDP header went in (udp_blk_own()). */
+	 * with room for UDP, IPv4 and a link header (tagged: 18 bytes) before the UDP header went
+	 * in (udp_blk_own()). */
 	iu[0] = tt->tt_iu[0];
 	/* udp_iu_flags_word() of a constant is one: not worked out per datagram */
 	iu[1] = tt->tt_iu[1] | (l4ck != 0 ? udp_iu_flags_word(IP_UNITDATA_L4CK) : 0);
