@@ -48,6 +48,7 @@
 #include <rte_telemetry.h>
 
 #include <streams/stream.h>
+#include <protocols/client_slot.h>
 #include <protocols/tcp.h>
 #include <protocols/tcp_clients.h>
 #include <protocols/tel_named.h>
@@ -113,12 +114,7 @@ struct tcl_lcore {
 
 static struct tcl_lcore tcl_lc[RTE_MAX_LCORE];
 static struct tcl_client tcl_clients[YARD_TCP_CLIENT_MAX];
-/*
- * Every lcore takes its clients' slots from tcl_clients[]: a slot is claimed with a
- * compare-and-swap here before its client is built, since cl_used says only that the client
- * is ready, and building it runs nested scheduler passes (t_bind, t_optmgmt) in which another
- * lcore starting a client would find the slot free and take it too.
- */
+/* Every lcore takes its clients' slots from tcl_clients[], claimed first (client_slot.h). */
 static uint32_t tcl_claims[YARD_TCP_CLIENT_MAX];
 static struct yard_tcp_client_stats tcl_stats[YARD_TCP_CLIENT_MAX];
 
@@ -153,30 +149,21 @@ yard_tcp_client_kind_name(enum yard_tcp_client_kind kind)
 static struct tcl_client *
 tcl_claim(void)
 {
-	for (unsigned i = 0; i < YARD_TCP_CLIENT_MAX; i++) {
-		uint32_t free_slot = 0;
+	int i = yard_client_slot_claim(tcl_claims, YARD_TCP_CLIENT_MAX);
 
-		if (__atomic_load_n(&tcl_claims[i], __ATOMIC_RELAXED) == 0 &&
-		    __atomic_compare_exchange_n(&tcl_claims[i], &free_slot, 1, false,
-						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return &tcl_clients[i];
-	}
-	return NULL;
+	return i < 0 ? NULL : &tcl_clients[i];
 }
 
-/* Ready (or not any more): what other lcores' walks read before anything else of the slot. */
 static void
 tcl_set_used(struct tcl_client *cl, bool used)
 {
-	__atomic_store_n(&cl->cl_used, used, __ATOMIC_RELEASE);
-	if (!used)
-		__atomic_store_n(&tcl_claims[cl - tcl_clients], 0, __ATOMIC_RELEASE);
+	yard_client_slot_set_used(&cl->cl_used, &tcl_claims[cl - tcl_clients], used);
 }
 
 static bool
 tcl_used(const struct tcl_client *cl)
 {
-	return __atomic_load_n(&cl->cl_used, __ATOMIC_ACQUIRE);
+	return yard_client_slot_used(&cl->cl_used);
 }
 
 /* ---- ending connections and clients ------------------------------------------------------- */

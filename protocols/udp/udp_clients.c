@@ -63,6 +63,7 @@
 #include <rte_telemetry.h>
 
 #include <streams/stream.h>
+#include <protocols/client_slot.h>
 #include <protocols/tel_named.h>
 #include <protocols/udp.h>
 #include <protocols/udp_clients.h>
@@ -132,7 +133,7 @@ struct ucl_lcore {
 
 static struct ucl_lcore ucl_lc[RTE_MAX_LCORE];
 static struct ucl_client ucl_clients[YARD_UDP_CLIENT_MAX];
-/* Slots claimed with a compare-and-swap before a client is built (tcp_clients.c tells why). */
+/* Every lcore takes its clients' slots from ucl_clients[], claimed first (client_slot.h). */
 static uint32_t ucl_claims[YARD_UDP_CLIENT_MAX];
 static struct yard_udp_client_stats ucl_stats[YARD_UDP_CLIENT_MAX];
 
@@ -159,30 +160,21 @@ yard_udp_client_kind_name(enum yard_udp_client_kind kind)
 static struct ucl_client *
 ucl_claim(void)
 {
-	for (unsigned i = 0; i < YARD_UDP_CLIENT_MAX; i++) {
-		uint32_t free_slot = 0;
+	int i = yard_client_slot_claim(ucl_claims, YARD_UDP_CLIENT_MAX);
 
-		if (__atomic_load_n(&ucl_claims[i], __ATOMIC_RELAXED) == 0 &&
-		    __atomic_compare_exchange_n(&ucl_claims[i], &free_slot, 1, false,
-						__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-			return &ucl_clients[i];
-	}
-	return NULL;
+	return i < 0 ? NULL : &ucl_clients[i];
 }
 
-/* Ready (or not any more): what other lcores' walks read before anything else of the slot. */
 static void
 ucl_set_used(struct ucl_client *cl, bool used)
 {
-	__atomic_store_n(&cl->cl_used, used, __ATOMIC_RELEASE);
-	if (!used)
-		__atomic_store_n(&ucl_claims[cl - ucl_clients], 0, __ATOMIC_RELEASE);
+	yard_client_slot_set_used(&cl->cl_used, &ucl_claims[cl - ucl_clients], used);
 }
 
 static bool
 ucl_used(const struct ucl_client *cl)
 {
-	return __atomic_load_n(&cl->cl_used, __ATOMIC_ACQUIRE);
+	return yard_client_slot_used(&cl->cl_used);
 }
 
 /* ---- ending endpoints and clients --------------------------------------------------------- */
