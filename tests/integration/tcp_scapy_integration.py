@@ -723,7 +723,8 @@ def seq_vlan_arp(peer, kmac):
     time.sleep(0.5)
     arp = peer.tel.get("/yard/arp")
     d = yi.delta(arp0, arp.get("all", arp))
-    check(d["drop_untagged"] == 2 and d["drop_vlan"] == 1 and d["tx_replies"] == 0,
+    # >= 2: anything untagged the kernel sent meanwhile would count there too
+    check(d["drop_untagged"] >= 2 and d["drop_vlan"] == 1 and d["tx_replies"] == 0,
           "untagged, VLAN 200 and priority-tagged requests dropped, none answered: %s" %
           changed(d))
     say("vlan", "ARP on VLAN %d answered tagged; untagged, VLAN 200, VLAN 0 dropped" % VLAN)
