@@ -773,8 +773,9 @@ cmd_ports(void)
 
 		if (ju(p, "vlan") != 0)
 			snprintf(vlan, sizeof(vlan), "%" PRIu64, ju(p, "vlan"));
-		printf("%-6s %-14s %-17s %-5s %6" PRIu64 " %4s %10" PRIu64 " %12" PRIu64 " %10" PRIu64
-		       " %12" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n", js(p, "name"),
+		printf("%-6s %-14s %-17s %-5s %6" PRIu64 " %4s %10" PRIu64 " %12" PRIu64
+		       " %10" PRIu64 " %12" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 "\n",
+		       js(p, "name"),
 		       js(p, "driver"), js(p, "mac"), js(p, "link"), ju(p, "mtu"), vlan,
 		       ju(p, "ipackets"), ju(p, "ibytes"), ju(p, "opackets"), ju(p, "obytes"),
 		       ju(p, "imissed"), ju(p, "ierrors"), ju(p, "oerrors"));

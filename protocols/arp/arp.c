@@ -388,7 +388,7 @@ arp_wput_burst(queue_t *q, mblk_t **mps, unsigned n)
 	}
 	k = arp_wput_run(q, ap, mps, n, true);
 	if (unlikely(k < n))
-		arp_wput_burst(q, mps + k, n - k); /* an ioctl in the burst put the link on a VLAN */
+		arp_wput_burst(q, mps + k, n - k); /* an ioctl in it put the link on a VLAN */
 }
 
 static int

@@ -195,7 +195,8 @@ arp_rx_vlan(struct arp_priv *ap, mblk_t *mp, uint16_t *type)
 		hl += RTE_VLAN_HLEN;
 	}
 	if (*type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || *type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) {
-		ARP_INC(ap, drop_vlan); /* another tag: stacked (802.1ad), or one the port stripped */
+		/* another tag: stacked (802.1ad), or one the port stripped */
+		ARP_INC(ap, drop_vlan);
 		return 0;
 	}
 	if (vlan != 0 && !tagged) {
@@ -241,7 +242,8 @@ arp_rx_frame_slow(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 	m = yard_mblk_mbuf(mp);
 	type = eh->ether_type;
 	if (unlikely(ap->ap_if.ai_vlan != 0 || (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) ||
-		     type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ))) {
+		     type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+		     type == RTE_BE16(RTE_ETHER_TYPE_QINQ))) {
 		hl = arp_rx_vlan(ap, mp, &type);
 		if (hl == 0)
 			goto drop;

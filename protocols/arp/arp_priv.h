@@ -156,7 +156,8 @@ struct arp_nhc {
 	uint32_t nc_nh;
 	uint32_t nc_gen;                 /**< ap_gen when it was filled: a change empties it */
 	union {
-		struct rte_ether_hdr nc_eh;  /**< its address, ours, IPv4: what arp_frame_nhc() writes */
+		/** its address, ours, IPv4: what arp_frame_nhc() writes */
+		struct rte_ether_hdr nc_eh;
 		/** on a VLAN link: its address, ours, the tag, IPv4 (arp_frame_put_tagged()) */
 		unsigned char nc_hdr[YARD_LINK_HDR_MAX];
 	};

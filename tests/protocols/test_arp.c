@@ -982,7 +982,8 @@ YT_TEST(arp, a_vlan_link_strips_the_tag_going_up_and_puts_it_on_going_down)
 			cr_assert_null(mp->b_cont);
 		}
 		if (i == 0 || i == 2)
-			cr_assert_eq(yard_mblk_mbuf(mp)->l2_len, 18, "frame %u: l2_len counts the tag", i);
+			cr_assert_eq(yard_mblk_mbuf(mp)->l2_len, 18,
+				     "frame %u: l2_len counts the tag", i);
 		cr_assert_eq(mp->b_yflags & YB_LINKROOM, 0, "frame %u: the mark does not go on", i);
 		for (mblk_t *bp = mp; bp != NULL; bp = bp->b_cont) {
 			memcpy(p, bp->b_rptr, MBLKL(bp));
@@ -1057,7 +1058,8 @@ YT_TEST(arp, a_burst_follows_the_link_onto_a_vlan_and_off_it)
 		else
 			cr_assert(f[12] != 0x81, "frame %u untagged", i);
 		if (kind[i] == 'g') {
-			cr_assert(f[12] == 0x08 && f[13] == 0x06, "frame %u: the gratuitous ARP", i);
+			cr_assert(f[12] == 0x08 && f[13] == 0x06,
+				  "frame %u: the gratuitous ARP", i);
 		} else {
 			cr_assert(f[12] == 0x08 && f[13] == 0x00, "frame %u: IPv4", i);
 			cr_assert_eq(n, 14 + 20 + 10 + np, "packet %u in order", np);
