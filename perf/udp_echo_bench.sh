@@ -23,7 +23,11 @@ py=/usr/bin/python3
 command -v dpdk-testpmd >/dev/null || { echo "udp_echo_bench: dpdk-testpmd missing" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/yard-bench.XXXXXX)
-cleanup() { pkill -TERM -f "file-prefix yb-$$" 2>/dev/null || true; rm -rf "$work"; }
+# EAL's runtime directories of both programs go too (/var/run/dpdk/yb-PID-*).
+cleanup() {
+	pkill -TERM -f "file-prefix yb-$$" 2>/dev/null || true
+	rm -rf "$work" "/var/run/dpdk/yb-$$-tp" "/var/run/dpdk/yb-$$-yard"
+}
 trap cleanup EXIT
 udp_echo_setup "$work" "yb-$$-yard" "$flows" # in.pcap for both, yard.ini for yard
 
