@@ -296,16 +296,16 @@ arp_dst_is(const struct rte_ether_hdr *eh, uint64_t mac)
  * arp_rx_frame_slow() with the frame nearly every received one is taken first: IPv4, for our
  * address or a group one, not VLAN-tagged, its Ethernet header in the first block. The same
  * checks in the order that settles that frame soonest (the group bit, one byte, first);
- * any other frame goes the long way, which checks (and counts) everything again. fast and
- * mac: ap_configured and arp_mac_word(ai_mac), read once a burst by the caller and again
+ * any other frame goes the long way, which checks (and counts) everything again. configured
+ * and mac: ap_configured and arp_mac_word(ai_mac), read once a burst by the caller and again
  * after anything but a frame (only ARP_SETIF changes them, and the long way reads them again).
  */
 static inline bool
-arp_rx_frame(queue_t *q, struct arp_priv *ap, bool fast, uint64_t mac, mblk_t *mp)
+arp_rx_frame(queue_t *q, struct arp_priv *ap, bool configured, uint64_t mac, mblk_t *mp)
 {
 	const struct rte_ether_hdr *eh = (const struct rte_ether_hdr *)mp->b_rptr;
 
-	if (likely(fast && MBLKL(mp) >= RTE_ETHER_HDR_LEN &&
+	if (likely(configured && MBLKL(mp) >= RTE_ETHER_HDR_LEN &&
 		   eh->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
 		   (rte_is_multicast_ether_addr(&eh->dst_addr) || arp_dst_is(eh, mac)) &&
 		   !(yard_mblk_mbuf(mp)->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED))) {
@@ -347,13 +347,13 @@ arp_rput_pass(queue_t *q, struct arp_priv *ap, mblk_t **mps, unsigned k, unsigne
  * tag. tag: the 4 bytes after the addresses as they must be, priority bits 0 (arp_tag_word()).
  */
 static inline bool
-arp_rx_frame_tagged(queue_t *q, struct arp_priv *ap, bool fast, uint64_t mac, uint32_t tag,
-		    mblk_t *mp)
+arp_rx_frame_tagged(queue_t *q, struct arp_priv *ap, bool configured, uint64_t mac,
+		    uint32_t tag, mblk_t *mp)
 {
 	static const uint8_t pcp_off[RTE_VLAN_HLEN] = { 0xff, 0xff, 0x0f, 0xff }; /* TPID, ID */
 	const struct rte_ether_hdr *eh = (const struct rte_ether_hdr *)mp->b_rptr;
 
-	if (likely(fast && MBLKL(mp) >= RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)) {
+	if (likely(configured && MBLKL(mp) >= RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN)) {
 		uint32_t t, mask;
 		uint16_t type;
 
@@ -398,7 +398,7 @@ arp_rput_run(queue_t *q, struct arp_priv *ap, mblk_t **mps, unsigned n, const bo
 {
 	mblk_t **out = mps;
 	size_t from = 0; /* size_t: one register walks the vector and counts */
-	bool fast = ap->ap_configured;
+	bool configured = ap->ap_configured;
 	uint64_t mac = arp_mac_word(&ap->ap_if.ai_mac);
 	uint32_t tag = plain ? 0 : arp_tag_word(ap);
 
@@ -413,13 +413,13 @@ arp_rput_run(queue_t *q, struct arp_priv *ap, mblk_t **mps, unsigned n, const bo
 			arp_rput_other(q, ap, mp);
 			if ((ap->ap_if.ai_vlan == 0) != plain)
 				return (unsigned)(i + 1);
-			fast = ap->ap_configured;
+			configured = ap->ap_configured;
 			mac = arp_mac_word(&ap->ap_if.ai_mac);
 			tag = plain ? 0 : arp_tag_word(ap);
 			continue;
 		}
-		if (plain ? arp_rx_frame(q, ap, fast, mac, mp) :
-			    arp_rx_frame_tagged(q, ap, fast, mac, tag, mp))
+		if (plain ? arp_rx_frame(q, ap, configured, mac, mp) :
+			    arp_rx_frame_tagged(q, ap, configured, mac, tag, mp))
 			*out++ = mp;
 	}
 	arp_rput_pass(q, ap, mps, (unsigned)(out - mps), (unsigned)(n - from));

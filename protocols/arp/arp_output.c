@@ -72,13 +72,8 @@ arp_frame(struct arp_priv *ap, mblk_t *mp, const struct rte_ether_addr *dst)
 		ARP_INC(ap, tx_hdr_block);
 	}
 	arp_hdr_write(ap, mp->b_rptr, dst, RTE_BE16(RTE_ETHER_TYPE_IPV4));
-	if (hl != RTE_ETHER_HDR_LEN) {
-		struct rte_mbuf *m = yard_mblk_mbuf(mp);
-
-		/* ip's offload request counted a plain Ethernet header in front of its own. */
-		if (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK)
-			m->l2_len = hl;
-	}
+	if (hl != RTE_ETHER_HDR_LEN)
+		arp_offload_l2_len(yard_mblk_mbuf(mp), hl);
 	if (unlikely(mp->b_cont != NULL && !(ap->ap_if.ai_caps & YARD_LINK_CAP_TX_MULTISEG)) &&
 	    !pullupmsg(mp, -1)) {
 		ARP_INC(ap, drop_tx_linearize);

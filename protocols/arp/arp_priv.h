@@ -197,6 +197,16 @@ arp_frame_put(mblk_t *mp, const struct arp_nhc *nhc)
 	mp->b_rptr = p;
 }
 /*
+ * A frame now has an hl-byte link header (an 802.1Q tag in it): an offload request's l2_len,
+ * which ip set for a plain Ethernet header in front of its own, counts the tag.
+ */
+static inline void
+arp_offload_l2_len(struct rte_mbuf *m, unsigned hl)
+{
+	if (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK)
+		m->l2_len = hl;
+}
+/*
  * arp_frame_put() for a VLAN link: nhc's 18-byte header, as three overlapping 8-byte stores, and
  * an offload request's l2_len made to count the tag (ip's counts a plain Ethernet header). For
  * a block ip marked (YB_LINKROOM: room for YARD_LINK_HDR_MAX bytes, the block only mp's).
@@ -217,8 +227,7 @@ arp_frame_put_tagged(mblk_t *mp, const struct arp_nhc *nhc)
 	memcpy(p + 8, &w1, sizeof(w1));
 	memcpy(p + 10, &w2, sizeof(w2));
 	mp->b_rptr = p;
-	if (m->ol_flags & RTE_MBUF_F_TX_OFFLOAD_MASK)
-		m->l2_len = YARD_LINK_HDR_MAX;
+	arp_offload_l2_len(m, YARD_LINK_HDR_MAX);
 }
 /**
  * arp_frame() for a packet whose next hop is in nhc, inline for the write-side burst. The

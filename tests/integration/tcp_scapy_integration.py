@@ -152,6 +152,7 @@ class Conn:
         self.rcv_nxt = None
         self.win = win
         self.got = b""
+        self.fin = False  # yard's FIN taken (take())
 
     def seg(self, flags, seq=None, ack=None, data=b"", win=None, options=None, **kw):
         from scapy.all import IP, TCP, Raw
@@ -767,7 +768,6 @@ def seq_vlan_http(peer):
     c.open()
     c.data(b"GET / HTTP/1.0\r\n\r\n")
     deadline = time.monotonic() + 5
-    c.fin = False
     while not c.fin and time.monotonic() < deadline:
         p = c.peer.recv(c.dport, c.sport, 0.5)
         if p is not None:
