@@ -58,6 +58,7 @@ enum cfg_kind {
 	CK_TCPCC,     /* a TCP congestion control name ([tcp] congestion) */
 	CK_SIZE,      /* bytes with an optional K/M/G suffix, in [min, max] KiB, a uint64_t */
 	CK_PORTRANGE, /* LO-HI, min <= LO <= HI <= max: two uint16_t fields, LO first */
+	CK_GROUPS,    /* "a.b.c.d, ..." multicast groups, or empty ([services] udp_join) */
 };
 
 struct cfg_key {
@@ -166,6 +167,9 @@ static const struct cfg_key services_keys[] = {
 	{ "sock_echo", CK_U16, CFG(svc_sock_echo), 0, 65535, "0", NULL, "0 (off) or 1..65535",
 	  false },
 	{ "memcached", CK_U16, CFG(svc_memcached), 0, 65535, "0", NULL, "0 (off) or 1..65535",
+	  false },
+	{ "udp_join", CK_GROUPS, 0, 0, 0, "", NULL,
+	  "up to 14 multicast groups (224.0.0.2..239.255.255.255), comma separated, or empty",
 	  false },
 };
 
@@ -632,6 +636,39 @@ parse_neighbours(struct cfg_ctx *c, const char *val, struct yard_cfg_port *p)
 	return 0;
 }
 
+/* [services] udp_join: multicast groups, each once, none of them 224.0.0.1. */
+static int
+parse_groups(struct cfg_ctx *c, const char *val, struct yard_config *cfg)
+{
+	char buf[YARD_CFG_DEVLEN]; /* a value's most: 14 groups of 15 characters fit */
+	char *save = NULL, *item;
+
+	cfg->nudp_groups = 0;
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (item = strtok_r(buf, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+		char addr_s[64], extra[2];
+		uint32_t g;
+
+		if (sscanf(item, " %63s %1s", addr_s, extra) != 1)
+			return cfg_fail(c, "'%s' is not one multicast group (e.g. 239.1.2.3)",
+					item);
+		if (parse_ipv4(addr_s, &g) != 0)
+			return cfg_fail(c, "'%s' is not an IPv4 address", addr_s);
+		if ((ntohl(g) >> 28) != 0xe)
+			return cfg_fail(c, "%s is not a multicast group (224.0.0.0/4)", addr_s);
+		if (ntohl(g) == 0xe0000001u)
+			return cfg_fail(c, "%s is the all-hosts group: every host is in it already",
+					addr_s);
+		for (unsigned i = 0; i < cfg->nudp_groups; i++)
+			if (cfg->udp_groups[i] == g)
+				return cfg_fail(c, "%s is given twice", addr_s);
+		if (cfg->nudp_groups == YARD_CFG_MAX_GROUPS)
+			return cfg_fail(c, "more than %u groups", YARD_CFG_MAX_GROUPS);
+		cfg->udp_groups[cfg->nudp_groups++] = g;
+	}
+	return 0;
+}
+
 /* Forbid the EAL options yard derives from other keys. */
 static int
 check_eal_args(struct cfg_ctx *c, const char *val)
@@ -693,7 +730,8 @@ parse_value(struct cfg_ctx *c, struct yard_config *cfg, const struct cfg_key *k,
 	uint32_t v;
 	bool b;
 
-	if (val[0] == '\0' && k->kind != CK_TEXT && k->kind != CK_GATEWAY && k->kind != CK_NEIGH)
+	if (val[0] == '\0' && k->kind != CK_TEXT && k->kind != CK_GATEWAY && k->kind != CK_NEIGH &&
+	    k->kind != CK_GROUPS)
 		return cfg_fail(c, "empty value (range: %s)", k->range);
 	switch (k->kind) {
 	case CK_U32:
@@ -761,6 +799,8 @@ parse_value(struct cfg_ctx *c, struct yard_config *cfg, const struct cfg_key *k,
 		return 0;
 	case CK_NEIGH:
 		return parse_neighbours(c, val, c->port);
+	case CK_GROUPS:
+		return parse_groups(c, val, cfg);
 	case CK_TCPCC:
 		if (strcmp(val, "newreno") != 0 && strcmp(val, "cubic") != 0)
 			return cfg_fail(c, "'%s' is not a congestion control (%s)", val, k->range);
@@ -1149,6 +1189,12 @@ check_services(struct cfg_ctx *c, const struct yard_config *cfg)
 						s[j].tcp ? "TCP" : "UDP", s[j].port, s[i].name);
 			}
 		}
+	}
+	if (cfg->nudp_groups != 0 && cfg->svc_udp_echo == 0 && cfg->svc_udp_discard == 0 &&
+	    cfg->svc_udp_sockperf == 0) {
+		c->key = "udp_join";
+		return cfg_fail(c, "joins groups for the UDP services, and none is on (udp_echo, "
+				"udp_discard or udp_sockperf)");
 	}
 	c->key = NULL;
 	return 0;

@@ -39,6 +39,7 @@ extern "C" {
 
 #define YARD_CFG_MAX_LCORES     128  /**< lcore ids 0..127 (RTE_MAX_LCORE of Debian's DPDK) */
 #define YARD_CFG_MAX_NEIGHBOURS 16   /**< static neighbours per port */
+#define YARD_CFG_MAX_GROUPS 14       /**< [services] udp_join: groups (fit in 255 characters) */
 #define YARD_CFG_DEVLEN         256  /**< a device string (rte_cfgfile's value length) */
 #define YARD_CFG_ERRLEN         512  /**< room for one error message */
 
@@ -137,6 +138,9 @@ struct yard_config {
 	/* [services]: port numbers, 0 = off */
 	uint16_t svc_udp_echo, svc_udp_discard, svc_udp_sockperf, svc_tcp_echo, svc_tcp_discard;
 	uint16_t svc_http;
+	/* [services] udp_join: groups the UDP services join on every lcore (network order) */
+	unsigned nudp_groups;
+	uint32_t udp_groups[YARD_CFG_MAX_GROUPS];
 	/* [client.NAME] */
 	unsigned nclients;
 	struct yard_cfg_client clients[YARD_CFG_MAX_CLIENTS];

@@ -33,6 +33,8 @@ yard_port_conf_of(const struct yard_config *cfg, unsigned p, const char *name,
 		.pool_size = pc->rx_mbufs,
 		.pool_cache = cfg->mbuf_cache,
 		.promiscuous = pc->promiscuous,
+		/* groups joined ([services] udp_join): the NIC must not filter their MACs */
+		.allmulticast = cfg->nudp_groups != 0,
 	};
 }
 

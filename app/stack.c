@@ -41,6 +41,7 @@
  * mailbox and deferred list still held for the closed queues, so every message block comes
  * back to its pool.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -315,6 +316,32 @@ service_start(struct yard_lcore_stack *ls, const char *name, uint16_t port,
 	return 0;
 }
 
+/* [services] udp_join: every UDP service of this lcore joins every group. */
+static int
+udp_services_join(struct yard_lcore_stack *ls, const struct yard_config *cfg)
+{
+	const uint16_t ports[] = { cfg->svc_udp_echo, cfg->svc_udp_discard,
+				   cfg->svc_udp_sockperf };
+
+	for (unsigned g = 0; g < cfg->nudp_groups; g++) {
+		for (unsigned i = 0; i < RTE_DIM(ports); i++) {
+			int rc;
+
+			if (ports[i] == 0)
+				continue;
+			rc = yard_udp_service_join(ports[i], cfg->udp_groups[g]);
+			if (rc < 0) {
+				char a[INET_ADDRSTRLEN];
+
+				inet_ntop(AF_INET, &cfg->udp_groups[g], a, sizeof(a));
+				return stack_fail(ls, rc, "UDP port %u cannot join %s: %s",
+						  ports[i], a, strerror(-rc));
+			}
+		}
+	}
+	return 0;
+}
+
 static int
 http_start_default(uint16_t port)
 {
@@ -516,6 +543,8 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 		rc = service_start(ls, "sock echo", cfg->svc_sock_echo, yard_sock_echo_start);
 	if (rc == 0)
 		rc = service_start(ls, "memcached", cfg->svc_memcached, memcached_start);
+	if (rc == 0)
+		rc = udp_services_join(ls, cfg);
 	return rc;
 }
 

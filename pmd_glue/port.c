@@ -579,6 +579,13 @@ yard_port_open(const struct yard_port_conf *conf, struct yard_port **portp)
 			goto stop_dev;
 		}
 	}
+	if (conf->allmulticast && !conf->promiscuous) {
+		rc = rte_eth_allmulticast_enable(pid);
+		if (rc != 0)
+			PORT_LOG(WARNING, "%s: cannot enable all-multicast mode (%s): multicast "
+				 "groups are received only if the port passes them anyway", label,
+				 rte_strerror(-rc));
+	}
 
 	PORT_LOG(INFO, "%s: %s (%s) port id %u, MAC " RTE_ETHER_ADDR_PRT_FMT ", MTU %u, "
 		 "%u RX / %u TX queues of %u / %u descriptors, rx offloads 0x%" PRIx64

@@ -59,6 +59,12 @@ struct yard_port_conf {
 	unsigned pool_cache;  /**< per-lcore mempool cache (default 256) */
 	bool promiscuous;     /**< enable promiscuous mode */
 	/**
+	 * Take every multicast frame (all-multicast mode): for multicast groups joined above,
+	 * whose MACs the NIC would otherwise filter. A PMD that cannot is logged, not fatal:
+	 * many pass multicast anyway (net_tap, net_af_packet, net_pcap, net_ring).
+	 */
+	bool allmulticast;
+	/**
 	 * Send every frame as a single mbuf even where the PMD offers TX MULTI_SEGS: MULTI_SEGS is
 	 * then not requested and YARD_CAP_MULTISEG not granted, so the modules build one-block
 	 * frames and the pmd driver pulls up any chain that still comes down. Several PMDs pick a

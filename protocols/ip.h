@@ -299,6 +299,24 @@ int icmp_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d);
  */
 int ip_frag_owner(uint32_t src, uint32_t dst, uint16_t id, uint8_t proto);
 
+/* ---- multicast membership (IGMP, protocols/ip/igmp.c) ------------------------------------ */
+
+/**
+ * Join a multicast group for one of a transport's endpoints, on the lcore that runs the
+ * instance (the caller's: rte_lcore_id()). ifaddr (network order) names the link by its
+ * address; 0 takes the link the group's route goes through, else the first with an address.
+ * Joins are counted per link: the first sends an IGMP report, and from then on the link takes
+ * datagrams sent to the group. Returns the link's muxid (> 0), to leave with, or -EINVAL (not
+ * a multicast group, or 224.0.0.1, which every host is in), -EADDRNOTAVAIL (no such link),
+ * -ENOBUFS (the link has 64 groups), -ENODEV (no ip instance on this lcore).
+ */
+int ip_mcast_join(unsigned lcore, uint32_t group, uint32_t ifaddr);
+/**
+ * Undo one ip_mcast_join() (group, the muxid it returned): the last one sends an IGMP leave.
+ * 0, -ENOENT (not joined there), -ENXIO (the link is gone: nothing to leave), -ENODEV.
+ */
+int ip_mcast_leave(unsigned lcore, uint32_t group, int muxid);
+
 /**
  * Bytes of EAL memory one ip instance (one per lcore) takes when opened (its links, routes and
  * protocol table). For yard's memory estimate before EAL (app/memneed.c).

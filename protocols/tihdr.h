@@ -194,7 +194,17 @@ typedef uint32_t t_uscalar_t;
 #define T_IP_DONTROUTE 5      /**< t_uscalar_t T_YES/T_NO */
 #define T_IP_BROADCAST 6      /**< t_uscalar_t T_YES/T_NO: may send to broadcast addresses */
 #define T_UDP_CHECKSUM 0x0600 /**< t_uscalar_t T_YES/T_NO: compute checksums on output */
+/** struct t_ip_mreq: join a multicast group (T_NEGOTIATE only; the values of Solaris' IP level) */
+#define T_IP_ADD_MEMBERSHIP  0x13
+/** struct t_ip_mreq: leave a group joined with T_IP_ADD_MEMBERSHIP (T_NEGOTIATE only) */
+#define T_IP_DROP_MEMBERSHIP 0x14
 /**@}*/
+
+/** The value of T_IP_ADD_MEMBERSHIP and T_IP_DROP_MEMBERSHIP (struct ip_mreq's layout). */
+struct t_ip_mreq {
+	uint32_t imr_multiaddr; /**< the group, network order */
+	uint32_t imr_interface; /**< the link's address, network order; 0: the group's route */
+};
 
 /** One option in an XTI-format option buffer; the value follows, then padding. */
 struct T_opthdr {

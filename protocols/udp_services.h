@@ -77,6 +77,13 @@ int yard_udp_sockperf_start(uint16_t port);
 int yard_udp_service_stop(uint16_t port);
 /** Stop every service of the calling lcore. */
 void yard_udp_services_stop_all(void);
+/**
+ * Let the service on port (calling lcore) receive what is sent to a multicast group (network
+ * order) as well: T_IP_ADD_MEMBERSHIP on its endpoint, on the link the group's route goes
+ * through (else the first). 0, -ENOENT (no service on port), -EINVAL (udp refused: not a
+ * group, joined already, no link, tables full), or another -errno.
+ */
+int yard_udp_service_join(uint16_t port, uint32_t group);
 /** The XTI endpoint serving port on the calling lcore, -1 if none (tests, inspection). */
 int yard_udp_service_fd(uint16_t port);
 

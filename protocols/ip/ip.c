@@ -85,6 +85,7 @@ ip_link_remove(struct ip_inst *ii, struct ip_link *il)
 	queue_t *wq = il->il_qbot;
 
 	ip_route_del_link(ii, il);
+	igmp_link_gone(ii, il);
 	/* What the upper streams held back for this link sent meanwhile is routed again (or
 	 * dropped, no route) by their service procedures. */
 	if (il->il_held)
@@ -457,6 +458,7 @@ ip_inst_destroy(struct ip_inst *ii)
 	for (unsigned i = 0; i < IP_MAX_LINKS; i++)
 		if (ii->ii_links[i].il_muxid != 0)
 			ip_link_remove(ii, &ii->ii_links[i]);
+	igmp_fini(ii);
 	ip_reass_fini(ii);
 	ip_route_fini(ii);
 	rte_free(ii);

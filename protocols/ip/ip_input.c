@@ -80,28 +80,55 @@ ip_src_bad(const struct ip_inst *ii, const struct ip_link *il, uint32_t src)
 }
 
 /*
- * Where a whole datagram goes: the upper read queue to putnext it to, or NULL if consumed.
- * bcast: it was sent to a broadcast address, not to one of ours.
+ * ip_deliver_q() for what is not a transport's with an upper stream bound: ICMP and IGMP,
+ * ip's own, and a protocol no one bound (protocol unreachable, RFC 1122 3.2.2.1: suppressed
+ * for broadcasts, rate limited). Out of line, so that the usual datagram's way stays short.
  */
-static queue_t *
-ip_deliver_q(struct ip_inst *ii, mblk_t *mp, bool bcast)
+static __rte_noinline queue_t *
+ip_deliver_other(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, bool bcast)
 {
 	const struct rte_ipv4_hdr *ip = ip_hdr(mp);
 	queue_t *rq;
 
-	if (ip->next_proto_id == IPPROTO_ICMP) {
+	switch (ip->next_proto_id) {
+	case IPPROTO_ICMP:
 		IP_INC(ii, rx_delivered);
 		icmp_input(ii, mp, bcast);
 		return NULL;
+	case IPPROTO_IGMP:
+		IP_INC(ii, rx_delivered);
+		igmp_input(ii, il, mp);
+		return NULL;
+	default:
+		break;
 	}
 	rq = ii->ii_proto[ip->next_proto_id];
-	if (likely(rq != NULL))
-		return rq; /* counted delivered once the upper stream takes it */
-	/* RFC 1122 3.2.2.1: protocol unreachable (suppressed for broadcasts, rate limited). */
+	if (rq != NULL)
+		return rq; /* protocol 0 (HOPOPT), bound */
 	IP_INC(ii, drop_proto_unreach);
 	icmp_error(ii, mp, YARD_ICMP_DEST_UNREACH, YARD_ICMP_UNREACH_PROTOCOL, bcast);
 	freemsg(mp);
 	return NULL;
+}
+
+/*
+ * Where a whole datagram goes: the upper read queue to putnext it to, or NULL if consumed.
+ * il: the link it arrived on (NULL: reassembled); bcast: it was sent to a broadcast or
+ * multicast address, not to one of ours.
+ */
+static inline queue_t *
+ip_deliver_q(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, bool bcast)
+{
+	const struct rte_ipv4_hdr *ip = ip_hdr(mp);
+	queue_t *rq;
+
+	/* ICMP (1) and IGMP (2) are ip's own even when bound: one compare keeps them apart. */
+	if (unlikely(ip->next_proto_id <= IPPROTO_IGMP))
+		return ip_deliver_other(ii, il, mp, bcast);
+	rq = ii->ii_proto[ip->next_proto_id];
+	if (likely(rq != NULL))
+		return rq; /* counted delivered once the upper stream takes it */
+	return ip_deliver_other(ii, il, mp, bcast);
 }
 
 void
@@ -110,7 +137,7 @@ ip_deliver(struct ip_inst *ii, mblk_t *mp, bool bcast)
 	queue_t *rq;
 
 	(void)bcast; /* recomputed from the destination: reassembly does not keep it */
-	rq = ip_deliver_q(ii, mp, !ip_is_ours(ii, ip_hdr(mp)->dst_addr));
+	rq = ip_deliver_q(ii, NULL, mp, !ip_is_ours(ii, ip_hdr(mp)->dst_addr));
 	if (rq == NULL)
 		return;
 	mp->b_yflags &= ~YB_IPDGRAM; /* a reassembled datagram: not what the bit says */
@@ -267,6 +294,14 @@ cksum_ok:
 	} else if (ip->dst_addr == UINT32_MAX || ip->dst_addr == il->il_sbcast) {
 		IP_INC(ii, rx_bcast);
 		bcast = true;
+	} else if (ip_is_mcast(ip->dst_addr)) {
+		/* Not to one of ours either: no ICMP error is sent about it (bcast). */
+		if (!ip_mcast_member(il, ip->dst_addr)) {
+			IP_INC(ii, drop_mcast_not_joined);
+			goto drop;
+		}
+		IP_INC(ii, rx_mcast);
+		bcast = true;
 	} else {
 		IP_INC(ii, drop_not_for_us);
 		goto drop;
@@ -275,7 +310,7 @@ cksum_ok:
 		ip_reass_input(ii, mp, true);
 		return NULL;
 	}
-	return ip_deliver_q(ii, mp, bcast);
+	return ip_deliver_q(ii, il, mp, bcast);
 drop:
 	freemsg(mp);
 	return NULL;

@@ -575,6 +575,20 @@ ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb,
 	return 0;
 }
 
+void
+ip_output_link(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, uint32_t nexthop)
+{
+	struct ip_upper *up = ii->ii_tx_up;
+
+	ip_hdr(mp)->packet_id = rte_cpu_to_be_16(ii->ii_ipid++);
+	IP_INC(ii, tx_datagrams);
+	ip_finish(ii, il, mp, ip_hlen(ip_hdr(mp)), 0);
+	yard_nexthop_set(mp, nexthop);
+	ii->ii_tx_up = NULL; /* ip's own: dropped at high water, nothing held */
+	ip_link_send(ii, il, mp);
+	ii->ii_tx_up = up;
+}
+
 int
 ip_output(struct ip_inst *ii, mblk_t *mp, unsigned flags)
 {

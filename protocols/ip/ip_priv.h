@@ -26,6 +26,7 @@
 
 #define IP_MAX_LINKS  16    /**< links under one instance */
 #define IP_MAX_ROUTES 256   /**< routes of one instance (a lookup walks them: ip_route.c) */
+#define IP_MAX_MCAST  64    /**< multicast groups joined on one link (igmp.c) */
 
 /** Default parameters (struct ip_param). */
 #define IP_DEF_REASS_TIMEOUT_MS 2000u
@@ -73,6 +74,23 @@ struct ip_reass_flow {
 
 struct ip_inst;
 
+/** What a group's IGMP timer sends when it fires (igmp.c). */
+enum igmp_due {
+	IGMP_DUE_NONE,
+	IGMP_DUE_CURRENT,   /**< the answer to a query: the group's current state */
+	IGMP_DUE_JOIN,      /**< a retransmission of the join's state-change report */
+	IGMP_DUE_LEAVE,     /**< a retransmission of the leave's (the slot goes after it) */
+};
+
+/** A multicast group on a link (igmp.c): joined while mc_refs > 0. */
+struct ip_mcast {
+	uint32_t mc_group;       /**< network order; 0: slot free */
+	uint32_t mc_refs;        /**< joins (transport endpoints); 0: leaving, not a member */
+	uint64_t mc_due;         /**< timer cycles when mc_kind is sent; 0: nothing due */
+	uint8_t mc_kind;         /**< enum igmp_due */
+	uint8_t mc_rexmit;       /**< state-change reports still to send after this one */
+};
+
 /** One link below the instance (one I_LINK), on the lower queues' q_ptr. */
 struct ip_link {
 	int il_muxid;            /**< 0: slot free */
@@ -87,6 +105,12 @@ struct ip_link {
 	uint16_t il_mtu;
 	uint32_t il_caps;        /**< YARD_LINK_CAP_* */
 	bool il_held;            /**< upper streams wait for this link's queue to drain */
+	/* multicast (igmp.c): groups joined, and the host side of IGMP for them */
+	unsigned il_nmc;         /**< il_mc[0..il_nmc) holds every used slot */
+	uint64_t il_igmp_gen_due; /**< IGMPv3 answer to a general query due; 0: none */
+	uint64_t il_igmp_v1_until; /**< an IGMPv1 querier was heard: v1 until then (cycles) */
+	uint64_t il_igmp_v2_until; /**< an IGMPv2 querier was heard: v2 until then (cycles) */
+	struct ip_mcast il_mc[IP_MAX_MCAST];
 };
 
 /** A route: a slot of ii_routes, in ii_rorder while used. */
@@ -145,6 +169,9 @@ struct ip_inst {
 	uint64_t ii_tb_credit;               /**< in timer cycles */
 	uint64_t ii_tb_last;
 	uint64_t ii_tb_cost;                 /**< cycles per token: hz / rate */
+	/* IGMP (igmp.c): one timer for every link's due reports */
+	timeout_id_t ii_igmp_timer;
+	uint64_t ii_igmp_timer_at;           /**< when it fires (cycles) */
 };
 
 /** Per-lcore counters, static so telemetry never reads freed memory. */
@@ -281,6 +308,12 @@ int ip_uwsrv(queue_t *q);
 int ip_lwsrv(queue_t *q);
 /** Let the upper streams held back by il's full write queue go on (drained, or the link gone). */
 void ip_link_wake(struct ip_inst *ii, struct ip_link *il);
+/**
+ * Send ip's own datagram (complete header at b_rptr, length set) down il to nexthop, without
+ * a route: IGMP, whose messages belong to a link. A new identification, the checksum, and the
+ * link's flow control as for ip's other datagrams. Consumes mp.
+ */
+void ip_output_link(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, uint32_t nexthop);
 /** Copy len bytes of mp from offset off to dst; returns bytes copied. */
 size_t ip_msg_copy(const mblk_t *mp, size_t off, size_t len, void *dst);
 
@@ -325,6 +358,24 @@ void icmp_input(struct ip_inst *ii, mblk_t *mp, bool bcast);
 void icmp_error(struct ip_inst *ii, const mblk_t *orig, uint8_t type, uint8_t code, bool bcast);
 /** Reset the token bucket from the parameters. */
 void icmp_ratelimit_init(struct ip_inst *ii);
+
+/* ---- igmp.c ------------------------------------------------------------------------------- */
+
+/** Is a multicast group (network order) joined on il? 224.0.0.1 always is (RFC 1112). */
+bool ip_mcast_member(const struct ip_link *il, uint32_t group);
+/** A whole IGMP datagram (IP header at b_rptr) that arrived on il (NULL: reassembled). */
+void igmp_input(struct ip_inst *ii, struct ip_link *il, mblk_t *mp);
+/** il loses its groups (unlinked, or the instance closes): no more reports for it. */
+void igmp_link_gone(struct ip_inst *ii, struct ip_link *il);
+/** Cancel the instance's IGMP timer (it closes). */
+void igmp_fini(struct ip_inst *ii);
+
+/** Is addr (network order) a multicast address (224.0.0.0/4)? */
+static inline bool
+ip_is_mcast(uint32_t addr)
+{
+	return (*(const uint8_t *)&addr & 0xf0) == 0xe0;
+}
 
 /* ---- ip_tel.c ----------------------------------------------------------------------------- */
 

@@ -137,7 +137,8 @@ ip_route_lookup(struct ip_inst *ii, uint32_t dst, uint32_t *nexthop)
 		/* The longest match decides, even when its link has no interface (as before). */
 		if (unlikely(rt->rt_link == NULL || !rt->rt_link->il_has_if))
 			return NULL;
-		*nexthop = rt->rt_gw != 0 ? rt->rt_gw : dst;
+		/* A group is sent to on the link itself, never through a router (RFC 1112 6.4). */
+		*nexthop = rt->rt_gw != 0 && !ip_is_mcast(dst) ? rt->rt_gw : dst;
 		return rt;
 	}
 	return NULL;

@@ -858,6 +858,25 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 		so->so_linger = (struct linger){ l.l_onoff != 0, l.l_onoff ? l.l_linger : 0 };
 		return 0;
 	}
+	if (level == IPPROTO_IP &&
+	    (optname == IP_ADD_MEMBERSHIP || optname == IP_DROP_MEMBERSHIP)) {
+		struct ip_mreq mr;
+		struct t_ip_mreq tm;
+
+		if (so->so_type != SOCK_DGRAM)
+			return sock_fail(ENOPROTOOPT);
+		if (optlen < (socklen_t)sizeof(mr))
+			return sock_fail(EINVAL);
+		if (optval == NULL)
+			return sock_fail(EFAULT);
+		memcpy(&mr, optval, sizeof(mr));
+		tm = (struct t_ip_mreq){ mr.imr_multiaddr.s_addr, mr.imr_interface.s_addr };
+		/* udp says only T_FAILURE: EINVAL stands for every refusal. */
+		return sock_optmgmt(so, T_INET_IP,
+				    optname == IP_ADD_MEMBERSHIP ? T_IP_ADD_MEMBERSHIP :
+								   T_IP_DROP_MEMBERSHIP,
+				    &tm, sizeof(tm), T_NEGOTIATE);
+	}
 	if (sock_int_in(optval, optlen, &v) < 0)
 		return -1;
 	if (level == SOL_SOCKET) {

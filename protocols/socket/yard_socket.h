@@ -211,7 +211,9 @@ void yard_sock_reap_all(void);
  * Socket options. SOL_SOCKET: SO_REUSEADDR, SO_KEEPALIVE (int, 0/1), SO_RCVBUF, SO_SNDBUF
  * (int bytes; tcp and udp clamp, getsockopt returns what was set), SO_ERROR (get only: the
  * pending error, cleared by reading), SO_TYPE (get only). IPPROTO_TCP: TCP_NODELAY (int,
- * 0/1). The value is an int: optlen must be >= sizeof(int).
+ * 0/1). The value is an int: optlen must be >= sizeof(int). IPPROTO_IP on datagram sockets:
+ * IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP (struct ip_mreq; set only; EINVAL when udp refuses:
+ * not a group, no link with that address, joined already or not joined, tables full).
  * @return 0, or -1: ENOPROTOOPT (unknown level or name; SO_ERROR/SO_TYPE set; TCP options
  * and SO_KEEPALIVE on a datagram socket), EINVAL (optlen too short), EFAULT (a NULL value),
  * EPIPE (after a reset the stream takes no option requests; SO_ERROR and SO_TYPE still work).

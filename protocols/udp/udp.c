@@ -838,6 +838,7 @@ udp_close(queue_t *q, int flag, cred_t *crp)
 	ui = ep->ue_inst;
 	if (ep->ue_state == TS_IDLE)
 		udp_port_remove(ui, ep);
+	udp_mship_drop_all(ep);
 	udp_unblock(ep);
 	if (ep->ue_control && ui->ui_lower != NULL) {
 		/* Normally unlinked before the close (munlinkall); be safe if not. */

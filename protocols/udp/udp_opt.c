@@ -13,6 +13,15 @@
  *   T_INET_IP   T_IP_TOS        unsigned char
  *   T_INET_IP   T_IP_TTL        unsigned char (1..255)
  *   T_INET_UDP  T_UDP_CHECKSUM  t_uscalar_t  T_YES/T_NO: compute checksums on output
+ *   T_INET_IP   T_IP_ADD_MEMBERSHIP   struct t_ip_mreq: join a multicast group
+ *   T_INET_IP   T_IP_DROP_MEMBERSHIP  struct t_ip_mreq: leave it
+ *
+ * The two membership options are actions, not values: T_NEGOTIATE does them (T_FAILURE if ip
+ * refused: not a group, no such link, the link's table full; or the endpoint's 20 are used,
+ * or it already has that membership, or has none to drop), T_CHECK says whether the group is
+ * one that could be joined, T_DEFAULT and T_CURRENT have nothing to say (T_NOTSUPPORT), and
+ * T_ALLOPT leaves them out. Each answer carries the request's value back. An endpoint's
+ * memberships are its own (as a socket's): it leaves them when it closes.
  *
  * A request is checked whole before anything is done (a malformed buffer is T_ERROR_ACK
  * TBADOPT, a bad MGMT_flags TBADFLAG). Then each option is answered in order, as XTI says:
@@ -46,8 +55,8 @@ static const struct udp_optdef udp_optdefs[] = {
 #define UDP_NOPTDEFS RTE_DIM(udp_optdefs)
 /* One switch value per (level, name). */
 #define UDP_OPTKEY(level, name) ((uint32_t)(level) << 16 | (uint32_t)(name))
-/* The most an answer to one option takes: header, value, padding. */
-#define UDP_OPT_OUT_MAX (sizeof(struct T_opthdr) + sizeof(t_uscalar_t))
+/* The most an answer to one option takes: header, value (a t_ip_mreq at most), padding. */
+#define UDP_OPT_OUT_MAX (sizeof(struct T_opthdr) + sizeof(struct t_ip_mreq))
 
 static const struct udp_optdef *
 udp_optdef_find(t_uscalar_t level, t_uscalar_t name)
@@ -222,29 +231,144 @@ struct udp_optout {
 	t_uscalar_t oo_worst;
 };
 
+/* One answer: the header and vlen bytes of value. */
 static void
-udp_emit(struct udp_optout *oo, t_uscalar_t level, t_uscalar_t name, t_uscalar_t status,
-	 const struct udp_optdef *d, uint32_t v)
+udp_emit_raw(struct udp_optout *oo, t_uscalar_t level, t_uscalar_t name, t_uscalar_t status,
+	     const void *val, size_t vlen)
 {
-	struct T_opthdr oh = { .len = sizeof(oh), .level = level, .name = name, .status = status };
+	struct T_opthdr oh = { .len = (t_uscalar_t)(sizeof(oh) + vlen), .level = level,
+			       .name = name, .status = status };
 	size_t at = _TPI_ALIGN_TOPT(oo->oo_len);
 
-	if (d != NULL)
-		oh.len += d->od_vlen;
 	if (at + oh.len > oo->oo_max)
 		return; /* sized beforehand: cannot happen */
 	memset(oo->oo_buf + oo->oo_len, 0, at - oo->oo_len);
 	memcpy(oo->oo_buf + at, &oh, sizeof(oh));
-	if (d != NULL && d->od_vlen == 1) {
-		oo->oo_buf[at + sizeof(oh)] = (uint8_t)v;
-	} else if (d != NULL) {
-		t_uscalar_t u = v;
-
-		memcpy(oo->oo_buf + at + sizeof(oh), &u, sizeof(u));
-	}
+	if (vlen != 0)
+		memcpy(oo->oo_buf + at + sizeof(oh), val, vlen);
 	oo->oo_len = at + oh.len;
 	if (udp_status_rank(status) > udp_status_rank(oo->oo_worst))
 		oo->oo_worst = status;
+}
+
+static void
+udp_emit(struct udp_optout *oo, t_uscalar_t level, t_uscalar_t name, t_uscalar_t status,
+	 const struct udp_optdef *d, uint32_t v)
+{
+	t_uscalar_t u = v;
+	uint8_t b = (uint8_t)v;
+
+	if (d == NULL)
+		udp_emit_raw(oo, level, name, status, NULL, 0);
+	else if (d->od_vlen == 1)
+		udp_emit_raw(oo, level, name, status, &b, 1);
+	else
+		udp_emit_raw(oo, level, name, status, &u, sizeof(u));
+}
+
+/* ---- multicast memberships ---------------------------------------------------------------- */
+
+static bool
+udp_opt_is_mship(t_uscalar_t level, t_uscalar_t name)
+{
+	return level == T_INET_IP && (name == T_IP_ADD_MEMBERSHIP || name == T_IP_DROP_MEMBERSHIP);
+}
+
+/* A group ip could join: multicast, not 224.0.0.1 (every host is in it). */
+static bool
+udp_mship_group_ok(uint32_t group)
+{
+	uint32_t h = rte_be_to_cpu_32(group);
+
+	return (h & 0xf0000000u) == 0xe0000000u && h != 0xe0000001u;
+}
+
+static struct udp_mship *
+udp_mship_find(struct udp_ep *ep, uint32_t group, uint32_t ifaddr)
+{
+	for (unsigned i = 0; i < ep->ue_nmships; i++) {
+		struct udp_mship *um = &ep->ue_mships[i];
+
+		if (um->um_group == group && (um->um_ifaddr == ifaddr || ifaddr == 0))
+			return um;
+	}
+	return NULL;
+}
+
+static t_uscalar_t
+udp_mship_add(struct udp_ep *ep, const struct t_ip_mreq *mr)
+{
+	struct udp_inst *ui = ep->ue_inst;
+	int rc;
+
+	if (!udp_mship_group_ok(mr->imr_multiaddr) ||
+	    udp_mship_find(ep, mr->imr_multiaddr, mr->imr_interface) != NULL ||
+	    ep->ue_nmships == UDP_MAX_MSHIPS) {
+		UDP_INC(ui, mcast_join_fail);
+		return T_FAILURE;
+	}
+	rc = ip_mcast_join(ui->ui_lcore, mr->imr_multiaddr, mr->imr_interface);
+	if (rc < 0) {
+		UDP_INC(ui, mcast_join_fail);
+		return T_FAILURE;
+	}
+	ep->ue_mships[ep->ue_nmships++] = (struct udp_mship){
+		.um_group = mr->imr_multiaddr,
+		.um_ifaddr = mr->imr_interface,
+		.um_muxid = rc,
+	};
+	UDP_INC(ui, mcast_joins);
+	return T_SUCCESS;
+}
+
+static void
+udp_mship_leave(struct udp_ep *ep, struct udp_mship *um)
+{
+	struct udp_inst *ui = ep->ue_inst;
+
+	/* The link may have gone (unlinked) or ip closed: nothing left to leave then. */
+	(void)ip_mcast_leave(ui->ui_lcore, um->um_group, um->um_muxid);
+	*um = ep->ue_mships[--ep->ue_nmships];
+	memset(&ep->ue_mships[ep->ue_nmships], 0, sizeof(*um));
+	UDP_INC(ui, mcast_leaves);
+}
+
+void
+udp_mship_drop_all(struct udp_ep *ep)
+{
+	while (ep->ue_nmships > 0)
+		udp_mship_leave(ep, &ep->ue_mships[ep->ue_nmships - 1]);
+}
+
+/* Answer a membership option (udp_opt_is_mship()). */
+static void
+udp_opt_mship(struct udp_ep *ep, struct udp_optout *oo, t_scalar_t flags,
+	      const struct T_opthdr *ih, const uint8_t *val, size_t vlen)
+{
+	struct t_ip_mreq mr;
+	struct udp_mship *um;
+	t_uscalar_t st;
+
+	if (flags == T_DEFAULT || flags == T_CURRENT) {
+		udp_emit_raw(oo, ih->level, ih->name, T_NOTSUPPORT, NULL, 0);
+		return;
+	}
+	if (vlen != sizeof(mr)) {
+		udp_emit_raw(oo, ih->level, ih->name, T_FAILURE, NULL, 0);
+		return;
+	}
+	memcpy(&mr, val, sizeof(mr));
+	if (flags == T_CHECK) {
+		st = udp_mship_group_ok(mr.imr_multiaddr) ? T_SUCCESS : T_FAILURE;
+	} else if (ih->name == T_IP_ADD_MEMBERSHIP) {
+		st = udp_mship_add(ep, &mr);
+	} else {
+		um = udp_mship_find(ep, mr.imr_multiaddr, mr.imr_interface);
+		st = um != NULL ? T_SUCCESS : T_FAILURE;
+		if (um != NULL)
+			udp_mship_leave(ep, um);
+	}
+	udp_emit_raw(oo, ih->level, ih->name, st, &mr, sizeof(mr));
 }
 
 /* Read an option's value: 0 if it has one of an acceptable size, else -1. */
@@ -294,6 +418,10 @@ udp_opt_one(struct udp_ep *ep, struct udp_optout *oo, t_scalar_t flags, const st
 				udp_emit(oo, d->od_level, d->od_name, st, d, udp_opt_current(ep, d));
 			}
 		}
+		return;
+	}
+	if (udp_opt_is_mship(ih->level, ih->name)) {
+		udp_opt_mship(ep, oo, flags, ih, val, vlen);
 		return;
 	}
 	d = udp_optdef_find(ih->level, ih->name);
@@ -361,6 +489,10 @@ udp_opt_walk(struct udp_ep *ep, struct udp_optout *oo, t_scalar_t flags, const u
 				(*nall)++;
 			} else {
 				(*nopt)++;
+				/* A membership to change must be one whole t_ip_mreq. */
+				if (udp_opt_is_mship(ih.level, ih.name) && flags == T_NEGOTIATE &&
+				    vlen != sizeof(struct t_ip_mreq))
+					return TBADOPT;
 				d = udp_optdef_find(ih.level, ih.name);
 				if (d != NULL && vlen != 0 && flags == T_NEGOTIATE) {
 					uint32_t v;

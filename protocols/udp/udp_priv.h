@@ -37,6 +37,16 @@
 
 struct udp_inst;
 
+/** Multicast groups one endpoint may join (T_IP_ADD_MEMBERSHIP; Linux's default is 20 too). */
+#define UDP_MAX_MSHIPS 20
+
+/** A group an endpoint joined: left when it drops it or closes. */
+struct udp_mship {
+	uint32_t um_group;          /**< network order; 0: slot free */
+	uint32_t um_ifaddr;         /**< as asked (network order; 0: the group's route) */
+	int um_muxid;               /**< the link ip joined it on (ip_mcast_join()) */
+};
+
 /** An open udp stream (endpoint or control), on both upper queues' q_ptr. */
 struct udp_ep {
 	queue_t *ue_rq;             /**< upper read queue */
@@ -55,6 +65,8 @@ struct udp_ep {
 	struct udp_ep *ue_pnext;    /**< next endpoint bound to the same port */
 	struct udp_ep *ue_bnext;    /**< next endpoint on ui_blocked */
 	uint64_t ue_drops;          /**< its datagrams counted drop_rcvbuf_full (yardctl conns) */
+	unsigned ue_nmships;        /**< groups joined (ue_mships) */
+	struct udp_mship ue_mships[UDP_MAX_MSHIPS];
 };
 
 /** A local address (UDP_ADDR_ADD). */
@@ -235,6 +247,8 @@ void udp_optmgmt(queue_t *wq, struct udp_ep *ep, mblk_t *mp);
 int udp_opt_unitdata(const uint8_t *opt, size_t len, uint8_t *tos, uint8_t *ttl);
 /** Give a new endpoint its default options (and its stream head's read water marks). */
 void udp_opt_init(struct udp_ep *ep);
+/** Leave every group the endpoint joined (it closes). */
+void udp_mship_drop_all(struct udp_ep *ep);
 
 /* ---- udp_tel.c ---------------------------------------------------------------------------- */
 

@@ -405,6 +405,30 @@ yard_udp_service_fd(uint16_t port)
 	return -1;
 }
 
+int
+yard_udp_service_join(uint16_t port, uint32_t group)
+{
+	struct {
+		struct t_opthdr oh;
+		struct t_ip_mreq mr;
+	} in = {
+		.oh = { .len = sizeof(in), .level = T_INET_IP, .name = T_IP_ADD_MEMBERSHIP },
+		.mr = { .imr_multiaddr = group, .imr_interface = 0 },
+	}, out;
+	struct t_optmgmt req = { .opt = { .maxlen = sizeof(in), .len = sizeof(in), .buf = &in },
+				 .flags = T_NEGOTIATE };
+	struct t_optmgmt ret = { .opt = { .maxlen = sizeof(out), .buf = &out } };
+	int fd = yard_udp_service_fd(port);
+
+	if (fd < 0)
+		return -ENOENT;
+	if (t_optmgmt(fd, &req, &ret) < 0)
+		return yard_t_errno(t_errno);
+	if (ret.opt.len < sizeof(out.oh) || out.oh.status != T_SUCCESS)
+		return -EINVAL;
+	return 0;
+}
+
 /* ---- counters ----------------------------------------------------------------------------- */
 
 void

@@ -452,6 +452,45 @@ Test(config, refuses_a_bad_neighbour)
 		     "not in the port's subnet");
 }
 
+Test(config, reads_multicast_groups_for_the_udp_services)
+{
+	cr_assert_eq(load(PORT0 "[services]\nudp_echo = 7\nudp_join = 239.1.2.3, 224.0.0.251\n"),
+		     0, "%s", err);
+	cr_assert_eq(cfg.nudp_groups, 2);
+	cr_expect_eq(cfg.udp_groups[0], inet_addr("239.1.2.3"));
+	cr_expect_eq(cfg.udp_groups[1], inet_addr("224.0.0.251"));
+	cr_assert_eq(load(PORT0 "[services]\nudp_echo = 7\nudp_join =\n"), 0, "%s", err);
+	cr_expect_eq(cfg.nudp_groups, 0, "empty: none");
+	/* Fourteen of the longest spelling: a value of 236 characters. */
+	cr_assert_eq(load(PORT0 "[services]\nudp_echo = 7\nudp_join = 239.255.255.242, "
+			  "239.255.255.243, 239.255.255.244, 239.255.255.245, 239.255.255.246, "
+			  "239.255.255.247, 239.255.255.248, 239.255.255.249, 239.255.255.250, "
+			  "239.255.255.251, 239.255.255.252, 239.255.255.253, 239.255.255.254, "
+			  "239.255.255.255\n"), 0, "%s", err);
+	cr_assert_eq(cfg.nudp_groups, 14);
+	cr_expect_eq(cfg.udp_groups[13], inet_addr("239.255.255.255"));
+}
+
+Test(config, refuses_bad_multicast_groups)
+{
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 198.18.0.7\n", "services",
+		     "udp_join", "198.18.0.7 is not a multicast group (224.0.0.0/4)");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 224.0.0.1\n", "services",
+		     "udp_join", "all-hosts group");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 239.1.1.1, 239.1.1.1\n",
+		     "services", "udp_join", "239.1.1.1 is given twice");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 239.1.1.1 239.1.1.2\n",
+		     "services", "udp_join", "is not one multicast group");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 239.1.1\n", "services",
+		     "udp_join", "'239.1.1' is not an IPv4 address");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 239.0.0.1, 239.0.0.2, "
+		     "239.0.0.3, 239.0.0.4, 239.0.0.5, 239.0.0.6, 239.0.0.7, 239.0.0.8, 239.0.0.9, "
+		     "239.0.0.10, 239.0.0.11, 239.0.0.12, 239.0.0.13, 239.0.0.14, 239.0.0.15\n",
+		     "services", "udp_join", "more than 14 groups");
+	expect_error(PORT0 "[services]\ntcp_echo = 7\nudp_join = 239.1.1.1\n", "services",
+		     "udp_join", "none is on (udp_echo, udp_discard or udp_sockperf)");
+}
+
 Test(config, refuses_two_services_on_one_port)
 {
 	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_discard = 7\n", "services", "udp_discard",

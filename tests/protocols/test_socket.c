@@ -448,6 +448,13 @@ YT_TEST(socket, sets_and_reads_the_options)
 	cr_assert_eq(l, sizeof(int));
 	v = 1;
 	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v)), 0);
+	{
+		struct ip_mreq mr = { .imr_multiaddr.s_addr = RTE_BE32(0xef010203) };
+
+		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)),
+			     -1);
+		cr_assert_eq(errno, ENOPROTOOPT, "groups are for datagram sockets");
+	}
 	cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, &l), 0);
 	cr_assert_eq(v, 1);
 	v = 65536;
@@ -630,6 +637,46 @@ YT_TEST(socket, datagrams_go_to_and_come_from_addresses_and_truncate)
 	cr_assert_eq(yard_sendto(fd, buf, 65508, 0, SA(&to), sizeof(to)), -1);
 	cr_assert_eq(errno, EMSGSIZE);
 	cr_assert_eq(yard_close(fd), 0);
+	ut_stack_close(&s);
+}
+
+YT_TEST(socket, a_datagram_socket_joins_a_group_and_receives_what_is_sent_to_it)
+{
+	struct ut_stack s;
+	struct ip_mreq mr = { .imr_multiaddr.s_addr = PT_IPV4(239, 9, 8, 7) };
+	struct rte_ether_addr mac = { { 0x01, 0x00, 0x5e, 0x09, 0x08, 0x07 } };
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	uint8_t f[256], buf[64];
+	size_t n, ulen;
+	int fd;
+
+	ut_stack_open(&s, 0, 1500);
+	fd = st_udp(9600);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)), 0);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)), -1);
+	cr_assert_eq(errno, EINVAL, "joined already");
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, 4), -1);
+	cr_assert_eq(errno, EINVAL, "too short for an ip_mreq");
+	n = pt_eth(f, &mac, &pt_mac_peer, 0x0800);
+	ulen = ut_udp(f + n + 20, PT_ADDR_PEER, mr.imr_multiaddr.s_addr, 4002, 9600, NULL, 30);
+	n += pt_ipv4(f + n, PT_ADDR_PEER, mr.imr_multiaddr.s_addr, IPPROTO_UDP, 1, 0, 1, NULL, 0,
+		     ulen);
+	pt_inject(s.pt.link.minor, f, n + ulen);
+	cr_assert_eq(yard_recvfrom(fd, buf, sizeof(buf), 0, SA(&from), &fl), 30);
+	cr_assert_eq(from.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr, sizeof(mr)), 0);
+	pt_inject(s.pt.link.minor, f, n + ulen);
+	cr_assert_eq(yard_recvfrom(fd, buf, sizeof(buf), 0, SA(&from), &fl), -1);
+	cr_assert_eq(errno, EAGAIN, "left: no more");
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr, sizeof(mr)), -1);
+	cr_assert_eq(errno, EINVAL, "not a member");
+	mr.imr_multiaddr.s_addr = PT_ADDR_PEER;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)), -1);
+	cr_assert_eq(errno, EINVAL, "not a group");
+	cr_assert_eq(yard_close(fd), 0);
+	pt_run_ms(1100); /* the leave's second report */
+	(void)pt_discard(s.pt.link.minor);
 	ut_stack_close(&s);
 }
 

@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Multicast reception: the groups each link has joined, and the host side of IGMP for them
+ * (IGMPv3, RFC 3376, for any-source membership, falling back to IGMPv2, RFC 2236, and IGMPv1,
+ * RFC 1112, where an older querier is heard).
+ *
+ * Principles of operation
+ * -----------------------
+ * A transport joins a group for one of its endpoints (ip_mcast_join(), on the endpoint's
+ * lcore); joins are counted per (link, group), and the link's ip input takes datagrams sent to
+ * a group that has at least one (ip_mcast_member(); 224.0.0.1, all hosts, always). Each
+ * lcore's instance keeps its own groups, as it keeps its own routes: a query arrives on one
+ * lcore only, and an lcore that joined answers only the queries it receives. Services that
+ * join on every lcore (the usual case: the app's, `join =`) are reported by whichever lcore
+ * hears the query; see docs/protocols.md, "Multicast".
+ *
+ * Reports. A first join and a last leave are state changes: a report goes at once and is sent
+ * again once (the robustness variable, 2) after a random delay of up to a second. A query is
+ * answered after a random delay of up to its maximum response time: in IGMPv3 one report for
+ * every group of the link (a general query) or for the group asked about, in v2 and v1 one
+ * report per group. The membership is any-source (EXCLUDE {}): a version 3 record is
+ * MODE_IS_EXCLUDE, CHANGE_TO_EXCLUDE_MODE when joining, CHANGE_TO_INCLUDE_MODE when leaving;
+ * source lists are not kept, and a group-and-source-specific query is answered as one for
+ * the group. In v2 a leave is one Leave Group message to 224.0.0.2; v1 has none.
+ * Every message goes out with TTL 1, TOS 0xc0 and the Router Alert option (RFC 3376 4).
+ *
+ * Versions. A v1 or v2 query puts the link in that compatibility mode for the Older Version
+ * Querier Present Timeout (2 * 125 s + the query's response time); a version 3 one does not
+ * leave it.
+ *
+ * Every due report hangs on one timer per instance, set for the earliest.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_random.h>
+
+#include <protocols/inet_cksum.h>
+
+#include "ip_priv.h"
+
+/* Message types and record types (RFC 3376 4, RFC 2236 2). */
+#define IGMP_QUERY       0x11
+#define IGMP_V1_REPORT   0x12
+#define IGMP_V2_REPORT   0x16
+#define IGMP_V2_LEAVE    0x17
+#define IGMP_V3_REPORT   0x22
+#define IGMP_MODE_IS_EXCLUDE 2
+#define IGMP_TO_INCLUDE      3
+#define IGMP_TO_EXCLUDE      4
+
+#define IGMP_HDR_LEN     8u   /* v1/v2 messages, and a v3 report's header */
+#define IGMP_V3_QUERY_MIN 12u
+#define IGMP_REC_LEN     8u   /* a v3 group record without sources */
+#define IGMP_IP_HLEN     24u  /* with the Router Alert option */
+#define IGMP_ROBUSTNESS  2u   /* RFC 3376 8.1: state changes are sent this many times */
+#define IGMP_URI_MS      1000u /* unsolicited report interval (RFC 3376 8.11) */
+#define IGMP_V1_MRT_MS   10000u /* a v1 query has no response time: 10 s (RFC 2236 4) */
+#define IGMP_QI_MS       125000u /* the default query interval (RFC 3376 8.2) */
+
+/* 224.0.0.1, 224.0.0.2 and 224.0.0.22 in network order. */
+#define IGMP_ALL_HOSTS   RTE_BE32(0xe0000001u)
+#define IGMP_ALL_ROUTERS RTE_BE32(0xe0000002u)
+#define IGMP_V3_ROUTERS  RTE_BE32(0xe0000016u)
+
+bool
+ip_mcast_member(const struct ip_link *il, uint32_t group)
+{
+	if (group == IGMP_ALL_HOSTS)
+		return true;
+	for (unsigned i = 0; i < il->il_nmc; i++)
+		if (il->il_mc[i].mc_group == group && il->il_mc[i].mc_refs != 0)
+			return true;
+	return false;
+}
+
+static struct ip_mcast *
+igmp_find(struct ip_link *il, uint32_t group)
+{
+	for (unsigned i = 0; i < il->il_nmc; i++)
+		if (il->il_mc[i].mc_group == group)
+			return &il->il_mc[i];
+	return NULL;
+}
+
+static void
+igmp_free_slot(struct ip_link *il, struct ip_mcast *mc)
+{
+	memset(mc, 0, sizeof(*mc));
+	while (il->il_nmc > 0 && il->il_mc[il->il_nmc - 1].mc_group == 0)
+		il->il_nmc--;
+}
+
+/* The version the link speaks: the oldest querier heard within its timeout. */
+static unsigned
+igmp_version(const struct ip_link *il, uint64_t now)
+{
+	if (il->il_igmp_v1_until > now)
+		return 1;
+	if (il->il_igmp_v2_until > now)
+		return 2;
+	return 3;
+}
+
+/* A uniformly random delay in [0, ms] milliseconds, in timer cycles. */
+static uint64_t
+igmp_delay(const struct ip_inst *ii, uint32_t ms)
+{
+	uint64_t span = ip_ms_to_cyc(ii->ii_hz, ms);
+
+	return span == 0 ? 0 : rte_rand_max(span + 1);
+}
+
+/* ---- sending ----------------------------------------------------------------------------- */
+
+/* A message of len bytes to dst from il, header and Router Alert written; NULL: no block. */
+static mblk_t *
+igmp_alloc(struct ip_inst *ii, const struct ip_link *il, uint32_t dst, size_t len)
+{
+	struct rte_ipv4_hdr *ip;
+	uint8_t *ra;
+	mblk_t *mp;
+
+	mp = yard_allocb_hr(IGMP_IP_HLEN + len, YARD_LINK_HEADROOM);
+	if (mp == NULL) {
+		IP_INC(ii, igmp_tx_nomem);
+		return NULL;
+	}
+	ip = (struct rte_ipv4_hdr *)mp->b_wptr;
+	memset(ip, 0, IGMP_IP_HLEN + len);
+	ip->version_ihl = 0x40 | (IGMP_IP_HLEN / 4);
+	ip->type_of_service = 0xc0; /* internetwork control, as routers expect it */
+	ip->total_length = rte_cpu_to_be_16((uint16_t)(IGMP_IP_HLEN + len));
+	ip->time_to_live = 1;
+	ip->next_proto_id = IPPROTO_IGMP;
+	ip->src_addr = il->il_addr;
+	ip->dst_addr = dst;
+	ra = (uint8_t *)(ip + 1);
+	ra[0] = YARD_IPOPT_RA;
+	ra[1] = 4; /* value 0: every router examines it (RFC 2113) */
+	mp->b_wptr += IGMP_IP_HLEN + len;
+	return mp;
+}
+
+static void
+igmp_send(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
+{
+	uint8_t *ig = mp->b_rptr + IGMP_IP_HLEN;
+	size_t len = MBLKL(mp) - IGMP_IP_HLEN;
+	uint16_t ck = (uint16_t)~inet_sum(ig, len);
+
+	memcpy(ig + 2, &ck, sizeof(ck));
+	IP_INC(ii, igmp_tx_reports);
+	ip_output_link(ii, il, mp, ip_hdr(mp)->dst_addr);
+}
+
+/* A v1 or v2 message about one group: a report to the group, or a v2 leave to all routers. */
+static void
+igmp_send_v12(struct ip_inst *ii, struct ip_link *il, uint8_t type, uint32_t group)
+{
+	mblk_t *mp = igmp_alloc(ii, il, type == IGMP_V2_LEAVE ? IGMP_ALL_ROUTERS : group,
+				IGMP_HDR_LEN);
+	uint8_t *ig;
+
+	if (mp == NULL)
+		return;
+	ig = mp->b_rptr + IGMP_IP_HLEN;
+	ig[0] = type;
+	memcpy(ig + 4, &group, sizeof(group));
+	igmp_send(ii, il, mp);
+}
+
+/* A version 3 report being built: records for one link, sent when full or done. */
+struct igmp_v3b {
+	mblk_t *vb_mp;
+	unsigned vb_n;
+};
+
+#define IGMP_V3_MAX_RECS IP_MAX_MCAST /* 64 records: 24 + 8 + 512 bytes, within any MTU */
+
+static void
+igmp_v3_add(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb, uint8_t rtype,
+	    uint32_t group)
+{
+	uint8_t *rec;
+
+	if (vb->vb_mp == NULL) {
+		vb->vb_mp = igmp_alloc(ii, il, IGMP_V3_ROUTERS,
+				       IGMP_HDR_LEN + IGMP_V3_MAX_RECS * IGMP_REC_LEN);
+		if (vb->vb_mp == NULL)
+			return;
+		vb->vb_mp->b_rptr[IGMP_IP_HLEN] = IGMP_V3_REPORT;
+		vb->vb_n = 0;
+	}
+	rec = vb->vb_mp->b_rptr + IGMP_IP_HLEN + IGMP_HDR_LEN + vb->vb_n * IGMP_REC_LEN;
+	rec[0] = rtype;
+	memcpy(rec + 4, &group, sizeof(group));
+	vb->vb_n++;
+}
+
+static void
+igmp_v3_send(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb)
+{
+	mblk_t *mp = vb->vb_mp;
+	struct rte_ipv4_hdr *ip;
+	uint16_t nrec, tot;
+
+	if (mp == NULL)
+		return;
+	vb->vb_mp = NULL;
+	if (vb->vb_n == 0) {
+		freemsg(mp);
+		return;
+	}
+	nrec = rte_cpu_to_be_16((uint16_t)vb->vb_n);
+	memcpy(mp->b_rptr + IGMP_IP_HLEN + 6, &nrec, sizeof(nrec));
+	tot = (uint16_t)(IGMP_IP_HLEN + IGMP_HDR_LEN + vb->vb_n * IGMP_REC_LEN);
+	ip = ip_hdr(mp);
+	ip->total_length = rte_cpu_to_be_16(tot);
+	mp->b_wptr = mp->b_rptr + tot;
+	igmp_send(ii, il, mp);
+}
+
+/* ---- the timer --------------------------------------------------------------------------- */
+
+static void igmp_arm(struct ip_inst *ii);
+
+/* Send what is due on il by now; the rest stays for the timer. */
+static void
+igmp_link_run(struct ip_inst *ii, struct ip_link *il, uint64_t now)
+{
+	unsigned ver = igmp_version(il, now);
+	struct igmp_v3b cur = { 0 }, chg = { 0 };
+	bool general = il->il_igmp_gen_due != 0 && il->il_igmp_gen_due <= now;
+
+	if (general)
+		il->il_igmp_gen_due = 0;
+	for (unsigned i = 0; i < il->il_nmc; i++) {
+		struct ip_mcast *mc = &il->il_mc[i];
+
+		if (mc->mc_group == 0)
+			continue;
+		if (general && mc->mc_refs != 0 && ver == 3)
+			igmp_v3_add(ii, il, &cur, IGMP_MODE_IS_EXCLUDE, mc->mc_group);
+		if (mc->mc_due == 0 || mc->mc_due > now)
+			continue;
+		switch (mc->mc_kind) {
+		case IGMP_DUE_CURRENT:
+			mc->mc_due = 0;
+			mc->mc_kind = IGMP_DUE_NONE;
+			if (mc->mc_refs == 0)
+				break;
+			if (ver == 3) {
+				if (!general) /* else already in the general answer */
+					igmp_v3_add(ii, il, &cur, IGMP_MODE_IS_EXCLUDE,
+						    mc->mc_group);
+			} else {
+				igmp_send_v12(ii, il, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT,
+					      mc->mc_group);
+			}
+			break;
+		case IGMP_DUE_JOIN:
+			if (ver == 3)
+				igmp_v3_add(ii, il, &chg, IGMP_TO_EXCLUDE, mc->mc_group);
+			else
+				igmp_send_v12(ii, il, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT,
+					      mc->mc_group);
+			goto again;
+		case IGMP_DUE_LEAVE:
+			if (ver == 3)
+				igmp_v3_add(ii, il, &chg, IGMP_TO_INCLUDE, mc->mc_group);
+			else if (ver == 2)
+				igmp_send_v12(ii, il, IGMP_V2_LEAVE, mc->mc_group);
+			if (ver != 3)
+				mc->mc_rexmit = 0; /* v2 sends one leave, v1 none */
+again:
+			if (mc->mc_rexmit > 0) {
+				mc->mc_rexmit--;
+				mc->mc_due = now + 1 + igmp_delay(ii, IGMP_URI_MS);
+			} else if (mc->mc_kind == IGMP_DUE_LEAVE) {
+				igmp_free_slot(il, mc);
+			} else {
+				mc->mc_due = 0;
+				mc->mc_kind = IGMP_DUE_NONE;
+			}
+			break;
+		default:
+			mc->mc_due = 0;
+			break;
+		}
+	}
+	igmp_v3_send(ii, il, &chg);
+	igmp_v3_send(ii, il, &cur);
+}
+
+static void
+igmp_run(struct ip_inst *ii)
+{
+	uint64_t now = rte_get_timer_cycles();
+
+	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
+		struct ip_link *il = &ii->ii_links[i];
+
+		if (il->il_muxid != 0 && il->il_has_if)
+			igmp_link_run(ii, il, now);
+	}
+	igmp_arm(ii);
+}
+
+static void
+igmp_timer(void *arg)
+{
+	struct ip_inst *ii = arg;
+
+	ii->ii_igmp_timer = 0;
+	igmp_run(ii);
+}
+
+/* Set the timer for the earliest report due (a millisecond late rather than early). */
+static void
+igmp_arm(struct ip_inst *ii)
+{
+	uint64_t first = UINT64_MAX, now, left;
+	long ms;
+
+	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
+		const struct ip_link *il = &ii->ii_links[i];
+
+		if (il->il_muxid == 0 || !il->il_has_if)
+			continue;
+		if (il->il_igmp_gen_due != 0 && il->il_igmp_gen_due < first)
+			first = il->il_igmp_gen_due;
+		for (unsigned j = 0; j < il->il_nmc; j++)
+			if (il->il_mc[j].mc_due != 0 && il->il_mc[j].mc_due < first)
+				first = il->il_mc[j].mc_due;
+	}
+	if (ii->ii_igmp_timer != 0) {
+		if (ii->ii_igmp_timer_at <= first)
+			return;
+		(void)quntimeout(ii->ii_ctl_rq, ii->ii_igmp_timer);
+		ii->ii_igmp_timer = 0;
+	}
+	if (first == UINT64_MAX)
+		return;
+	now = rte_get_timer_cycles();
+	left = first > now ? first - now : 0;
+	ms = (long)(left * 1000 / ii->ii_hz) + 1;
+	ii->ii_igmp_timer = qtimeout(ii->ii_ctl_rq, igmp_timer, ii, ms);
+	ii->ii_igmp_timer_at = first;
+	if (ii->ii_igmp_timer == 0)
+		IP_INC(ii, igmp_tx_nomem); /* no timer: what is due waits for the next change */
+}
+
+void
+igmp_fini(struct ip_inst *ii)
+{
+	if (ii->ii_igmp_timer != 0) {
+		(void)quntimeout(ii->ii_ctl_rq, ii->ii_igmp_timer);
+		ii->ii_igmp_timer = 0;
+	}
+}
+
+void
+igmp_link_gone(struct ip_inst *ii, struct ip_link *il)
+{
+	memset(il->il_mc, 0, sizeof(il->il_mc));
+	il->il_nmc = 0;
+	il->il_igmp_gen_due = 0;
+	igmp_arm(ii);
+}
+
+/* ---- joining and leaving ------------------------------------------------------------------ */
+
+/* The link a join without an interface address goes to: the group's route, else the first. */
+static struct ip_link *
+igmp_link_for(struct ip_inst *ii, uint32_t group, uint32_t ifaddr)
+{
+	uint32_t nh;
+	struct ip_rt *rt;
+
+	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
+		struct ip_link *il = &ii->ii_links[i];
+
+		if (ifaddr != 0 && il->il_muxid != 0 && il->il_has_if && il->il_addr == ifaddr)
+			return il;
+	}
+	if (ifaddr != 0)
+		return NULL;
+	rt = ip_route_lookup(ii, group, &nh);
+	if (rt != NULL)
+		return rt->rt_link;
+	for (unsigned i = 0; i < IP_MAX_LINKS; i++)
+		if (ii->ii_links[i].il_muxid != 0 && ii->ii_links[i].il_has_if)
+			return &ii->ii_links[i];
+	return NULL;
+}
+
+static struct ip_inst *
+igmp_inst(unsigned lcore)
+{
+	/* The instance is its lcore's alone: no other lcore may change its groups. */
+	if (lcore >= RTE_MAX_LCORE || lcore != yard_sched_self()->sc_lcore)
+		return NULL;
+	return ip_insts[lcore];
+}
+
+int
+ip_mcast_join(unsigned lcore, uint32_t group, uint32_t ifaddr)
+{
+	struct ip_inst *ii = igmp_inst(lcore);
+	struct ip_mcast *mc, *fresh = NULL;
+	struct ip_link *il;
+
+	if (ii == NULL)
+		return -ENODEV;
+	/* Any group but the all-hosts one, which every host is in without a report. */
+	if (!ip_is_mcast(group) || group == IGMP_ALL_HOSTS)
+		return -EINVAL;
+	il = igmp_link_for(ii, group, ifaddr);
+	if (il == NULL)
+		return -EADDRNOTAVAIL;
+	mc = igmp_find(il, group);
+	if (mc != NULL && mc->mc_refs != 0) {
+		mc->mc_refs++;
+		return il->il_muxid;
+	}
+	if (mc == NULL) {
+		for (unsigned i = 0; i < IP_MAX_MCAST && fresh == NULL; i++)
+			if (il->il_mc[i].mc_group == 0)
+				fresh = &il->il_mc[i];
+		if (fresh == NULL)
+			return -ENOBUFS;
+		mc = fresh;
+		mc->mc_group = group;
+		if ((unsigned)(mc - il->il_mc) >= il->il_nmc)
+			il->il_nmc = (unsigned)(mc - il->il_mc) + 1;
+	}
+	/* A first join (or one while the leave is still being told): a state change. */
+	mc->mc_refs = 1;
+	mc->mc_kind = IGMP_DUE_JOIN;
+	mc->mc_rexmit = IGMP_ROBUSTNESS - 1;
+	mc->mc_due = rte_get_timer_cycles();
+	IP_INC(ii, igmp_joins);
+	igmp_run(ii);
+	return il->il_muxid;
+}
+
+int
+ip_mcast_leave(unsigned lcore, uint32_t group, int muxid)
+{
+	struct ip_inst *ii = igmp_inst(lcore);
+	struct ip_mcast *mc;
+	struct ip_link *il;
+
+	if (ii == NULL)
+		return -ENODEV;
+	il = ip_link_find(ii, muxid);
+	if (il == NULL)
+		return -ENXIO;
+	mc = igmp_find(il, group);
+	if (mc == NULL || mc->mc_refs == 0)
+		return -ENOENT;
+	if (--mc->mc_refs != 0)
+		return 0;
+	IP_INC(ii, igmp_leaves);
+	if (igmp_version(il, rte_get_timer_cycles()) == 1) {
+		igmp_free_slot(il, mc); /* v1 has no leave */
+		igmp_arm(ii);
+		return 0;
+	}
+	mc->mc_kind = IGMP_DUE_LEAVE;
+	mc->mc_rexmit = IGMP_ROBUSTNESS - 1;
+	mc->mc_due = rte_get_timer_cycles();
+	igmp_run(ii);
+	return 0;
+}
+
+/* ---- queries ------------------------------------------------------------------------------ */
+
+/* An IGMPv3 Max Resp Code in milliseconds (RFC 3376 4.1.1: tenths of a second, floating). */
+static uint32_t
+igmp_v3_mrt_ms(uint8_t code)
+{
+	if (code < 128)
+		return code * 100u;
+	return ((uint32_t)((code & 0x0f) | 0x10) << (((code >> 4) & 0x07) + 3)) * 100u;
+}
+
+/* Let the report for mc be due within ms, unless it is already sooner. */
+static void
+igmp_schedule(struct ip_inst *ii, struct ip_mcast *mc, uint64_t now, uint32_t ms)
+{
+	uint64_t due = now + 1 + igmp_delay(ii, ms);
+
+	if (mc->mc_refs == 0 || mc->mc_kind == IGMP_DUE_JOIN || mc->mc_kind == IGMP_DUE_LEAVE)
+		return; /* not a member, or a state change is being told anyway */
+	if (mc->mc_due == 0 || due < mc->mc_due) {
+		mc->mc_due = due;
+		mc->mc_kind = IGMP_DUE_CURRENT;
+	}
+}
+
+static void
+igmp_query(struct ip_inst *ii, struct ip_link *il, const uint8_t *ig, size_t len, uint32_t dst)
+{
+	uint64_t now = rte_get_timer_cycles();
+	unsigned qver;
+	uint32_t group, ms;
+
+	memcpy(&group, ig + 4, sizeof(group));
+	if (len == IGMP_HDR_LEN) {
+		qver = ig[1] == 0 ? 1 : 2;
+		ms = qver == 1 ? IGMP_V1_MRT_MS : ig[1] * 100u;
+	} else if (len >= IGMP_V3_QUERY_MIN) {
+		qver = 3;
+		ms = igmp_v3_mrt_ms(ig[1]);
+	} else {
+		/* RFC 3376 7.1: a query of 9 to 11 bytes is ignored. */
+		IP_INC(ii, igmp_drop_bad);
+		return;
+	}
+	/* A general query goes to all hosts, one about a group to the group (RFC 3376 9.1). */
+	if ((group == 0 && dst != IGMP_ALL_HOSTS) ||
+	    (group != 0 && (dst != group || !ip_is_mcast(group)))) {
+		IP_INC(ii, igmp_drop_bad);
+		return;
+	}
+	IP_INC(ii, igmp_rx_queries);
+	if (qver == 1)
+		il->il_igmp_v1_until = now + ip_ms_to_cyc(ii->ii_hz, 2 * IGMP_QI_MS + ms);
+	else if (qver == 2)
+		il->il_igmp_v2_until = now + ip_ms_to_cyc(ii->ii_hz, 2 * IGMP_QI_MS + ms);
+	if (group == 0 && igmp_version(il, now) == 3) {
+		uint64_t due = now + 1 + igmp_delay(ii, ms);
+
+		if (il->il_igmp_gen_due == 0 || due < il->il_igmp_gen_due)
+			il->il_igmp_gen_due = due;
+	} else {
+		for (unsigned i = 0; i < il->il_nmc; i++)
+			if (group == 0 || il->il_mc[i].mc_group == group)
+				igmp_schedule(ii, &il->il_mc[i], now, ms);
+	}
+	igmp_arm(ii);
+}
+
+void
+igmp_input(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
+{
+	const struct rte_ipv4_hdr *ip = ip_hdr(mp);
+	unsigned hlen = ip_hlen(ip);
+	size_t len = rte_be_to_cpu_16(ip->total_length) - hlen;
+	uint32_t dst = ip->dst_addr;
+	const uint8_t *ig;
+
+	IP_INC(ii, igmp_rx);
+	if (il == NULL || len < IGMP_HDR_LEN) {
+		/* Too short, or reassembled: IGMP messages are never fragmented. */
+		IP_INC(ii, igmp_drop_bad);
+		goto out;
+	}
+	if (MBLKL(mp) < hlen + RTE_MIN(len, (size_t)IGMP_V3_QUERY_MIN) &&
+	    !pullupmsg(mp, (ssize_t)(hlen + RTE_MIN(len, (size_t)IGMP_V3_QUERY_MIN)))) {
+		IP_INC(ii, drop_rx_nomem);
+		goto out;
+	}
+	if (inet_sum_fold(inet_sum_msg(mp, hlen, len, 0)) != 0xffff) {
+		IP_INC(ii, igmp_drop_bad);
+		goto out;
+	}
+	ig = mp->b_rptr + hlen;
+	switch (ig[0]) {
+	case IGMP_QUERY:
+		igmp_query(ii, il, ig, len, dst);
+		break;
+	case IGMP_V1_REPORT:
+	case IGMP_V2_REPORT:
+	case IGMP_V2_LEAVE:
+	case IGMP_V3_REPORT:
+		/* Other hosts' (a v2 host MAY suppress its own on hearing one; yard does not). */
+		IP_INC(ii, igmp_rx_reports);
+		break;
+	default:
+		IP_INC(ii, igmp_drop_bad);
+		break;
+	}
+out:
+	freemsg(mp);
+}

@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Multicast reception (protocols/ip/igmp.c) through the whole stack: udp endpoints join groups
+ * with T_IP_ADD_MEMBERSHIP, ip takes the groups' datagrams and drops the others (counted),
+ * and speaks IGMP for them: state-change reports on join and leave, answers to general and
+ * group-specific queries in versions 3 and 2, every message checked byte by byte (Router
+ * Alert, TTL 1, the group's MAC, both checksums by an independent RFC 1071 sum). Malformed
+ * IGMP is dropped and counted; membership requests udp must refuse fail.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <protocols/udp_services.h>
+#include <protocols/xti/xti.h>
+
+#include "udp_test.h"
+
+TestSuite(igmp, .init = yt_setup, .fini = yt_teardown);
+
+#define GROUP_A PT_IPV4(239, 1, 2, 3)
+#define GROUP_B PT_IPV4(239, 4, 5, 6)
+#define ALL_HOSTS PT_IPV4(224, 0, 0, 1)
+#define ALL_ROUTERS PT_IPV4(224, 0, 0, 2)
+#define V3_ROUTERS PT_IPV4(224, 0, 0, 22)
+
+/* ---- membership requests ----------------------------------------------------------------- */
+
+/*
+ * T_OPTMGMT_REQ of one membership option (flags: T_NEGOTIATE, T_CHECK, ...) with a value of
+ * vlen bytes (8: a whole t_ip_mreq). The ack's MGMT_flags, or minus the TLI error of a
+ * T_ERROR_ACK.
+ */
+static t_scalar_t
+mship_req(struct stdata *ep, t_scalar_t flags, t_uscalar_t name, uint32_t group, uint32_t ifaddr,
+	  size_t vlen)
+{
+	union {
+		struct T_optmgmt_req req;
+		struct T_optmgmt_ack ack;
+		struct T_error_ack err;
+		uint8_t raw[256];
+	} u;
+	struct T_opthdr oh = { .len = (t_uscalar_t)(sizeof(oh) + vlen), .level = T_INET_IP,
+			       .name = name };
+	struct t_ip_mreq mr = { group, ifaddr };
+
+	memset(&u, 0, sizeof(u));
+	u.req.PRIM_type = T_OPTMGMT_REQ;
+	u.req.OPT_length = (t_scalar_t)(sizeof(oh) + vlen);
+	u.req.OPT_offset = sizeof(u.req);
+	u.req.MGMT_flags = flags;
+	memcpy(u.raw + sizeof(u.req), &oh, sizeof(oh));
+	memcpy(u.raw + sizeof(u.req) + sizeof(oh), &mr, RTE_MIN(vlen, sizeof(mr)));
+	cr_assert_eq(ut_put(ep, &u, sizeof(u.req) + sizeof(oh) + vlen, false), 0);
+	yt_drain();
+	cr_assert_gt(ut_get(ep, &u, sizeof(u), NULL, 0, NULL), 0);
+	if (u.ack.PRIM_type == T_ERROR_ACK)
+		return -u.err.TLI_error;
+	cr_assert_eq(u.ack.PRIM_type, T_OPTMGMT_ACK);
+	return u.ack.MGMT_flags;
+}
+
+static t_scalar_t
+join(struct stdata *ep, uint32_t group)
+{
+	return mship_req(ep, T_NEGOTIATE, T_IP_ADD_MEMBERSHIP, group, 0, sizeof(struct t_ip_mreq));
+}
+
+static t_scalar_t
+leave(struct stdata *ep, uint32_t group)
+{
+	return mship_req(ep, T_NEGOTIATE, T_IP_DROP_MEMBERSHIP, group, 0,
+			 sizeof(struct t_ip_mreq));
+}
+
+static struct stdata *
+bound_ep(uint16_t port)
+{
+	struct stdata *ep = ut_ep_open();
+
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, port, NULL), 0);
+	return ep;
+}
+
+/* ---- frames -------------------------------------------------------------------------------- */
+
+/* RFC 1112 6.4: 01:00:5e and the group's low 23 bits. */
+static struct rte_ether_addr
+group_mac(uint32_t group)
+{
+	const uint8_t *g = (const uint8_t *)&group;
+	struct rte_ether_addr m = { { 0x01, 0x00, 0x5e, (uint8_t)(g[1] & 0x7f), g[2], g[3] } };
+
+	return m;
+}
+
+/* A frame from the peer to a group: Ethernet to the group's MAC, IPv4 (TTL 1), then body. */
+static size_t
+mcast_frame(uint8_t *f, uint32_t dst, uint8_t proto, const uint8_t *opts, size_t olen,
+	    const uint8_t *body, size_t blen)
+{
+	struct rte_ether_addr mac = group_mac(dst);
+	size_t n = pt_eth(f, &mac, &pt_mac_peer, 0x0800);
+
+	n += pt_ipv4(f + n, PT_ADDR_PEER, dst, proto, 77, 0, 1, opts, olen, blen);
+	memcpy(f + n, body, blen);
+	return n + blen;
+}
+
+static const uint8_t router_alert[4] = { 0x94, 0x04, 0x00, 0x00 };
+
+/* An IGMP query (version 1, 2 or 3) from the peer to dst about group (0: general). */
+static void
+inject_query(int minor, unsigned ver, uint32_t dst, uint32_t group, uint8_t mrc)
+{
+	uint8_t q[12] = { 0x11, ver == 1 ? 0 : mrc }, f[128];
+	size_t qlen = ver == 3 ? 12 : 8;
+	uint16_t ck;
+
+	memcpy(q + 4, &group, 4);
+	if (ver == 3) {
+		q[8] = 2;    /* QRV */
+		q[9] = 125;  /* QQIC */
+	}
+	ck = rte_cpu_to_be_16(pt_cksum(q, qlen));
+	memcpy(q + 2, &ck, 2);
+	pt_inject(minor, f, mcast_frame(f, dst, IPPROTO_IGMP, router_alert, 4, q, qlen));
+	yt_drain();
+}
+
+/* A UDP datagram from the peer's port 5353 to group:port. */
+static void
+inject_udp(int minor, uint32_t group, uint16_t port, const char *text)
+{
+	uint8_t u[128], f[256];
+	size_t ulen = ut_udp(u, PT_ADDR_PEER, group, 5353, port, (const uint8_t *)text,
+			     strlen(text));
+
+	pt_inject(minor, f, mcast_frame(f, group, IPPROTO_UDP, NULL, 0, u, ulen));
+	yt_drain();
+}
+
+/*
+ * The next frame yard sent must be an IGMP message as RFC 3376 4 wants it: to dst's MAC, an
+ * IPv4 header of 24 bytes with Router Alert, TOS 0xc0, TTL 1, protocol 2, from our address,
+ * both checksums right. Copies the IGMP message into ig; returns its length.
+ */
+static size_t
+take_igmp(int minor, uint32_t dst, uint8_t *ig, size_t max)
+{
+	uint8_t f[1600];
+	size_t n = pt_take(minor, f, sizeof(f));
+	const uint8_t *ip = f + 14;
+	struct rte_ether_addr mac = group_mac(dst);
+	uint32_t a;
+	size_t tot;
+
+	cr_assert_geq(n, 14 + 24 + 8, "an IGMP frame was sent (%zu bytes)", n);
+	cr_assert_arr_eq(f, mac.addr_bytes, 6, "to the group's MAC");
+	cr_assert_arr_eq(f + 6, pt_mac_us.addr_bytes, 6);
+	cr_assert_eq(f[12] << 8 | f[13], 0x0800);
+	cr_assert_eq(ip[0], 0x46, "IPv4 with one option word");
+	cr_assert_eq(ip[1], 0xc0, "TOS internetwork control");
+	cr_assert_eq(ip[8], 1, "TTL 1");
+	cr_assert_eq(ip[9], IPPROTO_IGMP);
+	cr_assert_arr_eq(ip + 20, router_alert, 4, "Router Alert");
+	cr_assert_eq(pt_cksum(ip, 24), 0, "IP header checksum");
+	memcpy(&a, ip + 12, 4);
+	cr_assert_eq(a, PT_ADDR_US);
+	memcpy(&a, ip + 16, 4);
+	cr_assert_eq(a, dst);
+	tot = (size_t)(ip[2] << 8 | ip[3]);
+	cr_assert_leq(tot, n - 14);
+	cr_assert_eq(pt_cksum(ip + 24, tot - 24), 0, "IGMP checksum");
+	cr_assert_leq(tot - 24, max);
+	memcpy(ig, ip + 24, tot - 24);
+	return tot - 24;
+}
+
+/* The next frame is a version 3 report with exactly these records (type, group), any order. */
+static void
+expect_v3_report(int minor, unsigned nrec, const uint8_t *types, const uint32_t *groups)
+{
+	uint8_t ig[600];
+	size_t len = take_igmp(minor, V3_ROUTERS, ig, sizeof(ig));
+
+	cr_assert_eq(ig[0], 0x22, "a version 3 report, not type %#x", ig[0]);
+	cr_assert_eq(ig[6] << 8 | ig[7], (int)nrec, "%u records", nrec);
+	cr_assert_eq(len, 8 + 8 * nrec);
+	for (unsigned i = 0; i < nrec; i++) {
+		bool found = false;
+
+		for (unsigned r = 0; r < nrec; r++) {
+			uint32_t g;
+
+			memcpy(&g, ig + 8 + 8 * r + 4, 4);
+			if (g == groups[i] && ig[8 + 8 * r] == types[i]) {
+				cr_assert_eq(ig[8 + 8 * r + 1], 0, "no auxiliary data");
+				cr_assert_eq(ig[8 + 8 * r + 2] | ig[8 + 8 * r + 3], 0, "no sources");
+				found = true;
+			}
+		}
+		cr_assert(found, "record %u (type %u) is in the report", i, types[i]);
+	}
+}
+
+static void
+expect_v3_one(int minor, uint8_t type, uint32_t group)
+{
+	expect_v3_report(minor, 1, &type, &group);
+}
+
+/* The next frame is a version 1/2 message of this type about group, sent to dst. */
+static void
+expect_v12(int minor, uint8_t type, uint32_t group, uint32_t dst)
+{
+	uint8_t ig[64];
+	uint32_t g;
+
+	cr_assert_eq(take_igmp(minor, dst, ig, sizeof(ig)), 8);
+	cr_assert_eq(ig[0], type, "type %#x, not %#x", ig[0], type);
+	cr_assert_eq(ig[1], 0);
+	memcpy(&g, ig + 4, 4);
+	cr_assert_eq(g, group);
+}
+
+static void
+expect_nothing_sent(int minor, const char *what)
+{
+	uint8_t f[1600];
+
+	cr_assert_eq(pt_take(minor, f, sizeof(f)), 0, "nothing sent: %s", what);
+}
+
+/* Let every report due go (a state change's second within a second) and forget them. */
+static void
+settle(struct ut_stack *s)
+{
+	pt_run_ms(1100);
+	(void)pt_discard(s->pt.link.minor);
+}
+
+#define TO_IN 3
+#define TO_EX 4
+#define IS_EX 2
+
+/* ---- joining and leaving ------------------------------------------------------------------- */
+
+YT_TEST(igmp, a_join_is_reported_at_once_and_once_more_within_a_second)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	struct ip_stats st;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5000);
+	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS);
+	expect_v3_one(s.pt.link.minor, TO_EX, GROUP_A);
+	pt_run_ms(1100);
+	expect_v3_one(s.pt.link.minor, TO_EX, GROUP_A);
+	pt_run_ms(1100);
+	expect_nothing_sent(s.pt.link.minor, "two reports of a state change, no more");
+	st = pt_ipstat(s.pt.ip);
+	cr_assert_eq(st.is_ip.ips_igmp_joins, 1);
+	cr_assert_eq(st.is_ip.ips_igmp_tx_reports, 2);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_mcast_joins, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	settle(&s);
+	ut_stack_close(&s);
+}
+
+YT_TEST(igmp, a_joined_groups_datagrams_reach_the_endpoint_and_others_are_dropped)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	union {
+		struct T_unitdata_ind ind;
+		uint8_t raw[128];
+	} u;
+	char data[64];
+	int dlen = 0;
+	struct sockaddr_in from;
+	struct ip_stats st;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5001);
+	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS);
+	(void)pt_discard(s.pt.link.minor);
+	inject_udp(s.pt.link.minor, GROUP_A, 5001, "market data");
+	cr_assert_gt(ut_get(ep, &u, sizeof(u), data, sizeof(data), &dlen), 0);
+	cr_assert_eq(u.ind.PRIM_type, T_UNITDATA_IND);
+	cr_assert_eq(dlen, 11);
+	cr_assert_arr_eq(data, "market data", 11);
+	memcpy(&from, u.raw + u.ind.SRC_offset, sizeof(from));
+	cr_assert_eq(from.sin_addr.s_addr, PT_ADDR_PEER, "from the sender");
+	cr_assert_eq(rte_be_to_cpu_16(from.sin_port), 5353);
+	/* A group not joined: dropped by ip, counted. */
+	inject_udp(s.pt.link.minor, GROUP_B, 5001, "not ours");
+	/* A joined group, a port no one has: dropped without a port unreachable. */
+	inject_udp(s.pt.link.minor, GROUP_A, 5999, "no one");
+	expect_nothing_sent(s.pt.link.minor, "no ICMP error about a multicast datagram");
+	cr_assert_eq(ut_get(ep, &u, sizeof(u), data, sizeof(data), &dlen), -EAGAIN);
+	st = pt_ipstat(s.pt.ip);
+	cr_assert_eq(st.is_ip.ips_rx_mcast, 2);
+	cr_assert_eq(st.is_ip.ips_drop_mcast_not_joined, 1);
+	cr_assert_eq(st.is_icmp.icmps_tx_errors, 0);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_drop_no_port_bcast, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	settle(&s);
+	ut_stack_close(&s);
+}
+
+YT_TEST(igmp, the_last_leave_is_reported_and_ends_reception)
+{
+	struct ut_stack s;
+	struct stdata *a, *b;
+	struct ip_stats st;
+
+	ut_stack_open(&s, 0, 1500);
+	a = bound_ep(5002);
+	b = bound_ep(5003);
+	cr_assert_eq(join(a, GROUP_A), T_SUCCESS);
+	cr_assert_eq(join(b, GROUP_A), T_SUCCESS);
+	expect_v3_one(s.pt.link.minor, TO_EX, GROUP_A);
+	expect_nothing_sent(s.pt.link.minor, "the second join is no state change");
+	settle(&s);
+	cr_assert_eq(leave(a, GROUP_A), T_SUCCESS);
+	expect_nothing_sent(s.pt.link.minor, "b is still a member");
+	inject_udp(s.pt.link.minor, GROUP_A, 5003, "still");
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_rx_mcast, 1);
+	/* b closes: its membership goes with it, and that is the last. */
+	cr_assert_eq(sth_close(b), 0);
+	yt_drain();
+	expect_v3_one(s.pt.link.minor, TO_IN, GROUP_A);
+	pt_run_ms(1100);
+	expect_v3_one(s.pt.link.minor, TO_IN, GROUP_A);
+	inject_udp(s.pt.link.minor, GROUP_A, 5002, "gone");
+	st = pt_ipstat(s.pt.ip);
+	cr_assert_eq(st.is_ip.ips_drop_mcast_not_joined, 1);
+	cr_assert_eq(st.is_ip.ips_igmp_leaves, 1);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_mcast_leaves, 2);
+	/* A general query now has nothing to report. */
+	inject_query(s.pt.link.minor, 3, ALL_HOSTS, 0, 10);
+	pt_run_ms(1100);
+	expect_nothing_sent(s.pt.link.minor, "no group left to report");
+	cr_assert_eq(sth_close(a), 0);
+	ut_stack_close(&s);
+}
+
+/* ---- queries ------------------------------------------------------------------------------- */
+
+YT_TEST(igmp, a_general_query_is_answered_with_every_group_within_its_time)
+{
+	struct ut_stack s;
+	struct stdata *a, *b;
+	const uint8_t types[2] = { IS_EX, IS_EX };
+	const uint32_t groups[2] = { GROUP_A, GROUP_B };
+
+	ut_stack_open(&s, 0, 1500);
+	a = bound_ep(5004);
+	b = bound_ep(5005);
+	cr_assert_eq(join(a, GROUP_A), T_SUCCESS);
+	cr_assert_eq(join(b, GROUP_B), T_SUCCESS);
+	cr_assert_eq(join(b, GROUP_A), T_SUCCESS);
+	settle(&s);
+	inject_query(s.pt.link.minor, 3, ALL_HOSTS, 0, 10); /* within 1 s */
+	pt_run_ms(1100);
+	expect_v3_report(s.pt.link.minor, 2, types, groups);
+	expect_nothing_sent(s.pt.link.minor, "one report answers a general query");
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_igmp_rx_queries, 1);
+	/* About one group: only that one. */
+	inject_query(s.pt.link.minor, 3, GROUP_B, GROUP_B, 5);
+	pt_run_ms(600);
+	expect_v3_one(s.pt.link.minor, IS_EX, GROUP_B);
+	/* About a group not joined: nothing. */
+	inject_query(s.pt.link.minor, 3, PT_IPV4(239, 7, 7, 7), PT_IPV4(239, 7, 7, 7), 5);
+	pt_run_ms(600);
+	expect_nothing_sent(s.pt.link.minor, "a group not joined");
+	cr_assert_eq(sth_close(a), 0);
+	cr_assert_eq(sth_close(b), 0);
+	settle(&s);
+	ut_stack_close(&s);
+}
+
+YT_TEST(igmp, a_version_2_querier_gets_version_2_reports_and_a_leave)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5006);
+	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS);
+	cr_assert_eq(join(ep, GROUP_B), T_SUCCESS);
+	settle(&s);
+	inject_query(s.pt.link.minor, 2, ALL_HOSTS, 0, 10);
+	pt_run_ms(1100);
+	/* One v2 report per group, each to its group (in the order their timers fire). */
+	for (unsigned i = 0, seen = 0; i < 2; i++) {
+		uint8_t f[1600];
+		uint32_t dst;
+		size_t n = pt_take(s.pt.link.minor, f, sizeof(f));
+
+		cr_assert_eq(n, 14 + 24 + 8, "report %u", i);
+		memcpy(&dst, f + 14 + 16, 4);
+		cr_assert(dst == GROUP_A || dst == GROUP_B);
+		cr_assert_eq(seen & (dst == GROUP_A ? 1u : 2u), 0, "each group once");
+		seen |= dst == GROUP_A ? 1u : 2u;
+		cr_assert_eq(f[14 + 24], 0x16, "a version 2 report");
+		cr_assert_eq(memcmp(f + 14 + 24 + 4, &dst, 4), 0, "about the group it goes to");
+		cr_assert_eq(pt_cksum(f + 14 + 24, 8), 0);
+		cr_assert_eq(f[14 + 8], 1, "TTL 1");
+	}
+	expect_nothing_sent(s.pt.link.minor, "one report per group");
+	/* In version 2 mode a join is a v2 report, a leave one Leave Group to all routers. */
+	cr_assert_eq(leave(ep, GROUP_B), T_SUCCESS);
+	expect_v12(s.pt.link.minor, 0x17, GROUP_B, ALL_ROUTERS);
+	pt_run_ms(1100);
+	expect_nothing_sent(s.pt.link.minor, "v2 sends one leave");
+	cr_assert_eq(join(ep, GROUP_B), T_SUCCESS);
+	expect_v12(s.pt.link.minor, 0x16, GROUP_B, GROUP_B);
+	cr_assert_eq(sth_close(ep), 0);
+	settle(&s);
+	ut_stack_close(&s);
+}
+
+YT_TEST(igmp, a_version_1_query_is_answered_with_version_1_reports_and_no_leave)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5007);
+	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS);
+	settle(&s);
+	inject_query(s.pt.link.minor, 1, ALL_HOSTS, 0, 0); /* v1: up to 10 s */
+	pt_run_ms(10100);
+	expect_v12(s.pt.link.minor, 0x12, GROUP_A, GROUP_A);
+	cr_assert_eq(leave(ep, GROUP_A), T_SUCCESS);
+	pt_run_ms(100);
+	expect_nothing_sent(s.pt.link.minor, "version 1 has no leave");
+	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
+}
+
+/* ---- what is refused ----------------------------------------------------------------------- */
+
+YT_TEST(igmp, malformed_or_misaddressed_igmp_is_dropped_and_counted)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	uint8_t f[128], m[16];
+	struct ip_stats st;
+	uint16_t ck;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5008);
+	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS);
+	settle(&s);
+	/* Too short (7 bytes). */
+	memset(m, 0, sizeof(m));
+	m[0] = 0x11;
+	pt_inject(s.pt.link.minor, f, mcast_frame(f, ALL_HOSTS, IPPROTO_IGMP, router_alert, 4, m, 7));
+	/* A bad checksum. */
+	m[1] = 10;
+	pt_inject(s.pt.link.minor, f, mcast_frame(f, ALL_HOSTS, IPPROTO_IGMP, router_alert, 4, m, 8));
+	/* A query of 10 bytes (RFC 3376 7.1: ignored). */
+	ck = rte_cpu_to_be_16(pt_cksum(m, 10));
+	memcpy(m + 2, &ck, 2);
+	pt_inject(s.pt.link.minor, f,
+		  mcast_frame(f, ALL_HOSTS, IPPROTO_IGMP, router_alert, 4, m, 10));
+	/* An unknown type. */
+	memset(m, 0, sizeof(m));
+	m[0] = 0x42;
+	ck = rte_cpu_to_be_16(pt_cksum(m, 8));
+	memcpy(m + 2, &ck, 2);
+	pt_inject(s.pt.link.minor, f, mcast_frame(f, ALL_HOSTS, IPPROTO_IGMP, router_alert, 4, m, 8));
+	yt_drain();
+	/* A general query to a group, and one about a group sent to all hosts. */
+	inject_query(s.pt.link.minor, 3, GROUP_A, 0, 10);
+	inject_query(s.pt.link.minor, 3, ALL_HOSTS, GROUP_A, 10);
+	/* Another host's report: taken and ignored. */
+	memset(m, 0, sizeof(m));
+	m[0] = 0x16;
+	memcpy(m + 4, &(uint32_t){ GROUP_A }, 4);
+	ck = rte_cpu_to_be_16(pt_cksum(m, 8));
+	memcpy(m + 2, &ck, 2);
+	pt_inject(s.pt.link.minor, f, mcast_frame(f, GROUP_A, IPPROTO_IGMP, router_alert, 4, m, 8));
+	yt_drain();
+	pt_run_ms(1100);
+	expect_nothing_sent(s.pt.link.minor, "nothing answers what was dropped");
+	st = pt_ipstat(s.pt.ip);
+	cr_assert_eq(st.is_ip.ips_igmp_rx, 7);
+	cr_assert_eq(st.is_ip.ips_igmp_drop_bad, 6);
+	cr_assert_eq(st.is_ip.ips_igmp_rx_reports, 1);
+	cr_assert_eq(st.is_ip.ips_igmp_rx_queries, 0);
+	cr_assert_eq(sth_close(ep), 0);
+	settle(&s);
+	ut_stack_close(&s);
+}
+
+YT_TEST(igmp, membership_requests_udp_cannot_do_fail)
+{
+	struct ut_stack s;
+	struct stdata *ep, *other[3];
+	size_t mr = sizeof(struct t_ip_mreq);
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5009);
+	/* Not a group, the all-hosts group, a link that is not ours. */
+	cr_assert_eq(join(ep, PT_ADDR_PEER), T_FAILURE);
+	cr_assert_eq(join(ep, ALL_HOSTS), T_FAILURE);
+	cr_assert_eq(mship_req(ep, T_NEGOTIATE, T_IP_ADD_MEMBERSHIP, GROUP_A,
+			       PT_IPV4(10, 9, 9, 9), mr), T_FAILURE);
+	/* Dropping what was never joined. */
+	cr_assert_eq(leave(ep, GROUP_A), T_FAILURE);
+	/* Joined on our address by name; twice is refused. */
+	cr_assert_eq(mship_req(ep, T_NEGOTIATE, T_IP_ADD_MEMBERSHIP, GROUP_A, PT_ADDR_US, mr),
+		     T_SUCCESS);
+	cr_assert_eq(mship_req(ep, T_NEGOTIATE, T_IP_ADD_MEMBERSHIP, GROUP_A, PT_ADDR_US, mr),
+		     T_FAILURE);
+	/* A value that is not one t_ip_mreq: the request is malformed. */
+	cr_assert_eq(mship_req(ep, T_NEGOTIATE, T_IP_ADD_MEMBERSHIP, GROUP_B, 0, 4), -TBADOPT);
+	/* T_CHECK says whether a group could be joined; T_CURRENT has nothing to say. */
+	cr_assert_eq(mship_req(ep, T_CHECK, T_IP_ADD_MEMBERSHIP, GROUP_B, 0, mr), T_SUCCESS);
+	cr_assert_eq(mship_req(ep, T_CHECK, T_IP_ADD_MEMBERSHIP, PT_ADDR_PEER, 0, mr), T_FAILURE);
+	cr_assert_eq(mship_req(ep, T_CURRENT, T_IP_ADD_MEMBERSHIP, GROUP_B, 0, mr), T_NOTSUPPORT);
+	/* Twenty memberships an endpoint; the twenty-first is refused. */
+	for (unsigned i = 1; i < 20; i++)
+		cr_assert_eq(join(ep, PT_IPV4(239, 100, 0, i)), T_SUCCESS, "join %u", i);
+	cr_assert_eq(join(ep, PT_IPV4(239, 100, 0, 20)), T_FAILURE);
+	/* Sixty-four groups a link: three more endpoints meet that limit. */
+	for (unsigned i = 20; i < 64; i++) {
+		unsigned k = i / 20 - 1;
+
+		if (i % 20 == 0)
+			other[k] = bound_ep((uint16_t)(5010 + k));
+		cr_assert_eq(join(other[k], PT_IPV4(239, 100, 0, i)), T_SUCCESS, "join %u", i);
+	}
+	cr_assert_eq(join(other[2], PT_IPV4(239, 100, 0, 64)), T_FAILURE, "the link's 65th");
+	cr_assert_eq(join(other[2], GROUP_A), T_SUCCESS, "a group the link has: counted");
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_mcast_join_fail, 6);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_igmp_joins, 64);
+	cr_assert_eq(sth_close(ep), 0);
+	for (unsigned k = 0; k < 3; k++)
+		cr_assert_eq(sth_close(other[k]), 0);
+	settle(&s);
+	ut_stack_close(&s);
+}
+
+/* ---- sending to a group -------------------------------------------------------------------- */
+
+YT_TEST(igmp, a_datagram_to_a_group_goes_to_its_mac_even_through_a_default_route)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	struct ip_route r = { .ir_dst = 0, .ir_prefix = 0, .ir_gateway = PT_ADDR_PEER };
+	struct rte_ether_addr mac = group_mac(GROUP_A);
+	uint8_t f[256];
+	t_uscalar_t yes = T_YES;
+	size_t n;
+
+	ut_stack_open(&s, 0, 1500);
+	r.ir_muxid = s.pt.link.muxid;
+	cr_assert_eq(pt_istr(s.pt.ip, IP_ROUTE_ADD, &r, sizeof(r)), 0);
+	ep = bound_ep(5011);
+	cr_assert_eq(ut_put(ep, &(struct {
+		struct T_optmgmt_req req;
+		struct T_opthdr oh;
+		t_uscalar_t v;
+	}){ { T_OPTMGMT_REQ, sizeof(struct T_opthdr) + 4, sizeof(struct T_optmgmt_req),
+	      T_NEGOTIATE }, { sizeof(struct T_opthdr) + 4, T_INET_IP, T_IP_BROADCAST, 0 }, yes },
+			    sizeof(struct T_optmgmt_req) + sizeof(struct T_opthdr) + 4, false), 0);
+	yt_drain();
+	(void)ut_get(ep, f, sizeof(f), NULL, 0, NULL);
+	cr_assert_eq(ut_sendto(ep, GROUP_A, 6000, "to all", 6), 0);
+	yt_drain();
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	cr_assert_eq(n, 14 + 20 + 8 + 6);
+	cr_assert_arr_eq(f, mac.addr_bytes, 6, "the group's MAC, not the gateway's");
+	cr_assert_eq(memcmp(f + 14 + 16, &(uint32_t){ GROUP_A }, 4), 0);
+	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
+}
