@@ -186,6 +186,7 @@ fzp_open(const struct fzp_mode *mode)
 	}
 	cr_assert_geq(pt_istr(fzp.tp.tp_tcp, TCP_SETPARAM, &tcpp, sizeof(tcpp)), 0);
 	cr_assert_eq(yard_udp_echo_start(UDP_ECHO_PORT), 0);
+	fz_join();
 	cr_assert_eq(yard_udp_discard_start(UDP_DISCARD_PORT), 0);
 	cr_assert_eq(yard_tcp_echo_start(TCP_ECHO_PORT), 0);
 	cr_assert_eq(yard_http_start(TCP_HTTP_PORT, NULL), 0);

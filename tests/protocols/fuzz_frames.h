@@ -24,6 +24,7 @@
 
 #include <protocols/tcp.h>
 #include <protocols/tcp_hdr.h>
+#include <protocols/udp_services.h>
 
 #include "../common/fuzz_rand.h"
 #include "proto_test.h"
@@ -105,6 +106,7 @@ fix_cksums(uint8_t *f, size_t n)
 		at = 16;
 		break;
 	case IPPROTO_ICMP:
+	case IPPROTO_IGMP:
 		at = 2;
 		break;
 	default:
@@ -113,7 +115,7 @@ fix_cksums(uint8_t *f, size_t n)
 	if (l4len < at + 2)
 		return;
 	wr16(l4 + at, 0);
-	if (ip[9] == IPPROTO_ICMP) {
+	if (ip[9] == IPPROTO_ICMP || ip[9] == IPPROTO_IGMP) {
 		wr16(l4 + at, pt_cksum(l4, l4len));
 	} else {
 		uint16_t c = l4_cksum(ip, ip[9], l4, l4len);
@@ -190,8 +192,65 @@ enum fz_kind {
 	FZ_ARP_REQ, FZ_ARP_REPLY, FZ_PING, FZ_PING_OPTS, FZ_UDP, FZ_UDP_CLOSED, FZ_UDP_BIG,
 	FZ_FRAG_FIRST, FZ_FRAG_MID, FZ_FRAG_LAST, FZ_ICMP_UNREACH, FZ_ICMP_FRAG_NEEDED,
 	FZ_TCP_SYN, FZ_TCP_DATA, FZ_TCP_ACK_SACK, FZ_TCP_FIN, FZ_TCP_RST, FZ_TCP_NO_CONN,
+	FZ_MCAST_UDP, FZ_IGMP,
 	FZ_KINDS
 };
+
+/* The group the UDP echo service joins (fz_join()), and one no one joins. */
+#define FZ_GROUP PT_IPV4(239, 1, 2, 3)
+#define FZ_GROUP_OTHER PT_IPV4(239, 9, 9, 9)
+
+/* Let the echo service of the calling lcore take FZ_GROUP's datagrams too. */
+static inline void
+fz_join(void)
+{
+	cr_assert_eq(yard_udp_service_join(UDP_ECHO_PORT, FZ_GROUP), 0);
+}
+
+/* A frame from the peer to a group (to its MAC, TTL 1; Router Alert if ra) around body. */
+static inline size_t
+fz_mcast(uint8_t *f, uint32_t group, uint8_t proto, bool ra, const uint8_t *body, size_t blen)
+{
+	static const uint8_t ra_opt[4] = { 0x94, 0x04, 0, 0 };
+	const uint8_t *g = (const uint8_t *)&group;
+	struct rte_ether_addr mac = { { 0x01, 0x00, 0x5e, (uint8_t)(g[1] & 0x7f), g[2], g[3] } };
+	size_t n = pt_eth(f, &mac, &pt_mac_peer, RTE_ETHER_TYPE_IPV4);
+
+	n += pt_ipv4(f + n, PT_ADDR_PEER, group, proto, 11, 0, 1, ra ? ra_opt : NULL, ra ? 4 : 0,
+		     blen);
+	memcpy(f + n, body, blen);
+	return n + blen;
+}
+
+/* An IGMP message: a query of version 3 (general or about FZ_GROUP) or 2, or a v2 report. */
+static inline size_t
+fz_igmp(uint8_t *f)
+{
+	uint8_t m[12] = { 0x11, (uint8_t)(1 + fz_below(20)) };
+	uint32_t dst = PT_IPV4(224, 0, 0, 1), group = 0;
+	size_t len = 12;
+
+	switch (fz_below(4)) {
+	case 0: /* v3 general */
+		break;
+	case 1: /* v3 about the group, sent to it */
+		dst = group = FZ_GROUP;
+		break;
+	case 2: /* v2 general */
+		len = 8;
+		break;
+	default: /* another host's v2 report */
+		m[0] = 0x16, m[1] = 0;
+		dst = group = FZ_GROUP;
+		len = 8;
+		break;
+	}
+	memcpy(m + 4, &group, 4);
+	if (len == 12)
+		m[8] = 2, m[9] = 125;
+	wr16(m + 2, pt_cksum(m, len));
+	return fz_mcast(f, dst, IPPROTO_IGMP, true, m, len);
+}
 
 static inline size_t
 fz_frag(uint8_t *f, uint16_t id, unsigned off8, bool more, size_t plen)
@@ -341,6 +400,16 @@ fz_seed_frame_to(uint8_t *f, enum fz_kind k, const struct fz_tcp_target *c)
 			      0, 0);
 	case FZ_TCP_NO_CONN:
 		return fz_tcp(f, 12345, c->listen_port + 1, TH_ACK, 5, 6, NULL, 0, 10);
+	case FZ_MCAST_UDP: {
+		/* to the echo service's group (answered), or to one not joined (dropped) */
+		uint32_t g = fz_below(4) != 0 ? FZ_GROUP : FZ_GROUP_OTHER;
+		uint8_t u[80];
+		size_t ul = ut_udp(u, PT_ADDR_PEER, g, 5002, UDP_ECHO_PORT, NULL, fz_below(64));
+
+		return fz_mcast(f, g, IPPROTO_UDP, false, u, ul);
+	}
+	case FZ_IGMP:
+		return fz_igmp(f);
 	default:
 		cr_assert_fail("kind %d", k);
 	}
@@ -591,9 +660,9 @@ fz_check_frame_sums(const uint8_t *f, size_t n, bool sums)
 		     (unsigned long)fz_seed);
 	if ((rd16(ip + 6) & 0x3fff) != 0)
 		return; /* a fragment: the transport checksum is the datagram's */
-	if (ip[9] == IPPROTO_ICMP)
-		cr_assert_eq(pt_cksum(ip + ihl, tot - ihl), 0, "seed %#lx: bad ICMP checksum sent",
-			     (unsigned long)fz_seed);
+	if (ip[9] == IPPROTO_ICMP || ip[9] == IPPROTO_IGMP)
+		cr_assert_eq(pt_cksum(ip + ihl, tot - ihl), 0, "seed %#lx: bad %s checksum sent",
+			     (unsigned long)fz_seed, ip[9] == IPPROTO_ICMP ? "ICMP" : "IGMP");
 	else if (ip[9] == IPPROTO_TCP || ip[9] == IPPROTO_UDP)
 		cr_assert_eq(l4_cksum(ip, ip[9], ip + ihl, tot - ihl), 0,
 			     "seed %#lx: bad %s checksum sent", (unsigned long)fz_seed,

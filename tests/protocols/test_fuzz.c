@@ -212,6 +212,7 @@ fz_open(void)
 	fz.udp_ep = ut_ep_open();
 	cr_assert_eq(ut_bind(fz.udp_ep, T_BIND_REQ, 0, UDP_RAW_PORT, NULL), 0);
 	cr_assert_eq(yard_udp_echo_start(UDP_ECHO_PORT), 0);
+	fz_join();
 	cr_assert_eq(yard_udp_discard_start(UDP_DISCARD_PORT), 0);
 	cr_assert_eq(sth_open(TCP_DRVNAME, 0, &fz.lsn), 0);
 	tt_bind(fz.lsn, OUR_PORT, 16);
