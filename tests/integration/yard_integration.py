@@ -1058,6 +1058,112 @@ def case_udp_capture(c):
     y.stop_clean()
 
 
+MCAST_CLIENT = r"""
+import socket, sys
+group, other, mine = sys.argv[1], sys.argv[2], sys.argv[3]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(mine))
+s.bind((mine, 0))
+s.settimeout(3)
+for n in (1, 100, 1400):
+    d = bytes((i * 7 + n) % 256 for i in range(n))
+    s.sendto(d, (group, 7))
+    r, a = s.recvfrom(2000)
+    assert r == d, "echo of %d bytes differs" % n
+    assert a[0] == sys.argv[4] and a[1] == 7, "answered from %s, not yard's address" % (a,)
+s.sendto(b"to a group yard has not joined", (other, 7))
+try:
+    r, a = s.recvfrom(2000)
+    raise AssertionError("an answer from %s to a group not joined" % (a,))
+except socket.timeout:
+    pass
+print("ok")
+"""
+
+IGMP_QUERY = r"""
+from scapy.all import Ether, IP, IPOption_Router_Alert, sendp
+from scapy.contrib.igmpv3 import IGMPv3, IGMPv3mq
+import sys
+dst, group, mrc = sys.argv[2], sys.argv[3], int(sys.argv[4])
+p = (Ether(dst="01:00:5e:%02x:%02x:%02x" % tuple(int(x) for x in dst.split(".")[1:]))
+     / IP(src=sys.argv[5], dst=dst, ttl=1, tos=0xc0, options=[IPOption_Router_Alert()])
+     / IGMPv3(type=0x11, mrcode=mrc) / IGMPv3mq(gaddr=group, qrv=2, qqic=125))
+sendp(p, iface=sys.argv[1], verbose=0)
+print("sent")
+"""
+
+
+def case_udp_multicast(c):
+    """
+    [services] udp_join = 239.1.2.3: the kernel sends to the group (1, 100 and 1,400 bytes) and
+    the echo service answers from yard's address; a group not joined gets nothing and is
+    counted. A general IGMPv3 query (scapy) is answered within its response time by a version
+    3 report naming the group (MODE_IS_EXCLUDE), and a query about the group by one for it:
+    captured by tshark, which checks both checksums, TTL 1 and the Router Alert option.
+    """
+    with open(c.source_config("default.ini")) as f:
+        text = f.read()
+    check("[services]" in text, "default.ini has no [services]")
+    text = text.replace("[services]\n", "[services]\nudp_join = 239.1.2.3\n", 1)
+    y = c.yard(c.config(text))
+    c.tap_up()
+    c.expect_ping(count=2)
+    pcap = os.path.join(c.workdir, "igmp.pcapng")
+    errpath = os.path.join(c.workdir, "tshark.err")
+    errf = open(errpath, "w")
+    cap = subprocess.Popen(["ip", "netns", "exec", c.ns, "tshark", "-n", "-i", "yard0", "-f",
+                            "igmp", "-w", pcap], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=errf)
+    try:
+        deadline = time.monotonic() + 20
+        while "Capturing on" not in open(errpath).read():
+            check(cap.poll() is None, "tshark exited: %s" % open(errpath).read())
+            check(time.monotonic() < deadline, "tshark not ready: %s" % open(errpath).read())
+            time.sleep(0.1)
+        time.sleep(0.5)
+        ip0 = counters(y, "ip")
+        p = run(["/usr/bin/python3", "-c", MCAST_CLIENT, "239.1.2.3", "239.9.9.9",
+                 KERNEL_ADDR, YARD_ADDR], ns=c.ns, ok=False, timeout=30)
+        check(p.returncode == 0 and p.stdout.strip() == "ok",
+              "multicast client: %s%s" % (p.stdout, p.stderr))
+        for dst, group in (("224.0.0.1", "0.0.0.0"), ("239.1.2.3", "239.1.2.3")):
+            p = run(["/usr/bin/python3", "-c", IGMP_QUERY, "yard0", dst, group, "10",
+                     KERNEL_ADDR], ns=c.ns, ok=False, timeout=30)
+            check(p.stdout.strip() == "sent", "scapy query: %s%s" % (p.stdout, p.stderr))
+            time.sleep(1.5)  # the query's response time is 1 s
+    finally:
+        cap.send_signal(signal.SIGINT)
+        try:
+            cap.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            cap.kill()
+            cap.wait(timeout=5)
+        errf.close()
+    d = delta(ip0, counters(y, "ip"))
+    check(d["rx_mcast"] == 5 and d["drop_mcast_not_joined"] == 1,
+          "3 datagrams to the group and 2 queries taken, 1 to another group dropped: %s" %
+          {k: v for k, v in d.items() if v})
+    check(d["igmp_rx_queries"] == 2 and d["igmp_drop_bad"] == 0,
+          "two queries taken: %s" % {k: v for k, v in d.items() if v})
+    p = run(["tshark", "-n", "-r", pcap, "-o", "ip.check_checksum:TRUE",
+             "-Y", "igmp.type == 0x22", "-T", "fields", "-E", "separator=;",
+             "-e", "ip.src", "-e", "ip.dst", "-e", "ip.ttl", "-e", "ip.opt.type",
+             "-e", "ip.checksum.status", "-e", "igmp.checksum.status",
+             "-e", "igmp.record_type", "-e", "igmp.maddr"], timeout=30)
+    rows = [l.split(";") for l in p.stdout.splitlines() if l.strip()]
+    log("capture: %d IGMPv3 reports from yard: %s" % (len(rows), rows))
+    check(len(rows) == 2, "one report for each query: %s" % p.stdout)
+    for r in rows:
+        src, dst, ttl, opt, ipst, igst, rtype, maddr = r
+        check(src == YARD_ADDR and dst == "224.0.0.22" and ttl == "1",
+              "a report from yard to 224.0.0.22 with TTL 1: %s" % r)
+        check(opt.split(",")[0] == "148", "Router Alert option: %s" % r)
+        check(ipst == "1" and igst == "1", "IP and IGMP checksums good: %s" % r)
+        check(rtype == "2" and maddr == "239.1.2.3",
+              "one MODE_IS_EXCLUDE record for 239.1.2.3: %s" % r)
+    y.stop_clean()
+
+
 UDP_UNREACH_CLIENT = r"""
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -2500,6 +2606,7 @@ CASES = {
     "udp_capture": case_udp_capture,
     "udp_unreachable": case_udp_unreachable,
     "udp_malformed": case_udp_malformed,
+    "udp_multicast": case_udp_multicast,
     "udp_sockperf": case_udp_sockperf,
     "tcp_services": case_tcp_services,
     "tcp_client": case_tcp_client,
