@@ -26,7 +26,8 @@
  * TPI state machine (TOUTSTATE), T_UNITDATA_REQ/IND, T_UDERROR_IND (a datagram udp could not
  * send, or an ICMP error about one it sent, ERROR_type an errno), T_OPTMGMT_REQ/ACK with XTI
  * options (XTI_GENERIC: XTI_RCVBUF, XTI_SNDBUF; T_INET_IP: T_IP_BROADCAST, T_IP_TOS,
- * T_IP_TTL; T_INET_UDP: T_UDP_CHECKSUM), T_ADDR_REQ/ACK, T_CAPABILITY_REQ/ACK.
+ * T_IP_TTL, T_IP_MULTICAST_TTL, T_IP_ADD_MEMBERSHIP, T_IP_DROP_MEMBERSHIP; T_INET_UDP:
+ * T_UDP_CHECKSUM), T_ADDR_REQ/ACK, T_CAPABILITY_REQ/ACK.
  *
  * Input. Datagrams come up from ip as M_DATA with b_rptr at the IPv4 header (reassembled by ip
  * when fragmented). The UDP length is checked against the IP payload (< 8 or larger: dropped;

@@ -877,6 +877,29 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 								   T_IP_DROP_MEMBERSHIP,
 				    &tm, sizeof(tm), T_NEGOTIATE);
 	}
+	if (level == IPPROTO_IP && optname == IP_MULTICAST_TTL) {
+		uint8_t ttl;
+
+		if (so->so_type != SOCK_DGRAM)
+			return sock_fail(ENOPROTOOPT);
+		if (optval == NULL)
+			return sock_fail(EFAULT);
+		/* An int, or one byte (Linux takes both); -1 is the default, 1. */
+		if (optlen >= (socklen_t)sizeof(int))
+			memcpy(&v, optval, sizeof(v));
+		else if (optlen == 1)
+			v = *(const uint8_t *)optval;
+		else
+			return sock_fail(EINVAL);
+		if (v == -1)
+			v = 1;
+		/* 0 keeps a datagram on the host: yard does not loop a group's datagrams back. */
+		if (v < 1 || v > 255)
+			return sock_fail(EINVAL);
+		ttl = (uint8_t)v;
+		return sock_optmgmt(so, T_INET_IP, T_IP_MULTICAST_TTL, &ttl, sizeof(ttl),
+				    T_NEGOTIATE);
+	}
 	if (sock_int_in(optval, optlen, &v) < 0)
 		return -1;
 	if (level == SOL_SOCKET) {
@@ -969,6 +992,14 @@ yard_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 		if (sock_optmgmt(so, T_INET_TCP, T_TCP_NODELAY, &u, sizeof(u), T_CURRENT) < 0)
 			return -1;
 		v = u == T_YES;
+	} else if (level == IPPROTO_IP && optname == IP_MULTICAST_TTL &&
+		   so->so_type == SOCK_DGRAM) {
+		uint8_t ttl = 0;
+
+		if (sock_optmgmt(so, T_INET_IP, T_IP_MULTICAST_TTL, &ttl, sizeof(ttl),
+				 T_CURRENT) < 0)
+			return -1;
+		v = ttl;
 	} else {
 		return sock_fail(ENOPROTOOPT);
 	}

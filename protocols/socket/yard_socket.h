@@ -213,7 +213,9 @@ void yard_sock_reap_all(void);
  * pending error, cleared by reading), SO_TYPE (get only). IPPROTO_TCP: TCP_NODELAY (int,
  * 0/1). The value is an int: optlen must be >= sizeof(int). IPPROTO_IP on datagram sockets:
  * IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP (struct ip_mreq; set only; EINVAL when udp refuses:
- * not a group, no link with that address, joined already or not joined, tables full).
+ * not a group, no link with that address, joined already or not joined, tables full) and
+ * IP_MULTICAST_TTL (int or one byte, 1..255, -1 for the default 1; 0 is EINVAL: yard does not
+ * loop a group's datagrams back to the host).
  * @return 0, or -1: ENOPROTOOPT (unknown level or name; SO_ERROR/SO_TYPE set; TCP options
  * and SO_KEEPALIVE on a datagram socket), EINVAL (optlen too short), EFAULT (a NULL value),
  * EPIPE (after a reset the stream takes no option requests; SO_ERROR and SO_TYPE still work).

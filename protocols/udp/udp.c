@@ -86,7 +86,9 @@ udp_dcache_fill(struct udp_inst *ui, uint32_t dst)
 {
 	ui->ui_dc.dc_dst = dst;
 	ui->ui_dc.dc_src = udp_src_for(ui, dst);
-	ui->ui_dc.dc_bcast = udp_is_bcast(ui, dst);
+	/* A group is sent to without T_IP_BROADCAST, as a socket needs no SO_BROADCAST for it. */
+	ui->ui_dc.dc_mcast = (rte_be_to_cpu_32(dst) & 0xf0000000u) == 0xe0000000u;
+	ui->ui_dc.dc_bcast = !ui->ui_dc.dc_mcast && udp_is_bcast(ui, dst);
 }
 
 /* ---- the port table ----------------------------------------------------------------------- */

@@ -12,6 +12,7 @@
  *   T_INET_IP   T_IP_BROADCAST  t_uscalar_t  T_YES/T_NO: may send to a broadcast address
  *   T_INET_IP   T_IP_TOS        unsigned char
  *   T_INET_IP   T_IP_TTL        unsigned char (1..255)
+ *   T_INET_IP   T_IP_MULTICAST_TTL  unsigned char (1..255): datagrams sent to a group
  *   T_INET_UDP  T_UDP_CHECKSUM  t_uscalar_t  T_YES/T_NO: compute checksums on output
  *   T_INET_IP   T_IP_ADD_MEMBERSHIP   struct t_ip_mreq: join a multicast group
  *   T_INET_IP   T_IP_DROP_MEMBERSHIP  struct t_ip_mreq: leave it
@@ -50,6 +51,7 @@ static const struct udp_optdef udp_optdefs[] = {
 	{ T_INET_IP, T_IP_BROADCAST, 4 },
 	{ T_INET_IP, T_IP_TOS, 1 },
 	{ T_INET_IP, T_IP_TTL, 1 },
+	{ T_INET_IP, T_IP_MULTICAST_TTL, 1 },
 	{ T_INET_UDP, T_UDP_CHECKSUM, 4 },
 };
 #define UDP_NOPTDEFS RTE_DIM(udp_optdefs)
@@ -88,6 +90,8 @@ udp_opt_default(const struct udp_optdef *d)
 		return UDP_TTL_DEFAULT;
 	case UDP_OPTKEY(T_INET_UDP, T_UDP_CHECKSUM):
 		return T_YES;
+	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_TTL):
+		return 1;
 	default: /* T_IP_BROADCAST, T_IP_TOS */
 		return 0;
 	}
@@ -107,6 +111,8 @@ udp_opt_current(const struct udp_ep *ep, const struct udp_optdef *d)
 		return ep->ue_tos;
 	case UDP_OPTKEY(T_INET_IP, T_IP_TTL):
 		return ep->ue_ttl != 0 ? ep->ue_ttl : UDP_TTL_DEFAULT;
+	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_TTL):
+		return ep->ue_mttl;
 	default: /* T_UDP_CHECKSUM */
 		return ep->ue_cksum ? T_YES : T_NO;
 	}
@@ -128,6 +134,7 @@ udp_opt_check(const struct udp_optdef *d, uint32_t *v)
 	case UDP_OPTKEY(T_INET_IP, T_IP_TOS):
 		return *v <= UINT8_MAX ? T_SUCCESS : T_FAILURE;
 	case UDP_OPTKEY(T_INET_IP, T_IP_TTL):
+	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_TTL):
 		return *v >= 1 && *v <= UINT8_MAX ? T_SUCCESS : T_FAILURE;
 	default: /* T_IP_BROADCAST, T_UDP_CHECKSUM */
 		return *v == T_YES || *v == T_NO ? T_SUCCESS : T_FAILURE;
@@ -187,6 +194,9 @@ udp_opt_apply(struct udp_ep *ep, const struct udp_optdef *d, uint32_t v)
 	case UDP_OPTKEY(T_INET_IP, T_IP_TTL):
 		ep->ue_ttl = (uint8_t)v;
 		return true;
+	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_TTL):
+		ep->ue_mttl = (uint8_t)v;
+		return true;
 	default: /* T_UDP_CHECKSUM */
 		ep->ue_cksum = v == T_YES;
 		return true;
@@ -200,6 +210,7 @@ udp_opt_init(struct udp_ep *ep)
 	ep->ue_broadcast = false;
 	ep->ue_tos = 0;
 	ep->ue_ttl = 0;
+	ep->ue_mttl = 1;
 	ep->ue_rcvbuf = UDP_RCVBUF_DEFAULT;
 	ep->ue_sndbuf = UDP_SNDBUF_DEFAULT;
 }

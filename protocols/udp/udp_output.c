@@ -236,7 +236,8 @@ udp_txt_dst(struct udp_txt *tt, const struct udp_inst *ui)
 	const struct udp_dcache *dc = &ui->ui_dc;
 
 	tt->tt_src = tt->tt_laddr != 0 ? tt->tt_laddr : dc->dc_src;
-	if (dc->dc_dst == 0 || tt->tt_src == 0 || (dc->dc_bcast && !tt->tt_bcast)) {
+	if (dc->dc_dst == 0 || tt->tt_src == 0 || (dc->dc_bcast && !tt->tt_bcast) ||
+	    dc->dc_mcast) {
 		tt->tt_dkey = UDP_SIN_PORT_BITS;
 		tt->tt_asum = 0; /* unread: no request matches tt_dkey */
 		tt->tt_iu[0] = tt->tt_iu[1] = 0;
@@ -355,7 +356,7 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 	uint64_t iu[2];
 	uint32_t src, iu_opts = tt->tt_iu_opts;
 	size_t plen, mlen = MBLKL(mp);
-	uint8_t l4ck;
+	uint8_t l4ck, tos, ttl;
 	int psum;
 
 	if (unlikely(mlen < sizeof(req))) {
@@ -388,9 +389,10 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		udp_uderr(ep, mp, EADDRNOTAVAIL);
 		return NULL;
 	}
+	/* The request's own TOS and TTL, if it has them (a TTL is never 0: 0 is none given). */
+	tos = ep->ue_tos;
+	ttl = 0;
 	if (unlikely(req.OPT_length != 0)) {
-		uint8_t tos = ep->ue_tos, ttl = ep->ue_ttl; /* the request's own, if it has them */
-
 		if (req.OPT_length < 0 || req.OPT_offset < 0 ||
 		    (size_t)req.OPT_offset + (size_t)req.OPT_length > mlen ||
 		    udp_opt_unitdata(mp->b_rptr + req.OPT_offset, (size_t)req.OPT_length, &tos,
@@ -399,7 +401,6 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 			udp_uderr(ep, mp, EINVAL);
 			return NULL;
 		}
-		iu_opts = udp_iu_opts(tos, ttl);
 	}
 	data = mp->b_cont;
 	if (likely(data != NULL && data->b_cont == NULL)) {
@@ -425,6 +426,12 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		UDP_INC(ui, uderr_bcast);
 		udp_uderr(ep, mp, EACCES);
 		return NULL;
+	}
+	/* A group's datagrams go with the multicast TTL (RFC 1112 6.1: 1 unless asked). */
+	if (unlikely(req.OPT_length != 0 || dc->dc_mcast)) {
+		if (ttl == 0)
+			ttl = dc->dc_mcast ? ep->ue_mttl : ep->ue_ttl;
+		iu_opts = udp_iu_opts(tos, ttl);
 	}
 	src = tt->tt_laddr != 0 ? tt->tt_laddr : dc->dc_src;
 	if (unlikely(src == 0)) {

@@ -58,6 +58,7 @@ struct udp_ep {
 	bool ue_cksum;              /**< T_UDP_CHECKSUM */
 	uint8_t ue_tos;             /**< T_IP_TOS */
 	uint8_t ue_ttl;             /**< T_IP_TTL, 0: ip's default */
+	uint8_t ue_mttl;            /**< T_IP_MULTICAST_TTL (1..255, 1 by default) */
 	uint16_t ue_lport;          /**< bound port, host order; 0 if unbound */
 	uint32_t ue_laddr;          /**< bound address, network order; 0: any */
 	uint32_t ue_rcvbuf;         /**< XTI_RCVBUF */
@@ -88,7 +89,8 @@ struct udp_laddr {
 struct udp_dcache {
 	uint32_t dc_dst;            /**< network order; 0: empty */
 	uint32_t dc_src;            /**< udp_src_for(dc_dst); 0: no local address */
-	bool dc_bcast;              /**< udp_is_bcast(dc_dst) */
+	bool dc_bcast;              /**< a broadcast we know of: T_IP_BROADCAST needed */
+	bool dc_mcast;              /**< a multicast group: the long way, with ue_mttl */
 };
 
 /** The udp instance of one lcore. */
@@ -171,7 +173,7 @@ udp_sum_marked(const mblk_t *bp, size_t len)
 
 /* ---- udp.c -------------------------------------------------------------------------------- */
 
-/** Is addr (network order) a broadcast we know of, or multicast? */
+/** Is addr (network order) a broadcast we know of, or multicast? (input: no ICMP about it) */
 bool udp_is_bcast(const struct udp_inst *ui, uint32_t addr);
 /** Is addr one of the instance's local addresses? */
 bool udp_is_local(const struct udp_inst *ui, uint32_t addr);

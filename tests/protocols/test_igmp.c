@@ -549,35 +549,81 @@ YT_TEST(igmp, membership_requests_udp_cannot_do_fail)
 
 /* ---- sending to a group -------------------------------------------------------------------- */
 
-YT_TEST(igmp, a_datagram_to_a_group_goes_to_its_mac_even_through_a_default_route)
+/* One unsigned char option of the IP level set with T_NEGOTIATE: the ack's MGMT_flags. */
+static t_scalar_t
+set_ip_byte(struct stdata *ep, t_uscalar_t name, uint8_t v)
+{
+	struct {
+		struct T_optmgmt_req req;
+		struct T_opthdr oh;
+		uint8_t v[4];
+	} r = { { T_OPTMGMT_REQ, sizeof(struct T_opthdr) + 1, sizeof(struct T_optmgmt_req),
+		  T_NEGOTIATE }, { sizeof(struct T_opthdr) + 1, T_INET_IP, name, 0 }, { v } };
+	union {
+		struct T_optmgmt_ack ack;
+		uint8_t raw[128];
+	} u;
+
+	cr_assert_eq(ut_put(ep, &r, sizeof(r.req) + sizeof(r.oh) + 1, false), 0);
+	yt_drain();
+	cr_assert_gt(ut_get(ep, &u, sizeof(u), NULL, 0, NULL), 0);
+	cr_assert_eq(u.ack.PRIM_type, T_OPTMGMT_ACK);
+	return u.ack.MGMT_flags;
+}
+
+/* Send text to dst:6000 from ep and take the frame: its destination MAC and TTL. */
+static void
+send_and_take(struct ut_stack *s, struct stdata *ep, uint32_t dst, struct rte_ether_addr *mac,
+	      uint8_t *ttl)
+{
+	uint8_t f[256];
+	size_t n;
+
+	cr_assert_eq(ut_sendto(ep, dst, 6000, "to all", 6), 0);
+	yt_drain();
+	n = pt_take(s->pt.link.minor, f, sizeof(f));
+	cr_assert_eq(n, 14 + 20 + 8 + 6, "one datagram sent (%zu bytes)", n);
+	cr_assert_eq(memcmp(f + 14 + 16, &dst, 4), 0);
+	cr_assert_eq(pt_cksum(f + 14, 20), 0);
+	cr_assert_eq(ut_udp_cksum(PT_ADDR_US, dst, f + 34, 14), 0, "UDP checksum");
+	memcpy(mac, f, 6);
+	*ttl = f[14 + 8];
+}
+
+YT_TEST(igmp, a_datagram_to_a_group_goes_with_ttl_1_to_its_mac_even_through_a_gateway)
 {
 	struct ut_stack s;
 	struct stdata *ep;
 	struct ip_route r = { .ir_dst = 0, .ir_prefix = 0, .ir_gateway = PT_ADDR_PEER };
-	struct rte_ether_addr mac = group_mac(GROUP_A);
-	uint8_t f[256];
-	t_uscalar_t yes = T_YES;
-	size_t n;
+	struct rte_ether_addr gmac = group_mac(GROUP_A), mac;
+	struct {
+		struct T_opthdr oh;
+		uint8_t v[4];
+	} o = { { sizeof(struct T_opthdr) + 1, T_INET_IP, T_IP_TTL, 0 }, { 9 } };
+	uint8_t ttl, f[256];
 
 	ut_stack_open(&s, 0, 1500);
 	r.ir_muxid = s.pt.link.muxid;
 	cr_assert_eq(pt_istr(s.pt.ip, IP_ROUTE_ADD, &r, sizeof(r)), 0);
 	ep = bound_ep(5011);
-	cr_assert_eq(ut_put(ep, &(struct {
-		struct T_optmgmt_req req;
-		struct T_opthdr oh;
-		t_uscalar_t v;
-	}){ { T_OPTMGMT_REQ, sizeof(struct T_opthdr) + 4, sizeof(struct T_optmgmt_req),
-	      T_NEGOTIATE }, { sizeof(struct T_opthdr) + 4, T_INET_IP, T_IP_BROADCAST, 0 }, yes },
-			    sizeof(struct T_optmgmt_req) + sizeof(struct T_opthdr) + 4, false), 0);
+	/* No membership, no T_IP_BROADCAST: TTL 1 (RFC 1112 6.1), the group's MAC. */
+	send_and_take(&s, ep, GROUP_A, &mac, &ttl);
+	cr_assert_arr_eq(mac.addr_bytes, gmac.addr_bytes, 6, "the group's MAC, not the gateway's");
+	cr_assert_eq(ttl, 1);
+	cr_assert_eq(set_ip_byte(ep, T_IP_MULTICAST_TTL, 5), T_SUCCESS);
+	send_and_take(&s, ep, GROUP_A, &mac, &ttl);
+	cr_assert_eq(ttl, 5);
+	cr_assert_eq(set_ip_byte(ep, T_IP_MULTICAST_TTL, 0), T_FAILURE, "1..255");
+	/* A datagram's own T_IP_TTL wins. */
+	cr_assert_eq(ut_sendto_opts(ep, GROUP_A, 6000, &o, sizeof(o.oh) + 1, "to all", 6), 0);
 	yt_drain();
-	(void)ut_get(ep, f, sizeof(f), NULL, 0, NULL);
-	cr_assert_eq(ut_sendto(ep, GROUP_A, 6000, "to all", 6), 0);
-	yt_drain();
-	n = pt_take(s.pt.link.minor, f, sizeof(f));
-	cr_assert_eq(n, 14 + 20 + 8 + 6);
-	cr_assert_arr_eq(f, mac.addr_bytes, 6, "the group's MAC, not the gateway's");
-	cr_assert_eq(memcmp(f + 14 + 16, &(uint32_t){ GROUP_A }, 4), 0);
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 14 + 20 + 8 + 6);
+	cr_assert_eq(f[14 + 8], 9);
+	/* A unicast destination keeps the unicast TTL, and the peer's MAC. */
+	send_and_take(&s, ep, PT_ADDR_PEER, &mac, &ttl);
+	cr_assert_eq(ttl, 64);
+	cr_assert_arr_eq(mac.addr_bytes, pt_mac_peer.addr_bytes, 6);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_uderr_bcast, 0, "no T_IP_BROADCAST asked for");
 	cr_assert_eq(sth_close(ep), 0);
 	ut_stack_close(&s);
 }

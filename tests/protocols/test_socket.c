@@ -454,6 +454,9 @@ YT_TEST(socket, sets_and_reads_the_options)
 		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)),
 			     -1);
 		cr_assert_eq(errno, ENOPROTOOPT, "groups are for datagram sockets");
+		v = 2;
+		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, sizeof(v)), -1);
+		cr_assert_eq(errno, ENOPROTOOPT);
 	}
 	cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, &l), 0);
 	cr_assert_eq(v, 1);
@@ -671,6 +674,40 @@ YT_TEST(socket, a_datagram_socket_joins_a_group_and_receives_what_is_sent_to_it)
 	cr_assert_eq(errno, EAGAIN, "left: no more");
 	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr, sizeof(mr)), -1);
 	cr_assert_eq(errno, EINVAL, "not a member");
+	/* The multicast TTL: an int or a byte, -1 the default; what goes out wears it. */
+	{
+		struct sockaddr_in to = st_sin(mr.imr_multiaddr.s_addr, 4003);
+		int v = 3;
+		uint8_t b = 7;
+		socklen_t l = sizeof(v);
+		struct ip_route r = { .ir_dst = PT_IPV4(224, 0, 0, 0), .ir_prefix = 4,
+				      .ir_muxid = s.pt.link.muxid };
+
+		cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, &l), 0);
+		cr_assert_eq(v, 1, "1 by default");
+		v = 3;
+		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, sizeof(v)), 0);
+		cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, &l), 0);
+		cr_assert_eq(v, 3);
+		/* A group is sent to where its route says, as any destination. */
+		cr_assert_eq(pt_istr(s.pt.ip, IP_ROUTE_ADD, &r, sizeof(r)), 0);
+		(void)pt_discard(s.pt.link.minor); /* the join's report */
+		cr_assert_eq(yard_sendto(fd, "ttl", 3, 0, SA(&to), sizeof(to)), 3);
+		yt_drain();
+		n = pt_take(s.pt.link.minor, f, sizeof(f));
+		cr_assert_eq(n, 14 + 20 + 8 + 3);
+		cr_assert_eq(f[14 + 8], 3, "sent with TTL 3");
+		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &b, 1), 0);
+		cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, &l), 0);
+		cr_assert_eq(v, 7);
+		v = -1;
+		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, sizeof(v)), 0);
+		cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, &l), 0);
+		cr_assert_eq(v, 1, "-1: the default");
+		v = 0;
+		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, sizeof(v)), -1);
+		cr_assert_eq(errno, EINVAL, "no loop-back to the host");
+	}
 	mr.imr_multiaddr.s_addr = PT_ADDR_PEER;
 	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)), -1);
 	cr_assert_eq(errno, EINVAL, "not a group");
