@@ -9,10 +9,11 @@
  * A transport joins a group for one of its endpoints (ip_mcast_join(), on the endpoint's
  * lcore); joins are counted per (link, group), and the link's ip input takes datagrams sent to
  * a group that has at least one (ip_mcast_member(); 224.0.0.1, all hosts, always). Each
- * lcore's instance keeps its own groups, as it keeps its own routes: a query arrives on one
- * lcore only, and an lcore that joined answers only the queries it receives. Services that
- * join on every lcore (the usual case: the app's, `join =`) are reported by whichever lcore
- * hears the query; see docs/protocols.md, "Multicast".
+ * lcore's instance keeps its own groups, as it keeps its own routes. A query arrives on one
+ * lcore only (RSS): that instance tells every other one (an M_CTL through the sibling's
+ * mailbox, to its control stream), and each answers for its own groups on its own link with
+ * the same address, that is to the same port. Two lcores that joined one group both report
+ * it, which IGMP allows (a report is idempotent).
  *
  * Reports. A first join and a last leave are state changes: a report goes at once and is sent
  * again once (the robustness variable, 2) after a random delay of up to a second. A query is
@@ -486,6 +487,16 @@ igmp_v3_mrt_ms(uint8_t code)
 	return ((uint32_t)((code & 0x0f) | 0x10) << (((code >> 4) & 0x07) + 3)) * 100u;
 }
 
+/* A query one instance heard, told to the others (M_CTL to their control streams). */
+struct igmp_fwd {
+	uint32_t gf_magic;   /* IGMP_FWD_MAGIC */
+	uint32_t gf_addr;    /* the address of the link it came in on: the port it is about */
+	uint32_t gf_group;   /* 0: a general query */
+	uint32_t gf_ms;      /* its maximum response time */
+	uint32_t gf_ver;     /* its version, 1..3 */
+};
+#define IGMP_FWD_MAGIC 0x49474d51u /* "IGMQ" */
+
 /* Let the report for mc be due within ms, unless it is already sooner. */
 static void
 igmp_schedule(struct ip_inst *ii, struct ip_mcast *mc, uint64_t now, uint32_t ms)
@@ -500,10 +511,87 @@ igmp_schedule(struct ip_inst *ii, struct ip_mcast *mc, uint64_t now, uint32_t ms
 	}
 }
 
+/* A query for il (heard on it, or by a sibling on its link to the same port): set timers. */
+static void
+igmp_query_apply(struct ip_inst *ii, struct ip_link *il, unsigned qver, uint32_t group,
+		 uint32_t ms)
+{
+	uint64_t now = rte_get_timer_cycles();
+
+	if (qver == 1)
+		il->il_igmp_v1_until = now + ip_ms_to_cyc(ii->ii_hz, 2 * IGMP_QI_MS + ms);
+	else if (qver == 2)
+		il->il_igmp_v2_until = now + ip_ms_to_cyc(ii->ii_hz, 2 * IGMP_QI_MS + ms);
+	if (group == 0 && igmp_version(il, now) == 3) {
+		uint64_t due = now + 1 + igmp_delay(ii, ms);
+
+		if (il->il_igmp_gen_due == 0 || due < il->il_igmp_gen_due)
+			il->il_igmp_gen_due = due;
+	} else {
+		for (unsigned i = 0; i < il->il_nmc; i++)
+			if (group == 0 || il->il_mc[i].mc_group == group)
+				igmp_schedule(ii, &il->il_mc[i], now, ms);
+	}
+	igmp_arm(ii);
+}
+
+/* Tell every other instance of the query: their groups on the same port are asked about too. */
+static void
+igmp_query_share(struct ip_inst *ii, const struct ip_link *il, unsigned qver, uint32_t group,
+		 uint32_t ms)
+{
+	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
+		struct ip_inst *oi;
+		struct igmp_fwd *gf;
+		mblk_t *mp;
+
+		if (l == ii->ii_lcore)
+			continue;
+		oi = __atomic_load_n(&ip_insts[l], __ATOMIC_ACQUIRE);
+		if (oi == NULL)
+			continue;
+		mp = allocb(sizeof(*gf), BPRI_HI);
+		if (mp == NULL) {
+			IP_INC(ii, igmp_tx_nomem);
+			continue;
+		}
+		DB_TYPE(mp) = M_CTL;
+		gf = (struct igmp_fwd *)mp->b_wptr;
+		*gf = (struct igmp_fwd){ IGMP_FWD_MAGIC, il->il_addr, group, ms, qver };
+		mp->b_wptr += sizeof(*gf);
+		if (yard_mbox_put(oi->ii_ctl_rq, mp)) {
+			IP_INC(ii, igmp_fwd_sent);
+		} else {
+			IP_INC(ii, igmp_fwd_fail);
+			freemsg(mp);
+		}
+	}
+}
+
+bool
+igmp_sibling_query(struct ip_inst *ii, mblk_t *mp)
+{
+	struct igmp_fwd gf;
+
+	if (MBLKL(mp) != sizeof(gf))
+		return false;
+	memcpy(&gf, mp->b_rptr, sizeof(gf));
+	if (gf.gf_magic != IGMP_FWD_MAGIC)
+		return false;
+	IP_INC(ii, igmp_fwd_received);
+	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
+		struct ip_link *il = &ii->ii_links[i];
+
+		if (il->il_muxid != 0 && il->il_has_if && il->il_addr == gf.gf_addr)
+			igmp_query_apply(ii, il, gf.gf_ver, gf.gf_group, gf.gf_ms);
+	}
+	freemsg(mp);
+	return true;
+}
+
 static void
 igmp_query(struct ip_inst *ii, struct ip_link *il, const uint8_t *ig, size_t len, uint32_t dst)
 {
-	uint64_t now = rte_get_timer_cycles();
 	unsigned qver;
 	uint32_t group, ms;
 
@@ -526,21 +614,8 @@ igmp_query(struct ip_inst *ii, struct ip_link *il, const uint8_t *ig, size_t len
 		return;
 	}
 	IP_INC(ii, igmp_rx_queries);
-	if (qver == 1)
-		il->il_igmp_v1_until = now + ip_ms_to_cyc(ii->ii_hz, 2 * IGMP_QI_MS + ms);
-	else if (qver == 2)
-		il->il_igmp_v2_until = now + ip_ms_to_cyc(ii->ii_hz, 2 * IGMP_QI_MS + ms);
-	if (group == 0 && igmp_version(il, now) == 3) {
-		uint64_t due = now + 1 + igmp_delay(ii, ms);
-
-		if (il->il_igmp_gen_due == 0 || due < il->il_igmp_gen_due)
-			il->il_igmp_gen_due = due;
-	} else {
-		for (unsigned i = 0; i < il->il_nmc; i++)
-			if (group == 0 || il->il_mc[i].mc_group == group)
-				igmp_schedule(ii, &il->il_mc[i], now, ms);
-	}
-	igmp_arm(ii);
+	igmp_query_apply(ii, il, qver, group, ms);
+	igmp_query_share(ii, il, qver, group, ms);
 }
 
 void

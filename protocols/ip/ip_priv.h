@@ -365,6 +365,11 @@ void icmp_ratelimit_init(struct ip_inst *ii);
 bool ip_mcast_member(const struct ip_link *il, uint32_t group);
 /** A whole IGMP datagram (IP header at b_rptr) that arrived on il (NULL: reassembled). */
 void igmp_input(struct ip_inst *ii, struct ip_link *il, mblk_t *mp);
+/**
+ * A query a sibling instance heard (M_CTL on the control stream): applied to this instance's
+ * link with the same address. false, mp untouched, if mp is not one.
+ */
+bool igmp_sibling_query(struct ip_inst *ii, mblk_t *mp);
 /** il loses its groups (unlinked, or the instance closes): no more reports for it. */
 void igmp_link_gone(struct ip_inst *ii, struct ip_link *il);
 /** Cancel the instance's IGMP timer (it closes). */

@@ -531,7 +531,10 @@ ip_urput(queue_t *q, mblk_t *mp)
 {
 	struct ip_upper *up = q->q_ptr;
 
-	/* Only sibling instances put here, with fragments this instance owns. */
+	/* Only sibling instances put here: fragments this instance owns, IGMP queries. */
+	if (up != NULL && up->iu_inst != NULL && DB_TYPE(mp) == M_CTL &&
+	    igmp_sibling_query(up->iu_inst, mp))
+		return 0;
 	if (up == NULL || up->iu_inst == NULL || DB_TYPE(mp) != M_DATA) {
 		freemsg(mp);
 		return 0;

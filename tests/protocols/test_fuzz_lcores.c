@@ -989,23 +989,37 @@ fzl_check_accounting(const struct fzl_base *bp, bool reach, bool cross_tcp)
 			     (unsigned long)fz_seed, l,
 			     (unsigned long)D(tcp[l].tcps_icmp_relayed), o,
 			     (unsigned long)D(tcp[o].tcps_icmp_relay_rx));
+		/* each IGMP query an lcore took, told to the other (or counted why not) */
+		cr_assert_leq(D(ip[l].ips_igmp_fwd_sent) + D(ip[l].ips_igmp_fwd_fail),
+			      D(ip[l].ips_igmp_rx_queries));
+		cr_assert_geq(D(ip[l].ips_igmp_fwd_sent) + D(ip[l].ips_igmp_fwd_fail) +
+				      D(ip[l].ips_igmp_tx_nomem),
+			      D(ip[l].ips_igmp_rx_queries),
+			      "seed %#lx: lcore %u took %lu IGMP queries, told %lu",
+			      (unsigned long)fz_seed, l, (unsigned long)D(ip[l].ips_igmp_rx_queries),
+			      (unsigned long)D(ip[l].ips_igmp_fwd_sent));
+		cr_assert_eq(D(ip[l].ips_igmp_fwd_sent), D(ip[o].ips_igmp_fwd_received),
+			     "seed %#lx: lcore %u told %lu IGMP queries, lcore %u received %lu",
+			     (unsigned long)fz_seed, l, (unsigned long)D(ip[l].ips_igmp_fwd_sent),
+			     o, (unsigned long)D(ip[o].ips_igmp_fwd_received));
 		cr_assert_eq(D(sc[l].mbox_msgs),
 			     D(ip[l].ips_frag_fwd_received) + D(arp[l].arps_sib_received) +
 				     D(tcp[o].tcps_rx_steered) + D(tcp[l].tcps_icmp_relay_rx) +
-				     D(udp[o].udps_rx_steered),
+				     D(udp[o].udps_rx_steered) + D(ip[l].ips_igmp_fwd_received),
 			     "seed %#lx: lcore %u took %lu messages from its mailbox: %lu fragments, "
 			     "%lu learn messages, %lu steered segments, %lu relayed ICMP errors, "
-			     "%lu steered datagrams",
+			     "%lu steered datagrams, %lu IGMP queries",
 			     (unsigned long)fz_seed, l, (unsigned long)D(sc[l].mbox_msgs),
 			     (unsigned long)D(ip[l].ips_frag_fwd_received),
 			     (unsigned long)D(arp[l].arps_sib_received),
 			     (unsigned long)D(tcp[o].tcps_rx_steered),
 			     (unsigned long)D(tcp[l].tcps_icmp_relay_rx),
-			     (unsigned long)D(udp[o].udps_rx_steered));
+			     (unsigned long)D(udp[o].udps_rx_steered),
+			     (unsigned long)D(ip[l].ips_igmp_fwd_received));
 		cr_assert_eq(D(sc[l].mbox_full),
 			     D(ip[l].ips_frag_fwd_fail) + D(arp[l].arps_sib_mbox_full) +
 				     D(tcp[l].tcps_drop_steer_full) +
-				     D(udp[l].udps_drop_steer_full),
+				     D(udp[l].udps_drop_steer_full) + D(ip[l].ips_igmp_fwd_fail),
 			     "seed %#lx: lcore %u's refused mailbox sends not counted by reason",
 			     (unsigned long)fz_seed, l);
 		cr_assert_eq(D(sc[l].mbox_drops), 0);

@@ -1645,7 +1645,7 @@ YT_TEST(ip, exposes_counters_to_telemetry)
  * one per lcore. It must not use Criterion's assertions (they only work on the test's thread):
  * it records failures in wk_fail and the main thread asserts on them.
  */
-enum { WK_INIT, WK_READY, WK_INJECT, WK_INJECTED, WK_STOP, WK_STOPPED };
+enum { WK_INIT, WK_READY, WK_INJECT, WK_INJECTED, WK_JOIN, WK_JOINED, WK_STOP, WK_STOPPED };
 
 struct wk_frame {
 	int which; /* 0: the ip link, 1: the port-9 link */
@@ -1660,8 +1660,12 @@ struct worker {
 	int minor, minor9;
 	struct wk_frame frames[4];
 	unsigned nframes;
-	unsigned captured;        /* IPv4 frames the worker's ip link sent after set-up */
+	unsigned captured;        /* IPv4 frames but IGMP the worker's ip link sent after set-up */
 	unsigned echo_replies;    /* ... of which fragments of an ICMP echo reply */
+	uint32_t join_group;      /* WK_JOIN: the group ip_mcast_join() joins on lcore 1 */
+	int join_rc;              /* ... and what it returned */
+	unsigned igmp;            /* IGMP frames the worker's ip link sent */
+	uint8_t igmp_last[16];    /* the first bytes of the last one's IGMP message */
 };
 
 #define WK_CHECK(w, cond)                          \
@@ -1740,7 +1744,11 @@ worker_main(void *arg)
 		while ((mp = yard_loop_take(w->minor)) != NULL) {
 			const uint8_t *p = mp->b_rptr;
 
-			if (MBLKL(mp) >= 14 + 20 + 8 && p[12] == 0x08 && p[13] == 0x00) {
+			if (MBLKL(mp) >= 14 + 24 + 16 && p[12] == 0x08 && p[13] == 0x00 &&
+			    p[14 + 9] == IPPROTO_IGMP) {
+				w->igmp++;
+				memcpy(w->igmp_last, p + 14 + 24, sizeof(w->igmp_last));
+			} else if (MBLKL(mp) >= 14 + 20 + 8 && p[12] == 0x08 && p[13] == 0x00) {
 				w->captured++;
 				/* The first fragment carries the ICMP type. */
 				if (p[14 + 9] == IPPROTO_ICMP && (rd16(p + 14 + 6) & 0x1fff) == 0 &&
@@ -1763,6 +1771,9 @@ worker_main(void *arg)
 			}
 			yard_sched_drain(sc, 1000);
 			__atomic_store_n(&w->state, WK_INJECTED, __ATOMIC_RELEASE);
+		} else if (st == WK_JOIN) {
+			w->join_rc = ip_mcast_join(1, w->join_group, 0);
+			__atomic_store_n(&w->state, WK_JOINED, __ATOMIC_RELEASE);
 		} else if (st == WK_STOP) {
 			break;
 		}
@@ -1897,6 +1908,65 @@ YT_TEST(lcores, reassemble_each_datagram_on_its_owner_and_share_arp)
 	cr_assert_eq(w.captured, 3, "lcore 1 answered in three fragments (%u)", w.captured);
 	cr_assert_eq(w.echo_replies, 1);
 	pt_link_close(&l9);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
+/*
+ * A group joined on lcore 1 only: an IGMP query that arrives on lcore 0 is told to lcore 1,
+ * which answers for its group on its own link to the port; lcore 0, in no group, sends nothing.
+ */
+YT_TEST(lcores, a_query_heard_on_one_lcore_is_answered_by_the_lcore_in_the_group)
+{
+	static struct worker w;
+	static const uint8_t ra[4] = { 0x94, 0x04, 0, 0 };
+	const struct rte_ether_addr all_hosts = { { 0x01, 0x00, 0x5e, 0, 0, 1 } };
+	const uint32_t group = PT_IPV4(239, 1, 2, 3);
+	uint8_t f[FRAME_MAX], q[12] = { 0x11, 10 /* 1 s */, 0, 0, 0, 0, 0, 0, 2, 125 };
+	struct pt_stack s;
+	struct ipstat ip0, ip1;
+	unsigned before;
+	uint16_t ck;
+	size_t n;
+
+	cr_assert_eq(rte_lcore_id(), 0);
+	pt_stack_open(&s, 0, 1500);
+	memset(&w, 0, sizeof(w));
+	cr_assert_eq(rte_eal_remote_launch(worker_main, &w, 1), 0);
+	wk_wait(&w, WK_READY);
+	w.join_group = group;
+	__atomic_store_n(&w.state, WK_JOIN, __ATOMIC_RELEASE);
+	wk_wait(&w, WK_JOINED);
+	cr_assert_gt(w.join_rc, 0, "lcore 1 joined (%d)", w.join_rc);
+	pt_run_ms(1200); /* the join's two reports */
+	before = __atomic_load_n(&w.igmp, __ATOMIC_ACQUIRE);
+	cr_assert_eq(before, 2, "a join is reported twice (%u)", before);
+	/* A general IGMPv3 query on lcore 0's link. */
+	ck = pt_cksum(q, sizeof(q));
+	q[2] = (uint8_t)(ck >> 8);
+	q[3] = (uint8_t)ck;
+	n = pt_eth(f, &all_hosts, &pt_mac_peer, 0x0800);
+	n += pt_ipv4(f + n, PT_ADDR_PEER, PT_IPV4(224, 0, 0, 1), IPPROTO_IGMP, 5, 0, 1, ra,
+		     sizeof(ra), sizeof(q));
+	memcpy(f + n, q, sizeof(q));
+	pt_inject(s.link.minor, f, n + sizeof(q));
+	pt_run_ms(1200);
+	cr_assert_eq(__atomic_load_n(&w.igmp, __ATOMIC_ACQUIRE), before + 1,
+		     "lcore 1 answered the query lcore 0 heard");
+	cr_assert_eq(w.igmp_last[0], 0x22, "a version 3 report");
+	cr_assert_eq(w.igmp_last[8], 2, "MODE_IS_EXCLUDE");
+	cr_assert_eq(memcmp(w.igmp_last + 12, &group, 4), 0, "for lcore 1's group");
+	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "lcore 0 is in no group");
+	ipstat_sum(&ip0, NULL, 0);
+	ipstat_sum(&ip1, NULL, 1);
+	cr_assert_eq(ip0.ips_igmp_rx_queries, 1);
+	cr_assert_eq(ip0.ips_igmp_fwd_sent, 1);
+	cr_assert_eq(ip1.ips_igmp_fwd_received, 1);
+	cr_assert_eq(ip1.ips_igmp_rx_queries, 0, "told, not heard");
+	__atomic_store_n(&w.state, WK_STOP, __ATOMIC_RELEASE);
+	wk_wait(&w, WK_STOPPED);
+	cr_assert_eq(rte_eal_wait_lcore(1), 0);
+	cr_assert_eq(w.fail, 0, "worker failed at line %d", w.fail);
 	pt_stack_close(&s);
 	pt_assert_clean();
 }
