@@ -14,6 +14,7 @@
  *   /yard/conns    "[LCORE][,START]"  TCP connections and listeners (netstat), a page of
  *                  CTL_CONNS_PAGE rows from START of the table gathered from each lcore
  *   /yard/udp_eps  "[LCORE][,START]"  bound UDP endpoints (netstat -u), paged the same way
+ *   /yard/groups   "[LCORE][,START]"  multicast groups joined on each link (netstat -g)
  *
  * Principles of operation
  * -----------------------
@@ -37,7 +38,7 @@
  * rows (flagging the answer truncated beyond), and answers one page of them: a telemetry
  * answer holds at most 16 KiB (DPDK's MAX_OUTPUT_LEN), about 40 rows, so yardctl asks page
  * after page. Pages are separate snapshots, like netstat's reads of /proc. /yard/udp_eps is
- * the same with yard_udp_eps_snapshot().
+ * the same with yard_udp_eps_snapshot(), and /yard/groups with ip_mcast_snapshot().
  *
  * Push and pop go through sth_push()/sth_pop() (streams_priv.h) rather than sth_ioctl():
  * the streams worth watching, a port's link streams, are linked under ip, where sth_ioctl()
@@ -50,6 +51,7 @@
  * The commands that walk streams enter a gate (a reader count and a state, as telemetry.c
  * does) and hold ctl_lock, so a walk never meets a queue pair a pop is freeing.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -69,6 +71,7 @@
 
 #include <pmd_glue/pmd.h>
 #include <pmd_glue/port.h>
+#include <protocols/ip.h>
 #include <protocols/netem.h>
 #include <protocols/tcp.h>
 #include <protocols/udp.h>
@@ -84,7 +87,7 @@
 #define CTL_CONNS_PAGE 24     /* rows in one answer (16 KiB of JSON at most) */
 
 enum { CTL_IDLE, CTL_PENDING, CTL_RUNNING, CTL_DONE, CTL_ABANDONED };
-enum ctl_op { CTL_PUSH, CTL_POP, CTL_CONNS, CTL_UDP_EPS };
+enum ctl_op { CTL_PUSH, CTL_POP, CTL_CONNS, CTL_UDP_EPS, CTL_GROUPS };
 
 struct ctl_req {
 	uint64_t cr_word;              /* gen << 3 | state, atomically */
@@ -92,7 +95,7 @@ struct ctl_req {
 	struct stdata *cr_sd;
 	char cr_mod[FMNAMESZ + 1];
 	char cr_args[YARD_MODARGS_MAX];
-	void *cr_rows;                 /* CTL_CONNS, CTL_UDP_EPS: cr_max rows to fill */
+	void *cr_rows;                 /* CTL_CONNS, CTL_UDP_EPS, CTL_GROUPS: cr_max rows */
 	unsigned cr_max;
 	int cr_nrows;                  /* the same: rows on the lcore (may exceed cr_max) */
 	int cr_rc;
@@ -191,9 +194,13 @@ ctl_do(struct ctl_req *r)
 	int rc;
 
 	r->cr_err[0] = '\0';
-	if (r->cr_op == CTL_CONNS || r->cr_op == CTL_UDP_EPS) {
-		r->cr_nrows = r->cr_op == CTL_CONNS ? yard_tcp_conns_snapshot(r->cr_rows, r->cr_max)
-						    : yard_udp_eps_snapshot(r->cr_rows, r->cr_max);
+	if (r->cr_op == CTL_CONNS || r->cr_op == CTL_UDP_EPS || r->cr_op == CTL_GROUPS) {
+		if (r->cr_op == CTL_CONNS)
+			r->cr_nrows = yard_tcp_conns_snapshot(r->cr_rows, r->cr_max);
+		else if (r->cr_op == CTL_UDP_EPS)
+			r->cr_nrows = yard_udp_eps_snapshot(r->cr_rows, r->cr_max);
+		else
+			r->cr_nrows = ip_mcast_snapshot(r->cr_rows, r->cr_max);
 		r->cr_rc = 0;
 		return;
 	}
@@ -969,17 +976,36 @@ ctl_udp_row(struct rte_tel_data *d, const void *row)
 	rte_tel_data_add_dict_u64(d, "drops", r->ur_drops);
 }
 
-/* A table /yard/conns or /yard/udp_eps pages: its request, row size and row writer. */
+static void
+ctl_group_row(struct rte_tel_data *d, const void *row)
+{
+	const struct yard_ip_group_row *r = row;
+	char a[32];
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "lcore", r->gr_lcore);
+	inet_ntop(AF_INET, &r->gr_ifaddr, a, sizeof(a));
+	rte_tel_data_add_dict_string(d, "link", a);
+	inet_ntop(AF_INET, &r->gr_group, a, sizeof(a));
+	rte_tel_data_add_dict_string(d, "group", a);
+	rte_tel_data_add_dict_u64(d, "members", r->gr_refs);
+	rte_tel_data_add_dict_u64(d, "igmp_version", r->gr_version);
+}
+
+/* A table /yard/conns, /yard/udp_eps or /yard/groups pages: request, row size, row writer. */
 struct ctl_table {
 	enum ctl_op op;
 	size_t rowsz;
 	void (*row)(struct rte_tel_data *d, const void *row);
+	const char *key; /* rows are key0, key1, ... */
 };
 
 static const struct ctl_table ctl_conns_table = {
-	CTL_CONNS, sizeof(struct yard_tcp_conn_row), ctl_conn_row };
+	CTL_CONNS, sizeof(struct yard_tcp_conn_row), ctl_conn_row, "conn" };
 static const struct ctl_table ctl_udp_table = {
-	CTL_UDP_EPS, sizeof(struct yard_udp_ep_row), ctl_udp_row };
+	CTL_UDP_EPS, sizeof(struct yard_udp_ep_row), ctl_udp_row, "ep" };
+static const struct ctl_table ctl_groups_table = {
+	CTL_GROUPS, sizeof(struct yard_ip_group_row), ctl_group_row, "group" };
 
 /* Every lcore's rows (or one lcore's) into rows[]: how many, *truncated if more were left. */
 static int
@@ -1009,7 +1035,7 @@ ctl_rows_gather(struct rte_tel_data *d, const struct ctl_table *t, uint8_t *rows
 	return (int)total;
 }
 
-/* /yard/conns and /yard/udp_eps: "[LCORE][,START]", a page of rows from START. */
+/* /yard/conns, /yard/udp_eps, /yard/groups: "[LCORE][,START]", a page of rows from START. */
 static int
 ctl_table_page(const struct ctl_table *t, const char *params, struct rte_tel_data *d)
 {
@@ -1071,8 +1097,7 @@ ctl_table_page(const struct ctl_table *t, const char *params, struct rte_tel_dat
 			if (sub == NULL)
 				break;
 			t->row(sub, rows + i * t->rowsz);
-			snprintf(key, sizeof(key), "%s%u", t->op == CTL_CONNS ? "conn" : "ep",
-				 count);
+			snprintf(key, sizeof(key), "%s%u", t->key, count);
 			if (rte_tel_data_add_dict_container(d, key, sub, 0) != 0)
 				rte_tel_data_free(sub);
 		}
@@ -1094,6 +1119,13 @@ tel_udp_eps(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	RTE_SET_USED(cmd);
 	return ctl_table_page(&ctl_udp_table, params, d);
+}
+
+static int
+tel_groups(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	RTE_SET_USED(cmd);
+	return ctl_table_page(&ctl_groups_table, params, d);
 }
 
 /* ---- registration ------------------------------------------------------------------------ */
@@ -1118,6 +1150,8 @@ yard_ctl_register(const struct yard_config *cfg)
 		  "Parameters: [LCORE][,START]" },
 		{ "/yard/udp_eps", tel_udp_eps, "Bound UDP endpoints, a page of rows. "
 		  "Parameters: [LCORE][,START]" },
+		{ "/yard/groups", tel_groups, "Multicast groups joined on each link, a page of "
+		  "rows. Parameters: [LCORE][,START]" },
 	};
 
 	ctl_cfg = cfg;

@@ -317,6 +317,23 @@ int ip_mcast_join(unsigned lcore, uint32_t group, uint32_t ifaddr);
  */
 int ip_mcast_leave(unsigned lcore, uint32_t group, int muxid);
 
+/** A group on a link, for yardctl groups (ip_mcast_snapshot()). */
+struct yard_ip_group_row {
+	uint32_t gr_lcore;    /**< lcore of the ip instance */
+	uint32_t gr_ifaddr;   /**< the link's address, network order */
+	uint32_t gr_group;    /**< network order */
+	uint32_t gr_refs;     /**< joins; 0: left, the leave still being reported */
+	uint8_t gr_version;   /**< IGMP version the link speaks now (3, or 2/1: an older querier) */
+	uint8_t gr_pad[3];
+};
+
+/**
+ * Fill rows with the groups of the calling lcore's ip instance, link by link, and return how
+ * many there are in all, which may exceed max (only max rows are written). 224.0.0.1 is not
+ * listed. Must run on the lcore owning the instance: from elsewhere, through its mailbox.
+ */
+int ip_mcast_snapshot(struct yard_ip_group_row *rows, unsigned max);
+
 /**
  * Bytes of EAL memory one ip instance (one per lcore) takes when opened (its links, routes and
  * protocol table). For yard's memory estimate before EAL (app/memneed.c).

@@ -63,6 +63,7 @@ usage(FILE *out)
 		"  ports                                       ports: link, packets, errors\n"
 		"  arp                                         arp counters\n"
 		"  conns [--lcore N] [--tcp] [--udp] [--json]  TCP connections, UDP endpoints\n"
+		"  groups [--lcore N] [--json]                 multicast groups joined, by link\n"
 		"  modules                                     registered modules and drivers\n"
 		"  push STREAM MODULE [ARGS]                   I_PUSH MODULE on a live stream\n"
 		"  pop STREAM MODULE                           I_POP it again\n"
@@ -461,6 +462,29 @@ on_int(int sig)
 	stop_watch = 1;
 }
 
+/* --lcore's value: an lcore number, or exit with a usage error. */
+static int
+lcore_arg(const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*end != '\0' || end == arg || v < 0 || v >= INT32_MAX)
+		die(EXIT_USAGE, "--lcore: '%s' is not an lcore number", arg);
+	return (int)v;
+}
+
+/* Print o as indented JSON and let it go. */
+static void
+dump_json(json_t *o)
+{
+	char *text = json_dumps(o, JSON_INDENT(2));
+
+	printf("%s\n", text);
+	free(text);
+	json_decref(o);
+}
+
 static int
 cmd_stats(int argc, char **argv)
 {
@@ -480,9 +504,7 @@ cmd_stats(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
-			lcore = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || lcore < 0)
-				die(EXIT_USAGE, "--lcore: '%s' is not an lcore number", optarg);
+			lcore = lcore_arg(optarg);
 			break;
 		case 'w':
 			watch = strtod(optarg, &end);
@@ -724,14 +746,11 @@ cmd_streams(int argc, char **argv)
 	int opt, lcore = -1;
 	bool dot = false;
 	json_t *all;
-	char *end;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'l') {
-			lcore = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || lcore < 0)
-				die(EXIT_USAGE, "--lcore: '%s' is not an lcore number", optarg);
+			lcore = lcore_arg(optarg);
 		} else if (opt == 'd') {
 			dot = true;
 		} else {
@@ -881,14 +900,11 @@ cmd_conns(int argc, char **argv)
 	bool json = false, tcp = false, udp = false, truncated = false, utrunc = false;
 	json_t *rows = NULL, *urows = NULL, *r;
 	size_t i;
-	char *end;
 
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (opt == 'l') {
-			lcore = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || lcore < 0)
-				die(EXIT_USAGE, "--lcore: '%s' is not an lcore number", optarg);
+			lcore = lcore_arg(optarg);
 		} else if (opt == 'j') {
 			json = true;
 		} else if (opt == 't') {
@@ -922,7 +938,6 @@ cmd_conns(int argc, char **argv)
 		urows = get_rows("/yard/udp_eps", "ep", lcore, &utrunc);
 	if (json) {
 		json_t *o = json_object();
-		char *s;
 
 		if (rows != NULL) {
 			json_object_set_new(o, "count",
@@ -936,10 +951,7 @@ cmd_conns(int argc, char **argv)
 			json_object_set_new(o, "udp_truncated", json_boolean(utrunc));
 			json_object_set(o, "udp", urows);
 		}
-		s = json_dumps(o, JSON_INDENT(2));
-		printf("%s\n", s);
-		free(s);
-		json_decref(o);
+		dump_json(o);
 		json_decref(rows);
 		json_decref(urows);
 		return 0;
@@ -979,6 +991,67 @@ cmd_conns(int argc, char **argv)
 		       (uint64_t)(truncated ? json_array_size(rows) : json_array_size(urows)));
 	json_decref(rows);
 	json_decref(urows);
+	return 0;
+}
+
+/* The multicast groups each lcore's links joined (netstat -g). */
+static int
+cmd_groups(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lcore", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *usage = "groups [--lcore N] [--json]";
+	int opt, lcore = -1;
+	bool json = false, truncated = false;
+	json_t *rows, *r;
+	size_t i;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'l') {
+			lcore = lcore_arg(optarg);
+		} else if (opt == 'j') {
+			json = true;
+		} else {
+			die(EXIT_USAGE, "%s", usage);
+		}
+	}
+	if (optind < argc)
+		die(EXIT_USAGE, "%s", usage);
+	if (!tel_has("/yard/groups")) {
+		close(tel_fd);
+		die(EXIT_REFUSED, "this yard has no multicast group table to show (no /yard/groups "
+		    "command: an older yard?)");
+	}
+	rows = get_rows("/yard/groups", "group", lcore, &truncated);
+	if (json) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "count", json_integer((json_int_t)json_array_size(rows)));
+		json_object_set_new(o, "truncated", json_boolean(truncated));
+		json_object_set(o, "groups", rows);
+		dump_json(o);
+		json_decref(rows);
+		return 0;
+	}
+	printf("%5s %-15s %-15s %7s %4s\n", "Lcore", "Link", "Group", "Members", "IGMP");
+	json_array_foreach(rows, i, r) {
+		char members[16];
+
+		/* 0: left, the leave's reports still going out */
+		if (ju(r, "members") == 0)
+			snprintf(members, sizeof(members), "leaving");
+		else
+			snprintf(members, sizeof(members), "%" PRIu64, ju(r, "members"));
+		printf("%5" PRIu64 " %-15s %-15s %7s   v%" PRIu64 "\n", ju(r, "lcore"),
+		       js(r, "link"), js(r, "group"), members, ju(r, "igmp_version"));
+	}
+	if (truncated)
+		printf("(truncated: yard shows at most %zu rows)\n", json_array_size(rows));
+	json_decref(rows);
 	return 0;
 }
 
@@ -1077,6 +1150,8 @@ main(int argc, char **argv)
 		return cmd_arp();
 	if (strcmp(cmd, "conns") == 0)
 		return cmd_conns(argc, argv);
+	if (strcmp(cmd, "groups") == 0)
+		return cmd_groups(argc, argv);
 	if (argc == 1 && strcmp(cmd, "modules") == 0)
 		return cmd_modules();
 	if (strcmp(cmd, "push") == 0)

@@ -476,6 +476,37 @@ ip_mcast_leave(unsigned lcore, uint32_t group, int muxid)
 	return 0;
 }
 
+int
+ip_mcast_snapshot(struct yard_ip_group_row *rows, unsigned max)
+{
+	unsigned lcore = yard_sched_self()->sc_lcore, n = 0;
+	const struct ip_inst *ii = ip_insts[lcore];
+	uint64_t now = rte_get_timer_cycles();
+
+	if (ii == NULL)
+		return 0;
+	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
+		const struct ip_link *il = &ii->ii_links[i];
+
+		if (il->il_muxid == 0)
+			continue;
+		for (unsigned j = 0; j < il->il_nmc; j++) {
+			const struct ip_mcast *mc = &il->il_mc[j];
+
+			if (mc->mc_group == 0 || n++ >= max)
+				continue;
+			rows[n - 1] = (struct yard_ip_group_row){
+				.gr_lcore = lcore,
+				.gr_ifaddr = il->il_addr,
+				.gr_group = mc->mc_group,
+				.gr_refs = mc->mc_refs,
+				.gr_version = (uint8_t)igmp_version(il, now),
+			};
+		}
+	}
+	return (int)n;
+}
+
 /* ---- queries ------------------------------------------------------------------------------ */
 
 /* An IGMPv3 Max Resp Code in milliseconds (RFC 3376 4.1.1: tenths of a second, floating). */

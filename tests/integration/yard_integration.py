@@ -1161,6 +1161,11 @@ def case_udp_multicast(c):
         check(ipst == "1" and igst == "1", "IP and IGMP checksums good: %s" % r)
         check(rtype == "2" and maddr == "239.1.2.3",
               "one MODE_IS_EXCLUDE record for 239.1.2.3: %s" % r)
+    # The table yardctl groups shows: the group once per link, its three services joined.
+    g = y.get("/yard/groups")
+    check(g["ok"] == 1 and g["total"] == 1 and g["group0"] == {
+        "lcore": 0, "link": YARD_ADDR, "group": "239.1.2.3", "members": 3,
+        "igmp_version": 3}, "/yard/groups: %s" % g)
     y.stop_clean()
 
 

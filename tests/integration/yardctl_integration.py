@@ -334,6 +334,45 @@ def case_yardctl_conns(c):
     y.stop_clean()
 
 
+def case_yardctl_groups(c):
+    """
+    [services] udp_join = 239.1.2.3, 239.4.5.6: yardctl groups lists both groups on yard's
+    link with the three UDP services as members (table, --json, --lcore 0); a kernel socket's
+    datagram to one is echoed, and an lcore yard does not run is refused.
+    """
+    with open(c.source_config("default.ini")) as f:
+        text = f.read()
+    text = text.replace("[services]\n", "[services]\nudp_join = 239.1.2.3, 239.4.5.6\n", 1)
+    y = c.yard(c.config(text))
+    c.tap_up()
+    c.expect_ping(count=2)
+    out = yardctl(c, "groups").stdout
+    lines = out.splitlines()
+    check(re.match(r"^Lcore\s+Link\s+Group\s+Members\s+IGMP$", lines[0]), "header:\n" + out)
+    for g in ("239.1.2.3", "239.4.5.6"):
+        check(re.search(r"^\s+0 %s\s+%s\s+3\s+v3$" % (re.escape(YARD_ADDR), re.escape(g)),
+                        out, re.M), "a row for %s:\n%s" % (g, out))
+    check(len(lines) == 3, "two groups, no more:\n" + out)
+    d = json.loads(yardctl(c, "groups", "--json").stdout)
+    check(d["count"] == 2 and not d["truncated"] and
+          sorted(r["group"] for r in d["groups"]) == ["239.1.2.3", "239.4.5.6"] and
+          all(r["link"] == YARD_ADDR and r["members"] == 3 and r["igmp_version"] == 3
+              for r in d["groups"]), "--json: %s" % d)
+    check(json.loads(yardctl(c, "groups", "--lcore", "0", "--json").stdout) == d,
+          "--lcore 0: the same")
+    p = yardctl(c, "groups", "--lcore", "3", ok=False)
+    check(p.returncode == 1 and "lcore 3 is not one of yard's lcores" in p.stderr,
+          "--lcore 3: %d %r" % (p.returncode, p.stderr))
+    code = ("import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(%r))\n"
+            "s.settimeout(3)\ns.sendto(b'grp', ('239.4.5.6', 7))\nprint(s.recvfrom(10)[0])\n"
+            % yi.KERNEL_ADDR)
+    p = run([sys.executable, "-c", code], ns=c.ns, timeout=30, ok=False)
+    check(p.stdout.strip() == "b'grp'", "echo from the group: %s%s" % (p.stdout, p.stderr))
+    log("groups:\n" + out)
+    y.stop_clean()
+
+
 def case_yardctl_watch(c):
     """stats --watch under tmux: the screen refreshes and its columns stay aligned."""
     if shutil.which("tmux") is None:
@@ -562,6 +601,7 @@ def case_yardctl_netem(c):
 CASES = {
     "yardctl_conns": case_yardctl_conns,
     "yardctl_errors": case_yardctl_errors,
+    "yardctl_groups": case_yardctl_groups,
     "yardctl_netem": case_yardctl_netem,
     "yardctl_snoop": case_yardctl_snoop,
     "yardctl_stats": case_yardctl_stats,
