@@ -17,6 +17,7 @@
 #   perf/udp_echo_instr.sh [YARD_BINARY]     env: SECS (30: time collecting), TOP (40: lines),
 #                                            REF (1: also count testpmd 5tswap; 0: do not),
 #                                            VLAN (0: frames and port on that 802.1Q VLAN)
+#                                            GROUP (none: frames to that multicast group)
 #
 # The reference (perf/testpmd_instr.sh): dpdk-testpmd --forward-mode=5tswap on the same capture
 # under the same callgrind, its forwarding thread's instructions per packet, and the ratio

@@ -7,13 +7,15 @@
 # one lcore, net_pcap replaying the capture (infinite_rx=1, TX dropped), the echo service on
 # port 7 and nothing else, the generator's address a static neighbour (net_pcap never answers
 # ARP), EAL file prefix PREFIX. VLAN=ID in the environment (1..4094) tags every frame with that
-# 802.1Q VLAN and puts yard's port on it: what a VLAN link costs.
+# 802.1Q VLAN and puts yard's port on it: what a VLAN link costs. GROUP=a.b.c.d (a multicast
+# address) sends the datagrams to that group, which the echo service joins (udp_join): what
+# multicast reception costs; the replies go to the sender, as ever.
 udp_echo_setup() {
-	local dir=$1 prefix=$2 flows=${3:-1024} vlan=${VLAN:-0}
+	local dir=$1 prefix=$2 flows=${3:-1024} vlan=${VLAN:-0} group=${GROUP:-}
 	local root
 	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-	/usr/bin/python3 "$root/perf/mkpcap.py" "$dir/in.pcap" "$flows" 60 "$vlan" >/dev/null ||
-		return 1
+	/usr/bin/python3 "$root/perf/mkpcap.py" "$dir/in.pcap" "$flows" 60 "$vlan" "$group" \
+		>/dev/null || return 1
 	cat >"$dir/yard.ini" <<INI
 [yard]
 lcores = 1
@@ -40,5 +42,6 @@ udp_discard = 0
 tcp_echo = 0
 tcp_discard = 0
 http = 0
+udp_join = $group
 INI
 }

@@ -206,14 +206,17 @@ ip_input_hdr(struct ip_inst *ii, mblk_t *mp, size_t len)
 /*
  * What ip_lrput_burst() keeps across the packets of a burst. A burst's datagrams nearly all
  * come from one peer, so the last source that passed ip_src_bad() is kept and the next
- * datagram from it skips the test. The verdict depends on the instance's addresses and the
- * link's broadcast address only; those change through ip's own put procedures (ioctls), which
- * cannot run while ip's loop does, but could once a message has left ip (what runs above or
- * below may send one), so the burst forgets it whenever a message leaves (ip_rxb_forget).
+ * datagram from it skips the test; so is the last multicast group found joined (a feed's burst
+ * is to one group). The verdicts depend on the instance's addresses, the link's broadcast
+ * address and its groups only; those change through ip's own put procedures (ioctls) and a
+ * transport's joins, which cannot run while ip's loop does, but could once a message has left
+ * ip (what runs above or below may send one), so the burst forgets them whenever a message
+ * leaves (ip_rxb_forget).
  */
 struct ip_rxb {
 	bool rb_hw_cksum;        /* the link's port gives a checksum verdict (from il_caps) */
 	uint64_t rb_src_ok;      /* a source that passed ip_src_bad(), or IP_RXB_NONE */
+	uint32_t rb_mcast_ok;    /* a group the link has joined, or 0 (never a group) */
 };
 
 /* No address: wider than any, so no datagram's source (not even a bad one) matches it. */
@@ -223,6 +226,7 @@ static inline void
 ip_rxb_forget(struct ip_rxb *rb)
 {
 	rb->rb_src_ok = IP_RXB_NONE;
+	rb->rb_mcast_ok = 0;
 }
 
 /*
@@ -289,18 +293,23 @@ cksum_ok:
 		}
 		rb->rb_src_ok = ip->src_addr;
 	}
-	if (likely(ip->dst_addr == il->il_addr || ip_is_ours(ii, ip->dst_addr))) {
+	if (likely(ip->dst_addr == il->il_addr)) {
 		/* ours */
-	} else if (ip->dst_addr == UINT32_MAX || ip->dst_addr == il->il_sbcast) {
-		IP_INC(ii, rx_bcast);
-		bcast = true;
 	} else if (ip_is_mcast(ip->dst_addr)) {
-		/* Not to one of ours either: no ICMP error is sent about it (bcast). */
-		if (!ip_mcast_member(il, ip->dst_addr)) {
-			IP_INC(ii, drop_mcast_not_joined);
-			goto drop;
+		/* A group the link joined; no ICMP error is ever sent about it (bcast). */
+		if (ip->dst_addr != rb->rb_mcast_ok) {
+			if (!ip_mcast_member(il, ip->dst_addr)) {
+				IP_INC(ii, drop_mcast_not_joined);
+				goto drop;
+			}
+			rb->rb_mcast_ok = ip->dst_addr;
 		}
 		IP_INC(ii, rx_mcast);
+		bcast = true;
+	} else if (ip_is_ours(ii, ip->dst_addr)) {
+		/* ours, on another link */
+	} else if (ip->dst_addr == UINT32_MAX || ip->dst_addr == il->il_sbcast) {
+		IP_INC(ii, rx_bcast);
 		bcast = true;
 	} else {
 		IP_INC(ii, drop_not_for_us);

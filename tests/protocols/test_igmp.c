@@ -12,6 +12,7 @@
 
 #include <protocols/udp_services.h>
 #include <protocols/xti/xti.h>
+#include <streams/loop.h>
 
 #include "udp_test.h"
 
@@ -305,6 +306,55 @@ YT_TEST(igmp, a_joined_groups_datagrams_reach_the_endpoint_and_others_are_droppe
 	cr_assert_eq(st.is_ip.ips_drop_mcast_not_joined, 1);
 	cr_assert_eq(st.is_icmp.icmps_tx_errors, 0);
 	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_drop_no_port_bcast, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	settle(&s);
+	ut_stack_close(&s);
+}
+
+/*
+ * One burst, as a driver passes it up, to two groups of which one is joined, interleaved: ip
+ * keeps the last group it found joined for the rest of the burst, and must not let that
+ * verdict stand for the other group.
+ */
+YT_TEST(igmp, a_burst_to_a_joined_and_another_group_is_judged_datagram_by_datagram)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	mblk_t *mps[8];
+	struct ip_stats st;
+	unsigned got = 0;
+	char data[64];
+	int dlen = 0;
+	union {
+		struct T_unitdata_ind ind;
+		uint8_t raw[128];
+	} u;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5012);
+	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS);
+	settle(&s);
+	for (unsigned i = 0; i < RTE_DIM(mps); i++) {
+		uint8_t ub[64], f[128];
+		uint32_t g = i % 2 == 0 ? GROUP_A : GROUP_B;
+		size_t ul = ut_udp(ub, PT_ADDR_PEER, g, 5353, 5012, NULL, 10 + i);
+		size_t n = mcast_frame(f, g, IPPROTO_UDP, NULL, 0, ub, ul);
+
+		mps[i] = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+		cr_assert_not_null(mps[i]);
+		memcpy(mps[i]->b_wptr, f, n);
+		mps[i]->b_wptr += n;
+	}
+	cr_assert_eq(yard_loop_inject_burst(s.pt.link.minor, mps, RTE_DIM(mps)), 0);
+	yt_drain();
+	while (ut_get(ep, &u, sizeof(u), data, sizeof(data), &dlen) > 0) {
+		cr_assert_eq(dlen, (int)(10 + 2 * got), "the joined group's datagrams, in order");
+		got++;
+	}
+	cr_assert_eq(got, 4);
+	st = pt_ipstat(s.pt.ip);
+	cr_assert_eq(st.is_ip.ips_rx_mcast, 4);
+	cr_assert_eq(st.is_ip.ips_drop_mcast_not_joined, 4);
 	cr_assert_eq(sth_close(ep), 0);
 	settle(&s);
 	ut_stack_close(&s);
