@@ -18,7 +18,8 @@ from the kernel side of config/default.ini's set-up (the tap yard0 in a namespac
     with data in flight both ways; half-closes (shutdown(SHUT_WR) before or after the
     request); connections to a closed port; opened and closed without a byte; discard;
     memcached and the socket echo (sockmod) on a connection of their own each,
-  - UDP echo and discard bursts, datagrams to a closed port, ping (also -s 3000),
+  - UDP echo and discard bursts, datagrams to a closed port, ping (also -s 3000), datagrams
+    to a multicast group the UDP services joined (udp_join) and their echoes,
   - one 60,000-byte datagram echoed (41 fragments each way),
   - malformed frames of every kind yard_integration.py's malformed cases send, each dropped
     and counted by its reason, overlapping fragments that ip holds until frag_timeout_ms,
@@ -83,6 +84,7 @@ MSL_MS = 500
 # The socket echo (sockmod over timod) beside the XTI services: its connections churn too.
 SOCK_ECHO = 7007
 CLOSED_PORT = 4444
+MCAST_GROUP = "239.1.2.3"   # [services] udp_join: the churn sends to it
 # Kernel addresses the SYN burst comes from: the kernel owns them, so once its RSTs are let
 # through it resets what the burst left embryonic (unanswered, a SYN,ACK is sent 7 times over
 # 2 minutes: RTO 1 s doubled, syn_rexmt_max 6, too long to wait for every round).
@@ -135,12 +137,13 @@ CHURN = r"""
 import json, os, random, socket, struct, sys, threading, time
 dst, secs, seed, nthreads = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 ECHO, DISCARD, HTTP, MC, SOCK, CLOSED = 7, 9, 80, 11211, int(sys.argv[5]), int(sys.argv[6])
+GROUP, MINE = sys.argv[7], sys.argv[8]
 deadline = time.monotonic() + secs
 lock = threading.Lock()
 st = {k: 0 for k in ("tcp_conns", "echo", "reset", "reset_idle", "half_close", "http",
                      "http_half_close", "open_close", "discard", "refused", "memcached",
                      "sock_echo", "udp_sent", "udp_echoed", "udp_discard", "udp_closed",
-                     "udp_refused")}
+                     "udp_refused", "mcast_sent", "mcast_echoed")}
 errors = []
 
 def bump(k, n=1):
@@ -289,6 +292,30 @@ def udp(r):
     finally:
         u.close()
 
+def mcast(r):
+    # To the group the UDP services joined ([services] udp_join): echoed from yard's address.
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(MINE))
+    u.settimeout(2)
+    try:
+        sent = []
+        for i in range(10):
+            d = os.urandom(r.choice((1, 64, 512, 1472)))
+            u.sendto(d, (GROUP, r.choice((ECHO, ECHO, DISCARD))))
+            sent.append(d)
+        bump("mcast_sent", len(sent))
+        got = 0
+        try:
+            while got < len(sent):
+                d, a = u.recvfrom(70000)
+                assert a == (dst, ECHO) and d in sent, "group echo from %s differs" % (a,)
+                got += 1
+        except socket.timeout:
+            pass
+        bump("mcast_echoed", got)
+    finally:
+        u.close()
+
 def udp_closed(r):
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.settimeout(0.5)
@@ -307,7 +334,7 @@ def udp_closed(r):
 
 KINDS = [(echo, 6), (reset, 2), (reset_idle, 1), (half_close, 2), (http, 4),
          (http_half_close, 1), (open_close, 2), (discard, 1), (refused, 2), (memcached, 2),
-         (sock_echo, 2), (udp, 2), (udp_closed, 1)]
+         (sock_echo, 2), (udp, 2), (udp_closed, 1), (mcast, 1)]
 CHOICES = [f for f, w in KINDS for _ in range(w)]
 
 def worker(i):
@@ -671,6 +698,7 @@ class Soak:
         cfg.add_section("tcp")
         cfg.set("tcp", "msl_ms", str(MSL_MS))
         cfg.set("services", "sock_echo", str(SOCK_ECHO))
+        cfg.set("services", "udp_join", MCAST_GROUP)
         self.steer = int(cfg.get("port0", "rx_queues", fallback="1")) > 1
         if self.steer:
             # yard's own active opens, steered in software to the lcore that made them where
@@ -909,7 +937,8 @@ class Soak:
                                   stderr=subprocess.STDOUT, text=True, start_new_session=True)
         c.procs.append(pinger)
         p = run(["/usr/bin/python3", "-c", CHURN, YARD_ADDR, str(load), str(n),
-                 str(self.threads), str(SOCK_ECHO), str(CLOSED_PORT)], ns=c.ns, ok=False,
+                 str(self.threads), str(SOCK_ECHO), str(CLOSED_PORT), MCAST_GROUP,
+                 KERNEL_ADDR], ns=c.ns, ok=False,
                 timeout=load + 120)
         try:
             wout, _ = wrk.communicate(timeout=60)
@@ -1012,6 +1041,12 @@ class Soak:
               d["ip.frag_timeout"] >= 2,
               "round %d: overlapping fragments and a lone one dropped and counted: %s" %
               (n, {k: v for k, v in d.items() if k.startswith("ip.frag") and v}))
+        # The group's datagrams reached the services, whose echoes came back (UDP: some may
+        # be lost on a loaded machine, not all).
+        check(churn["mcast_sent"] == 0 or
+              (d["ip.rx_mcast"] > 0 and churn["mcast_echoed"] > 0),
+              "round %d: datagrams to the group: %d sent, %d echoed, yard took %d" %
+              (n, churn["mcast_sent"], churn["mcast_echoed"], d["ip.rx_mcast"]))
         msgs, rx, tmo = pools(y)
         conns = d["tcp.passive_opens"]
         dgrams = d["udp.rx_datagrams"]
