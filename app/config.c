@@ -455,6 +455,12 @@ ipv4_unusable(uint32_t addr)
 	return NULL;
 }
 
+static bool
+ipv4_is_group(uint32_t addr)
+{
+	return (ntohl(addr) >> 28) == 0xe;
+}
+
 static int
 parse_addrpfx(struct cfg_ctx *c, const char *val, struct yard_cfg_port *p)
 {
@@ -1339,7 +1345,8 @@ parse_hostport(struct cfg_ctx *c, const char *val, uint32_t *addr, uint16_t *por
 	a[colon - val] = '\0';
 	if (parse_ipv4(a, addr) != 0)
 		return cfg_fail(c, "'%s': '%s' is not an IPv4 address", val, a);
-	if (ipv4_unusable(*addr) != NULL)
+	/* A group is a udp_source client's to publish to (client_check_kind()). */
+	if (ipv4_unusable(*addr) != NULL && !ipv4_is_group(*addr))
 		return cfg_fail(c, "'%s': %s %s", val, a, ipv4_unusable(*addr));
 	if (parse_u64(colon + 1, &p) != 0 || p < 1 || p > 65535)
 		return cfg_fail(c, "'%s': port '%s' is not a number in 1..65535", val, colon + 1);
@@ -1358,6 +1365,11 @@ client_check_kind(struct cfg_ctx *c, struct yard_cfg_client *cl, const bool *see
 	bool udp = cl->type == YARD_CFG_CLIENT_UDP_RR || cl->type == YARD_CFG_CLIENT_UDP_SOURCE;
 	uint32_t min = cl->type == YARD_CFG_CLIENT_UDP_RR ? 8 : 1;
 
+	if (ipv4_is_group(cl->addr) && cl->type != YARD_CFG_CLIENT_UDP_SOURCE) {
+		c->key = "connect";
+		return cfg_fail(c, "a multicast group is for udp_source clients only (they publish "
+				"to it)");
+	}
 	if (seen[CLK_SIZE] && !udp && cl->type != YARD_CFG_CLIENT_RR &&
 	    cl->type != YARD_CFG_CLIENT_CRR) {
 		c->key = "size";
@@ -1529,6 +1541,18 @@ check_clients(struct cfg_ctx *c, struct yard_config *cfg)
 		snprintf(sec, sizeof(sec), "client.%s", cl->name);
 		c->section = sec;
 		c->key = "connect";
+		if (ipv4_is_group(cl->addr)) {
+			/* Published where the default route goes (else the first port), on a
+			 * route for every group: 224.0.0.0/4 on that port. */
+			for (unsigned p = 0; p < cfg->nports && via < 0; p++)
+				if (cfg->ports[p].gateway != 0)
+					via = (int)p;
+			if (via < 0)
+				via = 0;
+			cfg->ports[via].mcast_route = true;
+			cl->lcore = cfg->ports[via].queue_lcore[0];
+			continue;
+		}
 		for (unsigned p = 0; p < cfg->nports; p++) {
 			const struct yard_cfg_port *pc = &cfg->ports[p];
 			uint32_t m = prefix_mask(pc->prefix);

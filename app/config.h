@@ -72,6 +72,8 @@ struct yard_cfg_port {
 	uint16_t tx_desc;
 	uint32_t rx_mbufs;           /**< RX pool size, 0 = sized from the rings */
 	bool promiscuous;
+	/** a udp_source client publishes to a group through it: 224.0.0.0/4 is routed here */
+	bool mcast_route;
 	/** queue_lcores: the lcore serving RX/TX queue pair i, for i < rx_queues. */
 	uint16_t queue_lcore[YARD_PORT_MAX_QUEUES];
 	unsigned nneighbours;

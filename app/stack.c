@@ -292,6 +292,17 @@ link_plumb(struct yard_lcore_stack *ls, struct yard_link *l, const struct yard_c
 			return stack_fail(ls, rc, "%s: IP_ROUTE_ADD default via the gateway: %s",
 					  name, strerror(-rc));
 	}
+	if (pc->mcast_route) {
+		/* A udp_source client publishes to a group through this port. */
+		struct ip_route r = {
+			.ir_dst = htonl(0xe0000000u), .ir_prefix = 4, .ir_muxid = l->yl_muxid,
+		};
+
+		rc = stack_istr(ls->ls_ip, IP_ROUTE_ADD, &r, sizeof(r));
+		if (rc < 0)
+			return stack_fail(ls, rc, "%s: IP_ROUTE_ADD 224.0.0.0/4: %s", name,
+					  strerror(-rc));
+	}
 	return 0;
 }
 

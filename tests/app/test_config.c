@@ -600,7 +600,9 @@ Test(config, refuses_a_bad_client_type_and_server)
 	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 198.18.0.1:0\nbytes = 1\n",
 		     "client.a", "connect", "is not a number in 1..65535");
 	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 224.0.0.1:7\nbytes = 1\n",
-		     "client.a", "connect", "is a multicast address");
+		     "client.a", "connect", "a multicast group is for udp_source clients only");
+	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 127.0.0.1:7\nbytes = 1\n",
+		     "client.a", "connect", "is a loopback address");
 	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 198.18.0.2:7\nbytes = 1\n",
 		     "client.a", "connect", "is yard's own address");
 	expect_error(PORT0 "[client.a]\ntype = rr\nconnect = 10.0.0.1:7\nbytes = 1\n",
@@ -652,6 +654,31 @@ Test(config, reads_udp_clients_with_their_timeout_interval_and_datagram_size)
 	cr_expect_eq(cfg.clients[2].size, 64, "size defaults to 64");
 	cr_expect_eq(cfg.clients[2].timeout_ms, 1000, "timeout defaults to 1 s");
 	cr_expect_eq(cfg.clients[2].interval_ms, 0);
+}
+
+Test(config, a_udp_source_client_publishes_to_a_group_through_the_gateway_port)
+{
+	cr_assert_eq(load("[yard]\nlcores = 0-1\n" PORT0 "queue_lcores = 0\n"
+			  "[port1]\ndev = net_tap1\naddress = 198.18.1.2/24\ngateway = 198.18.1.1\n"
+			  "queue_lcores = 1\n[client.feed]\ntype = udp_source\n"
+			  "connect = 239.7.7.7:5000\nduration = 1s\n"), 0, "%s", err);
+	cr_expect_eq(cfg.clients[0].addr, inet_addr("239.7.7.7"));
+	cr_expect_eq(cfg.clients[0].lcore, 1, "the gateway port's queue 0");
+	cr_expect(cfg.ports[1].mcast_route, "224.0.0.0/4 routed through port1");
+	cr_expect(!cfg.ports[0].mcast_route);
+	cr_assert_eq(load(PORT0 "[client.feed]\ntype = udp_source\nconnect = 224.0.1.1:5000\n"
+			  "duration = 1s\n"), 0, "%s", err);
+	cr_expect(cfg.ports[0].mcast_route, "no gateway: the first port");
+}
+
+Test(config, refuses_a_group_for_any_client_but_udp_source)
+{
+	expect_error(PORT0 "[client.u]\ntype = udp_rr\nconnect = 239.7.7.7:7\nbytes = 1M\n",
+		     "client.u", "connect", "a multicast group is for udp_source clients only");
+	expect_error(PORT0 "[client.t]\ntype = source\nconnect = 239.7.7.7:7\nbytes = 1M\n",
+		     "client.t", "connect", "a multicast group is for udp_source clients only");
+	expect_error(PORT0 "[client.u]\ntype = udp_source\nconnect = 255.255.255.255:7\n"
+		     "bytes = 1M\n", "client.u", "connect", "is the broadcast address");
 }
 
 Test(config, refuses_a_udp_client_size_or_key_its_type_does_not_take)

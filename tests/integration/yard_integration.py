@@ -1169,6 +1169,70 @@ def case_udp_multicast(c):
     y.stop_clean()
 
 
+MCAST_RECEIVER = r"""
+import socket, struct, sys, time
+group, port, mine, secs = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((group, port))
+s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+             socket.inet_aton(group) + socket.inet_aton(mine))
+s.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_RECVTTL", 12), 1)  # Linux: 12
+print("joined", flush=True)
+n, size, ttls, src = 0, set(), set(), set()
+end = time.monotonic() + secs
+while time.monotonic() < end:
+    s.settimeout(max(0.01, end - time.monotonic()))
+    try:
+        d, anc, _, a = s.recvmsg(70000, socket.CMSG_SPACE(4))
+    except socket.timeout:
+        break
+    n += 1
+    size.add(len(d))
+    src.add(a[0])
+    for lvl, typ, val in anc:
+        if lvl == socket.IPPROTO_IP and typ == socket.IP_TTL:
+            ttls.add(struct.unpack("i", val)[0])
+print("%d %s %s %s" % (n, sorted(size), sorted(ttls), sorted(src)), flush=True)
+"""
+
+
+def case_udp_mcast_source(c):
+    """
+    [client.feed] type = udp_source, connect = 239.7.7.7:5000: yard publishes to a group; the
+    kernel joins it on yard0 and receives the datagrams (from yard's address, TTL 1, 200
+    bytes), as a subscriber on the link would. yard's client counts what it sent.
+    """
+    with open(c.source_config("default.ini")) as f:
+        text = f.read()
+    text += ("\n[client.feed]\ntype = udp_source\nconnect = 239.7.7.7:5000\nsize = 200\n"
+             "duration = 2s\ndelay = 2s\n")
+    y = c.yard(c.config(text))
+    c.tap_up()
+    rx = subprocess.Popen(["ip", "netns", "exec", c.ns, "/usr/bin/python3", "-c",
+                           MCAST_RECEIVER, "239.7.7.7", "5000", KERNEL_ADDR, "6"],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = rx.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        rx.kill()
+        raise Failure("the kernel's receiver did not finish")
+    lines = out.splitlines()
+    check(len(lines) == 2 and lines[0] == "joined", "receiver: %r %r" % (out, err))
+    n, rest = lines[1].split(" ", 1)
+    log("the kernel received %s datagrams: sizes, TTLs, sources %s" % (n, rest))
+    check(int(n) > 100 and rest == "[200] [1] ['%s']" % YARD_ADDR,
+          "the kernel received the group's datagrams (200 bytes, TTL 1, from yard): %s" %
+          lines[1])
+    cl = y.get("/yard/udp_clients")
+    log("yard's client: %s" % cl)
+    ip = counters(y, "ip")
+    check(ip["drop_no_route"] == 0, "routed through 224.0.0.0/4: %s" %
+          {k: v for k, v in ip.items() if v})
+    y.stop_clean()
+
+
 UDP_UNREACH_CLIENT = r"""
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -2612,6 +2676,7 @@ CASES = {
     "udp_unreachable": case_udp_unreachable,
     "udp_malformed": case_udp_malformed,
     "udp_multicast": case_udp_multicast,
+    "udp_mcast_source": case_udp_mcast_source,
     "udp_sockperf": case_udp_sockperf,
     "tcp_services": case_tcp_services,
     "tcp_client": case_tcp_client,
