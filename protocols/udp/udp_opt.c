@@ -312,9 +312,7 @@ udp_mship_add(struct udp_ep *ep, const struct t_ip_mreq *mr)
 	struct udp_inst *ui = ep->ue_inst;
 	int rc;
 
-	if (!udp_mship_group_ok(mr->imr_multiaddr) ||
-	    udp_mship_find(ep, mr->imr_multiaddr, mr->imr_interface) != NULL ||
-	    ep->ue_nmships == UDP_MAX_MSHIPS) {
+	if (!udp_mship_group_ok(mr->imr_multiaddr) || ep->ue_nmships == UDP_MAX_MSHIPS) {
 		UDP_INC(ui, mcast_join_fail);
 		return T_FAILURE;
 	}
@@ -322,6 +320,16 @@ udp_mship_add(struct udp_ep *ep, const struct t_ip_mreq *mr)
 	if (rc < 0) {
 		UDP_INC(ui, mcast_join_fail);
 		return T_FAILURE;
+	}
+	/* The same group on the same link again (however the link was named): refused, as a
+	 * socket's second IP_ADD_MEMBERSHIP is. The endpoint had it, so no report went. */
+	for (unsigned i = 0; i < ep->ue_nmships; i++) {
+		if (ep->ue_mships[i].um_group == mr->imr_multiaddr &&
+		    ep->ue_mships[i].um_muxid == rc) {
+			(void)ip_mcast_leave(ui->ui_lcore, mr->imr_multiaddr, rc);
+			UDP_INC(ui, mcast_join_fail);
+			return T_FAILURE;
+		}
 	}
 	ep->ue_mships[ep->ue_nmships++] = (struct udp_mship){
 		.um_group = mr->imr_multiaddr,

@@ -553,6 +553,7 @@ YT_TEST(igmp, membership_requests_udp_cannot_do_fail)
 	struct ut_stack s;
 	struct stdata *ep, *other[3];
 	size_t mr = sizeof(struct t_ip_mreq);
+	static struct yard_ip_group_row rows[80];
 
 	ut_stack_open(&s, 0, 1500);
 	ep = bound_ep(5009);
@@ -568,6 +569,8 @@ YT_TEST(igmp, membership_requests_udp_cannot_do_fail)
 		     T_SUCCESS);
 	cr_assert_eq(mship_req(ep, T_NEGOTIATE, T_IP_ADD_MEMBERSHIP, GROUP_A, PT_ADDR_US, mr),
 		     T_FAILURE);
+	/* ... and so is the same link named by route (interface 0) */
+	cr_assert_eq(join(ep, GROUP_A), T_FAILURE);
 	/* A value that is not one t_ip_mreq: the request is malformed. */
 	cr_assert_eq(mship_req(ep, T_NEGOTIATE, T_IP_ADD_MEMBERSHIP, GROUP_B, 0, 4), -TBADOPT);
 	/* T_CHECK says whether a group could be joined; T_CURRENT has nothing to say. */
@@ -588,12 +591,18 @@ YT_TEST(igmp, membership_requests_udp_cannot_do_fail)
 	}
 	cr_assert_eq(join(other[2], PT_IPV4(239, 100, 0, 64)), T_FAILURE, "the link's 65th");
 	cr_assert_eq(join(other[2], GROUP_A), T_SUCCESS, "a group the link has: counted");
-	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_mcast_join_fail, 6);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_mcast_join_fail, 7);
 	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_igmp_joins, 64);
+	/* What yardctl groups shows: 64 groups, GROUP_A with its two members. */
+	cr_assert_eq(ip_mcast_snapshot(rows, RTE_DIM(rows)), 64);
+	for (unsigned i = 0; i < 64; i++)
+		if (rows[i].gr_group == GROUP_A)
+			cr_assert_eq(rows[i].gr_refs, 2, "refused joins left no count behind");
 	cr_assert_eq(sth_close(ep), 0);
 	for (unsigned k = 0; k < 3; k++)
 		cr_assert_eq(sth_close(other[k]), 0);
 	settle(&s);
+	cr_assert_eq(ip_mcast_snapshot(rows, RTE_DIM(rows)), 0, "every group left");
 	ut_stack_close(&s);
 }
 
