@@ -97,6 +97,12 @@ pt_link_close(struct pt_link *l)
 void
 pt_stack_open(struct pt_stack *s, uint32_t caps, uint16_t mtu)
 {
+	pt_stack_open_vlan(s, caps, mtu, 0);
+}
+
+void
+pt_stack_open_vlan(struct pt_stack *s, uint32_t caps, uint16_t mtu, uint16_t vlan)
+{
 	struct arp_entry ae = { .ae_addr = PT_ADDR_PEER, .ae_mac = pt_mac_peer };
 	struct ip_ifreq ifr;
 	int muxid;
@@ -104,7 +110,7 @@ pt_stack_open(struct pt_stack *s, uint32_t caps, uint16_t mtu)
 	pt_base();
 	memset(s, 0, sizeof(*s));
 	cr_assert_eq(sth_open(IP_DRVNAME, 0, &s->ip), 0, "open ip");
-	pt_link_open(&s->link, 0, caps, mtu);
+	pt_link_open_vlan(&s->link, 0, caps, mtu, vlan);
 	cr_assert_geq(pt_istr(s->link.sd, ARP_ADD, &ae, sizeof(ae)), 0, "ARP_ADD peer");
 	muxid = sth_ioctl(s->ip, I_LINK, (intptr_t)s->link.sd);
 	cr_assert_gt(muxid, 0, "I_LINK: %d", muxid);

@@ -51,6 +51,8 @@ void pt_link_open_vlan(struct pt_link *l, uint16_t port, uint32_t caps, uint16_t
 void pt_link_close(struct pt_link *l);
 /** A control stream with a link (caps, mtu), a static ARP entry for the peer, IP_IFADD. */
 void pt_stack_open(struct pt_stack *s, uint32_t caps, uint16_t mtu);
+/** pt_stack_open() with the link on 802.1Q VLAN vlan (0: untagged). */
+void pt_stack_open_vlan(struct pt_stack *s, uint32_t caps, uint16_t mtu, uint16_t vlan);
 void pt_stack_close(struct pt_stack *s);
 
 /** Send len bytes up a minor as if received (with RX headroom). */

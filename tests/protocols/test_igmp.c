@@ -142,15 +142,13 @@ inject_udp(int minor, uint32_t group, uint16_t port, const char *text)
 }
 
 /*
- * The next frame yard sent must be an IGMP message as RFC 3376 4 wants it: to dst's MAC, an
- * IPv4 header of 24 bytes with Router Alert, TOS 0xc0, TTL 1, protocol 2, from our address,
- * both checksums right. Copies the IGMP message into ig; returns its length.
+ * A frame yard sent must be an IGMP message as RFC 3376 4 wants it: to dst's MAC, an IPv4
+ * header of 24 bytes with Router Alert, TOS 0xc0, TTL 1, protocol 2, from our address, both
+ * checksums right. Copies the IGMP message into ig; returns its length.
  */
 static size_t
-take_igmp(int minor, uint32_t dst, uint8_t *ig, size_t max)
+check_igmp(const uint8_t *f, size_t n, uint32_t dst, uint8_t *ig, size_t max)
 {
-	uint8_t f[1600];
-	size_t n = pt_take(minor, f, sizeof(f));
 	const uint8_t *ip = f + 14;
 	struct rte_ether_addr mac = group_mac(dst);
 	uint32_t a;
@@ -176,6 +174,16 @@ take_igmp(int minor, uint32_t dst, uint8_t *ig, size_t max)
 	cr_assert_leq(tot - 24, max);
 	memcpy(ig, ip + 24, tot - 24);
 	return tot - 24;
+}
+
+/* The next frame yard sent, which must be IGMP to dst (check_igmp()). */
+static size_t
+take_igmp(int minor, uint32_t dst, uint8_t *ig, size_t max)
+{
+	uint8_t f[1600];
+	size_t n = pt_take(minor, f, sizeof(f));
+
+	return check_igmp(f, n, dst, ig, max);
 }
 
 /* The next frame is a version 3 report with exactly these records (type, group), any order. */
@@ -489,6 +497,72 @@ YT_TEST(igmp, a_version_1_query_is_answered_with_version_1_reports_and_no_leave)
 	pt_run_ms(100);
 	expect_nothing_sent(s.pt.link.minor, "version 1 has no leave");
 	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
+}
+
+/* ---- on a VLAN link ------------------------------------------------------------------------ */
+
+/* f (n bytes) as the peer sends it on VLAN 100 (priority 0) into out: n + 4 bytes. */
+static size_t
+tag100(uint8_t *out, const uint8_t *f, size_t n)
+{
+	memcpy(out, f, 12);
+	out[12] = 0x81, out[13] = 0x00, out[14] = 0, out[15] = 100;
+	memcpy(out + 16, f + 12, n - 12);
+	return n + 4;
+}
+
+/* A link on VLAN 100: reports go tagged, and tagged queries and datagrams are taken. */
+YT_TEST(igmp, a_vlan_link_reports_tagged_and_takes_its_vlans_queries_and_groups)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	uint8_t f[1600], tagged[1600], ig[64], ub[64];
+	union {
+		struct T_unitdata_ind ind;
+		uint8_t raw[128];
+	} u;
+	char data[64];
+	int dlen = 0;
+	size_t n, ul;
+
+	ut_stack_open_vlan(&s, 0, 1500, 100);
+	ep = bound_ep(5013);
+	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS);
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	cr_assert_geq(n, 18);
+	cr_assert_eq(f[12] << 8 | f[13], 0x8100, "tagged");
+	cr_assert_eq((f[14] << 8 | f[15]), 100, "VLAN 100, priority 0");
+	memmove(f + 12, f + 16, n - 16); /* the frame as it would be untagged */
+	(void)check_igmp(f, n - 4, V3_ROUTERS, ig, sizeof(ig));
+	cr_assert_eq(ig[0], 0x22);
+	settle(&s);
+	/* A datagram to the group and a general query, both tagged 100. */
+	ul = ut_udp(ub, PT_ADDR_PEER, GROUP_A, 5353, 5013, (const uint8_t *)"tagged", 6);
+	n = mcast_frame(f, GROUP_A, IPPROTO_UDP, NULL, 0, ub, ul);
+	pt_inject(s.pt.link.minor, tagged, tag100(tagged, f, n));
+	cr_assert_gt(ut_get(ep, &u, sizeof(u), data, sizeof(data), &dlen), 0);
+	cr_assert_eq(dlen, 6);
+	cr_assert_arr_eq(data, "tagged", 6);
+	{
+		uint8_t q[12] = { 0x11, 10, 0, 0, 0, 0, 0, 0, 2, 125 };
+		uint16_t ck = rte_cpu_to_be_16(pt_cksum(q, sizeof(q)));
+
+		memcpy(q + 2, &ck, 2);
+		n = mcast_frame(f, ALL_HOSTS, IPPROTO_IGMP, router_alert, 4, q, sizeof(q));
+		pt_inject(s.pt.link.minor, tagged, tag100(tagged, f, n));
+	}
+	yt_drain();
+	pt_run_ms(1100);
+	n = pt_take(s.pt.link.minor, f, sizeof(f));
+	cr_assert_geq(n, 18, "the query answered");
+	cr_assert_eq(f[12] << 8 | f[13], 0x8100, "the answer tagged too");
+	memmove(f + 12, f + 16, n - 16);
+	(void)check_igmp(f, n - 4, V3_ROUTERS, ig, sizeof(ig));
+	cr_assert_eq(ig[8], IS_EX);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_igmp_rx_queries, 1);
+	cr_assert_eq(sth_close(ep), 0);
+	settle(&s);
 	ut_stack_close(&s);
 }
 

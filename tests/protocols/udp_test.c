@@ -7,10 +7,16 @@
 void
 ut_stack_open(struct ut_stack *s, uint32_t caps, uint16_t mtu)
 {
+	ut_stack_open_vlan(s, caps, mtu, 0);
+}
+
+void
+ut_stack_open_vlan(struct ut_stack *s, uint32_t caps, uint16_t mtu, uint16_t vlan)
+{
 	struct udp_addrreq ar = { .ua_addr = PT_ADDR_US, .ua_prefix = PT_PREFIX };
 
 	memset(s, 0, sizeof(*s));
-	pt_stack_open(&s->pt, caps, mtu);
+	pt_stack_open_vlan(&s->pt, caps, mtu, vlan);
 	cr_assert_eq(yard_udp_plumb(&s->up, &ar, 1), 0, "yard_udp_plumb");
 	cr_assert_gt(s->up.up_muxid, 0);
 }

@@ -40,6 +40,8 @@ struct ut_bare {
 };
 
 void ut_stack_open(struct ut_stack *s, uint32_t caps, uint16_t mtu);
+/** ut_stack_open() with the link on 802.1Q VLAN vlan. */
+void ut_stack_open_vlan(struct ut_stack *s, uint32_t caps, uint16_t mtu, uint16_t vlan);
 void ut_stack_close(struct ut_stack *s);
 /** With capture on (hold: also LOOP_HOLD, so what udp sends waits and fills the loop). */
 void ut_bare_open(struct ut_bare *b, bool hold);
