@@ -1152,7 +1152,14 @@ def case_udp_multicast(c):
              "-e", "igmp.record_type", "-e", "igmp.maddr"], timeout=30)
     rows = [l.split(";") for l in p.stdout.splitlines() if l.strip()]
     log("capture: %d IGMPv3 reports from yard: %s" % (len(rows), rows))
-    check(len(rows) == 2, "one report for each query: %s" % p.stdout)
+    # The join's second report (CHANGE_TO_EXCLUDE, record type 4), due within a second of
+    # the start, may fall into the capture: it is yard's, and checked like the others.
+    joins = [r for r in rows if r[6] == "4"]
+    check(len(rows) - len(joins) == 2 and len(joins) <= 1,
+          "one report for each query (and at most the join's second): %s" % p.stdout)
+    for r in joins:
+        check(r[7] == "239.1.2.3", "the join's report names the group: %s" % r)
+    rows = [r for r in rows if r[6] != "4"]
     for r in rows:
         src, dst, ttl, opt, ipst, igst, rtype, maddr = r
         check(src == YARD_ADDR and dst == "224.0.0.22" and ttl == "1",
