@@ -294,7 +294,7 @@ YT_TEST(igmp, a_joined_groups_datagrams_reach_the_endpoint_and_others_are_droppe
 	ut_stack_open(&s, 0, 1500);
 	ep = bound_ep(5001);
 	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS);
-	(void)pt_discard(s.pt.link.minor);
+	settle(&s); /* the join's retransmission too: nothing may be sent from here */
 	inject_udp(s.pt.link.minor, GROUP_A, 5001, "market data");
 	cr_assert_gt(ut_get(ep, &u, sizeof(u), data, sizeof(data), &dlen), 0);
 	cr_assert_eq(u.ind.PRIM_type, T_UNITDATA_IND);
@@ -380,8 +380,10 @@ YT_TEST(igmp, the_last_leave_is_reported_and_ends_reception)
 	cr_assert_eq(join(a, GROUP_A), T_SUCCESS);
 	cr_assert_eq(join(b, GROUP_A), T_SUCCESS);
 	expect_v3_one(s.pt.link.minor, TO_EX, GROUP_A);
-	expect_nothing_sent(s.pt.link.minor, "the second join is no state change");
 	settle(&s);
+	/* The first join's report and its one retransmission (whenever in its second it fell):
+	 * the second join is no state change. */
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_igmp_tx_reports, 2);
 	cr_assert_eq(leave(a, GROUP_A), T_SUCCESS);
 	expect_nothing_sent(s.pt.link.minor, "b is still a member");
 	inject_udp(s.pt.link.minor, GROUP_A, 5003, "still");
