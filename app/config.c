@@ -660,7 +660,7 @@ parse_groups(struct cfg_ctx *c, const char *val, struct yard_config *cfg)
 					item);
 		if (parse_ipv4(addr_s, &g) != 0)
 			return cfg_fail(c, "'%s' is not an IPv4 address", addr_s);
-		if ((ntohl(g) >> 28) != 0xe)
+		if (!ipv4_is_group(g))
 			return cfg_fail(c, "%s is not a multicast group (224.0.0.0/4)", addr_s);
 		if (ntohl(g) == 0xe0000001u)
 			return cfg_fail(c, "%s is the all-hosts group: every host is in it already",

@@ -64,24 +64,33 @@
 #define IGMP_ALL_ROUTERS RTE_BE32(0xe0000002u)
 #define IGMP_V3_ROUTERS  RTE_BE32(0xe0000016u)
 
+/* The slot of group on il (joined, or its leave still being told), -1 if none. */
+static int
+igmp_slot(const struct ip_link *il, uint32_t group)
+{
+	for (unsigned i = 0; i < il->il_nmc; i++)
+		if (il->il_mc[i].mc_group == group)
+			return (int)i;
+	return -1;
+}
+
 bool
 ip_mcast_member(const struct ip_link *il, uint32_t group)
 {
+	int i;
+
 	if (group == IGMP_ALL_HOSTS)
 		return true;
-	for (unsigned i = 0; i < il->il_nmc; i++)
-		if (il->il_mc[i].mc_group == group && il->il_mc[i].mc_refs != 0)
-			return true;
-	return false;
+	i = igmp_slot(il, group);
+	return i >= 0 && il->il_mc[i].mc_refs != 0;
 }
 
 static struct ip_mcast *
 igmp_find(struct ip_link *il, uint32_t group)
 {
-	for (unsigned i = 0; i < il->il_nmc; i++)
-		if (il->il_mc[i].mc_group == group)
-			return &il->il_mc[i];
-	return NULL;
+	int i = igmp_slot(il, group);
+
+	return i >= 0 ? &il->il_mc[i] : NULL;
 }
 
 static void

@@ -54,9 +54,7 @@ udp_is_local(const struct udp_inst *ui, uint32_t addr)
 bool
 udp_is_bcast(const struct udp_inst *ui, uint32_t addr)
 {
-	uint32_t h = rte_be_to_cpu_32(addr);
-
-	if (h == UINT32_MAX || (h & 0xf0000000u) == 0xe0000000u)
+	if (addr == UINT32_MAX || udp_is_group(addr))
 		return true;
 	for (unsigned i = 0; i < ui->ui_naddrs; i++)
 		if (ui->ui_addrs[i].la_bcast != 0 && ui->ui_addrs[i].la_bcast == addr)
@@ -87,7 +85,7 @@ udp_dcache_fill(struct udp_inst *ui, uint32_t dst)
 	ui->ui_dc.dc_dst = dst;
 	ui->ui_dc.dc_src = udp_src_for(ui, dst);
 	/* A group is sent to without T_IP_BROADCAST, as a socket needs no SO_BROADCAST for it. */
-	ui->ui_dc.dc_mcast = (rte_be_to_cpu_32(dst) & 0xf0000000u) == 0xe0000000u;
+	ui->ui_dc.dc_mcast = udp_is_group(dst);
 	ui->ui_dc.dc_bcast = !ui->ui_dc.dc_mcast && udp_is_bcast(ui, dst);
 }
 

@@ -289,9 +289,7 @@ udp_opt_is_mship(t_uscalar_t level, t_uscalar_t name)
 static bool
 udp_mship_group_ok(uint32_t group)
 {
-	uint32_t h = rte_be_to_cpu_32(group);
-
-	return (h & 0xf0000000u) == 0xe0000000u && h != 0xe0000001u;
+	return udp_is_group(group) && group != RTE_BE32(0xe0000001u);
 }
 
 static struct udp_mship *

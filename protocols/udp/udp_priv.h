@@ -173,6 +173,13 @@ udp_sum_marked(const mblk_t *bp, size_t len)
 
 /* ---- udp.c -------------------------------------------------------------------------------- */
 
+/** Is addr (network order) a multicast group (224.0.0.0/4)? */
+static inline bool
+udp_is_group(uint32_t addr)
+{
+	return (rte_be_to_cpu_32(addr) & 0xf0000000u) == 0xe0000000u;
+}
+
 /** Is addr (network order) a broadcast we know of, or multicast? (input: no ICMP about it) */
 bool udp_is_bcast(const struct udp_inst *ui, uint32_t addr);
 /** Is addr one of the instance's local addresses? */

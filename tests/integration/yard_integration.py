@@ -24,6 +24,7 @@ The malformed-frame sender is this same script, run inside the namespace; it rea
 """
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -971,6 +972,34 @@ def case_udp_tools(c):
     y.stop_clean()
 
 
+@contextlib.contextmanager
+def tshark_capture(c, filt, name):
+    """tshark on yard0 in c's namespace with capture filter filt into workdir/name, ready
+    before the body runs (the path is what it yields) and stopped after it."""
+    pcap = os.path.join(c.workdir, name)
+    errpath = os.path.join(c.workdir, name + ".err")
+    errf = open(errpath, "w")
+    cap = subprocess.Popen(["ip", "netns", "exec", c.ns, "tshark", "-n", "-i", "yard0", "-f",
+                            filt, "-w", pcap], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=errf)
+    try:
+        deadline = time.monotonic() + 20
+        while "Capturing on" not in open(errpath).read():
+            check(cap.poll() is None, "tshark exited: %s" % open(errpath).read())
+            check(time.monotonic() < deadline, "tshark not ready: %s" % open(errpath).read())
+            time.sleep(0.1)
+        time.sleep(0.5)
+        yield pcap
+    finally:
+        cap.send_signal(signal.SIGINT)
+        try:
+            cap.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            cap.kill()
+            cap.wait(timeout=5)
+        errf.close()
+
+
 UDP_CAPTURE_CLIENT = r"""
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -999,33 +1028,13 @@ def case_udp_capture(c):
     check(port["caps"] & 0x18 == 0 and port["caps"] & 0x04,
           "net_tap: IPv4 TX checksum offload used, UDP/TCP not (caps %#x)" % port["caps"])
     ip0 = counters(y, "ip")
-    pcap = os.path.join(c.workdir, "udp.pcapng")
-    errpath = os.path.join(c.workdir, "tshark.err")
-    errf = open(errpath, "w")
     # "ip" and not icmp: non-first fragments carry no UDP header, so no "udp port 7".
-    cap = subprocess.Popen(["ip", "netns", "exec", c.ns, "tshark", "-n", "-i", "yard0", "-f",
-                            "ip and not icmp", "-w", pcap], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=errf)
-    try:
-        deadline = time.monotonic() + 20
-        while "Capturing on" not in open(errpath).read():
-            check(cap.poll() is None, "tshark exited: %s" % open(errpath).read())
-            check(time.monotonic() < deadline, "tshark not ready: %s" % open(errpath).read())
-            time.sleep(0.1)
-        time.sleep(0.5)
+    with tshark_capture(c, "ip and not icmp", "udp.pcapng") as pcap:
         p = run(["/usr/bin/python3", "-c", UDP_CAPTURE_CLIENT, YARD_ADDR], ns=c.ns, ok=False,
                 timeout=30)
         check(p.returncode == 0 and p.stdout.strip() == "ok",
               "udp client: %s%s" % (p.stdout, p.stderr))
         time.sleep(1)
-    finally:
-        cap.send_signal(signal.SIGINT)
-        try:
-            cap.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            cap.kill()
-            cap.wait(timeout=5)
-        errf.close()
     p = run(["tshark", "-n", "-r", pcap, "-o", "ip.defragment:TRUE",
              "-o", "ip.check_checksum:TRUE", "-o", "udp.check_checksum:TRUE",
              "-T", "fields", "-E", "separator=,", "-e", "ip.src", "-e", "ip.flags.mf",
@@ -1108,19 +1117,7 @@ def case_udp_multicast(c):
     y = c.yard(c.config(text))
     c.tap_up()
     c.expect_ping(count=2)
-    pcap = os.path.join(c.workdir, "igmp.pcapng")
-    errpath = os.path.join(c.workdir, "tshark.err")
-    errf = open(errpath, "w")
-    cap = subprocess.Popen(["ip", "netns", "exec", c.ns, "tshark", "-n", "-i", "yard0", "-f",
-                            "igmp", "-w", pcap], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=errf)
-    try:
-        deadline = time.monotonic() + 20
-        while "Capturing on" not in open(errpath).read():
-            check(cap.poll() is None, "tshark exited: %s" % open(errpath).read())
-            check(time.monotonic() < deadline, "tshark not ready: %s" % open(errpath).read())
-            time.sleep(0.1)
-        time.sleep(0.5)
+    with tshark_capture(c, "igmp", "igmp.pcapng") as pcap:
         ip0 = counters(y, "ip")
         p = run(["/usr/bin/python3", "-c", MCAST_CLIENT, "239.1.2.3", "239.9.9.9",
                  KERNEL_ADDR, YARD_ADDR], ns=c.ns, ok=False, timeout=30)
@@ -1131,14 +1128,6 @@ def case_udp_multicast(c):
                      KERNEL_ADDR], ns=c.ns, ok=False, timeout=30)
             check(p.stdout.strip() == "sent", "scapy query: %s%s" % (p.stdout, p.stderr))
             time.sleep(1.5)  # the query's response time is 1 s
-    finally:
-        cap.send_signal(signal.SIGINT)
-        try:
-            cap.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            cap.kill()
-            cap.wait(timeout=5)
-        errf.close()
     d = delta(ip0, counters(y, "ip"))
     check(d["rx_mcast"] == 5 and d["drop_mcast_not_joined"] == 1,
           "3 datagrams to the group and 2 queries taken, 1 to another group dropped: %s" %
