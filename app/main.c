@@ -270,6 +270,32 @@ choose_memory(struct yard_config *cfg, bool *huge)
 	return 0;
 }
 
+/*
+ * A secondary process (dpdk-dumpcap) maps the primary's hugepage memory at the primary's
+ * addresses. EAL asks for them at 4 GiB, which in an AddressSanitizer build is inside ASan's
+ * shadow, so EAL took what the kernel gave, among the shared libraries, and a secondary's own
+ * libraries sometimes sat there ("Cannot get a virtual area at requested address"). An ASan
+ * build asks for 32 TiB instead, above the shadow and clear of a plain process's mappings,
+ * unless the user gave --base-virtaddr.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN_BASE_VIRTADDR "--base-virtaddr=0x200000000000"
+
+static bool
+asan_base_needed(const struct yard_config *cfg, char **args, int nargs)
+{
+	if (strstr(cfg->eal_args, "--base-virtaddr") != NULL)
+		return false;
+	for (int i = 0; i < nargs; i++)
+		if (strncmp(args[i], "--base-virtaddr", 15) == 0)
+			return false;
+	return true;
+}
+#else
+#define ASAN_BASE_VIRTADDR ""
+#define asan_base_needed(cfg, args, nargs) false
+#endif
+
 static void
 print_summary(FILE *out, const struct yard_config *cfg)
 {
@@ -545,6 +571,9 @@ main(int argc, char **argv)
 	eal_argc = 1 + n;
 	for (int i = optind; i < argc; i++)
 		eal_argv[eal_argc++] = argv[i];
+	if (huge && asan_base_needed(&cfg, argv + optind, argc - optind) &&
+	    eal_argc < EAL_MAX_ARGS - 1)
+		eal_argv[eal_argc++] = (char *)ASAN_BASE_VIRTADDR;
 	eal_argv[eal_argc] = NULL;
 
 	{
