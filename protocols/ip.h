@@ -317,14 +317,55 @@ int ip_mcast_join(unsigned lcore, uint32_t group, uint32_t ifaddr);
  */
 int ip_mcast_leave(unsigned lcore, uint32_t group, int muxid);
 
+/** Filter modes of a membership (RFC 3376 3.1). */
+#define IP_MFILTER_INCLUDE 1  /**< only the sources listed; with none, not a member */
+#define IP_MFILTER_EXCLUDE 2  /**< every source but those listed; with none, any-source */
+/** Sources in one membership's filter (Linux's igmp_max_msf is 10 as well). */
+#define IP_MFILTER_MAX 10
+
+/** One endpoint's membership of a group on a link: its source filter. */
+struct ip_mfilter {
+	uint8_t mf_mode;      /**< IP_MFILTER_INCLUDE or IP_MFILTER_EXCLUDE */
+	uint8_t mf_nsrc;      /**< mf_src[0..mf_nsrc) */
+	uint8_t mf_pad[2];
+	uint32_t mf_src[IP_MFILTER_MAX]; /**< network order, each once */
+};
+
+/**
+ * The link (its muxid) a membership of group would be on: the one with address ifaddr, or
+ * with ifaddr 0 the link the group's route goes through, else the first with an address.
+ * -EINVAL (not a group, or 224.0.0.1), -EADDRNOTAVAIL, -ENODEV as ip_mcast_join().
+ */
+int ip_mcast_link(unsigned lcore, uint32_t group, uint32_t ifaddr);
+
+/**
+ * Change one endpoint's membership of group on link muxid from was to now (RFC 3376 3.2).
+ * INCLUDE with no source is no membership, so a join is INCLUDE {} -> EXCLUDE {} and a
+ * leave the reverse; a source-specific join (SSM, RFC 4607) is INCLUDE {} -> INCLUDE {S}.
+ * The link's filter for the group is merged from every membership's: EXCLUDE if any is,
+ * excluding the sources every EXCLUDE one excludes and no INCLUDE one includes; else INCLUDE
+ * the union. When it changes, an IGMP state-change report says how, at once and once more.
+ * Returns 0, or with nothing changed -EINVAL (a bad filter or group), -ENOENT (was is not a
+ * membership on the link), -ENOBUFS (the link's 64 groups or 64 (group, source) pairs are
+ * taken), -ENXIO (no such link), -ENODEV.
+ */
+int ip_mcast_filter(unsigned lcore, uint32_t group, int muxid, const struct ip_mfilter *was,
+		    const struct ip_mfilter *now);
+
+/** Sources a yardctl groups row lists (the link may filter more: gr_nsrc counts them). */
+#define YARD_GROUP_ROW_SRCS 8u
+
 /** A group on a link, for yardctl groups (ip_mcast_snapshot()). */
 struct yard_ip_group_row {
 	uint32_t gr_lcore;    /**< lcore of the ip instance */
 	uint32_t gr_ifaddr;   /**< the link's address, network order */
 	uint32_t gr_group;    /**< network order */
-	uint32_t gr_refs;     /**< joins; 0: left, the leave still being reported */
+	uint32_t gr_refs;     /**< memberships; 0: left, the leave still being reported */
 	uint8_t gr_version;   /**< IGMP version the link speaks now (3, or 2/1: an older querier) */
-	uint8_t gr_pad[3];
+	uint8_t gr_mode;      /**< the link's filter: IP_MFILTER_INCLUDE or _EXCLUDE */
+	uint8_t gr_nsrc;      /**< sources in the link's filter (gr_src: the first 8) */
+	uint8_t gr_pad;
+	uint32_t gr_src[YARD_GROUP_ROW_SRCS]; /**< network order */
 };
 
 /**

@@ -200,12 +200,27 @@ typedef uint32_t t_uscalar_t;
 #define T_IP_ADD_MEMBERSHIP  0x13
 /** struct t_ip_mreq: leave a group joined with T_IP_ADD_MEMBERSHIP (T_NEGOTIATE only) */
 #define T_IP_DROP_MEMBERSHIP 0x14
+/** struct t_ip_mreq_source: leave out a source of a group joined any-source (EXCLUDE mode) */
+#define T_IP_BLOCK_SOURCE    0x15
+/** struct t_ip_mreq_source: take a source T_IP_BLOCK_SOURCE left out again */
+#define T_IP_UNBLOCK_SOURCE  0x16
+/** struct t_ip_mreq_source: join a group for one source (INCLUDE mode: SSM, RFC 4607) */
+#define T_IP_ADD_SOURCE_MEMBERSHIP  0x17
+/** struct t_ip_mreq_source: drop the source; the last one dropped leaves the group */
+#define T_IP_DROP_SOURCE_MEMBERSHIP 0x18
 /**@}*/
 
 /** The value of T_IP_ADD_MEMBERSHIP and T_IP_DROP_MEMBERSHIP (struct ip_mreq's layout). */
 struct t_ip_mreq {
 	uint32_t imr_multiaddr; /**< the group, network order */
 	uint32_t imr_interface; /**< the link's address, network order; 0: the group's route */
+};
+
+/** The value of the four source options (struct ip_mreq_source's layout, Solaris' order). */
+struct t_ip_mreq_source {
+	uint32_t imr_multiaddr;  /**< the group, network order */
+	uint32_t imr_sourceaddr; /**< the source, network order */
+	uint32_t imr_interface;  /**< the link's address, network order; 0: the group's route */
 };
 
 /** One option in an XTI-format option buffer; the value follows, then padding. */

@@ -84,6 +84,13 @@ void yard_udp_services_stop_all(void);
  * group, joined already, no link, tables full), or another -errno.
  */
 int yard_udp_service_join(uint16_t port, uint32_t group);
+/**
+ * The same for one source (network order) of group: T_IP_ADD_SOURCE_MEMBERSHIP (SSM, RFC
+ * 4607). Called again with another source, the membership takes that one too (up to 10).
+ * 0, -ENOENT, -EINVAL (udp refused: also an any-source membership of the group already, the
+ * source twice, or not a unicast address), or another -errno.
+ */
+int yard_udp_service_join_source(uint16_t port, uint32_t group, uint32_t source);
 /** The XTI endpoint serving port on the calling lcore, -1 if none (tests, inspection). */
 int yard_udp_service_fd(uint16_t port);
 

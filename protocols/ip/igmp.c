@@ -1,28 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Multicast reception: the groups each link has joined, and the host side of IGMP for them
- * (IGMPv3, RFC 3376, for any-source membership, falling back to IGMPv2, RFC 2236, and IGMPv1,
+ * Multicast reception: the groups each link has joined, their source filters, and the host
+ * side of IGMP for them (IGMPv3, RFC 3376, falling back to IGMPv2, RFC 2236, and IGMPv1,
  * RFC 1112, where an older querier is heard).
  *
  * Principles of operation
  * -----------------------
- * A transport joins a group for one of its endpoints (ip_mcast_join(), on the endpoint's
- * lcore); joins are counted per (link, group), and the link's ip input takes datagrams sent to
- * a group that has at least one (ip_mcast_member(); 224.0.0.1, all hosts, always). Each
- * lcore's instance keeps its own groups, as it keeps its own routes. A query arrives on one
- * lcore only (RSS): that instance tells every other one (an M_CTL through the sibling's
- * mailbox, to its control stream), and each answers for its own groups on its own link with
- * the same address, that is to the same port. Two lcores that joined one group both report
- * it, which IGMP allows (a report is idempotent).
+ * A transport's endpoint is a member of a group on a link with a source filter (RFC 3376
+ * 3.1): EXCLUDE {} is an any-source join, INCLUDE {S, ...} a source-specific one (SSM, RFC
+ * 4607), EXCLUDE {S, ...} a join that blocks some sources. It changes one with
+ * ip_mcast_filter(), on its lcore. The link keeps, per group, how many memberships are in each
+ * mode (mc_refs, mc_nin) and, per (group, source) named by any, how many of each mode name it
+ * (il_msrc). The link's filter for the group is their merge (RFC 3376 3.2): EXCLUDE if any
+ * membership is, leaving out the sources every EXCLUDE one leaves out and no INCLUDE one
+ * names; else INCLUDE the sources some membership names. ip input takes a datagram to the
+ * group from a source the link's filter lets in (ip_mcast_accept(); 224.0.0.1, all hosts,
+ * always). Each lcore's instance keeps its own groups, as it keeps its own routes. A query
+ * arrives on one lcore only (RSS): that instance tells every other one (an M_CTL through the
+ * sibling's mailbox, to its control stream), and each answers for its own groups on its own
+ * link with the same address, that is to the same port. Two lcores that joined one group both
+ * report it, which IGMP allows (a report is idempotent).
  *
- * Reports. A first join and a last leave are state changes: a report goes at once and is sent
- * again once (the robustness variable, 2) after a random delay of up to a second. A query is
- * answered after a random delay of up to its maximum response time: in IGMPv3 one report for
- * every group of the link (a general query) or for the group asked about, in v2 and v1 one
- * report per group. The membership is any-source (EXCLUDE {}): a version 3 record is
- * MODE_IS_EXCLUDE, CHANGE_TO_EXCLUDE_MODE when joining, CHANGE_TO_INCLUDE_MODE when leaving;
- * source lists are not kept, and a group-and-source-specific query is answered as one for
- * the group. In v2 a leave is one Leave Group message to 224.0.0.2; v1 has none.
+ * Reports. A change of the link's filter is a state change: a report of what changed goes at
+ * once and again once (the robustness variable, 2) after a random delay of up to a second.
+ * What changed is worked out when the report is sent, against the state routers were last
+ * told in full (mc_told_ex, ms_told), so a change made while the first is still being
+ * retransmitted merges into one report (RFC 3376 5.1): a new filter mode is TO_EX or TO_IN
+ * with the whole list, the same mode ALLOW and BLOCK of the sources that came and went. A
+ * query is answered after a random delay of up to its maximum response time: in IGMPv3 one
+ * report of IS_EX or IS_IN records for every group of the link (a general query) or for the
+ * group asked about; a group-and-source-specific query is answered as one for the group (the
+ * whole filter, more than asked, never less). In v2 and v1 a group is reported while the link
+ * is a member with any filter, and a v2 leave (to 224.0.0.2) goes when it stops; v1 has none.
  * Every message goes out with TTL 1, TOS 0xc0 and the Router Alert option (RFC 3376 4).
  *
  * Versions. A v1 or v2 query puts the link in that compatibility mode for the Older Version
@@ -46,9 +55,12 @@
 #define IGMP_V2_REPORT   0x16
 #define IGMP_V2_LEAVE    0x17
 #define IGMP_V3_REPORT   0x22
+#define IGMP_MODE_IS_INCLUDE 1
 #define IGMP_MODE_IS_EXCLUDE 2
 #define IGMP_TO_INCLUDE      3
 #define IGMP_TO_EXCLUDE      4
+#define IGMP_ALLOW_NEW       5
+#define IGMP_BLOCK_OLD       6
 
 #define IGMP_HDR_LEN     8u   /* v1/v2 messages, and a v3 report's header */
 #define IGMP_V3_QUERY_MIN 12u
@@ -64,7 +76,7 @@
 #define IGMP_ALL_ROUTERS RTE_BE32(0xe0000002u)
 #define IGMP_V3_ROUTERS  RTE_BE32(0xe0000016u)
 
-/* The slot of group on il (joined, or its leave still being told), -1 if none. */
+/* The slot of group on il (a member, or its leave still being told), -1 if none. */
 static int
 igmp_slot(const struct ip_link *il, uint32_t group)
 {
@@ -72,17 +84,6 @@ igmp_slot(const struct ip_link *il, uint32_t group)
 		if (il->il_mc[i].mc_group == group)
 			return (int)i;
 	return -1;
-}
-
-bool
-ip_mcast_member(const struct ip_link *il, uint32_t group)
-{
-	int i;
-
-	if (group == IGMP_ALL_HOSTS)
-		return true;
-	i = igmp_slot(il, group);
-	return i >= 0 && il->il_mc[i].mc_refs != 0;
 }
 
 static struct ip_mcast *
@@ -93,9 +94,79 @@ igmp_find(struct ip_link *il, uint32_t group)
 	return i >= 0 ? &il->il_mc[i] : NULL;
 }
 
+static bool
+igmp_is_member(const struct ip_mcast *mc)
+{
+	return mc->mc_refs + mc->mc_nin != 0;
+}
+
+/* Is the source entry in the link's current filter list for its group (mc)? */
+static bool
+igmp_src_listed(const struct ip_mcast *mc, const struct ip_msrc *ms)
+{
+	if (mc->mc_refs != 0) /* EXCLUDE: left out by every EXCLUDE membership, named by none */
+		return ms->ms_nex == mc->mc_refs && ms->ms_nin == 0;
+	return ms->ms_nin != 0;
+}
+
+static struct ip_msrc *
+igmp_src_find(struct ip_link *il, uint32_t group, uint32_t src)
+{
+	for (unsigned i = 0; i < IP_MAX_MSRC; i++)
+		if (il->il_msrc[i].ms_group == group && il->il_msrc[i].ms_addr == src)
+			return &il->il_msrc[i];
+	return NULL;
+}
+
+enum ip_mcast_verdict
+ip_mcast_accept(const struct ip_link *il, uint32_t group, uint32_t src)
+{
+	const struct ip_mcast *mc;
+	int i;
+
+	if (group == IGMP_ALL_HOSTS)
+		return IP_MCAST_ANY_SOURCE;
+	i = igmp_slot(il, group);
+	if (i < 0 || !igmp_is_member(&il->il_mc[i]))
+		return IP_MCAST_NOT_JOINED;
+	mc = &il->il_mc[i];
+	if (mc->mc_nsrc == 0)
+		return IP_MCAST_ANY_SOURCE; /* EXCLUDE {}: INCLUDE always names a source */
+	for (unsigned j = 0; j < IP_MAX_MSRC; j++) {
+		const struct ip_msrc *ms = &il->il_msrc[j];
+
+		if (ms->ms_group != group || ms->ms_addr != src)
+			continue;
+		/* Listed: left out by EXCLUDE, let in by INCLUDE. */
+		if (mc->mc_refs != 0)
+			return igmp_src_listed(mc, ms) ? IP_MCAST_FILTERED : IP_MCAST_THIS_SOURCE;
+		return igmp_src_listed(mc, ms) ? IP_MCAST_THIS_SOURCE : IP_MCAST_FILTERED;
+	}
+	/* Named by no membership: EXCLUDE lets it in, INCLUDE does not. */
+	return mc->mc_refs != 0 ? IP_MCAST_THIS_SOURCE : IP_MCAST_FILTERED;
+}
+
+/* Drop the group's source entries that neither a membership nor the told state needs. */
+static void
+igmp_src_collect(struct ip_link *il, struct ip_mcast *mc)
+{
+	for (unsigned i = 0; i < IP_MAX_MSRC; i++) {
+		struct ip_msrc *ms = &il->il_msrc[i];
+
+		if (ms->ms_group == mc->mc_group && ms->ms_nin == 0 && ms->ms_nex == 0 &&
+		    !ms->ms_told) {
+			memset(ms, 0, sizeof(*ms));
+			mc->mc_nsrc--;
+		}
+	}
+}
+
 static void
 igmp_free_slot(struct ip_link *il, struct ip_mcast *mc)
 {
+	for (unsigned i = 0; i < IP_MAX_MSRC; i++)
+		if (il->il_msrc[i].ms_group == mc->mc_group)
+			memset(&il->il_msrc[i], 0, sizeof(il->il_msrc[i]));
 	memset(mc, 0, sizeof(*mc));
 	while (il->il_nmc > 0 && il->il_mc[il->il_nmc - 1].mc_group == 0)
 		il->il_nmc--;
@@ -180,39 +251,18 @@ igmp_send_v12(struct ip_inst *ii, struct ip_link *il, uint8_t type, uint32_t gro
 	igmp_send(ii, il, mp);
 }
 
-/* A version 3 report being built: records for one link, sent when full or done. */
+/* A version 3 report being built: records for one link, sent when the next would not fit. */
 struct igmp_v3b {
 	mblk_t *vb_mp;
-	unsigned vb_n;
+	unsigned vb_n;      /* records */
+	size_t vb_len;      /* bytes of records */
+	size_t vb_room;     /* bytes of records the link's MTU allows */
 };
-
-#define IGMP_V3_MAX_RECS IP_MAX_MCAST /* 64 records: 24 + 8 + 512 bytes, within any MTU */
-
-static void
-igmp_v3_add(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb, uint8_t rtype,
-	    uint32_t group)
-{
-	uint8_t *rec;
-
-	if (vb->vb_mp == NULL) {
-		vb->vb_mp = igmp_alloc(ii, il, IGMP_V3_ROUTERS,
-				       IGMP_HDR_LEN + IGMP_V3_MAX_RECS * IGMP_REC_LEN);
-		if (vb->vb_mp == NULL)
-			return;
-		vb->vb_mp->b_rptr[IGMP_IP_HLEN] = IGMP_V3_REPORT;
-		vb->vb_n = 0;
-	}
-	rec = vb->vb_mp->b_rptr + IGMP_IP_HLEN + IGMP_HDR_LEN + vb->vb_n * IGMP_REC_LEN;
-	rec[0] = rtype;
-	memcpy(rec + 4, &group, sizeof(group));
-	vb->vb_n++;
-}
 
 static void
 igmp_v3_send(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb)
 {
 	mblk_t *mp = vb->vb_mp;
-	struct rte_ipv4_hdr *ip;
 	uint16_t nrec, tot;
 
 	if (mp == NULL)
@@ -224,16 +274,150 @@ igmp_v3_send(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb)
 	}
 	nrec = rte_cpu_to_be_16((uint16_t)vb->vb_n);
 	memcpy(mp->b_rptr + IGMP_IP_HLEN + 6, &nrec, sizeof(nrec));
-	tot = (uint16_t)(IGMP_IP_HLEN + IGMP_HDR_LEN + vb->vb_n * IGMP_REC_LEN);
-	ip = ip_hdr(mp);
-	ip->total_length = rte_cpu_to_be_16(tot);
+	tot = (uint16_t)(IGMP_IP_HLEN + IGMP_HDR_LEN + vb->vb_len);
+	ip_hdr(mp)->total_length = rte_cpu_to_be_16(tot);
 	mp->b_wptr = mp->b_rptr + tot;
 	igmp_send(ii, il, mp);
+}
+
+/* What a record lists of a group's sources (igmp_src_want()). */
+enum igmp_sel {
+	IGMP_SEL_NOW,        /* in the current list */
+	IGMP_SEL_NEW,        /* in the current list, not in the told one */
+	IGMP_SEL_GONE,       /* in the told list, not in the current one */
+};
+
+static bool
+igmp_src_want(const struct ip_mcast *mc, const struct ip_msrc *ms, enum igmp_sel sel)
+{
+	bool now = igmp_src_listed(mc, ms);
+
+	switch (sel) {
+	case IGMP_SEL_NOW:
+		return now;
+	case IGMP_SEL_NEW:
+		return now && !ms->ms_told;
+	default:
+		return !now && ms->ms_told;
+	}
+}
+
+/*
+ * Add a record of type rtype for mc, listing the sources sel picks. A record with none is
+ * left out when empty_ok is false (ALLOW and BLOCK of nothing say nothing).
+ */
+static void
+igmp_v3_add(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb, uint8_t rtype,
+	    const struct ip_mcast *mc, enum igmp_sel sel, bool empty_ok)
+{
+	unsigned nsrc = 0;
+	size_t rlen;
+	uint8_t *rec;
+	uint16_t n16;
+
+	for (unsigned i = 0; i < IP_MAX_MSRC && mc->mc_nsrc != 0; i++)
+		if (il->il_msrc[i].ms_group == mc->mc_group &&
+		    igmp_src_want(mc, &il->il_msrc[i], sel))
+			nsrc++;
+	if (nsrc == 0 && !empty_ok)
+		return;
+	rlen = IGMP_REC_LEN + 4 * nsrc;
+	if (vb->vb_mp != NULL && vb->vb_len + rlen > vb->vb_room)
+		igmp_v3_send(ii, il, vb);
+	if (vb->vb_mp == NULL) {
+		/* 64 sources make a record of 264 bytes: any MTU (>= 576) holds one. */
+		vb->vb_room = RTE_MIN((size_t)il->il_mtu, (size_t)1500) - IGMP_IP_HLEN -
+			      IGMP_HDR_LEN;
+		vb->vb_mp = igmp_alloc(ii, il, IGMP_V3_ROUTERS, IGMP_HDR_LEN + vb->vb_room);
+		if (vb->vb_mp == NULL)
+			return;
+		vb->vb_mp->b_rptr[IGMP_IP_HLEN] = IGMP_V3_REPORT;
+		vb->vb_n = 0;
+		vb->vb_len = 0;
+	}
+	rec = vb->vb_mp->b_rptr + IGMP_IP_HLEN + IGMP_HDR_LEN + vb->vb_len;
+	rec[0] = rtype;
+	n16 = rte_cpu_to_be_16((uint16_t)nsrc);
+	memcpy(rec + 2, &n16, sizeof(n16));
+	memcpy(rec + 4, &mc->mc_group, sizeof(mc->mc_group));
+	rec += IGMP_REC_LEN;
+	for (unsigned i = 0; i < IP_MAX_MSRC && nsrc != 0; i++)
+		if (il->il_msrc[i].ms_group == mc->mc_group &&
+		    igmp_src_want(mc, &il->il_msrc[i], sel)) {
+			memcpy(rec, &il->il_msrc[i].ms_addr, 4);
+			rec += 4;
+		}
+	vb->vb_n++;
+	vb->vb_len += rlen;
+}
+
+/* The group's current state, as a query's answer has it (IS_EX or IS_IN). */
+static void
+igmp_v3_current(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb,
+		const struct ip_mcast *mc)
+{
+	igmp_v3_add(ii, il, vb, mc->mc_refs != 0 ? IGMP_MODE_IS_EXCLUDE : IGMP_MODE_IS_INCLUDE,
+		    mc, IGMP_SEL_NOW, true);
+}
+
+/* What changed since routers were last told the group's state in full (RFC 3376 5.1). */
+static void
+igmp_v3_change(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb,
+	       const struct ip_mcast *mc)
+{
+	bool ex = mc->mc_refs != 0;
+
+	if (ex != mc->mc_told_ex) {
+		igmp_v3_add(ii, il, vb, ex ? IGMP_TO_EXCLUDE : IGMP_TO_INCLUDE, mc, IGMP_SEL_NOW,
+			    true);
+		return;
+	}
+	/* INCLUDE: the new sources are allowed, the gone ones blocked; EXCLUDE: the reverse. */
+	igmp_v3_add(ii, il, vb, IGMP_ALLOW_NEW, mc, ex ? IGMP_SEL_GONE : IGMP_SEL_NEW, false);
+	igmp_v3_add(ii, il, vb, IGMP_BLOCK_OLD, mc, ex ? IGMP_SEL_NEW : IGMP_SEL_GONE, false);
+}
+
+/* Routers now know the group's current state: it becomes the told one. */
+static void
+igmp_told(struct ip_link *il, struct ip_mcast *mc)
+{
+	mc->mc_told_ex = mc->mc_refs != 0;
+	for (unsigned i = 0; i < IP_MAX_MSRC && mc->mc_nsrc != 0; i++)
+		if (il->il_msrc[i].ms_group == mc->mc_group)
+			il->il_msrc[i].ms_told = igmp_src_listed(mc, &il->il_msrc[i]);
+	igmp_src_collect(il, mc);
+}
+
+/* Was the group a member in the state last told (a told EXCLUDE, or a told source)? */
+static bool
+igmp_told_member(const struct ip_link *il, const struct ip_mcast *mc)
+{
+	if (mc->mc_told_ex)
+		return true;
+	for (unsigned i = 0; i < IP_MAX_MSRC && mc->mc_nsrc != 0; i++)
+		if (il->il_msrc[i].ms_group == mc->mc_group && il->il_msrc[i].ms_told)
+			return true;
+	return false;
 }
 
 /* ---- the timer --------------------------------------------------------------------------- */
 
 static void igmp_arm(struct ip_inst *ii);
+
+/* A state change's report (or its retransmission) in v1 or v2: only membership is told. */
+static void
+igmp_v12_change(struct ip_inst *ii, struct ip_link *il, struct ip_mcast *mc, unsigned ver)
+{
+	bool was = igmp_told_member(il, mc), is = igmp_is_member(mc);
+
+	/* RFC 3376 7.2.1: a change of sources alone is not told. */
+	if (is && !was)
+		igmp_send_v12(ii, il, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT, mc->mc_group);
+	else if (!is && was && ver == 2)
+		igmp_send_v12(ii, il, IGMP_V2_LEAVE, mc->mc_group);
+	if (!is)
+		mc->mc_rexmit = 0; /* v2 sends one leave, v1 none */
+}
 
 /* Send what is due on il by now; the rest stays for the timer. */
 static void
@@ -250,49 +434,40 @@ igmp_link_run(struct ip_inst *ii, struct ip_link *il, uint64_t now)
 
 		if (mc->mc_group == 0)
 			continue;
-		if (general && mc->mc_refs != 0 && ver == 3)
-			igmp_v3_add(ii, il, &cur, IGMP_MODE_IS_EXCLUDE, mc->mc_group);
+		if (general && igmp_is_member(mc) && ver == 3)
+			igmp_v3_current(ii, il, &cur, mc);
 		if (mc->mc_due == 0 || mc->mc_due > now)
 			continue;
 		switch (mc->mc_kind) {
 		case IGMP_DUE_CURRENT:
 			mc->mc_due = 0;
 			mc->mc_kind = IGMP_DUE_NONE;
-			if (mc->mc_refs == 0)
+			if (!igmp_is_member(mc))
 				break;
 			if (ver == 3) {
 				if (!general) /* else already in the general answer */
-					igmp_v3_add(ii, il, &cur, IGMP_MODE_IS_EXCLUDE,
-						    mc->mc_group);
+					igmp_v3_current(ii, il, &cur, mc);
 			} else {
 				igmp_send_v12(ii, il, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT,
 					      mc->mc_group);
 			}
 			break;
-		case IGMP_DUE_JOIN:
+		case IGMP_DUE_CHANGE:
 			if (ver == 3)
-				igmp_v3_add(ii, il, &chg, IGMP_TO_EXCLUDE, mc->mc_group);
+				igmp_v3_change(ii, il, &chg, mc);
 			else
-				igmp_send_v12(ii, il, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT,
-					      mc->mc_group);
-			goto again;
-		case IGMP_DUE_LEAVE:
-			if (ver == 3)
-				igmp_v3_add(ii, il, &chg, IGMP_TO_INCLUDE, mc->mc_group);
-			else if (ver == 2)
-				igmp_send_v12(ii, il, IGMP_V2_LEAVE, mc->mc_group);
-			if (ver != 3)
-				mc->mc_rexmit = 0; /* v2 sends one leave, v1 none */
-again:
+				igmp_v12_change(ii, il, mc, ver);
 			if (mc->mc_rexmit > 0) {
 				mc->mc_rexmit--;
 				mc->mc_due = now + 1 + igmp_delay(ii, IGMP_URI_MS);
-			} else if (mc->mc_kind == IGMP_DUE_LEAVE) {
-				igmp_free_slot(il, mc);
-			} else {
-				mc->mc_due = 0;
-				mc->mc_kind = IGMP_DUE_NONE;
+				break;
 			}
+			mc->mc_due = 0;
+			mc->mc_kind = IGMP_DUE_NONE;
+			if (!igmp_is_member(mc))
+				igmp_free_slot(il, mc); /* the leave is told: the slot goes */
+			else
+				igmp_told(il, mc);
 			break;
 		default:
 			mc->mc_due = 0;
@@ -374,6 +549,7 @@ void
 igmp_link_gone(struct ip_inst *ii, struct ip_link *il)
 {
 	memset(il->il_mc, 0, sizeof(il->il_mc));
+	memset(il->il_msrc, 0, sizeof(il->il_msrc));
 	il->il_nmc = 0;
 	il->il_igmp_gen_due = 0;
 	igmp_arm(ii);
@@ -414,75 +590,213 @@ igmp_inst(unsigned lcore)
 	return ip_insts[lcore];
 }
 
+/* Any group but the all-hosts one, which every host is in without a report. */
+static bool
+igmp_group_ok(uint32_t group)
+{
+	return ip_is_mcast(group) && group != IGMP_ALL_HOSTS;
+}
+
 int
-ip_mcast_join(unsigned lcore, uint32_t group, uint32_t ifaddr)
+ip_mcast_link(unsigned lcore, uint32_t group, uint32_t ifaddr)
 {
 	struct ip_inst *ii = igmp_inst(lcore);
-	struct ip_mcast *mc, *fresh = NULL;
 	struct ip_link *il;
 
 	if (ii == NULL)
 		return -ENODEV;
-	/* Any group but the all-hosts one, which every host is in without a report. */
-	if (!ip_is_mcast(group) || group == IGMP_ALL_HOSTS)
+	if (!igmp_group_ok(group))
 		return -EINVAL;
 	il = igmp_link_for(ii, group, ifaddr);
-	if (il == NULL)
-		return -EADDRNOTAVAIL;
-	mc = igmp_find(il, group);
-	if (mc != NULL && mc->mc_refs != 0) {
-		mc->mc_refs++;
-		return il->il_muxid;
+	return il != NULL ? il->il_muxid : -EADDRNOTAVAIL;
+}
+
+/* A filter ip can take: a known mode, at most IP_MFILTER_MAX sources, each a unicast once. */
+static bool
+igmp_filter_ok(const struct ip_mfilter *f)
+{
+	if ((f->mf_mode != IP_MFILTER_INCLUDE && f->mf_mode != IP_MFILTER_EXCLUDE) ||
+	    f->mf_nsrc > IP_MFILTER_MAX)
+		return false;
+	for (unsigned i = 0; i < f->mf_nsrc; i++) {
+		uint32_t h = rte_be_to_cpu_32(f->mf_src[i]);
+
+		if (h == 0 || h == UINT32_MAX || ip_is_mcast(f->mf_src[i]))
+			return false;
+		for (unsigned j = 0; j < i; j++)
+			if (f->mf_src[j] == f->mf_src[i])
+				return false;
 	}
-	if (mc == NULL) {
-		for (unsigned i = 0; i < IP_MAX_MCAST && fresh == NULL; i++)
+	return true;
+}
+
+static bool
+igmp_filter_member(const struct ip_mfilter *f)
+{
+	return f->mf_mode == IP_MFILTER_EXCLUDE || f->mf_nsrc != 0;
+}
+
+/* Is was one of mc's memberships (its counts hold it)? mc NULL: the group has no slot. */
+static bool
+igmp_holds(struct ip_link *il, const struct ip_mcast *mc, const struct ip_mfilter *was)
+{
+	bool ex = was->mf_mode == IP_MFILTER_EXCLUDE;
+
+	if (!igmp_filter_member(was))
+		return true;
+	if (mc == NULL || (ex ? mc->mc_refs : mc->mc_nin) == 0)
+		return false;
+	for (unsigned i = 0; i < was->mf_nsrc; i++) {
+		const struct ip_msrc *ms = igmp_src_find(il, mc->mc_group, was->mf_src[i]);
+
+		if (ms == NULL || (ex ? ms->ms_nex : ms->ms_nin) == 0)
+			return false;
+	}
+	return true;
+}
+
+/* Count f in (sign 1) or out (sign -1) of mc; entries for new sources were checked free. */
+static void
+igmp_count(struct ip_link *il, struct ip_mcast *mc, const struct ip_mfilter *f, int sign)
+{
+	bool ex = f->mf_mode == IP_MFILTER_EXCLUDE;
+
+	if (!igmp_filter_member(f))
+		return;
+	if (ex)
+		mc->mc_refs += (uint32_t)sign;
+	else
+		mc->mc_nin += (uint32_t)sign;
+	for (unsigned i = 0; i < f->mf_nsrc; i++) {
+		struct ip_msrc *ms = igmp_src_find(il, mc->mc_group, f->mf_src[i]);
+
+		if (ms == NULL) {
+			for (unsigned j = 0; j < IP_MAX_MSRC && ms == NULL; j++)
+				if (il->il_msrc[j].ms_group == 0)
+					ms = &il->il_msrc[j];
+			*ms = (struct ip_msrc){ .ms_group = mc->mc_group,
+						.ms_addr = f->mf_src[i] };
+			mc->mc_nsrc++;
+		}
+		if (ex)
+			ms->ms_nex = (uint16_t)(ms->ms_nex + sign);
+		else
+			ms->ms_nin = (uint16_t)(ms->ms_nin + sign);
+	}
+}
+
+/* The link's merged filter, to compare before and after a change: mode and listed sources. */
+struct igmp_state {
+	bool st_ex;
+	unsigned st_n;
+	uint32_t st_src[IP_MAX_MSRC];
+};
+
+static void
+igmp_state_of(const struct ip_link *il, const struct ip_mcast *mc, struct igmp_state *st)
+{
+	st->st_ex = mc != NULL && mc->mc_refs != 0;
+	st->st_n = 0;
+	for (unsigned i = 0; i < IP_MAX_MSRC && mc != NULL && mc->mc_nsrc != 0; i++)
+		if (il->il_msrc[i].ms_group == mc->mc_group &&
+		    igmp_src_listed(mc, &il->il_msrc[i]))
+			st->st_src[st->st_n++] = il->il_msrc[i].ms_addr;
+}
+
+int
+ip_mcast_filter(unsigned lcore, uint32_t group, int muxid, const struct ip_mfilter *was,
+		const struct ip_mfilter *now)
+{
+	struct ip_inst *ii = igmp_inst(lcore);
+	struct igmp_state before, after;
+	struct ip_mcast *mc;
+	struct ip_link *il;
+	unsigned fresh = 0, free_src = 0;
+	bool was_member;
+
+	if (ii == NULL)
+		return -ENODEV;
+	if (!igmp_group_ok(group) || !igmp_filter_ok(was) || !igmp_filter_ok(now))
+		return -EINVAL;
+	il = ip_link_find(ii, muxid);
+	if (il == NULL || !il->il_has_if)
+		return -ENXIO;
+	mc = igmp_find(il, group);
+	if (!igmp_holds(il, mc, was))
+		return -ENOENT;
+	/* Room first, so that a refusal changes nothing: a slot, and entries for new sources. */
+	if (mc == NULL && igmp_filter_member(now)) {
+		for (unsigned i = 0; i < IP_MAX_MCAST && mc == NULL; i++)
 			if (il->il_mc[i].mc_group == 0)
-				fresh = &il->il_mc[i];
-		if (fresh == NULL)
+				mc = &il->il_mc[i];
+		if (mc == NULL)
 			return -ENOBUFS;
-		mc = fresh;
-		mc->mc_group = group;
+		*mc = (struct ip_mcast){ .mc_group = group };
 		if ((unsigned)(mc - il->il_mc) >= il->il_nmc)
 			il->il_nmc = (unsigned)(mc - il->il_mc) + 1;
 	}
-	/* A first join (or one while the leave is still being told): a state change. */
-	mc->mc_refs = 1;
-	mc->mc_kind = IGMP_DUE_JOIN;
+	if (mc == NULL)
+		return 0; /* no membership before or after */
+	for (unsigned i = 0; i < now->mf_nsrc; i++)
+		if (igmp_src_find(il, group, now->mf_src[i]) == NULL)
+			fresh++;
+	for (unsigned i = 0; i < IP_MAX_MSRC; i++)
+		if (il->il_msrc[i].ms_group == 0)
+			free_src++;
+	if (fresh > free_src) {
+		if (!igmp_is_member(mc) && mc->mc_kind != IGMP_DUE_CHANGE)
+			igmp_free_slot(il, mc); /* taken just now */
+		return -ENOBUFS;
+	}
+	igmp_state_of(il, mc, &before);
+	was_member = igmp_is_member(mc);
+	igmp_count(il, mc, was, -1);
+	igmp_count(il, mc, now, 1);
+	igmp_state_of(il, mc, &after);
+	if (before.st_ex == after.st_ex && before.st_n == after.st_n &&
+	    memcmp(before.st_src, after.st_src, before.st_n * sizeof(uint32_t)) == 0) {
+		/* The link's filter did not change: nothing to tell. */
+		if (mc->mc_kind != IGMP_DUE_CHANGE)
+			igmp_src_collect(il, mc);
+		if (!igmp_is_member(mc) && mc->mc_kind != IGMP_DUE_CHANGE)
+			igmp_free_slot(il, mc);
+		return 0;
+	}
+	if (!was_member && igmp_is_member(mc))
+		IP_INC(ii, igmp_joins);
+	else if (was_member && !igmp_is_member(mc))
+		IP_INC(ii, igmp_leaves);
+	if (!igmp_is_member(mc) && igmp_version(il, rte_get_timer_cycles()) == 1) {
+		igmp_free_slot(il, mc); /* v1 has no leave */
+		igmp_arm(ii);
+		return 0;
+	}
+	/* A state change: told at once, and once more (RFC 3376 5.1). */
+	mc->mc_kind = IGMP_DUE_CHANGE;
 	mc->mc_rexmit = IGMP_ROBUSTNESS - 1;
 	mc->mc_due = rte_get_timer_cycles();
-	IP_INC(ii, igmp_joins);
 	igmp_run(ii);
-	return il->il_muxid;
+	return 0;
+}
+
+static const struct ip_mfilter igmp_none = { .mf_mode = IP_MFILTER_INCLUDE };
+static const struct ip_mfilter igmp_any = { .mf_mode = IP_MFILTER_EXCLUDE };
+
+int
+ip_mcast_join(unsigned lcore, uint32_t group, uint32_t ifaddr)
+{
+	int muxid = ip_mcast_link(lcore, group, ifaddr), rc;
+
+	if (muxid < 0)
+		return muxid;
+	rc = ip_mcast_filter(lcore, group, muxid, &igmp_none, &igmp_any);
+	return rc < 0 ? rc : muxid;
 }
 
 int
 ip_mcast_leave(unsigned lcore, uint32_t group, int muxid)
 {
-	struct ip_inst *ii = igmp_inst(lcore);
-	struct ip_mcast *mc;
-	struct ip_link *il;
-
-	if (ii == NULL)
-		return -ENODEV;
-	il = ip_link_find(ii, muxid);
-	if (il == NULL)
-		return -ENXIO;
-	mc = igmp_find(il, group);
-	if (mc == NULL || mc->mc_refs == 0)
-		return -ENOENT;
-	if (--mc->mc_refs != 0)
-		return 0;
-	IP_INC(ii, igmp_leaves);
-	if (igmp_version(il, rte_get_timer_cycles()) == 1) {
-		igmp_free_slot(il, mc); /* v1 has no leave */
-		igmp_arm(ii);
-		return 0;
-	}
-	mc->mc_kind = IGMP_DUE_LEAVE;
-	mc->mc_rexmit = IGMP_ROBUSTNESS - 1;
-	mc->mc_due = rte_get_timer_cycles();
-	igmp_run(ii);
-	return 0;
+	return ip_mcast_filter(lcore, group, muxid, &igmp_any, &igmp_none);
 }
 
 int
@@ -501,16 +815,24 @@ ip_mcast_snapshot(struct yard_ip_group_row *rows, unsigned max)
 			continue;
 		for (unsigned j = 0; j < il->il_nmc; j++) {
 			const struct ip_mcast *mc = &il->il_mc[j];
+			struct igmp_state st;
+			struct yard_ip_group_row *r;
 
 			if (mc->mc_group == 0 || n++ >= max)
 				continue;
-			rows[n - 1] = (struct yard_ip_group_row){
+			igmp_state_of(il, mc, &st);
+			r = &rows[n - 1];
+			*r = (struct yard_ip_group_row){
 				.gr_lcore = lcore,
 				.gr_ifaddr = il->il_addr,
 				.gr_group = mc->mc_group,
-				.gr_refs = mc->mc_refs,
+				.gr_refs = mc->mc_refs + mc->mc_nin,
 				.gr_version = (uint8_t)igmp_version(il, now),
+				.gr_mode = st.st_ex ? IP_MFILTER_EXCLUDE : IP_MFILTER_INCLUDE,
+				.gr_nsrc = (uint8_t)st.st_n,
 			};
+			memcpy(r->gr_src, st.st_src,
+			       RTE_MIN(st.st_n, (unsigned)YARD_GROUP_ROW_SRCS) * sizeof(uint32_t));
 		}
 	}
 	return (int)n;
@@ -543,7 +865,7 @@ igmp_schedule(struct ip_inst *ii, struct ip_mcast *mc, uint64_t now, uint32_t ms
 {
 	uint64_t due = now + 1 + igmp_delay(ii, ms);
 
-	if (mc->mc_refs == 0 || mc->mc_kind == IGMP_DUE_JOIN || mc->mc_kind == IGMP_DUE_LEAVE)
+	if (!igmp_is_member(mc) || mc->mc_kind == IGMP_DUE_CHANGE)
 		return; /* not a member, or a state change is being told anyway */
 	if (mc->mc_due == 0 || due < mc->mc_due) {
 		mc->mc_due = due;

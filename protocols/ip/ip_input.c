@@ -206,12 +206,12 @@ ip_input_hdr(struct ip_inst *ii, mblk_t *mp, size_t len)
 /*
  * What ip_lrput_burst() keeps across the packets of a burst. A burst's datagrams nearly all
  * come from one peer, so the last source that passed ip_src_bad() is kept and the next
- * datagram from it skips the test; so is the last multicast group found joined (a feed's burst
- * is to one group). The verdicts depend on the instance's addresses, the link's broadcast
- * address and its groups only; those change through ip's own put procedures (ioctls) and a
- * transport's joins, which cannot run while ip's loop does, but could once a message has left
- * ip (what runs above or below may send one), so the burst forgets them whenever a message
- * leaves (ip_rxb_forget).
+ * datagram from it skips the test; so is the last multicast group found joined with no source
+ * filter (a feed's burst is to one group; a filtering group's are judged one by one). The
+ * verdicts depend on the instance's addresses, the link's broadcast address and its groups
+ * only; those change through ip's own put procedures (ioctls) and a transport's joins, which
+ * cannot run while ip's loop does, but could once a message has left ip (what runs above or
+ * below may send one), so the burst forgets them whenever a message leaves (ip_rxb_forget).
  */
 struct ip_rxb {
 	bool rb_hw_cksum;        /* the link's port gives a checksum verdict (from il_caps) */
@@ -298,11 +298,19 @@ cksum_ok:
 	} else if (ip_is_mcast(ip->dst_addr)) {
 		/* A group the link joined; no ICMP error is ever sent about it (bcast). */
 		if (ip->dst_addr != rb->rb_mcast_ok) {
-			if (!ip_mcast_member(il, ip->dst_addr)) {
-				IP_INC(ii, drop_mcast_not_joined);
+			enum ip_mcast_verdict v = ip_mcast_accept(il, ip->dst_addr, ip->src_addr);
+
+			if (v < IP_MCAST_ANY_SOURCE) {
+				if (v == IP_MCAST_NOT_JOINED)
+					IP_INC(ii, drop_mcast_not_joined);
+				else
+					IP_INC(ii, drop_mcast_filtered);
 				goto drop;
 			}
-			rb->rb_mcast_ok = ip->dst_addr;
+			/* The burst's next datagram to the group is taken unasked only if any
+			 * source's would be. */
+			if (v == IP_MCAST_ANY_SOURCE)
+				rb->rb_mcast_ok = ip->dst_addr;
 		}
 		IP_INC(ii, rx_mcast);
 		bcast = true;

@@ -27,6 +27,7 @@
 #define IP_MAX_LINKS  16    /**< links under one instance */
 #define IP_MAX_ROUTES 256   /**< routes of one instance (a lookup walks them: ip_route.c) */
 #define IP_MAX_MCAST  64    /**< multicast groups joined on one link (igmp.c) */
+#define IP_MAX_MSRC   64    /**< (group, source) pairs of source filters on one link */
 
 /** Default parameters (struct ip_param). */
 #define IP_DEF_REASS_TIMEOUT_MS 2000u
@@ -78,17 +79,29 @@ struct ip_inst;
 enum igmp_due {
 	IGMP_DUE_NONE,
 	IGMP_DUE_CURRENT,   /**< the answer to a query: the group's current state */
-	IGMP_DUE_JOIN,      /**< a retransmission of the join's state-change report */
-	IGMP_DUE_LEAVE,     /**< a retransmission of the leave's (the slot goes after it) */
+	IGMP_DUE_CHANGE,    /**< a state-change report (its retransmission): what changed since
+			     *   the state last told in full (mc_told_ex, ms_told) */
 };
 
-/** A multicast group on a link (igmp.c): joined while mc_refs > 0. */
+/** A multicast group on a link (igmp.c): a member while mc_refs + mc_nin > 0. */
 struct ip_mcast {
 	uint32_t mc_group;       /**< network order; 0: slot free */
-	uint32_t mc_refs;        /**< joins (transport endpoints); 0: leaving, not a member */
-	uint64_t mc_due;         /**< timer cycles when mc_kind is sent; 0: nothing due */
+	uint32_t mc_refs;        /**< EXCLUDE-mode memberships (any-source joins among them) */
+	uint32_t mc_nin;         /**< INCLUDE-mode memberships (each with a source) */
 	uint8_t mc_kind;         /**< enum igmp_due */
 	uint8_t mc_rexmit;       /**< state-change reports still to send after this one */
+	bool mc_told_ex;         /**< the filter mode routers were last told in full */
+	uint8_t mc_nsrc;         /**< il_msrc entries of this group: 0, any source is taken */
+	uint64_t mc_due;         /**< timer cycles when mc_kind is sent; 0: nothing due */
+};
+
+/** A source some membership of a group names, on a link (il_msrc, igmp.c). */
+struct ip_msrc {
+	uint32_t ms_group;       /**< network order; 0: entry free */
+	uint32_t ms_addr;        /**< the source, network order */
+	uint16_t ms_nin;         /**< INCLUDE-mode memberships listing it */
+	uint16_t ms_nex;         /**< EXCLUDE-mode memberships listing it */
+	bool ms_told;            /**< in the source list routers were last told in full */
 };
 
 /** One link below the instance (one I_LINK), on the lower queues' q_ptr. */
@@ -111,6 +124,7 @@ struct ip_link {
 	uint64_t il_igmp_v1_until; /**< an IGMPv1 querier was heard: v1 until then (cycles) */
 	uint64_t il_igmp_v2_until; /**< an IGMPv2 querier was heard: v2 until then (cycles) */
 	struct ip_mcast il_mc[IP_MAX_MCAST];
+	struct ip_msrc il_msrc[IP_MAX_MSRC];
 };
 
 /** A route: a slot of ii_routes, in ii_rorder while used. */
@@ -361,8 +375,16 @@ void icmp_ratelimit_init(struct ip_inst *ii);
 
 /* ---- igmp.c ------------------------------------------------------------------------------- */
 
-/** Is a multicast group (network order) joined on il? 224.0.0.1 always is (RFC 1112). */
-bool ip_mcast_member(const struct ip_link *il, uint32_t group);
+/** What il's filters say of a datagram from src to a group (ip_mcast_accept()). */
+enum ip_mcast_verdict {
+	IP_MCAST_NOT_JOINED,
+	IP_MCAST_FILTERED,     /**< joined, but the source is filtered out */
+	IP_MCAST_ANY_SOURCE,   /**< joined with no source filter: any source's is taken */
+	IP_MCAST_THIS_SOURCE,  /**< taken from this source (the group filters sources) */
+};
+
+/** May il take a datagram from src (network order) to group? 224.0.0.1 always (RFC 1112). */
+enum ip_mcast_verdict ip_mcast_accept(const struct ip_link *il, uint32_t group, uint32_t src);
 /** A whole IGMP datagram (IP header at b_rptr) that arrived on il (NULL: reassembled). */
 void igmp_input(struct ip_inst *ii, struct ip_link *il, mblk_t *mp);
 /**

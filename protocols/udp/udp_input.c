@@ -363,8 +363,14 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 			udp_port_unreach(ui, mp);
 			return NULL;
 		}
-		rc->rc_key = key;
-		rc->rc_ep = ep;
+		if (likely(ep->ue_nfiltered == 0) || !udp_is_group(dst)) {
+			rc->rc_key = key;
+			rc->rc_ep = ep;
+		} else if (!udp_mship_allows(ep, dst, src)) {
+			/* Its filter judges each source: never the burst's endpoint to skip to. */
+			UDP_INC(ui, drop_src_filtered);
+			goto drop;
+		}
 	}
 	ind = udp_inds_get(inds, left);
 	if (unlikely(ind == NULL)) {

@@ -14,15 +14,21 @@
  *   T_INET_IP   T_IP_TTL        unsigned char (1..255)
  *   T_INET_IP   T_IP_MULTICAST_TTL  unsigned char (1..255): datagrams sent to a group
  *   T_INET_UDP  T_UDP_CHECKSUM  t_uscalar_t  T_YES/T_NO: compute checksums on output
- *   T_INET_IP   T_IP_ADD_MEMBERSHIP   struct t_ip_mreq: join a multicast group
- *   T_INET_IP   T_IP_DROP_MEMBERSHIP  struct t_ip_mreq: leave it
+ *   T_INET_IP   T_IP_ADD_MEMBERSHIP   struct t_ip_mreq: join a multicast group, any source
+ *   T_INET_IP   T_IP_DROP_MEMBERSHIP  struct t_ip_mreq: leave it (any filter)
+ *   T_INET_IP   T_IP_ADD_SOURCE_MEMBERSHIP   struct t_ip_mreq_source: join for a source
+ *   T_INET_IP   T_IP_DROP_SOURCE_MEMBERSHIP  struct t_ip_mreq_source: drop that source
+ *   T_INET_IP   T_IP_BLOCK_SOURCE     struct t_ip_mreq_source: leave out a source
+ *   T_INET_IP   T_IP_UNBLOCK_SOURCE   struct t_ip_mreq_source: take it again
  *
- * The two membership options are actions, not values: T_NEGOTIATE does them (T_FAILURE if ip
- * refused: not a group, no such link, the link's table full; or the endpoint's 20 are used,
- * or it already has that membership, or has none to drop), T_CHECK says whether the group is
- * one that could be joined, T_DEFAULT and T_CURRENT have nothing to say (T_NOTSUPPORT), and
- * T_ALLOPT leaves them out. Each answer carries the request's value back. An endpoint's
- * memberships are its own (as a socket's): it leaves them when it closes.
+ * The six membership options are actions, not values: T_NEGOTIATE does them (T_FAILURE if ip
+ * refused: not a group, no such link, the link's tables full; or the endpoint's 20 are used,
+ * or it already has that membership, or has none to drop; for the source options also the
+ * wrong filter mode, a source already there or not there, the membership's 10 sources used),
+ * T_CHECK says whether the group (and source) is one that could be joined, T_DEFAULT and
+ * T_CURRENT have nothing to say (T_NOTSUPPORT), and T_ALLOPT leaves them out. Each answer
+ * carries the request's value back. An endpoint's memberships are its own (as a socket's): it
+ * leaves them when it closes.
  *
  * A request is checked whole before anything is done (a malformed buffer is T_ERROR_ACK
  * TBADOPT, a bad MGMT_flags TBADFLAG). Then each option is answered in order, as XTI says:
@@ -57,8 +63,8 @@ static const struct udp_optdef udp_optdefs[] = {
 #define UDP_NOPTDEFS RTE_DIM(udp_optdefs)
 /* One switch value per (level, name). */
 #define UDP_OPTKEY(level, name) ((uint32_t)(level) << 16 | (uint32_t)(name))
-/* The most an answer to one option takes: header, value (a t_ip_mreq at most), padding. */
-#define UDP_OPT_OUT_MAX (sizeof(struct T_opthdr) + sizeof(struct t_ip_mreq))
+/* The most an answer to one option takes: header, value (a t_ip_mreq_source at most), padding. */
+#define UDP_OPT_OUT_MAX (sizeof(struct T_opthdr) + sizeof(struct t_ip_mreq_source))
 
 static const struct udp_optdef *
 udp_optdef_find(t_uscalar_t level, t_uscalar_t name)
@@ -282,7 +288,16 @@ udp_emit(struct udp_optout *oo, t_uscalar_t level, t_uscalar_t name, t_uscalar_t
 static bool
 udp_opt_is_mship(t_uscalar_t level, t_uscalar_t name)
 {
-	return level == T_INET_IP && (name == T_IP_ADD_MEMBERSHIP || name == T_IP_DROP_MEMBERSHIP);
+	return level == T_INET_IP && name >= T_IP_ADD_MEMBERSHIP &&
+	       name <= T_IP_DROP_SOURCE_MEMBERSHIP;
+}
+
+/* The size of the value a membership option takes. */
+static size_t
+udp_mship_vlen(t_uscalar_t name)
+{
+	return name == T_IP_ADD_MEMBERSHIP || name == T_IP_DROP_MEMBERSHIP ?
+	       sizeof(struct t_ip_mreq) : sizeof(struct t_ip_mreq_source);
 }
 
 /* A group ip could join: multicast, not 224.0.0.1 (every host is in it). */
@@ -292,6 +307,14 @@ udp_mship_group_ok(uint32_t group)
 	return udp_is_group(group) && group != RTE_BE32(0xe0000001u);
 }
 
+/* A source a filter may name: a unicast address. */
+static bool
+udp_mship_source_ok(uint32_t src)
+{
+	return src != 0 && src != UINT32_MAX && !udp_is_group(src);
+}
+
+/* The membership of group on the link ifaddr names (0: any link), NULL if none. */
 static struct udp_mship *
 udp_mship_find(struct udp_ep *ep, uint32_t group, uint32_t ifaddr)
 {
@@ -304,50 +327,116 @@ udp_mship_find(struct udp_ep *ep, uint32_t group, uint32_t ifaddr)
 	return NULL;
 }
 
+/* The membership of group on link muxid, NULL if none. */
+static struct udp_mship *
+udp_mship_on(struct udp_ep *ep, uint32_t group, int muxid)
+{
+	for (unsigned i = 0; i < ep->ue_nmships; i++)
+		if (ep->ue_mships[i].um_group == group && ep->ue_mships[i].um_muxid == muxid)
+			return &ep->ue_mships[i];
+	return NULL;
+}
+
+static void
+udp_mship_recount(struct udp_ep *ep)
+{
+	ep->ue_nfiltered = 0;
+	for (unsigned i = 0; i < ep->ue_nmships; i++)
+		if (ep->ue_mships[i].um_f.mf_mode != IP_MFILTER_EXCLUDE ||
+		    ep->ue_mships[i].um_f.mf_nsrc != 0)
+			ep->ue_nfiltered++;
+}
+
+bool
+udp_mship_allows(const struct udp_ep *ep, uint32_t group, uint32_t src)
+{
+	bool joined = false;
+
+	for (unsigned i = 0; i < ep->ue_nmships; i++) {
+		const struct udp_mship *um = &ep->ue_mships[i];
+		bool listed = false;
+
+		if (um->um_group != group)
+			continue;
+		joined = true;
+		for (unsigned j = 0; j < um->um_f.mf_nsrc && !listed; j++)
+			listed = um->um_f.mf_src[j] == src;
+		if (listed == (um->um_f.mf_mode == IP_MFILTER_INCLUDE))
+			return true;
+	}
+	/* A group the endpoint has not joined comes to its port from others' joins, as to a
+	 * socket (Linux's IP_MULTICAST_ALL). */
+	return !joined;
+}
+
+/* Ask ip for the membership's new filter; on success it is the endpoint's. */
 static t_uscalar_t
-udp_mship_add(struct udp_ep *ep, const struct t_ip_mreq *mr)
+udp_mship_set(struct udp_ep *ep, struct udp_mship *um, const struct ip_mfilter *now)
 {
 	struct udp_inst *ui = ep->ue_inst;
-	int rc;
 
-	if (!udp_mship_group_ok(mr->imr_multiaddr) || ep->ue_nmships == UDP_MAX_MSHIPS) {
+	if (ip_mcast_filter(ui->ui_lcore, um->um_group, um->um_muxid, &um->um_f, now) != 0) {
 		UDP_INC(ui, mcast_join_fail);
 		return T_FAILURE;
 	}
-	rc = ip_mcast_join(ui->ui_lcore, mr->imr_multiaddr, mr->imr_interface);
-	if (rc < 0) {
+	um->um_f = *now;
+	udp_mship_recount(ep);
+	return T_SUCCESS;
+}
+
+/* A new membership of group on the link ifaddr names, with filter f. */
+static t_uscalar_t
+udp_mship_add(struct udp_ep *ep, uint32_t group, uint32_t ifaddr, const struct ip_mfilter *f)
+{
+	static const struct ip_mfilter none = { .mf_mode = IP_MFILTER_INCLUDE };
+	struct udp_inst *ui = ep->ue_inst;
+	struct udp_mship *um;
+	int muxid;
+
+	if (!udp_mship_group_ok(group) || ep->ue_nmships == UDP_MAX_MSHIPS) {
 		UDP_INC(ui, mcast_join_fail);
 		return T_FAILURE;
 	}
+	muxid = ip_mcast_link(ui->ui_lcore, group, ifaddr);
 	/* The same group on the same link again (however the link was named): refused, as a
-	 * socket's second IP_ADD_MEMBERSHIP is. The endpoint had it, so no report went. */
-	for (unsigned i = 0; i < ep->ue_nmships; i++) {
-		if (ep->ue_mships[i].um_group == mr->imr_multiaddr &&
-		    ep->ue_mships[i].um_muxid == rc) {
-			(void)ip_mcast_leave(ui->ui_lcore, mr->imr_multiaddr, rc);
-			UDP_INC(ui, mcast_join_fail);
-			return T_FAILURE;
-		}
+	 * socket's second IP_ADD_MEMBERSHIP is. */
+	if (muxid < 0 || udp_mship_on(ep, group, muxid) != NULL) {
+		UDP_INC(ui, mcast_join_fail);
+		return T_FAILURE;
 	}
-	ep->ue_mships[ep->ue_nmships++] = (struct udp_mship){
-		.um_group = mr->imr_multiaddr,
-		.um_ifaddr = mr->imr_interface,
-		.um_muxid = rc,
-	};
+	um = &ep->ue_mships[ep->ue_nmships];
+	*um = (struct udp_mship){ .um_group = group, .um_ifaddr = ifaddr, .um_muxid = muxid,
+				  .um_f = none };
+	if (udp_mship_set(ep, um, f) != T_SUCCESS) {
+		memset(um, 0, sizeof(*um));
+		return T_FAILURE;
+	}
+	ep->ue_nmships++;
+	udp_mship_recount(ep);
 	UDP_INC(ui, mcast_joins);
 	return T_SUCCESS;
 }
 
 static void
-udp_mship_leave(struct udp_ep *ep, struct udp_mship *um)
+udp_mship_remove(struct udp_ep *ep, struct udp_mship *um)
 {
 	struct udp_inst *ui = ep->ue_inst;
 
-	/* The link may have gone (unlinked) or ip closed: nothing left to leave then. */
-	(void)ip_mcast_leave(ui->ui_lcore, um->um_group, um->um_muxid);
 	*um = ep->ue_mships[--ep->ue_nmships];
 	memset(&ep->ue_mships[ep->ue_nmships], 0, sizeof(*um));
+	udp_mship_recount(ep);
 	UDP_INC(ui, mcast_leaves);
+}
+
+static void
+udp_mship_leave(struct udp_ep *ep, struct udp_mship *um)
+{
+	static const struct ip_mfilter none = { .mf_mode = IP_MFILTER_INCLUDE };
+	struct udp_inst *ui = ep->ue_inst;
+
+	/* The link may have gone (unlinked) or ip closed: nothing left to leave then. */
+	(void)ip_mcast_filter(ui->ui_lcore, um->um_group, um->um_muxid, &um->um_f, &none);
+	udp_mship_remove(ep, um);
 }
 
 void
@@ -357,11 +446,80 @@ udp_mship_drop_all(struct udp_ep *ep)
 		udp_mship_leave(ep, &ep->ue_mships[ep->ue_nmships - 1]);
 }
 
+/* The index of src in f, -1 if it is not there. */
+static int
+udp_filter_index(const struct ip_mfilter *f, uint32_t src)
+{
+	for (unsigned i = 0; i < f->mf_nsrc; i++)
+		if (f->mf_src[i] == src)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * One of the four source options (RFC 3678 4.1.1, as Linux and Solaris do them): add or drop
+ * a source of an INCLUDE membership (adding to none makes one; dropping the last leaves), or
+ * block or unblock one of an EXCLUDE membership. Anything else is T_FAILURE: the wrong mode,
+ * a source already there or not there, the membership's 10 sources used.
+ */
+static t_uscalar_t
+udp_mship_source(struct udp_ep *ep, t_uscalar_t name, const struct t_ip_mreq_source *mr)
+{
+	struct udp_inst *ui = ep->ue_inst;
+	bool include = name == T_IP_ADD_SOURCE_MEMBERSHIP || name == T_IP_DROP_SOURCE_MEMBERSHIP;
+	bool add = name == T_IP_ADD_SOURCE_MEMBERSHIP || name == T_IP_BLOCK_SOURCE;
+	struct ip_mfilter f = { .mf_mode = IP_MFILTER_INCLUDE };
+	struct udp_mship *um;
+	t_uscalar_t st;
+	int at, muxid;
+
+	if (!udp_mship_group_ok(mr->imr_multiaddr) || !udp_mship_source_ok(mr->imr_sourceaddr))
+		goto fail;
+	muxid = ip_mcast_link(ui->ui_lcore, mr->imr_multiaddr, mr->imr_interface);
+	um = muxid > 0 ? udp_mship_on(ep, mr->imr_multiaddr, muxid) : NULL;
+	if (um == NULL) {
+		if (name != T_IP_ADD_SOURCE_MEMBERSHIP)
+			goto fail;
+		f.mf_nsrc = 1;
+		f.mf_src[0] = mr->imr_sourceaddr;
+		st = udp_mship_add(ep, mr->imr_multiaddr, mr->imr_interface, &f);
+		if (st == T_SUCCESS)
+			UDP_INC(ui, mcast_src_changes);
+		return st;
+	}
+	if ((um->um_f.mf_mode == IP_MFILTER_INCLUDE) != include)
+		goto fail;
+	f = um->um_f;
+	at = udp_filter_index(&f, mr->imr_sourceaddr);
+	if (add) {
+		if (at >= 0 || f.mf_nsrc == IP_MFILTER_MAX)
+			goto fail;
+		f.mf_src[f.mf_nsrc++] = mr->imr_sourceaddr;
+	} else {
+		if (at < 0)
+			goto fail;
+		f.mf_src[at] = f.mf_src[--f.mf_nsrc];
+		f.mf_src[f.mf_nsrc] = 0;
+	}
+	st = udp_mship_set(ep, um, &f);
+	if (st != T_SUCCESS)
+		return st;
+	UDP_INC(ui, mcast_src_changes);
+	if (include && f.mf_nsrc == 0)
+		udp_mship_remove(ep, um); /* INCLUDE {}: no longer a member */
+	return T_SUCCESS;
+fail:
+	UDP_INC(ui, mcast_join_fail);
+	return T_FAILURE;
+}
+
 /* Answer a membership option (udp_opt_is_mship()). */
 static void
 udp_opt_mship(struct udp_ep *ep, struct udp_optout *oo, t_scalar_t flags,
 	      const struct T_opthdr *ih, const uint8_t *val, size_t vlen)
 {
+	static const struct ip_mfilter any = { .mf_mode = IP_MFILTER_EXCLUDE };
+	struct t_ip_mreq_source ms;
 	struct t_ip_mreq mr;
 	struct udp_mship *um;
 	t_uscalar_t st;
@@ -370,16 +528,27 @@ udp_opt_mship(struct udp_ep *ep, struct udp_optout *oo, t_scalar_t flags,
 		udp_emit_raw(oo, ih->level, ih->name, T_NOTSUPPORT, NULL, 0);
 		return;
 	}
-	if (vlen != sizeof(mr)) {
+	if (vlen != udp_mship_vlen(ih->name)) {
 		udp_emit_raw(oo, ih->level, ih->name, T_FAILURE, NULL, 0);
+		return;
+	}
+	if (vlen == sizeof(ms)) {
+		memcpy(&ms, val, sizeof(ms));
+		if (flags == T_CHECK)
+			st = udp_mship_group_ok(ms.imr_multiaddr) &&
+			     udp_mship_source_ok(ms.imr_sourceaddr) ? T_SUCCESS : T_FAILURE;
+		else
+			st = udp_mship_source(ep, ih->name, &ms);
+		udp_emit_raw(oo, ih->level, ih->name, st, &ms, sizeof(ms));
 		return;
 	}
 	memcpy(&mr, val, sizeof(mr));
 	if (flags == T_CHECK) {
 		st = udp_mship_group_ok(mr.imr_multiaddr) ? T_SUCCESS : T_FAILURE;
 	} else if (ih->name == T_IP_ADD_MEMBERSHIP) {
-		st = udp_mship_add(ep, &mr);
+		st = udp_mship_add(ep, mr.imr_multiaddr, mr.imr_interface, &any);
 	} else {
+		/* Whatever its filter: a socket's IP_DROP_MEMBERSHIP leaves an SSM one too. */
 		um = udp_mship_find(ep, mr.imr_multiaddr, mr.imr_interface);
 		st = um != NULL ? T_SUCCESS : T_FAILURE;
 		if (um != NULL)
@@ -506,9 +675,9 @@ udp_opt_walk(struct udp_ep *ep, struct udp_optout *oo, t_scalar_t flags, const u
 				(*nall)++;
 			} else {
 				(*nopt)++;
-				/* A membership to change must be one whole t_ip_mreq. */
+				/* A membership to change must be one whole value. */
 				if (udp_opt_is_mship(ih.level, ih.name) && flags == T_NEGOTIATE &&
-				    vlen != sizeof(struct t_ip_mreq))
+				    vlen != udp_mship_vlen(ih.name))
 					return TBADOPT;
 				d = udp_optdef_find(ih.level, ih.name);
 				if (d != NULL && vlen != 0 && flags == T_NEGOTIATE) {

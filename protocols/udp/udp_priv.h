@@ -44,7 +44,8 @@ struct udp_inst;
 struct udp_mship {
 	uint32_t um_group;          /**< network order; 0: slot free */
 	uint32_t um_ifaddr;         /**< as asked (network order; 0: the group's route) */
-	int um_muxid;               /**< the link ip joined it on (ip_mcast_join()) */
+	int um_muxid;               /**< the link ip joined it on (ip_mcast_link()) */
+	struct ip_mfilter um_f;     /**< its source filter: EXCLUDE {} for any source */
 };
 
 /** An open udp stream (endpoint or control), on both upper queues' q_ptr. */
@@ -67,6 +68,8 @@ struct udp_ep {
 	struct udp_ep *ue_bnext;    /**< next endpoint on ui_blocked */
 	uint64_t ue_drops;          /**< its datagrams counted drop_rcvbuf_full (yardctl conns) */
 	unsigned ue_nmships;        /**< groups joined (ue_mships) */
+	unsigned ue_nfiltered;      /**< of them, filtering sources (not EXCLUDE {}): udp input
+				     *   checks a group's datagrams (udp_mship_allows) */
 	struct udp_mship ue_mships[UDP_MAX_MSHIPS];
 };
 
@@ -258,6 +261,8 @@ int udp_opt_unitdata(const uint8_t *opt, size_t len, uint8_t *tos, uint8_t *ttl)
 void udp_opt_init(struct udp_ep *ep);
 /** Leave every group the endpoint joined (it closes). */
 void udp_mship_drop_all(struct udp_ep *ep);
+/** May ep take a datagram from src to group by its memberships' filters (RFC 3678)? */
+bool udp_mship_allows(const struct udp_ep *ep, uint32_t group, uint32_t src);
 
 /* ---- udp_tel.c ---------------------------------------------------------------------------- */
 

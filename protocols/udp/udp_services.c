@@ -405,21 +405,21 @@ yard_udp_service_fd(uint16_t port)
 	return -1;
 }
 
-int
-yard_udp_service_join(uint16_t port, uint32_t group)
+/* Negotiate one membership option of len value bytes on the service's endpoint. */
+static int
+svc_mship(uint16_t port, t_uscalar_t name, const void *val, size_t len)
 {
 	struct {
 		struct t_opthdr oh;
-		struct t_ip_mreq mr;
-	} in = {
-		.oh = { .len = sizeof(in), .level = T_INET_IP, .name = T_IP_ADD_MEMBERSHIP },
-		.mr = { .imr_multiaddr = group, .imr_interface = 0 },
-	}, out;
-	struct t_optmgmt req = { .opt = { .maxlen = sizeof(in), .len = sizeof(in), .buf = &in },
+		uint8_t v[sizeof(struct t_ip_mreq_source)];
+	} in = { .oh = { .len = (t_uscalar_t)(sizeof(in.oh) + len), .level = T_INET_IP,
+			 .name = name } }, out;
+	struct t_optmgmt req = { .opt = { .maxlen = in.oh.len, .len = in.oh.len, .buf = &in },
 				 .flags = T_NEGOTIATE };
 	struct t_optmgmt ret = { .opt = { .maxlen = sizeof(out), .buf = &out } };
 	int fd = yard_udp_service_fd(port);
 
+	memcpy(in.v, val, len);
 	if (fd < 0)
 		return -ENOENT;
 	if (t_optmgmt(fd, &req, &ret) < 0)
@@ -427,6 +427,22 @@ yard_udp_service_join(uint16_t port, uint32_t group)
 	if (ret.opt.len < sizeof(out.oh) || out.oh.status != T_SUCCESS)
 		return -EINVAL;
 	return 0;
+}
+
+int
+yard_udp_service_join(uint16_t port, uint32_t group)
+{
+	struct t_ip_mreq mr = { .imr_multiaddr = group, .imr_interface = 0 };
+
+	return svc_mship(port, T_IP_ADD_MEMBERSHIP, &mr, sizeof(mr));
+}
+
+int
+yard_udp_service_join_source(uint16_t port, uint32_t group, uint32_t source)
+{
+	struct t_ip_mreq_source mr = { .imr_multiaddr = group, .imr_sourceaddr = source };
+
+	return svc_mship(port, T_IP_ADD_SOURCE_MEMBERSHIP, &mr, sizeof(mr));
 }
 
 /* ---- counters ----------------------------------------------------------------------------- */

@@ -196,45 +196,66 @@ enum fz_kind {
 	FZ_KINDS
 };
 
-/* The group the UDP echo service joins (fz_join()), and one no one joins. */
+/*
+ * The group the UDP echo service joins (fz_join()), one no one joins, and one it joins for
+ * one source only (the peer: SSM), which another source's datagrams do not pass.
+ */
 #define FZ_GROUP PT_IPV4(239, 1, 2, 3)
 #define FZ_GROUP_OTHER PT_IPV4(239, 9, 9, 9)
+#define FZ_GROUP_SSM PT_IPV4(232, 1, 1, 1)
+#define FZ_SRC_OTHER PT_IPV4(198, 18, 0, 9)
 
-/* Let the echo service of the calling lcore take FZ_GROUP's datagrams too. */
+/* Let the echo service of the calling lcore take FZ_GROUP's and the peer's FZ_GROUP_SSM's. */
 static inline void
 fz_join(void)
 {
 	cr_assert_eq(yard_udp_service_join(UDP_ECHO_PORT, FZ_GROUP), 0);
+	cr_assert_eq(yard_udp_service_join_source(UDP_ECHO_PORT, FZ_GROUP_SSM, PT_ADDR_PEER), 0);
 }
 
-/* A frame from the peer to a group (to its MAC, TTL 1; Router Alert if ra) around body. */
+/* A frame from src to a group (to its MAC, TTL 1; Router Alert if ra) around body. */
 static inline size_t
-fz_mcast(uint8_t *f, uint32_t group, uint8_t proto, bool ra, const uint8_t *body, size_t blen)
+fz_mcast_from(uint8_t *f, uint32_t src, uint32_t group, uint8_t proto, bool ra,
+	      const uint8_t *body, size_t blen)
 {
 	static const uint8_t ra_opt[4] = { 0x94, 0x04, 0, 0 };
 	const uint8_t *g = (const uint8_t *)&group;
 	struct rte_ether_addr mac = { { 0x01, 0x00, 0x5e, (uint8_t)(g[1] & 0x7f), g[2], g[3] } };
 	size_t n = pt_eth(f, &mac, &pt_mac_peer, RTE_ETHER_TYPE_IPV4);
 
-	n += pt_ipv4(f + n, PT_ADDR_PEER, group, proto, 11, 0, 1, ra ? ra_opt : NULL, ra ? 4 : 0,
-		     blen);
+	n += pt_ipv4(f + n, src, group, proto, 11, 0, 1, ra ? ra_opt : NULL, ra ? 4 : 0, blen);
 	memcpy(f + n, body, blen);
 	return n + blen;
 }
 
-/* An IGMP message: a query of version 3 (general or about FZ_GROUP) or 2, or a v2 report. */
+static inline size_t
+fz_mcast(uint8_t *f, uint32_t group, uint8_t proto, bool ra, const uint8_t *body, size_t blen)
+{
+	return fz_mcast_from(f, PT_ADDR_PEER, group, proto, ra, body, blen);
+}
+
+/*
+ * An IGMP message: a query of version 3 (general, about FZ_GROUP, or about the peer as a
+ * source of FZ_GROUP_SSM) or 2, or a v2 report.
+ */
 static inline size_t
 fz_igmp(uint8_t *f)
 {
-	uint8_t m[12] = { 0x11, (uint8_t)(1 + fz_below(20)) };
-	uint32_t dst = PT_IPV4(224, 0, 0, 1), group = 0;
+	uint8_t m[16] = { 0x11, (uint8_t)(1 + fz_below(20)) };
+	uint32_t dst = PT_IPV4(224, 0, 0, 1), group = 0, src = PT_ADDR_PEER;
 	size_t len = 12;
 
-	switch (fz_below(4)) {
+	switch (fz_below(5)) {
 	case 0: /* v3 general */
 		break;
 	case 1: /* v3 about the group, sent to it */
 		dst = group = FZ_GROUP;
+		break;
+	case 4: /* v3 about a group and source */
+		dst = group = FZ_GROUP_SSM;
+		m[11] = 1;
+		memcpy(m + 12, &src, 4);
+		len = 16;
 		break;
 	case 2: /* v2 general */
 		len = 8;
@@ -246,7 +267,7 @@ fz_igmp(uint8_t *f)
 		break;
 	}
 	memcpy(m + 4, &group, 4);
-	if (len == 12)
+	if (len >= 12)
 		m[8] = 2, m[9] = 125;
 	wr16(m + 2, pt_cksum(m, len));
 	return fz_mcast(f, dst, IPPROTO_IGMP, true, m, len);
@@ -401,12 +422,15 @@ fz_seed_frame_to(uint8_t *f, enum fz_kind k, const struct fz_tcp_target *c)
 	case FZ_TCP_NO_CONN:
 		return fz_tcp(f, 12345, c->listen_port + 1, TH_ACK, 5, 6, NULL, 0, 10);
 	case FZ_MCAST_UDP: {
-		/* to the echo service's group (answered), or to one not joined (dropped) */
-		uint32_t g = fz_below(4) != 0 ? FZ_GROUP : FZ_GROUP_OTHER;
+		/* to the echo service's groups (answered), to one not joined or from a source
+		 * the SSM group's filter leaves out (dropped) */
+		unsigned pick = fz_below(6);
+		uint32_t g = pick < 3 ? FZ_GROUP : pick == 3 ? FZ_GROUP_OTHER : FZ_GROUP_SSM;
+		uint32_t src = pick == 5 ? FZ_SRC_OTHER : PT_ADDR_PEER;
 		uint8_t u[80];
-		size_t ul = ut_udp(u, PT_ADDR_PEER, g, 5002, UDP_ECHO_PORT, NULL, fz_below(64));
+		size_t ul = ut_udp(u, src, g, 5002, UDP_ECHO_PORT, NULL, fz_below(64));
 
-		return fz_mcast(f, g, IPPROTO_UDP, false, u, ul);
+		return fz_mcast_from(f, src, g, IPPROTO_UDP, false, u, ul);
 	}
 	case FZ_IGMP:
 		return fz_igmp(f);

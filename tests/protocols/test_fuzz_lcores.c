@@ -315,6 +315,7 @@ fzl_services_start(unsigned gen)
 
 	if ((rc = yard_udp_echo_start(UDP_ECHO_PORT)) != 0 ||
 	    (rc = yard_udp_service_join(UDP_ECHO_PORT, FZ_GROUP)) != 0 ||
+	    (rc = yard_udp_service_join_source(UDP_ECHO_PORT, FZ_GROUP_SSM, PT_ADDR_PEER)) != 0 ||
 	    (rc = yard_udp_discard_start(UDP_DISCARD_PORT)) != 0 ||
 	    (rc = yard_tcp_echo_start(TCP_ECHO_PORT)) != 0 ||
 	    (rc = yard_http_start(TCP_HTTP_PORT, NULL)) != 0)

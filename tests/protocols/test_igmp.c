@@ -28,12 +28,10 @@ TestSuite(igmp, .init = yt_setup, .fini = yt_teardown);
 
 /*
  * T_OPTMGMT_REQ of one membership option (flags: T_NEGOTIATE, T_CHECK, ...) with a value of
- * vlen bytes (8: a whole t_ip_mreq). The ack's MGMT_flags, or minus the TLI error of a
- * T_ERROR_ACK.
+ * vlen bytes from val. The ack's MGMT_flags, or minus the TLI error of a T_ERROR_ACK.
  */
 static t_scalar_t
-mship_req(struct stdata *ep, t_scalar_t flags, t_uscalar_t name, uint32_t group, uint32_t ifaddr,
-	  size_t vlen)
+opt_req(struct stdata *ep, t_scalar_t flags, t_uscalar_t name, const void *val, size_t vlen)
 {
 	union {
 		struct T_optmgmt_req req;
@@ -43,7 +41,6 @@ mship_req(struct stdata *ep, t_scalar_t flags, t_uscalar_t name, uint32_t group,
 	} u;
 	struct T_opthdr oh = { .len = (t_uscalar_t)(sizeof(oh) + vlen), .level = T_INET_IP,
 			       .name = name };
-	struct t_ip_mreq mr = { group, ifaddr };
 
 	memset(&u, 0, sizeof(u));
 	u.req.PRIM_type = T_OPTMGMT_REQ;
@@ -51,7 +48,7 @@ mship_req(struct stdata *ep, t_scalar_t flags, t_uscalar_t name, uint32_t group,
 	u.req.OPT_offset = sizeof(u.req);
 	u.req.MGMT_flags = flags;
 	memcpy(u.raw + sizeof(u.req), &oh, sizeof(oh));
-	memcpy(u.raw + sizeof(u.req) + sizeof(oh), &mr, RTE_MIN(vlen, sizeof(mr)));
+	memcpy(u.raw + sizeof(u.req) + sizeof(oh), val, vlen);
 	cr_assert_eq(ut_put(ep, &u, sizeof(u.req) + sizeof(oh) + vlen, false), 0);
 	yt_drain();
 	cr_assert_gt(ut_get(ep, &u, sizeof(u), NULL, 0, NULL), 0);
@@ -59,6 +56,18 @@ mship_req(struct stdata *ep, t_scalar_t flags, t_uscalar_t name, uint32_t group,
 		return -u.err.TLI_error;
 	cr_assert_eq(u.ack.PRIM_type, T_OPTMGMT_ACK);
 	return u.ack.MGMT_flags;
+}
+
+/* opt_req() of a t_ip_mreq, or of its first vlen bytes (more: zeros after it). */
+static t_scalar_t
+mship_req(struct stdata *ep, t_scalar_t flags, t_uscalar_t name, uint32_t group, uint32_t ifaddr,
+	  size_t vlen)
+{
+	uint8_t v[64] = { 0 };
+	struct t_ip_mreq mr = { group, ifaddr };
+
+	memcpy(v, &mr, RTE_MIN(vlen, sizeof(mr)));
+	return opt_req(ep, flags, name, v, vlen);
 }
 
 static t_scalar_t
@@ -95,17 +104,41 @@ group_mac(uint32_t group)
 	return m;
 }
 
-/* A frame from the peer to a group: Ethernet to the group's MAC, IPv4 (TTL 1), then body. */
+/* A frame from src to a group: Ethernet to the group's MAC, IPv4 (TTL 1), then body. */
 static size_t
-mcast_frame(uint8_t *f, uint32_t dst, uint8_t proto, const uint8_t *opts, size_t olen,
-	    const uint8_t *body, size_t blen)
+mcast_frame_from(uint8_t *f, uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *opts,
+		 size_t olen, const uint8_t *body, size_t blen)
 {
 	struct rte_ether_addr mac = group_mac(dst);
 	size_t n = pt_eth(f, &mac, &pt_mac_peer, 0x0800);
 
-	n += pt_ipv4(f + n, PT_ADDR_PEER, dst, proto, 77, 0, 1, opts, olen, blen);
+	n += pt_ipv4(f + n, src, dst, proto, 77, 0, 1, opts, olen, blen);
 	memcpy(f + n, body, blen);
 	return n + blen;
+}
+
+/* The same from the peer. */
+static size_t
+mcast_frame(uint8_t *f, uint32_t dst, uint8_t proto, const uint8_t *opts, size_t olen,
+	    const uint8_t *body, size_t blen)
+{
+	return mcast_frame_from(f, PT_ADDR_PEER, dst, proto, opts, olen, body, blen);
+}
+
+/* A UDP datagram of plen payload bytes from src:5353 to group:port, as a block a driver
+ * passes up (for a burst). */
+static mblk_t *
+group_mblk(uint32_t src, uint32_t group, uint16_t port, size_t plen)
+{
+	uint8_t ub[128], f[256];
+	size_t ul = ut_udp(ub, src, group, 5353, port, NULL, plen);
+	size_t n = mcast_frame_from(f, src, group, IPPROTO_UDP, NULL, 0, ub, ul);
+	mblk_t *mp = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
+
+	cr_assert_not_null(mp);
+	memcpy(mp->b_wptr, f, n);
+	mp->b_wptr += n;
+	return mp;
 }
 
 static const uint8_t router_alert[4] = { 0x94, 0x04, 0x00, 0x00 };
@@ -342,17 +375,8 @@ YT_TEST(igmp, a_burst_to_a_joined_and_another_group_is_judged_datagram_by_datagr
 	ep = bound_ep(5012);
 	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS);
 	settle(&s);
-	for (unsigned i = 0; i < RTE_DIM(mps); i++) {
-		uint8_t ub[64], f[128];
-		uint32_t g = i % 2 == 0 ? GROUP_A : GROUP_B;
-		size_t ul = ut_udp(ub, PT_ADDR_PEER, g, 5353, 5012, NULL, 10 + i);
-		size_t n = mcast_frame(f, g, IPPROTO_UDP, NULL, 0, ub, ul);
-
-		mps[i] = yard_allocb_hr(n, RTE_PKTMBUF_HEADROOM);
-		cr_assert_not_null(mps[i]);
-		memcpy(mps[i]->b_wptr, f, n);
-		mps[i]->b_wptr += n;
-	}
+	for (unsigned i = 0; i < RTE_DIM(mps); i++)
+		mps[i] = group_mblk(PT_ADDR_PEER, i % 2 == 0 ? GROUP_A : GROUP_B, 5012, 10 + i);
 	cr_assert_eq(yard_loop_inject_burst(s.pt.link.minor, mps, RTE_DIM(mps)), 0);
 	yt_drain();
 	while (ut_get(ep, &u, sizeof(u), data, sizeof(data), &dlen) > 0) {
@@ -760,5 +784,507 @@ YT_TEST(igmp, a_datagram_to_a_group_goes_with_ttl_1_to_its_mac_even_through_a_ga
 	cr_assert_arr_eq(mac.addr_bytes, pt_mac_peer.addr_bytes, 6);
 	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_uderr_bcast, 0, "no T_IP_BROADCAST asked for");
 	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
+}
+
+/* ---- source filters (SSM, RFC 4607; RFC 3376 source lists) ---------------------------------- */
+
+#define SRC_1 PT_ADDR_PEER              /* on the link */
+#define SRC_2 PT_IPV4(198, 18, 0, 7)    /* on the link too */
+#define SRC_3 PT_IPV4(203, 0, 113, 9)   /* off the link, as a feed's source often is */
+#define GROUP_S PT_IPV4(232, 1, 1, 1)   /* the SSM range */
+
+#define IS_IN 1
+#define ALLOW 5
+#define BLOCK 6
+
+/* One of the four source options (T_NEGOTIATE unless flags says otherwise). */
+static t_scalar_t
+src_req(struct stdata *ep, t_scalar_t flags, t_uscalar_t name, uint32_t group, uint32_t src)
+{
+	struct t_ip_mreq_source mr = { .imr_multiaddr = group, .imr_sourceaddr = src };
+
+	return opt_req(ep, flags, name, &mr, sizeof(mr));
+}
+
+static t_scalar_t
+add_src(struct stdata *ep, uint32_t group, uint32_t src)
+{
+	return src_req(ep, T_NEGOTIATE, T_IP_ADD_SOURCE_MEMBERSHIP, group, src);
+}
+
+static t_scalar_t
+drop_src(struct stdata *ep, uint32_t group, uint32_t src)
+{
+	return src_req(ep, T_NEGOTIATE, T_IP_DROP_SOURCE_MEMBERSHIP, group, src);
+}
+
+/* A UDP datagram from src:5353 to group:port, with text as its payload. */
+static void
+inject_udp_from(int minor, uint32_t src, uint32_t group, uint16_t port, const char *text)
+{
+	uint8_t u[128], f[256];
+	size_t ulen = ut_udp(u, src, group, 5353, port, (const uint8_t *)text, strlen(text));
+
+	pt_inject(minor, f, mcast_frame_from(f, src, group, IPPROTO_UDP, NULL, 0, u, ulen));
+	yt_drain();
+}
+
+/* The payload of ep's next datagram and where it came from; 0 if none is queued. */
+static int
+recv_from(struct stdata *ep, char *data, size_t max, uint32_t *src)
+{
+	union {
+		struct T_unitdata_ind ind;
+		uint8_t raw[128];
+	} u;
+	struct sockaddr_in from;
+	int dlen = 0;
+
+	if (ut_get(ep, &u, sizeof(u), data, max, &dlen) <= 0)
+		return 0;
+	cr_assert_eq(u.ind.PRIM_type, T_UNITDATA_IND);
+	memcpy(&from, u.raw + u.ind.SRC_offset, sizeof(from));
+	*src = from.sin_addr.s_addr;
+	return dlen;
+}
+
+/* ep gets exactly one datagram, text from src. */
+static void
+expect_datagram(struct stdata *ep, const char *text, uint32_t src)
+{
+	char data[64];
+	uint32_t from = 0;
+	int n = recv_from(ep, data, sizeof(data), &from);
+
+	cr_assert_eq(n, (int)strlen(text), "'%s' received", text);
+	cr_assert_arr_eq(data, text, strlen(text));
+	cr_assert_eq(from, src);
+	cr_assert_eq(recv_from(ep, data, sizeof(data), &from), 0, "only '%s'", text);
+}
+
+static void
+expect_no_datagram(struct stdata *ep, const char *what)
+{
+	char data[64];
+	uint32_t from;
+
+	cr_assert_eq(recv_from(ep, data, sizeof(data), &from), 0, "nothing received: %s", what);
+}
+
+/* A version 3 group record with its sources, as parsed from a report. */
+struct rec {
+	uint8_t type;
+	uint32_t group;
+	unsigned nsrc;
+	uint32_t src[16];
+};
+
+/* The next frame: a version 3 report; its records into recs (at most max). Their count. */
+static unsigned
+take_v3_records(int minor, struct rec *recs, unsigned max)
+{
+	uint8_t ig[1500];
+	size_t len = take_igmp(minor, V3_ROUTERS, ig, sizeof(ig)), o = 8;
+	unsigned n = (unsigned)(ig[6] << 8 | ig[7]);
+
+	cr_assert_eq(ig[0], 0x22, "a version 3 report, not type %#x", ig[0]);
+	cr_assert_leq(n, max);
+	for (unsigned i = 0; i < n; i++) {
+		struct rec *r = &recs[i];
+
+		cr_assert_leq(o + 8, len, "record %u is whole", i);
+		r->type = ig[o];
+		cr_assert_eq(ig[o + 1], 0, "no auxiliary data");
+		r->nsrc = (unsigned)(ig[o + 2] << 8 | ig[o + 3]);
+		memcpy(&r->group, ig + o + 4, 4);
+		cr_assert_leq(r->nsrc, RTE_DIM(r->src));
+		cr_assert_leq(o + 8 + 4 * r->nsrc, len, "record %u's sources are whole", i);
+		memcpy(r->src, ig + o + 8, 4 * r->nsrc);
+		o += 8 + 4 * r->nsrc;
+	}
+	cr_assert_eq(o, len, "the report is its records, nothing after");
+	return n;
+}
+
+/* r is a record of this type about group listing exactly these sources, in any order. */
+static void
+check_rec(const struct rec *r, uint8_t type, uint32_t group, unsigned nsrc, const uint32_t *src)
+{
+	cr_assert_eq(r->type, type, "record type %u, not %u", r->type, type);
+	cr_assert_eq(r->group, group);
+	cr_assert_eq(r->nsrc, nsrc, "%u sources, not %u", r->nsrc, nsrc);
+	for (unsigned i = 0; i < nsrc; i++) {
+		bool found = false;
+
+		for (unsigned j = 0; j < r->nsrc; j++)
+			found |= r->src[j] == src[i];
+		cr_assert(found, "source %u is listed", i);
+	}
+}
+
+/* The next frame is a report of one record (type, group, sources). */
+static void
+expect_rec(int minor, uint8_t type, uint32_t group, unsigned nsrc, const uint32_t *src)
+{
+	struct rec r[4];
+
+	cr_assert_eq(take_v3_records(minor, r, RTE_DIM(r)), 1, "one record");
+	check_rec(&r[0], type, group, nsrc, src);
+}
+
+YT_TEST(igmp, a_source_specific_join_takes_that_sources_datagrams_only)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	const uint32_t s1[1] = { SRC_1 }, s2[1] = { SRC_2 };
+	struct ip_stats st;
+	struct udpstat us;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5100);
+	/* INCLUDE {} -> INCLUDE {S1}: ALLOW (S1), at once and once more (RFC 3376 5.1). */
+	cr_assert_eq(add_src(ep, GROUP_S, SRC_1), T_SUCCESS);
+	expect_rec(s.pt.link.minor, ALLOW, GROUP_S, 1, s1);
+	pt_run_ms(1100);
+	expect_rec(s.pt.link.minor, ALLOW, GROUP_S, 1, s1);
+	pt_run_ms(1100);
+	expect_nothing_sent(s.pt.link.minor, "two reports of a state change");
+	inject_udp_from(s.pt.link.minor, SRC_1, GROUP_S, 5100, "from one");
+	expect_datagram(ep, "from one", SRC_1);
+	inject_udp_from(s.pt.link.minor, SRC_2, GROUP_S, 5100, "from two");
+	inject_udp_from(s.pt.link.minor, SRC_3, GROUP_S, 5100, "from three");
+	expect_no_datagram(ep, "sources the filter leaves out");
+	expect_nothing_sent(s.pt.link.minor, "no ICMP error about a filtered datagram");
+	st = pt_ipstat(s.pt.ip);
+	cr_assert_eq(st.is_ip.ips_rx_mcast, 1);
+	cr_assert_eq(st.is_ip.ips_drop_mcast_filtered, 2, "dropped by ip, counted");
+	/* A second source: ALLOW (S2); both are taken. */
+	cr_assert_eq(add_src(ep, GROUP_S, SRC_2), T_SUCCESS);
+	expect_rec(s.pt.link.minor, ALLOW, GROUP_S, 1, s2);
+	settle(&s);
+	inject_udp_from(s.pt.link.minor, SRC_2, GROUP_S, 5100, "two now");
+	expect_datagram(ep, "two now", SRC_2);
+	/* The first dropped: BLOCK (S1), and its datagrams are filtered again. */
+	cr_assert_eq(drop_src(ep, GROUP_S, SRC_1), T_SUCCESS);
+	expect_rec(s.pt.link.minor, BLOCK, GROUP_S, 1, s1);
+	settle(&s);
+	inject_udp_from(s.pt.link.minor, SRC_1, GROUP_S, 5100, "one again");
+	expect_no_datagram(ep, "S1 dropped");
+	/* The last source dropped leaves the group: BLOCK (S2), then not joined at all. */
+	cr_assert_eq(drop_src(ep, GROUP_S, SRC_2), T_SUCCESS);
+	expect_rec(s.pt.link.minor, BLOCK, GROUP_S, 1, s2);
+	settle(&s);
+	inject_udp_from(s.pt.link.minor, SRC_2, GROUP_S, 5100, "gone");
+	expect_no_datagram(ep, "the group was left");
+	st = pt_ipstat(s.pt.ip);
+	cr_assert_eq(st.is_ip.ips_drop_mcast_filtered, 3);
+	cr_assert_eq(st.is_ip.ips_drop_mcast_not_joined, 1);
+	cr_assert_eq(st.is_ip.ips_igmp_joins, 1);
+	cr_assert_eq(st.is_ip.ips_igmp_leaves, 1);
+	us = ut_udpstat(s.up.up_udp);
+	cr_assert_eq(us.udps_mcast_joins, 1);
+	cr_assert_eq(us.udps_mcast_leaves, 1, "the last source's drop is the leave");
+	cr_assert_eq(us.udps_mcast_src_changes, 4);
+	cr_assert_eq(drop_src(ep, GROUP_S, SRC_2), T_FAILURE, "nothing left to drop");
+	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
+}
+
+/* RFC 3376 5.1: a change while the last one is still being retransmitted merges into it. */
+YT_TEST(igmp, a_change_before_the_retransmission_merges_into_one_report)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	const uint32_t both[2] = { SRC_1, SRC_2 }, s1[1] = { SRC_1 };
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5101);
+	cr_assert_eq(add_src(ep, GROUP_S, SRC_1), T_SUCCESS);
+	expect_rec(s.pt.link.minor, ALLOW, GROUP_S, 1, s1);
+	cr_assert_eq(add_src(ep, GROUP_S, SRC_2), T_SUCCESS);
+	/* Against what routers were last told in full (nothing): both sources are new. */
+	expect_rec(s.pt.link.minor, ALLOW, GROUP_S, 2, both);
+	pt_run_ms(1100);
+	expect_rec(s.pt.link.minor, ALLOW, GROUP_S, 2, both);
+	pt_run_ms(1100);
+	expect_nothing_sent(s.pt.link.minor, "the merged change is told twice, no more");
+	/* Dropped both at once by leaving: one BLOCK of both. */
+	cr_assert_eq(leave(ep, GROUP_S), T_SUCCESS, "T_IP_DROP_MEMBERSHIP leaves an SSM one");
+	expect_rec(s.pt.link.minor, BLOCK, GROUP_S, 2, both);
+	pt_run_ms(1100);
+	expect_rec(s.pt.link.minor, BLOCK, GROUP_S, 2, both);
+	pt_run_ms(1100);
+	expect_nothing_sent(s.pt.link.minor, "left");
+	cr_assert_eq(ip_mcast_snapshot(NULL, 0), 0, "the slot went with the last report");
+	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
+}
+
+YT_TEST(igmp, blocking_a_source_of_an_any_source_join_filters_it_until_unblocked)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	const uint32_t s1[1] = { SRC_1 };
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5102);
+	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS);
+	settle(&s);
+	/* EXCLUDE {} -> EXCLUDE {S1}: BLOCK (S1). */
+	cr_assert_eq(src_req(ep, T_NEGOTIATE, T_IP_BLOCK_SOURCE, GROUP_A, SRC_1), T_SUCCESS);
+	expect_rec(s.pt.link.minor, BLOCK, GROUP_A, 1, s1);
+	settle(&s);
+	inject_udp_from(s.pt.link.minor, SRC_1, GROUP_A, 5102, "blocked");
+	inject_udp_from(s.pt.link.minor, SRC_3, GROUP_A, 5102, "other source");
+	expect_datagram(ep, "other source", SRC_3);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_filtered, 1);
+	/* EXCLUDE {S1} -> EXCLUDE {}: ALLOW (S1). */
+	cr_assert_eq(src_req(ep, T_NEGOTIATE, T_IP_UNBLOCK_SOURCE, GROUP_A, SRC_1), T_SUCCESS);
+	expect_rec(s.pt.link.minor, ALLOW, GROUP_A, 1, s1);
+	settle(&s);
+	inject_udp_from(s.pt.link.minor, SRC_1, GROUP_A, 5102, "unblocked");
+	expect_datagram(ep, "unblocked", SRC_1);
+	/* A general query: the group is any-source again (IS_EX {}). */
+	inject_query(s.pt.link.minor, 3, ALL_HOSTS, 0, 5);
+	pt_run_ms(600);
+	expect_rec(s.pt.link.minor, IS_EX, GROUP_A, 0, NULL);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_mcast_src_changes, 2);
+	cr_assert_eq(sth_close(ep), 0);
+	settle(&s);
+	ut_stack_close(&s);
+}
+
+/*
+ * Two endpoints' filters on one link merge as RFC 3376 3.2 says, and what ip lets in for the
+ * merge, each endpoint still filters for itself (RFC 3678): a source one endpoint did not ask
+ * for does not reach it because another's any-source join let it in.
+ */
+YT_TEST(igmp, the_links_filter_merges_every_endpoints_and_each_filters_its_own)
+{
+	struct ut_stack s;
+	struct stdata *a, *b;
+	const uint32_t s1[1] = { SRC_1 }, s2[1] = { SRC_2 }, both[2] = { SRC_1, SRC_2 };
+	static struct yard_ip_group_row rows[4];
+
+	ut_stack_open(&s, 0, 1500);
+	a = bound_ep(5103);
+	b = bound_ep(5104);
+	cr_assert_eq(add_src(a, GROUP_A, SRC_1), T_SUCCESS);
+	settle(&s);
+	/* b joins any-source: the link goes INCLUDE {S1} -> EXCLUDE {}: TO_EX {}. */
+	cr_assert_eq(join(b, GROUP_A), T_SUCCESS);
+	expect_rec(s.pt.link.minor, TO_EX, GROUP_A, 0, NULL);
+	settle(&s);
+	inject_udp_from(s.pt.link.minor, SRC_2, GROUP_A, 5103, "to a from two");
+	inject_udp_from(s.pt.link.minor, SRC_1, GROUP_A, 5103, "to a from one");
+	inject_udp_from(s.pt.link.minor, SRC_2, GROUP_A, 5104, "to b from two");
+	expect_datagram(a, "to a from one", SRC_1);
+	expect_datagram(b, "to b from two", SRC_2);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_drop_src_filtered, 1, "a filters S2 itself");
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_filtered, 0, "ip let all in");
+	/* b blocks S2, which no INCLUDE membership names: EXCLUDE {S2}, BLOCK (S2). */
+	cr_assert_eq(src_req(b, T_NEGOTIATE, T_IP_BLOCK_SOURCE, GROUP_A, SRC_2), T_SUCCESS);
+	expect_rec(s.pt.link.minor, BLOCK, GROUP_A, 1, s2);
+	settle(&s);
+	cr_assert_eq(ip_mcast_snapshot(rows, RTE_DIM(rows)), 1);
+	cr_assert_eq(rows[0].gr_mode, IP_MFILTER_EXCLUDE);
+	cr_assert_eq(rows[0].gr_nsrc, 1);
+	cr_assert_eq(rows[0].gr_src[0], SRC_2);
+	cr_assert_eq(rows[0].gr_refs, 2);
+	/* a asks for S2 as well: no longer left out by all: EXCLUDE {}, ALLOW (S2). */
+	cr_assert_eq(add_src(a, GROUP_A, SRC_2), T_SUCCESS);
+	expect_rec(s.pt.link.minor, ALLOW, GROUP_A, 1, s2);
+	settle(&s);
+	inject_udp_from(s.pt.link.minor, SRC_2, GROUP_A, 5103, "a takes two");
+	inject_udp_from(s.pt.link.minor, SRC_2, GROUP_A, 5104, "b blocks two");
+	expect_datagram(a, "a takes two", SRC_2);
+	expect_no_datagram(b, "b's own block");
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_drop_src_filtered, 2);
+	/* b closes: only a's INCLUDE {S1, S2} is left: TO_IN (S1, S2). */
+	cr_assert_eq(sth_close(b), 0);
+	yt_drain();
+	expect_rec(s.pt.link.minor, TO_IN, GROUP_A, 2, both);
+	settle(&s);
+	inject_udp_from(s.pt.link.minor, SRC_3, GROUP_A, 5103, "three");
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_filtered, 1);
+	/* a closes: INCLUDE {S1, S2} -> INCLUDE {}: BLOCK (S1, S2). */
+	cr_assert_eq(sth_close(a), 0);
+	yt_drain();
+	expect_rec(s.pt.link.minor, BLOCK, GROUP_A, 2, both);
+	settle(&s);
+	cr_assert_eq(ip_mcast_snapshot(rows, RTE_DIM(rows)), 0);
+	(void)s1;
+	ut_stack_close(&s);
+}
+
+YT_TEST(igmp, queries_are_answered_with_each_groups_filter)
+{
+	struct ut_stack s;
+	struct stdata *a, *b;
+	const uint32_t both[2] = { SRC_1, SRC_3 }, s2[1] = { SRC_2 };
+	struct rec r[4];
+
+	ut_stack_open(&s, 0, 1500);
+	a = bound_ep(5105);
+	b = bound_ep(5106);
+	cr_assert_eq(add_src(a, GROUP_S, SRC_1), T_SUCCESS);
+	cr_assert_eq(add_src(a, GROUP_S, SRC_3), T_SUCCESS);
+	cr_assert_eq(join(b, GROUP_B), T_SUCCESS);
+	cr_assert_eq(src_req(b, T_NEGOTIATE, T_IP_BLOCK_SOURCE, GROUP_B, SRC_2), T_SUCCESS);
+	settle(&s);
+	inject_query(s.pt.link.minor, 3, ALL_HOSTS, 0, 10);
+	pt_run_ms(1100);
+	cr_assert_eq(take_v3_records(s.pt.link.minor, r, RTE_DIM(r)), 2, "one report, two groups");
+	if (r[0].group != GROUP_S) {
+		struct rec t = r[0];
+
+		r[0] = r[1];
+		r[1] = t;
+	}
+	check_rec(&r[0], IS_IN, GROUP_S, 2, both);
+	check_rec(&r[1], IS_EX, GROUP_B, 1, s2);
+	expect_nothing_sent(s.pt.link.minor, "one report answers a general query");
+	inject_query(s.pt.link.minor, 3, GROUP_S, GROUP_S, 5);
+	pt_run_ms(600);
+	expect_rec(s.pt.link.minor, IS_IN, GROUP_S, 2, both);
+	cr_assert_eq(sth_close(a), 0);
+	cr_assert_eq(sth_close(b), 0);
+	settle(&s);
+	ut_stack_close(&s);
+}
+
+/* RFC 3376 7.2.1: to a version 2 querier only membership is told, never sources. */
+YT_TEST(igmp, in_version_2_mode_a_source_join_is_a_membership_and_source_changes_are_silent)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5107);
+	inject_query(s.pt.link.minor, 2, ALL_HOSTS, 0, 10);
+	expect_nothing_sent(s.pt.link.minor, "no group yet");
+	cr_assert_eq(add_src(ep, GROUP_A, SRC_1), T_SUCCESS);
+	expect_v12(s.pt.link.minor, 0x16, GROUP_A, GROUP_A);
+	pt_run_ms(1100);
+	expect_v12(s.pt.link.minor, 0x16, GROUP_A, GROUP_A);
+	cr_assert_eq(add_src(ep, GROUP_A, SRC_2), T_SUCCESS);
+	pt_run_ms(1100);
+	expect_nothing_sent(s.pt.link.minor, "a source added to a membership");
+	/* The filter still holds on the host's side. */
+	inject_udp_from(s.pt.link.minor, SRC_3, GROUP_A, 5107, "three");
+	expect_no_datagram(ep, "S3 is not asked for");
+	cr_assert_eq(drop_src(ep, GROUP_A, SRC_1), T_SUCCESS);
+	pt_run_ms(1100);
+	expect_nothing_sent(s.pt.link.minor, "a source dropped, still a member");
+	cr_assert_eq(drop_src(ep, GROUP_A, SRC_2), T_SUCCESS);
+	expect_v12(s.pt.link.minor, 0x17, GROUP_A, ALL_ROUTERS);
+	pt_run_ms(1100);
+	expect_nothing_sent(s.pt.link.minor, "one leave");
+	cr_assert_eq(sth_close(ep), 0);
+	ut_stack_close(&s);
+}
+
+/*
+ * A burst from two sources to a group that filters sources: ip must not keep the verdict of
+ * the first datagram for the rest of the burst, as it does for an any-source group.
+ */
+YT_TEST(igmp, a_burst_from_two_sources_to_a_filtering_group_is_judged_source_by_source)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	mblk_t *mps[8];
+	unsigned got = 0;
+	char data[64];
+	uint32_t from;
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5108);
+	cr_assert_eq(add_src(ep, GROUP_S, SRC_1), T_SUCCESS);
+	settle(&s);
+	for (unsigned i = 0; i < RTE_DIM(mps); i++)
+		mps[i] = group_mblk(i % 2 == 0 ? SRC_1 : SRC_2, GROUP_S, 5108, 10 + i);
+	cr_assert_eq(yard_loop_inject_burst(s.pt.link.minor, mps, RTE_DIM(mps)), 0);
+	yt_drain();
+	while (recv_from(ep, data, sizeof(data), &from) > 0) {
+		cr_assert_eq(from, SRC_1, "only S1's datagrams");
+		got++;
+	}
+	cr_assert_eq(got, 4);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_filtered, 4);
+	cr_assert_eq(sth_close(ep), 0);
+	settle(&s);
+	ut_stack_close(&s);
+}
+
+YT_TEST(igmp, source_requests_udp_cannot_do_fail_and_leave_nothing_behind)
+{
+	struct ut_stack s;
+	struct stdata *ep, *other[7];
+	static struct yard_ip_group_row rows[8];
+	struct t_ip_mreq_source mr = { GROUP_S, SRC_1, 0 };
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5109);
+	/* Sources a filter cannot name; a group that is none. */
+	cr_assert_eq(add_src(ep, GROUP_S, PT_IPV4(239, 1, 1, 1)), T_FAILURE);
+	cr_assert_eq(add_src(ep, GROUP_S, 0), T_FAILURE);
+	cr_assert_eq(add_src(ep, GROUP_S, UINT32_MAX), T_FAILURE);
+	cr_assert_eq(add_src(ep, PT_ADDR_PEER, SRC_1), T_FAILURE);
+	cr_assert_eq(add_src(ep, ALL_HOSTS, SRC_1), T_FAILURE);
+	/* Nothing to drop, block or unblock. */
+	cr_assert_eq(drop_src(ep, GROUP_S, SRC_1), T_FAILURE);
+	cr_assert_eq(src_req(ep, T_NEGOTIATE, T_IP_BLOCK_SOURCE, GROUP_S, SRC_1), T_FAILURE);
+	cr_assert_eq(src_req(ep, T_NEGOTIATE, T_IP_UNBLOCK_SOURCE, GROUP_S, SRC_1), T_FAILURE);
+	/* An INCLUDE membership: the same source twice, blocking, an any-source join. */
+	cr_assert_eq(add_src(ep, GROUP_S, SRC_1), T_SUCCESS);
+	cr_assert_eq(add_src(ep, GROUP_S, SRC_1), T_FAILURE);
+	cr_assert_eq(src_req(ep, T_NEGOTIATE, T_IP_BLOCK_SOURCE, GROUP_S, SRC_2), T_FAILURE);
+	cr_assert_eq(join(ep, GROUP_S), T_FAILURE);
+	cr_assert_eq(drop_src(ep, GROUP_S, SRC_2), T_FAILURE, "a source not added");
+	/* An EXCLUDE membership: adding a source, unblocking one not blocked, blocking twice. */
+	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS);
+	cr_assert_eq(add_src(ep, GROUP_A, SRC_1), T_FAILURE);
+	cr_assert_eq(src_req(ep, T_NEGOTIATE, T_IP_UNBLOCK_SOURCE, GROUP_A, SRC_1), T_FAILURE);
+	cr_assert_eq(src_req(ep, T_NEGOTIATE, T_IP_BLOCK_SOURCE, GROUP_A, SRC_1), T_SUCCESS);
+	cr_assert_eq(src_req(ep, T_NEGOTIATE, T_IP_BLOCK_SOURCE, GROUP_A, SRC_1), T_FAILURE);
+	/* Ten sources a membership; the eleventh is refused. */
+	for (unsigned i = 2; i <= 10; i++)
+		cr_assert_eq(add_src(ep, GROUP_S, PT_IPV4(203, 0, 113, i)), T_SUCCESS, "%u", i);
+	cr_assert_eq(add_src(ep, GROUP_S, PT_IPV4(203, 0, 113, 11)), T_FAILURE);
+	/* A value of the wrong size is a malformed request; T_CHECK judges group and source. */
+	cr_assert_eq(opt_req(ep, T_NEGOTIATE, T_IP_ADD_SOURCE_MEMBERSHIP, &mr, 8), -TBADOPT);
+	cr_assert_eq(src_req(ep, T_CHECK, T_IP_ADD_SOURCE_MEMBERSHIP, GROUP_B, SRC_2), T_SUCCESS);
+	cr_assert_eq(src_req(ep, T_CHECK, T_IP_ADD_SOURCE_MEMBERSHIP, GROUP_B, GROUP_A), T_FAILURE);
+	cr_assert_eq(src_req(ep, T_CURRENT, T_IP_BLOCK_SOURCE, GROUP_B, SRC_2), T_NOTSUPPORT);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_mcast_join_fail, 16);
+	/*
+	 * 64 (group, source) pairs a link: ep holds 11 (10 of GROUP_S, one blocked of GROUP_A);
+	 * six more endpoints with ten sources each of their own groups reach 71 asked for.
+	 */
+	for (unsigned k = 0, pairs = 11; k < RTE_DIM(other); k++) {
+		other[k] = bound_ep((uint16_t)(5110 + k));
+		for (unsigned i = 1; i <= 10 && k < 6; i++, pairs++) {
+			t_scalar_t want = pairs < 64 ? T_SUCCESS : T_FAILURE;
+
+			cr_assert_eq(add_src(other[k], PT_IPV4(232, 2, 0, k),
+					     PT_IPV4(203, 0, 114, i)), want, "pair %u", pairs + 1);
+		}
+	}
+	/* A new group's first pair: refused, and its slot not kept. */
+	cr_assert_eq(add_src(other[6], PT_IPV4(232, 3, 0, 1), SRC_2), T_FAILURE);
+	/* A pair the link has already costs no entry: still taken. */
+	cr_assert_eq(add_src(other[6], GROUP_S, SRC_1), T_SUCCESS);
+	cr_assert_eq(ip_mcast_snapshot(rows, RTE_DIM(rows)), 8);
+	for (unsigned i = 0; i < 8; i++)
+		if (rows[i].gr_group == GROUP_S)
+			cr_assert(rows[i].gr_refs == 2 && rows[i].gr_nsrc == 10 &&
+				  rows[i].gr_mode == IP_MFILTER_INCLUDE, "GROUP_S: %u, %u",
+				  rows[i].gr_refs, rows[i].gr_nsrc);
+	cr_assert_eq(sth_close(ep), 0);
+	for (unsigned k = 0; k < RTE_DIM(other); k++)
+		cr_assert_eq(sth_close(other[k]), 0);
+	settle(&s);
+	cr_assert_eq(ip_mcast_snapshot(rows, RTE_DIM(rows)), 0, "every group left");
 	ut_stack_close(&s);
 }
