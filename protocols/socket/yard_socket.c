@@ -824,6 +824,31 @@ sock_optmgmt(struct yard_sock *so, t_uscalar_t level, t_uscalar_t name, void *va
 	return 0;
 }
 
+/*
+ * The XTI name of a membership option: the any-source pair, or one of the four source-filter
+ * options (RFC 3678 4.1.1); 0 for another.
+ */
+static t_uscalar_t
+sock_mship_name(int optname)
+{
+	switch (optname) {
+	case IP_ADD_MEMBERSHIP:
+		return T_IP_ADD_MEMBERSHIP;
+	case IP_DROP_MEMBERSHIP:
+		return T_IP_DROP_MEMBERSHIP;
+	case IP_ADD_SOURCE_MEMBERSHIP:
+		return T_IP_ADD_SOURCE_MEMBERSHIP;
+	case IP_DROP_SOURCE_MEMBERSHIP:
+		return T_IP_DROP_SOURCE_MEMBERSHIP;
+	case IP_BLOCK_SOURCE:
+		return T_IP_BLOCK_SOURCE;
+	case IP_UNBLOCK_SOURCE:
+		return T_IP_UNBLOCK_SOURCE;
+	default:
+		return 0;
+	}
+}
+
 /* The int value of a setsockopt: 0, or -1 with errno. */
 static int
 sock_int_in(const void *optval, socklen_t optlen, int *v)
@@ -858,24 +883,41 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 		so->so_linger = (struct linger){ l.l_onoff != 0, l.l_onoff ? l.l_linger : 0 };
 		return 0;
 	}
-	if (level == IPPROTO_IP &&
-	    (optname == IP_ADD_MEMBERSHIP || optname == IP_DROP_MEMBERSHIP)) {
-		struct ip_mreq mr;
-		struct t_ip_mreq tm;
+	if (level == IPPROTO_IP && sock_mship_name(optname) != 0) {
+		t_uscalar_t name = sock_mship_name(optname);
+		bool src = name != T_IP_ADD_MEMBERSHIP && name != T_IP_DROP_MEMBERSHIP;
+		union {
+			struct ip_mreq m;
+			struct ip_mreq_source s;
+		} mr;
+		union {
+			struct t_ip_mreq m;
+			struct t_ip_mreq_source s;
+		} tm;
+		size_t need = src ? sizeof(mr.s) : sizeof(mr.m);
 
 		if (so->so_type != SOCK_DGRAM)
 			return sock_fail(ENOPROTOOPT);
-		if (optlen < (socklen_t)sizeof(mr))
+		if (optlen < (socklen_t)need)
 			return sock_fail(EINVAL);
 		if (optval == NULL)
 			return sock_fail(EFAULT);
-		memcpy(&mr, optval, sizeof(mr));
-		tm = (struct t_ip_mreq){ mr.imr_multiaddr.s_addr, mr.imr_interface.s_addr };
-		/* udp says only T_FAILURE: EINVAL stands for every refusal. */
-		return sock_optmgmt(so, T_INET_IP,
-				    optname == IP_ADD_MEMBERSHIP ? T_IP_ADD_MEMBERSHIP :
-								   T_IP_DROP_MEMBERSHIP,
-				    &tm, sizeof(tm), T_NEGOTIATE);
+		memcpy(&mr, optval, need);
+		/* Field by field: glibc has (group, link, source), XTI Solaris' (group, source,
+		 * link). */
+		if (src) {
+			tm.s.imr_multiaddr = mr.s.imr_multiaddr.s_addr;
+			tm.s.imr_sourceaddr = mr.s.imr_sourceaddr.s_addr;
+			tm.s.imr_interface = mr.s.imr_interface.s_addr;
+		} else {
+			tm.m = (struct t_ip_mreq){ mr.m.imr_multiaddr.s_addr,
+						   mr.m.imr_interface.s_addr };
+		}
+		/* udp says only T_FAILURE: EINVAL stands for every refusal (not a group, no
+		 * such link, the wrong filter mode, a source there already or not there, no
+		 * membership, tables full). */
+		return sock_optmgmt(so, T_INET_IP, name, &tm, src ? sizeof(tm.s) : sizeof(tm.m),
+				    T_NEGOTIATE);
 	}
 	if (level == IPPROTO_IP && optname == IP_MULTICAST_TTL) {
 		uint8_t ttl;

@@ -213,7 +213,14 @@ void yard_sock_reap_all(void);
  * pending error, cleared by reading), SO_TYPE (get only). IPPROTO_TCP: TCP_NODELAY (int,
  * 0/1). The value is an int: optlen must be >= sizeof(int). IPPROTO_IP on datagram sockets:
  * IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP (struct ip_mreq; set only; EINVAL when udp refuses:
- * not a group, no link with that address, joined already or not joined, tables full) and
+ * not a group, no link with that address, joined already or not joined, tables full),
+ * IP_ADD_SOURCE_MEMBERSHIP, IP_DROP_SOURCE_MEMBERSHIP, IP_BLOCK_SOURCE, IP_UNBLOCK_SOURCE
+ * (struct ip_mreq_source; set only; RFC 3678 source filters: the first ADD_SOURCE joins a
+ * group for that source alone, the last DROP_SOURCE leaves it; BLOCK and UNBLOCK change the
+ * sources a membership made by IP_ADD_MEMBERSHIP leaves out; IP_DROP_MEMBERSHIP leaves either
+ * kind; EINVAL for every refusal, as above, and also the wrong kind of membership or none, a
+ * source there already or not there, one that is not unicast, 10 sources taken; Linux says
+ * EADDRNOTAVAIL for some of these, udp's answer does not tell them apart) and
  * IP_MULTICAST_TTL (int or one byte, 1..255, -1 for the default 1; 0 is EINVAL: yard does not
  * loop a group's datagrams back to the host).
  * @return 0, or -1: ENOPROTOOPT (unknown level or name; SO_ERROR/SO_TYPE set; TCP options

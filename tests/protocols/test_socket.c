@@ -454,6 +454,14 @@ YT_TEST(socket, sets_and_reads_the_options)
 		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)),
 			     -1);
 		cr_assert_eq(errno, ENOPROTOOPT, "groups are for datagram sockets");
+		{
+			struct ip_mreq_source ms = { .imr_multiaddr = mr.imr_multiaddr,
+						     .imr_sourceaddr.s_addr = PT_ADDR_PEER };
+
+			cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, &ms,
+						     sizeof(ms)), -1);
+			cr_assert_eq(errno, ENOPROTOOPT, "source filters too");
+		}
 		v = 2;
 		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, sizeof(v)), -1);
 		cr_assert_eq(errno, ENOPROTOOPT);
@@ -717,6 +725,249 @@ YT_TEST(socket, a_datagram_socket_joins_a_group_and_receives_what_is_sent_to_it)
 	cr_assert_eq(yard_close(fd), 0);
 	pt_run_ms(1100); /* the leave's second report */
 	(void)pt_discard(s.pt.link.minor);
+	ut_stack_close(&s);
+}
+
+/* Source-specific memberships (RFC 3678, RFC 4607): a group's datagrams from two hosts. */
+#define SSM_GROUP PT_IPV4(239, 9, 8, 6)
+#define SSM_S1    PT_ADDR_PEER
+#define SSM_S2    PT_IPV4(198, 18, 0, 3)
+
+/* A datagram of dlen pattern bytes from src:4002 to group:port, as the link receives it. */
+static void
+st_inject_group(int minor, uint32_t group, uint32_t src, uint16_t port, size_t dlen)
+{
+	const uint8_t *g = (const uint8_t *)&group;
+	struct rte_ether_addr mac = { { 0x01, 0x00, 0x5e, (uint8_t)(g[1] & 0x7f), g[2], g[3] } };
+	uint8_t f[256];
+	size_t n, ulen;
+
+	n = pt_eth(f, &mac, &pt_mac_peer, 0x0800);
+	ulen = ut_udp(f + n + 20, src, group, 4002, port, NULL, dlen);
+	n += pt_ipv4(f + n, src, group, IPPROTO_UDP, 1, 0, 1, NULL, 0, ulen);
+	pt_inject(minor, f, n + ulen);
+}
+
+/* The next datagram on fd is dlen bytes from src; the one after, none yet. */
+static void
+st_expect_from(int fd, uint32_t src, size_t dlen)
+{
+	struct sockaddr_in from;
+	socklen_t fl = sizeof(from);
+	uint8_t buf[64];
+
+	cr_assert_eq(yard_recvfrom(fd, buf, sizeof(buf), 0, SA(&from), &fl), (ssize_t)dlen,
+		     "errno %d", errno);
+	cr_assert_eq(from.sin_addr.s_addr, src);
+	for (size_t i = 0; i < dlen; i++)
+		cr_assert_eq(buf[i], ut_pat(i));
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), -1);
+	cr_assert_eq(errno, EAGAIN);
+}
+
+static void
+st_expect_none(int fd, const char *why)
+{
+	uint8_t buf[64];
+
+	cr_assert_eq(yard_recv(fd, buf, sizeof(buf), 0), -1, "%s", why);
+	cr_assert_eq(errno, EAGAIN, "%s", why);
+}
+
+static struct ip_mreq_source
+st_mreq_source(uint32_t group, uint32_t source, uint32_t ifaddr)
+{
+	return (struct ip_mreq_source){ .imr_multiaddr.s_addr = group,
+					.imr_interface.s_addr = ifaddr,
+					.imr_sourceaddr.s_addr = source };
+}
+
+/* The join's, change's or leave's two reports go before what follows takes anything. */
+static void
+st_settle(struct ut_stack *s)
+{
+	pt_run_ms(1100);
+	(void)pt_discard(s->pt.link.minor);
+}
+
+YT_TEST(socket, a_source_membership_receives_only_the_sources_it_names)
+{
+	struct ut_stack s;
+	struct ip_mreq_source m1 = st_mreq_source(SSM_GROUP, SSM_S1, PT_ADDR_US);
+	struct ip_mreq_source m2 = st_mreq_source(SSM_GROUP, SSM_S2, PT_ADDR_US);
+	struct ip_mreq mr = { .imr_multiaddr.s_addr = SSM_GROUP };
+	struct ip_stats ip0;
+	int fd;
+
+	ut_stack_open(&s, 0, 1500);
+	fd = st_udp(9610);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, &m1, sizeof(m1)),
+		     0, "errno %d", errno);
+	st_settle(&s);
+	ip0 = pt_ipstat(s.pt.ip);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S1, 9610, 11);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S2, 9610, 12);
+	st_expect_from(fd, SSM_S1, 11);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_filtered,
+		     ip0.is_ip.ips_drop_mcast_filtered + 1, "S2 left out by the link's filter");
+	/* A second source: both come in. */
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, &m2, sizeof(m2)),
+		     0, "errno %d", errno);
+	st_settle(&s);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S2, 9610, 12);
+	st_expect_from(fd, SSM_S2, 12);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S1, 9610, 11);
+	st_expect_from(fd, SSM_S1, 11);
+	/* Dropping S1 leaves S2 in. */
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_DROP_SOURCE_MEMBERSHIP, &m1, sizeof(m1)),
+		     0, "errno %d", errno);
+	st_settle(&s);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S1, 9610, 11);
+	st_expect_none(fd, "S1 dropped");
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S2, 9610, 12);
+	st_expect_from(fd, SSM_S2, 12);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_filtered,
+		     ip0.is_ip.ips_drop_mcast_filtered + 2);
+	/* The last source dropped: no longer a member of the group at all. */
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_DROP_SOURCE_MEMBERSHIP, &m2, sizeof(m2)),
+		     0, "errno %d", errno);
+	st_settle(&s);
+	ip0 = pt_ipstat(s.pt.ip);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S1, 9610, 11);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S2, 9610, 12);
+	st_expect_none(fd, "left");
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_not_joined,
+		     ip0.is_ip.ips_drop_mcast_not_joined + 2, "the link left the group");
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr, sizeof(mr)), -1);
+	cr_assert_eq(errno, EINVAL, "no membership left to drop");
+	cr_assert_eq(yard_close(fd), 0);
+	ut_stack_close(&s);
+}
+
+YT_TEST(socket, a_blocked_source_is_left_out_of_an_any_source_membership_until_unblocked)
+{
+	struct ut_stack s;
+	struct ip_mreq_source m1 = st_mreq_source(SSM_GROUP, SSM_S1, 0);
+	struct ip_mreq mr = { .imr_multiaddr.s_addr = SSM_GROUP };
+	struct ip_stats ip0;
+	uint64_t udrop;
+	int fd, other;
+
+	ut_stack_open(&s, 0, 1500);
+	fd = st_udp(9620);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)), 0);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_BLOCK_SOURCE, &m1, sizeof(m1)), 0,
+		     "errno %d", errno);
+	st_settle(&s);
+	ip0 = pt_ipstat(s.pt.ip);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S1, 9620, 11);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S2, 9620, 12);
+	st_expect_from(fd, SSM_S2, 12);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_filtered,
+		     ip0.is_ip.ips_drop_mcast_filtered + 1, "S1 left out by the link's filter");
+	/* Another socket takes the group from any source: the link lets S1 in again, and the
+	 * first socket's own filter still leaves it out (udp drops it, for that socket only). */
+	other = st_udp(9621);
+	cr_assert_eq(yard_setsockopt(other, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)), 0);
+	st_settle(&s);
+	udrop = ut_udpstat(s.up.up_udp).udps_drop_src_filtered;
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S1, 9620, 11);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S1, 9621, 13);
+	st_expect_none(fd, "S1 still blocked on this socket");
+	st_expect_from(other, SSM_S1, 13);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_drop_src_filtered, udrop + 1);
+	cr_assert_eq(yard_close(other), 0);
+	st_settle(&s);
+	/* Unblocked: S1 comes in again, S2 still does. */
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_UNBLOCK_SOURCE, &m1, sizeof(m1)), 0,
+		     "errno %d", errno);
+	st_settle(&s);
+	ip0 = pt_ipstat(s.pt.ip);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S1, 9620, 11);
+	st_expect_from(fd, SSM_S1, 11);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S2, 9620, 12);
+	st_expect_from(fd, SSM_S2, 12);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_filtered,
+		     ip0.is_ip.ips_drop_mcast_filtered);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_UNBLOCK_SOURCE, &m1, sizeof(m1)), -1);
+	cr_assert_eq(errno, EINVAL, "not blocked");
+	/* IP_DROP_MEMBERSHIP leaves it (whatever its filter had been). */
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_BLOCK_SOURCE, &m1, sizeof(m1)), 0);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mr, sizeof(mr)), 0);
+	st_settle(&s);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S2, 9620, 12);
+	st_expect_none(fd, "left");
+	cr_assert_eq(yard_close(fd), 0);
+	ut_stack_close(&s);
+}
+
+YT_TEST(socket, a_source_option_udp_refuses_is_einval_and_changes_nothing)
+{
+	struct ut_stack s;
+	uint32_t g2 = PT_IPV4(239, 9, 8, 5), g3 = PT_IPV4(239, 9, 8, 4);
+	struct ip_mreq_source ms = st_mreq_source(SSM_GROUP, SSM_S1, 0);
+	struct ip_mreq mr = { .imr_multiaddr.s_addr = SSM_GROUP };
+	struct ip_stats ip0;
+	uint64_t fails;
+	uint8_t f[256];
+	socklen_t l = sizeof(ms);
+	int fd;
+
+	ut_stack_open(&s, 0, 1500);
+	fd = st_udp(9630);
+	fails = ut_udpstat(s.up.up_udp).udps_mcast_join_fail;
+	/* Too short for an ip_mreq_source (an ip_mreq is): refused before udp hears of it. */
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, &ms,
+				     sizeof(struct ip_mreq)), -1);
+	cr_assert_eq(errno, EINVAL);
+	yt_drain();
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 0, "no join, so no report");
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_mcast_join_fail, fails);
+	ip0 = pt_ipstat(s.pt.ip);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S1, 9630, 11);
+	st_expect_none(fd, "not joined");
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_not_joined,
+		     ip0.is_ip.ips_drop_mcast_not_joined + 1);
+	/* A source for an any-source membership: refused, which still takes every source. */
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)), 0);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, &ms, sizeof(ms)),
+		     -1);
+	cr_assert_eq(errno, EINVAL, "any-source already");
+	st_settle(&s);
+	st_inject_group(s.pt.link.minor, SSM_GROUP, SSM_S2, 9630, 12);
+	st_expect_from(fd, SSM_S2, 12);
+	/* Blocking a source of a group not joined: refused, and it joins nothing. */
+	ms = st_mreq_source(g2, SSM_S1, 0);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_BLOCK_SOURCE, &ms, sizeof(ms)), -1);
+	cr_assert_eq(errno, EINVAL, "no membership to block a source of");
+	/* A multicast source: refused, and it joins nothing either. */
+	ms = st_mreq_source(g2, g3, 0);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, &ms, sizeof(ms)),
+		     -1);
+	cr_assert_eq(errno, EINVAL, "a group is no source");
+	ip0 = pt_ipstat(s.pt.ip);
+	st_inject_group(s.pt.link.minor, g2, SSM_S1, 9630, 11);
+	st_expect_none(fd, "g2 not joined");
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_not_joined,
+		     ip0.is_ip.ips_drop_mcast_not_joined + 1);
+	/* Dropping a source never added: refused, the one added stays. */
+	ms = st_mreq_source(g3, SSM_S1, 0);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, &ms, sizeof(ms)),
+		     0, "errno %d", errno);
+	ms.imr_sourceaddr.s_addr = SSM_S2;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_DROP_SOURCE_MEMBERSHIP, &ms, sizeof(ms)),
+		     -1);
+	cr_assert_eq(errno, EINVAL, "S2 was never added");
+	st_settle(&s);
+	st_inject_group(s.pt.link.minor, g3, SSM_S1, 9630, 11);
+	st_expect_from(fd, SSM_S1, 11);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_mcast_join_fail, fails + 4,
+		     "udp refused the four that reached it");
+	/* Set only (the stream socket's refusal: sets_and_reads_the_options). */
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_ADD_SOURCE_MEMBERSHIP, &ms, &l), -1);
+	cr_assert_eq(errno, ENOPROTOOPT);
+	cr_assert_eq(yard_close(fd), 0);
+	st_settle(&s); /* the leaves' reports */
 	ut_stack_close(&s);
 }
 
