@@ -58,7 +58,7 @@ enum cfg_kind {
 	CK_TCPCC,     /* a TCP congestion control name ([tcp] congestion) */
 	CK_SIZE,      /* bytes with an optional K/M/G suffix, in [min, max] KiB, a uint64_t */
 	CK_PORTRANGE, /* LO-HI, min <= LO <= HI <= max: two uint16_t fields, LO first */
-	CK_GROUPS,    /* "a.b.c.d, ..." multicast groups, or empty ([services] udp_join) */
+	CK_GROUPS,    /* "G, S@G, ..." multicast groups, for sources S, or empty (udp_join) */
 };
 
 struct cfg_key {
@@ -169,7 +169,8 @@ static const struct cfg_key services_keys[] = {
 	{ "memcached", CK_U16, CFG(svc_memcached), 0, 65535, "0", NULL, "0 (off) or 1..65535",
 	  false },
 	{ "udp_join", CK_GROUPS, 0, 0, 0, "", NULL,
-	  "up to 14 multicast groups (224.0.0.2..239.255.255.255), comma separated, or empty",
+	  "up to 14 items, comma separated: a multicast group (224.0.0.2..239.255.255.255), or "
+	  "source@group (up to 10 sources a group); or empty",
 	  false },
 };
 
@@ -642,35 +643,89 @@ parse_neighbours(struct cfg_ctx *c, const char *val, struct yard_cfg_port *p)
 	return 0;
 }
 
-/* [services] udp_join: multicast groups, each once, none of them 224.0.0.1. */
+/* The index of group in cfg->udp_groups, -1 if it is not there. */
+static int
+group_index(const struct yard_config *cfg, uint32_t group)
+{
+	for (unsigned i = 0; i < cfg->nudp_groups; i++)
+		if (cfg->udp_groups[i] == group)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * [services] udp_join: items G (a multicast group, for any source) or S@G (G for source S
+ * only: SSM, RFC 4607, in VLC's and ffmpeg's spelling). The S@G items of one G make one
+ * membership of up to 10 sources, as udp's filter holds. Refused: 224.0.0.1, an item twice,
+ * and a group given both ways, since a service's membership of a group is any-source or
+ * source-specific and udp refuses the second (any source takes S's datagrams already).
+ */
 static int
 parse_groups(struct cfg_ctx *c, const char *val, struct yard_config *cfg)
 {
-	char buf[YARD_CFG_DEVLEN]; /* a value's most: 14 groups of 15 characters fit */
+	/* A value's most: 14 groups of 15 characters fit; S@G items are longer, and fewer fit. */
+	char buf[YARD_CFG_DEVLEN];
 	char *save = NULL, *item;
+	unsigned nitems = 0;
 
 	cfg->nudp_groups = 0;
 	snprintf(buf, sizeof(buf), "%s", val);
 	for (item = strtok_r(buf, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
-		char addr_s[64], extra[2];
-		uint32_t g;
+		char tok[64], pfx[72] = "", sa[INET_ADDRSTRLEN], extra[2];
+		const char *grp_s = tok;
+		char *at;
+		uint32_t g, s = 0;
+		int gi;
 
-		if (sscanf(item, " %63s %1s", addr_s, extra) != 1)
-			return cfg_fail(c, "'%s' is not one multicast group (e.g. 239.1.2.3)",
-					item);
-		if (parse_ipv4(addr_s, &g) != 0)
-			return cfg_fail(c, "'%s' is not an IPv4 address", addr_s);
+		if (sscanf(item, " %63s %1s", tok, extra) != 1)
+			return cfg_fail(c, "'%s' is not one multicast group nor source@group (e.g. "
+					"239.1.2.3 or 198.18.0.1@232.1.2.3)", item);
+		at = strchr(tok, '@');
+		if (at != NULL) {
+			/* Messages about an S@G item name it whole. */
+			snprintf(pfx, sizeof(pfx), "'%s': ", tok);
+			*at = '\0';
+			grp_s = at + 1;
+			if (parse_ipv4(tok, &s) != 0)
+				return cfg_fail(c, "%s'%s' is not an IPv4 address", pfx, tok);
+			if (ipv4_unusable(s) != NULL)
+				return cfg_fail(c, "%sthe source %s is not a unicast address: "
+						"it %s", pfx, tok, ipv4_unusable(s));
+		}
+		if (parse_ipv4(grp_s, &g) != 0)
+			return cfg_fail(c, "%s'%s' is not an IPv4 address", pfx, grp_s);
 		if (!ipv4_is_group(g))
-			return cfg_fail(c, "%s is not a multicast group (224.0.0.0/4)", addr_s);
+			return cfg_fail(c, "%s%s is not a multicast group (224.0.0.0/4)", pfx,
+					grp_s);
 		if (ntohl(g) == 0xe0000001u)
-			return cfg_fail(c, "%s is the all-hosts group: every host is in it already",
-					addr_s);
-		for (unsigned i = 0; i < cfg->nudp_groups; i++)
-			if (cfg->udp_groups[i] == g)
-				return cfg_fail(c, "%s is given twice", addr_s);
-		if (cfg->nudp_groups == YARD_CFG_MAX_GROUPS)
-			return cfg_fail(c, "more than %u groups", YARD_CFG_MAX_GROUPS);
-		cfg->udp_groups[cfg->nudp_groups++] = g;
+			return cfg_fail(c, "%s%s is the all-hosts group: every host is in it "
+					"already", pfx, grp_s);
+		gi = group_index(cfg, g);
+		if (gi >= 0 && (s == 0) != (cfg->udp_group_nsrc[gi] == 0)) {
+			ipv4_str(s != 0 ? s : cfg->udp_group_src[gi][0], sa, sizeof(sa));
+			return cfg_fail(c, "%s is given for any source and as %s@%s: a group "
+					"is joined one way or the other (any source takes %s's "
+					"datagrams already)", grp_s, sa, grp_s, sa);
+		}
+		if (gi >= 0 && s == 0)
+			return cfg_fail(c, "%s is given twice", grp_s);
+		for (unsigned i = 0; gi >= 0 && i < cfg->udp_group_nsrc[gi]; i++)
+			if (cfg->udp_group_src[gi][i] == s)
+				return cfg_fail(c, "%s@%s is given twice", tok, grp_s);
+		if (gi >= 0 && cfg->udp_group_nsrc[gi] == YARD_CFG_MAX_GROUP_SRCS)
+			return cfg_fail(c, "more than %u sources for %s: one membership filters at "
+					"most %u", YARD_CFG_MAX_GROUP_SRCS, grp_s,
+					YARD_CFG_MAX_GROUP_SRCS);
+		if (++nitems > YARD_CFG_MAX_GROUPS)
+			return cfg_fail(c, "more than %u items (groups and source@group)",
+					YARD_CFG_MAX_GROUPS);
+		if (gi < 0) {
+			gi = (int)cfg->nudp_groups++;
+			cfg->udp_groups[gi] = g;
+			cfg->udp_group_nsrc[gi] = 0;
+		}
+		if (s != 0)
+			cfg->udp_group_src[gi][cfg->udp_group_nsrc[gi]++] = s;
 	}
 	return 0;
 }

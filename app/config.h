@@ -39,7 +39,8 @@ extern "C" {
 
 #define YARD_CFG_MAX_LCORES     128  /**< lcore ids 0..127 (RTE_MAX_LCORE of Debian's DPDK) */
 #define YARD_CFG_MAX_NEIGHBOURS 16   /**< static neighbours per port */
-#define YARD_CFG_MAX_GROUPS 14       /**< [services] udp_join: groups (fit in 255 characters) */
+#define YARD_CFG_MAX_GROUPS 14       /**< [services] udp_join: items (fit in 255 characters) */
+#define YARD_CFG_MAX_GROUP_SRCS 10   /**< udp_join: sources of one group (udp's IP_MFILTER_MAX) */
 #define YARD_CFG_DEVLEN         256  /**< a device string (rte_cfgfile's value length) */
 #define YARD_CFG_ERRLEN         512  /**< room for one error message */
 
@@ -140,9 +141,12 @@ struct yard_config {
 	/* [services]: port numbers, 0 = off */
 	uint16_t svc_udp_echo, svc_udp_discard, svc_udp_sockperf, svc_tcp_echo, svc_tcp_discard;
 	uint16_t svc_http;
-	/* [services] udp_join: groups the UDP services join on every lcore (network order) */
+	/* [services] udp_join: groups the UDP services join on every lcore (network order), for
+	 * any source when udp_group_nsrc[g] is 0, else for those sources only (S@G items: SSM) */
 	unsigned nudp_groups;
 	uint32_t udp_groups[YARD_CFG_MAX_GROUPS];
+	uint8_t udp_group_nsrc[YARD_CFG_MAX_GROUPS];
+	uint32_t udp_group_src[YARD_CFG_MAX_GROUPS][YARD_CFG_MAX_GROUP_SRCS];
 	/* [client.NAME] */
 	unsigned nclients;
 	struct yard_cfg_client clients[YARD_CFG_MAX_CLIENTS];

@@ -14,7 +14,8 @@
  *   /yard/conns    "[LCORE][,START]"  TCP connections and listeners (netstat), a page of
  *                  CTL_CONNS_PAGE rows from START of the table gathered from each lcore
  *   /yard/udp_eps  "[LCORE][,START]"  bound UDP endpoints (netstat -u), paged the same way
- *   /yard/groups   "[LCORE][,START]"  multicast groups joined on each link (netstat -g)
+ *   /yard/groups   "[LCORE][,START]"  multicast groups joined on each link (netstat -g),
+ *                  with the link's source filter: mode, nsources and the first 8 sources
  *
  * Principles of operation
  * -----------------------
@@ -980,6 +981,7 @@ static void
 ctl_group_row(struct rte_tel_data *d, const void *row)
 {
 	const struct yard_ip_group_row *r = row;
+	struct rte_tel_data *srcs = rte_tel_data_alloc();
 	char a[32];
 
 	rte_tel_data_start_dict(d);
@@ -990,6 +992,19 @@ ctl_group_row(struct rte_tel_data *d, const void *row)
 	rte_tel_data_add_dict_string(d, "group", a);
 	rte_tel_data_add_dict_u64(d, "members", r->gr_refs);
 	rte_tel_data_add_dict_u64(d, "igmp_version", r->gr_version);
+	/* The link's source filter (RFC 3376 3.2): exclude {} is any source. */
+	rte_tel_data_add_dict_string(d, "mode", r->gr_mode == IP_MFILTER_INCLUDE ? "include" :
+				     "exclude");
+	rte_tel_data_add_dict_u64(d, "nsources", r->gr_nsrc);
+	if (srcs != NULL) {
+		rte_tel_data_start_array(srcs, RTE_TEL_STRING_VAL);
+		for (unsigned i = 0; i < r->gr_nsrc && i < YARD_GROUP_ROW_SRCS; i++) {
+			inet_ntop(AF_INET, &r->gr_src[i], a, sizeof(a));
+			rte_tel_data_add_array_string(srcs, a);
+		}
+		if (rte_tel_data_add_dict_container(d, "sources", srcs, 0) != 0)
+			rte_tel_data_free(srcs);
+	}
 }
 
 /* A table /yard/conns, /yard/udp_eps or /yard/groups pages: request, row size, row writer. */

@@ -327,7 +327,10 @@ service_start(struct yard_lcore_stack *ls, const char *name, uint16_t port,
 	return 0;
 }
 
-/* [services] udp_join: every UDP service of this lcore joins every group. */
+/*
+ * [services] udp_join: every UDP service of this lcore joins every group, for any source or,
+ * source by source, for the sources the group's S@G items name (one membership of them all).
+ */
 static int
 udp_services_join(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 {
@@ -335,18 +338,26 @@ udp_services_join(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 				   cfg->svc_udp_sockperf };
 
 	for (unsigned g = 0; g < cfg->nudp_groups; g++) {
+		uint32_t group = cfg->udp_groups[g];
+		unsigned nsrc = cfg->udp_group_nsrc[g];
+		/* one any-source join, or one per source (the first makes the membership) */
+		unsigned njoins = nsrc != 0 ? nsrc : 1;
+
 		for (unsigned i = 0; i < RTE_DIM(ports); i++) {
-			int rc;
+			for (unsigned j = 0; ports[i] != 0 && j < njoins; j++) {
+				uint32_t src = nsrc != 0 ? cfg->udp_group_src[g][j] : 0;
+				char a[INET_ADDRSTRLEN], sa[INET_ADDRSTRLEN];
+				int rc;
 
-			if (ports[i] == 0)
-				continue;
-			rc = yard_udp_service_join(ports[i], cfg->udp_groups[g]);
-			if (rc < 0) {
-				char a[INET_ADDRSTRLEN];
-
-				inet_ntop(AF_INET, &cfg->udp_groups[g], a, sizeof(a));
-				return stack_fail(ls, rc, "UDP port %u cannot join %s: %s",
-						  ports[i], a, strerror(-rc));
+				rc = src != 0 ? yard_udp_service_join_source(ports[i], group, src) :
+				     yard_udp_service_join(ports[i], group);
+				if (rc == 0)
+					continue;
+				inet_ntop(AF_INET, &group, a, sizeof(a));
+				inet_ntop(AF_INET, &src, sa, sizeof(sa));
+				return stack_fail(ls, rc, "UDP port %u cannot join %s%s%s: %s",
+						  ports[i], src != 0 ? sa : "", src != 0 ? "@" : "",
+						  a, strerror(-rc));
 			}
 		}
 	}

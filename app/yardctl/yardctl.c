@@ -994,7 +994,33 @@ cmd_conns(int argc, char **argv)
 	return 0;
 }
 
-/* The multicast groups each lcore's links joined (netstat -g). */
+/*
+ * A groups row's source filter as "exclude {}" (any source) or "include {S1, S2}", and
+ * "+N more" past the sources the row lists; empty from a yard that gives no filter.
+ */
+static void
+group_filter(const json_t *r, char *buf, size_t len)
+{
+	json_t *srcs = json_object_get(r, "sources"), *s;
+	size_t n = 0, i;
+
+	buf[0] = '\0';
+	if (js(r, "mode")[0] == '\0')
+		return;
+	n += (size_t)snprintf(buf + n, len - n, "%s {", js(r, "mode"));
+	json_array_foreach(srcs, i, s)
+		if (n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", i != 0 ? ", " : "",
+					      json_string_value(s) != NULL ?
+					      json_string_value(s) : "?");
+	if (n < len)
+		n += (size_t)snprintf(buf + n, len - n, "}");
+	if (n < len && ju(r, "nsources") > json_array_size(srcs))
+		snprintf(buf + n, len - n, " +%" PRIu64 " more",
+			 ju(r, "nsources") - (uint64_t)json_array_size(srcs));
+}
+
+/* The multicast groups each lcore's links joined (netstat -g), with their source filters. */
 static int
 cmd_groups(int argc, char **argv)
 {
@@ -1037,17 +1063,19 @@ cmd_groups(int argc, char **argv)
 		json_decref(rows);
 		return 0;
 	}
-	printf("%5s %-15s %-15s %7s %4s\n", "Lcore", "Link", "Group", "Members", "IGMP");
+	printf("%5s %-15s %-15s %7s %4s %s\n", "Lcore", "Link", "Group", "Members", "IGMP",
+	       "Filter");
 	json_array_foreach(rows, i, r) {
-		char members[16];
+		char members[16], filter[8 * 18 + 64];
 
 		/* 0: left, the leave's reports still going out */
 		if (ju(r, "members") == 0)
 			snprintf(members, sizeof(members), "leaving");
 		else
 			snprintf(members, sizeof(members), "%" PRIu64, ju(r, "members"));
-		printf("%5" PRIu64 " %-15s %-15s %7s   v%" PRIu64 "\n", ju(r, "lcore"),
-		       js(r, "link"), js(r, "group"), members, ju(r, "igmp_version"));
+		group_filter(r, filter, sizeof(filter));
+		printf("%5" PRIu64 " %-15s %-15s %7s   v%" PRIu64 " %s\n", ju(r, "lcore"),
+		       js(r, "link"), js(r, "group"), members, ju(r, "igmp_version"), filter);
 	}
 	if (truncated)
 		printf("(truncated: yard shows at most %zu rows)\n", json_array_size(rows));

@@ -469,6 +469,40 @@ Test(config, reads_multicast_groups_for_the_udp_services)
 			  "239.255.255.255\n"), 0, "%s", err);
 	cr_assert_eq(cfg.nudp_groups, 14);
 	cr_expect_eq(cfg.udp_groups[13], inet_addr("239.255.255.255"));
+	for (unsigned g = 0; g < 14; g++)
+		cr_expect_eq(cfg.udp_group_nsrc[g], 0, "group %u: any source", g);
+}
+
+Test(config, reads_a_group_for_one_source)
+{
+	cr_assert_eq(load(PORT0 "[services]\nudp_echo = 7\nudp_join = 198.18.0.1@232.1.2.3\n"), 0,
+		     "%s", err);
+	cr_assert_eq(cfg.nudp_groups, 1);
+	cr_expect_eq(cfg.udp_groups[0], inet_addr("232.1.2.3"));
+	cr_assert_eq(cfg.udp_group_nsrc[0], 1);
+	cr_expect_eq(cfg.udp_group_src[0][0], inet_addr("198.18.0.1"));
+}
+
+Test(config, makes_one_membership_of_the_sources_of_a_group)
+{
+	cr_assert_eq(load(PORT0 "[services]\nudp_echo = 7\nudp_join = 198.18.0.1@232.1.2.3, "
+			  "239.1.1.1, 10.9.9.9@232.1.2.3\n"), 0, "%s", err);
+	cr_assert_eq(cfg.nudp_groups, 2, "232.1.2.3 once, with both sources");
+	cr_expect_eq(cfg.udp_groups[0], inet_addr("232.1.2.3"));
+	cr_assert_eq(cfg.udp_group_nsrc[0], 2);
+	cr_expect_eq(cfg.udp_group_src[0][0], inet_addr("198.18.0.1"));
+	cr_expect_eq(cfg.udp_group_src[0][1], inet_addr("10.9.9.9"));
+	cr_expect_eq(cfg.udp_groups[1], inet_addr("239.1.1.1"));
+	cr_expect_eq(cfg.udp_group_nsrc[1], 0, "239.1.1.1: any source");
+	/* Ten sources, as many as one membership filters. */
+	cr_assert_eq(load(PORT0 "[services]\nudp_echo = 7\nudp_join = 10.0.0.1@232.1.1.1, "
+			  "10.0.0.2@232.1.1.1, 10.0.0.3@232.1.1.1, 10.0.0.4@232.1.1.1, "
+			  "10.0.0.5@232.1.1.1, 10.0.0.6@232.1.1.1, 10.0.0.7@232.1.1.1, "
+			  "10.0.0.8@232.1.1.1, 10.0.0.9@232.1.1.1, 10.0.0.10@232.1.1.1\n"), 0,
+		     "%s", err);
+	cr_assert_eq(cfg.nudp_groups, 1);
+	cr_assert_eq(cfg.udp_group_nsrc[0], 10);
+	cr_expect_eq(cfg.udp_group_src[0][9], inet_addr("10.0.0.10"));
 }
 
 Test(config, refuses_bad_multicast_groups)
@@ -486,9 +520,63 @@ Test(config, refuses_bad_multicast_groups)
 	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 239.0.0.1, 239.0.0.2, "
 		     "239.0.0.3, 239.0.0.4, 239.0.0.5, 239.0.0.6, 239.0.0.7, 239.0.0.8, 239.0.0.9, "
 		     "239.0.0.10, 239.0.0.11, 239.0.0.12, 239.0.0.13, 239.0.0.14, 239.0.0.15\n",
-		     "services", "udp_join", "more than 14 groups");
+		     "services", "udp_join", "more than 14 items (groups and source@group)");
 	expect_error(PORT0 "[services]\ntcp_echo = 7\nudp_join = 239.1.1.1\n", "services",
 		     "udp_join", "none is on (udp_echo, udp_discard or udp_sockperf)");
+}
+
+Test(config, refuses_bad_sources_of_a_group)
+{
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 239.9.9.9@232.1.1.1\n",
+		     "services", "udp_join", "'239.9.9.9@232.1.1.1': the source 239.9.9.9 is not a "
+		     "unicast address: it is a multicast address");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 255.255.255.255@232.1.1.1\n",
+		     "services", "udp_join", "it is the broadcast address");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 0.0.0.0@232.1.1.1\n",
+		     "services", "udp_join", "the source 0.0.0.0 is not a unicast address");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 198.18.0@232.1.1.1\n",
+		     "services", "udp_join", "'198.18.0@232.1.1.1': '198.18.0' is not an IPv4 "
+		     "address");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = @232.1.1.1\n", "services",
+		     "udp_join", "'@232.1.1.1': '' is not an IPv4 address");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 198.18.0.1@198.18.0.7\n",
+		     "services", "udp_join", "'198.18.0.1@198.18.0.7': 198.18.0.7 is not a "
+		     "multicast group (224.0.0.0/4)");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 198.18.0.1@224.0.0.1\n",
+		     "services", "udp_join", "'198.18.0.1@224.0.0.1': 224.0.0.1 is the all-hosts "
+		     "group");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 198.18.0.1@232.1.1.1, "
+		     "198.18.0.2@232.1.1.1, 198.18.0.1@232.1.1.1\n", "services", "udp_join",
+		     "198.18.0.1@232.1.1.1 is given twice");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 198.18.0.1 @232.1.1.1\n",
+		     "services", "udp_join", "is not one multicast group nor source@group");
+}
+
+Test(config, refuses_a_group_both_for_any_source_and_for_sources)
+{
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 232.1.1.1, "
+		     "198.18.0.1@232.1.1.1\n", "services", "udp_join", "232.1.1.1 is given for "
+		     "any source and as 198.18.0.1@232.1.1.1: a group is joined one way or the "
+		     "other");
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 198.18.0.1@232.1.1.1, "
+		     "198.18.0.2@232.1.1.1, 232.1.1.1\n", "services", "udp_join",
+		     "232.1.1.1 is given for any source and as 198.18.0.1@232.1.1.1");
+}
+
+Test(config, refuses_more_sources_than_a_membership_filters)
+{
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 10.0.0.1@232.1.1.1, "
+		     "10.0.0.2@232.1.1.1, 10.0.0.3@232.1.1.1, 10.0.0.4@232.1.1.1, "
+		     "10.0.0.5@232.1.1.1, 10.0.0.6@232.1.1.1, 10.0.0.7@232.1.1.1, "
+		     "10.0.0.8@232.1.1.1, 10.0.0.9@232.1.1.1, 10.0.0.10@232.1.1.1, "
+		     "10.0.0.11@232.1.1.1\n", "services", "udp_join",
+		     "more than 10 sources for 232.1.1.1: one membership filters at most 10");
+	/* Fifteen items, groups and sources mixed: the limit counts items. */
+	expect_error(PORT0 "[services]\nudp_echo = 7\nudp_join = 10.0.0.1@232.0.0.1, "
+		     "10.0.0.2@232.0.0.1, 10.0.0.3@232.0.0.2, 239.0.0.4, 239.0.0.5, 239.0.0.6, "
+		     "239.0.0.7, 239.0.0.8, 239.0.0.9, 239.0.0.10, 239.0.0.11, 239.0.0.12, "
+		     "239.0.0.13, 239.0.0.14, 239.0.0.15\n", "services", "udp_join",
+		     "more than 14 items");
 }
 
 Test(config, refuses_two_services_on_one_port)

@@ -336,39 +336,65 @@ def case_yardctl_conns(c):
 
 def case_yardctl_groups(c):
     """
-    [services] udp_join = 239.1.2.3, 239.4.5.6: yardctl groups lists both groups on yard's
-    link with the three UDP services as members (table, --json, --lcore 0); a kernel socket's
-    datagram to one is echoed, and an lcore yard does not run is refused.
+    [services] udp_join = 239.1.2.3, 239.4.5.6, 232.1.1.1 for nine sources (198.18.0.1, the
+    kernel, and 10.0.0.1-8) and 232.1.1.2 for 198.18.0.99 only: yardctl groups lists the groups
+    on yard's link with the three UDP services as members and each link filter, exclude {} (any
+    source) or include {the sources}, eight at most and "+1 more" (table, --json, --lcore 0); a
+    kernel socket's datagram to 239.4.5.6 and to 232.1.1.1 is echoed, to 232.1.1.2 (not from
+    its source) it is not, and an lcore yard does not run is refused.
     """
+    ssm = {"232.1.1.1": [yi.KERNEL_ADDR] + ["10.0.0.%d" % i for i in range(1, 9)],
+           "232.1.1.2": ["198.18.0.99"]}
     with open(c.source_config("default.ini")) as f:
         text = f.read()
-    text = text.replace("[services]\n", "[services]\nudp_join = 239.1.2.3, 239.4.5.6\n", 1)
+    items = ["239.1.2.3", "239.4.5.6"] + ["%s@%s" % (s, g) for g in ssm for s in ssm[g]]
+    text = text.replace("[services]\n", "[services]\nudp_join = %s\n" % ", ".join(items), 1)
     y = c.yard(c.config(text))
     c.tap_up()
     c.expect_ping(count=2)
     out = yardctl(c, "groups").stdout
     lines = out.splitlines()
-    check(re.match(r"^Lcore\s+Link\s+Group\s+Members\s+IGMP$", lines[0]), "header:\n" + out)
+    check(re.match(r"^Lcore\s+Link\s+Group\s+Members\s+IGMP\s+Filter$", lines[0]),
+          "header:\n" + out)
     for g in ("239.1.2.3", "239.4.5.6"):
-        check(re.search(r"^\s+0 %s\s+%s\s+3\s+v3$" % (re.escape(YARD_ADDR), re.escape(g)),
-                        out, re.M), "a row for %s:\n%s" % (g, out))
-    check(len(lines) == 3, "two groups, no more:\n" + out)
+        check(re.search(r"^\s+0 %s\s+%s\s+3\s+v3 exclude \{\}$" %
+                        (re.escape(YARD_ADDR), re.escape(g)), out, re.M),
+              "a row for %s, any source:\n%s" % (g, out))
+    for g, srcs in ssm.items():
+        # A row lists eight sources at most, and says how many more the filter has.
+        more = " +%d more" % (len(srcs) - 8) if len(srcs) > 8 else ""
+        m = re.search(r"^\s+0 %s\s+%s\s+3\s+v3 include \{(.*)\}%s$" %
+                      (re.escape(YARD_ADDR), re.escape(g), re.escape(more)), out, re.M)
+        shown = m.group(1).split(", ") if m is not None else []
+        check(m is not None and len(shown) == min(len(srcs), 8) and set(shown) <= set(srcs),
+              "a row for %s, include %s:\n%s" % (g, srcs, out))
+    check(len(lines) == 5, "four groups, no more:\n" + out)
     d = json.loads(yardctl(c, "groups", "--json").stdout)
-    check(d["count"] == 2 and not d["truncated"] and
-          sorted(r["group"] for r in d["groups"]) == ["239.1.2.3", "239.4.5.6"] and
+    check(d["count"] == 4 and not d["truncated"] and
+          sorted(r["group"] for r in d["groups"]) == sorted(["239.1.2.3", "239.4.5.6"] +
+                                                            list(ssm)) and
           all(r["link"] == YARD_ADDR and r["members"] == 3 and r["igmp_version"] == 3
               for r in d["groups"]), "--json: %s" % d)
+    for r in d["groups"]:
+        want = ("include", sorted(ssm[r["group"]])) if r["group"] in ssm else ("exclude", [])
+        check(r["mode"] == want[0] and r["nsources"] == len(want[1]) and
+              len(r["sources"]) == min(len(want[1]), 8) and set(r["sources"]) <= set(want[1]),
+              "--json filter of %s: %s" % (r["group"], r))
     check(json.loads(yardctl(c, "groups", "--lcore", "0", "--json").stdout) == d,
           "--lcore 0: the same")
     p = yardctl(c, "groups", "--lcore", "3", ok=False)
     check(p.returncode == 1 and "lcore 3 is not one of yard's lcores" in p.stderr,
           "--lcore 3: %d %r" % (p.returncode, p.stderr))
-    code = ("import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-            "s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(%r))\n"
-            "s.settimeout(3)\ns.sendto(b'grp', ('239.4.5.6', 7))\nprint(s.recvfrom(10)[0])\n"
-            % yi.KERNEL_ADDR)
-    p = run([sys.executable, "-c", code], ns=c.ns, timeout=30, ok=False)
-    check(p.stdout.strip() == "b'grp'", "echo from the group: %s%s" % (p.stdout, p.stderr))
+    for g, echoed in (("239.4.5.6", True), ("232.1.1.1", True), ("232.1.1.2", False)):
+        code = ("import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                "s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(%r))\n"
+                "s.settimeout(%d)\ns.sendto(b'grp', (%r, 7))\n"
+                "try:\n    print(s.recvfrom(10)[0])\nexcept socket.timeout:\n    print('none')\n"
+                % (yi.KERNEL_ADDR, 3 if echoed else 1, g))
+        p = run([sys.executable, "-c", code], ns=c.ns, timeout=30, ok=False)
+        check(p.stdout.strip() == ("b'grp'" if echoed else "none"),
+              "%s from %s %s: %s%s" % (g, yi.KERNEL_ADDR, "echoed" if echoed else "not echoed",
+                                       p.stdout, p.stderr))
     log("groups:\n" + out)
     y.stop_clean()
 
