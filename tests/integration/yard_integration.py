@@ -1161,7 +1161,83 @@ def case_udp_multicast(c):
     g = y.get("/yard/groups")
     check(g["ok"] == 1 and g["total"] == 1 and g["group0"] == {
         "lcore": 0, "link": YARD_ADDR, "group": "239.1.2.3", "members": 3,
-        "igmp_version": 3}, "/yard/groups: %s" % g)
+        "igmp_version": 3, "mode": "exclude", "nsources": 0, "sources": []},
+        "/yard/groups: %s" % g)
+    y.stop_clean()
+
+
+SSM_CLIENT = r"""
+import socket, sys
+group, wanted, other, yard = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+def sender(src):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(src))
+    s.bind((src, 0))
+    s.settimeout(2)
+    return s
+s = sender(wanted)
+for n in (1, 100, 1400):
+    d = bytes((i * 5 + n) % 256 for i in range(n))
+    s.sendto(d, (group, 7))
+    r, a = s.recvfrom(2000)
+    assert r == d, "echo of %d bytes differs" % n
+    assert a == (yard, 7), "answered from %s, not yard's address" % (a,)
+o = sender(other)
+o.sendto(b"from a source yard did not ask for", (group, 7))
+try:
+    r, a = o.recvfrom(2000)
+    raise AssertionError("an answer from %s to a filtered source" % (a,))
+except socket.timeout:
+    pass
+print("ok")
+"""
+
+
+def case_udp_ssm(c):
+    """
+    [services] udp_join = 198.18.0.1@232.1.1.1 (source-specific, RFC 4607): the kernel's
+    datagrams to the group from 198.18.0.1 are echoed; from its second address, 198.18.0.3,
+    they are dropped by ip's filter and counted. A general IGMPv3 query (scapy) is answered by
+    a report with one MODE_IS_INCLUDE record for the group listing 198.18.0.1 (tshark: both
+    checksums good); /yard/groups shows the include filter.
+    """
+    other = "198.18.0.3"
+    with open(c.source_config("default.ini")) as f:
+        text = f.read()
+    text = text.replace("[services]\n", "[services]\nudp_join = %s@232.1.1.1\n" % KERNEL_ADDR,
+                        1)
+    y = c.yard(c.config(text))
+    c.tap_up()
+    run(["ip", "-n", c.ns, "addr", "add", other + "/24", "dev", "yard0"])
+    c.expect_ping(count=2)
+    time.sleep(1.2)  # the join's second report is gone before the capture
+    with tshark_capture(c, "igmp", "ssm.pcapng") as pcap:
+        ip0 = counters(y, "ip")
+        p = run(["/usr/bin/python3", "-c", SSM_CLIENT, "232.1.1.1", KERNEL_ADDR, other,
+                 YARD_ADDR], ns=c.ns, ok=False, timeout=30)
+        check(p.returncode == 0 and p.stdout.strip() == "ok",
+              "SSM client: %s%s" % (p.stdout, p.stderr))
+        p = run(["/usr/bin/python3", "-c", IGMP_QUERY, "yard0", "224.0.0.1", "0.0.0.0", "10",
+                 KERNEL_ADDR], ns=c.ns, ok=False, timeout=30)
+        check(p.stdout.strip() == "sent", "scapy query: %s%s" % (p.stdout, p.stderr))
+        time.sleep(1.5)
+    d = delta(ip0, counters(y, "ip"))
+    check(d["rx_mcast"] == 4 and d["drop_mcast_filtered"] == 1 and
+          d["drop_mcast_not_joined"] == 0,
+          "3 datagrams from the source and a query taken, 1 from another source filtered: %s"
+          % {k: v for k, v in d.items() if v})
+    p = run(["tshark", "-n", "-r", pcap, "-o", "ip.check_checksum:TRUE",
+             "-Y", "igmp.type == 0x22", "-T", "fields", "-E", "separator=;",
+             "-e", "ip.src", "-e", "ip.checksum.status", "-e", "igmp.checksum.status",
+             "-e", "igmp.record_type", "-e", "igmp.maddr", "-e", "igmp.saddr"], timeout=30)
+    rows = [l.split(";") for l in p.stdout.splitlines() if l.strip()]
+    log("capture: IGMPv3 reports from yard: %s" % rows)
+    check(rows == [[YARD_ADDR, "1", "1", "1", "232.1.1.1", KERNEL_ADDR]],
+          "one report, one MODE_IS_INCLUDE record of 232.1.1.1 from %s: %s" %
+          (KERNEL_ADDR, p.stdout))
+    g = y.get("/yard/groups")
+    check(g["ok"] == 1 and g["total"] == 1 and g["group0"]["mode"] == "include" and
+          g["group0"]["sources"] == [KERNEL_ADDR], "/yard/groups: %s" % g)
     y.stop_clean()
 
 
@@ -2672,6 +2748,7 @@ CASES = {
     "udp_unreachable": case_udp_unreachable,
     "udp_malformed": case_udp_malformed,
     "udp_multicast": case_udp_multicast,
+    "udp_ssm": case_udp_ssm,
     "udp_mcast_source": case_udp_mcast_source,
     "udp_sockperf": case_udp_sockperf,
     "tcp_services": case_tcp_services,
