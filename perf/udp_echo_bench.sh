@@ -10,6 +10,7 @@
 #   perf/udp_echo_bench.sh [YARD_BINARY]        env: RUNS (3), SECS (5), FLOWS (1024),
 #                                               VLAN (0: frames and port on that 802.1Q VLAN)
 #                                               GROUP (none: frames to that multicast group)
+#                                               SSM (none: 1 joins GROUP for the generator only)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

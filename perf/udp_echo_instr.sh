@@ -18,6 +18,7 @@
 #                                            REF (1: also count testpmd 5tswap; 0: do not),
 #                                            VLAN (0: frames and port on that 802.1Q VLAN)
 #                                            GROUP (none: frames to that multicast group)
+#                                            SSM (none: 1 joins GROUP for the generator only)
 #
 # The reference (perf/testpmd_instr.sh): dpdk-testpmd --forward-mode=5tswap on the same capture
 # under the same callgrind, its forwarding thread's instructions per packet, and the ratio

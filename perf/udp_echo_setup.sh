@@ -9,10 +9,15 @@
 # ARP), EAL file prefix PREFIX. VLAN=ID in the environment (1..4094) tags every frame with that
 # 802.1Q VLAN and puts yard's port on it: what a VLAN link costs. GROUP=a.b.c.d (a multicast
 # address) sends the datagrams to that group, which the echo service joins (udp_join): what
-# multicast reception costs; the replies go to the sender, as ever.
+# multicast reception costs; the replies go to the sender, as ever. SSM=1 with GROUP joins it
+# for the generator's address only (198.18.2.1@GROUP): what a source filter costs, every
+# datagram's source judged.
 udp_echo_setup() {
 	local dir=$1 prefix=$2 flows=${3:-1024} vlan=${VLAN:-0} group=${GROUP:-}
-	local root
+	local root join=${GROUP:-}
+	if [ -n "${SSM:-}" ] && [ -n "$group" ]; then
+		join="198.18.2.1@$group"
+	fi
 	root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 	/usr/bin/python3 "$root/perf/mkpcap.py" "$dir/in.pcap" "$flows" 60 "$vlan" "$group" \
 		>/dev/null || return 1
@@ -42,6 +47,6 @@ udp_discard = 0
 tcp_echo = 0
 tcp_discard = 0
 http = 0
-udp_join = $group
+udp_join = $join
 INI
 }

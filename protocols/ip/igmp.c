@@ -112,7 +112,7 @@ igmp_src_listed(const struct ip_mcast *mc, const struct ip_msrc *ms)
 static struct ip_msrc *
 igmp_src_find(struct ip_link *il, uint32_t group, uint32_t src)
 {
-	for (unsigned i = 0; i < IP_MAX_MSRC; i++)
+	for (unsigned i = 0; i < il->il_nmsrc; i++)
 		if (il->il_msrc[i].ms_group == group && il->il_msrc[i].ms_addr == src)
 			return &il->il_msrc[i];
 	return NULL;
@@ -132,7 +132,7 @@ ip_mcast_accept(const struct ip_link *il, uint32_t group, uint32_t src)
 	mc = &il->il_mc[i];
 	if (mc->mc_nsrc == 0)
 		return IP_MCAST_ANY_SOURCE; /* EXCLUDE {}: INCLUDE always names a source */
-	for (unsigned j = 0; j < IP_MAX_MSRC; j++) {
+	for (unsigned j = 0; j < il->il_nmsrc; j++) {
 		const struct ip_msrc *ms = &il->il_msrc[j];
 
 		if (ms->ms_group != group || ms->ms_addr != src)
@@ -146,11 +146,19 @@ ip_mcast_accept(const struct ip_link *il, uint32_t group, uint32_t src)
 	return mc->mc_refs != 0 ? IP_MCAST_THIS_SOURCE : IP_MCAST_FILTERED;
 }
 
+/* Let il_nmsrc end at the last used entry, so that scans stop there. */
+static void
+igmp_src_shrink(struct ip_link *il)
+{
+	while (il->il_nmsrc > 0 && il->il_msrc[il->il_nmsrc - 1].ms_group == 0)
+		il->il_nmsrc--;
+}
+
 /* Drop the group's source entries that neither a membership nor the told state needs. */
 static void
 igmp_src_collect(struct ip_link *il, struct ip_mcast *mc)
 {
-	for (unsigned i = 0; i < IP_MAX_MSRC; i++) {
+	for (unsigned i = 0; i < il->il_nmsrc; i++) {
 		struct ip_msrc *ms = &il->il_msrc[i];
 
 		if (ms->ms_group == mc->mc_group && ms->ms_nin == 0 && ms->ms_nex == 0 &&
@@ -159,14 +167,16 @@ igmp_src_collect(struct ip_link *il, struct ip_mcast *mc)
 			mc->mc_nsrc--;
 		}
 	}
+	igmp_src_shrink(il);
 }
 
 static void
 igmp_free_slot(struct ip_link *il, struct ip_mcast *mc)
 {
-	for (unsigned i = 0; i < IP_MAX_MSRC; i++)
+	for (unsigned i = 0; i < il->il_nmsrc; i++)
 		if (il->il_msrc[i].ms_group == mc->mc_group)
 			memset(&il->il_msrc[i], 0, sizeof(il->il_msrc[i]));
+	igmp_src_shrink(il);
 	memset(mc, 0, sizeof(*mc));
 	while (il->il_nmc > 0 && il->il_mc[il->il_nmc - 1].mc_group == 0)
 		il->il_nmc--;
@@ -315,7 +325,7 @@ igmp_v3_add(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb, uint8_t
 	uint8_t *rec;
 	uint16_t n16;
 
-	for (unsigned i = 0; i < IP_MAX_MSRC && mc->mc_nsrc != 0; i++)
+	for (unsigned i = 0; i < il->il_nmsrc && mc->mc_nsrc != 0; i++)
 		if (il->il_msrc[i].ms_group == mc->mc_group &&
 		    igmp_src_want(mc, &il->il_msrc[i], sel))
 			nsrc++;
@@ -341,7 +351,7 @@ igmp_v3_add(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb, uint8_t
 	memcpy(rec + 2, &n16, sizeof(n16));
 	memcpy(rec + 4, &mc->mc_group, sizeof(mc->mc_group));
 	rec += IGMP_REC_LEN;
-	for (unsigned i = 0; i < IP_MAX_MSRC && nsrc != 0; i++)
+	for (unsigned i = 0; i < il->il_nmsrc && nsrc != 0; i++)
 		if (il->il_msrc[i].ms_group == mc->mc_group &&
 		    igmp_src_want(mc, &il->il_msrc[i], sel)) {
 			memcpy(rec, &il->il_msrc[i].ms_addr, 4);
@@ -382,7 +392,7 @@ static void
 igmp_told(struct ip_link *il, struct ip_mcast *mc)
 {
 	mc->mc_told_ex = mc->mc_refs != 0;
-	for (unsigned i = 0; i < IP_MAX_MSRC && mc->mc_nsrc != 0; i++)
+	for (unsigned i = 0; i < il->il_nmsrc && mc->mc_nsrc != 0; i++)
 		if (il->il_msrc[i].ms_group == mc->mc_group)
 			il->il_msrc[i].ms_told = igmp_src_listed(mc, &il->il_msrc[i]);
 	igmp_src_collect(il, mc);
@@ -394,7 +404,7 @@ igmp_told_member(const struct ip_link *il, const struct ip_mcast *mc)
 {
 	if (mc->mc_told_ex)
 		return true;
-	for (unsigned i = 0; i < IP_MAX_MSRC && mc->mc_nsrc != 0; i++)
+	for (unsigned i = 0; i < il->il_nmsrc && mc->mc_nsrc != 0; i++)
 		if (il->il_msrc[i].ms_group == mc->mc_group && il->il_msrc[i].ms_told)
 			return true;
 	return false;
@@ -551,6 +561,7 @@ igmp_link_gone(struct ip_inst *ii, struct ip_link *il)
 	memset(il->il_mc, 0, sizeof(il->il_mc));
 	memset(il->il_msrc, 0, sizeof(il->il_msrc));
 	il->il_nmc = 0;
+	il->il_nmsrc = 0;
 	il->il_igmp_gen_due = 0;
 	igmp_arm(ii);
 }
@@ -674,6 +685,8 @@ igmp_count(struct ip_link *il, struct ip_mcast *mc, const struct ip_mfilter *f, 
 			for (unsigned j = 0; j < IP_MAX_MSRC && ms == NULL; j++)
 				if (il->il_msrc[j].ms_group == 0)
 					ms = &il->il_msrc[j];
+			if ((unsigned)(ms - il->il_msrc) >= il->il_nmsrc)
+				il->il_nmsrc = (unsigned)(ms - il->il_msrc) + 1;
 			*ms = (struct ip_msrc){ .ms_group = mc->mc_group,
 						.ms_addr = f->mf_src[i] };
 			mc->mc_nsrc++;
@@ -697,7 +710,7 @@ igmp_state_of(const struct ip_link *il, const struct ip_mcast *mc, struct igmp_s
 {
 	st->st_ex = mc != NULL && mc->mc_refs != 0;
 	st->st_n = 0;
-	for (unsigned i = 0; i < IP_MAX_MSRC && mc != NULL && mc->mc_nsrc != 0; i++)
+	for (unsigned i = 0; i < il->il_nmsrc && mc != NULL && mc->mc_nsrc != 0; i++)
 		if (il->il_msrc[i].ms_group == mc->mc_group &&
 		    igmp_src_listed(mc, &il->il_msrc[i]))
 			st->st_src[st->st_n++] = il->il_msrc[i].ms_addr;

@@ -207,16 +207,18 @@ ip_input_hdr(struct ip_inst *ii, mblk_t *mp, size_t len)
  * What ip_lrput_burst() keeps across the packets of a burst. A burst's datagrams nearly all
  * come from one peer, so the last source that passed ip_src_bad() is kept and the next
  * datagram from it skips the test; so is the last multicast group found joined with no source
- * filter (a feed's burst is to one group; a filtering group's are judged one by one). The
- * verdicts depend on the instance's addresses, the link's broadcast address and its groups
- * only; those change through ip's own put procedures (ioctls) and a transport's joins, which
- * cannot run while ip's loop does, but could once a message has left ip (what runs above or
- * below may send one), so the burst forgets them whenever a message leaves (ip_rxb_forget).
+ * filter (a feed's burst is to one group), and for a group that filters sources the last
+ * (source, group) it let in (a feed has one source). The verdicts depend on the instance's
+ * addresses, the link's broadcast address and its groups only; those change through ip's own
+ * put procedures (ioctls) and a transport's joins, which cannot run while ip's loop does, but
+ * could once a message has left ip (what runs above or below may send one), so the burst
+ * forgets them whenever a message leaves (ip_rxb_forget).
  */
 struct ip_rxb {
 	bool rb_hw_cksum;        /* the link's port gives a checksum verdict (from il_caps) */
 	uint64_t rb_src_ok;      /* a source that passed ip_src_bad(), or IP_RXB_NONE */
 	uint32_t rb_mcast_ok;    /* a group the link has joined, or 0 (never a group) */
+	uint64_t rb_mcast_pair;  /* (source << 32 | group) a filtering group takes, or 0 */
 };
 
 /* No address: wider than any, so no datagram's source (not even a bad one) matches it. */
@@ -227,6 +229,7 @@ ip_rxb_forget(struct ip_rxb *rb)
 {
 	rb->rb_src_ok = IP_RXB_NONE;
 	rb->rb_mcast_ok = 0;
+	rb->rb_mcast_pair = 0;
 }
 
 /*
@@ -297,7 +300,9 @@ cksum_ok:
 		/* ours */
 	} else if (ip_is_mcast(ip->dst_addr)) {
 		/* A group the link joined; no ICMP error is ever sent about it (bcast). */
-		if (ip->dst_addr != rb->rb_mcast_ok) {
+		uint64_t pair = (uint64_t)ip->src_addr << 32 | ip->dst_addr;
+
+		if (ip->dst_addr != rb->rb_mcast_ok && pair != rb->rb_mcast_pair) {
 			enum ip_mcast_verdict v = ip_mcast_accept(il, ip->dst_addr, ip->src_addr);
 
 			if (v < IP_MCAST_ANY_SOURCE) {
@@ -307,10 +312,12 @@ cksum_ok:
 					IP_INC(ii, drop_mcast_filtered);
 				goto drop;
 			}
-			/* The burst's next datagram to the group is taken unasked only if any
-			 * source's would be. */
+			/* The burst's next datagram to the group is taken unasked if any
+			 * source's would be, else if it comes from the same source (a feed). */
 			if (v == IP_MCAST_ANY_SOURCE)
 				rb->rb_mcast_ok = ip->dst_addr;
+			else
+				rb->rb_mcast_pair = pair;
 		}
 		IP_INC(ii, rx_mcast);
 		bcast = true;

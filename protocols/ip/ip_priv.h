@@ -120,6 +120,7 @@ struct ip_link {
 	bool il_held;            /**< upper streams wait for this link's queue to drain */
 	/* multicast (igmp.c): groups joined, and the host side of IGMP for them */
 	unsigned il_nmc;         /**< il_mc[0..il_nmc) holds every used slot */
+	unsigned il_nmsrc;       /**< il_msrc[0..il_nmsrc) holds every used entry */
 	uint64_t il_igmp_gen_due; /**< IGMPv3 answer to a general query due; 0: none */
 	uint64_t il_igmp_v1_until; /**< an IGMPv1 querier was heard: v1 until then (cycles) */
 	uint64_t il_igmp_v2_until; /**< an IGMPv2 querier was heard: v2 until then (cycles) */

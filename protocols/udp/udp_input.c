@@ -201,6 +201,23 @@ udp_rxc_forget(struct udp_rxc *rc)
 }
 
 /*
+ * A group's datagram to an endpoint whose memberships filter sources: whether its filter
+ * leaves src out (counted). Each source is judged: the burst does not keep the endpoint.
+ */
+static __rte_noinline bool
+udp_src_filtered(struct udp_inst *ui, struct udp_rxc *rc, const struct udp_ep *ep,
+		 uint32_t dst, uint32_t src)
+{
+	if (!udp_is_group(dst))
+		return false;
+	udp_rxc_forget(rc);
+	if (udp_mship_allows(ep, dst, src))
+		return false;
+	UDP_INC(ui, drop_src_filtered);
+	return true;
+}
+
+/*
  * The unfolded sum of a short payload (len < 32) at p, the end of a UDP header in the same
  * block: a 64-byte echo frame carries 18 bytes, which the generic inet_sum_partial() takes in
  * five length-driven steps. Here the 16- and 8-byte parts are two tests, and the len % 8 bytes
@@ -363,14 +380,10 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 			udp_port_unreach(ui, mp);
 			return NULL;
 		}
-		if (likely(ep->ue_nfiltered == 0) || !udp_is_group(dst)) {
-			rc->rc_key = key;
-			rc->rc_ep = ep;
-		} else if (!udp_mship_allows(ep, dst, src)) {
-			/* Its filter judges each source: never the burst's endpoint to skip to. */
-			UDP_INC(ui, drop_src_filtered);
+		rc->rc_key = key;
+		rc->rc_ep = ep;
+		if (unlikely(ep->ue_nfiltered != 0) && udp_src_filtered(ui, rc, ep, dst, src))
 			goto drop;
-		}
 	}
 	ind = udp_inds_get(inds, left);
 	if (unlikely(ind == NULL)) {
