@@ -312,18 +312,35 @@ igmp_src_want(const struct ip_mcast *mc, const struct ip_msrc *ms, enum igmp_sel
 	}
 }
 
+/* Start a report in vb if it has none: room for records up to the link's MTU. */
+static bool
+igmp_v3_start(struct ip_inst *ii, const struct ip_link *il, struct igmp_v3b *vb)
+{
+	if (vb->vb_mp != NULL)
+		return true;
+	vb->vb_room = RTE_MIN((size_t)il->il_mtu, (size_t)1500) - IGMP_IP_HLEN - IGMP_HDR_LEN;
+	vb->vb_mp = igmp_alloc(ii, il, IGMP_V3_ROUTERS, IGMP_HDR_LEN + vb->vb_room);
+	if (vb->vb_mp == NULL)
+		return false;
+	vb->vb_mp->b_rptr[IGMP_IP_HLEN] = IGMP_V3_REPORT;
+	vb->vb_n = 0;
+	vb->vb_len = 0;
+	return true;
+}
+
 /*
  * Add a record of type rtype for mc, listing the sources sel picks. A record with none is
- * left out when empty_ok is false (ALLOW and BLOCK of nothing say nothing).
+ * left out when empty_ok is false (ALLOW and BLOCK of nothing say nothing). A record with
+ * more sources than a report holds on this link (the MTU may be as small as 68: 7 sources)
+ * is split into records of the same type, except an EXCLUDE one, which lists what fits and
+ * leaves the rest out (RFC 3376 4.2.16).
  */
 static void
 igmp_v3_add(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb, uint8_t rtype,
 	    const struct ip_mcast *mc, enum igmp_sel sel, bool empty_ok)
 {
-	unsigned nsrc = 0;
-	size_t rlen;
-	uint8_t *rec;
-	uint16_t n16;
+	bool ex = rtype == IGMP_MODE_IS_EXCLUDE || rtype == IGMP_TO_EXCLUDE;
+	unsigned nsrc = 0, done = 0, at = 0;
 
 	for (unsigned i = 0; i < il->il_nmsrc && mc->mc_nsrc != 0; i++)
 		if (il->il_msrc[i].ms_group == mc->mc_group &&
@@ -331,34 +348,36 @@ igmp_v3_add(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb, uint8_t
 			nsrc++;
 	if (nsrc == 0 && !empty_ok)
 		return;
-	rlen = IGMP_REC_LEN + 4 * nsrc;
-	if (vb->vb_mp != NULL && vb->vb_len + rlen > vb->vb_room)
-		igmp_v3_send(ii, il, vb);
-	if (vb->vb_mp == NULL) {
-		/* 64 sources make a record of 264 bytes: any MTU (>= 576) holds one. */
-		vb->vb_room = RTE_MIN((size_t)il->il_mtu, (size_t)1500) - IGMP_IP_HLEN -
+	do {
+		size_t room = RTE_MIN((size_t)il->il_mtu, (size_t)1500) - IGMP_IP_HLEN -
 			      IGMP_HDR_LEN;
-		vb->vb_mp = igmp_alloc(ii, il, IGMP_V3_ROUTERS, IGMP_HDR_LEN + vb->vb_room);
-		if (vb->vb_mp == NULL)
+		unsigned n = RTE_MIN(nsrc - done, (unsigned)((room - IGMP_REC_LEN) / 4));
+		size_t rlen = IGMP_REC_LEN + 4 * (size_t)n;
+		uint16_t n16 = rte_cpu_to_be_16((uint16_t)n);
+		uint8_t *rec;
+
+		if (vb->vb_mp != NULL && vb->vb_len + rlen > vb->vb_room)
+			igmp_v3_send(ii, il, vb);
+		if (!igmp_v3_start(ii, il, vb))
 			return;
-		vb->vb_mp->b_rptr[IGMP_IP_HLEN] = IGMP_V3_REPORT;
-		vb->vb_n = 0;
-		vb->vb_len = 0;
-	}
-	rec = vb->vb_mp->b_rptr + IGMP_IP_HLEN + IGMP_HDR_LEN + vb->vb_len;
-	rec[0] = rtype;
-	n16 = rte_cpu_to_be_16((uint16_t)nsrc);
-	memcpy(rec + 2, &n16, sizeof(n16));
-	memcpy(rec + 4, &mc->mc_group, sizeof(mc->mc_group));
-	rec += IGMP_REC_LEN;
-	for (unsigned i = 0; i < il->il_nmsrc && nsrc != 0; i++)
-		if (il->il_msrc[i].ms_group == mc->mc_group &&
-		    igmp_src_want(mc, &il->il_msrc[i], sel)) {
-			memcpy(rec, &il->il_msrc[i].ms_addr, 4);
-			rec += 4;
+		rec = vb->vb_mp->b_rptr + IGMP_IP_HLEN + IGMP_HDR_LEN + vb->vb_len;
+		rec[0] = rtype;
+		memcpy(rec + 2, &n16, sizeof(n16));
+		memcpy(rec + 4, &mc->mc_group, sizeof(mc->mc_group));
+		rec += IGMP_REC_LEN;
+		for (unsigned k = 0; k < n; at++) {
+			const struct ip_msrc *ms = &il->il_msrc[at];
+
+			if (ms->ms_group == mc->mc_group && igmp_src_want(mc, ms, sel)) {
+				memcpy(rec, &ms->ms_addr, 4);
+				rec += 4;
+				k++;
+			}
 		}
-	vb->vb_n++;
-	vb->vb_len += rlen;
+		vb->vb_n++;
+		vb->vb_len += rlen;
+		done += n;
+	} while (done < nsrc && !ex);
 }
 
 /* The group's current state, as a query's answer has it (IS_EX or IS_IN). */

@@ -1288,3 +1288,59 @@ YT_TEST(igmp, source_requests_udp_cannot_do_fail_and_leave_nothing_behind)
 	cr_assert_eq(ip_mcast_snapshot(rows, RTE_DIM(rows)), 0, "every group left");
 	ut_stack_close(&s);
 }
+
+/*
+ * On a link of the smallest MTU (68: 36 bytes of records a report), a record of more sources
+ * than fit is split into records of the same type over several reports, and an EXCLUDE one
+ * lists what fits and leaves the rest out (RFC 3376 4.2.16). Nothing is ever written past the
+ * report's block (the ASan build runs this too).
+ */
+YT_TEST(igmp, a_small_mtu_splits_include_records_and_truncates_exclude_ones)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	struct rec r[4];
+	uint32_t seen[16];
+	unsigned nseen = 0;
+
+	ut_stack_open(&s, 0, 68);
+	ep = bound_ep(5120);
+	for (unsigned i = 1; i <= 10; i++)
+		cr_assert_eq(add_src(ep, GROUP_S, PT_IPV4(203, 0, 113, i)), T_SUCCESS, "%u", i);
+	settle(&s);
+	inject_query(s.pt.link.minor, 3, ALL_HOSTS, 0, 5);
+	pt_run_ms(600);
+	for (unsigned rep = 0; rep < 2; rep++) {
+		unsigned want = rep == 0 ? 7 : 3;
+
+		cr_assert_eq(take_v3_records(s.pt.link.minor, r, RTE_DIM(r)), 1, "report %u", rep);
+		cr_assert_eq(r[0].type, IS_IN);
+		cr_assert_eq(r[0].group, GROUP_S);
+		cr_assert_eq(r[0].nsrc, want, "report %u: %u sources", rep, r[0].nsrc);
+		for (unsigned i = 0; i < r[0].nsrc; i++) {
+			for (unsigned j = 0; j < nseen; j++)
+				cr_assert_neq(seen[j], r[0].src[i], "each source once");
+			seen[nseen++] = r[0].src[i];
+		}
+	}
+	cr_assert_eq(nseen, 10, "every source reported");
+	expect_nothing_sent(s.pt.link.minor, "two reports");
+	cr_assert_eq(sth_close(ep), 0);
+	settle(&s);
+	/* Ten sources blocked: IS_EX with the seven that fit, once. */
+	ep = bound_ep(5121);
+	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS);
+	for (unsigned i = 1; i <= 10; i++)
+		cr_assert_eq(src_req(ep, T_NEGOTIATE, T_IP_BLOCK_SOURCE, GROUP_A,
+				     PT_IPV4(203, 0, 113, i)), T_SUCCESS, "%u", i);
+	settle(&s);
+	inject_query(s.pt.link.minor, 3, ALL_HOSTS, 0, 5);
+	pt_run_ms(600);
+	cr_assert_eq(take_v3_records(s.pt.link.minor, r, RTE_DIM(r)), 1);
+	cr_assert_eq(r[0].type, IS_EX);
+	cr_assert_eq(r[0].nsrc, 7, "what fits of the ten");
+	expect_nothing_sent(s.pt.link.minor, "the rest is not reported");
+	cr_assert_eq(sth_close(ep), 0);
+	settle(&s);
+	ut_stack_close(&s);
+}
