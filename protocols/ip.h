@@ -352,6 +352,15 @@ int ip_mcast_link(unsigned lcore, uint32_t group, uint32_t ifaddr);
 int ip_mcast_filter(unsigned lcore, uint32_t group, int muxid, const struct ip_mfilter *was,
 		    const struct ip_mfilter *now);
 
+/**
+ * Is f exactly the filter link muxid has for group (the merge of every membership), and is
+ * group joined on no other link of the instance? Then a transport with f as an endpoint's
+ * only membership of the group need not judge the group's datagrams again: ip let in what f
+ * does, no more. On the instance's lcore; false for anything unknown.
+ */
+bool ip_mcast_sole_filter(unsigned lcore, uint32_t group, int muxid,
+			  const struct ip_mfilter *f);
+
 /** Sources a yardctl groups row lists (the link may filter more: gr_nsrc counts them). */
 #define YARD_GROUP_ROW_SRCS 8u
 

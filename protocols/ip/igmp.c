@@ -811,6 +811,41 @@ ip_mcast_filter(unsigned lcore, uint32_t group, int muxid, const struct ip_mfilt
 	return 0;
 }
 
+bool
+ip_mcast_sole_filter(unsigned lcore, uint32_t group, int muxid, const struct ip_mfilter *f)
+{
+	struct ip_inst *ii = igmp_inst(lcore);
+	struct ip_link *il = ii != NULL ? ip_link_find(ii, muxid) : NULL;
+	const struct ip_mcast *mc = il != NULL ? igmp_find(il, group) : NULL;
+	struct igmp_state st;
+
+	if (mc == NULL || !igmp_is_member(mc) ||
+	    (mc->mc_refs != 0) != (f->mf_mode == IP_MFILTER_EXCLUDE))
+		return false;
+	igmp_state_of(il, mc, &st);
+	if (st.st_n != f->mf_nsrc)
+		return false;
+	for (unsigned i = 0; i < st.st_n; i++) {
+		bool found = false;
+
+		for (unsigned j = 0; j < f->mf_nsrc && !found; j++)
+			found = f->mf_src[j] == st.st_src[i];
+		if (!found)
+			return false;
+	}
+	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
+		struct ip_link *other = &ii->ii_links[i];
+		int k;
+
+		if (other == il || other->il_muxid == 0)
+			continue;
+		k = igmp_slot(other, group);
+		if (k >= 0 && igmp_is_member(&other->il_mc[k]))
+			return false;
+	}
+	return true;
+}
+
 static const struct ip_mfilter igmp_none = { .mf_mode = IP_MFILTER_INCLUDE };
 static const struct ip_mfilter igmp_any = { .mf_mode = IP_MFILTER_EXCLUDE };
 

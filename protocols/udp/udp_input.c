@@ -202,13 +202,16 @@ udp_rxc_forget(struct udp_rxc *rc)
 
 /*
  * A group's datagram to an endpoint whose memberships filter sources: whether its filter
- * leaves src out (counted). Each source is judged: the burst does not keep the endpoint.
+ * leaves src out (counted). Where ip's filter for the group is the endpoint's own (the usual
+ * case: one application joined the feed), ip judged the source already, and the burst keeps
+ * the endpoint for the next datagram as for any other; else each source is judged here, and
+ * the burst does not keep it.
  */
 static __rte_noinline bool
 udp_src_filtered(struct udp_inst *ui, struct udp_rxc *rc, const struct udp_ep *ep,
 		 uint32_t dst, uint32_t src)
 {
-	if (!udp_is_group(dst))
+	if (!udp_is_group(dst) || udp_mship_exact(ep, dst))
 		return false;
 	udp_rxc_forget(rc);
 	if (udp_mship_allows(ep, dst, src))

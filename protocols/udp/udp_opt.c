@@ -369,6 +369,23 @@ udp_mship_allows(const struct udp_ep *ep, uint32_t group, uint32_t src)
 	return !joined;
 }
 
+bool
+udp_mship_exact(const struct udp_ep *ep, uint32_t group)
+{
+	const struct udp_mship *one = NULL;
+
+	for (unsigned i = 0; i < ep->ue_nmships; i++) {
+		if (ep->ue_mships[i].um_group != group)
+			continue;
+		if (one != NULL)
+			return false; /* on two links: each datagram's link would matter */
+		one = &ep->ue_mships[i];
+	}
+	if (one == NULL)
+		return true; /* not a member: any source's comes to it (udp_mship_allows) */
+	return ip_mcast_sole_filter(ep->ue_inst->ui_lcore, group, one->um_muxid, &one->um_f);
+}
+
 /* Ask ip for the membership's new filter; on success it is the endpoint's. */
 static t_uscalar_t
 udp_mship_set(struct udp_ep *ep, struct udp_mship *um, const struct ip_mfilter *now)

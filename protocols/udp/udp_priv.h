@@ -261,6 +261,12 @@ int udp_opt_unitdata(const uint8_t *opt, size_t len, uint8_t *tos, uint8_t *ttl)
 void udp_opt_init(struct udp_ep *ep);
 /** Leave every group the endpoint joined (it closes). */
 void udp_mship_drop_all(struct udp_ep *ep);
+/**
+ * Does ip's filter for group already say what ep's would (its only membership of the group
+ * is the link's whole filter, on the only link that joined it)? Then udp input need not
+ * judge each source for ep.
+ */
+bool udp_mship_exact(const struct udp_ep *ep, uint32_t group);
 /** May ep take a datagram from src to group by its memberships' filters (RFC 3678)? */
 bool udp_mship_allows(const struct udp_ep *ep, uint32_t group, uint32_t src);
 

@@ -1344,3 +1344,53 @@ YT_TEST(igmp, a_small_mtu_splits_include_records_and_truncates_exclude_ones)
 	settle(&s);
 	ut_stack_close(&s);
 }
+
+/*
+ * A burst to an endpoint whose filter is narrower than the link's (another endpoint joined the
+ * group for any source): ip lets every source in, so udp must judge each datagram for the
+ * endpoint and not keep it for the burst's next, as it may when the endpoint's filter is the
+ * link's whole filter.
+ */
+YT_TEST(igmp, a_burst_to_an_endpoint_narrower_than_its_link_is_judged_by_udp)
+{
+	struct ut_stack s;
+	struct stdata *a, *b;
+	mblk_t *mps[8];
+	unsigned got = 0;
+	char data[64];
+	uint32_t from;
+
+	ut_stack_open(&s, 0, 1500);
+	a = bound_ep(5130);
+	b = bound_ep(5131);
+	cr_assert_eq(add_src(a, GROUP_S, SRC_1), T_SUCCESS);
+	cr_assert_eq(join(b, GROUP_S), T_SUCCESS);
+	settle(&s);
+	for (unsigned i = 0; i < RTE_DIM(mps); i++)
+		mps[i] = group_mblk(i % 2 == 0 ? SRC_1 : SRC_2, GROUP_S, 5130, 10 + i);
+	cr_assert_eq(yard_loop_inject_burst(s.pt.link.minor, mps, RTE_DIM(mps)), 0);
+	yt_drain();
+	while (recv_from(a, data, sizeof(data), &from) > 0) {
+		cr_assert_eq(from, SRC_1, "only S1's datagrams");
+		got++;
+	}
+	cr_assert_eq(got, 4);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_filtered, 0, "ip let all in");
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_drop_src_filtered, 4);
+	/* b leaves: a's filter is now the link's, and ip judges the sources itself. */
+	cr_assert_eq(sth_close(b), 0);
+	yt_drain();
+	settle(&s);
+	for (unsigned i = 0; i < RTE_DIM(mps); i++)
+		mps[i] = group_mblk(i % 2 == 0 ? SRC_1 : SRC_2, GROUP_S, 5130, 10 + i);
+	cr_assert_eq(yard_loop_inject_burst(s.pt.link.minor, mps, RTE_DIM(mps)), 0);
+	yt_drain();
+	for (got = 0; recv_from(a, data, sizeof(data), &from) > 0; got++)
+		cr_assert_eq(from, SRC_1);
+	cr_assert_eq(got, 4);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_filtered, 4);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_drop_src_filtered, 4, "none more in udp");
+	cr_assert_eq(sth_close(a), 0);
+	settle(&s);
+	ut_stack_close(&s);
+}
