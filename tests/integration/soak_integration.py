@@ -19,7 +19,8 @@ from the kernel side of config/default.ini's set-up (the tap yard0 in a namespac
     request); connections to a closed port; opened and closed without a byte; discard;
     memcached and the socket echo (sockmod) on a connection of their own each,
   - UDP echo and discard bursts, datagrams to a closed port, ping (also -s 3000), datagrams
-    to a multicast group the UDP services joined (udp_join) and their echoes,
+    to a multicast group the UDP services joined (udp_join) and to a group they joined for
+    the kernel's address only (SSM, S@G), and their echoes,
   - one 60,000-byte datagram echoed (41 fragments each way),
   - malformed frames of every kind yard_integration.py's malformed cases send, each dropped
     and counted by its reason, overlapping fragments that ip holds until frag_timeout_ms,
@@ -85,6 +86,7 @@ MSL_MS = 500
 SOCK_ECHO = 7007
 CLOSED_PORT = 4444
 MCAST_GROUP = "239.1.2.3"   # [services] udp_join: the churn sends to it
+SSM_GROUP = "232.1.1.1"     # joined for the kernel's address only (S@G): the churn sends to it
 # Kernel addresses the SYN burst comes from: the kernel owns them, so once its RSTs are let
 # through it resets what the burst left embryonic (unanswered, a SYN,ACK is sent 7 times over
 # 2 minutes: RTO 1 s doubled, syn_rexmt_max 6, too long to wait for every round).
@@ -137,7 +139,7 @@ CHURN = r"""
 import json, os, random, socket, struct, sys, threading, time
 dst, secs, seed, nthreads = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 ECHO, DISCARD, HTTP, MC, SOCK, CLOSED = 7, 9, 80, 11211, int(sys.argv[5]), int(sys.argv[6])
-GROUP, MINE = sys.argv[7], sys.argv[8]
+GROUP, MINE, SSM = sys.argv[7], sys.argv[8], sys.argv[9]
 deadline = time.monotonic() + secs
 lock = threading.Lock()
 st = {k: 0 for k in ("tcp_conns", "echo", "reset", "reset_idle", "half_close", "http",
@@ -293,7 +295,8 @@ def udp(r):
         u.close()
 
 def mcast(r):
-    # To the group the UDP services joined ([services] udp_join): echoed from yard's address.
+    # To the groups the UDP services joined ([services] udp_join), one of them for this
+    # source only (SSM): echoed from yard's address.
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(MINE))
     u.settimeout(2)
@@ -301,7 +304,7 @@ def mcast(r):
         sent = []
         for i in range(10):
             d = os.urandom(r.choice((1, 64, 512, 1472)))
-            u.sendto(d, (GROUP, r.choice((ECHO, ECHO, DISCARD))))
+            u.sendto(d, (r.choice((GROUP, SSM)), r.choice((ECHO, ECHO, DISCARD))))
             sent.append(d)
         bump("mcast_sent", len(sent))
         got = 0
@@ -698,7 +701,7 @@ class Soak:
         cfg.add_section("tcp")
         cfg.set("tcp", "msl_ms", str(MSL_MS))
         cfg.set("services", "sock_echo", str(SOCK_ECHO))
-        cfg.set("services", "udp_join", MCAST_GROUP)
+        cfg.set("services", "udp_join", "%s, %s@%s" % (MCAST_GROUP, KERNEL_ADDR, SSM_GROUP))
         self.steer = int(cfg.get("port0", "rx_queues", fallback="1")) > 1
         if self.steer:
             # yard's own active opens, steered in software to the lcore that made them where
@@ -938,7 +941,7 @@ class Soak:
         c.procs.append(pinger)
         p = run(["/usr/bin/python3", "-c", CHURN, YARD_ADDR, str(load), str(n),
                  str(self.threads), str(SOCK_ECHO), str(CLOSED_PORT), MCAST_GROUP,
-                 KERNEL_ADDR], ns=c.ns, ok=False,
+                 KERNEL_ADDR, SSM_GROUP], ns=c.ns, ok=False,
                 timeout=load + 120)
         try:
             wout, _ = wrk.communicate(timeout=60)
