@@ -312,13 +312,20 @@ igmp_src_want(const struct ip_mcast *mc, const struct ip_msrc *ms, enum igmp_sel
 	}
 }
 
-/* Start a report in vb if it has none: room for records up to the link's MTU. */
+/* Bytes of records one report holds on il: up to its MTU (at least 68: 36 bytes). */
+static size_t
+igmp_v3_room(const struct ip_link *il)
+{
+	return RTE_MIN((size_t)il->il_mtu, (size_t)1500) - IGMP_IP_HLEN - IGMP_HDR_LEN;
+}
+
+/* Start a report in vb if it has none. */
 static bool
 igmp_v3_start(struct ip_inst *ii, const struct ip_link *il, struct igmp_v3b *vb)
 {
 	if (vb->vb_mp != NULL)
 		return true;
-	vb->vb_room = RTE_MIN((size_t)il->il_mtu, (size_t)1500) - IGMP_IP_HLEN - IGMP_HDR_LEN;
+	vb->vb_room = igmp_v3_room(il);
 	vb->vb_mp = igmp_alloc(ii, il, IGMP_V3_ROUTERS, IGMP_HDR_LEN + vb->vb_room);
 	if (vb->vb_mp == NULL)
 		return false;
@@ -349,9 +356,8 @@ igmp_v3_add(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb, uint8_t
 	if (nsrc == 0 && !empty_ok)
 		return;
 	do {
-		size_t room = RTE_MIN((size_t)il->il_mtu, (size_t)1500) - IGMP_IP_HLEN -
-			      IGMP_HDR_LEN;
-		unsigned n = RTE_MIN(nsrc - done, (unsigned)((room - IGMP_REC_LEN) / 4));
+		unsigned n = RTE_MIN(nsrc - done,
+				     (unsigned)((igmp_v3_room(il) - IGMP_REC_LEN) / 4));
 		size_t rlen = IGMP_REC_LEN + 4 * (size_t)n;
 		uint16_t n16 = rte_cpu_to_be_16((uint16_t)n);
 		uint8_t *rec;

@@ -347,6 +347,16 @@ udp_mship_recount(struct udp_ep *ep)
 			ep->ue_nfiltered++;
 }
 
+/* The index of src in f, -1 if it is not there. */
+static int
+udp_filter_index(const struct ip_mfilter *f, uint32_t src)
+{
+	for (unsigned i = 0; i < f->mf_nsrc; i++)
+		if (f->mf_src[i] == src)
+			return (int)i;
+	return -1;
+}
+
 bool
 udp_mship_allows(const struct udp_ep *ep, uint32_t group, uint32_t src)
 {
@@ -354,13 +364,12 @@ udp_mship_allows(const struct udp_ep *ep, uint32_t group, uint32_t src)
 
 	for (unsigned i = 0; i < ep->ue_nmships; i++) {
 		const struct udp_mship *um = &ep->ue_mships[i];
-		bool listed = false;
+		bool listed;
 
 		if (um->um_group != group)
 			continue;
 		joined = true;
-		for (unsigned j = 0; j < um->um_f.mf_nsrc && !listed; j++)
-			listed = um->um_f.mf_src[j] == src;
+		listed = udp_filter_index(&um->um_f, src) >= 0;
 		if (listed == (um->um_f.mf_mode == IP_MFILTER_INCLUDE))
 			return true;
 	}
@@ -461,16 +470,6 @@ udp_mship_drop_all(struct udp_ep *ep)
 {
 	while (ep->ue_nmships > 0)
 		udp_mship_leave(ep, &ep->ue_mships[ep->ue_nmships - 1]);
-}
-
-/* The index of src in f, -1 if it is not there. */
-static int
-udp_filter_index(const struct ip_mfilter *f, uint32_t src)
-{
-	for (unsigned i = 0; i < f->mf_nsrc; i++)
-		if (f->mf_src[i] == src)
-			return (int)i;
-	return -1;
 }
 
 /*

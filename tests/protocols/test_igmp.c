@@ -933,6 +933,21 @@ expect_rec(int minor, uint8_t type, uint32_t group, unsigned nsrc, const uint32_
 	check_rec(&r[0], type, group, nsrc, src);
 }
 
+/*
+ * One burst, as a driver passes it up, of 8 datagrams to GROUP_S:port, S1's and S2's in turn
+ * (payloads of 10, 11, ... bytes).
+ */
+static void
+inject_two_source_burst(int minor, uint16_t port)
+{
+	mblk_t *mps[8];
+
+	for (unsigned i = 0; i < RTE_DIM(mps); i++)
+		mps[i] = group_mblk(i % 2 == 0 ? SRC_1 : SRC_2, GROUP_S, port, 10 + i);
+	cr_assert_eq(yard_loop_inject_burst(minor, mps, RTE_DIM(mps)), 0);
+	yt_drain();
+}
+
 YT_TEST(igmp, a_source_specific_join_takes_that_sources_datagrams_only)
 {
 	struct ut_stack s;
@@ -1193,7 +1208,6 @@ YT_TEST(igmp, a_burst_from_two_sources_to_a_filtering_group_is_judged_source_by_
 {
 	struct ut_stack s;
 	struct stdata *ep;
-	mblk_t *mps[8];
 	unsigned got = 0;
 	char data[64];
 	uint32_t from;
@@ -1202,10 +1216,7 @@ YT_TEST(igmp, a_burst_from_two_sources_to_a_filtering_group_is_judged_source_by_
 	ep = bound_ep(5108);
 	cr_assert_eq(add_src(ep, GROUP_S, SRC_1), T_SUCCESS);
 	settle(&s);
-	for (unsigned i = 0; i < RTE_DIM(mps); i++)
-		mps[i] = group_mblk(i % 2 == 0 ? SRC_1 : SRC_2, GROUP_S, 5108, 10 + i);
-	cr_assert_eq(yard_loop_inject_burst(s.pt.link.minor, mps, RTE_DIM(mps)), 0);
-	yt_drain();
+	inject_two_source_burst(s.pt.link.minor, 5108);
 	while (recv_from(ep, data, sizeof(data), &from) > 0) {
 		cr_assert_eq(from, SRC_1, "only S1's datagrams");
 		got++;
@@ -1355,7 +1366,6 @@ YT_TEST(igmp, a_burst_to_an_endpoint_narrower_than_its_link_is_judged_by_udp)
 {
 	struct ut_stack s;
 	struct stdata *a, *b;
-	mblk_t *mps[8];
 	unsigned got = 0;
 	char data[64];
 	uint32_t from;
@@ -1366,10 +1376,7 @@ YT_TEST(igmp, a_burst_to_an_endpoint_narrower_than_its_link_is_judged_by_udp)
 	cr_assert_eq(add_src(a, GROUP_S, SRC_1), T_SUCCESS);
 	cr_assert_eq(join(b, GROUP_S), T_SUCCESS);
 	settle(&s);
-	for (unsigned i = 0; i < RTE_DIM(mps); i++)
-		mps[i] = group_mblk(i % 2 == 0 ? SRC_1 : SRC_2, GROUP_S, 5130, 10 + i);
-	cr_assert_eq(yard_loop_inject_burst(s.pt.link.minor, mps, RTE_DIM(mps)), 0);
-	yt_drain();
+	inject_two_source_burst(s.pt.link.minor, 5130);
 	while (recv_from(a, data, sizeof(data), &from) > 0) {
 		cr_assert_eq(from, SRC_1, "only S1's datagrams");
 		got++;
@@ -1381,10 +1388,7 @@ YT_TEST(igmp, a_burst_to_an_endpoint_narrower_than_its_link_is_judged_by_udp)
 	cr_assert_eq(sth_close(b), 0);
 	yt_drain();
 	settle(&s);
-	for (unsigned i = 0; i < RTE_DIM(mps); i++)
-		mps[i] = group_mblk(i % 2 == 0 ? SRC_1 : SRC_2, GROUP_S, 5130, 10 + i);
-	cr_assert_eq(yard_loop_inject_burst(s.pt.link.minor, mps, RTE_DIM(mps)), 0);
-	yt_drain();
+	inject_two_source_burst(s.pt.link.minor, 5130);
 	for (got = 0; recv_from(a, data, sizeof(data), &from) > 0; got++)
 		cr_assert_eq(from, SRC_1);
 	cr_assert_eq(got, 4);
