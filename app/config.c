@@ -1125,6 +1125,9 @@ finish_port(struct cfg_ctx *c, struct yard_config *cfg)
 					ipv4_str(p->addr & mask, n, sizeof(n)), p->prefix);
 		if (na == p->addr)
 			return cfg_fail(c, "%s is the port's own address", a);
+		if (p->prefix <= 30 && ((na & ~mask) == 0 || (na & ~mask) == ~mask))
+			return cfg_fail(c, "%s is the network or broadcast address of %s/%u", a,
+					ipv4_str(p->addr & mask, n, sizeof(n)), p->prefix);
 		for (unsigned j = 0; j < i; j++)
 			if (p->neighbours[j].addr == na)
 				return cfg_fail(c, "%s is listed twice", a);

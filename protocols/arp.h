@@ -192,6 +192,41 @@ int arp_tel_fill_per_lcore(struct rte_tel_data *d);
  */
 int arp_tel_cmd(const char *cmd, const char *params, struct rte_tel_data *d);
 
+/** A neighbour (a cache entry of an arp instance), for yardctl neigh (arp_neigh_snapshot()). */
+struct yard_arp_neigh_row {
+	uint32_t nr_lcore;       /**< lcore of the instance */
+	uint16_t nr_port;        /**< its port (ai_port) */
+	uint16_t nr_vlan;        /**< its VLAN ID, 0: untagged */
+	uint32_t nr_inst;        /**< its counter slot: tells apart two queues' instances */
+	struct arp_entry nr_ent; /**< as ARP_GET gives it, the state read without changing it */
+};
+
+/**
+ * Fill rows with the entries of the calling lcore's configured arp instances (ARP_SETIF
+ * done), instance by instance, and return how many there are in all, which may exceed max
+ * (only max rows are written). Reading changes nothing: a REACHABLE entry past its time is
+ * shown STALE but left for the sweep. Must run on the lcore owning the instances: from
+ * elsewhere, through its mailbox.
+ */
+int arp_neigh_snapshot(struct yard_arp_neigh_row *rows, unsigned max);
+
+/** What arp_neigh_change() does. */
+enum arp_neigh_op {
+	ARP_NEIGH_ADD,   /**< ARP_ADD: a static entry (replacing a learned one) */
+	ARP_NEIGH_DEL,   /**< ARP_DEL: remove the entry, static or learned */
+	ARP_NEIGH_FLUSH, /**< ARP_FLUSH: remove every learned entry (e unused) */
+};
+
+/**
+ * Apply op to the calling lcore's configured arp instances of port (every port: port < 0,
+ * FLUSH only), as the ioctl would on each: how a running yard's neighbours are changed
+ * without the link streams, which are linked under ip. Returns how many instances were
+ * changed (for DEL: had the entry), or -errno: -EINVAL (a bad entry: zero or non-unicast MAC,
+ * an address outside the instance's subnet or its own), -ENOSPC (a full cache; instances
+ * before it were changed). On the instances' lcore.
+ */
+int arp_neigh_change(enum arp_neigh_op op, int port, const struct arp_entry *e);
+
 #ifdef __cplusplus
 }
 #endif

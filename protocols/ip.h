@@ -384,6 +384,25 @@ struct yard_ip_group_row {
  */
 int ip_mcast_snapshot(struct yard_ip_group_row *rows, unsigned max);
 
+/** A route of an ip instance, for yardctl routes (ip_route_snapshot()). */
+struct yard_ip_route_row {
+	uint32_t rr_lcore;    /**< lcore of the ip instance */
+	uint32_t rr_dst;      /**< destination, network order, masked */
+	uint32_t rr_gw;       /**< next hop, network order; 0: connected (on the link) */
+	uint32_t rr_ifaddr;   /**< the link's address, network order */
+	uint16_t rr_mtu;      /**< the link's MTU */
+	uint8_t rr_prefix;    /**< prefix length 0..32 (0: the default route) */
+	uint8_t rr_pad;
+};
+
+/**
+ * Fill rows with the routes of the calling lcore's ip instance in the order a lookup tries
+ * them (longest prefix first) and return how many there are in all, which may exceed max
+ * (only max rows are written). Must run on the lcore owning the instance: from elsewhere,
+ * through its mailbox.
+ */
+int ip_route_snapshot(struct yard_ip_route_row *rows, unsigned max);
+
 /**
  * Bytes of EAL memory one ip instance (one per lcore) takes when opened (its links, routes and
  * protocol table). For yard's memory estimate before EAL (app/memneed.c).

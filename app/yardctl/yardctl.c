@@ -29,17 +29,17 @@
 
 #include <jansson.h>
 
-#define EXIT_REFUSED 1
-#define EXIT_USAGE 2
+#include "yardctl.h"
+
 #define MAX_LCORES 128
 #define MAX_DROPS 64
 
-static int tel_fd = -1;
+int tel_fd = -1;
 static size_t tel_maxlen = 16384;
 static char tel_path[512];
 static volatile sig_atomic_t stop_watch;
 
-static void __attribute__((noreturn, format(printf, 2, 3)))
+void
 die(int status, const char *fmt, ...)
 {
 	va_list ap;
@@ -64,6 +64,11 @@ usage(FILE *out)
 		"  arp                                         arp counters\n"
 		"  conns [--lcore N] [--tcp] [--udp] [--json]  TCP connections, UDP endpoints\n"
 		"  groups [--lcore N] [--json]                 multicast groups joined, by link\n"
+		"  neigh [--lcore N] [--port N] [--json]       neighbours: the lcores' arp caches\n"
+		"  neigh add ADDR MAC [--port N]               a static neighbour, on every lcore\n"
+		"  neigh del ADDR [--port N]                   delete a neighbour, on every lcore\n"
+		"  neigh flush [--port N]                      delete the learned neighbours\n"
+		"  routes [--lcore N] [--json]                 every lcore's ip routes\n"
 		"  modules                                     registered modules and drivers\n"
 		"  push STREAM MODULE [ARGS]                   I_PUSH MODULE on a live stream\n"
 		"  pop STREAM MODULE                           I_POP it again\n"
@@ -142,7 +147,7 @@ tel_get(const char *cmd)
 }
 
 /* Is cmd registered? ("/" lists every command.) */
-static bool
+bool
 tel_has(const char *cmd)
 {
 	json_t *all = tel_get("/");
@@ -157,7 +162,7 @@ tel_has(const char *cmd)
 	return found;
 }
 
-static uint64_t
+uint64_t
 ju(const json_t *o, const char *k)
 {
 	json_t *v = json_object_get(o, k);
@@ -165,7 +170,7 @@ ju(const json_t *o, const char *k)
 	return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
 }
 
-static const char *
+const char *
 js(const json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -174,7 +179,7 @@ js(const json_t *o, const char *k)
 }
 
 /* tel_get that exits with yard's message on {"ok": 0, "error": ...}, or on no answer. */
-static json_t *
+json_t *
 tel_get_ok(const char *cmd)
 {
 	json_t *v = tel_get(cmd);
@@ -463,7 +468,7 @@ on_int(int sig)
 }
 
 /* --lcore's value: an lcore number, or exit with a usage error. */
-static int
+int
 lcore_arg(const char *arg)
 {
 	char *end;
@@ -475,7 +480,7 @@ lcore_arg(const char *arg)
 }
 
 /* Print o as indented JSON and let it go. */
-static void
+void
 dump_json(json_t *o)
 {
 	char *text = json_dumps(o, JSON_INDENT(2));
@@ -836,10 +841,10 @@ cmd_arp(void)
 }
 
 /*
- * Every row of a paged table, /yard/conns (rows "conn0".."connN") or /yard/udp_eps ("ep0"..),
- * for lcore (all if < 0), page after page, as a JSON array.
+ * Every row of a paged table, /yard/conns (rows "conn0".."connN"), /yard/udp_eps ("ep0"..)
+ * and the others, for lcore (all if < 0), page after page, as a JSON array.
  */
-static json_t *
+json_t *
 get_rows(const char *what, const char *key_prefix, int lcore, bool *truncated)
 {
 	json_t *rows = json_array();
@@ -994,6 +999,65 @@ cmd_conns(int argc, char **argv)
 	return 0;
 }
 
+/* --port's value: a port index, or exit with a usage error. */
+int
+port_arg(const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*end != '\0' || end == arg || v < 0 || v > 65535)
+		die(EXIT_USAGE, "--port: '%s' is not a port number", arg);
+	return (int)v;
+}
+
+json_t *
+table_rows(struct table_req *t, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "lcore", required_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "port", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt, lcore = -1;
+	char cmd[64];
+
+	t->port = -1;
+	t->json = false;
+	optind = 0; /* 0: glibc starts afresh, permuting (main() stopped at the command) */
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'l')
+			lcore = lcore_arg(optarg);
+		else if (opt == 'j')
+			t->json = true;
+		else if (opt == 'p' && t->has_port)
+			t->port = port_arg(optarg);
+		else
+			die(EXIT_USAGE, "%s", t->usage);
+	}
+	if (optind < argc)
+		die(EXIT_USAGE, "%s", t->usage);
+	snprintf(cmd, sizeof(cmd), "/yard/%s", t->cmd);
+	if (!tel_has(cmd)) {
+		close(tel_fd);
+		die(EXIT_REFUSED, "this yard has no %s to show (no %s command: an older yard?)",
+		    t->what, cmd);
+	}
+	return get_rows(cmd, t->key, lcore, &t->truncated);
+}
+
+void
+table_json(json_t *rows, bool truncated, const char *name)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "count", json_integer((json_int_t)json_array_size(rows)));
+	json_object_set_new(o, "truncated", json_boolean(truncated));
+	json_object_set_new(o, name, rows);
+	dump_json(o);
+}
+
 /*
  * A groups row's source filter as "exclude {}" (any source) or "include {S1, S2}", and
  * "+N more" past the sources the row lists; empty from a yard that gives no filter.
@@ -1024,43 +1088,13 @@ group_filter(const json_t *r, char *buf, size_t len)
 static int
 cmd_groups(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "lcore", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *usage = "groups [--lcore N] [--json]";
-	int opt, lcore = -1;
-	bool json = false, truncated = false;
-	json_t *rows, *r;
+	struct table_req t = { .usage = "groups [--lcore N] [--json]", .cmd = "groups",
+			       .key = "group", .what = "multicast group table" };
+	json_t *rows = table_rows(&t, argc, argv), *r;
 	size_t i;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (opt == 'l') {
-			lcore = lcore_arg(optarg);
-		} else if (opt == 'j') {
-			json = true;
-		} else {
-			die(EXIT_USAGE, "%s", usage);
-		}
-	}
-	if (optind < argc)
-		die(EXIT_USAGE, "%s", usage);
-	if (!tel_has("/yard/groups")) {
-		close(tel_fd);
-		die(EXIT_REFUSED, "this yard has no multicast group table to show (no /yard/groups "
-		    "command: an older yard?)");
-	}
-	rows = get_rows("/yard/groups", "group", lcore, &truncated);
-	if (json) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "count", json_integer((json_int_t)json_array_size(rows)));
-		json_object_set_new(o, "truncated", json_boolean(truncated));
-		json_object_set(o, "groups", rows);
-		dump_json(o);
-		json_decref(rows);
+	if (t.json) {
+		table_json(rows, t.truncated, "groups");
 		return 0;
 	}
 	printf("%5s %-15s %-15s %7s %4s %s\n", "Lcore", "Link", "Group", "Members", "IGMP",
@@ -1077,7 +1111,7 @@ cmd_groups(int argc, char **argv)
 		printf("%5" PRIu64 " %-15s %-15s %7s   v%" PRIu64 " %s\n", ju(r, "lcore"),
 		       js(r, "link"), js(r, "group"), members, ju(r, "igmp_version"), filter);
 	}
-	if (truncated)
+	if (t.truncated)
 		printf("(truncated: yard shows at most %zu rows)\n", json_array_size(rows));
 	json_decref(rows);
 	return 0;
@@ -1180,6 +1214,10 @@ main(int argc, char **argv)
 		return cmd_conns(argc, argv);
 	if (strcmp(cmd, "groups") == 0)
 		return cmd_groups(argc, argv);
+	if (strcmp(cmd, "neigh") == 0)
+		return cmd_neigh(argc, argv);
+	if (strcmp(cmd, "routes") == 0)
+		return cmd_routes(argc, argv);
 	if (argc == 1 && strcmp(cmd, "modules") == 0)
 		return cmd_modules();
 	if (strcmp(cmd, "push") == 0)

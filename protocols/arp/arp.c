@@ -110,7 +110,7 @@ arp_setparam(struct arp_priv *ap, struct arp_param *p)
 	return 0;
 }
 
-static int
+int
 arp_add_static(struct arp_priv *ap, const struct arp_entry *req)
 {
 	struct arp_ent *e;
@@ -422,6 +422,7 @@ arp_open(queue_t *q, dev_t *devp, int oflag, int sflag, cred_t *crp)
 		return ENOSPC;
 	}
 	ap->ap_st = &ap->ap_slot->as_st;
+	ap->ap_slot->as_ap = ap;
 	ap->ap_rq = q;
 	ap->ap_hz = rte_get_timer_hz();
 	ap->ap_sib_port = -1;
@@ -436,6 +437,7 @@ arp_open(queue_t *q, dev_t *devp, int oflag, int sflag, cred_t *crp)
 	};
 	arp_param_apply(ap);
 	if (arp_cache_init(ap, ap->ap_param.ap_max_entries) != 0) {
+		ap->ap_slot->as_ap = NULL;
 		arp_slot_release(ap->ap_slot);
 		rte_free(ap);
 		return ENOMEM;
@@ -457,6 +459,7 @@ arp_close(queue_t *q, int flag, cred_t *crp)
 	arp_sib_leave(ap);
 	arp_cache_disarm(ap);
 	arp_cache_fini(ap);
+	ap->ap_slot->as_ap = NULL;
 	arp_slot_release(ap->ap_slot);
 	q->q_ptr = NULL;
 	WR(q)->q_ptr = NULL;

@@ -126,6 +126,14 @@ arp_cache_state(struct arp_priv *ap, struct arp_ent *e, uint64_t now)
 	return e->ae_state;
 }
 
+uint8_t
+arp_cache_state_peek(const struct arp_priv *ap, const struct arp_ent *e, uint64_t now)
+{
+	if (e->ae_state == ARP_STATE_REACHABLE && now - e->ae_confirmed >= ap->ap_timeout_cyc)
+		return ARP_STATE_STALE;
+	return e->ae_state;
+}
+
 void
 arp_cache_del(struct arp_priv *ap, struct arp_ent *e, uint64_t *dropped)
 {

@@ -59,6 +59,7 @@ struct arp_slot {
 	struct arpstat as_st;
 	int as_lcore;                /**< owning lcore */
 	int as_port;                 /**< ai_port, -1 before ARP_SETIF */
+	struct arp_priv *as_ap;      /**< the instance; read only by its own lcore (arp_neigh.c) */
 	volatile uint32_t as_in_use; /**< claimed with a CAS at open, released at close */
 } __rte_cache_aligned;
 
@@ -107,6 +108,11 @@ struct arp_learn {
 #define ARP_INC(ap, name) ((ap)->ap_st->arps_##name++)
 #define ARP_ADD_N(ap, name, n) ((ap)->ap_st->arps_##name += (n))
 
+/* ---- arp.c -------------------------------------------------------------------------------- */
+
+/** ARP_ADD: a static entry for req (replacing a learned one); 0 or EINVAL, ENOSPC, ENOENT. */
+int arp_add_static(struct arp_priv *ap, const struct arp_entry *req);
+
 /* ---- arp_cache.c -------------------------------------------------------------------------- */
 
 /** Allocate the table for n entries (cold). 0 or -ENOMEM. */
@@ -136,6 +142,8 @@ void arp_cache_arm(struct arp_priv *ap);
 void arp_cache_disarm(struct arp_priv *ap);
 /** State as seen now (REACHABLE turns STALE lazily once its time is up). */
 uint8_t arp_cache_state(struct arp_priv *ap, struct arp_ent *e, uint64_t now);
+/** The same, for a reader: the entry and the counters are left as they are. */
+uint8_t arp_cache_state_peek(const struct arp_priv *ap, const struct arp_ent *e, uint64_t now);
 /** Tell the siblings of our port that addr is at mac. */
 void arp_sib_notify(struct arp_priv *ap, uint32_t addr, const struct rte_ether_addr *mac);
 /** Join/leave the sibling registry of port. 0 or -ENOSPC. */

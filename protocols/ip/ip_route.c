@@ -143,3 +143,26 @@ ip_route_lookup(struct ip_inst *ii, uint32_t dst, uint32_t *nexthop)
 	}
 	return NULL;
 }
+
+int
+ip_route_snapshot(struct yard_ip_route_row *rows, unsigned max)
+{
+	unsigned lcore = yard_sched_self()->sc_lcore, n;
+	struct ip_inst *ii = ip_insts[lcore];
+
+	if (ii == NULL)
+		return 0;
+	for (n = 0; n < ii->ii_nroutes && n < max; n++) {
+		const struct ip_rt *rt = &ii->ii_routes[ii->ii_rorder[n]];
+
+		rows[n] = (struct yard_ip_route_row){
+			.rr_lcore = lcore,
+			.rr_dst = rt->rt_dst,
+			.rr_gw = rt->rt_gw,
+			.rr_ifaddr = rt->rt_link->il_addr,
+			.rr_mtu = rt->rt_link->il_mtu,
+			.rr_prefix = rt->rt_prefix,
+		};
+	}
+	return (int)ii->ii_nroutes;
+}

@@ -450,6 +450,15 @@ Test(config, refuses_a_bad_neighbour)
 		     "not a unicast MAC");
 	expect_error(PORT0 "neighbours = 10.1.1.1 02:00:00:00:00:01\n", "port0", "neighbours",
 		     "not in the port's subnet");
+	expect_error(PORT0 "neighbours = 198.18.0.2 02:00:00:00:00:01\n", "port0", "neighbours",
+		     "198.18.0.2 is the port's own address");
+	expect_error(PORT0 "neighbours = 198.18.0.255 02:00:00:00:00:01\n", "port0",
+		     "neighbours", "198.18.0.255 is the network or broadcast address of "
+		     "198.18.0.0/24");
+	expect_error(PORT0 "neighbours = 198.18.0.0 02:00:00:00:00:01\n", "port0", "neighbours",
+		     "the network or broadcast address");
+	expect_error(PORT0 "neighbours = 198.18.0.1 02:00:00:00:00:01, 198.18.0.1 "
+		     "02:00:00:00:00:02\n", "port0", "neighbours", "198.18.0.1 is listed twice");
 }
 
 Test(config, reads_multicast_groups_for_the_udp_services)

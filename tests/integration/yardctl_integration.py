@@ -399,6 +399,127 @@ def case_yardctl_groups(c):
     y.stop_clean()
 
 
+NEIGH_STATIC = ("198.18.0.77", "02:00:00:00:00:77")  # [port0] neighbours
+NEIGH_ADDED = ("198.18.0.9", "02:00:00:00:00:09")    # yardctl neigh add
+
+NEIGH_ECHO_CLIENT = r"""
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 0))
+s.settimeout(float(sys.argv[2]))
+s.sendto(b"neigh", (sys.argv[3], 7))
+try:
+    print(s.recvfrom(100)[0].decode())
+except socket.timeout:
+    print("none")
+"""
+
+
+def neigh_rows(c):
+    return {r["address"]: r for r in json.loads(yardctl(c, "neigh", "--json").stdout)
+            ["neighbours"]}
+
+
+def neigh_echo(c, timeout):
+    """A datagram to yard's echo from NEIGH_ADDED's address: its answer, or 'none'."""
+    return run([sys.executable, "-c", NEIGH_ECHO_CLIENT, NEIGH_ADDED[0], str(timeout),
+                YARD_ADDR], ns=c.ns, timeout=30).stdout.strip()
+
+
+def case_yardctl_neigh(c):
+    """
+    yardctl neigh and routes against a yard with a gateway and a static neighbour in its
+    configuration. After the kernel pings, neigh lists the kernel (reachable, the tap's MAC)
+    and the static entry; routes lists the connected route and the default route, on port 0.
+    neigh add (the port found from the connected route) makes yard answer a datagram from
+    198.18.0.9, a second address of the kernel, to the MAC it was given (tshark shows it) and
+    the kernel's socket gets nothing; neigh del makes yard resolve it again, and the echo
+    comes back. neigh flush drops the learned entries and keeps the static one. Each bad
+    request is refused with its reason and exit status.
+    """
+    with open(c.source_config("default.ini")) as f:
+        text = f.read()
+    text = text.replace("mtu = 1500\n", "mtu = 1500\ngateway = %s\nneighbours = %s %s\n" %
+                        ((yi.KERNEL_ADDR,) + NEIGH_STATIC), 1)
+    y = c.yard(c.config(text))
+    c.tap_up()
+    run(["ip", "-n", c.ns, "addr", "add", NEIGH_ADDED[0] + "/24", "dev", "yard0"])
+    c.expect_ping(count=2)
+    kmac = json.loads(run(["ip", "-j", "link", "show", "yard0"], ns=c.ns).stdout)[0]["address"]
+    out = yardctl(c, "neigh").stdout
+    lines = out.splitlines()
+    check(re.match(r"^Lcore\s+Port\s+Address\s+MAC\s+State\s+Age\(s\)\s+Held\s+Tries$",
+                   lines[0]), "header:\n" + out)
+    check(re.search(r"^\s+0 0\s+%s\s+%s\s+reachable\s+\d+\.\d\s+0\s+\d+$" %
+                    (re.escape(yi.KERNEL_ADDR), re.escape(kmac)), out, re.M),
+          "the kernel, reachable at %s:\n%s" % (kmac, out))
+    check(re.search(r"^\s+0 0\s+%s\s+%s\s+static\s" % tuple(map(re.escape, NEIGH_STATIC)), out,
+                    re.M), "the static neighbour:\n" + out)
+    rows = neigh_rows(c)
+    check(rows[yi.KERNEL_ADDR]["mac"] == kmac and rows[yi.KERNEL_ADDR]["state"] == "reachable"
+          and rows[NEIGH_STATIC[0]]["state"] == "static" and
+          all(r["lcore"] == 0 and r["port"] == 0 and r["vlan"] == 0 for r in rows.values()),
+          "--json: %s" % rows)
+    out = yardctl(c, "routes").stdout
+    check(re.search(r"^\s+0 198\.18\.0\.0/24\s+-\s+%s\s+0\s+1500$" % re.escape(YARD_ADDR),
+                    out, re.M) and
+          re.search(r"^\s+0 default\s+%s\s+%s\s+0\s+1500$" %
+                    (re.escape(yi.KERNEL_ADDR), re.escape(YARD_ADDR)), out, re.M),
+          "routes: the connected one and the default:\n" + out)
+    routes = json.loads(yardctl(c, "routes", "--json").stdout)["routes"]
+    check([(r["destination"], r["gateway"], r["port"]) for r in routes] ==
+          [("198.18.0.0/24", "", 0), ("0.0.0.0/0", yi.KERNEL_ADDR, 0)],
+          "routes --json, longest prefix first: %s" % routes)
+    # A static entry yard is given wins over what the wire says: yard answers .9 at that MAC.
+    p = yardctl(c, "neigh", "add", *NEIGH_ADDED)
+    check(p.stdout.strip() == "added static neighbour %s on port 0 (1 arp instance)" %
+          NEIGH_ADDED[0], "add: %r" % p.stdout)
+    check(neigh_rows(c)[NEIGH_ADDED[0]]["mac"] == NEIGH_ADDED[1], "listed after add")
+    with yi.tshark_capture(c, "udp src port 7", "neigh.pcapng") as pcap:
+        got = neigh_echo(c, 2)
+    check(got == "none", "the echo went to %s, not to the kernel: %r" % (NEIGH_ADDED[1], got))
+    p = run(["tshark", "-n", "-r", pcap, "-T", "fields", "-e", "eth.dst", "-e", "ip.dst"])
+    check(p.stdout.split() == [NEIGH_ADDED[1], NEIGH_ADDED[0]],
+          "one reply, to %s: %r" % (NEIGH_ADDED[1], p.stdout))
+    p = yardctl(c, "neigh", "del", NEIGH_ADDED[0], "--port", "0")
+    check(p.stdout.strip() == "deleted neighbour %s on port 0 (1 arp instance)" %
+          NEIGH_ADDED[0], "del: %r" % p.stdout)
+    got = neigh_echo(c, 5)
+    check(got == "neigh", "after del, yard resolved .9 and the echo came back: %r" % got)
+    check(neigh_rows(c)[NEIGH_ADDED[0]]["mac"] == kmac, "learned again: %s" % neigh_rows(c))
+    p = yardctl(c, "neigh", "flush")
+    check(p.stdout.strip() == "flushed the learned neighbours of every port (1 arp instance)",
+          "flush: %r" % p.stdout)
+    check(list(neigh_rows(c)) == [NEIGH_STATIC[0]], "only the static one: %s" % neigh_rows(c))
+    c.expect_ping(count=1)
+    check(set(neigh_rows(c)) == {yi.KERNEL_ADDR, NEIGH_STATIC[0]}, "the kernel learned again")
+    for args, status, msg in (
+            (("neigh", "add", "10.1.1.1", NEIGH_ADDED[1]), 1, "10.1.1.1 is in no port's subnet"),
+            (("neigh", "add", "198.18.0.5", "01:00:5e:00:00:01", "--port", "0"), 1,
+             "01:00:5e:00:00:01 is not a unicast MAC address"),
+            (("neigh", "add", "198.18.0.5", "zz", "--port", "0"), 1,
+             "'zz' is not a MAC address"),
+            (("neigh", "add", YARD_ADDR, NEIGH_ADDED[1]), 1, "is port 0's own address"),
+            (("neigh", "add", "198.18.0.255", NEIGH_ADDED[1], "--port", "0"), 1,
+             "the network or broadcast address"),
+            (("neigh", "add", "10.1.1.1", NEIGH_ADDED[1], "--port", "0"), 1,
+             "10.1.1.1 is not in port 0's subnet"),
+            (("neigh", "add", NEIGH_ADDED[0], NEIGH_ADDED[1], "--port", "7"), 1,
+             "port 7 is not one of yard's ports"),
+            (("neigh", "del", "198.18.0.123"), 1, "no neighbour 198.18.0.123 on port 0"),
+            (("neigh", "add", NEIGH_ADDED[0]), 2, "neigh add ADDR MAC [--port N]"),
+            (("neigh", "--port", "x"), 2, "--port: 'x' is not a port number"),
+            (("routes", "extra"), 2, "routes [--lcore N] [--json]"),
+            (("neigh", "--lcore", "3"), 1, "lcore 3 is not one of yard's lcores")):
+        p = yardctl(c, *args, ok=False)
+        check(p.returncode == status and msg in p.stderr,
+              "%s: want %d %r, got %d %r" % (" ".join(args), status, msg, p.returncode,
+                                             p.stderr))
+    check(set(neigh_rows(c)) == {yi.KERNEL_ADDR, NEIGH_STATIC[0]}, "refusals changed nothing")
+    log("neigh:\n" + yardctl(c, "neigh").stdout + "routes:\n" + yardctl(c, "routes").stdout)
+    y.stop_clean()
+
+
 def case_yardctl_watch(c):
     """stats --watch under tmux: the screen refreshes and its columns stay aligned."""
     if shutil.which("tmux") is None:
@@ -628,6 +749,7 @@ CASES = {
     "yardctl_conns": case_yardctl_conns,
     "yardctl_errors": case_yardctl_errors,
     "yardctl_groups": case_yardctl_groups,
+    "yardctl_neigh": case_yardctl_neigh,
     "yardctl_netem": case_yardctl_netem,
     "yardctl_snoop": case_yardctl_snoop,
     "yardctl_stats": case_yardctl_stats,

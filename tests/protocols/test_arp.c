@@ -1171,3 +1171,159 @@ YT_TEST(arp, exposes_counters_to_telemetry)
 	pt_link_close(&l);
 	pt_assert_clean();
 }
+
+/* The rows arp_neigh_snapshot() gives for addr, in *out; how many there were. */
+static unsigned
+neigh_find(uint32_t addr, struct yard_arp_neigh_row *out)
+{
+	struct yard_arp_neigh_row rows[16];
+	int n = arp_neigh_snapshot(rows, RTE_DIM(rows));
+	unsigned found = 0;
+
+	cr_assert_geq(n, 0);
+	cr_assert_leq(n, (int)RTE_DIM(rows));
+	for (int i = 0; i < n; i++) {
+		cr_assert_eq(rows[i].nr_lcore, rte_lcore_id());
+		if (rows[i].nr_ent.ae_addr == addr) {
+			*out = rows[i];
+			found++;
+		}
+	}
+	return found;
+}
+
+YT_TEST(arp, neigh_snapshot_lists_entries_and_ages_nothing)
+{
+	static const struct rte_ether_addr zero;
+	struct arp_param p = { .ap_timeout_ms = 100 };
+	struct yard_arp_neigh_row r, few[1];
+	struct arp_entry ae;
+	struct pt_link l, v;
+	uint8_t f[128];
+	size_t n;
+
+	pt_link_open(&l, 3, 0, 1500);
+	pt_link_open_vlan(&v, 4, 0, 1500, 100);
+	cr_assert_geq(pt_istr(l.sd, ARP_SETPARAM, &p, sizeof(p)), 0);
+	cr_assert_eq(arp_neigh_snapshot(few, 1), 0, "no entries yet");
+	n = pt_arp(f, &pt_mac_bcast, RTE_ARP_OP_REQUEST, &pt_mac_peer, PT_ADDR_PEER, &zero,
+		   PT_ADDR_US);
+	pt_inject(l.minor, f, n);
+	(void)pt_discard(l.minor);
+	send_down(&v, ipv4_down(PEER2, 8, 64)); /* held: PEER2 resolving on the VLAN link */
+	(void)pt_discard(v.minor);
+	cr_assert_eq(neigh_find(PT_ADDR_PEER, &r), 1);
+	cr_assert_eq(r.nr_port, 3);
+	cr_assert_eq(r.nr_vlan, 0);
+	cr_assert_eq(r.nr_ent.ae_state, ARP_STATE_REACHABLE);
+	cr_assert_arr_eq(&r.nr_ent.ae_mac, &pt_mac_peer, 6);
+	cr_assert_lt(r.nr_ent.ae_age_ms, 100);
+	cr_assert_eq(neigh_find(PEER2, &r), 1);
+	cr_assert_eq(r.nr_port, 4);
+	cr_assert_eq(r.nr_vlan, 100);
+	cr_assert_eq(r.nr_ent.ae_state, ARP_STATE_INCOMPLETE);
+	cr_assert_eq(r.nr_ent.ae_held, 1);
+	cr_assert_eq(r.nr_ent.ae_tries, 1);
+	cr_assert_eq(arp_neigh_snapshot(few, 1), 2, "the count of all, one row written");
+	/* Past the reachable time, without the sweep running: shown stale, left as it was. */
+	rte_delay_ms(130);
+	cr_assert_eq(neigh_find(PT_ADDR_PEER, &r), 1);
+	cr_assert_eq(r.nr_ent.ae_state, ARP_STATE_STALE);
+	cr_assert_geq(r.nr_ent.ae_age_ms, 100);
+	cr_assert_eq(pt_arpstat(l.sd).arps_entries_stale, 0, "reading it changed nothing");
+	cr_assert_eq(arp_get(&l, PT_ADDR_PEER, &ae), 0);
+	cr_assert_eq(ae.ae_state, ARP_STATE_STALE);
+	cr_assert_eq(pt_arpstat(l.sd).arps_entries_stale, 1, "ARP_GET's use turned it stale");
+	pt_link_close(&l);
+	pt_link_close(&v);
+	cr_assert_eq(arp_neigh_snapshot(few, 1), 0, "closed instances are not listed");
+	pt_assert_clean();
+}
+
+YT_TEST(arp, neigh_change_adds_deletes_and_flushes_on_its_port)
+{
+	static const struct rte_ether_addr zero;
+	static const struct rte_ether_addr mac9 = { .addr_bytes = { 2, 0, 0, 0, 0, 9 } };
+	struct arp_entry e = { .ae_addr = PEER2, .ae_mac = mac9 };
+	struct yard_arp_neigh_row r;
+	struct pt_link a, b;
+	uint8_t f[128];
+	size_t n;
+
+	pt_link_open(&a, 1, 0, 1500);
+	pt_link_open(&b, 2, 0, 1500);
+	/* a holds a packet for PEER2 while it resolves; the static entry sends it. */
+	send_down(&a, ipv4_down(PEER2, 8, 64));
+	(void)pt_discard(a.minor);
+	cr_assert_eq(arp_neigh_change(ARP_NEIGH_ADD, 1, &e), 1, "one instance on port 1");
+	yt_drain();
+	n = pt_take(a.minor, f, sizeof(f));
+	cr_assert_eq(n, 14 + 28, "what it held went at once");
+	cr_assert_arr_eq(f, &mac9, 6);
+	cr_assert_eq(neigh_find(PEER2, &r), 1, "only port 1's instance has it");
+	cr_assert_eq(r.nr_port, 1);
+	cr_assert_eq(r.nr_ent.ae_state, ARP_STATE_STATIC);
+	/* A claim from the wire does not move a static entry. */
+	n = pt_arp(f, &pt_mac_bcast, RTE_ARP_OP_REQUEST, &pt_mac_peer, PEER2, &zero, PT_ADDR_US);
+	pt_inject(a.minor, f, n);
+	(void)pt_discard(a.minor);
+	cr_assert_eq(neigh_find(PEER2, &r), 1);
+	cr_assert_arr_eq(&r.nr_ent.ae_mac, &mac9, 6);
+	/* b learns the peer; a flush of port 2 drops it and leaves port 1's static entry. */
+	n = pt_arp(f, &pt_mac_bcast, RTE_ARP_OP_REQUEST, &pt_mac_peer, PT_ADDR_PEER, &zero,
+		   PT_ADDR_US);
+	pt_inject(b.minor, f, n);
+	(void)pt_discard(b.minor);
+	cr_assert_eq(neigh_find(PT_ADDR_PEER, &r), 1);
+	cr_assert_eq(arp_neigh_change(ARP_NEIGH_FLUSH, 2, NULL), 1);
+	cr_assert_eq(neigh_find(PT_ADDR_PEER, &r), 0, "flushed");
+	cr_assert_eq(arp_neigh_change(ARP_NEIGH_FLUSH, -1, NULL), 2, "every port: both");
+	cr_assert_eq(neigh_find(PEER2, &r), 1, "a flush keeps static entries");
+	/* Delete: a static entry goes; what it was not there for is 0 instances. */
+	cr_assert_eq(arp_neigh_change(ARP_NEIGH_DEL, 2, &e), 0, "port 2 has no PEER2");
+	cr_assert_eq(arp_neigh_change(ARP_NEIGH_DEL, 1, &e), 1);
+	cr_assert_eq(neigh_find(PEER2, &r), 0, "deleted");
+	cr_assert_eq(arp_neigh_change(ARP_NEIGH_ADD, 9, &e), 0, "no instance on port 9");
+	/* An entry deleted while it resolves frees what it held, counted. */
+	send_down(&b, ipv4_down(PEER2, 8, 64));
+	(void)pt_discard(b.minor);
+	cr_assert_eq(arp_neigh_change(ARP_NEIGH_DEL, 2, &e), 1);
+	cr_assert_eq(pt_arpstat(b.sd).arps_drop_resolve_failed, 1);
+	pt_link_close(&a);
+	pt_link_close(&b);
+	pt_assert_clean();
+}
+
+YT_TEST(arp, neigh_change_refuses_what_is_no_neighbour)
+{
+	static const struct rte_ether_addr mac9 = { .addr_bytes = { 2, 0, 0, 0, 0, 9 } };
+	static const struct rte_ether_addr mcast = { .addr_bytes = { 1, 0, 0x5e, 0, 0, 1 } };
+	const struct {
+		uint32_t addr;
+		const struct rte_ether_addr *mac;
+		const char *why;
+	} bad[] = {
+		{ PT_IPV4(10, 0, 0, 1), &mac9, "outside the subnet" },
+		{ PT_ADDR_US, &mac9, "our own address" },
+		{ PT_IPV4(198, 18, 0, 0), &mac9, "the network address" },
+		{ PT_IPV4(198, 18, 0, 255), &mac9, "the broadcast address" },
+		{ PEER2, &mcast, "a multicast MAC" },
+		{ PEER2, NULL, "a zero MAC" },
+	};
+	struct yard_arp_neigh_row few[1];
+	struct pt_link l;
+
+	pt_link_open(&l, 0, 0, 1500);
+	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
+		struct arp_entry e = { .ae_addr = bad[i].addr };
+
+		if (bad[i].mac != NULL)
+			e.ae_mac = *bad[i].mac;
+		cr_assert_eq(arp_neigh_change(ARP_NEIGH_ADD, 0, &e), -EINVAL, "%s", bad[i].why);
+	}
+	cr_assert_eq(arp_neigh_change(ARP_NEIGH_ADD, -1, &(struct arp_entry){ .ae_addr = PEER2,
+			.ae_mac = mac9 }), -EINVAL, "add needs a port");
+	cr_assert_eq(arp_neigh_snapshot(few, 1), 0, "nothing was added");
+	pt_link_close(&l);
+	pt_assert_clean();
+}

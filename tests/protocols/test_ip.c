@@ -669,6 +669,51 @@ YT_TEST(ip, takes_the_longest_matching_prefix_whatever_the_order)
 	pt_assert_clean();
 }
 
+/* ip_route_snapshot() (yardctl routes): every route, in the order a lookup tries them. */
+YT_TEST(ip, route_snapshot_lists_routes_in_lookup_order)
+{
+	static const struct { uint32_t dst; uint8_t prefix; } add[] = {
+		{ 0, 0 }, { 0x0a000000, 8 }, { 0x0a0101fe, 32 }, { 0x0a010000, 16 },
+	};
+	/* The connected /24 (pt_stack_open) sits between the /32 and the /16. */
+	static const struct { uint32_t dst; uint8_t prefix; bool connected; } want[] = {
+		{ 0x0a0101fe, 32, false }, { 0xc6120000, 24, true }, { 0x0a010000, 16, false },
+		{ 0x0a000000, 8, false }, { 0, 0, false },
+	};
+	struct yard_ip_route_row rows[8];
+	struct pt_stack s;
+	struct ip_route r;
+
+	pt_stack_open(&s, 0, 1400);
+	for (unsigned i = 0; i < RTE_DIM(add); i++) {
+		r = (struct ip_route){ .ir_dst = rte_cpu_to_be_32(add[i].dst),
+				       .ir_prefix = add[i].prefix,
+				       .ir_gateway = ipv4(198, 18, 0, 100 + i),
+				       .ir_muxid = s.link.muxid };
+		cr_assert_geq(pt_istr(s.ip, IP_ROUTE_ADD, &r, sizeof(r)), 0, "route %u", i);
+	}
+	cr_assert_eq(ip_route_snapshot(rows, RTE_DIM(rows)), (int)RTE_DIM(want));
+	for (unsigned i = 0; i < RTE_DIM(want); i++) {
+		cr_expect_eq(rows[i].rr_lcore, rte_lcore_id());
+		cr_expect_eq(rows[i].rr_dst, rte_cpu_to_be_32(want[i].dst), "row %u", i);
+		cr_expect_eq(rows[i].rr_prefix, want[i].prefix, "row %u", i);
+		cr_expect_eq(rows[i].rr_ifaddr, PT_ADDR_US, "row %u", i);
+		cr_expect_eq(rows[i].rr_mtu, 1400, "row %u", i);
+		if (want[i].connected)
+			cr_expect_eq(rows[i].rr_gw, 0, "row %u: connected", i);
+		else
+			cr_expect_neq(rows[i].rr_gw, 0, "row %u: through a gateway", i);
+	}
+	cr_expect_eq(rows[RTE_DIM(want) - 1].rr_gw, ipv4(198, 18, 0, 100), "the default's");
+	memset(rows, 0xee, sizeof(rows));
+	cr_assert_eq(ip_route_snapshot(rows, 2), (int)RTE_DIM(want), "all counted");
+	cr_expect_eq(rows[1].rr_prefix, 24, "two rows written");
+	cr_expect_eq(rows[2].rr_lcore, 0xeeeeeeeeu, "no more than two");
+	pt_stack_close(&s);
+	cr_assert_eq(ip_route_snapshot(rows, RTE_DIM(rows)), 0, "no instance, no routes");
+	pt_assert_clean();
+}
+
 YT_TEST(ip, forgets_a_link_and_its_routes_at_unlink)
 {
 	struct ip_route r = { .ir_dst = PT_ADDR_PEER };
