@@ -55,6 +55,7 @@ enum cfg_kind {
 	CK_GATEWAY,   /* a.b.c.d, or empty for none */
 	CK_QLCORES,   /* queue_lcores: lcore of queue 0, of queue 1, ... */
 	CK_NEIGH,     /* "a.b.c.d MAC, ..." or empty */
+	CK_ROUTES,    /* "a.b.c.d/p via g.h.i.j, ..." or empty */
 	CK_TCPCC,     /* a TCP congestion control name ([tcp] congestion) */
 	CK_SIZE,      /* bytes with an optional K/M/G suffix, in [min, max] KiB, a uint64_t */
 	CK_PORTRANGE, /* LO-HI, min <= LO <= HI <= max: two uint16_t fields, LO first */
@@ -125,6 +126,9 @@ static const struct cfg_key port_keys[] = {
 	{ "promiscuous", CK_BOOL, PRT(promiscuous), 0, 1, "no", NULL, "yes, no", false },
 	{ "neighbours", CK_NEIGH, 0, 0, 0, "", NULL,
 	  "\"a.b.c.d MAC\" pairs separated by commas, in the port's subnet, at most 16", false },
+	{ "routes", CK_ROUTES, 0, 0, 0, "", NULL,
+	  "\"a.b.c.d/prefix via g.h.i.j\" separated by commas, the router in the port's subnet, "
+	  "at most 16", false },
 };
 
 static const struct cfg_key arp_keys[] = {
@@ -643,6 +647,61 @@ parse_neighbours(struct cfg_ctx *c, const char *val, struct yard_cfg_port *p)
 	return 0;
 }
 
+/*
+ * "a.b.c.d/prefix via g.h.i.j, ...": each a network no configured subnet is, reached through
+ * a router; where the router is (the port's subnet) is checked with the port (check_port).
+ */
+static int
+parse_routes(struct cfg_ctx *c, const char *val, struct yard_cfg_port *p)
+{
+	char buf[YARD_CFG_DEVLEN];
+	char *save = NULL, *item;
+
+	p->nroutes = 0;
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (item = strtok_r(buf, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+		char dst_s[64], via[8], gw_s[64], extra[2], net[INET_ADDRSTRLEN], *slash;
+		struct yard_cfg_route *rt;
+		uint64_t prefix;
+		const char *why;
+
+		if (sscanf(item, " %63s %7s %63s %1s", dst_s, via, gw_s, extra) != 3 ||
+		    strcmp(via, "via") != 0)
+			return cfg_fail(c, "'%s' is not \"a.b.c.d/prefix via g.h.i.j\" (e.g. "
+					"10.0.0.0/8 via 198.18.0.254)", item);
+		if (p->nroutes == YARD_CFG_MAX_ROUTES)
+			return cfg_fail(c, "more than %u routes", YARD_CFG_MAX_ROUTES);
+		rt = &p->routes[p->nroutes];
+		slash = strchr(dst_s, '/');
+		if (slash == NULL)
+			return cfg_fail(c, "'%s' has no /prefix (a host is %s/32)", dst_s, dst_s);
+		*slash = '\0';
+		if (parse_ipv4(dst_s, &rt->dst) != 0)
+			return cfg_fail(c, "'%s' is not an IPv4 address", dst_s);
+		if (parse_u64(slash + 1, &prefix) != 0 || prefix < 1 || prefix > 32)
+			return cfg_fail(c, "%s/%s: the prefix is not in 1..32 (the default route "
+					"is the port's gateway)", dst_s, slash + 1);
+		rt->prefix = (uint8_t)prefix;
+		if ((rt->dst & ~prefix_mask(rt->prefix)) != 0)
+			return cfg_fail(c, "%s/%u has host bits set (the network is %s/%u)", dst_s,
+					rt->prefix, ipv4_str(rt->dst & prefix_mask(rt->prefix),
+							     net, sizeof(net)), rt->prefix);
+		/* A network in 0/8, 127/8 or 224/3 is no destination (a shorter one may hold
+		 * them, as 0.0.0.0/1 does: it is taken). */
+		why = ipv4_unusable(rt->dst);
+		if ((why != NULL && prefix >= 8) || (prefix >= 3 && (ntohl(rt->dst) >> 29) == 7))
+			return cfg_fail(c, "%s/%u is no destination: %s %s", dst_s, rt->prefix,
+					dst_s, why != NULL ? why : "is multicast or reserved");
+		if (parse_ipv4(gw_s, &rt->gw) != 0)
+			return cfg_fail(c, "'%s' is not an IPv4 address", gw_s);
+		why = ipv4_unusable(rt->gw);
+		if (why != NULL)
+			return cfg_fail(c, "the router %s %s", gw_s, why);
+		p->nroutes++;
+	}
+	return 0;
+}
+
 /* The index of group in cfg->udp_groups, -1 if it is not there. */
 static int
 group_index(const struct yard_config *cfg, uint32_t group)
@@ -792,7 +851,7 @@ parse_value(struct cfg_ctx *c, struct yard_config *cfg, const struct cfg_key *k,
 	bool b;
 
 	if (val[0] == '\0' && k->kind != CK_TEXT && k->kind != CK_GATEWAY && k->kind != CK_NEIGH &&
-	    k->kind != CK_GROUPS)
+	    k->kind != CK_ROUTES && k->kind != CK_GROUPS)
 		return cfg_fail(c, "empty value (range: %s)", k->range);
 	switch (k->kind) {
 	case CK_U32:
@@ -860,6 +919,8 @@ parse_value(struct cfg_ctx *c, struct yard_config *cfg, const struct cfg_key *k,
 		return 0;
 	case CK_NEIGH:
 		return parse_neighbours(c, val, c->port);
+	case CK_ROUTES:
+		return parse_routes(c, val, c->port);
 	case CK_GROUPS:
 		return parse_groups(c, val, cfg);
 	case CK_TCPCC:
@@ -1132,7 +1193,53 @@ finish_port(struct cfg_ctx *c, struct yard_config *cfg)
 			if (p->neighbours[j].addr == na)
 				return cfg_fail(c, "%s is listed twice", a);
 	}
+	c->key = "routes";
+	for (unsigned i = 0; i < p->nroutes; i++) {
+		const struct yard_cfg_route *rt = &p->routes[i];
+		uint32_t mask = prefix_mask(p->prefix), gw = rt->gw;
+
+		ipv4_str(gw, a, sizeof(a));
+		ipv4_str(p->addr & mask, n, sizeof(n));
+		if ((gw & mask) != (p->addr & mask))
+			return cfg_fail(c, "the router %s is not in the port's subnet %s/%u", a, n,
+					p->prefix);
+		if (gw == p->addr)
+			return cfg_fail(c, "the router %s is the port's own address", a);
+		if (p->prefix <= 30 && ((gw & ~mask) == 0 || (gw & ~mask) == ~mask))
+			return cfg_fail(c, "the router %s is the network or broadcast address of "
+					"%s/%u", a, n, p->prefix);
+		ipv4_str(rt->dst, a, sizeof(a));
+		if (rt->dst == (p->addr & mask) && rt->prefix == p->prefix)
+			return cfg_fail(c, "%s/%u is the port's own subnet (connected)", a,
+					rt->prefix);
+		for (unsigned j = 0; j < i; j++)
+			if (p->routes[j].dst == rt->dst && p->routes[j].prefix == rt->prefix)
+				return cfg_fail(c, "%s/%u is listed twice", a, rt->prefix);
+	}
 	c->key = NULL;
+	return 0;
+}
+
+/* Does one of pj's routes name what [port<i>] (pi) has: its subnet, or a route of its own? */
+static int
+routes_clash(struct cfg_ctx *c, const struct yard_cfg_port *pj, const struct yard_cfg_port *pi,
+	     unsigned i)
+{
+	char a[INET_ADDRSTRLEN];
+
+	c->key = "routes";
+	for (unsigned r = 0; r < pj->nroutes; r++) {
+		const struct yard_cfg_route *rt = &pj->routes[r];
+
+		ipv4_str(rt->dst, a, sizeof(a));
+		if (rt->prefix == pi->prefix && rt->dst == (pi->addr & prefix_mask(pi->prefix)))
+			return cfg_fail(c, "%s/%u is [port%u]'s subnet (connected)", a, rt->prefix,
+					i);
+		for (unsigned k = 0; k < pi->nroutes; k++)
+			if (pi->routes[k].dst == rt->dst && pi->routes[k].prefix == rt->prefix)
+				return cfg_fail(c, "%s/%u is a route of [port%u] too", a,
+						rt->prefix, i);
+	}
 	return 0;
 }
 
@@ -1201,7 +1308,15 @@ check_ports(struct cfg_ctx *c, struct yard_config *cfg)
 				return cfg_fail(c, "[port%u] has a gateway already; yard has one "
 						"default route", i);
 			}
+
 		}
+	}
+	for (unsigned j = 0; j < cfg->nports; j++) {
+		snprintf(sec[1], sizeof(sec[1]), "port%u", j);
+		c->section = sec[1];
+		for (unsigned i = 0; i < cfg->nports; i++)
+			if (i != j && routes_clash(c, &cfg->ports[j], &cfg->ports[i], i) != 0)
+				return -1;
 	}
 	c->key = NULL;
 

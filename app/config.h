@@ -39,6 +39,7 @@ extern "C" {
 
 #define YARD_CFG_MAX_LCORES     128  /**< lcore ids 0..127 (RTE_MAX_LCORE of Debian's DPDK) */
 #define YARD_CFG_MAX_NEIGHBOURS 16   /**< static neighbours per port */
+#define YARD_CFG_MAX_ROUTES 16       /**< static routes per port */
 #define YARD_CFG_MAX_GROUPS 14       /**< [services] udp_join: items (fit in 255 characters) */
 #define YARD_CFG_MAX_GROUP_SRCS 10   /**< udp_join: sources of one group (udp's IP_MFILTER_MAX) */
 #define YARD_CFG_DEVLEN         256  /**< a device string (rte_cfgfile's value length) */
@@ -55,6 +56,13 @@ enum yard_cfg_huge {
 struct yard_cfg_neighbour {
 	uint32_t addr;               /**< network order */
 	struct rte_ether_addr mac;
+};
+
+/** [portN] routes: a destination network reached through a router on the port. */
+struct yard_cfg_route {
+	uint32_t dst;                /**< network order, no host bits */
+	uint8_t prefix;              /**< 1..32 */
+	uint32_t gw;                 /**< network order, in the port's subnet */
 };
 
 /** One [port<N>] section. */
@@ -79,6 +87,8 @@ struct yard_cfg_port {
 	uint16_t queue_lcore[YARD_PORT_MAX_QUEUES];
 	unsigned nneighbours;
 	struct yard_cfg_neighbour neighbours[YARD_CFG_MAX_NEIGHBOURS];
+	unsigned nroutes;
+	struct yard_cfg_route routes[YARD_CFG_MAX_ROUTES];
 };
 
 /** [client.NAME] type. */

@@ -16,10 +16,9 @@
  *   /yard/udp_eps  "[LCORE][,START]"  bound UDP endpoints (netstat -u), paged the same way
  *   /yard/groups   "[LCORE][,START]"  multicast groups joined on each link (netstat -g),
  *                  with the link's source filter: mode, nsources and the first 8 sources
- *   /yard/neigh    "[LCORE][,START]"  every lcore's arp caches (ip neigh), paged the same way
- *   /yard/routes   "[LCORE][,START]"  every lcore's ip routes (ip route), paged the same way
- *   /yard/neigh_set  "add,PORT,ADDR,MAC", "del,PORT,ADDR" or "flush[,PORT]": ip neigh's add
- *                  (a static entry), del and flush, on every lcore's arp instances of PORT
+ *
+ * and control_net.c's /yard/neigh, /yard/routes, /yard/neigh_set and /yard/route_set, which use
+ * the same request slot (control_priv.h).
  *
  * Principles of operation
  * -----------------------
@@ -43,9 +42,8 @@
  * rows (flagging the answer truncated beyond), and answers one page of them: a telemetry
  * answer holds at most 16 KiB (DPDK's MAX_OUTPUT_LEN), about 40 rows, so yardctl asks page
  * after page. Pages are separate snapshots, like netstat's reads of /proc. /yard/udp_eps is
- * the same with yard_udp_eps_snapshot(), /yard/groups with ip_mcast_snapshot(), /yard/neigh
- * with arp_neigh_snapshot() and /yard/routes with ip_route_snapshot(). /yard/neigh_set asks
- * each lcore in turn to run arp_neigh_change() on its own arp instances of the port.
+ * the same with yard_udp_eps_snapshot(), /yard/groups with ip_mcast_snapshot(), and
+ * control_net.c's tables with theirs.
  *
  * Push and pop go through sth_push()/sth_pop() (streams_priv.h) rather than sth_ioctl():
  * the streams worth watching, a port's link streams, are linked under ip, where sth_ioctl()
@@ -78,7 +76,6 @@
 
 #include <pmd_glue/pmd.h>
 #include <pmd_glue/port.h>
-#include <protocols/arp.h>
 #include <protocols/ip.h>
 #include <protocols/netem.h>
 #include <protocols/tcp.h>
@@ -87,40 +84,20 @@
 #include <streams/streams_priv.h>
 
 #include "app/control.h"
+#include "app/control_priv.h"
 #include "app/yard.h"
 
 #define CTL_WAIT_S 3          /* seconds a request waits for its lcore to take it */
 #define CTL_MAX_STREAMS 256   /* streams with modules pushed at run time */
-#define CTL_CONNS_MAX 512     /* rows of /yard/conns gathered over every lcore */
 #define CTL_CONNS_PAGE 24     /* rows in one answer (16 KiB of JSON at most) */
 
 enum { CTL_IDLE, CTL_PENDING, CTL_RUNNING, CTL_DONE, CTL_ABANDONED };
-enum ctl_op {
-	CTL_PUSH, CTL_POP, CTL_CONNS, CTL_UDP_EPS, CTL_GROUPS, CTL_NEIGH, CTL_ROUTES, CTL_NEIGH_SET
-};
 
-struct ctl_req {
-	uint64_t cr_word;              /* gen << 3 | state, atomically */
-	enum ctl_op cr_op;
-	struct stdata *cr_sd;
-	char cr_mod[FMNAMESZ + 1];
-	char cr_args[YARD_MODARGS_MAX];
-	void *cr_rows;                 /* the tables (CTL_CONNS ... CTL_ROUTES): cr_max rows */
-	unsigned cr_max;
-	int cr_nrows;                  /* the same: rows on the lcore (may exceed cr_max);
-					* CTL_NEIGH_SET: instances changed, or -errno */
-	enum arp_neigh_op cr_nop;      /* CTL_NEIGH_SET: what, on which port, which entry */
-	int cr_port;
-	struct arp_entry cr_ent;
-	int cr_rc;
-	char cr_err[200];
-};
-
-static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ctl_req ctl_req;
+pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
+struct ctl_req ctl_req;
 static uint64_t ctl_gen;
 static queue_t *ctl_queues[RTE_MAX_LCORE];
-static const struct yard_config *ctl_cfg;
+const struct yard_config *ctl_cfg;
 
 static int ctl_running;
 static unsigned ctl_readers;
@@ -137,7 +114,7 @@ static struct { const struct stdata *sd; unsigned id; int n; } ctl_pushed[CTL_MA
 
 /* ---- the gate ---------------------------------------------------------------------------- */
 
-static bool
+bool
 ctl_enter(void)
 {
 	__atomic_add_fetch(&ctl_readers, 1, __ATOMIC_SEQ_CST);
@@ -147,17 +124,14 @@ ctl_enter(void)
 	return false;
 }
 
-static void
+void
 ctl_leave(void)
 {
 	__atomic_sub_fetch(&ctl_readers, 1, __ATOMIC_SEQ_CST);
 }
 
-static int
-ctl_fail(struct rte_tel_data *d, const char *fmt, ...) __rte_format_printf(2, 3);
-
 /* An answer {"ok": 0, "error": "..."}: yardctl prints the error as it is. */
-static int
+int
 ctl_fail(struct rte_tel_data *d, const char *fmt, ...)
 {
 	char msg[RTE_TEL_MAX_STRING_LEN];
@@ -172,7 +146,7 @@ ctl_fail(struct rte_tel_data *d, const char *fmt, ...)
 	return 0;
 }
 
-static int
+int
 ctl_not_running(struct rte_tel_data *d)
 {
 	return ctl_fail(d, "yard is not running (starting or stopping)");
@@ -220,13 +194,10 @@ ctl_do(struct ctl_req *r)
 		r->cr_nrows = ip_mcast_snapshot(r->cr_rows, r->cr_max);
 		return;
 	case CTL_NEIGH:
-		r->cr_nrows = arp_neigh_snapshot(r->cr_rows, r->cr_max);
-		return;
 	case CTL_ROUTES:
-		r->cr_nrows = ip_route_snapshot(r->cr_rows, r->cr_max);
-		return;
 	case CTL_NEIGH_SET:
-		r->cr_nrows = arp_neigh_change(r->cr_nop, r->cr_port, &r->cr_ent);
+	case CTL_ROUTE_SET:
+		ctl_net_do(r);
 		return;
 	case CTL_PUSH:
 	case CTL_POP:
@@ -416,7 +387,7 @@ mono_s(void)
  * Send the filled slot to its lcore and wait until it has run: 0, or -1 with d holding the
  * failure. Called with ctl_lock held.
  */
-static int
+int
 ctl_exec(struct rte_tel_data *d, unsigned lcore)
 {
 	queue_t *q = lcore < RTE_MAX_LCORE ? ctl_queues[lcore] : NULL;
@@ -1034,84 +1005,6 @@ ctl_group_row(struct rte_tel_data *d, const void *row)
 	}
 }
 
-static const char *const ctl_arp_states[] = {
-	[ARP_STATE_INCOMPLETE] = "incomplete",
-	[ARP_STATE_REACHABLE] = "reachable",
-	[ARP_STATE_STALE] = "stale",
-	[ARP_STATE_STATIC] = "static",
-};
-
-static void
-ctl_neigh_row(struct rte_tel_data *d, const void *row)
-{
-	const struct yard_arp_neigh_row *r = row;
-	const struct arp_entry *e = &r->nr_ent;
-	const uint8_t *m = e->ae_mac.addr_bytes;
-	char a[32];
-
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "lcore", r->nr_lcore);
-	rte_tel_data_add_dict_u64(d, "port", r->nr_port);
-	rte_tel_data_add_dict_u64(d, "vlan", r->nr_vlan);
-	rte_tel_data_add_dict_u64(d, "instance", r->nr_inst);
-	inet_ntop(AF_INET, &e->ae_addr, a, sizeof(a));
-	rte_tel_data_add_dict_string(d, "address", a);
-	/* An entry still resolving has no MAC yet (zero): ip neigh shows none either. Lower
-	 * case as ip neigh writes it (rte_ether_format_addr() writes upper case). */
-	if (e->ae_state == ARP_STATE_INCOMPLETE)
-		a[0] = '\0';
-	else
-		snprintf(a, sizeof(a), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
-			 m[4], m[5]);
-	rte_tel_data_add_dict_string(d, "mac", a);
-	rte_tel_data_add_dict_string(d, "state", e->ae_state < RTE_DIM(ctl_arp_states) &&
-				     ctl_arp_states[e->ae_state] != NULL ?
-				     ctl_arp_states[e->ae_state] : "?");
-	rte_tel_data_add_dict_u64(d, "age_ms", e->ae_age_ms);
-	rte_tel_data_add_dict_u64(d, "held", e->ae_held);
-	rte_tel_data_add_dict_u64(d, "tries", e->ae_tries);
-}
-
-/* The configured port whose address is addr (a link's), -1 if none. */
-static int
-ctl_port_of_addr(uint32_t addr)
-{
-	for (unsigned i = 0; i < ctl_cfg->nports; i++)
-		if (ctl_cfg->ports[i].present && ctl_cfg->ports[i].addr == addr)
-			return (int)i;
-	return -1;
-}
-
-static void
-ctl_route_row(struct rte_tel_data *d, const void *row)
-{
-	const struct yard_ip_route_row *r = row;
-	char a[32], dst[40];
-	int port = ctl_port_of_addr(r->rr_ifaddr);
-
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "lcore", r->rr_lcore);
-	inet_ntop(AF_INET, &r->rr_dst, a, sizeof(a));
-	snprintf(dst, sizeof(dst), "%s/%u", a, r->rr_prefix);
-	rte_tel_data_add_dict_string(d, "destination", dst);
-	rte_tel_data_add_dict_u64(d, "prefix", r->rr_prefix);
-	a[0] = '\0';
-	if (r->rr_gw != 0)
-		inet_ntop(AF_INET, &r->rr_gw, a, sizeof(a));
-	rte_tel_data_add_dict_string(d, "gateway", a); /* empty: connected */
-	inet_ntop(AF_INET, &r->rr_ifaddr, a, sizeof(a));
-	rte_tel_data_add_dict_string(d, "link", a);
-	rte_tel_data_add_dict_int(d, "port", port);
-	rte_tel_data_add_dict_u64(d, "mtu", r->rr_mtu);
-}
-
-/* A table /yard/conns and the other tables pages: request, row size, row writer. */
-struct ctl_table {
-	enum ctl_op op;
-	size_t rowsz;
-	void (*row)(struct rte_tel_data *d, const void *row);
-	const char *key; /* rows are key0, key1, ... */
-};
 
 static const struct ctl_table ctl_conns_table = {
 	CTL_CONNS, sizeof(struct yard_tcp_conn_row), ctl_conn_row, "conn" };
@@ -1119,10 +1012,6 @@ static const struct ctl_table ctl_udp_table = {
 	CTL_UDP_EPS, sizeof(struct yard_udp_ep_row), ctl_udp_row, "ep" };
 static const struct ctl_table ctl_groups_table = {
 	CTL_GROUPS, sizeof(struct yard_ip_group_row), ctl_group_row, "group" };
-static const struct ctl_table ctl_neigh_table = {
-	CTL_NEIGH, sizeof(struct yard_arp_neigh_row), ctl_neigh_row, "neigh" };
-static const struct ctl_table ctl_routes_table = {
-	CTL_ROUTES, sizeof(struct yard_ip_route_row), ctl_route_row, "route" };
 
 /* Every lcore's rows (or one lcore's) into rows[]: how many, *truncated if more were left. */
 static int
@@ -1153,7 +1042,7 @@ ctl_rows_gather(struct rte_tel_data *d, const struct ctl_table *t, uint8_t *rows
 }
 
 /* /yard/conns and the other tables: "[LCORE][,START]", a page of rows from START. */
-static int
+int
 ctl_table_page(const struct ctl_table *t, const char *params, struct rte_tel_data *d)
 {
 	long lcore = -1;
@@ -1245,142 +1134,6 @@ tel_groups(const char *cmd, const char *params, struct rte_tel_data *d)
 	return ctl_table_page(&ctl_groups_table, params, d);
 }
 
-static int
-tel_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	RTE_SET_USED(cmd);
-	return ctl_table_page(&ctl_neigh_table, params, d);
-}
-
-static int
-tel_routes(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	RTE_SET_USED(cmd);
-	return ctl_table_page(&ctl_routes_table, params, d);
-}
-
-/*
- * /yard/neigh_set's arguments into ctl_req (op, port, entry), checked against the
- * configuration as [portN] neighbours are (app/config.c): 0, or -1 with d holding why.
- */
-static int
-ctl_neigh_parse(struct rte_tel_data *d, const char *params)
-{
-	char buf[160], *f[5], *save = NULL;
-	unsigned n = 0, need;
-	const struct yard_cfg_port *p;
-	uint32_t mask, host;
-	char *end;
-	unsigned long port;
-
-	if (params == NULL || strlen(params) >= sizeof(buf))
-		return ctl_fail(d, "usage: add,PORT,ADDR,MAC | del,PORT,ADDR | flush[,PORT]"), -1;
-	snprintf(buf, sizeof(buf), "%s", params);
-	for (char *t = strtok_r(buf, ",", &save); t != NULL && n < RTE_DIM(f);
-	     t = strtok_r(NULL, ",", &save))
-		f[n++] = t;
-	if (n >= 1 && strcmp(f[0], "add") == 0) {
-		ctl_req.cr_nop = ARP_NEIGH_ADD;
-		need = 4;
-	} else if (n >= 1 && strcmp(f[0], "del") == 0) {
-		ctl_req.cr_nop = ARP_NEIGH_DEL;
-		need = 3;
-	} else if (n >= 1 && strcmp(f[0], "flush") == 0) {
-		ctl_req.cr_nop = ARP_NEIGH_FLUSH;
-		need = n == 1 ? 1 : 2;
-	} else {
-		need = 0;
-	}
-	if (need == 0 || n != need)
-		return ctl_fail(d, "usage: add,PORT,ADDR,MAC | del,PORT,ADDR | flush[,PORT]"), -1;
-	memset(&ctl_req.cr_ent, 0, sizeof(ctl_req.cr_ent));
-	ctl_req.cr_port = -1;
-	if (n == 1)
-		return 0;
-	port = strtoul(f[1], &end, 10);
-	if (*end != '\0' || f[1][0] == '\0' || port >= ctl_cfg->nports ||
-	    !ctl_cfg->ports[port].present)
-		return ctl_fail(d, "port %s is not one of yard's ports (0..%u)", f[1],
-				ctl_cfg->nports - 1), -1;
-	ctl_req.cr_port = (int)port;
-	if (n == 2)
-		return 0;
-	p = &ctl_cfg->ports[port];
-	if (inet_pton(AF_INET, f[2], &ctl_req.cr_ent.ae_addr) != 1)
-		return ctl_fail(d, "'%s' is not an IPv4 address", f[2]), -1;
-	mask = p->prefix == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - p->prefix));
-	host = ctl_req.cr_ent.ae_addr & ~mask;
-	if ((ctl_req.cr_ent.ae_addr & mask) != (p->addr & mask))
-		return ctl_fail(d, "%s is not in port %lu's subnet", f[2], port), -1;
-	if (ctl_req.cr_ent.ae_addr == p->addr)
-		return ctl_fail(d, "%s is port %lu's own address", f[2], port), -1;
-	if (p->prefix <= 30 && (host == 0 || host == ~mask))
-		return ctl_fail(d, "%s is the network or broadcast address of port %lu's subnet",
-				f[2], port), -1;
-	if (n == 3)
-		return 0;
-	if (rte_ether_unformat_addr(f[3], &ctl_req.cr_ent.ae_mac) != 0)
-		return ctl_fail(d, "'%s' is not a MAC address (e.g. 02:00:00:00:00:01)", f[3]), -1;
-	if (!rte_is_valid_assigned_ether_addr(&ctl_req.cr_ent.ae_mac))
-		return ctl_fail(d, "%s is not a unicast MAC address", f[3]), -1;
-	return 0;
-}
-
-static void
-ctl_neigh_done(struct rte_tel_data *d, int instances)
-{
-	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_int(d, "ok", 1);
-	rte_tel_data_add_dict_u64(d, "instances", (uint64_t)instances);
-}
-
-/* /yard/neigh_set: ip neigh add (static), del and flush, on every lcore in turn. */
-static int
-tel_neigh_set(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	const struct yard_config *cfg = ctl_cfg;
-	int total = 0, failed = 0;
-	unsigned bad_lcore = 0;
-	char addr[32];
-
-	RTE_SET_USED(cmd);
-	if (cfg == NULL)
-		return -EINVAL;
-	if (!ctl_enter())
-		return ctl_not_running(d);
-	pthread_mutex_lock(&ctl_lock);
-	if (ctl_neigh_parse(d, params) != 0)
-		goto out;
-	for (unsigned i = 0; i < cfg->nlcores; i++) {
-		ctl_req.cr_op = CTL_NEIGH_SET;
-		ctl_req.cr_nrows = 0;
-		if (ctl_exec(d, cfg->lcores[i]) != 0)
-			goto out;
-		if (ctl_req.cr_nrows < 0 && failed == 0) {
-			failed = -ctl_req.cr_nrows;
-			bad_lcore = cfg->lcores[i];
-		} else if (ctl_req.cr_nrows > 0) {
-			total += ctl_req.cr_nrows;
-		}
-	}
-	inet_ntop(AF_INET, &ctl_req.cr_ent.ae_addr, addr, sizeof(addr));
-	if (failed != 0)
-		(void)ctl_fail(d, "lcore %u's arp cache of port %d refused it: %s%s", bad_lcore,
-			       ctl_req.cr_port, strerror(failed), failed == ENOSPC ?
-			       " (the cache is full: [arp] max_entries)" : "");
-	else if (total == 0 && ctl_req.cr_nop == ARP_NEIGH_DEL)
-		(void)ctl_fail(d, "no neighbour %s on port %d", addr, ctl_req.cr_port);
-	else if (total == 0)
-		(void)ctl_fail(d, "no arp instance serves %s", ctl_req.cr_port < 0 ? "any port" :
-			       "that port");
-	else
-		ctl_neigh_done(d, total);
-out:
-	pthread_mutex_unlock(&ctl_lock);
-	ctl_leave();
-	return 0;
-}
-
 /* ---- registration ------------------------------------------------------------------------ */
 
 int
@@ -1412,6 +1165,8 @@ yard_ctl_register(const struct yard_config *cfg)
 		{ "/yard/neigh_set", tel_neigh_set, "Change neighbours on every lcore. "
 		  "Parameters: add,PORT,ADDR,MAC (a static entry) | del,PORT,ADDR | "
 		  "flush[,PORT] (learned ones)" },
+		{ "/yard/route_set", tel_route_set, "Add or delete a route through a router, on "
+		  "every lcore. Parameters: add,DST/PREFIX,ROUTER[,PORT] | del,DST/PREFIX" },
 	};
 
 	ctl_cfg = cfg;

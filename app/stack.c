@@ -19,7 +19,8 @@
  *     I_PUSH "arp", ARP_SETPARAM [arp], ARP_SETIF (sends the gratuitous ARP), ARP_ADD for
  *     each static neighbour
  *     I_LINK under ip                   -> muxid
- *     IP_IFADD (connected route), IP_ROUTE_ADD 0/0 via the gateway if the port has one
+ *     IP_IFADD (connected route), IP_ROUTE_ADD 0/0 via the gateway if the port has one, and
+ *     IP_ROUTE_ADD for each of its static routes
  *   yard_udp_plumb, yard_tcp_plumb      "udp" and "tcp", each over an "ip" upper stream bound
  *                                          to its protocol, with the lcore's addresses;
  *                                          TCP_SETPARAM [tcp]; then
@@ -291,6 +292,19 @@ link_plumb(struct yard_lcore_stack *ls, struct yard_link *l, const struct yard_c
 		if (rc < 0)
 			return stack_fail(ls, rc, "%s: IP_ROUTE_ADD default via the gateway: %s",
 					  name, strerror(-rc));
+	}
+	for (unsigned i = 0; i < pc->nroutes; i++) {
+		struct ip_route r = {
+			.ir_dst = pc->routes[i].dst, .ir_prefix = pc->routes[i].prefix,
+			.ir_gateway = pc->routes[i].gw, .ir_muxid = l->yl_muxid,
+		};
+		char a[INET_ADDRSTRLEN];
+
+		rc = stack_istr(ls->ls_ip, IP_ROUTE_ADD, &r, sizeof(r));
+		if (rc < 0)
+			return stack_fail(ls, rc, "%s: IP_ROUTE_ADD %s/%u (routes): %s", name,
+					  inet_ntop(AF_INET, &r.ir_dst, a, sizeof(a)), r.ir_prefix,
+					  strerror(-rc));
 	}
 	if (pc->mcast_route) {
 		/* A udp_source client publishes to a group through this port. */

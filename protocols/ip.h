@@ -404,6 +404,19 @@ struct yard_ip_route_row {
 int ip_route_snapshot(struct yard_ip_route_row *rows, unsigned max);
 
 /**
+ * Add (add) or delete a route through a router on the calling lcore's ip instance, as
+ * IP_ROUTE_ADD and IP_ROUTE_DEL on its control stream do: for a running yard's control path
+ * (yardctl routes add, del), which reaches each lcore through its mailbox. add: through the
+ * link whose address is ifaddr, the router gw in that link's subnet (not its own address);
+ * del: dst/prefix, only a route through a router (a connected route goes with its link, and
+ * is left). Returns 1 when the table changed; 0 when this lcore has no link with ifaddr (add)
+ * or no such route (del); or -errno: -EINVAL (a bad route, or gw outside the link's subnet),
+ * -EEXIST (add: the route is there), -ENOSPC (a full table), -EPERM (del: a connected
+ * route). On the instance's lcore.
+ */
+int ip_route_change(bool add, uint32_t dst, uint8_t prefix, uint32_t gw, uint32_t ifaddr);
+
+/**
  * Bytes of EAL memory one ip instance (one per lcore) takes when opened (its links, routes and
  * protocol table). For yard's memory estimate before EAL (app/memneed.c).
  */

@@ -8,10 +8,15 @@
  *   yardctl neigh del ADDR [--port N]                  /yard/neigh_set,del,PORT,ADDR
  *   yardctl neigh flush [--port N]                     /yard/neigh_set,flush[,PORT]
  *   yardctl routes [--lcore N] [--json]                /yard/routes, paged
+ *   yardctl routes add DST/PREFIX via ROUTER [--port N]
+ *                                                      /yard/route_set,add,DST,ROUTER[,PORT]
+ *   yardctl routes del DST/PREFIX                      /yard/route_set,del,DST
  *
  * A neighbour belongs to a port; without --port, add and del take the port whose subnet holds
  * ADDR, found in the connected routes (a generator that never answers ARP is what add is for:
  * its entry is static, never aged nor overwritten from the wire, like [portN] neighbours).
+ * Without --port, routes add takes the port whose subnet holds the router (yard finds it).
+ * "route" is "routes" too, as ip takes both.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -192,13 +197,72 @@ cmd_neigh(int argc, char **argv)
 	return 0;
 }
 
+/* routes add DST/PREFIX via ROUTER [--port N], routes del DST/PREFIX: one /yard/route_set. */
+static int
+route_change(bool add, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *usage = add ? "routes add DST/PREFIX via ROUTER [--port N]" :
+			    "routes del DST/PREFIX";
+	int opt, port = -1;
+	char cmd[160];
+	json_t *r;
+
+	optind = 0; /* 0: glibc starts afresh, permuting (main() stopped at the command) */
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'p' && add)
+			port = port_arg(optarg);
+		else
+			die(EXIT_USAGE, "%s", usage);
+	}
+	if (argc - optind != (add ? 3 : 1) || (add && strcmp(argv[optind + 1], "via") != 0))
+		die(EXIT_USAGE, "%s", usage);
+	for (int i = optind; i < argc; i++)
+		if (strchr(argv[i], ',') != NULL || strlen(argv[i]) > 40)
+			die(EXIT_USAGE, "'%s' is neither a destination nor a router", argv[i]);
+	if (!tel_has("/yard/route_set")) {
+		close(tel_fd);
+		die(EXIT_REFUSED, "this yard cannot change its routes (no /yard/route_set "
+		    "command: an older yard?)");
+	}
+	if (!add)
+		snprintf(cmd, sizeof(cmd), "/yard/route_set,del,%s", argv[optind]);
+	else if (port < 0)
+		snprintf(cmd, sizeof(cmd), "/yard/route_set,add,%s,%s", argv[optind],
+			 argv[optind + 2]);
+	else
+		snprintf(cmd, sizeof(cmd), "/yard/route_set,add,%s,%s,%d", argv[optind],
+			 argv[optind + 2], port);
+	r = tel_get_ok(cmd);
+	if (add)
+		printf("added route %s via %s (%" PRIu64 " lcore%s)\n", argv[optind],
+		       argv[optind + 2], ju(r, "instances"), ju(r, "instances") == 1 ? "" : "s");
+	else
+		printf("deleted route %s (%" PRIu64 " lcore%s)\n", argv[optind],
+		       ju(r, "instances"), ju(r, "instances") == 1 ? "" : "s");
+	json_decref(r);
+	return 0;
+}
+
 int
 cmd_routes(int argc, char **argv)
 {
-	struct table_req t = { .usage = "routes [--lcore N] [--json]", .cmd = "routes",
-			       .key = "route", .what = "route table" };
-	json_t *rows = table_rows(&t, argc, argv), *r;
+	struct table_req t = { .usage = "routes [show] [--lcore N] [--json] | routes add "
+					"DST/PREFIX via ROUTER [--port N] | routes del DST/PREFIX",
+			       .cmd = "routes", .key = "route", .what = "route table" };
+	json_t *rows, *r;
 	size_t i;
+
+	if (argc >= 2 && (strcmp(argv[1], "add") == 0 || strcmp(argv[1], "del") == 0))
+		return route_change(strcmp(argv[1], "add") == 0, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "show") == 0) {
+		argc--;
+		argv++;
+	}
+	rows = table_rows(&t, argc, argv);
 
 	if (t.json) {
 		table_json(rows, t.truncated, "routes");

@@ -69,6 +69,8 @@ usage(FILE *out)
 		"  neigh del ADDR [--port N]                   delete a neighbour, on every lcore\n"
 		"  neigh flush [--port N]                      delete the learned neighbours\n"
 		"  routes [--lcore N] [--json]                 every lcore's ip routes\n"
+		"  routes add DST/PREFIX via ROUTER [--port N] a route, on every lcore\n"
+		"  routes del DST/PREFIX                       delete a route, on every lcore\n"
 		"  modules                                     registered modules and drivers\n"
 		"  push STREAM MODULE [ARGS]                   I_PUSH MODULE on a live stream\n"
 		"  pop STREAM MODULE                           I_POP it again\n"
@@ -1216,7 +1218,7 @@ main(int argc, char **argv)
 		return cmd_groups(argc, argv);
 	if (strcmp(cmd, "neigh") == 0)
 		return cmd_neigh(argc, argv);
-	if (strcmp(cmd, "routes") == 0)
+	if (strcmp(cmd, "routes") == 0 || strcmp(cmd, "route") == 0)
 		return cmd_routes(argc, argv);
 	if (argc == 1 && strcmp(cmd, "modules") == 0)
 		return cmd_modules();

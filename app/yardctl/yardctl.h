@@ -60,7 +60,7 @@ void table_json(json_t *rows, bool truncated, const char *name);
 
 /** yardctl neigh [show|add|del|flush] ... (neigh.c) */
 int cmd_neigh(int argc, char **argv);
-/** yardctl routes [--lcore N] [--json] (neigh.c) */
+/** yardctl routes [show|add|del] ... (neigh.c) */
 int cmd_routes(int argc, char **argv);
 
 #endif /* YARD_YARDCTL_H */

@@ -166,3 +166,36 @@ ip_route_snapshot(struct yard_ip_route_row *rows, unsigned max)
 	}
 	return (int)ii->ii_nroutes;
 }
+
+int
+ip_route_change(bool add, uint32_t dst, uint8_t prefix, uint32_t gw, uint32_t ifaddr)
+{
+	struct ip_inst *ii = ip_insts[yard_sched_self()->sc_lcore];
+	int pos, rc;
+
+	if (ii == NULL)
+		return 0;
+	if (prefix > 32)
+		return -EINVAL;
+	if (!add) {
+		pos = ip_route_find(ii, dst & ip_prefix_mask(prefix), prefix);
+		if (pos < 0)
+			return 0;
+		if (ii->ii_routes[ii->ii_rorder[pos]].rt_gw == 0)
+			return -EPERM;
+		ip_route_remove(ii, (unsigned)pos);
+		return 1;
+	}
+	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
+		struct ip_link *il = &ii->ii_links[i];
+
+		if (il->il_muxid == 0 || !il->il_has_if || il->il_addr != ifaddr)
+			continue;
+		if (gw == 0 || (gw & il->il_mask) != (il->il_addr & il->il_mask) ||
+		    gw == il->il_addr || (dst & ~ip_prefix_mask(prefix)) != 0)
+			return -EINVAL;
+		rc = ip_route_add(ii, dst, prefix, gw, il);
+		return rc < 0 ? rc : 1;
+	}
+	return 0;
+}

@@ -461,6 +461,71 @@ Test(config, refuses_a_bad_neighbour)
 		     "02:00:00:00:00:02\n", "port0", "neighbours", "198.18.0.1 is listed twice");
 }
 
+Test(config, reads_static_routes)
+{
+	cr_assert_eq(load(PORT0 "routes = 10.0.0.0/8 via 198.18.0.254, 172.16.4.0/22 via "
+			  "198.18.0.253,0.0.0.0/1 via 198.18.0.1\n"), 0, "%s", err);
+	cr_assert_eq(cfg.ports[0].nroutes, 3);
+	cr_expect_eq(cfg.ports[0].routes[0].dst, inet_addr("10.0.0.0"));
+	cr_expect_eq(cfg.ports[0].routes[0].prefix, 8);
+	cr_expect_eq(cfg.ports[0].routes[0].gw, inet_addr("198.18.0.254"));
+	cr_expect_eq(cfg.ports[0].routes[1].dst, inet_addr("172.16.4.0"));
+	cr_expect_eq(cfg.ports[0].routes[1].prefix, 22);
+	cr_expect_eq(cfg.ports[0].routes[2].prefix, 1, "0.0.0.0/1 holds 0/8 and is taken");
+	cr_assert_eq(load(PORT0 "routes =\n"), 0, "%s", err);
+	cr_expect_eq(cfg.ports[0].nroutes, 0, "empty: none");
+}
+
+Test(config, refuses_a_bad_route)
+{
+	static const struct { const char *val, *why; } bad[] = {
+		{ "10.0.0.0/8 198.18.0.1", "is not \"a.b.c.d/prefix via g.h.i.j\"" },
+		{ "10.0.0.0/8 by 198.18.0.1", "is not \"a.b.c.d/prefix via g.h.i.j\"" },
+		{ "10.0.0.0 via 198.18.0.1", "'10.0.0.0' has no /prefix" },
+		{ "10.0.0/8 via 198.18.0.1", "'10.0.0' is not an IPv4 address" },
+		{ "10.0.0.0/0 via 198.18.0.1", "the prefix is not in 1..32 (the default route is "
+		  "the port's gateway)" },
+		{ "10.0.0.0/33 via 198.18.0.1", "the prefix is not in 1..32" },
+		{ "10.1.0.0/8 via 198.18.0.1", "10.1.0.0/8 has host bits set (the network is "
+		  "10.0.0.0/8)" },
+		{ "127.0.0.0/8 via 198.18.0.1", "127.0.0.0/8 is no destination: 127.0.0.0 is a "
+		  "loopback address" },
+		{ "224.0.0.0/4 via 198.18.0.1", "is no destination: 224.0.0.0 is a multicast" },
+		{ "224.0.0.0/3 via 198.18.0.1", "224.0.0.0/3 is no destination" },
+		{ "10.0.0.0/8 via x", "'x' is not an IPv4 address" },
+		{ "10.0.0.0/8 via 10.1.1.1", "the router 10.1.1.1 is not in the port's subnet "
+		  "198.18.0.0/24" },
+		{ "10.0.0.0/8 via 198.18.0.2", "the router 198.18.0.2 is the port's own address" },
+		{ "10.0.0.0/8 via 198.18.0.255", "the router 198.18.0.255 is the network or "
+		  "broadcast address of 198.18.0.0/24" },
+		{ "198.18.0.0/24 via 198.18.0.1", "198.18.0.0/24 is the port's own subnet" },
+		{ "10.0.0.0/8 via 198.18.0.1, 10.0.0.0/8 via 198.18.0.3",
+		  "10.0.0.0/8 is listed twice" },
+	};
+	char text[512];
+
+	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
+		snprintf(text, sizeof(text), PORT0 "routes = %s\n", bad[i].val);
+		expect_error(text, "port0", "routes", bad[i].why);
+	}
+}
+
+Test(config, refuses_a_route_another_port_has)
+{
+	static const char two[] = PORT0 "[port1]\ndev = net_tap1,iface=other\naddress = "
+				  "198.18.1.2/24\n";
+	char text[512];
+
+	snprintf(text, sizeof(text), "%sroutes = 198.18.0.0/24 via 198.18.1.1\n", two);
+	expect_error(text, "port1", "routes", "198.18.0.0/24 is [port0]'s subnet (connected)");
+	expect_error(PORT0 "routes = 10.0.0.0/8 via 198.18.0.1\n[port1]\ndev = net_tap1,iface=o\n"
+		     "address = 198.18.1.2/24\nroutes = 10.0.0.0/8 via 198.18.1.1\n", "port0",
+		     "routes", "10.0.0.0/8 is a route of [port1] too");
+	expect_error(PORT0 "routes = 198.18.1.0/24 via 198.18.0.1\n[port1]\ndev = net_tap1,"
+		     "iface=o\naddress = 198.18.1.2/24\n", "port0", "routes",
+		     "198.18.1.0/24 is [port1]'s subnet (connected)");
+}
+
 Test(config, reads_multicast_groups_for_the_udp_services)
 {
 	cr_assert_eq(load(PORT0 "[services]\nudp_echo = 7\nudp_join = 239.1.2.3, 224.0.0.251\n"),

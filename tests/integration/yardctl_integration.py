@@ -509,7 +509,7 @@ def case_yardctl_neigh(c):
             (("neigh", "del", "198.18.0.123"), 1, "no neighbour 198.18.0.123 on port 0"),
             (("neigh", "add", NEIGH_ADDED[0]), 2, "neigh add ADDR MAC [--port N]"),
             (("neigh", "--port", "x"), 2, "--port: 'x' is not a port number"),
-            (("routes", "extra"), 2, "routes [--lcore N] [--json]"),
+            (("routes", "extra"), 2, "routes [show] [--lcore N] [--json] | routes add"),
             (("neigh", "--lcore", "3"), 1, "lcore 3 is not one of yard's lcores")):
         p = yardctl(c, *args, ok=False)
         check(p.returncode == status and msg in p.stderr,
@@ -517,6 +517,92 @@ def case_yardctl_neigh(c):
                                              p.stderr))
     check(set(neigh_rows(c)) == {yi.KERNEL_ADDR, NEIGH_STATIC[0]}, "refusals changed nothing")
     log("neigh:\n" + yardctl(c, "neigh").stdout + "routes:\n" + yardctl(c, "routes").stdout)
+    y.stop_clean()
+
+
+FAR_NET, FAR_ADDR = "10.9.0.0/16", "10.9.0.1"  # behind the kernel, as a router
+
+
+def ping_from_far(c):
+    """One ping of yard from FAR_ADDR (the kernel's, on its lo): True if answered."""
+    p = run(["ping", "-n", "-q", "-c", "1", "-W", "3", "-I", FAR_ADDR, YARD_ADDR], ns=c.ns,
+            timeout=30, ok=False)
+    m = re.search(r"(\d+) packets transmitted, (\d+) received", p.stdout)
+    check(m is not None, "ping printed no statistics:\n%s%s" % (p.stdout, p.stderr))
+    return m.group(2) == "1"
+
+
+def route_rows(c):
+    return [(r["destination"], r["gateway"], r["port"])
+            for r in json.loads(yardctl(c, "routes", "--json").stdout)["routes"]]
+
+
+def case_yardctl_routes(c):
+    """
+    [port0] routes = 10.9.0.0/16 via 198.18.0.1 (the kernel, which owns 10.9.0.1 on its lo)
+    and no gateway: a ping from 10.9.0.1 is answered through the kernel. routes lists the
+    route; routes del takes it away on the running yard (the next ping from 10.9.0.1 goes
+    unanswered, counted drop_no_route) and routes add puts it back (answered again). Each
+    bad request is refused with its reason and exit status, and changes nothing.
+    """
+    with open(c.source_config("default.ini")) as f:
+        text = f.read()
+    text = text.replace("mtu = 1500\n", "mtu = 1500\nroutes = %s via %s\n" %
+                        (FAR_NET, yi.KERNEL_ADDR), 1)
+    y = c.yard(c.config(text))
+    c.tap_up()
+    run(["ip", "-n", c.ns, "addr", "add", FAR_ADDR + "/32", "dev", "lo"])
+    run(["ip", "-n", c.ns, "link", "set", "lo", "up"])
+    c.expect_ping(count=2)
+    want = [("198.18.0.0/24", "", 0), (FAR_NET, yi.KERNEL_ADDR, 0)]
+    check(route_rows(c) == want, "the configured route: %s" % route_rows(c))
+    out = yardctl(c, "routes").stdout
+    check(re.search(r"^\s+0 %s\s+%s\s+%s\s+0\s+1500$" %
+                    (re.escape(FAR_NET), re.escape(yi.KERNEL_ADDR), re.escape(YARD_ADDR)), out,
+                    re.M), "the table:\n" + out)
+    check(ping_from_far(c), "a ping from %s answered through the kernel" % FAR_ADDR)
+    p = yardctl(c, "routes", "del", FAR_NET)
+    check(p.stdout.strip() == "deleted route %s (1 lcore)" % FAR_NET, "del: %r" % p.stdout)
+    no_route = y.tel.get("/yard/ip")["all"]["drop_no_route"]
+    check(not ping_from_far(c), "no route, no answer")
+    check(y.tel.get("/yard/ip")["all"]["drop_no_route"] > no_route, "counted drop_no_route")
+    p = yardctl(c, "route", "add", FAR_NET, "via", yi.KERNEL_ADDR)
+    check(p.stdout.strip() == "added route %s via %s (1 lcore)" % (FAR_NET, yi.KERNEL_ADDR),
+          "add: %r" % p.stdout)
+    check(ping_from_far(c), "answered again after add")
+    yardctl(c, "routes", "add", "10.8.0.0/16", "via", "198.18.0.7", "--port", "0")
+    want.append(("10.8.0.0/16", "198.18.0.7", 0))
+    check(route_rows(c) == want, "a second route: %s" % route_rows(c))
+    for args, status, msg in (
+            (("routes", "add", "10.7.0.0/16", "via", "10.1.1.1"), 1,
+             "the router 10.1.1.1 is in no port's subnet"),
+            (("routes", "add", "10.7.0.0/16", "via", YARD_ADDR), 1,
+             "the router %s is port 0's own address" % YARD_ADDR),
+            (("routes", "add", "10.7.0.0/16", "via", "198.18.0.255"), 1,
+             "the router 198.18.0.255 is the network or broadcast address"),
+            (("routes", "add", "10.7.0.1/16", "via", yi.KERNEL_ADDR), 1,
+             "10.7.0.1/16 has host bits set"),
+            (("routes", "add", "10.7.0.0/33", "via", yi.KERNEL_ADDR), 1,
+             "is not a.b.c.d/prefix (prefix 0..32)"),
+            (("routes", "add", "198.18.0.0/24", "via", yi.KERNEL_ADDR), 1,
+             "198.18.0.0/24 is port 0's subnet (connected)"),
+            (("routes", "add", FAR_NET, "via", yi.KERNEL_ADDR), 1,
+             "lcore 0 has a route to 10.9.0.0/16 already"),
+            (("routes", "add", "10.7.0.0/16", "via", yi.KERNEL_ADDR, "--port", "4"), 1,
+             "port 4 is not one of yard's ports"),
+            (("routes", "del", "198.18.0.0/24"), 1,
+             "198.18.0.0/24 is a connected route: it goes with its port"),
+            (("routes", "del", "10.6.0.0/16"), 1, "no route to 10.6.0.0/16"),
+            (("routes", "add", "10.7.0.0/16", yi.KERNEL_ADDR), 2,
+             "routes add DST/PREFIX via ROUTER [--port N]"),
+            (("routes", "del", "10.7.0.0/16", "--port", "0"), 2, "routes del DST/PREFIX"),
+            (("routes", "--lcore", "2"), 1, "lcore 2 is not one of yard's lcores")):
+        p = yardctl(c, *args, ok=False)
+        check(p.returncode == status and msg in p.stderr,
+              "%s: want %d %r, got %d %r" % (" ".join(args), status, msg, p.returncode,
+                                             p.stderr))
+    check(route_rows(c) == want, "refusals changed nothing: %s" % route_rows(c))
+    log("routes:\n" + yardctl(c, "routes").stdout)
     y.stop_clean()
 
 
@@ -750,6 +836,7 @@ CASES = {
     "yardctl_errors": case_yardctl_errors,
     "yardctl_groups": case_yardctl_groups,
     "yardctl_neigh": case_yardctl_neigh,
+    "yardctl_routes": case_yardctl_routes,
     "yardctl_netem": case_yardctl_netem,
     "yardctl_snoop": case_yardctl_snoop,
     "yardctl_stats": case_yardctl_stats,

@@ -714,6 +714,42 @@ YT_TEST(ip, route_snapshot_lists_routes_in_lookup_order)
 	pt_assert_clean();
 }
 
+/* ip_route_change() (yardctl routes add, del): what IP_ROUTE_ADD and _DEL do, checked. */
+YT_TEST(ip, route_change_adds_and_deletes_routes_through_a_router)
+{
+	const uint32_t net = ipv4(10, 9, 0, 0), gw = PT_ADDR_PEER;
+	struct yard_ip_route_row rows[4];
+	struct pt_stack s;
+	uint32_t got_gw;
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(ip_route_change(true, net, 16, gw, ipv4(198, 18, 7, 2)), 0,
+		     "no link with that address on this lcore: nothing to do");
+	cr_assert_eq(ip_route_change(true, net, 16, gw, PT_ADDR_US), 1);
+	cr_assert_eq(route_prefix_for(s.ip, ipv4(10, 9, 3, 4), &got_gw), 16);
+	cr_assert_eq(got_gw, gw);
+	cr_assert_eq(ip_route_change(true, net, 16, gw, PT_ADDR_US), -EEXIST);
+	cr_assert_eq(ip_route_change(true, ipv4(10, 8, 0, 0), 16, ipv4(10, 0, 0, 1), PT_ADDR_US),
+		     -EINVAL, "a router outside the link's subnet");
+	cr_assert_eq(ip_route_change(true, ipv4(10, 8, 0, 0), 16, PT_ADDR_US, PT_ADDR_US),
+		     -EINVAL, "our own address as the router");
+	cr_assert_eq(ip_route_change(true, ipv4(10, 8, 0, 0), 16, 0, PT_ADDR_US), -EINVAL,
+		     "no router");
+	cr_assert_eq(ip_route_change(true, ipv4(10, 8, 0, 1), 16, gw, PT_ADDR_US), -EINVAL,
+		     "host bits set");
+	cr_assert_eq(ip_route_change(true, ipv4(10, 8, 0, 0), 33, gw, PT_ADDR_US), -EINVAL);
+	cr_assert_eq(ip_route_change(false, ipv4(198, 18, 0, 0), PT_PREFIX, 0, 0), -EPERM,
+		     "the connected route stays");
+	cr_assert_eq(ip_route_change(false, ipv4(10, 7, 0, 0), 16, 0, 0), 0, "no such route");
+	cr_assert_eq(ip_route_snapshot(rows, RTE_DIM(rows)), 2, "connected and 10.9/16 only");
+	cr_assert_eq(ip_route_change(false, net, 16, 0, 0), 1);
+	cr_assert_eq(route_prefix_for(s.ip, ipv4(10, 9, 3, 4), &got_gw), -1, "gone");
+	cr_assert_eq(ip_route_snapshot(rows, RTE_DIM(rows)), 1);
+	pt_stack_close(&s);
+	cr_assert_eq(ip_route_change(true, net, 16, gw, PT_ADDR_US), 0, "no instance");
+	pt_assert_clean();
+}
+
 YT_TEST(ip, forgets_a_link_and_its_routes_at_unlink)
 {
 	struct ip_route r = { .ir_dst = PT_ADDR_PEER };
