@@ -7,8 +7,8 @@
 #   3. give the kernel's side of the tap 198.18.0.1/24 and bring it up;
 #   4. ping yard (a few plain pings, then one of 3000 bytes, fragmented both ways);
 #   5. talk to its services: UDP echo, TCP echo (socat), HTTP (curl) and memcached (socat);
-#   6. print yard's counters from DPDK telemetry (dpdk-telemetry.py), and its TCP listeners and
-#      UDP endpoints as yardctl shows them;
+#   6. print yard's counters from DPDK telemetry (dpdk-telemetry.py), its TCP listeners and
+#      UDP endpoints, and its neighbours (the kernel, learned) as yardctl shows them;
 #   7. stop yard with SIGTERM (it logs "mempools: 0 in use" when every buffer came back);
 #   8. remove the namespace (the tap goes with yard).
 # Steps 7 and 8 run even when an earlier one fails or the script is interrupted.
@@ -122,6 +122,8 @@ for line in sys.stdin:
 '
 echo "   yardctl --file-prefix $prefix conns:"
 "$yardctl" --file-prefix "$prefix" conns | sed 's/^/   /'
+echo "   yardctl --file-prefix $prefix neigh:"
+"$yardctl" --file-prefix "$prefix" neigh | sed 's/^/   /'
 
 echo "== 7. SIGTERM"
 kill -TERM "$pid"
