@@ -181,6 +181,14 @@ struct ip_param {
  */
 #define IP_UNITDATA_L4CK 0x04
 
+/**
+ * iu_flags: a datagram to a multicast group goes out the link whose address is iu_src (the
+ * sender's multicast interface: XTI T_IP_MULTICAST_IF, sockets' IP_MULTICAST_IF), to the
+ * group's MAC, instead of the link the group's route names. A request with it whose iu_dst
+ * is not a group, or whose iu_src is no link's address, is dropped (drop_bad_unitdata).
+ */
+#define IP_UNITDATA_MIF 0x08
+
 /** An upper stream's request for ip to build the header (M_PROTO, then M_DATA payload). */
 struct ip_unitdata_req {
 	uint32_t iu_prim;   /**< IP_UNITDATA_REQ */
@@ -189,7 +197,7 @@ struct ip_unitdata_req {
 	uint8_t iu_proto;   /**< protocol (0: the stream's bound protocol) */
 	uint8_t iu_tos;     /**< type of service */
 	uint8_t iu_ttl;     /**< 0: the default TTL */
-	uint8_t iu_flags;   /**< IP_UNITDATA_DF, IP_UNITDATA_OWNED, IP_UNITDATA_L4CK */
+	uint8_t iu_flags;   /**< IP_UNITDATA_DF, _OWNED, _L4CK, _MIF */
 };
 
 /* ---- transports <-> ip: ICMP errors (M_CTL) ---------------------------------------------- */

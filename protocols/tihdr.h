@@ -194,8 +194,15 @@ typedef uint32_t t_uscalar_t;
 #define T_IP_DONTROUTE 5      /**< t_uscalar_t T_YES/T_NO */
 #define T_IP_BROADCAST 6      /**< t_uscalar_t T_YES/T_NO: may send to broadcast addresses */
 #define T_UDP_CHECKSUM 0x0600 /**< t_uscalar_t T_YES/T_NO: compute checksums on output */
+/**
+ * uint32_t (struct in_addr), t_uscalar_t sized: the address of the link a multicast group's
+ * datagrams go out (0, the default: the group's route)
+ */
+#define T_IP_MULTICAST_IF    0x10
 /** unsigned char 1..255: TTL of datagrams sent to a multicast group (default 1: this link) */
 #define T_IP_MULTICAST_TTL   0x11
+/** unsigned char 0/1: loop a group's datagrams back to this host's members (yard: 0 only) */
+#define T_IP_MULTICAST_LOOP  0x12
 /** struct t_ip_mreq: join a multicast group (T_NEGOTIATE only; the values of Solaris' IP level) */
 #define T_IP_ADD_MEMBERSHIP  0x13
 /** struct t_ip_mreq: leave a group joined with T_IP_ADD_MEMBERSHIP (T_NEGOTIATE only) */

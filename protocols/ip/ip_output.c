@@ -632,6 +632,21 @@ bad:
 	freemsg(mp);
 }
 
+/* IP_UNITDATA_MIF's link: the one whose address is src, for a group dst; NULL otherwise. */
+static struct ip_link *
+ip_mcast_if(struct ip_inst *ii, uint32_t dst, uint32_t src)
+{
+	if (!ip_is_mcast(dst))
+		return NULL;
+	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
+		struct ip_link *il = &ii->ii_links[i];
+
+		if (il->il_muxid != 0 && il->il_has_if && il->il_addr == src)
+			return il;
+	}
+	return NULL;
+}
+
 /*
  * IP_UNITDATA_REQ: M_PROTO header request, then the payload; ip builds the header. The usual
  * request (the transport left headroom, the datagram fits its link) is routed first and its
@@ -699,7 +714,16 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 		freeb(mp);
 	}
 	/* tb's route cache, asked directly: iu_dst is not 0 (refused above), tb_dst 0 is empty. */
-	if (likely(tb->tb_dst == req.iu_dst)) {
+	if (unlikely(req.iu_flags & IP_UNITDATA_MIF)) {
+		/* The sender named the group's link (never cached: another may name another). */
+		il = ip_mcast_if(ii, req.iu_dst, req.iu_src);
+		if (il == NULL) {
+			IP_INC(ii, drop_bad_unitdata);
+			freemsg(hp);
+			return;
+		}
+		nh = req.iu_dst;
+	} else if (likely(tb->tb_dst == req.iu_dst)) {
 		tb->tb_cached++;
 		nh = tb->tb_nh;
 		il = tb->tb_cil;

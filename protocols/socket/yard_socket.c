@@ -861,6 +861,66 @@ sock_int_in(const void *optval, socklen_t optlen, int *v)
 	return 0;
 }
 
+/*
+ * The value of IP_MULTICAST_TTL or IP_MULTICAST_LOOP into *v: an int, or one byte (Linux
+ * takes both), of a datagram socket's. 0, or -1 with errno.
+ */
+static int
+sock_mcast_byte(const struct yard_sock *so, const void *optval, socklen_t optlen, int *v)
+{
+	if (so->so_type != SOCK_DGRAM)
+		return sock_fail(ENOPROTOOPT);
+	if (optval == NULL)
+		return sock_fail(EFAULT);
+	if (optlen >= (socklen_t)sizeof(int))
+		memcpy(v, optval, sizeof(*v));
+	else if (optlen == 1)
+		*v = *(const uint8_t *)optval;
+	else
+		return sock_fail(EINVAL);
+	return 0;
+}
+
+/*
+ * IP_MULTICAST_IF: the link a group's datagrams go out, named by its address in a struct
+ * in_addr, a struct ip_mreq (imr_interface) or a struct ip_mreqn (imr_address; yard has no
+ * interface indexes, so imr_ifindex must be 0), as Linux takes them. INADDR_ANY goes back to
+ * the group's route. An address that is no link's (or not the socket's bound one) is
+ * EADDRNOTAVAIL, as Linux says.
+ */
+static int
+sock_set_mcast_if(struct yard_sock *so, const void *optval, socklen_t optlen)
+{
+	struct ip_mreqn mn = { 0 };
+	t_uscalar_t addr;
+
+	if (so->so_type != SOCK_DGRAM)
+		return sock_fail(ENOPROTOOPT);
+	if (optval == NULL)
+		return sock_fail(EFAULT);
+	if (optlen >= (socklen_t)sizeof(struct ip_mreqn)) {
+		memcpy(&mn, optval, sizeof(mn));
+		if (mn.imr_ifindex != 0)
+			return sock_fail(EINVAL);
+		addr = mn.imr_address.s_addr;
+	} else if (optlen >= (socklen_t)sizeof(struct ip_mreq)) {
+		struct ip_mreq m;
+
+		memcpy(&m, optval, sizeof(m));
+		addr = m.imr_interface.s_addr;
+	} else if (optlen >= (socklen_t)sizeof(struct in_addr)) {
+		struct in_addr a;
+
+		memcpy(&a, optval, sizeof(a));
+		addr = a.s_addr;
+	} else {
+		return sock_fail(EINVAL);
+	}
+	if (sock_optmgmt(so, T_INET_IP, T_IP_MULTICAST_IF, &addr, sizeof(addr), T_NEGOTIATE) < 0)
+		return errno == EINVAL ? sock_fail(EADDRNOTAVAIL) : -1;
+	return 0;
+}
+
 int
 yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
 {
@@ -922,17 +982,9 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 	if (level == IPPROTO_IP && optname == IP_MULTICAST_TTL) {
 		uint8_t ttl;
 
-		if (so->so_type != SOCK_DGRAM)
-			return sock_fail(ENOPROTOOPT);
-		if (optval == NULL)
-			return sock_fail(EFAULT);
-		/* An int, or one byte (Linux takes both); -1 is the default, 1. */
-		if (optlen >= (socklen_t)sizeof(int))
-			memcpy(&v, optval, sizeof(v));
-		else if (optlen == 1)
-			v = *(const uint8_t *)optval;
-		else
-			return sock_fail(EINVAL);
+		if (sock_mcast_byte(so, optval, optlen, &v) < 0)
+			return -1;
+		/* -1 is the default, 1. */
 		if (v == -1)
 			v = 1;
 		/* 0 keeps a datagram on the host: yard does not loop a group's datagrams back. */
@@ -940,6 +992,18 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 			return sock_fail(EINVAL);
 		ttl = (uint8_t)v;
 		return sock_optmgmt(so, T_INET_IP, T_IP_MULTICAST_TTL, &ttl, sizeof(ttl),
+				    T_NEGOTIATE);
+	}
+	if (level == IPPROTO_IP && optname == IP_MULTICAST_IF)
+		return sock_set_mcast_if(so, optval, optlen);
+	if (level == IPPROTO_IP && optname == IP_MULTICAST_LOOP) {
+		uint8_t loop;
+
+		if (sock_mcast_byte(so, optval, optlen, &v) < 0)
+			return -1;
+		/* Off only: yard does not loop a group's datagrams back to its own members. */
+		loop = v != 0;
+		return sock_optmgmt(so, T_INET_IP, T_IP_MULTICAST_LOOP, &loop, sizeof(loop),
 				    T_NEGOTIATE);
 	}
 	if (sock_int_in(optval, optlen, &v) < 0)
@@ -1034,14 +1098,26 @@ yard_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 		if (sock_optmgmt(so, T_INET_TCP, T_TCP_NODELAY, &u, sizeof(u), T_CURRENT) < 0)
 			return -1;
 		v = u == T_YES;
-	} else if (level == IPPROTO_IP && optname == IP_MULTICAST_TTL &&
+	} else if (level == IPPROTO_IP && (optname == IP_MULTICAST_TTL ||
+					   optname == IP_MULTICAST_LOOP) &&
 		   so->so_type == SOCK_DGRAM) {
-		uint8_t ttl = 0;
+		uint8_t b = 0;
 
-		if (sock_optmgmt(so, T_INET_IP, T_IP_MULTICAST_TTL, &ttl, sizeof(ttl),
+		if (sock_optmgmt(so, T_INET_IP, optname == IP_MULTICAST_TTL ? T_IP_MULTICAST_TTL :
+				 T_IP_MULTICAST_LOOP, &b, sizeof(b), T_CURRENT) < 0)
+			return -1;
+		v = b;
+	} else if (level == IPPROTO_IP && optname == IP_MULTICAST_IF &&
+		   so->so_type == SOCK_DGRAM) {
+		t_uscalar_t addr = 0;
+
+		/* A struct in_addr, as Linux answers (an int-sized buffer was asked above). */
+		if (sock_optmgmt(so, T_INET_IP, T_IP_MULTICAST_IF, &addr, sizeof(addr),
 				 T_CURRENT) < 0)
 			return -1;
-		v = ttl;
+		memcpy(optval, &addr, sizeof(addr));
+		*optlen = sizeof(struct in_addr);
+		return 0;
 	} else {
 		return sock_fail(ENOPROTOOPT);
 	}

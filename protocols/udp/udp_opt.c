@@ -13,6 +13,12 @@
  *   T_INET_IP   T_IP_TOS        unsigned char
  *   T_INET_IP   T_IP_TTL        unsigned char (1..255)
  *   T_INET_IP   T_IP_MULTICAST_TTL  unsigned char (1..255): datagrams sent to a group
+ *   T_INET_IP   T_IP_MULTICAST_IF   t_uscalar_t: the address of the link a group's datagrams
+ *                                   go out and come from (0: the group's route and its link);
+ *                                   one of the instance's addresses, and for an endpoint bound
+ *                                   to an address that one (the bound address names the link)
+ *   T_INET_IP   T_IP_MULTICAST_LOOP unsigned char: 0 only (yard does not loop a group's
+ *                                   datagrams back to its own members; 1 is T_FAILURE)
  *   T_INET_UDP  T_UDP_CHECKSUM  t_uscalar_t  T_YES/T_NO: compute checksums on output
  *   T_INET_IP   T_IP_ADD_MEMBERSHIP   struct t_ip_mreq: join a multicast group, any source
  *   T_INET_IP   T_IP_DROP_MEMBERSHIP  struct t_ip_mreq: leave it (any filter)
@@ -58,6 +64,8 @@ static const struct udp_optdef udp_optdefs[] = {
 	{ T_INET_IP, T_IP_TOS, 1 },
 	{ T_INET_IP, T_IP_TTL, 1 },
 	{ T_INET_IP, T_IP_MULTICAST_TTL, 1 },
+	{ T_INET_IP, T_IP_MULTICAST_IF, 4 },
+	{ T_INET_IP, T_IP_MULTICAST_LOOP, 1 },
 	{ T_INET_UDP, T_UDP_CHECKSUM, 4 },
 };
 #define UDP_NOPTDEFS RTE_DIM(udp_optdefs)
@@ -98,7 +106,7 @@ udp_opt_default(const struct udp_optdef *d)
 		return T_YES;
 	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_TTL):
 		return 1;
-	default: /* T_IP_BROADCAST, T_IP_TOS */
+	default: /* T_IP_BROADCAST, T_IP_TOS, T_IP_MULTICAST_IF, T_IP_MULTICAST_LOOP */
 		return 0;
 	}
 }
@@ -119,14 +127,40 @@ udp_opt_current(const struct udp_ep *ep, const struct udp_optdef *d)
 		return ep->ue_ttl != 0 ? ep->ue_ttl : UDP_TTL_DEFAULT;
 	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_TTL):
 		return ep->ue_mttl;
+	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_IF):
+		return ep->ue_mif;
+	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_LOOP):
+		return 0;
 	default: /* T_UDP_CHECKSUM */
 		return ep->ue_cksum ? T_YES : T_NO;
 	}
 }
 
-/* Would v be accepted? T_SUCCESS, T_PARTSUCCESS with *v adjusted, or T_FAILURE. */
+/*
+ * A multicast interface ep may name: 0 (the route's), or an address of the instance, the
+ * endpoint's own if it is bound to one.
+ */
+static bool
+udp_mif_ok(const struct udp_ep *ep, uint32_t addr)
+{
+	const struct udp_inst *ui = ep->ue_inst;
+
+	if (addr == 0)
+		return true;
+	if (ep->ue_laddr != 0 && addr != ep->ue_laddr)
+		return false;
+	for (unsigned i = 0; i < ui->ui_naddrs; i++)
+		if (ui->ui_addrs[i].la_addr == addr)
+			return true;
+	return false;
+}
+
+/*
+ * Would v be accepted (for ep: NULL where no option naming an address can come)? T_SUCCESS,
+ * T_PARTSUCCESS with *v adjusted, or T_FAILURE.
+ */
 static t_uscalar_t
-udp_opt_check(const struct udp_optdef *d, uint32_t *v)
+udp_opt_check(const struct udp_ep *ep, const struct udp_optdef *d, uint32_t *v)
 {
 	uint32_t lo, hi;
 
@@ -142,6 +176,10 @@ udp_opt_check(const struct udp_optdef *d, uint32_t *v)
 	case UDP_OPTKEY(T_INET_IP, T_IP_TTL):
 	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_TTL):
 		return *v >= 1 && *v <= UINT8_MAX ? T_SUCCESS : T_FAILURE;
+	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_IF):
+		return ep != NULL && udp_mif_ok(ep, *v) ? T_SUCCESS : T_FAILURE;
+	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_LOOP):
+		return *v == 0 ? T_SUCCESS : T_FAILURE;
 	default: /* T_IP_BROADCAST, T_UDP_CHECKSUM */
 		return *v == T_YES || *v == T_NO ? T_SUCCESS : T_FAILURE;
 	}
@@ -203,6 +241,11 @@ udp_opt_apply(struct udp_ep *ep, const struct udp_optdef *d, uint32_t v)
 	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_TTL):
 		ep->ue_mttl = (uint8_t)v;
 		return true;
+	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_IF):
+		ep->ue_mif = v;
+		return true;
+	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_LOOP):
+		return true; /* 0, checked */
 	default: /* T_UDP_CHECKSUM */
 		ep->ue_cksum = v == T_YES;
 		return true;
@@ -217,6 +260,7 @@ udp_opt_init(struct udp_ep *ep)
 	ep->ue_tos = 0;
 	ep->ue_ttl = 0;
 	ep->ue_mttl = 1;
+	ep->ue_mif = 0;
 	ep->ue_rcvbuf = UDP_RCVBUF_DEFAULT;
 	ep->ue_sndbuf = UDP_SNDBUF_DEFAULT;
 }
@@ -646,7 +690,7 @@ udp_opt_one(struct udp_ep *ep, struct udp_optout *oo, t_scalar_t flags, const st
 			return;
 		}
 		given = v;
-		st = udp_opt_check(d, &v);
+		st = udp_opt_check(ep, d, &v);
 		udp_emit(oo, d->od_level, d->od_name, st, d, given);
 		return;
 	}
@@ -655,7 +699,7 @@ udp_opt_one(struct udp_ep *ep, struct udp_optout *oo, t_scalar_t flags, const st
 			v = udp_opt_default(d);
 		else if (udp_opt_read(d, val, vlen, &v) != 0)
 			v = UINT32_MAX; /* unreachable: checked in the first pass */
-		st = udp_opt_check(d, &v);
+		st = udp_opt_check(ep, d, &v);
 		if (st != T_FAILURE && !udp_opt_apply(ep, d, v))
 			st = T_FAILURE;
 		udp_emit(oo, d->od_level, d->od_name, st, d, udp_opt_current(ep, d));
@@ -789,7 +833,7 @@ udp_opt_unitdata(const uint8_t *opt, size_t len, uint8_t *tos, uint8_t *ttl)
 		if (d == NULL || ih.level != T_INET_IP ||
 		    (ih.name != T_IP_TOS && ih.name != T_IP_TTL) ||
 		    udp_opt_read(d, opt + o + sizeof(ih), ih.len - sizeof(ih), &v) != 0 ||
-		    udp_opt_check(d, &v) != T_SUCCESS)
+		    udp_opt_check(NULL, d, &v) != T_SUCCESS)
 			return EINVAL;
 		if (ih.name == T_IP_TOS)
 			*tos = (uint8_t)v;

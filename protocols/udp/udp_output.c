@@ -434,6 +434,14 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		iu_opts = udp_iu_opts(tos, ttl);
 	}
 	src = tt->tt_laddr != 0 ? tt->tt_laddr : dc->dc_src;
+	if (unlikely(dc->dc_mcast && ep->ue_mif != 0)) {
+		/* T_IP_MULTICAST_IF: out that link, from its address; a bound endpoint's own
+		 * address names its link (the option may name no other: udp_opt.c). */
+		if (tt->tt_laddr == 0)
+			src = ep->ue_mif;
+		iu_opts |= udp_iu_flagbits(IP_UNITDATA_MIF);
+		UDP_INC(ui, tx_mcast_if);
+	}
 	if (unlikely(src == 0)) {
 		UDP_INC(ui, uderr_no_src);
 		udp_uderr(ep, mp, EADDRNOTAVAIL);

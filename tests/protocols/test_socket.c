@@ -1365,3 +1365,70 @@ YT_TEST(socket, counts_each_close_on_the_lcore_that_opened_it)
 	cr_assert_eq(open_on(worker), open1, "the worker: %ld open, %ld before",
 		     (long)open_on(worker), (long)open1);
 }
+
+/*
+ * IP_MULTICAST_IF as Linux takes it (struct in_addr, ip_mreq, ip_mreqn) and reads it back;
+ * an address no link has is EADDRNOTAVAIL. IP_MULTICAST_LOOP: 0 only (yard loops nothing
+ * back), an int or a byte.
+ */
+YT_TEST(socket, multicast_if_and_loop_take_linuxs_forms)
+{
+	struct ut_stack s;
+	struct sockaddr_in to = st_sin(PT_IPV4(239, 9, 8, 7), 4004);
+	struct ip_route r = { .ir_dst = PT_IPV4(224, 0, 0, 0), .ir_prefix = 4 };
+	struct in_addr a = { .s_addr = PT_ADDR_US }, got;
+	struct ip_mreq m = { .imr_interface.s_addr = PT_ADDR_US };
+	struct ip_mreqn mn = { .imr_address.s_addr = PT_ADDR_US };
+	socklen_t l = sizeof(got);
+	uint8_t f[128], b = 0;
+	int fd, v;
+	uint32_t src;
+
+	ut_stack_open(&s, 0, 1500);
+	r.ir_muxid = s.pt.link.muxid;
+	cr_assert_eq(pt_istr(s.pt.ip, IP_ROUTE_ADD, &r, sizeof(r)), 0);
+	fd = yard_socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &got, &l), 0);
+	cr_assert_eq(l, sizeof(struct in_addr));
+	cr_assert_eq(got.s_addr, 0, "the group's route until asked");
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)), 0);
+	l = sizeof(got);
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &got, &l), 0);
+	cr_assert_eq(got.s_addr, PT_ADDR_US);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &m, sizeof(m)), 0);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mn, sizeof(mn)), 0);
+	(void)pt_discard(s.pt.link.minor);
+	cr_assert_eq(yard_sendto(fd, "mif", 3, 0, SA(&to), sizeof(to)), 3);
+	yt_drain();
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 14 + 20 + 8 + 3);
+	memcpy(&src, f + 14 + 12, 4);
+	cr_assert_eq(src, PT_ADDR_US, "from the interface's address");
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_tx_mcast_if, 1);
+	a.s_addr = PT_IPV4(198, 18, 7, 7);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)), -1);
+	cr_assert_eq(errno, EADDRNOTAVAIL, "no link has it");
+	mn.imr_ifindex = 3;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mn, sizeof(mn)), -1);
+	cr_assert_eq(errno, EINVAL, "yard has no interface indexes");
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a, 2), -1);
+	cr_assert_eq(errno, EINVAL, "too short");
+	l = sizeof(got);
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &got, &l), 0);
+	cr_assert_eq(got.s_addr, PT_ADDR_US, "refusals changed nothing");
+	a.s_addr = 0;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)), 0);
+	/* IP_MULTICAST_LOOP */
+	v = 1;
+	l = sizeof(v);
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, &l), 0);
+	cr_assert_eq(v, 0, "off: yard loops nothing back");
+	v = 0;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, sizeof(v)), 0);
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &b, 1), 0, "a byte");
+	v = 1;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, sizeof(v)), -1);
+	cr_assert_eq(errno, EINVAL, "loop-back is not done");
+	cr_assert_eq(yard_close(fd), 0);
+	ut_stack_close(&s);
+}

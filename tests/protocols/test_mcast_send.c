@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sending to multicast groups from an ip instance with two links: T_IP_MULTICAST_IF picks the
+ * link (and, for a wildcard endpoint, the source address) a group's datagrams go out, where
+ * the group's route would pick another; ip's IP_UNITDATA_MIF is checked; T_IP_MULTICAST_LOOP
+ * takes 0 only. (Reception and IGMP are test_igmp's.)
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <protocols/xti/xti.h>
+
+#include "udp_test.h"
+
+TestSuite(mcast_send, .init = yt_setup, .fini = yt_teardown);
+
+#define GROUP PT_IPV4(239, 1, 2, 3)
+#define ADDR_B PT_IPV4(198, 18, 9, 2)   /* the second link's address */
+#define ADDR_C PT_IPV4(198, 18, 7, 7)   /* no link's */
+
+/* The stack of ut_stack_open() and a second link, B (port 1, 198.18.9.2/24), udp on both. */
+struct two_links {
+	struct pt_stack pt;
+	struct pt_link b;
+	struct yard_udp_plumbing up;
+};
+
+static void
+two_links_open(struct two_links *t)
+{
+	struct udp_addrreq ar[2] = {
+		{ .ua_addr = PT_ADDR_US, .ua_prefix = PT_PREFIX },
+		{ .ua_addr = ADDR_B, .ua_prefix = 24 },
+	};
+	struct ip_ifreq ifr = { .ii_addr = ADDR_B, .ii_prefix = 24, .ii_mtu = 1500 };
+	struct ip_route r = { .ir_dst = PT_IPV4(224, 0, 0, 0), .ir_prefix = 4 };
+
+	memset(t, 0, sizeof(*t));
+	pt_stack_open(&t->pt, 0, 1500);
+	/* arp on B keeps pt_link_open()'s address: a group's frames need only its MAC map. */
+	pt_link_open(&t->b, 1, 0, 1500);
+	t->b.muxid = sth_ioctl(t->pt.ip, I_LINK, (intptr_t)t->b.sd);
+	cr_assert_gt(t->b.muxid, 0);
+	ifr.ii_muxid = t->b.muxid;
+	cr_assert_geq(pt_istr(t->pt.ip, IP_IFADD, &ifr, sizeof(ifr)), 0, "IP_IFADD B");
+	/* The groups' route goes out the first link: T_IP_MULTICAST_IF must beat it. */
+	r.ir_muxid = t->pt.link.muxid;
+	cr_assert_eq(pt_istr(t->pt.ip, IP_ROUTE_ADD, &r, sizeof(r)), 0);
+	cr_assert_eq(yard_udp_plumb(&t->up, ar, 2), 0, "yard_udp_plumb");
+}
+
+static void
+two_links_close(struct two_links *t)
+{
+	yt_drain();
+	yard_udp_unplumb(&t->up);
+	(void)pt_discard(t->b.minor);
+	pt_stack_close(&t->pt); /* unlinks B too */
+	pt_link_close(&t->b);
+}
+
+/* T_NEGOTIATE (or T_CHECK) of one T_INET_IP option with vlen bytes of value: MGMT_flags. */
+static t_scalar_t
+ip_opt(struct stdata *ep, t_scalar_t flags, t_uscalar_t name, const void *v, size_t vlen,
+       void *out, size_t outlen)
+{
+	struct {
+		struct T_optmgmt_req req;
+		struct T_opthdr oh;
+		uint8_t v[8];
+	} r = { { T_OPTMGMT_REQ, (t_scalar_t)(sizeof(struct T_opthdr) + vlen),
+		  sizeof(struct T_optmgmt_req), flags },
+		{ (t_uscalar_t)(sizeof(struct T_opthdr) + vlen), T_INET_IP, name, 0 }, { 0 } };
+	union {
+		struct T_optmgmt_ack ack;
+		uint8_t raw[128];
+	} u;
+	const struct T_opthdr *oh;
+
+	cr_assert_leq(vlen, sizeof(r.v));
+	memcpy(r.v, v, vlen);
+	cr_assert_eq(ut_put(ep, &r, sizeof(r.req) + sizeof(r.oh) + vlen, false), 0);
+	yt_drain();
+	cr_assert_gt(ut_get(ep, &u, sizeof(u), NULL, 0, NULL), 0);
+	cr_assert_eq(u.ack.PRIM_type, T_OPTMGMT_ACK);
+	oh = (const struct T_opthdr *)(u.raw + u.ack.OPT_offset);
+	if (out != NULL && oh->len > sizeof(*oh))
+		memcpy(out, oh + 1, RTE_MIN(outlen, oh->len - sizeof(*oh)));
+	return u.ack.MGMT_flags;
+}
+
+static t_scalar_t
+set_mif(struct stdata *ep, uint32_t addr)
+{
+	t_uscalar_t v = addr;
+
+	return ip_opt(ep, T_NEGOTIATE, T_IP_MULTICAST_IF, &v, sizeof(v), NULL, 0);
+}
+
+/* Send to GROUP:6000 from ep; the frame must leave on minor (and nothing on other): its
+ * source address. */
+static uint32_t
+send_on(struct stdata *ep, int minor, int other)
+{
+	static const struct rte_ether_addr gmac = { { 0x01, 0x00, 0x5e, 0x01, 0x02, 0x03 } };
+	uint8_t f[256];
+	uint32_t src, dst = GROUP;
+	size_t n;
+
+	cr_assert_eq(ut_sendto(ep, GROUP, 6000, "to all", 6), 0);
+	yt_drain();
+	cr_assert_eq(pt_take(other, f, sizeof(f)), 0, "nothing on the other link");
+	n = pt_take(minor, f, sizeof(f));
+	cr_assert_eq(n, 14 + 20 + 8 + 6, "one datagram on the link (%zu bytes)", n);
+	cr_assert_arr_eq(f, gmac.addr_bytes, 6, "to the group's MAC");
+	cr_assert_eq(memcmp(f + 14 + 16, &dst, 4), 0);
+	memcpy(&src, f + 14 + 12, 4);
+	cr_assert_eq(pt_cksum(f + 14, 20), 0, "IP header checksum");
+	cr_assert_eq(ut_udp_cksum(src, dst, f + 34, 14), 0, "UDP checksum with that source");
+	cr_assert_eq(f[14 + 8], 1, "TTL 1");
+	return src;
+}
+
+YT_TEST(mcast_send, multicast_if_sends_a_groups_datagrams_out_the_named_link)
+{
+	struct two_links t;
+	struct stdata *ep;
+	t_uscalar_t cur = 1;
+
+	two_links_open(&t);
+	(void)pt_discard(t.pt.link.minor);
+	(void)pt_discard(t.b.minor);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 5100, NULL), 0);
+	cr_assert_eq(send_on(ep, t.pt.link.minor, t.b.minor), PT_ADDR_US, "the route's link");
+	cr_assert_eq(ip_opt(ep, T_CURRENT, T_IP_MULTICAST_IF, &cur, sizeof(cur), &cur,
+			    sizeof(cur)), T_SUCCESS);
+	cr_assert_eq(cur, 0, "no interface named yet");
+	cr_assert_eq(set_mif(ep, ADDR_B), T_SUCCESS);
+	cr_assert_eq(send_on(ep, t.b.minor, t.pt.link.minor), ADDR_B, "out B, from B's address");
+	cr_assert_eq(ip_opt(ep, T_CURRENT, T_IP_MULTICAST_IF, &cur, sizeof(cur), &cur,
+			    sizeof(cur)), T_SUCCESS);
+	cr_assert_eq(cur, ADDR_B);
+	cr_assert_eq(ut_udpstat(t.up.up_udp).udps_tx_mcast_if, 1);
+	/* A unicast destination is routed as ever. */
+	cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 6000, "to one", 6), 0);
+	yt_drain();
+	cr_assert_eq(pt_take(t.b.minor, (uint8_t[64]){ 0 }, 64), 0);
+	cr_assert_eq(pt_discard(t.pt.link.minor), 1, "the peer's datagram on its link");
+	/* Refused, leaving B: no link's address; T_CHECK says so without changing it. */
+	cr_assert_eq(set_mif(ep, ADDR_C), T_FAILURE);
+	cur = ADDR_C;
+	cr_assert_eq(ip_opt(ep, T_CHECK, T_IP_MULTICAST_IF, &cur, sizeof(cur), NULL, 0),
+		     T_FAILURE);
+	cur = PT_ADDR_US;
+	cr_assert_eq(ip_opt(ep, T_CHECK, T_IP_MULTICAST_IF, &cur, sizeof(cur), NULL, 0),
+		     T_SUCCESS);
+	cr_assert_eq(send_on(ep, t.b.minor, t.pt.link.minor), ADDR_B, "still B");
+	/* 0 gives the group back to its route. */
+	cr_assert_eq(set_mif(ep, 0), T_SUCCESS);
+	cr_assert_eq(send_on(ep, t.pt.link.minor, t.b.minor), PT_ADDR_US);
+	cr_assert_eq(sth_close(ep), 0);
+	two_links_close(&t);
+}
+
+YT_TEST(mcast_send, a_bound_endpoint_sends_out_its_own_addresss_link)
+{
+	struct two_links t;
+	struct stdata *ep;
+
+	two_links_open(&t);
+	(void)pt_discard(t.pt.link.minor);
+	(void)pt_discard(t.b.minor);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, ADDR_B, 5101, NULL), 0);
+	cr_assert_eq(set_mif(ep, PT_ADDR_US), T_FAILURE, "not the bound address's link");
+	cr_assert_eq(set_mif(ep, ADDR_B), T_SUCCESS);
+	cr_assert_eq(send_on(ep, t.b.minor, t.pt.link.minor), ADDR_B);
+	cr_assert_eq(sth_close(ep), 0);
+	two_links_close(&t);
+}
+
+YT_TEST(mcast_send, multicast_loop_takes_0_only)
+{
+	struct two_links t;
+	struct stdata *ep;
+	uint8_t v = 1;
+
+	two_links_open(&t);
+	ep = ut_ep_open();
+	cr_assert_eq(ip_opt(ep, T_CURRENT, T_IP_MULTICAST_LOOP, &v, 1, &v, 1), T_SUCCESS);
+	cr_assert_eq(v, 0, "yard does not loop a group's datagrams back");
+	v = 0;
+	cr_assert_eq(ip_opt(ep, T_NEGOTIATE, T_IP_MULTICAST_LOOP, &v, 1, NULL, 0), T_SUCCESS);
+	v = 1;
+	cr_assert_eq(ip_opt(ep, T_NEGOTIATE, T_IP_MULTICAST_LOOP, &v, 1, NULL, 0), T_FAILURE);
+	cr_assert_eq(ip_opt(ep, T_CHECK, T_IP_MULTICAST_LOOP, &v, 1, NULL, 0), T_FAILURE);
+	cr_assert_eq(sth_close(ep), 0);
+	two_links_close(&t);
+}
+
+/* ip's side: IP_UNITDATA_MIF for a unicast destination, or naming no link, is dropped. */
+YT_TEST(mcast_send, ip_drops_a_mif_request_it_cannot_honour)
+{
+	const struct {
+		uint32_t dst, src;
+		const char *why;
+	} bad[] = {
+		{ PT_ADDR_PEER, PT_ADDR_US, "not a group" },
+		{ GROUP, ADDR_C, "no link has that address" },
+	};
+	struct two_links t;
+	struct stdata *ups;
+	uint64_t before;
+	int proto = 200;
+
+	two_links_open(&t);
+	(void)pt_discard(t.pt.link.minor);
+	(void)pt_discard(t.b.minor);
+	cr_assert_eq(sth_open(IP_DRVNAME, 0, &ups), 0, "another upper stream of ip");
+	cr_assert_geq(pt_istr(ups, IP_PROTO_BIND, &proto, sizeof(proto)), 0);
+	for (unsigned i = 0; i < RTE_DIM(bad); i++) {
+		struct ip_unitdata_req req = {
+			.iu_prim = IP_UNITDATA_REQ, .iu_dst = bad[i].dst, .iu_src = bad[i].src,
+			.iu_proto = 200, .iu_flags = IP_UNITDATA_MIF,
+		};
+		mblk_t *mp = allocb(sizeof(req), BPRI_MED), *data = yard_allocb_hr(8, 128);
+
+		cr_assert_not_null(mp);
+		cr_assert_not_null(data);
+		memcpy(mp->b_wptr, &req, sizeof(req));
+		mp->b_wptr += sizeof(req);
+		DB_TYPE(mp) = M_PROTO;
+		memset(data->b_wptr, 0x5a, 8);
+		data->b_wptr += 8;
+		mp->b_cont = data;
+		before = pt_ipstat(t.pt.ip).is_ip.ips_drop_bad_unitdata;
+		cr_assert_eq(sth_putmsg_mblk(ups, mp), 0);
+		yt_drain();
+		cr_assert_eq(pt_ipstat(t.pt.ip).is_ip.ips_drop_bad_unitdata, before + 1, "%s",
+			     bad[i].why);
+		cr_assert_eq(pt_discard(t.pt.link.minor) + pt_discard(t.b.minor), 0, "%s",
+			     bad[i].why);
+	}
+	cr_assert_eq(sth_close(ups), 0);
+	two_links_close(&t);
+}
