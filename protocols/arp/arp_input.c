@@ -56,6 +56,24 @@ arp_reply(queue_t *q, struct arp_priv *ap, mblk_t *mp, unsigned hl,
 }
 
 /* One ARP frame, its link header (hl bytes: Ethernet, or with a VLAN tag) still in front. */
+/*
+ * Another host claims our address. Defend it (RFC 5227 2.4 (b)): one announcement, so that
+ * neighbours that took the other host's MAC take ours back, and no more than one per
+ * DEFEND_INTERVAL, so that two hosts do not trade announcements forever; past that, keep the
+ * configured address (2.4 (c): a server's address is not given up) and only count.
+ */
+static void
+arp_defend(struct arp_priv *ap)
+{
+	uint64_t now = rte_get_timer_cycles();
+
+	if (ap->ap_defended != 0 && now - ap->ap_defended < ARP_DEFEND_INTERVAL_S * ap->ap_hz)
+		return;
+	ap->ap_defended = now;
+	ARP_INC(ap, tx_defended);
+	arp_send_gratuitous(ap);
+}
+
 static __rte_noinline void
 arp_rx_arp(queue_t *q, struct arp_priv *ap, mblk_t *mp, unsigned hl)
 {
@@ -113,6 +131,7 @@ arp_rx_arp(queue_t *q, struct arp_priv *ap, mblk_t *mp, unsigned hl)
 	if (sip == ap->ap_if.ai_addr) {
 		/* Someone else uses our address (RFC 5227 section 2.4): never learn it. */
 		ARP_INC(ap, drop_dup_addr);
+		arp_defend(ap);
 		goto drop;
 	}
 	for_us = tip == ap->ap_if.ai_addr;

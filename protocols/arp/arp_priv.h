@@ -34,6 +34,8 @@
 #define ARP_DEF_MAX_HOLD_TOTAL 256u
 #define ARP_DEF_RETRIES        3u
 #define ARP_DEF_RETRY_MS       1000u
+/** RFC 5227 DEFEND_INTERVAL: at most one defence of our address in this many seconds. */
+#define ARP_DEFEND_INTERVAL_S  10u
 
 /** An ARP frame on Ethernet: 14 + 28 bytes, padded to the 60-byte minimum we send. */
 #define ARP_FRAME_LEN  (RTE_ETHER_HDR_LEN + sizeof(struct rte_arp_hdr))
@@ -89,6 +91,8 @@ struct arp_priv {
 	uint32_t ap_held_total;          /**< packets held over every entry */
 	timeout_id_t ap_timer;           /**< ageing/retry sweep, 0 when not armed */
 	uint32_t ap_gen;                 /**< bumped by every change of an entry or the interface */
+	uint64_t ap_defended;            /**< timer cycles of our last defence of our address
+					  *   (RFC 5227 2.4); 0: never */
 	int ap_sib_port;                 /**< registry row we are in, -1 if none */
 	int ap_sib_idx;                  /**< our column in it */
 };

@@ -478,7 +478,6 @@ ParameterizedTestParameters(arp, drops_and_counts_a_malformed_frame)
 		{ BAD_IPV6, ARPS_drop_ipv6 },
 		{ BAD_VLAN, ARPS_drop_vlan },
 		{ BAD_OTHER, ARPS_drop_other_type },
-		{ BAD_DUP_ADDR, ARPS_drop_dup_addr },
 	};
 
 	return cr_make_param_array(struct bad_case, cases, sizeof(cases) / sizeof(cases[0]));
@@ -1324,6 +1323,42 @@ YT_TEST(arp, neigh_change_refuses_what_is_no_neighbour)
 	cr_assert_eq(arp_neigh_change(ARP_NEIGH_ADD, -1, &(struct arp_entry){ .ae_addr = PEER2,
 			.ae_mac = mac9 }), -EINVAL, "add needs a port");
 	cr_assert_eq(arp_neigh_snapshot(few, 1), 0, "nothing was added");
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
+/*
+ * A host claiming our address (RFC 5227 2.4): counted, never learned, and defended with one
+ * announcement; a second claim within DEFEND_INTERVAL (10 s) is only counted.
+ */
+YT_TEST(arp, defends_our_address_once_per_interval)
+{
+	static const struct rte_ether_addr zero;
+	struct arp_entry ae;
+	struct arpstat st;
+	struct pt_link l;
+	uint8_t f[128];
+	size_t n;
+
+	pt_link_open(&l, 0, 0, 1500);
+	for (int i = 0; i < 3; i++) {
+		n = pt_arp(f, &pt_mac_bcast, i == 1 ? RTE_ARP_OP_REPLY : RTE_ARP_OP_REQUEST,
+			   &pt_mac_peer, PT_ADDR_US, &zero, i == 2 ? PT_ADDR_US : PT_ADDR_PEER);
+		pt_inject(l.minor, f, n);
+		n = pt_take(l.minor, f, sizeof(f));
+		if (i == 0)
+			check_arp(f, n, &pt_mac_bcast, RTE_ARP_OP_REQUEST, PT_ADDR_US, &zero,
+				  PT_ADDR_US); /* the announcement: sender and target ours */
+		else
+			cr_assert_eq(n, 0, "claim %d within 10 s: not defended again", i);
+		cr_assert_eq(pt_take(l.minor, f, sizeof(f)), 0, "one frame at most");
+	}
+	st = pt_arpstat(l.sd);
+	cr_assert_eq(st.arps_drop_dup_addr, 3);
+	cr_assert_eq(st.arps_tx_defended, 1);
+	cr_assert_eq(st.arps_tx_gratuitous, 2, "ARP_SETIF's and the defence");
+	cr_assert_eq(st.arps_tx_replies, 0, "a claim of our address is not answered");
+	cr_assert_eq(arp_get(&l, PT_ADDR_US, &ae), -ENOENT, "never learned");
 	pt_link_close(&l);
 	pt_assert_clean();
 }
