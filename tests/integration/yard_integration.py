@@ -389,6 +389,46 @@ def case_arping(c):
     y.stop_clean()
 
 
+ARP_CLAIM = r"""
+import sys
+from scapy.all import ARP, Ether, sendp
+iface, fake = sys.argv[1], sys.argv[2]
+# Another host (a MAC that is not the kernel's) claims yard's address, twice: an announcement
+# and an is-at reply, as a misconfigured host would send them.
+sendp([Ether(dst="ff:ff:ff:ff:ff:ff", src=fake) /
+       ARP(op=1, hwsrc=fake, psrc=sys.argv[3], pdst=sys.argv[3]),
+       Ether(dst="ff:ff:ff:ff:ff:ff", src=fake) /
+       ARP(op=2, hwsrc=fake, psrc=sys.argv[3], pdst=sys.argv[4])], iface=iface, verbose=False)
+print("sent")
+"""
+
+
+def case_arp_defend(c):
+    """
+    A host claiming yard's address (scapy, from another MAC): yard defends it with one
+    gratuitous announcement from its own MAC (tshark sees sender and target both 198.18.0.2),
+    not two, counts both claims (drop_dup_addr) and keeps answering pings at its address.
+    """
+    y = c.yard(c.source_config("default.ini"))
+    c.tap_up()
+    c.expect_ping(count=2)
+    mac = y.get("/yard/ports,0")["mac"].lower()
+    arp0 = counters(y, "arp")
+    with tshark_capture(c, "arp and ether src %s" % mac, "defend.pcapng") as pcap:
+        p = run([sys.executable, "-c", ARP_CLAIM, "yard0", "02:de:ad:00:00:01", YARD_ADDR,
+                 KERNEL_ADDR], ns=c.ns, timeout=60)
+        check(p.stdout.strip() == "sent", "scapy: %s%s" % (p.stdout, p.stderr))
+        time.sleep(1)
+    p = run(["tshark", "-n", "-r", pcap, "-T", "fields", "-e", "arp.opcode", "-e",
+             "arp.src.hw_mac", "-e", "arp.src.proto_ipv4", "-e", "arp.dst.proto_ipv4"])
+    check(p.stdout.split() == ["1", mac, YARD_ADDR, YARD_ADDR],
+          "one announcement of %s at %s: %r" % (YARD_ADDR, mac, p.stdout))
+    arp = delta(arp0, counters(y, "arp"))
+    check(arp["drop_dup_addr"] == 2 and arp["tx_defended"] == 1, "arp: %s" % arp)
+    c.expect_ping(count=2)
+    y.stop_clean()
+
+
 def case_arp_ageing(c):
     """A learned entry goes stale after timeout_ms and is removed after as long again."""
     with open(c.source_config("default.ini")) as f:
@@ -2732,6 +2772,7 @@ CASES = {
     "flood": case_flood,
     "arping": case_arping,
     "arp_ageing": case_arp_ageing,
+    "arp_defend": case_arp_defend,
     "malformed": case_malformed,
     "af_packet": case_af_packet,
     "two_queues": case_two_queues,
