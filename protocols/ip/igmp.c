@@ -242,7 +242,10 @@ igmp_send(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
 
 	memcpy(ig + 2, &ck, sizeof(ck));
 	IP_INC(ii, igmp_tx_reports);
+	/* Past the link's high water if need be (ip_output.c, "Flow control"). */
+	ii->ii_tx_ctl = true;
 	ip_output_link(ii, il, mp, ip_hdr(mp)->dst_addr);
+	ii->ii_tx_ctl = false;
 }
 
 /* A v1 or v2 message about one group: a report to the group, or a v2 leave to all routers. */

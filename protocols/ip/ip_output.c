@@ -41,7 +41,9 @@
  * sends what waited, in order, and getq's back-enable reaches the transport's lower queue. A
  * link's queue thus exceeds high water by at most the bursts in flight; past four times high
  * water, or at high water for ip's own datagrams (ICMP replies, which have no sender to slow
- * down), a datagram is dropped and counted drop_tx_flow.
+ * down), a datagram is dropped and counted drop_tx_flow. IGMP reports, ip's own too, are
+ * taken as a transport's are (up to four times high water, holding nobody back): they are
+ * few, and one lost can cost the link a group's traffic until the next query.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -271,7 +273,7 @@ ip_link_send(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
 		putnext(q, mp);
 		return;
 	}
-	if (up != NULL ? q->q_count < IP_LINK_QMAX(q) : canput(q)) {
+	if (up != NULL || ii->ii_tx_ctl ? q->q_count < IP_LINK_QMAX(q) : canput(q)) {
 		IP_INC(ii, tx_packets);
 		IP_INC(ii, tx_queued);
 		(void)putq(q, mp);

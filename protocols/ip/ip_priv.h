@@ -160,6 +160,8 @@ struct ip_inst {
 	uint16_t ii_ipid;                    /**< next identification (host order) */
 	queue_t *ii_proto[256];              /**< upper read queue bound to each protocol */
 	struct ip_upper *ii_tx_up;           /**< whose messages ip is sending now; NULL: ip's own */
+	bool ii_tx_ctl;                      /**< ip's own is a membership report: queued past high
+					      *   water as a transport's is (ip_link_send()) */
 	struct ip_link ii_links[IP_MAX_LINKS];
 	/* Every configured link's address, packed: ip_is_ours() runs for each datagram received
 	 * (twice: source and destination), and a scan of the 16 link slots cost ~8% of a UDP echo. */

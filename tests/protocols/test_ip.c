@@ -1298,6 +1298,43 @@ YT_TEST(ip, drops_its_own_replies_at_a_full_link_and_holds_nobody_back)
 	pt_assert_clean();
 }
 
+/* An IGMP report is ip's own too, but few and precious: queued past high water, not dropped. */
+YT_TEST(ip, queues_its_membership_reports_at_a_full_link)
+{
+	uint8_t f[FRAME_MAX];
+	size_t n = pt_ping(f, PT_ADDR_PEER, PT_ADDR_US, 7, 0, 1400);
+	const uint32_t group = PT_IPV4(239, 7, 7, 7);
+	struct pt_stack s;
+	struct ip_stats st;
+	uint64_t dropped;
+	unsigned reports = 0;
+	int muxid;
+
+	pt_stack_open(&s, 0, 1500);
+	cr_assert_eq(yard_loop_hold(s.link.minor, true), 0);
+	for (unsigned i = 0; i < 300; i++)
+		pt_inject(s.link.minor, f, n);
+	yt_drain();
+	dropped = pt_ipstat(s.ip).is_ip.ips_drop_tx_flow;
+	cr_assert_gt(dropped, 0, "the link's queue is at high water");
+	muxid = ip_mcast_join(rte_lcore_id(), group, 0);
+	cr_assert_eq(muxid, s.link.muxid);
+	yt_drain();
+	st = pt_ipstat(s.ip);
+	cr_assert_eq(st.is_ip.ips_drop_tx_flow, dropped, "the report was queued");
+	cr_assert_eq(st.is_ip.ips_igmp_tx_reports, 1);
+	cr_assert_eq(yard_loop_hold(s.link.minor, false), 0);
+	yt_drain();
+	while ((n = pt_take(s.link.minor, f, sizeof(f))) != 0)
+		reports += n > 14 + 24 && f[14 + 9] == 2 /* IGMP */;
+	cr_assert_eq(reports, 1, "the report went out after the replies ahead of it");
+	cr_assert_eq(ip_mcast_leave(rte_lcore_id(), group, muxid), 0);
+	pt_run_ms(1100); /* the join's and the leave's retransmissions */
+	(void)pt_discard(s.link.minor);
+	pt_stack_close(&s);
+	pt_assert_clean();
+}
+
 YT_TEST(ip, lets_a_held_writer_go_when_its_link_is_unlinked)
 {
 	struct pt_stack s;
