@@ -146,12 +146,13 @@ static const uint8_t router_alert[4] = { 0x94, 0x04, 0x00, 0x00 };
 #define QSRC_MAX 80 /* sources a test's query lists at most (a link keeps 64 asked about) */
 
 /*
- * An IGMPv3 query from the peer to dst about group (0: general) listing the n sources at src
- * (a group-and-source-specific one if n > 0), its Number of Sources field saying nfield.
+ * An IGMPv3 query from the router at from to dst about group (0: general) listing the n
+ * sources at src (a group-and-source-specific one if n > 0), its Number of Sources saying
+ * nfield.
  */
 static void
-inject_v3_query(int minor, uint32_t dst, uint32_t group, uint8_t mrc, const uint32_t *src,
-		unsigned n, unsigned nfield)
+inject_v3_query(int minor, uint32_t from, uint32_t dst, uint32_t group, uint8_t mrc,
+		const uint32_t *src, unsigned n, unsigned nfield)
 {
 	uint8_t q[12 + 4 * QSRC_MAX] = { 0x11, mrc }, f[14 + 24 + sizeof(q)];
 	size_t qlen = 12 + 4 * (size_t)n;
@@ -167,7 +168,8 @@ inject_v3_query(int minor, uint32_t dst, uint32_t group, uint8_t mrc, const uint
 		memcpy(q + 12, src, 4 * (size_t)n);
 	ck = rte_cpu_to_be_16(pt_cksum(q, qlen));
 	memcpy(q + 2, &ck, 2);
-	pt_inject(minor, f, mcast_frame(f, dst, IPPROTO_IGMP, router_alert, 4, q, qlen));
+	pt_inject(minor, f,
+		  mcast_frame_from(f, from, dst, IPPROTO_IGMP, router_alert, 4, q, qlen));
 	yt_drain();
 }
 
@@ -179,7 +181,7 @@ inject_query(int minor, unsigned ver, uint32_t dst, uint32_t group, uint8_t mrc)
 	uint16_t ck;
 
 	if (ver == 3) {
-		inject_v3_query(minor, dst, group, mrc, NULL, 0, 0);
+		inject_v3_query(minor, PT_ADDR_PEER, dst, group, mrc, NULL, 0, 0);
 		return;
 	}
 	memcpy(q + 4, &group, 4);
@@ -193,7 +195,7 @@ inject_query(int minor, unsigned ver, uint32_t dst, uint32_t group, uint8_t mrc)
 static void
 inject_gs_query(int minor, uint32_t group, uint8_t mrc, const uint32_t *src, unsigned n)
 {
-	inject_v3_query(minor, group, group, mrc, src, n, n);
+	inject_v3_query(minor, PT_ADDR_PEER, group, group, mrc, src, n, n);
 }
 
 /* A UDP datagram from the peer's port 5353 to group:port. */
@@ -1412,8 +1414,8 @@ YT_TEST(igmp, a_query_whose_sources_do_not_fit_its_length_is_dropped_and_counted
 	ut_stack_open(&s, 0, 1500);
 	ep = include_ep(&s, 5147, GROUP_S, have, 2);
 	/* Three sources said, two there; a general query with a source. */
-	inject_v3_query(s.pt.link.minor, GROUP_S, GROUP_S, 5, have, 2, 3);
-	inject_v3_query(s.pt.link.minor, ALL_HOSTS, 0, 5, have, 1, 1);
+	inject_v3_query(s.pt.link.minor, PT_ADDR_PEER, GROUP_S, GROUP_S, 5, have, 2, 3);
+	inject_v3_query(s.pt.link.minor, PT_ADDR_PEER, ALL_HOSTS, 0, 5, have, 1, 1);
 	pt_run_ms(600);
 	expect_nothing_sent(s.pt.link.minor, "a malformed query is not answered");
 	st = pt_ipstat(s.pt.ip);
@@ -1421,10 +1423,47 @@ YT_TEST(igmp, a_query_whose_sources_do_not_fit_its_length_is_dropped_and_counted
 	cr_assert_eq(st.is_ip.ips_igmp_rx_queries, 0);
 	cr_assert_eq(st.is_ip.ips_igmp_rx_gs_queries, 0);
 	/* As many as said, and bytes after them (RFC 3376 4.1.10): taken. */
-	inject_v3_query(s.pt.link.minor, GROUP_S, GROUP_S, 5, have, 2, 1);
+	inject_v3_query(s.pt.link.minor, PT_ADDR_PEER, GROUP_S, GROUP_S, 5, have, 2, 1);
 	pt_run_ms(600);
 	expect_rec(s.pt.link.minor, IS_IN, GROUP_S, 1, have);
 	close_all(&s, ep);
+}
+
+/*
+ * A router's query to a group is taken whatever the group's filter says of the router's
+ * address (the filter is about data): an SSM group's INCLUDE list names its feed, not the
+ * router; an EXCLUDE one may block it. A query about a group not joined reaches igmp too (a
+ * sibling lcore may have joined it).
+ */
+YT_TEST(igmp, a_query_from_a_router_the_groups_filter_leaves_out_is_answered)
+{
+	struct ut_stack s;
+	struct stdata *a, *b;
+	const uint32_t s1[1] = { SRC_1 }, s2[1] = { SRC_2 };
+	struct ip_stats st;
+
+	ut_stack_open(&s, 0, 1500);
+	a = include_ep(&s, 5149, GROUP_S, s1, 1);
+	b = exclude_ep(&s, 5150, GROUP_A, SRC_2);
+	inject_v3_query(s.pt.link.minor, SRC_2, GROUP_S, GROUP_S, 5, s1, 1, 1);
+	pt_run_ms(600);
+	expect_rec(s.pt.link.minor, IS_IN, GROUP_S, 1, s1);
+	inject_v3_query(s.pt.link.minor, SRC_2, GROUP_A, GROUP_A, 5, NULL, 0, 0);
+	pt_run_ms(600);
+	expect_rec(s.pt.link.minor, IS_EX, GROUP_A, 1, s2);
+	inject_v3_query(s.pt.link.minor, SRC_2, GROUP_B, GROUP_B, 5, NULL, 0, 0);
+	pt_run_ms(600);
+	expect_nothing_sent(s.pt.link.minor, "GROUP_B is not joined here");
+	st = pt_ipstat(s.pt.ip);
+	cr_assert_eq(st.is_ip.ips_igmp_rx_queries, 3);
+	cr_assert_eq(st.is_ip.ips_drop_mcast_filtered, 0);
+	cr_assert_eq(st.is_ip.ips_drop_mcast_not_joined, 0);
+	/* Data from the router's address is still filtered. */
+	inject_udp_from(s.pt.link.minor, SRC_2, GROUP_S, 5149, "not the feed");
+	expect_no_datagram(a, "S2 is not in a's INCLUDE list");
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_drop_mcast_filtered, 1);
+	cr_assert_eq(sth_close(b), 0);
+	close_all(&s, a);
 }
 
 /* RFC 3376 7.2.1: a version 2 querier present, a query about sources is one about the group. */
