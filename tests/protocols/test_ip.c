@@ -1942,6 +1942,26 @@ lc_inject_query(struct pt_stack *s, uint32_t dst, const struct rte_ether_addr *m
 }
 
 /*
+ * After the answers' time: lcore 1 has sent n IGMP messages, the last a version 3 report whose
+ * first record is of type about group, and lcore 0 nothing. Both lcores' ip counters then.
+ */
+static void
+lc_expect_answer(struct worker *w, struct pt_stack *s, unsigned n, uint8_t type, uint32_t group,
+		 struct ipstat *ip0, struct ipstat *ip1)
+{
+	uint8_t f[FRAME_MAX];
+
+	pt_run_ms(1200);
+	cr_assert_eq(__atomic_load_n(&w->igmp, __ATOMIC_ACQUIRE), n, "lcore 1 answered");
+	cr_assert_eq(w->igmp_last[0], 0x22, "a version 3 report");
+	cr_assert_eq(w->igmp_last[8], type, "record type %u", w->igmp_last[8]);
+	cr_assert_eq(memcmp(w->igmp_last + 12, &group, 4), 0, "for lcore 1's group");
+	cr_assert_eq(pt_take(s->link.minor, f, sizeof(f)), 0, "lcore 0 is in no group");
+	ipstat_sum(ip0, NULL, 0);
+	ipstat_sum(ip1, NULL, 1);
+}
+
+/*
  * A group joined on lcore 1 only: an IGMP query that arrives on lcore 0 is told to lcore 1,
  * which answers for its group on its own link to the port; lcore 0, in no group, sends nothing.
  * A group-and-source-specific query is told with its sources, and answered for them.
@@ -1952,7 +1972,6 @@ YT_TEST(lcores, a_query_heard_on_one_lcore_is_answered_by_the_lcore_in_the_group
 	const struct rte_ether_addr all_hosts = { { 0x01, 0x00, 0x5e, 0, 0, 1 } };
 	const struct rte_ether_addr group_mac = { { 0x01, 0x00, 0x5e, 1, 2, 3 } };
 	const uint32_t group = PT_IPV4(239, 1, 2, 3), src = PT_IPV4(203, 0, 113, 5);
-	uint8_t f[FRAME_MAX];
 	struct pt_stack s;
 	struct ipstat ip0, ip1;
 	unsigned before;
@@ -1971,15 +1990,7 @@ YT_TEST(lcores, a_query_heard_on_one_lcore_is_answered_by_the_lcore_in_the_group
 	cr_assert_eq(before, 2, "a join is reported twice (%u)", before);
 	/* A general IGMPv3 query on lcore 0's link. */
 	lc_inject_query(&s, PT_IPV4(224, 0, 0, 1), &all_hosts, 0, NULL, 0);
-	pt_run_ms(1200);
-	cr_assert_eq(__atomic_load_n(&w.igmp, __ATOMIC_ACQUIRE), before + 1,
-		     "lcore 1 answered the query lcore 0 heard");
-	cr_assert_eq(w.igmp_last[0], 0x22, "a version 3 report");
-	cr_assert_eq(w.igmp_last[8], 2, "MODE_IS_EXCLUDE");
-	cr_assert_eq(memcmp(w.igmp_last + 12, &group, 4), 0, "for lcore 1's group");
-	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "lcore 0 is in no group");
-	ipstat_sum(&ip0, NULL, 0);
-	ipstat_sum(&ip1, NULL, 1);
+	lc_expect_answer(&w, &s, before + 1, 2 /* MODE_IS_EXCLUDE */, group, &ip0, &ip1);
 	cr_assert_eq(ip0.ips_igmp_rx_queries, 1);
 	cr_assert_eq(ip0.ips_igmp_fwd_sent, 1);
 	cr_assert_eq(ip1.ips_igmp_fwd_received, 1);
@@ -1987,16 +1998,9 @@ YT_TEST(lcores, a_query_heard_on_one_lcore_is_answered_by_the_lcore_in_the_group
 	/* About source src of the group, sent to it, which lcore 0 has not joined: told to
 	 * lcore 1, whose EXCLUDE {} answers IS_IN (src), not IS_EX {}. */
 	lc_inject_query(&s, group, &group_mac, group, &src, 1);
-	pt_run_ms(1200);
-	cr_assert_eq(__atomic_load_n(&w.igmp, __ATOMIC_ACQUIRE), before + 2,
-		     "lcore 1 answered the query about a source");
-	cr_assert_eq(w.igmp_last[8], 1, "MODE_IS_INCLUDE");
+	lc_expect_answer(&w, &s, before + 2, 1 /* MODE_IS_INCLUDE */, group, &ip0, &ip1);
 	cr_assert_eq(w.igmp_last[10] << 8 | w.igmp_last[11], 1, "one source");
-	cr_assert_eq(memcmp(w.igmp_last + 12, &group, 4), 0);
 	cr_assert_eq(memcmp(w.igmp_last + 16, &src, 4), 0, "the source asked about");
-	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "lcore 0 is in no group");
-	ipstat_sum(&ip0, NULL, 0);
-	ipstat_sum(&ip1, NULL, 1);
 	cr_assert_eq(ip0.ips_igmp_rx_gs_queries, 1);
 	cr_assert_eq(ip0.ips_igmp_fwd_sent, 2);
 	cr_assert_eq(ip1.ips_igmp_fwd_received, 2);
