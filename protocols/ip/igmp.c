@@ -17,9 +17,9 @@
  * group from a source the link's filter lets in (ip_mcast_accept(); 224.0.0.1, all hosts,
  * always). Each lcore's instance keeps its own groups, as it keeps its own routes. A query
  * arrives on one lcore only (RSS): that instance tells every other one (an M_CTL through the
- * sibling's mailbox, to its control stream), and each answers for its own groups on its own
- * link with the same address, that is to the same port. Two lcores that joined one group both
- * report it, which IGMP allows (a report is idempotent).
+ * sibling's mailbox, to its control stream, with the sources it asked about), and each answers
+ * for its own groups on its own link with the same address, that is to the same port. Two
+ * lcores that joined one group both report it, which IGMP allows (a report is idempotent).
  *
  * Reports. A change of the link's filter is a state change: a report of what changed goes at
  * once and again once (the robustness variable, 2) after a random delay of up to a second.
@@ -29,9 +29,13 @@
  * with the whole list, the same mode ALLOW and BLOCK of the sources that came and went. A
  * query is answered after a random delay of up to its maximum response time: in IGMPv3 one
  * report of IS_EX or IS_IN records for every group of the link (a general query) or for the
- * group asked about; a group-and-source-specific query is answered as one for the group (the
- * whole filter, more than asked, never less). In v2 and v1 a group is reported while the link
- * is a member with any filter, and a v2 leave (to 224.0.0.2) goes when it stops; v1 has none.
+ * group asked about. A group-and-source-specific query asks about some sources of a group: its
+ * answer is an IS_IN record of those the link's filter lets in (INCLUDE (A): A*Q, EXCLUDE (X):
+ * Q-X), and none at all if it lets in none (RFC 3376 5.2). Queries arriving while an answer is
+ * pending merge into it: sources asked about add to its list (il_qsrc) while both asked about
+ * sources; one about the whole group, or a list that would not fit, makes it the whole filter
+ * (more than asked, never less). In v2 and v1 a group is reported while the link is a member
+ * with any filter, and a v2 leave (to 224.0.0.2) goes when it stops; v1 has none.
  * Every message goes out with TTL 1, TOS 0xc0 and the Router Alert option (RFC 3376 4).
  *
  * Versions. A v1 or v2 query puts the link in that compatibility mode for the Older Version
@@ -170,9 +174,90 @@ igmp_src_collect(struct ip_link *il, struct ip_mcast *mc)
 	igmp_src_shrink(il);
 }
 
+/* ---- sources asked about (the pending answer to a group-and-source query) ----------------- */
+
+/* Does the pending answer for group ask about some sources (not the whole group)? */
+static bool
+igmp_qsrc_any(const struct ip_link *il, uint32_t group)
+{
+	for (unsigned i = 0; i < il->il_nqsrc; i++)
+		if (il->il_qsrc[i].qs_group == group)
+			return true;
+	return false;
+}
+
+/* Forget the sources asked about the group: its answer is sent, or is the whole group now. */
+static void
+igmp_qsrc_clear(struct ip_link *il, uint32_t group)
+{
+	for (unsigned i = 0; i < il->il_nqsrc; i++)
+		if (il->il_qsrc[i].qs_group == group)
+			il->il_qsrc[i] = (struct ip_qsrc){ 0 };
+	while (il->il_nqsrc > 0 && il->il_qsrc[il->il_nqsrc - 1].qs_group == 0)
+		il->il_nqsrc--;
+}
+
+static bool
+igmp_qsrc_has(const struct ip_link *il, uint32_t group, uint32_t src)
+{
+	for (unsigned i = 0; i < il->il_nqsrc; i++)
+		if (il->il_qsrc[i].qs_group == group && il->il_qsrc[i].qs_addr == src)
+			return true;
+	return false;
+}
+
+/*
+ * Add the n sources at src (network order, as a query lists them) to those asked about the
+ * group, each once. If they do not all fit, the answer becomes one about the whole group, as
+ * if the query had named none: more than asked, never less. False then.
+ */
+static bool
+igmp_qsrc_add(struct ip_link *il, uint32_t group, const uint8_t *src, unsigned n)
+{
+	unsigned fresh = 0, free_q = 0, at = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t a;
+
+		memcpy(&a, src + 4 * i, sizeof(a));
+		if (!igmp_qsrc_has(il, group, a))
+			fresh++; /* one listed twice counts twice: at worst the whole group */
+	}
+	for (unsigned i = 0; i < IP_MAX_QSRC; i++)
+		free_q += il->il_qsrc[i].qs_group == 0;
+	if (fresh > free_q) {
+		igmp_qsrc_clear(il, group);
+		return false;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t a;
+
+		memcpy(&a, src + 4 * i, sizeof(a));
+		if (igmp_qsrc_has(il, group, a))
+			continue;
+		while (il->il_qsrc[at].qs_group != 0)
+			at++;
+		il->il_qsrc[at] = (struct ip_qsrc){ .qs_group = group, .qs_addr = a };
+		if (at >= il->il_nqsrc)
+			il->il_nqsrc = at + 1;
+	}
+	return true;
+}
+
+/* Does the link's filter for the group (mc) let src in? INCLUDE: listed; EXCLUDE: not. */
+static bool
+igmp_lets_in(struct ip_link *il, const struct ip_mcast *mc, uint32_t src)
+{
+	const struct ip_msrc *ms = igmp_src_find(il, mc->mc_group, src);
+	bool listed = ms != NULL && igmp_src_listed(mc, ms);
+
+	return mc->mc_refs != 0 ? !listed : listed;
+}
+
 static void
 igmp_free_slot(struct ip_link *il, struct ip_mcast *mc)
 {
+	igmp_qsrc_clear(il, mc->mc_group);
 	for (unsigned i = 0; i < il->il_nmsrc; i++)
 		if (il->il_msrc[i].ms_group == mc->mc_group)
 			memset(&il->il_msrc[i], 0, sizeof(il->il_msrc[i]));
@@ -298,6 +383,7 @@ enum igmp_sel {
 	IGMP_SEL_NOW,        /* in the current list */
 	IGMP_SEL_NEW,        /* in the current list, not in the told one */
 	IGMP_SEL_GONE,       /* in the told list, not in the current one */
+	IGMP_SEL_ASKED,      /* asked about (il_qsrc) and let in by the filter (RFC 3376 5.2) */
 };
 
 static bool
@@ -313,6 +399,28 @@ igmp_src_want(const struct ip_mcast *mc, const struct ip_msrc *ms, enum igmp_sel
 	default:
 		return !now && ms->ms_told;
 	}
+}
+
+/* How many entries igmp_src_pick() looks at for mc: of il_qsrc or of il_msrc. */
+static unsigned
+igmp_src_span(const struct ip_link *il, const struct ip_mcast *mc, enum igmp_sel sel)
+{
+	if (sel == IGMP_SEL_ASKED)
+		return il->il_nqsrc;
+	return mc->mc_nsrc != 0 ? il->il_nmsrc : 0;
+}
+
+/* Entry i of igmp_src_span(): true, and its source in *src, if sel picks it for mc. */
+static bool
+igmp_src_pick(struct ip_link *il, const struct ip_mcast *mc, enum igmp_sel sel, unsigned i,
+	      uint32_t *src)
+{
+	if (sel == IGMP_SEL_ASKED) {
+		*src = il->il_qsrc[i].qs_addr;
+		return il->il_qsrc[i].qs_group == mc->mc_group && igmp_lets_in(il, mc, *src);
+	}
+	*src = il->il_msrc[i].ms_addr;
+	return il->il_msrc[i].ms_group == mc->mc_group && igmp_src_want(mc, &il->il_msrc[i], sel);
 }
 
 /* Bytes of records one report holds on il: up to its MTU (at least 68: 36 bytes). */
@@ -343,21 +451,20 @@ igmp_v3_start(struct ip_inst *ii, const struct ip_link *il, struct igmp_v3b *vb)
  * left out when empty_ok is false (ALLOW and BLOCK of nothing say nothing). A record with
  * more sources than a report holds on this link (the MTU may be as small as 68: 7 sources)
  * is split into records of the same type, except an EXCLUDE one, which lists what fits and
- * leaves the rest out (RFC 3376 4.2.16).
+ * leaves the rest out (RFC 3376 4.2.16). False if it left the record out for having none.
  */
-static void
+static bool
 igmp_v3_add(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb, uint8_t rtype,
 	    const struct ip_mcast *mc, enum igmp_sel sel, bool empty_ok)
 {
 	bool ex = rtype == IGMP_MODE_IS_EXCLUDE || rtype == IGMP_TO_EXCLUDE;
-	unsigned nsrc = 0, done = 0, at = 0;
+	unsigned nsrc = 0, done = 0, at = 0, span = igmp_src_span(il, mc, sel);
+	uint32_t src;
 
-	for (unsigned i = 0; i < il->il_nmsrc && mc->mc_nsrc != 0; i++)
-		if (il->il_msrc[i].ms_group == mc->mc_group &&
-		    igmp_src_want(mc, &il->il_msrc[i], sel))
-			nsrc++;
+	for (unsigned i = 0; i < span; i++)
+		nsrc += igmp_src_pick(il, mc, sel, i, &src);
 	if (nsrc == 0 && !empty_ok)
-		return;
+		return false;
 	do {
 		unsigned n = RTE_MIN(nsrc - done,
 				     (unsigned)((igmp_v3_room(il) - IGMP_REC_LEN) / 4));
@@ -368,17 +475,15 @@ igmp_v3_add(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb, uint8_t
 		if (vb->vb_mp != NULL && vb->vb_len + rlen > vb->vb_room)
 			igmp_v3_send(ii, il, vb);
 		if (!igmp_v3_start(ii, il, vb))
-			return;
+			return true;
 		rec = vb->vb_mp->b_rptr + IGMP_IP_HLEN + IGMP_HDR_LEN + vb->vb_len;
 		rec[0] = rtype;
 		memcpy(rec + 2, &n16, sizeof(n16));
 		memcpy(rec + 4, &mc->mc_group, sizeof(mc->mc_group));
 		rec += IGMP_REC_LEN;
 		for (unsigned k = 0; k < n; at++) {
-			const struct ip_msrc *ms = &il->il_msrc[at];
-
-			if (ms->ms_group == mc->mc_group && igmp_src_want(mc, ms, sel)) {
-				memcpy(rec, &ms->ms_addr, 4);
+			if (igmp_src_pick(il, mc, sel, at, &src)) {
+				memcpy(rec, &src, 4);
 				rec += 4;
 				k++;
 			}
@@ -387,6 +492,7 @@ igmp_v3_add(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb, uint8_t
 		vb->vb_len += rlen;
 		done += n;
 	} while (done < nsrc && !ex);
+	return true;
 }
 
 /* The group's current state, as a query's answer has it (IS_EX or IS_IN). */
@@ -396,6 +502,21 @@ igmp_v3_current(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb,
 {
 	igmp_v3_add(ii, il, vb, mc->mc_refs != 0 ? IGMP_MODE_IS_EXCLUDE : IGMP_MODE_IS_INCLUDE,
 		    mc, IGMP_SEL_NOW, true);
+}
+
+/*
+ * The answer to a query about the group: its current state, or if the query asked about some
+ * sources (RFC 3376 5.2), IS_IN of those the filter lets in, INCLUDE (A): A*Q, EXCLUDE (X):
+ * Q-X, and no record if it lets in none.
+ */
+static void
+igmp_v3_answer(struct ip_inst *ii, struct ip_link *il, struct igmp_v3b *vb,
+	       const struct ip_mcast *mc)
+{
+	if (!igmp_qsrc_any(il, mc->mc_group))
+		igmp_v3_current(ii, il, vb, mc);
+	else if (!igmp_v3_add(ii, il, vb, IGMP_MODE_IS_INCLUDE, mc, IGMP_SEL_ASKED, false))
+		IP_INC(ii, igmp_gs_none);
 }
 
 /* What changed since routers were last told the group's state in full (RFC 3376 5.1). */
@@ -480,15 +601,12 @@ igmp_link_run(struct ip_inst *ii, struct ip_link *il, uint64_t now)
 		case IGMP_DUE_CURRENT:
 			mc->mc_due = 0;
 			mc->mc_kind = IGMP_DUE_NONE;
-			if (!igmp_is_member(mc))
-				break;
-			if (ver == 3) {
-				if (!general) /* else already in the general answer */
-					igmp_v3_current(ii, il, &cur, mc);
-			} else {
+			if (igmp_is_member(mc) && ver != 3)
 				igmp_send_v12(ii, il, ver == 2 ? IGMP_V2_REPORT : IGMP_V1_REPORT,
 					      mc->mc_group);
-			}
+			else if (igmp_is_member(mc) && !general) /* else in the general answer */
+				igmp_v3_answer(ii, il, &cur, mc);
+			igmp_qsrc_clear(il, mc->mc_group);
 			break;
 		case IGMP_DUE_CHANGE:
 			if (ver == 3)
@@ -588,8 +706,10 @@ igmp_link_gone(struct ip_inst *ii, struct ip_link *il)
 {
 	memset(il->il_mc, 0, sizeof(il->il_mc));
 	memset(il->il_msrc, 0, sizeof(il->il_msrc));
+	memset(il->il_qsrc, 0, sizeof(il->il_qsrc));
 	il->il_nmc = 0;
 	il->il_nmsrc = 0;
+	il->il_nqsrc = 0;
 	il->il_igmp_gen_due = 0;
 	igmp_arm(ii);
 }
@@ -812,7 +932,9 @@ ip_mcast_filter(unsigned lcore, uint32_t group, int muxid, const struct ip_mfilt
 		igmp_arm(ii);
 		return 0;
 	}
-	/* A state change: told at once, and once more (RFC 3376 5.1). */
+	/* A state change: told at once, and once more (RFC 3376 5.1); it takes the place of a
+	 * pending answer to a query, and of the sources that query asked about. */
+	igmp_qsrc_clear(il, group);
 	mc->mc_kind = IGMP_DUE_CHANGE;
 	mc->mc_rexmit = IGMP_ROBUSTNESS - 1;
 	mc->mc_due = rte_get_timer_cycles();
@@ -932,27 +1054,44 @@ struct igmp_fwd {
 	uint32_t gf_group;   /* 0: a general query */
 	uint32_t gf_ms;      /* its maximum response time */
 	uint32_t gf_ver;     /* its version, 1..3 */
+	uint32_t gf_nsrc;    /* the sources it asked about, at most IP_MAX_QSRC: they follow */
 };
 #define IGMP_FWD_MAGIC 0x49474d51u /* "IGMQ" */
 
-/* Let the report for mc be due within ms, unless it is already sooner. */
+/*
+ * Let the report for mc be due within ms, unless it is already sooner; the query asked about
+ * the nsrc sources at src (none: the whole group). RFC 3376 5.2: with no answer pending, the
+ * answer is about what this query asked; with one pending, a query about the whole group or
+ * an answer already about the whole group makes it about the whole group, else the sources
+ * asked about add up.
+ */
 static void
-igmp_schedule(struct ip_inst *ii, struct ip_mcast *mc, uint64_t now, uint32_t ms)
+igmp_schedule(struct ip_inst *ii, struct ip_link *il, struct ip_mcast *mc, uint64_t now,
+	      uint32_t ms, const uint8_t *src, unsigned nsrc)
 {
 	uint64_t due = now + 1 + igmp_delay(ii, ms);
+	bool pending = mc->mc_kind == IGMP_DUE_CURRENT;
 
 	if (!igmp_is_member(mc) || mc->mc_kind == IGMP_DUE_CHANGE)
 		return; /* not a member, or a state change is being told anyway */
+	if (nsrc == 0)
+		igmp_qsrc_clear(il, mc->mc_group);
+	else if ((!pending || igmp_qsrc_any(il, mc->mc_group)) &&
+		 !igmp_qsrc_add(il, mc->mc_group, src, nsrc))
+		IP_INC(ii, igmp_gs_whole);
 	if (mc->mc_due == 0 || due < mc->mc_due) {
 		mc->mc_due = due;
 		mc->mc_kind = IGMP_DUE_CURRENT;
 	}
 }
 
-/* A query for il (heard on it, or by a sibling on its link to the same port): set timers. */
+/*
+ * A query for il (heard on it, or by a sibling on its link to the same port): set timers. A
+ * group-and-source-specific one asked about the nsrc sources at src.
+ */
 static void
 igmp_query_apply(struct ip_inst *ii, struct ip_link *il, unsigned qver, uint32_t group,
-		 uint32_t ms)
+		 uint32_t ms, const uint8_t *src, unsigned nsrc)
 {
 	uint64_t now = rte_get_timer_cycles();
 
@@ -966,9 +1105,12 @@ igmp_query_apply(struct ip_inst *ii, struct ip_link *il, unsigned qver, uint32_t
 		if (il->il_igmp_gen_due == 0 || due < il->il_igmp_gen_due)
 			il->il_igmp_gen_due = due;
 	} else {
+		/* RFC 3376 7.2.1: an older version's mode answers for the group, in it. */
+		if (igmp_version(il, now) != 3)
+			nsrc = 0;
 		for (unsigned i = 0; i < il->il_nmc; i++)
 			if (group == 0 || il->il_mc[i].mc_group == group)
-				igmp_schedule(ii, &il->il_mc[i], now, ms);
+				igmp_schedule(ii, il, &il->il_mc[i], now, ms, src, nsrc);
 	}
 	igmp_arm(ii);
 }
@@ -976,7 +1118,7 @@ igmp_query_apply(struct ip_inst *ii, struct ip_link *il, unsigned qver, uint32_t
 /* Tell every other instance of the query: their groups on the same port are asked about too. */
 static void
 igmp_query_share(struct ip_inst *ii, const struct ip_link *il, unsigned qver, uint32_t group,
-		 uint32_t ms)
+		 uint32_t ms, const uint8_t *src, unsigned nsrc)
 {
 	for (unsigned l = 0; l < RTE_MAX_LCORE; l++) {
 		struct ip_inst *oi;
@@ -988,15 +1130,17 @@ igmp_query_share(struct ip_inst *ii, const struct ip_link *il, unsigned qver, ui
 		oi = __atomic_load_n(&ip_insts[l], __ATOMIC_ACQUIRE);
 		if (oi == NULL)
 			continue;
-		mp = allocb(sizeof(*gf), BPRI_HI);
+		mp = allocb(sizeof(*gf) + 4 * (size_t)nsrc, BPRI_HI);
 		if (mp == NULL) {
 			IP_INC(ii, igmp_tx_nomem);
 			continue;
 		}
 		DB_TYPE(mp) = M_CTL;
 		gf = (struct igmp_fwd *)mp->b_wptr;
-		*gf = (struct igmp_fwd){ IGMP_FWD_MAGIC, il->il_addr, group, ms, qver };
+		*gf = (struct igmp_fwd){ IGMP_FWD_MAGIC, il->il_addr, group, ms, qver, nsrc };
 		mp->b_wptr += sizeof(*gf);
+		memcpy(mp->b_wptr, src, 4 * (size_t)nsrc);
+		mp->b_wptr += 4 * (size_t)nsrc;
 		if (yard_mbox_put(oi->ii_ctl_rq, mp)) {
 			IP_INC(ii, igmp_fwd_sent);
 		} else {
@@ -1011,17 +1155,19 @@ igmp_sibling_query(struct ip_inst *ii, mblk_t *mp)
 {
 	struct igmp_fwd gf;
 
-	if (MBLKL(mp) != sizeof(gf))
+	if (MBLKL(mp) < sizeof(gf))
 		return false;
 	memcpy(&gf, mp->b_rptr, sizeof(gf));
-	if (gf.gf_magic != IGMP_FWD_MAGIC)
+	if (gf.gf_magic != IGMP_FWD_MAGIC || gf.gf_nsrc > IP_MAX_QSRC ||
+	    MBLKL(mp) != sizeof(gf) + 4 * (size_t)gf.gf_nsrc)
 		return false;
 	IP_INC(ii, igmp_fwd_received);
 	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
 		struct ip_link *il = &ii->ii_links[i];
 
 		if (il->il_muxid != 0 && il->il_has_if && il->il_addr == gf.gf_addr)
-			igmp_query_apply(ii, il, gf.gf_ver, gf.gf_group, gf.gf_ms);
+			igmp_query_apply(ii, il, gf.gf_ver, gf.gf_group, gf.gf_ms,
+					 mp->b_rptr + sizeof(gf), gf.gf_nsrc);
 	}
 	freemsg(mp);
 	return true;
@@ -1030,8 +1176,9 @@ igmp_sibling_query(struct ip_inst *ii, mblk_t *mp)
 static void
 igmp_query(struct ip_inst *ii, struct ip_link *il, const uint8_t *ig, size_t len, uint32_t dst)
 {
-	unsigned qver;
+	unsigned qver, nsrc = 0;
 	uint32_t group, ms;
+	const uint8_t *src;
 
 	memcpy(&group, ig + 4, sizeof(group));
 	if (len == IGMP_HDR_LEN) {
@@ -1040,9 +1187,17 @@ igmp_query(struct ip_inst *ii, struct ip_link *il, const uint8_t *ig, size_t len
 	} else if (len >= IGMP_V3_QUERY_MIN) {
 		qver = 3;
 		ms = igmp_v3_mrt_ms(ig[1]);
+		nsrc = (unsigned)(ig[10] << 8 | ig[11]);
 	} else {
 		/* RFC 3376 7.1: a query of 9 to 11 bytes is ignored. */
 		IP_INC(ii, igmp_drop_bad);
+		return;
+	}
+	/* RFC 3376 4.1.8: the sources must be there (bytes after them are allowed, 4.1.10), and
+	 * a general query names none. */
+	if ((qver == 3 && IGMP_V3_QUERY_MIN + 4 * (size_t)nsrc > len) ||
+	    (nsrc != 0 && group == 0)) {
+		IP_INC(ii, igmp_drop_bad_srcs);
 		return;
 	}
 	/* A general query goes to all hosts, one about a group to the group (RFC 3376 9.1). */
@@ -1052,8 +1207,17 @@ igmp_query(struct ip_inst *ii, struct ip_link *il, const uint8_t *ig, size_t len
 		return;
 	}
 	IP_INC(ii, igmp_rx_queries);
-	igmp_query_apply(ii, il, qver, group, ms);
-	igmp_query_share(ii, il, qver, group, ms);
+	if (nsrc != 0)
+		IP_INC(ii, igmp_rx_gs_queries);
+	if (nsrc > IP_MAX_QSRC) {
+		/* More than any link's list holds: answered for the whole group, here and in
+		 * every sibling, which keeps the message to them small. */
+		IP_INC(ii, igmp_gs_whole);
+		nsrc = 0;
+	}
+	src = ig + RTE_MIN(len, (size_t)IGMP_V3_QUERY_MIN); /* the end of a v1 or v2 one */
+	igmp_query_apply(ii, il, qver, group, ms, src, nsrc);
+	igmp_query_share(ii, il, qver, group, ms, src, nsrc);
 }
 
 void
@@ -1071,8 +1235,8 @@ igmp_input(struct ip_inst *ii, struct ip_link *il, mblk_t *mp)
 		IP_INC(ii, igmp_drop_bad);
 		goto out;
 	}
-	if (MBLKL(mp) < hlen + RTE_MIN(len, (size_t)IGMP_V3_QUERY_MIN) &&
-	    !pullupmsg(mp, (ssize_t)(hlen + RTE_MIN(len, (size_t)IGMP_V3_QUERY_MIN)))) {
+	/* The whole message in one block: a query's sources are read in place. */
+	if (MBLKL(mp) < hlen + len && !pullupmsg(mp, (ssize_t)(hlen + len))) {
 		IP_INC(ii, drop_rx_nomem);
 		goto out;
 	}

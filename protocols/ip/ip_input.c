@@ -306,18 +306,27 @@ cksum_ok:
 			enum ip_mcast_verdict v = ip_mcast_accept(il, ip->dst_addr, ip->src_addr);
 
 			if (v < IP_MCAST_ANY_SOURCE) {
-				if (v == IP_MCAST_NOT_JOINED)
-					IP_INC(ii, drop_mcast_not_joined);
-				else
-					IP_INC(ii, drop_mcast_filtered);
-				goto drop;
-			}
-			/* The burst's next datagram to the group is taken unasked if any
-			 * source's would be, else if it comes from the same source (a feed). */
-			if (v == IP_MCAST_ANY_SOURCE)
+				/*
+				 * IGMP to a group is igmp's whatever the filter says (RFC
+				 * 3376 filters data): a query about a group a sibling lcore
+				 * joined, to tell it, or from a router the group's INCLUDE
+				 * list does not name. Taken, and not kept for the burst.
+				 */
+				if (ip->next_proto_id != IPPROTO_IGMP) {
+					if (v == IP_MCAST_NOT_JOINED)
+						IP_INC(ii, drop_mcast_not_joined);
+					else
+						IP_INC(ii, drop_mcast_filtered);
+					goto drop;
+				}
+			} else if (v == IP_MCAST_ANY_SOURCE) {
+				/* The burst's next datagram to the group is taken unasked if
+				 * any source's would be, else if it comes from the same source
+				 * (a feed). */
 				rb->rb_mcast_ok = ip->dst_addr;
-			else
+			} else {
 				rb->rb_mcast_pair = pair;
+			}
 		}
 		IP_INC(ii, rx_mcast);
 		bcast = true;

@@ -28,6 +28,13 @@
 #define IP_MAX_ROUTES 256   /**< routes of one instance (a lookup walks them: ip_route.c) */
 #define IP_MAX_MCAST  64    /**< multicast groups joined on one link (igmp.c) */
 #define IP_MAX_MSRC   64    /**< (group, source) pairs of source filters on one link */
+/**
+ * (group, source) pairs of pending answers to group-and-source-specific queries on one link
+ * (il_qsrc). As many as the link's filters can name: a router asks about sources after a
+ * report named them (RFC 3376 6.4.2, on a BLOCK or a TO_IN), so a link is asked about that
+ * many in practice; a query past it is answered for the whole group (more than asked).
+ */
+#define IP_MAX_QSRC   IP_MAX_MSRC
 
 /** Default parameters (struct ip_param). */
 #define IP_DEF_REASS_TIMEOUT_MS 2000u
@@ -78,7 +85,8 @@ struct ip_inst;
 /** What a group's IGMP timer sends when it fires (igmp.c). */
 enum igmp_due {
 	IGMP_DUE_NONE,
-	IGMP_DUE_CURRENT,   /**< the answer to a query: the group's current state */
+	IGMP_DUE_CURRENT,   /**< the answer to a query: the group's current state, or of the
+			     *   sources asked about (its il_qsrc entries; none: the whole) */
 	IGMP_DUE_CHANGE,    /**< a state-change report (its retransmission): what changed since
 			     *   the state last told in full (mc_told_ex, ms_told) */
 };
@@ -104,6 +112,12 @@ struct ip_msrc {
 	bool ms_told;            /**< in the source list routers were last told in full */
 };
 
+/** A source a group-and-source-specific query asked about, its answer pending (igmp.c). */
+struct ip_qsrc {
+	uint32_t qs_group;       /**< network order; 0: entry free */
+	uint32_t qs_addr;        /**< the source, network order */
+};
+
 /** One link below the instance (one I_LINK), on the lower queues' q_ptr. */
 struct ip_link {
 	int il_muxid;            /**< 0: slot free */
@@ -126,6 +140,8 @@ struct ip_link {
 	uint64_t il_igmp_v2_until; /**< an IGMPv2 querier was heard: v2 until then (cycles) */
 	struct ip_mcast il_mc[IP_MAX_MCAST];
 	struct ip_msrc il_msrc[IP_MAX_MSRC];
+	unsigned il_nqsrc;       /**< il_qsrc[0..il_nqsrc) holds every used entry */
+	struct ip_qsrc il_qsrc[IP_MAX_QSRC];
 };
 
 /** A route: a slot of ii_routes, in ii_rorder while used. */

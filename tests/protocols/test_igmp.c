@@ -143,23 +143,59 @@ group_mblk(uint32_t src, uint32_t group, uint16_t port, size_t plen)
 
 static const uint8_t router_alert[4] = { 0x94, 0x04, 0x00, 0x00 };
 
+#define QSRC_MAX 80 /* sources a test's query lists at most (a link keeps 64 asked about) */
+
+/*
+ * An IGMPv3 query from the router at from to dst about group (0: general) listing the n
+ * sources at src (a group-and-source-specific one if n > 0), its Number of Sources saying
+ * nfield.
+ */
+static void
+inject_v3_query(int minor, uint32_t from, uint32_t dst, uint32_t group, uint8_t mrc,
+		const uint32_t *src, unsigned n, unsigned nfield)
+{
+	uint8_t q[12 + 4 * QSRC_MAX] = { 0x11, mrc }, f[14 + 24 + sizeof(q)];
+	size_t qlen = 12 + 4 * (size_t)n;
+	uint16_t ck;
+
+	cr_assert_leq(n, QSRC_MAX);
+	memcpy(q + 4, &group, 4);
+	q[8] = 2;    /* QRV */
+	q[9] = 125;  /* QQIC */
+	q[10] = (uint8_t)(nfield >> 8);
+	q[11] = (uint8_t)nfield;
+	if (n != 0)
+		memcpy(q + 12, src, 4 * (size_t)n);
+	ck = rte_cpu_to_be_16(pt_cksum(q, qlen));
+	memcpy(q + 2, &ck, 2);
+	pt_inject(minor, f,
+		  mcast_frame_from(f, from, dst, IPPROTO_IGMP, router_alert, 4, q, qlen));
+	yt_drain();
+}
+
 /* An IGMP query (version 1, 2 or 3) from the peer to dst about group (0: general). */
 static void
 inject_query(int minor, unsigned ver, uint32_t dst, uint32_t group, uint8_t mrc)
 {
-	uint8_t q[12] = { 0x11, ver == 1 ? 0 : mrc }, f[128];
-	size_t qlen = ver == 3 ? 12 : 8;
+	uint8_t q[8] = { 0x11, ver == 1 ? 0 : mrc }, f[128];
 	uint16_t ck;
 
-	memcpy(q + 4, &group, 4);
 	if (ver == 3) {
-		q[8] = 2;    /* QRV */
-		q[9] = 125;  /* QQIC */
+		inject_v3_query(minor, PT_ADDR_PEER, dst, group, mrc, NULL, 0, 0);
+		return;
 	}
-	ck = rte_cpu_to_be_16(pt_cksum(q, qlen));
+	memcpy(q + 4, &group, 4);
+	ck = rte_cpu_to_be_16(pt_cksum(q, sizeof(q)));
 	memcpy(q + 2, &ck, 2);
-	pt_inject(minor, f, mcast_frame(f, dst, IPPROTO_IGMP, router_alert, 4, q, qlen));
+	pt_inject(minor, f, mcast_frame(f, dst, IPPROTO_IGMP, router_alert, 4, q, sizeof(q)));
 	yt_drain();
+}
+
+/* A group-and-source-specific query about the n sources at src of group, sent to it. */
+static void
+inject_gs_query(int minor, uint32_t group, uint8_t mrc, const uint32_t *src, unsigned n)
+{
+	inject_v3_query(minor, PT_ADDR_PEER, group, group, mrc, src, n, n);
 }
 
 /* A UDP datagram from the peer's port 5353 to group:port. */
@@ -599,6 +635,7 @@ YT_TEST(igmp, malformed_or_misaddressed_igmp_is_dropped_and_counted)
 	struct ut_stack s;
 	struct stdata *ep;
 	uint8_t f[128], m[16];
+	const uint32_t two[2] = { PT_IPV4(203, 0, 113, 1), PT_IPV4(203, 0, 113, 2) };
 	struct ip_stats st;
 	uint16_t ck;
 
@@ -636,11 +673,15 @@ YT_TEST(igmp, malformed_or_misaddressed_igmp_is_dropped_and_counted)
 	memcpy(m + 2, &ck, 2);
 	pt_inject(s.pt.link.minor, f, mcast_frame(f, GROUP_A, IPPROTO_IGMP, router_alert, 4, m, 8));
 	yt_drain();
+	/* Three sources said, two there; a general query with a source (RFC 3376 4.1.8). */
+	inject_v3_query(s.pt.link.minor, PT_ADDR_PEER, GROUP_A, GROUP_A, 5, two, 2, 3);
+	inject_v3_query(s.pt.link.minor, PT_ADDR_PEER, ALL_HOSTS, 0, 5, two, 1, 1);
 	pt_run_ms(1100);
 	expect_nothing_sent(s.pt.link.minor, "nothing answers what was dropped");
 	st = pt_ipstat(s.pt.ip);
-	cr_assert_eq(st.is_ip.ips_igmp_rx, 7);
+	cr_assert_eq(st.is_ip.ips_igmp_rx, 9);
 	cr_assert_eq(st.is_ip.ips_igmp_drop_bad, 6);
+	cr_assert_eq(st.is_ip.ips_igmp_drop_bad_srcs, 2);
 	cr_assert_eq(st.is_ip.ips_igmp_rx_reports, 1);
 	cr_assert_eq(st.is_ip.ips_igmp_rx_queries, 0);
 	cr_assert_eq(sth_close(ep), 0);
@@ -1167,6 +1208,251 @@ YT_TEST(igmp, queries_are_answered_with_each_groups_filter)
 	cr_assert_eq(sth_close(b), 0);
 	settle(&s);
 	ut_stack_close(&s);
+}
+
+/* ---- group-and-source-specific queries (RFC 3376 5.2) --------------------------------------- */
+
+/* An endpoint bound to port in INCLUDE (the n sources at src) of group, its reports gone. */
+static struct stdata *
+include_ep(struct ut_stack *s, uint16_t port, uint32_t group, const uint32_t *src, unsigned n)
+{
+	struct stdata *ep = bound_ep(port);
+
+	for (unsigned i = 0; i < n; i++)
+		cr_assert_eq(add_src(ep, group, src[i]), T_SUCCESS);
+	settle(s);
+	return ep;
+}
+
+/*
+ * An endpoint bound to port in EXCLUDE {src} of group (an any-source join blocking src). Not
+ * the peer's address, which the tests' queries come from.
+ */
+static struct stdata *
+exclude_ep(struct ut_stack *s, uint16_t port, uint32_t group, uint32_t src)
+{
+	struct stdata *ep = bound_ep(port);
+
+	cr_assert_eq(join(ep, group), T_SUCCESS);
+	cr_assert_eq(src_req(ep, T_NEGOTIATE, T_IP_BLOCK_SOURCE, group, src), T_SUCCESS);
+	settle(s);
+	return ep;
+}
+
+/* After ms, the next frame is a report of one record (type, group, sources), and no other. */
+static void
+expect_answer(struct ut_stack *s, unsigned ms, uint8_t type, uint32_t group, unsigned nsrc,
+	      const uint32_t *src)
+{
+	pt_run_ms(ms);
+	expect_rec(s->pt.link.minor, type, group, nsrc, src);
+	expect_nothing_sent(s->pt.link.minor, "one answer");
+}
+
+/* Close ep, let its reports go, and close the stack. */
+static void
+close_all(struct ut_stack *s, struct stdata *ep)
+{
+	cr_assert_eq(sth_close(ep), 0);
+	settle(s);
+	ut_stack_close(s);
+}
+
+YT_TEST(igmp, a_source_query_is_answered_with_the_sources_asked_about_the_filter_lets_in)
+{
+	struct ut_stack s;
+	struct stdata *a, *b;
+	const uint32_t have[2] = { SRC_1, SRC_2 }, ask[2] = { SRC_2, SRC_3 };
+	const uint32_t s2[1] = { SRC_2 }, s3[1] = { SRC_3 };
+	struct ip_stats st;
+
+	ut_stack_open(&s, 0, 1500);
+	a = include_ep(&s, 5140, GROUP_S, have, 2);
+	b = exclude_ep(&s, 5141, GROUP_A, SRC_2);
+	/* INCLUDE {S1, S2} asked about {S2, S3}: IS_IN (S2), not the whole IS_IN (S1, S2). */
+	inject_gs_query(s.pt.link.minor, GROUP_S, 5, ask, 2);
+	expect_answer(&s, 600, IS_IN, GROUP_S, 1, s2);
+	/* EXCLUDE {S2} asked about {S2, S3}: IS_IN (S3), not the whole IS_EX (S2). */
+	inject_gs_query(s.pt.link.minor, GROUP_A, 5, ask, 2);
+	expect_answer(&s, 600, IS_IN, GROUP_A, 1, s3);
+	/* One source said, two there: bytes after the sources are allowed (RFC 3376 4.1.10). */
+	inject_v3_query(s.pt.link.minor, PT_ADDR_PEER, GROUP_S, GROUP_S, 5, ask, 2, 1);
+	expect_answer(&s, 600, IS_IN, GROUP_S, 1, s2);
+	st = pt_ipstat(s.pt.ip);
+	cr_assert_eq(st.is_ip.ips_igmp_rx_queries, 3);
+	cr_assert_eq(st.is_ip.ips_igmp_rx_gs_queries, 3);
+	cr_assert_eq(st.is_ip.ips_igmp_gs_none, 0);
+	cr_assert_eq(sth_close(b), 0);
+	close_all(&s, a);
+}
+
+YT_TEST(igmp, a_source_query_about_sources_the_filter_leaves_out_gets_no_report)
+{
+	struct ut_stack s;
+	struct stdata *a, *b;
+	const uint32_t s1[1] = { SRC_1 }, s2[1] = { SRC_2 }, ask[2] = { SRC_2, SRC_3 };
+
+	ut_stack_open(&s, 0, 1500);
+	a = include_ep(&s, 5142, GROUP_S, s1, 1);
+	b = exclude_ep(&s, 5143, GROUP_A, SRC_2);
+	/* INCLUDE {S1} asked about {S2, S3}; EXCLUDE {S2} asked about {S2}. */
+	inject_gs_query(s.pt.link.minor, GROUP_S, 5, ask, 2);
+	inject_gs_query(s.pt.link.minor, GROUP_A, 5, s2, 1);
+	pt_run_ms(600);
+	expect_nothing_sent(s.pt.link.minor, "no source asked about is let in");
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_igmp_gs_none, 2, "both answers were due");
+	cr_assert_eq(sth_close(b), 0);
+	close_all(&s, a);
+}
+
+/* RFC 3376 5.2: a query about the whole group, before or after one about sources, wins. */
+YT_TEST(igmp, a_group_query_with_a_source_query_pending_is_answered_with_the_whole_filter)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	const uint32_t have[2] = { SRC_1, SRC_2 }, s2[1] = { SRC_2 };
+
+	ut_stack_open(&s, 0, 1500);
+	ep = include_ep(&s, 5144, GROUP_S, have, 2);
+	inject_gs_query(s.pt.link.minor, GROUP_S, 10, s2, 1);
+	inject_query(s.pt.link.minor, 3, GROUP_S, GROUP_S, 10);
+	expect_answer(&s, 1100, IS_IN, GROUP_S, 2, have);
+	/* The other way round: the pending answer is the whole group's; it stays so. */
+	inject_query(s.pt.link.minor, 3, GROUP_S, GROUP_S, 10);
+	inject_gs_query(s.pt.link.minor, GROUP_S, 10, s2, 1);
+	expect_answer(&s, 1100, IS_IN, GROUP_S, 2, have);
+	close_all(&s, ep);
+}
+
+YT_TEST(igmp, two_source_queries_before_the_answer_merge_their_sources)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	const uint32_t have[3] = { SRC_1, SRC_2, SRC_3 }, s1[1] = { SRC_1 }, s3[1] = { SRC_3 };
+	const uint32_t both[2] = { SRC_1, SRC_3 };
+
+	ut_stack_open(&s, 0, 1500);
+	ep = include_ep(&s, 5145, GROUP_S, have, 3);
+	inject_gs_query(s.pt.link.minor, GROUP_S, 10, s1, 1);
+	inject_gs_query(s.pt.link.minor, GROUP_S, 10, s3, 1);
+	inject_gs_query(s.pt.link.minor, GROUP_S, 10, s1, 1); /* asked again: listed once */
+	expect_answer(&s, 1100, IS_IN, GROUP_S, 2, both);
+	/* Answered: the next query starts a list of its own. */
+	inject_gs_query(s.pt.link.minor, GROUP_S, 5, s3, 1);
+	pt_run_ms(600);
+	expect_rec(s.pt.link.minor, IS_IN, GROUP_S, 1, s3);
+	close_all(&s, ep);
+}
+
+/* n sources 10.1.x.y from base on, for queries of many sources. */
+static void
+many_sources(uint32_t *src, unsigned base, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		src[i] = PT_IPV4(10, 1, (base + i) >> 8, (base + i) & 0xff);
+}
+
+/* The next frame: a report of one IS_IN record about group; its number of sources. */
+static unsigned
+take_is_in_count(int minor, uint32_t group)
+{
+	uint8_t ig[1500];
+	size_t len = take_igmp(minor, V3_ROUTERS, ig, sizeof(ig));
+	unsigned n = (unsigned)(ig[8 + 2] << 8 | ig[8 + 3]);
+
+	cr_assert_eq(ig[0], 0x22);
+	cr_assert_eq(ig[6] << 8 | ig[7], 1, "one record");
+	cr_assert_eq(ig[8], IS_IN);
+	cr_assert_eq(memcmp(ig + 8 + 4, &group, 4), 0);
+	cr_assert_eq(len, 8 + 8 + 4 * (size_t)n);
+	return n;
+}
+
+/*
+ * A link keeps 64 (group, source) pairs asked about: 40 and 24 more fit and are answered one
+ * by one; 40 and 25 more do not, nor 65 in one query, and those are answered for the whole
+ * group (more than asked, never less), counted.
+ */
+YT_TEST(igmp, sources_asked_about_past_what_a_link_keeps_get_the_whole_filter)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	uint32_t src[QSRC_MAX];
+
+	ut_stack_open(&s, 0, 1500);
+	ep = bound_ep(5146);
+	cr_assert_eq(join(ep, GROUP_A), T_SUCCESS); /* EXCLUDE {}: every source is let in */
+	settle(&s);
+	many_sources(src, 0, QSRC_MAX);
+	inject_gs_query(s.pt.link.minor, GROUP_A, 5, src, 40);
+	inject_gs_query(s.pt.link.minor, GROUP_A, 5, src + 40, 24);
+	pt_run_ms(600);
+	cr_assert_eq(take_is_in_count(s.pt.link.minor, GROUP_A), 64);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_igmp_gs_whole, 0);
+	inject_gs_query(s.pt.link.minor, GROUP_A, 5, src, 40);
+	inject_gs_query(s.pt.link.minor, GROUP_A, 5, src + 40, 25);
+	pt_run_ms(600);
+	expect_rec(s.pt.link.minor, IS_EX, GROUP_A, 0, NULL);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_igmp_gs_whole, 1);
+	/* The whole group's answer stays so for a query about sources that comes after. */
+	inject_gs_query(s.pt.link.minor, GROUP_A, 5, src, 65);
+	inject_gs_query(s.pt.link.minor, GROUP_A, 5, src, 1);
+	expect_answer(&s, 600, IS_EX, GROUP_A, 0, NULL);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_igmp_gs_whole, 2);
+	close_all(&s, ep);
+}
+
+/*
+ * A router's query to a group is taken whatever the group's filter says of the router's
+ * address (the filter is about data): an SSM group's INCLUDE list names its feed, not the
+ * router; an EXCLUDE one may block it. A query about a group not joined reaches igmp too (a
+ * sibling lcore may have joined it).
+ */
+YT_TEST(igmp, a_query_from_a_router_the_groups_filter_leaves_out_is_answered)
+{
+	struct ut_stack s;
+	struct stdata *a, *b;
+	const uint32_t s1[1] = { SRC_1 }, s2[1] = { SRC_2 };
+	struct ip_stats st;
+
+	ut_stack_open(&s, 0, 1500);
+	a = include_ep(&s, 5149, GROUP_S, s1, 1);
+	b = exclude_ep(&s, 5150, GROUP_A, SRC_2);
+	inject_v3_query(s.pt.link.minor, SRC_2, GROUP_S, GROUP_S, 5, s1, 1, 1);
+	expect_answer(&s, 600, IS_IN, GROUP_S, 1, s1);
+	inject_v3_query(s.pt.link.minor, SRC_2, GROUP_A, GROUP_A, 5, NULL, 0, 0);
+	expect_answer(&s, 600, IS_EX, GROUP_A, 1, s2);
+	inject_v3_query(s.pt.link.minor, SRC_2, GROUP_B, GROUP_B, 5, NULL, 0, 0);
+	/* Data from the router's address is still filtered. */
+	inject_udp_from(s.pt.link.minor, SRC_2, GROUP_S, 5149, "not the feed");
+	expect_no_datagram(a, "S2 is not in a's INCLUDE list");
+	pt_run_ms(600);
+	expect_nothing_sent(s.pt.link.minor, "GROUP_B is not joined here");
+	st = pt_ipstat(s.pt.ip);
+	cr_assert_eq(st.is_ip.ips_igmp_rx_queries, 3, "all three reached igmp");
+	cr_assert_eq(st.is_ip.ips_drop_mcast_not_joined, 0);
+	cr_assert_eq(st.is_ip.ips_drop_mcast_filtered, 1, "the datagram only");
+	cr_assert_eq(sth_close(b), 0);
+	close_all(&s, a);
+}
+
+/* RFC 3376 7.2.1: a version 2 querier present, a query about sources is one about the group. */
+YT_TEST(igmp, in_version_2_mode_a_source_query_gets_a_version_2_report)
+{
+	struct ut_stack s;
+	struct stdata *ep;
+	const uint32_t s1[1] = { SRC_1 }, s3[1] = { SRC_3 };
+
+	ut_stack_open(&s, 0, 1500);
+	ep = include_ep(&s, 5148, GROUP_S, s1, 1);
+	inject_query(s.pt.link.minor, 2, ALL_HOSTS, 0, 5);
+	pt_run_ms(600);
+	expect_v12(s.pt.link.minor, 0x16, GROUP_S, GROUP_S);
+	inject_gs_query(s.pt.link.minor, GROUP_S, 5, s3, 1); /* a source it leaves out */
+	pt_run_ms(600);
+	expect_v12(s.pt.link.minor, 0x16, GROUP_S, GROUP_S);
+	expect_nothing_sent(s.pt.link.minor, "one report");
+	close_all(&s, ep);
 }
 
 /* RFC 3376 7.2.1: to a version 2 querier only membership is told, never sources. */

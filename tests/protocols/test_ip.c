@@ -1783,7 +1783,7 @@ struct worker {
 	uint32_t join_group;      /* WK_JOIN: the group ip_mcast_join() joins on lcore 1 */
 	int join_rc;              /* ... and what it returned */
 	unsigned igmp;            /* IGMP frames the worker's ip link sent */
-	uint8_t igmp_last[16];    /* the first bytes of the last one's IGMP message */
+	uint8_t igmp_last[20];    /* the first bytes of the last one's IGMP message (0 after) */
 };
 
 #define WK_CHECK(w, cond)                          \
@@ -1865,7 +1865,9 @@ worker_main(void *arg)
 			if (MBLKL(mp) >= 14 + 24 + 16 && p[12] == 0x08 && p[13] == 0x00 &&
 			    p[14 + 9] == IPPROTO_IGMP) {
 				w->igmp++;
-				memcpy(w->igmp_last, p + 14 + 24, sizeof(w->igmp_last));
+				memset(w->igmp_last, 0, sizeof(w->igmp_last));
+				memcpy(w->igmp_last, p + 14 + 24,
+				       RTE_MIN(sizeof(w->igmp_last), MBLKL(mp) - (14 + 24)));
 			} else if (MBLKL(mp) >= 14 + 20 + 8 && p[12] == 0x08 && p[13] == 0x00) {
 				w->captured++;
 				/* The first fragment carries the ICMP type. */
@@ -2031,21 +2033,66 @@ YT_TEST(lcores, reassemble_each_datagram_on_its_owner_and_share_arp)
 }
 
 /*
+ * An IGMPv3 query from the peer on s's link to dst (224.0.0.1 or a group, its MAC mac) about
+ * group (0: general) and nsrc sources from src.
+ */
+static void
+lc_inject_query(struct pt_stack *s, uint32_t dst, const struct rte_ether_addr *mac,
+		uint32_t group, const uint32_t *src, unsigned nsrc)
+{
+	static const uint8_t ra[4] = { 0x94, 0x04, 0, 0 };
+	uint8_t f[FRAME_MAX], q[12 + 4 * 4] = { 0x11, 10 /* 1 s */, 0, 0, 0, 0, 0, 0, 2, 125 };
+	size_t qlen = 12 + 4 * (size_t)nsrc, n;
+	uint16_t ck;
+
+	cr_assert_leq(qlen, sizeof(q));
+	memcpy(q + 4, &group, 4);
+	q[11] = (uint8_t)nsrc;
+	if (nsrc != 0)
+		memcpy(q + 12, src, 4 * (size_t)nsrc);
+	ck = pt_cksum(q, qlen);
+	q[2] = (uint8_t)(ck >> 8);
+	q[3] = (uint8_t)ck;
+	n = pt_eth(f, mac, &pt_mac_peer, 0x0800);
+	n += pt_ipv4(f + n, PT_ADDR_PEER, dst, IPPROTO_IGMP, 5, 0, 1, ra, sizeof(ra), qlen);
+	memcpy(f + n, q, qlen);
+	pt_inject(s->link.minor, f, n + qlen);
+}
+
+/*
+ * After the answers' time: lcore 1 has sent n IGMP messages, the last a version 3 report whose
+ * first record is of type about group, and lcore 0 nothing. Both lcores' ip counters then.
+ */
+static void
+lc_expect_answer(struct worker *w, struct pt_stack *s, unsigned n, uint8_t type, uint32_t group,
+		 struct ipstat *ip0, struct ipstat *ip1)
+{
+	uint8_t f[FRAME_MAX];
+
+	pt_run_ms(1200);
+	cr_assert_eq(__atomic_load_n(&w->igmp, __ATOMIC_ACQUIRE), n, "lcore 1 answered");
+	cr_assert_eq(w->igmp_last[0], 0x22, "a version 3 report");
+	cr_assert_eq(w->igmp_last[8], type, "record type %u", w->igmp_last[8]);
+	cr_assert_eq(memcmp(w->igmp_last + 12, &group, 4), 0, "for lcore 1's group");
+	cr_assert_eq(pt_take(s->link.minor, f, sizeof(f)), 0, "lcore 0 is in no group");
+	ipstat_sum(ip0, NULL, 0);
+	ipstat_sum(ip1, NULL, 1);
+}
+
+/*
  * A group joined on lcore 1 only: an IGMP query that arrives on lcore 0 is told to lcore 1,
  * which answers for its group on its own link to the port; lcore 0, in no group, sends nothing.
+ * A group-and-source-specific query is told with its sources, and answered for them.
  */
 YT_TEST(lcores, a_query_heard_on_one_lcore_is_answered_by_the_lcore_in_the_group)
 {
 	static struct worker w;
-	static const uint8_t ra[4] = { 0x94, 0x04, 0, 0 };
 	const struct rte_ether_addr all_hosts = { { 0x01, 0x00, 0x5e, 0, 0, 1 } };
-	const uint32_t group = PT_IPV4(239, 1, 2, 3);
-	uint8_t f[FRAME_MAX], q[12] = { 0x11, 10 /* 1 s */, 0, 0, 0, 0, 0, 0, 2, 125 };
+	const struct rte_ether_addr group_mac = { { 0x01, 0x00, 0x5e, 1, 2, 3 } };
+	const uint32_t group = PT_IPV4(239, 1, 2, 3), src = PT_IPV4(203, 0, 113, 5);
 	struct pt_stack s;
 	struct ipstat ip0, ip1;
 	unsigned before;
-	uint16_t ck;
-	size_t n;
 
 	cr_assert_eq(rte_lcore_id(), 0);
 	pt_stack_open(&s, 0, 1500);
@@ -2060,27 +2107,21 @@ YT_TEST(lcores, a_query_heard_on_one_lcore_is_answered_by_the_lcore_in_the_group
 	before = __atomic_load_n(&w.igmp, __ATOMIC_ACQUIRE);
 	cr_assert_eq(before, 2, "a join is reported twice (%u)", before);
 	/* A general IGMPv3 query on lcore 0's link. */
-	ck = pt_cksum(q, sizeof(q));
-	q[2] = (uint8_t)(ck >> 8);
-	q[3] = (uint8_t)ck;
-	n = pt_eth(f, &all_hosts, &pt_mac_peer, 0x0800);
-	n += pt_ipv4(f + n, PT_ADDR_PEER, PT_IPV4(224, 0, 0, 1), IPPROTO_IGMP, 5, 0, 1, ra,
-		     sizeof(ra), sizeof(q));
-	memcpy(f + n, q, sizeof(q));
-	pt_inject(s.link.minor, f, n + sizeof(q));
-	pt_run_ms(1200);
-	cr_assert_eq(__atomic_load_n(&w.igmp, __ATOMIC_ACQUIRE), before + 1,
-		     "lcore 1 answered the query lcore 0 heard");
-	cr_assert_eq(w.igmp_last[0], 0x22, "a version 3 report");
-	cr_assert_eq(w.igmp_last[8], 2, "MODE_IS_EXCLUDE");
-	cr_assert_eq(memcmp(w.igmp_last + 12, &group, 4), 0, "for lcore 1's group");
-	cr_assert_eq(pt_take(s.link.minor, f, sizeof(f)), 0, "lcore 0 is in no group");
-	ipstat_sum(&ip0, NULL, 0);
-	ipstat_sum(&ip1, NULL, 1);
+	lc_inject_query(&s, PT_IPV4(224, 0, 0, 1), &all_hosts, 0, NULL, 0);
+	lc_expect_answer(&w, &s, before + 1, 2 /* MODE_IS_EXCLUDE */, group, &ip0, &ip1);
 	cr_assert_eq(ip0.ips_igmp_rx_queries, 1);
 	cr_assert_eq(ip0.ips_igmp_fwd_sent, 1);
 	cr_assert_eq(ip1.ips_igmp_fwd_received, 1);
 	cr_assert_eq(ip1.ips_igmp_rx_queries, 0, "told, not heard");
+	/* About source src of the group, sent to it, which lcore 0 has not joined: told to
+	 * lcore 1, whose EXCLUDE {} answers IS_IN (src), not IS_EX {}. */
+	lc_inject_query(&s, group, &group_mac, group, &src, 1);
+	lc_expect_answer(&w, &s, before + 2, 1 /* MODE_IS_INCLUDE */, group, &ip0, &ip1);
+	cr_assert_eq(w.igmp_last[10] << 8 | w.igmp_last[11], 1, "one source");
+	cr_assert_eq(memcmp(w.igmp_last + 16, &src, 4), 0, "the source asked about");
+	cr_assert_eq(ip0.ips_igmp_rx_gs_queries, 1);
+	cr_assert_eq(ip0.ips_igmp_fwd_sent, 2);
+	cr_assert_eq(ip1.ips_igmp_fwd_received, 2);
 	__atomic_store_n(&w.state, WK_STOP, __ATOMIC_RELEASE);
 	wk_wait(&w, WK_STOPPED);
 	cr_assert_eq(rte_eal_wait_lcore(1), 0);
