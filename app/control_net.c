@@ -317,7 +317,7 @@ ctl_route_dst(struct rte_tel_data *d, const char *s)
 {
 	char buf[32], *slash, *end;
 	unsigned long prefix;
-	uint32_t mask;
+	uint32_t mask, h;
 
 	snprintf(buf, sizeof(buf), "%s", s);
 	slash = strchr(buf, '/');
@@ -332,6 +332,12 @@ ctl_route_dst(struct rte_tel_data *d, const char *s)
 	mask = ctl_mask(ctl_req.cr_rprefix);
 	if ((ctl_req.cr_rdst & ~mask) != 0)
 		return ctl_fail(d, "%s has host bits set", s), -1;
+	/* As config.c's routes: a network in 0/8, 127/8 or 224/3 is no destination. */
+	h = rte_be_to_cpu_32(ctl_req.cr_rdst);
+	if ((prefix >= 8 && ((h >> 24) == 0 || (h >> 24) == 127)) ||
+	    (prefix >= 3 && (h >> 29) == 7))
+		return ctl_fail(d, "%s is no destination (0.0.0.0/8, 127.0.0.0/8 or "
+				"224.0.0.0/3)", s), -1;
 	return 0;
 }
 

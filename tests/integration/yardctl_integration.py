@@ -584,6 +584,8 @@ def case_yardctl_routes(c):
              "10.7.0.1/16 has host bits set"),
             (("routes", "add", "10.7.0.0/33", "via", yi.KERNEL_ADDR), 1,
              "is not a.b.c.d/prefix (prefix 0..32)"),
+            (("routes", "add", "127.0.0.0/8", "via", yi.KERNEL_ADDR), 1,
+             "127.0.0.0/8 is no destination"),
             (("routes", "add", "198.18.0.0/24", "via", yi.KERNEL_ADDR), 1,
              "198.18.0.0/24 is port 0's subnet (connected)"),
             (("routes", "add", FAR_NET, "via", yi.KERNEL_ADDR), 1,
