@@ -50,6 +50,8 @@ struct rte_tel_data;
 #define TCP_RCVBUF_DEFAULT (256u * 1024u)
 #define TCP_BUF_MIN        2048u
 #define TCP_BUF_MAX        (16u * 1024u * 1024u)
+/** TTL of a connection's segments unless T_IP_TTL says otherwise, and of RSTs. */
+#define TCP_TTL_DEFAULT    64u
 /** Local addresses an instance can hold (TCP_ADDR_ADD). */
 #define TCP_MAX_ADDRS 16
 

@@ -49,6 +49,7 @@ struct yard_sock {
 	int so_fd;
 	uint32_t so_flags;            /* SF_* */
 	bool so_reuseaddr;            /* SO_REUSEADDR as set (see docs/sockets.md) */
+	bool so_broadcast;            /* SO_BROADCAST of a stream socket: kept, as Linux keeps it */
 	struct linger so_linger;      /* SO_LINGER as set: only l_linger 0 changes close() */
 	int so_rst_reason;            /* the reset's reason once its T_DISCON_IND was taken */
 	struct sockaddr_in so_peer;   /* the connected peer */

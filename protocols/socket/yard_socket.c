@@ -1030,6 +1030,15 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 			return sock_optmgmt(so, T_INET_TCP, T_TCP_KEEPALIVE, &kp, sizeof(kp),
 					    T_NEGOTIATE);
 		}
+		case SO_BROADCAST:
+			/* udp's T_IP_BROADCAST; a stream socket keeps it unused, as Linux does. */
+			if (so->so_type == SOCK_STREAM) {
+				so->so_broadcast = v != 0;
+				return 0;
+			}
+			u = v ? T_YES : T_NO;
+			return sock_optmgmt(so, T_INET_IP, T_IP_BROADCAST, &u, sizeof(u),
+					    T_NEGOTIATE);
 		default:
 			return sock_fail(ENOPROTOOPT); /* SO_ERROR, SO_TYPE are read only */
 		}
@@ -1037,6 +1046,20 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 	if (level == IPPROTO_TCP && optname == TCP_NODELAY && so->so_type == SOCK_STREAM) {
 		u = v ? T_YES : T_NO;
 		return sock_optmgmt(so, T_INET_TCP, T_TCP_NODELAY, &u, sizeof(u), T_NEGOTIATE);
+	}
+	if (level == IPPROTO_IP && (optname == IP_TOS || optname == IP_TTL)) {
+		uint8_t b = 0;
+
+		/* IP_TTL: 1..255, -1 the default (Linux): an option with no value, which XTI's
+		 * T_NEGOTIATE takes for the default; IP_TOS: the byte (Linux keeps the ECN bits
+		 * of a datagram socket's and tcp clears a stream socket's). */
+		if (optname == IP_TTL && v == -1)
+			return sock_optmgmt(so, T_INET_IP, T_IP_TTL, &b, 0, T_NEGOTIATE);
+		if (v < (optname == IP_TTL ? 1 : 0) || v > 255)
+			return sock_fail(EINVAL);
+		b = (uint8_t)v;
+		return sock_optmgmt(so, T_INET_IP, optname == IP_TOS ? T_IP_TOS : T_IP_TTL, &b,
+				    sizeof(b), T_NEGOTIATE);
 	}
 	return sock_fail(ENOPROTOOPT);
 }
@@ -1091,6 +1114,16 @@ yard_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 			v = kp.kp_onoff == T_YES;
 			break;
 		}
+		case SO_BROADCAST:
+			if (so->so_type == SOCK_STREAM) {
+				v = so->so_broadcast;
+				break;
+			}
+			if (sock_optmgmt(so, T_INET_IP, T_IP_BROADCAST, &u, sizeof(u),
+					 T_CURRENT) < 0)
+				return -1;
+			v = u == T_YES;
+			break;
 		default:
 			return sock_fail(ENOPROTOOPT);
 		}
@@ -1105,6 +1138,13 @@ yard_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 
 		if (sock_optmgmt(so, T_INET_IP, optname == IP_MULTICAST_TTL ? T_IP_MULTICAST_TTL :
 				 T_IP_MULTICAST_LOOP, &b, sizeof(b), T_CURRENT) < 0)
+			return -1;
+		v = b;
+	} else if (level == IPPROTO_IP && (optname == IP_TOS || optname == IP_TTL)) {
+		uint8_t b = 0;
+
+		if (sock_optmgmt(so, T_INET_IP, optname == IP_TOS ? T_IP_TOS : T_IP_TTL, &b,
+				 sizeof(b), T_CURRENT) < 0)
 			return -1;
 		v = b;
 	} else if (level == IPPROTO_IP && optname == IP_MULTICAST_IF &&

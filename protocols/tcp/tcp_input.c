@@ -367,6 +367,8 @@ tcp_listen_newconn(struct tcp_inst *ti, struct tcpcb *lp, const struct tcp_key *
 				       TF_REQ_SACK);
 	tp->t_sndbuf = lp->t_sndbuf;
 	tp->t_rcvbuf = lp->t_rcvbuf;
+	tp->t_tos = lp->t_tos; /* the SYN,ACK already wears the listener's */
+	tp->t_ttl = lp->t_ttl;
 	tp->t_cc = lp->t_cc;
 	tp->req_rcv_scale = tcp_wscale_for(tp->t_rcvbuf);
 	tp->tp_head = lp;

@@ -186,9 +186,13 @@ tcp_txwait_resume(struct tcp_inst *ti)
 	}
 }
 
-/* A new header block: IPv4 (20) + TCP (thlen) with link headroom in front. */
+/*
+ * A new header block: IPv4 (20) + TCP (thlen) with link headroom in front; tos and ttl the
+ * connection's (T_IP_TOS, T_IP_TTL; ttl 0: TCP_TTL_DEFAULT).
+ */
 static mblk_t *
-tcp_hdr_block(uint32_t src, uint32_t dst, unsigned thlen, size_t dlen)
+tcp_hdr_block(uint32_t src, uint32_t dst, unsigned thlen, size_t dlen, uint8_t tos,
+	      uint8_t ttl)
 {
 	mblk_t *hp = yard_allocb_hr(YARD_IPV4_HDR_MIN + thlen, YARD_LINK_HEADROOM);
 	struct rte_ipv4_hdr *ip;
@@ -198,8 +202,9 @@ tcp_hdr_block(uint32_t src, uint32_t dst, unsigned thlen, size_t dlen)
 	ip = (struct rte_ipv4_hdr *)hp->b_rptr;
 	memset(ip, 0, YARD_IPV4_HDR_MIN + thlen);
 	ip->version_ihl = 0x45;
+	ip->type_of_service = tos;
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(YARD_IPV4_HDR_MIN + thlen + dlen));
-	ip->time_to_live = 64;
+	ip->time_to_live = ttl != 0 ? ttl : TCP_TTL_DEFAULT;
 	/* DF on every segment: path MTU discovery (RFC 1191; tcp_icmp.c) */
 	ip->fragment_offset = RTE_BE16(RTE_IPV4_HDR_DF_FLAG);
 	ip->next_proto_id = IPPROTO_TCP;
@@ -226,7 +231,7 @@ void
 tcp_respond(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq, uint32_t ack,
 	    uint8_t flags)
 {
-	mblk_t *hp = tcp_hdr_block(k->k_laddr, k->k_faddr, YARD_TCP_HDR_MIN, 0);
+	mblk_t *hp = tcp_hdr_block(k->k_laddr, k->k_faddr, YARD_TCP_HDR_MIN, 0, 0, 0);
 	struct yard_tcphdr *th;
 
 	if (hp == NULL) {
@@ -257,7 +262,7 @@ tcp_respond_opts(struct tcp_inst *ti, const struct tcp_key *k, uint32_t seq, uin
 		 uint8_t flags, uint16_t win, const uint8_t *opt, unsigned optlen)
 {
 	unsigned thlen = YARD_TCP_HDR_MIN + RTE_ALIGN_CEIL(optlen, 4u);
-	mblk_t *hp = tcp_hdr_block(k->k_laddr, k->k_faddr, thlen, 0);
+	mblk_t *hp = tcp_hdr_block(k->k_laddr, k->k_faddr, thlen, 0, 0, 0);
 	struct yard_tcphdr *th;
 
 	if (hp == NULL) {
@@ -619,7 +624,8 @@ send:
 			return -ENOBUFS;
 		}
 	}
-	hp = tcp_hdr_block(tp->tp_key.k_laddr, tp->tp_key.k_faddr, thlen, (size_t)len);
+	hp = tcp_hdr_block(tp->tp_key.k_laddr, tp->tp_key.k_faddr, thlen, (size_t)len, tp->t_tos,
+			   tp->t_ttl);
 	if (hp == NULL) {
 		freemsg(data);
 		TCP_INC(ti, drop_tx_nomem);

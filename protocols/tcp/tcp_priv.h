@@ -215,6 +215,8 @@ struct tcpcb {
 	mblk_t *sb_sndptr;
 	uint32_t sb_sndoff;
 	uint32_t t_sndbuf, t_rcvbuf;
+	uint8_t t_tos;              /* T_IP_TOS of every segment (the ECN bits clear) */
+	uint8_t t_ttl;              /* T_IP_TTL of every segment; 0: TCP_TTL_DEFAULT */
 	/* reassembly: b_next list ordered by sequence, seq in the mbuf's hash.usr */
 	mblk_t *t_reass;
 	uint32_t t_reass_bytes;

@@ -499,6 +499,11 @@ tcp_t_conn_res(queue_t *q, mblk_t *mp, struct tcpcb *lp)
 	tp->tp_id = acb->tp_id;
 	tp->t_rcvbuf = acb->t_rcvbuf;
 	tp->t_sndbuf = acb->t_sndbuf;
+	/* The listener's TOS and TTL stay unless the accepting endpoint set its own. */
+	if (acb->t_tos != 0)
+		tp->t_tos = acb->t_tos;
+	if (acb->t_ttl != 0)
+		tp->t_ttl = acb->t_ttl;
 	tp->tp_flags |= acb->tp_flags & TF_NODELAY;
 	tcp_cb_free(acb); /* the listener itself when accepting on it: lp is gone */
 	tp->tp_tstate = TS_DATA_XFER;
@@ -693,6 +698,37 @@ tcp_opt_one(struct tcpcb *tp, struct T_opthdr *oh, t_scalar_t mgmt)
 		}
 		u = def ? (oh->name == XTI_SNDBUF ? TCP_SNDBUF_DEFAULT : TCP_RCVBUF_DEFAULT) : *fld;
 		memcpy(v, &u, sizeof(u));
+		return T_SUCCESS;
+	}
+	if (oh->level == T_INET_IP && (oh->name == T_IP_TOS || oh->name == T_IP_TTL)) {
+		uint8_t *fld = oh->name == T_IP_TOS ? &tp->t_tos : &tp->t_ttl;
+
+		/* An unsigned char, as one byte or a t_uscalar_t (udp takes both too); none
+		 * with T_NEGOTIATE: the default. */
+		if (vlen == 0 && neg) {
+			*fld = 0;
+			return T_SUCCESS;
+		}
+		if (vlen == 0 || (vlen != 1 && vlen < sizeof(u)))
+			return T_FAILURE;
+		if (neg) {
+			if (vlen == 1)
+				u = v[0];
+			else
+				memcpy(&u, v, sizeof(u));
+			if (u > UINT8_MAX || (oh->name == T_IP_TTL && u == 0))
+				return T_FAILURE;
+			/* No ECN here (RFC 3168 is not done): the two bits stay 0, as Linux
+			 * clears them for TCP. */
+			*fld = (uint8_t)(oh->name == T_IP_TOS ? u & ~3u : u);
+		}
+		u = def ? (oh->name == T_IP_TOS ? 0 : TCP_TTL_DEFAULT) :
+		    (oh->name == T_IP_TOS ? tp->t_tos :
+		     tp->t_ttl != 0 ? tp->t_ttl : TCP_TTL_DEFAULT);
+		if (vlen == 1)
+			v[0] = (uint8_t)u;
+		else
+			memcpy(v, &u, sizeof(u));
 		return T_SUCCESS;
 	}
 	if (oh->level == T_INET_TCP && oh->name == T_TCP_NODELAY) {

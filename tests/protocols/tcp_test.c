@@ -121,6 +121,8 @@ tt_take(struct tt_seg *s)
 		memcpy(ps + 12, th, tot - iphl);
 		cr_assert_eq(pt_cksum(ps, 12 + tot - iphl), 0, "TCP checksum");
 	}
+	s->tos = f[14 + 1];
+	s->ttl = f[14 + 8];
 	s->sport = rte_be_to_cpu_16(th->th_sport);
 	s->dport = rte_be_to_cpu_16(th->th_dport);
 	s->flags = th->th_flags;

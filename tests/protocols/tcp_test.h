@@ -24,6 +24,7 @@ extern struct yard_tcp_plumbing tt_p;
 extern uint16_t tt_lport, tt_fport;
 
 struct tt_seg {
+	uint8_t tos, ttl;       /* of its IPv4 header */
 	uint16_t sport, dport;
 	uint8_t flags;
 	uint32_t seq, ack;

@@ -1432,3 +1432,135 @@ YT_TEST(socket, multicast_if_and_loop_take_linuxs_forms)
 	cr_assert_eq(yard_close(fd), 0);
 	ut_stack_close(&s);
 }
+
+/* IP_TOS and IP_TTL on a stream socket: every segment after wears them (tcp's T_IP_TOS,
+ * T_IP_TTL); the ECN bits are cleared, as Linux does for TCP. SO_BROADCAST is kept. */
+YT_TEST(socket, ip_tos_and_ttl_mark_a_connections_segments)
+{
+	struct tt_seg s;
+	uint32_t nxt;
+	int fd, v;
+	socklen_t l = sizeof(v);
+
+	tt_open();
+	fd = st_connected(&nxt);
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_TTL, &v, &l), 0);
+	cr_assert_eq(v, 64, "the default");
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_TOS, &v, &l), 0);
+	cr_assert_eq(v, 0);
+	v = 0xb9; /* EF, and an ECN bit tcp clears */
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_TOS, &v, sizeof(v)), 0);
+	v = 9;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_TOS, &v, &l), 0);
+	cr_assert_eq(v, 0xb8);
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_TTL, &v, &l), 0);
+	cr_assert_eq(v, 9);
+	cr_assert_eq(yard_send(fd, "tos", 3, 0), 3);
+	yt_drain();
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.dlen, 3);
+	cr_assert_eq(s.tos, 0xb8);
+	cr_assert_eq(s.ttl, 9);
+	v = -1;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0, "the default");
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_TTL, &v, &l), 0);
+	cr_assert_eq(v, 64);
+	v = 0;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), -1);
+	cr_assert_eq(errno, EINVAL);
+	v = 256;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_TOS, &v, sizeof(v)), -1);
+	cr_assert_eq(errno, EINVAL);
+	v = 1;
+	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &v, sizeof(v)), 0);
+	v = 0;
+	cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_BROADCAST, &v, &l), 0);
+	cr_assert_eq(v, 1, "kept for a stream socket, unused");
+	tt_send(TH_ACK, ST_PEER_ISS + 1, nxt + 3, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(yard_close(fd), 0);
+	st_done();
+}
+
+/* IP_TOS and IP_TTL on a datagram socket (udp's T_IP_TOS, T_IP_TTL; ECN bits kept), and
+ * SO_BROADCAST (T_IP_BROADCAST): a broadcast needs it. */
+YT_TEST(socket, ip_tos_ttl_and_broadcast_of_a_datagram_socket)
+{
+	struct ut_stack s;
+	struct sockaddr_in to = st_sin(PT_ADDR_PEER, 4005);
+	struct sockaddr_in bc = st_sin(PT_IPV4(198, 18, 0, 255), 4005);
+	uint8_t f[128];
+	int fd, v;
+	socklen_t l = sizeof(v);
+
+	ut_stack_open(&s, 0, 1500);
+	fd = yard_socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_geq(fd, 0);
+	v = 0x2e;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_TOS, &v, sizeof(v)), 0);
+	v = 33;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
+	(void)pt_discard(s.pt.link.minor);
+	cr_assert_eq(yard_sendto(fd, "tos", 3, 0, SA(&to), sizeof(to)), 3);
+	yt_drain();
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 14 + 20 + 8 + 3);
+	cr_assert_eq(f[14 + 1], 0x2e, "TOS with its ECN bits, as given");
+	cr_assert_eq(f[14 + 8], 33);
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_TOS, &v, &l), 0);
+	cr_assert_eq(v, 0x2e);
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_TTL, &v, &l), 0);
+	cr_assert_eq(v, 33);
+	cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_BROADCAST, &v, &l), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(yard_sendto(fd, "bc", 2, 0, SA(&bc), sizeof(bc)), 2, "accepted");
+	yt_drain();
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 0, "refused: no SO_BROADCAST");
+	v = 1;
+	cr_assert_eq(yard_setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &v, sizeof(v)), 0);
+	cr_assert_eq(yard_getsockopt(fd, SOL_SOCKET, SO_BROADCAST, &v, &l), 0);
+	cr_assert_eq(v, 1);
+	cr_assert_eq(yard_sendto(fd, "bc", 2, 0, SA(&bc), sizeof(bc)), 2);
+	yt_drain();
+	cr_assert_eq(pt_take(s.pt.link.minor, f, sizeof(f)), 14 + 20 + 8 + 2);
+	cr_assert_eq(memcmp(f, "\xff\xff\xff\xff\xff\xff", 6), 0, "to the broadcast MAC");
+	cr_assert_eq(yard_close(fd), 0);
+	ut_stack_close(&s);
+}
+
+/* A listener's IP_TOS and IP_TTL go to its SYN,ACKs and to the connections it accepts. */
+YT_TEST(socket, an_accepted_connection_wears_its_listeners_tos_and_ttl)
+{
+	struct tt_seg s;
+	uint32_t iss;
+	int lfd, afd, v;
+	socklen_t l = sizeof(v);
+
+	tt_open();
+	lfd = st_listener(OUR_PORT, 4);
+	v = 0x28;
+	cr_assert_eq(yard_setsockopt(lfd, IPPROTO_IP, IP_TOS, &v, sizeof(v)), 0);
+	v = 17;
+	cr_assert_eq(yard_setsockopt(lfd, IPPROTO_IP, IP_TTL, &v, sizeof(v)), 0);
+	tt_lport = OUR_PORT;
+	tt_send(TH_SYN, 5000, 0, 65535, NULL, 0, NULL, 0);
+	cr_assert(tt_take(&s), "SYN,ACK");
+	cr_assert_eq(s.flags, TH_SYN | TH_ACK);
+	cr_assert_eq(s.tos, 0x28, "the SYN,ACK wears the listener's TOS");
+	cr_assert_eq(s.ttl, 17);
+	iss = s.seq;
+	tt_send(TH_ACK, 5001, iss + 1, 65535, NULL, 0, NULL, 0);
+	afd = yard_accept(lfd, NULL, NULL);
+	cr_assert_geq(afd, 0);
+	cr_assert_eq(yard_getsockopt(afd, IPPROTO_IP, IP_TOS, &v, &l), 0);
+	cr_assert_eq(v, 0x28, "inherited");
+	cr_assert_eq(yard_send(afd, "hi", 2, 0), 2);
+	yt_drain();
+	cr_assert(tt_take(&s));
+	cr_assert_eq(s.dlen, 2);
+	cr_assert_eq(s.tos, 0x28);
+	cr_assert_eq(s.ttl, 17);
+	tt_send(TH_ACK, 5001, iss + 3, 65535, NULL, 0, NULL, 0);
+	cr_assert_eq(yard_close(afd), 0);
+	cr_assert_eq(yard_close(lfd), 0);
+	st_done();
+}
