@@ -57,10 +57,16 @@ static int
 port_of(const char *addr)
 {
 	bool truncated;
-	json_t *rows = get_rows("/yard/routes", "route", -1, &truncated), *r;
-	uint32_t a = addr_key(addr);
+	json_t *rows, *r;
+	struct in_addr in;
+	uint32_t a;
 	size_t i;
 	int port = -1;
+
+	if (inet_pton(AF_INET, addr, &in) != 1)
+		die(EXIT_REFUSED, "'%s' is not an IPv4 address", addr);
+	a = ntohl(in.s_addr);
+	rows = get_rows("/yard/routes", "route", -1, &truncated);
 
 	json_array_foreach(rows, i, r) {
 		uint64_t prefix = ju(r, "prefix");

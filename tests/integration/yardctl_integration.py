@@ -499,6 +499,7 @@ def case_yardctl_neigh(c):
              "01:00:5e:00:00:01 is not a unicast MAC address"),
             (("neigh", "add", "198.18.0.5", "zz", "--port", "0"), 1,
              "'zz' is not a MAC address"),
+            (("neigh", "add", "foo", NEIGH_ADDED[1]), 1, "'foo' is not an IPv4 address"),
             (("neigh", "add", YARD_ADDR, NEIGH_ADDED[1]), 1, "is port 0's own address"),
             (("neigh", "add", "198.18.0.255", NEIGH_ADDED[1], "--port", "0"), 1,
              "the network or broadcast address"),
