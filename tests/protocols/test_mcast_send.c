@@ -245,3 +245,44 @@ YT_TEST(mcast_send, ip_drops_a_mif_request_it_cannot_honour)
 	cr_assert_eq(sth_close(ups), 0);
 	two_links_close(&t);
 }
+
+/* A datagram bigger than the link's MTU, to a group through T_IP_MULTICAST_IF: fragmented on
+ * the named link, every fragment to the group's MAC, none on the route's link. */
+YT_TEST(mcast_send, a_big_datagram_is_fragmented_on_the_named_link)
+{
+	static const uint8_t gmac[6] = { 0x01, 0x00, 0x5e, 0x01, 0x02, 0x03 };
+	static uint8_t data[3000];
+	struct two_links t;
+	struct stdata *ep;
+	uint8_t f[1600];
+	unsigned frags = 0;
+	size_t n, bytes = 0;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	two_links_open(&t);
+	(void)pt_discard(t.pt.link.minor);
+	(void)pt_discard(t.b.minor);
+	ep = ut_ep_open();
+	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, 5102, NULL), 0);
+	cr_assert_eq(set_mif(ep, ADDR_B), T_SUCCESS);
+	cr_assert_eq(ut_sendto(ep, GROUP, 6000, data, sizeof(data)), 0);
+	yt_drain();
+	cr_assert_eq(pt_take(t.pt.link.minor, f, sizeof(f)), 0, "nothing on the route's link");
+	while ((n = pt_take(t.b.minor, f, sizeof(f))) != 0) {
+		uint32_t src, dst;
+
+		cr_assert_arr_eq(f, gmac, 6, "fragment %u to the group's MAC", frags);
+		cr_assert_eq(pt_cksum(f + 14, 20), 0, "fragment %u's header checksum", frags);
+		memcpy(&src, f + 14 + 12, 4);
+		memcpy(&dst, f + 14 + 16, 4);
+		cr_assert_eq(src, ADDR_B);
+		cr_assert_eq(dst, GROUP);
+		bytes += n - 14 - 20;
+		frags++;
+	}
+	cr_assert_eq(frags, 3, "3008 bytes of UDP in 1480-byte fragments");
+	cr_assert_eq(bytes, 8 + sizeof(data));
+	cr_assert_eq(sth_close(ep), 0);
+	two_links_close(&t);
+}
