@@ -435,10 +435,16 @@ ipv4_str(uint32_t addr, char *buf, size_t len)
 	return buf;
 }
 
+uint32_t
+yard_config_prefix_mask(unsigned prefix)
+{
+	return prefix == 0 ? 0 : htonl(~0u << (32 - prefix));
+}
+
 static uint32_t
 prefix_mask(unsigned prefix)
 {
-	return prefix == 0 ? 0 : htonl(~0u << (32 - prefix));
+	return yard_config_prefix_mask(prefix);
 }
 
 /* A host address yard may own or talk to: not 0/8, loopback, multicast, class E, broadcast. */
@@ -464,6 +470,33 @@ static bool
 ipv4_is_group(uint32_t addr)
 {
 	return (ntohl(addr) >> 28) == 0xe;
+}
+
+const char *
+yard_config_route_dst_unfit(uint32_t dst, unsigned prefix)
+{
+	/* A shorter prefix may hold them, as 0.0.0.0/1 does: it is taken. */
+	const char *why = ipv4_unusable(dst);
+
+	if (why != NULL && prefix >= 8)
+		return why;
+	if (prefix >= 3 && (ntohl(dst) >> 29) == 7)
+		return why != NULL ? why : "is multicast or reserved";
+	return NULL;
+}
+
+enum yard_cfg_host
+yard_config_host(const struct yard_cfg_port *p, uint32_t addr)
+{
+	uint32_t mask = prefix_mask(p->prefix), host = addr & ~mask;
+
+	if ((addr & mask) != (p->addr & mask))
+		return YARD_HOST_OUTSIDE;
+	if (addr == p->addr)
+		return YARD_HOST_OWN;
+	if (p->prefix <= 30 && (host == 0 || host == ~mask))
+		return YARD_HOST_NET_BCAST;
+	return YARD_HOST_OK;
 }
 
 static int
@@ -686,12 +719,10 @@ parse_routes(struct cfg_ctx *c, const char *val, struct yard_cfg_port *p)
 			return cfg_fail(c, "%s/%u has host bits set (the network is %s/%u)", dst_s,
 					rt->prefix, ipv4_str(rt->dst & prefix_mask(rt->prefix),
 							     net, sizeof(net)), rt->prefix);
-		/* A network in 0/8, 127/8 or 224/3 is no destination (a shorter one may hold
-		 * them, as 0.0.0.0/1 does: it is taken). */
-		why = ipv4_unusable(rt->dst);
-		if ((why != NULL && prefix >= 8) || (prefix >= 3 && (ntohl(rt->dst) >> 29) == 7))
+		why = yard_config_route_dst_unfit(rt->dst, rt->prefix);
+		if (why != NULL)
 			return cfg_fail(c, "%s/%u is no destination: %s %s", dst_s, rt->prefix,
-					dst_s, why != NULL ? why : "is multicast or reserved");
+					dst_s, why);
 		if (parse_ipv4(gw_s, &rt->gw) != 0)
 			return cfg_fail(c, "'%s' is not an IPv4 address", gw_s);
 		why = ipv4_unusable(rt->gw);
@@ -1110,13 +1141,39 @@ read_section(struct cfg_ctx *c, struct yard_config *cfg, const struct cfg_sectio
 	return 0;
 }
 
+/*
+ * A gateway, neighbour or router (what: "" or "the router ") at addr must be a host of the
+ * port's subnet (yard_config_host()): 0, or -1 with the reason said.
+ */
+static int
+port_host_fail(struct cfg_ctx *c, const struct yard_cfg_port *p, uint32_t addr,
+	       const char *what)
+{
+	char a[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN];
+
+	ipv4_str(addr, a, sizeof(a));
+	ipv4_str(p->addr & prefix_mask(p->prefix), n, sizeof(n));
+	switch (yard_config_host(p, addr)) {
+	case YARD_HOST_OUTSIDE:
+		return cfg_fail(c, "%s%s is not in the port's subnet %s/%u", what, a, n,
+				p->prefix);
+	case YARD_HOST_OWN:
+		return cfg_fail(c, "%s%s is the port's own address", what, a);
+	case YARD_HOST_NET_BCAST:
+		return cfg_fail(c, "%s%s is the network or broadcast address of %s/%u", what, a,
+				n, p->prefix);
+	default:
+		return 0;
+	}
+}
+
 /* Derived defaults and checks within one port, once every section is read. */
 static int
 finish_port(struct cfg_ctx *c, struct yard_config *cfg)
 {
 	struct yard_cfg_port *p = c->port;
 	const struct cfg_port_state *ps = c->ps;
-	char a[INET_ADDRSTRLEN], n[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN];
 
 	if (!ps->tx_queues_given)
 		p->tx_queues = p->rx_queues;
@@ -1160,56 +1217,28 @@ finish_port(struct cfg_ctx *c, struct yard_config *cfg)
 						"instance has one link per port)",
 						p->queue_lcore[q], r, q);
 	}
-	if (p->gateway != 0) {
-		uint32_t mask = prefix_mask(p->prefix);
-
-		c->key = "gateway";
-		ipv4_str(p->addr & mask, n, sizeof(n));
-		ipv4_str(p->gateway, a, sizeof(a));
-		if ((p->gateway & mask) != (p->addr & mask))
-			return cfg_fail(c, "%s is not in the port's subnet %s/%u", a, n, p->prefix);
-		if (p->gateway == p->addr)
-			return cfg_fail(c, "%s is the port's own address", a);
-		if (p->prefix <= 30 && ((p->gateway & ~mask) == 0 ||
-					(p->gateway & ~mask) == ~mask))
-			return cfg_fail(c, "%s is the network or broadcast address of %s/%u", a, n,
-					p->prefix);
-	}
+	c->key = "gateway";
+	if (p->gateway != 0 && port_host_fail(c, p, p->gateway, "") != 0)
+		return -1;
 	c->key = "neighbours";
 	for (unsigned i = 0; i < p->nneighbours; i++) {
-		uint32_t mask = prefix_mask(p->prefix);
 		uint32_t na = p->neighbours[i].addr;
 
-		ipv4_str(na, a, sizeof(a));
-		if ((na & mask) != (p->addr & mask))
-			return cfg_fail(c, "%s is not in the port's subnet %s/%u", a,
-					ipv4_str(p->addr & mask, n, sizeof(n)), p->prefix);
-		if (na == p->addr)
-			return cfg_fail(c, "%s is the port's own address", a);
-		if (p->prefix <= 30 && ((na & ~mask) == 0 || (na & ~mask) == ~mask))
-			return cfg_fail(c, "%s is the network or broadcast address of %s/%u", a,
-					ipv4_str(p->addr & mask, n, sizeof(n)), p->prefix);
+		if (port_host_fail(c, p, na, "") != 0)
+			return -1;
 		for (unsigned j = 0; j < i; j++)
 			if (p->neighbours[j].addr == na)
-				return cfg_fail(c, "%s is listed twice", a);
+				return cfg_fail(c, "%s is listed twice",
+						ipv4_str(na, a, sizeof(a)));
 	}
 	c->key = "routes";
 	for (unsigned i = 0; i < p->nroutes; i++) {
 		const struct yard_cfg_route *rt = &p->routes[i];
-		uint32_t mask = prefix_mask(p->prefix), gw = rt->gw;
 
-		ipv4_str(gw, a, sizeof(a));
-		ipv4_str(p->addr & mask, n, sizeof(n));
-		if ((gw & mask) != (p->addr & mask))
-			return cfg_fail(c, "the router %s is not in the port's subnet %s/%u", a, n,
-					p->prefix);
-		if (gw == p->addr)
-			return cfg_fail(c, "the router %s is the port's own address", a);
-		if (p->prefix <= 30 && ((gw & ~mask) == 0 || (gw & ~mask) == ~mask))
-			return cfg_fail(c, "the router %s is the network or broadcast address of "
-					"%s/%u", a, n, p->prefix);
+		if (port_host_fail(c, p, rt->gw, "the router ") != 0)
+			return -1;
 		ipv4_str(rt->dst, a, sizeof(a));
-		if (rt->dst == (p->addr & mask) && rt->prefix == p->prefix)
+		if (rt->dst == (p->addr & prefix_mask(p->prefix)) && rt->prefix == p->prefix)
 			return cfg_fail(c, "%s/%u is the port's own subnet (connected)", a,
 					rt->prefix);
 		for (unsigned j = 0; j < i; j++)

@@ -188,6 +188,26 @@ int yard_config_load(const char *path, struct yard_config *cfg, char *err, size_
 /** Whether lcore is in [yard] lcores. */
 bool yard_config_has_lcore(const struct yard_config *cfg, unsigned lcore);
 
+/** A prefix length's mask, network order (0: 0). */
+uint32_t yard_config_prefix_mask(unsigned prefix);
+
+/** Where an address stands for port p, as a gateway, a neighbour or a router must. */
+enum yard_cfg_host {
+	YARD_HOST_OK,        /**< a host of the port's subnet, not the port itself */
+	YARD_HOST_OUTSIDE,   /**< not in the port's subnet */
+	YARD_HOST_OWN,       /**< the port's own address */
+	YARD_HOST_NET_BCAST, /**< the subnet's network or broadcast address (prefix up to 30) */
+};
+enum yard_cfg_host yard_config_host(const struct yard_cfg_port *p, uint32_t addr);
+
+/**
+ * Why dst/prefix (network order, no host bits) is no route's destination: a network in
+ * 0.0.0.0/8 or 127.0.0.0/8 (prefix 8 or more) or in 224.0.0.0/3 (prefix 3 or more), said as
+ * "is a loopback address" and the like; NULL if it may be one. Shared by [portN] routes and
+ * yardctl routes add.
+ */
+const char *yard_config_route_dst_unfit(uint32_t dst, unsigned prefix);
+
 /** Name of an RTE_LOG_* level ("info"), "?" if none. */
 const char *yard_config_log_level_name(uint32_t level);
 

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_byteorder.h>
 #include <rte_ether.h>
 
 #include <protocols/arp.h>
@@ -55,33 +54,28 @@ ctl_net_do(struct ctl_req *r)
 	}
 }
 
-/* A prefix's mask, network order. */
-static uint32_t
-ctl_mask(unsigned prefix)
-{
-	return prefix == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - prefix));
-}
-
 /*
- * Is a (a neighbour, a router) no host of port p's subnet: outside it, p's own address, or
- * (up to /30) its network or broadcast address? -1 with d holding why (what names it), or 0.
+ * Is a (a neighbour, a router: what names it) no host of port p's subnet, as the
+ * configuration would say (yard_config_host())? -1 with d holding why, or 0.
  */
 static int
 ctl_host_bad(struct rte_tel_data *d, const struct yard_cfg_port *p, unsigned port, uint32_t a,
 	     const char *what)
 {
-	uint32_t mask = ctl_mask(p->prefix), host = a & ~mask;
 	char s[INET_ADDRSTRLEN];
 
 	inet_ntop(AF_INET, &a, s, sizeof(s));
-	if ((a & mask) != (p->addr & mask))
+	switch (yard_config_host(p, a)) {
+	case YARD_HOST_OUTSIDE:
 		return ctl_fail(d, "%s%s is not in port %u's subnet", what, s, port), -1;
-	if (a == p->addr)
+	case YARD_HOST_OWN:
 		return ctl_fail(d, "%s%s is port %u's own address", what, s, port), -1;
-	if (p->prefix <= 30 && (host == 0 || host == ~mask))
+	case YARD_HOST_NET_BCAST:
 		return ctl_fail(d, "%s%s is the network or broadcast address of port %u's subnet",
 				what, s, port), -1;
-	return 0;
+	default:
+		return 0;
+	}
 }
 
 static const char *const ctl_arp_states[] = {
@@ -317,7 +311,7 @@ ctl_route_dst(struct rte_tel_data *d, const char *s)
 {
 	char buf[32], *slash, *end;
 	unsigned long prefix;
-	uint32_t mask, h;
+	const char *why;
 
 	snprintf(buf, sizeof(buf), "%s", s);
 	slash = strchr(buf, '/');
@@ -329,15 +323,11 @@ ctl_route_dst(struct rte_tel_data *d, const char *s)
 	    prefix > 32)
 		return ctl_fail(d, "'%s' is not a.b.c.d/prefix (prefix 0..32)", s), -1;
 	ctl_req.cr_rprefix = (uint8_t)prefix;
-	mask = ctl_mask(ctl_req.cr_rprefix);
-	if ((ctl_req.cr_rdst & ~mask) != 0)
+	if ((ctl_req.cr_rdst & ~yard_config_prefix_mask(ctl_req.cr_rprefix)) != 0)
 		return ctl_fail(d, "%s has host bits set", s), -1;
-	/* As config.c's routes: a network in 0/8, 127/8 or 224/3 is no destination. */
-	h = rte_be_to_cpu_32(ctl_req.cr_rdst);
-	if ((prefix >= 8 && ((h >> 24) == 0 || (h >> 24) == 127)) ||
-	    (prefix >= 3 && (h >> 29) == 7))
-		return ctl_fail(d, "%s is no destination (0.0.0.0/8, 127.0.0.0/8 or "
-				"224.0.0.0/3)", s), -1;
+	why = yard_config_route_dst_unfit(ctl_req.cr_rdst, ctl_req.cr_rprefix);
+	if (why != NULL)
+		return ctl_fail(d, "%s is no destination: %s %s", s, buf, why), -1;
 	return 0;
 }
 
@@ -383,7 +373,7 @@ ctl_route_parse(struct rte_tel_data *d, const char *params)
 		p = &ctl_cfg->ports[port];
 	} else {
 		for (port = 0; port < ctl_cfg->nports && p == NULL; port++) {
-			uint32_t m = ctl_mask(ctl_cfg->ports[port].prefix);
+			uint32_t m = yard_config_prefix_mask(ctl_cfg->ports[port].prefix);
 
 			if ((ctl_req.cr_rgw & m) == (ctl_cfg->ports[port].addr & m))
 				p = &ctl_cfg->ports[port--];
@@ -397,7 +387,7 @@ ctl_route_parse(struct rte_tel_data *d, const char *params)
 		const struct yard_cfg_port *q = &ctl_cfg->ports[i];
 
 		if (q->present && q->prefix == ctl_req.cr_rprefix &&
-		    (q->addr & ctl_mask(q->prefix)) == ctl_req.cr_rdst)
+		    (q->addr & yard_config_prefix_mask(q->prefix)) == ctl_req.cr_rdst)
 			return ctl_fail(d, "%s is port %u's subnet (connected)", f[1], i), -1;
 	}
 	ctl_req.cr_rifaddr = p->addr;

@@ -143,14 +143,13 @@ arp_add_static(struct arp_priv *ap, const struct arp_entry *req)
 	return 0;
 }
 
-static void
-arp_entry_out(struct arp_priv *ap, struct arp_ent *e, struct arp_entry *out)
+void
+arp_entry_out(const struct arp_priv *ap, const struct arp_ent *e, uint8_t state, uint64_t now,
+	      struct arp_entry *out)
 {
-	uint64_t now = rte_get_timer_cycles();
-
 	out->ae_addr = e->ae_addr;
 	out->ae_mac = e->ae_mac;
-	out->ae_state = arp_cache_state(ap, e, now);
+	out->ae_state = state;
 	out->ae_pad = 0;
 	out->ae_held = e->ae_nheld;
 	out->ae_age_ms = (uint32_t)RTE_MIN((now - e->ae_confirmed) * 1000 / ap->ap_hz,
@@ -216,6 +215,7 @@ arp_ioctl(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 	case ARP_GET: {
 		struct arp_ent *e;
 		struct arp_entry ent;
+		uint64_t now;
 
 		in = yard_mioc_in(mp, sizeof(ent));
 		if (in == NULL) {
@@ -227,7 +227,8 @@ arp_ioctl(queue_t *q, struct arp_priv *ap, mblk_t *mp)
 			err = ENOENT;
 			break;
 		}
-		arp_entry_out(ap, e, &ent);
+		now = rte_get_timer_cycles();
+		arp_entry_out(ap, e, arp_cache_state(ap, e, now), now, &ent);
 		out = yard_mioc_out(mp, sizeof(ent));
 		if (out == NULL) {
 			err = ENOSR;

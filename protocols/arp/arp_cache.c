@@ -116,22 +116,24 @@ arp_cache_lookup(struct arp_priv *ap, uint32_t addr)
 }
 
 uint8_t
-arp_cache_state(struct arp_priv *ap, struct arp_ent *e, uint64_t now)
-{
-	if (e->ae_state == ARP_STATE_REACHABLE && now - e->ae_confirmed >= ap->ap_timeout_cyc) {
-		e->ae_state = ARP_STATE_STALE;
-		e->ae_refresh = 0;
-		ARP_INC(ap, entries_stale);
-	}
-	return e->ae_state;
-}
-
-uint8_t
 arp_cache_state_peek(const struct arp_priv *ap, const struct arp_ent *e, uint64_t now)
 {
 	if (e->ae_state == ARP_STATE_REACHABLE && now - e->ae_confirmed >= ap->ap_timeout_cyc)
 		return ARP_STATE_STALE;
 	return e->ae_state;
+}
+
+uint8_t
+arp_cache_state(struct arp_priv *ap, struct arp_ent *e, uint64_t now)
+{
+	uint8_t st = arp_cache_state_peek(ap, e, now);
+
+	if (st != e->ae_state) { /* REACHABLE whose time is up */
+		e->ae_state = st;
+		e->ae_refresh = 0;
+		ARP_INC(ap, entries_stale);
+	}
+	return st;
 }
 
 void

@@ -50,17 +50,8 @@ arp_neigh_snapshot(struct yard_arp_neigh_row *rows, unsigned max)
 				.nr_port = ap->ap_if.ai_port,
 				.nr_vlan = ap->ap_if.ai_vlan,
 				.nr_inst = i,
-				.nr_ent = {
-					.ae_addr = e->ae_addr,
-					.ae_mac = e->ae_mac,
-					.ae_state = arp_cache_state_peek(ap, e, now),
-					.ae_held = e->ae_nheld,
-					.ae_age_ms = (uint32_t)RTE_MIN((now - e->ae_confirmed) *
-								       1000 / ap->ap_hz,
-								       (uint64_t)UINT32_MAX),
-					.ae_tries = e->ae_tries,
-				},
 			};
+			arp_entry_out(ap, e, arp_cache_state_peek(ap, e, now), now, &r->nr_ent);
 		}
 	}
 	return (int)n;

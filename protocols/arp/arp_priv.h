@@ -116,6 +116,9 @@ struct arp_learn {
 
 /** ARP_ADD: a static entry for req (replacing a learned one); 0 or EINVAL, ENOSPC, ENOENT. */
 int arp_add_static(struct arp_priv *ap, const struct arp_entry *req);
+/** What ARP_GET answers about e: its fields, state as given, age at now. */
+void arp_entry_out(const struct arp_priv *ap, const struct arp_ent *e, uint8_t state,
+		   uint64_t now, struct arp_entry *out);
 
 /* ---- arp_cache.c -------------------------------------------------------------------------- */
 

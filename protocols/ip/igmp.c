@@ -723,14 +723,8 @@ igmp_link_for(struct ip_inst *ii, uint32_t group, uint32_t ifaddr)
 	uint32_t nh;
 	struct ip_rt *rt;
 
-	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
-		struct ip_link *il = &ii->ii_links[i];
-
-		if (ifaddr != 0 && il->il_muxid != 0 && il->il_has_if && il->il_addr == ifaddr)
-			return il;
-	}
 	if (ifaddr != 0)
-		return NULL;
+		return ip_link_by_addr(ii, ifaddr);
 	rt = ip_route_lookup(ii, group, &nh);
 	if (rt != NULL)
 		return rt->rt_link;

@@ -40,6 +40,18 @@ ip_link_find(struct ip_inst *ii, int muxid)
 	return NULL;
 }
 
+struct ip_link *
+ip_link_by_addr(struct ip_inst *ii, uint32_t addr)
+{
+	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
+		struct ip_link *il = &ii->ii_links[i];
+
+		if (il->il_muxid != 0 && il->il_has_if && il->il_addr == addr)
+			return il;
+	}
+	return NULL;
+}
+
 void
 ip_addrs_sync(struct ip_inst *ii)
 {

@@ -634,21 +634,6 @@ bad:
 	freemsg(mp);
 }
 
-/* IP_UNITDATA_MIF's link: the one whose address is src, for a group dst; NULL otherwise. */
-static struct ip_link *
-ip_mcast_if(struct ip_inst *ii, uint32_t dst, uint32_t src)
-{
-	if (!ip_is_mcast(dst))
-		return NULL;
-	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
-		struct ip_link *il = &ii->ii_links[i];
-
-		if (il->il_muxid != 0 && il->il_has_if && il->il_addr == src)
-			return il;
-	}
-	return NULL;
-}
-
 /*
  * IP_UNITDATA_REQ: M_PROTO header request, then the payload; ip builds the header. The usual
  * request (the transport left headroom, the datagram fits its link) is routed first and its
@@ -717,8 +702,9 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 	}
 	/* tb's route cache, asked directly: iu_dst is not 0 (refused above), tb_dst 0 is empty. */
 	if (unlikely(req.iu_flags & IP_UNITDATA_MIF)) {
-		/* The sender named the group's link (never cached: another may name another). */
-		il = ip_mcast_if(ii, req.iu_dst, req.iu_src);
+		/* The sender named the group's link by its address (never cached: another may
+		 * name another); only a group's datagram may. */
+		il = ip_is_mcast(req.iu_dst) ? ip_link_by_addr(ii, req.iu_src) : NULL;
 		if (il == NULL) {
 			IP_INC(ii, drop_bad_unitdata);
 			freemsg(hp);

@@ -259,6 +259,8 @@ void ip_addrs_sync(struct ip_inst *ii);
 
 /** The link with this muxid, NULL if none. */
 struct ip_link *ip_link_find(struct ip_inst *ii, int muxid);
+/** The (first) configured link whose address is addr, NULL if none. */
+struct ip_link *ip_link_by_addr(struct ip_inst *ii, uint32_t addr);
 /** Upper write side, everything but data: ioctls, flush. */
 void ip_uwput_other(queue_t *q, mblk_t *mp);
 

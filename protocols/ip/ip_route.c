@@ -171,6 +171,7 @@ int
 ip_route_change(bool add, uint32_t dst, uint8_t prefix, uint32_t gw, uint32_t ifaddr)
 {
 	struct ip_inst *ii = ip_insts[yard_sched_self()->sc_lcore];
+	struct ip_link *il;
 	int pos, rc;
 
 	if (ii == NULL)
@@ -186,16 +187,12 @@ ip_route_change(bool add, uint32_t dst, uint8_t prefix, uint32_t gw, uint32_t if
 		ip_route_remove(ii, (unsigned)pos);
 		return 1;
 	}
-	for (unsigned i = 0; i < IP_MAX_LINKS; i++) {
-		struct ip_link *il = &ii->ii_links[i];
-
-		if (il->il_muxid == 0 || !il->il_has_if || il->il_addr != ifaddr)
-			continue;
-		if (gw == 0 || (gw & il->il_mask) != (il->il_addr & il->il_mask) ||
-		    gw == il->il_addr || (dst & ~ip_prefix_mask(prefix)) != 0)
-			return -EINVAL;
-		rc = ip_route_add(ii, dst, prefix, gw, il);
-		return rc < 0 ? rc : 1;
-	}
-	return 0;
+	il = ip_link_by_addr(ii, ifaddr);
+	if (il == NULL)
+		return 0;
+	if (gw == 0 || (gw & il->il_mask) != (il->il_addr & il->il_mask) || gw == il->il_addr ||
+	    (dst & ~ip_prefix_mask(prefix)) != 0)
+		return -EINVAL;
+	rc = ip_route_add(ii, dst, prefix, gw, il);
+	return rc < 0 ? rc : 1;
 }
