@@ -189,6 +189,15 @@ struct ip_param {
  */
 #define IP_UNITDATA_MIF 0x08
 
+/**
+ * iu_flags: multicast loop-back (XTI T_IP_MULTICAST_LOOP, sockets' IP_MULTICAST_LOOP). When
+ * iu_dst is a group the outgoing link joined, and its filter lets in the datagram's source,
+ * ip also delivers a copy of the datagram to this instance's members of it, as if it had
+ * arrived on that link (once the burst it came in has gone down). Ignored for any other
+ * destination. The copy is a copy (copymsg(): counted in copied bytes), its checksums whole.
+ */
+#define IP_UNITDATA_MLOOP 0x10
+
 /** An upper stream's request for ip to build the header (M_PROTO, then M_DATA payload). */
 struct ip_unitdata_req {
 	uint32_t iu_prim;   /**< IP_UNITDATA_REQ */
@@ -197,7 +206,7 @@ struct ip_unitdata_req {
 	uint8_t iu_proto;   /**< protocol (0: the stream's bound protocol) */
 	uint8_t iu_tos;     /**< type of service */
 	uint8_t iu_ttl;     /**< 0: the default TTL */
-	uint8_t iu_flags;   /**< IP_UNITDATA_DF, _OWNED, _L4CK, _MIF */
+	uint8_t iu_flags;   /**< IP_UNITDATA_DF, _OWNED, _L4CK, _MIF, _MLOOP */
 };
 
 /* ---- transports <-> ip: ICMP errors (M_CTL) ---------------------------------------------- */

@@ -329,6 +329,8 @@ struct ip_txb {
 	uint64_t tb_psum;             /**< the unfolded sum of the two words and tb_dst */
 	uint64_t tb_l4;               /**< the template's L4 request, one the port completes, or 0 */
 	unsigned tb_nfast;            /**< datagrams the short way sent (both counters) */
+	mblk_t *tb_loop;              /**< loop-back copies (IP_UNITDATA_MLOOP), b_next-linked */
+	mblk_t **tb_loopt;            /**< where the next copy is linked */
 	uint8_t tb_ttl;               /**< ip_default_ttl, read once per burst (and per ioctl) */
 };
 

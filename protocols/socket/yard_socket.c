@@ -1001,7 +1001,7 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 
 		if (sock_mcast_byte(so, optval, optlen, &v) < 0)
 			return -1;
-		/* Off only: yard does not loop a group's datagrams back to its own members. */
+		/* Any non-zero is on, as Linux takes it. */
 		loop = v != 0;
 		return sock_optmgmt(so, T_INET_IP, T_IP_MULTICAST_LOOP, &loop, sizeof(loop),
 				    T_NEGOTIATE);

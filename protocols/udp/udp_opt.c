@@ -17,8 +17,9 @@
  *                                   go out and come from (0: the group's route and its link);
  *                                   one of the instance's addresses, and for an endpoint bound
  *                                   to an address that one (the bound address names the link)
- *   T_INET_IP   T_IP_MULTICAST_LOOP unsigned char: 0 only (yard does not loop a group's
- *                                   datagrams back to its own members; 1 is T_FAILURE)
+ *   T_INET_IP   T_IP_MULTICAST_LOOP unsigned char 0/1 (1 by default): a copy of each datagram
+ *                                   sent to a group the outgoing link joined goes to its
+ *                                   members on this lcore (ip's IP_UNITDATA_MLOOP)
  *   T_INET_UDP  T_UDP_CHECKSUM  t_uscalar_t  T_YES/T_NO: compute checksums on output
  *   T_INET_IP   T_IP_ADD_MEMBERSHIP   struct t_ip_mreq: join a multicast group, any source
  *   T_INET_IP   T_IP_DROP_MEMBERSHIP  struct t_ip_mreq: leave it (any filter)
@@ -105,8 +106,9 @@ udp_opt_default(const struct udp_optdef *d)
 	case UDP_OPTKEY(T_INET_UDP, T_UDP_CHECKSUM):
 		return T_YES;
 	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_TTL):
+	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_LOOP):
 		return 1;
-	default: /* T_IP_BROADCAST, T_IP_TOS, T_IP_MULTICAST_IF, T_IP_MULTICAST_LOOP */
+	default: /* T_IP_BROADCAST, T_IP_TOS, T_IP_MULTICAST_IF */
 		return 0;
 	}
 }
@@ -130,7 +132,7 @@ udp_opt_current(const struct udp_ep *ep, const struct udp_optdef *d)
 	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_IF):
 		return ep->ue_mif;
 	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_LOOP):
-		return 0;
+		return ep->ue_mloop;
 	default: /* T_UDP_CHECKSUM */
 		return ep->ue_cksum ? T_YES : T_NO;
 	}
@@ -179,7 +181,7 @@ udp_opt_check(const struct udp_ep *ep, const struct udp_optdef *d, uint32_t *v)
 	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_IF):
 		return ep != NULL && udp_mif_ok(ep, *v) ? T_SUCCESS : T_FAILURE;
 	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_LOOP):
-		return *v == 0 ? T_SUCCESS : T_FAILURE;
+		return *v <= 1 ? T_SUCCESS : T_FAILURE;
 	default: /* T_IP_BROADCAST, T_UDP_CHECKSUM */
 		return *v == T_YES || *v == T_NO ? T_SUCCESS : T_FAILURE;
 	}
@@ -245,7 +247,8 @@ udp_opt_apply(struct udp_ep *ep, const struct udp_optdef *d, uint32_t v)
 		ep->ue_mif = v;
 		return true;
 	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_LOOP):
-		return true; /* 0, checked */
+		ep->ue_mloop = v != 0;
+		return true;
 	default: /* T_UDP_CHECKSUM */
 		ep->ue_cksum = v == T_YES;
 		return true;
@@ -260,6 +263,7 @@ udp_opt_init(struct udp_ep *ep)
 	ep->ue_tos = 0;
 	ep->ue_ttl = 0;
 	ep->ue_mttl = 1;
+	ep->ue_mloop = true; /* as Linux's and Solaris' sockets */
 	ep->ue_mif = 0;
 	ep->ue_rcvbuf = UDP_RCVBUF_DEFAULT;
 	ep->ue_sndbuf = UDP_SNDBUF_DEFAULT;

@@ -442,6 +442,8 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		iu_opts |= udp_iu_flagbits(IP_UNITDATA_MIF);
 		UDP_INC(ui, tx_mcast_if);
 	}
+	if (unlikely(dc->dc_mcast && ep->ue_mloop))
+		iu_opts |= udp_iu_flagbits(IP_UNITDATA_MLOOP); /* ip loops it if the link joined */
 	if (unlikely(src == 0)) {
 		UDP_INC(ui, uderr_no_src);
 		udp_uderr(ep, mp, EADDRNOTAVAIL);

@@ -60,6 +60,7 @@ struct udp_ep {
 	uint8_t ue_tos;             /**< T_IP_TOS */
 	uint8_t ue_ttl;             /**< T_IP_TTL, 0: ip's default */
 	uint8_t ue_mttl;            /**< T_IP_MULTICAST_TTL (1..255, 1 by default) */
+	bool ue_mloop;              /**< T_IP_MULTICAST_LOOP (on by default) */
 	uint32_t ue_mif;            /**< T_IP_MULTICAST_IF: a link's address; 0: the route's */
 	uint16_t ue_lport;          /**< bound port, host order; 0 if unbound */
 	uint32_t ue_laddr;          /**< bound address, network order; 0: any */

@@ -2,8 +2,9 @@
 /*
  * Sending to multicast groups from an ip instance with two links: T_IP_MULTICAST_IF picks the
  * link (and, for a wildcard endpoint, the source address) a group's datagrams go out, where
- * the group's route would pick another; ip's IP_UNITDATA_MIF is checked; T_IP_MULTICAST_LOOP
- * takes 0 only. (Reception and IGMP are test_igmp's.)
+ * the group's route would pick another; ip's IP_UNITDATA_MIF is checked. T_IP_MULTICAST_LOOP
+ * (on by default) gives a copy of each datagram sent to a group the outgoing link joined to
+ * the group's members here (ip's IP_UNITDATA_MLOOP). (Reception and IGMP are test_igmp's.)
  */
 #include <errno.h>
 #include <string.h>
@@ -67,7 +68,7 @@ ip_opt(struct stdata *ep, t_scalar_t flags, t_uscalar_t name, const void *v, siz
 	struct {
 		struct T_optmgmt_req req;
 		struct T_opthdr oh;
-		uint8_t v[8];
+		uint8_t v[16];
 	} r = { { T_OPTMGMT_REQ, (t_scalar_t)(sizeof(struct T_opthdr) + vlen),
 		  sizeof(struct T_optmgmt_req), flags },
 		{ (t_uscalar_t)(sizeof(struct T_opthdr) + vlen), T_INET_IP, name, 0 }, { 0 } };
@@ -180,23 +181,233 @@ YT_TEST(mcast_send, a_bound_endpoint_sends_out_its_own_addresss_link)
 	two_links_close(&t);
 }
 
-YT_TEST(mcast_send, multicast_loop_takes_0_only)
+/* Join group on ep (T_IP_ADD_MEMBERSHIP, the link the group's route names unless ifaddr). */
+static t_scalar_t
+join_on(struct stdata *ep, uint32_t group, uint32_t ifaddr)
+{
+	struct t_ip_mreq mr = { group, ifaddr };
+
+	return ip_opt(ep, T_NEGOTIATE, T_IP_ADD_MEMBERSHIP, &mr, sizeof(mr), NULL, 0);
+}
+
+static t_scalar_t
+set_loop(struct stdata *ep, uint8_t v)
+{
+	return ip_opt(ep, T_NEGOTIATE, T_IP_MULTICAST_LOOP, &v, 1, NULL, 0);
+}
+
+/* What ep received next: its length (data in buf), the sender in *from; -EAGAIN for none. */
+static int
+recv_dgram(struct stdata *ep, void *buf, size_t max, struct sockaddr_in *from)
+{
+	union {
+		struct T_unitdata_ind ind;
+		uint8_t raw[128];
+	} u;
+	int dlen = 0, r = ut_get(ep, &u, sizeof(u), buf, max, &dlen);
+
+	if (r < 0)
+		return r;
+	cr_assert_eq(u.ind.PRIM_type, T_UNITDATA_IND);
+	memcpy(from, u.raw + u.ind.SRC_offset, sizeof(*from));
+	return dlen;
+}
+
+static uint64_t
+looped(struct two_links *t)
+{
+	return pt_ipstat(t->pt.ip).is_ip.ips_tx_mcast_looped;
+}
+
+/*
+ * A member of GROUP bound to port 6000 (joined on the link of ifaddr, 0: the route's) and a
+ * sender bound to sport, with the join's reports gone (both) and the links' captures empty.
+ */
+static void
+member_and_sender(struct two_links *t, uint32_t ifaddr, uint16_t sport, struct stdata **member,
+		  struct stdata **snd)
+{
+	*member = ut_ep_open();
+	cr_assert_eq(ut_bind(*member, T_BIND_REQ, 0, 6000, NULL), 0);
+	cr_assert_eq(join_on(*member, GROUP, ifaddr), T_SUCCESS);
+	*snd = ut_ep_open();
+	cr_assert_eq(ut_bind(*snd, T_BIND_REQ, 0, sport, NULL), 0);
+	pt_run_ms(1100);
+	(void)pt_discard(t->pt.link.minor);
+	(void)pt_discard(t->b.minor);
+}
+
+YT_TEST(mcast_send, multicast_loop_is_on_by_default_and_takes_0_and_1)
 {
 	struct two_links t;
 	struct stdata *ep;
-	uint8_t v = 1;
+	uint8_t v = 0;
 
 	two_links_open(&t);
 	ep = ut_ep_open();
 	cr_assert_eq(ip_opt(ep, T_CURRENT, T_IP_MULTICAST_LOOP, &v, 1, &v, 1), T_SUCCESS);
-	cr_assert_eq(v, 0, "yard does not loop a group's datagrams back");
+	cr_assert_eq(v, 1, "on, as Linux's and Solaris' sockets");
 	v = 0;
-	cr_assert_eq(ip_opt(ep, T_NEGOTIATE, T_IP_MULTICAST_LOOP, &v, 1, NULL, 0), T_SUCCESS);
-	v = 1;
+	cr_assert_eq(ip_opt(ep, T_DEFAULT, T_IP_MULTICAST_LOOP, &v, 1, &v, 1), T_SUCCESS);
+	cr_assert_eq(v, 1);
+	cr_assert_eq(set_loop(ep, 0), T_SUCCESS);
+	cr_assert_eq(ip_opt(ep, T_CURRENT, T_IP_MULTICAST_LOOP, &v, 1, &v, 1), T_SUCCESS);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(set_loop(ep, 1), T_SUCCESS);
+	cr_assert_eq(ip_opt(ep, T_CURRENT, T_IP_MULTICAST_LOOP, &v, 1, &v, 1), T_SUCCESS);
+	cr_assert_eq(v, 1);
+	v = 2;
 	cr_assert_eq(ip_opt(ep, T_NEGOTIATE, T_IP_MULTICAST_LOOP, &v, 1, NULL, 0), T_FAILURE);
 	cr_assert_eq(ip_opt(ep, T_CHECK, T_IP_MULTICAST_LOOP, &v, 1, NULL, 0), T_FAILURE);
 	cr_assert_eq(sth_close(ep), 0);
 	two_links_close(&t);
+}
+
+/*
+ * A member on the outgoing link gets a copy of what is sent to its group, the sender itself
+ * too when it joined; the wire gets the datagram as before. Loop off: the wire only.
+ */
+YT_TEST(mcast_send, a_groups_members_here_get_a_copy_of_what_is_sent_to_it)
+{
+	struct two_links t;
+	struct stdata *member, *snd;
+	struct sockaddr_in from;
+	char buf[64];
+
+	two_links_open(&t);
+	member_and_sender(&t, 0, 5103, &member, &snd); /* joined on the route's link */
+	cr_assert_eq(send_on(snd, t.pt.link.minor, t.b.minor), PT_ADDR_US, "the wire's copy");
+	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), 6, "the member's copy");
+	cr_assert_arr_eq(buf, "to all", 6);
+	cr_assert_eq(from.sin_addr.s_addr, PT_ADDR_US, "from the sender's address");
+	cr_assert_eq(rte_be_to_cpu_16(from.sin_port), 5103);
+	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN, "one copy");
+	cr_assert_eq(recv_dgram(snd, buf, sizeof(buf), &from), -EAGAIN, "not to a non-member");
+	cr_assert_eq(looped(&t), 1);
+	/* Turned off: the wire only. */
+	cr_assert_eq(set_loop(snd, 0), T_SUCCESS);
+	cr_assert_eq(send_on(snd, t.pt.link.minor, t.b.minor), PT_ADDR_US);
+	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN, "loop off");
+	cr_assert_eq(looped(&t), 1);
+	/* The member sending to its own group hears itself (Linux does), loop on again. */
+	cr_assert_eq(set_loop(snd, 1), T_SUCCESS);
+	cr_assert_eq(ut_sendto(member, GROUP, 6000, "myself", 6), 0);
+	yt_drain();
+	cr_assert_eq(pt_discard(t.pt.link.minor), 1, "on the wire");
+	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), 6);
+	cr_assert_arr_eq(buf, "myself", 6);
+	cr_assert_eq(rte_be_to_cpu_16(from.sin_port), 6000);
+	/* A group no one here joined: nothing looped. */
+	cr_assert_eq(ut_sendto(snd, PT_IPV4(239, 9, 9, 9), 6000, "nobody", 6), 0);
+	yt_drain();
+	cr_assert_eq(pt_discard(t.pt.link.minor), 1);
+	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN);
+	cr_assert_eq(looped(&t), 2);
+	cr_assert_eq(pt_ipstat(t.pt.ip).is_ip.ips_drop_mloop_nomem, 0);
+	cr_assert_eq(sth_close(snd), 0);
+	cr_assert_eq(sth_close(member), 0);
+	two_links_close(&t);
+}
+
+/* Only a membership of the outgoing link counts: joined on B, sent out the route's link. */
+YT_TEST(mcast_send, a_membership_of_another_link_gets_no_copy)
+{
+	struct two_links t;
+	struct stdata *member, *snd;
+	struct sockaddr_in from;
+	char buf[64];
+
+	two_links_open(&t);
+	member_and_sender(&t, ADDR_B, 5104, &member, &snd); /* joined on B */
+	cr_assert_eq(send_on(snd, t.pt.link.minor, t.b.minor), PT_ADDR_US);
+	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN);
+	cr_assert_eq(looped(&t), 0);
+	/* Out B (T_IP_MULTICAST_IF): B joined, so the member hears it, from B's address. */
+	cr_assert_eq(set_mif(snd, ADDR_B), T_SUCCESS);
+	cr_assert_eq(send_on(snd, t.b.minor, t.pt.link.minor), ADDR_B);
+	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), 6);
+	cr_assert_eq(from.sin_addr.s_addr, ADDR_B);
+	cr_assert_eq(looped(&t), 1);
+	cr_assert_eq(sth_close(snd), 0);
+	cr_assert_eq(sth_close(member), 0);
+	two_links_close(&t);
+}
+
+/* A source-specific member whose filter leaves our address out gets nothing. */
+YT_TEST(mcast_send, a_source_filter_without_us_gets_no_copy)
+{
+	struct t_ip_mreq_source mr = { .imr_multiaddr = PT_IPV4(232, 1, 2, 3),
+				       .imr_sourceaddr = PT_ADDR_PEER };
+	struct two_links t;
+	struct stdata *member, *snd;
+	struct sockaddr_in from;
+	char buf[64];
+
+	two_links_open(&t);
+	member = ut_ep_open();
+	cr_assert_eq(ut_bind(member, T_BIND_REQ, 0, 6000, NULL), 0);
+	cr_assert_eq(ip_opt(member, T_NEGOTIATE, T_IP_ADD_SOURCE_MEMBERSHIP, &mr, sizeof(mr),
+			    NULL, 0), T_SUCCESS);
+	snd = ut_ep_open();
+	cr_assert_eq(ut_bind(snd, T_BIND_REQ, 0, 5105, NULL), 0);
+	cr_assert_eq(ut_sendto(snd, PT_IPV4(232, 1, 2, 3), 6000, "feed", 4), 0);
+	yt_drain();
+	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN);
+	cr_assert_eq(looped(&t), 0);
+	cr_assert_eq(sth_close(snd), 0);
+	cr_assert_eq(sth_close(member), 0);
+	two_links_close(&t);
+}
+
+/*
+ * A datagram bigger than the MTU loops whole (the wire gets fragments); on a link whose port
+ * completes the checksums, the copy's are whole anyway (no port finishes them).
+ */
+YT_TEST(mcast_send, the_copy_is_whole_and_its_checksums_complete)
+{
+	static uint8_t data[3000], got[3100];
+	const uint32_t caps = YARD_LINK_CAP_TX_IPV4_CKSUM | YARD_LINK_CAP_TX_UDP_CKSUM;
+	struct ut_stack s;
+	struct stdata *member, *snd;
+	struct sockaddr_in from;
+	struct ip_route r = { .ir_dst = PT_IPV4(224, 0, 0, 0), .ir_prefix = 4 };
+	struct udpstat before;
+	int n;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 1);
+	ut_stack_open(&s, caps, 1500);
+	r.ir_muxid = s.pt.link.muxid;
+	cr_assert_eq(pt_istr(s.pt.ip, IP_ROUTE_ADD, &r, sizeof(r)), 0, "the groups' route");
+	member = ut_ep_open();
+	cr_assert_eq(ut_bind(member, T_BIND_REQ, 0, 6000, NULL), 0);
+	cr_assert_eq(join_on(member, GROUP, 0), T_SUCCESS);
+	snd = ut_ep_open();
+	cr_assert_eq(ut_bind(snd, T_BIND_REQ, 0, 5106, NULL), 0);
+	pt_run_ms(1100); /* the join's reports, both */
+	(void)pt_discard(s.pt.link.minor);
+	before = ut_udpstat(s.up.up_udp);
+	/* Small: the port would finish both sums of the wire's copy. */
+	cr_assert_eq(ut_sendto(snd, GROUP, 6000, data, 100), 0);
+	yt_drain();
+	n = pt_discard(s.pt.link.minor);
+	cr_assert_eq(n, 1, "%d frames", n);
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_tx_l4_cksum_hw, 1, "left to the port");
+	cr_assert_eq(recv_dgram(member, got, sizeof(got), &from), 100);
+	cr_assert_arr_eq(got, data, 100);
+	/* Big: fragments on the wire, one copy of all of it here. */
+	cr_assert_eq(ut_sendto(snd, GROUP, 6000, data, sizeof(data)), 0);
+	yt_drain();
+	cr_assert_eq(pt_discard(s.pt.link.minor), 3, "three fragments");
+	cr_assert_eq(recv_dgram(member, got, sizeof(got), &from), (int)sizeof(data));
+	cr_assert_arr_eq(got, data, sizeof(data));
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_drop_bad_cksum, before.udps_drop_bad_cksum);
+	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_rx_cksum_sw, before.udps_rx_cksum_sw + 2,
+		     "both copies' UDP checksums verified");
+	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_tx_mcast_looped, 2);
+	cr_assert_eq(sth_close(snd), 0);
+	cr_assert_eq(sth_close(member), 0);
+	ut_stack_close(&s);
 }
 
 /* ip's side: IP_UNITDATA_MIF for a unicast destination, or naming no link, is dropped. */

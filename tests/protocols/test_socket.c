@@ -717,7 +717,7 @@ YT_TEST(socket, a_datagram_socket_joins_a_group_and_receives_what_is_sent_to_it)
 		cr_assert_eq(v, 1, "-1: the default");
 		v = 0;
 		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, sizeof(v)), -1);
-		cr_assert_eq(errno, EINVAL, "no loop-back to the host");
+		cr_assert_eq(errno, EINVAL, "0 (this host only) is not done");
 	}
 	mr.imr_multiaddr.s_addr = PT_ADDR_PEER;
 	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)), -1);
@@ -1368,8 +1368,8 @@ YT_TEST(socket, counts_each_close_on_the_lcore_that_opened_it)
 
 /*
  * IP_MULTICAST_IF as Linux takes it (struct in_addr, ip_mreq, ip_mreqn) and reads it back;
- * an address no link has is EADDRNOTAVAIL. IP_MULTICAST_LOOP: 0 only (yard loops nothing
- * back), an int or a byte.
+ * an address no link has is EADDRNOTAVAIL. IP_MULTICAST_LOOP: on by default, an int or a
+ * byte; a member socket hears what is sent to its group while it is on.
  */
 YT_TEST(socket, multicast_if_and_loop_take_linuxs_forms)
 {
@@ -1379,9 +1379,10 @@ YT_TEST(socket, multicast_if_and_loop_take_linuxs_forms)
 	struct in_addr a = { .s_addr = PT_ADDR_US }, got;
 	struct ip_mreq m = { .imr_interface.s_addr = PT_ADDR_US };
 	struct ip_mreqn mn = { .imr_address.s_addr = PT_ADDR_US };
+	struct sockaddr_in bound, from;
 	socklen_t l = sizeof(got);
 	uint8_t f[128], b = 0;
-	int fd, v;
+	int fd, rfd, v;
 	uint32_t src;
 
 	ut_stack_open(&s, 0, 1500);
@@ -1418,17 +1419,48 @@ YT_TEST(socket, multicast_if_and_loop_take_linuxs_forms)
 	cr_assert_eq(got.s_addr, PT_ADDR_US, "refusals changed nothing");
 	a.s_addr = 0;
 	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a, sizeof(a)), 0);
-	/* IP_MULTICAST_LOOP */
-	v = 1;
+	/* IP_MULTICAST_LOOP: on by default; an int or a byte, any non-zero on. */
+	v = 0;
 	l = sizeof(v);
 	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, &l), 0);
-	cr_assert_eq(v, 0, "off: yard loops nothing back");
+	cr_assert_eq(v, 1, "on, as Linux");
 	v = 0;
 	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, sizeof(v)), 0);
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, &l), 0);
+	cr_assert_eq(v, 0);
+	b = 1;
 	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &b, 1), 0, "a byte");
-	v = 1;
-	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, sizeof(v)), -1);
-	cr_assert_eq(errno, EINVAL, "loop-back is not done");
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, &l), 0);
+	cr_assert_eq(v, 1);
+	v = 5;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, sizeof(v)), 0);
+	cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, &l), 0);
+	cr_assert_eq(v, 1, "any non-zero is on");
+	/* A member socket here hears what fd sends to its group (the loop-back copy). */
+	rfd = yard_socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_geq(rfd, 0);
+	bound = st_sin(0, 4004);
+	cr_assert_eq(yard_bind(rfd, SA(&bound), sizeof(bound)), 0);
+	m.imr_multiaddr.s_addr = to.sin_addr.s_addr;
+	m.imr_interface.s_addr = 0;
+	cr_assert_eq(yard_setsockopt(rfd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof(m)), 0);
+	pt_run_ms(1100); /* the join's reports */
+	(void)pt_discard(s.pt.link.minor);
+	cr_assert_eq(yard_sendto(fd, "loop", 4, 0, SA(&to), sizeof(to)), 4);
+	yt_drain();
+	cr_assert_eq(pt_discard(s.pt.link.minor), 1, "on the wire");
+	l = sizeof(from);
+	cr_assert_eq(yard_recvfrom(rfd, f, sizeof(f), 0, SA(&from), &l), 4);
+	cr_assert_arr_eq(f, "loop", 4);
+	cr_assert_eq(from.sin_addr.s_addr, PT_ADDR_US);
+	v = 0;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &v, sizeof(v)), 0);
+	cr_assert_eq(yard_sendto(fd, "quiet", 5, 0, SA(&to), sizeof(to)), 5);
+	yt_drain();
+	cr_assert_eq(pt_discard(s.pt.link.minor), 1, "on the wire");
+	cr_assert_eq(yard_recvfrom(rfd, f, sizeof(f), 0, SA(&from), &l), -1, "loop off");
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_eq(yard_close(rfd), 0);
 	cr_assert_eq(yard_close(fd), 0);
 	ut_stack_close(&s);
 }
