@@ -140,6 +140,8 @@ static const struct cfg_key arp_keys[] = {
 	{ "hold_total", CK_U32, CFG(arp_hold_total), 1, 65536, "256", NULL, "1..65536", false },
 	{ "retries", CK_U32, CFG(arp_retries), 1, 100, "3", NULL, "1..100", false },
 	{ "retry_ms", CK_U32, CFG(arp_retry_ms), 1, 60000, "1000", NULL, "1..60000", false },
+	{ "ucast_probes", CK_U32, CFG(arp_ucast_probes), 0, 100, "3", NULL,
+	  "0 (broadcast only) or 1..100", false },
 };
 
 static const struct cfg_key ip_keys[] = {

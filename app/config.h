@@ -145,6 +145,7 @@ struct yard_config {
 	/* [arp]: struct arp_param fields */
 	uint32_t arp_timeout_ms, arp_max_entries, arp_hold_max, arp_hold_total, arp_retries,
 		 arp_retry_ms;
+	uint32_t arp_ucast_probes;   /**< 0: none (ARP_UCAST_PROBES_NONE to arp) */
 	/* [ip]: struct ip_param fields */
 	uint32_t ip_frag_timeout_ms, ip_frag_max_flows, ip_frag_max_frags, ip_frag_mem_kb,
 		 ip_icmp_rate, ip_icmp_burst, ip_ttl;

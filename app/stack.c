@@ -229,6 +229,9 @@ link_plumb(struct yard_lcore_stack *ls, struct yard_link *l, const struct yard_c
 		.ap_max_hold_total = cfg->arp_hold_total,
 		.ap_retries = cfg->arp_retries,
 		.ap_retry_ms = cfg->arp_retry_ms,
+		/* 0 would keep arp's default: none has a value of its own */
+		.ap_ucast_probes = cfg->arp_ucast_probes != 0 ? cfg->arp_ucast_probes :
+								ARP_UCAST_PROBES_NONE,
 	};
 	/* The low six YARD_CAP_* bits are protocols/link.h's YARD_LINK_CAP_* (pmd_glue/dlpi.h). */
 	uint32_t caps = l->yl_caps & 0x3fu;

@@ -36,9 +36,12 @@
  * message types pass down unchanged; M_IOCTL with the ARP_* commands below is answered here.
  *
  * The cache. Entries are INCOMPLETE (resolving), REACHABLE (confirmed less than ap_timeout_ms
- * ago), STALE (older: still used, and the first use sends a new request) or STATIC (ARP_ADD;
- * never aged or overwritten). A STALE entry not confirmed within another ap_timeout_ms is
- * removed. Ageing runs on a yard timer (qtimeout) armed only while dynamic entries exist.
+ * ago), STALE (older: still used, and probed while used) or STATIC (ARP_ADD; never aged or
+ * overwritten). A STALE entry's first use sends a request unicast to its cached MAC (RFC 1122
+ * 2.3.2.1's unicast poll), uses after it another at most every ap_retry_ms: ap_ucast_probes
+ * unicast ones in all, then up to ap_retries broadcast ones (in case the neighbour has a new
+ * MAC), then none. A STALE entry not confirmed within another ap_timeout_ms is removed. Ageing
+ * runs on a yard timer (qtimeout) armed only while dynamic entries exist.
  *
  * Siblings. A port served by several lcores has one arp instance per (lcore, queue); they are
  * siblings (same ai_port). ARP traffic usually reaches one queue only, so every entry an
@@ -120,21 +123,33 @@ struct arp_ifreq {
 	uint16_t ai_pad2;
 };
 
+/** Highest ap_ucast_probes. */
+#define ARP_UCAST_PROBES_MAX 100
+/**
+ * ap_ucast_probes in an ARP_SETPARAM request: none, stale entries are probed by broadcast only
+ * (0 there keeps the value, as in every field). The answer carries the count in force, 0.
+ */
+#define ARP_UCAST_PROBES_NONE UINT32_MAX
+
 /** ARP_SETPARAM argument; 0 in a field keeps its value. Defaults in brackets. */
 struct arp_param {
 	uint32_t ap_timeout_ms;     /**< reachable time, then stale for as long again [60000] */
 	uint32_t ap_max_entries;    /**< cache entries, 1..65536 [1024] */
 	uint32_t ap_max_hold;       /**< packets held per resolving entry, 1..256 [4] */
 	uint32_t ap_max_hold_total; /**< packets held by the instance, 1..65536 [256] */
-	uint32_t ap_retries;        /**< requests after the first before giving up, 1..100 [3] */
+	uint32_t ap_retries;        /**< requests after the first before giving up, 1..100 [3];
+				     *   also the broadcast probes of a STALE entry */
 	uint32_t ap_retry_ms;       /**< interval between requests, 1..60000 [1000] */
+	/** Probes of a STALE entry in use sent unicast to its cached MAC before the broadcast
+	 *  ones, 1..ARP_UCAST_PROBES_MAX, or ARP_UCAST_PROBES_NONE for none [3] */
+	uint32_t ap_ucast_probes;
 };
 
 /** @name Entry states (ae_state). */
 /**@{*/
 #define ARP_STATE_INCOMPLETE 1 /**< request sent, no answer yet; packets may be held */
 #define ARP_STATE_REACHABLE  2 /**< confirmed less than ap_timeout_ms ago */
-#define ARP_STATE_STALE      3 /**< older; used, and re-resolved on first use */
+#define ARP_STATE_STALE      3 /**< older; used, and probed while used */
 #define ARP_STATE_STATIC     4 /**< ARP_ADD; never aged, never overwritten by the wire */
 /**@}*/
 
@@ -146,7 +161,8 @@ struct arp_entry {
 	uint8_t ae_pad;
 	uint16_t ae_held;             /**< packets held for it (out) */
 	uint32_t ae_age_ms;           /**< ms since it was confirmed or created (out) */
-	uint32_t ae_tries;            /**< requests sent in this resolution (out) */
+	uint32_t ae_tries;            /**< requests sent in this resolution, or probes since
+				       *   the entry went STALE (out) */
 };
 
 /** Counters of one arp instance: arps_<name> for every ARP_STAT() in arp/arp.def. */

@@ -87,6 +87,11 @@ arp_setparam(struct arp_priv *ap, struct arp_param *p)
 	ARP_PARAM_TAKE(ap_max_hold_total, 1, 65536);
 	ARP_PARAM_TAKE(ap_retries, 1, 100);
 	ARP_PARAM_TAKE(ap_retry_ms, 1, 60000);
+	/* 0 keeps the value, as in every field, so "no unicast probes" is a value of its own. */
+	if (p->ap_ucast_probes == ARP_UCAST_PROBES_NONE)
+		np.ap_ucast_probes = 0;
+	else
+		ARP_PARAM_TAKE(ap_ucast_probes, 1, ARP_UCAST_PROBES_MAX);
 #undef ARP_PARAM_TAKE
 	/*
 	 * A new size reallocates the (empty) table inside the write put procedure: this is a
@@ -435,6 +440,7 @@ arp_open(queue_t *q, dev_t *devp, int oflag, int sflag, cred_t *crp)
 		.ap_max_hold_total = ARP_DEF_MAX_HOLD_TOTAL,
 		.ap_retries = ARP_DEF_RETRIES,
 		.ap_retry_ms = ARP_DEF_RETRY_MS,
+		.ap_ucast_probes = ARP_DEF_UCAST_PROBES,
 	};
 	arp_param_apply(ap);
 	if (arp_cache_init(ap, ap->ap_param.ap_max_entries) != 0) {

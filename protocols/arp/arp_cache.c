@@ -15,7 +15,12 @@
  *   INCOMPLETE --reply or request from it--> REACHABLE: held packets sent
  *   INCOMPLETE --1 + ap_retries requests unanswered--> (none): held packets dropped, counted
  *   REACHABLE --ap_timeout_ms without confirmation--> STALE (lazily at lookup, or by the sweep)
- *   STALE --first use--> one refresh request; a reply makes it REACHABLE again
+ *   STALE --use--> probes (arp_output.c): the first use sends a request unicast to the
+ *     cached MAC (RFC 1122 2.3.2.1), later uses another at most every ap_retry_ms,
+ *     ap_ucast_probes unicast ones in all, then up to ap_retries broadcast ones (the
+ *     neighbour may have a new MAC), then none; the entry carries traffic meanwhile, and
+ *     only uses probe, so an idle stale entry sends nothing
+ *   STALE --reply or request from it--> REACHABLE
  *   STALE --another ap_timeout_ms--> (none)
  *   STATIC entries (ARP_ADD) never change by themselves or from the wire.
  * Only the owning lcore touches the table, so nothing is locked.
@@ -130,7 +135,8 @@ arp_cache_state(struct arp_priv *ap, struct arp_ent *e, uint64_t now)
 
 	if (st != e->ae_state) { /* REACHABLE whose time is up */
 		e->ae_state = st;
-		e->ae_refresh = 0;
+		e->ae_tries = 0;
+		e->ae_next_try = 0; /* no probe yet: the next use sends one */
 		ARP_INC(ap, entries_stale);
 	}
 	return st;
@@ -268,7 +274,6 @@ arp_cache_learn(struct arp_priv *ap, uint32_t addr, const struct rte_ether_addr 
 		ap->ap_gen++;
 		e->ae_confirmed = now;
 		e->ae_tries = 0;
-		e->ae_refresh = 0;
 		ARP_INC(ap, entries_updated);
 		if (e->ae_held != NULL)
 			arp_cache_release(ap, e);
@@ -346,7 +351,7 @@ arp_sweep(void *arg)
 			}
 			e->ae_tries++;
 			e->ae_next_try = now + ap->ap_retry_cyc;
-			arp_send_request(ap, e->ae_addr);
+			arp_send_request(ap, e->ae_addr, NULL);
 			break;
 		case ARP_STATE_REACHABLE:
 			(void)arp_cache_state(ap, e, now);

@@ -121,6 +121,31 @@ arp_nhc_set(const struct arp_priv *ap, struct arp_nhc *nhc, uint32_t nh,
 	return mac;
 }
 
+/*
+ * Probe a STALE entry that is in use, once its interval is up (the caller checked): first
+ * ap_ucast_probes requests to its cached MAC (RFC 1122 2.3.2.1's unicast poll, Linux's
+ * NUD_PROBE), which no other host on the segment has to look at; then up to ap_retries
+ * broadcast ones, in case the neighbour is still there with another MAC; then none, and the
+ * sweep removes it ap_timeout_ms after it went stale unless something confirmed it. Driven by
+ * use, as the refresh always was, so an idle entry costs nothing and the packet path has no
+ * timer to keep; the packet itself is sent whatever happens here. A request that found no
+ * block counts as sent (drop_tx_nomem): the next is ap_retry_ms away, as for a lost one.
+ */
+static __rte_noinline void
+arp_probe(struct arp_priv *ap, struct arp_ent *e, uint64_t now)
+{
+	const uint32_t ucast = ap->ap_param.ap_ucast_probes;
+
+	if (e->ae_tries >= ucast + ap->ap_param.ap_retries) {
+		e->ae_next_try = UINT64_MAX; /* nothing left to send: later uses skip the call */
+		return;
+	}
+	e->ae_tries++;
+	e->ae_next_try = now + ap->ap_retry_cyc;
+	/* Last: the request may come back answered at once (a loop-back below) and confirm e. */
+	arp_send_request(ap, e->ae_addr, e->ae_tries <= ucast ? &e->ae_mac : NULL);
+}
+
 mblk_t *
 arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp, struct arp_nhc *nhc)
 {
@@ -154,11 +179,9 @@ arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp, struct arp_nhc *nhc)
 		case ARP_STATE_STATIC:
 			return arp_frame(ap, mp, arp_nhc_set(ap, nhc, nh, &e->ae_mac));
 		case ARP_STATE_STALE:
-			/* Use it, and ask once whether it still holds (a reply confirms it). */
-			if (!e->ae_refresh) {
-				e->ae_refresh = 1;
-				arp_send_request(ap, nh);
-			}
+			/* Use it, and ask whether it still holds (a reply confirms it). */
+			if (now >= e->ae_next_try)
+				arp_probe(ap, e, now);
 			return arp_frame(ap, mp, arp_nhc_set(ap, nhc, nh, &e->ae_mac));
 		default:
 			arp_cache_hold(ap, e, mp);
@@ -175,7 +198,7 @@ arp_resolve(queue_t *wq, struct arp_priv *ap, mblk_t *mp, struct arp_nhc *nhc)
 	e->ae_tries = 1;
 	e->ae_next_try = now + ap->ap_retry_cyc;
 	arp_cache_hold(ap, e, mp);
-	arp_send_request(ap, nh);
+	arp_send_request(ap, nh, NULL);
 	arp_cache_arm(ap);
 	return NULL;
 }
@@ -212,13 +235,17 @@ arp_send_arp(struct arp_priv *ap, uint16_t op, const struct rte_ether_addr *eth_
 }
 
 void
-arp_send_request(struct arp_priv *ap, uint32_t addr)
+arp_send_request(struct arp_priv *ap, uint32_t addr, const struct rte_ether_addr *dst)
 {
 	static const struct rte_ether_addr zero;
 
-	if (arp_send_arp(ap, RTE_ARP_OP_REQUEST, &arp_bcast_mac, &zero, addr,
-			 ap->ap_if.ai_addr) == 0)
-		ARP_INC(ap, tx_requests);
+	/* Unicast or not, the target hardware address is zero: it is what the request asks. */
+	if (arp_send_arp(ap, RTE_ARP_OP_REQUEST, dst != NULL ? dst : &arp_bcast_mac, &zero, addr,
+			 ap->ap_if.ai_addr) != 0)
+		return;
+	ARP_INC(ap, tx_requests);
+	if (dst != NULL)
+		ARP_INC(ap, tx_ucast_probes);
 }
 
 void

@@ -34,6 +34,7 @@
 #define ARP_DEF_MAX_HOLD_TOTAL 256u
 #define ARP_DEF_RETRIES        3u
 #define ARP_DEF_RETRY_MS       1000u
+#define ARP_DEF_UCAST_PROBES   3u
 /** RFC 5227 DEFEND_INTERVAL: at most one defence of our address in this many seconds. */
 #define ARP_DEFEND_INTERVAL_S  10u
 
@@ -47,11 +48,14 @@ struct arp_ent {
 	uint32_t ae_next;            /**< next index in the bucket chain (0: end) or free list */
 	struct rte_ether_addr ae_mac;
 	uint8_t ae_state;            /**< 0 free, else ARP_STATE_* */
-	uint8_t ae_refresh;          /**< STALE: a refresh request was sent */
+	uint8_t ae_pad;
 	uint16_t ae_nheld;           /**< packets held */
-	uint32_t ae_tries;           /**< requests sent in this resolution */
+	uint32_t ae_tries;           /**< requests sent in this resolution; STALE: probes sent
+				      *   since it went stale */
 	uint64_t ae_confirmed;       /**< timer cycles: confirmed (or created, if INCOMPLETE) */
-	uint64_t ae_next_try;        /**< INCOMPLETE: when to send the next request */
+	uint64_t ae_next_try;        /**< INCOMPLETE: when to send the next request; STALE: the
+				      *   earliest next probe (0 when it turns stale: the first
+				      *   use probes; UINT64_MAX: none left) */
 	mblk_t *ae_held;             /**< held packets, b_next chain, oldest first */
 	mblk_t *ae_held_tail;
 };
@@ -278,8 +282,11 @@ void arp_hdr_write(const struct arp_priv *ap, unsigned char *p, const struct rte
 /** Build and send an ARP frame. 0 or -ENOBUFS (counted). */
 int arp_send_arp(struct arp_priv *ap, uint16_t op, const struct rte_ether_addr *eth_dst,
 		 const struct rte_ether_addr *tha, uint32_t tip, uint32_t sip);
-/** Send a request for addr (counts tx_requests). */
-void arp_send_request(struct arp_priv *ap, uint32_t addr);
+/**
+ * Send a request for addr to dst, broadcast if NULL (counts tx_requests; tx_ucast_probes
+ * too when unicast).
+ */
+void arp_send_request(struct arp_priv *ap, uint32_t addr, const struct rte_ether_addr *dst);
 /** Send a gratuitous ARP for our address. */
 void arp_send_gratuitous(struct arp_priv *ap);
 

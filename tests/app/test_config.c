@@ -220,6 +220,16 @@ Test(config, takes_the_tcp_msl_within_its_range)
 	expect_error("[tcp]\nmsl_ms = 5\n" PORT0, "tcp", "msl_ms", "5 is out of range 10..600000");
 }
 
+Test(config, takes_the_arp_unicast_probes_zero_included)
+{
+	cr_assert_eq(load("[arp]\nucast_probes = 0\n" PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.arp_ucast_probes, 0, "0: stale entries probed by broadcast only");
+	cr_assert_eq(load("[arp]\nucast_probes = 100\n" PORT0), 0, "%s", err);
+	cr_expect_eq(cfg.arp_ucast_probes, 100);
+	expect_error("[arp]\nucast_probes = 101\n" PORT0, "arp", "ucast_probes",
+		     "101 is out of range 0..100");
+}
+
 Test(config, takes_the_tcp_time_wait_limit_within_its_range)
 {
 	cr_assert_eq(load(PORT0), 0, "%s", err);
@@ -919,6 +929,7 @@ Test(config, applies_every_default)
 	cr_expect_eq(cfg.arp_hold_total, 256);
 	cr_expect_eq(cfg.arp_retries, 3);
 	cr_expect_eq(cfg.arp_retry_ms, 1000);
+	cr_expect_eq(cfg.arp_ucast_probes, 3);
 	cr_expect_eq(cfg.ip_frag_timeout_ms, 2000);
 	cr_expect_eq(cfg.ip_frag_max_flows, 1024);
 	cr_expect_eq(cfg.ip_frag_max_frags, 64);

@@ -429,13 +429,19 @@ def case_arp_defend(c):
     y.stop_clean()
 
 
-def case_arp_ageing(c):
-    """A learned entry goes stale after timeout_ms and is removed after as long again."""
+def arp_timeout_ini(c, ms):
+    """default.ini's text with [arp] timeout_ms = ms."""
     with open(c.source_config("default.ini")) as f:
         text = f.read()
-    text = text.replace("[arp]\ntimeout_ms = 60000", "[arp]\ntimeout_ms = 400")
-    check("timeout_ms = 400" in text, "default.ini no longer has [arp] timeout_ms = 60000")
-    y = c.yard(c.config(text))
+    want = "[arp]\ntimeout_ms = %d\n" % ms
+    text = text.replace("[arp]\ntimeout_ms = 60000\n", want)
+    check(want in text, "default.ini no longer has [arp] timeout_ms = 60000")
+    return text
+
+
+def case_arp_ageing(c):
+    """A learned entry goes stale after timeout_ms and is removed after as long again."""
+    y = c.yard(c.config(arp_timeout_ini(c, 400)))
     c.tap_up()
     c.expect_ping(count=1)
     arp = counters(y, "arp")
@@ -455,6 +461,36 @@ def case_arp_ageing(c):
     arp = counters(y, "arp")
     check(arp["entries_learned"] > learned or arp["tx_requests"] >= 1,
           "the neighbour was resolved again: %s" % arp)
+    y.stop_clean()
+
+
+def case_arp_probe(c):
+    """
+    A stale entry in use is probed unicast (RFC 1122 2.3.2.1): past [arp] timeout_ms, yard's
+    echo reply to the kernel draws an ARP request to the kernel's MAC (target MAC zero), not
+    a broadcast one; the kernel answers it and the entry is confirmed.
+    """
+    y = c.yard(c.config(arp_timeout_ini(c, 2000)))
+    c.tap_up()
+    kmac = run(["cat", "/sys/class/net/yard0/address"], ns=c.ns).stdout.strip().lower()
+    mac = y.get("/yard/ports,0")["mac"].lower()
+    # The capture first: the entry is stale from 2 s after the first ping, removed at 4 s.
+    with tshark_capture(c, "arp and ether src %s" % mac, "probe.pcapng") as pcap:
+        c.expect_ping(count=1)
+        time.sleep(2.5)
+        arp0 = counters(y, "arp")
+        c.expect_ping(count=1)
+        time.sleep(0.5)
+    arp = delta(arp0, counters(y, "arp"))
+    p = run(["tshark", "-n", "-r", pcap, "-Y", "arp.opcode == 1", "-T", "fields", "-e",
+             "eth.dst", "-e", "arp.dst.hw_mac", "-e", "arp.dst.proto_ipv4"])
+    rows = [line.split() for line in p.stdout.splitlines() if line.strip()]
+    check([kmac, "00:00:00:00:00:00", KERNEL_ADDR] in rows,
+          "a request for %s to %s: %r" % (KERNEL_ADDR, kmac, rows))
+    check(["ff:ff:ff:ff:ff:ff", "00:00:00:00:00:00", KERNEL_ADDR] not in rows,
+          "no broadcast request for the kernel: %r" % rows)
+    check(arp["tx_ucast_probes"] >= 1 and arp["rx_replies"] >= 1 and
+          arp["entries_updated"] >= 1, "probed and confirmed: %s" % arp)
     y.stop_clean()
 
 
@@ -2773,6 +2809,7 @@ CASES = {
     "arping": case_arping,
     "arp_ageing": case_arp_ageing,
     "arp_defend": case_arp_defend,
+    "arp_probe": case_arp_probe,
     "malformed": case_malformed,
     "af_packet": case_af_packet,
     "two_queues": case_two_queues,

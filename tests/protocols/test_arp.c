@@ -292,10 +292,10 @@ YT_TEST(arp, ages_entries_to_stale_then_removes_them)
 	cr_assert_eq(arp_get(&l, PT_ADDR_PEER, &ae), 0);
 	cr_assert_eq(ae.ae_state, ARP_STATE_STALE, "stale after the reachable time");
 	cr_assert_eq(pt_arpstat(l.sd).arps_entries_stale, 1);
-	/* A stale entry still carries traffic, and asks once whether it holds. */
+	/* A stale entry still carries traffic, and asks its MAC whether it holds. */
 	send_down(&l, ipv4_down(PT_ADDR_PEER, 8, 64));
 	n = pt_take(l.minor, f, sizeof(f));
-	check_arp(f, n, &pt_mac_bcast, RTE_ARP_OP_REQUEST, PT_ADDR_US, &zero, PT_ADDR_PEER);
+	check_arp(f, n, &pt_mac_peer, RTE_ARP_OP_REQUEST, PT_ADDR_US, &zero, PT_ADDR_PEER);
 	n = pt_take(l.minor, f, sizeof(f));
 	cr_assert_eq(n, 14 + 28, "the packet went to the stale MAC");
 	cr_assert_arr_eq(f, &pt_mac_peer, 6);
@@ -1359,6 +1359,261 @@ YT_TEST(arp, defends_our_address_once_per_interval)
 	cr_assert_eq(st.arps_tx_gratuitous, 2, "ARP_SETIF's and the defence");
 	cr_assert_eq(st.arps_tx_replies, 0, "a claim of our address is not answered");
 	cr_assert_eq(arp_get(&l, PT_ADDR_US, &ae), -ENOENT, "never learned");
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
+/* ---- probes of STALE entries (RFC 1122 2.3.2.1) ------------------------------------------- */
+
+/* The peer's reply to a request of ours: it confirms (or teaches) PT_ADDR_PEER's entry. */
+static void
+reply_from_peer(struct pt_link *l)
+{
+	uint8_t f[128];
+	size_t n;
+
+	n = pt_arp(f, &pt_mac_us, RTE_ARP_OP_REPLY, &pt_mac_peer, PT_ADDR_PEER, &pt_mac_us,
+		   PT_ADDR_US);
+	pt_inject(l->minor, f, n);
+	cr_assert_eq(pt_take(l->minor, f, sizeof(f)), 0, "a reply draws nothing");
+}
+
+/*
+ * PT_ADDR_PEER's fresh entry made STALE: by a 100 ms reachable time, which p then makes a
+ * minute (and sets its other fields), so that no test is raced by its removal. p holds the
+ * answer.
+ */
+static void
+go_stale(struct pt_link *l, struct arp_param *p)
+{
+	struct arp_param t = { .ap_timeout_ms = 100 };
+	struct arp_entry ae;
+	uint8_t f[128];
+
+	cr_assert_geq(pt_istr(l->sd, ARP_SETPARAM, &t, sizeof(t)), 0);
+	pt_run_ms(130);
+	cr_assert_eq(arp_get(l, PT_ADDR_PEER, &ae), 0);
+	cr_assert_eq(ae.ae_state, ARP_STATE_STALE);
+	cr_assert_eq(pt_take(l->minor, f, sizeof(f)), 0, "an unused stale entry sends nothing");
+	p->ap_timeout_ms = 60000;
+	cr_assert_geq(pt_istr(l->sd, ARP_SETPARAM, p, sizeof(*p)), 0);
+}
+
+/* PT_ADDR_PEER learned (from its request for us, tagged on a VLAN link), then go_stale(). */
+static void
+stale_peer(struct pt_link *l, uint16_t vlan, struct arp_param *p)
+{
+	static const struct rte_ether_addr zero;
+	uint8_t f[128];
+	size_t n;
+
+	n = pt_arp(f, &pt_mac_bcast, RTE_ARP_OP_REQUEST, &pt_mac_peer, PT_ADDR_PEER, &zero,
+		   PT_ADDR_US);
+	if (vlan != 0)
+		n = vlan_tag(f, n, 0x8100, vlan);
+	pt_inject(l->minor, f, n);
+	cr_assert_eq(pt_discard(l->minor), 1, "our reply");
+	go_stale(l, p);
+}
+
+/* What a use of the stale PT_ADDR_PEER draws: no probe, one to its MAC, or a broadcast one. */
+enum probe { PROBE_NONE, PROBE_UCAST, PROBE_BCAST };
+
+/*
+ * Send a packet to PT_ADDR_PEER and check what went down: the probe it drew, if any, then
+ * the packet itself, to the peer's MAC (tagged on a VLAN link), and nothing else.
+ */
+static void
+use_peer(struct pt_link *l, uint16_t vlan, enum probe want)
+{
+	static const struct rte_ether_addr zero;
+	const size_t hl = vlan != 0 ? 18 : 14;
+	uint8_t f[256];
+	size_t n;
+
+	send_down(l, ipv4_down(PT_ADDR_PEER, 8, 64));
+	n = pt_take(l->minor, f, sizeof(f));
+	if (want != PROBE_NONE) {
+		const struct rte_ether_addr *dst = want == PROBE_UCAST ? &pt_mac_peer :
+									 &pt_mac_bcast;
+
+		if (vlan != 0)
+			check_tagged_arp(f, n, vlan, dst, RTE_ARP_OP_REQUEST, PT_ADDR_US, &zero,
+					 PT_ADDR_PEER);
+		else
+			check_arp(f, n, dst, RTE_ARP_OP_REQUEST, PT_ADDR_US, &zero, PT_ADDR_PEER);
+		n = pt_take(l->minor, f, sizeof(f));
+	}
+	cr_assert_eq(n, hl + 28, "the packet, not a probe (%zu bytes)", n);
+	cr_assert_arr_eq(f, &pt_mac_peer, 6, "the packet went to the stale MAC");
+	if (vlan != 0)
+		n = vlan_untag(f, n, vlan);
+	cr_assert(f[12] == 0x08 && f[13] == 0x00, "IPv4");
+	cr_assert_eq(pt_take(l->minor, f, sizeof(f)), 0, "nothing more");
+}
+
+/*
+ * A stale entry in use is probed (RFC 1122 2.3.2.1's unicast poll): at its first use a request
+ * to its cached MAC, then at most one every ap_retry_ms however often it is used,
+ * ap_ucast_probes (3) to its MAC, then ap_retries (3) broadcast, then none; every packet goes
+ * meanwhile, after the probe it drew.
+ */
+YT_TEST(arp, probes_a_stale_entry_by_unicast_then_broadcast_at_most_every_retry_ms)
+{
+	struct arp_param p = { .ap_retry_ms = 150 };
+	struct arp_entry ae;
+	struct arpstat st;
+	struct pt_link l;
+
+	pt_link_open(&l, 0, 0, 1500);
+	stale_peer(&l, 0, &p);
+	cr_assert_eq(p.ap_ucast_probes, 3, "three unicast probes by default");
+	cr_assert_eq(p.ap_retries, 3);
+	use_peer(&l, 0, PROBE_UCAST);
+	use_peer(&l, 0, PROBE_NONE); /* within ap_retry_ms of the first */
+	for (int i = 0; i < 2; i++) {
+		pt_run_ms(160);
+		use_peer(&l, 0, PROBE_UCAST);
+		use_peer(&l, 0, PROBE_NONE);
+	}
+	for (int i = 0; i < 3; i++) {
+		pt_run_ms(160);
+		use_peer(&l, 0, PROBE_BCAST);
+	}
+	pt_run_ms(160);
+	use_peer(&l, 0, PROBE_NONE); /* all sent: it waits for its removal, or a confirmation */
+	cr_assert_eq(arp_get(&l, PT_ADDR_PEER, &ae), 0);
+	cr_assert_eq(ae.ae_state, ARP_STATE_STALE);
+	cr_assert_eq(ae.ae_tries, 6, "ARP_GET tells the probes sent");
+	st = pt_arpstat(l.sd);
+	cr_assert_eq(st.arps_tx_ucast_probes, 3);
+	cr_assert_eq(st.arps_tx_requests, 6, "unicast probes are requests too");
+	cr_assert_eq(st.arps_tx_frames, 10, "no packet held or dropped");
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
+/*
+ * A reply to a probe confirms the entry: REACHABLE, and no more probes. When it goes stale
+ * again, probing starts afresh, even after every probe of the last time was sent.
+ */
+YT_TEST(arp, a_reply_to_a_probe_makes_the_entry_reachable_and_ends_probing)
+{
+	struct arp_param p = { .ap_ucast_probes = 1, .ap_retries = 1, .ap_retry_ms = 20 };
+	struct arp_param again = { 0 };
+	struct arp_entry ae;
+	struct pt_link l;
+
+	pt_link_open(&l, 0, 0, 1500);
+	stale_peer(&l, 0, &p);
+	use_peer(&l, 0, PROBE_UCAST);
+	pt_run_ms(30);
+	use_peer(&l, 0, PROBE_BCAST);
+	pt_run_ms(30);
+	use_peer(&l, 0, PROBE_NONE); /* none left */
+	reply_from_peer(&l);
+	cr_assert_eq(arp_get(&l, PT_ADDR_PEER, &ae), 0);
+	cr_assert_eq(ae.ae_state, ARP_STATE_REACHABLE);
+	cr_assert_eq(ae.ae_tries, 0);
+	for (int i = 0; i < 3; i++) {
+		pt_run_ms(30);
+		use_peer(&l, 0, PROBE_NONE);
+	}
+	cr_assert_eq(pt_arpstat(l.sd).arps_tx_ucast_probes, 1);
+	cr_assert_eq(pt_arpstat(l.sd).arps_tx_requests, 2);
+	/* Stale again (confirmed anew first, lest it be past 2 x 100 ms and removed): its first
+	 * use probes as the first time did. */
+	reply_from_peer(&l);
+	go_stale(&l, &again);
+	use_peer(&l, 0, PROBE_UCAST);
+	cr_assert_eq(pt_arpstat(l.sd).arps_tx_ucast_probes, 2);
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
+/*
+ * ap_ucast_probes 101 is refused; ARP_UCAST_PROBES_NONE sets none (0 keeps it, as in every
+ * field), and a stale entry is probed by broadcast only, ap_retries times.
+ */
+YT_TEST(arp, no_unicast_probes_probes_by_broadcast_only)
+{
+	struct arp_param p = { .ap_ucast_probes = ARP_UCAST_PROBES_MAX + 1 }, keep = { 0 };
+	struct arpstat st;
+	struct pt_link l;
+
+	pt_link_open(&l, 0, 0, 1500);
+	cr_assert_eq(pt_istr(l.sd, ARP_SETPARAM, &p, sizeof(p)), -EINVAL);
+	p = (struct arp_param){ .ap_ucast_probes = ARP_UCAST_PROBES_NONE, .ap_retries = 2,
+				.ap_retry_ms = 100 };
+	stale_peer(&l, 0, &p);
+	cr_assert_eq(p.ap_ucast_probes, 0, "the answer holds the count in force");
+	cr_assert_geq(pt_istr(l.sd, ARP_SETPARAM, &keep, sizeof(keep)), 0);
+	cr_assert_eq(keep.ap_ucast_probes, 0, "0 keeps it");
+	use_peer(&l, 0, PROBE_BCAST);
+	use_peer(&l, 0, PROBE_NONE);
+	pt_run_ms(110);
+	use_peer(&l, 0, PROBE_BCAST);
+	pt_run_ms(110);
+	use_peer(&l, 0, PROBE_NONE);
+	st = pt_arpstat(l.sd);
+	cr_assert_eq(st.arps_tx_ucast_probes, 0);
+	cr_assert_eq(st.arps_tx_requests, 2);
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
+/* A VLAN link's probes carry its tag, unicast and broadcast alike (one of each here). */
+YT_TEST(arp, a_vlan_link_tags_its_probes)
+{
+	struct arp_param p = { .ap_ucast_probes = 1, .ap_retry_ms = 100 };
+	struct pt_link l;
+
+	pt_link_open_vlan(&l, 0, 0, 1500, 100);
+	stale_peer(&l, 100, &p);
+	use_peer(&l, 100, PROBE_UCAST);
+	pt_run_ms(110);
+	use_peer(&l, 100, PROBE_BCAST);
+	cr_assert_eq(pt_arpstat(l.sd).arps_tx_ucast_probes, 1);
+	pt_link_close(&l);
+	pt_assert_clean();
+}
+
+/*
+ * With no block for the probe the packet still goes; the probe is counted (drop_tx_nomem)
+ * and taken as sent: the next one, ap_retry_ms later, is the second.
+ */
+YT_TEST(arp, a_probe_without_a_block_loses_no_data)
+{
+	struct arp_param p = { .ap_retry_ms = 100 };
+	mblk_t *mp, *b, *chain = NULL;
+	struct arp_entry ae;
+	struct arpstat st;
+	struct pt_link l;
+	uint8_t f[128];
+	size_t n;
+
+	pt_link_open(&l, 0, 0, 1500);
+	stale_peer(&l, 0, &p);
+	mp = ipv4_down(PT_ADDR_PEER, 8, 64);
+	while ((b = allocb(64, BPRI_MED)) != NULL) {
+		b->b_next = chain;
+		chain = b;
+	}
+	cr_assert_eq(sth_putmsg_mblk(l.sd, mp), 0);
+	yt_drain();
+	freemsgchain(chain);
+	n = pt_take(l.minor, f, sizeof(f));
+	cr_assert_eq(n, 14 + 28, "the packet went, got %zu bytes", n);
+	cr_assert_arr_eq(f, &pt_mac_peer, 6);
+	cr_assert_eq(pt_take(l.minor, f, sizeof(f)), 0, "no probe");
+	st = pt_arpstat(l.sd);
+	cr_assert_eq(st.arps_drop_tx_nomem, 1);
+	cr_assert_eq(st.arps_tx_requests, 0);
+	cr_assert_eq(arp_get(&l, PT_ADDR_PEER, &ae), 0);
+	cr_assert_eq(ae.ae_tries, 1);
+	use_peer(&l, 0, PROBE_NONE);
+	pt_run_ms(110);
+	use_peer(&l, 0, PROBE_UCAST);
 	pt_link_close(&l);
 	pt_assert_clean();
 }
