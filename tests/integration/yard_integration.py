@@ -1347,18 +1347,21 @@ print("%d %s %s %s" % (n, sorted(size), sorted(ttls), sorted(src)), flush=True)
 
 def case_udp_mcast_source(c):
     """
-    [client.feed] type = udp_source, connect = 239.7.7.7:5000: yard publishes to a group; the
+    [client.feed] type = udp_source, connect = 239.7.7.7:9: yard publishes to a group; the
     kernel joins it on yard0 and receives the datagrams (from yard's address, TTL 1, 200
-    bytes), as a subscriber on the link would. yard's client counts what it sent.
+    bytes), as a subscriber on the link would. yard's client counts what it sent. yard's own
+    services joined the group too ([services] udp_join): its discard service on port 9 gets a
+    loop-back copy of every datagram (IP_MULTICAST_LOOP, on by default).
     """
     with open(c.source_config("default.ini")) as f:
         text = f.read()
-    text += ("\n[client.feed]\ntype = udp_source\nconnect = 239.7.7.7:5000\nsize = 200\n"
+    text = text.replace("[services]\n", "[services]\nudp_join = 239.7.7.7\n", 1)
+    text += ("\n[client.feed]\ntype = udp_source\nconnect = 239.7.7.7:9\nsize = 200\n"
              "duration = 2s\ndelay = 2s\n")
     y = c.yard(c.config(text))
     c.tap_up()
     rx = subprocess.Popen(["ip", "netns", "exec", c.ns, "/usr/bin/python3", "-c",
-                           MCAST_RECEIVER, "239.7.7.7", "5000", KERNEL_ADDR, "6"],
+                           MCAST_RECEIVER, "239.7.7.7", "9", KERNEL_ADDR, "6"],
                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True)
     try:
@@ -1378,6 +1381,15 @@ def case_udp_mcast_source(c):
     ip = counters(y, "ip")
     check(ip["drop_no_route"] == 0, "routed through 224.0.0.0/4: %s" %
           {k: v for k, v in ip.items() if v})
+    sent = cl["feed"]["sent"]
+    udp = counters(y, "udp")
+    log("looped back: %d of %d sent; udp delivered %d" %
+        (ip["tx_mcast_looped"], sent, udp["rx_delivered"]))
+    check(sent > 100 and ip["tx_mcast_looped"] == sent and ip["drop_mloop_nomem"] == 0,
+          "a copy of every datagram for yard's own members: %s" %
+          {k: v for k, v in ip.items() if v})
+    check(udp["rx_delivered"] >= sent, "the discard service took them: %s" %
+          {k: v for k, v in udp.items() if v})
     y.stop_clean()
 
 
