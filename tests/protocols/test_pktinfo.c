@@ -16,52 +16,26 @@
 
 TestSuite(pktinfo, .init = yt_setup, .fini = yt_teardown);
 
-#define ADDR_B PT_IPV4(198, 18, 9, 2)   /* the second link's address */
+#define ADDR_B UT_ADDR_B
 #define BCAST_B PT_IPV4(198, 18, 9, 255)
 #define ADDR_C PT_IPV4(198, 18, 7, 7)   /* no link's */
 #define GROUP PT_IPV4(239, 4, 5, 6)
 #define PORT 7000
 
-/* Two links under ip, udp told both addresses with their links' indexes. */
-struct pk_stack {
-	struct pt_stack pt;
-	struct pt_link b;
-	struct yard_udp_plumbing up;
-};
-
 static void
-pk_open(struct pk_stack *s)
+pk_open(struct ut_two_links *s)
 {
-	struct udp_addrreq ar[2] = {
-		{ .ua_addr = PT_ADDR_US, .ua_prefix = PT_PREFIX, .ua_ifindex = 1 },
-		{ .ua_addr = ADDR_B, .ua_prefix = 24, .ua_ifindex = 2 },
-	};
-	struct ip_ifreq ifr = { .ii_addr = ADDR_B, .ii_prefix = 24, .ii_mtu = 1500 };
-	struct ip_route r = { .ir_dst = PT_IPV4(224, 0, 0, 0), .ir_prefix = 4 };
-
-	memset(s, 0, sizeof(*s));
-	pt_stack_open(&s->pt, 0, 1500);
-	pt_link_open(&s->b, 1, 0, 1500);
-	s->b.muxid = sth_ioctl(s->pt.ip, I_LINK, (intptr_t)s->b.sd);
-	cr_assert_gt(s->b.muxid, 0);
-	ifr.ii_muxid = s->b.muxid;
-	cr_assert_geq(pt_istr(s->pt.ip, IP_IFADD, &ifr, sizeof(ifr)), 0, "IP_IFADD B");
-	r.ir_muxid = s->pt.link.muxid; /* groups are routed out A */
-	cr_assert_eq(pt_istr(s->pt.ip, IP_ROUTE_ADD, &r, sizeof(r)), 0);
-	cr_assert_eq(yard_udp_plumb(&s->up, ar, 2), 0, "yard_udp_plumb");
+	ut_two_links_open(s);
 	(void)pt_discard(s->pt.link.minor);
 	(void)pt_discard(s->b.minor);
 }
 
 static void
-pk_close(struct pk_stack *s)
+pk_close(struct ut_two_links *s)
 {
 	pt_run_ms(1100); /* a leave's reports */
 	(void)pt_discard(s->pt.link.minor);
-	(void)pt_discard(s->b.minor);
-	yard_udp_unplumb(&s->up);
-	pt_stack_close(&s->pt); /* unlinks B too */
-	pt_link_close(&s->b);
+	ut_two_links_close(s);
 	pt_assert_clean();
 }
 
@@ -152,7 +126,7 @@ pk_recv(int fd, struct t_in_pktinfo *pi)
 
 YT_TEST(pktinfo, the_option_is_negotiated_as_a_yes_or_no)
 {
-	struct pk_stack s;
+	struct ut_two_links s;
 	t_uscalar_t cur = 7, v = 2;
 	int fd;
 
@@ -178,7 +152,7 @@ YT_TEST(pktinfo, indications_say_where_unicast_broadcast_and_multicast_datagrams
 {
 	static const struct rte_ether_addr gmac = { { 0x01, 0x00, 0x5e, 0x04, 0x05, 0x06 } };
 	struct t_ip_mreq mr = { .imr_multiaddr = GROUP, .imr_interface = ADDR_B };
-	struct pk_stack s;
+	struct ut_two_links s;
 	struct t_in_pktinfo pi;
 	int fd;
 
@@ -232,7 +206,7 @@ YT_TEST(pktinfo, indications_say_where_unicast_broadcast_and_multicast_datagrams
 
 YT_TEST(pktinfo, an_endpoint_without_it_gets_the_usual_indication)
 {
-	struct pk_stack s;
+	struct ut_two_links s;
 	struct stdata *ep, *other;
 	const mblk_t *mp;
 	int fd;
@@ -282,6 +256,16 @@ pk_reqopt(uint32_t ifindex, uint32_t spec_dst)
 	};
 }
 
+/* "data" (5 bytes) to (dst, 4100) from ep with T_IP_PKTINFO (ifindex, spec_dst), udp run. */
+static void
+pk_send(struct stdata *ep, uint32_t dst, uint32_t ifindex, uint32_t spec_dst, const char *data)
+{
+	struct pk_reqopt o = pk_reqopt(ifindex, spec_dst);
+
+	cr_assert_eq(ut_sendto_opts(ep, dst, 4100, &o, sizeof(o), data, 5), 0);
+	yt_drain();
+}
+
 /* The one frame on minor (nothing on other): its IPv4 source, its checksums checked. */
 static uint32_t
 pk_take_src(int minor, int other, uint32_t dst)
@@ -316,35 +300,26 @@ pk_uderr(struct stdata *ep)
 
 YT_TEST(pktinfo, a_request_names_its_source_and_link)
 {
-	struct pk_stack s;
-	struct pk_reqopt o;
+	struct ut_two_links s;
 	struct stdata *ep;
 
 	pk_open(&s);
 	ep = ut_ep_open();
 	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, PORT, NULL), 0);
 	/* The reply to what came to B goes from B's address, by the peer's route (A). */
-	o = pk_reqopt(0, ADDR_B);
-	cr_assert_eq(ut_sendto_opts(ep, PT_ADDR_PEER, 4100, &o, sizeof(o), "reply", 5), 0);
-	yt_drain();
+	pk_send(ep, PT_ADDR_PEER, 0, ADDR_B, "reply");
 	cr_assert_eq(pk_take_src(s.pt.link.minor, s.b.minor, PT_ADDR_PEER), ADDR_B);
 	/* Without the option, the route's link's address, as ever. */
 	cr_assert_eq(ut_sendto(ep, PT_ADDR_PEER, 4100, "plain", 5), 0);
 	yt_drain();
 	cr_assert_eq(pk_take_src(s.pt.link.minor, s.b.minor, PT_ADDR_PEER), PT_ADDR_US);
 	/* Link 2 alone: its address is the source. */
-	o = pk_reqopt(2, 0);
-	cr_assert_eq(ut_sendto_opts(ep, PT_ADDR_PEER, 4100, &o, sizeof(o), "by if", 5), 0);
-	yt_drain();
+	pk_send(ep, PT_ADDR_PEER, 2, 0, "by if");
 	cr_assert_eq(pk_take_src(s.pt.link.minor, s.b.minor, PT_ADDR_PEER), ADDR_B);
 	/* A group: link 2 is where it goes out (IP_UNITDATA_MIF), beating its route (A). */
-	o = pk_reqopt(2, 0);
-	cr_assert_eq(ut_sendto_opts(ep, GROUP, 4100, &o, sizeof(o), "group", 5), 0);
-	yt_drain();
+	pk_send(ep, GROUP, 2, 0, "group");
 	cr_assert_eq(pk_take_src(s.b.minor, s.pt.link.minor, GROUP), ADDR_B);
-	o = pk_reqopt(2, ADDR_B);
-	cr_assert_eq(ut_sendto_opts(ep, GROUP, 4100, &o, sizeof(o), "group", 5), 0);
-	yt_drain();
+	pk_send(ep, GROUP, 2, ADDR_B, "group");
 	cr_assert_eq(pk_take_src(s.b.minor, s.pt.link.minor, GROUP), ADDR_B);
 	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_tx_pktinfo, 4);
 	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_uderr_pktinfo, 0);
@@ -354,7 +329,7 @@ YT_TEST(pktinfo, a_request_names_its_source_and_link)
 
 YT_TEST(pktinfo, a_source_not_ours_or_a_link_we_lack_is_refused_and_counted)
 {
-	struct pk_stack s;
+	struct ut_two_links s;
 	struct pk_reqopt o;
 	struct stdata *ep;
 	uint8_t bad[sizeof(o) + 4] = { 0 };
@@ -362,18 +337,12 @@ YT_TEST(pktinfo, a_source_not_ours_or_a_link_we_lack_is_refused_and_counted)
 	pk_open(&s);
 	ep = ut_ep_open();
 	cr_assert_eq(ut_bind(ep, T_BIND_REQ, 0, PORT, NULL), 0);
-	o = pk_reqopt(0, ADDR_C);
-	cr_assert_eq(ut_sendto_opts(ep, PT_ADDR_PEER, 4100, &o, sizeof(o), "spoof", 5), 0);
-	yt_drain();
+	pk_send(ep, PT_ADDR_PEER, 0, ADDR_C, "spoof");
 	cr_assert_eq(pk_uderr(ep), EINVAL, "no link has that address");
-	o = pk_reqopt(9, 0);
-	cr_assert_eq(ut_sendto_opts(ep, PT_ADDR_PEER, 4100, &o, sizeof(o), "no if", 5), 0);
-	yt_drain();
+	pk_send(ep, PT_ADDR_PEER, 9, 0, "no if");
 	cr_assert_eq(pk_uderr(ep), ENODEV, "no link 9");
 	/* A group out link 2 may only come from link 2's address. */
-	o = pk_reqopt(2, PT_ADDR_US);
-	cr_assert_eq(ut_sendto_opts(ep, GROUP, 4100, &o, sizeof(o), "mixed", 5), 0);
-	yt_drain();
+	pk_send(ep, GROUP, 2, PT_ADDR_US, "mixed");
 	cr_assert_eq(pk_uderr(ep), EINVAL, "A's address out B");
 	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_uderr_pktinfo, 3);
 	/* A value of the wrong size is a malformed option. */
@@ -392,7 +361,7 @@ YT_TEST(pktinfo, a_source_not_ours_or_a_link_we_lack_is_refused_and_counted)
 
 YT_TEST(pktinfo, t_rcvudata_gives_the_option_as_xti_says)
 {
-	struct pk_stack s;
+	struct ut_two_links s;
 	struct sockaddr_in from;
 	uint8_t ob[64], data[32];
 	struct t_unitdata ud = {
