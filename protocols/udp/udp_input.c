@@ -42,6 +42,11 @@
  * and port, until a message leaves udp (struct udp_rxc). Datagrams for the same endpoint that
  * follow each other in a burst go up with one putnext_burst(), after one canputnext(): a full
  * stream head drops the run, counted drop_rcvbuf_full (UDP has no flow control of its own).
+ *
+ * T_IP_PKTINFO: an endpoint with it is found by a lookup for each of its datagrams (never kept
+ * as the burst's endpoint), and its indications are built out of line with the option
+ * (udp_input_pktinfo); the test of the option sits in the lookup, so the usual datagram, whose
+ * endpoint the burst keeps, never makes it.
  */
 #include <assert.h>
 #include <errno.h>
@@ -260,7 +265,7 @@ udp_spec_dst(const struct udp_inst *ui, uint32_t dst, uint32_t src, uint32_t ifi
 /*
  * udp_input_one()'s end for an endpoint with T_IP_PKTINFO, out of line so that the others pay
  * nothing for it: the indication is a block of its own (the burst's are UDP_IND_SIZE bytes),
- * the usual primitive and address and then the option, saying where the datagram *mpp came:
+ * the usual primitive and address and then the option, saying where the datagram mp came:
  * the arrival port's link (ifindex: port id + 1; a block not received by a port,
  * RTE_MBUF_PORT_INVALID, gives 0), the destination, and the address a reply comes from. The
  * datagram mp was proved as udp_input_one() proves it (its IPv4 and UDP headers in the first

@@ -45,7 +45,8 @@
  * Errors the sender must hear of are T_UDERROR_IND (ERROR_type an errno): not bound (EPROTO),
  * a malformed or zero destination (EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL), a bad option (EINVAL),
  * too much data (EMSGSIZE), a broadcast without T_IP_BROADCAST (EACCES), no local address
- * (EADDRNOTAVAIL). Losses below udp are counted, not indicated.
+ * (EADDRNOTAVAIL), a T_IP_PKTINFO source not ours (EINVAL) or link index none has (ENODEV).
+ * Losses below udp are counted, not indicated.
  */
 #include <assert.h>
 #include <errno.h>
