@@ -525,13 +525,16 @@ transports_setup(struct yard_lcore_stack *ls, const struct yard_config *cfg)
 
 	for (unsigned i = 0; i < ls->ls_nlinks; i++) {
 		const struct yard_cfg_port *pc = &cfg->ports[ls->ls_links[i].yl_port];
+		const struct yard_port *port = yard_port_by_index(ls->ls_links[i].yl_port);
 		bool seen = false;
 
 		for (unsigned k = 0; k < n; k++)
 			seen |= addrs[k].ua_addr == pc->addr;
+		/* The link's index is its DPDK port id + 1 (T_IP_PKTINFO, protocols/tihdr.h). */
 		if (!seen)
-			addrs[n++] = (struct udp_addrreq){ .ua_addr = pc->addr,
-							    .ua_prefix = pc->prefix };
+			addrs[n++] = (struct udp_addrreq){
+				.ua_addr = pc->addr, .ua_prefix = pc->prefix,
+				.ua_ifindex = port != NULL ? (uint16_t)(port->yp_port_id + 1) : 0 };
 	}
 	rc = yard_udp_plumb(&ls->ls_udp, addrs, n);
 	if (rc != 0) {

@@ -215,7 +215,29 @@ typedef uint32_t t_uscalar_t;
 #define T_IP_ADD_SOURCE_MEMBERSHIP  0x17
 /** struct t_ip_mreq_source: drop the source; the last one dropped leaves the group */
 #define T_IP_DROP_SOURCE_MEMBERSHIP 0x18
+/**
+ * yard's, after Solaris' IP_PKTINFO (the value is not Solaris'). As an endpoint's option:
+ * t_uscalar_t T_YES/T_NO (default T_NO), whether each T_UNITDATA_IND carries a T_IP_PKTINFO
+ * option (struct t_in_pktinfo) saying where the datagram came. In a T_UNITDATA_REQ's options:
+ * struct t_in_pktinfo, the source and link of that one datagram.
+ */
+#define T_IP_PKTINFO 0x19
 /**@}*/
+
+/**
+ * The value of T_IP_PKTINFO with a datagram (Linux's struct in_pktinfo's fields, all 32-bit).
+ * A link's index is yard's, as it has no kernel interfaces: its DPDK port id + 1 (one link a
+ * port; 0 names none), the ifindex udp was given with the link's address (UDP_ADDR_ADD).
+ * Received: ipi_ifindex the port the datagram arrived on (0 if unknown), ipi_addr the header's
+ * destination, ipi_spec_dst the local address a reply comes from (the destination, or for a
+ * broadcast or multicast one the arrival link's address). Sent: a non-zero ipi_spec_dst is the
+ * datagram's source (one of ours), a non-zero ipi_ifindex its link.
+ */
+struct t_in_pktinfo {
+	uint32_t ipi_ifindex;  /**< the link: port id + 1; 0: none */
+	uint32_t ipi_spec_dst; /**< local address, network order */
+	uint32_t ipi_addr;     /**< the header's destination, network order (received only) */
+};
 
 /** The value of T_IP_ADD_MEMBERSHIP and T_IP_DROP_MEMBERSHIP (struct ip_mreq's layout). */
 struct t_ip_mreq {

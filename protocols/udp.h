@@ -125,7 +125,8 @@ struct udp_param {
 struct udp_addrreq {
 	uint32_t ua_addr;     /**< network order */
 	uint8_t ua_prefix;    /**< its subnet prefix length, 1..32 (its broadcast is recognised) */
-	uint8_t ua_pad[3];
+	uint8_t ua_pad;
+	uint16_t ua_ifindex;  /**< its link's index (DPDK port id + 1, T_IP_PKTINFO); 0: unknown */
 };
 
 /* ---- udp <-> ip M_CTL messages ------------------------------------------------------------ */

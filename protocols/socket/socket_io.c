@@ -21,6 +21,12 @@
  * Stream writes copy through t_snd (sth_write splits to the provider's packet size and
  * stops at flow control: a short count, or EAGAIN when nothing went). A datagram write from
  * several iovecs is gathered into one block and sent zero-copy from there.
+ *
+ * IP_PKTINFO (udp's T_IP_PKTINFO): a socket with it set takes each datagram with its options
+ * (yard_t_rcvudata_mblk_opt) and keeps the T_IP_PKTINFO value in so_rpi for recvmsg's cmsg;
+ * sendmsg's IP_PKTINFO cmsg goes down as the T_UNITDATA_REQ's option (t_sndudata), where udp
+ * judges it. A refusal comes back as udp's T_UDERROR_IND, after the send has returned, as
+ * for SO_BROADCAST (docs/sockets.md).
  */
 #include <errno.h>
 #include <limits.h>
@@ -349,31 +355,27 @@ sock_dgram_werr(void)
 	}
 }
 
+/* The T_IP_PKTINFO option of a sendmsg's IP_PKTINFO cmsg: a T_UNITDATA_REQ's options. */
+struct sock_pi_opt {
+	struct t_opthdr po_oh;
+	struct t_in_pktinfo po_pi;
+};
+
 static ssize_t
 sock_dgram_send(struct yard_sock *so, const struct iovec *iov, size_t n, size_t len,
-		const struct sockaddr *dest, socklen_t destlen)
+		const struct sockaddr *dest, socklen_t destlen, const struct t_in_pktinfo *pi)
 {
 	struct sockaddr_in sin;
 	struct netbuf nb = { .maxlen = sizeof(sin), .len = sizeof(sin), .buf = &sin };
+	struct sock_pi_opt po;
 	mblk_t *mp = NULL;
 
 	if (sock_dgram_target(so, dest, destlen, &sin) < 0)
 		return -1;
 	if (len > SOCK_DGRAM_MAX)
 		return sock_fail(EMSGSIZE);
-	if (n <= 1) {
-		struct t_unitdata ud = { .addr = nb };
-
-		if (len > 0) {
-			ud.udata.maxlen = ud.udata.len = (unsigned)len;
-			ud.udata.buf = iov[0].iov_base;
-		}
-		if (t_sndudata(so->so_fd, &ud) < 0)
-			return sock_fail(sock_dgram_werr());
-		return (ssize_t)len;
-	}
 	/* Several buffers: one datagram, gathered once, sent as it is. */
-	if (len > 0) {
+	if (n > 1 && len > 0) {
 		mp = allocb(len, BPRI_MED);
 		if (mp == NULL)
 			return sock_fail(ENOBUFS);
@@ -381,6 +383,32 @@ sock_dgram_send(struct yard_sock *so, const struct iovec *iov, size_t n, size_t 
 			memcpy(mp->b_wptr, iov[i].iov_base, iov[i].iov_len);
 			mp->b_wptr += iov[i].iov_len;
 		}
+	}
+	if (n <= 1 || pi != NULL) {
+		/* Copied by t_sndudata, with the options the zero-copy send does not carry. */
+		struct t_unitdata ud = { .addr = nb };
+
+		if (len > 0) {
+			ud.udata.maxlen = ud.udata.len = (unsigned)len;
+			ud.udata.buf = mp != NULL ? (void *)mp->b_rptr : iov[0].iov_base;
+		}
+		if (pi != NULL) {
+			po = (struct sock_pi_opt){
+				.po_oh = { .len = sizeof(po), .level = T_INET_IP,
+					   .name = T_IP_PKTINFO },
+				.po_pi = *pi,
+			};
+			ud.opt = (struct netbuf){ .maxlen = sizeof(po), .len = sizeof(po),
+						  .buf = &po };
+		}
+		if (t_sndudata(so->so_fd, &ud) < 0) {
+			int err = sock_dgram_werr();
+
+			freemsg(mp);
+			return sock_fail(err);
+		}
+		freemsg(mp);
+		return (ssize_t)len;
 	}
 	if (yard_t_sndudata_mblk(so->so_fd, &nb, mp) < 0) {
 		int err = sock_dgram_werr();
@@ -398,6 +426,30 @@ sock_same_peer(const struct sockaddr_in *a, const struct sockaddr_in *b)
 	return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
 }
 
+/* The T_IP_PKTINFO value among a T_UNITDATA_IND's options (len bytes at opt) into *pi. */
+static bool
+sock_opt_pktinfo(const uint8_t *opt, size_t len, struct t_in_pktinfo *pi)
+{
+	size_t o = 0;
+
+	while (len - o >= sizeof(struct t_opthdr)) {
+		struct t_opthdr oh;
+
+		memcpy(&oh, opt + o, sizeof(oh));
+		if (oh.len < sizeof(oh) || oh.len > len - o)
+			return false; /* udp never sends this: the buffer is not to be read on */
+		if (oh.level == T_INET_IP && oh.name == T_IP_PKTINFO &&
+		    oh.len == sizeof(oh) + sizeof(*pi)) {
+			memcpy(pi, opt + o + sizeof(oh), sizeof(*pi));
+			return true;
+		}
+		o = _TPI_ALIGN_TOPT(o + oh.len);
+		if (o >= len)
+			break;
+	}
+	return false;
+}
+
 /*
  * The next datagram for the socket (so_hold first) and its source; error indications are
  * taken on the way (a connected socket's peer's: -1 with that errno). 0, or -1 with errno.
@@ -408,6 +460,8 @@ sock_dgram_next(struct yard_sock *so, mblk_t **mpp, struct sockaddr_in *from, bo
 {
 	for (;;) {
 		struct netbuf nb = { .maxlen = sizeof(*from), .buf = from };
+		uint8_t ob[128]; /* udp's option is 28 bytes */
+		struct netbuf onb = { .maxlen = so->so_pktinfo ? sizeof(ob) : 0, .buf = ob };
 		mblk_t *mp;
 
 		if (so->so_hold != NULL) {
@@ -418,7 +472,7 @@ sock_dgram_next(struct yard_sock *so, mblk_t **mpp, struct sockaddr_in *from, bo
 			return 0;
 		}
 		memset(from, 0, sizeof(*from));
-		if (yard_t_rcvudata_mblk(so->so_fd, &nb, &mp) < 0) {
+		if (yard_t_rcvudata_mblk_opt(so->so_fd, &nb, &onb, &mp) < 0) {
 			if (t_errno == TLOOK) {
 				struct sockaddr_in to;
 				struct t_uderr ue = { .addr = { .maxlen = sizeof(to), .buf = &to } };
@@ -437,6 +491,7 @@ sock_dgram_next(struct yard_sock *so, mblk_t **mpp, struct sockaddr_in *from, bo
 			return sock_fail(sock_errno(EINVAL));
 		}
 		from->sin_family = AF_INET;
+		so->so_rpi_ok = onb.len > 0 && sock_opt_pktinfo(ob, onb.len, &so->so_rpi);
 		if ((so->so_flags & SF_CONNECTED) && !sock_same_peer(from, &so->so_peer)) {
 			so->so_st->sos_drop_not_peer++;
 			freemsg(mp);
@@ -460,8 +515,10 @@ sock_dgram_recv(struct yard_sock *so, const struct iovec *iov, size_t n, int fla
 	size_t len, got;
 	mblk_t *mp, *cur;
 
-	if (so->so_flags & SF_RDSHUT)
+	if (so->so_flags & SF_RDSHUT) {
+		so->so_rpi_ok = false; /* no datagram: no cmsg */
 		return 0;
+	}
 	if (sock_dgram_next(so, &mp, from, peek) < 0)
 		return -1;
 	len = mp != NULL ? msgdsize(mp) : 0;
@@ -500,7 +557,7 @@ sock_dgram_error(struct yard_sock *so)
 
 static ssize_t
 sock_sendv(int fd, const struct iovec *iov, size_t n, int flags, const struct sockaddr *dest,
-	   socklen_t destlen)
+	   socklen_t destlen, const struct t_in_pktinfo *pi)
 {
 	struct yard_sock *so = sock_get(fd);
 	ssize_t len;
@@ -513,7 +570,7 @@ sock_sendv(int fd, const struct iovec *iov, size_t n, int flags, const struct so
 	if (len < 0)
 		return -1;
 	if (so->so_type == SOCK_DGRAM)
-		return sock_dgram_send(so, iov, n, (size_t)len, dest, destlen);
+		return sock_dgram_send(so, iov, n, (size_t)len, dest, destlen, pi);
 	return sock_stream_send(so, iov, n, (size_t)len, flags);
 }
 
@@ -552,7 +609,7 @@ yard_send(int fd, const void *buf, size_t len, int flags)
 {
 	struct iovec v = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
 
-	return sock_sendv(fd, &v, 1, flags, NULL, 0);
+	return sock_sendv(fd, &v, 1, flags, NULL, 0, NULL);
 }
 
 ssize_t
@@ -567,22 +624,62 @@ yard_sendto(int fd, const void *buf, size_t len, int flags, const struct sockadd
 	if (so->so_type == SOCK_STREAM && dest != NULL && !(so->so_flags & SF_CONNECTED) &&
 	    !(so->so_flags & SF_CONNECTING))
 		return sock_fail(ENOTCONN);
-	return sock_sendv(fd, &v, 1, flags, so->so_type == SOCK_STREAM ? NULL : dest, destlen);
+	return sock_sendv(fd, &v, 1, flags, so->so_type == SOCK_STREAM ? NULL : dest, destlen,
+			  NULL);
+}
+
+/*
+ * A datagram sendmsg's control messages, as Linux reads them (ip_cmsg_send): IPPROTO_IP's
+ * IP_PKTINFO (a struct in_pktinfo, exactly) into *pi, *has set; any other IPPROTO_IP type,
+ * a malformed header, and SOL_SOCKET's (yard has none of them) are EINVAL; other levels are
+ * not IP's and are skipped. 0, or -1 with errno.
+ */
+static int
+sock_cmsg_send(const struct msghdr *msg, struct t_in_pktinfo *pi, bool *has)
+{
+	if (msg->msg_control == NULL)
+		return sock_fail(EFAULT);
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm != NULL;
+	     cm = CMSG_NXTHDR((struct msghdr *)(uintptr_t)msg, cm)) {
+		struct in_pktinfo ipi;
+		size_t at = (size_t)((uint8_t *)cm - (uint8_t *)msg->msg_control);
+
+		if (cm->cmsg_len < sizeof(*cm) || cm->cmsg_len > msg->msg_controllen - at)
+			return sock_fail(EINVAL);
+		if (cm->cmsg_level == SOL_SOCKET)
+			return sock_fail(EINVAL);
+		if (cm->cmsg_level != IPPROTO_IP)
+			continue;
+		if (cm->cmsg_type != IP_PKTINFO || cm->cmsg_len != CMSG_LEN(sizeof(ipi)))
+			return sock_fail(EINVAL);
+		memcpy(&ipi, CMSG_DATA(cm), sizeof(ipi));
+		*pi = (struct t_in_pktinfo){ .ipi_ifindex = (uint32_t)ipi.ipi_ifindex,
+					     .ipi_spec_dst = ipi.ipi_spec_dst.s_addr };
+		*has = true;
+	}
+	return 0;
 }
 
 ssize_t
 yard_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	struct yard_sock *so = sock_get(fd);
+	struct t_in_pktinfo pi;
+	bool has = false;
 
 	if (so == NULL)
 		return -1;
 	if (msg == NULL)
 		return sock_fail(EFAULT);
-	if (msg->msg_controllen > 0)
-		return sock_fail(EINVAL);
+	if (msg->msg_controllen > 0) {
+		if (so->so_type != SOCK_DGRAM)
+			return sock_fail(EINVAL);
+		if (sock_cmsg_send(msg, &pi, &has) < 0)
+			return -1;
+	}
 	return sock_sendv(fd, msg->msg_iov, msg->msg_iovlen, flags,
-			  so->so_type == SOCK_STREAM ? NULL : msg->msg_name, msg->msg_namelen);
+			  so->so_type == SOCK_STREAM ? NULL : msg->msg_name, msg->msg_namelen,
+			  has && (pi.ipi_ifindex | pi.ipi_spec_dst) != 0 ? &pi : NULL);
 }
 
 ssize_t
@@ -603,9 +700,38 @@ yard_recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src, so
 	return sock_recvv(fd, &v, 1, flags, src, srclen, &mf);
 }
 
+/*
+ * The datagram's IP_PKTINFO cmsg into msg_control: its bytes (what msg_controllen becomes),
+ * or 0 with MSG_CTRUNC in *mf when the whole cmsg does not fit (none is written in part).
+ */
+static size_t
+sock_cmsg_pktinfo(struct msghdr *msg, const struct t_in_pktinfo *pi, int *mf)
+{
+	struct in_pktinfo ipi = {
+		.ipi_ifindex = (int)pi->ipi_ifindex,
+		.ipi_spec_dst.s_addr = pi->ipi_spec_dst,
+		.ipi_addr.s_addr = pi->ipi_addr,
+	};
+	struct cmsghdr *cm;
+
+	if (msg->msg_control == NULL || msg->msg_controllen < CMSG_LEN(sizeof(ipi))) {
+		*mf |= MSG_CTRUNC;
+		return 0;
+	}
+	cm = (struct cmsghdr *)msg->msg_control;
+	cm->cmsg_len = CMSG_LEN(sizeof(ipi));
+	cm->cmsg_level = IPPROTO_IP;
+	cm->cmsg_type = IP_PKTINFO;
+	memcpy(CMSG_DATA(cm), &ipi, sizeof(ipi));
+	/* With its padding, as Linux counts it, when that fits too. */
+	return RTE_MIN((size_t)CMSG_SPACE(sizeof(ipi)), (size_t)msg->msg_controllen);
+}
+
 ssize_t
 yard_recvmsg(int fd, struct msghdr *msg, int flags)
 {
+	struct yard_sock *so;
+	size_t clen = 0;
 	ssize_t rc;
 	int mf = 0;
 
@@ -614,8 +740,11 @@ yard_recvmsg(int fd, struct msghdr *msg, int flags)
 	rc = sock_recvv(fd, msg->msg_iov, msg->msg_iovlen, flags, msg->msg_name,
 			msg->msg_name != NULL ? &msg->msg_namelen : NULL, &mf);
 	if (rc >= 0) {
+		so = sock_get(fd);
+		if (so != NULL && so->so_type == SOCK_DGRAM && so->so_pktinfo && so->so_rpi_ok)
+			clen = sock_cmsg_pktinfo(msg, &so->so_rpi, &mf);
 		msg->msg_flags = mf;
-		msg->msg_controllen = 0;
+		msg->msg_controllen = clen;
 	}
 	return rc;
 }

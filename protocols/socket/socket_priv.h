@@ -55,6 +55,9 @@ struct yard_sock {
 	struct sockaddr_in so_peer;   /* the connected peer */
 	mblk_t *so_hold;              /* data taken from XTI, not consumed (peeked, partly read) */
 	struct sockaddr_in so_hold_from; /* datagram in so_hold: its source */
+	bool so_pktinfo;              /* IP_PKTINFO set: datagrams are taken with their options */
+	bool so_rpi_ok;               /* so_rpi describes the datagram last taken (or held) */
+	struct t_in_pktinfo so_rpi;   /* its T_IP_PKTINFO (recvmsg's IP_PKTINFO cmsg) */
 	struct yard_sockstat *so_st;  /* this lcore's counters */
 	struct yard_sock *so_lnext;   /* SF_CLOSING: the lcore's list of draining sockets */
 	uint64_t so_ldeadline;        /* SF_CLOSING: timer cycles when it closes regardless */

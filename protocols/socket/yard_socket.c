@@ -1047,6 +1047,15 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 		u = v ? T_YES : T_NO;
 		return sock_optmgmt(so, T_INET_TCP, T_TCP_NODELAY, &u, sizeof(u), T_NEGOTIATE);
 	}
+	if (level == IPPROTO_IP && optname == IP_PKTINFO && so->so_type == SOCK_DGRAM) {
+		/* udp's T_IP_PKTINFO; a stream socket's is ENOPROTOOPT below (Linux takes it and
+		 * never uses it: refusing says so). */
+		u = v ? T_YES : T_NO;
+		if (sock_optmgmt(so, T_INET_IP, T_IP_PKTINFO, &u, sizeof(u), T_NEGOTIATE) < 0)
+			return -1;
+		so->so_pktinfo = v != 0;
+		return 0;
+	}
 	if (level == IPPROTO_IP && (optname == IP_TOS || optname == IP_TTL)) {
 		uint8_t b = 0;
 
@@ -1129,6 +1138,10 @@ yard_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
 		}
 	} else if (level == IPPROTO_TCP && optname == TCP_NODELAY && so->so_type == SOCK_STREAM) {
 		if (sock_optmgmt(so, T_INET_TCP, T_TCP_NODELAY, &u, sizeof(u), T_CURRENT) < 0)
+			return -1;
+		v = u == T_YES;
+	} else if (level == IPPROTO_IP && optname == IP_PKTINFO && so->so_type == SOCK_DGRAM) {
+		if (sock_optmgmt(so, T_INET_IP, T_IP_PKTINFO, &u, sizeof(u), T_CURRENT) < 0)
 			return -1;
 		v = u == T_YES;
 	} else if (level == IPPROTO_IP && (optname == IP_MULTICAST_TTL ||

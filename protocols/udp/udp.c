@@ -51,6 +51,15 @@ udp_is_local(const struct udp_inst *ui, uint32_t addr)
 	return false;
 }
 
+uint32_t
+udp_ifindex_addr(const struct udp_inst *ui, uint32_t ifindex)
+{
+	for (unsigned i = 0; ifindex != 0 && i < ui->ui_naddrs; i++)
+		if (ui->ui_addrs[i].la_ifindex == ifindex)
+			return ui->ui_addrs[i].la_addr;
+	return 0;
+}
+
 bool
 udp_is_bcast(const struct udp_inst *ui, uint32_t addr)
 {
@@ -547,6 +556,7 @@ udp_addr_add(struct udp_inst *ui, const struct udp_addrreq *ar)
 	la->la_addr = ar->ua_addr;
 	la->la_mask = mask;
 	la->la_prefix = ar->ua_prefix;
+	la->la_ifindex = ar->ua_ifindex;
 	la->la_bcast = ar->ua_prefix < 31 ? (ar->ua_addr & mask) | ~mask : 0;
 	ui->ui_dc.dc_dst = 0; /* its verdicts may have changed */
 	return 0;

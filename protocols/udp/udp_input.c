@@ -42,6 +42,11 @@
  * and port, until a message leaves udp (struct udp_rxc). Datagrams for the same endpoint that
  * follow each other in a burst go up with one putnext_burst(), after one canputnext(): a full
  * stream head drops the run, counted drop_rcvbuf_full (UDP has no flow control of its own).
+ *
+ * T_IP_PKTINFO: an endpoint with it is found by a lookup for each of its datagrams (never kept
+ * as the burst's endpoint), and its indications are built out of line with the option
+ * (udp_input_pktinfo); the test of the option sits in the lookup, so the usual datagram, whose
+ * endpoint the burst keeps, never makes it.
  */
 #include <assert.h>
 #include <errno.h>
@@ -198,6 +203,113 @@ static inline void
 udp_rxc_forget(struct udp_rxc *rc)
 {
 	rc->rc_key = UDP_RXC_NONE;
+}
+
+/*
+ * The datagram mp (b_rptr at its IPv4 header of hlen bytes, plen bytes of IP payload, a UDP
+ * length of ulen) as the indication's data: trimmed to the UDP length, past the headers, an
+ * emptied first block freed (proved: a single block, which is never emptied). Returns it.
+ */
+static __rte_always_inline mblk_t *
+udp_data_of(struct udp_inst *ui, mblk_t *mp, unsigned hlen, size_t plen, size_t ulen,
+	    const bool proved)
+{
+	if (unlikely(ulen < plen)) {
+		UDP_INC(ui, rx_trimmed);
+		(void)adjmsg(mp, -(ssize_t)(plen - ulen));
+	}
+	mp->b_rptr += hlen + UDP_HDR_LEN;
+	if (!proved && unlikely(mp->b_cont != NULL) && MBLKL(mp) == 0) {
+		mblk_t *next = mp->b_cont;
+
+		mp->b_cont = NULL;
+		freeb(mp);
+		mp = next;
+	}
+	return mp;
+}
+
+/* A T_UNITDATA_IND with T_IP_PKTINFO: the usual one, then the option (OPT_offset). */
+struct udp_ind_pi {
+	struct udp_ind pi_ind;
+	struct T_opthdr pi_oh;
+	struct t_in_pktinfo pi_val;
+};
+
+static_assert(offsetof(struct udp_ind_pi, pi_oh) == sizeof(struct udp_ind) &&
+	      _TPI_ALIGN_TOPT(sizeof(struct udp_ind)) == sizeof(struct udp_ind) &&
+	      sizeof(struct udp_ind_pi) == sizeof(struct udp_ind) + sizeof(struct T_opthdr) +
+	      sizeof(struct t_in_pktinfo), "the option right after the address, no padding");
+
+/*
+ * The local address a reply to a datagram for dst comes from (ipi_spec_dst): dst itself, or
+ * for a broadcast or a group the address of the link it arrived on (ifindex), else of the
+ * link whose subnet's broadcast it is, else the one udp would send to its source from.
+ */
+static uint32_t
+udp_spec_dst(const struct udp_inst *ui, uint32_t dst, uint32_t src, uint32_t ifindex)
+{
+	uint32_t a;
+
+	if (!udp_is_bcast(ui, dst))
+		return dst; /* ip delivers no other unicast than to our addresses */
+	a = udp_ifindex_addr(ui, ifindex);
+	if (a != 0)
+		return a;
+	for (unsigned i = 0; i < ui->ui_naddrs; i++)
+		if (ui->ui_addrs[i].la_bcast != 0 && ui->ui_addrs[i].la_bcast == dst)
+			return ui->ui_addrs[i].la_addr;
+	return udp_src_for(ui, src);
+}
+
+/*
+ * udp_input_one()'s end for an endpoint with T_IP_PKTINFO, out of line so that the others pay
+ * nothing for it: the indication is a block of its own (the burst's are UDP_IND_SIZE bytes),
+ * the usual primitive and address and then the option, saying where the datagram mp came:
+ * the arrival port's link (ifindex: port id + 1; a block not received by a port,
+ * RTE_MBUF_PORT_INVALID, gives 0), the destination, and the address a reply comes from. The
+ * datagram mp was proved as udp_input_one() proves it (its IPv4 and UDP headers in the first
+ * block, the UDP length within the payload); what that found is read again from its headers
+ * here rather than passed, and the indication is returned rather than stored through the
+ * caller's pointer: either kept the usual way's values out of registers (measured). Not
+ * marked YB_TUDATA (options: not the common layout) nor YB_MSGSIZE (the stream head counts
+ * it). Returns the indication over mp's data, or NULL (mp dropped, counted).
+ */
+static __rte_noinline mblk_t *
+udp_input_pktinfo(struct udp_inst *ui, mblk_t *mp)
+{
+	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)mp->b_rptr;
+	unsigned hlen = (ip->version_ihl & 0x0f) * 4u;
+	const struct rte_udp_hdr *uh = (const struct rte_udp_hdr *)(mp->b_rptr + hlen);
+	size_t ulen = rte_be_to_cpu_16(uh->dgram_len), plen = msgdsize(mp) - hlen;
+	uint32_t src = ip->src_addr, dst = ip->dst_addr;
+	uint16_t sport = uh->src_port, port = yard_mblk_mbuf(mp)->port;
+	uint32_t ifindex = port == RTE_MBUF_PORT_INVALID ? 0 : (uint32_t)port + 1;
+	mblk_t *ind = allocb(sizeof(struct udp_ind_pi), BPRI_MED);
+	struct udp_ind_pi *ti;
+
+	if (unlikely(ind == NULL)) {
+		UDP_INC(ui, drop_rx_nomem);
+		freemsg(mp);
+		return NULL;
+	}
+	mp = udp_data_of(ui, mp, hlen, plen, ulen, false);
+	DB_TYPE(ind) = M_PROTO;
+	ti = (struct udp_ind_pi *)ind->b_wptr;
+	memcpy(&ti->pi_ind.in_tui, &udp_ind_tmpl.in_tui, sizeof(ti->pi_ind.in_tui));
+	ti->pi_ind.in_tui.OPT_length = (t_scalar_t)(sizeof(ti->pi_oh) + sizeof(ti->pi_val));
+	ti->pi_ind.in_tui.OPT_offset = (t_scalar_t)offsetof(struct udp_ind_pi, pi_oh);
+	ti->pi_ind.in_src = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = sport,
+						  .sin_addr.s_addr = src };
+	ti->pi_oh = (struct T_opthdr){ .len = sizeof(ti->pi_oh) + sizeof(ti->pi_val),
+				       .level = T_INET_IP, .name = T_IP_PKTINFO,
+				       .status = 0 };
+	ti->pi_val = (struct t_in_pktinfo){ .ipi_ifindex = ifindex, .ipi_addr = dst,
+					    .ipi_spec_dst = udp_spec_dst(ui, dst, src, ifindex) };
+	ind->b_wptr += sizeof(*ti);
+	ind->b_cont = mp;
+	UDP_INC(ui, rx_pktinfo);
+	return ind;
 }
 
 /*
@@ -387,6 +499,16 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 		rc->rc_ep = ep;
 		if (unlikely(ep->ue_nfiltered != 0) && udp_src_filtered(ui, rc, ep, dst, src))
 			goto drop;
+		if (unlikely(ep->ue_pktinfo)) {
+			/* Not kept for the burst: its every datagram comes this way, the others'
+			 * never (no test of the option where the burst's endpoint is reused). */
+			udp_rxc_forget(rc);
+			ind = udp_input_pktinfo(ui, mp);
+			if (ind == NULL)
+				return NULL;
+			*mpp = ind;
+			return ep->ue_rq;
+		}
 	}
 	ind = udp_inds_get(inds, left);
 	if (unlikely(ind == NULL)) {
@@ -394,23 +516,12 @@ udp_input_one(struct udp_inst *ui, mblk_t **mpp, struct udp_inds *inds, struct u
 		goto drop;
 	}
 	sport = uh->src_port;
-	if (unlikely(ulen < plen)) {
-		UDP_INC(ui, rx_trimmed);
-		(void)adjmsg(mp, -(ssize_t)(plen - ulen));
-	}
 	/* The data is the received message itself, past the headers. */
-	mp->b_rptr += hlen + UDP_HDR_LEN;
+	mp = udp_data_of(ui, mp, hlen, plen, ulen, proved);
 	if (proved) {
 		/* One block of ulen - 8 bytes under the indication: YB_MSGSIZE's size (mblk.h). */
 		ind->b_datap->db_cksum = (uint32_t)(UDP_IND_SIZE + ulen - UDP_HDR_LEN);
 	} else {
-		if (unlikely(mp->b_cont != NULL) && MBLKL(mp) == 0) {
-			mblk_t *next = mp->b_cont;
-
-			mp->b_cont = NULL;
-			freeb(mp);
-			mp = next;
-		}
 		ind->b_yflags &= ~YB_MSGSIZE; /* the data may be blocks: putq counts them */
 	}
 	/*

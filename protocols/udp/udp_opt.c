@@ -21,6 +21,8 @@
  *                                   sent to a group the outgoing link joined goes to its
  *                                   members on this lcore (ip's IP_UNITDATA_MLOOP)
  *   T_INET_UDP  T_UDP_CHECKSUM  t_uscalar_t  T_YES/T_NO: compute checksums on output
+ *   T_INET_IP   T_IP_PKTINFO    t_uscalar_t  T_YES/T_NO: each T_UNITDATA_IND carries a
+ *                               T_IP_PKTINFO option, struct t_in_pktinfo (udp_input.c)
  *   T_INET_IP   T_IP_ADD_MEMBERSHIP   struct t_ip_mreq: join a multicast group, any source
  *   T_INET_IP   T_IP_DROP_MEMBERSHIP  struct t_ip_mreq: leave it (any filter)
  *   T_INET_IP   T_IP_ADD_SOURCE_MEMBERSHIP   struct t_ip_mreq_source: join for a source
@@ -68,6 +70,7 @@ static const struct udp_optdef udp_optdefs[] = {
 	{ T_INET_IP, T_IP_MULTICAST_IF, 4 },
 	{ T_INET_IP, T_IP_MULTICAST_LOOP, 1 },
 	{ T_INET_UDP, T_UDP_CHECKSUM, 4 },
+	{ T_INET_IP, T_IP_PKTINFO, 4 },
 };
 #define UDP_NOPTDEFS RTE_DIM(udp_optdefs)
 /* One switch value per (level, name). */
@@ -97,6 +100,8 @@ static uint32_t
 udp_opt_default(const struct udp_optdef *d)
 {
 	switch (UDP_OPTKEY(d->od_level, d->od_name)) {
+	case UDP_OPTKEY(T_INET_IP, T_IP_PKTINFO):
+		return T_NO;
 	case UDP_OPTKEY(XTI_GENERIC, XTI_RCVBUF):
 		return UDP_RCVBUF_DEFAULT;
 	case UDP_OPTKEY(XTI_GENERIC, XTI_SNDBUF):
@@ -117,6 +122,8 @@ static uint32_t
 udp_opt_current(const struct udp_ep *ep, const struct udp_optdef *d)
 {
 	switch (UDP_OPTKEY(d->od_level, d->od_name)) {
+	case UDP_OPTKEY(T_INET_IP, T_IP_PKTINFO):
+		return ep->ue_pktinfo ? T_YES : T_NO;
 	case UDP_OPTKEY(XTI_GENERIC, XTI_RCVBUF):
 		return ep->ue_rcvbuf;
 	case UDP_OPTKEY(XTI_GENERIC, XTI_SNDBUF):
@@ -167,6 +174,8 @@ udp_opt_check(const struct udp_ep *ep, const struct udp_optdef *d, uint32_t *v)
 	uint32_t lo, hi;
 
 	switch (UDP_OPTKEY(d->od_level, d->od_name)) {
+	case UDP_OPTKEY(T_INET_IP, T_IP_PKTINFO):
+		return *v == T_YES || *v == T_NO ? T_SUCCESS : T_FAILURE;
 	case UDP_OPTKEY(XTI_GENERIC, XTI_RCVBUF):
 		lo = UDP_RCVBUF_MIN, hi = UDP_RCVBUF_MAX;
 		break;
@@ -201,6 +210,9 @@ static bool
 udp_opt_apply(struct udp_ep *ep, const struct udp_optdef *d, uint32_t v)
 {
 	switch (UDP_OPTKEY(d->od_level, d->od_name)) {
+	case UDP_OPTKEY(T_INET_IP, T_IP_PKTINFO):
+		ep->ue_pktinfo = v == T_YES;
+		return true;
 	case UDP_OPTKEY(XTI_GENERIC, XTI_RCVBUF): {
 		mblk_t *mp = allocb(sizeof(struct stroptions), BPRI_MED);
 		struct stroptions *so;
@@ -265,6 +277,7 @@ udp_opt_init(struct udp_ep *ep)
 	ep->ue_mttl = 1;
 	ep->ue_mloop = true; /* as Linux's and Solaris' sockets */
 	ep->ue_mif = 0;
+	ep->ue_pktinfo = false;
 	ep->ue_rcvbuf = UDP_RCVBUF_DEFAULT;
 	ep->ue_sndbuf = UDP_SNDBUF_DEFAULT;
 }
@@ -819,7 +832,8 @@ udp_optmgmt(queue_t *wq, struct udp_ep *ep, mblk_t *mp)
 }
 
 int
-udp_opt_unitdata(const uint8_t *opt, size_t len, uint8_t *tos, uint8_t *ttl)
+udp_opt_unitdata(const uint8_t *opt, size_t len, uint8_t *tos, uint8_t *ttl,
+		 struct t_in_pktinfo *pi)
 {
 	size_t o = 0;
 
@@ -833,6 +847,14 @@ udp_opt_unitdata(const uint8_t *opt, size_t len, uint8_t *tos, uint8_t *ttl)
 		memcpy(&ih, opt + o, sizeof(ih));
 		if (ih.len < sizeof(ih) || ih.len > len - o)
 			return EINVAL;
+		if (ih.level == T_INET_IP && ih.name == T_IP_PKTINFO) {
+			/* The datagram's source and link (udp_output.c judges them); not the switch. */
+			if (ih.len != sizeof(ih) + sizeof(*pi))
+				return EINVAL;
+			memcpy(pi, opt + o + sizeof(ih), sizeof(*pi));
+			o = _TPI_ALIGN_TOPT(o + ih.len);
+			continue;
+		}
 		d = udp_optdef_find(ih.level, ih.name);
 		if (d == NULL || ih.level != T_INET_IP ||
 		    (ih.name != T_IP_TOS && ih.name != T_IP_TTL) ||

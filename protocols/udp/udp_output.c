@@ -45,7 +45,8 @@
  * Errors the sender must hear of are T_UDERROR_IND (ERROR_type an errno): not bound (EPROTO),
  * a malformed or zero destination (EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL), a bad option (EINVAL),
  * too much data (EMSGSIZE), a broadcast without T_IP_BROADCAST (EACCES), no local address
- * (EADDRNOTAVAIL). Losses below udp are counted, not indicated.
+ * (EADDRNOTAVAIL), a T_IP_PKTINFO source not ours (EINVAL) or link index none has (ENODEV).
+ * Losses below udp are counted, not indicated.
  */
 #include <assert.h>
 #include <errno.h>
@@ -340,6 +341,46 @@ udp_iu_fill(mblk_t *mp, mblk_t *hb, const uint64_t iu[2])
 }
 
 /*
+ * T_IP_PKTINFO with a datagram (pi: either field non-zero): its source *src and, for a group,
+ * its link (*iu_opts gets IP_UNITDATA_MIF). ipi_ifindex names a link by the index udp was
+ * given with its address (UDP_ADDR_ADD): a wildcard endpoint sends from that address, and a
+ * group's datagram goes out that link, from its address. ip routes any other destination by
+ * its routes as usual (it has no per-datagram link for them), so there the index only chooses
+ * the source. A non-zero ipi_spec_dst is the source, one of the instance's addresses (Linux
+ * lets it differ from a bound address as well); out a named group link only that link's.
+ * 0, or the errno of the refusal: ENODEV no link has the index (Linux's for an unknown
+ * ifindex), EINVAL a source that is not ours or not the named link's (Linux's EINVAL).
+ */
+static __rte_noinline int
+udp_pktinfo_src(const struct udp_ep *ep, const struct udp_txt *tt, const struct udp_dcache *dc,
+		const struct t_in_pktinfo *pi, uint32_t *src, uint32_t *iu_opts)
+{
+	const struct udp_inst *ui = ep->ue_inst;
+	uint32_t mif = udp_iu_flagbits(IP_UNITDATA_MIF);
+
+	if (pi->ipi_ifindex != 0) {
+		uint32_t la = udp_ifindex_addr(ui, pi->ipi_ifindex);
+
+		if (la == 0)
+			return ENODEV;
+		if (dc->dc_mcast) {
+			if (tt->tt_laddr != 0 && tt->tt_laddr != la)
+				return EINVAL; /* ip_output: a group's link is named by the source */
+			*iu_opts |= mif;
+		}
+		if (tt->tt_laddr == 0)
+			*src = la;
+	}
+	if (pi->ipi_spec_dst != 0) {
+		if (!udp_is_local(ui, pi->ipi_spec_dst) ||
+		    ((*iu_opts & mif) != 0 && pi->ipi_spec_dst != *src))
+			return EINVAL;
+		*src = pi->ipi_spec_dst;
+	}
+	return 0;
+}
+
+/*
  * A T_UNITDATA_REQ (mp: its primitive read by the caller, at least four bytes) turned into
  * the IP_UNITDATA_REQ for ip; NULL when mp was consumed (T_UDERROR_IND, or dropped and counted).
  * Every check, in the order the errors are reported: the path of udp_output() and of any
@@ -351,6 +392,7 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 	struct udp_inst *ui = ep->ue_inst;
 	const struct udp_dcache *dc;
 	struct T_unitdata_req req;
+	struct t_in_pktinfo pi = { 0 };
 	struct sockaddr_in sin;
 	mblk_t *data, *hb;
 	uint64_t iu[2];
@@ -396,7 +438,7 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		if (req.OPT_length < 0 || req.OPT_offset < 0 ||
 		    (size_t)req.OPT_offset + (size_t)req.OPT_length > mlen ||
 		    udp_opt_unitdata(mp->b_rptr + req.OPT_offset, (size_t)req.OPT_length, &tos,
-				     &ttl) != 0) {
+				     &ttl, &pi) != 0) {
 			UDP_INC(ui, uderr_bad_opt);
 			udp_uderr(ep, mp, EINVAL);
 			return NULL;
@@ -448,6 +490,16 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 		UDP_INC(ui, uderr_no_src);
 		udp_uderr(ep, mp, EADDRNOTAVAIL);
 		return NULL;
+	}
+	if (unlikely((pi.ipi_ifindex | pi.ipi_spec_dst) != 0)) {
+		int err = udp_pktinfo_src(ep, tt, dc, &pi, &src, &iu_opts);
+
+		if (err != 0) {
+			UDP_INC(ui, uderr_pktinfo);
+			udp_uderr(ep, mp, err);
+			return NULL;
+		}
+		UDP_INC(ui, tx_pktinfo);
 	}
 	if (unlikely(ui->ui_lower == NULL || ui->ui_lower_hup)) {
 		UDP_INC(ui, drop_no_lower);

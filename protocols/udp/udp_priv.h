@@ -72,6 +72,8 @@ struct udp_ep {
 	unsigned ue_nmships;        /**< groups joined (ue_mships) */
 	unsigned ue_nfiltered;      /**< of them, filtering sources (not EXCLUDE {}): udp input
 				     *   checks a group's datagrams (udp_mship_allows) */
+	bool ue_pktinfo;            /**< T_IP_PKTINFO: indications say where datagrams came
+				     *   (udp input's out-of-line way, udp_input_pktinfo) */
 	struct udp_mship ue_mships[UDP_MAX_MSHIPS];
 };
 
@@ -81,6 +83,7 @@ struct udp_laddr {
 	uint32_t la_mask;           /**< network order */
 	uint32_t la_bcast;          /**< subnet broadcast; 0 for /31 and /32 */
 	uint8_t la_prefix;
+	uint16_t la_ifindex;        /**< its link's (ua_ifindex); 0: unknown */
 };
 
 /**
@@ -189,6 +192,8 @@ udp_is_group(uint32_t addr)
 bool udp_is_bcast(const struct udp_inst *ui, uint32_t addr);
 /** Is addr one of the instance's local addresses? */
 bool udp_is_local(const struct udp_inst *ui, uint32_t addr);
+/** The local address of the link ifindex names (ua_ifindex); 0 if none. */
+uint32_t udp_ifindex_addr(const struct udp_inst *ui, uint32_t ifindex);
 /** Wait for the lower side: put ep on ui_blocked. */
 void udp_block(struct udp_ep *ep);
 /** Let every waiting endpoint's service procedure run (room below, or no lower side at all). */
@@ -255,10 +260,11 @@ int udp_lwsrv(queue_t *q);
 /** T_OPTMGMT_REQ (consumed): answer T_OPTMGMT_ACK or T_ERROR_ACK. */
 void udp_optmgmt(queue_t *wq, struct udp_ep *ep, mblk_t *mp);
 /**
- * The options of a T_UNITDATA_REQ (T_IP_TOS, T_IP_TTL): *tos and *ttl updated. 0, or an
- * errno for a malformed or unsupported option.
+ * The options of a T_UNITDATA_REQ (T_IP_TOS, T_IP_TTL, T_IP_PKTINFO): *tos, *ttl and *pi
+ * updated. 0, or an errno for a malformed or unsupported option.
  */
-int udp_opt_unitdata(const uint8_t *opt, size_t len, uint8_t *tos, uint8_t *ttl);
+int udp_opt_unitdata(const uint8_t *opt, size_t len, uint8_t *tos, uint8_t *ttl,
+		     struct t_in_pktinfo *pi);
 /** Give a new endpoint its default options (and its stream head's read water marks). */
 void udp_opt_init(struct udp_ep *ep);
 /** Leave every group the endpoint joined (it closes). */

@@ -891,6 +891,12 @@ yard_t_sndudata_mblk(int fd, const struct netbuf *addr, mblk_t *data)
 int
 yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap)
 {
+	return yard_t_rcvudata_mblk_opt(fd, addr, NULL, datap);
+}
+
+int
+yard_t_rcvudata_mblk_opt(int fd, struct netbuf *addr, struct netbuf *opt, mblk_t **datap)
+{
 	struct xti_ep *te = xti_get(fd);
 	struct T_unitdata_ind ind;
 	mblk_t *mp;
@@ -907,7 +913,8 @@ yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap)
 	if (xti_next_unitdata(te, &mp) < 0)
 		return -1;
 	memcpy(&ind, mp->b_rptr, sizeof(ind));
-	if (xti_ind_out(mp, ind.SRC_length, ind.SRC_offset, 0, 0, addr, NULL) < 0)
+	if (xti_ind_out(mp, ind.SRC_length, ind.SRC_offset, opt != NULL ? ind.OPT_length : 0,
+			opt != NULL ? ind.OPT_offset : 0, addr, opt) < 0)
 		return -1;
 	*datap = mp->b_cont;
 	mp->b_cont = NULL;

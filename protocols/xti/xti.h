@@ -372,9 +372,16 @@ int yard_t_sndudata_mblk(int fd, const struct netbuf *addr, mblk_t *data);
 /**
  * Zero copy receive: *datap is the datagram's data as it arrived (the received buffer, past
  * the headers); the sender's address goes to addr (if not NULL and maxlen > 0). The caller
- * frees or sends *datap. Errors as t_rcvudata() (no T_MORE: the datagram comes whole).
+ * frees or sends *datap. Errors as t_rcvudata() (no T_MORE: the datagram comes whole). The
+ * indication's options are not given: yard_t_rcvudata_mblk_opt() gives them.
  */
 int yard_t_rcvudata_mblk(int fd, struct netbuf *addr, mblk_t **datap);
+/**
+ * yard_t_rcvudata_mblk() with the indication's options (e.g. T_IP_PKTINFO) to opt as
+ * t_rcvudata() gives them: none asked when opt is NULL or its maxlen 0; a maxlen too small
+ * for them is TBUFOVFLW, the datagram then discarded (XTI).
+ */
+int yard_t_rcvudata_mblk_opt(int fd, struct netbuf *addr, struct netbuf *opt, mblk_t **datap);
 /**
  * Zero copy receive, a burst: up to n datagrams, each whole as it came up, an M_PROTO
  * T_UNITDATA_IND block (its source address checked to lie inside it: yard_t_udata_addr())

@@ -134,8 +134,9 @@ pt_stack_close(struct pt_stack *s)
 	pt_link_close(&s->link);
 }
 
-void
-pt_inject_flags(int minor, const void *frame, size_t len, uint64_t ol_flags)
+/* A frame up a minor in a received buffer whose mbuf says ol_flags and port. */
+static void
+pt_inject_mbuf(int minor, const void *frame, size_t len, uint64_t ol_flags, uint16_t port)
 {
 	mblk_t *mp = yard_allocb_hr(len, RTE_PKTMBUF_HEADROOM);
 
@@ -143,8 +144,21 @@ pt_inject_flags(int minor, const void *frame, size_t len, uint64_t ol_flags)
 	memcpy(mp->b_wptr, frame, len);
 	mp->b_wptr += len;
 	yard_mblk_mbuf(mp)->ol_flags |= ol_flags;
+	yard_mblk_mbuf(mp)->port = port;
 	cr_assert_eq(yard_loop_inject(minor, mp), 0);
 	yt_drain();
+}
+
+void
+pt_inject_flags(int minor, const void *frame, size_t len, uint64_t ol_flags)
+{
+	pt_inject_mbuf(minor, frame, len, ol_flags, RTE_MBUF_PORT_INVALID);
+}
+
+void
+pt_inject_port(int minor, const void *frame, size_t len, uint16_t port)
+{
+	pt_inject_mbuf(minor, frame, len, 0, port);
 }
 
 void

@@ -59,6 +59,8 @@ void pt_stack_close(struct pt_stack *s);
 void pt_inject(int minor, const void *frame, size_t len);
 /** The same with the mbuf's ol_flags set (RX offload verdicts). */
 void pt_inject_flags(int minor, const void *frame, size_t len, uint64_t ol_flags);
+/** pt_inject() as if the frame came from DPDK port `port` (the mbuf's port field). */
+void pt_inject_port(int minor, const void *frame, size_t len, uint16_t port);
 /** Take the next captured message flattened into buf (max bytes); 0 if none. Frees it. */
 size_t pt_take(int minor, uint8_t *buf, size_t max);
 /** Free every captured message; returns how many there were. */

@@ -16,49 +16,8 @@
 TestSuite(mcast_send, .init = yt_setup, .fini = yt_teardown);
 
 #define GROUP PT_IPV4(239, 1, 2, 3)
-#define ADDR_B PT_IPV4(198, 18, 9, 2)   /* the second link's address */
+#define ADDR_B UT_ADDR_B   /* the second link's address */
 #define ADDR_C PT_IPV4(198, 18, 7, 7)   /* no link's */
-
-/* The stack of ut_stack_open() and a second link, B (port 1, 198.18.9.2/24), udp on both. */
-struct two_links {
-	struct pt_stack pt;
-	struct pt_link b;
-	struct yard_udp_plumbing up;
-};
-
-static void
-two_links_open(struct two_links *t)
-{
-	struct udp_addrreq ar[2] = {
-		{ .ua_addr = PT_ADDR_US, .ua_prefix = PT_PREFIX },
-		{ .ua_addr = ADDR_B, .ua_prefix = 24 },
-	};
-	struct ip_ifreq ifr = { .ii_addr = ADDR_B, .ii_prefix = 24, .ii_mtu = 1500 };
-	struct ip_route r = { .ir_dst = PT_IPV4(224, 0, 0, 0), .ir_prefix = 4 };
-
-	memset(t, 0, sizeof(*t));
-	pt_stack_open(&t->pt, 0, 1500);
-	/* arp on B keeps pt_link_open()'s address: a group's frames need only its MAC map. */
-	pt_link_open(&t->b, 1, 0, 1500);
-	t->b.muxid = sth_ioctl(t->pt.ip, I_LINK, (intptr_t)t->b.sd);
-	cr_assert_gt(t->b.muxid, 0);
-	ifr.ii_muxid = t->b.muxid;
-	cr_assert_geq(pt_istr(t->pt.ip, IP_IFADD, &ifr, sizeof(ifr)), 0, "IP_IFADD B");
-	/* The groups' route goes out the first link: T_IP_MULTICAST_IF must beat it. */
-	r.ir_muxid = t->pt.link.muxid;
-	cr_assert_eq(pt_istr(t->pt.ip, IP_ROUTE_ADD, &r, sizeof(r)), 0);
-	cr_assert_eq(yard_udp_plumb(&t->up, ar, 2), 0, "yard_udp_plumb");
-}
-
-static void
-two_links_close(struct two_links *t)
-{
-	yt_drain();
-	yard_udp_unplumb(&t->up);
-	(void)pt_discard(t->b.minor);
-	pt_stack_close(&t->pt); /* unlinks B too */
-	pt_link_close(&t->b);
-}
 
 /* T_NEGOTIATE (or T_CHECK) of one T_INET_IP option with vlen bytes of value: MGMT_flags. */
 static t_scalar_t
@@ -124,11 +83,11 @@ send_on(struct stdata *ep, int minor, int other)
 
 YT_TEST(mcast_send, multicast_if_sends_a_groups_datagrams_out_the_named_link)
 {
-	struct two_links t;
+	struct ut_two_links t;
 	struct stdata *ep;
 	t_uscalar_t cur = 1;
 
-	two_links_open(&t);
+	ut_two_links_open(&t);
 	(void)pt_discard(t.pt.link.minor);
 	(void)pt_discard(t.b.minor);
 	ep = ut_ep_open();
@@ -161,15 +120,15 @@ YT_TEST(mcast_send, multicast_if_sends_a_groups_datagrams_out_the_named_link)
 	cr_assert_eq(set_mif(ep, 0), T_SUCCESS);
 	cr_assert_eq(send_on(ep, t.pt.link.minor, t.b.minor), PT_ADDR_US);
 	cr_assert_eq(sth_close(ep), 0);
-	two_links_close(&t);
+	ut_two_links_close(&t);
 }
 
 YT_TEST(mcast_send, a_bound_endpoint_sends_out_its_own_addresss_link)
 {
-	struct two_links t;
+	struct ut_two_links t;
 	struct stdata *ep;
 
-	two_links_open(&t);
+	ut_two_links_open(&t);
 	(void)pt_discard(t.pt.link.minor);
 	(void)pt_discard(t.b.minor);
 	ep = ut_ep_open();
@@ -178,7 +137,7 @@ YT_TEST(mcast_send, a_bound_endpoint_sends_out_its_own_addresss_link)
 	cr_assert_eq(set_mif(ep, ADDR_B), T_SUCCESS);
 	cr_assert_eq(send_on(ep, t.b.minor, t.pt.link.minor), ADDR_B);
 	cr_assert_eq(sth_close(ep), 0);
-	two_links_close(&t);
+	ut_two_links_close(&t);
 }
 
 /* Join group on ep (T_IP_ADD_MEMBERSHIP, the link the group's route names unless ifaddr). */
@@ -239,11 +198,11 @@ member_and_sender(struct two_links *t, uint32_t ifaddr, uint16_t sport, struct s
 
 YT_TEST(mcast_send, multicast_loop_is_on_by_default_and_takes_0_and_1)
 {
-	struct two_links t;
+	struct ut_two_links t;
 	struct stdata *ep;
 	uint8_t v = 0;
 
-	two_links_open(&t);
+	ut_two_links_open(&t);
 	ep = ut_ep_open();
 	cr_assert_eq(ip_opt(ep, T_CURRENT, T_IP_MULTICAST_LOOP, &v, 1, &v, 1), T_SUCCESS);
 	cr_assert_eq(v, 1, "on, as Linux's and Solaris' sockets");
@@ -260,7 +219,7 @@ YT_TEST(mcast_send, multicast_loop_is_on_by_default_and_takes_0_and_1)
 	cr_assert_eq(ip_opt(ep, T_NEGOTIATE, T_IP_MULTICAST_LOOP, &v, 1, NULL, 0), T_FAILURE);
 	cr_assert_eq(ip_opt(ep, T_CHECK, T_IP_MULTICAST_LOOP, &v, 1, NULL, 0), T_FAILURE);
 	cr_assert_eq(sth_close(ep), 0);
-	two_links_close(&t);
+	ut_two_links_close(&t);
 }
 
 /*
@@ -420,12 +379,12 @@ YT_TEST(mcast_send, ip_drops_a_mif_request_it_cannot_honour)
 		{ PT_ADDR_PEER, PT_ADDR_US, "not a group" },
 		{ GROUP, ADDR_C, "no link has that address" },
 	};
-	struct two_links t;
+	struct ut_two_links t;
 	struct stdata *ups;
 	uint64_t before;
 	int proto = 200;
 
-	two_links_open(&t);
+	ut_two_links_open(&t);
 	(void)pt_discard(t.pt.link.minor);
 	(void)pt_discard(t.b.minor);
 	cr_assert_eq(sth_open(IP_DRVNAME, 0, &ups), 0, "another upper stream of ip");
@@ -454,7 +413,7 @@ YT_TEST(mcast_send, ip_drops_a_mif_request_it_cannot_honour)
 			     bad[i].why);
 	}
 	cr_assert_eq(sth_close(ups), 0);
-	two_links_close(&t);
+	ut_two_links_close(&t);
 }
 
 /* A datagram bigger than the link's MTU, to a group through T_IP_MULTICAST_IF: fragmented on
@@ -463,7 +422,7 @@ YT_TEST(mcast_send, a_big_datagram_is_fragmented_on_the_named_link)
 {
 	static const uint8_t gmac[6] = { 0x01, 0x00, 0x5e, 0x01, 0x02, 0x03 };
 	static uint8_t data[3000];
-	struct two_links t;
+	struct ut_two_links t;
 	struct stdata *ep;
 	uint8_t f[1600];
 	unsigned frags = 0;
@@ -471,7 +430,7 @@ YT_TEST(mcast_send, a_big_datagram_is_fragmented_on_the_named_link)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7);
-	two_links_open(&t);
+	ut_two_links_open(&t);
 	(void)pt_discard(t.pt.link.minor);
 	(void)pt_discard(t.b.minor);
 	ep = ut_ep_open();
@@ -495,5 +454,5 @@ YT_TEST(mcast_send, a_big_datagram_is_fragmented_on_the_named_link)
 	cr_assert_eq(frags, 3, "3008 bytes of UDP in 1480-byte fragments");
 	cr_assert_eq(bytes, 8 + sizeof(data));
 	cr_assert_eq(sth_close(ep), 0);
-	two_links_close(&t);
+	ut_two_links_close(&t);
 }

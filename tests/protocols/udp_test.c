@@ -22,6 +22,39 @@ ut_stack_open_vlan(struct ut_stack *s, uint32_t caps, uint16_t mtu, uint16_t vla
 }
 
 void
+ut_two_links_open(struct ut_two_links *t)
+{
+	struct udp_addrreq ar[2] = {
+		{ .ua_addr = PT_ADDR_US, .ua_prefix = PT_PREFIX, .ua_ifindex = 1 },
+		{ .ua_addr = UT_ADDR_B, .ua_prefix = 24, .ua_ifindex = 2 },
+	};
+	struct ip_ifreq ifr = { .ii_addr = UT_ADDR_B, .ii_prefix = 24, .ii_mtu = 1500 };
+	struct ip_route r = { .ir_dst = PT_IPV4(224, 0, 0, 0), .ir_prefix = 4 };
+
+	memset(t, 0, sizeof(*t));
+	pt_stack_open(&t->pt, 0, 1500);
+	/* arp on B keeps pt_link_open()'s address: a group's frames need only its MAC map. */
+	pt_link_open(&t->b, 1, 0, 1500);
+	t->b.muxid = sth_ioctl(t->pt.ip, I_LINK, (intptr_t)t->b.sd);
+	cr_assert_gt(t->b.muxid, 0);
+	ifr.ii_muxid = t->b.muxid;
+	cr_assert_geq(pt_istr(t->pt.ip, IP_IFADD, &ifr, sizeof(ifr)), 0, "IP_IFADD B");
+	r.ir_muxid = t->pt.link.muxid;
+	cr_assert_eq(pt_istr(t->pt.ip, IP_ROUTE_ADD, &r, sizeof(r)), 0);
+	cr_assert_eq(yard_udp_plumb(&t->up, ar, 2), 0, "yard_udp_plumb");
+}
+
+void
+ut_two_links_close(struct ut_two_links *t)
+{
+	yt_drain();
+	yard_udp_unplumb(&t->up);
+	(void)pt_discard(t->b.minor);
+	pt_stack_close(&t->pt); /* unlinks B too */
+	pt_link_close(&t->b);
+}
+
+void
 ut_stack_close(struct ut_stack *s)
 {
 	yt_drain();

@@ -40,6 +40,23 @@ struct ut_bare {
 };
 
 void ut_stack_open(struct ut_stack *s, uint32_t caps, uint16_t mtu);
+
+/** The second link's address in ut_two_links (198.18.9.2/24). */
+#define UT_ADDR_B PT_IPV4(198, 18, 9, 2)
+
+/**
+ * The stack of ut_stack_open() (link A: port 0, our address, link index 1) and a second link,
+ * B (port 1, UT_ADDR_B/24, link index 2), groups routed out A, udp on both addresses with
+ * their links' indexes (UDP_ADDR_ADD ua_ifindex).
+ */
+struct ut_two_links {
+	struct pt_stack pt;
+	struct pt_link b;
+	struct yard_udp_plumbing up;
+};
+
+void ut_two_links_open(struct ut_two_links *t);
+void ut_two_links_close(struct ut_two_links *t);
 /** ut_stack_open() with the link on 802.1Q VLAN vlan. */
 void ut_stack_open_vlan(struct ut_stack *s, uint32_t caps, uint16_t mtu, uint16_t vlan);
 void ut_stack_close(struct ut_stack *s);
