@@ -173,7 +173,7 @@ recv_dgram(struct stdata *ep, void *buf, size_t max, struct sockaddr_in *from)
 }
 
 static uint64_t
-looped(struct two_links *t)
+looped(struct ut_two_links *t)
 {
 	return pt_ipstat(t->pt.ip).is_ip.ips_tx_mcast_looped;
 }
@@ -183,7 +183,7 @@ looped(struct two_links *t)
  * sender bound to sport, with the join's reports gone (both) and the links' captures empty.
  */
 static void
-member_and_sender(struct two_links *t, uint32_t ifaddr, uint16_t sport, struct stdata **member,
+member_and_sender(struct ut_two_links *t, uint32_t ifaddr, uint16_t sport, struct stdata **member,
 		  struct stdata **snd)
 {
 	*member = ut_ep_open();
@@ -228,12 +228,12 @@ YT_TEST(mcast_send, multicast_loop_is_on_by_default_and_takes_0_and_1)
  */
 YT_TEST(mcast_send, a_groups_members_here_get_a_copy_of_what_is_sent_to_it)
 {
-	struct two_links t;
+	struct ut_two_links t;
 	struct stdata *member, *snd;
 	struct sockaddr_in from;
 	char buf[64];
 
-	two_links_open(&t);
+	ut_two_links_open(&t);
 	member_and_sender(&t, 0, 5103, &member, &snd); /* joined on the route's link */
 	cr_assert_eq(send_on(snd, t.pt.link.minor, t.b.minor), PT_ADDR_US, "the wire's copy");
 	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), 6, "the member's copy");
@@ -265,18 +265,18 @@ YT_TEST(mcast_send, a_groups_members_here_get_a_copy_of_what_is_sent_to_it)
 	cr_assert_eq(pt_ipstat(t.pt.ip).is_ip.ips_drop_mloop_nomem, 0);
 	cr_assert_eq(sth_close(snd), 0);
 	cr_assert_eq(sth_close(member), 0);
-	two_links_close(&t);
+	ut_two_links_close(&t);
 }
 
 /* Only a membership of the outgoing link counts: joined on B, sent out the route's link. */
 YT_TEST(mcast_send, a_membership_of_another_link_gets_no_copy)
 {
-	struct two_links t;
+	struct ut_two_links t;
 	struct stdata *member, *snd;
 	struct sockaddr_in from;
 	char buf[64];
 
-	two_links_open(&t);
+	ut_two_links_open(&t);
 	member_and_sender(&t, ADDR_B, 5104, &member, &snd); /* joined on B */
 	cr_assert_eq(send_on(snd, t.pt.link.minor, t.b.minor), PT_ADDR_US);
 	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN);
@@ -289,7 +289,7 @@ YT_TEST(mcast_send, a_membership_of_another_link_gets_no_copy)
 	cr_assert_eq(looped(&t), 1);
 	cr_assert_eq(sth_close(snd), 0);
 	cr_assert_eq(sth_close(member), 0);
-	two_links_close(&t);
+	ut_two_links_close(&t);
 }
 
 /* A source-specific member whose filter leaves our address out gets nothing. */
@@ -297,12 +297,12 @@ YT_TEST(mcast_send, a_source_filter_without_us_gets_no_copy)
 {
 	struct t_ip_mreq_source mr = { .imr_multiaddr = PT_IPV4(232, 1, 2, 3),
 				       .imr_sourceaddr = PT_ADDR_PEER };
-	struct two_links t;
+	struct ut_two_links t;
 	struct stdata *member, *snd;
 	struct sockaddr_in from;
 	char buf[64];
 
-	two_links_open(&t);
+	ut_two_links_open(&t);
 	member = ut_ep_open();
 	cr_assert_eq(ut_bind(member, T_BIND_REQ, 0, 6000, NULL), 0);
 	cr_assert_eq(ip_opt(member, T_NEGOTIATE, T_IP_ADD_SOURCE_MEMBERSHIP, &mr, sizeof(mr),
@@ -315,7 +315,7 @@ YT_TEST(mcast_send, a_source_filter_without_us_gets_no_copy)
 	cr_assert_eq(looped(&t), 0);
 	cr_assert_eq(sth_close(snd), 0);
 	cr_assert_eq(sth_close(member), 0);
-	two_links_close(&t);
+	ut_two_links_close(&t);
 }
 
 /*
