@@ -1761,9 +1761,12 @@ check_clients(struct cfg_ctx *c, struct yard_config *cfg)
 			const struct yard_cfg_port *pc = &cfg->ports[p];
 			uint32_t m = prefix_mask(pc->prefix);
 
-			if (cl->addr == pc->addr)
-				return cfg_fail(c, "%s is yard's own address ([port%u])",
-						ipv4_str(cl->addr, a, sizeof(a)), p);
+			/* yard's own address: its services, through ip's loop-back (no frame
+			 * leaves), on the lcore serving that port's queue 0. */
+			if (cl->addr == pc->addr) {
+				via = (int)p;
+				break;
+			}
 			if ((cl->addr & m) == (pc->addr & m))
 				via = (int)p;
 		}

@@ -40,7 +40,8 @@
  * IP_IFADD; a default route is IP_ROUTE_ADD with prefix 0), sets the next hop (protocols/link.h),
  * fragments to the link MTU, sets the TX checksum offload flags (ol_flags, l2_len, l3_len) when
  * the link's caps say the port computes them and computes the checksum otherwise, and sends
- * the packet down the link.
+ * the packet down the link. A datagram to one of our own addresses goes up instead, as if it
+ * had arrived on that address's link, once the scheduler runs (ip's loop-back: no frame).
  *
  * Transport checksums ("checksum partial", as Linux's CHECKSUM_PARTIAL). A transport need not
  * sum its data: it stores the pseudo-header's sum (RFC 768, RFC 9293 3.1: addresses, protocol,
@@ -193,8 +194,9 @@ struct ip_param {
  * iu_flags: multicast loop-back (XTI T_IP_MULTICAST_LOOP, sockets' IP_MULTICAST_LOOP). When
  * iu_dst is a group the outgoing link joined, and its filter lets in the datagram's source,
  * ip also delivers a copy of the datagram to this instance's members of it, as if it had
- * arrived on that link (once the burst it came in has gone down). Ignored for any other
- * destination. The copy is a copy (copymsg(): counted in copied bytes), its checksums whole.
+ * arrived on that link (through ip's loop-back: protocols/ip/ip_loop.c). Ignored for any
+ * other destination. The copy is a copy (copymsg(): counted in copied bytes), its checksums
+ * whole.
  */
 #define IP_UNITDATA_MLOOP 0x10
 

@@ -102,6 +102,7 @@ ip_link_remove(struct ip_inst *ii, struct ip_link *il)
 	 * dropped, no route) by their service procedures. */
 	if (il->il_held)
 		ip_link_wake(ii, il);
+	ip_loop_flush(il);
 	if (wq != NULL) {
 		/* Whatever waited for the driver goes with the link. */
 		flushq(wq, FLUSHALL);
@@ -589,6 +590,7 @@ static struct qinit ip_uwinit = {
 
 static struct qinit ip_lrinit = {
 	.qi_putp = ip_lrput,
+	.qi_srvp = ip_lrsrv, /* ip's loop-back only (ip_loop.c): nothing is queued there */
 	.qi_minfo = &ip_lminfo,
 	.qi_putp_burst = ip_lrput_burst,
 };

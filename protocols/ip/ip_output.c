@@ -554,18 +554,29 @@ ip_output_txb(struct ip_inst *ii, mblk_t *mp, unsigned flags, struct ip_txb *tb,
 	struct ip_rt *rt;
 	uint32_t nh;
 
-	rt = ip_route_cached(ii, tb, ip->dst_addr, &nh);
-	if (unlikely(rt == NULL)) {
-		IP_INC(ii, drop_no_route);
-		freemsg(mp);
-		return -ENETUNREACH;
+	/* For this host (asked only where the burst's cache has not the destination: a route,
+	 * so not ours): it goes up, never down, whatever its length (ip_loop.c). */
+	if (unlikely((tb == NULL || tb->tb_dst != ip->dst_addr) && ip_is_ours(ii, ip->dst_addr))) {
+		il = ip_link_by_addr(ii, ip->dst_addr);
+		nh = 0; /* a route's next hop never is */
+	} else {
+		rt = ip_route_cached(ii, tb, ip->dst_addr, &nh);
+		if (unlikely(rt == NULL)) {
+			IP_INC(ii, drop_no_route);
+			freemsg(mp);
+			return -ENETUNREACH;
+		}
+		il = rt->rt_link;
 	}
-	il = rt->rt_link;
 	if ((flags & IP_OUT_FILL_SRC) && ip->src_addr == 0)
 		ip->src_addr = il->il_addr;
 	if ((flags & IP_OUT_NEW_ID) || ((flags & IP_OUT_FILL_ID) && ip->packet_id == 0))
 		ip->packet_id = rte_cpu_to_be_16(ii->ii_ipid++);
 	IP_INC(ii, tx_datagrams);
+	if (unlikely(nh == 0)) {
+		ip_loop_local(ii, il, mp, hlen, tot, l4);
+		return 0;
+	}
 	if (unlikely(tot > il->il_mtu))
 		return ip_output_big(ii, il, mp, nh, tb, l4);
 	ip_finish(ii, il, mp, hlen, l4);
@@ -632,53 +643,6 @@ ip_output_raw(struct ip_inst *ii, mblk_t *mp, struct ip_txb *tb)
 bad:
 	IP_INC(ii, drop_bad_unitdata);
 	freemsg(mp);
-}
-
-/*
- * IP_UNITDATA_MLOOP (ip.h): a copy of mp, the datagram to a group just built (its 20-byte
- * header written, the header checksum and l4, the transport's L4 request, perhaps left to the
- * port), for the members of the group on this instance when il joined it and lets in our own
- * address as a source. The copy's checksums are made whole: no port will finish them. It is
- * delivered once the run has gone down (ip_mloop_deliver()), so that the upper streams are
- * not entered in the middle of a transport's burst and what the wire gets is not delayed.
- */
-static __rte_noinline void
-ip_mloop_take(struct ip_inst *ii, struct ip_txb *tb, const struct ip_link *il, mblk_t *mp,
-	      unsigned tot, uint64_t l4)
-{
-	const struct rte_ipv4_hdr *ip = ip_hdr(mp);
-	struct rte_ipv4_hdr *cip;
-	mblk_t *cp;
-
-	if (ip_mcast_accept(il, ip->dst_addr, ip->src_addr) < IP_MCAST_ANY_SOURCE)
-		return; /* no member on this link, or its filter leaves us out */
-	cp = copymsg(mp);
-	if (cp == NULL) {
-		IP_INC(ii, drop_mloop_nomem);
-		return;
-	}
-	cip = ip_hdr(cp);
-	cip->hdr_checksum = 0;
-	cip->hdr_checksum = ip_hdr_cksum20(cip);
-	if (l4 != 0)
-		inet_l4_cksum_complete(cp, YARD_IPV4_HDR_MIN, tot, l4 == RTE_MBUF_F_TX_UDP_CKSUM);
-	cp->b_next = NULL;
-	*tb->tb_loopt = cp;
-	tb->tb_loopt = &cp->b_next;
-	IP_INC(ii, tx_mcast_looped);
-}
-
-/* The run's loop-back copies, up to their members as if received (ip_deliver()). */
-static __rte_noinline void
-ip_mloop_deliver(struct ip_inst *ii, mblk_t *mp)
-{
-	while (mp != NULL) {
-		mblk_t *next = mp->b_next;
-
-		mp->b_next = NULL;
-		ip_deliver(ii, mp, true);
-		mp = next;
-	}
 }
 
 /*
@@ -762,6 +726,10 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 		tb->tb_cached++;
 		nh = tb->tb_nh;
 		il = tb->tb_cil;
+	} else if (unlikely(ip_is_ours(ii, req.iu_dst))) {
+		/* For this host: never routed, so never in tb's cache nor its template. */
+		il = ip_link_by_addr(ii, req.iu_dst);
+		nh = 0;
 	} else {
 		struct ip_rt *rt = ip_route_cached(ii, tb, req.iu_dst, &nh);
 
@@ -787,13 +755,20 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 		       (req.iu_flags & IP_UNITDATA_DF) ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0);
 	hw[3] = src;
 	hw[4] = req.iu_dst;
+	if (unlikely(nh == 0)) {
+		/* Our own address (a route's next hop is never 0): whole, whatever the MTU. */
+		hw[2] = ip_w32(w8, 0);
+		memcpy(ip_hdr(hp), hw, sizeof(hw));
+		ip_loop_local(ii, il, hp, YARD_IPV4_HDR_MIN, tot, l4);
+		return;
+	}
 	if (unlikely(tot > il->il_mtu)) {
 		hw[2] = ip_w32(w8, 0);
 		memcpy(ip_hdr(hp), hw, sizeof(hw));
 		/* A copy for our members unless it goes nowhere (DF: ip_output_big() drops it). */
 		if (unlikely(req.iu_flags & IP_UNITDATA_MLOOP) && ip_is_mcast(req.iu_dst) &&
 		    !(req.iu_flags & IP_UNITDATA_DF))
-			ip_mloop_take(ii, tb, il, hp, tot, l4);
+			ip_loop_mcast(ii, il, hp, tot, l4);
 		/* each fragment gets its own checksum; the L4 sum is completed first */
 		(void)ip_output_big(ii, il, hp, nh, tb, l4);
 		return;
@@ -808,7 +783,7 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 	memcpy(ip_hdr(hp), hw, sizeof(hw));
 	l4 = ip_l4_finish(ii, il, hp, YARD_IPV4_HDR_MIN, tot, l4);
 	if (unlikely(req.iu_flags & IP_UNITDATA_MLOOP) && ip_is_mcast(req.iu_dst))
-		ip_mloop_take(ii, tb, il, hp, tot, l4);
+		ip_loop_mcast(ii, il, hp, tot, l4);
 	ip_finish_mbuf_as(ii, il, hp, YARD_IPV4_HDR_MIN, l4);
 	yard_nexthop_set(hp, nh);
 	ip_txb_add(ii, tb, il, hp);
@@ -1099,8 +1074,6 @@ ip_uwput_run(queue_t *q, struct ip_upper *up, struct ip_inst *ii, mblk_t **mps, 
 	tb.tb_key2 = 0; /* unread while tb_key is 0, but never indeterminate */
 	tb.tb_l4 = 0;
 	tb.tb_ttl = (uint8_t)ii->ii_param.ip_default_ttl;
-	tb.tb_loop = NULL;
-	tb.tb_loopt = &tb.tb_loop;
 	for (unsigned i = 0; i < n; i++) {
 		mblk_t *mp = mps[i];
 
@@ -1138,8 +1111,6 @@ ip_uwput_run(queue_t *q, struct ip_upper *up, struct ip_inst *ii, mblk_t **mps, 
 	IP_ADD_N(ii, tx_route_cached, tb.tb_cached + tb.tb_nfast);
 	IP_ADD_N(ii, tx_datagrams, tb.tb_dgrams + tb.tb_nfast);
 	ii->ii_tx_up = outer;
-	if (unlikely(tb.tb_loop != NULL))
-		ip_mloop_deliver(ii, tb.tb_loop);
 }
 
 void

@@ -142,6 +142,10 @@ struct ip_link {
 	struct ip_msrc il_msrc[IP_MAX_MSRC];
 	unsigned il_nqsrc;       /**< il_qsrc[0..il_nqsrc) holds every used entry */
 	struct ip_qsrc il_qsrc[IP_MAX_QSRC];
+	/* ip's own loop-back (ip_loop.c): datagrams for this host, delivered by ip_lrsrv */
+	mblk_t *il_loop;         /**< oldest first, b_next-linked */
+	mblk_t *il_loop_tail;
+	uint32_t il_loop_bytes;  /**< their total lengths */
 };
 
 /** A route: a slot of ii_routes, in ii_rorder while used. */
@@ -264,6 +268,27 @@ struct ip_link *ip_link_by_addr(struct ip_inst *ii, uint32_t addr);
 /** Upper write side, everything but data: ioctls, flush. */
 void ip_uwput_other(queue_t *q, mblk_t *mp);
 
+/* ---- ip_loop.c ---------------------------------------------------------------------------- */
+
+/**
+ * A datagram to one of our own addresses, that of il (header of hlen bytes at b_rptr, tot
+ * bytes, l4 the transport's L4 request or 0): goes up as if received on il, once the
+ * scheduler runs il's lower read service procedure. Consumed.
+ */
+void ip_loop_local(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, unsigned hlen,
+		   unsigned tot, uint64_t l4);
+/**
+ * IP_UNITDATA_MLOOP: a copy of mp, a datagram to a group about to go out il (20-byte header
+ * at b_rptr, tot bytes, l4 its L4 request or 0), for the group's members here, if il joined
+ * the group and its filter lets in mp's source. mp is not touched.
+ */
+void ip_loop_mcast(struct ip_inst *ii, struct ip_link *il, const mblk_t *mp, unsigned tot,
+		   uint64_t l4);
+/** Lower read service procedure: the link's loop list up (ip_deliver()). */
+int ip_lrsrv(queue_t *q);
+/** Free what waits on il's loop list (the link goes). */
+void ip_loop_flush(struct ip_link *il);
+
 /* ---- ip_input.c --------------------------------------------------------------------------- */
 
 void ip_lrput_burst(queue_t *q, mblk_t **mps, unsigned n);
@@ -329,8 +354,6 @@ struct ip_txb {
 	uint64_t tb_psum;             /**< the unfolded sum of the two words and tb_dst */
 	uint64_t tb_l4;               /**< the template's L4 request, one the port completes, or 0 */
 	unsigned tb_nfast;            /**< datagrams the short way sent (both counters) */
-	mblk_t *tb_loop;              /**< loop-back copies (IP_UNITDATA_MLOOP), b_next-linked */
-	mblk_t **tb_loopt;            /**< where the next copy is linked */
 	uint8_t tb_ttl;               /**< ip_default_ttl, read once per burst (and per ioctl) */
 };
 

@@ -2028,6 +2028,50 @@ delay = 6s
     y.stop_clean()
 
 
+def case_loopback_clients(c):
+    """
+    yard's clients against yard's own services (connect = yard's address): a TCP rr client
+    (2 connections, 2 s) on the TCP echo and a udp_rr client on the UDP echo, all through ip's
+    loop-back: every response is the request, nothing is lost, and not one of their packets
+    goes down the port (ip's tx_packets moves by no more than ARP or IGMP could; tx_local
+    counts them).
+    """
+    text = open(c.source_config("default.ini")).read()
+    text += """
+[client.rr]
+type = rr
+connect = %s:7
+duration = 2s
+conns = 2
+size = 100
+delay = 1s
+[client.urr]
+type = udp_rr
+connect = %s:7
+duration = 2s
+conns = 2
+size = 100
+delay = 1s
+""" % (YARD_ADDR, YARD_ADDR)
+    y = c.yard(c.config(text))
+    c.tap_up()
+    ip0 = counters(y, "ip")
+    d = wait_clients(y, ["rr"], 30)
+    u = wait_clients(y, ["urr"], 30, what="udp_clients")
+    ip = delta(ip0, counters(y, "ip"))
+    rr, urr = d["rr"], u["urr"]
+    log("rr %s; udp_rr %s; ip %s" % (rr, urr, {k: v for k, v in ip.items() if v}))
+    check(rr["connected"] == 2 and rr["released"] == 2 and rr["transactions"] > 100 and
+          rr["rr_mismatch"] == 0, "rr against yard's own TCP echo: %s" % rr)
+    check(urr["received"] > 100 and urr["lost"] == 0 and urr["bad"] == 0 and
+          urr["errors"] == 0, "udp_rr against yard's own UDP echo: %s" % urr)
+    check(ip["tx_local"] >= 2 * (rr["transactions"] + urr["received"]),
+          "requests and responses looped back: %s" % ip)
+    check(ip["tx_packets"] < 20 and ip["drop_loop_full"] == 0,
+          "nothing of theirs down the port: %s" % ip)
+    y.stop_clean()
+
+
 def case_tcp_client(c):
     """
     yard as a TCP client of the kernel: a source sends 8 MiB of the pattern to a server that
@@ -2822,6 +2866,7 @@ CASES = {
     "arp_ageing": case_arp_ageing,
     "arp_defend": case_arp_defend,
     "arp_probe": case_arp_probe,
+    "loopback_clients": case_loopback_clients,
     "malformed": case_malformed,
     "af_packet": case_af_packet,
     "two_queues": case_two_queues,

@@ -155,23 +155,6 @@ set_loop(struct stdata *ep, uint8_t v)
 	return ip_opt(ep, T_NEGOTIATE, T_IP_MULTICAST_LOOP, &v, 1, NULL, 0);
 }
 
-/* What ep received next: its length (data in buf), the sender in *from; -EAGAIN for none. */
-static int
-recv_dgram(struct stdata *ep, void *buf, size_t max, struct sockaddr_in *from)
-{
-	union {
-		struct T_unitdata_ind ind;
-		uint8_t raw[128];
-	} u;
-	int dlen = 0, r = ut_get(ep, &u, sizeof(u), buf, max, &dlen);
-
-	if (r < 0)
-		return r;
-	cr_assert_eq(u.ind.PRIM_type, T_UNITDATA_IND);
-	memcpy(from, u.raw + u.ind.SRC_offset, sizeof(*from));
-	return dlen;
-}
-
 static uint64_t
 looped(struct ut_two_links *t)
 {
@@ -236,31 +219,31 @@ YT_TEST(mcast_send, a_groups_members_here_get_a_copy_of_what_is_sent_to_it)
 	ut_two_links_open(&t);
 	member_and_sender(&t, 0, 5103, &member, &snd); /* joined on the route's link */
 	cr_assert_eq(send_on(snd, t.pt.link.minor, t.b.minor), PT_ADDR_US, "the wire's copy");
-	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), 6, "the member's copy");
+	cr_assert_eq(ut_recv_dgram(member, buf, sizeof(buf), &from), 6, "the member's copy");
 	cr_assert_arr_eq(buf, "to all", 6);
 	cr_assert_eq(from.sin_addr.s_addr, PT_ADDR_US, "from the sender's address");
 	cr_assert_eq(rte_be_to_cpu_16(from.sin_port), 5103);
-	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN, "one copy");
-	cr_assert_eq(recv_dgram(snd, buf, sizeof(buf), &from), -EAGAIN, "not to a non-member");
+	cr_assert_eq(ut_recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN, "one copy");
+	cr_assert_eq(ut_recv_dgram(snd, buf, sizeof(buf), &from), -EAGAIN, "not to a non-member");
 	cr_assert_eq(looped(&t), 1);
 	/* Turned off: the wire only. */
 	cr_assert_eq(set_loop(snd, 0), T_SUCCESS);
 	cr_assert_eq(send_on(snd, t.pt.link.minor, t.b.minor), PT_ADDR_US);
-	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN, "loop off");
+	cr_assert_eq(ut_recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN, "loop off");
 	cr_assert_eq(looped(&t), 1);
 	/* The member sending to its own group hears itself (Linux does), loop on again. */
 	cr_assert_eq(set_loop(snd, 1), T_SUCCESS);
 	cr_assert_eq(ut_sendto(member, GROUP, 6000, "myself", 6), 0);
 	yt_drain();
 	cr_assert_eq(pt_discard(t.pt.link.minor), 1, "on the wire");
-	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), 6);
+	cr_assert_eq(ut_recv_dgram(member, buf, sizeof(buf), &from), 6);
 	cr_assert_arr_eq(buf, "myself", 6);
 	cr_assert_eq(rte_be_to_cpu_16(from.sin_port), 6000);
 	/* A group no one here joined: nothing looped. */
 	cr_assert_eq(ut_sendto(snd, PT_IPV4(239, 9, 9, 9), 6000, "nobody", 6), 0);
 	yt_drain();
 	cr_assert_eq(pt_discard(t.pt.link.minor), 1);
-	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN);
+	cr_assert_eq(ut_recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN);
 	cr_assert_eq(looped(&t), 2);
 	cr_assert_eq(pt_ipstat(t.pt.ip).is_ip.ips_drop_mloop_nomem, 0);
 	cr_assert_eq(sth_close(snd), 0);
@@ -279,12 +262,12 @@ YT_TEST(mcast_send, a_membership_of_another_link_gets_no_copy)
 	ut_two_links_open(&t);
 	member_and_sender(&t, ADDR_B, 5104, &member, &snd); /* joined on B */
 	cr_assert_eq(send_on(snd, t.pt.link.minor, t.b.minor), PT_ADDR_US);
-	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN);
+	cr_assert_eq(ut_recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN);
 	cr_assert_eq(looped(&t), 0);
 	/* Out B (T_IP_MULTICAST_IF): B joined, so the member hears it, from B's address. */
 	cr_assert_eq(set_mif(snd, ADDR_B), T_SUCCESS);
 	cr_assert_eq(send_on(snd, t.b.minor, t.pt.link.minor), ADDR_B);
-	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), 6);
+	cr_assert_eq(ut_recv_dgram(member, buf, sizeof(buf), &from), 6);
 	cr_assert_eq(from.sin_addr.s_addr, ADDR_B);
 	cr_assert_eq(looped(&t), 1);
 	cr_assert_eq(sth_close(snd), 0);
@@ -311,7 +294,7 @@ YT_TEST(mcast_send, a_source_filter_without_us_gets_no_copy)
 	cr_assert_eq(ut_bind(snd, T_BIND_REQ, 0, 5105, NULL), 0);
 	cr_assert_eq(ut_sendto(snd, PT_IPV4(232, 1, 2, 3), 6000, "feed", 4), 0);
 	yt_drain();
-	cr_assert_eq(recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN);
+	cr_assert_eq(ut_recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN);
 	cr_assert_eq(looped(&t), 0);
 	cr_assert_eq(sth_close(snd), 0);
 	cr_assert_eq(sth_close(member), 0);
@@ -352,13 +335,13 @@ YT_TEST(mcast_send, the_copy_is_whole_and_its_checksums_complete)
 	n = pt_discard(s.pt.link.minor);
 	cr_assert_eq(n, 1, "%d frames", n);
 	cr_assert_eq(pt_ipstat(s.pt.ip).is_ip.ips_tx_l4_cksum_hw, 1, "left to the port");
-	cr_assert_eq(recv_dgram(member, got, sizeof(got), &from), 100);
+	cr_assert_eq(ut_recv_dgram(member, got, sizeof(got), &from), 100);
 	cr_assert_arr_eq(got, data, 100);
 	/* Big: fragments on the wire, one copy of all of it here. */
 	cr_assert_eq(ut_sendto(snd, GROUP, 6000, data, sizeof(data)), 0);
 	yt_drain();
 	cr_assert_eq(pt_discard(s.pt.link.minor), 3, "three fragments");
-	cr_assert_eq(recv_dgram(member, got, sizeof(got), &from), (int)sizeof(data));
+	cr_assert_eq(ut_recv_dgram(member, got, sizeof(got), &from), (int)sizeof(data));
 	cr_assert_arr_eq(got, data, sizeof(data));
 	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_drop_bad_cksum, before.udps_drop_bad_cksum);
 	cr_assert_eq(ut_udpstat(s.up.up_udp).udps_rx_cksum_sw, before.udps_rx_cksum_sw + 2,

@@ -1783,3 +1783,60 @@ YT_TEST(socket, sendmsg_takes_an_ip_pktinfo_cmsg_and_refuses_others)
 	cr_assert_eq(yard_close(fd), 0);
 	ut_stack_close(&s);
 }
+
+/*
+ * A connection of this host to itself (ip's loop-back, protocols/ip/ip_loop.c): connect to our
+ * own address, accept, data both ways, an orderly close; no segment ever goes down the link.
+ */
+YT_TEST(socket, a_connection_to_our_own_address_never_leaves_the_host)
+{
+	static char big[20000], got[20000];
+	struct sockaddr_in to = st_sin(PT_ADDR_US, 9100), from;
+	socklen_t fl = sizeof(from);
+	struct tt_seg s;
+	size_t n = 0;
+	char buf[32];
+	int lfd, cfd, afd;
+	ssize_t r;
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 17 + 3);
+	tt_open();
+	lfd = st_listener(9100, 4);
+	cfd = yard_socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_geq(cfd, 0);
+	cr_assert_eq(yard_connect(cfd, SA(&to), sizeof(to)), -1);
+	cr_assert_eq(errno, EINPROGRESS);
+	yt_drain();
+	afd = yard_accept(lfd, SA(&from), &fl);
+	cr_assert_geq(afd, 0, "the SYN went up, the SYN,ACK and ACK came back");
+	cr_assert_eq(from.sin_addr.s_addr, PT_ADDR_US);
+	cr_assert_eq(yard_connect(cfd, SA(&to), sizeof(to)), -1);
+	cr_assert_eq(errno, EISCONN);
+	cr_assert_eq(yard_send(cfd, "ping", 4, 0), 4);
+	yt_drain();
+	cr_assert_eq(yard_recv(afd, buf, sizeof(buf), 0), 4);
+	cr_assert_eq(memcmp(buf, "ping", 4), 0);
+	cr_assert_eq(yard_send(afd, "pong!", 5, 0), 5);
+	yt_drain();
+	cr_assert_eq(yard_recv(cfd, buf, sizeof(buf), 0), 5);
+	cr_assert_eq(memcmp(buf, "pong!", 5), 0);
+	/* More than a segment's worth (the link's MSS; segments to ourselves are not cut). */
+	cr_assert_eq(yard_send(cfd, big, sizeof(big), 0), (ssize_t)sizeof(big));
+	for (int round = 0; round < 100 && n < sizeof(big); round++) {
+		pt_run_ms(5); /* the last piece may wait for a delayed ACK (Nagle) */
+		while ((r = yard_recv(afd, got + n, sizeof(got) - n, 0)) > 0)
+			n += (size_t)r;
+	}
+	cr_assert_eq(n, sizeof(big), "%zu bytes", n);
+	cr_assert_eq(memcmp(got, big, sizeof(big)), 0);
+	cr_assert_eq(yard_close(cfd), 0);
+	yt_drain();
+	cr_assert_eq(yard_recv(afd, buf, sizeof(buf), 0), 0, "the FIN came");
+	cr_assert_eq(yard_close(afd), 0);
+	yt_drain();
+	cr_assert_not(st_take_flags(&s, 0), "nothing went down the link");
+	cr_assert_geq(pt_ipstat(tt_s.ip).is_ip.ips_tx_local, 8);
+	cr_assert_eq(yard_close(lfd), 0);
+	st_done();
+}

@@ -5,6 +5,7 @@
  * capture (tcp_test.c).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -12,6 +13,7 @@
 #include <protocols/tcp.h>
 #include <protocols/tcp_clients.h>
 #include <protocols/tcp_hdr.h>
+#include <protocols/tcp_services.h>
 
 #include "tcp_test.h"
 
@@ -491,5 +493,37 @@ YT_TEST(tcp_clients, a_delayed_client_connects_after_its_delay_though_another_wa
 	cr_expect(syn, "the SYN after it");
 	cr_expect_eq(tc_stats("soon").connects, 1);
 	cr_expect_eq(tc_stats("lazy").connects, 0, "the other still waits");
+	tc_done();
+}
+
+/*
+ * An rr client of this host's own TCP echo (ip's loop-back: nothing goes down the link) runs
+ * its transactions and, at its deadline, finishes the one in flight and releases: the
+ * loop-back keeps the lcore busy without ever starving its poll hooks.
+ */
+YT_TEST(tcp_clients, an_rr_client_of_our_own_echo_stops_at_its_deadline)
+{
+	struct yard_tcp_client_conf c = tc_conf("self", YARD_TCP_CLIENT_RR, 0);
+	struct yard_tcp_client_stats st;
+	struct tt_seg s;
+
+	tt_open();
+	cr_assert_eq(yard_tcp_echo_start(7), 0);
+	c.addr = PT_ADDR_US;
+	c.port = 7;
+	c.bytes = 0;
+	c.duration_ms = 50;
+	c.conns = 2;
+	cr_assert_eq(yard_tcp_client_start(&c), 0);
+	for (int i = 0; i < 300 && !tc_stats("self").done; i++)
+		pt_run_ms(10);
+	st = tc_stats("self");
+	cr_assert(st.done, "done after its 50 ms: %" PRIu64 " transactions", st.transactions);
+	cr_assert_eq(st.connected, 2);
+	cr_assert_eq(st.released, 2);
+	cr_assert_gt(st.transactions, 10);
+	cr_assert_eq(st.rr_mismatch, 0);
+	cr_assert_not(tt_take(&s), "nothing went down the link");
+	yard_tcp_services_stop_all();
 	tc_done();
 }

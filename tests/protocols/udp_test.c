@@ -346,6 +346,22 @@ ut_sendto(struct stdata *sd, uint32_t dst, uint16_t port, const void *data, size
 	return ut_sendto_opts(sd, dst, port, NULL, 0, data, len);
 }
 
+int
+ut_recv_dgram(struct stdata *sd, void *buf, size_t max, struct sockaddr_in *from)
+{
+	union {
+		struct T_unitdata_ind ind;
+		uint8_t raw[128];
+	} u;
+	int dlen = 0, r = ut_get(sd, &u, sizeof(u), buf, max, &dlen);
+
+	if (r < 0)
+		return r;
+	cr_assert_eq(u.ind.PRIM_type, T_UNITDATA_IND);
+	memcpy(from, u.raw + u.ind.SRC_offset, sizeof(*from));
+	return dlen;
+}
+
 struct T_info_ack
 ut_info(struct stdata *sd)
 {

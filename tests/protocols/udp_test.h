@@ -103,6 +103,9 @@ size_t ut_take_datagram(int minor, uint8_t *body, size_t max, unsigned *nfrags,
 int ut_put(struct stdata *sd, const void *prim, size_t len, bool hipri);
 /** Take the next message: control part into ctl (its length returned), data into data. */
 int ut_get(struct stdata *sd, void *ctl, size_t cmax, void *data, size_t dmax, int *dlen);
+/** The next T_UNITDATA_IND of sd: its data length (data in buf), the sender in *from;
+ *  -EAGAIN for none. */
+int ut_recv_dgram(struct stdata *sd, void *buf, size_t max, struct sockaddr_in *from);
 /** T_BIND_REQ / O_T_BIND_REQ: 0, or the TLI error of the T_ERROR_ACK. *bound if not NULL. */
 int ut_bind(struct stdata *sd, t_scalar_t prim, uint32_t addr, uint16_t port,
 	    struct sockaddr_in *bound);
