@@ -48,8 +48,10 @@ ip_loop_put(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, unsigned hlen, u
 	ip->hdr_checksum = (uint16_t)~inet_ipv4_hdr_sum(ip, hlen);
 	if (l4 != 0)
 		inet_l4_cksum_complete(mp, hlen, tot, l4 == RTE_MBUF_F_TX_UDP_CKSUM);
-	/* No request for a port is left on it, nor a hand-over mark meant for the link below. */
+	/* No request for a port is left on it, nor a hand-over mark meant for the link below,
+	 * and no port received it (a reused buffer's would be stale: IP_PKTINFO's link index). */
 	m->ol_flags &= IP_MBUF_KEEP;
+	m->port = RTE_MBUF_PORT_INVALID;
 	mp->b_yflags = 0;
 	mp->b_next = NULL;
 	if (il->il_loop == NULL)

@@ -94,9 +94,10 @@ pk_inject(int minor, uint16_t port, const struct rte_ether_addr *dmac, uint32_t 
 	pt_inject_port(minor, f, n + ulen, port);
 }
 
-/* t_rcvudata of the datagram pk_inject() sent: its T_IP_PKTINFO in *pi; false if none. */
+/* t_rcvudata of the datagram pk_inject() sent, from src: its T_IP_PKTINFO in *pi; false if
+ * none. */
 static bool
-pk_recv(int fd, struct t_in_pktinfo *pi)
+pk_recv_from(int fd, uint32_t src, struct t_in_pktinfo *pi)
 {
 	struct sockaddr_in from;
 	uint8_t ob[64], data[32];
@@ -111,7 +112,7 @@ pk_recv(int fd, struct t_in_pktinfo *pi)
 	cr_assert_eq(t_rcvudata(fd, &ud, &flags), 0, "t_rcvudata: t_errno %d", t_errno);
 	cr_assert_eq(ud.udata.len, 9);
 	cr_assert_arr_eq(data, "to where?", 9);
-	cr_assert_eq(from.sin_addr.s_addr, PT_ADDR_PEER);
+	cr_assert_eq(from.sin_addr.s_addr, src);
 	if (ud.opt.len == 0)
 		return false;
 	oh = T_OPT_FIRSTHDR(&ud.opt);
@@ -146,6 +147,12 @@ YT_TEST(pktinfo, the_option_is_negotiated_as_a_yes_or_no)
 	cr_assert_eq(cur, T_YES, "kept");
 	cr_assert_eq(t_close(fd), 0);
 	pk_close(&s);
+}
+
+static bool
+pk_recv(int fd, struct t_in_pktinfo *pi)
+{
+	return pk_recv_from(fd, PT_ADDR_PEER, pi);
 }
 
 YT_TEST(pktinfo, indications_say_where_unicast_broadcast_and_multicast_datagrams_came)
@@ -419,6 +426,48 @@ YT_TEST(pktinfo, t_rcvudata_gives_the_option_as_xti_says)
 		yt_drain();
 		cr_assert_eq(pk_take_src(s.pt.link.minor, s.b.minor, PT_ADDR_PEER), ADDR_B);
 	}
+	cr_assert_eq(t_close(fd), 0);
+	pk_close(&s);
+}
+
+/*
+ * A datagram sent to one of our own addresses (ip's loop-back) arrived by no port: link
+ * index 0, even in a buffer a port once received (sent on zero-copy), and the address it
+ * was sent to is the one a reply comes from.
+ */
+YT_TEST(pktinfo, a_datagram_to_ourselves_says_no_link)
+{
+	struct ut_two_links s;
+	struct t_in_pktinfo pi;
+	struct sockaddr_in to = ut_sin(ADDR_B, PORT + 1), from;
+	struct netbuf nb = { .maxlen = sizeof(from), .buf = &from };
+	struct netbuf tb = { .maxlen = sizeof(to), .len = sizeof(to), .buf = &to };
+	int fd, rx;
+	mblk_t *mp;
+
+	pk_open(&s);
+	fd = pk_ep(0);           /* takes the peer's datagram, sends it on to PORT + 1 */
+	rx = t_open(UDP_DRVNAME, O_RDWR | O_NONBLOCK, NULL);
+	cr_assert_geq(rx, 0);
+	{
+		struct sockaddr_in sin = ut_sin(0, PORT + 1);
+		struct t_bind req = { .addr = { .maxlen = sizeof(sin), .len = sizeof(sin),
+						.buf = &sin } };
+
+		cr_assert_eq(t_bind(rx, &req, NULL), 0);
+	}
+	cr_assert_eq(pk_set(rx, T_YES), T_SUCCESS);
+	pk_inject(s.b.minor, 1, &pt_mac_us, ADDR_B);
+	cr_assert_eq(yard_t_rcvudata_mblk(fd, &nb, &mp), 0, "t_errno %d", t_errno);
+	cr_assert_eq(yard_mblk_mbuf(mp)->port, 1, "a buffer port 1 received");
+	cr_assert_eq(yard_t_sndudata_mblk(fd, &tb, mp), 0, "t_errno %d", t_errno);
+	yt_drain();
+	cr_assert(pk_recv_from(rx, ADDR_B, &pi));
+	cr_assert_eq(pi.ipi_ifindex, 0, "no port received it");
+	cr_assert_eq(pi.ipi_addr, ADDR_B);
+	cr_assert_eq(pi.ipi_spec_dst, ADDR_B);
+	cr_assert_eq(pt_discard(s.b.minor) + pt_discard(s.pt.link.minor), 0, "nothing sent");
+	cr_assert_eq(t_close(rx), 0);
 	cr_assert_eq(t_close(fd), 0);
 	pk_close(&s);
 }
