@@ -199,6 +199,13 @@ struct ip_param {
  * whole.
  */
 #define IP_UNITDATA_MLOOP 0x10
+/**
+ * iu_flags: a datagram to a group that stays on this host (XTI T_IP_MULTICAST_TTL 0, as
+ * Linux's IP_MULTICAST_TTL 0): its header says TTL 0, nothing goes down the link, and with
+ * IP_UNITDATA_MLOOP it goes up to the group's members here as the loop-back copy would
+ * (tx_mcast_host_only). Ignored for any other destination.
+ */
+#define IP_UNITDATA_HOSTONLY 0x20
 
 /** An upper stream's request for ip to build the header (M_PROTO, then M_DATA payload). */
 struct ip_unitdata_req {
@@ -208,7 +215,7 @@ struct ip_unitdata_req {
 	uint8_t iu_proto;   /**< protocol (0: the stream's bound protocol) */
 	uint8_t iu_tos;     /**< type of service */
 	uint8_t iu_ttl;     /**< 0: the default TTL */
-	uint8_t iu_flags;   /**< IP_UNITDATA_DF, _OWNED, _L4CK, _MIF, _MLOOP */
+	uint8_t iu_flags;   /**< IP_UNITDATA_DF, _OWNED, _L4CK, _MIF, _MLOOP, _HOSTONLY */
 };
 
 /* ---- transports <-> ip: ICMP errors (M_CTL) ---------------------------------------------- */

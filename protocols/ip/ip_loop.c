@@ -8,7 +8,8 @@
  *  - a datagram to one of our own addresses (Linux's lo, illumos' ip_wput_local): never sent,
  *    it goes up as if it had arrived on the link that has the address (ip_loop_local);
  *  - a copy of a datagram to a group the outgoing link joined, when its sender asked for it
- *    (IP_UNITDATA_MLOOP, ip.h): for the group's members here (ip_loop_mcast).
+ *    (IP_UNITDATA_MLOOP, ip.h): for the group's members here (ip_loop_mcast), or the datagram
+ *    itself when it must not leave the host (TTL 0, IP_UNITDATA_HOSTONLY: ip_loop_host_only).
  * Either is whole when it comes back: its header and transport checksums are computed in
  * software (no port finishes them), and the offload requests of its mbuf are cleared.
  *
@@ -89,6 +90,21 @@ ip_loop_mcast(struct ip_inst *ii, struct ip_link *il, const mblk_t *mp, unsigned
 	}
 	IP_INC(ii, tx_mcast_looped);
 	ip_loop_put(ii, il, cp, ip_hlen(ip), tot, l4);
+}
+
+void
+ip_loop_host_only(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, unsigned tot,
+		  uint64_t l4, bool loop)
+{
+	const struct rte_ipv4_hdr *ip = ip_hdr(mp);
+
+	IP_INC(ii, tx_mcast_host_only);
+	if (!loop || ip_mcast_accept(il, ip->dst_addr, ip->src_addr) < IP_MCAST_ANY_SOURCE) {
+		freemsg(mp); /* nowhere to go: not sent, not looped */
+		return;
+	}
+	IP_INC(ii, tx_mcast_looped);
+	ip_loop_put(ii, il, mp, ip_hlen(ip), tot, l4); /* the datagram itself: no copy needed */
 }
 
 int

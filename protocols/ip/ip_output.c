@@ -744,6 +744,8 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 	src = req.iu_src != 0 ? req.iu_src : il->il_addr;
 	tot = (unsigned)plen + YARD_IPV4_HDR_MIN;
 	ttl = req.iu_ttl != 0 ? req.iu_ttl : tb->tb_ttl;
+	if (unlikely(req.iu_flags & IP_UNITDATA_HOSTONLY) && ip_is_mcast(req.iu_dst))
+		ttl = 0; /* what the header says of a datagram that never leaves */
 	w8 = ip_w16(ttl, proto);
 	/*
 	 * The header as the five 32-bit words it is in memory, built in registers and stored
@@ -755,11 +757,16 @@ ip_output_unitdata(struct ip_inst *ii, struct ip_upper *up, mblk_t *mp, struct i
 		       (req.iu_flags & IP_UNITDATA_DF) ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0);
 	hw[3] = src;
 	hw[4] = req.iu_dst;
-	if (unlikely(nh == 0)) {
-		/* Our own address (a route's next hop is never 0): whole, whatever the MTU. */
+	if (unlikely(nh == 0 || ttl == 0)) {
+		/* Our own address (a route's next hop is never 0), or a group's datagram kept on
+		 * the host (TTL 0, IP_UNITDATA_HOSTONLY): whole, whatever the MTU. */
 		hw[2] = ip_w32(w8, 0);
 		memcpy(ip_hdr(hp), hw, sizeof(hw));
-		ip_loop_local(ii, il, hp, YARD_IPV4_HDR_MIN, tot, l4);
+		if (nh == 0)
+			ip_loop_local(ii, il, hp, YARD_IPV4_HDR_MIN, tot, l4);
+		else
+			ip_loop_host_only(ii, il, hp, tot, l4,
+					  (req.iu_flags & IP_UNITDATA_MLOOP) != 0);
 		return;
 	}
 	if (unlikely(tot > il->il_mtu)) {

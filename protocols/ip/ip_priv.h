@@ -284,6 +284,13 @@ void ip_loop_local(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, unsigned 
  */
 void ip_loop_mcast(struct ip_inst *ii, struct ip_link *il, const mblk_t *mp, unsigned tot,
 		   uint64_t l4);
+/**
+ * IP_UNITDATA_HOSTONLY: mp, a datagram to a group that must not leave the host (its header
+ * written, TTL 0), up to the group's members here as ip_loop_mcast()'s copy would go when
+ * loop is set and il's filter lets it in; else freed. Consumed.
+ */
+void ip_loop_host_only(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, unsigned tot,
+		       uint64_t l4, bool loop);
 /** Lower read service procedure: the link's loop list up (ip_deliver()). */
 int ip_lrsrv(queue_t *q);
 /** Free what waits on il's loop list (the link goes). */

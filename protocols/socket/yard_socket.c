@@ -987,8 +987,8 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 		/* -1 is the default, 1. */
 		if (v == -1)
 			v = 1;
-		/* 0 keeps a datagram on the host: yard does not loop a group's datagrams back. */
-		if (v < 1 || v > 255)
+		/* 0 keeps the datagrams on the host (its members only, loop-back on). */
+		if (v < 0 || v > 255)
 			return sock_fail(EINVAL);
 		ttl = (uint8_t)v;
 		return sock_optmgmt(so, T_INET_IP, T_IP_MULTICAST_TTL, &ttl, sizeof(ttl),

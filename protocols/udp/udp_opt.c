@@ -12,7 +12,8 @@
  *   T_INET_IP   T_IP_BROADCAST  t_uscalar_t  T_YES/T_NO: may send to a broadcast address
  *   T_INET_IP   T_IP_TOS        unsigned char
  *   T_INET_IP   T_IP_TTL        unsigned char (1..255)
- *   T_INET_IP   T_IP_MULTICAST_TTL  unsigned char (1..255): datagrams sent to a group
+ *   T_INET_IP   T_IP_MULTICAST_TTL  unsigned char (0..255): datagrams sent to a group (0: they
+ *                                   stay on this host, ip's IP_UNITDATA_HOSTONLY)
  *   T_INET_IP   T_IP_MULTICAST_IF   t_uscalar_t: the address of the link a group's datagrams
  *                                   go out and come from (0: the group's route and its link);
  *                                   one of the instance's addresses, and for an endpoint bound
@@ -185,8 +186,9 @@ udp_opt_check(const struct udp_ep *ep, const struct udp_optdef *d, uint32_t *v)
 	case UDP_OPTKEY(T_INET_IP, T_IP_TOS):
 		return *v <= UINT8_MAX ? T_SUCCESS : T_FAILURE;
 	case UDP_OPTKEY(T_INET_IP, T_IP_TTL):
-	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_TTL):
 		return *v >= 1 && *v <= UINT8_MAX ? T_SUCCESS : T_FAILURE;
+	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_TTL):
+		return *v <= UINT8_MAX ? T_SUCCESS : T_FAILURE; /* 0: this host only */
 	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_IF):
 		return ep != NULL && udp_mif_ok(ep, *v) ? T_SUCCESS : T_FAILURE;
 	case UDP_OPTKEY(T_INET_IP, T_IP_MULTICAST_LOOP):

@@ -486,6 +486,8 @@ udp_build(struct udp_ep *ep, const struct udp_txt *tt, mblk_t *mp, struct udp_tx
 	}
 	if (unlikely(dc->dc_mcast && ep->ue_mloop))
 		iu_opts |= udp_iu_flagbits(IP_UNITDATA_MLOOP); /* ip loops it if the link joined */
+	if (unlikely(dc->dc_mcast && ttl == 0))
+		iu_opts |= udp_iu_flagbits(IP_UNITDATA_HOSTONLY); /* T_IP_MULTICAST_TTL 0 */
 	if (unlikely(src == 0)) {
 		UDP_INC(ui, uderr_no_src);
 		udp_uderr(ep, mp, EADDRNOTAVAIL);

@@ -251,6 +251,43 @@ YT_TEST(mcast_send, a_groups_members_here_get_a_copy_of_what_is_sent_to_it)
 	ut_two_links_close(&t);
 }
 
+/*
+ * T_IP_MULTICAST_TTL 0 keeps a group's datagrams on the host (Linux's IP_MULTICAST_TTL 0):
+ * nothing on any link, the members here get them with loop-back on (TTL 0 in the header),
+ * nobody with it off.
+ */
+YT_TEST(mcast_send, ttl_0_keeps_a_groups_datagrams_on_the_host)
+{
+	struct ut_two_links t;
+	struct stdata *member, *snd;
+	struct sockaddr_in from;
+	char buf[64];
+	uint8_t ttl = 0;
+
+	ut_two_links_open(&t);
+	member_and_sender(&t, 0, 5107, &member, &snd);
+	cr_assert_eq(ip_opt(snd, T_NEGOTIATE, T_IP_MULTICAST_TTL, &ttl, 1, NULL, 0), T_SUCCESS);
+	cr_assert_eq(ut_sendto(snd, GROUP, 6000, "host only", 9), 0);
+	yt_drain();
+	cr_assert_eq(pt_discard(t.pt.link.minor) + pt_discard(t.b.minor), 0, "not sent");
+	cr_assert_eq(ut_recv_dgram(member, buf, sizeof(buf), &from), 9, "the member's");
+	cr_assert_arr_eq(buf, "host only", 9);
+	cr_assert_eq(pt_ipstat(t.pt.ip).is_ip.ips_tx_mcast_host_only, 1);
+	cr_assert_eq(set_loop(snd, 0), T_SUCCESS);
+	cr_assert_eq(ut_sendto(snd, GROUP, 6000, "nowhere", 7), 0);
+	yt_drain();
+	cr_assert_eq(pt_discard(t.pt.link.minor) + pt_discard(t.b.minor), 0);
+	cr_assert_eq(ut_recv_dgram(member, buf, sizeof(buf), &from), -EAGAIN);
+	cr_assert_eq(pt_ipstat(t.pt.ip).is_ip.ips_tx_mcast_host_only, 2);
+	/* TTL 1 again: on the wire. */
+	ttl = 1;
+	cr_assert_eq(ip_opt(snd, T_NEGOTIATE, T_IP_MULTICAST_TTL, &ttl, 1, NULL, 0), T_SUCCESS);
+	cr_assert_eq(send_on(snd, t.pt.link.minor, t.b.minor), PT_ADDR_US);
+	cr_assert_eq(sth_close(snd), 0);
+	cr_assert_eq(sth_close(member), 0);
+	ut_two_links_close(&t);
+}
+
 /* Only a membership of the outgoing link counts: joined on B, sent out the route's link. */
 YT_TEST(mcast_send, a_membership_of_another_link_gets_no_copy)
 {

@@ -715,9 +715,20 @@ YT_TEST(socket, a_datagram_socket_joins_a_group_and_receives_what_is_sent_to_it)
 		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, sizeof(v)), 0);
 		cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, &l), 0);
 		cr_assert_eq(v, 1, "-1: the default");
+		/* 0: the host only (nothing on the link); 256 and -2 are no TTL. */
 		v = 0;
+		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, sizeof(v)), 0);
+		cr_assert_eq(yard_getsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, &l), 0);
+		cr_assert_eq(v, 0);
+		cr_assert_eq(yard_sendto(fd, "here", 4, 0, SA(&to), sizeof(to)), 4);
+		yt_drain();
+		cr_assert_eq(pt_discard(s.pt.link.minor), 0, "TTL 0: not sent");
+		v = 256;
 		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, sizeof(v)), -1);
-		cr_assert_eq(errno, EINVAL, "0 (this host only) is not done");
+		cr_assert_eq(errno, EINVAL);
+		v = -2;
+		cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &v, sizeof(v)), -1);
+		cr_assert_eq(errno, EINVAL);
 	}
 	mr.imr_multiaddr.s_addr = PT_ADDR_PEER;
 	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr, sizeof(mr)), -1);
