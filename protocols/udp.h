@@ -190,6 +190,13 @@ struct yard_udp_ep_row {
  */
 int yard_udp_eps_snapshot(struct yard_udp_ep_row *rows, unsigned max);
 
+/**
+ * The address of the calling lcore's udp link whose index is ifindex (ua_ifindex of
+ * UDP_ADDR_ADD: a DPDK port id + 1, T_IP_PKTINFO's ipi_ifindex), or 0 if none (or no udp
+ * instance). For the sockets library's ip_mreqn.imr_ifindex. Runs on the owning lcore.
+ */
+uint32_t yard_udp_ifindex_addr(uint32_t ifindex);
+
 /* ---- plumbing ----------------------------------------------------------------------------- */
 
 /** What yard_udp_plumb() opened on an lcore. */

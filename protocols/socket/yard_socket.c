@@ -883,10 +883,10 @@ sock_mcast_byte(const struct yard_sock *so, const void *optval, socklen_t optlen
 
 /*
  * IP_MULTICAST_IF: the link a group's datagrams go out, named by its address in a struct
- * in_addr, a struct ip_mreq (imr_interface) or a struct ip_mreqn (imr_address; yard has no
- * interface indexes, so imr_ifindex must be 0), as Linux takes them. INADDR_ANY goes back to
- * the group's route. An address that is no link's (or not the socket's bound one) is
- * EADDRNOTAVAIL, as Linux says.
+ * in_addr, a struct ip_mreq (imr_interface) or a struct ip_mreqn (imr_ifindex, else
+ * imr_address; a link's index is its DPDK port id + 1, as IP_PKTINFO says), as Linux takes
+ * them. INADDR_ANY goes back to the group's route. An address that is no link's (or not the
+ * socket's bound one), or an index none has, is EADDRNOTAVAIL, as Linux says.
  */
 static int
 sock_set_mcast_if(struct yard_sock *so, const void *optval, socklen_t optlen)
@@ -900,9 +900,12 @@ sock_set_mcast_if(struct yard_sock *so, const void *optval, socklen_t optlen)
 		return sock_fail(EFAULT);
 	if (optlen >= (socklen_t)sizeof(struct ip_mreqn)) {
 		memcpy(&mn, optval, sizeof(mn));
-		if (mn.imr_ifindex != 0)
-			return sock_fail(EINVAL);
 		addr = mn.imr_address.s_addr;
+		if (mn.imr_ifindex != 0) {
+			addr = yard_udp_ifindex_addr((uint32_t)mn.imr_ifindex);
+			if (mn.imr_ifindex < 0 || addr == 0)
+				return sock_fail(EADDRNOTAVAIL);
+		}
 	} else if (optlen >= (socklen_t)sizeof(struct ip_mreq)) {
 		struct ip_mreq m;
 
@@ -963,6 +966,19 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 		if (optval == NULL)
 			return sock_fail(EFAULT);
 		memcpy(&mr, optval, need);
+		/* A struct ip_mreqn (Linux takes one for these two): its index names the link. */
+		if (!src && optlen >= (socklen_t)sizeof(struct ip_mreqn)) {
+			struct ip_mreqn mn;
+
+			memcpy(&mn, optval, sizeof(mn));
+			if (mn.imr_ifindex != 0) {
+				uint32_t a = yard_udp_ifindex_addr((uint32_t)mn.imr_ifindex);
+
+				if (mn.imr_ifindex < 0 || a == 0)
+					return sock_fail(ENODEV); /* Linux's for no such device */
+				mr.m.imr_interface.s_addr = a;
+			}
+		}
 		/* Field by field: glibc has (group, link, source), XTI Solaris' (group, source,
 		 * link). */
 		if (src) {

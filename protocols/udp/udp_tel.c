@@ -35,6 +35,14 @@ static_assert(sizeof(struct udpstat) == UDPS__COUNT * sizeof(uint64_t), "udpstat
  * the request there), so the port table is walked without a lock: every port's list, a
  * control operation's 65,536 loads.
  */
+uint32_t
+yard_udp_ifindex_addr(uint32_t ifindex)
+{
+	const struct udp_inst *ui = udp_insts[yard_sched_self()->sc_lcore];
+
+	return ui != NULL ? udp_ifindex_addr(ui, ifindex) : 0;
+}
+
 int
 yard_udp_eps_snapshot(struct yard_udp_ep_row *rows, unsigned max)
 {

@@ -1422,7 +1422,7 @@ YT_TEST(socket, multicast_if_and_loop_take_linuxs_forms)
 	cr_assert_eq(errno, EADDRNOTAVAIL, "no link has it");
 	mn.imr_ifindex = 3;
 	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mn, sizeof(mn)), -1);
-	cr_assert_eq(errno, EINVAL, "yard has no interface indexes");
+	cr_assert_eq(errno, EADDRNOTAVAIL, "no link has index 3 (this stack's has none)");
 	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &a, 2), -1);
 	cr_assert_eq(errno, EINVAL, "too short");
 	l = sizeof(got);
@@ -1850,4 +1850,52 @@ YT_TEST(socket, a_connection_to_our_own_address_never_leaves_the_host)
 	cr_assert_geq(pt_ipstat(tt_s.ip).is_ip.ips_tx_local, 8);
 	cr_assert_eq(yard_close(lfd), 0);
 	st_done();
+}
+
+/*
+ * A link's index (its DPDK port id + 1, what IP_PKTINFO reports) in a struct ip_mreqn names
+ * it for IP_MULTICAST_IF and IP_ADD_MEMBERSHIP, as Linux takes them; an index no link has is
+ * EADDRNOTAVAIL and ENODEV, as Linux says.
+ */
+YT_TEST(socket, an_ip_mreqn_names_the_link_by_its_index)
+{
+	static const uint8_t gmac[6] = { 0x01, 0x00, 0x5e, 0x09, 0x08, 0x07 };
+	struct sockaddr_in to = st_sin(PT_IPV4(239, 9, 8, 7), 4005), bound = st_sin(0, 4005);
+	struct ip_mreqn mn = { .imr_ifindex = 2 };
+	struct ut_two_links t;
+	uint8_t f[128];
+	uint32_t src;
+	int fd;
+
+	ut_two_links_open(&t);
+	fd = yard_socket(AF_INET, SOCK_DGRAM, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(yard_bind(fd, SA(&bound), sizeof(bound)), 0);
+	/* Sending: out link 2 (B), from B's address, where the groups' route names A. */
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mn, sizeof(mn)), 0);
+	(void)pt_discard(t.pt.link.minor);
+	(void)pt_discard(t.b.minor);
+	cr_assert_eq(yard_sendto(fd, "by index", 8, 0, SA(&to), sizeof(to)), 8);
+	yt_drain();
+	cr_assert_eq(pt_take(t.pt.link.minor, f, sizeof(f)), 0, "not on A");
+	cr_assert_eq(pt_take(t.b.minor, f, sizeof(f)), 14 + 20 + 8 + 8, "on B");
+	cr_assert_arr_eq(f, gmac, 6);
+	memcpy(&src, f + 14 + 12, 4);
+	cr_assert_eq(src, UT_ADDR_B);
+	mn.imr_ifindex = 9;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mn, sizeof(mn)), -1);
+	cr_assert_eq(errno, EADDRNOTAVAIL);
+	/* Joining: on link 2, its report on B; 9 is no link. */
+	mn = (struct ip_mreqn){ .imr_multiaddr.s_addr = to.sin_addr.s_addr, .imr_ifindex = 9 };
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mn, sizeof(mn)), -1);
+	cr_assert_eq(errno, ENODEV);
+	mn.imr_ifindex = 2;
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mn, sizeof(mn)), 0);
+	yt_drain();
+	cr_assert_eq(pt_discard(t.pt.link.minor), 0, "no report on A");
+	cr_assert_eq(pt_discard(t.b.minor), 1, "the join's report on B");
+	cr_assert_eq(yard_setsockopt(fd, IPPROTO_IP, IP_DROP_MEMBERSHIP, &mn, sizeof(mn)), 0);
+	cr_assert_eq(yard_close(fd), 0);
+	pt_run_ms(1100); /* the leave's reports */
+	ut_two_links_close(&t);
 }
