@@ -12,6 +12,10 @@ TCP benchmarks of yard (run by perf/tcp_bench.sh; root: namespaces and taps).
   (b) yard <-> kernel over net_tap: wrk -c 1 (one request outstanding) against yard's HTTP
       GET /64 and nc sending to yard's discard; the yard rr client against a kernel echo
       server (socat) and the yard source client against nc -l.
+  (s) yard talking to itself (ip's loop-back, protocols/ip/ip_loop.c): one yard on ONE lcore
+      (a net_null port for its address; nothing goes down it) runs both the clients of (a)
+      and the services they use, connect = its own address: both ends of every connection,
+      both TCP stacks' work, on one core.
   (c) the reference, in the same run: the kernel against itself over lo in a namespace,
       sockperf ping-pong --tcp (64 B), iperf3, and perf/crr_ref.c's client and echo server
       doing what (a)'s crr client and echo service do (yard-crr-ref, built with yard).
@@ -30,7 +34,10 @@ over the same interval. When (a) and (c) both ran, a last "RESULT bench=tcp_rati
 yard's memif medians over the kernel's lo medians from this invocation (rr over sockperf
 ping-pong, source over iperf3, crr over yard-crr-ref).
 
-    tcp_bench.py YARD_BINARY [--runs N] [--secs S] [--size B] [--only memif,tap,lo]
+With (s) and (c), "RESULT bench=tcp_self_ratio" gives yard's self medians (one lcore) over
+the kernel's lo medians (its client and server processes, on the two cores).
+
+    tcp_bench.py YARD_BINARY [--runs N] [--secs S] [--size B] [--only memif,tap,lo,self]
 """
 
 import argparse
@@ -220,6 +227,45 @@ def bench_memif(a):
                   (kind, r + 1, unit, rate, cc, sc, rex), flush=True)
         result("tcp_%s" % kind, "yard-yard-memif", unit, rates,
                {"client_cycles_per_seg": ccyc, "server_cycles_per_seg": scyc},
+               {"rr": " size=%d" % a.size,
+                "crr": " size=%d conns=%d" % (a.size, CRR_CONNS)}.get(kind, ""))
+
+
+SELF = """[yard]
+lcores = 0
+mbufs = 65535
+log_level = info
+[eal]
+args = --file-prefix @PREFIX@
+hugepages = off
+memory = 1024
+[port0]
+dev = net_null0
+address = 198.18.4.1/24
+[services]
+tcp_echo = 7
+tcp_discard = 9
+"""
+
+
+def bench_self(a):
+    """(s): the clients of (a) against the same yard's own services, one lcore for both."""
+    for kind, port, unit in (("rr", 7, "transactions_per_s_per_lcore"),
+                             ("source", 9, "gbit_per_s_per_lcore"),
+                             ("crr", 7, "connections_per_s_per_lcore")):
+        rates, cyc = [], []
+        for r in range(a.runs):
+            y = Yard(a.yard, a.work, "self", SELF + client_ini(kind, "198.18.4.1", port,
+                                                               a.secs, a.size))
+            try:
+                rate, cc, _, rex = yard_client_run(y, None, kind, "198.18.4.1", port, a.secs)
+            finally:
+                y.stop()
+            rates.append(rate)
+            cyc.append(cc)
+            print("RUN bench=tcp_%s peer=yard-self run=%d %s=%.3f cycles_per_seg=%.0f "
+                  "rexmt_segs=%d" % (kind, r + 1, unit, rate, cc, rex), flush=True)
+        result("tcp_%s" % kind, "yard-self-one-lcore", unit, rates, {"cycles_per_seg": cyc},
                {"rr": " size=%d" % a.size,
                 "crr": " size=%d conns=%d" % (a.size, CRR_CONNS)}.get(kind, ""))
 
@@ -433,12 +479,15 @@ def ratios():
               ("tcp_bulk", "kernel-lo-iperf3")),
              ("crr_yard_memif_over_kernel_lo", ("tcp_crr", "yard-yard-memif"),
               ("tcp_crr", "kernel-lo-crr-ref")))
-    line = ""
-    for name, yk, kk in pairs:
-        if MEDIANS.get(yk) and MEDIANS.get(kk):
-            line += " %s=%.3f" % (name, MEDIANS[yk] / MEDIANS[kk])
-    if line:
-        print("RESULT bench=tcp_ratio" + line, flush=True)
+    for bench, peer, word in (("tcp_ratio", "yard-yard-memif", "memif"),
+                              ("tcp_self_ratio", "yard-self-one-lcore", "self")):
+        line = ""
+        for name, yk, kk in pairs:
+            yk = (yk[0], peer)
+            if MEDIANS.get(yk) and MEDIANS.get(kk):
+                line += " %s=%.3f" % (name.replace("memif", word), MEDIANS[yk] / MEDIANS[kk])
+        if line:
+            print("RESULT bench=%s%s" % (bench, line), flush=True)
 
 
 def main():
@@ -449,7 +498,7 @@ def main():
     ap.add_argument("--secs", type=int, default=5)
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--bulk", type=int, default=256 << 20, help="bytes nc sends to yard")
-    ap.add_argument("--only", default="memif,tap,lo")
+    ap.add_argument("--only", default="memif,tap,self,lo")
     a = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("tcp_bench: needs root (namespaces, taps)")
@@ -465,6 +514,8 @@ def main():
             bench_memif(a)
         if "tap" in only:
             bench_tap(a)
+        if "self" in only:
+            bench_self(a)
         if "lo" in only:
             bench_lo(a)
         ratios()

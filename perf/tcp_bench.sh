@@ -9,7 +9,8 @@
 # per TCP segment (busy cycles of its lcore over segments sent and received). Root only.
 #
 #   perf/tcp_bench.sh [YARD_BINARY]     env: RUNS (3), SECS (5), SIZE (64), BULK (bytes nc
-#                                       sends, 268435456), ONLY (memif,tap,lo)
+#                                       sends, 268435456), ONLY (memif,tap,lo; self: yard
+#                                       against its own services on one lcore)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,4 +20,4 @@ for t in ip nc socat wrk sockperf iperf3 openssl; do
 	command -v "$t" >/dev/null || { echo "tcp_bench: $t missing (scripts/setup.sh)" >&2; exit 1; }
 done
 exec /usr/bin/python3 "$root/perf/tcp_bench.py" "$yard" --runs "${RUNS:-3}" --secs "${SECS:-5}" \
-	--size "${SIZE:-64}" --bulk "${BULK:-268435456}" --only "${ONLY:-memif,tap,lo}"
+	--size "${SIZE:-64}" --bulk "${BULK:-268435456}" --only "${ONLY:-memif,tap,self,lo}"

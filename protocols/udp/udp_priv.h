@@ -59,7 +59,7 @@ struct udp_ep {
 	bool ue_cksum;              /**< T_UDP_CHECKSUM */
 	uint8_t ue_tos;             /**< T_IP_TOS */
 	uint8_t ue_ttl;             /**< T_IP_TTL, 0: ip's default */
-	uint8_t ue_mttl;            /**< T_IP_MULTICAST_TTL (1..255, 1 by default) */
+	uint8_t ue_mttl;            /**< T_IP_MULTICAST_TTL (0..255, 1 by default; 0: the host) */
 	bool ue_mloop;              /**< T_IP_MULTICAST_LOOP (on by default) */
 	uint32_t ue_mif;            /**< T_IP_MULTICAST_IF: a link's address; 0: the route's */
 	uint16_t ue_lport;          /**< bound port, host order; 0 if unbound */
