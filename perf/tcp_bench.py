@@ -187,6 +187,18 @@ def result(bench, peer, unit, rates, cyc=None, extra=""):
     print(line + extra, flush=True)
 
 
+# The yard clients (a) and (s) run: kind, the service's port, the unit of its rate.
+YARD_CLIENTS = (("rr", 7, "transactions_per_s_per_lcore"),
+                ("source", 9, "gbit_per_s_per_lcore"),
+                ("crr", 7, "connections_per_s_per_lcore"))
+
+
+def kind_extra(kind, a):
+    """What a RESULT line of that client kind adds: its size, and crr's connections."""
+    return {"rr": " size=%d" % a.size,
+            "crr": " size=%d conns=%d" % (a.size, CRR_CONNS)}.get(kind, "")
+
+
 MEMIF = """[yard]
 lcores = %d
 mbufs = 65535
@@ -203,9 +215,7 @@ address = %s/24
 
 def bench_memif(a):
     sock = os.path.join(a.work, "memif.sock")
-    for kind, port, unit in (("rr", 7, "transactions_per_s_per_lcore"),
-                             ("source", 9, "gbit_per_s_per_lcore"),
-                             ("crr", 7, "connections_per_s_per_lcore")):
+    for kind, port, unit in YARD_CLIENTS:
         rates, ccyc, scyc = [], [], []
         for r in range(a.runs):
             srv = Yard(a.yard, a.work, "memif-srv", MEMIF % (0, "server", sock, "198.18.3.1") +
@@ -227,8 +237,7 @@ def bench_memif(a):
                   (kind, r + 1, unit, rate, cc, sc, rex), flush=True)
         result("tcp_%s" % kind, "yard-yard-memif", unit, rates,
                {"client_cycles_per_seg": ccyc, "server_cycles_per_seg": scyc},
-               {"rr": " size=%d" % a.size,
-                "crr": " size=%d conns=%d" % (a.size, CRR_CONNS)}.get(kind, ""))
+               kind_extra(kind, a))
 
 
 SELF = """[yard]
@@ -250,9 +259,7 @@ tcp_discard = 9
 
 def bench_self(a):
     """(s): the clients of (a) against the same yard's own services, one lcore for both."""
-    for kind, port, unit in (("rr", 7, "transactions_per_s_per_lcore"),
-                             ("source", 9, "gbit_per_s_per_lcore"),
-                             ("crr", 7, "connections_per_s_per_lcore")):
+    for kind, port, unit in YARD_CLIENTS:
         rates, cyc = [], []
         for r in range(a.runs):
             y = Yard(a.yard, a.work, "self", SELF + client_ini(kind, "198.18.4.1", port,
@@ -266,8 +273,7 @@ def bench_self(a):
             print("RUN bench=tcp_%s peer=yard-self run=%d %s=%.3f cycles_per_seg=%.0f "
                   "rexmt_segs=%d" % (kind, r + 1, unit, rate, cc, rex), flush=True)
         result("tcp_%s" % kind, "yard-self-one-lcore", unit, rates, {"cycles_per_seg": cyc},
-               {"rr": " size=%d" % a.size,
-                "crr": " size=%d conns=%d" % (a.size, CRR_CONNS)}.get(kind, ""))
+               kind_extra(kind, a))
 
 
 TAP = """[yard]
