@@ -199,7 +199,8 @@ def kind_extra(kind, a):
             "crr": " size=%d conns=%d" % (a.size, CRR_CONNS)}.get(kind, "")
 
 
-MEMIF = """[yard]
+# What every yard here runs with but its lcore (HEAD % lcore), then its port and the rest.
+HEAD = """[yard]
 lcores = %d
 mbufs = 65535
 log_level = info
@@ -207,7 +208,9 @@ log_level = info
 args = --file-prefix @PREFIX@
 hugepages = off
 memory = 1024
-[port0]
+"""
+
+MEMIF = """[port0]
 dev = net_memif0,role=%s,socket=%s,id=0
 address = %s/24
 """
@@ -218,11 +221,13 @@ def bench_memif(a):
     for kind, port, unit in YARD_CLIENTS:
         rates, ccyc, scyc = [], [], []
         for r in range(a.runs):
-            srv = Yard(a.yard, a.work, "memif-srv", MEMIF % (0, "server", sock, "198.18.3.1") +
+            srv = Yard(a.yard, a.work, "memif-srv",
+                       HEAD % 0 + MEMIF % ("server", sock, "198.18.3.1") +
                        "[services]\ntcp_echo = 7\ntcp_discard = 9\n")
             cli = None
             try:
-                cli = Yard(a.yard, a.work, "memif-cli", MEMIF % (1, "client", sock, "198.18.3.2") +
+                cli = Yard(a.yard, a.work, "memif-cli",
+                           HEAD % 1 + MEMIF % ("client", sock, "198.18.3.2") +
                            client_ini(kind, "198.18.3.1", port, a.secs, a.size))
                 rate, cc, sc, rex = yard_client_run(cli, srv, kind, "198.18.3.1", port, a.secs)
             finally:
@@ -240,15 +245,7 @@ def bench_memif(a):
                kind_extra(kind, a))
 
 
-SELF = """[yard]
-lcores = 0
-mbufs = 65535
-log_level = info
-[eal]
-args = --file-prefix @PREFIX@
-hugepages = off
-memory = 1024
-[port0]
+SELF = HEAD % 0 + """[port0]
 dev = net_null0
 address = 198.18.4.1/24
 [services]
@@ -276,15 +273,7 @@ def bench_self(a):
                kind_extra(kind, a))
 
 
-TAP = """[yard]
-lcores = 1
-mbufs = 65535
-log_level = info
-[eal]
-args = --file-prefix @PREFIX@
-hugepages = off
-memory = 1024
-[port0]
+TAP = HEAD % 1 + """[port0]
 dev = net_tap0,iface=yard0
 address = 198.18.0.2/24
 [services]

@@ -107,6 +107,18 @@ ip_loop_host_only(struct ip_inst *ii, struct ip_link *il, mblk_t *mp, unsigned t
 	ip_loop_put(ii, il, mp, ip_hlen(ip), tot, l4); /* the datagram itself: no copy needed */
 }
 
+/* What waits on il's loop list, taken off it (b_next-linked, oldest first). */
+static mblk_t *
+ip_loop_take(struct ip_link *il)
+{
+	mblk_t *mp = il->il_loop;
+
+	il->il_loop = NULL;
+	il->il_loop_tail = NULL;
+	il->il_loop_bytes = 0;
+	return mp;
+}
+
 int
 ip_lrsrv(queue_t *q)
 {
@@ -122,10 +134,7 @@ ip_lrsrv(queue_t *q)
 	 * ends of this host answering each other take turns with everything else the lcore
 	 * runs (the scheduler's budget, its poll hooks, timers) instead of holding it here.
 	 */
-	mp = il->il_loop;
-	il->il_loop = NULL;
-	il->il_loop_tail = NULL;
-	il->il_loop_bytes = 0;
+	mp = ip_loop_take(il);
 	while (mp != NULL) {
 		mblk_t *next = mp->b_next;
 
@@ -140,13 +149,5 @@ ip_lrsrv(queue_t *q)
 void
 ip_loop_flush(struct ip_link *il)
 {
-	mblk_t *mp;
-
-	while ((mp = il->il_loop) != NULL) {
-		il->il_loop = mp->b_next;
-		mp->b_next = NULL;
-		freemsg(mp);
-	}
-	il->il_loop_tail = NULL;
-	il->il_loop_bytes = 0;
+	freemsgchain(ip_loop_take(il));
 }

@@ -881,6 +881,13 @@ sock_mcast_byte(const struct yard_sock *so, const void *optval, socklen_t optlen
 	return 0;
 }
 
+/* The address of the link whose index (DPDK port id + 1, IP_PKTINFO's) is ifindex; 0: none. */
+static uint32_t
+sock_ifindex_addr(int ifindex)
+{
+	return ifindex > 0 ? yard_udp_ifindex_addr((uint32_t)ifindex) : 0;
+}
+
 /*
  * IP_MULTICAST_IF: the link a group's datagrams go out, named by its address in a struct
  * in_addr, a struct ip_mreq (imr_interface) or a struct ip_mreqn (imr_ifindex, else
@@ -900,12 +907,10 @@ sock_set_mcast_if(struct yard_sock *so, const void *optval, socklen_t optlen)
 		return sock_fail(EFAULT);
 	if (optlen >= (socklen_t)sizeof(struct ip_mreqn)) {
 		memcpy(&mn, optval, sizeof(mn));
-		addr = mn.imr_address.s_addr;
-		if (mn.imr_ifindex != 0) {
-			addr = yard_udp_ifindex_addr((uint32_t)mn.imr_ifindex);
-			if (mn.imr_ifindex < 0 || addr == 0)
-				return sock_fail(EADDRNOTAVAIL);
-		}
+		addr = mn.imr_ifindex != 0 ? sock_ifindex_addr(mn.imr_ifindex) :
+					     mn.imr_address.s_addr;
+		if (mn.imr_ifindex != 0 && addr == 0)
+			return sock_fail(EADDRNOTAVAIL);
 	} else if (optlen >= (socklen_t)sizeof(struct ip_mreq)) {
 		struct ip_mreq m;
 
@@ -972,11 +977,9 @@ yard_setsockopt(int fd, int level, int optname, const void *optval, socklen_t op
 
 			memcpy(&mn, optval, sizeof(mn));
 			if (mn.imr_ifindex != 0) {
-				uint32_t a = yard_udp_ifindex_addr((uint32_t)mn.imr_ifindex);
-
-				if (mn.imr_ifindex < 0 || a == 0)
+				mr.m.imr_interface.s_addr = sock_ifindex_addr(mn.imr_ifindex);
+				if (mr.m.imr_interface.s_addr == 0)
 					return sock_fail(ENODEV); /* Linux's for no such device */
-				mr.m.imr_interface.s_addr = a;
 			}
 		}
 		/* Field by field: glibc has (group, link, source), XTI Solaris' (group, source,
